@@ -1,0 +1,112 @@
+# Chroom ledger node. `make` builds, `make test` runs every test, `make run` starts a
+# devnet, `make bench` measures. See README.md.
+
+BUILD ?= build
+SAN ?=
+CC ?= cc
+PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl
+DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
+            libjansson-dev libcurl4-gnutls-dev pkg-config python3-yaml python3-jsonschema
+
+WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wvla -Wformat=2 -Wimplicit-fallthrough -Wundef -Wcast-qual -Wpointer-arith
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 $(CFLAGS) $(WARN) -I. -D_GNU_SOURCE -MMD -MP \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer -DCHR_DEBUG
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+MODULES := common ledger consensus rpc genesis node wallet
+LIB_SRC := $(filter-out %/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libchroom.a
+
+BINS := $(if $(wildcard node/main.c),$(BUILD)/chroomd) \
+        $(if $(wildcard genesis/main.c),$(BUILD)/chroom-genesis) \
+        $(if $(wildcard wallet/main.c),$(BUILD)/chroom-wallet)
+UNIT_MODS := $(notdir $(patsubst %/,%,$(wildcard tests/unit/*/)))
+UNIT_BINS := $(UNIT_MODS:%=$(BUILD)/tests/unit-%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/replay-%)
+BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
+
+.PHONY: all deps test unit fuzz run bench clean check-core format testbins
+all: $(BINS)
+
+testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/chroomd: $(BUILD)/obj/node/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/chroom-genesis: $(BUILD)/obj/genesis/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/chroom-wallet: $(BUILD)/obj/wallet/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+define UNIT_RULE
+$(BUILD)/tests/unit-$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/$(1)/*.c)) \
+                          $(BUILD)/obj/tests/unit/test.o $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach m,$(UNIT_MODS),$(eval $(call UNIT_RULE,$(m))))
+
+$(BUILD)/tests/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/loadgen: $(BUILD)/obj/tests/bench/loadgen.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Installs the Debian packages the build and the tests need (as root), or names them.
+deps:
+	@sh tests/deps.sh $(DEPS_DEB)
+
+# Every test: unit, unit under ASan+UBSan, fuzz corpora replay under ASan+UBSan, and the
+# functional tests with real processes. Ends with "N passed, N failed".
+test: deps
+	@sh tests/run.sh
+
+unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+# Runs every libFuzzer target with clang for FUZZ_SECONDS each, growing tests/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+run: deps all
+	@sh node/devnet.sh $(BUILD)
+
+bench: deps all $(BENCH_BINS)
+	@sh tests/bench/run.sh $(BUILD)
+
+# The deterministic core must not reach for I/O, clocks or randomness (STYLE.md).
+CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config.h \
+              common/assert.c common/fsutil.c common/fsutil.h, \
+              $(wildcard common/*.c common/*.h)) \
+            $(filter-out ledger/store.c ledger/store.h, $(wildcard ledger/*.c ledger/*.h))
+check-core:
+	@! grep -nE '#include *[<"](lmdb\.h|nng/|microhttpd\.h|jansson\.h|time\.h|sys/time\.h|curl/)|\b(clock_gettime|gettimeofday|randombytes[a-z_]*|rand|random)\(' $(CORE_SRC) \
+	  || (echo "check-core: I/O, clock or randomness in the deterministic core" && false)
+	@echo "check-core: ok"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,70 @@
+/* chr_err: the one error enum of Chroom, with a range per module.
+ *
+ * Every function that can fail returns chr_err (CHR_OK is zero). chr_err_name() gives the
+ * stable snake_case code that the REST API and the wallet's --json output carry;
+ * chr_err_str() gives a short human description. Both return static strings and never
+ * NULL, also for values outside the enum. Thread-safe. */
+#ifndef CHR_ERR_H
+#define CHR_ERR_H
+
+#define CHR_WUR __attribute__((warn_unused_result))
+
+/* X(name, value, code, description). Ranges: common 1-99, ledger 100-199, consensus
+ * 200-299, rpc 300-399, wallet 400-499, genesis 500-599, node 600-699. Values are part of
+ * nothing on the wire; codes (the third column) are part of the API and never change. */
+#define CHR_ERR_LIST(X)                                                                       \
+    X(CHR_OK, 0, "ok", "success")                                                             \
+    X(CHR_ERR_NOMEM, 1, "out_of_memory", "out of memory")                                     \
+    X(CHR_ERR_ARG, 2, "invalid_argument", "invalid argument")                                 \
+    X(CHR_ERR_TRUNCATED, 3, "truncated", "input ends early")                                  \
+    X(CHR_ERR_TRAILING, 4, "trailing_bytes", "bytes left after the value")                    \
+    X(CHR_ERR_TOO_LONG, 5, "too_long", "length over its maximum")                             \
+    X(CHR_ERR_NONCANONICAL, 6, "non_canonical", "not the canonical encoding")                 \
+    X(CHR_ERR_HEX, 7, "bad_hex", "not valid hex")                                             \
+    X(CHR_ERR_BECH32, 8, "bad_address", "not a valid bech32m address")                       \
+    X(CHR_ERR_OVERFLOW, 9, "overflow", "integer overflow")                                    \
+    X(CHR_ERR_IO, 10, "io_error", "input/output error")                                       \
+    X(CHR_ERR_CONFIG, 11, "bad_config", "invalid configuration")                              \
+    X(CHR_ERR_NOT_FOUND, 12, "not_found", "not found")                                        \
+    X(CHR_ERR_FULL, 13, "full", "table full")                                                 \
+    X(CHR_ERR_JSON, 14, "bad_json", "invalid JSON")                                           \
+    X(CHR_ERR_TIMEOUT, 15, "timeout", "timed out")                                            \
+    X(CHR_ERR_CRYPTO, 16, "crypto_error", "cryptographic library failure")                    \
+    X(CHR_ERR_VERSION, 100, "bad_version", "unknown encoding version")                       \
+    X(CHR_ERR_TX_TYPE, 101, "bad_tx_type", "unknown transaction type")                       \
+    X(CHR_ERR_CHAIN_ID, 102, "wrong_chain_id", "transaction is for another chain")          \
+    X(CHR_ERR_SIGNATURE, 103, "bad_signature", "signature does not verify")                 \
+    X(CHR_ERR_PUBKEY, 104, "bad_public_key", "not a valid x-only public key")               \
+    X(CHR_ERR_NONCE, 105, "nonce_mismatch", "nonce is not the next one")                    \
+    X(CHR_ERR_NONCE_PENDING, 106, "nonce_conflict", "another pending transaction has this nonce") \
+    X(CHR_ERR_BALANCE, 107, "insufficient_funds", "balance does not cover amount and fee")  \
+    X(CHR_ERR_FEE, 108, "fee_too_low", "fee below the chain's minimum")                     \
+    X(CHR_ERR_EXPIRED, 109, "expired", "transaction expired")                               \
+    X(CHR_ERR_TX_SIZE, 110, "tx_too_large", "transaction over the size limit")              \
+    X(CHR_ERR_MEMO, 111, "bad_memo", "memo over its limit")                                 \
+    X(CHR_ERR_AMOUNT, 112, "bad_amount", "amount must be positive")                         \
+    X(CHR_ERR_SELF_TRANSFER, 113, "self_transfer", "sender and recipient are the same")     \
+    X(CHR_ERR_MEMPOOL_FULL, 114, "mempool_full", "mempool is full")                         \
+    X(CHR_ERR_BLOCK_INVALID, 115, "bad_block", "block is invalid")                          \
+    X(CHR_ERR_STATE_ROOT, 116, "state_root_mismatch", "state root does not match")          \
+    X(CHR_ERR_COMMIT, 117, "bad_commit", "commit is invalid")                               \
+    X(CHR_ERR_STORE, 118, "store_error", "storage failure")                                 \
+    X(CHR_ERR_MAP_FULL, 119, "map_full", "LMDB map is full")                                \
+    X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                 \
+    X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                          \
+    X(CHR_ERR_GENESIS, 500, "bad_genesis", "invalid genesis")                               \
+    X(CHR_ERR_SHUTDOWN, 600, "shutting_down", "node is shutting down")
+
+typedef enum chr_err {
+#define CHR_ERR_ENUM(name, value, code, desc) name = value,
+    CHR_ERR_LIST(CHR_ERR_ENUM)
+#undef CHR_ERR_ENUM
+} chr_err;
+
+/* The stable API code of err ("nonce_mismatch"); "unknown_error" for unknown values. */
+const char *chr_err_name(chr_err err);
+
+/* A short human description of err; "unknown error" for unknown values. */
+const char *chr_err_str(chr_err err);
+
+#endif
