@@ -1,0 +1,25 @@
+/* Hard limits of the ledger's encodings. Each bounds something that arrives from outside
+ * (a client, a peer, a file); a chain's parameters may set lower limits, never higher. */
+#ifndef LEDGER_LIMITS_H
+#define LEDGER_LIMITS_H
+
+/* Chain ids are short names such as "chroom-devnet-1"; 32 keeps them readable in logs. */
+#define LEDGER_CHAIN_ID_MAX 32
+/* A memo is a short note (an invoice number, a reference), not a storage channel. */
+#define LEDGER_MEMO_MAX 256
+/* The largest encoded transaction: a transfer with the longest chain id and memo is 417
+ * bytes; later transaction types get room up to 1 KiB. */
+#define LEDGER_TX_BYTES_MAX 1024
+/* Validators in one set: commits carry a signature each, and 128 keeps a commit ~12 KiB. */
+#define LEDGER_VALIDATORS_MAX 128
+/* Transactions in one block, and its encoded size: what one block interval can apply. */
+#define LEDGER_BLOCK_TXS_MAX 20000
+#define LEDGER_BLOCK_BYTES_MAX (8u * 1024 * 1024)
+/* Accounts in a genesis file: a genesis bigger than this is a snapshot, not a genesis. */
+#define LEDGER_GENESIS_ACCOUNTS_MAX 1000000
+
+_Static_assert(LEDGER_BLOCK_TXS_MAX * (LEDGER_TX_BYTES_MAX + 2) > LEDGER_BLOCK_BYTES_MAX,
+               "byte limit is the binding one for full blocks of large transactions");
+_Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as u16");
+
+#endif
