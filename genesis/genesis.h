@@ -7,6 +7,7 @@
 #ifndef GENESIS_GENESIS_H
 #define GENESIS_GENESIS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,15 +19,23 @@
 
 /* The largest genesis file read: 1,000,000 accounts at ~110 bytes of JSON each. */
 #define GENESIS_FILE_BYTES_MAX (128u * 1024 * 1024)
+/* The canonical encoding's version byte; a new layout gets a new version. */
+#define GENESIS_ENCODING_VERSION 1
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ": the only form genesis_time_format writes. */
+#define GENESIS_TIME_STR_LEN 24
+/* 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years, so no later time is written. */
+#define GENESIS_TIME_MS_MAX 253402300799999ULL
+/* A u64 in decimal has at most 20 digits (18446744073709551615). */
+#define GENESIS_U64_DIGITS_MAX 20
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */
-    uint64_t balance;
+    uint64_t balance;    /* positive */
 } genesis_account;
 
 typedef struct genesis {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
-    uint64_t genesis_time_ms; /* Unix time in milliseconds */
+    uint64_t genesis_time_ms; /* Unix time in milliseconds, at most GENESIS_TIME_MS_MAX */
     ledger_params params;
     size_t accounts_len;
     size_t accounts_cap;
@@ -34,40 +43,69 @@ typedef struct genesis {
     ledger_valset validators;
 } genesis;
 
+/* An empty genesis: no chain id, time 0, default params, no accounts, no validators. */
 void genesis_init(genesis *g);
+/* Releases the accounts array and leaves g as genesis_init does. */
 void genesis_free(genesis *g);
 
 /* A chain id is 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], not starting or ending
  * with '-'. Returns true when valid. */
 int genesis_chain_id_valid(const char *s, size_t len);
 
-/* Parses genesis JSON (duplicate keys, unknown keys, wrong types, amounts that are not
- * canonical decimal strings of a u64 are errors) and validates the result. On failure
- * `errmsg` names the field and the problem and *out is left initialized and empty. */
+/* Parses genesis JSON (duplicate keys, unknown keys, missing keys, wrong types, amounts
+ * that are not canonical decimal strings of a u64 are errors) and checks every rule of
+ * genesis_validate except "at least one validator", so that a genesis under construction
+ * (`chroom-genesis init`, then add-validator) loads. *out must not hold a genesis (it is
+ * overwritten, not freed). Errors: CHR_ERR_JSON (syntax, duplicate key), CHR_ERR_GENESIS
+ * (any rule), CHR_ERR_NOMEM. On failure `errmsg` names the field and the problem and *out
+ * is left initialized and empty. errmsg may be NULL when errmsg_cap is 0. */
 CHR_WUR chr_err genesis_from_json(genesis *out, const char *text, size_t text_len, char *errmsg,
                                   size_t errmsg_cap);
-CHR_WUR chr_err genesis_load_file(genesis *out, const char *path, char *errmsg,
-                                  size_t errmsg_cap);
+/* Reads path (at most GENESIS_FILE_BYTES_MAX bytes, else CHR_ERR_TOO_LONG; CHR_ERR_IO if it
+ * cannot be read) and parses it with genesis_from_json. */
+CHR_WUR chr_err genesis_load_file(genesis *out, const char *path, char *errmsg, size_t errmsg_cap);
 
-/* Serializes to JSON (pretty, stable key order); *out is malloc'ed, caller frees. */
+/* Serializes to JSON (pretty, stable key order, accounts and validators in key order,
+ * trailing newline); *out is malloc'ed and NUL terminated, caller frees; NULL on failure.
+ * CHR_ERR_GENESIS for a chain id or time that cannot be written, CHR_ERR_NOMEM. */
 CHR_WUR chr_err genesis_to_json(const genesis *g, char **out);
-/* Writes the JSON atomically (temporary file, fsync, rename). */
+/* Writes the JSON atomically: a temporary file in the same directory, fsync, rename over
+ * path, fsync of the directory; mode 0644. CHR_ERR_IO on any file system failure (the
+ * temporary file is removed), or an error of genesis_to_json. */
 CHR_WUR chr_err genesis_save_file(const genesis *g, const char *path);
 
-/* Checks every rule: chain id, params, at least one validator, no duplicate account, the
- * total supply fits in a u64. errmsg says what is wrong. */
+/* Checks every rule: chain id, time, params, at least one validator, validators sorted,
+ * unique, positive power and valid keys, accounts sorted and unique with positive balances
+ * and valid keys, the total supply fits in a u64. CHR_ERR_GENESIS; errmsg says what is
+ * wrong. */
 CHR_WUR chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap);
 
-/* Adds or replaces an account balance. CHR_ERR_DUPLICATE if it exists (the CLI reports
- * it); CHR_ERR_FULL past LEDGER_GENESIS_ACCOUNTS_MAX. */
+/* Adds an account, keeping the array sorted. CHR_ERR_DUPLICATE if the address is already
+ * there (the CLI reports it; nothing is replaced), CHR_ERR_AMOUNT for a zero balance,
+ * CHR_ERR_FULL past LEDGER_GENESIS_ACCOUNTS_MAX, CHR_ERR_NOMEM. It does not check the
+ * supply (genesis_supply does) or the key (ledger_pubkey_valid does). */
 CHR_WUR chr_err genesis_add_account(genesis *g, const uint8_t address[32], uint64_t balance);
 
-/* Sum of all genesis balances; CHR_ERR_OVERFLOW if it does not fit in a u64. */
+/* Sum of all genesis balances; CHR_ERR_OVERFLOW (and *out zero) if it does not fit. */
 CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
 
-/* Canonical encoding (docs/PROTOCOL.md, "Genesis"): u8 version 1, bytes8 chain_id,
+/* Canonical encoding (docs/GENESIS.md, "The genesis hash"): u8 version 1, bytes8 chain_id,
  * u64 genesis_time_ms, params, u32 accounts count, (raw32 address, u64 balance)... in
- * address order, validator set. The genesis hash is SHA256 of it. */
+ * address order, validator set (ledger_valset_encode). The genesis hash is SHA256 of it.
+ * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
+
+/* Parses a canonical decimal u64: 1..20 digits, no sign, no spaces, no leading zero except
+ * "0" itself. CHR_ERR_NONCANONICAL for any other form, CHR_ERR_OVERFLOW past UINT64_MAX;
+ * *out is zero on failure. */
+CHR_WUR chr_err genesis_u64_parse(uint64_t *out, const char *s, size_t len);
+
+/* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ"
+ * (uppercase T and Z, years 1970..9999, no leap second) into Unix milliseconds, without
+ * the local time zone. CHR_ERR_ARG (and *out_ms zero) otherwise. */
+CHR_WUR chr_err genesis_time_parse(uint64_t *out_ms, const char *s, size_t len);
+/* Writes ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" and a NUL. CHR_ERR_ARG (and out empty) past
+ * GENESIS_TIME_MS_MAX. */
+CHR_WUR chr_err genesis_time_format(char out[GENESIS_TIME_STR_LEN + 1], uint64_t ms);
 
 #endif

@@ -8,5 +8,24 @@ void test_dec_lengths_bounded(void);
 void test_dec_trailing_rejected(void);
 void test_checked_arithmetic(void);
 void test_err_names(void);
+void test_hex_encode_round_trip(void);
+void test_hex_upper_case_accepted(void);
+void test_hex_bad_input_rejected(void);
+void test_hex_too_long(void);
+void test_hex_decode_exact(void);
+void test_bech32m_bip350_valid(void);
+void test_bech32m_bip350_padded_vector(void);
+void test_bech32m_bip350_invalid(void);
+void test_bech32m_rejects_bech32(void);
+void test_bech32m_bip173_invalid(void);
+void test_bech32m_padding_rules(void);
+void test_bech32m_encode_limits(void);
+void test_bech32m_decode_bounds(void);
+void test_bech32m_random_round_trip(void);
+void test_address_round_trip(void);
+void test_address_rejects(void);
+void test_merkle_rfc6962_vectors(void);
+void test_merkle_matches_recursive(void);
+void test_merkle_no_duplication(void);
 
 #endif

@@ -1,0 +1,935 @@
+#include "genesis/genesis.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/assert.h"
+#include "common/bech32.h"
+#include "common/enc.h"
+#include "common/hex.h"
+#include "ledger/sig.h"
+
+/* Room for a quoted piece of hostile input (a key, a token) inside an error message. */
+#define GENESIS_QUOTE_MAX 48
+/* Room for any message genesis_from_json writes (the longest is under 200 bytes). */
+#define GENESIS_ERRMSG_MAX 256
+/* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
+ * line is 117 bytes at most, a validator line 121 and the fixed part under 400. */
+#define GENESIS_JSON_ACCOUNT_BYTES 160
+#define GENESIS_JSON_VALIDATOR_BYTES 160
+#define GENESIS_JSON_FIXED_BYTES 1024
+/* The encoded head: version, chain id, time, params (u64 + 2 x u32), accounts count. */
+#define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 16 + 4)
+
+_Static_assert(LEDGER_GENESIS_ACCOUNTS_MAX <= UINT32_MAX, "accounts count is encoded as u32");
+_Static_assert(LEDGER_CHAIN_ID_MAX <= 255, "chain id is encoded with a u8 length");
+
+static void genesis_errf(char *errmsg, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void genesis_errf(char *errmsg, size_t cap, const char *fmt, ...)
+{
+    if (errmsg == NULL || cap == 0) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Copies at most GENESIS_QUOTE_MAX-1 bytes of s, replacing anything but printable ASCII,
+ * so that hostile keys and tokens cannot put control characters on a terminal. */
+static void genesis_quote(char out[GENESIS_QUOTE_MAX], const char *s)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < GENESIS_QUOTE_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[i] = '\0';
+}
+
+void genesis_init(genesis *g)
+{
+    memset(g, 0, sizeof(*g));
+    ledger_params_default(&g->params);
+    ledger_valset_init(&g->validators);
+}
+
+void genesis_free(genesis *g)
+{
+    free(g->accounts);
+    genesis_init(g);
+}
+
+int genesis_chain_id_valid(const char *s, size_t len)
+{
+    if (s == NULL || len == 0 || len > LEDGER_CHAIN_ID_MAX) {
+        return 0;
+    }
+    if (s[0] == '-' || s[len - 1] == '-') {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+chr_err genesis_u64_parse(uint64_t *out, const char *s, size_t len)
+{
+    *out = 0;
+    if (len == 0 || len > GENESIS_U64_DIGITS_MAX || (s[0] == '0' && len > 1)) {
+        return CHR_ERR_NONCANONICAL;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return CHR_ERR_NONCANONICAL;
+        }
+        uint64_t digit = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - digit) / 10) {
+            return CHR_ERR_OVERFLOW;
+        }
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return CHR_OK;
+}
+
+/* ---- time: RFC 3339 UTC <-> Unix milliseconds ---------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date; H. Hinnant, "chrono-Compatible
+ * Low-Level Date Algorithms", days_from_civil. Needs no time zone, unlike mktime. */
+static int64_t genesis_days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The inverse, civil_from_days, from the same paper; z is never negative here. */
+static void genesis_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+    z += 719468;
+    int64_t era = z / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* The value of n decimal digits at s, or -1 if one is not a digit. */
+static int64_t genesis_digits(const char *s, size_t n)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static int64_t genesis_month_days(int64_t y, int64_t m)
+{
+    static const int8_t days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+chr_err genesis_time_parse(uint64_t *out_ms, const char *s, size_t len)
+{
+    *out_ms = 0;
+    /* "YYYY-MM-DDTHH:MM:SSZ" is 20 characters; with ".mmm" it is 24. */
+    if (len != 20 && len != GENESIS_TIME_STR_LEN) {
+        return CHR_ERR_ARG;
+    }
+    if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[len - 1] != 'Z') {
+        return CHR_ERR_ARG;
+    }
+    int64_t frac = 0;
+    if (len == GENESIS_TIME_STR_LEN) {
+        frac = s[19] == '.' ? genesis_digits(s + 20, 3) : -1;
+    }
+    int64_t y = genesis_digits(s, 4);
+    int64_t mo = genesis_digits(s + 5, 2);
+    int64_t d = genesis_digits(s + 8, 2);
+    int64_t h = genesis_digits(s + 11, 2);
+    int64_t mi = genesis_digits(s + 14, 2);
+    int64_t sec = genesis_digits(s + 17, 2);
+    if (frac < 0 || y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 59) {
+        return CHR_ERR_ARG;
+    }
+    if (d > genesis_month_days(y, mo)) {
+        return CHR_ERR_ARG;
+    }
+    int64_t days = genesis_days_from_civil(y, mo, d);
+    int64_t ms = ((days * 24 + h) * 60 + mi) * 60 + sec;
+    ms = ms * 1000 + frac;
+    CHR_ASSERT(ms >= 0);
+    CHR_ASSERT((uint64_t)ms <= GENESIS_TIME_MS_MAX);
+    *out_ms = (uint64_t)ms;
+    return CHR_OK;
+}
+
+chr_err genesis_time_format(char out[GENESIS_TIME_STR_LEN + 1], uint64_t ms)
+{
+    out[0] = '\0';
+    if (ms > GENESIS_TIME_MS_MAX) {
+        return CHR_ERR_ARG;
+    }
+    int64_t days = (int64_t)(ms / 86400000);
+    int64_t rem = (int64_t)(ms % 86400000);
+    int64_t y;
+    int64_t mo;
+    int64_t d;
+    genesis_civil_from_days(days, &y, &mo, &d);
+    int n = snprintf(out, GENESIS_TIME_STR_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y,
+                     (int)mo, (int)d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+                     (int)(rem / 1000 % 60), (int)(rem % 1000));
+    CHR_ASSERT(n == GENESIS_TIME_STR_LEN);
+    return CHR_OK;
+}
+
+/* ---- rules ---------------------------------------------------------------------------- */
+
+static chr_err genesis_check_accounts(const genesis *g, char *errmsg, size_t cap)
+{
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    if (g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX) {
+        genesis_errf(errmsg, cap, "accounts: more than %d", LEDGER_GENESIS_ACCOUNTS_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    uint64_t supply = 0;
+    for (size_t i = 0; i < g->accounts_len; i++) {
+        const genesis_account *a = &g->accounts[i];
+        const char *why = NULL;
+        if (i > 0 && memcmp(g->accounts[i - 1].address, a->address, 32) >= 0) {
+            bool dup = memcmp(g->accounts[i - 1].address, a->address, 32) == 0;
+            why = dup ? "duplicate address" : "not sorted by address";
+        } else if (a->balance == 0) {
+            why = "balance must be positive";
+        } else if (chr_add_u64(&supply, supply, a->balance) != CHR_OK) {
+            why = "total supply overflows a u64";
+        } else if (!ledger_pubkey_valid(a->address)) {
+            why = "address is not a valid public key";
+        }
+        if (why != NULL) {
+            chr_address_encode(addr, a->address);
+            genesis_errf(errmsg, cap, "accounts: %s: %s", addr, why);
+            return CHR_ERR_GENESIS;
+        }
+    }
+    return CHR_OK;
+}
+
+static chr_err genesis_check_validators(const genesis *g, bool require, char *errmsg, size_t cap)
+{
+    const ledger_valset *vs = &g->validators;
+    char hex[65];
+    if (vs->len > LEDGER_VALIDATORS_MAX) {
+        genesis_errf(errmsg, cap, "validators: more than %d", LEDGER_VALIDATORS_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    if (require && vs->len == 0) {
+        genesis_errf(errmsg, cap, "validators: at least one validator is required");
+        return CHR_ERR_GENESIS;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < vs->len; i++) {
+        chr_hex_encode(hex, sizeof(hex), vs->v[i].pubkey, 32);
+        if (i > 0 && memcmp(vs->v[i - 1].pubkey, vs->v[i].pubkey, 32) >= 0) {
+            genesis_errf(errmsg, cap, "validators: duplicate or unsorted pub_key %s", hex);
+            return CHR_ERR_GENESIS;
+        }
+        if (vs->v[i].power == 0 || chr_add_u64(&total, total, vs->v[i].power) != CHR_OK) {
+            genesis_errf(errmsg, cap, "validators: %s: power is zero or overflows", hex);
+            return CHR_ERR_GENESIS;
+        }
+        if (!ledger_pubkey_valid(vs->v[i].pubkey)) {
+            genesis_errf(errmsg, cap, "validators: %s is not a valid x-only public key", hex);
+            return CHR_ERR_GENESIS;
+        }
+    }
+    if (total != vs->total_power) {
+        genesis_errf(errmsg, cap, "validators: total power does not match the powers");
+        return CHR_ERR_GENESIS;
+    }
+    return CHR_OK;
+}
+
+static chr_err genesis_check(const genesis *g, bool require_validators, char *errmsg, size_t cap)
+{
+    size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
+    if (id_len == sizeof(g->chain_id) || !genesis_chain_id_valid(g->chain_id, id_len)) {
+        genesis_errf(errmsg, cap,
+                     "chain_id: must be 1..%d characters of [a-z0-9-], not starting or ending "
+                     "with '-'",
+                     LEDGER_CHAIN_ID_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    if (g->genesis_time_ms > GENESIS_TIME_MS_MAX) {
+        genesis_errf(errmsg, cap, "genesis_time: after 9999-12-31T23:59:59.999Z");
+        return CHR_ERR_GENESIS;
+    }
+    const char *field;
+    if (ledger_params_check(&g->params, &field) != CHR_OK) {
+        genesis_errf(errmsg, cap, "params.%s: out of range", field);
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_check_accounts(g, errmsg, cap);
+    if (err == CHR_OK) {
+        err = genesis_check_validators(g, require_validators, errmsg, cap);
+    }
+    return err;
+}
+
+chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap)
+{
+    genesis_errf(errmsg, errmsg_cap, "%s", "");
+    return genesis_check(g, true, errmsg, errmsg_cap);
+}
+
+chr_err genesis_supply(const genesis *g, uint64_t *out)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < g->accounts_len; i++) {
+        if (chr_add_u64(&sum, sum, g->accounts[i].balance) != CHR_OK) {
+            *out = 0;
+            return CHR_ERR_OVERFLOW;
+        }
+    }
+    *out = sum;
+    return CHR_OK;
+}
+
+/* Index of the first account whose address is not below address (binary search). */
+static size_t genesis_account_lower(const genesis *g, const uint8_t address[32])
+{
+    size_t lo = 0;
+    size_t hi = g->accounts_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(g->accounts[mid].address, address, 32) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+chr_err genesis_add_account(genesis *g, const uint8_t address[32], uint64_t balance)
+{
+    CHR_ASSERT(g->accounts_len <= g->accounts_cap);
+    if (balance == 0) {
+        return CHR_ERR_AMOUNT;
+    }
+    size_t at = genesis_account_lower(g, address);
+    if (at < g->accounts_len && memcmp(g->accounts[at].address, address, 32) == 0) {
+        return CHR_ERR_DUPLICATE;
+    }
+    if (g->accounts_len >= LEDGER_GENESIS_ACCOUNTS_MAX) {
+        return CHR_ERR_FULL;
+    }
+    if (g->accounts_len == g->accounts_cap) {
+        size_t cap = g->accounts_cap < 8 ? 16 : g->accounts_cap * 2;
+        cap = cap > LEDGER_GENESIS_ACCOUNTS_MAX ? LEDGER_GENESIS_ACCOUNTS_MAX : cap;
+        genesis_account *grown = realloc(g->accounts, cap * sizeof(*grown));
+        if (grown == NULL) {
+            return CHR_ERR_NOMEM;
+        }
+        g->accounts = grown;
+        g->accounts_cap = cap;
+    }
+    memmove(&g->accounts[at + 1], &g->accounts[at],
+            (g->accounts_len - at) * sizeof(g->accounts[0]));
+    memcpy(g->accounts[at].address, address, 32);
+    g->accounts[at].balance = balance;
+    g->accounts_len++;
+    CHR_ASSERT(g->accounts_len <= g->accounts_cap);
+    return CHR_OK;
+}
+
+chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
+{
+    memset(out, 0, CHR_HASH_LEN);
+    size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
+    if (id_len > LEDGER_CHAIN_ID_MAX || !genesis_chain_id_valid(g->chain_id, id_len) ||
+        g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
+        g->validators.len > LEDGER_VALIDATORS_MAX) {
+        return CHR_ERR_GENESIS;
+    }
+    uint8_t head[GENESIS_ENC_HEAD_BYTES];
+    chr_enc enc;
+    chr_enc_init(&enc, head, sizeof(head));
+    chr_enc_u8(&enc, GENESIS_ENCODING_VERSION);
+    chr_enc_bytes8(&enc, (const uint8_t *)g->chain_id, id_len);
+    chr_enc_u64(&enc, g->genesis_time_ms);
+    ledger_params_encode(&enc, &g->params);
+    chr_enc_u32(&enc, (uint32_t)g->accounts_len);
+    size_t len;
+    CHR_ASSERT(chr_enc_finish(&enc, &len) == CHR_OK);
+    chr_sha256 ctx;
+    chr_sha256_start(&ctx);
+    chr_sha256_update(&ctx, head, len);
+    for (size_t i = 0; i < g->accounts_len; i++) {
+        uint8_t rec[40];
+        memcpy(rec, g->accounts[i].address, 32);
+        chr_put_u64be(rec + 32, g->accounts[i].balance);
+        chr_sha256_update(&ctx, rec, sizeof(rec));
+    }
+    uint8_t vbuf[2 + LEDGER_VALIDATORS_MAX * 40];
+    chr_enc_init(&enc, vbuf, sizeof(vbuf));
+    ledger_valset_encode(&enc, &g->validators);
+    CHR_ASSERT(chr_enc_finish(&enc, &len) == CHR_OK);
+    chr_sha256_update(&ctx, vbuf, len);
+    chr_sha256_final(&ctx, out);
+    return CHR_OK;
+}
+
+/* ---- JSON in -------------------------------------------------------------------------- */
+
+/* Rejects keys of obj not in keys[] and reports the first of keys[] that is missing. */
+static chr_err genesis_json_keys(json_t *obj, const char *const *keys, size_t keys_len,
+                                 const char *where, char *errmsg, size_t cap)
+{
+    const char *key;
+    json_t *val;
+    char q[GENESIS_QUOTE_MAX];
+    json_object_foreach(obj, key, val)
+    {
+        (void)val;
+        size_t i = 0;
+        while (i < keys_len && strcmp(keys[i], key) != 0) {
+            i++;
+        }
+        if (i == keys_len) {
+            genesis_quote(q, key);
+            genesis_errf(errmsg, cap, "%s: unknown key \"%s\"", where, q);
+            return CHR_ERR_GENESIS;
+        }
+    }
+    for (size_t i = 0; i < keys_len; i++) {
+        if (json_object_get(obj, keys[i]) == NULL) {
+            genesis_errf(errmsg, cap, "%s: missing key \"%s\"", where, keys[i]);
+            return CHR_ERR_GENESIS;
+        }
+    }
+    return CHR_OK;
+}
+
+static chr_err genesis_json_str(json_t *obj, const char *key, const char *where, const char **s,
+                                size_t *len, char *errmsg, size_t cap)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v)) {
+        genesis_errf(errmsg, cap, "%s%s: must be a string", where, key);
+        return CHR_ERR_GENESIS;
+    }
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+    return CHR_OK;
+}
+
+static chr_err genesis_json_u64(json_t *obj, const char *key, const char *where, uint64_t *out,
+                                char *errmsg, size_t cap)
+{
+    const char *s;
+    size_t len;
+    chr_err err = genesis_json_str(obj, key, where, &s, &len, errmsg, cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = genesis_u64_parse(out, s, len);
+    if (err == CHR_ERR_OVERFLOW) {
+        genesis_errf(errmsg, cap, "%s%s: larger than 18446744073709551615", where, key);
+        return CHR_ERR_GENESIS;
+    }
+    if (err != CHR_OK) {
+        genesis_errf(errmsg, cap,
+                     "%s%s: must be a decimal string of digits without sign, spaces or "
+                     "leading zeros",
+                     where, key);
+        return CHR_ERR_GENESIS;
+    }
+    return CHR_OK;
+}
+
+static chr_err genesis_json_u32(json_t *obj, const char *key, uint32_t *out, char *errmsg,
+                                size_t cap)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v)) {
+        genesis_errf(errmsg, cap, "params.%s: must be a JSON integer", key);
+        return CHR_ERR_GENESIS;
+    }
+    json_int_t x = json_integer_value(v);
+    if (x < 0 || x > (json_int_t)UINT32_MAX) {
+        genesis_errf(errmsg, cap, "params.%s: out of range", key);
+        return CHR_ERR_GENESIS;
+    }
+    *out = (uint32_t)x;
+    return CHR_OK;
+}
+
+static chr_err genesis_parse_params(genesis *g, json_t *obj, char *errmsg, size_t cap)
+{
+    static const char *const keys[] = {"fee_transfer", "block_txs_max", "block_bytes_max"};
+    if (!json_is_object(obj)) {
+        genesis_errf(errmsg, cap, "params: must be an object");
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_json_keys(obj, keys, 3, "params", errmsg, cap);
+    if (err == CHR_OK) {
+        err =
+            genesis_json_u64(obj, "fee_transfer", "params.", &g->params.fee_transfer, errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_json_u32(obj, "block_txs_max", &g->params.block_txs_max, errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_json_u32(obj, "block_bytes_max", &g->params.block_bytes_max, errmsg, cap);
+    }
+    return err;
+}
+
+static chr_err genesis_parse_account(genesis_account *a, json_t *obj, size_t i, char *errmsg,
+                                     size_t cap)
+{
+    static const char *const keys[] = {"address", "balance"};
+    char where[48];
+    snprintf(where, sizeof(where), "accounts[%zu]", i);
+    if (!json_is_object(obj)) {
+        genesis_errf(errmsg, cap, "%s: must be an object", where);
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_json_keys(obj, keys, 2, where, errmsg, cap);
+    const char *s = NULL;
+    size_t len = 0;
+    strcat(where, ".");
+    if (err == CHR_OK) {
+        err = genesis_json_str(obj, "address", where, &s, &len, errmsg, cap);
+    }
+    if (err == CHR_OK && chr_address_decode(a->address, s, len) != CHR_OK) {
+        genesis_errf(errmsg, cap, "%saddress: not a valid chr1 address", where);
+        err = CHR_ERR_GENESIS;
+    }
+    if (err == CHR_OK) {
+        err = genesis_json_u64(obj, "balance", where, &a->balance, errmsg, cap);
+    }
+    return err;
+}
+
+static int genesis_account_cmp(const void *a, const void *b)
+{
+    return memcmp(((const genesis_account *)a)->address, ((const genesis_account *)b)->address, 32);
+}
+
+/* Reads the accounts in file order, then sorts them; genesis_check finds duplicates. */
+static chr_err genesis_parse_accounts(genesis *g, json_t *arr, char *errmsg, size_t cap)
+{
+    if (!json_is_array(arr)) {
+        genesis_errf(errmsg, cap, "accounts: must be an array");
+        return CHR_ERR_GENESIS;
+    }
+    size_t n = json_array_size(arr);
+    if (n > LEDGER_GENESIS_ACCOUNTS_MAX) {
+        genesis_errf(errmsg, cap, "accounts: more than %d", LEDGER_GENESIS_ACCOUNTS_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    if (n == 0) {
+        return CHR_OK;
+    }
+    g->accounts = calloc(n, sizeof(g->accounts[0]));
+    if (g->accounts == NULL) {
+        genesis_errf(errmsg, cap, "out of memory");
+        return CHR_ERR_NOMEM;
+    }
+    g->accounts_cap = n;
+    for (size_t i = 0; i < n; i++) {
+        chr_err err =
+            genesis_parse_account(&g->accounts[i], json_array_get(arr, i), i, errmsg, cap);
+        if (err != CHR_OK) {
+            return err;
+        }
+        g->accounts_len++;
+    }
+    qsort(g->accounts, n, sizeof(g->accounts[0]), genesis_account_cmp);
+    return CHR_OK;
+}
+
+static chr_err genesis_parse_validator(ledger_valset *vs, json_t *obj, size_t i, char *errmsg,
+                                       size_t cap)
+{
+    static const char *const keys[] = {"pub_key", "power"};
+    char where[48];
+    snprintf(where, sizeof(where), "validators[%zu]", i);
+    if (!json_is_object(obj)) {
+        genesis_errf(errmsg, cap, "%s: must be an object", where);
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_json_keys(obj, keys, 2, where, errmsg, cap);
+    const char *s = NULL;
+    size_t len = 0;
+    uint8_t key[32];
+    uint64_t power = 0;
+    strcat(where, ".");
+    if (err == CHR_OK) {
+        err = genesis_json_str(obj, "pub_key", where, &s, &len, errmsg, cap);
+    }
+    if (err == CHR_OK && (chr_hex_decode_exact(key, 32, s, len) != CHR_OK)) {
+        genesis_errf(errmsg, cap, "%spub_key: must be 64 hex characters", where);
+        err = CHR_ERR_GENESIS;
+    }
+    if (err == CHR_OK) {
+        err = genesis_json_u64(obj, "power", where, &power, errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = ledger_valset_add(vs, key, power);
+        if (err != CHR_OK) {
+            genesis_errf(errmsg, cap, "%s: %s", where,
+                         err == CHR_ERR_ARG         ? "power must be positive"
+                         : err == CHR_ERR_DUPLICATE ? "duplicate pub_key"
+                                                    : "total power overflows a u64");
+            err = CHR_ERR_GENESIS;
+        }
+    }
+    return err;
+}
+
+static chr_err genesis_parse_validators(genesis *g, json_t *arr, char *errmsg, size_t cap)
+{
+    if (!json_is_array(arr)) {
+        genesis_errf(errmsg, cap, "validators: must be an array");
+        return CHR_ERR_GENESIS;
+    }
+    size_t n = json_array_size(arr);
+    if (n > LEDGER_VALIDATORS_MAX) {
+        genesis_errf(errmsg, cap, "validators: more than %d", LEDGER_VALIDATORS_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    for (size_t i = 0; i < n; i++) {
+        chr_err err =
+            genesis_parse_validator(&g->validators, json_array_get(arr, i), i, errmsg, cap);
+        if (err != CHR_OK) {
+            return err;
+        }
+    }
+    return CHR_OK;
+}
+
+static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t cap)
+{
+    static const char *const keys[] = {"chain_id", "genesis_time", "params", "accounts",
+                                       "validators"};
+    if (!json_is_object(root)) {
+        genesis_errf(errmsg, cap, "genesis: must be a JSON object");
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_json_keys(root, keys, 5, "genesis", errmsg, cap);
+    const char *s = NULL;
+    size_t len = 0;
+    if (err == CHR_OK) {
+        err = genesis_json_str(root, "chain_id", "", &s, &len, errmsg, cap);
+    }
+    if (err == CHR_OK && !genesis_chain_id_valid(s, len)) {
+        genesis_errf(errmsg, cap,
+                     "chain_id: must be 1..%d characters of [a-z0-9-], not starting or ending "
+                     "with '-'",
+                     LEDGER_CHAIN_ID_MAX);
+        err = CHR_ERR_GENESIS;
+    }
+    if (err == CHR_OK) {
+        memcpy(g->chain_id, s, len);
+        g->chain_id[len] = '\0';
+        err = genesis_json_str(root, "genesis_time", "", &s, &len, errmsg, cap);
+    }
+    if (err == CHR_OK && genesis_time_parse(&g->genesis_time_ms, s, len) != CHR_OK) {
+        genesis_errf(errmsg, cap,
+                     "genesis_time: must be RFC 3339 UTC such as 2026-11-27T22:00:00.000Z");
+        err = CHR_ERR_GENESIS;
+    }
+    if (err == CHR_OK) {
+        err = genesis_parse_params(g, json_object_get(root, "params"), errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_parse_accounts(g, json_object_get(root, "accounts"), errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_parse_validators(g, json_object_get(root, "validators"), errmsg, cap);
+    }
+    return err;
+}
+
+chr_err genesis_from_json(genesis *out, const char *text, size_t text_len, char *errmsg,
+                          size_t errmsg_cap)
+{
+    genesis_init(out);
+    genesis_errf(errmsg, errmsg_cap, "%s", "");
+    if (text_len > GENESIS_FILE_BYTES_MAX) {
+        genesis_errf(errmsg, errmsg_cap, "genesis: longer than %u bytes", GENESIS_FILE_BYTES_MAX);
+        return CHR_ERR_TOO_LONG;
+    }
+    json_error_t jerr;
+    /* jansson bounds nesting depth itself (JSON_PARSER_MAX_DEPTH); duplicates we forbid. */
+    json_t *root = json_loadb(text, text_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        char q[GENESIS_QUOTE_MAX * 2];
+        genesis_quote(q, jerr.text);
+        genesis_errf(errmsg, errmsg_cap, "JSON line %d column %d: %s", jerr.line, jerr.column, q);
+        return CHR_ERR_JSON;
+    }
+    chr_err err = genesis_parse_root(out, root, errmsg, errmsg_cap);
+    json_decref(root);
+    if (err == CHR_OK) {
+        err = genesis_check(out, false, errmsg, errmsg_cap);
+    }
+    if (err != CHR_OK) {
+        genesis_free(out);
+    }
+    return err;
+}
+
+/* ---- JSON out ------------------------------------------------------------------------- */
+
+typedef struct genesis_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+} genesis_buf;
+
+static void genesis_put(genesis_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends to a buffer sized in advance from the counts; overrunning it is our bug. */
+static void genesis_put(genesis_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    CHR_ASSERT(n >= 0);
+    CHR_ASSERT((size_t)n < b->cap - b->len);
+    b->len += (size_t)n;
+}
+
+static void genesis_put_lists(genesis_buf *b, const genesis *g)
+{
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    char hex[65];
+    genesis_put(b, "  \"accounts\": [%s", g->accounts_len > 0 ? "\n" : "");
+    for (size_t i = 0; i < g->accounts_len; i++) {
+        chr_address_encode(addr, g->accounts[i].address);
+        genesis_put(b, "    {\"address\": \"%s\", \"balance\": \"%llu\"}%s\n", addr,
+                    (unsigned long long)g->accounts[i].balance, i + 1 < g->accounts_len ? "," : "");
+    }
+    genesis_put(b, "%s],\n", g->accounts_len > 0 ? "  " : "");
+    genesis_put(b, "  \"validators\": [%s", g->validators.len > 0 ? "\n" : "");
+    for (size_t i = 0; i < g->validators.len; i++) {
+        chr_hex_encode(hex, sizeof(hex), g->validators.v[i].pubkey, 32);
+        genesis_put(b, "    {\"pub_key\": \"%s\", \"power\": \"%llu\"}%s\n", hex,
+                    (unsigned long long)g->validators.v[i].power,
+                    i + 1 < g->validators.len ? "," : "");
+    }
+    genesis_put(b, "%s]\n}\n", g->validators.len > 0 ? "  " : "");
+}
+
+chr_err genesis_to_json(const genesis *g, char **out)
+{
+    *out = NULL;
+    char time[GENESIS_TIME_STR_LEN + 1];
+    size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
+    /* The chain id is written unescaped, so only a valid one may be written at all. */
+    if (id_len > LEDGER_CHAIN_ID_MAX || !genesis_chain_id_valid(g->chain_id, id_len) ||
+        genesis_time_format(time, g->genesis_time_ms) != CHR_OK ||
+        g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
+        g->validators.len > LEDGER_VALIDATORS_MAX) {
+        return CHR_ERR_GENESIS;
+    }
+    genesis_buf b = {NULL, 0,
+                     GENESIS_JSON_FIXED_BYTES + g->accounts_len * GENESIS_JSON_ACCOUNT_BYTES +
+                         g->validators.len * GENESIS_JSON_VALIDATOR_BYTES};
+    b.p = malloc(b.cap);
+    if (b.p == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    genesis_put(&b, "{\n  \"chain_id\": \"%s\",\n  \"genesis_time\": \"%s\",\n", g->chain_id, time);
+    genesis_put(&b,
+                "  \"params\": {\n    \"fee_transfer\": \"%llu\",\n    \"block_txs_max\": %lu,\n"
+                "    \"block_bytes_max\": %lu\n  },\n",
+                (unsigned long long)g->params.fee_transfer, (unsigned long)g->params.block_txs_max,
+                (unsigned long)g->params.block_bytes_max);
+    genesis_put_lists(&b, g);
+    *out = b.p;
+    return CHR_OK;
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+/* Reads a whole regular file of at most max bytes into a malloc'ed, NUL-terminated buffer. */
+static chr_err genesis_read_file(const char *path, size_t max, char **out, size_t *out_len,
+                                 char *errmsg, size_t cap)
+{
+    *out = NULL;
+    *out_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        genesis_errf(errmsg, cap, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0) {
+            close(fd);
+        }
+        return CHR_ERR_IO;
+    }
+    if ((uint64_t)st.st_size > max) {
+        genesis_errf(errmsg, cap, "%s: larger than %zu bytes", path, max);
+        close(fd);
+        return CHR_ERR_TOO_LONG;
+    }
+    /* One byte more than the size, to notice a file that grew while we read it. */
+    size_t want = (size_t)st.st_size + 1;
+    char *buf = malloc(want + 1);
+    size_t got = 0;
+    while (buf != NULL && got < want) {
+        ssize_t n = read(fd, buf + got, want - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf == NULL || got != want - 1) {
+        genesis_errf(errmsg, cap, "%s: %s", path, buf == NULL ? "out of memory" : "read failed");
+        free(buf);
+        return buf == NULL ? CHR_ERR_NOMEM : CHR_ERR_IO;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *out_len = got;
+    return CHR_OK;
+}
+
+chr_err genesis_load_file(genesis *out, const char *path, char *errmsg, size_t errmsg_cap)
+{
+    genesis_init(out);
+    char *text;
+    size_t len;
+    chr_err err = genesis_read_file(path, GENESIS_FILE_BYTES_MAX, &text, &len, errmsg, errmsg_cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    char why[GENESIS_ERRMSG_MAX];
+    err = genesis_from_json(out, text, len, why, sizeof(why));
+    free(text);
+    if (err != CHR_OK) {
+        genesis_errf(errmsg, errmsg_cap, "%s: %s", path, why);
+    }
+    return err;
+}
+
+static chr_err genesis_write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return CHR_ERR_IO;
+        }
+        done += (size_t)n;
+    }
+    return CHR_OK;
+}
+
+/* fsyncs the directory holding path, so that a rename into it survives a crash. */
+static chr_err genesis_sync_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        strcpy(dir, ".");
+    } else if (slash == path) {
+        strcpy(dir, "/");
+    } else {
+        size_t n = (size_t)(slash - path);
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return CHR_ERR_IO;
+    }
+    int rc = fsync(fd);
+    close(fd);
+    return rc == 0 ? CHR_OK : CHR_ERR_IO;
+}
+
+static chr_err genesis_write_atomic(const char *path, const char *data, size_t len)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+        return CHR_ERR_IO;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        return CHR_ERR_IO;
+    }
+    chr_err err = fchmod(fd, 0644) == 0 ? CHR_OK : CHR_ERR_IO;
+    if (err == CHR_OK) {
+        err = genesis_write_all(fd, data, len);
+    }
+    if (err == CHR_OK && fsync(fd) != 0) {
+        err = CHR_ERR_IO;
+    }
+    if (close(fd) != 0 && err == CHR_OK) {
+        err = CHR_ERR_IO;
+    }
+    if (err == CHR_OK && rename(tmp, path) != 0) {
+        err = CHR_ERR_IO;
+    }
+    if (err != CHR_OK) {
+        unlink(tmp);
+        return err;
+    }
+    return genesis_sync_dir(path);
+}
+
+chr_err genesis_save_file(const genesis *g, const char *path)
+{
+    char *json;
+    chr_err err = genesis_to_json(g, &json);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = genesis_write_atomic(path, json, strlen(json));
+    free(json);
+    return err;
+}

@@ -1,0 +1,361 @@
+#include "ledger/smt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/assert.h"
+
+/* A reference to a node is a u32: leaves are tagged with the top bit, internal nodes are
+ * not, and LEDGER_SMT_NONE stands for the empty trie's root. */
+#define LEDGER_SMT_LEAF_TAG 0x80000000u
+#define LEDGER_SMT_NONE 0xffffffffu
+/* The root pass keeps, for each internal node on the current path, at most that node and
+ * one pending sibling, plus the root: 2 * 256 + 1 entries. */
+#define LEDGER_SMT_STACK_MAX (2 * LEDGER_SMT_DEPTH_MAX + 1)
+/* First capacity of each node array; later growth doubles. */
+#define LEDGER_SMT_CAP_FIRST 64u
+
+_Static_assert(LEDGER_SMT_KEYS_MAX < LEDGER_SMT_LEAF_TAG, "leaf indices must fit the tag");
+
+typedef struct ledger_smt_leaf {
+    uint8_t key[32];
+    uint8_t value_hash[32];
+    uint8_t hash[CHR_HASH_LEN];
+    uint8_t dirty;
+} ledger_smt_leaf;
+
+typedef struct ledger_smt_node {
+    uint8_t hash[CHR_HASH_LEN];
+    uint32_t child[2];
+    uint16_t bit;
+    uint8_t dirty;
+} ledger_smt_node;
+
+struct ledger_smt {
+    ledger_smt_leaf *leaves;
+    ledger_smt_node *nodes;
+    uint32_t leaves_len;
+    uint32_t leaves_cap;
+    uint32_t nodes_len;
+    uint32_t nodes_cap;
+    uint32_t keys_max;
+    uint32_t root;
+};
+
+static int ledger_smt_is_leaf(uint32_t ref)
+{
+    return (ref & LEDGER_SMT_LEAF_TAG) != 0;
+}
+
+static ledger_smt_leaf *ledger_smt_leaf_at(const ledger_smt *t, uint32_t ref)
+{
+    uint32_t i = ref & ~LEDGER_SMT_LEAF_TAG;
+    CHR_ASSERT(ledger_smt_is_leaf(ref));
+    CHR_ASSERT(i < t->leaves_len);
+    return &t->leaves[i];
+}
+
+static ledger_smt_node *ledger_smt_node_at(const ledger_smt *t, uint32_t ref)
+{
+    CHR_ASSERT(!ledger_smt_is_leaf(ref));
+    CHR_ASSERT(ref < t->nodes_len);
+    return &t->nodes[ref];
+}
+
+/* Bit i of key in the contract's order: most significant bit of byte 0 first. */
+static unsigned ledger_smt_bit(const uint8_t key[32], unsigned i)
+{
+    CHR_ASSERT(i < 256);
+    return (unsigned)(key[i >> 3] >> (7 - (i & 7))) & 1u;
+}
+
+/* The first bit at which a and b differ, or 256 if they are equal. */
+static unsigned ledger_smt_crit_bit(const uint8_t a[32], const uint8_t b[32])
+{
+    for (unsigned i = 0; i < 32; i++) {
+        unsigned x = (unsigned)(a[i] ^ b[i]);
+        if (x != 0) {
+            unsigned j = 0;
+            while ((x & (0x80u >> j)) == 0) {
+                j++;
+            }
+            CHR_ASSERT(j < 8);
+            return i * 8 + j;
+        }
+    }
+    return 256;
+}
+
+chr_err ledger_smt_new(ledger_smt **out, size_t keys_max)
+{
+    CHR_ASSERT(out != NULL);
+    *out = NULL;
+    if (keys_max == 0 || keys_max > LEDGER_SMT_KEYS_MAX) {
+        return CHR_ERR_ARG;
+    }
+    ledger_smt *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    t->keys_max = (uint32_t)keys_max;
+    t->root = LEDGER_SMT_NONE;
+    *out = t;
+    return CHR_OK;
+}
+
+void ledger_smt_free(ledger_smt *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    free(t->leaves);
+    free(t->nodes);
+    free(t);
+}
+
+size_t ledger_smt_count(const ledger_smt *t)
+{
+    CHR_ASSERT(t != NULL);
+    CHR_ASSERT(t->leaves_len <= t->keys_max);
+    return t->leaves_len;
+}
+
+/* The leaf that key's bits lead to from the root: key's own leaf if key is present, else
+ * the leaf sharing the longest prefix with key among those on key's path. */
+static uint32_t ledger_smt_best_leaf(const ledger_smt *t, const uint8_t key[32])
+{
+    CHR_ASSERT(t->root != LEDGER_SMT_NONE);
+    uint32_t ref = t->root;
+    unsigned depth = 0;
+    while (!ledger_smt_is_leaf(ref)) {
+        const ledger_smt_node *n = ledger_smt_node_at(t, ref);
+        ref = n->child[ledger_smt_bit(key, n->bit)];
+        depth++;
+    }
+    CHR_ASSERT(depth <= LEDGER_SMT_DEPTH_MAX);
+    return ref;
+}
+
+int ledger_smt_get(const ledger_smt *t, const uint8_t key[32], uint8_t value_hash_out[32])
+{
+    CHR_ASSERT(t != NULL);
+    if (t->root != LEDGER_SMT_NONE) {
+        const ledger_smt_leaf *leaf = ledger_smt_leaf_at(t, ledger_smt_best_leaf(t, key));
+        if (memcmp(leaf->key, key, 32) == 0) {
+            memcpy(value_hash_out, leaf->value_hash, 32);
+            return 1;
+        }
+    }
+    memset(value_hash_out, 0, 32);
+    return 0;
+}
+
+/* The next capacity of an array at cap elements that may hold at most max. */
+static uint32_t ledger_smt_cap_next(uint32_t cap, uint32_t max)
+{
+    CHR_ASSERT(cap < max);
+    uint32_t next = cap == 0 ? LEDGER_SMT_CAP_FIRST : cap * 2;
+    return next > max || next < cap ? max : next;
+}
+
+/* Makes room for one more leaf and, once the trie is not empty, one more internal node,
+ * so that an insertion cannot fail halfway. A partial growth leaves the trie intact. */
+static chr_err ledger_smt_reserve(ledger_smt *t)
+{
+    CHR_ASSERT(t->leaves_len < t->keys_max);
+    if (t->leaves_len == t->leaves_cap) {
+        uint32_t cap = ledger_smt_cap_next(t->leaves_cap, t->keys_max);
+        void *p = realloc(t->leaves, (size_t)cap * sizeof(t->leaves[0]));
+        if (p == NULL) {
+            return CHR_ERR_NOMEM;
+        }
+        t->leaves = p;
+        t->leaves_cap = cap;
+    }
+    if (t->leaves_len > 0 && t->nodes_len == t->nodes_cap) {
+        uint32_t cap = ledger_smt_cap_next(t->nodes_cap, t->keys_max - 1);
+        void *p = realloc(t->nodes, (size_t)cap * sizeof(t->nodes[0]));
+        if (p == NULL) {
+            return CHR_ERR_NOMEM;
+        }
+        t->nodes = p;
+        t->nodes_cap = cap;
+    }
+    CHR_ASSERT(t->leaves_len == 0 || t->nodes_len + 1 == t->leaves_len);
+    return CHR_OK;
+}
+
+/* Walks key's path from the root through the internal nodes whose bit is below stop,
+ * marking each dirty (a dirty node's ancestors are always dirty, which ledger_smt_root
+ * relies on), and returns the slot where the walk stopped. */
+static uint32_t *ledger_smt_mark_path(ledger_smt *t, const uint8_t key[32], unsigned stop)
+{
+    uint32_t *slot = &t->root;
+    unsigned depth = 0;
+    while (!ledger_smt_is_leaf(*slot)) {
+        ledger_smt_node *n = ledger_smt_node_at(t, *slot);
+        if (n->bit >= stop) {
+            break;
+        }
+        n->dirty = 1;
+        slot = &n->child[ledger_smt_bit(key, n->bit)];
+        depth++;
+    }
+    CHR_ASSERT(depth <= LEDGER_SMT_DEPTH_MAX);
+    return slot;
+}
+
+static uint32_t ledger_smt_leaf_push(ledger_smt *t, const uint8_t key[32],
+                                     const uint8_t value_hash[32])
+{
+    CHR_ASSERT(t->leaves_len < t->leaves_cap);
+    ledger_smt_leaf *leaf = &t->leaves[t->leaves_len];
+    memcpy(leaf->key, key, 32);
+    memcpy(leaf->value_hash, value_hash, 32);
+    memset(leaf->hash, 0, sizeof(leaf->hash));
+    leaf->dirty = 1;
+    return LEDGER_SMT_LEAF_TAG | t->leaves_len++;
+}
+
+/* Inserts a new key that first differs from the trie's keys at bit crit: a new internal
+ * node with bit crit goes where key's path meets the first node whose bit is past crit
+ * (or a leaf), with the new leaf on key's side and the displaced subtree on the other. */
+static void ledger_smt_insert(ledger_smt *t, const uint8_t key[32], const uint8_t value_hash[32],
+                              unsigned crit)
+{
+    CHR_ASSERT(crit < 256);
+    CHR_ASSERT(t->nodes_len < t->nodes_cap);
+    uint32_t *slot = ledger_smt_mark_path(t, key, crit);
+    CHR_ASSERT(ledger_smt_is_leaf(*slot) || ledger_smt_node_at(t, *slot)->bit > crit);
+    uint32_t leaf = ledger_smt_leaf_push(t, key, value_hash);
+    uint32_t ref = t->nodes_len++;
+    ledger_smt_node *n = &t->nodes[ref];
+    unsigned side = ledger_smt_bit(key, crit);
+    memset(n->hash, 0, sizeof(n->hash));
+    n->bit = (uint16_t)crit;
+    n->dirty = 1;
+    n->child[side] = leaf;
+    n->child[side ^ 1u] = *slot;
+    *slot = ref;
+}
+
+chr_err ledger_smt_set(ledger_smt *t, const uint8_t key[32], const uint8_t value_hash[32])
+{
+    CHR_ASSERT(t != NULL);
+    CHR_ASSERT(key != NULL && value_hash != NULL);
+    unsigned crit = 0;
+    if (t->root != LEDGER_SMT_NONE) {
+        ledger_smt_leaf *leaf = ledger_smt_leaf_at(t, ledger_smt_best_leaf(t, key));
+        crit = ledger_smt_crit_bit(leaf->key, key);
+        if (crit == 256) {
+            if (memcmp(leaf->value_hash, value_hash, 32) != 0) {
+                memcpy(leaf->value_hash, value_hash, 32);
+                leaf->dirty = 1;
+                (void)ledger_smt_mark_path(t, key, 256);
+            }
+            return CHR_OK;
+        }
+    }
+    if (t->leaves_len == t->keys_max) {
+        return CHR_ERR_FULL;
+    }
+    chr_err err = ledger_smt_reserve(t);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (t->root == LEDGER_SMT_NONE) {
+        t->root = ledger_smt_leaf_push(t, key, value_hash);
+    } else {
+        ledger_smt_insert(t, key, value_hash, crit);
+    }
+    return CHR_OK;
+}
+
+static int ledger_smt_is_dirty(const ledger_smt *t, uint32_t ref)
+{
+    if (ledger_smt_is_leaf(ref)) {
+        return ledger_smt_leaf_at(t, ref)->dirty;
+    }
+    return ledger_smt_node_at(t, ref)->dirty;
+}
+
+static void ledger_smt_hash_leaf(ledger_smt_leaf *leaf)
+{
+    CHR_ASSERT(leaf->dirty);
+    uint8_t buf[1 + 32 + 32];
+    buf[0] = 0x00;
+    memcpy(buf + 1, leaf->key, 32);
+    memcpy(buf + 33, leaf->value_hash, 32);
+    chr_sha256_hash(leaf->hash, buf, sizeof(buf));
+    leaf->dirty = 0;
+}
+
+static const uint8_t *ledger_smt_hash_of(const ledger_smt *t, uint32_t ref)
+{
+    CHR_ASSERT(!ledger_smt_is_dirty(t, ref));
+    if (ledger_smt_is_leaf(ref)) {
+        return ledger_smt_leaf_at(t, ref)->hash;
+    }
+    return ledger_smt_node_at(t, ref)->hash;
+}
+
+static void ledger_smt_hash_node(const ledger_smt *t, ledger_smt_node *n)
+{
+    CHR_ASSERT(n->dirty);
+    CHR_ASSERT(n->bit < 256);
+    uint8_t buf[1 + 2 + 32 + 32];
+    buf[0] = 0x01;
+    buf[1] = (uint8_t)(n->bit >> 8);
+    buf[2] = (uint8_t)(n->bit & 0xff);
+    memcpy(buf + 3, ledger_smt_hash_of(t, n->child[0]), 32);
+    memcpy(buf + 35, ledger_smt_hash_of(t, n->child[1]), 32);
+    chr_sha256_hash(n->hash, buf, sizeof(buf));
+    n->dirty = 0;
+}
+
+/* Rehashes the dirty nodes in post-order. Since every dirty node's ancestors are dirty,
+ * the dirty nodes form a subtree at the root and clean subtrees are never entered. An
+ * internal node is looked at twice: first it pushes its dirty children, then, once they
+ * are clean, it is hashed. */
+static void ledger_smt_rehash(ledger_smt *t)
+{
+    CHR_ASSERT(ledger_smt_is_dirty(t, t->root));
+    uint32_t stack[LEDGER_SMT_STACK_MAX];
+    size_t sp = 0;
+    stack[sp++] = t->root;
+    while (sp > 0) {
+        uint32_t ref = stack[sp - 1];
+        if (ledger_smt_is_leaf(ref)) {
+            ledger_smt_hash_leaf(ledger_smt_leaf_at(t, ref));
+            sp--;
+            continue;
+        }
+        ledger_smt_node *n = ledger_smt_node_at(t, ref);
+        size_t sp_before = sp;
+        for (unsigned side = 0; side < 2; side++) {
+            if (ledger_smt_is_dirty(t, n->child[side])) {
+                CHR_ASSERT(sp < LEDGER_SMT_STACK_MAX);
+                stack[sp++] = n->child[side];
+            }
+        }
+        if (sp == sp_before) {
+            ledger_smt_hash_node(t, n);
+            sp--;
+        }
+    }
+    CHR_ASSERT(!ledger_smt_is_dirty(t, t->root));
+}
+
+void ledger_smt_root(ledger_smt *t, uint8_t out[CHR_HASH_LEN])
+{
+    CHR_ASSERT(t != NULL);
+    if (t->root == LEDGER_SMT_NONE) {
+        CHR_ASSERT(t->leaves_len == 0);
+        memset(out, 0, CHR_HASH_LEN);
+        return;
+    }
+    if (ledger_smt_is_dirty(t, t->root)) {
+        ledger_smt_rehash(t);
+    }
+    memcpy(out, ledger_smt_hash_of(t, t->root), CHR_HASH_LEN);
+}

@@ -1,0 +1,62 @@
+/* Accounts and the state transition of transactions (docs/PROTOCOL.md, "Applying a
+ * transaction"). Deterministic: the committed state comes in through a load callback
+ * (the node's LMDB store, a test's table), and a block's changes collect in an overlay
+ * that the caller then writes out in one store transaction.
+ *
+ * An overlay is owned by one thread at a time. */
+#ifndef LEDGER_STATE_H
+#define LEDGER_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/enc.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "ledger/tx.h"
+
+typedef struct ledger_account {
+    uint64_t balance;
+    uint64_t nonce; /* the nonce its next transaction must carry */
+} ledger_account;
+
+#define LEDGER_ACCOUNT_BYTES 16
+
+/* Canonical encoding: u64 balance, u64 nonce. */
+void ledger_account_encode(uint8_t out[LEDGER_ACCOUNT_BYTES], const ledger_account *a);
+CHR_WUR chr_err ledger_account_decode(ledger_account *out, const uint8_t *in, size_t in_len);
+/* The value hash committed in the state trie: SHA256(encoding). */
+void ledger_account_hash(uint8_t out[CHR_HASH_LEN], const ledger_account *a);
+
+/* Loads the committed account at addr into *out; a never-seen address is all zeros and
+ * CHR_OK. Any error aborts the block being applied. */
+typedef chr_err (*ledger_account_load_fn)(void *ctx, const uint8_t addr[32], ledger_account *out);
+
+typedef struct ledger_overlay ledger_overlay;
+
+/* An overlay for up to entries_max changed accounts (a block changes at most
+ * 2 * txs + 1). CHR_ERR_NOMEM. */
+CHR_WUR chr_err ledger_overlay_new(ledger_overlay **out, size_t entries_max,
+                                   ledger_account_load_fn load, void *load_ctx);
+void ledger_overlay_free(ledger_overlay *o);
+/* Forgets every change (start of a block, or after a failed one). */
+void ledger_overlay_reset(ledger_overlay *o);
+/* The account as the overlay sees it: changed, else committed. */
+CHR_WUR chr_err ledger_overlay_get(ledger_overlay *o, const uint8_t addr[32], ledger_account *out);
+/* Records a change. CHR_ERR_FULL past entries_max. */
+CHR_WUR chr_err ledger_overlay_put(ledger_overlay *o, const uint8_t addr[32],
+                                   const ledger_account *a);
+/* Changed accounts in the order first changed: for the store and the state trie. */
+size_t ledger_overlay_len(const ledger_overlay *o);
+void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr,
+                       ledger_account *a);
+
+/* Applies a transaction that already passed ledger_tx_check and whose signature was
+ * verified, at block `height` proposed by `proposer` (who receives the fee). Checks, each
+ * with its own error and a `detail` for people: not expired (CHR_ERR_EXPIRED), the exact
+ * next nonce (CHR_ERR_NONCE, "nonce: expected 7, got 9"), balance covers amount + fee
+ * (CHR_ERR_BALANCE). On any error the overlay is unchanged. */
+CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
+                                const uint8_t proposer[32], char *detail, size_t detail_cap);
+
+#endif

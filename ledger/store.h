@@ -1,0 +1,114 @@
+/* The LMDB store: accounts, blocks by height and by hash, commits, transactions by hash
+ * and per-account history, and the chain's metadata. Everything a block changes is written
+ * in one LMDB write transaction, so a crash leaves either the whole block or none of it.
+ *
+ * Threads: any number of readers, each with its own ledger_store_read; one writer (the
+ * node's writer thread). When a write fails with CHR_ERR_MAP_FULL the transaction has been
+ * aborted whole; the writer calls ledger_store_grow, which waits for readers to finish,
+ * and retries.
+ *
+ * Views returned by read functions point into LMDB's memory map and stay valid until
+ * ledger_store_read_end. */
+#ifndef LEDGER_STORE_H
+#define LEDGER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "ledger/block.h"
+#include "ledger/state.h"
+
+/* Readers at once: HTTP connections plus the node's own threads. */
+#define LEDGER_STORE_READERS_MAX 1024
+
+typedef struct ledger_store ledger_store;
+typedef struct ledger_store_read ledger_store_read;
+
+typedef struct ledger_store_meta {
+    char chain_id[LEDGER_CHAIN_ID_MAX + 1];
+    uint8_t genesis_hash[32];
+    uint64_t height;        /* 0 before the first block */
+    uint64_t txs_total;     /* transactions committed since genesis */
+} ledger_store_meta;
+
+typedef struct ledger_store_txinfo {
+    uint64_t height;
+    uint32_t index;
+} ledger_store_txinfo;
+
+/* One block's writes. History gets one entry per transaction for its sender and one for
+ * its recipient. */
+typedef struct ledger_store_write {
+    const ledger_header *header;
+    const uint8_t *hash;           /* the block hash */
+    const uint8_t *bytes;          /* the encoded block */
+    size_t bytes_len;
+    const uint8_t *commit;         /* the encoded commit of this block */
+    size_t commit_len;
+    uint32_t txs_len;
+    const uint8_t (*tx_hashes)[32];
+    const uint8_t (*tx_from)[32];
+    const uint8_t (*tx_to)[32];
+    const ledger_overlay *changes; /* accounts changed by the block */
+} ledger_store_write;
+
+/* Opens or creates the store in dir (created if missing) with an LMDB map of
+ * map_size bytes. CHR_ERR_STORE (the LMDB error is logged to stderr by the caller's log). */
+CHR_WUR chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size);
+void ledger_store_close(ledger_store *s);
+
+/* The current map size, and its growth: CHR_ERR_STORE if LMDB refuses. */
+size_t ledger_store_map_size(const ledger_store *s);
+CHR_WUR chr_err ledger_store_grow(ledger_store *s, size_t new_size);
+/* Bytes of the map in use (pages used times page size). */
+size_t ledger_store_used_bytes(ledger_store *s);
+
+/* Writes the genesis state: metadata and initial accounts. CHR_ERR_MAP_FULL or
+ * CHR_ERR_STORE; on error nothing is written. */
+CHR_WUR chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
+                                          const uint8_t genesis_hash[32],
+                                          const uint8_t (*addrs)[32], const uint64_t *balances,
+                                          size_t accounts_len);
+
+/* Writes one block and everything it changes, then raises the height. The block must be
+ * the next one (asserted). CHR_ERR_MAP_FULL (nothing written; grow and retry) or
+ * CHR_ERR_STORE. */
+CHR_WUR chr_err ledger_store_commit_block(ledger_store *s, const ledger_store_write *b);
+
+CHR_WUR chr_err ledger_store_read_begin(ledger_store *s, ledger_store_read **out);
+void ledger_store_read_end(ledger_store_read *r);
+
+/* CHR_ERR_NOT_FOUND before genesis was written. */
+CHR_WUR chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *out);
+/* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. */
+CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32],
+                                     ledger_account *out, int *found);
+CHR_WUR chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t **out,
+                                   size_t *out_len);
+CHR_WUR chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32],
+                                          uint64_t *height);
+CHR_WUR chr_err ledger_store_commit(ledger_store_read *r, uint64_t height, const uint8_t **out,
+                                    size_t *out_len);
+CHR_WUR chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32],
+                                ledger_store_txinfo *out);
+
+/* Calls fn for every account in address order; stops at the first error fn returns. */
+CHR_WUR chr_err ledger_store_accounts_foreach(ledger_store_read *r,
+                                              chr_err (*fn)(void *ctx, const uint8_t addr[32],
+                                                            const ledger_account *a),
+                                              void *ctx);
+
+/* An account's history, newest first: up to limit entries strictly older than the
+ * position (before_height, before_index); pass UINT64_MAX to start at the newest. */
+typedef struct ledger_history_entry {
+    uint64_t height;
+    uint32_t index;
+    uint8_t tx_hash[32];
+    uint8_t sent; /* 1 sent by the account, 0 received */
+} ledger_history_entry;
+CHR_WUR chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32],
+                                     uint64_t before_height, uint32_t before_index,
+                                     ledger_history_entry *out, size_t limit, size_t *out_len);
+
+#endif

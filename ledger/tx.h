@@ -1,0 +1,97 @@
+/* Transactions: their canonical encoding, signing hash, identity and the checks that need
+ * no state (docs/PROTOCOL.md, "Transactions").
+ *
+ * Wire format, version 1 (all integers big-endian):
+ *   u8 version = 1 | u8 type | bytes8 chain_id | raw32 from | u64 nonce | u64 fee |
+ *   u64 expiry_height (0 = never) | bytes16 memo | body | raw64 signature
+ *   transfer body (type 1): raw32 to | u64 amount
+ * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
+ * transaction's hash (its id) is SHA-256 of all its bytes.
+ *
+ * A decoded ledger_tx owns copies of its fields; it has no pointers. Thread-safe. */
+#ifndef LEDGER_TX_H
+#define LEDGER_TX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/hash.h"
+#include "ledger/limits.h"
+#include "ledger/params.h"
+
+#define LEDGER_TX_VERSION 1
+#define LEDGER_TX_TAG "CHROOM/tx"
+#define LEDGER_SIG_LEN 64
+
+typedef enum ledger_tx_type {
+    LEDGER_TX_TRANSFER = 1,
+} ledger_tx_type;
+
+typedef struct ledger_transfer {
+    uint8_t to[32];
+    uint64_t amount;
+} ledger_transfer;
+
+typedef struct ledger_tx {
+    uint8_t type;
+    uint8_t chain_id_len;
+    char chain_id[LEDGER_CHAIN_ID_MAX + 1]; /* NUL terminated */
+    uint8_t from[32];
+    uint64_t nonce;
+    uint64_t fee;
+    uint64_t expiry_height;
+    uint16_t memo_len;
+    uint8_t memo[LEDGER_MEMO_MAX];
+    union {
+        ledger_transfer transfer;
+    } body;
+    uint8_t sig[LEDGER_SIG_LEN];
+} ledger_tx;
+
+/* Fills the fields common to every type; chain_id must be valid (CHR_ERR_CHAIN_ID) and the
+ * memo at most LEDGER_MEMO_MAX bytes of UTF-8 (CHR_ERR_MEMO). The signature is zero. */
+CHR_WUR chr_err ledger_tx_init(ledger_tx *tx, ledger_tx_type type, const char *chain_id,
+                               const uint8_t from[32], uint64_t nonce, uint64_t fee,
+                               uint64_t expiry_height, const uint8_t *memo, size_t memo_len);
+
+/* Encodes the whole signed transaction into out (out_cap >= LEDGER_TX_BYTES_MAX always
+ * suffices). */
+CHR_WUR chr_err ledger_tx_encode(const ledger_tx *tx, uint8_t *out, size_t out_cap,
+                                 size_t *out_len);
+
+/* Decodes exactly one transaction from in. Rejects, each with its own error: an unknown
+ * version (CHR_ERR_VERSION) or type (CHR_ERR_TX_TYPE), a chain id that is not 1..32 of
+ * [a-z0-9-] (CHR_ERR_CHAIN_ID), a memo over its limit or not UTF-8 (CHR_ERR_MEMO), input
+ * over LEDGER_TX_BYTES_MAX (CHR_ERR_TX_SIZE), short input (CHR_ERR_TRUNCATED), bytes
+ * after it (CHR_ERR_TRAILING). Decoding then encoding gives back the same bytes. *out is
+ * zeroed on failure. */
+CHR_WUR chr_err ledger_tx_decode(ledger_tx *out, const uint8_t *in, size_t in_len);
+
+/* The 32-byte message that the signature signs: tagged_hash("CHROOM/tx", bytes before the
+ * signature). */
+void ledger_tx_sighash(const ledger_tx *tx, uint8_t out[CHR_HASH_LEN]);
+
+/* The transaction's id: SHA-256 of its whole encoding. */
+void ledger_tx_hash(const ledger_tx *tx, uint8_t out[CHR_HASH_LEN]);
+
+/* Checks that need no state: version and type, chain id equal to chain_id
+ * (CHR_ERR_CHAIN_ID), fee at least the parameter (CHR_ERR_FEE), a positive amount
+ * (CHR_ERR_AMOUNT), a recipient that is a valid key (CHR_ERR_PUBKEY) and not the sender
+ * (CHR_ERR_SELF_TRANSFER). It does not verify the signature. `detail` (may be NULL) gets a
+ * message for people, such as "fee: minimum 1000, got 10". */
+CHR_WUR chr_err ledger_tx_check(const ledger_tx *tx, const char *chain_id,
+                                const ledger_params *params, char *detail, size_t detail_cap);
+
+/* Verifies the BIP-340 signature of tx against its `from` key: CHR_ERR_PUBKEY or
+ * CHR_ERR_SIGNATURE when it fails. The costly step, done once per node at admission. */
+CHR_WUR chr_err ledger_tx_verify(const ledger_tx *tx);
+
+/* True when s is a chain id: 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], neither
+ * starting nor ending with '-'. */
+int ledger_chain_id_valid(const char *s, size_t len);
+
+/* True when the memo bytes are UTF-8 without overlong forms, surrogates or NUL. */
+int ledger_utf8_valid(const uint8_t *s, size_t len);
+
+#endif

@@ -1,0 +1,947 @@
+#include "node/chain.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/assert.h"
+#include "common/hex.h"
+#include "common/log.h"
+#include "ledger/block.h"
+#include "ledger/mempool.h"
+#include "ledger/sig.h"
+#include "ledger/smt.h"
+#include "node/verify.h"
+
+/* A submission handed from a caller's thread to the writer: verified transactions, and
+ * the slots where the writer writes its verdicts. Lives on the caller's stack. */
+typedef struct submission {
+    const ledger_tx *txs;
+    rpc_tx_result **results; /* one per tx */
+    size_t n;
+    int done;
+    pthread_cond_t cv;
+    struct submission *next;
+} submission;
+
+/* The overlay's view of committed accounts during a block: the writer's own reads. */
+typedef struct load_ctx {
+    ledger_store_read *read;
+} load_ctx;
+
+struct node_chain {
+    node_chain_config cfg;
+    char chain_id[LEDGER_CHAIN_ID_MAX + 1];
+    uint8_t genesis_hash[32];
+    uint64_t genesis_time_ms;
+    ledger_params params;
+    ledger_valset validators;
+    uint8_t validator_pub[32];
+    int producer; /* 1 when this node holds the one validator key that can commit alone */
+
+    ledger_store *store;
+    ledger_smt *smt;
+    ledger_overlay *overlay;
+    ledger_signer *signer;
+    node_verifier *verifier;
+    node_failed *failed;
+
+    /* The mempool is changed only by the writer, under mp_mu; HTTP threads read it under
+     * mp_mu too. The writer reads it without the lock. */
+    pthread_mutex_t mp_mu;
+    ledger_mempool *mempool;
+
+    pthread_mutex_t q_mu;
+    pthread_cond_t q_cv;
+    submission *q_head, *q_tail;
+    size_t q_txs;
+    int stop;
+
+    /* The tip, under tip_mu; tip_cv is broadcast after every block. */
+    pthread_mutex_t tip_mu;
+    pthread_cond_t tip_cv;
+    rpc_tip tip;
+    ledger_header tip_header;
+    ledger_commit last_commit; /* the commit of the tip, for the next block (writer only) */
+
+    load_ctx load; /* the writer's read transaction while it applies a block */
+    pthread_t writer;
+    int writer_started;
+    uint64_t last_block_mono_ms;
+
+    /* Scratch for building one block, sized at open (writer only). */
+    uint8_t *arena;
+    const uint8_t **blk_txs;
+    uint16_t *blk_lens;
+    uint8_t (*blk_hashes)[32];
+    uint8_t (*blk_from)[32];
+    uint8_t (*blk_to)[32];
+    const ledger_mempool_entry **blk_failed;
+    chr_err *blk_failed_err;
+    char (*blk_failed_detail)[NODE_DETAIL_MAX];
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+ledger_store *node_chain_store(node_chain *c)
+{
+    return c->store;
+}
+
+const ledger_params *node_chain_params(const node_chain *c)
+{
+    return &c->params;
+}
+
+const ledger_valset *node_chain_validators(const node_chain *c)
+{
+    return &c->validators;
+}
+
+
+static chr_err load_account(void *ctx, const uint8_t addr[32], ledger_account *out)
+{
+    load_ctx *l = ctx;
+    return ledger_store_account(l->read, addr, out, NULL);
+}
+
+static chr_err smt_add(void *ctx, const uint8_t addr[32], const ledger_account *a)
+{
+    uint8_t h[CHR_HASH_LEN];
+    ledger_account_hash(h, a);
+    return ledger_smt_set(ctx, addr, h);
+}
+
+static void tip_publish(node_chain *c, const ledger_header *h, const uint8_t hash[32],
+                        uint64_t txs_total)
+{
+    pthread_mutex_lock(&c->tip_mu);
+    c->tip_header = *h;
+    c->tip.height = h->height;
+    memcpy(c->tip.hash, hash, 32);
+    c->tip.time_ms = h->time_ms;
+    memcpy(c->tip.state_root, h->state_root, 32);
+    c->tip.txs_total = txs_total;
+    pthread_cond_broadcast(&c->tip_cv);
+    pthread_mutex_unlock(&c->tip_mu);
+}
+
+/* Writes the genesis state into an empty store, or checks that the store holds g's chain. */
+static chr_err open_genesis(node_chain *c, const genesis *g, char *errmsg, size_t cap)
+{
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_store_meta meta;
+    err = ledger_store_meta_get(r, &meta);
+    ledger_store_read_end(r);
+    if (err == CHR_OK) {
+        if (strcmp(meta.chain_id, c->chain_id) != 0 || memcmp(meta.genesis_hash, c->genesis_hash, 32) != 0) {
+            snprintf(errmsg, cap, "the data directory holds chain %s with another genesis",
+                     meta.chain_id);
+            return CHR_ERR_GENESIS;
+        }
+        return CHR_OK;
+    }
+    if (err != CHR_ERR_NOT_FOUND) {
+        return err;
+    }
+    uint8_t(*addrs)[32] = malloc((g->accounts_len + 1) * 32);
+    uint64_t *balances = malloc((g->accounts_len + 1) * sizeof(uint64_t));
+    if (addrs == NULL || balances == NULL) {
+        free(addrs);
+        free(balances);
+        return CHR_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < g->accounts_len; i++) {
+        memcpy(addrs[i], g->accounts[i].address, 32);
+        balances[i] = g->accounts[i].balance;
+    }
+    for (;;) {
+        err = ledger_store_init_genesis(c->store, c->chain_id, c->genesis_hash,
+                                        (const uint8_t(*)[32])addrs, balances, g->accounts_len);
+        if (err != CHR_ERR_MAP_FULL) {
+            break;
+        }
+        err = ledger_store_grow(c->store, ledger_store_map_size(c->store) * 2);
+        if (err != CHR_OK) {
+            break;
+        }
+    }
+    free(addrs);
+    free(balances);
+    CHR_LOG_I("created chain %s from genesis (%zu accounts)", c->chain_id, g->accounts_len);
+    return err;
+}
+
+/* Rebuilds the state trie from the stored accounts and loads the tip; the trie's root
+ * must equal the state root in the tip's header, or the store is damaged. */
+static chr_err open_state(node_chain *c, char *errmsg, size_t cap)
+{
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_store_meta meta;
+    err = ledger_store_meta_get(r, &meta);
+    err = err == CHR_OK ? ledger_store_accounts_foreach(r, smt_add, c->smt) : err;
+    ledger_header h;
+    memset(&h, 0, sizeof(h));
+    uint8_t hash[32];
+    memcpy(hash, c->genesis_hash, 32);
+    h.time_ms = c->genesis_time_ms;
+    ledger_smt_root(c->smt, h.state_root);
+    if (err == CHR_OK && meta.height > 0) {
+        const uint8_t *bytes;
+        size_t len;
+        ledger_block b;
+        err = ledger_store_block(r, meta.height, &bytes, &len);
+        err = err == CHR_OK ? ledger_block_decode(&b, bytes, len) : err;
+        if (err == CHR_OK) {
+            h = b.header;
+            ledger_block_free(&b);
+            ledger_header_hash(&h, hash);
+            err = ledger_store_commit(r, meta.height, &bytes, &len);
+        }
+        err = err == CHR_OK ? ledger_commit_decode(&c->last_commit, bytes, len) : err;
+        uint8_t root[32];
+        ledger_smt_root(c->smt, root);
+        if (err == CHR_OK && memcmp(root, h.state_root, 32) != 0) {
+            snprintf(errmsg, cap, "stored accounts do not match the state root of block %llu",
+                     (unsigned long long)meta.height);
+            err = CHR_ERR_STATE_ROOT;
+        }
+    }
+    ledger_store_read_end(r);
+    if (err == CHR_OK) {
+        tip_publish(c, &h, hash, meta.txs_total);
+        CHR_LOG_I("chain %s at height %llu, %zu accounts", c->chain_id,
+                  (unsigned long long)meta.height, ledger_smt_count(c->smt));
+    }
+    return err;
+}
+
+static chr_err alloc_scratch(node_chain *c)
+{
+    size_t n = c->params.block_txs_max;
+    c->arena = malloc(c->params.block_bytes_max);
+    c->blk_txs = calloc(n, sizeof(*c->blk_txs));
+    c->blk_lens = calloc(n, sizeof(*c->blk_lens));
+    c->blk_hashes = calloc(n, 32);
+    c->blk_from = calloc(n, 32);
+    c->blk_to = calloc(n, 32);
+    c->blk_failed = calloc(n, sizeof(*c->blk_failed));
+    c->blk_failed_err = calloc(n, sizeof(*c->blk_failed_err));
+    c->blk_failed_detail = calloc(n, NODE_DETAIL_MAX);
+    if (!c->arena || !c->blk_txs || !c->blk_lens || !c->blk_hashes || !c->blk_from ||
+        !c->blk_to || !c->blk_failed || !c->blk_failed_err || !c->blk_failed_detail) {
+        return CHR_ERR_NOMEM;
+    }
+    return CHR_OK;
+}
+
+static chr_err open_keys(node_chain *c, char *errmsg, size_t cap)
+{
+    uint8_t seed[32];
+    randombytes_buf(seed, sizeof(seed));
+    chr_err err = ledger_signer_new(&c->signer, seed);
+    if (err != CHR_OK || !c->cfg.has_validator_key) {
+        return err;
+    }
+    err = ledger_signer_pubkey(c->signer, c->validator_pub, c->cfg.validator_sk);
+    if (err != CHR_OK) {
+        snprintf(errmsg, cap, "the validator key file holds an invalid secret key");
+        return CHR_ERR_CONFIG;
+    }
+    int at = ledger_valset_find(&c->validators, c->validator_pub);
+    /* One node commits alone only when it holds every validator's power; with more
+     * validators, blocks need the consensus protocol (docs/CONSENSUS.md). */
+    c->producer = at >= 0 && c->validators.len == 1;
+    if (at < 0) {
+        CHR_LOG_W("the validator key is not in the validator set: not producing blocks");
+    } else if (!c->producer) {
+        CHR_LOG_W("%zu validators: this node needs consensus to commit, not producing alone",
+                  c->validators.len);
+    }
+    return CHR_OK;
+}
+
+chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const genesis *g,
+                        char *errmsg, size_t errmsg_cap)
+{
+    *out = NULL;
+    errmsg[0] = '\0';
+    node_chain *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    c->cfg = *cfg;
+    snprintf(c->chain_id, sizeof(c->chain_id), "%s", g->chain_id);
+    c->genesis_time_ms = g->genesis_time_ms;
+    c->params = g->params;
+    c->validators = g->validators;
+    pthread_mutex_init(&c->mp_mu, NULL);
+    pthread_mutex_init(&c->q_mu, NULL);
+    pthread_cond_init(&c->q_cv, NULL);
+    pthread_mutex_init(&c->tip_mu, NULL);
+    pthread_cond_init(&c->tip_cv, NULL);
+    snprintf(c->tip.chain_id, sizeof(c->tip.chain_id), "%s", g->chain_id);
+    c->tip.healthy = 1;
+    chr_err err = genesis_hash(g, c->genesis_hash);
+    memcpy(c->tip.genesis_hash, c->genesis_hash, 32);
+    size_t overlay_max = 2 * (size_t)c->params.block_txs_max + 1;
+    err = err ? err : ledger_store_open(&c->store, cfg->data_dir, cfg->map_size);
+    err = err ? err : ledger_smt_new(&c->smt, LEDGER_SMT_KEYS_MAX);
+    err = err ? err : ledger_overlay_new(&c->overlay, overlay_max, load_account, &c->load);
+    err = err ? err : ledger_mempool_new(&c->mempool, cfg->mempool_txs_max, cfg->mempool_bytes_max);
+    err = err ? err : node_failed_new(&c->failed);
+    err = err ? err : alloc_scratch(c);
+    err = err ? err : open_keys(c, errmsg, errmsg_cap);
+    err = err ? err : open_genesis(c, g, errmsg, errmsg_cap);
+    err = err ? err : open_state(c, errmsg, errmsg_cap);
+    err = err ? err : node_verifier_new(&c->verifier, cfg->verifier_threads);
+    if (err != CHR_OK) {
+        if (errmsg[0] == '\0') {
+            snprintf(errmsg, errmsg_cap, "%s", chr_err_str(err));
+        }
+        node_chain_close(c);
+        return err;
+    }
+    *out = c;
+    return CHR_OK;
+}
+
+/* ---- Admission: runs on the writer thread. ---- */
+
+static void result_set(rpc_tx_result *r, rpc_tx_state state, chr_err err, const char *detail)
+{
+    r->state = state;
+    r->err = err;
+    if (detail != r->detail) {
+        snprintf(r->detail, sizeof(r->detail), "%s", detail != NULL ? detail : "");
+    }
+}
+
+/* What the node already knows of a transaction: pending, committed or failed. Returns 0
+ * when it is new to the node. */
+static int known_status(node_chain *c, ledger_store_read *r, const uint8_t hash[32],
+                        rpc_tx_result *out)
+{
+    pthread_mutex_lock(&c->mp_mu);
+    int pending = ledger_mempool_find(c->mempool, hash) != NULL;
+    pthread_mutex_unlock(&c->mp_mu);
+    if (pending) {
+        result_set(out, RPC_TX_PENDING, CHR_OK, NULL);
+        return 1;
+    }
+    ledger_store_txinfo info;
+    if (r != NULL && ledger_store_tx(r, hash, &info) == CHR_OK) {
+        result_set(out, RPC_TX_COMMITTED, CHR_OK, NULL);
+        out->height = info.height;
+        out->index = info.index;
+        return 1;
+    }
+    node_failure f;
+    if (node_failed_get(c->failed, hash, &f)) {
+        result_set(out, RPC_TX_FAILED, f.err, f.detail);
+        return 1;
+    }
+    return 0;
+}
+
+static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, rpc_tx_result *res)
+{
+    if (known_status(c, r, res->hash, res)) {
+        return;
+    }
+    ledger_account committed;
+    chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
+    if (err != CHR_OK) {
+        result_set(res, RPC_TX_REJECTED, err, "store: cannot read the account");
+        return;
+    }
+    uint8_t buf[LEDGER_TX_BYTES_MAX];
+    size_t len;
+    CHR_ASSERT(ledger_tx_encode(tx, buf, sizeof(buf), &len) == CHR_OK);
+    char detail[NODE_DETAIL_MAX];
+    pthread_mutex_lock(&c->mp_mu);
+    err = ledger_mempool_add(c->mempool, tx, res->hash, len, &committed, detail, sizeof(detail));
+    pthread_mutex_unlock(&c->mp_mu);
+    if (err != CHR_OK) {
+        result_set(res, RPC_TX_REJECTED, err, detail);
+        return;
+    }
+    result_set(res, RPC_TX_PENDING, CHR_OK, NULL);
+}
+
+static void admit_submissions(node_chain *c, submission *list)
+{
+    ledger_store_read *r = NULL;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    for (submission *s = list; s != NULL; s = s->next) {
+        for (size_t i = 0; i < s->n; i++) {
+            if (err != CHR_OK) {
+                result_set(s->results[i], RPC_TX_REJECTED, err, "store: cannot read");
+            } else {
+                admit_one(c, r, &s->txs[i], s->results[i]);
+            }
+        }
+    }
+    ledger_store_read_end(r);
+    pthread_mutex_lock(&c->q_mu);
+    for (submission *s = list; s != NULL;) {
+        submission *next = s->next;
+        s->done = 1;
+        pthread_cond_signal(&s->cv);
+        s = next;
+    }
+    pthread_mutex_unlock(&c->q_mu);
+}
+
+/* ---- Block production: runs on the writer thread. ---- */
+
+typedef struct block_draft {
+    ledger_header header;
+    uint32_t txs_len;
+    uint32_t failed_len;
+    size_t arena_used;
+} block_draft;
+
+/* Applies mempool transactions in arrival order into the overlay until a block limit,
+ * collecting the ones that fail. */
+static chr_err draft_txs(node_chain *c, block_draft *d)
+{
+    ledger_overlay_reset(c->overlay);
+    chr_err err = ledger_store_read_begin(c->store, &c->load.read);
+    if (err != CHR_OK) {
+        return err;
+    }
+    for (const ledger_mempool_entry *e = ledger_mempool_head(c->mempool); e != NULL;
+         e = ledger_mempool_next(c->mempool, e)) {
+        if (d->txs_len == c->params.block_txs_max || d->failed_len == c->params.block_txs_max) {
+            break;
+        }
+        const ledger_tx *tx = ledger_mempool_entry_tx(e);
+        uint8_t *dst = c->arena + d->arena_used;
+        size_t len;
+        if (ledger_tx_encode(tx, dst, c->params.block_bytes_max - d->arena_used, &len) != CHR_OK) {
+            break; /* the block is full by bytes */
+        }
+        char *detail = c->blk_failed_detail[d->failed_len];
+        err = ledger_tx_apply(c->overlay, tx, d->header.height, c->validator_pub, detail,
+                              NODE_DETAIL_MAX);
+        if (err == CHR_ERR_FULL || err == CHR_ERR_STORE) {
+            break;
+        }
+        if (err != CHR_OK) {
+            c->blk_failed[d->failed_len] = e;
+            c->blk_failed_err[d->failed_len] = err;
+            d->failed_len++;
+            continue;
+        }
+        uint32_t i = d->txs_len++;
+        c->blk_txs[i] = dst;
+        c->blk_lens[i] = (uint16_t)len;
+        memcpy(c->blk_hashes[i], ledger_mempool_entry_hash(e), 32);
+        memcpy(c->blk_from[i], tx->from, 32);
+        memcpy(c->blk_to[i], tx->body.transfer.to, 32);
+        d->arena_used += len;
+    }
+    ledger_store_read_end(c->load.read);
+    c->load.read = NULL;
+    return err == CHR_ERR_STORE ? err : CHR_OK;
+}
+
+/* Fills the header from the applied transactions and the trie, and signs the commit. */
+static chr_err draft_seal(node_chain *c, block_draft *d, ledger_commit *commit, uint8_t hash[32])
+{
+    ledger_header *h = &d->header;
+    for (size_t i = 0; i < ledger_overlay_len(c->overlay); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(c->overlay, i, &addr, &a);
+        chr_err err = smt_add(c->smt, addr, &a);
+        if (err != CHR_OK) {
+            return err;
+        }
+    }
+    ledger_smt_root(c->smt, h->state_root);
+    chr_err err = ledger_tx_root(h->tx_root, c->blk_txs, c->blk_lens, d->txs_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    h->tx_count = d->txs_len;
+    ledger_valset_hash(&c->validators, h->validators_hash);
+    memcpy(h->proposer, c->validator_pub, 32);
+    if (h->height > 1) {
+        ledger_commit_hash(&c->last_commit, h->last_commit_hash);
+    }
+    ledger_header_hash(h, hash);
+    memset(commit, 0, sizeof(*commit));
+    commit->height = h->height;
+    memcpy(commit->block_hash, hash, 32);
+    commit->sigs_len = 1;
+    memcpy(commit->sigs[0].validator, c->validator_pub, 32);
+    uint8_t msg[32];
+    uint8_t aux[32];
+    ledger_vote_sighash(msg, c->chain_id, LEDGER_VOTE_PRECOMMIT, h->height, 0, hash);
+    randombytes_buf(aux, sizeof(aux));
+    return ledger_signer_sign(c->signer, commit->sigs[0].sig, msg, c->cfg.validator_sk, aux);
+}
+
+/* Writes the block, growing the LMDB map as often as it is full. */
+static chr_err store_block(node_chain *c, const block_draft *d, const ledger_commit *commit,
+                           const uint8_t hash[32])
+{
+    uint8_t *bytes;
+    size_t len;
+    uint8_t commit_bytes[LEDGER_COMMIT_BYTES_MAX];
+    size_t commit_len;
+    chr_err err = ledger_block_encode(&bytes, &len, &d->header,
+                                      d->header.height > 1 ? &c->last_commit : NULL,
+                                      c->blk_txs, c->blk_lens, d->txs_len);
+    err = err ? err : ledger_commit_encode(commit, commit_bytes, sizeof(commit_bytes), &commit_len);
+    if (err != CHR_OK) {
+        free(bytes);
+        return err;
+    }
+    ledger_store_write w = {
+        .header = &d->header, .hash = hash, .bytes = bytes, .bytes_len = len,
+        .commit = commit_bytes, .commit_len = commit_len, .txs_len = d->txs_len,
+        .tx_hashes = (const uint8_t(*)[32])c->blk_hashes,
+        .tx_from = (const uint8_t(*)[32])c->blk_from,
+        .tx_to = (const uint8_t(*)[32])c->blk_to, .changes = c->overlay,
+    };
+    for (;;) {
+        err = ledger_store_commit_block(c->store, &w);
+        if (err != CHR_ERR_MAP_FULL) {
+            break;
+        }
+        size_t size = ledger_store_map_size(c->store);
+        CHR_LOG_I("store: map of %zu MiB is full, growing to %zu MiB", size >> 20, size >> 19);
+        err = ledger_store_grow(c->store, size * 2);
+        if (err != CHR_OK) {
+            break;
+        }
+    }
+    free(bytes);
+    return err;
+}
+
+static void evict_failed(void *ctx, const uint8_t hash[32])
+{
+    node_chain *c = ctx;
+    node_failed_put(c->failed, hash, CHR_ERR_NONCE,
+                    "an earlier transaction of this account failed");
+}
+
+/* After the block is stored: committed transactions leave the mempool, failed ones leave
+ * it with their reason. */
+static void settle_mempool(node_chain *c, const block_draft *d)
+{
+    pthread_mutex_lock(&c->mp_mu);
+    for (uint32_t i = 0; i < d->txs_len; i++) {
+        ledger_mempool_remove(c->mempool, c->blk_hashes[i]);
+    }
+    for (uint32_t i = 0; i < d->failed_len; i++) {
+        const ledger_mempool_entry *e = c->blk_failed[i];
+        if (ledger_mempool_find(c->mempool, ledger_mempool_entry_hash(e)) != e) {
+            continue; /* already evicted behind an earlier failure of its account */
+        }
+        uint8_t hash[32];
+        uint8_t from[32];
+        memcpy(hash, ledger_mempool_entry_hash(e), 32);
+        memcpy(from, ledger_mempool_entry_tx(e)->from, 32);
+        uint64_t nonce = ledger_mempool_entry_tx(e)->nonce;
+        node_failed_put(c->failed, hash, c->blk_failed_err[i], c->blk_failed_detail[i]);
+        ledger_mempool_evict_from(c->mempool, from, nonce + 1, evict_failed, c);
+        ledger_mempool_evict_from(c->mempool, from, nonce, NULL, NULL);
+    }
+    pthread_mutex_unlock(&c->mp_mu);
+}
+
+/* Produces, signs and stores the next block. With `empty` 0, does nothing when no
+ * transaction applies (failures are still settled). */
+static chr_err produce_block(node_chain *c, int empty)
+{
+    block_draft d;
+    memset(&d, 0, sizeof(d));
+    ledger_header *h = &d.header;
+    pthread_mutex_lock(&c->tip_mu);
+    h->height = c->tip.height + 1;
+    memcpy(h->prev_hash, c->tip.hash, 32);
+    uint64_t prev_time = c->tip.time_ms;
+    uint64_t txs_total = c->tip.txs_total;
+    pthread_mutex_unlock(&c->tip_mu);
+    /* Block times strictly increase, even if the clock steps back. */
+    uint64_t now = wall_ms();
+    h->time_ms = now > prev_time ? now : prev_time + 1;
+    h->chain_id_len = (uint8_t)strlen(c->chain_id);
+    memcpy(h->chain_id, c->chain_id, h->chain_id_len);
+    chr_err err = draft_txs(c, &d);
+    if (err != CHR_OK || (d.txs_len == 0 && !empty)) {
+        settle_mempool(c, &d);
+        return err;
+    }
+    ledger_commit commit;
+    uint8_t hash[32];
+    err = draft_seal(c, &d, &commit, hash);
+    err = err ? err : store_block(c, &d, &commit, hash);
+    if (err != CHR_OK) {
+        return err;
+    }
+    c->last_commit = commit;
+    settle_mempool(c, &d);
+    tip_publish(c, h, hash, txs_total + d.txs_len);
+    CHR_LOG_D("block %llu: %u txs", (unsigned long long)h->height, d.txs_len);
+    return CHR_OK;
+}
+
+/* ---- The writer thread. ---- */
+
+/* How long the writer may sleep: until the next block is due, or without end. */
+static int next_wakeup(node_chain *c, uint64_t now, uint64_t *deadline)
+{
+    size_t pending = ledger_mempool_count(c->mempool);
+    uint64_t interval = 0;
+    if (c->producer && pending > 0) {
+        interval = c->cfg.block_interval_ms;
+    } else if (c->producer && c->cfg.empty_block_interval_ms > 0) {
+        interval = c->cfg.empty_block_interval_ms;
+    } else {
+        return 0;
+    }
+    *deadline = c->last_block_mono_ms + interval;
+    (void)now;
+    return 1;
+}
+
+static void wait_for_work(node_chain *c)
+{
+    uint64_t deadline;
+    uint64_t now = mono_ms();
+    if (c->q_head != NULL || c->stop) {
+        return;
+    }
+    if (!next_wakeup(c, now, &deadline)) {
+        pthread_cond_wait(&c->q_cv, &c->q_mu);
+        return;
+    }
+    if (deadline <= now) {
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t wait = deadline - now;
+    ts.tv_sec += (time_t)(wait / 1000);
+    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
+}
+
+static void fail_writer(node_chain *c, chr_err err)
+{
+    CHR_LOG_E("writer stopped: %s; the node keeps serving reads", chr_err_str(err));
+    pthread_mutex_lock(&c->tip_mu);
+    c->tip.healthy = 0;
+    pthread_cond_broadcast(&c->tip_cv);
+    pthread_mutex_unlock(&c->tip_mu);
+}
+
+static void *writer_main(void *arg)
+{
+    node_chain *c = arg;
+    c->last_block_mono_ms = mono_ms();
+    int healthy = 1;
+    pthread_mutex_lock(&c->q_mu);
+    while (!c->stop) {
+        wait_for_work(c);
+        submission *list = c->q_head;
+        c->q_head = c->q_tail = NULL;
+        c->q_txs = 0;
+        pthread_mutex_unlock(&c->q_mu);
+        if (list != NULL) {
+            admit_submissions(c, list);
+        }
+        uint64_t now = mono_ms();
+        size_t pending = ledger_mempool_count(c->mempool);
+        int due_txs = pending > 0 && now >= c->last_block_mono_ms + c->cfg.block_interval_ms;
+        int due_empty = c->cfg.empty_block_interval_ms > 0 &&
+                        now >= c->last_block_mono_ms + c->cfg.empty_block_interval_ms;
+        if (healthy && c->producer && (due_txs || due_empty)) {
+            chr_err err = produce_block(c, due_empty);
+            c->last_block_mono_ms = now;
+            if (err != CHR_OK) {
+                healthy = 0;
+                fail_writer(c, err);
+            }
+        }
+        pthread_mutex_lock(&c->q_mu);
+        if (!healthy) {
+            c->producer = 0;
+        }
+    }
+    /* Submissions that arrived while stopping get a definite answer. */
+    for (submission *s = c->q_head; s != NULL;) {
+        submission *next = s->next;
+        for (size_t i = 0; i < s->n; i++) {
+            result_set(s->results[i], RPC_TX_REJECTED, CHR_ERR_SHUTDOWN, "node is stopping");
+        }
+        s->done = 1;
+        pthread_cond_signal(&s->cv);
+        s = next;
+    }
+    c->q_head = c->q_tail = NULL;
+    pthread_mutex_unlock(&c->q_mu);
+    return NULL;
+}
+
+chr_err node_chain_start(node_chain *c)
+{
+    CHR_ASSERT(!c->writer_started);
+    if (pthread_create(&c->writer, NULL, writer_main, c) != 0) {
+        return CHR_ERR_NOMEM;
+    }
+    c->writer_started = 1;
+    return CHR_OK;
+}
+
+void node_chain_close(node_chain *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->writer_started) {
+        pthread_mutex_lock(&c->q_mu);
+        c->stop = 1;
+        pthread_cond_broadcast(&c->q_cv);
+        pthread_mutex_unlock(&c->q_mu);
+        pthread_join(c->writer, NULL);
+        pthread_mutex_lock(&c->tip_mu);
+        pthread_cond_broadcast(&c->tip_cv);
+        pthread_mutex_unlock(&c->tip_mu);
+    }
+    node_verifier_free(c->verifier);
+    ledger_store_close(c->store);
+    ledger_smt_free(c->smt);
+    ledger_overlay_free(c->overlay);
+    ledger_mempool_free(c->mempool);
+    node_failed_free(c->failed);
+    ledger_signer_free(c->signer);
+    sodium_memzero(c->cfg.validator_sk, sizeof(c->cfg.validator_sk));
+    free(c->arena);
+    free(c->blk_txs);
+    free(c->blk_lens);
+    free(c->blk_hashes);
+    free(c->blk_from);
+    free(c->blk_to);
+    free(c->blk_failed);
+    free(c->blk_failed_err);
+    free(c->blk_failed_detail);
+    free(c);
+}
+
+/* ---- Calls from other threads. ---- */
+
+/* Decodes and checks each transaction; returns how many passed. */
+static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size_t *lens,
+                            size_t n, ledger_tx *decoded, chr_err *errs, rpc_tx_result *results)
+{
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        rpc_tx_result *r = &results[i];
+        memset(r, 0, sizeof(*r));
+        errs[i] = ledger_tx_decode(&decoded[i], txs[i], lens[i]);
+        if (errs[i] != CHR_OK) {
+            result_set(r, RPC_TX_REJECTED, errs[i], "tx: not a valid transaction encoding");
+            continue;
+        }
+        chr_sha256_hash(r->hash, txs[i], lens[i]);
+        r->has_hash = 1;
+        errs[i] = ledger_tx_check(&decoded[i], c->chain_id, &c->params, r->detail,
+                                  sizeof(r->detail));
+        if (errs[i] != CHR_OK) {
+            result_set(r, RPC_TX_REJECTED, errs[i], r->detail);
+            continue;
+        }
+        ok++;
+    }
+    return ok;
+}
+
+/* Hands the verified transactions to the writer and waits for its verdicts. */
+static void submit_to_writer(node_chain *c, const ledger_tx *txs, rpc_tx_result **results,
+                             size_t n)
+{
+    submission s = {.txs = txs, .results = results, .n = n};
+    pthread_cond_init(&s.cv, NULL);
+    pthread_mutex_lock(&c->q_mu);
+    if (c->stop || c->q_txs + n > NODE_QUEUE_TXS_MAX) {
+        chr_err err = c->stop ? CHR_ERR_SHUTDOWN : CHR_ERR_QUEUE_FULL;
+        pthread_mutex_unlock(&c->q_mu);
+        for (size_t i = 0; i < n; i++) {
+            result_set(results[i], RPC_TX_REJECTED, err, "node: too many transactions queued, retry");
+        }
+        pthread_cond_destroy(&s.cv);
+        return;
+    }
+    if (c->q_tail != NULL) {
+        c->q_tail->next = &s;
+    } else {
+        c->q_head = &s;
+    }
+    c->q_tail = &s;
+    c->q_txs += n;
+    pthread_cond_signal(&c->q_cv);
+    while (!s.done) {
+        pthread_cond_wait(&s.cv, &c->q_mu);
+    }
+    pthread_mutex_unlock(&c->q_mu);
+    pthread_cond_destroy(&s.cv);
+}
+
+/* Waits until no result is pending, or the deadline passes, or the writer stops. */
+static void submit_wait(node_chain *c, rpc_tx_result *results, size_t n, uint64_t wait_ms)
+{
+    uint64_t deadline = mono_ms() + wait_ms;
+    size_t i = 0;
+    while (i < n) {
+        if (results[i].state != RPC_TX_PENDING) {
+            i++;
+            continue;
+        }
+        node_chain_tx_status(c, results[i].hash, &results[i]);
+        if (results[i].state != RPC_TX_PENDING) {
+            continue;
+        }
+        uint64_t now = mono_ms();
+        pthread_mutex_lock(&c->tip_mu);
+        uint64_t height = c->tip.height;
+        int healthy = c->tip.healthy;
+        if (now >= deadline || !healthy) {
+            pthread_mutex_unlock(&c->tip_mu);
+            return;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t step = deadline - now < 100 ? deadline - now : 100;
+        ts.tv_nsec += (long)step * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (c->tip.height == height && c->tip.healthy) {
+            if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
+                break;
+            }
+        }
+        pthread_mutex_unlock(&c->tip_mu);
+    }
+}
+
+void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
+                       uint64_t wait_ms, rpc_tx_result *results)
+{
+    CHR_ASSERT(n <= NODE_SUBMIT_TXS_MAX);
+    ledger_tx *decoded = calloc(n + 1, sizeof(*decoded));
+    chr_err *errs = malloc((n + 1) * sizeof(*errs));
+    rpc_tx_result **ok = malloc((n + 1) * sizeof(*ok));
+    if (decoded == NULL || errs == NULL || ok == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            memset(&results[i], 0, sizeof(results[i]));
+            result_set(&results[i], RPC_TX_REJECTED, CHR_ERR_NOMEM, "node: out of memory");
+        }
+        free(decoded);
+        free(errs);
+        free(ok);
+        return;
+    }
+    submit_decode(c, txs, lens, n, decoded, errs, results);
+    node_verifier_run(c->verifier, decoded, errs, n);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (errs[i] == CHR_OK) {
+            decoded[m] = decoded[i];
+            ok[m++] = &results[i];
+        } else if (results[i].state != RPC_TX_REJECTED) {
+            result_set(&results[i], RPC_TX_REJECTED, errs[i],
+                       "signature: does not verify for the sender's key");
+        }
+    }
+    if (m > 0) {
+        submit_to_writer(c, decoded, ok, m);
+    }
+    if (wait_ms > 0) {
+        submit_wait(c, results, n, wait_ms);
+    }
+    free(decoded);
+    free(errs);
+    free(ok);
+}
+
+void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_result *out)
+{
+    uint8_t hash[32];
+    memcpy(hash, hash_in, 32); /* hash_in may point into *out */
+    memset(out, 0, sizeof(*out));
+    memcpy(out->hash, hash, 32);
+    out->has_hash = 1;
+    ledger_store_read *r;
+    if (ledger_store_read_begin(c->store, &r) != CHR_OK) {
+        r = NULL;
+    }
+    if (!known_status(c, r, hash, out)) {
+        result_set(out, RPC_TX_UNKNOWN, CHR_OK, NULL);
+    }
+    ledger_store_read_end(r);
+}
+
+void node_chain_tip(node_chain *c, rpc_tip *out)
+{
+    pthread_mutex_lock(&c->tip_mu);
+    *out = c->tip;
+    pthread_mutex_unlock(&c->tip_mu);
+    pthread_mutex_lock(&c->mp_mu);
+    out->mempool_txs = ledger_mempool_count(c->mempool);
+    out->mempool_bytes = ledger_mempool_bytes(c->mempool);
+    pthread_mutex_unlock(&c->mp_mu);
+}
+
+chr_err node_chain_account(node_chain *c, const uint8_t addr[32], ledger_account *out,
+                           uint64_t *pending_nonce)
+{
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        memset(out, 0, sizeof(*out));
+        *pending_nonce = 0;
+        return err;
+    }
+    err = ledger_store_account(r, addr, out, NULL);
+    ledger_store_read_end(r);
+    pthread_mutex_lock(&c->mp_mu);
+    *pending_nonce = ledger_mempool_next_nonce(c->mempool, addr, out->nonce);
+    pthread_mutex_unlock(&c->mp_mu);
+    return err;
+}

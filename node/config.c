@@ -1,0 +1,427 @@
+#include "node/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/assert.h"
+#include "common/config.h"
+#include "ledger/limits.h"
+
+/* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
+#define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
+/* A request body is buffered whole, per connection: at least one transaction's JSON must
+ * fit, and 64 MiB times connections_max is already more memory than a node should spend. */
+#define NODE_API_BODY_BYTES_MIN 4096
+#define NODE_API_BODY_BYTES_MAX (64u * 1024 * 1024)
+/* Each connection is a file descriptor; 65,536 is past any sane descriptor limit. */
+#define NODE_API_CONNECTIONS_MAX 65536
+/* An idle connection is closed after this; an hour is already generous. */
+#define NODE_API_CONNECTION_TIMEOUT_S_MAX 3600
+/* A block at least every minute keeps the chain's clock and liveness checks meaningful. */
+#define NODE_BLOCK_INTERVAL_MS_MAX 60000
+/* Empty blocks mark time on an idle chain; one an hour is the slowest useful heartbeat. */
+#define NODE_EMPTY_BLOCK_INTERVAL_MS_MAX 3600000
+/* Ten million pending transactions of up to 1 KiB is the most one node's memory can hold. */
+#define NODE_MEMPOOL_TXS_MAX 10000000
+#define NODE_MEMPOOL_BYTES_MAX (16ULL * 1024 * 1024 * 1024)
+/* LMDB's map is virtual address space: 16 TiB is within any 64-bit address space. */
+#define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
+/* Signature verification threads; more than 256 cores gains nothing here. */
+#define NODE_VERIFIER_THREADS_MAX 256
+/* Room for a message of chr_config or of this file before the path is put in front. */
+#define NODE_CONFIG_ERRMSG_MAX 256
+
+_Static_assert(NODE_API_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
+_Static_assert(NODE_CONFIG_PATH_MAX > 64, "every default path fits");
+
+typedef struct node_config_num {
+    const char *section;
+    const char *key;
+    uint64_t def;
+    uint64_t min;
+    uint64_t max;
+    size_t offset;
+} node_config_num;
+
+static const node_config_num node_config_nums[] = {
+    {"api", "wait_timeout_ms", 10000, 0, NODE_API_WAIT_TIMEOUT_MS_MAX,
+     offsetof(node_config, api_wait_timeout_ms)},
+    {"api", "body_bytes_max", 4u * 1024 * 1024, NODE_API_BODY_BYTES_MIN, NODE_API_BODY_BYTES_MAX,
+     offsetof(node_config, api_body_bytes_max)},
+    {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
+     offsetof(node_config, api_connections_max)},
+    {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,
+     offsetof(node_config, api_connection_timeout_s)},
+    {"consensus", "block_interval_ms", 200, 1, NODE_BLOCK_INTERVAL_MS_MAX,
+     offsetof(node_config, consensus_block_interval_ms)},
+    {"consensus", "empty_block_interval_ms", 0, 0, NODE_EMPTY_BLOCK_INTERVAL_MS_MAX,
+     offsetof(node_config, consensus_empty_block_interval_ms)},
+    {"mempool", "txs_max", 100000, 1, NODE_MEMPOOL_TXS_MAX, offsetof(node_config, mempool_txs_max)},
+    {"mempool", "bytes_max", 64u * 1024 * 1024, LEDGER_TX_BYTES_MAX, NODE_MEMPOOL_BYTES_MAX,
+     offsetof(node_config, mempool_bytes_max)},
+    {"store", "map_size_mb", 1024, 1, NODE_MAP_SIZE_MB_MAX,
+     offsetof(node_config, store_map_size_mb)},
+    {"store", "verifier_threads", 0, 0, NODE_VERIFIER_THREADS_MAX,
+     offsetof(node_config, store_verifier_threads)},
+};
+#define NODE_CONFIG_NUMS (sizeof(node_config_nums) / sizeof(node_config_nums[0]))
+
+/* The [node] paths; only the validator key may be empty (meaning "not a validator"). */
+typedef struct node_config_path {
+    const char *key;
+    const char *def;
+    size_t offset;
+    bool may_be_empty;
+} node_config_path;
+
+static const node_config_path node_config_paths[] = {
+    {"data_dir", "data", offsetof(node_config, data_dir), false},
+    {"genesis_file", "genesis.json", offsetof(node_config, genesis_file), false},
+    {"validator_key_file", "", offsetof(node_config, validator_key_file), true},
+};
+#define NODE_CONFIG_PATHS (sizeof(node_config_paths) / sizeof(node_config_paths[0]))
+
+static const char node_config_listen_default[] = "127.0.0.1:8080";
+
+static void node_config_errf(char *errmsg, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void node_config_errf(char *errmsg, size_t cap, const char *fmt, ...)
+{
+    if (errmsg == NULL || cap == 0) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, cap, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t *node_config_num_field(node_config *cfg, const node_config_num *n)
+{
+    return (uint64_t *)(void *)((char *)cfg + n->offset);
+}
+
+static char *node_config_path_field(node_config *cfg, const node_config_path *p)
+{
+    return (char *)cfg + p->offset;
+}
+
+/* Splits "a.b.c.d:port" or "[v6]:port" into host and port; false when malformed. */
+static bool node_config_listen(node_config *cfg, const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len >= NODE_CONFIG_LISTEN_MAX) {
+        return false;
+    }
+    const char *host = s;
+    const char *port;
+    const char *colon;
+    bool ipv6 = s[0] == '[';
+    if (ipv6) {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close[1] != ':') {
+            return false;
+        }
+        host = s + 1;
+        colon = close + 1;
+        port = close + 2;
+        len = (size_t)(close - host);
+    } else {
+        colon = strrchr(s, ':');
+        if (colon == NULL) {
+            return false;
+        }
+        port = colon + 1;
+        len = (size_t)(colon - host);
+    }
+    char h[NODE_CONFIG_LISTEN_MAX];
+    memcpy(h, host, len);
+    h[len] = '\0';
+    unsigned char addr[16];
+    if (inet_pton(ipv6 ? AF_INET6 : AF_INET, h, addr) != 1) {
+        return false;
+    }
+    size_t port_len = strlen(port);
+    unsigned long p = 0;
+    for (size_t i = 0; i < port_len; i++) {
+        p = (port[i] >= '0' && port[i] <= '9') ? p * 10 + (unsigned long)(port[i] - '0') : 0;
+        if (p == 0 || p > 65535) {
+            return false;
+        }
+    }
+    if (port_len == 0 || colon[0] != ':') {
+        return false;
+    }
+    memcpy(cfg->api_listen, s, strlen(s) + 1);
+    memcpy(cfg->api_host, h, len + 1);
+    cfg->api_port = (uint16_t)p;
+    cfg->api_ipv6 = ipv6;
+    return true;
+}
+
+void node_config_default(node_config *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < NODE_CONFIG_PATHS; i++) {
+        strcpy(node_config_path_field(out, &node_config_paths[i]), node_config_paths[i].def);
+    }
+    out->log_level = CHR_LOG_INFO;
+    CHR_ASSERT(node_config_listen(out, node_config_listen_default));
+    for (size_t i = 0; i < NODE_CONFIG_NUMS; i++) {
+        *node_config_num_field(out, &node_config_nums[i]) = node_config_nums[i].def;
+    }
+}
+
+static bool node_config_key_known(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NODE_CONFIG_NUMS; i++) {
+        if (strcmp(section, node_config_nums[i].section) == 0 &&
+            strcmp(key, node_config_nums[i].key) == 0) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < NODE_CONFIG_PATHS; i++) {
+        if (strcmp(section, "node") == 0 && strcmp(key, node_config_paths[i].key) == 0) {
+            return true;
+        }
+    }
+    return (strcmp(section, "node") == 0 && strcmp(key, "log_level") == 0) ||
+           (strcmp(section, "api") == 0 && strcmp(key, "listen") == 0);
+}
+
+/* Every entry must be a key this file reads: a typo is an error, not a silent default. */
+static chr_err node_config_known(const chr_config *c, char *errmsg, size_t cap)
+{
+    static const char *const sections[] = {"node", "api", "consensus", "mempool", "store"};
+    for (size_t i = 0; i < chr_config_count(c); i++) {
+        const char *section;
+        const char *key;
+        size_t line;
+        chr_config_entry(c, i, &section, &key, NULL, &line);
+        if (node_config_key_known(section, key)) {
+            continue;
+        }
+        bool section_known = false;
+        for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+            section_known = section_known || strcmp(sections[s], section) == 0;
+        }
+        if (section_known) {
+            node_config_errf(errmsg, cap, "line %zu: unknown key %s in [%s]", line, key, section);
+        } else {
+            node_config_errf(errmsg, cap, "line %zu: unknown section [%s]", line, section);
+        }
+        return CHR_ERR_CONFIG;
+    }
+    return CHR_OK;
+}
+
+/* The line of section/key, for messages about relations between keys; 0 when absent. */
+static size_t node_config_line(const chr_config *c, const char *section, const char *key)
+{
+    for (size_t i = 0; i < chr_config_count(c); i++) {
+        const char *s;
+        const char *k;
+        size_t line;
+        chr_config_entry(c, i, &s, &k, NULL, &line);
+        if (strcmp(s, section) == 0 && strcmp(k, key) == 0) {
+            return line;
+        }
+    }
+    return 0;
+}
+
+/* Puts base_dir in front of a relative, non-empty path. */
+static chr_err node_config_resolve(char *path, const char *base_dir)
+{
+    if (path[0] == '\0' || path[0] == '/' || base_dir == NULL || base_dir[0] == '\0' ||
+        strcmp(base_dir, ".") == 0) {
+        return CHR_OK;
+    }
+    char joined[NODE_CONFIG_PATH_MAX];
+    size_t base_len = strlen(base_dir);
+    const char *sep = base_dir[base_len - 1] == '/' ? "" : "/";
+    int n = snprintf(joined, sizeof(joined), "%s%s%s", base_dir, sep, path);
+    if (n < 0 || (size_t)n >= sizeof(joined)) {
+        return CHR_ERR_CONFIG;
+    }
+    memcpy(path, joined, (size_t)n + 1);
+    return CHR_OK;
+}
+
+static chr_err node_config_read_node(node_config *cfg, const chr_config *c, const char *base_dir,
+                                     char *errmsg, size_t cap)
+{
+    for (size_t i = 0; i < NODE_CONFIG_PATHS; i++) {
+        const node_config_path *p = &node_config_paths[i];
+        char *field = node_config_path_field(cfg, p);
+        chr_err err =
+            chr_config_str(c, "node", p->key, p->def, field, NODE_CONFIG_PATH_MAX, errmsg, cap);
+        if (err != CHR_OK) {
+            return err;
+        }
+        if (field[0] == '\0' && !p->may_be_empty) {
+            node_config_errf(errmsg, cap, "line %zu: [node] %s: must not be empty",
+                             node_config_line(c, "node", p->key), p->key);
+            return CHR_ERR_CONFIG;
+        }
+        if (node_config_resolve(field, base_dir) != CHR_OK) {
+            node_config_errf(errmsg, cap,
+                             "line %zu: [node] %s: longer than %d bytes with the "
+                             "config's directory in front",
+                             node_config_line(c, "node", p->key), p->key, NODE_CONFIG_PATH_MAX - 1);
+            return CHR_ERR_CONFIG;
+        }
+    }
+    const char *level = chr_config_get(c, "node", "log_level");
+    if (level != NULL) {
+        int v = chr_log_level_parse(level);
+        if (v < 0) {
+            node_config_errf(errmsg, cap,
+                             "line %zu: [node] log_level: must be error, warn, "
+                             "info or debug",
+                             node_config_line(c, "node", "log_level"));
+            return CHR_ERR_CONFIG;
+        }
+        cfg->log_level = (chr_log_level)v;
+    }
+    return CHR_OK;
+}
+
+static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char *errmsg,
+                                     size_t cap)
+{
+    for (size_t i = 0; i < NODE_CONFIG_NUMS; i++) {
+        const node_config_num *n = &node_config_nums[i];
+        chr_err err = chr_config_u64(c, n->section, n->key, n->def, n->min, n->max,
+                                     node_config_num_field(cfg, n), errmsg, cap);
+        if (err != CHR_OK) {
+            return err;
+        }
+    }
+    const char *listen = chr_config_get(c, "api", "listen");
+    if (listen != NULL && !node_config_listen(cfg, listen)) {
+        node_config_errf(errmsg, cap,
+                         "line %zu: [api] listen: must be IPv4:port or "
+                         "[IPv6]:port with a port from 1 to 65535",
+                         node_config_line(c, "api", "listen"));
+        return CHR_ERR_CONFIG;
+    }
+    uint64_t empty = cfg->consensus_empty_block_interval_ms;
+    if (empty != 0 && empty < cfg->consensus_block_interval_ms) {
+        node_config_errf(errmsg, cap,
+                         "line %zu: [consensus] empty_block_interval_ms: must be 0 "
+                         "or at least block_interval_ms",
+                         node_config_line(c, "consensus", "empty_block_interval_ms"));
+        return CHR_ERR_CONFIG;
+    }
+    return CHR_OK;
+}
+
+chr_err node_config_parse(node_config *out, const char *text, size_t text_len, const char *base_dir,
+                          char *errmsg, size_t errmsg_cap)
+{
+    memset(out, 0, sizeof(*out));
+    chr_config *c;
+    chr_err err = chr_config_parse(&c, text, text_len, errmsg, errmsg_cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    node_config cfg;
+    node_config_default(&cfg);
+    err = node_config_known(c, errmsg, errmsg_cap);
+    if (err == CHR_OK) {
+        err = node_config_read_node(&cfg, c, base_dir, errmsg, errmsg_cap);
+    }
+    if (err == CHR_OK) {
+        err = node_config_read_rest(&cfg, c, errmsg, errmsg_cap);
+    }
+    chr_config_free(c);
+    if (err == CHR_OK) {
+        *out = cfg;
+    }
+    return err;
+}
+
+/* Reads a whole regular file of at most max bytes into a malloc'ed buffer. */
+static chr_err node_config_read_file(const char *path, size_t max, char **out, size_t *out_len,
+                                     char *errmsg, size_t cap)
+{
+    *out = NULL;
+    *out_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        node_config_errf(errmsg, cap, "%s", fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0) {
+            close(fd);
+        }
+        return CHR_ERR_IO;
+    }
+    if ((uint64_t)st.st_size > max) {
+        node_config_errf(errmsg, cap, "larger than %zu bytes", max);
+        close(fd);
+        return CHR_ERR_TOO_LONG;
+    }
+    /* One byte more than the size, to notice a file that grew while we read it. */
+    size_t want = (size_t)st.st_size + 1;
+    char *buf = malloc(want);
+    size_t got = 0;
+    while (buf != NULL && got < want) {
+        ssize_t n = read(fd, buf + got, want - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf == NULL || got != want - 1) {
+        node_config_errf(errmsg, cap, "%s", buf == NULL ? "out of memory" : "read failed");
+        free(buf);
+        return buf == NULL ? CHR_ERR_NOMEM : CHR_ERR_IO;
+    }
+    *out = buf;
+    *out_len = got;
+    return CHR_OK;
+}
+
+chr_err node_config_load(node_config *out, const char *path, char *errmsg, size_t errmsg_cap)
+{
+    memset(out, 0, sizeof(*out));
+    char why[NODE_CONFIG_ERRMSG_MAX] = "";
+    char *text;
+    size_t len;
+    chr_err err =
+        node_config_read_file(path, NODE_CONFIG_FILE_BYTES_MAX, &text, &len, why, sizeof(why));
+    if (err == CHR_OK) {
+        char dir[NODE_CONFIG_PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        size_t dir_len = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+        if (dir_len >= sizeof(dir)) {
+            snprintf(why, sizeof(why), "path too long");
+            err = CHR_ERR_CONFIG;
+        } else {
+            memcpy(dir, path, dir_len);
+            dir[dir_len] = '\0';
+            err = node_config_parse(out, text, len, dir, why, sizeof(why));
+        }
+        free(text);
+    }
+    if (err != CHR_OK) {
+        node_config_errf(errmsg, errmsg_cap, "%s: %s", path, why);
+        memset(out, 0, sizeof(*out));
+    }
+    return err;
+}

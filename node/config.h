@@ -1,0 +1,65 @@
+/* chroomd's configuration: chain.conf, an INI file (common/config.h) whose every key is
+ * documented, with its default, in chain.conf.example at the repository root.
+ *
+ * Every key has a default, so an empty file (or no file) is a working configuration.
+ * Unknown sections and keys are errors, so that a typo never silently leaves a default in
+ * place. Relative paths are resolved against the directory of the config file. */
+#ifndef NODE_CONFIG_H
+#define NODE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+/* A path after resolution, with its NUL; PATH_MAX-like, and what one config line holds. */
+#define NODE_CONFIG_PATH_MAX 1024
+/* "[" + the longest IPv6 text (45) + "]:" + 5 port digits, with room to spare. */
+#define NODE_CONFIG_LISTEN_MAX 64
+/* chain.conf is a few hundred bytes; a megabyte means a wrong file, not a config. */
+#define NODE_CONFIG_FILE_BYTES_MAX (1u << 20)
+
+typedef struct node_config {
+    /* [node] */
+    char data_dir[NODE_CONFIG_PATH_MAX];           /* LMDB store and WAL */
+    char genesis_file[NODE_CONFIG_PATH_MAX];       /* the chain's genesis JSON */
+    char validator_key_file[NODE_CONFIG_PATH_MAX]; /* "" = not a validator; else 64 hex */
+    chr_log_level log_level;
+    /* [api] */
+    char api_listen[NODE_CONFIG_LISTEN_MAX]; /* as written: "127.0.0.1:8080", "[::1]:8080" */
+    char api_host[NODE_CONFIG_LISTEN_MAX];   /* the address without brackets or port */
+    uint16_t api_port;                       /* 1..65535 */
+    int api_ipv6;                            /* 1 when api_host is an IPv6 address */
+    uint64_t api_wait_timeout_ms;
+    uint64_t api_body_bytes_max;
+    uint64_t api_connections_max;
+    uint64_t api_connection_timeout_s;
+    /* [consensus] */
+    uint64_t consensus_block_interval_ms;
+    uint64_t consensus_empty_block_interval_ms; /* 0 = no empty blocks */
+    /* [mempool] */
+    uint64_t mempool_txs_max;
+    uint64_t mempool_bytes_max;
+    /* [store] */
+    uint64_t store_map_size_mb;
+    uint64_t store_verifier_threads; /* 0 = one per core */
+} node_config;
+
+/* Every key at its default, paths relative to the working directory. */
+void node_config_default(node_config *out);
+
+/* Parses config text; relative paths are resolved against base_dir (NULL or "." leaves
+ * them as written). CHR_ERR_CONFIG with errmsg "line N: ..." for a syntax error, an
+ * unknown section or key, or a value out of its range; CHR_ERR_NOMEM. *out is zeroed on
+ * failure. errmsg may be NULL when errmsg_cap is 0. */
+CHR_WUR chr_err node_config_parse(node_config *out, const char *text, size_t text_len,
+                                  const char *base_dir, char *errmsg, size_t errmsg_cap);
+
+/* Reads path (at most NODE_CONFIG_FILE_BYTES_MAX bytes, else CHR_ERR_TOO_LONG; CHR_ERR_IO
+ * if it cannot be read) and parses it, resolving relative paths against its directory.
+ * errmsg starts with path. *out is zeroed on failure. */
+CHR_WUR chr_err node_config_load(node_config *out, const char *path, char *errmsg,
+                                 size_t errmsg_cap);
+
+#endif

@@ -1,0 +1,171 @@
+/* chroomd: the Chroom ledger node. Reads chain.conf, opens the chain, serves the REST API
+ * and produces blocks until SIGINT or SIGTERM. */
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/hash.h"
+#include "common/keyfile.h"
+#include "common/log.h"
+#include "genesis/genesis.h"
+#include "node/chain.h"
+#include "node/config.h"
+#include "rpc/server.h"
+
+#define CHROOMD_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: chroomd --config FILE\n"
+               "       chroomd --version\n"
+               "Runs a Chroom node as chain.conf says (see chain.conf.example).\n");
+}
+
+/* The backend the REST server calls, over the chain engine. */
+static void be_submit(void *ctx, const uint8_t *const *txs, const size_t *lens, size_t n,
+                      uint64_t wait_ms, rpc_tx_result *results)
+{
+    node_chain_submit(ctx, txs, lens, n, wait_ms, results);
+}
+
+static void be_tx_status(void *ctx, const uint8_t hash[32], rpc_tx_result *out)
+{
+    node_chain_tx_status(ctx, hash, out);
+}
+
+static void be_tip(void *ctx, rpc_tip *out)
+{
+    node_chain_tip(ctx, out);
+}
+
+static chr_err be_account(void *ctx, const uint8_t addr[32], ledger_account *out,
+                          uint64_t *pending_nonce)
+{
+    return node_chain_account(ctx, addr, out, pending_nonce);
+}
+
+static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chain_config *cc)
+{
+    char err[512];
+    if (node_config_load(cfg, path, err, sizeof(err)) != CHR_OK) {
+        fprintf(stderr, "chroomd: %s\n", err);
+        return 0;
+    }
+    chr_log_set_level(cfg->log_level);
+    if (genesis_load_file(g, cfg->genesis_file, err, sizeof(err)) != CHR_OK) {
+        fprintf(stderr, "chroomd: genesis %s: %s\n", cfg->genesis_file, err);
+        return 0;
+    }
+    memset(cc, 0, sizeof(*cc));
+    cc->data_dir = cfg->data_dir;
+    cc->map_size = (size_t)cfg->store_map_size_mb << 20;
+    cc->block_interval_ms = cfg->consensus_block_interval_ms;
+    cc->empty_block_interval_ms = cfg->consensus_empty_block_interval_ms;
+    cc->mempool_txs_max = cfg->mempool_txs_max;
+    cc->mempool_bytes_max = cfg->mempool_bytes_max;
+    cc->verifier_threads = (unsigned)cfg->store_verifier_threads;
+    if (cfg->validator_key_file[0] != '\0') {
+        if (chr_keyfile_read(cfg->validator_key_file, cc->validator_sk, err, sizeof(err)) != CHR_OK) {
+            fprintf(stderr, "chroomd: validator key: %s\n", err);
+            return 0;
+        }
+        cc->has_validator_key = 1;
+    }
+    return 1;
+}
+
+static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
+{
+    rpc_server_config rc;
+    memset(&rc, 0, sizeof(rc));
+    snprintf(rc.listen, sizeof(rc.listen), "%s", cfg->api_listen);
+    rc.body_bytes_max = cfg->api_body_bytes_max;
+    rc.connections_max = (unsigned)cfg->api_connections_max;
+    rc.connections_per_ip_max = (unsigned)cfg->api_connections_max;
+    rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
+    rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
+    rc.version = CHROOMD_VERSION;
+    rpc_backend be = {
+        .ctx = chain, .submit = be_submit, .tx_status = be_tx_status, .tip = be_tip,
+        .account = be_account, .store = node_chain_store(chain),
+        .params = node_chain_params(chain), .supply = supply,
+    };
+    rpc_server *srv;
+    if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {
+        CHR_LOG_E("cannot serve the API on %s (address in use, or not an address)", cfg->api_listen);
+        return 0;
+    }
+    CHR_LOG_I("API listening on %s (port %u)", cfg->api_listen, rpc_server_port(srv));
+    /* SIGINT and SIGTERM are blocked in every thread (main blocked them before starting
+     * any), so this thread receives them here, without a race. */
+    sigset_t set;
+    int sig;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigwait(&set, &sig);
+    CHR_LOG_I("stopping on signal %d", sig);
+    rpc_server_stop(srv);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("chroomd %s\n", CHROOMD_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "chroomd: unknown argument %s\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (config == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    if (chr_hash_init() != CHR_OK) {
+        fprintf(stderr, "chroomd: libsodium failed to start\n");
+        return 1;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static node_config cfg;
+    genesis g;
+    genesis_init(&g);
+    node_chain_config cc;
+    if (!load_inputs(config, &cfg, &g, &cc)) {
+        genesis_free(&g);
+        return 1;
+    }
+    node_chain *chain;
+    char err[512];
+    uint64_t supply = 0;
+    chr_err e = genesis_supply(&g, &supply);
+    e = e ? e : node_chain_open(&chain, &cc, &g, err, sizeof(err));
+    sodium_memzero(cc.validator_sk, sizeof(cc.validator_sk));
+    genesis_free(&g);
+    if (e != CHR_OK) {
+        fprintf(stderr, "chroomd: %s\n", err);
+        return 1;
+    }
+    int ok = node_chain_start(chain) == CHR_OK && serve(&cfg, chain, supply);
+    node_chain_close(chain);
+    return ok ? 0 : 1;
+}

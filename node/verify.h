@@ -1,0 +1,28 @@
+/* A pool of signature-verifier threads, one per core by default: a batch of transactions
+ * is split across them, so that admission verifies on every core. Thread-safe: any number
+ * of callers may submit at once; each call returns when its whole batch is verified. */
+#ifndef NODE_VERIFY_H
+#define NODE_VERIFY_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+#include "ledger/tx.h"
+
+/* Batches smaller than this are verified by the calling thread: handing them over would
+ * cost more than it saves. */
+#define NODE_VERIFY_INLINE_MAX 8
+#define NODE_VERIFY_THREADS_MAX 64
+
+typedef struct node_verifier node_verifier;
+
+/* threads == 0 means one per online core. CHR_ERR_NOMEM. */
+CHR_WUR chr_err node_verifier_new(node_verifier **out, unsigned threads);
+/* Stops and joins the threads; no call may be in progress. */
+void node_verifier_free(node_verifier *v);
+
+/* Verifies the signatures of txs[i] for every i with errs[i] == CHR_OK on entry, writing
+ * the result into errs[i]; entries that already carry an error are skipped. */
+void node_verifier_run(node_verifier *v, const ledger_tx *txs, chr_err *errs, size_t n);
+
+#endif

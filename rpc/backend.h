@@ -1,0 +1,62 @@
+/* What the REST server needs from the node, and the shapes it gets back. The node
+ * (node/chain.h) implements these; rpc never includes node headers. */
+#ifndef RPC_BACKEND_H
+#define RPC_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "ledger/limits.h"
+#include "ledger/params.h"
+#include "ledger/state.h"
+#include "ledger/store.h"
+
+#define RPC_DETAIL_MAX 160
+
+typedef enum rpc_tx_state {
+    RPC_TX_UNKNOWN = 0,
+    RPC_TX_PENDING = 1,
+    RPC_TX_COMMITTED = 2,
+    RPC_TX_FAILED = 3,  /* admitted, then could not apply */
+    RPC_TX_REJECTED = 4 /* never admitted: err says why */
+} rpc_tx_state;
+
+typedef struct rpc_tx_result {
+    uint8_t hash[32];
+    int has_hash; /* 0 when the bytes did not decode */
+    rpc_tx_state state;
+    uint64_t height;
+    uint32_t index;
+    chr_err err;
+    char detail[RPC_DETAIL_MAX];
+} rpc_tx_result;
+
+typedef struct rpc_tip {
+    char chain_id[LEDGER_CHAIN_ID_MAX + 1];
+    uint8_t genesis_hash[32];
+    uint64_t height;
+    uint8_t hash[32];      /* the genesis hash at height 0 */
+    uint64_t time_ms;      /* the genesis time at height 0 */
+    uint8_t state_root[32];
+    uint64_t txs_total;
+    size_t mempool_txs;
+    size_t mempool_bytes;
+    int healthy;           /* 0 after a storage failure stopped the writer */
+} rpc_tip;
+
+typedef struct rpc_backend {
+    void *ctx;
+    /* Submits n encoded transactions; waits up to wait_ms for commit when > 0. */
+    void (*submit)(void *ctx, const uint8_t *const *txs, const size_t *lens, size_t n,
+                   uint64_t wait_ms, rpc_tx_result *results);
+    void (*tx_status)(void *ctx, const uint8_t hash[32], rpc_tx_result *out);
+    void (*tip)(void *ctx, rpc_tip *out);
+    chr_err (*account)(void *ctx, const uint8_t addr[32], ledger_account *out,
+                       uint64_t *pending_nonce);
+    ledger_store *store;          /* blocks and transactions are read straight from it */
+    const ledger_params *params;
+    uint64_t supply;              /* total supply: genesis balances, conserved by transfers */
+} rpc_backend;
+
+#endif

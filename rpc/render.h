@@ -1,0 +1,31 @@
+/* JSON renderings of ledger objects for the REST API (docs/API.md): amounts and other
+ * u64 values as decimal strings, hashes and signatures as lowercase hex, keys as
+ * addresses, times as RFC 3339 UTC with milliseconds. Each returns a new jansson object
+ * (NULL only when out of memory). Thread-safe. */
+#ifndef RPC_RENDER_H
+#define RPC_RENDER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/block.h"
+#include "ledger/tx.h"
+#include "rpc/backend.h"
+
+json_t *rpc_json_u64(uint64_t v);
+json_t *rpc_json_hex(const uint8_t *data, size_t len);
+json_t *rpc_json_address(const uint8_t pubkey[32]);
+json_t *rpc_json_time(uint64_t unix_ms);
+/* Formats unix_ms as "2026-11-27T22:00:00.000Z" into out (at least 25 bytes). */
+void rpc_time_format(char *out, size_t out_cap, uint64_t unix_ms);
+
+json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32]);
+/* A transaction's status: hash, status, height, index, error. */
+json_t *rpc_render_tx_result(const rpc_tx_result *r);
+/* A block with its header fields, transactions and last commit; NULL if the stored
+ * bytes do not decode (the caller answers 500: our own data is damaged). */
+json_t *rpc_render_block(const uint8_t *bytes, size_t len);
+json_t *rpc_render_error(const char *code, const char *message, const char *field);
+
+#endif

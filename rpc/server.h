@@ -1,0 +1,43 @@
+/* The REST server (libmicrohttpd + jansson): the routes of docs/API.md over HTTP.
+ *
+ * Every limit is set here, never left to a library default: connections in all and per
+ * client address, the idle timeout, the memory a connection may use for its headers, and
+ * the request body size. Each connection has its own thread, so a request that waits for
+ * a commit never holds up another. Thread-safe: the server only calls the backend, whose
+ * functions are thread-safe. */
+#ifndef RPC_SERVER_H
+#define RPC_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "rpc/backend.h"
+#include "rpc/limits.h"
+
+typedef struct rpc_server_config {
+    char listen[128];          /* "127.0.0.1:8080", "[::1]:8080" */
+    size_t body_bytes_max;
+    unsigned connections_max;
+    unsigned connections_per_ip_max;
+    unsigned connection_timeout_s;
+    uint64_t wait_timeout_ms;  /* the longest ?wait=commit, and its default */
+    const char *version;       /* reported by /api/v1/status */
+} rpc_server_config;
+
+typedef struct rpc_server rpc_server;
+
+/* Parses "host:port" into the server's address; CHR_ERR_CONFIG when it is not one. */
+CHR_WUR chr_err rpc_listen_parse(const char *listen, void *sockaddr_out, size_t sockaddr_cap,
+                                 size_t *sockaddr_len);
+
+/* Starts serving; the backend must outlive the server. CHR_ERR_CONFIG for a bad listen
+ * address, CHR_ERR_IO when the port cannot be bound. */
+CHR_WUR chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg,
+                                 const rpc_backend *backend);
+/* The port actually bound (useful with port 0). */
+uint16_t rpc_server_port(const rpc_server *s);
+/* Stops accepting, finishes the connections, frees. */
+void rpc_server_stop(rpc_server *s);
+
+#endif

@@ -1,0 +1,577 @@
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/bech32.h"
+#include "common/enc.h"
+#include "genesis/genesis.h"
+#include "tests/unit/genesis/helpers.h"
+#include "tests/unit/genesis/suite.h"
+#include "tests/unit/test.h"
+
+/* Proves JSON -> genesis -> JSON -> genesis keeps every field, sorts accounts, and that
+ * writing is deterministic (the same text both times). */
+void test_genesis_json_round_trip(void)
+{
+    char a0[63];
+    char a2[63];
+    tg_addr(a0, 0);
+    tg_addr(a2, 2);
+    char acc[512];
+    char val[512];
+    /* Key 2's address sorts after key 0's, so the file order here is the reverse. */
+    snprintf(acc, sizeof(acc),
+             "[{\"address\": \"%s\", \"balance\": \"18446744073709551614\"},"
+             " {\"address\": \"%s\", \"balance\": \"1\"}]",
+             a2, a0);
+    snprintf(val, sizeof(val),
+             "[{\"pub_key\": \"%s\", \"power\": \"7\"}, "
+             "{\"pub_key\": \"%s\", \"power\": \"3\"}]",
+             tg_key_hex(2), tg_key_hex(1));
+    char json[TG_JSON_MAX];
+    tg_json(json, TG_CHAIN, "\"2026-11-27T22:00:00Z\"", TG_PARAMS, acc, val);
+    genesis g;
+    char err[256];
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    uint8_t k0[32];
+    tg_key(k0, 0);
+    CHECK(strcmp(g.chain_id, "chroom-test") == 0);
+    CHECK(g.genesis_time_ms == 1795816800000ULL);
+    CHECK(g.params.fee_transfer == 1000 && g.params.block_txs_max == 5000);
+    CHECK(g.accounts_len == 2 && memcmp(g.accounts[0].address, k0, 32) == 0);
+    CHECK(g.accounts[0].balance == 1 && g.accounts[1].balance == 18446744073709551614ULL);
+    CHECK(g.validators.len == 2 && g.validators.total_power == 10);
+    char *out1 = NULL;
+    char *out2 = NULL;
+    genesis h;
+    genesis_init(&h);
+    uint8_t hash1[32];
+    uint8_t hash2[32];
+    int ok = genesis_to_json(&g, &out1) == CHR_OK &&
+             genesis_from_json(&h, out1, strlen(out1), err, sizeof(err)) == CHR_OK &&
+             genesis_to_json(&h, &out2) == CHR_OK && genesis_hash(&g, hash1) == CHR_OK &&
+             genesis_hash(&h, hash2) == CHR_OK;
+    int same_text = ok && strcmp(out1, out2) == 0;
+    int has_ms = ok && strstr(out1, "\"2026-11-27T22:00:00.000Z\"") != NULL;
+    free(out1);
+    free(out2);
+    genesis_free(&g);
+    genesis_free(&h);
+    CHECK(ok);
+    CHECK(same_text);
+    CHECK(has_ms);
+    CHECK(memcmp(hash1, hash2, 32) == 0);
+}
+
+static int tg_hash_of(const char *json, uint8_t out[32])
+{
+    genesis g;
+    char err[256];
+    int ok = genesis_from_json(&g, json, strlen(json), err, sizeof(err)) == CHR_OK &&
+             genesis_hash(&g, out) == CHR_OK;
+    genesis_free(&g);
+    return ok;
+}
+
+/* Proves the hash ignores key order, whitespace and the account order of the file, and
+ * changes when any value does. */
+void test_genesis_hash_stable(void)
+{
+    char a1[63];
+    char a2[63];
+    tg_addr(a1, 1);
+    tg_addr(a2, 2);
+    char one[TG_JSON_MAX];
+    char two[TG_JSON_MAX];
+    char three[TG_JSON_MAX];
+    snprintf(one, sizeof(one),
+             "{\"chain_id\":\"c\",\"genesis_time\":\"2030-01-01T00:00:00Z\",\"params\":"
+             "{\"fee_transfer\":\"5\",\"block_txs_max\":10,\"block_bytes_max\":4096},"
+             "\"accounts\":[{\"address\":\"%s\",\"balance\":\"1\"},{\"address\":\"%s\","
+             "\"balance\":\"2\"}],\"validators\":[{\"pub_key\":\"%s\",\"power\":\"1\"}]}",
+             a1, a2, tg_key_hex(0));
+    snprintf(two, sizeof(two),
+             "\n{ \"validators\" : [ { \"power\" : \"1\", \"pub_key\" : \"%s\" } ],\n"
+             "  \"accounts\": [ {\"balance\": \"2\", \"address\": \"%s\"},\n"
+             "    {\"balance\": \"1\", \"address\": \"%s\"} ],\n"
+             "  \"params\": {\"block_bytes_max\": 4096, \"block_txs_max\": 10, "
+             "\"fee_transfer\": \"5\"},\n"
+             "\t\"genesis_time\": \"2030-01-01T00:00:00.000Z\", \"chain_id\": \"c\" }\n",
+             "79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798", a2, a1);
+    snprintf(three, sizeof(three), "%s", one);
+    char *p = strstr(three, "\"balance\":\"2\"");
+    CHECK(p != NULL);
+    p[11] = '3';
+    uint8_t h1[32];
+    uint8_t h2[32];
+    uint8_t h3[32];
+    CHECK(tg_hash_of(one, h1));
+    CHECK(tg_hash_of(two, h2));
+    CHECK(tg_hash_of(three, h3));
+    CHECK(memcmp(h1, h2, 32) == 0);
+    CHECK(memcmp(h1, h3, 32) != 0);
+}
+
+/* Proves the hash is SHA-256 of exactly the layout documented in genesis.h. */
+void test_genesis_hash_layout(void)
+{
+    char json[TG_JSON_MAX];
+    tg_json_valid(json);
+    genesis g;
+    char err[256];
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    uint8_t buf[512];
+    chr_enc enc;
+    chr_enc_init(&enc, buf, sizeof(buf));
+    chr_enc_u8(&enc, 1);
+    chr_enc_bytes8(&enc, (const uint8_t *)"chroom-test", 11);
+    chr_enc_u64(&enc, 1795816800000ULL);
+    chr_enc_u64(&enc, 1000);
+    chr_enc_u32(&enc, 5000);
+    chr_enc_u32(&enc, 2097152);
+    chr_enc_u32(&enc, 1);
+    uint8_t k[32];
+    tg_key(k, 1);
+    chr_enc_raw(&enc, k, 32);
+    chr_enc_u64(&enc, 500);
+    chr_enc_u16(&enc, 1);
+    tg_key(k, 0);
+    chr_enc_raw(&enc, k, 32);
+    chr_enc_u64(&enc, 10);
+    size_t len;
+    uint8_t want[32];
+    uint8_t got[32];
+    chr_err e1 = chr_enc_finish(&enc, &len);
+    chr_sha256_hash(want, buf, len);
+    chr_err e2 = genesis_hash(&g, got);
+    genesis_free(&g);
+    CHECK_OK(e1);
+    CHECK_OK(e2);
+    CHECK(memcmp(want, got, 32) == 0);
+}
+
+/* Proves a key twice in one object is rejected at every level (JSON_REJECT_DUPLICATES). */
+void test_genesis_rejects_duplicate_key(void)
+{
+    char json[TG_JSON_MAX];
+    char val[256];
+    tg_validators1(val, sizeof(val), 0, "\"1\"");
+    snprintf(json, sizeof(json),
+             "{\"chain_id\": \"a\", \"chain_id\": \"b\", \"genesis_time\": " TG_TIME
+             ", \"params\": " TG_PARAMS ", \"accounts\": [], \"validators\": %s}",
+             val);
+    char err[256];
+    CHECK(tg_parse(json, err) == CHR_ERR_JSON);
+    CHECK(strstr(err, "duplicate") != NULL);
+    tg_json(json, TG_CHAIN, TG_TIME,
+            "{\"fee_transfer\": \"1\", \"fee_transfer\": \"2\", \"block_txs_max\": 5000, "
+            "\"block_bytes_max\": 2097152}",
+            "[]", val);
+    CHECK(tg_parse(json, err) == CHR_ERR_JSON);
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "[]",
+            "[{\"pub_key\": \"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798\","
+            " \"power\": \"1\", \"power\": \"2\"}]");
+    CHECK(tg_parse(json, err) == CHR_ERR_JSON);
+}
+
+/* Proves unknown keys and missing keys are rejected at every level, naming the key. */
+void test_genesis_rejects_unknown_and_missing_keys(void)
+{
+    char json[TG_JSON_MAX];
+    char val[256];
+    char acc[256];
+    char err[256];
+    tg_validators1(val, sizeof(val), 0, "\"1\"");
+    tg_accounts1(acc, sizeof(acc), 1, "\"1\", \"memo\": \"x\"");
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "accounts[0]: unknown key \"memo\"") != NULL);
+    tg_json(json, TG_CHAIN, TG_TIME,
+            "{\"fee_transfer\": \"1\", \"block_txs_max\": 5000, \"block_bytes_max\": 2097152, "
+            "\"fee_stake\": \"1\"}",
+            "[]", val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "params: unknown key \"fee_stake\"") != NULL);
+    tg_validators1(val, sizeof(val), 0, "\"1\", \"name\": \"x\"");
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "[]", val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    snprintf(json, sizeof(json),
+             "{\"chain_id\": \"a\", \"genesis_time\": " TG_TIME ", \"params\": " TG_PARAMS
+             ", \"accounts\": [], \"validators\": [], \"extra\": 1}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "unknown key \"extra\"") != NULL);
+    snprintf(json, sizeof(json),
+             "{\"chain_id\": \"a\", \"genesis_time\": " TG_TIME ", \"params\": " TG_PARAMS
+             ", \"accounts\": []}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "missing key \"validators\"") != NULL);
+    tg_json(json, TG_CHAIN, TG_TIME, "{\"fee_transfer\": \"1\", \"block_txs_max\": 5000}", "[]",
+            "[]");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+}
+
+/* Proves values of the wrong JSON type are rejected: numbers for strings, strings and
+ * reals for integers, objects for arrays, and a top level that is not an object. */
+void test_genesis_rejects_wrong_types(void)
+{
+    char json[TG_JSON_MAX];
+    char acc[256];
+    tg_json(json, "7", TG_TIME, TG_PARAMS, "[]", "[]");
+    CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    tg_json(json, TG_CHAIN, "1795816800000", TG_PARAMS, "[]", "[]");
+    CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    tg_accounts1(acc, sizeof(acc), 1, "500");
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, "[]");
+    CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    static const char *const bad_params[] = {
+        "{\"fee_transfer\": 1000, \"block_txs_max\": 5000, \"block_bytes_max\": 2097152}",
+        "{\"fee_transfer\": \"1\", \"block_txs_max\": \"5000\", \"block_bytes_max\": 2097152}",
+        "{\"fee_transfer\": \"1\", \"block_txs_max\": 5000.0, \"block_bytes_max\": 2097152}",
+        "{\"fee_transfer\": \"1\", \"block_txs_max\": -1, \"block_bytes_max\": 2097152}",
+        "{\"fee_transfer\": \"1\", \"block_txs_max\": 4294967296, \"block_bytes_max\": 2097152}",
+        "{\"fee_transfer\": \"1\", \"block_txs_max\": 0, \"block_bytes_max\": 2097152}",
+        "{\"fee_transfer\": \"1\", \"block_txs_max\": 5000, \"block_bytes_max\": 100}",
+        "[]",
+        "null",
+    };
+    for (size_t i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
+        tg_json(json, TG_CHAIN, TG_TIME, bad_params[i], "[]", "[]");
+        CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    }
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "{}", "[]");
+    CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "[]", "[1]");
+    CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    CHECK(tg_parse("[]", NULL) == CHR_ERR_GENESIS);
+    CHECK(tg_parse("\"x\"", NULL) == CHR_ERR_JSON);
+    CHECK(tg_parse("", NULL) == CHR_ERR_JSON);
+    CHECK(tg_parse("{", NULL) == CHR_ERR_JSON);
+}
+
+/* Proves amounts must be canonical decimal strings of a u64: no leading zero, sign, space,
+ * exponent or hex, and nothing past 18446744073709551615. */
+void test_genesis_rejects_bad_amounts(void)
+{
+    static const char *const bad[] = {
+        "\"01\"",
+        "\"-1\"",
+        "\"18446744073709551616\"",
+        "\" 1\"",
+        "\"1 \"",
+        "\"\"",
+        "\"+1\"",
+        "\"0x10\"",
+        "\"1e3\"",
+        "\"1.0\"",
+        "\"00\"",
+        "\"99999999999999999999\"",
+        "\"184467440737095516150\"",
+        "\"1\\u0000\"",
+    };
+    char json[TG_JSON_MAX];
+    char acc[256];
+    char val[256];
+    tg_validators1(val, sizeof(val), 0, "\"1\"");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tg_accounts1(acc, sizeof(acc), 1, bad[i]);
+        tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+        CHECK(tg_parse(json, NULL) != CHR_OK);
+        tg_validators1(acc, sizeof(acc), 1, bad[i]);
+        tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "[]", acc);
+        CHECK(tg_parse(json, NULL) != CHR_OK);
+    }
+    tg_accounts1(acc, sizeof(acc), 1, "\"18446744073709551615\"");
+    tg_json(json, TG_CHAIN, TG_TIME,
+            "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 1024}", acc, val);
+    CHECK_OK(tg_parse(json, NULL));
+    uint64_t v;
+    CHECK_OK(genesis_u64_parse(&v, "18446744073709551615", 20));
+    CHECK(v == UINT64_MAX);
+    CHECK(genesis_u64_parse(&v, "18446744073709551616", 20) == CHR_ERR_OVERFLOW && v == 0);
+    CHECK(genesis_u64_parse(&v, "01", 2) == CHR_ERR_NONCANONICAL);
+    CHECK_OK(genesis_u64_parse(&v, "0", 1));
+    CHECK(v == 0);
+}
+
+/* Proves a zero balance, a duplicate address and a total supply past UINT64_MAX are
+ * rejected, and that add_account refuses the same things. */
+void test_genesis_rejects_bad_accounts(void)
+{
+    char a1[63];
+    char a2[63];
+    tg_addr(a1, 1);
+    tg_addr(a2, 2);
+    char acc[512];
+    char val[256];
+    char json[TG_JSON_MAX];
+    char err[256];
+    tg_validators1(val, sizeof(val), 0, "\"1\"");
+    snprintf(acc, sizeof(acc),
+             "[{\"address\": \"%s\", \"balance\": \"9223372036854775808\"}, "
+             "{\"address\": \"%s\", \"balance\": \"9223372036854775808\"}]",
+             a1, a2);
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "overflows") != NULL);
+    snprintf(acc, sizeof(acc),
+             "[{\"address\": \"%s\", \"balance\": \"1\"}, "
+             "{\"address\": \"%s\", \"balance\": \"2\"}]",
+             a1, a1);
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "duplicate address") != NULL);
+    tg_accounts1(acc, sizeof(acc), 1, "\"0\"");
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    /* A bech32m address that is valid as a string but whose key is not on the curve. */
+    uint8_t off_curve[32];
+    memset(off_curve, 0xff, 32);
+    char bad_addr[63];
+    chr_address_encode(bad_addr, off_curve);
+    snprintf(acc, sizeof(acc), "[{\"address\": \"%s\", \"balance\": \"1\"}]", bad_addr);
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "not a valid public key") != NULL);
+    a1[10] = a1[10] == 'q' ? 'p' : 'q';
+    snprintf(acc, sizeof(acc), "[{\"address\": \"%s\", \"balance\": \"1\"}]", a1);
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "not a valid chr1 address") != NULL);
+}
+
+/* Proves validator entries need 64 hex chars of an on-curve key, positive power, a unique
+ * key, and at most LEDGER_VALIDATORS_MAX entries. */
+void test_genesis_rejects_bad_validators(void)
+{
+    char json[TG_JSON_MAX];
+    static const char *const bad[] = {
+        "[{\"pub_key\": \"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\", "
+        "\"power\": \"1\"}]",
+        "[{\"pub_key\": \"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f817\", "
+        "\"power\": \"1\"}]",
+        "[{\"pub_key\": \"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f8179g\", "
+        "\"power\": \"1\"}]",
+        "[{\"pub_key\": \"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798\", "
+        "\"power\": \"0\"}]",
+        "[{\"pub_key\": \"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798\", "
+        "\"power\": \"1\"}, {\"pub_key\": "
+        "\"79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798\", \"power\": \"1\"}]",
+        "[{\"pub_key\": \"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798\", "
+        "\"power\": \"18446744073709551615\"}, {\"pub_key\": "
+        "\"c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5\", \"power\": \"1\"}]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "[]", bad[i]);
+        CHECK(tg_parse(json, NULL) == CHR_ERR_GENESIS);
+    }
+    /* 129 entries: more than LEDGER_VALIDATORS_MAX, refused before any is looked at. */
+    char many[129 * 4 + 3] = "[";
+    for (int i = 0; i < 129; i++) {
+        strcat(many, i == 0 ? "{}" : ",{}");
+    }
+    strcat(many, "]");
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, "[]", many);
+    char err[256];
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "more than 128") != NULL);
+}
+
+/* Proves the time rules: RFC 3339 UTC with 'Z', with or without milliseconds, real dates
+ * only, 1970..9999, and that format inverts parse. */
+void test_genesis_time(void)
+{
+    static const char *const bad[] = {
+        "2026-11-27T22:00:00z",    "2026-11-27t22:00:00Z",
+        "2026-11-27 22:00:00Z",    "2026-11-27T22:00:00+00:00",
+        "2026-11-27T22:00:00.5Z",  "2026-11-27T22:00:00.0000Z",
+        "2026-11-27T22:00:00",     "2026-13-01T00:00:00Z",
+        "2026-00-01T00:00:00Z",    "2026-02-29T00:00:00Z",
+        "2100-02-29T00:00:00Z",    "2026-04-31T00:00:00Z",
+        "2026-11-27T24:00:00Z",    "2026-11-27T23:60:00Z",
+        "2026-11-27T23:59:60Z",    "1969-12-31T23:59:59Z",
+        "+2026-11-27T22:00:00Z",   "2026-11-27T22:00:00.00aZ",
+        "2026-1-27T22:00:00.000Z", "",
+    };
+    uint64_t ms = 1;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(genesis_time_parse(&ms, bad[i], strlen(bad[i])) == CHR_ERR_ARG);
+        CHECK(ms == 0);
+    }
+    CHECK_OK(genesis_time_parse(&ms, "1970-01-01T00:00:00Z", 20));
+    CHECK(ms == 0);
+    CHECK_OK(genesis_time_parse(&ms, "2000-02-29T12:34:56.789Z", 24));
+    CHECK(ms == 951827696789ULL);
+    CHECK_OK(genesis_time_parse(&ms, "9999-12-31T23:59:59.999Z", 24));
+    CHECK(ms == GENESIS_TIME_MS_MAX);
+    char out[GENESIS_TIME_STR_LEN + 1];
+    CHECK(genesis_time_format(out, GENESIS_TIME_MS_MAX + 1) == CHR_ERR_ARG);
+    CHECK_OK(genesis_time_format(out, 0));
+    CHECK(strcmp(out, "1970-01-01T00:00:00.000Z") == 0);
+    /* Random times: format agrees with libc's gmtime_r and parse inverts format. */
+    uint64_t state = chr_test_seed();
+    for (int i = 0; i < 20000; i++) {
+        uint64_t t = chr_test_rand(&state) % (GENESIS_TIME_MS_MAX + 1);
+        CHECK_OK(genesis_time_format(out, t));
+        time_t secs = (time_t)(t / 1000);
+        struct tm tm;
+        CHECK(gmtime_r(&secs, &tm) != NULL);
+        char want[64];
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000));
+        CHECK(strcmp(out, want) == 0);
+        CHECK_OK(genesis_time_parse(&ms, out, strlen(out)));
+        CHECK(ms == t);
+    }
+}
+
+/* Proves the chain id rules: 1..32 of [a-z0-9-], no '-' at either end. */
+void test_genesis_chain_id_rules(void)
+{
+    CHECK(genesis_chain_id_valid("chroom-devnet", 13));
+    CHECK(genesis_chain_id_valid("a", 1));
+    CHECK(genesis_chain_id_valid("0123456789abcdefghijklmnopqrstuv", 32));
+    CHECK(!genesis_chain_id_valid("0123456789abcdefghijklmnopqrstuvw", 33));
+    CHECK(!genesis_chain_id_valid("", 0));
+    CHECK(!genesis_chain_id_valid("-a", 2));
+    CHECK(!genesis_chain_id_valid("a-", 2));
+    CHECK(!genesis_chain_id_valid("Chroom", 6));
+    CHECK(!genesis_chain_id_valid("a b", 3));
+    CHECK(!genesis_chain_id_valid("a_b", 3));
+    CHECK(!genesis_chain_id_valid("a\0b", 3));
+    char json[TG_JSON_MAX];
+    char err[256];
+    static const char *const bad[] = {"\"\"",
+                                      "\"UPPER\"",
+                                      "\"-x\"",
+                                      "\"a\\u0000b\"",
+                                      "\"0123456789abcdefghijklmnopqrstuvw\"",
+                                      "\"caf\\u00e9\""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tg_json(json, bad[i], TG_TIME, TG_PARAMS, "[]", "[]");
+        CHECK(tg_parse(json, err) != CHR_OK);
+    }
+    tg_json(json, "\"0123456789abcdefghijklmnopqrstuv\"", TG_TIME, TG_PARAMS, "[]", "[]");
+    CHECK_OK(tg_parse(json, err));
+}
+
+/* Proves a genesis without validators loads (it is under construction) but fails
+ * genesis_validate, and passes once a validator is added. */
+void test_genesis_validate_needs_validator(void)
+{
+    char json[TG_JSON_MAX];
+    char acc[256];
+    tg_accounts1(acc, sizeof(acc), 1, "\"5\"");
+    tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, "[]");
+    genesis g;
+    char err[256];
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    chr_err e1 = genesis_validate(&g, err, sizeof(err));
+    int names_it = strstr(err, "at least one validator") != NULL;
+    uint8_t k[32];
+    tg_key(k, 0);
+    chr_err e2 = ledger_valset_add(&g.validators, k, 3);
+    chr_err e3 = genesis_validate(&g, err, sizeof(err));
+    genesis_free(&g);
+    CHECK(e1 == CHR_ERR_GENESIS);
+    CHECK(names_it);
+    CHECK_OK(e2);
+    CHECK_OK(e3);
+}
+
+/* Proves add_account keeps accounts sorted and refuses duplicates and zero balances, and
+ * that genesis_supply reports overflow; a failed parse leaves an empty genesis. */
+void test_genesis_add_account(void)
+{
+    genesis g;
+    genesis_init(&g);
+    uint8_t k[3][32];
+    for (int i = 0; i < 3; i++) {
+        tg_key(k[i], i);
+    }
+    chr_err e[6];
+    e[0] = genesis_add_account(&g, k[2], 5);
+    e[1] = genesis_add_account(&g, k[0], UINT64_MAX - 5);
+    e[2] = genesis_add_account(&g, k[1], 1);
+    e[3] = genesis_add_account(&g, k[0], 1);
+    e[4] = genesis_add_account(&g, k[1], 0);
+    uint64_t supply = 7;
+    e[5] = genesis_supply(&g, &supply);
+    int sorted = g.accounts_len == 3 && memcmp(g.accounts[0].address, k[0], 32) == 0 &&
+                 memcmp(g.accounts[1].address, k[1], 32) == 0 &&
+                 memcmp(g.accounts[2].address, k[2], 32) == 0;
+    genesis_free(&g);
+    CHECK_OK(e[0]);
+    CHECK_OK(e[1]);
+    CHECK_OK(e[2]);
+    CHECK(e[3] == CHR_ERR_DUPLICATE);
+    CHECK(e[4] == CHR_ERR_AMOUNT);
+    CHECK(e[5] == CHR_ERR_OVERFLOW && supply == 0);
+    CHECK(sorted);
+    CHECK(g.accounts == NULL && g.accounts_len == 0);
+    char err[256];
+    CHECK(genesis_from_json(&g, "{\"chain_id\": 1}", 15, err, sizeof(err)) != CHR_OK);
+    CHECK(g.accounts == NULL && g.accounts_len == 0 && g.validators.len == 0);
+}
+
+static int tg_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return n;
+}
+
+/* Proves save_file writes mode 0644 atomically (no temporary left behind), load_file reads
+ * it back to the same hash, and unreadable paths give CHR_ERR_IO with the path. */
+void test_genesis_save_load_file(void)
+{
+    char json[TG_JSON_MAX];
+    tg_json_valid(json);
+    genesis g;
+    genesis h;
+    char err[256];
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    char dir[64];
+    snprintf(dir, sizeof(dir), "%s", tg_tmpdir());
+    char path[128];
+    snprintf(path, sizeof(path), "%s/genesis.json", dir);
+    chr_err e1 = genesis_save_file(&g, path);
+    chr_err e2 = genesis_save_file(&g, path);
+    chr_err e3 = genesis_load_file(&h, path, err, sizeof(err));
+    uint8_t h1[32];
+    uint8_t h2[32];
+    chr_err e4 = genesis_hash(&g, h1);
+    chr_err e5 = genesis_hash(&h, h2);
+    genesis_free(&g);
+    genesis_free(&h);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+    CHECK(tg_dir_entries(dir) == 1);
+    CHECK_OK(e1);
+    CHECK_OK(e2);
+    CHECK_OK(e3);
+    CHECK_OK(e4);
+    CHECK_OK(e5);
+    CHECK(memcmp(h1, h2, 32) == 0);
+    char missing[160];
+    snprintf(missing, sizeof(missing), "%s/none.json", dir);
+    CHECK(genesis_load_file(&h, missing, err, sizeof(err)) == CHR_ERR_IO);
+    CHECK(strstr(err, missing) != NULL);
+    CHECK(genesis_load_file(&h, dir, err, sizeof(err)) == CHR_ERR_IO);
+    tg_write(dir, "bad.json", "{}", 2);
+    snprintf(missing, sizeof(missing), "%s/bad.json", dir);
+    CHECK(genesis_load_file(&h, missing, err, sizeof(err)) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "bad.json: genesis: unknown key") != NULL ||
+          strstr(err, "bad.json: genesis: missing key") != NULL);
+    CHECK(unlink(path) == 0 && unlink(missing) == 0 && rmdir(dir) == 0);
+}

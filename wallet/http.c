@@ -1,0 +1,72 @@
+#include "wallet/http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct http_buf {
+    char *data;
+    size_t len;
+    int too_large;
+} http_buf;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    http_buf *b = userdata;
+    size_t n = size * nmemb;
+    if (b->too_large || n > WALLET_HTTP_RESPONSE_MAX - b->len) {
+        b->too_large = 1;
+        return 0;
+    }
+    char *d = realloc(b->data, b->len + n + 1);
+    if (d == NULL) {
+        return 0;
+    }
+    memcpy(d + b->len, ptr, n);
+    b->data = d;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+chr_err wallet_http(const char *method, const char *url, const char *body, long timeout_ms,
+                    long *status, char **resp, char *errmsg, size_t errmsg_cap)
+{
+    *status = 0;
+    *resp = NULL;
+    CURL *curl = curl_easy_init();
+    if (curl == NULL) {
+        snprintf(errmsg, errmsg_cap, "cannot start the HTTP client");
+        return CHR_ERR_NOMEM;
+    }
+    http_buf b = {0};
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    if (body != NULL) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    }
+    CURLcode rc = curl_easy_perform(curl);
+    chr_err err = CHR_OK;
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+        *resp = b.data != NULL ? b.data : calloc(1, 1);
+        b.data = NULL;
+    } else {
+        err = rc == CURLE_OPERATION_TIMEDOUT ? CHR_ERR_TIMEOUT : CHR_ERR_IO;
+        snprintf(errmsg, errmsg_cap, "%s: %s", url,
+                 b.too_large ? "answer too large" : curl_easy_strerror(rc));
+    }
+    free(b.data);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return err;
+}

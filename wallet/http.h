@@ -1,0 +1,22 @@
+/* The wallet's HTTP client (libcurl: it verifies HTTPS certificates and bounds every call
+ * with a timeout, which the wallet needs for a definite answer; docs/DEPENDENCIES.md). */
+#ifndef WALLET_HTTP_H
+#define WALLET_HTTP_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+/* Responses larger than this are cut off and reported as an error: the node's answers
+ * are at most a few MiB (a full block). */
+#define WALLET_HTTP_RESPONSE_MAX (16u * 1024 * 1024)
+
+/* Calls method url with an optional JSON body. On CHR_OK, *status is the HTTP status and
+ * *resp a NUL-terminated malloc'ed body (caller frees). CHR_ERR_TIMEOUT when the node
+ * did not answer within timeout_ms, CHR_ERR_IO when it could not be reached; errmsg says
+ * which. */
+CHR_WUR chr_err wallet_http(const char *method, const char *url, const char *body,
+                            long timeout_ms, long *status, char **resp, char *errmsg,
+                            size_t errmsg_cap);
+
+#endif
