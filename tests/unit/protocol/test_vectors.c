@@ -1,0 +1,98 @@
+/* The test vectors of docs/PROTOCOL.md: if an encoding or a hash changes, this fails, and
+ * the page must change with it. */
+#include <string.h>
+
+#include "common/bech32.h"
+#include "common/hash.h"
+#include "common/hex.h"
+#include "ledger/block.h"
+#include "ledger/sig.h"
+#include "ledger/tx.h"
+#include "tests/unit/test.h"
+
+#define V_FROM_ADDR "chr1fu64hh9hes90w2808n8tjc2ajp5yhddjef0ctx4s7zmsgp6cwx4q4vqr28"
+#define V_FROM_PUB "4f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"
+#define V_TO_ADDR "chr1gekhljh9v0jukzdq6xrshdvqx3yqgctc0xs5jjw0yg597xaw8unsgkeh7v"
+#define V_UNSIGNED                                                                             \
+    "01010d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b70" \
+    "4075871aa000000000000000700000000000003e80000000000000000000a696e766f696365203432466d7f" \
+    "cae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae3f2700000000002625a0"
+#define V_SIGHASH "94c9eedea806753c61720e490c7cfdeae7dc69afb6e023b99fa4ea701112a6e6"
+#define V_SIG                                                                                  \
+    "bb01083550f75646892de6fa59a8bc1f6fd2cae4459b747069efb45cd895998d44bbac988fdf5eba4c2415" \
+    "88adaf803d20bd14be856e5c4584ec3cac92fc522d"
+#define V_TXHASH "7d50b0d71d8cb93f0da7a893f7d2829fe43cc9c537c8935983f66544bb9ae803"
+#define V_VOTE_SIGHASH "c56d45734315fffdf4e5bc56365e559bda40c37b700500ec3010e0ce9f93ade6"
+
+static void hex_of(char *out, size_t cap, const uint8_t *b, size_t n)
+{
+    chr_hex_encode(out, cap, b, n);
+}
+
+/* Proves the worked transfer of docs/PROTOCOL.md: keys, addresses, bytes, hashes, signature. */
+static void test_transfer_vector(void)
+{
+    uint8_t sk[32];
+    uint8_t sk2[32];
+    uint8_t pub[32];
+    uint8_t pub2[32];
+    uint8_t zero[32] = {0};
+    char hex[2 * LEDGER_TX_BYTES_MAX + 1];
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    memset(sk, 0x11, 32);
+    memset(sk2, 0x22, 32);
+    ledger_signer *s;
+    CHECK_OK(ledger_signer_new(&s, zero));
+    CHECK_OK(ledger_signer_pubkey(s, pub, sk));
+    CHECK_OK(ledger_signer_pubkey(s, pub2, sk2));
+    hex_of(hex, sizeof(hex), pub, 32);
+    CHECK(strcmp(hex, V_FROM_PUB) == 0);
+    chr_address_encode(addr, pub);
+    CHECK(strcmp(addr, V_FROM_ADDR) == 0);
+    chr_address_encode(addr, pub2);
+    CHECK(strcmp(addr, V_TO_ADDR) == 0);
+    ledger_tx tx;
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_TRANSFER, "chroom-devnet", pub, 7, 1000, 0,
+                            (const uint8_t *)"invoice 42", 10));
+    memcpy(tx.body.transfer.to, pub2, 32);
+    tx.body.transfer.amount = 2500000;
+    uint8_t msg[32];
+    ledger_tx_sighash(&tx, msg);
+    hex_of(hex, sizeof(hex), msg, 32);
+    CHECK(strcmp(hex, V_SIGHASH) == 0);
+    /* BIP-340 signing with all-zero auxiliary randomness is deterministic. */
+    CHECK_OK(ledger_signer_sign(s, tx.sig, msg, sk, zero));
+    ledger_signer_free(s);
+    hex_of(hex, sizeof(hex), tx.sig, 64);
+    CHECK(strcmp(hex, V_SIG) == 0);
+    uint8_t buf[LEDGER_TX_BYTES_MAX];
+    size_t len;
+    CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+    CHECK(len == 188);
+    hex_of(hex, sizeof(hex), buf, len - 64);
+    CHECK(strcmp(hex, V_UNSIGNED) == 0);
+    uint8_t h[32];
+    ledger_tx_hash(&tx, h);
+    hex_of(hex, sizeof(hex), h, 32);
+    CHECK(strcmp(hex, V_TXHASH) == 0);
+    CHECK_OK(ledger_tx_verify(&tx));
+}
+
+/* Proves the precommit sign bytes of docs/PROTOCOL.md's commit example. */
+static void test_vote_vector(void)
+{
+    uint8_t block_hash[32];
+    uint8_t out[32];
+    char hex[65];
+    memset(block_hash, 0xab, 32);
+    ledger_vote_sighash(out, "chroom-devnet", LEDGER_VOTE_PRECOMMIT, 5, 0, block_hash);
+    hex_of(hex, sizeof(hex), out, 32);
+    CHECK(strcmp(hex, V_VOTE_SIGHASH) == 0);
+}
+
+static const chr_test tests[] = {
+    {"transfer_vector", test_transfer_vector},
+    {"vote_vector", test_vote_vector},
+};
+
+CHR_TESTS_MAIN("protocol", tests)
