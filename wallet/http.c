@@ -11,6 +11,13 @@ typedef struct http_buf {
     int too_large;
 } http_buf;
 
+static const char *http_ca_file;
+
+void wallet_http_set_ca_file(const char *path)
+{
+    http_ca_file = path;
+}
+
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     http_buf *b = userdata;
@@ -51,6 +58,9 @@ chr_err wallet_http(const char *method, const char *url, const char *body, long 
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    if (http_ca_file != NULL) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, http_ca_file);
+    }
     if (body != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     }

@@ -11,6 +11,10 @@
  * are at most a few MiB (a full block). */
 #define WALLET_HTTP_RESPONSE_MAX (16u * 1024 * 1024)
 
+/* Trusts the CA certificates in path (PEM) instead of the system's, for a node with its
+ * own CA. Call before any request; path must outlive the requests. */
+void wallet_http_set_ca_file(const char *path);
+
 /* Calls method url with an optional JSON body. On CHR_OK, *status is the HTTP status and
  * *resp a NUL-terminated malloc'ed body (caller frees). CHR_ERR_TIMEOUT when the node
  * did not answer within timeout_ms, CHR_ERR_IO when it could not be reached; errmsg says

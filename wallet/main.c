@@ -36,7 +36,7 @@ typedef struct wallet_opts {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: chroom-wallet [--node URL] [--timeout-ms N] [--json] COMMAND [OPTIONS]\n"
+            "usage: chroom-wallet [--node URL] [--ca-file PEM] [--timeout-ms N] [--json] COMMAND [OPTIONS]\n"
             "commands:\n"
             "  keygen --out FILE        new secret key file (mode 0600); prints its address\n"
             "  address --key FILE       the address and public key of a key file\n"
@@ -76,12 +76,15 @@ static int parse_u64_arg(const char *name, const char *s, uint64_t *out)
 static int parse_opts(int argc, char **argv, wallet_opts *o)
 {
     static const char *const names[] = {"key", "out", "to", "amount", "fee", "nonce", "count",
-                                        "memo", "expiry-height", "chain-id", "node", "timeout-ms"};
+                                        "memo", "expiry-height", "chain-id", "node", "timeout-ms",
+                                        "ca-file"};
     memset(o, 0, sizeof(*o));
     const char **slots[] = {&o->key, &o->out, &o->to, &o->amount, &o->fee, &o->nonce, &o->count,
-                            &o->memo, &o->expiry, &o->chain_id, &o->node, NULL};
+                            &o->memo, &o->expiry, &o->chain_id, &o->node, NULL, NULL};
     const char *timeout = NULL;
+    const char *ca_file = NULL;
     slots[11] = &timeout;
+    slots[12] = &ca_file;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0 || strcmp(a, "--wait") == 0) {
@@ -118,6 +121,9 @@ static int parse_opts(int argc, char **argv, wallet_opts *o)
         return 0;
     }
     o->timeout_ms = (long)t;
+    if (ca_file != NULL) {
+        wallet_http_set_ca_file(ca_file);
+    }
     return o->args_len > 0;
 }
 
