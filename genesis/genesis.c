@@ -91,14 +91,19 @@ int genesis_chain_id_valid(const char *s, size_t len)
 chr_err genesis_u64_parse(uint64_t *out, const char *s, size_t len)
 {
     *out = 0;
-    if (len == 0 || len > GENESIS_U64_DIGITS_MAX || (s[0] == '0' && len > 1)) {
+    if (len == 0 || (s[0] == '0' && len > 1)) {
         return CHR_ERR_NONCANONICAL;
     }
-    uint64_t v = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') {
             return CHR_ERR_NONCANONICAL;
         }
+    }
+    if (len > GENESIS_U64_DIGITS_MAX) {
+        return CHR_ERR_OVERFLOW;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
         uint64_t digit = (uint64_t)(s[i] - '0');
         if (v > (UINT64_MAX - digit) / 10) {
             return CHR_ERR_OVERFLOW;

@@ -57,7 +57,7 @@ int genesis_chain_id_valid(const char *s, size_t len);
  * genesis_validate except "at least one validator", so that a genesis under construction
  * (`chroom-genesis init`, then add-validator) loads. *out must not hold a genesis (it is
  * overwritten, not freed). Errors: CHR_ERR_JSON (syntax, duplicate key), CHR_ERR_GENESIS
- * (any rule), CHR_ERR_NOMEM. On failure `errmsg` names the field and the problem and *out
+ * (any rule), CHR_ERR_TOO_LONG (over GENESIS_FILE_BYTES_MAX), CHR_ERR_NOMEM. On failure `errmsg` names the field and the problem and *out
  * is left initialized and empty. errmsg may be NULL when errmsg_cap is 0. */
 CHR_WUR chr_err genesis_from_json(genesis *out, const char *text, size_t text_len, char *errmsg,
                                   size_t errmsg_cap);
@@ -96,8 +96,8 @@ CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
 
 /* Parses a canonical decimal u64: 1..20 digits, no sign, no spaces, no leading zero except
- * "0" itself. CHR_ERR_NONCANONICAL for any other form, CHR_ERR_OVERFLOW past UINT64_MAX;
- * *out is zero on failure. */
+ * "0" itself. CHR_ERR_OVERFLOW for digits past UINT64_MAX, CHR_ERR_NONCANONICAL for any
+ * other form; *out is zero on failure. */
 CHR_WUR chr_err genesis_u64_parse(uint64_t *out, const char *s, size_t len);
 
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ"

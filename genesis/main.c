@@ -177,6 +177,9 @@ static int genesis_cli_add_account(const char *path, int argc, char **argv)
         uint64_t supply = 0;
         if (err == CHR_ERR_DUPLICATE) {
             rc = genesis_cli_fail("%s already has an account in the genesis", argv[0]);
+        } else if (err == CHR_ERR_FULL) {
+            rc = genesis_cli_fail("the genesis already has %d accounts",
+                                  LEDGER_GENESIS_ACCOUNTS_MAX);
         } else if (err != CHR_OK) {
             rc = genesis_cli_fail("cannot add the account: %s", chr_err_str(err));
         } else if (genesis_supply(&g, &supply) != CHR_OK) {

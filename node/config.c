@@ -59,6 +59,8 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, api_body_bytes_max)},
     {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_max)},
+    {"api", "connections_per_ip_max", 64, 1, NODE_API_CONNECTIONS_MAX,
+     offsetof(node_config, api_connections_per_ip_max)},
     {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,
      offsetof(node_config, api_connection_timeout_s)},
     {"consensus", "block_interval_ms", 200, 1, NODE_BLOCK_INTERVAL_MS_MAX,
@@ -314,6 +316,12 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
                          "line %zu: [api] listen: must be IPv4:port or "
                          "[IPv6]:port with a port from 1 to 65535",
                          node_config_line(c, "api", "listen"));
+        return CHR_ERR_CONFIG;
+    }
+    if (cfg->api_connections_per_ip_max > cfg->api_connections_max) {
+        node_config_errf(errmsg, cap,
+                         "line %zu: [api] connections_per_ip_max: must be at most connections_max",
+                         node_config_line(c, "api", "connections_per_ip_max"));
         return CHR_ERR_CONFIG;
     }
     uint64_t empty = cfg->consensus_empty_block_interval_ms;

@@ -34,6 +34,7 @@ typedef struct node_config {
     uint64_t api_wait_timeout_ms;
     uint64_t api_body_bytes_max;
     uint64_t api_connections_max;
+    uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
     /* [consensus] */
     uint64_t consensus_block_interval_ms;

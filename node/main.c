@@ -56,8 +56,9 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
         return 0;
     }
     chr_log_set_level(cfg->log_level);
-    if (genesis_load_file(g, cfg->genesis_file, err, sizeof(err)) != CHR_OK) {
-        fprintf(stderr, "chroomd: genesis %s: %s\n", cfg->genesis_file, err);
+    if (genesis_load_file(g, cfg->genesis_file, err, sizeof(err)) != CHR_OK ||
+        genesis_validate(g, err, sizeof(err)) != CHR_OK) {
+        fprintf(stderr, "chroomd: genesis: %s\n", err);
         return 0;
     }
     memset(cc, 0, sizeof(*cc));
@@ -85,7 +86,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     snprintf(rc.listen, sizeof(rc.listen), "%s", cfg->api_listen);
     rc.body_bytes_max = cfg->api_body_bytes_max;
     rc.connections_max = (unsigned)cfg->api_connections_max;
-    rc.connections_per_ip_max = (unsigned)cfg->api_connections_max;
+    rc.connections_per_ip_max = (unsigned)cfg->api_connections_per_ip_max;
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
     rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
     rc.version = CHROOMD_VERSION;

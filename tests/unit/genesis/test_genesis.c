@@ -13,8 +13,7 @@
 #include "tests/unit/genesis/suite.h"
 #include "tests/unit/test.h"
 
-/* Proves JSON -> genesis -> JSON -> genesis keeps every field, sorts accounts, and that
- * writing is deterministic (the same text both times). */
+/* Proves JSON -> genesis -> JSON keeps every field, sorts accounts and writes the same text. */
 void test_genesis_json_round_trip(void)
 {
     char a0[63];
@@ -77,8 +76,7 @@ static int tg_hash_of(const char *json, uint8_t out[32])
     return ok;
 }
 
-/* Proves the hash ignores key order, whitespace and the account order of the file, and
- * changes when any value does. */
+/* Proves the hash ignores key order, whitespace, hex case and account order, not values. */
 void test_genesis_hash_stable(void)
 {
     char a1[63];
@@ -214,8 +212,7 @@ void test_genesis_rejects_unknown_and_missing_keys(void)
     CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
 }
 
-/* Proves values of the wrong JSON type are rejected: numbers for strings, strings and
- * reals for integers, objects for arrays, and a top level that is not an object. */
+/* Proves values of the wrong JSON type, out-of-range params and bad top levels are rejected. */
 void test_genesis_rejects_wrong_types(void)
 {
     char json[TG_JSON_MAX];
@@ -252,8 +249,7 @@ void test_genesis_rejects_wrong_types(void)
     CHECK(tg_parse("{", NULL) == CHR_ERR_JSON);
 }
 
-/* Proves amounts must be canonical decimal strings of a u64: no leading zero, sign, space,
- * exponent or hex, and nothing past 18446744073709551615. */
+/* Proves amounts must be canonical decimal strings of a u64 ("01", "-1", " 1", 2^64 fail). */
 void test_genesis_rejects_bad_amounts(void)
 {
     static const char *const bad[] = {
@@ -293,12 +289,13 @@ void test_genesis_rejects_bad_amounts(void)
     CHECK(v == UINT64_MAX);
     CHECK(genesis_u64_parse(&v, "18446744073709551616", 20) == CHR_ERR_OVERFLOW && v == 0);
     CHECK(genesis_u64_parse(&v, "01", 2) == CHR_ERR_NONCANONICAL);
+    CHECK(genesis_u64_parse(&v, "99999999999999999999999", 23) == CHR_ERR_OVERFLOW);
+    CHECK(genesis_u64_parse(&v, "9999999999999999999x999", 23) == CHR_ERR_NONCANONICAL);
     CHECK_OK(genesis_u64_parse(&v, "0", 1));
     CHECK(v == 0);
 }
 
-/* Proves a zero balance, a duplicate address and a total supply past UINT64_MAX are
- * rejected, and that add_account refuses the same things. */
+/* Proves supply overflow, duplicate, zero-balance, off-curve and mistyped accounts fail. */
 void test_genesis_rejects_bad_accounts(void)
 {
     char a1[63];
@@ -343,8 +340,7 @@ void test_genesis_rejects_bad_accounts(void)
     CHECK(strstr(err, "not a valid chr1 address") != NULL);
 }
 
-/* Proves validator entries need 64 hex chars of an on-curve key, positive power, a unique
- * key, and at most LEDGER_VALIDATORS_MAX entries. */
+/* Proves validators need an on-curve 64-hex key, positive power, unique keys, at most 128. */
 void test_genesis_rejects_bad_validators(void)
 {
     char json[TG_JSON_MAX];
@@ -380,8 +376,7 @@ void test_genesis_rejects_bad_validators(void)
     CHECK(strstr(err, "more than 128") != NULL);
 }
 
-/* Proves the time rules: RFC 3339 UTC with 'Z', with or without milliseconds, real dates
- * only, 1970..9999, and that format inverts parse. */
+/* Proves RFC 3339 UTC parsing (real dates, 1970..9999) and that format inverts it, vs gmtime. */
 void test_genesis_time(void)
 {
     static const char *const bad[] = {
@@ -458,8 +453,7 @@ void test_genesis_chain_id_rules(void)
     CHECK_OK(tg_parse(json, err));
 }
 
-/* Proves a genesis without validators loads (it is under construction) but fails
- * genesis_validate, and passes once a validator is added. */
+/* Proves a genesis without validators loads but fails genesis_validate until one is added. */
 void test_genesis_validate_needs_validator(void)
 {
     char json[TG_JSON_MAX];
@@ -482,8 +476,7 @@ void test_genesis_validate_needs_validator(void)
     CHECK_OK(e3);
 }
 
-/* Proves add_account keeps accounts sorted and refuses duplicates and zero balances, and
- * that genesis_supply reports overflow; a failed parse leaves an empty genesis. */
+/* Proves add_account keeps order, refuses duplicates and zero; supply overflow is reported. */
 void test_genesis_add_account(void)
 {
     genesis g;
@@ -531,8 +524,7 @@ static int tg_dir_entries(const char *dir)
     return n;
 }
 
-/* Proves save_file writes mode 0644 atomically (no temporary left behind), load_file reads
- * it back to the same hash, and unreadable paths give CHR_ERR_IO with the path. */
+/* Proves save_file writes 0644 with no temporary left, load reads it back, errors name paths. */
 void test_genesis_save_load_file(void)
 {
     char json[TG_JSON_MAX];
