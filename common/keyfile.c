@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,13 +44,10 @@ chr_err chr_keyfile_read(const char *path, uint8_t sk[32], char *errmsg, size_t 
 chr_err chr_keyfile_write(const char *path, const uint8_t sk[32])
 {
     char tmp[4096];
-    if (access(path, F_OK) == 0) {
-        return CHR_ERR_DUPLICATE;
-    }
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
         return CHR_ERR_ARG;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = mkstemp(tmp); /* mode 0600, a name no one else writes */
     if (fd < 0) {
         return CHR_ERR_IO;
     }
@@ -59,9 +57,27 @@ chr_err chr_keyfile_write(const char *path, const uint8_t sk[32])
     int ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
     sodium_memzero(hex, sizeof(hex));
     ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return CHR_ERR_IO;
+    /* link() never replaces an existing file, unlike rename(): of two writers racing for
+     * one path, exactly one wins and the other is told. */
+    int linked = ok ? link(tmp, path) : -1;
+    int exists = linked != 0 && errno == EEXIST;
+    unlink(tmp);
+    if (linked != 0) {
+        return exists ? CHR_ERR_DUPLICATE : CHR_ERR_IO;
+    }
+    /* The new name is durable only once its directory is. */
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        snprintf(dir, sizeof(dir), ".");
+    } else {
+        slash[slash == dir ? 1 : 0] = '\0';
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
     }
     return CHR_OK;
 }

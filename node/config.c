@@ -318,12 +318,6 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
                          node_config_line(c, "api", "listen"));
         return CHR_ERR_CONFIG;
     }
-    if (cfg->api_connections_per_ip_max > cfg->api_connections_max) {
-        node_config_errf(errmsg, cap,
-                         "line %zu: [api] connections_per_ip_max: must be at most connections_max",
-                         node_config_line(c, "api", "connections_per_ip_max"));
-        return CHR_ERR_CONFIG;
-    }
     uint64_t empty = cfg->consensus_empty_block_interval_ms;
     if (empty != 0 && empty < cfg->consensus_block_interval_ms) {
         node_config_errf(errmsg, cap,

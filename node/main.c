@@ -86,7 +86,10 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     snprintf(rc.listen, sizeof(rc.listen), "%s", cfg->api_listen);
     rc.body_bytes_max = cfg->api_body_bytes_max;
     rc.connections_max = (unsigned)cfg->api_connections_max;
-    rc.connections_per_ip_max = (unsigned)cfg->api_connections_per_ip_max;
+    /* A per-address limit above the total means no per-address limit. */
+    rc.connections_per_ip_max = (unsigned)(cfg->api_connections_per_ip_max < cfg->api_connections_max
+                                               ? cfg->api_connections_per_ip_max
+                                               : cfg->api_connections_max);
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
     rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
     rc.version = CHROOMD_VERSION;

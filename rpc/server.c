@@ -618,6 +618,38 @@ static void body_append(rpc_req *req, size_t max, const char *data, size_t len)
     req->len += len;
 }
 
+static int hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes paths and query values in place, except escapes of control characters
+ * (%00..%1f, %7f): those stay as written, so that "%00" can never cut a value short in the
+ * C strings the handlers see (a path then matches no route, a value fails its check). */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *w = s;
+    for (const char *r = s; *r != '\0'; r++) {
+        int hi = r[0] == '%' ? hex_nibble(r[1]) : -1;
+        int lo = hi >= 0 ? hex_nibble(r[2]) : -1;
+        int c = hi * 16 + lo;
+        if (lo >= 0 && c >= 0x20 && c != 0x7f) {
+            *w++ = (char)c;
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -728,7 +760,8 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         MHD_OPTION_CONNECTION_LIMIT, cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->connections_per_ip_max, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape,
+        s, MHD_OPTION_END);
     if (s->daemon == NULL) {
         free(s);
         return CHR_ERR_IO;
