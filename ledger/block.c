@@ -191,6 +191,12 @@ chr_err ledger_commit_verify(const ledger_commit *c, const char *chain_id,
     ledger_vote_sighash(msg, chain_id, LEDGER_VOTE_PRECOMMIT, c->height, c->round, block_hash);
     uint64_t power = 0;
     for (size_t i = 0; i < c->sigs_len; i++) {
+        /* Each validator's power counts once: the canonical order (strictly increasing
+         * keys, as ledger_commit_decode enforces) also holds a commit built in memory. */
+        if (i > 0 && memcmp(c->sigs[i - 1].validator, c->sigs[i].validator, 32) >= 0) {
+            snprintf(detail, detail_cap, "commit signature %zu: repeated or out of key order", i);
+            return CHR_ERR_COMMIT;
+        }
         int at = ledger_valset_find(vals, c->sigs[i].validator);
         if (at < 0) {
             snprintf(detail, detail_cap, "commit signature %zu: not a validator", i);

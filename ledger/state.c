@@ -144,6 +144,20 @@ void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr, 
     *a = o->entries[i].account;
 }
 
+/* How many of the n addresses (a repeat counted once) have no entry in the overlay yet. */
+static size_t overlay_missing(const ledger_overlay *o, const uint8_t *const *addrs, size_t n)
+{
+    size_t missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        int seen = o->slots[overlay_slot(o, addrs[i])] != 0;
+        for (size_t k = 0; k < i && !seen; k++) {
+            seen = memcmp(addrs[k], addrs[i], 32) == 0;
+        }
+        missing += seen ? 0 : 1;
+    }
+    return missing;
+}
+
 /* Credits amount to addr. The total supply fits in a u64 (genesis checks it) and is
  * conserved, so no balance can overflow: an overflow here is a broken invariant. */
 static chr_err overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount)
@@ -185,8 +199,12 @@ chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                  (unsigned long long)tx->fee);
         return CHR_ERR_BALANCE;
     }
-    /* Room for the three entries first, so that a full overlay changes nothing. */
-    if (ledger_overlay_len(o) + 3 > o->entries_max) {
+    /* Room for the new entries first, so that a full overlay changes nothing. Counted
+     * exactly, not as three: a block of n transfers changes at most 2n + 1 accounts, and
+     * an overlay of that size must hold all n. */
+    const uint8_t *touched[3] = {tx->from, tx->body.transfer.to, proposer};
+    if (ledger_overlay_len(o) + overlay_missing(o, touched, tx->fee > 0 ? 3 : 2) >
+        o->entries_max) {
         return CHR_ERR_FULL;
     }
     from.balance -= spend;

@@ -55,7 +55,8 @@ void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr,
  * verified, at block `height` proposed by `proposer` (who receives the fee). Checks, each
  * with its own error and a `detail` for people: not expired (CHR_ERR_EXPIRED), the exact
  * next nonce (CHR_ERR_NONCE, "nonce: expected 7, got 9"), balance covers amount + fee
- * (CHR_ERR_BALANCE). On any error the overlay is unchanged. */
+ * (CHR_ERR_BALANCE); on these, and on CHR_ERR_FULL, the overlay is unchanged. An error of
+ * the load callback may leave it half changed: the caller abandons the block and resets it. */
 CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                                 const uint8_t proposer[32], char *detail, size_t detail_cap);
 

@@ -2,6 +2,24 @@
 #ifndef CHR_TEST_LEDGER_SUITE_H
 #define CHR_TEST_LEDGER_SUITE_H
 
+#include <stdint.h>
+
+#include "ledger/sig.h"
+#include "ledger/tx.h"
+
+/* Helpers shared by the ledger tests, defined in test_tx.c. They abort the binary when
+ * the library fails where it cannot (a test setup error, not a test failure). */
+
+/* A deterministic key pair: sk = SHA256("chroom-test-key/v1:" || u32 index). */
+void ltest_key(uint8_t sk[32], uint8_t pk[32], uint32_t index);
+/* The binary's one signer, created on first use and kept to the end. */
+ledger_signer *ltest_signer(void);
+/* Signs tx (its sighash, aux_rand zero) with sk into tx->sig. */
+void ltest_sign_tx(ledger_tx *tx, const uint8_t sk[32]);
+/* An unsigned transfer with no memo and no expiry. */
+void ltest_transfer(ledger_tx *tx, const char *chain_id, const uint8_t from[32],
+                    const uint8_t to[32], uint64_t nonce, uint64_t fee, uint64_t amount);
+
 void test_smt_empty_and_one_key(void);
 void test_smt_two_keys_by_hand(void);
 void test_smt_known_vector(void);
@@ -11,5 +29,55 @@ void test_smt_order_independent(void);
 void test_smt_idempotent_set(void);
 void test_smt_full_at_keys_max(void);
 void test_smt_new_rejects_bad_keys_max(void);
+
+void test_tx_round_trip_random(void);
+void test_tx_encoding_layout(void);
+void test_tx_decode_rejects_header(void);
+void test_tx_decode_rejects_chain_id(void);
+void test_tx_decode_rejects_memo(void);
+void test_tx_decode_rejects_truncation(void);
+void test_tx_decode_rejects_trailing_and_size(void);
+void test_tx_sign_and_verify(void);
+void test_tx_any_byte_flip_detected(void);
+void test_tx_signature_bound_to_chain_id(void);
+void test_tx_signature_bound_to_domain(void);
+void test_tx_check_rules(void);
+
+void test_bip340_vectors(void);
+void test_bip340_bad_secret_keys(void);
+void test_bip340_random_sign_verify(void);
+
+void test_state_account_encoding(void);
+void test_state_overlay_put_get_reset(void);
+void test_state_apply_nonce_exact(void);
+void test_state_apply_balance_boundary(void);
+void test_state_apply_expiry(void);
+void test_state_apply_failure_leaves_overlay(void);
+void test_state_apply_fee_to_proposer(void);
+void test_state_apply_block_bound_fits(void);
+void test_state_apply_load_error(void);
+void test_state_supply_conserved_random(void);
+
+void test_mempool_admits_in_nonce_order(void);
+void test_mempool_rejects_nonces(void);
+void test_mempool_pending_spend_counted(void);
+void test_mempool_count_and_byte_limits(void);
+void test_mempool_remove_committed(void);
+void test_mempool_evict_from(void);
+void test_mempool_random_model(void);
+
+void test_block_header_round_trip(void);
+void test_block_commit_round_trip(void);
+void test_block_round_trip(void);
+void test_block_rejects_mismatched_links(void);
+void test_block_count_bounded_by_input(void);
+void test_block_truncated_everywhere(void);
+void test_block_commit_quorum(void);
+void test_block_commit_rejects_foreign(void);
+void test_block_tx_root_rfc6962(void);
+void test_block_valset(void);
+
+void test_store_blocks_round_trip(void);
+void test_store_map_full_then_grow(void);
 
 #endif
