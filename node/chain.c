@@ -32,6 +32,8 @@ typedef struct load_ctx {
     ledger_store_read *read;
 } load_ctx;
 
+_Static_assert(NODE_DETAIL_MAX == RPC_DETAIL_MAX, "failure details fit a result");
+
 struct node_chain {
     node_chain_config cfg;
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
@@ -64,6 +66,7 @@ struct node_chain {
     pthread_mutex_t tip_mu;
     pthread_cond_t tip_cv;
     rpc_tip tip;
+    int waits_ended; /* set by node_chain_end_waits: waiters return at once */
     ledger_header tip_header;
     ledger_commit last_commit; /* the commit of the tip, for the next block (writer only) */
 
@@ -372,6 +375,18 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
     if (known_status(c, r, res->hash, res)) {
         return;
     }
+    /* The earliest block it can enter is the next one: refuse what is already expired
+     * there rather than admit it only to fail it. */
+    pthread_mutex_lock(&c->tip_mu);
+    uint64_t next_height = c->tip.height + 1;
+    pthread_mutex_unlock(&c->tip_mu);
+    if (tx->expiry_height != 0 && next_height > tx->expiry_height) {
+        char detail[RPC_DETAIL_MAX];
+        snprintf(detail, sizeof(detail), "expiry_height: %llu passed, the next block is %llu",
+                 (unsigned long long)tx->expiry_height, (unsigned long long)next_height);
+        result_set(res, RPC_TX_REJECTED, CHR_ERR_EXPIRED, detail);
+        return;
+    }
     ledger_account committed;
     chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
     if (err != CHR_OK) {
@@ -536,7 +551,8 @@ static chr_err store_block(node_chain *c, const block_draft *d, const ledger_com
             break;
         }
         size_t size = ledger_store_map_size(c->store);
-        CHR_LOG_I("store: map of %zu MiB is full, growing to %zu MiB", size >> 20, size >> 19);
+        CHR_LOG_I("store: map of %.1f MiB is full, growing to %.1f MiB", (double)size / 1048576.0,
+                  (double)size / 524288.0);
         err = ledger_store_grow(c->store, size * 2);
         if (err != CHR_OK) {
             break;
@@ -838,7 +854,7 @@ static void submit_wait(node_chain *c, rpc_tx_result *results, size_t n, uint64_
         uint64_t now = mono_ms();
         pthread_mutex_lock(&c->tip_mu);
         uint64_t height = c->tip.height;
-        int healthy = c->tip.healthy;
+        int healthy = c->tip.healthy && !c->waits_ended;
         if (now >= deadline || !healthy) {
             pthread_mutex_unlock(&c->tip_mu);
             return;
@@ -851,7 +867,7 @@ static void submit_wait(node_chain *c, rpc_tx_result *results, size_t n, uint64_
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        while (c->tip.height == height && c->tip.healthy) {
+        while (c->tip.height == height && c->tip.healthy && !c->waits_ended) {
             if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
                 break;
             }
@@ -915,6 +931,14 @@ void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_resul
         result_set(out, RPC_TX_UNKNOWN, CHR_OK, NULL);
     }
     ledger_store_read_end(r);
+}
+
+void node_chain_end_waits(node_chain *c)
+{
+    pthread_mutex_lock(&c->tip_mu);
+    c->waits_ended = 1;
+    pthread_cond_broadcast(&c->tip_cv);
+    pthread_mutex_unlock(&c->tip_mu);
 }
 
 void node_chain_tip(node_chain *c, rpc_tip *out)

@@ -55,6 +55,9 @@ void node_chain_close(node_chain *c);
 void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
                        uint64_t wait_ms, rpc_tx_result *results);
 
+/* Ends every ?wait=commit wait now (their results stay pending); for a clean stop. */
+void node_chain_end_waits(node_chain *c);
+
 /* The status of a transaction by hash. */
 void node_chain_tx_status(node_chain *c, const uint8_t hash[32], rpc_tx_result *out);
 

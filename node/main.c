@@ -113,6 +113,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     sigaddset(&set, SIGTERM);
     sigwait(&set, &sig);
     CHR_LOG_I("stopping on signal %d", sig);
+    node_chain_end_waits(chain);
     rpc_server_stop(srv);
     return 1;
 }

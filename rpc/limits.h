@@ -11,8 +11,8 @@
 #define RPC_URL_BYTES_MAX 512
 /* Memory per connection for its request line and headers (libmicrohttpd's pool). */
 #define RPC_CONNECTION_MEMORY_MAX (32u * 1024)
-/* JSON nesting we accept: our bodies are two levels deep. */
-#define RPC_JSON_DEPTH_MAX 8
+/* JSON nesting is bounded by jansson's parser (JSON_PARSER_MAX_DEPTH, 2048 in Debian's
+ * build) and by the body limit; deeper input is a 400 bad_json. */
 /* The smallest and largest body limits chain.conf may set: a batch of RPC_BATCH_TXS_MAX
  * of the largest transactions in hex needs ~2 MiB. */
 #define RPC_BODY_BYTES_MIN 4096

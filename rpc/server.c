@@ -4,10 +4,13 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/assert.h"
 #include "common/bech32.h"
@@ -20,6 +23,7 @@ struct rpc_server {
     rpc_server_config cfg;
     rpc_backend be;
     uint16_t port;
+    atomic_int inflight; /* requests begun and not yet answered in full */
 };
 
 /* One request's state across libmicrohttpd's calls: the body as it arrives. */
@@ -189,6 +193,9 @@ static unsigned reject_status(chr_err err, const char **field)
     case CHR_ERR_SIGNATURE:
         *field = "signature";
         return 400;
+    case CHR_ERR_EXPIRED:
+        *field = "expiry_height";
+        return 400;
     case CHR_ERR_MEMPOOL_FULL:
     case CHR_ERR_QUEUE_FULL:
     case CHR_ERR_SHUTDOWN:
@@ -201,10 +208,14 @@ static unsigned reject_status(chr_err err, const char **field)
     }
 }
 
-/* Decodes one hex transaction from a JSON value into buf. */
-static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, char *msg, size_t msg_cap)
+/* Decodes one hex transaction from a JSON value into buf; on failure *code is the
+ * error code ("invalid_type" or "bad_hex"). */
+static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, const char **code, char *msg,
+                        size_t msg_cap)
 {
+    *code = "bad_hex";
     if (!json_is_string(v)) {
+        *code = "invalid_type";
         snprintf(msg, msg_cap, "must be a string of hex");
         return 0;
     }
@@ -232,11 +243,12 @@ static void handle_tx_submit(rpc_ctx *x, rpc_reply *r)
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     size_t len;
     char msg[96];
+    const char *code = "missing_field";
     json_t *tx = json_object_get(root, "tx");
-    if (tx == NULL || !tx_from_json(tx, buf, &len, msg, sizeof(msg))) {
+    if (tx == NULL || !tx_from_json(tx, buf, &len, &code, msg, sizeof(msg))) {
         char full[128];
         snprintf(full, sizeof(full), "tx: %s", tx == NULL ? "required" : msg);
-        reply_error(r, 400, tx == NULL ? "missing_field" : "bad_hex", full, "tx");
+        reply_error(r, 400, code, full, "tx");
         json_decref(root);
         return;
     }
@@ -284,13 +296,15 @@ static void handle_tx_batch(rpc_ctx *x, rpc_reply *r)
     }
     for (size_t i = 0; i < n; i++) {
         char msg[96];
+        const char *code;
         txs[i] = bufs + i * LEDGER_TX_BYTES_MAX;
-        if (!tx_from_json(json_array_get(arr, i), bufs + i * LEDGER_TX_BYTES_MAX, &lens[i], msg, sizeof(msg))) {
+        if (!tx_from_json(json_array_get(arr, i), bufs + i * LEDGER_TX_BYTES_MAX, &lens[i], &code,
+                          msg, sizeof(msg))) {
             char full[128];
             char field[32];
             snprintf(full, sizeof(full), "txs[%zu]: %s", i, msg);
             snprintf(field, sizeof(field), "txs[%zu]", i);
-            reply_error(r, 400, "bad_hex", full, field);
+            reply_error(r, 400, code, full, field);
             goto out;
         }
     }
@@ -513,8 +527,15 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
 {
     int path_known = 0;
     char methods[64] = "";
+    /* A path that a literal route names (/api/v1/txs/batch) is that route's, never a
+     * wildcard's (/api/v1/txs/{hash}): a wrong method on it is a 405. */
+    int exact = 0;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (!route_matches(x, routes[i].pattern)) {
+        exact |= strchr(routes[i].pattern, '*') == NULL && route_matches(x, routes[i].pattern);
+    }
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!route_matches(x, routes[i].pattern) ||
+            (exact && strchr(routes[i].pattern, '*') != NULL)) {
             continue;
         }
         if (strcmp(routes[i].method, x->method) == 0) {
@@ -664,6 +685,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         }
         *con_cls = req;
+        atomic_fetch_add(&srv->inflight, 1);
+        /* A body declared too large is refused before it is read. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        uint64_t declared;
+        if (cl != NULL && (!parse_u64(cl, &declared) || declared > srv->cfg.body_bytes_max)) {
+            rpc_reply r = {0};
+            char msg[96];
+            snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
+            reply_error(&r, 413, "body_too_large", msg, NULL);
+            return send_reply(conn, &r);
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -691,11 +723,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    rpc_server *srv = cls;
     (void)conn;
     (void)toe;
     rpc_req *req = *con_cls;
     if (req != NULL) {
+        atomic_fetch_sub(&srv->inflight, 1);
         free(req->body);
         free(req);
         *con_cls = NULL;
@@ -754,7 +787,7 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     s->cfg = *cfg;
     s->be = *be;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG | (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC | (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT, cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -777,10 +810,24 @@ uint16_t rpc_server_port(const rpc_server *s)
     return s->port;
 }
 
+/* How long a stopping server lets requests in flight finish (their waits were already
+ * ended by the node). */
+#define RPC_STOP_GRACE_MS 2000
+
 void rpc_server_stop(rpc_server *s)
 {
-    if (s != NULL) {
-        MHD_stop_daemon(s->daemon);
-        free(s);
+    if (s == NULL) {
+        return;
     }
+    /* Stop accepting, let the requests in flight be answered, then close everything. */
+    MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+    for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < RPC_STOP_GRACE_MS; waited += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET) {
+        close(listen_fd);
+    }
+    free(s);
 }

@@ -496,7 +496,11 @@ int main(int argc, char **argv)
     static const char *const status_fields[] = {"chain_id", "latest_height", "latest_block_hash",
                                                 "latest_block_time", "txs_total", NULL};
     wallet_opts o;
-    if (argc > 1 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)) {
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (parse_opts(argc, argv, &o) && strcmp(o.args[0], "help") == 0) {
         usage(stdout);
         return 0;
     }

@@ -1,0 +1,167 @@
+#!/bin/sh
+# `make bench`: the chain core's throughput benchmark. Measures BIP-340 verifications per
+# second on all cores, then the transfers per second one validator commits when clients
+# send signed transfers in batches over HTTP, and prints both and their ratio (the
+# chain-core issue's target: committed transfers/s at least 50% of the verification rate).
+# It prints figures; it fails only when it cannot measure. Builds nothing: make did.
+#
+# Usage: sh tests/bench/run.sh [BUILD]      (BUILD defaults to build)
+# Environment (all optional):
+#   BENCH_TXS=100000       transfers sent
+#   BENCH_ACCOUNTS=2000    funded sender accounts in the genesis
+#   BENCH_BATCH=500        transfers per POST /api/v1/txs/batch
+#   BENCH_CONNS=4          concurrent keep-alive connections
+#   BENCH_NEW_PCT=50       percent of transfers to new accounts (the rest: to other senders)
+#   BENCH_INTERVAL_MS=100  [consensus] block_interval_ms
+#   BENCH_VERIFY_S=3       seconds of each verification measurement
+#   BENCH_VERIFIERS=0      [store] verifier_threads (0: one per core)
+#   BENCH_PERF=FILE        record `perf record -g` of chroomd during the transfers into FILE
+#   BENCH_PERF_ARGS="..."  perf record's options instead of "-g -F 999" (e.g. --call-graph dwarf)
+#   BENCH_KEEP=1           keep the temporary directory (node log, genesis, keys)
+set -eu
+BUILD=${1:-build}
+TXS=${BENCH_TXS:-100000}
+ACCOUNTS=${BENCH_ACCOUNTS:-2000}
+BATCH=${BENCH_BATCH:-500}
+CONNS=${BENCH_CONNS:-4}
+NEW_PCT=${BENCH_NEW_PCT:-50}
+INTERVAL=${BENCH_INTERVAL_MS:-100}
+VERIFY_S=${BENCH_VERIFY_S:-3}
+CHAIN=chroom-bench
+FEE=1000
+L="$BUILD/tests/loadgen"
+W="$BUILD/chroom-wallet"
+G="$BUILD/chroom-genesis"
+D="$BUILD/chroomd"
+for b in "$L" "$W" "$G" "$D"; do
+    if [ ! -x "$b" ]; then
+        echo "bench: $b is missing; run 'make bench' (or make BUILD=$BUILD all $L)" >&2
+        exit 1
+    fi
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/chroom-bench.XXXXXX")
+node_pid=""
+perf_pid=""
+cleanup() {
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait "$perf_pid" 2>/dev/null || true
+    fi
+    if [ -n "$node_pid" ]; then
+        kill "$node_pid" 2>/dev/null || true
+        wait "$node_pid" 2>/dev/null || true
+    fi
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        echo "bench: kept $dir"
+    else
+        rm -rf "$dir"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+started=$(date +%s)
+
+echo "== chain: $ACCOUNTS funded senders, one validator"
+"$W" keygen --out "$dir/validator.key" >/dev/null
+vpub=$("$W" --json address --key "$dir/validator.key" | sed 's/.*"public_key":"\([0-9a-f]*\)".*/\1/')
+"$G" --file "$dir/genesis.json" init --chain-id "$CHAIN" >/dev/null
+# 10^12 units (10^6 CHR) per sender pays for any run's transfers and fees.
+"$L" accounts --count "$ACCOUNTS" --out "$dir" --genesis "$dir/genesis.json" \
+    --balance 1000000000000 >"$dir/senders.addr"
+"$G" --file "$dir/genesis.json" add-validator "$vpub" 10 >/dev/null
+"$G" --file "$dir/genesis.json" validate
+port=$("$L" free-port)
+# The mempool must hold a whole run, should the node admit faster than it commits.
+mempool=$((TXS > 100000 ? TXS : 100000))
+cat >"$dir/chain.conf" <<CONF
+[node]
+data_dir = data
+genesis_file = genesis.json
+validator_key_file = validator.key
+log_level = warn
+
+[api]
+listen = 127.0.0.1:$port
+
+[consensus]
+block_interval_ms = $INTERVAL
+
+[mempool]
+txs_max = $mempool
+
+[store]
+verifier_threads = ${BENCH_VERIFIERS:-0}
+CONF
+
+# Measured before the node starts, so that nothing else competes for the cores.
+echo "== signature verification (ledger_tx_verify)"
+"$L" verify-rate --threads 1 --seconds "$VERIFY_S" | tee "$dir/verify1.out"
+"$L" verify-rate --seconds "$VERIFY_S" | tee "$dir/verify.out"
+verify1=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify1.out")
+verify=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify.out")
+vthreads=$(sed -n 's/^verify: \([0-9][0-9]*\) thread.*/\1/p' "$dir/verify.out")
+
+echo "== transfers: $TXS in batches of $BATCH over $CONNS connections to chroomd on port $port"
+"$D" --config "$dir/chain.conf" 2>"$dir/node.log" &
+node_pid=$!
+# The node's CPU time (user + system, in clock ticks) from /proc, before and after.
+node_cpu() { awk '{ print $14 + $15 }' "/proc/$node_pid/stat"; }
+cpu0=$(node_cpu)
+if [ -n "${BENCH_PERF:-}" ]; then
+    # shellcheck disable=SC2086 # BENCH_PERF_ARGS is a list of options
+    perf record ${BENCH_PERF_ARGS:--g -F 999} -p "$node_pid" -o "$BENCH_PERF" 2>"$dir/perf.log" &
+    perf_pid=$!
+fi
+if ! "$L" transfers --node "http://127.0.0.1:$port" --keys "$dir/senders.keys" \
+    --chain-id "$CHAIN" --fee "$FEE" --txs "$TXS" --batch "$BATCH" --conns "$CONNS" \
+    --new-pct "$NEW_PCT" | tee "$dir/transfers.out"; then
+    echo "bench: loadgen transfers failed; the node's log ends with:" >&2
+    tail -20 "$dir/node.log" >&2
+    exit 1
+fi
+if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    perf_pid=""
+    echo "bench: perf data of chroomd in $BENCH_PERF (perf report -i $BENCH_PERF)"
+fi
+if ! kill -0 "$node_pid" 2>/dev/null; then
+    echo "bench: chroomd exited during the run; its log ends with:" >&2
+    tail -20 "$dir/node.log" >&2
+    exit 1
+fi
+cpu1=$(node_cpu)
+ncommitted=$(sed -n 's/^result: .* committed=\([0-9][0-9]*\) .*/\1/p' "$dir/transfers.out")
+committed=$(sed -n 's/^result: committed_tps=\([0-9][0-9]*\) .*/\1/p' "$dir/transfers.out")
+submitted=$(sed -n 's/^result: .* submit_tps=\([0-9][0-9]*\) .*/\1/p' "$dir/transfers.out")
+if [ -s "$dir/node.log" ]; then
+    echo "== chroomd warnings"
+    tail -5 "$dir/node.log"
+fi
+
+# CPU per committed transfer, next to what one verification costs on one thread: the
+# node's ceiling on this machine if it had every core to itself.
+cpu_line=$(awk -v t0="$cpu0" -v t1="$cpu1" -v hz="$(getconf CLK_TCK)" -v n="$ncommitted" \
+    -v v1="$verify1" -v cores="$(nproc)" 'BEGIN {
+    s = (t1 - t0) / hz; us = n > 0 ? 1e6 * s / n : 0; vus = v1 > 0 ? 1e6 / v1 : 0
+    printf "%.2f s, %.1f us per transfer (a verification: %.1f us, %.0f%%); ceiling on %d cores: %.0f transfers/s",
+        s, us, vus, (us > 0 ? 100 * vus / us : 0), cores, (us > 0 ? cores * 1e6 / us : 0) }')
+ratio=$(awk -v c="$committed" -v v="$verify" 'BEGIN { printf "%.1f", (v > 0 ? 100 * c / v : 0) }')
+verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 50 ? "meets" : "below") }')
+# Other processes on the machine show up as threads that do not scale.
+busy=$(awk -v a="$verify1" -v b="$verify" -v n="$vthreads" 'BEGIN {
+    if (n > 1 && b < 0.75 * n * a) printf "note: %d threads verified only %.1fx one thread: other processes share the cores, figures are noisy", n, b / a }')
+cat <<SUMMARY
+
+== bench summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(($(date +%s) - started)) s)
+verification, 1 thread:           $verify1 verifications/s
+verification, $vthreads threads:          $verify verifications/s
+submit rate:                      $submitted transfers/s
+chroomd CPU while transferring:   $cpu_line
+committed transfers/s:            $committed  ($TXS transfers, $ACCOUNTS senders, batch $BATCH, $CONNS connections, block interval $INTERVAL ms)
+committed / verification rate:    $ratio%  ($verdict the issue's target of 50%)
+SUMMARY
+if [ -n "$busy" ]; then
+    echo "$busy"
+fi

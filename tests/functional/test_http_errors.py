@@ -1,0 +1,347 @@
+"""Hostile and broken HTTP input: every answer is a JSON error of the documented shape with
+a 4xx (or 503) status, never a 500, and the node keeps serving afterwards."""
+
+import socket
+import threading
+import time
+
+from node import assert_error, check, eq, fail, start_node, tx_hash
+
+TX_PATH = "/api/v1/txs"
+
+
+def still_healthy(n):
+    check(n.alive(), "chroomd died: " + n.log_tail(5))
+    r = n.request("GET", "/health")
+    eq(r.status, 200, "GET /health afterwards")
+    check("ERROR" not in n.log_text(), "errors in the node's log: " + n.log_tail(5))
+
+
+def raw_http(n, data, timeout=5, read=True):
+    """Sends raw bytes on one connection and reads until the server closes it."""
+    s = socket.create_connection(("127.0.0.1", n.port), timeout=timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        if not read:
+            time.sleep(0.2)
+            return out
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out
+            out += d
+    finally:
+        s.close()
+
+
+def test_bad_json_bodies(t):
+    n = start_node(t, conf={"api": {"body_bytes_max": 65536}})
+    c = n.chain
+    good = c.sign(c["alice"], c["bob"], 1, 0)[0]
+    cases = [
+        ('{"tx": ', "bad_json", "cut short"),
+        ("{tx: 1}", "bad_json", "unquoted key"),
+        ('{"tx": "00",}', "bad_json", "trailing comma"),
+        ("", "bad_json", "empty body"),
+        ("null", "bad_json", "null"),
+        ('["tx"]', "bad_json", "an array"),
+        ('"tx"', "bad_json", "a string"),
+        ('{"tx": "%s"} {}' % good, "bad_json", "two values"),
+        ('{"tx": "%s", "tx": "%s"}' % (good, good), "bad_json", "duplicate key"),
+        ('{"tx": {"a": 1, "a": 2}}', "bad_json", "nested duplicate key"),
+        ('{"tx": "%s", "fee": "1"}' % good, "unknown_field", "unknown field"),
+        ('{"TX": "%s"}' % good, "unknown_field", "key in upper case"),
+        ("{}", "missing_field", "no tx"),
+        ('{"tx": 5}', None, "tx a number"),
+        ('{"tx": null}', None, "tx null"),
+        ('{"tx": ["%s"]}' % good, None, "tx an array"),
+        ('{"tx": {"hex": "%s"}}' % good, None, "tx an object"),
+        ('{"tx": true}', None, "tx a boolean"),
+        ('{"tx": "abc"}', "bad_hex", "odd length"),
+        ('{"tx": "zz"}', "bad_hex", "not hex"),
+        ('{"tx": " %s"}' % good, "bad_hex", "leading space"),
+        ('{"tx": "%s"}' % ("ab" * 1025), "bad_hex", "over 1024 bytes"),
+        ('{"tx": "\\u0000"}', "bad_json", "NUL escape"),
+        (b'{"tx": "\xff\xfe"}', "bad_json", "not UTF-8"),
+        ('{"tx": 123456789012345678901234567890}', "bad_json", "huge integer"),
+        ('{"tx": 1e999999}', "bad_json", "huge real"),
+        ('{"tx": -1e-999999}', None, "tiny real"),
+        ('{"tx": %s}' % ("9" * 5000), "bad_json", "5000 digits"),
+        ('{"tx":' + "[" * 10000 + "]" * 10000 + "}", "bad_json", "arrays 10000 deep"),
+        ('{"tx":' + '{"a":' * 5000 + "1" + "}" * 5000 + "}", "bad_json", "objects 5000 deep"),
+        ("[" * 20000, "bad_json", "20000 open brackets"),
+    ]
+    for body, code, what in cases:
+        e = assert_error(n.request("POST", TX_PATH, body), 400, code, what)
+        if what.startswith("tx a"):
+            eq(e.get("field"), "tx", what + ": field")
+    # Hex of bytes that are no transaction: each gets a decode error code.
+    decode_codes = {"bad_version", "bad_tx_type", "truncated", "trailing_bytes", "too_long",
+                    "non_canonical", "wrong_chain_id", "bad_memo", "tx_too_large",
+                    "bad_public_key"}
+    garbage = {
+        "00": "bad_version",
+        "deadbeef": "bad_version",
+        "0101": "truncated",
+        "01ff": "bad_tx_type",
+        good[:-2]: "truncated",
+        good + "00": "trailing_bytes",
+        "ff" * 1024: "bad_version",
+        "01" * 1024: None,
+        good[:4] + "00" + good[6:]: None,  # chain id of length 0
+    }
+    for hexstr, code in garbage.items():
+        e = assert_error(n.request("POST", TX_PATH, {"tx": hexstr}), 400, code or decode_codes,
+                         "garbage %s..." % hexstr[:12])
+        check(e["code"] in decode_codes, "decode code %r" % e["code"])
+    # The same in a batch: a result each, with no hash.
+    r = n.batch(list(garbage))
+    eq(r.status, 200, "batch of garbage")
+    for res in r.json["results"]:
+        eq((res["status"], res["hash"]), ("rejected", None), "garbage in a batch")
+        check(res["error"]["code"] in decode_codes, "batch decode code %r" % res)
+    # After all that the good transaction still goes through.
+    r = n.submit(good, wait=True)
+    eq((r.status, r.json["status"]), (200, "committed"), "good tx after the garbage")
+    still_healthy(n)
+
+
+def test_body_over_the_limit_is_413(t):
+    n = start_node(t, conf={"api": {"body_bytes_max": 4096}})
+    c = n.chain
+    tx = c.sign(c["alice"], c["bob"], 1, 0)[0]
+    # Exactly at the limit is read (and judged on its content).
+    body = '{"tx": "%s"}' % tx
+    body = body[:-1] + " " * (4096 - len(body)) + "}"
+    eq(len(body), 4096, "body length")
+    r = n.request("POST", TX_PATH, body)
+    check(r.status in (200, 202), "a 4096-byte body: %r" % r)
+    for size in (4097, 70000, 3 * 1024 * 1024):
+        big = '{"tx": "' + "a" * size + '"}'
+        e = assert_error(n.request("POST", TX_PATH, big), 413, "body_too_large", "%d" % size)
+        check("4096" in e["message"], "message names the limit: %r" % e["message"])
+    assert_error(n.request("POST", "/api/v1/txs/batch", '{"txs": ["%s"]}' % ("a" * 5000)), 413,
+                 "body_too_large", "batch body")
+    # A chunked body over the limit (no Content-Length to judge by).
+    chunk = b"a" * 3000
+    data = (b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+            (b"%x\r\n%s\r\n" % (len(chunk), chunk)) * 3 + b"0\r\n\r\n")
+    out = raw_http(n, data)
+    check(out.startswith(b"HTTP/1.1 413 "), "chunked over the limit: %r" % out[:60])
+    check(b'"code":"body_too_large"' in out, "chunked over the limit: %r" % out[-120:])
+    # A body on a GET is held to the same limit.
+    assert_error(n.request("GET", "/api/v1/status", "x" * 5000), 413, "body_too_large", "GET")
+    still_healthy(n)
+
+
+def test_content_type_must_be_json(t):
+    n = start_node(t)
+    c = n.chain
+    body = {"tx": c.sign(c["alice"], c["bob"], 1, 0)[0]}
+    for ct in (None, "text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+               "application/json-patch+json", "json", ""):
+        assert_error(n.request("POST", TX_PATH, body, content_type=ct), 415,
+                     "unsupported_media_type", "Content-Type %r" % ct)
+        assert_error(n.request("POST", "/api/v1/txs/batch", {"txs": [body["tx"]]},
+                               content_type=ct), 415, "unsupported_media_type",
+                     "batch Content-Type %r" % ct)
+    eq(n.account(c["alice"].address)["pending_nonce"], "0", "nothing was admitted")
+    for ct in ("application/json; charset=utf-8", "APPLICATION/JSON"):
+        r = n.request("POST", TX_PATH, body, content_type=ct)
+        check(r.status in (200, 202), "Content-Type %r: %r" % (ct, r))
+    still_healthy(n)
+
+
+def test_routes_and_methods(t):
+    n = start_node(t)
+    for path in ("/", "/nope", "/api", "/api/v1", "/api/v2/status", "/api/v1/status/",
+                 "//api/v1/status", "/api/v1/accounts/", "/api/v1/accounts", "/API/V1/STATUS",
+                 "/api/v1/blocks", "/health/x", "/api/v1/meetings"):
+        assert_error(n.request("GET", path), 404, "not_found", "GET " + path)
+    allowed = {
+        ("DELETE", "/api/v1/status"): "GET",
+        ("POST", "/health"): "GET",
+        ("PUT", "/api/v1/token"): "GET",
+        ("GET", "/api/v1/txs"): "POST",
+        ("DELETE", "/api/v1/txs/" + "ab" * 32): "GET",
+        ("PATCH", "/api/v1/accounts/x"): "GET",
+        ("POST", "/api/v1/blocks/1"): "GET",
+        ("OPTIONS", "/api/v1/txs/batch"): "POST",
+        ("GET", "/api/v1/txs/batch"): "POST",
+    }
+    for (method, path), allow in allowed.items():
+        r = n.request(method, path, "{}" if method in ("POST", "PUT", "PATCH") else None)
+        assert_error(r, 405, "method_not_allowed", "%s %s" % (method, path))
+        got = sorted(m.strip() for m in r.headers.get("allow", "").split(","))
+        eq(got, sorted(allow.split(", ")), "Allow of %s %s" % (method, path))
+    # A path over 512 bytes, or with more than 8 segments: 414 from the node.
+    assert_error(n.request("GET", "/api/v1/accounts/" + "a" * 600), 414, "uri_too_long", "long")
+    assert_error(n.request("GET", "/a/b/c/d/e/f/g/h/i"), 414, "uri_too_long", "deep")
+    # Past libmicrohttpd's 32 KiB header memory, libmicrohttpd itself answers (its own HTML
+    # body, not our JSON: see the report); the node lives on.
+    r = n.request("GET", "/" + "a" * 40000)
+    eq(r.status, 414, "a 40000-byte path")
+    r = n.request("GET", "/health", headers={"X-Big": "a" * 40000})
+    eq(r.status, 431, "a 40000-byte header")
+    # Not HTTP at all: the connection is closed, the node lives on.
+    raw_http(n, b"GARBAGE\r\n\r\n")
+    raw_http(n, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64,
+             read=False)  # a TLS hello, then hang up
+    still_healthy(n)
+
+
+def test_bad_addresses_hashes_and_heights(t):
+    n = start_node(t)
+    addr = n.chain["alice"].address
+    for bad in ("x", "chr1", addr[:-1], addr + "q", addr[:-1] + ("p" if addr[-1] == "q" else "q"),
+                "tb1" + addr[3:], "chr1" + "q" * 58, "%20" + addr, "a" * 62,
+                addr[:10] + addr[10:].upper()):
+        assert_error(n.request("GET", "/api/v1/accounts/" + bad), 400, "bad_address", bad)
+    for bad in ("x", "ab" * 31, "ab" * 33, "zz" * 32, "ab" * 31 + "a", "-1", "0x" + "ab" * 31):
+        e = assert_error(n.request("GET", "/api/v1/txs/" + bad), 400, "invalid_argument", bad)
+        eq(e.get("field"), "hash", "field")
+    for bad in ("x", "-1", "1.5", "0x1", "1e3", "18446744073709551616", "99999999999999999999999"):
+        assert_error(n.request("GET", "/api/v1/blocks/" + bad), 400, "invalid_argument", bad)
+    still_healthy(n)
+
+
+def test_nul_in_path_or_query_is_not_cut_off(t):
+    # libmicrohttpd decodes %00 in the path and the query; the node must not treat the part
+    # before the NUL as the whole value (see the report).
+    n = start_node(t)
+    c = n.chain
+    addr = c["alice"].address
+    tx = c.sign(c["alice"], c["bob"], 1, 0)[0]
+    r = n.submit(tx, wait=True)
+    eq(r.json["status"], "committed", "setup tx")
+    h = tx_hash(tx)
+    failures = []
+    for path in ("/api/v1/accounts/%s%%00junk" % addr, "/api/v1/txs/%s%%00junk" % h,
+                 "/api/v1/blocks/1%00junk", "/api/v1/status%00junk", "/health%00junk"):
+        r = n.request("GET", path)
+        if r.status not in (400, 404):
+            failures.append("GET %s -> %d" % (path, r.status))
+    r = n.request("POST", TX_PATH + "?wait=commit%00junk", {"tx": tx})
+    if r.status != 400:
+        failures.append("POST /api/v1/txs?wait=commit%%00junk -> %d" % r.status)
+    still_healthy(n)
+    if failures:
+        fail("NUL-truncated values accepted: " + "; ".join(failures))
+
+
+def test_batch_limits(t):
+    n = start_node(t)
+    c = n.chain
+    tx = c.sign(c["alice"], c["bob"], 1, 0)[0]
+    B = "/api/v1/txs/batch"
+    for body, what in (({"txs": []}, "empty"), ({"txs": tx}, "a string"), ({"txs": None}, "null"),
+                       ({"txs": {"0": tx}}, "an object"), ({}, "no txs")):
+        assert_error(n.request("POST", B, body), 400, None, what)
+    assert_error(n.request("POST", B, {"txs": [tx], "tx": tx}), 400, "unknown_field", "extra")
+    e = assert_error(n.request("POST", B, {"txs": [tx, 5]}), 400, "invalid_type", "element a number")
+    eq(e.get("field"), "txs[1]", "field of the bad element")
+    assert_error(n.request("POST", B, {"txs": [tx, "xyz"]}), 400, "bad_hex", "element not hex")
+    e = assert_error(n.request("POST", B, {"txs": [tx] * 1001}), 413, "batch_too_large", "1001")
+    check("1000" in e["message"], "message names the limit: %r" % e["message"])
+    assert_error(n.request("POST", B, {"txs": ["00"] * 100000}), 413, "batch_too_large", "100000")
+    eq(n.account(c["alice"].address)["pending_nonce"], "0", "nothing admitted from refused batches")
+    # Exactly 1000: a result each (the copies of one tx share its fate).
+    r = n.batch([tx] * 1000, wait=True)
+    eq(r.status, 200, "batch of 1000")
+    res = r.json["results"]
+    eq(len(res), 1000, "results")
+    eq({(x["hash"], x["status"]) for x in res}, {(tx_hash(tx), "committed")}, "all the same")
+    eq(n.account(c["alice"].address)["nonce"], "1", "applied once")
+    still_healthy(n)
+
+
+def test_mempool_full_is_503(t):
+    # No block for a minute and no empty blocks: the mempool only fills.
+    accounts = {"a%d" % i: 10**9 for i in range(7)}
+    n = start_node(t, accounts=accounts, conf={
+        "mempool": {"txs_max": 5},
+        "consensus": {"block_interval_ms": 60000, "empty_block_interval_ms": 0}})
+    c = n.chain
+    dest = c.validator.address
+    txs = [c.sign(c["a%d" % i], dest, 1, 0)[0] for i in range(7)]
+    for i in range(5):
+        r = n.submit(txs[i])
+        eq((r.status, r.json["status"]), (202, "pending"), "tx %d" % i)
+    r = n.submit(txs[5])
+    e = assert_error(r, 503, "mempool_full", "the sixth tx")
+    check(r.headers.get("retry-after", "").isdigit(), "Retry-After: %r" % r.headers)
+    check("full" in e["message"], "message %r" % e["message"])
+    # The ones already in stay known; a repeat of one is not refused as full.
+    r = n.submit(txs[0])
+    eq((r.status, r.json["status"]), (202, "pending"), "a repeat of a pending tx")
+    r = n.batch(txs[5:])
+    eq(r.status, 200, "batch into a full mempool")
+    for res in r.json["results"]:
+        eq((res["status"], res["error"]["code"]), ("rejected", "mempool_full"), "batch result")
+    st = n.status()
+    eq((st["mempool_txs"], st["latest_height"]), (5, "0"), "mempool_txs, height")
+    r = n.request("GET", "/api/v1/txs/" + tx_hash(txs[5]))
+    assert_error(r, 404, "not_found", "a refused tx is unknown")
+    still_healthy(n)
+
+
+def test_idle_connections_cannot_lock_out_the_api(t):
+    # connections_max idle sockets take every slot; connection_timeout_s frees them.
+    n = start_node(t, conf={"api": {"connections_max": 4, "connections_per_ip_max": 4,
+                                    "connection_timeout_s": 2}})
+    socks = [socket.create_connection(("127.0.0.1", n.port), timeout=10) for _ in range(4)]
+    try:
+        time.sleep(0.3)
+        start = time.monotonic()
+        r = n.request("GET", "/health", timeout=10)
+        took = time.monotonic() - start
+        eq(r.status, 200, "health while idle connections hold every slot")
+        check(took < 2 + 2, "served only after %.1f s" % took)
+        for s in socks:
+            eq(s.recv(10), b"", "an idle connection was closed")
+    finally:
+        for s in socks:
+            s.close()
+    # A slow body is cut off by the same timeout, with no answer and no harm.
+    start = time.monotonic()
+    out = raw_http(n, b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                      b"\r\nContent-Length: 100\r\n\r\n{\"tx\"", timeout=10)
+    check(time.monotonic() - start < 5, "slow body held %.1f s" % (time.monotonic() - start))
+    eq(out, b"", "no answer to a body that never came")
+    still_healthy(n)
+
+
+def test_concurrent_garbage_does_not_hurt(t):
+    n = start_node(t, conf={"api": {"body_bytes_max": 65536}})
+    c = n.chain
+    good = c.sign(c["alice"], c["bob"], 1, 0, count=40)
+    bodies = ["{", '{"tx": 1}', '{"tx": "00"}', '{"tx": "%s"}' % ("ab" * 2000),
+              '{"txs":' + "[" * 3000 + "]" * 3000 + "}", "x" * 70000]
+    errors = []
+
+    def worker(k):
+        try:
+            for i in range(40):
+                body = bodies[(i + k) % len(bodies)]
+                path = TX_PATH if i % 2 else "/api/v1/txs/batch"
+                r = n.request("POST", path, body, timeout=15)
+                if r.status >= 500 or r.status < 400:
+                    errors.append("%s %r -> %r" % (path, body[:20], r))
+        except Exception as e:  # noqa: B902 - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for th in threads:
+        th.start()
+    # Real transactions go through while the garbage flies.
+    hashes = [n.submit(tx).json["hash"] for tx in good]
+    for th in threads:
+        th.join(30)
+    check(not any(th.is_alive() for th in threads), "workers still running")
+    check(not errors, "unexpected answers: %s" % errors[:3])
+    for h in hashes:
+        eq(n.wait_tx(h)["status"], "committed", "tx " + h[:12])
+    eq(n.account(c["alice"].address)["nonce"], "40", "alice's nonce")
+    still_healthy(n)
