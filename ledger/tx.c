@@ -252,16 +252,19 @@ chr_err ledger_tx_check(const ledger_tx *tx, const char *chain_id, const ledger_
         snprintf(detail, detail_cap, "to: same as the sender");
         return CHR_ERR_SELF_TRANSFER;
     }
-    if (!ledger_pubkey_valid(tx->body.transfer.to)) {
-        snprintf(detail, detail_cap, "to: not a valid public key, funds would be lost");
-        return CHR_ERR_PUBKEY;
-    }
     return CHR_OK;
 }
 
 chr_err ledger_tx_verify(const ledger_tx *tx)
 {
+    /* The recipient's key check costs a square root, like the sender's: it lives here with
+     * the other curve work, which the node spreads over its verifier threads. */
+    if (!ledger_pubkey_valid(tx->body.transfer.to)) {
+        return CHR_ERR_PUBKEY;
+    }
     uint8_t msg[CHR_HASH_LEN];
     ledger_tx_sighash(tx, msg);
-    return ledger_sig_verify(tx->sig, msg, tx->from);
+    chr_err err = ledger_sig_verify(tx->sig, msg, tx->from);
+    /* A sender key off the curve can sign nothing: that is a bad signature. */
+    return err == CHR_ERR_PUBKEY ? CHR_ERR_SIGNATURE : err;
 }

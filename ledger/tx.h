@@ -75,16 +75,17 @@ void ledger_tx_sighash(const ledger_tx *tx, uint8_t out[CHR_HASH_LEN]);
 /* The transaction's id: SHA-256 of its whole encoding. */
 void ledger_tx_hash(const ledger_tx *tx, uint8_t out[CHR_HASH_LEN]);
 
-/* Checks that need no state: version and type, chain id equal to chain_id
- * (CHR_ERR_CHAIN_ID), fee at least the parameter (CHR_ERR_FEE), a positive amount
- * (CHR_ERR_AMOUNT), a recipient that is a valid key (CHR_ERR_PUBKEY) and not the sender
- * (CHR_ERR_SELF_TRANSFER). It does not verify the signature. `detail` (may be NULL) gets a
- * message for people, such as "fee: minimum 1000, got 10". */
+/* Checks that need no state and no curve arithmetic: chain id equal to chain_id
+ * (CHR_ERR_CHAIN_ID), a known type (CHR_ERR_TX_TYPE), fee at least the parameter
+ * (CHR_ERR_FEE), a positive amount (CHR_ERR_AMOUNT), a recipient other than the sender
+ * (CHR_ERR_SELF_TRANSFER). `detail` (may be NULL) gets a message for people, such as
+ * "fee: minimum 1000, got 10". The curve checks are ledger_tx_verify's. */
 CHR_WUR chr_err ledger_tx_check(const ledger_tx *tx, const char *chain_id,
                                 const ledger_params *params, char *detail, size_t detail_cap);
 
-/* Verifies the BIP-340 signature of tx against its `from` key: CHR_ERR_PUBKEY or
- * CHR_ERR_SIGNATURE when it fails. The costly step, done once per node at admission. */
+/* The costly checks, done once per node at admission: the recipient is a valid x-only key
+ * (CHR_ERR_PUBKEY: funds sent to it would be lost), and the BIP-340 signature verifies
+ * against the `from` key (CHR_ERR_SIGNATURE, also when `from` is not on the curve). */
 CHR_WUR chr_err ledger_tx_verify(const ledger_tx *tx);
 
 /* True when s is a chain id: 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], neither

@@ -372,7 +372,31 @@ static int known_status(node_chain *c, ledger_store_read *r, const uint8_t hash[
 
 static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, rpc_tx_result *res)
 {
-    if (known_status(c, r, res->hash, res)) {
+    pthread_mutex_lock(&c->mp_mu);
+    int pending = ledger_mempool_find(c->mempool, res->hash) != NULL;
+    pthread_mutex_unlock(&c->mp_mu);
+    if (pending) {
+        result_set(res, RPC_TX_PENDING, CHR_OK, NULL);
+        return;
+    }
+    ledger_account committed;
+    chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
+    if (err != CHR_OK) {
+        result_set(res, RPC_TX_REJECTED, err, "store: cannot read the account");
+        return;
+    }
+    /* Only a nonce the account already used can belong to a committed transaction: the
+     * common case, a new nonce, skips the lookup. */
+    node_failure f;
+    ledger_store_txinfo info;
+    if (tx->nonce < committed.nonce && ledger_store_tx(r, res->hash, &info) == CHR_OK) {
+        result_set(res, RPC_TX_COMMITTED, CHR_OK, NULL);
+        res->height = info.height;
+        res->index = info.index;
+        return;
+    }
+    if (node_failed_get(c->failed, res->hash, &f)) {
+        result_set(res, RPC_TX_FAILED, f.err, f.detail);
         return;
     }
     /* The earliest block it can enter is the next one: refuse what is already expired
@@ -387,16 +411,10 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
         result_set(res, RPC_TX_REJECTED, CHR_ERR_EXPIRED, detail);
         return;
     }
-    ledger_account committed;
-    chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
-    if (err != CHR_OK) {
-        result_set(res, RPC_TX_REJECTED, err, "store: cannot read the account");
-        return;
-    }
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     size_t len;
     CHR_ASSERT(ledger_tx_encode(tx, buf, sizeof(buf), &len) == CHR_OK);
-    char detail[NODE_DETAIL_MAX];
+    char detail[RPC_DETAIL_MAX];
     pthread_mutex_lock(&c->mp_mu);
     err = ledger_mempool_add(c->mempool, tx, res->hash, len, &committed, detail, sizeof(detail));
     pthread_mutex_unlock(&c->mp_mu);
@@ -570,10 +588,9 @@ static void evict_failed(void *ctx, const uint8_t hash[32])
 }
 
 /* After the block is stored: committed transactions leave the mempool, failed ones leave
- * it with their reason. */
+ * it with their reason. Called with mp_mu held. */
 static void settle_mempool(node_chain *c, const block_draft *d)
 {
-    pthread_mutex_lock(&c->mp_mu);
     for (uint32_t i = 0; i < d->txs_len; i++) {
         ledger_mempool_remove(c->mempool, c->blk_hashes[i]);
     }
@@ -591,7 +608,6 @@ static void settle_mempool(node_chain *c, const block_draft *d)
         ledger_mempool_evict_from(c->mempool, from, nonce + 1, evict_failed, c);
         ledger_mempool_evict_from(c->mempool, from, nonce, NULL, NULL);
     }
-    pthread_mutex_unlock(&c->mp_mu);
 }
 
 /* Produces, signs and stores the next block. With `empty` 0, does nothing when no
@@ -614,7 +630,9 @@ static chr_err produce_block(node_chain *c, int empty)
     memcpy(h->chain_id, c->chain_id, h->chain_id_len);
     chr_err err = draft_txs(c, &d);
     if (err != CHR_OK || (d.txs_len == 0 && !empty)) {
+        pthread_mutex_lock(&c->mp_mu);
         settle_mempool(c, &d);
+        pthread_mutex_unlock(&c->mp_mu);
         return err;
     }
     ledger_commit commit;
@@ -625,8 +643,12 @@ static chr_err produce_block(node_chain *c, int empty)
         return err;
     }
     c->last_commit = commit;
+    /* The mempool and the tip change together (lock order mp_mu, then tip_mu), so no
+     * reader sees a transaction gone from the mempool and not yet in the tip. */
+    pthread_mutex_lock(&c->mp_mu);
     settle_mempool(c, &d);
     tip_publish(c, h, hash, txs_total + d.txs_len);
+    pthread_mutex_unlock(&c->mp_mu);
     CHR_LOG_D("block %llu: %u txs", (unsigned long long)h->height, d.txs_len);
     return CHR_OK;
 }
@@ -902,7 +924,9 @@ void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *l
             ok[m++] = &results[i];
         } else if (results[i].state != RPC_TX_REJECTED) {
             result_set(&results[i], RPC_TX_REJECTED, errs[i],
-                       "signature: does not verify for the sender's key");
+                       errs[i] == CHR_ERR_PUBKEY
+                           ? "to: not a valid public key, funds sent to it would be lost"
+                           : "signature: does not verify for the sender's key");
         }
     }
     if (m > 0) {
@@ -943,10 +967,10 @@ void node_chain_end_waits(node_chain *c)
 
 void node_chain_tip(node_chain *c, rpc_tip *out)
 {
+    pthread_mutex_lock(&c->mp_mu);
     pthread_mutex_lock(&c->tip_mu);
     *out = c->tip;
     pthread_mutex_unlock(&c->tip_mu);
-    pthread_mutex_lock(&c->mp_mu);
     out->mempool_txs = ledger_mempool_count(c->mempool);
     out->mempool_bytes = ledger_mempool_bytes(c->mempool);
     pthread_mutex_unlock(&c->mp_mu);
