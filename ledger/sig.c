@@ -13,22 +13,79 @@ struct ledger_signer {
     secp256k1_context *ctx;
 };
 
+
+typedef struct key_cache_entry {
+    uint8_t key[32];
+    uint8_t used;
+    uint8_t valid;
+    secp256k1_xonly_pubkey parsed;
+} key_cache_entry;
+
+struct ledger_key_cache {
+    key_cache_entry slots[LEDGER_KEY_CACHE_SLOTS];
+};
+
+_Static_assert((LEDGER_KEY_CACHE_SLOTS & (LEDGER_KEY_CACHE_SLOTS - 1)) == 0,
+               "slots are indexed by a mask");
+
+chr_err ledger_key_cache_new(ledger_key_cache **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out == NULL ? CHR_ERR_NOMEM : CHR_OK;
+}
+
+void ledger_key_cache_free(ledger_key_cache *kc)
+{
+    free(kc);
+}
+
+/* The parsed key, from the cache or parsed now; NULL when it is not on the curve. */
+static const secp256k1_xonly_pubkey *key_lookup(ledger_key_cache *kc, const uint8_t pubkey[32],
+                                                secp256k1_xonly_pubkey *scratch)
+{
+    if (kc == NULL) {
+        return secp256k1_xonly_pubkey_parse(secp256k1_context_static, scratch, pubkey) ? scratch
+                                                                                       : NULL;
+    }
+    size_t i = ((size_t)pubkey[0] << 8 | pubkey[1]) & (LEDGER_KEY_CACHE_SLOTS - 1);
+    key_cache_entry *e = &kc->slots[i];
+    if (!e->used || memcmp(e->key, pubkey, 32) != 0) {
+        memcpy(e->key, pubkey, 32);
+        e->used = 1;
+        e->valid = (uint8_t)secp256k1_xonly_pubkey_parse(secp256k1_context_static, &e->parsed,
+                                                         pubkey);
+    }
+    return e->valid ? &e->parsed : NULL;
+}
+
+int ledger_pubkey_valid_cached(ledger_key_cache *kc, const uint8_t pubkey[32])
+{
+    secp256k1_xonly_pubkey scratch;
+    return key_lookup(kc, pubkey, &scratch) != NULL;
+}
+
+chr_err ledger_sig_verify_cached(ledger_key_cache *kc, const uint8_t sig[64],
+                                 const uint8_t msg32[32], const uint8_t pubkey[32])
+{
+    secp256k1_xonly_pubkey scratch;
+    const secp256k1_xonly_pubkey *pk = key_lookup(kc, pubkey, &scratch);
+    if (pk == NULL) {
+        return CHR_ERR_PUBKEY;
+    }
+    if (!secp256k1_schnorrsig_verify(secp256k1_context_static, sig, msg32, 32, pk)) {
+        return CHR_ERR_SIGNATURE;
+    }
+    return CHR_OK;
+}
+
 int ledger_pubkey_valid(const uint8_t pubkey[32])
 {
-    secp256k1_xonly_pubkey pk;
-    return secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, pubkey);
+    return ledger_pubkey_valid_cached(NULL, pubkey);
 }
 
 chr_err ledger_sig_verify(const uint8_t sig[64], const uint8_t msg32[32], const uint8_t pubkey[32])
 {
-    secp256k1_xonly_pubkey pk;
-    if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, pubkey)) {
-        return CHR_ERR_PUBKEY;
-    }
-    if (!secp256k1_schnorrsig_verify(secp256k1_context_static, sig, msg32, 32, &pk)) {
-        return CHR_ERR_SIGNATURE;
-    }
-    return CHR_OK;
+    return ledger_sig_verify_cached(NULL, sig, msg32, pubkey);
 }
 
 chr_err ledger_signer_new(ledger_signer **out, const uint8_t seed32[32])

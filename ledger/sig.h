@@ -21,6 +21,22 @@ int ledger_pubkey_valid(const uint8_t pubkey[32]);
 CHR_WUR chr_err ledger_sig_verify(const uint8_t sig[64], const uint8_t msg32[32],
                                   const uint8_t pubkey[32]);
 
+/* A cache of parsed public keys, so that a sender or recipient seen before costs no square
+ * root: a fixed table of LEDGER_KEY_CACHE_SLOTS entries, direct-mapped by the key's first
+ * bytes (an attacker's colliding keys only evict each other). Owned by one thread. */
+#define LEDGER_KEY_CACHE_SLOTS 4096
+
+typedef struct ledger_key_cache ledger_key_cache;
+
+/* CHR_ERR_NOMEM. */
+CHR_WUR chr_err ledger_key_cache_new(ledger_key_cache **out);
+void ledger_key_cache_free(ledger_key_cache *kc);
+
+/* ledger_pubkey_valid and ledger_sig_verify through a cache; kc may be NULL (no cache). */
+int ledger_pubkey_valid_cached(ledger_key_cache *kc, const uint8_t pubkey[32]);
+CHR_WUR chr_err ledger_sig_verify_cached(ledger_key_cache *kc, const uint8_t sig[64],
+                                         const uint8_t msg32[32], const uint8_t pubkey[32]);
+
 /* Creates a signer blinded with seed32 (fresh random bytes). CHR_ERR_NOMEM/CHR_ERR_CRYPTO. */
 CHR_WUR chr_err ledger_signer_new(ledger_signer **out, const uint8_t seed32[32]);
 void ledger_signer_free(ledger_signer *s);

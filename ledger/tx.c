@@ -257,14 +257,19 @@ chr_err ledger_tx_check(const ledger_tx *tx, const char *chain_id, const ledger_
 
 chr_err ledger_tx_verify(const ledger_tx *tx)
 {
+    return ledger_tx_verify_cached(tx, NULL);
+}
+
+chr_err ledger_tx_verify_cached(const ledger_tx *tx, ledger_key_cache *kc)
+{
     /* The recipient's key check costs a square root, like the sender's: it lives here with
      * the other curve work, which the node spreads over its verifier threads. */
-    if (!ledger_pubkey_valid(tx->body.transfer.to)) {
+    if (!ledger_pubkey_valid_cached(kc, tx->body.transfer.to)) {
         return CHR_ERR_PUBKEY;
     }
     uint8_t msg[CHR_HASH_LEN];
     ledger_tx_sighash(tx, msg);
-    chr_err err = ledger_sig_verify(tx->sig, msg, tx->from);
+    chr_err err = ledger_sig_verify_cached(kc, tx->sig, msg, tx->from);
     /* A sender key off the curve can sign nothing: that is a bad signature. */
     return err == CHR_ERR_PUBKEY ? CHR_ERR_SIGNATURE : err;
 }

@@ -19,6 +19,7 @@
 #include "common/hash.h"
 #include "ledger/limits.h"
 #include "ledger/params.h"
+#include "ledger/sig.h"
 
 #define LEDGER_TX_VERSION 1
 #define LEDGER_TX_TAG "CHROOM/tx"
@@ -87,6 +88,8 @@ CHR_WUR chr_err ledger_tx_check(const ledger_tx *tx, const char *chain_id,
  * (CHR_ERR_PUBKEY: funds sent to it would be lost), and the BIP-340 signature verifies
  * against the `from` key (CHR_ERR_SIGNATURE, also when `from` is not on the curve). */
 CHR_WUR chr_err ledger_tx_verify(const ledger_tx *tx);
+/* The same, parsing keys through a cache owned by the calling thread (kc may be NULL). */
+CHR_WUR chr_err ledger_tx_verify_cached(const ledger_tx *tx, ledger_key_cache *kc);
 
 /* True when s is a chain id: 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], neither
  * starting nor ending with '-'. */

@@ -29,11 +29,12 @@ struct node_verifier {
     pthread_t threads[NODE_VERIFY_THREADS_MAX];
 };
 
-static void verify_range(const ledger_tx *txs, chr_err *errs, size_t from, size_t to)
+static void verify_range(ledger_key_cache *kc, const ledger_tx *txs, chr_err *errs, size_t from,
+                         size_t to)
 {
     for (size_t i = from; i < to; i++) {
         if (errs[i] == CHR_OK) {
-            errs[i] = ledger_tx_verify(&txs[i]);
+            errs[i] = ledger_tx_verify_cached(&txs[i], kc);
         }
     }
 }
@@ -70,6 +71,12 @@ static void finish_chunk(verify_job *j, size_t count)
 static void *verify_thread(void *arg)
 {
     node_verifier *v = arg;
+    /* Each thread keeps its own key cache: senders and recipients repeat, and a cached key
+     * saves the square root of parsing it (about a tenth of a verification). */
+    ledger_key_cache *kc = NULL;
+    if (ledger_key_cache_new(&kc) != CHR_OK) {
+        kc = NULL; /* verification works without it, only slower */
+    }
     pthread_mutex_lock(&v->mu);
     for (;;) {
         size_t from;
@@ -83,11 +90,12 @@ static void *verify_thread(void *arg)
             continue;
         }
         pthread_mutex_unlock(&v->mu);
-        verify_range(j->txs, j->errs, from, to);
+        verify_range(kc, j->txs, j->errs, from, to);
         pthread_mutex_lock(&v->mu);
         finish_chunk(j, to - from);
     }
     pthread_mutex_unlock(&v->mu);
+    ledger_key_cache_free(kc);
     return NULL;
 }
 
@@ -138,7 +146,7 @@ void node_verifier_free(node_verifier *v)
 void node_verifier_run(node_verifier *v, const ledger_tx *txs, chr_err *errs, size_t n)
 {
     if (n < NODE_VERIFY_INLINE_MAX) {
-        verify_range(txs, errs, 0, n);
+        verify_range(NULL, txs, errs, 0, n);
         return;
     }
     verify_job j = {.txs = txs, .errs = errs, .n = n};
@@ -150,20 +158,8 @@ void node_verifier_run(node_verifier *v, const ledger_tx *txs, chr_err *errs, si
         v->head = &j;
     }
     v->tail = &j;
+    /* The pool has a thread per core; the caller waits rather than compete with them. */
     pthread_cond_broadcast(&v->work);
-    /* The caller helps with its own batch instead of sleeping through it. */
-    for (;;) {
-        size_t from;
-        size_t to;
-        verify_job *mine = v->head == &j ? take_chunk(v, &from, &to) : NULL;
-        if (mine == NULL) {
-            break;
-        }
-        pthread_mutex_unlock(&v->mu);
-        verify_range(txs, errs, from, to);
-        pthread_mutex_lock(&v->mu);
-        finish_chunk(&j, to - from);
-    }
     while (j.done < j.n) {
         pthread_cond_wait(&j.finished, &v->mu);
     }

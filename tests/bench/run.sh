@@ -10,7 +10,8 @@
 #   BENCH_TXS=100000       transfers sent
 #   BENCH_ACCOUNTS=2000    funded sender accounts in the genesis
 #   BENCH_BATCH=500        transfers per POST /api/v1/txs/batch
-#   BENCH_CONNS=4          concurrent keep-alive connections
+#   BENCH_CONNS=16         concurrent keep-alive connections: enough batches in flight that
+#                          the verifiers never wait while the writer commits a block
 #   BENCH_NEW_PCT=50       percent of transfers to new accounts (the rest: to other senders)
 #   BENCH_INTERVAL_MS=100  [consensus] block_interval_ms
 #   BENCH_VERIFY_S=3       seconds of each verification measurement
@@ -23,7 +24,7 @@ BUILD=${1:-build}
 TXS=${BENCH_TXS:-100000}
 ACCOUNTS=${BENCH_ACCOUNTS:-2000}
 BATCH=${BENCH_BATCH:-500}
-CONNS=${BENCH_CONNS:-4}
+CONNS=${BENCH_CONNS:-16}
 NEW_PCT=${BENCH_NEW_PCT:-50}
 INTERVAL=${BENCH_INTERVAL_MS:-100}
 VERIFY_S=${BENCH_VERIFY_S:-3}
