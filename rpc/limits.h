@@ -16,6 +16,9 @@
 /* The smallest and largest body limits chain.conf may set: a batch of RPC_BATCH_TXS_MAX
  * of the largest transactions in hex needs ~2 MiB. */
 #define RPC_BODY_BYTES_MIN 4096
+/* A body declared over the limit is read and dropped (so the client sees its 413) up to
+ * this many times the limit; past that, it is refused unread. */
+#define RPC_BODY_DISCARD_FACTOR 16
 #define RPC_BODY_BYTES_MAX (64u * 1024 * 1024)
 
 _Static_assert(RPC_BATCH_TXS_MAX * (LEDGER_TX_BYTES_MAX * 2 + 4) < 4 * 1024 * 1024,

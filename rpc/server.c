@@ -686,10 +686,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         *con_cls = req;
         atomic_fetch_add(&srv->inflight, 1);
-        /* A body declared too large is refused before it is read. */
+        /* A body declared too large is refused before it is read when the client waits
+         * for our go-ahead (Expect: 100-continue), or when it is far over the limit (abuse:
+         * the connection is closed under it). Otherwise it is read and dropped, so that a
+         * plain client gets its 413 instead of a broken pipe. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
         uint64_t declared;
-        if (cl != NULL && (!parse_u64(cl, &declared) || declared > srv->cfg.body_bytes_max)) {
+        int valid = cl == NULL || parse_u64(cl, &declared);
+        uint64_t max = srv->cfg.body_bytes_max;
+        if (!valid || (cl != NULL && declared > max &&
+                       (expect != NULL || declared / RPC_BODY_DISCARD_FACTOR > max))) {
             rpc_reply r = {0};
             char msg[96];
             snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
