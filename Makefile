@@ -100,7 +100,7 @@ bench: deps all $(BENCH_BINS)
 
 # The deterministic core must not reach for I/O, clocks or randomness (STYLE.md).
 CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config.h \
-              common/assert.c common/keyfile.c common/keyfile.h, \
+              common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h, \
               $(wildcard common/*.c common/*.h)) \
             $(filter-out ledger/store.c ledger/store.h, $(wildcard ledger/*.c ledger/*.h))
 check-core:

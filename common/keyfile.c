@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/hex.h"
 
 chr_err chr_keyfile_read(const char *path, uint8_t sk[32], char *errmsg, size_t errmsg_cap)
@@ -66,18 +67,5 @@ chr_err chr_keyfile_write(const char *path, const uint8_t sk[32])
         return exists ? CHR_ERR_DUPLICATE : CHR_ERR_IO;
     }
     /* The new name is durable only once its directory is. */
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL) {
-        snprintf(dir, sizeof(dir), ".");
-    } else {
-        slash[slash == dir ? 1 : 0] = '\0';
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return CHR_OK;
+    return chr_sync_dir_of(path);
 }

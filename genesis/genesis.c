@@ -14,6 +14,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/enc.h"
+#include "common/fsutil.h"
 #include "common/hex.h"
 #include "ledger/sig.h"
 
@@ -793,58 +794,16 @@ chr_err genesis_to_json(const genesis *g, char **out)
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-/* Reads a whole regular file of at most max bytes into a malloc'ed, NUL-terminated buffer. */
-static chr_err genesis_read_file(const char *path, size_t max, char **out, size_t *out_len,
-                                 char *errmsg, size_t cap)
-{
-    *out = NULL;
-    *out_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        genesis_errf(errmsg, cap, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0) {
-            close(fd);
-        }
-        return CHR_ERR_IO;
-    }
-    if ((uint64_t)st.st_size > max) {
-        genesis_errf(errmsg, cap, "%s: larger than %zu bytes", path, max);
-        close(fd);
-        return CHR_ERR_TOO_LONG;
-    }
-    /* One byte more than the size, to notice a file that grew while we read it. */
-    size_t want = (size_t)st.st_size + 1;
-    char *buf = malloc(want + 1);
-    size_t got = 0;
-    while (buf != NULL && got < want) {
-        ssize_t n = read(fd, buf + got, want - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    if (buf == NULL || got != want - 1) {
-        genesis_errf(errmsg, cap, "%s: %s", path, buf == NULL ? "out of memory" : "read failed");
-        free(buf);
-        return buf == NULL ? CHR_ERR_NOMEM : CHR_ERR_IO;
-    }
-    buf[got] = '\0';
-    *out = buf;
-    *out_len = got;
-    return CHR_OK;
-}
-
 chr_err genesis_load_file(genesis *out, const char *path, char *errmsg, size_t errmsg_cap)
 {
     genesis_init(out);
     char *text;
     size_t len;
-    chr_err err = genesis_read_file(path, GENESIS_FILE_BYTES_MAX, &text, &len, errmsg, errmsg_cap);
+    char why_read[GENESIS_ERRMSG_MAX];
+    chr_err err = chr_file_read(path, GENESIS_FILE_BYTES_MAX, &text, &len, why_read, sizeof(why_read));
+    if (err != CHR_OK) {
+        genesis_errf(errmsg, errmsg_cap, "%s: %s", path, why_read);
+    }
     if (err != CHR_OK) {
         return err;
     }
@@ -873,28 +832,6 @@ static chr_err genesis_write_all(int fd, const char *data, size_t len)
     return CHR_OK;
 }
 
-/* fsyncs the directory holding path, so that a rename into it survives a crash. */
-static chr_err genesis_sync_dir(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return CHR_ERR_IO;
-    }
-    int rc = fsync(fd);
-    close(fd);
-    return rc == 0 ? CHR_OK : CHR_ERR_IO;
-}
 
 static chr_err genesis_write_atomic(const char *path, const char *data, size_t len)
 {
@@ -924,7 +861,7 @@ static chr_err genesis_write_atomic(const char *path, const char *data, size_t l
         unlink(tmp);
         return err;
     }
-    return genesis_sync_dir(path);
+    return chr_sync_dir_of(path);
 }
 
 chr_err genesis_save_file(const genesis *g, const char *path)

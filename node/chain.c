@@ -276,7 +276,7 @@ static chr_err open_keys(node_chain *c, char *errmsg, size_t cap)
     }
     int at = ledger_valset_find(&c->validators, c->validator_pub);
     /* One node commits alone only when it holds every validator's power; with more
-     * validators, blocks need the consensus protocol (docs/CONSENSUS.md). */
+     * validators, blocks need the consensus protocol (the consensus issue). */
     c->producer = at >= 0 && c->validators.len == 1;
     if (at < 0) {
         CHR_LOG_W("the validator key is not in the validator set: not producing blocks");

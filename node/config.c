@@ -14,6 +14,7 @@
 
 #include "common/assert.h"
 #include "common/config.h"
+#include "common/fsutil.h"
 #include "ledger/limits.h"
 
 /* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
@@ -354,51 +355,6 @@ chr_err node_config_parse(node_config *out, const char *text, size_t text_len, c
     return err;
 }
 
-/* Reads a whole regular file of at most max bytes into a malloc'ed buffer. */
-static chr_err node_config_read_file(const char *path, size_t max, char **out, size_t *out_len,
-                                     char *errmsg, size_t cap)
-{
-    *out = NULL;
-    *out_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        node_config_errf(errmsg, cap, "%s", fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0) {
-            close(fd);
-        }
-        return CHR_ERR_IO;
-    }
-    if ((uint64_t)st.st_size > max) {
-        node_config_errf(errmsg, cap, "larger than %zu bytes", max);
-        close(fd);
-        return CHR_ERR_TOO_LONG;
-    }
-    /* One byte more than the size, to notice a file that grew while we read it. */
-    size_t want = (size_t)st.st_size + 1;
-    char *buf = malloc(want);
-    size_t got = 0;
-    while (buf != NULL && got < want) {
-        ssize_t n = read(fd, buf + got, want - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    if (buf == NULL || got != want - 1) {
-        node_config_errf(errmsg, cap, "%s", buf == NULL ? "out of memory" : "read failed");
-        free(buf);
-        return buf == NULL ? CHR_ERR_NOMEM : CHR_ERR_IO;
-    }
-    *out = buf;
-    *out_len = got;
-    return CHR_OK;
-}
-
 chr_err node_config_load(node_config *out, const char *path, char *errmsg, size_t errmsg_cap)
 {
     memset(out, 0, sizeof(*out));
@@ -406,7 +362,7 @@ chr_err node_config_load(node_config *out, const char *path, char *errmsg, size_
     char *text;
     size_t len;
     chr_err err =
-        node_config_read_file(path, NODE_CONFIG_FILE_BYTES_MAX, &text, &len, why, sizeof(why));
+        chr_file_read(path, NODE_CONFIG_FILE_BYTES_MAX, &text, &len, why, sizeof(why));
     if (err == CHR_OK) {
         char dir[NODE_CONFIG_PATH_MAX];
         const char *slash = strrchr(path, '/');

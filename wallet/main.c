@@ -1,4 +1,4 @@
-/* chroom-wallet: keys, offline signing and submission of transfers (docs/WALLET.md).
+/* chroom-wallet: keys, offline signing and submission of transfers (README.md, docs/API.md).
  * Exit codes: 0 done, 1 the node or the chain said no, 2 usage, 3 node unreachable or
  * timed out (the answer is unknown: check with `tx HASH`), 4 local file or key error. */
 #include <errno.h>
