@@ -1,0 +1,129 @@
+/* Helpers shared by the REST handlers. */
+#include "rpc/internal/http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/assert.h"
+#include "rpc/render.h"
+
+void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char *message,
+                        const char *field)
+{
+    r->status = status;
+    r->body = rpc_render_error(code, message, field);
+}
+
+void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body)
+{
+    r->status = status;
+    r->body = body;
+}
+
+/* ---- Helpers for handlers. ---- */
+
+/* Parses a canonical decimal u64: digits only, no leading zero, no overflow. */
+int rpc_parse_u64(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    *out = 0;
+    if (n == 0 || n > 20 || (n > 1 && s[0] == '0')) {
+        return 0;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || chr_mul_u64(&v, v, 10) != CHR_OK ||
+            chr_add_u64(&v, v, (uint64_t)(s[i] - '0')) != CHR_OK) {
+            return 0;
+        }
+    }
+    *out = v;
+    return 1;
+}
+
+const char *rpc_query(rpc_ctx *x, const char *key)
+{
+    return MHD_lookup_connection_value(x->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* Reads ?wait=commit and ?timeout_ms=N; 0 when not waiting. Returns 0 on a bad value. */
+int rpc_wait_param(rpc_ctx *x, rpc_reply *r, uint64_t *wait_ms)
+{
+    const char *wait = rpc_query(x, "wait");
+    const char *timeout = rpc_query(x, "timeout_ms");
+    *wait_ms = 0;
+    if (wait == NULL) {
+        return 1;
+    }
+    if (strcmp(wait, "commit") != 0) {
+        rpc_reply_error(r, 400, "invalid_argument", "wait: the only value is \"commit\"", "wait");
+        return 0;
+    }
+    *wait_ms = x->srv->cfg.wait_timeout_ms;
+    if (timeout != NULL) {
+        uint64_t t;
+        if (!rpc_parse_u64(timeout, &t) || t == 0 || t > x->srv->cfg.wait_timeout_ms) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "timeout_ms: a whole number from 1 to %llu",
+                     (unsigned long long)x->srv->cfg.wait_timeout_ms);
+            rpc_reply_error(r, 400, "invalid_argument", msg, "timeout_ms");
+            return 0;
+        }
+        *wait_ms = t;
+    }
+    return 1;
+}
+
+/* Parses the JSON body: it must be declared JSON, parse without duplicate keys, and be an
+ * object whose keys are all in `allowed` (NULL terminated). */
+json_t *rpc_parse_body(rpc_ctx *x, rpc_reply *r, const char *const *allowed)
+{
+    const char *ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+        rpc_reply_error(r, 415, "unsupported_media_type", "Content-Type must be application/json",
+                    NULL);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(x->req->body != NULL ? x->req->body : "", x->req->len,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "body: %s at line %d column %d", jerr.text, jerr.line,
+                 jerr.column);
+        rpc_reply_error(r, 400, "bad_json", msg, NULL);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        rpc_reply_error(r, 400, "bad_json", "body: must be a JSON object", NULL);
+        return NULL;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val) {
+        int ok = 0;
+        for (size_t i = 0; allowed[i] != NULL && !ok; i++) {
+            ok = strcmp(key, allowed[i]) == 0;
+        }
+        if (!ok) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "body: unknown field \"%.64s\"", key);
+            rpc_reply_error(r, 400, "unknown_field", msg, key);
+            json_decref(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+
+void rpc_reply_header(rpc_reply *r, const char *name, const char *value)
+{
+    CHR_ASSERT(r->headers_len < RPC_REPLY_HEADERS_MAX);
+    r->headers[r->headers_len].name = name;
+    snprintf(r->headers[r->headers_len].value, sizeof(r->headers[0].value), "%s", value);
+    r->headers_len++;
+}

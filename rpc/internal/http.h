@@ -1,0 +1,101 @@
+/* What the REST server's parts share: a request's context, its reply, the helpers every
+ * handler uses, and the route table. Private to rpc/. */
+#ifndef RPC_INTERNAL_HTTP_H
+#define RPC_INTERNAL_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rpc/server.h"
+
+struct rpc_server {
+    struct MHD_Daemon *daemon;
+    rpc_server_config cfg;
+    rpc_backend be;
+    uint16_t port;
+    atomic_int inflight; /* requests begun and not yet answered in full */
+};
+
+/* One request's state across libmicrohttpd's calls: the body as it arrives. */
+typedef struct rpc_req {
+    char *body;
+    size_t len;
+    size_t cap;
+    int too_large;
+} rpc_req;
+
+#define RPC_REPLY_HEADERS_MAX 8
+
+typedef struct rpc_reply {
+    unsigned status;
+    json_t *body;
+    char allow[64];        /* for 405: the methods the path takes */
+    unsigned retry_after;  /* seconds, for 503 and 429; 0 for none */
+    size_t headers_len;    /* more response headers (rate limits, WWW-Authenticate) */
+    struct {
+        const char *name;
+        char value[160];
+    } headers[RPC_REPLY_HEADERS_MAX];
+} rpc_reply;
+
+/* Adds a response header; ignored past RPC_REPLY_HEADERS_MAX (a bug, asserted). */
+void rpc_reply_header(rpc_reply *r, const char *name, const char *value);
+
+typedef struct rpc_ctx {
+    rpc_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *segs[8]; /* the path split at '/' */
+    size_t segs_len;
+    char path[RPC_URL_BYTES_MAX];
+    rpc_req *req;
+} rpc_ctx;
+
+
+/* The scopes a route needs (rpc/auth.h); a route of RPC_SCOPE_NONE is open to all. */
+typedef enum rpc_scope {
+    RPC_SCOPE_NONE = 0,
+    RPC_SCOPE_READ = 1,
+    RPC_SCOPE_SUBMIT = 2,
+    RPC_SCOPE_ADMIN = 4,
+} rpc_scope;
+
+typedef struct rpc_route {
+    const char *method;
+    const char *pattern; /* segments; "*" matches any one */
+    void (*handler)(rpc_ctx *x, rpc_reply *r);
+    rpc_scope scope;
+} rpc_route;
+
+extern const rpc_route rpc_routes[];
+extern const size_t rpc_routes_len;
+
+/* Sets an error reply: {"error": {"code", "message", "field"?}}. */
+void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char *message,
+                     const char *field);
+/* Sets a JSON reply; takes the reference to body. */
+void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body);
+/* Parses a canonical decimal u64 (digits only, no leading zero, no overflow): 1 if it is. */
+int rpc_parse_u64(const char *s, uint64_t *out);
+/* A query parameter, or NULL. */
+const char *rpc_query(rpc_ctx *x, const char *key);
+/* Reads ?wait=commit and ?timeout_ms=N into *wait_ms (0: not waiting); 0 and an error
+ * reply on a bad value. */
+int rpc_wait_param(rpc_ctx *x, rpc_reply *r, uint64_t *wait_ms);
+/* Parses the JSON body: declared JSON, no duplicate keys, an object whose keys are all in
+ * `allowed` (NULL terminated). NULL and an error reply otherwise; the caller decrefs. */
+json_t *rpc_parse_body(rpc_ctx *x, rpc_reply *r, const char *const *allowed);
+
+void rpc_handle_health(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_status(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_token(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r);
+
+#endif

@@ -1,0 +1,215 @@
+/* Routes of transactions: submit, batch, status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "rpc/internal/http.h"
+#include "rpc/render.h"
+
+/* ---- Transactions. ---- */
+
+/* The HTTP status and field of a rejected transaction's error. */
+static unsigned reject_status(chr_err err, const char **field)
+{
+    *field = "tx";
+    switch (err) {
+    case CHR_ERR_NONCE:
+    case CHR_ERR_NONCE_PENDING:
+        *field = "nonce";
+        return 409;
+    case CHR_ERR_BALANCE:
+    case CHR_ERR_AMOUNT:
+        *field = "amount";
+        return 400;
+    case CHR_ERR_FEE:
+        *field = "fee";
+        return 400;
+    case CHR_ERR_CHAIN_ID:
+        *field = "chain_id";
+        return 400;
+    case CHR_ERR_MEMO:
+        *field = "memo";
+        return 400;
+    case CHR_ERR_SELF_TRANSFER:
+    case CHR_ERR_PUBKEY:
+        *field = "to";
+        return 400;
+    case CHR_ERR_SIGNATURE:
+        *field = "signature";
+        return 400;
+    case CHR_ERR_EXPIRED:
+        *field = "expiry_height";
+        return 400;
+    case CHR_ERR_MEMPOOL_FULL:
+    case CHR_ERR_QUEUE_FULL:
+    case CHR_ERR_SHUTDOWN:
+    case CHR_ERR_STORE:
+    case CHR_ERR_NOMEM:
+        *field = NULL;
+        return 503;
+    default:
+        return 400;
+    }
+}
+
+/* Decodes one hex transaction from a JSON value into buf; on failure *code is the
+ * error code ("invalid_type" or "bad_hex"). */
+static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, const char **code, char *msg,
+                        size_t msg_cap)
+{
+    *code = "bad_hex";
+    if (!json_is_string(v)) {
+        *code = "invalid_type";
+        snprintf(msg, msg_cap, "must be a string of hex");
+        return 0;
+    }
+    chr_err err = chr_hex_decode(buf, LEDGER_TX_BYTES_MAX, len, json_string_value(v),
+                                 json_string_length(v));
+    if (err != CHR_OK) {
+        snprintf(msg, msg_cap, err == CHR_ERR_TOO_LONG ? "longer than %d bytes" : "not valid hex",
+                 LEDGER_TX_BYTES_MAX);
+        return 0;
+    }
+    return 1;
+}
+
+void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
+{
+    static const char *const allowed[] = {"tx", NULL};
+    uint64_t wait_ms;
+    if (!rpc_wait_param(x, r, &wait_ms)) {
+        return;
+    }
+    json_t *root = rpc_parse_body(x, r, allowed);
+    if (root == NULL) {
+        return;
+    }
+    uint8_t buf[LEDGER_TX_BYTES_MAX];
+    size_t len;
+    char msg[96];
+    const char *code = "missing_field";
+    json_t *tx = json_object_get(root, "tx");
+    if (tx == NULL || !tx_from_json(tx, buf, &len, &code, msg, sizeof(msg))) {
+        char full[128];
+        snprintf(full, sizeof(full), "tx: %s", tx == NULL ? "required" : msg);
+        rpc_reply_error(r, 400, code, full, "tx");
+        json_decref(root);
+        return;
+    }
+    json_decref(root);
+    const uint8_t *txs[1] = {buf};
+    rpc_tx_result res;
+    x->srv->be.submit(x->srv->be.ctx, txs, &len, 1, wait_ms, &res);
+    if (res.state == RPC_TX_REJECTED) {
+        const char *field;
+        unsigned status = reject_status(res.err, &field);
+        rpc_reply_error(r, status, chr_err_name(res.err), res.detail[0] ? res.detail : chr_err_str(res.err), field);
+        r->retry_after = status == 503 ? 1 : 0;
+        return;
+    }
+    rpc_reply_json(r, res.state == RPC_TX_PENDING ? 202 : 200, rpc_render_tx_result(&res));
+}
+
+void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
+{
+    static const char *const allowed[] = {"txs", NULL};
+    uint64_t wait_ms;
+    if (!rpc_wait_param(x, r, &wait_ms)) {
+        return;
+    }
+    json_t *root = rpc_parse_body(x, r, allowed);
+    if (root == NULL) {
+        return;
+    }
+    json_t *arr = json_object_get(root, "txs");
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n == 0 || n > RPC_BATCH_TXS_MAX) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "txs: an array of 1 to %d hex transactions", RPC_BATCH_TXS_MAX);
+        rpc_reply_error(r, n > RPC_BATCH_TXS_MAX ? 413 : 400, n > RPC_BATCH_TXS_MAX ? "batch_too_large" : "invalid_argument", msg, "txs");
+        json_decref(root);
+        return;
+    }
+    uint8_t *bufs = malloc(n * LEDGER_TX_BYTES_MAX);
+    const uint8_t **txs = malloc(n * sizeof(*txs));
+    size_t *lens = malloc(n * sizeof(*lens));
+    rpc_tx_result *res = calloc(n, sizeof(*res));
+    if (bufs == NULL || txs == NULL || lens == NULL || res == NULL) {
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char msg[96];
+        const char *code;
+        txs[i] = bufs + i * LEDGER_TX_BYTES_MAX;
+        if (!tx_from_json(json_array_get(arr, i), bufs + i * LEDGER_TX_BYTES_MAX, &lens[i], &code,
+                          msg, sizeof(msg))) {
+            char full[128];
+            char field[32];
+            snprintf(full, sizeof(full), "txs[%zu]: %s", i, msg);
+            snprintf(field, sizeof(field), "txs[%zu]", i);
+            rpc_reply_error(r, 400, code, full, field);
+            goto out;
+        }
+    }
+    x->srv->be.submit(x->srv->be.ctx, txs, lens, n, wait_ms, res);
+    json_t *results = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(results, rpc_render_tx_result(&res[i]));
+    }
+    rpc_reply_json(r, 200, json_pack("{s:o}", "results", results));
+out:
+    json_decref(root);
+    free(bufs);
+    free(txs);
+    free(lens);
+    free(res);
+}
+
+/* Finds a committed transaction's bytes in its block and renders it. */
+static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res)
+{
+    ledger_store_read *rd;
+    if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
+        return NULL;
+    }
+    json_t *out = NULL;
+    const uint8_t *bytes;
+    size_t len;
+    ledger_block b;
+    if (ledger_store_block(rd, res->height, &bytes, &len) == CHR_OK &&
+        ledger_block_decode(&b, bytes, len) == CHR_OK) {
+        ledger_tx tx;
+        if (res->index < b.txs_len &&
+            ledger_tx_decode(&tx, b.txs[res->index], b.tx_lens[res->index]) == CHR_OK) {
+            out = rpc_render_tx(&tx, res->hash);
+        }
+        ledger_block_free(&b);
+    }
+    ledger_store_read_end(rd);
+    return out;
+}
+
+void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
+{
+    uint8_t hash[32];
+    const char *h = x->segs[3];
+    if (chr_hex_decode_exact(hash, 32, h, strlen(h)) != CHR_OK) {
+        rpc_reply_error(r, 400, "invalid_argument", "hash: 64 hex characters", "hash");
+        return;
+    }
+    rpc_tx_result res;
+    x->srv->be.tx_status(x->srv->be.ctx, hash, &res);
+    if (res.state == RPC_TX_UNKNOWN) {
+        rpc_reply_error(r, 404, "not_found", "no such transaction: not pending, committed or recently failed", "hash");
+        return;
+    }
+    json_t *o = rpc_render_tx_result(&res);
+    if (res.state == RPC_TX_COMMITTED) {
+        json_t *tx = committed_tx(x, &res);
+        json_object_set_new(o, "tx", tx != NULL ? tx : json_null());
+    }
+    rpc_reply_json(r, 200, o);
+}
+
