@@ -21,6 +21,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: chroomd --config FILE\n"
+               "       chroomd routes      (the REST routes this node answers)\n"
                "       chroomd --version\n"
                "Runs a Chroom node as chain.conf says (see chain.conf.example).\n");
 }
@@ -124,6 +125,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];
+        } else if (strcmp(argv[i], "routes") == 0 && argc == 2) {
+            rpc_routes_print(stdout);
+            return 0;
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("chroomd %s\n", CHROOMD_VERSION);
             return 0;

@@ -1,6 +1,16 @@
 /* The route table: every route the server answers, with the scope it needs. openapi.yaml
  * describes exactly these (tests/functional/test_openapi.py checks it). */
+#include <string.h>
+
 #include "rpc/internal/http.h"
+
+/* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
+ * in order of appearance in this list. */
+static const char *const param_names[][2] = {
+    {"/api/v1/accounts/*", "address"},
+    {"/api/v1/txs/*", "hash"},
+    {"/api/v1/blocks/*", "height"},
+};
 
 const rpc_route rpc_routes[] = {
     {"GET", "/health", rpc_handle_health, RPC_SCOPE_NONE},
@@ -14,3 +24,31 @@ const rpc_route rpc_routes[] = {
 };
 
 const size_t rpc_routes_len = sizeof(rpc_routes) / sizeof(rpc_routes[0]);
+
+static const char *param_name(const char *pattern)
+{
+    for (size_t i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++) {
+        size_t n = strlen(param_names[i][0]);
+        if (strncmp(pattern, param_names[i][0], n) == 0) {
+            return param_names[i][1];
+        }
+    }
+    return "param";
+}
+
+void rpc_routes_print(FILE *out)
+{
+    static const char *const scopes[] = {"none", "read", "submit", "", "admin"};
+    for (size_t i = 0; i < rpc_routes_len; i++) {
+        const char *p = rpc_routes[i].pattern;
+        fprintf(out, "%s ", rpc_routes[i].method);
+        for (; *p != '\0'; p++) {
+            if (*p == '*') {
+                fprintf(out, "{%s}", param_name(rpc_routes[i].pattern));
+            } else {
+                fputc(*p, out);
+            }
+        }
+        fprintf(out, " %s\n", scopes[rpc_routes[i].scope]);
+    }
+}

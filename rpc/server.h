@@ -9,6 +9,7 @@
 #define RPC_SERVER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -37,6 +38,10 @@ CHR_WUR chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg,
                                  const rpc_backend *backend);
 /* The port actually bound (useful with port 0). */
 uint16_t rpc_server_port(const rpc_server *s);
+/* Prints every route the server answers, one "METHOD PATTERN SCOPE" line each, with
+ * path parameters written as {name} as openapi.yaml writes them. */
+void rpc_routes_print(FILE *out);
+
 /* Stops accepting, finishes the connections, frees. */
 void rpc_server_stop(rpc_server *s);
 
