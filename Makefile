@@ -6,7 +6,8 @@ SAN ?=
 CC ?= cc
 PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
-            libjansson-dev libcurl4-gnutls-dev pkg-config python3-yaml python3-jsonschema
+            libjansson-dev libcurl4-gnutls-dev pkg-config python3-yaml python3-jsonschema \
+            openssl
 
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wvla -Wformat=2 -Wimplicit-fallthrough -Wundef -Wcast-qual -Wpointer-arith

@@ -62,6 +62,7 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, api_connections_max)},
     {"api", "connections_per_ip_max", 64, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_per_ip_max)},
+    {"api", "plain_http_public", 0, 0, 1, offsetof(node_config, api_plain_http_public)},
     {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,
      offsetof(node_config, api_connection_timeout_s)},
     {"consensus", "block_interval_ms", 200, 1, NODE_BLOCK_INTERVAL_MS_MAX,
@@ -78,8 +79,10 @@ static const node_config_num node_config_nums[] = {
 };
 #define NODE_CONFIG_NUMS (sizeof(node_config_nums) / sizeof(node_config_nums[0]))
 
-/* The [node] paths; only the validator key may be empty (meaning "not a validator"). */
+/* The paths; only the validator key (meaning "not a validator") and the TLS files (meaning
+ * plain HTTP) may be empty. */
 typedef struct node_config_path {
+    const char *section;
     const char *key;
     const char *def;
     size_t offset;
@@ -87,9 +90,11 @@ typedef struct node_config_path {
 } node_config_path;
 
 static const node_config_path node_config_paths[] = {
-    {"data_dir", "data", offsetof(node_config, data_dir), false},
-    {"genesis_file", "genesis.json", offsetof(node_config, genesis_file), false},
-    {"validator_key_file", "", offsetof(node_config, validator_key_file), true},
+    {"node", "data_dir", "data", offsetof(node_config, data_dir), false},
+    {"node", "genesis_file", "genesis.json", offsetof(node_config, genesis_file), false},
+    {"node", "validator_key_file", "", offsetof(node_config, validator_key_file), true},
+    {"api", "tls_cert_file", "", offsetof(node_config, api_tls_cert_file), true},
+    {"api", "tls_key_file", "", offsetof(node_config, api_tls_key_file), true},
 };
 #define NODE_CONFIG_PATHS (sizeof(node_config_paths) / sizeof(node_config_paths[0]))
 
@@ -194,7 +199,8 @@ static bool node_config_key_known(const char *section, const char *key)
         }
     }
     for (size_t i = 0; i < NODE_CONFIG_PATHS; i++) {
-        if (strcmp(section, "node") == 0 && strcmp(key, node_config_paths[i].key) == 0) {
+        if (strcmp(section, node_config_paths[i].section) == 0 &&
+            strcmp(key, node_config_paths[i].key) == 0) {
             return true;
         }
     }
@@ -268,20 +274,21 @@ static chr_err node_config_read_node(node_config *cfg, const chr_config *c, cons
         const node_config_path *p = &node_config_paths[i];
         char *field = node_config_path_field(cfg, p);
         chr_err err =
-            chr_config_str(c, "node", p->key, p->def, field, NODE_CONFIG_PATH_MAX, errmsg, cap);
+            chr_config_str(c, p->section, p->key, p->def, field, NODE_CONFIG_PATH_MAX, errmsg, cap);
         if (err != CHR_OK) {
             return err;
         }
         if (field[0] == '\0' && !p->may_be_empty) {
-            node_config_errf(errmsg, cap, "line %zu: [node] %s: must not be empty",
-                             node_config_line(c, "node", p->key), p->key);
+            node_config_errf(errmsg, cap, "line %zu: [%s] %s: must not be empty",
+                             node_config_line(c, p->section, p->key), p->section, p->key);
             return CHR_ERR_CONFIG;
         }
         if (node_config_resolve(field, base_dir) != CHR_OK) {
             node_config_errf(errmsg, cap,
-                             "line %zu: [node] %s: longer than %d bytes with the "
+                             "line %zu: [%s] %s: longer than %d bytes with the "
                              "config's directory in front",
-                             node_config_line(c, "node", p->key), p->key, NODE_CONFIG_PATH_MAX - 1);
+                             node_config_line(c, p->section, p->key), p->section, p->key,
+                             NODE_CONFIG_PATH_MAX - 1);
             return CHR_ERR_CONFIG;
         }
     }
@@ -317,6 +324,10 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
                          "line %zu: [api] listen: must be IPv4:port or "
                          "[IPv6]:port with a port from 1 to 65535",
                          node_config_line(c, "api", "listen"));
+        return CHR_ERR_CONFIG;
+    }
+    if ((cfg->api_tls_cert_file[0] == '\0') != (cfg->api_tls_key_file[0] == '\0')) {
+        node_config_errf(errmsg, cap, "[api] tls_cert_file and tls_key_file: set both or neither");
         return CHR_ERR_CONFIG;
     }
     uint64_t empty = cfg->consensus_empty_block_interval_ms;

@@ -36,6 +36,9 @@ typedef struct node_config {
     uint64_t api_connections_max;
     uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
+    char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
+    char api_tls_key_file[NODE_CONFIG_PATH_MAX];
+    uint64_t api_plain_http_public; /* 1: plain HTTP allowed on a non-loopback address */
     /* [consensus] */
     uint64_t consensus_block_interval_ms;
     uint64_t consensus_empty_block_interval_ms; /* 0 = no empty blocks */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/keyfile.h"
 #include "common/log.h"
@@ -80,8 +81,56 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     return 1;
 }
 
+/* PEM files are a few KiB; a megabyte is a wrong file. */
+#define NODE_PEM_BYTES_MAX (1u << 20)
+
+static void free_secret(char *s)
+{
+    if (s != NULL) {
+        sodium_memzero(s, strlen(s));
+        free(s);
+    }
+}
+
+static int loopback(const node_config *cfg)
+{
+    return cfg->api_ipv6 ? strcmp(cfg->api_host, "::1") == 0 : strncmp(cfg->api_host, "127.", 4) == 0;
+}
+
+/* Reads the TLS certificate and key when configured, and refuses plain HTTP on a public
+ * address unless the config allows it explicitly. */
+static int load_tls(const node_config *cfg, char **cert, char **key)
+{
+    char err[256];
+    size_t len;
+    *cert = NULL;
+    *key = NULL;
+    if (cfg->api_tls_cert_file[0] == '\0') {
+        if (!loopback(cfg) && !cfg->api_plain_http_public) {
+            CHR_LOG_E("[api] listen %s is not a loopback address: set tls_cert_file and "
+                      "tls_key_file for HTTPS, or plain_http_public = 1 to serve plain HTTP there",
+                      cfg->api_listen);
+            return 0;
+        }
+        return 1;
+    }
+    if (chr_file_read(cfg->api_tls_cert_file, NODE_PEM_BYTES_MAX, cert, &len, err, sizeof(err)) != CHR_OK ||
+        chr_file_read(cfg->api_tls_key_file, NODE_PEM_BYTES_MAX, key, &len, err, sizeof(err)) != CHR_OK) {
+        CHR_LOG_E("TLS: %s: %s", *cert == NULL ? cfg->api_tls_cert_file : cfg->api_tls_key_file, err);
+        free(*cert);
+        *cert = NULL;
+        return 0;
+    }
+    return 1;
+}
+
 static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
 {
+    char *tls_cert;
+    char *tls_key;
+    if (!load_tls(cfg, &tls_cert, &tls_key)) {
+        return 0;
+    }
     rpc_server_config rc;
     memset(&rc, 0, sizeof(rc));
     snprintf(rc.listen, sizeof(rc.listen), "%s", cfg->api_listen);
@@ -94,6 +143,8 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
     rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
     rc.version = CHROOMD_VERSION;
+    rc.tls_cert_pem = tls_cert;
+    rc.tls_key_pem = tls_key;
     rpc_backend be = {
         .ctx = chain, .submit = be_submit, .tx_status = be_tx_status, .tip = be_tip,
         .account = be_account, .store = node_chain_store(chain),
@@ -101,10 +152,14 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     };
     rpc_server *srv;
     if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {
-        CHR_LOG_E("cannot serve the API on %s (address in use, or not an address)", cfg->api_listen);
+        CHR_LOG_E("cannot serve the API on %s (address in use, not an address, or a bad TLS "
+                  "certificate or key)", cfg->api_listen);
+        free(tls_cert);
+        free_secret(tls_key);
         return 0;
     }
-    CHR_LOG_I("API listening on %s (port %u)", cfg->api_listen, rpc_server_port(srv));
+    CHR_LOG_I("API listening on %s (%s, port %u)", cfg->api_listen, tls_cert != NULL ? "https" : "http",
+              rpc_server_port(srv));
     /* SIGINT and SIGTERM are blocked in every thread (main blocked them before starting
      * any), so this thread receives them here, without a race. */
     sigset_t set;
@@ -116,6 +171,8 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     CHR_LOG_I("stopping on signal %d", sig);
     node_chain_end_waits(chain);
     rpc_server_stop(srv);
+    free(tls_cert);
+    free_secret(tls_key);
     return 1;
 }
 

@@ -316,14 +316,17 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     s->cfg = *cfg;
     s->be = *be;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG | MHD_USE_ITC | (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC | (cfg->tls_cert_pem != NULL ? MHD_USE_TLS : 0) | (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT, cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->connections_per_ip_max, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape,
-        s, MHD_OPTION_END);
+        s,
+        /* With TLS off these two options are skipped: MHD_OPTION_END ends the list early. */
+        cfg->tls_cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
     if (s->daemon == NULL) {
         free(s);
         return CHR_ERR_IO;

@@ -24,6 +24,8 @@ typedef struct rpc_server_config {
     unsigned connection_timeout_s;
     uint64_t wait_timeout_ms;  /* the longest ?wait=commit, and its default */
     const char *version;       /* reported by /api/v1/status */
+    const char *tls_cert_pem;  /* NULL: plain HTTP; else HTTPS with this certificate... */
+    const char *tls_key_pem;   /* ...and key; both must outlive the server */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

@@ -1,0 +1,110 @@
+"""HTTPS (libmicrohttpd with GnuTLS) and the rule that plain HTTP serves only loopback
+unless chain.conf allows it explicitly."""
+
+import http.client
+import os
+import socket
+import ssl
+import subprocess
+import time
+
+from node import Chain, Node, binary, check, eq, free_port, run, wallet_cmd
+
+
+def make_cert(t):
+    """A self-signed certificate for 127.0.0.1 made with openssl; returns (cert, key)."""
+    cert, key = t.path("cert.pem"), t.path("key.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"], capture_output=True, timeout=30)
+    eq(r.returncode, 0, "openssl: %r" % r.stderr[-200:])
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def start_raw(node, listen):
+    """Starts chroomd with the node's config on `listen`, without waiting for health."""
+    node.conf["api"]["listen"] = listen
+    node._write_conf()
+    with open(node.log_path, "ab") as log:
+        node.proc = subprocess.Popen([binary("chroomd"), "--config", node.conf_path],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=log)
+    return node.proc
+
+
+def https_get(port, path, cafile, timeout=2):
+    ctx = ssl.create_default_context(cafile=cafile)
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def wait_https(port, cafile, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return https_get(port, "/health", cafile)
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)
+    return None
+
+
+def test_https_serves_with_a_verified_certificate(t):
+    cert, key = make_cert(t)
+    chain = Chain(t, {"alice": 10**9})
+    n = Node(t, chain, conf={"api": {"tls_cert_file": cert, "tls_key_file": key}})
+    port = free_port()
+    n.port = port
+    start_raw(n, "127.0.0.1:%d" % port)
+    got = wait_https(port, cert)
+    check(got is not None, "no HTTPS answer: %s" % n.log_tail(5))
+    eq(got[0], 200, "GET /health over HTTPS")
+    # A client that does not trust the certificate refuses the connection.
+    try:
+        https_get(port, "/health", None)
+        check(False, "a client without the CA accepted the self-signed certificate")
+    except ssl.SSLError:
+        pass
+    # Plain HTTP to the HTTPS port gets no HTTP answer, and the node keeps serving.
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(2)
+        try:
+            data = s.recv(100)
+        except (socket.timeout, ConnectionResetError):
+            data = b""
+    check(not data.startswith(b"HTTP/1.1 200"), "plain HTTP was answered: %r" % data)
+    eq(wait_https(port, cert)[0], 200, "still serving HTTPS")
+    # The wallet verifies the certificate: it fails without --ca-file (exit 3).
+    rc, out, err = run(wallet_cmd("status", node="https://127.0.0.1:%d" % port, timeout_ms=3000))
+    eq(rc, 3, "wallet without the CA (stderr %r)" % err)
+
+
+def test_plain_http_refuses_a_public_address(t):
+    chain = Chain(t, {"alice": 10**9})
+    n = Node(t, chain)
+    p = start_raw(n, "0.0.0.0:%d" % free_port())
+    rc = p.wait(timeout=20)
+    check(rc != 0, "chroomd served plain HTTP on 0.0.0.0")
+    check("not a loopback address" in n.log_text(), "the log says why: %s" % n.log_tail(3))
+    # Allowed explicitly, it starts.
+    n.conf["api"]["plain_http_public"] = "1"
+    n.port = free_port()
+    start_raw(n, "0.0.0.0:%d" % n.port)
+    deadline = time.monotonic() + 10
+    ok = False
+    while time.monotonic() < deadline and not ok:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", n.port, timeout=1)
+            c.request("GET", "/health")
+            ok = c.getresponse().status == 200
+            c.close()
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)
+    check(ok, "with plain_http_public = 1 the node serves: %s" % n.log_tail(3))
