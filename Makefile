@@ -23,6 +23,10 @@ endif
 MODULES := common ledger consensus rpc genesis node wallet
 LIB_SRC := $(filter-out %/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# openapi.yaml embedded as C bytes (rpc/embed.sh), so the node serves the spec it was
+# built with at GET /api/v1/openapi.yaml.
+OPENAPI_C := $(BUILD)/gen/openapi_yaml.c
+LIB_OBJ += $(BUILD)/obj/gen/openapi_yaml.o
 LIB := $(BUILD)/libchroom.a
 
 BINS := $(if $(wildcard node/main.c),$(BUILD)/chroomd) \
@@ -35,12 +39,19 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/replay-%)
 BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 
-.PHONY: all deps test unit fuzz run bench clean check-core format testbins
+.PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api
 all: $(BINS)
 
 testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OPENAPI_C): rpc/embed.sh $(wildcard openapi.yaml)
+	@mkdir -p $(dir $@)
+	sh rpc/embed.sh openapi.yaml $@
+$(BUILD)/obj/gen/openapi_yaml.o: $(OPENAPI_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -108,6 +119,13 @@ check-core:
 	@! grep -nE '#include *[<"](lmdb\.h|nng/|microhttpd\.h|jansson\.h|time\.h|sys/time\.h|curl/)|\b(clock_gettime|gettimeofday|randombytes[a-z_]*|rand|random)\(' $(CORE_SRC) \
 	  || (echo "check-core: I/O, clock or randomness in the deterministic core" && false)
 	@echo "check-core: ok"
+
+# Lints openapi.yaml with Redocly's CLI (recommended rules, redocly.yaml). Not part of
+# `make test`: npx fetches the CLI from the npm registry into npm's cache, outside the repo.
+REDOCLY_CLI ?= npx --yes @redocly/cli@2.77.0
+lint-api:
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	  $(REDOCLY_CLI) lint --config redocly.yaml openapi.yaml
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,16 @@ typedef struct load_ctx {
 
 _Static_assert(NODE_DETAIL_MAX == RPC_DETAIL_MAX, "failure details fit a result");
 
+/* Rejection counters for GET /metrics: one slot per chr_err code, dense through the
+ * CHR_ERR_LIST X-macro, so counting needs no lock and no table lookup. */
+enum {
+#define NODE_REJ_SLOT(name, value, code, desc) NODE_REJ_##name,
+    CHR_ERR_LIST(NODE_REJ_SLOT)
+#undef NODE_REJ_SLOT
+    NODE_REJ_SLOTS
+};
+_Static_assert(NODE_REJ_SLOTS <= RPC_REJECTION_REASONS_MAX, "every reason fits the backend's");
+
 struct node_chain {
     node_chain_config cfg;
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
@@ -50,6 +61,7 @@ struct node_chain {
     ledger_signer *signer;
     node_verifier *verifier;
     node_failed *failed;
+    atomic_ullong rejections[NODE_REJ_SLOTS]; /* by chr_err slot, since start */
 
     /* The mempool is changed only by the writer, under mp_mu; HTTP threads read it under
      * mp_mu too. The writer reads it without the lock. */
@@ -898,6 +910,29 @@ static void submit_wait(node_chain *c, rpc_tx_result *results, size_t n, uint64_
     }
 }
 
+/* The slot of a chr_err code, NODE_REJ_SLOTS for a value outside the enum. */
+static size_t rejection_slot(chr_err err)
+{
+    switch (err) {
+#define NODE_REJ_CASE(name, value, code, desc)                                                 \
+    case name:                                                                                \
+        return NODE_REJ_##name;
+        CHR_ERR_LIST(NODE_REJ_CASE)
+#undef NODE_REJ_CASE
+    }
+    return NODE_REJ_SLOTS;
+}
+
+static void count_rejections(node_chain *c, const rpc_tx_result *results, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t slot = rejection_slot(results[i].err);
+        if (results[i].state == RPC_TX_REJECTED && slot < NODE_REJ_SLOTS) {
+            atomic_fetch_add_explicit(&c->rejections[slot], 1, memory_order_relaxed);
+        }
+    }
+}
+
 void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
                        uint64_t wait_ms, rpc_tx_result *results)
 {
@@ -910,6 +945,7 @@ void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *l
             memset(&results[i], 0, sizeof(results[i]));
             result_set(&results[i], RPC_TX_REJECTED, CHR_ERR_NOMEM, "node: out of memory");
         }
+        count_rejections(c, results, n);
         free(decoded);
         free(errs);
         free(ok);
@@ -932,12 +968,45 @@ void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *l
     if (m > 0) {
         submit_to_writer(c, decoded, ok, m);
     }
+    count_rejections(c, results, n);
     if (wait_ms > 0) {
         submit_wait(c, results, n, wait_ms);
     }
     free(decoded);
     free(errs);
     free(ok);
+}
+
+size_t node_chain_rejections(node_chain *c, rpc_count *out, size_t cap)
+{
+    /* The reasons admission gives (docs/API.md, POST /api/v1/txs), listed even at zero so
+     * that a dashboard's rate() of each starts from the node's start. */
+    static const chr_err admission[] = {
+        CHR_ERR_TRUNCATED, CHR_ERR_TRAILING, CHR_ERR_VERSION, CHR_ERR_TX_TYPE,
+        CHR_ERR_CHAIN_ID, CHR_ERR_SIGNATURE, CHR_ERR_PUBKEY, CHR_ERR_NONCE,
+        CHR_ERR_NONCE_PENDING, CHR_ERR_BALANCE, CHR_ERR_FEE, CHR_ERR_EXPIRED,
+        CHR_ERR_TX_SIZE, CHR_ERR_MEMO, CHR_ERR_AMOUNT, CHR_ERR_SELF_TRANSFER,
+        CHR_ERR_MEMPOOL_FULL, CHR_ERR_QUEUE_FULL, CHR_ERR_SHUTDOWN, CHR_ERR_STORE,
+    };
+    static const chr_err slot_err[NODE_REJ_SLOTS] = {
+#define NODE_REJ_ERR(name, value, code, desc) name,
+        CHR_ERR_LIST(NODE_REJ_ERR)
+#undef NODE_REJ_ERR
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < NODE_REJ_SLOTS && n < cap; i++) {
+        uint64_t count = atomic_load_explicit(&c->rejections[i], memory_order_relaxed);
+        int listed = 0;
+        for (size_t k = 0; k < sizeof(admission) / sizeof(admission[0]) && !listed; k++) {
+            listed = admission[k] == slot_err[i];
+        }
+        if (count > 0 || listed) {
+            out[n].err = slot_err[i];
+            out[n].count = count;
+            n++;
+        }
+    }
+    return n;
 }
 
 void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_result *out)
@@ -955,6 +1024,27 @@ void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_resul
         result_set(out, RPC_TX_UNKNOWN, CHR_OK, NULL);
     }
     ledger_store_read_end(r);
+}
+
+int node_chain_wait_height(node_chain *c, uint64_t height, uint64_t timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(timeout_ms / 1000);
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->tip_mu);
+    while (c->tip.height < height && !c->waits_ended) {
+        if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
+            break;
+        }
+    }
+    int reached = c->tip.height >= height;
+    pthread_mutex_unlock(&c->tip_mu);
+    return reached;
 }
 
 void node_chain_end_waits(node_chain *c)

@@ -55,8 +55,16 @@ void node_chain_close(node_chain *c);
 void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
                        uint64_t wait_ms, rpc_tx_result *results);
 
+/* Waits up to timeout_ms for the tip to reach height: 1 when it has, 0 on timeout or after
+ * node_chain_end_waits. */
+int node_chain_wait_height(node_chain *c, uint64_t height, uint64_t timeout_ms);
+
 /* Ends every ?wait=commit wait now (their results stay pending); for a clean stop. */
 void node_chain_end_waits(node_chain *c);
+
+/* Transactions refused at admission since start, by error (rpc_backend's rejections):
+ * writes at most cap counts and returns how many. Lock-free; safe from any thread. */
+size_t node_chain_rejections(node_chain *c, rpc_count *out, size_t cap);
 
 /* The status of a transaction by hash. */
 void node_chain_tx_status(node_chain *c, const uint8_t hash[32], rpc_tx_result *out);

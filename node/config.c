@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/fsutil.h"
 #include "ledger/limits.h"
+#include "rpc/limits.h"
 
 /* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
 #define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
@@ -65,6 +66,13 @@ static const node_config_num node_config_nums[] = {
     {"api", "plain_http_public", 0, 0, 1, offsetof(node_config, api_plain_http_public)},
     {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,
      offsetof(node_config, api_connection_timeout_s)},
+    {"api", "token_ttl_s", 3600, 1, RPC_TOKEN_TTL_S_MAX, offsetof(node_config, api_token_ttl_s)},
+    {"api", "rate_limit_standard_per_min", 100, 0, RPC_RATE_PER_MIN_MAX,
+     offsetof(node_config, api_rate_limit_standard_per_min)},
+    {"api", "rate_limit_premium_per_min", 1000, 0, RPC_RATE_PER_MIN_MAX,
+     offsetof(node_config, api_rate_limit_premium_per_min)},
+    {"api", "rate_limit_unauthenticated_per_min", 30, 0, RPC_RATE_PER_MIN_MAX,
+     offsetof(node_config, api_rate_limit_unauthenticated_per_min)},
     {"consensus", "block_interval_ms", 200, 1, NODE_BLOCK_INTERVAL_MS_MAX,
      offsetof(node_config, consensus_block_interval_ms)},
     {"consensus", "empty_block_interval_ms", 0, 0, NODE_EMPTY_BLOCK_INTERVAL_MS_MAX,

@@ -39,6 +39,10 @@ typedef struct node_config {
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
     uint64_t api_plain_http_public; /* 1: plain HTTP allowed on a non-loopback address */
+    uint64_t api_token_ttl_s;                        /* OAuth access tokens' lifetime */
+    uint64_t api_rate_limit_standard_per_min;        /* 0 = no limit */
+    uint64_t api_rate_limit_premium_per_min;         /* 0 = no limit */
+    uint64_t api_rate_limit_unauthenticated_per_min; /* per client address; 0 = no limit */
     /* [consensus] */
     uint64_t consensus_block_interval_ms;
     uint64_t consensus_empty_block_interval_ms; /* 0 = no empty blocks */

@@ -13,6 +13,7 @@
 #include "common/keyfile.h"
 #include "common/log.h"
 #include "genesis/genesis.h"
+#include "node/apikey_cmd.h"
 #include "node/chain.h"
 #include "node/config.h"
 #include "rpc/server.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: chroomd --config FILE\n"
                "       chroomd routes      (the REST routes this node answers)\n"
+               "       chroomd apikey create|list|revoke --config FILE ...  (API keys)\n"
                "       chroomd --version\n"
                "Runs a Chroom node as chain.conf says (see chain.conf.example).\n");
 }
@@ -44,10 +46,20 @@ static void be_tip(void *ctx, rpc_tip *out)
     node_chain_tip(ctx, out);
 }
 
+static int be_wait_height(void *ctx, uint64_t height, uint64_t timeout_ms)
+{
+    return node_chain_wait_height(ctx, height, timeout_ms);
+}
+
 static chr_err be_account(void *ctx, const uint8_t addr[32], ledger_account *out,
                           uint64_t *pending_nonce)
 {
     return node_chain_account(ctx, addr, out, pending_nonce);
+}
+
+static size_t be_rejections(void *ctx, rpc_count *out, size_t cap)
+{
+    return node_chain_rejections(ctx, out, cap);
 }
 
 static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chain_config *cc)
@@ -124,6 +136,25 @@ static int load_tls(const node_config *cfg, char **cert, char **key)
     return 1;
 }
 
+/* The API's access layer: the key store in data_dir/apikeys/ and the rate limits. */
+static rpc_auth *open_auth(const node_config *cfg)
+{
+    rpc_auth_config ac = {
+        .data_dir = cfg->data_dir,
+        .token_ttl_s = cfg->api_token_ttl_s,
+        .rate_standard_per_min = cfg->api_rate_limit_standard_per_min,
+        .rate_premium_per_min = cfg->api_rate_limit_premium_per_min,
+        .rate_unauthenticated_per_min = cfg->api_rate_limit_unauthenticated_per_min,
+    };
+    rpc_auth *auth;
+    char err[512];
+    if (rpc_auth_open(&auth, &ac, err, sizeof(err)) != CHR_OK) {
+        CHR_LOG_E("API keys: %s", err);
+        return NULL;
+    }
+    return auth;
+}
+
 static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
 {
     char *tls_cert;
@@ -145,15 +176,23 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     rc.version = CHROOMD_VERSION;
     rc.tls_cert_pem = tls_cert;
     rc.tls_key_pem = tls_key;
+    rc.auth = open_auth(cfg);
+    if (rc.auth == NULL) {
+        free(tls_cert);
+        free_secret(tls_key);
+        return 0;
+    }
     rpc_backend be = {
         .ctx = chain, .submit = be_submit, .tx_status = be_tx_status, .tip = be_tip,
-        .account = be_account, .store = node_chain_store(chain),
+        .account = be_account, .wait_height = be_wait_height, .store = node_chain_store(chain),
         .params = node_chain_params(chain), .supply = supply,
+        .rejections = be_rejections, .validators = node_chain_validators(chain),
     };
     rpc_server *srv;
     if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {
         CHR_LOG_E("cannot serve the API on %s (address in use, not an address, or a bad TLS "
                   "certificate or key)", cfg->api_listen);
+        rpc_auth_close(rc.auth);
         free(tls_cert);
         free_secret(tls_key);
         return 0;
@@ -171,6 +210,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     CHR_LOG_I("stopping on signal %d", sig);
     node_chain_end_waits(chain);
     rpc_server_stop(srv);
+    rpc_auth_close(rc.auth);
     free(tls_cert);
     free_secret(tls_key);
     return 1;
@@ -178,6 +218,9 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "apikey") == 0) {
+        return node_apikey_main(argc - 1, argv + 1);
+    }
     const char *config = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

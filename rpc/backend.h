@@ -11,8 +11,17 @@
 #include "ledger/params.h"
 #include "ledger/state.h"
 #include "ledger/store.h"
+#include "ledger/valset.h"
 
 #define RPC_DETAIL_MAX 160
+/* Distinct reasons the node may report rejections for: one per chr_err code at most. */
+#define RPC_REJECTION_REASONS_MAX 64
+
+/* How many times something happened for one error code (GET /metrics). */
+typedef struct rpc_count {
+    chr_err err;
+    uint64_t count;
+} rpc_count;
 
 typedef enum rpc_tx_state {
     RPC_TX_UNKNOWN = 0,
@@ -54,8 +63,18 @@ typedef struct rpc_backend {
     void (*tip)(void *ctx, rpc_tip *out);
     chr_err (*account)(void *ctx, const uint8_t addr[32], ledger_account *out,
                        uint64_t *pending_nonce);
+    /* Waits up to timeout_ms until the tip reaches height; 1 if it has, 0 on timeout or
+     * when the node is stopping. */
+    int (*wait_height)(void *ctx, uint64_t height, uint64_t timeout_ms);
+    /* Transactions refused at admission since start, by error: writes at most cap counts
+     * (every reason admission can give, zero or not, and any other that happened) and
+     * returns how many. */
+    size_t (*rejections)(void *ctx, rpc_count *out, size_t cap);
     ledger_store *store;          /* blocks and transactions are read straight from it */
     const ledger_params *params;
+    /* The validator set; fixed from genesis until staking changes it (that issue turns
+     * this into a function that copies it under the node's lock). */
+    const ledger_valset *validators;
     uint64_t supply;              /* total supply: genesis balances, conserved by transfers */
 } rpc_backend;
 

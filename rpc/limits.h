@@ -24,4 +24,40 @@
 _Static_assert(RPC_BATCH_TXS_MAX * (LEDGER_TX_BYTES_MAX * 2 + 4) < 4 * 1024 * 1024,
                "the default body limit holds a full batch");
 
+/* Items in one page of a list (?limit=): 100 rendered transactions are ~60 KB of JSON and
+ * a few ms of work; a client wanting more follows next_cursor. */
+#define RPC_LIST_LIMIT_MAX 100
+#define RPC_LIST_LIMIT_DEFAULT 20
+/* History entries one page of GET /api/v1/accounts/{address}/txs may read past while its
+ * direction filter skips them: bounds one request's work (~10 ms) for an account with
+ * very many transactions of the other direction; past it the page is shorter and its
+ * next_cursor goes on from where the reading stopped. */
+#define RPC_HISTORY_SCAN_MAX 10000
+/* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
+#define RPC_ROUTES_MAX 48
+
+_Static_assert(RPC_LIST_LIMIT_DEFAULT <= RPC_LIST_LIMIT_MAX, "the default page fits a page");
+_Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within the scan");
+
+/* ---- Access (rpc/auth.h, docs/API.md "Access"). ---- */
+/* Requests a minute a chain.conf rate limit may allow: a million is past what one node
+ * serves, and keeps every bucket's arithmetic far inside 64 bits. */
+#define RPC_RATE_PER_MIN_MAX 1000000u
+/* Rate-limit buckets per table (one table for keys, one for client addresses), in sets of
+ * RPC_RATE_WAYS: ~64 bytes each, so half a MiB a table. A bucket frees its slot once it has
+ * refilled, so the table holds only clients seen within the last minute. */
+#define RPC_RATE_BUCKETS 8192u
+#define RPC_RATE_WAYS 8u
+/* An access token's lifetime a chain.conf may set: at most a day, so that a leaked token
+ * dies on its own even if its key is never revoked. */
+#define RPC_TOKEN_TTL_S_MAX 86400u
+/* A POST /oauth/token body: four short parameters; more is not a token request. */
+#define RPC_OAUTH_BODY_BYTES_MAX 2048u
+/* One Authorization header value: "Basic " and base64 of a 16-character id, ':' and a
+ * 43-character secret (each percent-encoded at most threefold), with room to spare. */
+#define RPC_AUTH_HEADER_BYTES_MAX 512u
+
+_Static_assert(RPC_RATE_BUCKETS % RPC_RATE_WAYS == 0, "whole sets");
+_Static_assert(RPC_OAUTH_BODY_BYTES_MAX < RPC_BODY_BYTES_MIN, "the body limit never cuts a form");
+
 #endif

@@ -111,7 +111,7 @@ static json_t *render_commit(const ledger_commit *c)
                      "signatures", sigs);
 }
 
-static json_t *render_header(const ledger_header *h)
+json_t *rpc_render_header(const ledger_header *h)
 {
     uint8_t hash[32];
     ledger_header_hash(h, hash);
@@ -136,7 +136,7 @@ json_t *rpc_render_block(const uint8_t *bytes, size_t len)
     if (ledger_block_decode(&b, bytes, len) != CHR_OK) {
         return NULL;
     }
-    json_t *o = render_header(&b.header);
+    json_t *o = rpc_render_header(&b.header);
     json_t *txs = json_array();
     for (uint32_t i = 0; i < b.txs_len; i++) {
         ledger_tx tx;

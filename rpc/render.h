@@ -23,6 +23,9 @@ void rpc_time_format(char *out, size_t out_cap, uint64_t unix_ms);
 json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32]);
 /* A transaction's status: hash, status, height, index, error. */
 json_t *rpc_render_tx_result(const rpc_tx_result *r);
+/* A block header's fields: height, hash, chain_id, time, prev_hash, last_commit_hash,
+ * tx_root, tx_count, state_root, validators_hash, proposer. */
+json_t *rpc_render_header(const ledger_header *h);
 /* A block with its header fields, transactions and last commit; NULL if the stored
  * bytes do not decode (the caller answers 500: our own data is damaged). */
 json_t *rpc_render_block(const uint8_t *bytes, size_t len);

@@ -7,6 +7,8 @@
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
  * in order of appearance in this list. */
 static const char *const param_names[][2] = {
+    {"/api/v1/accounts/*/txs", "address"},
+    {"/api/v1/blocks/*/txs", "height"},
     {"/api/v1/accounts/*", "address"},
     {"/api/v1/txs/*", "hash"},
     {"/api/v1/blocks/*", "height"},
@@ -17,13 +19,24 @@ const rpc_route rpc_routes[] = {
     {"GET", "/api/v1/status", rpc_handle_status, RPC_SCOPE_READ},
     {"GET", "/api/v1/token", rpc_handle_token, RPC_SCOPE_READ},
     {"GET", "/api/v1/accounts/*", rpc_handle_account, RPC_SCOPE_READ},
+    {"GET", "/api/v1/accounts/*/txs", rpc_handle_account_txs, RPC_SCOPE_READ},
     {"POST", "/api/v1/txs", rpc_handle_tx_submit, RPC_SCOPE_SUBMIT},
     {"POST", "/api/v1/txs/batch", rpc_handle_tx_batch, RPC_SCOPE_SUBMIT},
+    {"POST", "/api/v1/txs/quote", rpc_handle_tx_quote, RPC_SCOPE_SUBMIT},
     {"GET", "/api/v1/txs/*", rpc_handle_tx_get, RPC_SCOPE_READ},
+    {"GET", "/api/v1/blocks", rpc_handle_blocks, RPC_SCOPE_READ},
     {"GET", "/api/v1/blocks/*", rpc_handle_block, RPC_SCOPE_READ},
+    {"GET", "/api/v1/blocks/*/txs", rpc_handle_block_txs, RPC_SCOPE_READ},
+    {"GET", "/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ},
+    {"GET", "/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ},
+    {"GET", "/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN},
+    {"GET", "/api/v1/events", rpc_handle_events, RPC_SCOPE_READ},
+    {"POST", "/oauth/token", rpc_handle_oauth_token, RPC_SCOPE_NONE},
 };
 
 const size_t rpc_routes_len = sizeof(rpc_routes) / sizeof(rpc_routes[0]);
+_Static_assert(sizeof(rpc_routes) / sizeof(rpc_routes[0]) <= RPC_ROUTES_MAX,
+               "GET /metrics has a slot for every route");
 
 static const char *param_name(const char *pattern)
 {
@@ -34,6 +47,17 @@ static const char *param_name(const char *pattern)
         }
     }
     return "param";
+}
+
+void rpc_route_path(const rpc_route *route, char *out, size_t out_cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = route->pattern; *p != '\0' && n < out_cap; p++) {
+        int w = *p == '*' ? snprintf(out + n, out_cap - n, "{%s}", param_name(route->pattern))
+                          : snprintf(out + n, out_cap - n, "%c", *p);
+        n += w > 0 ? (size_t)w : 0;
+    }
 }
 
 void rpc_routes_print(FILE *out)

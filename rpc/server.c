@@ -16,6 +16,7 @@
 #include "common/bech32.h"
 #include "common/hex.h"
 #include "common/log.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
@@ -58,7 +59,12 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
             continue;
         }
         if (strcmp(rpc_routes[i].method, x->method) == 0) {
-            rpc_routes[i].handler(x, r);
+            x->route = &rpc_routes[i];
+            /* The route is matched before access is checked: an unknown path is a 404 and
+             * a wrong method a 405 whatever the credentials (docs/API.md, "Access"). */
+            if (rpc_auth_request(x, r, rpc_routes[i].scope)) {
+                rpc_routes[i].handler(x, r);
+            }
             return;
         }
         if (strstr(methods, rpc_routes[i].method) == NULL) {
@@ -106,18 +112,20 @@ static int split_path(rpc_ctx *x, const char *url)
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, rpc_reply *r)
 {
-    char *text = json_dumps(r->body, JSON_COMPACT);
-    json_decref(r->body);
-    if (text == NULL) {
-        return MHD_NO;
-    }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = r->raw;
     if (resp == NULL) {
-        free(text);
-        return MHD_NO;
+        char *text = json_dumps(r->body, JSON_COMPACT);
+        json_decref(r->body);
+        if (text == NULL) {
+            return MHD_NO;
+        }
+        resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        if (resp == NULL) {
+            free(text);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, "Content-Type", "application/json");
     }
-    MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (r->allow[0] != '\0') {
         MHD_add_response_header(resp, "Allow", r->allow);
@@ -234,6 +242,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     rpc_reply r = {0};
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
+    uint64_t start_us = rpc_metrics_now_us();
     if (req->too_large) {
         char msg[96];
         snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
@@ -243,9 +252,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else {
         dispatch(&x, &r);
     }
-    if (r.body == NULL) {
+    if (r.body == NULL && r.raw == NULL) {
         rpc_reply_error(&r, 503, "overloaded", "node: out of memory", NULL);
     }
+    rpc_metrics_record(&x, r.status, start_us);
     return send_reply(conn, &r);
 }
 
@@ -351,8 +361,10 @@ void rpc_server_stop(rpc_server *s)
     if (s == NULL) {
         return;
     }
-    /* Stop accepting, let the requests in flight be answered, then close everything. */
+    /* Stop accepting, end event streams, let the requests in flight be answered, then
+     * close everything. */
     MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+    atomic_store(&s->stopping, 1);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < RPC_STOP_GRACE_MS; waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "rpc/auth.h"
 #include "rpc/backend.h"
 #include "rpc/limits.h"
 
@@ -26,6 +27,8 @@ typedef struct rpc_server_config {
     const char *version;       /* reported by /api/v1/status */
     const char *tls_cert_pem;  /* NULL: plain HTTP; else HTTPS with this certificate... */
     const char *tls_key_pem;   /* ...and key; both must outlive the server */
+    rpc_auth *auth;            /* API keys, tokens, rate limits (rpc/auth.h); must outlive
+                                * the server */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

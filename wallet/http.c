@@ -12,10 +12,27 @@ typedef struct http_buf {
 } http_buf;
 
 static const char *http_ca_file;
+/* "Authorization: Bearer " and the key; empty when no key was given. */
+static char http_auth_header[32 + 256 + 1];
 
 void wallet_http_set_ca_file(const char *path)
 {
     http_ca_file = path;
+}
+
+int wallet_http_set_api_key(const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        if (key[i] <= 0x20 || key[i] >= 0x7f) {
+            return 0;
+        }
+    }
+    if (n == 0 || n > 256) {
+        return 0;
+    }
+    snprintf(http_auth_header, sizeof(http_auth_header), "Authorization: Bearer %s", key);
+    return 1;
 }
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -49,6 +66,15 @@ chr_err wallet_http(const char *method, const char *url, const char *body, long 
     }
     http_buf b = {0};
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *with_auth = headers != NULL && http_auth_header[0] != '\0'
+                                       ? curl_slist_append(headers, http_auth_header)
+                                       : headers;
+    if (with_auth == NULL) {
+        curl_slist_free_all(headers);
+        curl_easy_cleanup(curl);
+        snprintf(errmsg, errmsg_cap, "cannot start the HTTP client");
+        return CHR_ERR_NOMEM;
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);

@@ -15,6 +15,11 @@
  * own CA. Call before any request; path must outlive the requests. */
 void wallet_http_set_ca_file(const char *path);
 
+/* Sends "Authorization: Bearer <key>" (an API key or an OAuth access token) with every
+ * request from now on. 0 when key is empty, longer than 256 characters or holds anything
+ * but visible ASCII (it goes into a header line). Call before any request. */
+int wallet_http_set_api_key(const char *key);
+
 /* Calls method url with an optional JSON body. On CHR_OK, *status is the HTTP status and
  * *resp a NUL-terminated malloc'ed body (caller frees). CHR_ERR_TIMEOUT when the node
  * did not answer within timeout_ms, CHR_ERR_IO when it could not be reached; errmsg says

@@ -36,7 +36,8 @@ typedef struct wallet_opts {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: chroom-wallet [--node URL] [--ca-file PEM] [--timeout-ms N] [--json] COMMAND [OPTIONS]\n"
+            "usage: chroom-wallet [--node URL] [--api-key KEY] [--ca-file PEM] [--timeout-ms N] [--json]\n"
+            "                     COMMAND [OPTIONS]\n"
             "commands:\n"
             "  keygen --out FILE        new secret key file (mode 0600); prints its address\n"
             "  address --key FILE       the address and public key of a key file\n"
@@ -52,6 +53,8 @@ static void usage(FILE *f)
             "  tx HASH                  status of a transaction\n"
             "  status                   the node's chain and latest block\n"
             "The node is --node, else $CHROOM_NODE, else http://127.0.0.1:8080.\n"
+            "The API key (or OAuth access token) is --api-key, else $CHROOM_API_KEY; the node's\n"
+            "/api/ routes need one (`chroomd apikey create`).\n"
             "Amounts are in units: 1 CHR = 1000000 units.\n"
             "Exit codes: 0 done, 1 refused, 2 usage, 3 node unreachable or timed out, 4 local error.\n");
 }
@@ -77,14 +80,16 @@ static int parse_opts(int argc, char **argv, wallet_opts *o)
 {
     static const char *const names[] = {"key", "out", "to", "amount", "fee", "nonce", "count",
                                         "memo", "expiry-height", "chain-id", "node", "timeout-ms",
-                                        "ca-file"};
+                                        "ca-file", "api-key"};
     memset(o, 0, sizeof(*o));
     const char **slots[] = {&o->key, &o->out, &o->to, &o->amount, &o->fee, &o->nonce, &o->count,
-                            &o->memo, &o->expiry, &o->chain_id, &o->node, NULL, NULL};
+                            &o->memo, &o->expiry, &o->chain_id, &o->node, NULL, NULL, NULL};
     const char *timeout = NULL;
     const char *ca_file = NULL;
+    const char *api_key = NULL;
     slots[11] = &timeout;
     slots[12] = &ca_file;
+    slots[13] = &api_key;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0 || strcmp(a, "--wait") == 0) {
@@ -123,6 +128,11 @@ static int parse_opts(int argc, char **argv, wallet_opts *o)
     o->timeout_ms = (long)t;
     if (ca_file != NULL) {
         wallet_http_set_ca_file(ca_file);
+    }
+    api_key = api_key != NULL ? api_key : getenv("CHROOM_API_KEY");
+    if (api_key != NULL && api_key[0] != '\0' && !wallet_http_set_api_key(api_key)) {
+        fprintf(stderr, "chroom-wallet: --api-key: not an API key or access token\n");
+        return 0;
     }
     return o->args_len > 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rpc/internal/metrics.h"
 #include "rpc/server.h"
 
 struct rpc_server {
@@ -17,6 +18,9 @@ struct rpc_server {
     rpc_backend be;
     uint16_t port;
     atomic_int inflight; /* requests begun and not yet answered in full */
+    atomic_int stopping; /* set by rpc_server_stop: streams end */
+    atomic_ulong rate_limited; /* requests answered 429 (the auth layer counts them) */
+    rpc_http_stats http_stats; /* requests by route and status, latency (GET /metrics) */
 };
 
 /* One request's state across libmicrohttpd's calls: the body as it arrives. */
@@ -34,6 +38,7 @@ typedef struct rpc_reply {
     json_t *body;
     char allow[64];        /* for 405: the methods the path takes */
     unsigned retry_after;  /* seconds, for 503 and 429; 0 for none */
+    struct MHD_Response *raw; /* a streaming response (events): sent as is, body ignored */
     size_t headers_len;    /* more response headers (rate limits, WWW-Authenticate) */
     struct {
         const char *name;
@@ -52,6 +57,7 @@ typedef struct rpc_ctx {
     size_t segs_len;
     char path[RPC_URL_BYTES_MAX];
     rpc_req *req;
+    const struct rpc_route *route; /* the route answering, once dispatch found it */
 } rpc_ctx;
 
 
@@ -78,6 +84,13 @@ void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char
                      const char *field);
 /* Sets a JSON reply; takes the reference to body. */
 void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body);
+/* Sets a reply of len bytes of text (malloc'ed; the reply owns it from now on, also on
+ * failure, when it becomes a 503). */
+void rpc_reply_text(rpc_reply *r, unsigned status, const char *content_type, char *text,
+                    size_t len);
+/* Writes a route's pattern with its parameters named as openapi.yaml names them
+ * ("/api/v1/accounts/{address}/txs"). */
+void rpc_route_path(const rpc_route *route, char *out, size_t out_cap);
 /* Parses a canonical decimal u64 (digits only, no leading zero, no overflow): 1 if it is. */
 int rpc_parse_u64(const char *s, uint64_t *out);
 /* A query parameter, or NULL. */
@@ -97,5 +110,14 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account_txs(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_blocks(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_block_txs(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_validators(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_openapi(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_events(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_oauth_token(rpc_ctx *x, rpc_reply *r);
 
 #endif

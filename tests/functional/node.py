@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import time
 
+import openapi_check
+
 BUILD_DIR = None  # set by run.py: the directory holding chroomd, chroom-wallet, chroom-genesis
 
 HTTP_TIMEOUT_S = 15  # every HTTP call; above the node's longest ?wait=commit in these tests
@@ -126,10 +128,12 @@ class Key:
         return "Key(%s)" % self.address
 
 
-def wallet_cmd(*args, node=None, timeout_ms=None, json_out=False):
+def wallet_cmd(*args, node=None, timeout_ms=None, json_out=False, api_key=None):
     cmd = [binary("chroom-wallet")]
     if node is not None:
         cmd += ["--node", node]
+    if api_key is not None:
+        cmd += ["--api-key", api_key]
     if timeout_ms is not None:
         cmd += ["--timeout-ms", str(timeout_ms)]
     if json_out:
@@ -298,8 +302,12 @@ class Response:
 class Node:
     """One chroomd process: its config, data directory and log, across restarts."""
 
-    def __init__(self, ctx, chain, name="node", conf=None, validator=True):
+    def __init__(self, ctx, chain, name="node", conf=None, validator=True, api_key=True):
+        """api_key: give the node, before its first start, a premium key with every scope
+        (self.api_key), which request() sends unless told otherwise."""
         self.ctx = ctx
+        self.want_api_key = api_key
+        self.api_key = None
         self.chain = chain
         self.name = name
         self.data_dir = ctx.path(name + "-data")
@@ -333,6 +341,8 @@ class Node:
         """Starts chroomd on a free port and waits for /health; retries on a port taken
         between choosing it and binding it."""
         check(self.proc is None or self.proc.poll() is not None, "node already running")
+        if self.want_api_key and self.api_key is None:
+            self.api_key = self.create_api_key(label="functional tests")
         for _ in range(5):
             self.port = free_port()
             self.conf["api"]["listen"] = "127.0.0.1:%d" % self.port
@@ -366,6 +376,17 @@ class Node:
             time.sleep(0.05)
         self.kill()
         return False
+
+    def create_api_key(self, tier="premium", scopes="read,submit,admin", label=None):
+        """`chroomd apikey create` on this node's config (running or not); returns the key."""
+        self._write_conf()
+        args = [binary("chroomd"), "apikey", "create", "--config", self.conf_path, "--tier", tier,
+                "--scopes", scopes]
+        if label is not None:
+            args += ["--label", label]
+        key = run_ok(args).strip()
+        check(key.startswith("chr_") and len(key) == 64, "apikey create printed %r" % key)
+        return key
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -407,9 +428,10 @@ class Node:
     # ---- HTTP. ----
 
     def request(self, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT_S,
-                content_type="application/json"):
+                content_type="application/json", auth=True):
         """One HTTP request on a fresh connection. body: bytes, str, or a JSON value (dumped).
-        content_type None sends no Content-Type header."""
+        content_type None sends no Content-Type header. The node's API key goes in
+        Authorization unless auth is False or headers has its own Authorization."""
         if body is not None and not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         if isinstance(body, str):
@@ -418,12 +440,15 @@ class Node:
         if body is not None and content_type is not None:
             hdrs["Content-Type"] = content_type
         hdrs.update(headers or {})
+        if auth and self.api_key and not any(k.lower() == "authorization" for k in hdrs):
+            hdrs["Authorization"] = "Bearer " + self.api_key
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
             raw = resp.read()
             h = {k.lower(): v for k, v in resp.getheaders()}
+            openapi_check.observe(method, path, resp.status, h, raw)  # against openapi.yaml
             return Response(resp.status, h, raw)
         finally:
             conn.close()

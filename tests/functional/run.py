@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import node  # noqa: E402
+import openapi_check  # noqa: E402
 
 TEST_TIMEOUT_S = 60
 
@@ -69,8 +70,12 @@ def run_one(name, fn):
     limit = getattr(fn, "timeout", TEST_TIMEOUT_S)
     start = time.monotonic()
     signal.alarm(limit)
+    openapi_check.reset()
     try:
         fn(ctx)
+        # Every answer the test received must be as openapi.yaml says (openapi_check.py).
+        if openapi_check.summary():
+            raise node.TestFailure(openapi_check.summary())
     except BaseException as exc:  # noqa: B902 - a test's every failure is reported
         if isinstance(exc, KeyboardInterrupt):
             signal.alarm(0)
@@ -84,6 +89,7 @@ def run_one(name, fn):
                 n.name, "\n".join(n.log_text().splitlines()[-15:])))
     finally:
         signal.alarm(0)
+        openapi_check.report(name, sys.stderr)
     kept = ctx.close(failed=failure is not None)
     elapsed = time.monotonic() - start
     if failure is None:
@@ -115,6 +121,8 @@ def main(argv):
         else:
             failed += 1
     sys.stderr.write("# functional: %.1f s in all\n" % (time.monotonic() - start))
+    if openapi_check.coverage():
+        sys.stderr.write("# %s\n" % openapi_check.coverage())
     print("# functional: %d passed, %d failed" % (passed, failed), flush=True)
     return 1 if failed or not passed else 0
 

@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import time
 
+import openapi_check
 from node import Chain, Node, binary, check, eq, free_port, run, wallet_cmd
 
 
@@ -40,7 +41,9 @@ def https_get(port, path, cafile, timeout=2):
     try:
         conn.request("GET", path)
         r = conn.getresponse()
-        return r.status, r.read()
+        raw = r.read()
+        openapi_check.observe("GET", path, r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
+        return r.status, raw
     finally:
         conn.close()
 

@@ -14,7 +14,7 @@ from node import (check, eq, free_port, keygen, random_address, run, start_node,
 
 def w(n, *args, timeout_ms=None, json_out=False, env=None):
     return run(wallet_cmd(*args, node=n.url if n else None, timeout_ms=timeout_ms,
-                          json_out=json_out), env=env)
+                          json_out=json_out, api_key=n.api_key if n else None), env=env)
 
 
 def test_send_wait_moves_funds(t):
@@ -74,8 +74,8 @@ def test_broadcast_balance_tx_status(t):
     eq((fields["chain_id"], fields["latest_height"]), (c.chain_id, "1"), "status fields")
     rc, out, err = w(n, "status", json_out=True)
     eq(json.loads(out)["chain_id"], c.chain_id, "status --json")
-    # $CHROOM_NODE names the node when --node is absent.
-    env = dict(os.environ, CHROOM_NODE=n.url)
+    # $CHROOM_NODE names the node when --node is absent, $CHROOM_API_KEY the key.
+    env = dict(os.environ, CHROOM_NODE=n.url, CHROOM_API_KEY=n.api_key)
     rc, out, err = run(wallet_cmd("status"), env=env)
     eq(rc, 0, "status with CHROOM_NODE (%r)" % err)
     check(c.chain_id in out, "status with CHROOM_NODE prints the chain id")

@@ -1,0 +1,123 @@
+/* API keys: the node's own LMDB environment `<data_dir>/apikeys/`, outside the consensus
+ * state, so that `chroomd apikey ...` can change keys while the node runs (LMDB serves
+ * several processes; a change is visible to the next read transaction of every process).
+ *
+ * A key is shown once, as text: "chr_" + 16 lowercase hex digits of its id + "_" + 43
+ * base64url characters (RFC 4648 section 5, no padding) of its 32-byte secret. The store
+ * keeps only the id, a keyed BLAKE2b hash of id and secret, the tier, the scopes, a
+ * label, the creation time and a revoked flag. The hash key and the OAuth token MAC key
+ * are derived (crypto_kdf) from a 32-byte node secret kept in `<data_dir>/apikey.secret`
+ * (64 hex characters, mode 0600), created on first use.
+ *
+ * Thread-safe: every call uses its own LMDB transaction (MDB_NOTLS); the derived keys are
+ * read-only after open. Secrets passed in are the caller's to wipe. */
+#ifndef RPC_APIKEYS_H
+#define RPC_APIKEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define RPC_APIKEY_ID_BYTES 8
+#define RPC_APIKEY_SECRET_BYTES 32
+/* "chr_" + 16 + "_" + 43, without the NUL. */
+#define RPC_APIKEY_TEXT_LEN 64
+/* A label is at most this many printable ASCII characters (0x20..0x7e). */
+#define RPC_APIKEY_LABEL_MAX 64
+/* The key store's LMDB map: a record is under 128 bytes, so 16 MiB holds ~100,000 keys. */
+#define RPC_APIKEYS_MAP_BYTES (16u * 1024 * 1024)
+/* Concurrent readers of the key store: one per request being authenticated, in every
+ * process that opens it; as many as the ledger store allows. */
+#define RPC_APIKEYS_READERS_MAX 1024
+
+/* Scope bits; the values of rpc_scope (rpc/internal/http.h). */
+#define RPC_APIKEY_SCOPE_READ 1u
+#define RPC_APIKEY_SCOPE_SUBMIT 2u
+#define RPC_APIKEY_SCOPE_ADMIN 4u
+#define RPC_APIKEY_SCOPES_ALL 7u
+/* "read,submit,admin" with its NUL. */
+#define RPC_APIKEY_SCOPES_TEXT_MAX 24
+
+typedef enum rpc_tier {
+    RPC_TIER_STANDARD = 0,
+    RPC_TIER_PREMIUM = 1,
+} rpc_tier;
+
+typedef struct rpc_apikey {
+    uint8_t id[RPC_APIKEY_ID_BYTES];
+    uint8_t hash[32]; /* BLAKE2b-256 keyed with the hash key, over id || secret */
+    rpc_tier tier;
+    unsigned scopes; /* RPC_APIKEY_SCOPE_* bits, never 0 */
+    char label[RPC_APIKEY_LABEL_MAX + 1];
+    uint64_t created_unix_s;
+    int revoked;
+} rpc_apikey;
+
+typedef struct rpc_apikeys rpc_apikeys;
+
+/* Opens (creating when missing) data_dir, data_dir/apikeys/ and data_dir/apikey.secret.
+ * CHR_ERR_IO when a directory or the secret file cannot be made or read, CHR_ERR_CONFIG
+ * when the secret file is readable by others or malformed, CHR_ERR_STORE for an LMDB
+ * failure, CHR_ERR_NOMEM; errmsg says which. */
+CHR_WUR chr_err rpc_apikeys_open(rpc_apikeys **out, const char *data_dir, char *errmsg,
+                                 size_t errmsg_cap);
+/* Closes the store and wipes the derived keys; NULL is ignored. */
+void rpc_apikeys_close(rpc_apikeys *k);
+
+/* Creates a key with a fresh random id and secret and writes its record. key_text gets
+ * the key as text with a NUL (shown once: the store cannot give it again); *out the
+ * record. CHR_ERR_ARG for scopes 0 or outside RPC_APIKEY_SCOPES_ALL or a label that is
+ * too long or not printable ASCII; CHR_ERR_MAP_FULL when the store is full; CHR_ERR_STORE. */
+CHR_WUR chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1],
+                                   rpc_apikey *out, rpc_tier tier, unsigned scopes,
+                                   const char *label, uint64_t now_unix_s);
+
+/* The record of id. CHR_ERR_NOT_FOUND; CHR_ERR_STORE (also when the readers are all in
+ * use: LMDB's MDB_READERS_FULL); *out is zeroed on failure. */
+CHR_WUR chr_err rpc_apikeys_get(rpc_apikeys *k, rpc_apikey *out,
+                                const uint8_t id[RPC_APIKEY_ID_BYTES]);
+
+/* Checks a secret against the record of id, comparing keyed hashes in constant time. On
+ * CHR_OK *out is the record (revoked or not: the caller decides). CHR_ERR_NOT_FOUND for an
+ * unknown id or a wrong secret (the two are not told apart); CHR_ERR_STORE. */
+CHR_WUR chr_err rpc_apikeys_check(rpc_apikeys *k, rpc_apikey *out,
+                                  const uint8_t id[RPC_APIKEY_ID_BYTES],
+                                  const uint8_t secret[RPC_APIKEY_SECRET_BYTES]);
+
+/* Marks id revoked (again is fine). CHR_ERR_NOT_FOUND; CHR_ERR_STORE. */
+CHR_WUR chr_err rpc_apikeys_revoke(rpc_apikeys *k, const uint8_t id[RPC_APIKEY_ID_BYTES]);
+
+/* Every record, in id order: *out is malloc'ed (caller frees; NULL when there are none),
+ * *out_len the count. CHR_ERR_NOMEM; CHR_ERR_STORE. */
+CHR_WUR chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len);
+
+/* The 32-byte key that MACs OAuth access tokens (rpc/internal/oauth.h); lives as long as k. */
+const uint8_t *rpc_apikeys_token_key(const rpc_apikeys *k);
+
+/* Parses key text: exactly RPC_APIKEY_TEXT_LEN characters of the form above, canonical
+ * (lowercase hex, base64url without padding and with zero trailing bits). CHR_ERR_ARG
+ * otherwise; id and secret are zeroed on failure. */
+CHR_WUR chr_err rpc_apikey_parse(uint8_t id[RPC_APIKEY_ID_BYTES],
+                                 uint8_t secret[RPC_APIKEY_SECRET_BYTES], const char *text,
+                                 size_t text_len);
+/* Writes the key text of id and secret, with a NUL. */
+void rpc_apikey_format(char out[RPC_APIKEY_TEXT_LEN + 1], const uint8_t id[RPC_APIKEY_ID_BYTES],
+                       const uint8_t secret[RPC_APIKEY_SECRET_BYTES]);
+/* Parses 16 lowercase hex digits of an id. CHR_ERR_ARG otherwise. */
+CHR_WUR chr_err rpc_apikey_id_parse(uint8_t id[RPC_APIKEY_ID_BYTES], const char *text,
+                                    size_t text_len);
+/* The id as 16 lowercase hex digits and a NUL. */
+void rpc_apikey_id_format(char out[2 * RPC_APIKEY_ID_BYTES + 1],
+                          const uint8_t id[RPC_APIKEY_ID_BYTES]);
+
+/* Parses scope names separated by sep (',' on the command line, ' ' in OAuth): "read",
+ * "submit", "admin", each at most once, none empty. CHR_ERR_ARG otherwise; *out is 0 on
+ * failure. */
+CHR_WUR chr_err rpc_scopes_parse(unsigned *out, const char *text, size_t text_len, char sep);
+/* Writes the names of the bits of scopes in the order read, submit, admin, joined by sep. */
+void rpc_scopes_format(char out[RPC_APIKEY_SCOPES_TEXT_MAX], unsigned scopes, char sep);
+/* "standard" or "premium". */
+const char *rpc_tier_name(rpc_tier tier);
+
+#endif

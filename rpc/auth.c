@@ -1,0 +1,326 @@
+/* Access control on every request (rpc/auth.h, rpc/internal/auth.h): bearer credentials
+ * (RFC 6750), scopes, and rate limits. */
+#include "rpc/internal/auth.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "common/assert.h"
+#include "rpc/internal/oauth.h"
+#include "rpc/limits.h"
+
+_Static_assert(RPC_SCOPE_READ == RPC_APIKEY_SCOPE_READ && RPC_SCOPE_SUBMIT == RPC_APIKEY_SCOPE_SUBMIT &&
+                   RPC_SCOPE_ADMIN == RPC_APIKEY_SCOPE_ADMIN,
+               "route scopes and key scopes are the same bits");
+
+chr_err rpc_auth_open(rpc_auth **out, const rpc_auth_config *cfg, char *errmsg, size_t cap)
+{
+    *out = NULL;
+    if (cfg->token_ttl_s == 0 || cfg->token_ttl_s > RPC_TOKEN_TTL_S_MAX ||
+        cfg->rate_standard_per_min > RPC_RATE_PER_MIN_MAX ||
+        cfg->rate_premium_per_min > RPC_RATE_PER_MIN_MAX ||
+        cfg->rate_unauthenticated_per_min > RPC_RATE_PER_MIN_MAX) {
+        snprintf(errmsg, cap, "access: token lifetime or rate limit out of range");
+        return CHR_ERR_CONFIG;
+    }
+    rpc_auth *a = calloc(1, sizeof(*a));
+    if (a == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    a->token_ttl_s = cfg->token_ttl_s;
+    a->rate_per_min[RPC_TIER_STANDARD] = cfg->rate_standard_per_min;
+    a->rate_per_min[RPC_TIER_PREMIUM] = cfg->rate_premium_per_min;
+    a->rate_unauth_per_min = cfg->rate_unauthenticated_per_min;
+    chr_err err = rpc_apikeys_open(&a->keys, cfg->data_dir, errmsg, cap);
+    err = err ? err : rpc_rate_new(&a->key_rate, RPC_RATE_BUCKETS);
+    err = err ? err : rpc_rate_new(&a->addr_rate, RPC_RATE_BUCKETS);
+    if (err != CHR_OK) {
+        if (err == CHR_ERR_NOMEM) {
+            snprintf(errmsg, cap, "access: out of memory");
+        }
+        rpc_auth_close(a);
+        return err;
+    }
+    *out = a;
+    return CHR_OK;
+}
+
+void rpc_auth_close(rpc_auth *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    rpc_apikeys_close(a->keys);
+    rpc_rate_free(a->key_rate);
+    rpc_rate_free(a->addr_rate);
+    free(a);
+}
+
+uint64_t rpc_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t rpc_clock_unix_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
+}
+
+void rpc_client_key(rpc_ctx *x, uint8_t key[RPC_RATE_KEY_BYTES])
+{
+    memset(key, 0, RPC_RATE_KEY_BYTES);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)sa;
+        key[10] = 0xff;
+        key[11] = 0xff;
+        memcpy(key + 12, &a4->sin_addr, 4);
+    } else if (sa != NULL && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)sa;
+        int mapped = IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr);
+        memcpy(key, &a6->sin6_addr, mapped ? 16 : 8);
+    }
+}
+
+void rpc_rate_headers(rpc_reply *r, const rpc_rate_result *rr)
+{
+    if (!rr->allowed) {
+        r->retry_after = (unsigned)rr->retry_after_s;
+    }
+    if (rr->limit == 0) {
+        return;
+    }
+    char v[24];
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)rr->limit);
+    rpc_reply_header(r, "X-RateLimit-Limit", v);
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)rr->remaining);
+    rpc_reply_header(r, "X-RateLimit-Remaining", v);
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)rr->reset_s);
+    rpc_reply_header(r, "X-RateLimit-Reset", v);
+}
+
+/* ---- Credentials. ---- */
+
+typedef enum auth_verdict {
+    AUTH_OK,
+    AUTH_MISSING,   /* no Authorization header */
+    AUTH_SCHEME,    /* another scheme than Bearer */
+    AUTH_TWICE,     /* Authorization given more than once */
+    AUTH_MALFORMED, /* not a key or token in form */
+    AUTH_UNKNOWN,   /* an API key this node does not know, or a wrong secret */
+    AUTH_REVOKED,   /* the key (or the token's key) is revoked */
+    AUTH_FORGED,    /* a token whose MAC or key does not check */
+    AUTH_EXPIRED,   /* a token past its expiry */
+    AUTH_STORE,     /* the key store could not be read */
+} auth_verdict;
+
+/* What a verdict tells the client: the body's message, and whether RFC 6750 section 3.1
+ * gives it error="invalid_token" (not when no credentials were offered at all). */
+static const struct {
+    const char *message;
+    int invalid_token;
+} auth_verdicts[] = {
+    [AUTH_OK] = {"", 0},
+    [AUTH_MISSING] = {"Authorization: missing; send Authorization: Bearer <API key or access token>", 0},
+    [AUTH_SCHEME] = {"Authorization: the scheme must be Bearer", 0},
+    [AUTH_TWICE] = {"Authorization: given more than once", 1},
+    [AUTH_MALFORMED] = {"Authorization: neither an API key (chr_...) nor an access token (chrt_...)", 1},
+    [AUTH_UNKNOWN] = {"API key: unknown, or a wrong secret", 1},
+    [AUTH_REVOKED] = {"API key: revoked", 1},
+    [AUTH_FORGED] = {"access token: not valid on this node", 1},
+    [AUTH_EXPIRED] = {"access token: expired", 1},
+    [AUTH_STORE] = {"API key store: cannot be read now", 0},
+};
+
+typedef struct auth_principal {
+    uint8_t key_id[RPC_APIKEY_ID_BYTES];
+    rpc_tier tier;
+    unsigned scopes;
+} auth_principal;
+
+static auth_verdict auth_api_key(rpc_auth *a, auth_principal *p, const char *tok, size_t len)
+{
+    uint8_t id[RPC_APIKEY_ID_BYTES];
+    uint8_t secret[RPC_APIKEY_SECRET_BYTES];
+    if (rpc_apikey_parse(id, secret, tok, len) != CHR_OK) {
+        return AUTH_MALFORMED;
+    }
+    rpc_apikey rec;
+    chr_err err = rpc_apikeys_check(a->keys, &rec, id, secret);
+    sodium_memzero(secret, sizeof(secret));
+    if (err != CHR_OK) {
+        return err == CHR_ERR_NOT_FOUND ? AUTH_UNKNOWN : AUTH_STORE;
+    }
+    if (rec.revoked) {
+        return AUTH_REVOKED;
+    }
+    memcpy(p->key_id, rec.id, sizeof(p->key_id));
+    p->tier = rec.tier;
+    p->scopes = rec.scopes;
+    return AUTH_OK;
+}
+
+static auth_verdict auth_token(rpc_auth *a, auth_principal *p, const char *tok, size_t len)
+{
+    rpc_token t;
+    uint8_t mac[RPC_TOKEN_MAC_BYTES];
+    if (rpc_token_decode(&t, mac, tok, len) != CHR_OK) {
+        return AUTH_MALFORMED;
+    }
+    rpc_apikey rec;
+    chr_err err = rpc_apikeys_get(a->keys, &rec, t.key_id);
+    if (err != CHR_OK) {
+        /* Keys are revoked, never deleted: a token naming no key was never ours. */
+        return err == CHR_ERR_NOT_FOUND ? AUTH_FORGED : AUTH_STORE;
+    }
+    if (!rpc_token_mac_ok(rpc_apikeys_token_key(a->keys), rec.hash, &t, mac)) {
+        return AUTH_FORGED;
+    }
+    /* Valid through the whole second of its expiry: a token lives from expires_in to
+     * expires_in + 1 seconds, never less than it said. */
+    if (rpc_clock_unix_s() > t.expiry_unix_s) {
+        return AUTH_EXPIRED;
+    }
+    if (rec.revoked) {
+        return AUTH_REVOKED;
+    }
+    memcpy(p->key_id, rec.id, sizeof(p->key_id));
+    p->tier = rec.tier;
+    p->scopes = t.scopes & rec.scopes;
+    return AUTH_OK;
+}
+
+static enum MHD_Result auth_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+    (void)kind;
+    (void)value;
+    *(unsigned *)cls += strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0;
+    return MHD_YES;
+}
+
+/* The credential of the Authorization header; a token in the query string or the body
+ * (RFC 6750 sections 2.2 and 2.3) is never looked at. */
+static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
+{
+    memset(p, 0, sizeof(*p));
+    const char *h = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL) {
+        return AUTH_MISSING;
+    }
+    unsigned count = 0;
+    MHD_get_connection_values(x->conn, MHD_HEADER_KIND, auth_count_header, &count);
+    size_t len = strnlen(h, RPC_AUTH_HEADER_BYTES_MAX + 1);
+    if (count > 1) {
+        return AUTH_TWICE;
+    }
+    const char *tok;
+    size_t tok_len;
+    chr_err err = len > RPC_AUTH_HEADER_BYTES_MAX ? CHR_ERR_ARG
+                                                  : rpc_bearer_parse(&tok, &tok_len, h, len);
+    if (err != CHR_OK) {
+        return err == CHR_ERR_NOT_FOUND ? AUTH_SCHEME : AUTH_MALFORMED;
+    }
+    if (tok_len > 5 && memcmp(tok, "chrt_", 5) == 0) {
+        return auth_token(a, p, tok, tok_len);
+    }
+    return auth_api_key(a, p, tok, tok_len);
+}
+
+static void auth_reply_unauthorized(rpc_reply *r, auth_verdict v)
+{
+    if (v == AUTH_STORE) {
+        r->retry_after = 1;
+        rpc_reply_error(r, 503, "store_error", auth_verdicts[v].message, NULL);
+        return;
+    }
+    char www[160];
+    if (auth_verdicts[v].invalid_token) {
+        snprintf(www, sizeof(www), "Bearer realm=\"chroom\", error=\"invalid_token\"");
+    } else {
+        snprintf(www, sizeof(www), "Bearer realm=\"chroom\"");
+    }
+    rpc_reply_header(r, "WWW-Authenticate", www);
+    rpc_reply_error(r, 401, "unauthorized", auth_verdicts[v].message, NULL);
+}
+
+static void auth_reply_scope(rpc_reply *r, unsigned has, rpc_scope needs)
+{
+    char need[RPC_APIKEY_SCOPES_TEXT_MAX];
+    char have[RPC_APIKEY_SCOPES_TEXT_MAX];
+    rpc_scopes_format(need, (unsigned)needs, ' ');
+    rpc_scopes_format(have, has, ' ');
+    char www[160];
+    snprintf(www, sizeof(www), "Bearer realm=\"chroom\", error=\"insufficient_scope\", scope=\"%s\"",
+             need);
+    rpc_reply_header(r, "WWW-Authenticate", www);
+    char msg[128];
+    snprintf(msg, sizeof(msg), "this route needs the %s scope; the credential has: %s", need, have);
+    rpc_reply_error(r, 403, "insufficient_scope", msg, NULL);
+}
+
+int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
+{
+    if (scope == RPC_SCOPE_NONE) {
+        return 1;
+    }
+    rpc_auth *a = x->srv->cfg.auth;
+    CHR_ASSERT(a != NULL);
+    uint64_t now = rpc_clock_ms();
+    uint8_t who[RPC_RATE_KEY_BYTES];
+    rpc_rate_result rr;
+    /* A request spends from its address's unauthenticated allowance before its credential
+     * is looked at, and gets it back if the credential is good: past the limit no guess
+     * is checked at all, even by concurrent requests. */
+    rpc_client_key(x, who);
+    rpc_rate_take(a->addr_rate, &rr, who, a->rate_unauth_per_min, now);
+    if (!rr.allowed) {
+        atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
+        r->retry_after = (unsigned)rr.retry_after_s;
+        rpc_reply_error(r, 429, "rate_limited",
+                        "client address: too many unauthenticated requests", NULL);
+        return 0;
+    }
+    auth_principal p;
+    auth_verdict v = auth_credential(a, x, &p);
+    if (v != AUTH_OK) {
+        if (v == AUTH_STORE) {
+            rpc_rate_refund(a->addr_rate, who, a->rate_unauth_per_min, now);
+        }
+        auth_reply_unauthorized(r, v);
+        return 0;
+    }
+    rpc_rate_refund(a->addr_rate, who, a->rate_unauth_per_min, now);
+    memset(who, 0, sizeof(who));
+    memcpy(who, p.key_id, sizeof(p.key_id));
+    rpc_rate_take(a->key_rate, &rr, who, a->rate_per_min[p.tier], now);
+    rpc_rate_headers(r, &rr);
+    if (!rr.allowed) {
+        atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
+        char msg[96];
+        snprintf(msg, sizeof(msg), "API key: over its limit of %llu requests a minute",
+                 (unsigned long long)rr.limit);
+        rpc_reply_error(r, 429, "rate_limited", msg, NULL);
+        return 0;
+    }
+    if ((p.scopes & (unsigned)scope) == 0) {
+        auth_reply_scope(r, p.scopes, scope);
+        return 0;
+    }
+    return 1;
+}

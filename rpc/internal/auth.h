@@ -1,0 +1,39 @@
+/* The request side of access control: what the server's dispatch and the /oauth/token
+ * handler share. Private to rpc/. */
+#ifndef RPC_INTERNAL_AUTH_H
+#define RPC_INTERNAL_AUTH_H
+
+#include <stdint.h>
+
+#include "rpc/apikeys.h"
+#include "rpc/auth.h"
+#include "rpc/internal/http.h"
+#include "rpc/internal/ratelimit.h"
+
+struct rpc_auth {
+    rpc_apikeys *keys;
+    rpc_rate *key_rate;  /* buckets by API key id (a token counts as its key) */
+    rpc_rate *addr_rate; /* buckets by client address, for unauthenticated attempts */
+    uint64_t token_ttl_s;
+    uint64_t rate_per_min[2]; /* by rpc_tier */
+    uint64_t rate_unauth_per_min;
+};
+
+/* Checks the request x for a route that needs `scope`, before its handler: 1 to run the
+ * handler (r then carries the X-RateLimit-* headers), 0 when r holds the answer (401, 403,
+ * 429 or 503). RPC_SCOPE_NONE routes always pass, untouched. */
+int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope);
+
+/* Milliseconds of CLOCK_MONOTONIC: the rate limits' clock. */
+uint64_t rpc_clock_ms(void);
+/* Seconds of CLOCK_REALTIME: the tokens' expiry survives a restart, so it is wall time. */
+uint64_t rpc_clock_unix_s(void);
+
+/* The client's address as a rate-limit key: an IPv4 address as its IPv4-mapped IPv6 form,
+ * an IPv6 address cut to its /64 (one host commonly holds a whole /64). */
+void rpc_client_key(rpc_ctx *x, uint8_t key[RPC_RATE_KEY_BYTES]);
+/* Adds X-RateLimit-Limit, -Remaining and -Reset (nothing for a limit of 0), and for a
+ * refusal the Retry-After. */
+void rpc_rate_headers(rpc_reply *r, const rpc_rate_result *rr);
+
+#endif

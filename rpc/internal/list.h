@@ -1,0 +1,58 @@
+/* Pagination of the REST lists (docs/API.md, "Lists"): the `limit` query
+ * parameter and the opaque `cursor` that continues a list where its last page
+ * ended. Private to rpc/.
+ *
+ * A cursor is the unpadded base64url (RFC 4648 section 5) of 18 bytes:
+ *   u8 version = 1 | u8 kind | u64 height | u32 index | 4-byte check
+ * where the check is the first four bytes of tagged_hash("CHROOM/cursor", the
+ * 14 bytes before it). It names a position, never a secret: the check only
+ * makes an edited or truncated cursor a 400 instead of a silent jump to another
+ * place in the list. The kind keeps a cursor of one list from being used on
+ * another. Thread-safe, no allocation. */
+#ifndef RPC_INTERNAL_LIST_H
+#define RPC_INTERNAL_LIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "rpc/internal/http.h"
+
+#define RPC_CURSOR_VERSION 1
+#define RPC_CURSOR_BYTES 18
+/* Unpadded base64url of RPC_CURSOR_BYTES: 4 characters per 3 bytes. */
+#define RPC_CURSOR_STR_LEN 24
+
+_Static_assert(RPC_CURSOR_BYTES % 3 == 0, "a cursor's base64url has no partial group");
+_Static_assert(RPC_CURSOR_STR_LEN == RPC_CURSOR_BYTES / 3 * 4, "cursor string length");
+
+typedef enum rpc_cursor_kind {
+    RPC_CURSOR_ACCOUNT_TXS = 'a', /* entries strictly older than (height, index) */
+    RPC_CURSOR_BLOCKS = 'b',      /* blocks at or below height, index 0 */
+    RPC_CURSOR_BLOCK_TXS = 't',   /* the block at height, from index on */
+} rpc_cursor_kind;
+
+typedef struct rpc_cursor {
+    rpc_cursor_kind kind;
+    uint64_t height;
+    uint32_t index;
+} rpc_cursor;
+
+/* Writes c's string (RPC_CURSOR_STR_LEN characters and a NUL) into out. */
+void rpc_cursor_encode(char out[RPC_CURSOR_STR_LEN + 1], const rpc_cursor *c);
+
+/* Decodes a cursor string of s_len bytes that must be of `kind`. CHR_ERR_ARG
+ * for anything else: a wrong length, a character outside base64url, non-zero
+ * padding bits, an unknown version, another kind, or a check that does not
+ * match. *out is zeroed on failure. */
+CHR_WUR chr_err rpc_cursor_decode(rpc_cursor *out, rpc_cursor_kind kind, const char *s,
+                                  size_t s_len);
+
+/* Reads ?limit= (1..RPC_LIST_LIMIT_MAX, RPC_LIST_LIMIT_DEFAULT when absent) and
+ * ?cursor= of `kind` (*has_cursor 0 when absent). 0 and a 400 reply naming the
+ * field otherwise: invalid_argument for the limit, invalid_cursor for the
+ * cursor. */
+int rpc_list_params(rpc_ctx *x, rpc_reply *r, rpc_cursor_kind kind, size_t *limit,
+                    rpc_cursor *cursor, int *has_cursor);
+
+#endif

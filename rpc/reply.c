@@ -1,0 +1,22 @@
+/* Replies that are not JSON: the Prometheus text of /metrics and the YAML of
+ * the spec. */
+#include <stdlib.h>
+
+#include "rpc/internal/http.h"
+
+void rpc_reply_text(rpc_reply *r, unsigned status, const char *content_type, char *text, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    if (MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES) {
+        MHD_destroy_response(resp);
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    r->status = status;
+    r->raw = resp;
+}

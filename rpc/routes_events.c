@@ -1,0 +1,254 @@
+/* GET /api/v1/events: Server-Sent Events of new blocks and committed transactions.
+ *
+ * Events are read from the stored blocks, not from a buffer in memory: an event's id is its
+ * place in the chain, "HEIGHT-N" (N = 0 for the block, i + 1 for its transaction i), so it
+ * means the same on every node and across restarts, and a client that reconnects with
+ * Last-Event-ID gets exactly what it missed, however long it was away: nothing is ever
+ * skipped. A connection holds one bounded buffer of rendered events; a client that falls
+ * more than RPC_EVENTS_LAG_BLOCKS_MAX blocks behind the tip is told (event "dropped", with
+ * the id to resume from) and the stream ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/assert.h"
+#include "common/bech32.h"
+#include "common/hash.h"
+#include "rpc/internal/http.h"
+#include "rpc/render.h"
+
+/* Bytes of rendered events a connection holds before it waits for the client. */
+#define RPC_EVENTS_BUFFER_BYTES (64u * 1024)
+/* A comment line every 15 s keeps proxies and idle timeouts from closing a quiet stream. */
+#define RPC_EVENTS_PING_MS 15000
+/* How far behind the tip a stream may fall before it is dropped (it can resume). */
+#define RPC_EVENTS_LAG_BLOCKS_MAX 100000
+/* The largest rendered event: a transaction whose 256-byte memo is all control characters
+ * (each escaped as six bytes) is about 2.3 KiB with its other fields and the framing. */
+#define RPC_EVENT_TEXT_MAX 4096
+
+_Static_assert(RPC_EVENTS_BUFFER_BYTES > 2 * RPC_EVENT_TEXT_MAX, "an event always fits");
+
+typedef struct sse_stream {
+    rpc_server *srv;
+    uint64_t height;     /* the next event is (height, next) */
+    uint32_t next;       /* 0: the block itself; i + 1: its transaction i */
+    int has_account;
+    uint8_t account[32];
+    char buf[RPC_EVENTS_BUFFER_BYTES];
+    size_t len, off;     /* rendered bytes not yet handed to libmicrohttpd */
+    int ended;
+} sse_stream;
+
+/* Parses "HEIGHT-N" (canonical decimals); 1 when valid. */
+static int parse_event_id(const char *s, uint64_t *height, uint32_t *n)
+{
+    char h[24];
+    const char *dash = strchr(s, '-');
+    uint64_t v;
+    if (dash == NULL || (size_t)(dash - s) >= sizeof(h)) {
+        return 0;
+    }
+    memcpy(h, s, (size_t)(dash - s));
+    h[dash - s] = '\0';
+    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) || v > LEDGER_BLOCK_TXS_MAX) {
+        return 0;
+    }
+    *n = (uint32_t)v;
+    return 1;
+}
+
+static void stream_append(sse_stream *st, const char *event, uint64_t height, uint32_t n,
+                          json_t *data)
+{
+    char *text = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
+    if (text != NULL) {
+        int w = snprintf(st->buf + st->len, sizeof(st->buf) - st->len,
+                         "id: %llu-%u\nevent: %s\ndata: %s\n\n", (unsigned long long)height, n,
+                         event, text);
+        /* render_block leaves RPC_EVENT_TEXT_MAX free before each event: it always fits. */
+        CHR_ASSERT(w > 0 && (size_t)w < sizeof(st->buf) - st->len);
+        st->len += (size_t)w;
+        free(text);
+    }
+}
+
+static json_t *block_event(const ledger_header *h)
+{
+    uint8_t hash[32];
+    ledger_header_hash(h, hash);
+    return json_pack("{s:o,s:o,s:o,s:i,s:o}", "height", rpc_json_u64(h->height), "hash",
+                     rpc_json_hex(hash, 32), "time", rpc_json_time(h->time_ms), "tx_count",
+                     (int)h->tx_count, "proposer", rpc_json_address(h->proposer));
+}
+
+static int tx_matches(const sse_stream *st, const ledger_tx *tx)
+{
+    return !st->has_account || memcmp(tx->from, st->account, 32) == 0 ||
+           memcmp(tx->body.transfer.to, st->account, 32) == 0;
+}
+
+/* Renders events of the block at st->height from st->next until the buffer is nearly
+ * full; advances the position. Returns 0 when the block cannot be read. */
+static int render_block(sse_stream *st, const uint8_t *bytes, size_t len)
+{
+    ledger_block b;
+    if (ledger_block_decode(&b, bytes, len) != CHR_OK) {
+        return 0;
+    }
+    while (st->next <= b.txs_len && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
+        if (st->next == 0) {
+            if (!st->has_account) {
+                stream_append(st, "block", st->height, 0, block_event(&b.header));
+            }
+        } else {
+            ledger_tx tx;
+            uint32_t i = st->next - 1;
+            if (ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]) == CHR_OK && tx_matches(st, &tx)) {
+                uint8_t hash[32];
+                chr_sha256_hash(hash, b.txs[i], b.tx_lens[i]);
+                json_t *o = rpc_render_tx(&tx, hash);
+                json_object_set_new(o, "height", rpc_json_u64(st->height));
+                json_object_set_new(o, "index", json_integer(i));
+                stream_append(st, "tx", st->height, st->next, o);
+            }
+        }
+        st->next++;
+    }
+    if (st->next > b.txs_len) {
+        st->height++;
+        st->next = 0;
+    }
+    ledger_block_free(&b);
+    return 1;
+}
+
+/* Fills the buffer with the events after the position, or a ping after a quiet spell;
+ * ends the stream when the node stops or the client lags too far. */
+static void stream_fill(sse_stream *st)
+{
+    const rpc_backend *be = &st->srv->be;
+    rpc_tip tip;
+    be->tip(be->ctx, &tip);
+    if (tip.height > st->height && tip.height - st->height > RPC_EVENTS_LAG_BLOCKS_MAX) {
+        json_t *d = json_pack("{s:s,s:s}", "reason", "the stream fell too far behind the chain",
+                              "resume", "reconnect with Last-Event-ID to continue");
+        stream_append(st, "dropped", st->height, st->next, d);
+        st->ended = 1;
+        return;
+    }
+    if (st->height > tip.height) {
+        if (!be->wait_height(be->ctx, st->height, RPC_EVENTS_PING_MS)) {
+            /* A quiet spell, or the node is stopping (then the next call ends the stream). */
+            int w = snprintf(st->buf, sizeof(st->buf), ": ping\n\n");
+            st->len = (size_t)w;
+            rpc_tip now;
+            be->tip(be->ctx, &now);
+            st->ended = !now.healthy;
+        }
+        return;
+    }
+    ledger_store_read *rd;
+    if (ledger_store_read_begin(be->store, &rd) != CHR_OK) {
+        st->ended = 1;
+        return;
+    }
+    /* Several blocks per fill when they are small (many blocks of an idle account). */
+    while (st->height <= tip.height && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
+        const uint8_t *bytes;
+        size_t len;
+        if (ledger_store_block(rd, st->height, &bytes, &len) != CHR_OK ||
+            !render_block(st, bytes, len)) {
+            st->ended = 1;
+            break;
+        }
+    }
+    ledger_store_read_end(rd);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    sse_stream *st = cls;
+    (void)pos;
+    while (st->off == st->len) {
+        if (st->ended || atomic_load(&st->srv->stopping)) {
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        st->len = 0;
+        st->off = 0;
+        stream_fill(st);
+    }
+    size_t n = st->len - st->off < max ? st->len - st->off : max;
+    memcpy(buf, st->buf + st->off, n);
+    st->off += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    free(cls);
+}
+
+/* Where the stream starts: after Last-Event-ID, at ?from_height, or at the next block. */
+static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
+{
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
+    const char *last = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Last-Event-ID");
+    const char *from = rpc_query(x, "from_height");
+    st->height = tip.height + 1;
+    if (last != NULL) {
+        uint64_t h;
+        uint32_t n;
+        if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height) {
+            rpc_reply_error(r, 400, "invalid_argument",
+                            "Last-Event-ID: an id this node sent, HEIGHT-N", "Last-Event-ID");
+            return 0;
+        }
+        st->height = h;
+        st->next = n + 1;
+    } else if (from != NULL) {
+        if (!rpc_parse_u64(from, &st->height) || st->height == 0 || st->height > tip.height + 1) {
+            rpc_reply_error(r, 400, "invalid_argument",
+                            "from_height: a height from 1 to the next block's", "from_height");
+            return 0;
+        }
+    }
+    const char *account = rpc_query(x, "account");
+    if (account != NULL) {
+        if (chr_address_decode(st->account, account, strlen(account)) != CHR_OK) {
+            rpc_reply_error(r, 400, "bad_address", "account: not a chr1... address", "account");
+            return 0;
+        }
+        st->has_account = 1;
+    }
+    return 1;
+}
+
+void rpc_handle_events(rpc_ctx *x, rpc_reply *r)
+{
+    sse_stream *st = calloc(1, sizeof(*st));
+    if (st == NULL) {
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    st->srv = x->srv;
+    if (!stream_start(x, r, st)) {
+        free(st);
+        return;
+    }
+    /* A comment first, so the client knows the stream is open before the next block. */
+    st->len = (size_t)snprintf(st->buf, sizeof(st->buf), ": chroom events from height %llu\n\n",
+                               (unsigned long long)st->height);
+    r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
+    if (r->raw == NULL) {
+        free(st);
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    r->status = 200;
+    MHD_add_response_header(r->raw, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r->raw, "Cache-Control", "no-store");
+}

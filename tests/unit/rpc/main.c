@@ -1,0 +1,19 @@
+#include "tests/unit/rpc/suite.h"
+#include "tests/unit/test.h"
+
+static const chr_test tests[] = {
+    {"apikey_text_round_trip", test_apikey_text_round_trip},
+    {"apikey_text_rejects", test_apikey_text_rejects},
+    {"scopes_parse_and_format", test_scopes_parse_and_format},
+    {"token_round_trip", test_token_round_trip},
+    {"token_tamper_rejected", test_token_tamper_rejected},
+    {"form_parse_rules", test_form_parse_rules},
+    {"basic_parse", test_basic_parse},
+    {"bearer_parse", test_bearer_parse},
+    {"rate_bucket_exact", test_rate_bucket_exact},
+    {"rate_refund_and_no_limit", test_rate_refund_and_no_limit},
+    {"rate_full_set_refuses_then_frees", test_rate_full_set_refuses_then_frees},
+    {"apikeys_store", test_apikeys_store},
+};
+
+CHR_TESTS_MAIN("rpc", tests)

@@ -1,0 +1,19 @@
+/* The tests of the rpc module's access layer; each file adds its functions here and to
+ * main.c. */
+#ifndef CHR_TEST_RPC_SUITE_H
+#define CHR_TEST_RPC_SUITE_H
+
+void test_apikey_text_round_trip(void);
+void test_apikey_text_rejects(void);
+void test_scopes_parse_and_format(void);
+void test_token_round_trip(void);
+void test_token_tamper_rejected(void);
+void test_form_parse_rules(void);
+void test_basic_parse(void);
+void test_bearer_parse(void);
+void test_rate_bucket_exact(void);
+void test_rate_refund_and_no_limit(void);
+void test_rate_full_set_refuses_then_frees(void);
+void test_apikeys_store(void);
+
+#endif
