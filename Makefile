@@ -38,6 +38,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/replay-%)
 BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
+BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 
 .PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api
 all: $(BINS)
@@ -79,6 +80,15 @@ $(BUILD)/tests/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuz
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/loadgen: $(BUILD)/obj/tests/bench/loadgen.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The API speed benchmark (tests/bench/http.sh): the HTTP load generator, and the minimal
+# libmicrohttpd server it measures chroomd against.
+$(BUILD)/tests/httpbench: $(BUILD)/obj/tests/bench/httpbench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/baseline_server: $(BUILD)/obj/tests/bench/baseline_server.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -93,7 +93,8 @@ static int apikey_create(const apikey_opts *o, rpc_apikeys *keys)
         return APIKEY_EXIT_USAGE;
     }
     tier = strcmp(o->tier, "premium") == 0 ? RPC_TIER_PREMIUM : RPC_TIER_STANDARD;
-    if (o->scopes == NULL || rpc_scopes_parse(&scopes, o->scopes, strlen(o->scopes), ',') != CHR_OK) {
+    if (o->scopes == NULL ||
+        rpc_scopes_parse(&scopes, o->scopes, strlen(o->scopes), ',') != CHR_OK) {
         fprintf(stderr, "chroomd apikey: --scopes: one or more of read,submit,admin, "
                         "comma-separated, each once\n");
         return APIKEY_EXIT_USAGE;
@@ -199,12 +200,14 @@ int node_apikey_main(int argc, char **argv)
 {
     apikey_opts o;
     const char *cmd = argc > 1 ? argv[1] : "";
-    int known = strcmp(cmd, "create") == 0 || strcmp(cmd, "list") == 0 || strcmp(cmd, "revoke") == 0;
+    int known =
+        strcmp(cmd, "create") == 0 || strcmp(cmd, "list") == 0 || strcmp(cmd, "revoke") == 0;
     if (!known || !apikey_parse_opts(argc, argv, &o)) {
         return apikey_usage();
     }
     if ((o.id != NULL) != (strcmp(cmd, "revoke") == 0)) {
-        fprintf(stderr, "chroomd apikey: %s\n", o.id != NULL ? "unexpected argument" : "ID missing");
+        fprintf(stderr, "chroomd apikey: %s\n",
+                o.id != NULL ? "unexpected argument" : "ID missing");
         return apikey_usage();
     }
     if (chr_hash_init() != CHR_OK) {

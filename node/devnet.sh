@@ -31,18 +31,31 @@ listen = 127.0.0.1:$PORT
 CONF
     echo "created a devnet in $DIR/"
 fi
+# One API key with every scope for the devnet's user (docs/API.md, "Access"); shown once by
+# chroomd, so it is kept in a file only its owner reads.
+if [ ! -s "$DIR/api-key" ]; then
+    if ! (umask 077 && "$BUILD/chroomd" apikey create --config "$DIR/chain.conf" \
+        --tier premium --scopes read,submit,admin --label devnet >"$DIR/api-key.tmp"); then
+        echo "devnet: cannot create the API key" >&2
+        exit 1
+    fi
+    mv "$DIR/api-key.tmp" "$DIR/api-key"
+fi
 dev=$("$W" --json address --key "$DIR/dev-account.key" | sed 's/.*"address":"\([a-z0-9]*\)".*/\1/')
 cat <<MSG
 
 The development account is $dev
 Its secret key is in $DIR/dev-account.key.
 
+The API key (every scope) is in $DIR/api-key; every /api/ request needs it.
+
 Try, in another terminal:
-  $W status
+  $W --api-key \$(cat $DIR/api-key) status
+  export CHROOM_API_KEY=\$(cat $DIR/api-key)    # instead of --api-key on every call
   $W balance $dev
   $W keygen --out /tmp/alice.key
   $W send --key $DIR/dev-account.key --to <address printed by keygen> --amount 5000000 --wait
-  curl -s http://127.0.0.1:$PORT/api/v1/blocks/latest
+  curl -s -H "Authorization: Bearer \$(cat $DIR/api-key)" http://127.0.0.1:$PORT/api/v1/blocks/latest
 
 Stop the node with Ctrl-C; \`make run\` again continues the same chain.
 

@@ -81,6 +81,9 @@ static int apikeys_env_open(rpc_apikeys *k, const char *dir)
     rc = rc ? rc : mdb_env_set_mapsize(k->env, RPC_APIKEYS_MAP_BYTES);
     /* MDB_NOTLS: a read transaction belongs to its call, not to its thread. */
     rc = rc ? rc : mdb_env_open(k->env, dir, MDB_NOTLS, 0600);
+    /* Frees the reader slots of processes that died holding one (a killed CLI). */
+    int dead = 0;
+    rc = rc ? rc : mdb_reader_check(k->env, &dead);
     MDB_txn *txn = NULL;
     rc = rc ? rc : mdb_txn_begin(k->env, NULL, 0, &txn);
     rc = rc ? rc : mdb_dbi_open(txn, "keys", MDB_CREATE, &k->dbi);
@@ -98,7 +101,8 @@ chr_err rpc_apikeys_open(rpc_apikeys **out, const char *data_dir, char *errmsg, 
         snprintf(errmsg, cap, "%s: path too long", data_dir);
         return CHR_ERR_IO;
     }
-    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
         snprintf(errmsg, cap, "cannot create %s: %s", dir, strerror(errno));
         return CHR_ERR_IO;
     }
@@ -188,8 +192,8 @@ static chr_err apikeys_decode(rpc_apikey *a, const uint8_t *data, size_t len)
     err = err ? err : chr_dec_u64(&d, &a->created_unix_s);
     err = err ? err : chr_dec_bytes8(&d, &label, &label_len, RPC_APIKEY_LABEL_MAX);
     err = err ? err : chr_dec_finish(&d);
-    if (err != CHR_OK || version != APIKEYS_RECORD_VERSION || tier > 1 ||
-        scopes == 0 || (scopes & ~RPC_APIKEY_SCOPES_ALL) != 0 || revoked > 1) {
+    if (err != CHR_OK || version != APIKEYS_RECORD_VERSION || tier > 1 || scopes == 0 ||
+        (scopes & ~RPC_APIKEY_SCOPES_ALL) != 0 || revoked > 1) {
         CHR_LOG_E("apikeys: a stored record is damaged");
         return CHR_ERR_STORE;
     }
@@ -232,9 +236,8 @@ static chr_err apikeys_put(rpc_apikeys *k, const rpc_apikey *a, unsigned flags)
     return rc == 0 ? CHR_OK : apikeys_err(rc, "commit");
 }
 
-chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1],
-                           rpc_apikey *out, rpc_tier tier, unsigned scopes, const char *label,
-                           uint64_t now_unix_s)
+chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1], rpc_apikey *out,
+                           rpc_tier tier, unsigned scopes, const char *label, uint64_t now_unix_s)
 {
     memset(out, 0, sizeof(*out));
     key_text[0] = '\0';
@@ -356,8 +359,9 @@ chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len)
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); err == CHR_OK && rc == 0;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
         CHR_ASSERT(n < st.ms_entries);
-        err = key.mv_size == RPC_APIKEY_ID_BYTES ? apikeys_decode(&list[n], val.mv_data, val.mv_size)
-                                                 : CHR_ERR_STORE;
+        err = key.mv_size == RPC_APIKEY_ID_BYTES
+                  ? apikeys_decode(&list[n], val.mv_data, val.mv_size)
+                  : CHR_ERR_STORE;
         if (err == CHR_OK) {
             memcpy(list[n++].id, key.mv_data, RPC_APIKEY_ID_BYTES);
         }
@@ -402,7 +406,8 @@ chr_err rpc_apikey_id_parse(uint8_t id[RPC_APIKEY_ID_BYTES], const char *text, s
                                                                                    : CHR_ERR_ARG;
 }
 
-void rpc_apikey_id_format(char out[2 * RPC_APIKEY_ID_BYTES + 1], const uint8_t id[RPC_APIKEY_ID_BYTES])
+void rpc_apikey_id_format(char out[2 * RPC_APIKEY_ID_BYTES + 1],
+                          const uint8_t id[RPC_APIKEY_ID_BYTES])
 {
     chr_hex_encode(out, 2 * RPC_APIKEY_ID_BYTES + 1, id, RPC_APIKEY_ID_BYTES);
 }

@@ -17,7 +17,8 @@
 #include "rpc/internal/oauth.h"
 #include "rpc/limits.h"
 
-_Static_assert(RPC_SCOPE_READ == RPC_APIKEY_SCOPE_READ && RPC_SCOPE_SUBMIT == RPC_APIKEY_SCOPE_SUBMIT &&
+_Static_assert(RPC_SCOPE_READ == RPC_APIKEY_SCOPE_READ &&
+                   RPC_SCOPE_SUBMIT == RPC_APIKEY_SCOPE_SUBMIT &&
                    RPC_SCOPE_ADMIN == RPC_APIKEY_SCOPE_ADMIN,
                "route scopes and key scopes are the same bits");
 
@@ -135,10 +136,12 @@ static const struct {
     int invalid_token;
 } auth_verdicts[] = {
     [AUTH_OK] = {"", 0},
-    [AUTH_MISSING] = {"Authorization: missing; send Authorization: Bearer <API key or access token>", 0},
+    [AUTH_MISSING] =
+        {"Authorization: missing; send Authorization: Bearer <API key or access token>", 0},
     [AUTH_SCHEME] = {"Authorization: the scheme must be Bearer", 0},
     [AUTH_TWICE] = {"Authorization: given more than once", 1},
-    [AUTH_MALFORMED] = {"Authorization: neither an API key (chr_...) nor an access token (chrt_...)", 1},
+    [AUTH_MALFORMED] =
+        {"Authorization: neither an API key (chr_...) nor an access token (chrt_...)", 1},
     [AUTH_UNKNOWN] = {"API key: unknown, or a wrong secret", 1},
     [AUTH_REVOKED] = {"API key: revoked", 1},
     [AUTH_FORGED] = {"access token: not valid on this node", 1},
@@ -218,8 +221,8 @@ static enum MHD_Result auth_count_header(void *cls, enum MHD_ValueKind kind, con
 static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
 {
     memset(p, 0, sizeof(*p));
-    const char *h = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h =
+        MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h == NULL) {
         return AUTH_MISSING;
     }
@@ -231,8 +234,8 @@ static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
     }
     const char *tok;
     size_t tok_len;
-    chr_err err = len > RPC_AUTH_HEADER_BYTES_MAX ? CHR_ERR_ARG
-                                                  : rpc_bearer_parse(&tok, &tok_len, h, len);
+    chr_err err =
+        len > RPC_AUTH_HEADER_BYTES_MAX ? CHR_ERR_ARG : rpc_bearer_parse(&tok, &tok_len, h, len);
     if (err != CHR_OK) {
         return err == CHR_ERR_NOT_FOUND ? AUTH_SCHEME : AUTH_MALFORMED;
     }
@@ -266,8 +269,8 @@ static void auth_reply_scope(rpc_reply *r, unsigned has, rpc_scope needs)
     rpc_scopes_format(need, (unsigned)needs, ' ');
     rpc_scopes_format(have, has, ' ');
     char www[160];
-    snprintf(www, sizeof(www), "Bearer realm=\"chroom\", error=\"insufficient_scope\", scope=\"%s\"",
-             need);
+    snprintf(www, sizeof(www),
+             "Bearer realm=\"chroom\", error=\"insufficient_scope\", scope=\"%s\"", need);
     rpc_reply_header(r, "WWW-Authenticate", www);
     char msg[128];
     snprintf(msg, sizeof(msg), "this route needs the %s scope; the credential has: %s", need, have);
@@ -284,28 +287,25 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
     uint64_t now = rpc_clock_ms();
     uint8_t who[RPC_RATE_KEY_BYTES];
     rpc_rate_result rr;
-    /* A request spends from its address's unauthenticated allowance before its credential
-     * is looked at, and gets it back if the credential is good: past the limit no guess
-     * is checked at all, even by concurrent requests. */
-    rpc_client_key(x, who);
-    rpc_rate_take(a->addr_rate, &rr, who, a->rate_unauth_per_min, now);
-    if (!rr.allowed) {
-        atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
-        r->retry_after = (unsigned)rr.retry_after_s;
-        rpc_reply_error(r, 429, "rate_limited",
-                        "client address: too many unauthenticated requests", NULL);
-        return 0;
-    }
     auth_principal p;
     auth_verdict v = auth_credential(a, x, &p);
     if (v != AUTH_OK) {
-        if (v == AUTH_STORE) {
-            rpc_rate_refund(a->addr_rate, who, a->rate_unauth_per_min, now);
+        /* Failed attempts spend from their address's allowance; past it they get 429
+         * without a word on the credential, so guessing is slow. A valid credential is
+         * never held back by its address: clients sharing an address (NAT) with a guesser
+         * keep working. Guessing gains nothing from that: a key's secret is 256 bits. */
+        rpc_client_key(x, who);
+        rpc_rate_take(a->addr_rate, &rr, who, a->rate_unauth_per_min, now);
+        if (!rr.allowed && v != AUTH_STORE) {
+            atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
+            r->retry_after = (unsigned)rr.retry_after_s;
+            rpc_reply_error(r, 429, "rate_limited",
+                            "client address: too many failed authentication attempts", NULL);
+            return 0;
         }
         auth_reply_unauthorized(r, v);
         return 0;
     }
-    rpc_rate_refund(a->addr_rate, who, a->rate_unauth_per_min, now);
     memset(who, 0, sizeof(who));
     memcpy(who, p.key_id, sizeof(p.key_id));
     rpc_rate_take(a->key_rate, &rr, who, a->rate_per_min[p.tier], now);

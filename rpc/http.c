@@ -13,6 +13,10 @@ void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char
 {
     r->status = status;
     r->body = rpc_render_error(code, message, field);
+    /* Every 503 says when to try again (docs/API.md); a handler may set a longer wait. */
+    if (status == 503 && r->retry_after == 0) {
+        r->retry_after = 1;
+    }
 }
 
 void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body)

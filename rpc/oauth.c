@@ -162,8 +162,8 @@ static void form_clear(rpc_form_field *fields, size_t fields_len)
 
 /* Decodes one "name=value" pair into its field, if it names one (*which; fields_len when
  * it names none). */
-static chr_err form_pair(rpc_form_field *fields, size_t fields_len, size_t *which,
-                         const char *pair, size_t len)
+static chr_err form_pair(rpc_form_field *fields, size_t fields_len, size_t *which, const char *pair,
+                         size_t len)
 {
     const char *eq = memchr(pair, '=', len);
     size_t name_len = eq != NULL ? (size_t)(eq - pair) : len;
@@ -248,8 +248,8 @@ static int auth_scheme_bare(const char *header, size_t len, const char *scheme)
 
 static int b64token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
 }
 
 chr_err rpc_bearer_parse(const char **token, size_t *token_len, const char *header,

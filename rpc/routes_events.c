@@ -191,6 +191,27 @@ static void stream_free(void *cls)
     free(cls);
 }
 
+/* The number of transactions in the stored block at height, or 0 when it cannot be read
+ * (then only its block event, N = 0, is a valid id). */
+static uint32_t block_tx_count(rpc_server *srv, uint64_t height)
+{
+    ledger_store_read *rd;
+    uint32_t count = 0;
+    if (ledger_store_read_begin(srv->be.store, &rd) != CHR_OK) {
+        return 0;
+    }
+    const uint8_t *bytes;
+    size_t len;
+    ledger_block b;
+    if (ledger_store_block(rd, height, &bytes, &len) == CHR_OK &&
+        ledger_block_decode(&b, bytes, len) == CHR_OK) {
+        count = b.header.tx_count;
+        ledger_block_free(&b);
+    }
+    ledger_store_read_end(rd);
+    return count;
+}
+
 /* Where the stream starts: after Last-Event-ID, at ?from_height, or at the next block. */
 static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
 {
@@ -202,7 +223,8 @@ static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
     if (last != NULL) {
         uint64_t h;
         uint32_t n;
-        if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height) {
+        if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height ||
+            n > block_tx_count(x->srv, h)) {
             rpc_reply_error(r, 400, "invalid_argument",
                             "Last-Event-ID: an id this node sent, HEIGHT-N", "Last-Event-ID");
             return 0;

@@ -29,8 +29,8 @@ static void oauth_error(rpc_reply *r, unsigned status, const char *error, const 
     if (status == 401) {
         rpc_reply_header(r, "WWW-Authenticate", "Basic realm=\"chroom\"");
     }
-    rpc_reply_json(r, status, json_pack("{s:s, s:s}", "error", error, "error_description",
-                                        description));
+    rpc_reply_json(r, status,
+                   json_pack("{s:s, s:s}", "error", error, "error_description", description));
 }
 
 static int oauth_form_type(rpc_ctx *x)
@@ -79,8 +79,8 @@ static int oauth_read_form(rpc_ctx *x, rpc_reply *r, oauth_req *q)
  * only (RFC 6749 section 2.3). 0 with r set on a bad or doubled credential. */
 static int oauth_read_basic(rpc_ctx *x, rpc_reply *r, oauth_req *q)
 {
-    const char *h = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h =
+        MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h == NULL) {
         return 1;
     }
@@ -116,8 +116,8 @@ static int oauth_client(rpc_auth *a, rpc_reply *r, const oauth_req *q, rpc_apike
     uint8_t id[RPC_APIKEY_ID_BYTES];
     uint8_t secret[RPC_APIKEY_SECRET_BYTES];
     int n = snprintf(text, sizeof(text), "chr_%s_%s", q->client_id, q->client_secret);
-    chr_err err = n == RPC_APIKEY_TEXT_LEN ? rpc_apikey_parse(id, secret, text, (size_t)n)
-                                           : CHR_ERR_ARG;
+    chr_err err =
+        n == RPC_APIKEY_TEXT_LEN ? rpc_apikey_parse(id, secret, text, (size_t)n) : CHR_ERR_ARG;
     sodium_memzero(text, sizeof(text));
     err = err ? err : rpc_apikeys_check(a->keys, key, id, secret);
     sodium_memzero(secret, sizeof(secret));
@@ -149,8 +149,7 @@ static int oauth_scopes(rpc_reply *r, const oauth_req *q, const rpc_apikey *key,
         char have[RPC_APIKEY_SCOPES_TEXT_MAX];
         char msg[128];
         rpc_scopes_format(have, key->scopes, ' ');
-        snprintf(msg, sizeof(msg), "scope: space-separated names, each one of the key's: %s",
-                 have);
+        snprintf(msg, sizeof(msg), "scope: space-separated names, each one of the key's: %s", have);
         oauth_error(r, 400, "invalid_scope", msg);
         return 0;
     }

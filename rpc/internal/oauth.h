@@ -35,8 +35,8 @@ void rpc_token_issue(char out[RPC_TOKEN_TEXT_LEN + 1], const uint8_t mac_key[32]
 /* Decodes token text without checking its MAC: CHR_ERR_ARG unless it is exactly a token
  * of this version in canonical base64url with valid scope bits. *t and mac are zeroed on
  * failure. */
-CHR_WUR chr_err rpc_token_decode(rpc_token *t, uint8_t mac[RPC_TOKEN_MAC_BYTES],
-                                 const char *text, size_t text_len);
+CHR_WUR chr_err rpc_token_decode(rpc_token *t, uint8_t mac[RPC_TOKEN_MAC_BYTES], const char *text,
+                                 size_t text_len);
 /* 1 if mac is t's MAC under mac_key and key_hash (compared in constant time). */
 int rpc_token_mac_ok(const uint8_t mac_key[32], const uint8_t key_hash[32], const rpc_token *t,
                      const uint8_t mac[RPC_TOKEN_MAC_BYTES]);
@@ -50,10 +50,10 @@ CHR_WUR chr_err rpc_form_decode(char *out, size_t out_cap, size_t *out_len, cons
                                 size_t in_len);
 
 typedef struct rpc_form_field {
-    const char *name;  /* in */
-    char *value;       /* out: decoded, NUL-terminated; "" when absent */
-    size_t value_cap;  /* in: the capacity of value, with its NUL */
-    int seen;          /* out: 1 when given with a non-empty value */
+    const char *name; /* in */
+    char *value;      /* out: decoded, NUL-terminated; "" when absent */
+    size_t value_cap; /* in: the capacity of value, with its NUL */
+    int seen;         /* out: 1 when given with a non-empty value */
 } rpc_form_field;
 
 /* Parses a form body into the named fields; names not asked for are ignored and an empty

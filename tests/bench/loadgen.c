@@ -10,11 +10,12 @@
  *       through genesis/genesis.h: `chroom-genesis add-account` would rewrite and fsync the
  *       file once per account. Check the result with `chroom-genesis validate`.
  *   loadgen transfers --node URL --keys FILE --chain-id ID --fee F --txs N --batch B
- *                     --conns C [--amount A] [--new-pct P] [--timeout S]
+ *                     --conns C [--amount A] [--new-pct P] [--timeout S] [--api-key-file F]
  *       Signs N transfers spread over the keys (each sender's nonces in order from its next
  *       one), submits them with POST /api/v1/txs/batch over C keep-alive connections, polls
  *       GET /api/v1/status until they are committed, and prints the submit and commit
  *       rates. P percent of the transfers go to new accounts, the others to other senders.
+ *       Every request carries the API key in F (`chroomd apikey create`) as a bearer token.
  *   loadgen free-port
  *       Prints a TCP port of 127.0.0.1 that was free a moment ago.
  *
@@ -41,6 +42,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/hash.h"
+#include "common/fsutil.h"
 #include "common/hex.h"
 #include "genesis/genesis.h"
 #include "ledger/sig.h"
@@ -484,6 +486,9 @@ typedef struct loadgen_http {
     loadgen_buf resp;
 } loadgen_http;
 
+/* "Authorization: Bearer <key>" for every request, from --api-key-file; "" for none. */
+static char loadgen_auth_header[160];
+
 static int loadgen_http_init(loadgen_http *h)
 {
     memset(h, 0, sizeof(*h));
@@ -492,6 +497,9 @@ static int loadgen_http_init(loadgen_http *h)
     /* Without this libcurl sends "Expect: 100-continue" for bodies over 1 KiB and waits
      * for the node's go-ahead: a round trip per batch for nothing. */
     struct curl_slist *more = h->headers != NULL ? curl_slist_append(h->headers, "Expect:") : NULL;
+    if (more != NULL && loadgen_auth_header[0] != '\0') {
+        more = curl_slist_append(more, loadgen_auth_header);
+    }
     if (h->curl == NULL || more == NULL || !loadgen_buf_reserve(&h->resp, 1)) {
         return 0;
     }
@@ -1189,11 +1197,38 @@ static int loadgen_node_ready(const loadgen_plan *p, loadgen_http *h, loadgen_st
     return 1;
 }
 
+/* Reads the API key the requests carry from path (NULL: none). */
+static int loadgen_api_key(const char *path)
+{
+    char *text;
+    size_t len;
+    char err[128];
+    if (path == NULL) {
+        return 1;
+    }
+    if (chr_file_read(path, 1024, &text, &len, err, sizeof(err)) != CHR_OK) {
+        fprintf(stderr, "loadgen: --api-key-file %s: %s\n", path, err);
+        return 0;
+    }
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r')) {
+        text[--len] = '\0';
+    }
+    int n = snprintf(loadgen_auth_header, sizeof(loadgen_auth_header), "Authorization: Bearer %s",
+                     text);
+    sodium_memzero(text, len);
+    free(text);
+    if (len == 0 || n < 0 || (size_t)n >= sizeof(loadgen_auth_header)) {
+        fprintf(stderr, "loadgen: --api-key-file %s: not an API key\n", path);
+        return 0;
+    }
+    return 1;
+}
+
 static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
 {
-    static const char *const known[] = {"--node",    "--keys",    "--chain-id", "--fee",
-                                        "--txs",     "--batch",   "--conns",    "--amount",
-                                        "--new-pct", "--timeout", NULL};
+    static const char *const known[] = {"--node",    "--keys",    "--chain-id",     "--fee",
+                                        "--txs",     "--batch",   "--conns",        "--amount",
+                                        "--new-pct", "--timeout", "--api-key-file", NULL};
     static const char *const required[] = {"--node", "--keys",  "--chain-id", "--fee",
                                            "--txs",  "--batch", "--conns",    NULL};
     uint64_t txs, batch, conns, timeout;
@@ -1219,6 +1254,9 @@ static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
     memcpy(p->node, node, n);
     p->node[n] = '\0';
     p->chain_id = loadgen_arg(argc, argv, "--chain-id");
+    if (!loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
+        return 0;
+    }
     p->txs_len = txs;
     p->batch = batch;
     p->conns = conns;
@@ -1302,6 +1340,7 @@ static int loadgen_usage(void)
             "       loadgen transfers --node URL --keys FILE --chain-id ID --fee F --txs N\n"
             "                         --batch B --conns C [--amount A] [--new-pct P] "
             "[--timeout S]\n"
+            "                         [--api-key-file FILE]\n"
             "       loadgen free-port\n");
     return LOADGEN_USAGE;
 }

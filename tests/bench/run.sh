@@ -84,6 +84,8 @@ log_level = warn
 
 [api]
 listen = 127.0.0.1:$port
+# The bench's own key is premium, and premium has no rate limit here.
+rate_limit_premium_per_min = 0
 
 [consensus]
 block_interval_ms = $INTERVAL
@@ -94,6 +96,9 @@ txs_max = $mempool
 [store]
 verifier_threads = ${BENCH_VERIFIERS:-0}
 CONF
+# Every /api/ request needs an API key (docs/API.md, "Access"); loadgen reads it from a file.
+(umask 077 && "$D" apikey create --config "$dir/chain.conf" --tier premium --scopes read,submit \
+    --label bench >"$dir/api-key")
 
 # Measured before the node starts, so that nothing else competes for the cores.
 echo "== signature verification (ledger_tx_verify)"
@@ -116,7 +121,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 if ! "$L" transfers --node "http://127.0.0.1:$port" --keys "$dir/senders.keys" \
     --chain-id "$CHAIN" --fee "$FEE" --txs "$TXS" --batch "$BATCH" --conns "$CONNS" \
-    --new-pct "$NEW_PCT" | tee "$dir/transfers.out"; then
+    --new-pct "$NEW_PCT" --api-key-file "$dir/api-key" | tee "$dir/transfers.out"; then
     echo "bench: loadgen transfers failed; the node's log ends with:" >&2
     tail -20 "$dir/node.log" >&2
     exit 1
@@ -166,3 +171,4 @@ SUMMARY
 if [ -n "$busy" ]; then
     echo "$busy"
 fi
+sh tests/bench/http.sh "$BUILD" "$port" "$dir/api-key" "$(head -n 1 "$dir/senders.addr")" "$node_pid"

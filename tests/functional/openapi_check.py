@@ -32,6 +32,7 @@ failures_total = 0
 checked = 0  # answers checked in this run
 seen = set()  # (METHOD, template or None, status) of every answer checked in this run
 _lock = threading.Lock()  # tests send requests from several threads
+_validate_lock = threading.Lock()  # jsonschema's RefResolver keeps a scope stack: one at a time
 _spec = None
 
 
@@ -95,18 +96,33 @@ class Spec:
     def errors(self, schema, value):
         """Schema violations of value, each as 'at $.a.b[2]: message'."""
         key = id(schema)
-        v = self._validators.get(key)
-        if v is None:
-            v = self._validator_cls(schema, resolver=self._resolver)
-            self._validators[key] = (v, schema)  # keep schema alive so its id stays unique
-        else:
-            v = v[0]
+        with _validate_lock:
+            v = self._validators.get(key)
+            if v is None:
+                v = self._validator_cls(schema, resolver=self._resolver)
+                self._validators[key] = (v, schema)  # schema kept alive: its id stays unique
+            else:
+                v = v[0]
         out = []
-        for e in sorted(v.iter_errors(value), key=lambda e: list(e.absolute_path)):
+        with _validate_lock:
+            found = sorted(v.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+        for e in [leaf for top in found for leaf in _closest(top)]:
             where = "$" + "".join("[%d]" % p if isinstance(p, int) else ".%s" % p
                                   for p in e.absolute_path)
             out.append("at %s: %s" % (where, _short(e.message)))
         return out
+
+
+def _closest(e):
+    """The errors to show for e: itself, or for a oneOf or anyOf that no alternative
+    matched, the errors of the alternative that came closest (the fewest errors), so that
+    the message names the field at fault rather than the whole object."""
+    if not e.context:
+        return [e]
+    branches = {}
+    for c in e.context:
+        branches.setdefault(c.relative_schema_path[0], []).append(c)
+    return [leaf for c in min(branches.values(), key=len) for leaf in _closest(c)]
 
 
 def _short(s, n=200):

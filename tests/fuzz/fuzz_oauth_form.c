@@ -26,7 +26,8 @@ static size_t fuzz_form_encode(char *out, size_t cap, const char *in)
         if (w + 4 > cap) {
             abort();
         }
-        w += (size_t)(plain ? snprintf(out + w, cap - w, "%c", c) : snprintf(out + w, cap - w, "%%%02X", c));
+        w += (size_t)(plain ? snprintf(out + w, cap - w, "%c", c)
+                            : snprintf(out + w, cap - w, "%%%02X", c));
     }
     out[w] = '\0';
     return w;
@@ -96,7 +97,8 @@ static void fuzz_basic(const char *in, size_t len)
                       sodium_base64_VARIANT_ORIGINAL);
     char user2[64];
     char pass2[128];
-    if (rpc_basic_parse(user2, sizeof(user2), pass2, sizeof(pass2), header, strlen(header)) != CHR_OK ||
+    if (rpc_basic_parse(user2, sizeof(user2), pass2, sizeof(pass2), header, strlen(header)) !=
+            CHR_OK ||
         strcmp(user, user2) != 0 || strcmp(pass, pass2) != 0) {
         abort();
     }
@@ -167,7 +169,8 @@ static void fuzz_scopes_bearer(const char *in, size_t len)
         if (rpc_scopes_parse(&scopes, in, len, seps[s]) == CHR_OK) {
             rpc_scopes_format(text, scopes, seps[s]);
             if (scopes == 0 || (scopes & ~RPC_APIKEY_SCOPES_ALL) != 0 ||
-                rpc_scopes_parse(&again, text, strlen(text), seps[s]) != CHR_OK || again != scopes) {
+                rpc_scopes_parse(&again, text, strlen(text), seps[s]) != CHR_OK ||
+                again != scopes) {
                 abort();
             }
         }

@@ -36,14 +36,14 @@ void test_apikey_text_rejects(void)
     for (size_t i = 0; i < 8; i++) {
         memcpy(bad[i], key_text, sizeof(key_text));
     }
-    bad[0][4] = 'A';                     /* upper-case id */
-    bad[1][2] = 'x';                     /* prefix */
-    bad[2][20] = '-';                    /* separator */
-    bad[3][63] = '\0';                   /* short */
-    strcat(bad[4], "A");                 /* long */
-    bad[5][63] = '=';                    /* padding */
-    bad[6][30] = '+';                    /* not base64url */
-    bad[7][63] = 'l';                    /* 'k' -> 'l': a trailing bit set */
+    bad[0][4] = 'A';     /* upper-case id */
+    bad[1][2] = 'x';     /* prefix */
+    bad[2][20] = '-';    /* separator */
+    bad[3][63] = '\0';   /* short */
+    strcat(bad[4], "A"); /* long */
+    bad[5][63] = '=';    /* padding */
+    bad[6][30] = '+';    /* not base64url */
+    bad[7][63] = 'l';    /* 'k' -> 'l': a trailing bit set */
     for (size_t i = 0; i < 8; i++) {
         uint8_t id[RPC_APIKEY_ID_BYTES];
         uint8_t secret[RPC_APIKEY_SECRET_BYTES];
@@ -71,8 +71,8 @@ void test_scopes_parse_and_format(void)
     CHECK(s == RPC_APIKEY_SCOPES_ALL);
     rpc_scopes_format(text, s, ',');
     CHECK(strcmp(text, "read,submit,admin") == 0);
-    static const char *const bad[] = {"", "read,", ",read", "read,,submit", "read,read", "Read",
-                                      "write", "read submit"};
+    static const char *const bad[] = {"",          "read,", ",read", "read,,submit",
+                                      "read,read", "Read",  "write", "read submit"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK(rpc_scopes_parse(&s, bad[i], strlen(bad[i]), ',') == CHR_ERR_ARG);
         CHECK(s == 0);
@@ -117,7 +117,8 @@ void test_token_tamper_rejected(void)
     char text[RPC_TOKEN_TEXT_LEN + 1];
     rpc_token t;
     issue(text, &t);
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for (size_t i = 0; i < RPC_TOKEN_TEXT_LEN; i++) {
         for (size_t a = 0; a < sizeof(alphabet) - 1; a += 7) {
             char copy[RPC_TOKEN_TEXT_LEN + 1];

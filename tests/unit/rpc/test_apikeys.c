@@ -47,7 +47,8 @@ void test_apikeys_store(void)
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
     char text[RPC_APIKEY_TEXT_LEN + 1];
     rpc_apikey rec;
-    CHECK_OK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, RPC_APIKEY_SCOPES_ALL, "lab el", 42));
+    CHECK_OK(
+        rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, RPC_APIKEY_SCOPES_ALL, "lab el", 42));
     CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, 0, "", 42) == CHR_ERR_ARG);
     CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, 8, "", 42) == CHR_ERR_ARG);
     CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, 1, "tab\t", 42) == CHR_ERR_ARG);
@@ -66,7 +67,8 @@ void test_apikeys_store(void)
     CHECK(n == 2);
     size_t mine = memcmp(list[0].id, rec.id, RPC_APIKEY_ID_BYTES) == 0 ? 0 : 1;
     CHECK(list[mine].tier == RPC_TIER_STANDARD && list[mine].scopes == RPC_APIKEY_SCOPE_READ);
-    CHECK(strcmp(list[mine].label, "x") == 0 && list[mine].created_unix_s == 43 && !list[mine].revoked);
+    CHECK(strcmp(list[mine].label, "x") == 0 && list[mine].created_unix_s == 43 &&
+          !list[mine].revoked);
     CHECK(strcmp(list[1 - mine].label, "lab el") == 0);
     free(list);
     CHECK_OK(rpc_apikeys_revoke(k, rec.id));
