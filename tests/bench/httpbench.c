@@ -47,6 +47,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,8 @@
  * a thread notices the end of the run or retries a closed connection. */
 #define HTTPBENCH_EVENTS_MAX 64
 #define HTTPBENCH_POLL_MS 5
+/* How long the probe before the run waits for its answer. */
+#define HTTPBENCH_PROBE_TIMEOUT_S 10
 /* The latency histogram: one bucket per nanosecond below HTTPBENCH_HIST_LINEAR, then
  * HTTPBENCH_HIST_SUB buckets per power of two (1/512: 0.2% resolution) up to 2^37 ns
  * (137 s, past any request); slower ones land in the last bucket. */
@@ -841,18 +844,44 @@ static void httpbench_report(const httpbench_plan *p, const httpbench_stats *all
            all->responses, body, all->reconnects, client_cpu_s / window_s, server, others);
 }
 
-/* Can the server be reached at all? Saves a run of nothing but connection errors. */
-static int httpbench_reachable(const httpbench_plan *p)
+/* Sends the request once on a connection of its own, with Connection: close, and reads
+ * the answer to its end: 1 when it is a 200. Saves a run of nothing but errors (a server
+ * that is down, a key it refuses). The server closes that connection itself before the
+ * run opens its own, so that it never counts against the server's per-address limit. */
+static int httpbench_probe(const httpbench_plan *p)
 {
+    static char buf[HTTPBENCH_RESPONSE_BYTES_MAX + 1];
+    static char req[HTTPBENCH_REQUEST_BYTES_MAX + 32];
+    struct timeval tv = {.tv_sec = HTTPBENCH_PROBE_TIMEOUT_S, .tv_usec = 0};
+    size_t len = p->request_len - 2; /* without the blank line that ends the headers */
+    memcpy(req, p->request, len);
+    len += (size_t)snprintf(req + len, sizeof(req) - len, "Connection: close\r\n\r\n");
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int ok = fd >= 0 && connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0;
-    if (!ok) {
-        fprintf(stderr, "httpbench: cannot connect to %s: %s\n", p->url, strerror(errno));
+    int ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+             connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0 &&
+             send(fd, req, len, MSG_NOSIGNAL) == (ssize_t)len;
+    size_t got = 0;
+    ssize_t n = 0;
+    while (ok && got < sizeof(buf) - 1 && (n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0)) > 0) {
+        got += (size_t)n;
+    }
+    if (!ok || n < 0) {
+        fprintf(stderr, "httpbench: %s: %s\n", p->url, strerror(errno));
     }
     if (fd >= 0) {
         close(fd);
     }
-    return ok;
+    buf[got] = '\0';
+    unsigned status = 0;
+    if (ok && n == 0 && (strncmp(buf, "HTTP/1.", 7) != 0 || sscanf(buf + 8, " %3u", &status) != 1)) {
+        fprintf(stderr, "httpbench: %s: not an HTTP/1.x answer\n", p->url);
+    } else if (ok && n == 0 && status != 200) {
+        const char *body = strstr(buf, "\r\n\r\n");
+        char sample[HTTPBENCH_SAMPLE_BYTES_MAX + 1];
+        httpbench_sample(sample, sizeof(sample), body != NULL ? body + 4 : "", body != NULL ? strlen(body + 4) : 0);
+        fprintf(stderr, "httpbench: %s answers HTTP %u: %s\n", p->url, status, sample);
+    }
+    return ok && n == 0 && status == 200;
 }
 
 static httpbench_worker *httpbench_workers_new(const httpbench_plan *p)
@@ -934,7 +963,7 @@ int main(int argc, char **argv)
         return httpbench_usage();
     }
     signal(SIGPIPE, SIG_IGN);
-    if (!httpbench_reachable(&plan)) {
+    if (!httpbench_probe(&plan)) {
         return HTTPBENCH_FAIL;
     }
     printf("httpbench: GET %s: %u threads, %u keep-alive connections, %u s warm-up, %u s "

@@ -35,11 +35,11 @@ def start_raw(node, listen):
     return node.proc
 
 
-def https_get(port, path, cafile, timeout=2):
+def https_get(port, path, cafile, timeout=2, key=None):
     ctx = ssl.create_default_context(cafile=cafile)
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + key} if key else {})
         r = conn.getresponse()
         raw = r.read()
         openapi_check.observe("GET", path, r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
@@ -84,9 +84,21 @@ def test_https_serves_with_a_verified_certificate(t):
             data = b""
     check(not data.startswith(b"HTTP/1.1 200"), "plain HTTP was answered: %r" % data)
     eq(wait_https(port, cert)[0], 200, "still serving HTTPS")
-    # The wallet verifies the certificate: it fails without --ca-file (exit 3).
-    rc, out, err = run(wallet_cmd("status", node="https://127.0.0.1:%d" % port, timeout_ms=3000))
+    # The API over HTTPS, with a key: a 200 with it, a 401 without.
+    n._write_conf()
+    key = n.create_api_key()
+    status, body = https_get(port, "/api/v1/status", cert, key=key)
+    eq(status, 200, "status over HTTPS: %r" % body[:100])
+    eq(https_get(port, "/api/v1/status", cert)[0], 401, "status over HTTPS without a key")
+    # The wallet verifies the certificate: it fails without --ca-file (exit 3) and works
+    # with it.
+    url = "https://127.0.0.1:%d" % port
+    rc, out, err = run(wallet_cmd("status", node=url, timeout_ms=3000, api_key=key))
     eq(rc, 3, "wallet without the CA (stderr %r)" % err)
+    rc, out, err = run(wallet_cmd("--ca-file", cert, "status", node=url, timeout_ms=3000,
+                                  api_key=key))
+    eq(rc, 0, "wallet with --ca-file (stderr %r)" % err)
+    check(chain.chain_id in out, "wallet status names the chain: %r" % out)
 
 
 def test_plain_http_refuses_a_public_address(t):
