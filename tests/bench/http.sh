@@ -11,8 +11,9 @@
 # MHD_USE_EPOLL_INTERNAL_THREAD with MHD_OPTION_THREAD_POOL_SIZE), not chroomd's thread per
 # connection: the target compares chroomd with what libmicrohttpd can do on this machine.
 # The baseline gets the very requests chroomd gets (same path and headers, the API key
-# too, which it ignores). A second baseline row with a thread per connection (informational) separates what that
-# threading model costs from what chroomd's own handling costs.
+# too, which it ignores). A second baseline row with a thread per connection
+# (informational) separates what that threading model costs from what chroomd's own
+# handling costs.
 #
 # Usage: sh tests/bench/http.sh BUILD [PORT KEY_FILE ADDRESS [NODE_PID]]
 #   Without PORT: starts its own one-validator chroomd with one funded account and a
@@ -28,9 +29,11 @@
 #   HTTP_BENCH_CONNS=64         keep-alive connections in all
 #   HTTP_BENCH_POOL=0           the baseline's threads (0: one per core)
 #   HTTP_BENCH_TPC=1            0 skips the informational thread-per-connection baseline
-#   HTTP_BENCH_PERF=PREFIX      `perf record -g` of chroomd during each of its targets, into
+#   HTTP_BENCH_PERF=PREFIX      `perf record` of chroomd during each of its targets, into
 #                               PREFIX-status.data and PREFIX-account.data (perf slows the
 #                               node: figures of such a run are not the node's)
+#   HTTP_BENCH_PERF_ARGS="..."  perf record's options instead of "-F 499 --call-graph dwarf"
+#                               (chroomd has no frame pointers, so -g alone loses callers)
 #   HTTP_BENCH_KEEP=1           keep the temporary directory (node log, outputs)
 set -eu
 BUILD=${1:-build}
@@ -168,7 +171,9 @@ measure() {
 # measure_node NAME PATH: measures a chroomd route, under perf if asked.
 measure_node() {
     if [ -n "${HTTP_BENCH_PERF:-}" ] && [ -n "$node_pid" ]; then
-        perf record -g -p "$node_pid" -o "$HTTP_BENCH_PERF-$1.data" 2>"$dir/perf-$1.log" &
+        # shellcheck disable=SC2086 # HTTP_BENCH_PERF_ARGS is a list of options
+        perf record ${HTTP_BENCH_PERF_ARGS:--F 499 --call-graph dwarf} -p "$node_pid" \
+            -o "$HTTP_BENCH_PERF-$1.data" 2>"$dir/perf-$1.log" &
         perf_pid=$!
     fi
     measure "$1" "http://127.0.0.1:$port$2" "$node_pid" --bearer-file "$key"

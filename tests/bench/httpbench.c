@@ -22,14 +22,17 @@
  * opened again. Latency is from writing the request to reading the last byte of the
  * answer, of 200 answers, kept in a fixed log-linear histogram (0.2% resolution).
  *
- * Output ends with one line for scripts:
+ * Before the run, one request on a connection of its own must be answered 200. Output
+ * ends with one line for scripts:
  *   result: label=NAME rps=N p50_us=N p99_us=N max_us=N errors=N responses=N body_bytes=N
  *           reconnects=N client_cpu=X server_cpu=X other_cpu=X
- * (reconnects: connections the server closed after an answer, each opened again; a
- * keep-alive server has none)
- * (CPU in cores over the measured seconds; server_cpu is - without --server-pid; other_cpu
- * is what the rest of the machine used, from /proc/stat). Exit status: 0 measured, 1 could not measure
- * (no connection, or no 200 answer at all), 2 usage. */
+ * reconnects counts connections the server closed after an answer, each opened again (a
+ * keep-alive server has none). CPU figures are in cores over the measured seconds:
+ * server_cpu is - without --server-pid; other_cpu is what the rest of the machine used
+ * (from /proc/stat), the figures' noise.
+ *
+ * Exit status: 0 measured, 1 could not measure (no connection, the probe not answered 200,
+ * or no 200 answer at all), 2 usage. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +68,7 @@
 /* A URL, a header line, and the whole request built from them. */
 #define HTTPBENCH_URL_BYTES_MAX 1024u
 #define HTTPBENCH_HEADER_BYTES_MAX 1024u
-#define HTTPBENCH_REQUEST_BYTES_MAX                                                          \
+#define HTTPBENCH_REQUEST_BYTES_MAX                                                                \
     (2u * HTTPBENCH_URL_BYTES_MAX + (HTTPBENCH_HEADERS_MAX + 1u) * HTTPBENCH_HEADER_BYTES_MAX)
 /* The largest answer read (headers and body): the routes measured answer well under a KB;
  * a larger answer is an error, not a reason to grow a buffer mid-run. */
@@ -94,7 +97,9 @@
 _Static_assert(HTTPBENCH_HIST_SUB_BITS < HTTPBENCH_HIST_LINEAR_BITS,
                "the first octave after the linear part has a bucket per sub-bucket");
 _Static_assert(HTTPBENCH_HIST_LINEAR_BITS + HTTPBENCH_HIST_OCTAVES < 64, "ns values fit");
-_Static_assert(HTTPBENCH_SECONDS_MAX * HTTPBENCH_NS_PER_S < UINT64_MAX / 4, "times fit");
+/* The longest run, warm-up and measured seconds together. */
+#define HTTPBENCH_RUN_NS_MAX (2ull * HTTPBENCH_SECONDS_MAX * HTTPBENCH_NS_PER_S)
+_Static_assert(HTTPBENCH_RUN_NS_MAX < UINT64_MAX / 4, "times on CLOCK_MONOTONIC fit");
 
 /* ---- The plan: what every thread sends where, and when the window is. ---- */
 
@@ -121,11 +126,11 @@ typedef struct httpbench_status_count {
 
 /* What one thread saw inside the window. */
 typedef struct httpbench_stats {
-    uint64_t ok;          /* 200 answers */
-    uint64_t responses;   /* answers of any status */
-    uint64_t body_bytes;  /* of the 200 answers */
-    uint64_t io_errors;   /* connections that failed, closed early or answered garbage */
-    uint64_t reconnects;  /* connections opened again (after an error or Connection: close) */
+    uint64_t ok;           /* 200 answers */
+    uint64_t responses;    /* answers of any status */
+    uint64_t body_bytes;   /* of the 200 answers */
+    uint64_t io_errors;    /* connections that failed, closed early or answered garbage */
+    uint64_t reconnects;   /* connections opened again (after an error or Connection: close) */
     uint64_t other_errors; /* error statuses past the table */
     httpbench_status_count statuses[HTTPBENCH_STATUSES_MAX];
     size_t statuses_len;
@@ -138,14 +143,14 @@ typedef struct httpbench_stats {
 
 /* One keep-alive connection with its request in flight. */
 typedef struct httpbench_conn {
-    int fd;               /* -1: closed, to be opened again */
-    uint32_t events;      /* what epoll watches for */
-    size_t sent;          /* bytes of the request written */
-    size_t got;           /* bytes of the answer in buf */
-    size_t head_len;      /* bytes of the status line and headers; 0 until all are in */
-    size_t body_len;      /* Content-Length */
+    int fd;          /* -1: closed, to be opened again */
+    uint32_t events; /* what epoll watches for */
+    size_t sent;     /* bytes of the request written */
+    size_t got;      /* bytes of the answer in buf */
+    size_t head_len; /* bytes of the status line and headers; 0 until all are in */
+    size_t body_len; /* Content-Length */
     unsigned status;
-    int close_after;      /* the server said Connection: close */
+    int close_after; /* the server said Connection: close */
     uint64_t start_ns;
     char buf[HTTPBENCH_RESPONSE_BYTES_MAX + 1];
 } httpbench_conn;
@@ -189,7 +194,8 @@ static size_t httpbench_hist_index(uint64_t ns)
         return HTTPBENCH_HIST_BUCKETS - 1;
     }
     unsigned shift = e - HTTPBENCH_HIST_SUB_BITS;
-    size_t idx = HTTPBENCH_HIST_LINEAR + (size_t)(e - HTTPBENCH_HIST_LINEAR_BITS) * HTTPBENCH_HIST_SUB +
+    size_t idx = HTTPBENCH_HIST_LINEAR +
+                 (size_t)(e - HTTPBENCH_HIST_LINEAR_BITS) * HTTPBENCH_HIST_SUB +
                  (size_t)((ns >> shift) - HTTPBENCH_HIST_SUB);
     CHR_ASSERT(idx < HTTPBENCH_HIST_BUCKETS);
     return idx;
@@ -203,8 +209,8 @@ static uint64_t httpbench_hist_value(size_t idx)
         return idx;
     }
     size_t k = idx - HTTPBENCH_HIST_LINEAR;
-    unsigned shift = HTTPBENCH_HIST_LINEAR_BITS + (unsigned)(k / HTTPBENCH_HIST_SUB) -
-                     HTTPBENCH_HIST_SUB_BITS;
+    unsigned shift =
+        HTTPBENCH_HIST_LINEAR_BITS + (unsigned)(k / HTTPBENCH_HIST_SUB) - HTTPBENCH_HIST_SUB_BITS;
     uint64_t low = (uint64_t)(HTTPBENCH_HIST_SUB + k % HTTPBENCH_HIST_SUB) << shift;
     return low + ((1ull << shift) >> 1);
 }
@@ -451,7 +457,8 @@ static void httpbench_conn_recv(httpbench_worker *w, httpbench_conn *c)
     }
     c->got += (size_t)n;
     if (c->head_len == 0 && !httpbench_parse_head(c)) {
-        httpbench_io_error(w, "an answer that is not HTTP/1.x with a Content-Length, or too large", 0);
+        httpbench_io_error(w, "an answer that is not HTTP/1.x with a Content-Length, or too large",
+                           0);
         httpbench_conn_close(w, c);
         return;
     }
@@ -724,8 +731,8 @@ static double httpbench_cpu_s(long pid)
     const char *s = strrchr(line, ')');
     unsigned long long ut = 0;
     unsigned long long stt = 0;
-    if (s == NULL || sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                            &stt) != 2) {
+    if (s == NULL ||
+        sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &stt) != 2) {
         return -1;
     }
     return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
@@ -808,9 +815,9 @@ static void httpbench_report(const httpbench_plan *p, const httpbench_stats *all
 {
     double client_cpu_s = cpu->client_s;
     double server_cpu_s = cpu->server_s;
-    double other = cpu->machine_s < 0 ? -1
-                                      : cpu->machine_s - client_cpu_s -
-                                            (server_cpu_s > 0 ? server_cpu_s : 0);
+    double other = cpu->machine_s < 0
+                       ? -1
+                       : cpu->machine_s - client_cpu_s - (server_cpu_s > 0 ? server_cpu_s : 0);
     char others[32] = "-";
     if (other > -window_s) {
         snprintf(others, sizeof(others), "%.2f", (other > 0 ? other : 0) / window_s);
@@ -873,12 +880,14 @@ static int httpbench_probe(const httpbench_plan *p)
     }
     buf[got] = '\0';
     unsigned status = 0;
-    if (ok && n == 0 && (strncmp(buf, "HTTP/1.", 7) != 0 || sscanf(buf + 8, " %3u", &status) != 1)) {
+    if (ok && n == 0 &&
+        (strncmp(buf, "HTTP/1.", 7) != 0 || sscanf(buf + 8, " %3u", &status) != 1)) {
         fprintf(stderr, "httpbench: %s: not an HTTP/1.x answer\n", p->url);
     } else if (ok && n == 0 && status != 200) {
         const char *body = strstr(buf, "\r\n\r\n");
         char sample[HTTPBENCH_SAMPLE_BYTES_MAX + 1];
-        httpbench_sample(sample, sizeof(sample), body != NULL ? body + 4 : "", body != NULL ? strlen(body + 4) : 0);
+        httpbench_sample(sample, sizeof(sample), body != NULL ? body + 4 : "",
+                         body != NULL ? strlen(body + 4) : 0);
         fprintf(stderr, "httpbench: %s answers HTTP %u: %s\n", p->url, status, sample);
     }
     return ok && n == 0 && status == 200;
