@@ -106,6 +106,31 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The absolute CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait on the
+ * engine's condition variables (all created on CLOCK_MONOTONIC, so that a step of the wall
+ * clock neither cuts a wait short nor stretches it). */
+static struct timespec deadline_in(uint64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+static void cond_init_monotonic(pthread_cond_t *cv)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
 static uint64_t wall_ms(void)
 {
     struct timespec ts;
@@ -315,9 +340,9 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     c->validators = g->validators;
     pthread_mutex_init(&c->mp_mu, NULL);
     pthread_mutex_init(&c->q_mu, NULL);
-    pthread_cond_init(&c->q_cv, NULL);
+    cond_init_monotonic(&c->q_cv);
     pthread_mutex_init(&c->tip_mu, NULL);
-    pthread_cond_init(&c->tip_cv, NULL);
+    cond_init_monotonic(&c->tip_cv);
     snprintf(c->tip.chain_id, sizeof(c->tip.chain_id), "%s", g->chain_id);
     c->tip.healthy = 1;
     chr_err err = genesis_hash(g, c->genesis_hash);
@@ -698,15 +723,7 @@ static void wait_for_work(node_chain *c)
     if (deadline <= now) {
         return;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t wait = deadline - now;
-    ts.tv_sec += (time_t)(wait / 1000);
-    ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = deadline_in(deadline - now);
     pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
 }
 
@@ -893,14 +910,7 @@ static void submit_wait(node_chain *c, rpc_tx_result *results, size_t n, uint64_
             pthread_mutex_unlock(&c->tip_mu);
             return;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t step = deadline - now < 100 ? deadline - now : 100;
-        ts.tv_nsec += (long)step * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = deadline_in(deadline - now < 100 ? deadline - now : 100);
         while (c->tip.height == height && c->tip.healthy && !c->waits_ended) {
             if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
                 break;
@@ -1028,14 +1038,7 @@ void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_resul
 
 int node_chain_wait_height(node_chain *c, uint64_t height, uint64_t timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(timeout_ms / 1000);
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = deadline_in(timeout_ms);
     pthread_mutex_lock(&c->tip_mu);
     while (c->tip.height < height && !c->waits_ended) {
         if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
