@@ -99,6 +99,7 @@ void rpc_client_key(rpc_ctx *x, uint8_t key[RPC_RATE_KEY_BYTES])
 
 void rpc_rate_headers(rpc_reply *r, const rpc_rate_result *rr)
 {
+    r->rate_headers_done = 1;
     if (!rr->allowed) {
         r->retry_after = (unsigned)rr->retry_after_s;
     }
@@ -277,6 +278,16 @@ static void auth_reply_scope(rpc_reply *r, unsigned has, rpc_scope needs)
     rpc_reply_error(r, 403, "insufficient_scope", msg, NULL);
 }
 
+void rpc_auth_address_headers(rpc_ctx *x, rpc_reply *r)
+{
+    rpc_auth *a = x->srv->cfg.auth;
+    uint8_t who[RPC_RATE_KEY_BYTES];
+    rpc_rate_result rr;
+    rpc_client_key(x, who);
+    rpc_rate_peek(a->addr_rate, &rr, who, a->rate_unauth_per_min, rpc_clock_ms());
+    rpc_rate_headers(r, &rr);
+}
+
 int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
 {
     if (scope == RPC_SCOPE_NONE) {
@@ -298,12 +309,12 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
         rpc_rate_take(a->addr_rate, &rr, who, a->rate_unauth_per_min, now);
         if (!rr.allowed && v != AUTH_STORE) {
             atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
-            r->retry_after = (unsigned)rr.retry_after_s;
             rpc_reply_error(r, 429, "rate_limited",
                             "client address: too many failed authentication attempts", NULL);
-            return 0;
+        } else {
+            auth_reply_unauthorized(r, v);
         }
-        auth_reply_unauthorized(r, v);
+        rpc_rate_headers(r, &rr);
         return 0;
     }
     memset(who, 0, sizeof(who));

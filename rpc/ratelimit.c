@@ -172,20 +172,25 @@ void rpc_rate_take(rpc_rate *t, rpc_rate_result *out, const uint8_t key[RPC_RATE
     out->retry_after_s = !out->allowed && out->retry_after_s == 0 ? 1 : out->retry_after_s;
 }
 
-void rpc_rate_refund(rpc_rate *t, const uint8_t key[RPC_RATE_KEY_BYTES], uint64_t limit,
-                     uint64_t now_ms)
+void rpc_rate_peek(rpc_rate *t, rpc_rate_result *out, const uint8_t key[RPC_RATE_KEY_BYTES],
+                   uint64_t limit, uint64_t now_ms)
 {
+    memset(out, 0, sizeof(*out));
+    out->allowed = 1;
     if (limit == 0) {
         return;
     }
+    out->limit = limit;
+    out->remaining = limit; /* no bucket: a full one */
     rate_set *s = rate_set_of(t, key);
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < RPC_RATE_WAYS; i++) {
         rate_bucket *b = &s->ways[i];
         if (b->used && memcmp(b->key, key, RPC_RATE_KEY_BYTES) == 0) {
             rate_refill(b, now_ms);
-            uint64_t full = b->limit * RPC_RATE_UNIT;
-            b->level = b->level + RPC_RATE_UNIT < full ? b->level + RPC_RATE_UNIT : full;
+            uint64_t level = b->level < limit * RPC_RATE_UNIT ? b->level : limit * RPC_RATE_UNIT;
+            out->remaining = level / RPC_RATE_UNIT;
+            out->reset_s = rate_seconds(rate_ms_until(b, limit * RPC_RATE_UNIT));
             break;
         }
     }

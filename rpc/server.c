@@ -251,6 +251,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rpc_reply_error(&r, 414, "uri_too_long", "path: too long or too deep", NULL);
     } else {
         dispatch(&x, &r);
+        /* Every answer carries rate-limit figures: the key's, or else the address's. */
+        if (!r.rate_headers_done && srv->cfg.auth != NULL && r.headers_len + 3 <= RPC_REPLY_HEADERS_MAX) {
+            rpc_auth_address_headers(&x, &r);
+        }
     }
     if (r.body == NULL && r.raw == NULL) {
         rpc_reply_error(&r, 503, "overloaded", "node: out of memory", NULL);

@@ -24,6 +24,10 @@ struct rpc_auth {
  * 429 or 503). RPC_SCOPE_NONE routes always pass, untouched. */
 int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope);
 
+/* Adds the client address's X-RateLimit-* figures (for failed authentication) to an answer
+ * that spends from no bucket: open routes, 404s, 405s. */
+void rpc_auth_address_headers(rpc_ctx *x, rpc_reply *r);
+
 /* Milliseconds of CLOCK_MONOTONIC: the rate limits' clock. */
 uint64_t rpc_clock_ms(void);
 /* Seconds of CLOCK_REALTIME: the tokens' expiry survives a restart, so it is wall time. */

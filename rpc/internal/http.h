@@ -39,6 +39,7 @@ typedef struct rpc_reply {
     char allow[64];        /* for 405: the methods the path takes */
     unsigned retry_after;  /* seconds, for 503 and 429; 0 for none */
     struct MHD_Response *raw; /* a streaming response (events): sent as is, body ignored */
+    int rate_headers_done; /* the X-RateLimit-* figures are decided (maybe none: no limit) */
     size_t headers_len;    /* more response headers (rate limits, WWW-Authenticate) */
     struct {
         const char *name;

@@ -44,8 +44,9 @@ void rpc_rate_free(rpc_rate *t);
  * at now_ms. limit 0 always allows and touches nothing. */
 void rpc_rate_take(rpc_rate *t, rpc_rate_result *out, const uint8_t key[RPC_RATE_KEY_BYTES],
                    uint64_t limit, uint64_t now_ms);
-/* Gives back a request taken by rpc_rate_take (never above the bucket's size). */
-void rpc_rate_refund(rpc_rate *t, const uint8_t key[RPC_RATE_KEY_BYTES], uint64_t limit,
-                     uint64_t now_ms);
+/* The figures of key's bucket at now_ms without spending from it (a key with no bucket
+ * has a full one): for the X-RateLimit-* headers of answers that spend nothing. */
+void rpc_rate_peek(rpc_rate *t, rpc_rate_result *out, const uint8_t key[RPC_RATE_KEY_BYTES],
+                   uint64_t limit, uint64_t now_ms);
 
 #endif

@@ -11,7 +11,7 @@ static const chr_test tests[] = {
     {"basic_parse", test_basic_parse},
     {"bearer_parse", test_bearer_parse},
     {"rate_bucket_exact", test_rate_bucket_exact},
-    {"rate_refund_and_no_limit", test_rate_refund_and_no_limit},
+    {"rate_peek_and_no_limit", test_rate_peek_and_no_limit},
     {"rate_full_set_refuses_then_frees", test_rate_full_set_refuses_then_frees},
     {"apikeys_store", test_apikeys_store},
 };

@@ -41,23 +41,28 @@ void test_rate_bucket_exact(void)
     rpc_rate_free(t);
 }
 
-/* Proves a refund gives back exactly one request (never past full) and that a limit of 0
- * allows everything without headers' figures. */
-void test_rate_refund_and_no_limit(void)
+/* Proves a peek reports a bucket's figures without spending (a full one for a key never
+ * seen), and that a limit of 0 allows everything without headers' figures. */
+void test_rate_peek_and_no_limit(void)
 {
     rpc_rate *t;
     CHECK_OK(rpc_rate_new(&t, 64));
     uint8_t k[RPC_RATE_KEY_BYTES];
     key_of(k, 2);
     rpc_rate_result r;
+    rpc_rate_peek(t, &r, k, 2, 0);
+    CHECK(r.allowed && r.limit == 2 && r.remaining == 2 && r.reset_s == 0);
     rpc_rate_take(t, &r, k, 2, 0);
     rpc_rate_take(t, &r, k, 2, 0);
     CHECK(r.allowed && r.remaining == 0);
-    rpc_rate_refund(t, k, 2, 0);
-    rpc_rate_refund(t, k, 2, 0);
-    rpc_rate_refund(t, k, 2, 0);
+    for (int i = 0; i < 3; i++) {
+        rpc_rate_peek(t, &r, k, 2, 0);
+        CHECK(r.remaining == 0 && r.reset_s == 60);
+    }
     rpc_rate_take(t, &r, k, 2, 0);
-    CHECK(r.allowed && r.remaining == 1);
+    CHECK(!r.allowed);
+    rpc_rate_peek(t, &r, k, 2, 30000); /* half a minute refills one of two */
+    CHECK(r.remaining == 1);
     for (int i = 0; i < 1000; i++) {
         rpc_rate_take(t, &r, k, 0, 0);
         CHECK(r.allowed && r.limit == 0 && r.remaining == 0);
