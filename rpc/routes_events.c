@@ -24,6 +24,8 @@
 #define RPC_EVENTS_PING_MS 15000
 /* How far behind the tip a stream may fall before it is dropped (it can resume). */
 #define RPC_EVENTS_LAG_BLOCKS_MAX 100000
+/* Blocks read under one read transaction before it is ended and a new one begun. */
+#define RPC_EVENTS_FILL_BLOCKS_MAX 64
 /* The largest rendered event: a transaction whose 256-byte memo is all control characters
  * (each escaped as six bytes) is about 2.3 KiB with its other fields and the framing. */
 #define RPC_EVENT_TEXT_MAX 4096
@@ -155,8 +157,12 @@ static void stream_fill(sse_stream *st)
         st->ended = 1;
         return;
     }
-    /* Several blocks per fill when they are small (many blocks of an idle account). */
-    while (st->height <= tip.height && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
+    /* Several blocks per fill when they are small (many blocks of an idle account), but a
+     * bounded number, so that no read transaction stays open long (a long one keeps LMDB
+     * from reusing pages). */
+    for (unsigned blocks = 0; blocks < RPC_EVENTS_FILL_BLOCKS_MAX && st->height <= tip.height &&
+                              sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX;
+         blocks++) {
         const uint8_t *bytes;
         size_t len;
         if (ledger_store_block(rd, st->height, &bytes, &len) != CHR_OK ||
