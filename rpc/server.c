@@ -43,13 +43,16 @@ static int route_matches(const rpc_ctx *x, const char *pattern)
     return 1;
 }
 
-static void dispatch(rpc_ctx *x, rpc_reply *r)
+/* The route for the request's method and path, or NULL; then *path_known says whether the
+ * path exists for other methods (listed in `methods`, for a 405's Allow). A path that a
+ * literal route names (/api/v1/txs/batch) is that route's, never a wildcard's
+ * (/api/v1/txs/{hash}): a wrong method on it is a 405. */
+static const rpc_route *route_lookup(const rpc_ctx *x, char *methods, size_t methods_cap,
+                                     int *path_known)
 {
-    int path_known = 0;
-    char methods[64] = "";
-    /* A path that a literal route names (/api/v1/txs/batch) is that route's, never a
-     * wildcard's (/api/v1/txs/{hash}): a wrong method on it is a 405. */
     int exact = 0;
+    *path_known = 0;
+    methods[0] = '\0';
     for (size_t i = 0; i < rpc_routes_len; i++) {
         exact |= strchr(rpc_routes[i].pattern, '*') == NULL && route_matches(x, rpc_routes[i].pattern);
     }
@@ -59,23 +62,40 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
             continue;
         }
         if (strcmp(rpc_routes[i].method, x->method) == 0) {
-            x->route = &rpc_routes[i];
-            /* The route is matched before access is checked: an unknown path is a 404 and
-             * a wrong method a 405 whatever the credentials (docs/API.md, "Access"). */
-            if (rpc_auth_request(x, r, rpc_routes[i].scope)) {
-                rpc_routes[i].handler(x, r);
-            }
-            return;
+            return &rpc_routes[i];
         }
         if (strstr(methods, rpc_routes[i].method) == NULL) {
-            snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods), "%s%s",
-                     methods[0] ? ", " : "", rpc_routes[i].method);
+            size_t len = strlen(methods);
+            snprintf(methods + len, methods_cap - len, "%s%s", len > 0 ? ", " : "",
+                     rpc_routes[i].method);
         }
-        path_known = 1;
+        *path_known = 1;
+    }
+    return NULL;
+}
+
+static void dispatch(rpc_ctx *x, rpc_reply *r)
+{
+    char methods[64];
+    int path_known;
+    const rpc_route *route = route_lookup(x, methods, sizeof(methods), &path_known);
+    if (route != NULL) {
+        x->route = route;
+        /* The route is matched before access is checked: an unknown path is a 404 and a
+         * wrong method a 405 whatever the credentials (docs/API.md, "Access"). A request
+         * with a large body was authenticated before its body was read (on_request). */
+        if (x->req->authed) {
+            *r = x->req->early;
+            r->body = NULL;
+            route->handler(x, r);
+        } else if (rpc_auth_request(x, r, route->scope)) {
+            route->handler(x, r);
+        }
+        return;
     }
     if (path_known) {
         snprintf(r->allow, sizeof(r->allow), "%s", methods);
-        char msg[96];
+        char msg[128];
         snprintf(msg, sizeof(msg), "method %.16s not allowed here; allowed: %s", x->method, methods);
         rpc_reply_error(r, 405, "method_not_allowed", msg, NULL);
         return;
@@ -107,6 +127,39 @@ static int split_path(rpc_ctx *x, const char *url)
         *slash = '\0';
         p = slash + 1;
     }
+    return 1;
+}
+
+/* For a request whose body is large (or of unknown length), checks its credential before
+ * reading the body, so that nobody without a key can make the node buffer megabytes.
+ * Returns 1 when the request may go on (its rate-limit figures kept for the answer), or
+ * 0 with `early` holding the refusal to send now. Small bodies are read first: answering
+ * before a body is read closes the connection under the client, which may then see a reset
+ * instead of the 401, and buffering a few KiB costs nothing. */
+static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const char *url,
+                            const char *method, rpc_req *req)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    uint64_t declared = 0;
+    if (srv->cfg.auth == NULL || (te == NULL && (cl == NULL || !rpc_parse_u64(cl, &declared) ||
+                                                 declared <= RPC_AUTH_EARLY_BODY_BYTES))) {
+        return 1;
+    }
+    rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
+    char methods[64];
+    int path_known;
+    const rpc_route *route = split_path(&x, url) ? route_lookup(&x, methods, sizeof(methods),
+                                                                &path_known)
+                                                 : NULL;
+    if (route == NULL || route->scope == RPC_SCOPE_NONE) {
+        return 1; /* 404, 405, 414 and open routes are answered after the body, as usual */
+    }
+    x.route = route;
+    if (!rpc_auth_request(&x, &req->early, route->scope)) {
+        return 0;
+    }
+    req->authed = 1;
     return 1;
 }
 
@@ -232,6 +285,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
             rpc_reply_error(&r, 413, "body_too_large", msg, NULL);
             return send_reply(conn, &r);
+        }
+        if (!auth_before_body(srv, conn, url, method, req)) {
+            return send_reply(conn, &req->early);
         }
         return MHD_YES;
     }

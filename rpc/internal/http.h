@@ -23,13 +23,6 @@ struct rpc_server {
     rpc_http_stats http_stats; /* requests by route and status, latency (GET /metrics) */
 };
 
-/* One request's state across libmicrohttpd's calls: the body as it arrives. */
-typedef struct rpc_req {
-    char *body;
-    size_t len;
-    size_t cap;
-    int too_large;
-} rpc_req;
 
 #define RPC_REPLY_HEADERS_MAX 8
 
@@ -46,6 +39,16 @@ typedef struct rpc_reply {
         char value[160];
     } headers[RPC_REPLY_HEADERS_MAX];
 } rpc_reply;
+
+/* One request's state across libmicrohttpd's calls: the body as it arrives. */
+typedef struct rpc_req {
+    char *body;
+    size_t len;
+    size_t cap;
+    int too_large;
+    int authed;        /* its credential was checked before its body was read... */
+    rpc_reply early;   /* ...with these rate-limit headers for the answer (no body) */
+} rpc_req;
 
 /* Adds a response header; ignored past RPC_REPLY_HEADERS_MAX (a bug, asserted). */
 void rpc_reply_header(rpc_reply *r, const char *name, const char *value);

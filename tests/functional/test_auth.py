@@ -316,3 +316,24 @@ def test_unauthenticated_attempts_limited_per_address(t):
     r = token_request(n, {"grant_type": "client_credentials"}, basic=(cid, secret))
     assert_oauth_error(r, 429, "rate_limited", "/oauth/token past the limit")
     check(int(r.headers.get("retry-after", "0")) >= 1, "Retry-After on /oauth/token")
+
+
+def test_large_body_without_a_key_is_refused_unread(t):
+    # A body over 64 KiB (or chunked, of unknown length) is read only after its credential
+    # is checked: without one the node answers 401 at once, before the client sends the
+    # body, so nobody without a key can make the node buffer megabytes.
+    import socket
+    n = start_node(t)
+    head = (b"POST /api/v1/txs/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 3000000\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", n.port), timeout=5) as s:
+        s.sendall(head)  # headers only: the answer must come without the body
+        s.settimeout(5)
+        out = s.recv(4096)
+    check(out.startswith(b"HTTP/1.1 401 "), "answer before the body: %r" % out[:60])
+    check(b"WWW-Authenticate: Bearer" in out, "WWW-Authenticate: %r" % out[:300])
+    # With a key, a large body is read and judged as usual (here: not valid JSON).
+    big = '{"txs": ["' + "ab" * 40000 + '"]}'
+    r = n.request("POST", "/api/v1/txs/batch", big)
+    check(r.status == 400, "a 80 KB batch with a key: %r" % r)
+    eq(n.request("GET", "/health", auth=False).status, 200, "health")

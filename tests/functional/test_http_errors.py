@@ -139,7 +139,8 @@ def test_body_over_the_limit_is_413(t):
     check(out.startswith(b"HTTP/1.1 413 "), "100-continue over the limit: %r" % out[:60])
     # A chunked body over the limit (no Content-Length to judge by).
     chunk = b"a" * 3000
-    data = (b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    auth = b"Authorization: Bearer %s\r\n" % n.api_key.encode()
+    data = (b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + auth +
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
             (b"%x\r\n%s\r\n" % (len(chunk), chunk)) * 3 + b"0\r\n\r\n")
     out = raw_http(n, data)
