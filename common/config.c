@@ -1,5 +1,7 @@
 #include "common/config.h"
 
+#include "common/enc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +9,6 @@
 
 #include "common/assert.h"
 
-/* A u64 in decimal has at most 20 digits. */
-#define CHR_CONFIG_U64_DIGITS_MAX 20
 
 typedef struct chr_config_item {
     char *section; /* one allocation: section, key and value, each NUL terminated */
@@ -264,29 +264,6 @@ void chr_config_entry(const chr_config *c, size_t i, const char **section, const
     }
 }
 
-/* Canonical decimal: 1..20 digits, no leading zero but "0" itself, no overflow. */
-static bool chr_config_parse_u64(const char *s, uint64_t *out)
-{
-    size_t len = strlen(s);
-    *out = 0;
-    if (len == 0 || len > CHR_CONFIG_U64_DIGITS_MAX || (s[0] == '0' && len > 1)) {
-        return false;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        uint64_t digit = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10) {
-            return false;
-        }
-        v = v * 10 + digit;
-    }
-    *out = v;
-    return true;
-}
-
 chr_err chr_config_u64(const chr_config *c, const char *section, const char *key, uint64_t def,
                        uint64_t min, uint64_t max, uint64_t *out, char *errmsg, size_t errmsg_cap)
 {
@@ -298,7 +275,7 @@ chr_err chr_config_u64(const chr_config *c, const char *section, const char *key
         return CHR_OK;
     }
     uint64_t v;
-    if (!chr_config_parse_u64(c->items[i].value, &v) || v < min || v > max) {
+    if (chr_u64_parse(&v, c->items[i].value, strlen(c->items[i].value)) != CHR_OK || v < min || v > max) {
         chr_config_errf(
             errmsg, errmsg_cap, "line %zu: [%s] %s: must be a whole number from %llu to %llu",
             c->items[i].line, section, key, (unsigned long long)min, (unsigned long long)max);

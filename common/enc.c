@@ -249,3 +249,29 @@ chr_err chr_mul_u64(uint64_t *out, uint64_t a, uint64_t b)
     }
     return CHR_OK;
 }
+
+chr_err chr_u64_parse(uint64_t *out, const char *s, size_t len)
+{
+    *out = 0;
+    if (len == 0 || (s[0] == '0' && len > 1)) {
+        return CHR_ERR_NONCANONICAL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return CHR_ERR_NONCANONICAL;
+        }
+    }
+    if (len > CHR_U64_DIGITS_MAX) {
+        return CHR_ERR_OVERFLOW;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t digit = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - digit) / 10) {
+            return CHR_ERR_OVERFLOW;
+        }
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return CHR_OK;
+}

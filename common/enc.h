@@ -70,6 +70,15 @@ void chr_put_u64be(uint8_t out[8], uint64_t v);
 uint32_t chr_get_u32be(const uint8_t in[4]);
 uint64_t chr_get_u64be(const uint8_t in[8]);
 
+/* The most digits a u64 has in decimal. */
+#define CHR_U64_DIGITS_MAX 20
+
+/* Parses a canonical decimal u64 of len characters: 1..20 digits, no sign, no spaces, no
+ * leading zero except "0" itself. CHR_ERR_OVERFLOW for digits past UINT64_MAX,
+ * CHR_ERR_NONCANONICAL for any other form; *out is zero on failure. The one decimal parser
+ * of the project: JSON amounts, query parameters, config values, command-line numbers. */
+CHR_WUR chr_err chr_u64_parse(uint64_t *out, const char *s, size_t len);
+
 /* Checked arithmetic: CHR_ERR_OVERFLOW (and *out zeroed) when the result does not fit. */
 CHR_WUR chr_err chr_add_u64(uint64_t *out, uint64_t a, uint64_t b);
 CHR_WUR chr_err chr_mul_u64(uint64_t *out, uint64_t a, uint64_t b);

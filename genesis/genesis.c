@@ -89,32 +89,6 @@ int genesis_chain_id_valid(const char *s, size_t len)
     return 1;
 }
 
-chr_err genesis_u64_parse(uint64_t *out, const char *s, size_t len)
-{
-    *out = 0;
-    if (len == 0 || (s[0] == '0' && len > 1)) {
-        return CHR_ERR_NONCANONICAL;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return CHR_ERR_NONCANONICAL;
-        }
-    }
-    if (len > GENESIS_U64_DIGITS_MAX) {
-        return CHR_ERR_OVERFLOW;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint64_t digit = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10) {
-            return CHR_ERR_OVERFLOW;
-        }
-        v = v * 10 + digit;
-    }
-    *out = v;
-    return CHR_OK;
-}
-
 /* ---- time: RFC 3339 UTC <-> Unix milliseconds ---------------------------------------- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date; H. Hinnant, "chrono-Compatible
@@ -469,7 +443,7 @@ static chr_err genesis_json_u64(json_t *obj, const char *key, const char *where,
     if (err != CHR_OK) {
         return err;
     }
-    err = genesis_u64_parse(out, s, len);
+    err = chr_u64_parse(out, s, len);
     if (err == CHR_ERR_OVERFLOW) {
         genesis_errf(errmsg, cap, "%s%s: larger than 18446744073709551615", where, key);
         return CHR_ERR_GENESIS;

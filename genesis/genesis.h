@@ -25,8 +25,6 @@
 #define GENESIS_TIME_STR_LEN 24
 /* 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years, so no later time is written. */
 #define GENESIS_TIME_MS_MAX 253402300799999ULL
-/* A u64 in decimal has at most 20 digits (18446744073709551615). */
-#define GENESIS_U64_DIGITS_MAX 20
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */
@@ -95,10 +93,6 @@ CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
  * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
 
-/* Parses a canonical decimal u64: 1..20 digits, no sign, no spaces, no leading zero except
- * "0" itself. CHR_ERR_OVERFLOW for digits past UINT64_MAX, CHR_ERR_NONCANONICAL for any
- * other form; *out is zero on failure. */
-CHR_WUR chr_err genesis_u64_parse(uint64_t *out, const char *s, size_t len);
 
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ"
  * (uppercase T and Z, years 1970..9999, no leap second) into Unix milliseconds, without

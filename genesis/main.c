@@ -85,7 +85,7 @@ static int genesis_cli_save(const genesis *g, const char *path)
 /* Parses an amount or a power given on the command line, naming it in the error. */
 static int genesis_cli_u64(uint64_t *out, const char *what, const char *s)
 {
-    chr_err err = genesis_u64_parse(out, s, strlen(s));
+    chr_err err = chr_u64_parse(out, s, strlen(s));
     if (err == CHR_ERR_OVERFLOW) {
         return genesis_cli_fail("%s is larger than 18446744073709551615", what);
     }

@@ -181,6 +181,16 @@ static void tip_publish(node_chain *c, const ledger_header *h, const uint8_t has
     pthread_mutex_unlock(&c->tip_mu);
 }
 
+/* Doubles the LMDB map after a write found it full (STYLE.md: MDB_MAP_FULL goes up to the
+ * node, which grows the map); the write is then retried whole. */
+static chr_err grow_map(node_chain *c)
+{
+    size_t size = ledger_store_map_size(c->store);
+    CHR_LOG_I("store: map of %.1f MiB is full, growing to %.1f MiB", (double)size / 1048576.0,
+              (double)size / 524288.0);
+    return ledger_store_grow(c->store, size * 2);
+}
+
 /* Writes the genesis state into an empty store, or checks that the store holds g's chain. */
 static chr_err open_genesis(node_chain *c, const genesis *g, char *errmsg, size_t cap)
 {
@@ -214,20 +224,15 @@ static chr_err open_genesis(node_chain *c, const genesis *g, char *errmsg, size_
         memcpy(addrs[i], g->accounts[i].address, 32);
         balances[i] = g->accounts[i].balance;
     }
-    for (;;) {
+    do {
         err = ledger_store_init_genesis(c->store, c->chain_id, c->genesis_hash,
                                         (const uint8_t(*)[32])addrs, balances, g->accounts_len);
-        if (err != CHR_ERR_MAP_FULL) {
-            break;
-        }
-        err = ledger_store_grow(c->store, ledger_store_map_size(c->store) * 2);
-        if (err != CHR_OK) {
-            break;
-        }
-    }
+    } while (err == CHR_ERR_MAP_FULL && (err = grow_map(c)) == CHR_OK);
     free(addrs);
     free(balances);
-    CHR_LOG_I("created chain %s from genesis (%zu accounts)", c->chain_id, g->accounts_len);
+    if (err == CHR_OK) {
+        CHR_LOG_I("created chain %s from genesis (%zu accounts)", c->chain_id, g->accounts_len);
+    }
     return err;
 }
 
@@ -600,19 +605,9 @@ static chr_err store_block(node_chain *c, const block_draft *d, const ledger_com
         .tx_from = (const uint8_t(*)[32])c->blk_from,
         .tx_to = (const uint8_t(*)[32])c->blk_to, .changes = c->overlay,
     };
-    for (;;) {
+    do {
         err = ledger_store_commit_block(c->store, &w);
-        if (err != CHR_ERR_MAP_FULL) {
-            break;
-        }
-        size_t size = ledger_store_map_size(c->store);
-        CHR_LOG_I("store: map of %.1f MiB is full, growing to %.1f MiB", (double)size / 1048576.0,
-                  (double)size / 524288.0);
-        err = ledger_store_grow(c->store, size * 2);
-        if (err != CHR_OK) {
-            break;
-        }
-    }
+    } while (err == CHR_ERR_MAP_FULL && (err = grow_map(c)) == CHR_OK);
     free(bytes);
     return err;
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/assert.h"
+#include "common/enc.h"
 #include "rpc/render.h"
 
 void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char *message,
@@ -30,20 +31,7 @@ void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body)
 /* Parses a canonical decimal u64: digits only, no leading zero, no overflow. */
 int rpc_parse_u64(const char *s, uint64_t *out)
 {
-    size_t n = strlen(s);
-    *out = 0;
-    if (n == 0 || n > 20 || (n > 1 && s[0] == '0')) {
-        return 0;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || chr_mul_u64(&v, v, 10) != CHR_OK ||
-            chr_add_u64(&v, v, (uint64_t)(s[i] - '0')) != CHR_OK) {
-            return 0;
-        }
-    }
-    *out = v;
-    return 1;
+    return chr_u64_parse(out, s, strlen(s)) == CHR_OK;
 }
 
 const char *rpc_query(rpc_ctx *x, const char *key)

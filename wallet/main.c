@@ -1,7 +1,6 @@
 /* chroom-wallet: keys, offline signing and submission of transfers (README.md, docs/API.md).
  * Exit codes: 0 done, 1 the node or the chain said no, 2 usage, 3 node unreachable or
  * timed out (the answer is unknown: check with `tx HASH`), 4 local file or key error. */
-#include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "common/bech32.h"
+#include "common/enc.h"
 #include "common/hash.h"
 #include "common/hex.h"
 #include "common/keyfile.h"
@@ -61,18 +61,12 @@ static void usage(FILE *f)
 
 static int parse_u64_arg(const char *name, const char *s, uint64_t *out)
 {
-    char *end;
-    if (s == NULL || s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0')) {
-        fprintf(stderr, "chroom-wallet: --%s: a whole number is required\n", name);
+    chr_err err = s == NULL ? CHR_ERR_NONCANONICAL : chr_u64_parse(out, s, strlen(s));
+    if (err != CHR_OK) {
+        fprintf(stderr, "chroom-wallet: --%s: %s\n", name,
+                err == CHR_ERR_OVERFLOW ? "not below 2^64" : "a whole number is required");
         return 0;
     }
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno != 0) {
-        fprintf(stderr, "chroom-wallet: --%s: not a whole number below 2^64: %s\n", name, s);
-        return 0;
-    }
-    *out = v;
     return 1;
 }
 

@@ -178,7 +178,7 @@ static int loadgen_arg_u64(int argc, char **argv, const char *name, uint64_t def
     if (s == NULL) {
         return 1;
     }
-    if (genesis_u64_parse(out, s, strlen(s)) != CHR_OK || *out < min || *out > max) {
+    if (chr_u64_parse(out, s, strlen(s)) != CHR_OK || *out < min || *out > max) {
         fprintf(stderr, "loadgen: %s: a whole number from %" PRIu64 " to %" PRIu64 "\n", name, min,
                 max);
         return 0;
@@ -559,7 +559,7 @@ static int loadgen_json_u64(json_t *o, const char *key, uint64_t *out)
         return 1;
     }
     return json_is_string(v) &&
-           genesis_u64_parse(out, json_string_value(v), json_string_length(v)) == CHR_OK;
+           chr_u64_parse(out, json_string_value(v), json_string_length(v)) == CHR_OK;
 }
 
 /* GETs url and parses the answer as a JSON object; NULL (errmsg set) unless 200. */

@@ -285,13 +285,13 @@ void test_genesis_rejects_bad_amounts(void)
             "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 1024}", acc, val);
     CHECK_OK(tg_parse(json, NULL));
     uint64_t v;
-    CHECK_OK(genesis_u64_parse(&v, "18446744073709551615", 20));
+    CHECK_OK(chr_u64_parse(&v, "18446744073709551615", 20));
     CHECK(v == UINT64_MAX);
-    CHECK(genesis_u64_parse(&v, "18446744073709551616", 20) == CHR_ERR_OVERFLOW && v == 0);
-    CHECK(genesis_u64_parse(&v, "01", 2) == CHR_ERR_NONCANONICAL);
-    CHECK(genesis_u64_parse(&v, "99999999999999999999999", 23) == CHR_ERR_OVERFLOW);
-    CHECK(genesis_u64_parse(&v, "9999999999999999999x999", 23) == CHR_ERR_NONCANONICAL);
-    CHECK_OK(genesis_u64_parse(&v, "0", 1));
+    CHECK(chr_u64_parse(&v, "18446744073709551616", 20) == CHR_ERR_OVERFLOW && v == 0);
+    CHECK(chr_u64_parse(&v, "01", 2) == CHR_ERR_NONCANONICAL);
+    CHECK(chr_u64_parse(&v, "99999999999999999999999", 23) == CHR_ERR_OVERFLOW);
+    CHECK(chr_u64_parse(&v, "9999999999999999999x999", 23) == CHR_ERR_NONCANONICAL);
+    CHECK_OK(chr_u64_parse(&v, "0", 1));
     CHECK(v == 0);
 }
 
