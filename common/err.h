@@ -52,6 +52,14 @@
     X(CHR_ERR_MAP_FULL, 119, "map_full", "LMDB map is full")                                \
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                 \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                          \
+    X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")            \
+    X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                         \
+    X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")          \
+    X(CHR_ERR_WAL, 203, "wal_damaged", "write-ahead log is damaged")                        \
+    X(CHR_ERR_EVIDENCE, 204, "bad_evidence", "invalid evidence")                            \
+    X(CHR_ERR_MNEMONIC, 400, "bad_mnemonic", "not a valid BIP-39 mnemonic")                 \
+    X(CHR_ERR_PASSPHRASE, 401, "wrong_passphrase", "wrong passphrase")                      \
+    X(CHR_ERR_KEYSTORE, 402, "damaged_key_file", "key file is damaged")                     \
     X(CHR_ERR_GENESIS, 500, "bad_genesis", "invalid genesis")                               \
     X(CHR_ERR_SHUTDOWN, 600, "shutting_down", "node is shutting down")
 
