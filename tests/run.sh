@@ -46,6 +46,11 @@ echo "== unit under ASan+UBSan"
 for t in build/san/tests/unit-*; do
     [ -x "$t" ] && record "san-$(basename "$t")" "$t"
 done
+echo "== consensus simulator"
+# A few hundred seeds of the plain build in two processes, and a few under ASan+UBSan.
+# A failing seed prints the command that replays it; `make sim SEEDS=100000` runs long.
+record sim build/tests/sim --seeds 240 --first 1 --jobs "$JOBS"
+record san-sim build/san/tests/sim --seeds 6 --first 100001
 echo "== fuzz corpora under ASan+UBSan"
 for t in build/san/tests/replay-*; do
     [ -x "$t" ] || continue

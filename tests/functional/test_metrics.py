@@ -87,7 +87,7 @@ def check_histograms(s):
 
 
 def test_metrics_move_with_transfers(t):
-    n = start_node(t, conf={"consensus": {"block_interval_ms": 1500}})
+    n = start_node(t, conf={"consensus": {"block_interval_ms": 4000}})
     c = n.chain
     alice, bob = c["alice"], c["bob"]
     s0 = scrape(n)
@@ -102,7 +102,8 @@ def test_metrics_move_with_transfers(t):
     used = val(s0, "chroom_lmdb_used_bytes")
     check(0 < used <= map_size, "LMDB use %r within the map %r" % (used, map_size))
 
-    # Two transfers waiting in the mempool (a block is due only after 1.5 s).
+    # Two transfers waiting in the mempool (a block is due only after 4 s, room for a slow
+    # machine to sign and submit both first).
     txs = c.sign(alice, bob, 100, 0, count=2)
     for tx in txs:
         eq(n.submit(tx).status, 202, "pending")

@@ -1,0 +1,35 @@
+/* Hard limits of the consensus module. Each bounds something a peer controls (a round
+ * number, a message's size, how far ahead a vote may be) or a table sized at start-up. */
+#ifndef CONS_LIMITS_H
+#define CONS_LIMITS_H
+
+#include "ledger/limits.h"
+
+/* Rounds of one height kept in memory (vote sets and proposals). Past this, the oldest
+ * round that holds neither the lock nor the valid value is forgotten: a height that needs
+ * more than 32 rounds has a network problem that old rounds' votes do not solve. */
+#define CONS_ROUNDS_KEPT 32
+/* A vote or proposal for a round further than this beyond ours is not stored (it still
+ * counts towards skipping rounds, L55 of the paper): an honest
+ * validator is never that far ahead (rounds end by timeouts that grow with the round), and
+ * the bound keeps a byzantine validator from filling the round table with empty rounds. */
+#define CONS_ROUND_AHEAD_MAX 8
+/* The largest round number accepted at all; with timeouts growing per round, round one
+ * million is days of failed rounds. Keeps round arithmetic far from overflow. */
+#define CONS_ROUND_MAX 1000000u
+/* A proposal carries a whole block. */
+#define CONS_BLOCK_BYTES_MAX LEDGER_BLOCK_BYTES_MAX
+/* The largest consensus message: a proposal or a committed block with its commit. */
+#define CONS_MSG_BYTES_MAX (CONS_BLOCK_BYTES_MAX + 64 * 1024)
+/* Actions one input may produce: a status answer sends the proposal and votes of at most
+ * two rounds, and the proof-of-lock prevotes of each proposal; the rules fire a handful (a
+ * proposal, votes, timeouts, each with its record). */
+#define CONS_ACTIONS_MAX (32 + 2 * (3 * LEDGER_VALIDATORS_MAX + 1))
+/* Slots of the proposer schedule (docs/CONSENSUS.md, "Proposer"): powers are scaled so
+ * their sum is about this, each validator getting at least one slot. */
+#define CONS_PROPOSER_SLOTS 4096
+
+_Static_assert(CONS_ROUND_AHEAD_MAX < CONS_ROUNDS_KEPT, "the round window fits the table");
+_Static_assert(CONS_PROPOSER_SLOTS >= LEDGER_VALIDATORS_MAX, "every validator gets slots");
+
+#endif
