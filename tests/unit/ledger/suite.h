@@ -29,6 +29,13 @@ void test_smt_order_independent(void);
 void test_smt_idempotent_set(void);
 void test_smt_full_at_keys_max(void);
 void test_smt_new_rejects_bad_keys_max(void);
+void test_smt_checkpoint_rollback_random(void);
+void test_smt_checkpoint_release_keeps(void);
+void test_smt_checkpoint_twice_is_arg(void);
+void test_smt_checkpoint_rollback_no_changes(void);
+void test_smt_checkpoint_many_cycles(void);
+void test_smt_checkpoint_from_empty(void);
+void test_smt_checkpoint_deepest_path(void);
 
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
