@@ -55,6 +55,42 @@ chr_err chr_file_read(const char *path, size_t max, char **out, size_t *out_len,
     return CHR_OK;
 }
 
+chr_err chr_file_write_new(const char *path, const void *data, size_t len)
+{
+    char tmp[PATH_MAX];
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+        return CHR_ERR_ARG;
+    }
+    int fd = mkstemp(tmp); /* a name no one else writes */
+    if (fd < 0) {
+        return CHR_ERR_IO;
+    }
+    /* mkstemp's mode is 0600 less the umask; make it exactly 0600. */
+    int ok = fchmod(fd, 0600) == 0;
+    const uint8_t *p = data;
+    size_t done = 0;
+    while (ok && done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        ok = n > 0;
+        done += ok ? (size_t)n : 0;
+    }
+    ok = ok && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    /* link() never replaces an existing file, unlike rename(): of two writers racing for
+     * one path, exactly one wins and the other is told. */
+    int linked = ok ? link(tmp, path) : -1;
+    int exists = linked != 0 && ok && errno == EEXIST;
+    unlink(tmp);
+    if (linked != 0) {
+        return exists ? CHR_ERR_DUPLICATE : CHR_ERR_IO;
+    }
+    /* The new name is durable only once its directory is. */
+    return chr_sync_dir_of(path);
+}
+
 /* fsyncs the directory holding path, so that a rename into it survives a crash. */
 chr_err chr_sync_dir_of(const char *path)
 {

@@ -44,28 +44,10 @@ chr_err chr_keyfile_read(const char *path, uint8_t sk[32], char *errmsg, size_t 
 
 chr_err chr_keyfile_write(const char *path, const uint8_t sk[32])
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-        return CHR_ERR_ARG;
-    }
-    int fd = mkstemp(tmp); /* mode 0600, a name no one else writes */
-    if (fd < 0) {
-        return CHR_ERR_IO;
-    }
     char hex[66];
     chr_hex_encode(hex, sizeof(hex), sk, 32);
     hex[64] = '\n';
-    int ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
+    chr_err err = chr_file_write_new(path, hex, 65);
     sodium_memzero(hex, sizeof(hex));
-    ok = close(fd) == 0 && ok;
-    /* link() never replaces an existing file, unlike rename(): of two writers racing for
-     * one path, exactly one wins and the other is told. */
-    int linked = ok ? link(tmp, path) : -1;
-    int exists = linked != 0 && errno == EEXIST;
-    unlink(tmp);
-    if (linked != 0) {
-        return exists ? CHR_ERR_DUPLICATE : CHR_ERR_IO;
-    }
-    /* The new name is durable only once its directory is. */
-    return chr_sync_dir_of(path);
+    return err;
 }

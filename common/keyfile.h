@@ -1,5 +1,5 @@
 /* Secret-key files for validators and the development account: 64 hex characters and an
- * optional newline, mode 0600. (The wallet's encrypted keystore is a later issue's.)
+ * optional newline, mode 0600. (The wallet's encrypted keystore is wallet/keystore.h.)
  * Secrets read are the caller's to wipe with sodium_memzero. */
 #ifndef CHR_KEYFILE_H
 #define CHR_KEYFILE_H

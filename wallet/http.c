@@ -55,10 +55,13 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 chr_err wallet_http(const char *method, const char *url, const char *body, long timeout_ms,
-                    long *status, char **resp, char *errmsg, size_t errmsg_cap)
+                    long *status, char **resp, int *sent, char *errmsg, size_t errmsg_cap)
 {
     *status = 0;
     *resp = NULL;
+    if (sent != NULL) {
+        *sent = 0;
+    }
     CURL *curl = curl_easy_init();
     if (curl == NULL) {
         snprintf(errmsg, errmsg_cap, "cannot start the HTTP client");
@@ -92,6 +95,14 @@ chr_err wallet_http(const char *method, const char *url, const char *body, long 
     }
     CURLcode rc = curl_easy_perform(curl);
     chr_err err = CHR_OK;
+    /* Bytes of the request handed to the connection: none means the node never saw it. */
+    long request_bytes = 1;
+    if (curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes) != CURLE_OK) {
+        request_bytes = 1;
+    }
+    if (sent != NULL) {
+        *sent = rc == CURLE_OK || request_bytes > 0;
+    }
     if (rc == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
         *resp = b.data != NULL ? b.data : calloc(1, 1);

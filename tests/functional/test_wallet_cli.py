@@ -1,5 +1,6 @@
 """chroom-wallet against a real node: sending, reading, exit codes (0 done, 1 refused,
-2 usage, 3 node unreachable or timed out, 4 local error) and its messages."""
+2 usage, 3 node unreachable or timed out, 4 local error, 5 passphrase) and its messages,
+with raw key files; the keystore's commands are test_wallet_keys.py's."""
 
 import json
 import os
@@ -22,8 +23,7 @@ def test_send_wait_moves_funds(t):
     c = n.chain
     alice, bob = c["alice"], c["bob"]
     a0, b0 = n.balance(alice.address), n.balance(bob.address)
-    rc, out, err = w(n, "send", "--key", alice.path, "--to", bob.address, "--amount", "2500",
-                     "--wait")
+    rc, out, err = w(n, "send", bob.address, "2500", "--raw", "--key", alice.path, "--wait")
     eq(rc, 0, "send --wait exit status (stderr %r)" % err)
     words = out.split()
     check(len(words) >= 5 and words[1:4] == ["committed", "at", "height"], "output %r" % out)
@@ -32,8 +32,8 @@ def test_send_wait_moves_funds(t):
     eq(n.balance(alice.address), a0 - 2500 - 1000, "alice pays amount + the node's minimum fee")
     eq(n.balance(bob.address), b0 + 2500, "bob")
     # --json, an explicit fee and a memo.
-    rc, out, err = w(n, "send", "--key", alice.path, "--to", bob.address, "--amount", "1",
-                     "--fee", "2000", "--memo", "hello", "--wait", json_out=True)
+    rc, out, err = w(n, "send", bob.address, "1", "--raw", "--key", alice.path, "--fee", "2000",
+                     "--memo", "hello", "--wait", json_out=True)
     eq(rc, 0, "send --json exit status (stderr %r)" % err)
     j = json.loads(out)
     eq((j["status"], j["error"]), ("committed", None), "send --json answer")
@@ -42,7 +42,7 @@ def test_send_wait_moves_funds(t):
     # Two sends without --wait take consecutive nonces from pending_nonce.
     hashes = []
     for _ in range(2):
-        rc, out, err = w(n, "send", "--key", bob.path, "--to", alice.address, "--amount", "3")
+        rc, out, err = w(n, "send", alice.address, "3", "--raw", "--key", bob.path)
         eq(rc, 0, "send without --wait (stderr %r)" % err)
         check(out.split()[1] in ("pending", "committed"), "output %r" % out)
         hashes.append(out.split()[0])
@@ -62,7 +62,7 @@ def test_broadcast_balance_tx_status(t):
     rc, out, err = w(n, "balance", bob.address)
     eq(rc, 0, "balance exit status")
     fields = dict(line.split(None, 1) for line in out.strip().splitlines())
-    eq(fields["balance"], str(10**12 + 77), "balance printed")
+    eq(fields["balance"], "1000000.000077 CHR (%d units)" % (10**12 + 77), "balance printed")
     eq(fields["address"], bob.address, "address printed")
     rc, out, err = w(n, "tx", tx_hash(tx), json_out=True)
     eq(rc, 0, "tx exit status")
@@ -84,16 +84,21 @@ def test_broadcast_balance_tx_status(t):
 def test_refusals_exit_1(t):
     n = start_node(t, accounts={"alice": 10**12, "poor": 10})
     c = n.chain
-    rc, out, err = w(n, "send", "--key", c["poor"].path, "--to", c["alice"].address,
-                     "--amount", "5", "--wait")
+    rc, out, err = w(n, "send", c["alice"].address, "5", "--raw", "--key", c["poor"].path,
+                     "--wait")
     eq(rc, 1, "send with too little money")
     check("insufficient_funds" in err and "400" in err, "stderr %r" % err)
+    # A transaction the node does not know: its status is printed, and the exit is 1.
     rc, out, err = w(n, "tx", "ab" * 32)
     eq(rc, 1, "tx of an unknown hash")
-    check("not_found" in err, "stderr %r" % err)
+    check("does not know" in err, "stderr %r" % err)
+    fields = dict(line.split(None, 1) for line in out.strip().splitlines())
+    eq((fields["hash"], fields["status"]), ("ab" * 32, "unknown"), "tx of an unknown hash")
+    rc, out, err = w(n, "tx", "ab" * 32, json_out=True)
+    eq((rc, json.loads(out)["status"]), (1, "unknown"), "tx --json of an unknown hash")
     rc, out, err = w(n, "balance", "chr1notanaddress")
-    eq(rc, 1, "balance of a bad address")
-    check("bad_address" in err, "stderr %r" % err)
+    eq(rc, 2, "balance of a bad address (checked before any call)")
+    check("not a chr1... address" in err, "stderr %r" % err)
     tx = c.sign(c["alice"], c["poor"], 1, 7)[0]
     rc, out, err = w(n, "broadcast", tx)
     eq(rc, 1, "broadcast with a gap nonce")
@@ -106,16 +111,37 @@ def test_usage_errors_exit_2(t):
     k = c["alice"].path
     cases = [
         (["frobnicate"], "unknown command"),
-        (["status", "extra"], "unknown command"),
+        (["status", "extra"], "unknown command or extra argument"),
         ([], None),
         (["send", "--bogus", "1"], "unknown option"),
         (["send", "--key"], "needs a value"),
-        (["send", "--key", k, "--to", "chr1xyz", "--amount", "1"], "--to"),
-        (["send", "--key", k, "--to", c["bob"].address, "--amount", "-5"], "--amount"),
-        (["send", "--key", k, "--to", c["bob"].address, "--amount", "1.5"], "--amount"),
-        (["send", "--key", k, "--to", c["bob"].address, "--amount", "18446744073709551616"],
-         "--amount"),
-        (["send", "--key", k, "--to", c["bob"].address, "--amount", "007"], "--amount"),
+        (["send", "--key", k, "--to", c["bob"].address, "--amount", "1"], "--to"),
+        (["send", "chr1xyz", "1", "--key", k], "not a chr1... address"),
+        (["send", c["bob"].address, "-5", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, "1.5", "--raw", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, "1.5000001", "--key", k], "more decimals"),
+        (["send", c["bob"].address, "18446744073709551616", "--raw", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, "18446744073709.551616", "--key", k], "too large"),
+        (["send", c["bob"].address, "007", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, "1e3", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, "1,5", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, ".5", "--key", k], "AMOUNT"),
+        (["send", c["bob"].address, "0", "--key", k], "more than zero"),
+        (["send", c["bob"].address, "1", "--key", k, "--fee", "0.0000001"], "--fee"),
+        (["send", c["bob"].address, "--key", k], "missing arguments"),
+        (["send", c["alice"].address, "1", "--key", k], "oneself"),
+        (["send", c["bob"].address, "1", "--key", k, "--key-file", k], "not both"),
+        (["send", c["bob"].address, "1", "--key", "no such name"], "not a key name"),
+        (["send", c["bob"].address, "1", "--yes", "--key", k], "unknown option for send"),
+        (["--json=1", "status"], "takes no value"),
+        (["history", c["bob"].address, "--limit", "101"], "--limit"),
+        (["history", c["bob"].address, "--direction", "up"], "--direction"),
+        (["history", c["bob"].address, "--cursor", "a/b"], "--cursor"),
+        (["tx", "status", "abc"], "not a transaction hash"),
+        (["tx", "frob", "x"], "unknown command: tx frob"),
+        (["key"], "the key commands"),
+        (["node"], "unknown command"),
+        (["help", "frob"], "no command named"),
         (["sign", "--key", k, "--to", c["bob"].address, "--amount", "1", "--fee", "1000",
           "--nonce", "0"], "--chain-id"),
         (["sign", "--key", k, "--chain-id", c.chain_id, "--to", c["bob"].address, "--amount",
@@ -136,6 +162,9 @@ def test_usage_errors_exit_2(t):
         if msg:
             check(msg in err, "%r: stderr lacks %r: %r" % (args, msg, err[:300]))
     eq(n.account(c["alice"].address)["nonce"], "0", "nothing was sent")
+    rc, out, err = run(wallet_cmd("status", node="ftp://127.0.0.1:1"))
+    eq(rc, 2, "a node URL that is not http(s) (stderr %r)" % err)
+    check("not a node URL" in err, "stderr %r" % err)
     rc, out, err = run(wallet_cmd("help"))
     eq((rc, "usage" in out), (0, True), "help")
 
@@ -146,7 +175,7 @@ def test_node_down_exits_3_within_the_timeout(t):
     key = keygen(t, "k")
     to = random_address()
     for args in (["status"], ["balance", key.address], ["tx", "ab" * 32],
-                 ["send", "--key", key.path, "--to", to, "--amount", "1"]):
+                 ["send", to, "1", "--key", key.path]):
         start = time.monotonic()
         rc, out, err = run(wallet_cmd(*args, node=url, timeout_ms=2000))
         took = time.monotonic() - start
@@ -173,7 +202,7 @@ def test_node_down_exits_3_within_the_timeout(t):
     th.start()
     try:
         url = "http://127.0.0.1:%d" % srv.getsockname()[1]
-        for args in (["status"], ["send", "--key", key.path, "--to", to, "--amount", "1"]):
+        for args in (["status"], ["send", to, "1", "--key", key.path]):
             start = time.monotonic()
             rc, out, err = run(wallet_cmd(*args, node=url, timeout_ms=2000))
             took = time.monotonic() - start

@@ -1,0 +1,228 @@
+/* chroom-wallet's command line: options, the command table and the helpers its commands
+ * share. Private to wallet/; the commands and their output are documented in
+ * docs/WALLET-CLI.md.
+ *
+ * Every command is a function taking the parsed command line and returning the process's
+ * exit code (WALLET_EXIT_*); it prints its result on stdout and any error on stderr. Not
+ * thread-safe (one command per process). */
+#ifndef WALLET_INTERNAL_CLI_H
+#define WALLET_INTERNAL_CLI_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bech32.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "ledger/limits.h"
+#include "wallet/limits.h"
+
+/* Exit codes, part of the CLI's contract (docs/WALLET-CLI.md, "Exit codes"). */
+#define WALLET_EXIT_OK 0
+#define WALLET_EXIT_REFUSED 1    /* the node or the chain said no; a transaction failed */
+#define WALLET_EXIT_USAGE 2      /* the command line is wrong */
+#define WALLET_EXIT_UNKNOWN 3    /* the node is unreachable or slow: the outcome is unknown */
+#define WALLET_EXIT_LOCAL 4      /* a local file, key or config problem */
+#define WALLET_EXIT_PASSPHRASE 5 /* the passphrase is wrong, missing or not confirmed */
+
+/* Positional words on one command line: two command words and a few arguments. */
+#define WALLET_WORDS_MAX 8
+/* The node's URL as given ("https://host:port" and maybe a path prefix), without its NUL. */
+#define WALLET_URL_MAX 480
+/* A request path below the node's URL: the longest is a history page with its cursor. */
+#define WALLET_PATH_MAX 512
+/* A transaction file (tx build / tx sign output) is a small JSON object; 64 KiB is far
+ * above the largest (a 256-byte memo and a 1 KiB transaction in hex). */
+#define WALLET_TX_FILE_BYTES_MAX (64u * 1024)
+/* A default --wait budget: a few blocks even on a busy chain. */
+#define WALLET_WAIT_MS_DEFAULT 60000
+#define WALLET_TIMEOUT_MS_DEFAULT 10000
+#define WALLET_TIMEOUT_MS_MAX 600000
+/* The hex of the longest transaction, with its NUL. */
+#define WALLET_TX_HEX_MAX (2 * LEDGER_TX_BYTES_MAX + 1)
+
+/* X(ID, name, takes a value, value's name, help). The first WALLET_OPT_GLOBAL_COUNT are
+ * global: every command takes them. */
+#define WALLET_OPT_LIST(X)                                                                         \
+    X(HOME, "home", 1, "DIR",                                                                      \
+      "the wallet's directory, holding keys/ and config (else $CHROOM_HOME, else ~/.chroom)")      \
+    X(NODE, "node", 1, "URL",                                                                      \
+      "the node's API (else $CHROOM_NODE, else config's node, else http://127.0.0.1:8080)")        \
+    X(API_KEY, "api-key", 1, "KEY",                                                                \
+      "API key or OAuth access token (else $CHROOM_API_KEY, else config's api_key)")               \
+    X(CA_FILE, "ca-file", 1, "PEM",                                                                \
+      "trust these CA certificates for HTTPS instead of the system's (config: ca_file)")           \
+    X(TIMEOUT_MS, "timeout-ms", 1, "N",                                                            \
+      "bound of every network call, 1 to 600000 ms (config: timeout_ms; default 10000)")           \
+    X(JSON, "json", 0, NULL, "print JSON for scripts (shapes in docs/WALLET-CLI.md)")              \
+    X(PASSPHRASE_FILE, "passphrase-file", 1, "FILE",                                               \
+      "the key's passphrase is FILE's first line (else $CHROOM_PASSPHRASE, else asked)")           \
+    X(KEY, "key", 1, "NAME",                                                                       \
+      "the keystore key to use (else $CHROOM_KEY, else config's key); a value with a '/' "         \
+      "names a raw key file, as --key-file")                                                       \
+    X(KEY_FILE, "key-file", 1, "FILE",                                                             \
+      "use a raw key file (64 hex characters, mode 0600) instead of the keystore")                 \
+    X(FROM, "from", 1, "ADDRESS", "the sender, when no key is given")                              \
+    X(TO, "to", 1, "ADDRESS", "the recipient, a chr1... address")                                  \
+    X(AMOUNT, "amount", 1, "X", "the amount in CHR, such as 1.5 (units with --raw)")               \
+    X(RAW, "raw", 0, NULL, "amounts and fees are whole units (1 CHR = 10^decimals units)")         \
+    X(FEE, "fee", 1, "X", "the fee, in CHR (units with --raw); default the chain's minimum fee")   \
+    X(NONCE, "nonce", 1, "N", "the sender's nonce; default the next one, pending included")        \
+    X(MEMO, "memo", 1, "TEXT", "a memo of at most 256 bytes of UTF-8")                             \
+    X(EXPIRY_HEIGHT, "expiry-height", 1, "H",                                                      \
+      "the transaction fails unless committed by block H (default 0: never)")                      \
+    X(CHAIN_ID, "chain-id", 1, "ID", "the chain the transaction is for")                           \
+    X(SIGN_COUNT, "count", 1, "N", "sign N transactions with nonces N.., N+1, ... (1 to 100000)")  \
+    X(OUT, "out", 1, "FILE", "write to FILE instead of stdout")                                    \
+    X(WAIT, "wait", 0, NULL, "wait until the transaction is committed or failed")                  \
+    X(WAIT_MS, "wait-ms", 1, "N", "how long --wait waits, in ms (default 60000)")                  \
+    X(WORDS, "words", 1, "N", "mnemonic length: 12 or 24 words (default 24)")                      \
+    X(MNEMONIC, "mnemonic", 0, NULL, "the BIP-39 mnemonic (read from the terminal or stdin)")      \
+    X(SECRET_FILE, "secret-file", 1, "FILE",                                                       \
+      "a raw secret key file: 64 hex characters, mode 0600")                                       \
+    X(YES, "yes", 0, NULL, "skip the typed confirmation (for scripts)")                            \
+    X(LIMIT, "limit", 1, "N", "items per page, 1 to 100 (default 20)")                             \
+    X(CURSOR, "cursor", 1, "C", "the page after a previous page's next cursor")                    \
+    X(DIRECTION, "direction", 1, "D", "sent, received or both (default both)")
+
+typedef enum wallet_opt {
+#define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
+    WALLET_OPT_LIST(WALLET_OPT_ENUM)
+#undef WALLET_OPT_ENUM
+        WALLET_OPT_COUNT
+} wallet_opt;
+
+#define WALLET_OPT_GLOBAL_COUNT (WALLET_OPT_PASSPHRASE_FILE + 1)
+#define WALLET_O(id) (UINT64_C(1) << WALLET_OPT_##id)
+_Static_assert(WALLET_OPT_COUNT <= 64, "option sets are 64-bit masks");
+
+typedef struct wallet_cli wallet_cli;
+
+typedef struct wallet_command {
+    const char *group;    /* the heading it is listed under in `help` */
+    const char *name;     /* "send", "key new" */
+    const char *synopsis; /* the arguments and options after the name */
+    const char *summary;  /* one line for the command list */
+    const char *help;     /* paragraphs for `help COMMAND` */
+    uint64_t opts;        /* the options it takes besides the global ones */
+    uint8_t args_min, args_max;
+    int hidden; /* an older form: works, listed under "older forms" */
+    int (*fn)(wallet_cli *c);
+} wallet_command;
+
+struct wallet_cli {
+    const char *opt[WALLET_OPT_COUNT];  /* a value; "" for a flag given; NULL when absent */
+    const char *args[WALLET_WORDS_MAX]; /* the arguments after the command's words */
+    size_t args_len;
+    const wallet_command *cmd;
+    /* Settings, each from its flag, else the environment, else <home>/config, else the
+     * default. home is "" when there is none (no --home, CHROOM_HOME or HOME). */
+    char home[WALLET_KEYSTORE_PATH_MAX];
+    char node[WALLET_URL_MAX + 1];
+    char ca_file[WALLET_KEYSTORE_PATH_MAX];
+    long timeout_ms;
+    int json;
+    const char *default_key; /* $CHROOM_KEY or config's key; NULL when neither */
+    chr_config *config;
+};
+
+/* The command table, ended by an entry whose name is NULL. */
+extern const wallet_command wallet_commands[];
+
+/* The entry point: parses argv, resolves settings, runs the command. */
+int wallet_cli_main(int argc, char **argv);
+
+/* ---- Output. ---- */
+
+/* Prints "chroom-wallet: " and the message on stderr. */
+void wallet_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a usage error and the command's synopsis on stderr; returns WALLET_EXIT_USAGE. */
+int wallet_cli_usage(const wallet_cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints j compactly on one line of stdout and releases it. */
+void wallet_cli_print_json(json_t *j);
+/* A string member of j, or "" when absent or not a string. */
+const char *wallet_cli_jstr(const json_t *j, const char *key);
+
+/* ---- Parsing arguments (each prints the error and returns 0 on bad input). ---- */
+
+int wallet_cli_parse_u64(const char *what, const char *s, uint64_t *out);
+/* An amount in CHR with at most decimals places, or whole units when --raw is set. */
+int wallet_cli_parse_amount(const wallet_cli *c, const char *what, const char *s, unsigned decimals,
+                            uint64_t *out);
+int wallet_cli_parse_address(const char *what, const char *s, uint8_t pub[32]);
+
+/* ---- Keys (wallet/cli_keys.c). ---- */
+
+/* The public key of the command's key (--key, --key-file, $CHROOM_KEY, config's key);
+ * label (may be NULL) gets its name or path for messages. Never asks for the passphrase.
+ * Returns an exit code. */
+int wallet_cli_key_public(const wallet_cli *c, uint8_t pub[32], char *label, size_t label_cap);
+/* The secret and public key of the command's key; asks for the passphrase of a keystore
+ * key. Returns an exit code; on success sk is the caller's to wipe. */
+int wallet_cli_key_secret(const wallet_cli *c, uint8_t sk[32], uint8_t pub[32]);
+/* Reports a keystore error about key name; returns its exit code. */
+int wallet_cli_keystore_error(const wallet_cli *c, chr_err err, const char *name);
+/* Gets a passphrase (--passphrase-file, $CHROOM_PASSPHRASE or the terminal). Returns an
+ * exit code; out is the caller's to wipe. */
+int wallet_cli_passphrase(const wallet_cli *c, char *out, size_t out_cap, const char *prompt,
+                          int confirm);
+/* Asks the person at the terminal to type `expect` (skipped with --yes); returns an exit
+ * code: WALLET_EXIT_USAGE when stdin is not a terminal and --yes is absent, or the typed
+ * text differs. */
+int wallet_cli_confirm(const wallet_cli *c, const char *question, const char *expect);
+
+/* ---- The node (wallet/cli_net.c). ---- */
+
+/* The token's figures and the chain's parameters (GET /api/v1/token). */
+typedef struct wallet_token {
+    char chain_id[LEDGER_CHAIN_ID_MAX + 1];
+    char symbol[16];
+    unsigned decimals;
+    uint64_t fee_transfer;
+} wallet_token;
+
+typedef struct wallet_account {
+    uint64_t balance, nonce, pending_nonce;
+} wallet_account;
+
+/* Calls the node. On WALLET_EXIT_OK, *status is the HTTP status and *out the parsed answer
+ * (caller decrefs). Prints why on failure (WALLET_EXIT_UNKNOWN: unreachable, timed out, or
+ * an answer that is not JSON). *sent (may be NULL) as wallet_http's. */
+int wallet_cli_call(const wallet_cli *c, const char *method, const char *path, const char *body,
+                    long timeout_ms, long *status, json_t **out, int *sent);
+/* GET path expecting 200: prints the node's error and returns WALLET_EXIT_REFUSED for
+ * another status. */
+int wallet_cli_get(const wallet_cli *c, const char *path, json_t **out);
+/* Prints a node's error answer; returns WALLET_EXIT_REFUSED. */
+int wallet_cli_refused(const json_t *j, long status);
+int wallet_cli_fetch_token(const wallet_cli *c, wallet_token *t);
+int wallet_cli_fetch_account(const wallet_cli *c, const uint8_t pub[32], wallet_account *a);
+/* Submits one signed transaction (its bytes) and reports its fate; with wait, follows it
+ * until committed or failed, for --wait-ms. Returns the exit code. */
+int wallet_cli_submit(const wallet_cli *c, const uint8_t *tx, size_t tx_len, int wait);
+
+/* ---- Commands. ---- */
+
+int wallet_cmd_key_new(wallet_cli *c);
+int wallet_cmd_key_import(wallet_cli *c);
+int wallet_cmd_key_export(wallet_cli *c);
+int wallet_cmd_key_list(wallet_cli *c);
+int wallet_cmd_key_show(wallet_cli *c);
+int wallet_cmd_key_delete(wallet_cli *c);
+int wallet_cmd_keygen(wallet_cli *c);
+int wallet_cmd_address(wallet_cli *c);
+int wallet_cmd_balance(wallet_cli *c);
+int wallet_cmd_history(wallet_cli *c);
+int wallet_cmd_send(wallet_cli *c);
+int wallet_cmd_tx_build(wallet_cli *c);
+int wallet_cmd_tx_sign(wallet_cli *c);
+int wallet_cmd_tx_broadcast(wallet_cli *c);
+int wallet_cmd_tx_status(wallet_cli *c);
+int wallet_cmd_node_status(wallet_cli *c);
+int wallet_cmd_sign(wallet_cli *c);
+int wallet_cmd_broadcast(wallet_cli *c);
+int wallet_cmd_help(wallet_cli *c);
+
+#endif
