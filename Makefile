@@ -42,7 +42,7 @@ BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 
-.PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api sim
+.PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api sim testnet testnet-stop
 all: $(BINS)
 
 testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN)
@@ -135,6 +135,13 @@ sim: $(SIM_BIN)
 
 run: deps all
 	@sh node/devnet.sh $(BUILD)
+
+# N validators on 127.0.0.1 in ./testnet, all peers of each other (node/testnet.sh).
+N ?= 4
+testnet: deps all
+	@sh node/testnet.sh $(BUILD) $(N)
+testnet-stop:
+	@sh node/testnet.sh $(BUILD) stop
 
 bench: deps all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)

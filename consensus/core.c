@@ -77,6 +77,15 @@ struct cons_core {
     /* The highest round each validator has signed anything in at this height (+1; 0: none
      * seen), kept also for rounds too far ahead to store: what L55 needs. */
     uint32_t seen_round[LEDGER_VALIDATORS_MAX];
+    /* Evidence reported for rounds not stored (too far ahead, or forgotten), so that each
+     * copy a peer gossips is not reported again: a small ring of (validator, round, type). */
+    struct {
+        uint8_t validator[32];
+        uint32_t round;
+        uint8_t type;
+    } reported[CONS_EVIDENCE_SEEN];
+    size_t reported_next;
+    uint64_t peer_height; /* the highest height a peer's status ever reported */
 
     uint8_t *decided_block;
     size_t decided_block_len;
@@ -166,20 +175,25 @@ static const vote_entry *slot_find(const vote_slot *s, const uint8_t id[32])
     return NULL;
 }
 
-/* Stores a vote for id in its entry: 1 if stored, 0 if a duplicate or no entry is free. */
-static int slot_add(const round_state *rs, vote_slot *s, const uint8_t id[32],
-                    const uint8_t sig[64])
+/* Stores a vote for id in its entry: 1 if stored, 0 if a duplicate or no entry is free.
+ * Once the round's proposal is known, its entry holds only votes for it; before, the two
+ * non-nil entries hold the first two values seen (slots_promote sorts them when the
+ * proposal arrives). So an equivocator's vote for the value a later round re-proposes with
+ * this round as its proof of lock (L28) counts even if its vote for another came first. */
+static int slot_add(const cons_core *c, const round_state *rs, vote_slot *s,
+                    const uint8_t id[32], const uint8_t sig[64])
 {
+    (void)c;
     if (slot_find(s, id) != NULL) {
         return 0;
     }
     size_t at;
     if (memcmp(id, nil_id, 32) == 0) {
         at = ENTRY_NIL;
-    } else if (rs->has_proposal && memcmp(id, rs->block_id, 32) == 0) {
-        at = ENTRY_PROPOSAL;
+    } else if (rs->has_proposal) {
+        at = memcmp(id, rs->block_id, 32) == 0 ? ENTRY_PROPOSAL : ENTRY_OTHER;
     } else {
-        at = ENTRY_OTHER;
+        at = !s->e[ENTRY_OTHER].present ? ENTRY_OTHER : ENTRY_PROPOSAL;
     }
     if (s->e[at].present) {
         return 0;
@@ -302,7 +316,7 @@ static void vote(cons_core *c, int type, const uint8_t *id)
     v->round = c->round;
     memcpy(v->block_id, id != NULL ? id : nil_id, 32);
     CHR_ASSERT(cons_vote_sign(v, c->signer, c->cfg.chain_id, c->cfg.sk) == CHR_OK);
-    CHR_ASSERT(slot_add(rs, mine, v->block_id, v->sig));
+    CHR_ASSERT(slot_add(c, rs, mine, v->block_id, v->sig));
     emit(c, CONS_ACT_WAL, 0, &m);
     emit(c, CONS_ACT_BROADCAST, 0, &m);
 }
@@ -539,6 +553,27 @@ static int rule_prevote_timeout(cons_core *c, round_state *rs)
     return 1;
 }
 
+/* Before locking: records in the WAL the value and the prevotes that prove it, so that
+ * after a restart this node still has its valid value (L42) and can show the proof of lock
+ * (L28) when it re-proposes the value or a peer asks. Without them a restarted validator
+ * keeps its lock but can never get others to accept the locked value again. */
+static void record_proof(cons_core *c, const round_state *rs)
+{
+    if (!is_validator(c)) {
+        return;
+    }
+    cons_msg m;
+    proposal_msg(c, rs, &m);
+    emit(c, CONS_ACT_WAL, 0, &m);
+    for (size_t k = 0; k < c->vals.len; k++) {
+        const vote_entry *e = slot_find(&rs->votes[0][k], rs->block_id);
+        if (e != NULL && (int)k != c->my_index) {
+            vote_msg(c, rs, LEDGER_VOTE_PREVOTE, k, e, &m);
+            emit(c, CONS_ACT_WAL, 0, &m);
+        }
+    }
+}
+
 /* L36-L43: the proposal has prevotes of more than 2/3: lock and precommit it (from the
  * prevote step), and remember it as the valid value (from any later step). */
 static int rule_lock(cons_core *c, round_state *rs)
@@ -549,6 +584,7 @@ static int rule_lock(cons_core *c, round_state *rs)
     }
     rs->l36_done = 1;
     if (c->step == CONS_STEP_PREVOTE) {
+        record_proof(c, rs);
         c->locked = 1;
         c->locked_round = c->round;
         memcpy(c->locked_id, rs->block_id, 32);
@@ -669,6 +705,7 @@ void cons_core_begin(cons_core *c, uint64_t height, const ledger_valset *vals)
     c->locked = 0;
     c->valid_set = 0;
     memset(c->seen_round, 0, sizeof(c->seen_round));
+    memset(c->reported, 0, sizeof(c->reported));
 }
 
 static round_state *restore_round(cons_core *c, uint32_t round)
@@ -692,8 +729,22 @@ chr_err cons_core_restore(cons_core *c, const uint8_t *rec, size_t rec_len)
         if (v->height != c->height) {
             return CHR_OK;
         }
-        if (!is_validator(c) || memcmp(v->validator, c->pub, 32) != 0) {
+        if (!is_validator(c)) {
             return CHR_ERR_WAL;
+        }
+        int idx = ledger_valset_find(&c->vals, v->validator);
+        if (idx != c->my_index) {
+            /* Another validator's prevote, part of the proof of our lock (rule_lock). */
+            if (idx < 0 || v->type != LEDGER_VOTE_PREVOTE ||
+                cons_vote_verify(v, c->cfg.chain_id, &c->vals) != CHR_OK) {
+                return CHR_ERR_WAL;
+            }
+            round_state *rs = round_find(c, v->round);
+            if (rs == NULL && (rs = restore_round(c, v->round)) == NULL) {
+                return CHR_ERR_WAL;
+            }
+            (void)slot_add(c, rs, &rs->votes[0][idx], v->block_id, v->sig);
+            return CHR_OK;
         }
         round_state *rs = restore_round(c, v->round);
         if (rs == NULL) {
@@ -703,7 +754,7 @@ chr_err cons_core_restore(cons_core *c, const uint8_t *rec, size_t rec_len)
         if (slot_any(s) && slot_find(s, v->block_id) == NULL) {
             return CHR_ERR_WAL; /* two different votes of ours in one round: never */
         }
-        (void)slot_add(rs, s, v->block_id, v->sig);
+        (void)slot_add(c, rs, s, v->block_id, v->sig);
         /* L38-L39: our latest precommit for a value is our lock. */
         if (v->type == LEDGER_VOTE_PRECOMMIT && !cons_vote_is_nil(v) &&
             (!c->locked || v->round >= c->locked_round)) {
@@ -716,9 +767,12 @@ chr_err cons_core_restore(cons_core *c, const uint8_t *rec, size_t rec_len)
         if (p->height != c->height) {
             return CHR_OK;
         }
+        /* Ours, or the proposal of our lock's round (rule_lock records it). */
         uint8_t id[32];
-        if (!is_validator(c) || memcmp(p->proposer, c->pub, 32) != 0 ||
-            c->app.block_id(c->app.ctx, p->block, p->block_len, id) != CHR_OK) {
+        size_t proposer = cons_schedule_proposer(&c->sched, c->height, p->round);
+        if (!is_validator(c) || memcmp(p->proposer, c->vals.v[proposer].pubkey, 32) != 0 ||
+            c->app.block_id(c->app.ctx, p->block, p->block_len, id) != CHR_OK ||
+            cons_proposal_verify(p, c->cfg.chain_id, id) != CHR_OK) {
             return CHR_ERR_WAL;
         }
         round_state *rs = restore_round(c, p->round);
@@ -778,6 +832,13 @@ void cons_core_run(cons_core *c, uint64_t now_ms)
     if (!c->restored) {
         start_round(c, 0);
     } else {
+        /* The lock's proof was recorded with it: the locked value is our valid value. */
+        const round_state *lr = c->locked ? round_find(c, c->locked_round) : NULL;
+        if (lr != NULL && lr->has_proposal && memcmp(lr->block_id, c->locked_id, 32) == 0) {
+            c->valid_set = 1;
+            c->valid_round = c->locked_round;
+            memcpy(c->valid_id, c->locked_id, 32);
+        }
         resend_own(c);
         start_round(c, c->round);
         /* The step our own signed votes put us in: never vote twice in one round. */
@@ -836,23 +897,33 @@ static chr_err on_vote(cons_core *c, const cons_vote *v)
         const vote_entry *first = s->e[0].present ? &s->e[0] : s->e[1].present ? &s->e[1] : &s->e[2];
         emit_evidence(c, v, first);
     }
-    if (slot_add(rs, s, v->block_id, v->sig)) {
+    if (slot_add(c, rs, s, v->block_id, v->sig)) {
         process(c);
     }
     return CHR_OK;
 }
 
-/* A proposal arrived after votes for it: move them to the proposal's entry, freeing the
- * other entry for a further value. */
+/* The proposal arrived after votes: the proposal's entry gets the vote for it (if any),
+ * the other entry one other value; a third value (only an equivocator signs one) is
+ * dropped, its evidence already reported. */
 static void slots_promote(const cons_core *c, round_state *rs)
 {
     for (int type = 0; type < VOTE_TYPES; type++) {
         for (size_t i = 0; i < c->vals.len; i++) {
             vote_slot *s = &rs->votes[type][i];
-            if (s->e[ENTRY_OTHER].present && !s->e[ENTRY_PROPOSAL].present &&
-                memcmp(s->e[ENTRY_OTHER].block_id, rs->block_id, 32) == 0) {
-                s->e[ENTRY_PROPOSAL] = s->e[ENTRY_OTHER];
-                memset(&s->e[ENTRY_OTHER], 0, sizeof(s->e[ENTRY_OTHER]));
+            vote_entry *prop = &s->e[ENTRY_PROPOSAL], *other = &s->e[ENTRY_OTHER];
+            if (prop->present && memcmp(prop->block_id, rs->block_id, 32) == 0) {
+                continue;
+            }
+            if (other->present && memcmp(other->block_id, rs->block_id, 32) == 0) {
+                vote_entry t = *prop;
+                *prop = *other;
+                *other = t; /* the previous proposal-entry value, if any, becomes the other */
+            } else if (prop->present) {
+                if (!other->present) {
+                    *other = *prop;
+                }
+                memset(prop, 0, sizeof(*prop));
             }
         }
     }
@@ -903,6 +974,14 @@ static chr_err on_proposal(cons_core *c, const cons_proposal *p)
 
 static void send_pol(cons_core *c, uint32_t peer, const round_state *rs);
 
+/* Whether a status answer may queue another message: answers are gossip (the peer asks
+ * again on its next status), so they stop short of the action table's end and leave
+ * CONS_ACTIONS_RESERVE for the rules. */
+static int room(const cons_core *c)
+{
+    return c->actions_len + CONS_ACTIONS_RESERVE < CONS_ACTIONS_MAX;
+}
+
 static int bit_get(const uint8_t *bitmap, size_t i)
 {
     return (bitmap[i / 8] >> (7 - i % 8)) & 1;
@@ -925,7 +1004,7 @@ static void answer_status(cons_core *c, uint32_t peer, const cons_status *s)
             continue;
         }
         int same = rs->round == s->round && bits_match;
-        if (rs->has_proposal && !(same && s->has_proposal)) {
+        if (rs->has_proposal && !(same && s->has_proposal) && room(c)) {
             proposal_msg(c, rs, &m);
             emit(c, CONS_ACT_SEND, peer, &m);
         }
@@ -938,7 +1017,7 @@ static void answer_status(cons_core *c, uint32_t peer, const cons_status *s)
                 if (same && bit_get(have, k)) {
                     continue;
                 }
-                for (size_t j = 0; j < ENTRIES; j++) {
+                for (size_t j = 0; j < ENTRIES && room(c); j++) {
                     const vote_entry *e = &rs->votes[type - 1][k].e[j];
                     if (e->present) {
                         vote_msg(c, rs, type, k, e, &m);
@@ -959,7 +1038,11 @@ static void send_pol(cons_core *c, uint32_t peer, const round_state *rs)
         return;
     }
     cons_msg m;
-    for (size_t k = 0; k < c->vals.len; k++) {
+    if (vr->has_proposal && room(c)) {
+        proposal_msg(c, vr, &m); /* so the peer files the prevotes for it as the proposal's */
+        emit(c, CONS_ACT_SEND, peer, &m);
+    }
+    for (size_t k = 0; k < c->vals.len && room(c); k++) {
         const vote_entry *e = slot_find(&vr->votes[0][k], rs->block_id);
         if (e != NULL) {
             vote_msg(c, vr, LEDGER_VOTE_PREVOTE, k, e, &m);
@@ -976,6 +1059,8 @@ static chr_err on_status(cons_core *c, uint32_t peer, const cons_status *s)
         a->height = s->height;
     } else if (s->height == c->height && c->running) {
         answer_status(c, peer, s);
+    } else if (s->height > c->peer_height) {
+        c->peer_height = s->height;
     }
     return CHR_OK;
 }
@@ -1017,11 +1102,23 @@ static chr_err on_evidence(cons_core *c, const cons_evidence *ev)
     if (s != NULL && s->reported) {
         return CHR_OK; /* known: do not gossip it again */
     }
+    if (s == NULL) {
+        for (size_t i = 0; i < CONS_EVIDENCE_SEEN; i++) {
+            if (c->reported[i].round == ev->a.round && c->reported[i].type == ev->a.type &&
+                memcmp(c->reported[i].validator, ev->a.validator, 32) == 0) {
+                return CHR_OK;
+            }
+        }
+        size_t at = c->reported_next++ % CONS_EVIDENCE_SEEN;
+        memcpy(c->reported[at].validator, ev->a.validator, 32);
+        c->reported[at].round = ev->a.round;
+        c->reported[at].type = ev->a.type;
+    }
     if (s != NULL) {
         /* Both are valid votes: count them like any other (see vote_slot). */
         s->reported = 1;
-        int added = slot_add(rs, s, ev->a.block_id, ev->a.sig);
-        added |= slot_add(rs, s, ev->b.block_id, ev->b.sig);
+        int added = slot_add(c, rs, s, ev->a.block_id, ev->a.sig);
+        added |= slot_add(c, rs, s, ev->b.block_id, ev->b.sig);
         if (added) {
             process(c);
         }
@@ -1125,6 +1222,11 @@ const cons_action *cons_core_actions(const cons_core *c, size_t *n)
 uint64_t cons_core_height(const cons_core *c)
 {
     return c->height;
+}
+
+uint64_t cons_core_peer_height(const cons_core *c)
+{
+    return c->peer_height;
 }
 
 uint32_t cons_core_round(const cons_core *c)

@@ -126,6 +126,9 @@ void cons_core_tick(cons_core *c, uint64_t now_ms);
 const cons_action *cons_core_actions(const cons_core *c, size_t *n);
 
 uint64_t cons_core_height(const cons_core *c);
+/* The highest height a peer's status has reported (0: none above ours): well above ours
+ * means this node is behind. Status is unsigned gossip: a lying peer can raise it. */
+uint64_t cons_core_peer_height(const cons_core *c);
 uint32_t cons_core_round(const cons_core *c);
 int cons_core_step(const cons_core *c);
 

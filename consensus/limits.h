@@ -21,10 +21,16 @@
 #define CONS_BLOCK_BYTES_MAX LEDGER_BLOCK_BYTES_MAX
 /* The largest consensus message: a proposal or a committed block with its commit. */
 #define CONS_MSG_BYTES_MAX (CONS_BLOCK_BYTES_MAX + 64 * 1024)
-/* Actions one input may produce: a status answer sends the proposal and votes of at most
- * two rounds, and the proof-of-lock prevotes of each proposal; the rules fire a handful (a
- * proposal, votes, timeouts, each with its record). */
-#define CONS_ACTIONS_MAX (32 + 2 * (3 * LEDGER_VALIDATORS_MAX + 1))
+/* Actions one input may produce. A status answer sends the proposal and votes (up to
+ * three per validator and type when validators equivocate) of two rounds and a
+ * proof-of-lock round; it stops short of the end (consensus/core.c, room()), keeping
+ * CONS_ACTIONS_RESERVE for the rules, which fire a handful (a proposal, votes, timeouts,
+ * each with its record, a decision, evidence). */
+#define CONS_ACTIONS_RESERVE 64
+/* Evidence of rounds the core does not store, remembered so gossiped copies are reported
+ * once: more than the validators that can equivocate in the rounds a height sees. */
+#define CONS_EVIDENCE_SEEN 64
+#define CONS_ACTIONS_MAX (CONS_ACTIONS_RESERVE + 3 * (1 + 2 * 3 * LEDGER_VALIDATORS_MAX))
 /* Slots of the proposer schedule (docs/CONSENSUS.md, "Proposer"): powers are scaled so
  * their sum is about this, each validator getting at least one slot. */
 #define CONS_PROPOSER_SLOTS 4096

@@ -16,7 +16,9 @@ struct cons_wal {
     size_t buf_len;
     size_t *offs, *lens;
     size_t count, cap;
-    size_t size; /* bytes in the file */
+    size_t size;   /* bytes in the file */
+    int oom;       /* collect ran out of memory: the scan stopped early, nothing is torn */
+    int broken;    /* a failed write could not be undone: every later append fails */
 };
 
 static int collect(void *ctx, const uint8_t *rec, size_t rec_len)
@@ -30,6 +32,7 @@ static int collect(void *ctx, const uint8_t *rec, size_t rec_len)
         }
         size_t *lens = offs != NULL ? realloc(w->lens, cap * sizeof(*lens)) : NULL;
         if (lens == NULL) {
+            w->oom = 1;
             return 1;
         }
         w->lens = lens;
@@ -92,6 +95,13 @@ chr_err cons_wal_open(cons_wal **out, const char *path, char *errmsg, size_t err
         return err;
     }
     size_t valid = cons_wal_scan(w->buf, w->buf_len, collect, w);
+    if (w->oom) {
+        /* The records are intact; only our list of them could not grow. Cutting here would
+         * lose this validator's own votes. */
+        snprintf(errmsg, errmsg_cap, "%s: out of memory listing its records", path);
+        cons_wal_close(w);
+        return CHR_ERR_NOMEM;
+    }
     if (valid < w->buf_len) {
         /* A torn tail: the crash cut a write short. Nothing after it was sent (a record is
          * synced before its message goes out), so cutting it loses nothing. */
@@ -153,13 +163,27 @@ static chr_err write_at(cons_wal *w, const uint8_t *data, size_t len)
 
 chr_err cons_wal_append(cons_wal *w, const uint8_t *rec, size_t len)
 {
+    if (w->broken) {
+        return CHR_ERR_IO;
+    }
     if (len > CONS_WAL_RECORD_MAX || w->size + CONS_WAL_HEADER_BYTES + len > CONS_WAL_BYTES_MAX) {
         return CHR_ERR_TOO_LONG;
     }
     uint8_t header[CONS_WAL_HEADER_BYTES];
     cons_wal_header(header, rec, len);
+    size_t before = w->size;
     chr_err err = write_at(w, header, sizeof(header));
-    return err != CHR_OK ? err : write_at(w, rec, len);
+    err = err != CHR_OK ? err : write_at(w, rec, len);
+    if (err != CHR_OK) {
+        /* Cut the half-written record, so the next append does not land after a torn one
+         * (which reopening would cut, taking the good record with it). */
+        w->size = before;
+        if (ftruncate(w->fd, (off_t)before) != 0) {
+            chr_log(CHR_LOG_ERROR, "wal: cannot cut a failed append: %s", strerror(errno));
+            w->broken = 1;
+        }
+    }
+    return err;
 }
 
 chr_err cons_wal_sync(cons_wal *w)

@@ -17,14 +17,18 @@
 #include "ledger/smt.h"
 #include "node/verify.h"
 
-/* A submission handed from a caller's thread to the writer: verified transactions, and
- * the slots where the writer writes its verdicts. Lives on the caller's stack. */
+/* A submission handed from a caller's thread to the writer: verified transactions, the
+ * slots where the writer writes its verdicts, and whom to tell when they are written.
+ * One heap block (submission_new), freed by submission_finish; the caller does not wait. */
 typedef struct submission {
-    const ledger_tx *txs;
-    rpc_tx_result **results; /* one per tx */
+    ledger_tx *txs;          /* the verified ones, compacted to the front */
+    rpc_tx_result **results; /* one per verified tx */
     size_t n;
-    int done;
-    pthread_cond_t cv;
+    chr_err *errs;           /* scratch of the checks, one per submitted tx */
+    rpc_tx_result *all;      /* every result of the call, for the rejection counters */
+    size_t all_n;
+    rpc_submit_done *done;
+    void *done_arg;
     struct submission *next;
 } submission;
 
@@ -74,15 +78,23 @@ struct node_chain {
     size_t q_txs;
     int stop;
 
-    /* The tip, under tip_mu; tip_cv is broadcast after every block. */
+    /* The tip, under tip_mu; tip_fn (node_chain_watch_tip) is called under it after every
+     * change. */
     pthread_mutex_t tip_mu;
-    pthread_cond_t tip_cv;
     rpc_tip tip;
-    int waits_ended; /* set by node_chain_end_waits: waiters return at once */
+    rpc_tip_changed *tip_fn;
+    void *tip_arg;
     ledger_header tip_header;
     ledger_commit last_commit; /* the commit of the tip, for the next block (writer only) */
 
     load_ctx load; /* the writer's read transaction while it applies a block */
+
+    /* The consensus engine, when the node runs one (node_chain_set_engine): polled by the
+     * writer whenever it wakes; engine_wake (under q_mu) says it has input waiting. */
+    node_engine engine;
+    int has_engine;
+    int engine_wake;
+    uint64_t engine_next_ms;
     pthread_t writer;
     int writer_started;
     uint64_t last_block_mono_ms;
@@ -98,6 +110,8 @@ struct node_chain {
     chr_err *blk_failed_err;
     char (*blk_failed_detail)[NODE_DETAIL_MAX];
 };
+
+static void submission_finish(node_chain *c, submission *s);
 
 static uint64_t mono_ms(void)
 {
@@ -177,7 +191,9 @@ static void tip_publish(node_chain *c, const ledger_header *h, const uint8_t has
     c->tip.time_ms = h->time_ms;
     memcpy(c->tip.state_root, h->state_root, 32);
     c->tip.txs_total = txs_total;
-    pthread_cond_broadcast(&c->tip_cv);
+    if (c->tip_fn != NULL) {
+        c->tip_fn(c->tip_arg);
+    }
     pthread_mutex_unlock(&c->tip_mu);
 }
 
@@ -323,7 +339,7 @@ static chr_err open_keys(node_chain *c, char *errmsg, size_t cap)
     if (at < 0) {
         CHR_LOG_W("the validator key is not in the validator set: not producing blocks");
     } else if (!c->producer) {
-        CHR_LOG_W("%zu validators: this node needs consensus to commit, not producing alone",
+        CHR_LOG_I("%zu validators: blocks need consensus among them ([p2p] in chain.conf)",
                   c->validators.len);
     }
     return CHR_OK;
@@ -347,7 +363,6 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     pthread_mutex_init(&c->q_mu, NULL);
     cond_init_monotonic(&c->q_cv);
     pthread_mutex_init(&c->tip_mu, NULL);
-    cond_init_monotonic(&c->tip_cv);
     snprintf(c->tip.chain_id, sizeof(c->tip.chain_id), "%s", g->chain_id);
     c->tip.healthy = 1;
     chr_err err = genesis_hash(g, c->genesis_hash);
@@ -465,6 +480,9 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
         return;
     }
     result_set(res, RPC_TX_PENDING, CHR_OK, NULL);
+    if (c->has_engine && c->engine.admitted != NULL) {
+        c->engine.admitted(c->engine.ctx, buf, len);
+    }
 }
 
 static void admit_submissions(node_chain *c, submission *list)
@@ -481,14 +499,11 @@ static void admit_submissions(node_chain *c, submission *list)
         }
     }
     ledger_store_read_end(r);
-    pthread_mutex_lock(&c->q_mu);
     for (submission *s = list; s != NULL;) {
         submission *next = s->next;
-        s->done = 1;
-        pthread_cond_signal(&s->cv);
+        submission_finish(c, s);
         s = next;
     }
-    pthread_mutex_unlock(&c->q_mu);
 }
 
 /* ---- Block production: runs on the writer thread. ---- */
@@ -583,24 +598,21 @@ static chr_err draft_seal(node_chain *c, block_draft *d, ledger_commit *commit, 
 }
 
 /* Writes the block, growing the LMDB map as often as it is full. */
-static chr_err store_block(node_chain *c, const block_draft *d, const ledger_commit *commit,
-                           const uint8_t hash[32])
+/* Writes an encoded block, its commit, the overlay's accounts and the c->blk_* index rows
+ * in one LMDB transaction, growing the map as often as it is full. */
+static chr_err write_block(node_chain *c, const ledger_header *h, const uint8_t hash[32],
+                           const uint8_t *bytes, size_t len, const ledger_commit *commit,
+                           uint32_t txs_len)
 {
-    uint8_t *bytes;
-    size_t len;
     uint8_t commit_bytes[LEDGER_COMMIT_BYTES_MAX];
     size_t commit_len;
-    chr_err err = ledger_block_encode(&bytes, &len, &d->header,
-                                      d->header.height > 1 ? &c->last_commit : NULL,
-                                      c->blk_txs, c->blk_lens, d->txs_len);
-    err = err ? err : ledger_commit_encode(commit, commit_bytes, sizeof(commit_bytes), &commit_len);
+    chr_err err = ledger_commit_encode(commit, commit_bytes, sizeof(commit_bytes), &commit_len);
     if (err != CHR_OK) {
-        free(bytes);
         return err;
     }
     ledger_store_write w = {
-        .header = &d->header, .hash = hash, .bytes = bytes, .bytes_len = len,
-        .commit = commit_bytes, .commit_len = commit_len, .txs_len = d->txs_len,
+        .header = h, .hash = hash, .bytes = bytes, .bytes_len = len,
+        .commit = commit_bytes, .commit_len = commit_len, .txs_len = txs_len,
         .tx_hashes = (const uint8_t(*)[32])c->blk_hashes,
         .tx_from = (const uint8_t(*)[32])c->blk_from,
         .tx_to = (const uint8_t(*)[32])c->blk_to, .changes = c->overlay,
@@ -608,6 +620,22 @@ static chr_err store_block(node_chain *c, const block_draft *d, const ledger_com
     do {
         err = ledger_store_commit_block(c->store, &w);
     } while (err == CHR_ERR_MAP_FULL && (err = grow_map(c)) == CHR_OK);
+    return err;
+}
+
+/* Writes the block this node drafted and sealed alone. */
+static chr_err store_block(node_chain *c, const block_draft *d, const ledger_commit *commit,
+                           const uint8_t hash[32])
+{
+    uint8_t *bytes;
+    size_t len;
+    chr_err err = ledger_block_encode(&bytes, &len, &d->header,
+                                      d->header.height > 1 ? &c->last_commit : NULL,
+                                      c->blk_txs, c->blk_lens, d->txs_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = write_block(c, &d->header, hash, bytes, len, commit, d->txs_len);
     free(bytes);
     return err;
 }
@@ -708,7 +736,18 @@ static void wait_for_work(node_chain *c)
 {
     uint64_t deadline;
     uint64_t now = mono_ms();
-    if (c->q_head != NULL || c->stop) {
+    if (c->q_head != NULL || c->stop || c->engine_wake) {
+        c->engine_wake = 0;
+        return;
+    }
+    if (c->has_engine) {
+        if (c->engine_next_ms == 0) {
+            pthread_cond_wait(&c->q_cv, &c->q_mu);
+        } else if (c->engine_next_ms > now) {
+            struct timespec ts = deadline_in(c->engine_next_ms - now);
+            pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
+        }
+        c->engine_wake = 0;
         return;
     }
     if (!next_wakeup(c, now, &deadline)) {
@@ -727,7 +766,9 @@ static void fail_writer(node_chain *c, chr_err err)
     CHR_LOG_E("writer stopped: %s; the node keeps serving reads", chr_err_str(err));
     pthread_mutex_lock(&c->tip_mu);
     c->tip.healthy = 0;
-    pthread_cond_broadcast(&c->tip_cv);
+    if (c->tip_fn != NULL) {
+        c->tip_fn(c->tip_arg);
+    }
     pthread_mutex_unlock(&c->tip_mu);
 }
 
@@ -747,6 +788,13 @@ static void *writer_main(void *arg)
             admit_submissions(c, list);
         }
         uint64_t now = mono_ms();
+        if (c->has_engine && healthy) {
+            c->engine_next_ms = 0;
+            if (c->engine.poll(c->engine.ctx, now, &c->engine_next_ms) != CHR_OK) {
+                healthy = 0;
+                fail_writer(c, CHR_ERR_STORE);
+            }
+        }
         size_t pending = ledger_mempool_count(c->mempool);
         int due_txs = pending > 0 && now >= c->last_block_mono_ms + c->cfg.block_interval_ms;
         int due_empty = c->cfg.empty_block_interval_ms > 0 &&
@@ -765,17 +813,17 @@ static void *writer_main(void *arg)
         }
     }
     /* Submissions that arrived while stopping get a definite answer. */
-    for (submission *s = c->q_head; s != NULL;) {
+    submission *left = c->q_head;
+    c->q_head = c->q_tail = NULL;
+    pthread_mutex_unlock(&c->q_mu);
+    for (submission *s = left; s != NULL;) {
         submission *next = s->next;
         for (size_t i = 0; i < s->n; i++) {
             result_set(s->results[i], RPC_TX_REJECTED, CHR_ERR_SHUTDOWN, "node is stopping");
         }
-        s->done = 1;
-        pthread_cond_signal(&s->cv);
+        submission_finish(c, s);
         s = next;
     }
-    c->q_head = c->q_tail = NULL;
-    pthread_mutex_unlock(&c->q_mu);
     return NULL;
 }
 
@@ -800,9 +848,6 @@ void node_chain_close(node_chain *c)
         pthread_cond_broadcast(&c->q_cv);
         pthread_mutex_unlock(&c->q_mu);
         pthread_join(c->writer, NULL);
-        pthread_mutex_lock(&c->tip_mu);
-        pthread_cond_broadcast(&c->tip_cv);
-        pthread_mutex_unlock(&c->tip_mu);
     }
     node_verifier_free(c->verifier);
     ledger_store_close(c->store);
@@ -852,67 +897,30 @@ static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size
     return ok;
 }
 
-/* Hands the verified transactions to the writer and waits for its verdicts. */
-static void submit_to_writer(node_chain *c, const ledger_tx *txs, rpc_tx_result **results,
-                             size_t n)
+/* Hands the verified transactions to the writer, which finishes the submission once it
+ * admitted them; a full queue or a stopping node finishes it here, refused. */
+static void submit_to_writer(node_chain *c, submission *s)
 {
-    submission s = {.txs = txs, .results = results, .n = n};
-    pthread_cond_init(&s.cv, NULL);
     pthread_mutex_lock(&c->q_mu);
-    if (c->stop || c->q_txs + n > NODE_QUEUE_TXS_MAX) {
+    if (c->stop || c->q_txs + s->n > NODE_QUEUE_TXS_MAX) {
         chr_err err = c->stop ? CHR_ERR_SHUTDOWN : CHR_ERR_QUEUE_FULL;
         pthread_mutex_unlock(&c->q_mu);
-        for (size_t i = 0; i < n; i++) {
-            result_set(results[i], RPC_TX_REJECTED, err, "node: too many transactions queued, retry");
+        for (size_t i = 0; i < s->n; i++) {
+            result_set(s->results[i], RPC_TX_REJECTED, err,
+                       c->stop ? "node is stopping" : "node: too many transactions queued, retry");
         }
-        pthread_cond_destroy(&s.cv);
+        submission_finish(c, s);
         return;
     }
     if (c->q_tail != NULL) {
-        c->q_tail->next = &s;
+        c->q_tail->next = s;
     } else {
-        c->q_head = &s;
+        c->q_head = s;
     }
-    c->q_tail = &s;
-    c->q_txs += n;
+    c->q_tail = s;
+    c->q_txs += s->n;
     pthread_cond_signal(&c->q_cv);
-    while (!s.done) {
-        pthread_cond_wait(&s.cv, &c->q_mu);
-    }
     pthread_mutex_unlock(&c->q_mu);
-    pthread_cond_destroy(&s.cv);
-}
-
-/* Waits until no result is pending, or the deadline passes, or the writer stops. */
-static void submit_wait(node_chain *c, rpc_tx_result *results, size_t n, uint64_t wait_ms)
-{
-    uint64_t deadline = mono_ms() + wait_ms;
-    size_t i = 0;
-    while (i < n) {
-        if (results[i].state != RPC_TX_PENDING) {
-            i++;
-            continue;
-        }
-        node_chain_tx_status(c, results[i].hash, &results[i]);
-        if (results[i].state != RPC_TX_PENDING) {
-            continue;
-        }
-        uint64_t now = mono_ms();
-        pthread_mutex_lock(&c->tip_mu);
-        uint64_t height = c->tip.height;
-        int healthy = c->tip.healthy && !c->waits_ended;
-        if (now >= deadline || !healthy) {
-            pthread_mutex_unlock(&c->tip_mu);
-            return;
-        }
-        struct timespec ts = deadline_in(deadline - now < 100 ? deadline - now : 100);
-        while (c->tip.height == height && c->tip.healthy && !c->waits_ended) {
-            if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
-                break;
-            }
-        }
-        pthread_mutex_unlock(&c->tip_mu);
-    }
 }
 
 /* The slot of a chr_err code, NODE_REJ_SLOTS for a value outside the enum. */
@@ -938,48 +946,73 @@ static void count_rejections(node_chain *c, const rpc_tx_result *results, size_t
     }
 }
 
+/* One block for a submission of n transactions and its scratch, or NULL. */
+static submission *submission_new(size_t n)
+{
+    size_t txs_off = sizeof(submission);
+    size_t results_off = txs_off + (n + 1) * sizeof(ledger_tx);
+    size_t errs_off = results_off + (n + 1) * sizeof(rpc_tx_result *);
+    uint8_t *block = calloc(1, errs_off + (n + 1) * sizeof(chr_err));
+    if (block == NULL) {
+        return NULL;
+    }
+    _Static_assert(sizeof(submission) % _Alignof(ledger_tx) == 0, "txs are aligned");
+    _Static_assert(sizeof(ledger_tx) % _Alignof(rpc_tx_result *) == 0, "results are aligned");
+    submission *s = (submission *)(void *)block;
+    s->txs = (ledger_tx *)(void *)(block + txs_off);
+    s->results = (rpc_tx_result **)(void *)(block + results_off);
+    s->errs = (chr_err *)(void *)(block + errs_off);
+    return s;
+}
+
+/* Counts the submission's rejections, tells its caller that the results are final, and
+ * frees it. The caller may free the results at once: nothing here touches them after. */
+static void submission_finish(node_chain *c, submission *s)
+{
+    count_rejections(c, s->all, s->all_n);
+    s->done(s->done_arg);
+    free(s);
+}
+
 void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
-                       uint64_t wait_ms, rpc_tx_result *results)
+                       rpc_tx_result *results, rpc_submit_done *done, void *arg)
 {
     CHR_ASSERT(n <= NODE_SUBMIT_TXS_MAX);
-    ledger_tx *decoded = calloc(n + 1, sizeof(*decoded));
-    chr_err *errs = malloc((n + 1) * sizeof(*errs));
-    rpc_tx_result **ok = malloc((n + 1) * sizeof(*ok));
-    if (decoded == NULL || errs == NULL || ok == NULL) {
+    CHR_ASSERT(done != NULL);
+    submission *s = submission_new(n);
+    if (s == NULL) {
         for (size_t i = 0; i < n; i++) {
             memset(&results[i], 0, sizeof(results[i]));
             result_set(&results[i], RPC_TX_REJECTED, CHR_ERR_NOMEM, "node: out of memory");
         }
         count_rejections(c, results, n);
-        free(decoded);
-        free(errs);
-        free(ok);
+        done(arg);
         return;
     }
-    submit_decode(c, txs, lens, n, decoded, errs, results);
-    node_verifier_run(c->verifier, decoded, errs, n);
+    s->all = results;
+    s->all_n = n;
+    s->done = done;
+    s->done_arg = arg;
+    submit_decode(c, txs, lens, n, s->txs, s->errs, results);
+    node_verifier_run(c->verifier, s->txs, s->errs, n);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (errs[i] == CHR_OK) {
-            decoded[m] = decoded[i];
-            ok[m++] = &results[i];
+        if (s->errs[i] == CHR_OK) {
+            s->txs[m] = s->txs[i];
+            s->results[m++] = &results[i];
         } else if (results[i].state != RPC_TX_REJECTED) {
-            result_set(&results[i], RPC_TX_REJECTED, errs[i],
-                       errs[i] == CHR_ERR_PUBKEY
+            result_set(&results[i], RPC_TX_REJECTED, s->errs[i],
+                       s->errs[i] == CHR_ERR_PUBKEY
                            ? "to: not a valid public key, funds sent to it would be lost"
                            : "signature: does not verify for the sender's key");
         }
     }
-    if (m > 0) {
-        submit_to_writer(c, decoded, ok, m);
+    s->n = m;
+    if (m == 0) {
+        submission_finish(c, s);
+        return;
     }
-    count_rejections(c, results, n);
-    if (wait_ms > 0) {
-        submit_wait(c, results, n, wait_ms);
-    }
-    free(decoded);
-    free(errs);
-    free(ok);
+    submit_to_writer(c, s);
 }
 
 size_t node_chain_rejections(node_chain *c, rpc_count *out, size_t cap)
@@ -1026,30 +1059,22 @@ void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_resul
         r = NULL;
     }
     if (!known_status(c, r, hash, out)) {
-        result_set(out, RPC_TX_UNKNOWN, CHR_OK, NULL);
+        /* Unknown for sure only when the committed transactions could be looked at. */
+        ledger_store_txinfo info;
+        chr_err err = r != NULL ? ledger_store_tx(r, hash, &info) : CHR_ERR_STORE;
+        result_set(out, RPC_TX_UNKNOWN, err == CHR_ERR_NOT_FOUND ? CHR_OK : CHR_ERR_STORE, NULL);
     }
     ledger_store_read_end(r);
 }
 
-int node_chain_wait_height(node_chain *c, uint64_t height, uint64_t timeout_ms)
+void node_chain_watch_tip(node_chain *c, rpc_tip_changed *fn, void *arg)
 {
-    struct timespec ts = deadline_in(timeout_ms);
+    /* Under tip_mu, which the writer holds while it calls: once this returns, the old
+     * watcher is neither being called nor will be. */
     pthread_mutex_lock(&c->tip_mu);
-    while (c->tip.height < height && !c->waits_ended) {
-        if (pthread_cond_timedwait(&c->tip_cv, &c->tip_mu, &ts) != 0) {
-            break;
-        }
-    }
-    int reached = c->tip.height >= height;
-    pthread_mutex_unlock(&c->tip_mu);
-    return reached;
-}
-
-void node_chain_end_waits(node_chain *c)
-{
-    pthread_mutex_lock(&c->tip_mu);
-    c->waits_ended = 1;
-    pthread_cond_broadcast(&c->tip_cv);
+    CHR_ASSERT(fn == NULL || c->tip_fn == NULL);
+    c->tip_fn = fn;
+    c->tip_arg = arg;
     pthread_mutex_unlock(&c->tip_mu);
 }
 
@@ -1079,5 +1104,286 @@ chr_err node_chain_account(node_chain *c, const uint8_t addr[32], ledger_account
     pthread_mutex_lock(&c->mp_mu);
     *pending_nonce = ledger_mempool_next_nonce(c->mempool, addr, out->nonce);
     pthread_mutex_unlock(&c->mp_mu);
+    return err;
+}
+
+/* ---- Blocks for the consensus engine (node/consensus.c); writer thread only. ---- */
+
+void node_chain_set_engine(node_chain *c, const node_engine *e)
+{
+    CHR_ASSERT(!c->writer_started);
+    c->engine = *e;
+    c->has_engine = 1;
+    c->engine_next_ms = 1; /* the first poll starts the engine at once */
+    c->producer = 0;       /* blocks now come from consensus, also with one validator */
+}
+
+void node_chain_set_syncing(node_chain *c, int syncing)
+{
+    pthread_mutex_lock(&c->tip_mu);
+    if (c->tip.syncing != syncing) {
+        c->tip.syncing = syncing;
+        CHR_LOG_I("%s", syncing ? "syncing: a peer is ahead; fetching its blocks"
+                                : "synced with the peers");
+        if (c->tip_fn != NULL) {
+            c->tip_fn(c->tip_arg);
+        }
+    }
+    pthread_mutex_unlock(&c->tip_mu);
+}
+
+void node_chain_wake(node_chain *c)
+{
+    pthread_mutex_lock(&c->q_mu);
+    c->engine_wake = 1;
+    pthread_cond_signal(&c->q_cv);
+    pthread_mutex_unlock(&c->q_mu);
+}
+
+void node_chain_last(node_chain *c, uint64_t *height, uint8_t hash[32], uint64_t *time_ms)
+{
+    pthread_mutex_lock(&c->tip_mu);
+    *height = c->tip.height;
+    memcpy(hash, c->tip.hash, 32);
+    *time_ms = c->tip.time_ms;
+    pthread_mutex_unlock(&c->tip_mu);
+}
+
+const char *node_chain_id(const node_chain *c)
+{
+    return c->chain_id;
+}
+
+const uint8_t *node_chain_genesis_hash(const node_chain *c)
+{
+    return c->genesis_hash;
+}
+
+/* Fills the header fields that follow from the applied transactions (in the overlay and
+ * c->blk_*), the trie, the validator set and the tip's commit. Changes the trie: callers
+ * that only try a block hold a checkpoint. */
+static chr_err block_seal(node_chain *c, ledger_header *h, uint32_t txs_len,
+                          const uint8_t proposer[32])
+{
+    for (size_t i = 0; i < ledger_overlay_len(c->overlay); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(c->overlay, i, &addr, &a);
+        chr_err err = smt_add(c->smt, addr, &a);
+        if (err != CHR_OK) {
+            return err;
+        }
+    }
+    ledger_smt_root(c->smt, h->state_root);
+    h->tx_count = txs_len;
+    ledger_valset_hash(&c->validators, h->validators_hash);
+    memcpy(h->proposer, proposer, 32);
+    if (h->height > 1) {
+        ledger_commit_hash(&c->last_commit, h->last_commit_hash);
+    }
+    return ledger_tx_root(h->tx_root, c->blk_txs, c->blk_lens, txs_len);
+}
+
+chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    block_draft d;
+    memset(&d, 0, sizeof(d));
+    ledger_header *h = &d.header;
+    uint64_t prev_time;
+    node_chain_last(c, &h->height, h->prev_hash, &prev_time);
+    h->height++;
+    /* Block times strictly increase, whatever this node's clock says. */
+    h->time_ms = now_ms > prev_time ? now_ms : prev_time + 1;
+    h->chain_id_len = (uint8_t)strlen(c->chain_id);
+    memcpy(h->chain_id, c->chain_id, h->chain_id_len);
+    chr_err err = ledger_smt_checkpoint(c->smt);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = draft_txs(c, &d);
+    err = err ? err : block_seal(c, h, d.txs_len, c->validator_pub);
+    ledger_smt_rollback(c->smt);
+    err = err ? err
+              : ledger_block_encode(out, out_len, h, h->height > 1 ? &c->last_commit : NULL,
+                                    c->blk_txs, c->blk_lens, d.txs_len);
+    /* What failed while drafting leaves the mempool now; what applied stays until a
+     * block with it is decided. */
+    block_draft failed_only = d;
+    failed_only.txs_len = 0;
+    pthread_mutex_lock(&c->mp_mu);
+    settle_mempool(c, &failed_only);
+    pthread_mutex_unlock(&c->mp_mu);
+    return err;
+}
+
+/* The structure and header of a block proposed on the tip: CHR_ERR_BLOCK_INVALID with
+ * why set when it does not follow. */
+static chr_err block_check_header(node_chain *c, const ledger_block *b, char *why, size_t cap)
+{
+    const ledger_header *h = &b->header;
+    uint64_t tip_height, tip_time;
+    uint8_t tip_hash[32], vals_hash[32];
+    node_chain_last(c, &tip_height, tip_hash, &tip_time);
+    ledger_valset_hash(&c->validators, vals_hash);
+    const char *bad = NULL;
+    if (h->chain_id_len != strlen(c->chain_id) || memcmp(h->chain_id, c->chain_id, h->chain_id_len) != 0) {
+        bad = "another chain id";
+    } else if (h->height != tip_height + 1 || memcmp(h->prev_hash, tip_hash, 32) != 0) {
+        bad = "does not follow the tip";
+    } else if (h->time_ms <= tip_time) {
+        bad = "time not after the previous block's";
+    } else if (memcmp(h->validators_hash, vals_hash, 32) != 0) {
+        bad = "another validator set";
+    } else if (ledger_valset_find(&c->validators, h->proposer) < 0) {
+        bad = "proposer is not a validator";
+    } else if (b->txs_len > c->params.block_txs_max) {
+        bad = "more transactions than block_txs_max";
+    } else if (h->height > 1 ? !b->has_last_commit : b->has_last_commit) {
+        bad = "last commit missing or extra";
+    }
+    if (bad == NULL && h->height > 1 &&
+        ledger_commit_verify(&b->last_commit, c->chain_id, &c->validators, tip_height, tip_hash,
+                             why, cap) != CHR_OK) {
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    if (bad != NULL) {
+        snprintf(why, cap, "block %llu: %s", (unsigned long long)h->height, bad);
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    return CHR_OK;
+}
+
+/* Decodes, checks and applies the block's transactions into the overlay (and c->blk_*),
+ * verifying the signatures of those this node has not verified already (its mempool's). */
+static chr_err block_apply_txs(node_chain *c, const ledger_block *b, int verify, char *why,
+                               size_t cap)
+{
+    ledger_overlay_reset(c->overlay);
+    chr_err err = ledger_store_read_begin(c->store, &c->load.read);
+    if (err != CHR_OK) {
+        return err;
+    }
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < b->txs_len && err == CHR_OK; i++) {
+        ledger_tx tx;
+        char detail[NODE_DETAIL_MAX] = "";
+        bytes += b->tx_lens[i];
+        err = bytes > c->params.block_bytes_max ? CHR_ERR_TX_SIZE
+                                                : ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]);
+        if (err == CHR_OK) {
+            ledger_tx_hash(&tx, c->blk_hashes[i]);
+            pthread_mutex_lock(&c->mp_mu);
+            int known = ledger_mempool_find(c->mempool, c->blk_hashes[i]) != NULL;
+            pthread_mutex_unlock(&c->mp_mu);
+            if (verify && !known) {
+                err = ledger_tx_check(&tx, c->chain_id, &c->params, detail, sizeof(detail));
+                err = err ? err : ledger_tx_verify(&tx);
+            }
+        }
+        err = err ? err
+                  : ledger_tx_apply(c->overlay, &tx, b->header.height, b->header.proposer, detail,
+                                    sizeof(detail));
+        if (err != CHR_OK) {
+            snprintf(why, cap, "block %llu: transaction %u: %s%s%s",
+                     (unsigned long long)b->header.height, i, chr_err_str(err),
+                     detail[0] ? ": " : "", detail);
+            break;
+        }
+        c->blk_txs[i] = b->txs[i];
+        c->blk_lens[i] = b->tx_lens[i];
+        memcpy(c->blk_from[i], tx.from, 32);
+        memcpy(c->blk_to[i], tx.body.transfer.to, 32);
+    }
+    ledger_store_read_end(c->load.read);
+    c->load.read = NULL;
+    return err == CHR_OK || err == CHR_ERR_STORE || err == CHR_ERR_NOMEM ? err
+                                                                         : CHR_ERR_BLOCK_INVALID;
+}
+
+chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len, char *why,
+                               size_t why_cap)
+{
+    ledger_block b;
+    chr_err err = ledger_block_decode(&b, bytes, len);
+    if (err != CHR_OK) {
+        snprintf(why, why_cap, "does not decode: %s", chr_err_str(err));
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    err = block_check_header(c, &b, why, why_cap);
+    err = err ? err : ledger_smt_checkpoint(c->smt);
+    if (err == CHR_OK) {
+        err = block_apply_txs(c, &b, 1, why, why_cap);
+        ledger_header h = b.header;
+        err = err ? err : block_seal(c, &h, b.txs_len, b.header.proposer);
+        ledger_smt_rollback(c->smt);
+        if (err == CHR_OK && memcmp(h.state_root, b.header.state_root, 32) != 0) {
+            snprintf(why, why_cap, "block %llu: state root does not match its transactions",
+                     (unsigned long long)h.height);
+            err = CHR_ERR_BLOCK_INVALID;
+        }
+    }
+    ledger_block_free(&b);
+    return err;
+}
+
+static void evict_superseded(void *ctx, const uint8_t hash[32])
+{
+    node_chain *c = ctx;
+    node_failed_put(c->failed, hash, CHR_ERR_NONCE,
+                    "another transaction of this account took its nonce");
+}
+
+/* After a decided block is stored: its transactions leave the mempool; a pending one
+ * whose nonce a different committed transaction took can never apply, nor can the later
+ * ones of its account. Called with mp_mu held. */
+static void settle_decided(node_chain *c, const ledger_block *b)
+{
+    for (uint32_t i = 0; i < b->txs_len; i++) {
+        if (ledger_mempool_find(c->mempool, c->blk_hashes[i]) != NULL) {
+            ledger_mempool_remove(c->mempool, c->blk_hashes[i]);
+            continue;
+        }
+        ledger_tx tx;
+        if (ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]) == CHR_OK) {
+            ledger_mempool_evict_from(c->mempool, tx.from, tx.nonce, evict_superseded, c);
+        }
+    }
+}
+
+chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
+                                const ledger_commit *commit, char *why, size_t why_cap)
+{
+    ledger_block b;
+    chr_err err = ledger_block_decode(&b, bytes, len);
+    if (err != CHR_OK) {
+        snprintf(why, why_cap, "decided block does not decode: %s", chr_err_str(err));
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    /* A decided block was checked by more than 2/3 of the power; checking its header again
+     * costs little and catches a broken assumption before it reaches the store. */
+    err = block_check_header(c, &b, why, why_cap);
+    err = err ? err : block_apply_txs(c, &b, 0, why, why_cap);
+    ledger_header h = b.header;
+    err = err ? err : block_seal(c, &h, b.txs_len, b.header.proposer);
+    if (err == CHR_OK && memcmp(h.state_root, b.header.state_root, 32) != 0) {
+        snprintf(why, why_cap, "decided block %llu: state root differs from ours",
+                 (unsigned long long)h.height);
+        err = CHR_ERR_STATE_ROOT;
+    }
+    uint8_t hash[32];
+    ledger_header_hash(&b.header, hash);
+    err = err ? err : write_block(c, &b.header, hash, bytes, len, commit, b.txs_len);
+    if (err == CHR_OK) {
+        c->last_commit = *commit;
+        pthread_mutex_lock(&c->mp_mu);
+        settle_decided(c, &b);
+        tip_publish(c, &b.header, hash, c->tip.txs_total + b.txs_len);
+        pthread_mutex_unlock(&c->mp_mu);
+    } else if (why[0] == '\0') {
+        snprintf(why, why_cap, "%s", chr_err_str(err));
+    }
+    ledger_block_free(&b);
     return err;
 }

@@ -4,8 +4,9 @@
  * Threads: the writer thread owns every write (STYLE.md: one thread owns ledger writes).
  * Any other thread submits through node_chain_submit, which decodes and verifies on the
  * caller's thread and the verifier pool, then hands the verified transactions to the
- * writer through a bounded queue and waits for its verdict. Reads (status, accounts,
- * blocks) go straight to LMDB read transactions. */
+ * writer through a bounded queue; the writer calls back with its verdict, so no caller
+ * ever sleeps on the writer. Reads (status, accounts, blocks) go straight to LMDB read
+ * transactions. */
 #ifndef NODE_CHAIN_H
 #define NODE_CHAIN_H
 
@@ -46,21 +47,26 @@ CHR_WUR chr_err node_chain_open(node_chain **out, const node_chain_config *cfg,
                                 const genesis *g, char *errmsg, size_t errmsg_cap);
 /* Starts the writer thread. */
 CHR_WUR chr_err node_chain_start(node_chain *c);
-/* Stops the writer thread (pending submissions get CHR_ERR_SHUTDOWN) and closes all. */
+/* Stops the writer thread (queued submissions get CHR_ERR_SHUTDOWN) and closes all. */
 void node_chain_close(node_chain *c);
 
-/* Submits n encoded transactions (n <= NODE_SUBMIT_TXS_MAX); results[i] says what became
- * of each. With wait_ms > 0, waits up to that long for the admitted ones to be committed
- * or fail. Safe from any thread. */
+/* Submits n encoded transactions (n <= NODE_SUBMIT_TXS_MAX) without waiting for the
+ * writer (rpc_backend's submit): decodes, checks and verifies them on the caller's thread
+ * and the verifier pool, then queues those that pass for the writer. results[i] says what
+ * became of each once done(arg) is called, exactly once: on the caller's thread before
+ * this returns when none needs the writer (all refused, the queue full, the node
+ * stopping), else on the writer's thread, outside the engine's locks, right after it
+ * admitted them. results must stay valid and untouched until then; txs may be freed when
+ * this returns. done must be quick and must not block. Safe from any thread. */
 void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
-                       uint64_t wait_ms, rpc_tx_result *results);
+                       rpc_tx_result *results, rpc_submit_done *done, void *arg);
 
-/* Waits up to timeout_ms for the tip to reach height: 1 when it has, 0 on timeout or after
- * node_chain_end_waits. */
-int node_chain_wait_height(node_chain *c, uint64_t height, uint64_t timeout_ms);
-
-/* Ends every ?wait=commit wait now (their results stay pending); for a clean stop. */
-void node_chain_end_waits(node_chain *c);
+/* Has fn(arg) called after every change of the tip (a committed block; the writer
+ * stopping after a storage failure), on the writer's thread while it holds the tip's lock:
+ * fn must be quick, must not block and must not call into the engine. One watcher at a
+ * time; fn NULL ends the calls, and once that returns no call of the earlier fn runs or
+ * will start. Safe from any thread. */
+void node_chain_watch_tip(node_chain *c, rpc_tip_changed *fn, void *arg);
 
 /* Transactions refused at admission since start, by error (rpc_backend's rejections):
  * writes at most cap counts and returns how many. Lock-free; safe from any thread. */
@@ -74,6 +80,51 @@ void node_chain_tip(node_chain *c, rpc_tip *out);
 /* An account's committed state and its next nonce counting pending transactions. */
 CHR_WUR chr_err node_chain_account(node_chain *c, const uint8_t addr[32], ledger_account *out,
                                    uint64_t *pending_nonce);
+
+/* ---- The consensus engine's side (node/consensus.c). ---- */
+
+/* An engine driven by the writer thread, which then owns every consensus step too. */
+typedef struct node_engine {
+    /* Runs on the writer thread whenever it wakes (node_chain_wake, a submission, or the
+     * deadline it asked for): handles queued input and due timers, and sets *next_ms to
+     * the monotonic time (ms) it wants to run again, 0 for none. An error stops the
+     * writer (the node serves reads, /health says why). */
+    chr_err (*poll)(void *ctx, uint64_t now_mono_ms, uint64_t *next_ms);
+    /* A transaction just entered the mempool (from the API or a peer): to gossip. Writer
+     * thread; tx is a view valid during the call. May be NULL. */
+    void (*admitted)(void *ctx, const uint8_t *tx, size_t len);
+    void *ctx;
+} node_engine;
+
+/* Hands block production to e (before node_chain_start): the node no longer produces
+ * blocks on its own, even as the only validator. */
+void node_chain_set_engine(node_chain *c, const node_engine *e);
+/* The engine has input waiting: wakes the writer. Any thread. */
+void node_chain_wake(node_chain *c);
+/* Whether the node is behind its peers (GET /api/v1/status's syncing, /health). Any
+ * thread. */
+void node_chain_set_syncing(node_chain *c, int syncing);
+/* The tip: height (0 at genesis), hash (the genesis hash at 0) and time. Any thread. */
+void node_chain_last(node_chain *c, uint64_t *height, uint8_t hash[32], uint64_t *time_ms);
+const char *node_chain_id(const node_chain *c);
+const uint8_t *node_chain_genesis_hash(const node_chain *c);
+
+/* Writer thread only. A block for height tip + 1 from the mempool, proposed by this node's
+ * validator key at time >= now_ms (wall clock), into *out (malloc'ed). The state is left
+ * as it was. CHR_ERR_NOMEM, CHR_ERR_STORE. */
+CHR_WUR chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out,
+                                   size_t *out_len);
+/* Writer thread only. Whether bytes is a valid block on the tip: structure, header,
+ * last commit, every transaction (signatures not yet verified by this node included) and
+ * the state root; the state is left as it was. CHR_ERR_BLOCK_INVALID with why set;
+ * CHR_ERR_STORE, CHR_ERR_NOMEM. */
+CHR_WUR chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len,
+                                       char *why, size_t why_cap);
+/* Writer thread only. Applies and stores a decided block with its commit, settles the
+ * mempool and publishes the new tip. Any error is fatal for the chain (a decided block
+ * that does not apply means more than 1/3 of the power lied, or a bug). */
+CHR_WUR chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
+                                        const ledger_commit *commit, char *why, size_t why_cap);
 
 ledger_store *node_chain_store(node_chain *c);
 const ledger_params *node_chain_params(const node_chain *c);

@@ -37,6 +37,11 @@
 #define NODE_MEMPOOL_BYTES_MAX (16ULL * 1024 * 1024 * 1024)
 /* LMDB's map is virtual address space: 16 TiB is within any 64-bit address space. */
 #define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
+/* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
+ * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
+#define NODE_TIMEOUT_MS_MAX 60000
+/* Peer connections in all; the transport's own hard limit is CONS_P2P_PEERS_LIMIT. */
+#define NODE_P2P_CONNECTIONS_MAX 1000
 /* Signature verification threads; more than 256 cores gains nothing here. */
 #define NODE_VERIFIER_THREADS_MAX 256
 /* Room for a message of chr_config or of this file before the path is put in front. */
@@ -66,6 +71,7 @@ static const node_config_num node_config_nums[] = {
     {"api", "plain_http_public", 0, 0, 1, offsetof(node_config, api_plain_http_public)},
     {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,
      offsetof(node_config, api_connection_timeout_s)},
+    {"api", "threads", 0, 0, RPC_THREADS_MAX, offsetof(node_config, api_threads)},
     {"api", "token_ttl_s", 3600, 1, RPC_TOKEN_TTL_S_MAX, offsetof(node_config, api_token_ttl_s)},
     {"api", "rate_limit_standard_per_min", 100, 0, RPC_RATE_PER_MIN_MAX,
      offsetof(node_config, api_rate_limit_standard_per_min)},
@@ -77,6 +83,19 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, consensus_block_interval_ms)},
     {"consensus", "empty_block_interval_ms", 0, 0, NODE_EMPTY_BLOCK_INTERVAL_MS_MAX,
      offsetof(node_config, consensus_empty_block_interval_ms)},
+    {"consensus", "timeout_propose_ms", 1000, 1, NODE_TIMEOUT_MS_MAX,
+     offsetof(node_config, consensus_timeout_propose_ms)},
+    {"consensus", "timeout_propose_delta_ms", 500, 0, NODE_TIMEOUT_MS_MAX,
+     offsetof(node_config, consensus_timeout_propose_delta_ms)},
+    {"consensus", "timeout_prevote_ms", 500, 1, NODE_TIMEOUT_MS_MAX,
+     offsetof(node_config, consensus_timeout_prevote_ms)},
+    {"consensus", "timeout_prevote_delta_ms", 500, 0, NODE_TIMEOUT_MS_MAX,
+     offsetof(node_config, consensus_timeout_prevote_delta_ms)},
+    {"consensus", "timeout_precommit_ms", 500, 1, NODE_TIMEOUT_MS_MAX,
+     offsetof(node_config, consensus_timeout_precommit_ms)},
+    {"consensus", "timeout_precommit_delta_ms", 500, 0, NODE_TIMEOUT_MS_MAX,
+     offsetof(node_config, consensus_timeout_precommit_delta_ms)},
+    {"p2p", "peers_max", 50, 1, NODE_P2P_CONNECTIONS_MAX, offsetof(node_config, p2p_peers_max)},
     {"mempool", "txs_max", 100000, 1, NODE_MEMPOOL_TXS_MAX, offsetof(node_config, mempool_txs_max)},
     {"mempool", "bytes_max", 64u * 1024 * 1024, LEDGER_TX_BYTES_MAX, NODE_MEMPOOL_BYTES_MAX,
      offsetof(node_config, mempool_bytes_max)},
@@ -103,6 +122,9 @@ static const node_config_path node_config_paths[] = {
     {"node", "validator_key_file", "", offsetof(node_config, validator_key_file), true},
     {"api", "tls_cert_file", "", offsetof(node_config, api_tls_cert_file), true},
     {"api", "tls_key_file", "", offsetof(node_config, api_tls_key_file), true},
+    {"p2p", "node_key_file", "", offsetof(node_config, p2p_node_key_file), true},
+    {"p2p", "tls_cert_key_file", "", offsetof(node_config, p2p_tls_cert_key_file), true},
+    {"p2p", "tls_ca_file", "", offsetof(node_config, p2p_tls_ca_file), true},
 };
 #define NODE_CONFIG_PATHS (sizeof(node_config_paths) / sizeof(node_config_paths[0]))
 
@@ -132,8 +154,10 @@ static char *node_config_path_field(node_config *cfg, const node_config_path *p)
     return (char *)cfg + p->offset;
 }
 
-/* Splits "a.b.c.d:port" or "[v6]:port" into host and port; false when malformed. */
-static bool node_config_listen(node_config *cfg, const char *s)
+/* Splits "a.b.c.d:port" or "[v6]:port" into host (without brackets) and port; false
+ * when malformed. */
+static bool node_config_hostport(const char *s, char host_out[NODE_CONFIG_LISTEN_MAX],
+                                 uint16_t *port_out, int *ipv6_out)
 {
     size_t len = strlen(s);
     if (len == 0 || len >= NODE_CONFIG_LISTEN_MAX) {
@@ -178,11 +202,69 @@ static bool node_config_listen(node_config *cfg, const char *s)
     if (port_len == 0 || colon[0] != ':') {
         return false;
     }
-    memcpy(cfg->api_listen, s, strlen(s) + 1);
-    memcpy(cfg->api_host, h, len + 1);
-    cfg->api_port = (uint16_t)p;
-    cfg->api_ipv6 = ipv6;
+    memcpy(host_out, h, len + 1);
+    *port_out = (uint16_t)p;
+    *ipv6_out = ipv6;
     return true;
+}
+
+static bool node_config_listen(node_config *cfg, const char *s)
+{
+    if (!node_config_hostport(s, cfg->api_host, &cfg->api_port, &cfg->api_ipv6)) {
+        return false;
+    }
+    memcpy(cfg->api_listen, s, strlen(s) + 1);
+    return true;
+}
+
+static size_t node_config_line(const chr_config *c, const char *section, const char *key);
+
+/* [p2p] listen (one address or empty) and peers (comma-separated addresses). */
+static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char *errmsg,
+                                    size_t cap)
+{
+    char host[NODE_CONFIG_LISTEN_MAX];
+    uint16_t port;
+    int ipv6;
+    const char *listen = chr_config_get(c, "p2p", "listen");
+    if (listen != NULL && listen[0] != '\0') {
+        if (!node_config_hostport(listen, host, &port, &ipv6)) {
+            node_config_errf(errmsg, cap,
+                             "line %zu: [p2p] listen: must be empty, IPv4:port or [IPv6]:port",
+                             node_config_line(c, "p2p", "listen"));
+            return CHR_ERR_CONFIG;
+        }
+        memcpy(cfg->p2p_listen, listen, strlen(listen) + 1);
+    }
+    const char *peers = chr_config_get(c, "p2p", "peers");
+    for (const char *at = peers; at != NULL && *at != '\0';) {
+        const char *comma = strchr(at, ',');
+        size_t len = comma != NULL ? (size_t)(comma - at) : strlen(at);
+        while (len > 0 && at[0] == ' ') {
+            at++;
+            len--;
+        }
+        while (len > 0 && at[len - 1] == ' ') {
+            len--;
+        }
+        char one[NODE_CONFIG_LISTEN_MAX];
+        if (len == 0 || len >= sizeof(one) || cfg->p2p_peers_len == NODE_P2P_PEERS_MAX) {
+            node_config_errf(errmsg, cap,
+                             "line %zu: [p2p] peers: at most %d comma-separated addresses",
+                             node_config_line(c, "p2p", "peers"), NODE_P2P_PEERS_MAX);
+            return CHR_ERR_CONFIG;
+        }
+        memcpy(one, at, len);
+        one[len] = '\0';
+        if (!node_config_hostport(one, host, &port, &ipv6)) {
+            node_config_errf(errmsg, cap, "line %zu: [p2p] peers: %s is not IPv4:port or [IPv6]:port",
+                             node_config_line(c, "p2p", "peers"), one);
+            return CHR_ERR_CONFIG;
+        }
+        memcpy(cfg->p2p_peers[cfg->p2p_peers_len++], one, len + 1);
+        at = comma != NULL ? comma + 1 : at + len;
+    }
+    return CHR_OK;
 }
 
 void node_config_default(node_config *out)
@@ -213,13 +295,15 @@ static bool node_config_key_known(const char *section, const char *key)
         }
     }
     return (strcmp(section, "node") == 0 && strcmp(key, "log_level") == 0) ||
-           (strcmp(section, "api") == 0 && strcmp(key, "listen") == 0);
+           (strcmp(section, "api") == 0 && strcmp(key, "listen") == 0) ||
+           (strcmp(section, "p2p") == 0 &&
+            (strcmp(key, "listen") == 0 || strcmp(key, "peers") == 0));
 }
 
 /* Every entry must be a key this file reads: a typo is an error, not a silent default. */
 static chr_err node_config_known(const chr_config *c, char *errmsg, size_t cap)
 {
-    static const char *const sections[] = {"node", "api", "consensus", "mempool", "store"};
+    static const char *const sections[] = {"node", "api", "consensus", "p2p", "mempool", "store"};
     for (size_t i = 0; i < chr_config_count(c); i++) {
         const char *section;
         const char *key;
@@ -332,6 +416,14 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
                          "line %zu: [api] listen: must be IPv4:port or "
                          "[IPv6]:port with a port from 1 to 65535",
                          node_config_line(c, "api", "listen"));
+        return CHR_ERR_CONFIG;
+    }
+    chr_err err = node_config_read_p2p(cfg, c, errmsg, cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if ((cfg->p2p_tls_cert_key_file[0] == '\0') != (cfg->p2p_tls_ca_file[0] == '\0')) {
+        node_config_errf(errmsg, cap, "[p2p] tls_cert_key_file and tls_ca_file: set both or neither");
         return CHR_ERR_CONFIG;
     }
     if ((cfg->api_tls_cert_file[0] == '\0') != (cfg->api_tls_key_file[0] == '\0')) {

@@ -17,6 +17,8 @@
 #define NODE_CONFIG_PATH_MAX 1024
 /* "[" + the longest IPv6 text (45) + "]:" + 5 port digits, with room to spare. */
 #define NODE_CONFIG_LISTEN_MAX 64
+/* Persistent peers in [p2p] peers: a validator set's worth of sentries and friends. */
+#define NODE_P2P_PEERS_MAX 64
 /* chain.conf is a few hundred bytes; a megabyte means a wrong file, not a config. */
 #define NODE_CONFIG_FILE_BYTES_MAX (1u << 20)
 
@@ -36,6 +38,7 @@ typedef struct node_config {
     uint64_t api_connections_max;
     uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
+    uint64_t api_threads;                    /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
     uint64_t api_plain_http_public; /* 1: plain HTTP allowed on a non-loopback address */
@@ -46,6 +49,17 @@ typedef struct node_config {
     /* [consensus] */
     uint64_t consensus_block_interval_ms;
     uint64_t consensus_empty_block_interval_ms; /* 0 = no empty blocks */
+    uint64_t consensus_timeout_propose_ms, consensus_timeout_propose_delta_ms;
+    uint64_t consensus_timeout_prevote_ms, consensus_timeout_prevote_delta_ms;
+    uint64_t consensus_timeout_precommit_ms, consensus_timeout_precommit_delta_ms;
+    /* [p2p] */
+    char p2p_listen[NODE_CONFIG_LISTEN_MAX];      /* "" = no peer-to-peer: a solo node */
+    char p2p_peers[NODE_P2P_PEERS_MAX][NODE_CONFIG_LISTEN_MAX]; /* persistent peers */
+    size_t p2p_peers_len;
+    char p2p_node_key_file[NODE_CONFIG_PATH_MAX]; /* "" = the validator key, else random */
+    char p2p_tls_cert_key_file[NODE_CONFIG_PATH_MAX]; /* "" = plain TCP between peers */
+    char p2p_tls_ca_file[NODE_CONFIG_PATH_MAX];
+    uint64_t p2p_peers_max;
     /* [mempool] */
     uint64_t mempool_txs_max;
     uint64_t mempool_bytes_max;

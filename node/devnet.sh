@@ -53,8 +53,8 @@ Try, in another terminal:
   $W --api-key \$(cat $DIR/api-key) status
   export CHROOM_API_KEY=\$(cat $DIR/api-key)    # instead of --api-key on every call
   $W balance $dev
-  $W keygen --out /tmp/alice.key
-  $W send --key $DIR/dev-account.key --to <address printed by keygen> --amount 5000000 --wait
+  $W key new alice                # prints alice's address and a mnemonic to write down
+  $W send <alice's address> 5 --key-file $DIR/dev-account.key --wait    # 5 CHR
   curl -s -H "Authorization: Bearer \$(cat $DIR/api-key)" http://127.0.0.1:$PORT/api/v1/blocks/latest
 
 Stop the node with Ctrl-C; \`make run\` again continues the same chain.

@@ -11,6 +11,7 @@
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/keyfile.h"
+#include "node/consensus.h"
 #include "common/log.h"
 #include "genesis/genesis.h"
 #include "node/apikey_cmd.h"
@@ -31,9 +32,9 @@ static void usage(FILE *f)
 
 /* The backend the REST server calls, over the chain engine. */
 static void be_submit(void *ctx, const uint8_t *const *txs, const size_t *lens, size_t n,
-                      uint64_t wait_ms, rpc_tx_result *results)
+                      rpc_tx_result *results, rpc_submit_done *done, void *arg)
 {
-    node_chain_submit(ctx, txs, lens, n, wait_ms, results);
+    node_chain_submit(ctx, txs, lens, n, results, done, arg);
 }
 
 static void be_tx_status(void *ctx, const uint8_t hash[32], rpc_tx_result *out)
@@ -46,9 +47,9 @@ static void be_tip(void *ctx, rpc_tip *out)
     node_chain_tip(ctx, out);
 }
 
-static int be_wait_height(void *ctx, uint64_t height, uint64_t timeout_ms)
+static void be_watch_tip(void *ctx, rpc_tip_changed *fn, void *arg)
 {
-    return node_chain_wait_height(ctx, height, timeout_ms);
+    node_chain_watch_tip(ctx, fn, arg);
 }
 
 static chr_err be_account(void *ctx, const uint8_t addr[32], ledger_account *out,
@@ -91,6 +92,39 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
         cc->has_validator_key = 1;
     }
     return 1;
+}
+
+/* With [p2p] listen or peers set, blocks come from consensus among the validators (also
+ * for a lone validator); without, a node that holds the only validator key produces
+ * blocks on its own (the devnet of `make run`). Wipes the validator key either way. */
+static int start_consensus(const node_config *cfg, node_chain_config *cc, node_chain *chain,
+                           node_consensus **out)
+{
+    int ok = 1;
+    if (cfg->p2p_listen[0] != '\0' || cfg->p2p_peers_len > 0) {
+        char err[512] = "";
+        uint8_t node_sk[32];
+        if (cfg->p2p_node_key_file[0] != '\0') {
+            ok = chr_keyfile_read(cfg->p2p_node_key_file, node_sk, err, sizeof(err)) == CHR_OK;
+        } else if (cc->has_validator_key) {
+            memcpy(node_sk, cc->validator_sk, 32);
+        } else {
+            /* A full node without a node key gets a fresh identity each start (32 random
+             * bytes are a valid secp256k1 key but for a chance below 2^-127). */
+            randombytes_buf(node_sk, sizeof(node_sk));
+        }
+        ok = ok && node_consensus_start(out, chain, cfg, cc->has_validator_key ? cc->validator_sk : NULL,
+                                        node_sk, err, sizeof(err)) == CHR_OK;
+        sodium_memzero(node_sk, sizeof(node_sk));
+        if (!ok) {
+            fprintf(stderr, "chroomd: p2p: %s\n", err);
+        } else {
+            CHR_LOG_I("consensus: p2p on %s, %zu persistent peers, %s", cfg->p2p_listen[0] ? cfg->p2p_listen : "(no listener)",
+                      cfg->p2p_peers_len, cc->has_validator_key ? "validator" : "full node");
+        }
+    }
+    sodium_memzero(cc->validator_sk, sizeof(cc->validator_sk));
+    return ok;
 }
 
 /* PEM files are a few KiB; a megabyte is a wrong file. */
@@ -172,6 +206,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
                                                ? cfg->api_connections_per_ip_max
                                                : cfg->api_connections_max);
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
+    rc.threads = (unsigned)cfg->api_threads;
     rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
     rc.version = CHROOMD_VERSION;
     rc.tls_cert_pem = tls_cert;
@@ -184,7 +219,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     }
     rpc_backend be = {
         .ctx = chain, .submit = be_submit, .tx_status = be_tx_status, .tip = be_tip,
-        .account = be_account, .wait_height = be_wait_height, .store = node_chain_store(chain),
+        .account = be_account, .watch_tip = be_watch_tip, .store = node_chain_store(chain),
         .params = node_chain_params(chain), .supply = supply,
         .rejections = be_rejections, .validators = node_chain_validators(chain),
     };
@@ -208,7 +243,6 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     sigaddset(&set, SIGTERM);
     sigwait(&set, &sig);
     CHR_LOG_I("stopping on signal %d", sig);
-    node_chain_end_waits(chain);
     rpc_server_stop(srv);
     rpc_auth_close(rc.auth);
     free(tls_cert);
@@ -268,13 +302,19 @@ int main(int argc, char **argv)
     uint64_t supply = 0;
     chr_err e = genesis_supply(&g, &supply);
     e = e ? e : node_chain_open(&chain, &cc, &g, err, sizeof(err));
-    sodium_memzero(cc.validator_sk, sizeof(cc.validator_sk));
     genesis_free(&g);
     if (e != CHR_OK) {
         fprintf(stderr, "chroomd: %s\n", err);
         return 1;
     }
+    node_consensus *engine = NULL;
+    if (!start_consensus(&cfg, &cc, chain, &engine)) {
+        node_chain_close(chain);
+        return 1;
+    }
     int ok = node_chain_start(chain) == CHR_OK && serve(&cfg, chain, supply);
+    node_consensus_detach(engine);
     node_chain_close(chain);
+    node_consensus_free(engine);
     return ok ? 0 : 1;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +33,29 @@ _Static_assert(crypto_kdf_KEYBYTES == 32, "the node secret is 32 bytes");
 _Static_assert(crypto_auth_KEYBYTES == 32, "the token MAC key is 32 bytes");
 _Static_assert(APIKEYS_RECORD_BYTES_MAX < 256, "a record is small");
 
+/* A state blob's name, without its NUL. */
+#define APIKEYS_STATE_NAME_MAX 31
+
+/* Records recently read, by id (rpc_apikeys_get): a slot holds the record as of the
+ * environment's last committed transaction `txnid`, and counts only while that is still
+ * the last one, so any change to the store, by this process or another (`chroomd apikey
+ * revoke`), makes every slot stale at once. A slot is picked by the id's first byte (ids
+ * are random); only records that exist are kept. */
+#define APIKEYS_CACHE_SLOTS 256
+
+typedef struct apikeys_slot {
+    uint64_t txnid; /* 0: empty */
+    rpc_apikey rec;
+} apikeys_slot;
+
 struct rpc_apikeys {
     MDB_env *env;
     MDB_dbi dbi;
+    MDB_dbi state; /* the node's state blobs by name (rpc_apikeys_state_put) */
     uint8_t hash_key[32];
     uint8_t token_key[32];
+    pthread_mutex_t cache_mu;
+    apikeys_slot cache[APIKEYS_CACHE_SLOTS];
 };
 
 static chr_err apikeys_err(int rc, const char *what)
@@ -76,7 +95,7 @@ static chr_err apikeys_secret(uint8_t secret[32], const char *data_dir, char *er
 static int apikeys_env_open(rpc_apikeys *k, const char *dir)
 {
     int rc = mdb_env_create(&k->env);
-    rc = rc ? rc : mdb_env_set_maxdbs(k->env, 1);
+    rc = rc ? rc : mdb_env_set_maxdbs(k->env, 2);
     rc = rc ? rc : mdb_env_set_maxreaders(k->env, RPC_APIKEYS_READERS_MAX);
     rc = rc ? rc : mdb_env_set_mapsize(k->env, RPC_APIKEYS_MAP_BYTES);
     /* MDB_NOTLS: a read transaction belongs to its call, not to its thread. */
@@ -87,6 +106,7 @@ static int apikeys_env_open(rpc_apikeys *k, const char *dir)
     MDB_txn *txn = NULL;
     rc = rc ? rc : mdb_txn_begin(k->env, NULL, 0, &txn);
     rc = rc ? rc : mdb_dbi_open(txn, "keys", MDB_CREATE, &k->dbi);
+    rc = rc ? rc : mdb_dbi_open(txn, "state", MDB_CREATE, &k->state);
     if (txn != NULL) {
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
     }
@@ -116,6 +136,7 @@ chr_err rpc_apikeys_open(rpc_apikeys **out, const char *data_dir, char *errmsg, 
         sodium_memzero(secret, sizeof(secret));
         return CHR_ERR_NOMEM;
     }
+    pthread_mutex_init(&k->cache_mu, NULL);
     crypto_kdf_derive_from_key(k->hash_key, sizeof(k->hash_key), APIKEYS_KDF_HASH,
                                APIKEYS_KDF_CONTEXT, secret);
     crypto_kdf_derive_from_key(k->token_key, sizeof(k->token_key), APIKEYS_KDF_TOKEN,
@@ -139,6 +160,7 @@ void rpc_apikeys_close(rpc_apikeys *k)
     if (k->env != NULL) {
         mdb_env_close(k->env);
     }
+    pthread_mutex_destroy(&k->cache_mu);
     sodium_memzero(k, sizeof(*k));
     free(k);
 }
@@ -267,9 +289,46 @@ chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1
     return err == CHR_ERR_DUPLICATE ? CHR_ERR_STORE : err;
 }
 
+/* The id of the environment's last committed write transaction, read from its meta page
+ * without a transaction; 0 when it cannot be told (then nothing is cached). */
+static uint64_t apikeys_txnid(rpc_apikeys *k)
+{
+    MDB_envinfo info;
+    return mdb_env_info(k->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+}
+
+static int apikeys_cache_get(rpc_apikeys *k, rpc_apikey *out,
+                             const uint8_t id[RPC_APIKEY_ID_BYTES], uint64_t txnid)
+{
+    apikeys_slot *slot = &k->cache[id[0] % APIKEYS_CACHE_SLOTS];
+    pthread_mutex_lock(&k->cache_mu);
+    int hit = txnid != 0 && slot->txnid == txnid &&
+              memcmp(slot->rec.id, id, RPC_APIKEY_ID_BYTES) == 0;
+    if (hit) {
+        *out = slot->rec;
+    }
+    pthread_mutex_unlock(&k->cache_mu);
+    return hit;
+}
+
+/* Keeps rec under txnid, read before the transaction that found it: if the store changed
+ * in between, the slot is stale from the start, never wrong. */
+static void apikeys_cache_put(rpc_apikeys *k, const rpc_apikey *rec, uint64_t txnid)
+{
+    apikeys_slot *slot = &k->cache[rec->id[0] % APIKEYS_CACHE_SLOTS];
+    pthread_mutex_lock(&k->cache_mu);
+    slot->txnid = txnid;
+    slot->rec = *rec;
+    pthread_mutex_unlock(&k->cache_mu);
+}
+
 chr_err rpc_apikeys_get(rpc_apikeys *k, rpc_apikey *out, const uint8_t id[RPC_APIKEY_ID_BYTES])
 {
     memset(out, 0, sizeof(*out));
+    uint64_t txnid = apikeys_txnid(k);
+    if (apikeys_cache_get(k, out, id, txnid)) {
+        return CHR_OK;
+    }
     MDB_txn *txn;
     int rc = mdb_txn_begin(k->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0) {
@@ -285,6 +344,9 @@ chr_err rpc_apikeys_get(rpc_apikeys *k, rpc_apikey *out, const uint8_t id[RPC_AP
         return err;
     }
     memcpy(out->id, id, RPC_APIKEY_ID_BYTES);
+    if (txnid != 0) {
+        apikeys_cache_put(k, out, txnid);
+    }
     return CHR_OK;
 }
 
@@ -378,6 +440,64 @@ chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len)
     *out = list;
     *out_len = n;
     return CHR_OK;
+}
+
+/* ---- State blobs. ---- */
+
+chr_err rpc_apikeys_state_put(rpc_apikeys *k, const char *name, const uint8_t *data, size_t len)
+{
+    size_t name_len = strnlen(name, APIKEYS_STATE_NAME_MAX + 1);
+    if (name_len == 0 || name_len > APIKEYS_STATE_NAME_MAX || len > RPC_APIKEYS_STATE_BYTES_MAX) {
+        return CHR_ERR_ARG;
+    }
+    MDB_val key = {name_len, (void *)(uintptr_t)name};
+    MDB_val val = {len, (void *)(uintptr_t)data};
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(k->env, NULL, 0, &txn);
+    if (rc != 0) {
+        return apikeys_err(rc, "begin");
+    }
+    rc = mdb_put(txn, k->state, &key, &val, 0);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return apikeys_err(rc, "put state");
+    }
+    rc = mdb_txn_commit(txn);
+    return rc == 0 ? CHR_OK : apikeys_err(rc, "commit");
+}
+
+chr_err rpc_apikeys_state_get(rpc_apikeys *k, const char *name, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    size_t name_len = strnlen(name, APIKEYS_STATE_NAME_MAX + 1);
+    if (name_len == 0 || name_len > APIKEYS_STATE_NAME_MAX) {
+        return CHR_ERR_ARG;
+    }
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(k->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        return apikeys_err(rc, "begin read");
+    }
+    MDB_val key = {name_len, (void *)(uintptr_t)name};
+    MDB_val val;
+    rc = mdb_get(txn, k->state, &key, &val);
+    chr_err err = rc == 0 ? CHR_OK : apikeys_err(rc, "get state");
+    if (err == CHR_OK && val.mv_size > RPC_APIKEYS_STATE_BYTES_MAX) {
+        CHR_LOG_E("apikeys: state %s: %zu bytes, over the limit", name, val.mv_size);
+        err = CHR_ERR_STORE;
+    }
+    uint8_t *copy = err == CHR_OK ? malloc(val.mv_size > 0 ? val.mv_size : 1) : NULL;
+    if (err == CHR_OK && copy == NULL) {
+        err = CHR_ERR_NOMEM;
+    }
+    if (err == CHR_OK) {
+        memcpy(copy, val.mv_data, val.mv_size);
+        *out = copy;
+        *out_len = val.mv_size;
+    }
+    mdb_txn_abort(txn);
+    return err;
 }
 
 /* ---- Text forms. ---- */

@@ -10,7 +10,10 @@
  * (64 hex characters, mode 0600), created on first use.
  *
  * Thread-safe: every call uses its own LMDB transaction (MDB_NOTLS); the derived keys are
- * read-only after open. Secrets passed in are the caller's to wipe. */
+ * read-only after open. Secrets passed in are the caller's to wipe. Records read are kept
+ * in a small table (256 slots, under a lock) for as long as the environment's last
+ * committed transaction stays the same, so that checking a key usually takes no LMDB
+ * transaction, and any change to the store, from any process, is seen at once. */
 #ifndef RPC_APIKEYS_H
 #define RPC_APIKEYS_H
 
@@ -91,6 +94,21 @@ CHR_WUR chr_err rpc_apikeys_revoke(rpc_apikeys *k, const uint8_t id[RPC_APIKEY_I
 /* Every record, in id order: *out is malloc'ed (caller frees; NULL when there are none),
  * *out_len the count. CHR_ERR_NOMEM; CHR_ERR_STORE. */
 CHR_WUR chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len);
+
+/* The most bytes of one state blob (below): the rate-limit buckets of a whole table. */
+#define RPC_APIKEYS_STATE_BYTES_MAX (1u << 20)
+
+/* Writes the node's state blob `name` (at most 31 bytes), replacing the one before in one
+ * write transaction. The store keeps such blobs beside the keys, outside the consensus
+ * state; the node keeps its rate-limit buckets there across restarts (rpc/auth.c).
+ * CHR_ERR_ARG for a name or blob over its limit, CHR_ERR_MAP_FULL, CHR_ERR_STORE. */
+CHR_WUR chr_err rpc_apikeys_state_put(rpc_apikeys *k, const char *name, const uint8_t *data,
+                                      size_t len);
+/* Reads the state blob `name`: *out a malloc'ed copy (caller frees; NULL on failure) of
+ * *out_len bytes. CHR_ERR_NOT_FOUND, CHR_ERR_ARG for a name over its limit, CHR_ERR_NOMEM,
+ * CHR_ERR_STORE (also for a blob over RPC_APIKEYS_STATE_BYTES_MAX). */
+CHR_WUR chr_err rpc_apikeys_state_get(rpc_apikeys *k, const char *name, uint8_t **out,
+                                      size_t *out_len);
 
 /* The 32-byte key that MACs OAuth access tokens (rpc/internal/oauth.h); lives as long as k. */
 const uint8_t *rpc_apikeys_token_key(const rpc_apikeys *k);

@@ -3,6 +3,7 @@
 #include "rpc/internal/auth.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "common/assert.h"
+#include "common/log.h"
 #include "rpc/internal/oauth.h"
 #include "rpc/limits.h"
 
@@ -21,6 +23,118 @@ _Static_assert(RPC_SCOPE_READ == RPC_APIKEY_SCOPE_READ &&
                    RPC_SCOPE_SUBMIT == RPC_APIKEY_SCOPE_SUBMIT &&
                    RPC_SCOPE_ADMIN == RPC_APIKEY_SCOPE_ADMIN,
                "route scopes and key scopes are the same bits");
+
+/* ---- Rate-limit buckets across restarts. ---- */
+
+/* The key store's state blob that holds the key table's buckets. */
+#define AUTH_RATE_STATE "rate_keys"
+
+static uint64_t auth_unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec > 0 ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 : 0;
+}
+
+/* Saves the key buckets still refilling; nothing when there are none and none were saved
+ * last time. A failure is logged: limits then start fuller after a restart, nothing else. */
+static void auth_rates_save(rpc_auth *a)
+{
+    rpc_rate_saved *b = malloc(RPC_RATE_BUCKETS * sizeof(*b));
+    if (b == NULL) {
+        CHR_LOG_W("rate limits: out of memory saving the key buckets");
+        return;
+    }
+    size_t n = rpc_rate_export(a->key_rate, b, RPC_RATE_BUCKETS, rpc_clock_ms());
+    uint8_t *buf = n > 0 || !a->saved_empty ? malloc(rpc_rate_state_bytes(n)) : NULL;
+    if (buf != NULL) {
+        rpc_rate_state_encode(buf, b, n, auth_unix_ms());
+        chr_err err = rpc_apikeys_state_put(a->keys, AUTH_RATE_STATE, buf, rpc_rate_state_bytes(n));
+        if (err != CHR_OK) {
+            CHR_LOG_W("rate limits: cannot save the key buckets: %s", chr_err_str(err));
+        } else {
+            a->saved_empty = n == 0;
+        }
+    }
+    free(buf);
+    free(b);
+}
+
+/* Puts back the key buckets the last run saved, refilled for the wall time since. */
+static void auth_rates_load(rpc_auth *a)
+{
+    uint8_t *buf;
+    size_t len;
+    chr_err err = rpc_apikeys_state_get(a->keys, AUTH_RATE_STATE, &buf, &len);
+    if (err != CHR_OK) {
+        a->saved_empty = err == CHR_ERR_NOT_FOUND;
+        if (err != CHR_ERR_NOT_FOUND) {
+            CHR_LOG_W("rate limits: cannot read the saved key buckets: %s", chr_err_str(err));
+        }
+        return;
+    }
+    rpc_rate_saved *b = malloc(RPC_RATE_BUCKETS * sizeof(*b));
+    size_t n = 0;
+    uint64_t saved_ms = 0;
+    if (b == NULL ||
+        rpc_rate_state_decode(b, RPC_RATE_BUCKETS, &n, &saved_ms, buf, len) != CHR_OK) {
+        CHR_LOG_W("rate limits: the saved key buckets are damaged or unreadable; every key "
+                  "starts with a full minute");
+    } else {
+        /* Wall time, since the monotonic clock starts again at a reboot; a clock set back
+         * counts as no time at all, which can only keep a key limited longer. */
+        uint64_t now = auth_unix_ms();
+        uint64_t elapsed = now > saved_ms ? now - saved_ms : 0;
+        size_t restored = rpc_rate_import(a->key_rate, b, n, elapsed, rpc_clock_ms());
+        a->saved_empty = n == 0;
+        CHR_LOG_I("rate limits: %zu key bucket(s) restored, saved %llu ms ago", restored,
+                  (unsigned long long)elapsed);
+    }
+    free(b);
+    free(buf);
+}
+
+static void *auth_saver_main(void *arg)
+{
+    rpc_auth *a = arg;
+    pthread_mutex_lock(&a->saver_mu);
+    while (!a->saver_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += RPC_RATE_SAVE_INTERVAL_MS / 1000;
+        int rc = 0;
+        while (!a->saver_stop && rc != ETIMEDOUT) {
+            rc = pthread_cond_timedwait(&a->saver_cv, &a->saver_mu, &ts);
+        }
+        if (a->saver_stop) {
+            break;
+        }
+        pthread_mutex_unlock(&a->saver_mu);
+        auth_rates_save(a);
+        pthread_mutex_lock(&a->saver_mu);
+    }
+    pthread_mutex_unlock(&a->saver_mu);
+    return NULL;
+}
+
+_Static_assert(RPC_RATE_SAVE_INTERVAL_MS % 1000 == 0, "the saver waits whole seconds");
+
+static chr_err auth_saver_start(rpc_auth *a)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&a->saver_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&a->saver_mu, NULL);
+    if (pthread_create(&a->saver, NULL, auth_saver_main, a) != 0) {
+        pthread_cond_destroy(&a->saver_cv);
+        pthread_mutex_destroy(&a->saver_mu);
+        return CHR_ERR_NOMEM;
+    }
+    a->saver_started = 1;
+    return CHR_OK;
+}
 
 chr_err rpc_auth_open(rpc_auth **out, const rpc_auth_config *cfg, char *errmsg, size_t cap)
 {
@@ -43,6 +157,10 @@ chr_err rpc_auth_open(rpc_auth **out, const rpc_auth_config *cfg, char *errmsg, 
     chr_err err = rpc_apikeys_open(&a->keys, cfg->data_dir, errmsg, cap);
     err = err ? err : rpc_rate_new(&a->key_rate, RPC_RATE_BUCKETS);
     err = err ? err : rpc_rate_new(&a->addr_rate, RPC_RATE_BUCKETS);
+    if (err == CHR_OK) {
+        auth_rates_load(a);
+        err = auth_saver_start(a);
+    }
     if (err != CHR_OK) {
         if (err == CHR_ERR_NOMEM) {
             snprintf(errmsg, cap, "access: out of memory");
@@ -58,6 +176,17 @@ void rpc_auth_close(rpc_auth *a)
 {
     if (a == NULL) {
         return;
+    }
+    if (a->saver_started) {
+        pthread_mutex_lock(&a->saver_mu);
+        a->saver_stop = 1;
+        pthread_cond_signal(&a->saver_cv);
+        pthread_mutex_unlock(&a->saver_mu);
+        pthread_join(a->saver, NULL);
+        pthread_cond_destroy(&a->saver_cv);
+        pthread_mutex_destroy(&a->saver_mu);
+        /* The server is stopped: nothing spends any more, so this is the final state. */
+        auth_rates_save(a);
     }
     rpc_apikeys_close(a->keys);
     rpc_rate_free(a->key_rate);

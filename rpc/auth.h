@@ -22,12 +22,15 @@ typedef struct rpc_auth_config {
 
 typedef struct rpc_auth rpc_auth;
 
-/* Opens the key store (creating it and the node secret when missing) and sizes the rate
- * tables (RPC_RATE_BUCKETS each). Errors of rpc_apikeys_open, CHR_ERR_CONFIG for a value
- * out of range, CHR_ERR_NOMEM; errmsg says which. */
+/* Opens the key store (creating it and the node secret when missing), sizes the rate
+ * tables (RPC_RATE_BUCKETS each), puts back the key buckets the last run saved, and starts
+ * a thread that saves them every RPC_RATE_SAVE_INTERVAL_MS (docs/API.md, "Rate limits").
+ * Errors of rpc_apikeys_open, CHR_ERR_CONFIG for a value out of range, CHR_ERR_NOMEM;
+ * errmsg says which. */
 CHR_WUR chr_err rpc_auth_open(rpc_auth **out, const rpc_auth_config *cfg, char *errmsg,
                               size_t errmsg_cap);
-/* Closes; NULL is ignored. The server using it must be stopped first. */
+/* Saves the key buckets once more and closes; NULL is ignored. The server using it must be
+ * stopped first. */
 void rpc_auth_close(rpc_auth *a);
 
 #endif

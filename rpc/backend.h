@@ -52,20 +52,34 @@ typedef struct rpc_tip {
     size_t mempool_txs;
     size_t mempool_bytes;
     int healthy;           /* 0 after a storage failure stopped the writer */
+    int syncing;           /* 1 while a peer reports a chain more than a block ahead */
 } rpc_tip;
+
+/* Told that a submission's results are final (rpc_backend's submit). */
+typedef void rpc_submit_done(void *arg);
+/* Told that the tip changed (rpc_backend's watch_tip). */
+typedef void rpc_tip_changed(void *arg);
 
 typedef struct rpc_backend {
     void *ctx;
-    /* Submits n encoded transactions; waits up to wait_ms for commit when > 0. */
+    /* Submits n encoded transactions without waiting for the node's writer: decodes and
+     * verifies them on the calling thread (the costly part), queues those that pass, and
+     * returns. done(arg) is called exactly once, when every results[i] is final for
+     * admission (pending, committed, failed or rejected): on the calling thread before
+     * submit returns when none needed the writer, else later on another thread. results
+     * must stay valid and untouched until then; txs need not outlive the call. done must
+     * be quick and must not block. */
     void (*submit)(void *ctx, const uint8_t *const *txs, const size_t *lens, size_t n,
-                   uint64_t wait_ms, rpc_tx_result *results);
+                   rpc_tx_result *results, rpc_submit_done *done, void *arg);
     void (*tx_status)(void *ctx, const uint8_t hash[32], rpc_tx_result *out);
     void (*tip)(void *ctx, rpc_tip *out);
     chr_err (*account)(void *ctx, const uint8_t addr[32], ledger_account *out,
                        uint64_t *pending_nonce);
-    /* Waits up to timeout_ms until the tip reaches height; 1 if it has, 0 on timeout or
-     * when the node is stopping. */
-    int (*wait_height)(void *ctx, uint64_t height, uint64_t timeout_ms);
+    /* Has fn(arg) called after every change of the tip (a committed block, the writer
+     * stopping after a storage failure), on the node's writer thread while it holds the
+     * tip's lock: fn must be quick, must not block and must not call the backend. fn NULL
+     * ends the calls: once that returns, no call of the earlier fn runs or will start. */
+    void (*watch_tip)(void *ctx, rpc_tip_changed *fn, void *arg);
     /* Transactions refused at admission since start, by error: writes at most cap counts
      * (every reason admission can give, zero or not, and any other that happened) and
      * returns how many. */

@@ -9,6 +9,9 @@
 #define RPC_BATCH_TXS_MAX 1000
 /* A request's path and query: our longest route with a 62-character address is ~120. */
 #define RPC_URL_BYTES_MAX 512
+/* HTTP event-loop threads (chain.conf [api] threads): past one per core they only take
+ * turns, and 256 is more cores than a node has. */
+#define RPC_THREADS_MAX 256u
 /* Memory per connection for its request line and headers (libmicrohttpd's pool). */
 #define RPC_CONNECTION_MEMORY_MAX (32u * 1024)
 /* JSON nesting is bounded by jansson's parser (JSON_PARSER_MAX_DEPTH, 2048 in Debian's
@@ -51,6 +54,10 @@ _Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within
  * refilled, so the table holds only clients seen within the last minute. */
 #define RPC_RATE_BUCKETS 8192u
 #define RPC_RATE_WAYS 8u
+/* How often the key buckets still refilling are saved in the key store (and once more at
+ * a clean stop), so that a restart gives no key a fresh minute: a crash forgets at most
+ * this much spending, one LMDB write transaction every 10 s while keys are busy. */
+#define RPC_RATE_SAVE_INTERVAL_MS 10000u
 /* An access token's lifetime a chain.conf may set: at most a day, so that a leaked token
  * dies on its own even if its key is never revoked. */
 #define RPC_TOKEN_TTL_S_MAX 86400u

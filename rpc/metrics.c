@@ -49,8 +49,7 @@ void rpc_metrics_record(const rpc_ctx *x, unsigned status, uint64_t start_us)
     rpc_http_stats *s = &x->srv->http_stats;
     size_t route = RPC_ROUTES_MAX;
     if (x->route != NULL) {
-        route = (size_t)(x->route - rpc_routes);
-        CHR_ASSERT(route < rpc_routes_len);
+        route = rpc_route_slot(x->route);
     }
     uint64_t now = rpc_metrics_now_us();
     uint64_t us = now > start_us ? now - start_us : 0;

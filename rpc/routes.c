@@ -2,6 +2,7 @@
  * describes exactly these (tests/functional/test_openapi.py checks it). */
 #include <string.h>
 
+#include "common/assert.h"
 #include "rpc/internal/http.h"
 
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
@@ -14,29 +15,47 @@ static const char *const param_names[][2] = {
     {"/api/v1/blocks/*", "height"},
 };
 
+/* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
+ * body libmicrohttpd leaves out. The HEAD twin follows its GET at once, so that the two
+ * share a route slot in GET /metrics (rpc_route_slot). */
+#define RPC_GET(pattern, handler, scope)                                                         \
+    {"GET", pattern, handler, scope}, {"HEAD", pattern, handler, scope}
+
 const rpc_route rpc_routes[] = {
-    {"GET", "/health", rpc_handle_health, RPC_SCOPE_NONE},
-    {"GET", "/api/v1/status", rpc_handle_status, RPC_SCOPE_READ},
-    {"GET", "/api/v1/token", rpc_handle_token, RPC_SCOPE_READ},
-    {"GET", "/api/v1/accounts/*", rpc_handle_account, RPC_SCOPE_READ},
-    {"GET", "/api/v1/accounts/*/txs", rpc_handle_account_txs, RPC_SCOPE_READ},
+    RPC_GET("/health", rpc_handle_health, RPC_SCOPE_NONE),
+    RPC_GET("/api/v1/status", rpc_handle_status, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/token", rpc_handle_token, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/accounts/*", rpc_handle_account, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/accounts/*/txs", rpc_handle_account_txs, RPC_SCOPE_READ),
     {"POST", "/api/v1/txs", rpc_handle_tx_submit, RPC_SCOPE_SUBMIT},
     {"POST", "/api/v1/txs/batch", rpc_handle_tx_batch, RPC_SCOPE_SUBMIT},
     {"POST", "/api/v1/txs/quote", rpc_handle_tx_quote, RPC_SCOPE_SUBMIT},
-    {"GET", "/api/v1/txs/*", rpc_handle_tx_get, RPC_SCOPE_READ},
-    {"GET", "/api/v1/blocks", rpc_handle_blocks, RPC_SCOPE_READ},
-    {"GET", "/api/v1/blocks/*", rpc_handle_block, RPC_SCOPE_READ},
-    {"GET", "/api/v1/blocks/*/txs", rpc_handle_block_txs, RPC_SCOPE_READ},
-    {"GET", "/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ},
-    {"GET", "/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ},
-    {"GET", "/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN},
-    {"GET", "/api/v1/events", rpc_handle_events, RPC_SCOPE_READ},
+    RPC_GET("/api/v1/txs/*", rpc_handle_tx_get, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/blocks", rpc_handle_blocks, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/blocks/*", rpc_handle_block, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/blocks/*/txs", rpc_handle_block_txs, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),
+    RPC_GET("/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN),
+    RPC_GET("/api/v1/events", rpc_handle_events, RPC_SCOPE_READ),
     {"POST", "/oauth/token", rpc_handle_oauth_token, RPC_SCOPE_NONE},
 };
 
 const size_t rpc_routes_len = sizeof(rpc_routes) / sizeof(rpc_routes[0]);
 _Static_assert(sizeof(rpc_routes) / sizeof(rpc_routes[0]) <= RPC_ROUTES_MAX,
                "GET /metrics has a slot for every route");
+
+size_t rpc_route_slot(const rpc_route *route)
+{
+    size_t i = (size_t)(route - rpc_routes);
+    CHR_ASSERT(i < rpc_routes_len);
+    if (strcmp(route->method, "HEAD") == 0) {
+        CHR_ASSERT(i > 0 && strcmp(rpc_routes[i - 1].method, "GET") == 0);
+        CHR_ASSERT(strcmp(rpc_routes[i - 1].pattern, route->pattern) == 0);
+        return i - 1;
+    }
+    return i;
+}
 
 static const char *param_name(const char *pattern)
 {

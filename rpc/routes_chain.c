@@ -1,7 +1,10 @@
 /* Routes of chain reads: health, status, token, accounts, blocks. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "common/bech32.h"
 #include "common/log.h"
 #include "rpc/internal/http.h"
@@ -14,30 +17,90 @@ void rpc_handle_health(rpc_ctx *x, rpc_reply *r)
     rpc_tip tip;
     x->srv->be.tip(x->srv->be.ctx, &tip);
     if (!tip.healthy) {
-        rpc_reply_error(r, 503, "store_error", "the node stopped writing blocks after a storage failure", NULL);
+        rpc_reply_error(r, 503, "store_error",
+                        "the node stopped writing blocks after a storage failure (its log "
+                        "names it); reads go on, writes need a restart",
+                        NULL);
+        return;
+    }
+    if (tip.syncing) {
+        rpc_reply_error(r, 503, "syncing",
+                        "a peer reports a longer chain: this node is fetching its blocks", NULL);
         return;
     }
     rpc_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* GET /api/v1/status changes only with the tip (a block) and the mempool's size, so each
+ * pool thread keeps the body it last rendered and copies it while they stay the same,
+ * rather than build and print a JSON object per request. Per thread, so no lock; the
+ * threads end with their server. */
+#define RPC_STATUS_TEXT_MAX 1024
+static _Thread_local struct {
+    const rpc_server *srv;
+    rpc_tip tip;
+    size_t len; /* 0: nothing kept */
+    char text[RPC_STATUS_TEXT_MAX];
+} status_kept;
+
+/* Whether two tips show the same status (chain_id and genesis are the server's). */
+static int status_same(const rpc_tip *a, const rpc_tip *b)
+{
+    return a->height == b->height && memcmp(a->hash, b->hash, sizeof(a->hash)) == 0 &&
+           a->txs_total == b->txs_total && a->mempool_txs == b->mempool_txs &&
+           a->mempool_bytes == b->mempool_bytes && a->healthy == b->healthy &&
+           a->syncing == b->syncing;
+}
+
+static json_t *status_render(rpc_ctx *x, const rpc_tip *tp)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "chain_id", json_string(tp->chain_id));
+    json_object_set_new(o, "genesis_hash", rpc_json_hex(tp->genesis_hash, 32));
+    json_object_set_new(o, "node_version", json_string(x->srv->cfg.version));
+    json_object_set_new(o, "latest_height", rpc_json_u64(tp->height));
+    json_object_set_new(o, "latest_block_hash", rpc_json_hex(tp->hash, 32));
+    json_object_set_new(o, "latest_block_time", rpc_json_time(tp->time_ms));
+    json_object_set_new(o, "latest_state_root", rpc_json_hex(tp->state_root, 32));
+    json_object_set_new(o, "txs_total", rpc_json_u64(tp->txs_total));
+    json_object_set_new(o, "mempool_txs", json_integer((json_int_t)tp->mempool_txs));
+    json_object_set_new(o, "mempool_bytes", json_integer((json_int_t)tp->mempool_bytes));
+    json_object_set_new(o, "syncing", json_boolean(tp->syncing));
+    json_object_set_new(o, "healthy", json_boolean(tp->healthy));
+    return o;
 }
 
 void rpc_handle_status(rpc_ctx *x, rpc_reply *r)
 {
     rpc_tip t;
     x->srv->be.tip(x->srv->be.ctx, &t);
-    json_t *o = json_object();
-    json_object_set_new(o, "chain_id", json_string(t.chain_id));
-    json_object_set_new(o, "genesis_hash", rpc_json_hex(t.genesis_hash, 32));
-    json_object_set_new(o, "node_version", json_string(x->srv->cfg.version));
-    json_object_set_new(o, "latest_height", rpc_json_u64(t.height));
-    json_object_set_new(o, "latest_block_hash", rpc_json_hex(t.hash, 32));
-    json_object_set_new(o, "latest_block_time", rpc_json_time(t.time_ms));
-    json_object_set_new(o, "latest_state_root", rpc_json_hex(t.state_root, 32));
-    json_object_set_new(o, "txs_total", rpc_json_u64(t.txs_total));
-    json_object_set_new(o, "mempool_txs", json_integer((json_int_t)t.mempool_txs));
-    json_object_set_new(o, "mempool_bytes", json_integer((json_int_t)t.mempool_bytes));
-    json_object_set_new(o, "syncing", json_false());
-    json_object_set_new(o, "healthy", json_boolean(t.healthy));
-    rpc_reply_json(r, 200, o);
+    if (status_kept.srv != x->srv || status_kept.len == 0 || !status_same(&status_kept.tip, &t)) {
+        json_t *o = status_render(x, &t);
+        char *text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        status_kept.len = 0;
+        if (text == NULL) {
+            rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+            return;
+        }
+        size_t len = strlen(text);
+        if (len >= sizeof(status_kept.text)) {
+            rpc_reply_text(r, 200, "application/json", text, len);
+            return;
+        }
+        memcpy(status_kept.text, text, len);
+        free(text);
+        status_kept.srv = x->srv;
+        status_kept.tip = t;
+        status_kept.len = len;
+    }
+    char *copy = malloc(status_kept.len);
+    if (copy == NULL) {
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    memcpy(copy, status_kept.text, status_kept.len);
+    rpc_reply_text(r, 200, "application/json", copy, status_kept.len);
 }
 
 void rpc_handle_token(rpc_ctx *x, rpc_reply *r)
@@ -58,6 +121,10 @@ void rpc_handle_token(rpc_ctx *x, rpc_reply *r)
     rpc_reply_json(r, 200, o);
 }
 
+/* GET /api/v1/accounts/{address}'s body: the field names, an address and three u64s. */
+#define RPC_ACCOUNT_TEXT_MAX 256
+_Static_assert(RPC_ACCOUNT_TEXT_MAX > 64 + CHR_ADDRESS_STR_LEN + 3 * 20, "an account fits");
+
 void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
 {
     uint8_t addr[32];
@@ -73,12 +140,21 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
         r->retry_after = 1;
         return;
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "address", rpc_json_address(addr));
-    json_object_set_new(o, "balance", rpc_json_u64(acct.balance));
-    json_object_set_new(o, "nonce", rpc_json_u64(acct.nonce));
-    json_object_set_new(o, "pending_nonce", rpc_json_u64(pending));
-    rpc_reply_json(r, 200, o);
+    /* The API's busiest read (issue 3, "Speed"), printed directly rather than through
+     * jansson: an address and decimals are JSON string contents as they are. */
+    char address[CHR_ADDRESS_STR_LEN + 1];
+    chr_address_encode(address, addr);
+    char *text = malloc(RPC_ACCOUNT_TEXT_MAX);
+    if (text == NULL) {
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    int n = snprintf(text, RPC_ACCOUNT_TEXT_MAX,
+                     "{\"address\":\"%s\",\"balance\":\"%" PRIu64 "\",\"nonce\":\"%" PRIu64
+                     "\",\"pending_nonce\":\"%" PRIu64 "\"}",
+                     address, acct.balance, acct.nonce, pending);
+    CHR_ASSERT(n > 0 && n < RPC_ACCOUNT_TEXT_MAX);
+    rpc_reply_text(r, 200, "application/json", text, (size_t)n);
 }
 
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
@@ -103,6 +179,7 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
     ledger_store_read *rd;
     if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
         rpc_reply_error(r, 503, "store_error", "cannot read blocks now", NULL);
+        r->retry_after = 1;
         return;
     }
     const uint8_t *bytes;

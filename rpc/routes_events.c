@@ -6,7 +6,9 @@
  * Last-Event-ID gets exactly what it missed, however long it was away: nothing is ever
  * skipped. A connection holds one bounded buffer of rendered events; a client that falls
  * more than RPC_EVENTS_LAG_BLOCKS_MAX blocks behind the tip is told (event "dropped", with
- * the id to resume from) and the stream ends. */
+ * the id to resume from) and the stream ends. A stream that has caught up holds no
+ * thread: its connection is suspended until the server's waiter resumes it for the next
+ * block, for a ping, or to end it (rpc/internal/waiter.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/hash.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
@@ -34,6 +37,8 @@ _Static_assert(RPC_EVENTS_BUFFER_BYTES > 2 * RPC_EVENT_TEXT_MAX, "an event alway
 
 typedef struct sse_stream {
     rpc_server *srv;
+    struct MHD_Connection *conn;
+    rpc_wait wait;       /* for the next block, while the connection is suspended */
     uint64_t height;     /* the next event is (height, next) */
     uint32_t next;       /* 0: the block itself; i + 1: its transaction i */
     int has_account;
@@ -127,9 +132,24 @@ static int render_block(sse_stream *st, const uint8_t *bytes, size_t len)
     return 1;
 }
 
+/* Waits for the next block without a thread: suspends the connection until the waiter
+ * resumes it (a block, the ping's deadline, or the server stopping). */
+static void stream_wait(sse_stream *st)
+{
+    st->wait = (rpc_wait){
+        .conn = st->conn,
+        .kind = RPC_WAIT_HEIGHT,
+        .height = st->height,
+        .deadline_ms = rpc_clock_ms() + RPC_EVENTS_PING_MS,
+    };
+    rpc_suspend(st->srv, st->conn);
+    rpc_waiter_add(st->srv->waiter, &st->wait);
+}
+
 /* Fills the buffer with the events after the position, or a ping after a quiet spell;
- * ends the stream when the node stops or the client lags too far. */
-static void stream_fill(sse_stream *st)
+ * ends the stream when the node stops or the client lags too far. Returns 0 when there is
+ * nothing to send yet: the connection is then suspended until the next block. */
+static int stream_fill(sse_stream *st)
 {
     const rpc_backend *be = &st->srv->be;
     rpc_tip tip;
@@ -139,23 +159,25 @@ static void stream_fill(sse_stream *st)
                               "resume", "reconnect with Last-Event-ID to continue");
         stream_append(st, "dropped", st->height, st->next, d);
         st->ended = 1;
-        return;
+        return 1;
     }
     if (st->height > tip.height) {
-        if (!be->wait_height(be->ctx, st->height, RPC_EVENTS_PING_MS)) {
-            /* A quiet spell, or the node is stopping (then the next call ends the stream). */
-            int w = snprintf(st->buf, sizeof(st->buf), ": ping\n\n");
-            st->len = (size_t)w;
-            rpc_tip now;
-            be->tip(be->ctx, &now);
-            st->ended = !now.healthy;
+        rpc_wait_outcome waited = st->wait.outcome;
+        st->wait.outcome = RPC_WAIT_NONE;
+        if (waited != RPC_WAIT_TIMEOUT) {
+            stream_wait(st);
+            return 0;
         }
-        return;
+        /* A quiet spell: a comment keeps the connection open. */
+        int w = snprintf(st->buf, sizeof(st->buf), ": ping\n\n");
+        st->len = (size_t)w;
+        st->ended = !tip.healthy;
+        return 1;
     }
     ledger_store_read *rd;
     if (ledger_store_read_begin(be->store, &rd) != CHR_OK) {
         st->ended = 1;
-        return;
+        return 1;
     }
     /* Several blocks per fill when they are small (many blocks of an idle account), but a
      * bounded number, so that no read transaction stays open long (a long one keeps LMDB
@@ -172,6 +194,7 @@ static void stream_fill(sse_stream *st)
         }
     }
     ledger_store_read_end(rd);
+    return 1;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -184,7 +207,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
         st->len = 0;
         st->off = 0;
-        stream_fill(st);
+        if (!stream_fill(st)) {
+            /* Suspended: libmicrohttpd calls again once the waiter resumes it, and never
+             * in between (returning 0 without suspending would spin). */
+            return 0;
+        }
     }
     size_t n = st->len - st->off < max ? st->len - st->off : max;
     memcpy(buf, st->buf + st->off, n);
@@ -263,6 +290,7 @@ void rpc_handle_events(rpc_ctx *x, rpc_reply *r)
         return;
     }
     st->srv = x->srv;
+    st->conn = x->conn;
     if (!stream_start(x, r, st)) {
         free(st);
         return;

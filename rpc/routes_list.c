@@ -1,7 +1,8 @@
 /* Routes of lists: an account's transactions, blocks, a block's transactions,
  * and the validator set. Every list is newest first (a block's transactions in
- * block order) and paginated by rpc/internal/list.h; each request reads one
- * LMDB snapshot, so a page is consistent even while blocks are being written.
+ * block order, the validators in key order) and paginated by
+ * rpc/internal/list.h; each request reads one LMDB snapshot, so a page is
+ * consistent even while blocks are being written.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
+#include "common/enc.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "rpc/internal/http.h"
@@ -400,18 +402,52 @@ void rpc_handle_block_txs(rpc_ctx *x, rpc_reply *r)
     free(b);
 }
 
+/* A validator's place in the key-ordered set as a cursor position: the first 12 bytes of
+ * its key (the cursor has no room for all 32). A page continues with the first key whose
+ * 12 bytes are above the position, so validators added or removed meanwhile never shift
+ * the list. Two keys that share 12 bytes (2^48 work to make, and only among one's own
+ * keys) would let a page boundary between them skip the second. */
+static rpc_cursor validator_position(const uint8_t pubkey[32])
+{
+    rpc_cursor c = {RPC_CURSOR_VALIDATORS, chr_get_u64be(pubkey), chr_get_u32be(pubkey + 8)};
+    return c;
+}
+
+static int position_above(const rpc_cursor *a, const rpc_cursor *b)
+{
+    return a->height != b->height ? a->height > b->height : a->index > b->index;
+}
+
 void rpc_handle_validators(rpc_ctx *x, rpc_reply *r)
 {
     const ledger_valset *vs = x->srv->be.validators;
     CHR_ASSERT(vs != NULL);
+    size_t limit;
+    rpc_cursor cur;
+    int has_cursor;
+    if (!rpc_list_params(x, r, RPC_CURSOR_VALIDATORS, &limit, &cur, &has_cursor)) {
+        return;
+    }
+    size_t i = 0;
+    while (has_cursor && i < vs->len) {
+        rpc_cursor at = validator_position(vs->v[i].pubkey);
+        if (position_above(&at, &cur)) {
+            break;
+        }
+        i++;
+    }
     json_t *arr = json_array();
-    for (size_t i = 0; i < vs->len; i++) {
+    rpc_cursor last = {RPC_CURSOR_VALIDATORS, 0, 0};
+    for (; i < vs->len && json_array_size(arr) < limit; i++) {
         json_array_append_new(arr, json_pack("{s:o,s:o,s:o}", "address",
                                              rpc_json_address(vs->v[i].pubkey), "public_key",
                                              rpc_json_hex(vs->v[i].pubkey, 32), "power",
                                              rpc_json_u64(vs->v[i].power)));
+        last = validator_position(vs->v[i].pubkey);
     }
-    rpc_reply_json(
-        r, 200,
-        json_pack("{s:o,s:o}", "validators", arr, "total_power", rpc_json_u64(vs->total_power)));
+    CHR_ASSERT(json_array_size(arr) <= limit);
+    rpc_reply_json(r, 200,
+                   json_pack("{s:o,s:o,s:o}", "validators", arr, "total_power",
+                             rpc_json_u64(vs->total_power), "next_cursor",
+                             cursor_json(i < vs->len, &last)));
 }

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "common/hex.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
@@ -74,6 +76,76 @@ static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, const char **code,
     return 1;
 }
 
+/* ---- Submission: the node verifies on this thread, admits on its writer's, and calls
+ * back (tx_admitted); the request's connection is suspended meanwhile and while it waits
+ * for the commit, so no pool thread waits (docs/ARCHITECTURE.md, "Threads"). ---- */
+
+/* The node's call once the results are final for admission, on its writer's thread (or on
+ * the handler's, before submit returns): waits for the commit when asked and something is
+ * pending, else has the answer written at once. req is not touched after it is handed on. */
+static void tx_admitted(void *arg)
+{
+    rpc_req *req = arg;
+    int pending = 0;
+    for (size_t i = 0; i < req->results_len && !pending; i++) {
+        pending = req->results[i].state == RPC_TX_PENDING;
+    }
+    if (req->wait_deadline_ms == 0 || !pending) {
+        rpc_resume(req->srv, req->conn);
+        return;
+    }
+    req->wait = (rpc_wait){
+        .conn = req->conn,
+        .kind = RPC_WAIT_COMMIT,
+        .deadline_ms = req->wait_deadline_ms,
+        .results = req->results,
+        .results_len = req->results_len,
+    };
+    rpc_waiter_add(req->srv->waiter, &req->wait);
+}
+
+/* Hands n transactions to the node and defers the answer to finish. */
+static void submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, const size_t *lens,
+                         size_t n, uint64_t wait_ms, void (*finish)(rpc_ctx *x, rpc_reply *r))
+{
+    rpc_req *req = x->req;
+    CHR_ASSERT(req->results == NULL);
+    req->results = calloc(n, sizeof(*req->results));
+    if (req->results == NULL) {
+        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        return;
+    }
+    req->results_len = n;
+    req->wait_deadline_ms = wait_ms > 0 ? rpc_clock_ms() + wait_ms : 0;
+    rpc_defer(x, r, finish);
+    x->srv->be.submit(x->srv->be.ctx, txs, lens, n, req->results, tx_admitted, req);
+}
+
+/* The answer of POST /api/v1/txs: the status, or the refusal as an error. */
+static void submit_finish(rpc_ctx *x, rpc_reply *r)
+{
+    const rpc_tx_result *res = &x->req->results[0];
+    if (res->state == RPC_TX_REJECTED) {
+        const char *field;
+        unsigned status = reject_status(res->err, &field);
+        rpc_reply_error(r, status, chr_err_name(res->err),
+                        res->detail[0] ? res->detail : chr_err_str(res->err), field);
+        r->retry_after = status == 503 ? 1 : 0;
+        return;
+    }
+    rpc_reply_json(r, res->state == RPC_TX_PENDING ? 202 : 200, rpc_render_tx_result(res));
+}
+
+/* The answer of POST /api/v1/txs/batch: one status per transaction. */
+static void batch_finish(rpc_ctx *x, rpc_reply *r)
+{
+    json_t *results = json_array();
+    for (size_t i = 0; i < x->req->results_len; i++) {
+        json_array_append_new(results, rpc_render_tx_result(&x->req->results[i]));
+    }
+    rpc_reply_json(r, 200, json_pack("{s:o}", "results", results));
+}
+
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"tx", NULL};
@@ -99,16 +171,7 @@ void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
     }
     json_decref(root);
     const uint8_t *txs[1] = {buf};
-    rpc_tx_result res;
-    x->srv->be.submit(x->srv->be.ctx, txs, &len, 1, wait_ms, &res);
-    if (res.state == RPC_TX_REJECTED) {
-        const char *field;
-        unsigned status = reject_status(res.err, &field);
-        rpc_reply_error(r, status, chr_err_name(res.err), res.detail[0] ? res.detail : chr_err_str(res.err), field);
-        r->retry_after = status == 503 ? 1 : 0;
-        return;
-    }
-    rpc_reply_json(r, res.state == RPC_TX_PENDING ? 202 : 200, rpc_render_tx_result(&res));
+    submit_start(x, r, txs, &len, 1, wait_ms, submit_finish);
 }
 
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
@@ -134,8 +197,7 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
     uint8_t *bufs = malloc(n * LEDGER_TX_BYTES_MAX);
     const uint8_t **txs = malloc(n * sizeof(*txs));
     size_t *lens = malloc(n * sizeof(*lens));
-    rpc_tx_result *res = calloc(n, sizeof(*res));
-    if (bufs == NULL || txs == NULL || lens == NULL || res == NULL) {
+    if (bufs == NULL || txs == NULL || lens == NULL) {
         rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
         goto out;
     }
@@ -153,18 +215,12 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
             goto out;
         }
     }
-    x->srv->be.submit(x->srv->be.ctx, txs, lens, n, wait_ms, res);
-    json_t *results = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(results, rpc_render_tx_result(&res[i]));
-    }
-    rpc_reply_json(r, 200, json_pack("{s:o}", "results", results));
+    submit_start(x, r, txs, lens, n, wait_ms, batch_finish);
 out:
     json_decref(root);
     free(bufs);
     free(txs);
     free(lens);
-    free(res);
 }
 
 /* Finds a committed transaction's bytes in its block and renders it. */
@@ -201,10 +257,15 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
     }
     rpc_tx_result res;
     x->srv->be.tx_status(x->srv->be.ctx, hash, &res);
-    if (res.state == RPC_TX_UNKNOWN) {
-        rpc_reply_error(r, 404, "not_found", "no such transaction: not pending, committed or recently failed", "hash");
+    if (res.state == RPC_TX_UNKNOWN && res.err == CHR_ERR_STORE) {
+        /* Not pending and not a remembered failure, but the committed ones could not be
+         * looked at: that is no answer, not "unknown". */
+        rpc_reply_error(r, 503, "store_error", "cannot read the chain now", NULL);
+        r->retry_after = 1;
         return;
     }
+    /* A hash the node knows nothing of is an answer too (200, status "unknown"): never
+     * seen, refused at admission, lost from the mempool by a restart, or failed long ago. */
     json_t *o = rpc_render_tx_result(&res);
     if (res.state == RPC_TX_COMMITTED) {
         json_t *tx = committed_tx(x, &res);

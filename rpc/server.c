@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -20,27 +21,33 @@
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
+/* Whether the path's segments match the pattern's, where a "*" segment matches any one
+ * that is not empty. Every route is tried on every request, so this compares in place. */
 static int route_matches(const rpc_ctx *x, const char *pattern)
 {
-    size_t i = 0;
     const char *p = pattern + 1;
-    while (*p != '\0' || i < x->segs_len) {
-        if (i == x->segs_len || *p == '\0') {
-            return 0;
+    for (size_t i = 0; i < x->segs_len; i++) {
+        const char *seg = x->segs[i];
+        if (*p == '\0') {
+            return 0; /* the path is longer */
         }
-        size_t n = strcspn(p, "/");
-        int star = n == 1 && p[0] == '*';
-        if (!star && (strlen(x->segs[i]) != n || memcmp(x->segs[i], p, n) != 0)) {
-            return 0;
+        if (p[0] == '*' && (p[1] == '/' || p[1] == '\0')) {
+            if (seg[0] == '\0') {
+                return 0;
+            }
+            p++;
+        } else {
+            while (*p != '/' && *p != '\0' && *p == *seg) {
+                p++;
+                seg++;
+            }
+            if (*seg != '\0' || (*p != '/' && *p != '\0')) {
+                return 0;
+            }
         }
-        if (star && x->segs[i][0] == '\0') {
-            return 0;
-        }
-        p += n;
         p += *p == '/';
-        i++;
     }
-    return 1;
+    return *p == '\0';
 }
 
 /* The route for the request's method and path, or NULL; then *path_known says whether the
@@ -51,14 +58,16 @@ static const rpc_route *route_lookup(const rpc_ctx *x, char *methods, size_t met
                                      int *path_known)
 {
     int exact = 0;
+    unsigned char matches[RPC_ROUTES_MAX];
     *path_known = 0;
     methods[0] = '\0';
+    /* Each pattern is matched once; most match nothing. */
     for (size_t i = 0; i < rpc_routes_len; i++) {
-        exact |= strchr(rpc_routes[i].pattern, '*') == NULL && route_matches(x, rpc_routes[i].pattern);
+        matches[i] = (unsigned char)route_matches(x, rpc_routes[i].pattern);
+        exact |= matches[i] && strchr(rpc_routes[i].pattern, '*') == NULL;
     }
     for (size_t i = 0; i < rpc_routes_len; i++) {
-        if (!route_matches(x, rpc_routes[i].pattern) ||
-            (exact && strchr(rpc_routes[i].pattern, '*') != NULL)) {
+        if (!matches[i] || (exact && strchr(rpc_routes[i].pattern, '*') != NULL)) {
             continue;
         }
         if (strcmp(rpc_routes[i].method, x->method) == 0) {
@@ -85,7 +94,7 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
          * wrong method a 405 whatever the credentials (docs/API.md, "Access"). A request
          * with a large body was authenticated before its body was read (on_request). */
         if (x->req->authed) {
-            *r = x->req->early;
+            *r = x->req->saved;
             r->body = NULL;
             route->handler(x, r);
         } else if (rpc_auth_request(x, r, route->scope)) {
@@ -133,9 +142,9 @@ static int split_path(rpc_ctx *x, const char *url)
 /* For a request whose body is large (or of unknown length), checks its credential before
  * reading the body, so that nobody without a key can make the node buffer megabytes.
  * Returns 1 when the request may go on (its rate-limit figures kept for the answer), or
- * 0 with `early` holding the refusal to send now. Small bodies are read first: answering
- * before a body is read closes the connection under the client, which may then see a reset
- * instead of the 401, and buffering a few KiB costs nothing. */
+ * 0 with req->saved holding the refusal to send now. Small bodies are read first:
+ * answering before a body is read closes the connection under the client, which may then
+ * see a reset instead of the 401, and buffering a few KiB costs nothing. */
 static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const char *url,
                             const char *method, rpc_req *req)
 {
@@ -156,7 +165,8 @@ static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const 
         return 1; /* 404, 405, 414 and open routes are answered after the body, as usual */
     }
     x.route = route;
-    if (!rpc_auth_request(&x, &req->early, route->scope)) {
+    memset(&req->saved, 0, sizeof(req->saved));
+    if (!rpc_auth_request(&x, &req->saved, route->scope)) {
         return 0;
     }
     req->authed = 1;
@@ -254,6 +264,59 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(w - s);
 }
 
+/* Every answer carries rate-limit figures: the key's, or else the address's. */
+static void reply_complete(rpc_ctx *x, rpc_reply *r)
+{
+    if (!r->rate_headers_done && x->srv->cfg.auth != NULL &&
+        r->headers_len + 3 <= RPC_REPLY_HEADERS_MAX) {
+        rpc_auth_address_headers(x, r);
+    }
+}
+
+void rpc_suspend(rpc_server *srv, struct MHD_Connection *conn)
+{
+    atomic_fetch_add(&srv->suspended, 1);
+    MHD_suspend_connection(conn);
+}
+
+void rpc_resume(rpc_server *srv, struct MHD_Connection *conn)
+{
+    MHD_resume_connection(conn);
+    /* Counted down only after: rpc_server_stop must not stop libmicrohttpd while a
+     * connection is still suspended (libmicrohttpd aborts on that). */
+    atomic_fetch_sub(&srv->suspended, 1);
+}
+
+void rpc_defer(rpc_ctx *x, rpc_reply *r, void (*finish)(rpc_ctx *x, rpc_reply *r))
+{
+    CHR_ASSERT(r->body == NULL && r->raw == NULL);
+    CHR_ASSERT(x->req->finish == NULL);
+    x->req->saved = *r;
+    x->req->finish = finish;
+    x->req->route = x->route;
+    r->deferred = 1;
+    rpc_suspend(x->srv, x->conn);
+}
+
+/* The second half of a deferred request, once its connection was resumed: the handler's
+ * finish writes the answer. */
+static enum MHD_Result on_resumed(rpc_server *srv, struct MHD_Connection *conn, const char *method,
+                                  rpc_req *req)
+{
+    rpc_reply r = req->saved;
+    rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req, .route = req->route};
+    void (*finish)(rpc_ctx *, rpc_reply *) = req->finish;
+    req->finish = NULL;
+    finish(&x, &r);
+    CHR_ASSERT(!r.deferred);
+    reply_complete(&x, &r);
+    if (r.body == NULL && r.raw == NULL) {
+        rpc_reply_error(&r, 503, "overloaded", "node: out of memory", NULL);
+    }
+    rpc_metrics_record(&x, r.status, req->start_us);
+    return send_reply(conn, &r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -263,10 +326,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     rpc_req *req = *con_cls;
     if (req == NULL) {
-        req = calloc(1, sizeof(*req));
+        /* The reply slot at the end (a KiB and a half) is written before it is read. */
+        req = malloc(sizeof(*req));
         if (req == NULL) {
             return MHD_NO;
         }
+        memset(req, 0, offsetof(rpc_req, wait));
+        req->srv = srv;
+        req->conn = conn;
         *con_cls = req;
         atomic_fetch_add(&srv->inflight, 1);
         /* A body declared too large is refused before it is read when the client waits
@@ -287,7 +354,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return send_reply(conn, &r);
         }
         if (!auth_before_body(srv, conn, url, method, req)) {
-            return send_reply(conn, &req->early);
+            return send_reply(conn, &req->saved);
         }
         return MHD_YES;
     }
@@ -296,9 +363,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (req->finish != NULL) {
+        return on_resumed(srv, conn, method, req);
+    }
     rpc_reply r = {0};
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
-    uint64_t start_us = rpc_metrics_now_us();
+    req->start_us = rpc_metrics_now_us();
     if (req->too_large) {
         char msg[96];
         snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
@@ -307,15 +377,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rpc_reply_error(&r, 414, "uri_too_long", "path: too long or too deep", NULL);
     } else {
         dispatch(&x, &r);
-        /* Every answer carries rate-limit figures: the key's, or else the address's. */
-        if (!r.rate_headers_done && srv->cfg.auth != NULL && r.headers_len + 3 <= RPC_REPLY_HEADERS_MAX) {
-            rpc_auth_address_headers(&x, &r);
+        if (r.deferred) {
+            return MHD_YES; /* suspended: on_resumed answers */
         }
+        reply_complete(&x, &r);
     }
     if (r.body == NULL && r.raw == NULL) {
         rpc_reply_error(&r, 503, "overloaded", "node: out of memory", NULL);
     }
-    rpc_metrics_record(&x, r.status, start_us);
+    rpc_metrics_record(&x, r.status, req->start_us);
     return send_reply(conn, &r);
 }
 
@@ -329,6 +399,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req != NULL) {
         atomic_fetch_sub(&srv->inflight, 1);
         free(req->body);
+        free(req->results);
         free(req);
         *con_cls = NULL;
     }
@@ -371,6 +442,19 @@ chr_err rpc_listen_parse(const char *listen, void *sockaddr_out, size_t sockaddr
     return CHR_OK;
 }
 
+/* The event-loop threads: as configured, or one per online core; never more than
+ * connections, since libmicrohttpd gives each thread its share of connections_max. */
+static unsigned server_threads(const rpc_server_config *cfg)
+{
+    unsigned n = cfg->threads;
+    if (n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 && cores <= RPC_THREADS_MAX ? (unsigned)cores : 1;
+    }
+    n = n > RPC_THREADS_MAX ? RPC_THREADS_MAX : n;
+    return n < cfg->connections_max ? n : cfg->connections_max;
+}
+
 chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const rpc_backend *be)
 {
     *out = NULL;
@@ -385,19 +469,42 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     }
     s->cfg = *cfg;
     s->be = *be;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG | MHD_USE_ITC | (cfg->tls_cert_pem != NULL ? MHD_USE_TLS : 0) | (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    if (rpc_waiter_start(&s->waiter, s) != CHR_OK) {
+        free(s);
+        return CHR_ERR_NOMEM;
+    }
+    unsigned threads = server_threads(cfg);
+    /* One epoll loop per thread, each over its share of the connections (libmicrohttpd
+     * splits connections_max among them; the per-address limit stays global). Handlers
+     * never sleep: a wait suspends its connection (MHD_ALLOW_SUSPEND_RESUME). */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     (cfg->tls_cert_pem != NULL ? MHD_USE_TLS : 0) |
+                     (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    /* The options that are present only sometimes: a pool of one is libmicrohttpd's own
+     * internal thread, which the pool option must not name; TLS only when configured. */
+    struct MHD_OptionItem extra[4];
+    size_t k = 0;
+    if (threads > 1) {
+        extra[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    }
+    if (cfg->tls_cert_pem != NULL) {
+        extra[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                             (void *)(uintptr_t)cfg->tls_cert_pem};
+        extra[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                             (void *)(uintptr_t)cfg->tls_key_pem};
+    }
+    extra[k] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    CHR_ASSERT(k < sizeof(extra) / sizeof(extra[0]));
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT, cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->connections_per_ip_max, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape,
-        s,
-        /* With TLS off these two options are skipped: MHD_OPTION_END ends the list early. */
-        cfg->tls_cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
-        MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
+        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (s->daemon == NULL) {
+        rpc_waiter_close(s->waiter);
+        rpc_waiter_free(s->waiter);
         free(s);
         return CHR_ERR_IO;
     }
@@ -412,27 +519,45 @@ uint16_t rpc_server_port(const rpc_server *s)
     return s->port;
 }
 
-/* How long a stopping server lets requests in flight finish (their waits were already
- * ended by the node). */
+/* How long a stopping server lets requests in flight finish (their waits are ended
+ * first). */
 #define RPC_STOP_GRACE_MS 2000
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
 
 void rpc_server_stop(rpc_server *s)
 {
     if (s == NULL) {
         return;
     }
-    /* Stop accepting, end event streams, let the requests in flight be answered, then
+    /* Stop accepting, end every wait (a ?wait=commit request answers with its results as
+     * they stand, an event stream ends), let the requests in flight be answered, then
      * close everything. */
     MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
     atomic_store(&s->stopping, 1);
-    for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < RPC_STOP_GRACE_MS; waited += 10) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+    rpc_waiter_close(s->waiter);
+    for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < RPC_STOP_GRACE_MS;
+         waited += 10) {
+        sleep_ms(10);
+    }
+    /* libmicrohttpd must not be stopped with a connection suspended. What can still be
+     * suspended waits for the node's writer to admit its transactions; the writer runs
+     * until the node closes, after this, and answers within one block's time. */
+    for (int waited = 0; atomic_load(&s->suspended) > 0; waited++) {
+        if (waited == RPC_STOP_GRACE_MS) {
+            CHR_LOG_W("stopping: %d requests still wait for the node's writer",
+                      atomic_load(&s->suspended));
+        }
+        sleep_ms(1);
     }
     MHD_stop_daemon(s->daemon);
+    rpc_waiter_free(s->waiter);
     if (listen_fd != MHD_INVALID_SOCKET) {
         close(listen_fd);
     }
     free(s);
 }
-

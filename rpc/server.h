@@ -2,9 +2,11 @@
  *
  * Every limit is set here, never left to a library default: connections in all and per
  * client address, the idle timeout, the memory a connection may use for its headers, and
- * the request body size. Each connection has its own thread, so a request that waits for
- * a commit never holds up another. Thread-safe: the server only calls the backend, whose
- * functions are thread-safe. */
+ * the request body size. A pool of `threads` threads each runs an epoll loop over its
+ * share of the connections; handlers never sleep on one. A request that waits (for a
+ * commit, or an event stream for the next block) suspends its connection and is resumed
+ * by the server's waiter thread (rpc/internal/waiter.h), so it holds no thread meanwhile.
+ * Thread-safe: the server only calls the backend, whose functions are thread-safe. */
 #ifndef RPC_SERVER_H
 #define RPC_SERVER_H
 
@@ -23,6 +25,8 @@ typedef struct rpc_server_config {
     unsigned connections_max;
     unsigned connections_per_ip_max;
     unsigned connection_timeout_s;
+    unsigned threads;          /* event-loop threads; 0: one per online core (both are
+                                * capped at connections_max) */
     uint64_t wait_timeout_ms;  /* the longest ?wait=commit, and its default */
     const char *version;       /* reported by /api/v1/status */
     const char *tls_cert_pem;  /* NULL: plain HTTP; else HTTPS with this certificate... */
@@ -47,7 +51,9 @@ uint16_t rpc_server_port(const rpc_server *s);
  * path parameters written as {name} as openapi.yaml writes them. */
 void rpc_routes_print(FILE *out);
 
-/* Stops accepting, finishes the connections, frees. */
+/* Stops accepting, ends every wait (a ?wait=commit request is answered with its results
+ * as they stand, an event stream ends), lets the requests in flight finish for a moment,
+ * then closes every connection and frees. */
 void rpc_server_stop(rpc_server *s);
 
 #endif

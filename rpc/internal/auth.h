@@ -3,6 +3,7 @@
 #ifndef RPC_INTERNAL_AUTH_H
 #define RPC_INTERNAL_AUTH_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "rpc/apikeys.h"
@@ -17,6 +18,14 @@ struct rpc_auth {
     uint64_t token_ttl_s;
     uint64_t rate_per_min[2]; /* by rpc_tier */
     uint64_t rate_unauth_per_min;
+    /* The key table's buckets are saved in the key store by this thread every
+     * RPC_RATE_SAVE_INTERVAL_MS, and once more at close (docs/API.md, "Rate limits"). */
+    pthread_t saver;
+    pthread_mutex_t saver_mu;
+    pthread_cond_t saver_cv; /* on CLOCK_MONOTONIC */
+    int saver_started;
+    int saver_stop;          /* under saver_mu */
+    int saved_empty;         /* the last state saved (or found) held no bucket */
 };
 
 /* Checks the request x for a route that needs `scope`, before its handler: 1 to run the

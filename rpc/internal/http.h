@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rpc/internal/metrics.h"
+#include "rpc/internal/waiter.h"
 #include "rpc/server.h"
 
 struct rpc_server {
@@ -19,6 +20,8 @@ struct rpc_server {
     uint16_t port;
     atomic_int inflight; /* requests begun and not yet answered in full */
     atomic_int stopping; /* set by rpc_server_stop: streams end */
+    atomic_int suspended; /* connections suspended (rpc_suspend) and not yet resumed */
+    rpc_waiter *waiter;   /* resumes the suspended connections (rpc/internal/waiter.h) */
     atomic_ulong rate_limited; /* requests answered 429 (the auth layer counts them) */
     rpc_http_stats http_stats; /* requests by route and status, latency (GET /metrics) */
 };
@@ -33,6 +36,7 @@ typedef struct rpc_reply {
     unsigned retry_after;  /* seconds, for 503 and 429; 0 for none */
     struct MHD_Response *raw; /* a streaming response (events): sent as is, body ignored */
     int rate_headers_done; /* the X-RateLimit-* figures are decided (maybe none: no limit) */
+    int deferred;          /* the handler suspended the connection (rpc_defer): no answer yet */
     size_t headers_len;    /* more response headers (rate limits, WWW-Authenticate) */
     struct {
         const char *name;
@@ -40,14 +44,32 @@ typedef struct rpc_reply {
     } headers[RPC_REPLY_HEADERS_MAX];
 } rpc_reply;
 
-/* One request's state across libmicrohttpd's calls: the body as it arrives. */
+struct rpc_ctx;
+
+/* One request's state across libmicrohttpd's calls: the body as it arrives, and what a
+ * deferred answer (rpc_defer) needs once the connection is resumed. Only the fields
+ * before `wait` start zeroed (server.c, on_request): the rest is written before use. */
 typedef struct rpc_req {
+    rpc_server *srv;
+    struct MHD_Connection *conn;
     char *body;
     size_t len;
     size_t cap;
     int too_large;
-    int authed;        /* its credential was checked before its body was read... */
-    rpc_reply early;   /* ...with these rate-limit headers for the answer (no body) */
+    int authed;        /* its credential was checked before its body was read (`saved`) */
+    uint64_t start_us; /* when the request was complete (GET /metrics' latency) */
+    /* Set by rpc_defer: finish completes the answer, from `saved`, for `route`. */
+    void (*finish)(struct rpc_ctx *x, rpc_reply *r);
+    const struct rpc_route *route;
+    /* A submission's results, written by the node until it calls back, then by the
+     * waiter while a ?wait=commit lasts (routes_tx.c); freed with the request. */
+    rpc_tx_result *results;
+    size_t results_len;
+    uint64_t wait_deadline_ms; /* 0: not waiting for a commit */
+    rpc_wait wait;
+    /* The answer so far, without a body: the rate-limit headers of a credential checked
+     * before the body (authed), or what the handler had set when it deferred. */
+    rpc_reply saved;
 } rpc_req;
 
 /* Adds a response header; ignored past RPC_REPLY_HEADERS_MAX (a bug, asserted). */
@@ -86,12 +108,26 @@ extern const size_t rpc_routes_len;
 /* Sets an error reply: {"error": {"code", "message", "field"?}}. */
 void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char *message,
                      const char *field);
+/* Defers the answer: suspends the request's connection (rpc_suspend) and keeps r (its
+ * rate-limit headers; no body yet). Once something resumes the connection (rpc_resume),
+ * libmicrohttpd calls the server again and finish(x, r) writes the answer, on a pool
+ * thread. After this the handler must return at once, leaving r alone. */
+void rpc_defer(rpc_ctx *x, rpc_reply *r, void (*finish)(rpc_ctx *x, rpc_reply *r));
+/* Suspends conn, counted until rpc_resume; only from libmicrohttpd's callbacks for conn
+ * (its request or content reader). */
+void rpc_suspend(rpc_server *srv, struct MHD_Connection *conn);
+/* Resumes a connection that rpc_suspend suspended, from any thread; conn's request may
+ * finish and be freed at once after. */
+void rpc_resume(rpc_server *srv, struct MHD_Connection *conn);
 /* Sets a JSON reply; takes the reference to body. */
 void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body);
 /* Sets a reply of len bytes of text (malloc'ed; the reply owns it from now on, also on
  * failure, when it becomes a 503). */
 void rpc_reply_text(rpc_reply *r, unsigned status, const char *content_type, char *text,
                     size_t len);
+/* The route's slot for GET /metrics: its index in rpc_routes, except that a HEAD route
+ * counts in the slot of its GET twin (they are one operation in openapi.yaml). */
+size_t rpc_route_slot(const rpc_route *route);
 /* Writes a route's pattern with its parameters named as openapi.yaml names them
  * ("/api/v1/accounts/{address}/txs"). */
 void rpc_route_path(const rpc_route *route, char *out, size_t out_cap);

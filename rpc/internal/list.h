@@ -30,6 +30,8 @@ typedef enum rpc_cursor_kind {
     RPC_CURSOR_ACCOUNT_TXS = 'a', /* entries strictly older than (height, index) */
     RPC_CURSOR_BLOCKS = 'b',      /* blocks at or below height, index 0 */
     RPC_CURSOR_BLOCK_TXS = 't',   /* the block at height, from index on */
+    RPC_CURSOR_VALIDATORS = 'v',  /* validators whose key's first 12 bytes are above
+                                   * height (bytes 0-7) and index (bytes 8-11), big-endian */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {

@@ -2,7 +2,7 @@
  * status, and a latency histogram by route. Label sets are bounded: routes are
  * the route table's patterns (plus "unmatched" for every path no route answers,
  * so a client's paths never become labels) and statuses are the few the server
- * sends (plus "other"). Counters are atomics updated by every connection thread
+ * sends (plus "other"). Counters are atomics updated by every HTTP thread
  * without a lock. Private to rpc/. */
 #ifndef RPC_INTERNAL_METRICS_H
 #define RPC_INTERNAL_METRICS_H

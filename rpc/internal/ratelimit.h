@@ -49,4 +49,47 @@ void rpc_rate_take(rpc_rate *t, rpc_rate_result *out, const uint8_t key[RPC_RATE
 void rpc_rate_peek(rpc_rate *t, rpc_rate_result *out, const uint8_t key[RPC_RATE_KEY_BYTES],
                    uint64_t limit, uint64_t now_ms);
 
+/* ---- Across restarts (docs/API.md, "Rate limits"). ----
+ * The buckets still refilling are saved in the key store at clean shutdown and every
+ * RPC_RATE_SAVE_INTERVAL_MS (rpc/auth.c), and put back at start, so that a restart gives
+ * no key a fresh minute. The saved state is the unpadded concatenation of
+ *   u8 version = 1 | u64 saved_unix_ms | u32 count | count x (key[16] | u64 limit | u64 level)
+ * big-endian, entries in strictly increasing key order, each limit 1..RPC_RATE_PER_MIN_MAX
+ * and each level below full (limit * RPC_RATE_UNIT): a full bucket is never saved. */
+
+#define RPC_RATE_STATE_VERSION 1
+#define RPC_RATE_STATE_HEADER_BYTES 13
+#define RPC_RATE_STATE_ENTRY_BYTES (RPC_RATE_KEY_BYTES + 16)
+
+typedef struct rpc_rate_saved {
+    uint8_t key[RPC_RATE_KEY_BYTES];
+    uint64_t limit; /* requests a minute */
+    uint64_t level; /* units, below limit * RPC_RATE_UNIT */
+} rpc_rate_saved;
+
+/* The encoded size of a state of n buckets. */
+size_t rpc_rate_state_bytes(size_t n);
+
+/* Copies every bucket of t that is still refilling at now_ms (at most cap of them), with
+ * its level brought up to now_ms, into out; returns how many. Thread-safe. */
+size_t rpc_rate_export(rpc_rate *t, rpc_rate_saved *out, size_t cap, uint64_t now_ms);
+
+/* Puts saved buckets back into t as they were elapsed_ms ago: each is refilled for
+ * elapsed_ms (a minute or more refills any bucket, which is then not restored) and stamped
+ * now_ms. A bucket of a key t already holds, or whose set is full, is skipped (the table
+ * never evicts). Returns how many were restored. Thread-safe. */
+size_t rpc_rate_import(rpc_rate *t, const rpc_rate_saved *in, size_t n, uint64_t elapsed_ms,
+                       uint64_t now_ms);
+
+/* Sorts in[0..n) by key and writes the state into out, which must hold
+ * rpc_rate_state_bytes(n) bytes. Keys must be distinct and every entry valid (asserted). */
+void rpc_rate_state_encode(uint8_t *out, rpc_rate_saved *in, size_t n, uint64_t saved_unix_ms);
+
+/* Decodes a state of exactly len bytes into out (room for out_cap entries). CHR_ERR_ARG
+ * for anything but a canonical state of this version with at most out_cap entries (a
+ * wrong length, an unsorted or repeated key, a limit or level out of range). Outputs (all
+ * out_cap entries of out) are zeroed on failure. */
+CHR_WUR chr_err rpc_rate_state_decode(rpc_rate_saved *out, size_t out_cap, size_t *n,
+                                      uint64_t *saved_unix_ms, const uint8_t *in, size_t len);
+
 #endif

@@ -13,8 +13,8 @@
  *   pool  (default) one epoll event loop per thread (MHD_USE_EPOLL_INTERNAL_THREAD with
  *         MHD_OPTION_THREAD_POOL_SIZE = N, default one per online core): libmicrohttpd's
  *         fastest simple configuration, and the fair yardstick (no strawman).
- *   tpc   a thread per connection (MHD_USE_THREAD_PER_CONNECTION), chroomd's own model,
- *         to separate what that model costs from what chroomd's handlers cost.
+ *   tpc   a thread per connection (MHD_USE_THREAD_PER_CONNECTION), chroomd's model until
+ *         issue 3 moved it to pool mode, to show what that model costs.
  * --turbo adds MHD_USE_TURBO (opportunistic reads and writes; pool mode only).
  * On the 2-core machine this was written on, with httpbench's 2 threads and 64 keep-alive
  * connections, pool served ~100,000-120,000 requests/s (~10 us of server CPU each), tpc

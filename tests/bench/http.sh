@@ -8,12 +8,11 @@
 # measure. Builds nothing: make did.
 #
 # The baseline is libmicrohttpd's fastest simple configuration (one epoll loop per core,
-# MHD_USE_EPOLL_INTERNAL_THREAD with MHD_OPTION_THREAD_POOL_SIZE), not chroomd's thread per
-# connection: the target compares chroomd with what libmicrohttpd can do on this machine.
+# MHD_USE_EPOLL_INTERNAL_THREAD with MHD_OPTION_THREAD_POOL_SIZE), the model chroomd uses
+# too: the target compares chroomd with what libmicrohttpd can do on this machine.
 # The baseline gets the very requests chroomd gets (same path and headers, the API key
 # too, which it ignores). A second baseline row with a thread per connection
-# (informational) separates what that threading model costs from what chroomd's own
-# handling costs.
+# (informational; chroomd's model before issue 3) shows what that threading model costs.
 #
 # Usage: sh tests/bench/http.sh BUILD [PORT KEY_FILE ADDRESS [NODE_PID]]
 #   Without PORT: starts its own one-validator chroomd with one funded account and a

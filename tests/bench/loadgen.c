@@ -9,13 +9,30 @@
  *       addresses on stdout, one per line. With --genesis, also gives each AMOUNT in FILE,
  *       through genesis/genesis.h: `chroom-genesis add-account` would rewrite and fsync the
  *       file once per account. Check the result with `chroom-genesis validate`.
- *   loadgen transfers --node URL --keys FILE --chain-id ID --fee F --txs N --batch B
- *                     --conns C [--amount A] [--new-pct P] [--timeout S] [--api-key-file F]
+ *   loadgen transfers --node URL[,URL...] --keys FILE --chain-id ID --fee F --txs N
+ *                     --batch B --conns C [--amount A] [--new-pct P] [--timeout S]
+ *                     [--api-key-file F[,F...]]
  *       Signs N transfers spread over the keys (each sender's nonces in order from its next
  *       one), submits them with POST /api/v1/txs/batch over C keep-alive connections, polls
  *       GET /api/v1/status until they are committed, and prints the submit and commit
  *       rates. P percent of the transfers go to new accounts, the others to other senders.
  *       Every request carries the API key in F (`chroomd apikey create`) as a bearer token.
+ *       With several nodes (the validators of one chain), connection g sends to node
+ *       g % nodes, so each sender's transfers go to one node, with that node's key (one F
+ *       per URL, or one for all); nonces and the commits are read from the first node.
+ *   loadgen latency --node URL[,URL...] --keys FILE --chain-id ID --fee F --rate R
+ *                   --seconds S [--tick-ms T] [--batch B] [--amount A] [--new-pct P]
+ *                   [--timeout S] [--api-key-file F[,F...]]
+ *       A paced stream: transfer i (of R * S, signed beforehand) is due i / R seconds after
+ *       the start and goes to the node of its sender (sender % nodes); each node's thread
+ *       posts, at most every T ms (default 5), all its transfers then due in one
+ *       POST /api/v1/txs/batch (at most B). Each node's GET /api/v1/events shows when its
+ *       transfers are committed. Prints p50/p90/p99/max from each transfer's due time to
+ *       its commit (a client that falls behind cannot hide latency), and waits at most
+ *       --timeout seconds (default 30) after the last is sent.
+ *   loadgen wait-height --node URL --height H [--timeout S] [--api-key-file F]
+ *       Polls GET /api/v1/status until the node is at height H or above, and prints how
+ *       long that took and the blocks/s (a full node syncing), from its own start.
  *   loadgen free-port
  *       Prints a TCP port of 127.0.0.1 that was free a moment ago.
  *
@@ -71,6 +88,8 @@
 #define LOADGEN_BODY_BYTES_MAX (RPC_BATCH_TXS_MAX * (2u * LEDGER_TX_BYTES_MAX + 4) + 64)
 /* A node's base URL, and room for any URL built on it (the longest adds an address). */
 #define LOADGEN_NODE_URL_MAX 256
+/* Nodes one run spreads its transfers over: a testnet's validators. */
+#define LOADGEN_NODES_MAX 16
 #define LOADGEN_URL_MAX 512
 #define LOADGEN_ERRMSG_MAX 512
 /* Distinct rejection codes counted; the API has a few dozen at most. */
@@ -486,19 +505,22 @@ typedef struct loadgen_http {
     loadgen_buf resp;
 } loadgen_http;
 
-/* "Authorization: Bearer <key>" for every request, from --api-key-file; "" for none. */
-static char loadgen_auth_header[160];
+/* "Authorization: Bearer <key>" for every request to node i (--node's i-th URL), from
+ * --api-key-file; "" for none. API keys are per node. */
+static char loadgen_auth_header[LOADGEN_NODES_MAX][160];
 
-static int loadgen_http_init(loadgen_http *h)
+/* A connection to the node'th node of --node: its requests carry that node's API key. */
+static int loadgen_http_init_for(loadgen_http *h, size_t node)
 {
+    CHR_ASSERT(node < LOADGEN_NODES_MAX);
     memset(h, 0, sizeof(*h));
     h->curl = curl_easy_init();
     h->headers = curl_slist_append(NULL, "Content-Type: application/json");
     /* Without this libcurl sends "Expect: 100-continue" for bodies over 1 KiB and waits
      * for the node's go-ahead: a round trip per batch for nothing. */
     struct curl_slist *more = h->headers != NULL ? curl_slist_append(h->headers, "Expect:") : NULL;
-    if (more != NULL && loadgen_auth_header[0] != '\0') {
-        more = curl_slist_append(more, loadgen_auth_header);
+    if (more != NULL && loadgen_auth_header[node][0] != '\0') {
+        more = curl_slist_append(more, loadgen_auth_header[node]);
     }
     if (h->curl == NULL || more == NULL || !loadgen_buf_reserve(&h->resp, 1)) {
         return 0;
@@ -513,6 +535,11 @@ static int loadgen_http_init(loadgen_http *h)
     curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, loadgen_curl_write);
     curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &h->resp);
     return 1;
+}
+
+static int loadgen_http_init(loadgen_http *h)
+{
+    return loadgen_http_init_for(h, 0);
 }
 
 static void loadgen_http_deinit(loadgen_http *h)
@@ -611,7 +638,11 @@ static int loadgen_status_get(loadgen_http *h, const char *url, loadgen_status *
 /* ---- transfers: the plan. ---- */
 
 typedef struct loadgen_plan {
-    char node[LOADGEN_NODE_URL_MAX]; /* base URL without a trailing '/' */
+    /* Base URLs without a trailing '/'. Every status and nonce is read from nodes[0]; the
+     * transfers are spread over all of them, each sender's to one node only, since a node
+     * admits only an account's next nonce. */
+    char nodes[LOADGEN_NODES_MAX][LOADGEN_NODE_URL_MAX];
+    size_t nodes_len;
     const char *chain_id;
     uint64_t fee;
     uint64_t amount;
@@ -619,10 +650,11 @@ typedef struct loadgen_plan {
     size_t keys_len;
     uint8_t (*sk)[32];
     uint8_t (*pub)[32];
-    uint64_t *nonce0;  /* each sender's next nonce when the run starts */
-    size_t txs_len;    /* transfer i: sender i % keys_len, nonce nonce0 + i / keys_len */
-    size_t tx_hex_len; /* every transfer has the same length: same chain id, no memo */
-    char *hex;         /* txs_len * tx_hex_len characters, no separators */
+    uint64_t *nonce0;      /* each sender's next nonce when the run starts */
+    size_t txs_len;        /* transfer i: sender i % keys_len, nonce nonce0 + i / keys_len */
+    size_t tx_hex_len;     /* every transfer has the same length: same chain id, no memo */
+    char *hex;             /* txs_len * tx_hex_len characters, no separators */
+    uint8_t (*hashes)[32]; /* each transfer's hash, when not NULL (latency) */
     size_t batch;
     size_t conns;
     double timeout_s;
@@ -683,7 +715,7 @@ static int loadgen_senders(loadgen_plan *p, loadgen_http *h)
         uint64_t balance;
         ok = ledger_signer_pubkey(s, p->pub[i], p->sk[i]) == CHR_OK;
         chr_address_encode(addr, p->pub[i]);
-        snprintf(url, sizeof(url), "%s/api/v1/accounts/%s", p->node, addr);
+        snprintf(url, sizeof(url), "%s/api/v1/accounts/%s", p->nodes[0], addr);
         json_t *acct = ok ? loadgen_get_json(h, url, errmsg, sizeof(errmsg)) : NULL;
         ok = acct != NULL && loadgen_json_u64(acct, "pending_nonce", &p->nonce0[i]) &&
              loadgen_json_u64(acct, "balance", &balance);
@@ -744,6 +776,9 @@ static void *loadgen_sign_main(void *arg)
         CHR_ASSERT(!j->ok || 2 * len == p->tx_hex_len);
         chr_hex_encode(hex, sizeof(hex), buf, len);
         memcpy(p->hex + i * p->tx_hex_len, hex, p->tx_hex_len);
+        if (p->hashes != NULL && j->ok) {
+            ledger_tx_hash(&tx, p->hashes[i]);
+        }
     }
     ledger_signer_free(s);
     return NULL;
@@ -1026,6 +1061,8 @@ typedef struct loadgen_watch {
     loadgen_status last;
     double t_first_commit;
     double t_last_commit;
+    double t_height;   /* when the poller last saw the height move */
+    double height_gap; /* the longest wait between two new heights, per block */
     int timed_out;
 } loadgen_watch;
 
@@ -1047,7 +1084,7 @@ static void loadgen_watch_commits(loadgen_http *h, const loadgen_plan *p, const 
 {
     char url[LOADGEN_URL_MAX];
     char errmsg[LOADGEN_ERRMSG_MAX];
-    snprintf(url, sizeof(url), "%s/api/v1/status", p->node);
+    snprintf(url, sizeof(url), "%s/api/v1/status", p->nodes[0]);
     w->last = w->base;
     unsigned idle = 0;
     for (;;) {
@@ -1057,6 +1094,11 @@ static void loadgen_watch_commits(loadgen_http *h, const loadgen_plan *p, const 
         if (loadgen_status_get(h, url, &s, errmsg, sizeof(errmsg))) {
             double now = loadgen_now() - t0;
             int moved = s.txs_total != w->last.txs_total;
+            if (s.height > w->last.height) {
+                double gap = (now - w->t_height) / (double)(s.height - w->last.height);
+                w->height_gap = gap > w->height_gap ? gap : w->height_gap;
+                w->t_height = now;
+            }
             if (moved) {
                 w->t_first_commit = w->t_first_commit > 0 ? w->t_first_commit : now;
                 w->t_last_commit = now;
@@ -1116,9 +1158,11 @@ static void loadgen_report(const loadgen_plan *p, const loadgen_conn *cs, const 
     loadgen_codes_print("rejected", &rejected);
     loadgen_codes_print("resubmitted after", &retried);
     printf("commit: %" PRIu64 " committed in %.3f s = %.0f transfers/s (first commit after "
-           "%.3f s; %" PRIu64 " blocks, %.0f transfers per block)%s\n",
+           "%.3f s; %" PRIu64 " blocks, %.0f transfers per block, one per %.0f ms, longest "
+           "wait for the next %.0f ms)%s\n",
            committed, t_commit, t_commit > 0 ? (double)committed / t_commit : 0.0,
            w->t_first_commit, blocks, blocks > 0 ? (double)committed / (double)blocks : 0.0,
+           blocks > 0 ? 1e3 * w->t_height / (double)blocks : 0.0, 1e3 * w->height_gap,
            w->timed_out ? " TIMED OUT before all were committed" : "");
     printf("cpu: loadgen used %.2f s of CPU while submitting and waiting (%.0f%% of one core)\n",
            cpu_s, t_commit > 0 ? 100 * cpu_s / t_commit : 0.0);
@@ -1151,8 +1195,9 @@ static int loadgen_run(const loadgen_plan *p, loadgen_http *watcher, const loadg
                             .idx_len = len[g],
                             .start = &barrier,
                             .finished = &finished};
-        snprintf(c->url, sizeof(c->url), "%s/api/v1/txs/batch", p->node);
-        CHR_ASSERT(loadgen_http_init(&c->http));
+        /* Connection g carries the senders s with s % conns == g: one node per sender. */
+        snprintf(c->url, sizeof(c->url), "%s/api/v1/txs/batch", p->nodes[g % p->nodes_len]);
+        CHR_ASSERT(loadgen_http_init_for(&c->http, g % p->nodes_len));
         CHR_ASSERT(pthread_create(&c->thread, NULL, loadgen_conn_main, c) == 0);
     }
     loadgen_watch w = {.base = *base};
@@ -1176,36 +1221,74 @@ static int loadgen_run(const loadgen_plan *p, loadgen_http *watcher, const loadg
     return ok;
 }
 
-/* Waits for the node to answer its status, and checks that it runs the expected chain. */
+/* Waits for every node to answer its status, and checks that each runs the expected
+ * chain. *out is the status of nodes[0]. */
 static int loadgen_node_ready(const loadgen_plan *p, loadgen_http *h, loadgen_status *out)
 {
     char url[LOADGEN_URL_MAX];
     char errmsg[LOADGEN_ERRMSG_MAX];
-    snprintf(url, sizeof(url), "%s/api/v1/status", p->node);
-    double deadline = loadgen_now() + LOADGEN_NODE_WAIT_S;
-    while (!loadgen_status_get(h, url, out, errmsg, sizeof(errmsg))) {
-        if (loadgen_now() > deadline) {
+    for (size_t i = p->nodes_len; i-- > 0;) {
+        /* Each node with its own API key; nodes[0] through the caller's connection. */
+        loadgen_http own;
+        loadgen_http *hi = i == 0 ? h : &own;
+        if (i != 0 && !loadgen_http_init_for(&own, i)) {
+            return 0;
+        }
+        snprintf(url, sizeof(url), "%s/api/v1/status", p->nodes[i]);
+        double deadline = loadgen_now() + LOADGEN_NODE_WAIT_S;
+        int up;
+        while (!(up = loadgen_status_get(hi, url, out, errmsg, sizeof(errmsg))) &&
+               loadgen_now() <= deadline) {
+            loadgen_sleep_ms(100);
+        }
+        if (i != 0) {
+            loadgen_http_deinit(&own);
+        }
+        if (!up) {
             fprintf(stderr, "loadgen: the node did not answer: %s\n", errmsg);
             return 0;
         }
-        loadgen_sleep_ms(100);
-    }
-    if (strcmp(out->chain_id, p->chain_id) != 0) {
-        fprintf(stderr, "loadgen: the node runs chain %s, not %s\n", out->chain_id, p->chain_id);
-        return 0;
+        if (strcmp(out->chain_id, p->chain_id) != 0) {
+            fprintf(stderr, "loadgen: %s runs chain %s, not %s\n", p->nodes[i], out->chain_id,
+                    p->chain_id);
+            return 0;
+        }
     }
     return 1;
 }
 
-/* Reads the API key the requests carry from path (NULL: none). */
-static int loadgen_api_key(const char *path)
+/* Reads --node: one base URL, or several separated by commas. */
+static int loadgen_nodes_parse(loadgen_plan *p, const char *list)
+{
+    p->nodes_len = 0;
+    while (*list != '\0') {
+        size_t n = strcspn(list, ",");
+        const char *next = list[n] == ',' ? list + n + 1 : list + n;
+        while (n > 0 && list[n - 1] == '/') {
+            n--;
+        }
+        if (n == 0 || n >= LOADGEN_NODE_URL_MAX || p->nodes_len == LOADGEN_NODES_MAX) {
+            fprintf(stderr, "loadgen: --node: 1 to %d URLs of fewer than %d characters\n",
+                    LOADGEN_NODES_MAX, LOADGEN_NODE_URL_MAX);
+            return 0;
+        }
+        memcpy(p->nodes[p->nodes_len], list, n);
+        p->nodes[p->nodes_len][n] = '\0';
+        p->nodes_len++;
+        list = next;
+    }
+    if (p->nodes_len == 0) {
+        fprintf(stderr, "loadgen: --node: no URL\n");
+    }
+    return p->nodes_len > 0;
+}
+
+/* Reads the API key that requests to node i carry from path into its header. */
+static int loadgen_api_key_one(const char *path, size_t i)
 {
     char *text;
     size_t len;
     char err[128];
-    if (path == NULL) {
-        return 1;
-    }
     if (chr_file_read(path, 1024, &text, &len, err, sizeof(err)) != CHR_OK) {
         fprintf(stderr, "loadgen: --api-key-file %s: %s\n", path, err);
         return 0;
@@ -1213,15 +1296,43 @@ static int loadgen_api_key(const char *path)
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r')) {
         text[--len] = '\0';
     }
-    int n = snprintf(loadgen_auth_header, sizeof(loadgen_auth_header), "Authorization: Bearer %s",
-                     text);
+    int n = snprintf(loadgen_auth_header[i], sizeof(loadgen_auth_header[i]),
+                     "Authorization: Bearer %s", text);
     sodium_memzero(text, len);
     free(text);
-    if (len == 0 || n < 0 || (size_t)n >= sizeof(loadgen_auth_header)) {
+    if (len == 0 || n < 0 || (size_t)n >= sizeof(loadgen_auth_header[i])) {
         fprintf(stderr, "loadgen: --api-key-file %s: not an API key\n", path);
         return 0;
     }
     return 1;
+}
+
+/* Reads --api-key-file (NULL: none): one file for every node, or one per --node URL,
+ * separated by commas, in the same order. */
+static int loadgen_api_key(const char *list)
+{
+    char path[LOADGEN_URL_MAX];
+    size_t i = 0;
+    if (list == NULL) {
+        return 1;
+    }
+    while (*list != '\0') {
+        size_t n = strcspn(list, ",");
+        if (n == 0 || n >= sizeof(path) || i == LOADGEN_NODES_MAX) {
+            fprintf(stderr, "loadgen: --api-key-file: at most %d paths\n", LOADGEN_NODES_MAX);
+            return 0;
+        }
+        memcpy(path, list, n);
+        path[n] = '\0';
+        if (!loadgen_api_key_one(path, i++)) {
+            return 0;
+        }
+        list += list[n] == ',' ? n + 1 : n;
+    }
+    for (size_t k = i; i == 1 && k < LOADGEN_NODES_MAX; k++) {
+        memcpy(loadgen_auth_header[k], loadgen_auth_header[0], sizeof(loadgen_auth_header[0]));
+    }
+    return i > 0;
 }
 
 static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
@@ -1242,17 +1353,9 @@ static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
         !loadgen_arg_u64(argc, argv, "--timeout", 120, 1, 3600, &timeout)) {
         return 0;
     }
-    const char *node = loadgen_arg(argc, argv, "--node");
-    size_t n = strlen(node);
-    while (n > 0 && node[n - 1] == '/') {
-        n--;
-    }
-    if (n >= sizeof(p->node)) {
-        fprintf(stderr, "loadgen: --node: URL too long\n");
+    if (!loadgen_nodes_parse(p, loadgen_arg(argc, argv, "--node"))) {
         return 0;
     }
-    memcpy(p->node, node, n);
-    p->node[n] = '\0';
     p->chain_id = loadgen_arg(argc, argv, "--chain-id");
     if (!loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
         return 0;
@@ -1282,6 +1385,10 @@ static int loadgen_cmd_transfers(int argc, char **argv)
                 p.keys_len);
         p.conns = p.keys_len;
     }
+    if (ok && p.conns < p.nodes_len) {
+        fprintf(stderr, "loadgen: %zu connections reach only %zu of the %zu nodes\n", p.conns,
+                p.conns, p.nodes_len);
+    }
     if (ok) {
         printf("node: chain %s at height %" PRIu64 ", %zu senders ready in %.2f s\n", base.chain_id,
                base.height, p.keys_len, loadgen_now() - t);
@@ -1291,9 +1398,11 @@ static int loadgen_cmd_transfers(int argc, char **argv)
     ok = ok && loadgen_sign_all(&p, threads);
     if (ok) {
         printf("transfers: %zu signed in %.2f s on %u threads (%zu senders, ~%zu each, %" PRIu64
-               "%% to new accounts), submitting in batches of %zu over %zu connections\n",
+               "%% to new accounts), submitting in batches of %zu over %zu connections to %zu "
+               "node%s\n",
                p.txs_len, loadgen_now() - t, threads, p.keys_len,
-               (p.txs_len + p.keys_len - 1) / p.keys_len, p.new_pct, p.batch, p.conns);
+               (p.txs_len + p.keys_len - 1) / p.keys_len, p.new_pct, p.batch, p.conns, p.nodes_len,
+               p.nodes_len == 1 ? "" : "s");
         fflush(stdout);
         /* The status may have moved while signing (another client): start from now. */
         ok = loadgen_node_ready(&p, &h, &base) && loadgen_run(&p, &h, &base);
@@ -1307,6 +1416,626 @@ static int loadgen_cmd_transfers(int argc, char **argv)
     free(p.hex);
     loadgen_http_deinit(&h);
     return ok ? LOADGEN_OK : LOADGEN_FAIL;
+}
+
+/* ---- latency: a paced stream, each transfer's time from submission to commit. ---- */
+
+/* Bytes of one event-stream line kept: a transaction's hash comes first in its data. */
+#define LOADGEN_SSE_LINE_MAX 1024
+/* How long latency waits for every node's event stream to show its first block. */
+#define LOADGEN_SSE_READY_S 30
+
+/* Open addressing over the transfers' hashes: filled before the run, only read during it.
+ * A slot holds a transfer's index + 1 (0: empty). */
+typedef struct loadgen_index {
+    uint32_t *slots;
+    size_t mask;
+    const uint8_t (*hashes)[32];
+} loadgen_index;
+
+_Static_assert(LOADGEN_TXS_MAX < UINT32_MAX, "a transfer's index + 1 fits a slot");
+
+static size_t loadgen_index_key(const uint8_t h[32])
+{
+    uint64_t k;
+    memcpy(&k, h, sizeof(k)); /* hashes are uniform: their first bytes are a fine key */
+    return (size_t)k;
+}
+
+static int loadgen_index_build(loadgen_index *x, const uint8_t (*hashes)[32], size_t n)
+{
+    size_t cap = 1024;
+    while (cap < 2 * n) {
+        cap *= 2;
+    }
+    x->slots = calloc(cap, sizeof(*x->slots));
+    x->mask = cap - 1;
+    x->hashes = hashes;
+    if (x->slots == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = loadgen_index_key(hashes[i]) & x->mask;
+        while (x->slots[at] != 0) {
+            at = (at + 1) & x->mask;
+        }
+        x->slots[at] = (uint32_t)(i + 1);
+    }
+    return 1;
+}
+
+/* The index of the transfer with hash h, or -1. */
+static long loadgen_index_find(const loadgen_index *x, const uint8_t h[32])
+{
+    size_t at = loadgen_index_key(h) & x->mask;
+    while (x->slots[at] != 0) {
+        size_t i = x->slots[at] - 1;
+        if (memcmp(x->hashes[i], h, 32) == 0) {
+            return (long)i;
+        }
+        at = (at + 1) & x->mask;
+    }
+    return -1;
+}
+
+/* One latency run. Transfer i is due rate * i seconds after t0 and goes to the node of its
+ * sender; its commit counts when that node's event stream shows it. */
+typedef struct loadgen_lat {
+    const loadgen_plan *plan;
+    loadgen_index index;
+    double rate;
+    double tick_s;
+    double t0;         /* written before the submitters start */
+    double *sent;      /* when transfer i's request was posted, absolute */
+    double *done;      /* when its node's event stream showed it committed, absolute */
+    uint8_t *admitted; /* 1 when its node admitted it */
+    atomic_uint_fast64_t n_done;
+    atomic_int stop;
+} loadgen_lat;
+
+static size_t loadgen_lat_node(const loadgen_plan *p, size_t i)
+{
+    return (i % p->keys_len) % p->nodes_len;
+}
+
+/* A node's submitter: posts its transfers as they fall due, all that are due in one batch. */
+typedef struct loadgen_latsub {
+    loadgen_lat *run;
+    size_t *idx; /* this node's transfers in index order: each sender's nonce order */
+    size_t idx_len;
+    pthread_barrier_t *start;
+    char url[LOADGEN_URL_MAX];
+    loadgen_http http;
+    loadgen_buf body;
+    uint64_t requests, admitted, rejected;
+    double rtt_sum, rtt_max, lag_max;
+    loadgen_codes codes;
+    int failed;
+    char errmsg[LOADGEN_ERRMSG_MAX];
+    pthread_t thread;
+} loadgen_latsub;
+
+static void loadgen_sleep_s(double s)
+{
+    if (s <= 0) {
+        return;
+    }
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Posts idx[0..n) as one batch and records each one's verdict. */
+static void loadgen_latsub_post(loadgen_latsub *c, const size_t *idx, size_t n)
+{
+    loadgen_lat *run = c->run;
+    long status;
+    if (!loadgen_batch_body(&c->body, run->plan, idx, n)) {
+        snprintf(c->errmsg, sizeof(c->errmsg), "out of memory for a batch of %zu", n);
+        c->failed = 1;
+        return;
+    }
+    double t = loadgen_now();
+    for (size_t k = 0; k < n; k++) {
+        run->sent[idx[k]] = t;
+    }
+    if (!loadgen_http_call(&c->http, c->url, c->body.data, c->body.len, &status, c->errmsg,
+                           sizeof(c->errmsg))) {
+        c->failed = 1;
+        return;
+    }
+    double rtt = loadgen_now() - t;
+    c->requests++;
+    c->rtt_sum += rtt;
+    c->rtt_max = rtt > c->rtt_max ? rtt : c->rtt_max;
+    json_error_t jerr;
+    json_t *root = status == 200 ? json_loadb(c->http.resp.data, c->http.resp.len, 0, &jerr) : NULL;
+    json_t *results = json_object_get(root, "results");
+    for (size_t k = 0; k < n; k++) {
+        char code[LOADGEN_CODE_LEN_MAX];
+        const char *why = NULL;
+        if (json_array_size(results) != n) {
+            snprintf(code, sizeof(code), "http_%ld", status);
+            why = code;
+        } else {
+            why = loadgen_result_code(json_array_get(results, k));
+        }
+        if (why == NULL) {
+            run->admitted[idx[k]] = 1;
+            c->admitted++;
+        } else {
+            c->rejected++;
+            loadgen_codes_add(&c->codes, why, 1);
+        }
+    }
+    json_decref(root);
+}
+
+static void *loadgen_latsub_main(void *arg)
+{
+    loadgen_latsub *c = arg;
+    loadgen_lat *run = c->run;
+    size_t at = 0;
+    double last = -1e9;
+    pthread_barrier_wait(c->start);
+    while (at < c->idx_len && !c->failed) {
+        double due = run->t0 + (double)c->idx[at] / run->rate;
+        double when = due > last + run->tick_s ? due : last + run->tick_s;
+        loadgen_sleep_s(when - loadgen_now());
+        double now = loadgen_now();
+        size_t n = 1; /* the first is due by now */
+        while (at + n < c->idx_len && n < run->plan->batch &&
+               run->t0 + (double)c->idx[at + n] / run->rate <= now) {
+            n++;
+        }
+        c->lag_max = now - due > c->lag_max ? now - due : c->lag_max;
+        last = now;
+        loadgen_latsub_post(c, c->idx + at, n);
+        at += n;
+    }
+    return NULL;
+}
+
+/* A node's event stream: notes when each of this node's transfers is committed. */
+typedef struct loadgen_latsse {
+    loadgen_lat *run;
+    size_t node;
+    loadgen_http http;
+    char line[LOADGEN_SSE_LINE_MAX];
+    size_t line_len;
+    int in_tx;
+    atomic_int ready; /* saw a block: the stream is live */
+    uint64_t txs_seen;
+    CURLcode rc;
+    pthread_t thread;
+} loadgen_latsse;
+
+static void loadgen_latsse_line(loadgen_latsse *e, const char *line, size_t len)
+{
+    static const char tag[] = "\"hash\":\"";
+    if (len == 0) {
+        e->in_tx = 0;
+    } else if (len > 7 && memcmp(line, "event: ", 7) == 0) {
+        e->in_tx = len == 9 && memcmp(line + 7, "tx", 2) == 0;
+        if (len == 12 && memcmp(line + 7, "block", 5) == 0) {
+            atomic_store(&e->ready, 1);
+        }
+    } else if (e->in_tx && len > 6 && memcmp(line, "data: ", 6) == 0) {
+        const char *h = strstr(line, tag);
+        uint8_t hash[32];
+        if (h == NULL || (size_t)(h - line) + sizeof(tag) - 1 + 64 > len ||
+            chr_hex_decode_exact(hash, 32, h + sizeof(tag) - 1, 64) != CHR_OK) {
+            return;
+        }
+        e->txs_seen++;
+        long i = loadgen_index_find(&e->run->index, hash);
+        if (i >= 0 && loadgen_lat_node(e->run->plan, (size_t)i) == e->node &&
+            e->run->done[i] == 0) {
+            e->run->done[i] = loadgen_now();
+            atomic_fetch_add(&e->run->n_done, 1);
+        }
+    }
+}
+
+static size_t loadgen_latsse_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    loadgen_latsse *e = userdata;
+    size_t n = size * nmemb;
+    if (atomic_load(&e->run->stop)) {
+        return 0; /* ends the transfer */
+    }
+    for (size_t k = 0; k < n; k++) {
+        char ch = ptr[k];
+        if (ch == '\n') {
+            e->line[e->line_len] = '\0';
+            loadgen_latsse_line(e, e->line, e->line_len);
+            e->line_len = 0;
+        } else if (ch != '\r' && e->line_len + 1 < sizeof(e->line)) {
+            e->line[e->line_len++] = ch; /* a longer line keeps its start, where the hash is */
+        }
+    }
+    return n;
+}
+
+static int loadgen_latsse_progress(void *userdata, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                                   curl_off_t un)
+{
+    loadgen_latsse *e = userdata;
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    return atomic_load(&e->run->stop) ? 1 : 0;
+}
+
+static void *loadgen_latsse_main(void *arg)
+{
+    loadgen_latsse *e = arg;
+    char url[LOADGEN_URL_MAX];
+    snprintf(url, sizeof(url), "%s/api/v1/events", e->run->plan->nodes[e->node]);
+    CURL *curl = e->http.curl;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, loadgen_latsse_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, e);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, loadgen_latsse_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, e);
+    e->rc = curl_easy_perform(curl);
+    return NULL;
+}
+
+static int loadgen_dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-th quantile (0..1) of n sorted values, by the nearest rank. */
+static double loadgen_quantile(const double *v, size_t n, double q)
+{
+    if (n == 0) {
+        return 0;
+    }
+    size_t r = (size_t)(q * (double)n + 0.999999);
+    r = r == 0 ? 1 : r > n ? n : r;
+    return v[r - 1];
+}
+
+/* Prints what the submitters sent and how the nodes answered; returns the rejections. */
+static uint64_t loadgen_lat_sent(const loadgen_lat *run, const loadgen_latsub *subs,
+                                 const loadgen_latsse *sse, double t_sent)
+{
+    const loadgen_plan *p = run->plan;
+    uint64_t admitted = 0, rejected = 0, requests = 0;
+    double rtt_sum = 0, rtt_max = 0, lag_max = 0;
+    loadgen_codes codes = {0};
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        const loadgen_latsub *c = &subs[g];
+        admitted += c->admitted;
+        rejected += c->rejected;
+        requests += c->requests;
+        rtt_sum += c->rtt_sum;
+        rtt_max = c->rtt_max > rtt_max ? c->rtt_max : rtt_max;
+        lag_max = c->lag_max > lag_max ? c->lag_max : lag_max;
+        for (size_t k = 0; k < c->codes.len; k++) {
+            loadgen_codes_add(&codes, c->codes.name[k], c->codes.count[k]);
+        }
+        if (c->failed) {
+            printf("node %zu: submitting failed: %s\n", g + 1, c->errmsg);
+        }
+        if (sse[g].rc != CURLE_OK && sse[g].rc != CURLE_WRITE_ERROR &&
+            sse[g].rc != CURLE_ABORTED_BY_CALLBACK) {
+            printf("node %zu: event stream ended: %s\n", g + 1, curl_easy_strerror(sse[g].rc));
+        }
+    }
+    size_t n = p->txs_len;
+    printf("sent: %zu transfers in %.3f s = %.0f transfers/s (due %.0f/s) to %zu nodes: %" PRIu64
+           " admitted, %" PRIu64 " rejected; %" PRIu64 " requests (%.1f transfers each, round "
+           "trip avg %.1f ms, max %.1f ms); most behind schedule %.1f ms\n",
+           n, t_sent, t_sent > 0 ? (double)n / t_sent : 0.0, run->rate, p->nodes_len, admitted,
+           rejected, requests, requests > 0 ? (double)n / (double)requests : 0.0,
+           requests > 0 ? 1e3 * rtt_sum / (double)requests : 0.0, 1e3 * rtt_max, 1e3 * lag_max);
+    loadgen_codes_print("rejected", &codes);
+    return rejected;
+}
+
+static void loadgen_lat_report(const loadgen_lat *run, const loadgen_latsub *subs,
+                               const loadgen_latsse *sse, double t_end, double cpu_s)
+{
+    size_t n = run->plan->txs_len;
+    double *lat = malloc((n > 0 ? n : 1) * sizeof(*lat));
+    double *post = malloc((n > 0 ? n : 1) * sizeof(*post));
+    if (lat == NULL || post == NULL) {
+        fprintf(stderr, "loadgen: no memory for %zu latencies\n", n);
+        free(lat);
+        free(post);
+        return;
+    }
+    uint64_t missing = 0;
+    double t_sent = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        t_sent = run->sent[i] - run->t0 > t_sent ? run->sent[i] - run->t0 : t_sent;
+        if (!run->admitted[i]) {
+            continue;
+        }
+        if (run->done[i] == 0) {
+            missing++;
+            continue;
+        }
+        lat[m] = 1e3 * (run->done[i] - (run->t0 + (double)i / run->rate));
+        post[m] = 1e3 * (run->done[i] - run->sent[i]);
+        m++;
+    }
+    qsort(lat, m, sizeof(*lat), loadgen_dbl_cmp);
+    qsort(post, m, sizeof(*post), loadgen_dbl_cmp);
+    double sum = 0;
+    for (size_t k = 0; k < m; k++) {
+        sum += lat[k];
+    }
+    uint64_t rejected = loadgen_lat_sent(run, subs, sse, t_sent);
+    printf("committed: %zu seen on their node's event stream, %" PRIu64 " admitted never seen "
+           "(waited %.1f s after the last was sent)\n",
+           m, missing, t_end - run->t0 - t_sent);
+    printf("latency from due time to commit (ms): p50 %.0f, p90 %.0f, p99 %.0f, max %.0f, mean "
+           "%.0f; from the request's start: p50 %.0f, p99 %.0f\n",
+           loadgen_quantile(lat, m, 0.5), loadgen_quantile(lat, m, 0.9),
+           loadgen_quantile(lat, m, 0.99), m > 0 ? lat[m - 1] : 0.0, m > 0 ? sum / (double)m : 0.0,
+           loadgen_quantile(post, m, 0.5), loadgen_quantile(post, m, 0.99));
+    printf("cpu: loadgen used %.2f s of CPU while sending and waiting (%.0f%% of one core)\n",
+           cpu_s, t_end > run->t0 ? 100 * cpu_s / (t_end - run->t0) : 0.0);
+    printf("result: p50_ms=%.0f p99_ms=%.0f max_ms=%.0f rate=%.0f committed=%zu missing=%" PRIu64
+           " rejected=%" PRIu64 "\n",
+           loadgen_quantile(lat, m, 0.5), loadgen_quantile(lat, m, 0.99), m > 0 ? lat[m - 1] : 0.0,
+           t_sent > 0 ? (double)n / t_sent : 0.0, m, missing, rejected);
+    free(lat);
+    free(post);
+}
+
+/* Opens every node's event stream and waits until each has shown a block. */
+static int loadgen_lat_streams(loadgen_lat *run, loadgen_latsse *sse)
+{
+    const loadgen_plan *p = run->plan;
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        sse[g].run = run;
+        sse[g].node = g;
+        CHR_ASSERT(loadgen_http_init_for(&sse[g].http, g));
+        CHR_ASSERT(pthread_create(&sse[g].thread, NULL, loadgen_latsse_main, &sse[g]) == 0);
+    }
+    double deadline = loadgen_now() + LOADGEN_SSE_READY_S;
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        while (!atomic_load(&sse[g].ready) && loadgen_now() < deadline) {
+            loadgen_sleep_ms(5);
+        }
+        if (!atomic_load(&sse[g].ready)) {
+            fprintf(stderr, "loadgen: %s: no block on its event stream in %d s\n", p->nodes[g],
+                    LOADGEN_SSE_READY_S);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int loadgen_lat_run(loadgen_lat *run, double wait_s)
+{
+    const loadgen_plan *p = run->plan;
+    loadgen_latsub *subs = calloc(p->nodes_len, sizeof(*subs));
+    loadgen_latsse *sse = calloc(p->nodes_len, sizeof(*sse));
+    size_t *order = malloc(p->txs_len * sizeof(*order));
+    if (subs == NULL || sse == NULL || order == NULL) {
+        free(subs);
+        free(sse);
+        free(order);
+        return 0;
+    }
+    size_t fill = 0;
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        subs[g].idx = order + fill;
+        for (size_t i = 0; i < p->txs_len; i++) {
+            if (loadgen_lat_node(p, i) == g) {
+                order[fill++] = i;
+            }
+        }
+        subs[g].idx_len = (size_t)(order + fill - subs[g].idx);
+    }
+    int ok = loadgen_lat_streams(run, sse);
+    pthread_barrier_t barrier;
+    pthread_barrier_init(&barrier, NULL, (unsigned)p->nodes_len + 1);
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        subs[g].run = run;
+        subs[g].start = &barrier;
+        snprintf(subs[g].url, sizeof(subs[g].url), "%s/api/v1/txs/batch", p->nodes[g]);
+        CHR_ASSERT(loadgen_http_init_for(&subs[g].http, g));
+        subs[g].failed = !ok; /* streams not ready: release the threads, send nothing */
+        CHR_ASSERT(pthread_create(&subs[g].thread, NULL, loadgen_latsub_main, &subs[g]) == 0);
+    }
+    run->t0 = loadgen_now() + 0.01;
+    double cpu0 = loadgen_cpu_s();
+    pthread_barrier_wait(&barrier);
+    uint64_t admitted = 0;
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        pthread_join(subs[g].thread, NULL);
+        admitted += subs[g].admitted;
+        ok = ok && !subs[g].failed;
+    }
+    double deadline = loadgen_now() + wait_s;
+    while (ok && atomic_load(&run->n_done) < admitted && loadgen_now() < deadline) {
+        loadgen_sleep_ms(5);
+    }
+    double t_end = loadgen_now();
+    double cpu_s = loadgen_cpu_s() - cpu0;
+    atomic_store(&run->stop, 1);
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        pthread_join(sse[g].thread, NULL);
+    }
+    pthread_barrier_destroy(&barrier);
+    if (ok) {
+        loadgen_lat_report(run, subs, sse, t_end, cpu_s);
+    }
+    for (size_t g = 0; g < p->nodes_len; g++) {
+        loadgen_http_deinit(&subs[g].http);
+        loadgen_http_deinit(&sse[g].http);
+        free(subs[g].body.data);
+    }
+    free(subs);
+    free(sse);
+    free(order);
+    return ok;
+}
+
+static int loadgen_latency_args(loadgen_plan *p, loadgen_lat *run, double *wait_s, int argc,
+                                char **argv)
+{
+    static const char *const known[] = {"--node",   "--keys",    "--chain-id", "--fee",
+                                        "--rate",   "--seconds", "--tick-ms",  "--batch",
+                                        "--amount", "--new-pct", "--timeout",  "--api-key-file",
+                                        NULL};
+    static const char *const required[] = {"--node", "--keys",    "--chain-id", "--fee",
+                                           "--rate", "--seconds", NULL};
+    uint64_t rate, seconds, tick, batch, timeout;
+    if (!loadgen_args_ok(argc, argv, known, required) ||
+        !loadgen_arg_u64(argc, argv, "--fee", 0, 0, UINT64_MAX / 2, &p->fee) ||
+        !loadgen_arg_u64(argc, argv, "--amount", 1, 1, UINT64_MAX / 2, &p->amount) ||
+        !loadgen_arg_u64(argc, argv, "--rate", 0, 1, 1000000, &rate) ||
+        !loadgen_arg_u64(argc, argv, "--seconds", 0, 1, LOADGEN_SECONDS_MAX, &seconds) ||
+        !loadgen_arg_u64(argc, argv, "--tick-ms", 5, 0, 1000, &tick) ||
+        !loadgen_arg_u64(argc, argv, "--batch", RPC_BATCH_TXS_MAX, 1, RPC_BATCH_TXS_MAX, &batch) ||
+        !loadgen_arg_u64(argc, argv, "--new-pct", 50, 0, 100, &p->new_pct) ||
+        !loadgen_arg_u64(argc, argv, "--timeout", 30, 1, 3600, &timeout) ||
+        !loadgen_nodes_parse(p, loadgen_arg(argc, argv, "--node")) ||
+        !loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
+        return 0;
+    }
+    if (rate * seconds > LOADGEN_TXS_MAX) {
+        fprintf(stderr, "loadgen: --rate times --seconds: at most %u transfers\n", LOADGEN_TXS_MAX);
+        return 0;
+    }
+    p->chain_id = loadgen_arg(argc, argv, "--chain-id");
+    p->txs_len = (size_t)(rate * seconds);
+    p->batch = batch;
+    run->rate = (double)rate;
+    run->tick_s = (double)tick / 1e3;
+    *wait_s = (double)timeout;
+    return 1;
+}
+
+static int loadgen_cmd_latency(int argc, char **argv)
+{
+    loadgen_plan p;
+    loadgen_lat run;
+    double wait_s;
+    memset(&p, 0, sizeof(p));
+    memset(&run, 0, sizeof(run));
+    run.plan = &p;
+    if (!loadgen_latency_args(&p, &run, &wait_s, argc, argv)) {
+        return LOADGEN_USAGE;
+    }
+    loadgen_http h;
+    loadgen_status base;
+    int ok = loadgen_http_init(&h) && loadgen_keys_read(&p, loadgen_arg(argc, argv, "--keys"));
+    ok = ok && loadgen_node_ready(&p, &h, &base) && loadgen_senders(&p, &h);
+    if (ok && p.keys_len < p.nodes_len) {
+        fprintf(stderr, "loadgen: %zu senders reach only %zu of the %zu nodes\n", p.keys_len,
+                p.keys_len, p.nodes_len);
+    }
+    p.hashes = ok ? malloc(p.txs_len * 32) : NULL;
+    run.sent = calloc(p.txs_len, sizeof(*run.sent));
+    run.done = calloc(p.txs_len, sizeof(*run.done));
+    run.admitted = calloc(p.txs_len, 1);
+    ok = ok && p.hashes != NULL && run.sent != NULL && run.done != NULL && run.admitted != NULL;
+    double t = loadgen_now();
+    ok = ok && loadgen_sign_all(&p, loadgen_cores()) &&
+         loadgen_index_build(&run.index, (const uint8_t(*)[32])p.hashes, p.txs_len);
+    if (ok) {
+        printf("latency: %zu transfers signed in %.2f s (%zu senders); sending %.0f/s for %.0f s "
+               "to %zu node%s, every %.0f ms all that are due; commits from each node's "
+               "GET /api/v1/events\n",
+               p.txs_len, loadgen_now() - t, p.keys_len, run.rate, (double)p.txs_len / run.rate,
+               p.nodes_len, p.nodes_len == 1 ? "" : "s", 1e3 * run.tick_s);
+        fflush(stdout);
+        ok = loadgen_lat_run(&run, wait_s);
+    }
+    if (p.sk != NULL) {
+        sodium_memzero(p.sk, p.keys_len * 32);
+    }
+    free(p.sk);
+    free(p.pub);
+    free(p.nonce0);
+    free(p.hex);
+    free(p.hashes);
+    free(run.index.slots);
+    free(run.sent);
+    free(run.done);
+    free(run.admitted);
+    loadgen_http_deinit(&h);
+    return ok ? LOADGEN_OK : LOADGEN_FAIL;
+}
+
+/* ---- wait-height: how fast a node reaches a height (a full node syncing). ---- */
+
+static int loadgen_cmd_wait_height(int argc, char **argv)
+{
+    static const char *const known[] = {"--node", "--height", "--timeout", "--api-key-file", NULL};
+    static const char *const required[] = {"--node", "--height", NULL};
+    uint64_t target, timeout;
+    loadgen_plan p;
+    memset(&p, 0, sizeof(p));
+    if (!loadgen_args_ok(argc, argv, known, required) ||
+        !loadgen_arg_u64(argc, argv, "--height", 0, 1, UINT64_MAX / 2, &target) ||
+        !loadgen_arg_u64(argc, argv, "--timeout", 600, 1, 86400, &timeout) ||
+        !loadgen_nodes_parse(&p, loadgen_arg(argc, argv, "--node")) ||
+        !loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
+        return LOADGEN_USAGE;
+    }
+    char url[LOADGEN_URL_MAX];
+    char errmsg[LOADGEN_ERRMSG_MAX] = "no answer yet";
+    snprintf(url, sizeof(url), "%s/api/v1/status", p.nodes[0]);
+    loadgen_http h;
+    if (!loadgen_http_init(&h)) {
+        return LOADGEN_FAIL;
+    }
+    double t_start = loadgen_now(), t_first = 0, t_report = t_start;
+    double cpu0 = loadgen_cpu_s();
+    uint64_t h_first = 0;
+    loadgen_status s = {0};
+    int reached = 0;
+    while (!reached && loadgen_now() - t_start < (double)timeout) {
+        if (loadgen_status_get(&h, url, &s, errmsg, sizeof(errmsg))) {
+            double now = loadgen_now();
+            if (t_first == 0) {
+                t_first = now;
+                h_first = s.height;
+            }
+            reached = s.height >= target;
+            if (now - t_report >= 10) {
+                printf("wait-height: %" PRIu64 " after %.1f s\n", s.height, now - t_start);
+                fflush(stdout);
+                t_report = now;
+            }
+        }
+        if (!reached) {
+            loadgen_sleep_ms(LOADGEN_POLL_MS);
+        }
+    }
+    double t_end = loadgen_now();
+    loadgen_http_deinit(&h);
+    if (!reached) {
+        fprintf(stderr,
+                "loadgen: %s at height %" PRIu64 ", not %" PRIu64 ", after %" PRIu64 " s (%s)\n",
+                p.nodes[0], s.height, target, timeout, t_first == 0 ? errmsg : "too slow");
+        return LOADGEN_FAIL;
+    }
+    double span = t_end - t_first;
+    printf("wait-height: %" PRIu64 " reached %.3f s after the start (the API answered after "
+           "%.3f s, at height %" PRIu64 "): %.0f blocks/s overall, %.0f blocks/s once it "
+           "answered; loadgen CPU %.2f s\n",
+           s.height, t_end - t_start, t_first - t_start, h_first,
+           (double)s.height / (t_end - t_start),
+           span > 0 ? (double)(s.height - h_first) / span : 0.0, loadgen_cpu_s() - cpu0);
+    printf("result: blocks=%" PRIu64 " seconds=%.3f blocks_per_s=%.0f\n", s.height, t_end - t_start,
+           (double)s.height / (t_end - t_start));
+    return LOADGEN_OK;
 }
 
 /* ---- free-port and main. ---- */
@@ -1337,10 +2066,14 @@ static int loadgen_usage(void)
     fprintf(stderr,
             "usage: loadgen verify-rate [--threads N] [--seconds S]\n"
             "       loadgen accounts --count N --out DIR [--genesis FILE --balance AMOUNT]\n"
-            "       loadgen transfers --node URL --keys FILE --chain-id ID --fee F --txs N\n"
-            "                         --batch B --conns C [--amount A] [--new-pct P] "
-            "[--timeout S]\n"
-            "                         [--api-key-file FILE]\n"
+            "       loadgen transfers --node URL[,URL...] --keys FILE --chain-id ID --fee F\n"
+            "                         --txs N --batch B --conns C [--amount A] [--new-pct P]\n"
+            "                         [--timeout S] [--api-key-file FILE[,FILE...]]\n"
+            "       loadgen latency --node URL[,URL...] --keys FILE --chain-id ID --fee F\n"
+            "                       --rate R --seconds S [--tick-ms T] [--batch B] [--amount A]\n"
+            "                       [--new-pct P] [--timeout S] [--api-key-file FILE[,FILE...]]\n"
+            "       loadgen wait-height --node URL --height H [--timeout S] "
+            "[--api-key-file FILE]\n"
             "       loadgen free-port\n");
     return LOADGEN_USAGE;
 }
@@ -1362,6 +2095,10 @@ int main(int argc, char **argv)
         rc = loadgen_cmd_accounts(argc - 2, argv + 2);
     } else if (strcmp(cmd, "transfers") == 0) {
         rc = loadgen_cmd_transfers(argc - 2, argv + 2);
+    } else if (strcmp(cmd, "latency") == 0) {
+        rc = loadgen_cmd_latency(argc - 2, argv + 2);
+    } else if (strcmp(cmd, "wait-height") == 0) {
+        rc = loadgen_cmd_wait_height(argc - 2, argv + 2);
     } else if (strcmp(cmd, "free-port") == 0 && argc == 2) {
         rc = loadgen_cmd_free_port();
     } else {

@@ -172,3 +172,6 @@ if [ -n "$busy" ]; then
     echo "$busy"
 fi
 sh tests/bench/http.sh "$BUILD" "$port" "$dir/api-key" "$(head -n 1 "$dir/senders.addr")" "$node_pid"
+echo "== peer-to-peer transport: two nodes, one connection (consensus/p2p.h)"
+"$BUILD/tests/p2pbench"
+sh tests/bench/consensus.sh "$BUILD" # four validators: transfers/s, latency, sync (issue 5)

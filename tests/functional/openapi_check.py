@@ -5,9 +5,11 @@ method and path template as the server's dispatch finds its route (a literal pat
 templated one); then its status must be documented for that operation, its Content-Type must
 be one the spec documents for that status, a JSON body must validate against the schema
 (JSON Schema draft 2020-12, as OpenAPI 3.1 uses, with Debian's python3-jsonschema), and the
-headers the spec marks required must be there and match their schemas. A request that
-matches no operation is held to the root's `x-chroom-unrouted` responses, and a 405 also to
-an Allow header that names exactly the spec's methods for the path.
+headers the spec marks required must be there and match their schemas. A HEAD request is
+held to the `get` operation of its path, as the root's `x-chroom-head` says (without a body).
+A request that matches no operation is held to the root's `x-chroom-unrouted` responses, and
+a 405 also to an Allow header that names exactly the spec's methods for the path (with
+HEAD wherever there is GET).
 
 What does not conform is recorded in `failures`; run.py clears the list before each test
 and fails the test that left something in it. CHROOM_OPENAPI_CHECK=0 in the environment, or
@@ -85,13 +87,41 @@ class Spec:
         return None, None
 
     def operations(self):
-        """Every (METHOD, template, operation) of the spec."""
+        """Every (METHOD, template, operation) the spec writes out."""
         out = []
         for _t, template, _rx, item in self.paths:
             for m in METHODS:
                 if m in item:
                     out.append((m.upper(), template, item[m]))
         return out
+
+    def implied(self):
+        """{method: method whose operation it shares}, from the root's `x-chroom-head`."""
+        h = self.doc.get("x-chroom-head") or {}
+        return {m: h["of"] for m in h.get("methods", [])} if h.get("of") else {}
+
+    def operation(self, item, method):
+        """The operation of a path item that answers method, written out or implied."""
+        m = method.lower()
+        if m in item:
+            return item[m]
+        of = self.implied().get(m)
+        return item.get(of) if of else None
+
+    def all_operations(self):
+        """operations(), and the ones `x-chroom-head` implies (sharing their operation)."""
+        out = self.operations()
+        for _t, template, _rx, item in self.paths:
+            for m, of in self.implied().items():
+                if m not in item and of in item:
+                    out.append((m.upper(), template, item[of]))
+        return out
+
+    def methods(self, item):
+        """The methods a path item answers, upper case, with the implied ones."""
+        ms = {m for m in METHODS if m in item}
+        ms |= {m for m, of in self.implied().items() if of in item}
+        return sorted(m.upper() for m in ms)
 
     def errors(self, schema, value):
         """Schema violations of value, each as 'at $.a.b[2]: message'."""
@@ -226,7 +256,7 @@ def check_response(method, path, status, headers, raw):
     s = spec()
     route = urllib.parse.urlsplit(path).path
     template, item = s.find_path(route)
-    op = item.get(method.lower()) if item is not None else None
+    op = s.operation(item, method) if item is not None else None
     if op is not None:
         where = op.get("responses", {})
         what = "%s %s" % (method, template)
@@ -235,7 +265,7 @@ def check_response(method, path, status, headers, raw):
         what = "%s %s (no operation)" % (method, template or route[:60])
         if status == 405 and item is not None:
             allow = sorted(m.strip() for m in headers.get("allow", "").split(",") if m.strip())
-            want = sorted(m.upper() for m in METHODS if m in item)
+            want = s.methods(item)
             if allow != want:
                 return ["%s: Allow %r, but the spec has %r for the path" % (what, allow, want)]
     resp = where.get(str(status))
@@ -301,8 +331,8 @@ def observe(method, path, status, headers, raw):
         template, item = spec().find_path(urllib.parse.urlsplit(path).path)
         with _lock:
             checked += 1
-            seen.add((method, template if item is not None and method.lower() in item else None,
-                      status))
+            seen.add((method, template if item is not None and spec().operation(item, method)
+                      is not None else None, status))
     except Exception as e:  # noqa: B902 - a broken spec must fail the test, not hide
         errs = ["%s %s: checking against openapi.yaml failed: %r" % (method, path[:60], e)]
     for e in errs:

@@ -176,19 +176,24 @@ def test_routes_and_methods(t):
                  "/api/v1/blocks/", "/api/v1/blocks/1/txs/x", "/health/x", "/api/v1/meetings"):
         assert_error(n.request("GET", path), 404, "not_found", "GET " + path)
     allowed = {
-        ("DELETE", "/api/v1/status"): "GET",
-        ("POST", "/health"): "GET",
-        ("PUT", "/api/v1/token"): "GET",
+        ("DELETE", "/api/v1/status"): "GET, HEAD",
+        ("POST", "/health"): "GET, HEAD",
+        ("PUT", "/api/v1/token"): "GET, HEAD",
         ("GET", "/api/v1/txs"): "POST",
-        ("DELETE", "/api/v1/txs/" + "ab" * 32): "GET",
-        ("PATCH", "/api/v1/accounts/x"): "GET",
-        ("POST", "/api/v1/blocks/1"): "GET",
+        ("HEAD", "/api/v1/txs"): "POST",
+        ("DELETE", "/api/v1/txs/" + "ab" * 32): "GET, HEAD",
+        ("PATCH", "/api/v1/accounts/x"): "GET, HEAD",
+        ("POST", "/api/v1/blocks/1"): "GET, HEAD",
         ("OPTIONS", "/api/v1/txs/batch"): "POST",
         ("GET", "/api/v1/txs/batch"): "POST",
+        ("HEAD", "/oauth/token"): "POST",
     }
     for (method, path), allow in allowed.items():
         r = n.request(method, path, "{}" if method in ("POST", "PUT", "PATCH") else None)
-        assert_error(r, 405, "method_not_allowed", "%s %s" % (method, path))
+        if method == "HEAD":  # no body to look at
+            eq((r.status, r.raw), (405, b""), "%s %s" % (method, path))
+        else:
+            assert_error(r, 405, "method_not_allowed", "%s %s" % (method, path))
         got = sorted(m.strip() for m in r.headers.get("allow", "").split(","))
         eq(got, sorted(allow.split(", ")), "Allow of %s %s" % (method, path))
     # A path over 512 bytes, or with more than 8 segments: 414 from the node.
@@ -204,6 +209,47 @@ def test_routes_and_methods(t):
     raw_http(n, b"GARBAGE\r\n\r\n")
     raw_http(n, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64,
              read=False)  # a TLS hello, then hang up
+    still_healthy(n)
+
+
+def test_head_answers_as_get_without_a_body(t):
+    # RFC 9110 section 9.3.2: HEAD on every GET route gets GET's status and headers, and no
+    # body; errors too (a 400, a 401, a 404 of a path no route has).
+    n = start_node(t)
+    c = n.chain
+    r = n.batch(c.sign(c["alice"], c["bob"], 5, 0, count=2), wait=True)
+    h = r.json["results"][0]["hash"]
+    paths = ["/health", "/api/v1/status", "/api/v1/token", "/api/v1/accounts/" + c["bob"].address,
+             "/api/v1/accounts/%s/txs?limit=1" % c["alice"].address, "/api/v1/txs/" + h,
+             "/api/v1/txs/" + "ab" * 32, "/api/v1/blocks", "/api/v1/blocks/1",
+             "/api/v1/blocks/latest", "/api/v1/blocks/1/txs", "/api/v1/validators",
+             "/api/v1/openapi.yaml", "/metrics", "/api/v1/txs/xyz", "/api/v1/blocks/99",
+             "/api/v1/blocks?limit=0", "/nope"]
+    for path in paths:
+        g = n.request("GET", path)
+        hd = n.request("HEAD", path)
+        eq(hd.status, g.status, "HEAD %s: the status of GET" % path)
+        eq(hd.raw, b"", "HEAD %s: no body" % path)
+        eq(hd.headers.get("content-type"), g.headers.get("content-type"), "HEAD %s: Content-Type" % path)
+        if path != "/metrics":  # its counters grow between the two requests
+            eq(hd.headers.get("content-length"), str(len(g.raw)), "HEAD %s: GET's length" % path)
+        for k in ("x-ratelimit-limit", "cache-control"):
+            eq(hd.headers.get(k), g.headers.get(k), "HEAD %s: %s" % (path, k))
+    # An event stream's HEAD answers at once: the stream's headers, no events.
+    start = time.monotonic()
+    r = n.request("HEAD", "/api/v1/events", timeout=5)
+    eq((r.status, r.headers.get("content-type"), r.raw), (200, "text/event-stream", b""),
+       "HEAD /api/v1/events")
+    check(time.monotonic() - start < 2, "HEAD /api/v1/events took %.1f s" % (time.monotonic() - start))
+    eq(n.request("HEAD", "/api/v1/events?from_height=0").status, 400, "HEAD events, bad height")
+    # Access is checked as for GET: no key is a 401 with its WWW-Authenticate.
+    r = n.request("HEAD", "/api/v1/status", auth=False)
+    eq(r.status, 401, "HEAD without a key")
+    check(r.headers.get("www-authenticate", "").startswith("Bearer"), "WWW-Authenticate %r" % r.headers)
+    # GET and HEAD count as one route in /metrics.
+    text = n.request("GET", "/metrics").raw.decode()
+    check('chroom_http_requests_total{route="/api/v1/validators",status="200"} 2' in text,
+          "GET and HEAD of /api/v1/validators counted together")
     still_healthy(n)
 
 
@@ -298,7 +344,7 @@ def test_mempool_full_is_503(t):
     st = n.status()
     eq((st["mempool_txs"], st["latest_height"]), (5, "0"), "mempool_txs, height")
     r = n.request("GET", "/api/v1/txs/" + tx_hash(txs[5]))
-    assert_error(r, 404, "not_found", "a refused tx is unknown")
+    eq((r.status, r.json["status"]), (200, "unknown"), "a refused tx is unknown")
     still_healthy(n)
 
 

@@ -62,7 +62,8 @@ def spec_scope(doc, op):
 def test_spec_operations_are_the_route_table(t):
     routes = route_table()
     s = openapi_check.spec()
-    ops = {(m, tpl): op for m, tpl, op in s.operations()}
+    # HEAD routes are the spec's GET operations again (its root `x-chroom-head`).
+    ops = {(m, tpl): op for m, tpl, op in s.all_operations()}
     problems = []
     for key in sorted(set(routes) - set(ops)):
         problems.append("the node answers %s %s; openapi.yaml does not have it" % key)
@@ -146,6 +147,9 @@ def test_checker_catches_drift(t):
     c = openapi_check.check_response
     ok_health = (b'{"status":"ok"}', {"content-type": "application/json"})
     eq(c("GET", "/health", 200, ok_health[1], ok_health[0]), [], "a conforming answer")
+    eq(c("HEAD", "/health", 200, ok_health[1], b""), [], "a HEAD answer, held to GET's operation")
+    eq(c("DELETE", "/health", 405, {"content-type": "application/json", "allow": "GET, HEAD"},
+         b'{"error":{"code":"method_not_allowed","message":"x"}}'), [], "a conforming 405")
     cases = {
         "an unknown field": ("GET", "/health", 200, {"content-type": "application/json"},
                              b'{"status":"ok","extra":1}'),
@@ -164,6 +168,13 @@ def test_checker_catches_drift(t):
         "an Allow that is not the spec's": ("DELETE", "/health", 405,
                                             {"content-type": "application/json", "allow": "GET, PUT"},
                                             b'{"error":{"code":"method_not_allowed","message":"x"}}'),
+        "an Allow without HEAD": ("DELETE", "/health", 405,
+                                  {"content-type": "application/json", "allow": "GET"},
+                                  b'{"error":{"code":"method_not_allowed","message":"x"}}'),
+        "a HEAD status GET does not document": ("HEAD", "/health", 418,
+                                                {"content-type": "application/json"}, b""),
+        "a HEAD where the path has no GET": ("HEAD", "/api/v1/txs", 200,
+                                             {"content-type": "application/json"}, b""),
     }
     for what, args in cases.items():
         errs = c(*args)

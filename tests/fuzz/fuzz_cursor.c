@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const rpc_cursor_kind kinds[] = {RPC_CURSOR_ACCOUNT_TXS, RPC_CURSOR_BLOCKS,
-                                        RPC_CURSOR_BLOCK_TXS};
+                                        RPC_CURSOR_BLOCK_TXS, RPC_CURSOR_VALIDATORS};
 #define KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static void check_decode(const uint8_t *data, size_t size)

@@ -189,6 +189,7 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->api_body_bytes_max == b->api_body_bytes_max &&
            a->api_connections_max == b->api_connections_max &&
            a->api_connection_timeout_s == b->api_connection_timeout_s &&
+           a->api_threads == b->api_threads &&
            a->consensus_block_interval_ms == b->consensus_block_interval_ms &&
            a->consensus_empty_block_interval_ms == b->consensus_empty_block_interval_ms &&
            a->mempool_txs_max == b->mempool_txs_max &&
@@ -217,7 +218,7 @@ void test_node_config_example_is_default(void)
     /* Every key is present in the example (typo safety documents every key). */
     FILE *f = fopen("chain.conf.example", "rb");
     CHECK(f != NULL);
-    char text[16384];
+    char text[32768];
     size_t n = fread(text, 1, sizeof(text) - 1, f);
     fclose(f);
     CHECK(n < sizeof(text) - 1); /* the whole example was read */
@@ -226,7 +227,7 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 23);
+    CHECK(count == 36);
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */
@@ -321,4 +322,39 @@ void test_node_config_paths(void)
     CHECK(node_config_load(&cfg, path, err, sizeof(err)) == CHR_ERR_IO);
     CHECK(strstr(err, "No such file") != NULL);
     CHECK(rmdir(dir) == 0);
+}
+
+/* Proves [p2p] listen and peers are parsed into addresses, and malformed ones are errors
+ * naming the key. */
+void test_node_config_p2p(void)
+{
+    node_config cfg;
+    char err[256];
+    static const char good[] =
+        "[p2p]\nlisten = 127.0.0.1:26656\npeers = 10.0.0.1:26656, [::1]:7 ,127.0.0.1:9\n";
+    CHECK_OK(node_config_parse(&cfg, good, sizeof(good) - 1, NULL, err, sizeof(err)));
+    CHECK(strcmp(cfg.p2p_listen, "127.0.0.1:26656") == 0);
+    CHECK(cfg.p2p_peers_len == 3);
+    CHECK(strcmp(cfg.p2p_peers[0], "10.0.0.1:26656") == 0);
+    CHECK(strcmp(cfg.p2p_peers[1], "[::1]:7") == 0);
+    CHECK(strcmp(cfg.p2p_peers[2], "127.0.0.1:9") == 0);
+    static const char *const bad[] = {
+        "[p2p]\nlisten = nowhere\n",       "[p2p]\npeers = 1.2.3.4:0\n",
+        "[p2p]\npeers = 1.2.3.4:5,,\n",    "[p2p]\npeers = 1.2.3.4\n",
+        "[p2p]\nlisten = 1.2.3.4:70000\n", "[consensus]\ntimeout_propose_ms = 0\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(node_config_parse(&cfg, bad[i], strlen(bad[i]), NULL, err, sizeof(err)) ==
+              CHR_ERR_CONFIG);
+        CHECK(strstr(err, "line") != NULL);
+    }
+    char many[4096] = "[p2p]\npeers = ";
+    for (int i = 0; i <= NODE_P2P_PEERS_MAX; i++) {
+        char one[32];
+        snprintf(one, sizeof(one), "%s10.0.0.%d:1", i ? "," : "", i % 250 + 1);
+        strcat(many, one);
+    }
+    strcat(many, "\n");
+    CHECK(node_config_parse(&cfg, many, strlen(many), NULL, err, sizeof(err)) == CHR_ERR_CONFIG);
+    CHECK(strstr(err, "at most 64") != NULL);
 }

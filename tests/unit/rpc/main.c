@@ -13,7 +13,10 @@ static const chr_test tests[] = {
     {"rate_bucket_exact", test_rate_bucket_exact},
     {"rate_peek_and_no_limit", test_rate_peek_and_no_limit},
     {"rate_full_set_refuses_then_frees", test_rate_full_set_refuses_then_frees},
+    {"rate_export_import", test_rate_export_import},
+    {"rate_state_decode_rejects", test_rate_state_decode_rejects},
     {"apikeys_store", test_apikeys_store},
+    {"apikeys_state_blobs", test_apikeys_state_blobs},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

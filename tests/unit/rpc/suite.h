@@ -14,6 +14,9 @@ void test_bearer_parse(void);
 void test_rate_bucket_exact(void);
 void test_rate_peek_and_no_limit(void);
 void test_rate_full_set_refuses_then_frees(void);
+void test_rate_export_import(void);
+void test_rate_state_decode_rejects(void);
 void test_apikeys_store(void);
+void test_apikeys_state_blobs(void);
 
 #endif

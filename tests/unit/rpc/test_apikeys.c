@@ -81,3 +81,47 @@ void test_apikeys_store(void)
     rpc_apikeys_close(k);
     rm_tree(dir);
 }
+
+/* Proves the state blobs beside the keys: absent until written, read back as written,
+ * replaced whole, kept across reopening, limited in name and size, and invisible to the
+ * key list. */
+void test_apikeys_state_blobs(void)
+{
+    char dir[] = "/tmp/chroom-apikeys-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    rpc_apikeys *k;
+    char err[256];
+    CHECK_OK(rpc_apikeys_open(&k, dir, err, sizeof(err)));
+    uint8_t *got;
+    size_t len;
+    CHECK(rpc_apikeys_state_get(k, "rate_keys", &got, &len) == CHR_ERR_NOT_FOUND);
+    CHECK(got == NULL && len == 0);
+    static const uint8_t one[] = {1, 2, 3};
+    static const uint8_t two[] = {9};
+    CHECK_OK(rpc_apikeys_state_put(k, "rate_keys", one, sizeof(one)));
+    CHECK_OK(rpc_apikeys_state_get(k, "rate_keys", &got, &len));
+    CHECK(len == sizeof(one) && memcmp(got, one, len) == 0);
+    free(got);
+    CHECK_OK(rpc_apikeys_state_put(k, "rate_keys", two, sizeof(two)));
+    CHECK_OK(rpc_apikeys_state_put(k, "other", one, 0));
+    rpc_apikeys_close(k);
+    CHECK_OK(rpc_apikeys_open(&k, dir, err, sizeof(err)));
+    CHECK_OK(rpc_apikeys_state_get(k, "rate_keys", &got, &len));
+    CHECK(len == 1 && got[0] == 9);
+    free(got);
+    CHECK_OK(rpc_apikeys_state_get(k, "other", &got, &len));
+    CHECK(len == 0 && got != NULL);
+    free(got);
+    CHECK(rpc_apikeys_state_put(k, "", one, 1) == CHR_ERR_ARG);
+    CHECK(rpc_apikeys_state_put(k, "a-name-of-thirty-two-characters!", one, 1) == CHR_ERR_ARG);
+    CHECK(rpc_apikeys_state_get(k, "a-name-of-thirty-two-characters!", &got, &len) ==
+          CHR_ERR_ARG);
+    CHECK(rpc_apikeys_state_put(k, "big", one, RPC_APIKEYS_STATE_BYTES_MAX + 1) == CHR_ERR_ARG);
+    rpc_apikey *list;
+    size_t n;
+    CHECK_OK(rpc_apikeys_list(k, &list, &n));
+    free(list);
+    CHECK(n == 0);
+    rpc_apikeys_close(k);
+    rm_tree(dir);
+}

@@ -1,0 +1,617 @@
+#include "node/consensus.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/assert.h"
+#include "common/enc.h"
+#include "common/log.h"
+#include "consensus/core.h"
+#include "consensus/p2p.h"
+#include "consensus/wal.h"
+#include "ledger/store.h"
+
+/* Timers the core may have pending: a few per round; stale ones are dropped first. */
+#define NODE_TIMERS_MAX 64
+/* How often the node tells its peers where it is (status gossip). */
+#define NODE_TICK_MS 250
+/* How far a fresh proposal's time may be ahead of this node's clock for it to prevote. */
+#define NODE_CLOCK_DRIFT_MS 5000
+/* Peers remembered for rate-limiting block sync answers. */
+#define NODE_SYNC_PEERS 64
+
+typedef struct inbox_item {
+    uint32_t peer;
+    size_t len;
+    struct inbox_item *next;
+    uint8_t data[];
+} inbox_item;
+
+typedef struct node_timer {
+    uint64_t at;
+    int kind;
+    uint64_t height;
+    uint32_t round;
+} node_timer;
+
+typedef struct gossip_batch {
+    rpc_tx_result results[NODE_GOSSIP_TXS_MAX];
+} gossip_batch;
+
+struct node_consensus {
+    node_chain *chain;
+    cons_core *core;
+    cons_wal *wal;
+    cons_p2p *p2p;
+    ledger_valset vals;
+    uint64_t block_interval_ms;
+
+    /* Filled by the transport's threads, drained by the writer. */
+    pthread_mutex_t in_mu;
+    pthread_cond_t in_cv;
+    inbox_item *in_head, *in_tail;
+    size_t in_len;
+    int detached;
+    int submitting; /* transport threads inside node_chain_submit */
+
+    /* Writer thread only. */
+    int started;
+    int fatal;
+    uint64_t run_at;
+    uint64_t tick_at;
+    node_timer timers[NODE_TIMERS_MAX];
+    size_t timers_len;
+    uint8_t *gossip;
+    size_t gossip_len;
+    uint16_t gossip_count;
+    struct {
+        uint32_t peer;
+        uint64_t at, upto; /* last answer's time, and the highest block sent then */
+    } synced[NODE_SYNC_PEERS];
+};
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- The core's view of blocks (writer thread). ---- */
+
+static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms,
+                           uint8_t **out, size_t *out_len)
+{
+    node_consensus *e = ctx;
+    (void)height;
+    (void)round;
+    return node_chain_propose(e->chain, now_ms, out, out_len);
+}
+
+static chr_err app_block_id(void *ctx, const uint8_t *block, size_t len, uint8_t id[32])
+{
+    (void)ctx;
+    ledger_block b;
+    chr_err err = ledger_block_decode(&b, block, len);
+    if (err == CHR_OK) {
+        ledger_header_hash(&b.header, id);
+        ledger_block_free(&b);
+    }
+    return err;
+}
+
+static int app_valid(void *ctx, const uint8_t *block, size_t len)
+{
+    node_consensus *e = ctx;
+    char why[256] = "";
+    chr_err err = node_chain_check_block(e->chain, block, len, why, sizeof(why));
+    if (err != CHR_OK) {
+        CHR_LOG_W("consensus: refusing a proposed block: %s", why[0] ? why : chr_err_str(err));
+    }
+    return err == CHR_OK;
+}
+
+static int app_timely(void *ctx, const uint8_t *block, size_t len, uint64_t now_ms)
+{
+    (void)ctx;
+    /* The header is the block's prefix: u8 version | u8 id length | id | the rest. */
+    if (len < 2) {
+        return 0;
+    }
+    size_t header_len = 1 + 1 + (size_t)block[1] + 8 + 8 + 32 * 3 + 4 + 32 * 3;
+    ledger_header h;
+    if (header_len > len || ledger_header_decode(&h, block, header_len) != CHR_OK) {
+        return 0;
+    }
+    return h.time_ms <= now_ms + NODE_CLOCK_DRIFT_MS;
+}
+
+/* ---- Acting on the core's actions (writer thread). ---- */
+
+static void timer_add(node_consensus *e, uint64_t now, const cons_action *a)
+{
+    uint64_t height = cons_core_height(e->core);
+    size_t at = e->timers_len;
+    for (size_t i = 0; i < e->timers_len && at == e->timers_len; i++) {
+        if (e->timers[i].height < height) {
+            at = i; /* a timer of a finished height: reuse its slot */
+        }
+    }
+    if (at == NODE_TIMERS_MAX) {
+        /* Full of current timers: drop the earliest round's (stale by now). */
+        at = 0;
+        for (size_t i = 1; i < NODE_TIMERS_MAX; i++) {
+            if (e->timers[i].round < e->timers[at].round) {
+                at = i;
+            }
+        }
+    }
+    if (at == e->timers_len) {
+        e->timers_len++;
+    }
+    e->timers[at] = (node_timer){now + a->delay_ms, a->timeout, a->height, a->round};
+}
+
+/* Sends a peer that is behind the blocks it lacks from height `from`, with their commits,
+ * keeping at most NODE_SYNC_BATCH of them ahead of the height it reports: a peer that
+ * syncs reports each new height at once, so each status moves the window on by what it
+ * applied, without sending a block twice while the previous answer is in flight. */
+static void sync_peer(node_consensus *e, uint32_t peer, uint64_t from, uint64_t now)
+{
+    size_t slot = (size_t)peer % NODE_SYNC_PEERS;
+    uint64_t start = from;
+    if (e->synced[slot].peer == peer && now < e->synced[slot].at + 1000 &&
+        e->synced[slot].upto >= from) {
+        start = e->synced[slot].upto + 1;
+    }
+    if (start >= from + NODE_SYNC_BATCH) {
+        return;
+    }
+    ledger_store_read *r;
+    if (ledger_store_read_begin(node_chain_store(e->chain), &r) != CHR_OK) {
+        return;
+    }
+    uint64_t tip = cons_core_height(e->core) - 1;
+    uint64_t sent = 0;
+    for (uint64_t h = start; h <= tip && h < from + NODE_SYNC_BATCH; h++) {
+        const uint8_t *block, *commit;
+        size_t block_len, commit_len;
+        cons_msg m;
+        memset(&m, 0, sizeof(m));
+        m.kind = CONS_MSG_COMMITTED;
+        if (ledger_store_block(r, h, &block, &block_len) != CHR_OK ||
+            ledger_store_commit(r, h, &commit, &commit_len) != CHR_OK ||
+            ledger_commit_decode(&m.u.committed.commit, commit, commit_len) != CHR_OK) {
+            break;
+        }
+        m.u.committed.block = block;
+        m.u.committed.block_len = block_len;
+        uint8_t *buf;
+        size_t len;
+        if (cons_msg_encode(&buf, &len, &m) != CHR_OK) {
+            break;
+        }
+        chr_err err = cons_p2p_send(e->p2p, peer, NODE_P2P_CONSENSUS, buf, len);
+        free(buf);
+        if (err != CHR_OK) {
+            break; /* its queue is full: the rest next time it asks */
+        }
+        sent = h;
+    }
+    ledger_store_read_end(r);
+    if (sent != 0) {
+        e->synced[slot].peer = peer;
+        e->synced[slot].upto = sent;
+        e->synced[slot].at = now;
+    }
+}
+
+static void height_begin(node_consensus *e)
+{
+    uint64_t height, time_ms;
+    uint8_t hash[32];
+    node_chain_last(e->chain, &height, hash, &time_ms);
+    cons_core_begin(e->core, height + 1, &e->vals);
+}
+
+/* Carries out the core's last actions in order. A WAL record is made durable before any
+ * message that follows it leaves (docs/CONSENSUS.md, "WAL"). */
+static void act(node_consensus *e, uint64_t now)
+{
+    size_t n;
+    const cons_action *acts = cons_core_actions(e->core, &n);
+    int unsynced = 0, committed = 0;
+    for (size_t i = 0; i < n && !e->fatal; i++) {
+        const cons_action *a = &acts[i];
+        if (unsynced && (a->kind == CONS_ACT_BROADCAST || a->kind == CONS_ACT_SEND)) {
+            e->fatal = cons_wal_sync(e->wal) != CHR_OK;
+            unsynced = 0;
+            if (e->fatal) {
+                break;
+            }
+        }
+        switch (a->kind) {
+        case CONS_ACT_WAL:
+            e->fatal = cons_wal_append(e->wal, a->msg, a->msg_len) != CHR_OK;
+            unsynced = 1;
+            break;
+        case CONS_ACT_BROADCAST:
+            cons_p2p_broadcast(e->p2p, NODE_P2P_CONSENSUS, a->msg, a->msg_len, 0);
+            break;
+        case CONS_ACT_SEND:
+            if (cons_p2p_send(e->p2p, a->peer, NODE_P2P_CONSENSUS, a->msg, a->msg_len) != CHR_OK) {
+                /* A full queue or a peer gone: its next status asks again. */
+                CHR_LOG_D("consensus: a message to peer %u dropped", a->peer);
+            }
+            break;
+        case CONS_ACT_TIMEOUT:
+            timer_add(e, now, a);
+            break;
+        case CONS_ACT_COMMIT: {
+            char why[256] = "";
+            if (node_chain_commit_block(e->chain, a->block, a->block_len, a->commit, why,
+                                        sizeof(why)) != CHR_OK) {
+                CHR_LOG_E("consensus: cannot apply decided block %llu: %s",
+                          (unsigned long long)a->height, why);
+                e->fatal = 1;
+                break;
+            }
+            CHR_LOG_D("consensus: committed block %llu in round %u",
+                      (unsigned long long)a->height, a->commit->round);
+            committed = 1;
+            break;
+        }
+        case CONS_ACT_EVIDENCE:
+            CHR_LOG_W("consensus: evidence of double signing at height %llu",
+                      (unsigned long long)cons_core_height(e->core));
+            break;
+        case CONS_ACT_SYNC:
+            sync_peer(e, a->peer, a->height, now);
+            break;
+        default:
+            CHR_ASSERT(0);
+        }
+    }
+    if (unsynced && !e->fatal) {
+        e->fatal = cons_wal_sync(e->wal) != CHR_OK;
+    }
+    if (committed && !e->fatal) {
+        e->fatal = cons_wal_reset(e->wal) != CHR_OK;
+        height_begin(e);
+        /* The pause between blocks: time for the remaining precommits and for
+         * transactions to gather (Tendermint's timeout_commit). */
+        e->run_at = now + e->block_interval_ms;
+        /* Tell the peers at once: a node that syncs gets its next blocks without waiting
+         * for the tick, and the others learn the height. */
+        e->tick_at = now;
+    }
+}
+
+/* First poll: enter the next height, replay this node's own messages of it from the WAL
+ * (after a crash), and start. */
+static void engine_begin(node_consensus *e, uint64_t now)
+{
+    height_begin(e);
+    size_t restored = 0;
+    for (size_t i = 0; i < cons_wal_count(e->wal); i++) {
+        size_t len;
+        const uint8_t *rec = cons_wal_record(e->wal, i, &len);
+        if (cons_core_restore(e->core, rec, len) == CHR_OK) {
+            restored++;
+        } else {
+            CHR_LOG_W("consensus: WAL record %zu is not this node's; ignored", i);
+        }
+    }
+    if (restored > 0) {
+        CHR_LOG_I("consensus: resuming height %llu from %zu WAL records",
+                  (unsigned long long)cons_core_height(e->core), restored);
+    }
+    cons_core_run(e->core, wall_ms());
+    act(e, now);
+    e->tick_at = now;
+    e->started = 1;
+}
+
+static void flush_gossip(node_consensus *e)
+{
+    if (e->gossip_count == 0) {
+        return;
+    }
+    chr_put_u32be(e->gossip, e->gossip_count); /* the first 2 of 4 bytes are reserved 0 */
+    cons_p2p_broadcast(e->p2p, NODE_P2P_TXS, e->gossip + 2, e->gossip_len - 2, 0);
+    e->gossip_count = 0;
+    e->gossip_len = 4;
+}
+
+static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
+{
+    node_consensus *e = ctx;
+    CHR_ASSERT(len <= LEDGER_TX_BYTES_MAX);
+    e->gossip[e->gossip_len] = (uint8_t)(len >> 8);
+    e->gossip[e->gossip_len + 1] = (uint8_t)len;
+    memcpy(e->gossip + e->gossip_len + 2, tx, len);
+    e->gossip_len += 2 + len;
+    if (++e->gossip_count == NODE_GOSSIP_TXS_MAX) {
+        flush_gossip(e);
+    }
+}
+
+static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
+{
+    node_consensus *e = ctx;
+    if (!e->started && !e->fatal) {
+        engine_begin(e, now);
+    }
+    pthread_mutex_lock(&e->in_mu);
+    inbox_item *list = e->in_head;
+    e->in_head = e->in_tail = NULL;
+    e->in_len = 0;
+    pthread_mutex_unlock(&e->in_mu);
+    while (list != NULL) {
+        inbox_item *next = list->next;
+        if (!e->fatal) {
+            chr_err err = cons_core_on_message(e->core, list->peer, list->data, list->len, wall_ms());
+            if (err != CHR_OK) {
+                CHR_LOG_W("consensus: peer %u sent an invalid message (%s); disconnecting",
+                          list->peer, chr_err_name(err));
+                cons_p2p_disconnect(e->p2p, list->peer, 1);
+            }
+            act(e, now);
+        }
+        free(list);
+        list = next;
+    }
+    for (size_t i = 0; i < e->timers_len && !e->fatal;) {
+        if (e->timers[i].at > now) {
+            i++;
+            continue;
+        }
+        node_timer t = e->timers[i];
+        e->timers[i] = e->timers[--e->timers_len];
+        cons_core_on_timeout(e->core, t.kind, t.height, t.round, wall_ms());
+        act(e, now);
+    }
+    if (e->run_at != 0 && now >= e->run_at && !e->fatal) {
+        e->run_at = 0;
+        cons_core_run(e->core, wall_ms());
+        act(e, now);
+    }
+    if (now >= e->tick_at && !e->fatal) {
+        cons_core_tick(e->core, wall_ms());
+        act(e, now);
+        e->tick_at = now + NODE_TICK_MS;
+    }
+    flush_gossip(e);
+    /* Behind when a peer is at least two heights ahead (one ahead is a peer that has just
+     * committed the block this node is about to). */
+    node_chain_set_syncing(e->chain, cons_core_peer_height(e->core) > cons_core_height(e->core) + 1);
+    if (e->fatal) {
+        return CHR_ERR_STORE;
+    }
+    uint64_t next = e->tick_at;
+    if (e->run_at != 0 && e->run_at < next) {
+        next = e->run_at;
+    }
+    for (size_t i = 0; i < e->timers_len; i++) {
+        next = e->timers[i].at < next ? e->timers[i].at : next;
+    }
+    *next_ms = next;
+    return CHR_OK;
+}
+
+/* ---- The transport's callbacks (its threads). ---- */
+
+static void gossip_done(void *arg)
+{
+    free(arg);
+}
+
+chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *count, const uint8_t *in,
+                           size_t in_len)
+{
+    *count = 0;
+    chr_dec d;
+    chr_dec_init(&d, in, in_len);
+    uint16_t n;
+    chr_err err = chr_dec_u16(&d, &n);
+    if (err == CHR_OK && (n == 0 || n > NODE_GOSSIP_TXS_MAX)) {
+        err = CHR_ERR_TOO_LONG;
+    }
+    for (uint16_t i = 0; i < n && err == CHR_OK; i++) {
+        err = chr_dec_bytes16(&d, &txs[i], &lens[i], LEDGER_TX_BYTES_MAX);
+    }
+    err = err ? err : chr_dec_finish(&d);
+    *count = err == CHR_OK ? n : 0;
+    return err;
+}
+
+/* Gossiped transactions go through the same admission as the API's; the verdicts are not
+ * needed, only the side effect. */
+static void receive_txs(node_consensus *e, const uint8_t *p, size_t len)
+{
+    const uint8_t *txs[NODE_GOSSIP_TXS_MAX];
+    size_t lens[NODE_GOSSIP_TXS_MAX];
+    size_t count;
+    if (node_gossip_decode(txs, lens, &count, p, len) != CHR_OK) {
+        return; /* a malformed batch: the transactions are lost, the peer's problem */
+    }
+    gossip_batch *b = malloc(sizeof(*b));
+    if (b == NULL) {
+        return;
+    }
+    node_chain_submit(e->chain, txs, lens, count, b->results, gossip_done, b);
+}
+
+static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *payload, size_t len)
+{
+    node_consensus *e = ctx;
+    pthread_mutex_lock(&e->in_mu);
+    if (e->detached) {
+        pthread_mutex_unlock(&e->in_mu);
+        return;
+    }
+    if (type == NODE_P2P_TXS) {
+        e->submitting++;
+        pthread_mutex_unlock(&e->in_mu);
+        receive_txs(e, payload, len);
+        pthread_mutex_lock(&e->in_mu);
+        e->submitting--;
+        pthread_cond_broadcast(&e->in_cv);
+        pthread_mutex_unlock(&e->in_mu);
+        return;
+    }
+    inbox_item *it = NULL;
+    if (type == NODE_P2P_CONSENSUS && len <= CONS_MSG_BYTES_MAX && e->in_len < NODE_INBOX_MAX) {
+        it = malloc(sizeof(*it) + len);
+    }
+    if (it != NULL) {
+        it->peer = peer;
+        it->len = len;
+        it->next = NULL;
+        memcpy(it->data, payload, len);
+        if (e->in_tail != NULL) {
+            e->in_tail->next = it;
+        } else {
+            e->in_head = it;
+        }
+        e->in_tail = it;
+        e->in_len++;
+        node_chain_wake(e->chain);
+    }
+    pthread_mutex_unlock(&e->in_mu);
+}
+
+static void on_peer(void *ctx, uint32_t peer, int up, const uint8_t node_id[32])
+{
+    (void)ctx;
+    char hex[17];
+    for (int i = 0; i < 8; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", node_id[i]);
+    }
+    CHR_LOG_I("p2p: peer %u (%s...) %s", peer, hex, up ? "connected" : "disconnected");
+}
+
+/* ---- Start and stop. ---- */
+
+static chr_err start_p2p(node_consensus *e, const node_config *cfg, const uint8_t node_sk[32],
+                         char *errmsg, size_t cap)
+{
+    static char listen[NODE_CONFIG_LISTEN_MAX + 12];
+    static char peers[NODE_P2P_PEERS_MAX][NODE_CONFIG_LISTEN_MAX + 12];
+    const char *peer_ptrs[NODE_P2P_PEERS_MAX];
+    /* With TLS configured, every peer connection is TLS with pinned certificates. */
+    int tls = cfg->p2p_tls_cert_key_file[0] != '\0';
+    const char *scheme = tls ? "tls+tcp" : "tcp";
+    for (size_t i = 0; i < cfg->p2p_peers_len; i++) {
+        snprintf(peers[i], sizeof(peers[i]), "%s://%s", scheme, cfg->p2p_peers[i]);
+        peer_ptrs[i] = peers[i];
+    }
+    cons_p2p_config pc;
+    cons_p2p_config_init(&pc);
+    if (cfg->p2p_listen[0] != '\0') {
+        snprintf(listen, sizeof(listen), "%s://%s", scheme, cfg->p2p_listen);
+        pc.listen = listen;
+    }
+    if (tls) {
+        pc.tls_cert_key_file = cfg->p2p_tls_cert_key_file;
+        pc.tls_ca_file = cfg->p2p_tls_ca_file;
+    }
+    pc.peers = peer_ptrs;
+    pc.peers_len = cfg->p2p_peers_len;
+    pc.chain_id = node_chain_id(e->chain);
+    memcpy(pc.genesis_hash, node_chain_genesis_hash(e->chain), 32);
+    memcpy(pc.node_sk, node_sk, 32);
+    pc.peers_max = (size_t)cfg->p2p_peers_max;
+    pc.on_message = on_message;
+    pc.on_peer = on_peer;
+    pc.ctx = e;
+    chr_err err = cons_p2p_start(&e->p2p, &pc, errmsg, cap);
+    sodium_memzero(pc.node_sk, sizeof(pc.node_sk));
+    return err;
+}
+
+chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node_config *cfg,
+                             const uint8_t *validator_sk, const uint8_t node_sk[32],
+                             char *errmsg, size_t errmsg_cap)
+{
+    *out = NULL;
+    node_consensus *e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    e->chain = chain;
+    e->vals = *node_chain_validators(chain);
+    e->block_interval_ms = cfg->consensus_block_interval_ms;
+    pthread_mutex_init(&e->in_mu, NULL);
+    pthread_cond_init(&e->in_cv, NULL);
+    e->gossip = malloc(4 + NODE_GOSSIP_TXS_MAX * (2 + LEDGER_TX_BYTES_MAX));
+    e->gossip_len = 4;
+    cons_config cc;
+    memset(&cc, 0, sizeof(cc));
+    cc.chain_id = node_chain_id(chain);
+    cc.timeout_propose_ms = cfg->consensus_timeout_propose_ms;
+    cc.timeout_propose_delta_ms = cfg->consensus_timeout_propose_delta_ms;
+    cc.timeout_prevote_ms = cfg->consensus_timeout_prevote_ms;
+    cc.timeout_prevote_delta_ms = cfg->consensus_timeout_prevote_delta_ms;
+    cc.timeout_precommit_ms = cfg->consensus_timeout_precommit_ms;
+    cc.timeout_precommit_delta_ms = cfg->consensus_timeout_precommit_delta_ms;
+    cc.has_key = validator_sk != NULL;
+    if (validator_sk != NULL) {
+        memcpy(cc.sk, validator_sk, 32);
+    }
+    randombytes_buf(cc.signer_seed, sizeof(cc.signer_seed));
+    cons_app app = {e, app_propose, app_block_id, app_valid, app_timely};
+    char path[NODE_CONFIG_PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/consensus.wal", cfg->data_dir);
+    chr_err err = e->gossip == NULL ? CHR_ERR_NOMEM : cons_core_new(&e->core, &cc, &app);
+    sodium_memzero(cc.sk, sizeof(cc.sk));
+    err = err ? err : cons_wal_open(&e->wal, path, errmsg, errmsg_cap);
+    err = err ? err : start_p2p(e, cfg, node_sk, errmsg, errmsg_cap);
+    if (err != CHR_OK) {
+        node_consensus_detach(e);
+        node_consensus_free(e);
+        return err;
+    }
+    node_engine ne = {engine_poll, engine_admitted, e};
+    node_chain_set_engine(chain, &ne);
+    *out = e;
+    return CHR_OK;
+}
+
+void node_consensus_detach(node_consensus *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&e->in_mu);
+    e->detached = 1;
+    while (e->submitting > 0) {
+        pthread_cond_wait(&e->in_cv, &e->in_mu);
+    }
+    pthread_mutex_unlock(&e->in_mu);
+}
+
+void node_consensus_free(node_consensus *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    if (e->p2p != NULL) {
+        cons_p2p_stop(e->p2p);
+    }
+    for (inbox_item *it = e->in_head; it != NULL;) {
+        inbox_item *next = it->next;
+        free(it);
+        it = next;
+    }
+    cons_core_free(e->core);
+    cons_wal_close(e->wal);
+    free(e->gossip);
+    pthread_mutex_destroy(&e->in_mu);
+    pthread_cond_destroy(&e->in_cv);
+    free(e);
+}
