@@ -9,6 +9,7 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "consensus/core.h"
 #include "consensus/p2p.h"
@@ -23,6 +24,12 @@
 #define NODE_CLOCK_DRIFT_MS 5000
 /* Peers remembered for rate-limiting block sync answers. */
 #define NODE_SYNC_PEERS 64
+/* Recently seen transaction hashes (direct-mapped by the hash's first bytes), so that the
+ * copies of a transaction that gossip brings from several peers are verified once. */
+#define NODE_SEEN_SLOTS (1u << 16)
+/* Gossip batches waiting for the intake thread; past this, new ones are dropped (the
+ * transactions reach this node again through other peers or the next proposal). */
+#define NODE_GOSSIP_QUEUE_MAX 64
 
 typedef struct inbox_item {
     uint32_t peer;
@@ -42,6 +49,13 @@ typedef struct gossip_batch {
     rpc_tx_result results[NODE_GOSSIP_TXS_MAX];
 } gossip_batch;
 
+/* A peer's gossip payload waiting for the intake thread. */
+typedef struct gossip_item {
+    struct gossip_item *next;
+    size_t len;
+    uint8_t data[];
+} gossip_item;
+
 struct node_consensus {
     node_chain *chain;
     cons_core *core;
@@ -56,7 +70,19 @@ struct node_consensus {
     inbox_item *in_head, *in_tail;
     size_t in_len;
     int detached;
-    int submitting; /* transport threads inside node_chain_submit */
+
+    /* Gossiped transactions: queued by the transport's threads, verified and submitted by
+     * the intake thread, so that no transport thread (which also carries consensus
+     * messages) waits for signature checks. */
+    pthread_mutex_t gq_mu;
+    pthread_cond_t gq_cv;
+    gossip_item *gq_head, *gq_tail;
+    size_t gq_len;
+    int gq_stop;
+    pthread_t intake;
+    int intake_started;
+    pthread_mutex_t seen_mu;
+    uint8_t (*seen)[32];
 
     /* Writer thread only. */
     int started;
@@ -327,10 +353,15 @@ static void flush_gossip(node_consensus *e)
     e->gossip_len = 4;
 }
 
+static int seen_check(node_consensus *e, const uint8_t hash[32]);
+
 static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
 {
     node_consensus *e = ctx;
     CHR_ASSERT(len <= LEDGER_TX_BYTES_MAX);
+    uint8_t hash[32];
+    chr_sha256_hash(hash, tx, len);
+    (void)seen_check(e, hash); /* so its echo from the peers is dropped unverified */
     e->gossip[e->gossip_len] = (uint8_t)(len >> 8);
     e->gossip[e->gossip_len + 1] = (uint8_t)len;
     memcpy(e->gossip + e->gossip_len + 2, tx, len);
@@ -429,8 +460,20 @@ chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *count, con
     return err;
 }
 
-/* Gossiped transactions go through the same admission as the API's; the verdicts are not
- * needed, only the side effect. */
+/* Marks a transaction hash seen; 1 if it was already (a copy: skip it). */
+static int seen_check(node_consensus *e, const uint8_t hash[32])
+{
+    uint32_t slot = ((uint32_t)hash[0] << 8 | hash[1]) % NODE_SEEN_SLOTS;
+    pthread_mutex_lock(&e->seen_mu);
+    int seen = memcmp(e->seen[slot], hash, 32) == 0;
+    memcpy(e->seen[slot], hash, 32);
+    pthread_mutex_unlock(&e->seen_mu);
+    return seen;
+}
+
+/* Gossiped transactions go through the same admission as the API's (the verdicts are not
+ * needed, only the side effect), but each only once: copies from other peers, and the echo
+ * of what this node gossiped itself, are dropped by hash before any signature check. */
 static void receive_txs(node_consensus *e, const uint8_t *p, size_t len)
 {
     const uint8_t *txs[NODE_GOSSIP_TXS_MAX];
@@ -439,11 +482,70 @@ static void receive_txs(node_consensus *e, const uint8_t *p, size_t len)
     if (node_gossip_decode(txs, lens, &count, p, len) != CHR_OK) {
         return; /* a malformed batch: the transactions are lost, the peer's problem */
     }
+    size_t fresh = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint8_t hash[32];
+        chr_sha256_hash(hash, txs[i], lens[i]); /* a transaction's id: SHA-256 of its bytes */
+        if (!seen_check(e, hash)) {
+            txs[fresh] = txs[i];
+            lens[fresh++] = lens[i];
+        }
+    }
+    if (fresh == 0) {
+        return;
+    }
     gossip_batch *b = malloc(sizeof(*b));
     if (b == NULL) {
         return;
     }
-    node_chain_submit(e->chain, txs, lens, count, b->results, gossip_done, b);
+    node_chain_submit(e->chain, txs, lens, fresh, b->results, gossip_done, b);
+}
+
+static void *intake_main(void *arg)
+{
+    node_consensus *e = arg;
+    pthread_mutex_lock(&e->gq_mu);
+    while (!e->gq_stop) {
+        gossip_item *it = e->gq_head;
+        if (it == NULL) {
+            pthread_cond_wait(&e->gq_cv, &e->gq_mu);
+            continue;
+        }
+        e->gq_head = it->next;
+        if (e->gq_head == NULL) {
+            e->gq_tail = NULL;
+        }
+        e->gq_len--;
+        pthread_mutex_unlock(&e->gq_mu);
+        receive_txs(e, it->data, it->len);
+        free(it);
+        pthread_mutex_lock(&e->gq_mu);
+    }
+    pthread_mutex_unlock(&e->gq_mu);
+    return NULL;
+}
+
+static void gossip_enqueue(node_consensus *e, const uint8_t *payload, size_t len)
+{
+    gossip_item *it = NULL;
+    pthread_mutex_lock(&e->gq_mu);
+    if (!e->gq_stop && e->gq_len < NODE_GOSSIP_QUEUE_MAX) {
+        it = malloc(sizeof(*it) + len);
+    }
+    if (it != NULL) {
+        it->next = NULL;
+        it->len = len;
+        memcpy(it->data, payload, len);
+        if (e->gq_tail != NULL) {
+            e->gq_tail->next = it;
+        } else {
+            e->gq_head = it;
+        }
+        e->gq_tail = it;
+        e->gq_len++;
+        pthread_cond_signal(&e->gq_cv);
+    }
+    pthread_mutex_unlock(&e->gq_mu);
 }
 
 static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *payload, size_t len)
@@ -455,13 +557,10 @@ static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *pa
         return;
     }
     if (type == NODE_P2P_TXS) {
-        e->submitting++;
         pthread_mutex_unlock(&e->in_mu);
-        receive_txs(e, payload, len);
-        pthread_mutex_lock(&e->in_mu);
-        e->submitting--;
-        pthread_cond_broadcast(&e->in_cv);
-        pthread_mutex_unlock(&e->in_mu);
+        if (len <= 2 + NODE_GOSSIP_TXS_MAX * (2 + LEDGER_TX_BYTES_MAX)) {
+            gossip_enqueue(e, payload, len);
+        }
         return;
     }
     inbox_item *it = NULL;
@@ -548,6 +647,10 @@ chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node
     e->block_interval_ms = cfg->consensus_block_interval_ms;
     pthread_mutex_init(&e->in_mu, NULL);
     pthread_cond_init(&e->in_cv, NULL);
+    pthread_mutex_init(&e->gq_mu, NULL);
+    pthread_cond_init(&e->gq_cv, NULL);
+    pthread_mutex_init(&e->seen_mu, NULL);
+    e->seen = calloc(NODE_SEEN_SLOTS, sizeof(*e->seen));
     e->gossip = malloc(4 + NODE_GOSSIP_TXS_MAX * (2 + LEDGER_TX_BYTES_MAX));
     e->gossip_len = 4;
     cons_config cc;
@@ -567,7 +670,12 @@ chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node
     cons_app app = {e, app_propose, app_block_id, app_valid, app_timely};
     char path[NODE_CONFIG_PATH_MAX + 16];
     snprintf(path, sizeof(path), "%s/consensus.wal", cfg->data_dir);
-    chr_err err = e->gossip == NULL ? CHR_ERR_NOMEM : cons_core_new(&e->core, &cc, &app);
+    chr_err err = e->gossip == NULL || e->seen == NULL ? CHR_ERR_NOMEM
+                                                       : cons_core_new(&e->core, &cc, &app);
+    if (err == CHR_OK) {
+        err = pthread_create(&e->intake, NULL, intake_main, e) == 0 ? CHR_OK : CHR_ERR_NOMEM;
+        e->intake_started = err == CHR_OK;
+    }
     sodium_memzero(cc.sk, sizeof(cc.sk));
     err = err ? err : cons_wal_open(&e->wal, path, errmsg, errmsg_cap);
     err = err ? err : start_p2p(e, cfg, node_sk, errmsg, errmsg_cap);
@@ -589,10 +697,16 @@ void node_consensus_detach(node_consensus *e)
     }
     pthread_mutex_lock(&e->in_mu);
     e->detached = 1;
-    while (e->submitting > 0) {
-        pthread_cond_wait(&e->in_cv, &e->in_mu);
-    }
     pthread_mutex_unlock(&e->in_mu);
+    /* The intake thread is the only other caller into the chain: stop and join it. */
+    pthread_mutex_lock(&e->gq_mu);
+    e->gq_stop = 1;
+    pthread_cond_signal(&e->gq_cv);
+    pthread_mutex_unlock(&e->gq_mu);
+    if (e->intake_started) {
+        pthread_join(e->intake, NULL);
+        e->intake_started = 0;
+    }
 }
 
 void node_consensus_free(node_consensus *e)
@@ -608,6 +722,15 @@ void node_consensus_free(node_consensus *e)
         free(it);
         it = next;
     }
+    for (gossip_item *it = e->gq_head; it != NULL;) {
+        gossip_item *next = it->next;
+        free(it);
+        it = next;
+    }
+    free(e->seen);
+    pthread_mutex_destroy(&e->gq_mu);
+    pthread_cond_destroy(&e->gq_cv);
+    pthread_mutex_destroy(&e->seen_mu);
     cons_core_free(e->core);
     cons_wal_close(e->wal);
     free(e->gossip);

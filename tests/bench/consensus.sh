@@ -268,6 +268,16 @@ fi
 committed=$(field committed_tps "$dir/transfers.out")
 tp_lg=$(sed -n 's/^cpu: loadgen used \([0-9.]*\) s.*/\1/p' "$dir/transfers.out")
 tp_cpu=$(cpu_report "$c0" "$c1" "$(echo "$t1 $t0" | awk '{ print $1 - $2 }')" "${tp_lg:-0}")
+# The validators' CPU per committed transfer, all four together, beside the N
+# verifications it needs at least: a figure that other load on the machine barely moves.
+ncommitted=$(field committed "$dir/transfers.out")
+tp_per_tx=$(awk -v a="$c0" -v b="$c1" -v n="$ncommitted" -v v1="$verify1" -v nv="$N" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    na = split(a, x, " "); split(b, y, " "); c = 0
+    for (k = 2; k <= na; k += 2) c += (y[k] - x[k]) / hz
+    us = n > 0 ? 1e6 * c / n : 0; vus = v1 > 0 ? nv * 1e6 / v1 : 0
+    printf "%.0f us of the validators'"'"' CPU per transfer (%d verifications: %.0f us, %.0f%%)",
+        us, nv, vus, (us > 0 ? 100 * vus / us : 0) }')
 
 # ---- 2. Latency at half the throughput. ----
 settled=$(settle)
@@ -379,6 +389,7 @@ verification, 1 thread:           $verify1 verifications/s
 verification, $vthreads threads:          $verify verifications/s (best of 3); divided by $N validators: $quarter/s
 committed transfers/s:            $committed  ($TXS transfers, $ACCOUNTS senders, batch $BATCH, $CONNS connections over $N validators, block interval $INTERVAL ms)
   CPU while transferring:         $tp_cpu
+                                  $tp_per_tx
   after the last commit:          the validators were busy $settled s more (left-over gossip)
 committed / (verification / $N):   $ratio%  ($verdict the issue's target of 40%)
 latency at $lat_rate transfers/s:   p50 $p50 ms, p99 $p99 ms  ($lat_verdict the issue's target of p99 < 1000 ms; submission to commit on the node it was sent to)
