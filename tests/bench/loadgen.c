@@ -532,6 +532,11 @@ static int loadgen_http_init_for(loadgen_http *h, size_t node)
     curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(h->curl, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* An https:// node with its own certificate (tests/bench/run.sh, BENCH_TLS=1). */
+    const char *ca = getenv("LOADGEN_CA_FILE");
+    if (ca != NULL && ca[0] != '\0') {
+        curl_easy_setopt(h->curl, CURLOPT_CAINFO, ca);
+    }
     curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, loadgen_curl_write);
     curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &h->resp);
     return 1;

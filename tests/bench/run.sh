@@ -19,6 +19,8 @@
 #   BENCH_PERF=FILE        record `perf record -g` of chroomd during the transfers into FILE
 #   BENCH_PERF_ARGS="..."  perf record's options instead of "-g -F 999" (e.g. --call-graph dwarf)
 #   BENCH_KEEP=1           keep the temporary directory (node log, genesis, keys)
+#   BENCH_TLS=1            serve the API over HTTPS (a self-signed certificate made with
+#                          openssl) and measure only the transfers, over TLS
 set -eu
 BUILD=${1:-build}
 TXS=${BENCH_TXS:-100000}
@@ -73,6 +75,18 @@ vpub=$("$W" --json address --key "$dir/validator.key" | sed 's/.*"public_key":"\
 "$G" --file "$dir/genesis.json" add-validator "$vpub" 10 >/dev/null
 "$G" --file "$dir/genesis.json" validate
 port=$("$L" free-port)
+scheme=http
+tls_conf=""
+if [ "${BENCH_TLS:-0}" = 1 ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$dir/tls.key" -out "$dir/tls.pem" -days 2 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+    chmod 600 "$dir/tls.key"
+    tls_conf="tls_cert_file = $dir/tls.pem
+tls_key_file = $dir/tls.key"
+    scheme=https
+    export LOADGEN_CA_FILE="$dir/tls.pem"
+fi
 # The mempool must hold a whole run, should the node admit faster than it commits.
 mempool=$((TXS > 100000 ? TXS : 100000))
 cat >"$dir/chain.conf" <<CONF
@@ -86,6 +100,7 @@ log_level = warn
 listen = 127.0.0.1:$port
 # The bench's own key is premium, and premium has no rate limit here.
 rate_limit_premium_per_min = 0
+$tls_conf
 
 [consensus]
 block_interval_ms = $INTERVAL
@@ -119,7 +134,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
     perf record ${BENCH_PERF_ARGS:--g -F 999} -p "$node_pid" -o "$BENCH_PERF" 2>"$dir/perf.log" &
     perf_pid=$!
 fi
-if ! "$L" transfers --node "http://127.0.0.1:$port" --keys "$dir/senders.keys" \
+if ! "$L" transfers --node "$scheme://127.0.0.1:$port" --keys "$dir/senders.keys" \
     --chain-id "$CHAIN" --fee "$FEE" --txs "$TXS" --batch "$BATCH" --conns "$CONNS" \
     --new-pct "$NEW_PCT" --api-key-file "$dir/api-key" | tee "$dir/transfers.out"; then
     echo "bench: loadgen transfers failed; the node's log ends with:" >&2
@@ -165,11 +180,15 @@ verification, 1 thread:           $verify1 verifications/s
 verification, $vthreads threads:          $verify verifications/s
 submit rate:                      $submitted transfers/s
 chroomd CPU while transferring:   $cpu_line
-committed transfers/s:            $committed  ($TXS transfers, $ACCOUNTS senders, batch $BATCH, $CONNS connections, block interval $INTERVAL ms)
+committed transfers/s:            $committed  ($TXS transfers over $scheme, $ACCOUNTS senders, batch $BATCH, $CONNS connections, block interval $INTERVAL ms)
 committed / verification rate:    $ratio%  ($verdict the issue's target of 50%)
 SUMMARY
 if [ -n "$busy" ]; then
     echo "$busy"
+fi
+if [ "$scheme" = https ]; then
+    echo "(BENCH_TLS=1: the transfers above went over HTTPS; the other benchmarks use plain HTTP)"
+    exit 0
 fi
 sh tests/bench/http.sh "$BUILD" "$port" "$dir/api-key" "$(head -n 1 "$dir/senders.addr")" "$node_pid"
 echo "== peer-to-peer transport: two nodes, one connection (consensus/p2p.h)"
