@@ -85,7 +85,12 @@ struct cons_core {
         uint8_t type;
     } reported[CONS_EVIDENCE_SEEN];
     size_t reported_next;
-    uint64_t peer_height; /* the highest height a peer's status ever reported */
+    /* Each peer's latest reported height (slot peer % CONS_PEERS_TRACKED), for
+     * cons_core_peer_height: a peer that lied once is forgotten when it reports again. */
+    struct {
+        uint32_t peer;
+        uint64_t height;
+    } peer_heights[CONS_PEERS_TRACKED];
 
     uint8_t *decided_block;
     size_t decided_block_len;
@@ -1059,9 +1064,10 @@ static chr_err on_status(cons_core *c, uint32_t peer, const cons_status *s)
         a->height = s->height;
     } else if (s->height == c->height && c->running) {
         answer_status(c, peer, s);
-    } else if (s->height > c->peer_height) {
-        c->peer_height = s->height;
     }
+    size_t slot = peer % CONS_PEERS_TRACKED;
+    c->peer_heights[slot].peer = peer;
+    c->peer_heights[slot].height = s->height;
     return CHR_OK;
 }
 
@@ -1226,7 +1232,11 @@ uint64_t cons_core_height(const cons_core *c)
 
 uint64_t cons_core_peer_height(const cons_core *c)
 {
-    return c->peer_height;
+    uint64_t best = 0;
+    for (size_t i = 0; i < CONS_PEERS_TRACKED; i++) {
+        best = c->peer_heights[i].height > best ? c->peer_heights[i].height : best;
+    }
+    return best;
 }
 
 uint32_t cons_core_round(const cons_core *c)

@@ -126,8 +126,9 @@ void cons_core_tick(cons_core *c, uint64_t now_ms);
 const cons_action *cons_core_actions(const cons_core *c, size_t *n);
 
 uint64_t cons_core_height(const cons_core *c);
-/* The highest height a peer's status has reported (0: none above ours): well above ours
- * means this node is behind. Status is unsigned gossip: a lying peer can raise it. */
+/* The highest of the peers' latest reported heights (0: none): well above ours means this
+ * node is behind. Status is unsigned gossip: a peer that lies raises it for as long as it
+ * keeps lying (or, once gone, until its slot is reused). */
 uint64_t cons_core_peer_height(const cons_core *c);
 uint32_t cons_core_round(const cons_core *c);
 int cons_core_step(const cons_core *c);

@@ -30,6 +30,9 @@
 /* Evidence of rounds the core does not store, remembered so gossiped copies are reported
  * once: more than the validators that can equivocate in the rounds a height sees. */
 #define CONS_EVIDENCE_SEEN 64
+/* Peers whose latest status height is kept (slot = peer id mod this; a collision only
+ * forgets a height, which the next status brings back). */
+#define CONS_PEERS_TRACKED 64
 #define CONS_ACTIONS_MAX (CONS_ACTIONS_RESERVE + 3 * (1 + 2 * 3 * LEDGER_VALIDATORS_MAX))
 /* Slots of the proposer schedule (docs/CONSENSUS.md, "Proposer"): powers are scaled so
  * their sum is about this, each validator getting at least one slot. */

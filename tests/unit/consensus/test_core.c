@@ -616,7 +616,8 @@ void test_core_status(void)
 {
     /* Proves status gossip: a peer at a lower height gets a SYNC action from its height; a
      * peer at ours gets exactly the votes it lacks of its round; a peer ahead gets
-     * nothing; our own status says our height, round, step and votes. */
+     * nothing, and the latest height of each peer is what cons_core_peer_height reports;
+     * our own status says our height, round, step and votes. */
     h_app app;
     h_app_init(&app, 0);
     cons_core *c = h_core_at(&app, 0, h_vals(), 3);
@@ -649,6 +650,20 @@ void test_core_status(void)
     CHECK_OK(h_deliver(c, PEER(2), buf, len, 3000));
     free(buf);
     CHECK(h_expect(c, ""));
+    /* Each peer's latest height counts: a claim of height 1000 is forgotten when that peer
+     * reports again, while another peer's report stays. */
+    CHECK(cons_core_peer_height(c) == 4);
+    m.u.status.height = 1000;
+    CHECK_OK(cons_msg_encode(&buf, &len, &m));
+    CHECK_OK(h_deliver(c, PEER(1), buf, len, 3000));
+    free(buf);
+    CHECK(cons_core_peer_height(c) == 1000);
+    m.u.status.height = 3;
+    CHECK_OK(cons_msg_encode(&buf, &len, &m));
+    CHECK_OK(h_deliver(c, PEER(1), buf, len, 3000));
+    free(buf);
+    (void)cons_core_actions(c, &len);
+    CHECK(cons_core_peer_height(c) == 4);
     cons_core_tick(c, 4000);
     CHECK(h_expect(c, "BCAST status h3r0 s1"));
     const cons_action *act = h_find(c, CONS_ACT_BROADCAST);
