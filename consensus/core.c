@@ -485,6 +485,14 @@ static int rule_decide(cons_core *c)
  * really is in round R or later, so no byzantine minority can make us skip. */
 static int rule_skip_round(cons_core *c)
 {
+    /* Every vote runs the rules: first the cheap common case, nobody seen beyond us. */
+    uint32_t highest = 0;
+    for (size_t i = 0; i < c->vals.len; i++) {
+        highest = c->seen_round[i] > highest ? c->seen_round[i] : highest;
+    }
+    if (highest == 0 || highest - 1 <= c->round) {
+        return 0;
+    }
     uint64_t power = 0;
     uint32_t target = 0;
     /* The largest R with more than 1/3 of the power seen at R or later: walk the validators
