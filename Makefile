@@ -38,6 +38,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/replay-%)
 SIM_BIN := $(if $(wildcard tests/sim/sim.c),$(BUILD)/tests/sim)
+TOOL_BINS := $(if $(wildcard tests/tools/double_sign.c),$(BUILD)/tests/double-sign)
 BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
@@ -45,7 +46,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 .PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api sim testnet testnet-stop
 all: $(BINS)
 
-testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN)
+testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -83,6 +84,11 @@ $(BUILD)/tests/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuz
 
 # The consensus simulator (tests/sim): many nodes' cores over a seeded virtual network.
 $(BUILD)/tests/sim: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/sim/*.c)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A byzantine validator for the functional tests: gossips evidence of its own double signing.
+$(BUILD)/tests/double-sign: $(BUILD)/obj/tests/tools/double_sign.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

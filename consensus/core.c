@@ -49,6 +49,32 @@ typedef struct round_state {
     int l36_done;              /* L36's */
 } round_state;
 
+/* Proofs of lock a status answer may send a peer: for the peer's round and for ours. */
+#define PEER_POLS 2
+
+/* A peer as its statuses and blocks show it. */
+typedef struct peer_state {
+    uint32_t peer; /* 0: a free slot */
+    /* Its latest status: the height it claims (cons_core_peer_height), and its round. */
+    uint64_t height;
+    uint32_t round;
+    /* The proofs of lock (send_pol) sent it since its height or round last changed: which
+     * pol round for which value, and how many of its messages (proposal and prevotes).
+     * While the peer stays in that round it has them (a lost connection comes back under
+     * a new peer id), so they are sent again only when we hold more of them than we sent;
+     * one the transport dropped (a full queue) goes again when the peer's round moves on,
+     * at the latest at its propose timeout (L57). */
+    struct {
+        uint32_t pol_round;
+        uint8_t block_id[32];
+        uint32_t sent;
+    } pols[PEER_POLS];
+    size_t pols_len;
+    /* Whether a COMMITTED from it has decided a height here, and when one last did. */
+    int proven;
+    uint64_t proven_ms;
+} peer_state;
+
 struct cons_core {
     cons_config cfg;
     cons_app app;
@@ -85,12 +111,12 @@ struct cons_core {
         uint8_t type;
     } reported[CONS_EVIDENCE_SEEN];
     size_t reported_next;
-    /* Each peer's latest reported height (slot peer % CONS_PEERS_TRACKED), for
-     * cons_core_peer_height: a peer that lied once is forgotten when it reports again. */
-    struct {
-        uint32_t peer;
-        uint64_t height;
-    } peer_heights[CONS_PEERS_TRACKED];
+    /* What we know of each peer (slot peer % CONS_PEERS_TRACKED). */
+    peer_state peers[CONS_PEERS_TRACKED];
+    /* The current stretch of claims to be ahead from peers that have delivered no block
+     * lately (CONS_SYNC_DOUBT_QUIET_MS): when it started and when the last one came. */
+    int doubt_active;
+    uint64_t doubt_start_ms, doubt_last_ms;
 
     uint8_t *decided_block;
     size_t decided_block_len;
@@ -985,7 +1011,7 @@ static chr_err on_proposal(cons_core *c, const cons_proposal *p)
     return CHR_OK;
 }
 
-static void send_pol(cons_core *c, uint32_t peer, const round_state *rs);
+static void send_pol(cons_core *c, peer_state *ps, const round_state *rs);
 
 /* Whether a status answer may queue another message: answers are gossip (the peer asks
  * again on its next status), so they stop short of the action table's end and leave
@@ -1007,8 +1033,9 @@ static void bit_set(uint8_t *bitmap, size_t i)
 
 /* A peer at our height says what it has of its round: send it what it lacks of that
  * round, and if we are in a later round, everything of ours (so it can skip by L55). */
-static void answer_status(cons_core *c, uint32_t peer, const cons_status *s)
+static void answer_status(cons_core *c, peer_state *ps, const cons_status *s)
 {
+    uint32_t peer = ps->peer;
     int bits_match = s->bits == c->vals.len;
     cons_msg m;
     for (size_t i = 0; i < CONS_ROUNDS_KEPT; i++) {
@@ -1022,7 +1049,7 @@ static void answer_status(cons_core *c, uint32_t peer, const cons_status *s)
             emit(c, CONS_ACT_SEND, peer, &m);
         }
         if (rs->has_proposal && rs->pol_round != CONS_ROUND_NONE) {
-            send_pol(c, peer, rs);
+            send_pol(c, ps, rs);
         }
         for (int type = 1; type <= VOTE_TYPES; type++) {
             const uint8_t *have = type == LEDGER_VOTE_PREVOTE ? s->prevotes : s->precommits;
@@ -1043,43 +1070,116 @@ static void answer_status(cons_core *c, uint32_t peer, const cons_status *s)
 }
 
 /* The prevotes of a re-proposed value's proof-of-lock round: L28 needs them, and a peer
- * that missed them in that round would otherwise never accept the value. */
-static void send_pol(cons_core *c, uint32_t peer, const round_state *rs)
+ * that missed them in that round would otherwise never accept the value. Sent once per
+ * round of the peer (peer_state's pols), and again when we hold more of them. */
+static void send_pol(cons_core *c, peer_state *ps, const round_state *rs)
 {
     const round_state *vr = round_find(c, rs->pol_round);
     if (vr == NULL) {
         return;
     }
+    uint32_t have = vr->has_proposal ? 1 : 0;
+    for (size_t k = 0; k < c->vals.len; k++) {
+        have += slot_find(&vr->votes[0][k], rs->block_id) != NULL ? 1 : 0;
+    }
+    size_t at = 0;
+    while (at < ps->pols_len && (ps->pols[at].pol_round != rs->pol_round ||
+                                 memcmp(ps->pols[at].block_id, rs->block_id, 32) != 0)) {
+        at++;
+    }
+    if (at < ps->pols_len && ps->pols[at].sent >= have) {
+        return; /* the peer has all we have: it got them in this round of its */
+    }
+    size_t before = c->actions_len;
     cons_msg m;
     if (vr->has_proposal && room(c)) {
         proposal_msg(c, vr, &m); /* so the peer files the prevotes for it as the proposal's */
-        emit(c, CONS_ACT_SEND, peer, &m);
+        emit(c, CONS_ACT_SEND, ps->peer, &m);
     }
     for (size_t k = 0; k < c->vals.len && room(c); k++) {
         const vote_entry *e = slot_find(&vr->votes[0][k], rs->block_id);
         if (e != NULL) {
             vote_msg(c, vr, LEDGER_VOTE_PREVOTE, k, e, &m);
-            emit(c, CONS_ACT_SEND, peer, &m);
+            emit(c, CONS_ACT_SEND, ps->peer, &m);
         }
     }
+    if (at == ps->pols_len && at < PEER_POLS) {
+        ps->pols_len++;
+    }
+    if (at < PEER_POLS) {
+        /* Cut short by room() (or an encoding without memory): fewer than we have, so the
+         * peer's next status brings the rest. */
+        ps->pols[at].pol_round = rs->pol_round;
+        memcpy(ps->pols[at].block_id, rs->block_id, 32);
+        ps->pols[at].sent = (uint32_t)(c->actions_len - before);
+    }
+}
+
+/* Milliseconds from since to now; 0 if the clock went back. */
+static uint64_t elapsed_ms(uint64_t now, uint64_t since)
+{
+    return now > since ? now - since : 0;
+}
+
+/* The slot of peer, taken over (and cleared) if it held another peer. */
+static peer_state *peer_slot(cons_core *c, uint32_t peer)
+{
+    CHR_ASSERT(peer != 0);
+    peer_state *ps = &c->peers[peer % CONS_PEERS_TRACKED];
+    if (ps->peer != peer) {
+        memset(ps, 0, sizeof(*ps));
+        ps->peer = peer;
+    }
+    return ps;
+}
+
+/* Whether the peer delivered a block that decided a height here within
+ * CONS_SYNC_PROOF_MS. */
+static int peer_proven(const cons_core *c, const peer_state *ps)
+{
+    return ps->proven && elapsed_ms(c->now_ms, ps->proven_ms) <= CONS_SYNC_PROOF_MS;
+}
+
+/* Whether the peer's claimed height counts for cons_core_peer_height: a claim of at most one
+ * height above ours always does; one further ahead while the peer proves it by delivering
+ * blocks, or in the first CONS_SYNC_PROOF_MS of a stretch of unproven claims. */
+static int peer_credible(const cons_core *c, const peer_state *ps)
+{
+    if (ps->height <= c->height + 1 || peer_proven(c, ps)) {
+        return 1;
+    }
+    return c->doubt_active && elapsed_ms(c->now_ms, c->doubt_start_ms) <= CONS_SYNC_PROOF_MS;
 }
 
 static chr_err on_status(cons_core *c, uint32_t peer, const cons_status *s)
 {
+    peer_state *ps = peer_slot(c, peer);
+    if (ps->height != s->height || ps->round != s->round) {
+        ps->pols_len = 0; /* a new round of the peer's: what it lacks starts afresh */
+    }
+    ps->height = s->height;
+    ps->round = s->round;
     if (s->height < c->height) {
         cons_action *a = action_push(c, CONS_ACT_SYNC);
         a->peer = peer;
         a->height = s->height;
     } else if (s->height == c->height && c->running) {
-        answer_status(c, peer, s);
+        answer_status(c, ps, s);
     }
-    size_t slot = peer % CONS_PEERS_TRACKED;
-    c->peer_heights[slot].peer = peer;
-    c->peer_heights[slot].height = s->height;
+    /* Our status, sent every tick, asks a peer that is ahead for its blocks (its SYNC
+     * action); a claim it does not back with them stops counting (peer_credible). */
+    if (s->height > c->height + 1 && !peer_proven(c, ps)) {
+        if (!c->doubt_active ||
+            elapsed_ms(c->now_ms, c->doubt_last_ms) > CONS_SYNC_DOUBT_QUIET_MS) {
+            c->doubt_active = 1;
+            c->doubt_start_ms = c->now_ms;
+        }
+        c->doubt_last_ms = c->now_ms;
+    }
     return CHR_OK;
 }
 
-static chr_err on_committed(cons_core *c, const cons_committed *m)
+static chr_err on_committed(cons_core *c, uint32_t peer, const cons_committed *m)
 {
     if (m->commit.height != c->height || c->decided) {
         return CHR_OK;
@@ -1097,6 +1197,11 @@ static chr_err on_committed(cons_core *c, const cons_committed *m)
     /* More than 2/3 of the power signed it: the block is final (the paper's decision is
      * the same for every correct process), whatever our own rounds say. */
     decide(c, m->block, m->block_len, &m->commit);
+    /* The peer delivered a block we lacked: its claims to be ahead are credible. A copy
+     * that comes after another peer's does not count; that peer's claims carry ours. */
+    peer_state *ps = peer_slot(c, peer);
+    ps->proven = 1;
+    ps->proven_ms = c->now_ms;
     return CHR_OK;
 }
 
@@ -1166,7 +1271,7 @@ chr_err cons_core_on_message(cons_core *c, uint32_t peer, const uint8_t *msg, si
     case CONS_MSG_STATUS:
         return on_status(c, peer, &m.u.status);
     case CONS_MSG_COMMITTED:
-        return on_committed(c, &m.u.committed);
+        return on_committed(c, peer, &m.u.committed);
     case CONS_MSG_EVIDENCE:
         return on_evidence(c, &m.u.evidence);
     default:
@@ -1242,9 +1347,21 @@ uint64_t cons_core_peer_height(const cons_core *c)
 {
     uint64_t best = 0;
     for (size_t i = 0; i < CONS_PEERS_TRACKED; i++) {
-        best = c->peer_heights[i].height > best ? c->peer_heights[i].height : best;
+        const peer_state *ps = &c->peers[i];
+        if (ps->peer != 0 && ps->height > best && peer_credible(c, ps)) {
+            best = ps->height;
+        }
     }
     return best;
+}
+
+void cons_core_peer_gone(cons_core *c, uint32_t peer)
+{
+    actions_clear(c);
+    peer_state *ps = &c->peers[peer % CONS_PEERS_TRACKED];
+    if (peer != 0 && ps->peer == peer) {
+        memset(ps, 0, sizeof(*ps));
+    }
 }
 
 uint32_t cons_core_round(const cons_core *c)

@@ -126,10 +126,18 @@ void cons_core_tick(cons_core *c, uint64_t now_ms);
 const cons_action *cons_core_actions(const cons_core *c, size_t *n);
 
 uint64_t cons_core_height(const cons_core *c);
-/* The highest of the peers' latest reported heights (0: none): well above ours means this
- * node is behind. Status is unsigned gossip: a peer that lies raises it for as long as it
- * keeps lying (or, once gone, until its slot is reused). */
+/* The highest of the connected peers' latest reported heights that are credible, as of the
+ * time of the last call (0: none): well above ours means this node is behind. Status is
+ * unsigned gossip, so a claim of more than one height above ours counts only within
+ * CONS_SYNC_PROOF_MS of the last block that peer delivered (a COMMITTED that decided a
+ * height here) or, without one, in the first CONS_SYNC_PROOF_MS of a stretch of such
+ * unproven claims (consensus/limits.h): a liar can keep a node "syncing" for at most that,
+ * once per CONS_SYNC_DOUBT_QUIET_MS, reconnecting or not. */
 uint64_t cons_core_peer_height(const cons_core *c);
+/* The transport lost peer (its on_peer(down)): forget its height, what it was sent and its
+ * blocks, so its last claim no longer counts. A later peer with another id starts afresh.
+ * Call it in order with the peer's messages (after its last one). No actions. */
+void cons_core_peer_gone(cons_core *c, uint32_t peer);
 uint32_t cons_core_round(const cons_core *c);
 int cons_core_step(const cons_core *c);
 

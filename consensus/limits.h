@@ -30,9 +30,22 @@
 /* Evidence of rounds the core does not store, remembered so gossiped copies are reported
  * once: more than the validators that can equivocate in the rounds a height sees. */
 #define CONS_EVIDENCE_SEEN 64
-/* Peers whose latest status height is kept (slot = peer id mod this; a collision only
- * forgets a height, which the next status brings back). */
+/* Peers whose latest status is kept, with what was sent them of proofs of lock and when
+ * they last delivered a block (slot = peer id mod this; a collision only forgets a peer,
+ * whose next status brings it back). */
 #define CONS_PEERS_TRACKED 64
+/* A status is unsigned, so a peer's claim to be more than one height ahead of us counts
+ * towards cons_core_peer_height (which makes a node say it is syncing) only while it is
+ * credible: within this long of the peer's last block that decided a height here (a
+ * COMMITTED answering our status), or, before it has delivered any, within this long of
+ * the start of the current stretch of unproven claims. An honest peer ahead answers our
+ * next status (every 250 ms in chroomd) with blocks, one round trip away; ten seconds
+ * also covers a slow link and a large block's checks. */
+#define CONS_SYNC_PROOF_MS 10000u
+/* A stretch of unproven claims (above) ends only after this long without any: so a liar
+ * that reconnects under a new peer id gets no fresh grace, and at most one stretch in
+ * this many milliseconds reports syncing on its word alone. */
+#define CONS_SYNC_DOUBT_QUIET_MS 60000u
 #define CONS_ACTIONS_MAX (CONS_ACTIONS_RESERVE + 3 * (1 + 2 * 3 * LEDGER_VALIDATORS_MAX))
 /* Slots of the proposer schedule (docs/CONSENSUS.md, "Proposer"): powers are scaled so
  * their sum is about this, each validator getting at least one slot. */
@@ -40,5 +53,6 @@
 
 _Static_assert(CONS_ROUND_AHEAD_MAX < CONS_ROUNDS_KEPT, "the round window fits the table");
 _Static_assert(CONS_PROPOSER_SLOTS >= LEDGER_VALIDATORS_MAX, "every validator gets slots");
+_Static_assert(CONS_SYNC_DOUBT_QUIET_MS > CONS_SYNC_PROOF_MS, "a stretch outlasts its grace");
 
 #endif

@@ -167,11 +167,93 @@ chr_err cons_msg_decode(cons_msg *out, const uint8_t *in, size_t in_len)
     return err;
 }
 
+/* ---- what the encoder refuses: exactly what cons_msg_decode would ---- */
+
+_Static_assert(CONS_PROPOSAL_FIXED_BYTES + (uint64_t)CONS_BLOCK_BYTES_MAX <= CONS_MSG_BYTES_MAX,
+               "the largest proposal is a message");
+_Static_assert(1 + 4 + (uint64_t)CONS_BLOCK_BYTES_MAX + 2 + LEDGER_COMMIT_BYTES_MAX <=
+                   CONS_MSG_BYTES_MAX,
+               "the largest committed block is a message");
+
+/* vote_body_decode's rules. */
+static int vote_ok(const cons_vote *v)
+{
+    return (v->type == LEDGER_VOTE_PREVOTE || v->type == LEDGER_VOTE_PRECOMMIT) &&
+           v->round <= CONS_ROUND_MAX && v->height != 0;
+}
+
+static int proposal_ok(const cons_proposal *p)
+{
+    return p->height != 0 && p->round <= CONS_ROUND_MAX &&
+           (p->pol_round == CONS_ROUND_NONE || p->pol_round < p->round) &&
+           p->block_len <= CONS_BLOCK_BYTES_MAX && (p->block != NULL || p->block_len == 0);
+}
+
+/* No bit at or past `bits` is set anywhere in the array: the encoded bytes then hold no
+ * padding bit (which bitmap_decode refuses), and the bytes past them, which are not encoded,
+ * hold nothing that decoding would lose. */
+static int bitmap_ok(const uint8_t bitmap[CONS_BITMAP_BYTES], uint16_t bits)
+{
+    for (size_t i = bits; i < (size_t)CONS_BITMAP_BYTES * 8; i++) {
+        if ((bitmap[i / 8] >> (7 - i % 8)) & 1) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int status_ok(const cons_status *s)
+{
+    return s->height != 0 && s->round <= CONS_ROUND_MAX && s->step <= 3 &&
+           s->has_proposal <= 1 && s->bits <= LEDGER_VALIDATORS_MAX &&
+           bitmap_ok(s->prevotes, s->bits) && bitmap_ok(s->precommits, s->bits);
+}
+
+/* committed_decode's rules: ledger_commit_decode's count limit and strict key order. */
+static int committed_ok(const cons_committed *c)
+{
+    if (c->block_len > CONS_BLOCK_BYTES_MAX || (c->block == NULL && c->block_len > 0) ||
+        c->commit.sigs_len > LEDGER_VALIDATORS_MAX) {
+        return 0;
+    }
+    for (size_t i = 1; i < c->commit.sigs_len; i++) {
+        if (memcmp(c->commit.sigs[i - 1].validator, c->commit.sigs[i].validator, 32) >= 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int evidence_ok(const cons_evidence *ev)
+{
+    return vote_ok(&ev->a) && vote_ok(&ev->b) && cons_votes_conflict(&ev->a, &ev->b) &&
+           memcmp(ev->a.block_id, ev->b.block_id, 32) < 0;
+}
+
+/* Whether cons_msg_decode would accept m's encoding. */
+static int msg_ok(const cons_msg *m)
+{
+    switch (m->kind) {
+    case CONS_MSG_PROPOSAL:
+        return proposal_ok(&m->u.proposal);
+    case CONS_MSG_VOTE:
+        return vote_ok(&m->u.vote);
+    case CONS_MSG_STATUS:
+        return status_ok(&m->u.status);
+    case CONS_MSG_COMMITTED:
+        return committed_ok(&m->u.committed);
+    case CONS_MSG_EVIDENCE:
+        return evidence_ok(&m->u.evidence);
+    default:
+        return 0;
+    }
+}
+
 static size_t msg_size_bound(const cons_msg *m)
 {
     switch (m->kind) {
     case CONS_MSG_PROPOSAL:
-        return 1 + 8 + 4 + 4 + 32 + 64 + 4 + m->u.proposal.block_len;
+        return CONS_PROPOSAL_FIXED_BYTES + m->u.proposal.block_len;
     case CONS_MSG_COMMITTED:
         return 1 + 4 + m->u.committed.block_len + 2 + LEDGER_COMMIT_BYTES_MAX;
     default:
@@ -232,9 +314,7 @@ chr_err cons_msg_encode(uint8_t **out, size_t *out_len, const cons_msg *m)
 {
     *out = NULL;
     *out_len = 0;
-    if ((m->kind == CONS_MSG_PROPOSAL && m->u.proposal.block_len > CONS_BLOCK_BYTES_MAX) ||
-        (m->kind == CONS_MSG_COMMITTED && m->u.committed.block_len > CONS_BLOCK_BYTES_MAX) ||
-        (m->kind == CONS_MSG_STATUS && m->u.status.bits > LEDGER_VALIDATORS_MAX)) {
+    if (!msg_ok(m)) {
         return CHR_ERR_ARG;
     }
     size_t cap = msg_size_bound(m);
@@ -250,10 +330,13 @@ chr_err cons_msg_encode(uint8_t **out, size_t *out_len, const cons_msg *m)
     encode_body(&e, m, commit_buf);
     free(commit_buf);
     size_t len;
-    if (chr_enc_finish(&e, &len) != CHR_OK) {
-        free(buf);
-        return CHR_ERR_ARG;
-    }
+    /* msg_size_bound covers every message msg_ok admits. */
+    CHR_ASSERT(chr_enc_finish(&e, &len) == CHR_OK);
+    CHR_ASSERT(len <= CONS_MSG_BYTES_MAX);
+#ifdef CHR_DEBUG
+    cons_msg check;
+    CHR_DEBUG_ASSERT(cons_msg_decode(&check, buf, len) == CHR_OK);
+#endif
     *out = buf;
     *out_len = len;
     return CHR_OK;
@@ -267,7 +350,7 @@ void cons_proposal_sighash(uint8_t out[32], const char *chain_id, uint64_t heigh
     CHR_ASSERT(id_len <= LEDGER_CHAIN_ID_MAX);
     chr_enc e;
     chr_enc_init(&e, buf, sizeof(buf));
-    chr_enc_u8(&e, LEDGER_BLOCK_VERSION);
+    chr_enc_u8(&e, LEDGER_VOTE_VERSION);
     chr_enc_bytes8(&e, (const uint8_t *)chain_id, id_len);
     chr_enc_u64(&e, height);
     chr_enc_u32(&e, round);

@@ -40,6 +40,8 @@
 #define CONS_ROUND_NONE 0xFFFFFFFFu
 #define CONS_VOTE_BODY_BYTES (1 + 8 + 4 + 32 + 32 + 64)
 #define CONS_VOTE_BYTES (1 + CONS_VOTE_BODY_BYTES)
+/* A proposal before its block: kind, height, round, pol_round, proposer, sig, block_len. */
+#define CONS_PROPOSAL_FIXED_BYTES (1 + 8 + 4 + 4 + 32 + 64 + 4)
 #define CONS_BITMAP_BYTES ((LEDGER_VALIDATORS_MAX + 7) / 8)
 
 typedef struct cons_vote {
@@ -100,7 +102,14 @@ typedef struct cons_msg {
 CHR_WUR chr_err cons_msg_decode(cons_msg *out, const uint8_t *in, size_t in_len);
 
 /* Encodes a message into a malloc'ed buffer (*out, the caller frees). CHR_ERR_NOMEM;
- * CHR_ERR_ARG for a message that would not decode (a block over CONS_BLOCK_BYTES_MAX). */
+ * CHR_ERR_ARG for any message cons_msg_decode would refuse: an unknown kind or vote type,
+ * height 0, a round over CONS_ROUND_MAX, a pol_round not below the round, a status step
+ * over 3, has_proposal over 1, bits over LEDGER_VALIDATORS_MAX or any bit set at or past
+ * `bits` (in the bytes that are encoded or in those that are not), evidence that does not
+ * conflict or is out of block-id order, a block over CONS_BLOCK_BYTES_MAX (or NULL with a
+ * length), a commit of over LEDGER_VALIDATORS_MAX signatures or not in strict key order.
+ * So whatever it encodes decodes to the same message and encodes to the same bytes again.
+ * *out is NULL and *out_len 0 on failure. */
 CHR_WUR chr_err cons_msg_encode(uint8_t **out, size_t *out_len, const cons_msg *m);
 
 /* The bytes a proposer signs for a proposal of block_id. */

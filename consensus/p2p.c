@@ -490,6 +490,9 @@ static chr_err p2p_check_limits(const cons_p2p_config *cfg, char *errmsg, size_t
     } else if (cfg->allowed_ids_len > CONS_P2P_ALLOWED_IDS_MAX ||
                (cfg->allowed_ids_len > 0 && cfg->allowed_ids == NULL)) {
         bad = "at most 1024 allowed_ids";
+    } else if (cfg->bulk_types[0] != 0 || cfg->bulk_types[1] != 0) {
+        _Static_assert(CONS_P2P_TYPE_USER_MIN == 16, "the transport's types are bytes 0 and 1");
+        bad = "bulk_types may name user types only";
     }
     if (bad != NULL) {
         p2p_errmsg(errmsg, cap, "p2p: %s", bad);

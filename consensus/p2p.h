@@ -6,11 +6,13 @@
  * give it bytes with a type and get bytes with a type back, per peer, in order.
  *
  * Guarantees. Per connection, messages arrive complete, in the order they were queued, or
- * not at all: nothing is reordered or duplicated, but a message can be lost when the
- * sender's queue for that peer is full (cons_p2p_send says so) or when the connection
- * drops. The layer above must ask again for what it misses (a vote, a block part); the
- * transport never retransmits. Every peer has proven, before its first message is
- * delivered, that it holds the secret key of its node id and that it is on our chain
+ * not at all: nothing is duplicated, and nothing is reordered except that a message of a
+ * type not in cons_p2p_config.bulk_types may overtake bulk messages queued before it
+ * (never the reverse); messages of one class (bulk, or not) keep their order. A message can
+ * be lost when the sender's queue for that peer is full (cons_p2p_send says so) or when the
+ * connection drops. The layer above must ask again for what it misses (a vote, a block
+ * part); the transport never retransmits. Every peer has proven, before its first message
+ * is delivered, that it holds the secret key of its node id and that it is on our chain
  * (same chain id, genesis hash and protocol version).
  *
  * Threads. cons_p2p_start starts one housekeeping thread (timers, dials, reaping closed
@@ -21,8 +23,8 @@
  * only during the call), may call cons_p2p_send, _broadcast, _disconnect, _peers and _port,
  * and must never call cons_p2p_stop. Every other function is thread-safe.
  *
- * Memory. Each connection holds a 64 KiB receive and a 64 KiB send buffer, plus its send
- * queue (at most send_queue_bytes_max) and, while one arrives, one frame of at most
+ * Memory. Each connection holds a 64 KiB receive and a 64 KiB send buffer, plus its two send
+ * queues (together at most send_queue_bytes_max) and, while one arrives, one frame of at most
  * frame_bytes_max; the peer table is sized at start (peers_max). */
 #ifndef CONS_P2P_H
 #define CONS_P2P_H
@@ -88,6 +90,12 @@ typedef struct cons_p2p_config {
     /* Bytes queued per peer, each message counted with its frame and bookkeeping; at least
      * frame_bytes_max + 64. Past it, messages to that peer are dropped (and counted). */
     size_t send_queue_bytes_max;
+    /* The bulk message types (gossip that may be late, as opposed to votes that may not):
+     * bit t % 8 of byte t / 8 marks type t, user types only. A peer's bulk messages wait in
+     * a queue of their own, which its writer serves only when no other message is queued,
+     * and they may fill at most half of send_queue_bytes_max, so that megabytes of them
+     * neither delay nor crowd out the rest. All zero (the default): one queue, in order. */
+    uint8_t bulk_types[32];
     /* Re-dial delay of a persistent peer: starts at backoff_ms_min, doubles after each
      * failure up to backoff_ms_max, back to the minimum once a connection completed its
      * handshake; each delay is drawn uniformly from [delay/2, delay]. */

@@ -56,40 +56,58 @@ static void p2p_tx_submit(p2p_conn *c)
     nng_stream_send(c->stream, c->tx_aio);
 }
 
-static p2p_qent *p2p_dequeue_locked(p2p_conn *c)
+/* The queue the writer serves next: the first that holds a frame, NULL if none does. */
+static p2p_queue *p2p_queue_next(p2p_conn *c)
 {
-    p2p_qent *e = c->q_head;
-    c->q_head = e->next;
-    if (c->q_head == NULL) {
-        c->q_tail = NULL;
+    for (size_t i = 0; i < P2P_QUEUES; i++) {
+        if (c->q[i].head != NULL) {
+            return &c->q[i];
+        }
     }
-    CHR_ASSERT(c->q_bytes >= e->frame->len + P2P_QENT_OVERHEAD);
-    c->q_bytes -= e->frame->len + P2P_QENT_OVERHEAD;
+    return NULL;
+}
+
+static p2p_qent *p2p_dequeue_locked(p2p_conn *c, p2p_queue *q)
+{
+    p2p_qent *e = q->head;
+    q->head = e->next;
+    if (q->head == NULL) {
+        q->tail = NULL;
+    }
+    size_t charge = e->frame->len + P2P_QENT_OVERHEAD;
+    CHR_ASSERT(q->bytes >= charge);
+    CHR_ASSERT(c->q_bytes >= charge);
+    q->bytes -= charge;
+    c->q_bytes -= charge;
     c->msgs_out++;
     return e;
 }
 
 /* Starts a write of what is queued, unless one is under way: frames up to
- * P2P_TX_BATCH_BYTES are copied together into one write; a longer one goes alone. */
+ * P2P_TX_BATCH_BYTES are copied together into one write, urgent ones before bulk ones; a
+ * longer one goes alone. The batch ends at the first frame that does not fit, so a bulk
+ * frame never goes ahead of an urgent one, and each queue keeps its order. */
 static void p2p_tx_kick_locked(p2p_conn *c)
 {
-    if (c->tx_busy || c->closing || c->q_head == NULL) {
+    p2p_queue *q = p2p_queue_next(c);
+    if (c->tx_busy || c->closing || q == NULL) {
         return;
     }
-    if (c->q_head->frame->len > P2P_TX_BATCH_BYTES) {
-        p2p_qent *e = p2p_dequeue_locked(c);
+    if (q->head->frame->len > P2P_TX_BATCH_BYTES) {
+        p2p_qent *e = p2p_dequeue_locked(c, q);
         c->tx_frame = e->frame;
         c->tx_ptr = e->frame->bytes;
         c->tx_len = e->frame->len;
         free(e);
     } else {
         size_t n = 0;
-        while (c->q_head != NULL && n + c->q_head->frame->len <= P2P_TX_BATCH_BYTES) {
-            p2p_qent *e = p2p_dequeue_locked(c);
+        while (q != NULL && n + q->head->frame->len <= P2P_TX_BATCH_BYTES) {
+            p2p_qent *e = p2p_dequeue_locked(c, q);
             memcpy(c->tx_buf + n, e->frame->bytes, e->frame->len);
             n += e->frame->len;
             p2p_frame_release_locked(e->frame);
             free(e);
+            q = p2p_queue_next(c);
         }
         c->tx_ptr = c->tx_buf;
         c->tx_len = n;
@@ -99,19 +117,37 @@ static void p2p_tx_kick_locked(p2p_conn *c)
     p2p_tx_submit(c);
 }
 
+/* Whether f's type is one of the configuration's bulk types. */
+static bool p2p_frame_bulk(const cons_p2p *p, const p2p_frame *f)
+{
+    uint8_t type = f->bytes[CONS_P2P_FRAME_HEADER_BYTES - 1];
+    return ((p->cfg.bulk_types[type / 8] >> (type % 8)) & 1) != 0;
+}
+
 chr_err p2p_conn_enqueue_locked(p2p_conn *c, p2p_frame *f)
 {
     const cons_p2p_config *cfg = &c->p->cfg;
     if (c->closing) {
         return CHR_ERR_NOT_FOUND;
     }
+    bool bulk = p2p_frame_bulk(c->p, f);
+    p2p_queue *q = &c->q[bulk ? P2P_Q_BULK : P2P_Q_URGENT];
     size_t charge = f->len + P2P_QENT_OVERHEAD;
-    if (charge > cfg->send_queue_bytes_max - c->q_bytes) {
+    size_t room = cfg->send_queue_bytes_max - c->q_bytes;
+    /* Bulk messages may fill half of the bound: the other half stays for the rest. */
+    size_t bulk_max = cfg->send_queue_bytes_max / 2;
+    CHR_ASSERT(c->q[P2P_Q_BULK].bytes <= bulk_max);
+    if (bulk && bulk_max - q->bytes < room) {
+        room = bulk_max - q->bytes;
+    }
+    if (charge > room) {
         c->drops++;
         /* The first drop, then every 10,000th: a stuck peer must not flood the log. */
         if (c->drops % 10000 == 1) {
-            CHR_LOG_W("p2p: peer %u (%s): send queue full (%zu bytes), %llu message(s) dropped",
-                      c->id, c->address, c->q_bytes, (unsigned long long)c->drops);
+            CHR_LOG_W("p2p: peer %u (%s): send queue full (%zu bytes, %zu of them bulk), %llu "
+                      "message(s) dropped",
+                      c->id, c->address, c->q_bytes, c->q[P2P_Q_BULK].bytes,
+                      (unsigned long long)c->drops);
         }
         return CHR_ERR_FULL;
     }
@@ -122,12 +158,13 @@ chr_err p2p_conn_enqueue_locked(p2p_conn *c, p2p_frame *f)
     e->next = NULL;
     e->frame = f;
     f->refs++;
-    if (c->q_tail == NULL) {
-        c->q_head = e;
+    if (q->tail == NULL) {
+        q->head = e;
     } else {
-        c->q_tail->next = e;
+        q->tail->next = e;
     }
-    c->q_tail = e;
+    q->tail = e;
+    q->bytes += charge;
     c->q_bytes += charge;
     CHR_DEBUG_ASSERT(c->q_bytes <= cfg->send_queue_bytes_max);
     p2p_tx_kick_locked(c);
@@ -379,13 +416,17 @@ void p2p_conn_stop(p2p_conn *c)
 
 void p2p_conn_drain_locked(p2p_conn *c)
 {
-    while (c->q_head != NULL) {
-        p2p_qent *e = c->q_head;
-        c->q_head = e->next;
-        p2p_frame_release_locked(e->frame);
-        free(e);
+    for (size_t i = 0; i < P2P_QUEUES; i++) {
+        p2p_queue *q = &c->q[i];
+        while (q->head != NULL) {
+            p2p_qent *e = q->head;
+            q->head = e->next;
+            p2p_frame_release_locked(e->frame);
+            free(e);
+        }
+        q->tail = NULL;
+        q->bytes = 0;
     }
-    c->q_tail = NULL;
     c->q_bytes = 0;
     if (c->tx_frame != NULL) {
         p2p_frame_release_locked(c->tx_frame);
@@ -395,7 +436,8 @@ void p2p_conn_drain_locked(p2p_conn *c)
 
 void p2p_conn_free(p2p_conn *c)
 {
-    CHR_ASSERT(c->q_head == NULL);
+    CHR_ASSERT(c->q[P2P_Q_URGENT].head == NULL);
+    CHR_ASSERT(c->q[P2P_Q_BULK].head == NULL);
     CHR_ASSERT(c->tx_frame == NULL);
     nng_aio_free(c->rx_aio);
     nng_aio_free(c->tx_aio);

@@ -1,6 +1,7 @@
 /* The WAL's file side (consensus/wal.h): plain POSIX calls on one file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,39 @@ static chr_err read_all(cons_wal *w, char *errmsg, size_t errmsg_cap)
     return CHR_OK;
 }
 
+/* Makes the directory entry of path durable: fsync on a new file covers its data, not
+ * the entry that names it, and a log whose name a crash loses is a log whose votes are
+ * forgotten. Done at every open, which also covers a file created by a run that crashed
+ * before it got here. */
+static chr_err sync_dir(const char *path, char *errmsg, size_t errmsg_cap)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 0 : (size_t)(slash - path);
+    if (slash == NULL) {
+        snprintf(dir, sizeof(dir), ".");
+    } else if (n == 0) {
+        snprintf(dir, sizeof(dir), "/");
+    } else if (n < sizeof(dir)) {
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    } else {
+        snprintf(errmsg, errmsg_cap, "%s: directory name too long", path);
+        return CHR_ERR_IO;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        snprintf(errmsg, errmsg_cap, "%s: sync of its directory %s: %s", path, dir,
+                 strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return CHR_ERR_IO;
+    }
+    close(fd);
+    return CHR_OK;
+}
+
 chr_err cons_wal_open(cons_wal **out, const char *path, char *errmsg, size_t errmsg_cap)
 {
     *out = NULL;
@@ -102,6 +136,20 @@ chr_err cons_wal_open(cons_wal **out, const char *path, char *errmsg, size_t err
         cons_wal_close(w);
         return CHR_ERR_NOMEM;
     }
+    size_t next = valid < w->buf_len ? cons_wal_next_intact(w->buf, w->buf_len, valid) : valid;
+    if (next < w->buf_len) {
+        /* Damage in the middle: the records after it were written after the damaged one,
+         * and some of them may have been sent. Cutting would make this validator forget
+         * votes it signed (and sign others in their place): stop, and leave the file for
+         * the operator (docs/CONSENSUS.md, "WAL"). */
+        snprintf(errmsg, errmsg_cap,
+                 "%s: the record at offset %zu is damaged and an intact record follows at "
+                 "offset %zu: the log is corrupt, not torn by a crash; refusing to start "
+                 "(see docs/CONSENSUS.md, \"WAL\")",
+                 path, valid, next);
+        cons_wal_close(w);
+        return CHR_ERR_WAL;
+    }
     if (valid < w->buf_len) {
         /* A torn tail: the crash cut a write short. Nothing after it was sent (a record is
          * synced before its message goes out), so cutting it loses nothing. */
@@ -112,6 +160,10 @@ chr_err cons_wal_open(cons_wal **out, const char *path, char *errmsg, size_t err
             cons_wal_close(w);
             return CHR_ERR_IO;
         }
+    }
+    if ((err = sync_dir(path, errmsg, errmsg_cap)) != CHR_OK) {
+        cons_wal_close(w);
+        return err;
     }
     w->size = valid;
     *out = w;

@@ -11,7 +11,9 @@
 #include "ledger/tx.h"
 
 /* A block's bytes beyond its transactions: header, commit and the count fields. */
-#define BLOCK_OVERHEAD_MAX (LEDGER_HEADER_BYTES_MAX + 1 + LEDGER_COMMIT_BYTES_MAX + 4)
+#define BLOCK_OVERHEAD_MAX                                                                   \
+    (LEDGER_HEADER_BYTES_MAX + 1 + LEDGER_COMMIT_BYTES_MAX + 4 + 2 +                          \
+     LEDGER_BLOCK_EVIDENCE_MAX * LEDGER_EVIDENCE_BYTES)
 #define BLOCK_BYTES_MAX (LEDGER_BLOCK_BYTES_MAX + 2u * LEDGER_BLOCK_TXS_MAX + BLOCK_OVERHEAD_MAX)
 
 static void header_encode(chr_enc *enc, const ledger_header *h)
@@ -25,6 +27,7 @@ static void header_encode(chr_enc *enc, const ledger_header *h)
     chr_enc_raw(enc, h->last_commit_hash, 32);
     chr_enc_raw(enc, h->tx_root, 32);
     chr_enc_u32(enc, h->tx_count);
+    chr_enc_raw(enc, h->evidence_root, 32);
     chr_enc_raw(enc, h->state_root, 32);
     chr_enc_raw(enc, h->validators_hash, 32);
     chr_enc_raw(enc, h->proposer, 32);
@@ -64,6 +67,7 @@ static chr_err header_decode(chr_dec *dec, ledger_header *h)
     err = err == CHR_OK ? chr_dec_raw(dec, h->last_commit_hash, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->tx_root, 32) : err;
     err = err == CHR_OK ? chr_dec_u32(dec, &h->tx_count) : err;
+    err = err == CHR_OK ? chr_dec_raw(dec, h->evidence_root, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->state_root, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->validators_hash, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->proposer, 32) : err;
@@ -82,6 +86,18 @@ chr_err ledger_header_decode(ledger_header *out, const uint8_t *in, size_t in_le
     if (err == CHR_OK) {
         err = chr_dec_finish(&dec);
     }
+    if (err != CHR_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return err;
+}
+
+chr_err ledger_block_peek_header(ledger_header *out, const uint8_t *block, size_t len)
+{
+    memset(out, 0, sizeof(*out));
+    chr_dec dec;
+    chr_dec_init(&dec, block, len);
+    chr_err err = header_decode(&dec, out);
     if (err != CHR_OK) {
         memset(out, 0, sizeof(*out));
     }
@@ -167,7 +183,7 @@ void ledger_vote_sighash(uint8_t out[CHR_HASH_LEN], const char *chain_id, uint8_
     CHR_ASSERT(id_len <= LEDGER_CHAIN_ID_MAX);
     chr_enc enc;
     chr_enc_init(&enc, buf, sizeof(buf));
-    chr_enc_u8(&enc, LEDGER_BLOCK_VERSION);
+    chr_enc_u8(&enc, LEDGER_VOTE_VERSION);
     chr_enc_bytes8(&enc, (const uint8_t *)chain_id, id_len);
     chr_enc_u8(&enc, type);
     chr_enc_u64(&enc, height);
@@ -237,11 +253,13 @@ chr_err ledger_tx_root(uint8_t out[CHR_HASH_LEN], const uint8_t *const *txs,
 
 chr_err ledger_block_encode(uint8_t **out, size_t *out_len, const ledger_header *h,
                             const ledger_commit *last_commit, const uint8_t *const *txs,
-                            const uint16_t *tx_lens, uint32_t txs_len)
+                            const uint16_t *tx_lens, uint32_t txs_len,
+                            const ledger_evidence *evidence, uint16_t evidence_len)
 {
     *out = NULL;
     *out_len = 0;
     CHR_ASSERT(txs_len == h->tx_count);
+    CHR_ASSERT(evidence_len <= LEDGER_BLOCK_EVIDENCE_MAX);
     size_t cap = BLOCK_OVERHEAD_MAX;
     for (uint32_t i = 0; i < txs_len; i++) {
         cap += 2 + (size_t)tx_lens[i];
@@ -261,6 +279,17 @@ chr_err ledger_block_encode(uint8_t **out, size_t *out_len, const ledger_header 
     for (uint32_t i = 0; i < txs_len; i++) {
         chr_enc_bytes16(&enc, txs[i], tx_lens[i]);
     }
+    chr_enc_u16(&enc, evidence_len);
+    uint8_t prev_key[LEDGER_EVIDENCE_KEY_BYTES];
+    for (uint16_t i = 0; i < evidence_len; i++) {
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        uint8_t ev[LEDGER_EVIDENCE_BYTES];
+        ledger_evidence_key(&evidence[i], key);
+        CHR_ASSERT(i == 0 || memcmp(prev_key, key, sizeof(key)) < 0);
+        memcpy(prev_key, key, sizeof(key));
+        ledger_evidence_encode(&evidence[i], ev);
+        chr_enc_raw(&enc, ev, sizeof(ev));
+    }
     chr_err err = chr_enc_finish(&enc, out_len);
     CHR_ASSERT(err == CHR_OK);
     *out = buf;
@@ -271,7 +300,38 @@ void ledger_block_free(ledger_block *b)
 {
     free(b->txs);
     free(b->tx_lens);
+    free(b->evidence);
     memset(b, 0, sizeof(*b));
+}
+
+static chr_err block_decode_evidence(chr_dec *dec, ledger_block *b)
+{
+    chr_err err = chr_dec_u16(dec, &b->evidence_len);
+    if (err == CHR_OK && b->evidence_len > LEDGER_BLOCK_EVIDENCE_MAX) {
+        err = CHR_ERR_TOO_LONG;
+    }
+    if (err != CHR_OK) {
+        return err;
+    }
+    b->evidence = malloc((b->evidence_len + 1u) * sizeof(*b->evidence));
+    if (b->evidence == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    uint8_t prev_key[LEDGER_EVIDENCE_KEY_BYTES];
+    for (uint16_t i = 0; i < b->evidence_len && err == CHR_OK; i++) {
+        const uint8_t *raw;
+        err = chr_dec_view(dec, &raw, LEDGER_EVIDENCE_BYTES);
+        err = err ? err : ledger_evidence_decode(&b->evidence[i], raw, LEDGER_EVIDENCE_BYTES);
+        if (err == CHR_OK) {
+            uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+            ledger_evidence_key(&b->evidence[i], key);
+            if (i > 0 && memcmp(prev_key, key, sizeof(key)) >= 0) {
+                err = CHR_ERR_EVIDENCE; /* repeated or out of order */
+            }
+            memcpy(prev_key, key, sizeof(key));
+        }
+    }
+    return err;
 }
 
 static chr_err block_decode_body(chr_dec *dec, ledger_block *b)
@@ -304,6 +364,7 @@ static chr_err block_decode_body(chr_dec *dec, ledger_block *b)
         err = chr_dec_bytes16(dec, &b->txs[i], &n, LEDGER_TX_BYTES_MAX);
         b->tx_lens[i] = (uint16_t)n;
     }
+    err = err == CHR_OK ? block_decode_evidence(dec, b) : err;
     return err == CHR_OK ? chr_dec_finish(dec) : err;
 }
 
@@ -316,6 +377,13 @@ static chr_err block_check_links(const ledger_block *b)
         return err;
     }
     if (memcmp(root, b->header.tx_root, 32) != 0) {
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    err = ledger_evidence_root(root, b->evidence, b->evidence_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (memcmp(root, b->header.evidence_root, 32) != 0) {
         return CHR_ERR_BLOCK_INVALID;
     }
     uint8_t commit_hash[CHR_HASH_LEN] = {0};

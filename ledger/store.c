@@ -11,12 +11,13 @@
 #include "common/enc.h"
 #include "common/log.h"
 
-/* meta, accounts, blocks, block hashes, commits, txs, history. */
-#define STORE_DBS_MAX 8
+/* meta, accounts, blocks, block hashes, commits, txs, history, evidence (by key and by
+ * place in the chain); room for more. */
+#define STORE_DBS_MAX 16
 
 struct ledger_store {
     MDB_env *env;
-    MDB_dbi meta, accounts, blocks, hashes, commits, txs, history;
+    MDB_dbi meta, accounts, blocks, hashes, commits, txs, history, evidence, evidence_at;
     size_t map_size;
     /* Readers hold it shared; growing the map takes it exclusively, because LMDB's
      * mdb_env_set_mapsize requires that no transaction is active in the process. */
@@ -54,6 +55,8 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "commits", MDB_CREATE, &s->commits);
     rc = rc ? rc : mdb_dbi_open(txn, "txs", MDB_CREATE, &s->txs);
     rc = rc ? rc : mdb_dbi_open(txn, "history", MDB_CREATE, &s->history);
+    rc = rc ? rc : mdb_dbi_open(txn, "evidence", MDB_CREATE, &s->evidence);
+    rc = rc ? rc : mdb_dbi_open(txn, "evidence_at", MDB_CREATE, &s->evidence_at);
     if (rc != 0) {
         mdb_txn_abort(txn);
         return rc;
@@ -233,6 +236,10 @@ static int put_history(ledger_store *s, MDB_txn *txn, const uint8_t addr[32], ui
     return put(txn, s->history, k, sizeof(k), tx_hash, 32);
 }
 
+/* Evidence rows: the key that names the offence -> u64 height | u32 index | evidence, and
+ * its place (u64 height | u32 index) -> the key, for newest-first lists. */
+#define EVIDENCE_VALUE_BYTES (8 + 4 + LEDGER_EVIDENCE_BYTES)
+
 static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_write *b)
 {
     int rc = 0;
@@ -244,6 +251,16 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         rc = put(txn, s->txs, b->tx_hashes[i], 32, v, sizeof(v));
         rc = rc ? rc : put_history(s, txn, b->tx_from[i], height, i, 1, b->tx_hashes[i]);
         rc = rc ? rc : put_history(s, txn, b->tx_to[i], height, i, 0, b->tx_hashes[i]);
+    }
+    for (uint16_t i = 0; i < b->evidence_len && rc == 0; i++) {
+        uint8_t k[LEDGER_EVIDENCE_KEY_BYTES];
+        uint8_t v[EVIDENCE_VALUE_BYTES];
+        ledger_evidence_key(&b->evidence[i], k);
+        chr_put_u64be(v, height);
+        chr_put_u32be(v + 8, i);
+        ledger_evidence_encode(&b->evidence[i], v + 12);
+        rc = put(txn, s->evidence, k, sizeof(k), v, sizeof(v));
+        rc = rc ? rc : put(txn, s->evidence_at, v, 12, k, sizeof(k));
     }
     for (size_t i = 0; i < ledger_overlay_len(b->changes) && rc == 0; i++) {
         const uint8_t *addr;
@@ -483,4 +500,70 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
     }
     mdb_cursor_close(cur);
     return rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : store_err(rc, "history");
+}
+
+static chr_err evidence_row(const MDB_val *val, ledger_store_evidence_row *out)
+{
+    if (val->mv_size != EVIDENCE_VALUE_BYTES) {
+        return CHR_ERR_STORE;
+    }
+    const uint8_t *v = val->mv_data;
+    out->height = chr_get_u64be(v);
+    out->index = chr_get_u32be(v + 8);
+    return ledger_evidence_decode(&out->evidence, v + 12, LEDGER_EVIDENCE_BYTES) == CHR_OK
+               ? CHR_OK
+               : CHR_ERR_STORE;
+}
+
+chr_err ledger_store_evidence(ledger_store_read *r, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],
+                              ledger_store_evidence_row *out)
+{
+    memset(out, 0, sizeof(*out));
+    MDB_val k = {LEDGER_EVIDENCE_KEY_BYTES, (void *)(uintptr_t)key};
+    MDB_val val;
+    int rc = mdb_get(r->txn, r->store->evidence, &k, &val);
+    if (rc != 0) {
+        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : store_err(rc, "get evidence");
+    }
+    return evidence_row(&val, out);
+}
+
+chr_err ledger_store_evidence_recent(ledger_store_read *r, uint64_t before_height,
+                                     uint32_t before_index, ledger_store_evidence_row *out,
+                                     size_t limit, size_t *out_len)
+{
+    *out_len = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(r->txn, r->store->evidence_at, &cur);
+    if (rc != 0) {
+        return store_err(rc, "evidence cursor");
+    }
+    /* The newest place strictly below (before_height, before_index). */
+    uint8_t start[12];
+    chr_put_u64be(start, before_height);
+    chr_put_u32be(start + 8, before_index);
+    MDB_val k = {sizeof(start), start};
+    MDB_val val;
+    rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(cur, &k, &val, MDB_PREV)
+                 : rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &val, MDB_LAST) : rc;
+    chr_err err = CHR_OK;
+    while (rc == 0 && *out_len < limit) {
+        if (k.mv_size != 12 || val.mv_size != LEDGER_EVIDENCE_KEY_BYTES) {
+            err = CHR_ERR_STORE;
+            break;
+        }
+        err = ledger_store_evidence(r, val.mv_data, &out[*out_len]);
+        if (err != CHR_OK) {
+            err = err == CHR_ERR_NOT_FOUND ? CHR_ERR_STORE : err;
+            break;
+        }
+        (*out_len)++;
+        rc = mdb_cursor_get(cur, &k, &val, MDB_PREV);
+    }
+    mdb_cursor_close(cur);
+    if (err == CHR_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        err = store_err(rc, "evidence list");
+    }
+    return err;
 }

@@ -17,6 +17,7 @@
 
 #include "common/err.h"
 #include "ledger/block.h"
+#include "ledger/evidence.h"
 #include "ledger/state.h"
 
 /* Readers at once: HTTP connections plus the node's own threads. */
@@ -51,6 +52,8 @@ typedef struct ledger_store_write {
     const uint8_t (*tx_from)[32];
     const uint8_t (*tx_to)[32];
     const ledger_overlay *changes; /* accounts changed by the block */
+    const ledger_evidence *evidence; /* the block's evidence, in its order */
+    uint16_t evidence_len;
 } ledger_store_write;
 
 /* Opens or creates the store in dir (created if missing) with an LMDB map of
@@ -110,5 +113,24 @@ typedef struct ledger_history_entry {
 CHR_WUR chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32],
                                      uint64_t before_height, uint32_t before_index,
                                      ledger_history_entry *out, size_t limit, size_t *out_len);
+
+/* Committed evidence: the offence's key, the block that carries it and its place there. */
+typedef struct ledger_store_evidence_row {
+    uint64_t height;
+    uint32_t index;
+    ledger_evidence evidence;
+} ledger_store_evidence_row;
+/* The committed evidence for an offence's key (ledger_evidence_key): CHR_ERR_NOT_FOUND if
+ * none was committed. */
+CHR_WUR chr_err ledger_store_evidence(ledger_store_read *r,
+                                      const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],
+                                      ledger_store_evidence_row *out);
+/* Committed evidence newest first by its place in the chain (block height, index in the
+ * block): up to limit rows strictly before (before_height, before_index); pass UINT64_MAX
+ * to start at the newest. */
+CHR_WUR chr_err ledger_store_evidence_recent(ledger_store_read *r, uint64_t before_height,
+                                             uint32_t before_index,
+                                             ledger_store_evidence_row *out, size_t limit,
+                                             size_t *out_len);
 
 #endif

@@ -109,6 +109,22 @@ struct node_chain {
     const ledger_mempool_entry **blk_failed;
     chr_err *blk_failed_err;
     char (*blk_failed_detail)[NODE_DETAIL_MAX];
+    ledger_evidence blk_ev[LEDGER_BLOCK_EVIDENCE_MAX];
+    uint16_t blk_ev_len;
+
+    /* A block applied and left so (writer only): after node_chain_propose or a successful
+     * node_chain_check_block the trie holds the block's changes under an open checkpoint,
+     * and the overlay and c->blk_* (but blk_txs) describe it, so that committing that
+     * same block applies nothing again. Anything else that needs the trie or the overlay
+     * drops it first (prepared_drop). */
+    int prepared;
+    uint8_t prepared_hash[32];
+    ledger_header prepared_header;
+
+    /* Evidence of double signing waiting for a block (writer only): checked, not known to
+     * be committed, in key order. */
+    ledger_evidence ev_pool[NODE_EVIDENCE_POOL_MAX];
+    size_t ev_pool_len;
 };
 
 static void submission_finish(node_chain *c, submission *s);
@@ -560,29 +576,16 @@ static chr_err draft_txs(node_chain *c, block_draft *d)
     return err == CHR_ERR_STORE ? err : CHR_OK;
 }
 
+static chr_err block_seal(node_chain *c, ledger_header *h, uint32_t txs_len,
+                          const uint8_t proposer[32]);
+
 /* Fills the header from the applied transactions and the trie, and signs the commit. */
 static chr_err draft_seal(node_chain *c, block_draft *d, ledger_commit *commit, uint8_t hash[32])
 {
     ledger_header *h = &d->header;
-    for (size_t i = 0; i < ledger_overlay_len(c->overlay); i++) {
-        const uint8_t *addr;
-        ledger_account a;
-        ledger_overlay_at(c->overlay, i, &addr, &a);
-        chr_err err = smt_add(c->smt, addr, &a);
-        if (err != CHR_OK) {
-            return err;
-        }
-    }
-    ledger_smt_root(c->smt, h->state_root);
-    chr_err err = ledger_tx_root(h->tx_root, c->blk_txs, c->blk_lens, d->txs_len);
+    chr_err err = block_seal(c, h, d->txs_len, c->validator_pub);
     if (err != CHR_OK) {
         return err;
-    }
-    h->tx_count = d->txs_len;
-    ledger_valset_hash(&c->validators, h->validators_hash);
-    memcpy(h->proposer, c->validator_pub, 32);
-    if (h->height > 1) {
-        ledger_commit_hash(&c->last_commit, h->last_commit_hash);
     }
     ledger_header_hash(h, hash);
     memset(commit, 0, sizeof(*commit));
@@ -597,9 +600,8 @@ static chr_err draft_seal(node_chain *c, block_draft *d, ledger_commit *commit, 
     return ledger_signer_sign(c->signer, commit->sigs[0].sig, msg, c->cfg.validator_sk, aux);
 }
 
-/* Writes the block, growing the LMDB map as often as it is full. */
-/* Writes an encoded block, its commit, the overlay's accounts and the c->blk_* index rows
- * in one LMDB transaction, growing the map as often as it is full. */
+/* Writes an encoded block, its commit, the overlay's accounts, the c->blk_* index rows and
+ * evidence in one LMDB transaction, growing the map as often as it is full. */
 static chr_err write_block(node_chain *c, const ledger_header *h, const uint8_t hash[32],
                            const uint8_t *bytes, size_t len, const ledger_commit *commit,
                            uint32_t txs_len)
@@ -616,6 +618,7 @@ static chr_err write_block(node_chain *c, const ledger_header *h, const uint8_t 
         .tx_hashes = (const uint8_t(*)[32])c->blk_hashes,
         .tx_from = (const uint8_t(*)[32])c->blk_from,
         .tx_to = (const uint8_t(*)[32])c->blk_to, .changes = c->overlay,
+        .evidence = c->blk_ev, .evidence_len = c->blk_ev_len,
     };
     do {
         err = ledger_store_commit_block(c->store, &w);
@@ -631,7 +634,8 @@ static chr_err store_block(node_chain *c, const block_draft *d, const ledger_com
     size_t len;
     chr_err err = ledger_block_encode(&bytes, &len, &d->header,
                                       d->header.height > 1 ? &c->last_commit : NULL,
-                                      c->blk_txs, c->blk_lens, d->txs_len);
+                                      c->blk_txs, c->blk_lens, d->txs_len, c->blk_ev,
+                                      c->blk_ev_len);
     if (err != CHR_OK) {
         return err;
     }
@@ -688,6 +692,7 @@ static chr_err produce_block(node_chain *c, int empty)
     h->time_ms = now > prev_time ? now : prev_time + 1;
     h->chain_id_len = (uint8_t)strlen(c->chain_id);
     memcpy(h->chain_id, c->chain_id, h->chain_id_len);
+    c->blk_ev_len = 0; /* one validator alone cannot be caught double signing by peers */
     chr_err err = draft_txs(c, &d);
     if (err != CHR_OK || (d.txs_len == 0 && !empty)) {
         pthread_mutex_lock(&c->mp_mu);
@@ -1160,8 +1165,8 @@ const uint8_t *node_chain_genesis_hash(const node_chain *c)
 }
 
 /* Fills the header fields that follow from the applied transactions (in the overlay and
- * c->blk_*), the trie, the validator set and the tip's commit. Changes the trie: callers
- * that only try a block hold a checkpoint. */
+ * c->blk_*), the evidence (c->blk_ev), the trie, the validator set and the tip's commit.
+ * Changes the trie: callers that only try a block hold a checkpoint. */
 static chr_err block_seal(node_chain *c, ledger_header *h, uint32_t txs_len,
                           const uint8_t proposer[32])
 {
@@ -1181,13 +1186,233 @@ static chr_err block_seal(node_chain *c, ledger_header *h, uint32_t txs_len,
     if (h->height > 1) {
         ledger_commit_hash(&c->last_commit, h->last_commit_hash);
     }
-    return ledger_tx_root(h->tx_root, c->blk_txs, c->blk_lens, txs_len);
+    chr_err err = ledger_evidence_root(h->evidence_root, c->blk_ev, c->blk_ev_len);
+    return err ? err : ledger_tx_root(h->tx_root, c->blk_txs, c->blk_lens, txs_len);
 }
+
+/* ---- The prepared block. ---- */
+
+static void prepared_drop(node_chain *c)
+{
+    if (c->prepared) {
+        ledger_smt_rollback(c->smt);
+        c->prepared = 0;
+    }
+}
+
+/* Keeps the block just applied under the open checkpoint as the prepared one. */
+static void prepared_keep(node_chain *c, const ledger_header *h)
+{
+    c->prepared = 1;
+    c->prepared_header = *h;
+    ledger_header_hash(h, c->prepared_hash);
+}
+
+/* ---- Evidence (writer thread). ---- */
+
+/* Index of the pool entry with key, or the index where it would go (*found 0). */
+static size_t ev_pool_find(const node_chain *c, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],
+                           int *found)
+{
+    size_t lo = 0, hi = c->ev_pool_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint8_t k[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(&c->ev_pool[mid], k);
+        int cmp = memcmp(k, key, sizeof(k));
+        if (cmp == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (cmp < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *found = 0;
+    return lo;
+}
+
+static void ev_pool_remove_at(node_chain *c, size_t at)
+{
+    memmove(&c->ev_pool[at], &c->ev_pool[at + 1],
+            (c->ev_pool_len - at - 1) * sizeof(c->ev_pool[0]));
+    c->ev_pool_len--;
+}
+
+static int ev_same(const ledger_evidence *a, const ledger_evidence *b)
+{
+    uint8_t ea[LEDGER_EVIDENCE_BYTES], eb[LEDGER_EVIDENCE_BYTES];
+    ledger_evidence_encode(a, ea);
+    ledger_evidence_encode(b, eb);
+    return memcmp(ea, eb, sizeof(ea)) == 0;
+}
+
+/* Whether the offence of key was committed: 1 yes, 0 no, -1 the store failed. */
+static int ev_committed(ledger_store_read *r, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES])
+{
+    ledger_store_evidence_row row;
+    chr_err err = ledger_store_evidence(r, key, &row);
+    return err == CHR_OK ? 1 : err == CHR_ERR_NOT_FOUND ? 0 : -1;
+}
+
+chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *why,
+                                size_t why_cap)
+{
+    uint64_t tip;
+    uint8_t tip_hash[32];
+    uint64_t tip_time;
+    node_chain_last(c, &tip, tip_hash, &tip_time);
+    uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+    ledger_evidence_key(ev, key);
+    int found;
+    size_t at = ev_pool_find(c, key, &found);
+    if (found) {
+        return CHR_ERR_DUPLICATE;
+    }
+    /* Evidence of the height being decided (tip + 1) can go in the block after it. */
+    chr_err err = ledger_evidence_check(ev, c->chain_id, &c->validators, tip + 2, 1, why, why_cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_store_read *r;
+    err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        return err;
+    }
+    int committed = ev_committed(r, key);
+    ledger_store_read_end(r);
+    if (committed != 0) {
+        return committed > 0 ? CHR_ERR_DUPLICATE : CHR_ERR_STORE;
+    }
+    if (c->ev_pool_len == NODE_EVIDENCE_POOL_MAX) {
+        /* Full: the oldest offence gives way to a newer one. */
+        size_t oldest = 0;
+        for (size_t i = 1; i < c->ev_pool_len; i++) {
+            if (c->ev_pool[i].height < c->ev_pool[oldest].height) {
+                oldest = i;
+            }
+        }
+        if (c->ev_pool[oldest].height >= ev->height) {
+            snprintf(why, why_cap, "the evidence pool is full of newer evidence");
+            return CHR_ERR_FULL;
+        }
+        ev_pool_remove_at(c, oldest);
+        at = ev_pool_find(c, key, &found);
+    }
+    memmove(&c->ev_pool[at + 1], &c->ev_pool[at], (c->ev_pool_len - at) * sizeof(c->ev_pool[0]));
+    c->ev_pool[at] = *ev;
+    c->ev_pool_len++;
+    CHR_LOG_W("evidence: validator %02x%02x%02x%02x... signed two %s at height %llu round %u; "
+              "it goes in the next block",
+              ev->validator[0], ev->validator[1], ev->validator[2], ev->validator[3],
+              ev->type == LEDGER_VOTE_PREVOTE ? "prevotes" : "precommits",
+              (unsigned long long)ev->height, ev->round);
+    return CHR_OK;
+}
+
+size_t node_chain_evidence_pending(const node_chain *c)
+{
+    return c->ev_pool_len;
+}
+
+/* Fills c->blk_ev for a block at height from the pool, in key order: what is still young
+ * enough and not committed; what no block can take any more leaves the pool. */
+static chr_err ev_select(node_chain *c, uint64_t height)
+{
+    c->blk_ev_len = 0;
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        return err;
+    }
+    for (size_t i = 0; i < c->ev_pool_len && c->blk_ev_len < LEDGER_BLOCK_EVIDENCE_MAX;) {
+        const ledger_evidence *ev = &c->ev_pool[i];
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(ev, key);
+        int committed = ev_committed(r, key);
+        if (committed < 0) {
+            err = CHR_ERR_STORE;
+            break;
+        }
+        if (committed || height - ev->height > LEDGER_EVIDENCE_AGE_MAX) {
+            ev_pool_remove_at(c, i);
+            continue;
+        }
+        if (ev->height < height) {
+            c->blk_ev[c->blk_ev_len++] = *ev;
+        }
+        i++;
+    }
+    ledger_store_read_end(r);
+    return err;
+}
+
+/* Checks a block's evidence: each may go in a block at its height and was not committed
+ * before (the block's decoding already refused repeats). Signatures are verified with
+ * `verify`, except for evidence this node holds in its pool byte for byte (checked when it
+ * entered). Copies it to c->blk_ev. CHR_ERR_BLOCK_INVALID with why set. */
+static chr_err block_check_evidence(node_chain *c, const ledger_block *b, int verify, char *why,
+                                    size_t cap)
+{
+    c->blk_ev_len = 0;
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        return err;
+    }
+    char detail[160] = "";
+    for (uint16_t i = 0; i < b->evidence_len && err == CHR_OK; i++) {
+        const ledger_evidence *ev = &b->evidence[i];
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(ev, key);
+        int found;
+        size_t at = ev_pool_find(c, key, &found);
+        int pooled = found && ev_same(&c->ev_pool[at], ev);
+        err = ledger_evidence_check(ev, c->chain_id, &c->validators, b->header.height,
+                                    verify && !pooled, detail, sizeof(detail));
+        int committed = err == CHR_OK ? ev_committed(r, key) : 0;
+        if (committed < 0) {
+            err = CHR_ERR_STORE;
+        } else if (committed > 0) {
+            snprintf(detail, sizeof(detail), "evidence at height %llu was committed before",
+                     (unsigned long long)ev->height);
+            err = CHR_ERR_EVIDENCE;
+        }
+        if (err == CHR_ERR_EVIDENCE) {
+            snprintf(why, cap, "block %llu: evidence %u: %s",
+                     (unsigned long long)b->header.height, i, detail);
+            err = CHR_ERR_BLOCK_INVALID;
+        }
+        c->blk_ev[i] = *ev;
+    }
+    ledger_store_read_end(r);
+    c->blk_ev_len = err == CHR_OK ? b->evidence_len : 0;
+    return err;
+}
+
+/* After a block is stored: its evidence leaves the pool. */
+static void ev_settle(node_chain *c)
+{
+    for (uint16_t i = 0; i < c->blk_ev_len; i++) {
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(&c->blk_ev[i], key);
+        int found;
+        size_t at = ev_pool_find(c, key, &found);
+        if (found) {
+            ev_pool_remove_at(c, at);
+        }
+    }
+}
+
+/* ---- Blocks under consensus (writer thread). ---- */
 
 chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
+    prepared_drop(c);
     block_draft d;
     memset(&d, 0, sizeof(d));
     ledger_header *h = &d.header;
@@ -1198,16 +1423,23 @@ chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out, size_t
     h->time_ms = now_ms > prev_time ? now_ms : prev_time + 1;
     h->chain_id_len = (uint8_t)strlen(c->chain_id);
     memcpy(h->chain_id, c->chain_id, h->chain_id_len);
-    chr_err err = ledger_smt_checkpoint(c->smt);
+    chr_err err = ev_select(c, h->height);
+    err = err ? err : ledger_smt_checkpoint(c->smt);
     if (err != CHR_OK) {
         return err;
     }
     err = draft_txs(c, &d);
     err = err ? err : block_seal(c, h, d.txs_len, c->validator_pub);
-    ledger_smt_rollback(c->smt);
     err = err ? err
               : ledger_block_encode(out, out_len, h, h->height > 1 ? &c->last_commit : NULL,
-                                    c->blk_txs, c->blk_lens, d.txs_len);
+                                    c->blk_txs, c->blk_lens, d.txs_len, c->blk_ev,
+                                    c->blk_ev_len);
+    if (err == CHR_OK) {
+        /* Applied and sealed: if this block is decided, committing it applies nothing. */
+        prepared_keep(c, h);
+    } else {
+        ledger_smt_rollback(c->smt);
+    }
     /* What failed while drafting leaves the mempool now; what applied stays until a
      * block with it is decided. */
     block_draft failed_only = d;
@@ -1303,6 +1535,23 @@ static chr_err block_apply_txs(node_chain *c, const ledger_block *b, int verify,
                                                                          : CHR_ERR_BLOCK_INVALID;
 }
 
+/* Applies a block that passed block_check_header to the trie and overlay (the trie under
+ * a checkpoint the caller opened) and checks its state root. */
+static chr_err block_apply(node_chain *c, const ledger_block *b, int verify, char *why,
+                           size_t cap)
+{
+    chr_err err = block_check_evidence(c, b, verify, why, cap);
+    err = err ? err : block_apply_txs(c, b, verify, why, cap);
+    ledger_header h = b->header;
+    err = err ? err : block_seal(c, &h, b->txs_len, b->header.proposer);
+    if (err == CHR_OK && memcmp(h.state_root, b->header.state_root, 32) != 0) {
+        snprintf(why, cap, "block %llu: state root does not match its transactions",
+                 (unsigned long long)h.height);
+        err = verify ? CHR_ERR_BLOCK_INVALID : CHR_ERR_STATE_ROOT;
+    }
+    return err;
+}
+
 chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len, char *why,
                                size_t why_cap)
 {
@@ -1312,17 +1561,23 @@ chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len, 
         snprintf(why, why_cap, "does not decode: %s", chr_err_str(err));
         return CHR_ERR_BLOCK_INVALID;
     }
+    uint8_t hash[32];
+    ledger_header_hash(&b.header, hash);
+    if (c->prepared && memcmp(hash, c->prepared_hash, 32) == 0) {
+        ledger_block_free(&b); /* this node built or checked exactly this block already */
+        return CHR_OK;
+    }
     err = block_check_header(c, &b, 1, why, why_cap);
-    err = err ? err : ledger_smt_checkpoint(c->smt);
     if (err == CHR_OK) {
-        err = block_apply_txs(c, &b, 1, why, why_cap);
-        ledger_header h = b.header;
-        err = err ? err : block_seal(c, &h, b.txs_len, b.header.proposer);
-        ledger_smt_rollback(c->smt);
-        if (err == CHR_OK && memcmp(h.state_root, b.header.state_root, 32) != 0) {
-            snprintf(why, why_cap, "block %llu: state root does not match its transactions",
-                     (unsigned long long)h.height);
-            err = CHR_ERR_BLOCK_INVALID;
+        prepared_drop(c);
+        err = ledger_smt_checkpoint(c->smt);
+    }
+    if (err == CHR_OK) {
+        err = block_apply(c, &b, 1, why, why_cap);
+        if (err == CHR_OK) {
+            prepared_keep(c, &b.header); /* likely the next block: keep it applied */
+        } else {
+            ledger_smt_rollback(c->smt);
         }
     }
     ledger_block_free(&b);
@@ -1360,8 +1615,11 @@ chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
     chr_err err = ledger_block_decode(&b, bytes, len);
     if (err != CHR_OK) {
         snprintf(why, why_cap, "decided block does not decode: %s", chr_err_str(err));
+        prepared_drop(c);
         return CHR_ERR_BLOCK_INVALID;
     }
+    uint8_t hash[32];
+    ledger_header_hash(&b.header, hash);
     /* A decided block was checked by more than 2/3 of the power; checking its header again
      * costs little and catches a broken assumption before it reaches the store. Its last
      * commit's signatures are not verified again: the validators that precommitted the
@@ -1369,19 +1627,26 @@ chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
      * was decided in its own rounds; a syncing node (COMMITTED) would otherwise pay a
      * verification per validator per block on top of the block's own commit. */
     err = block_check_header(c, &b, 0, why, why_cap);
-    err = err ? err : block_apply_txs(c, &b, 0, why, why_cap);
-    ledger_header h = b.header;
-    err = err ? err : block_seal(c, &h, b.txs_len, b.header.proposer);
-    if (err == CHR_OK && memcmp(h.state_root, b.header.state_root, 32) != 0) {
-        snprintf(why, why_cap, "decided block %llu: state root differs from ours",
-                 (unsigned long long)h.height);
-        err = CHR_ERR_STATE_ROOT;
+    int prepared = err == CHR_OK && c->prepared && memcmp(hash, c->prepared_hash, 32) == 0;
+    if (err == CHR_OK && !prepared) {
+        /* Not the block this node applied last (a block fetched while syncing, or one it
+         * proposed or checked in an earlier round): apply it now, in place. */
+        prepared_drop(c);
+        err = block_apply(c, &b, 0, why, why_cap);
     }
-    uint8_t hash[32];
-    ledger_header_hash(&b.header, hash);
     err = err ? err : write_block(c, &b.header, hash, bytes, len, commit, b.txs_len);
+    if (c->prepared) {
+        /* Written: the trie's changes are the state now. Failed: a fatal error follows. */
+        if (err == CHR_OK) {
+            ledger_smt_release(c->smt);
+        } else {
+            ledger_smt_rollback(c->smt);
+        }
+        c->prepared = 0;
+    }
     if (err == CHR_OK) {
         c->last_commit = *commit;
+        ev_settle(c);
         pthread_mutex_lock(&c->mp_mu);
         settle_decided(c, &b);
         tip_publish(c, &b.header, hash, c->tip.txs_total + b.txs_len);

@@ -15,6 +15,7 @@
 
 #include "common/err.h"
 #include "genesis/genesis.h"
+#include "ledger/evidence.h"
 #include "ledger/state.h"
 #include "ledger/store.h"
 #include "node/failed.h"
@@ -25,6 +26,9 @@
 #define NODE_QUEUE_TXS_MAX 50000
 /* Transactions in one submission (the API's batch limit is at most this). */
 #define NODE_SUBMIT_TXS_MAX 1000
+/* Evidence of double signing held for blocks: far more than an honest network ever sees;
+ * when full, the oldest offence gives way. */
+#define NODE_EVIDENCE_POOL_MAX 256
 
 typedef struct node_chain_config {
     const char *data_dir;
@@ -125,6 +129,18 @@ CHR_WUR chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size
  * that does not apply means more than 1/3 of the power lied, or a bug). */
 CHR_WUR chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
                                         const ledger_commit *commit, char *why, size_t why_cap);
+
+/* Writer thread only. Takes evidence of double signing for the next blocks this node
+ * proposes: CHR_OK when it is new and valid (both signatures verified, from a validator,
+ * of the height being decided or an earlier one within LEDGER_EVIDENCE_AGE_MAX);
+ * CHR_ERR_DUPLICATE when held or
+ * committed already; CHR_ERR_EVIDENCE (why set) when invalid; CHR_ERR_FULL when the pool
+ * holds only newer evidence; CHR_ERR_STORE. A proposal carries what the pool holds (up to
+ * LEDGER_BLOCK_EVIDENCE_MAX); a committed block's evidence leaves it. */
+CHR_WUR chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *why,
+                                        size_t why_cap);
+/* Writer thread only. Evidence waiting for a block. */
+size_t node_chain_evidence_pending(const node_chain *c);
 
 ledger_store *node_chain_store(node_chain *c);
 const ledger_params *node_chain_params(const node_chain *c);

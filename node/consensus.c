@@ -24,15 +24,25 @@
 #define NODE_CLOCK_DRIFT_MS 5000
 /* Peers remembered for rate-limiting block sync answers. */
 #define NODE_SYNC_PEERS 64
-/* Recently seen transaction hashes (direct-mapped by the hash's first bytes), so that the
- * copies of a transaction that gossip brings from several peers are verified once. */
-#define NODE_SEEN_SLOTS (1u << 16)
-/* Gossip batches waiting for the intake thread; past this, new ones are dropped (the
- * transactions reach this node again through other peers or the next proposal). */
-#define NODE_GOSSIP_QUEUE_MAX 64
+/* Recently seen transaction ids, so that the copies of a transaction that gossip brings
+ * from several peers are verified once: sets of NODE_SEEN_WAYS, chosen by the id's first
+ * bytes, each forgetting its oldest id for a new one. The copies of a transaction can
+ * arrive seconds apart under load (each peer verifies before it passes one on), with tens
+ * of thousands of others in between: at 2^16 ids direct-mapped, a fifth of them were
+ * forgotten in between and verified again (tests/bench/consensus.sh); 2^18 in sets of 4
+ * (9 MiB) forget almost none. */
+#define NODE_SEEN_SLOTS (1u << 18)
+#define NODE_SEEN_WAYS 4u
+/* Gossiped transactions waiting for the intake thread, copies already left out (as much
+ * memory as 64 full gossip messages); past this, a peer's new ones are dropped (they reach
+ * this node again through other peers or the next proposal). */
+#define NODE_GOSSIP_QUEUE_TXS_MAX (64u * NODE_GOSSIP_TXS_MAX)
+
+_Static_assert(NODE_GOSSIP_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "a gossip message fits a submission");
 
 typedef struct inbox_item {
     uint32_t peer;
+    int gone; /* no message: the transport lost the peer (cons_core_peer_gone) */
     size_t len;
     struct inbox_item *next;
     uint8_t data[];
@@ -45,16 +55,28 @@ typedef struct node_timer {
     uint32_t round;
 } node_timer;
 
-typedef struct gossip_batch {
-    rpc_tx_result results[NODE_GOSSIP_TXS_MAX];
-} gossip_batch;
+/* A transaction seen lately: its id, and the peer it came from first (0: none, this
+ * node's API). */
+typedef struct seen_slot {
+    uint8_t hash[32];
+    uint32_t peer;
+} seen_slot;
 
-/* A peer's gossip payload waiting for the intake thread. */
+/* A peer's fresh gossiped transactions waiting for the intake thread: count transactions,
+ * each a u16 length and its bytes, in data (len bytes). */
 typedef struct gossip_item {
     struct gossip_item *next;
+    size_t count;
     size_t len;
     uint8_t data[];
 } gossip_item;
+
+/* One submission of gossiped transactions, until the writer's verdicts. */
+typedef struct gossip_batch {
+    node_consensus *e;
+    size_t n;
+    rpc_tx_result results[NODE_SUBMIT_TXS_MAX];
+} gossip_batch;
 
 struct node_consensus {
     node_chain *chain;
@@ -77,12 +99,12 @@ struct node_consensus {
     pthread_mutex_t gq_mu;
     pthread_cond_t gq_cv;
     gossip_item *gq_head, *gq_tail;
-    size_t gq_len;
+    size_t gq_txs;
     int gq_stop;
     pthread_t intake;
     int intake_started;
     pthread_mutex_t seen_mu;
-    uint8_t (*seen)[32];
+    seen_slot *seen;
 
     /* Writer thread only. */
     int started;
@@ -94,6 +116,7 @@ struct node_consensus {
     uint8_t *gossip;
     size_t gossip_len;
     uint16_t gossip_count;
+    uint32_t gossip_from; /* the peer the batch's transactions came from (0: none) */
     struct {
         uint32_t peer;
         uint64_t at, upto; /* last answer's time, and the highest block sent then */
@@ -144,16 +167,70 @@ static int app_valid(void *ctx, const uint8_t *block, size_t len)
 static int app_timely(void *ctx, const uint8_t *block, size_t len, uint64_t now_ms)
 {
     (void)ctx;
-    /* The header is the block's prefix: u8 version | u8 id length | id | the rest. */
-    if (len < 2) {
-        return 0;
-    }
-    size_t header_len = 1 + 1 + (size_t)block[1] + 8 + 8 + 32 * 3 + 4 + 32 * 3;
     ledger_header h;
-    if (header_len > len || ledger_header_decode(&h, block, header_len) != CHR_OK) {
+    if (ledger_block_peek_header(&h, block, len) != CHR_OK) {
         return 0;
     }
     return h.time_ms <= now_ms + NODE_CLOCK_DRIFT_MS;
+}
+
+/* ---- Evidence (writer thread). ---- */
+
+/* The ledger's form of an EVIDENCE message's two votes (ledger/evidence.h). */
+static void evidence_from_msg(ledger_evidence *out, const cons_evidence *m)
+{
+    int a_first = memcmp(m->a.block_id, m->b.block_id, 32) < 0;
+    const cons_vote *a = a_first ? &m->a : &m->b;
+    const cons_vote *b = a_first ? &m->b : &m->a;
+    memset(out, 0, sizeof(*out));
+    out->type = a->type;
+    out->height = a->height;
+    out->round = a->round;
+    memcpy(out->validator, a->validator, 32);
+    memcpy(out->block_a, a->block_id, 32);
+    memcpy(out->sig_a, a->sig, 64);
+    memcpy(out->block_b, b->block_id, 32);
+    memcpy(out->sig_b, b->sig, 64);
+}
+
+/* Puts an encoded EVIDENCE message in the chain's pool: CHR_OK when it is new there. */
+static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t len)
+{
+    cons_msg m;
+    chr_err err = cons_msg_decode(&m, msg, len);
+    if (err != CHR_OK || m.kind != CONS_MSG_EVIDENCE) {
+        return CHR_ERR_EVIDENCE;
+    }
+    ledger_evidence ev;
+    evidence_from_msg(&ev, &m.u.evidence);
+    char why[192] = "";
+    err = node_chain_add_evidence(e->chain, &ev, why, sizeof(why));
+    if (err != CHR_OK && err != CHR_ERR_DUPLICATE) {
+        CHR_LOG_W("consensus: evidence not kept: %s", why[0] ? why : chr_err_str(err));
+    }
+    return err;
+}
+
+/* An EVIDENCE message from a peer about a height before the one being decided (the core
+ * handles only its own height's): checked, kept and passed on here. Returns what
+ * cons_core_on_message would: an error for an invalid message. */
+static chr_err evidence_from_peer(node_consensus *e, uint32_t peer, const uint8_t *msg,
+                                  size_t len)
+{
+    chr_err err = evidence_pool_add(e, msg, len);
+    if (err == CHR_OK) {
+        cons_p2p_broadcast(e->p2p, NODE_P2P_CONSENSUS, msg, len, peer);
+    }
+    /* Invalid (a bad signature, not a validator): the sender misbehaved. Anything else
+     * (known, too old, the pool full, the store) is not the sender's fault. */
+    return err == CHR_ERR_EVIDENCE || err == CHR_ERR_CONS_MSG ? err : CHR_OK;
+}
+
+/* Whether msg is an EVIDENCE message about a height below `height`. */
+static int evidence_of_past(const uint8_t *msg, size_t len, uint64_t height)
+{
+    /* kind | vote a's body: u8 type | u64 height | ... */
+    return len >= 1 + 1 + 8 && msg[0] == CONS_MSG_EVIDENCE && chr_get_u64be(msg + 2) < height;
 }
 
 /* ---- Acting on the core's actions (writer thread). ---- */
@@ -292,8 +369,9 @@ static void act(node_consensus *e, uint64_t now)
             break;
         }
         case CONS_ACT_EVIDENCE:
-            CHR_LOG_W("consensus: evidence of double signing at height %llu",
-                      (unsigned long long)cons_core_height(e->core));
+            /* Seen by this node's core (votes of the height it decides): into the pool for
+             * the next blocks. The core gossips it itself. */
+            evidence_pool_add(e, a->msg, a->msg_len);
             break;
         case CONS_ACT_SYNC:
             sync_peer(e, a->peer, a->height, now);
@@ -342,18 +420,20 @@ static void engine_begin(node_consensus *e, uint64_t now)
     e->started = 1;
 }
 
+/* Sends the batch of admitted transactions to every peer but the one they came from,
+ * which has them. */
 static void flush_gossip(node_consensus *e)
 {
     if (e->gossip_count == 0) {
         return;
     }
     chr_put_u32be(e->gossip, e->gossip_count); /* the first 2 of 4 bytes are reserved 0 */
-    cons_p2p_broadcast(e->p2p, NODE_P2P_TXS, e->gossip + 2, e->gossip_len - 2, 0);
+    cons_p2p_broadcast(e->p2p, NODE_P2P_TXS, e->gossip + 2, e->gossip_len - 2, e->gossip_from);
     e->gossip_count = 0;
     e->gossip_len = 4;
 }
 
-static int seen_check(node_consensus *e, const uint8_t hash[32]);
+static uint32_t seen_origin(node_consensus *e, const uint8_t hash[32]);
 
 static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
 {
@@ -361,7 +441,13 @@ static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
     CHR_ASSERT(len <= LEDGER_TX_BYTES_MAX);
     uint8_t hash[32];
     chr_sha256_hash(hash, tx, len);
-    (void)seen_check(e, hash); /* so its echo from the peers is dropped unverified */
+    /* Marks it seen, so that its echo from the peers is dropped unverified. A submission
+     * comes from one peer (or the API), so batches by origin stay large. */
+    uint32_t from = seen_origin(e, hash);
+    if (e->gossip_count > 0 && from != e->gossip_from) {
+        flush_gossip(e);
+    }
+    e->gossip_from = from;
     e->gossip[e->gossip_len] = (uint8_t)(len >> 8);
     e->gossip[e->gossip_len + 1] = (uint8_t)len;
     memcpy(e->gossip + e->gossip_len + 2, tx, len);
@@ -384,8 +470,13 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
     pthread_mutex_unlock(&e->in_mu);
     while (list != NULL) {
         inbox_item *next = list->next;
-        if (!e->fatal) {
-            chr_err err = cons_core_on_message(e->core, list->peer, list->data, list->len, wall_ms());
+        if (!e->fatal && list->gone) {
+            cons_core_peer_gone(e->core, list->peer);
+        } else if (!e->fatal) {
+            chr_err err =
+                evidence_of_past(list->data, list->len, cons_core_height(e->core))
+                    ? evidence_from_peer(e, list->peer, list->data, list->len)
+                    : cons_core_on_message(e->core, list->peer, list->data, list->len, wall_ms());
             if (err != CHR_OK) {
                 CHR_LOG_W("consensus: peer %u sent an invalid message (%s); disconnecting",
                           list->peer, chr_err_name(err));
@@ -417,8 +508,9 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
         e->tick_at = now + NODE_TICK_MS;
     }
     flush_gossip(e);
-    /* Behind when a peer is at least two heights ahead (one ahead is a peer that has just
-     * committed the block this node is about to). */
+    /* Behind when a connected peer is credibly at least two heights ahead (one ahead is a
+     * peer that has just committed the block this node is about to; a claim further
+     * ahead counts while that peer delivers blocks: cons_core_peer_height). */
     node_chain_set_syncing(e->chain, cons_core_peer_height(e->core) > cons_core_height(e->core) + 1);
     if (e->fatal) {
         return CHR_ERR_STORE;
@@ -435,11 +527,6 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
 }
 
 /* ---- The transport's callbacks (its threads). ---- */
-
-static void gossip_done(void *arg)
-{
-    free(arg);
-}
 
 chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *count, const uint8_t *in,
                            size_t in_len)
@@ -460,45 +547,133 @@ chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *count, con
     return err;
 }
 
-/* Marks a transaction hash seen; 1 if it was already (a copy: skip it). */
-static int seen_check(node_consensus *e, const uint8_t hash[32])
+/* The set an id belongs to, newest first; under seen_mu. */
+static seen_slot *seen_set_of(node_consensus *e, const uint8_t hash[32])
 {
-    uint32_t slot = ((uint32_t)hash[0] << 8 | hash[1]) % NODE_SEEN_SLOTS;
+    _Static_assert(NODE_SEEN_SLOTS % NODE_SEEN_WAYS == 0, "whole sets");
+    return &e->seen[chr_get_u32be(hash) % (NODE_SEEN_SLOTS / NODE_SEEN_WAYS) * NODE_SEEN_WAYS];
+}
+
+/* The slot of hash in its set, NULL if the set no longer holds it; under seen_mu. */
+static seen_slot *seen_find(seen_slot *set, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < NODE_SEEN_WAYS; i++) {
+        if (memcmp(set[i].hash, hash, 32) == 0) {
+            return &set[i];
+        }
+    }
+    return NULL;
+}
+
+/* Puts hash first in its set, the oldest id giving way; under seen_mu. */
+static void seen_insert(seen_slot *set, const uint8_t hash[32], uint32_t peer)
+{
+    memmove(&set[1], &set[0], (NODE_SEEN_WAYS - 1) * sizeof(*set));
+    memcpy(set[0].hash, hash, 32);
+    set[0].peer = peer;
+}
+
+/* Marks a transaction hash seen, from peer; 1 if it was already (a copy: skip it). */
+static int seen_mark(node_consensus *e, const uint8_t hash[32], uint32_t peer)
+{
     pthread_mutex_lock(&e->seen_mu);
-    int seen = memcmp(e->seen[slot], hash, 32) == 0;
-    memcpy(e->seen[slot], hash, 32);
+    seen_slot *set = seen_set_of(e, hash);
+    int seen = seen_find(set, hash) != NULL;
+    if (!seen) {
+        seen_insert(set, hash, peer);
+    }
     pthread_mutex_unlock(&e->seen_mu);
     return seen;
 }
 
-/* Gossiped transactions go through the same admission as the API's (the verdicts are not
- * needed, only the side effect), but each only once: copies from other peers, and the echo
- * of what this node gossiped itself, are dropped by hash before any signature check. */
-static void receive_txs(node_consensus *e, const uint8_t *p, size_t len)
+/* Forgets that a transaction was seen (unless it was forgotten already), so that the next
+ * copy of it is taken. */
+static void seen_forget(node_consensus *e, const uint8_t hash[32])
 {
-    const uint8_t *txs[NODE_GOSSIP_TXS_MAX];
-    size_t lens[NODE_GOSSIP_TXS_MAX];
-    size_t count;
-    if (node_gossip_decode(txs, lens, &count, p, len) != CHR_OK) {
-        return; /* a malformed batch: the transactions are lost, the peer's problem */
+    pthread_mutex_lock(&e->seen_mu);
+    seen_slot *s = seen_find(seen_set_of(e, hash), hash);
+    if (s != NULL) {
+        memset(s, 0, sizeof(*s));
     }
-    size_t fresh = 0;
-    for (size_t i = 0; i < count; i++) {
-        uint8_t hash[32];
-        chr_sha256_hash(hash, txs[i], lens[i]); /* a transaction's id: SHA-256 of its bytes */
-        if (!seen_check(e, hash)) {
-            txs[fresh] = txs[i];
-            lens[fresh++] = lens[i];
+    pthread_mutex_unlock(&e->seen_mu);
+}
+
+/* The peer a transaction came from, 0 if none (the API) or forgotten; marks it seen. */
+static uint32_t seen_origin(node_consensus *e, const uint8_t hash[32])
+{
+    pthread_mutex_lock(&e->seen_mu);
+    seen_slot *set = seen_set_of(e, hash);
+    seen_slot *s = seen_find(set, hash);
+    uint32_t peer = s != NULL ? s->peer : 0;
+    if (s == NULL) {
+        seen_insert(set, hash, 0);
+    }
+    pthread_mutex_unlock(&e->seen_mu);
+    return peer;
+}
+
+/* Whether a gossiped transaction refused with err may be admitted later: its predecessor
+ * (an earlier nonce, from another peer) or the funds it spends have not arrived or been
+ * committed yet, or the node had no room. */
+static int gossip_may_pass_later(chr_err err)
+{
+    switch (err) {
+    case CHR_ERR_NONCE:
+    case CHR_ERR_BALANCE:
+    case CHR_ERR_MEMPOOL_FULL:
+    case CHR_ERR_QUEUE_FULL:
+    case CHR_ERR_NOMEM:
+    case CHR_ERR_STORE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The writer's verdicts on gossiped transactions (any thread): one refused for a reason
+ * that may pass later is no longer marked seen, so that a later copy of it is admitted
+ * rather than ignored. */
+static void gossip_done(void *arg)
+{
+    gossip_batch *b = arg;
+    for (size_t i = 0; i < b->n; i++) {
+        const rpc_tx_result *r = &b->results[i];
+        if (r->state == RPC_TX_REJECTED && r->has_hash && gossip_may_pass_later(r->err)) {
+            seen_forget(b->e, r->hash);
         }
     }
-    if (fresh == 0) {
-        return;
+    free(b);
+}
+
+/* Submits the queued gossip items of list (n transactions in all, at most one submission)
+ * to the same admission as the API's, then frees them. */
+static void receive_txs(node_consensus *e, gossip_item *list, size_t n)
+{
+    CHR_ASSERT(n > 0 && n <= NODE_SUBMIT_TXS_MAX);
+    const uint8_t *txs[NODE_SUBMIT_TXS_MAX];
+    size_t lens[NODE_SUBMIT_TXS_MAX];
+    size_t count = 0;
+    for (const gossip_item *it = list; it != NULL; it = it->next) {
+        size_t off = 0;
+        for (size_t i = 0; i < it->count; i++) {
+            lens[count] = (size_t)it->data[off] << 8 | it->data[off + 1];
+            txs[count++] = it->data + off + 2;
+            off += 2 + lens[count - 1];
+        }
+        CHR_ASSERT(off == it->len);
     }
+    CHR_ASSERT(count == n);
     gossip_batch *b = malloc(sizeof(*b));
-    if (b == NULL) {
-        return;
+    if (b != NULL) {
+        b->e = e;
+        b->n = n;
+        node_chain_submit(e->chain, txs, lens, n, b->results, gossip_done, b);
     }
-    node_chain_submit(e->chain, txs, lens, fresh, b->results, gossip_done, b);
+    while (list != NULL) {
+        gossip_item *next = list->next;
+        free(list);
+        list = next;
+    }
 }
 
 static void *intake_main(void *arg)
@@ -506,46 +681,111 @@ static void *intake_main(void *arg)
     node_consensus *e = arg;
     pthread_mutex_lock(&e->gq_mu);
     while (!e->gq_stop) {
-        gossip_item *it = e->gq_head;
-        if (it == NULL) {
+        if (e->gq_head == NULL) {
             pthread_cond_wait(&e->gq_cv, &e->gq_mu);
             continue;
         }
-        e->gq_head = it->next;
+        /* What is queued, up to one submission: the verifier pool gets big batches even
+         * when each peer sends small ones. */
+        gossip_item *list = NULL;
+        gossip_item **tail = &list;
+        size_t n = 0;
+        while (e->gq_head != NULL && n + e->gq_head->count <= NODE_SUBMIT_TXS_MAX) {
+            gossip_item *it = e->gq_head;
+            e->gq_head = it->next;
+            it->next = NULL;
+            *tail = it;
+            tail = &it->next;
+            n += it->count;
+        }
         if (e->gq_head == NULL) {
             e->gq_tail = NULL;
         }
-        e->gq_len--;
+        CHR_ASSERT(e->gq_txs >= n);
+        e->gq_txs -= n;
         pthread_mutex_unlock(&e->gq_mu);
-        receive_txs(e, it->data, it->len);
-        free(it);
+        receive_txs(e, list, n);
         pthread_mutex_lock(&e->gq_mu);
     }
     pthread_mutex_unlock(&e->gq_mu);
     return NULL;
 }
 
-static void gossip_enqueue(node_consensus *e, const uint8_t *payload, size_t len)
+/* A peer's gossip message (transport thread): drops the transactions seen already before
+ * any signature check, and queues the rest for the intake thread. Those that find no room
+ * are forgotten as seen, so that a copy from another peer may take their place. */
+static void gossip_receive(node_consensus *e, uint32_t peer, const uint8_t *p, size_t len)
 {
-    gossip_item *it = NULL;
-    pthread_mutex_lock(&e->gq_mu);
-    if (!e->gq_stop && e->gq_len < NODE_GOSSIP_QUEUE_MAX) {
-        it = malloc(sizeof(*it) + len);
+    const uint8_t *txs[NODE_GOSSIP_TXS_MAX];
+    size_t lens[NODE_GOSSIP_TXS_MAX];
+    uint8_t hashes[NODE_GOSSIP_TXS_MAX][32];
+    size_t count;
+    if (node_gossip_decode(txs, lens, &count, p, len) != CHR_OK) {
+        return; /* a malformed batch: the transactions are lost, the peer's problem */
     }
+    size_t fresh = 0;
+    size_t bytes = 0;
+    for (size_t i = 0; i < count; i++) {
+        /* A transaction's id: SHA-256 of its bytes. */
+        chr_sha256_hash(hashes[fresh], txs[i], lens[i]);
+        if (!seen_mark(e, hashes[fresh], peer)) {
+            txs[fresh] = txs[i];
+            lens[fresh++] = lens[i];
+            bytes += 2 + lens[i];
+        }
+    }
+    if (fresh == 0) {
+        return;
+    }
+    gossip_item *it = malloc(sizeof(*it) + bytes);
     if (it != NULL) {
         it->next = NULL;
-        it->len = len;
-        memcpy(it->data, payload, len);
+        it->count = fresh;
+        it->len = bytes;
+        size_t off = 0;
+        for (size_t i = 0; i < fresh; i++) {
+            it->data[off] = (uint8_t)(lens[i] >> 8);
+            it->data[off + 1] = (uint8_t)lens[i];
+            memcpy(it->data + off + 2, txs[i], lens[i]);
+            off += 2 + lens[i];
+        }
+    }
+    pthread_mutex_lock(&e->gq_mu);
+    int queued = it != NULL && !e->gq_stop && e->gq_txs + fresh <= NODE_GOSSIP_QUEUE_TXS_MAX;
+    if (queued) {
         if (e->gq_tail != NULL) {
             e->gq_tail->next = it;
         } else {
             e->gq_head = it;
         }
         e->gq_tail = it;
-        e->gq_len++;
+        e->gq_txs += fresh;
         pthread_cond_signal(&e->gq_cv);
     }
     pthread_mutex_unlock(&e->gq_mu);
+    if (!queued) {
+        free(it);
+        for (size_t i = 0; i < fresh; i++) {
+            seen_forget(e, hashes[i]);
+        }
+    }
+}
+
+/* Appends it (its len and data set) to the writer's inbox and wakes the writer; under
+ * in_mu. */
+static void inbox_push(node_consensus *e, inbox_item *it, uint32_t peer, int gone)
+{
+    it->peer = peer;
+    it->gone = gone;
+    it->next = NULL;
+    if (e->in_tail != NULL) {
+        e->in_tail->next = it;
+    } else {
+        e->in_head = it;
+    }
+    e->in_tail = it;
+    e->in_len++;
+    node_chain_wake(e->chain);
 }
 
 static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *payload, size_t len)
@@ -558,9 +798,7 @@ static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *pa
     }
     if (type == NODE_P2P_TXS) {
         pthread_mutex_unlock(&e->in_mu);
-        if (len <= 2 + NODE_GOSSIP_TXS_MAX * (2 + LEDGER_TX_BYTES_MAX)) {
-            gossip_enqueue(e, payload, len);
-        }
+        gossip_receive(e, peer, payload, len);
         return;
     }
     inbox_item *it = NULL;
@@ -568,30 +806,35 @@ static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *pa
         it = malloc(sizeof(*it) + len);
     }
     if (it != NULL) {
-        it->peer = peer;
         it->len = len;
-        it->next = NULL;
         memcpy(it->data, payload, len);
-        if (e->in_tail != NULL) {
-            e->in_tail->next = it;
-        } else {
-            e->in_head = it;
-        }
-        e->in_tail = it;
-        e->in_len++;
-        node_chain_wake(e->chain);
+        inbox_push(e, it, peer, 0);
     }
     pthread_mutex_unlock(&e->in_mu);
 }
 
 static void on_peer(void *ctx, uint32_t peer, int up, const uint8_t node_id[32])
 {
-    (void)ctx;
+    node_consensus *e = ctx;
     char hex[17];
     for (int i = 0; i < 8; i++) {
         snprintf(hex + 2 * i, 3, "%02x", node_id[i]);
     }
     CHR_LOG_I("p2p: peer %u (%s...) %s", peer, hex, up ? "connected" : "disconnected");
+    if (up) {
+        return;
+    }
+    /* The writer tells the core, after the peer's last message (the transport calls this
+     * after it): its height no longer counts for "syncing". Not bounded by NODE_INBOX_MAX
+     * (one per closed connection, a few bytes): dropped, the peer's last claim would count
+     * until its slot is reused. */
+    pthread_mutex_lock(&e->in_mu);
+    inbox_item *it = e->detached ? NULL : malloc(sizeof(*it));
+    if (it != NULL) {
+        it->len = 0;
+        inbox_push(e, it, peer, 1);
+    }
+    pthread_mutex_unlock(&e->in_mu);
 }
 
 /* ---- Start and stop. ---- */
@@ -625,6 +868,9 @@ static chr_err start_p2p(node_consensus *e, const node_config *cfg, const uint8_
     memcpy(pc.genesis_hash, node_chain_genesis_hash(e->chain), 32);
     memcpy(pc.node_sk, node_sk, 32);
     pc.peers_max = (size_t)cfg->p2p_peers_max;
+    /* Gossiped transactions may wait; votes and proposals may not (docs/P2P.md,
+     * "Sending"). */
+    pc.bulk_types[NODE_P2P_TXS / 8] |= (uint8_t)(1u << (NODE_P2P_TXS % 8));
     pc.on_message = on_message;
     pc.on_peer = on_peer;
     pc.ctx = e;

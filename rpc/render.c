@@ -124,10 +124,22 @@ json_t *rpc_render_header(const ledger_header *h)
     json_object_set_new(o, "last_commit_hash", rpc_json_hex(h->last_commit_hash, 32));
     json_object_set_new(o, "tx_root", rpc_json_hex(h->tx_root, 32));
     json_object_set_new(o, "tx_count", json_integer(h->tx_count));
+    json_object_set_new(o, "evidence_root", rpc_json_hex(h->evidence_root, 32));
     json_object_set_new(o, "state_root", rpc_json_hex(h->state_root, 32));
     json_object_set_new(o, "validators_hash", rpc_json_hex(h->validators_hash, 32));
     json_object_set_new(o, "proposer", rpc_json_address(h->proposer));
     return o;
+}
+
+json_t *rpc_render_evidence(const ledger_evidence *ev)
+{
+    return json_pack("{s:o,s:o,s:s,s:o,s:I,s:[{s:o,s:o},{s:o,s:o}]}", "validator",
+                     rpc_json_address(ev->validator), "public_key", rpc_json_hex(ev->validator, 32),
+                     "type", ev->type == LEDGER_VOTE_PREVOTE ? "prevote" : "precommit", "height",
+                     rpc_json_u64(ev->height), "round", (json_int_t)ev->round, "votes",
+                     "block_hash", rpc_json_hex(ev->block_a, 32), "signature",
+                     rpc_json_hex(ev->sig_a, 64), "block_hash", rpc_json_hex(ev->block_b, 32),
+                     "signature", rpc_json_hex(ev->sig_b, 64));
 }
 
 json_t *rpc_render_block(const uint8_t *bytes, size_t len)
@@ -151,6 +163,11 @@ json_t *rpc_render_block(const uint8_t *bytes, size_t len)
         json_array_append_new(txs, rpc_render_tx(&tx, hash));
     }
     json_object_set_new(o, "txs", txs);
+    json_t *evidence = json_array();
+    for (uint16_t i = 0; i < b.evidence_len; i++) {
+        json_array_append_new(evidence, rpc_render_evidence(&b.evidence[i]));
+    }
+    json_object_set_new(o, "evidence", evidence);
     json_object_set_new(o, "last_commit", b.has_last_commit ? render_commit(&b.last_commit) : json_null());
     ledger_block_free(&b);
     return o;

@@ -24,10 +24,13 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32]);
 /* A transaction's status: hash, status, height, index, error. */
 json_t *rpc_render_tx_result(const rpc_tx_result *r);
 /* A block header's fields: height, hash, chain_id, time, prev_hash, last_commit_hash,
- * tx_root, tx_count, state_root, validators_hash, proposer. */
+ * tx_root, tx_count, evidence_root, state_root, validators_hash, proposer. */
 json_t *rpc_render_header(const ledger_header *h);
-/* A block with its header fields, transactions and last commit; NULL if the stored
- * bytes do not decode (the caller answers 500: our own data is damaged). */
+/* Evidence of double signing: validator, public_key, type, height, round, votes (the two
+ * block hashes with their signatures). */
+json_t *rpc_render_evidence(const ledger_evidence *ev);
+/* A block with its header fields, transactions, evidence and last commit; NULL if the
+ * stored bytes do not decode (the caller answers 500: our own data is damaged). */
 json_t *rpc_render_block(const uint8_t *bytes, size_t len);
 json_t *rpc_render_error(const char *code, const char *message, const char *field);
 

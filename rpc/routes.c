@@ -35,6 +35,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/blocks/*", rpc_handle_block, RPC_SCOPE_READ),
     RPC_GET("/api/v1/blocks/*/txs", rpc_handle_block_txs, RPC_SCOPE_READ),
     RPC_GET("/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/evidence", rpc_handle_evidence, RPC_SCOPE_READ),
     RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),
     RPC_GET("/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN),
     RPC_GET("/api/v1/events", rpc_handle_events, RPC_SCOPE_READ),

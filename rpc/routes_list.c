@@ -1,5 +1,5 @@
 /* Routes of lists: an account's transactions, blocks, a block's transactions,
- * and the validator set. Every list is newest first (a block's transactions in
+ * committed evidence, and the validator set. Every list is newest first (a block's transactions in
  * block order, the validators in key order) and paginated by
  * rpc/internal/list.h; each request reads one LMDB snapshot, so a page is
  * consistent even while blocks are being written.
@@ -450,4 +450,45 @@ void rpc_handle_validators(rpc_ctx *x, rpc_reply *r)
                    json_pack("{s:o,s:o,s:o}", "validators", arr, "total_power",
                              rpc_json_u64(vs->total_power), "next_cursor",
                              cursor_json(i < vs->len, &last)));
+}
+
+void rpc_handle_evidence(rpc_ctx *x, rpc_reply *r)
+{
+    size_t limit;
+    rpc_cursor cur;
+    int has_cursor;
+    if (!rpc_list_params(x, r, RPC_CURSOR_EVIDENCE, &limit, &cur, &has_cursor)) {
+        return;
+    }
+    ledger_store_evidence_row *rows = malloc((limit + 1) * sizeof(*rows));
+    ledger_store_read *rd;
+    if (rows == NULL || ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
+        free(rows);
+        reply_store_error(r);
+        return;
+    }
+    /* One row more than the page says whether the list goes on. */
+    size_t n = 0;
+    chr_err err = ledger_store_evidence_recent(rd, has_cursor ? cur.height : UINT64_MAX,
+                                               has_cursor ? cur.index : UINT32_MAX, rows,
+                                               limit + 1, &n);
+    ledger_store_read_end(rd);
+    if (err != CHR_OK) {
+        free(rows);
+        reply_store_error(r);
+        return;
+    }
+    json_t *arr = json_array();
+    size_t shown = n < limit ? n : limit;
+    for (size_t i = 0; i < shown; i++) {
+        json_t *o = rpc_render_evidence(&rows[i].evidence);
+        json_object_set_new(o, "committed_height", rpc_json_u64(rows[i].height));
+        json_object_set_new(o, "index", json_integer(rows[i].index));
+        json_array_append_new(arr, o);
+    }
+    rpc_cursor next = {RPC_CURSOR_EVIDENCE, shown > 0 ? rows[shown - 1].height : 0,
+                       shown > 0 ? rows[shown - 1].index : 0};
+    free(rows);
+    rpc_reply_json(r, 200,
+                   json_pack("{s:o,s:o}", "evidence", arr, "next_cursor", cursor_json(n > limit, &next)));
 }

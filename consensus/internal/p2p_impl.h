@@ -56,6 +56,20 @@ typedef struct p2p_qent {
     p2p_frame *frame;
 } p2p_qent;
 
+/* One send queue of a connection: frames in the order queued, and what they are charged
+ * (each frame plus P2P_QENT_OVERHEAD). */
+typedef struct p2p_queue {
+    p2p_qent *head;
+    p2p_qent *tail;
+    size_t bytes;
+} p2p_queue;
+
+/* A connection's send queues, which its writer drains in this order: a bulk message
+ * (cons_p2p_config.bulk_types) is written only when no other message waits. */
+#define P2P_Q_URGENT 0
+#define P2P_Q_BULK 1
+#define P2P_QUEUES 2
+
 typedef enum p2p_phase {
     P2P_PHASE_HELLO = 0, /* waiting for the peer's HELLO */
     P2P_PHASE_AUTH = 1,  /* HELLO checked and our AUTH queued; waiting for the peer's AUTH */
@@ -82,9 +96,8 @@ typedef struct p2p_conn {
     bool authenticated; /* node_id is proven by a verified AUTH */
     uint8_t node_id[32];
     char listen[CONS_P2P_ADDR_MAX + 1];
-    p2p_qent *q_head;
-    p2p_qent *q_tail;
-    size_t q_bytes;
+    p2p_queue q[P2P_QUEUES];
+    size_t q_bytes; /* of both queues: at most send_queue_bytes_max */
     bool tx_busy;
     uint8_t *tx_buf;
     uint8_t *tx_ptr;

@@ -153,6 +153,7 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_account_txs(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_blocks(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_evidence(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_block_txs(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_validators(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r);

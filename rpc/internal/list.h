@@ -32,6 +32,7 @@ typedef enum rpc_cursor_kind {
     RPC_CURSOR_BLOCK_TXS = 't',   /* the block at height, from index on */
     RPC_CURSOR_VALIDATORS = 'v',  /* validators whose key's first 12 bytes are above
                                    * height (bytes 0-7) and index (bytes 8-11), big-endian */
+    RPC_CURSOR_EVIDENCE = 'e',    /* evidence strictly before (height, index) of the chain */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {

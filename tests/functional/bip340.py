@@ -1,7 +1,8 @@
-"""BIP-340 verification in plain Python, after the BIP's reference code (section
-"Verification"): slow and not constant time, which a test that only verifies can afford.
-Lets the tests check, independently of the node and the wallet, that a signature over a
-quote's sighash is valid."""
+"""BIP-340 verification and signing in plain Python, after the BIP's reference code
+(sections "Verification" and "Default Signing"): slow and not constant time, which a test
+can afford. Lets the tests check, independently of the node and the wallet, that a
+signature over a quote's sighash is valid, and speak as a peer (tests/functional/
+p2p_peer.py), which proves its node key by a signature."""
 
 import hashlib
 
@@ -61,3 +62,23 @@ def verify(pubkey, msg, sig):
     e = int.from_bytes(tagged_hash("BIP0340/challenge", sig[:32] + pubkey + msg), "big") % N
     big_r = _add(_mul(G, s), _mul(pt, N - e))
     return big_r is not None and big_r[1] % 2 == 0 and big_r[0] == r
+
+
+def pubkey(sk):
+    """The x-only public key (32 bytes) of the secret key sk (32 bytes)."""
+    return _mul(G, int.from_bytes(sk, "big"))[0].to_bytes(32, "big")
+
+
+def sign(sk, msg, aux=bytes(32)):
+    """The BIP-340 signature (64 bytes) of msg (32 bytes) by sk (32 bytes, 1..n-1)."""
+    d0 = int.from_bytes(sk, "big")
+    pt = _mul(G, d0)
+    d = d0 if pt[1] % 2 == 0 else N - d0
+    px = pt[0].to_bytes(32, "big")
+    t = (d ^ int.from_bytes(tagged_hash("BIP0340/aux", aux), "big")).to_bytes(32, "big")
+    k0 = int.from_bytes(tagged_hash("BIP0340/nonce", t + px + msg), "big") % N
+    big_r = _mul(G, k0)
+    k = k0 if big_r[1] % 2 == 0 else N - k0
+    rx = big_r[0].to_bytes(32, "big")
+    e = int.from_bytes(tagged_hash("BIP0340/challenge", rx + px + msg), "big") % N
+    return rx + ((k + e * d) % N).to_bytes(32, "big")

@@ -166,3 +166,138 @@ def test_full_node_syncs_from_genesis(t):
     nodes[0].wait_height(more, timeout=40)
     same_chain([nodes[0], full], more)
     eq(full.nonce(alice.address), 5, "the full node applied every transfer")
+
+
+def double_sign(chain, key, port, height, *flags):
+    """Runs the byzantine tool: key's two conflicting votes at height, as EVIDENCE, handed
+    to the node listening on port. Returns its output lines ("sent", then "kept" or
+    "disconnected")."""
+    out = run_ok([binary("tests/double-sign"), "--key", key.path, "--chain-id", chain.chain_id,
+                  "--genesis-hash", chain.genesis_hash, "--peer", "tcp://127.0.0.1:%d" % port,
+                  "--height", str(height)] + [str(f) for f in flags])
+    return out.split()
+
+
+def committed_evidence(node):
+    return node.get("/api/v1/evidence")["evidence"]
+
+
+def test_double_signing_evidence(t):
+    """Evidence that a validator signed two prevotes (and, for another, two precommits) of
+    one height and round reaches a node from a peer, is gossiped, and goes into exactly one
+    block that every validator accepts; each offence is committed once however often it is
+    sent again; forged evidence gets its sender disconnected and never reaches a block."""
+    chain, vals, nodes = testnet(t)
+    wait_all(nodes, 3)
+    eq(double_sign(chain, vals[3], chain.p2p_ports[0], 2), ["sent", "kept"], "valid evidence")
+    eq(double_sign(chain, vals[2], chain.p2p_ports[1], 1, "--round", "3", "--precommit"),
+       ["sent", "kept"], "valid evidence of precommits")
+    deadline = time.monotonic() + 30
+    while len(committed_evidence(nodes[2])) < 2:
+        if time.monotonic() > deadline:
+            fail("the evidence never reached a block: %r" % committed_evidence(nodes[2]))
+        time.sleep(0.2)
+    evs = committed_evidence(nodes[2])
+    by_validator = {e["validator"]: e for e in evs}
+    eq(set(by_validator), {vals[3].address, vals[2].address}, "the offenders")
+    e3, e2 = by_validator[vals[3].address], by_validator[vals[2].address]
+    eq((e3["type"], e3["height"], e3["round"]), ("prevote", "2", 0), "the prevote offence")
+    eq((e2["type"], e2["height"], e2["round"]), ("precommit", "1", 3), "the precommit offence")
+    check(e3["votes"][0]["block_hash"] != e3["votes"][1]["block_hash"], "two different blocks")
+    # The blocks that carry them: the same on every node, evidence included.
+    top = max(e["committed_height"] for e in evs)
+    top = int(top) if isinstance(top, str) else top
+    wait_all(nodes, top)
+    same_chain(nodes, top)
+    for e in evs:
+        h = int(e["committed_height"])
+        b = block(nodes[0], h)
+        check(any(x["validator"] == e["validator"] and x["height"] == e["height"]
+                  for x in b["evidence"]), "block %d carries the evidence" % h)
+    # Sent again, to another node: already committed, never in a second block.
+    eq(double_sign(chain, vals[3], chain.p2p_ports[3], 2), ["sent", "kept"], "known evidence")
+    nodes[0].wait_height(top + 3, timeout=30)
+    eq(len(committed_evidence(nodes[0])), 2, "each offence committed once")
+    # Forged (a signature broken): the sender is dropped, nothing reaches a block.
+    eq(double_sign(chain, vals[1], chain.p2p_ports[3], 2, "--forge"), ["sent", "disconnected"],
+       "forged evidence")
+    h = nodes[0].height()
+    nodes[0].wait_height(h + 3, timeout=30)
+    eq(len(committed_evidence(nodes[0])), 2, "forged evidence never committed")
+
+
+def test_evidence_of_the_height_being_decided(t):
+    """Evidence about the height the validators are still deciding goes through the
+    consensus core (which counts the votes and gossips it) and then into a later block."""
+    chain, vals, nodes = testnet(t)
+    wait_all(nodes, 2)
+    # Halt the chain so that the height being decided stays put: half the power stopped.
+    nodes[2].stop()
+    nodes[3].stop()
+    time.sleep(1.0)
+    h = nodes[0].height()
+    eq(double_sign(chain, vals[1], chain.p2p_ports[0], h + 1), ["sent", "kept"],
+       "evidence of the current height")
+    nodes[2].start()
+    deadline = time.monotonic() + 40
+    while not committed_evidence(nodes[0]):
+        if time.monotonic() > deadline:
+            fail("evidence of height %d never reached a block" % (h + 1))
+        time.sleep(0.2)
+    e = committed_evidence(nodes[0])[0]
+    eq((e["validator"], e["height"], e["type"]), (vals[1].address, str(h + 1), "prevote"),
+       "the offence")
+    check(int(e["committed_height"]) > h + 1, "in a block after its height")
+    nodes[2].wait_height(int(e["committed_height"]), timeout=30)
+    same_chain(nodes[:3], int(e["committed_height"]))
+
+
+def wal_record(payload):
+    """One WAL record (consensus/wal.h): u32 length | first 8 bytes of SHA-256(length |
+    payload) | payload."""
+    import hashlib
+    import struct
+    head = struct.pack(">I", len(payload))
+    return head + hashlib.sha256(head + payload).digest()[:8] + payload
+
+
+def test_corrupt_wal_refuses_start(t):
+    """A validator whose WAL is damaged in the middle (an intact record after a damaged one)
+    refuses to start, naming the file and the offsets; the same damage in the last record
+    is a torn tail, cut at start, and the validator rejoins (docs/CONSENSUS.md, "WAL")."""
+    import os
+    from node import TestFailure
+    chain, vals, nodes = testnet(t)
+    wait_all(nodes, 2)
+    v3 = nodes[3]
+    v3.stop()
+    wal = os.path.join(v3.data_dir, "consensus.wal")
+    # Three records of a vote's shape (kind 2, 142 bytes; not this validator's votes, so a
+    # start that kept them would ignore them); the first one's payload damaged.
+    recs = [wal_record(bytes([2, 1]) + bytes([i]) * 140) for i in range(3)]
+    damaged = bytearray(recs[0])
+    damaged[40] ^= 0x08
+    with open(wal, "wb") as f:
+        f.write(bytes(damaged) + recs[1] + recs[2])
+    try:
+        v3.start(timeout=15)
+        fail("a validator with a corrupt WAL started")
+    except TestFailure:
+        pass
+    check(v3.proc.poll() is not None and v3.proc.returncode != 0, "chroomd exited with an error")
+    log = v3.log_text()
+    check(wal in log and "record at offset 0 is damaged" in log and
+          "intact record follows at offset %d" % len(recs[0]) in log,
+          "the error names the file and the offsets: %s" % v3.log_tail(3))
+    with open(wal, "rb") as f:
+        eq(f.read(), bytes(damaged) + recs[1] + recs[2], "the WAL left as it was")
+    # The damage in the last record instead: a torn tail, cut; the validator rejoins.
+    damaged = bytearray(recs[2])
+    damaged[40] ^= 0x08
+    with open(wal, "wb") as f:
+        f.write(recs[0] + recs[1] + bytes(damaged))
+    v3.start()
+    check("cutting %d bytes of torn tail after 2 records" % len(recs[2]) in v3.log_text(),
+          "the torn tail was cut: %s" % v3.log_tail(5))
+    h = nodes[0].height()
+    wait_all(nodes, h + 2, timeout=40)

@@ -284,9 +284,12 @@ def test_blocks_and_status(t):
     latest = n.get("/api/v1/blocks/latest")
     eq(latest, b2, "latest is block 2")
     fields = {"height", "hash", "chain_id", "time", "prev_hash", "last_commit_hash", "tx_root",
-              "tx_count", "state_root", "validators_hash", "proposer", "txs", "last_commit"}
+              "tx_count", "evidence_root", "state_root", "validators_hash", "proposer", "txs",
+              "evidence", "last_commit"}
+    empty_root = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     for b in (b1, b2):
         eq(set(b), fields, "block fields")
+        eq((b["evidence"], b["evidence_root"]), ([], empty_root), "no evidence in a lone chain")
         eq(b["chain_id"], c.chain_id, "block chain_id")
         eq(b["tx_count"], len(b["txs"]), "tx_count matches txs")
         eq(b["proposer"], c.validator.address, "proposer")

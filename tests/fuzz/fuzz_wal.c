@@ -2,7 +2,10 @@
  * it returns a prefix of the input made of whole records, reported in order as views at
  * their place; encoding the reported records again (header by cons_wal_header, then the
  * payload) reproduces exactly that prefix; what follows the prefix does not start with a
- * valid record; and scanning the prefix alone gives the same records. */
+ * valid record; and scanning the prefix alone gives the same records. And
+ * cons_wal_next_intact, which tells damage in the middle from a torn tail: no crash, and
+ * the offset it names after the damaged record is the input's end (a torn tail) or one
+ * where an intact record starts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     walk again = {data, 0, 0};
     if (cons_wal_scan(data, valid, check_record, &again) != valid || again.count != w.count) {
         abort();
+    }
+    if (valid < size) {
+        size_t next = cons_wal_next_intact(data, size, valid);
+        if (next != size && (next <= valid || next > size ||
+                             cons_wal_scan(data + next, size - next, NULL, NULL) == 0)) {
+            abort();
+        }
     }
     return 0;
 }

@@ -521,6 +521,12 @@ static void node_crash(world *w, int i)
     nd->core = NULL;
     nd->up = 0;
     nd->epoch++; /* its pending timers die with it */
+    /* Its connections close: the others' transports report it gone, as chroomd's does. */
+    for (int j = 0; j < w->n; j++) {
+        if (j != i && w->nodes[j].up) {
+            cons_core_peer_gone(w->nodes[j].core, (uint32_t)i + 1);
+        }
+    }
 }
 
 /* ---- the scenario ---- */

@@ -172,6 +172,11 @@ static void wal_log(const uint8_t *const *recs, const size_t *lens, size_t n, in
         at -= 5; /* torn: the last record cut short */
     } else if (damage == 2) {
         buf[CONS_WAL_HEADER_BYTES + 3] ^= 0x20; /* the first record's payload */
+    } else if (damage == 3) {
+        buf[2] ^= 0x01; /* the first record's length: damage in the middle */
+    } else if (damage == 4) {
+        memset(buf + at, 0, 300); /* zeros after the records: a torn tail */
+        at += 300;
     }
     put("wal", buf, at);
     free(buf);
@@ -219,6 +224,8 @@ int main(int argc, char **argv)
     wal_log(recs, rlens, 4, 0);
     wal_log(recs, rlens, 4, 1);
     wal_log(recs, rlens, 4, 2);
+    wal_log(recs, rlens, 4, 3);
+    wal_log(recs, rlens, 4, 4);
     put("wal", (const uint8_t *)"", 0);
     for (size_t i = 0; i < n; i++) {
         free(bufs[i]);

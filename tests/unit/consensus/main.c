@@ -10,6 +10,8 @@ static const chr_test tests[] = {
     {"msg_rejects_evidence", test_msg_rejects_evidence},
     {"msg_rejects_truncation", test_msg_rejects_truncation},
     {"msg_rejects_sizes", test_msg_rejects_sizes},
+    {"msg_encode_refuses", test_msg_encode_refuses},
+    {"msg_encode_decode_property", test_msg_encode_decode_property},
     {"msg_vote_signature", test_msg_vote_signature},
     {"msg_proposal_signature", test_msg_proposal_signature},
     {"msg_domain_separation", test_msg_domain_separation},
@@ -43,6 +45,9 @@ static const chr_test tests[] = {
     {"core_equivocator_liveness_network", test_core_equivocator_liveness_network},
     {"core_restart_keeps_pol", test_core_restart_keeps_pol},
     {"core_evidence_far_round_once", test_core_evidence_far_round_once},
+    {"core_pol_sent_once", test_core_pol_sent_once},
+    {"core_peer_gone", test_core_peer_gone},
+    {"core_peer_claims_need_blocks", test_core_peer_claims_need_blocks},
     {"wal_scan_records", test_wal_scan_records},
     {"wal_scan_torn_tail", test_wal_scan_torn_tail},
     {"wal_scan_damage", test_wal_scan_damage},
@@ -52,6 +57,9 @@ static const chr_test tests[] = {
     {"wal_file_limits", test_wal_file_limits},
     {"wal_append_after_failed_append", test_wal_append_after_failed_append},
     {"wal_open_out_of_memory", test_wal_open_out_of_memory},
+    {"wal_next_intact", test_wal_next_intact},
+    {"wal_file_corrupt_middle", test_wal_file_corrupt_middle},
+    {"wal_file_relative_path", test_wal_file_relative_path},
 };
 
 CHR_TESTS_MAIN("consensus", tests)

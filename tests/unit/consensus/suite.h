@@ -22,6 +22,8 @@ void test_msg_rejects_status_bits(void);
 void test_msg_rejects_evidence(void);
 void test_msg_rejects_truncation(void);
 void test_msg_rejects_sizes(void);
+void test_msg_encode_refuses(void);
+void test_msg_encode_decode_property(void);
 void test_msg_vote_signature(void);
 void test_msg_proposal_signature(void);
 void test_msg_domain_separation(void);
@@ -57,6 +59,9 @@ void test_core_equivocator_pol_recovered(void);
 void test_core_equivocator_liveness_network(void);
 void test_core_restart_keeps_pol(void);
 void test_core_evidence_far_round_once(void);
+void test_core_pol_sent_once(void);
+void test_core_peer_gone(void);
+void test_core_peer_claims_need_blocks(void);
 
 void test_wal_scan_records(void);
 void test_wal_scan_torn_tail(void);
@@ -67,5 +72,8 @@ void test_wal_file_reset(void);
 void test_wal_file_limits(void);
 void test_wal_append_after_failed_append(void);
 void test_wal_open_out_of_memory(void);
+void test_wal_next_intact(void);
+void test_wal_file_corrupt_middle(void);
+void test_wal_file_relative_path(void);
 
 #endif

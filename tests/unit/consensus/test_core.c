@@ -1170,3 +1170,211 @@ void test_core_restart_keeps_pol(void)
     CHECK(committed >= 0); /* the setup locked node 1 */
     CHECK(committed == 3);
 }
+
+/* ---- peers: proofs of lock sent once, peers gone, claims that need blocks ---- */
+
+/* Delivers a status of (height, round, step) from peer at now: it has the round's proposal
+ * when has_proposal, and the prevotes of the validators in the prevote bitmap (4 bits). */
+static chr_err status_in(cons_core *c, uint32_t peer, uint64_t height, uint32_t round,
+                         int has_proposal, uint8_t prevotes, uint64_t now)
+{
+    cons_msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = CONS_MSG_STATUS;
+    m.u.status.height = height;
+    m.u.status.round = round;
+    m.u.status.step = CONS_STEP_PROPOSE;
+    m.u.status.has_proposal = (uint8_t)has_proposal;
+    m.u.status.bits = 4;
+    m.u.status.prevotes[0] = prevotes;
+    uint8_t *buf;
+    size_t len;
+    if (cons_msg_encode(&buf, &len, &m) != CHR_OK) {
+        return CHR_ERR_ARG;
+    }
+    chr_err err = h_deliver(c, peer, buf, len, now);
+    free(buf);
+    return err;
+}
+
+void test_core_pol_sent_once(void)
+{
+    /* Proves a re-proposal's proof of lock (its pol round's proposal and prevotes) goes to a
+     * peer once while the peer stays in its round: not again on its next statuses; again
+     * when we hold more of it (a prevote more), when the peer's round changes, and after
+     * the peer is gone (cons_core_peer_gone). Everything else a status answer sends is
+     * unchanged. (A regression test: the proof went with every status answer.) */
+    uint8_t a[H_BLOCK_BYTES], ida[32];
+    block_named(a, ida, 1, "A");
+    h_app app;
+    h_app_init(&app, 0);
+    cons_core *c = h_core(&app, 0);
+    lock_on_a(c, a, ida);
+    CHECK_OK(proposal_in(c, 2, 1, 0, a));
+    CHECK(h_expect(c, "WAL prevote h1r1 A v0; BCAST prevote h1r1 A v0"));
+    /* Peer 4 (validator 3) in round 1 with the proposal and our prevote. */
+    const char *pol = "SEND p4 proposal h1r0 A pol- v1; SEND p4 prevote h1r0 A v0; "
+                      "SEND p4 prevote h1r0 A v1; SEND p4 prevote h1r0 A v2";
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 6000));
+    CHECK(h_expect(c, pol));
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 6250));
+    CHECK(h_expect(c, ""));
+    /* Without our prevote it gets that, and still not the proof again. */
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x00, 6500));
+    CHECK(h_expect(c, "SEND p4 prevote h1r1 A v0"));
+    /* Another peer gets it once too. */
+    CHECK_OK(status_in(c, PEER(1), 1, 1, 1, 0x80, 6600));
+    CHECK(h_expect(c, "SEND p2 proposal h1r0 A pol- v1; SEND p2 prevote h1r0 A v0; "
+                      "SEND p2 prevote h1r0 A v1; SEND p2 prevote h1r0 A v2"));
+    /* A fourth prevote for A in round 0: more than we sent, so all of it again. */
+    CHECK_OK(vote_in(c, 3, LEDGER_VOTE_PREVOTE, 0, ida));
+    (void)h_acts(c);
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 6750));
+    CHECK(h_expect(c, "SEND p4 proposal h1r0 A pol- v1; SEND p4 prevote h1r0 A v0; "
+                      "SEND p4 prevote h1r0 A v1; SEND p4 prevote h1r0 A v2; "
+                      "SEND p4 prevote h1r0 A v3"));
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 7000));
+    CHECK(h_expect(c, ""));
+    /* The peer's round moves (to one we do not store), then back: sent again. */
+    CHECK_OK(status_in(c, PEER(3), 1, 2, 0, 0x00, 7250));
+    CHECK(h_expect(c, ""));
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 7500));
+    CHECK(h_find(c, CONS_ACT_SEND) != NULL);
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 7750));
+    CHECK(h_expect(c, ""));
+    /* Gone and back under the same id (the transport never reuses one, but the core does
+     * not rely on it): sent again. */
+    cons_core_peer_gone(c, PEER(3));
+    CHECK(h_expect(c, ""));
+    CHECK_OK(status_in(c, PEER(3), 1, 1, 1, 0x80, 8000));
+    CHECK(h_find(c, CONS_ACT_SEND) != NULL);
+    cons_core_free(c);
+}
+
+void test_core_peer_gone(void)
+{
+    /* Proves cons_core_peer_gone forgets the peer's last status height (it no longer counts
+     * in cons_core_peer_height) and nothing else: another peer's stays, a peer id that only
+     * shares the slot forgets nothing, and a second call is a no-op. */
+    h_app app;
+    h_app_init(&app, 0);
+    cons_core *c = h_core_at(&app, 0, h_vals(), 3);
+    cons_core_run(c, 1000);
+    CHECK_OK(status_in(c, 7, 1000, 0, 0, 0, 2000));
+    CHECK_OK(status_in(c, 8, 4, 0, 0, 0, 2000));
+    CHECK(cons_core_peer_height(c) == 1000);
+    cons_core_peer_gone(c, 7 + CONS_PEERS_TRACKED); /* another peer in the same slot */
+    CHECK(cons_core_peer_height(c) == 1000);
+    cons_core_peer_gone(c, 7);
+    CHECK(h_expect(c, ""));
+    CHECK(cons_core_peer_height(c) == 4);
+    cons_core_peer_gone(c, 7);
+    CHECK(cons_core_peer_height(c) == 4);
+    cons_core_peer_gone(c, 8);
+    CHECK(cons_core_peer_height(c) == 0);
+    /* Back (a new status): counted again. */
+    CHECK_OK(status_in(c, 8, 5, 0, 0, 0, 3000));
+    CHECK(cons_core_peer_height(c) == 5);
+    cons_core_free(c);
+}
+
+/* A COMMITTED of block (height 1) with the commit of validators 0, 1 and 3, from peer. */
+static chr_err committed_from(cons_core *c, uint32_t peer, const uint8_t *block, uint64_t now)
+{
+    static ledger_commit commit;
+    uint8_t id[32];
+    h_block_id(id, block, H_BLOCK_BYTES);
+    h_commit(&commit, 0xbu, 1, 0, id);
+    cons_msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = CONS_MSG_COMMITTED;
+    m.u.committed.block = block;
+    m.u.committed.block_len = H_BLOCK_BYTES;
+    m.u.committed.commit = commit;
+    uint8_t *buf;
+    size_t len;
+    if (cons_msg_encode(&buf, &len, &m) != CHR_OK) {
+        return CHR_ERR_ARG;
+    }
+    chr_err err = h_deliver(c, peer, buf, len, now);
+    free(buf);
+    return err;
+}
+
+void test_core_peer_claims_need_blocks(void)
+{
+    /* Proves a status claiming a height more than one above ours counts in
+     * cons_core_peer_height only while credible: for CONS_SYNC_PROOF_MS from the first
+     * unproven claim; then not, until the peer delivers a block that decides our height
+     * (COMMITTED), from which it counts for CONS_SYNC_PROOF_MS again. A liar back under a
+     * new peer id gets no fresh grace while its stretch of claims lasts (until
+     * CONS_SYNC_DOUBT_QUIET_MS without one); an honest peer ahead counts as soon as it
+     * delivers a block; a claim of at most one above ours always counts. */
+    uint8_t a[H_BLOCK_BYTES], ida[32];
+    block_named(a, ida, 1, "A");
+    h_app app;
+    h_app_init(&app, 0);
+    cons_core *c = h_core(&app, 0);
+    cons_core_run(c, 1000);
+    uint64_t t0 = 100000;
+    CHECK_OK(status_in(c, 20, 50, 0, 0, 0, t0));
+    CHECK(cons_core_peer_height(c) == 50);
+    cons_core_tick(c, t0 + CONS_SYNC_PROOF_MS);
+    CHECK(cons_core_peer_height(c) == 50);
+    CHECK_OK(status_in(c, 20, 50, 0, 0, 0, t0 + CONS_SYNC_PROOF_MS + 1));
+    CHECK(cons_core_peer_height(c) == 0);
+    /* A claim of one height ahead counts whatever its peer delivered. */
+    CHECK_OK(status_in(c, 21, 2, 0, 0, 0, t0 + CONS_SYNC_PROOF_MS + 2));
+    CHECK(cons_core_peer_height(c) == 2);
+    /* Peer 20 delivers block 1: its claim counts again, for CONS_SYNC_PROOF_MS. */
+    uint64_t t1 = t0 + 20000;
+    CHECK_OK(committed_from(c, 20, a, t1));
+    CHECK(h_expect(c, "COMMIT h1 A"));
+    CHECK(cons_core_peer_height(c) == 50);
+    cons_core_begin(c, 2, h_vals());
+    cons_core_tick(c, t1 + CONS_SYNC_PROOF_MS);
+    CHECK(cons_core_peer_height(c) == 50);
+    cons_core_tick(c, t1 + CONS_SYNC_PROOF_MS + 1);
+    CHECK(cons_core_peer_height(c) == 2);
+    /* The liar reconnects as peer 22, well within CONS_SYNC_DOUBT_QUIET_MS of its last
+     * claim (t0 + 10 s): no grace. */
+    uint64_t t2 = t1 + 30000;
+    CHECK_OK(status_in(c, 22, 60, 0, 0, 0, t2));
+    CHECK(cons_core_peer_height(c) == 2);
+    /* An honest peer ahead: counted once it delivers a block. */
+    uint8_t b2[H_BLOCK_BYTES];
+    h_block(b2, 2, 3000, 7, 1);
+    CHECK_OK(status_in(c, 23, 40, 0, 0, 0, t2 + 100));
+    CHECK(cons_core_peer_height(c) == 2);
+    static ledger_commit commit;
+    uint8_t id2[32];
+    h_block_id(id2, b2, H_BLOCK_BYTES);
+    h_commit(&commit, 0x7u, 2, 0, id2);
+    cons_msg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = CONS_MSG_COMMITTED;
+    m.u.committed.block = b2;
+    m.u.committed.block_len = H_BLOCK_BYTES;
+    m.u.committed.commit = commit;
+    uint8_t *buf;
+    size_t len;
+    CHECK_OK(cons_msg_encode(&buf, &len, &m));
+    chr_err err = h_deliver(c, 23, buf, len, t2 + 300);
+    int decided = h_find(c, CONS_ACT_COMMIT) != NULL;
+    uint64_t counted = cons_core_peer_height(c);
+    /* A copy of the same block from the liar decides nothing: it stays unproven. */
+    chr_err err2 = h_deliver(c, 22, buf, len, t2 + 400);
+    free(buf);
+    CHECK_OK(err);
+    CHECK(decided && counted == 40);
+    CHECK_OK(err2);
+    CHECK(h_expect(c, ""));
+    CHECK(cons_core_peer_height(c) == 40);
+    cons_core_peer_gone(c, 23);
+    CHECK(cons_core_peer_height(c) == 2);
+    /* After CONS_SYNC_DOUBT_QUIET_MS without an unproven claim, a new stretch has its grace. */
+    uint64_t t3 = t2 + 100 + CONS_SYNC_DOUBT_QUIET_MS + 1; /* after peer 23's first claim */
+    CHECK_OK(status_in(c, 24, 70, 0, 0, 0, t3));
+    CHECK(cons_core_peer_height(c) == 70);
+    cons_core_free(c);
+}

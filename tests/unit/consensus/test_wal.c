@@ -506,3 +506,190 @@ void test_wal_open_out_of_memory(void)
     tmp_remove(&oom_tmp);
     CHECK(ok);
 }
+
+/* ---- damage in the middle vs a torn tail ---- */
+
+#define SHAPED 5
+
+/* A log of SHAPED records of the shapes a validator writes (votes and proposals, the third
+ * a proposal whose block holds an intact vote record, as a transaction could) into buf
+ * (at most 4 KiB); ends[k] is where record k ends. */
+static size_t build_shaped_log(uint8_t *buf, size_t *ends)
+{
+    uint8_t id[32];
+    memset(id, 0xab, 32);
+    size_t at = 0;
+    for (size_t k = 0; k < SHAPED; k++) {
+        uint8_t vote[CONS_VOTE_BYTES];
+        uint8_t block[CONS_WAL_HEADER_BYTES + CONS_VOTE_BYTES + 21];
+        uint8_t *rec;
+        size_t len;
+        if (k % 2 == 0) {
+            /* A block with a whole, intact WAL record of a vote inside it. */
+            memset(block, 0x42, sizeof(block));
+            h_vote(vote, 2, LEDGER_VOTE_PREVOTE, 1, (uint32_t)k, id);
+            cons_wal_header(block + 10, vote, CONS_VOTE_BYTES);
+            memcpy(block + 10 + CONS_WAL_HEADER_BYTES, vote, CONS_VOTE_BYTES);
+            rec = h_proposal(&len, 1, 1, (uint32_t)k, CONS_ROUND_NONE, block, sizeof(block));
+        } else {
+            len = h_vote(vote, 0, LEDGER_VOTE_PREVOTE, 1, (uint32_t)k, id);
+            rec = malloc(len);
+            if (rec != NULL) {
+                memcpy(rec, vote, len);
+            }
+        }
+        if (rec == NULL) {
+            abort();
+        }
+        cons_wal_header(buf + at, rec, len);
+        memcpy(buf + at + CONS_WAL_HEADER_BYTES, rec, len);
+        free(rec);
+        at += CONS_WAL_HEADER_BYTES + len;
+        ends[k] = at;
+    }
+    return at;
+}
+
+void test_wal_next_intact(void)
+{
+    /* Proves cons_wal_next_intact tells damage in the middle from a torn tail: a record cut
+     * at any byte, a last record damaged in its check or payload, a tail of zeros after the
+     * records and a proposal cut short that carries an intact record inside its block are
+     * torn tails (the end is returned); a flipped bit anywhere in a record with records
+     * after it (its length, its check or its payload) names an intact record after it. */
+    static uint8_t buf[8192];
+    size_t ends[SHAPED];
+    size_t len = build_shaped_log(buf, ends);
+    CHECK(len < 4096);
+    CHECK(cons_wal_scan(buf, len, NULL, NULL) == len);
+    for (size_t cut = ends[SHAPED - 2] + 1; cut < len; cut++) {
+        CHECK(cons_wal_scan(buf, cut, NULL, NULL) == ends[SHAPED - 2]);
+        CHECK(cons_wal_next_intact(buf, cut, ends[SHAPED - 2]) == cut);
+    }
+    /* The last record is a proposal with a vote record in its block: cut just after that
+     * inner record, the scan of the tail alone would find it, yet it is a torn tail. */
+    size_t inner_end = ends[SHAPED - 2] + CONS_WAL_HEADER_BYTES + CONS_PROPOSAL_FIXED_BYTES + 10 +
+                       CONS_WAL_HEADER_BYTES + CONS_VOTE_BYTES;
+    size_t inner = inner_end - CONS_WAL_HEADER_BYTES - CONS_VOTE_BYTES;
+    CHECK(cons_wal_scan(buf + inner, inner_end - inner, NULL, NULL) == inner_end - inner);
+    CHECK(cons_wal_next_intact(buf, inner_end, ends[SHAPED - 2]) == inner_end);
+    for (size_t k = 0; k < SHAPED; k++) {
+        size_t start = k == 0 ? 0 : ends[k - 1];
+        /* The vote record inside a proposal's block, and its block length field. */
+        size_t inner_k = start + CONS_WAL_HEADER_BYTES + CONS_PROPOSAL_FIXED_BYTES + 10;
+        size_t block_len_at = start + CONS_WAL_HEADER_BYTES + CONS_PROPOSAL_FIXED_BYTES - 4;
+        for (size_t i = start; i < ends[k]; i++) {
+            /* Damage to what tells the record's length (its length field, and a
+             * proposal's block length) leaves nothing to trust: the bytes after the
+             * header are searched, which finds the record inside a proposal's block (the
+             * log is taken for corrupt, even when the damaged record is the last one). */
+            int proposal = k % 2 == 0;
+            int length = i < start + 4 || (proposal && i >= block_len_at && i < block_len_at + 4);
+            size_t want = length && proposal ? inner_k : k + 1 < SHAPED ? ends[k] : len;
+            for (unsigned flip = 1; flip < 256; flip <<= 1) {
+                buf[i] ^= (uint8_t)flip;
+                size_t valid = cons_wal_scan(buf, len, NULL, NULL);
+                size_t next = cons_wal_next_intact(buf, len, valid);
+                buf[i] ^= (uint8_t)flip;
+                CHECK(valid == start);
+                CHECK(next == want);
+            }
+        }
+    }
+    /* Zeros after the records (a file extended by a crash, its data never written). */
+    memset(buf + len, 0, 1000);
+    CHECK(cons_wal_scan(buf, len + 1000, NULL, NULL) == len);
+    CHECK(cons_wal_next_intact(buf, len + 1000, len) == len + 1000);
+}
+
+static void wal_write_raw(const char *path, const uint8_t *buf, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, buf, len) != (ssize_t)len) {
+        abort();
+    }
+    close(fd);
+}
+
+static int file_is(const char *path, const uint8_t *want, size_t want_len)
+{
+    static uint8_t got[8192];
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, got, sizeof(got)) : -1;
+    if (fd >= 0) {
+        close(fd);
+    }
+    return n == (ssize_t)want_len && memcmp(got, want, want_len) == 0;
+}
+
+static void wal_file_corrupt(tmp *t)
+{
+    static uint8_t buf[8192];
+    size_t ends[SHAPED];
+    size_t len = build_shaped_log(buf, ends);
+    char err[512] = "";
+    cons_wal *w;
+    /* A flipped byte in the second record's payload, three intact records after it. */
+    buf[ends[0] + CONS_WAL_HEADER_BYTES + 20] ^= 0x04;
+    wal_write_raw(t->path, buf, len);
+    CHECK(cons_wal_open(&w, t->path, err, sizeof(err)) == CHR_ERR_WAL);
+    CHECK(w == NULL);
+    char want[128];
+    snprintf(want, sizeof(want), "record at offset %zu is damaged", ends[0]);
+    CHECK(strstr(err, t->path) != NULL && strstr(err, want) != NULL);
+    snprintf(want, sizeof(want), "follows at offset %zu", ends[1]);
+    CHECK(strstr(err, want) != NULL);
+    CHECK(file_is(t->path, buf, len)); /* left for the operator, not a byte cut */
+    buf[ends[0] + CONS_WAL_HEADER_BYTES + 20] ^= 0x04;
+    /* A damaged length in the first record: the same. */
+    buf[1] ^= 0x10;
+    wal_write_raw(t->path, buf, len);
+    CHECK(cons_wal_open(&w, t->path, err, sizeof(err)) == CHR_ERR_WAL);
+    CHECK(file_is(t->path, buf, len));
+    buf[1] ^= 0x10;
+    /* The same flip in the last record is a torn tail: cut, the others kept. */
+    buf[ends[SHAPED - 2] + CONS_WAL_HEADER_BYTES + 20] ^= 0x04;
+    wal_write_raw(t->path, buf, len);
+    CHECK_OK(cons_wal_open(&w, t->path, err, sizeof(err)));
+    CHECK(cons_wal_count(w) == SHAPED - 1);
+    cons_wal_close(w);
+    CHECK(file_is(t->path, buf, ends[SHAPED - 2]));
+}
+
+void test_wal_file_corrupt_middle(void)
+{
+    /* Proves opening refuses a log damaged in the middle (a damaged record, in its payload
+     * or its length, with intact records after it): CHR_ERR_WAL, a message naming the file,
+     * the damaged record's offset and the next intact one's, and the file left untouched;
+     * while the same damage in the last record is a torn tail, cut on open. (A regression
+     * test: any damage was cut like a torn tail, dropping the records after it.) */
+    tmp t;
+    CHECK(tmp_make(&t));
+    wal_file_corrupt(&t);
+    tmp_remove(&t);
+}
+
+void test_wal_file_relative_path(void)
+{
+    /* Proves the log opens, appends and reopens by a path without a directory part (its
+     * directory, synced at open, is then the working directory). */
+    tmp t;
+    CHECK(tmp_make(&t));
+    char cwd[512];
+    CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+    CHECK(chdir(t.dir) == 0);
+    char err[256] = "";
+    cons_wal *w = NULL;
+    chr_err e1 = cons_wal_open(&w, "cons.wal", err, sizeof(err));
+    chr_err e2 = e1 == CHR_OK ? cons_wal_append(w, payload_a, sizeof(payload_a)) : e1;
+    chr_err e3 = e2 == CHR_OK ? cons_wal_sync(w) : e2;
+    cons_wal_close(w);
+    w = NULL;
+    chr_err e4 = e3 == CHR_OK ? cons_wal_open(&w, "cons.wal", err, sizeof(err)) : e3;
+    size_t n = e4 == CHR_OK ? cons_wal_count(w) : 0;
+    cons_wal_close(w);
+    CHECK(chdir(cwd) == 0);
+    tmp_remove(&t);
+    CHECK_OK(e4);
+    CHECK(n == 1);
+}

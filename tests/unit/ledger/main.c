@@ -62,6 +62,11 @@ static const chr_test tests[] = {
     {"block_valset", test_block_valset},
     {"store_blocks_round_trip", test_store_blocks_round_trip},
     {"store_map_full_then_grow", test_store_map_full_then_grow},
+    {"store_evidence_rows", test_store_evidence_rows},
+    {"evidence_encoding", test_evidence_encoding},
+    {"evidence_check_rules", test_evidence_check_rules},
+    {"evidence_root_rfc6962", test_evidence_root_rfc6962},
+    {"evidence_in_blocks", test_evidence_in_blocks},
 };
 
 CHR_TESTS_MAIN("ledger", tests)

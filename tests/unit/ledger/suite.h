@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "ledger/evidence.h"
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 
@@ -19,6 +20,17 @@ void ltest_sign_tx(ledger_tx *tx, const uint8_t sk[32]);
 /* An unsigned transfer with no memo and no expiry. */
 void ltest_transfer(ledger_tx *tx, const char *chain_id, const uint8_t from[32],
                     const uint8_t to[32], uint64_t nonce, uint64_t fee, uint64_t amount);
+
+/* Valid evidence on chain_id by validator key `key` (ltest_key): two votes of type,
+ * height and round for blocks filled with bytes a < b. Defined in test_evidence.c. */
+void ltest_evidence(ledger_evidence *ev, const char *chain_id, uint32_t key, uint8_t type,
+                    uint64_t height, uint32_t round, uint8_t a, uint8_t b);
+
+void test_evidence_encoding(void);
+void test_evidence_check_rules(void);
+void test_evidence_root_rfc6962(void);
+void test_evidence_in_blocks(void);
+void test_store_evidence_rows(void);
 
 void test_smt_empty_and_one_key(void);
 void test_smt_two_keys_by_hand(void);

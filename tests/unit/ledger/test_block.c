@@ -119,7 +119,8 @@ static chr_err blk_encode(uint8_t **out, size_t *out_len, ledger_header *h,
     if (last != NULL) {
         ledger_commit_hash(last, h->last_commit_hash);
     }
-    return ledger_block_encode(out, out_len, h, last, t->ptr, t->lens, t->len);
+    err = ledger_evidence_root(h->evidence_root, NULL, 0);
+    return err ? err : ledger_block_encode(out, out_len, h, last, t->ptr, t->lens, t->len, NULL, 0);
 }
 
 static int header_equal(const ledger_header *a, const ledger_header *b)
@@ -208,9 +209,11 @@ void test_block_header_round_trip(void)
     size_t len;
     ledger_header back;
     CHECK_OK(ledger_header_encode(&h, buf, sizeof(buf), &len));
-    buf[0] = 2;
+    buf[0] = 1; /* version 1 had no evidence root */
     CHECK(ledger_header_decode(&back, buf, len) == CHR_ERR_VERSION);
-    buf[0] = 1;
+    buf[0] = 3;
+    CHECK(ledger_header_decode(&back, buf, len) == CHR_ERR_VERSION);
+    buf[0] = LEDGER_BLOCK_VERSION;
     buf[2] = 'C';
     CHECK(ledger_header_decode(&back, buf, len) == CHR_ERR_CHAIN_ID);
     h.height = 0;
@@ -321,7 +324,7 @@ void test_block_round_trip(void)
         if (ok) {
             ok = ledger_block_encode(&again, &again_len, &b.header,
                                      b.has_last_commit ? &b.last_commit : NULL, b.txs, b.tx_lens,
-                                     b.txs_len) == CHR_OK &&
+                                     b.txs_len, b.evidence, b.evidence_len) == CHR_OK &&
                  again_len == len && memcmp(again, bytes, len) == 0;
         }
         free(again);
@@ -396,7 +399,8 @@ void test_block_rejects_mismatched_links(void)
     uint16_t lens[1] = {sizeof(huge)};
     h.tx_count = 1;
     CHECK_OK(ledger_tx_root(h.tx_root, ptr, lens, 1));
-    CHECK_OK(ledger_block_encode(&bytes, &len, &h, NULL, ptr, lens, 1));
+    CHECK_OK(ledger_evidence_root(h.evidence_root, NULL, 0));
+    CHECK_OK(ledger_block_encode(&bytes, &len, &h, NULL, ptr, lens, 1, NULL, 0));
     CHECK(blk_decode_exact(&b, bytes, len) == CHR_ERR_TOO_LONG);
     free(bytes);
 }

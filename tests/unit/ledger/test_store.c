@@ -59,6 +59,9 @@ typedef struct st_block {
 
 static st_chain chain;
 static st_block blk;
+/* Evidence the next st_build puts in its block (in key order); st_commit clears it. */
+static ledger_evidence st_ev[4];
+static uint16_t st_ev_len;
 
 static chr_err st_load(void *ctx, const uint8_t addr[32], ledger_account *out)
 {
@@ -187,10 +190,11 @@ static chr_err st_build(st_chain *c, uint32_t txs_len, size_t memo_len)
     memcpy(h->proposer, c->val_pk, 32);
     memset(h->state_root, (int)height, 32); /* the store does not look at it */
     err = ledger_tx_root(h->tx_root, blk.tx_ptr, blk.tx_lens, txs_len);
+    err = err ? err : ledger_evidence_root(h->evidence_root, st_ev, st_ev_len);
     err = err ? err
               : ledger_block_encode(&blk.bytes, &blk.bytes_len, h,
                                     c->has_commit ? &c->last_commit : NULL, blk.tx_ptr, blk.tx_lens,
-                                    txs_len);
+                                    txs_len, st_ev, st_ev_len);
     if (err != CHR_OK) {
         return err;
     }
@@ -224,8 +228,11 @@ static chr_err st_commit(st_chain *c)
         .tx_from = (const uint8_t(*)[32])blk.tx_from,
         .tx_to = (const uint8_t(*)[32])blk.tx_to,
         .changes = c->overlay,
+        .evidence = st_ev,
+        .evidence_len = st_ev_len,
     };
     chr_err err = ledger_store_commit_block(c->store, &w);
+    st_ev_len = 0;
     if (err == CHR_OK) {
         c->height++;
         c->txs_total += blk.txs_len;
@@ -508,4 +515,113 @@ void test_store_map_full_then_grow(void)
     snprintf(dir, sizeof(dir), "%s", chain.dir);
     st_teardown(&chain);
     CHECK(dir[0] != '\0' && access(dir, F_OK) != 0);
+}
+
+/* Evidence of validator key `key` at (height, round): two prevotes for blocks a < b. */
+static void st_evidence(ledger_evidence *ev, uint32_t key, uint64_t height, uint32_t round,
+                        uint8_t a, uint8_t b)
+{
+    ltest_evidence(ev, ST_CHAIN, key, LEDGER_VOTE_PREVOTE, height, round, a, b);
+}
+
+static void store_evidence_body(st_chain *c)
+{
+    CHECK_OK(st_setup(c, 64u << 20));
+    CHECK_OK(st_genesis(c));
+    CHECK_OK(st_build(c, 2, 0));
+    CHECK_OK(st_commit(c));
+    /* Block 2 carries two offences of validator 600 and one of validator 601. */
+    ledger_evidence evs[3];
+    st_evidence(&evs[0], 600, 1, 0, 0x00, 0x11);
+    st_evidence(&evs[1], 600, 1, 3, 0x22, 0x33);
+    st_evidence(&evs[2], 601, 1, 0, 0x44, 0x55);
+    uint8_t k0[LEDGER_EVIDENCE_KEY_BYTES], k1[LEDGER_EVIDENCE_KEY_BYTES], k2[LEDGER_EVIDENCE_KEY_BYTES];
+    ledger_evidence_key(&evs[0], k0);
+    ledger_evidence_key(&evs[1], k1);
+    ledger_evidence_key(&evs[2], k2);
+    /* Keys in order: sort the three by key for the block. */
+    ledger_evidence sorted[3];
+    const uint8_t *keys[3] = {k0, k1, k2};
+    size_t order[3] = {0, 1, 2};
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = i + 1; j < 3; j++) {
+            if (memcmp(keys[order[j]], keys[order[i]], LEDGER_EVIDENCE_KEY_BYTES) < 0) {
+                size_t t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+    }
+    for (size_t i = 0; i < 3; i++) {
+        sorted[i] = evs[order[i]];
+        st_ev[i] = sorted[i];
+    }
+    st_ev_len = 3;
+    CHECK_OK(st_build(c, 1, 0));
+    CHECK_OK(st_commit(c));
+
+    /* The stored block decodes with its evidence, in order. */
+    ledger_store_read *r;
+    CHECK_OK(ledger_store_read_begin(c->store, &r));
+    c->read = r;
+    const uint8_t *bytes;
+    size_t len;
+    CHECK_OK(ledger_store_block(r, 2, &bytes, &len));
+    ledger_block b;
+    CHECK_OK(ledger_block_decode(&b, bytes, len));
+    int same = b.evidence_len == 3;
+    for (size_t i = 0; same && i < 3; i++) {
+        same = memcmp(&b.evidence[i], &sorted[i], sizeof(sorted[i])) == 0;
+    }
+    ledger_block_free(&b);
+    CHECK(same);
+
+    /* Each offence is found by its key, with the block and place that carry it. */
+    ledger_store_evidence_row row;
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t k[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(&sorted[i], k);
+        CHECK_OK(ledger_store_evidence(r, k, &row));
+        CHECK(row.height == 2 && row.index == i);
+        CHECK(memcmp(&row.evidence, &sorted[i], sizeof(row.evidence)) == 0);
+    }
+    /* Another round, type or height of the same validator is another offence. */
+    uint8_t other[LEDGER_EVIDENCE_KEY_BYTES];
+    memcpy(other, k0, sizeof(other));
+    other[44] = LEDGER_VOTE_PRECOMMIT;
+    CHECK(ledger_store_evidence(r, other, &row) == CHR_ERR_NOT_FOUND);
+    other[44] = LEDGER_VOTE_PREVOTE;
+    other[39] ^= 1; /* height 1 -> 0 */
+    CHECK(ledger_store_evidence(r, other, &row) == CHR_ERR_NOT_FOUND);
+
+    /* Listing newest first by place: block 2's three from the last, by pages. */
+    ledger_store_evidence_row rows[4];
+    size_t n;
+    CHECK_OK(ledger_store_evidence_recent(r, UINT64_MAX, UINT32_MAX, rows, 4, &n));
+    CHECK(n == 3);
+    for (size_t i = 0; i < 3; i++) {
+        CHECK(rows[i].height == 2 && rows[i].index == 2 - i);
+        CHECK(memcmp(&rows[i].evidence, &sorted[2 - i], sizeof(sorted[0])) == 0);
+    }
+    CHECK_OK(ledger_store_evidence_recent(r, UINT64_MAX, UINT32_MAX, rows, 2, &n));
+    CHECK(n == 2 && rows[1].index == 1);
+    CHECK_OK(ledger_store_evidence_recent(r, 2, 1, rows, 4, &n));
+    CHECK(n == 1 && rows[0].index == 0);
+    CHECK_OK(ledger_store_evidence_recent(r, 2, 0, rows, 4, &n));
+    CHECK(n == 0);
+    CHECK_OK(ledger_store_evidence_recent(r, 1, 5, rows, 4, &n));
+    CHECK(n == 0);
+    ledger_store_read_end(r);
+    c->read = NULL;
+}
+
+void test_store_evidence_rows(void)
+{
+    /* Evidence in a committed block is stored by the offence's key (validator, height,
+     * round, type), found again with the block and index that carry it, and listed newest
+     * first by its place in the chain, by pages. */
+    CHECK_OK(chr_hash_init());
+    store_evidence_body(&chain);
+    st_teardown(&chain);
+    st_ev_len = 0;
 }

@@ -24,6 +24,7 @@ static const chr_test tests[] = {
     {"net_misbehaved_banned", test_net_misbehaved_banned},
     {"net_keepalive", test_net_keepalive},
     {"net_self_dial", test_net_self_dial},
+    {"net_urgent_overtakes_bulk", test_net_urgent_overtakes_bulk},
     {"hostile_control", test_hostile_control},
     {"hostile_wrong_chain", test_hostile_wrong_chain},
     {"hostile_wrong_genesis", test_hostile_wrong_genesis},

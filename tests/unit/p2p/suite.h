@@ -25,6 +25,7 @@ void test_net_allowed_ids(void);
 void test_net_misbehaved_banned(void);
 void test_net_keepalive(void);
 void test_net_self_dial(void);
+void test_net_urgent_overtakes_bulk(void);
 void test_hostile_control(void);
 void test_hostile_wrong_chain(void);
 void test_hostile_wrong_genesis(void);

@@ -432,6 +432,10 @@ void test_net_config_rejects(void)
     t_config(&cfg, &a, LISTEN_ANY, NULL, 0);
     cfg.peer_timeout_ms = cfg.ping_interval_ms;
     CHECK(cons_p2p_start(&p, &cfg, err, sizeof(err)) == CHR_ERR_CONFIG);
+    t_config(&cfg, &a, LISTEN_ANY, NULL, 0);
+    cfg.bulk_types[0] = 1u << 3; /* PING is the transport's */
+    CHECK(cons_p2p_start(&p, &cfg, err, sizeof(err)) == CHR_ERR_CONFIG);
+    CHECK(strstr(err, "bulk_types") != NULL);
     const char *three[] = {"tcp://127.0.0.1:1", "tcp://127.0.0.1:2", "tcp://127.0.0.1:3"};
     t_config(&cfg, &a, LISTEN_ANY, three, 3);
     cfg.peers_max = 2;
@@ -566,5 +570,96 @@ void test_net_self_dial(void)
     CHECK(t_node_start(&a, &cfg));
     t_sleep_ms(500);
     CHECK(t_peer_count(&a) == 0 && a.ups == 0);
+    t_node_deinit(&a);
+}
+
+/* Sends bulk (type 17) messages of 1,000 bytes, numbered from *count on, until the peer's
+ * queue has stayed full for 200 ms: the kernel's buffers are full, our writer is stuck, and
+ * the queue holds all it may of them. */
+static bool t_fill_bulk(t_node *n, uint32_t peer, uint32_t *count)
+{
+    uint8_t chunk[1000];
+    memset(chunk, 0xb0, sizeof(chunk));
+    uint64_t full_since = 0;
+    while (*count < 1000000) {
+        chr_put_u32be(chunk, *count);
+        chr_err err = cons_p2p_send(n->p, peer, 17, chunk, sizeof(chunk));
+        if (err == CHR_OK) {
+            (*count)++;
+            full_since = 0;
+            continue;
+        }
+        if (err != CHR_ERR_FULL) {
+            return false;
+        }
+        if (full_since == 0) {
+            full_since = t_now_ms();
+        } else if (t_now_ms() - full_since >= 200) {
+            return true;
+        }
+        t_sleep_ms(5);
+    }
+    return false;
+}
+
+/* Proves a message of a type that is not bulk overtakes the bulk messages queued before it
+ * (a vote ahead of megabytes of gossip), that each class keeps its order and loses nothing
+ * that was queued, and that bulk messages fill at most half of the queue's bound, so the
+ * others still fit. */
+void test_net_urgent_overtakes_bulk(void)
+{
+    t_node a;
+    t_node_init(&a, 65);
+    cons_p2p_config cfg;
+    t_config(&cfg, &a, LISTEN_ANY, NULL, 0);
+    cfg.frame_bytes_max = 4096;
+    cfg.send_queue_bytes_max = 64u * 1024;
+    cfg.bulk_types[17 / 8] |= (uint8_t)(1u << (17 % 8));
+    CHECK(t_node_start(&a, &cfg));
+    /* A raw peer that completes its handshake, then reads nothing until the queue is full. */
+    t_raw r;
+    CHECK(t_raw_connect(&r, 66, cons_p2p_port(a.p)) == 0);
+    CHECK(t_raw_handshake(&r, &(t_twist){0}) == 1);
+    CHECK(t_wait_peers(&a, 1, T_WAIT_MS));
+    uint32_t id = t_first_peer(&a, NULL);
+    uint32_t bulk = 0;
+    CHECK(t_fill_bulk(&a, id, &bulk));
+    cons_p2p_peer_info info;
+    CHECK(cons_p2p_peers(a.p, &info, 1) == 1);
+    /* Each queued bulk message is charged its frame (1,005 bytes) and 64 bytes. */
+    size_t queued = info.queue_bytes / (1000 + 5 + 64);
+    CHECK(info.queue_bytes <= cfg.send_queue_bytes_max / 2 && queued >= 20);
+    printf("# %u bulk messages sent, %zu of them queued when the urgent ones were\n", bulk,
+           queued);
+    /* The other half is free for urgent messages: three of them, numbered. */
+    uint8_t vote[1000];
+    memset(vote, 0x16, sizeof(vote));
+    for (uint32_t i = 0; i < 3; i++) {
+        chr_put_u32be(vote, i);
+        CHECK_OK(cons_p2p_send(a.p, id, 16, vote, sizeof(vote)));
+    }
+    /* Read everything: bulk in order with nothing lost, urgent in order, and ahead of at
+     * least every bulk message that was still queued. */
+    static uint8_t buf[4096];
+    uint32_t bulk_got = 0;
+    uint32_t urgent_got = 0;
+    uint32_t bulk_after_urgent = 0;
+    while (bulk_got < bulk || urgent_got < 3) {
+        uint8_t type;
+        size_t len;
+        CHECK(t_raw_recv(&r, &type, buf, sizeof(buf), &len) == 1);
+        if (type == 17) {
+            CHECK(len == 1000 && chr_get_u32be(buf) == bulk_got);
+            bulk_got++;
+            bulk_after_urgent += urgent_got == 3;
+        } else if (type == 16) {
+            CHECK(len == 1000 && chr_get_u32be(buf) == urgent_got);
+            urgent_got++;
+        }
+    }
+    printf("# %u bulk messages arrived after the urgent ones\n", bulk_after_urgent);
+    CHECK(bulk_after_urgent >= queued);
+    CHECK(cons_p2p_peers(a.p, &info, 1) == 1 && info.msgs_out >= bulk + 3);
+    t_raw_close(&r);
     t_node_deinit(&a);
 }
