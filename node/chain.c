@@ -1322,6 +1322,9 @@ size_t node_chain_evidence_pending(const node_chain *c)
 static chr_err ev_select(node_chain *c, uint64_t height)
 {
     c->blk_ev_len = 0;
+    if (c->ev_pool_len == 0) {
+        return CHR_OK;
+    }
     ledger_store_read *r;
     chr_err err = ledger_store_read_begin(c->store, &r);
     if (err != CHR_OK) {
@@ -1357,6 +1360,9 @@ static chr_err block_check_evidence(node_chain *c, const ledger_block *b, int ve
                                     size_t cap)
 {
     c->blk_ev_len = 0;
+    if (b->evidence_len == 0) {
+        return CHR_OK; /* the usual block: no read transaction needed */
+    }
     ledger_store_read *r;
     chr_err err = ledger_store_read_begin(c->store, &r);
     if (err != CHR_OK) {
