@@ -117,7 +117,7 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
                                         node_sk, err, sizeof(err)) == CHR_OK;
         sodium_memzero(node_sk, sizeof(node_sk));
         if (!ok) {
-            fprintf(stderr, "chroomd: p2p: %s\n", err);
+            fprintf(stderr, "chroomd: consensus: %s\n", err);
         } else {
             CHR_LOG_I("consensus: p2p on %s, %zu persistent peers, %s", cfg->p2p_listen[0] ? cfg->p2p_listen : "(no listener)",
                       cfg->p2p_peers_len, cc->has_validator_key ? "validator" : "full node");
