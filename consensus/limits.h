@@ -3,6 +3,7 @@
 #ifndef CONS_LIMITS_H
 #define CONS_LIMITS_H
 
+#include "ledger/block.h"
 #include "ledger/limits.h"
 
 /* Rounds of one height kept in memory (vote sets and proposals). Past this, the oldest
@@ -17,8 +18,9 @@
 /* The largest round number accepted at all; with timeouts growing per round, round one
  * million is days of failed rounds. Keeps round arithmetic far from overflow. */
 #define CONS_ROUND_MAX 1000000u
-/* A proposal carries a whole block. */
-#define CONS_BLOCK_BYTES_MAX LEDGER_BLOCK_BYTES_MAX
+/* A proposal carries a whole block: the largest one the ledger encodes (a block whose
+ * transactions fill LEDGER_BLOCK_BYTES_MAX, with its commit and evidence). */
+#define CONS_BLOCK_BYTES_MAX LEDGER_BLOCK_ENCODED_MAX
 /* The largest consensus message: a proposal or a committed block with its commit. */
 #define CONS_MSG_BYTES_MAX (CONS_BLOCK_BYTES_MAX + 64 * 1024)
 /* Actions one input may produce. A status answer sends the proposal and votes (up to

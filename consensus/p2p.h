@@ -48,9 +48,10 @@
  * (LEDGER_BLOCK_BYTES_MAX) with its commit twice over. A peer can make us allocate this
  * much per connection while a frame arrives, so it is a hard ceiling, not a default. */
 #define CONS_P2P_FRAME_BYTES_LIMIT (16u * 1024 * 1024)
-/* The default frame_bytes_max: a whole block and 128 KiB of room for its commit and the
- * message around it (consensus/limits.h's CONS_MSG_BYTES_MAX fits, checked in p2p.c). */
-#define CONS_P2P_FRAME_BYTES_DEFAULT (LEDGER_BLOCK_BYTES_MAX + 128u * 1024)
+/* The default frame_bytes_max: a whole block and 256 KiB of room for its lengths, commit,
+ * evidence and the message around it (consensus/limits.h's CONS_MSG_BYTES_MAX fits,
+ * checked in p2p.c). */
+#define CONS_P2P_FRAME_BYTES_DEFAULT (LEDGER_BLOCK_BYTES_MAX + 256u * 1024)
 /* The most connections one node keeps (peers_max): each costs two 64 KiB buffers and its
  * queue; a validator needs a few dozen. */
 #define CONS_P2P_PEERS_LIMIT 1024

@@ -10,11 +10,8 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 
-/* A block's bytes beyond its transactions: header, commit and the count fields. */
-#define BLOCK_OVERHEAD_MAX                                                                   \
-    (LEDGER_HEADER_BYTES_MAX + 1 + LEDGER_COMMIT_BYTES_MAX + 4 + 2 +                          \
-     LEDGER_BLOCK_EVIDENCE_MAX * LEDGER_EVIDENCE_BYTES)
-#define BLOCK_BYTES_MAX (LEDGER_BLOCK_BYTES_MAX + 2u * LEDGER_BLOCK_TXS_MAX + BLOCK_OVERHEAD_MAX)
+/* A block's bytes beyond its transactions and their lengths. */
+#define BLOCK_OVERHEAD_MAX (LEDGER_BLOCK_ENCODED_MAX - LEDGER_BLOCK_BYTES_MAX - 2u * LEDGER_BLOCK_TXS_MAX)
 
 static void header_encode(chr_enc *enc, const ledger_header *h)
 {
@@ -403,7 +400,7 @@ static chr_err block_check_links(const ledger_block *b)
 chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len)
 {
     memset(out, 0, sizeof(*out));
-    if (in_len > BLOCK_BYTES_MAX) {
+    if (in_len > LEDGER_BLOCK_ENCODED_MAX) {
         return CHR_ERR_TOO_LONG;
     }
     chr_dec dec;

@@ -40,6 +40,11 @@
 #define LEDGER_VOTE_PRECOMMIT 2
 #define LEDGER_HEADER_BYTES_MAX (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 8 + 32 * 3 + 4 + 32 * 4)
 #define LEDGER_COMMIT_BYTES_MAX (8 + 4 + 32 + 2 + LEDGER_VALIDATORS_MAX * (32 + 64))
+/* The largest encoded block: LEDGER_BLOCK_BYTES_MAX of transactions with their 2-byte
+ * lengths, the header, the last commit, the counts and the most evidence. */
+#define LEDGER_BLOCK_ENCODED_MAX                                                             \
+    (LEDGER_BLOCK_BYTES_MAX + 2u * LEDGER_BLOCK_TXS_MAX + LEDGER_HEADER_BYTES_MAX + 1 +       \
+     LEDGER_COMMIT_BYTES_MAX + 4 + 2 + LEDGER_BLOCK_EVIDENCE_MAX * LEDGER_EVIDENCE_BYTES)
 
 typedef struct ledger_header {
     uint8_t chain_id_len;

@@ -119,7 +119,6 @@ struct node_chain {
      * drops it first (prepared_drop). */
     int prepared;
     uint8_t prepared_hash[32];
-    ledger_header prepared_header;
 
     /* Evidence of double signing waiting for a block (writer only): checked, not known to
      * be committed, in key order. */
@@ -1204,7 +1203,6 @@ static void prepared_drop(node_chain *c)
 static void prepared_keep(node_chain *c, const ledger_header *h)
 {
     c->prepared = 1;
-    c->prepared_header = *h;
     ledger_header_hash(h, c->prepared_hash);
 }
 
@@ -1257,8 +1255,8 @@ static int ev_committed(ledger_store_read *r, const uint8_t key[LEDGER_EVIDENCE_
     return err == CHR_OK ? 1 : err == CHR_ERR_NOT_FOUND ? 0 : -1;
 }
 
-chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *why,
-                                size_t why_cap)
+chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, int verified,
+                                char *why, size_t why_cap)
 {
     uint64_t tip;
     uint8_t tip_hash[32];
@@ -1271,8 +1269,10 @@ chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *
     if (found) {
         return CHR_ERR_DUPLICATE;
     }
-    /* Evidence of the height being decided (tip + 1) can go in the block after it. */
-    chr_err err = ledger_evidence_check(ev, c->chain_id, &c->validators, tip + 2, 1, why, why_cap);
+    /* Evidence of the height being decided (tip + 1) can go in the block after it. The
+     * cheap checks first, then whether it is known, and the signatures last: a peer that
+     * resends committed evidence costs a lookup, not two verifications. */
+    chr_err err = ledger_evidence_check(ev, c->chain_id, &c->validators, tip + 2, 0, why, why_cap);
     if (err != CHR_OK) {
         return err;
     }
@@ -1285,6 +1285,12 @@ chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *
     ledger_store_read_end(r);
     if (committed != 0) {
         return committed > 0 ? CHR_ERR_DUPLICATE : CHR_ERR_STORE;
+    }
+    if (!verified) {
+        err = ledger_evidence_check(ev, c->chain_id, &c->validators, tip + 2, 1, why, why_cap);
+        if (err != CHR_OK) {
+            return err;
+        }
     }
     if (c->ev_pool_len == NODE_EVIDENCE_POOL_MAX) {
         /* Full: the oldest offence gives way to a newer one. */
@@ -1310,11 +1316,6 @@ chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *
               ev->type == LEDGER_VOTE_PREVOTE ? "prevotes" : "precommits",
               (unsigned long long)ev->height, ev->round);
     return CHR_OK;
-}
-
-size_t node_chain_evidence_pending(const node_chain *c)
-{
-    return c->ev_pool_len;
 }
 
 /* Fills c->blk_ev for a block at height from the pool, in key order: what is still young

@@ -131,16 +131,15 @@ CHR_WUR chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, siz
                                         const ledger_commit *commit, char *why, size_t why_cap);
 
 /* Writer thread only. Takes evidence of double signing for the next blocks this node
- * proposes: CHR_OK when it is new and valid (both signatures verified, from a validator,
+ * proposes: CHR_OK when it is new and valid (both signatures verified, here unless
+ * `verified` says the caller did, from a validator,
  * of the height being decided or an earlier one within LEDGER_EVIDENCE_AGE_MAX);
  * CHR_ERR_DUPLICATE when held or
  * committed already; CHR_ERR_EVIDENCE (why set) when invalid; CHR_ERR_FULL when the pool
  * holds only newer evidence; CHR_ERR_STORE. A proposal carries what the pool holds (up to
  * LEDGER_BLOCK_EVIDENCE_MAX); a committed block's evidence leaves it. */
-CHR_WUR chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, char *why,
-                                        size_t why_cap);
-/* Writer thread only. Evidence waiting for a block. */
-size_t node_chain_evidence_pending(const node_chain *c);
+CHR_WUR chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, int verified,
+                                        char *why, size_t why_cap);
 
 ledger_store *node_chain_store(node_chain *c);
 const ledger_params *node_chain_params(const node_chain *c);

@@ -176,12 +176,12 @@ static int app_timely(void *ctx, const uint8_t *block, size_t len, uint64_t now_
 
 /* ---- Evidence (writer thread). ---- */
 
-/* The ledger's form of an EVIDENCE message's two votes (ledger/evidence.h). */
+/* The ledger's form of a decoded EVIDENCE message's two votes (ledger/evidence.h): the
+ * decoder already put them in block-id order, the ledger's order. */
 static void evidence_from_msg(ledger_evidence *out, const cons_evidence *m)
 {
-    int a_first = memcmp(m->a.block_id, m->b.block_id, 32) < 0;
-    const cons_vote *a = a_first ? &m->a : &m->b;
-    const cons_vote *b = a_first ? &m->b : &m->a;
+    const cons_vote *a = &m->a;
+    const cons_vote *b = &m->b;
     memset(out, 0, sizeof(*out));
     out->type = a->type;
     out->height = a->height;
@@ -193,8 +193,9 @@ static void evidence_from_msg(ledger_evidence *out, const cons_evidence *m)
     memcpy(out->sig_b, b->sig, 64);
 }
 
-/* Puts an encoded EVIDENCE message in the chain's pool: CHR_OK when it is new there. */
-static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t len)
+/* Puts an encoded EVIDENCE message in the chain's pool: CHR_OK when it is new there.
+ * `verified`: the core checked both votes already (its EVIDENCE actions). */
+static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t len, int verified)
 {
     cons_msg m;
     chr_err err = cons_msg_decode(&m, msg, len);
@@ -204,7 +205,7 @@ static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t l
     ledger_evidence ev;
     evidence_from_msg(&ev, &m.u.evidence);
     char why[192] = "";
-    err = node_chain_add_evidence(e->chain, &ev, why, sizeof(why));
+    err = node_chain_add_evidence(e->chain, &ev, verified, why, sizeof(why));
     if (err != CHR_OK && err != CHR_ERR_DUPLICATE) {
         CHR_LOG_W("consensus: evidence not kept: %s", why[0] ? why : chr_err_str(err));
     }
@@ -217,7 +218,7 @@ static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t l
 static chr_err evidence_from_peer(node_consensus *e, uint32_t peer, const uint8_t *msg,
                                   size_t len)
 {
-    chr_err err = evidence_pool_add(e, msg, len);
+    chr_err err = evidence_pool_add(e, msg, len, 0);
     if (err == CHR_OK) {
         cons_p2p_broadcast(e->p2p, NODE_P2P_CONSENSUS, msg, len, peer);
     }
@@ -371,7 +372,7 @@ static void act(node_consensus *e, uint64_t now)
         case CONS_ACT_EVIDENCE:
             /* Seen by this node's core (votes of the height it decides): into the pool for
              * the next blocks. The core gossips it itself. */
-            evidence_pool_add(e, a->msg, a->msg_len);
+            evidence_pool_add(e, a->msg, a->msg_len, 1);
             break;
         case CONS_ACT_SYNC:
             sync_peer(e, a->peer, a->height, now);
