@@ -156,7 +156,7 @@ bench: deps all $(BENCH_BINS)
 CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config.h \
               common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h, \
               $(wildcard common/*.c common/*.h)) \
-            $(filter-out ledger/store.c ledger/store.h, $(wildcard ledger/*.c ledger/*.h)) \
+            $(filter-out ledger/store%, $(wildcard ledger/*.c ledger/*.h)) \
             $(filter-out consensus/p2p% consensus/internal/p2p% consensus/wal_file%, \
               $(wildcard consensus/*.c consensus/*.h consensus/internal/*.h))
 check-core:

@@ -1,5 +1,7 @@
 #include "ledger/store.h"
 
+#include "ledger/internal/store.h"
+
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
@@ -11,25 +13,11 @@
 #include "common/enc.h"
 #include "common/log.h"
 
-/* meta, accounts, blocks, block hashes, commits, txs, history, evidence (by key and by
- * place in the chain); room for more. */
+/* meta, accounts, blocks, block hashes, commits, evidence (by key and by place in the
+ * chain); room for more. */
 #define STORE_DBS_MAX 16
 
-struct ledger_store {
-    MDB_env *env;
-    MDB_dbi meta, accounts, blocks, hashes, commits, txs, history, evidence, evidence_at;
-    size_t map_size;
-    /* Readers hold it shared; growing the map takes it exclusively, because LMDB's
-     * mdb_env_set_mapsize requires that no transaction is active in the process. */
-    pthread_rwlock_t resize;
-};
-
-struct ledger_store_read {
-    ledger_store *store;
-    MDB_txn *txn;
-};
-
-static chr_err store_err(int rc, const char *what)
+chr_err store_err(int rc, const char *what)
 {
     if (rc == MDB_MAP_FULL) {
         return CHR_ERR_MAP_FULL;
@@ -53,10 +41,16 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "blocks", MDB_CREATE, &s->blocks);
     rc = rc ? rc : mdb_dbi_open(txn, "block_hashes", MDB_CREATE, &s->hashes);
     rc = rc ? rc : mdb_dbi_open(txn, "commits", MDB_CREATE, &s->commits);
-    rc = rc ? rc : mdb_dbi_open(txn, "txs", MDB_CREATE, &s->txs);
-    rc = rc ? rc : mdb_dbi_open(txn, "history", MDB_CREATE, &s->history);
     rc = rc ? rc : mdb_dbi_open(txn, "evidence", MDB_CREATE, &s->evidence);
     rc = rc ? rc : mdb_dbi_open(txn, "evidence_at", MDB_CREATE, &s->evidence_at);
+    /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
+     * rebuilt there from the blocks). */
+    const char *moved[] = {"txs", "history"};
+    for (size_t i = 0; i < 2 && rc == 0; i++) {
+        MDB_dbi old;
+        int found = mdb_dbi_open(txn, moved[i], 0, &old);
+        rc = found == 0 ? mdb_drop(txn, old, 1) : found == MDB_NOTFOUND ? 0 : found;
+    }
     if (rc != 0) {
         mdb_txn_abort(txn);
         return rc;
@@ -97,6 +91,11 @@ chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size)
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize; /* an existing store may be larger than asked */
+    chr_err err = store_index_open(s, dir, map_size);
+    if (err != CHR_OK) {
+        ledger_store_close(s);
+        return err;
+    }
     *out = s;
     return CHR_OK;
 }
@@ -104,6 +103,7 @@ chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size)
 void ledger_store_close(ledger_store *s)
 {
     if (s != NULL) {
+        store_index_close(s);
         if (s->env != NULL) {
             mdb_env_close(s->env);
         }
@@ -138,7 +138,7 @@ size_t ledger_store_used_bytes(ledger_store *s)
     return (size_t)(info.me_last_pgno + 1) * st.ms_psize;
 }
 
-static int put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen)
+int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen)
 {
     MDB_val key = {klen, (void *)(uintptr_t)k};
     MDB_val val = {vlen, (void *)(uintptr_t)v};
@@ -147,7 +147,7 @@ static int put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void
 
 static int put_meta(ledger_store *s, MDB_txn *txn, const char *name, const void *v, size_t vlen)
 {
-    return put(txn, s->meta, name, strlen(name), v, vlen);
+    return store_put(txn, s->meta, name, strlen(name), v, vlen);
 }
 
 static int put_account(ledger_store *s, MDB_txn *txn, const uint8_t addr[32],
@@ -155,22 +155,20 @@ static int put_account(ledger_store *s, MDB_txn *txn, const uint8_t addr[32],
 {
     uint8_t v[LEDGER_ACCOUNT_BYTES];
     ledger_account_encode(v, a);
-    return put(txn, s->accounts, addr, 32, v, sizeof(v));
+    return store_put(txn, s->accounts, addr, 32, v, sizeof(v));
 }
 
-/* Begins a write transaction under the shared lock; the caller ends it with write_end. */
-static int write_begin(ledger_store *s, MDB_txn **txn)
+int store_write_begin(ledger_store *s, MDB_env *env, MDB_txn **txn)
 {
     pthread_rwlock_rdlock(&s->resize);
-    int rc = mdb_txn_begin(s->env, NULL, 0, txn);
+    int rc = mdb_txn_begin(env, NULL, 0, txn);
     if (rc != 0) {
         pthread_rwlock_unlock(&s->resize);
     }
     return rc;
 }
 
-/* Commits when rc is 0, else aborts; either way the whole transaction ends. */
-static chr_err write_end(ledger_store *s, MDB_txn *txn, int rc, const char *what)
+chr_err store_write_end(ledger_store *s, MDB_txn *txn, int rc, const char *what)
 {
     if (rc == 0) {
         rc = mdb_txn_commit(txn);
@@ -186,7 +184,7 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
                                   const uint64_t *balances, size_t accounts_len)
 {
     MDB_txn *txn;
-    int rc = write_begin(s, &txn);
+    int rc = store_write_begin(s, s->env, &txn);
     if (rc != 0) {
         return store_err(rc, "begin genesis");
     }
@@ -199,14 +197,15 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
         ledger_account a = {.balance = balances[i], .nonce = 0};
         rc = put_account(s, txn, addrs[i], &a);
     }
-    return write_end(s, txn, rc, "write genesis");
+    chr_err err = store_write_end(s, txn, rc, "write genesis");
+    return err == CHR_OK ? store_index_genesis(s, genesis_hash) : err;
 }
 
-static int get_u64_meta(ledger_store *s, MDB_txn *txn, const char *name, uint64_t *out)
+int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out)
 {
     MDB_val key = {strlen(name), (void *)(uintptr_t)name};
     MDB_val val;
-    int rc = mdb_get(txn, s->meta, &key, &val);
+    int rc = mdb_get(txn, dbi, &key, &val);
     if (rc == 0 && val.mv_size != 8) {
         rc = MDB_CORRUPTED;
     }
@@ -221,21 +220,6 @@ static int put_u64_meta(ledger_store *s, MDB_txn *txn, const char *name, uint64_
     return put_meta(s, txn, name, b, 8);
 }
 
-/* History key: address, height, index, and a last byte 1 for sent, 0 for received, so
- * that newest-first iteration is a reverse cursor walk within the address prefix. */
-#define HISTORY_KEY_LEN (32 + 8 + 4 + 1)
-
-static int put_history(ledger_store *s, MDB_txn *txn, const uint8_t addr[32], uint64_t height,
-                       uint32_t index, uint8_t sent, const uint8_t tx_hash[32])
-{
-    uint8_t k[HISTORY_KEY_LEN];
-    memcpy(k, addr, 32);
-    chr_put_u64be(k + 32, height);
-    chr_put_u32be(k + 40, index);
-    k[44] = sent;
-    return put(txn, s->history, k, sizeof(k), tx_hash, 32);
-}
-
 /* Evidence rows: the key that names the offence -> u64 height | u32 index | evidence, and
  * its place (u64 height | u32 index) -> the key, for newest-first lists. */
 #define EVIDENCE_VALUE_BYTES (8 + 4 + LEDGER_EVIDENCE_BYTES)
@@ -244,14 +228,6 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
 {
     int rc = 0;
     uint64_t height = b->header->height;
-    for (uint32_t i = 0; i < b->txs_len && rc == 0; i++) {
-        uint8_t v[12];
-        chr_put_u64be(v, height);
-        chr_put_u32be(v + 8, i);
-        rc = put(txn, s->txs, b->tx_hashes[i], 32, v, sizeof(v));
-        rc = rc ? rc : put_history(s, txn, b->tx_from[i], height, i, 1, b->tx_hashes[i]);
-        rc = rc ? rc : put_history(s, txn, b->tx_to[i], height, i, 0, b->tx_hashes[i]);
-    }
     for (uint16_t i = 0; i < b->evidence_len && rc == 0; i++) {
         uint8_t k[LEDGER_EVIDENCE_KEY_BYTES];
         uint8_t v[EVIDENCE_VALUE_BYTES];
@@ -259,8 +235,8 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         chr_put_u64be(v, height);
         chr_put_u32be(v + 8, i);
         ledger_evidence_encode(&b->evidence[i], v + 12);
-        rc = put(txn, s->evidence, k, sizeof(k), v, sizeof(v));
-        rc = rc ? rc : put(txn, s->evidence_at, v, 12, k, sizeof(k));
+        rc = store_put(txn, s->evidence, k, sizeof(k), v, sizeof(v));
+        rc = rc ? rc : store_put(txn, s->evidence_at, v, 12, k, sizeof(k));
     }
     for (size_t i = 0; i < ledger_overlay_len(b->changes) && rc == 0; i++) {
         const uint8_t *addr;
@@ -273,27 +249,35 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
 
 chr_err ledger_store_commit_block(ledger_store *s, const ledger_store_write *b)
 {
+    /* The index rows enter the tail first, so no reader misses them (store_index.c). */
+    chr_err err = store_tail_add(s, b);
+    if (err != CHR_OK) {
+        return err;
+    }
     MDB_txn *txn;
-    int rc = write_begin(s, &txn);
+    int rc = store_write_begin(s, s->env, &txn);
     if (rc != 0) {
+        store_tail_done(s, b->header->height, b->txs_len, 0);
         return store_err(rc, "begin block");
     }
     uint64_t height;
     uint64_t txs_total;
-    rc = get_u64_meta(s, txn, "height", &height);
-    rc = rc ? rc : get_u64_meta(s, txn, "txs_total", &txs_total);
+    rc = store_get_u64(txn, s->meta, "height", &height);
+    rc = rc ? rc : store_get_u64(txn, s->meta, "txs_total", &txs_total);
     if (rc == 0) {
         CHR_ASSERT(b->header->height == height + 1);
         uint8_t hk[8];
         chr_put_u64be(hk, b->header->height);
-        rc = put(txn, s->blocks, hk, 8, b->bytes, b->bytes_len);
-        rc = rc ? rc : put(txn, s->hashes, b->hash, 32, hk, 8);
-        rc = rc ? rc : put(txn, s->commits, hk, 8, b->commit, b->commit_len);
+        rc = store_put(txn, s->blocks, hk, 8, b->bytes, b->bytes_len);
+        rc = rc ? rc : store_put(txn, s->hashes, b->hash, 32, hk, 8);
+        rc = rc ? rc : store_put(txn, s->commits, hk, 8, b->commit, b->commit_len);
         rc = rc ? rc : write_block_txs(s, txn, b);
         rc = rc ? rc : put_u64_meta(s, txn, "height", b->header->height);
         rc = rc ? rc : put_u64_meta(s, txn, "txs_total", txs_total + b->txs_len);
     }
-    return write_end(s, txn, rc, "write block");
+    err = store_write_end(s, txn, rc, "write block");
+    store_tail_done(s, b->header->height, b->txs_len, err == CHR_OK);
+    return err;
 }
 
 chr_err ledger_store_read_begin(ledger_store *s, ledger_store_read **out)
@@ -310,6 +294,13 @@ chr_err ledger_store_read_begin(ledger_store *s, ledger_store_read **out)
         free(r);
         return store_err(rc, "begin read");
     }
+    rc = store_get_u64(r->txn, s->meta, "height", &r->height);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(r->txn);
+        pthread_rwlock_unlock(&s->resize);
+        free(r);
+        return store_err(rc, "read height");
+    }
     r->store = s;
     *out = r;
     return CHR_OK;
@@ -318,6 +309,7 @@ chr_err ledger_store_read_begin(ledger_store *s, ledger_store_read **out)
 void ledger_store_read_end(ledger_store_read *r)
 {
     if (r != NULL) {
+        store_index_read_end(r);
         mdb_txn_abort(r->txn);
         pthread_rwlock_unlock(&r->store->resize);
         free(r);
@@ -342,9 +334,9 @@ chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *out)
     }
     if (rc == 0) {
         memcpy(out->genesis_hash, val.mv_data, 32);
-        rc = get_u64_meta(s, r->txn, "height", &out->height);
+        rc = store_get_u64(r->txn, s->meta, "height", &out->height);
     }
-    rc = rc ? rc : get_u64_meta(s, r->txn, "txs_total", &out->txs_total);
+    rc = rc ? rc : store_get_u64(r->txn, s->meta, "txs_total", &out->txs_total);
     if (rc != 0) {
         memset(out, 0, sizeof(*out));
         return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : store_err(rc, "read meta");
@@ -416,22 +408,6 @@ chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32], 
     return err;
 }
 
-chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_store_txinfo *out)
-{
-    const uint8_t *v;
-    size_t n;
-    memset(out, 0, sizeof(*out));
-    chr_err err = get_view(r, r->store->txs, hash, 32, &v, &n);
-    if (err == CHR_OK && n != 12) {
-        err = CHR_ERR_STORE;
-    }
-    if (err == CHR_OK) {
-        out->height = chr_get_u64be(v);
-        out->index = chr_get_u32be(v + 8);
-    }
-    return err;
-}
-
 chr_err ledger_store_accounts_foreach(ledger_store_read *r,
                                       chr_err (*fn)(void *ctx, const uint8_t addr[32],
                                                     const ledger_account *a),
@@ -460,46 +436,6 @@ chr_err ledger_store_accounts_foreach(ledger_store_read *r,
         err = store_err(rc, "iterate accounts");
     }
     return err;
-}
-
-chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint64_t before_height,
-                             uint32_t before_index, ledger_history_entry *out, size_t limit,
-                             size_t *out_len)
-{
-    *out_len = 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(r->txn, r->store->history, &cur);
-    if (rc != 0) {
-        return store_err(rc, "cursor");
-    }
-    /* Position on the first key at or after (addr, before_height, before_index), then step
-     * back: everything before it in the address's range is strictly older. */
-    uint8_t k[HISTORY_KEY_LEN];
-    memcpy(k, addr, 32);
-    chr_put_u64be(k + 32, before_height);
-    chr_put_u32be(k + 40, before_index);
-    k[44] = 0;
-    MDB_val key = {sizeof(k), k};
-    MDB_val val;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-    rc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_PREV)
-                 : mdb_cursor_get(cur, &key, &val, MDB_LAST);
-    while (rc == 0 && *out_len < limit) {
-        if (key.mv_size != HISTORY_KEY_LEN || memcmp(key.mv_data, addr, 32) != 0 ||
-            val.mv_size != 32) {
-            break;
-        }
-        const uint8_t *kd = key.mv_data;
-        ledger_history_entry *e = &out[*out_len];
-        e->height = chr_get_u64be(kd + 32);
-        e->index = chr_get_u32be(kd + 40);
-        e->sent = kd[44];
-        memcpy(e->tx_hash, val.mv_data, 32);
-        (*out_len)++;
-        rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : store_err(rc, "history");
 }
 
 static chr_err evidence_row(const MDB_val *val, ledger_store_evidence_row *out)

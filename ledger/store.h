@@ -1,6 +1,12 @@
-/* The LMDB store: accounts, blocks by height and by hash, commits, transactions by hash
- * and per-account history, and the chain's metadata. Everything a block changes is written
- * in one LMDB write transaction, so a crash leaves either the whole block or none of it.
+/* The LMDB store: accounts, blocks by height and by hash, commits, evidence and the
+ * chain's metadata. Everything a block changes is written in one LMDB write transaction,
+ * so a crash leaves either the whole block or none of it.
+ *
+ * Transactions by hash and per-account history are an index derived from the blocks: a
+ * second LMDB environment (<dir>/index), written after each block's commit by the indexer
+ * thread (ledger_store_indexer_start), or inline by the writer when none runs. Reads never
+ * see it lag: rows not yet indexed are answered from memory. A crash loses at most index
+ * rows, which ledger_store_open rebuilds from the blocks.
  *
  * Threads: any number of readers, each with its own ledger_store_read; one writer (the
  * node's writer thread). When a write fails with CHR_ERR_MAP_FULL the transaction has been
@@ -18,10 +24,18 @@
 #include "common/err.h"
 #include "ledger/block.h"
 #include "ledger/evidence.h"
+#include "ledger/limits.h"
 #include "ledger/state.h"
 
 /* Readers at once: HTTP connections plus the node's own threads. */
 #define LEDGER_STORE_READERS_MAX 1024
+/* Committed transactions waiting for the indexer, held in memory (112 bytes each, 7 MiB
+ * in all): three full blocks. When it is full the writer waits for the indexer. */
+#define LEDGER_STORE_TAIL_TXS_MAX 65536u
+_Static_assert(LEDGER_STORE_TAIL_TXS_MAX >= 3u * LEDGER_BLOCK_TXS_MAX,
+               "the tail holds a block being indexed, one committed and one being written");
+_Static_assert((LEDGER_STORE_TAIL_TXS_MAX & (LEDGER_STORE_TAIL_TXS_MAX - 1)) == 0,
+               "the tail's hash table is a power of two larger");
 
 typedef struct ledger_store ledger_store;
 typedef struct ledger_store_read ledger_store_read;
@@ -60,6 +74,19 @@ typedef struct ledger_store_write {
  * map_size bytes. CHR_ERR_STORE (the LMDB error is logged to stderr by the caller's log). */
 CHR_WUR chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size);
 void ledger_store_close(ledger_store *s);
+
+/* Starts the indexer thread, which writes each committed block's index rows. Without
+ * it the writer indexes inline whenever the tail is full (tests, tools). CHR_ERR_NOMEM if
+ * the thread cannot start. ledger_store_close stops it after a last pass. */
+CHR_WUR chr_err ledger_store_indexer_start(ledger_store *s);
+/* Indexes every committed block the index lacks, in one index transaction, growing the
+ * index map as needed; for callers without the indexer thread (only one may run: asserted
+ * that the thread does not). CHR_ERR_STORE. */
+CHR_WUR chr_err ledger_store_index(ledger_store *s);
+/* The height up to which the index holds its rows (the rest are in memory), and how many
+ * committed blocks it is behind. */
+uint64_t ledger_store_indexed_height(ledger_store *s);
+uint64_t ledger_store_index_behind(ledger_store *s);
 
 /* The current map size, and its growth: CHR_ERR_STORE if LMDB refuses. */
 size_t ledger_store_map_size(const ledger_store *s);

@@ -392,6 +392,7 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     err = err ? err : open_keys(c, errmsg, errmsg_cap);
     err = err ? err : open_genesis(c, g, errmsg, errmsg_cap);
     err = err ? err : open_state(c, errmsg, errmsg_cap);
+    err = err ? err : ledger_store_indexer_start(c->store);
     err = err ? err : node_verifier_new(&c->verifier, cfg->verifier_threads);
     if (err != CHR_OK) {
         if (errmsg[0] == '\0') {

@@ -110,6 +110,7 @@ struct node_consensus {
     int started;
     int fatal;
     uint64_t run_at;
+    uint64_t ran_at; /* when this height's rounds began (cons_core_run) */
     uint64_t tick_at;
     node_timer timers[NODE_TIMERS_MAX];
     size_t timers_len;
@@ -387,9 +388,12 @@ static void act(node_consensus *e, uint64_t now)
     if (committed && !e->fatal) {
         e->fatal = cons_wal_reset(e->wal) != CHR_OK;
         height_begin(e);
-        /* The pause between blocks: time for the remaining precommits and for
-         * transactions to gather (Tendermint's timeout_commit). */
-        e->run_at = now + e->block_interval_ms;
+        /* The chain's pace: a height's rounds begin block_interval_ms after the last
+         * height's began, so late precommits and transactions have time to arrive
+         * (Tendermint's timeout_commit); when deciding took longer than that, at once, so
+         * a loaded chain does not add the pause to every block's latency. */
+        uint64_t due = e->ran_at + e->block_interval_ms;
+        e->run_at = due > now ? due : now;
         /* Tell the peers at once: a node that syncs gets its next blocks without waiting
          * for the tick, and the others learn the height. */
         e->tick_at = now;
@@ -415,6 +419,7 @@ static void engine_begin(node_consensus *e, uint64_t now)
         CHR_LOG_I("consensus: resuming height %llu from %zu WAL records",
                   (unsigned long long)cons_core_height(e->core), restored);
     }
+    e->ran_at = now;
     cons_core_run(e->core, wall_ms());
     act(e, now);
     e->tick_at = now;
@@ -500,6 +505,7 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
     }
     if (e->run_at != 0 && now >= e->run_at && !e->fatal) {
         e->run_at = 0;
+        e->ran_at = now;
         cons_core_run(e->core, wall_ms());
         act(e, now);
     }

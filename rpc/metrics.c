@@ -192,6 +192,10 @@ static int write_store(FILE *f, ledger_store *store)
     ledger_store_read_end(rd);
     metric_u64(f, "chroom_lmdb_map_size_bytes", "gauge", "Size of the LMDB memory map.", map);
     metric_u64(f, "chroom_lmdb_used_bytes", "gauge", "Bytes of the LMDB map in use.", used);
+    metric_u64(f, "chroom_index_behind_blocks", "gauge",
+               "Committed blocks whose transactions the index has yet to write (served from "
+               "memory meanwhile).",
+               ledger_store_index_behind(store));
     return 1;
 }
 

@@ -71,14 +71,24 @@ def run_ok(args, timeout=CLI_TIMEOUT_S):
     return out
 
 
+_PORTS_GIVEN = set()
+
+
 def free_port():
-    """A port that was free a moment ago: bind port 0, read it, close."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+    """A port that was free a moment ago (bind port 0, read it, close) and that this run
+    has not handed out before: a port given to one node and not yet bound by it is free
+    too, and the kernel may offer it again for another."""
+    for _ in range(1000):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        finally:
+            s.close()
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
+    fail("no free port this run has not handed out already")
 
 
 class Ctx:

@@ -1,6 +1,7 @@
-"""A node whose LMDB map starts at 1 MiB ([store] map_size_mb = 1) and receives far more
-than that: the writer grows the map (and logs it) instead of failing, every transfer
-commits, supply is conserved, and the grown store opens again after a restart."""
+"""A node whose LMDB maps start at 1 MiB ([store] map_size_mb = 1) and receives far more
+than that: the writer grows the store's map and the indexer the index's (<data_dir>/index),
+and both log it, instead of failing; every transfer commits, supply is conserved, and the
+grown store opens again after a restart."""
 
 import os
 import threading
@@ -8,7 +9,7 @@ import threading
 from node import check, eq, fail, random_address, start_node
 
 RECIPIENTS_PER_SENDER = 60
-TXS_PER_RECIPIENT = 12
+TXS_PER_RECIPIENT = 24
 AMOUNT = 11
 MEMO = "m" * 200  # long memos make blocks, and so the store, grow faster
 
@@ -52,11 +53,12 @@ def test_store_grows_past_a_1_mib_map(t):
                      (i, k, len(bad), bad[0], n.log_tail(3)))
     check(n.alive(), "chroomd died")
     eq(n.get("/health")["status"], "ok", "health")
-    data = os.path.join(n.data_dir, "data.mdb")
-    size = os.path.getsize(data)
-    check(size > 1 << 20, "data.mdb is only %d bytes: the test did not fill the map" % size)
+    for data in (os.path.join(n.data_dir, "data.mdb"), os.path.join(n.data_dir, "index", "data.mdb")):
+        size = os.path.getsize(data)
+        check(size > 1 << 20, "%s is only %d bytes: the test did not fill its map" % (data, size))
     log = n.log_text()
     check("is full, growing to" in log, "no map growth logged: " + n.log_tail(5))
+    check("index map grown to" in log, "no index map growth logged: " + n.log_tail(5))
     check("ERROR" not in log, "errors logged: " + n.log_tail(5))
 
     def verify(what):

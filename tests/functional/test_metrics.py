@@ -22,6 +22,7 @@ FAMILIES = {
     "chroom_rate_limited_total": "counter",
     "chroom_lmdb_map_size_bytes": "gauge",
     "chroom_lmdb_used_bytes": "gauge",
+    "chroom_index_behind_blocks": "gauge",
 }
 
 
@@ -101,6 +102,7 @@ def test_metrics_move_with_transfers(t):
     map_size = val(s0, "chroom_lmdb_map_size_bytes")
     used = val(s0, "chroom_lmdb_used_bytes")
     check(0 < used <= map_size, "LMDB use %r within the map %r" % (used, map_size))
+    eq(val(s0, "chroom_index_behind_blocks"), 0, "nothing committed, nothing to index")
 
     # Two transfers waiting in the mempool (a block is due only after 4 s, room for a slow
     # machine to sign and submit both first).

@@ -3,6 +3,8 @@ SIGKILL in the middle of a stream of transfers, nothing the API reported committ
 supply is conserved, and the chain goes on from where it was."""
 
 import http.client
+import os
+import shutil
 import threading
 import time
 
@@ -79,6 +81,33 @@ def test_sigterm_restart_keeps_everything(t):
     r = n.submit(c.sign(alice, bob, 7, 0)[0])
     eq((r.status, r.json["error"]["code"]), (409, "nonce_mismatch"), "an old nonce after restart")
     eq(n.total_balance(), c.supply, "sum of balances")
+
+    # The index (<data_dir>/index: transactions by hash, account histories) is derived from
+    # the blocks: deleted, it is rebuilt when the node starts, with the same answers.
+    histories = {a: history(n, a) for a in (alice.address, bob.address, carol)}
+    eq(n.stop(), 0, "exit status after the third SIGTERM")
+    index = os.path.join(n.data_dir, "index")
+    check(os.path.isdir(index), "the index lives in %s" % index)
+    shutil.rmtree(index)
+    n.start()
+    check("store: indexing blocks 1.." in n.log_text(), "the start logged the rebuild")
+    for h, ans in tx_answers.items():
+        eq(n.get("/api/v1/txs/" + h), ans, "tx %s after the index was rebuilt" % h[:12])
+    for a, hist in histories.items():
+        eq(history(n, a), hist, "history of %s after the index was rebuilt" % a[:16])
+
+
+def history(n, address):
+    """An account's whole history, page by page: [(hash, height, index, direction)]."""
+    out, cursor = [], None
+    for _ in range(1000):
+        path = "/api/v1/accounts/%s/txs?limit=100" % address
+        j = n.get(path + ("&cursor=" + cursor if cursor else ""))
+        out += [(x["hash"], x["height"], x["index"], x["direction"]) for x in j["txs"]]
+        cursor = j["next_cursor"]
+        if cursor is None:
+            return out
+    fail("history of %s: more than 1000 pages" % address)
 
 
 def test_restart_with_another_genesis_is_refused(t):
@@ -204,6 +233,11 @@ def verify_after_kill(n, c, plan, per_sender, amount, recorded):
                 eq(got, want, "%s nonce %d (account nonce %d)" % (name, i, nonce))
         eq(int(acct["balance"]), 10**12 - nonce * (amount + c.fee), "%s's balance" % name)
         eq(n.balance(to), nonce * amount, "%s's recipient's balance" % name)
+        # Its history holds every committed transfer once, newest first, whether the index
+        # had written it before the kill or rebuilt it from the blocks at the start.
+        hist = history(n, to)
+        eq([x[0] for x in hist], [tx_hash(txs[i]) for i in range(nonce - 1, -1, -1)],
+           "%s's recipient's history" % name)
         total += nonce
     eq(n.balance(c.validator.address), total * c.fee, "the proposer's fees")
     eq(st["txs_total"], str(total), "txs_total")

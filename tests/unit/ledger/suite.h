@@ -98,5 +98,7 @@ void test_block_valset(void);
 
 void test_store_blocks_round_trip(void);
 void test_store_map_full_then_grow(void);
+void test_store_index_tail_and_rebuild(void);
+void test_store_tail_full_indexes_inline(void);
 
 #endif

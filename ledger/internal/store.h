@@ -1,0 +1,102 @@
+/* Private to the store (ledger/store.c, ledger/store_index.c): the store's objects and
+ * the index they share.
+ *
+ * The index: transactions by hash and each account's history are derived rows, rebuilt
+ * from the blocks at will, so they live in a second LMDB environment (<dir>/index) that a
+ * thread of their own (the indexer) writes after the block's own commit. The block's
+ * fdatasync then carries only what the chain needs (blocks, commits, accounts, evidence),
+ * and the indexer's commits cover as many blocks as arrived meanwhile.
+ *
+ * Readers never see the index lag: a block's rows enter the tail (an in-memory ring of
+ * the committed-but-not-yet-indexed transactions, with a hash table over their hashes)
+ * before the block's LMDB commit, and leave it only after the indexer's commit made them
+ * visible there. A lookup consults the tail first and then a fresh index snapshot, keeping
+ * only rows at or below its own snapshot's height (store_index.c says why that order
+ * neither misses nor doubles a row). */
+#ifndef LEDGER_INTERNAL_STORE_H
+#define LEDGER_INTERNAL_STORE_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "ledger/store.h"
+
+/* One transaction in the tail: what its index rows are made of. */
+typedef struct store_tail_entry {
+    uint64_t height;
+    uint32_t index;
+    uint8_t hash[32];
+    uint8_t from[32];
+    uint8_t to[32];
+} store_tail_entry;
+
+struct ledger_store {
+    MDB_env *env;
+    MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at;
+    size_t map_size;
+    /* The index environment: its metadata (indexed height and that block's hash), txs
+     * (hash -> height, index) and history (address, height, index, sent -> hash). */
+    MDB_env *ienv;
+    MDB_dbi imeta, itxs, ihistory;
+    size_t imap_size;
+    /* Readers hold it shared; growing a map takes it exclusively, because LMDB's
+     * mdb_env_set_mapsize requires that no transaction is active in the process. */
+    pthread_rwlock_t resize;
+
+    /* The tail, under tail_mu. Entries are numbered by a sequence that never goes back;
+     * entry n is tail[n % LEDGER_STORE_TAIL_TXS_MAX]; [tail_head, tail_end) are live.
+     * The writer appends at tail_end (and takes back its own block's entries if that
+     * block's commit fails); only the indexer advances tail_head, so the indexer reads
+     * [tail_head, its end) without the lock. */
+    pthread_mutex_t tail_mu;
+    pthread_cond_t tail_cv; /* work for the indexer, room for the writer, a stop */
+    store_tail_entry *tail;
+    uint64_t tail_head, tail_end;
+    uint64_t *table;   /* STORE_TABLE_SLOTS slots: 0 empty, else sequence + 1 */
+    size_t table_used; /* slots ever filled since the last rebuild */
+    uint8_t table_key[16];
+    uint64_t committed; /* the main store's height */
+    uint64_t indexed;   /* the index's height */
+    chr_err indexer_err; /* the indexer's last failure; CHR_OK while it keeps up */
+    int indexer_running, indexer_stop;
+    int tail_ready; /* tail_mu and tail_cv exist */
+    pthread_t indexer;
+};
+
+struct ledger_store_read {
+    ledger_store *store;
+    MDB_txn *txn;
+    uint64_t height; /* the snapshot's height */
+    MDB_txn *itxn;   /* an index snapshot, begun or renewed by each index lookup */
+    int itxn_live;
+};
+
+chr_err store_err(int rc, const char *what);
+int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
+              size_t vlen);
+int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);
+/* Begins a write transaction in env (the store's or the index's) under the shared resize
+ * lock; store_write_end commits it when rc is 0, else aborts it, and releases the lock. */
+int store_write_begin(ledger_store *s, MDB_env *env, MDB_txn **txn);
+chr_err store_write_end(ledger_store *s, MDB_txn *txn, int rc, const char *what);
+
+/* Opens <dir>/index and its databases, sets up the tail, and indexes whatever blocks of
+ * the main store the index lacks (after a crash: the last few; from an older layout or a
+ * deleted index: all). Called by ledger_store_open once the main environment is open. */
+CHR_WUR chr_err store_index_open(ledger_store *s, const char *dir, size_t map_size);
+/* Records the chain's genesis hash in the index (ledger_store_init_genesis). */
+CHR_WUR chr_err store_index_genesis(ledger_store *s, const uint8_t genesis_hash[32]);
+/* Stops the indexer (after a last pass) and closes the index environment. */
+void store_index_close(ledger_store *s);
+/* The writer, before a block's LMDB transaction: waits for room in the tail (or, with no
+ * indexer running, indexes inline) and adds the block's transactions. CHR_ERR_STORE if
+ * the indexer has failed and the tail is full. */
+CHR_WUR chr_err store_tail_add(ledger_store *s, const ledger_store_write *b);
+/* The writer, after it: the block is committed (ok) and the indexer may take it, or its
+ * entries are taken back. */
+void store_tail_done(ledger_store *s, uint64_t height, uint32_t txs_len, int ok);
+void store_index_read_end(ledger_store_read *r);
+
+#endif

@@ -1,0 +1,731 @@
+/* The store's index (ledger/internal/store.h): transactions by hash and account history
+ * in <dir>/index, the tail of committed rows not yet there, and the indexer thread.
+ *
+ * Why a lookup neither misses nor doubles a row. A block's entries enter the tail before
+ * its LMDB commit and leave only after an index commit that holds them; a reader's
+ * snapshot of the main store has height H, and it keeps only rows at or below H.
+ *   - By hash: the tail first, then a fresh index snapshot. A row at height h <= H was in
+ *     the tail before the reader's main snapshot began; if it is gone when the reader
+ *     looks, the index commit holding it came before, so the fresh snapshot has it.
+ *   - History: the tail's rows first, then a fresh index snapshot of height I; the tail's
+ *     rows at or below I are dropped (the snapshot has them), the snapshot's rows are
+ *     taken at or below min(I, H). A row in (I, H] was in the tail when it was looked at:
+ *     had it left, the index commit holding it would precede the snapshot, so I >= its
+ *     height. */
+#include "ledger/internal/store.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/assert.h"
+#include "common/enc.h"
+#include "common/log.h"
+#include "ledger/tx.h"
+
+/* The hash table over the tail's transaction hashes: four slots per entry, rebuilt when
+ * half its slots have been filled, so probes stay short. */
+#define STORE_TABLE_SLOTS (4u * LEDGER_STORE_TAIL_TXS_MAX)
+/* Blocks per index transaction when indexing from the stored blocks (at start). */
+#define INDEX_CATCH_UP_BLOCKS 1024
+/* History key: address, height, index, and a last byte 1 for sent, 0 for received, so
+ * that newest-first iteration is a reverse cursor walk within the address prefix. */
+#define HISTORY_KEY_LEN (32 + 8 + 4 + 1)
+/* A failed index write is tried again after this long. */
+#define INDEX_RETRY_MS 1000
+/* The indexer commits at most this often, unless the tail is a quarter full: each commit
+ * is an fdatasync beside the blocks' own, so fewer and larger ones cost the chain less. */
+#define INDEX_COMMIT_GAP_MS 250
+
+static store_tail_entry *tail_at(ledger_store *s, uint64_t seq)
+{
+    return &s->tail[seq % LEDGER_STORE_TAIL_TXS_MAX];
+}
+
+static int tail_live(const ledger_store *s, uint64_t seq)
+{
+    return seq >= s->tail_head && seq < s->tail_end;
+}
+
+/* ---- The hash table (under tail_mu). ---- */
+
+static size_t table_slot(const ledger_store *s, const uint8_t hash[32])
+{
+    /* Keyed: transaction hashes can be ground to collide in their low bits. */
+    uint8_t h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, hash, 32, s->table_key);
+    return (size_t)(chr_get_u64be(h) & (STORE_TABLE_SLOTS - 1));
+}
+
+static void table_put(ledger_store *s, uint64_t seq)
+{
+    size_t slot = table_slot(s, tail_at(s, seq)->hash);
+    /* A slot of an entry no longer live is reused; an empty one ends a probe sequence. */
+    while (s->table[slot] != 0 && tail_live(s, s->table[slot] - 1)) {
+        slot = (slot + 1) & (STORE_TABLE_SLOTS - 1);
+    }
+    s->table_used += s->table[slot] == 0;
+    s->table[slot] = seq + 1;
+}
+
+static void table_rebuild(ledger_store *s)
+{
+    memset(s->table, 0, STORE_TABLE_SLOTS * sizeof(s->table[0]));
+    s->table_used = 0;
+    for (uint64_t seq = s->tail_head; seq < s->tail_end; seq++) {
+        table_put(s, seq);
+    }
+}
+
+static int table_find(ledger_store *s, const uint8_t hash[32], uint64_t *seq_out)
+{
+    size_t slot = table_slot(s, hash);
+    while (s->table[slot] != 0) {
+        uint64_t seq = s->table[slot] - 1;
+        if (tail_live(s, seq) && memcmp(tail_at(s, seq)->hash, hash, 32) == 0) {
+            *seq_out = seq;
+            return 1;
+        }
+        slot = (slot + 1) & (STORE_TABLE_SLOTS - 1);
+    }
+    return 0;
+}
+
+/* ---- Index writes. ---- */
+
+static int index_put_history(ledger_store *s, MDB_txn *txn, const uint8_t addr[32],
+                             const store_tail_entry *e, uint8_t sent)
+{
+    uint8_t k[HISTORY_KEY_LEN];
+    memcpy(k, addr, 32);
+    chr_put_u64be(k + 32, e->height);
+    chr_put_u32be(k + 40, e->index);
+    k[44] = sent;
+    return store_put(txn, s->ihistory, k, sizeof(k), e->hash, 32);
+}
+
+static int index_put_rows(ledger_store *s, MDB_txn *txn, const store_tail_entry *e)
+{
+    uint8_t v[12];
+    chr_put_u64be(v, e->height);
+    chr_put_u32be(v + 8, e->index);
+    int rc = store_put(txn, s->itxs, e->hash, 32, v, sizeof(v));
+    rc = rc ? rc : index_put_history(s, txn, e->from, e, 1);
+    return rc ? rc : index_put_history(s, txn, e->to, e, 0);
+}
+
+static int index_put_height(ledger_store *s, MDB_txn *txn, uint64_t height)
+{
+    uint8_t v[8];
+    chr_put_u64be(v, height);
+    return store_put(txn, s->imeta, "height", 6, v, sizeof(v));
+}
+
+/* Doubles the index map after a write found it full; the write is then retried whole. */
+static chr_err index_grow(ledger_store *s)
+{
+    pthread_rwlock_wrlock(&s->resize);
+    size_t size = s->imap_size * 2;
+    int rc = mdb_env_set_mapsize(s->ienv, size);
+    if (rc == 0) {
+        s->imap_size = size;
+    }
+    pthread_rwlock_unlock(&s->resize);
+    CHR_LOG_I("store: index map grown to %.1f MiB", (double)size / 1048576.0);
+    return rc == 0 ? CHR_OK : store_err(rc, "grow index map");
+}
+
+/* Writes tail entries [head, end) and the indexed height upto in one transaction. The
+ * entries are read without tail_mu: only this caller advances tail_head, and the writer
+ * appends past them. */
+static chr_err index_write_tail(ledger_store *s, uint64_t head, uint64_t end, uint64_t upto)
+{
+    chr_err err;
+    do {
+        MDB_txn *txn;
+        int rc = store_write_begin(s, s->ienv, &txn);
+        if (rc != 0) {
+            return store_err(rc, "begin index");
+        }
+        for (uint64_t seq = head; seq < end && rc == 0; seq++) {
+            rc = index_put_rows(s, txn, tail_at(s, seq));
+        }
+        rc = rc ? rc : index_put_height(s, txn, upto);
+        err = store_write_end(s, txn, rc, "write index");
+    } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
+    return err;
+}
+
+/* What is committed and not yet indexed, under tail_mu: 0 if nothing. The writer's block
+ * in progress (entries above the committed height, at the end) is left out. */
+static int tail_take(ledger_store *s, uint64_t *head, uint64_t *end, uint64_t *upto)
+{
+    if (s->indexed >= s->committed) {
+        return 0;
+    }
+    *upto = s->committed;
+    *head = s->tail_head;
+    uint64_t e = s->tail_end;
+    while (e > s->tail_head && tail_at(s, e - 1)->height > *upto) {
+        e--;
+    }
+    *end = e;
+    return 1;
+}
+
+/* After an index commit, under tail_mu: its entries leave the tail. */
+static void tail_release(ledger_store *s, uint64_t end, uint64_t upto)
+{
+    CHR_ASSERT(end >= s->tail_head);
+    s->tail_head = end;
+    s->indexed = upto;
+    s->indexer_err = CHR_OK;
+    pthread_cond_broadcast(&s->tail_cv);
+}
+
+chr_err ledger_store_index(ledger_store *s)
+{
+    uint64_t head, end, upto;
+    pthread_mutex_lock(&s->tail_mu);
+    CHR_ASSERT(!s->indexer_running);
+    int work = tail_take(s, &head, &end, &upto);
+    pthread_mutex_unlock(&s->tail_mu);
+    chr_err err = work ? index_write_tail(s, head, end, upto) : CHR_OK;
+    if (work && err == CHR_OK) {
+        pthread_mutex_lock(&s->tail_mu);
+        tail_release(s, end, upto);
+        pthread_mutex_unlock(&s->tail_mu);
+    }
+    return err;
+}
+
+uint64_t ledger_store_indexed_height(ledger_store *s)
+{
+    pthread_mutex_lock(&s->tail_mu);
+    uint64_t h = s->indexed;
+    pthread_mutex_unlock(&s->tail_mu);
+    return h;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void wait_until_ms(ledger_store *s, uint64_t at_ms)
+{
+    struct timespec until = {.tv_sec = (time_t)(at_ms / 1000u),
+                             .tv_nsec = (long)(at_ms % 1000u) * 1000000L};
+    pthread_cond_timedwait(&s->tail_cv, &s->tail_mu, &until);
+}
+
+uint64_t ledger_store_index_behind(ledger_store *s)
+{
+    pthread_mutex_lock(&s->tail_mu);
+    uint64_t behind = s->committed - s->indexed;
+    pthread_mutex_unlock(&s->tail_mu);
+    return behind;
+}
+
+static void *indexer_main(void *arg)
+{
+    ledger_store *s = arg;
+    uint64_t last_ms = 0;
+    pthread_mutex_lock(&s->tail_mu);
+    for (;;) {
+        uint64_t head, end, upto;
+        if (!tail_take(s, &head, &end, &upto)) {
+            if (s->indexer_stop) {
+                break;
+            }
+            pthread_cond_wait(&s->tail_cv, &s->tail_mu);
+            continue;
+        }
+        if (head == end) {
+            /* Empty blocks: nothing to write; the stored height catches up with the
+             * next rows (or, after a crash, when the store opens). */
+            tail_release(s, end, upto);
+            continue;
+        }
+        uint64_t now = mono_ms();
+        if (!s->indexer_stop && now < last_ms + INDEX_COMMIT_GAP_MS &&
+            end - head < LEDGER_STORE_TAIL_TXS_MAX / 4) {
+            wait_until_ms(s, last_ms + INDEX_COMMIT_GAP_MS);
+            continue;
+        }
+        pthread_mutex_unlock(&s->tail_mu);
+        chr_err err = index_write_tail(s, head, end, upto);
+        last_ms = mono_ms();
+        pthread_mutex_lock(&s->tail_mu);
+        if (err == CHR_OK) {
+            tail_release(s, end, upto);
+            continue;
+        }
+        /* A full disk may clear; meanwhile the tail fills, and then the writer fails. */
+        CHR_LOG_E("store: cannot index blocks %llu..%llu: %s; retrying in %d ms",
+                  (unsigned long long)s->indexed + 1, (unsigned long long)upto,
+                  chr_err_str(err), INDEX_RETRY_MS);
+        s->indexer_err = err;
+        pthread_cond_broadcast(&s->tail_cv);
+        if (s->indexer_stop) {
+            break;
+        }
+        wait_until_ms(s, last_ms + INDEX_RETRY_MS);
+    }
+    pthread_mutex_unlock(&s->tail_mu);
+    return NULL;
+}
+
+chr_err ledger_store_indexer_start(ledger_store *s)
+{
+    pthread_mutex_lock(&s->tail_mu);
+    CHR_ASSERT(!s->indexer_running);
+    s->indexer_running = 1;
+    s->indexer_stop = 0;
+    int rc = pthread_create(&s->indexer, NULL, indexer_main, s);
+    s->indexer_running = rc == 0;
+    pthread_mutex_unlock(&s->tail_mu);
+    if (rc != 0) {
+        CHR_LOG_E("store: cannot start the indexer: %s", strerror(rc));
+        return CHR_ERR_NOMEM;
+    }
+    return CHR_OK;
+}
+
+/* ---- The writer's side. ---- */
+
+chr_err store_tail_add(ledger_store *s, const ledger_store_write *b)
+{
+    CHR_ASSERT(b->txs_len <= LEDGER_BLOCK_TXS_MAX);
+    pthread_mutex_lock(&s->tail_mu);
+    while (s->tail_end - s->tail_head + b->txs_len > LEDGER_STORE_TAIL_TXS_MAX) {
+        if (!s->indexer_running) {
+            pthread_mutex_unlock(&s->tail_mu);
+            chr_err err = ledger_store_index(s);
+            if (err != CHR_OK) {
+                return err;
+            }
+            pthread_mutex_lock(&s->tail_mu);
+            CHR_ASSERT(s->tail_end == s->tail_head);
+            continue;
+        }
+        if (s->indexer_err != CHR_OK) {
+            pthread_mutex_unlock(&s->tail_mu);
+            CHR_LOG_E("store: the index is %u transactions behind and cannot be written",
+                      LEDGER_STORE_TAIL_TXS_MAX);
+            return CHR_ERR_STORE;
+        }
+        pthread_cond_wait(&s->tail_cv, &s->tail_mu);
+    }
+    if (s->table_used + b->txs_len > STORE_TABLE_SLOTS / 2) {
+        table_rebuild(s);
+    }
+    for (uint32_t i = 0; i < b->txs_len; i++) {
+        uint64_t seq = s->tail_end;
+        store_tail_entry *e = tail_at(s, seq);
+        e->height = b->header->height;
+        e->index = i;
+        memcpy(e->hash, b->tx_hashes[i], 32);
+        memcpy(e->from, b->tx_from[i], 32);
+        memcpy(e->to, b->tx_to[i], 32);
+        s->tail_end++;
+        table_put(s, seq);
+    }
+    pthread_mutex_unlock(&s->tail_mu);
+    return CHR_OK;
+}
+
+void store_tail_done(ledger_store *s, uint64_t height, uint32_t txs_len, int ok)
+{
+    pthread_mutex_lock(&s->tail_mu);
+    if (ok) {
+        CHR_ASSERT(height == s->committed + 1);
+        s->committed = height;
+        pthread_cond_broadcast(&s->tail_cv);
+    } else {
+        CHR_ASSERT(s->tail_end - s->tail_head >= txs_len);
+        s->tail_end -= txs_len; /* their table slots are no longer live */
+    }
+    pthread_mutex_unlock(&s->tail_mu);
+}
+
+/* ---- Reads. ---- */
+
+/* Begins or renews r's index snapshot and reads its height. */
+static int index_snapshot(ledger_store_read *r, uint64_t *indexed)
+{
+    ledger_store *s = r->store;
+    int rc;
+    if (r->itxn == NULL) {
+        MDB_txn *t = NULL;
+        rc = mdb_txn_begin(s->ienv, NULL, MDB_RDONLY, &t);
+        r->itxn = rc == 0 ? t : NULL;
+    } else {
+        if (r->itxn_live) {
+            mdb_txn_reset(r->itxn);
+        }
+        rc = mdb_txn_renew(r->itxn);
+    }
+    r->itxn_live = rc == 0;
+    *indexed = 0;
+    rc = rc ? rc : store_get_u64(r->itxn, s->imeta, "height", indexed);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void store_index_read_end(ledger_store_read *r)
+{
+    if (r->itxn != NULL) {
+        mdb_txn_abort(r->itxn);
+        r->itxn = NULL;
+    }
+}
+
+chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_store_txinfo *out)
+{
+    ledger_store *s = r->store;
+    memset(out, 0, sizeof(*out));
+    uint64_t seq;
+    pthread_mutex_lock(&s->tail_mu);
+    int found = table_find(s, hash, &seq) && tail_at(s, seq)->height <= r->height;
+    if (found) {
+        out->height = tail_at(s, seq)->height;
+        out->index = tail_at(s, seq)->index;
+    }
+    pthread_mutex_unlock(&s->tail_mu);
+    if (found) {
+        return CHR_OK;
+    }
+    uint64_t indexed;
+    int rc = index_snapshot(r, &indexed);
+    if (rc != 0) {
+        return store_err(rc, "read index");
+    }
+    MDB_val key = {32, (void *)(uintptr_t)hash};
+    MDB_val val;
+    rc = mdb_get(r->itxn, s->itxs, &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        return CHR_ERR_NOT_FOUND;
+    }
+    if (rc != 0 || val.mv_size != 12) {
+        return rc != 0 ? store_err(rc, "read index") : CHR_ERR_STORE;
+    }
+    uint64_t height = chr_get_u64be(val.mv_data);
+    if (height > r->height) {
+        return CHR_ERR_NOT_FOUND; /* committed after this reader's snapshot */
+    }
+    out->height = height;
+    out->index = chr_get_u32be((const uint8_t *)val.mv_data + 8);
+    return CHR_OK;
+}
+
+static int history_older(uint64_t h, uint32_t i, uint64_t before_height, uint32_t before_index)
+{
+    return h < before_height || (h == before_height && i < before_index);
+}
+
+/* The index's part of a history: as ledger_store_history, from r's index snapshot. */
+static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint64_t before_height,
+                             uint32_t before_index, ledger_history_entry *out, size_t limit,
+                             size_t *out_len)
+{
+    *out_len = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(r->itxn, r->store->ihistory, &cur);
+    if (rc != 0) {
+        return store_err(rc, "cursor");
+    }
+    /* Position on the first key at or after (addr, before_height, before_index), then step
+     * back: everything before it in the address's range is strictly older. */
+    uint8_t k[HISTORY_KEY_LEN];
+    memcpy(k, addr, 32);
+    chr_put_u64be(k + 32, before_height);
+    chr_put_u32be(k + 40, before_index);
+    k[44] = 0;
+    MDB_val key = {sizeof(k), k};
+    MDB_val val;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_PREV)
+                 : mdb_cursor_get(cur, &key, &val, MDB_LAST);
+    while (rc == 0 && *out_len < limit) {
+        if (key.mv_size != HISTORY_KEY_LEN || memcmp(key.mv_data, addr, 32) != 0 ||
+            val.mv_size != 32) {
+            break;
+        }
+        const uint8_t *kd = key.mv_data;
+        ledger_history_entry *e = &out[*out_len];
+        e->height = chr_get_u64be(kd + 32);
+        e->index = chr_get_u32be(kd + 40);
+        e->sent = kd[44];
+        memcpy(e->tx_hash, val.mv_data, 32);
+        (*out_len)++;
+        rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : store_err(rc, "history");
+}
+
+chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint64_t before_height,
+                             uint32_t before_index, ledger_history_entry *out, size_t limit,
+                             size_t *out_len)
+{
+    ledger_store *s = r->store;
+    *out_len = 0;
+    size_t n = 0;
+    pthread_mutex_lock(&s->tail_mu);
+    for (uint64_t seq = s->tail_end; seq > s->tail_head && n < limit; seq--) {
+        const store_tail_entry *e = tail_at(s, seq - 1);
+        if (e->height > r->height ||
+            !history_older(e->height, e->index, before_height, before_index)) {
+            continue;
+        }
+        /* As the index orders them: sent (1) before received (0), newest first. */
+        if (memcmp(e->from, addr, 32) == 0) {
+            out[n++] = (ledger_history_entry){.height = e->height, .index = e->index, .sent = 1};
+            memcpy(out[n - 1].tx_hash, e->hash, 32);
+        }
+        if (n < limit && memcmp(e->to, addr, 32) == 0) {
+            out[n++] = (ledger_history_entry){.height = e->height, .index = e->index, .sent = 0};
+            memcpy(out[n - 1].tx_hash, e->hash, 32);
+        }
+    }
+    pthread_mutex_unlock(&s->tail_mu);
+    uint64_t indexed;
+    int rc = index_snapshot(r, &indexed);
+    if (rc != 0) {
+        return store_err(rc, "read index");
+    }
+    while (n > 0 && out[n - 1].height <= indexed) {
+        n--; /* the snapshot has it */
+    }
+    size_t more = 0;
+    chr_err err = CHR_OK;
+    if (n < limit) {
+        uint64_t bound = (indexed < r->height ? indexed : r->height) + 1;
+        if (before_height >= bound) {
+            before_height = bound;
+            before_index = 0;
+        }
+        err = index_history(r, addr, before_height, before_index, out + n, limit - n, &more);
+    }
+    *out_len = err == CHR_OK ? n + more : 0;
+    return err;
+}
+
+/* ---- Opening: the index environment, and the blocks it lacks. ---- */
+
+/* Indexes stored blocks from..to (from the main store) in one index transaction. */
+static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
+{
+    chr_err err;
+    do {
+        MDB_txn *itxn;
+        MDB_txn *txn = NULL;
+        int rc = store_write_begin(s, s->ienv, &itxn);
+        if (rc != 0) {
+            return store_err(rc, "begin index");
+        }
+        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+        err = CHR_OK;
+        for (uint64_t h = from; h <= to && rc == 0 && err == CHR_OK; h++) {
+            uint8_t k[8];
+            chr_put_u64be(k, h);
+            MDB_val key = {8, k};
+            MDB_val val;
+            ledger_block b;
+            rc = mdb_get(txn, s->blocks, &key, &val);
+            err = rc == 0 ? ledger_block_decode(&b, val.mv_data, val.mv_size) : CHR_OK;
+            if (rc != 0 || err != CHR_OK) {
+                break;
+            }
+            for (uint32_t i = 0; i < b.txs_len && rc == 0 && err == CHR_OK; i++) {
+                ledger_tx tx;
+                store_tail_entry e = {.height = h, .index = i};
+                err = ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]);
+                if (err == CHR_OK) {
+                    ledger_tx_hash(&tx, e.hash);
+                    memcpy(e.from, tx.from, 32);
+                    memcpy(e.to, tx.body.transfer.to, 32);
+                    rc = index_put_rows(s, itxn, &e);
+                }
+            }
+            ledger_block_free(&b);
+        }
+        if (txn != NULL) {
+            mdb_txn_abort(txn);
+        }
+        if (err != CHR_OK) {
+            CHR_LOG_E("store: a stored block between %llu and %llu does not decode: %s",
+                      (unsigned long long)from, (unsigned long long)to, chr_err_str(err));
+            rc = MDB_CORRUPTED;
+        }
+        rc = rc ? rc : index_put_height(s, itxn, to);
+        err = store_write_end(s, itxn, rc, "index stored blocks");
+    } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
+    return err;
+}
+
+/* The main store's height and genesis hash; 0 and no hash before genesis. */
+static int main_tip(ledger_store *s, uint64_t *height, uint8_t genesis[32], int *has_genesis)
+{
+    MDB_txn *txn;
+    *height = 0;
+    *has_genesis = 0;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        return rc;
+    }
+    MDB_val key = {12, (void *)(uintptr_t) "genesis_hash"};
+    MDB_val val;
+    rc = mdb_get(txn, s->meta, &key, &val);
+    if (rc == 0 && val.mv_size == 32) {
+        memcpy(genesis, val.mv_data, 32);
+        *has_genesis = 1;
+        rc = store_get_u64(txn, s->meta, "height", height);
+    }
+    mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Opens the index's databases; empties them when they belong to another chain or run
+ * ahead of the blocks (a data directory pieced together by hand), and records the
+ * chain's genesis hash. Sets s->indexed. */
+static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesis[32],
+                          int has_genesis)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->ienv, NULL, 0, &txn);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->imeta);
+    rc = rc ? rc : mdb_dbi_open(txn, "txs", MDB_CREATE, &s->itxs);
+    rc = rc ? rc : mdb_dbi_open(txn, "history", MDB_CREATE, &s->ihistory);
+    uint64_t indexed = 0;
+    rc = rc ? rc : store_get_u64(txn, s->imeta, "height", &indexed);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    MDB_val key = {12, (void *)(uintptr_t) "genesis_hash"};
+    MDB_val val = {0, NULL};
+    int got = rc == 0 ? mdb_get(txn, s->imeta, &key, &val) : rc;
+    rc = got == MDB_NOTFOUND ? 0 : got;
+    int other = got == 0 && has_genesis && (val.mv_size != 32 || memcmp(val.mv_data, genesis, 32) != 0);
+    if (rc == 0 && (other || indexed > height)) {
+        CHR_LOG_W("store: the index (at height %llu) does not match the blocks (at %llu): "
+                  "rebuilding it", (unsigned long long)indexed, (unsigned long long)height);
+        rc = mdb_drop(txn, s->imeta, 0);
+        rc = rc ? rc : mdb_drop(txn, s->itxs, 0);
+        rc = rc ? rc : mdb_drop(txn, s->ihistory, 0);
+        indexed = 0;
+        got = MDB_NOTFOUND;
+    }
+    if (rc == 0 && has_genesis && got == MDB_NOTFOUND) {
+        rc = store_put(txn, s->imeta, "genesis_hash", 12, genesis, 32);
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    s->indexed = indexed;
+    return mdb_txn_commit(txn);
+}
+
+chr_err store_index_open(ledger_store *s, const char *dir, size_t map_size)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->tail_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&s->tail_mu, NULL);
+    s->tail_ready = 1;
+    s->tail = calloc(LEDGER_STORE_TAIL_TXS_MAX, sizeof(s->tail[0]));
+    s->table = calloc(STORE_TABLE_SLOTS, sizeof(s->table[0]));
+    if (s->tail == NULL || s->table == NULL || sodium_init() < 0) {
+        return CHR_ERR_NOMEM;
+    }
+    crypto_shorthash_keygen(s->table_key);
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s/index", dir);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        CHR_LOG_E("store: data directory path too long");
+        return CHR_ERR_IO;
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        CHR_LOG_E("store: cannot create %s: %s", path, strerror(errno));
+        return CHR_ERR_IO;
+    }
+    uint8_t genesis[32];
+    int has_genesis;
+    uint64_t height;
+    int rc = mdb_env_create(&s->ienv);
+    rc = rc ? rc : mdb_env_set_maxdbs(s->ienv, 4);
+    rc = rc ? rc : mdb_env_set_maxreaders(s->ienv, LEDGER_STORE_READERS_MAX);
+    rc = rc ? rc : mdb_env_set_mapsize(s->ienv, map_size);
+    rc = rc ? rc : mdb_env_open(s->ienv, path, MDB_NOTLS, 0600);
+    rc = rc ? rc : main_tip(s, &height, genesis, &has_genesis);
+    rc = rc ? rc : index_open_dbs(s, height, genesis, has_genesis);
+    if (rc != 0) {
+        return store_err(rc, "open index");
+    }
+    MDB_envinfo info;
+    mdb_env_info(s->ienv, &info);
+    s->imap_size = info.me_mapsize;
+    s->committed = height;
+    if (s->indexed < height) {
+        CHR_LOG_I("store: indexing blocks %llu..%llu", (unsigned long long)s->indexed + 1,
+                  (unsigned long long)height);
+    }
+    while (s->indexed < height) {
+        uint64_t to = height - s->indexed > INDEX_CATCH_UP_BLOCKS
+                          ? s->indexed + INDEX_CATCH_UP_BLOCKS
+                          : height;
+        chr_err err = index_blocks(s, s->indexed + 1, to);
+        if (err != CHR_OK) {
+            return err;
+        }
+        s->indexed = to;
+    }
+    return CHR_OK;
+}
+
+chr_err store_index_genesis(ledger_store *s, const uint8_t genesis_hash[32])
+{
+    chr_err err;
+    do {
+        MDB_txn *txn;
+        int rc = store_write_begin(s, s->ienv, &txn);
+        if (rc != 0) {
+            return store_err(rc, "begin index");
+        }
+        rc = store_put(txn, s->imeta, "genesis_hash", 12, genesis_hash, 32);
+        err = store_write_end(s, txn, rc, "write index genesis");
+    } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
+    return err;
+}
+
+void store_index_close(ledger_store *s)
+{
+    if (!s->tail_ready) {
+        return; /* never set up: nothing started, nothing initialised */
+    }
+    pthread_mutex_lock(&s->tail_mu);
+    int running = s->indexer_running;
+    s->indexer_stop = 1;
+    pthread_cond_broadcast(&s->tail_cv);
+    pthread_mutex_unlock(&s->tail_mu);
+    if (running) {
+        pthread_join(s->indexer, NULL);
+    }
+    if (s->ienv != NULL) {
+        mdb_env_close(s->ienv);
+    }
+    pthread_cond_destroy(&s->tail_cv);
+    pthread_mutex_destroy(&s->tail_mu);
+    free(s->tail);
+    free(s->table);
+}
