@@ -30,6 +30,7 @@
 #define CONS_P2P_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -111,8 +112,11 @@ typedef struct cons_p2p_config {
     uint32_t peer_timeout_ms;
     /* A misbehaving peer (bad frame, failed handshake, cons_p2p_disconnect with misbehaved)
      * is refused for ban_ms_min, doubling with each offence up to ban_ms_max: by node id
-     * once authenticated, by IP address always. */
+     * once authenticated, by IP address unless it is a loopback address (127.0.0.0/8,
+     * ::1: the host's own processes, a one-machine testnet, share it) and
+     * ban_loopback is false (its default). */
     uint32_t ban_ms_min, ban_ms_max;
+    bool ban_loopback;
     /* Pinned node keys: when allowed_ids_len is non-zero, only peers whose node id is in
      * the list complete the handshake. */
     const uint8_t (*allowed_ids)[32];

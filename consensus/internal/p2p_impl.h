@@ -84,6 +84,7 @@ typedef struct p2p_conn {
     bool inbound;
     char address[CONS_P2P_ADDR_MAX + 1];
     bool have_ip;
+    bool loopback; /* from this host (127.0.0.0/8, ::1): never banned by address */
     uint8_t ip_key[16];
     uint64_t created_ms;
 

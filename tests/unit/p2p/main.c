@@ -22,6 +22,7 @@ static const chr_test tests[] = {
     {"net_config_rejects", test_net_config_rejects},
     {"net_allowed_ids", test_net_allowed_ids},
     {"net_misbehaved_banned", test_net_misbehaved_banned},
+    {"net_loopback_not_banned_by_address", test_net_loopback_not_banned_by_address},
     {"net_keepalive", test_net_keepalive},
     {"net_self_dial", test_net_self_dial},
     {"net_urgent_overtakes_bulk", test_net_urgent_overtakes_bulk},

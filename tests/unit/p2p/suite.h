@@ -23,6 +23,7 @@ void test_net_send_errors(void);
 void test_net_config_rejects(void);
 void test_net_allowed_ids(void);
 void test_net_misbehaved_banned(void);
+void test_net_loopback_not_banned_by_address(void);
 void test_net_keepalive(void);
 void test_net_self_dial(void);
 void test_net_urgent_overtakes_bulk(void);

@@ -7,13 +7,15 @@
 #include "tests/unit/p2p/suite.h"
 #include "tests/unit/test.h"
 
-/* A fresh node listening on 127.0.0.1 (fresh, so one test's bans never touch another). */
+/* A fresh node listening on 127.0.0.1 (fresh, so one test's bans never touch another),
+ * banning loopback addresses as it would any other (the attacker here is on this host). */
 static bool t_victim(t_node *a, uint8_t seed)
 {
     t_node_init(a, seed);
     cons_p2p_config cfg;
     t_config(&cfg, a, "tcp://127.0.0.1:0", NULL, 0);
     cfg.frame_bytes_max = 64 * 1024;
+    cfg.ban_loopback = true;
     return t_node_start(a, &cfg);
 }
 

@@ -517,6 +517,38 @@ void test_net_misbehaved_banned(void)
     t_node_deinit(&a);
 }
 
+/* Proves a misbehaving peer on this host is banned by its node id only: the loopback
+ * address it shares with the host's other nodes (a one-machine testnet) stays open, so
+ * another node connects at once while the offender is still kept out. */
+void test_net_loopback_not_banned_by_address(void)
+{
+    t_node a;
+    t_node b;
+    t_node c;
+    t_node_init(&a, 64);
+    t_node_init(&b, 65);
+    t_node_init(&c, 66);
+    cons_p2p_config cfg;
+    t_config(&cfg, &a, LISTEN_ANY, NULL, 0);
+    cfg.ban_ms_min = 60000;
+    cfg.ban_ms_max = 60000;
+    CHECK(t_node_start(&a, &cfg));
+    const char *peers[] = {a.url};
+    t_config(&cfg, &b, NULL, peers, 1);
+    CHECK(t_node_start(&b, &cfg));
+    CHECK(t_wait_peers(&a, 1, T_WAIT_MS));
+    cons_p2p_disconnect(a.p, t_first_peer(&a, NULL), 1);
+    CHECK(t_wait_peers(&a, 0, T_WAIT_MS));
+    t_config(&cfg, &c, NULL, peers, 1);
+    CHECK(t_node_start(&c, &cfg));
+    CHECK(t_wait_peers(&a, 1, T_WAIT_MS));
+    t_sleep_ms(500); /* b keeps dialing: its node id is refused */
+    CHECK(t_peer_count(&a) == 1 && t_peer_of(&a, c.id) != 0 && t_peer_of(&a, b.id) == 0);
+    t_node_deinit(&b);
+    t_node_deinit(&c);
+    t_node_deinit(&a);
+}
+
 /* Proves the keepalive: idle peers stay connected through pings, and a peer that goes
  * silent (a raw peer that stops answering) is dropped after peer_timeout_ms. */
 void test_net_keepalive(void)
