@@ -38,8 +38,10 @@
 /* A failed index write is tried again after this long. */
 #define INDEX_RETRY_MS 1000
 /* The indexer commits at most this often, unless the tail is a quarter full: each commit
- * is an fdatasync beside the blocks' own, so fewer and larger ones cost the chain less. */
-#define INDEX_COMMIT_GAP_MS 250
+ * is an fdatasync beside the blocks' own, so fewer and larger ones cost the chain less
+ * (make bench, four validators at ~3,000 transfers/s: every 250 ms, index commits took
+ * 13 s of 70 and the blocks' own commits a p90 of 50 ms; every second, 6 s and 30 ms). */
+#define INDEX_COMMIT_GAP_MS 1000
 
 static store_tail_entry *tail_at(ledger_store *s, uint64_t seq)
 {
