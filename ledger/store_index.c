@@ -238,7 +238,8 @@ uint64_t ledger_store_index_behind(ledger_store *s)
 static void *indexer_main(void *arg)
 {
     ledger_store *s = arg;
-    uint64_t last_ms = 0;
+    uint64_t last_ms = 0;  /* the last write's end */
+    uint64_t retry_ms = 0; /* after a failed write: not before this, however full the tail */
     pthread_mutex_lock(&s->tail_mu);
     for (;;) {
         uint64_t head, end, upto;
@@ -256,6 +257,10 @@ static void *indexer_main(void *arg)
             continue;
         }
         uint64_t now = mono_ms();
+        if (!s->indexer_stop && now < retry_ms) {
+            wait_until_ms(s, retry_ms);
+            continue;
+        }
         if (!s->indexer_stop && now < last_ms + INDEX_COMMIT_GAP_MS &&
             end - head < LEDGER_STORE_TAIL_TXS_MAX / 4) {
             wait_until_ms(s, last_ms + INDEX_COMMIT_GAP_MS);
@@ -278,7 +283,7 @@ static void *indexer_main(void *arg)
         if (s->indexer_stop) {
             break;
         }
-        wait_until_ms(s, last_ms + INDEX_RETRY_MS);
+        retry_ms = last_ms + INDEX_RETRY_MS;
     }
     pthread_mutex_unlock(&s->tail_mu);
     return NULL;
