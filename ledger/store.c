@@ -294,13 +294,6 @@ chr_err ledger_store_read_begin(ledger_store *s, ledger_store_read **out)
         free(r);
         return store_err(rc, "begin read");
     }
-    rc = store_get_u64(r->txn, s->meta, "height", &r->height);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        mdb_txn_abort(r->txn);
-        pthread_rwlock_unlock(&s->resize);
-        free(r);
-        return store_err(rc, "read height");
-    }
     r->store = s;
     *out = r;
     return CHR_OK;

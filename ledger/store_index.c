@@ -137,8 +137,11 @@ static chr_err index_grow(ledger_store *s)
         s->imap_size = size;
     }
     pthread_rwlock_unlock(&s->resize);
+    if (rc != 0) {
+        return store_err(rc, "grow index map");
+    }
     CHR_LOG_I("store: index map grown to %.1f MiB", (double)size / 1048576.0);
-    return rc == 0 ? CHR_OK : store_err(rc, "grow index map");
+    return CHR_OK;
 }
 
 /* Writes tail entries [head, end) and the indexed height upto in one transaction. The
@@ -364,6 +367,21 @@ void store_tail_done(ledger_store *s, uint64_t height, uint32_t txs_len, int ok)
 
 /* ---- Reads. ---- */
 
+/* r's snapshot height (0 before genesis), read once: only index lookups need it, so
+ * beginning a read does not pay for it. */
+static int read_height(ledger_store_read *r, uint64_t *height)
+{
+    if (!r->has_height) {
+        int rc = store_get_u64(r->txn, r->store->meta, "height", &r->height);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return rc;
+        }
+        r->has_height = 1;
+    }
+    *height = r->height;
+    return 0;
+}
+
 /* Begins or renews r's index snapshot and reads its height. */
 static int index_snapshot(ledger_store_read *r, uint64_t *indexed)
 {
@@ -397,9 +415,14 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
 {
     ledger_store *s = r->store;
     memset(out, 0, sizeof(*out));
+    uint64_t height;
+    int rc = read_height(r, &height);
+    if (rc != 0) {
+        return store_err(rc, "read height");
+    }
     uint64_t seq;
     pthread_mutex_lock(&s->tail_mu);
-    int found = table_find(s, hash, &seq) && tail_at(s, seq)->height <= r->height;
+    int found = table_find(s, hash, &seq) && tail_at(s, seq)->height <= height;
     if (found) {
         out->height = tail_at(s, seq)->height;
         out->index = tail_at(s, seq)->index;
@@ -409,7 +432,7 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
         return CHR_OK;
     }
     uint64_t indexed;
-    int rc = index_snapshot(r, &indexed);
+    rc = index_snapshot(r, &indexed);
     if (rc != 0) {
         return store_err(rc, "read index");
     }
@@ -422,11 +445,11 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
     if (rc != 0 || val.mv_size != 12) {
         return rc != 0 ? store_err(rc, "read index") : CHR_ERR_STORE;
     }
-    uint64_t height = chr_get_u64be(val.mv_data);
-    if (height > r->height) {
+    uint64_t at = chr_get_u64be(val.mv_data);
+    if (at > height) {
         return CHR_ERR_NOT_FOUND; /* committed after this reader's snapshot */
     }
-    out->height = height;
+    out->height = at;
     out->index = chr_get_u32be((const uint8_t *)val.mv_data + 8);
     return CHR_OK;
 }
@@ -483,11 +506,16 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
 {
     ledger_store *s = r->store;
     *out_len = 0;
+    uint64_t height;
+    int rc = read_height(r, &height);
+    if (rc != 0) {
+        return store_err(rc, "read height");
+    }
     size_t n = 0;
     pthread_mutex_lock(&s->tail_mu);
     for (uint64_t seq = s->tail_end; seq > s->tail_head && n < limit; seq--) {
         const store_tail_entry *e = tail_at(s, seq - 1);
-        if (e->height > r->height ||
+        if (e->height > height ||
             !history_older(e->height, e->index, before_height, before_index)) {
             continue;
         }
@@ -503,7 +531,7 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
     }
     pthread_mutex_unlock(&s->tail_mu);
     uint64_t indexed;
-    int rc = index_snapshot(r, &indexed);
+    rc = index_snapshot(r, &indexed);
     if (rc != 0) {
         return store_err(rc, "read index");
     }
@@ -513,7 +541,7 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
     size_t more = 0;
     chr_err err = CHR_OK;
     if (n < limit) {
-        uint64_t bound = (indexed < r->height ? indexed : r->height) + 1;
+        uint64_t bound = (indexed < height ? indexed : height) + 1;
         if (before_height >= bound) {
             before_height = bound;
             before_index = 0;
@@ -620,7 +648,8 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
     MDB_val val = {0, NULL};
     int got = rc == 0 ? mdb_get(txn, s->imeta, &key, &val) : rc;
     rc = got == MDB_NOTFOUND ? 0 : got;
-    int other = got == 0 && has_genesis && (val.mv_size != 32 || memcmp(val.mv_data, genesis, 32) != 0);
+    int other = got == 0 && has_genesis &&
+                (val.mv_size != 32 || memcmp(val.mv_data, genesis, 32) != 0);
     if (rc == 0 && (other || indexed > height)) {
         CHR_LOG_W("store: the index (at height %llu) does not match the blocks (at %llu): "
                   "rebuilding it", (unsigned long long)indexed, (unsigned long long)height);

@@ -68,7 +68,8 @@ struct ledger_store {
 struct ledger_store_read {
     ledger_store *store;
     MDB_txn *txn;
-    uint64_t height; /* the snapshot's height */
+    uint64_t height; /* the snapshot's height, once an index lookup needed it */
+    int has_height;
     MDB_txn *itxn;   /* an index snapshot, begun or renewed by each index lookup */
     int itxn_live;
 };

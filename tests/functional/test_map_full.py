@@ -53,7 +53,8 @@ def test_store_grows_past_a_1_mib_map(t):
                      (i, k, len(bad), bad[0], n.log_tail(3)))
     check(n.alive(), "chroomd died")
     eq(n.get("/health")["status"], "ok", "health")
-    for data in (os.path.join(n.data_dir, "data.mdb"), os.path.join(n.data_dir, "index", "data.mdb")):
+    for data in (os.path.join(n.data_dir, "data.mdb"),
+                 os.path.join(n.data_dir, "index", "data.mdb")):
         size = os.path.getsize(data)
         check(size > 1 << 20, "%s is only %d bytes: the test did not fill its map" % (data, size))
     log = n.log_text()
