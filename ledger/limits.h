@@ -18,6 +18,12 @@
 /* Accounts in a genesis file: a genesis bigger than this is a snapshot, not a genesis. */
 #define LEDGER_GENESIS_ACCOUNTS_MAX 1000000
 
+/* Evidence of double signing a node holds for its next blocks: far more than an honest
+ * network ever sees; when full, the oldest offence gives way (ledger/evidence_pool.h). */
+#define LEDGER_EVIDENCE_POOL_MAX 256
+/* A human-readable reason a transaction failed ("nonce: expected 7, got 9"). */
+#define LEDGER_DETAIL_MAX 160
+
 _Static_assert(LEDGER_BLOCK_TXS_MAX * (LEDGER_TX_BYTES_MAX + 2) > LEDGER_BLOCK_BYTES_MAX,
                "byte limit is the binding one for full blocks of large transactions");
 _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as u16");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/tx_types.h"
 
 typedef struct overlay_entry {
     uint8_t addr[32];
@@ -144,8 +145,7 @@ void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr, 
     *a = o->entries[i].account;
 }
 
-/* How many of the n addresses (a repeat counted once) have no entry in the overlay yet. */
-static size_t overlay_missing(const ledger_overlay *o, const uint8_t *const *addrs, size_t n)
+size_t ledger_overlay_missing(const ledger_overlay *o, const uint8_t *const *addrs, size_t n)
 {
     size_t missing = 0;
     for (size_t i = 0; i < n; i++) {
@@ -158,9 +158,14 @@ static size_t overlay_missing(const ledger_overlay *o, const uint8_t *const *add
     return missing;
 }
 
-/* Credits amount to addr. The total supply fits in a u64 (genesis checks it) and is
- * conserved, so no balance can overflow: an overflow here is a broken invariant. */
-static chr_err overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount)
+size_t ledger_overlay_room(const ledger_overlay *o)
+{
+    return o->entries_max - o->len;
+}
+
+/* The total supply fits in a u64 (genesis checks it) and is conserved, so no balance can
+ * overflow: an overflow here is a broken invariant. */
+chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount)
 {
     ledger_account a;
     chr_err err = ledger_overlay_get(o, addr, &a);
@@ -174,9 +179,12 @@ static chr_err overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_
 chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                         const uint8_t proposer[32], char *detail, size_t detail_cap)
 {
-    CHR_ASSERT(tx->type == LEDGER_TX_TRANSFER);
+    const ledger_tx_kind *kind = ledger_tx_kind_of(tx->type);
+    CHR_ASSERT(kind != NULL);
     CHR_ASSERT(detail != NULL && detail_cap > 0);
     detail[0] = '\0';
+    /* The rules every type shares come first, in this order (docs/PROTOCOL.md, "Applying
+     * a transaction"): not expired, then the exact next nonce; the type's own rules after. */
     if (tx->expiry_height != 0 && height > tx->expiry_height) {
         snprintf(detail, detail_cap, "expiry_height: %llu passed, block is %llu",
                  (unsigned long long)tx->expiry_height, (unsigned long long)height);
@@ -192,30 +200,6 @@ chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                  (unsigned long long)from.nonce, (unsigned long long)tx->nonce);
         return CHR_ERR_NONCE;
     }
-    uint64_t spend;
-    if (chr_add_u64(&spend, tx->body.transfer.amount, tx->fee) != CHR_OK || spend > from.balance) {
-        snprintf(detail, detail_cap, "balance: %llu does not cover amount %llu + fee %llu",
-                 (unsigned long long)from.balance, (unsigned long long)tx->body.transfer.amount,
-                 (unsigned long long)tx->fee);
-        return CHR_ERR_BALANCE;
-    }
-    /* Room for the new entries first, so that a full overlay changes nothing. Counted
-     * exactly, not as three: a block of n transfers changes at most 2n + 1 accounts, and
-     * an overlay of that size must hold all n. */
-    const uint8_t *touched[3] = {tx->from, tx->body.transfer.to, proposer};
-    if (ledger_overlay_len(o) + overlay_missing(o, touched, tx->fee > 0 ? 3 : 2) >
-        o->entries_max) {
-        return CHR_ERR_FULL;
-    }
-    from.balance -= spend;
-    from.nonce += 1; /* cannot wrap: reaching 2^64 transactions is beyond any chain */
-    err = ledger_overlay_put(o, tx->from, &from);
-    if (err == CHR_OK) {
-        err = overlay_credit(o, tx->body.transfer.to, tx->body.transfer.amount);
-    }
-    if (err == CHR_OK && tx->fee > 0) {
-        err = overlay_credit(o, proposer, tx->fee);
-    }
-    /* The only errors left are a failing load, which aborts the whole block. */
-    return err;
+    ledger_apply_env env = {.height = height, .proposer = proposer};
+    return kind->apply(o, tx, &from, &env, detail, detail_cap);
 }

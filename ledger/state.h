@@ -51,12 +51,28 @@ size_t ledger_overlay_len(const ledger_overlay *o);
 void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr,
                        ledger_account *a);
 
+/* How many of the n addresses (a repeat counted once) have no entry in o yet: what a
+ * change of those accounts would add to ledger_overlay_len. */
+size_t ledger_overlay_missing(const ledger_overlay *o, const uint8_t *const *addrs, size_t n);
+/* Entries o can still take. */
+size_t ledger_overlay_room(const ledger_overlay *o);
+/* Adds amount to addr's balance (an overflow is a broken invariant: the supply fits a u64
+ * and is conserved). CHR_ERR_FULL, or the load callback's error. */
+CHR_WUR chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount);
+
+/* Where a transaction is applied: the block's height and proposer (who receives fees). */
+typedef struct ledger_apply_env {
+    uint64_t height;
+    const uint8_t *proposer; /* 32 bytes */
+} ledger_apply_env;
+
 /* Applies a transaction that already passed ledger_tx_check and whose signature was
- * verified, at block `height` proposed by `proposer` (who receives the fee). Checks, each
- * with its own error and a `detail` for people: not expired (CHR_ERR_EXPIRED), the exact
- * next nonce (CHR_ERR_NONCE, "nonce: expected 7, got 9"), balance covers amount + fee
- * (CHR_ERR_BALANCE); on these, and on CHR_ERR_FULL, the overlay is unchanged. An error of
- * the load callback may leave it half changed: the caller abandons the block and resets it. */
+ * verified, at block `height` proposed by `proposer` (who receives the fee). The rules
+ * every type shares, each with its own error and a `detail` for people: not expired
+ * (CHR_ERR_EXPIRED), the exact next nonce (CHR_ERR_NONCE, "nonce: expected 7, got 9");
+ * then the type's own (ledger/tx_types.h; a transfer: CHR_ERR_BALANCE). On these, and on
+ * CHR_ERR_FULL, the overlay is unchanged. An error of the load callback may leave it half
+ * changed: the caller abandons the block and resets it. */
 CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                                 const uint8_t proposer[32], char *detail, size_t detail_cap);
 

@@ -6,6 +6,7 @@
 #include "common/assert.h"
 #include "common/enc.h"
 #include "ledger/sig.h"
+#include "ledger/tx_types.h"
 
 /* version, type, chain id, from, nonce, fee, expiry, memo, transfer body, signature. */
 #define TX_TRANSFER_BYTES_MAX                                                                 \
@@ -107,14 +108,9 @@ static void tx_encode_unsigned(chr_enc *enc, const ledger_tx *tx)
     chr_enc_u64(enc, tx->fee);
     chr_enc_u64(enc, tx->expiry_height);
     chr_enc_bytes16(enc, tx->memo, tx->memo_len);
-    switch (tx->type) {
-    case LEDGER_TX_TRANSFER:
-        chr_enc_raw(enc, tx->body.transfer.to, 32);
-        chr_enc_u64(enc, tx->body.transfer.amount);
-        break;
-    default:
-        CHR_ASSERT(!"encoding a transaction of unknown type");
-    }
+    const ledger_tx_kind *kind = ledger_tx_kind_of(tx->type);
+    CHR_ASSERT(kind != NULL);
+    kind->body_encode(enc, tx);
 }
 
 chr_err ledger_tx_encode(const ledger_tx *tx, uint8_t *out, size_t out_cap, size_t *out_len)
@@ -138,7 +134,7 @@ static chr_err tx_decode_header(chr_dec *dec, ledger_tx *tx)
     if (err == CHR_OK) {
         err = chr_dec_u8(dec, &tx->type);
     }
-    if (err == CHR_OK && tx->type != LEDGER_TX_TRANSFER) {
+    if (err == CHR_OK && ledger_tx_kind_of(tx->type) == NULL) {
         return CHR_ERR_TX_TYPE;
     }
     const uint8_t *p;
@@ -186,10 +182,7 @@ chr_err ledger_tx_decode(ledger_tx *out, const uint8_t *in, size_t in_len)
     if (err == CHR_OK) {
         memcpy(out->memo, memo, memo_len);
         out->memo_len = (uint16_t)memo_len;
-        err = chr_dec_raw(&dec, out->body.transfer.to, 32);
-    }
-    if (err == CHR_OK) {
-        err = chr_dec_u64(&dec, &out->body.transfer.amount);
+        err = ledger_tx_kind_of(out->type)->body_decode(&dec, out);
     }
     if (err == CHR_OK) {
         err = chr_dec_raw(&dec, out->sig, LEDGER_SIG_LEN);
@@ -235,24 +228,12 @@ chr_err ledger_tx_check(const ledger_tx *tx, const char *chain_id, const ledger_
         snprintf(detail, detail_cap, "chain_id: expected %s, got %s", chain_id, tx->chain_id);
         return CHR_ERR_CHAIN_ID;
     }
-    if (tx->type != LEDGER_TX_TRANSFER) {
+    const ledger_tx_kind *kind = ledger_tx_kind_of(tx->type);
+    if (kind == NULL) {
         snprintf(detail, detail_cap, "type: unknown transaction type %u", tx->type);
         return CHR_ERR_TX_TYPE;
     }
-    if (tx->fee < params->fee_transfer) {
-        snprintf(detail, detail_cap, "fee: minimum %llu, got %llu",
-                 (unsigned long long)params->fee_transfer, (unsigned long long)tx->fee);
-        return CHR_ERR_FEE;
-    }
-    if (tx->body.transfer.amount == 0) {
-        snprintf(detail, detail_cap, "amount: must be positive");
-        return CHR_ERR_AMOUNT;
-    }
-    if (memcmp(tx->from, tx->body.transfer.to, 32) == 0) {
-        snprintf(detail, detail_cap, "to: same as the sender");
-        return CHR_ERR_SELF_TRANSFER;
-    }
-    return CHR_OK;
+    return kind->check(tx, params, detail, detail_cap);
 }
 
 chr_err ledger_tx_verify(const ledger_tx *tx)
@@ -262,9 +243,9 @@ chr_err ledger_tx_verify(const ledger_tx *tx)
 
 chr_err ledger_tx_verify_cached(const ledger_tx *tx, ledger_key_cache *kc)
 {
-    /* The recipient's key check costs a square root, like the sender's: it lives here with
-     * the other curve work, which the node spreads over its verifier threads. */
-    if (!ledger_pubkey_valid_cached(kc, tx->body.transfer.to)) {
+    const ledger_tx_kind *kind = ledger_tx_kind_of(tx->type);
+    CHR_ASSERT(kind != NULL);
+    if (kind->verify_keys(tx, kc) != CHR_OK) {
         return CHR_ERR_PUBKEY;
     }
     uint8_t msg[CHR_HASH_LEN];

@@ -26,9 +26,6 @@
 #define NODE_QUEUE_TXS_MAX 50000
 /* Transactions in one submission (the API's batch limit is at most this). */
 #define NODE_SUBMIT_TXS_MAX 1000
-/* Evidence of double signing held for blocks: far more than an honest network ever sees;
- * when full, the oldest offence gives way. */
-#define NODE_EVIDENCE_POOL_MAX 256
 
 typedef struct node_chain_config {
     const char *data_dir;
@@ -137,7 +134,8 @@ CHR_WUR chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, siz
  * CHR_ERR_DUPLICATE when held or
  * committed already; CHR_ERR_EVIDENCE (why set) when invalid; CHR_ERR_FULL when the pool
  * holds only newer evidence; CHR_ERR_STORE. A proposal carries what the pool holds (up to
- * LEDGER_BLOCK_EVIDENCE_MAX); a committed block's evidence leaves it. */
+ * LEDGER_BLOCK_EVIDENCE_MAX); a committed block's evidence leaves it. The pool is the
+ * ledger's (ledger/chain.h, ledger/evidence_pool.h). */
 CHR_WUR chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, int verified,
                                         char *why, size_t why_cap);
 

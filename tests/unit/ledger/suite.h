@@ -101,4 +101,11 @@ void test_store_map_full_then_grow(void);
 void test_store_index_tail_and_rebuild(void);
 void test_store_tail_full_indexes_inline(void);
 
+void test_chain_propose_check_commit(void);
+void test_chain_check_refuses_bad_blocks(void);
+void test_chain_failures_and_view_errors(void);
+void test_chain_decided_other_than_prepared(void);
+void test_chain_evidence_once(void);
+void test_chain_evidence_pool_full(void);
+
 #endif

@@ -1,0 +1,699 @@
+#include "ledger/chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/assert.h"
+#include "ledger/smt.h"
+#include "ledger/tx.h"
+#include "ledger/tx_types.h"
+
+struct ledger_chain {
+    char chain_id[LEDGER_CHAIN_ID_MAX + 1];
+    ledger_params params;
+    ledger_valset validators;
+    uint8_t validators_hash[32];
+    ledger_chain_view view;
+
+    ledger_smt *smt;
+    ledger_overlay *overlay;
+
+    /* The tip. */
+    uint64_t height;
+    uint8_t hash[32];
+    uint64_t time_ms;
+    ledger_header tip_header;
+    ledger_commit last_commit; /* the tip's commit, for the next block (height >= 1) */
+
+    /* The block being built or applied: its header and hash, its transactions (views into
+     * the caller's bytes, or into `arena` for a draft), their index rows, its evidence. */
+    ledger_header header;
+    uint8_t block_hash[32];
+    ledger_block decoded;
+    int has_decoded;
+    uint32_t txs_len;
+    uint8_t *arena;
+    const uint8_t **txs;
+    uint16_t *lens;
+    uint8_t (*hashes)[32];
+    uint8_t (*from)[32];
+    uint8_t (*to)[32];
+    ledger_evidence ev[LEDGER_BLOCK_EVIDENCE_MAX];
+    uint16_t ev_len;
+    ledger_chain_failure *failures;
+    size_t failures_len;
+
+    /* A block applied on an open trie checkpoint (see the header): its hash. */
+    int prepared;
+    uint8_t prepared_hash[32];
+
+    ledger_evidence_pool pool;
+};
+
+/* ---- Creation and the tip. ---- */
+
+static chr_err scratch_alloc(ledger_chain *ch)
+{
+    size_t n = ch->params.block_txs_max;
+    ch->arena = malloc(ch->params.block_bytes_max);
+    ch->txs = calloc(n, sizeof(*ch->txs));
+    ch->lens = calloc(n, sizeof(*ch->lens));
+    ch->hashes = calloc(n, 32);
+    ch->from = calloc(n, 32);
+    ch->to = calloc(n, 32);
+    ch->failures = calloc(n, sizeof(*ch->failures));
+    if (!ch->arena || !ch->txs || !ch->lens || !ch->hashes || !ch->from || !ch->to ||
+        !ch->failures) {
+        return CHR_ERR_NOMEM;
+    }
+    return CHR_OK;
+}
+
+chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
+{
+    *out = NULL;
+    const char *field;
+    size_t id_len = strlen(cfg->chain_id);
+    if (!ledger_chain_id_valid(cfg->chain_id, id_len) ||
+        ledger_params_check(&cfg->params, &field) != CHR_OK) {
+        return CHR_ERR_ARG;
+    }
+    CHR_ASSERT(cfg->view.account != NULL && cfg->view.evidence_committed != NULL);
+    ledger_chain *ch = calloc(1, sizeof(*ch));
+    if (ch == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    memcpy(ch->chain_id, cfg->chain_id, id_len + 1);
+    ch->params = cfg->params;
+    ch->validators = cfg->validators;
+    ledger_valset_hash(&ch->validators, ch->validators_hash);
+    ch->view = cfg->view;
+    memcpy(ch->hash, cfg->genesis_hash, 32);
+    ch->time_ms = cfg->genesis_time_ms;
+    ledger_evidence_pool_init(&ch->pool);
+    /* A block of n transactions changes at most n times the most any type changes besides
+     * the proposer, plus the proposer once (2n + 1 for transfers). */
+    size_t overlay_max =
+        (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max + 1;
+    chr_err err = ledger_smt_new(&ch->smt, LEDGER_SMT_KEYS_MAX);
+    err = err ? err : ledger_overlay_new(&ch->overlay, overlay_max, cfg->view.account,
+                                         cfg->view.ctx);
+    err = err ? err : scratch_alloc(ch);
+    if (err != CHR_OK) {
+        ledger_chain_free(ch);
+        return err;
+    }
+    *out = ch;
+    return CHR_OK;
+}
+
+void ledger_chain_free(ledger_chain *ch)
+{
+    if (ch == NULL) {
+        return;
+    }
+    if (ch->has_decoded) {
+        ledger_block_free(&ch->decoded);
+    }
+    ledger_smt_free(ch->smt);
+    ledger_overlay_free(ch->overlay);
+    free(ch->arena);
+    free(ch->txs);
+    free(ch->lens);
+    free(ch->hashes);
+    free(ch->from);
+    free(ch->to);
+    free(ch->failures);
+    free(ch);
+}
+
+static chr_err trie_put(ledger_smt *smt, const uint8_t addr[32], const ledger_account *a)
+{
+    uint8_t h[CHR_HASH_LEN];
+    ledger_account_hash(h, a);
+    return ledger_smt_set(smt, addr, h);
+}
+
+chr_err ledger_chain_state_put(ledger_chain *ch, const uint8_t addr[32], const ledger_account *a)
+{
+    CHR_ASSERT(!ch->prepared);
+    return trie_put(ch->smt, addr, a);
+}
+
+void ledger_chain_state_root(ledger_chain *ch, uint8_t out[32])
+{
+    ledger_smt_root(ch->smt, out);
+}
+
+size_t ledger_chain_state_count(const ledger_chain *ch)
+{
+    return ledger_smt_count(ch->smt);
+}
+
+chr_err ledger_chain_set_tip(ledger_chain *ch, const ledger_header *h, const ledger_commit *commit)
+{
+    CHR_ASSERT(!ch->prepared);
+    uint8_t root[32];
+    ledger_smt_root(ch->smt, root);
+    if (memcmp(root, h->state_root, 32) != 0) {
+        return CHR_ERR_STATE_ROOT;
+    }
+    ch->tip_header = *h;
+    ch->height = h->height;
+    ledger_header_hash(h, ch->hash);
+    ch->time_ms = h->time_ms;
+    ch->last_commit = *commit;
+    return CHR_OK;
+}
+
+void ledger_chain_tip(const ledger_chain *ch, uint64_t *height, uint8_t hash[32],
+                      uint64_t *time_ms)
+{
+    *height = ch->height;
+    memcpy(hash, ch->hash, 32);
+    *time_ms = ch->time_ms;
+}
+
+const ledger_header *ledger_chain_tip_header(const ledger_chain *ch)
+{
+    return &ch->tip_header;
+}
+
+const ledger_commit *ledger_chain_last_commit(const ledger_chain *ch)
+{
+    return &ch->last_commit;
+}
+
+const char *ledger_chain_id(const ledger_chain *ch)
+{
+    return ch->chain_id;
+}
+
+const ledger_params *ledger_chain_params(const ledger_chain *ch)
+{
+    return &ch->params;
+}
+
+const ledger_valset *ledger_chain_validators(const ledger_chain *ch)
+{
+    return &ch->validators;
+}
+
+const ledger_evidence_pool *ledger_chain_evidence_pool(const ledger_chain *ch)
+{
+    return &ch->pool;
+}
+
+/* ---- The prepared block. ---- */
+
+static void block_forget(ledger_chain *ch)
+{
+    if (ch->has_decoded) {
+        ledger_block_free(&ch->decoded);
+        ch->has_decoded = 0;
+    }
+    ch->txs_len = 0;
+    ch->ev_len = 0;
+}
+
+void ledger_chain_abandon(ledger_chain *ch)
+{
+    if (ch->prepared) {
+        ledger_smt_rollback(ch->smt);
+        ch->prepared = 0;
+    }
+}
+
+uint32_t ledger_chain_prepared_txs(const ledger_chain *ch)
+{
+    return ch->prepared ? ch->txs_len : 0;
+}
+
+static void prepared_keep(ledger_chain *ch)
+{
+    ch->prepared = 1;
+    memcpy(ch->prepared_hash, ch->block_hash, 32);
+}
+
+/* Fills the header fields that follow from the applied transactions (the overlay and the
+ * index rows), the evidence, the trie, the validator set and the tip's commit, and the
+ * block's hash. Changes the trie: callers hold a checkpoint. */
+static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t proposer[32])
+{
+    for (size_t i = 0; i < ledger_overlay_len(ch->overlay); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(ch->overlay, i, &addr, &a);
+        chr_err err = trie_put(ch->smt, addr, &a);
+        if (err != CHR_OK) {
+            return err;
+        }
+    }
+    ledger_smt_root(ch->smt, h->state_root);
+    h->tx_count = ch->txs_len;
+    memcpy(h->validators_hash, ch->validators_hash, 32);
+    memcpy(h->proposer, proposer, 32);
+    if (h->height > 1) {
+        ledger_commit_hash(&ch->last_commit, h->last_commit_hash);
+    }
+    chr_err err = ledger_evidence_root(h->evidence_root, ch->ev, ch->ev_len);
+    err = err ? err : ledger_tx_root(h->tx_root, ch->txs, ch->lens, ch->txs_len);
+    if (err == CHR_OK) {
+        ledger_header_hash(h, ch->block_hash);
+    }
+    return err;
+}
+
+/* The index row of the i-th transaction of the block. */
+static void index_row(ledger_chain *ch, uint32_t i, const ledger_tx *tx)
+{
+    memcpy(ch->from[i], tx->from, 32);
+    if (!ledger_tx_kind_of(tx->type)->counterparty(tx, ch->to[i])) {
+        memcpy(ch->to[i], tx->from, 32);
+    }
+}
+
+/* ---- Evidence. ---- */
+
+/* Fills ch->ev for a block at height from the pool, in key order: what is still young
+ * enough and not committed; what no block can take any more leaves the pool. */
+static chr_err evidence_select(ledger_chain *ch, uint64_t height)
+{
+    ch->ev_len = 0;
+    for (size_t i = 0; i < ch->pool.len && ch->ev_len < LEDGER_BLOCK_EVIDENCE_MAX;) {
+        const ledger_evidence *ev = &ch->pool.ev[i];
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(ev, key);
+        int committed;
+        chr_err err = ch->view.evidence_committed(ch->view.ctx, key, &committed);
+        if (err != CHR_OK) {
+            ch->ev_len = 0;
+            return err;
+        }
+        if (committed || height - ev->height > LEDGER_EVIDENCE_AGE_MAX) {
+            ledger_evidence_pool_remove_at(&ch->pool, i);
+            continue;
+        }
+        if (ev->height < height) {
+            ch->ev[ch->ev_len++] = *ev;
+        }
+        i++;
+    }
+    return CHR_OK;
+}
+
+/* Checks a block's evidence: each may go in a block at its height and was not committed
+ * before (the block's decoding already refused repeats). Signatures are verified with
+ * `verify`, except for evidence pooled here byte for byte (checked when it entered).
+ * Copies it to ch->ev. CHR_ERR_BLOCK_INVALID with why set. */
+static chr_err block_check_evidence(ledger_chain *ch, const ledger_block *b, int verify,
+                                    char *why, size_t cap)
+{
+    ch->ev_len = 0;
+    chr_err err = CHR_OK;
+    char detail[LEDGER_DETAIL_MAX] = "";
+    for (uint16_t i = 0; i < b->evidence_len && err == CHR_OK; i++) {
+        const ledger_evidence *ev = &b->evidence[i];
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(ev, key);
+        const ledger_evidence *pooled = ledger_evidence_pool_get(&ch->pool, key);
+        int same = pooled != NULL && ledger_evidence_same(pooled, ev);
+        err = ledger_evidence_check(ev, ch->chain_id, &ch->validators, b->header.height,
+                                    verify && !same, detail, sizeof(detail));
+        int committed = 0;
+        if (err == CHR_OK) {
+            err = ch->view.evidence_committed(ch->view.ctx, key, &committed);
+        }
+        if (err == CHR_OK && committed) {
+            snprintf(detail, sizeof(detail), "evidence at height %llu was committed before",
+                     (unsigned long long)ev->height);
+            err = CHR_ERR_EVIDENCE;
+        }
+        if (err == CHR_ERR_EVIDENCE) {
+            snprintf(why, cap, "block %llu: evidence %u: %s",
+                     (unsigned long long)b->header.height, i, detail);
+            err = CHR_ERR_BLOCK_INVALID;
+        }
+        ch->ev[i] = *ev;
+    }
+    ch->ev_len = err == CHR_OK ? b->evidence_len : 0;
+    return err;
+}
+
+chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev, int verified,
+                                  char *why, size_t why_cap)
+{
+    uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+    ledger_evidence_key(ev, key);
+    if (ledger_evidence_pool_get(&ch->pool, key) != NULL) {
+        return CHR_ERR_DUPLICATE;
+    }
+    /* Evidence of the height being decided (tip + 1) can go in the block after it. */
+    chr_err err = ledger_evidence_check(ev, ch->chain_id, &ch->validators, ch->height + 2, 0,
+                                        why, why_cap);
+    int committed = 0;
+    err = err ? err : ch->view.evidence_committed(ch->view.ctx, key, &committed);
+    if (err == CHR_OK && committed) {
+        return CHR_ERR_DUPLICATE;
+    }
+    if (err == CHR_OK && !verified) {
+        err = ledger_evidence_check(ev, ch->chain_id, &ch->validators, ch->height + 2, 1, why,
+                                    why_cap);
+    }
+    err = err ? err : ledger_evidence_pool_add(&ch->pool, ev);
+    if (err == CHR_ERR_FULL) {
+        snprintf(why, why_cap, "the evidence pool is full of newer evidence");
+    }
+    return err;
+}
+
+/* ---- Drafting. ---- */
+
+/* Whether err is the view's (storage, memory): not the block's fault. */
+static int view_error(chr_err err)
+{
+    return err == CHR_ERR_STORE || err == CHR_ERR_NOMEM || err == CHR_ERR_IO;
+}
+
+
+/* Applies mp's transactions in arrival order into the overlay until a block limit,
+ * collecting those that fail. */
+static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8_t proposer[32])
+{
+    size_t arena_used = 0;
+    ch->txs_len = 0;
+    ch->failures_len = 0;
+    for (const ledger_mempool_entry *e = ledger_mempool_head(mp); e != NULL;
+         e = ledger_mempool_next(mp, e)) {
+        if (ch->txs_len == ch->params.block_txs_max ||
+            ch->failures_len == ch->params.block_txs_max) {
+            break;
+        }
+        const ledger_tx *tx = ledger_mempool_entry_tx(e);
+        uint8_t *dst = ch->arena + arena_used;
+        size_t len;
+        if (ledger_tx_encode(tx, dst, ch->params.block_bytes_max - arena_used, &len) != CHR_OK) {
+            break; /* the block is full by bytes */
+        }
+        ledger_chain_failure *f = &ch->failures[ch->failures_len];
+        chr_err err = ledger_tx_apply(ch->overlay, tx, ch->header.height, proposer, f->detail,
+                                      sizeof(f->detail));
+        if (err == CHR_ERR_FULL) {
+            break;
+        }
+        if (view_error(err)) {
+            return err; /* the view failed: the block is abandoned */
+        }
+        if (err != CHR_OK) {
+            f->entry = e;
+            f->err = err;
+            ch->failures_len++;
+            continue;
+        }
+        uint32_t i = ch->txs_len++;
+        ch->txs[i] = dst;
+        ch->lens[i] = (uint16_t)len;
+        memcpy(ch->hashes[i], ledger_mempool_entry_hash(e), 32);
+        index_row(ch, i, tx);
+        arena_used += len;
+    }
+    return CHR_OK;
+}
+
+chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_t now_ms,
+                             const uint8_t proposer[32], uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    ledger_chain_abandon(ch);
+    block_forget(ch);
+    ch->failures_len = 0;
+    ledger_header *h = &ch->header;
+    memset(h, 0, sizeof(*h));
+    h->height = ch->height + 1;
+    memcpy(h->prev_hash, ch->hash, 32);
+    /* Block times strictly increase, whatever the proposer's clock says. */
+    h->time_ms = now_ms > ch->time_ms ? now_ms : ch->time_ms + 1;
+    h->chain_id_len = (uint8_t)strlen(ch->chain_id);
+    memcpy(h->chain_id, ch->chain_id, h->chain_id_len);
+    ledger_overlay_reset(ch->overlay);
+    chr_err err = evidence_select(ch, h->height);
+    err = err ? err : ledger_smt_checkpoint(ch->smt);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = draft_txs(ch, mp, proposer);
+    err = err ? err : block_seal(ch, h, proposer);
+    err = err ? err
+              : ledger_block_encode(out, out_len, h, h->height > 1 ? &ch->last_commit : NULL,
+                                    ch->txs, ch->lens, ch->txs_len, ch->ev, ch->ev_len);
+    if (err == CHR_OK) {
+        prepared_keep(ch); /* if this block is decided, committing it applies nothing */
+    } else {
+        ledger_smt_rollback(ch->smt);
+        block_forget(ch);
+    }
+    return err;
+}
+
+const ledger_chain_failure *ledger_chain_failures(const ledger_chain *ch, size_t *n)
+{
+    *n = ch->failures_len;
+    return ch->failures;
+}
+
+/* ---- Checking and applying a block. ---- */
+
+/* The structure and header of a block on the tip: CHR_ERR_BLOCK_INVALID with why set when
+ * it does not follow. */
+static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
+                                  int verify_last_commit, char *why, size_t cap)
+{
+    const ledger_header *h = &b->header;
+    const char *bad = NULL;
+    if (h->chain_id_len != strlen(ch->chain_id) ||
+        memcmp(h->chain_id, ch->chain_id, h->chain_id_len) != 0) {
+        bad = "another chain id";
+    } else if (h->height != ch->height + 1 || memcmp(h->prev_hash, ch->hash, 32) != 0) {
+        bad = "does not follow the tip";
+    } else if (h->time_ms <= ch->time_ms) {
+        bad = "time not after the previous block's";
+    } else if (memcmp(h->validators_hash, ch->validators_hash, 32) != 0) {
+        bad = "another validator set";
+    } else if (ledger_valset_find(&ch->validators, h->proposer) < 0) {
+        bad = "proposer is not a validator";
+    } else if (b->txs_len > ch->params.block_txs_max) {
+        bad = "more transactions than block_txs_max";
+    } else if (h->height > 1 ? !b->has_last_commit : b->has_last_commit) {
+        bad = "last commit missing or extra";
+    }
+    if (bad == NULL && h->height > 1 && verify_last_commit &&
+        ledger_commit_verify(&b->last_commit, ch->chain_id, &ch->validators, ch->height,
+                             ch->hash, why, cap) != CHR_OK) {
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    if (bad != NULL) {
+        snprintf(why, cap, "block %llu: %s", (unsigned long long)h->height, bad);
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    return CHR_OK;
+}
+
+/* Decodes, checks and applies the block's transactions into the overlay and the index
+ * rows, verifying the signatures of those known() does not vouch for (with verify). */
+static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int verify,
+                               ledger_chain_known_fn *known, void *known_ctx, char *why,
+                               size_t cap)
+{
+    ledger_overlay_reset(ch->overlay);
+    chr_err err = CHR_OK;
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < b->txs_len && err == CHR_OK; i++) {
+        ledger_tx tx;
+        char detail[LEDGER_DETAIL_MAX] = "";
+        bytes += b->tx_lens[i];
+        err = bytes > ch->params.block_bytes_max ? CHR_ERR_TX_SIZE
+                                                 : ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]);
+        if (err == CHR_OK) {
+            ledger_tx_hash(&tx, ch->hashes[i]);
+            if (verify && (known == NULL || !known(known_ctx, ch->hashes[i]))) {
+                err = ledger_tx_check(&tx, ch->chain_id, &ch->params, detail, sizeof(detail));
+                err = err ? err : ledger_tx_verify(&tx);
+            }
+        }
+        err = err ? err
+                  : ledger_tx_apply(ch->overlay, &tx, b->header.height, b->header.proposer,
+                                    detail, sizeof(detail));
+        if (err != CHR_OK) {
+            snprintf(why, cap, "block %llu: transaction %u: %s%s%s",
+                     (unsigned long long)b->header.height, i, chr_err_str(err),
+                     detail[0] ? ": " : "", detail);
+            break;
+        }
+        ch->txs[i] = b->txs[i];
+        ch->lens[i] = b->tx_lens[i];
+        index_row(ch, i, &tx);
+    }
+    ch->txs_len = err == CHR_OK ? b->txs_len : 0;
+    return err == CHR_OK || view_error(err) ? err : CHR_ERR_BLOCK_INVALID;
+}
+
+/* Applies a block that passed block_check_header (the trie under a checkpoint the caller
+ * opened) and checks its state root. */
+static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
+                           ledger_chain_known_fn *known, void *known_ctx, char *why, size_t cap)
+{
+    chr_err err = block_check_evidence(ch, b, verify, why, cap);
+    err = err ? err : block_apply_txs(ch, b, verify, known, known_ctx, why, cap);
+    ch->header = b->header;
+    err = err ? err : block_seal(ch, &ch->header, b->header.proposer);
+    if (err == CHR_OK && memcmp(ch->header.state_root, b->header.state_root, 32) != 0) {
+        snprintf(why, cap, "block %llu: state root does not match its transactions",
+                 (unsigned long long)b->header.height);
+        err = verify ? CHR_ERR_BLOCK_INVALID : CHR_ERR_STATE_ROOT;
+    }
+    if (err == CHR_OK) {
+        /* The header sealed from the block's contents is the block's own header. */
+        ledger_header_hash(&b->header, ch->block_hash);
+    }
+    return err;
+}
+
+/* Decodes bytes into ch->decoded; CHR_ERR_BLOCK_INVALID with why set. */
+static chr_err block_decode(ledger_chain *ch, const uint8_t *bytes, size_t len, const char *what,
+                            char *why, size_t cap)
+{
+    block_forget(ch);
+    chr_err err = ledger_block_decode(&ch->decoded, bytes, len);
+    if (err != CHR_OK) {
+        snprintf(why, cap, "%sdoes not decode: %s", what, chr_err_str(err));
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    ch->has_decoded = 1;
+    return CHR_OK;
+}
+
+chr_err ledger_chain_check(ledger_chain *ch, const uint8_t *bytes, size_t len,
+                           ledger_chain_known_fn *known, void *known_ctx, char *why,
+                           size_t why_cap)
+{
+    ledger_header peek;
+    uint8_t hash[32];
+    if (ch->prepared && ledger_block_peek_header(&peek, bytes, len) == CHR_OK) {
+        ledger_header_hash(&peek, hash);
+        if (memcmp(hash, ch->prepared_hash, 32) == 0) {
+            return CHR_OK; /* built or checked exactly this block already */
+        }
+    }
+    ledger_chain_abandon(ch);
+    chr_err err = block_decode(ch, bytes, len, "", why, why_cap);
+    err = err ? err : block_check_header(ch, &ch->decoded, 1, why, why_cap);
+    err = err ? err : ledger_smt_checkpoint(ch->smt);
+    if (err != CHR_OK) {
+        block_forget(ch);
+        return err;
+    }
+    err = block_apply(ch, &ch->decoded, 1, known, known_ctx, why, why_cap);
+    if (err == CHR_OK) {
+        prepared_keep(ch); /* likely the next block: keep it applied */
+    } else {
+        ledger_smt_rollback(ch->smt);
+        block_forget(ch);
+    }
+    return err;
+}
+
+chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *bytes, size_t len,
+                                   ledger_chain_applied *out, char *why, size_t why_cap)
+{
+    memset(out, 0, sizeof(*out));
+    int was_prepared = ch->prepared;
+    uint8_t prepared_hash[32];
+    memcpy(prepared_hash, ch->prepared_hash, 32);
+    /* Decoding again, also for the prepared block: its transactions must point into the
+     * bytes the caller keeps until commit_done, not into a draft's arena. */
+    uint32_t prepared_txs = ch->txs_len;
+    chr_err err = block_decode(ch, bytes, len, "decided block ", why, why_cap);
+    /* A decided block was checked by more than 2/3 of the power; checking its header again
+     * costs little and catches a broken assumption before it reaches the store. Its last
+     * commit's signatures are not verified again: the validators that precommitted the
+     * block each checked them, as this node did when the block was decided in its own
+     * rounds; a syncing node would otherwise pay a verification per validator per block
+     * on top of the block's own commit. */
+    err = err ? err : block_check_header(ch, &ch->decoded, 0, why, why_cap);
+    uint8_t hash[32];
+    if (err == CHR_OK) {
+        ledger_header_hash(&ch->decoded.header, hash);
+    }
+    int same = err == CHR_OK && was_prepared && memcmp(hash, prepared_hash, 32) == 0;
+    if (err == CHR_OK && same) {
+        /* Applied already: the overlay, trie and index rows are this block's; only the
+         * transactions' views move to the caller's bytes. */
+        CHR_ASSERT(prepared_txs == ch->decoded.txs_len);
+        for (uint32_t i = 0; i < ch->decoded.txs_len; i++) {
+            ch->txs[i] = ch->decoded.txs[i];
+            ch->lens[i] = ch->decoded.tx_lens[i];
+        }
+        ch->txs_len = ch->decoded.txs_len;
+        ch->ev_len = ch->decoded.evidence_len;
+        memcpy(ch->ev, ch->decoded.evidence, ch->ev_len * sizeof(ch->ev[0]));
+        memcpy(ch->block_hash, hash, 32);
+    } else if (err == CHR_OK) {
+        /* Not the block applied last (a block fetched while syncing, or one proposed or
+         * checked in an earlier round): apply it now. */
+        ledger_chain_abandon(ch);
+        err = ledger_smt_checkpoint(ch->smt);
+        if (err == CHR_OK) {
+            err = block_apply(ch, &ch->decoded, 0, NULL, NULL, why, why_cap);
+            if (err == CHR_OK) {
+                prepared_keep(ch);
+            } else {
+                ledger_smt_rollback(ch->smt);
+            }
+        }
+    } else {
+        ledger_chain_abandon(ch);
+    }
+    if (err != CHR_OK) {
+        block_forget(ch);
+        if (why[0] == '\0') {
+            snprintf(why, why_cap, "%s", chr_err_str(err));
+        }
+        return err;
+    }
+    CHR_ASSERT(ch->prepared);
+    ch->header = ch->decoded.header;
+    out->block = &ch->decoded;
+    out->hash = ch->block_hash;
+    out->tx_hashes = (const uint8_t(*)[32])ch->hashes;
+    out->tx_from = (const uint8_t(*)[32])ch->from;
+    out->tx_to = (const uint8_t(*)[32])ch->to;
+    out->changes = ch->overlay;
+    out->evidence = ch->ev;
+    out->evidence_len = ch->ev_len;
+    return CHR_OK;
+}
+
+void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int stored)
+{
+    CHR_ASSERT(ch->prepared && ch->has_decoded);
+    if (!stored) {
+        ledger_chain_abandon(ch);
+        block_forget(ch);
+        return;
+    }
+    ledger_smt_release(ch->smt);
+    ch->prepared = 0;
+    ch->tip_header = ch->decoded.header;
+    ch->height = ch->decoded.header.height;
+    memcpy(ch->hash, ch->block_hash, 32);
+    ch->time_ms = ch->decoded.header.time_ms;
+    ch->last_commit = *commit;
+    for (uint16_t i = 0; i < ch->ev_len; i++) {
+        uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(&ch->ev[i], key);
+        ledger_evidence_pool_remove(&ch->pool, key);
+    }
+    block_forget(ch);
+}

@@ -1,0 +1,169 @@
+/* The block state machine: the chain's rules for a block, as functions over explicit
+ * inputs. It drafts a block from pending transactions, checks a proposed block (header,
+ * last commit, evidence, every transaction, the state root), applies a decided block and
+ * advances the tip, and keeps the evidence pool. The node (node/chain.c), the consensus
+ * simulator (tests/sim) and the unit tests drive the same code.
+ *
+ * Inputs:
+ * - the committed state, through a view (ledger_chain_view): the accounts as of the tip
+ *   and whether an offence was committed. The caller makes the view answer from one
+ *   committed snapshot for the duration of each call that takes the view (propose, check,
+ *   apply_decided, evidence_add); it is called only inside those calls;
+ * - the state trie of the tip (owned here: ledger_chain_state_put while opening);
+ * - the chain id, parameters and validator set (copied at creation);
+ * - time, signatures' verification status and pending transactions as arguments.
+ * Outputs: encoded blocks, verdicts with a reason, and a description of each applied block
+ * (its changed accounts, index rows and evidence) that the caller writes out in one store
+ * transaction before it calls ledger_chain_commit_done.
+ *
+ * A block applied by propose or by a successful check stays applied ("prepared") on an
+ * open trie checkpoint: deciding that same block applies nothing again; any other call
+ * that needs the trie rolls it back first.
+ *
+ * Deterministic core: no locks, no LMDB, no clock, no randomness. Not thread-safe: one
+ * thread (the node's writer) owns a chain. */
+#ifndef LEDGER_CHAIN_H
+#define LEDGER_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "ledger/block.h"
+#include "ledger/evidence.h"
+#include "ledger/evidence_pool.h"
+#include "ledger/mempool.h"
+#include "ledger/params.h"
+#include "ledger/state.h"
+#include "ledger/valset.h"
+
+typedef struct ledger_chain_view {
+    void *ctx;
+    /* The committed account at addr (all zeros when never seen). An error aborts the call. */
+    ledger_account_load_fn account;
+    /* Whether the offence named by key is in a committed block: CHR_OK and *committed 0 or
+     * 1; any error aborts the call. */
+    chr_err (*evidence_committed)(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],
+                                  int *committed);
+} ledger_chain_view;
+
+typedef struct ledger_chain_config {
+    const char *chain_id; /* valid (ledger_chain_id_valid); copied */
+    ledger_params params;
+    ledger_valset validators;
+    uint8_t genesis_hash[32]; /* the tip's hash at height 0 */
+    uint64_t genesis_time_ms; /* the tip's time at height 0 */
+    ledger_chain_view view;
+} ledger_chain_config;
+
+/* A transaction the draft could not apply: it leaves the mempool with this reason. */
+typedef struct ledger_chain_failure {
+    const ledger_mempool_entry *entry; /* valid until the mempool changes */
+    chr_err err;
+    char detail[LEDGER_DETAIL_MAX];
+} ledger_chain_failure;
+
+/* What an applied block changes, for the store (ledger_store_write): views into the chain,
+ * valid until the next call on it. */
+typedef struct ledger_chain_applied {
+    const ledger_block *block; /* decoded; its txs point into the caller's bytes */
+    const uint8_t *hash;       /* the header hash */
+    const uint8_t (*tx_hashes)[32];
+    const uint8_t (*tx_from)[32];
+    const uint8_t (*tx_to)[32]; /* the counterparty, else the sender */
+    const ledger_overlay *changes;
+    const ledger_evidence *evidence;
+    uint16_t evidence_len;
+} ledger_chain_applied;
+
+/* Is the transaction with this hash one whose signature the caller verified already (its
+ * mempool's)? Those are not verified again when a block carries them. */
+typedef int ledger_chain_known_fn(void *ctx, const uint8_t hash[32]);
+
+typedef struct ledger_chain ledger_chain;
+
+/* A chain at genesis (height 0, an empty trie) with scratch for the largest block of
+ * cfg->params. CHR_ERR_ARG (an invalid chain id or parameters), CHR_ERR_NOMEM. The caller
+ * owns *out and frees it with ledger_chain_free. */
+CHR_WUR chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg);
+void ledger_chain_free(ledger_chain *ch);
+
+/* ---- Opening: the committed state and tip, before any block. ---- */
+
+/* Puts a committed account into the state trie. CHR_ERR_FULL, CHR_ERR_NOMEM. */
+CHR_WUR chr_err ledger_chain_state_put(ledger_chain *ch, const uint8_t addr[32],
+                                       const ledger_account *a);
+/* The state root of the trie as it is now, and its number of accounts. */
+void ledger_chain_state_root(ledger_chain *ch, uint8_t out[32]);
+size_t ledger_chain_state_count(const ledger_chain *ch);
+/* Sets the tip to block h (hash computed) with its commit, after the state was put.
+ * CHR_ERR_STATE_ROOT when the trie's root is not h's state root (damaged state). */
+CHR_WUR chr_err ledger_chain_set_tip(ledger_chain *ch, const ledger_header *h,
+                                     const ledger_commit *commit);
+
+/* The tip: height (0 at genesis), hash (the genesis hash at 0), time, and its header
+ * (zero at genesis). */
+void ledger_chain_tip(const ledger_chain *ch, uint64_t *height, uint8_t hash[32],
+                      uint64_t *time_ms);
+const ledger_header *ledger_chain_tip_header(const ledger_chain *ch);
+const ledger_commit *ledger_chain_last_commit(const ledger_chain *ch);
+const char *ledger_chain_id(const ledger_chain *ch);
+const ledger_params *ledger_chain_params(const ledger_chain *ch);
+const ledger_valset *ledger_chain_validators(const ledger_chain *ch);
+
+/* ---- Blocks. ---- */
+
+/* Drafts the block at tip + 1 proposed by `proposer` (a validator) at time now_ms, or
+ * just after the tip's time if the clock is behind it: the pool's evidence of earlier
+ * heights, then mp's transactions in arrival order until a block limit, each applied; those
+ * that fail are left out and listed (ledger_chain_failures). *out is the encoded block
+ * (malloc'ed, the caller frees it), applied and prepared. CHR_ERR_NOMEM, or the view's
+ * error; nothing stays applied on an error. */
+CHR_WUR chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_t now_ms,
+                                     const uint8_t proposer[32], uint8_t **out, size_t *out_len);
+/* The transactions the last propose left out, with their reasons; valid until the next
+ * call on ch. */
+const ledger_chain_failure *ledger_chain_failures(const ledger_chain *ch, size_t *n);
+/* Transactions in the prepared block (0 when none is prepared). */
+uint32_t ledger_chain_prepared_txs(const ledger_chain *ch);
+/* Rolls back the prepared block, if any. */
+void ledger_chain_abandon(ledger_chain *ch);
+
+/* Whether bytes is a valid next block on the tip: it decodes, its header follows the tip
+ * (chain id, height, previous hash, time after the tip's, validator set, proposer in the
+ * set, transaction limits, last commit present from height 2 and verified against the set),
+ * its evidence may be committed at its height and was not before (signatures verified
+ * except for evidence pooled here byte for byte), every transaction passes its checks
+ * (signatures verified except for those known(known_ctx, hash) says were) and applies, and
+ * the state root matches. On success the block stays prepared. CHR_ERR_BLOCK_INVALID with
+ * why set; the view's error; CHR_ERR_NOMEM. known may be NULL (verify all). */
+CHR_WUR chr_err ledger_chain_check(ledger_chain *ch, const uint8_t *bytes, size_t len,
+                                   ledger_chain_known_fn *known, void *known_ctx, char *why,
+                                   size_t why_cap);
+
+/* Applies a decided block (decided by more than 2/3 of the power, so its last commit's
+ * signatures are not verified again; its header is checked) unless it is the prepared one,
+ * and describes it in *out for the store. bytes must stay valid until commit_done. Any
+ * error is fatal for the chain: CHR_ERR_BLOCK_INVALID (why set), CHR_ERR_STATE_ROOT, the
+ * view's error; nothing stays applied then. */
+CHR_WUR chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *bytes, size_t len,
+                                           ledger_chain_applied *out, char *why, size_t why_cap);
+/* After apply_decided: stored 1 when the caller wrote the block with commit, which
+ * becomes the tip (the trie keeps the changes; the block's evidence leaves the pool);
+ * stored 0 rolls the block back. */
+void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int stored);
+
+/* ---- Evidence. ---- */
+
+/* Takes evidence of double signing for the next blocks: CHR_OK when it is new and valid
+ * (from a validator, of the height being decided (tip + 1) or an earlier one within
+ * LEDGER_EVIDENCE_AGE_MAX, both signatures verified here unless `verified` says the caller
+ * did); CHR_ERR_DUPLICATE when pooled or committed already; CHR_ERR_EVIDENCE (why set) when
+ * invalid; CHR_ERR_FULL when the pool holds only newer evidence; the view's error. The
+ * cheap rules and the committed lookup come before the signatures: resent committed
+ * evidence costs a lookup, not two verifications. */
+CHR_WUR chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev,
+                                          int verified, char *why, size_t why_cap);
+const ledger_evidence_pool *ledger_chain_evidence_pool(const ledger_chain *ch);
+
+#endif

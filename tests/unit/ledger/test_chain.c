@@ -1,0 +1,544 @@
+/* The tests of ledger/chain.c, the block state machine, over an in-memory committed state:
+ * what two validators draft, check and commit agrees, bad blocks are refused without a
+ * trace, failed transactions are reported, and evidence goes through the pool once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/assert.h"
+#include "ledger/chain.h"
+#include "ledger/tx.h"
+#include "tests/unit/ledger/suite.h"
+#include "tests/unit/test.h"
+
+#define CH_ID "chroom-chain"
+#define CH_VALS 4
+#define CH_USERS 6
+#define CH_ACCOUNTS_MAX 64
+#define CH_BALANCE 1000000u
+#define CH_FEE 10u
+
+/* A node's committed state: accounts and committed offences, as a store would hold them. */
+typedef struct ch_db {
+    size_t len;
+    uint8_t addr[CH_ACCOUNTS_MAX][32];
+    ledger_account acct[CH_ACCOUNTS_MAX];
+    size_t ev_len;
+    uint8_t ev_keys[8][LEDGER_EVIDENCE_KEY_BYTES];
+    int fail; /* 1: every read fails, as a broken store would */
+} ch_db;
+
+typedef struct ch_node {
+    ch_db db;
+    ledger_chain *chain;
+    ledger_mempool *mp;
+} ch_node;
+
+static uint8_t val_sk[CH_VALS][32], val_pk[CH_VALS][32];
+static uint8_t user_sk[CH_USERS][32], user_pk[CH_USERS][32];
+
+static chr_err db_account(void *ctx, const uint8_t addr[32], ledger_account *out)
+{
+    ch_db *db = ctx;
+    memset(out, 0, sizeof(*out));
+    if (db->fail) {
+        return CHR_ERR_STORE;
+    }
+    for (size_t i = 0; i < db->len; i++) {
+        if (memcmp(db->addr[i], addr, 32) == 0) {
+            *out = db->acct[i];
+        }
+    }
+    return CHR_OK;
+}
+
+static chr_err db_evidence(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES], int *committed)
+{
+    ch_db *db = ctx;
+    *committed = 0;
+    for (size_t i = 0; i < db->ev_len; i++) {
+        *committed |= memcmp(db->ev_keys[i], key, LEDGER_EVIDENCE_KEY_BYTES) == 0;
+    }
+    return db->fail ? CHR_ERR_STORE : CHR_OK;
+}
+
+static void db_put(ch_db *db, const uint8_t addr[32], const ledger_account *a)
+{
+    for (size_t i = 0; i < db->len; i++) {
+        if (memcmp(db->addr[i], addr, 32) == 0) {
+            db->acct[i] = *a;
+            return;
+        }
+    }
+    if (db->len == CH_ACCOUNTS_MAX) {
+        abort();
+    }
+    memcpy(db->addr[db->len], addr, 32);
+    db->acct[db->len++] = *a;
+}
+
+static uint64_t db_supply(const ch_db *db)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < db->len; i++) {
+        sum += db->acct[i].balance;
+    }
+    return sum;
+}
+
+static void keys_init(void)
+{
+    for (uint32_t i = 0; i < CH_VALS; i++) {
+        ltest_key(val_sk[i], val_pk[i], 500 + i);
+    }
+    for (uint32_t i = 0; i < CH_USERS; i++) {
+        ltest_key(user_sk[i], user_pk[i], 600 + i);
+    }
+}
+
+/* A node at genesis: every user funded with CH_BALANCE, the CH_VALS validators. */
+static void node_init(ch_node *n)
+{
+    memset(n, 0, sizeof(*n));
+    ledger_chain_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.chain_id = CH_ID;
+    ledger_params_default(&cfg.params);
+    cfg.params.fee_transfer = CH_FEE;
+    cfg.params.block_txs_max = 16;
+    ledger_valset_init(&cfg.validators);
+    for (int i = 0; i < CH_VALS; i++) {
+        if (ledger_valset_add(&cfg.validators, val_pk[i], 10) != CHR_OK) {
+            abort();
+        }
+    }
+    memset(cfg.genesis_hash, 0x47, 32);
+    cfg.genesis_time_ms = 1000;
+    cfg.view = (ledger_chain_view){&n->db, db_account, db_evidence};
+    if (ledger_chain_new(&n->chain, &cfg) != CHR_OK ||
+        ledger_mempool_new(&n->mp, 64, 64 * LEDGER_TX_BYTES_MAX) != CHR_OK) {
+        abort();
+    }
+    for (int i = 0; i < CH_USERS; i++) {
+        ledger_account a = {CH_BALANCE, 0};
+        db_put(&n->db, user_pk[i], &a);
+        if (ledger_chain_state_put(n->chain, user_pk[i], &a) != CHR_OK) {
+            abort();
+        }
+    }
+}
+
+static void node_free(ch_node *n)
+{
+    ledger_chain_free(n->chain);
+    ledger_mempool_free(n->mp);
+}
+
+/* Admits a signed transfer into n's mempool. */
+static chr_err node_submit(ch_node *n, int from, int to, uint64_t nonce, uint64_t amount,
+                           uint64_t expiry)
+{
+    ledger_tx tx;
+    ltest_transfer(&tx, CH_ID, user_pk[from], user_pk[to], nonce, CH_FEE, amount);
+    tx.expiry_height = expiry;
+    ltest_sign_tx(&tx, user_sk[from]);
+    uint8_t hash[32];
+    ledger_tx_hash(&tx, hash);
+    ledger_account committed;
+    CHR_ASSERT(db_account(&n->db, tx.from, &committed) == CHR_OK);
+    char detail[LEDGER_DETAIL_MAX];
+    return ledger_mempool_add(n->mp, &tx, hash, 200, &committed, detail, sizeof(detail));
+}
+
+/* The commit of validators [0, k) for the block whose header starts bytes. */
+static void commit_of(ledger_commit *c, const uint8_t *bytes, size_t len, int k)
+{
+    ledger_header h;
+    CHR_ASSERT(ledger_block_peek_header(&h, bytes, len) == CHR_OK);
+    uint8_t hash[32];
+    ledger_header_hash(&h, hash);
+    memset(c, 0, sizeof(*c));
+    c->height = h.height;
+    memcpy(c->block_hash, hash, 32);
+    uint8_t msg[32], aux[32] = {0};
+    ledger_vote_sighash(msg, CH_ID, LEDGER_VOTE_PRECOMMIT, h.height, 0, hash);
+    /* Commits list validators in key order. */
+    int order[CH_VALS];
+    for (int i = 0; i < CH_VALS; i++) {
+        order[i] = i;
+    }
+    for (int i = 0; i < CH_VALS; i++) {
+        for (int j = i + 1; j < CH_VALS; j++) {
+            if (memcmp(val_pk[order[j]], val_pk[order[i]], 32) < 0) {
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+    }
+    for (int i = 0; i < CH_VALS; i++) {
+        int v = order[i];
+        if (v >= k) {
+            continue;
+        }
+        ledger_commit_sig *s = &c->sigs[c->sigs_len++];
+        memcpy(s->validator, val_pk[v], 32);
+        CHR_ASSERT(ledger_signer_sign(ltest_signer(), s->sig, msg, val_sk[v], aux) == CHR_OK);
+    }
+}
+
+/* Decides bytes on n as a store would: apply, write the changes to the db, commit_done. */
+static chr_err node_decide(ch_node *n, const uint8_t *bytes, size_t len, const ledger_commit *c)
+{
+    char why[256] = "";
+    ledger_chain_applied a;
+    chr_err err = ledger_chain_apply_decided(n->chain, bytes, len, &a, why, sizeof(why));
+    if (err != CHR_OK) {
+        return err;
+    }
+    for (size_t i = 0; i < ledger_overlay_len(a.changes); i++) {
+        const uint8_t *addr;
+        ledger_account acct;
+        ledger_overlay_at(a.changes, i, &addr, &acct);
+        db_put(&n->db, addr, &acct);
+    }
+    for (uint16_t i = 0; i < a.evidence_len; i++) {
+        ledger_evidence_key(&a.evidence[i], n->db.ev_keys[n->db.ev_len++]);
+    }
+    for (uint32_t i = 0; i < a.block->txs_len; i++) {
+        ledger_mempool_remove(n->mp, a.tx_hashes[i]);
+    }
+    ledger_chain_commit_done(n->chain, c, 1);
+    return CHR_OK;
+}
+
+static void root_of(ch_node *n, uint8_t out[32])
+{
+    ledger_chain_state_root(n->chain, out);
+}
+
+void test_chain_propose_check_commit(void)
+{
+    /* Proves: a block drafted by one validator checks on another, both commit it to the
+     * same state root and tip, the supply (fees included) is conserved, and the next block
+     * carries the commit. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    uint64_t supply = db_supply(&a.db);
+    CHECK_OK(node_submit(&a, 0, 1, 0, 500, 0));
+    CHECK_OK(node_submit(&a, 0, 2, 1, 700, 0));
+    CHECK_OK(node_submit(&a, 3, 0, 0, 900, 0));
+    uint8_t *blk;
+    size_t len;
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 5000, val_pk[1], &blk, &len));
+    CHECK(ledger_chain_prepared_txs(a.chain) == 3);
+    size_t nf;
+    ledger_chain_failures(a.chain, &nf);
+    CHECK(nf == 0);
+    char why[256] = "";
+    CHECK_OK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    ledger_commit c;
+    commit_of(&c, blk, len, 3);
+    CHECK_OK(node_decide(&a, blk, len, &c));
+    CHECK_OK(node_decide(&b, blk, len, &c));
+    free(blk);
+    uint8_t ra[32], rb[32];
+    root_of(&a, ra);
+    root_of(&b, rb);
+    CHECK(memcmp(ra, rb, 32) == 0);
+    CHECK(memcmp(ledger_chain_tip_header(a.chain)->state_root, ra, 32) == 0);
+    uint64_t ha, hb, ta, tb;
+    uint8_t hasha[32], hashb[32];
+    ledger_chain_tip(a.chain, &ha, hasha, &ta);
+    ledger_chain_tip(b.chain, &hb, hashb, &tb);
+    CHECK(ha == 1 && hb == 1 && ta == 5000 && tb == 5000);
+    CHECK(memcmp(hasha, hashb, 32) == 0);
+    CHECK(db_supply(&a.db) == supply && db_supply(&b.db) == supply);
+    ledger_account acct;
+    CHECK_OK(db_account(&a.db, val_pk[1], &acct));
+    CHECK(acct.balance == 3 * CH_FEE);
+    CHECK_OK(db_account(&b.db, user_pk[0], &acct));
+    CHECK(acct.balance == CH_BALANCE - 1200 - 2 * CH_FEE + 900 && acct.nonce == 2);
+    /* Height 2, proposed by b with a clock behind: the time still moves forward, and the
+     * block carries height 1's commit. */
+    CHECK_OK(ledger_chain_propose(b.chain, b.mp, 10, val_pk[2], &blk, &len));
+    ledger_block dec;
+    CHECK_OK(ledger_block_decode(&dec, blk, len));
+    CHECK(dec.header.height == 2 && dec.header.time_ms == 5001 && dec.has_last_commit);
+    CHECK(memcmp(dec.last_commit.block_hash, hasha, 32) == 0);
+    ledger_block_free(&dec);
+    CHECK_OK(ledger_chain_check(a.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    commit_of(&c, blk, len, 4);
+    CHECK_OK(node_decide(&a, blk, len, &c));
+    CHECK_OK(node_decide(&b, blk, len, &c));
+    free(blk);
+    root_of(&a, ra);
+    root_of(&b, rb);
+    CHECK(memcmp(ra, rb, 32) == 0);
+    node_free(&a);
+    node_free(&b);
+}
+
+/* Builds on n a valid block at its tip + 1 with one transfer, proposed by val_pk[0]. */
+static void valid_block(ch_node *n, uint8_t **blk, size_t *len)
+{
+    CHR_ASSERT(node_submit(n, 4, 5, 0, 1, 0) == CHR_OK);
+    CHR_ASSERT(ledger_chain_propose(n->chain, n->mp, 9000, val_pk[0], blk, len) == CHR_OK);
+    ledger_chain_abandon(n->chain);
+}
+
+/* Re-encodes blk with its header changed by edit (and re-rooted only where the decoder
+ * would otherwise refuse it), into a new malloc'ed block. */
+static void reencode(uint8_t **out, size_t *out_len, const uint8_t *blk, size_t len,
+                     void (*edit)(ledger_header *h, ledger_block *b))
+{
+    ledger_block b;
+    CHR_ASSERT(ledger_block_decode(&b, blk, len) == CHR_OK);
+    edit(&b.header, &b);
+    CHR_ASSERT(ledger_block_encode(out, out_len, &b.header,
+                                   b.has_last_commit ? &b.last_commit : NULL, b.txs, b.tx_lens,
+                                   b.txs_len, b.evidence, b.evidence_len) == CHR_OK);
+    ledger_block_free(&b);
+}
+
+static void edit_prev(ledger_header *h, ledger_block *b)
+{
+    (void)b;
+    h->prev_hash[0] ^= 1;
+}
+static void edit_time(ledger_header *h, ledger_block *b)
+{
+    (void)b;
+    h->time_ms = 1000; /* the genesis time: not after the tip */
+}
+static void edit_proposer(ledger_header *h, ledger_block *b)
+{
+    (void)b;
+    memcpy(h->proposer, user_pk[0], 32);
+}
+static void edit_root(ledger_header *h, ledger_block *b)
+{
+    (void)b;
+    h->state_root[31] ^= 1;
+}
+static void edit_vals(ledger_header *h, ledger_block *b)
+{
+    (void)b;
+    h->validators_hash[0] ^= 1;
+}
+static void edit_chain(ledger_header *h, ledger_block *b)
+{
+    (void)b;
+    h->chain_id[0] = 'x';
+}
+static void edit_sig(ledger_header *h, ledger_block *b)
+{
+    (void)h;
+    /* The transaction's last signature byte: the tx root no longer matches, so the edit
+     * changes the header's root too (the decoder checks it). */
+    uint8_t *tx = (uint8_t *)(uintptr_t)b->txs[0];
+    tx[b->tx_lens[0] - 1] ^= 1;
+    CHR_ASSERT(ledger_tx_root(h->tx_root, b->txs, b->tx_lens, b->txs_len) == CHR_OK);
+}
+
+void test_chain_check_refuses_bad_blocks(void)
+{
+    /* Proves: a block that breaks one header rule, carries a bad signature or a wrong
+     * state root is refused as bad_block with a reason, and leaves nothing applied (the
+     * state root is unchanged and the valid block still checks and commits). */
+    keys_init();
+    ch_node n;
+    node_init(&n);
+    uint8_t root0[32];
+    root_of(&n, root0);
+    uint8_t *blk;
+    size_t len;
+    valid_block(&n, &blk, &len);
+    ledger_mempool_free(n.mp);
+    CHECK_OK(ledger_mempool_new(&n.mp, 64, 64 * LEDGER_TX_BYTES_MAX));
+    void (*edits[])(ledger_header *, ledger_block *) = {
+        edit_prev, edit_time, edit_proposer, edit_root, edit_vals, edit_chain,
+        edit_sig,
+    };
+    const char *want[] = {
+        "does not follow the tip", "time not after", "proposer is not a validator",
+        "state root does not match", "another validator set",
+        "another chain id", "signature does not verify",
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+        uint8_t *bad;
+        size_t bad_len;
+        uint8_t *copy = malloc(len);
+        CHECK(copy != NULL);
+        memcpy(copy, blk, len);
+        reencode(&bad, &bad_len, copy, len, edits[i]);
+        char why[256] = "";
+        chr_err err = ledger_chain_check(n.chain, bad, bad_len, NULL, NULL, why, sizeof(why));
+        if (err != CHR_ERR_BLOCK_INVALID || strstr(why, want[i]) == NULL) {
+            fprintf(stderr, "edit %zu: %s: %s\n", i, chr_err_name(err), why);
+        }
+        CHECK(err == CHR_ERR_BLOCK_INVALID);
+        CHECK(strstr(why, want[i]) != NULL);
+        uint8_t root[32];
+        root_of(&n, root);
+        CHECK(memcmp(root, root0, 32) == 0);
+        free(bad);
+        free(copy);
+    }
+    char why[256] = "";
+    CHECK(ledger_chain_check(n.chain, blk, 10, NULL, NULL, why, sizeof(why)) ==
+          CHR_ERR_BLOCK_INVALID);
+    CHECK(strstr(why, "does not decode") != NULL);
+    CHECK_OK(ledger_chain_check(n.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    ledger_commit c;
+    commit_of(&c, blk, len, 3);
+    CHECK_OK(node_decide(&n, blk, len, &c));
+    free(blk);
+    node_free(&n);
+}
+
+void test_chain_failures_and_view_errors(void)
+{
+    /* Proves: a pending transaction that no longer applies (expired) is left out of the
+     * draft and listed with its reason; a block whose state cannot be read is abandoned
+     * with the store's error and nothing applied. */
+    keys_init();
+    ch_node n;
+    node_init(&n);
+    uint8_t *blk;
+    size_t len;
+    CHECK_OK(ledger_chain_propose(n.chain, n.mp, 2000, val_pk[0], &blk, &len));
+    ledger_commit c;
+    commit_of(&c, blk, len, 3);
+    CHECK_OK(node_decide(&n, blk, len, &c));
+    free(blk);
+    CHECK_OK(node_submit(&n, 1, 2, 0, 5, 1)); /* expires after height 1 */
+    CHECK_OK(node_submit(&n, 2, 3, 0, 5, 0));
+    CHECK_OK(ledger_chain_propose(n.chain, n.mp, 3000, val_pk[0], &blk, &len));
+    CHECK(ledger_chain_prepared_txs(n.chain) == 1);
+    size_t nf;
+    const ledger_chain_failure *f = ledger_chain_failures(n.chain, &nf);
+    CHECK(nf == 1 && f[0].err == CHR_ERR_EXPIRED);
+    CHECK(memcmp(ledger_mempool_entry_tx(f[0].entry)->from, user_pk[1], 32) == 0);
+    CHECK(strstr(f[0].detail, "expiry_height") != NULL);
+    free(blk);
+    uint8_t root0[32], root[32];
+    ledger_chain_abandon(n.chain);
+    root_of(&n, root0);
+    n.db.fail = 1;
+    CHECK(ledger_chain_propose(n.chain, n.mp, 3000, val_pk[0], &blk, &len) == CHR_ERR_STORE);
+    CHECK(blk == NULL && ledger_chain_prepared_txs(n.chain) == 0);
+    root_of(&n, root);
+    CHECK(memcmp(root, root0, 32) == 0);
+    node_free(&n);
+}
+
+void test_chain_decided_other_than_prepared(void)
+{
+    /* Proves: when the decided block is not the one this node prepared (another round's
+     * proposal), the prepared one is rolled back and the decided one applied: both nodes
+     * end on the same root. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    CHECK_OK(node_submit(&a, 0, 1, 0, 111, 0));
+    CHECK_OK(node_submit(&b, 2, 3, 0, 222, 0));
+    uint8_t *pa, *pb;
+    size_t la, lb;
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 4000, val_pk[0], &pa, &la));
+    CHECK_OK(ledger_chain_propose(b.chain, b.mp, 4000, val_pk[1], &pb, &lb));
+    ledger_commit c;
+    commit_of(&c, pb, lb, 3);
+    CHECK_OK(node_decide(&a, pb, lb, &c));
+    CHECK_OK(node_decide(&b, pb, lb, &c));
+    uint8_t ra[32], rb[32];
+    root_of(&a, ra);
+    root_of(&b, rb);
+    CHECK(memcmp(ra, rb, 32) == 0);
+    ledger_account acct;
+    CHECK_OK(db_account(&a.db, user_pk[0], &acct));
+    CHECK(acct.balance == CH_BALANCE && acct.nonce == 0);
+    free(pa);
+    free(pb);
+    node_free(&a);
+    node_free(&b);
+}
+
+void test_chain_evidence_once(void)
+{
+    /* Proves: valid evidence enters the pool once, goes into the next proposal, is checked
+     * by the other validator, leaves the pool when committed and is refused afterwards as
+     * a duplicate; evidence from a non-validator is refused as bad_evidence. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    uint8_t *blk;
+    size_t len;
+    ledger_commit c;
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 2000, val_pk[0], &blk, &len));
+    commit_of(&c, blk, len, 3);
+    CHECK_OK(node_decide(&a, blk, len, &c));
+    CHECK_OK(node_decide(&b, blk, len, &c));
+    free(blk);
+    ledger_evidence ev;
+    ltest_evidence(&ev, CH_ID, 502, LEDGER_VOTE_PREVOTE, 1, 0, 1, 2);
+    char why[256] = "";
+    CHECK_OK(ledger_chain_evidence_add(a.chain, &ev, 0, why, sizeof(why)));
+    CHECK(ledger_chain_evidence_add(a.chain, &ev, 0, why, sizeof(why)) == CHR_ERR_DUPLICATE);
+    CHECK(ledger_chain_evidence_pool(a.chain)->len == 1);
+    ledger_evidence stranger;
+    ltest_evidence(&stranger, CH_ID, 9999, LEDGER_VOTE_PREVOTE, 1, 0, 1, 2);
+    CHECK(ledger_chain_evidence_add(a.chain, &stranger, 0, why, sizeof(why)) ==
+          CHR_ERR_EVIDENCE);
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 3000, val_pk[0], &blk, &len));
+    ledger_block dec;
+    CHECK_OK(ledger_block_decode(&dec, blk, len));
+    CHECK(dec.evidence_len == 1);
+    ledger_block_free(&dec);
+    CHECK_OK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    commit_of(&c, blk, len, 3);
+    CHECK_OK(node_decide(&a, blk, len, &c));
+    CHECK_OK(node_decide(&b, blk, len, &c));
+    free(blk);
+    CHECK(ledger_chain_evidence_pool(a.chain)->len == 0);
+    CHECK(ledger_chain_evidence_add(a.chain, &ev, 0, why, sizeof(why)) == CHR_ERR_DUPLICATE);
+    CHECK(ledger_chain_evidence_add(b.chain, &ev, 0, why, sizeof(why)) == CHR_ERR_DUPLICATE);
+    node_free(&a);
+    node_free(&b);
+}
+
+void test_chain_evidence_pool_full(void)
+{
+    /* Proves: a full pool gives way to newer evidence by dropping the oldest, refuses
+     * evidence no newer than its oldest (CHR_ERR_FULL), and keeps key order. */
+    ledger_evidence_pool p;
+    ledger_evidence_pool_init(&p);
+    ledger_evidence ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = LEDGER_VOTE_PREVOTE;
+    for (uint32_t i = 0; i < LEDGER_EVIDENCE_POOL_MAX; i++) {
+        ev.height = 10 + i;
+        ev.validator[0] = (uint8_t)(i * 37);
+        CHECK_OK(ledger_evidence_pool_add(&p, &ev));
+    }
+    CHECK(ledger_evidence_pool_add(&p, &ev) == CHR_ERR_DUPLICATE);
+    ev.height = 10;
+    ev.validator[1] = 1;
+    CHECK(ledger_evidence_pool_add(&p, &ev) == CHR_ERR_FULL);
+    ev.height = 100000;
+    CHECK_OK(ledger_evidence_pool_add(&p, &ev));
+    CHECK(p.len == LEDGER_EVIDENCE_POOL_MAX);
+    for (size_t i = 0; i < p.len; i++) {
+        CHECK(p.ev[i].height != 10);
+    }
+    for (size_t i = 1; i < p.len; i++) {
+        uint8_t k0[LEDGER_EVIDENCE_KEY_BYTES], k1[LEDGER_EVIDENCE_KEY_BYTES];
+        ledger_evidence_key(&p.ev[i - 1], k0);
+        ledger_evidence_key(&p.ev[i], k1);
+        CHECK(memcmp(k0, k1, sizeof(k0)) < 0);
+    }
+}
