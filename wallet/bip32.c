@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "wallet/bip39.h"
 
 /* BIP-32, "Master key generation": the HMAC-SHA512 key of the master node. */
 static const char bip32_master_key[] = "Bitcoin seed";
@@ -230,5 +231,26 @@ chr_err wallet_bip32_derive(uint8_t sk[32], const uint8_t *seed, size_t seed_len
         secp256k1_context_destroy(ctx);
     }
     sodium_munlock(&node, sizeof(node)); /* zeroes it too */
+    return err;
+}
+
+chr_err wallet_bip32_mnemonic_key(uint8_t sk[32], const char *mnemonic_normalized,
+                                  const char *bip39_passphrase)
+{
+    memset(sk, 0, 32);
+    const char *pass = bip39_passphrase != NULL ? bip39_passphrase : "";
+    if (wallet_bip39_passphrase_check(pass) != CHR_OK) {
+        return CHR_ERR_ARG;
+    }
+    uint32_t path[WALLET_BIP32_DEPTH_MAX];
+    size_t path_len;
+    chr_err err =
+        wallet_bip32_path_parse(path, WALLET_BIP32_DEPTH_MAX, &path_len, WALLET_DERIVATION_PATH);
+    CHR_ASSERT(err == CHR_OK);
+    uint8_t seed[WALLET_BIP39_SEED_LEN];
+    sodium_mlock(seed, sizeof(seed));
+    wallet_bip39_seed(seed, mnemonic_normalized, pass);
+    err = wallet_bip32_derive(sk, seed, sizeof(seed), path, path_len);
+    sodium_munlock(seed, sizeof(seed)); /* zeroes it too */
     return err;
 }

@@ -75,6 +75,15 @@ CHR_WUR chr_err wallet_bip32_child(wallet_bip32_node *out, const wallet_bip32_no
 CHR_WUR chr_err wallet_bip32_derive(uint8_t sk[32], const uint8_t *seed, size_t seed_len,
                                     const uint32_t *path, size_t path_len);
 
+/* The secret key of a mnemonic on Chroom's path, WALLET_DERIVATION_PATH: the BIP-39 seed of
+ * mnemonic_normalized (wallet_bip39_normalize's output) and bip39_passphrase ("" or NULL for
+ * none, which gives the key Chroom has always derived), then wallet_bip32_derive. CHR_ERR_ARG
+ * for a passphrase that fails wallet_bip39_passphrase_check (over WALLET_BIP39_PASSPHRASE_MAX
+ * bytes or not ASCII); else errors as wallet_bip32_derive's. The seed is wiped; on failure
+ * sk is zeroed. Takes a few ms (PBKDF2's 2048 rounds). */
+CHR_WUR chr_err wallet_bip32_mnemonic_key(uint8_t sk[32], const char *mnemonic_normalized,
+                                          const char *bip39_passphrase);
+
 /* The compressed SEC1 public key (0x02 or 0x03, then x) of sk. CHR_ERR_ARG for an invalid
  * secret (zero or not below the curve order); out zeroed on failure. */
 CHR_WUR chr_err wallet_bip32_pubkey(uint8_t out[33], const uint8_t sk[32]);

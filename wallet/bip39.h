@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "wallet/limits.h"
 
 /* Words in the list (2^11: each word carries 11 bits). */
 #define WALLET_BIP39_WORDS 2048
@@ -27,8 +28,6 @@
 /* A mnemonic's characters with its NUL: 24 words of at most 8 letters, 23 spaces, a NUL
  * (24 * 8 + 23 + 1 = 216), rounded up. */
 #define WALLET_MNEMONIC_CHARS_MAX 256
-/* The longest BIP-39 passphrase (the "25th word") accepted, in bytes without the NUL. */
-#define WALLET_BIP39_PASSPHRASE_MAX 1024
 #define WALLET_BIP39_SEED_LEN 64
 
 _Static_assert((WALLET_BIP39_WORDS_MAX * WALLET_BIP39_WORD_CHARS_MAX) + WALLET_BIP39_WORDS_MAX <=

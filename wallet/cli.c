@@ -42,23 +42,37 @@ static const char G_NODE[] = "The node";
 static const char G_OLD[] = "Older forms (kept for scripts)";
 
 const wallet_command wallet_commands[] = {
-    {G_KEYS, "key new", "NAME [--words 12|24]", "make a key from a new BIP-39 mnemonic, shown once",
+    {G_KEYS, "key new", "NAME [--words 12|24] [--bip39-passphrase]",
+     "make a key from a new BIP-39 mnemonic, shown once",
      "Makes a new key: a new BIP-39 mnemonic (24 words, or 12 with --words 12) and the key\n"
-     "derived from it on the path m/44'/7337'/0'/0/0 (BIP-32, no BIP-39 passphrase). Asks\n"
-     "for a passphrase twice and saves the key encrypted under it as <home>/keys/NAME.key.\n"
-     "The mnemonic is printed this once: write it down, it restores the key anywhere\n"
-     "(`key import NAME --mnemonic`). NAME: 1 to 64 of A-Z a-z 0-9 . _ -, not starting\n"
-     "with '.'. An existing name is never replaced.",
-     WALLET_O(WORDS), 1, 1, 0, wallet_cmd_key_new},
-    {G_KEYS, "key import", "NAME --mnemonic | --secret-file FILE",
+     "derived from it on the path m/44'/7337'/0'/0/0 (BIP-32). Asks for a passphrase twice\n"
+     "and saves the key encrypted under it as <home>/keys/NAME.key. The mnemonic is printed\n"
+     "this once: write it down, it restores the key anywhere (`key import NAME --mnemonic`).\n"
+     "NAME: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'. An existing name is never\n"
+     "replaced.\n"
+     "With --bip39-passphrase the key is derived with a BIP-39 passphrase (the \"25th\n"
+     "word\", ASCII, 1 to 1024 bytes): from --bip39-passphrase-file FILE, else\n"
+     "$CHROOM_BIP39_PASSPHRASE, else asked twice at the terminal. It is stored nowhere, not\n"
+     "even in the key file: the mnemonic restores the key only with it, and losing it loses\n"
+     "the key.",
+     WALLET_O(WORDS) | WALLET_O(BIP39_PASSPHRASE) | WALLET_O(BIP39_PASSPHRASE_FILE), 1, 1, 0,
+     wallet_cmd_key_new},
+    {G_KEYS, "key import", "NAME --mnemonic [--bip39-passphrase] | --secret-file FILE",
      "restore a key from its mnemonic, or import a raw secret",
      "With --mnemonic: reads a BIP-39 mnemonic (12 to 24 words) from the terminal, without\n"
      "echo, or from stdin when stdin is not a terminal (never from the command line, where\n"
      "other users and the shell history would see it), and derives the same key as\n"
      "`key new` did. With --secret-file FILE: takes the secret from a raw key file (64 hex\n"
      "characters, mode 0600, as `keygen` writes). Then asks for a passphrase twice and saves\n"
-     "the key as NAME.",
-     WALLET_O(MNEMONIC) | WALLET_O(SECRET_FILE), 1, 1, 0, wallet_cmd_key_import},
+     "the key as NAME.\n"
+     "A mnemonic made with a BIP-39 passphrase (by `key new --bip39-passphrase` or another\n"
+     "BIP-39 wallet) needs --bip39-passphrase: the passphrase comes from\n"
+     "--bip39-passphrase-file FILE, else $CHROOM_BIP39_PASSPHRASE, else the terminal (asked\n"
+     "once: check the address printed). Without it, or with a typo, the words give another\n"
+     "key, with another address.",
+     WALLET_O(MNEMONIC) | WALLET_O(SECRET_FILE) | WALLET_O(BIP39_PASSPHRASE) |
+         WALLET_O(BIP39_PASSPHRASE_FILE),
+     1, 1, 0, wallet_cmd_key_import},
     {G_KEYS, "key export", "NAME [--mnemonic] [--yes]", "show a key's secret (or its mnemonic)",
      "Shows the key's secret (64 hex characters), or with --mnemonic its mnemonic, after the\n"
      "key's passphrase and a confirmation typed at the terminal (the key's name); --yes\n"

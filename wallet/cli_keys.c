@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/keyfile.h"
+#include "wallet/bip39.h"
 #include "wallet/internal/cli.h"
 #include "wallet/keystore.h"
 #include "wallet/passphrase.h"
@@ -130,17 +132,54 @@ int wallet_cli_key_public(const wallet_cli *c, uint8_t pub[32], char *label, siz
     return e == CHR_OK ? WALLET_EXIT_OK : wallet_cli_keystore_error(c, e, k.name);
 }
 
-int wallet_cli_passphrase(const wallet_cli *c, char *out, size_t out_cap, const char *prompt,
-                          int confirm)
+/* Gets a passphrase of the kind from file (may be NULL), its variable or the terminal. */
+static int cli_passphrase_of(const wallet_passphrase_kind *kind, const char *file, char *out,
+                             size_t out_cap, const char *prompt, int confirm)
 {
     char err[256] = "";
-    chr_err e = wallet_passphrase_get(out, out_cap, prompt, confirm,
-                                      c->opt[WALLET_OPT_PASSPHRASE_FILE], err, sizeof(err));
+    chr_err e =
+        wallet_passphrase_get_kind(kind, out, out_cap, prompt, confirm, file, err, sizeof(err));
     if (e != CHR_OK) {
-        wallet_cli_err("passphrase: %s", err[0] != '\0' ? err : chr_err_str(e));
+        wallet_cli_err("%s: %s", kind->what, err[0] != '\0' ? err : chr_err_str(e));
         return WALLET_EXIT_PASSPHRASE;
     }
     return WALLET_EXIT_OK;
+}
+
+int wallet_cli_passphrase(const wallet_cli *c, char *out, size_t out_cap, const char *prompt,
+                          int confirm)
+{
+    return cli_passphrase_of(&wallet_passphrase_keystore, c->opt[WALLET_OPT_PASSPHRASE_FILE], out,
+                             out_cap, prompt, confirm);
+}
+
+int wallet_cli_bip39_passphrase(const wallet_cli *c, char *out, size_t out_cap, const char *prompt,
+                                int confirm)
+{
+    const char *file = c->opt[WALLET_OPT_BIP39_PASSPHRASE_FILE];
+    memset(out, 0, out_cap);
+    /* Only the flag turns the passphrase on: a variable left in the environment must not
+     * silently change which key a mnemonic gives. */
+    if (c->opt[WALLET_OPT_BIP39_PASSPHRASE] == NULL) {
+        if (file != NULL) {
+            return wallet_cli_usage(c, "--bip39-passphrase-file needs --bip39-passphrase");
+        }
+        if (getenv(WALLET_BIP39_PASSPHRASE_ENV) != NULL) {
+            wallet_cli_err("warning: " WALLET_BIP39_PASSPHRASE_ENV " is set but not used: "
+                           "without --bip39-passphrase the key has no BIP-39 passphrase");
+        }
+        return WALLET_EXIT_OK;
+    }
+    int rc = cli_passphrase_of(&wallet_passphrase_bip39, file, out, out_cap, prompt, confirm);
+    if (rc == WALLET_EXIT_OK && wallet_bip39_passphrase_check(out) != CHR_OK) {
+        sodium_memzero(out, out_cap);
+        wallet_cli_err("BIP-39 passphrase: it holds a byte that is not ASCII. BIP-39 hashes "
+                       "the passphrase in Unicode NFKD form, which this wallet does not compute, "
+                       "so it takes ASCII only rather than derive another key than other "
+                       "wallets would (docs/WALLET.md)");
+        rc = WALLET_EXIT_PASSPHRASE;
+    }
+    return rc;
 }
 
 int wallet_cli_key_secret(const wallet_cli *c, uint8_t sk[32], uint8_t pub[32])

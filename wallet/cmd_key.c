@@ -63,18 +63,12 @@ static int check_new_name(const wallet_cli *c, const char *name)
     return wallet_cli_keystore_error(c, e == CHR_OK ? CHR_ERR_DUPLICATE : e, name);
 }
 
-/* The key at Chroom's path below a normalised mnemonic (no BIP-39 passphrase). */
-static int derive(uint8_t sk[32], uint8_t pub[32], const char *mnemonic)
+/* The key at Chroom's path below a normalised mnemonic and a BIP-39 passphrase ("" for
+ * none), checked by wallet_cli_bip39_passphrase. */
+static int derive(uint8_t sk[32], uint8_t pub[32], const char *mnemonic, const char *bip39_pass)
 {
-    uint8_t seed[WALLET_BIP39_SEED_LEN];
-    uint32_t path[WALLET_BIP32_DEPTH_MAX];
-    size_t path_len;
-    wallet_bip39_seed(seed, mnemonic, "");
-    chr_err e =
-        wallet_bip32_path_parse(path, WALLET_BIP32_DEPTH_MAX, &path_len, WALLET_DERIVATION_PATH);
-    e = e ? e : wallet_bip32_derive(sk, seed, sizeof(seed), path, path_len);
+    chr_err e = wallet_bip32_mnemonic_key(sk, mnemonic, bip39_pass);
     e = e ? e : wallet_key_pubkey(pub, sk);
-    sodium_memzero(seed, sizeof(seed));
     if (e != CHR_OK) {
         sodium_memzero(sk, 32);
         wallet_cli_err("cannot derive the key from the mnemonic: %s", chr_err_str(e));
@@ -130,9 +124,16 @@ int wallet_cmd_key_new(wallet_cli *c)
         return wallet_cli_usage(c, "--words: 12 or 24");
     }
     int rc = check_new_name(c, name);
+    char bip39_pass[WALLET_PASSPHRASE_MAX + 1];
+    rc = rc ? rc
+            : wallet_cli_bip39_passphrase(c, bip39_pass, sizeof(bip39_pass),
+                                          "BIP-39 passphrase (never stored: without it the "
+                                          "mnemonic does not restore this key): ",
+                                          1);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
+    int with_bip39 = bip39_pass[0] != '\0';
     uint8_t entropy[32];
     char mnemonic[WALLET_MNEMONIC_CHARS_MAX];
     uint8_t sk[32];
@@ -143,7 +144,8 @@ int wallet_cmd_key_new(wallet_cli *c)
     chr_err e = wallet_bip39_encode(mnemonic, sizeof(mnemonic), entropy, entropy_len);
     sodium_memzero(entropy, sizeof(entropy));
     CHR_ASSERT(e == CHR_OK);
-    rc = derive(sk, pub, mnemonic);
+    rc = derive(sk, pub, mnemonic, bip39_pass);
+    sodium_memzero(bip39_pass, sizeof(bip39_pass));
     rc = rc ? rc : save_key(c, name, sk, mnemonic);
     sodium_memzero(sk, sizeof(sk));
     if (rc == WALLET_EXIT_OK && c->json) {
@@ -151,6 +153,7 @@ int wallet_cmd_key_new(wallet_cli *c)
         key_json(o, name, pub);
         json_object_set_new(o, "path", json_string(WALLET_DERIVATION_PATH));
         json_object_set_new(o, "mnemonic", json_string(mnemonic));
+        json_object_set_new(o, "bip39_passphrase", json_boolean(with_bip39));
         wallet_cli_print_json(o);
     } else if (rc == WALLET_EXIT_OK) {
         printf("Key %s saved in %s/keys/%s.key\n", name, c->home, name);
@@ -162,6 +165,13 @@ int wallet_cmd_key_new(wallet_cli *c)
                "key\n(chroom-wallet key import %s --mnemonic); anyone who has them can spend "
                "from it.\n",
                name);
+        if (with_bip39) {
+            printf("\nThis key was derived with a BIP-39 passphrase, which is not stored "
+                   "anywhere.\nThe words restore it only with that passphrase (key import "
+                   "%s --mnemonic\n--bip39-passphrase); lose the passphrase and the key is "
+                   "lost.\n",
+                   name);
+        }
     }
     sodium_memzero(mnemonic, sizeof(mnemonic));
     return rc;
@@ -240,7 +250,7 @@ static int mnemonic_problem(const wallet_bip39_detail *d)
     return WALLET_EXIT_LOCAL;
 }
 
-static int import_mnemonic(wallet_cli *c, const char *name, uint8_t pub[32])
+static int import_mnemonic(wallet_cli *c, const char *name, uint8_t pub[32], int *with_bip39)
 {
     char input[MNEMONIC_INPUT_MAX];
     char mnemonic[WALLET_MNEMONIC_CHARS_MAX];
@@ -261,7 +271,15 @@ static int import_mnemonic(wallet_cli *c, const char *name, uint8_t pub[32])
     sodium_memzero(input, sizeof(input));
     sodium_memzero(entropy, sizeof(entropy));
     sodium_memzero(&d, sizeof(d));
-    rc = rc ? rc : derive(sk, pub, mnemonic);
+    /* Asked after the mnemonic is known to be valid, once: the address printed at the end
+     * shows whether it was typed right. */
+    char bip39_pass[WALLET_PASSPHRASE_MAX + 1];
+    rc = rc ? rc
+            : wallet_cli_bip39_passphrase(c, bip39_pass, sizeof(bip39_pass),
+                                          "BIP-39 passphrase of the mnemonic: ", 0);
+    *with_bip39 = rc == WALLET_EXIT_OK && bip39_pass[0] != '\0';
+    rc = rc ? rc : derive(sk, pub, mnemonic, bip39_pass);
+    sodium_memzero(bip39_pass, sizeof(bip39_pass));
     rc = rc ? rc : save_key(c, name, sk, mnemonic);
     sodium_memzero(sk, sizeof(sk));
     sodium_memzero(mnemonic, sizeof(mnemonic));
@@ -276,10 +294,16 @@ int wallet_cmd_key_import(wallet_cli *c)
     if (with_mnemonic == (file != NULL)) {
         return wallet_cli_usage(c, "give --mnemonic or --secret-file FILE (one of them)");
     }
+    if (!with_mnemonic && (c->opt[WALLET_OPT_BIP39_PASSPHRASE] != NULL ||
+                           c->opt[WALLET_OPT_BIP39_PASSPHRASE_FILE] != NULL)) {
+        return wallet_cli_usage(c, "a BIP-39 passphrase goes with --mnemonic, not with a raw "
+                                   "secret");
+    }
     int rc = check_new_name(c, name);
     uint8_t pub[32];
+    int with_bip39 = 0;
     if (rc == WALLET_EXIT_OK && with_mnemonic) {
-        rc = import_mnemonic(c, name, pub);
+        rc = import_mnemonic(c, name, pub, &with_bip39);
     } else if (rc == WALLET_EXIT_OK) {
         uint8_t sk[32];
         char err[512];
@@ -296,12 +320,39 @@ int wallet_cmd_key_import(wallet_cli *c)
     if (rc == WALLET_EXIT_OK && c->json) {
         json_t *o = json_object();
         key_json(o, name, pub);
+        json_object_set_new(o, "bip39_passphrase", json_boolean(with_bip39));
         wallet_cli_print_json(o);
     } else if (rc == WALLET_EXIT_OK) {
         printf("Key %s saved in %s/keys/%s.key\n", name, c->home, name);
         key_print(NULL, pub);
+        if (with_bip39) {
+            printf("Derived with the BIP-39 passphrase given, which is not stored: check "
+                   "that the\naddress is the one you expect (a typo gives another key).\n");
+        }
     }
     return rc;
+}
+
+/* The BIP-39 passphrase is not stored, but whether one was used can be told: a key the
+ * mnemonic alone does not give was derived with one. Says so on stderr, so that nobody
+ * takes the exported words for a complete backup. Returns an exit code. */
+static int note_bip39(const char *name, const uint8_t sk[32], const char *mnemonic)
+{
+    uint8_t plain[32];
+    chr_err e = wallet_bip32_mnemonic_key(plain, mnemonic, "");
+    int differs = e != CHR_OK || sodium_memcmp(plain, sk, sizeof(plain)) != 0;
+    sodium_memzero(plain, sizeof(plain));
+    if (e != CHR_OK) {
+        wallet_cli_err("cannot derive the key from the mnemonic: %s", chr_err_str(e));
+        return WALLET_EXIT_LOCAL;
+    }
+    if (differs) {
+        wallet_cli_err("note: key %s was derived with a BIP-39 passphrase, which is not "
+                       "stored; these words restore it only together with that passphrase "
+                       "(key import NAME --mnemonic --bip39-passphrase)",
+                       name);
+    }
+    return WALLET_EXIT_OK;
 }
 
 int wallet_cmd_key_export(wallet_cli *c)
@@ -335,6 +386,9 @@ int wallet_cmd_key_export(wallet_cli *c)
                        "its secret instead",
                        name);
         rc = WALLET_EXIT_LOCAL;
+    }
+    if (rc == WALLET_EXIT_OK && want_mnemonic) {
+        rc = note_bip39(name, sk, mnemonic);
     }
     rc = rc ? rc
             : wallet_cli_confirm(c,

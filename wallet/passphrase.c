@@ -16,6 +16,12 @@
 /* A line read with room to notice that it is too long: the passphrase, "\r", one more. */
 #define PASS_LINE_CAP (WALLET_PASSPHRASE_MAX + 2)
 
+const wallet_passphrase_kind wallet_passphrase_keystore = {
+    "passphrase", "--passphrase-file", WALLET_PASSPHRASE_ENV, WALLET_PASSPHRASE_MAX};
+const wallet_passphrase_kind wallet_passphrase_bip39 = {
+    "BIP-39 passphrase", "--bip39-passphrase-file", WALLET_BIP39_PASSPHRASE_ENV,
+    WALLET_BIP39_PASSPHRASE_MAX};
+
 static void pass_err(char *errmsg, size_t errmsg_cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -31,20 +37,20 @@ static void pass_err(char *errmsg, size_t errmsg_cap, const char *fmt, ...)
 }
 
 /* Checks the line in buf[0..len) (without its newline) and copies it to out. */
-static chr_err pass_accept(char *out, const char *buf, size_t len, const char *source, char *errmsg,
-                           size_t errmsg_cap)
+static chr_err pass_accept(const wallet_passphrase_kind *kind, char *out, const char *buf,
+                           size_t len, const char *source, char *errmsg, size_t errmsg_cap)
 {
     if (len == 0) {
-        pass_err(errmsg, errmsg_cap, "%s: the passphrase is empty", source);
+        pass_err(errmsg, errmsg_cap, "%s: the %s is empty", source, kind->what);
         return CHR_ERR_ARG;
     }
-    if (len > WALLET_PASSPHRASE_MAX) {
-        pass_err(errmsg, errmsg_cap, "%s: the passphrase is longer than %d bytes", source,
-                 WALLET_PASSPHRASE_MAX);
+    if (len > kind->len_max) {
+        pass_err(errmsg, errmsg_cap, "%s: the %s is longer than %zu bytes", source, kind->what,
+                 kind->len_max);
         return CHR_ERR_ARG;
     }
     if (memchr(buf, '\0', len) != NULL) {
-        pass_err(errmsg, errmsg_cap, "%s: the passphrase holds a NUL byte", source);
+        pass_err(errmsg, errmsg_cap, "%s: the %s holds a NUL byte", source, kind->what);
         return CHR_ERR_ARG;
     }
     memcpy(out, buf, len);
@@ -54,7 +60,8 @@ static chr_err pass_accept(char *out, const char *buf, size_t len, const char *s
 
 /* The first line of a file: up to PASS_LINE_CAP bytes are read, enough to tell a line that
  * is too long. */
-static chr_err pass_from_file(char *out, const char *path, char *errmsg, size_t errmsg_cap)
+static chr_err pass_from_file(const wallet_passphrase_kind *kind, char *out, const char *path,
+                              char *errmsg, size_t errmsg_cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -89,7 +96,7 @@ static chr_err pass_from_file(char *out, const char *path, char *errmsg, size_t 
         if (nl != NULL && len > 0 && buf[len - 1] == '\r') {
             len--;
         }
-        err = pass_accept(out, buf, len, path, errmsg, errmsg_cap);
+        err = pass_accept(kind, out, buf, len, path, errmsg, errmsg_cap);
     }
     sodium_munlock(buf, sizeof(buf));
     return err;
@@ -169,8 +176,9 @@ static int pass_tty_line(int fd, const char *prompt, char buf[PASS_LINE_CAP], si
 /* One prompt on the terminal, repeated after the process was stopped (Ctrl-Z) and
  * continued. Another signal is delivered as if we had not caught it; if the process lives
  * on (it ignores the signal), the read counts as interrupted. */
-static chr_err pass_tty_prompt(int fd, const char *prompt, char buf[PASS_LINE_CAP], size_t *len,
-                               char *errmsg, size_t errmsg_cap)
+static chr_err pass_tty_prompt(const wallet_passphrase_kind *kind, int fd, const char *prompt,
+                               char buf[PASS_LINE_CAP], size_t *len, char *errmsg,
+                               size_t errmsg_cap)
 {
     while (1) {
         int sig;
@@ -179,26 +187,25 @@ static chr_err pass_tty_prompt(int fd, const char *prompt, char buf[PASS_LINE_CA
             return CHR_OK;
         }
         if (rc < 0) {
-            pass_err(errmsg, errmsg_cap, "no passphrase read from the terminal (end of input)");
+            pass_err(errmsg, errmsg_cap, "no %s read from the terminal (end of input)", kind->what);
             return CHR_ERR_ARG;
         }
         raise(sig);
         if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
-            pass_err(errmsg, errmsg_cap, "interrupted while reading the passphrase");
+            pass_err(errmsg, errmsg_cap, "interrupted while reading the %s", kind->what);
             return CHR_ERR_IO;
         }
     }
 }
 
 /* Asks on /dev/tty (not stdin, which may carry data), twice when confirm is set. */
-static chr_err pass_from_tty(char *out, const char *prompt, int confirm, char *errmsg,
-                             size_t errmsg_cap)
+static chr_err pass_from_tty(const wallet_passphrase_kind *kind, char *out, const char *prompt,
+                             int confirm, char *errmsg, size_t errmsg_cap)
 {
     int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
-        pass_err(errmsg, errmsg_cap,
-                 "no passphrase: there is no terminal to ask on; use --passphrase-file FILE or "
-                 "set " WALLET_PASSPHRASE_ENV);
+        pass_err(errmsg, errmsg_cap, "no %s: there is no terminal to ask on; use %s FILE or set %s",
+                 kind->what, kind->file_opt, kind->env);
         return CHR_ERR_ARG;
     }
     char first[PASS_LINE_CAP];
@@ -209,16 +216,16 @@ static chr_err pass_from_tty(char *out, const char *prompt, int confirm, char *e
     memset(second, 0, sizeof(second));
     size_t len1 = 0;
     size_t len2 = 0;
-    chr_err err = pass_tty_prompt(fd, prompt, first, &len1, errmsg, errmsg_cap);
+    chr_err err = pass_tty_prompt(kind, fd, prompt, first, &len1, errmsg, errmsg_cap);
     if (err == CHR_OK) {
-        err = pass_accept(out, first, len1, "terminal", errmsg, errmsg_cap);
+        err = pass_accept(kind, out, first, len1, "terminal", errmsg, errmsg_cap);
     }
     if (err == CHR_OK && confirm) {
-        err = pass_tty_prompt(fd, "Repeat to confirm: ", second, &len2, errmsg, errmsg_cap);
+        err = pass_tty_prompt(kind, fd, "Repeat to confirm: ", second, &len2, errmsg, errmsg_cap);
         /* Both buffers are NUL-padded to their end: comparing them whole compares the
          * lines, in time that does not depend on where they differ. */
         if (err == CHR_OK && (len1 != len2 || sodium_memcmp(first, second, sizeof(first)) != 0)) {
-            pass_err(errmsg, errmsg_cap, "the two passphrases do not match");
+            pass_err(errmsg, errmsg_cap, "the two %ss do not match", kind->what);
             err = CHR_ERR_ARG;
         }
     }
@@ -231,6 +238,15 @@ static chr_err pass_from_tty(char *out, const char *prompt, int confirm, char *e
 chr_err wallet_passphrase_get(char *out, size_t out_cap, const char *prompt, int confirm,
                               const char *file_or_null, char *errmsg, size_t errmsg_cap)
 {
+    return wallet_passphrase_get_kind(&wallet_passphrase_keystore, out, out_cap, prompt, confirm,
+                                      file_or_null, errmsg, errmsg_cap);
+}
+
+chr_err wallet_passphrase_get_kind(const wallet_passphrase_kind *kind, char *out, size_t out_cap,
+                                   const char *prompt, int confirm, const char *file_or_null,
+                                   char *errmsg, size_t errmsg_cap)
+{
+    CHR_ASSERT(kind->len_max <= WALLET_PASSPHRASE_MAX);
     if (errmsg != NULL && errmsg_cap > 0) {
         errmsg[0] = '\0';
     }
@@ -242,17 +258,17 @@ chr_err wallet_passphrase_get(char *out, size_t out_cap, const char *prompt, int
         return CHR_ERR_ARG;
     }
     chr_err err;
-    const char *env = getenv(WALLET_PASSPHRASE_ENV);
+    const char *env = getenv(kind->env);
     if (file_or_null != NULL) {
-        err = pass_from_file(out, file_or_null, errmsg, errmsg_cap);
+        err = pass_from_file(kind, out, file_or_null, errmsg, errmsg_cap);
     } else if (env != NULL) {
-        err = pass_accept(out, env, strlen(env), WALLET_PASSPHRASE_ENV, errmsg, errmsg_cap);
+        err = pass_accept(kind, out, env, strlen(env), kind->env, errmsg, errmsg_cap);
     } else {
-        err = pass_from_tty(out, prompt, confirm, errmsg, errmsg_cap);
+        err = pass_from_tty(kind, out, prompt, confirm, errmsg, errmsg_cap);
     }
     if (err != CHR_OK) {
         sodium_memzero(out, out_cap);
     }
-    CHR_ASSERT(err != CHR_OK || strlen(out) <= WALLET_PASSPHRASE_MAX);
+    CHR_ASSERT(err != CHR_OK || strlen(out) <= kind->len_max);
     return err;
 }

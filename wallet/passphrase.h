@@ -1,6 +1,9 @@
-/* Where the wallet's passphrases come from: --passphrase-file, CHROOM_PASSPHRASE, or the
- * terminal without echo. Not thread-safe while it reads the terminal (it changes the
- * terminal's modes and the process's signal handlers for that time). */
+/* Where the wallet's passphrases come from: a file named by an option, an environment
+ * variable, or the terminal without echo; never the command line. Two kinds are read this
+ * way: the keystore passphrase (--passphrase-file, CHROOM_PASSPHRASE) and the BIP-39
+ * passphrase (--bip39-passphrase-file, CHROOM_BIP39_PASSPHRASE). Not thread-safe while it
+ * reads the terminal (it changes the terminal's modes and the process's signal handlers for
+ * that time). */
 #ifndef WALLET_PASSPHRASE_H
 #define WALLET_PASSPHRASE_H
 
@@ -9,8 +12,23 @@
 #include "common/err.h"
 #include "wallet/limits.h"
 
-/* The environment variable a script may set instead of a file. */
+/* The environment variables a script may set instead of giving a file. */
 #define WALLET_PASSPHRASE_ENV "CHROOM_PASSPHRASE"
+#define WALLET_BIP39_PASSPHRASE_ENV "CHROOM_BIP39_PASSPHRASE"
+
+/* One kind of passphrase: where it may come from and how messages name it. */
+typedef struct wallet_passphrase_kind {
+    const char *what;     /* "passphrase", "BIP-39 passphrase" */
+    const char *file_opt; /* the option naming its file, "--passphrase-file" */
+    const char *env;      /* its environment variable, WALLET_PASSPHRASE_ENV */
+    size_t len_max;       /* its longest, in bytes: at most WALLET_PASSPHRASE_MAX */
+} wallet_passphrase_kind;
+
+/* The keystore's passphrase: --passphrase-file, CHROOM_PASSPHRASE, WALLET_PASSPHRASE_MAX. */
+extern const wallet_passphrase_kind wallet_passphrase_keystore;
+/* The BIP-39 passphrase: --bip39-passphrase-file, CHROOM_BIP39_PASSPHRASE,
+ * WALLET_BIP39_PASSPHRASE_MAX. */
+extern const wallet_passphrase_kind wallet_passphrase_bip39;
 
 /* Gets a passphrase into out (NUL terminated; out_cap must be at least
  * WALLET_PASSPHRASE_MAX + 1, else CHR_ERR_ARG), from the first source that applies:
@@ -34,5 +52,15 @@
  * made here are wiped. */
 CHR_WUR chr_err wallet_passphrase_get(char *out, size_t out_cap, const char *prompt, int confirm,
                                       const char *file_or_null, char *errmsg, size_t errmsg_cap);
+
+/* wallet_passphrase_get for another kind of passphrase: its environment variable instead
+ * of CHROOM_PASSPHRASE, its len_max instead of WALLET_PASSPHRASE_MAX (out_cap must still be
+ * at least WALLET_PASSPHRASE_MAX + 1), and messages naming its `what` and `file_opt`.
+ * Errors and ownership as wallet_passphrase_get's; wallet_passphrase_get is this with
+ * &wallet_passphrase_keystore. */
+CHR_WUR chr_err wallet_passphrase_get_kind(const wallet_passphrase_kind *kind, char *out,
+                                           size_t out_cap, const char *prompt, int confirm,
+                                           const char *file_or_null, char *errmsg,
+                                           size_t errmsg_cap);
 
 #endif

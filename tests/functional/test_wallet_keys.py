@@ -1,12 +1,15 @@
 """chroom-wallet's keystore and the commands that use it, against real nodes: the key
-lifecycle, mnemonic restore, passphrases and damaged files, sends between keystore keys,
+lifecycle, mnemonic restore, BIP-39 passphrases, passphrases and damaged files, sends between keystore keys,
 offline signing in one home and broadcasting from another, history pages, decimal amounts
 and the wallet's config file (docs/WALLET-CLI.md)."""
 
+import fcntl
 import json
 import os
+import select
 import socket
 import subprocess
+import termios
 import threading
 import time
 
@@ -25,7 +28,7 @@ def wk(home, *args, n=None, passphrase=PASS, stdin=None, env=None, json_out=Fals
                      api_key=n.api_key if n else None, json_out=json_out, timeout_ms=timeout_ms)
     e = {k: v for k, v in os.environ.items()
          if k not in ("CHROOM_HOME", "CHROOM_NODE", "CHROOM_API_KEY", "CHROOM_KEY",
-                      "CHROOM_PASSPHRASE")}
+                      "CHROOM_PASSPHRASE", "CHROOM_BIP39_PASSPHRASE")}
     e["CHROOM_KDF_FAST"] = "1"
     if passphrase is not None:
         e["CHROOM_PASSPHRASE"] = passphrase
@@ -72,8 +75,10 @@ def listening_socket():
 def test_key_lifecycle(t):
     home = home_dir(t, "home")
     j = new_key(home, "alice")
-    eq(sorted(j), ["address", "mnemonic", "name", "path", "public_key"], "key new --json fields")
-    eq((j["name"], j["path"]), ("alice", "m/44'/7337'/0'/0/0"), "key new --json")
+    eq(sorted(j), ["address", "bip39_passphrase", "mnemonic", "name", "path", "public_key"],
+       "key new --json fields")
+    eq((j["name"], j["path"], j["bip39_passphrase"]), ("alice", "m/44'/7337'/0'/0/0", False),
+       "key new --json")
     eq(len(j["mnemonic"].split()), 24, "a new key's mnemonic has 24 words by default")
     keyfile = os.path.join(home, "keys", "alice.key")
     eq(os.stat(keyfile).st_mode & 0o777, 0o600, "key file mode")
@@ -182,6 +187,132 @@ def test_mnemonic_restore_gives_the_same_address(t):
     # The mnemonic never comes from the command line.
     rc, out, err = wk(b, "key", "import", "argv", "--mnemonic", j["mnemonic"])
     eq(rc, 2, "a mnemonic on the command line")
+
+
+ABANDON = " ".join(["abandon"] * 11 + ["about"])
+# Chroom's vector (docs/WALLET.md, "Derivation") without and with the BIP-39 passphrase
+# "TREZOR"; the second computed by an independent Python implementation (hashlib's PBKDF2,
+# BIP-32 over bip340.py's curve arithmetic).
+ABANDON_ADDRESS = "chr1r90yn6g0xgmm78xkj3z9d98xaek8eyhc3qjdyh2xk6sra4ep3hqs3w88w0"
+ABANDON_TREZOR_ADDRESS = "chr1yhfkus6dszh8jrwcffr9xkamumn8ew90lvhtwh655lzfxtygrcnslg06gn"
+
+
+def wk_tty(home, lines, *args, env=None):
+    """Runs chroom-wallet with a new pseudo-terminal as its controlling terminal (stdin is
+    the terminal too, stdout and stderr are pipes). Each (prompt, text) of lines is typed
+    once the prompt shows. Returns (rc, out, err, what the terminal showed)."""
+    master, slave = os.openpty()
+
+    def become_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("CHROOM_HOME", "CHROOM_KEY", "CHROOM_PASSPHRASE", "CHROOM_BIP39_PASSPHRASE")}
+    e["CHROOM_KDF_FAST"] = "1"
+    e.update(env or {})
+    p = subprocess.Popen(wallet_cmd("--home", home, *args), stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=e, preexec_fn=become_terminal, text=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + CLI_TIMEOUT_S
+    try:
+        for prompt, text in lines:
+            while prompt.encode() not in seen:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([master], [], [], left)[0]:
+                    fail("no prompt %r on the terminal; it showed %r" % (prompt, seen))
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    fail("the terminal closed before the prompt %r: %r" % (prompt, seen))
+                seen += chunk
+            seen = seen.replace(prompt.encode(), b"<prompt>", 1)
+            os.write(master, text.encode())
+        out, err = p.communicate(timeout=CLI_TIMEOUT_S)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    return p.returncode, out, err, seen.decode(errors="replace")
+
+
+def test_bip39_passphrase(t):
+    home = home_dir(t, "home")
+    # The same words with and without the passphrase: two keys, each with its own address.
+    r = wk_json(home, "key", "import", "plain", "--mnemonic", stdin=ABANDON)
+    eq((r["address"], r["bip39_passphrase"]), (ABANDON_ADDRESS, False), "no BIP-39 passphrase")
+    r = wk_json(home, "key", "import", "trezor", "--mnemonic", "--bip39-passphrase",
+                stdin=ABANDON, env={"CHROOM_BIP39_PASSPHRASE": "TREZOR"})
+    eq((r["address"], r["bip39_passphrase"]), (ABANDON_TREZOR_ADDRESS, True),
+       "import with the BIP-39 passphrase TREZOR (from the environment)")
+    pf = t.path("bip39.txt")
+    with open(pf, "w") as f:
+        f.write("TREZOR\nsecond line ignored\n")
+    r = wk_json(home, "key", "import", "from-file", "--mnemonic", "--bip39-passphrase",
+                "--bip39-passphrase-file", pf, stdin=ABANDON)
+    eq(r["address"], ABANDON_TREZOR_ADDRESS, "import with --bip39-passphrase-file")
+    # A variable left in the environment changes nothing without the flag, and says so.
+    rc, out, err = wk(home, "key", "import", "ignored", "--mnemonic", stdin=ABANDON,
+                      env={"CHROOM_BIP39_PASSPHRASE": "TREZOR"}, json_out=True)
+    eq((rc, json.loads(out)["address"]), (0, ABANDON_ADDRESS), "the variable without the flag")
+    check("CHROOM_BIP39_PASSPHRASE is set but not used" in err, "stderr %r" % err)
+    # The passphrase is stored nowhere: the key file is no bigger than one without it, and
+    # exporting the words warns that they alone do not give this key.
+    keys = os.path.join(home, "keys")
+    eq(os.path.getsize(os.path.join(keys, "trezor.key")),
+       os.path.getsize(os.path.join(keys, "plain.key")), "key file sizes")
+    rc, out, err = wk(home, "key", "export", "trezor", "--mnemonic", "--yes")
+    eq((rc, out.strip()), (0, ABANDON), "export --mnemonic of the passphrase key")
+    check("derived with a BIP-39 passphrase" in err, "stderr %r" % err)
+    rc, out, err = wk(home, "key", "export", "plain", "--mnemonic", "--yes")
+    check(rc == 0 and "BIP-39" not in err, "no note for a plain key: %r" % err)
+    # Refusals, each with its message and nothing saved.
+    cases = [
+        (["--bip39-passphrase"], {"CHROOM_BIP39_PASSPHRASE": "caf\u00e9"}, 5, "not ASCII"),
+        (["--bip39-passphrase"], {"CHROOM_BIP39_PASSPHRASE": ""}, 5, "BIP-39 passphrase is empty"),
+        (["--bip39-passphrase"], {}, 5, "--bip39-passphrase-file FILE or set "
+                                        "CHROOM_BIP39_PASSPHRASE"),
+        (["--bip39-passphrase-file", pf], {}, 2, "needs --bip39-passphrase"),
+        (["--bip39-passphrase", "TREZOR"], {}, 2, ""),
+    ]
+    for extra, env, code, msg in cases:
+        rc, out, err = wk(home, "key", "import", "bad", "--mnemonic", *extra, stdin=ABANDON,
+                          env=env)
+        eq(rc, code, "import %s %r" % (extra, env))
+        check(msg in err, "stderr lacks %r: %r" % (msg, err))
+    rc, out, err = wk(home, "key", "import", "bad", "--secret-file", pf, "--bip39-passphrase",
+                      env={"CHROOM_BIP39_PASSPHRASE": "TREZOR"})
+    eq(rc, 2, "--bip39-passphrase with --secret-file")
+    check(not os.path.exists(os.path.join(keys, "bad.key")), "nothing saved")
+    # key new: the words it shows restore its key only with the passphrase.
+    j = new_key(home, "made", "--words", "12", "--bip39-passphrase",
+                env={"CHROOM_BIP39_PASSPHRASE": "s3cret words"})
+    check(j["bip39_passphrase"], "key new --json says bip39_passphrase")
+    other = home_dir(t, "other")
+    eq(wk_json(other, "key", "import", "with", "--mnemonic", "--bip39-passphrase",
+               stdin=j["mnemonic"], env={"CHROOM_BIP39_PASSPHRASE": "s3cret words"})["address"],
+       j["address"], "restored with the passphrase")
+    check(wk_json(other, "key", "import", "without", "--mnemonic",
+                  stdin=j["mnemonic"])["address"] != j["address"],
+          "without the passphrase the words give another address")
+    # At a terminal, key new asks twice: entries that differ fail with a message and save
+    # nothing; the same entry twice makes the key, and the passphrase is never echoed.
+    prompts = [("BIP-39 passphrase", "first try\n"), ("Repeat to confirm: ", "first trY\n")]
+    rc, out, err, seen = wk_tty(home, prompts, "key", "new", "typo", "--bip39-passphrase",
+                                env={"CHROOM_PASSPHRASE": PASS})
+    eq(rc, 5, "key new with two different BIP-39 passphrases")
+    check("BIP-39 passphrases do not match" in err, "stderr %r" % err)
+    check(not os.path.exists(os.path.join(keys, "typo.key")), "no key saved after a typo")
+    prompts[1] = ("Repeat to confirm: ", "first try\n")
+    rc, out, err, seen = wk_tty(home, prompts, "key", "new", "typed", "--bip39-passphrase",
+                                "--json", env={"CHROOM_PASSPHRASE": PASS})
+    eq(rc, 0, "key new with the BIP-39 passphrase typed twice (%r)" % err)
+    check(json.loads(out)["bip39_passphrase"], "typed key new --json")
+    check("first" not in seen, "the terminal echoed the passphrase: %r" % seen)
 
 
 def test_wrong_passphrase_and_damaged_key_files(t):

@@ -79,6 +79,11 @@
     X(WAIT_MS, "wait-ms", 1, "N", "how long --wait waits, in ms (default 60000)")                  \
     X(WORDS, "words", 1, "N", "mnemonic length: 12 or 24 words (default 24)")                      \
     X(MNEMONIC, "mnemonic", 0, NULL, "the BIP-39 mnemonic (read from the terminal or stdin)")      \
+    X(BIP39_PASSPHRASE, "bip39-passphrase", 0, NULL,                                               \
+      "derive with a BIP-39 passphrase (never stored: the mnemonic needs it to restore the key)")  \
+    X(BIP39_PASSPHRASE_FILE, "bip39-passphrase-file", 1, "FILE",                                   \
+      "with --bip39-passphrase: it is FILE's first line (else $CHROOM_BIP39_PASSPHRASE, else "     \
+      "asked)")                                                                                    \
     X(SECRET_FILE, "secret-file", 1, "FILE",                                                       \
       "a raw secret key file: 64 hex characters, mode 0600")                                       \
     X(YES, "yes", 0, NULL, "skip the typed confirmation (for scripts)")                            \
@@ -168,6 +173,13 @@ int wallet_cli_keystore_error(const wallet_cli *c, chr_err err, const char *name
  * exit code; out is the caller's to wipe. */
 int wallet_cli_passphrase(const wallet_cli *c, char *out, size_t out_cap, const char *prompt,
                           int confirm);
+/* Gets the BIP-39 passphrase of a command that derives a key from a mnemonic: "" without
+ * --bip39-passphrase; with it, from --bip39-passphrase-file, $CHROOM_BIP39_PASSPHRASE or the
+ * terminal (twice when confirm is set), 1 to WALLET_BIP39_PASSPHRASE_MAX bytes of ASCII
+ * (BIP-39's NFKD is not computed; docs/WALLET.md). out_cap is at least WALLET_PASSPHRASE_MAX
+ * + 1. Returns an exit code; out is the caller's to wipe. */
+int wallet_cli_bip39_passphrase(const wallet_cli *c, char *out, size_t out_cap, const char *prompt,
+                                int confirm);
 /* Asks the person at the terminal to type `expect` (skipped with --yes); returns an exit
  * code: WALLET_EXIT_USAGE when stdin is not a terminal and --yes is absent, or the typed
  * text differs. */

@@ -25,6 +25,7 @@ static const chr_test tests[] = {
     {"bip32_path_format", test_bip32_path_format},
     {"bip32_limits", test_bip32_limits},
     {"bip32_chroom_default_path", test_bip32_chroom_default_path},
+    {"bip32_mnemonic_key", test_bip32_mnemonic_key},
     {"keystore_round_trip", test_keystore_round_trip},
     {"keystore_round_trip_no_mnemonic", test_keystore_round_trip_no_mnemonic},
     {"keystore_wrong_passphrase", test_keystore_wrong_passphrase},
@@ -42,6 +43,8 @@ static const chr_test tests[] = {
     {"passphrase_env", test_passphrase_env},
     {"passphrase_no_terminal", test_passphrase_no_terminal},
     {"passphrase_terminal", test_passphrase_terminal},
+    {"passphrase_bip39_kind", test_passphrase_bip39_kind},
+    {"passphrase_bip39_file_limit", test_passphrase_bip39_file_limit},
 };
 
 int main(int argc, char **argv)

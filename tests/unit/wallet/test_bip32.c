@@ -356,3 +356,52 @@ void test_bip32_chroom_default_path(void)
     chr_test_hex(want, 32, "195e49e90f3237bf1cd694445694e6ee6c7c92f88824d25d46b6a03ed7218dc1");
     CHECK(memcmp(xonly, want, 32) == 0 && memcmp(compressed + 1, want, 32) == 0);
 }
+
+/* Proves wallet_bip32_mnemonic_key, the wallet's one way from words to a key: with the
+ * empty (or NULL) BIP-39 passphrase it gives, bit for bit, the key of the seed with no
+ * passphrase on Chroom's path (today's keys, Chroom's vector above); with "TREZOR" the
+ * key an independent Python implementation (hashlib PBKDF2, BIP-32, tests/functional/
+ * bip340.py's curve) gives, listed in docs/WALLET.md; a passphrase that is not ASCII or is
+ * over WALLET_BIP39_PASSPHRASE_MAX bytes is CHR_ERR_ARG with sk zeroed. */
+void test_bip32_mnemonic_key(void)
+{
+    const char *m = "abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+                    "abandon abandon about";
+    uint8_t sk[32];
+    uint8_t sk_null[32];
+    uint8_t want[32];
+    CHECK_OK(wallet_bip32_mnemonic_key(sk, m, ""));
+    CHECK_OK(wallet_bip32_mnemonic_key(sk_null, m, NULL));
+    chr_test_hex(want, 32, "7610c987f8a2f7c335f86923c24e48379abe42ee280d8725fa1548276236c821");
+    CHECK(memcmp(sk, want, 32) == 0 && memcmp(sk_null, want, 32) == 0);
+    /* Against the seed-then-derive steps themselves, for a mnemonic of every length. */
+    static const uint8_t lens[] = {16, 20, 24, 28, 32};
+    uint32_t path[WALLET_BIP32_DEPTH_MAX];
+    size_t n;
+    CHECK_OK(wallet_bip32_path_parse(path, WALLET_BIP32_DEPTH_MAX, &n, WALLET_DERIVATION_PATH));
+    for (size_t i = 0; i < sizeof(lens); i++) {
+        uint8_t entropy[32];
+        char words[WALLET_MNEMONIC_CHARS_MAX];
+        uint8_t seed[WALLET_BIP39_SEED_LEN];
+        memset(entropy, (int)(0x11 * (i + 1)), sizeof(entropy));
+        CHECK_OK(wallet_bip39_encode(words, sizeof(words), entropy, lens[i]));
+        wallet_bip39_seed(seed, words, "");
+        CHECK_OK(wallet_bip32_derive(want, seed, sizeof(seed), path, n));
+        CHECK_OK(wallet_bip32_mnemonic_key(sk, words, ""));
+        CHECK(memcmp(sk, want, 32) == 0);
+    }
+    CHECK_OK(wallet_bip32_mnemonic_key(sk, m, "TREZOR"));
+    chr_test_hex(want, 32, "8311ed26d7aa100c2cb82e1ef2a6bb6c77e367679848f1eed8d63b485398d011");
+    CHECK(memcmp(sk, want, 32) == 0);
+    uint8_t xonly[32];
+    CHECK_OK(wallet_key_pubkey(xonly, sk));
+    chr_test_hex(want, 32, "25d36e434d80ae790dd84a46535bbbe6e67cb8affb2eb75f54a7c4932c881e27");
+    CHECK(memcmp(xonly, want, 32) == 0);
+    CHECK(wallet_bip32_mnemonic_key(sk, m, "caf\xc3\xa9") == CHR_ERR_ARG);
+    CHECK(sodium_is_zero(sk, 32));
+    static char long_pass[WALLET_BIP39_PASSPHRASE_MAX + 2];
+    memset(long_pass, 'a', WALLET_BIP39_PASSPHRASE_MAX + 1);
+    CHECK_OK(wallet_bip32_mnemonic_key(sk, m, long_pass + 1));
+    CHECK(wallet_bip32_mnemonic_key(sk, m, long_pass) == CHR_ERR_ARG);
+    CHECK(sodium_is_zero(sk, 32));
+}

@@ -104,33 +104,54 @@ void test_passphrase_env(void)
     CHECK(e == CHR_ERR_ARG && strstr(err, WALLET_PASSPHRASE_ENV) != NULL);
 }
 
+/* Runs body in a child in a new session, without a controlling terminal, so that nothing
+ * can be asked; msg gets the message body wrote into err. Returns the child's exit code
+ * (body's answer), or -1 when it did not exit normally. */
+static int detached(int (*body)(char *err, size_t err_cap), char *msg, size_t msg_cap)
+{
+    int fds[2];
+    msg[0] = '\0';
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        setsid();
+        char err[256] = "";
+        int rc = body(err, sizeof(err));
+        ssize_t w = write(fds[1], err, strlen(err));
+        (void)w;
+        _exit(rc);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], msg, msg_cap - 1);
+    close(fds[0]);
+    msg[n > 0 ? n : 0] = '\0';
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+static int no_terminal_body(char *err, size_t err_cap)
+{
+    char out[WALLET_PASSPHRASE_MAX + 1];
+    unsetenv(WALLET_PASSPHRASE_ENV);
+    chr_err e = wallet_passphrase_get(out, sizeof(out), "P: ", 0, NULL, err, err_cap);
+    return e == CHR_ERR_ARG ? 0 : 1;
+}
+
 /* Proves that with no file, no CHROOM_PASSPHRASE and no controlling terminal (a new
  * session), the answer is CHR_ERR_ARG with a message naming the other two sources. */
 void test_passphrase_no_terminal(void)
 {
-    int fds[2];
-    CHECK(pipe(fds) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        unsetenv(WALLET_PASSPHRASE_ENV);
-        setsid();
-        char out[WALLET_PASSPHRASE_MAX + 1];
-        char err[256];
-        chr_err e = wallet_passphrase_get(out, sizeof(out), "P: ", 0, NULL, err, sizeof(err));
-        ssize_t w = write(fds[1], err, strlen(err));
-        (void)w;
-        _exit(e == CHR_ERR_ARG ? 0 : 1);
-    }
-    close(fds[1]);
     char msg[256];
-    ssize_t n = read(fds[0], msg, sizeof(msg) - 1);
-    close(fds[0]);
-    msg[n > 0 ? n : 0] = '\0';
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(detached(no_terminal_body, msg, sizeof(msg)) == 0);
     CHECK(strstr(msg, "--passphrase-file") != NULL && strstr(msg, "CHROOM_PASSPHRASE") != NULL);
 }
 
@@ -209,4 +230,65 @@ void test_passphrase_terminal(void)
     CHECK(strstr(seen, "Passphrase: ") != NULL && strstr(seen, "secret") == NULL);
     CHECK(pty_session("typed secret\n", "typed secreT\n", seen, sizeof(seen)) == 1);
     CHECK(strstr(seen, "secre") == NULL);
+}
+
+/* Counts what goes wrong when the two kinds read their variables; err gets the message of
+ * the last read, with neither the BIP-39 variable nor a terminal to read from. */
+static int bip39_kind_body(char *err, size_t err_cap)
+{
+    char out[WALLET_PASSPHRASE_MAX + 1];
+    const wallet_passphrase_kind *bip39 = &wallet_passphrase_bip39;
+    int fails = 0;
+    setenv(WALLET_PASSPHRASE_ENV, "keystore secret", 1);
+    setenv(WALLET_BIP39_PASSPHRASE_ENV, "TREZOR", 1);
+    chr_err e = wallet_passphrase_get_kind(bip39, out, sizeof(out), "P: ", 1, NULL, err, err_cap);
+    fails += e != CHR_OK || strcmp(out, "TREZOR") != 0;
+    e = wallet_passphrase_get(out, sizeof(out), "P: ", 1, NULL, err, err_cap);
+    fails += e != CHR_OK || strcmp(out, "keystore secret") != 0;
+    setenv(WALLET_BIP39_PASSPHRASE_ENV, "", 1);
+    e = wallet_passphrase_get_kind(bip39, out, sizeof(out), "P: ", 1, NULL, err, err_cap);
+    fails += e != CHR_ERR_ARG || strstr(err, "BIP-39 passphrase is empty") == NULL;
+    unsetenv(WALLET_BIP39_PASSPHRASE_ENV);
+    e = wallet_passphrase_get_kind(bip39, out, sizeof(out), "P: ", 1, NULL, err, err_cap);
+    fails += e != CHR_ERR_ARG || out[0] != '\0';
+    return fails;
+}
+
+/* Proves the BIP-39 kind reads its own variable, CHROOM_BIP39_PASSPHRASE, and never the
+ * keystore's CHROOM_PASSPHRASE (nor the keystore's the BIP-39 one): with only the keystore's
+ * set and no terminal it fails naming --bip39-passphrase-file and CHROOM_BIP39_PASSPHRASE;
+ * an empty one is refused naming the BIP-39 passphrase. */
+void test_passphrase_bip39_kind(void)
+{
+    char msg[256];
+    CHECK(detached(bip39_kind_body, msg, sizeof(msg)) == 0);
+    CHECK(strstr(msg, "--bip39-passphrase-file") != NULL &&
+          strstr(msg, WALLET_BIP39_PASSPHRASE_ENV) != NULL);
+    CHECK(strstr(msg, "--passphrase-file") == NULL);
+}
+
+/* Proves a BIP-39 passphrase file's first line is taken up to WALLET_BIP39_PASSPHRASE_MAX
+ * bytes and one byte more is refused, naming the BIP-39 passphrase. */
+void test_passphrase_bip39_file_limit(void)
+{
+    char out[WALLET_PASSPHRASE_MAX + 1];
+    char err[256];
+    char path[256];
+    static char big[WALLET_BIP39_PASSPHRASE_MAX + 2];
+    memset(big, 'x', sizeof(big));
+    big[WALLET_BIP39_PASSPHRASE_MAX] = '\n';
+    CHECK(pass_file(path, big, WALLET_BIP39_PASSPHRASE_MAX + 1));
+    chr_err e = wallet_passphrase_get_kind(&wallet_passphrase_bip39, out, sizeof(out), "P: ", 0,
+                                           path, err, sizeof(err));
+    unlink(path);
+    CHECK_OK(e);
+    CHECK(strlen(out) == WALLET_BIP39_PASSPHRASE_MAX);
+    big[WALLET_BIP39_PASSPHRASE_MAX] = 'x';
+    big[WALLET_BIP39_PASSPHRASE_MAX + 1] = '\n';
+    CHECK(pass_file(path, big, sizeof(big)));
+    e = wallet_passphrase_get_kind(&wallet_passphrase_bip39, out, sizeof(out), "P: ", 0, path, err,
+                                   sizeof(err));
+    unlink(path);
+    CHECK(e == CHR_ERR_ARG && out[0] == '\0');
+    CHECK(strstr(err, "BIP-39 passphrase is longer than") != NULL);
 }
