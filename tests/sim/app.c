@@ -1,83 +1,141 @@
-/* The simulator's application: a tiny ledger of SIM_ACCOUNTS balances moved by transfers,
- * so that agreement and conservation of supply can be checked without the full ledger.
- *
- * Block: u64 height | u64 time_ms | raw32 prev_id | u8 count | (u8 from | u8 to | u64 amount)
- * * count. Its id is SHA-256 of its bytes. */
+/* The simulator's application: the real block state machine (ledger/chain.h) over an
+ * in-memory committed state. A proposer drafts signed transfers between SIM_ACCOUNTS
+ * funded accounts into real blocks; every node checks proposals with the ledger's rules
+ * (signatures, nonces, balances, the state root) and applies decided blocks, so every
+ * simulated seed also checks real blocks, state roots and the supply. */
 #include "tests/sim/sim.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/enc.h"
 #include "common/hash.h"
+#include "ledger/tx.h"
 
-#define SIM_BLOCK_TXS_MAX 8
-#define SIM_BLOCK_BYTES_MAX (8 + 8 + 32 + 1 + SIM_BLOCK_TXS_MAX * 10)
-
-typedef struct sim_block {
-    uint64_t height, time_ms;
-    uint8_t prev[32];
-    uint8_t count;
-    uint8_t from[SIM_BLOCK_TXS_MAX], to[SIM_BLOCK_TXS_MAX];
-    uint64_t amount[SIM_BLOCK_TXS_MAX];
-} sim_block;
-
-static int block_decode(sim_block *b, const uint8_t *in, size_t len)
+static chr_err db_account(void *ctx, const uint8_t addr[32], ledger_account *out)
 {
-    chr_dec d;
-    chr_dec_init(&d, in, len);
-    if (chr_dec_u64(&d, &b->height) != CHR_OK || chr_dec_u64(&d, &b->time_ms) != CHR_OK ||
-        chr_dec_raw(&d, b->prev, 32) != CHR_OK || chr_dec_u8(&d, &b->count) != CHR_OK ||
-        b->count > SIM_BLOCK_TXS_MAX) {
-        return 0;
-    }
-    for (uint8_t i = 0; i < b->count; i++) {
-        if (chr_dec_u8(&d, &b->from[i]) != CHR_OK || chr_dec_u8(&d, &b->to[i]) != CHR_OK ||
-            chr_dec_u64(&d, &b->amount[i]) != CHR_OK) {
-            return 0;
+    sim_app *a = ctx;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < a->db_len; i++) {
+        if (memcmp(a->db_addr[i], addr, 32) == 0) {
+            *out = a->db_acct[i];
         }
     }
-    return chr_dec_finish(&d) == CHR_OK;
+    return CHR_OK;
 }
 
-/* Applies b's transfers to bal; 0 (bal partly changed) if one does not apply. */
-static int transfers_apply(uint64_t *bal, const sim_block *b)
+static chr_err db_evidence(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES], int *committed)
 {
-    for (uint8_t i = 0; i < b->count; i++) {
-        if (b->from[i] >= SIM_ACCOUNTS || b->to[i] >= SIM_ACCOUNTS || b->from[i] == b->to[i] ||
-            b->amount[i] == 0 || b->amount[i] > bal[b->from[i]]) {
-            return 0;
-        }
-        bal[b->from[i]] -= b->amount[i];
-        bal[b->to[i]] += b->amount[i];
+    sim_app *a = ctx;
+    *committed = 0;
+    for (size_t i = 0; i < a->ev_len; i++) {
+        *committed |= memcmp(a->ev_keys[i], key, LEDGER_EVIDENCE_KEY_BYTES) == 0;
     }
-    return 1;
+    return CHR_OK;
 }
 
-static int block_valid(const sim_app *a, const sim_block *b)
+static void db_put(sim_app *a, const uint8_t addr[32], const ledger_account *acct)
 {
-    uint64_t bal[SIM_ACCOUNTS];
-    memcpy(bal, a->bal, sizeof(bal));
-    return b->height == a->height + 1 && memcmp(b->prev, a->last_id, 32) == 0 &&
-           b->time_ms > a->last_time_ms && transfers_apply(bal, b);
+    for (size_t i = 0; i < a->db_len; i++) {
+        if (memcmp(a->db_addr[i], addr, 32) == 0) {
+            a->db_acct[i] = *acct;
+            return;
+        }
+    }
+    CHR_ASSERT(a->db_len < SIM_DB_MAX);
+    memcpy(a->db_addr[a->db_len], addr, 32);
+    a->db_acct[a->db_len++] = *acct;
 }
 
-void sim_app_init(sim_app *a, uint64_t seed)
+static void ev_put(sim_app *a, const ledger_evidence *ev)
+{
+    if (a->ev_len == a->ev_cap) {
+        a->ev_cap = a->ev_cap == 0 ? 16 : a->ev_cap * 2;
+        a->ev_keys = realloc(a->ev_keys, a->ev_cap * sizeof(*a->ev_keys));
+        CHR_ASSERT(a->ev_keys != NULL);
+    }
+    ledger_evidence_key(ev, a->ev_keys[a->ev_len++]);
+}
+
+void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_valset *vals,
+                  const uint8_t proposer[32], ledger_signer *signer)
 {
     memset(a, 0, sizeof(*a));
-    for (size_t i = 0; i < SIM_ACCOUNTS; i++) {
-        a->bal[i] = SIM_SUPPLY / SIM_ACCOUNTS;
+    a->rng = node_seed | 1;
+    a->signer = signer;
+    memcpy(a->proposer, proposer, 32);
+    ledger_chain_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.chain_id = SIM_CHAIN_ID;
+    ledger_params_default(&cfg.params);
+    cfg.params.fee_transfer = SIM_FEE;
+    cfg.params.block_txs_max = 16;
+    cfg.params.block_bytes_max = 64 * 1024;
+    cfg.validators = *vals;
+    chr_sha256_hash(cfg.genesis_hash, (const uint8_t *)"sim-genesis", 11);
+    cfg.genesis_time_ms = 0;
+    cfg.view = (ledger_chain_view){a, db_account, db_evidence};
+    CHR_ASSERT(ledger_chain_new(&a->chain, &cfg) == CHR_OK);
+    CHR_ASSERT(ledger_mempool_new(&a->mp, 64, 64 * LEDGER_TX_BYTES_MAX) == CHR_OK);
+    for (uint64_t i = 0; i < SIM_ACCOUNTS; i++) {
+        uint8_t in[24];
+        memcpy(in, "sim-user", 8);
+        chr_put_u64be(in + 8, seed);
+        chr_put_u64be(in + 16, i);
+        chr_sha256_hash(a->user_sk[i], in, sizeof(in));
+        CHR_ASSERT(ledger_signer_pubkey(signer, a->user_pk[i], a->user_sk[i]) == CHR_OK);
+        ledger_account acct = {SIM_SUPPLY / SIM_ACCOUNTS, 0};
+        db_put(a, a->user_pk[i], &acct);
+        CHR_ASSERT(ledger_chain_state_put(a->chain, a->user_pk[i], &acct) == CHR_OK);
     }
-    a->rng = seed | 1;
 }
 
 void sim_app_free(sim_app *a)
 {
     for (size_t i = 0; i < a->chain_len; i++) {
-        free(a->chain[i].block);
+        free(a->chain_blocks[i].block);
     }
-    free(a->chain);
+    free(a->chain_blocks);
+    free(a->ev_keys);
+    ledger_chain_free(a->chain);
+    ledger_mempool_free(a->mp);
     memset(a, 0, sizeof(*a));
+}
+
+/* Fills a fresh mempool with up to SIM_BLOCK_TXS_MAX signed transfers the committed state
+ * can pay for (the mempool refuses the rest). */
+static void draft_transfers(sim_app *a)
+{
+    ledger_mempool_free(a->mp);
+    a->mp = NULL;
+    CHR_ASSERT(ledger_mempool_new(&a->mp, 64, 64 * LEDGER_TX_BYTES_MAX) == CHR_OK);
+    uint64_t count = sim_rand(&a->rng) % (SIM_BLOCK_TXS_MAX + 1);
+    for (uint64_t k = 0; k < count; k++) {
+        size_t from = (size_t)(sim_rand(&a->rng) % SIM_ACCOUNTS);
+        size_t to = (from + 1 + (size_t)(sim_rand(&a->rng) % (SIM_ACCOUNTS - 1))) % SIM_ACCOUNTS;
+        ledger_account committed;
+        CHR_ASSERT(db_account(a, a->user_pk[from], &committed) == CHR_OK);
+        if (committed.balance <= SIM_FEE) {
+            continue;
+        }
+        ledger_tx tx;
+        uint64_t nonce = ledger_mempool_next_nonce(a->mp, a->user_pk[from], committed.nonce);
+        CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_TRANSFER, SIM_CHAIN_ID, a->user_pk[from], nonce,
+                                  SIM_FEE, 0, NULL, 0) == CHR_OK);
+        memcpy(tx.body.transfer.to, a->user_pk[to], 32);
+        tx.body.transfer.amount = 1 + sim_rand(&a->rng) % (committed.balance - SIM_FEE);
+        uint8_t msg[32], aux[32] = {0};
+        ledger_tx_sighash(&tx, msg);
+        CHR_ASSERT(ledger_signer_sign(a->signer, tx.sig, msg, a->user_sk[from], aux) == CHR_OK);
+        uint8_t hash[32];
+        ledger_tx_hash(&tx, hash);
+        char detail[LEDGER_DETAIL_MAX];
+        /* What the earlier drafted transfers of the account leave may not cover it. */
+        chr_err err = ledger_mempool_add(a->mp, &tx, hash, 200, &committed, detail,
+                                         sizeof(detail));
+        CHR_ASSERT(err == CHR_OK || err == CHR_ERR_BALANCE);
+    }
 }
 
 static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms,
@@ -85,65 +143,40 @@ static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t 
 {
     sim_app *a = ctx;
     (void)round;
-    uint8_t *buf = malloc(SIM_BLOCK_BYTES_MAX);
-    if (buf == NULL) {
-        return CHR_ERR_NOMEM;
+    CHR_ASSERT(height == a->height + 1);
+    draft_transfers(a);
+    return ledger_chain_propose(a->chain, a->mp, now_ms, a->proposer, out, out_len);
+}
+
+int sim_app_block_id(const uint8_t *block, size_t len, uint8_t id[32])
+{
+    ledger_header h;
+    if (ledger_block_peek_header(&h, block, len) != CHR_OK) {
+        return 0;
     }
-    uint64_t bal[SIM_ACCOUNTS];
-    memcpy(bal, a->bal, sizeof(bal));
-    uint8_t count = (uint8_t)(sim_rand(&a->rng) % (SIM_BLOCK_TXS_MAX + 1));
-    chr_enc e;
-    chr_enc_init(&e, buf, SIM_BLOCK_BYTES_MAX);
-    chr_enc_u64(&e, height);
-    chr_enc_u64(&e, now_ms > a->last_time_ms ? now_ms : a->last_time_ms + 1);
-    chr_enc_raw(&e, a->last_id, 32);
-    chr_enc_u8(&e, count);
-    for (uint8_t i = 0; i < count; i++) {
-        /* A sender with funds (the supply is positive, so there is one). */
-        uint8_t from = (uint8_t)(sim_rand(&a->rng) % SIM_ACCOUNTS);
-        while (bal[from] == 0) {
-            from = (uint8_t)((from + 1) % SIM_ACCOUNTS);
-        }
-        uint8_t to = (uint8_t)((from + 1 + sim_rand(&a->rng) % (SIM_ACCOUNTS - 1)) % SIM_ACCOUNTS);
-        uint64_t amount = 1 + sim_rand(&a->rng) % bal[from];
-        bal[from] -= amount;
-        bal[to] += amount;
-        chr_enc_u8(&e, from);
-        chr_enc_u8(&e, to);
-        chr_enc_u64(&e, amount);
-    }
-    size_t len;
-    if (chr_enc_finish(&e, &len) != CHR_OK) {
-        free(buf);
-        return CHR_ERR_ARG;
-    }
-    *out = buf;
-    *out_len = len;
-    return CHR_OK;
+    ledger_header_hash(&h, id);
+    return 1;
 }
 
 static chr_err app_block_id(void *ctx, const uint8_t *block, size_t len, uint8_t id[32])
 {
     (void)ctx;
-    sim_block b;
-    if (!block_decode(&b, block, len)) {
-        return CHR_ERR_BLOCK_INVALID;
-    }
-    chr_sha256_hash(id, block, len);
-    return CHR_OK;
+    return sim_app_block_id(block, len, id) ? CHR_OK : CHR_ERR_BLOCK_INVALID;
 }
 
 static int app_valid(void *ctx, const uint8_t *block, size_t len)
 {
-    sim_block b;
-    return block_decode(&b, block, len) && block_valid(ctx, &b);
+    sim_app *a = ctx;
+    char why[256];
+    return ledger_chain_check(a->chain, block, len, NULL, NULL, why, sizeof(why)) == CHR_OK;
 }
 
 static int app_timely(void *ctx, const uint8_t *block, size_t len, uint64_t now_ms)
 {
     (void)ctx;
-    sim_block b;
-    return block_decode(&b, block, len) && b.time_ms <= now_ms + SIM_DRIFT_MS;
+    ledger_header h;
+    return ledger_block_peek_header(&h, block, len) == CHR_OK &&
+           h.time_ms <= now_ms + SIM_DRIFT_MS;
 }
 
 cons_app sim_app_callbacks(sim_app *a)
@@ -152,40 +185,78 @@ cons_app sim_app_callbacks(sim_app *a)
     return app;
 }
 
-int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_commit *commit,
-                  char *why, size_t why_cap)
+static uint64_t supply(const sim_app *a)
 {
-    sim_block b;
-    if (!block_decode(&b, block, len) || !block_valid(a, &b)) {
-        snprintf(why, why_cap, "decided block at height %llu is invalid",
-                 (unsigned long long)(a->height + 1));
-        return 0;
-    }
-    CHR_ASSERT(transfers_apply(a->bal, &b));
     uint64_t sum = 0;
-    for (size_t i = 0; i < SIM_ACCOUNTS; i++) {
-        sum += a->bal[i];
+    for (size_t i = 0; i < a->db_len; i++) {
+        sum += a->db_acct[i].balance;
     }
-    if (sum != SIM_SUPPLY) {
-        snprintf(why, why_cap, "supply %llu after height %llu", (unsigned long long)sum,
-                 (unsigned long long)b.height);
-        return 0;
-    }
+    return sum;
+}
+
+/* Keeps a committed block and its commit for peers behind. */
+static void keep_block(sim_app *a, const uint8_t *block, size_t len, const ledger_commit *commit)
+{
     if (a->chain_len == a->chain_cap) {
         size_t cap = a->chain_cap == 0 ? 64 : a->chain_cap * 2;
-        sim_committed *grown = realloc(a->chain, cap * sizeof(*grown));
+        sim_committed *grown = realloc(a->chain_blocks, cap * sizeof(*grown));
         CHR_ASSERT(grown != NULL);
-        a->chain = grown;
+        a->chain_blocks = grown;
         a->chain_cap = cap;
     }
-    sim_committed *slot = &a->chain[a->chain_len++];
+    sim_committed *slot = &a->chain_blocks[a->chain_len++];
     slot->block = malloc(len);
     CHR_ASSERT(slot->block != NULL);
     memcpy(slot->block, block, len);
     slot->block_len = len;
     slot->commit = *commit;
-    a->height = b.height;
-    a->last_time_ms = b.time_ms;
-    chr_sha256_hash(a->last_id, block, len);
+}
+
+int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_commit *commit,
+                  char *why, size_t why_cap)
+{
+    char detail[256] = "";
+    ledger_chain_applied ap;
+    chr_err err = ledger_chain_apply_decided(a->chain, block, len, &ap, detail, sizeof(detail));
+    if (err != CHR_OK) {
+        snprintf(why, why_cap, "decided block at height %llu does not apply: %s",
+                 (unsigned long long)(a->height + 1), detail);
+        return 0;
+    }
+    for (size_t i = 0; i < ledger_overlay_len(ap.changes); i++) {
+        const uint8_t *addr;
+        ledger_account acct;
+        ledger_overlay_at(ap.changes, i, &addr, &acct);
+        db_put(a, addr, &acct);
+    }
+    for (uint16_t i = 0; i < ap.evidence_len; i++) {
+        ev_put(a, &ap.evidence[i]);
+    }
+    a->txs += ap.block->txs_len;
+    ledger_chain_commit_done(a->chain, commit, 1);
+    uint64_t time_ms;
+    uint8_t hash[32];
+    ledger_chain_tip(a->chain, &a->height, hash, &time_ms);
+    uint8_t root[32];
+    ledger_chain_state_root(a->chain, root);
+    if (memcmp(root, ledger_chain_tip_header(a->chain)->state_root, 32) != 0) {
+        snprintf(why, why_cap, "state root after height %llu is not the header's",
+                 (unsigned long long)a->height);
+        return 0;
+    }
+    if (supply(a) != SIM_SUPPLY) {
+        snprintf(why, why_cap, "supply %llu after height %llu", (unsigned long long)supply(a),
+                 (unsigned long long)a->height);
+        return 0;
+    }
+    keep_block(a, block, len, commit);
     return 1;
+}
+
+int sim_app_evidence(sim_app *a, const ledger_evidence *ev, char *why, size_t why_cap)
+{
+    chr_err err = ledger_chain_evidence_add(a->chain, ev, 1, why, why_cap);
+    /* The core reports each offence once per node; a pooled or committed one may come
+     * again after a restart. */
+    return err == CHR_OK || err == CHR_ERR_DUPLICATE;
 }

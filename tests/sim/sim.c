@@ -4,10 +4,15 @@
  * that replay the WAL, and byzantine validators holding less than a third of the power that
  * go silent, equivocate or send garbage.
  *
+ * Each node's application is the real ledger (ledger/chain.h, tests/sim/app.c): proposers
+ * draft real blocks of signed transfers and pooled evidence, every node checks proposals
+ * with the chain's rules and applies decided blocks to its own state.
+ *
  * After every event it checks: no two honest nodes commit different blocks at one height;
  * every committed block carries a valid commit; no honest validator signs two conflicting
- * votes (across restarts); supply is conserved; evidence only ever names a byzantine
- * validator. At the end it checks liveness: once faults stop (the network whole, every
+ * votes (across restarts); each decided block applies on every node that commits it, to
+ * the state root its header names; supply is conserved; evidence only ever names a
+ * byzantine validator, and the ledger accepts what the core found. At the end it checks liveness: once faults stop (the network whole, every
  * honest node up), every honest node commits past the height reached when they stopped.
  *
  * usage: sim [--seeds N] [--first S] [--seed S] [--jobs J] [--verbose | --trace]
@@ -285,8 +290,8 @@ static void check_outgoing(world *w, int i, const uint8_t *msg, size_t len)
                m.u.vote.block_id[0], m.u.vote.block_id[1]);
     }
     if (w->verbose > 1 && m.kind == CONS_MSG_PROPOSAL && memcmp(m.u.proposal.proposer, nd->pub, 32) == 0) {
-        uint8_t id[32];
-        chr_sha256_hash(id, m.u.proposal.block, m.u.proposal.block_len);
+        uint8_t id[32] = {0};
+        (void)sim_app_block_id(m.u.proposal.block, m.u.proposal.block_len, id);
         printf("%6" PRIu64 " node %d proposal  h%" PRIu64 " r%u %02x%02x pol %d\n", w->t, i,
                m.u.proposal.height, m.u.proposal.round, id[0], id[1], (int)m.u.proposal.pol_round);
     }
@@ -296,7 +301,10 @@ static void check_commit(world *w, int i, const cons_action *a)
 {
     sim_node *nd = &w->nodes[i];
     uint8_t id[32];
-    chr_sha256_hash(id, a->block, a->block_len);
+    if (!sim_app_block_id(a->block, a->block_len, id)) {
+        fail(w, "node %d committed a block whose header does not decode", i);
+        return;
+    }
     char detail[160];
     if (ledger_commit_verify(a->commit, "sim-1", &w->vals, a->height, id, detail,
                              sizeof(detail)) != CHR_OK) {
@@ -329,18 +337,41 @@ static void check_commit(world *w, int i, const cons_action *a)
     }
 }
 
-static void check_evidence(world *w, const uint8_t *msg, size_t len)
+/* The ledger's form of an EVIDENCE message's two votes (as chroomd converts them). */
+static void evidence_to_ledger(ledger_evidence *out, const cons_evidence *m)
+{
+    memset(out, 0, sizeof(*out));
+    out->type = m->a.type;
+    out->height = m->a.height;
+    out->round = m->a.round;
+    memcpy(out->validator, m->a.validator, 32);
+    memcpy(out->block_a, m->a.block_id, 32);
+    memcpy(out->sig_a, m->a.sig, 64);
+    memcpy(out->block_b, m->b.block_id, 32);
+    memcpy(out->sig_b, m->b.sig, 64);
+}
+
+/* Node i's core found evidence: it must name a byzantine validator, and the ledger takes
+ * it into the node's pool, for its next blocks. */
+static void check_evidence(world *w, int i, const uint8_t *msg, size_t len)
 {
     cons_msg m;
     if (cons_msg_decode(&m, msg, len) != CHR_OK || m.kind != CONS_MSG_EVIDENCE) {
         fail(w, "an EVIDENCE action that is no evidence");
         return;
     }
+    ledger_evidence ev;
+    evidence_to_ledger(&ev, &m.u.evidence);
+    char why[160] = "";
+    if (!sim_app_evidence(&w->nodes[i].app, &ev, why, sizeof(why))) {
+        fail(w, "node %d: the ledger refused evidence its core verified: %s", i, why);
+        return;
+    }
     int at = ledger_valset_find(&w->vals, m.u.evidence.a.validator);
-    for (int i = 0; i < w->n; i++) {
-        if (w->nodes[i].validator && memcmp(w->nodes[i].pub, m.u.evidence.a.validator, 32) == 0 &&
-            w->nodes[i].role == HONEST) {
-            fail(w, "evidence against honest validator %d (set index %d)", i, at);
+    for (int k = 0; k < w->n; k++) {
+        if (w->nodes[k].validator && memcmp(w->nodes[k].pub, m.u.evidence.a.validator, 32) == 0 &&
+            w->nodes[k].role == HONEST) {
+            fail(w, "evidence against honest validator %d (set index %d)", k, at);
         }
     }
     w->evidence++;
@@ -391,7 +422,7 @@ static void send_committed(world *w, int i, int to, uint64_t from_height)
 {
     sim_node *nd = &w->nodes[i];
     for (uint64_t h = from_height; h <= nd->app.height && h < from_height + 8; h++) {
-        const sim_committed *sc = &nd->app.chain[h - 1];
+        const sim_committed *sc = &nd->app.chain_blocks[h - 1];
         cons_msg m;
         memset(&m, 0, sizeof(m));
         m.kind = CONS_MSG_COMMITTED;
@@ -470,7 +501,7 @@ static void act(world *w, int i)
             committed = 1;
             break;
         case CONS_ACT_EVIDENCE:
-            check_evidence(w, a->msg, a->msg_len);
+            check_evidence(w, i, a->msg, a->msg_len);
             break;
         case CONS_ACT_SYNC:
             send_committed(w, i, (int)a->peer - 1, a->height);
@@ -550,7 +581,13 @@ static void setup(world *w)
             CHR_ASSERT(ledger_valset_add(&w->vals, nd->pub, power[i]) == CHR_OK);
         }
         nd->skew_ms = (int64_t)rnd(w, 201) - 100;
-        sim_app_init(&nd->app, w->seed * 131 + (uint64_t)i);
+    }
+    /* Every node's ledger starts from the same genesis: the whole validator set first. */
+    for (int i = 0; i < w->n; i++) {
+        sim_node *nd = &w->nodes[i];
+        uint8_t none[32] = {0};
+        sim_app_init(&nd->app, w->seed, w->seed * 131 + (uint64_t)i, &w->vals,
+                     nd->validator ? nd->pub : none, w->signer);
     }
     /* Byzantine validators, chosen at random while their power stays under a third. */
     uint64_t byz = 0;
@@ -710,7 +747,8 @@ static void world_free(world *w)
 }
 
 /* Runs one seed; 1 if every check held. */
-static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t *height_out)
+static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t *height_out,
+                    uint64_t *txs_out)
 {
     world *w = calloc(1, sizeof(*w));
     CHR_ASSERT(w != NULL);
@@ -766,10 +804,17 @@ static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t 
                seed, w->why, seed);
     } else if (verbose) {
         printf("seed %" PRIu64 ": heights %" PRIu64 "..%" PRIu64 ", %" PRIu64
-               " events, %" PRIu64 " evidence\n",
-               seed, honest_height(w, 0), honest_height(w, 1), w->events, w->evidence);
+               " events, %" PRIu64 " evidence found, %zu committed (node 0)\n",
+               seed, honest_height(w, 0), honest_height(w, 1), w->events, w->evidence,
+               w->nodes[0].app.ev_len);
     }
     *height_out = honest_height(w, 0);
+    *txs_out = 0;
+    for (int i = 0; i < w->n; i++) {
+        if (w->nodes[i].role == HONEST && w->nodes[i].app.txs > *txs_out) {
+            *txs_out = w->nodes[i].app.txs;
+        }
+    }
     world_free(w);
     free(w);
     return ok;
@@ -829,11 +874,12 @@ int main(int argc, char **argv)
         }
         kids[k] = pid;
     }
-    uint64_t failed = 0, heights = 0;
+    uint64_t failed = 0, heights = 0, txs = 0;
     for (uint64_t s = first + (uint64_t)job; s < first + seeds; s += (uint64_t)jobs) {
-        uint64_t h = 0;
-        failed += run_seed(s, verbose, signer, &h) ? 0 : 1;
+        uint64_t h = 0, t = 0;
+        failed += run_seed(s, verbose, signer, &h, &t) ? 0 : 1;
         heights += h;
+        txs += t;
     }
     ledger_signer_free(signer);
     if (jobs_child) {
@@ -849,8 +895,9 @@ int main(int argc, char **argv)
     }
     if (failed == 0) {
         if (jobs == 1) {
-            printf("PASS sim: seeds %" PRIu64 "..%" PRIu64 ", %" PRIu64 " blocks committed\n",
-                   first, first + seeds - 1, heights);
+            printf("PASS sim: seeds %" PRIu64 "..%" PRIu64 ", %" PRIu64 " blocks and %" PRIu64
+                   " transfers committed\n",
+                   first, first + seeds - 1, heights, txs);
         } else {
             printf("PASS sim: seeds %" PRIu64 "..%" PRIu64 " in %ld processes\n", first,
                    first + seeds - 1, jobs);
