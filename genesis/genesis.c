@@ -16,12 +16,9 @@
 #include "common/enc.h"
 #include "common/fsutil.h"
 #include "common/hex.h"
+#include "genesis/limits.h"
 #include "ledger/sig.h"
 
-/* Room for a quoted piece of hostile input (a key, a token) inside an error message. */
-#define GENESIS_QUOTE_MAX 48
-/* Room for any message genesis_from_json writes (the longest is under 200 bytes). */
-#define GENESIS_ERRMSG_MAX 256
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
  * line is 117 bytes at most, a validator line 121 and the fixed part under 400. */
 #define GENESIS_JSON_ACCOUNT_BYTES 160
@@ -29,9 +26,6 @@
 #define GENESIS_JSON_FIXED_BYTES 1024
 /* The encoded head: version, chain id, time, params (u64 + 2 x u32), accounts count. */
 #define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 16 + 4)
-
-_Static_assert(LEDGER_GENESIS_ACCOUNTS_MAX <= UINT32_MAX, "accounts count is encoded as u32");
-_Static_assert(LEDGER_CHAIN_ID_MAX <= 255, "chain id is encoded with a u8 length");
 
 static void genesis_errf(char *errmsg, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -13,18 +13,13 @@
 
 #include "common/err.h"
 #include "common/hash.h"
+#include "genesis/limits.h"
 #include "ledger/limits.h"
 #include "ledger/params.h"
 #include "ledger/valset.h"
 
-/* The largest genesis file read: 1,000,000 accounts at ~110 bytes of JSON each. */
-#define GENESIS_FILE_BYTES_MAX (128u * 1024 * 1024)
 /* The canonical encoding's version byte; a new layout gets a new version. */
 #define GENESIS_ENCODING_VERSION 1
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ": the only form genesis_time_format writes. */
-#define GENESIS_TIME_STR_LEN 24
-/* 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years, so no later time is written. */
-#define GENESIS_TIME_MS_MAX 253402300799999ULL
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */

@@ -15,13 +15,12 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "genesis/genesis.h"
+#include "genesis/limits.h"
 #include "ledger/sig.h"
 
 #define GENESIS_CLI_OK 0
 #define GENESIS_CLI_BAD_INPUT 1
 #define GENESIS_CLI_USAGE 2
-/* Room for any message genesis_from_json or genesis_validate writes. */
-#define GENESIS_CLI_ERRMSG_MAX 512
 
 static const char genesis_cli_usage_text[] =
     "usage: chroom-genesis [--file PATH] COMMAND [ARGS]\n"

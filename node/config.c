@@ -16,38 +16,9 @@
 #include "common/config.h"
 #include "common/fsutil.h"
 #include "ledger/limits.h"
+#include "node/limits.h"
 #include "rpc/limits.h"
 
-/* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
-#define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
-/* A request body is buffered whole, per connection: at least one transaction's JSON must
- * fit, and 64 MiB times connections_max is already more memory than a node should spend. */
-#define NODE_API_BODY_BYTES_MIN 4096
-#define NODE_API_BODY_BYTES_MAX (64u * 1024 * 1024)
-/* Each connection is a file descriptor; 65,536 is past any sane descriptor limit. */
-#define NODE_API_CONNECTIONS_MAX 65536
-/* An idle connection is closed after this; an hour is already generous. */
-#define NODE_API_CONNECTION_TIMEOUT_S_MAX 3600
-/* A block at least every minute keeps the chain's clock and liveness checks meaningful. */
-#define NODE_BLOCK_INTERVAL_MS_MAX 60000
-/* Empty blocks mark time on an idle chain; one an hour is the slowest useful heartbeat. */
-#define NODE_EMPTY_BLOCK_INTERVAL_MS_MAX 3600000
-/* Ten million pending transactions of up to 1 KiB is the most one node's memory can hold. */
-#define NODE_MEMPOOL_TXS_MAX 10000000
-#define NODE_MEMPOOL_BYTES_MAX (16ULL * 1024 * 1024 * 1024)
-/* LMDB's map is virtual address space: 16 TiB is within any 64-bit address space. */
-#define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
-/* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
- * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
-#define NODE_TIMEOUT_MS_MAX 60000
-/* Peer connections in all; the transport's own hard limit is CONS_P2P_PEERS_LIMIT. */
-#define NODE_P2P_CONNECTIONS_MAX 1000
-/* Signature verification threads; more than 256 cores gains nothing here. */
-#define NODE_VERIFIER_THREADS_MAX 256
-/* Room for a message of chr_config or of this file before the path is put in front. */
-#define NODE_CONFIG_ERRMSG_MAX 256
-
-_Static_assert(NODE_API_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
 _Static_assert(NODE_CONFIG_PATH_MAX > 64, "every default path fits");
 
 typedef struct node_config_num {
@@ -62,7 +33,7 @@ typedef struct node_config_num {
 static const node_config_num node_config_nums[] = {
     {"api", "wait_timeout_ms", 10000, 0, NODE_API_WAIT_TIMEOUT_MS_MAX,
      offsetof(node_config, api_wait_timeout_ms)},
-    {"api", "body_bytes_max", 4u * 1024 * 1024, NODE_API_BODY_BYTES_MIN, NODE_API_BODY_BYTES_MAX,
+    {"api", "body_bytes_max", 4u * 1024 * 1024, RPC_BODY_BYTES_MIN, RPC_BODY_BYTES_MAX,
      offsetof(node_config, api_body_bytes_max)},
     {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_max)},
