@@ -28,4 +28,7 @@ void test_merkle_rfc6962_vectors(void);
 void test_merkle_matches_recursive(void);
 void test_merkle_no_duplication(void);
 
+/* test_lmdb_err.c */
+void test_lmdb_err_mapping(void);
+
 #endif
