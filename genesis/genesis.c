@@ -19,6 +19,7 @@
 #include "common/hex.h"
 #include "genesis/limits.h"
 #include "ledger/sig.h"
+#include "ledger/tx.h"
 
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
  * line is 117 bytes at most, a validator line 121 and the fixed part under 400. */
@@ -51,23 +52,6 @@ void genesis_free(genesis *g)
 {
     free(g->accounts);
     genesis_init(g);
-}
-
-int genesis_chain_id_valid(const char *s, size_t len)
-{
-    if (s == NULL || len == 0 || len > LEDGER_CHAIN_ID_MAX) {
-        return 0;
-    }
-    if (s[0] == '-' || s[len - 1] == '-') {
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* ---- time: RFC 3339 UTC <-> Unix milliseconds ---------------------------------------- */
@@ -244,11 +228,8 @@ static chr_err genesis_check_validators(const genesis *g, bool require, char *er
 static chr_err genesis_check(const genesis *g, bool require_validators, char *errmsg, size_t cap)
 {
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
-    if (id_len == sizeof(g->chain_id) || !genesis_chain_id_valid(g->chain_id, id_len)) {
-        chr_errmsg_set(errmsg, cap,
-                       "chain_id: must be 1..%d characters of [a-z0-9-], not starting or ending "
-                       "with '-'",
-                       LEDGER_CHAIN_ID_MAX);
+    if (id_len == sizeof(g->chain_id) || !ledger_chain_id_valid(g->chain_id, id_len)) {
+        chr_errmsg_set(errmsg, cap, "chain_id: must be " LEDGER_CHAIN_ID_RULE);
         return CHR_ERR_GENESIS;
     }
     if (g->genesis_time_ms > GENESIS_TIME_MS_MAX) {
@@ -338,7 +319,7 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
 {
     memset(out, 0, CHR_HASH_LEN);
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
-    if (id_len > LEDGER_CHAIN_ID_MAX || !genesis_chain_id_valid(g->chain_id, id_len) ||
+    if (id_len > LEDGER_CHAIN_ID_MAX || !ledger_chain_id_valid(g->chain_id, id_len) ||
         g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
         g->validators.len > LEDGER_VALIDATORS_MAX) {
         return CHR_ERR_GENESIS;
@@ -616,11 +597,8 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
     if (err == CHR_OK) {
         err = genesis_json_str(root, "chain_id", "", &s, &len, errmsg, cap);
     }
-    if (err == CHR_OK && !genesis_chain_id_valid(s, len)) {
-        chr_errmsg_set(errmsg, cap,
-                       "chain_id: must be 1..%d characters of [a-z0-9-], not starting or ending "
-                       "with '-'",
-                       LEDGER_CHAIN_ID_MAX);
+    if (err == CHR_OK && !ledger_chain_id_valid(s, len)) {
+        chr_errmsg_set(errmsg, cap, "chain_id: must be " LEDGER_CHAIN_ID_RULE);
         err = CHR_ERR_GENESIS;
     }
     if (err == CHR_OK) {
@@ -723,7 +701,7 @@ chr_err genesis_to_json(const genesis *g, char **out)
     char time[GENESIS_TIME_STR_LEN + 1];
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
     /* The chain id is written unescaped, so only a valid one may be written at all. */
-    if (id_len > LEDGER_CHAIN_ID_MAX || !genesis_chain_id_valid(g->chain_id, id_len) ||
+    if (id_len > LEDGER_CHAIN_ID_MAX || !ledger_chain_id_valid(g->chain_id, id_len) ||
         genesis_time_format(time, g->genesis_time_ms) != CHR_OK ||
         g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
         g->validators.len > LEDGER_VALIDATORS_MAX) {

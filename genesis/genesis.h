@@ -41,10 +41,6 @@ void genesis_init(genesis *g);
 /* Releases the accounts array and leaves g as genesis_init does. */
 void genesis_free(genesis *g);
 
-/* A chain id is 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], not starting or ending
- * with '-'. Returns true when valid. */
-int genesis_chain_id_valid(const char *s, size_t len);
-
 /* Parses genesis JSON (duplicate keys, unknown keys, missing keys, wrong types, amounts
  * that are not canonical decimal strings of a u64 are errors) and checks every rule of
  * genesis_validate except "at least one validator", so that a genesis under construction
