@@ -154,7 +154,8 @@ bench: deps all $(BENCH_BINS)
 
 # The deterministic core must not reach for I/O, clocks or randomness (STYLE.md).
 CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config.h \
-              common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h, \
+              common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h \
+              common/lmdb_err.c common/lmdb_err.h, \
               $(wildcard common/*.c common/*.h)) \
             $(filter-out ledger/store%, $(wildcard ledger/*.c ledger/*.h)) \
             $(filter-out consensus/p2p% consensus/internal/p2p% consensus/wal_file%, \

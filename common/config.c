@@ -2,12 +2,12 @@
 
 #include "common/enc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/errmsg.h"
 
 
 typedef struct chr_config_item {
@@ -21,20 +21,6 @@ struct chr_config {
     size_t len;
     chr_config_item items[CHR_CONFIG_ENTRIES_MAX];
 };
-
-static void chr_config_errf(char *errmsg, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void chr_config_errf(char *errmsg, size_t cap, const char *fmt, ...)
-{
-    if (errmsg == NULL || cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, cap, fmt, ap);
-    va_end(ap);
-}
 
 void chr_config_free(chr_config *c)
 {
@@ -125,8 +111,8 @@ static chr_err chr_config_pair(chr_config *c, const char *section, const char *s
     chr_config_trim(&key, &key_len);
     chr_config_trim(&value, &value_len);
     if (!chr_config_name_valid(key, key_len)) {
-        chr_config_errf(errmsg, cap, "line %zu: a key is 1..%d characters of [a-z0-9_.]", line,
-                        CHR_CONFIG_NAME_MAX);
+        chr_errmsg_set(errmsg, cap, "line %zu: a key is 1..%d characters of [a-z0-9_.]", line,
+                       CHR_CONFIG_NAME_MAX);
         return CHR_ERR_CONFIG;
     }
     if (value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"') {
@@ -134,11 +120,11 @@ static chr_err chr_config_pair(chr_config *c, const char *section, const char *s
         value_len -= 2;
     }
     if (memchr(value, '"', value_len) != NULL) {
-        chr_config_errf(errmsg, cap, "line %zu: '\"' may only surround the whole value", line);
+        chr_errmsg_set(errmsg, cap, "line %zu: '\"' may only surround the whole value", line);
         return CHR_ERR_CONFIG;
     }
     if (section[0] == '\0') {
-        chr_config_errf(errmsg, cap, "line %zu: key outside a [section]", line);
+        chr_errmsg_set(errmsg, cap, "line %zu: key outside a [section]", line);
         return CHR_ERR_CONFIG;
     }
     char name[CHR_CONFIG_NAME_MAX + 1];
@@ -146,12 +132,12 @@ static chr_err chr_config_pair(chr_config *c, const char *section, const char *s
     name[key_len] = '\0';
     int prev = chr_config_find(c, section, name);
     if (prev >= 0) {
-        chr_config_errf(errmsg, cap, "line %zu: duplicate key %s in [%s] (first on line %zu)", line,
-                        name, section, c->items[prev].line);
+        chr_errmsg_set(errmsg, cap, "line %zu: duplicate key %s in [%s] (first on line %zu)", line,
+                       name, section, c->items[prev].line);
         return CHR_ERR_CONFIG;
     }
     if (c->len == CHR_CONFIG_ENTRIES_MAX) {
-        chr_config_errf(errmsg, cap, "line %zu: more than %d keys", line, CHR_CONFIG_ENTRIES_MAX);
+        chr_errmsg_set(errmsg, cap, "line %zu: more than %d keys", line, CHR_CONFIG_ENTRIES_MAX);
         return CHR_ERR_CONFIG;
     }
     return chr_config_add(c, section, key, key_len, value, value_len, line);
@@ -165,7 +151,7 @@ static chr_err chr_config_line(chr_config *c, char section[CHR_CONFIG_NAME_MAX +
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
         if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-            chr_config_errf(errmsg, cap, "line %zu: control character 0x%02x", line, ch);
+            chr_errmsg_set(errmsg, cap, "line %zu: control character 0x%02x", line, ch);
             return CHR_ERR_CONFIG;
         }
     }
@@ -175,9 +161,9 @@ static chr_err chr_config_line(chr_config *c, char section[CHR_CONFIG_NAME_MAX +
     }
     if (s[0] == '[') {
         if (len < 2 || s[len - 1] != ']' || !chr_config_name_valid(s + 1, len - 2)) {
-            chr_config_errf(errmsg, cap,
-                            "line %zu: a section is [name], 1..%d characters of [a-z0-9_.]", line,
-                            CHR_CONFIG_NAME_MAX);
+            chr_errmsg_set(errmsg, cap,
+                           "line %zu: a section is [name], 1..%d characters of [a-z0-9_.]", line,
+                           CHR_CONFIG_NAME_MAX);
             return CHR_ERR_CONFIG;
         }
         memcpy(section, s + 1, len - 2);
@@ -185,8 +171,8 @@ static chr_err chr_config_line(chr_config *c, char section[CHR_CONFIG_NAME_MAX +
         return CHR_OK;
     }
     if (memchr(s, '=', len) == NULL) {
-        chr_config_errf(errmsg, cap, "line %zu: expected [section], key = value or a comment",
-                        line);
+        chr_errmsg_set(errmsg, cap, "line %zu: expected [section], key = value or a comment",
+                       line);
         return CHR_ERR_CONFIG;
     }
     return chr_config_pair(c, section, s, len, line, errmsg, cap);
@@ -196,11 +182,11 @@ chr_err chr_config_parse(chr_config **out, const char *text, size_t text_len, ch
                          size_t errmsg_cap)
 {
     *out = NULL;
-    chr_config_errf(errmsg, errmsg_cap, "%s", "");
+    chr_errmsg_set(errmsg, errmsg_cap, "%s", "");
     CHR_ASSERT(text != NULL || text_len == 0);
     chr_config *c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        chr_config_errf(errmsg, errmsg_cap, "out of memory");
+        chr_errmsg_set(errmsg, errmsg_cap, "out of memory");
         return CHR_ERR_NOMEM;
     }
     char section[CHR_CONFIG_NAME_MAX + 1] = "";
@@ -216,8 +202,8 @@ chr_err chr_config_parse(chr_config **out, const char *text, size_t text_len, ch
             len--;
         }
         if (len > CHR_CONFIG_LINE_MAX) {
-            chr_config_errf(errmsg, errmsg_cap, "line %zu: longer than %d bytes", line,
-                            CHR_CONFIG_LINE_MAX);
+            chr_errmsg_set(errmsg, errmsg_cap, "line %zu: longer than %d bytes", line,
+                           CHR_CONFIG_LINE_MAX);
             err = CHR_ERR_CONFIG;
         } else {
             err = chr_config_line(c, section, text + pos, len, line, errmsg, errmsg_cap);
@@ -226,7 +212,7 @@ chr_err chr_config_parse(chr_config **out, const char *text, size_t text_len, ch
     }
     if (err != CHR_OK) {
         if (err == CHR_ERR_NOMEM) {
-            chr_config_errf(errmsg, errmsg_cap, "out of memory");
+            chr_errmsg_set(errmsg, errmsg_cap, "out of memory");
         }
         chr_config_free(c);
         return err;
@@ -276,7 +262,7 @@ chr_err chr_config_u64(const chr_config *c, const char *section, const char *key
     }
     uint64_t v;
     if (chr_u64_parse(&v, c->items[i].value, strlen(c->items[i].value)) != CHR_OK || v < min || v > max) {
-        chr_config_errf(
+        chr_errmsg_set(
             errmsg, errmsg_cap, "line %zu: [%s] %s: must be a whole number from %llu to %llu",
             c->items[i].line, section, key, (unsigned long long)min, (unsigned long long)max);
         *out = 0;
@@ -299,8 +285,8 @@ chr_err chr_config_bool(const chr_config *c, const char *section, const char *ke
         *out = v[0] == 't';
         return CHR_OK;
     }
-    chr_config_errf(errmsg, errmsg_cap, "line %zu: [%s] %s: must be true or false",
-                    c->items[i].line, section, key);
+    chr_errmsg_set(errmsg, errmsg_cap, "line %zu: [%s] %s: must be true or false",
+                   c->items[i].line, section, key);
     *out = false;
     return CHR_ERR_CONFIG;
 }
@@ -314,8 +300,8 @@ chr_err chr_config_str(const chr_config *c, const char *section, const char *key
     const char *v = i < 0 ? def : c->items[i].value;
     size_t len = strlen(v);
     if (len >= out_cap) {
-        chr_config_errf(errmsg, errmsg_cap, "line %zu: [%s] %s: longer than %zu bytes",
-                        c->items[i].line, section, key, out_cap - 1);
+        chr_errmsg_set(errmsg, errmsg_cap, "line %zu: [%s] %s: longer than %zu bytes",
+                       c->items[i].line, section, key, out_cap - 1);
         memset(out, 0, out_cap);
         return CHR_ERR_CONFIG;
     }

@@ -5,7 +5,6 @@
 #include "consensus/p2p.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <sodium.h>
 
 #include "common/assert.h"
+#include "common/errmsg.h"
 #include "common/hash.h"
 #include "common/hex.h"
 #include "consensus/internal/p2p_impl.h"
@@ -63,19 +63,6 @@ bool p2p_allowed(const cons_p2p *p, const uint8_t id[32])
         }
     }
     return false;
-}
-
-static void p2p_errmsg(char *errmsg, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void p2p_errmsg(char *errmsg, size_t cap, const char *fmt, ...)
-{
-    if (errmsg == NULL || cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, cap, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- bans ---- */
@@ -495,7 +482,7 @@ static chr_err p2p_check_limits(const cons_p2p_config *cfg, char *errmsg, size_t
         bad = "bulk_types may name user types only";
     }
     if (bad != NULL) {
-        p2p_errmsg(errmsg, cap, "p2p: %s", bad);
+        chr_errmsg_set(errmsg, cap, "p2p: %s", bad);
         return CHR_ERR_CONFIG;
     }
     return CHR_OK;
@@ -507,7 +494,7 @@ static chr_err p2p_check_config(const cons_p2p_config *cfg, bool *tls, char *err
     if (cfg->on_message == NULL || cfg->chain_id == NULL ||
         !ledger_chain_id_valid(cfg->chain_id, strlen(cfg->chain_id)) ||
         (cfg->peers_len > 0 && cfg->peers == NULL)) {
-        p2p_errmsg(errmsg, cap, "p2p: on_message and a valid chain_id are required");
+        chr_errmsg_set(errmsg, cap, "p2p: on_message and a valid chain_id are required");
         return CHR_ERR_CONFIG;
     }
     chr_err err = p2p_check_limits(cfg, errmsg, cap);
@@ -516,26 +503,26 @@ static chr_err p2p_check_config(const cons_p2p_config *cfg, bool *tls, char *err
     }
     if (cfg->listen != NULL) {
         if (!p2p_url_valid(cfg->listen)) {
-            p2p_errmsg(errmsg, cap,
-                       "p2p: listen address '%s' is not tcp://host:port or "
-                       "tls+tcp://host:port",
-                       cfg->listen);
+            chr_errmsg_set(errmsg, cap,
+                           "p2p: listen address '%s' is not tcp://host:port or "
+                           "tls+tcp://host:port",
+                           cfg->listen);
             return CHR_ERR_CONFIG;
         }
         *tls = p2p_url_tls(cfg->listen);
     }
     for (size_t i = 0; i < cfg->peers_len; i++) {
         if (cfg->peers[i] == NULL || !p2p_url_valid(cfg->peers[i])) {
-            p2p_errmsg(errmsg, cap,
-                       "p2p: peer '%s' is not tcp://host:port or "
-                       "tls+tcp://host:port",
-                       cfg->peers[i] ? cfg->peers[i] : "");
+            chr_errmsg_set(errmsg, cap,
+                           "p2p: peer '%s' is not tcp://host:port or "
+                           "tls+tcp://host:port",
+                           cfg->peers[i] ? cfg->peers[i] : "");
             return CHR_ERR_CONFIG;
         }
         *tls = *tls || p2p_url_tls(cfg->peers[i]);
     }
     if (*tls && (cfg->tls_cert_key_file == NULL || cfg->tls_ca_file == NULL)) {
-        p2p_errmsg(errmsg, cap, "p2p: tls+tcp:// needs tls_cert_key_file and tls_ca_file");
+        chr_errmsg_set(errmsg, cap, "p2p: tls+tcp:// needs tls_cert_key_file and tls_ca_file");
         return CHR_ERR_CONFIG;
     }
     return CHR_OK;
@@ -549,7 +536,7 @@ static chr_err p2p_tls_new(nng_tls_config **out, nng_tls_mode mode, const cons_p
     int rv = nng_tls_config_alloc(out, mode);
     if (rv != 0) {
         *out = NULL;
-        p2p_errmsg(errmsg, cap, "p2p: TLS unavailable in this nng: %s", nng_strerror(rv));
+        chr_errmsg_set(errmsg, cap, "p2p: TLS unavailable in this nng: %s", nng_strerror(rv));
         return CHR_ERR_CONFIG;
     }
     /* Both ends must present a certificate from the pinned set; the pinned certificates are
@@ -569,7 +556,7 @@ static chr_err p2p_tls_new(nng_tls_config **out, nng_tls_mode mode, const cons_p
         rv = nng_tls_config_cert_key_file(*out, p->tls_cert_key_file, NULL);
     }
     if (rv != 0) {
-        p2p_errmsg(errmsg, cap, "p2p: TLS setup failed (%s): %s", what, nng_strerror(rv));
+        chr_errmsg_set(errmsg, cap, "p2p: TLS setup failed (%s): %s", what, nng_strerror(rv));
         return CHR_ERR_CONFIG;
     }
     return CHR_OK;
@@ -607,18 +594,19 @@ static chr_err p2p_listen(cons_p2p *p, char *errmsg, size_t cap)
         rv = nng_stream_listener_set_ptr(p->listener, NNG_OPT_TLS_CONFIG, p->tls_server);
     }
     if (rv != 0) {
-        p2p_errmsg(errmsg, cap, "p2p: cannot set up a listener on %s: %s", p->listen_url,
-                   nng_strerror(rv));
+        chr_errmsg_set(errmsg, cap, "p2p: cannot set up a listener on %s: %s", p->listen_url,
+                       nng_strerror(rv));
         return CHR_ERR_CONFIG;
     }
     if ((rv = nng_stream_listener_listen(p->listener)) != 0) {
-        p2p_errmsg(errmsg, cap, "p2p: cannot listen on %s: %s", p->listen_url, nng_strerror(rv));
+        chr_errmsg_set(errmsg, cap, "p2p: cannot listen on %s: %s", p->listen_url,
+                       nng_strerror(rv));
         return CHR_ERR_IO;
     }
     int port = 0;
     if (nng_stream_listener_get_int(p->listener, NNG_OPT_TCP_BOUND_PORT, &port) != 0 || port <= 0 ||
         port > 65535) {
-        p2p_errmsg(errmsg, cap, "p2p: cannot read the bound port of %s", p->listen_url);
+        chr_errmsg_set(errmsg, cap, "p2p: cannot read the bound port of %s", p->listen_url);
         return CHR_ERR_IO;
     }
     p->port = (uint16_t)port;
@@ -648,7 +636,8 @@ static chr_err p2p_dial_setup(cons_p2p *p, p2p_dial *d, const char *url, char *e
         rv = nng_stream_dialer_set_ptr(d->dialer, NNG_OPT_TLS_CONFIG, p->tls_client);
     }
     if (rv != 0) {
-        p2p_errmsg(errmsg, cap, "p2p: cannot set up a dialer for %s: %s", url, nng_strerror(rv));
+        chr_errmsg_set(errmsg, cap, "p2p: cannot set up a dialer for %s: %s", url,
+                       nng_strerror(rv));
         return CHR_ERR_CONFIG;
     }
     return CHR_OK;
@@ -790,7 +779,8 @@ static chr_err p2p_start_io(cons_p2p *p, const cons_p2p_config *cfg, bool tls, c
         }
     }
     if (pthread_create(&p->thread, NULL, p2p_thread_main, p) != 0) {
-        p2p_errmsg(errmsg, cap, "p2p: cannot start the housekeeping thread: %s", strerror(errno));
+        chr_errmsg_set(errmsg, cap, "p2p: cannot start the housekeeping thread: %s",
+                       strerror(errno));
         return CHR_ERR_IO;
     }
     p->thread_started = true;
@@ -800,7 +790,7 @@ static chr_err p2p_start_io(cons_p2p *p, const cons_p2p_config *cfg, bool tls, c
 chr_err cons_p2p_start(cons_p2p **out, const cons_p2p_config *cfg, char *errmsg, size_t errmsg_cap)
 {
     *out = NULL;
-    p2p_errmsg(errmsg, errmsg_cap, "%s", "");
+    chr_errmsg_set(errmsg, errmsg_cap, "%s", "");
     bool tls;
     chr_err err = chr_hash_init();
     if (err != CHR_OK || (err = p2p_check_config(cfg, &tls, errmsg, errmsg_cap)) != CHR_OK) {
@@ -815,7 +805,7 @@ chr_err cons_p2p_start(cons_p2p **out, const cons_p2p_config *cfg, char *errmsg,
         return err;
     }
     if ((err = p2p_key_setup(p, cfg->node_sk)) != CHR_OK) {
-        p2p_errmsg(errmsg, errmsg_cap, "p2p: invalid node key (%s)", chr_err_str(err));
+        chr_errmsg_set(errmsg, errmsg_cap, "p2p: invalid node key (%s)", chr_err_str(err));
         p2p_destroy(p);
         return err;
     }

@@ -14,14 +14,13 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/enc.h"
+#include "common/errmsg.h"
 #include "common/fsutil.h"
 #include "common/hex.h"
+#include "genesis/limits.h"
 #include "ledger/sig.h"
+#include "ledger/tx.h"
 
-/* Room for a quoted piece of hostile input (a key, a token) inside an error message. */
-#define GENESIS_QUOTE_MAX 48
-/* Room for any message genesis_from_json writes (the longest is under 200 bytes). */
-#define GENESIS_ERRMSG_MAX 256
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
  * line is 117 bytes at most, a validator line 121 and the fixed part under 400. */
 #define GENESIS_JSON_ACCOUNT_BYTES 160
@@ -29,23 +28,6 @@
 #define GENESIS_JSON_FIXED_BYTES 1024
 /* The encoded head: version, chain id, time, params (u64 + 2 x u32), accounts count. */
 #define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 16 + 4)
-
-_Static_assert(LEDGER_GENESIS_ACCOUNTS_MAX <= UINT32_MAX, "accounts count is encoded as u32");
-_Static_assert(LEDGER_CHAIN_ID_MAX <= 255, "chain id is encoded with a u8 length");
-
-static void genesis_errf(char *errmsg, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void genesis_errf(char *errmsg, size_t cap, const char *fmt, ...)
-{
-    if (errmsg == NULL || cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, cap, fmt, ap);
-    va_end(ap);
-}
 
 /* Copies at most GENESIS_QUOTE_MAX-1 bytes of s, replacing anything but printable ASCII,
  * so that hostile keys and tokens cannot put control characters on a terminal. */
@@ -70,23 +52,6 @@ void genesis_free(genesis *g)
 {
     free(g->accounts);
     genesis_init(g);
-}
-
-int genesis_chain_id_valid(const char *s, size_t len)
-{
-    if (s == NULL || len == 0 || len > LEDGER_CHAIN_ID_MAX) {
-        return 0;
-    }
-    if (s[0] == '-' || s[len - 1] == '-') {
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* ---- time: RFC 3339 UTC <-> Unix milliseconds ---------------------------------------- */
@@ -199,7 +164,7 @@ static chr_err genesis_check_accounts(const genesis *g, char *errmsg, size_t cap
 {
     char addr[CHR_ADDRESS_STR_LEN + 1];
     if (g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX) {
-        genesis_errf(errmsg, cap, "accounts: more than %d", LEDGER_GENESIS_ACCOUNTS_MAX);
+        chr_errmsg_set(errmsg, cap, "accounts: more than %d", LEDGER_GENESIS_ACCOUNTS_MAX);
         return CHR_ERR_GENESIS;
     }
     uint64_t supply = 0;
@@ -218,7 +183,7 @@ static chr_err genesis_check_accounts(const genesis *g, char *errmsg, size_t cap
         }
         if (why != NULL) {
             chr_address_encode(addr, a->address);
-            genesis_errf(errmsg, cap, "accounts: %s: %s", addr, why);
+            chr_errmsg_set(errmsg, cap, "accounts: %s: %s", addr, why);
             return CHR_ERR_GENESIS;
         }
     }
@@ -230,31 +195,31 @@ static chr_err genesis_check_validators(const genesis *g, bool require, char *er
     const ledger_valset *vs = &g->validators;
     char hex[65];
     if (vs->len > LEDGER_VALIDATORS_MAX) {
-        genesis_errf(errmsg, cap, "validators: more than %d", LEDGER_VALIDATORS_MAX);
+        chr_errmsg_set(errmsg, cap, "validators: more than %d", LEDGER_VALIDATORS_MAX);
         return CHR_ERR_GENESIS;
     }
     if (require && vs->len == 0) {
-        genesis_errf(errmsg, cap, "validators: at least one validator is required");
+        chr_errmsg_set(errmsg, cap, "validators: at least one validator is required");
         return CHR_ERR_GENESIS;
     }
     uint64_t total = 0;
     for (size_t i = 0; i < vs->len; i++) {
         chr_hex_encode(hex, sizeof(hex), vs->v[i].pubkey, 32);
         if (i > 0 && memcmp(vs->v[i - 1].pubkey, vs->v[i].pubkey, 32) >= 0) {
-            genesis_errf(errmsg, cap, "validators: duplicate or unsorted pub_key %s", hex);
+            chr_errmsg_set(errmsg, cap, "validators: duplicate or unsorted pub_key %s", hex);
             return CHR_ERR_GENESIS;
         }
         if (vs->v[i].power == 0 || chr_add_u64(&total, total, vs->v[i].power) != CHR_OK) {
-            genesis_errf(errmsg, cap, "validators: %s: power is zero or overflows", hex);
+            chr_errmsg_set(errmsg, cap, "validators: %s: power is zero or overflows", hex);
             return CHR_ERR_GENESIS;
         }
         if (!ledger_pubkey_valid(vs->v[i].pubkey)) {
-            genesis_errf(errmsg, cap, "validators: %s is not a valid x-only public key", hex);
+            chr_errmsg_set(errmsg, cap, "validators: %s is not a valid x-only public key", hex);
             return CHR_ERR_GENESIS;
         }
     }
     if (total != vs->total_power) {
-        genesis_errf(errmsg, cap, "validators: total power does not match the powers");
+        chr_errmsg_set(errmsg, cap, "validators: total power does not match the powers");
         return CHR_ERR_GENESIS;
     }
     return CHR_OK;
@@ -263,20 +228,17 @@ static chr_err genesis_check_validators(const genesis *g, bool require, char *er
 static chr_err genesis_check(const genesis *g, bool require_validators, char *errmsg, size_t cap)
 {
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
-    if (id_len == sizeof(g->chain_id) || !genesis_chain_id_valid(g->chain_id, id_len)) {
-        genesis_errf(errmsg, cap,
-                     "chain_id: must be 1..%d characters of [a-z0-9-], not starting or ending "
-                     "with '-'",
-                     LEDGER_CHAIN_ID_MAX);
+    if (id_len == sizeof(g->chain_id) || !ledger_chain_id_valid(g->chain_id, id_len)) {
+        chr_errmsg_set(errmsg, cap, "chain_id: must be " LEDGER_CHAIN_ID_RULE);
         return CHR_ERR_GENESIS;
     }
     if (g->genesis_time_ms > GENESIS_TIME_MS_MAX) {
-        genesis_errf(errmsg, cap, "genesis_time: after 9999-12-31T23:59:59.999Z");
+        chr_errmsg_set(errmsg, cap, "genesis_time: after 9999-12-31T23:59:59.999Z");
         return CHR_ERR_GENESIS;
     }
     const char *field;
     if (ledger_params_check(&g->params, &field) != CHR_OK) {
-        genesis_errf(errmsg, cap, "params.%s: out of range", field);
+        chr_errmsg_set(errmsg, cap, "params.%s: out of range", field);
         return CHR_ERR_GENESIS;
     }
     chr_err err = genesis_check_accounts(g, errmsg, cap);
@@ -288,7 +250,7 @@ static chr_err genesis_check(const genesis *g, bool require_validators, char *er
 
 chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap)
 {
-    genesis_errf(errmsg, errmsg_cap, "%s", "");
+    chr_errmsg_set(errmsg, errmsg_cap, "%s", "");
     return genesis_check(g, true, errmsg, errmsg_cap);
 }
 
@@ -357,7 +319,7 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
 {
     memset(out, 0, CHR_HASH_LEN);
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
-    if (id_len > LEDGER_CHAIN_ID_MAX || !genesis_chain_id_valid(g->chain_id, id_len) ||
+    if (id_len > LEDGER_CHAIN_ID_MAX || !ledger_chain_id_valid(g->chain_id, id_len) ||
         g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
         g->validators.len > LEDGER_VALIDATORS_MAX) {
         return CHR_ERR_GENESIS;
@@ -408,13 +370,13 @@ static chr_err genesis_json_keys(json_t *obj, const char *const *keys, size_t ke
         }
         if (i == keys_len) {
             genesis_quote(q, key);
-            genesis_errf(errmsg, cap, "%s: unknown key \"%s\"", where, q);
+            chr_errmsg_set(errmsg, cap, "%s: unknown key \"%s\"", where, q);
             return CHR_ERR_GENESIS;
         }
     }
     for (size_t i = 0; i < keys_len; i++) {
         if (json_object_get(obj, keys[i]) == NULL) {
-            genesis_errf(errmsg, cap, "%s: missing key \"%s\"", where, keys[i]);
+            chr_errmsg_set(errmsg, cap, "%s: missing key \"%s\"", where, keys[i]);
             return CHR_ERR_GENESIS;
         }
     }
@@ -426,7 +388,7 @@ static chr_err genesis_json_str(json_t *obj, const char *key, const char *where,
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_string(v)) {
-        genesis_errf(errmsg, cap, "%s%s: must be a string", where, key);
+        chr_errmsg_set(errmsg, cap, "%s%s: must be a string", where, key);
         return CHR_ERR_GENESIS;
     }
     *s = json_string_value(v);
@@ -445,14 +407,14 @@ static chr_err genesis_json_u64(json_t *obj, const char *key, const char *where,
     }
     err = chr_u64_parse(out, s, len);
     if (err == CHR_ERR_OVERFLOW) {
-        genesis_errf(errmsg, cap, "%s%s: larger than 18446744073709551615", where, key);
+        chr_errmsg_set(errmsg, cap, "%s%s: larger than 18446744073709551615", where, key);
         return CHR_ERR_GENESIS;
     }
     if (err != CHR_OK) {
-        genesis_errf(errmsg, cap,
-                     "%s%s: must be a decimal string of digits without sign, spaces or "
-                     "leading zeros",
-                     where, key);
+        chr_errmsg_set(errmsg, cap,
+                       "%s%s: must be a decimal string of digits without sign, spaces or "
+                       "leading zeros",
+                       where, key);
         return CHR_ERR_GENESIS;
     }
     return CHR_OK;
@@ -463,12 +425,12 @@ static chr_err genesis_json_u32(json_t *obj, const char *key, uint32_t *out, cha
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_integer(v)) {
-        genesis_errf(errmsg, cap, "params.%s: must be a JSON integer", key);
+        chr_errmsg_set(errmsg, cap, "params.%s: must be a JSON integer", key);
         return CHR_ERR_GENESIS;
     }
     json_int_t x = json_integer_value(v);
     if (x < 0 || x > (json_int_t)UINT32_MAX) {
-        genesis_errf(errmsg, cap, "params.%s: out of range", key);
+        chr_errmsg_set(errmsg, cap, "params.%s: out of range", key);
         return CHR_ERR_GENESIS;
     }
     *out = (uint32_t)x;
@@ -479,7 +441,7 @@ static chr_err genesis_parse_params(genesis *g, json_t *obj, char *errmsg, size_
 {
     static const char *const keys[] = {"fee_transfer", "block_txs_max", "block_bytes_max"};
     if (!json_is_object(obj)) {
-        genesis_errf(errmsg, cap, "params: must be an object");
+        chr_errmsg_set(errmsg, cap, "params: must be an object");
         return CHR_ERR_GENESIS;
     }
     chr_err err = genesis_json_keys(obj, keys, 3, "params", errmsg, cap);
@@ -503,7 +465,7 @@ static chr_err genesis_parse_account(genesis_account *a, json_t *obj, size_t i, 
     char where[48];
     snprintf(where, sizeof(where), "accounts[%zu]", i);
     if (!json_is_object(obj)) {
-        genesis_errf(errmsg, cap, "%s: must be an object", where);
+        chr_errmsg_set(errmsg, cap, "%s: must be an object", where);
         return CHR_ERR_GENESIS;
     }
     chr_err err = genesis_json_keys(obj, keys, 2, where, errmsg, cap);
@@ -514,7 +476,7 @@ static chr_err genesis_parse_account(genesis_account *a, json_t *obj, size_t i, 
         err = genesis_json_str(obj, "address", where, &s, &len, errmsg, cap);
     }
     if (err == CHR_OK && chr_address_decode(a->address, s, len) != CHR_OK) {
-        genesis_errf(errmsg, cap, "%saddress: not a valid chr1 address", where);
+        chr_errmsg_set(errmsg, cap, "%saddress: not a valid chr1 address", where);
         err = CHR_ERR_GENESIS;
     }
     if (err == CHR_OK) {
@@ -532,12 +494,12 @@ static int genesis_account_cmp(const void *a, const void *b)
 static chr_err genesis_parse_accounts(genesis *g, json_t *arr, char *errmsg, size_t cap)
 {
     if (!json_is_array(arr)) {
-        genesis_errf(errmsg, cap, "accounts: must be an array");
+        chr_errmsg_set(errmsg, cap, "accounts: must be an array");
         return CHR_ERR_GENESIS;
     }
     size_t n = json_array_size(arr);
     if (n > LEDGER_GENESIS_ACCOUNTS_MAX) {
-        genesis_errf(errmsg, cap, "accounts: more than %d", LEDGER_GENESIS_ACCOUNTS_MAX);
+        chr_errmsg_set(errmsg, cap, "accounts: more than %d", LEDGER_GENESIS_ACCOUNTS_MAX);
         return CHR_ERR_GENESIS;
     }
     if (n == 0) {
@@ -545,7 +507,7 @@ static chr_err genesis_parse_accounts(genesis *g, json_t *arr, char *errmsg, siz
     }
     g->accounts = calloc(n, sizeof(g->accounts[0]));
     if (g->accounts == NULL) {
-        genesis_errf(errmsg, cap, "out of memory");
+        chr_errmsg_set(errmsg, cap, "out of memory");
         return CHR_ERR_NOMEM;
     }
     g->accounts_cap = n;
@@ -568,7 +530,7 @@ static chr_err genesis_parse_validator(ledger_valset *vs, json_t *obj, size_t i,
     char where[48];
     snprintf(where, sizeof(where), "validators[%zu]", i);
     if (!json_is_object(obj)) {
-        genesis_errf(errmsg, cap, "%s: must be an object", where);
+        chr_errmsg_set(errmsg, cap, "%s: must be an object", where);
         return CHR_ERR_GENESIS;
     }
     chr_err err = genesis_json_keys(obj, keys, 2, where, errmsg, cap);
@@ -581,7 +543,7 @@ static chr_err genesis_parse_validator(ledger_valset *vs, json_t *obj, size_t i,
         err = genesis_json_str(obj, "pub_key", where, &s, &len, errmsg, cap);
     }
     if (err == CHR_OK && (chr_hex_decode_exact(key, 32, s, len) != CHR_OK)) {
-        genesis_errf(errmsg, cap, "%spub_key: must be 64 hex characters", where);
+        chr_errmsg_set(errmsg, cap, "%spub_key: must be 64 hex characters", where);
         err = CHR_ERR_GENESIS;
     }
     if (err == CHR_OK) {
@@ -590,9 +552,9 @@ static chr_err genesis_parse_validator(ledger_valset *vs, json_t *obj, size_t i,
     if (err == CHR_OK) {
         err = ledger_valset_add(vs, key, power);
         if (err != CHR_OK) {
-            genesis_errf(errmsg, cap, "%s: %s", where,
-                         err == CHR_ERR_ARG         ? "power must be positive"
-                         : err == CHR_ERR_DUPLICATE ? "duplicate pub_key"
+            chr_errmsg_set(errmsg, cap, "%s: %s", where,
+                           err == CHR_ERR_ARG         ? "power must be positive"
+                           : err == CHR_ERR_DUPLICATE ? "duplicate pub_key"
                                                     : "total power overflows a u64");
             err = CHR_ERR_GENESIS;
         }
@@ -603,12 +565,12 @@ static chr_err genesis_parse_validator(ledger_valset *vs, json_t *obj, size_t i,
 static chr_err genesis_parse_validators(genesis *g, json_t *arr, char *errmsg, size_t cap)
 {
     if (!json_is_array(arr)) {
-        genesis_errf(errmsg, cap, "validators: must be an array");
+        chr_errmsg_set(errmsg, cap, "validators: must be an array");
         return CHR_ERR_GENESIS;
     }
     size_t n = json_array_size(arr);
     if (n > LEDGER_VALIDATORS_MAX) {
-        genesis_errf(errmsg, cap, "validators: more than %d", LEDGER_VALIDATORS_MAX);
+        chr_errmsg_set(errmsg, cap, "validators: more than %d", LEDGER_VALIDATORS_MAX);
         return CHR_ERR_GENESIS;
     }
     for (size_t i = 0; i < n; i++) {
@@ -626,7 +588,7 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
     static const char *const keys[] = {"chain_id", "genesis_time", "params", "accounts",
                                        "validators"};
     if (!json_is_object(root)) {
-        genesis_errf(errmsg, cap, "genesis: must be a JSON object");
+        chr_errmsg_set(errmsg, cap, "genesis: must be a JSON object");
         return CHR_ERR_GENESIS;
     }
     chr_err err = genesis_json_keys(root, keys, 5, "genesis", errmsg, cap);
@@ -635,11 +597,8 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
     if (err == CHR_OK) {
         err = genesis_json_str(root, "chain_id", "", &s, &len, errmsg, cap);
     }
-    if (err == CHR_OK && !genesis_chain_id_valid(s, len)) {
-        genesis_errf(errmsg, cap,
-                     "chain_id: must be 1..%d characters of [a-z0-9-], not starting or ending "
-                     "with '-'",
-                     LEDGER_CHAIN_ID_MAX);
+    if (err == CHR_OK && !ledger_chain_id_valid(s, len)) {
+        chr_errmsg_set(errmsg, cap, "chain_id: must be " LEDGER_CHAIN_ID_RULE);
         err = CHR_ERR_GENESIS;
     }
     if (err == CHR_OK) {
@@ -648,8 +607,8 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
         err = genesis_json_str(root, "genesis_time", "", &s, &len, errmsg, cap);
     }
     if (err == CHR_OK && genesis_time_parse(&g->genesis_time_ms, s, len) != CHR_OK) {
-        genesis_errf(errmsg, cap,
-                     "genesis_time: must be RFC 3339 UTC such as 2026-11-27T22:00:00.000Z");
+        chr_errmsg_set(errmsg, cap,
+                       "genesis_time: must be RFC 3339 UTC such as 2026-11-27T22:00:00.000Z");
         err = CHR_ERR_GENESIS;
     }
     if (err == CHR_OK) {
@@ -668,9 +627,9 @@ chr_err genesis_from_json(genesis *out, const char *text, size_t text_len, char 
                           size_t errmsg_cap)
 {
     genesis_init(out);
-    genesis_errf(errmsg, errmsg_cap, "%s", "");
+    chr_errmsg_set(errmsg, errmsg_cap, "%s", "");
     if (text_len > GENESIS_FILE_BYTES_MAX) {
-        genesis_errf(errmsg, errmsg_cap, "genesis: longer than %u bytes", GENESIS_FILE_BYTES_MAX);
+        chr_errmsg_set(errmsg, errmsg_cap, "genesis: longer than %u bytes", GENESIS_FILE_BYTES_MAX);
         return CHR_ERR_TOO_LONG;
     }
     json_error_t jerr;
@@ -679,7 +638,7 @@ chr_err genesis_from_json(genesis *out, const char *text, size_t text_len, char 
     if (root == NULL) {
         char q[GENESIS_QUOTE_MAX * 2];
         genesis_quote(q, jerr.text);
-        genesis_errf(errmsg, errmsg_cap, "JSON line %d column %d: %s", jerr.line, jerr.column, q);
+        chr_errmsg_set(errmsg, errmsg_cap, "JSON line %d column %d: %s", jerr.line, jerr.column, q);
         return CHR_ERR_JSON;
     }
     chr_err err = genesis_parse_root(out, root, errmsg, errmsg_cap);
@@ -742,7 +701,7 @@ chr_err genesis_to_json(const genesis *g, char **out)
     char time[GENESIS_TIME_STR_LEN + 1];
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
     /* The chain id is written unescaped, so only a valid one may be written at all. */
-    if (id_len > LEDGER_CHAIN_ID_MAX || !genesis_chain_id_valid(g->chain_id, id_len) ||
+    if (id_len > LEDGER_CHAIN_ID_MAX || !ledger_chain_id_valid(g->chain_id, id_len) ||
         genesis_time_format(time, g->genesis_time_ms) != CHR_OK ||
         g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
         g->validators.len > LEDGER_VALIDATORS_MAX) {
@@ -776,7 +735,7 @@ chr_err genesis_load_file(genesis *out, const char *path, char *errmsg, size_t e
     char why_read[GENESIS_ERRMSG_MAX];
     chr_err err = chr_file_read(path, GENESIS_FILE_BYTES_MAX, &text, &len, why_read, sizeof(why_read));
     if (err != CHR_OK) {
-        genesis_errf(errmsg, errmsg_cap, "%s: %s", path, why_read);
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: %s", path, why_read);
     }
     if (err != CHR_OK) {
         return err;
@@ -785,7 +744,7 @@ chr_err genesis_load_file(genesis *out, const char *path, char *errmsg, size_t e
     err = genesis_from_json(out, text, len, why, sizeof(why));
     free(text);
     if (err != CHR_OK) {
-        genesis_errf(errmsg, errmsg_cap, "%s: %s", path, why);
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: %s", path, why);
     }
     return err;
 }

@@ -13,18 +13,13 @@
 
 #include "common/err.h"
 #include "common/hash.h"
+#include "genesis/limits.h"
 #include "ledger/limits.h"
 #include "ledger/params.h"
 #include "ledger/valset.h"
 
-/* The largest genesis file read: 1,000,000 accounts at ~110 bytes of JSON each. */
-#define GENESIS_FILE_BYTES_MAX (128u * 1024 * 1024)
 /* The canonical encoding's version byte; a new layout gets a new version. */
 #define GENESIS_ENCODING_VERSION 1
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ": the only form genesis_time_format writes. */
-#define GENESIS_TIME_STR_LEN 24
-/* 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years, so no later time is written. */
-#define GENESIS_TIME_MS_MAX 253402300799999ULL
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */
@@ -45,10 +40,6 @@ typedef struct genesis {
 void genesis_init(genesis *g);
 /* Releases the accounts array and leaves g as genesis_init does. */
 void genesis_free(genesis *g);
-
-/* A chain id is 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], not starting or ending
- * with '-'. Returns true when valid. */
-int genesis_chain_id_valid(const char *s, size_t len);
 
 /* Parses genesis JSON (duplicate keys, unknown keys, missing keys, wrong types, amounts
  * that are not canonical decimal strings of a u64 are errors) and checks every rule of

@@ -15,13 +15,13 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "genesis/genesis.h"
+#include "genesis/limits.h"
 #include "ledger/sig.h"
+#include "ledger/tx.h"
 
 #define GENESIS_CLI_OK 0
 #define GENESIS_CLI_BAD_INPUT 1
 #define GENESIS_CLI_USAGE 2
-/* Room for any message genesis_from_json or genesis_validate writes. */
-#define GENESIS_CLI_ERRMSG_MAX 512
 
 static const char genesis_cli_usage_text[] =
     "usage: chroom-genesis [--file PATH] COMMAND [ARGS]\n"
@@ -130,10 +130,8 @@ static int genesis_cli_init(const char *path, int argc, char **argv)
     }
     genesis g;
     genesis_init(&g);
-    if (!genesis_chain_id_valid(chain_id, strlen(chain_id))) {
-        return genesis_cli_fail("chain id must be 1..%d characters of [a-z0-9-], not "
-                                "starting or ending with '-'",
-                                LEDGER_CHAIN_ID_MAX);
+    if (!ledger_chain_id_valid(chain_id, strlen(chain_id))) {
+        return genesis_cli_fail("chain id must be " LEDGER_CHAIN_ID_RULE);
     }
     memcpy(g.chain_id, chain_id, strlen(chain_id) + 1);
     g.genesis_time_ms = genesis_cli_now_ms();

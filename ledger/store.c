@@ -17,18 +17,6 @@
  * chain); room for more. */
 #define STORE_DBS_MAX 16
 
-chr_err store_err(int rc, const char *what)
-{
-    if (rc == MDB_MAP_FULL) {
-        return CHR_ERR_MAP_FULL;
-    }
-    if (rc == MDB_NOTFOUND) {
-        return CHR_ERR_NOT_FOUND;
-    }
-    CHR_LOG_E("lmdb: %s: %s", what, mdb_strerror(rc));
-    return CHR_ERR_STORE;
-}
-
 static int store_open_dbs(ledger_store *s)
 {
     MDB_txn *txn;
@@ -84,7 +72,7 @@ chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size)
     rc = rc ? rc : mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
     rc = rc ? rc : store_open_dbs(s);
     if (rc != 0) {
-        chr_err err = store_err(rc, "open");
+        chr_err err = chr_lmdb_err(rc, "open");
         ledger_store_close(s);
         return err;
     }
@@ -126,7 +114,7 @@ chr_err ledger_store_grow(ledger_store *s, size_t new_size)
         s->map_size = new_size;
     }
     pthread_rwlock_unlock(&s->resize);
-    return rc == 0 ? CHR_OK : store_err(rc, "grow map");
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "grow map");
 }
 
 size_t ledger_store_used_bytes(ledger_store *s)
@@ -176,7 +164,7 @@ chr_err store_write_end(ledger_store *s, MDB_txn *txn, int rc, const char *what)
         mdb_txn_abort(txn);
     }
     pthread_rwlock_unlock(&s->resize);
-    return rc == 0 ? CHR_OK : store_err(rc, what);
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, what);
 }
 
 chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
@@ -186,7 +174,7 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
     MDB_txn *txn;
     int rc = store_write_begin(s, s->env, &txn);
     if (rc != 0) {
-        return store_err(rc, "begin genesis");
+        return chr_lmdb_err(rc, "begin genesis");
     }
     uint8_t zero[8] = {0};
     rc = put_meta(s, txn, "chain_id", chain_id, strlen(chain_id));
@@ -258,7 +246,7 @@ chr_err ledger_store_commit_block(ledger_store *s, const ledger_store_write *b)
     int rc = store_write_begin(s, s->env, &txn);
     if (rc != 0) {
         store_tail_done(s, b->header->height, b->txs_len, 0);
-        return store_err(rc, "begin block");
+        return chr_lmdb_err(rc, "begin block");
     }
     uint64_t height;
     uint64_t txs_total;
@@ -292,7 +280,7 @@ chr_err ledger_store_read_begin(ledger_store *s, ledger_store_read **out)
     if (rc != 0) {
         pthread_rwlock_unlock(&s->resize);
         free(r);
-        return store_err(rc, "begin read");
+        return chr_lmdb_err(rc, "begin read");
     }
     r->store = s;
     *out = r;
@@ -332,7 +320,7 @@ chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *out)
     rc = rc ? rc : store_get_u64(r->txn, s->meta, "txs_total", &out->txs_total);
     if (rc != 0) {
         memset(out, 0, sizeof(*out));
-        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : store_err(rc, "read meta");
+        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : chr_lmdb_err(rc, "read meta");
     }
     return CHR_OK;
 }
@@ -346,7 +334,7 @@ static chr_err get_view(ledger_store_read *r, MDB_dbi dbi, const void *k, size_t
     if (rc != 0) {
         *out = NULL;
         *out_len = 0;
-        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : store_err(rc, "get");
+        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : chr_lmdb_err(rc, "get");
     }
     *out = val.mv_data;
     *out_len = val.mv_size;
@@ -409,7 +397,7 @@ chr_err ledger_store_accounts_foreach(ledger_store_read *r,
     MDB_cursor *cur;
     int rc = mdb_cursor_open(r->txn, r->store->accounts, &cur);
     if (rc != 0) {
-        return store_err(rc, "cursor");
+        return chr_lmdb_err(rc, "cursor");
     }
     MDB_val key;
     MDB_val val;
@@ -426,7 +414,7 @@ chr_err ledger_store_accounts_foreach(ledger_store_read *r,
     }
     mdb_cursor_close(cur);
     if (err == CHR_OK && rc != MDB_NOTFOUND) {
-        err = store_err(rc, "iterate accounts");
+        err = chr_lmdb_err(rc, "iterate accounts");
     }
     return err;
 }
@@ -452,7 +440,7 @@ chr_err ledger_store_evidence(ledger_store_read *r, const uint8_t key[LEDGER_EVI
     MDB_val val;
     int rc = mdb_get(r->txn, r->store->evidence, &k, &val);
     if (rc != 0) {
-        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : store_err(rc, "get evidence");
+        return rc == MDB_NOTFOUND ? CHR_ERR_NOT_FOUND : chr_lmdb_err(rc, "get evidence");
     }
     return evidence_row(&val, out);
 }
@@ -465,7 +453,7 @@ chr_err ledger_store_evidence_recent(ledger_store_read *r, uint64_t before_heigh
     MDB_cursor *cur;
     int rc = mdb_cursor_open(r->txn, r->store->evidence_at, &cur);
     if (rc != 0) {
-        return store_err(rc, "evidence cursor");
+        return chr_lmdb_err(rc, "evidence cursor");
     }
     /* The newest place strictly below (before_height, before_index). */
     uint8_t start[12];
@@ -492,7 +480,7 @@ chr_err ledger_store_evidence_recent(ledger_store_read *r, uint64_t before_heigh
     }
     mdb_cursor_close(cur);
     if (err == CHR_OK && rc != 0 && rc != MDB_NOTFOUND) {
-        err = store_err(rc, "evidence list");
+        err = chr_lmdb_err(rc, "evidence list");
     }
     return err;
 }

@@ -138,7 +138,7 @@ static chr_err index_grow(ledger_store *s)
     }
     pthread_rwlock_unlock(&s->resize);
     if (rc != 0) {
-        return store_err(rc, "grow index map");
+        return chr_lmdb_err(rc, "grow index map");
     }
     CHR_LOG_I("store: index map grown to %.1f MiB", (double)size / 1048576.0);
     return CHR_OK;
@@ -154,7 +154,7 @@ static chr_err index_write_tail(ledger_store *s, uint64_t head, uint64_t end, ui
         MDB_txn *txn;
         int rc = store_write_begin(s, s->ienv, &txn);
         if (rc != 0) {
-            return store_err(rc, "begin index");
+            return chr_lmdb_err(rc, "begin index");
         }
         for (uint64_t seq = head; seq < end && rc == 0; seq++) {
             rc = index_put_rows(s, txn, tail_at(s, seq));
@@ -418,7 +418,7 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
     uint64_t height;
     int rc = read_height(r, &height);
     if (rc != 0) {
-        return store_err(rc, "read height");
+        return chr_lmdb_err(rc, "read height");
     }
     uint64_t seq;
     pthread_mutex_lock(&s->tail_mu);
@@ -434,7 +434,7 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
     uint64_t indexed;
     rc = index_snapshot(r, &indexed);
     if (rc != 0) {
-        return store_err(rc, "read index");
+        return chr_lmdb_err(rc, "read index");
     }
     MDB_val key = {32, (void *)(uintptr_t)hash};
     MDB_val val;
@@ -443,7 +443,7 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
         return CHR_ERR_NOT_FOUND;
     }
     if (rc != 0 || val.mv_size != 12) {
-        return rc != 0 ? store_err(rc, "read index") : CHR_ERR_STORE;
+        return rc != 0 ? chr_lmdb_err(rc, "read index") : CHR_ERR_STORE;
     }
     uint64_t at = chr_get_u64be(val.mv_data);
     if (at > height) {
@@ -468,7 +468,7 @@ static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint6
     MDB_cursor *cur;
     int rc = mdb_cursor_open(r->itxn, r->store->ihistory, &cur);
     if (rc != 0) {
-        return store_err(rc, "cursor");
+        return chr_lmdb_err(rc, "cursor");
     }
     /* Position on the first key at or after (addr, before_height, before_index), then step
      * back: everything before it in the address's range is strictly older. */
@@ -497,7 +497,7 @@ static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint6
         rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
     }
     mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : store_err(rc, "history");
+    return rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : chr_lmdb_err(rc, "history");
 }
 
 chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint64_t before_height,
@@ -509,7 +509,7 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
     uint64_t height;
     int rc = read_height(r, &height);
     if (rc != 0) {
-        return store_err(rc, "read height");
+        return chr_lmdb_err(rc, "read height");
     }
     size_t n = 0;
     pthread_mutex_lock(&s->tail_mu);
@@ -533,7 +533,7 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
     uint64_t indexed;
     rc = index_snapshot(r, &indexed);
     if (rc != 0) {
-        return store_err(rc, "read index");
+        return chr_lmdb_err(rc, "read index");
     }
     while (n > 0 && out[n - 1].height <= indexed) {
         n--; /* the snapshot has it */
@@ -563,7 +563,7 @@ static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
         MDB_txn *txn = NULL;
         int rc = store_write_begin(s, s->ienv, &itxn);
         if (rc != 0) {
-            return store_err(rc, "begin index");
+            return chr_lmdb_err(rc, "begin index");
         }
         rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
         err = CHR_OK;
@@ -706,7 +706,7 @@ chr_err store_index_open(ledger_store *s, const char *dir, size_t map_size)
     rc = rc ? rc : main_tip(s, &height, genesis, &has_genesis);
     rc = rc ? rc : index_open_dbs(s, height, genesis, has_genesis);
     if (rc != 0) {
-        return store_err(rc, "open index");
+        return chr_lmdb_err(rc, "open index");
     }
     MDB_envinfo info;
     mdb_env_info(s->ienv, &info);
@@ -736,7 +736,7 @@ chr_err store_index_genesis(ledger_store *s, const uint8_t genesis_hash[32])
         MDB_txn *txn;
         int rc = store_write_begin(s, s->ienv, &txn);
         if (rc != 0) {
-            return store_err(rc, "begin index");
+            return chr_lmdb_err(rc, "begin index");
         }
         rc = store_put(txn, s->imeta, "genesis_hash", 12, genesis_hash, 32);
         err = store_write_end(s, txn, rc, "write index genesis");

@@ -92,8 +92,12 @@ CHR_WUR chr_err ledger_tx_verify(const ledger_tx *tx);
 CHR_WUR chr_err ledger_tx_verify_cached(const ledger_tx *tx, ledger_key_cache *kc);
 
 /* True when s is a chain id: 1..LEDGER_CHAIN_ID_MAX characters of [a-z0-9-], neither
- * starting nor ending with '-'. */
+ * starting nor ending with '-'. The one rule for transactions, blocks, peers and genesis
+ * files (docs/PROTOCOL.md, "Transactions"). */
 int ledger_chain_id_valid(const char *s, size_t len);
+/* ledger_chain_id_valid's rule in words, for every message that refuses a chain id. */
+#define LEDGER_CHAIN_ID_RULE "1..32 characters of [a-z0-9-], not starting or ending with '-'"
+_Static_assert(LEDGER_CHAIN_ID_MAX == 32, "LEDGER_CHAIN_ID_RULE names the maximum");
 
 /* True when the memo bytes are UTF-8 without overlong forms, surrogates or NUL. */
 int ledger_utf8_valid(const uint8_t *s, size_t len);

@@ -19,13 +19,8 @@
 #include "ledger/state.h"
 #include "ledger/store.h"
 #include "node/failed.h"
+#include "node/limits.h"
 #include "rpc/backend.h"
-
-/* Transactions waiting in the writer's queue: beyond this, submissions get
- * CHR_ERR_QUEUE_FULL (503) instead of piling up memory and latency. */
-#define NODE_QUEUE_TXS_MAX 50000
-/* Transactions in one submission (the API's batch limit is at most this). */
-#define NODE_SUBMIT_TXS_MAX 1000
 
 typedef struct node_chain_config {
     const char *data_dir;

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,40 +13,12 @@
 
 #include "common/assert.h"
 #include "common/config.h"
+#include "common/errmsg.h"
 #include "common/fsutil.h"
 #include "ledger/limits.h"
+#include "node/limits.h"
 #include "rpc/limits.h"
 
-/* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
-#define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
-/* A request body is buffered whole, per connection: at least one transaction's JSON must
- * fit, and 64 MiB times connections_max is already more memory than a node should spend. */
-#define NODE_API_BODY_BYTES_MIN 4096
-#define NODE_API_BODY_BYTES_MAX (64u * 1024 * 1024)
-/* Each connection is a file descriptor; 65,536 is past any sane descriptor limit. */
-#define NODE_API_CONNECTIONS_MAX 65536
-/* An idle connection is closed after this; an hour is already generous. */
-#define NODE_API_CONNECTION_TIMEOUT_S_MAX 3600
-/* A block at least every minute keeps the chain's clock and liveness checks meaningful. */
-#define NODE_BLOCK_INTERVAL_MS_MAX 60000
-/* Empty blocks mark time on an idle chain; one an hour is the slowest useful heartbeat. */
-#define NODE_EMPTY_BLOCK_INTERVAL_MS_MAX 3600000
-/* Ten million pending transactions of up to 1 KiB is the most one node's memory can hold. */
-#define NODE_MEMPOOL_TXS_MAX 10000000
-#define NODE_MEMPOOL_BYTES_MAX (16ULL * 1024 * 1024 * 1024)
-/* LMDB's map is virtual address space: 16 TiB is within any 64-bit address space. */
-#define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
-/* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
- * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
-#define NODE_TIMEOUT_MS_MAX 60000
-/* Peer connections in all; the transport's own hard limit is CONS_P2P_PEERS_LIMIT. */
-#define NODE_P2P_CONNECTIONS_MAX 1000
-/* Signature verification threads; more than 256 cores gains nothing here. */
-#define NODE_VERIFIER_THREADS_MAX 256
-/* Room for a message of chr_config or of this file before the path is put in front. */
-#define NODE_CONFIG_ERRMSG_MAX 256
-
-_Static_assert(NODE_API_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
 _Static_assert(NODE_CONFIG_PATH_MAX > 64, "every default path fits");
 
 typedef struct node_config_num {
@@ -62,7 +33,7 @@ typedef struct node_config_num {
 static const node_config_num node_config_nums[] = {
     {"api", "wait_timeout_ms", 10000, 0, NODE_API_WAIT_TIMEOUT_MS_MAX,
      offsetof(node_config, api_wait_timeout_ms)},
-    {"api", "body_bytes_max", 4u * 1024 * 1024, NODE_API_BODY_BYTES_MIN, NODE_API_BODY_BYTES_MAX,
+    {"api", "body_bytes_max", 4u * 1024 * 1024, RPC_BODY_BYTES_MIN, RPC_BODY_BYTES_MAX,
      offsetof(node_config, api_body_bytes_max)},
     {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_max)},
@@ -129,20 +100,6 @@ static const node_config_path node_config_paths[] = {
 #define NODE_CONFIG_PATHS (sizeof(node_config_paths) / sizeof(node_config_paths[0]))
 
 static const char node_config_listen_default[] = "127.0.0.1:8080";
-
-static void node_config_errf(char *errmsg, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void node_config_errf(char *errmsg, size_t cap, const char *fmt, ...)
-{
-    if (errmsg == NULL || cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, cap, fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t *node_config_num_field(node_config *cfg, const node_config_num *n)
 {
@@ -229,9 +186,9 @@ static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char 
     const char *listen = chr_config_get(c, "p2p", "listen");
     if (listen != NULL && listen[0] != '\0') {
         if (!node_config_hostport(listen, host, &port, &ipv6)) {
-            node_config_errf(errmsg, cap,
-                             "line %zu: [p2p] listen: must be empty, IPv4:port or [IPv6]:port",
-                             node_config_line(c, "p2p", "listen"));
+            chr_errmsg_set(errmsg, cap,
+                           "line %zu: [p2p] listen: must be empty, IPv4:port or [IPv6]:port",
+                           node_config_line(c, "p2p", "listen"));
             return CHR_ERR_CONFIG;
         }
         memcpy(cfg->p2p_listen, listen, strlen(listen) + 1);
@@ -249,16 +206,16 @@ static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char 
         }
         char one[NODE_CONFIG_LISTEN_MAX];
         if (len == 0 || len >= sizeof(one) || cfg->p2p_peers_len == NODE_P2P_PEERS_MAX) {
-            node_config_errf(errmsg, cap,
-                             "line %zu: [p2p] peers: at most %d comma-separated addresses",
-                             node_config_line(c, "p2p", "peers"), NODE_P2P_PEERS_MAX);
+            chr_errmsg_set(errmsg, cap,
+                           "line %zu: [p2p] peers: at most %d comma-separated addresses",
+                           node_config_line(c, "p2p", "peers"), NODE_P2P_PEERS_MAX);
             return CHR_ERR_CONFIG;
         }
         memcpy(one, at, len);
         one[len] = '\0';
         if (!node_config_hostport(one, host, &port, &ipv6)) {
-            node_config_errf(errmsg, cap, "line %zu: [p2p] peers: %s is not IPv4:port or [IPv6]:port",
-                             node_config_line(c, "p2p", "peers"), one);
+            chr_errmsg_set(errmsg, cap, "line %zu: [p2p] peers: %s is not IPv4:port or [IPv6]:port",
+                           node_config_line(c, "p2p", "peers"), one);
             return CHR_ERR_CONFIG;
         }
         memcpy(cfg->p2p_peers[cfg->p2p_peers_len++], one, len + 1);
@@ -317,9 +274,9 @@ static chr_err node_config_known(const chr_config *c, char *errmsg, size_t cap)
             section_known = section_known || strcmp(sections[s], section) == 0;
         }
         if (section_known) {
-            node_config_errf(errmsg, cap, "line %zu: unknown key %s in [%s]", line, key, section);
+            chr_errmsg_set(errmsg, cap, "line %zu: unknown key %s in [%s]", line, key, section);
         } else {
-            node_config_errf(errmsg, cap, "line %zu: unknown section [%s]", line, section);
+            chr_errmsg_set(errmsg, cap, "line %zu: unknown section [%s]", line, section);
         }
         return CHR_ERR_CONFIG;
     }
@@ -371,16 +328,16 @@ static chr_err node_config_read_node(node_config *cfg, const chr_config *c, cons
             return err;
         }
         if (field[0] == '\0' && !p->may_be_empty) {
-            node_config_errf(errmsg, cap, "line %zu: [%s] %s: must not be empty",
-                             node_config_line(c, p->section, p->key), p->section, p->key);
+            chr_errmsg_set(errmsg, cap, "line %zu: [%s] %s: must not be empty",
+                           node_config_line(c, p->section, p->key), p->section, p->key);
             return CHR_ERR_CONFIG;
         }
         if (node_config_resolve(field, base_dir) != CHR_OK) {
-            node_config_errf(errmsg, cap,
-                             "line %zu: [%s] %s: longer than %d bytes with the "
-                             "config's directory in front",
-                             node_config_line(c, p->section, p->key), p->section, p->key,
-                             NODE_CONFIG_PATH_MAX - 1);
+            chr_errmsg_set(errmsg, cap,
+                           "line %zu: [%s] %s: longer than %d bytes with the "
+                           "config's directory in front",
+                           node_config_line(c, p->section, p->key), p->section, p->key,
+                           NODE_CONFIG_PATH_MAX - 1);
             return CHR_ERR_CONFIG;
         }
     }
@@ -388,10 +345,10 @@ static chr_err node_config_read_node(node_config *cfg, const chr_config *c, cons
     if (level != NULL) {
         int v = chr_log_level_parse(level);
         if (v < 0) {
-            node_config_errf(errmsg, cap,
-                             "line %zu: [node] log_level: must be error, warn, "
-                             "info or debug",
-                             node_config_line(c, "node", "log_level"));
+            chr_errmsg_set(errmsg, cap,
+                           "line %zu: [node] log_level: must be error, warn, "
+                           "info or debug",
+                           node_config_line(c, "node", "log_level"));
             return CHR_ERR_CONFIG;
         }
         cfg->log_level = (chr_log_level)v;
@@ -412,10 +369,10 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
     }
     const char *listen = chr_config_get(c, "api", "listen");
     if (listen != NULL && !node_config_listen(cfg, listen)) {
-        node_config_errf(errmsg, cap,
-                         "line %zu: [api] listen: must be IPv4:port or "
-                         "[IPv6]:port with a port from 1 to 65535",
-                         node_config_line(c, "api", "listen"));
+        chr_errmsg_set(errmsg, cap,
+                       "line %zu: [api] listen: must be IPv4:port or "
+                       "[IPv6]:port with a port from 1 to 65535",
+                       node_config_line(c, "api", "listen"));
         return CHR_ERR_CONFIG;
     }
     chr_err err = node_config_read_p2p(cfg, c, errmsg, cap);
@@ -423,19 +380,19 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
         return err;
     }
     if ((cfg->p2p_tls_cert_key_file[0] == '\0') != (cfg->p2p_tls_ca_file[0] == '\0')) {
-        node_config_errf(errmsg, cap, "[p2p] tls_cert_key_file and tls_ca_file: set both or neither");
+        chr_errmsg_set(errmsg, cap, "[p2p] tls_cert_key_file and tls_ca_file: set both or neither");
         return CHR_ERR_CONFIG;
     }
     if ((cfg->api_tls_cert_file[0] == '\0') != (cfg->api_tls_key_file[0] == '\0')) {
-        node_config_errf(errmsg, cap, "[api] tls_cert_file and tls_key_file: set both or neither");
+        chr_errmsg_set(errmsg, cap, "[api] tls_cert_file and tls_key_file: set both or neither");
         return CHR_ERR_CONFIG;
     }
     uint64_t empty = cfg->consensus_empty_block_interval_ms;
     if (empty != 0 && empty < cfg->consensus_block_interval_ms) {
-        node_config_errf(errmsg, cap,
-                         "line %zu: [consensus] empty_block_interval_ms: must be 0 "
-                         "or at least block_interval_ms",
-                         node_config_line(c, "consensus", "empty_block_interval_ms"));
+        chr_errmsg_set(errmsg, cap,
+                       "line %zu: [consensus] empty_block_interval_ms: must be 0 "
+                       "or at least block_interval_ms",
+                       node_config_line(c, "consensus", "empty_block_interval_ms"));
         return CHR_ERR_CONFIG;
     }
     return CHR_OK;
@@ -479,7 +436,7 @@ chr_err node_config_load(node_config *out, const char *path, char *errmsg, size_
         const char *slash = strrchr(path, '/');
         size_t dir_len = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
         if (dir_len >= sizeof(dir)) {
-            snprintf(why, sizeof(why), "path too long");
+            chr_errmsg_set(why, sizeof(why), "path too long");
             err = CHR_ERR_CONFIG;
         } else {
             memcpy(dir, path, dir_len);
@@ -489,7 +446,7 @@ chr_err node_config_load(node_config *out, const char *path, char *errmsg, size_
         free(text);
     }
     if (err != CHR_OK) {
-        node_config_errf(errmsg, errmsg_cap, "%s: %s", path, why);
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: %s", path, why);
         memset(out, 0, sizeof(*out));
     }
     return err;

@@ -12,15 +12,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
-
-/* A path after resolution, with its NUL; PATH_MAX-like, and what one config line holds. */
-#define NODE_CONFIG_PATH_MAX 1024
-/* "[" + the longest IPv6 text (45) + "]:" + 5 port digits, with room to spare. */
-#define NODE_CONFIG_LISTEN_MAX 64
-/* Persistent peers in [p2p] peers: a validator set's worth of sentries and friends. */
-#define NODE_P2P_PEERS_MAX 64
-/* chain.conf is a few hundred bytes; a megabyte means a wrong file, not a config. */
-#define NODE_CONFIG_FILE_BYTES_MAX (1u << 20)
+#include "node/limits.h"
 
 typedef struct node_config {
     /* [node] */

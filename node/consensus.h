@@ -13,18 +13,11 @@
 #include "common/err.h"
 #include "node/chain.h"
 #include "node/config.h"
+#include "node/limits.h"
 
 /* Peer message types (consensus/p2p.h reserves those below CONS_P2P_TYPE_USER_MIN). */
 #define NODE_P2P_CONSENSUS 16 /* one consensus message (consensus/msg.h) */
 #define NODE_P2P_TXS 17       /* u16 count | (u16 len | tx) * count: gossiped transactions */
-
-/* Inbound messages waiting for the writer; past this, new ones are dropped (consensus
- * asks again through its status gossip). */
-#define NODE_INBOX_MAX 4096
-/* Transactions in one gossip message. */
-#define NODE_GOSSIP_TXS_MAX 512
-/* Blocks sent to a peer behind in answer to one status. */
-#define NODE_SYNC_BATCH 16
 
 typedef struct node_consensus node_consensus;
 

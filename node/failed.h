@@ -9,10 +9,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-
-/* At ~200 bytes each, 65,536 failures take ~13 MiB. */
-#define NODE_FAILED_KEPT 65536
-#define NODE_DETAIL_MAX 160
+#include "node/limits.h"
 
 typedef struct node_failure {
     chr_err err;

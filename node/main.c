@@ -17,6 +17,7 @@
 #include "node/apikey_cmd.h"
 #include "node/chain.h"
 #include "node/config.h"
+#include "node/limits.h"
 #include "rpc/server.h"
 
 #define CHROOMD_VERSION "0.1.0"
@@ -126,9 +127,6 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
     sodium_memzero(cc->validator_sk, sizeof(cc->validator_sk));
     return ok;
 }
-
-/* PEM files are a few KiB; a megabyte is a wrong file. */
-#define NODE_PEM_BYTES_MAX (1u << 20)
 
 static void free_secret(char *s)
 {

@@ -26,7 +26,7 @@ struct node_verifier {
     verify_job *head, *tail;
     int stop;
     unsigned threads_len;
-    pthread_t threads[NODE_VERIFY_THREADS_MAX];
+    pthread_t threads[NODE_VERIFIER_THREADS_MAX];
 };
 
 static void verify_range(ledger_key_cache *kc, const ledger_tx *txs, chr_err *errs, size_t from,
@@ -102,12 +102,13 @@ static void *verify_thread(void *arg)
 chr_err node_verifier_new(node_verifier **out, unsigned threads)
 {
     *out = NULL;
+    if (threads > NODE_VERIFIER_THREADS_MAX) {
+        return CHR_ERR_ARG;
+    }
     if (threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores > 0 ? (unsigned)cores : 1;
-    }
-    if (threads > NODE_VERIFY_THREADS_MAX) {
-        threads = NODE_VERIFY_THREADS_MAX;
+        threads = threads > NODE_VERIFIER_THREADS_MAX ? NODE_VERIFIER_THREADS_MAX : threads;
     }
     node_verifier *v = calloc(1, sizeof(*v));
     if (v == NULL) {

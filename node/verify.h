@@ -8,15 +8,12 @@
 
 #include "common/err.h"
 #include "ledger/tx.h"
-
-/* Batches smaller than this are verified by the calling thread: handing them over would
- * cost more than it saves. */
-#define NODE_VERIFY_INLINE_MAX 8
-#define NODE_VERIFY_THREADS_MAX 64
+#include "node/limits.h"
 
 typedef struct node_verifier node_verifier;
 
-/* threads == 0 means one per online core. CHR_ERR_NOMEM. */
+/* threads == 0 means one per online core, at most NODE_VERIFIER_THREADS_MAX. CHR_ERR_ARG
+ * for threads over NODE_VERIFIER_THREADS_MAX (chain.conf refuses it first), CHR_ERR_NOMEM. */
 CHR_WUR chr_err node_verifier_new(node_verifier **out, unsigned threads);
 /* Stops and joins the threads; no call may be in progress. */
 void node_verifier_free(node_verifier *v);

@@ -14,6 +14,7 @@
 #include "common/enc.h"
 #include "common/hex.h"
 #include "common/keyfile.h"
+#include "common/lmdb_err.h"
 #include "common/log.h"
 
 /* The record's encoding version; a record of another version is damaged data. */
@@ -57,18 +58,6 @@ struct rpc_apikeys {
     pthread_mutex_t cache_mu;
     apikeys_slot cache[APIKEYS_CACHE_SLOTS];
 };
-
-static chr_err apikeys_err(int rc, const char *what)
-{
-    if (rc == MDB_NOTFOUND) {
-        return CHR_ERR_NOT_FOUND;
-    }
-    if (rc == MDB_MAP_FULL) {
-        return CHR_ERR_MAP_FULL;
-    }
-    CHR_LOG_E("apikeys: lmdb: %s: %s", what, mdb_strerror(rc));
-    return CHR_ERR_STORE;
-}
 
 /* Reads data_dir/apikey.secret, creating it first when missing. Two processes racing to
  * create it both end up reading the one that won (chr_keyfile_write never replaces). */
@@ -247,15 +236,15 @@ static chr_err apikeys_put(rpc_apikeys *k, const rpc_apikey *a, unsigned flags)
     MDB_txn *txn;
     int rc = mdb_txn_begin(k->env, NULL, 0, &txn);
     if (rc != 0) {
-        return apikeys_err(rc, "begin");
+        return chr_lmdb_err(rc, "apikeys: begin");
     }
     rc = mdb_put(txn, k->dbi, &key, &val, flags);
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return rc == MDB_KEYEXIST ? CHR_ERR_DUPLICATE : apikeys_err(rc, "put");
+        return rc == MDB_KEYEXIST ? CHR_ERR_DUPLICATE : chr_lmdb_err(rc, "apikeys: put");
     }
     rc = mdb_txn_commit(txn);
-    return rc == 0 ? CHR_OK : apikeys_err(rc, "commit");
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: commit");
 }
 
 chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1], rpc_apikey *out,
@@ -332,12 +321,13 @@ chr_err rpc_apikeys_get(rpc_apikeys *k, rpc_apikey *out, const uint8_t id[RPC_AP
     MDB_txn *txn;
     int rc = mdb_txn_begin(k->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0) {
-        return apikeys_err(rc, "begin read");
+        return chr_lmdb_err(rc, "apikeys: begin read");
     }
     MDB_val key = {RPC_APIKEY_ID_BYTES, (void *)(uintptr_t)id};
     MDB_val val;
     rc = mdb_get(txn, k->dbi, &key, &val);
-    chr_err err = rc == 0 ? apikeys_decode(out, val.mv_data, val.mv_size) : apikeys_err(rc, "get");
+    chr_err err = rc == 0 ? apikeys_decode(out, val.mv_data, val.mv_size)
+                          : chr_lmdb_err(rc, "apikeys: get");
     mdb_txn_abort(txn);
     if (err != CHR_OK) {
         memset(out, 0, sizeof(*out));
@@ -374,27 +364,28 @@ chr_err rpc_apikeys_revoke(rpc_apikeys *k, const uint8_t id[RPC_APIKEY_ID_BYTES]
     MDB_txn *txn;
     int rc = mdb_txn_begin(k->env, NULL, 0, &txn);
     if (rc != 0) {
-        return apikeys_err(rc, "begin");
+        return chr_lmdb_err(rc, "apikeys: begin");
     }
     MDB_val key = {RPC_APIKEY_ID_BYTES, (void *)(uintptr_t)id};
     MDB_val val;
     rpc_apikey a;
     memset(&a, 0, sizeof(a));
     rc = mdb_get(txn, k->dbi, &key, &val);
-    chr_err err = rc == 0 ? apikeys_decode(&a, val.mv_data, val.mv_size) : apikeys_err(rc, "get");
+    chr_err err = rc == 0 ? apikeys_decode(&a, val.mv_data, val.mv_size)
+                          : chr_lmdb_err(rc, "apikeys: get");
     if (err == CHR_OK) {
         uint8_t buf[APIKEYS_RECORD_BYTES_MAX];
         a.revoked = 1;
         MDB_val nval = {apikeys_encode(buf, &a), buf};
         rc = mdb_put(txn, k->dbi, &key, &nval, 0);
-        err = rc == 0 ? CHR_OK : apikeys_err(rc, "put");
+        err = rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: put");
     }
     if (err != CHR_OK) {
         mdb_txn_abort(txn);
         return err;
     }
     rc = mdb_txn_commit(txn);
-    return rc == 0 ? CHR_OK : apikeys_err(rc, "commit");
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: commit");
 }
 
 chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len)
@@ -406,13 +397,13 @@ chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len)
     MDB_stat st;
     int rc = mdb_txn_begin(k->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0) {
-        return apikeys_err(rc, "begin read");
+        return chr_lmdb_err(rc, "apikeys: begin read");
     }
     rc = mdb_stat(txn, k->dbi, &st);
     rc = rc ? rc : mdb_cursor_open(txn, k->dbi, &cur);
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return apikeys_err(rc, "cursor");
+        return chr_lmdb_err(rc, "apikeys: cursor");
     }
     rpc_apikey *list = calloc(st.ms_entries > 0 ? st.ms_entries : 1, sizeof(*list));
     size_t n = 0;
@@ -429,7 +420,7 @@ chr_err rpc_apikeys_list(rpc_apikeys *k, rpc_apikey **out, size_t *out_len)
         }
     }
     if (err == CHR_OK && rc != MDB_NOTFOUND) {
-        err = apikeys_err(rc, "cursor get");
+        err = chr_lmdb_err(rc, "apikeys: cursor get");
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
@@ -455,15 +446,15 @@ chr_err rpc_apikeys_state_put(rpc_apikeys *k, const char *name, const uint8_t *d
     MDB_txn *txn;
     int rc = mdb_txn_begin(k->env, NULL, 0, &txn);
     if (rc != 0) {
-        return apikeys_err(rc, "begin");
+        return chr_lmdb_err(rc, "apikeys: begin");
     }
     rc = mdb_put(txn, k->state, &key, &val, 0);
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return apikeys_err(rc, "put state");
+        return chr_lmdb_err(rc, "apikeys: put state");
     }
     rc = mdb_txn_commit(txn);
-    return rc == 0 ? CHR_OK : apikeys_err(rc, "commit");
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: commit");
 }
 
 chr_err rpc_apikeys_state_get(rpc_apikeys *k, const char *name, uint8_t **out, size_t *out_len)
@@ -477,12 +468,12 @@ chr_err rpc_apikeys_state_get(rpc_apikeys *k, const char *name, uint8_t **out, s
     MDB_txn *txn;
     int rc = mdb_txn_begin(k->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0) {
-        return apikeys_err(rc, "begin read");
+        return chr_lmdb_err(rc, "apikeys: begin read");
     }
     MDB_val key = {name_len, (void *)(uintptr_t)name};
     MDB_val val;
     rc = mdb_get(txn, k->state, &key, &val);
-    chr_err err = rc == 0 ? CHR_OK : apikeys_err(rc, "get state");
+    chr_err err = rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: get state");
     if (err == CHR_OK && val.mv_size > RPC_APIKEYS_STATE_BYTES_MAX) {
         CHR_LOG_E("apikeys: state %s: %zu bytes, over the limit", name, val.mv_size);
         err = CHR_ERR_STORE;

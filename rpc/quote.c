@@ -8,6 +8,7 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
+#include "common/errmsg.h"
 #include "ledger/sig.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
@@ -23,7 +24,7 @@ __attribute__((format(printf, 4, 5))) static int refuse(rpc_quote_err *err, cons
     err->code = code;
     err->field = field;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    chr_errmsg_vset(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
     return 0;
 }

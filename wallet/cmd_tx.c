@@ -51,8 +51,9 @@ static int set_memo(const wallet_cli *c, transfer *t, const char *memo)
 static int set_chain_id(const wallet_cli *c, transfer *t, const char *id)
 {
     if (!ledger_chain_id_valid(id, strlen(id))) {
-        return wallet_cli_usage(c, "--chain-id: \"%s\" is not a chain id (1 to %d of a-z 0-9 -)",
-                                id, LEDGER_CHAIN_ID_MAX);
+        return wallet_cli_usage(c,
+                                "--chain-id: \"%s\" is not a chain id (" LEDGER_CHAIN_ID_RULE ")",
+                                id);
     }
     snprintf(t->chain_id, sizeof(t->chain_id), "%s", id);
     return WALLET_EXIT_OK;

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/assert.h"
+#include "common/errmsg.h"
 
 /* A line read with room to notice that it is too long: the passphrase, "\r", one more. */
 #define PASS_LINE_CAP (WALLET_PASSPHRASE_MAX + 2)
@@ -22,35 +22,21 @@ const wallet_passphrase_kind wallet_passphrase_bip39 = {
     "BIP-39 passphrase", "--bip39-passphrase-file", WALLET_BIP39_PASSPHRASE_ENV,
     WALLET_BIP39_PASSPHRASE_MAX};
 
-static void pass_err(char *errmsg, size_t errmsg_cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void pass_err(char *errmsg, size_t errmsg_cap, const char *fmt, ...)
-{
-    if (errmsg == NULL || errmsg_cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, errmsg_cap, fmt, ap);
-    va_end(ap);
-}
-
 /* Checks the line in buf[0..len) (without its newline) and copies it to out. */
 static chr_err pass_accept(const wallet_passphrase_kind *kind, char *out, const char *buf,
                            size_t len, const char *source, char *errmsg, size_t errmsg_cap)
 {
     if (len == 0) {
-        pass_err(errmsg, errmsg_cap, "%s: the %s is empty", source, kind->what);
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: the %s is empty", source, kind->what);
         return CHR_ERR_ARG;
     }
     if (len > kind->len_max) {
-        pass_err(errmsg, errmsg_cap, "%s: the %s is longer than %zu bytes", source, kind->what,
-                 kind->len_max);
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: the %s is longer than %zu bytes", source,
+                       kind->what, kind->len_max);
         return CHR_ERR_ARG;
     }
     if (memchr(buf, '\0', len) != NULL) {
-        pass_err(errmsg, errmsg_cap, "%s: the %s holds a NUL byte", source, kind->what);
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: the %s holds a NUL byte", source, kind->what);
         return CHR_ERR_ARG;
     }
     memcpy(out, buf, len);
@@ -65,7 +51,7 @@ static chr_err pass_from_file(const wallet_passphrase_kind *kind, char *out, con
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        pass_err(errmsg, errmsg_cap, "%s: %s", path, strerror(errno));
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: %s", path, strerror(errno));
         return CHR_ERR_IO;
     }
     char buf[PASS_LINE_CAP];
@@ -88,7 +74,7 @@ static chr_err pass_from_file(const wallet_passphrase_kind *kind, char *out, con
     close(fd);
     chr_err err;
     if (failed != 0) {
-        pass_err(errmsg, errmsg_cap, "%s: %s", path, strerror(failed));
+        chr_errmsg_set(errmsg, errmsg_cap, "%s: %s", path, strerror(failed));
         err = CHR_ERR_IO;
     } else {
         const char *nl = memchr(buf, '\n', got);
@@ -187,12 +173,13 @@ static chr_err pass_tty_prompt(const wallet_passphrase_kind *kind, int fd, const
             return CHR_OK;
         }
         if (rc < 0) {
-            pass_err(errmsg, errmsg_cap, "no %s read from the terminal (end of input)", kind->what);
+            chr_errmsg_set(errmsg, errmsg_cap, "no %s read from the terminal (end of input)",
+                           kind->what);
             return CHR_ERR_ARG;
         }
         raise(sig);
         if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
-            pass_err(errmsg, errmsg_cap, "interrupted while reading the %s", kind->what);
+            chr_errmsg_set(errmsg, errmsg_cap, "interrupted while reading the %s", kind->what);
             return CHR_ERR_IO;
         }
     }
@@ -204,8 +191,9 @@ static chr_err pass_from_tty(const wallet_passphrase_kind *kind, char *out, cons
 {
     int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
-        pass_err(errmsg, errmsg_cap, "no %s: there is no terminal to ask on; use %s FILE or set %s",
-                 kind->what, kind->file_opt, kind->env);
+        chr_errmsg_set(errmsg, errmsg_cap,
+                       "no %s: there is no terminal to ask on; use %s FILE or set %s", kind->what,
+                       kind->file_opt, kind->env);
         return CHR_ERR_ARG;
     }
     char first[PASS_LINE_CAP];
@@ -225,7 +213,7 @@ static chr_err pass_from_tty(const wallet_passphrase_kind *kind, char *out, cons
         /* Both buffers are NUL-padded to their end: comparing them whole compares the
          * lines, in time that does not depend on where they differ. */
         if (err == CHR_OK && (len1 != len2 || sodium_memcmp(first, second, sizeof(first)) != 0)) {
-            pass_err(errmsg, errmsg_cap, "the two %ss do not match", kind->what);
+            chr_errmsg_set(errmsg, errmsg_cap, "the two %ss do not match", kind->what);
             err = CHR_ERR_ARG;
         }
     }
@@ -254,7 +242,7 @@ chr_err wallet_passphrase_get_kind(const wallet_passphrase_kind *kind, char *out
         memset(out, 0, out_cap);
     }
     if (out_cap < WALLET_PASSPHRASE_MAX + 1) {
-        pass_err(errmsg, errmsg_cap, "passphrase buffer too small");
+        chr_errmsg_set(errmsg, errmsg_cap, "passphrase buffer too small");
         return CHR_ERR_ARG;
     }
     chr_err err;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/lmdb_err.h"
 #include "ledger/store.h"
 
 /* One transaction in the tail: what its index rows are made of. */
@@ -74,7 +75,6 @@ struct ledger_store_read {
     int itxn_live;
 };
 
-chr_err store_err(int rc, const char *what);
 int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
               size_t vlen);
 int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);

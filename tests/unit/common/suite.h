@@ -28,4 +28,8 @@ void test_merkle_rfc6962_vectors(void);
 void test_merkle_matches_recursive(void);
 void test_merkle_no_duplication(void);
 
+/* test_errors.c */
+void test_lmdb_err_mapping(void);
+void test_errmsg_set(void);
+
 #endif

@@ -1,0 +1,10 @@
+/* The tests of chroomd's own module (node/); each file adds its functions here and to
+ * main.c. (chain.conf parsing is tested in tests/unit/genesis/test_config.c.) */
+#ifndef CHR_TEST_NODE_SUITE_H
+#define CHR_TEST_NODE_SUITE_H
+
+/* test_verify.c */
+void test_verifier_threads_config_limit(void);
+void test_verifier_threads_pool_limit(void);
+
+#endif
