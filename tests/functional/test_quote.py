@@ -114,9 +114,19 @@ def test_quote_refuses_malformed_requests(t):
     for body, code, field in cases:
         e = assert_error(n.request("POST", QUOTE, body), 400, code, "body %r" % body)
         eq(e.get("field"), field if field is not None else e.get("field"), "field of %r" % body)
-    # A NUL inside a string is refused by the JSON parser already.
-    assert_error(n.request("POST", QUOTE, dict(good, memo="a\u0000b")), 400,
-                 ("bad_json", "bad_memo"))
+    # A NUL inside the memo breaks the memo's rule: bad_memo naming the memo, and a
+    # message about the memo, not about the JSON parser (assert_error checks no JSON_ flag).
+    e = assert_error(n.request("POST", QUOTE, dict(good, memo="a\u0000b")), 400, "bad_memo")
+    eq(e.get("field"), "memo", "field of a memo with NUL")
+    check("NUL" in e["message"], "message says NUL: %r" % e["message"])
+    # A NUL in any other string field gets that field's own code.
+    e = assert_error(n.request("POST", QUOTE, dict(good, to=bob.address + "\u0000")), 400,
+                     "bad_address")
+    eq(e.get("field"), "to", "field of an address with NUL")
+    e = assert_error(n.request("POST", QUOTE, dict(good, amount="1\u00000")), 400,
+                     "invalid_argument")
+    eq(e.get("field"), "amount", "field of an amount with NUL")
+    assert_error(n.request("POST", QUOTE, dict(good, type="transfer\u0000")), 400, "bad_tx_type")
     # A memo of 256 bytes in two-byte UTF-8 characters is fine; 258 bytes are not.
     quote(n, dict(good, memo="\u00e9" * 128))
     assert_error(n.request("POST", QUOTE, dict(good, memo="\u00e9" * 129)), 400, "bad_memo")
