@@ -20,10 +20,6 @@
 
 /* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
 #define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
-/* A request body is buffered whole, per connection: at least one transaction's JSON must
- * fit, and 64 MiB times connections_max is already more memory than a node should spend. */
-#define NODE_API_BODY_BYTES_MIN 4096
-#define NODE_API_BODY_BYTES_MAX (64u * 1024 * 1024)
 /* Each connection is a file descriptor; 65,536 is past any sane descriptor limit. */
 #define NODE_API_CONNECTIONS_MAX 65536
 /* An idle connection is closed after this; an hour is already generous. */
@@ -47,7 +43,6 @@
 /* Room for a message of chr_config or of this file before the path is put in front. */
 #define NODE_CONFIG_ERRMSG_MAX 256
 
-_Static_assert(NODE_API_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
 _Static_assert(NODE_CONFIG_PATH_MAX > 64, "every default path fits");
 
 typedef struct node_config_num {
@@ -62,7 +57,7 @@ typedef struct node_config_num {
 static const node_config_num node_config_nums[] = {
     {"api", "wait_timeout_ms", 10000, 0, NODE_API_WAIT_TIMEOUT_MS_MAX,
      offsetof(node_config, api_wait_timeout_ms)},
-    {"api", "body_bytes_max", 4u * 1024 * 1024, NODE_API_BODY_BYTES_MIN, NODE_API_BODY_BYTES_MAX,
+    {"api", "body_bytes_max", RPC_BODY_BYTES_DEFAULT, RPC_BODY_BYTES_MIN, RPC_BODY_BYTES_MAX,
      offsetof(node_config, api_body_bytes_max)},
     {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_max)},
