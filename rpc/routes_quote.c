@@ -38,9 +38,19 @@ static int quote_terms(rpc_ctx *x, rpc_reply *r, const rpc_quote_req *q, const r
         r->retry_after = 1;
         return 0;
     }
-    if (q->has_nonce && q->nonce < acct.nonce) {
-        snprintf(msg, sizeof(msg), "nonce: %llu is used; the next is %llu",
+    /* Admission's rule (ledger/mempool.c), with its codes and words: a nonce already
+     * committed or beyond the next pending one (a gap) is nonce_mismatch; one a pending
+     * transaction holds is nonce_conflict (a new transaction cannot take it; the pending
+     * one itself resubmitted is merely answered with its status). */
+    if (q->has_nonce && q->nonce >= acct.nonce && q->nonce < pending) {
+        snprintf(msg, sizeof(msg), "nonce: %llu is taken by a pending transaction, next is %llu",
                  (unsigned long long)q->nonce, (unsigned long long)pending);
+        rpc_reply_error(r, 409, CHR_ERR_NONCE_PENDING, msg, "nonce");
+        return 0;
+    }
+    if (q->has_nonce && q->nonce != pending) {
+        snprintf(msg, sizeof(msg), "nonce: expected %llu, got %llu", (unsigned long long)pending,
+                 (unsigned long long)q->nonce);
         rpc_reply_error(r, 409, CHR_ERR_NONCE, msg, "nonce");
         return 0;
     }
