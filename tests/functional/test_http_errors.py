@@ -81,9 +81,8 @@ def test_bad_json_bodies(t):
         if what.startswith("tx a"):
             eq(e.get("field"), "tx", what + ": field")
     # Hex of bytes that are no transaction: each gets a decode error code.
-    decode_codes = {"bad_version", "bad_tx_type", "truncated", "trailing_bytes", "too_long",
-                    "non_canonical", "wrong_chain_id", "bad_memo", "tx_too_large",
-                    "bad_public_key"}
+    decode_codes = {"bad_version", "bad_tx_type", "truncated", "trailing_bytes",
+                    "wrong_chain_id", "bad_memo", "tx_too_large", "bad_public_key"}
     garbage = {
         "00": "bad_version",
         "deadbeef": "bad_version",
