@@ -11,7 +11,9 @@
 
 /* X(name, value, code, description). Ranges: common 1-99, ledger 100-199, consensus
  * 200-299, rpc 300-399, wallet 400-499, genesis 500-599, node 600-699. Values are part of
- * nothing on the wire; codes (the third column) are part of the API and never change. */
+ * nothing on the wire; codes (the third column) are part of the API and never change.
+ * Every code the REST API answers is here, and rpc/ never spells one out: the rpc range
+ * holds those of HTTP, JSON and access (docs/API.md, "Error codes", lists them all). */
 #define CHR_ERR_LIST(X)                                                                       \
     X(CHR_OK, 0, "ok", "success")                                                             \
     X(CHR_ERR_NOMEM, 1, "out_of_memory", "out of memory")                                     \
@@ -57,6 +59,26 @@
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")          \
     X(CHR_ERR_WAL, 203, "wal_damaged", "write-ahead log is damaged")                        \
     X(CHR_ERR_EVIDENCE, 204, "bad_evidence", "invalid evidence")                            \
+    X(CHR_ERR_UNAUTHORIZED, 300, "unauthorized", "no valid credential")                       \
+    X(CHR_ERR_SCOPE, 301, "insufficient_scope", "credential lacks the route's scope")         \
+    X(CHR_ERR_RATE_LIMITED, 302, "rate_limited", "over the rate limit")                       \
+    X(CHR_ERR_METHOD, 303, "method_not_allowed", "route does not take this method")           \
+    X(CHR_ERR_BODY_SIZE, 304, "body_too_large", "request body over the limit")                \
+    X(CHR_ERR_URI_SIZE, 305, "uri_too_long", "request path too long")                         \
+    X(CHR_ERR_MEDIA_TYPE, 306, "unsupported_media_type", "body not declared as JSON")         \
+    X(CHR_ERR_UNKNOWN_FIELD, 307, "unknown_field", "field the request does not take")         \
+    X(CHR_ERR_MISSING_FIELD, 308, "missing_field", "required field missing")                  \
+    X(CHR_ERR_JSON_TYPE, 309, "invalid_type", "JSON value of the wrong type")                 \
+    X(CHR_ERR_CURSOR, 310, "invalid_cursor", "not a cursor this list gave out")               \
+    X(CHR_ERR_BATCH_SIZE, 311, "batch_too_large", "too many transactions in one batch")       \
+    X(CHR_ERR_SYNCING, 312, "syncing", "node is fetching blocks from its peers")              \
+    X(CHR_ERR_INTERNAL, 313, "internal_error", "internal error")                              \
+    /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                 \
+    X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")               \
+    X(CHR_ERR_OAUTH_CLIENT, 351, "invalid_client", "client authentication failed")            \
+    X(CHR_ERR_OAUTH_SCOPE, 352, "invalid_scope", "scope unknown or not the key's")            \
+    X(CHR_ERR_OAUTH_GRANT, 353, "unsupported_grant_type", "grant type not supported")         \
+    X(CHR_ERR_OAUTH_UNAVAILABLE, 354, "temporarily_unavailable", "cannot issue tokens now")   \
     X(CHR_ERR_MNEMONIC, 400, "bad_mnemonic", "not a valid BIP-39 mnemonic")                 \
     X(CHR_ERR_PASSPHRASE, 401, "wrong_passphrase", "wrong passphrase")                      \
     X(CHR_ERR_KEYSTORE, 402, "damaged_key_file", "key file is damaged")                     \

@@ -33,7 +33,7 @@ typedef struct node_config_num {
 static const node_config_num node_config_nums[] = {
     {"api", "wait_timeout_ms", 10000, 0, NODE_API_WAIT_TIMEOUT_MS_MAX,
      offsetof(node_config, api_wait_timeout_ms)},
-    {"api", "body_bytes_max", 4u * 1024 * 1024, RPC_BODY_BYTES_MIN, RPC_BODY_BYTES_MAX,
+    {"api", "body_bytes_max", RPC_BODY_BYTES_DEFAULT, RPC_BODY_BYTES_MIN, RPC_BODY_BYTES_MAX,
      offsetof(node_config, api_body_bytes_max)},
     {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_max)},

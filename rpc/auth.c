@@ -379,7 +379,7 @@ static void auth_reply_unauthorized(rpc_reply *r, auth_verdict v)
 {
     if (v == AUTH_STORE) {
         r->retry_after = 1;
-        rpc_reply_error(r, 503, "store_error", auth_verdicts[v].message, NULL);
+        rpc_reply_error(r, 503, CHR_ERR_STORE, auth_verdicts[v].message, NULL);
         return;
     }
     char www[160];
@@ -389,7 +389,7 @@ static void auth_reply_unauthorized(rpc_reply *r, auth_verdict v)
         snprintf(www, sizeof(www), "Bearer realm=\"chroom\"");
     }
     rpc_reply_header(r, "WWW-Authenticate", www);
-    rpc_reply_error(r, 401, "unauthorized", auth_verdicts[v].message, NULL);
+    rpc_reply_error(r, 401, CHR_ERR_UNAUTHORIZED, auth_verdicts[v].message, NULL);
 }
 
 static void auth_reply_scope(rpc_reply *r, unsigned has, rpc_scope needs)
@@ -404,7 +404,7 @@ static void auth_reply_scope(rpc_reply *r, unsigned has, rpc_scope needs)
     rpc_reply_header(r, "WWW-Authenticate", www);
     char msg[128];
     snprintf(msg, sizeof(msg), "this route needs the %s scope; the credential has: %s", need, have);
-    rpc_reply_error(r, 403, "insufficient_scope", msg, NULL);
+    rpc_reply_error(r, 403, CHR_ERR_SCOPE, msg, NULL);
 }
 
 void rpc_auth_address_headers(rpc_ctx *x, rpc_reply *r)
@@ -438,7 +438,7 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
         rpc_rate_take(a->addr_rate, &rr, who, a->rate_unauth_per_min, now);
         if (!rr.allowed && v != AUTH_STORE) {
             atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
-            rpc_reply_error(r, 429, "rate_limited",
+            rpc_reply_error(r, 429, CHR_ERR_RATE_LIMITED,
                             "client address: too many failed authentication attempts", NULL);
         } else {
             auth_reply_unauthorized(r, v);
@@ -455,7 +455,7 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
         char msg[96];
         snprintf(msg, sizeof(msg), "API key: over its limit of %llu requests a minute",
                  (unsigned long long)rr.limit);
-        rpc_reply_error(r, 429, "rate_limited", msg, NULL);
+        rpc_reply_error(r, 429, CHR_ERR_RATE_LIMITED, msg, NULL);
         return 0;
     }
     if ((p.scopes & (unsigned)scope) == 0) {

@@ -14,8 +14,9 @@
 #include "ledger/valset.h"
 
 #define RPC_DETAIL_MAX 160
-/* Distinct reasons the node may report rejections for: one per chr_err code at most. */
-#define RPC_REJECTION_REASONS_MAX 64
+/* Distinct reasons the node may report rejections for: one per chr_err code at most
+ * (CHR_ERR_LIST has 68; a node's metrics keep a counter per code). */
+#define RPC_REJECTION_REASONS_MAX 128
 
 /* How many times something happened for one error code (GET /metrics). */
 typedef struct rpc_count {

@@ -7,17 +7,23 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "rpc/internal/json.h"
 #include "rpc/render.h"
 
-void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char *message,
-                        const char *field)
+void rpc_reply_error(rpc_reply *r, unsigned status, chr_err err, const char *message,
+                     const char *field)
 {
     r->status = status;
-    r->body = rpc_render_error(code, message, field);
+    r->body = rpc_render_error(err, message, field);
     /* Every 503 says when to try again (docs/API.md); a handler may set a longer wait. */
     if (status == 503 && r->retry_after == 0) {
         r->retry_after = 1;
     }
+}
+
+void rpc_reply_nomem(rpc_reply *r)
+{
+    rpc_reply_error(r, 503, CHR_ERR_QUEUE_FULL, "node: out of memory", NULL);
 }
 
 void rpc_reply_json(rpc_reply *r, unsigned status, json_t *body)
@@ -49,7 +55,7 @@ int rpc_wait_param(rpc_ctx *x, rpc_reply *r, uint64_t *wait_ms)
         return 1;
     }
     if (strcmp(wait, "commit") != 0) {
-        rpc_reply_error(r, 400, "invalid_argument", "wait: the only value is \"commit\"", "wait");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "wait: the only value is \"commit\"", "wait");
         return 0;
     }
     *wait_ms = x->srv->cfg.wait_timeout_ms;
@@ -59,7 +65,7 @@ int rpc_wait_param(rpc_ctx *x, rpc_reply *r, uint64_t *wait_ms)
             char msg[96];
             snprintf(msg, sizeof(msg), "timeout_ms: a whole number from 1 to %llu",
                      (unsigned long long)x->srv->cfg.wait_timeout_ms);
-            rpc_reply_error(r, 400, "invalid_argument", msg, "timeout_ms");
+            rpc_reply_error(r, 400, CHR_ERR_ARG, msg, "timeout_ms");
             return 0;
         }
         *wait_ms = t;
@@ -74,23 +80,24 @@ json_t *rpc_parse_body(rpc_ctx *x, rpc_reply *r, const char *const *allowed)
     const char *ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
     if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
         (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
-        rpc_reply_error(r, 415, "unsupported_media_type", "Content-Type must be application/json",
-                    NULL);
+        rpc_reply_error(r, 415, CHR_ERR_MEDIA_TYPE, "Content-Type must be application/json", NULL);
         return NULL;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(x->req->body != NULL ? x->req->body : "", x->req->len,
-                              JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root =
+        json_loadb(x->req->body != NULL ? x->req->body : "", x->req->len, RPC_JSON_FLAGS, &jerr);
     if (root == NULL) {
+        /* jansson's message says what is wrong and near which text; one that names a flag
+         * of the library speaks of our code, not of the client's input. */
+        const char *why = strstr(jerr.text, "JSON_") == NULL ? jerr.text : "not valid JSON";
         char msg[256];
-        snprintf(msg, sizeof(msg), "body: %s at line %d column %d", jerr.text, jerr.line,
-                 jerr.column);
-        rpc_reply_error(r, 400, "bad_json", msg, NULL);
+        snprintf(msg, sizeof(msg), "body: %s at line %d column %d", why, jerr.line, jerr.column);
+        rpc_reply_error(r, 400, CHR_ERR_JSON, msg, NULL);
         return NULL;
     }
     if (!json_is_object(root)) {
         json_decref(root);
-        rpc_reply_error(r, 400, "bad_json", "body: must be a JSON object", NULL);
+        rpc_reply_error(r, 400, CHR_ERR_JSON, "body: must be a JSON object", NULL);
         return NULL;
     }
     const char *key;
@@ -103,7 +110,7 @@ json_t *rpc_parse_body(rpc_ctx *x, rpc_reply *r, const char *const *allowed)
         if (!ok) {
             char msg[128];
             snprintf(msg, sizeof(msg), "body: unknown field \"%.64s\"", key);
-            rpc_reply_error(r, 400, "unknown_field", msg, key);
+            rpc_reply_error(r, 400, CHR_ERR_UNKNOWN_FIELD, msg, key);
             json_decref(root);
             return NULL;
         }

@@ -16,19 +16,27 @@
 #define RPC_CONNECTION_MEMORY_MAX (32u * 1024)
 /* JSON nesting is bounded by jansson's parser (JSON_PARSER_MAX_DEPTH, 2048 in Debian's
  * build) and by the body limit; deeper input is a 400 bad_json. */
-/* The smallest and largest body limits chain.conf may set: a batch of RPC_BATCH_TXS_MAX
- * of the largest transactions in hex needs ~2 MiB. */
+/* The body limit ([api] body_bytes_max in chain.conf; node/config.c reads it within these,
+ * chain.conf.example and docs/API.md state them). A body is buffered whole, per connection:
+ * the smallest limit still fits one transaction's JSON, the default a batch of
+ * RPC_BATCH_TXS_MAX of the largest transactions in hex (~2 MiB), and 64 MiB times
+ * [api] connections_max is already more memory than a node should spend. */
 #define RPC_BODY_BYTES_MIN 4096
+#define RPC_BODY_BYTES_DEFAULT (4u * 1024 * 1024)
+#define RPC_BODY_BYTES_MAX (64u * 1024 * 1024)
 /* A body declared over the limit is read and dropped (so the client sees its 413) up to
  * this many times the limit; past that, it is refused unread. */
 #define RPC_BODY_DISCARD_FACTOR 16
 /* A body over this (or of unknown length) is read only after its credential is checked: at
  * most this much is buffered per connection for a client without a key. */
 #define RPC_AUTH_EARLY_BODY_BYTES (64u * 1024)
-#define RPC_BODY_BYTES_MAX (64u * 1024 * 1024)
 
-_Static_assert(RPC_BATCH_TXS_MAX * (LEDGER_TX_BYTES_MAX * 2 + 4) < 4 * 1024 * 1024,
+_Static_assert(RPC_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
+_Static_assert(RPC_BATCH_TXS_MAX * (LEDGER_TX_BYTES_MAX * 2 + 4) < RPC_BODY_BYTES_DEFAULT,
                "the default body limit holds a full batch");
+_Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
+                   RPC_BODY_BYTES_DEFAULT <= RPC_BODY_BYTES_MAX,
+               "the default is a legal limit");
 
 /* Items in one page of a list (?limit=): 100 rendered transactions are ~60 KB of JSON and
  * a few ms of work; a client wanting more follows next_cursor. */

@@ -93,11 +93,11 @@ int rpc_list_params(rpc_ctx *x, rpc_reply *r, rpc_cursor_kind kind, size_t *limi
     if (l != NULL && (!rpc_parse_u64(l, &v) || v == 0 || v > RPC_LIST_LIMIT_MAX)) {
         char msg[96];
         snprintf(msg, sizeof(msg), "limit: a whole number from 1 to %d", RPC_LIST_LIMIT_MAX);
-        rpc_reply_error(r, 400, "invalid_argument", msg, "limit");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, msg, "limit");
         return 0;
     }
     if (c != NULL && rpc_cursor_decode(cursor, kind, c, strlen(c)) != CHR_OK) {
-        rpc_reply_error(r, 400, "invalid_cursor",
+        rpc_reply_error(r, 400, CHR_ERR_CURSOR,
                         "cursor: not a cursor this list gave out; pass next_cursor unchanged",
                         "cursor");
         return 0;

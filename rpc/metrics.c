@@ -205,7 +205,7 @@ void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (f == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     rpc_tip tip;
@@ -220,12 +220,12 @@ void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r)
     write_http_latency(f, &x->srv->http_stats);
     if (fclose(f) != 0 || text == NULL) {
         free(text);
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     if (!store_ok) {
         free(text);
-        rpc_reply_error(r, 503, "store_error", "cannot read the store now", NULL);
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the store now", NULL);
         r->retry_after = 1;
         return;
     }

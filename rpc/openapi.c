@@ -10,12 +10,13 @@ void rpc_handle_openapi(rpc_ctx *x, rpc_reply *r)
 {
     (void)x;
     if (rpc_openapi_yaml_len == 0) {
-        rpc_reply_error(r, 404, "not_found", "this node was built without openapi.yaml", NULL);
+        rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, "this node was built without openapi.yaml",
+                        NULL);
         return;
     }
     char *copy = malloc(rpc_openapi_yaml_len);
     if (copy == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     memcpy(copy, rpc_openapi_yaml, rpc_openapi_yaml_len);

@@ -17,7 +17,7 @@ const char *const rpc_quote_fields[] = {
     "type", "from", "to", "amount", "memo", "fee", "nonce", "expiry_height", NULL,
 };
 
-__attribute__((format(printf, 4, 5))) static int refuse(rpc_quote_err *err, const char *code,
+__attribute__((format(printf, 4, 5))) static int refuse(rpc_quote_err *err, chr_err code,
                                                         const char *field, const char *fmt, ...)
 {
     va_list ap;
@@ -47,15 +47,15 @@ static int decode_u64(const json_t *root, const char *field, int required, uint6
         *present = v != NULL;
     }
     if (v == NULL) {
-        return required ? refuse(err, "invalid_argument", field, "%s: required", field) : 1;
+        return required ? refuse(err, CHR_ERR_ARG, field, "%s: required", field) : 1;
     }
     if (!json_is_string(v)) {
-        return refuse(err, "invalid_type", field, "%s: must be a decimal string such as \"1000\"",
-                      field);
+        return refuse(err, CHR_ERR_JSON_TYPE, field,
+                      "%s: must be a decimal string such as \"1000\"", field);
     }
     const char *s = plain_string(v);
     if (s == NULL || !rpc_parse_u64(s, out)) {
-        return refuse(err, "invalid_argument", field,
+        return refuse(err, CHR_ERR_ARG, field,
                       "%s: a whole number from 0 to 18446744073709551615 in decimal, without "
                       "sign or leading zeros",
                       field);
@@ -68,17 +68,17 @@ static int decode_address(const json_t *root, const char *field, uint8_t out[32]
 {
     const json_t *v = json_object_get(root, field);
     if (v == NULL) {
-        return refuse(err, "invalid_argument", field, "%s: required", field);
+        return refuse(err, CHR_ERR_ARG, field, "%s: required", field);
     }
     if (!json_is_string(v)) {
-        return refuse(err, "invalid_type", field, "%s: must be a string", field);
+        return refuse(err, CHR_ERR_JSON_TYPE, field, "%s: must be a string", field);
     }
     const char *s = plain_string(v);
     if (s == NULL || chr_address_decode(out, s, strlen(s)) != CHR_OK) {
-        return refuse(err, "bad_address", field, "%s: not a chr1... bech32m address", field);
+        return refuse(err, CHR_ERR_BECH32, field, "%s: not a chr1... bech32m address", field);
     }
     if (!ledger_pubkey_valid(out)) {
-        return refuse(err, "bad_public_key", field,
+        return refuse(err, CHR_ERR_PUBKEY, field,
                       "%s: not a valid x-only public key; funds sent to it would be lost", field);
     }
     return 1;
@@ -88,14 +88,14 @@ static int decode_type(const json_t *root, rpc_quote_err *err)
 {
     const json_t *v = json_object_get(root, "type");
     if (v == NULL) {
-        return refuse(err, "invalid_argument", "type", "type: required (\"transfer\")");
+        return refuse(err, CHR_ERR_ARG, "type", "type: required (\"transfer\")");
     }
     if (!json_is_string(v)) {
-        return refuse(err, "invalid_type", "type", "type: must be a string");
+        return refuse(err, CHR_ERR_JSON_TYPE, "type", "type: must be a string");
     }
     const char *s = plain_string(v);
     if (s == NULL || strcmp(s, "transfer") != 0) {
-        return refuse(err, "bad_tx_type", "type", "type: the only type is \"transfer\"");
+        return refuse(err, CHR_ERR_TX_TYPE, "type", "type: the only type is \"transfer\"");
     }
     return 1;
 }
@@ -107,14 +107,25 @@ static int decode_memo(const json_t *root, rpc_quote_req *q, rpc_quote_err *err)
         return 1;
     }
     if (!json_is_string(v)) {
-        return refuse(err, "invalid_type", "memo", "memo: must be a string");
+        return refuse(err, CHR_ERR_JSON_TYPE, "memo", "memo: must be a string");
     }
+    /* The rule is the ledger's (docs/PROTOCOL.md, "Transactions"): at most LEDGER_MEMO_MAX
+     * bytes of UTF-8 without NUL. A \u0000 reaches here (RPC_JSON_FLAGS). */
     size_t n = json_string_length(v);
-    if (n > LEDGER_MEMO_MAX || !ledger_utf8_valid((const uint8_t *)json_string_value(v), n)) {
-        return refuse(err, "bad_memo", "memo", "memo: at most %d bytes of UTF-8, without NUL",
-                      LEDGER_MEMO_MAX);
+    const char *s = json_string_value(v);
+    if (memchr(s, '\0', n) != NULL) {
+        return refuse(err, CHR_ERR_MEMO, "memo",
+                      "memo: contains NUL (\\u0000); a memo is UTF-8 without NUL");
     }
-    memcpy(q->memo, json_string_value(v), n);
+    if (n > LEDGER_MEMO_MAX) {
+        return refuse(err, CHR_ERR_MEMO, "memo",
+                      "memo: %zu bytes of UTF-8, over the %d allowed (bytes, not characters)",
+                      n, LEDGER_MEMO_MAX);
+    }
+    if (!ledger_utf8_valid((const uint8_t *)s, n)) {
+        return refuse(err, CHR_ERR_MEMO, "memo", "memo: not valid UTF-8");
+    }
+    memcpy(q->memo, s, n);
     q->memo_len = (uint16_t)n;
     return 1;
 }
@@ -132,7 +143,7 @@ static int decode_fields(const json_t *root, rpc_quote_req *q, rpc_quote_err *er
         if (!known) {
             /* The field echoed back is the client's key: keep it printable and short.
              */
-            return refuse(err, "unknown_field", NULL, "body: unknown field \"%.64s\"", key);
+            return refuse(err, CHR_ERR_UNKNOWN_FIELD, NULL, "body: unknown field \"%.64s\"", key);
         }
     }
     return decode_type(root, err) && decode_address(root, "from", q->from, err) &&
@@ -148,18 +159,18 @@ int rpc_quote_decode(const json_t *root, rpc_quote_req *out, rpc_quote_err *err)
     memset(out, 0, sizeof(*out));
     memset(err, 0, sizeof(*err));
     if (!json_is_object(root)) {
-        return refuse(err, "bad_json", NULL, "body: must be a JSON object");
+        return refuse(err, CHR_ERR_JSON, NULL, "body: must be a JSON object");
     }
     int ok = decode_fields(root, out, err);
     if (ok && out->amount == 0) {
-        ok = refuse(err, "bad_amount", "amount", "amount: must be more than zero");
+        ok = refuse(err, CHR_ERR_AMOUNT, "amount", "amount: must be more than zero");
     }
     if (ok && memcmp(out->from, out->to, 32) == 0) {
-        ok = refuse(err, "self_transfer", "to", "to: must differ from from");
+        ok = refuse(err, CHR_ERR_SELF_TRANSFER, "to", "to: must differ from from");
     }
     if (!ok) {
         memset(out, 0, sizeof(*out));
-        CHR_ASSERT(err->code != NULL);
+        CHR_ASSERT(err->code != CHR_OK);
         return 0;
     }
     return 1;

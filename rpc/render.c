@@ -68,10 +68,10 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     return o;
 }
 
-json_t *rpc_render_error(const char *code, const char *message, const char *field)
+json_t *rpc_render_error(chr_err err, const char *message, const char *field)
 {
     json_t *e = json_object();
-    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "code", json_string(chr_err_name(err)));
     json_object_set_new(e, "message", json_string(message));
     if (field != NULL) {
         json_object_set_new(e, "field", json_string(field));

@@ -32,6 +32,7 @@ json_t *rpc_render_evidence(const ledger_evidence *ev);
 /* A block with its header fields, transactions, evidence and last commit; NULL if the
  * stored bytes do not decode (the caller answers 500: our own data is damaged). */
 json_t *rpc_render_block(const uint8_t *bytes, size_t len);
-json_t *rpc_render_error(const char *code, const char *message, const char *field);
+/* {"error": {"code", "message", "field"?}}: code is chr_err_name(err); field may be NULL. */
+json_t *rpc_render_error(chr_err err, const char *message, const char *field);
 
 #endif

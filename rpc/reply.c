@@ -9,12 +9,12 @@ void rpc_reply_text(rpc_reply *r, unsigned status, const char *content_type, cha
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
         free(text);
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     if (MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES) {
         MHD_destroy_response(resp);
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     r->status = status;

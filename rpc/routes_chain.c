@@ -17,14 +17,14 @@ void rpc_handle_health(rpc_ctx *x, rpc_reply *r)
     rpc_tip tip;
     x->srv->be.tip(x->srv->be.ctx, &tip);
     if (!tip.healthy) {
-        rpc_reply_error(r, 503, "store_error",
+        rpc_reply_error(r, 503, CHR_ERR_STORE,
                         "the node stopped writing blocks after a storage failure (its log "
                         "names it); reads go on, writes need a restart",
                         NULL);
         return;
     }
     if (tip.syncing) {
-        rpc_reply_error(r, 503, "syncing",
+        rpc_reply_error(r, 503, CHR_ERR_SYNCING,
                         "a peer reports a longer chain: this node is fetching its blocks", NULL);
         return;
     }
@@ -80,7 +80,7 @@ void rpc_handle_status(rpc_ctx *x, rpc_reply *r)
         json_decref(o);
         status_kept.len = 0;
         if (text == NULL) {
-            rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+            rpc_reply_nomem(r);
             return;
         }
         size_t len = strlen(text);
@@ -96,7 +96,7 @@ void rpc_handle_status(rpc_ctx *x, rpc_reply *r)
     }
     char *copy = malloc(status_kept.len);
     if (copy == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     memcpy(copy, status_kept.text, status_kept.len);
@@ -130,13 +130,14 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
     uint8_t addr[32];
     const char *a = x->segs[3];
     if (chr_address_decode(addr, a, strlen(a)) != CHR_OK) {
-        rpc_reply_error(r, 400, "bad_address", "address: not a chr1... bech32m address", "address");
+        rpc_reply_error(r, 400, CHR_ERR_BECH32, "address: not a chr1... bech32m address",
+                        "address");
         return;
     }
     ledger_account acct;
     uint64_t pending;
     if (x->srv->be.account(x->srv->be.ctx, addr, &acct, &pending) != CHR_OK) {
-        rpc_reply_error(r, 503, "store_error", "cannot read the account now", NULL);
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the account now", NULL);
         r->retry_after = 1;
         return;
     }
@@ -146,7 +147,7 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
     chr_address_encode(address, addr);
     char *text = malloc(RPC_ACCOUNT_TEXT_MAX);
     if (text == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     int n = snprintf(text, RPC_ACCOUNT_TEXT_MAX,
@@ -166,19 +167,19 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
     if (strcmp(h, "latest") == 0) {
         height = tip.height;
     } else if (!rpc_parse_u64(h, &height)) {
-        rpc_reply_error(r, 400, "invalid_argument", "height: a block height or \"latest\"", "height");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: a block height or \"latest\"", "height");
         return;
     }
     if (height == 0 || height > tip.height) {
         char msg[96];
         snprintf(msg, sizeof(msg), "no block at height %llu; the latest is %llu",
                  (unsigned long long)height, (unsigned long long)tip.height);
-        rpc_reply_error(r, 404, "not_found", msg, "height");
+        rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, msg, "height");
         return;
     }
     ledger_store_read *rd;
     if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
-        rpc_reply_error(r, 503, "store_error", "cannot read blocks now", NULL);
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read blocks now", NULL);
         r->retry_after = 1;
         return;
     }
@@ -191,7 +192,7 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
     ledger_store_read_end(rd);
     if (o == NULL) {
         CHR_LOG_E("block %llu in the store does not decode", (unsigned long long)height);
-        rpc_reply_error(r, 500, "store_error", "the stored block is damaged", NULL);
+        rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored block is damaged", NULL);
         return;
     }
     rpc_reply_json(r, 200, o);

@@ -258,23 +258,23 @@ static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
         uint32_t n;
         if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height ||
             n > block_tx_count(x->srv, h)) {
-            rpc_reply_error(r, 400, "invalid_argument",
-                            "Last-Event-ID: an id this node sent, HEIGHT-N", "Last-Event-ID");
+            rpc_reply_error(r, 400, CHR_ERR_ARG, "Last-Event-ID: an id this node sent, HEIGHT-N",
+                            "Last-Event-ID");
             return 0;
         }
         st->height = h;
         st->next = n + 1;
     } else if (from != NULL) {
         if (!rpc_parse_u64(from, &st->height) || st->height == 0 || st->height > tip.height + 1) {
-            rpc_reply_error(r, 400, "invalid_argument",
-                            "from_height: a height from 1 to the next block's", "from_height");
+            rpc_reply_error(r, 400, CHR_ERR_ARG, "from_height: a height from 1 to the next block's",
+                            "from_height");
             return 0;
         }
     }
     const char *account = rpc_query(x, "account");
     if (account != NULL) {
         if (chr_address_decode(st->account, account, strlen(account)) != CHR_OK) {
-            rpc_reply_error(r, 400, "bad_address", "account: not a chr1... address", "account");
+            rpc_reply_error(r, 400, CHR_ERR_BECH32, "account: not a chr1... address", "account");
             return 0;
         }
         st->has_account = 1;
@@ -286,7 +286,7 @@ void rpc_handle_events(rpc_ctx *x, rpc_reply *r)
 {
     sse_stream *st = calloc(1, sizeof(*st));
     if (st == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     st->srv = x->srv;
@@ -301,7 +301,7 @@ void rpc_handle_events(rpc_ctx *x, rpc_reply *r)
     r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
     if (r->raw == NULL) {
         free(st);
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     r->status = 200;

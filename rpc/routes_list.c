@@ -34,14 +34,14 @@ typedef struct history_page {
 
 static void reply_store_error(rpc_reply *r)
 {
-    rpc_reply_error(r, 503, "store_error", "cannot read the chain now", NULL);
+    rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the chain now", NULL);
     r->retry_after = 1;
 }
 
 static void reply_damaged(rpc_reply *r, uint64_t height)
 {
     CHR_LOG_E("block %llu in the store does not decode", (unsigned long long)height);
-    rpc_reply_error(r, 500, "store_error", "the stored block is damaged", NULL);
+    rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored block is damaged", NULL);
 }
 
 static json_t *cursor_json(int more, const rpc_cursor *c)
@@ -174,8 +174,7 @@ static int direction_param(rpc_ctx *x, rpc_reply *r, int *want)
     } else if (strcmp(d, "received") == 0) {
         *want = WANT_RECEIVED;
     } else {
-        rpc_reply_error(r, 400, "invalid_argument", "direction: sent, received or both",
-                        "direction");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "direction: sent, received or both", "direction");
         return 0;
     }
     return 1;
@@ -186,7 +185,8 @@ void rpc_handle_account_txs(rpc_ctx *x, rpc_reply *r)
     uint8_t addr[32];
     const char *a = x->segs[3];
     if (chr_address_decode(addr, a, strlen(a)) != CHR_OK) {
-        rpc_reply_error(r, 400, "bad_address", "address: not a chr1... bech32m address", "address");
+        rpc_reply_error(r, 400, CHR_ERR_BECH32, "address: not a chr1... bech32m address",
+                        "address");
         return;
     }
     int want;
@@ -263,7 +263,7 @@ void rpc_handle_blocks(rpc_ctx *x, rpc_reply *r)
         return;
     }
     if (has_cursor && (cur.height == 0 || cur.index != 0)) {
-        rpc_reply_error(r, 400, "invalid_cursor", "cursor: not a cursor this list gave out",
+        rpc_reply_error(r, 400, CHR_ERR_CURSOR, "cursor: not a cursor this list gave out",
                         "cursor");
         return;
     }
@@ -324,21 +324,21 @@ static int block_txs_args(rpc_ctx *x, rpc_reply *r, uint64_t tip, uint64_t *heig
 {
     const char *h = x->segs[3];
     if (!rpc_parse_u64(h, height)) {
-        rpc_reply_error(r, 400, "invalid_argument", "height: a block height", "height");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: a block height", "height");
         return 0;
     }
     if (!rpc_list_params(x, r, RPC_CURSOR_BLOCK_TXS, limit, cur, has_cursor)) {
         return 0;
     }
     if (*has_cursor && cur->height != *height) {
-        rpc_reply_error(r, 400, "invalid_cursor", "cursor: given out for another block", "cursor");
+        rpc_reply_error(r, 400, CHR_ERR_CURSOR, "cursor: given out for another block", "cursor");
         return 0;
     }
     if (*height == 0 || *height > tip) {
         char msg[96];
         snprintf(msg, sizeof(msg), "no block at height %llu; the latest is %llu",
                  (unsigned long long)*height, (unsigned long long)tip);
-        rpc_reply_error(r, 404, "not_found", msg, "height");
+        rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, msg, "height");
         return 0;
     }
     return 1;
@@ -349,7 +349,7 @@ static void block_txs_reply(rpc_reply *r, const ledger_block *b, uint64_t height
 {
     uint32_t from = has_cursor ? cur->index : 0;
     if (has_cursor && (from == 0 || from >= b->txs_len)) {
-        rpc_reply_error(r, 400, "invalid_cursor", "cursor: not a cursor this list gave out",
+        rpc_reply_error(r, 400, CHR_ERR_CURSOR, "cursor: not a cursor this list gave out",
                         "cursor");
         return;
     }

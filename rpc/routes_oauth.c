@@ -24,8 +24,9 @@ typedef struct oauth_req {
 
 /* RFC 6749 section 5.2. A 401 must name a scheme the client can use (RFC 7235 section
  * 3.1): Basic, the one this endpoint takes in the Authorization header. */
-static void oauth_error(rpc_reply *r, unsigned status, const char *error, const char *description)
+static void oauth_error(rpc_reply *r, unsigned status, chr_err err, const char *description)
 {
+    const char *error = chr_err_name(err);
     if (status == 401) {
         rpc_reply_header(r, "WWW-Authenticate", "Basic realm=\"chroom\"");
     }
@@ -46,12 +47,12 @@ static int oauth_form_type(rpc_ctx *x)
 static int oauth_read_form(rpc_ctx *x, rpc_reply *r, oauth_req *q)
 {
     if (!oauth_form_type(x)) {
-        oauth_error(r, 400, "invalid_request",
+        oauth_error(r, 400, CHR_ERR_OAUTH_REQUEST,
                     "Content-Type must be application/x-www-form-urlencoded");
         return 0;
     }
     if (x->req->len > RPC_OAUTH_BODY_BYTES_MAX) {
-        oauth_error(r, 400, "invalid_request", "body: too large for a token request");
+        oauth_error(r, 400, CHR_ERR_OAUTH_REQUEST, "body: too large for a token request");
         return 0;
     }
     rpc_form_field f[] = {
@@ -69,7 +70,7 @@ static int oauth_read_form(rpc_ctx *x, rpc_reply *r, oauth_req *q)
                  err == CHR_ERR_DUPLICATE  ? "given more than once"
                  : err == CHR_ERR_TOO_LONG ? "too long"
                                            : "not valid form encoding");
-        oauth_error(r, 400, "invalid_request", msg);
+        oauth_error(r, 400, CHR_ERR_OAUTH_REQUEST, msg);
         return 0;
     }
     return 1;
@@ -85,7 +86,7 @@ static int oauth_read_basic(rpc_ctx *x, rpc_reply *r, oauth_req *q)
         return 1;
     }
     if (q->client_id[0] != '\0' || q->client_secret[0] != '\0') {
-        oauth_error(r, 400, "invalid_request",
+        oauth_error(r, 400, CHR_ERR_OAUTH_REQUEST,
                     "client credentials: given both by HTTP Basic and in the body");
         return 0;
     }
@@ -96,7 +97,7 @@ static int oauth_read_basic(rpc_ctx *x, rpc_reply *r, oauth_req *q)
                                         sizeof(q->client_secret), h, len);
     q->basic = 1;
     if (err != CHR_OK) {
-        oauth_error(r, 401, "invalid_client",
+        oauth_error(r, 401, CHR_ERR_OAUTH_CLIENT,
                     err == CHR_ERR_NOT_FOUND ? "Authorization: only the Basic scheme is taken here"
                                              : "Authorization: malformed Basic credentials");
         return 0;
@@ -108,8 +109,9 @@ static int oauth_read_basic(rpc_ctx *x, rpc_reply *r, oauth_req *q)
 static int oauth_client(rpc_auth *a, rpc_reply *r, const oauth_req *q, rpc_apikey *key)
 {
     if (q->client_id[0] == '\0' || q->client_secret[0] == '\0') {
-        oauth_error(r, 401, "invalid_client",
-                    "client credentials: missing (HTTP Basic, or client_id and client_secret)");
+        oauth_error(r, 401, CHR_ERR_OAUTH_CLIENT,
+                    "client credentials: missing (HTTP Basic, or client_id and "
+                    "client_secret)");
         return 0;
     }
     char text[RPC_APIKEY_TEXT_LEN + 2];
@@ -123,11 +125,11 @@ static int oauth_client(rpc_auth *a, rpc_reply *r, const oauth_req *q, rpc_apike
     sodium_memzero(secret, sizeof(secret));
     if (err == CHR_ERR_STORE) {
         r->retry_after = 1;
-        oauth_error(r, 503, "temporarily_unavailable", "API key store: cannot be read now");
+        oauth_error(r, 503, CHR_ERR_OAUTH_UNAVAILABLE, "API key store: cannot be read now");
         return 0;
     }
     if (err != CHR_OK || key->revoked) {
-        oauth_error(r, 401, "invalid_client",
+        oauth_error(r, 401, CHR_ERR_OAUTH_CLIENT,
                     err != CHR_OK ? "client: unknown client_id or wrong client_secret"
                                   : "client: the API key is revoked");
         return 0;
@@ -150,7 +152,7 @@ static int oauth_scopes(rpc_reply *r, const oauth_req *q, const rpc_apikey *key,
         char msg[128];
         rpc_scopes_format(have, key->scopes, ' ');
         snprintf(msg, sizeof(msg), "scope: space-separated names, each one of the key's: %s", have);
-        oauth_error(r, 400, "invalid_scope", msg);
+        oauth_error(r, 400, CHR_ERR_OAUTH_SCOPE, msg);
         return 0;
     }
     *out = want;
@@ -188,7 +190,7 @@ void rpc_handle_oauth_token(rpc_ctx *x, rpc_reply *r)
     rpc_reply_header(r, "Pragma", "no-cache"); /* RFC 6749 section 5.1, with no-store */
     if (!rr.allowed) {
         atomic_fetch_add_explicit(&x->srv->rate_limited, 1, memory_order_relaxed);
-        oauth_error(r, 429, "rate_limited", "client address: too many token requests");
+        oauth_error(r, 429, CHR_ERR_RATE_LIMITED, "client address: too many token requests");
         return;
     }
     oauth_req q;
@@ -197,9 +199,9 @@ void rpc_handle_oauth_token(rpc_ctx *x, rpc_reply *r)
     unsigned scopes;
     if (oauth_read_form(x, r, &q) && oauth_read_basic(x, r, &q)) {
         if (q.grant_type[0] == '\0') {
-            oauth_error(r, 400, "invalid_request", "grant_type: missing");
+            oauth_error(r, 400, CHR_ERR_OAUTH_REQUEST, "grant_type: missing");
         } else if (strcmp(q.grant_type, "client_credentials") != 0) {
-            oauth_error(r, 400, "unsupported_grant_type",
+            oauth_error(r, 400, CHR_ERR_OAUTH_GRANT,
                         "grant_type: only client_credentials is supported");
         } else if (oauth_client(a, r, &q, &key) && oauth_scopes(r, &q, &key, &scopes)) {
             oauth_issue(a, r, &key, scopes);

@@ -21,27 +21,37 @@ static int quote_terms(rpc_ctx *x, rpc_reply *r, const rpc_quote_req *q, const r
     if (q->has_fee && q->fee < min_fee) {
         snprintf(msg, sizeof(msg), "fee: minimum %llu, got %llu", (unsigned long long)min_fee,
                  (unsigned long long)q->fee);
-        rpc_reply_error(r, 400, "fee_too_low", msg, "fee");
+        rpc_reply_error(r, 400, CHR_ERR_FEE, msg, "fee");
         return 0;
     }
     *fee = q->has_fee ? q->fee : min_fee;
     if (q->has_expiry && q->expiry_height != 0 && q->expiry_height <= tip->height) {
         snprintf(msg, sizeof(msg), "expiry_height: %llu passed, the next block is %llu",
                  (unsigned long long)q->expiry_height, (unsigned long long)tip->height + 1);
-        rpc_reply_error(r, 400, "expired", msg, "expiry_height");
+        rpc_reply_error(r, 400, CHR_ERR_EXPIRED, msg, "expiry_height");
         return 0;
     }
     ledger_account acct;
     uint64_t pending;
     if (x->srv->be.account(x->srv->be.ctx, q->from, &acct, &pending) != CHR_OK) {
-        rpc_reply_error(r, 503, "store_error", "cannot read the account now", NULL);
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the account now", NULL);
         r->retry_after = 1;
         return 0;
     }
-    if (q->has_nonce && q->nonce < acct.nonce) {
-        snprintf(msg, sizeof(msg), "nonce: %llu is used; the next is %llu",
+    /* Admission's rule (ledger/mempool.c), with its codes and words: a nonce already
+     * committed or beyond the next pending one (a gap) is nonce_mismatch; one a pending
+     * transaction holds is nonce_conflict (a new transaction cannot take it; the pending
+     * one itself resubmitted is merely answered with its status). */
+    if (q->has_nonce && q->nonce >= acct.nonce && q->nonce < pending) {
+        snprintf(msg, sizeof(msg), "nonce: %llu is taken by a pending transaction, next is %llu",
                  (unsigned long long)q->nonce, (unsigned long long)pending);
-        rpc_reply_error(r, 409, "nonce_mismatch", msg, "nonce");
+        rpc_reply_error(r, 409, CHR_ERR_NONCE_PENDING, msg, "nonce");
+        return 0;
+    }
+    if (q->has_nonce && q->nonce != pending) {
+        snprintf(msg, sizeof(msg), "nonce: expected %llu, got %llu", (unsigned long long)pending,
+                 (unsigned long long)q->nonce);
+        rpc_reply_error(r, 409, CHR_ERR_NONCE, msg, "nonce");
         return 0;
     }
     *nonce = q->has_nonce ? q->nonce : pending;
@@ -122,12 +132,12 @@ void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r)
     if (err != CHR_OK) {
         /* The same checks admission makes, so a quote never describes a transaction
          * the node would refuse for its own content. */
-        rpc_reply_error(r, 400, chr_err_name(err), detail[0] ? detail : chr_err_str(err), NULL);
+        rpc_reply_error(r, 400, err, detail[0] ? detail : chr_err_str(err), NULL);
         return;
     }
     err = rpc_quote_sign_bytes(&tx, sb, sizeof(sb), &sb_len);
     if (err != CHR_OK) {
-        rpc_reply_error(r, 500, "internal_error", chr_err_str(err), NULL);
+        rpc_reply_error(r, 500, CHR_ERR_INTERNAL, chr_err_str(err), NULL);
         return;
     }
     rpc_reply_json(r, 200, quote_render(&tx, x->srv->be.params->fee_transfer, sb, sb_len));

@@ -55,22 +55,29 @@ static unsigned reject_status(chr_err err, const char **field)
     }
 }
 
-/* Decodes one hex transaction from a JSON value into buf; on failure *code is the
- * error code ("invalid_type" or "bad_hex"). */
-static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, const char **code, char *msg,
+/* Decodes one hex transaction from a JSON value into buf (LEDGER_TX_BYTES_MAX bytes); on
+ * failure *code says why: CHR_ERR_JSON_TYPE, CHR_ERR_TX_SIZE (tx_too_large, as admission
+ * says of a transaction over its size: any string over twice LEDGER_TX_BYTES_MAX
+ * characters, hex or not) or CHR_ERR_HEX. */
+static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, chr_err *code, char *msg,
                         size_t msg_cap)
 {
-    *code = "bad_hex";
+    *len = 0;
     if (!json_is_string(v)) {
-        *code = "invalid_type";
+        *code = CHR_ERR_JSON_TYPE;
         snprintf(msg, msg_cap, "must be a string of hex");
         return 0;
     }
-    chr_err err = chr_hex_decode(buf, LEDGER_TX_BYTES_MAX, len, json_string_value(v),
-                                 json_string_length(v));
-    if (err != CHR_OK) {
-        snprintf(msg, msg_cap, err == CHR_ERR_TOO_LONG ? "longer than %d bytes" : "not valid hex",
-                 LEDGER_TX_BYTES_MAX);
+    size_t hex_len = json_string_length(v);
+    if (hex_len > 2 * (size_t)LEDGER_TX_BYTES_MAX) {
+        *code = CHR_ERR_TX_SIZE;
+        snprintf(msg, msg_cap, "%zu hex characters, over the %d of a %d-byte transaction", hex_len,
+                 2 * LEDGER_TX_BYTES_MAX, LEDGER_TX_BYTES_MAX);
+        return 0;
+    }
+    if (chr_hex_decode(buf, LEDGER_TX_BYTES_MAX, len, json_string_value(v), hex_len) != CHR_OK) {
+        *code = CHR_ERR_HEX;
+        snprintf(msg, msg_cap, "not valid hex (an even number of 0-9, a-f, A-F)");
         return 0;
     }
     return 1;
@@ -112,7 +119,7 @@ static void submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, co
     CHR_ASSERT(req->results == NULL);
     req->results = calloc(n, sizeof(*req->results));
     if (req->results == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         return;
     }
     req->results_len = n;
@@ -128,8 +135,8 @@ static void submit_finish(rpc_ctx *x, rpc_reply *r)
     if (res->state == RPC_TX_REJECTED) {
         const char *field;
         unsigned status = reject_status(res->err, &field);
-        rpc_reply_error(r, status, chr_err_name(res->err),
-                        res->detail[0] ? res->detail : chr_err_str(res->err), field);
+        rpc_reply_error(r, status, res->err, res->detail[0] ? res->detail : chr_err_str(res->err),
+                        field);
         r->retry_after = status == 503 ? 1 : 0;
         return;
     }
@@ -160,7 +167,7 @@ void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     size_t len;
     char msg[96];
-    const char *code = "missing_field";
+    chr_err code = CHR_ERR_MISSING_FIELD;
     json_t *tx = json_object_get(root, "tx");
     if (tx == NULL || !tx_from_json(tx, buf, &len, &code, msg, sizeof(msg))) {
         char full[128];
@@ -190,7 +197,8 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
     if (!json_is_array(arr) || n == 0 || n > RPC_BATCH_TXS_MAX) {
         char msg[96];
         snprintf(msg, sizeof(msg), "txs: an array of 1 to %d hex transactions", RPC_BATCH_TXS_MAX);
-        rpc_reply_error(r, n > RPC_BATCH_TXS_MAX ? 413 : 400, n > RPC_BATCH_TXS_MAX ? "batch_too_large" : "invalid_argument", msg, "txs");
+        int over = n > RPC_BATCH_TXS_MAX;
+        rpc_reply_error(r, over ? 413 : 400, over ? CHR_ERR_BATCH_SIZE : CHR_ERR_ARG, msg, "txs");
         json_decref(root);
         return;
     }
@@ -198,12 +206,12 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
     const uint8_t **txs = malloc(n * sizeof(*txs));
     size_t *lens = malloc(n * sizeof(*lens));
     if (bufs == NULL || txs == NULL || lens == NULL) {
-        rpc_reply_error(r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(r);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         char msg[96];
-        const char *code;
+        chr_err code;
         txs[i] = bufs + i * LEDGER_TX_BYTES_MAX;
         if (!tx_from_json(json_array_get(arr, i), bufs + i * LEDGER_TX_BYTES_MAX, &lens[i], &code,
                           msg, sizeof(msg))) {
@@ -252,7 +260,7 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
     uint8_t hash[32];
     const char *h = x->segs[3];
     if (chr_hex_decode_exact(hash, 32, h, strlen(h)) != CHR_OK) {
-        rpc_reply_error(r, 400, "invalid_argument", "hash: 64 hex characters", "hash");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "hash: 64 hex characters", "hash");
         return;
     }
     rpc_tx_result res;
@@ -260,7 +268,7 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
     if (res.state == RPC_TX_UNKNOWN && res.err == CHR_ERR_STORE) {
         /* Not pending and not a remembered failure, but the committed ones could not be
          * looked at: that is no answer, not "unknown". */
-        rpc_reply_error(r, 503, "store_error", "cannot read the chain now", NULL);
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the chain now", NULL);
         r->retry_after = 1;
         return;
     }

@@ -106,10 +106,10 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
         snprintf(r->allow, sizeof(r->allow), "%s", methods);
         char msg[128];
         snprintf(msg, sizeof(msg), "method %.16s not allowed here; allowed: %s", x->method, methods);
-        rpc_reply_error(r, 405, "method_not_allowed", msg, NULL);
+        rpc_reply_error(r, 405, CHR_ERR_METHOD, msg, NULL);
         return;
     }
-    rpc_reply_error(r, 404, "not_found", "no such route", NULL);
+    rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, "no such route", NULL);
 }
 
 /* ---- libmicrohttpd glue. ---- */
@@ -311,7 +311,7 @@ static enum MHD_Result on_resumed(rpc_server *srv, struct MHD_Connection *conn, 
     CHR_ASSERT(!r.deferred);
     reply_complete(&x, &r);
     if (r.body == NULL && r.raw == NULL) {
-        rpc_reply_error(&r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(&r);
     }
     rpc_metrics_record(&x, r.status, req->start_us);
     return send_reply(conn, &r);
@@ -350,7 +350,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             rpc_reply r = {0};
             char msg[96];
             snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
-            rpc_reply_error(&r, 413, "body_too_large", msg, NULL);
+            rpc_reply_error(&r, 413, CHR_ERR_BODY_SIZE, msg, NULL);
             return send_reply(conn, &r);
         }
         if (!auth_before_body(srv, conn, url, method, req)) {
@@ -372,9 +372,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req->too_large) {
         char msg[96];
         snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
-        rpc_reply_error(&r, 413, "body_too_large", msg, NULL);
+        rpc_reply_error(&r, 413, CHR_ERR_BODY_SIZE, msg, NULL);
     } else if (!split_path(&x, url)) {
-        rpc_reply_error(&r, 414, "uri_too_long", "path: too long or too deep", NULL);
+        rpc_reply_error(&r, 414, CHR_ERR_URI_SIZE, "path: too long or too deep", NULL);
     } else {
         dispatch(&x, &r);
         if (r.deferred) {
@@ -383,7 +383,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reply_complete(&x, &r);
     }
     if (r.body == NULL && r.raw == NULL) {
-        rpc_reply_error(&r, 503, "overloaded", "node: out of memory", NULL);
+        rpc_reply_nomem(&r);
     }
     rpc_metrics_record(&x, r.status, req->start_us);
     return send_reply(conn, &r);

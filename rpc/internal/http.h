@@ -105,9 +105,12 @@ typedef struct rpc_route {
 extern const rpc_route rpc_routes[];
 extern const size_t rpc_routes_len;
 
-/* Sets an error reply: {"error": {"code", "message", "field"?}}. */
-void rpc_reply_error(rpc_reply *r, unsigned status, const char *code, const char *message,
+/* Sets an error reply: {"error": {"code", "message", "field"?}}, its code chr_err_name(err)
+ * (every API code is in common/err.h's CHR_ERR_LIST). */
+void rpc_reply_error(rpc_reply *r, unsigned status, chr_err err, const char *message,
                      const char *field);
+/* Sets the 503 of a request the node has no memory for now: code "overloaded". */
+void rpc_reply_nomem(rpc_reply *r);
 /* Defers the answer: suspends the request's connection (rpc_suspend) and keeps r (its
  * rate-limit headers; no body yet). Once something resumes the connection (rpc_resume),
  * libmicrohttpd calls the server again and finish(x, r) writes the answer, on a pool

@@ -27,7 +27,7 @@ typedef struct rpc_quote_req {
 /* Why a request was refused: an API error code, the field, and a message for
  * people. */
 typedef struct rpc_quote_err {
-    const char *code;
+    chr_err code;      /* never CHR_OK once refused */
     const char *field; /* NULL when the body as a whole is wrong */
     char message[160];
 } rpc_quote_err;

@@ -555,6 +555,8 @@ def assert_error(r, status, code=None, what=""):
           "%serror.code not a string: %r" % (prefix, body))
     check(isinstance(e.get("message"), str) and e["message"],
           "%serror.message not a string: %r" % (prefix, body))
+    # A message speaks of the client's input, never of a library's flags (jansson's JSON_*).
+    check("JSON_" not in e["message"], "%serror.message names a flag: %r" % (prefix, body))
     if code is not None:
         if isinstance(code, (set, tuple, list)):
             check(e["code"] in code, "%serror.code %r not in %r" % (prefix, e["code"], code))

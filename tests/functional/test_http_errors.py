@@ -61,8 +61,12 @@ def test_bad_json_bodies(t):
         ('{"tx": "abc"}', "bad_hex", "odd length"),
         ('{"tx": "zz"}', "bad_hex", "not hex"),
         ('{"tx": " %s"}' % good, "bad_hex", "leading space"),
-        ('{"tx": "%s"}' % ("ab" * 1025), "bad_hex", "over 1024 bytes"),
-        ('{"tx": "\\u0000"}', "bad_json", "NUL escape"),
+        ('{"tx": "%s"}' % ("ab" * 1025), "tx_too_large", "over 1024 bytes"),
+        ('{"tx": "%s"}' % ("zz" * 1025), "tx_too_large", "over 2048 characters, not hex"),
+        ('{"tx": "%s"}' % ("a" * 2049), "tx_too_large", "2049 characters"),
+        ('{"tx": "\\u0000"}', "bad_hex", "NUL escape"),
+        ('{"tx": "ab\\u0000cd"}', "bad_hex", "NUL escape inside hex"),
+        ('{"t\\u0000x": "ab"}', "bad_json", "NUL escape in a key"),
         (b'{"tx": "\xff\xfe"}', "bad_json", "not UTF-8"),
         ('{"tx": 123456789012345678901234567890}', "bad_json", "huge integer"),
         ('{"tx": 1e999999}', "bad_json", "huge real"),
@@ -77,9 +81,8 @@ def test_bad_json_bodies(t):
         if what.startswith("tx a"):
             eq(e.get("field"), "tx", what + ": field")
     # Hex of bytes that are no transaction: each gets a decode error code.
-    decode_codes = {"bad_version", "bad_tx_type", "truncated", "trailing_bytes", "too_long",
-                    "non_canonical", "wrong_chain_id", "bad_memo", "tx_too_large",
-                    "bad_public_key"}
+    decode_codes = {"bad_version", "bad_tx_type", "truncated", "trailing_bytes",
+                    "wrong_chain_id", "bad_memo", "tx_too_large", "bad_public_key"}
     garbage = {
         "00": "bad_version",
         "deadbeef": "bad_version",
@@ -304,6 +307,11 @@ def test_batch_limits(t):
     e = assert_error(n.request("POST", B, {"txs": [tx, 5]}), 400, "invalid_type", "element a number")
     eq(e.get("field"), "txs[1]", "field of the bad element")
     assert_error(n.request("POST", B, {"txs": [tx, "xyz"]}), 400, "bad_hex", "element not hex")
+    # A transaction over 1024 bytes is tx_too_large, in a batch as alone (docs/API.md).
+    e = assert_error(n.request("POST", B, {"txs": [tx, "ab" * 1025]}), 400, "tx_too_large",
+                     "element over 1024 bytes")
+    eq(e.get("field"), "txs[1]", "field of the large element")
+    check("1024" in e["message"], "message names the limit: %r" % e["message"])
     e = assert_error(n.request("POST", B, {"txs": [tx] * 1001}), 413, "batch_too_large", "1001")
     check("1000" in e["message"], "message names the limit: %r" % e["message"])
     assert_error(n.request("POST", B, {"txs": ["00"] * 100000}), 413, "batch_too_large", "100000")

@@ -8,7 +8,7 @@ import json
 import os
 
 from bip340 import tagged_hash, verify
-from node import (Chain, Node, assert_error, check, eq, run_ok, sign, start_node,
+from node import (Chain, Key, Node, assert_error, binary, check, eq, run_ok, sign, start_node,
                   wallet_cmd)
 
 QUOTE = "/api/v1/txs/quote"
@@ -62,10 +62,10 @@ def test_quote_takes_given_fee_nonce_expiry(t):
     c = n.chain
     alice, bob = c["alice"], c["bob"]
     body = {"type": "transfer", "from": alice.address, "to": bob.address, "amount": "10"}
-    q = quote(n, dict(body, fee="5000", nonce="3", expiry_height="900"))
-    eq((q["fee"], q["nonce"], q["expiry_height"]), ("5000", "3", "900"), "given terms kept")
+    q = quote(n, dict(body, fee="5000", nonce="0", expiry_height="900"))
+    eq((q["fee"], q["nonce"], q["expiry_height"]), ("5000", "0", "900"), "given terms kept")
     eq(q["memo"], "", "no memo")
-    tx = sign(alice, c.chain_id, bob.address, 10, 3, fee=5000, expiry=900)[0]
+    tx = sign(alice, c.chain_id, bob.address, 10, 0, fee=5000, expiry=900)[0]
     check(tx.startswith(q["sign_bytes"]), "the wallet's tx starts with sign_bytes")
     # A higher fee still commits at once when the nonce is right.
     q = quote(n, dict(body, fee="2500"))
@@ -80,6 +80,30 @@ def test_quote_takes_given_fee_nonce_expiry(t):
     n.wait_height(1)
     e = assert_error(n.request("POST", QUOTE, dict(body, expiry_height="1")), 400, "expired")
     eq(e["field"], "expiry_height", "an expiry already passed")
+
+
+def test_quote_nonce_agrees_with_admission(t):
+    # A quote refuses exactly the nonces a submission would, with the same code and message:
+    # a gap and a committed nonce are nonce_mismatch, a pending transaction's nonce_conflict.
+    n = start_node(t, conf={"consensus": {"block_interval_ms": 30000}})
+    c = n.chain
+    alice, bob = c["alice"], c["bob"]
+    body = {"type": "transfer", "from": alice.address, "to": bob.address, "amount": "10"}
+
+    def both(nonce, status, code):
+        qe = assert_error(n.request("POST", QUOTE, dict(body, nonce=str(nonce))), status, code,
+                          "quote nonce %d" % nonce)
+        se = assert_error(n.submit(c.sign(alice, bob, 10, nonce)[0]), status, code,
+                          "submit nonce %d" % nonce)
+        eq((qe["field"], qe["message"]), (se["field"], se["message"]), "quote as admission")
+
+    both(3, 409, "nonce_mismatch")  # a gap over an account without pending transactions
+    eq(quote(n, dict(body, nonce="0"))["nonce"], "0", "the next nonce is quoted")
+    eq(n.submit(c.sign(alice, bob, 1, 0)[0]).status, 202, "nonce 0 pending")
+    both(0, 409, "nonce_conflict")  # held by the pending transaction
+    both(2, 409, "nonce_mismatch")  # a gap over the pending one
+    eq(quote(n, dict(body, nonce="1"))["nonce"], "1", "the nonce after the pending one")
+    eq(n.account(alice.address)["pending_nonce"], "1", "nothing admitted by the refusals")
 
 
 def test_quote_refuses_malformed_requests(t):
@@ -114,9 +138,19 @@ def test_quote_refuses_malformed_requests(t):
     for body, code, field in cases:
         e = assert_error(n.request("POST", QUOTE, body), 400, code, "body %r" % body)
         eq(e.get("field"), field if field is not None else e.get("field"), "field of %r" % body)
-    # A NUL inside a string is refused by the JSON parser already.
-    assert_error(n.request("POST", QUOTE, dict(good, memo="a\u0000b")), 400,
-                 ("bad_json", "bad_memo"))
+    # A NUL inside the memo breaks the memo's rule: bad_memo naming the memo, and a
+    # message about the memo, not about the JSON parser (assert_error checks no JSON_ flag).
+    e = assert_error(n.request("POST", QUOTE, dict(good, memo="a\u0000b")), 400, "bad_memo")
+    eq(e.get("field"), "memo", "field of a memo with NUL")
+    check("NUL" in e["message"], "message says NUL: %r" % e["message"])
+    # A NUL in any other string field gets that field's own code.
+    e = assert_error(n.request("POST", QUOTE, dict(good, to=bob.address + "\u0000")), 400,
+                     "bad_address")
+    eq(e.get("field"), "to", "field of an address with NUL")
+    e = assert_error(n.request("POST", QUOTE, dict(good, amount="1\u00000")), 400,
+                     "invalid_argument")
+    eq(e.get("field"), "amount", "field of an amount with NUL")
+    assert_error(n.request("POST", QUOTE, dict(good, type="transfer\u0000")), 400, "bad_tx_type")
     # A memo of 256 bytes in two-byte UTF-8 characters is fine; 258 bytes are not.
     quote(n, dict(good, memo="\u00e9" * 128))
     assert_error(n.request("POST", QUOTE, dict(good, memo="\u00e9" * 129)), 400, "bad_memo")
@@ -144,7 +178,21 @@ def test_quote_sign_bytes_match_the_protocol_vector(t):
             f.write(byte * 32 + "\n")
         os.chmod(path, 0o600)
         keys[name] = json.loads(run_ok(wallet_cmd("address", "--key", path, json_out=True)))
-    n = Node(t, Chain(t, {"alice": 10**12}, chain_id="chroom-devnet")).start()
+        keys[name]["path"] = path
+    c = Chain(t, {"alice": 10**12}, chain_id="chroom-devnet")
+    # The example's sender is funded, and its nonces 0 to 6 are pending before the quote of
+    # nonce 7: a quote takes only the next nonce, as a submission does.
+    k1 = Key(keys["k1"]["path"], keys["k1"]["address"], keys["k1"]["public_key"])
+    g = [binary("chroom-genesis"), "--file", c.genesis]
+    run_ok(g + ["add-account", k1.address, str(10**10)])
+    c.genesis_hash = run_ok(g + ["hash"]).strip()
+    c.balances[k1.address] = 10**10
+    c.supply += 10**10
+    c.addresses.add(k1.address)
+    n = Node(t, c).start()
+    eq(n.batch(sign(k1, c.chain_id, keys["k2"]["address"], 1, 0, count=7)).status, 200,
+       "nonces 0 to 6")
+    eq(n.account(k1.address)["pending_nonce"], "7", "the example's nonce is the next")
     body = {"type": "transfer", "from": keys["k1"]["address"], "to": keys["k2"]["address"],
             "amount": "2500000", "fee": "1000", "nonce": "7", "memo": "invoice 42"}
     q = quote(n, body)

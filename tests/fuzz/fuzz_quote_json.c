@@ -11,6 +11,7 @@
 
 #include "common/hash.h"
 #include "ledger/tx.h"
+#include "rpc/internal/json.h"
 #include "rpc/internal/quote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,7 +28,7 @@ static int same_request(const rpc_quote_req *a, const rpc_quote_req *b)
 static void check_refused(const rpc_quote_req *q, const rpc_quote_err *err)
 {
     static const rpc_quote_req zero;
-    if (err->code == NULL || err->message[0] == '\0' || memcmp(q, &zero, sizeof(zero)) != 0) {
+    if (err->code == CHR_OK || err->message[0] == '\0' || memcmp(q, &zero, sizeof(zero)) != 0) {
         abort();
     }
 }
@@ -70,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         started = 1;
     }
     json_error_t jerr;
-    json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb((const char *)data, size, RPC_JSON_FLAGS, &jerr);
     if (root == NULL) {
         return 0;
     }

@@ -5,6 +5,7 @@
 
 #include "common/config.h"
 #include "node/config.h"
+#include "rpc/limits.h"
 #include "tests/unit/genesis/helpers.h"
 #include "tests/unit/genesis/suite.h"
 #include "tests/unit/test.h"
@@ -290,6 +291,39 @@ void test_node_config_values(void)
     CHECK_OK(
         tc_node("[consensus]\nblock_interval_ms = 100\nempty_block_interval_ms = 100\n", &cfg));
     CHECK(cfg.consensus_empty_block_interval_ms == 100);
+}
+
+/* Proves [api] body_bytes_max has the one definition of rpc/limits.h: its default and both
+ * ends of its range are RPC_BODY_BYTES_*, and chain.conf.example states that range. */
+void test_node_config_body_limit_is_rpc_limits(void)
+{
+    node_config cfg;
+    node_config_default(&cfg);
+    CHECK(cfg.api_body_bytes_max == RPC_BODY_BYTES_DEFAULT);
+    char text[128];
+    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n", (unsigned)RPC_BODY_BYTES_MIN);
+    CHECK_OK(tc_node(text, &cfg));
+    CHECK(cfg.api_body_bytes_max == RPC_BODY_BYTES_MIN);
+    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n", (unsigned)RPC_BODY_BYTES_MAX);
+    CHECK_OK(tc_node(text, &cfg));
+    CHECK(cfg.api_body_bytes_max == RPC_BODY_BYTES_MAX);
+    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n",
+             (unsigned)RPC_BODY_BYTES_MIN - 1);
+    CHECK(tc_node(text, &cfg) == CHR_ERR_CONFIG);
+    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n",
+             (unsigned)RPC_BODY_BYTES_MAX + 1);
+    CHECK(tc_node(text, &cfg) == CHR_ERR_CONFIG);
+    FILE *f = fopen("chain.conf.example", "rb");
+    CHECK(f != NULL);
+    char example[32768];
+    size_t n = fread(example, 1, sizeof(example) - 1, f);
+    fclose(f);
+    example[n] = '\0';
+    snprintf(text, sizeof(text), "(%u to %u: RPC_BODY_BYTES_MIN and", (unsigned)RPC_BODY_BYTES_MIN,
+             (unsigned)RPC_BODY_BYTES_MAX);
+    CHECK(strstr(example, text) != NULL);
+    snprintf(text, sizeof(text), "\nbody_bytes_max = %u\n", (unsigned)RPC_BODY_BYTES_DEFAULT);
+    CHECK(strstr(example, text) != NULL);
 }
 
 /* Proves relative paths resolve against the config's directory and load errors name the file. */

@@ -7,6 +7,8 @@
 #include "common/hex.h"
 #include "ledger/block.h"
 #include "ledger/sig.h"
+#include "ledger/smt.h"
+#include "ledger/state.h"
 #include "ledger/tx.h"
 #include "tests/unit/test.h"
 
@@ -23,6 +25,23 @@
     "88adaf803d20bd14be856e5c4584ec3cac92fc522d"
 #define V_TXHASH "7d50b0d71d8cb93f0da7a893f7d2829fe43cc9c537c8935983f66544bb9ae803"
 #define V_VOTE_SIGHASH "c56d45734315fffdf4e5bc56365e559bda40c37b700500ec3010e0ce9f93ade6"
+/* The vote message of the commit example, byte by byte: version 1 first. */
+#define V_VOTE_BYTES                                                                           \
+    "01"                                                                                       \
+    "0d6368726f6f6d2d6465766e6574"                                                             \
+    "02"                                                                                       \
+    "0000000000000005"                                                                         \
+    "00000000"                                                                                 \
+    "abababababababababababababababababababababababababababababababab"
+/* The state root example: the two keys of the transfer example with these accounts. */
+#define V_TO_PUB "466d7fcae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae3f27"
+#define V_FROM_ACCT "000000003b9aca000000000000000008"
+#define V_TO_ACCT "00000000002625a00000000000000000"
+#define V_FROM_VALUE "d83081c32dde1168cf2ac2df2707946d2bee193f79c50da2cea52f542ca51e41"
+#define V_TO_VALUE "0539ecf5ef0819ad5c997dbec40f1e03236c1c0b24d6f4006f85f1a4c33902ff"
+#define V_FROM_LEAF "f41fb6d3f470d539f1ec4dace68d698b6e3a4a6e83b0f7e903ae0822b6f6a073"
+#define V_TO_LEAF "b0b7f2fc434974360b631c8c28ef79ce32f19480059028db345196f305960269"
+#define V_STATE_ROOT "0bc76283f441eebcc1a0a5897dabcbd7198479d309dfee1f3585d5c4d2c50ee9"
 
 static void hex_of(char *out, size_t cap, const uint8_t *b, size_t n)
 {
@@ -88,11 +107,95 @@ static void test_vote_vector(void)
     ledger_vote_sighash(out, "chroom-devnet", LEDGER_VOTE_PRECOMMIT, 5, 0, block_hash);
     hex_of(hex, sizeof(hex), out, 32);
     CHECK(strcmp(hex, V_VOTE_SIGHASH) == 0);
+    /* The page's byte layout, version byte included, gives the same message. */
+    uint8_t bytes[sizeof(V_VOTE_BYTES) / 2];
+    size_t len;
+    CHECK_OK(chr_hex_decode(bytes, sizeof(bytes), &len, V_VOTE_BYTES, strlen(V_VOTE_BYTES)));
+    CHECK(len == 1 + 14 + 1 + 8 + 4 + 32);
+    chr_tagged_hash(out, "CHROOM/vote", bytes, len);
+    hex_of(hex, sizeof(hex), out, 32);
+    CHECK(strcmp(hex, V_VOTE_SIGHASH) == 0);
+}
+
+/* Checks that the hex of 32 bytes is want. */
+static int hex32_is(const uint8_t b[32], const char *want)
+{
+    char hex[65];
+    hex_of(hex, sizeof(hex), b, 32);
+    return strcmp(hex, want) == 0;
+}
+
+/* Proves the state root example of docs/PROTOCOL.md: account encodings, value hashes, leaf
+ * hashes (each the root of its one-account trie), the two-account root from the page's
+ * preimages by hand and from ledger_smt, and the empty root. */
+static void test_state_root_vector(void)
+{
+    uint8_t from[32];
+    uint8_t to[32];
+    uint8_t fv[32];
+    uint8_t tv[32];
+    uint8_t root[32];
+    uint8_t acct[LEDGER_ACCOUNT_BYTES];
+    char hex[65];
+    CHECK_OK(chr_hex_decode_exact(from, 32, V_FROM_PUB, 64));
+    CHECK_OK(chr_hex_decode_exact(to, 32, V_TO_PUB, 64));
+    ledger_account_encode(acct, &(ledger_account){.balance = 1000000000, .nonce = 8});
+    hex_of(hex, sizeof(hex), acct, sizeof(acct));
+    CHECK(strcmp(hex, V_FROM_ACCT) == 0);
+    ledger_account_hash(fv, &(ledger_account){.balance = 1000000000, .nonce = 8});
+    CHECK(hex32_is(fv, V_FROM_VALUE));
+    ledger_account_encode(acct, &(ledger_account){.balance = 2500000, .nonce = 0});
+    hex_of(hex, sizeof(hex), acct, sizeof(acct));
+    CHECK(strcmp(hex, V_TO_ACCT) == 0);
+    ledger_account_hash(tv, &(ledger_account){.balance = 2500000, .nonce = 0});
+    CHECK(hex32_is(tv, V_TO_VALUE));
+    /* By hand: leaf = SHA256(0x00 || key || value), node = SHA256(0x01 || u16 b || l || r);
+     * the keys first differ at bit 4 (0x4f vs 0x46), where "to" has 0: it is on the left. */
+    uint8_t pre[67];
+    uint8_t fl[32];
+    uint8_t tl[32];
+    pre[0] = 0x00;
+    memcpy(pre + 1, from, 32);
+    memcpy(pre + 33, fv, 32);
+    chr_sha256_hash(fl, pre, 65);
+    CHECK(hex32_is(fl, V_FROM_LEAF));
+    memcpy(pre + 1, to, 32);
+    memcpy(pre + 33, tv, 32);
+    chr_sha256_hash(tl, pre, 65);
+    CHECK(hex32_is(tl, V_TO_LEAF));
+    pre[0] = 0x01;
+    pre[1] = 0x00;
+    pre[2] = 0x04;
+    memcpy(pre + 3, tl, 32);
+    memcpy(pre + 35, fl, 32);
+    chr_sha256_hash(root, pre, 67);
+    CHECK(hex32_is(root, V_STATE_ROOT));
+    /* The trie agrees, in either order of insertion, and for zero and one account. */
+    ledger_smt *t;
+    CHECK_OK(ledger_smt_new(&t, 4));
+    ledger_smt_root(t, root);
+    CHECK(hex32_is(root, "0000000000000000000000000000000000000000000000000000000000000000"));
+    CHECK_OK(ledger_smt_set(t, to, tv));
+    ledger_smt_root(t, root);
+    CHECK(hex32_is(root, V_TO_LEAF));
+    CHECK_OK(ledger_smt_set(t, from, fv));
+    ledger_smt_root(t, root);
+    CHECK(hex32_is(root, V_STATE_ROOT));
+    ledger_smt_free(t);
+    CHECK_OK(ledger_smt_new(&t, 4));
+    CHECK_OK(ledger_smt_set(t, from, fv));
+    ledger_smt_root(t, root);
+    CHECK(hex32_is(root, V_FROM_LEAF));
+    CHECK_OK(ledger_smt_set(t, to, tv));
+    ledger_smt_root(t, root);
+    CHECK(hex32_is(root, V_STATE_ROOT));
+    ledger_smt_free(t);
 }
 
 static const chr_test tests[] = {
     {"transfer_vector", test_transfer_vector},
     {"vote_vector", test_vote_vector},
+    {"state_root_vector", test_state_root_vector},
 };
 
 CHR_TESTS_MAIN("protocol", tests)

@@ -17,6 +17,8 @@ static const chr_test tests[] = {
     {"rate_state_decode_rejects", test_rate_state_decode_rejects},
     {"apikeys_store", test_apikeys_store},
     {"apikeys_state_blobs", test_apikeys_state_blobs},
+    {"error_codes_pinned_and_unique", test_error_codes_pinned_and_unique},
+    {"quote_memo_nul_and_bytes", test_quote_memo_nul_and_bytes},
 };
 
 CHR_TESTS_MAIN("rpc", tests)
