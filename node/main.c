@@ -353,7 +353,8 @@ int main(int argc, char **argv)
         node_chain_close(chain);
         return 1;
     }
-    int ok = node_chain_start(chain) == CHR_OK && serve(&cfg, chain, supply, node_consensus_p2p_port(engine));
+    int ok = node_chain_start(chain) == CHR_OK &&
+             serve(&cfg, chain, supply, node_consensus_p2p_port(engine));
     node_consensus_detach(engine);
     node_chain_close(chain);
     node_consensus_free(engine);
