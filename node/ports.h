@@ -1,7 +1,7 @@
 /* The ports file: "<data_dir>/ports", where a running chroomd says which ports its
  * listeners are bound to, so that a listener configured with port 0 (the system picks a
  * free port) can be found by scripts and tests without a race (docs/ARCHITECTURE.md,
- * "The ports file").
+ * "Listeners and the ports file").
  *
  * Format: ASCII lines "key=value\n", in this order: "pid=<the node's process id>",
  * "api=<the API's port>", then "p2p=<the peer-to-peer listener's port>" only when the node
