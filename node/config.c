@@ -112,9 +112,11 @@ static char *node_config_path_field(node_config *cfg, const node_config_path *p)
 }
 
 /* Splits "a.b.c.d:port" or "[v6]:port" into host (without brackets) and port; false
- * when malformed. */
-static bool node_config_hostport(const char *s, char host_out[NODE_CONFIG_LISTEN_MAX],
-                                 uint16_t *port_out, int *ipv6_out)
+ * when malformed. A port is 1..65535 without leading zeros, or exactly "0" when port0_ok
+ * (a listener: the system picks a free port, which the node reports). */
+static bool node_config_hostport(const char *s, bool port0_ok,
+                                 char host_out[NODE_CONFIG_LISTEN_MAX], uint16_t *port_out,
+                                 int *ipv6_out)
 {
     size_t len = strlen(s);
     if (len == 0 || len >= NODE_CONFIG_LISTEN_MAX) {
@@ -150,7 +152,8 @@ static bool node_config_hostport(const char *s, char host_out[NODE_CONFIG_LISTEN
     }
     size_t port_len = strlen(port);
     unsigned long p = 0;
-    for (size_t i = 0; i < port_len; i++) {
+    bool zero = port0_ok && strcmp(port, "0") == 0;
+    for (size_t i = 0; i < port_len && !zero; i++) {
         p = (port[i] >= '0' && port[i] <= '9') ? p * 10 + (unsigned long)(port[i] - '0') : 0;
         if (p == 0 || p > 65535) {
             return false;
@@ -167,7 +170,7 @@ static bool node_config_hostport(const char *s, char host_out[NODE_CONFIG_LISTEN
 
 static bool node_config_listen(node_config *cfg, const char *s)
 {
-    if (!node_config_hostport(s, cfg->api_host, &cfg->api_port, &cfg->api_ipv6)) {
+    if (!node_config_hostport(s, true, cfg->api_host, &cfg->api_port, &cfg->api_ipv6)) {
         return false;
     }
     memcpy(cfg->api_listen, s, strlen(s) + 1);
@@ -185,9 +188,10 @@ static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char 
     int ipv6;
     const char *listen = chr_config_get(c, "p2p", "listen");
     if (listen != NULL && listen[0] != '\0') {
-        if (!node_config_hostport(listen, host, &port, &ipv6)) {
+        if (!node_config_hostport(listen, true, host, &port, &ipv6)) {
             chr_errmsg_set(errmsg, cap,
-                           "line %zu: [p2p] listen: must be empty, IPv4:port or [IPv6]:port",
+                           "line %zu: [p2p] listen: must be empty, IPv4:port or [IPv6]:port "
+                           "with a port from 0 (any free port) to 65535",
                            node_config_line(c, "p2p", "listen"));
             return CHR_ERR_CONFIG;
         }
@@ -213,7 +217,7 @@ static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char 
         }
         memcpy(one, at, len);
         one[len] = '\0';
-        if (!node_config_hostport(one, host, &port, &ipv6)) {
+        if (!node_config_hostport(one, false, host, &port, &ipv6)) {
             chr_errmsg_set(errmsg, cap, "line %zu: [p2p] peers: %s is not IPv4:port or [IPv6]:port",
                            node_config_line(c, "p2p", "peers"), one);
             return CHR_ERR_CONFIG;
@@ -371,7 +375,7 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
     if (listen != NULL && !node_config_listen(cfg, listen)) {
         chr_errmsg_set(errmsg, cap,
                        "line %zu: [api] listen: must be IPv4:port or "
-                       "[IPv6]:port with a port from 1 to 65535",
+                       "[IPv6]:port with a port from 0 (any free port) to 65535",
                        node_config_line(c, "api", "listen"));
         return CHR_ERR_CONFIG;
     }

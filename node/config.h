@@ -23,7 +23,7 @@ typedef struct node_config {
     /* [api] */
     char api_listen[NODE_CONFIG_LISTEN_MAX]; /* as written: "127.0.0.1:8080", "[::1]:8080" */
     char api_host[NODE_CONFIG_LISTEN_MAX];   /* the address without brackets or port */
-    uint16_t api_port;                       /* 1..65535 */
+    uint16_t api_port;                       /* 0 (any free port) or 1..65535 */
     int api_ipv6;                            /* 1 when api_host is an IPv6 address */
     uint64_t api_wait_timeout_ms;
     uint64_t api_body_bytes_max;
@@ -45,7 +45,7 @@ typedef struct node_config {
     uint64_t consensus_timeout_prevote_ms, consensus_timeout_prevote_delta_ms;
     uint64_t consensus_timeout_precommit_ms, consensus_timeout_precommit_delta_ms;
     /* [p2p] */
-    char p2p_listen[NODE_CONFIG_LISTEN_MAX];      /* "" = no peer-to-peer: a solo node */
+    char p2p_listen[NODE_CONFIG_LISTEN_MAX];      /* "" = no listener; port 0 = any free */
     char p2p_peers[NODE_P2P_PEERS_MAX][NODE_CONFIG_LISTEN_MAX]; /* persistent peers */
     size_t p2p_peers_len;
     char p2p_node_key_file[NODE_CONFIG_PATH_MAX]; /* "" = the validator key, else random */

@@ -962,6 +962,11 @@ void node_consensus_detach(node_consensus *e)
     }
 }
 
+uint16_t node_consensus_p2p_port(const node_consensus *e)
+{
+    return e != NULL && e->p2p != NULL ? cons_p2p_port(e->p2p) : 0;
+}
+
 void node_consensus_free(node_consensus *e)
 {
     if (e == NULL) {

@@ -34,6 +34,9 @@ CHR_WUR chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *co
 CHR_WUR chr_err node_consensus_start(node_consensus **out, node_chain *chain,
                                      const node_config *cfg, const uint8_t *validator_sk,
                                      const uint8_t node_sk[32], char *errmsg, size_t errmsg_cap);
+/* The port the peer-to-peer listener is bound to (the one the system chose for port 0 in
+ * [p2p] listen); 0 when e is NULL or the node does not listen for peers. */
+uint16_t node_consensus_p2p_port(const node_consensus *e);
 /* First half of a stop, before node_chain_close: the transport stops calling into the
  * chain. */
 void node_consensus_detach(node_consensus *e);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/assert.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/keyfile.h"
@@ -18,6 +19,7 @@
 #include "node/chain.h"
 #include "node/config.h"
 #include "node/limits.h"
+#include "node/ports.h"
 #include "rpc/server.h"
 
 #define CHROOMD_VERSION "0.1.0"
@@ -95,6 +97,16 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     return 1;
 }
 
+/* Logs "<what>: listening on <host>:<port><how>": the configured address with the port the
+ * listener got (the one the system chose when the config says port 0). */
+static void log_listening(const char *what, const char *listen, uint16_t port, const char *how)
+{
+    const char *colon = strrchr(listen, ':');
+    CHR_ASSERT(colon != NULL && port != 0); /* node_config checked the address */
+    CHR_LOG_I("%s: listening on %.*s:%u%s", what, (int)(colon - listen), listen, (unsigned)port,
+              how);
+}
+
 /* With [p2p] listen or peers set, blocks come from consensus among the validators (also
  * for a lone validator); without, a node that holds the only validator key produces
  * blocks on its own (the devnet of `make run`). Wipes the validator key either way. */
@@ -120,8 +132,11 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
         if (!ok) {
             fprintf(stderr, "chroomd: consensus: %s\n", err);
         } else {
-            CHR_LOG_I("consensus: p2p on %s, %zu persistent peers, %s", cfg->p2p_listen[0] ? cfg->p2p_listen : "(no listener)",
-                      cfg->p2p_peers_len, cc->has_validator_key ? "validator" : "full node");
+            if (cfg->p2p_listen[0] != '\0') {
+                log_listening("p2p", cfg->p2p_listen, node_consensus_p2p_port(*out), "");
+            }
+            CHR_LOG_I("consensus: %zu persistent peers, %s", cfg->p2p_peers_len,
+                      cc->has_validator_key ? "validator" : "full node");
         }
     }
     sodium_memzero(cc->validator_sk, sizeof(cc->validator_sk));
@@ -187,7 +202,22 @@ static rpc_auth *open_auth(const node_config *cfg)
     return auth;
 }
 
-static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
+/* Once every listener is bound: the log line, and the ports file (node/ports.h) that
+ * scripts and tests read when the config says port 0. */
+static int announce_ports(const node_config *cfg, const rpc_server *srv, uint16_t p2p_port,
+                          int tls)
+{
+    log_listening("api", cfg->api_listen, rpc_server_port(srv), tls ? " (https)" : " (http)");
+    char err[NODE_CONFIG_PATH_MAX + 128];
+    if (node_ports_write(cfg->data_dir, (long)getpid(), rpc_server_port(srv), p2p_port, err,
+                         sizeof(err)) != CHR_OK) {
+        CHR_LOG_E("ports file: %s", err);
+        return 0;
+    }
+    return 1;
+}
+
+static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uint16_t p2p_port)
 {
     char *tls_cert;
     char *tls_key;
@@ -230,8 +260,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
         free_secret(tls_key);
         return 0;
     }
-    CHR_LOG_I("API listening on %s (%s, port %u)", cfg->api_listen, tls_cert != NULL ? "https" : "http",
-              rpc_server_port(srv));
+    int ok = announce_ports(cfg, srv, p2p_port, tls_cert != NULL);
     /* SIGINT and SIGTERM are blocked in every thread (main blocked them before starting
      * any), so this thread receives them here, without a race. */
     sigset_t set;
@@ -239,13 +268,19 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    sigwait(&set, &sig);
-    CHR_LOG_I("stopping on signal %d", sig);
+    if (ok) {
+        sigwait(&set, &sig);
+        CHR_LOG_I("stopping on signal %d", sig);
+    }
     rpc_server_stop(srv);
+    char err[NODE_CONFIG_PATH_MAX + 128];
+    if (node_ports_remove(cfg->data_dir, err, sizeof(err)) != CHR_OK) {
+        CHR_LOG_W("ports file: %s", err);
+    }
     rpc_auth_close(rc.auth);
     free(tls_cert);
     free_secret(tls_key);
-    return 1;
+    return ok;
 }
 
 int main(int argc, char **argv)
@@ -305,12 +340,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "chroomd: %s\n", err);
         return 1;
     }
+    /* A ports file left by a run that was killed must not be taken for this run's. */
+    if (node_ports_remove(cfg.data_dir, err, sizeof(err)) != CHR_OK) {
+        fprintf(stderr, "chroomd: ports file: %s\n", err);
+        node_chain_close(chain);
+        return 1;
+    }
     node_consensus *engine = NULL;
     if (!start_consensus(&cfg, &cc, chain, &engine)) {
         node_chain_close(chain);
         return 1;
     }
-    int ok = node_chain_start(chain) == CHR_OK && serve(&cfg, chain, supply);
+    int ok = node_chain_start(chain) == CHR_OK &&
+             serve(&cfg, chain, supply, node_consensus_p2p_port(engine));
     node_consensus_detach(engine);
     node_chain_close(chain);
     node_consensus_free(engine);

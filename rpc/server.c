@@ -455,6 +455,25 @@ static unsigned server_threads(const rpc_server_config *cfg)
     return n < cfg->connections_max ? n : cfg->connections_max;
 }
 
+/* The port the daemon's listening socket is bound to, as the system chose it for port 0;
+ * 0 when it cannot be read. libmicrohttpd (0.9.67 on) reports it; getsockname on the
+ * listening socket is the fallback. */
+static uint16_t bound_port(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    if (info != NULL && info->port != 0) {
+        return info->port;
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_in6 sa;
+    socklen_t len = sizeof(sa);
+    if (info == NULL || getsockname(info->listen_fd, (struct sockaddr *)&sa, &len) != 0) {
+        return 0;
+    }
+    return ntohs(sa.sin6_family == AF_INET6 ? sa.sin6_port
+                                            : ((struct sockaddr_in *)&sa)->sin_port);
+}
+
 chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const rpc_backend *be)
 {
     *out = NULL;
@@ -508,8 +527,15 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         free(s);
         return CHR_ERR_IO;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info != NULL ? info->port : 0;
+    s->port = bound_port(s->daemon);
+    if (s->port == 0) {
+        CHR_LOG_E("api: cannot read the port the listener is bound to");
+        MHD_stop_daemon(s->daemon);
+        rpc_waiter_close(s->waiter);
+        rpc_waiter_free(s->waiter);
+        free(s);
+        return CHR_ERR_IO;
+    }
     *out = s;
     return CHR_OK;
 }

@@ -41,11 +41,12 @@ typedef struct rpc_server rpc_server;
 CHR_WUR chr_err rpc_listen_parse(const char *listen, void *sockaddr_out, size_t sockaddr_cap,
                                  size_t *sockaddr_len);
 
-/* Starts serving; the backend must outlive the server. CHR_ERR_CONFIG for a bad listen
- * address, CHR_ERR_IO when the port cannot be bound. */
+/* Starts serving; the backend must outlive the server. Port 0 in cfg->listen binds a
+ * free port, which rpc_server_port tells. CHR_ERR_CONFIG for a bad listen address,
+ * CHR_ERR_IO when the port cannot be bound (or the bound port cannot be read). */
 CHR_WUR chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg,
                                  const rpc_backend *backend);
-/* The port actually bound (useful with port 0). */
+/* The port actually bound, never 0 (the one the system chose for port 0). */
 uint16_t rpc_server_port(const rpc_server *s);
 /* Prints every route the server answers, one "METHOD PATTERN SCOPE" line each, with
  * path parameters written as {name} as openapi.yaml writes them. */

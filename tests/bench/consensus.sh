@@ -64,6 +64,7 @@ for b in "$L" "$W" "$G" "$D"; do
     fi
 done
 
+. "$(dirname "$0")/ports.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/chroom-bench-cons.XXXXXX")
 sdir=""
 pids=""
@@ -119,23 +120,24 @@ cpu_report() {
             (s > 0 ? 100 * lg / s : 0), (s > 0 ? 100 * total / (s * cores) : 0), cores, s
     }'
 }
-# node_conf NAME API_PORT P2P_PORT PEERS INTERVAL KEY_LINE: a chain.conf in $dir/NAME.
+# node_conf NAME PEERS INTERVAL KEY_LINE: a chain.conf in $dir/NAME. Its listeners take any
+# free port; start_node reads which (tests/bench/ports.sh).
 node_conf() {
     mkdir -p "$dir/$1"
     cat >"$dir/$1/chain.conf" <<CONF
 [node]
 data_dir = ${NODE_DATA:-data}
 genesis_file = ${NODE_GENESIS:-../genesis.json}
-$6
+$4
 log_level = ${BENCH_CONS_LOG:-warn}
 
 [api]
-listen = 127.0.0.1:$2
+listen = 127.0.0.1:0
 # The bench's keys are premium, and premium has no rate limit here.
 rate_limit_premium_per_min = 0
 
 [consensus]
-block_interval_ms = $5
+block_interval_ms = $3
 # Short enough that a round without a proposal passes quickly, long enough that a big
 # block is checked in time on a loaded machine.
 timeout_propose_ms = 1000
@@ -146,8 +148,8 @@ timeout_precommit_ms = 300
 timeout_precommit_delta_ms = 300
 
 [p2p]
-listen = 127.0.0.1:$3
-peers = $4
+listen = 127.0.0.1:0
+peers = $2
 
 [mempool]
 txs_max = $mempool
@@ -158,9 +160,10 @@ CONF
     (umask 077 && "$D" apikey create --config "$dir/$1/chain.conf" --tier premium \
         --scopes read,submit --label bench >"$dir/$1/api-key")
 }
-start_node() { # NAME
+start_node() { # NAME DATA_DIR: starts it and sets api_port and p2p_port to the ports it got
     "$D" --config "$dir/$1/chain.conf" 2>>"$dir/$1/node.log" &
     pids="$pids $!"
+    wait_ports "$2" "$!" "$dir/$1/node.log"
 }
 field() { sed -n "s/^result: .*$1=\([0-9.][0-9.]*\).*/\1/p" "$2"; }
 # Waits (at most 60 s) until the validators together use less than a quarter of a core:
@@ -186,30 +189,20 @@ echo "== consensus: $N validators on 127.0.0.1, $ACCOUNTS funded senders, block 
 "$G" --file "$dir/genesis.json" init --chain-id "$CHAIN" >/dev/null
 "$L" accounts --count "$ACCOUNTS" --out "$dir" --genesis "$dir/genesis.json" \
     --balance 1000000000000 >"$dir/senders.addr"
-api_ports=""
-p2p_ports=""
 i=0
 while [ "$i" -lt "$N" ]; do
     mkdir -p "$dir/v$i"
     "$W" keygen --out "$dir/v$i/validator.key" >/dev/null
     "$G" --file "$dir/genesis.json" add-validator "$(pubkey "$dir/v$i/validator.key")" 10 >/dev/null
-    api_ports="$api_ports $("$L" free-port)"
-    p2p_ports="$p2p_ports $("$L" free-port)"
     i=$((i + 1))
 done
 "$G" --file "$dir/genesis.json" validate >/dev/null
 # Every node's mempool gets every transfer (gossip), and must hold a whole run.
 mempool=$((TXS > 100000 ? TXS : 100000))
-urls=""
 i=0
 while [ "$i" -lt "$N" ]; do
-    api=$(echo "$api_ports" | awk -v i="$((i + 1))" '{ print $i }')
-    p2p=$(echo "$p2p_ports" | awk -v i="$((i + 1))" '{ print $i }')
-    peers=$(echo "$p2p_ports" | awk -v i="$((i + 1))" '{
-        s = ""; for (k = 1; k <= NF; k++) if (k != i) s = s (s == "" ? "" : ",") "127.0.0.1:" $k
-        print s }')
-    node_conf "v$i" "$api" "$p2p" "$peers" "$INTERVAL" "validator_key_file = validator.key"
-    urls="$urls${urls:+,}http://127.0.0.1:$api"
+    # Its peers are set when it starts: the validators started before it.
+    node_conf "v$i" "" "$INTERVAL" "validator_key_file = validator.key"
     keys="${keys:-}${keys:+,}$dir/v$i/api-key" # API keys are per node: one file per URL
     i=$((i + 1))
 done
@@ -225,9 +218,16 @@ verify1=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify1.ou
 verify=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify.out" | sort -n | tail -n 1)
 vthreads=$(sed -n 's/^verify: \([0-9][0-9]*\) thread.*/\1/p' "$dir/verify.out" | head -n 1)
 
+# Each validator dials the ones started before it, whose ports it knows by then: one
+# connection per pair.
+urls=""
+peers=""
 i=0
 while [ "$i" -lt "$N" ]; do
-    start_node "v$i"
+    sed -i "s/^peers = .*/peers = $peers/" "$dir/v$i/chain.conf"
+    start_node "v$i" "$dir/v$i/data"
+    urls="$urls${urls:+,}http://127.0.0.1:$api_port"
+    peers="$peers${peers:+,}127.0.0.1:$p2p_port"
     i=$((i + 1))
 done
 # Blocks come: every validator is connected and voting.
@@ -325,12 +325,11 @@ if [ "$SYNC_BLOCKS" -gt 0 ]; then
     "$W" keygen --out "$dir/sync.key" >/dev/null
     "$G" --file "$dir/sync-genesis.json" init --chain-id "$CHAIN-sync" >/dev/null
     "$G" --file "$dir/sync-genesis.json" add-validator "$(pubkey "$dir/sync.key")" 10 >/dev/null
-    sapi=$("$L" free-port)
-    sp2p=$("$L" free-port)
-    NODE_DATA="$sdir/data" NODE_GENESIS=../sync-genesis.json node_conf maker "$sapi" "$sp2p" "" \
+    NODE_DATA="$sdir/data" NODE_GENESIS=../sync-genesis.json node_conf maker "" \
         "$SYNC_INTERVAL" "validator_key_file = ../sync.key"
     m0=$(date +%s.%N)
-    start_node maker
+    start_node maker "$sdir/data"
+    sapi=$api_port
     if ! "$L" wait-height --node "http://127.0.0.1:$sapi" --height "$SYNC_BLOCKS" --timeout 1200 \
         --api-key-file "$dir/maker/api-key" >"$dir/maker.out"; then
         echo "consensus bench: the chain did not reach $SYNC_BLOCKS blocks; the log ends with:" >&2
@@ -342,18 +341,20 @@ if [ "$SYNC_BLOCKS" -gt 0 ]; then
     # node syncs (it makes one block at start, then waits a minute).
     stop_nodes
     sed -i 's/^block_interval_ms = .*/block_interval_ms = 60000/' "$dir/maker/chain.conf"
-    start_node maker
+    start_node maker "$sdir/data"
+    sapi=$api_port
+    sp2p=$p2p_port
     "$L" wait-height --node "http://127.0.0.1:$sapi" --height "$((SYNC_BLOCKS + 1))" \
         --timeout 60 --api-key-file "$dir/maker/api-key" >/dev/null
     tip=$(curl -sf -H "Authorization: Bearer $(cat "$dir/maker/api-key")" \
         "http://127.0.0.1:$sapi/api/v1/status" |
         sed 's/.*"latest_height":"\([0-9]*\)".*/\1/')
-    NODE_GENESIS=../sync-genesis.json node_conf full "$("$L" free-port)" "$("$L" free-port)" \
-        "127.0.0.1:$sp2p" 60000 'validator_key_file = ""'
-    fapi=$(sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/full/chain.conf" | head -n 1)
+    NODE_GENESIS=../sync-genesis.json node_conf full "127.0.0.1:$sp2p" 60000 \
+        'validator_key_file = ""'
     maker_pid=$(node_pid 0)
     mc0=$(cpu_ticks "$maker_pid")
-    start_node full
+    start_node full "$dir/full/data"
+    fapi=$api_port
     full_pid=$(node_pid 1)
     if ! "$L" wait-height --node "http://127.0.0.1:$fapi" --height "$tip" --timeout 1200 \
         --api-key-file "$dir/full/api-key" | tee "$dir/sync.out"; then

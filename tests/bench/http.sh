@@ -59,6 +59,7 @@ done
 
 # Taken before anything starts: thread-per-connection servers under load raise it.
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+. "$(dirname "$0")/ports.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/chroom-httpbench.XXXXXX")
 base_pid=""
 node_pid=""
@@ -118,7 +119,6 @@ start_node() {
     "$G" --file "$dir/genesis.json" add-account "$address" 1000000000000 >/dev/null
     "$G" --file "$dir/genesis.json" add-validator "$vpub" 10 >/dev/null
     "$G" --file "$dir/genesis.json" validate >/dev/null
-    port=$("$L" free-port)
     cat >"$dir/chain.conf" <<CONF
 [node]
 data_dir = data
@@ -127,7 +127,7 @@ validator_key_file = validator.key
 log_level = warn
 
 [api]
-listen = 127.0.0.1:$port
+listen = 127.0.0.1:0
 # The bench's own key is premium; its tier has no limit, so that it measures the node,
 # not the limiter (every response still carries the rate-limit headers).
 rate_limit_premium_per_min = 0
@@ -138,6 +138,8 @@ CONF
     "$D" --config "$dir/chain.conf" 2>"$dir/node.log" &
     own_node=$!
     node_pid=$own_node
+    wait_ports "$dir/data" "$node_pid" "$dir/node.log"
+    port=$api_port
     i=0
     until CHROOM_API_KEY=$(cat "$key") "$W" --node "http://127.0.0.1:$port" status >/dev/null 2>&1; do
         i=$((i + 1))

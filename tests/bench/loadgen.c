@@ -33,8 +33,6 @@
  *   loadgen wait-height --node URL --height H [--timeout S] [--api-key-file F]
  *       Polls GET /api/v1/status until the node is at height H or above, and prints how
  *       long that took and the blocks/s (a full node syncing), from its own start.
- *   loadgen free-port
- *       Prints a TCP port of 127.0.0.1 that was free a moment ago.
  *
  * Exit status: 0 measured, 1 could not measure (a file, the node, a key), 2 usage. */
 #include <arpa/inet.h>
@@ -2043,28 +2041,7 @@ static int loadgen_cmd_wait_height(int argc, char **argv)
     return LOADGEN_OK;
 }
 
-/* ---- free-port and main. ---- */
-
-static int loadgen_cmd_free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-             getsockname(fd, (struct sockaddr *)&a, &len) == 0;
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (!ok) {
-        fprintf(stderr, "loadgen: no free port: %s\n", strerror(errno));
-        return LOADGEN_FAIL;
-    }
-    printf("%u\n", (unsigned)ntohs(a.sin_port));
-    return LOADGEN_OK;
-}
+/* ---- main. ---- */
 
 static int loadgen_usage(void)
 {
@@ -2078,8 +2055,7 @@ static int loadgen_usage(void)
             "                       --rate R --seconds S [--tick-ms T] [--batch B] [--amount A]\n"
             "                       [--new-pct P] [--timeout S] [--api-key-file FILE[,FILE...]]\n"
             "       loadgen wait-height --node URL --height H [--timeout S] "
-            "[--api-key-file FILE]\n"
-            "       loadgen free-port\n");
+            "[--api-key-file FILE]\n");
     return LOADGEN_USAGE;
 }
 
@@ -2104,8 +2080,6 @@ int main(int argc, char **argv)
         rc = loadgen_cmd_latency(argc - 2, argv + 2);
     } else if (strcmp(cmd, "wait-height") == 0) {
         rc = loadgen_cmd_wait_height(argc - 2, argv + 2);
-    } else if (strcmp(cmd, "free-port") == 0 && argc == 2) {
-        rc = loadgen_cmd_free_port();
     } else {
         rc = loadgen_usage();
     }

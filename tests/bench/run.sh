@@ -43,6 +43,7 @@ for b in "$L" "$W" "$G" "$D"; do
     fi
 done
 
+. "$(dirname "$0")/ports.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/chroom-bench.XXXXXX")
 node_pid=""
 perf_pid=""
@@ -74,7 +75,6 @@ vpub=$("$W" --json address --key "$dir/validator.key" | sed 's/.*"public_key":"\
     --balance 1000000000000 >"$dir/senders.addr"
 "$G" --file "$dir/genesis.json" add-validator "$vpub" 10 >/dev/null
 "$G" --file "$dir/genesis.json" validate
-port=$("$L" free-port)
 scheme=http
 tls_conf=""
 if [ "${BENCH_TLS:-0}" = 1 ]; then
@@ -97,7 +97,8 @@ validator_key_file = validator.key
 log_level = warn
 
 [api]
-listen = 127.0.0.1:$port
+# Any free port: the node says which in data/ports (tests/bench/ports.sh).
+listen = 127.0.0.1:0
 # The bench's own key is premium, and premium has no rate limit here.
 rate_limit_premium_per_min = 0
 $tls_conf
@@ -123,9 +124,11 @@ verify1=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify1.ou
 verify=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify.out")
 vthreads=$(sed -n 's/^verify: \([0-9][0-9]*\) thread.*/\1/p' "$dir/verify.out")
 
-echo "== transfers: $TXS in batches of $BATCH over $CONNS connections to chroomd on port $port"
 "$D" --config "$dir/chain.conf" 2>"$dir/node.log" &
 node_pid=$!
+wait_ports "$dir/data" "$node_pid" "$dir/node.log"
+port=$api_port
+echo "== transfers: $TXS in batches of $BATCH over $CONNS connections to chroomd on port $port"
 # The node's CPU time (user + system, in clock ticks) from /proc, before and after.
 node_cpu() { awk '{ print $14 + $15 }' "/proc/$node_pid/stat"; }
 cpu0=$(node_cpu)

@@ -5,6 +5,14 @@ A test function takes one argument, a Ctx: it owns the test's temporary director
 every process the test starts. run.py closes it after the test, whether the test passed or
 not: every process still running is killed, and the directory is removed, or kept (and its
 path printed) when the test failed.
+
+Ports: no test picks a port for chroomd. Every node listens on port 0 (API, and peers when
+it has a [p2p] listener), the system picks free ports, and Node.start reads the ones the
+node got from its ports file (<data_dir>/ports, node/ports.h). Picking a port by binding
+port 0, closing it and handing the number on raced with every other process on the
+machine (one took such a port first under load). A restarted node gets new ports; the
+nodes that dial it learn them from the node's own dials (Node.peers). A port where nothing
+must answer is refused_port's: bound and never listening, so nothing else can take it.
 """
 
 import http.client
@@ -71,24 +79,29 @@ def run_ok(args, timeout=CLI_TIMEOUT_S):
     return out
 
 
-_PORTS_GIVEN = set()
+def refused_port(ctx):
+    """A port on 127.0.0.1 where a connection is refused: a socket bound to it that never
+    listens, held until the test ends, so no other process can take the port meanwhile."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    ctx.socks.append(s)
+    return s.getsockname()[1]
 
 
-def free_port():
-    """A port that was free a moment ago (bind port 0, read it, close) and that this run
-    has not handed out before: a port given to one node and not yet bound by it is free
-    too, and the kernel may offer it again for another."""
-    for _ in range(1000):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        finally:
-            s.close()
-        if port not in _PORTS_GIVEN:
-            _PORTS_GIVEN.add(port)
-            return port
-    fail("no free port this run has not handed out already")
+def read_ports(data_dir):
+    """A node's ports file (node/ports.h: "key=value" lines) as a dict of ints, or None
+    while there is none."""
+    try:
+        with open(os.path.join(data_dir, "ports")) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    out = {}
+    for line in text.splitlines():
+        k, sep, v = line.partition("=")
+        check(sep == "=" and v.isdigit(), "ports file line %r is not key=number" % line)
+        out[k] = int(v)
+    return out
 
 
 class Ctx:
@@ -99,6 +112,7 @@ class Ctx:
         self.dir = tempfile.mkdtemp(prefix="chroom-ft-%s-" % name.replace("/", "-"))
         self.nodes = []
         self.procs = []  # other long-running processes (subprocess.Popen)
+        self.socks = []  # sockets held for the test (refused_port)
         self.counter = 0
 
     def path(self, *parts):
@@ -119,6 +133,8 @@ class Ctx:
                     p.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     pass
+        for s in self.socks:
+            s.close()
         if failed:
             return self.dir
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -279,7 +295,7 @@ class Chain:
 
 DEFAULT_CONF = {
     "node": {"log_level": "info"},
-    "api": {"wait_timeout_ms": "10000", "connection_timeout_s": "30"},
+    "api": {"listen": "127.0.0.1:0", "wait_timeout_ms": "10000", "connection_timeout_s": "30"},
     "consensus": {"block_interval_ms": "100", "empty_block_interval_ms": "0"},
     "mempool": {"txs_max": "20000", "bytes_max": "67108864"},
     "store": {"map_size_mb": "64", "verifier_threads": "2"},
@@ -312,9 +328,11 @@ class Response:
 class Node:
     """One chroomd process: its config, data directory and log, across restarts."""
 
-    def __init__(self, ctx, chain, name="node", conf=None, validator=True, api_key=True):
+    def __init__(self, ctx, chain, name="node", conf=None, validator=True, api_key=True,
+                 peers=()):
         """api_key: give the node, before its first start, a premium key with every scope
-        (self.api_key), which request() sends unless told otherwise."""
+        (self.api_key), which request() sends unless told otherwise. peers: Nodes whose
+        peer-to-peer ports, as far as known at each start, become [p2p] peers."""
         self.ctx = ctx
         self.want_api_key = api_key
         self.api_key = None
@@ -330,7 +348,9 @@ class Node:
         self.conf["node"]["genesis_file"] = chain.genesis
         self.conf["node"]["validator_key_file"] = chain.validator.path if validator else ""
         self.proc = None
-        self.port = None
+        self.port = None  # the API's port, from the ports file of the last start
+        self.p2p_port = None  # the peer-to-peer listener's, likewise (None: no listener)
+        self.peers = list(peers)
         ctx.nodes.append(self)
 
     @property
@@ -348,26 +368,54 @@ class Node:
             f.write("\n".join(lines))
 
     def start(self, timeout=START_TIMEOUT_S):
-        """Starts chroomd on a free port and waits for /health; retries on a port taken
-        between choosing it and binding it."""
+        """Starts chroomd (its listeners on port 0 unless the config says otherwise), reads
+        the ports it got and waits for /health, all within timeout; fails with the log's
+        tail when it exits or the time runs out. [p2p] peers are the known ports of
+        self.peers: at a first start the nodes started before, at a restart all of them."""
         check(self.proc is None or self.proc.poll() is not None, "node already running")
         if self.want_api_key and self.api_key is None:
             self.api_key = self.create_api_key(label="functional tests")
-        for _ in range(5):
-            self.port = free_port()
-            self.conf["api"]["listen"] = "127.0.0.1:%d" % self.port
-            self._write_conf()
-            with open(self.log_path, "ab") as log:
-                log.write(b"---- start on port %d\n" % self.port)
-                log.flush()
-                self.proc = subprocess.Popen([binary("chroomd"), "--config", self.conf_path],
-                                             stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.DEVNULL, stderr=log)
-            if self._wait_healthy(timeout):
-                return self
-            if "cannot serve the API" not in self.log_tail(5):
-                break
-        fail("chroomd did not become healthy within %s s: %s" % (timeout, self.log_tail(5)))
+        if self.peers:
+            self.conf.setdefault("p2p", {})["peers"] = ",".join("127.0.0.1:%d" % n.p2p_port
+                                                 for n in self.peers if n.p2p_port)
+        deadline = time.monotonic() + timeout
+        self.spawn()
+        self.wait_ports(timeout)
+        if not self._wait_healthy(deadline - time.monotonic()):
+            fail("chroomd did not become healthy within %s s: %s" % (timeout, self.log_tail(5)))
+        return self
+
+    def spawn(self):
+        """Starts chroomd with the config as it stands and returns at once (Popen)."""
+        self._write_conf()
+        with open(self.log_path, "ab") as log:
+            log.write(b"---- start\n")
+            log.flush()
+            self.proc = subprocess.Popen([binary("chroomd"), "--config", self.conf_path],
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=log)
+        return self.proc
+
+    def wait_ports(self, timeout=START_TIMEOUT_S):
+        """Waits until the running chroomd has written its ports file (the one whose pid is
+        this process's, not one a killed run left); sets self.port and self.p2p_port and
+        returns the file as a dict. Fails, with the log's tail, when chroomd exits first or
+        after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ports = read_ports(self.data_dir)
+            if ports is not None and ports.get("pid") == self.proc.pid:
+                check("api" in ports, "the ports file names no API port: %r" % ports)
+                self.port = ports["api"]
+                self.p2p_port = ports.get("p2p")
+                return ports
+            if self.proc.poll() is not None:
+                fail("chroomd exited with status %d before it wrote its ports file: %s"
+                     % (self.proc.returncode, self.log_tail(5)))
+            if time.monotonic() > deadline:
+                self.kill()
+                fail("chroomd wrote no ports file within %s s: %s" % (timeout, self.log_tail(5)))
+            time.sleep(0.02)
 
     def _wait_healthy(self, timeout):
         deadline = time.monotonic() + timeout

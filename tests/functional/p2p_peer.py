@@ -40,6 +40,8 @@ class Peer:
         off = 2 + 1 + hello[2]
         theirs = hello[off + 32:off + 64]
         their_challenge = hello[off + 64:off + 96]
+        # The listen address the node announces (docs/P2P.md, HELLO), as text.
+        self.announced = hello[off + 97:off + 97 + hello[off + 96]].decode("ascii", "replace")
         msg = bip340.tagged_hash(
             "CHROOM/p2p-auth",
             struct.pack(">H", PROTOCOL_VERSION) + _bytes8(chain_id) + genesis + self.node_id +

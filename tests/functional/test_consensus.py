@@ -4,8 +4,7 @@ and a fresh full node syncs to the tip (docs/CONSENSUS.md)."""
 
 import time
 
-from node import (Chain, Node, binary, check, eq, fail, free_port, keygen, random_address,
-                  run_ok)
+from node import Chain, Node, binary, check, eq, fail, keygen, random_address, run_ok
 
 # Short timeouts so that rounds with a dead proposer pass quickly on a busy machine.
 FAST = {
@@ -17,8 +16,9 @@ FAST = {
 
 
 def testnet(t, n=4, accounts=("alice", "bob")):
-    """A chain of n validators of equal power and n running validator nodes, each a
-    persistent peer of every other."""
+    """A chain of n validators of equal power and n running validator nodes. Each listens
+    for peers on a port of its own choosing (port 0) and dials the ones started before it,
+    whose ports it knows: one connection per pair. A restarted node dials every other."""
     chain = Chain(t, {name: 10**12 for name in accounts})
     vals = [chain.validator] + [keygen(t, "validator%d" % i) for i in range(1, n)]
     g = [binary("chroom-genesis"), "--file", chain.genesis]
@@ -26,25 +26,24 @@ def testnet(t, n=4, accounts=("alice", "bob")):
         run_ok(g + ["add-validator", v.pubkey, "10"])
         chain.addresses.add(v.address)
     chain.genesis_hash = run_ok(g + ["hash"]).strip()
-    chain.p2p_ports = [free_port() for _ in range(n)]
     nodes = []
     for i in range(n):
-        peers = ",".join("127.0.0.1:%d" % p for j, p in enumerate(chain.p2p_ports) if j != i)
         conf = {s: dict(kv) for s, kv in FAST.items()}
-        conf["p2p"] = {"listen": "127.0.0.1:%d" % chain.p2p_ports[i], "peers": peers}
+        conf["p2p"] = {"listen": "127.0.0.1:0"}
         node = Node(t, chain, name="v%d" % i, conf=conf)
         node.conf["node"]["validator_key_file"] = vals[i].path
         nodes.append(node)
     for node in nodes:
+        node.peers = [other for other in nodes if other is not node]
         node.start()
     return chain, vals, nodes
 
 
-def full_node(t, chain, name="full"):
-    peers = ",".join("127.0.0.1:%d" % p for p in chain.p2p_ports)
+def full_node(t, validators, name="full"):
     conf = {s: dict(kv) for s, kv in FAST.items()}
-    conf["p2p"] = {"listen": "127.0.0.1:%d" % free_port(), "peers": peers}
-    return Node(t, chain, name=name, conf=conf, validator=False).start()
+    conf["p2p"] = {"listen": "127.0.0.1:0"}
+    return Node(t, validators[0].chain, name=name, conf=conf, validator=False,
+                peers=validators).start()
 
 
 def block(node, h):
@@ -159,7 +158,7 @@ def test_full_node_syncs_from_genesis(t):
     for tx in chain.sign(alice, random_address(), 11, 0, count=5):
         eq(nodes[1].submit(tx).status, 202, "transfer accepted")
     wait_all(nodes, 8)
-    full = full_node(t, chain)
+    full = full_node(t, nodes)
     full.wait_height(nodes[0].height(), timeout=40)
     more = nodes[0].height() + 2
     full.wait_height(more, timeout=40)
@@ -189,8 +188,8 @@ def test_double_signing_evidence(t):
     sent again; forged evidence gets its sender disconnected and never reaches a block."""
     chain, vals, nodes = testnet(t)
     wait_all(nodes, 3)
-    eq(double_sign(chain, vals[3], chain.p2p_ports[0], 2), ["sent", "kept"], "valid evidence")
-    eq(double_sign(chain, vals[2], chain.p2p_ports[1], 1, "--round", "3", "--precommit"),
+    eq(double_sign(chain, vals[3], nodes[0].p2p_port, 2), ["sent", "kept"], "valid evidence")
+    eq(double_sign(chain, vals[2], nodes[1].p2p_port, 1, "--round", "3", "--precommit"),
        ["sent", "kept"], "valid evidence of precommits")
     deadline = time.monotonic() + 30
     while len(committed_evidence(nodes[2])) < 2:
@@ -215,11 +214,11 @@ def test_double_signing_evidence(t):
         check(any(x["validator"] == e["validator"] and x["height"] == e["height"]
                   for x in b["evidence"]), "block %d carries the evidence" % h)
     # Sent again, to another node: already committed, never in a second block.
-    eq(double_sign(chain, vals[3], chain.p2p_ports[3], 2), ["sent", "kept"], "known evidence")
+    eq(double_sign(chain, vals[3], nodes[3].p2p_port, 2), ["sent", "kept"], "known evidence")
     nodes[0].wait_height(top + 3, timeout=30)
     eq(len(committed_evidence(nodes[0])), 2, "each offence committed once")
     # Forged (a signature broken): the sender is dropped, nothing reaches a block.
-    eq(double_sign(chain, vals[1], chain.p2p_ports[3], 2, "--forge"), ["sent", "disconnected"],
+    eq(double_sign(chain, vals[1], nodes[3].p2p_port, 2, "--forge"), ["sent", "disconnected"],
        "forged evidence")
     h = nodes[0].height()
     nodes[0].wait_height(h + 3, timeout=30)
@@ -236,7 +235,7 @@ def test_evidence_of_the_height_being_decided(t):
     nodes[3].stop()
     time.sleep(1.0)
     h = nodes[0].height()
-    eq(double_sign(chain, vals[1], chain.p2p_ports[0], h + 1), ["sent", "kept"],
+    eq(double_sign(chain, vals[1], nodes[0].p2p_port, h + 1), ["sent", "kept"],
        "evidence of the current height")
     nodes[2].start()
     deadline = time.monotonic() + 40

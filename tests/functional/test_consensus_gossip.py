@@ -6,7 +6,7 @@ import time
 
 import bip340
 import p2p_peer
-from node import Chain, Node, check, eq, fail, free_port, random_address
+from node import Chain, Node, check, eq, fail, random_address
 
 
 def rejections(n, reason):
@@ -51,10 +51,9 @@ def test_gossip_after_a_nonce_gap(t):
     not remembered as seen: its next copy, after the predecessor, is admitted and commits,
     rather than ignored as a copy until some block carries it."""
     chain = Chain(t, {"alice": 10**12})
-    p2p_port = free_port()
-    n = Node(t, chain, conf={"p2p": {"listen": "127.0.0.1:%d" % p2p_port}}).start()
+    n = Node(t, chain, conf={"p2p": {"listen": "127.0.0.1:0"}}).start()
     n.wait_height(1, timeout=10)
-    peer = p2p_peer.Peer(chain, p2p_port)
+    peer = p2p_peer.Peer(chain, n.p2p_port)
     try:
         tx0, tx1 = chain.sign(chain["alice"], random_address(), 1000, 0, count=2)
         before = rejections(n, "nonce_mismatch")
@@ -74,10 +73,9 @@ def test_gossip_not_sent_back(t):
     """A node passes a gossiped transaction on to its other peers, but not back to the peer
     it came from, which has it; one from its API goes to every peer."""
     chain = Chain(t, {"alice": 10**12, "bob": 10**12})
-    p2p_port = free_port()
-    n = Node(t, chain, conf={"p2p": {"listen": "127.0.0.1:%d" % p2p_port}}).start()
-    a = p2p_peer.Peer(chain, p2p_port)
-    b = p2p_peer.Peer(chain, p2p_port)
+    n = Node(t, chain, conf={"p2p": {"listen": "127.0.0.1:0"}}).start()
+    a = p2p_peer.Peer(chain, n.p2p_port)
+    b = p2p_peer.Peer(chain, n.p2p_port)
     try:
         (tx,) = chain.sign(chain["alice"], random_address(), 1000, 0)
         a.gossip([tx])

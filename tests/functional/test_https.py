@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import openapi_check
-from node import Chain, Node, binary, check, eq, free_port, run, wallet_cmd
+from node import Chain, Node, check, eq, run, wallet_cmd
 
 
 def make_cert(t):
@@ -25,14 +25,10 @@ def make_cert(t):
 
 
 def start_raw(node, listen):
-    """Starts chroomd with the node's config on `listen`, without waiting for health."""
+    """Starts chroomd with the node's config on `listen`, without waiting for health
+    (Node.start speaks plain HTTP)."""
     node.conf["api"]["listen"] = listen
-    node._write_conf()
-    with open(node.log_path, "ab") as log:
-        node.proc = subprocess.Popen([binary("chroomd"), "--config", node.conf_path],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=log)
-    return node.proc
+    return node.spawn()
 
 
 def https_get(port, path, cafile, timeout=2, key=None):
@@ -62,9 +58,10 @@ def test_https_serves_with_a_verified_certificate(t):
     cert, key = make_cert(t)
     chain = Chain(t, {"alice": 10**9})
     n = Node(t, chain, conf={"api": {"tls_cert_file": cert, "tls_key_file": key}})
-    port = free_port()
-    n.port = port
-    start_raw(n, "127.0.0.1:%d" % port)
+    start_raw(n, "127.0.0.1:0")
+    port = n.wait_ports()["api"]
+    check("api: listening on 127.0.0.1:%d (https)" % port in n.log_text(),
+          "the log names the port: %s" % n.log_tail(3))
     got = wait_https(port, cert)
     check(got is not None, "no HTTPS answer: %s" % n.log_tail(5))
     eq(got[0], 200, "GET /health over HTTPS")
@@ -104,14 +101,14 @@ def test_https_serves_with_a_verified_certificate(t):
 def test_plain_http_refuses_a_public_address(t):
     chain = Chain(t, {"alice": 10**9})
     n = Node(t, chain)
-    p = start_raw(n, "0.0.0.0:%d" % free_port())
+    p = start_raw(n, "0.0.0.0:0")
     rc = p.wait(timeout=20)
     check(rc != 0, "chroomd served plain HTTP on 0.0.0.0")
     check("not a loopback address" in n.log_text(), "the log says why: %s" % n.log_tail(3))
     # Allowed explicitly, it starts.
     n.conf["api"]["plain_http_public"] = "1"
-    n.port = free_port()
-    start_raw(n, "0.0.0.0:%d" % n.port)
+    start_raw(n, "0.0.0.0:0")
+    n.wait_ports()
     deadline = time.monotonic() + 10
     ok = False
     while time.monotonic() < deadline and not ok:

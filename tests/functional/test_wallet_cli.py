@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from node import (check, eq, free_port, keygen, random_address, run, start_node, tx_hash,
+from node import (check, eq, keygen, random_address, refused_port, run, start_node, tx_hash,
                   wallet_cmd)
 
 
@@ -170,7 +170,7 @@ def test_usage_errors_exit_2(t):
 
 
 def test_node_down_exits_3_within_the_timeout(t):
-    port = free_port()  # nothing listens there
+    port = refused_port(t)  # nothing listens there
     url = "http://127.0.0.1:%d" % port
     key = keygen(t, "k")
     to = random_address()

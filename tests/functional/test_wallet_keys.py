@@ -13,7 +13,7 @@ import termios
 import threading
 import time
 
-from node import (check, eq, fail, free_port, keygen, random_address, start_node, tx_hash,
+from node import (check, eq, fail, keygen, random_address, refused_port, start_node, tx_hash,
                   wallet_cmd, CLI_TIMEOUT_S)
 
 PASS = "correct horse battery staple"
@@ -491,7 +491,7 @@ def test_sign_offline_in_one_home_broadcast_from_another(t):
     eq(s["hash"], tx_hash(s["tx"]), "the signed file's hash")
     # The key finds itself: without --key, tx sign uses the keystore key of the sender; with
     # a node URL on a closed port it still works (it never calls).
-    closed = "http://127.0.0.1:%d" % free_port()
+    closed = "http://127.0.0.1:%d" % refused_port(t)
     rc, out, err = wk(cold, "tx", "sign", unsigned, node=closed)
     eq(rc, 0, "tx sign with the sender's key found in the keystore (%r)" % err)
     eq(json.loads(out)["hash"] != s["hash"], True, "a fresh signature (random aux) per sign")
@@ -607,7 +607,7 @@ def test_config_file_and_precedence(t):
     c = n.chain
     home = home_dir(t, "home")
     wk_ok(home, "key", "import", "main", "--secret-file", c["alice"].path)
-    closed = "http://127.0.0.1:%d" % free_port()
+    closed = "http://127.0.0.1:%d" % refused_port(t)
     conf = os.path.join(home, "config")
 
     def write(text):
@@ -662,7 +662,7 @@ def test_unknown_outcomes_exit_3(t):
     with open(signed) as f:
         s = json.load(f)
     # Node down: refused connections end at once, and nothing was sent.
-    down = "http://127.0.0.1:%d" % free_port()
+    down = "http://127.0.0.1:%d" % refused_port(t)
     for args in (["send", c["bob"].address, "1", "--key", "main"],
                  ["tx", "broadcast", signed, "--wait"]):
         start = time.monotonic()

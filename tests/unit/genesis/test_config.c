@@ -262,10 +262,16 @@ void test_node_config_values(void)
     CHECK(cfg.log_level == CHR_LOG_DEBUG);
     CHECK_OK(tc_node("[api]\nlisten = 0.0.0.0:65535\n", &cfg));
     CHECK(!cfg.api_ipv6 && strcmp(cfg.api_host, "0.0.0.0") == 0 && cfg.api_port == 65535);
+    /* Port 0: the system picks a free port, which the node reports (node/ports.h). */
+    CHECK_OK(tc_node("[api]\nlisten = 127.0.0.1:0\n", &cfg));
+    CHECK(strcmp(cfg.api_host, "127.0.0.1") == 0 && cfg.api_port == 0);
+    CHECK_OK(tc_node("[api]\nlisten = [::1]:0\n", &cfg));
+    CHECK(cfg.api_ipv6 && strcmp(cfg.api_listen, "[::1]:0") == 0 && cfg.api_port == 0);
     static const char *const bad[] = {
         "[api]\nlisten = localhost:80\n",
         "[api]\nlisten = 1.2.3.4\n",
-        "[api]\nlisten = 1.2.3.4:0\n",
+        "[api]\nlisten = 1.2.3.4:00\n",
+        "[api]\nlisten = 1.2.3.4:-0\n",
         "[api]\nlisten = 1.2.3.4:65536\n",
         "[api]\nlisten = 1.2.3.4:080\n",
         "[api]\nlisten = [::1]8080\n",
@@ -372,7 +378,12 @@ void test_node_config_p2p(void)
     CHECK(strcmp(cfg.p2p_peers[0], "10.0.0.1:26656") == 0);
     CHECK(strcmp(cfg.p2p_peers[1], "[::1]:7") == 0);
     CHECK(strcmp(cfg.p2p_peers[2], "127.0.0.1:9") == 0);
+    /* A listener may ask for any free port; a peer to dial may not be port 0. */
+    static const char any[] = "[p2p]\nlisten = [::1]:0\n";
+    CHECK_OK(node_config_parse(&cfg, any, sizeof(any) - 1, NULL, err, sizeof(err)));
+    CHECK(strcmp(cfg.p2p_listen, "[::1]:0") == 0);
     static const char *const bad[] = {
+        "[p2p]\nlisten = 1.2.3.4:00\n",     "[p2p]\npeers = 1.2.3.4:5, 1.2.3.4:0\n",
         "[p2p]\nlisten = nowhere\n",       "[p2p]\npeers = 1.2.3.4:0\n",
         "[p2p]\npeers = 1.2.3.4:5,,\n",    "[p2p]\npeers = 1.2.3.4\n",
         "[p2p]\nlisten = 1.2.3.4:70000\n", "[consensus]\ntimeout_propose_ms = 0\n",

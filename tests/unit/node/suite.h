@@ -7,4 +7,9 @@
 void test_verifier_threads_config_limit(void);
 void test_verifier_threads_pool_limit(void);
 
+/* test_ports.c */
+void test_ports_write_format(void);
+void test_ports_overwrite_and_remove(void);
+void test_ports_errors(void);
+
 #endif
