@@ -231,8 +231,10 @@ static chr_err evidence_from_peer(node_consensus *e, uint32_t peer, const uint8_
 /* Whether msg is an EVIDENCE message about a height below `height`. */
 static int evidence_of_past(const uint8_t *msg, size_t len, uint64_t height)
 {
-    /* kind | vote a's body: u8 type | u64 height | ... */
-    return len >= 1 + 1 + 8 && msg[0] == CONS_MSG_EVIDENCE && chr_get_u64be(msg + 2) < height;
+    uint8_t kind;
+    uint64_t about;
+    return cons_msg_peek(&kind, &about, msg, len) == CHR_OK && kind == CONS_MSG_EVIDENCE &&
+           about < height;
 }
 
 /* ---- Acting on the core's actions (writer thread). ---- */
