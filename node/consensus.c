@@ -12,8 +12,8 @@
 #include "consensus/core.h"
 #include "consensus/p2p.h"
 #include "consensus/wal.h"
-#include "ledger/store.h"
 #include "node/gossip.h"
+#include "node/sync.h"
 
 /* Timers the core may have pending: a few per round; stale ones are dropped first. */
 #define NODE_TIMERS_MAX 64
@@ -21,8 +21,6 @@
 #define NODE_TICK_MS 250
 /* How far a fresh proposal's time may be ahead of this node's clock for it to prevote. */
 #define NODE_CLOCK_DRIFT_MS 5000
-/* Peers remembered for rate-limiting block sync answers. */
-#define NODE_SYNC_PEERS 64
 
 typedef struct inbox_item {
     uint32_t peer;
@@ -65,10 +63,7 @@ struct node_consensus {
     uint64_t tick_at;
     node_timer timers[NODE_TIMERS_MAX];
     size_t timers_len;
-    struct {
-        uint32_t peer;
-        uint64_t at, upto; /* last answer's time, and the highest block sent then */
-    } synced[NODE_SYNC_PEERS];
+    node_sync sync; /* what was sent to peers behind (node/sync.h) */
 };
 
 static uint64_t wall_ms(void)
@@ -210,60 +205,6 @@ static void timer_add(node_consensus *e, uint64_t now, const cons_action *a)
     e->timers[at] = (node_timer){now + a->delay_ms, a->timeout, a->height, a->round};
 }
 
-/* Sends a peer that is behind the blocks it lacks from height `from`, with their commits,
- * keeping at most NODE_SYNC_BATCH of them ahead of the height it reports: a peer that
- * syncs reports each new height at once, so each status moves the window on by what it
- * applied, without sending a block twice while the previous answer is in flight. */
-static void sync_peer(node_consensus *e, uint32_t peer, uint64_t from, uint64_t now)
-{
-    size_t slot = (size_t)peer % NODE_SYNC_PEERS;
-    uint64_t start = from;
-    if (e->synced[slot].peer == peer && now < e->synced[slot].at + 1000 &&
-        e->synced[slot].upto >= from) {
-        start = e->synced[slot].upto + 1;
-    }
-    if (start >= from + NODE_SYNC_BATCH) {
-        return;
-    }
-    ledger_store_read *r;
-    if (ledger_store_read_begin(node_chain_store(e->chain), &r) != CHR_OK) {
-        return;
-    }
-    uint64_t tip = cons_core_height(e->core) - 1;
-    uint64_t sent = 0;
-    for (uint64_t h = start; h <= tip && h < from + NODE_SYNC_BATCH; h++) {
-        const uint8_t *block, *commit;
-        size_t block_len, commit_len;
-        cons_msg m;
-        memset(&m, 0, sizeof(m));
-        m.kind = CONS_MSG_COMMITTED;
-        if (ledger_store_block(r, h, &block, &block_len) != CHR_OK ||
-            ledger_store_commit(r, h, &commit, &commit_len) != CHR_OK ||
-            ledger_commit_decode(&m.u.committed.commit, commit, commit_len) != CHR_OK) {
-            break;
-        }
-        m.u.committed.block = block;
-        m.u.committed.block_len = block_len;
-        uint8_t *buf;
-        size_t len;
-        if (cons_msg_encode(&buf, &len, &m) != CHR_OK) {
-            break;
-        }
-        chr_err err = cons_p2p_send(e->p2p, peer, NODE_P2P_CONSENSUS, buf, len);
-        free(buf);
-        if (err != CHR_OK) {
-            break; /* its queue is full: the rest next time it asks */
-        }
-        sent = h;
-    }
-    ledger_store_read_end(r);
-    if (sent != 0) {
-        e->synced[slot].peer = peer;
-        e->synced[slot].upto = sent;
-        e->synced[slot].at = now;
-    }
-}
-
 static void height_begin(node_consensus *e)
 {
     uint64_t height, time_ms;
@@ -347,7 +288,8 @@ static void act(node_consensus *e, uint64_t now)
             evidence_pool_add(e, a->msg, a->msg_len, 1);
             break;
         case CONS_ACT_SYNC:
-            sync_peer(e, a->peer, a->height, now);
+            node_sync_send(&e->sync, node_chain_store(e->chain), e->p2p, a->peer, a->height,
+                           cons_core_height(e->core) - 1, now);
             break;
         default:
             CHR_ASSERT(0);
@@ -445,10 +387,7 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
         e->tick_at = now + NODE_TICK_MS;
     }
     node_gossip_flush(e->gossip, e->p2p);
-    /* Behind when a connected peer is credibly at least two heights ahead (one ahead is a
-     * peer that has just committed the block this node is about to; a claim further
-     * ahead counts while that peer delivers blocks: cons_core_peer_height). */
-    node_chain_set_syncing(e->chain, cons_core_peer_height(e->core) > cons_core_height(e->core) + 1);
+    node_chain_set_syncing(e->chain, node_sync_behind(e->core));
     if (e->fatal) {
         return CHR_ERR_STORE;
     }
