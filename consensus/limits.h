@@ -25,7 +25,7 @@
 #define CONS_MSG_BYTES_MAX (CONS_BLOCK_BYTES_MAX + 64 * 1024)
 /* Actions one input may produce. A status answer sends the proposal and votes (up to
  * three per validator and type when validators equivocate) of two rounds and a
- * proof-of-lock round; it stops short of the end (consensus/core.c, room()), keeping
+ * proof-of-lock round; it stops short of the end (consensus/core_peers.c, room()), keeping
  * CONS_ACTIONS_RESERVE for the rules, which fire a handful (a proposal, votes, timeouts,
  * each with its record, a decision, evidence). */
 #define CONS_ACTIONS_RESERVE 64

@@ -167,6 +167,65 @@ chr_err cons_msg_decode(cons_msg *out, const uint8_t *in, size_t in_len)
     return err;
 }
 
+/* The height of a COMMITTED (its commit's first field), the decoder past the kind byte:
+ * the block is skipped by its length, which is checked like committed_decode checks it. */
+static chr_err committed_peek(chr_dec *d, uint64_t *height)
+{
+    const uint8_t *block;
+    size_t block_len;
+    uint16_t commit_len;
+    chr_err err = chr_dec_bytes32(d, &block, &block_len, CONS_BLOCK_BYTES_MAX);
+    if (err == CHR_OK) {
+        err = chr_dec_u16(d, &commit_len);
+    }
+    if (err == CHR_OK && commit_len > LEDGER_COMMIT_BYTES_MAX) {
+        err = CHR_ERR_TOO_LONG;
+    }
+    if (err == CHR_OK && commit_len < 8) {
+        err = CHR_ERR_TRUNCATED; /* ledger_commit_decode would run out inside the height */
+    }
+    return err == CHR_OK ? chr_dec_u64(d, height) : err;
+}
+
+chr_err cons_msg_peek(uint8_t *kind, uint64_t *height, const uint8_t *in, size_t in_len)
+{
+    *kind = 0;
+    *height = 0;
+    if (in_len > CONS_MSG_BYTES_MAX) {
+        return CHR_ERR_TOO_LONG;
+    }
+    chr_dec d;
+    chr_dec_init(&d, in, in_len);
+    uint8_t k, type;
+    uint64_t h = 0;
+    chr_err err = chr_dec_u8(&d, &k);
+    if (err != CHR_OK) {
+        return err;
+    }
+    switch (k) {
+    case CONS_MSG_PROPOSAL:
+    case CONS_MSG_STATUS:
+        err = chr_dec_u64(&d, &h); /* the first field */
+        break;
+    case CONS_MSG_VOTE:
+    case CONS_MSG_EVIDENCE:
+        /* A vote's body, the first of an evidence's two: u8 type, then u64 height. */
+        err = chr_dec_u8(&d, &type);
+        err = err == CHR_OK ? chr_dec_u64(&d, &h) : err;
+        break;
+    case CONS_MSG_COMMITTED:
+        err = committed_peek(&d, &h);
+        break;
+    default:
+        return CHR_ERR_CONS_MSG;
+    }
+    if (err == CHR_OK) {
+        *kind = k;
+        *height = h;
+    }
+    return err;
+}
+
 /* ---- what the encoder refuses: exactly what cons_msg_decode would ---- */
 
 _Static_assert(CONS_PROPOSAL_FIXED_BYTES + (uint64_t)CONS_BLOCK_BYTES_MAX <= CONS_MSG_BYTES_MAX,

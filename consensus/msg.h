@@ -101,6 +101,19 @@ typedef struct cons_msg {
  * errors. out is zeroed on failure. */
 CHR_WUR chr_err cons_msg_decode(cons_msg *out, const uint8_t *in, size_t in_len);
 
+/* Reads a message's kind and the height it is about without decoding the rest: a cheap
+ * look before a full decode (chroomd routes evidence of past heights by it). The height
+ * is a PROPOSAL's, VOTE's or STATUS's own, a COMMITTED's commit's, an EVIDENCE's first
+ * vote's. Only the bytes up to the height are read and checked: a message it reads may
+ * still fail cons_msg_decode, but one that decodes is read as it decodes (same kind and
+ * height). CHR_ERR_TOO_LONG for in_len over CONS_MSG_BYTES_MAX or a COMMITTED's block or
+ * commit length over its maximum (CONS_BLOCK_BYTES_MAX, LEDGER_COMMIT_BYTES_MAX);
+ * CHR_ERR_CONS_MSG for an unknown kind; CHR_ERR_TRUNCATED when the message ends before its
+ * height (or a COMMITTED's commit is too short to hold one). *kind and *height are zeroed
+ * on failure. Thread-safe. */
+CHR_WUR chr_err cons_msg_peek(uint8_t *kind, uint64_t *height, const uint8_t *in,
+                              size_t in_len);
+
 /* Encodes a message into a malloc'ed buffer (*out, the caller frees). CHR_ERR_NOMEM;
  * CHR_ERR_ARG for any message cons_msg_decode would refuse: an unknown kind or vote type,
  * height 0, a round over CONS_ROUND_MAX, a pol_round not below the round, a status step

@@ -8,13 +8,12 @@
 #include <time.h>
 
 #include "common/assert.h"
-#include "common/enc.h"
-#include "common/hash.h"
 #include "common/log.h"
 #include "consensus/core.h"
 #include "consensus/p2p.h"
 #include "consensus/wal.h"
-#include "ledger/store.h"
+#include "node/gossip.h"
+#include "node/sync.h"
 
 /* Timers the core may have pending: a few per round; stale ones are dropped first. */
 #define NODE_TIMERS_MAX 64
@@ -22,23 +21,6 @@
 #define NODE_TICK_MS 250
 /* How far a fresh proposal's time may be ahead of this node's clock for it to prevote. */
 #define NODE_CLOCK_DRIFT_MS 5000
-/* Peers remembered for rate-limiting block sync answers. */
-#define NODE_SYNC_PEERS 64
-/* Recently seen transaction ids, so that the copies of a transaction that gossip brings
- * from several peers are verified once: sets of NODE_SEEN_WAYS, chosen by the id's first
- * bytes, each forgetting its oldest id for a new one. The copies of a transaction can
- * arrive seconds apart under load (each peer verifies before it passes one on), with tens
- * of thousands of others in between: at 2^16 ids direct-mapped, a fifth of them were
- * forgotten in between and verified again (tests/bench/consensus.sh); 2^18 in sets of 4
- * (9 MiB) forget almost none. */
-#define NODE_SEEN_SLOTS (1u << 18)
-#define NODE_SEEN_WAYS 4u
-/* Gossiped transactions waiting for the intake thread, copies already left out (as much
- * memory as 64 full gossip messages); past this, a peer's new ones are dropped (they reach
- * this node again through other peers or the next proposal). */
-#define NODE_GOSSIP_QUEUE_TXS_MAX (64u * NODE_GOSSIP_TXS_MAX)
-
-_Static_assert(NODE_GOSSIP_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "a gossip message fits a submission");
 
 typedef struct inbox_item {
     uint32_t peer;
@@ -55,29 +37,6 @@ typedef struct node_timer {
     uint32_t round;
 } node_timer;
 
-/* A transaction seen lately: its id, and the peer it came from first (0: none, this
- * node's API). */
-typedef struct seen_slot {
-    uint8_t hash[32];
-    uint32_t peer;
-} seen_slot;
-
-/* A peer's fresh gossiped transactions waiting for the intake thread: count transactions,
- * each a u16 length and its bytes, in data (len bytes). */
-typedef struct gossip_item {
-    struct gossip_item *next;
-    size_t count;
-    size_t len;
-    uint8_t data[];
-} gossip_item;
-
-/* One submission of gossiped transactions, until the writer's verdicts. */
-typedef struct gossip_batch {
-    node_consensus *e;
-    size_t n;
-    rpc_tx_result results[NODE_SUBMIT_TXS_MAX];
-} gossip_batch;
-
 struct node_consensus {
     node_chain *chain;
     cons_core *core;
@@ -93,18 +52,8 @@ struct node_consensus {
     size_t in_len;
     int detached;
 
-    /* Gossiped transactions: queued by the transport's threads, verified and submitted by
-     * the intake thread, so that no transport thread (which also carries consensus
-     * messages) waits for signature checks. */
-    pthread_mutex_t gq_mu;
-    pthread_cond_t gq_cv;
-    gossip_item *gq_head, *gq_tail;
-    size_t gq_txs;
-    int gq_stop;
-    pthread_t intake;
-    int intake_started;
-    pthread_mutex_t seen_mu;
-    seen_slot *seen;
+    /* Transactions to and from peers (node/gossip.h). */
+    node_gossip *gossip;
 
     /* Writer thread only. */
     int started;
@@ -114,14 +63,7 @@ struct node_consensus {
     uint64_t tick_at;
     node_timer timers[NODE_TIMERS_MAX];
     size_t timers_len;
-    uint8_t *gossip;
-    size_t gossip_len;
-    uint16_t gossip_count;
-    uint32_t gossip_from; /* the peer the batch's transactions came from (0: none) */
-    struct {
-        uint32_t peer;
-        uint64_t at, upto; /* last answer's time, and the highest block sent then */
-    } synced[NODE_SYNC_PEERS];
+    node_sync sync; /* what was sent to peers behind (node/sync.h) */
 };
 
 static uint64_t wall_ms(void)
@@ -231,8 +173,10 @@ static chr_err evidence_from_peer(node_consensus *e, uint32_t peer, const uint8_
 /* Whether msg is an EVIDENCE message about a height below `height`. */
 static int evidence_of_past(const uint8_t *msg, size_t len, uint64_t height)
 {
-    /* kind | vote a's body: u8 type | u64 height | ... */
-    return len >= 1 + 1 + 8 && msg[0] == CONS_MSG_EVIDENCE && chr_get_u64be(msg + 2) < height;
+    uint8_t kind;
+    uint64_t about;
+    return cons_msg_peek(&kind, &about, msg, len) == CHR_OK && kind == CONS_MSG_EVIDENCE &&
+           about < height;
 }
 
 /* ---- Acting on the core's actions (writer thread). ---- */
@@ -261,66 +205,45 @@ static void timer_add(node_consensus *e, uint64_t now, const cons_action *a)
     e->timers[at] = (node_timer){now + a->delay_ms, a->timeout, a->height, a->round};
 }
 
-/* Sends a peer that is behind the blocks it lacks from height `from`, with their commits,
- * keeping at most NODE_SYNC_BATCH of them ahead of the height it reports: a peer that
- * syncs reports each new height at once, so each status moves the window on by what it
- * applied, without sending a block twice while the previous answer is in flight. */
-static void sync_peer(node_consensus *e, uint32_t peer, uint64_t from, uint64_t now)
-{
-    size_t slot = (size_t)peer % NODE_SYNC_PEERS;
-    uint64_t start = from;
-    if (e->synced[slot].peer == peer && now < e->synced[slot].at + 1000 &&
-        e->synced[slot].upto >= from) {
-        start = e->synced[slot].upto + 1;
-    }
-    if (start >= from + NODE_SYNC_BATCH) {
-        return;
-    }
-    ledger_store_read *r;
-    if (ledger_store_read_begin(node_chain_store(e->chain), &r) != CHR_OK) {
-        return;
-    }
-    uint64_t tip = cons_core_height(e->core) - 1;
-    uint64_t sent = 0;
-    for (uint64_t h = start; h <= tip && h < from + NODE_SYNC_BATCH; h++) {
-        const uint8_t *block, *commit;
-        size_t block_len, commit_len;
-        cons_msg m;
-        memset(&m, 0, sizeof(m));
-        m.kind = CONS_MSG_COMMITTED;
-        if (ledger_store_block(r, h, &block, &block_len) != CHR_OK ||
-            ledger_store_commit(r, h, &commit, &commit_len) != CHR_OK ||
-            ledger_commit_decode(&m.u.committed.commit, commit, commit_len) != CHR_OK) {
-            break;
-        }
-        m.u.committed.block = block;
-        m.u.committed.block_len = block_len;
-        uint8_t *buf;
-        size_t len;
-        if (cons_msg_encode(&buf, &len, &m) != CHR_OK) {
-            break;
-        }
-        chr_err err = cons_p2p_send(e->p2p, peer, NODE_P2P_CONSENSUS, buf, len);
-        free(buf);
-        if (err != CHR_OK) {
-            break; /* its queue is full: the rest next time it asks */
-        }
-        sent = h;
-    }
-    ledger_store_read_end(r);
-    if (sent != 0) {
-        e->synced[slot].peer = peer;
-        e->synced[slot].upto = sent;
-        e->synced[slot].at = now;
-    }
-}
-
 static void height_begin(node_consensus *e)
 {
     uint64_t height, time_ms;
     uint8_t hash[32];
     node_chain_last(e->chain, &height, hash, &time_ms);
     cons_core_begin(e->core, height + 1, &e->vals);
+}
+
+/* Applies a decided block (a COMMIT action): 1 when it is committed, 0 (and fatal) if the
+ * chain cannot apply it. */
+static int act_commit(node_consensus *e, const cons_action *a)
+{
+    char why[256] = "";
+    if (node_chain_commit_block(e->chain, a->block, a->block_len, a->commit, why,
+                                sizeof(why)) != CHR_OK) {
+        CHR_LOG_E("consensus: cannot apply decided block %llu: %s",
+                  (unsigned long long)a->height, why);
+        e->fatal = 1;
+        return 0;
+    }
+    CHR_LOG_D("consensus: committed block %llu in round %u", (unsigned long long)a->height,
+              a->commit->round);
+    return 1;
+}
+
+/* After a commit: a fresh WAL, and the next height, whose rounds start at the chain's pace. */
+static void height_next(node_consensus *e, uint64_t now)
+{
+    e->fatal = cons_wal_reset(e->wal) != CHR_OK;
+    height_begin(e);
+    /* The chain's pace: a height's rounds begin block_interval_ms after the last
+     * height's began, so late precommits and transactions have time to arrive
+     * (Tendermint's timeout_commit); when deciding took longer than that, at once, so
+     * a loaded chain does not add the pause to every block's latency. */
+    uint64_t due = e->ran_at + e->block_interval_ms;
+    e->run_at = due > now ? due : now;
+    /* Tell the peers at once: a node that syncs gets its next blocks without waiting
+     * for the tick, and the others learn the height. */
+    e->tick_at = now;
 }
 
 /* Carries out the core's last actions in order. A WAL record is made durable before any
@@ -356,27 +279,17 @@ static void act(node_consensus *e, uint64_t now)
         case CONS_ACT_TIMEOUT:
             timer_add(e, now, a);
             break;
-        case CONS_ACT_COMMIT: {
-            char why[256] = "";
-            if (node_chain_commit_block(e->chain, a->block, a->block_len, a->commit, why,
-                                        sizeof(why)) != CHR_OK) {
-                CHR_LOG_E("consensus: cannot apply decided block %llu: %s",
-                          (unsigned long long)a->height, why);
-                e->fatal = 1;
-                break;
-            }
-            CHR_LOG_D("consensus: committed block %llu in round %u",
-                      (unsigned long long)a->height, a->commit->round);
-            committed = 1;
+        case CONS_ACT_COMMIT:
+            committed = act_commit(e, a);
             break;
-        }
         case CONS_ACT_EVIDENCE:
             /* Seen by this node's core (votes of the height it decides): into the pool for
              * the next blocks. The core gossips it itself. */
             evidence_pool_add(e, a->msg, a->msg_len, 1);
             break;
         case CONS_ACT_SYNC:
-            sync_peer(e, a->peer, a->height, now);
+            node_sync_send(&e->sync, node_chain_store(e->chain), e->p2p, a->peer, a->height,
+                           cons_core_height(e->core) - 1, now);
             break;
         default:
             CHR_ASSERT(0);
@@ -386,17 +299,7 @@ static void act(node_consensus *e, uint64_t now)
         e->fatal = cons_wal_sync(e->wal) != CHR_OK;
     }
     if (committed && !e->fatal) {
-        e->fatal = cons_wal_reset(e->wal) != CHR_OK;
-        height_begin(e);
-        /* The chain's pace: a height's rounds begin block_interval_ms after the last
-         * height's began, so late precommits and transactions have time to arrive
-         * (Tendermint's timeout_commit); when deciding took longer than that, at once, so
-         * a loaded chain does not add the pause to every block's latency. */
-        uint64_t due = e->ran_at + e->block_interval_ms;
-        e->run_at = due > now ? due : now;
-        /* Tell the peers at once: a node that syncs gets its next blocks without waiting
-         * for the tick, and the others learn the height. */
-        e->tick_at = now;
+        height_next(e, now);
     }
 }
 
@@ -426,41 +329,10 @@ static void engine_begin(node_consensus *e, uint64_t now)
     e->started = 1;
 }
 
-/* Sends the batch of admitted transactions to every peer but the one they came from,
- * which has them. */
-static void flush_gossip(node_consensus *e)
-{
-    if (e->gossip_count == 0) {
-        return;
-    }
-    chr_put_u32be(e->gossip, e->gossip_count); /* the first 2 of 4 bytes are reserved 0 */
-    cons_p2p_broadcast(e->p2p, NODE_P2P_TXS, e->gossip + 2, e->gossip_len - 2, e->gossip_from);
-    e->gossip_count = 0;
-    e->gossip_len = 4;
-}
-
-static uint32_t seen_origin(node_consensus *e, const uint8_t hash[32]);
-
 static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
 {
     node_consensus *e = ctx;
-    CHR_ASSERT(len <= LEDGER_TX_BYTES_MAX);
-    uint8_t hash[32];
-    chr_sha256_hash(hash, tx, len);
-    /* Marks it seen, so that its echo from the peers is dropped unverified. A submission
-     * comes from one peer (or the API), so batches by origin stay large. */
-    uint32_t from = seen_origin(e, hash);
-    if (e->gossip_count > 0 && from != e->gossip_from) {
-        flush_gossip(e);
-    }
-    e->gossip_from = from;
-    e->gossip[e->gossip_len] = (uint8_t)(len >> 8);
-    e->gossip[e->gossip_len + 1] = (uint8_t)len;
-    memcpy(e->gossip + e->gossip_len + 2, tx, len);
-    e->gossip_len += 2 + len;
-    if (++e->gossip_count == NODE_GOSSIP_TXS_MAX) {
-        flush_gossip(e);
-    }
+    node_gossip_admitted(e->gossip, e->p2p, tx, len);
 }
 
 static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
@@ -514,11 +386,8 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
         act(e, now);
         e->tick_at = now + NODE_TICK_MS;
     }
-    flush_gossip(e);
-    /* Behind when a connected peer is credibly at least two heights ahead (one ahead is a
-     * peer that has just committed the block this node is about to; a claim further
-     * ahead counts while that peer delivers blocks: cons_core_peer_height). */
-    node_chain_set_syncing(e->chain, cons_core_peer_height(e->core) > cons_core_height(e->core) + 1);
+    node_gossip_flush(e->gossip, e->p2p);
+    node_chain_set_syncing(e->chain, node_sync_behind(e->core));
     if (e->fatal) {
         return CHR_ERR_STORE;
     }
@@ -534,249 +403,6 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
 }
 
 /* ---- The transport's callbacks (its threads). ---- */
-
-chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *count, const uint8_t *in,
-                           size_t in_len)
-{
-    *count = 0;
-    chr_dec d;
-    chr_dec_init(&d, in, in_len);
-    uint16_t n;
-    chr_err err = chr_dec_u16(&d, &n);
-    if (err == CHR_OK && (n == 0 || n > NODE_GOSSIP_TXS_MAX)) {
-        err = CHR_ERR_TOO_LONG;
-    }
-    for (uint16_t i = 0; i < n && err == CHR_OK; i++) {
-        err = chr_dec_bytes16(&d, &txs[i], &lens[i], LEDGER_TX_BYTES_MAX);
-    }
-    err = err ? err : chr_dec_finish(&d);
-    *count = err == CHR_OK ? n : 0;
-    return err;
-}
-
-/* The set an id belongs to, newest first; under seen_mu. */
-static seen_slot *seen_set_of(node_consensus *e, const uint8_t hash[32])
-{
-    _Static_assert(NODE_SEEN_SLOTS % NODE_SEEN_WAYS == 0, "whole sets");
-    return &e->seen[chr_get_u32be(hash) % (NODE_SEEN_SLOTS / NODE_SEEN_WAYS) * NODE_SEEN_WAYS];
-}
-
-/* The slot of hash in its set, NULL if the set no longer holds it; under seen_mu. */
-static seen_slot *seen_find(seen_slot *set, const uint8_t hash[32])
-{
-    for (size_t i = 0; i < NODE_SEEN_WAYS; i++) {
-        if (memcmp(set[i].hash, hash, 32) == 0) {
-            return &set[i];
-        }
-    }
-    return NULL;
-}
-
-/* Puts hash first in its set, the oldest id giving way; under seen_mu. */
-static void seen_insert(seen_slot *set, const uint8_t hash[32], uint32_t peer)
-{
-    memmove(&set[1], &set[0], (NODE_SEEN_WAYS - 1) * sizeof(*set));
-    memcpy(set[0].hash, hash, 32);
-    set[0].peer = peer;
-}
-
-/* Marks a transaction hash seen, from peer; 1 if it was already (a copy: skip it). */
-static int seen_mark(node_consensus *e, const uint8_t hash[32], uint32_t peer)
-{
-    pthread_mutex_lock(&e->seen_mu);
-    seen_slot *set = seen_set_of(e, hash);
-    int seen = seen_find(set, hash) != NULL;
-    if (!seen) {
-        seen_insert(set, hash, peer);
-    }
-    pthread_mutex_unlock(&e->seen_mu);
-    return seen;
-}
-
-/* Forgets that a transaction was seen (unless it was forgotten already), so that the next
- * copy of it is taken. */
-static void seen_forget(node_consensus *e, const uint8_t hash[32])
-{
-    pthread_mutex_lock(&e->seen_mu);
-    seen_slot *s = seen_find(seen_set_of(e, hash), hash);
-    if (s != NULL) {
-        memset(s, 0, sizeof(*s));
-    }
-    pthread_mutex_unlock(&e->seen_mu);
-}
-
-/* The peer a transaction came from, 0 if none (the API) or forgotten; marks it seen. */
-static uint32_t seen_origin(node_consensus *e, const uint8_t hash[32])
-{
-    pthread_mutex_lock(&e->seen_mu);
-    seen_slot *set = seen_set_of(e, hash);
-    seen_slot *s = seen_find(set, hash);
-    uint32_t peer = s != NULL ? s->peer : 0;
-    if (s == NULL) {
-        seen_insert(set, hash, 0);
-    }
-    pthread_mutex_unlock(&e->seen_mu);
-    return peer;
-}
-
-/* Whether a gossiped transaction refused with err may be admitted later: its predecessor
- * (an earlier nonce, from another peer) or the funds it spends have not arrived or been
- * committed yet, or the node had no room. */
-static int gossip_may_pass_later(chr_err err)
-{
-    switch (err) {
-    case CHR_ERR_NONCE:
-    case CHR_ERR_BALANCE:
-    case CHR_ERR_MEMPOOL_FULL:
-    case CHR_ERR_QUEUE_FULL:
-    case CHR_ERR_NOMEM:
-    case CHR_ERR_STORE:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* The writer's verdicts on gossiped transactions (any thread): one refused for a reason
- * that may pass later is no longer marked seen, so that a later copy of it is admitted
- * rather than ignored. */
-static void gossip_done(void *arg)
-{
-    gossip_batch *b = arg;
-    for (size_t i = 0; i < b->n; i++) {
-        const rpc_tx_result *r = &b->results[i];
-        if (r->state == RPC_TX_REJECTED && r->has_hash && gossip_may_pass_later(r->err)) {
-            seen_forget(b->e, r->hash);
-        }
-    }
-    free(b);
-}
-
-/* Submits the queued gossip items of list (n transactions in all, at most one submission)
- * to the same admission as the API's, then frees them. */
-static void receive_txs(node_consensus *e, gossip_item *list, size_t n)
-{
-    CHR_ASSERT(n > 0 && n <= NODE_SUBMIT_TXS_MAX);
-    const uint8_t *txs[NODE_SUBMIT_TXS_MAX];
-    size_t lens[NODE_SUBMIT_TXS_MAX];
-    size_t count = 0;
-    for (const gossip_item *it = list; it != NULL; it = it->next) {
-        size_t off = 0;
-        for (size_t i = 0; i < it->count; i++) {
-            lens[count] = (size_t)it->data[off] << 8 | it->data[off + 1];
-            txs[count++] = it->data + off + 2;
-            off += 2 + lens[count - 1];
-        }
-        CHR_ASSERT(off == it->len);
-    }
-    CHR_ASSERT(count == n);
-    gossip_batch *b = malloc(sizeof(*b));
-    if (b != NULL) {
-        b->e = e;
-        b->n = n;
-        node_chain_submit(e->chain, txs, lens, n, b->results, gossip_done, b);
-    }
-    while (list != NULL) {
-        gossip_item *next = list->next;
-        free(list);
-        list = next;
-    }
-}
-
-static void *intake_main(void *arg)
-{
-    node_consensus *e = arg;
-    pthread_mutex_lock(&e->gq_mu);
-    while (!e->gq_stop) {
-        if (e->gq_head == NULL) {
-            pthread_cond_wait(&e->gq_cv, &e->gq_mu);
-            continue;
-        }
-        /* What is queued, up to one submission: the verifier pool gets big batches even
-         * when each peer sends small ones. */
-        gossip_item *list = NULL;
-        gossip_item **tail = &list;
-        size_t n = 0;
-        while (e->gq_head != NULL && n + e->gq_head->count <= NODE_SUBMIT_TXS_MAX) {
-            gossip_item *it = e->gq_head;
-            e->gq_head = it->next;
-            it->next = NULL;
-            *tail = it;
-            tail = &it->next;
-            n += it->count;
-        }
-        if (e->gq_head == NULL) {
-            e->gq_tail = NULL;
-        }
-        CHR_ASSERT(e->gq_txs >= n);
-        e->gq_txs -= n;
-        pthread_mutex_unlock(&e->gq_mu);
-        receive_txs(e, list, n);
-        pthread_mutex_lock(&e->gq_mu);
-    }
-    pthread_mutex_unlock(&e->gq_mu);
-    return NULL;
-}
-
-/* A peer's gossip message (transport thread): drops the transactions seen already before
- * any signature check, and queues the rest for the intake thread. Those that find no room
- * are forgotten as seen, so that a copy from another peer may take their place. */
-static void gossip_receive(node_consensus *e, uint32_t peer, const uint8_t *p, size_t len)
-{
-    const uint8_t *txs[NODE_GOSSIP_TXS_MAX];
-    size_t lens[NODE_GOSSIP_TXS_MAX];
-    uint8_t hashes[NODE_GOSSIP_TXS_MAX][32];
-    size_t count;
-    if (node_gossip_decode(txs, lens, &count, p, len) != CHR_OK) {
-        return; /* a malformed batch: the transactions are lost, the peer's problem */
-    }
-    size_t fresh = 0;
-    size_t bytes = 0;
-    for (size_t i = 0; i < count; i++) {
-        /* A transaction's id: SHA-256 of its bytes. */
-        chr_sha256_hash(hashes[fresh], txs[i], lens[i]);
-        if (!seen_mark(e, hashes[fresh], peer)) {
-            txs[fresh] = txs[i];
-            lens[fresh++] = lens[i];
-            bytes += 2 + lens[i];
-        }
-    }
-    if (fresh == 0) {
-        return;
-    }
-    gossip_item *it = malloc(sizeof(*it) + bytes);
-    if (it != NULL) {
-        it->next = NULL;
-        it->count = fresh;
-        it->len = bytes;
-        size_t off = 0;
-        for (size_t i = 0; i < fresh; i++) {
-            it->data[off] = (uint8_t)(lens[i] >> 8);
-            it->data[off + 1] = (uint8_t)lens[i];
-            memcpy(it->data + off + 2, txs[i], lens[i]);
-            off += 2 + lens[i];
-        }
-    }
-    pthread_mutex_lock(&e->gq_mu);
-    int queued = it != NULL && !e->gq_stop && e->gq_txs + fresh <= NODE_GOSSIP_QUEUE_TXS_MAX;
-    if (queued) {
-        if (e->gq_tail != NULL) {
-            e->gq_tail->next = it;
-        } else {
-            e->gq_head = it;
-        }
-        e->gq_tail = it;
-        e->gq_txs += fresh;
-        pthread_cond_signal(&e->gq_cv);
-    }
-    pthread_mutex_unlock(&e->gq_mu);
-    if (!queued) {
-        free(it);
-        for (size_t i = 0; i < fresh; i++) {
-            seen_forget(e, hashes[i]);
-        }
-    }
-}
 
 /* Appends it (its len and data set) to the writer's inbox and wakes the writer; under
  * in_mu. */
@@ -805,7 +431,7 @@ static void on_message(void *ctx, uint32_t peer, uint8_t type, const uint8_t *pa
     }
     if (type == NODE_P2P_TXS) {
         pthread_mutex_unlock(&e->in_mu);
-        gossip_receive(e, peer, payload, len);
+        node_gossip_receive(e->gossip, peer, payload, len);
         return;
     }
     inbox_item *it = NULL;
@@ -900,12 +526,6 @@ chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node
     e->block_interval_ms = cfg->consensus_block_interval_ms;
     pthread_mutex_init(&e->in_mu, NULL);
     pthread_cond_init(&e->in_cv, NULL);
-    pthread_mutex_init(&e->gq_mu, NULL);
-    pthread_cond_init(&e->gq_cv, NULL);
-    pthread_mutex_init(&e->seen_mu, NULL);
-    e->seen = calloc(NODE_SEEN_SLOTS, sizeof(*e->seen));
-    e->gossip = malloc(4 + NODE_GOSSIP_TXS_MAX * (2 + LEDGER_TX_BYTES_MAX));
-    e->gossip_len = 4;
     cons_config cc;
     memset(&cc, 0, sizeof(cc));
     cc.chain_id = node_chain_id(chain);
@@ -923,12 +543,8 @@ chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node
     cons_app app = {e, app_propose, app_block_id, app_valid, app_timely};
     char path[NODE_CONFIG_PATH_MAX + 16];
     snprintf(path, sizeof(path), "%s/consensus.wal", cfg->data_dir);
-    chr_err err = e->gossip == NULL || e->seen == NULL ? CHR_ERR_NOMEM
-                                                       : cons_core_new(&e->core, &cc, &app);
-    if (err == CHR_OK) {
-        err = pthread_create(&e->intake, NULL, intake_main, e) == 0 ? CHR_OK : CHR_ERR_NOMEM;
-        e->intake_started = err == CHR_OK;
-    }
+    chr_err err = node_gossip_new(&e->gossip, chain);
+    err = err ? err : cons_core_new(&e->core, &cc, &app);
     sodium_memzero(cc.sk, sizeof(cc.sk));
     err = err ? err : cons_wal_open(&e->wal, path, errmsg, errmsg_cap);
     err = err ? err : start_p2p(e, cfg, node_sk, errmsg, errmsg_cap);
@@ -951,14 +567,10 @@ void node_consensus_detach(node_consensus *e)
     pthread_mutex_lock(&e->in_mu);
     e->detached = 1;
     pthread_mutex_unlock(&e->in_mu);
-    /* The intake thread is the only other caller into the chain: stop and join it. */
-    pthread_mutex_lock(&e->gq_mu);
-    e->gq_stop = 1;
-    pthread_cond_signal(&e->gq_cv);
-    pthread_mutex_unlock(&e->gq_mu);
-    if (e->intake_started) {
-        pthread_join(e->intake, NULL);
-        e->intake_started = 0;
+    /* The gossip's intake thread is the only other caller into the chain: stop and join
+     * it. */
+    if (e->gossip != NULL) {
+        node_gossip_stop(e->gossip);
     }
 }
 
@@ -980,18 +592,9 @@ void node_consensus_free(node_consensus *e)
         free(it);
         it = next;
     }
-    for (gossip_item *it = e->gq_head; it != NULL;) {
-        gossip_item *next = it->next;
-        free(it);
-        it = next;
-    }
-    free(e->seen);
-    pthread_mutex_destroy(&e->gq_mu);
-    pthread_cond_destroy(&e->gq_cv);
-    pthread_mutex_destroy(&e->seen_mu);
+    node_gossip_free(e->gossip);
     cons_core_free(e->core);
     cons_wal_close(e->wal);
-    free(e->gossip);
     pthread_mutex_destroy(&e->in_mu);
     pthread_cond_destroy(&e->in_cv);
     free(e);

@@ -3,7 +3,9 @@
  * also keeps its own rules: a known kind; a vote's type, height and round in range; a
  * proposal's pol_round below its round and its block a view inside the input; a status's
  * bits within LEDGER_VALIDATORS_MAX with no bit set past them; evidence that conflicts, in
- * block-id order. */
+ * block-id order. And cons_msg_peek over the same input: no crash, only its documented
+ * errors with zeroed outputs, and for every message that decodes the decoded kind and
+ * height. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +82,39 @@ static void check_rules(const cons_msg *m, const uint8_t *data, size_t size)
     }
 }
 
+/* The height cons_msg_peek must read from a decoded message. */
+static uint64_t msg_height(const cons_msg *m)
+{
+    switch (m->kind) {
+    case CONS_MSG_PROPOSAL:
+        return m->u.proposal.height;
+    case CONS_MSG_VOTE:
+        return m->u.vote.height;
+    case CONS_MSG_STATUS:
+        return m->u.status.height;
+    case CONS_MSG_COMMITTED:
+        return m->u.committed.commit.height;
+    default:
+        return m->u.evidence.a.height;
+    }
+}
+
+/* cons_msg_peek's result on the input (peek_err, kind, height) against its contract;
+ * decoded: the input decoded to msg. */
+static void check_peek(chr_err peek_err, uint8_t kind, uint64_t height, int decoded)
+{
+    if (peek_err != CHR_OK && peek_err != CHR_ERR_TRUNCATED && peek_err != CHR_ERR_TOO_LONG &&
+        peek_err != CHR_ERR_CONS_MSG) {
+        abort();
+    }
+    if (peek_err != CHR_OK && (kind != 0 || height != 0)) {
+        abort(); /* the outputs are zeroed on failure */
+    }
+    if (decoded && (peek_err != CHR_OK || kind != msg.kind || height != msg_height(&msg))) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
@@ -89,12 +124,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         ready = 1;
     }
+    uint8_t kind;
+    uint64_t height;
+    chr_err peek_err = cons_msg_peek(&kind, &height, data, size);
     if (cons_msg_decode(&msg, data, size) != CHR_OK) {
         if (msg.kind != 0) {
             abort(); /* the output is zeroed on failure */
         }
+        check_peek(peek_err, kind, height, 0);
         return 0;
     }
+    check_peek(peek_err, kind, height, 1);
     check_rules(&msg, data, size);
     uint8_t *again;
     size_t again_len;

@@ -1,7 +1,8 @@
 /* Writes the seed corpora of fuzz_cons_msg and fuzz_wal: a few valid encodings of every
  * consensus message kind (signed by fixed keys) and WAL logs, plus broken ones (truncated,
- * trailing bytes, unknown kind, padding bits, evidence out of order, a torn and a damaged
- * log). Run once when the encodings change, from the repository root:
+ * trailing bytes, unknown kind, padding bits, evidence out of order, the edges of
+ * cons_msg_peek, a torn and a damaged log). Run once when the encodings change, from the
+ * repository root:
  *
  *   make BUILD=build/x build/x/libchroom.a
  *   cc -std=c11 -I. -D_GNU_SOURCE tests/fuzz/gen/cons_corpus.c build/x/libchroom.a \
@@ -216,6 +217,17 @@ int main(int argc, char **argv)
     memcpy(more + 1, bufs[ev] + 1 + CONS_VOTE_BODY_BYTES, CONS_VOTE_BODY_BYTES);
     memcpy(more + 1 + CONS_VOTE_BODY_BYTES, bufs[ev] + 1, CONS_VOTE_BODY_BYTES);
     put("cons_msg", more, lens[ev]);
+    /* For cons_msg_peek: a vote cut right after its height (reads, does not decode),
+     * evidence cut one byte short of it, a committed block whose commit is too short to
+     * hold a height. */
+    put("cons_msg", bufs[0], 1 + 1 + 8);
+    put("cons_msg", bufs[ev], 1 + 1 + 7);
+    size_t commit_at = 1 + 4 + chr_get_u32be(bufs[7] + 1);
+    memcpy(more, bufs[7], commit_at);
+    more[commit_at] = 0;
+    more[commit_at + 1] = 7;
+    memcpy(more + commit_at + 2, bufs[7] + commit_at + 2, 7);
+    put("cons_msg", more, commit_at + 2 + 7);
 
     counter = 0;
     const uint8_t *recs[4] = {bufs[2], bufs[0], bufs[1], bufs[3]};

@@ -28,6 +28,9 @@ void test_msg_vote_signature(void);
 void test_msg_proposal_signature(void);
 void test_msg_domain_separation(void);
 void test_msg_vectors(void);
+void test_msg_peek_every_kind(void);
+void test_msg_peek_rejects(void);
+void test_msg_peek_agrees_with_decode(void);
 
 void test_proposer_equal_round_robin(void);
 void test_proposer_proportional(void);
