@@ -8,10 +8,15 @@ PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev pkg-config python3-yaml python3-jsonschema \
             openssl
+# The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
+DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)
 
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wvla -Wformat=2 -Wimplicit-fallthrough -Wundef -Wcast-qual -Wpointer-arith
 CFLAGS ?= -O2 -g
+# pkg-config runs once, when make parses this file: on a fresh machine that is before `deps`
+# installs the packages, so the targets that install them (run, testnet, bench, test) build
+# in a new make that parses this file again (a sub-make, or tests/run.sh's make).
 ALL_CFLAGS := -std=c11 $(CFLAGS) $(WARN) -I. -D_GNU_SOURCE -MMD -MP \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
@@ -117,7 +122,7 @@ $(BUILD)/tests/p2pbench: $(BUILD)/obj/tests/bench/p2pbench.o $(LIB)
 
 # Installs the Debian packages the build and the tests need (as root), or names them.
 deps:
-	@sh tests/deps.sh $(DEPS_DEB)
+	@$(DEPS_CMD)
 
 # Every test: unit, unit under ASan+UBSan, fuzz corpora replay under ASan+UBSan, and the
 # functional tests with real processes. Ends with "N passed, N failed".
@@ -139,17 +144,20 @@ SEED_FIRST ?= 1
 sim: $(SIM_BIN)
 	$(SIM_BIN) --seeds $(SEEDS) --first $(SEED_FIRST)
 
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@sh node/devnet.sh $(BUILD)
 
 # N validators on 127.0.0.1 in ./testnet, all peers of each other (node/testnet.sh).
 N ?= 4
-testnet: deps all
+testnet: deps
+	@$(MAKE) --no-print-directory all
 	@sh node/testnet.sh $(BUILD) $(N)
 testnet-stop:
 	@sh node/testnet.sh $(BUILD) stop
 
-bench: deps all $(BENCH_BINS)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
 
 # The deterministic core must not reach for I/O, clocks or randomness (STYLE.md).
