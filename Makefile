@@ -7,7 +7,7 @@ CC ?= cc
 PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev pkg-config python3-yaml python3-jsonschema \
-            openssl
+            openssl clang-format
 # The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
 DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)
 
@@ -48,7 +48,8 @@ BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 
-.PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api sim testnet testnet-stop
+.PHONY: all deps test unit fuzz run bench clean check-core format format-check testbins lint-api \
+        sim testnet testnet-stop
 all: $(BINS)
 
 testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN) $(TOOL_BINS)
@@ -179,8 +180,21 @@ lint-api:
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 	  $(REDOCLY_CLI) lint --config redocly.yaml openapi.yaml
 
+# The tracked C files in the house style (.clang-format, for clang-format 14): `format`
+# rewrites them; `format-check` names each file that `format` would change, with how many of
+# its lines, and fails, or prints "format-check: ok".
+CLANG_FORMAT ?= clang-format
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h')
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "format-check: no $(CLANG_FORMAT) (make deps)"; exit 1; }
+	@bad=0; for f in $(FORMAT_SRC); do \
+	  n=$$($(CLANG_FORMAT) "$$f" | diff "$$f" - | grep -c '^<'); \
+	  [ "$$n" -eq 0 ] || { echo "format-check: $$f: $$n lines differ"; bad=$$((bad + 1)); }; \
+	done; \
+	[ $$bad -eq 0 ] || { echo "format-check: $$bad files differ from .clang-format (make format)"; exit 1; }
+	@echo "format-check: ok"
 
 clean:
 	rm -rf build
