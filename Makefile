@@ -7,11 +7,16 @@ CC ?= cc
 PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev pkg-config python3-yaml python3-jsonschema \
-            openssl
+            openssl clang-format
+# The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
+DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)
 
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wvla -Wformat=2 -Wimplicit-fallthrough -Wundef -Wcast-qual -Wpointer-arith
 CFLAGS ?= -O2 -g
+# pkg-config runs once, when make parses this file: on a fresh machine that is before `deps`
+# installs the packages, so the targets that install them (run, testnet, bench, test) build
+# in a new make that parses this file again (a sub-make, or tests/run.sh's make).
 ALL_CFLAGS := -std=c11 $(CFLAGS) $(WARN) -I. -D_GNU_SOURCE -MMD -MP \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
@@ -43,7 +48,8 @@ BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 
-.PHONY: all deps test unit fuzz run bench clean check-core format testbins lint-api sim testnet testnet-stop
+.PHONY: all deps test unit fuzz run bench clean check-core format format-check testbins lint-api \
+        sim testnet testnet-stop
 all: $(BINS)
 
 testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN) $(TOOL_BINS)
@@ -117,7 +123,7 @@ $(BUILD)/tests/p2pbench: $(BUILD)/obj/tests/bench/p2pbench.o $(LIB)
 
 # Installs the Debian packages the build and the tests need (as root), or names them.
 deps:
-	@sh tests/deps.sh $(DEPS_DEB)
+	@$(DEPS_CMD)
 
 # Every test: unit, unit under ASan+UBSan, fuzz corpora replay under ASan+UBSan, and the
 # functional tests with real processes. Ends with "N passed, N failed".
@@ -139,17 +145,20 @@ SEED_FIRST ?= 1
 sim: $(SIM_BIN)
 	$(SIM_BIN) --seeds $(SEEDS) --first $(SEED_FIRST)
 
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@sh node/devnet.sh $(BUILD)
 
 # N validators on 127.0.0.1 in ./testnet, all peers of each other (node/testnet.sh).
 N ?= 4
-testnet: deps all
+testnet: deps
+	@$(MAKE) --no-print-directory all
 	@sh node/testnet.sh $(BUILD) $(N)
 testnet-stop:
 	@sh node/testnet.sh $(BUILD) stop
 
-bench: deps all $(BENCH_BINS)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
 
 # The deterministic core must not reach for I/O, clocks or randomness (STYLE.md).
@@ -172,8 +181,21 @@ lint-api:
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 	  $(REDOCLY_CLI) lint --config redocly.yaml openapi.yaml
 
+# The tracked C files in the house style (.clang-format, for clang-format 14): `format`
+# rewrites them; `format-check` names each file that `format` would change, with how many of
+# its lines, and fails, or prints "format-check: ok".
+CLANG_FORMAT ?= clang-format
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h')
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "format-check: no $(CLANG_FORMAT) (make deps)"; exit 1; }
+	@bad=0; for f in $(FORMAT_SRC); do \
+	  n=$$($(CLANG_FORMAT) "$$f" | diff "$$f" - | grep -c '^<'); \
+	  [ "$$n" -eq 0 ] || { echo "format-check: $$f: $$n lines differ"; bad=$$((bad + 1)); }; \
+	done; \
+	[ $$bad -eq 0 ] || { echo "format-check: $$bad files differ from .clang-format (make format)"; exit 1; }
+	@echo "format-check: ok"
 
 clean:
 	rm -rf build

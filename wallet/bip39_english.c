@@ -3,6 +3,8 @@
  * it against the list's published SHA-256. Sorted, so lookups may bisect. */
 #include "wallet/bip39.h"
 
+/* As generated: clang-format would lay the 2048 words out in columns. */
+/* clang-format off */
 const char *const wallet_bip39_english[WALLET_BIP39_WORDS] = {
     "abandon", "ability", "able", "about", "above", "absent", "absorb", "abstract", "absurd",
     "abuse", "access", "accident", "account", "accuse", "achieve", "acid", "acoustic", "acquire",
@@ -213,3 +215,4 @@ const char *const wallet_bip39_english[WALLET_BIP39_WORDS] = {
     "world", "worry", "worth", "wrap", "wreck", "wrestle", "wrist", "write", "wrong", "yard",
     "year", "yellow", "you", "young", "youth", "zebra", "zero", "zone", "zoo",
 };
+/* clang-format on */
