@@ -161,7 +161,8 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
 
-# The deterministic core must not reach for I/O, clocks or randomness (STYLE.md).
+# The deterministic core must not reach for I/O, clocks or randomness (STYLE.md), and each
+# folder includes only the modules and libraries docs/ARCHITECTURE.md allows it.
 CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config.h \
               common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h \
               common/lmdb_err.c common/lmdb_err.h, \
@@ -172,6 +173,7 @@ CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config
 check-core:
 	@! grep -nE '#include *[<"](lmdb\.h|nng/|microhttpd\.h|jansson\.h|time\.h|sys/time\.h|curl/)|\b(clock_gettime|gettimeofday|randombytes[a-z_]*|rand|random)\(' $(CORE_SRC) \
 	  || (echo "check-core: I/O, clock or randomness in the deterministic core" && false)
+	@sh tests/check_layers.sh
 	@echo "check-core: ok"
 
 # Lints openapi.yaml with Redocly's CLI (recommended rules, redocly.yaml). Not part of

@@ -479,3 +479,19 @@ int cons_vote_is_nil(const cons_vote *v)
 {
     return memcmp(v->block_id, nil_id, 32) == 0;
 }
+
+void cons_evidence_to_ledger(ledger_evidence *out, const cons_evidence *m)
+{
+    const cons_vote *a = &m->a;
+    const cons_vote *b = &m->b;
+    CHR_ASSERT(a->height == b->height && a->round == b->round && a->type == b->type);
+    memset(out, 0, sizeof(*out));
+    out->type = a->type;
+    out->height = a->height;
+    out->round = a->round;
+    memcpy(out->validator, a->validator, 32);
+    memcpy(out->block_a, a->block_id, 32);
+    memcpy(out->sig_a, a->sig, 64);
+    memcpy(out->block_b, b->block_id, 32);
+    memcpy(out->sig_b, b->sig, 64);
+}

@@ -28,6 +28,7 @@
 #include "common/err.h"
 #include "consensus/limits.h"
 #include "ledger/block.h"
+#include "ledger/evidence.h"
 #include "ledger/sig.h"
 
 #define CONS_MSG_PROPOSAL 1
@@ -153,5 +154,9 @@ int cons_votes_conflict(const cons_vote *a, const cons_vote *b);
 
 /* Whether a vote is for nil (block id all zeros). */
 int cons_vote_is_nil(const cons_vote *v);
+
+/* The ledger's form (ledger/evidence.h) of a decoded EVIDENCE message's two votes: the
+ * decoder already put them in block-id order, the ledger's order. */
+void cons_evidence_to_ledger(ledger_evidence *out, const cons_evidence *m);
 
 #endif

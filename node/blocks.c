@@ -1,7 +1,6 @@
 /* The writer's blocks and evidence: the ledger's block state machine (ledger/chain.h) fed
  * with the store's committed state, and what it decides written to the store, the mempool
  * and the tip. Writer thread only. */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,56 +266,6 @@ chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
                            c->tip.txs_total + txs_len);
     pthread_mutex_unlock(&c->mp_mu);
     return CHR_OK;
-}
-
-/* ---- Solo mode: the one validator commits alone. ---- */
-
-/* The commit of one validator holding all the power: its precommit for the block. */
-static chr_err sign_alone(node_chain *c, uint64_t height, const uint8_t hash[32],
-                          ledger_commit *commit)
-{
-    memset(commit, 0, sizeof(*commit));
-    commit->height = height;
-    memcpy(commit->block_hash, hash, 32);
-    commit->sigs_len = 1;
-    memcpy(commit->sigs[0].validator, c->validator_pub, 32);
-    uint8_t msg[32];
-    uint8_t aux[32];
-    ledger_vote_sighash(msg, ledger_chain_id(c->chain), LEDGER_VOTE_PRECOMMIT, height, 0, hash);
-    randombytes_buf(aux, sizeof(aux));
-    return ledger_signer_sign(c->signer, commit->sigs[0].sig, msg, c->cfg.validator_sk, aux);
-}
-
-chr_err node_blocks_produce(node_chain *c, uint64_t now_ms, int empty)
-{
-    uint8_t *bytes;
-    size_t len;
-    chr_err err = node_chain_propose(c, now_ms, &bytes, &len);
-    if (err != CHR_OK) {
-        return err;
-    }
-    if (ledger_chain_prepared_txs(c->chain) == 0 && !empty) {
-        ledger_chain_abandon(c->chain);
-        free(bytes);
-        return CHR_OK;
-    }
-    ledger_header h;
-    uint8_t hash[32];
-    ledger_commit commit;
-    char why[256] = "";
-    err = ledger_block_peek_header(&h, bytes, len);
-    if (err == CHR_OK) {
-        ledger_header_hash(&h, hash);
-        err = sign_alone(c, h.height, hash, &commit);
-    }
-    err = err ? err : node_chain_commit_block(c, bytes, len, &commit, why, sizeof(why));
-    if (err != CHR_OK && why[0] != '\0') {
-        CHR_LOG_E("block %llu: %s", (unsigned long long)h.height, why);
-    } else if (err == CHR_OK) {
-        CHR_LOG_D("block %llu: %u txs", (unsigned long long)h.height, h.tx_count);
-    }
-    free(bytes);
-    return err;
 }
 
 /* ---- Evidence. ---- */

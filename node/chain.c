@@ -46,12 +46,6 @@ static void cond_init_monotonic(pthread_cond_t *cv)
     pthread_condattr_destroy(&attr);
 }
 
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 ledger_store *node_chain_store(node_chain *c)
 {
     return c->store;
@@ -150,15 +144,8 @@ static chr_err open_keys(node_chain *c, const genesis *g, char *errmsg, size_t c
         snprintf(errmsg, cap, "the validator key file holds an invalid secret key");
         return CHR_ERR_CONFIG;
     }
-    int at = ledger_valset_find(&g->validators, c->validator_pub);
-    /* One node commits alone only when it holds every validator's power; with more
-     * validators, blocks need the consensus protocol (the consensus issue). */
-    c->producer = at >= 0 && g->validators.len == 1;
-    if (at < 0) {
+    if (ledger_valset_find(&g->validators, c->validator_pub) < 0) {
         CHR_LOG_W("the validator key is not in the validator set: not producing blocks");
-    } else if (!c->producer) {
-        CHR_LOG_I("%zu validators: blocks need consensus among them ([p2p] in chain.conf)",
-                  g->validators.len);
     }
     return CHR_OK;
 }
@@ -202,50 +189,21 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
 
 /* ---- The writer thread. ---- */
 
-/* How long the writer may sleep: until the next block is due, or without end. */
-static int next_wakeup(node_chain *c, uint64_t now, uint64_t *deadline)
-{
-    size_t pending = ledger_mempool_count(c->mempool);
-    uint64_t interval = 0;
-    if (c->producer && pending > 0) {
-        interval = c->cfg.block_interval_ms;
-    } else if (c->producer && c->cfg.empty_block_interval_ms > 0) {
-        interval = c->cfg.empty_block_interval_ms;
-    } else {
-        return 0;
-    }
-    *deadline = c->last_block_mono_ms + interval;
-    (void)now;
-    return 1;
-}
-
+/* Sleeps (q_mu held) until a submission, a stop, the engine's input or its deadline. */
 static void wait_for_work(node_chain *c)
 {
-    uint64_t deadline;
     uint64_t now = mono_ms();
     if (c->q_head != NULL || c->stop || c->engine_wake) {
         c->engine_wake = 0;
         return;
     }
-    if (c->has_engine) {
-        if (c->engine_next_ms == 0) {
-            pthread_cond_wait(&c->q_cv, &c->q_mu);
-        } else if (c->engine_next_ms > now) {
-            struct timespec ts = deadline_in(c->engine_next_ms - now);
-            pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
-        }
-        c->engine_wake = 0;
-        return;
-    }
-    if (!next_wakeup(c, now, &deadline)) {
+    if (!c->has_engine || c->engine_next_ms == 0) {
         pthread_cond_wait(&c->q_cv, &c->q_mu);
-        return;
+    } else if (c->engine_next_ms > now) {
+        struct timespec ts = deadline_in(c->engine_next_ms - now);
+        pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
     }
-    if (deadline <= now) {
-        return;
-    }
-    struct timespec ts = deadline_in(deadline - now);
-    pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
+    c->engine_wake = 0;
 }
 
 static void fail_writer(node_chain *c, chr_err err)
@@ -262,7 +220,6 @@ static void fail_writer(node_chain *c, chr_err err)
 static void *writer_main(void *arg)
 {
     node_chain *c = arg;
-    c->last_block_mono_ms = mono_ms();
     int healthy = 1;
     pthread_mutex_lock(&c->q_mu);
     while (!c->stop) {
@@ -282,22 +239,7 @@ static void *writer_main(void *arg)
                 fail_writer(c, CHR_ERR_STORE);
             }
         }
-        size_t pending = ledger_mempool_count(c->mempool);
-        int due_txs = pending > 0 && now >= c->last_block_mono_ms + c->cfg.block_interval_ms;
-        int due_empty = c->cfg.empty_block_interval_ms > 0 &&
-                        now >= c->last_block_mono_ms + c->cfg.empty_block_interval_ms;
-        if (healthy && c->producer && (due_txs || due_empty)) {
-            chr_err err = node_blocks_produce(c, wall_ms(), due_empty);
-            c->last_block_mono_ms = now;
-            if (err != CHR_OK) {
-                healthy = 0;
-                fail_writer(c, err);
-            }
-        }
         pthread_mutex_lock(&c->q_mu);
-        if (!healthy) {
-            c->producer = 0;
-        }
     }
     /* Submissions that arrived while stopping get a definite answer. */
     node_submission *left = c->q_head;
@@ -395,7 +337,18 @@ void node_chain_set_engine(node_chain *c, const node_engine *e)
     c->engine = *e;
     c->has_engine = 1;
     c->engine_next_ms = 1; /* the first poll starts the engine at once */
-    c->producer = 0;       /* blocks now come from consensus, also with one validator */
+}
+
+int node_chain_sole_validator(const node_chain *c)
+{
+    const ledger_valset *vals = ledger_chain_validators(c->chain);
+    return c->cfg.has_validator_key && vals->len == 1 &&
+           memcmp(vals->v[0].pubkey, c->validator_pub, 32) == 0;
+}
+
+size_t node_chain_pending(const node_chain *c)
+{
+    return ledger_mempool_count(c->mempool);
 }
 
 void node_chain_set_syncing(node_chain *c, int syncing)

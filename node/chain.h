@@ -25,8 +25,6 @@
 typedef struct node_chain_config {
     const char *data_dir;
     size_t map_size;
-    uint64_t block_interval_ms;
-    uint64_t empty_block_interval_ms; /* 0: no empty blocks */
     size_t mempool_txs_max;
     size_t mempool_bytes_max;
     unsigned verifier_threads;        /* 0: one per core */
@@ -92,9 +90,13 @@ typedef struct node_engine {
     void *ctx;
 } node_engine;
 
-/* Hands block production to e (before node_chain_start): the node no longer produces
- * blocks on its own, even as the only validator. */
+/* Hands block production to e (before node_chain_start): blocks come only from the
+ * consensus engine, also for a lone validator without peers. */
 void node_chain_set_engine(node_chain *c, const node_engine *e);
+/* 1 when this node's validator key is the whole validator set: it decides alone. */
+int node_chain_sole_validator(const node_chain *c);
+/* Transactions in the mempool. Writer thread only. */
+size_t node_chain_pending(const node_chain *c);
 /* The engine has input waiting: wakes the writer. Any thread. */
 void node_chain_wake(node_chain *c);
 /* Whether the node is behind its peers (GET /api/v1/status's syncing, /health). Any

@@ -11,16 +11,13 @@
 #include "common/log.h"
 #include "consensus/core.h"
 #include "consensus/p2p.h"
+#include "node/limits.h"
 #include "consensus/wal.h"
 #include "node/gossip.h"
 #include "node/sync.h"
 
-/* Timers the core may have pending: a few per round; stale ones are dropped first. */
-#define NODE_TIMERS_MAX 64
 /* How often the node tells its peers where it is (status gossip). */
 #define NODE_TICK_MS 250
-/* How far a fresh proposal's time may be ahead of this node's clock for it to prevote. */
-#define NODE_CLOCK_DRIFT_MS 5000
 
 typedef struct inbox_item {
     uint32_t peer;
@@ -44,6 +41,13 @@ struct node_consensus {
     cons_p2p *p2p;
     ledger_valset vals;
     uint64_t block_interval_ms;
+    /* Solo: the only validator, without a transport's listener or peers. It decides alone,
+     * so it starts a height only when transactions wait (or, with
+     * empty_block_interval_ms, when that long passed without any): no empty blocks on an
+     * idle devnet. With peers, heights follow each other at the chain's pace. */
+    int solo;
+    uint64_t empty_block_interval_ms; /* 0: no empty blocks (solo only) */
+    int idle; /* solo: the height waits for a transaction (run_at 0) */
 
     /* Filled by the transport's threads, drained by the writer. */
     pthread_mutex_t in_mu;
@@ -75,13 +79,26 @@ static uint64_t wall_ms(void)
 
 /* ---- The core's view of blocks (writer thread). ---- */
 
+/* Whether err is this node's failure (its store, its memory), not the block's: the engine
+ * then stops (the writer stops and /health says why), as a node that cannot read its own
+ * state can neither propose nor judge a block. */
+static int own_failure(chr_err err)
+{
+    return err == CHR_ERR_STORE || err == CHR_ERR_NOMEM || err == CHR_ERR_IO;
+}
+
 static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms,
                            uint8_t **out, size_t *out_len)
 {
     node_consensus *e = ctx;
     (void)height;
     (void)round;
-    return node_chain_propose(e->chain, now_ms, out, out_len);
+    chr_err err = node_chain_propose(e->chain, now_ms, out, out_len);
+    if (own_failure(err)) {
+        CHR_LOG_E("consensus: cannot propose: %s", chr_err_str(err));
+        e->fatal = 1;
+    }
+    return err;
 }
 
 static chr_err app_block_id(void *ctx, const uint8_t *block, size_t len, uint8_t id[32])
@@ -101,7 +118,10 @@ static int app_valid(void *ctx, const uint8_t *block, size_t len)
     node_consensus *e = ctx;
     char why[256] = "";
     chr_err err = node_chain_check_block(e->chain, block, len, why, sizeof(why));
-    if (err != CHR_OK) {
+    if (own_failure(err)) {
+        CHR_LOG_E("consensus: cannot check a proposed block: %s", chr_err_str(err));
+        e->fatal = 1;
+    } else if (err != CHR_OK) {
         CHR_LOG_W("consensus: refusing a proposed block: %s", why[0] ? why : chr_err_str(err));
     }
     return err == CHR_OK;
@@ -119,23 +139,6 @@ static int app_timely(void *ctx, const uint8_t *block, size_t len, uint64_t now_
 
 /* ---- Evidence (writer thread). ---- */
 
-/* The ledger's form of a decoded EVIDENCE message's two votes (ledger/evidence.h): the
- * decoder already put them in block-id order, the ledger's order. */
-static void evidence_from_msg(ledger_evidence *out, const cons_evidence *m)
-{
-    const cons_vote *a = &m->a;
-    const cons_vote *b = &m->b;
-    memset(out, 0, sizeof(*out));
-    out->type = a->type;
-    out->height = a->height;
-    out->round = a->round;
-    memcpy(out->validator, a->validator, 32);
-    memcpy(out->block_a, a->block_id, 32);
-    memcpy(out->sig_a, a->sig, 64);
-    memcpy(out->block_b, b->block_id, 32);
-    memcpy(out->sig_b, b->sig, 64);
-}
-
 /* Puts an encoded EVIDENCE message in the chain's pool: CHR_OK when it is new there.
  * `verified`: the core checked both votes already (its EVIDENCE actions). */
 static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t len, int verified)
@@ -146,7 +149,7 @@ static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t l
         return CHR_ERR_EVIDENCE;
     }
     ledger_evidence ev;
-    evidence_from_msg(&ev, &m.u.evidence);
+    cons_evidence_to_ledger(&ev, &m.u.evidence);
     char why[192] = "";
     err = node_chain_add_evidence(e->chain, &ev, verified, why, sizeof(why));
     if (err != CHR_OK && err != CHR_ERR_DUPLICATE) {
@@ -230,6 +233,38 @@ static int act_commit(node_consensus *e, const cons_action *a)
     return 1;
 }
 
+/* Solo: the height's rounds wait for a transaction, or for the empty-block interval. */
+static void solo_pace(node_consensus *e, uint64_t now)
+{
+    if (!e->solo) {
+        return;
+    }
+    if (node_chain_pending(e->chain) > 0) {
+        e->idle = 0;
+        return;
+    }
+    e->idle = 1;
+    e->run_at = 0;
+    if (e->empty_block_interval_ms > 0) {
+        uint64_t due = e->ran_at + e->empty_block_interval_ms;
+        e->run_at = due > now ? due : now;
+    }
+}
+
+/* Solo: a transaction arrived while the height waited for one: it starts at the chain's
+ * pace. */
+static void solo_wake(node_consensus *e, uint64_t now)
+{
+    if (!e->idle || node_chain_pending(e->chain) == 0) {
+        return;
+    }
+    e->idle = 0;
+    uint64_t due = e->ran_at + e->block_interval_ms;
+    if (e->run_at == 0 || due < e->run_at) {
+        e->run_at = due > now ? due : now;
+    }
+}
+
 /* After a commit: a fresh WAL, and the next height, whose rounds start at the chain's pace. */
 static void height_next(node_consensus *e, uint64_t now)
 {
@@ -241,6 +276,7 @@ static void height_next(node_consensus *e, uint64_t now)
      * a loaded chain does not add the pause to every block's latency. */
     uint64_t due = e->ran_at + e->block_interval_ms;
     e->run_at = due > now ? due : now;
+    solo_pace(e, now);
     /* Tell the peers at once: a node that syncs gets its next blocks without waiting
      * for the tick, and the others learn the height. */
     e->tick_at = now;
@@ -323,10 +359,16 @@ static void engine_begin(node_consensus *e, uint64_t now)
                   (unsigned long long)cons_core_height(e->core), restored);
     }
     e->ran_at = now;
+    e->started = 1;
+    e->tick_at = now;
+    if (e->solo && restored == 0) {
+        /* Nothing of this height was signed yet: wait for work like any later height. */
+        e->run_at = now;
+        solo_pace(e, now);
+        return;
+    }
     cons_core_run(e->core, wall_ms());
     act(e, now);
-    e->tick_at = now;
-    e->started = 1;
 }
 
 static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
@@ -375,8 +417,10 @@ static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
         cons_core_on_timeout(e->core, t.kind, t.height, t.round, wall_ms());
         act(e, now);
     }
+    solo_wake(e, now);
     if (e->run_at != 0 && now >= e->run_at && !e->fatal) {
         e->run_at = 0;
+        e->idle = 0;
         e->ran_at = now;
         cons_core_run(e->core, wall_ms());
         act(e, now);
@@ -524,6 +568,8 @@ chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node
     e->chain = chain;
     e->vals = *node_chain_validators(chain);
     e->block_interval_ms = cfg->consensus_block_interval_ms;
+    e->empty_block_interval_ms = cfg->consensus_empty_block_interval_ms;
+    e->solo = validator_sk != NULL && cfg->p2p_listen[0] == '\0' && cfg->p2p_peers_len == 0;
     pthread_mutex_init(&e->in_mu, NULL);
     pthread_cond_init(&e->in_cv, NULL);
     cons_config cc;

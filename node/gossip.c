@@ -9,21 +9,6 @@
 #include "common/hash.h"
 #include "node/consensus.h"
 
-/* Recently seen transaction ids, so that the copies of a transaction that gossip brings
- * from several peers are verified once: sets of NODE_SEEN_WAYS, chosen by the id's first
- * bytes, each forgetting its oldest id for a new one. The copies of a transaction can
- * arrive seconds apart under load (each peer verifies before it passes one on), with tens
- * of thousands of others in between: at 2^16 ids direct-mapped, a fifth of them were
- * forgotten in between and verified again (tests/bench/consensus.sh); 2^18 in sets of 4
- * (9 MiB) forget almost none. */
-#define NODE_SEEN_SLOTS (1u << 18)
-#define NODE_SEEN_WAYS 4u
-/* Gossiped transactions waiting for the intake thread, copies already left out (as much
- * memory as 64 full gossip messages); past this, a peer's new ones are dropped (they reach
- * this node again through other peers or the next proposal). */
-#define NODE_GOSSIP_QUEUE_TXS_MAX (64u * NODE_GOSSIP_TXS_MAX)
-
-_Static_assert(NODE_GOSSIP_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "a gossip message fits a submission");
 
 /* A transaction seen lately: its id, and the peer it came from first (0: none, this
  * node's API). */

@@ -69,6 +69,26 @@
 /* Blocks sent to a peer behind in answer to one status: bounds the work one peer's status
  * costs the writer. */
 #define NODE_SYNC_BATCH 16
+/* Timers the core may have pending: a few per round; stale ones are dropped first. */
+#define NODE_TIMERS_MAX 64
+/* How far a fresh proposal's time may be ahead of this node's clock for it to prevote. */
+#define NODE_CLOCK_DRIFT_MS 5000
+/* Recently seen transaction ids, so that the copies of a transaction that gossip brings
+ * from several peers are verified once: sets of NODE_SEEN_WAYS, chosen by the id's first
+ * bytes, each forgetting its oldest id for a new one. The copies of a transaction can
+ * arrive seconds apart under load (each peer verifies before it passes one on), with tens
+ * of thousands of others in between: at 2^16 ids direct-mapped, a fifth of them were
+ * forgotten in between and verified again (tests/bench/consensus.sh); 2^18 in sets of 4
+ * (9 MiB) forget almost none. */
+#define NODE_SEEN_SLOTS (1u << 18)
+#define NODE_SEEN_WAYS 4u
+/* Gossiped transactions waiting for the intake thread, copies already left out (as much
+ * memory as 64 full gossip messages); past this, a peer's new ones are dropped (they reach
+ * this node again through other peers or the next proposal). */
+#define NODE_GOSSIP_QUEUE_TXS_MAX (64u * NODE_GOSSIP_TXS_MAX)
+/* Peers remembered for rate-limiting block sync answers (slot = peer id mod this; a
+ * collision only forgets when a peer was last answered). */
+#define NODE_SYNC_PEERS 64
 
 _Static_assert(RPC_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
 _Static_assert(RPC_BATCH_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "an API batch is one submission");

@@ -82,8 +82,6 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     memset(cc, 0, sizeof(*cc));
     cc->data_dir = cfg->data_dir;
     cc->map_size = (size_t)cfg->store_map_size_mb << 20;
-    cc->block_interval_ms = cfg->consensus_block_interval_ms;
-    cc->empty_block_interval_ms = cfg->consensus_empty_block_interval_ms;
     cc->mempool_txs_max = cfg->mempool_txs_max;
     cc->mempool_bytes_max = cfg->mempool_bytes_max;
     cc->verifier_threads = (unsigned)cfg->store_verifier_threads;
@@ -107,14 +105,15 @@ static void log_listening(const char *what, const char *listen, uint16_t port, c
               how);
 }
 
-/* With [p2p] listen or peers set, blocks come from consensus among the validators (also
- * for a lone validator); without, a node that holds the only validator key produces
- * blocks on its own (the devnet of `make run`). Wipes the validator key either way. */
+/* Blocks come from consensus: among the validators with [p2p] listen or peers set, and for
+ * a node that holds the only validator key also without (solo: the devnet of `make run`,
+ * consensus with one validator and no transport). Wipes the validator key either way. */
 static int start_consensus(const node_config *cfg, node_chain_config *cc, node_chain *chain,
                            node_consensus **out)
 {
     int ok = 1;
-    if (cfg->p2p_listen[0] != '\0' || cfg->p2p_peers_len > 0) {
+    if (cfg->p2p_listen[0] != '\0' || cfg->p2p_peers_len > 0 ||
+        node_chain_sole_validator(chain)) {
         char err[512] = "";
         uint8_t node_sk[32];
         if (cfg->p2p_node_key_file[0] != '\0') {
@@ -135,8 +134,13 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
             if (cfg->p2p_listen[0] != '\0') {
                 log_listening("p2p", cfg->p2p_listen, node_consensus_p2p_port(*out), "");
             }
-            CHR_LOG_I("consensus: %zu persistent peers, %s", cfg->p2p_peers_len,
-                      cc->has_validator_key ? "validator" : "full node");
+            if (cfg->p2p_listen[0] == '\0' && cfg->p2p_peers_len == 0) {
+                CHR_LOG_I("consensus: solo, the only validator and no peers: a block when "
+                          "transactions wait");
+            } else {
+                CHR_LOG_I("consensus: %zu persistent peers, %s", cfg->p2p_peers_len,
+                          cc->has_validator_key ? "validator" : "full node");
+            }
         }
     }
     sodium_memzero(cc->validator_sk, sizeof(cc->validator_sk));

@@ -13,11 +13,9 @@
 
 #include "consensus/core.h"
 #include "consensus/p2p.h"
+#include "node/limits.h"
 #include "ledger/store.h"
 
-/* Peers remembered for rate-limiting block sync answers (slot = peer id mod this; a
- * collision only forgets when a peer was last answered). */
-#define NODE_SYNC_PEERS 64
 
 /* What was last sent to the peers behind. Zero it to start; its fields are node/sync.c's. */
 typedef struct node_sync {

@@ -15,7 +15,7 @@ record() { # name, command...: runs it, keeps its PASS/FAIL lines, adds a FAIL i
     log=build/test-$(echo "$name" | tr '/ ' '__').log
     "$@" >"$log" 2>&1
     rc=$?
-    grep -E '^(PASS|FAIL) ' "$log" | sed "s|^\(PASS\|FAIL\) |\1 $name: |" >>"$out"
+    grep -E '^(PASS|FAIL) ' "$log" | sed -E "s#^(PASS|FAIL) #\1 $name: #" >>"$out"
     grep -E '^FAIL ' "$log"
     if [ $rc -ne 0 ] && ! grep -qE '^FAIL ' "$log"; then
         echo "FAIL $name: exited with status $rc (see $log)" | tee -a "$out"

@@ -49,7 +49,6 @@ struct node_chain {
     node_chain_config cfg;
     uint8_t genesis_hash[32];
     uint8_t validator_pub[32];
-    int producer; /* 1 when this node holds the one validator key that can commit alone */
 
     ledger_store *store;
     ledger_chain *chain; /* the block state machine (writer only) */
@@ -87,7 +86,6 @@ struct node_chain {
     uint64_t engine_next_ms;
     pthread_t writer;
     int writer_started;
-    uint64_t last_block_mono_ms;
 };
 
 /* ---- node/chain.c ---- */
@@ -111,8 +109,5 @@ void node_submission_finish(node_chain *c, node_submission *s);
 
 /* Opens the ledger's block state machine on the store's committed state and tip. */
 CHR_WUR chr_err node_blocks_open(node_chain *c, const genesis *g, char *errmsg, size_t cap);
-/* Solo mode: drafts, signs alone and stores the next block. With `empty` 0 nothing is
- * stored when no transaction applies (the failures still leave the mempool). */
-CHR_WUR chr_err node_blocks_produce(node_chain *c, uint64_t now_ms, int empty);
 
 #endif

@@ -337,20 +337,6 @@ static void check_commit(world *w, int i, const cons_action *a)
     }
 }
 
-/* The ledger's form of an EVIDENCE message's two votes (as chroomd converts them). */
-static void evidence_to_ledger(ledger_evidence *out, const cons_evidence *m)
-{
-    memset(out, 0, sizeof(*out));
-    out->type = m->a.type;
-    out->height = m->a.height;
-    out->round = m->a.round;
-    memcpy(out->validator, m->a.validator, 32);
-    memcpy(out->block_a, m->a.block_id, 32);
-    memcpy(out->sig_a, m->a.sig, 64);
-    memcpy(out->block_b, m->b.block_id, 32);
-    memcpy(out->sig_b, m->b.sig, 64);
-}
-
 /* Node i's core found evidence: it must name a byzantine validator, and the ledger takes
  * it into the node's pool, for its next blocks. */
 static void check_evidence(world *w, int i, const uint8_t *msg, size_t len)
@@ -361,7 +347,7 @@ static void check_evidence(world *w, int i, const uint8_t *msg, size_t len)
         return;
     }
     ledger_evidence ev;
-    evidence_to_ledger(&ev, &m.u.evidence);
+    cons_evidence_to_ledger(&ev, &m.u.evidence);
     char why[160] = "";
     if (!sim_app_evidence(&w->nodes[i].app, &ev, why, sizeof(why))) {
         fail(w, "node %d: the ledger refused evidence its core verified: %s", i, why);
