@@ -7,18 +7,18 @@
 
 _Noreturn void chr_assert_fail(const char *file, int line, const char *expr);
 
-#define CHR_ASSERT(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            chr_assert_fail(__FILE__, __LINE__, #cond);                                       \
-        }                                                                                     \
+#define CHR_ASSERT(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            chr_assert_fail(__FILE__, __LINE__, #cond);                                            \
+        }                                                                                          \
     } while (0)
 
 #ifdef CHR_DEBUG
 #define CHR_DEBUG_ASSERT(cond) CHR_ASSERT(cond)
 #else
-#define CHR_DEBUG_ASSERT(cond)                                                                \
-    do {                                                                                      \
+#define CHR_DEBUG_ASSERT(cond)                                                                     \
+    do {                                                                                           \
     } while (0)
 #endif
 

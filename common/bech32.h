@@ -19,8 +19,8 @@
  * must also hold the NUL); CHR_ERR_ARG for an hrp that BIP-173 does not allow (empty, over
  * 83 characters, characters outside 33..126) or that holds upper case, since the output is
  * lowercase. On failure out is zeroed. */
-CHR_WUR chr_err chr_bech32m_encode(char *out, size_t out_cap, const char *hrp,
-                                   const uint8_t *data, size_t data_len);
+CHR_WUR chr_err chr_bech32m_encode(char *out, size_t out_cap, const char *hrp, const uint8_t *data,
+                                   size_t data_len);
 
 /* Decodes a bech32m string (all lowercase or all uppercase) of exactly str_len characters
  * (no NUL needed) into its hrp (lowercased, NUL terminated) and data bytes. Rejects: mixed

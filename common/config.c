@@ -9,7 +9,6 @@
 #include "common/assert.h"
 #include "common/errmsg.h"
 
-
 typedef struct chr_config_item {
     char *section; /* one allocation: section, key and value, each NUL terminated */
     char *key;
@@ -171,8 +170,7 @@ static chr_err chr_config_line(chr_config *c, char section[CHR_CONFIG_NAME_MAX +
         return CHR_OK;
     }
     if (memchr(s, '=', len) == NULL) {
-        chr_errmsg_set(errmsg, cap, "line %zu: expected [section], key = value or a comment",
-                       line);
+        chr_errmsg_set(errmsg, cap, "line %zu: expected [section], key = value or a comment", line);
         return CHR_ERR_CONFIG;
     }
     return chr_config_pair(c, section, s, len, line, errmsg, cap);
@@ -261,7 +259,8 @@ chr_err chr_config_u64(const chr_config *c, const char *section, const char *key
         return CHR_OK;
     }
     uint64_t v;
-    if (chr_u64_parse(&v, c->items[i].value, strlen(c->items[i].value)) != CHR_OK || v < min || v > max) {
+    if (chr_u64_parse(&v, c->items[i].value, strlen(c->items[i].value)) != CHR_OK || v < min ||
+        v > max) {
         chr_errmsg_set(
             errmsg, errmsg_cap, "line %zu: [%s] %s: must be a whole number from %llu to %llu",
             c->items[i].line, section, key, (unsigned long long)min, (unsigned long long)max);
@@ -285,8 +284,8 @@ chr_err chr_config_bool(const chr_config *c, const char *section, const char *ke
         *out = v[0] == 't';
         return CHR_OK;
     }
-    chr_errmsg_set(errmsg, errmsg_cap, "line %zu: [%s] %s: must be true or false",
-                   c->items[i].line, section, key);
+    chr_errmsg_set(errmsg, errmsg_cap, "line %zu: [%s] %s: must be true or false", c->items[i].line,
+                   section, key);
     *out = false;
     return CHR_ERR_CONFIG;
 }

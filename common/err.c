@@ -3,8 +3,8 @@
 const char *chr_err_name(chr_err err)
 {
     switch (err) {
-#define CHR_ERR_CASE(name, value, code, desc)                                                 \
-    case name:                                                                                \
+#define CHR_ERR_CASE(name, value, code, desc)                                                      \
+    case name:                                                                                     \
         return code;
         CHR_ERR_LIST(CHR_ERR_CASE)
 #undef CHR_ERR_CASE
@@ -15,8 +15,8 @@ const char *chr_err_name(chr_err err)
 const char *chr_err_str(chr_err err)
 {
     switch (err) {
-#define CHR_ERR_CASE(name, value, code, desc)                                                 \
-    case name:                                                                                \
+#define CHR_ERR_CASE(name, value, code, desc)                                                      \
+    case name:                                                                                     \
         return desc;
         CHR_ERR_LIST(CHR_ERR_CASE)
 #undef CHR_ERR_CASE

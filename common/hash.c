@@ -44,8 +44,7 @@ void chr_tagged_start(chr_sha256 *ctx, const char *tag)
     chr_sha256_update(ctx, tag_hash, sizeof(tag_hash));
 }
 
-void chr_tagged_hash(uint8_t out[CHR_HASH_LEN], const char *tag, const uint8_t *msg,
-                     size_t msg_len)
+void chr_tagged_hash(uint8_t out[CHR_HASH_LEN], const char *tag, const uint8_t *msg, size_t msg_len)
 {
     chr_sha256 ctx;
     chr_tagged_start(&ctx, tag);

@@ -18,7 +18,6 @@ CHR_WUR chr_err chr_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, co
                                size_t hex_len);
 
 /* Decodes exactly out_len bytes (2*out_len characters), else CHR_ERR_HEX. */
-CHR_WUR chr_err chr_hex_decode_exact(uint8_t *out, size_t out_len, const char *hex,
-                                     size_t hex_len);
+CHR_WUR chr_err chr_hex_decode_exact(uint8_t *out, size_t out_len, const char *hex, size_t hex_len);
 
 #endif

@@ -12,8 +12,7 @@
 /* Reads a secret key. CHR_ERR_IO when the file cannot be read, CHR_ERR_HEX when it does
  * not hold exactly 64 hex characters (and a newline). errmsg says which and why; a file
  * that others may read is refused (CHR_ERR_CONFIG), as ssh refuses such keys. */
-CHR_WUR chr_err chr_keyfile_read(const char *path, uint8_t sk[32], char *errmsg,
-                                 size_t errmsg_cap);
+CHR_WUR chr_err chr_keyfile_read(const char *path, uint8_t sk[32], char *errmsg, size_t errmsg_cap);
 
 /* Writes a secret key atomically (temporary file, fsync, rename) with mode 0600; refuses
  * to replace an existing file (CHR_ERR_DUPLICATE). */

@@ -61,7 +61,8 @@ static void schedule(cons_core *c, int timeout, uint64_t base, uint64_t delta)
     a->timeout = timeout;
     a->height = c->height;
     a->round = c->round;
-    a->delay_ms = base + delta * c->round; /* round <= CONS_ROUND_MAX: no overflow for sane deltas */
+    a->delay_ms =
+        base + delta * c->round; /* round <= CONS_ROUND_MAX: no overflow for sane deltas */
 }
 
 /* ---- power arithmetic ---- */
@@ -98,8 +99,8 @@ const vote_entry *core_slot_find(const vote_slot *s, const uint8_t id[32])
  * non-nil entries hold the first two values seen (slots_promote sorts them when the
  * proposal arrives). So an equivocator's vote for the value a later round re-proposes with
  * this round as its proof of lock (L28) counts even if its vote for another came first. */
-int core_slot_add(const cons_core *c, const round_state *rs, vote_slot *s,
-                    const uint8_t id[32], const uint8_t sig[64])
+int core_slot_add(const cons_core *c, const round_state *rs, vote_slot *s, const uint8_t id[32],
+                  const uint8_t sig[64])
 {
     (void)c;
     if (core_slot_find(s, id) != NULL) {
@@ -272,7 +273,7 @@ void core_proposal_msg(const cons_core *c, const round_state *rs, cons_msg *m)
 }
 
 void core_vote_msg(const cons_core *c, const round_state *rs, int type, size_t idx,
-                     const vote_entry *e, cons_msg *m)
+                   const vote_entry *e, cons_msg *m)
 {
     memset(m, 0, sizeof(*m));
     m->kind = CONS_MSG_VOTE;
@@ -352,7 +353,8 @@ void core_start_round(cons_core *c, uint32_t round)
 
 /* ---- deciding ---- */
 
-static void decide(cons_core *c, const uint8_t *block, size_t block_len, const ledger_commit *commit)
+static void decide(cons_core *c, const uint8_t *block, size_t block_len,
+                   const ledger_commit *commit)
 {
     CHR_ASSERT(!c->decided);
     uint8_t *copy = malloc(block_len > 0 ? block_len : 1);
@@ -476,8 +478,8 @@ static int rule_prevote_proposal(cons_core *c, round_state *rs)
         if (vr == NULL || !quorum(c, tally(c, vr, LEDGER_VOTE_PREVOTE, id))) {
             return 0; /* wait for the prevotes, or for the propose timeout */
         }
-        lock_ok = !c->locked || c->locked_round <= rs->pol_round ||
-                  memcmp(c->locked_id, id, 32) == 0;
+        lock_ok =
+            !c->locked || c->locked_round <= rs->pol_round || memcmp(c->locked_id, id, 32) == 0;
     }
     int ok = lock_ok && proposal_valid(c, rs);
     vote(c, LEDGER_VOTE_PREVOTE, ok ? id : NULL);
@@ -708,7 +710,9 @@ static chr_err on_vote(cons_core *c, const cons_vote *v)
     if (core_slot_any(s) && !s->reported) {
         /* Two valid votes of one validator for different values in one round: evidence. */
         s->reported = 1;
-        const vote_entry *first = s->e[0].present ? &s->e[0] : s->e[1].present ? &s->e[1] : &s->e[2];
+        const vote_entry *first = s->e[0].present   ? &s->e[0]
+                                  : s->e[1].present ? &s->e[1]
+                                                    : &s->e[2];
         emit_evidence(c, v, first);
     }
     if (core_slot_add(c, rs, s, v->block_id, v->sig)) {
@@ -787,8 +791,8 @@ static chr_err on_committed(cons_core *c, uint32_t peer, const cons_committed *m
         return CHR_ERR_CONS_MSG;
     }
     char detail[128];
-    chr_err err = ledger_commit_verify(&m->commit, c->cfg.chain_id, &c->vals, c->height, id,
-                                       detail, sizeof(detail));
+    chr_err err = ledger_commit_verify(&m->commit, c->cfg.chain_id, &c->vals, c->height, id, detail,
+                                       sizeof(detail));
     if (err != CHR_OK) {
         return err;
     }
@@ -916,4 +920,3 @@ int cons_core_step(const cons_core *c)
 {
     return c->step;
 }
-

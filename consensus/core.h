@@ -51,14 +51,14 @@
 
 typedef struct cons_action {
     int kind;
-    uint32_t peer;          /* SEND, SYNC */
-    uint8_t *msg;           /* WAL, BROADCAST, SEND, EVIDENCE: an encoded message */
+    uint32_t peer; /* SEND, SYNC */
+    uint8_t *msg;  /* WAL, BROADCAST, SEND, EVIDENCE: an encoded message */
     size_t msg_len;
-    int timeout;            /* TIMEOUT: CONS_TIMEOUT_* */
-    uint64_t height;        /* TIMEOUT, COMMIT, SYNC */
-    uint32_t round;         /* TIMEOUT */
-    uint64_t delay_ms;      /* TIMEOUT */
-    const uint8_t *block;   /* COMMIT: the decided block */
+    int timeout;          /* TIMEOUT: CONS_TIMEOUT_* */
+    uint64_t height;      /* TIMEOUT, COMMIT, SYNC */
+    uint32_t round;       /* TIMEOUT */
+    uint64_t delay_ms;    /* TIMEOUT */
+    const uint8_t *block; /* COMMIT: the decided block */
     size_t block_len;
     const ledger_commit *commit; /* COMMIT */
 } cons_action;
@@ -69,8 +69,8 @@ typedef struct cons_app {
     void *ctx;
     /* A new block for height on the committed state, with time at least now_ms and above
      * the previous block's; *out malloc'ed (the core frees it). */
-    chr_err (*propose)(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms,
-                       uint8_t **out, size_t *out_len);
+    chr_err (*propose)(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms, uint8_t **out,
+                       size_t *out_len);
     /* The id of a block (its header hash); an error if the bytes are no block. */
     chr_err (*block_id)(void *ctx, const uint8_t *block, size_t len, uint8_t id[32]);
     /* 1 if block is a valid next block on the committed state (time aside). */
@@ -86,9 +86,9 @@ typedef struct cons_config {
     uint64_t timeout_propose_ms, timeout_propose_delta_ms;
     uint64_t timeout_prevote_ms, timeout_prevote_delta_ms;
     uint64_t timeout_precommit_ms, timeout_precommit_delta_ms;
-    int has_key;               /* 0: a full node that follows without voting */
-    uint8_t sk[32];            /* the validator key; copied, wiped by cons_core_free */
-    uint8_t signer_seed[32];   /* blinding for the signing context (host randomness) */
+    int has_key;             /* 0: a full node that follows without voting */
+    uint8_t sk[32];          /* the validator key; copied, wiped by cons_core_free */
+    uint8_t signer_seed[32]; /* blinding for the signing context (host randomness) */
 } cons_config;
 
 typedef struct cons_core cons_core;
@@ -116,8 +116,7 @@ CHR_WUR chr_err cons_core_on_message(cons_core *c, uint32_t peer, const uint8_t 
                                      size_t msg_len, uint64_t now_ms);
 
 /* A TIMEOUT action's timer fired. */
-void cons_core_on_timeout(cons_core *c, int kind, uint64_t height, uint32_t round,
-                          uint64_t now_ms);
+void cons_core_on_timeout(cons_core *c, int kind, uint64_t height, uint32_t round, uint64_t now_ms);
 
 /* Periodic gossip: broadcasts this node's status so peers send what it lacks. */
 void cons_core_tick(cons_core *c, uint64_t now_ms);

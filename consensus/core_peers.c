@@ -238,4 +238,3 @@ void cons_core_peer_gone(cons_core *c, uint32_t peer)
         memset(ps, 0, sizeof(*ps));
     }
 }
-

@@ -42,7 +42,8 @@ static void vote_body_encode(chr_enc *e, const cons_vote *v)
 static chr_err proposal_decode(chr_dec *d, cons_proposal *p)
 {
     chr_err err;
-    if ((err = chr_dec_u64(d, &p->height)) != CHR_OK || (err = chr_dec_u32(d, &p->round)) != CHR_OK ||
+    if ((err = chr_dec_u64(d, &p->height)) != CHR_OK ||
+        (err = chr_dec_u32(d, &p->round)) != CHR_OK ||
         (err = chr_dec_u32(d, &p->pol_round)) != CHR_OK ||
         (err = chr_dec_raw(d, p->proposer, 32)) != CHR_OK ||
         (err = chr_dec_raw(d, p->sig, 64)) != CHR_OK ||
@@ -74,8 +75,8 @@ static chr_err bitmap_decode(chr_dec *d, uint8_t *out, uint16_t bits)
 static chr_err status_decode(chr_dec *d, cons_status *s)
 {
     chr_err err;
-    if ((err = chr_dec_u64(d, &s->height)) != CHR_OK || (err = chr_dec_u32(d, &s->round)) != CHR_OK ||
-        (err = chr_dec_u8(d, &s->step)) != CHR_OK ||
+    if ((err = chr_dec_u64(d, &s->height)) != CHR_OK ||
+        (err = chr_dec_u32(d, &s->round)) != CHR_OK || (err = chr_dec_u8(d, &s->step)) != CHR_OK ||
         (err = chr_dec_u8(d, &s->has_proposal)) != CHR_OK ||
         (err = chr_dec_u16(d, &s->bits)) != CHR_OK) {
         return err;
@@ -113,7 +114,8 @@ int cons_votes_conflict(const cons_vote *a, const cons_vote *b)
 static chr_err evidence_decode(chr_dec *d, cons_evidence *ev)
 {
     chr_err err;
-    if ((err = vote_body_decode(d, &ev->a)) != CHR_OK || (err = vote_body_decode(d, &ev->b)) != CHR_OK) {
+    if ((err = vote_body_decode(d, &ev->a)) != CHR_OK ||
+        (err = vote_body_decode(d, &ev->b)) != CHR_OK) {
         return err;
     }
     if (!cons_votes_conflict(&ev->a, &ev->b)) {
@@ -263,9 +265,9 @@ static int bitmap_ok(const uint8_t bitmap[CONS_BITMAP_BYTES], uint16_t bits)
 
 static int status_ok(const cons_status *s)
 {
-    return s->height != 0 && s->round <= CONS_ROUND_MAX && s->step <= 3 &&
-           s->has_proposal <= 1 && s->bits <= LEDGER_VALIDATORS_MAX &&
-           bitmap_ok(s->prevotes, s->bits) && bitmap_ok(s->precommits, s->bits);
+    return s->height != 0 && s->round <= CONS_ROUND_MAX && s->step <= 3 && s->has_proposal <= 1 &&
+           s->bits <= LEDGER_VALIDATORS_MAX && bitmap_ok(s->prevotes, s->bits) &&
+           bitmap_ok(s->precommits, s->bits);
 }
 
 /* committed_decode's rules: ledger_commit_decode's count limit and strict key order. */
@@ -401,8 +403,8 @@ chr_err cons_msg_encode(uint8_t **out, size_t *out_len, const cons_msg *m)
     return CHR_OK;
 }
 
-void cons_proposal_sighash(uint8_t out[32], const char *chain_id, uint64_t height,
-                           uint32_t round, uint32_t pol_round, const uint8_t block_id[32])
+void cons_proposal_sighash(uint8_t out[32], const char *chain_id, uint64_t height, uint32_t round,
+                           uint32_t pol_round, const uint8_t block_id[32])
 {
     uint8_t buf[1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 4 + 4 + 32];
     size_t id_len = strlen(chain_id);

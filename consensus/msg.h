@@ -112,8 +112,7 @@ CHR_WUR chr_err cons_msg_decode(cons_msg *out, const uint8_t *in, size_t in_len)
  * CHR_ERR_CONS_MSG for an unknown kind; CHR_ERR_TRUNCATED when the message ends before its
  * height (or a COMMITTED's commit is too short to hold one). *kind and *height are zeroed
  * on failure. Thread-safe. */
-CHR_WUR chr_err cons_msg_peek(uint8_t *kind, uint64_t *height, const uint8_t *in,
-                              size_t in_len);
+CHR_WUR chr_err cons_msg_peek(uint8_t *kind, uint64_t *height, const uint8_t *in, size_t in_len);
 
 /* Encodes a message into a malloc'ed buffer (*out, the caller frees). CHR_ERR_NOMEM;
  * CHR_ERR_ARG for any message cons_msg_decode would refuse: an unknown kind or vote type,
@@ -127,8 +126,8 @@ CHR_WUR chr_err cons_msg_peek(uint8_t *kind, uint64_t *height, const uint8_t *in
 CHR_WUR chr_err cons_msg_encode(uint8_t **out, size_t *out_len, const cons_msg *m);
 
 /* The bytes a proposer signs for a proposal of block_id. */
-void cons_proposal_sighash(uint8_t out[32], const char *chain_id, uint64_t height,
-                           uint32_t round, uint32_t pol_round, const uint8_t block_id[32]);
+void cons_proposal_sighash(uint8_t out[32], const char *chain_id, uint64_t height, uint32_t round,
+                           uint32_t pol_round, const uint8_t block_id[32]);
 
 /* Checks a vote's signature by a member of vals: CHR_ERR_CONS_MSG for a non-member,
  * CHR_ERR_SIGNATURE for a bad signature. */

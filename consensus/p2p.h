@@ -29,8 +29,8 @@
 #ifndef CONS_P2P_H
 #define CONS_P2P_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"

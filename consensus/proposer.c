@@ -14,7 +14,8 @@ void cons_schedule_build(cons_schedule *s, const ledger_valset *vals)
     for (size_t i = 0; i < vals->len; i++) {
         /* Scaled power, rounded down, at least one slot: the sum stays at most
          * CONS_PROPOSER_SLOTS + len, which the sequence array holds. */
-        __uint128_t scaled = (__uint128_t)vals->v[i].power * CONS_PROPOSER_SLOTS / vals->total_power;
+        __uint128_t scaled =
+            (__uint128_t)vals->v[i].power * CONS_PROPOSER_SLOTS / vals->total_power;
         weight[i] = scaled == 0 ? 1 : (uint64_t)scaled;
         total += weight[i];
         current[i] = 0;

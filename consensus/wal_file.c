@@ -17,9 +17,9 @@ struct cons_wal {
     size_t buf_len;
     size_t *offs, *lens;
     size_t count, cap;
-    size_t size;   /* bytes in the file */
-    int oom;       /* collect ran out of memory: the scan stopped early, nothing is torn */
-    int broken;    /* a failed write could not be undone: every later append fails */
+    size_t size; /* bytes in the file */
+    int oom;     /* collect ran out of memory: the scan stopped early, nothing is torn */
+    int broken;  /* a failed write could not be undone: every later append fails */
 };
 
 static int collect(void *ctx, const uint8_t *rec, size_t rec_len)

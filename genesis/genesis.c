@@ -361,8 +361,7 @@ static chr_err genesis_json_keys(json_t *obj, const char *const *keys, size_t ke
     const char *key;
     json_t *val;
     char q[GENESIS_QUOTE_MAX];
-    json_object_foreach(obj, key, val)
-    {
+    json_object_foreach(obj, key, val) {
         (void)val;
         size_t i = 0;
         while (i < keys_len && strcmp(keys[i], key) != 0) {
@@ -555,7 +554,7 @@ static chr_err genesis_parse_validator(ledger_valset *vs, json_t *obj, size_t i,
             chr_errmsg_set(errmsg, cap, "%s: %s", where,
                            err == CHR_ERR_ARG         ? "power must be positive"
                            : err == CHR_ERR_DUPLICATE ? "duplicate pub_key"
-                                                    : "total power overflows a u64");
+                                                      : "total power overflows a u64");
             err = CHR_ERR_GENESIS;
         }
     }
@@ -733,7 +732,8 @@ chr_err genesis_load_file(genesis *out, const char *path, char *errmsg, size_t e
     char *text;
     size_t len;
     char why_read[GENESIS_ERRMSG_MAX];
-    chr_err err = chr_file_read(path, GENESIS_FILE_BYTES_MAX, &text, &len, why_read, sizeof(why_read));
+    chr_err err =
+        chr_file_read(path, GENESIS_FILE_BYTES_MAX, &text, &len, why_read, sizeof(why_read));
     if (err != CHR_OK) {
         chr_errmsg_set(errmsg, errmsg_cap, "%s: %s", path, why_read);
     }
@@ -764,7 +764,6 @@ static chr_err genesis_write_all(int fd, const char *data, size_t len)
     }
     return CHR_OK;
 }
-
 
 static chr_err genesis_write_atomic(const char *path, const char *data, size_t len)
 {

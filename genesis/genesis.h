@@ -46,8 +46,9 @@ void genesis_free(genesis *g);
  * genesis_validate except "at least one validator", so that a genesis under construction
  * (`chroom-genesis init`, then add-validator) loads. *out must not hold a genesis (it is
  * overwritten, not freed). Errors: CHR_ERR_JSON (syntax, duplicate key), CHR_ERR_GENESIS
- * (any rule), CHR_ERR_TOO_LONG (over GENESIS_FILE_BYTES_MAX), CHR_ERR_NOMEM. On failure `errmsg` names the field and the problem and *out
- * is left initialized and empty. errmsg may be NULL when errmsg_cap is 0. */
+ * (any rule), CHR_ERR_TOO_LONG (over GENESIS_FILE_BYTES_MAX), CHR_ERR_NOMEM. On failure `errmsg`
+ * names the field and the problem and *out is left initialized and empty. errmsg may be NULL when
+ * errmsg_cap is 0. */
 CHR_WUR chr_err genesis_from_json(genesis *out, const char *text, size_t text_len, char *errmsg,
                                   size_t errmsg_cap);
 /* Reads path (at most GENESIS_FILE_BYTES_MAX bytes, else CHR_ERR_TOO_LONG; CHR_ERR_IO if it
@@ -83,7 +84,6 @@ CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
  * address order, validator set (ledger_valset_encode). The genesis hash is SHA256 of it.
  * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
-
 
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ"
  * (uppercase T and Z, years 1970..9999, no leap second) into Unix milliseconds, without

@@ -11,7 +11,8 @@
 #include "ledger/tx.h"
 
 /* A block's bytes beyond its transactions and their lengths. */
-#define BLOCK_OVERHEAD_MAX (LEDGER_BLOCK_ENCODED_MAX - LEDGER_BLOCK_BYTES_MAX - 2u * LEDGER_BLOCK_TXS_MAX)
+#define BLOCK_OVERHEAD_MAX                                                                         \
+    (LEDGER_BLOCK_ENCODED_MAX - LEDGER_BLOCK_BYTES_MAX - 2u * LEDGER_BLOCK_TXS_MAX)
 
 static void header_encode(chr_enc *enc, const ledger_header *h)
 {
@@ -49,7 +50,8 @@ static chr_err header_decode(chr_dec *dec, ledger_header *h)
     }
     if (err == CHR_OK) {
         err = chr_dec_bytes8(dec, &id, &id_len, LEDGER_CHAIN_ID_MAX);
-        if (err == CHR_ERR_TOO_LONG || (err == CHR_OK && !ledger_chain_id_valid((const char *)id, id_len))) {
+        if (err == CHR_ERR_TOO_LONG ||
+            (err == CHR_OK && !ledger_chain_id_valid((const char *)id, id_len))) {
             return CHR_ERR_CHAIN_ID;
         }
     }
@@ -142,7 +144,8 @@ static chr_err commit_decode(chr_dec *dec, ledger_commit *c)
     for (size_t i = 0; err == CHR_OK && i < c->sigs_len; i++) {
         err = chr_dec_raw(dec, c->sigs[i].validator, 32);
         err = err == CHR_OK ? chr_dec_raw(dec, c->sigs[i].sig, 64) : err;
-        if (err == CHR_OK && i > 0 && memcmp(c->sigs[i - 1].validator, c->sigs[i].validator, 32) >= 0) {
+        if (err == CHR_OK && i > 0 &&
+            memcmp(c->sigs[i - 1].validator, c->sigs[i].validator, 32) >= 0) {
             err = CHR_ERR_NONCANONICAL;
         }
     }

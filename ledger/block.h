@@ -42,8 +42,8 @@
 #define LEDGER_COMMIT_BYTES_MAX (8 + 4 + 32 + 2 + LEDGER_VALIDATORS_MAX * (32 + 64))
 /* The largest encoded block: LEDGER_BLOCK_BYTES_MAX of transactions with their 2-byte
  * lengths, the header, the last commit, the counts and the most evidence. */
-#define LEDGER_BLOCK_ENCODED_MAX                                                             \
-    (LEDGER_BLOCK_BYTES_MAX + 2u * LEDGER_BLOCK_TXS_MAX + LEDGER_HEADER_BYTES_MAX + 1 +       \
+#define LEDGER_BLOCK_ENCODED_MAX                                                                   \
+    (LEDGER_BLOCK_BYTES_MAX + 2u * LEDGER_BLOCK_TXS_MAX + LEDGER_HEADER_BYTES_MAX + 1 +            \
      LEDGER_COMMIT_BYTES_MAX + 4 + 2 + LEDGER_BLOCK_EVIDENCE_MAX * LEDGER_EVIDENCE_BYTES)
 
 typedef struct ledger_header {
@@ -79,8 +79,8 @@ typedef struct ledger_block {
     int has_last_commit;
     ledger_commit last_commit;
     uint32_t txs_len;
-    const uint8_t **txs;  /* txs_len views into the decoded buffer (malloc'ed array) */
-    uint16_t *tx_lens;    /* malloc'ed, txs_len entries */
+    const uint8_t **txs; /* txs_len views into the decoded buffer (malloc'ed array) */
+    uint16_t *tx_lens;   /* malloc'ed, txs_len entries */
     uint16_t evidence_len;
     ledger_evidence *evidence; /* malloc'ed, evidence_len entries, keys increasing */
 } ledger_block;
@@ -108,8 +108,7 @@ void ledger_vote_sighash(uint8_t out[CHR_HASH_LEN], const char *chain_id, uint8_
  * `detail` saying why. */
 CHR_WUR chr_err ledger_commit_verify(const ledger_commit *c, const char *chain_id,
                                      const ledger_valset *vals, uint64_t height,
-                                     const uint8_t block_hash[32], char *detail,
-                                     size_t detail_cap);
+                                     const uint8_t block_hash[32], char *detail, size_t detail_cap);
 
 /* Encodes a block from its parts into a malloc'ed buffer (*out, caller frees). The
  * evidence must be in increasing key order (asserted), at most LEDGER_BLOCK_EVIDENCE_MAX. */

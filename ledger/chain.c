@@ -97,8 +97,8 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     size_t overlay_max =
         (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max + 1;
     chr_err err = ledger_smt_new(&ch->smt, LEDGER_SMT_KEYS_MAX);
-    err = err ? err : ledger_overlay_new(&ch->overlay, overlay_max, cfg->view.account,
-                                         cfg->view.ctx);
+    err =
+        err ? err : ledger_overlay_new(&ch->overlay, overlay_max, cfg->view.account, cfg->view.ctx);
     err = err ? err : scratch_alloc(ch);
     if (err != CHR_OK) {
         ledger_chain_free(ch);
@@ -167,8 +167,7 @@ chr_err ledger_chain_set_tip(ledger_chain *ch, const ledger_header *h, const led
     return CHR_OK;
 }
 
-void ledger_chain_tip(const ledger_chain *ch, uint64_t *height, uint8_t hash[32],
-                      uint64_t *time_ms)
+void ledger_chain_tip(const ledger_chain *ch, uint64_t *height, uint8_t hash[32], uint64_t *time_ms)
 {
     *height = ch->height;
     memcpy(hash, ch->hash, 32);
@@ -307,8 +306,8 @@ static chr_err evidence_select(ledger_chain *ch, uint64_t height)
  * before (the block's decoding already refused repeats). Signatures are verified with
  * `verify`, except for evidence pooled here byte for byte (checked when it entered).
  * Copies it to ch->ev. CHR_ERR_BLOCK_INVALID with why set. */
-static chr_err block_check_evidence(ledger_chain *ch, const ledger_block *b, int verify,
-                                    char *why, size_t cap)
+static chr_err block_check_evidence(ledger_chain *ch, const ledger_block *b, int verify, char *why,
+                                    size_t cap)
 {
     ch->ev_len = 0;
     chr_err err = CHR_OK;
@@ -331,8 +330,8 @@ static chr_err block_check_evidence(ledger_chain *ch, const ledger_block *b, int
             err = CHR_ERR_EVIDENCE;
         }
         if (err == CHR_ERR_EVIDENCE) {
-            snprintf(why, cap, "block %llu: evidence %u: %s",
-                     (unsigned long long)b->header.height, i, detail);
+            snprintf(why, cap, "block %llu: evidence %u: %s", (unsigned long long)b->header.height,
+                     i, detail);
             err = CHR_ERR_BLOCK_INVALID;
         }
         ch->ev[i] = *ev;
@@ -350,8 +349,8 @@ chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev, i
         return CHR_ERR_DUPLICATE;
     }
     /* Evidence of the height being decided (tip + 1) can go in the block after it. */
-    chr_err err = ledger_evidence_check(ev, ch->chain_id, &ch->validators, ch->height + 2, 0,
-                                        why, why_cap);
+    chr_err err =
+        ledger_evidence_check(ev, ch->chain_id, &ch->validators, ch->height + 2, 0, why, why_cap);
     int committed = 0;
     err = err ? err : ch->view.evidence_committed(ch->view.ctx, key, &committed);
     if (err == CHR_OK && committed) {
@@ -375,7 +374,6 @@ static int view_error(chr_err err)
 {
     return err == CHR_ERR_STORE || err == CHR_ERR_NOMEM || err == CHR_ERR_IO;
 }
-
 
 /* Applies mp's transactions in arrival order into the overlay until a block limit,
  * collecting those that fail. */
@@ -489,8 +487,8 @@ static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
         bad = "last commit missing or extra";
     }
     if (bad == NULL && h->height > 1 && verify_last_commit &&
-        ledger_commit_verify(&b->last_commit, ch->chain_id, &ch->validators, ch->height,
-                             ch->hash, why, cap) != CHR_OK) {
+        ledger_commit_verify(&b->last_commit, ch->chain_id, &ch->validators, ch->height, ch->hash,
+                             why, cap) != CHR_OK) {
         return CHR_ERR_BLOCK_INVALID;
     }
     if (bad != NULL) {
@@ -503,8 +501,7 @@ static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
 /* Decodes, checks and applies the block's transactions into the overlay and the index
  * rows, verifying the signatures of those known() does not vouch for (with verify). */
 static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int verify,
-                               ledger_chain_known_fn *known, void *known_ctx, char *why,
-                               size_t cap)
+                               ledger_chain_known_fn *known, void *known_ctx, char *why, size_t cap)
 {
     ledger_overlay_reset(ch->overlay);
     chr_err err = CHR_OK;
@@ -523,8 +520,8 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
             }
         }
         err = err ? err
-                  : ledger_tx_apply(ch->overlay, &tx, b->header.height, b->header.proposer,
-                                    detail, sizeof(detail));
+                  : ledger_tx_apply(ch->overlay, &tx, b->header.height, b->header.proposer, detail,
+                                    sizeof(detail));
         if (err != CHR_OK) {
             snprintf(why, cap, "block %llu: transaction %u: %s%s%s",
                      (unsigned long long)b->header.height, i, chr_err_str(err),
@@ -575,8 +572,7 @@ static chr_err block_decode(ledger_chain *ch, const uint8_t *bytes, size_t len, 
 }
 
 chr_err ledger_chain_check(ledger_chain *ch, const uint8_t *bytes, size_t len,
-                           ledger_chain_known_fn *known, void *known_ctx, char *why,
-                           size_t why_cap)
+                           ledger_chain_known_fn *known, void *known_ctx, char *why, size_t why_cap)
 {
     ledger_header peek;
     uint8_t hash[32];

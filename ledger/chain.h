@@ -162,8 +162,8 @@ void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int
  * invalid; CHR_ERR_FULL when the pool holds only newer evidence; the view's error. The
  * cheap rules and the committed lookup come before the signatures: resent committed
  * evidence costs a lookup, not two verifications. */
-CHR_WUR chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev,
-                                          int verified, char *why, size_t why_cap);
+CHR_WUR chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev, int verified,
+                                          char *why, size_t why_cap);
 const ledger_evidence_pool *ledger_chain_evidence_pool(const ledger_chain *ch);
 
 #endif

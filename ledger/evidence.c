@@ -86,8 +86,8 @@ chr_err ledger_evidence_check(const ledger_evidence *ev, const char *chain_id,
         }
     }
     if (bad != NULL) {
-        snprintf(detail, detail_cap, "evidence at height %llu: %s",
-                 (unsigned long long)ev->height, bad);
+        snprintf(detail, detail_cap, "evidence at height %llu: %s", (unsigned long long)ev->height,
+                 bad);
         return CHR_ERR_EVIDENCE;
     }
     return CHR_OK;

@@ -12,10 +12,10 @@ struct ledger_mempool_entry {
     uint8_t hash[32];
     ledger_tx tx;
     uint32_t bytes;
-    uint32_t hash_next;         /* chain in the hash table, or the free list */
+    uint32_t hash_next; /* chain in the hash table, or the free list */
     uint32_t fifo_prev, fifo_next;
-    uint32_t acct_next;         /* the account's next pending transaction */
-    uint32_t acct;              /* index of the account record */
+    uint32_t acct_next; /* the account's next pending transaction */
+    uint32_t acct;      /* index of the account record */
 };
 
 typedef struct mempool_account {
@@ -23,8 +23,8 @@ typedef struct mempool_account {
     uint64_t first_nonce; /* nonce of its first pending transaction */
     uint64_t spend;       /* amounts + fees of its pending transactions */
     uint32_t count;
-    uint32_t head, tail;  /* its pending transactions in nonce order */
-    uint32_t hash_next;   /* chain in the account table, or the free list */
+    uint32_t head, tail; /* its pending transactions in nonce order */
+    uint32_t hash_next;  /* chain in the account table, or the free list */
 } mempool_account;
 
 struct ledger_mempool {
@@ -136,8 +136,8 @@ static chr_err admit_check(const ledger_mempool *mp, const ledger_tx *tx, uint32
         return CHR_ERR_NONCE_PENDING;
     }
     if (tx->nonce != expected) {
-        snprintf(detail, detail_cap, "nonce: expected %llu, got %llu",
-                 (unsigned long long)expected, (unsigned long long)tx->nonce);
+        snprintf(detail, detail_cap, "nonce: expected %llu, got %llu", (unsigned long long)expected,
+                 (unsigned long long)tx->nonce);
         return CHR_ERR_NONCE;
     }
     uint64_t total;

@@ -30,9 +30,8 @@ void ledger_mempool_free(ledger_mempool *mp);
  * CHR_ERR_NONCE_PENDING (another pending transaction has this nonce), CHR_ERR_BALANCE
  * (with what is pending, the balance does not cover it), CHR_ERR_MEMPOOL_FULL (count or
  * bytes; `detail` says which). */
-CHR_WUR chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx,
-                                   const uint8_t hash[32], size_t tx_bytes,
-                                   const ledger_account *committed, char *detail,
+CHR_WUR chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_t hash[32],
+                                   size_t tx_bytes, const ledger_account *committed, char *detail,
                                    size_t detail_cap);
 
 /* The pending entry with this hash, or NULL. */

@@ -13,7 +13,6 @@ struct ledger_signer {
     secp256k1_context *ctx;
 };
 
-
 typedef struct key_cache_entry {
     uint8_t key[32];
     uint8_t used;
@@ -52,8 +51,8 @@ static const secp256k1_xonly_pubkey *key_lookup(ledger_key_cache *kc, const uint
     if (!e->used || memcmp(e->key, pubkey, 32) != 0) {
         memcpy(e->key, pubkey, 32);
         e->used = 1;
-        e->valid = (uint8_t)secp256k1_xonly_pubkey_parse(secp256k1_context_static, &e->parsed,
-                                                         pubkey);
+        e->valid =
+            (uint8_t)secp256k1_xonly_pubkey_parse(secp256k1_context_static, &e->parsed, pubkey);
     }
     return e->valid ? &e->parsed : NULL;
 }

@@ -48,8 +48,7 @@ CHR_WUR chr_err ledger_overlay_put(ledger_overlay *o, const uint8_t addr[32],
                                    const ledger_account *a);
 /* Changed accounts in the order first changed: for the store and the state trie. */
 size_t ledger_overlay_len(const ledger_overlay *o);
-void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr,
-                       ledger_account *a);
+void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr, ledger_account *a);
 
 /* How many of the n addresses (a repeat counted once) have no entry in o yet: what a
  * change of those accounts would add to ledger_overlay_len. */

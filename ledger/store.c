@@ -462,8 +462,9 @@ chr_err ledger_store_evidence_recent(ledger_store_read *r, uint64_t before_heigh
     MDB_val k = {sizeof(start), start};
     MDB_val val;
     rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);
-    rc = rc == 0 ? mdb_cursor_get(cur, &k, &val, MDB_PREV)
-                 : rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &val, MDB_LAST) : rc;
+    rc = rc == 0              ? mdb_cursor_get(cur, &k, &val, MDB_PREV)
+         : rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &val, MDB_LAST)
+                              : rc;
     chr_err err = CHR_OK;
     while (rc == 0 && *out_len < limit) {
         if (k.mv_size != 12 || val.mv_size != LEDGER_EVIDENCE_KEY_BYTES) {

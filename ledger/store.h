@@ -43,8 +43,8 @@ typedef struct ledger_store_read ledger_store_read;
 typedef struct ledger_store_meta {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
     uint8_t genesis_hash[32];
-    uint64_t height;        /* 0 before the first block */
-    uint64_t txs_total;     /* transactions committed since genesis */
+    uint64_t height;    /* 0 before the first block */
+    uint64_t txs_total; /* transactions committed since genesis */
 } ledger_store_meta;
 
 typedef struct ledger_store_txinfo {
@@ -56,16 +56,16 @@ typedef struct ledger_store_txinfo {
  * its recipient. */
 typedef struct ledger_store_write {
     const ledger_header *header;
-    const uint8_t *hash;           /* the block hash */
-    const uint8_t *bytes;          /* the encoded block */
+    const uint8_t *hash;  /* the block hash */
+    const uint8_t *bytes; /* the encoded block */
     size_t bytes_len;
-    const uint8_t *commit;         /* the encoded commit of this block */
+    const uint8_t *commit; /* the encoded commit of this block */
     size_t commit_len;
     uint32_t txs_len;
     const uint8_t (*tx_hashes)[32];
     const uint8_t (*tx_from)[32];
     const uint8_t (*tx_to)[32];
-    const ledger_overlay *changes; /* accounts changed by the block */
+    const ledger_overlay *changes;   /* accounts changed by the block */
     const ledger_evidence *evidence; /* the block's evidence, in its order */
     uint16_t evidence_len;
 } ledger_store_write;
@@ -156,8 +156,7 @@ CHR_WUR chr_err ledger_store_evidence(ledger_store_read *r,
  * block): up to limit rows strictly before (before_height, before_index); pass UINT64_MAX
  * to start at the newest. */
 CHR_WUR chr_err ledger_store_evidence_recent(ledger_store_read *r, uint64_t before_height,
-                                             uint32_t before_index,
-                                             ledger_store_evidence_row *out, size_t limit,
-                                             size_t *out_len);
+                                             uint32_t before_index, ledger_store_evidence_row *out,
+                                             size_t limit, size_t *out_len);
 
 #endif

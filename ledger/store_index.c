@@ -279,8 +279,8 @@ static void *indexer_main(void *arg)
         }
         /* A full disk may clear; meanwhile the tail fills, and then the writer fails. */
         CHR_LOG_E("store: cannot index blocks %llu..%llu: %s; retrying in %d ms",
-                  (unsigned long long)s->indexed + 1, (unsigned long long)upto,
-                  chr_err_str(err), INDEX_RETRY_MS);
+                  (unsigned long long)s->indexed + 1, (unsigned long long)upto, chr_err_str(err),
+                  INDEX_RETRY_MS);
         s->indexer_err = err;
         pthread_cond_broadcast(&s->tail_cv);
         if (s->indexer_stop) {
@@ -648,11 +648,12 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
     MDB_val val = {0, NULL};
     int got = rc == 0 ? mdb_get(txn, s->imeta, &key, &val) : rc;
     rc = got == MDB_NOTFOUND ? 0 : got;
-    int other = got == 0 && has_genesis &&
-                (val.mv_size != 32 || memcmp(val.mv_data, genesis, 32) != 0);
+    int other =
+        got == 0 && has_genesis && (val.mv_size != 32 || memcmp(val.mv_data, genesis, 32) != 0);
     if (rc == 0 && (other || indexed > height)) {
         CHR_LOG_W("store: the index (at height %llu) does not match the blocks (at %llu): "
-                  "rebuilding it", (unsigned long long)indexed, (unsigned long long)height);
+                  "rebuilding it",
+                  (unsigned long long)indexed, (unsigned long long)height);
         rc = mdb_drop(txn, s->imeta, 0);
         rc = rc ? rc : mdb_drop(txn, s->itxs, 0);
         rc = rc ? rc : mdb_drop(txn, s->ihistory, 0);

@@ -9,8 +9,8 @@
 #include "ledger/tx_types.h"
 
 /* version, type, chain id, from, nonce, fee, expiry, memo, transfer body, signature. */
-#define TX_TRANSFER_BYTES_MAX                                                                 \
-    (1 + 1 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 8 + 8 + 8 + 2 + LEDGER_MEMO_MAX + 32 + 8 +      \
+#define TX_TRANSFER_BYTES_MAX                                                                      \
+    (1 + 1 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 8 + 8 + 8 + 2 + LEDGER_MEMO_MAX + 32 + 8 +             \
      LEDGER_SIG_LEN)
 _Static_assert(TX_TRANSFER_BYTES_MAX <= LEDGER_TX_BYTES_MAX, "a transfer always fits");
 
@@ -71,8 +71,8 @@ int ledger_utf8_valid(const uint8_t *s, size_t len)
 }
 
 chr_err ledger_tx_init(ledger_tx *tx, ledger_tx_type type, const char *chain_id,
-                       const uint8_t from[32], uint64_t nonce, uint64_t fee,
-                       uint64_t expiry_height, const uint8_t *memo, size_t memo_len)
+                       const uint8_t from[32], uint64_t nonce, uint64_t fee, uint64_t expiry_height,
+                       const uint8_t *memo, size_t memo_len)
 {
     memset(tx, 0, sizeof(*tx));
     size_t id_len = strlen(chain_id);
@@ -141,7 +141,8 @@ static chr_err tx_decode_header(chr_dec *dec, ledger_tx *tx)
     size_t n;
     if (err == CHR_OK) {
         err = chr_dec_bytes8(dec, &p, &n, LEDGER_CHAIN_ID_MAX);
-        if (err == CHR_ERR_TOO_LONG || (err == CHR_OK && !ledger_chain_id_valid((const char *)p, n))) {
+        if (err == CHR_ERR_TOO_LONG ||
+            (err == CHR_OK && !ledger_chain_id_valid((const char *)p, n))) {
             return CHR_ERR_CHAIN_ID;
         }
     }

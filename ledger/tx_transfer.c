@@ -50,11 +50,10 @@ chr_err ledger_transfer_apply(ledger_overlay *o, const ledger_tx *tx, const ledg
 {
     CHR_ASSERT(tx->type == LEDGER_TX_TRANSFER);
     uint64_t spend;
-    if (chr_add_u64(&spend, tx->body.transfer.amount, tx->fee) != CHR_OK ||
-        spend > from->balance) {
+    if (chr_add_u64(&spend, tx->body.transfer.amount, tx->fee) != CHR_OK || spend > from->balance) {
         snprintf(detail, detail_cap, "balance: %llu does not cover amount %llu + fee %llu",
-                 (unsigned long long)from->balance,
-                 (unsigned long long)tx->body.transfer.amount, (unsigned long long)tx->fee);
+                 (unsigned long long)from->balance, (unsigned long long)tx->body.transfer.amount,
+                 (unsigned long long)tx->fee);
         return CHR_ERR_BALANCE;
     }
     /* Room for the new entries first, so that a full overlay changes nothing. Counted

@@ -58,7 +58,8 @@ static int known_status(node_chain *c, ledger_store_read *r, const uint8_t hash[
     return 0;
 }
 
-static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, rpc_tx_result *res)
+static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, rpc_tx_result *res,
+                      node_chain_admitted_fn *fn, void *ctx)
 {
     ledger_account committed;
     chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
@@ -94,12 +95,13 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
         return;
     }
     node_result_set(res, RPC_TX_PENDING, CHR_OK, NULL);
-    if (c->has_engine && c->engine.admitted != NULL) {
-        c->engine.admitted(c->engine.ctx, buf, len);
+    if (fn != NULL) {
+        fn(ctx, buf, len);
     }
 }
 
-void node_admit_submissions(node_chain *c, node_submission *list)
+void node_admit_submissions(node_chain *c, node_submission *list, node_chain_admitted_fn *fn,
+                            void *ctx)
 {
     ledger_store_read *r = NULL;
     chr_err err = ledger_store_read_begin(c->store, &r);
@@ -108,7 +110,7 @@ void node_admit_submissions(node_chain *c, node_submission *list)
             if (err != CHR_OK) {
                 node_result_set(s->results[i], RPC_TX_REJECTED, err, "store: cannot read");
             } else {
-                admit_one(c, r, &s->txs[i], s->results[i]);
+                admit_one(c, r, &s->txs[i], s->results[i], fn, ctx);
             }
         }
     }
@@ -123,8 +125,8 @@ void node_admit_submissions(node_chain *c, node_submission *list)
 /* ---- Calls from other threads. ---- */
 
 /* Decodes and checks each transaction; returns how many passed. */
-static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size_t *lens,
-                            size_t n, ledger_tx *decoded, chr_err *errs, rpc_tx_result *results)
+static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
+                            ledger_tx *decoded, chr_err *errs, rpc_tx_result *results)
 {
     size_t ok = 0;
     for (size_t i = 0; i < n; i++) {
@@ -137,8 +139,8 @@ static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size
         }
         chr_sha256_hash(r->hash, txs[i], lens[i]);
         r->has_hash = 1;
-        errs[i] = ledger_tx_check(&decoded[i], ledger_chain_id(c->chain), ledger_chain_params(c->chain), r->detail,
-                                  sizeof(r->detail));
+        errs[i] = ledger_tx_check(&decoded[i], ledger_chain_id(c->chain),
+                                  ledger_chain_params(c->chain), r->detail, sizeof(r->detail));
         if (errs[i] != CHR_OK) {
             node_result_set(r, RPC_TX_REJECTED, errs[i], r->detail);
             continue;
@@ -158,7 +160,8 @@ static void submit_to_writer(node_chain *c, node_submission *s)
         pthread_mutex_unlock(&c->q_mu);
         for (size_t i = 0; i < s->n; i++) {
             node_result_set(s->results[i], RPC_TX_REJECTED, err,
-                       c->stop ? "node is stopping" : "node: too many transactions queued, retry");
+                            c->stop ? "node is stopping"
+                                    : "node: too many transactions queued, retry");
         }
         node_submission_finish(c, s);
         return;
@@ -178,8 +181,8 @@ static void submit_to_writer(node_chain *c, node_submission *s)
 static size_t rejection_slot(chr_err err)
 {
     switch (err) {
-#define NODE_REJ_CASE(name, value, code, desc)                                                 \
-    case name:                                                                                \
+#define NODE_REJ_CASE(name, value, code, desc)                                                     \
+    case name:                                                                                     \
         return NODE_REJ_##name;
         CHR_ERR_LIST(NODE_REJ_CASE)
 #undef NODE_REJ_CASE
@@ -253,9 +256,9 @@ void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *l
             s->results[m++] = &results[i];
         } else if (results[i].state != RPC_TX_REJECTED) {
             node_result_set(&results[i], RPC_TX_REJECTED, s->errs[i],
-                       s->errs[i] == CHR_ERR_PUBKEY
-                           ? "to: not a valid public key, funds sent to it would be lost"
-                           : "signature: does not verify for the sender's key");
+                            s->errs[i] == CHR_ERR_PUBKEY
+                                ? "to: not a valid public key, funds sent to it would be lost"
+                                : "signature: does not verify for the sender's key");
         }
     }
     s->n = m;
@@ -271,11 +274,11 @@ size_t node_chain_rejections(node_chain *c, rpc_count *out, size_t cap)
     /* The reasons admission gives (docs/API.md, POST /api/v1/txs), listed even at zero so
      * that a dashboard's rate() of each starts from the node's start. */
     static const chr_err admission[] = {
-        CHR_ERR_TRUNCATED, CHR_ERR_TRAILING, CHR_ERR_VERSION, CHR_ERR_TX_TYPE,
-        CHR_ERR_CHAIN_ID, CHR_ERR_SIGNATURE, CHR_ERR_PUBKEY, CHR_ERR_NONCE,
-        CHR_ERR_NONCE_PENDING, CHR_ERR_BALANCE, CHR_ERR_FEE, CHR_ERR_EXPIRED,
-        CHR_ERR_TX_SIZE, CHR_ERR_MEMO, CHR_ERR_AMOUNT, CHR_ERR_SELF_TRANSFER,
-        CHR_ERR_MEMPOOL_FULL, CHR_ERR_QUEUE_FULL, CHR_ERR_SHUTDOWN, CHR_ERR_STORE,
+        CHR_ERR_TRUNCATED,     CHR_ERR_TRAILING,   CHR_ERR_VERSION,  CHR_ERR_TX_TYPE,
+        CHR_ERR_CHAIN_ID,      CHR_ERR_SIGNATURE,  CHR_ERR_PUBKEY,   CHR_ERR_NONCE,
+        CHR_ERR_NONCE_PENDING, CHR_ERR_BALANCE,    CHR_ERR_FEE,      CHR_ERR_EXPIRED,
+        CHR_ERR_TX_SIZE,       CHR_ERR_MEMO,       CHR_ERR_AMOUNT,   CHR_ERR_SELF_TRANSFER,
+        CHR_ERR_MEMPOOL_FULL,  CHR_ERR_QUEUE_FULL, CHR_ERR_SHUTDOWN, CHR_ERR_STORE,
     };
     static const chr_err slot_err[NODE_REJ_SLOTS] = {
 #define NODE_REJ_ERR(name, value, code, desc) name,
@@ -312,9 +315,8 @@ void node_chain_tx_status(node_chain *c, const uint8_t hash_in[32], rpc_tx_resul
     chr_err lookup;
     if (!known_status(c, r, hash, 1, out, &lookup)) {
         /* Unknown for sure only when the committed transactions could be looked at. */
-        node_result_set(out, RPC_TX_UNKNOWN,
-                        lookup == CHR_ERR_NOT_FOUND ? CHR_OK : CHR_ERR_STORE, NULL);
+        node_result_set(out, RPC_TX_UNKNOWN, lookup == CHR_ERR_NOT_FOUND ? CHR_OK : CHR_ERR_STORE,
+                        NULL);
     }
     ledger_store_read_end(r);
 }
-

@@ -222,10 +222,19 @@ static chr_err write_block(node_chain *c, const ledger_chain_applied *a, const u
         return err;
     }
     ledger_store_write w = {
-        .header = &a->block->header, .hash = a->hash, .bytes = bytes, .bytes_len = len,
-        .commit = commit_bytes, .commit_len = commit_len, .txs_len = a->block->txs_len,
-        .tx_hashes = a->tx_hashes, .tx_from = a->tx_from, .tx_to = a->tx_to,
-        .changes = a->changes, .evidence = a->evidence, .evidence_len = a->evidence_len,
+        .header = &a->block->header,
+        .hash = a->hash,
+        .bytes = bytes,
+        .bytes_len = len,
+        .commit = commit_bytes,
+        .commit_len = commit_len,
+        .txs_len = a->block->txs_len,
+        .tx_hashes = a->tx_hashes,
+        .tx_from = a->tx_from,
+        .tx_to = a->tx_to,
+        .changes = a->changes,
+        .evidence = a->evidence,
+        .evidence_len = a->evidence_len,
     };
     do {
         err = ledger_store_commit_block(c->store, &w);
@@ -262,16 +271,15 @@ chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
     uint64_t height, time_ms;
     uint8_t hash[32];
     ledger_chain_tip(c->chain, &height, hash, &time_ms);
-    node_chain_tip_publish(c, ledger_chain_tip_header(c->chain), hash,
-                           c->tip.txs_total + txs_len);
+    node_chain_tip_publish(c, ledger_chain_tip_header(c->chain), hash, c->tip.txs_total + txs_len);
     pthread_mutex_unlock(&c->mp_mu);
     return CHR_OK;
 }
 
 /* ---- Evidence. ---- */
 
-chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, int verified,
-                                char *why, size_t why_cap)
+chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev, int verified, char *why,
+                                size_t why_cap)
 {
     chr_err err = view_begin(c);
     if (err != CHR_OK) {

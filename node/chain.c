@@ -62,7 +62,7 @@ const ledger_valset *node_chain_validators(const node_chain *c)
 }
 
 void node_chain_tip_publish(node_chain *c, const ledger_header *h, const uint8_t hash[32],
-                        uint64_t txs_total)
+                            uint64_t txs_total)
 {
     pthread_mutex_lock(&c->tip_mu);
     c->tip.height = h->height;
@@ -98,7 +98,8 @@ static chr_err open_genesis(node_chain *c, const genesis *g, char *errmsg, size_
     err = ledger_store_meta_get(r, &meta);
     ledger_store_read_end(r);
     if (err == CHR_OK) {
-        if (strcmp(meta.chain_id, g->chain_id) != 0 || memcmp(meta.genesis_hash, c->genesis_hash, 32) != 0) {
+        if (strcmp(meta.chain_id, g->chain_id) != 0 ||
+            memcmp(meta.genesis_hash, c->genesis_hash, 32) != 0) {
             snprintf(errmsg, cap, "the data directory holds chain %s with another genesis",
                      meta.chain_id);
             return CHR_ERR_GENESIS;
@@ -189,24 +190,37 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
 
 /* ---- The writer thread. ---- */
 
-/* Sleeps (q_mu held) until a submission, a stop, the engine's input or its deadline. */
-static void wait_for_work(node_chain *c)
+int node_chain_wait(node_chain *c, uint64_t deadline_ms)
 {
+    pthread_mutex_lock(&c->q_mu);
     uint64_t now = mono_ms();
-    if (c->q_head != NULL || c->stop || c->engine_wake) {
-        c->engine_wake = 0;
-        return;
+    if (c->q_head == NULL && !c->stop && !c->wake) {
+        if (deadline_ms == 0) {
+            pthread_cond_wait(&c->q_cv, &c->q_mu);
+        } else if (deadline_ms > now) {
+            struct timespec ts = deadline_in(deadline_ms - now);
+            pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
+        }
     }
-    if (!c->has_engine || c->engine_next_ms == 0) {
-        pthread_cond_wait(&c->q_cv, &c->q_mu);
-    } else if (c->engine_next_ms > now) {
-        struct timespec ts = deadline_in(c->engine_next_ms - now);
-        pthread_cond_timedwait(&c->q_cv, &c->q_mu, &ts);
-    }
-    c->engine_wake = 0;
+    c->wake = 0;
+    int go = !c->stop;
+    pthread_mutex_unlock(&c->q_mu);
+    return go;
 }
 
-static void fail_writer(node_chain *c, chr_err err)
+void node_chain_admit(node_chain *c, node_chain_admitted_fn *fn, void *ctx)
+{
+    pthread_mutex_lock(&c->q_mu);
+    node_submission *list = c->q_head;
+    c->q_head = c->q_tail = NULL;
+    c->q_txs = 0;
+    pthread_mutex_unlock(&c->q_mu);
+    if (list != NULL) {
+        node_admit_submissions(c, list, fn, ctx);
+    }
+}
+
+void node_chain_fail(node_chain *c, chr_err err)
 {
     CHR_LOG_E("writer stopped: %s; the node keeps serving reads", chr_err_str(err));
     pthread_mutex_lock(&c->tip_mu);
@@ -217,54 +231,32 @@ static void fail_writer(node_chain *c, chr_err err)
     pthread_mutex_unlock(&c->tip_mu);
 }
 
-static void *writer_main(void *arg)
+void node_chain_stop(node_chain *c)
 {
-    node_chain *c = arg;
-    int healthy = 1;
     pthread_mutex_lock(&c->q_mu);
-    while (!c->stop) {
-        wait_for_work(c);
-        node_submission *list = c->q_head;
-        c->q_head = c->q_tail = NULL;
-        c->q_txs = 0;
-        pthread_mutex_unlock(&c->q_mu);
-        if (list != NULL) {
-            node_admit_submissions(c, list);
-        }
-        uint64_t now = mono_ms();
-        if (c->has_engine && healthy) {
-            c->engine_next_ms = 0;
-            if (c->engine.poll(c->engine.ctx, now, &c->engine_next_ms) != CHR_OK) {
-                healthy = 0;
-                fail_writer(c, CHR_ERR_STORE);
-            }
-        }
-        pthread_mutex_lock(&c->q_mu);
-    }
-    /* Submissions that arrived while stopping get a definite answer. */
+    c->stop = 1;
+    pthread_cond_broadcast(&c->q_cv);
+    pthread_mutex_unlock(&c->q_mu);
+}
+
+void node_chain_refuse_queued(node_chain *c)
+{
+    /* Submissions that arrived while stopping get a definite answer; later ones find
+     * c->stop set and are refused by node_chain_submit itself. */
+    pthread_mutex_lock(&c->q_mu);
+    CHR_ASSERT(c->stop);
     node_submission *left = c->q_head;
     c->q_head = c->q_tail = NULL;
+    c->q_txs = 0;
     pthread_mutex_unlock(&c->q_mu);
     for (node_submission *s = left; s != NULL;) {
         node_submission *next = s->next;
         for (size_t i = 0; i < s->n; i++) {
-            node_result_set(s->results[i], RPC_TX_REJECTED, CHR_ERR_SHUTDOWN,
-                            "node is stopping");
+            node_result_set(s->results[i], RPC_TX_REJECTED, CHR_ERR_SHUTDOWN, "node is stopping");
         }
         node_submission_finish(c, s);
         s = next;
     }
-    return NULL;
-}
-
-chr_err node_chain_start(node_chain *c)
-{
-    CHR_ASSERT(!c->writer_started);
-    if (pthread_create(&c->writer, NULL, writer_main, c) != 0) {
-        return CHR_ERR_NOMEM;
-    }
-    c->writer_started = 1;
-    return CHR_OK;
 }
 
 void node_chain_close(node_chain *c)
@@ -272,13 +264,8 @@ void node_chain_close(node_chain *c)
     if (c == NULL) {
         return;
     }
-    if (c->writer_started) {
-        pthread_mutex_lock(&c->q_mu);
-        c->stop = 1;
-        pthread_cond_broadcast(&c->q_cv);
-        pthread_mutex_unlock(&c->q_mu);
-        pthread_join(c->writer, NULL);
-    }
+    /* The writer (node/writer.c) has stopped, or never started: nothing is queued. */
+    CHR_ASSERT(c->q_head == NULL);
     node_verifier_free(c->verifier);
     ledger_store_close(c->store);
     ledger_chain_free(c->chain);
@@ -329,16 +316,6 @@ chr_err node_chain_account(node_chain *c, const uint8_t addr[32], ledger_account
     return err;
 }
 
-/* ---- Blocks for the consensus engine (node/consensus.c); writer thread only. ---- */
-
-void node_chain_set_engine(node_chain *c, const node_engine *e)
-{
-    CHR_ASSERT(!c->writer_started);
-    c->engine = *e;
-    c->has_engine = 1;
-    c->engine_next_ms = 1; /* the first poll starts the engine at once */
-}
-
 int node_chain_sole_validator(const node_chain *c)
 {
     const ledger_valset *vals = ledger_chain_validators(c->chain);
@@ -368,7 +345,7 @@ void node_chain_set_syncing(node_chain *c, int syncing)
 void node_chain_wake(node_chain *c)
 {
     pthread_mutex_lock(&c->q_mu);
-    c->engine_wake = 1;
+    c->wake = 1;
     pthread_cond_signal(&c->q_cv);
     pthread_mutex_unlock(&c->q_mu);
 }

@@ -1,5 +1,7 @@
-/* The chain engine of one node: the store, the state trie, the mempool, and the writer
- * thread that admits transactions and produces, signs and commits blocks.
+/* The chain engine of one node: the store, the ledger's block state machine, the mempool,
+ * the queue of verified submissions and the tip. It calls no other part of the node: the
+ * writer thread (node/writer.c) drives it, and the consensus engine (node/consensus.c)
+ * calls it for blocks.
  *
  * Threads: the writer thread owns every write (STYLE.md: one thread owns ledger writes).
  * Any other thread submits through node_chain_submit, which decodes and verifies on the
@@ -27,7 +29,7 @@ typedef struct node_chain_config {
     size_t map_size;
     size_t mempool_txs_max;
     size_t mempool_bytes_max;
-    unsigned verifier_threads;        /* 0: one per core */
+    unsigned verifier_threads; /* 0: one per core */
     int has_validator_key;
     uint8_t validator_sk[32];
 } node_chain_config;
@@ -37,11 +39,9 @@ typedef struct node_chain node_chain;
 /* Opens the data directory (creating the chain from g on first start, or checking that
  * the stored chain is g's), rebuilds the state trie and checks it against the last
  * header's state root. errmsg says what went wrong. g is copied from; it may be freed. */
-CHR_WUR chr_err node_chain_open(node_chain **out, const node_chain_config *cfg,
-                                const genesis *g, char *errmsg, size_t errmsg_cap);
-/* Starts the writer thread. */
-CHR_WUR chr_err node_chain_start(node_chain *c);
-/* Stops the writer thread (queued submissions get CHR_ERR_SHUTDOWN) and closes all. */
+CHR_WUR chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const genesis *g,
+                                char *errmsg, size_t errmsg_cap);
+/* Closes all; the writer thread has stopped (node_writer_stop) or never started. */
 void node_chain_close(node_chain *c);
 
 /* Submits n encoded transactions (n <= NODE_SUBMIT_TXS_MAX) without waiting for the
@@ -77,27 +77,32 @@ CHR_WUR chr_err node_chain_account(node_chain *c, const uint8_t addr[32], ledger
 
 /* ---- The consensus engine's side (node/consensus.c). ---- */
 
-/* An engine driven by the writer thread, which then owns every consensus step too. */
-typedef struct node_engine {
-    /* Runs on the writer thread whenever it wakes (node_chain_wake, a submission, or the
-     * deadline it asked for): handles queued input and due timers, and sets *next_ms to
-     * the monotonic time (ms) it wants to run again, 0 for none. An error stops the
-     * writer (the node serves reads, /health says why). */
-    chr_err (*poll)(void *ctx, uint64_t now_mono_ms, uint64_t *next_ms);
-    /* A transaction just entered the mempool (from the API or a peer): to gossip. Writer
-     * thread; tx is a view valid during the call. May be NULL. */
-    void (*admitted)(void *ctx, const uint8_t *tx, size_t len);
-    void *ctx;
-} node_engine;
+/* Writer thread only. Sleeps until submissions are queued, node_chain_wake is called,
+ * the monotonic time deadline_ms passes (0: no deadline) or the node stops; returns 0
+ * when the node stops (the writer then ends), else 1. */
+int node_chain_wait(node_chain *c, uint64_t deadline_ms);
+/* A transaction just entered the mempool (from the API or a peer); tx is a view valid
+ * during the call. */
+typedef void node_chain_admitted_fn(void *ctx, const uint8_t *tx, size_t len);
+/* Writer thread only. Admits the queued submissions into the mempool against the
+ * committed state and finishes them; fn(ctx, ...) (may be NULL) is told of each
+ * transaction admitted. */
+void node_chain_admit(node_chain *c, node_chain_admitted_fn *fn, void *ctx);
+/* Writer thread only. The writer stopped making blocks after err: /health and the status
+ * say the node is unhealthy; reads and submissions go on. */
+void node_chain_fail(node_chain *c, chr_err err);
+/* Any thread: the writer's next node_chain_wait returns 0; submissions from now on are
+ * refused with CHR_ERR_SHUTDOWN. */
+void node_chain_stop(node_chain *c);
+/* Writer thread, as it ends after node_chain_stop: answers what is still queued with
+ * CHR_ERR_SHUTDOWN. */
+void node_chain_refuse_queued(node_chain *c);
 
-/* Hands block production to e (before node_chain_start): blocks come only from the
- * consensus engine, also for a lone validator without peers. */
-void node_chain_set_engine(node_chain *c, const node_engine *e);
 /* 1 when this node's validator key is the whole validator set: it decides alone. */
 int node_chain_sole_validator(const node_chain *c);
 /* Transactions in the mempool. Writer thread only. */
 size_t node_chain_pending(const node_chain *c);
-/* The engine has input waiting: wakes the writer. Any thread. */
+/* The consensus engine has input waiting: wakes the writer. Any thread. */
 void node_chain_wake(node_chain *c);
 /* Whether the node is behind its peers (GET /api/v1/status's syncing, /health). Any
  * thread. */
@@ -110,14 +115,13 @@ const uint8_t *node_chain_genesis_hash(const node_chain *c);
 /* Writer thread only. A block for height tip + 1 from the mempool, proposed by this node's
  * validator key at time >= now_ms (wall clock), into *out (malloc'ed). The state is left
  * as it was. CHR_ERR_NOMEM, CHR_ERR_STORE. */
-CHR_WUR chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out,
-                                   size_t *out_len);
+CHR_WUR chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out, size_t *out_len);
 /* Writer thread only. Whether bytes is a valid block on the tip: structure, header,
  * last commit, every transaction (signatures not yet verified by this node included) and
  * the state root; the state is left as it was. CHR_ERR_BLOCK_INVALID with why set;
  * CHR_ERR_STORE, CHR_ERR_NOMEM. */
-CHR_WUR chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len,
-                                       char *why, size_t why_cap);
+CHR_WUR chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len, char *why,
+                                       size_t why_cap);
 /* Writer thread only. Applies and stores a decided block with its commit, settles the
  * mempool and publishes the new tip. Any error is fatal for the chain (a decided block
  * that does not apply means more than 1/3 of the power lied, or a bug). */

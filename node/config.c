@@ -180,8 +180,7 @@ static bool node_config_listen(node_config *cfg, const char *s)
 static size_t node_config_line(const chr_config *c, const char *section, const char *key);
 
 /* [p2p] listen (one address or empty) and peers (comma-separated addresses). */
-static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char *errmsg,
-                                    size_t cap)
+static chr_err node_config_read_p2p(node_config *cfg, const chr_config *c, char *errmsg, size_t cap)
 {
     char host[NODE_CONFIG_LISTEN_MAX];
     uint16_t port;
@@ -433,8 +432,7 @@ chr_err node_config_load(node_config *out, const char *path, char *errmsg, size_
     char why[NODE_CONFIG_ERRMSG_MAX] = "";
     char *text;
     size_t len;
-    chr_err err =
-        chr_file_read(path, NODE_CONFIG_FILE_BYTES_MAX, &text, &len, why, sizeof(why));
+    chr_err err = chr_file_read(path, NODE_CONFIG_FILE_BYTES_MAX, &text, &len, why, sizeof(why));
     if (err == CHR_OK) {
         char dir[NODE_CONFIG_PATH_MAX];
         const char *slash = strrchr(path, '/');

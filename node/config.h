@@ -30,13 +30,13 @@ typedef struct node_config {
     uint64_t api_connections_max;
     uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
-    uint64_t api_threads;                    /* HTTP event-loop threads; 0 = one per core */
+    uint64_t api_threads;                         /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
-    uint64_t api_plain_http_public; /* 1: plain HTTP allowed on a non-loopback address */
-    uint64_t api_token_ttl_s;                        /* OAuth access tokens' lifetime */
-    uint64_t api_rate_limit_standard_per_min;        /* 0 = no limit */
-    uint64_t api_rate_limit_premium_per_min;         /* 0 = no limit */
+    uint64_t api_plain_http_public;           /* 1: plain HTTP allowed on a non-loopback address */
+    uint64_t api_token_ttl_s;                 /* OAuth access tokens' lifetime */
+    uint64_t api_rate_limit_standard_per_min; /* 0 = no limit */
+    uint64_t api_rate_limit_premium_per_min;  /* 0 = no limit */
     uint64_t api_rate_limit_unauthenticated_per_min; /* per client address; 0 = no limit */
     /* [consensus] */
     uint64_t consensus_block_interval_ms;
@@ -45,10 +45,10 @@ typedef struct node_config {
     uint64_t consensus_timeout_prevote_ms, consensus_timeout_prevote_delta_ms;
     uint64_t consensus_timeout_precommit_ms, consensus_timeout_precommit_delta_ms;
     /* [p2p] */
-    char p2p_listen[NODE_CONFIG_LISTEN_MAX];      /* "" = no listener; port 0 = any free */
+    char p2p_listen[NODE_CONFIG_LISTEN_MAX]; /* "" = no listener; port 0 = any free */
     char p2p_peers[NODE_P2P_PEERS_MAX][NODE_CONFIG_LISTEN_MAX]; /* persistent peers */
     size_t p2p_peers_len;
-    char p2p_node_key_file[NODE_CONFIG_PATH_MAX]; /* "" = the validator key, else random */
+    char p2p_node_key_file[NODE_CONFIG_PATH_MAX];     /* "" = the validator key, else random */
     char p2p_tls_cert_key_file[NODE_CONFIG_PATH_MAX]; /* "" = plain TCP between peers */
     char p2p_tls_ca_file[NODE_CONFIG_PATH_MAX];
     uint64_t p2p_peers_max;

@@ -11,9 +11,9 @@
 #include "common/log.h"
 #include "consensus/core.h"
 #include "consensus/p2p.h"
-#include "node/limits.h"
 #include "consensus/wal.h"
 #include "node/gossip.h"
+#include "node/limits.h"
 #include "node/sync.h"
 
 /* How often the node tells its peers where it is (status gossip). */
@@ -47,7 +47,7 @@ struct node_consensus {
      * idle devnet. With peers, heights follow each other at the chain's pace. */
     int solo;
     uint64_t empty_block_interval_ms; /* 0: no empty blocks (solo only) */
-    int idle; /* solo: the height waits for a transaction (run_at 0) */
+    int idle;                         /* solo: the height waits for a transaction (run_at 0) */
 
     /* Filled by the transport's threads, drained by the writer. */
     pthread_mutex_t in_mu;
@@ -161,8 +161,7 @@ static chr_err evidence_pool_add(node_consensus *e, const uint8_t *msg, size_t l
 /* An EVIDENCE message from a peer about a height before the one being decided (the core
  * handles only its own height's): checked, kept and passed on here. Returns what
  * cons_core_on_message would: an error for an invalid message. */
-static chr_err evidence_from_peer(node_consensus *e, uint32_t peer, const uint8_t *msg,
-                                  size_t len)
+static chr_err evidence_from_peer(node_consensus *e, uint32_t peer, const uint8_t *msg, size_t len)
 {
     chr_err err = evidence_pool_add(e, msg, len, 0);
     if (err == CHR_OK) {
@@ -221,10 +220,10 @@ static void height_begin(node_consensus *e)
 static int act_commit(node_consensus *e, const cons_action *a)
 {
     char why[256] = "";
-    if (node_chain_commit_block(e->chain, a->block, a->block_len, a->commit, why,
-                                sizeof(why)) != CHR_OK) {
-        CHR_LOG_E("consensus: cannot apply decided block %llu: %s",
-                  (unsigned long long)a->height, why);
+    if (node_chain_commit_block(e->chain, a->block, a->block_len, a->commit, why, sizeof(why)) !=
+        CHR_OK) {
+        CHR_LOG_E("consensus: cannot apply decided block %llu: %s", (unsigned long long)a->height,
+                  why);
         e->fatal = 1;
         return 0;
     }
@@ -371,15 +370,16 @@ static void engine_begin(node_consensus *e, uint64_t now)
     act(e, now);
 }
 
-static void engine_admitted(void *ctx, const uint8_t *tx, size_t len)
+void node_consensus_admitted(node_consensus *e, const uint8_t *tx, size_t len)
 {
-    node_consensus *e = ctx;
+    if (e->solo) {
+        return; /* no peer to tell */
+    }
     node_gossip_admitted(e->gossip, e->p2p, tx, len);
 }
 
-static chr_err engine_poll(void *ctx, uint64_t now, uint64_t *next_ms)
+chr_err node_consensus_poll(node_consensus *e, uint64_t now, uint64_t *next_ms)
 {
-    node_consensus *e = ctx;
     if (!e->started && !e->fatal) {
         engine_begin(e, now);
     }
@@ -557,8 +557,8 @@ static chr_err start_p2p(node_consensus *e, const node_config *cfg, const uint8_
 }
 
 chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node_config *cfg,
-                             const uint8_t *validator_sk, const uint8_t node_sk[32],
-                             char *errmsg, size_t errmsg_cap)
+                             const uint8_t *validator_sk, const uint8_t node_sk[32], char *errmsg,
+                             size_t errmsg_cap)
 {
     *out = NULL;
     node_consensus *e = calloc(1, sizeof(*e));
@@ -599,8 +599,6 @@ chr_err node_consensus_start(node_consensus **out, node_chain *chain, const node
         node_consensus_free(e);
         return err;
     }
-    node_engine ne = {engine_poll, engine_admitted, e};
-    node_chain_set_engine(chain, &ne);
     *out = e;
     return CHR_OK;
 }

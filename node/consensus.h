@@ -28,16 +28,24 @@ typedef struct node_consensus node_consensus;
 CHR_WUR chr_err node_gossip_decode(const uint8_t **txs, size_t *lens, size_t *count,
                                    const uint8_t *in, size_t in_len);
 
-/* Starts the transport and hands block production to the engine (call between
- * node_chain_open and node_chain_start). validator_sk NULL: a full node. node_sk: the
- * peer identity. errmsg says what failed: CHR_ERR_IO, CHR_ERR_CONFIG, CHR_ERR_NOMEM. */
+/* Starts the transport (after node_chain_open, before the writer starts): the engine makes
+ * every block of the chain. validator_sk NULL: a full node. node_sk: the peer identity.
+ * errmsg says what failed: CHR_ERR_IO, CHR_ERR_CONFIG, CHR_ERR_NOMEM. */
 CHR_WUR chr_err node_consensus_start(node_consensus **out, node_chain *chain,
                                      const node_config *cfg, const uint8_t *validator_sk,
                                      const uint8_t node_sk[32], char *errmsg, size_t errmsg_cap);
 /* The port the peer-to-peer listener is bound to (the one the system chose for port 0 in
  * [p2p] listen); 0 when e is NULL or the node does not listen for peers. */
 uint16_t node_consensus_p2p_port(const node_consensus *e);
-/* First half of a stop, before node_chain_close: the transport stops calling into the
+/* Writer thread only (node/writer.c), on every turn: handles queued peer input and due
+ * timers, starts heights at the chain's pace, and sets *next_ms to the monotonic time (ms)
+ * it wants its next turn, 0 for none. The first call enters the next height (replaying
+ * this node's WAL records of it). An error is fatal for the engine (storage, WAL): the
+ * writer stops stepping it. */
+CHR_WUR chr_err node_consensus_poll(node_consensus *e, uint64_t now_mono_ms, uint64_t *next_ms);
+/* Writer thread only: a transaction just entered the mempool; to gossip to the peers. */
+void node_consensus_admitted(node_consensus *e, const uint8_t *tx, size_t len);
+/* First half of a stop, before the writer stops: the transport stops calling into the
  * chain. */
 void node_consensus_detach(node_consensus *e);
 /* After node_chain_close: stops the transport and frees all. */

@@ -9,7 +9,6 @@
 #include "common/hash.h"
 #include "node/consensus.h"
 
-
 /* A transaction seen lately: its id, and the peer it came from first (0: none, this
  * node's API). */
 typedef struct seen_slot {

@@ -12,14 +12,15 @@
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/keyfile.h"
-#include "node/consensus.h"
 #include "common/log.h"
 #include "genesis/genesis.h"
 #include "node/apikey_cmd.h"
 #include "node/chain.h"
 #include "node/config.h"
+#include "node/consensus.h"
 #include "node/limits.h"
 #include "node/ports.h"
+#include "node/writer.h"
 #include "rpc/server.h"
 
 #define CHROOMD_VERSION "0.1.0"
@@ -86,7 +87,8 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     cc->mempool_bytes_max = cfg->mempool_bytes_max;
     cc->verifier_threads = (unsigned)cfg->store_verifier_threads;
     if (cfg->validator_key_file[0] != '\0') {
-        if (chr_keyfile_read(cfg->validator_key_file, cc->validator_sk, err, sizeof(err)) != CHR_OK) {
+        if (chr_keyfile_read(cfg->validator_key_file, cc->validator_sk, err, sizeof(err)) !=
+            CHR_OK) {
             fprintf(stderr, "chroomd: validator key: %s\n", err);
             return 0;
         }
@@ -112,8 +114,7 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
                            node_consensus **out)
 {
     int ok = 1;
-    if (cfg->p2p_listen[0] != '\0' || cfg->p2p_peers_len > 0 ||
-        node_chain_sole_validator(chain)) {
+    if (cfg->p2p_listen[0] != '\0' || cfg->p2p_peers_len > 0 || node_chain_sole_validator(chain)) {
         char err[512] = "";
         uint8_t node_sk[32];
         if (cfg->p2p_node_key_file[0] != '\0') {
@@ -125,8 +126,9 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
              * bytes are a valid secp256k1 key but for a chance below 2^-127). */
             randombytes_buf(node_sk, sizeof(node_sk));
         }
-        ok = ok && node_consensus_start(out, chain, cfg, cc->has_validator_key ? cc->validator_sk : NULL,
-                                        node_sk, err, sizeof(err)) == CHR_OK;
+        ok = ok &&
+             node_consensus_start(out, chain, cfg, cc->has_validator_key ? cc->validator_sk : NULL,
+                                  node_sk, err, sizeof(err)) == CHR_OK;
         sodium_memzero(node_sk, sizeof(node_sk));
         if (!ok) {
             fprintf(stderr, "chroomd: consensus: %s\n", err);
@@ -157,7 +159,8 @@ static void free_secret(char *s)
 
 static int loopback(const node_config *cfg)
 {
-    return cfg->api_ipv6 ? strcmp(cfg->api_host, "::1") == 0 : strncmp(cfg->api_host, "127.", 4) == 0;
+    return cfg->api_ipv6 ? strcmp(cfg->api_host, "::1") == 0
+                         : strncmp(cfg->api_host, "127.", 4) == 0;
 }
 
 /* Reads the TLS certificate and key when configured, and refuses plain HTTP on a public
@@ -177,9 +180,12 @@ static int load_tls(const node_config *cfg, char **cert, char **key)
         }
         return 1;
     }
-    if (chr_file_read(cfg->api_tls_cert_file, NODE_PEM_BYTES_MAX, cert, &len, err, sizeof(err)) != CHR_OK ||
-        chr_file_read(cfg->api_tls_key_file, NODE_PEM_BYTES_MAX, key, &len, err, sizeof(err)) != CHR_OK) {
-        CHR_LOG_E("TLS: %s: %s", *cert == NULL ? cfg->api_tls_cert_file : cfg->api_tls_key_file, err);
+    if (chr_file_read(cfg->api_tls_cert_file, NODE_PEM_BYTES_MAX, cert, &len, err, sizeof(err)) !=
+            CHR_OK ||
+        chr_file_read(cfg->api_tls_key_file, NODE_PEM_BYTES_MAX, key, &len, err, sizeof(err)) !=
+            CHR_OK) {
+        CHR_LOG_E("TLS: %s: %s", *cert == NULL ? cfg->api_tls_cert_file : cfg->api_tls_key_file,
+                  err);
         free(*cert);
         *cert = NULL;
         return 0;
@@ -208,8 +214,7 @@ static rpc_auth *open_auth(const node_config *cfg)
 
 /* Once every listener is bound: the log line, and the ports file (node/ports.h) that
  * scripts and tests read when the config says port 0. */
-static int announce_ports(const node_config *cfg, const rpc_server *srv, uint16_t p2p_port,
-                          int tls)
+static int announce_ports(const node_config *cfg, const rpc_server *srv, uint16_t p2p_port, int tls)
 {
     log_listening("api", cfg->api_listen, rpc_server_port(srv), tls ? " (https)" : " (http)");
     char err[NODE_CONFIG_PATH_MAX + 128];
@@ -234,9 +239,10 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
     rc.body_bytes_max = cfg->api_body_bytes_max;
     rc.connections_max = (unsigned)cfg->api_connections_max;
     /* A per-address limit above the total means no per-address limit. */
-    rc.connections_per_ip_max = (unsigned)(cfg->api_connections_per_ip_max < cfg->api_connections_max
-                                               ? cfg->api_connections_per_ip_max
-                                               : cfg->api_connections_max);
+    rc.connections_per_ip_max =
+        (unsigned)(cfg->api_connections_per_ip_max < cfg->api_connections_max
+                       ? cfg->api_connections_per_ip_max
+                       : cfg->api_connections_max);
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
     rc.threads = (unsigned)cfg->api_threads;
     rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
@@ -250,15 +256,23 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         return 0;
     }
     rpc_backend be = {
-        .ctx = chain, .submit = be_submit, .tx_status = be_tx_status, .tip = be_tip,
-        .account = be_account, .watch_tip = be_watch_tip, .store = node_chain_store(chain),
-        .params = node_chain_params(chain), .supply = supply,
-        .rejections = be_rejections, .validators = node_chain_validators(chain),
+        .ctx = chain,
+        .submit = be_submit,
+        .tx_status = be_tx_status,
+        .tip = be_tip,
+        .account = be_account,
+        .watch_tip = be_watch_tip,
+        .store = node_chain_store(chain),
+        .params = node_chain_params(chain),
+        .supply = supply,
+        .rejections = be_rejections,
+        .validators = node_chain_validators(chain),
     };
     rpc_server *srv;
     if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {
         CHR_LOG_E("cannot serve the API on %s (address in use, not an address, or a bad TLS "
-                  "certificate or key)", cfg->api_listen);
+                  "certificate or key)",
+                  cfg->api_listen);
         rpc_auth_close(rc.auth);
         free(tls_cert);
         free_secret(tls_key);
@@ -355,9 +369,13 @@ int main(int argc, char **argv)
         node_chain_close(chain);
         return 1;
     }
-    int ok = node_chain_start(chain) == CHR_OK &&
+    node_writer *writer = NULL;
+    int ok = node_writer_start(&writer, chain, engine) == CHR_OK &&
              serve(&cfg, chain, supply, node_consensus_p2p_port(engine));
+    /* Stop order: peers stop calling into the chain, then the writer ends (answering what
+     * is queued), then the chain closes, then the transport goes. */
     node_consensus_detach(engine);
+    node_writer_stop(writer);
     node_chain_close(chain);
     node_consensus_free(engine);
     return ok ? 0 : 1;

@@ -10,8 +10,8 @@
  * keeping at most NODE_SYNC_BATCH of them ahead of the height it reports: a peer that
  * syncs reports each new height at once, so each status moves the window on by what it
  * applied, without sending a block twice while the previous answer is in flight. */
-void node_sync_send(node_sync *s, ledger_store *store, cons_p2p *p2p, uint32_t peer,
-                    uint64_t from, uint64_t tip, uint64_t now_ms)
+void node_sync_send(node_sync *s, ledger_store *store, cons_p2p *p2p, uint32_t peer, uint64_t from,
+                    uint64_t tip, uint64_t now_ms)
 {
     size_t slot = (size_t)peer % NODE_SYNC_PEERS;
     uint64_t start = from;

@@ -13,9 +13,8 @@
 
 #include "consensus/core.h"
 #include "consensus/p2p.h"
-#include "node/limits.h"
 #include "ledger/store.h"
-
+#include "node/limits.h"
 
 /* What was last sent to the peers behind. Zero it to start; its fields are node/sync.c's. */
 typedef struct node_sync {
@@ -29,8 +28,8 @@ typedef struct node_sync {
  * node's last block) from store through p2p, keeping at most NODE_SYNC_BATCH of them ahead
  * of the height it reports. Stops early, without an error, at a full send queue or a
  * block the store cannot read: the peer's next status asks again. */
-void node_sync_send(node_sync *s, ledger_store *store, cons_p2p *p2p, uint32_t peer,
-                    uint64_t from, uint64_t tip, uint64_t now_ms);
+void node_sync_send(node_sync *s, ledger_store *store, cons_p2p *p2p, uint32_t peer, uint64_t from,
+                    uint64_t tip, uint64_t now_ms);
 
 /* Whether the node is behind (syncing): a connected peer credibly (cons_core_peer_height)
  * at least two heights ahead of the core. */

@@ -14,8 +14,8 @@ typedef struct verify_job {
     const ledger_tx *txs;
     chr_err *errs;
     size_t n;
-    size_t next;   /* next index to hand out */
-    size_t done;   /* indexes finished */
+    size_t next; /* next index to hand out */
+    size_t done; /* indexes finished */
     pthread_cond_t finished;
     struct verify_job *queue_next;
 } verify_job;

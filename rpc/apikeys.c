@@ -286,13 +286,13 @@ static uint64_t apikeys_txnid(rpc_apikeys *k)
     return mdb_env_info(k->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
 }
 
-static int apikeys_cache_get(rpc_apikeys *k, rpc_apikey *out,
-                             const uint8_t id[RPC_APIKEY_ID_BYTES], uint64_t txnid)
+static int apikeys_cache_get(rpc_apikeys *k, rpc_apikey *out, const uint8_t id[RPC_APIKEY_ID_BYTES],
+                             uint64_t txnid)
 {
     apikeys_slot *slot = &k->cache[id[0] % APIKEYS_CACHE_SLOTS];
     pthread_mutex_lock(&k->cache_mu);
-    int hit = txnid != 0 && slot->txnid == txnid &&
-              memcmp(slot->rec.id, id, RPC_APIKEY_ID_BYTES) == 0;
+    int hit =
+        txnid != 0 && slot->txnid == txnid && memcmp(slot->rec.id, id, RPC_APIKEY_ID_BYTES) == 0;
     if (hit) {
         *out = slot->rec;
     }
@@ -326,8 +326,8 @@ chr_err rpc_apikeys_get(rpc_apikeys *k, rpc_apikey *out, const uint8_t id[RPC_AP
     MDB_val key = {RPC_APIKEY_ID_BYTES, (void *)(uintptr_t)id};
     MDB_val val;
     rc = mdb_get(txn, k->dbi, &key, &val);
-    chr_err err = rc == 0 ? apikeys_decode(out, val.mv_data, val.mv_size)
-                          : chr_lmdb_err(rc, "apikeys: get");
+    chr_err err =
+        rc == 0 ? apikeys_decode(out, val.mv_data, val.mv_size) : chr_lmdb_err(rc, "apikeys: get");
     mdb_txn_abort(txn);
     if (err != CHR_OK) {
         memset(out, 0, sizeof(*out));
@@ -371,8 +371,8 @@ chr_err rpc_apikeys_revoke(rpc_apikeys *k, const uint8_t id[RPC_APIKEY_ID_BYTES]
     rpc_apikey a;
     memset(&a, 0, sizeof(a));
     rc = mdb_get(txn, k->dbi, &key, &val);
-    chr_err err = rc == 0 ? apikeys_decode(&a, val.mv_data, val.mv_size)
-                          : chr_lmdb_err(rc, "apikeys: get");
+    chr_err err =
+        rc == 0 ? apikeys_decode(&a, val.mv_data, val.mv_size) : chr_lmdb_err(rc, "apikeys: get");
     if (err == CHR_OK) {
         uint8_t buf[APIKEYS_RECORD_BYTES_MAX];
         a.revoked = 1;

@@ -46,14 +46,14 @@ typedef struct rpc_tip {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
     uint8_t genesis_hash[32];
     uint64_t height;
-    uint8_t hash[32];      /* the genesis hash at height 0 */
-    uint64_t time_ms;      /* the genesis time at height 0 */
+    uint8_t hash[32]; /* the genesis hash at height 0 */
+    uint64_t time_ms; /* the genesis time at height 0 */
     uint8_t state_root[32];
     uint64_t txs_total;
     size_t mempool_txs;
     size_t mempool_bytes;
-    int healthy;           /* 0 after a storage failure stopped the writer */
-    int syncing;           /* 1 while a peer reports a chain more than a block ahead */
+    int healthy; /* 0 after a storage failure stopped the writer */
+    int syncing; /* 1 while a peer reports a chain more than a block ahead */
 } rpc_tip;
 
 /* Told that a submission's results are final (rpc_backend's submit). */
@@ -85,12 +85,12 @@ typedef struct rpc_backend {
      * (every reason admission can give, zero or not, and any other that happened) and
      * returns how many. */
     size_t (*rejections)(void *ctx, rpc_count *out, size_t cap);
-    ledger_store *store;          /* blocks and transactions are read straight from it */
+    ledger_store *store; /* blocks and transactions are read straight from it */
     const ledger_params *params;
     /* The validator set; fixed from genesis until staking changes it (that issue turns
      * this into a function that copies it under the node's lock). */
     const ledger_valset *validators;
-    uint64_t supply;              /* total supply: genesis balances, conserved by transfers */
+    uint64_t supply; /* total supply: genesis balances, conserved by transfers */
 } rpc_backend;
 
 #endif

@@ -118,7 +118,6 @@ json_t *rpc_parse_body(rpc_ctx *x, rpc_reply *r, const char *const *allowed)
     return root;
 }
 
-
 void rpc_reply_header(rpc_reply *r, const char *name, const char *value)
 {
     CHR_ASSERT(r->headers_len < RPC_REPLY_HEADERS_MAX);

@@ -119,8 +119,8 @@ static int decode_memo(const json_t *root, rpc_quote_req *q, rpc_quote_err *err)
     }
     if (n > LEDGER_MEMO_MAX) {
         return refuse(err, CHR_ERR_MEMO, "memo",
-                      "memo: %zu bytes of UTF-8, over the %d allowed (bytes, not characters)",
-                      n, LEDGER_MEMO_MAX);
+                      "memo: %zu bytes of UTF-8, over the %d allowed (bytes, not characters)", n,
+                      LEDGER_MEMO_MAX);
     }
     if (!ledger_utf8_valid((const uint8_t *)s, n)) {
         return refuse(err, CHR_ERR_MEMO, "memo", "memo: not valid UTF-8");
@@ -134,8 +134,7 @@ static int decode_fields(const json_t *root, rpc_quote_req *q, rpc_quote_err *er
 {
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)(uintptr_t)root, key, val)
-    {
+    json_object_foreach((json_t *)(uintptr_t)root, key, val) {
         int known = 0;
         for (size_t i = 0; rpc_quote_fields[i] != NULL && !known; i++) {
             known = strcmp(key, rpc_quote_fields[i]) == 0;

@@ -38,9 +38,8 @@ void rpc_time_format(char *out, size_t out_cap, uint64_t unix_ms)
     time_t secs = (time_t)(unix_ms / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    snprintf(out, out_cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (unsigned)(unix_ms % 1000));
+    snprintf(out, out_cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(unix_ms % 1000));
 }
 
 json_t *rpc_json_time(uint64_t unix_ms)
@@ -85,12 +84,15 @@ json_t *rpc_render_tx_result(const rpc_tx_result *r)
     json_t *o = json_object();
     json_object_set_new(o, "hash", r->has_hash ? rpc_json_hex(r->hash, 32) : json_null());
     json_object_set_new(o, "status", json_string(states[r->state]));
-    json_object_set_new(o, "height", r->state == RPC_TX_COMMITTED ? rpc_json_u64(r->height) : json_null());
-    json_object_set_new(o, "index", r->state == RPC_TX_COMMITTED ? json_integer(r->index) : json_null());
+    json_object_set_new(o, "height",
+                        r->state == RPC_TX_COMMITTED ? rpc_json_u64(r->height) : json_null());
+    json_object_set_new(o, "index",
+                        r->state == RPC_TX_COMMITTED ? json_integer(r->index) : json_null());
     if (r->state == RPC_TX_FAILED || r->state == RPC_TX_REJECTED) {
         json_t *e = json_object();
         json_object_set_new(e, "code", json_string(chr_err_name(r->err)));
-        json_object_set_new(e, "message", json_string(r->detail[0] ? r->detail : chr_err_str(r->err)));
+        json_object_set_new(e, "message",
+                            json_string(r->detail[0] ? r->detail : chr_err_str(r->err)));
         json_object_set_new(o, "error", e);
     } else {
         json_object_set_new(o, "error", json_null());
@@ -103,8 +105,8 @@ static json_t *render_commit(const ledger_commit *c)
     json_t *sigs = json_array();
     for (size_t i = 0; i < c->sigs_len; i++) {
         json_array_append_new(sigs, json_pack("{s:o,s:o}", "validator",
-                                              rpc_json_address(c->sigs[i].validator),
-                                              "signature", rpc_json_hex(c->sigs[i].sig, 64)));
+                                              rpc_json_address(c->sigs[i].validator), "signature",
+                                              rpc_json_hex(c->sigs[i].sig, 64)));
     }
     return json_pack("{s:o,s:I,s:o,s:o}", "height", rpc_json_u64(c->height), "round",
                      (json_int_t)c->round, "block_hash", rpc_json_hex(c->block_hash, 32),
@@ -168,7 +170,8 @@ json_t *rpc_render_block(const uint8_t *bytes, size_t len)
         json_array_append_new(evidence, rpc_render_evidence(&b.evidence[i]));
     }
     json_object_set_new(o, "evidence", evidence);
-    json_object_set_new(o, "last_commit", b.has_last_commit ? render_commit(&b.last_commit) : json_null());
+    json_object_set_new(o, "last_commit",
+                        b.has_last_commit ? render_commit(&b.last_commit) : json_null());
     ledger_block_free(&b);
     return o;
 }

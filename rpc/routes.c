@@ -8,18 +8,19 @@
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
  * in order of appearance in this list. */
 static const char *const param_names[][2] = {
-    {"/api/v1/accounts/*/txs", "address"},
-    {"/api/v1/blocks/*/txs", "height"},
-    {"/api/v1/accounts/*", "address"},
-    {"/api/v1/txs/*", "hash"},
+    {"/api/v1/accounts/*/txs", "address"}, {"/api/v1/blocks/*/txs", "height"},
+    {"/api/v1/accounts/*", "address"},     {"/api/v1/txs/*", "hash"},
     {"/api/v1/blocks/*", "height"},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
  * body libmicrohttpd leaves out. The HEAD twin follows its GET at once, so that the two
  * share a route slot in GET /metrics (rpc_route_slot). */
-#define RPC_GET(pattern, handler, scope)                                                         \
-    {"GET", pattern, handler, scope}, {"HEAD", pattern, handler, scope}
+#define RPC_GET(pattern, handler, scope)                                                           \
+    {"GET", pattern, handler, scope},                                                              \
+    {                                                                                              \
+        "HEAD", pattern, handler, scope                                                            \
+    }
 
 const rpc_route rpc_routes[] = {
     RPC_GET("/health", rpc_handle_health, RPC_SCOPE_NONE),

@@ -197,4 +197,3 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
     }
     rpc_reply_json(r, 200, o);
 }
-

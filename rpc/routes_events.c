@@ -38,13 +38,13 @@ _Static_assert(RPC_EVENTS_BUFFER_BYTES > 2 * RPC_EVENT_TEXT_MAX, "an event alway
 typedef struct sse_stream {
     rpc_server *srv;
     struct MHD_Connection *conn;
-    rpc_wait wait;       /* for the next block, while the connection is suspended */
-    uint64_t height;     /* the next event is (height, next) */
-    uint32_t next;       /* 0: the block itself; i + 1: its transaction i */
+    rpc_wait wait;   /* for the next block, while the connection is suspended */
+    uint64_t height; /* the next event is (height, next) */
+    uint32_t next;   /* 0: the block itself; i + 1: its transaction i */
     int has_account;
     uint8_t account[32];
     char buf[RPC_EVENTS_BUFFER_BYTES];
-    size_t len, off;     /* rendered bytes not yet handed to libmicrohttpd */
+    size_t len, off; /* rendered bytes not yet handed to libmicrohttpd */
     int ended;
 } sse_stream;
 
@@ -298,7 +298,8 @@ void rpc_handle_events(rpc_ctx *x, rpc_reply *r)
     /* A comment first, so the client knows the stream is open before the next block. */
     st->len = (size_t)snprintf(st->buf, sizeof(st->buf), ": chroom events from height %llu\n\n",
                                (unsigned long long)st->height);
-    r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
+    r->raw =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
     if (r->raw == NULL) {
         free(st);
         rpc_reply_nomem(r);

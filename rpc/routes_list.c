@@ -469,9 +469,9 @@ void rpc_handle_evidence(rpc_ctx *x, rpc_reply *r)
     }
     /* One row more than the page says whether the list goes on. */
     size_t n = 0;
-    chr_err err = ledger_store_evidence_recent(rd, has_cursor ? cur.height : UINT64_MAX,
-                                               has_cursor ? cur.index : UINT32_MAX, rows,
-                                               limit + 1, &n);
+    chr_err err =
+        ledger_store_evidence_recent(rd, has_cursor ? cur.height : UINT64_MAX,
+                                     has_cursor ? cur.index : UINT32_MAX, rows, limit + 1, &n);
     ledger_store_read_end(rd);
     if (err != CHR_OK) {
         free(rows);
@@ -489,6 +489,7 @@ void rpc_handle_evidence(rpc_ctx *x, rpc_reply *r)
     rpc_cursor next = {RPC_CURSOR_EVIDENCE, shown > 0 ? rows[shown - 1].height : 0,
                        shown > 0 ? rows[shown - 1].index : 0};
     free(rows);
-    rpc_reply_json(r, 200,
-                   json_pack("{s:o,s:o}", "evidence", arr, "next_cursor", cursor_json(n > limit, &next)));
+    rpc_reply_json(
+        r, 200,
+        json_pack("{s:o,s:o}", "evidence", arr, "next_cursor", cursor_json(n > limit, &next)));
 }

@@ -281,4 +281,3 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
     }
     rpc_reply_json(r, 200, o);
 }
-

@@ -7,10 +7,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/assert.h"
@@ -105,7 +105,8 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
     if (path_known) {
         snprintf(r->allow, sizeof(r->allow), "%s", methods);
         char msg[128];
-        snprintf(msg, sizeof(msg), "method %.16s not allowed here; allowed: %s", x->method, methods);
+        snprintf(msg, sizeof(msg), "method %.16s not allowed here; allowed: %s", x->method,
+                 methods);
         rpc_reply_error(r, 405, CHR_ERR_METHOD, msg, NULL);
         return;
     }
@@ -158,9 +159,8 @@ static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const 
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
     char methods[64];
     int path_known;
-    const rpc_route *route = split_path(&x, url) ? route_lookup(&x, methods, sizeof(methods),
-                                                                &path_known)
-                                                 : NULL;
+    const rpc_route *route =
+        split_path(&x, url) ? route_lookup(&x, methods, sizeof(methods), &path_known) : NULL;
     if (route == NULL || route->scope == RPC_SCOPE_NONE) {
         return 1; /* 404, 405, 414 and open routes are answered after the body, as usual */
     }
@@ -318,9 +318,8 @@ static enum MHD_Result on_resumed(rpc_server *srv, struct MHD_Connection *conn, 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     rpc_server *srv = cls;
     (void)version;
@@ -470,8 +469,7 @@ static uint16_t bound_port(struct MHD_Daemon *d)
     if (info == NULL || getsockname(info->listen_fd, (struct sockaddr *)&sa, &len) != 0) {
         return 0;
     }
-    return ntohs(sa.sin6_family == AF_INET6 ? sa.sin6_port
-                                            : ((struct sockaddr_in *)&sa)->sin_port);
+    return ntohs(sa.sin6_family == AF_INET6 ? sa.sin6_port : ((struct sockaddr_in *)&sa)->sin_port);
 }
 
 chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const rpc_backend *be)

@@ -11,8 +11,8 @@
 #define RPC_SERVER_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/err.h"
 #include "rpc/auth.h"
@@ -20,19 +20,19 @@
 #include "rpc/limits.h"
 
 typedef struct rpc_server_config {
-    char listen[128];          /* "127.0.0.1:8080", "[::1]:8080" */
+    char listen[128]; /* "127.0.0.1:8080", "[::1]:8080" */
     size_t body_bytes_max;
     unsigned connections_max;
     unsigned connections_per_ip_max;
     unsigned connection_timeout_s;
-    unsigned threads;          /* event-loop threads; 0: one per online core (both are
-                                * capped at connections_max) */
-    uint64_t wait_timeout_ms;  /* the longest ?wait=commit, and its default */
-    const char *version;       /* reported by /api/v1/status */
-    const char *tls_cert_pem;  /* NULL: plain HTTP; else HTTPS with this certificate... */
-    const char *tls_key_pem;   /* ...and key; both must outlive the server */
-    rpc_auth *auth;            /* API keys, tokens, rate limits (rpc/auth.h); must outlive
-                                * the server */
+    unsigned threads;         /* event-loop threads; 0: one per online core (both are
+                               * capped at connections_max) */
+    uint64_t wait_timeout_ms; /* the longest ?wait=commit, and its default */
+    const char *version;      /* reported by /api/v1/status */
+    const char *tls_cert_pem; /* NULL: plain HTTP; else HTTPS with this certificate... */
+    const char *tls_key_pem;  /* ...and key; both must outlive the server */
+    rpc_auth *auth;           /* API keys, tokens, rate limits (rpc/auth.h); must outlive
+                               * the server */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

@@ -37,6 +37,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 echo "== core purity"
 record check-core sh -c 'make -s check-core && echo "PASS core-has-no-io"'
+echo "== format"
+record format-check sh -c 'make -s format-check && echo "PASS tree-in-house-style"'
 echo "== make on a fresh machine"
 # The first make run/testnet/bench/test, before the packages are installed, links (a scratch
 # build in a temporary directory: about 25 s on 2 cores).

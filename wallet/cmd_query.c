@@ -138,8 +138,7 @@ int wallet_cmd_history(wallet_cli *c)
     const json_t *txs = json_object_get(j, "txs");
     size_t i;
     const json_t *item;
-    json_array_foreach(txs, i, item)
-    {
+    json_array_foreach(txs, i, item) {
         history_line(item, &t);
     }
     if (json_array_size(txs) == 0) {

@@ -51,9 +51,8 @@ static int set_memo(const wallet_cli *c, transfer *t, const char *memo)
 static int set_chain_id(const wallet_cli *c, transfer *t, const char *id)
 {
     if (!ledger_chain_id_valid(id, strlen(id))) {
-        return wallet_cli_usage(c,
-                                "--chain-id: \"%s\" is not a chain id (" LEDGER_CHAIN_ID_RULE ")",
-                                id);
+        return wallet_cli_usage(
+            c, "--chain-id: \"%s\" is not a chain id (" LEDGER_CHAIN_ID_RULE ")", id);
     }
     snprintf(t->chain_id, sizeof(t->chain_id), "%s", id);
     return WALLET_EXIT_OK;
@@ -408,8 +407,7 @@ static int parse_unsigned(const char *path, transfer *t)
     const char *key;
     json_t *v;
     int ok = 1;
-    json_object_foreach(j, key, v)
-    {
+    json_object_foreach(j, key, v) {
         size_t i = 0;
         while (fields[i] != NULL && strcmp(fields[i], key) != 0) {
             i++;

@@ -27,8 +27,7 @@ int wallet_http_set_api_key(const char *key);
  * says which. *sent (may be NULL) tells a failed call's two cases apart: 0 when the request
  * never left (no connection, a refused certificate), so the node cannot have acted on it; 1
  * when it was sent, or may have been, so its effect is unknown. */
-CHR_WUR chr_err wallet_http(const char *method, const char *url, const char *body,
-                            long timeout_ms, long *status, char **resp, int *sent, char *errmsg,
-                            size_t errmsg_cap);
+CHR_WUR chr_err wallet_http(const char *method, const char *url, const char *body, long timeout_ms,
+                            long *status, char **resp, int *sent, char *errmsg, size_t errmsg_cap);
 
 #endif

@@ -51,7 +51,7 @@ typedef struct round_state {
     size_t block_len;
     uint8_t block_id[32];
     uint8_t prop_sig[64];
-    int valid; /* -1 not yet asked, 0 invalid, 1 valid */
+    int valid;                 /* -1 not yet asked, 0 invalid, 1 valid */
     int prevote_timeout_set;   /* L34's "for the first time" */
     int precommit_timeout_set; /* L47's */
     int l36_done;              /* L36's */

@@ -58,8 +58,8 @@ struct ledger_store {
     uint64_t *table;   /* STORE_TABLE_SLOTS slots: 0 empty, else sequence + 1 */
     size_t table_used; /* slots ever filled since the last rebuild */
     uint8_t table_key[16];
-    uint64_t committed; /* the main store's height */
-    uint64_t indexed;   /* the index's height */
+    uint64_t committed;  /* the main store's height */
+    uint64_t indexed;    /* the index's height */
     chr_err indexer_err; /* the indexer's last failure; CHR_OK while it keeps up */
     int indexer_running, indexer_stop;
     int tail_ready; /* tail_mu and tail_cv exist */
@@ -71,12 +71,11 @@ struct ledger_store_read {
     MDB_txn *txn;
     uint64_t height; /* the snapshot's height, once an index lookup needed it */
     int has_height;
-    MDB_txn *itxn;   /* an index snapshot, begun or renewed by each index lookup */
+    MDB_txn *itxn; /* an index snapshot, begun or renewed by each index lookup */
     int itxn_live;
 };
 
-int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
-              size_t vlen);
+int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen);
 int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);
 /* Begins a write transaction in env (the store's or the index's) under the shared resize
  * lock; store_write_end commits it when rc is 0, else aborts it, and releases the lock. */

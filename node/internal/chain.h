@@ -27,8 +27,8 @@ typedef struct node_submission {
     ledger_tx *txs;          /* the verified ones, compacted to the front */
     rpc_tx_result **results; /* one per verified tx */
     size_t n;
-    chr_err *errs;           /* scratch of the checks, one per submitted tx */
-    rpc_tx_result *all;      /* every result of the call, for the rejection counters */
+    chr_err *errs;      /* scratch of the checks, one per submitted tx */
+    rpc_tx_result *all; /* every result of the call, for the rejection counters */
     size_t all_n;
     rpc_submit_done *done;
     void *done_arg;
@@ -41,7 +41,7 @@ enum {
 #define NODE_REJ_SLOT(name, value, code, desc) NODE_REJ_##name,
     CHR_ERR_LIST(NODE_REJ_SLOT)
 #undef NODE_REJ_SLOT
-    NODE_REJ_SLOTS
+        NODE_REJ_SLOTS
 };
 _Static_assert(NODE_REJ_SLOTS <= RPC_REJECTION_REASONS_MAX, "every reason fits the backend's");
 
@@ -78,14 +78,7 @@ struct node_chain {
     rpc_tip_changed *tip_fn;
     void *tip_arg;
 
-    /* The consensus engine, when the node runs one (node_chain_set_engine): polled by the
-     * writer whenever it wakes; engine_wake (under q_mu) says it has input waiting. */
-    node_engine engine;
-    int has_engine;
-    int engine_wake;
-    uint64_t engine_next_ms;
-    pthread_t writer;
-    int writer_started;
+    int wake; /* under q_mu: the engine has input waiting (node_chain_wake) */
 };
 
 /* ---- node/chain.c ---- */
@@ -99,8 +92,10 @@ CHR_WUR chr_err node_chain_grow_map(node_chain *c);
 /* ---- node/admission.c ---- */
 
 void node_result_set(rpc_tx_result *r, rpc_tx_state state, chr_err err, const char *detail);
-/* The writer admits a list of submissions into the mempool and finishes them. */
-void node_admit_submissions(node_chain *c, node_submission *list);
+/* The writer admits a list of submissions into the mempool and finishes them; fn (may be
+ * NULL) is told of each transaction that entered the mempool. */
+void node_admit_submissions(node_chain *c, node_submission *list, node_chain_admitted_fn *fn,
+                            void *ctx);
 /* Counts the submission's rejections, tells its caller that the results are final, and
  * frees it. */
 void node_submission_finish(node_chain *c, node_submission *s);

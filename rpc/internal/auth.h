@@ -24,8 +24,8 @@ struct rpc_auth {
     pthread_mutex_t saver_mu;
     pthread_cond_t saver_cv; /* on CLOCK_MONOTONIC */
     int saver_started;
-    int saver_stop;          /* under saver_mu */
-    int saved_empty;         /* the last state saved (or found) held no bucket */
+    int saver_stop;  /* under saver_mu */
+    int saved_empty; /* the last state saved (or found) held no bucket */
 };
 
 /* Checks the request x for a route that needs `scope`, before its handler: 1 to run the

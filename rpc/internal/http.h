@@ -18,26 +18,25 @@ struct rpc_server {
     rpc_server_config cfg;
     rpc_backend be;
     uint16_t port;
-    atomic_int inflight; /* requests begun and not yet answered in full */
-    atomic_int stopping; /* set by rpc_server_stop: streams end */
-    atomic_int suspended; /* connections suspended (rpc_suspend) and not yet resumed */
-    rpc_waiter *waiter;   /* resumes the suspended connections (rpc/internal/waiter.h) */
+    atomic_int inflight;       /* requests begun and not yet answered in full */
+    atomic_int stopping;       /* set by rpc_server_stop: streams end */
+    atomic_int suspended;      /* connections suspended (rpc_suspend) and not yet resumed */
+    rpc_waiter *waiter;        /* resumes the suspended connections (rpc/internal/waiter.h) */
     atomic_ulong rate_limited; /* requests answered 429 (the auth layer counts them) */
     rpc_http_stats http_stats; /* requests by route and status, latency (GET /metrics) */
 };
-
 
 #define RPC_REPLY_HEADERS_MAX 8
 
 typedef struct rpc_reply {
     unsigned status;
     json_t *body;
-    char allow[64];        /* for 405: the methods the path takes */
-    unsigned retry_after;  /* seconds, for 503 and 429; 0 for none */
+    char allow[64];           /* for 405: the methods the path takes */
+    unsigned retry_after;     /* seconds, for 503 and 429; 0 for none */
     struct MHD_Response *raw; /* a streaming response (events): sent as is, body ignored */
-    int rate_headers_done; /* the X-RateLimit-* figures are decided (maybe none: no limit) */
-    int deferred;          /* the handler suspended the connection (rpc_defer): no answer yet */
-    size_t headers_len;    /* more response headers (rate limits, WWW-Authenticate) */
+    int rate_headers_done;    /* the X-RateLimit-* figures are decided (maybe none: no limit) */
+    int deferred;             /* the handler suspended the connection (rpc_defer): no answer yet */
+    size_t headers_len;       /* more response headers (rate limits, WWW-Authenticate) */
     struct {
         const char *name;
         char value[160];
@@ -85,7 +84,6 @@ typedef struct rpc_ctx {
     rpc_req *req;
     const struct rpc_route *route; /* the route answering, once dispatch found it */
 } rpc_ctx;
-
 
 /* The scopes a route needs (rpc/auth.h); a route of RPC_SCOPE_NONE is open to all. */
 typedef enum rpc_scope {

@@ -56,8 +56,8 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
-#include "common/hash.h"
 #include "common/fsutil.h"
+#include "common/hash.h"
 #include "common/hex.h"
 #include "genesis/genesis.h"
 #include "ledger/sig.h"

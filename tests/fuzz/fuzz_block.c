@@ -59,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *again = NULL;
     size_t again_len = 0;
     if (ledger_block_encode(&again, &again_len, &b.header,
-                            b.has_last_commit ? &b.last_commit : NULL, b.txs, b.tx_lens,
-                            b.txs_len, b.evidence, b.evidence_len) != CHR_OK ||
+                            b.has_last_commit ? &b.last_commit : NULL, b.txs, b.tx_lens, b.txs_len,
+                            b.evidence, b.evidence_len) != CHR_OK ||
         again_len != size || memcmp(again, data, size) != 0) {
         abort();
     }

@@ -132,8 +132,7 @@ static void draft_transfers(sim_app *a)
         ledger_tx_hash(&tx, hash);
         char detail[LEDGER_DETAIL_MAX];
         /* What the earlier drafted transfers of the account leave may not cover it. */
-        chr_err err = ledger_mempool_add(a->mp, &tx, hash, 200, &committed, detail,
-                                         sizeof(detail));
+        chr_err err = ledger_mempool_add(a->mp, &tx, hash, 200, &committed, detail, sizeof(detail));
         CHR_ASSERT(err == CHR_OK || err == CHR_ERR_BALANCE);
     }
 }
@@ -175,8 +174,7 @@ static int app_timely(void *ctx, const uint8_t *block, size_t len, uint64_t now_
 {
     (void)ctx;
     ledger_header h;
-    return ledger_block_peek_header(&h, block, len) == CHR_OK &&
-           h.time_ms <= now_ms + SIM_DRIFT_MS;
+    return ledger_block_peek_header(&h, block, len) == CHR_OK && h.time_ms <= now_ms + SIM_DRIFT_MS;
 }
 
 cons_app sim_app_callbacks(sim_app *a)

@@ -12,8 +12,9 @@
  * every committed block carries a valid commit; no honest validator signs two conflicting
  * votes (across restarts); each decided block applies on every node that commits it, to
  * the state root its header names; supply is conserved; evidence only ever names a
- * byzantine validator, and the ledger accepts what the core found. At the end it checks liveness: once faults stop (the network whole, every
- * honest node up), every honest node commits past the height reached when they stopped.
+ * byzantine validator, and the ledger accepts what the core found. At the end it checks liveness:
+ * once faults stop (the network whole, every honest node up), every honest node commits past the
+ * height reached when they stopped.
  *
  * usage: sim [--seeds N] [--first S] [--seed S] [--jobs J] [--verbose | --trace]
  * (--jobs runs the seeds in J processes; CHROOM_SEED=S replays one seed.)
@@ -40,8 +41,17 @@
 enum { HONEST, BYZ_SILENT, BYZ_EQUIVOCATE, BYZ_GARBAGE };
 static const char *const role_names[] = {"honest", "silent", "equivocating", "garbage"};
 
-enum { EV_DELIVER, EV_TIMEOUT, EV_TICK, EV_RUN, EV_CRASH, EV_RESTART, EV_PARTITION, EV_HEAL,
-       EV_GARBAGE };
+enum {
+    EV_DELIVER,
+    EV_TIMEOUT,
+    EV_TICK,
+    EV_RUN,
+    EV_CRASH,
+    EV_RESTART,
+    EV_PARTITION,
+    EV_HEAL,
+    EV_GARBAGE
+};
 
 typedef struct event {
     uint64_t t, seq;
@@ -253,8 +263,7 @@ static void check_vote(world *w, int i, const cons_vote *v)
         reg_entry *r = &w->reg[at];
         if (r->validator == i && r->type == v->type && r->h == v->height && r->r == v->round) {
             if (memcmp(r->id, v->block_id, 32) != 0) {
-                fail(w, "honest node %d signed conflicting %s votes at height %" PRIu64
-                        " round %u",
+                fail(w, "honest node %d signed conflicting %s votes at height %" PRIu64 " round %u",
                      i, v->type == 1 ? "pre" : "pre-commit", v->height, v->round);
             }
             return;
@@ -289,7 +298,8 @@ static void check_outgoing(world *w, int i, const uint8_t *msg, size_t len)
                m.u.vote.type == 1 ? "prevote  " : "precommit", m.u.vote.height, m.u.vote.round,
                m.u.vote.block_id[0], m.u.vote.block_id[1]);
     }
-    if (w->verbose > 1 && m.kind == CONS_MSG_PROPOSAL && memcmp(m.u.proposal.proposer, nd->pub, 32) == 0) {
+    if (w->verbose > 1 && m.kind == CONS_MSG_PROPOSAL &&
+        memcmp(m.u.proposal.proposer, nd->pub, 32) == 0) {
         uint8_t id[32] = {0};
         (void)sim_app_block_id(m.u.proposal.block, m.u.proposal.block_len, id);
         printf("%6" PRIu64 " node %d proposal  h%" PRIu64 " r%u %02x%02x pol %d\n", w->t, i,
@@ -306,8 +316,8 @@ static void check_commit(world *w, int i, const cons_action *a)
         return;
     }
     char detail[160];
-    if (ledger_commit_verify(a->commit, "sim-1", &w->vals, a->height, id, detail,
-                             sizeof(detail)) != CHR_OK) {
+    if (ledger_commit_verify(a->commit, "sim-1", &w->vals, a->height, id, detail, sizeof(detail)) !=
+        CHR_OK) {
         fail(w, "node %d committed height %" PRIu64 " without a valid commit: %s", i, a->height,
              detail);
         return;
@@ -766,8 +776,9 @@ static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t 
         }
     }
     if (!w->failed && honest_height(w, 0) <= w->stable_height) {
-        fail(w, "no progress after faults ended: honest heights %" PRIu64 "..%" PRIu64
-                " stayed at or below %" PRIu64 " for %d ms",
+        fail(w,
+             "no progress after faults ended: honest heights %" PRIu64 "..%" PRIu64
+             " stayed at or below %" PRIu64 " for %d ms",
              honest_height(w, 0), honest_height(w, 1), w->stable_height, LIVENESS_MS);
     }
     int ok = !w->failed;
@@ -777,9 +788,8 @@ static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t 
             printf("  end node %d (%s): committed %" PRIu64, i, role_names[nd->role],
                    nd->app.height);
             if (nd->core != NULL) {
-                printf(", at height %" PRIu64 " round %u step %d",
-                       cons_core_height(nd->core), cons_core_round(nd->core),
-                       cons_core_step(nd->core));
+                printf(", at height %" PRIu64 " round %u step %d", cons_core_height(nd->core),
+                       cons_core_round(nd->core), cons_core_step(nd->core));
             }
             printf("\n");
         }
@@ -789,8 +799,8 @@ static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t 
                " --verbose\n",
                seed, w->why, seed);
     } else if (verbose) {
-        printf("seed %" PRIu64 ": heights %" PRIu64 "..%" PRIu64 ", %" PRIu64
-               " events, %" PRIu64 " evidence found, %zu committed (node 0)\n",
+        printf("seed %" PRIu64 ": heights %" PRIu64 "..%" PRIu64 ", %" PRIu64 " events, %" PRIu64
+               " evidence found, %zu committed (node 0)\n",
                seed, honest_height(w, 0), honest_height(w, 1), w->events, w->evidence,
                w->nodes[0].app.ev_len);
     }

@@ -48,7 +48,7 @@ typedef struct sim_app {
     size_t ev_len, ev_cap;
     uint8_t (*ev_keys)[LEDGER_EVIDENCE_KEY_BYTES];
     uint64_t rng;
-    uint64_t txs; /* transactions committed */
+    uint64_t txs;                /* transactions committed */
     sim_committed *chain_blocks; /* chain_blocks[h - 1]: block h */
     size_t chain_len, chain_cap;
 } sim_app;

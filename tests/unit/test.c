@@ -79,8 +79,7 @@ void chr_test_hex(uint8_t *out, size_t out_len, const char *hex)
     }
 }
 
-int chr_test_main(int argc, char **argv, const char *suite, const chr_test *tests,
-                  size_t tests_len)
+int chr_test_main(int argc, char **argv, const char *suite, const chr_test *tests, size_t tests_len)
 {
     int failed = 0;
     int passed = 0;

@@ -23,20 +23,20 @@ uint64_t chr_test_rand(uint64_t *state);
 /* Decodes hex (exactly out_len bytes) for vectors; aborts the process on bad input. */
 void chr_test_hex(uint8_t *out, size_t out_len, const char *hex);
 
-#define CHECK(cond)                                                                           \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            chr_test_fail(__FILE__, __LINE__, #cond);                                         \
-            return;                                                                           \
-        }                                                                                     \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            chr_test_fail(__FILE__, __LINE__, #cond);                                              \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 #define CHECK_OK(expr) CHECK((expr) == CHR_OK)
 
-#define CHR_TESTS_MAIN(suite, table)                                                          \
-    int main(int argc, char **argv)                                                           \
-    {                                                                                         \
-        return chr_test_main(argc, argv, suite, table, sizeof(table) / sizeof(table[0]));     \
+#define CHR_TESTS_MAIN(suite, table)                                                               \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return chr_test_main(argc, argv, suite, table, sizeof(table) / sizeof(table[0]));          \
     }
 
 #endif

@@ -1,6 +1,6 @@
 #include "common/bech32.h"
-#include "tests/unit/test.h"
 #include "tests/unit/common/suite.h"
+#include "tests/unit/test.h"
 
 /* Vectors from BIP-350 ("Test vectors for Bech32m" and "Test vectors for v0-v16 native
  * segregated witness addresses") and BIP-173 ("Test vectors"), copied verbatim. */

@@ -1,6 +1,6 @@
 #include "common/enc.h"
-#include "tests/unit/test.h"
 #include "tests/unit/common/suite.h"
+#include "tests/unit/test.h"
 
 /* Proves integers encode big-endian at fixed width and decode back to the same value. */
 void test_enc_integers_round_trip(void)

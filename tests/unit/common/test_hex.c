@@ -1,6 +1,6 @@
 #include "common/hex.h"
-#include "tests/unit/test.h"
 #include "tests/unit/common/suite.h"
+#include "tests/unit/test.h"
 
 /* Proves encoding writes two lowercase digits per byte and a NUL, and decodes back. */
 void test_hex_encode_round_trip(void)

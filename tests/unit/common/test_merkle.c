@@ -2,8 +2,8 @@
 
 #include "common/hash.h"
 #include "common/merkle.h"
-#include "tests/unit/test.h"
 #include "tests/unit/common/suite.h"
+#include "tests/unit/test.h"
 
 /* The Certificate Transparency test tree (RFC 6962's reference implementation and its
  * successors' merkle tests): eight leaves and the published tree heads for sizes 0 to 8. */

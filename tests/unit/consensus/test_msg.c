@@ -651,18 +651,41 @@ typedef struct refusal {
 } refusal;
 
 static const refusal refusals[] = {
-    {0, vote_type_0, 1},       {0, vote_type_3, 1},         {0, vote_height_0, 1},
-    {0, vote_round_over, 1},   {2, prop_height_0, 1},       {2, prop_round_over, 1},
-    {3, prop_pol_equal, 1},    {3, prop_pol_above, 1},      {2, prop_pol_zero, 1},
-    {5, status_height_0, 1},   {5, status_round_over, 1},   {5, status_step_4, 1},
-    {5, status_has_2, 1},      {5, status_pad_prevote, 1},  {5, status_pad_precommit, 1},
-    {6, status_pad_second, 1}, {5, status_bits_over, 1},    {10, ev_same, 1},
-    {10, ev_swap, 1},          {10, ev_validator, 1},       {10, ev_round, 1},
-    {10, ev_height, 1},        {10, ev_type, 1},            {10, ev_bad_type, 1},
-    {10, ev_height_0, 1},      {8, commit_unordered, 1},    {8, commit_repeated, 1},
-    {8, commit_over, 1},       {0, kind_0, 1},              {0, kind_6, 1},
-    {5, status_bit_unencoded, 0}, {2, prop_block_over, 0},  {2, prop_block_null, 0},
-    {8, committed_block_over, 0}, {8, committed_block_null, 0},
+    {0, vote_type_0, 1},
+    {0, vote_type_3, 1},
+    {0, vote_height_0, 1},
+    {0, vote_round_over, 1},
+    {2, prop_height_0, 1},
+    {2, prop_round_over, 1},
+    {3, prop_pol_equal, 1},
+    {3, prop_pol_above, 1},
+    {2, prop_pol_zero, 1},
+    {5, status_height_0, 1},
+    {5, status_round_over, 1},
+    {5, status_step_4, 1},
+    {5, status_has_2, 1},
+    {5, status_pad_prevote, 1},
+    {5, status_pad_precommit, 1},
+    {6, status_pad_second, 1},
+    {5, status_bits_over, 1},
+    {10, ev_same, 1},
+    {10, ev_swap, 1},
+    {10, ev_validator, 1},
+    {10, ev_round, 1},
+    {10, ev_height, 1},
+    {10, ev_type, 1},
+    {10, ev_bad_type, 1},
+    {10, ev_height_0, 1},
+    {8, commit_unordered, 1},
+    {8, commit_repeated, 1},
+    {8, commit_over, 1},
+    {0, kind_0, 1},
+    {0, kind_6, 1},
+    {5, status_bit_unencoded, 0},
+    {2, prop_block_over, 0},
+    {2, prop_block_null, 0},
+    {8, committed_block_over, 0},
+    {8, committed_block_null, 0},
 };
 
 void test_msg_encode_refuses(void)
@@ -713,8 +736,7 @@ static void random_msg(uint64_t *rng, cons_msg *m, const uint8_t *block_buf)
 {
     static const uint64_t heights[] = {0, 1, 7, UINT64_MAX},
                           rounds[] = {0, 1, 2, CONS_ROUND_MAX, CONS_ROUND_MAX + 1},
-                          bits[] = {0, 1, 7, 8, 9, 127, 128, 129},
-                          sigs[] = {0, 1, 3, 128, 129};
+                          bits[] = {0, 1, 7, 8, 9, 127, 128, 129}, sigs[] = {0, 1, 3, 128, 129};
     memset(m, 0, sizeof(*m));
     m->kind = (uint8_t)(chr_test_rand(rng) % 7);
     size_t block_len = chr_test_rand(rng) % 64;
@@ -744,8 +766,8 @@ static void random_msg(uint64_t *rng, cons_msg *m, const uint8_t *block_buf)
         random_bytes(rng, s->prevotes, CONS_BITMAP_BYTES);
         random_bytes(rng, s->precommits, CONS_BITMAP_BYTES);
         for (size_t i = s->bits; i < CONS_BITMAP_BYTES * 8 && chr_test_rand(rng) % 2 == 0; i++) {
-            s->prevotes[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
-            s->precommits[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+            s->prevotes[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+            s->precommits[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
         }
         break;
     }

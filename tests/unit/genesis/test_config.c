@@ -313,11 +313,9 @@ void test_node_config_body_limit_is_rpc_limits(void)
     snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n", (unsigned)RPC_BODY_BYTES_MAX);
     CHECK_OK(tc_node(text, &cfg));
     CHECK(cfg.api_body_bytes_max == RPC_BODY_BYTES_MAX);
-    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n",
-             (unsigned)RPC_BODY_BYTES_MIN - 1);
+    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n", (unsigned)RPC_BODY_BYTES_MIN - 1);
     CHECK(tc_node(text, &cfg) == CHR_ERR_CONFIG);
-    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n",
-             (unsigned)RPC_BODY_BYTES_MAX + 1);
+    snprintf(text, sizeof(text), "[api]\nbody_bytes_max = %u\n", (unsigned)RPC_BODY_BYTES_MAX + 1);
     CHECK(tc_node(text, &cfg) == CHR_ERR_CONFIG);
     FILE *f = fopen("chain.conf.example", "rb");
     CHECK(f != NULL);
@@ -383,7 +381,7 @@ void test_node_config_p2p(void)
     CHECK_OK(node_config_parse(&cfg, any, sizeof(any) - 1, NULL, err, sizeof(err)));
     CHECK(strcmp(cfg.p2p_listen, "[::1]:0") == 0);
     static const char *const bad[] = {
-        "[p2p]\nlisten = 1.2.3.4:00\n",     "[p2p]\npeers = 1.2.3.4:5, 1.2.3.4:0\n",
+        "[p2p]\nlisten = 1.2.3.4:00\n",    "[p2p]\npeers = 1.2.3.4:5, 1.2.3.4:0\n",
         "[p2p]\nlisten = nowhere\n",       "[p2p]\npeers = 1.2.3.4:0\n",
         "[p2p]\npeers = 1.2.3.4:5,,\n",    "[p2p]\npeers = 1.2.3.4\n",
         "[p2p]\nlisten = 1.2.3.4:70000\n", "[consensus]\ntimeout_propose_ms = 0\n",

@@ -429,10 +429,10 @@ void test_genesis_time(void)
  * and refuses any other with the one rule's message. */
 void test_genesis_chain_id_rules(void)
 {
-    static const char *const good[] = {"chroom-devnet", "a", "0", "a-b", "a--b",
-                                       "0123456789abcdefghijklmnopqrstuv"};
-    static const char *const bad[] = {"", "-a", "a-", "-", "Chroom", "a b", "a_b", "a.b",
-                                      "0123456789abcdefghijklmnopqrstuvw"};
+    static const char *const good[] = {"chroom-devnet", "a",    "0",
+                                       "a-b",           "a--b", "0123456789abcdefghijklmnopqrstuv"};
+    static const char *const bad[] = {
+        "", "-a", "a-", "-", "Chroom", "a b", "a_b", "a.b", "0123456789abcdefghijklmnopqrstuvw"};
     char json[TG_JSON_MAX];
     char quoted[64];
     char err[256];

@@ -359,13 +359,12 @@ void test_chain_check_refuses_bad_blocks(void)
     ledger_mempool_free(n.mp);
     CHECK_OK(ledger_mempool_new(&n.mp, 64, 64 * LEDGER_TX_BYTES_MAX));
     void (*edits[])(ledger_header *, ledger_block *) = {
-        edit_prev, edit_time, edit_proposer, edit_root, edit_vals, edit_chain,
-        edit_sig,
+        edit_prev, edit_time, edit_proposer, edit_root, edit_vals, edit_chain, edit_sig,
     };
     const char *want[] = {
-        "does not follow the tip", "time not after", "proposer is not a validator",
-        "state root does not match", "another validator set",
-        "another chain id", "signature does not verify",
+        "does not follow the tip",   "time not after",        "proposer is not a validator",
+        "state root does not match", "another validator set", "another chain id",
+        "signature does not verify",
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
         uint8_t *bad;
@@ -492,8 +491,7 @@ void test_chain_evidence_once(void)
     CHECK(ledger_chain_evidence_pool(a.chain)->len == 1);
     ledger_evidence stranger;
     ltest_evidence(&stranger, CH_ID, 9999, LEDGER_VOTE_PREVOTE, 1, 0, 1, 2);
-    CHECK(ledger_chain_evidence_add(a.chain, &stranger, 0, why, sizeof(why)) ==
-          CHR_ERR_EVIDENCE);
+    CHECK(ledger_chain_evidence_add(a.chain, &stranger, 0, why, sizeof(why)) == CHR_ERR_EVIDENCE);
     CHECK_OK(ledger_chain_propose(a.chain, a.mp, 3000, val_pk[0], &blk, &len));
     ledger_block dec;
     CHECK_OK(ledger_block_decode(&dec, blk, len));

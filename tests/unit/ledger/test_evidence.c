@@ -210,8 +210,9 @@ void test_evidence_in_blocks(void)
     }
     uint8_t *again = NULL;
     size_t again_len = 0;
-    same = same && ledger_block_encode(&again, &again_len, &b.header, &b.last_commit, NULL, NULL,
-                                       0, b.evidence, b.evidence_len) == CHR_OK &&
+    same = same &&
+           ledger_block_encode(&again, &again_len, &b.header, &b.last_commit, NULL, NULL, 0,
+                               b.evidence, b.evidence_len) == CHR_OK &&
            again_len == len && memcmp(again, bytes, len) == 0;
     free(again);
     if (err == CHR_OK) {

@@ -545,7 +545,8 @@ static void store_evidence_body(st_chain *c)
     st_evidence(&evs[0], 600, 1, 0, 0x00, 0x11);
     st_evidence(&evs[1], 600, 1, 3, 0x22, 0x33);
     st_evidence(&evs[2], 601, 1, 0, 0x44, 0x55);
-    uint8_t k0[LEDGER_EVIDENCE_KEY_BYTES], k1[LEDGER_EVIDENCE_KEY_BYTES], k2[LEDGER_EVIDENCE_KEY_BYTES];
+    uint8_t k0[LEDGER_EVIDENCE_KEY_BYTES], k1[LEDGER_EVIDENCE_KEY_BYTES],
+        k2[LEDGER_EVIDENCE_KEY_BYTES];
     ledger_evidence_key(&evs[0], k0);
     ledger_evidence_key(&evs[1], k1);
     ledger_evidence_key(&evs[2], k2);
@@ -687,8 +688,8 @@ static int st_index_agrees(const st_chain *c, ledger_store_read *r, uint32_t acc
     static ledger_history_entry want[CAP], got[CAP];
     size_t wn = st_expected_history(c, acct, upto, want, CAP);
     size_t gn = 0;
-    int ok = ledger_store_history(r, c->pk[acct], UINT64_MAX, 0, got, CAP, &gn) == CHR_OK &&
-             gn == wn;
+    int ok =
+        ledger_store_history(r, c->pk[acct], UINT64_MAX, 0, got, CAP, &gn) == CHR_OK && gn == wn;
     for (size_t k = 0; ok && k < wn; k++) {
         ok = st_entry_eq(&want[k], &got[k]);
     }
@@ -849,11 +850,17 @@ static void store_tail_full_body(st_chain *c)
             memcpy(to[i], c->pk[(i + 1) % ST_ACCOUNTS], 32);
         }
         ledger_store_write w = {
-            .header = &blk.header, .hash = blk.hash, .bytes = blk.bytes,
-            .bytes_len = blk.bytes_len, .commit = blk.commit_bytes,
-            .commit_len = blk.commit_len, .txs_len = ST_BIG_TXS,
-            .tx_hashes = (const uint8_t(*)[32])hashes, .tx_from = (const uint8_t(*)[32])from,
-            .tx_to = (const uint8_t(*)[32])to, .changes = c->overlay,
+            .header = &blk.header,
+            .hash = blk.hash,
+            .bytes = blk.bytes,
+            .bytes_len = blk.bytes_len,
+            .commit = blk.commit_bytes,
+            .commit_len = blk.commit_len,
+            .txs_len = ST_BIG_TXS,
+            .tx_hashes = (const uint8_t(*)[32])hashes,
+            .tx_from = (const uint8_t(*)[32])from,
+            .tx_to = (const uint8_t(*)[32])to,
+            .changes = c->overlay,
         };
         CHECK_OK(ledger_store_commit_block(c->store, &w));
         c->height = h;
@@ -876,8 +883,8 @@ static void store_tail_full_body(st_chain *c)
             uint8_t hash[32];
             ledger_store_txinfo info;
             st_big_row(h, i, hash);
-            found = ledger_store_tx(r, hash, &info) == CHR_OK && info.height == h &&
-                    info.index == i;
+            found =
+                ledger_store_tx(r, hash, &info) == CHR_OK && info.height == h && info.index == i;
         }
     }
     CHECK(found);

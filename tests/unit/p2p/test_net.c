@@ -661,8 +661,7 @@ void test_net_urgent_overtakes_bulk(void)
     /* Each queued bulk message is charged its frame (1,005 bytes) and 64 bytes. */
     size_t queued = info.queue_bytes / (1000 + 5 + 64);
     CHECK(info.queue_bytes <= cfg.send_queue_bytes_max / 2 && queued >= 20);
-    printf("# %u bulk messages sent, %zu of them queued when the urgent ones were\n", bulk,
-           queued);
+    printf("# %u bulk messages sent, %zu of them queued when the urgent ones were\n", bulk, queued);
     /* The other half is free for urgent messages: three of them, numbered. */
     uint8_t vote[1000];
     memset(vote, 0x16, sizeof(vote));

@@ -15,23 +15,23 @@
 #define V_FROM_ADDR "chr1fu64hh9hes90w2808n8tjc2ajp5yhddjef0ctx4s7zmsgp6cwx4q4vqr28"
 #define V_FROM_PUB "4f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"
 #define V_TO_ADDR "chr1gekhljh9v0jukzdq6xrshdvqx3yqgctc0xs5jjw0yg597xaw8unsgkeh7v"
-#define V_UNSIGNED                                                                             \
-    "01010d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b70" \
-    "4075871aa000000000000000700000000000003e80000000000000000000a696e766f696365203432466d7f" \
+#define V_UNSIGNED                                                                                 \
+    "01010d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b70"      \
+    "4075871aa000000000000000700000000000003e80000000000000000000a696e766f696365203432466d7f"      \
     "cae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae3f2700000000002625a0"
 #define V_SIGHASH "94c9eedea806753c61720e490c7cfdeae7dc69afb6e023b99fa4ea701112a6e6"
-#define V_SIG                                                                                  \
-    "bb01083550f75646892de6fa59a8bc1f6fd2cae4459b747069efb45cd895998d44bbac988fdf5eba4c2415" \
+#define V_SIG                                                                                      \
+    "bb01083550f75646892de6fa59a8bc1f6fd2cae4459b747069efb45cd895998d44bbac988fdf5eba4c2415"       \
     "88adaf803d20bd14be856e5c4584ec3cac92fc522d"
 #define V_TXHASH "7d50b0d71d8cb93f0da7a893f7d2829fe43cc9c537c8935983f66544bb9ae803"
 #define V_VOTE_SIGHASH "c56d45734315fffdf4e5bc56365e559bda40c37b700500ec3010e0ce9f93ade6"
 /* The vote message of the commit example, byte by byte: version 1 first. */
-#define V_VOTE_BYTES                                                                           \
-    "01"                                                                                       \
-    "0d6368726f6f6d2d6465766e6574"                                                             \
-    "02"                                                                                       \
-    "0000000000000005"                                                                         \
-    "00000000"                                                                                 \
+#define V_VOTE_BYTES                                                                               \
+    "01"                                                                                           \
+    "0d6368726f6f6d2d6465766e6574"                                                                 \
+    "02"                                                                                           \
+    "0000000000000005"                                                                             \
+    "00000000"                                                                                     \
     "abababababababababababababababababababababababababababababababab"
 /* The state root example: the two keys of the transfer example with these accounts. */
 #define V_TO_PUB "466d7fcae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae3f27"

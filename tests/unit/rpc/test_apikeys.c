@@ -114,8 +114,7 @@ void test_apikeys_state_blobs(void)
     free(got);
     CHECK(rpc_apikeys_state_put(k, "", one, 1) == CHR_ERR_ARG);
     CHECK(rpc_apikeys_state_put(k, "a-name-of-thirty-two-characters!", one, 1) == CHR_ERR_ARG);
-    CHECK(rpc_apikeys_state_get(k, "a-name-of-thirty-two-characters!", &got, &len) ==
-          CHR_ERR_ARG);
+    CHECK(rpc_apikeys_state_get(k, "a-name-of-thirty-two-characters!", &got, &len) == CHR_ERR_ARG);
     CHECK(rpc_apikeys_state_put(k, "big", one, RPC_APIKEYS_STATE_BYTES_MAX + 1) == CHR_ERR_ARG);
     rpc_apikey *list;
     size_t n;

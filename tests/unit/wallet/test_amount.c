@@ -36,8 +36,8 @@ void test_amount_parse_rejects(void)
 {
     /* Proves malformed text is CHR_ERR_ARG, too many decimals CHR_ERR_TOO_LONG and a value
      * past 2^64 - 1 units CHR_ERR_OVERFLOW, each leaving 0. */
-    static const char *const syntax[] = {"", ".", "1.", ".5", "01", "-1", "+1", "1e6", " 1",
-                                         "1 ", "1,5", "1.2.3", "0x10", "１"};
+    static const char *const syntax[] = {"",    ".",  "1.", ".5",  "01",    "-1",   "+1",
+                                         "1e6", " 1", "1 ", "1,5", "1.2.3", "0x10", "１"};
     for (size_t i = 0; i < sizeof(syntax) / sizeof(syntax[0]); i++) {
         uint64_t u = 42;
         CHECK(wallet_amount_parse(&u, syntax[i], 6) == CHR_ERR_ARG);
