@@ -144,6 +144,9 @@ static int start_consensus(const node_config *cfg, node_chain_config *cc, node_c
                           cc->has_validator_key ? "validator" : "full node");
             }
         }
+    } else if (cc->has_validator_key) {
+        CHR_LOG_I("%zu validators: blocks need consensus among them ([p2p] in chain.conf)",
+                  node_chain_validators(chain)->len);
     }
     sodium_memzero(cc->validator_sk, sizeof(cc->validator_sk));
     return ok;
