@@ -7,6 +7,7 @@ static const chr_test tests[] = {
     {"ports_write_format", test_ports_write_format},
     {"ports_overwrite_and_remove", test_ports_overwrite_and_remove},
     {"ports_errors", test_ports_errors},
+    {"node_solo_commits_and_reopens", test_node_solo_commits_and_reopens},
 };
 
 CHR_TESTS_MAIN("node", tests)

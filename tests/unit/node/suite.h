@@ -12,4 +12,7 @@ void test_ports_write_format(void);
 void test_ports_overwrite_and_remove(void);
 void test_ports_errors(void);
 
+/* test_engine.c */
+void test_node_solo_commits_and_reopens(void);
+
 #endif
