@@ -205,7 +205,7 @@ def test_routes_and_methods(t):
     assert_error(n.request("GET", "/api/v1/accounts/" + "a" * 600), 414, "uri_too_long", "long")
     assert_error(n.request("GET", "/a/b/c/d/e/f/g/h/i"), 414, "uri_too_long", "deep")
     # Past libmicrohttpd's 32 KiB header memory, libmicrohttpd itself answers (its own HTML
-    # body, not our JSON: see the report); the node lives on.
+    # body, not our JSON: docs/API.md, "Answers from libmicrohttpd"); the node lives on.
     r = n.request("GET", "/" + "a" * 40000)
     eq(r.status, 414, "a 40000-byte path")
     r = n.request("GET", "/health", headers={"X-Big": "a" * 40000})
