@@ -12,7 +12,10 @@ static enum MHD_Result framing_field(void *cls, enum MHD_ValueKind kind, const c
 {
     rpc_framing *f = cls;
     (void)kind;
-    if (key == NULL || value == NULL) {
+    /* Every request comes here once per field: most names start with none of the three
+     * letters, and are passed over without a string comparison. */
+    char first = key != NULL && value != NULL ? (char)(key[0] | 0x20) : '\0';
+    if (first != 'h' && first != 'c' && first != 't') {
         return MHD_YES;
     }
     if (strcasecmp(key, "Host") == 0) {

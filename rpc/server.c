@@ -157,13 +157,13 @@ static const rpc_route *route_of(rpc_ctx *x, const char *url)
  * answering before a body is read closes the connection under the client, which may then
  * see a reset instead of the 401, and buffering a few KiB costs nothing. */
 static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const char *url,
-                            const char *method, rpc_req *req)
+                            const char *method, rpc_req *req, const rpc_framing *framing)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    const char *cl = framing->length;
     uint64_t declared = 0;
-    if (srv->cfg.auth == NULL || (te == NULL && (cl == NULL || !rpc_parse_u64(cl, &declared) ||
-                                                 declared <= RPC_AUTH_EARLY_BODY_BYTES))) {
+    if (srv->cfg.auth == NULL ||
+        (framing->encoding == NULL &&
+         (cl == NULL || !rpc_parse_u64(cl, &declared) || declared <= RPC_AUTH_EARLY_BODY_BYTES))) {
         return 1;
     }
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
@@ -399,7 +399,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             reply_too_large(srv, conn, url, method, req, &r);
             return send_reply(conn, &r);
         }
-        if (!auth_before_body(srv, conn, url, method, req)) {
+        if (!auth_before_body(srv, conn, url, method, req, &framing)) {
             return send_reply(conn, &req->saved);
         }
         return MHD_YES;
