@@ -18,6 +18,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "rpc/internal/auth.h"
+#include "rpc/internal/framing.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
@@ -140,6 +141,15 @@ static int split_path(rpc_ctx *x, const char *url)
     return 1;
 }
 
+/* The route that answers the request for url, or NULL for a path no route takes (404, 405,
+ * 414); x gets the path split. */
+static const rpc_route *route_of(rpc_ctx *x, const char *url)
+{
+    char methods[64];
+    int path_known;
+    return split_path(x, url) ? route_lookup(x, methods, sizeof(methods), &path_known) : NULL;
+}
+
 /* For a request whose body is large (or of unknown length), checks its credential before
  * reading the body, so that nobody without a key can make the node buffer megabytes.
  * Returns 1 when the request may go on (its rate-limit figures kept for the answer), or
@@ -147,20 +157,17 @@ static int split_path(rpc_ctx *x, const char *url)
  * answering before a body is read closes the connection under the client, which may then
  * see a reset instead of the 401, and buffering a few KiB costs nothing. */
 static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const char *url,
-                            const char *method, rpc_req *req)
+                            const char *method, rpc_req *req, const rpc_framing *framing)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    const char *cl = framing->length;
     uint64_t declared = 0;
-    if (srv->cfg.auth == NULL || (te == NULL && (cl == NULL || !rpc_parse_u64(cl, &declared) ||
-                                                 declared <= RPC_AUTH_EARLY_BODY_BYTES))) {
+    if (srv->cfg.auth == NULL ||
+        (framing->encoding == NULL &&
+         (cl == NULL || !rpc_parse_u64(cl, &declared) || declared <= RPC_AUTH_EARLY_BODY_BYTES))) {
         return 1;
     }
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
-    char methods[64];
-    int path_known;
-    const rpc_route *route =
-        split_path(&x, url) ? route_lookup(&x, methods, sizeof(methods), &path_known) : NULL;
+    const rpc_route *route = route_of(&x, url);
     if (route == NULL || route->scope == RPC_SCOPE_NONE) {
         return 1; /* 404, 405, 414 and open routes are answered after the body, as usual */
     }
@@ -273,6 +280,44 @@ static void reply_complete(rpc_ctx *x, rpc_reply *r)
     }
 }
 
+/* The 413 of a body over the limit. On a route that needs a credential, it is checked
+ * first, as for every answer of the route: without a valid one the answer is that refusal
+ * (401, 403 or 429); with one, the 413 carries the key's X-RateLimit-* figures. Elsewhere
+ * (an open route, a path no route takes) it carries the address's, as a 404 does. */
+static void reply_too_large(rpc_server *srv, struct MHD_Connection *conn, const char *url,
+                            const char *method, rpc_req *req, rpc_reply *r)
+{
+    rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
+    memset(r, 0, sizeof(*r));
+    if (req->authed) {
+        *r = req->saved;
+        r->body = NULL;
+    } else if (srv->cfg.auth != NULL) {
+        const rpc_route *route = route_of(&x, url);
+        if (route != NULL && !rpc_auth_request(&x, r, route->scope)) {
+            return;
+        }
+    }
+    char msg[96];
+    snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
+    rpc_reply_error(r, 413, CHR_ERR_BODY_SIZE, msg, NULL);
+    reply_complete(&x, r);
+}
+
+/* Refuses a request whose framing is ambiguous (rpc/internal/framing.h) with a 400, before
+ * its body is read, and closes the connection after the answer (RFC 9112 section 6.3):
+ * what follows on it cannot be told apart from the body. */
+static enum MHD_Result refuse_framing(rpc_server *srv, struct MHD_Connection *conn,
+                                      const char *method, rpc_req *req, const char *why)
+{
+    rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
+    rpc_reply r = {0};
+    rpc_reply_error(&r, 400, CHR_ERR_BAD_REQUEST, why, NULL);
+    rpc_reply_header(&r, "Connection", "close");
+    reply_complete(&x, &r);
+    return send_reply(conn, &r);
+}
+
 void rpc_suspend(rpc_server *srv, struct MHD_Connection *conn)
 {
     atomic_fetch_add(&srv->suspended, 1);
@@ -322,7 +367,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls)
 {
     rpc_server *srv = cls;
-    (void)version;
     rpc_req *req = *con_cls;
     if (req == NULL) {
         /* The reply slot at the end (a KiB and a half) is written before it is read. */
@@ -335,24 +379,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->conn = conn;
         *con_cls = req;
         atomic_fetch_add(&srv->inflight, 1);
+        rpc_framing framing;
+        rpc_framing_read(&framing, conn, version);
+        const char *why = rpc_framing_judge(&framing);
+        if (why != NULL) {
+            return refuse_framing(srv, conn, method, req, why);
+        }
         /* A body declared too large is refused before it is read when the client waits
          * for our go-ahead (Expect: 100-continue), or when it is far over the limit (abuse:
          * the connection is closed under it). Otherwise it is read and dropped, so that a
-         * plain client gets its 413 instead of a broken pipe. */
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+         * plain client gets its 413 instead of a broken pipe. libmicrohttpd has answered a
+         * Content-Length that is not a number itself, before calling us. */
         const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
-        uint64_t declared;
-        int valid = cl == NULL || rpc_parse_u64(cl, &declared);
+        uint64_t declared = 0;
         uint64_t max = srv->cfg.body_bytes_max;
-        if (!valid || (cl != NULL && declared > max &&
-                       (expect != NULL || declared / RPC_BODY_DISCARD_FACTOR > max))) {
-            rpc_reply r = {0};
-            char msg[96];
-            snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
-            rpc_reply_error(&r, 413, CHR_ERR_BODY_SIZE, msg, NULL);
+        if (framing.length != NULL && rpc_parse_u64(framing.length, &declared) && declared > max &&
+            (expect != NULL || declared / RPC_BODY_DISCARD_FACTOR > max)) {
+            rpc_reply r;
+            reply_too_large(srv, conn, url, method, req, &r);
             return send_reply(conn, &r);
         }
-        if (!auth_before_body(srv, conn, url, method, req)) {
+        if (!auth_before_body(srv, conn, url, method, req, &framing)) {
             return send_reply(conn, &req->saved);
         }
         return MHD_YES;
@@ -369,11 +416,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
     req->start_us = rpc_metrics_now_us();
     if (req->too_large) {
-        char msg[96];
-        snprintf(msg, sizeof(msg), "body: larger than %zu bytes", srv->cfg.body_bytes_max);
-        rpc_reply_error(&r, 413, CHR_ERR_BODY_SIZE, msg, NULL);
+        reply_too_large(srv, conn, url, method, req, &r);
     } else if (!split_path(&x, url)) {
+        /* No route takes such a path: the address's figures, as for a 404. */
         rpc_reply_error(&r, 414, CHR_ERR_URI_SIZE, "path: too long or too deep", NULL);
+        reply_complete(&x, &r);
     } else {
         dispatch(&x, &r);
         if (r.deferred) {

@@ -1,6 +1,8 @@
 """Hostile and broken HTTP input: every answer is a JSON error of the documented shape with
 a 4xx (or 503) status, never a 500, and the node keeps serving afterwards."""
 
+import json
+import os
 import socket
 import threading
 import time
@@ -136,13 +138,13 @@ def test_body_over_the_limit_is_413(t):
                  "body_too_large", "batch body")
     # A client that waits for the go-ahead (Expect: 100-continue) hears 413 before it sends
     # a byte of its oversized body.
+    auth = b"Authorization: Bearer %s\r\n" % n.api_key.encode()
     out = raw_http(n, b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: 1000000000\r\nExpect: 100-continue\r\n"
+                      + auth + b"Content-Length: 1000000000\r\nExpect: 100-continue\r\n"
                       b"Connection: close\r\n\r\n")
     check(out.startswith(b"HTTP/1.1 413 "), "100-continue over the limit: %r" % out[:60])
     # A chunked body over the limit (no Content-Length to judge by).
     chunk = b"a" * 3000
-    auth = b"Authorization: Bearer %s\r\n" % n.api_key.encode()
     data = (b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + auth +
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
             (b"%x\r\n%s\r\n" % (len(chunk), chunk)) * 3 + b"0\r\n\r\n")
@@ -203,7 +205,7 @@ def test_routes_and_methods(t):
     assert_error(n.request("GET", "/api/v1/accounts/" + "a" * 600), 414, "uri_too_long", "long")
     assert_error(n.request("GET", "/a/b/c/d/e/f/g/h/i"), 414, "uri_too_long", "deep")
     # Past libmicrohttpd's 32 KiB header memory, libmicrohttpd itself answers (its own HTML
-    # body, not our JSON: see the report); the node lives on.
+    # body, not our JSON: docs/API.md, "Answers from libmicrohttpd"); the node lives on.
     r = n.request("GET", "/" + "a" * 40000)
     eq(r.status, 414, "a 40000-byte path")
     r = n.request("GET", "/health", headers={"X-Big": "a" * 40000})
@@ -413,4 +415,147 @@ def test_concurrent_garbage_does_not_hurt(t):
     for h in hashes:
         eq(n.wait_tx(h)["status"], "committed", "tx " + h[:12])
     eq(n.account(c["alice"].address)["nonce"], "40", "alice's nonce")
+    still_healthy(n)
+
+
+def parse_raw(out):
+    """(status, headers with lower-case names, body) of one raw HTTP answer."""
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(b":")
+        headers[k.strip().lower().decode()] = v.strip().decode()
+    return status, headers, body
+
+
+def test_ambiguous_framing_is_a_json_400_and_closes(t):
+    # RFC 9112 sections 3.2 and 6.3: no Host in HTTP/1.1, two Hosts, two different
+    # Content-Lengths, Content-Length with Transfer-Encoding, a coding other than chunked:
+    # each a JSON 400 bad_request with Connection: close, and nothing after it is answered.
+    n = start_node(t)
+    auth = b"Authorization: Bearer %s\r\n" % n.api_key.encode()
+    get = b"GET /api/v1/status HTTP/1.1\r\n" + auth
+    post = b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + auth
+    smuggled = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    cases = {
+        "no Host": get + b"\r\n",
+        "two Hosts": get + b"Host: a\r\nHost: b\r\n\r\n",
+        "two Hosts, one empty": get + b"Host: a\r\nhost:\r\n\r\n",
+        "two Content-Lengths": post + b"Content-Length: 5\r\nContent-Length: 40\r\n\r\n"
+                               b"{\"tx\"" + smuggled,
+        "Content-Length and chunked": post + b"Content-Length: 5\r\nTransfer-Encoding: chunked"
+                                      b"\r\n\r\n2\r\n{}\r\n0\r\n\r\n" + smuggled,
+        "Transfer-Encoding gzip": post + b"Transfer-Encoding: gzip\r\n\r\n{}" + smuggled,
+        "two Transfer-Encodings": post + b"Transfer-Encoding: chunked\r\n"
+                                  b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        "chunked in HTTP/1.0": post.replace(b"HTTP/1.1", b"HTTP/1.0") +
+                               b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    }
+    for what, data in cases.items():
+        out = raw_http(n, data)
+        check(out.count(b"HTTP/1.1 ") == 1, "%s: one answer only: %r" % (what, out))
+        status, headers, body = parse_raw(out)
+        eq(status, 400, what)
+        eq(headers.get("content-type"), "application/json", what + ": Content-Type")
+        eq(headers.get("connection", "").lower(), "close", what + ": Connection")
+        check("x-ratelimit-limit" in headers, "%s: rate-limit figures %r" % (what, headers))
+        eq(json.loads(body)["error"]["code"], "bad_request", what + ": code")
+    # What RFC 9112 allows still works: HTTP/1.0 without Host, a repeated equal length.
+    out = raw_http(n, b"GET /api/v1/status HTTP/1.0\r\n" + auth + b"\r\n")
+    eq(parse_raw(out)[0], 200, "HTTP/1.0 without Host")
+    out = raw_http(n, post + b"Content-Length: 2\r\nContent-Length: 2\r\nConnection: close"
+                             b"\r\n\r\n{}")
+    eq(json.loads(parse_raw(out)[2])["error"]["code"], "missing_field", "equal Content-Lengths")
+    still_healthy(n)
+
+
+# libmicrohttpd 0.9.75's own answers, before the node sees the request (docs/API.md,
+# "Answers from libmicrohttpd"): (what, request after the request line's method, status,
+# body, whether the status line and headers come twice).
+MHD_MALFORMED = (b"<html><head><title>Request malformed</title></head><body>Your HTTP request "
+                 b"was syntactically incorrect.</body></html>")
+MHD_BAD_CHUNK = (b"<html><head><title>Request malformed</title></head><body>Your HTTP chunked "
+                 b"encoding was syntactically incorrect.</body></html>")
+MHD_BAD_LENGTH = (b"<html><head><title>Request malformed</title></head><body>Your HTTP request "
+                  b"has wrong value for <b>Content-Length</b> header.</body></html>")
+MHD_HUGE_LENGTH = (b"<html><head><title>Request content too large</title></head><body>Your "
+                   b"HTTP request has too large value for <b>Content-Length</b> header."
+                   b"</body></html>")
+MHD_HUGE_CHUNK = (b"<html><head><title>Request content too large</title></head><body>The chunk "
+                  b"size used in your HTTP chunked encoded request is too large.</body></html>")
+MHD_TOO_BIG = (b"<html><head><title>Request too big</title></head><body>Your HTTP header was "
+               b"too big for the memory constraints of this webserver.</body></html>")
+MHD_INTERNAL = (b"<html><head><title>Internal server error</title></head><body>Please ask the "
+                b"developer of this Web server to carefully read the GNU libmicrohttpd "
+                b"documentation about connection management and blocking.</body></html>")
+MHD_VERSION = (b"<html><head><title>Requested HTTP version is not supported</title></head>"
+               b"<body>Requested HTTP version is not supported.</body></html>")
+
+
+def test_libmicrohttpd_own_answers_are_the_documented_ones(t):
+    # Each answer libmicrohttpd gives itself has the status and body docs/API.md lists, the
+    # connection is closed after it, and the node lives on.
+    n = start_node(t, conf={"api": {"connection_timeout_s": 2}})
+    post = (b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer %s\r\n" % n.api_key.encode())
+    chunked = post + b"Transfer-Encoding: chunked\r\n\r\n"
+    cases = [
+        ("a header line without a colon", b"GET /health HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
+         400, MHD_MALFORMED, False),
+        ("a chunk size not hex", chunked + b"zz\r\n{}\r\n0\r\n\r\n", 400, MHD_BAD_CHUNK, False),
+        ("a Content-Length not a number", post + b"Content-Length: abc\r\n\r\n{}", 400,
+         MHD_BAD_LENGTH, True),
+        ("a Content-Length over 2^64", post + b"Content-Length: 99999999999999999999\r\n\r\n",
+         413, MHD_HUGE_LENGTH, True),
+        ("a chunk size over 2^64", chunked + b"1" * 17 + b"\r\n", 413, MHD_HUGE_CHUNK, False),
+        ("a request line over 32 KiB", b"GET /" + b"a" * 40000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+         414, MHD_TOO_BIG, False),
+        ("headers over 32 KiB", b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 +
+         b"\r\n\r\n", 431, MHD_TOO_BIG, False),
+        ("a chunk line over 32 KiB", chunked + b"2;" + b"a" * 40000 + b"\r\n{}\r\n0\r\n\r\n", 500,
+         MHD_INTERNAL, False),
+        ("HTTP/2.0", b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", 505, MHD_VERSION, False),
+    ]
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "API.md"), "rb") as f:
+        docs = f.read()
+    for what, data, status, body, twice in cases:
+        out = raw_http(n, data)
+        head = b"HTTP/1.1 %d " % status
+        check(out.startswith(head), "%s: %r" % (what, out[:80]))
+        eq(out.count(head), 2 if twice else 1, what + ": status lines")
+        check(out.endswith(b"\r\n\r\n" + body), "%s: body %r" % (what, out[-160:]))
+        check(b"content-type" not in out.lower(), what + ": no Content-Type")
+        check(b"| %d | `%s` |" % (status, body) in docs, what + ": listed in docs/API.md")
+    # A chunk that declares more than ever comes (2^64 - 1 bytes) is read until the
+    # connection's idle timeout cuts it, without an answer (docs/API.md).
+    start = time.monotonic()
+    eq(raw_http(n, chunked + b"f" * 16 + b"\r\nabc", timeout=10), b"", "an endless chunk")
+    check(time.monotonic() - start < 5, "an endless chunk held %.1f s" % (time.monotonic() - start))
+    still_healthy(n)
+
+
+def test_413_and_414_carry_rate_limit_figures(t):
+    # docs/API.md, "Rate limits": a 413 on a route that needs a key carries the key's
+    # X-RateLimit-* figures (its credential is checked first); a 414, as a 404, the
+    # address's; without a valid key a 413 is that refusal.
+    n = start_node(t, conf={"api": {"body_bytes_max": 4096}})
+    big = '{"tx": "' + "a" * 5000 + '"}'
+    r = n.request("POST", TX_PATH, big)
+    assert_error(r, 413, "body_too_large", "read and dropped")
+    eq(r.headers.get("x-ratelimit-limit"), "1000", "413: the premium key's limit")
+    out = raw_http(n, b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                      b"\r\nAuthorization: Bearer %s\r\nContent-Length: 1000000000\r\n"
+                      b"Expect: 100-continue\r\nConnection: close\r\n\r\n" % n.api_key.encode())
+    status, headers, _ = parse_raw(out)
+    eq((status, headers.get("x-ratelimit-limit")), (413, "1000"), "413 before the body")
+    r = n.request("POST", TX_PATH, big, auth=False)
+    assert_error(r, 401, "unauthorized", "413 without a key")
+    r = n.request("GET", "/health", "x" * 5000)
+    assert_error(r, 413, "body_too_large", "open route")
+    eq(r.headers.get("x-ratelimit-limit"), "30", "413 on an open route: the address's")
+    r = n.request("GET", "/api/v1/accounts/" + "a" * 600)
+    assert_error(r, 414, "uri_too_long", "long path")
+    eq(r.headers.get("x-ratelimit-limit"), "30", "414: the address's limit")
     still_healthy(n)

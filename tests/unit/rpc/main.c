@@ -19,6 +19,7 @@ static const chr_test tests[] = {
     {"apikeys_state_blobs", test_apikeys_state_blobs},
     {"error_codes_pinned_and_unique", test_error_codes_pinned_and_unique},
     {"quote_memo_nul_and_bytes", test_quote_memo_nul_and_bytes},
+    {"framing_judge_rules", test_framing_judge_rules},
 };
 
 CHR_TESTS_MAIN("rpc", tests)
