@@ -25,14 +25,16 @@ typedef struct rpc_server_config {
     unsigned connections_max;
     unsigned connections_per_ip_max;
     unsigned connection_timeout_s;
-    unsigned threads;         /* event-loop threads; 0: one per online core (both are
-                               * capped at connections_max) */
-    uint64_t wait_timeout_ms; /* the longest ?wait=commit, and its default */
-    const char *version;      /* reported by /api/v1/status */
-    const char *tls_cert_pem; /* NULL: plain HTTP; else HTTPS with this certificate... */
-    const char *tls_key_pem;  /* ...and key; both must outlive the server */
-    rpc_auth *auth;           /* API keys, tokens, rate limits (rpc/auth.h); must outlive
-                               * the server */
+    unsigned threads;           /* event-loop threads; 0: one per online core (both are
+                                 * capped at connections_max) */
+    uint64_t wait_timeout_ms;   /* the longest ?wait=commit, and its default */
+    const char *version;        /* reported by /api/v1/status */
+    const char *tls_cert_pem;   /* NULL: plain HTTP; else HTTPS with this certificate... */
+    const char *tls_key_pem;    /* ...and key; both must outlive the server */
+    const char *tls_priorities; /* GnuTLS priority string, checked by rpc_tls_priorities_check;
+                                 * NULL: RPC_TLS_PRIORITIES_DEFAULT */
+    rpc_auth *auth;             /* API keys, tokens, rate limits (rpc/auth.h); must outlive
+                                 * the server */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;
@@ -40,6 +42,11 @@ typedef struct rpc_server rpc_server;
 /* Parses "host:port" into the server's address; CHR_ERR_CONFIG when it is not one. */
 CHR_WUR chr_err rpc_listen_parse(const char *listen, void *sockaddr_out, size_t sockaddr_cap,
                                  size_t *sockaddr_len);
+
+/* Checks that GnuTLS takes `priorities` as a priority string, so that a bad [api]
+ * tls_priorities stops the node at start rather than failing every handshake. CHR_ERR_CONFIG
+ * with errmsg saying where GnuTLS stopped reading it. */
+CHR_WUR chr_err rpc_tls_priorities_check(const char *priorities, char *errmsg, size_t errmsg_cap);
 
 /* Starts serving; the backend must outlive the server. Port 0 in cfg->listen binds a
  * free port, which rpc_server_port tells. CHR_ERR_CONFIG for a bad listen address,
