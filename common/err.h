@@ -73,6 +73,7 @@
     X(CHR_ERR_BATCH_SIZE, 311, "batch_too_large", "too many transactions in one batch")            \
     X(CHR_ERR_SYNCING, 312, "syncing", "node is fetching blocks from its peers")                   \
     X(CHR_ERR_INTERNAL, 313, "internal_error", "internal error")                                   \
+    X(CHR_ERR_BAD_REQUEST, 314, "bad_request", "malformed HTTP request")                           \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \
     X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")                    \
     X(CHR_ERR_OAUTH_CLIENT, 351, "invalid_client", "client authentication failed")                 \

@@ -11,6 +11,7 @@ void test_token_tamper_rejected(void);
 void test_form_parse_rules(void);
 void test_basic_parse(void);
 void test_bearer_parse(void);
+void test_auth_field_rule(void);
 void test_rate_bucket_exact(void);
 void test_rate_peek_and_no_limit(void);
 void test_rate_full_set_refuses_then_frees(void);
