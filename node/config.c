@@ -234,6 +234,7 @@ void node_config_default(node_config *out)
         strcpy(node_config_path_field(out, &node_config_paths[i]), node_config_paths[i].def);
     }
     out->log_level = CHR_LOG_INFO;
+    strcpy(out->api_tls_priorities, RPC_TLS_PRIORITIES_DEFAULT);
     CHR_ASSERT(node_config_listen(out, node_config_listen_default));
     for (size_t i = 0; i < NODE_CONFIG_NUMS; i++) {
         *node_config_num_field(out, &node_config_nums[i]) = node_config_nums[i].def;
