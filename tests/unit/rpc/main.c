@@ -20,6 +20,7 @@ static const chr_test tests[] = {
     {"apikeys_state_blobs", test_apikeys_state_blobs},
     {"error_codes_pinned_and_unique", test_error_codes_pinned_and_unique},
     {"quote_memo_nul_and_bytes", test_quote_memo_nul_and_bytes},
+    {"mhd_log_rate_limit", test_mhd_log_rate_limit},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

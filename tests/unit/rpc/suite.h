@@ -21,5 +21,6 @@ void test_apikeys_store(void);
 void test_apikeys_state_blobs(void);
 void test_error_codes_pinned_and_unique(void);
 void test_quote_memo_nul_and_bytes(void);
+void test_mhd_log_rate_limit(void);
 
 #endif
