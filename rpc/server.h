@@ -25,16 +25,17 @@ typedef struct rpc_server_config {
     unsigned connections_max;
     unsigned connections_per_ip_max;
     unsigned connection_timeout_s;
-    unsigned threads;           /* event-loop threads; 0: one per online core (both are
-                                 * capped at connections_max) */
-    uint64_t wait_timeout_ms;   /* the longest ?wait=commit, and its default */
-    const char *version;        /* reported by /api/v1/status */
-    const char *tls_cert_pem;   /* NULL: plain HTTP; else HTTPS with this certificate... */
-    const char *tls_key_pem;    /* ...and key; both must outlive the server */
-    const char *tls_priorities; /* GnuTLS priority string, checked by rpc_tls_priorities_check;
-                                 * NULL: RPC_TLS_PRIORITIES_DEFAULT */
-    rpc_auth *auth;             /* API keys, tokens, rate limits (rpc/auth.h); must outlive
-                                 * the server */
+    unsigned threads;         /* event-loop threads; 0: one per online core (both are
+                               * capped at connections_max) */
+    uint64_t wait_timeout_ms; /* the longest ?wait=commit, and its default */
+    const char *version;      /* reported by /api/v1/status */
+    const char *tls_cert_pem; /* NULL: plain HTTP; else HTTPS with this certificate... */
+    const char *tls_key_pem;  /* ...and key; both must outlive the server */
+    /* The GnuTLS priority string (checked by rpc_tls_priorities_check); NULL:
+     * RPC_TLS_PRIORITIES_DEFAULT, TLS 1.2 and 1.3 only. */
+    const char *tls_priorities;
+    rpc_auth *auth; /* API keys, tokens, rate limits (rpc/auth.h); must outlive
+                     * the server */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;
