@@ -234,6 +234,7 @@ void node_config_default(node_config *out)
         strcpy(node_config_path_field(out, &node_config_paths[i]), node_config_paths[i].def);
     }
     out->log_level = CHR_LOG_INFO;
+    strcpy(out->api_tls_priorities, RPC_TLS_PRIORITIES_DEFAULT);
     CHR_ASSERT(node_config_listen(out, node_config_listen_default));
     for (size_t i = 0; i < NODE_CONFIG_NUMS; i++) {
         *node_config_num_field(out, &node_config_nums[i]) = node_config_nums[i].def;
@@ -255,7 +256,8 @@ static bool node_config_key_known(const char *section, const char *key)
         }
     }
     return (strcmp(section, "node") == 0 && strcmp(key, "log_level") == 0) ||
-           (strcmp(section, "api") == 0 && strcmp(key, "listen") == 0) ||
+           (strcmp(section, "api") == 0 &&
+            (strcmp(key, "listen") == 0 || strcmp(key, "tls_priorities") == 0)) ||
            (strcmp(section, "p2p") == 0 &&
             (strcmp(key, "listen") == 0 || strcmp(key, "peers") == 0));
 }
@@ -359,6 +361,32 @@ static chr_err node_config_read_node(node_config *cfg, const chr_config *c, cons
     return CHR_OK;
 }
 
+/* [api] tls_priorities: a GnuTLS priority string, printable ASCII within its bound. Whether
+ * GnuTLS takes it is checked when the API starts (rpc_tls_priorities_check). */
+static chr_err node_config_tls_priorities(node_config *cfg, const chr_config *c, char *errmsg,
+                                          size_t cap)
+{
+    chr_err err =
+        chr_config_str(c, "api", "tls_priorities", RPC_TLS_PRIORITIES_DEFAULT,
+                       cfg->api_tls_priorities, sizeof(cfg->api_tls_priorities), errmsg, cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    const char *p = cfg->api_tls_priorities;
+    size_t i = 0;
+    while (p[i] > ' ' && p[i] < 0x7f) {
+        i++;
+    }
+    if (i == 0 || p[i] != '\0') {
+        chr_errmsg_set(errmsg, cap,
+                       "line %zu: [api] tls_priorities: must be a GnuTLS priority string "
+                       "(printable, no spaces)",
+                       node_config_line(c, "api", "tls_priorities"));
+        return CHR_ERR_CONFIG;
+    }
+    return CHR_OK;
+}
+
 static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char *errmsg,
                                      size_t cap)
 {
@@ -389,6 +417,10 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
     if ((cfg->api_tls_cert_file[0] == '\0') != (cfg->api_tls_key_file[0] == '\0')) {
         chr_errmsg_set(errmsg, cap, "[api] tls_cert_file and tls_key_file: set both or neither");
         return CHR_ERR_CONFIG;
+    }
+    err = node_config_tls_priorities(cfg, c, errmsg, cap);
+    if (err != CHR_OK) {
+        return err;
     }
     uint64_t empty = cfg->consensus_empty_block_interval_ms;
     if (empty != 0 && empty < cfg->consensus_block_interval_ms) {

@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "node/limits.h"
+#include "rpc/limits.h"
 
 typedef struct node_config {
     /* [node] */
@@ -33,6 +34,7 @@ typedef struct node_config {
     uint64_t api_threads;                         /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
+    char api_tls_priorities[RPC_TLS_PRIORITIES_BYTES_MAX + 1]; /* GnuTLS priority string */
     uint64_t api_plain_http_public;           /* 1: plain HTTP allowed on a non-loopback address */
     uint64_t api_token_ttl_s;                 /* OAuth access tokens' lifetime */
     uint64_t api_rate_limit_standard_per_min; /* 0 = no limit */

@@ -166,14 +166,18 @@ static int loopback(const node_config *cfg)
                          : strncmp(cfg->api_host, "127.", 4) == 0;
 }
 
-/* Reads the TLS certificate and key when configured, and refuses plain HTTP on a public
- * address unless the config allows it explicitly. */
+/* Checks [api] tls_priorities, reads the TLS certificate and key when configured, and
+ * refuses plain HTTP on a public address unless the config allows it explicitly. */
 static int load_tls(const node_config *cfg, char **cert, char **key)
 {
     char err[256];
     size_t len;
     *cert = NULL;
     *key = NULL;
+    if (rpc_tls_priorities_check(cfg->api_tls_priorities, err, sizeof(err)) != CHR_OK) {
+        CHR_LOG_E("[api] tls_priorities \"%s\": %s", cfg->api_tls_priorities, err);
+        return 0;
+    }
     if (cfg->api_tls_cert_file[0] == '\0') {
         if (!loopback(cfg) && !cfg->api_plain_http_public) {
             CHR_LOG_E("[api] listen %s is not a loopback address: set tls_cert_file and "
@@ -252,6 +256,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
     rc.version = CHROOMD_VERSION;
     rc.tls_cert_pem = tls_cert;
     rc.tls_key_pem = tls_key;
+    rc.tls_priorities = cfg->api_tls_priorities;
     rc.auth = open_auth(cfg);
     if (rc.auth == NULL) {
         free(tls_cert);

@@ -251,7 +251,9 @@ typedef enum auth_verdict {
     AUTH_MISSING,   /* no Authorization header */
     AUTH_SCHEME,    /* another scheme than Bearer */
     AUTH_TWICE,     /* Authorization given more than once */
+    AUTH_NAME,      /* "Authorization :", whitespace before the colon */
     AUTH_MALFORMED, /* not a key or token in form */
+    AUTH_CHARS,     /* a control character (NUL, CR, ...) in the value, or far too long */
     AUTH_UNKNOWN,   /* an API key this node does not know, or a wrong secret */
     AUTH_REVOKED,   /* the key (or the token's key) is revoked */
     AUTH_FORGED,    /* a token whose MAC or key does not check */
@@ -270,8 +272,10 @@ static const struct {
         {"Authorization: missing; send Authorization: Bearer <API key or access token>", 0},
     [AUTH_SCHEME] = {"Authorization: the scheme must be Bearer", 0},
     [AUTH_TWICE] = {"Authorization: given more than once", 1},
+    [AUTH_NAME] = {"Authorization: whitespace between the field name and the colon", 0},
     [AUTH_MALFORMED] =
         {"Authorization: neither an API key (chr_...) nor an access token (chrt_...)", 1},
+    [AUTH_CHARS] = {"Authorization: a control character in the value, or over 512 bytes", 1},
     [AUTH_UNKNOWN] = {"API key: unknown, or a wrong secret", 1},
     [AUTH_REVOKED] = {"API key: revoked", 1},
     [AUTH_FORGED] = {"access token: not valid on this node", 1},
@@ -337,13 +341,44 @@ static auth_verdict auth_token(rpc_auth *a, auth_principal *p, const char *tok, 
     return AUTH_OK;
 }
 
+typedef struct auth_fields {
+    unsigned count;  /* Authorization fields */
+    unsigned spaced; /* "Authorization " fields: whitespace before the colon */
+} auth_fields;
+
 static enum MHD_Result auth_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                          const char *value)
 {
+    auth_fields *f = cls;
+    size_t n = strlen(MHD_HTTP_HEADER_AUTHORIZATION);
     (void)kind;
     (void)value;
-    *(unsigned *)cls += strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0;
+    if (strncasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION, n) == 0) {
+        f->count += key[n] == '\0';
+        f->spaced += key[n] == ' ' || key[n] == '\t';
+    }
     return MHD_YES;
+}
+
+int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len)
+{
+    const char *h = NULL;
+    size_t len = 0;
+    *value = NULL;
+    *value_len = 0;
+    /* The length libmicrohttpd found, not strlen: a NUL inside the value must not cut it
+     * short into something that passes. */
+    if (MHD_lookup_connection_value_n(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
+                                      strlen(MHD_HTTP_HEADER_AUTHORIZATION), &h, &len) != MHD_YES ||
+        h == NULL) {
+        return 0;
+    }
+    if (len > RPC_AUTH_HEADER_BYTES_MAX || rpc_auth_field(&h, &len) != CHR_OK) {
+        return -1;
+    }
+    *value = h;
+    *value_len = len;
+    return 1;
 }
 
 /* The credential of the Authorization header; a token in the query string or the body
@@ -351,21 +386,28 @@ static enum MHD_Result auth_count_header(void *cls, enum MHD_ValueKind kind, con
 static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
 {
     memset(p, 0, sizeof(*p));
-    const char *h =
-        MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (h == NULL) {
+    const char *h;
+    size_t len;
+    int found = rpc_auth_header(x, &h, &len);
+    auth_fields f = {0, 0};
+    MHD_get_connection_values(x->conn, MHD_HEADER_KIND, auth_count_header, &f);
+    /* RFC 9112 section 5.1: whitespace between a field name and the colon is a 400; a
+     * proxy in front may have read the field as Authorization, or dropped it. */
+    if (f.spaced > 0) {
+        return AUTH_NAME;
+    }
+    if (found == 0) {
         return AUTH_MISSING;
     }
-    unsigned count = 0;
-    MHD_get_connection_values(x->conn, MHD_HEADER_KIND, auth_count_header, &count);
-    size_t len = strnlen(h, RPC_AUTH_HEADER_BYTES_MAX + 1);
-    if (count > 1) {
+    if (f.count > 1) {
         return AUTH_TWICE;
+    }
+    if (found < 0) {
+        return AUTH_CHARS;
     }
     const char *tok;
     size_t tok_len;
-    chr_err err =
-        len > RPC_AUTH_HEADER_BYTES_MAX ? CHR_ERR_ARG : rpc_bearer_parse(&tok, &tok_len, h, len);
+    chr_err err = rpc_bearer_parse(&tok, &tok_len, h, len);
     if (err != CHR_OK) {
         return err == CHR_ERR_NOT_FOUND ? AUTH_SCHEME : AUTH_MALFORMED;
     }
@@ -380,6 +422,10 @@ static void auth_reply_unauthorized(rpc_reply *r, auth_verdict v)
     if (v == AUTH_STORE) {
         r->retry_after = 1;
         rpc_reply_error(r, 503, CHR_ERR_STORE, auth_verdicts[v].message, NULL);
+        return;
+    }
+    if (v == AUTH_NAME) {
+        rpc_reply_error(r, 400, CHR_ERR_BAD_REQUEST, auth_verdicts[v].message, NULL);
         return;
     }
     char www[160];

@@ -75,6 +75,20 @@ _Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within
  * 43-character secret (each percent-encoded at most threefold), with room to spare. */
 #define RPC_AUTH_HEADER_BYTES_MAX 512u
 
+/* ---- TLS and libmicrohttpd's own messages (rpc/server.h). ---- */
+/* The HTTPS API's GnuTLS priority string ([api] tls_priorities): TLS 1.2 and 1.3 only, as
+ * RFC 8996 deprecates 1.0 and 1.1. A priority string is a few keywords; 256 bytes holds any
+ * sensible one. */
+#define RPC_TLS_PRIORITIES_DEFAULT "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define RPC_TLS_PRIORITIES_BYTES_MAX 256u
+/* libmicrohttpd logs a line for each malformed request or dropped connection, which any
+ * client can cause: at most this many of its lines reach the log in each window, then one
+ * line says how many were left out. */
+#define RPC_MHD_LOG_LINES_MAX 20u
+#define RPC_MHD_LOG_WINDOW_MS 10000u
+
+_Static_assert(sizeof(RPC_TLS_PRIORITIES_DEFAULT) <= RPC_TLS_PRIORITIES_BYTES_MAX,
+               "the default priority string fits");
 _Static_assert(RPC_RATE_BUCKETS % RPC_RATE_WAYS == 0, "whole sets");
 _Static_assert(RPC_OAUTH_BODY_BYTES_MAX < RPC_BODY_BYTES_MIN, "the body limit never cuts a form");
 

@@ -218,32 +218,56 @@ chr_err rpc_form_parse(rpc_form_field *fields, size_t fields_len, const char **b
 
 /* ---- Authorization header values. ---- */
 
-/* Splits "Scheme rest": 1 when the scheme is `scheme` (any case) followed by one or more
- * spaces; *rest then points past them. */
+chr_err rpc_auth_field(const char **value, size_t *value_len)
+{
+    const char *v = *value;
+    size_t n = *value_len;
+    /* field-value = *field-content, with OWS around it not part of the value (RFC 9110
+     * section 5.5); libmicrohttpd strips the leading OWS, the trailing is ours to strip. */
+    while (n > 0 && (v[0] == ' ' || v[0] == '\t')) {
+        v++;
+        n--;
+    }
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+        n--;
+    }
+    /* NUL, CR and LF make a field value invalid (section 5.5), and no credential of ours
+     * holds any other control character either. HTAB is left to the credentials' syntax,
+     * which has no place for it. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return CHR_ERR_ARG;
+        }
+    }
+    *value = v;
+    *value_len = n;
+    return CHR_OK;
+}
+
+/* Splits "Scheme rest" as RFC 9110 section 11.4 reads credentials: auth-scheme (any case),
+ * 1*SP, then the rest. 1 with *rest past the spaces; 0 when the scheme is `scheme` but
+ * nothing or not a space follows it (a tab, say); -1 when it is another scheme. */
 static int auth_scheme(const char **rest, size_t *rest_len, const char *header, size_t len,
                        const char *scheme)
 {
     size_t n = strlen(scheme);
-    if (len <= n || strncasecmp(header, scheme, n) != 0 || header[n] != ' ') {
+    if (len < n || strncasecmp(header, scheme, n) != 0 ||
+        (len > n && header[n] != ' ' && header[n] != '\t')) {
+        return -1;
+    }
+    if (len == n || header[n] != ' ') {
         return 0;
     }
     while (n < len && header[n] == ' ') {
         n++;
     }
+    if (n == len) {
+        return 0;
+    }
     *rest = header + n;
     *rest_len = len - n;
     return 1;
-}
-
-/* The scheme alone ("Bearer" with nothing after it) is that scheme, malformed. */
-static int auth_scheme_bare(const char *header, size_t len, const char *scheme)
-{
-    size_t n = strlen(scheme);
-    size_t i = n;
-    while (i < len && header[i] == ' ') {
-        i++;
-    }
-    return len >= n && strncasecmp(header, scheme, n) == 0 && i == len;
 }
 
 static int b64token_char(char c)
@@ -259,8 +283,9 @@ chr_err rpc_bearer_parse(const char **token, size_t *token_len, const char *head
     size_t n;
     *token = NULL;
     *token_len = 0;
-    if (!auth_scheme(&rest, &n, header, header_len, "Bearer")) {
-        return auth_scheme_bare(header, header_len, "Bearer") ? CHR_ERR_ARG : CHR_ERR_NOT_FOUND;
+    int sc = auth_scheme(&rest, &n, header, header_len, "Bearer");
+    if (sc <= 0) {
+        return sc == 0 ? CHR_ERR_ARG : CHR_ERR_NOT_FOUND;
     }
     /* b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
     size_t i = 0;
@@ -304,8 +329,9 @@ chr_err rpc_basic_parse(char *user, size_t user_cap, char *pass, size_t pass_cap
     size_t n;
     user[0] = '\0';
     pass[0] = '\0';
-    if (!auth_scheme(&rest, &n, header, header_len, "Basic")) {
-        return auth_scheme_bare(header, header_len, "Basic") ? CHR_ERR_ARG : CHR_ERR_NOT_FOUND;
+    int sc = auth_scheme(&rest, &n, header, header_len, "Basic");
+    if (sc <= 0) {
+        return sc == 0 ? CHR_ERR_ARG : CHR_ERR_NOT_FOUND;
     }
     uint8_t raw[RPC_BASIC_BYTES_MAX];
     size_t raw_len = 0;

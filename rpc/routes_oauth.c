@@ -80,9 +80,10 @@ static int oauth_read_form(rpc_ctx *x, rpc_reply *r, oauth_req *q)
  * only (RFC 6749 section 2.3). 0 with r set on a bad or doubled credential. */
 static int oauth_read_basic(rpc_ctx *x, rpc_reply *r, oauth_req *q)
 {
-    const char *h =
-        MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (h == NULL) {
+    const char *h;
+    size_t len;
+    int found = rpc_auth_header(x, &h, &len);
+    if (found == 0) {
         return 1;
     }
     if (q->client_id[0] != '\0' || q->client_secret[0] != '\0') {
@@ -90,11 +91,9 @@ static int oauth_read_basic(rpc_ctx *x, rpc_reply *r, oauth_req *q)
                     "client credentials: given both by HTTP Basic and in the body");
         return 0;
     }
-    size_t len = strnlen(h, RPC_AUTH_HEADER_BYTES_MAX + 1);
-    chr_err err = len > RPC_AUTH_HEADER_BYTES_MAX
-                      ? CHR_ERR_TOO_LONG
-                      : rpc_basic_parse(q->client_id, sizeof(q->client_id), q->client_secret,
-                                        sizeof(q->client_secret), h, len);
+    chr_err err = found < 0 ? CHR_ERR_ARG
+                            : rpc_basic_parse(q->client_id, sizeof(q->client_id), q->client_secret,
+                                              sizeof(q->client_secret), h, len);
     q->basic = 1;
     if (err != CHR_OK) {
         oauth_error(r, 401, CHR_ERR_OAUTH_CLIENT,

@@ -533,7 +533,9 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     }
     s->cfg = *cfg;
     s->be = *be;
+    rpc_mhd_log_init(&s->mhd_log, rpc_clock_ms());
     if (rpc_waiter_start(&s->waiter, s) != CHR_OK) {
+        rpc_mhd_log_deinit(&s->mhd_log);
         free(s);
         return CHR_ERR_NOMEM;
     }
@@ -545,8 +547,9 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
                      (cfg->tls_cert_pem != NULL ? MHD_USE_TLS : 0) |
                      (((struct sockaddr *)&addr)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     /* The options that are present only sometimes: a pool of one is libmicrohttpd's own
-     * internal thread, which the pool option must not name; TLS only when configured. */
-    struct MHD_OptionItem extra[4];
+     * internal thread, which the pool option must not name; TLS only when configured, with
+     * TLS 1.2 and 1.3 only unless the config says otherwise (RFC 8996). */
+    struct MHD_OptionItem extra[5];
     size_t k = 0;
     if (threads > 1) {
         extra[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
@@ -556,19 +559,26 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
                                              (void *)(uintptr_t)cfg->tls_cert_pem};
         extra[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
                                              (void *)(uintptr_t)cfg->tls_key_pem};
+        const char *prio =
+            cfg->tls_priorities != NULL ? cfg->tls_priorities : RPC_TLS_PRIORITIES_DEFAULT;
+        extra[k++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)prio};
     }
     extra[k] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     CHR_ASSERT(k < sizeof(extra) / sizeof(extra[0]));
+    /* The logger comes first, so that even the other options' errors go through it. */
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->connections_per_ip_max, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, rpc_mhd_log_line, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->connections_per_ip_max,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
         MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (s->daemon == NULL) {
         rpc_waiter_close(s->waiter);
         rpc_waiter_free(s->waiter);
+        rpc_mhd_log_deinit(&s->mhd_log);
         free(s);
         return CHR_ERR_IO;
     }
@@ -578,6 +588,7 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         MHD_stop_daemon(s->daemon);
         rpc_waiter_close(s->waiter);
         rpc_waiter_free(s->waiter);
+        rpc_mhd_log_deinit(&s->mhd_log);
         free(s);
         return CHR_ERR_IO;
     }
@@ -630,5 +641,6 @@ void rpc_server_stop(rpc_server *s)
     if (listen_fd != MHD_INVALID_SOCKET) {
         close(listen_fd);
     }
+    rpc_mhd_log_deinit(&s->mhd_log);
     free(s);
 }

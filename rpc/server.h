@@ -31,8 +31,11 @@ typedef struct rpc_server_config {
     const char *version;      /* reported by /api/v1/status */
     const char *tls_cert_pem; /* NULL: plain HTTP; else HTTPS with this certificate... */
     const char *tls_key_pem;  /* ...and key; both must outlive the server */
-    rpc_auth *auth;           /* API keys, tokens, rate limits (rpc/auth.h); must outlive
-                               * the server */
+    /* The GnuTLS priority string (checked by rpc_tls_priorities_check); NULL:
+     * RPC_TLS_PRIORITIES_DEFAULT, TLS 1.2 and 1.3 only. */
+    const char *tls_priorities;
+    rpc_auth *auth; /* API keys, tokens, rate limits (rpc/auth.h); must outlive
+                     * the server */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;
@@ -40,6 +43,11 @@ typedef struct rpc_server rpc_server;
 /* Parses "host:port" into the server's address; CHR_ERR_CONFIG when it is not one. */
 CHR_WUR chr_err rpc_listen_parse(const char *listen, void *sockaddr_out, size_t sockaddr_cap,
                                  size_t *sockaddr_len);
+
+/* Checks that GnuTLS takes `priorities` as a priority string, so that a bad [api]
+ * tls_priorities stops the node at start rather than failing every handshake. CHR_ERR_CONFIG
+ * with errmsg saying where GnuTLS stopped reading it. */
+CHR_WUR chr_err rpc_tls_priorities_check(const char *priorities, char *errmsg, size_t errmsg_cap);
 
 /* Starts serving; the backend must outlive the server. Port 0 in cfg->listen binds a
  * free port, which rpc_server_port tells. CHR_ERR_CONFIG for a bad listen address,

@@ -56,6 +56,7 @@ lib_rule microhttpd.h 'rpc/*'
 lib_rule jansson.h 'rpc/*' 'genesis/*' 'wallet/*' 'node/*'
 lib_rule curl/ 'wallet/*'
 lib_rule secp256k1 'ledger/sig.c' 'wallet/*'
+lib_rule gnutls/ 'rpc/tls.c'
 
 [ $bad -eq 0 ] && echo "check-layers: ok"
 exit $bad

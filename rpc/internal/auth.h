@@ -33,6 +33,12 @@ struct rpc_auth {
  * 429 or 503). RPC_SCOPE_NONE routes always pass, untouched. */
 int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope);
 
+/* The request's Authorization value under the rule of rpc_auth_field (rpc/internal/oauth.h,
+ * docs/API.md "Access"): 1 with *value (into the request, valid while it lasts) and
+ * *value_len set, trimmed; 0 when there is none; -1 when it is over
+ * RPC_AUTH_HEADER_BYTES_MAX bytes or holds a control character. Outputs NULL and 0 unless 1. */
+int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len);
+
 /* Adds the client address's X-RateLimit-* figures (for failed authentication) to an answer
  * that spends from no bucket: open routes, 404s, 405s. */
 void rpc_auth_address_headers(rpc_ctx *x, rpc_reply *r);

@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,28 @@
 #include "rpc/internal/metrics.h"
 #include "rpc/internal/waiter.h"
 #include "rpc/server.h"
+
+/* libmicrohttpd's own log lines, rate-limited (rpc/mhd_log.c). */
+typedef struct rpc_mhd_log {
+    pthread_mutex_t mu;
+    uint64_t window_start_ms; /* CLOCK_MONOTONIC */
+    unsigned lines;           /* lines logged in this window */
+    unsigned suppressed;      /* lines left out in this window */
+    int suppressed_warn;      /* one of those left out was a warning */
+} rpc_mhd_log;
+
+/* Initializes the limiter: nothing logged yet, its window starting at now_ms. */
+void rpc_mhd_log_init(rpc_mhd_log *l, uint64_t now_ms);
+void rpc_mhd_log_deinit(rpc_mhd_log *l);
+/* Whether one more line (a warning when `warn`) may be logged at now_ms: at most
+ * RPC_MHD_LOG_LINES_MAX in each RPC_MHD_LOG_WINDOW_MS window. When a new window begins,
+ * *suppressed_out says how many lines the last one left out (and *suppressed_warn_out
+ * whether any was a warning), for one line saying so; else both are 0. Thread-safe. */
+int rpc_mhd_log_admit(rpc_mhd_log *l, uint64_t now_ms, int warn, unsigned *suppressed_out,
+                      int *suppressed_warn_out);
+/* libmicrohttpd's logger (MHD_OPTION_EXTERNAL_LOGGER); cls is the rpc_server. Writes the
+ * message through common/log.h, at debug for what clients cause and warn otherwise. */
+void rpc_mhd_log_line(void *cls, const char *fmt, va_list ap);
 
 struct rpc_server {
     struct MHD_Daemon *daemon;
@@ -24,6 +48,7 @@ struct rpc_server {
     rpc_waiter *waiter;        /* resumes the suspended connections (rpc/internal/waiter.h) */
     atomic_ulong rate_limited; /* requests answered 429 (the auth layer counts them) */
     rpc_http_stats http_stats; /* requests by route and status, latency (GET /metrics) */
+    rpc_mhd_log mhd_log;       /* libmicrohttpd's messages, through common/log.h */
 };
 
 #define RPC_REPLY_HEADERS_MAX 8

@@ -64,6 +64,13 @@ typedef struct rpc_form_field {
 CHR_WUR chr_err rpc_form_parse(rpc_form_field *fields, size_t fields_len, const char **bad,
                                const char *body, size_t body_len);
 
+/* The one rule for an Authorization value (docs/API.md, "Access"): strips the OWS (SP,
+ * HTAB) around it, as RFC 9110 section 5.5 says the field syntax does, in place of
+ * *value and *value_len. CHR_ERR_ARG when what is left holds a control character other
+ * than HTAB (NUL, CR, LF, DEL, ...); *value_len is the value's length as received, so a
+ * NUL inside is seen. The parsers below then take the trimmed value. */
+CHR_WUR chr_err rpc_auth_field(const char **value, size_t *value_len);
+
 /* The most bytes of Basic credentials (id, ':', secret, before base64) decoded: ours are
  * 60 bytes, so this leaves room for any percent-encoding of them. */
 #define RPC_BASIC_BYTES_MAX 384
@@ -77,8 +84,9 @@ CHR_WUR chr_err rpc_basic_parse(char *user, size_t user_cap, char *pass, size_t 
                                 const char *header, size_t header_len);
 
 /* Finds the token of an "Authorization: Bearer" value (RFC 6750 section 2.1): the scheme
- * (any case), one or more spaces, then a b64token. CHR_ERR_NOT_FOUND when the scheme is
- * not Bearer, CHR_ERR_ARG when the rest is not one b64token. *token points into header. */
+ * (any case), one or more spaces (no tab), then a b64token, and nothing around it (see
+ * rpc_auth_field). CHR_ERR_NOT_FOUND when the scheme is not Bearer, CHR_ERR_ARG when the
+ * rest is not one b64token. *token points into header. */
 CHR_WUR chr_err rpc_bearer_parse(const char **token, size_t *token_len, const char *header,
                                  size_t header_len);
 

@@ -5,6 +5,7 @@ address."""
 import base64
 import http.client
 import json
+import socket
 import time
 import urllib.parse
 
@@ -378,3 +379,65 @@ def test_large_body_without_a_key_is_refused_unread(t):
     r = n.request("POST", "/api/v1/txs/batch", big)
     check(r.status == 400, "a 80 KB batch with a key: %r" % r)
     eq(n.request("GET", "/health", auth=False).status, 200, "health")
+
+
+def raw_request(n, head, body=b""):
+    """Sends one request (`head` holds its header lines, exact bytes) with Connection: close
+    and returns (status, body as JSON or None)."""
+    s = socket.create_connection(("127.0.0.1", n.port), timeout=5)
+    try:
+        s.sendall(head + b"Connection: close\r\n\r\n" + body)
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    finally:
+        s.close()
+    head_end = out.find(b"\r\n\r\n")
+    check(out.startswith(b"HTTP/1.1 ") and head_end > 0, "not an HTTP answer: %r" % out[:200])
+    body = out[head_end + 4:]
+    return int(out[9:12]), json.loads(body) if body.startswith(b"{") else None
+
+
+def test_authorization_header_rule(t):
+    # The one rule of docs/API.md "Access", over the exact bytes: OWS around the value is
+    # stripped, 1*SP after the scheme (any case), a tab there or a control character
+    # anywhere is refused, whitespace before the colon is a 400 (RFC 9112 section 5.1).
+    n = start_node(t)
+    key = n.api_key.encode()
+    get = b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n"
+    cases = [
+        (b"Authorization: Bearer  " + key, 200, None),
+        (b"Authorization: Bearer " + key + b" ", 200, None),
+        (b"Authorization: Bearer " + key + b" \t", 200, None),
+        (b"Authorization:  \tBearer " + key, 200, None),
+        (b"Authorization: bearer " + key, 200, None),
+        (b"Authorization: BEARER " + key, 200, None),
+        (b"Authorization: Bearer\t" + key, 401, "unauthorized"),
+        (b"Authorization: Bearer \t" + key, 401, "unauthorized"),
+        (b"Authorization: Bearer " + key[:10] + b"\x01" + key[10:], 401, "unauthorized"),
+        (b"Authorization: Bearer " + key + b"\x7f", 401, "unauthorized"),
+        # libmicrohttpd 0.9.75 ends the value at a NUL before the node sees it; a NUL can
+        # therefore never turn what precedes it into a credential it was not.
+        (b"Authorization: Bearer chr_\x00" + key, 401, "unauthorized"),
+        (b"Authorization: Bearer x\x00" + key, 401, "unauthorized"),
+        (b"Authorization : Bearer " + key, 400, "bad_request"),
+        (b"Authorization\t: Bearer " + key, 400, "bad_request"),
+    ]
+    for line, status, code in cases:
+        got, body = raw_request(n, get + line + b"\r\n")
+        eq(got, status, "%r" % line)
+        if code is not None:
+            eq(body and body.get("error", {}).get("code"), code, "%r: %r" % (line, body))
+    # POST /oauth/token's Basic credentials follow the same rule.
+    cid, secret = key_parts(n.api_key)
+    basic = base64.b64encode(("%s:%s" % (cid, secret)).encode())
+    form = b"grant_type=client_credentials"
+    post = (b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n" % len(form))
+    for value, status in [(b"Basic  " + basic + b" ", 200), (b"basic " + basic, 200),
+                          (b"Basic\t" + basic, 401), (b"Basic " + basic + b"\x01", 401)]:
+        got, _ = raw_request(n, post + b"Authorization: " + value + b"\r\n", form)
+        eq(got, status, "POST /oauth/token with Authorization: %r" % value)

@@ -3,6 +3,7 @@ a 4xx (or 503) status, never a 500, and the node keeps serving afterwards."""
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -559,3 +560,35 @@ def test_413_and_414_carry_rate_limit_figures(t):
     assert_error(r, 414, "uri_too_long", "long path")
     eq(r.headers.get("x-ratelimit-limit"), "30", "414: the address's limit")
     still_healthy(n)
+
+
+LOG_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (ERROR|WARN |INFO |DEBUG) ")
+
+
+def test_libmicrohttpd_messages_are_ours_and_bounded(t):
+    # 500 malformed requests add a bounded number of log lines, each with our timestamp and
+    # level, and libmicrohttpd's own lines among them are debug lines.
+    n = start_node(t, {"alice": 10**9}, conf={"node": {"log_level": "debug"}})
+    before = len(n.log_text().encode().splitlines())
+    bad = [b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nno colon here\r\n\r\n",
+           b"POST /api/v1/txs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+           b"GET / HTTP/1.1\r\nHost: x\r\n"]
+    started = time.monotonic()
+    for i in range(500):
+        if i % len(bad) == 3:  # a request cut short: the client goes away
+            with socket.create_connection(("127.0.0.1", n.port), timeout=2) as s:
+                s.sendall(bad[3])
+        else:
+            raw_http(n, bad[i % len(bad)], timeout=2)
+    windows = int(time.monotonic() - started) // 10 + 2
+    still_healthy(n)
+    lines = n.log_text().encode().splitlines()[before:]
+    mhd = [l for l in lines if b"libmicrohttpd" in l]
+    check(len(mhd) > 0, "libmicrohttpd's messages reach the log at debug")
+    # At most 20 of its lines every 10 s, and one saying how many were left out.
+    check(len(lines) <= windows * 21 + 2,
+          "%d lines for 500 malformed requests: %r" % (len(lines), lines[-5:]))
+    for line in lines:
+        check(LOG_LINE.match(line), "a line without our format: %r" % line)
+    for line in mhd:
+        check(b" DEBUG " in line[:40], "a client's doing logged above debug: %r" % line)

@@ -120,3 +120,74 @@ def test_plain_http_refuses_a_public_address(t):
         except (OSError, http.client.HTTPException):
             time.sleep(0.05)
     check(ok, "with plain_http_public = 1 the node serves: %s" % n.log_tail(3))
+
+
+def tls_handshake(port, version):
+    """The TLS version negotiated by a client offering only `version`, or None when the
+    handshake fails. The client allows every cipher (SECLEVEL=0), so that a refusal is the
+    server's."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    ctx.minimum_version = version
+    ctx.maximum_version = version
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            with ctx.wrap_socket(s) as tls:
+                return tls.version()
+    except (ssl.SSLError, OSError):
+        return None
+
+
+def https_node(t, conf=None):
+    cert, key = make_cert(t)
+    chain = Chain(t, {"alice": 10**9})
+    api = {"tls_cert_file": cert, "tls_key_file": key}
+    api.update(conf or {})
+    n = Node(t, chain, conf={"api": api})
+    start_raw(n, "127.0.0.1:0")
+    port = n.wait_ports()["api"]
+    check(wait_https(port, cert) is not None, "no HTTPS answer: %s" % n.log_tail(5))
+    return n, port
+
+
+def test_https_takes_tls_1_2_and_1_3_only(t):
+    # By default TLS 1.0 and 1.1 handshakes fail (RFC 8996) and 1.2 and 1.3 succeed.
+    n, port = https_node(t)
+    eq(tls_handshake(port, ssl.TLSVersion.TLSv1), None, "TLS 1.0 handshake")
+    eq(tls_handshake(port, ssl.TLSVersion.TLSv1_1), None, "TLS 1.1 handshake")
+    eq(tls_handshake(port, ssl.TLSVersion.TLSv1_2), "TLSv1.2", "TLS 1.2 handshake")
+    eq(tls_handshake(port, ssl.TLSVersion.TLSv1_3), "TLSv1.3", "TLS 1.3 handshake")
+    # openssl's own client agrees for TLS 1.0.
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1",
+                        "-cipher", "DEFAULT:@SECLEVEL=0"], input=b"", capture_output=True,
+                       timeout=10)
+    check(r.returncode != 0, "openssl s_client -tls1 connected: %r" % r.stdout[-300:])
+
+
+def test_https_priorities_from_the_config(t):
+    # [api] tls_priorities allowing TLS 1.3 only makes a TLS 1.2 handshake fail.
+    n, port = https_node(t, {"tls_priorities": "NORMAL:-VERS-ALL:+VERS-TLS1.3"})
+    eq(tls_handshake(port, ssl.TLSVersion.TLSv1_2), None, "TLS 1.2 handshake")
+    eq(tls_handshake(port, ssl.TLSVersion.TLSv1_3), "TLSv1.3", "TLS 1.3 handshake")
+
+
+def test_https_bad_priorities_stop_the_start(t):
+    # A priority string GnuTLS refuses stops chroomd at start, with a message naming it.
+    cert, key = make_cert(t)
+    chain = Chain(t, {"alice": 10**9})
+    n = Node(t, chain, conf={"api": {"tls_cert_file": cert, "tls_key_file": key,
+                                     "tls_priorities": "NORMAL:+VERS-TLS9.9"}})
+    p = start_raw(n, "127.0.0.1:0")
+    rc = p.wait(timeout=20)
+    check(rc != 0, "chroomd started with a bad tls_priorities")
+    check("[api] tls_priorities" in n.log_text() and "VERS-TLS9.9" in n.log_text(),
+          "the log says why: %s" % n.log_tail(3))
+    # A string the config itself refuses (a space, or over its length) also stops it.
+    for bad in ["NORMAL :-VERS-ALL", "NORMAL" + ":%COMPAT" * 40]:
+        n.conf["api"]["tls_priorities"] = bad
+        p = start_raw(n, "127.0.0.1:0")
+        rc = p.wait(timeout=20)
+        check(rc != 0, "chroomd started with tls_priorities %r" % bad)
+        check("tls_priorities" in n.log_tail(2), "the log says why: %s" % n.log_tail(2))

@@ -14,7 +14,7 @@ srcs=$(ls common/*.c ledger/*.c consensus/*.c genesis/*.c node/*.c rpc/*.c walle
 # The embedded openapi.yaml that rpc/openapi.c serves (the Makefile's OPENAPI_C).
 sh rpc/embed.sh openapi.yaml "$out/openapi_yaml.c"
 srcs="$srcs $out/openapi_yaml.c"
-libs="$(pkg-config --cflags --libs libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl) -lnng -lpthread"
+libs="$(pkg-config --cflags --libs libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls) -lnng -lpthread"
 for name in "$@"; do
     echo "== fuzz $name for ${seconds}s"
     # shellcheck disable=SC2086

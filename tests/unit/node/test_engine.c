@@ -98,8 +98,8 @@ static void te_submit(te_node *n, const uint8_t sk[32], const uint8_t from[32],
                       const uint8_t to[32], uint64_t nonce, rpc_tx_result *res)
 {
     ledger_tx tx;
-    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_TRANSFER, TE_CHAIN, from, nonce, TE_FEE, 0, NULL,
-                              0) == CHR_OK);
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_TRANSFER, TE_CHAIN, from, nonce, TE_FEE, 0, NULL, 0) ==
+               CHR_OK);
     memcpy(tx.body.transfer.to, to, 32);
     tx.body.transfer.amount = 5;
     ledger_signer *s;

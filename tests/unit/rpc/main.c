@@ -10,6 +10,7 @@ static const chr_test tests[] = {
     {"form_parse_rules", test_form_parse_rules},
     {"basic_parse", test_basic_parse},
     {"bearer_parse", test_bearer_parse},
+    {"auth_field_rule", test_auth_field_rule},
     {"rate_bucket_exact", test_rate_bucket_exact},
     {"rate_peek_and_no_limit", test_rate_peek_and_no_limit},
     {"rate_full_set_refuses_then_frees", test_rate_full_set_refuses_then_frees},
@@ -20,6 +21,7 @@ static const chr_test tests[] = {
     {"error_codes_pinned_and_unique", test_error_codes_pinned_and_unique},
     {"quote_memo_nul_and_bytes", test_quote_memo_nul_and_bytes},
     {"framing_judge_rules", test_framing_judge_rules},
+    {"mhd_log_rate_limit", test_mhd_log_rate_limit},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

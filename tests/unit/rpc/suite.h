@@ -11,6 +11,7 @@ void test_token_tamper_rejected(void);
 void test_form_parse_rules(void);
 void test_basic_parse(void);
 void test_bearer_parse(void);
+void test_auth_field_rule(void);
 void test_rate_bucket_exact(void);
 void test_rate_peek_and_no_limit(void);
 void test_rate_full_set_refuses_then_frees(void);
@@ -21,5 +22,6 @@ void test_apikeys_state_blobs(void);
 void test_error_codes_pinned_and_unique(void);
 void test_quote_memo_nul_and_bytes(void);
 void test_framing_judge_rules(void);
+void test_mhd_log_rate_limit(void);
 
 #endif

@@ -108,3 +108,52 @@ void test_bearer_parse(void)
         CHECK(tok == NULL && n == 0);
     }
 }
+
+/* Proves the one Authorization rule: OWS around the value is stripped, a control character
+ * left in it (a NUL inside the reported length, CR, LF, DEL) is refused, and after the
+ * scheme only spaces separate it from the credentials (a tab is malformed). */
+void test_auth_field_rule(void)
+{
+    static const struct {
+        const char *v;
+        size_t len;
+        const char *want; /* the trimmed value, or NULL for CHR_ERR_ARG */
+    } cases[] = {
+        {"Bearer abc", 10, "Bearer abc"},
+        {" \tBearer abc \t", 14, "Bearer abc"},
+        {"Bearer  abc", 11, "Bearer  abc"},
+        {"Bearer\tabc", 10, "Bearer\tabc"},
+        {"Bearer abc\0junk", 15, NULL},
+        {"Bearer a\rbc", 11, NULL},
+        {"Bearer a\nbc", 11, NULL},
+        {"Bearer abc\x7f", 11, NULL},
+        {"Bearer \x01"
+         "abc",
+         11, NULL},
+        {"", 0, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *v = cases[i].v;
+        size_t n = cases[i].len;
+        chr_err err = rpc_auth_field(&v, &n);
+        if (cases[i].want == NULL) {
+            CHECK(err == CHR_ERR_ARG);
+            CHECK(v == cases[i].v && n == cases[i].len);
+        } else {
+            CHECK_OK(err);
+            CHECK(n == strlen(cases[i].want) && memcmp(v, cases[i].want, n) == 0);
+        }
+    }
+    const char *tok;
+    size_t n;
+    CHECK(rpc_bearer_parse(&tok, &n, "Bearer\tabc", 10) == CHR_ERR_ARG);
+    CHECK(rpc_bearer_parse(&tok, &n, "Bearer \tabc", 11) == CHR_ERR_ARG);
+    CHECK(rpc_bearer_parse(&tok, &n, "Bearer\t", 7) == CHR_ERR_ARG);
+    CHECK(rpc_bearer_parse(&tok, &n, "Bearerx abc", 11) == CHR_ERR_NOT_FOUND);
+    char user[32];
+    char pass[64];
+    CHECK(rpc_basic_parse(user, sizeof(user), pass, sizeof(pass), "Basic\tYTpi", 10) ==
+          CHR_ERR_ARG);
+    CHECK_OK(rpc_basic_parse(user, sizeof(user), pass, sizeof(pass), "BASIC  YTpi", 11));
+    CHECK(strcmp(user, "a") == 0 && strcmp(pass, "b") == 0);
+}
