@@ -30,7 +30,12 @@ def raw_http(n, data, timeout=5, read=True):
             time.sleep(0.2)
             return out
         while True:
-            d = s.recv(65536)
+            try:
+                d = s.recv(65536)
+            except ConnectionResetError:
+                # A server that closes with bytes of ours unread resets the connection
+                # (the kernel's RST); what it answered before that has been read.
+                return out
             if not d:
                 return out
             out += d
@@ -579,7 +584,12 @@ def test_libmicrohttpd_messages_are_ours_and_bounded(t):
             with socket.create_connection(("127.0.0.1", n.port), timeout=2) as s:
                 s.sendall(bad[3])
         else:
-            raw_http(n, bad[i % len(bad)], timeout=2)
+            try:
+                raw_http(n, bad[i % len(bad)], timeout=2)
+            except (ConnectionResetError, BrokenPipeError):
+                # The server answered 400 and closed with some of these bytes unread: the
+                # kernel resets such a connection. What this test counts is the log.
+                pass
     windows = int(time.monotonic() - started) // 10 + 2
     still_healthy(n)
     lines = n.log_text().encode().splitlines()[before:]
