@@ -571,8 +571,8 @@ LOG_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (ERROR|WARN |IN
 
 
 def test_libmicrohttpd_messages_are_ours_and_bounded(t):
-    # About 400 malformed requests add a bounded number of log lines, each with our timestamp and
-    # level, and libmicrohttpd's own lines among them are debug lines.
+    # About 400 malformed requests add a bounded number of log lines, each with our timestamp
+    # and level, and libmicrohttpd's own lines among them are debug lines.
     n = start_node(t, {"alice": 10**9}, conf={"node": {"log_level": "debug"}})
     before = len(n.log_text().encode().splitlines())
     bad = [b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nno colon here\r\n\r\n",
