@@ -416,3 +416,16 @@ chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len)
     }
     return err;
 }
+
+chr_err ledger_block_id(uint8_t id[CHR_HASH_LEN], const uint8_t *in, size_t in_len)
+{
+    ledger_block b;
+    chr_err err = ledger_block_decode(&b, in, in_len);
+    if (err != CHR_OK) {
+        memset(id, 0, CHR_HASH_LEN);
+        return err;
+    }
+    ledger_header_hash(&b.header, id);
+    ledger_block_free(&b);
+    return CHR_OK;
+}

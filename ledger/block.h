@@ -124,6 +124,10 @@ CHR_WUR chr_err ledger_block_encode(uint8_t **out, size_t *out_len, const ledger
  * arrays. */
 CHR_WUR chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len);
 void ledger_block_free(ledger_block *b);
+/* A block's id, its header hash, once the whole block decodes (ledger_block_decode: a body
+ * that does not match its header is no block); the decoder's error otherwise, id zeroed.
+ * The consensus core's block_id in chroomd and in the simulator. */
+CHR_WUR chr_err ledger_block_id(uint8_t id[CHR_HASH_LEN], const uint8_t *in, size_t in_len);
 
 /* The RFC 6962 root over encoded transactions (empty: SHA256("")). */
 CHR_WUR chr_err ledger_tx_root(uint8_t out[CHR_HASH_LEN], const uint8_t *const *txs,

@@ -124,13 +124,7 @@ static chr_err app_block_id(void *ctx, const uint8_t *block, size_t len, uint8_t
         return CHR_OK;
     }
     e->own_block = NULL;
-    ledger_block b;
-    chr_err err = ledger_block_decode(&b, block, len);
-    if (err == CHR_OK) {
-        ledger_header_hash(&b.header, id);
-        ledger_block_free(&b);
-    }
-    return err;
+    return ledger_block_id(id, block, len);
 }
 
 static int app_valid(void *ctx, const uint8_t *block, size_t len)

@@ -147,20 +147,10 @@ static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t 
     return ledger_chain_propose(a->chain, a->mp, now_ms, a->proposer, out, out_len);
 }
 
-int sim_app_block_id(const uint8_t *block, size_t len, uint8_t id[32])
-{
-    ledger_header h;
-    if (ledger_block_peek_header(&h, block, len) != CHR_OK) {
-        return 0;
-    }
-    ledger_header_hash(&h, id);
-    return 1;
-}
-
 static chr_err app_block_id(void *ctx, const uint8_t *block, size_t len, uint8_t id[32])
 {
     (void)ctx;
-    return sim_app_block_id(block, len, id) ? CHR_OK : CHR_ERR_BLOCK_INVALID;
+    return ledger_block_id(id, block, len);
 }
 
 static int app_valid(void *ctx, const uint8_t *block, size_t len)

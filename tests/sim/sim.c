@@ -300,8 +300,11 @@ static void check_outgoing(world *w, int i, const uint8_t *msg, size_t len)
     }
     if (w->verbose > 1 && m.kind == CONS_MSG_PROPOSAL &&
         memcmp(m.u.proposal.proposer, nd->pub, 32) == 0) {
-        uint8_t id[32] = {0};
-        (void)sim_app_block_id(m.u.proposal.block, m.u.proposal.block_len, id);
+        uint8_t id[32];
+        if (ledger_block_id(id, m.u.proposal.block, m.u.proposal.block_len) != CHR_OK) {
+            fail(w, "node %d proposed a block that does not decode", i);
+            return;
+        }
         printf("%6" PRIu64 " node %d proposal  h%" PRIu64 " r%u %02x%02x pol %d\n", w->t, i,
                m.u.proposal.height, m.u.proposal.round, id[0], id[1], (int)m.u.proposal.pol_round);
     }
@@ -311,7 +314,7 @@ static void check_commit(world *w, int i, const cons_action *a)
 {
     sim_node *nd = &w->nodes[i];
     uint8_t id[32];
-    if (!sim_app_block_id(a->block, a->block_len, id)) {
+    if (ledger_block_id(id, a->block, a->block_len) != CHR_OK) {
         fail(w, "node %d committed a block whose header does not decode", i);
         return;
     }

@@ -61,8 +61,6 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
                   const uint8_t proposer[32], ledger_signer *signer);
 void sim_app_free(sim_app *a);
 cons_app sim_app_callbacks(sim_app *a);
-/* The id of a block (its header hash): 0 if the bytes are no block. */
-int sim_app_block_id(const uint8_t *block, size_t len, uint8_t id[32]);
 /* Applies a decided block: 0 with why set if it is invalid or breaks supply. */
 int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_commit *commit,
                   char *why, size_t why_cap);
