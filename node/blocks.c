@@ -59,6 +59,43 @@ static chr_err state_put(void *ctx, const uint8_t addr[32], const ledger_account
     return ledger_chain_state_put(ctx, addr, a);
 }
 
+/* The tip block and its commit, read back from the store: the whole block must decode (its
+ * body matches its header) and the commit must carry a quorum of the validators' precommits
+ * for that header's hash, so that a damaged store stops the start instead of the next
+ * block carrying a bad last commit. Then the ledger's tip is set, which checks the state
+ * root. */
+static chr_err open_tip_block(node_chain *c, ledger_store_read *r, uint64_t height,
+                              ledger_header *h, uint8_t hash[32], char *errmsg, size_t cap)
+{
+    const uint8_t *bytes;
+    size_t len;
+    ledger_block b;
+    ledger_commit commit;
+    char why[160] = "";
+    chr_err err = ledger_store_block(r, height, &bytes, &len);
+    err = err ? err : ledger_block_decode(&b, bytes, len);
+    if (err == CHR_OK) {
+        *h = b.header;
+        ledger_block_free(&b);
+        ledger_header_hash(h, hash);
+    }
+    err = err ? err : ledger_store_commit(r, height, &bytes, &len);
+    err = err ? err : ledger_commit_decode(&commit, bytes, len);
+    err = err ? err
+              : ledger_commit_verify(&commit, ledger_chain_id(c->chain),
+                                     ledger_chain_validators(c->chain), height, hash, why,
+                                     sizeof(why));
+    err = err ? err : ledger_chain_set_tip(c->chain, h, &commit);
+    if (err == CHR_ERR_STATE_ROOT) {
+        snprintf(errmsg, cap, "stored accounts do not match the state root of block %llu",
+                 (unsigned long long)height);
+    } else if (err != CHR_OK && err != CHR_ERR_STORE && err != CHR_ERR_NOMEM) {
+        snprintf(errmsg, cap, "stored block %llu or its commit is damaged: %s%s%s",
+                 (unsigned long long)height, chr_err_str(err), why[0] ? ": " : "", why);
+    }
+    return err;
+}
+
 /* Puts the stored accounts into the ledger's trie and sets the tip; the trie's root must
  * equal the state root in the tip's header, or the store is damaged. */
 static chr_err open_tip(node_chain *c, ledger_store_read *r, char *errmsg, size_t cap)
@@ -74,19 +111,7 @@ static chr_err open_tip(node_chain *c, ledger_store_read *r, char *errmsg, size_
     h.time_ms = time_ms;
     ledger_chain_state_root(c->chain, h.state_root);
     if (err == CHR_OK && meta.height > 0) {
-        const uint8_t *bytes;
-        size_t len;
-        ledger_commit commit;
-        err = ledger_store_block(r, meta.height, &bytes, &len);
-        err = err ? err : ledger_block_peek_header(&h, bytes, len);
-        err = err ? err : ledger_store_commit(r, meta.height, &bytes, &len);
-        err = err ? err : ledger_commit_decode(&commit, bytes, len);
-        err = err ? err : ledger_chain_set_tip(c->chain, &h, &commit);
-        if (err == CHR_ERR_STATE_ROOT) {
-            snprintf(errmsg, cap, "stored accounts do not match the state root of block %llu",
-                     (unsigned long long)meta.height);
-        }
-        ledger_header_hash(&h, hash);
+        err = open_tip_block(c, r, meta.height, &h, hash, errmsg, cap);
     }
     if (err == CHR_OK) {
         node_chain_tip_publish(c, &h, hash, meta.txs_total);
