@@ -341,25 +341,6 @@ static auth_verdict auth_token(rpc_auth *a, auth_principal *p, const char *tok, 
     return AUTH_OK;
 }
 
-typedef struct auth_fields {
-    unsigned count;  /* Authorization fields */
-    unsigned spaced; /* "Authorization " fields: whitespace before the colon */
-} auth_fields;
-
-static enum MHD_Result auth_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                         const char *value)
-{
-    auth_fields *f = cls;
-    size_t n = strlen(MHD_HTTP_HEADER_AUTHORIZATION);
-    (void)kind;
-    (void)value;
-    if (strncasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION, n) == 0) {
-        f->count += key[n] == '\0';
-        f->spaced += key[n] == ' ' || key[n] == '\t';
-    }
-    return MHD_YES;
-}
-
 int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len)
 {
     const char *h = NULL;
@@ -389,17 +370,16 @@ static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
     const char *h;
     size_t len;
     int found = rpc_auth_header(x, &h, &len);
-    auth_fields f = {0, 0};
-    MHD_get_connection_values(x->conn, MHD_HEADER_KIND, auth_count_header, &f);
     /* RFC 9112 section 5.1: whitespace between a field name and the colon is a 400; a
-     * proxy in front may have read the field as Authorization, or dropped it. */
-    if (f.spaced > 0) {
+     * proxy in front may have read the field as Authorization, or dropped it. The field
+     * lines were counted with the request's framing (rpc/framing.c). */
+    if (x->req->auth_spaced > 0) {
         return AUTH_NAME;
     }
     if (found == 0) {
         return AUTH_MISSING;
     }
-    if (f.count > 1) {
+    if (x->req->auth_fields > 1) {
         return AUTH_TWICE;
     }
     if (found < 0) {

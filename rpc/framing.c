@@ -12,13 +12,17 @@ static enum MHD_Result framing_field(void *cls, enum MHD_ValueKind kind, const c
 {
     rpc_framing *f = cls;
     (void)kind;
-    /* Every request comes here once per field: most names start with none of the three
+    /* Every request comes here once per field: most names start with none of the four
      * letters, and are passed over without a string comparison. */
     char first = key != NULL && value != NULL ? (char)(key[0] | 0x20) : '\0';
-    if (first != 'h' && first != 'c' && first != 't') {
+    if (first != 'h' && first != 'c' && first != 't' && first != 'a') {
         return MHD_YES;
     }
-    if (strcasecmp(key, "Host") == 0) {
+    size_t auth_len = strlen(MHD_HTTP_HEADER_AUTHORIZATION);
+    if (first == 'a' && strncasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION, auth_len) == 0) {
+        f->auth_count += key[auth_len] == '\0';
+        f->auth_spaced += key[auth_len] == ' ' || key[auth_len] == '\t';
+    } else if (strcasecmp(key, "Host") == 0) {
         f->host_count++;
     } else if (strcasecmp(key, "Content-Length") == 0) {
         if (f->length == NULL) {

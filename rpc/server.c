@@ -381,6 +381,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&srv->inflight, 1);
         rpc_framing framing;
         rpc_framing_read(&framing, conn, version);
+        req->auth_fields = framing.auth_count;
+        req->auth_spaced = framing.auth_spaced;
         const char *why = rpc_framing_judge(&framing);
         if (why != NULL) {
             return refuse_framing(srv, conn, method, req, why);

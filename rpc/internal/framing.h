@@ -15,6 +15,9 @@ typedef struct rpc_framing {
     const char *length;      /* the first Content-Length value, or NULL */
     unsigned encoding_count; /* Transfer-Encoding field lines */
     const char *encoding;    /* the first Transfer-Encoding value, or NULL */
+    /* Read in the same pass for rpc/auth.c, which judges them (RFC 9112 section 5.1). */
+    unsigned auth_count;  /* Authorization field lines */
+    unsigned auth_spaced; /* "Authorization " lines: whitespace before the colon */
 } rpc_framing;
 
 /* Reads the framing fields of conn's request (version as libmicrohttpd gave it) into *out.

@@ -80,7 +80,10 @@ typedef struct rpc_req {
     size_t len;
     size_t cap;
     int too_large;
-    int authed;        /* its credential was checked before its body was read (`saved`) */
+    int authed; /* its credential was checked before its body was read (`saved`) */
+    /* Its Authorization field lines, and those with whitespace before the colon, counted
+     * with its framing (rpc/framing.c) on the first handler call. */
+    unsigned auth_fields, auth_spaced;
     uint64_t start_us; /* when the request was complete (GET /metrics' latency) */
     /* Set by rpc_defer: finish completes the answer, from `saved`, for `route`. */
     void (*finish)(struct rpc_ctx *x, rpc_reply *r);
