@@ -2,7 +2,8 @@
  * the chain's writer thread, its WAL, and the peer-to-peer transport (consensus/p2p.h)
  * that carries consensus messages, gossiped transactions and blocks for nodes behind.
  *
- * Threads: the core, the WAL and every block are the writer's (node_chain_set_engine);
+ * Threads: the core, the WAL and every block are the writer's (node/writer.c, which calls
+ * node_consensus_poll);
  * the transport's threads only queue what arrives and wake the writer. */
 #ifndef NODE_CONSENSUS_H
 #define NODE_CONSENSUS_H

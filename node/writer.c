@@ -66,6 +66,7 @@ void node_writer_stop(node_writer *w)
         return;
     }
     node_chain_stop(w->chain);
-    CHR_ASSERT(pthread_join(w->thread, NULL) == 0);
+    int rc = pthread_join(w->thread, NULL);
+    CHR_ASSERT(rc == 0);
     free(w);
 }
