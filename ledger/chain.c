@@ -179,11 +179,6 @@ const ledger_header *ledger_chain_tip_header(const ledger_chain *ch)
     return &ch->tip_header;
 }
 
-const ledger_commit *ledger_chain_last_commit(const ledger_chain *ch)
-{
-    return &ch->last_commit;
-}
-
 const char *ledger_chain_id(const ledger_chain *ch)
 {
     return ch->chain_id;

@@ -106,7 +106,6 @@ CHR_WUR chr_err ledger_chain_set_tip(ledger_chain *ch, const ledger_header *h,
 void ledger_chain_tip(const ledger_chain *ch, uint64_t *height, uint8_t hash[32],
                       uint64_t *time_ms);
 const ledger_header *ledger_chain_tip_header(const ledger_chain *ch);
-const ledger_commit *ledger_chain_last_commit(const ledger_chain *ch);
 const char *ledger_chain_id(const ledger_chain *ch);
 const ledger_params *ledger_chain_params(const ledger_chain *ch);
 const ledger_valset *ledger_chain_validators(const ledger_chain *ch);
