@@ -49,6 +49,11 @@ void test_smt_checkpoint_many_cycles(void);
 void test_smt_checkpoint_from_empty(void);
 void test_smt_checkpoint_deepest_path(void);
 
+void test_trie_matches_reference_random(void);
+void test_trie_many_keys_small_cache(void);
+void test_trie_open_checks_root(void);
+void test_trie_damaged_rows_refused(void);
+
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
 void test_tx_decode_rejects_header(void);
