@@ -118,3 +118,23 @@ uint8_t *ledger_trie_mem_row(ledger_trie_mem *m, size_t i, uint8_t **val, size_t
     *val_len = m->rows[i].len;
     return m->rows[i].id;
 }
+
+chr_err ledger_trie_mem_accounts(ledger_trie_mem *m, const uint8_t (*addrs)[32],
+                                 const ledger_account *accounts, size_t n, uint8_t root[32])
+{
+    CHR_ASSERT(m->len == 0);
+    ledger_trie *t;
+    chr_err err = ledger_trie_new(&t, ledger_trie_mem_source(m), 0);
+    for (size_t i = 0; i < n && err == CHR_OK; i++) {
+        uint8_t h[CHR_HASH_LEN];
+        ledger_account_hash(h, &accounts[i]);
+        err = ledger_trie_set(t, addrs[i], h);
+    }
+    err = err ? err : ledger_trie_mem_store(m, t);
+    if (err == CHR_OK) {
+        ledger_trie_root(t, root);
+        ledger_trie_release(t);
+    }
+    ledger_trie_free(t);
+    return err;
+}
