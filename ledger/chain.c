@@ -134,7 +134,9 @@ static chr_err trie_put(ledger_trie *trie, const uint8_t addr[32], const ledger_
 {
     uint8_t h[CHR_HASH_LEN];
     ledger_account_hash(h, a);
-    return ledger_trie_set(trie, addr, h);
+    uint8_t key[32];
+    ledger_state_key(key, LEDGER_STATE_ACCOUNT, addr, 32);
+    return ledger_trie_set(trie, key, h);
 }
 
 chr_err ledger_chain_state_open(ledger_chain *ch, const uint8_t root[32])
