@@ -183,15 +183,20 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
         r->retry_after = 1;
         return;
     }
-    const uint8_t *bytes;
-    size_t len;
+    ledger_block b;
     json_t *o = NULL;
-    if (ledger_store_block(rd, height, &bytes, &len) == CHR_OK) {
-        o = rpc_render_block(bytes, len);
+    chr_err err = ledger_store_block_decode(rd, height, &b);
+    if (err == CHR_OK) {
+        o = rpc_render_block(&b);
+        ledger_block_free(&b);
     }
     ledger_store_read_end(rd);
     if (o == NULL) {
-        CHR_LOG_E("block %llu in the store does not decode", (unsigned long long)height);
+        if (err == CHR_OK) {
+            /* The block matches its hash, but a transaction in it does not decode. */
+            CHR_LOG_E("store: block %llu holds a transaction that does not decode",
+                      (unsigned long long)height);
+        }
         rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored block is damaged", NULL);
         return;
     }

@@ -5,6 +5,7 @@
 
 #include "common/assert.h"
 #include "common/hex.h"
+#include "common/log.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
@@ -231,9 +232,12 @@ out:
     free(lens);
 }
 
-/* Finds a committed transaction's bytes in its block and renders it. */
-static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res)
+/* Reads a committed transaction's bytes alone (not its block), checked by the store to
+ * hash to res->hash, and renders it; NULL with *damaged set when the store's copy is not
+ * that transaction (the store logged what did not match). */
+static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res, int *damaged)
 {
+    *damaged = 0;
     ledger_store_read *rd;
     if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
         return NULL;
@@ -241,16 +245,20 @@ static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res)
     json_t *out = NULL;
     const uint8_t *bytes;
     size_t len;
-    ledger_block b;
-    if (ledger_store_block(rd, res->height, &bytes, &len) == CHR_OK &&
-        ledger_block_decode(&b, bytes, len) == CHR_OK) {
-        ledger_tx tx;
-        if (res->index < b.txs_len &&
-            ledger_tx_decode(&tx, b.txs[res->index], b.tx_lens[res->index]) == CHR_OK) {
-            out = rpc_render_tx(&tx, res->hash);
-        }
-        ledger_block_free(&b);
+    ledger_store_txinfo info;
+    ledger_tx tx;
+    chr_err err = ledger_store_tx_read(rd, res->hash, &info, &bytes, &len);
+    if (err == CHR_OK && (info.height != res->height || info.index != res->index ||
+                          ledger_tx_decode(&tx, bytes, len) != CHR_OK)) {
+        CHR_LOG_E("store: transaction at block %llu index %u is damaged: it does not decode "
+                  "or its index row changed while read",
+                  (unsigned long long)info.height, info.index);
+        err = CHR_ERR_STORE;
     }
+    if (err == CHR_OK) {
+        out = rpc_render_tx(&tx, res->hash);
+    }
+    *damaged = err == CHR_ERR_STORE;
     ledger_store_read_end(rd);
     return out;
 }
@@ -274,9 +282,18 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
     }
     /* A hash the node knows nothing of is an answer too (200, status "unknown"): never
      * seen, refused at admission, lost from the mempool by a restart, or failed long ago. */
+    json_t *tx = NULL;
+    if (res.state == RPC_TX_COMMITTED) {
+        int damaged;
+        tx = committed_tx(x, &res, &damaged);
+        if (damaged) {
+            /* Never another transaction, or another height, under this hash. */
+            rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored transaction is damaged", NULL);
+            return;
+        }
+    }
     json_t *o = rpc_render_tx_result(&res);
     if (res.state == RPC_TX_COMMITTED) {
-        json_t *tx = committed_tx(x, &res);
         json_object_set_new(o, "tx", tx != NULL ? tx : json_null());
     }
     rpc_reply_json(r, 200, o);
