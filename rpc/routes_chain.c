@@ -7,6 +7,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/log.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
@@ -26,6 +27,17 @@ void rpc_handle_health(rpc_ctx *x, rpc_reply *r)
     if (tip.syncing) {
         rpc_reply_error(r, 503, CHR_ERR_SYNCING,
                         "a peer reports a longer chain: this node is fetching its blocks", NULL);
+        return;
+    }
+    uint64_t now = rpc_clock_ms();
+    uint64_t stall_ms = x->srv->be.stall_ms;
+    if (stall_ms > 0 && now > tip.changed_ms && now - tip.changed_ms > stall_ms) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "no block committed for %" PRIu64 " ms (over [api] health_stall_ms): the "
+                 "validators are not agreeing, or this node reaches none of them",
+                 now - tip.changed_ms);
+        rpc_reply_error(r, 503, CHR_ERR_STALLED, msg, NULL);
         return;
     }
     rpc_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));

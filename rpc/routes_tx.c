@@ -88,17 +88,42 @@ static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, chr_err *code, cha
  * back (tx_admitted); the request's connection is suspended meanwhile and while it waits
  * for the commit, so no pool thread waits (docs/ARCHITECTURE.md, "Threads"). ---- */
 
+/* A node whose writer has stopped (a storage or WAL write failure) commits nothing more:
+ * a submission it took would be lost, so it is refused (503 not_writing) before and, for a
+ * writer that stopped meanwhile, after admission. 1 when refused. */
+static int refuse_not_writing(rpc_ctx *x, rpc_reply *r)
+{
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
+    if (tip.healthy) {
+        return 0;
+    }
+    rpc_reply_error(r, 503, CHR_ERR_NOT_WRITING,
+                    "the node has stopped writing blocks after a storage failure (its log names "
+                    "it): submit to another node",
+                    NULL);
+    return 1;
+}
+
+/* Whether any of the request's transactions is still pending (not committed, failed or
+ * rejected). */
+static int any_pending(const rpc_req *req)
+{
+    for (size_t i = 0; i < req->results_len; i++) {
+        if (req->results[i].state == RPC_TX_PENDING) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The node's call once the results are final for admission, on its writer's thread (or on
  * the handler's, before submit returns): waits for the commit when asked and something is
  * pending, else has the answer written at once. req is not touched after it is handed on. */
 static void tx_admitted(void *arg)
 {
     rpc_req *req = arg;
-    int pending = 0;
-    for (size_t i = 0; i < req->results_len && !pending; i++) {
-        pending = req->results[i].state == RPC_TX_PENDING;
-    }
-    if (req->wait_deadline_ms == 0 || !pending) {
+    if (req->wait_deadline_ms == 0 || !any_pending(req)) {
         rpc_resume(req->srv, req->conn);
         return;
     }
@@ -133,6 +158,9 @@ static void submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, co
 static void submit_finish(rpc_ctx *x, rpc_reply *r)
 {
     const rpc_tx_result *res = &x->req->results[0];
+    if (any_pending(x->req) && refuse_not_writing(x, r)) {
+        return;
+    }
     if (res->state == RPC_TX_REJECTED) {
         const char *field;
         unsigned status = reject_status(res->err, &field);
@@ -147,6 +175,9 @@ static void submit_finish(rpc_ctx *x, rpc_reply *r)
 /* The answer of POST /api/v1/txs/batch: one status per transaction. */
 static void batch_finish(rpc_ctx *x, rpc_reply *r)
 {
+    if (any_pending(x->req) && refuse_not_writing(x, r)) {
+        return;
+    }
     json_t *results = json_array();
     for (size_t i = 0; i < x->req->results_len; i++) {
         json_array_append_new(results, rpc_render_tx_result(&x->req->results[i]));
@@ -158,7 +189,7 @@ void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"tx", NULL};
     uint64_t wait_ms;
-    if (!rpc_wait_param(x, r, &wait_ms)) {
+    if (!rpc_wait_param(x, r, &wait_ms) || refuse_not_writing(x, r)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
@@ -186,7 +217,7 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"txs", NULL};
     uint64_t wait_ms;
-    if (!rpc_wait_param(x, r, &wait_ms)) {
+    if (!rpc_wait_param(x, r, &wait_ms) || refuse_not_writing(x, r)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
