@@ -496,15 +496,17 @@ chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
     *out = NULL;
     *out_len = 0;
     chr_err err = ledger_store_tx(r, hash, info);
+    if (err != CHR_OK) {
+        return err;
+    }
     const uint8_t *block = NULL;
     size_t len = 0;
-    err = err ? err : ledger_store_block(r, info->height, &block, &len);
-    if (err == CHR_ERR_NOT_FOUND && info->height != 0) {
-        err = CHR_ERR_STORE; /* the row names a block the store lacks */
-    } else if (err != CHR_OK) {
+    err = ledger_store_block(r, info->height, &block, &len);
+    if (err != CHR_OK && err != CHR_ERR_NOT_FOUND) {
         memset(info, 0, sizeof(*info));
         return err;
     }
+    /* A row that names no stored block (NOT_FOUND) is damaged too: it falls to the check. */
     /* The row's bytes must be the transaction asked for: its hash is SHA-256 of its
      * encoding (ledger/tx.h), so a row that names another place, height or length is
      * found here, whichever of its bytes is damaged. */
@@ -518,8 +520,8 @@ chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
     if (err != CHR_OK) {
         char hex[65];
         chr_hex_encode(hex, sizeof(hex), hash, 32);
-        CHR_LOG_E("store: the index row of transaction %s is damaged: the bytes it names in "
-                  "block %llu are not that transaction",
+        CHR_LOG_E("store: transaction %s: the bytes its index row names in block %llu do not "
+                  "hash to it (the row or the block is damaged)",
                   hex, (unsigned long long)info->height);
         memset(info, 0, sizeof(*info));
         return CHR_ERR_STORE;
