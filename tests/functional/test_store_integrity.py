@@ -10,8 +10,9 @@ so each test changes exactly the record it names."""
 
 import ctypes
 import ctypes.util
+import time
 
-from node import assert_error, check, eq, fail, start_node
+from node import Chain, Node, assert_error, check, eq, fail, start_node
 
 MDB_NOTFOUND = -30798
 
@@ -207,3 +208,34 @@ def test_old_index_format_is_rebuilt_once(t):
     n.restart()
     eq(n.log_text().count(rebuilt), 1, "not rebuilt a second time")
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer after a restart")
+
+
+def test_damaged_block_is_not_served_to_a_syncing_peer(t):
+    # A validator whose stored block 3 has a flipped header byte serves a syncing full node
+    # blocks 1 and 2 and never block 3 (a peer would get a block that is not the chain's),
+    # and its log says why; the full node stays at 2.
+    chain = Chain(t, {"alice": 10**12, "bob": 10**12})
+    p2p = {"listen": "127.0.0.1:0"}
+    v = Node(t, chain, name="v", conf={"p2p": p2p}).start()
+    v.wait_height(6)
+    v.stop()
+    db = Lmdb(v.data_dir)
+    block = db.get("blocks", height_key(3))
+    db.put("blocks", height_key(3), flip(block, 1 + 1 + len(chain.chain_id) + 8 + 8 + 3))
+    db.commit()
+    v.start()
+    # Started by hand: a node behind its peer answers /health 503 syncing, which start()
+    # would wait out.
+    full = Node(t, chain, name="full", conf={"p2p": dict(p2p, peers="127.0.0.1:%d"
+                                                          % v.p2p_port)}, validator=False)
+    full.api_key = full.create_api_key(label="functional tests")
+    full.spawn()
+    full.wait_ports()
+    deadline = time.monotonic() + 20
+    while "block 3 is damaged" not in v.log_text():
+        check(time.monotonic() < deadline, "the validator never refused block 3: %s"
+              % v.log_tail(5))
+        time.sleep(0.1)
+    time.sleep(1.0)
+    eq(full.height(), 2, "the full node has blocks 1 and 2, and not the damaged one")
+    check(v.height() > 6, "the validator goes on")
