@@ -132,8 +132,7 @@ CHR_WUR chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const 
  * header). out's views point into the snapshot (until ledger_store_read_end); the caller
  * frees it with ledger_block_free. CHR_ERR_NOT_FOUND, CHR_ERR_NOMEM or CHR_ERR_STORE;
  * out zeroed on error. */
-CHR_WUR chr_err ledger_store_block_decode(ledger_store_read *r, uint64_t height,
-                                          ledger_block *out);
+CHR_WUR chr_err ledger_store_block_decode(ledger_store_read *r, uint64_t height, ledger_block *out);
 /* The height the by-hash table gives a block hash. CHR_ERR_NOT_FOUND or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32],
                                           uint64_t *height);

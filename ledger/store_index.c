@@ -474,8 +474,8 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
         return chr_lmdb_err(rc, "read index");
     }
     if (val.mv_size != INDEX_TX_ROW_BYTES) {
-        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d",
-                  val.mv_size, INDEX_TX_ROW_BYTES);
+        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d", val.mv_size,
+                  INDEX_TX_ROW_BYTES);
         return CHR_ERR_STORE;
     }
     const uint8_t *v = val.mv_data;

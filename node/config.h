@@ -27,6 +27,7 @@ typedef struct node_config {
     uint16_t api_port;                       /* 0 (any free port) or 1..65535 */
     int api_ipv6;                            /* 1 when api_host is an IPv6 address */
     uint64_t api_wait_timeout_ms;
+    uint64_t api_health_stall_ms; /* /health 503 stalled after this long without a block; 0 off */
     uint64_t api_body_bytes_max;
     uint64_t api_connections_max;
     uint64_t api_connections_per_ip_max;
@@ -36,7 +37,6 @@ typedef struct node_config {
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
     char api_tls_priorities[RPC_TLS_PRIORITIES_BYTES_MAX + 1]; /* GnuTLS priority string */
     uint64_t api_plain_http_public;           /* 1: plain HTTP allowed on a non-loopback address */
-    uint64_t api_health_stall_ms; /* /health 503 stalled after this long without a block; 0 off */
     uint64_t api_token_ttl_s;                 /* OAuth access tokens' lifetime */
     uint64_t api_rate_limit_standard_per_min; /* 0 = no limit */
     uint64_t api_rate_limit_premium_per_min;  /* 0 = no limit */

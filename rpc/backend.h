@@ -53,7 +53,8 @@ typedef struct rpc_tip {
     size_t mempool_txs;
     size_t mempool_bytes;
     int healthy; /* 0 after a storage failure stopped the writer */
-    uint64_t changed_ms; /* monotonic ms when this node's tip last changed (or it started) */
+    /* Monotonic ms when this node's tip last changed (or it started). */
+    uint64_t changed_ms;
     int syncing; /* 1 while a peer reports a chain more than a block ahead */
 } rpc_tip;
 

@@ -944,8 +944,8 @@ static void st_flip(MDB_env *env, MDB_dbi dbi, const void *key, size_t klen, siz
 
 /* Block 2 of st_checked_body's chain, and one of its transactions, read through the
  * store's checks: 1 if every read answers as `want` says (CHR_OK or CHR_ERR_STORE). */
-static int st_reads(st_chain *c, const uint8_t tx_hash[32], chr_err want_header,
-                    chr_err want_body, chr_err want_commit, chr_err want_tx)
+static int st_reads(st_chain *c, const uint8_t tx_hash[32], chr_err want_header, chr_err want_body,
+                    chr_err want_commit, chr_err want_tx)
 {
     ledger_store_read *r;
     if (ledger_store_read_begin(c->store, &r) != CHR_OK) {
