@@ -54,7 +54,7 @@
     X(CHR_ERR_MAP_FULL, 119, "map_full", "LMDB map is full")                                       \
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                        \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                                 \
-    X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                  \
+    X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                   \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \

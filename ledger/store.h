@@ -25,7 +25,9 @@
 #include "ledger/block.h"
 #include "ledger/evidence.h"
 #include "ledger/limits.h"
+#include "ledger/proof.h"
 #include "ledger/state.h"
+#include "ledger/trie.h"
 
 /* Readers at once: HTTP connections plus the node's own threads. */
 #define LEDGER_STORE_READERS_MAX 1024
@@ -70,6 +72,7 @@ typedef struct ledger_store_write {
     const ledger_overlay *changes;   /* accounts changed by the block */
     const ledger_evidence *evidence; /* the block's evidence, in its order */
     uint16_t evidence_len;
+    ledger_trie *trie; /* the state trie's pending changes, written with the block */
 } ledger_store_write;
 
 /* Opens or creates the store in dir (created if missing) with an LMDB map of
@@ -96,8 +99,8 @@ CHR_WUR chr_err ledger_store_grow(ledger_store *s, size_t new_size);
 /* Bytes of the map in use (pages used times page size). */
 size_t ledger_store_used_bytes(ledger_store *s);
 
-/* Writes the genesis state: metadata and initial accounts. CHR_ERR_MAP_FULL or
- * CHR_ERR_STORE; on error nothing is written. */
+/* Writes the genesis state: metadata, initial accounts and their state trie rows. CHR_ERR_MAP_FULL
+ * or CHR_ERR_STORE; on error nothing is written. */
 CHR_WUR chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
                                           const uint8_t genesis_hash[32],
                                           const uint8_t (*addrs)[32], const uint64_t *balances,
@@ -153,6 +156,20 @@ CHR_WUR chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32],
 CHR_WUR chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
                                      ledger_store_txinfo *info, const uint8_t **out,
                                      size_t *out_len);
+
+/* The state trie's rows (ledger/trie.h): the source the writer's ledger reads them through,
+ * within this snapshot. */
+CHR_WUR chr_err ledger_store_trie_seek(ledger_store_read *r,
+                                       const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                                       uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                                       uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len);
+/* A proof for key (ledger/proof.h) against the state root of the snapshot's tip block:
+ * its height and that root in *height and state_root. Every row read is checked against
+ * the hash that names it. CHR_ERR_NOT_FOUND before the first block; CHR_ERR_STORE (logged)
+ * when the rows or the tip block are damaged. */
+CHR_WUR chr_err ledger_store_state_proof(ledger_store_read *r, const uint8_t key[32],
+                                         uint64_t *height, uint8_t state_root[32],
+                                         ledger_proof *out);
 
 /* Calls fn for every account in address order; stops at the first error fn returns. */
 CHR_WUR chr_err ledger_store_accounts_foreach(ledger_store_read *r,

@@ -60,6 +60,7 @@ typedef struct node_config {
     uint64_t mempool_bytes_max;
     /* [store] */
     uint64_t store_map_size_mb;
+    uint64_t store_state_cache_mb;
     uint64_t store_verifier_threads; /* 0 = one per core */
 } node_config;
 

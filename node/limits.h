@@ -35,6 +35,8 @@
 #define NODE_MEMPOOL_BYTES_MAX (16ULL * 1024 * 1024 * 1024)
 /* LMDB's map is virtual address space: 16 TiB is within any 64-bit address space. */
 #define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
+/* The state trie's cache ([store] state_cache_mb): 64 GiB, past any machine it would help. */
+#define NODE_STATE_CACHE_MB_MAX (64ULL * 1024)
 /* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
  * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
 #define NODE_TIMEOUT_MS_MAX 60000

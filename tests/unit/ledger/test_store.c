@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include "common/hash.h"
 #include "ledger/block.h"
 #include "ledger/internal/store.h"
+#include "ledger/smt.h"
 #include "ledger/state.h"
 #include "ledger/store.h"
 #include "tests/unit/ledger/suite.h"
@@ -27,6 +29,7 @@ typedef struct st_chain {
     ledger_store *store;
     ledger_store_read *read;
     ledger_overlay *overlay;
+    ledger_trie *trie; /* the state trie over the store's rows, as the node keeps it */
     uint8_t sk[ST_ACCOUNTS][32];
     uint8_t pk[ST_ACCOUNTS][32];
     uint8_t val_sk[32];
@@ -71,6 +74,14 @@ static chr_err st_load(void *ctx, const uint8_t addr[32], ledger_account *out)
     return ledger_store_account(c->read, addr, out, NULL);
 }
 
+static chr_err st_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                            uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                            uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len)
+{
+    st_chain *c = ctx;
+    return ledger_store_trie_seek(c->read, from, id_out, val, val_len);
+}
+
 /* Removes dir's files, then dir. */
 static void st_remove_files(const char *dir)
 {
@@ -113,6 +124,8 @@ static chr_err st_setup(st_chain *c, size_t map_size)
     ltest_key(c->val_sk, c->val_pk, 499);
     chr_sha256_hash(c->genesis_hash, (const uint8_t *)ST_CHAIN, strlen(ST_CHAIN));
     chr_err err = ledger_overlay_new(&c->overlay, 2 * ST_TXS_MAX + 1, st_load, c);
+    ledger_trie_source src = {c, st_trie_seek};
+    err = err ? err : ledger_trie_new(&c->trie, src, 1u << 16);
     return err != CHR_OK ? err : ledger_store_open(&c->store, c->dir, map_size);
 }
 
@@ -122,8 +135,27 @@ static chr_err st_genesis(st_chain *c)
     for (size_t i = 0; i < ST_ACCOUNTS; i++) {
         balances[i] = ST_GENESIS_BALANCE;
     }
-    return ledger_store_init_genesis(c->store, ST_CHAIN, c->genesis_hash,
-                                     (const uint8_t(*)[32])c->pk, balances, ST_ACCOUNTS);
+    chr_err err = ledger_store_init_genesis(c->store, ST_CHAIN, c->genesis_hash,
+                                            (const uint8_t(*)[32])c->pk, balances, ST_ACCOUNTS);
+    /* The trie opens on the rows genesis wrote, whose root is the accounts' root. */
+    ledger_smt *ref;
+    err = err ? err : ledger_smt_new(&ref, ST_ACCOUNTS);
+    for (size_t i = 0; i < ST_ACCOUNTS && err == CHR_OK; i++) {
+        ledger_account a = {ST_GENESIS_BALANCE, 0};
+        uint8_t vh[32];
+        ledger_account_hash(vh, &a);
+        err = ledger_smt_set(ref, c->pk[i], vh);
+    }
+    if (err == CHR_OK) {
+        uint8_t root[32];
+        ledger_smt_root(ref, root);
+        ledger_smt_free(ref);
+        err = ledger_store_read_begin(c->store, &c->read);
+        err = err ? err : ledger_trie_open(c->trie, root);
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    return err;
 }
 
 static void st_teardown(st_chain *c)
@@ -131,6 +163,7 @@ static void st_teardown(st_chain *c)
     ledger_store_read_end(c->read);
     ledger_store_close(c->store);
     ledger_overlay_free(c->overlay);
+    ledger_trie_free(c->trie);
     free(blk.bytes);
     blk.bytes = NULL;
     if (c->dir[0] != '\0') {
@@ -139,6 +172,7 @@ static void st_teardown(st_chain *c)
     c->read = NULL;
     c->store = NULL;
     c->overlay = NULL;
+    c->trie = NULL;
 }
 
 /* Account a's i-th transfer of block `height` goes to account (a + 1) mod ST_ACCOUNTS. */
@@ -182,6 +216,15 @@ static chr_err st_build(st_chain *c, uint32_t txs_len, size_t memo_len)
         ledger_tx_hash(&tx, blk.tx_hashes[i]);
         memcpy(blk.tx_from[i], c->pk[from], 32);
         memcpy(blk.tx_to[i], c->pk[to], 32);
+    }
+    ledger_trie_rollback(c->trie); /* a block that was not stored */
+    for (size_t i = 0; i < ledger_overlay_len(c->overlay) && err == CHR_OK; i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        uint8_t vh[32];
+        ledger_overlay_at(c->overlay, i, &addr, &a);
+        ledger_account_hash(vh, &a);
+        err = ledger_trie_set(c->trie, addr, vh);
     }
     ledger_store_read_end(c->read);
     c->read = NULL;
@@ -242,10 +285,12 @@ static chr_err st_commit(st_chain *c)
         .changes = c->overlay,
         .evidence = st_ev,
         .evidence_len = st_ev_len,
+        .trie = c->trie,
     };
     chr_err err = ledger_store_commit_block(c->store, &w);
     st_ev_len = 0;
     if (err == CHR_OK) {
+        ledger_trie_release(c->trie);
         c->height++;
         c->txs_total += blk.txs_len;
         memcpy(c->block_hash[c->height], blk.hash, 32);
@@ -919,6 +964,94 @@ void test_store_tail_full_indexes_inline(void)
     CHECK_OK(chr_hash_init());
     store_tail_full_body(&chain);
     st_teardown(&chain);
+}
+
+/* Empties (drop 0) or damages the named database of the closed store in dir, with LMDB
+ * directly: with flip, flips bit 0 of the first byte of the value of the row with key. */
+static void st_lmdb_touch(const char *dir, const char *db, int flip, const uint8_t *key,
+                          size_t klen)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0);
+    CHECK(mdb_env_set_maxdbs(env, 16) == 0);
+    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+    if (flip) {
+        MDB_cursor *cur;
+        MDB_val k;
+        MDB_val v;
+        CHECK(mdb_cursor_open(txn, dbi, &cur) == 0);
+        k = (MDB_val){klen, (void *)(uintptr_t)key};
+        CHECK(mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) == 0);
+        uint8_t copy[256];
+        CHECK(v.mv_size <= sizeof(copy));
+        memcpy(copy, v.mv_data, v.mv_size);
+        copy[0] ^= 1;
+        MDB_val nv = {v.mv_size, copy};
+        CHECK(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT) == 0);
+        mdb_cursor_close(cur);
+    } else {
+        CHECK(mdb_drop(txn, dbi, 0) == 0);
+    }
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+void test_store_trie_migrates_and_checks_accounts(void)
+{
+    /* A store written before the trie was persisted (accounts, no trie rows) gets its rows
+     * built once when opened, with the same root the chain had; every account then reads
+     * back. A flipped byte in an account record, or in its trie leaf, makes reading that
+     * account fail with CHR_ERR_STORE instead of answering a wrong balance. */
+    st_chain *c = &chain;
+    CHECK_OK(st_setup(c, 64u << 20));
+    CHECK_OK(st_genesis(c));
+    for (int b = 0; b < 3; b++) {
+        CHECK_OK(st_build(c, 5, 0));
+        CHECK_OK(st_commit(c));
+    }
+    uint8_t root[32];
+    ledger_trie_root(c->trie, root);
+    ledger_store_close(c->store);
+    c->store = NULL;
+    st_lmdb_touch(c->dir, "trie", 0, NULL, 0);
+    CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
+    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+    CHECK_OK(ledger_trie_open(c->trie, root));
+    for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+        ledger_account a;
+        int found;
+        CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, &found));
+        CHECK(found && a.balance > 0);
+    }
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+    const char *dbs[] = {"accounts", "trie"};
+    uint8_t leaf_id[34];
+    memcpy(leaf_id, c->pk[3], 32);
+    leaf_id[32] = 1;
+    leaf_id[33] = 0;
+    for (int d = 0; d < 2; d++) {
+        ledger_store_close(c->store);
+        c->store = NULL;
+        st_lmdb_touch(c->dir, dbs[d], 1, d == 0 ? c->pk[5] : leaf_id, d == 0 ? 32 : 34);
+        CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
+        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+        int refused = 0;
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            ledger_account a;
+            chr_err err = ledger_store_account(c->read, c->pk[i], &a, NULL);
+            CHECK(err == CHR_OK || err == CHR_ERR_STORE);
+            refused += err == CHR_ERR_STORE;
+        }
+        CHECK(refused == d + 1); /* the damaged accounts so far */
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    st_teardown(c);
 }
 
 /* Flips one bit of byte `at` of the record under key in dbi of env (the store's or its
