@@ -397,20 +397,98 @@ chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32], ledge
     return CHR_OK;
 }
 
+/* Whether the by-hash table maps hash to height: that row is written in the same LMDB
+ * transaction as the block and its commit, so a damaged header, commit or row names no
+ * block, or another one. A mismatch is logged (what: the thing that named hash). */
+static chr_err block_named(ledger_store_read *r, uint64_t height, const uint8_t hash[32],
+                           const char *what)
+{
+    uint64_t at;
+    chr_err err = ledger_store_block_height(r, hash, &at);
+    if (err == CHR_OK && at == height) {
+        return CHR_OK;
+    }
+    if (err == CHR_OK || err == CHR_ERR_NOT_FOUND || err == CHR_ERR_STORE) {
+        CHR_LOG_E("store: block %llu is damaged: %s is not the block hash stored for that "
+                  "height",
+                  (unsigned long long)height, what);
+        return CHR_ERR_STORE;
+    }
+    return err;
+}
+
 chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t **out,
                            size_t *out_len)
 {
     uint8_t k[8];
     chr_put_u64be(k, height);
-    return get_view(r, r->store->blocks, k, 8, out, out_len);
+    chr_err err = get_view(r, r->store->blocks, k, 8, out, out_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_header h;
+    uint8_t hash[32];
+    if (ledger_block_peek_header(&h, *out, *out_len) != CHR_OK || h.height != height) {
+        CHR_LOG_E("store: block %llu is damaged: its header does not decode or states "
+                  "another height",
+                  (unsigned long long)height);
+        err = CHR_ERR_STORE;
+    } else {
+        ledger_header_hash(&h, hash);
+        err = block_named(r, height, hash, "its header's hash");
+    }
+    if (err != CHR_OK) {
+        *out = NULL;
+        *out_len = 0;
+    }
+    return err;
 }
+
+chr_err ledger_store_block_decode(ledger_store_read *r, uint64_t height, ledger_block *out)
+{
+    memset(out, 0, sizeof(*out));
+    const uint8_t *bytes;
+    size_t len;
+    chr_err err = ledger_store_block(r, height, &bytes, &len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = ledger_block_decode(out, bytes, len);
+    if (err != CHR_OK && err != CHR_ERR_NOMEM) {
+        /* The header is the one named by the block's hash: the body is what is damaged. */
+        CHR_LOG_E("store: block %llu is damaged: its body does not match its header "
+                  "(tx_root, evidence_root, count or last commit): %s",
+                  (unsigned long long)height, chr_err_str(err));
+        err = CHR_ERR_STORE;
+    }
+    return err;
+}
+
+/* A commit starts with u64 height | u32 round | raw32 block_hash (ledger/block.h). */
+#define COMMIT_NAMES_BYTES (8 + 4 + 32)
 
 chr_err ledger_store_commit(ledger_store_read *r, uint64_t height, const uint8_t **out,
                             size_t *out_len)
 {
     uint8_t k[8];
     chr_put_u64be(k, height);
-    return get_view(r, r->store->commits, k, 8, out, out_len);
+    chr_err err = get_view(r, r->store->commits, k, 8, out, out_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (*out_len < COMMIT_NAMES_BYTES || chr_get_u64be(*out) != height) {
+        CHR_LOG_E("store: the commit of block %llu is damaged: it is short or states another "
+                  "height",
+                  (unsigned long long)height);
+        err = CHR_ERR_STORE;
+    } else {
+        err = block_named(r, height, *out + 12, "the block hash its commit names");
+    }
+    if (err != CHR_OK) {
+        *out = NULL;
+        *out_len = 0;
+    }
+    return err;
 }
 
 chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32], uint64_t *height)

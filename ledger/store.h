@@ -31,7 +31,7 @@
 
 /* Readers at once: HTTP connections plus the node's own threads. */
 #define LEDGER_STORE_READERS_MAX 1024
-/* Committed transactions waiting for the indexer, held in memory (112 bytes each, 7 MiB
+/* Committed transactions waiting for the indexer, held in memory (120 bytes each, 7.5 MiB
  * in all): three full blocks. When it is full the writer waits for the indexer. */
 #define LEDGER_STORE_TAIL_TXS_MAX 65536u
 _Static_assert(LEDGER_STORE_TAIL_TXS_MAX >= 3u * LEDGER_BLOCK_TXS_MAX,
@@ -52,6 +52,8 @@ typedef struct ledger_store_meta {
 typedef struct ledger_store_txinfo {
     uint64_t height;
     uint32_t index;
+    uint32_t offset; /* where its bytes start in the encoded block */
+    uint16_t len;    /* and how many they are */
 } ledger_store_txinfo;
 
 /* One block's writes. History gets one entry per transaction for its sender and one for
@@ -117,14 +119,43 @@ CHR_WUR chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *o
 /* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. */
 CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32],
                                      ledger_account *out, int *found);
+
+/* What is read from disk is checked against the hash that names it before it is handed
+ * out; a mismatch is CHR_ERR_STORE, logged once as an ERROR line naming the height and
+ * what did not match (docs/ARCHITECTURE.md, "What is checked when"). */
+
+/* The encoded block at height. Its header is checked (not its body: see
+ * ledger_store_block_decode): it decodes, states that height, and hashes to a hash that the
+ * by-hash table maps to that height, a row written in the block's own transaction.
+ * CHR_ERR_NOT_FOUND (no block there) or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t **out,
                                    size_t *out_len);
+/* The block at height, checked whole: ledger_store_block's header check, then
+ * ledger_block_decode (the body's tx_root, evidence_root, count and last commit match the
+ * header). out's views point into the snapshot (until ledger_store_read_end); the caller
+ * frees it with ledger_block_free. CHR_ERR_NOT_FOUND, CHR_ERR_NOMEM or CHR_ERR_STORE;
+ * out zeroed on error. */
+CHR_WUR chr_err ledger_store_block_decode(ledger_store_read *r, uint64_t height, ledger_block *out);
+/* The height the by-hash table gives a block hash. CHR_ERR_NOT_FOUND or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32],
                                           uint64_t *height);
+/* The encoded commit of height, checked to state that height and to name a block hash the
+ * by-hash table maps to it (its signatures are not verified here). CHR_ERR_NOT_FOUND or
+ * CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_commit(ledger_store_read *r, uint64_t height, const uint8_t **out,
                                     size_t *out_len);
+/* Where a committed transaction is, from the index (or the tail): its height, index and
+ * bytes' place in the block. Not checked against the block: ledger_store_tx_read reads and
+ * checks it. CHR_ERR_NOT_FOUND (not committed as of this snapshot) or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32],
                                 ledger_store_txinfo *out);
+/* A committed transaction's encoded bytes, read alone from its block (not the whole block),
+ * checked to hash to `hash`: *out is a view into the snapshot, out_len bytes. info as
+ * ledger_store_tx. CHR_ERR_NOT_FOUND or CHR_ERR_STORE (the index row names bytes that are
+ * not that transaction); outputs zeroed on error. */
+CHR_WUR chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
+                                     ledger_store_txinfo *info, const uint8_t **out,
+                                     size_t *out_len);
 
 /* The state trie's rows (ledger/trie.h): the source the writer's ledger reads them through,
  * within this snapshot. */

@@ -27,6 +27,7 @@ typedef struct node_config {
     uint16_t api_port;                       /* 0 (any free port) or 1..65535 */
     int api_ipv6;                            /* 1 when api_host is an IPv6 address */
     uint64_t api_wait_timeout_ms;
+    uint64_t api_health_stall_ms; /* /health 503 stalled after this long without a block; 0 off */
     uint64_t api_body_bytes_max;
     uint64_t api_connections_max;
     uint64_t api_connections_per_ip_max;

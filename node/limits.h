@@ -20,6 +20,8 @@
 #define NODE_CONFIG_ERRMSG_MAX 256
 /* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
 #define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
+/* /health's stall threshold: a day without a block is a dead chain under any setting. */
+#define NODE_HEALTH_STALL_MS_MAX 86400000
 /* Each connection is a file descriptor; 65,536 is past any sane descriptor limit. */
 #define NODE_API_CONNECTIONS_MAX 65536
 /* An idle connection is closed after this; an hour is already generous. */

@@ -264,6 +264,15 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         free_secret(tls_key);
         return 0;
     }
+    /* When no block for a while means the chain stalled (/health's stalled): a network of
+     * several validators makes a block every block_interval_ms, empty or not; a single
+     * validator only when transactions wait or, with empty_block_interval_ms set, at that
+     * interval, so without it a quiet chain cannot be told from a stalled one. */
+    uint64_t stall_ms = cfg->api_health_stall_ms;
+    if (stall_ms > 0 && node_chain_validators(chain)->len <= 1) {
+        uint64_t empty = cfg->consensus_empty_block_interval_ms;
+        stall_ms = empty > 0 ? stall_ms + empty : 0;
+    }
     rpc_backend be = {
         .ctx = chain,
         .submit = be_submit,
@@ -276,6 +285,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         .supply = supply,
         .rejections = be_rejections,
         .validators = node_chain_validators(chain),
+        .stall_ms = stall_ms,
     };
     rpc_server *srv;
     if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {

@@ -53,6 +53,8 @@ typedef struct rpc_tip {
     size_t mempool_txs;
     size_t mempool_bytes;
     int healthy; /* 0 after a storage failure stopped the writer */
+    /* Monotonic ms when this node's tip last changed (or it started). */
+    uint64_t changed_ms;
     int syncing; /* 1 while a peer reports a chain more than a block ahead */
 } rpc_tip;
 
@@ -91,6 +93,9 @@ typedef struct rpc_backend {
      * this into a function that copies it under the node's lock). */
     const ledger_valset *validators;
     uint64_t supply; /* total supply: genesis balances, conserved by transfers */
+    /* /health answers 503 stalled when the tip has not changed for longer than this (a
+     * chain that should make blocks, empty or not, has made none); 0: never. */
+    uint64_t stall_ms;
 } rpc_backend;
 
 #endif

@@ -28,6 +28,8 @@
 typedef struct store_tail_entry {
     uint64_t height;
     uint32_t index;
+    uint32_t offset; /* the transaction's bytes in the encoded block */
+    uint16_t len;
     uint8_t hash[32];
     uint8_t from[32];
     uint8_t to[32];

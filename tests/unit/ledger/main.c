@@ -69,6 +69,7 @@ static const chr_test tests[] = {
     {"store_evidence_rows", test_store_evidence_rows},
     {"store_index_tail_and_rebuild", test_store_index_tail_and_rebuild},
     {"store_tail_full_indexes_inline", test_store_tail_full_indexes_inline},
+    {"store_reads_are_checked", test_store_reads_are_checked},
     {"store_trie_migrates_and_checks_accounts", test_store_trie_migrates_and_checks_accounts},
     {"evidence_encoding", test_evidence_encoding},
     {"evidence_check_rules", test_evidence_check_rules},
