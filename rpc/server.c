@@ -326,6 +326,44 @@ static void reply_too_large(rpc_server *srv, struct MHD_Connection *conn, const 
     reply_complete(&x, r);
 }
 
+/* Writes an answer straight to the socket and shuts it, for the one case libmicrohttpd
+ * cannot answer: the middle of a body (a chunked body past the limit; libmicrohttpd takes a
+ * response only before or after the body). Plain HTTP only: over TLS the connection is
+ * just closed. Best effort, never blocking: a socket that takes less gets less. Takes r's
+ * body. */
+static void send_raw_and_shut(rpc_server *srv, struct MHD_Connection *conn, rpc_reply *r)
+{
+    char *text = json_dumps(r->body, JSON_COMPACT);
+    json_decref(r->body);
+    r->body = NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (text == NULL || info == NULL || srv->cfg.tls_cert_pem != NULL) {
+        free(text);
+        return;
+    }
+    char head[2048];
+    size_t len = strlen(text);
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+                     "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n",
+                     r->status, MHD_get_reason_phrase_for(r->status), len);
+    for (size_t i = 0; i < r->headers_len && n > 0 && (size_t)n < sizeof(head); i++) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n", r->headers[i].name,
+                      r->headers[i].value);
+    }
+    if (r->retry_after > 0 && n > 0 && (size_t)n < sizeof(head)) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "Retry-After: %u\r\n", r->retry_after);
+    }
+    if (n > 0 && (size_t)n + 2 < sizeof(head)) {
+        memcpy(head + n, "\r\n", 2);
+        send(info->connect_fd, head, (size_t)n + 2, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
+        send(info->connect_fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(info->connect_fd, SHUT_WR);
+    }
+    free(text);
+}
+
 /* Refuses a request whose framing is ambiguous (rpc/internal/framing.h) with a 400, before
  * its body is read, and closes the connection after the answer (RFC 9112 section 6.3):
  * what follows on it cannot be told apart from the body. */
@@ -436,10 +474,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         body_append(srv, req, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        /* A body of unknown length cannot be read and dropped to a known end, and
-         * libmicrohttpd takes no answer in the middle of a body: the connection is closed
-         * as soon as the body passes the limit (docs/API.md, "Limits"). */
-        if (req->chunked && (req->too_large || req->overloaded)) {
+        /* A body of unknown length cannot be read and dropped to a known end: as soon as
+         * it passes the limit it gets its 413 and the connection is closed (docs/API.md,
+         * "Limits"); past the budget, it is only closed. */
+        if (req->chunked && req->too_large) {
+            rpc_reply r;
+            reply_too_large(srv, conn, url, method, req, &r);
+            send_raw_and_shut(srv, conn, &r);
+            return MHD_NO;
+        }
+        if (req->chunked && req->overloaded) {
             return MHD_NO;
         }
         return MHD_YES;
