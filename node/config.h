@@ -31,9 +31,10 @@ typedef struct node_config {
     uint64_t api_connections_max; /* 0 = sized from the open-files limit at start */
     uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
-    uint64_t api_request_timeout_s;       /* a request's headers and body, whole */
-    uint64_t api_bodies_open_bytes_max;   /* bodies in flight without a checked key */
-    uint64_t api_bodies_keyed_bytes_max;  /* bodies in flight with one */
+    /* A request's headers and body in all; the bodies in flight without and with a key. */
+    uint64_t api_request_timeout_s;
+    uint64_t api_bodies_open_bytes_max;
+    uint64_t api_bodies_keyed_bytes_max;
     uint64_t api_threads;                         /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];

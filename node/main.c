@@ -263,8 +263,8 @@ static unsigned api_connections(const node_config *cfg)
                   (unsigned long long)n, (unsigned long long)fds, (unsigned long long)room);
         n = room;
     }
-    CHR_LOG_I("api: %llu connection slots (open-files limit %llu, was %llu)",
-              (unsigned long long)n, (unsigned long long)fds, (unsigned long long)before);
+    CHR_LOG_I("api: %llu connection slots (open-files limit %llu, was %llu)", (unsigned long long)n,
+              (unsigned long long)fds, (unsigned long long)before);
     return (unsigned)(n > 0 ? n : 1);
 }
 
@@ -281,10 +281,9 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
     rc.body_bytes_max = cfg->api_body_bytes_max;
     rc.connections_max = api_connections(cfg);
     /* A per-address limit above the total means no per-address limit. */
-    rc.connections_per_ip_max =
-        (unsigned)(cfg->api_connections_per_ip_max < rc.connections_max
-                       ? cfg->api_connections_per_ip_max
-                       : rc.connections_max);
+    rc.connections_per_ip_max = (unsigned)(cfg->api_connections_per_ip_max < rc.connections_max
+                                               ? cfg->api_connections_per_ip_max
+                                               : rc.connections_max);
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
     rc.request_timeout_s = (unsigned)cfg->api_request_timeout_s;
     rc.bodies_open_bytes_max = cfg->api_bodies_open_bytes_max;

@@ -239,8 +239,8 @@ static void conns_evict(rpc_conns *t)
     if (t->live - closing <= low) {
         return;
     }
-    size_t k = rpc_conn_evict_choose(t->views, n, t->live - closing - low, t->chosen, t->cap,
-                                     t->scratch);
+    size_t k =
+        rpc_conn_evict_choose(t->views, n, t->live - closing - low, t->chosen, t->cap, t->scratch);
     for (size_t j = 0; j < k; j++) {
         conn_close(&t->slots[t->view_slot[t->chosen[j]]]);
     }

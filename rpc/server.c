@@ -655,8 +655,8 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         free(s);
         return CHR_ERR_NOMEM;
     }
-    uint64_t timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s
-                                                : RPC_REQUEST_TIMEOUT_S_DEFAULT;
+    uint64_t timeout_s =
+        cfg->request_timeout_s ? cfg->request_timeout_s : RPC_REQUEST_TIMEOUT_S_DEFAULT;
     if (rpc_conns_start(&s->conns, s, cfg->connections_max, timeout_s * 1000) != CHR_OK) {
         rpc_waiter_close(s->waiter);
         rpc_waiter_free(s->waiter);
@@ -699,8 +699,8 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-        rpc_conns_notify, s->conns, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
-        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+        rpc_conns_notify, s->conns, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s, MHD_OPTION_ARRAY,
+        extra, MHD_OPTION_END);
     if (s->daemon == NULL) {
         rpc_conns_free(s->conns);
         rpc_waiter_close(s->waiter);

@@ -26,12 +26,15 @@ typedef struct rpc_server_config {
     size_t body_bytes_max;
     unsigned connections_max;
     unsigned connections_per_ip_max;
-    unsigned connection_timeout_s; /* libmicrohttpd's idle timeout (every byte resets it) */
-    unsigned request_timeout_s;    /* a request's headers and body, from when its connection
-                                    * began waiting for it; 0: RPC_REQUEST_TIMEOUT_S_DEFAULT */
-    uint64_t bodies_open_bytes_max;  /* bodies in flight without a checked credential... */
-    uint64_t bodies_keyed_bytes_max; /* ...and with one (docs/API.md, "Memory"); 0: the
-                                      * RPC_BODIES_*_BYTES_DEFAULT */
+    unsigned connection_timeout_s;
+    /* A request's headers and body, from when its connection began waiting for it; 0:
+     * RPC_REQUEST_TIMEOUT_S_DEFAULT. (connection_timeout_s is libmicrohttpd's idle timer,
+     * which every byte restarts.) */
+    unsigned request_timeout_s;
+    /* The bodies in flight without and with a credential checked before they were read
+     * (docs/API.md, "Connections and memory"); 0: RPC_BODIES_*_BYTES_DEFAULT. */
+    uint64_t bodies_open_bytes_max;
+    uint64_t bodies_keyed_bytes_max;
     unsigned threads;         /* event-loop threads; 0: one per online core (both are
                                * capped at connections_max) */
     uint64_t wait_timeout_ms; /* the longest ?wait=commit, and its default */

@@ -47,12 +47,12 @@ typedef enum rpc_conn_state {
 typedef struct rpc_conn {
     struct MHD_Connection *conn;
     int fd;
-    atomic_int state;          /* rpc_conn_state */
-    atomic_int authed;         /* the request being read had its credential checked */
-    atomic_int keyed;          /* some request on it carried a valid credential */
-    atomic_ullong since_ms;    /* rpc_clock_ms when it began waiting for its request */
-    int closing;               /* shut down by the reaper (under the table's lock) */
-    unsigned gone_seen;        /* scans in a row that found its peer gone */
+    atomic_int state;       /* rpc_conn_state */
+    atomic_int authed;      /* the request being read had its credential checked */
+    atomic_int keyed;       /* some request on it carried a valid credential */
+    atomic_ullong since_ms; /* rpc_clock_ms when it began waiting for its request */
+    int closing;            /* shut down by the reaper (under the table's lock) */
+    unsigned gone_seen;     /* scans in a row that found its peer gone */
     uint32_t next_free;
 } rpc_conn;
 
