@@ -194,8 +194,10 @@ static void conns_check(rpc_conns *t, rpc_conn *c, uint64_t now)
         c->gone_seen = 0;
         return;
     }
-    if ((state == RPC_CONN_WAITING || state == RPC_CONN_BODY) &&
-        now - atomic_load(&c->since_ms) >= t->request_timeout_ms) {
+    /* since_ms may be later than now: a pool thread restarts it while the scan runs. */
+    uint64_t since = atomic_load(&c->since_ms);
+    if ((state == RPC_CONN_WAITING || state == RPC_CONN_BODY) && now > since &&
+        now - since >= t->request_timeout_ms) {
         conn_close(c);
         atomic_fetch_add(&t->timed_out, 1);
         return;
