@@ -132,6 +132,9 @@ def test_floods_leave_room_for_keyed_requests_and_health(t):
             check(took < 1.0, "/health took %.2f s during the flood" % took)
             time.sleep(0.5)
         check(loris.reopened > 0, "no slowloris connection was ever closed")
+        metrics = n.request("GET", "/metrics").raw.decode()
+        check('chroom_api_connections_closed_total{reason="evicted"} 0' not in metrics,
+              "evictions are counted: " + metrics[-600:])
     finally:
         loris.close()
         for s in idle:
