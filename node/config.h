@@ -29,9 +29,13 @@ typedef struct node_config {
     uint64_t api_wait_timeout_ms;
     uint64_t api_health_stall_ms; /* /health 503 stalled after this long without a block; 0 off */
     uint64_t api_body_bytes_max;
-    uint64_t api_connections_max;
+    uint64_t api_connections_max; /* 0 = sized from the open-files limit at start */
     uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
+    /* A request's headers and body in all; the bodies in flight without and with a key. */
+    uint64_t api_request_timeout_s;
+    uint64_t api_bodies_open_bytes_max;
+    uint64_t api_bodies_keyed_bytes_max;
     uint64_t api_threads;                         /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];

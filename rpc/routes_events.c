@@ -164,6 +164,12 @@ static int stream_fill(sse_stream *st)
     if (st->height > tip.height) {
         rpc_wait_outcome waited = st->wait.outcome;
         st->wait.outcome = RPC_WAIT_NONE;
+        if (waited == RPC_WAIT_STOPPED) {
+            /* The server stops, or the client left (rpc/internal/conns.h): the stream ends
+             * and its connection with it. */
+            st->ended = 1;
+            return 1;
+        }
         if (waited != RPC_WAIT_TIMEOUT) {
             stream_wait(st);
             return 0;
