@@ -388,7 +388,7 @@ chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32], ledge
         CHR_LOG_E("store: account %s: its record does not match its state trie leaf: damaged "
                   "store",
                   hex);
-        return CHR_ERR_STORE;
+        return CHR_ERR_STATE_ROOT;
     }
     *out = a;
     if (found != NULL) {

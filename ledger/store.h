@@ -116,7 +116,10 @@ void ledger_store_read_end(ledger_store_read *r);
 
 /* CHR_ERR_NOT_FOUND before genesis was written. */
 CHR_WUR chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *out);
-/* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. */
+/* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. The record
+ * is checked against its state trie leaf (written in the same transaction): when they do
+ * not match, or one is missing, CHR_ERR_STATE_ROOT (a damaged store: logged), apart from
+ * CHR_ERR_STORE for a failed read. */
 CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32],
                                      ledger_account *out, int *found);
 

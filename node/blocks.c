@@ -17,7 +17,8 @@ static chr_err view_account(void *ctx, const uint8_t addr[32], ledger_account *o
 {
     node_chain *c = ctx;
     CHR_ASSERT(c->view_read != NULL);
-    return ledger_store_account(c->view_read, addr, out, NULL);
+    chr_err err = ledger_store_account(c->view_read, addr, out, NULL);
+    return err == CHR_ERR_STATE_ROOT ? CHR_ERR_STORE : err; /* damaged: the writer stops */
 }
 
 static chr_err view_evidence_committed(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],

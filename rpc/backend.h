@@ -76,6 +76,9 @@ typedef struct rpc_backend {
                    rpc_tx_result *results, rpc_submit_done *done, void *arg);
     void (*tx_status)(void *ctx, const uint8_t hash[32], rpc_tx_result *out);
     void (*tip)(void *ctx, rpc_tip *out);
+    /* The committed account and the next nonce after its pending transactions:
+     * CHR_ERR_STATE_ROOT when its stored record is damaged (500), else CHR_ERR_STORE when
+     * the store cannot be read now (503). */
     chr_err (*account)(void *ctx, const uint8_t addr[32], ledger_account *out,
                        uint64_t *pending_nonce);
     /* Has fn(arg) called after every change of the tip (a committed block, the writer

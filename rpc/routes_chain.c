@@ -148,7 +148,12 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
     }
     ledger_account acct;
     uint64_t pending;
-    if (x->srv->be.account(x->srv->be.ctx, addr, &acct, &pending) != CHR_OK) {
+    chr_err err = x->srv->be.account(x->srv->be.ctx, addr, &acct, &pending);
+    if (err == CHR_ERR_STATE_ROOT) {
+        rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored account is damaged", NULL);
+        return;
+    }
+    if (err != CHR_OK) {
         rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the account now", NULL);
         r->retry_after = 1;
         return;
