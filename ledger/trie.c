@@ -147,6 +147,9 @@ static chr_err row_check(const trie_row *r, const uint8_t *expect)
 {
     unsigned bit = id_bit(r->id);
     uint8_t h[CHR_HASH_LEN];
+    if (bit > LEDGER_TRIE_LEAF_BIT) {
+        return CHR_ERR_STORE;
+    }
     if (bit == LEDGER_TRIE_LEAF_BIT) {
         if (r->len != LEDGER_TRIE_LEAF_BYTES) {
             return CHR_ERR_STORE;
@@ -155,7 +158,7 @@ static chr_err row_check(const trie_row *r, const uint8_t *expect)
     } else {
         uint8_t padded[LEDGER_TRIE_ID_BYTES];
         id_make(padded, r->id, bit);
-        if (bit > LEDGER_TRIE_LEAF_BIT || r->len != LEDGER_TRIE_NODE_BYTES ||
+        if (r->len != LEDGER_TRIE_NODE_BYTES ||
             memcmp(padded, r->id, LEDGER_TRIE_ID_BYTES) != 0) {
             return CHR_ERR_STORE;
         }
@@ -419,8 +422,12 @@ static chr_err node_load(ledger_trie *t, const trie_row *r, const uint8_t hash[C
     if (err != CHR_OK) {
         return err;
     }
+    if (!fresh) {
+        /* A node is loaded once, through its one parent: rows that name one node from two
+         * places were not written by a trie (rewritten with their hashes made to fit). */
+        return CHR_ERR_STORE;
+    }
     trie_node *n = &t->nodes[*out];
-    CHR_ASSERT(fresh); /* a node is loaded once, through its parent */
     n->live = 1;
     n->stored = 1;
     memcpy(n->orig, r->val, r->len);
