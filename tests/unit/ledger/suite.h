@@ -49,6 +49,13 @@ void test_smt_checkpoint_many_cycles(void);
 void test_smt_checkpoint_from_empty(void);
 void test_smt_checkpoint_deepest_path(void);
 
+void test_proof_empty_and_one_key(void);
+void test_proof_random_present_and_absent(void);
+void test_proof_long_prefixes(void);
+void test_proof_tampered_refused(void);
+void test_proof_decode_errors(void);
+void test_proof_ref_matches_smt(void);
+
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
 void test_tx_decode_rejects_header(void);
