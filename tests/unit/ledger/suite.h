@@ -56,6 +56,9 @@ void test_proof_tampered_refused(void);
 void test_proof_decode_errors(void);
 void test_proof_ref_matches_smt(void);
 
+void test_light_same_set(void);
+void test_light_skipping(void);
+
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
 void test_tx_decode_rejects_header(void);
