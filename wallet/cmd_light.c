@@ -299,8 +299,68 @@ static int light_header_from_json(const json_t *b, ledger_header *h)
     return ok;
 }
 
+/* A commit from GET /api/v1/blocks/{height}'s last_commit (docs/API.md). */
+static int light_commit_from_json(const json_t *j, ledger_commit *c)
+{
+    memset(c, 0, sizeof(*c));
+    const json_t *round = json_object_get(j, "round");
+    const json_t *sigs = json_object_get(j, "signatures");
+    int ok = light_u64(j, "height", &c->height) && json_is_integer(round) &&
+             json_integer_value(round) >= 0 && json_integer_value(round) <= UINT32_MAX &&
+             light_hex(j, "block_hash", c->block_hash, 32, NULL) && json_is_array(sigs) &&
+             json_array_size(sigs) <= LEDGER_VALIDATORS_MAX;
+    for (size_t i = 0; ok && i < json_array_size(sigs); i++) {
+        const json_t *sig = json_array_get(sigs, i);
+        const char *v = wallet_cli_jstr(sig, "validator");
+        ok = chr_address_decode(c->sigs[i].validator, v, strlen(v)) == CHR_OK &&
+             light_hex(sig, "signature", c->sigs[i].sig, 64, NULL);
+    }
+    if (ok) {
+        c->round = (uint32_t)json_integer_value(round);
+        c->sigs_len = (uint16_t)json_array_size(sigs);
+    }
+    return ok;
+}
+
+/* The commit that finalizes block height: the next block's last_commit or, when height is
+ * the tip, the commit a ?prove=true answer carries with the tip's header. */
+static int light_fetch_commit(const wallet_cli *c, uint64_t height)
+{
+    char path[WALLET_PATH_MAX];
+    long status;
+    json_t *b;
+    snprintf(path, sizeof(path), "/api/v1/blocks/%llu", (unsigned long long)(height + 1));
+    int rc = wallet_cli_call(c, "GET", path, NULL, c->timeout_ms, &status, &b, NULL);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    if (status == 200) {
+        int ok = light_commit_from_json(json_object_get(b, "last_commit"), &commit);
+        json_decref(b);
+        return ok ? WALLET_EXIT_OK : light_lie("the next block's last_commit is malformed", "");
+    }
+    if (status != 404) {
+        rc = wallet_cli_refused(b, status);
+        json_decref(b);
+        return rc;
+    }
+    json_decref(b);
+    const json_t *p;
+    static uint8_t cbuf[LEDGER_COMMIT_BYTES_MAX];
+    size_t clen;
+    rc = light_fetch_proof(c, trust.vals.v[0].pubkey, &b, &p);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    int ok = light_hex(p, "commit", cbuf, sizeof(cbuf), &clen) &&
+             ledger_commit_decode(&commit, cbuf, clen) == CHR_OK;
+    json_decref(b);
+    return ok ? WALLET_EXIT_OK : light_lie("the commit does not decode", "");
+}
+
 /* Trust from a header the user names by hash and height: that header from the node,
- * hashing to the given hash, and the validator set, hashing to its validators_hash. */
+ * hashing to the given hash, the validator set, hashing to its validators_hash, and the
+ * commit finalizing it, signed by more than 2/3 of that set's power. */
 static int light_init_header(const wallet_cli *c, const char *hash_hex, const char *height_s)
 {
     uint8_t want[32];
@@ -333,6 +393,15 @@ static int light_init_header(const wallet_cli *c, const char *hash_hex, const ch
         return light_lie("the node's validator set does not hash to the header's "
                          "validators_hash",
                          "");
+    }
+    rc = light_fetch_commit(c, height);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    char detail[256];
+    if (ledger_commit_verify(&commit, trust.chain_id, &trust.vals, height, got, detail,
+                             sizeof(detail)) != CHR_OK) {
+        return light_lie("the commit of the trusted block", detail);
     }
     return WALLET_EXIT_OK;
 }
