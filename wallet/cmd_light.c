@@ -406,6 +406,28 @@ static int light_init_header(const wallet_cli *c, const char *hash_hex, const ch
     return WALLET_EXIT_OK;
 }
 
+/* The trusted state, as `field value` lines or, with --json, one object. */
+static void light_print_status(const wallet_cli *c)
+{
+    char hash[65];
+    char vh[65];
+    char height[CHR_U64_DIGITS_MAX + 1];
+    char power[CHR_U64_DIGITS_MAX + 1];
+    chr_hex_encode(hash, sizeof(hash), trust.hash, 32);
+    chr_hex_encode(vh, sizeof(vh), trust.vals_hash, 32);
+    snprintf(height, sizeof(height), "%llu", (unsigned long long)trust.height);
+    snprintf(power, sizeof(power), "%llu", (unsigned long long)trust.vals.total_power);
+    if (c->json) {
+        wallet_cli_print_json(json_pack(
+            "{s:s,s:s,s:s,s:I,s:s,s:s}", "chain_id", trust.chain_id, "height", height, "hash", hash,
+            "validators", (json_int_t)trust.vals.len, "total_power", power, "validators_hash", vh));
+        return;
+    }
+    printf("chain_id         %s\ntrusted_height   %s\ntrusted_hash     %s\n"
+           "validators       %zu (total power %s)\nvalidators_hash  %s\n",
+           trust.chain_id, height, hash, trust.vals.len, power, vh);
+}
+
 int wallet_cmd_light_init(wallet_cli *c)
 {
     const char *file = c->opt[WALLET_OPT_GENESIS];
@@ -440,31 +462,16 @@ int wallet_cmd_light_init(wallet_cli *c)
     }
     int rc = light_save(c);
     if (rc == WALLET_EXIT_OK) {
-        char hash[65];
-        chr_hex_encode(hash, sizeof(hash), trust.hash, 32);
-        printf("trusting chain %s at height %llu (%s), %zu validators\n", trust.chain_id,
-               (unsigned long long)trust.height, hash, trust.vals.len);
+        light_print_status(c);
     }
     return rc;
-}
-
-static void light_print_status(void)
-{
-    char hash[65];
-    char vh[65];
-    chr_hex_encode(hash, sizeof(hash), trust.hash, 32);
-    chr_hex_encode(vh, sizeof(vh), trust.vals_hash, 32);
-    printf("chain_id         %s\ntrusted_height   %llu\ntrusted_hash     %s\n"
-           "validators       %zu (total power %llu)\nvalidators_hash  %s\n",
-           trust.chain_id, (unsigned long long)trust.height, hash, trust.vals.len,
-           (unsigned long long)trust.vals.total_power, vh);
 }
 
 int wallet_cmd_light_status(wallet_cli *c)
 {
     int rc = light_load(c);
     if (rc == WALLET_EXIT_OK) {
-        light_print_status();
+        light_print_status(c);
     }
     return rc;
 }
@@ -487,7 +494,7 @@ int wallet_cmd_light_update(wallet_cli *c)
     json_decref(j);
     rc = rc ? rc : light_save(c);
     if (rc == WALLET_EXIT_OK) {
-        light_print_status();
+        light_print_status(c);
     }
     return rc;
 }
