@@ -557,11 +557,14 @@ int wallet_cmd_balance_verify(wallet_cli *c, const uint8_t pub[32])
         return rc;
     }
     ledger_account acct;
-    uint64_t shown;
+    uint64_t balance;
+    uint64_t nonce;
     rc = light_verify_header(c, p);
     rc = rc ? rc : light_check_proof(p, pub, &acct);
-    if (rc == WALLET_EXIT_OK && (!light_u64(j, "balance", &shown) || shown != acct.balance)) {
-        rc = light_lie("the balance shown is not the proven one", "");
+    if (rc == WALLET_EXIT_OK &&
+        (!light_u64(j, "balance", &balance) || !light_u64(j, "nonce", &nonce) ||
+         balance != acct.balance || nonce != acct.nonce)) {
+        rc = light_lie("the balance or nonce shown is not the proven one", "");
     }
     json_decref(j);
     rc = rc ? rc : light_save(c);
