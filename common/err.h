@@ -54,7 +54,7 @@
     X(CHR_ERR_MAP_FULL, 119, "map_full", "LMDB map is full")                                       \
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                        \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                                 \
-    X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                  \
+    X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                   \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \
@@ -75,6 +75,8 @@
     X(CHR_ERR_SYNCING, 312, "syncing", "node is fetching blocks from its peers")                   \
     X(CHR_ERR_INTERNAL, 313, "internal_error", "internal error")                                   \
     X(CHR_ERR_BAD_REQUEST, 314, "bad_request", "malformed HTTP request")                           \
+    X(CHR_ERR_NOT_WRITING, 315, "not_writing", "node has stopped writing blocks")                  \
+    X(CHR_ERR_STALLED, 316, "stalled", "no block committed for too long")                          \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \
     X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")                    \
     X(CHR_ERR_OAUTH_CLIENT, 351, "invalid_client", "client authentication failed")                 \

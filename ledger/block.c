@@ -400,7 +400,7 @@ static chr_err block_check_links(const ledger_block *b)
     return CHR_OK;
 }
 
-chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len)
+chr_err ledger_block_decode_layout(ledger_block *out, const uint8_t *in, size_t in_len)
 {
     memset(out, 0, sizeof(*out));
     if (in_len > LEDGER_BLOCK_ENCODED_MAX) {
@@ -410,6 +410,15 @@ chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len)
     chr_dec_init(&dec, in, in_len);
     chr_err err = header_decode(&dec, &out->header);
     err = err == CHR_OK ? block_decode_body(&dec, out) : err;
+    if (err != CHR_OK) {
+        ledger_block_free(out);
+    }
+    return err;
+}
+
+chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len)
+{
+    chr_err err = ledger_block_decode_layout(out, in, in_len);
     err = err == CHR_OK ? block_check_links(out) : err;
     if (err != CHR_OK) {
         ledger_block_free(out);

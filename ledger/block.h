@@ -123,6 +123,11 @@ CHR_WUR chr_err ledger_block_encode(uint8_t **out, size_t *out_len, const ledger
  * evidence checked against a validator set, by the caller. ledger_block_free releases the
  * arrays. */
 CHR_WUR chr_err ledger_block_decode(ledger_block *out, const uint8_t *in, size_t in_len);
+/* Decodes a block's structure as ledger_block_decode does, without checking that the header
+ * commits to the body (no Merkle roots are computed): only for a block this node has
+ * already checked whole, such as the store's writer placing a committed block's
+ * transactions. The same errors and ownership as ledger_block_decode. */
+CHR_WUR chr_err ledger_block_decode_layout(ledger_block *out, const uint8_t *in, size_t in_len);
 void ledger_block_free(ledger_block *b);
 /* A block's id, its header hash, once the whole block decodes (ledger_block_decode: a body
  * that does not match its header is no block); the decoder's error otherwise, id zeroed.

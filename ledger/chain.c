@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
-#include "ledger/smt.h"
+#include "ledger/trie.h"
 #include "ledger/tx.h"
 #include "ledger/tx_types.h"
 
@@ -16,7 +16,7 @@ struct ledger_chain {
     uint8_t validators_hash[32];
     ledger_chain_view view;
 
-    ledger_smt *smt;
+    ledger_trie *trie;
     ledger_overlay *overlay;
 
     /* The tip. */
@@ -79,7 +79,8 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
         ledger_params_check(&cfg->params, &field) != CHR_OK) {
         return CHR_ERR_ARG;
     }
-    CHR_ASSERT(cfg->view.account != NULL && cfg->view.evidence_committed != NULL);
+    CHR_ASSERT(cfg->view.account != NULL && cfg->view.evidence_committed != NULL &&
+               cfg->view.trie_seek != NULL);
     ledger_chain *ch = calloc(1, sizeof(*ch));
     if (ch == NULL) {
         return CHR_ERR_NOMEM;
@@ -96,7 +97,8 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
      * the proposer, plus the proposer once (2n + 1 for transfers). */
     size_t overlay_max =
         (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max + 1;
-    chr_err err = ledger_smt_new(&ch->smt, LEDGER_SMT_KEYS_MAX);
+    ledger_trie_source src = {cfg->view.ctx, cfg->view.trie_seek};
+    chr_err err = ledger_trie_new(&ch->trie, src, cfg->state_cache_bytes);
     err =
         err ? err : ledger_overlay_new(&ch->overlay, overlay_max, cfg->view.account, cfg->view.ctx);
     err = err ? err : scratch_alloc(ch);
@@ -116,7 +118,7 @@ void ledger_chain_free(ledger_chain *ch)
     if (ch->has_decoded) {
         ledger_block_free(&ch->decoded);
     }
-    ledger_smt_free(ch->smt);
+    ledger_trie_free(ch->trie);
     ledger_overlay_free(ch->overlay);
     free(ch->arena);
     free(ch->txs);
@@ -128,36 +130,31 @@ void ledger_chain_free(ledger_chain *ch)
     free(ch);
 }
 
-static chr_err trie_put(ledger_smt *smt, const uint8_t addr[32], const ledger_account *a)
+static chr_err trie_put(ledger_trie *trie, const uint8_t addr[32], const ledger_account *a)
 {
     uint8_t h[CHR_HASH_LEN];
     ledger_account_hash(h, a);
-    return ledger_smt_set(smt, addr, h);
+    uint8_t key[32];
+    ledger_state_key(key, LEDGER_STATE_ACCOUNT, addr, 32);
+    return ledger_trie_set(trie, key, h);
 }
 
-chr_err ledger_chain_state_put(ledger_chain *ch, const uint8_t addr[32], const ledger_account *a)
+chr_err ledger_chain_state_open(ledger_chain *ch, const uint8_t root[32])
 {
     CHR_ASSERT(!ch->prepared);
-    return trie_put(ch->smt, addr, a);
+    return ledger_trie_open(ch->trie, root);
 }
 
 void ledger_chain_state_root(ledger_chain *ch, uint8_t out[32])
 {
-    ledger_smt_root(ch->smt, out);
-}
-
-size_t ledger_chain_state_count(const ledger_chain *ch)
-{
-    return ledger_smt_count(ch->smt);
+    ledger_trie_root(ch->trie, out);
 }
 
 chr_err ledger_chain_set_tip(ledger_chain *ch, const ledger_header *h, const ledger_commit *commit)
 {
-    CHR_ASSERT(!ch->prepared);
-    uint8_t root[32];
-    ledger_smt_root(ch->smt, root);
-    if (memcmp(root, h->state_root, 32) != 0) {
-        return CHR_ERR_STATE_ROOT;
+    chr_err err = ledger_chain_state_open(ch, h->state_root);
+    if (err != CHR_OK) {
+        return err;
     }
     ch->tip_header = *h;
     ch->height = h->height;
@@ -214,7 +211,7 @@ static void block_forget(ledger_chain *ch)
 void ledger_chain_abandon(ledger_chain *ch)
 {
     if (ch->prepared) {
-        ledger_smt_rollback(ch->smt);
+        ledger_trie_rollback(ch->trie);
         ch->prepared = 0;
     }
 }
@@ -222,6 +219,14 @@ void ledger_chain_abandon(ledger_chain *ch)
 uint32_t ledger_chain_prepared_txs(const ledger_chain *ch)
 {
     return ch->prepared ? ch->txs_len : 0;
+}
+
+/* A block is applied on the committed trie: no changes pending (they are rolled back or
+ * released before). */
+static chr_err trie_clean(const ledger_chain *ch)
+{
+    CHR_ASSERT(!ledger_trie_pending(ch->trie));
+    return CHR_OK;
 }
 
 static void prepared_keep(ledger_chain *ch)
@@ -239,12 +244,12 @@ static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t prop
         const uint8_t *addr;
         ledger_account a;
         ledger_overlay_at(ch->overlay, i, &addr, &a);
-        chr_err err = trie_put(ch->smt, addr, &a);
+        chr_err err = trie_put(ch->trie, addr, &a);
         if (err != CHR_OK) {
             return err;
         }
     }
-    ledger_smt_root(ch->smt, h->state_root);
+    ledger_trie_root(ch->trie, h->state_root);
     h->tx_count = ch->txs_len;
     memcpy(h->validators_hash, ch->validators_hash, 32);
     memcpy(h->proposer, proposer, 32);
@@ -432,7 +437,7 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     memcpy(h->chain_id, ch->chain_id, h->chain_id_len);
     ledger_overlay_reset(ch->overlay);
     chr_err err = evidence_select(ch, h->height);
-    err = err ? err : ledger_smt_checkpoint(ch->smt);
+    err = err ? err : trie_clean(ch);
     if (err != CHR_OK) {
         return err;
     }
@@ -444,7 +449,7 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     if (err == CHR_OK) {
         prepared_keep(ch); /* if this block is decided, committing it applies nothing */
     } else {
-        ledger_smt_rollback(ch->smt);
+        ledger_trie_rollback(ch->trie);
         block_forget(ch);
     }
     return err;
@@ -580,7 +585,7 @@ chr_err ledger_chain_check(ledger_chain *ch, const uint8_t *bytes, size_t len,
     ledger_chain_abandon(ch);
     chr_err err = block_decode(ch, bytes, len, "", why, why_cap);
     err = err ? err : block_check_header(ch, &ch->decoded, 1, why, why_cap);
-    err = err ? err : ledger_smt_checkpoint(ch->smt);
+    err = err ? err : trie_clean(ch);
     if (err != CHR_OK) {
         block_forget(ch);
         return err;
@@ -589,7 +594,7 @@ chr_err ledger_chain_check(ledger_chain *ch, const uint8_t *bytes, size_t len,
     if (err == CHR_OK) {
         prepared_keep(ch); /* likely the next block: keep it applied */
     } else {
-        ledger_smt_rollback(ch->smt);
+        ledger_trie_rollback(ch->trie);
         block_forget(ch);
     }
     return err;
@@ -634,13 +639,13 @@ chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *bytes, size_
         /* Not the block applied last (a block fetched while syncing, or one proposed or
          * checked in an earlier round): apply it now. */
         ledger_chain_abandon(ch);
-        err = ledger_smt_checkpoint(ch->smt);
+        err = trie_clean(ch);
         if (err == CHR_OK) {
             err = block_apply(ch, &ch->decoded, 0, NULL, NULL, why, why_cap);
             if (err == CHR_OK) {
                 prepared_keep(ch);
             } else {
-                ledger_smt_rollback(ch->smt);
+                ledger_trie_rollback(ch->trie);
             }
         }
     } else {
@@ -663,6 +668,7 @@ chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *bytes, size_
     out->changes = ch->overlay;
     out->evidence = ch->ev;
     out->evidence_len = ch->ev_len;
+    out->trie = ch->trie;
     return CHR_OK;
 }
 
@@ -674,7 +680,7 @@ void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int
         block_forget(ch);
         return;
     }
-    ledger_smt_release(ch->smt);
+    ledger_trie_release(ch->trie);
     ch->prepared = 0;
     ch->tip_header = ch->decoded.header;
     ch->height = ch->decoded.header.height;

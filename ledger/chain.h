@@ -5,19 +5,19 @@
  * simulator (tests/sim) and the unit tests drive the same code.
  *
  * Inputs:
- * - the committed state, through a view (ledger_chain_view): the accounts as of the tip
- *   and whether an offence was committed. The caller makes the view answer from one
- *   committed snapshot for the duration of each call that takes the view (propose, check,
- *   apply_decided, evidence_add); it is called only inside those calls;
- * - the state trie of the tip (owned here: ledger_chain_state_put while opening);
+ * - the committed state, through a view (ledger_chain_view): the accounts as of the tip,
+ *   the state trie's rows (ledger/trie.h) and whether an offence was committed. The caller
+ *   makes the view answer from one committed snapshot for the duration of each call that
+ *   takes the view (state_open, set_tip, propose, check, apply_decided, evidence_add); it
+ *   is called only inside those calls;
  * - the chain id, parameters and validator set (copied at creation);
  * - time, signatures' verification status and pending transactions as arguments.
  * Outputs: encoded blocks, verdicts with a reason, and a description of each applied block
- * (its changed accounts, index rows and evidence) that the caller writes out in one store
- * transaction before it calls ledger_chain_commit_done.
+ * (its changed accounts, index rows, evidence and state trie rows) that the caller writes
+ * out in one store transaction before it calls ledger_chain_commit_done.
  *
- * A block applied by propose or by a successful check stays applied ("prepared") on an
- * open trie checkpoint: deciding that same block applies nothing again; any other call
+ * A block applied by propose or by a successful check stays applied ("prepared") as the
+ * trie's pending version: deciding that same block applies nothing again; any other call
  * that needs the trie rolls it back first.
  *
  * Deterministic core: no locks, no LMDB, no clock, no randomness. Not thread-safe: one
@@ -35,6 +35,7 @@
 #include "ledger/mempool.h"
 #include "ledger/params.h"
 #include "ledger/state.h"
+#include "ledger/trie.h"
 #include "ledger/valset.h"
 
 typedef struct ledger_chain_view {
@@ -45,6 +46,10 @@ typedef struct ledger_chain_view {
      * 1; any error aborts the call. */
     chr_err (*evidence_committed)(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],
                                   int *committed);
+    /* The state trie's committed rows: ledger_trie_source's seek, called with ctx. */
+    chr_err (*trie_seek)(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                         uint8_t id_out[LEDGER_TRIE_ID_BYTES], uint8_t val[LEDGER_TRIE_VALUE_MAX],
+                         size_t *val_len);
 } ledger_chain_view;
 
 typedef struct ledger_chain_config {
@@ -54,6 +59,7 @@ typedef struct ledger_chain_config {
     uint8_t genesis_hash[32]; /* the tip's hash at height 0 */
     uint64_t genesis_time_ms; /* the tip's time at height 0 */
     ledger_chain_view view;
+    size_t state_cache_bytes; /* the state trie's cache of committed rows */
 } ledger_chain_config;
 
 /* A transaction the draft could not apply: it leaves the mempool with this reason. */
@@ -74,6 +80,7 @@ typedef struct ledger_chain_applied {
     const ledger_overlay *changes;
     const ledger_evidence *evidence;
     uint16_t evidence_len;
+    ledger_trie *trie; /* its pending changes: ledger_trie_changes */
 } ledger_chain_applied;
 
 /* Is the transaction with this hash one whose signature the caller verified already (its
@@ -90,14 +97,14 @@ void ledger_chain_free(ledger_chain *ch);
 
 /* ---- Opening: the committed state and tip, before any block. ---- */
 
-/* Puts a committed account into the state trie. CHR_ERR_FULL, CHR_ERR_NOMEM. */
-CHR_WUR chr_err ledger_chain_state_put(ledger_chain *ch, const uint8_t addr[32],
-                                       const ledger_account *a);
-/* The state root of the trie as it is now, and its number of accounts. */
+/* Takes the view's trie rows as the committed state whose root is root (at height 0: the
+ * genesis accounts' root), reading one row (ledger_trie_open). CHR_ERR_STATE_ROOT when
+ * they are not; CHR_ERR_STORE (damaged rows) or the view's error. */
+CHR_WUR chr_err ledger_chain_state_open(ledger_chain *ch, const uint8_t root[32]);
+/* The state root of the committed trie. */
 void ledger_chain_state_root(ledger_chain *ch, uint8_t out[32]);
-size_t ledger_chain_state_count(const ledger_chain *ch);
-/* Sets the tip to block h (hash computed) with its commit, after the state was put.
- * CHR_ERR_STATE_ROOT when the trie's root is not h's state root (damaged state). */
+/* Sets the tip to block h (hash computed) with its commit and opens the state at h's
+ * state root (ledger_chain_state_open's errors). */
 CHR_WUR chr_err ledger_chain_set_tip(ledger_chain *ch, const ledger_header *h,
                                      const ledger_commit *commit);
 

@@ -40,6 +40,20 @@ chr_err ledger_account_decode(ledger_account *out, const uint8_t *in, size_t in_
     return CHR_OK;
 }
 
+void ledger_state_key(uint8_t out[32], ledger_state_kind kind, const uint8_t *natural, size_t len)
+{
+    CHR_ASSERT(len <= LEDGER_STATE_NATURAL_KEY_MAX);
+    if (kind == LEDGER_STATE_ACCOUNT) {
+        CHR_ASSERT(len == 32);
+        memcpy(out, natural, 32);
+        return;
+    }
+    uint8_t buf[1 + LEDGER_STATE_NATURAL_KEY_MAX];
+    buf[0] = (uint8_t)kind;
+    memcpy(buf + 1, natural, len);
+    chr_sha256_hash(out, buf, 1 + len);
+}
+
 void ledger_account_hash(uint8_t out[CHR_HASH_LEN], const ledger_account *a)
 {
     uint8_t buf[LEDGER_ACCOUNT_BYTES];

@@ -28,6 +28,29 @@ CHR_WUR chr_err ledger_account_decode(ledger_account *out, const uint8_t *in, si
 /* The value hash committed in the state trie: SHA256(encoding). */
 void ledger_account_hash(uint8_t out[CHR_HASH_LEN], const ledger_account *a);
 
+/* The kinds of object under the state root (docs/PROTOCOL.md, "State keys"). An account's
+ * key is its x-only public key; every other kind's is SHA256(u8 kind || natural key). The
+ * kinds after accounts are reserved here for the issues that add them. */
+typedef enum ledger_state_kind {
+    LEDGER_STATE_ACCOUNT = 0x01,
+    LEDGER_STATE_VALIDATOR = 0x02,
+    LEDGER_STATE_DELEGATION = 0x03,
+    LEDGER_STATE_UNBONDING = 0x04,
+    LEDGER_STATE_MEDIA_NODE = 0x05,
+    LEDGER_STATE_MEETING = 0x06,
+    LEDGER_STATE_PROPOSAL = 0x07,
+    LEDGER_STATE_VOTE = 0x08,
+} ledger_state_kind;
+
+/* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a
+ * delegation's two keys (64); room for a height after them. */
+#define LEDGER_STATE_NATURAL_KEY_MAX 96
+
+/* The state trie key of the object of `kind` named by natural (len bytes; an account's is
+ * its 32-byte key, which is its trie key as it is). len over LEDGER_STATE_NATURAL_KEY_MAX,
+ * or an account's not 32, is a broken invariant (asserted). */
+void ledger_state_key(uint8_t out[32], ledger_state_kind kind, const uint8_t *natural, size_t len);
+
 /* Loads the committed account at addr into *out; a never-seen address is all zeros and
  * CHR_OK. Any error aborts the block being applied. */
 typedef chr_err (*ledger_account_load_fn)(void *ctx, const uint8_t addr[32], ledger_account *out);

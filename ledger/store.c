@@ -11,10 +11,11 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "common/hex.h"
 #include "common/log.h"
 
 /* meta, accounts, blocks, block hashes, commits, evidence (by key and by place in the
- * chain); room for more. */
+ * chain), the state trie; room for more. */
 #define STORE_DBS_MAX 16
 
 static int store_open_dbs(ledger_store *s)
@@ -31,6 +32,7 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "commits", MDB_CREATE, &s->commits);
     rc = rc ? rc : mdb_dbi_open(txn, "evidence", MDB_CREATE, &s->evidence);
     rc = rc ? rc : mdb_dbi_open(txn, "evidence_at", MDB_CREATE, &s->evidence_at);
+    rc = rc ? rc : mdb_dbi_open(txn, "trie", MDB_CREATE, &s->trie);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
      * rebuilt there from the blocks). */
     const char *moved[] = {"txs", "history"};
@@ -79,7 +81,8 @@ chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size)
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize; /* an existing store may be larger than asked */
-    chr_err err = store_index_open(s, dir, map_size);
+    chr_err err = store_trie_migrate(s);
+    err = err ? err : store_index_open(s, dir, map_size);
     if (err != CHR_OK) {
         ledger_store_close(s);
         return err;
@@ -185,6 +188,9 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
         ledger_account a = {.balance = balances[i], .nonce = 0};
         rc = put_account(s, txn, addrs[i], &a);
     }
+    uint8_t root[32];
+    size_t n;
+    rc = rc ? rc : store_trie_build(s, txn, root, &n);
     chr_err err = store_write_end(s, txn, rc, "write genesis");
     return err == CHR_OK ? store_index_genesis(s, genesis_hash) : err;
 }
@@ -232,7 +238,7 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         ledger_overlay_at(b->changes, i, &addr, &a);
         rc = put_account(s, txn, addr, &a);
     }
-    return rc;
+    return rc == 0 && b->trie != NULL ? store_trie_write(s, txn, b->trie) : rc;
 }
 
 chr_err ledger_store_commit_block(ledger_store *s, const ledger_store_write *b)
@@ -291,6 +297,9 @@ void ledger_store_read_end(ledger_store_read *r)
 {
     if (r != NULL) {
         store_index_read_end(r);
+        if (r->trie_cur != NULL) {
+            mdb_cursor_close(r->trie_cur);
+        }
         mdb_txn_abort(r->txn);
         pthread_rwlock_unlock(&r->store->resize);
         free(r);
@@ -344,21 +353,68 @@ static chr_err get_view(ledger_store_read *r, MDB_dbi dbi, const void *k, size_t
 chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32], ledger_account *out,
                              int *found)
 {
+    memset(out, 0, sizeof(*out));
+    if (found != NULL) {
+        *found = 0;
+    }
+    /* The record and its state trie leaf are written together: both or neither, and the
+     * leaf's value hash names the record. A damaged or lost copy of either is found here. */
     const uint8_t *v;
     size_t n;
     chr_err err = get_view(r, r->store->accounts, addr, 32, &v, &n);
-    if (found != NULL) {
-        *found = err == CHR_OK;
-    }
-    if (err == CHR_ERR_NOT_FOUND) {
-        memset(out, 0, sizeof(*out));
+    uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
+    memcpy(leaf_id, addr, 32);
+    leaf_id[32] = (uint8_t)(LEDGER_TRIE_LEAF_BIT >> 8);
+    leaf_id[33] = (uint8_t)LEDGER_TRIE_LEAF_BIT;
+    const uint8_t *leaf;
+    size_t leaf_len;
+    chr_err leaf_err = get_view(r, r->store->trie, leaf_id, sizeof(leaf_id), &leaf, &leaf_len);
+    if (err == CHR_ERR_NOT_FOUND && leaf_err == CHR_ERR_NOT_FOUND) {
         return CHR_OK;
     }
-    if (err != CHR_OK) {
-        memset(out, 0, sizeof(*out));
+    if (err != CHR_OK && err != CHR_ERR_NOT_FOUND) {
         return err;
     }
-    return ledger_account_decode(out, v, n) == CHR_OK ? CHR_OK : CHR_ERR_STORE;
+    if (leaf_err != CHR_OK && leaf_err != CHR_ERR_NOT_FOUND) {
+        return leaf_err;
+    }
+    ledger_account a;
+    uint8_t h[CHR_HASH_LEN];
+    if (err != CHR_OK || leaf_err != CHR_OK || leaf_len != LEDGER_TRIE_LEAF_BYTES ||
+        ledger_account_decode(&a, v, n) != CHR_OK ||
+        (ledger_account_hash(h, &a), memcmp(h, leaf, CHR_HASH_LEN) != 0)) {
+        char hex[65];
+        chr_hex_encode(hex, sizeof(hex), addr, 32);
+        CHR_LOG_E("store: account %s: its record does not match its state trie leaf: damaged "
+                  "store",
+                  hex);
+        return CHR_ERR_STATE_ROOT;
+    }
+    *out = a;
+    if (found != NULL) {
+        *found = 1;
+    }
+    return CHR_OK;
+}
+
+/* Whether the by-hash table maps hash to height: that row is written in the same LMDB
+ * transaction as the block and its commit, so a damaged header, commit or row names no
+ * block, or another one. A mismatch is logged (what: the thing that named hash). */
+static chr_err block_named(ledger_store_read *r, uint64_t height, const uint8_t hash[32],
+                           const char *what)
+{
+    uint64_t at;
+    chr_err err = ledger_store_block_height(r, hash, &at);
+    if (err == CHR_OK && at == height) {
+        return CHR_OK;
+    }
+    if (err == CHR_OK || err == CHR_ERR_NOT_FOUND || err == CHR_ERR_STORE) {
+        CHR_LOG_E("store: block %llu is damaged: %s is not the block hash stored for that "
+                  "height",
+                  (unsigned long long)height, what);
+        return CHR_ERR_STORE;
+    }
+    return err;
 }
 
 chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t **out,
@@ -366,15 +422,73 @@ chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t 
 {
     uint8_t k[8];
     chr_put_u64be(k, height);
-    return get_view(r, r->store->blocks, k, 8, out, out_len);
+    chr_err err = get_view(r, r->store->blocks, k, 8, out, out_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_header h;
+    uint8_t hash[32];
+    if (ledger_block_peek_header(&h, *out, *out_len) != CHR_OK || h.height != height) {
+        CHR_LOG_E("store: block %llu is damaged: its header does not decode or states "
+                  "another height",
+                  (unsigned long long)height);
+        err = CHR_ERR_STORE;
+    } else {
+        ledger_header_hash(&h, hash);
+        err = block_named(r, height, hash, "its header's hash");
+    }
+    if (err != CHR_OK) {
+        *out = NULL;
+        *out_len = 0;
+    }
+    return err;
 }
+
+chr_err ledger_store_block_decode(ledger_store_read *r, uint64_t height, ledger_block *out)
+{
+    memset(out, 0, sizeof(*out));
+    const uint8_t *bytes;
+    size_t len;
+    chr_err err = ledger_store_block(r, height, &bytes, &len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    err = ledger_block_decode(out, bytes, len);
+    if (err != CHR_OK && err != CHR_ERR_NOMEM) {
+        /* The header is the one named by the block's hash: the body is what is damaged. */
+        CHR_LOG_E("store: block %llu is damaged: its body does not match its header "
+                  "(tx_root, evidence_root, count or last commit): %s",
+                  (unsigned long long)height, chr_err_str(err));
+        err = CHR_ERR_STORE;
+    }
+    return err;
+}
+
+/* A commit starts with u64 height | u32 round | raw32 block_hash (ledger/block.h). */
+#define COMMIT_NAMES_BYTES (8 + 4 + 32)
 
 chr_err ledger_store_commit(ledger_store_read *r, uint64_t height, const uint8_t **out,
                             size_t *out_len)
 {
     uint8_t k[8];
     chr_put_u64be(k, height);
-    return get_view(r, r->store->commits, k, 8, out, out_len);
+    chr_err err = get_view(r, r->store->commits, k, 8, out, out_len);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (*out_len < COMMIT_NAMES_BYTES || chr_get_u64be(*out) != height) {
+        CHR_LOG_E("store: the commit of block %llu is damaged: it is short or states another "
+                  "height",
+                  (unsigned long long)height);
+        err = CHR_ERR_STORE;
+    } else {
+        err = block_named(r, height, *out + 12, "the block hash its commit names");
+    }
+    if (err != CHR_OK) {
+        *out = NULL;
+        *out_len = 0;
+    }
+    return err;
 }
 
 chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32], uint64_t *height)

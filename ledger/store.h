@@ -25,11 +25,13 @@
 #include "ledger/block.h"
 #include "ledger/evidence.h"
 #include "ledger/limits.h"
+#include "ledger/proof.h"
 #include "ledger/state.h"
+#include "ledger/trie.h"
 
 /* Readers at once: HTTP connections plus the node's own threads. */
 #define LEDGER_STORE_READERS_MAX 1024
-/* Committed transactions waiting for the indexer, held in memory (112 bytes each, 7 MiB
+/* Committed transactions waiting for the indexer, held in memory (120 bytes each, 7.5 MiB
  * in all): three full blocks. When it is full the writer waits for the indexer. */
 #define LEDGER_STORE_TAIL_TXS_MAX 65536u
 _Static_assert(LEDGER_STORE_TAIL_TXS_MAX >= 3u * LEDGER_BLOCK_TXS_MAX,
@@ -50,6 +52,8 @@ typedef struct ledger_store_meta {
 typedef struct ledger_store_txinfo {
     uint64_t height;
     uint32_t index;
+    uint32_t offset; /* where its bytes start in the encoded block */
+    uint16_t len;    /* and how many they are */
 } ledger_store_txinfo;
 
 /* One block's writes. History gets one entry per transaction for its sender and one for
@@ -68,6 +72,7 @@ typedef struct ledger_store_write {
     const ledger_overlay *changes;   /* accounts changed by the block */
     const ledger_evidence *evidence; /* the block's evidence, in its order */
     uint16_t evidence_len;
+    ledger_trie *trie; /* the state trie's pending changes, written with the block */
 } ledger_store_write;
 
 /* Opens or creates the store in dir (created if missing) with an LMDB map of
@@ -94,8 +99,8 @@ CHR_WUR chr_err ledger_store_grow(ledger_store *s, size_t new_size);
 /* Bytes of the map in use (pages used times page size). */
 size_t ledger_store_used_bytes(ledger_store *s);
 
-/* Writes the genesis state: metadata and initial accounts. CHR_ERR_MAP_FULL or
- * CHR_ERR_STORE; on error nothing is written. */
+/* Writes the genesis state: metadata, initial accounts and their state trie rows. CHR_ERR_MAP_FULL
+ * or CHR_ERR_STORE; on error nothing is written. */
 CHR_WUR chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
                                           const uint8_t genesis_hash[32],
                                           const uint8_t (*addrs)[32], const uint64_t *balances,
@@ -111,17 +116,63 @@ void ledger_store_read_end(ledger_store_read *r);
 
 /* CHR_ERR_NOT_FOUND before genesis was written. */
 CHR_WUR chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *out);
-/* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. */
+/* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. The record
+ * is checked against its state trie leaf (written in the same transaction): when they do
+ * not match, or one is missing, CHR_ERR_STATE_ROOT (a damaged store: logged), apart from
+ * CHR_ERR_STORE for a failed read. */
 CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32],
                                      ledger_account *out, int *found);
+
+/* What is read from disk is checked against the hash that names it before it is handed
+ * out; a mismatch is CHR_ERR_STORE, logged once as an ERROR line naming the height and
+ * what did not match (docs/ARCHITECTURE.md, "What is checked when"). */
+
+/* The encoded block at height. Its header is checked (not its body: see
+ * ledger_store_block_decode): it decodes, states that height, and hashes to a hash that the
+ * by-hash table maps to that height, a row written in the block's own transaction.
+ * CHR_ERR_NOT_FOUND (no block there) or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t **out,
                                    size_t *out_len);
+/* The block at height, checked whole: ledger_store_block's header check, then
+ * ledger_block_decode (the body's tx_root, evidence_root, count and last commit match the
+ * header). out's views point into the snapshot (until ledger_store_read_end); the caller
+ * frees it with ledger_block_free. CHR_ERR_NOT_FOUND, CHR_ERR_NOMEM or CHR_ERR_STORE;
+ * out zeroed on error. */
+CHR_WUR chr_err ledger_store_block_decode(ledger_store_read *r, uint64_t height, ledger_block *out);
+/* The height the by-hash table gives a block hash. CHR_ERR_NOT_FOUND or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t hash[32],
                                           uint64_t *height);
+/* The encoded commit of height, checked to state that height and to name a block hash the
+ * by-hash table maps to it (its signatures are not verified here). CHR_ERR_NOT_FOUND or
+ * CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_commit(ledger_store_read *r, uint64_t height, const uint8_t **out,
                                     size_t *out_len);
+/* Where a committed transaction is, from the index (or the tail): its height, index and
+ * bytes' place in the block. Not checked against the block: ledger_store_tx_read reads and
+ * checks it. CHR_ERR_NOT_FOUND (not committed as of this snapshot) or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32],
                                 ledger_store_txinfo *out);
+/* A committed transaction's encoded bytes, read alone from its block (not the whole block),
+ * checked to hash to `hash`: *out is a view into the snapshot, out_len bytes. info as
+ * ledger_store_tx. CHR_ERR_NOT_FOUND or CHR_ERR_STORE (the index row names bytes that are
+ * not that transaction); outputs zeroed on error. */
+CHR_WUR chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
+                                     ledger_store_txinfo *info, const uint8_t **out,
+                                     size_t *out_len);
+
+/* The state trie's rows (ledger/trie.h): the source the writer's ledger reads them through,
+ * within this snapshot. */
+CHR_WUR chr_err ledger_store_trie_seek(ledger_store_read *r,
+                                       const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                                       uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                                       uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len);
+/* A proof for key (ledger/proof.h) against the state root of the snapshot's tip block:
+ * its height and that root in *height and state_root. Every row read is checked against
+ * the hash that names it. CHR_ERR_NOT_FOUND before the first block; CHR_ERR_STORE (logged)
+ * when the rows or the tip block are damaged. */
+CHR_WUR chr_err ledger_store_state_proof(ledger_store_read *r, const uint8_t key[32],
+                                         uint64_t *height, uint8_t state_root[32],
+                                         ledger_proof *out);
 
 /* Calls fn for every account in address order; stops at the first error fn returns. */
 CHR_WUR chr_err ledger_store_accounts_foreach(ledger_store_read *r,

@@ -24,6 +24,8 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "common/hash.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "ledger/tx.h"
 
@@ -35,6 +37,12 @@
 /* History key: address, height, index, and a last byte 1 for sent, 0 for received, so
  * that newest-first iteration is a reverse cursor walk within the address prefix. */
 #define HISTORY_KEY_LEN (32 + 8 + 4 + 1)
+/* The index's row format, in its metadata ("format"): 2 added each transaction's place
+ * in its block to its row, so that it is read alone. An index of another format is
+ * rebuilt from the blocks when the store opens. */
+#define INDEX_FORMAT 2
+/* A transaction's row: u64 height | u32 index | u32 offset | u16 length. */
+#define INDEX_TX_ROW_BYTES (8 + 4 + 4 + 2)
 /* A failed index write is tried again after this long. */
 #define INDEX_RETRY_MS 1000
 /* The indexer commits at most this often, unless the tail is a quarter full: each commit
@@ -112,9 +120,12 @@ static int index_put_history(ledger_store *s, MDB_txn *txn, const uint8_t addr[3
 
 static int index_put_rows(ledger_store *s, MDB_txn *txn, const store_tail_entry *e)
 {
-    uint8_t v[12];
+    uint8_t v[INDEX_TX_ROW_BYTES];
     chr_put_u64be(v, e->height);
     chr_put_u32be(v + 8, e->index);
+    chr_put_u32be(v + 12, e->offset);
+    v[16] = (uint8_t)(e->len >> 8);
+    v[17] = (uint8_t)e->len;
     int rc = store_put(txn, s->itxs, e->hash, 32, v, sizeof(v));
     rc = rc ? rc : index_put_history(s, txn, e->from, e, 1);
     return rc ? rc : index_put_history(s, txn, e->to, e, 0);
@@ -313,12 +324,21 @@ chr_err ledger_store_indexer_start(ledger_store *s)
 chr_err store_tail_add(ledger_store *s, const ledger_store_write *b)
 {
     CHR_ASSERT(b->txs_len <= LEDGER_BLOCK_TXS_MAX);
+    /* Where each transaction's bytes are, for its row: the block was checked whole before
+     * it was committed, so only its layout is decoded here (no Merkle roots). */
+    ledger_block layout;
+    chr_err derr = ledger_block_decode_layout(&layout, b->bytes, b->bytes_len);
+    if (derr != CHR_OK) {
+        CHR_ASSERT(derr == CHR_ERR_NOMEM);
+        return derr;
+    }
     pthread_mutex_lock(&s->tail_mu);
     while (s->tail_end - s->tail_head + b->txs_len > LEDGER_STORE_TAIL_TXS_MAX) {
         if (!s->indexer_running) {
             pthread_mutex_unlock(&s->tail_mu);
             chr_err err = ledger_store_index(s);
             if (err != CHR_OK) {
+                ledger_block_free(&layout);
                 return err;
             }
             pthread_mutex_lock(&s->tail_mu);
@@ -327,6 +347,7 @@ chr_err store_tail_add(ledger_store *s, const ledger_store_write *b)
         }
         if (s->indexer_err != CHR_OK) {
             pthread_mutex_unlock(&s->tail_mu);
+            ledger_block_free(&layout);
             CHR_LOG_E("store: the index is %u transactions behind and cannot be written",
                       LEDGER_STORE_TAIL_TXS_MAX);
             return CHR_ERR_STORE;
@@ -341,6 +362,10 @@ chr_err store_tail_add(ledger_store *s, const ledger_store_write *b)
         store_tail_entry *e = tail_at(s, seq);
         e->height = b->header->height;
         e->index = i;
+        /* Rows past the block's own transactions (only the unit tests' made-up rows that
+         * fill the tail) have no place: reading them back is CHR_ERR_STORE. */
+        e->offset = i < layout.txs_len ? (uint32_t)(layout.txs[i] - b->bytes) : 0;
+        e->len = i < layout.txs_len ? layout.tx_lens[i] : 0;
         memcpy(e->hash, b->tx_hashes[i], 32);
         memcpy(e->from, b->tx_from[i], 32);
         memcpy(e->to, b->tx_to[i], 32);
@@ -348,6 +373,7 @@ chr_err store_tail_add(ledger_store *s, const ledger_store_write *b)
         table_put(s, seq);
     }
     pthread_mutex_unlock(&s->tail_mu);
+    ledger_block_free(&layout);
     return CHR_OK;
 }
 
@@ -426,6 +452,8 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
     if (found) {
         out->height = tail_at(s, seq)->height;
         out->index = tail_at(s, seq)->index;
+        out->offset = tail_at(s, seq)->offset;
+        out->len = tail_at(s, seq)->len;
     }
     pthread_mutex_unlock(&s->tail_mu);
     if (found) {
@@ -442,15 +470,64 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
     if (rc == MDB_NOTFOUND) {
         return CHR_ERR_NOT_FOUND;
     }
-    if (rc != 0 || val.mv_size != 12) {
-        return rc != 0 ? chr_lmdb_err(rc, "read index") : CHR_ERR_STORE;
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "read index");
     }
-    uint64_t at = chr_get_u64be(val.mv_data);
+    if (val.mv_size != INDEX_TX_ROW_BYTES) {
+        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d", val.mv_size,
+                  INDEX_TX_ROW_BYTES);
+        return CHR_ERR_STORE;
+    }
+    const uint8_t *v = val.mv_data;
+    uint64_t at = chr_get_u64be(v);
     if (at > height) {
         return CHR_ERR_NOT_FOUND; /* committed after this reader's snapshot */
     }
     out->height = at;
-    out->index = chr_get_u32be((const uint8_t *)val.mv_data + 8);
+    out->index = chr_get_u32be(v + 8);
+    out->offset = chr_get_u32be(v + 12);
+    out->len = (uint16_t)(v[16] << 8 | v[17]);
+    return CHR_OK;
+}
+
+chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
+                             ledger_store_txinfo *info, const uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    chr_err err = ledger_store_tx(r, hash, info);
+    if (err != CHR_OK) {
+        return err;
+    }
+    const uint8_t *block = NULL;
+    size_t len = 0;
+    err = ledger_store_block(r, info->height, &block, &len);
+    if (err != CHR_OK && err != CHR_ERR_NOT_FOUND) {
+        memset(info, 0, sizeof(*info));
+        return err;
+    }
+    /* A row that names no stored block (NOT_FOUND) is damaged too: it falls to the check. */
+    /* The row's bytes must be the transaction asked for: its hash is SHA-256 of its
+     * encoding (ledger/tx.h), so a row that names another place, height or length is
+     * found here, whichever of its bytes is damaged. */
+    uint8_t got[32];
+    if (err == CHR_OK && (size_t)info->offset + info->len <= len) {
+        chr_sha256_hash(got, block + info->offset, info->len);
+        err = sodium_memcmp(got, hash, 32) == 0 ? CHR_OK : CHR_ERR_STORE;
+    } else {
+        err = CHR_ERR_STORE;
+    }
+    if (err != CHR_OK) {
+        char hex[65];
+        chr_hex_encode(hex, sizeof(hex), hash, 32);
+        CHR_LOG_E("store: transaction %s: the bytes its index row names in block %llu do not "
+                  "hash to it (the row or the block is damaged)",
+                  hex, (unsigned long long)info->height);
+        memset(info, 0, sizeof(*info));
+        return CHR_ERR_STORE;
+    }
+    *out = block + info->offset;
+    *out_len = info->len;
     return CHR_OK;
 }
 
@@ -580,7 +657,10 @@ static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
             }
             for (uint32_t i = 0; i < b.txs_len && rc == 0 && err == CHR_OK; i++) {
                 ledger_tx tx;
-                store_tail_entry e = {.height = h, .index = i};
+                store_tail_entry e = {.height = h,
+                                      .index = i,
+                                      .offset = (uint32_t)(b.txs[i] - (const uint8_t *)val.mv_data),
+                                      .len = b.tx_lens[i]};
                 err = ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]);
                 if (err == CHR_OK) {
                     ledger_tx_hash(&tx, e.hash);
@@ -650,10 +730,26 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
     rc = got == MDB_NOTFOUND ? 0 : got;
     int other =
         got == 0 && has_genesis && (val.mv_size != 32 || memcmp(val.mv_data, genesis, 32) != 0);
-    if (rc == 0 && (other || indexed > height)) {
-        CHR_LOG_W("store: the index (at height %llu) does not match the blocks (at %llu): "
-                  "rebuilding it",
-                  (unsigned long long)indexed, (unsigned long long)height);
+    /* An index without a format is of format 1 (12-byte rows) if it holds rows; an empty
+     * one takes the current format as it is. */
+    uint64_t format = INDEX_FORMAT;
+    int fr = rc == 0 ? store_get_u64(txn, s->imeta, "format", &format) : rc;
+    if (fr == MDB_NOTFOUND || fr == MDB_CORRUPTED) {
+        format = fr == MDB_CORRUPTED ? 0 : indexed > 0 ? 1 : INDEX_FORMAT;
+        fr = 0;
+    }
+    rc = fr;
+    int old = format != INDEX_FORMAT;
+    if (rc == 0 && (other || indexed > height || old)) {
+        if (old) {
+            CHR_LOG_I("store: the index is of format %llu, not %d: rebuilding it from the "
+                      "blocks",
+                      (unsigned long long)format, INDEX_FORMAT);
+        } else {
+            CHR_LOG_W("store: the index (at height %llu) does not match the blocks (at %llu): "
+                      "rebuilding it",
+                      (unsigned long long)indexed, (unsigned long long)height);
+        }
         rc = mdb_drop(txn, s->imeta, 0);
         rc = rc ? rc : mdb_drop(txn, s->itxs, 0);
         rc = rc ? rc : mdb_drop(txn, s->ihistory, 0);
@@ -663,6 +759,9 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
     if (rc == 0 && has_genesis && got == MDB_NOTFOUND) {
         rc = store_put(txn, s->imeta, "genesis_hash", 12, genesis, 32);
     }
+    uint8_t fv[8];
+    chr_put_u64be(fv, INDEX_FORMAT);
+    rc = rc ? rc : store_put(txn, s->imeta, "format", 6, fv, sizeof(fv));
     if (rc != 0) {
         mdb_txn_abort(txn);
         return rc;

@@ -64,7 +64,9 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
     ledger_account committed;
     chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
     if (err != CHR_OK) {
-        node_result_set(res, RPC_TX_REJECTED, err, "store: cannot read the account");
+        node_result_set(res, RPC_TX_REJECTED, CHR_ERR_STORE,
+                        err == CHR_ERR_STATE_ROOT ? "store: the account's record is damaged"
+                                                  : "store: cannot read the account");
         return;
     }
     chr_err lookup;

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/hex.h"
 #include "common/log.h"
+#include "ledger/smt.h"
 #include "node/internal/chain.h"
 
 /* ---- The ledger's view of committed state: the writer's read transaction. ---- */
@@ -15,7 +17,8 @@ static chr_err view_account(void *ctx, const uint8_t addr[32], ledger_account *o
 {
     node_chain *c = ctx;
     CHR_ASSERT(c->view_read != NULL);
-    return ledger_store_account(c->view_read, addr, out, NULL);
+    chr_err err = ledger_store_account(c->view_read, addr, out, NULL);
+    return err == CHR_ERR_STATE_ROOT ? CHR_ERR_STORE : err; /* damaged: the writer stops */
 }
 
 static chr_err view_evidence_committed(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTES],
@@ -27,6 +30,15 @@ static chr_err view_evidence_committed(void *ctx, const uint8_t key[LEDGER_EVIDE
     chr_err err = ledger_store_evidence(c->view_read, key, &row);
     *committed = err == CHR_OK;
     return err == CHR_OK || err == CHR_ERR_NOT_FOUND ? CHR_OK : CHR_ERR_STORE;
+}
+
+static chr_err view_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                              uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                              uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len)
+{
+    node_chain *c = ctx;
+    CHR_ASSERT(c->view_read != NULL);
+    return ledger_store_trie_seek(c->view_read, from, id_out, val, val_len);
 }
 
 /* One committed snapshot for the duration of one ledger call. */
@@ -54,9 +66,22 @@ static int known_verified(void *ctx, const uint8_t hash[32])
 
 /* ---- Opening. ---- */
 
-static chr_err state_put(void *ctx, const uint8_t addr[32], const ledger_account *a)
+/* The state root of g's accounts, which the rows written at genesis must have. */
+static chr_err genesis_state_root(const genesis *g, uint8_t root[32])
 {
-    return ledger_chain_state_put(ctx, addr, a);
+    ledger_smt *t;
+    chr_err err = ledger_smt_new(&t, g->accounts_len + 1);
+    for (size_t i = 0; i < g->accounts_len && err == CHR_OK; i++) {
+        ledger_account a = {.balance = g->accounts[i].balance, .nonce = 0};
+        uint8_t h[CHR_HASH_LEN];
+        ledger_account_hash(h, &a);
+        err = ledger_smt_set(t, g->accounts[i].address, h);
+    }
+    if (err == CHR_OK) {
+        ledger_smt_root(t, root);
+    }
+    ledger_smt_free(t);
+    return err;
 }
 
 /* The tip block and its commit, read back from the store: the whole block must decode (its
@@ -86,8 +111,8 @@ static chr_err open_tip_block(node_chain *c, ledger_store_read *r, uint64_t heig
                                      ledger_chain_validators(c->chain), height, hash, why,
                                      sizeof(why));
     err = err ? err : ledger_chain_set_tip(c->chain, h, &commit);
-    if (err == CHR_ERR_STATE_ROOT) {
-        snprintf(errmsg, cap, "stored accounts do not match the state root of block %llu",
+    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+        snprintf(errmsg, cap, "the stored state trie does not match the state root of block %llu",
                  (unsigned long long)height);
     } else if (err != CHR_OK && err != CHR_ERR_STORE && err != CHR_ERR_NOMEM) {
         snprintf(errmsg, cap, "stored block %llu or its commit is damaged: %s%s%s",
@@ -96,27 +121,34 @@ static chr_err open_tip_block(node_chain *c, ledger_store_read *r, uint64_t heig
     return err;
 }
 
-/* Puts the stored accounts into the ledger's trie and sets the tip; the trie's root must
- * equal the state root in the tip's header, or the store is damaged. */
-static chr_err open_tip(node_chain *c, ledger_store_read *r, char *errmsg, size_t cap)
+/* Sets the tip and opens the state trie at its state root (at height 0, the genesis
+ * accounts' root): the root row must hash to it, or the store is damaged. */
+static chr_err open_tip(node_chain *c, const genesis *g, ledger_store_read *r, char *errmsg,
+                        size_t cap)
 {
     ledger_store_meta meta;
     chr_err err = ledger_store_meta_get(r, &meta);
-    err = err ? err : ledger_store_accounts_foreach(r, state_put, c->chain);
     ledger_header h;
     memset(&h, 0, sizeof(h));
     uint8_t hash[32];
     uint64_t time_ms;
     ledger_chain_tip(c->chain, &h.height, hash, &time_ms);
     h.time_ms = time_ms;
-    ledger_chain_state_root(c->chain, h.state_root);
-    if (err == CHR_OK && meta.height > 0) {
+    if (err == CHR_OK && meta.height == 0) {
+        err = genesis_state_root(g, h.state_root);
+        err = err ? err : ledger_chain_state_open(c->chain, h.state_root);
+        if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+            snprintf(errmsg, cap, "the stored state trie does not match the genesis accounts");
+        }
+    } else if (err == CHR_OK) {
         err = open_tip_block(c, r, meta.height, &h, hash, errmsg, cap);
     }
     if (err == CHR_OK) {
         node_chain_tip_publish(c, &h, hash, meta.txs_total);
-        CHR_LOG_I("chain %s at height %llu, %zu accounts", ledger_chain_id(c->chain),
-                  (unsigned long long)meta.height, ledger_chain_state_count(c->chain));
+        char root_hex[17];
+        chr_hex_encode(root_hex, sizeof(root_hex), h.state_root, 8);
+        CHR_LOG_I("chain %s at height %llu, state root %s...", ledger_chain_id(c->chain),
+                  (unsigned long long)meta.height, root_hex);
     }
     return err;
 }
@@ -128,7 +160,8 @@ chr_err node_blocks_open(node_chain *c, const genesis *g, char *errmsg, size_t c
         .params = g->params,
         .validators = g->validators,
         .genesis_time_ms = g->genesis_time_ms,
-        .view = {c, view_account, view_evidence_committed},
+        .view = {c, view_account, view_evidence_committed, view_trie_seek},
+        .state_cache_bytes = c->cfg.state_cache_bytes,
     };
     memcpy(cc.genesis_hash, c->genesis_hash, 32);
     chr_err err = ledger_chain_new(&c->chain, &cc);
@@ -140,7 +173,9 @@ chr_err node_blocks_open(node_chain *c, const genesis *g, char *errmsg, size_t c
     if (err != CHR_OK) {
         return err;
     }
-    err = open_tip(c, r, errmsg, cap);
+    c->view_read = r;
+    err = open_tip(c, g, r, errmsg, cap);
+    c->view_read = NULL;
     ledger_store_read_end(r);
     return err;
 }
@@ -260,6 +295,7 @@ static chr_err write_block(node_chain *c, const ledger_chain_applied *a, const u
         .changes = a->changes,
         .evidence = a->evidence,
         .evidence_len = a->evidence_len,
+        .trie = a->trie,
     };
     do {
         err = ledger_store_commit_block(c->store, &w);

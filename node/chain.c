@@ -70,6 +70,7 @@ void node_chain_tip_publish(node_chain *c, const ledger_header *h, const uint8_t
     c->tip.time_ms = h->time_ms;
     memcpy(c->tip.state_root, h->state_root, 32);
     c->tip.txs_total = txs_total;
+    c->tip.changed_ms = mono_ms();
     if (c->tip_fn != NULL) {
         c->tip_fn(c->tip_arg);
     }
@@ -167,6 +168,7 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     pthread_mutex_init(&c->tip_mu, NULL);
     snprintf(c->tip.chain_id, sizeof(c->tip.chain_id), "%s", g->chain_id);
     c->tip.healthy = 1;
+    c->tip.changed_ms = mono_ms();
     chr_err err = genesis_hash(g, c->genesis_hash);
     memcpy(c->tip.genesis_hash, c->genesis_hash, 32);
     err = err ? err : ledger_store_open(&c->store, cfg->data_dir, cfg->map_size);

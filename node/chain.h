@@ -27,6 +27,7 @@
 typedef struct node_chain_config {
     const char *data_dir;
     size_t map_size;
+    size_t state_cache_bytes; /* the state trie's cache of committed rows */
     size_t mempool_txs_max;
     size_t mempool_bytes_max;
     unsigned verifier_threads; /* 0: one per core */
@@ -37,8 +38,9 @@ typedef struct node_chain_config {
 typedef struct node_chain node_chain;
 
 /* Opens the data directory (creating the chain from g on first start, or checking that
- * the stored chain is g's), rebuilds the state trie and checks it against the last
- * header's state root. errmsg says what went wrong. g is copied from; it may be freed. */
+ * the stored chain is g's) and opens the state trie, checking its root row against the
+ * last header's state root (one row read, whatever the state's size). errmsg says what went wrong.
+ * g is copied from; it may be freed. */
 CHR_WUR chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const genesis *g,
                                 char *errmsg, size_t errmsg_cap);
 /* Closes all; the writer thread has stopped (node_writer_stop) or never started. */

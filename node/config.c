@@ -35,13 +35,21 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, api_wait_timeout_ms)},
     {"api", "body_bytes_max", RPC_BODY_BYTES_DEFAULT, RPC_BODY_BYTES_MIN, RPC_BODY_BYTES_MAX,
      offsetof(node_config, api_body_bytes_max)},
-    {"api", "connections_max", 256, 1, NODE_API_CONNECTIONS_MAX,
+    {"api", "connections_max", 0, 0, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_max)},
     {"api", "connections_per_ip_max", 64, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_per_ip_max)},
     {"api", "plain_http_public", 0, 0, 1, offsetof(node_config, api_plain_http_public)},
+    {"api", "health_stall_ms", 30000, 0, NODE_HEALTH_STALL_MS_MAX,
+     offsetof(node_config, api_health_stall_ms)},
     {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,
      offsetof(node_config, api_connection_timeout_s)},
+    {"api", "request_timeout_s", RPC_REQUEST_TIMEOUT_S_DEFAULT, 1, RPC_REQUEST_TIMEOUT_S_MAX,
+     offsetof(node_config, api_request_timeout_s)},
+    {"api", "bodies_open_bytes_max", RPC_BODIES_OPEN_BYTES_DEFAULT, RPC_BODY_BYTES_MIN,
+     RPC_BODIES_BYTES_MAX, offsetof(node_config, api_bodies_open_bytes_max)},
+    {"api", "bodies_keyed_bytes_max", RPC_BODIES_KEYED_BYTES_DEFAULT, RPC_BODY_BYTES_MIN,
+     RPC_BODIES_BYTES_MAX, offsetof(node_config, api_bodies_keyed_bytes_max)},
     {"api", "threads", 0, 0, RPC_THREADS_MAX, offsetof(node_config, api_threads)},
     {"api", "token_ttl_s", 3600, 1, RPC_TOKEN_TTL_S_MAX, offsetof(node_config, api_token_ttl_s)},
     {"api", "rate_limit_standard_per_min", 100, 0, RPC_RATE_PER_MIN_MAX,
@@ -72,6 +80,8 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, mempool_bytes_max)},
     {"store", "map_size_mb", 1024, 1, NODE_MAP_SIZE_MB_MAX,
      offsetof(node_config, store_map_size_mb)},
+    {"store", "state_cache_mb", 32, 0, NODE_STATE_CACHE_MB_MAX,
+     offsetof(node_config, store_state_cache_mb)},
     {"store", "verifier_threads", 0, 0, NODE_VERIFIER_THREADS_MAX,
      offsetof(node_config, store_verifier_threads)},
 };
@@ -421,6 +431,12 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
     err = node_config_tls_priorities(cfg, c, errmsg, cap);
     if (err != CHR_OK) {
         return err;
+    }
+    if (cfg->api_bodies_keyed_bytes_max < cfg->api_body_bytes_max) {
+        chr_errmsg_set(errmsg, cap,
+                       "line %zu: [api] bodies_keyed_bytes_max: must be at least body_bytes_max",
+                       node_config_line(c, "api", "bodies_keyed_bytes_max"));
+        return CHR_ERR_CONFIG;
     }
     uint64_t empty = cfg->consensus_empty_block_interval_ms;
     if (empty != 0 && empty < cfg->consensus_block_interval_ms) {

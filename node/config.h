@@ -27,10 +27,15 @@ typedef struct node_config {
     uint16_t api_port;                       /* 0 (any free port) or 1..65535 */
     int api_ipv6;                            /* 1 when api_host is an IPv6 address */
     uint64_t api_wait_timeout_ms;
+    uint64_t api_health_stall_ms; /* /health 503 stalled after this long without a block; 0 off */
     uint64_t api_body_bytes_max;
-    uint64_t api_connections_max;
+    uint64_t api_connections_max; /* 0 = sized from the open-files limit at start */
     uint64_t api_connections_per_ip_max;
     uint64_t api_connection_timeout_s;
+    /* A request's headers and body in all; the bodies in flight without and with a key. */
+    uint64_t api_request_timeout_s;
+    uint64_t api_bodies_open_bytes_max;
+    uint64_t api_bodies_keyed_bytes_max;
     uint64_t api_threads;                         /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
@@ -59,6 +64,7 @@ typedef struct node_config {
     uint64_t mempool_bytes_max;
     /* [store] */
     uint64_t store_map_size_mb;
+    uint64_t store_state_cache_mb;
     uint64_t store_verifier_threads; /* 0 = one per core */
 } node_config;
 

@@ -278,10 +278,25 @@ static void solo_wake(node_consensus *e, uint64_t now)
     }
 }
 
+/* A WAL write failed (a full disk, an I/O error; wal_file.c logged the system's error): the
+ * node can no longer promise not to sign twice after a restart, so it stops writing, as
+ * after a store write failure (docs/CONSENSUS.md, "WAL"): the writer stops, /health and
+ * submissions answer 503, reads go on. Sets e->fatal; 1 when err is CHR_OK. */
+static int wal_ok(node_consensus *e, chr_err err, const char *what)
+{
+    if (err == CHR_OK) {
+        return 1;
+    }
+    CHR_LOG_E("consensus: cannot %s the WAL: %s; this node stops writing blocks", what,
+              chr_err_str(err));
+    e->fatal = 1;
+    return 0;
+}
+
 /* After a commit: a fresh WAL, and the next height, whose rounds start at the chain's pace. */
 static void height_next(node_consensus *e, uint64_t now)
 {
-    e->fatal = cons_wal_reset(e->wal) != CHR_OK;
+    (void)wal_ok(e, cons_wal_reset(e->wal), "empty");
     height_begin(e);
     /* The chain's pace: a height's rounds begin block_interval_ms after the last
      * height's began, so late precommits and transactions have time to arrive
@@ -305,16 +320,14 @@ static void act(node_consensus *e, uint64_t now)
     for (size_t i = 0; i < n && !e->fatal; i++) {
         const cons_action *a = &acts[i];
         if (unsynced && (a->kind == CONS_ACT_BROADCAST || a->kind == CONS_ACT_SEND)) {
-            e->fatal = cons_wal_sync(e->wal) != CHR_OK;
             unsynced = 0;
-            if (e->fatal) {
+            if (!wal_ok(e, cons_wal_sync(e->wal), "sync")) {
                 break;
             }
         }
         switch (a->kind) {
         case CONS_ACT_WAL:
-            e->fatal = cons_wal_append(e->wal, a->msg, a->msg_len) != CHR_OK;
-            unsynced = 1;
+            unsynced = wal_ok(e, cons_wal_append(e->wal, a->msg, a->msg_len), "append to");
             break;
         case CONS_ACT_BROADCAST:
             cons_p2p_broadcast(e->p2p, NODE_P2P_CONSENSUS, a->msg, a->msg_len, 0);
@@ -345,7 +358,7 @@ static void act(node_consensus *e, uint64_t now)
         }
     }
     if (unsynced && !e->fatal) {
-        e->fatal = cons_wal_sync(e->wal) != CHR_OK;
+        (void)wal_ok(e, cons_wal_sync(e->wal), "sync");
     }
     if (committed && !e->fatal) {
         height_next(e, now);

@@ -20,6 +20,8 @@
 #define NODE_CONFIG_ERRMSG_MAX 256
 /* A client waiting for its transaction to commit holds a connection; a minute bounds it. */
 #define NODE_API_WAIT_TIMEOUT_MS_MAX 60000
+/* /health's stall threshold: a day without a block is a dead chain under any setting. */
+#define NODE_HEALTH_STALL_MS_MAX 86400000
 /* Each connection is a file descriptor; 65,536 is past any sane descriptor limit. */
 #define NODE_API_CONNECTIONS_MAX 65536
 /* An idle connection is closed after this; an hour is already generous. */
@@ -33,6 +35,8 @@
 #define NODE_MEMPOOL_BYTES_MAX (16ULL * 1024 * 1024 * 1024)
 /* LMDB's map is virtual address space: 16 TiB is within any 64-bit address space. */
 #define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
+/* The state trie's cache ([store] state_cache_mb): 64 GiB, past any machine it would help. */
+#define NODE_STATE_CACHE_MB_MAX (64ULL * 1024)
 /* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
  * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
 #define NODE_TIMEOUT_MS_MAX 60000

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/assert.h"
@@ -83,6 +84,7 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     memset(cc, 0, sizeof(*cc));
     cc->data_dir = cfg->data_dir;
     cc->map_size = (size_t)cfg->store_map_size_mb << 20;
+    cc->state_cache_bytes = (size_t)cfg->store_state_cache_mb << 20;
     cc->mempool_txs_max = cfg->mempool_txs_max;
     cc->mempool_bytes_max = cfg->mempool_bytes_max;
     cc->verifier_threads = (unsigned)cfg->store_verifier_threads;
@@ -233,6 +235,40 @@ static int announce_ports(const node_config *cfg, const rpc_server *srv, uint16_
     return 1;
 }
 
+/* The API's connection slots (docs/API.md, "Connections"). Each is a descriptor, so the
+ * soft open-files limit is raised to the hard one first; then [api] connections_max, or
+ * when it is 0 all the descriptors but RPC_FDS_RESERVED, up to RPC_CONNECTIONS_AUTO_MAX. A
+ * configured number the limit cannot hold is cut to what it can, with a warning. */
+static unsigned api_connections(const node_config *cfg)
+{
+    struct rlimit rl;
+    uint64_t fds = 1024;
+    uint64_t before = fds;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        before = rl.rlim_cur;
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+                rl.rlim_cur = (rlim_t)before;
+            }
+        }
+        fds = rl.rlim_cur;
+    }
+    uint64_t room = fds > 2 * RPC_FDS_RESERVED ? fds - RPC_FDS_RESERVED : fds / 2;
+    room = room < NODE_API_CONNECTIONS_MAX ? room : NODE_API_CONNECTIONS_MAX;
+    uint64_t n = cfg->api_connections_max;
+    if (n == 0) {
+        n = room < RPC_CONNECTIONS_AUTO_MAX ? room : RPC_CONNECTIONS_AUTO_MAX;
+    } else if (n > room) {
+        CHR_LOG_W("[api] connections_max %llu: the open-files limit (%llu) holds only %llu",
+                  (unsigned long long)n, (unsigned long long)fds, (unsigned long long)room);
+        n = room;
+    }
+    CHR_LOG_I("api: %llu connection slots (open-files limit %llu, was %llu)", (unsigned long long)n,
+              (unsigned long long)fds, (unsigned long long)before);
+    return (unsigned)(n > 0 ? n : 1);
+}
+
 static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uint16_t p2p_port)
 {
     char *tls_cert;
@@ -244,13 +280,15 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
     memset(&rc, 0, sizeof(rc));
     snprintf(rc.listen, sizeof(rc.listen), "%s", cfg->api_listen);
     rc.body_bytes_max = cfg->api_body_bytes_max;
-    rc.connections_max = (unsigned)cfg->api_connections_max;
+    rc.connections_max = api_connections(cfg);
     /* A per-address limit above the total means no per-address limit. */
-    rc.connections_per_ip_max =
-        (unsigned)(cfg->api_connections_per_ip_max < cfg->api_connections_max
-                       ? cfg->api_connections_per_ip_max
-                       : cfg->api_connections_max);
+    rc.connections_per_ip_max = (unsigned)(cfg->api_connections_per_ip_max < rc.connections_max
+                                               ? cfg->api_connections_per_ip_max
+                                               : rc.connections_max);
     rc.connection_timeout_s = (unsigned)cfg->api_connection_timeout_s;
+    rc.request_timeout_s = (unsigned)cfg->api_request_timeout_s;
+    rc.bodies_open_bytes_max = cfg->api_bodies_open_bytes_max;
+    rc.bodies_keyed_bytes_max = cfg->api_bodies_keyed_bytes_max;
     rc.threads = (unsigned)cfg->api_threads;
     rc.wait_timeout_ms = cfg->api_wait_timeout_ms;
     rc.version = CHROOMD_VERSION;
@@ -262,6 +300,15 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         free(tls_cert);
         free_secret(tls_key);
         return 0;
+    }
+    /* When no block for a while means the chain stalled (/health's stalled): a network of
+     * several validators makes a block every block_interval_ms, empty or not; a single
+     * validator only when transactions wait or, with empty_block_interval_ms set, at that
+     * interval, so without it a quiet chain cannot be told from a stalled one. */
+    uint64_t stall_ms = cfg->api_health_stall_ms;
+    if (stall_ms > 0 && node_chain_validators(chain)->len <= 1) {
+        uint64_t empty = cfg->consensus_empty_block_interval_ms;
+        stall_ms = empty > 0 ? stall_ms + empty : 0;
     }
     rpc_backend be = {
         .ctx = chain,
@@ -275,6 +322,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         .supply = supply,
         .rejections = be_rejections,
         .validators = node_chain_validators(chain),
+        .stall_ms = stall_ms,
     };
     rpc_server *srv;
     if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {

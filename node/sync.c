@@ -33,6 +33,14 @@ void node_sync_send(node_sync *s, ledger_store *store, cons_p2p *p2p, uint32_t p
         cons_msg m;
         memset(&m, 0, sizeof(m));
         m.kind = CONS_MSG_COMMITTED;
+        /* Checked by the store against the hash that names them: the header by the block
+         * hash, the body by its header's roots, the commit by the block it names. A damaged
+         * block is not served (the store logs it); the peer asks another. */
+        ledger_block checked;
+        if (ledger_store_block_decode(r, h, &checked) != CHR_OK) {
+            break;
+        }
+        ledger_block_free(&checked);
         if (ledger_store_block(r, h, &block, &block_len) != CHR_OK ||
             ledger_store_commit(r, h, &commit, &commit_len) != CHR_OK ||
             ledger_commit_decode(&m.u.committed.commit, commit, commit_len) != CHR_OK) {

@@ -53,6 +53,8 @@ typedef struct rpc_tip {
     size_t mempool_txs;
     size_t mempool_bytes;
     int healthy; /* 0 after a storage failure stopped the writer */
+    /* Monotonic ms when this node's tip last changed (or it started). */
+    uint64_t changed_ms;
     int syncing; /* 1 while a peer reports a chain more than a block ahead */
 } rpc_tip;
 
@@ -74,6 +76,9 @@ typedef struct rpc_backend {
                    rpc_tx_result *results, rpc_submit_done *done, void *arg);
     void (*tx_status)(void *ctx, const uint8_t hash[32], rpc_tx_result *out);
     void (*tip)(void *ctx, rpc_tip *out);
+    /* The committed account and the next nonce after its pending transactions:
+     * CHR_ERR_STATE_ROOT when its stored record is damaged (500), else CHR_ERR_STORE when
+     * the store cannot be read now (503). */
     chr_err (*account)(void *ctx, const uint8_t addr[32], ledger_account *out,
                        uint64_t *pending_nonce);
     /* Has fn(arg) called after every change of the tip (a committed block, the writer
@@ -91,6 +96,9 @@ typedef struct rpc_backend {
      * this into a function that copies it under the node's lock). */
     const ledger_valset *validators;
     uint64_t supply; /* total supply: genesis balances, conserved by transfers */
+    /* /health answers 503 stalled when the tip has not changed for longer than this (a
+     * chain that should make blocks, empty or not, has made none); 0: never. */
+    uint64_t stall_ms;
 } rpc_backend;
 
 #endif

@@ -92,4 +92,48 @@ _Static_assert(sizeof(RPC_TLS_PRIORITIES_DEFAULT) <= RPC_TLS_PRIORITIES_BYTES_MA
 _Static_assert(RPC_RATE_BUCKETS % RPC_RATE_WAYS == 0, "whole sets");
 _Static_assert(RPC_OAUTH_BODY_BYTES_MAX < RPC_BODY_BYTES_MIN, "the body limit never cuts a form");
 
+/* ---- Connections and bodies in flight (rpc/internal/conns.h, docs/API.md "Connections").
+ * ---- */
+/* [api] connections_max 0 (the default) sizes the slots from the open-files limit: all of
+ * it but RPC_FDS_RESERVED descriptors (the store, the WAL, peers, logs), up to this many.
+ * An idle connection costs a descriptor and at most RPC_CONNECTION_MEMORY_MAX, so 4096 is
+ * at most 128 MiB of header buffers, and sixteen times the 256 slots of before. */
+#define RPC_CONNECTIONS_AUTO_MAX 4096u
+#define RPC_FDS_RESERVED 256u
+/* Past the high-water mark (all slots but an eighth) connections that wait for a request
+ * are evicted down to the low-water mark (all but a quarter): a new client finds a slot. */
+#define RPC_CONNS_HIGH_WATER(cap) ((cap) - (cap) / 8)
+#define RPC_CONNS_LOW_WATER(cap) ((cap) - (cap) / 4)
+/* How often the reaper looks at every connection for its deadline and a departed client:
+ * a closed event stream frees its slot within this. */
+#define RPC_CONNS_SCAN_MS 200u
+/* A connection waiting for a request whose peer has closed is shut down once two scans in
+ * a row saw it so: libmicrohttpd may be reading its last bytes in between. */
+#define RPC_CONNS_GONE_SCANS 2u
+/* [api] request_timeout_s: the deadline for a request's headers and body, counted from
+ * when the connection began waiting for it (so it also bounds an idle keep-alive). */
+#define RPC_REQUEST_TIMEOUT_S_DEFAULT 15u
+#define RPC_REQUEST_TIMEOUT_S_MAX 3600u
+/* [api] bodies_open_bytes_max and bodies_keyed_bytes_max: the total bytes of request
+ * bodies in flight without and with a credential checked before the body was read. Open
+ * bodies are at most RPC_AUTH_EARLY_BODY_BYTES on routes that need a key: 16 MiB holds 256
+ * of them. 256 MiB holds 64 bodies at the default limit, where 256 x 4 MiB once took
+ * 1.1 GiB. */
+#define RPC_BODIES_OPEN_BYTES_DEFAULT (16u * 1024 * 1024)
+#define RPC_BODIES_KEYED_BYTES_DEFAULT (256u * 1024 * 1024)
+#define RPC_BODIES_BYTES_MAX (64ull * 1024 * 1024 * 1024)
+/* A body (or any block) past this is its own mapping, given back to the system when freed
+ * (glibc's default threshold grows up to 32 MiB after the first frees, and then bodies
+ * stay in the heap after a burst). */
+#define RPC_MMAP_THRESHOLD_BYTES (128u * 1024)
+/* After a body this large is freed, what the heap holds free is given back (malloc_trim),
+ * at most once per RPC_TRIM_INTERVAL_MS. */
+#define RPC_TRIM_BODY_BYTES (1024u * 1024)
+#define RPC_TRIM_INTERVAL_MS 1000u
+
+_Static_assert(RPC_BODIES_OPEN_BYTES_DEFAULT >= RPC_BODY_BYTES_MIN, "a legal open budget");
+_Static_assert(RPC_BODIES_KEYED_BYTES_DEFAULT >= RPC_BODY_BYTES_DEFAULT,
+               "the keyed budget holds a body at the default limit");
+_Static_assert(RPC_CONNS_LOW_WATER(8u) < RPC_CONNS_HIGH_WATER(8u), "marks apart");
+
 #endif

@@ -199,6 +199,30 @@ static int write_store(FILE *f, ledger_store *store)
     return 1;
 }
 
+/* The connections and the bodies in flight (docs/API.md, "Connections and memory"). */
+static void write_connections(FILE *f, rpc_server *srv)
+{
+    rpc_conns_stats st;
+    rpc_conns_stats_get(srv->conns, &st);
+    metric_u64(f, "chroom_api_connections", "gauge", "Open API connections.", st.live);
+    metric_head(f, "chroom_api_connections_closed_total", "counter",
+                "API connections the node closed: at the request deadline, to make room, or "
+                "because their client had left.");
+    fprintf(f, "chroom_api_connections_closed_total{reason=\"deadline\"} %" PRIu64 "\n",
+            st.timed_out);
+    fprintf(f, "chroom_api_connections_closed_total{reason=\"evicted\"} %" PRIu64 "\n", st.evicted);
+    fprintf(f, "chroom_api_connections_closed_total{reason=\"gone\"} %" PRIu64 "\n", st.gone);
+    metric_head(f, "chroom_api_body_bytes", "gauge",
+                "Bytes held for request bodies in flight, by budget.");
+    fprintf(f, "chroom_api_body_bytes{budget=\"open\"} %llu\n",
+            (unsigned long long)atomic_load(&srv->bodies_open.used));
+    fprintf(f, "chroom_api_body_bytes{budget=\"keyed\"} %llu\n",
+            (unsigned long long)atomic_load(&srv->bodies_keyed.used));
+    metric_u64(f, "chroom_api_bodies_overloaded_total", "counter",
+               "Requests answered 503 because their body did not fit its budget.",
+               atomic_load(&srv->overloaded));
+}
+
 void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r)
 {
     char *text = NULL;
@@ -215,6 +239,7 @@ void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r)
     metric_u64(f, "chroom_rate_limited_total", "counter",
                "Requests answered 429 by the rate limiter.",
                atomic_load_explicit(&x->srv->rate_limited, memory_order_relaxed));
+    write_connections(f, x->srv);
     int store_ok = write_store(f, x->srv->be.store);
     write_http_requests(f, &x->srv->http_stats);
     write_http_latency(f, &x->srv->http_stats);

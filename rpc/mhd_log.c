@@ -69,6 +69,9 @@ static const char *const mhd_log_client_noise[] = {
     "header",
     "request",
     "chunk",
+    /* The node's handler returns MHD_NO to cut a client off: a chunked body past the body
+     * limit or budget (rpc/server.c, on_request). */
+    "Application reported internal error",
 };
 
 void rpc_mhd_log_line(void *cls, const char *fmt, va_list ap)

@@ -144,34 +144,28 @@ json_t *rpc_render_evidence(const ledger_evidence *ev)
                      "signature", rpc_json_hex(ev->sig_b, 64));
 }
 
-json_t *rpc_render_block(const uint8_t *bytes, size_t len)
+json_t *rpc_render_block(const ledger_block *b)
 {
-    ledger_block b;
-    if (ledger_block_decode(&b, bytes, len) != CHR_OK) {
-        return NULL;
-    }
-    json_t *o = rpc_render_header(&b.header);
+    json_t *o = rpc_render_header(&b->header);
     json_t *txs = json_array();
-    for (uint32_t i = 0; i < b.txs_len; i++) {
+    for (uint32_t i = 0; i < b->txs_len; i++) {
         ledger_tx tx;
         uint8_t hash[32];
-        if (ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]) != CHR_OK) {
+        if (ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]) != CHR_OK) {
             json_decref(txs);
             json_decref(o);
-            ledger_block_free(&b);
             return NULL;
         }
-        chr_sha256_hash(hash, b.txs[i], b.tx_lens[i]);
+        chr_sha256_hash(hash, b->txs[i], b->tx_lens[i]);
         json_array_append_new(txs, rpc_render_tx(&tx, hash));
     }
     json_object_set_new(o, "txs", txs);
     json_t *evidence = json_array();
-    for (uint16_t i = 0; i < b.evidence_len; i++) {
-        json_array_append_new(evidence, rpc_render_evidence(&b.evidence[i]));
+    for (uint16_t i = 0; i < b->evidence_len; i++) {
+        json_array_append_new(evidence, rpc_render_evidence(&b->evidence[i]));
     }
     json_object_set_new(o, "evidence", evidence);
     json_object_set_new(o, "last_commit",
-                        b.has_last_commit ? render_commit(&b.last_commit) : json_null());
-    ledger_block_free(&b);
+                        b->has_last_commit ? render_commit(&b->last_commit) : json_null());
     return o;
 }

@@ -29,9 +29,9 @@ json_t *rpc_render_header(const ledger_header *h);
 /* Evidence of double signing: validator, public_key, type, height, round, votes (the two
  * block hashes with their signatures). */
 json_t *rpc_render_evidence(const ledger_evidence *ev);
-/* A block with its header fields, transactions, evidence and last commit; NULL if the
- * stored bytes do not decode (the caller answers 500: our own data is damaged). */
-json_t *rpc_render_block(const uint8_t *bytes, size_t len);
+/* A decoded block with its header fields, transactions, evidence and last commit; NULL if
+ * a transaction does not decode (the caller answers 500: our own data is damaged). */
+json_t *rpc_render_block(const ledger_block *b);
 /* {"error": {"code", "message", "field"?}}: code is chr_err_name(err); field may be NULL. */
 json_t *rpc_render_error(chr_err err, const char *message, const char *field);
 

@@ -7,6 +7,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/log.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
@@ -26,6 +27,17 @@ void rpc_handle_health(rpc_ctx *x, rpc_reply *r)
     if (tip.syncing) {
         rpc_reply_error(r, 503, CHR_ERR_SYNCING,
                         "a peer reports a longer chain: this node is fetching its blocks", NULL);
+        return;
+    }
+    uint64_t now = rpc_clock_ms();
+    uint64_t stall_ms = x->srv->be.stall_ms;
+    if (stall_ms > 0 && now > tip.changed_ms && now - tip.changed_ms > stall_ms) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "no block committed for %" PRIu64 " ms (over [api] health_stall_ms): the "
+                 "validators are not agreeing, or this node reaches none of them",
+                 now - tip.changed_ms);
+        rpc_reply_error(r, 503, CHR_ERR_STALLED, msg, NULL);
         return;
     }
     rpc_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
@@ -136,7 +148,12 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
     }
     ledger_account acct;
     uint64_t pending;
-    if (x->srv->be.account(x->srv->be.ctx, addr, &acct, &pending) != CHR_OK) {
+    chr_err err = x->srv->be.account(x->srv->be.ctx, addr, &acct, &pending);
+    if (err == CHR_ERR_STATE_ROOT) {
+        rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored account is damaged", NULL);
+        return;
+    }
+    if (err != CHR_OK) {
         rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the account now", NULL);
         r->retry_after = 1;
         return;
@@ -183,15 +200,20 @@ void rpc_handle_block(rpc_ctx *x, rpc_reply *r)
         r->retry_after = 1;
         return;
     }
-    const uint8_t *bytes;
-    size_t len;
+    ledger_block b;
     json_t *o = NULL;
-    if (ledger_store_block(rd, height, &bytes, &len) == CHR_OK) {
-        o = rpc_render_block(bytes, len);
+    chr_err err = ledger_store_block_decode(rd, height, &b);
+    if (err == CHR_OK) {
+        o = rpc_render_block(&b);
+        ledger_block_free(&b);
     }
     ledger_store_read_end(rd);
     if (o == NULL) {
-        CHR_LOG_E("block %llu in the store does not decode", (unsigned long long)height);
+        if (err == CHR_OK) {
+            /* The block matches its hash, but a transaction in it does not decode. */
+            CHR_LOG_E("store: block %llu holds a transaction that does not decode",
+                      (unsigned long long)height);
+        }
         rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored block is damaged", NULL);
         return;
     }

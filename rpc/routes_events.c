@@ -99,10 +99,10 @@ static int tx_matches(const sse_stream *st, const ledger_tx *tx)
 
 /* Renders events of the block at st->height from st->next until the buffer is nearly
  * full; advances the position. Returns 0 when the block cannot be read. */
-static int render_block(sse_stream *st, const uint8_t *bytes, size_t len)
+static int render_block(sse_stream *st, ledger_store_read *rd)
 {
     ledger_block b;
-    if (ledger_block_decode(&b, bytes, len) != CHR_OK) {
+    if (ledger_store_block_decode(rd, st->height, &b) != CHR_OK) {
         return 0;
     }
     while (st->next <= b.txs_len && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
@@ -164,6 +164,12 @@ static int stream_fill(sse_stream *st)
     if (st->height > tip.height) {
         rpc_wait_outcome waited = st->wait.outcome;
         st->wait.outcome = RPC_WAIT_NONE;
+        if (waited == RPC_WAIT_STOPPED) {
+            /* The server stops, or the client left (rpc/internal/conns.h): the stream ends
+             * and its connection with it. */
+            st->ended = 1;
+            return 1;
+        }
         if (waited != RPC_WAIT_TIMEOUT) {
             stream_wait(st);
             return 0;
@@ -185,10 +191,7 @@ static int stream_fill(sse_stream *st)
     for (unsigned blocks = 0; blocks < RPC_EVENTS_FILL_BLOCKS_MAX && st->height <= tip.height &&
                               sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX;
          blocks++) {
-        const uint8_t *bytes;
-        size_t len;
-        if (ledger_store_block(rd, st->height, &bytes, &len) != CHR_OK ||
-            !render_block(st, bytes, len)) {
+        if (!render_block(st, rd)) {
             st->ended = 1;
             break;
         }
@@ -233,11 +236,8 @@ static uint32_t block_tx_count(rpc_server *srv, uint64_t height)
     if (ledger_store_read_begin(srv->be.store, &rd) != CHR_OK) {
         return 0;
     }
-    const uint8_t *bytes;
-    size_t len;
     ledger_block b;
-    if (ledger_store_block(rd, height, &bytes, &len) == CHR_OK &&
-        ledger_block_decode(&b, bytes, len) == CHR_OK) {
+    if (ledger_store_block_decode(rd, height, &b) == CHR_OK) {
         count = b.header.tx_count;
         ledger_block_free(&b);
     }

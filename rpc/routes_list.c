@@ -38,9 +38,10 @@ static void reply_store_error(rpc_reply *r)
     r->retry_after = 1;
 }
 
+/* The store found block `height` damaged, and logged what did not match. */
 static void reply_damaged(rpc_reply *r, uint64_t height)
 {
-    CHR_LOG_E("block %llu in the store does not decode", (unsigned long long)height);
+    (void)height;
     rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored block is damaged", NULL);
 }
 
@@ -108,27 +109,31 @@ typedef struct block_cache {
     ledger_block block;
 } block_cache;
 
-/* The transaction at (height, index), rendered; NULL if the store lacks it or
- * it does not decode (our own data damaged). */
+/* The transaction at (height, index), rendered; NULL if the store lacks it or it is not
+ * the transaction the history row names by hash (our own data damaged: logged). */
 static json_t *stored_tx(ledger_store_read *rd, block_cache *bc, uint64_t height, uint32_t index,
                          const uint8_t hash[32])
 {
     if (bc->height != height) {
-        const uint8_t *bytes;
-        size_t len;
         if (bc->height != 0) {
             ledger_block_free(&bc->block);
             bc->height = 0;
         }
-        if (ledger_store_block(rd, height, &bytes, &len) != CHR_OK ||
-            ledger_block_decode(&bc->block, bytes, len) != CHR_OK) {
+        if (ledger_store_block_decode(rd, height, &bc->block) != CHR_OK) {
             return NULL;
         }
         bc->height = height;
     }
     ledger_tx tx;
-    if (index >= bc->block.txs_len ||
+    uint8_t got[32];
+    if (index < bc->block.txs_len) {
+        chr_sha256_hash(got, bc->block.txs[index], bc->block.tx_lens[index]);
+    }
+    if (index >= bc->block.txs_len || memcmp(got, hash, 32) != 0 ||
         ledger_tx_decode(&tx, bc->block.txs[index], bc->block.tx_lens[index]) != CHR_OK) {
+        CHR_LOG_E("store: a history row is damaged: block %llu has no transaction %u of the hash "
+                  "it names",
+                  (unsigned long long)height, index);
         return NULL;
     }
     return rpc_render_tx(&tx, hash);
@@ -238,10 +243,7 @@ static json_t *blocks_render(ledger_store_read *rd, uint64_t top, size_t limit, 
         return NULL;
     }
     for (uint64_t h = top; h >= 1 && json_array_size(blocks) < limit; h--) {
-        const uint8_t *bytes;
-        size_t len;
-        if (ledger_store_block(rd, h, &bytes, &len) != CHR_OK ||
-            ledger_block_decode(b, bytes, len) != CHR_OK) {
+        if (ledger_store_block_decode(rd, h, b) != CHR_OK) {
             *bad = h;
             json_decref(blocks);
             blocks = NULL;
@@ -384,13 +386,10 @@ void rpc_handle_block_txs(rpc_ctx *x, rpc_reply *r)
     rpc_cursor cur;
     int has_cursor;
     ledger_block *b = malloc(sizeof(*b));
-    const uint8_t *bytes;
-    size_t len;
     if (b == NULL) {
         reply_store_error(r);
     } else if (block_txs_args(x, r, meta.height, &height, &limit, &cur, &has_cursor)) {
-        if (ledger_store_block(rd, height, &bytes, &len) != CHR_OK ||
-            ledger_block_decode(b, bytes, len) != CHR_OK) {
+        if (ledger_store_block_decode(rd, height, b) != CHR_OK) {
             reply_damaged(r, height);
         } else {
             block_txs_reply(r, b, height, &cur, has_cursor, limit);

@@ -33,7 +33,12 @@ static int quote_terms(rpc_ctx *x, rpc_reply *r, const rpc_quote_req *q, const r
     }
     ledger_account acct;
     uint64_t pending;
-    if (x->srv->be.account(x->srv->be.ctx, q->from, &acct, &pending) != CHR_OK) {
+    chr_err err = x->srv->be.account(x->srv->be.ctx, q->from, &acct, &pending);
+    if (err == CHR_ERR_STATE_ROOT) {
+        rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored account is damaged", NULL);
+        return 0;
+    }
+    if (err != CHR_OK) {
         rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the account now", NULL);
         r->retry_after = 1;
         return 0;

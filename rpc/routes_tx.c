@@ -5,6 +5,7 @@
 
 #include "common/assert.h"
 #include "common/hex.h"
+#include "common/log.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
@@ -87,17 +88,42 @@ static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, chr_err *code, cha
  * back (tx_admitted); the request's connection is suspended meanwhile and while it waits
  * for the commit, so no pool thread waits (docs/ARCHITECTURE.md, "Threads"). ---- */
 
+/* A node whose writer has stopped (a storage or WAL write failure) commits nothing more:
+ * a submission it took would be lost, so it is refused (503 not_writing) before and, for a
+ * writer that stopped meanwhile, after admission. 1 when refused. */
+static int refuse_not_writing(rpc_ctx *x, rpc_reply *r)
+{
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
+    if (tip.healthy) {
+        return 0;
+    }
+    rpc_reply_error(r, 503, CHR_ERR_NOT_WRITING,
+                    "the node has stopped writing blocks after a storage failure (its log names "
+                    "it): submit to another node",
+                    NULL);
+    return 1;
+}
+
+/* Whether any of the request's transactions is still pending (not committed, failed or
+ * rejected). */
+static int any_pending(const rpc_req *req)
+{
+    for (size_t i = 0; i < req->results_len; i++) {
+        if (req->results[i].state == RPC_TX_PENDING) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The node's call once the results are final for admission, on its writer's thread (or on
  * the handler's, before submit returns): waits for the commit when asked and something is
  * pending, else has the answer written at once. req is not touched after it is handed on. */
 static void tx_admitted(void *arg)
 {
     rpc_req *req = arg;
-    int pending = 0;
-    for (size_t i = 0; i < req->results_len && !pending; i++) {
-        pending = req->results[i].state == RPC_TX_PENDING;
-    }
-    if (req->wait_deadline_ms == 0 || !pending) {
+    if (req->wait_deadline_ms == 0 || !any_pending(req)) {
         rpc_resume(req->srv, req->conn);
         return;
     }
@@ -132,6 +158,9 @@ static void submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, co
 static void submit_finish(rpc_ctx *x, rpc_reply *r)
 {
     const rpc_tx_result *res = &x->req->results[0];
+    if (any_pending(x->req) && refuse_not_writing(x, r)) {
+        return;
+    }
     if (res->state == RPC_TX_REJECTED) {
         const char *field;
         unsigned status = reject_status(res->err, &field);
@@ -146,6 +175,9 @@ static void submit_finish(rpc_ctx *x, rpc_reply *r)
 /* The answer of POST /api/v1/txs/batch: one status per transaction. */
 static void batch_finish(rpc_ctx *x, rpc_reply *r)
 {
+    if (any_pending(x->req) && refuse_not_writing(x, r)) {
+        return;
+    }
     json_t *results = json_array();
     for (size_t i = 0; i < x->req->results_len; i++) {
         json_array_append_new(results, rpc_render_tx_result(&x->req->results[i]));
@@ -157,7 +189,7 @@ void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"tx", NULL};
     uint64_t wait_ms;
-    if (!rpc_wait_param(x, r, &wait_ms)) {
+    if (!rpc_wait_param(x, r, &wait_ms) || refuse_not_writing(x, r)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
@@ -185,7 +217,7 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"txs", NULL};
     uint64_t wait_ms;
-    if (!rpc_wait_param(x, r, &wait_ms)) {
+    if (!rpc_wait_param(x, r, &wait_ms) || refuse_not_writing(x, r)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
@@ -231,9 +263,12 @@ out:
     free(lens);
 }
 
-/* Finds a committed transaction's bytes in its block and renders it. */
-static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res)
+/* Reads a committed transaction's bytes alone (not its block), checked by the store to
+ * hash to res->hash, and renders it; NULL with *damaged set when the store's copy is not
+ * that transaction (the store logged what did not match). */
+static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res, int *damaged)
 {
+    *damaged = 0;
     ledger_store_read *rd;
     if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
         return NULL;
@@ -241,16 +276,20 @@ static json_t *committed_tx(rpc_ctx *x, const rpc_tx_result *res)
     json_t *out = NULL;
     const uint8_t *bytes;
     size_t len;
-    ledger_block b;
-    if (ledger_store_block(rd, res->height, &bytes, &len) == CHR_OK &&
-        ledger_block_decode(&b, bytes, len) == CHR_OK) {
-        ledger_tx tx;
-        if (res->index < b.txs_len &&
-            ledger_tx_decode(&tx, b.txs[res->index], b.tx_lens[res->index]) == CHR_OK) {
-            out = rpc_render_tx(&tx, res->hash);
-        }
-        ledger_block_free(&b);
+    ledger_store_txinfo info;
+    ledger_tx tx;
+    chr_err err = ledger_store_tx_read(rd, res->hash, &info, &bytes, &len);
+    if (err == CHR_OK && (info.height != res->height || info.index != res->index ||
+                          ledger_tx_decode(&tx, bytes, len) != CHR_OK)) {
+        CHR_LOG_E("store: transaction at block %llu index %u is damaged: it does not decode "
+                  "or its index row changed while read",
+                  (unsigned long long)info.height, info.index);
+        err = CHR_ERR_STORE;
     }
+    if (err == CHR_OK) {
+        out = rpc_render_tx(&tx, res->hash);
+    }
+    *damaged = err == CHR_ERR_STORE;
     ledger_store_read_end(rd);
     return out;
 }
@@ -274,9 +313,18 @@ void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r)
     }
     /* A hash the node knows nothing of is an answer too (200, status "unknown"): never
      * seen, refused at admission, lost from the mempool by a restart, or failed long ago. */
+    json_t *tx = NULL;
+    if (res.state == RPC_TX_COMMITTED) {
+        int damaged;
+        tx = committed_tx(x, &res, &damaged);
+        if (damaged) {
+            /* Never another transaction, or another height, under this hash. */
+            rpc_reply_error(r, 500, CHR_ERR_STORE, "the stored transaction is damaged", NULL);
+            return;
+        }
+    }
     json_t *o = rpc_render_tx_result(&res);
     if (res.state == RPC_TX_COMMITTED) {
-        json_t *tx = committed_tx(x, &res);
         json_object_set_new(o, "tx", tx != NULL ? tx : json_null());
     }
     rpc_reply_json(r, 200, o);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -99,6 +100,10 @@ static void dispatch(rpc_ctx *x, rpc_reply *r)
             r->body = NULL;
             route->handler(x, r);
         } else if (rpc_auth_request(x, r, route->scope)) {
+            /* Its connection is kept longest when slots run short (rpc/internal/conns.h). */
+            if (route->scope != RPC_SCOPE_NONE && x->req->c != NULL) {
+                atomic_store(&x->req->c->keyed, 1);
+            }
             route->handler(x, r);
         }
         return;
@@ -177,6 +182,10 @@ static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const 
         return 0;
     }
     req->authed = 1;
+    if (req->c != NULL) {
+        atomic_store(&req->c->authed, 1);
+        atomic_store(&req->c->keyed, 1);
+    }
     return 1;
 }
 
@@ -213,11 +222,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, rpc_reply *r)
     return ret;
 }
 
-/* Appends an upload chunk, up to the body limit; past it, the rest is read and dropped so
- * the client gets its 413 instead of a reset. */
-static void body_append(rpc_req *req, size_t max, const char *data, size_t len)
+/* Appends an upload chunk, up to the body limit and within the body budget; past either,
+ * the rest is read and dropped so the client gets its 413 (or 503) instead of a reset. The
+ * buffer's whole capacity counts in the budget: that is the memory it holds. */
+static void body_append(rpc_server *srv, rpc_req *req, const char *data, size_t len)
 {
-    if (req->too_large || len > max - req->len) {
+    size_t max = srv->cfg.body_bytes_max;
+    if (req->too_large || req->overloaded) {
+        return;
+    }
+    if (len > max - req->len) {
         req->too_large = 1;
         return;
     }
@@ -227,9 +241,17 @@ static void body_append(rpc_req *req, size_t max, const char *data, size_t len)
             cap *= 2;
         }
         cap = cap > max ? max : cap;
+        if (req->budget == NULL) {
+            req->budget = req->authed ? &srv->bodies_keyed : &srv->bodies_open;
+        }
+        if (!rpc_body_budget_take(req->budget, cap - req->cap)) {
+            req->overloaded = 1;
+            return;
+        }
         char *b = realloc(req->body, cap);
         if (b == NULL) {
-            req->too_large = 1;
+            rpc_body_budget_give(req->budget, cap - req->cap);
+            req->overloaded = 1;
             return;
         }
         req->body = b;
@@ -304,6 +326,44 @@ static void reply_too_large(rpc_server *srv, struct MHD_Connection *conn, const 
     reply_complete(&x, r);
 }
 
+/* Writes an answer straight to the socket and shuts it, for the one case libmicrohttpd
+ * cannot answer: the middle of a body (a chunked body past the limit; libmicrohttpd takes a
+ * response only before or after the body). Plain HTTP only: over TLS the connection is
+ * just closed. Best effort, never blocking: a socket that takes less gets less. Takes r's
+ * body. */
+static void send_raw_and_shut(rpc_server *srv, struct MHD_Connection *conn, rpc_reply *r)
+{
+    char *text = json_dumps(r->body, JSON_COMPACT);
+    json_decref(r->body);
+    r->body = NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (text == NULL || info == NULL || srv->cfg.tls_cert_pem != NULL) {
+        free(text);
+        return;
+    }
+    char head[2048];
+    size_t len = strlen(text);
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+                     "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n",
+                     r->status, MHD_get_reason_phrase_for(r->status), len);
+    for (size_t i = 0; i < r->headers_len && n > 0 && (size_t)n < sizeof(head); i++) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n", r->headers[i].name,
+                      r->headers[i].value);
+    }
+    if (r->retry_after > 0 && n > 0 && (size_t)n < sizeof(head)) {
+        n += snprintf(head + n, sizeof(head) - (size_t)n, "Retry-After: %u\r\n", r->retry_after);
+    }
+    if (n > 0 && (size_t)n + 2 < sizeof(head)) {
+        memcpy(head + n, "\r\n", 2);
+        send(info->connect_fd, head, (size_t)n + 2, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
+        send(info->connect_fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(info->connect_fd, SHUT_WR);
+    }
+    free(text);
+}
+
 /* Refuses a request whose framing is ambiguous (rpc/internal/framing.h) with a 400, before
  * its body is read, and closes the connection after the answer (RFC 9112 section 6.3):
  * what follows on it cannot be told apart from the body. */
@@ -321,11 +381,13 @@ static enum MHD_Result refuse_framing(rpc_server *srv, struct MHD_Connection *co
 void rpc_suspend(rpc_server *srv, struct MHD_Connection *conn)
 {
     atomic_fetch_add(&srv->suspended, 1);
+    rpc_conn_set(rpc_conn_of(conn), RPC_CONN_SUSPENDED);
     MHD_suspend_connection(conn);
 }
 
 void rpc_resume(rpc_server *srv, struct MHD_Connection *conn)
 {
+    rpc_conn_set(rpc_conn_of(conn), RPC_CONN_BUSY);
     MHD_resume_connection(conn);
     /* Counted down only after: rpc_server_stop must not stop libmicrohttpd while a
      * connection is still suspended (libmicrohttpd aborts on that). */
@@ -377,12 +439,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         memset(req, 0, offsetof(rpc_req, wait));
         req->srv = srv;
         req->conn = conn;
+        req->c = rpc_conn_of(conn);
+        rpc_conn_set(req->c, RPC_CONN_BODY);
         *con_cls = req;
         atomic_fetch_add(&srv->inflight, 1);
         rpc_framing framing;
         rpc_framing_read(&framing, conn, version);
         req->auth_fields = framing.auth_count;
         req->auth_spaced = framing.auth_spaced;
+        req->chunked = framing.encoding != NULL;
         const char *why = rpc_framing_judge(&framing);
         if (why != NULL) {
             return refuse_framing(srv, conn, method, req, why);
@@ -407,8 +472,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        body_append(req, srv->cfg.body_bytes_max, upload_data, *upload_data_size);
+        body_append(srv, req, upload_data, *upload_data_size);
         *upload_data_size = 0;
+        /* A body of unknown length cannot be read and dropped to a known end: as soon as
+         * it passes the limit it gets its 413 and the connection is closed (docs/API.md,
+         * "Limits"); past the budget, it is only closed. */
+        if (req->chunked && req->too_large) {
+            rpc_reply r;
+            reply_too_large(srv, conn, url, method, req, &r);
+            send_raw_and_shut(srv, conn, &r);
+            return MHD_NO;
+        }
+        if (req->chunked && req->overloaded) {
+            return MHD_NO;
+        }
         return MHD_YES;
     }
     if (req->finish != NULL) {
@@ -417,8 +494,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rpc_reply r = {0};
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
     req->start_us = rpc_metrics_now_us();
+    rpc_conn_set(req->c, RPC_CONN_BUSY);
     if (req->too_large) {
         reply_too_large(srv, conn, url, method, req, &r);
+    } else if (req->overloaded) {
+        atomic_fetch_add(&srv->overloaded, 1);
+        rpc_reply_error(&r, 503, CHR_ERR_QUEUE_FULL,
+                        "node: too many request bodies in flight; retry shortly", NULL);
+        r.retry_after = 1;
+        reply_complete(&x, &r);
     } else if (!split_path(&x, url)) {
         /* No route takes such a path: the address's figures, as for a 404. */
         rpc_reply_error(&r, 414, CHR_ERR_URI_SIZE, "path: too long or too deep", NULL);
@@ -437,16 +521,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return send_reply(conn, &r);
 }
 
+/* Gives the heap's free memory back to the system after a large body, at most once per
+ * RPC_TRIM_INTERVAL_MS: a burst of large bodies leaves the heap of every thread's arena
+ * grown (jansson's objects of each body), and without this the node's resident memory
+ * stays at the burst's peak. */
+static void heap_trim(rpc_server *srv)
+{
+    uint64_t now = rpc_clock_ms();
+    unsigned long long last = atomic_load(&srv->trimmed_ms);
+    if (now - last >= RPC_TRIM_INTERVAL_MS &&
+        atomic_compare_exchange_strong(&srv->trimmed_ms, &last, now)) {
+        malloc_trim(0);
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     rpc_server *srv = cls;
-    (void)conn;
     (void)toe;
     rpc_req *req = *con_cls;
+    /* A keep-alive connection now waits for its next request, within the deadline. */
+    rpc_conn_set(rpc_conn_of(conn), RPC_CONN_WAITING);
     if (req != NULL) {
         atomic_fetch_sub(&srv->inflight, 1);
+        if (req->budget != NULL) {
+            rpc_body_budget_give(req->budget, req->cap);
+        }
         free(req->body);
+        if (req->cap >= RPC_TRIM_BODY_BYTES) {
+            heap_trim(srv);
+        }
         free(req->results);
         free(req);
         *con_cls = NULL;
@@ -535,8 +640,26 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     }
     s->cfg = *cfg;
     s->be = *be;
+    s->bodies_open.max =
+        cfg->bodies_open_bytes_max ? cfg->bodies_open_bytes_max : RPC_BODIES_OPEN_BYTES_DEFAULT;
+    s->bodies_keyed.max =
+        cfg->bodies_keyed_bytes_max ? cfg->bodies_keyed_bytes_max : RPC_BODIES_KEYED_BYTES_DEFAULT;
+    /* Large bodies (and what is parsed from them) in mappings of their own, which free
+     * gives back to the system at once: this fixes glibc's threshold, which otherwise
+     * grows after the first frees until 4 MiB bodies live in the heap (and stay). The
+     * process is the node's, and no other part of it depends on the threshold. */
+    mallopt(M_MMAP_THRESHOLD, (int)RPC_MMAP_THRESHOLD_BYTES);
     rpc_mhd_log_init(&s->mhd_log, rpc_clock_ms());
     if (rpc_waiter_start(&s->waiter, s) != CHR_OK) {
+        rpc_mhd_log_deinit(&s->mhd_log);
+        free(s);
+        return CHR_ERR_NOMEM;
+    }
+    uint64_t timeout_s =
+        cfg->request_timeout_s ? cfg->request_timeout_s : RPC_REQUEST_TIMEOUT_S_DEFAULT;
+    if (rpc_conns_start(&s->conns, s, cfg->connections_max, timeout_s * 1000) != CHR_OK) {
+        rpc_waiter_close(s->waiter);
+        rpc_waiter_free(s->waiter);
         rpc_mhd_log_deinit(&s->mhd_log);
         free(s);
         return CHR_ERR_NOMEM;
@@ -575,9 +698,11 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->connections_per_ip_max,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
-        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        rpc_conns_notify, s->conns, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s, MHD_OPTION_ARRAY,
+        extra, MHD_OPTION_END);
     if (s->daemon == NULL) {
+        rpc_conns_free(s->conns);
         rpc_waiter_close(s->waiter);
         rpc_waiter_free(s->waiter);
         rpc_mhd_log_deinit(&s->mhd_log);
@@ -588,6 +713,7 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     if (s->port == 0) {
         CHR_LOG_E("api: cannot read the port the listener is bound to");
         MHD_stop_daemon(s->daemon);
+        rpc_conns_free(s->conns);
         rpc_waiter_close(s->waiter);
         rpc_waiter_free(s->waiter);
         rpc_mhd_log_deinit(&s->mhd_log);
@@ -639,6 +765,8 @@ void rpc_server_stop(rpc_server *s)
         sleep_ms(1);
     }
     MHD_stop_daemon(s->daemon);
+    /* The reaper may still ask the (closed) waiter to cancel: it goes first. */
+    rpc_conns_free(s->conns);
     rpc_waiter_free(s->waiter);
     if (listen_fd != MHD_INVALID_SOCKET) {
         close(listen_fd);

@@ -1,8 +1,10 @@
 /* The REST server (libmicrohttpd + jansson): the routes of docs/API.md over HTTP.
  *
  * Every limit is set here, never left to a library default: connections in all and per
- * client address, the idle timeout, the memory a connection may use for its headers, and
- * the request body size. A pool of `threads` threads each runs an epoll loop over its
+ * client address, the idle timeout, the deadline of a request's headers and body, the
+ * memory a connection may use for its headers, the request body size and the total of the
+ * bodies in flight. When slots run short, connections that wait for a request are evicted
+ * (rpc/internal/conns.h). A pool of `threads` threads each runs an epoll loop over its
  * share of the connections; handlers never sleep on one. A request that waits (for a
  * commit, or an event stream for the next block) suspends its connection and is resumed
  * by the server's waiter thread (rpc/internal/waiter.h), so it holds no thread meanwhile.
@@ -25,6 +27,14 @@ typedef struct rpc_server_config {
     unsigned connections_max;
     unsigned connections_per_ip_max;
     unsigned connection_timeout_s;
+    /* A request's headers and body, from when its connection began waiting for it; 0:
+     * RPC_REQUEST_TIMEOUT_S_DEFAULT. (connection_timeout_s is libmicrohttpd's idle timer,
+     * which every byte restarts.) */
+    unsigned request_timeout_s;
+    /* The bodies in flight without and with a credential checked before they were read
+     * (docs/API.md, "Connections and memory"); 0: RPC_BODIES_*_BYTES_DEFAULT. */
+    uint64_t bodies_open_bytes_max;
+    uint64_t bodies_keyed_bytes_max;
     unsigned threads;         /* event-loop threads; 0: one per online core (both are
                                * capped at connections_max) */
     uint64_t wait_timeout_ms; /* the longest ?wait=commit, and its default */

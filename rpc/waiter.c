@@ -17,6 +17,7 @@ struct rpc_waiter {
     rpc_wait *fresh;     /* added since the thread last looked */
     rpc_wait *waiting;   /* looked at, still waiting */
     int tip_changed;     /* since the thread last looked */
+    int cancelled;       /* a wait was cancelled since the thread last looked */
     uint64_t poll_at_ms; /* when commit waits are next looked at without a new block */
     int closed;
     int started;
@@ -66,7 +67,9 @@ static void waiter_sort(rpc_waiter *wt, rpc_wait *list, int look, const rpc_tip 
     while (list != NULL) {
         rpc_wait *w = list;
         list = w->next;
-        if (look && waiter_met(wt, w, tip)) {
+        if (w->cancelled) {
+            w->outcome = RPC_WAIT_STOPPED;
+        } else if (look && waiter_met(wt, w, tip)) {
             w->outcome = RPC_WAIT_MET;
         } else if (now >= w->deadline_ms) {
             w->outcome = RPC_WAIT_TIMEOUT;
@@ -99,6 +102,7 @@ static void waiter_round(rpc_waiter *wt, uint64_t now)
     wt->fresh = NULL;
     wt->waiting = NULL;
     wt->tip_changed = 0;
+    wt->cancelled = 0;
     if (all) {
         wt->poll_at_ms = now + RPC_WAIT_POLL_MS;
     }
@@ -158,7 +162,7 @@ static void *waiter_main(void *arg)
     while (!wt->closed) {
         uint64_t now = rpc_clock_ms();
         uint64_t wake = waiter_wake_at(wt);
-        if (wt->fresh == NULL && !wt->tip_changed && now < wake) {
+        if (wt->fresh == NULL && !wt->tip_changed && !wt->cancelled && now < wake) {
             waiter_sleep(wt, wake, now);
             continue;
         }
@@ -199,6 +203,7 @@ void rpc_waiter_add(rpc_waiter *wt, rpc_wait *w)
     CHR_ASSERT(w->kind == RPC_WAIT_HEIGHT || w->kind == RPC_WAIT_COMMIT);
     w->outcome = RPC_WAIT_NONE;
     w->settled = 0;
+    w->cancelled = 0;
     pthread_mutex_lock(&wt->mu);
     if (wt->closed) {
         pthread_mutex_unlock(&wt->mu);
@@ -209,6 +214,22 @@ void rpc_waiter_add(rpc_waiter *wt, rpc_wait *w)
     w->next = wt->fresh;
     wt->fresh = w;
     pthread_cond_signal(&wt->cv);
+    pthread_mutex_unlock(&wt->mu);
+}
+
+void rpc_waiter_cancel(rpc_waiter *wt, const struct MHD_Connection *conn)
+{
+    pthread_mutex_lock(&wt->mu);
+    rpc_wait *lists[2] = {wt->fresh, wt->waiting};
+    for (size_t i = 0; i < 2; i++) {
+        for (rpc_wait *w = lists[i]; w != NULL; w = w->next) {
+            if (w->conn == conn) {
+                w->cancelled = 1;
+                wt->cancelled = 1;
+                pthread_cond_signal(&wt->cv);
+            }
+        }
+    }
     pthread_mutex_unlock(&wt->mu);
 }
 

@@ -28,6 +28,8 @@
 typedef struct store_tail_entry {
     uint64_t height;
     uint32_t index;
+    uint32_t offset; /* the transaction's bytes in the encoded block */
+    uint16_t len;
     uint8_t hash[32];
     uint8_t from[32];
     uint8_t to[32];
@@ -35,7 +37,7 @@ typedef struct store_tail_entry {
 
 struct ledger_store {
     MDB_env *env;
-    MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at;
+    MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at, trie;
     size_t map_size;
     /* The index environment: its metadata (indexed height and that block's hash), txs
      * (hash -> height, index) and history (address, height, index, sent -> hash). */
@@ -73,6 +75,7 @@ struct ledger_store_read {
     int has_height;
     MDB_txn *itxn; /* an index snapshot, begun or renewed by each index lookup */
     int itxn_live;
+    MDB_cursor *trie_cur; /* the state trie's rows, opened by the first seek */
 };
 
 int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen);
@@ -98,5 +101,16 @@ CHR_WUR chr_err store_tail_add(ledger_store *s, const ledger_store_write *b);
  * entries are taken back. */
 void store_tail_done(ledger_store *s, uint64_t height, uint32_t txs_len, int ok);
 void store_index_read_end(ledger_store_read *r);
+
+/* The state trie's rows (ledger/store_trie.c). Writes t's pending changes in txn: an LMDB
+ * error code. */
+int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t);
+/* Writes the rows of every account in txn's accounts database into the empty trie
+ * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB
+ * error code (ENOMEM when memory runs out). */
+int store_trie_build(ledger_store *s, MDB_txn *txn, uint8_t root[32], size_t *accounts);
+/* A store written before the trie was persisted has accounts and no trie rows: builds them
+ * once, in one transaction, with a log line. CHR_ERR_STORE, CHR_ERR_MAP_FULL. */
+CHR_WUR chr_err store_trie_migrate(ledger_store *s);
 
 #endif

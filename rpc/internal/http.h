@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rpc/internal/conns.h"
 #include "rpc/internal/metrics.h"
 #include "rpc/internal/waiter.h"
 #include "rpc/server.h"
@@ -49,6 +50,13 @@ struct rpc_server {
     atomic_ulong rate_limited; /* requests answered 429 (the auth layer counts them) */
     rpc_http_stats http_stats; /* requests by route and status, latency (GET /metrics) */
     rpc_mhd_log mhd_log;       /* libmicrohttpd's messages, through common/log.h */
+
+    /* Connections and memory (docs/API.md, "Connections and memory"). */
+    rpc_conns *conns;             /* every connection's state; the request deadline, eviction */
+    rpc_body_budget bodies_open;  /* bodies in flight without a checked credential */
+    rpc_body_budget bodies_keyed; /* bodies in flight whose credential was checked first */
+    atomic_ullong trimmed_ms;     /* when the heap was last trimmed after a large body */
+    atomic_ulong overloaded;      /* requests answered 503 for want of body budget */
 };
 
 #define RPC_REPLY_HEADERS_MAX 8
@@ -76,11 +84,17 @@ struct rpc_ctx;
 typedef struct rpc_req {
     rpc_server *srv;
     struct MHD_Connection *conn;
+    rpc_conn *c; /* its connection's slot (rpc/internal/conns.h), or NULL */
     char *body;
     size_t len;
     size_t cap;
     int too_large;
     int authed; /* its credential was checked before its body was read (`saved`) */
+    /* The body budget its buffer's capacity was taken from (NULL before); set when the
+     * body did not fit it (a 503), and whether the body is chunked (cut off at the limit). */
+    rpc_body_budget *budget;
+    int overloaded;
+    int chunked;
     /* Its Authorization field lines, and those with whitespace before the colon, counted
      * with its framing (rpc/framing.c) on the first handler call. */
     unsigned auth_fields, auth_spaced;

@@ -55,6 +55,7 @@ typedef struct rpc_wait {
     size_t results_len;
     size_t settled;           /* RPC_WAIT_COMMIT: results before it are not pending */
     rpc_wait_outcome outcome; /* written by the waiter before it resumes conn */
+    int cancelled;            /* rpc_waiter_cancel: its client left (under the waiter's lock) */
     struct rpc_wait *next;    /* the waiter's list */
 } rpc_wait;
 
@@ -68,6 +69,12 @@ CHR_WUR chr_err rpc_waiter_start(rpc_waiter **out, struct rpc_server *srv);
  * w->conn. After rpc_waiter_close, w is resumed at once (RPC_WAIT_STOPPED). Thread-safe;
  * takes only the waiter's lock. */
 void rpc_waiter_add(rpc_waiter *wt, rpc_wait *w);
+
+/* Ends the wait of conn, if the waiter holds one: it is resumed with RPC_WAIT_STOPPED on
+ * the thread's next look (its client has left; rpc/internal/conns.h). A wait the thread is
+ * looking at just now is not found: the caller asks again later. Thread-safe; takes only
+ * the waiter's lock. */
+void rpc_waiter_cancel(rpc_waiter *wt, const struct MHD_Connection *conn);
 
 /* Resumes every wait (RPC_WAIT_STOPPED), stops the thread and the tip watch; later adds
  * are resumed at once. */

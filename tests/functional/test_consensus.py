@@ -4,7 +4,8 @@ and a fresh full node syncs to the tip (docs/CONSENSUS.md)."""
 
 import time
 
-from node import Chain, Node, binary, check, eq, fail, keygen, random_address, run_ok
+from node import (Chain, Node, assert_error, binary, check, eq, fail, keygen, random_address,
+                  run_ok)
 
 # Short timeouts so that rounds with a dead proposer pass quickly on a busy machine.
 FAST = {
@@ -15,10 +16,11 @@ FAST = {
 }
 
 
-def testnet(t, n=4, accounts=("alice", "bob")):
+def testnet(t, n=4, accounts=("alice", "bob"), api=None):
     """A chain of n validators of equal power and n running validator nodes. Each listens
     for peers on a port of its own choosing (port 0) and dials the ones started before it,
-    whose ports it knows: one connection per pair. A restarted node dials every other."""
+    whose ports it knows: one connection per pair. A restarted node dials every other.
+    api: more [api] settings for every node."""
     chain = Chain(t, {name: 10**12 for name in accounts})
     vals = [chain.validator] + [keygen(t, "validator%d" % i) for i in range(1, n)]
     g = [binary("chroom-genesis"), "--file", chain.genesis]
@@ -30,6 +32,7 @@ def testnet(t, n=4, accounts=("alice", "bob")):
     for i in range(n):
         conf = {s: dict(kv) for s, kv in FAST.items()}
         conf["p2p"] = {"listen": "127.0.0.1:0"}
+        conf["api"] = dict(api or {})
         node = Node(t, chain, name="v%d" % i, conf=conf)
         node.conf["node"]["validator_key_file"] = vals[i].path
         nodes.append(node)
@@ -134,10 +137,12 @@ def tx_hash_of(node, tx):
 
 
 def test_two_of_four_stop_the_chain(t):
-    """With two of four validators (half the power) down, no block is committed; when one
-    comes back, blocks resume."""
-    chain, vals, nodes = testnet(t)
+    """With two of four validators (half the power) down, no block is committed, and the
+    survivors' /health says so (503 stalled past [api] health_stall_ms) for a load balancer;
+    when one comes back, blocks resume and /health is 200 again."""
+    chain, vals, nodes = testnet(t, api={"health_stall_ms": 2500})
     wait_all(nodes, 2)
+    eq(nodes[0].request("GET", "/health").status, 200, "healthy while blocks come")
     nodes[2].stop()
     nodes[3].stop()
     time.sleep(1.0)
@@ -145,9 +150,13 @@ def test_two_of_four_stop_the_chain(t):
     time.sleep(3.0)
     eq(nodes[0].height(), h, "no block without a 2/3 quorum")
     eq(nodes[1].height(), h, "no block on the other survivor either")
+    for node in nodes[:2]:
+        e = assert_error(node.request("GET", "/health"), 503, "stalled", "/health, no block")
+        check("no block committed" in e["message"], "the reason: %r" % e["message"])
     nodes[2].start()
     nodes[0].wait_height(h + 2, timeout=40)
     nodes[2].wait_height(h + 2, timeout=40)
+    eq(nodes[0].request("GET", "/health").status, 200, "healthy once blocks come again")
 
 
 def test_full_node_syncs_from_genesis(t):

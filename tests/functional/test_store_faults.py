@@ -2,7 +2,8 @@
 reader slot of the node's LMDB environment (LMDB's MDB_READERS_FULL, what too many readers
 of a store cause), every read of the chain is a 503 store_error with a JSON body, the
 writer stops at its next block and GET /health says so with a 503, and nothing crashes.
-Freeing the slots brings the reads back; the writer stays stopped until a restart.
+Freeing the slots brings the reads back; the writer stays stopped until a restart, and
+every submission meanwhile is refused with 503 not_writing (none is taken and lost).
 
 The other process is this one: the test opens the node's environment read-only through
 liblmdb (ctypes, standard library) and begins read transactions until LMDB refuses. The
@@ -14,7 +15,7 @@ import ctypes.util
 import threading
 import time
 
-from node import assert_error, check, eq, fail, start_node
+from node import assert_error, check, eq, fail, start_node, tx_hash
 
 MDB_RDONLY = 0x20000
 MDB_NOTLS = 0x200000
@@ -123,10 +124,19 @@ def test_store_read_failure_is_503_and_health_says_why(t):
         eq(st["healthy"], False, "status: healthy")
         height = int(st["latest_height"])
         r = n.submit(c.sign(alice, bob, 5, 1)[0])
-        assert_error(r, 503, "store_error", "a submission without a readable store")
+        assert_error(r, 503, "not_writing", "a submission once the writer stopped")
         check(n.alive(), "chroomd is alive")
     finally:
         hog.release()
+    # With the store readable again, the stopped writer still commits nothing: every
+    # submission is refused (503 not_writing), never taken as pending and then lost.
+    tx = c.sign(alice, bob, 5, 1)[0]
+    for what, r in [("POST /txs", n.submit(tx)), ("POST /txs?wait=commit", n.submit(tx, True)),
+                    ("POST /txs/batch", n.batch([tx])),
+                    ("POST /txs/batch?wait=commit", n.batch([tx], True))]:
+        e = assert_error(r, 503, "not_writing", what + " while the writer is stopped")
+        check("stopped writing" in e["message"], "%s: the reason: %r" % (what, e["message"]))
+    eq(n.get("/api/v1/txs/" + tx_hash(tx))["status"], "unknown", "the refused transfer")
     # Reads come back with the reader slots; the stopped writer stays stopped (and says so)
     # until the node restarts.
     eq(n.get("/api/v1/blocks/1")["height"], "1", "a read once the slots are free")

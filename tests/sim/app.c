@@ -11,6 +11,7 @@
 
 #include "common/enc.h"
 #include "common/hash.h"
+#include "ledger/trie_mem.h"
 #include "ledger/tx.h"
 
 static chr_err db_account(void *ctx, const uint8_t addr[32], ledger_account *out)
@@ -33,6 +34,15 @@ static chr_err db_evidence(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTE
         *committed |= memcmp(a->ev_keys[i], key, LEDGER_EVIDENCE_KEY_BYTES) == 0;
     }
     return CHR_OK;
+}
+
+static chr_err db_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                            uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                            uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len)
+{
+    sim_app *a = ctx;
+    ledger_trie_source src = ledger_trie_mem_source(a->rows);
+    return src.seek(src.ctx, from, id_out, val, val_len);
 }
 
 static void db_put(sim_app *a, const uint8_t addr[32], const ledger_account *acct)
@@ -75,8 +85,9 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
     cfg.validators = *vals;
     chr_sha256_hash(cfg.genesis_hash, (const uint8_t *)"sim-genesis", 11);
     cfg.genesis_time_ms = 0;
-    cfg.view = (ledger_chain_view){a, db_account, db_evidence};
+    cfg.view = (ledger_chain_view){a, db_account, db_evidence, db_trie_seek};
     CHR_ASSERT(ledger_chain_new(&a->chain, &cfg) == CHR_OK);
+    CHR_ASSERT(ledger_trie_mem_new(&a->rows) == CHR_OK);
     CHR_ASSERT(ledger_mempool_new(&a->mp, 64, 64 * LEDGER_TX_BYTES_MAX) == CHR_OK);
     for (uint64_t i = 0; i < SIM_ACCOUNTS; i++) {
         uint8_t in[24];
@@ -87,8 +98,11 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
         CHR_ASSERT(ledger_signer_pubkey(signer, a->user_pk[i], a->user_sk[i]) == CHR_OK);
         ledger_account acct = {SIM_SUPPLY / SIM_ACCOUNTS, 0};
         db_put(a, a->user_pk[i], &acct);
-        CHR_ASSERT(ledger_chain_state_put(a->chain, a->user_pk[i], &acct) == CHR_OK);
     }
+    uint8_t root[32];
+    CHR_ASSERT(ledger_trie_mem_accounts(a->rows, (const uint8_t(*)[32])a->user_pk, a->db_acct,
+                                        SIM_ACCOUNTS, root) == CHR_OK);
+    CHR_ASSERT(ledger_chain_state_open(a->chain, root) == CHR_OK);
 }
 
 void sim_app_free(sim_app *a)
@@ -100,6 +114,7 @@ void sim_app_free(sim_app *a)
     free(a->ev_keys);
     ledger_chain_free(a->chain);
     ledger_mempool_free(a->mp);
+    ledger_trie_mem_free(a->rows);
     memset(a, 0, sizeof(*a));
 }
 
@@ -220,6 +235,7 @@ int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_com
     for (uint16_t i = 0; i < ap.evidence_len; i++) {
         ev_put(a, &ap.evidence[i]);
     }
+    CHR_ASSERT(ledger_trie_mem_store(a->rows, ap.trie) == CHR_OK);
     a->txs += ap.block->txs_len;
     ledger_chain_commit_done(a->chain, commit, 1);
     uint64_t time_ms;

@@ -13,6 +13,7 @@
 #include "ledger/chain.h"
 #include "ledger/mempool.h"
 #include "ledger/sig.h"
+#include "ledger/trie_mem.h"
 #include "ledger/valset.h"
 
 #define SIM_CHAIN_ID "sim-1"
@@ -42,6 +43,7 @@ typedef struct sim_app {
     ledger_signer *signer; /* the world's: signs the random transfers */
     uint8_t proposer[32];  /* this node's validator key (zero for a full node) */
     uint8_t user_sk[SIM_ACCOUNTS][32], user_pk[SIM_ACCOUNTS][32];
+    ledger_trie_mem *rows; /* the state trie's */
     size_t db_len;
     uint8_t db_addr[SIM_DB_MAX][32];
     ledger_account db_acct[SIM_DB_MAX];

@@ -190,6 +190,10 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->api_body_bytes_max == b->api_body_bytes_max &&
            a->api_connections_max == b->api_connections_max &&
            a->api_connection_timeout_s == b->api_connection_timeout_s &&
+           a->api_request_timeout_s == b->api_request_timeout_s &&
+           a->api_health_stall_ms == b->api_health_stall_ms &&
+           a->api_bodies_open_bytes_max == b->api_bodies_open_bytes_max &&
+           a->api_bodies_keyed_bytes_max == b->api_bodies_keyed_bytes_max &&
            a->api_threads == b->api_threads &&
            strcmp(a->api_tls_priorities, b->api_tls_priorities) == 0 &&
            a->consensus_block_interval_ms == b->consensus_block_interval_ms &&
@@ -197,7 +201,8 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->mempool_txs_max == b->mempool_txs_max &&
            a->mempool_bytes_max == b->mempool_bytes_max &&
            a->store_map_size_mb == b->store_map_size_mb &&
-           a->store_verifier_threads == b->store_verifier_threads;
+           a->store_verifier_threads == b->store_verifier_threads &&
+           a->store_state_cache_mb == b->store_state_cache_mb;
 }
 
 /* Proves chain.conf.example sets every key and equals node_config_default, as does "". */
@@ -229,7 +234,7 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 37);
+    CHECK(count == 42);
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */

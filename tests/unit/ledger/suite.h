@@ -49,6 +49,11 @@ void test_smt_checkpoint_many_cycles(void);
 void test_smt_checkpoint_from_empty(void);
 void test_smt_checkpoint_deepest_path(void);
 
+void test_trie_matches_reference_random(void);
+void test_trie_many_keys_small_cache(void);
+void test_trie_open_checks_root(void);
+void test_trie_damaged_rows_refused(void);
+
 void test_proof_empty_and_one_key(void);
 void test_proof_random_present_and_absent(void);
 void test_proof_long_prefixes(void);
@@ -110,6 +115,8 @@ void test_store_blocks_round_trip(void);
 void test_store_map_full_then_grow(void);
 void test_store_index_tail_and_rebuild(void);
 void test_store_tail_full_indexes_inline(void);
+void test_store_reads_are_checked(void);
+void test_store_trie_migrates_and_checks_accounts(void);
 
 void test_chain_propose_check_commit(void);
 void test_chain_check_refuses_bad_blocks(void);

@@ -7,6 +7,7 @@
 
 #include "common/assert.h"
 #include "ledger/chain.h"
+#include "ledger/trie_mem.h"
 #include "ledger/tx.h"
 #include "tests/unit/ledger/suite.h"
 #include "tests/unit/test.h"
@@ -25,7 +26,8 @@ typedef struct ch_db {
     ledger_account acct[CH_ACCOUNTS_MAX];
     size_t ev_len;
     uint8_t ev_keys[8][LEDGER_EVIDENCE_KEY_BYTES];
-    int fail; /* 1: every read fails, as a broken store would */
+    ledger_trie_mem *rows; /* the state trie's */
+    int fail;              /* 1: every read fails, as a broken store would */
 } ch_db;
 
 typedef struct ch_node {
@@ -60,6 +62,18 @@ static chr_err db_evidence(void *ctx, const uint8_t key[LEDGER_EVIDENCE_KEY_BYTE
         *committed |= memcmp(db->ev_keys[i], key, LEDGER_EVIDENCE_KEY_BYTES) == 0;
     }
     return db->fail ? CHR_ERR_STORE : CHR_OK;
+}
+
+static chr_err db_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                            uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                            uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len)
+{
+    ch_db *db = ctx;
+    if (db->fail) {
+        return CHR_ERR_STORE;
+    }
+    ledger_trie_source src = ledger_trie_mem_source(db->rows);
+    return src.seek(src.ctx, from, id_out, val, val_len);
 }
 
 static void db_put(ch_db *db, const uint8_t addr[32], const ledger_account *a)
@@ -114,17 +128,22 @@ static void node_init(ch_node *n)
     }
     memset(cfg.genesis_hash, 0x47, 32);
     cfg.genesis_time_ms = 1000;
-    cfg.view = (ledger_chain_view){&n->db, db_account, db_evidence};
+    cfg.view = (ledger_chain_view){&n->db, db_account, db_evidence, db_trie_seek};
     if (ledger_chain_new(&n->chain, &cfg) != CHR_OK ||
-        ledger_mempool_new(&n->mp, 64, 64 * LEDGER_TX_BYTES_MAX) != CHR_OK) {
+        ledger_mempool_new(&n->mp, 64, 64 * LEDGER_TX_BYTES_MAX) != CHR_OK ||
+        ledger_trie_mem_new(&n->db.rows) != CHR_OK) {
         abort();
     }
+    ledger_account accts[CH_USERS];
     for (int i = 0; i < CH_USERS; i++) {
-        ledger_account a = {CH_BALANCE, 0};
-        db_put(&n->db, user_pk[i], &a);
-        if (ledger_chain_state_put(n->chain, user_pk[i], &a) != CHR_OK) {
-            abort();
-        }
+        accts[i] = (ledger_account){CH_BALANCE, 0};
+        db_put(&n->db, user_pk[i], &accts[i]);
+    }
+    uint8_t root[32];
+    if (ledger_trie_mem_accounts(n->db.rows, (const uint8_t(*)[32])user_pk, accts, CH_USERS,
+                                 root) != CHR_OK ||
+        ledger_chain_state_open(n->chain, root) != CHR_OK) {
+        abort();
     }
 }
 
@@ -132,6 +151,7 @@ static void node_free(ch_node *n)
 {
     ledger_chain_free(n->chain);
     ledger_mempool_free(n->mp);
+    ledger_trie_mem_free(n->db.rows);
 }
 
 /* Admits a signed transfer into n's mempool. */
@@ -205,6 +225,7 @@ static chr_err node_decide(ch_node *n, const uint8_t *bytes, size_t len, const l
     for (uint16_t i = 0; i < a.evidence_len; i++) {
         ledger_evidence_key(&a.evidence[i], n->db.ev_keys[n->db.ev_len++]);
     }
+    CHR_ASSERT(ledger_trie_mem_store(n->db.rows, a.trie) == CHR_OK);
     for (uint32_t i = 0; i < a.block->txs_len; i++) {
         ledger_mempool_remove(n->mp, a.tx_hashes[i]);
     }

@@ -1,10 +1,14 @@
 #include <dirent.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/enc.h"
 #include "common/hash.h"
 #include "ledger/block.h"
+#include "ledger/internal/store.h"
+#include "ledger/smt.h"
 #include "ledger/state.h"
 #include "ledger/store.h"
 #include "tests/unit/ledger/suite.h"
@@ -25,6 +29,7 @@ typedef struct st_chain {
     ledger_store *store;
     ledger_store_read *read;
     ledger_overlay *overlay;
+    ledger_trie *trie; /* the state trie over the store's rows, as the node keeps it */
     uint8_t sk[ST_ACCOUNTS][32];
     uint8_t pk[ST_ACCOUNTS][32];
     uint8_t val_sk[32];
@@ -69,6 +74,14 @@ static chr_err st_load(void *ctx, const uint8_t addr[32], ledger_account *out)
     return ledger_store_account(c->read, addr, out, NULL);
 }
 
+static chr_err st_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                            uint8_t id_out[LEDGER_TRIE_ID_BYTES],
+                            uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len)
+{
+    st_chain *c = ctx;
+    return ledger_store_trie_seek(c->read, from, id_out, val, val_len);
+}
+
 /* Removes dir's files, then dir. */
 static void st_remove_files(const char *dir)
 {
@@ -111,6 +124,8 @@ static chr_err st_setup(st_chain *c, size_t map_size)
     ltest_key(c->val_sk, c->val_pk, 499);
     chr_sha256_hash(c->genesis_hash, (const uint8_t *)ST_CHAIN, strlen(ST_CHAIN));
     chr_err err = ledger_overlay_new(&c->overlay, 2 * ST_TXS_MAX + 1, st_load, c);
+    ledger_trie_source src = {c, st_trie_seek};
+    err = err ? err : ledger_trie_new(&c->trie, src, 1u << 16);
     return err != CHR_OK ? err : ledger_store_open(&c->store, c->dir, map_size);
 }
 
@@ -120,8 +135,27 @@ static chr_err st_genesis(st_chain *c)
     for (size_t i = 0; i < ST_ACCOUNTS; i++) {
         balances[i] = ST_GENESIS_BALANCE;
     }
-    return ledger_store_init_genesis(c->store, ST_CHAIN, c->genesis_hash,
-                                     (const uint8_t(*)[32])c->pk, balances, ST_ACCOUNTS);
+    chr_err err = ledger_store_init_genesis(c->store, ST_CHAIN, c->genesis_hash,
+                                            (const uint8_t(*)[32])c->pk, balances, ST_ACCOUNTS);
+    /* The trie opens on the rows genesis wrote, whose root is the accounts' root. */
+    ledger_smt *ref;
+    err = err ? err : ledger_smt_new(&ref, ST_ACCOUNTS);
+    for (size_t i = 0; i < ST_ACCOUNTS && err == CHR_OK; i++) {
+        ledger_account a = {ST_GENESIS_BALANCE, 0};
+        uint8_t vh[32];
+        ledger_account_hash(vh, &a);
+        err = ledger_smt_set(ref, c->pk[i], vh);
+    }
+    if (err == CHR_OK) {
+        uint8_t root[32];
+        ledger_smt_root(ref, root);
+        ledger_smt_free(ref);
+        err = ledger_store_read_begin(c->store, &c->read);
+        err = err ? err : ledger_trie_open(c->trie, root);
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    return err;
 }
 
 static void st_teardown(st_chain *c)
@@ -129,6 +163,7 @@ static void st_teardown(st_chain *c)
     ledger_store_read_end(c->read);
     ledger_store_close(c->store);
     ledger_overlay_free(c->overlay);
+    ledger_trie_free(c->trie);
     free(blk.bytes);
     blk.bytes = NULL;
     if (c->dir[0] != '\0') {
@@ -137,6 +172,7 @@ static void st_teardown(st_chain *c)
     c->read = NULL;
     c->store = NULL;
     c->overlay = NULL;
+    c->trie = NULL;
 }
 
 /* Account a's i-th transfer of block `height` goes to account (a + 1) mod ST_ACCOUNTS. */
@@ -180,6 +216,15 @@ static chr_err st_build(st_chain *c, uint32_t txs_len, size_t memo_len)
         ledger_tx_hash(&tx, blk.tx_hashes[i]);
         memcpy(blk.tx_from[i], c->pk[from], 32);
         memcpy(blk.tx_to[i], c->pk[to], 32);
+    }
+    ledger_trie_rollback(c->trie); /* a block that was not stored */
+    for (size_t i = 0; i < ledger_overlay_len(c->overlay) && err == CHR_OK; i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        uint8_t vh[32];
+        ledger_overlay_at(c->overlay, i, &addr, &a);
+        ledger_account_hash(vh, &a);
+        err = ledger_trie_set(c->trie, addr, vh);
     }
     ledger_store_read_end(c->read);
     c->read = NULL;
@@ -240,10 +285,12 @@ static chr_err st_commit(st_chain *c)
         .changes = c->overlay,
         .evidence = st_ev,
         .evidence_len = st_ev_len,
+        .trie = c->trie,
     };
     chr_err err = ledger_store_commit_block(c->store, &w);
     st_ev_len = 0;
     if (err == CHR_OK) {
+        ledger_trie_release(c->trie);
         c->height++;
         c->txs_total += blk.txs_len;
         memcpy(c->block_hash[c->height], blk.hash, 32);
@@ -916,5 +963,233 @@ void test_store_tail_full_indexes_inline(void)
      * in the history. */
     CHECK_OK(chr_hash_init());
     store_tail_full_body(&chain);
+    st_teardown(&chain);
+}
+
+/* Empties (drop 0) or damages the named database of the closed store in dir, with LMDB
+ * directly: with flip, flips bit 0 of the first byte of the value of the row with key. */
+static void st_lmdb_touch(const char *dir, const char *db, int flip, const uint8_t *key,
+                          size_t klen)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0);
+    CHECK(mdb_env_set_maxdbs(env, 16) == 0);
+    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+    if (flip) {
+        MDB_cursor *cur;
+        MDB_val k;
+        MDB_val v;
+        CHECK(mdb_cursor_open(txn, dbi, &cur) == 0);
+        k = (MDB_val){klen, (void *)(uintptr_t)key};
+        CHECK(mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) == 0);
+        uint8_t copy[256];
+        CHECK(v.mv_size <= sizeof(copy));
+        memcpy(copy, v.mv_data, v.mv_size);
+        copy[0] ^= 1;
+        MDB_val nv = {v.mv_size, copy};
+        CHECK(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT) == 0);
+        mdb_cursor_close(cur);
+    } else {
+        CHECK(mdb_drop(txn, dbi, 0) == 0);
+    }
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+void test_store_trie_migrates_and_checks_accounts(void)
+{
+    /* A store written before the trie was persisted (accounts, no trie rows) gets its rows
+     * built once when opened, with the same root the chain had; every account then reads
+     * back. A flipped byte in an account record, or in its trie leaf, makes reading that
+     * account fail with CHR_ERR_STORE instead of answering a wrong balance. */
+    st_chain *c = &chain;
+    CHECK_OK(st_setup(c, 64u << 20));
+    CHECK_OK(st_genesis(c));
+    for (int b = 0; b < 3; b++) {
+        CHECK_OK(st_build(c, 5, 0));
+        CHECK_OK(st_commit(c));
+    }
+    uint8_t root[32];
+    ledger_trie_root(c->trie, root);
+    ledger_store_close(c->store);
+    c->store = NULL;
+    st_lmdb_touch(c->dir, "trie", 0, NULL, 0);
+    CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
+    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+    CHECK_OK(ledger_trie_open(c->trie, root));
+    for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+        ledger_account a;
+        int found;
+        CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, &found));
+        CHECK(found && a.balance > 0);
+    }
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+    const char *dbs[] = {"accounts", "trie"};
+    uint8_t leaf_id[34];
+    memcpy(leaf_id, c->pk[3], 32);
+    leaf_id[32] = 1;
+    leaf_id[33] = 0;
+    for (int d = 0; d < 2; d++) {
+        ledger_store_close(c->store);
+        c->store = NULL;
+        st_lmdb_touch(c->dir, dbs[d], 1, d == 0 ? c->pk[5] : leaf_id, d == 0 ? 32 : 34);
+        CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
+        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+        int refused = 0;
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            ledger_account a;
+            chr_err err = ledger_store_account(c->read, c->pk[i], &a, NULL);
+            CHECK(err == CHR_OK || err == CHR_ERR_STORE);
+            refused += err == CHR_ERR_STORE;
+        }
+        CHECK(refused == d + 1); /* the damaged accounts so far */
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    st_teardown(c);
+}
+
+/* Flips one bit of byte `at` of the record under key in dbi of env (the store's or its
+ * index's), as a damaged disk would; flipping it again restores the record. */
+static void st_flip(MDB_env *env, MDB_dbi dbi, const void *key, size_t klen, size_t at)
+{
+    MDB_txn *txn;
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    MDB_val k = {klen, (void *)(uintptr_t)key};
+    MDB_val v;
+    CHECK(mdb_get(txn, dbi, &k, &v) == 0);
+    uint8_t *copy = malloc(v.mv_size);
+    CHECK(copy != NULL && at < v.mv_size);
+    if (copy != NULL && at < v.mv_size) {
+        memcpy(copy, v.mv_data, v.mv_size);
+        copy[at] ^= 0x01;
+        MDB_val nv = {v.mv_size, copy};
+        CHECK(mdb_put(txn, dbi, &k, &nv, 0) == 0);
+    }
+    CHECK(mdb_txn_commit(txn) == 0);
+    free(copy);
+}
+
+/* Block 2 of st_checked_body's chain, and one of its transactions, read through the
+ * store's checks: 1 if every read answers as `want` says (CHR_OK or CHR_ERR_STORE). */
+static int st_reads(st_chain *c, const uint8_t tx_hash[32], chr_err want_header, chr_err want_body,
+                    chr_err want_commit, chr_err want_tx)
+{
+    ledger_store_read *r;
+    if (ledger_store_read_begin(c->store, &r) != CHR_OK) {
+        return 0;
+    }
+    const uint8_t *bytes;
+    size_t len;
+    ledger_block b;
+    ledger_store_txinfo info;
+    int ok = ledger_store_block(r, 2, &bytes, &len) == want_header;
+    chr_err err = ledger_store_block_decode(r, 2, &b);
+    ok = ok && err == want_body;
+    if (err == CHR_OK) {
+        ledger_block_free(&b);
+    }
+    ok = ok && ledger_store_commit(r, 2, &bytes, &len) == want_commit;
+    err = ledger_store_tx_read(r, tx_hash, &info, &bytes, &len);
+    ok = ok && err == want_tx;
+    if (err == CHR_OK) {
+        uint8_t got[32];
+        chr_sha256_hash(got, bytes, len);
+        ok = ok && memcmp(got, tx_hash, 32) == 0 && info.height == 2;
+    } else {
+        ok = ok && bytes == NULL && len == 0 && info.height == 0;
+    }
+    /* The blocks around it are never affected. */
+    ok = ok && ledger_store_block_decode(r, 1, &b) == CHR_OK;
+    ledger_block_free(&b);
+    ok = ok && ledger_store_block_decode(r, 3, &b) == CHR_OK;
+    ledger_block_free(&b);
+    ok = ok && ledger_store_commit(r, 3, &bytes, &len) == CHR_OK;
+    ledger_store_read_end(r);
+    return ok;
+}
+
+static void store_checked_body(st_chain *c)
+{
+    enum { TXS = 5 };
+    CHECK_OK(st_setup(c, 64u << 20));
+    CHECK_OK(st_genesis(c));
+    uint8_t hashes[TXS][32];
+    for (int h = 1; h <= 3; h++) {
+        CHECK_OK(st_build(c, TXS, 16));
+        CHECK_OK(st_commit(c));
+        if (h == 2) {
+            memcpy(hashes, blk.tx_hashes, sizeof(hashes));
+        }
+    }
+    /* Each transaction is read alone, by the place its row gives, from the tail (not yet
+     * indexed) and then from the index, and hashes to its hash. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < TXS; i++) {
+            CHECK(st_reads(c, hashes[i], CHR_OK, CHR_OK, CHR_OK, CHR_OK));
+        }
+        CHECK(pass == 1 || ledger_store_indexed_height(c->store) == 0);
+        CHECK_OK(ledger_store_index(c->store));
+    }
+    CHECK(ledger_store_indexed_height(c->store) == 3);
+    ledger_store *s = c->store;
+    const uint8_t *t = hashes[3];
+    uint8_t k2[8];
+    chr_put_u64be(k2, 2);
+    /* A header byte (prev_hash): the header no longer hashes to block 2's stored hash. */
+    size_t header_at = 1 + 1 + strlen(ST_CHAIN) + 8 + 8 + 5;
+    st_flip(s->env, s->blocks, k2, 8, header_at);
+    CHECK(st_reads(c, t, CHR_ERR_STORE, CHR_ERR_STORE, CHR_OK, CHR_ERR_STORE));
+    st_flip(s->env, s->blocks, k2, 8, header_at);
+    CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_OK, CHR_OK));
+    /* A byte of the transaction in the body: the header stands, its tx_root does not match
+     * the body, and the transaction does not hash to its hash. */
+    ledger_store_read *r;
+    ledger_store_txinfo info;
+    const uint8_t *bytes;
+    size_t len;
+    CHECK_OK(ledger_store_read_begin(s, &r));
+    CHECK_OK(ledger_store_tx_read(r, t, &info, &bytes, &len));
+    ledger_store_read_end(r);
+    size_t body_at = info.offset + info.len / 2;
+    st_flip(s->env, s->blocks, k2, 8, body_at);
+    CHECK(st_reads(c, t, CHR_OK, CHR_ERR_STORE, CHR_OK, CHR_ERR_STORE));
+    st_flip(s->env, s->blocks, k2, 8, body_at);
+    /* The commit's height, then the block hash it names. */
+    st_flip(s->env, s->commits, k2, 8, 7);
+    CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_ERR_STORE, CHR_OK));
+    st_flip(s->env, s->commits, k2, 8, 7);
+    st_flip(s->env, s->commits, k2, 8, 12 + 31);
+    CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_ERR_STORE, CHR_OK));
+    st_flip(s->env, s->commits, k2, 8, 12 + 31);
+    /* The by-hash row of block 2: neither its header nor its commit is named by it. */
+    st_flip(s->env, s->hashes, c->block_hash[2], 32, 7);
+    CHECK(st_reads(c, t, CHR_ERR_STORE, CHR_ERR_STORE, CHR_ERR_STORE, CHR_ERR_STORE));
+    st_flip(s->env, s->hashes, c->block_hash[2], 32, 7);
+    /* The transaction's index row: its height (to block 3), offset and length. */
+    size_t row_at[] = {7, 15, 17};
+    for (size_t i = 0; i < sizeof(row_at) / sizeof(row_at[0]); i++) {
+        st_flip(s->ienv, s->itxs, t, 32, row_at[i]);
+        CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_OK, CHR_ERR_STORE));
+        st_flip(s->ienv, s->itxs, t, 32, row_at[i]);
+    }
+    CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_OK, CHR_OK));
+}
+
+void test_store_reads_are_checked(void)
+{
+    /* Every block, commit and transaction read from the store is checked against the hash
+     * that names it: one bit flipped in a block's header, a transaction in its body, its
+     * commit's height or block hash, its by-hash row, or a transaction's index row (height,
+     * offset, length) makes exactly the reads that depend on it CHR_ERR_STORE, never a
+     * wrong answer, and the blocks around it read as before; a transaction is read alone,
+     * from the tail and from the index, and hashes to its hash. */
+    CHECK_OK(chr_hash_init());
+    store_checked_body(&chain);
     st_teardown(&chain);
 }

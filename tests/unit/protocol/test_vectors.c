@@ -10,6 +10,7 @@
 #include "ledger/sig.h"
 #include "ledger/smt.h"
 #include "ledger/state.h"
+#include "ledger/trie_mem.h"
 #include "ledger/tx.h"
 #include "tests/unit/test.h"
 
@@ -258,11 +259,46 @@ static void test_state_proof_vector(void)
     CHECK(strlen(V_PROOF_FROM) == 2 * 134);
 }
 
+/* Proves the state keys of docs/PROTOCOL.md, "State keys": an account's is its key as it
+ * is; a validator's and a delegation's (kinds 2 and 3 over the worked example's keys) are
+ * SHA256(kind || natural key). And the persisted trie (ledger/trie.h) over in-memory rows
+ * gives the example's root, the same as ledger_smt. */
+static void test_state_key_vector(void)
+{
+    uint8_t from[32];
+    uint8_t to[32];
+    uint8_t key[32];
+    uint8_t both[64];
+    CHECK_OK(chr_hex_decode_exact(from, 32, V_FROM_PUB, 64));
+    CHECK_OK(chr_hex_decode_exact(to, 32, V_TO_PUB, 64));
+    ledger_state_key(key, LEDGER_STATE_ACCOUNT, from, 32);
+    CHECK(hex32_is(key, V_FROM_PUB));
+    ledger_state_key(key, LEDGER_STATE_VALIDATOR, from, 32);
+    CHECK(hex32_is(key, "3f26f5ae2661009164eaa158b8a22d5c80dc32a69d5cb1feca454d823cdbc158"));
+    memcpy(both, from, 32);
+    memcpy(both + 32, to, 32);
+    ledger_state_key(key, LEDGER_STATE_DELEGATION, both, 64);
+    CHECK(hex32_is(key, "fba761f32bfca07b0a1b5f67a3192b5a7d696f78747ece5fd50e78bb6c1b1a14"));
+    ledger_trie_mem *rows;
+    CHECK_OK(ledger_trie_mem_new(&rows));
+    uint8_t addrs[2][32];
+    memcpy(addrs[0], from, 32);
+    memcpy(addrs[1], to, 32);
+    ledger_account accts[2] = {{.balance = 1000000000, .nonce = 8},
+                               {.balance = 2500000, .nonce = 0}};
+    uint8_t root[32];
+    CHECK_OK(ledger_trie_mem_accounts(rows, (const uint8_t(*)[32])addrs, accts, 2, root));
+    CHECK(hex32_is(root, V_STATE_ROOT));
+    CHECK(ledger_trie_mem_len(rows) == 3); /* two leaves and the node at bit 4 */
+    ledger_trie_mem_free(rows);
+}
+
 static const chr_test tests[] = {
     {"transfer_vector", test_transfer_vector},
     {"vote_vector", test_vote_vector},
     {"state_root_vector", test_state_root_vector},
     {"state_proof_vector", test_state_proof_vector},
+    {"state_key_vector", test_state_key_vector},
 };
 
 CHR_TESTS_MAIN("protocol", tests)

@@ -22,6 +22,8 @@ static const chr_test tests[] = {
     {"quote_memo_nul_and_bytes", test_quote_memo_nul_and_bytes},
     {"framing_judge_rules", test_framing_judge_rules},
     {"mhd_log_rate_limit", test_mhd_log_rate_limit},
+    {"conns_evict_order", test_conns_evict_order},
+    {"body_budget_exact", test_body_budget_exact},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

@@ -23,5 +23,7 @@ void test_error_codes_pinned_and_unique(void);
 void test_quote_memo_nul_and_bytes(void);
 void test_framing_judge_rules(void);
 void test_mhd_log_rate_limit(void);
+void test_conns_evict_order(void);
+void test_body_budget_exact(void);
 
 #endif

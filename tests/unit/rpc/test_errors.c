@@ -30,6 +30,8 @@ static const struct {
     {CHR_ERR_SYNCING, "syncing"},
     {CHR_ERR_INTERNAL, "internal_error"},
     {CHR_ERR_BAD_REQUEST, "bad_request"},
+    {CHR_ERR_NOT_WRITING, "not_writing"},
+    {CHR_ERR_STALLED, "stalled"},
     {CHR_ERR_OAUTH_REQUEST, "invalid_request"},
     {CHR_ERR_OAUTH_CLIENT, "invalid_client"},
     {CHR_ERR_OAUTH_SCOPE, "invalid_scope"},
@@ -73,7 +75,7 @@ void test_error_codes_pinned_and_unique(void)
         }
         rpc += all_errs[i] >= 300 && all_errs[i] <= 399;
     }
-    CHECK(rpc == 20);
+    CHECK(rpc == 22);
 }
 
 /* The two addresses of docs/PROTOCOL.md's worked example. */
