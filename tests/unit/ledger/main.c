@@ -28,6 +28,7 @@ static const chr_test tests[] = {
     {"proof_tampered_refused", test_proof_tampered_refused},
     {"proof_decode_errors", test_proof_decode_errors},
     {"proof_ref_matches_smt", test_proof_ref_matches_smt},
+    {"proof_trie_matches_reference", test_proof_trie_matches_reference},
     {"light_same_set", test_light_same_set},
     {"light_skipping", test_light_skipping},
     {"tx_round_trip_random", test_tx_round_trip_random},

@@ -60,6 +60,7 @@ void test_proof_long_prefixes(void);
 void test_proof_tampered_refused(void);
 void test_proof_decode_errors(void);
 void test_proof_ref_matches_smt(void);
+void test_proof_trie_matches_reference(void);
 
 void test_light_same_set(void);
 void test_light_skipping(void);
