@@ -15,7 +15,7 @@
 #include "common/log.h"
 
 /* meta, accounts, blocks, block hashes, commits, evidence (by key and by place in the
- * chain), the state trie; room for more. */
+ * chain), the state trie and its earlier versions; room for more. */
 #define STORE_DBS_MAX 16
 
 static int store_open_dbs(ledger_store *s)
@@ -33,6 +33,7 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "evidence", MDB_CREATE, &s->evidence);
     rc = rc ? rc : mdb_dbi_open(txn, "evidence_at", MDB_CREATE, &s->evidence_at);
     rc = rc ? rc : mdb_dbi_open(txn, "trie", MDB_CREATE, &s->trie);
+    rc = rc ? rc : mdb_dbi_open(txn, "trie_old", MDB_CREATE, &s->trie_old);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
      * rebuilt there from the blocks). */
     const char *moved[] = {"txs", "history"};
@@ -81,6 +82,7 @@ chr_err ledger_store_open(ledger_store **out, const char *dir, size_t map_size)
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize; /* an existing store may be larger than asked */
+    s->versions_kept = 1;
     chr_err err = store_trie_migrate(s);
     err = err ? err : store_index_open(s, dir, map_size);
     if (err != CHR_OK) {
@@ -191,6 +193,7 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
     uint8_t root[32];
     size_t n;
     rc = rc ? rc : store_trie_build(s, txn, root, &n);
+    rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", 0);
     chr_err err = store_write_end(s, txn, rc, "write genesis");
     return err == CHR_OK ? store_index_genesis(s, genesis_hash) : err;
 }
@@ -207,7 +210,7 @@ int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out)
     return rc;
 }
 
-static int put_u64_meta(ledger_store *s, MDB_txn *txn, const char *name, uint64_t v)
+int put_u64_meta(ledger_store *s, MDB_txn *txn, const char *name, uint64_t v)
 {
     uint8_t b[8];
     chr_put_u64be(b, v);
@@ -238,7 +241,8 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         ledger_overlay_at(b->changes, i, &addr, &a);
         rc = put_account(s, txn, addr, &a);
     }
-    return rc == 0 && b->trie != NULL ? store_trie_write(s, txn, b->trie) : rc;
+    rc = rc == 0 && b->trie != NULL ? store_trie_write(s, txn, b->trie, height) : rc;
+    return rc ? rc : store_trie_versions_advance(s, txn, height);
 }
 
 chr_err ledger_store_commit_block(ledger_store *s, const ledger_store_write *b)

@@ -166,6 +166,19 @@ CHR_WUR chr_err ledger_store_trie_seek(ledger_store_read *r,
                                        const uint8_t from[LEDGER_TRIE_ID_BYTES],
                                        uint8_t id_out[LEDGER_TRIE_ID_BYTES],
                                        uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len);
+/* How many versions of the state trie the store keeps (0: all, an archive; 1: the tip
+ * only, the default): a proof can be made at each of the last n heights. Older versions'
+ * rows are removed as blocks are written. Call before the first block is written. */
+void ledger_store_set_versions_kept(ledger_store *s, uint64_t n);
+/* The oldest height whose state a proof can still be made at, and the tip. */
+CHR_WUR chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *tip);
+/* A proof for key at the state root of block `height` (a kept version, 1 or more): as
+ * ledger_store_state_proof, with CHR_ERR_NOT_FOUND when the height is not kept (pruned,
+ * or past the tip). A past version's rows are read through the rows each later block
+ * replaced, so its cost grows with the blocks since. */
+CHR_WUR chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32],
+                                            uint64_t height, uint8_t state_root[32],
+                                            ledger_proof *out);
 /* A proof for key (ledger/proof.h) against the state root of the snapshot's tip block:
  * its height and that root in *height and state_root. Every row read is checked against
  * the hash that names it. CHR_ERR_NOT_FOUND before the first block; CHR_ERR_STORE (logged)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/enc.h"
 #include "common/log.h"
 #include "ledger/block.h"
 
@@ -60,63 +61,224 @@ static chr_err read_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
     return ledger_store_trie_seek(ctx, from, id_out, val, val_len);
 }
 
-chr_err ledger_store_state_proof(ledger_store_read *r, const uint8_t key[32], uint64_t *height,
-                                 uint8_t state_root[32], ledger_proof *out)
-{
-    ledger_store_meta meta;
-    chr_err err = ledger_store_meta_get(r, &meta);
-    if (err == CHR_OK && meta.height == 0) {
-        err = CHR_ERR_NOT_FOUND;
-    }
-    const uint8_t *bytes;
-    size_t len;
-    ledger_header h;
-    err = err ? err : ledger_store_block(r, meta.height, &bytes, &len);
-    if (err == CHR_OK && ledger_block_peek_header(&h, bytes, len) != CHR_OK) {
-        err = CHR_ERR_STORE;
-    }
-    if (err != CHR_OK) {
-        return err == CHR_ERR_NOT_FOUND && meta.height > 0 ? CHR_ERR_STORE : err;
-    }
-    *height = meta.height;
-    memcpy(state_root, h.state_root, 32);
-    ledger_trie_source src = {r, read_seek};
-    err = ledger_trie_prove(&src, h.state_root, key, out);
-    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
-        CHR_LOG_E("store: the state trie does not match the state root of block %llu: "
-                  "damaged store",
-                  (unsigned long long)meta.height);
-        err = CHR_ERR_STORE;
-    }
-    return err;
-}
-
 /* ---- Writing rows. ---- */
 
+/* A trie_old key: u64 height (the block that replaced the row) || the row's id. */
+#define TRIE_OLD_KEY_BYTES (8 + LEDGER_TRIE_ID_BYTES)
+
 typedef struct trie_write {
+    ledger_store *s;
     MDB_txn *txn;
-    MDB_dbi dbi;
+    uint64_t height; /* 0: no versions kept before this block */
     int rc;
 } trie_write;
 
-static chr_err row_write(void *ctx, const uint8_t id[LEDGER_TRIE_ID_BYTES], const uint8_t *val,
-                         size_t len)
+static chr_err row_write(void *ctx, const ledger_trie_change *c)
 {
     trie_write *w = ctx;
-    if (val != NULL) {
-        w->rc = store_put(w->txn, w->dbi, id, LEDGER_TRIE_ID_BYTES, val, len);
+    if (c->val != NULL) {
+        w->rc = store_put(w->txn, w->s->trie, c->id, LEDGER_TRIE_ID_BYTES, c->val, c->len);
     } else {
-        MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)id};
-        w->rc = mdb_del(w->txn, w->dbi, &k, NULL);
+        MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)c->id};
+        w->rc = mdb_del(w->txn, w->s->trie, &k, NULL);
+    }
+    if (w->rc == 0 && w->height != 0) {
+        /* What the row was before this block: its value, or nothing for a new row. */
+        uint8_t k[TRIE_OLD_KEY_BYTES];
+        chr_put_u64be(k, w->height);
+        memcpy(k + 8, c->id, LEDGER_TRIE_ID_BYTES);
+        w->rc = store_put(w->txn, w->s->trie_old, k, sizeof(k), c->old, c->old_len);
     }
     return w->rc == 0 ? CHR_OK : CHR_ERR_STORE;
 }
 
-int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t)
+int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height)
 {
-    trie_write w = {txn, s->trie, 0};
+    trie_write w = {s, txn, s->versions_kept == 1 ? 0 : height, 0}; /* 0: no old rows */
     chr_err err = ledger_trie_changes(t, row_write, &w);
     return err == CHR_OK ? 0 : w.rc != 0 ? w.rc : MDB_CORRUPTED;
+}
+
+int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
+{
+    uint64_t from = 0;
+    int rc = store_get_u64(txn, s->meta, "trie_versions_from", &from);
+    if (rc == MDB_NOTFOUND) {
+        rc = 0; /* a store from before versions: none older than this block */
+        from = height;
+    }
+    /* The oldest version kept: the tip alone, everything since versions were first
+     * written (an archive), or the last `kept`, never one older than the rows allow. */
+    uint64_t kept = s->versions_kept;
+    uint64_t oldest = from;
+    if (kept == 1) {
+        oldest = height;
+    } else if (kept > 1 && height >= kept && height - kept + 1 > from) {
+        oldest = height - kept + 1;
+    }
+    /* Version v needs the rows of the blocks after it: those of blocks up to `oldest` go. */
+    MDB_cursor *cur = NULL;
+    rc = rc ? rc : mdb_cursor_open(txn, s->trie_old, &cur);
+    MDB_val k;
+    MDB_val v;
+    int got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : MDB_NOTFOUND;
+    while (rc == 0 && got == 0) {
+        if (k.mv_size != TRIE_OLD_KEY_BYTES) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (chr_get_u64be(k.mv_data) > oldest) {
+            break;
+        }
+        rc = mdb_cursor_del(cur, 0);
+        got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT) : got;
+        if (got == EINVAL || got == MDB_NOTFOUND) {
+            got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        }
+    }
+    if (rc == 0 && got != 0 && got != MDB_NOTFOUND && got != EINVAL) {
+        rc = got;
+    }
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    return rc ? rc : put_u64_meta(s, txn, "trie_versions_from", oldest);
+}
+
+void ledger_store_set_versions_kept(ledger_store *s, uint64_t n)
+{
+    s->versions_kept = n;
+}
+
+chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *tip)
+{
+    int rc = store_get_u64(r->txn, r->store->meta, "height", tip);
+    rc = rc ? rc : store_get_u64(r->txn, r->store->meta, "trie_versions_from", oldest);
+    if (rc == MDB_NOTFOUND) {
+        *oldest = *tip; /* a store from before versions, no block since */
+        rc = 0;
+    }
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "trie versions");
+}
+
+/* ---- Reading a past version. ---- */
+
+/* The rows of version `at`, from the current rows and the trie_old rows of the blocks
+ * after it. */
+typedef struct trie_past {
+    ledger_store_read *r;
+    uint64_t at;
+    uint64_t tip;
+} trie_past;
+
+/* Row id's value at version p->at: the old value of the first block after it that
+ * replaced the row, else the current row. *present 0 when the row did not exist then. */
+static chr_err past_value(const trie_past *p, const uint8_t id[LEDGER_TRIE_ID_BYTES],
+                          uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *len, int *present)
+{
+    ledger_store *s = p->r->store;
+    uint8_t k[TRIE_OLD_KEY_BYTES];
+    memcpy(k + 8, id, LEDGER_TRIE_ID_BYTES);
+    MDB_val key = {sizeof(k), k};
+    MDB_val v;
+    int rc = MDB_NOTFOUND;
+    for (uint64_t h = p->at + 1; h <= p->tip && rc == MDB_NOTFOUND; h++) {
+        chr_put_u64be(k, h);
+        rc = mdb_get(p->r->txn, s->trie_old, &key, &v);
+    }
+    if (rc == MDB_NOTFOUND) {
+        key = (MDB_val){LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)id};
+        rc = mdb_get(p->r->txn, s->trie, &key, &v);
+        if (rc == MDB_NOTFOUND) {
+            *present = 0;
+            return CHR_OK;
+        }
+    }
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "trie version read");
+    }
+    if (v.mv_size > LEDGER_TRIE_VALUE_MAX) {
+        return CHR_ERR_STORE;
+    }
+    *present = v.mv_size != 0;
+    memcpy(val, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return CHR_OK;
+}
+
+/* The first id at or after from among the current rows and the rows each later block
+ * replaced: every row of version `at` is one of them. */
+static chr_err past_candidate(const trie_past *p, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                              uint8_t out[LEDGER_TRIE_ID_BYTES])
+{
+    ledger_store *s = p->r->store;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(p->r->txn, s->trie, &cur);
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "trie cursor");
+    }
+    int found = 0;
+    MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)from};
+    MDB_val v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && k.mv_size == LEDGER_TRIE_ID_BYTES) {
+        memcpy(out, k.mv_data, LEDGER_TRIE_ID_BYTES);
+        found = 1;
+    }
+    mdb_cursor_close(cur);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0) {
+        rc = mdb_cursor_open(p->r->txn, s->trie_old, &cur);
+    }
+    uint8_t start[TRIE_OLD_KEY_BYTES];
+    memcpy(start + 8, from, LEDGER_TRIE_ID_BYTES);
+    for (uint64_t h = p->at + 1; h <= p->tip && rc == 0; h++) {
+        chr_put_u64be(start, h);
+        k = (MDB_val){sizeof(start), start};
+        int got = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (got == 0 && k.mv_size == TRIE_OLD_KEY_BYTES && chr_get_u64be(k.mv_data) == h) {
+            const uint8_t *id = (const uint8_t *)k.mv_data + 8;
+            if (!found || memcmp(id, out, LEDGER_TRIE_ID_BYTES) < 0) {
+                memcpy(out, id, LEDGER_TRIE_ID_BYTES);
+                found = 1;
+            }
+        } else if (got != 0 && got != MDB_NOTFOUND) {
+            rc = got;
+        }
+    }
+    if (rc == 0) {
+        mdb_cursor_close(cur);
+    }
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "trie version seek");
+    }
+    return found ? CHR_OK : CHR_ERR_NOT_FOUND;
+}
+
+static chr_err past_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                         uint8_t id_out[LEDGER_TRIE_ID_BYTES], uint8_t val[LEDGER_TRIE_VALUE_MAX],
+                         size_t *val_len)
+{
+    const trie_past *p = ctx;
+    uint8_t at[LEDGER_TRIE_ID_BYTES];
+    memcpy(at, from, LEDGER_TRIE_ID_BYTES);
+    for (;;) {
+        chr_err err = past_candidate(p, at, id_out);
+        int present = 0;
+        err = err ? err : past_value(p, id_out, val, val_len, &present);
+        if (err != CHR_OK || present) {
+            return err;
+        }
+        /* A row made after that version: look past it. */
+        memcpy(at, id_out, LEDGER_TRIE_ID_BYTES);
+        int i = LEDGER_TRIE_ID_BYTES - 1;
+        while (i >= 0 && ++at[i] == 0) {
+            i--;
+        }
+        if (i < 0) {
+            return CHR_ERR_NOT_FOUND;
+        }
+    }
 }
 
 /* ---- Building the rows from the accounts, inside one write transaction. ---- */
@@ -143,7 +305,7 @@ static chr_err build_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
  * reads what it wrote (a write transaction sees its own changes). */
 static chr_err build_flush(trie_build *b)
 {
-    b->rc = store_trie_write(b->s, b->txn, b->t);
+    b->rc = store_trie_write(b->s, b->txn, b->t, 0);
     if (b->rc != 0) {
         return CHR_ERR_STORE;
     }
@@ -212,10 +374,86 @@ chr_err store_trie_migrate(ledger_store *s)
               (size_t)acct_st.ms_entries);
     uint8_t root[32];
     size_t n = 0;
+    uint64_t height = 0;
     rc = store_trie_build(s, txn, root, &n);
+    rc = rc ? rc : store_get_u64(txn, s->meta, "height", &height);
+    rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", height);
     chr_err err = store_write_end(s, txn, rc, "build trie");
     if (err == CHR_OK) {
         CHR_LOG_I("store: state trie built: %zu accounts", n);
+    }
+    return err;
+}
+
+/* ---- Proofs. ---- */
+
+chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32], uint64_t height,
+                                    uint8_t state_root[32], ledger_proof *out)
+{
+    uint64_t oldest;
+    uint64_t tip;
+    chr_err err = ledger_store_versions(r, &oldest, &tip);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (height == 0 || height < oldest || height > tip) {
+        return CHR_ERR_NOT_FOUND;
+    }
+    if (height == tip) {
+        uint64_t h;
+        err = ledger_store_state_proof(r, key, &h, state_root, out);
+        return err == CHR_OK && h != height ? CHR_ERR_STORE : err;
+    }
+    const uint8_t *bytes;
+    size_t len;
+    ledger_header hdr;
+    err = ledger_store_block(r, height, &bytes, &len);
+    if (err == CHR_OK && ledger_block_peek_header(&hdr, bytes, len) != CHR_OK) {
+        err = CHR_ERR_STORE;
+    }
+    if (err != CHR_OK) {
+        return err == CHR_ERR_NOT_FOUND ? CHR_ERR_STORE : err;
+    }
+    memcpy(state_root, hdr.state_root, 32);
+    trie_past past = {r, height, tip};
+    ledger_trie_source src = {&past, past_seek};
+    err = ledger_trie_prove(&src, hdr.state_root, key, out);
+    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+        CHR_LOG_E("store: the state trie's version at block %llu does not match that block's "
+                  "state root: damaged store",
+                  (unsigned long long)height);
+        err = CHR_ERR_STORE;
+    }
+    return err;
+}
+
+chr_err ledger_store_state_proof(ledger_store_read *r, const uint8_t key[32], uint64_t *height,
+                                 uint8_t state_root[32], ledger_proof *out)
+{
+    ledger_store_meta meta;
+    chr_err err = ledger_store_meta_get(r, &meta);
+    if (err == CHR_OK && meta.height == 0) {
+        err = CHR_ERR_NOT_FOUND;
+    }
+    const uint8_t *bytes;
+    size_t len;
+    ledger_header h;
+    err = err ? err : ledger_store_block(r, meta.height, &bytes, &len);
+    if (err == CHR_OK && ledger_block_peek_header(&h, bytes, len) != CHR_OK) {
+        err = CHR_ERR_STORE;
+    }
+    if (err != CHR_OK) {
+        return err == CHR_ERR_NOT_FOUND && meta.height > 0 ? CHR_ERR_STORE : err;
+    }
+    *height = meta.height;
+    memcpy(state_root, h.state_root, 32);
+    ledger_trie_source src = {r, read_seek};
+    err = ledger_trie_prove(&src, h.state_root, key, out);
+    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+        CHR_LOG_E("store: the state trie does not match the state root of block %llu: "
+                  "damaged store",
+                  (unsigned long long)meta.height);
+        err = CHR_ERR_STORE;
     }
     return err;
 }

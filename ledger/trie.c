@@ -29,6 +29,8 @@ typedef struct trie_node {
     uint32_t child[2];
     uint16_t bit;
     uint16_t child_bit[2];
+    uint8_t orig[LEDGER_TRIE_VALUE_MAX]; /* the committed row's value, when stored */
+    uint8_t orig_len;
     uint8_t live;    /* in the pending version */
     uint8_t stored;  /* a committed row has this id */
     uint8_t changed; /* its row is written (live) or removed (not live) */
@@ -421,6 +423,8 @@ static chr_err node_load(ledger_trie *t, const trie_row *r, const uint8_t hash[C
     CHR_ASSERT(fresh); /* a node is loaded once, through its parent */
     n->live = 1;
     n->stored = 1;
+    memcpy(n->orig, r->val, r->len);
+    n->orig_len = (uint8_t)r->len;
     memcpy(n->hash, hash, CHR_HASH_LEN);
     if (n->bit == LEDGER_TRIE_LEAF_BIT) {
         memcpy(n->value, r->val, 32);
@@ -830,23 +834,25 @@ static size_t node_encode(const trie_node *n, uint8_t out[LEDGER_TRIE_VALUE_MAX]
     return LEDGER_TRIE_NODE_BYTES;
 }
 
-chr_err ledger_trie_changes(ledger_trie *t,
-                            chr_err (*fn)(void *ctx, const uint8_t id[LEDGER_TRIE_ID_BYTES],
-                                          const uint8_t *val, size_t len),
+chr_err ledger_trie_changes(ledger_trie *t, chr_err (*fn)(void *ctx, const ledger_trie_change *c),
                             void *ctx)
 {
     uint8_t root[CHR_HASH_LEN];
     ledger_trie_root(t, root);
     for (uint32_t i = 0; i < t->len; i++) {
         const trie_node *n = &t->nodes[i];
-        chr_err err = CHR_OK;
-        if (n->changed && n->live) {
-            uint8_t val[LEDGER_TRIE_VALUE_MAX];
-            size_t len = node_encode(n, val);
-            err = fn(ctx, n->id, val, len);
-        } else if (n->changed && n->stored) {
-            err = fn(ctx, n->id, NULL, 0);
+        if (!n->changed || (!n->live && !n->stored)) {
+            continue;
         }
+        uint8_t val[LEDGER_TRIE_VALUE_MAX];
+        ledger_trie_change c = {
+            .id = n->id,
+            .val = n->live ? val : NULL,
+            .len = n->live ? node_encode(n, val) : 0,
+            .old = n->stored ? n->orig : NULL,
+            .old_len = n->stored ? n->orig_len : 0,
+        };
+        chr_err err = fn(ctx, &c);
         if (err != CHR_OK) {
             return err;
         }

@@ -92,12 +92,19 @@ void ledger_trie_root(ledger_trie *t, uint8_t out[CHR_HASH_LEN]);
 
 /* Whether changes are pending (sets or deletes since the last release or rollback). */
 int ledger_trie_pending(const ledger_trie *t);
-/* Calls fn for every row the pending version writes (val the value, len its length) or
- * removes (val NULL, len 0), after bringing the root up to date; stops at fn's first
- * error and returns it. Each id at most once. */
+/* One row the pending version writes or removes. */
+typedef struct ledger_trie_change {
+    const uint8_t *id;  /* LEDGER_TRIE_ID_BYTES */
+    const uint8_t *val; /* the new value; NULL when the row is removed */
+    size_t len;
+    const uint8_t *old; /* the committed value; NULL when the row is new */
+    size_t old_len;
+} ledger_trie_change;
+
+/* Calls fn for every row the pending version writes or removes, after bringing the root
+ * up to date; stops at fn's first error and returns it. Each id at most once. */
 CHR_WUR chr_err ledger_trie_changes(ledger_trie *t,
-                                    chr_err (*fn)(void *ctx, const uint8_t id[LEDGER_TRIE_ID_BYTES],
-                                                  const uint8_t *val, size_t len),
+                                    chr_err (*fn)(void *ctx, const ledger_trie_change *c),
                                     void *ctx);
 /* At most how many rows ledger_trie_changes reports. */
 size_t ledger_trie_changes_len(const ledger_trie *t);

@@ -68,10 +68,12 @@ ledger_trie_source ledger_trie_mem_source(ledger_trie_mem *m)
     return s;
 }
 
-static chr_err mem_put(void *ctx, const uint8_t id[LEDGER_TRIE_ID_BYTES], const uint8_t *val,
-                       size_t len)
+static chr_err mem_put(void *ctx, const ledger_trie_change *c)
 {
     ledger_trie_mem *m = ctx;
+    const uint8_t *id = c->id;
+    const uint8_t *val = c->val;
+    size_t len = c->len;
     size_t i = lower_bound(m, id);
     int found = i < m->len && memcmp(m->rows[i].id, id, LEDGER_TRIE_ID_BYTES) == 0;
     if (val == NULL) {

@@ -27,7 +27,8 @@
 typedef struct node_chain_config {
     const char *data_dir;
     size_t map_size;
-    size_t state_cache_bytes; /* the state trie's cache of committed rows */
+    size_t state_cache_bytes;     /* the state trie's cache of committed rows */
+    uint64_t state_versions_kept; /* ledger_store_set_versions_kept */
     size_t mempool_txs_max;
     size_t mempool_bytes_max;
     unsigned verifier_threads; /* 0: one per core */

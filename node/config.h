@@ -65,6 +65,7 @@ typedef struct node_config {
     /* [store] */
     uint64_t store_map_size_mb;
     uint64_t store_state_cache_mb;
+    uint64_t store_state_versions_kept;
     uint64_t store_verifier_threads; /* 0 = one per core */
 } node_config;
 

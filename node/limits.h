@@ -37,6 +37,10 @@
 #define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
 /* The state trie's cache ([store] state_cache_mb): 64 GiB, past any machine it would help. */
 #define NODE_STATE_CACHE_MB_MAX (64ULL * 1024)
+/* Versions of the state kept ([store] state_versions_kept; 0: all): a proof at a version
+ * reads one row per later block for each row of its path, so a million heights back is
+ * already seconds a proof; past it, keep all (an archive) instead. */
+#define NODE_STATE_VERSIONS_MAX 1000000ULL
 /* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
  * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
 #define NODE_TIMEOUT_MS_MAX 60000

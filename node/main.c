@@ -85,6 +85,7 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     cc->data_dir = cfg->data_dir;
     cc->map_size = (size_t)cfg->store_map_size_mb << 20;
     cc->state_cache_bytes = (size_t)cfg->store_state_cache_mb << 20;
+    cc->state_versions_kept = cfg->store_state_versions_kept;
     cc->mempool_txs_max = cfg->mempool_txs_max;
     cc->mempool_bytes_max = cfg->mempool_bytes_max;
     cc->verifier_threads = (unsigned)cfg->store_verifier_threads;

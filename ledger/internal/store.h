@@ -37,7 +37,9 @@ typedef struct store_tail_entry {
 
 struct ledger_store {
     MDB_env *env;
-    MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at, trie;
+    MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at, trie, trie_old;
+    /* Versions of the state trie kept (ledger_store_set_versions_kept): 0 all, 1 the tip. */
+    uint64_t versions_kept;
     size_t map_size;
     /* The index environment: its metadata (indexed height and that block's hash), txs
      * (hash -> height, index) and history (address, height, index, sent -> hash). */
@@ -80,6 +82,7 @@ struct ledger_store_read {
 
 int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen);
 int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *out);
+int put_u64_meta(ledger_store *s, MDB_txn *txn, const char *name, uint64_t v);
 /* Begins a write transaction in env (the store's or the index's) under the shared resize
  * lock; store_write_end commits it when rc is 0, else aborts it, and releases the lock. */
 int store_write_begin(ledger_store *s, MDB_env *env, MDB_txn **txn);
@@ -102,9 +105,13 @@ CHR_WUR chr_err store_tail_add(ledger_store *s, const ledger_store_write *b);
 void store_tail_done(ledger_store *s, uint64_t height, uint32_t txs_len, int ok);
 void store_index_read_end(ledger_store_read *r);
 
-/* The state trie's rows (ledger/store_trie.c). Writes t's pending changes in txn: an LMDB
- * error code. */
-int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t);
+/* The state trie's rows (ledger/store_trie.c). Writes t's pending changes in txn, block
+ * `height`'s, and, unless only the tip is kept, each changed row's value before the block
+ * into trie_old under (height, id): an LMDB error code. */
+int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height);
+/* After block `height`'s rows: removes the trie_old rows no kept version needs and moves
+ * meta "trie_versions_from" (the oldest height a proof can be made at) up. */
+int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);
 /* Writes the rows of every account in txn's accounts database into the empty trie
  * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB
  * error code (ENOMEM when memory runs out). */

@@ -202,7 +202,8 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->mempool_bytes_max == b->mempool_bytes_max &&
            a->store_map_size_mb == b->store_map_size_mb &&
            a->store_verifier_threads == b->store_verifier_threads &&
-           a->store_state_cache_mb == b->store_state_cache_mb;
+           a->store_state_cache_mb == b->store_state_cache_mb &&
+           a->store_state_versions_kept == b->store_state_versions_kept;
 }
 
 /* Proves chain.conf.example sets every key and equals node_config_default, as does "". */
@@ -234,7 +235,7 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 42);
+    CHECK(count == 43);
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */

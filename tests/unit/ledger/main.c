@@ -80,6 +80,7 @@ static const chr_test tests[] = {
     {"store_tail_full_indexes_inline", test_store_tail_full_indexes_inline},
     {"store_reads_are_checked", test_store_reads_are_checked},
     {"store_trie_migrates_and_checks_accounts", test_store_trie_migrates_and_checks_accounts},
+    {"store_trie_versions_kept_and_pruned", test_store_trie_versions_kept_and_pruned},
     {"evidence_encoding", test_evidence_encoding},
     {"evidence_check_rules", test_evidence_check_rules},
     {"evidence_root_rfc6962", test_evidence_root_rfc6962},

@@ -243,7 +243,7 @@ static chr_err st_build(st_chain *c, uint32_t txs_len, size_t memo_len)
     }
     h->tx_count = txs_len;
     memcpy(h->proposer, c->val_pk, 32);
-    memset(h->state_root, (int)height, 32); /* the store does not look at it */
+    ledger_trie_root(c->trie, h->state_root); /* proofs read it */
     err = ledger_tx_root(h->tx_root, blk.tx_ptr, blk.tx_lens, txs_len);
     err = err ? err : ledger_evidence_root(h->evidence_root, st_ev, st_ev_len);
     err = err ? err
@@ -1005,7 +1005,7 @@ void test_store_trie_migrates_and_checks_accounts(void)
     /* A store written before the trie was persisted (accounts, no trie rows) gets its rows
      * built once when opened, with the same root the chain had; every account then reads
      * back. A flipped byte in an account record, or in its trie leaf, makes reading that
-     * account fail with CHR_ERR_STORE instead of answering a wrong balance. */
+     * account fail with CHR_ERR_STATE_ROOT instead of answering a wrong balance. */
     st_chain *c = &chain;
     CHECK_OK(st_setup(c, 64u << 20));
     CHECK_OK(st_genesis(c));
@@ -1044,8 +1044,8 @@ void test_store_trie_migrates_and_checks_accounts(void)
         for (size_t i = 0; i < ST_ACCOUNTS; i++) {
             ledger_account a;
             chr_err err = ledger_store_account(c->read, c->pk[i], &a, NULL);
-            CHECK(err == CHR_OK || err == CHR_ERR_STORE);
-            refused += err == CHR_ERR_STORE;
+            CHECK(err == CHR_OK || err == CHR_ERR_STATE_ROOT);
+            refused += err == CHR_ERR_STATE_ROOT;
         }
         CHECK(refused == d + 1); /* the damaged accounts so far */
         ledger_store_read_end(c->read);
@@ -1192,4 +1192,107 @@ void test_store_reads_are_checked(void)
     CHECK_OK(chr_hash_init());
     store_checked_body(&chain);
     st_teardown(&chain);
+}
+
+/* The root a proof leads to for key (the verification's arithmetic, docs/PROTOCOL.md "State
+ * proofs"), 0 when its steps are not in order or leave key's path. */
+static int st_proof_root(const ledger_proof *p, const uint8_t key[32], uint8_t root[32])
+{
+    if (!p->has_leaf) {
+        memset(root, 0, 32);
+        return p->steps_len == 0;
+    }
+    uint8_t buf[67];
+    buf[0] = 0x00;
+    memcpy(buf + 1, p->leaf_key, 32);
+    memcpy(buf + 33, p->leaf_value, 32);
+    chr_sha256_hash(root, buf, 65);
+    unsigned prev = 256;
+    for (uint16_t i = 0; i < p->steps_len; i++) {
+        unsigned b = p->steps[i].bit;
+        unsigned side = (p->leaf_key[b / 8] >> (7 - b % 8)) & 1u;
+        if (b >= prev || side != ((key[b / 8] >> (7 - b % 8)) & 1u)) {
+            return 0;
+        }
+        buf[0] = 0x01;
+        buf[1] = (uint8_t)(b >> 8);
+        buf[2] = (uint8_t)b;
+        memcpy(buf + 3, side ? p->steps[i].sibling : root, 32);
+        memcpy(buf + 35, side ? root : p->steps[i].sibling, 32);
+        chr_sha256_hash(root, buf, 67);
+        prev = b;
+    }
+    return 1;
+}
+
+#define ST_VERSIONS_KEPT 4
+#define ST_VERSION_BLOCKS 12
+
+void test_store_trie_versions_kept_and_pruned(void)
+{
+    /* With 4 versions kept, after 12 blocks: a proof at each of the last 4 heights, for
+     * every account and for absent keys, leads to that block's state root with the value
+     * the account had then; older heights (pruned), height 0 and heights past the tip are
+     * CHR_ERR_NOT_FOUND. Then with 1 kept, the next block leaves the tip alone. */
+    static uint8_t want[ST_VERSION_BLOCKS + 1][ST_ACCOUNTS][32];
+    static uint8_t roots[ST_VERSION_BLOCKS + 1][32];
+    st_chain *c = &chain;
+    CHECK_OK(st_setup(c, 64u << 20));
+    ledger_store_set_versions_kept(c->store, ST_VERSIONS_KEPT);
+    CHECK_OK(st_genesis(c));
+    for (uint64_t h = 1; h <= ST_VERSION_BLOCKS; h++) {
+        CHECK_OK(st_build(c, 1 + (uint32_t)(h % 5), 0));
+        CHECK_OK(st_commit(c));
+        memcpy(roots[h], blk.header.state_root, 32);
+        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            ledger_account a;
+            CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, NULL));
+            ledger_account_hash(want[h][i], &a);
+        }
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+    uint64_t oldest;
+    uint64_t tip;
+    CHECK_OK(ledger_store_versions(c->read, &oldest, &tip));
+    CHECK(tip == ST_VERSION_BLOCKS && oldest == tip - ST_VERSIONS_KEPT + 1);
+    static ledger_proof p;
+    uint8_t root[32];
+    uint8_t got[32];
+    for (uint64_t v = oldest; v <= tip; v++) {
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            CHECK_OK(ledger_store_state_proof_at(c->read, c->pk[i], v, root, &p));
+            CHECK(memcmp(root, roots[v], 32) == 0);
+            CHECK(memcmp(p.leaf_key, c->pk[i], 32) == 0);
+            CHECK(memcmp(p.leaf_value, want[v][i], 32) == 0);
+            CHECK(st_proof_root(&p, c->pk[i], got) && memcmp(got, roots[v], 32) == 0);
+        }
+        for (int k = 0; k < 8; k++) {
+            uint8_t absent[32];
+            memset(absent, 0x11 * k, 32);
+            absent[31] ^= 0x5a;
+            CHECK_OK(ledger_store_state_proof_at(c->read, absent, v, root, &p));
+            CHECK(p.has_leaf && memcmp(p.leaf_key, absent, 32) != 0);
+            CHECK(st_proof_root(&p, absent, got) && memcmp(got, roots[v], 32) == 0);
+        }
+    }
+    CHECK(ledger_store_state_proof_at(c->read, c->pk[0], oldest - 1, root, &p) ==
+          CHR_ERR_NOT_FOUND);
+    CHECK(ledger_store_state_proof_at(c->read, c->pk[0], 0, root, &p) == CHR_ERR_NOT_FOUND);
+    CHECK(ledger_store_state_proof_at(c->read, c->pk[0], tip + 1, root, &p) == CHR_ERR_NOT_FOUND);
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+    ledger_store_set_versions_kept(c->store, 1);
+    CHECK_OK(st_build(c, 2, 0));
+    CHECK_OK(st_commit(c));
+    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+    CHECK_OK(ledger_store_versions(c->read, &oldest, &tip));
+    CHECK(oldest == tip && tip == ST_VERSION_BLOCKS + 1);
+    CHECK(ledger_store_state_proof_at(c->read, c->pk[0], tip - 1, root, &p) == CHR_ERR_NOT_FOUND);
+    CHECK_OK(ledger_store_state_proof_at(c->read, c->pk[0], tip, root, &p));
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+    st_teardown(c);
 }
