@@ -294,10 +294,8 @@ static void test_state_key_vector(void)
 }
 
 static const chr_test tests[] = {
-    {"transfer_vector", test_transfer_vector},
-    {"vote_vector", test_vote_vector},
-    {"state_root_vector", test_state_root_vector},
-    {"state_proof_vector", test_state_proof_vector},
+    {"transfer_vector", test_transfer_vector},     {"vote_vector", test_vote_vector},
+    {"state_root_vector", test_state_root_vector}, {"state_proof_vector", test_state_proof_vector},
     {"state_key_vector", test_state_key_vector},
 };
 
