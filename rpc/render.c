@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,11 +20,19 @@ json_t *rpc_json_u64(uint64_t v)
 json_t *rpc_json_hex(const uint8_t *data, size_t len)
 {
     char buf[2 * 128 + 1];
-    if (len > 128) {
+    if (len <= 128) {
+        chr_hex_encode(buf, sizeof(buf), data, len);
+        return json_string(buf);
+    }
+    /* Longer values (a state proof, a commit: ?prove=true) are rare: on the heap. */
+    char *heap = len <= (SIZE_MAX - 1) / 2 ? malloc(2 * len + 1) : NULL;
+    if (heap == NULL) {
         return NULL;
     }
-    chr_hex_encode(buf, sizeof(buf), data, len);
-    return json_string(buf);
+    chr_hex_encode(heap, 2 * len + 1, data, len);
+    json_t *s = json_stringn(heap, 2 * len);
+    free(heap);
+    return s;
 }
 
 json_t *rpc_json_address(const uint8_t pubkey[32])

@@ -14,6 +14,7 @@
 #include "rpc/backend.h"
 
 json_t *rpc_json_u64(uint64_t v);
+/* Lowercase hex of len bytes as a JSON string; NULL when out of memory. */
 json_t *rpc_json_hex(const uint8_t *data, size_t len);
 json_t *rpc_json_address(const uint8_t pubkey[32]);
 json_t *rpc_json_time(uint64_t unix_ms);

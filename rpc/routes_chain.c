@@ -146,6 +146,10 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
                         "address");
         return;
     }
+    int prove;
+    if (!rpc_prove_param(x, r, &prove)) {
+        return;
+    }
     ledger_account acct;
     uint64_t pending;
     chr_err err = x->srv->be.account(x->srv->be.ctx, addr, &acct, &pending);
@@ -156,6 +160,10 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r)
     if (err != CHR_OK) {
         rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the account now", NULL);
         r->retry_after = 1;
+        return;
+    }
+    if (prove) {
+        rpc_handle_account_proof(x, r, addr, pending);
         return;
     }
     /* The API's busiest read (issue 3, "Speed"), printed directly rather than through

@@ -14,7 +14,7 @@ modules() {
     consensus) echo "common ledger consensus" ;;
     genesis) echo "common ledger genesis" ;;
     rpc) echo "common ledger rpc" ;;
-    wallet) echo "common ledger wallet" ;;
+    wallet) echo "common ledger genesis wallet" ;;
     node) echo "common ledger consensus genesis rpc node" ;;
     esac
 }

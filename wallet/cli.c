@@ -39,6 +39,7 @@ static const char G_KEYS[] = "Keys (encrypted in <home>/keys; docs/WALLET.md)";
 static const char G_ACCOUNTS[] = "Accounts and transfers";
 static const char G_TX[] = "Transactions step by step (build and sign offline, broadcast online)";
 static const char G_NODE[] = "The node";
+static const char G_LIGHT[] = "Light client (verify the node's answers; docs/WALLET.md)";
 static const char G_OLD[] = "Older forms (kept for scripts)";
 
 const wallet_command wallet_commands[] = {
@@ -92,10 +93,14 @@ const wallet_command wallet_commands[] = {
      WALLET_O(YES), 1, 1, 0, wallet_cmd_key_delete},
     {G_ACCOUNTS, "address", "[--key NAME | --key-file FILE]", "the key's address",
      "Prints the address and public key of the key.", KEY_OPTS, 0, 0, 0, wallet_cmd_address},
-    {G_ACCOUNTS, "balance", "[ADDRESS]", "an account's balance and nonces",
+    {G_ACCOUNTS, "balance", "[ADDRESS] [--verify]", "an account's balance and nonces",
      "Shows the account's balance (in CHR and in units) and its nonces; without ADDRESS,\n"
-     "the key's account (--key, --key-file, $CHROOM_KEY or config's key).",
-     KEY_OPTS, 0, 1, 0, wallet_cmd_balance},
+     "the key's account (--key, --key-file, $CHROOM_KEY or config's key).\n"
+     "With --verify the node is not trusted: its answer must carry a state proof, the\n"
+     "block header it is against and the commit finalizing it, and the wallet checks them\n"
+     "from its trusted state (`light init`), moving that state forward. It prints the\n"
+     "verified balance (units) and height, or fails (exit 1) naming what did not verify.",
+     KEY_OPTS | WALLET_O(VERIFY), 0, 1, 0, wallet_cmd_balance},
     {G_ACCOUNTS, "history", "[ADDRESS] [--limit N] [--cursor C] [--direction sent|received|both]",
      "an account's committed transactions, newest first",
      "Lists one page of the account's committed transactions, newest first (default the\n"
@@ -137,6 +142,24 @@ const wallet_command wallet_commands[] = {
      "Shows a transaction's status: pending, committed (height and index) or failed (why);\n"
      "a hash the node does not know is reported as unknown (exit 1).",
      0, 1, 1, 0, wallet_cmd_tx_status},
+    {G_LIGHT, "light init", "--genesis FILE | --trust-hash HASH --trust-height H",
+     "start trusting a validator set (the light client)",
+     "Saves the light client's trusted state in <home>/light.json (mode 0600, replaced\n"
+     "atomically): the validator set of a genesis file (its chain id, hash and time), or\n"
+     "the block with header hash HASH at height H, fetched from the node with the current\n"
+     "validator set; the header must hash to HASH and the set to its validators_hash.\n"
+     "Replaces an earlier trusted state. docs/WALLET.md, \"Verified balances\".",
+     WALLET_O(GENESIS) | WALLET_O(TRUST_HASH) | WALLET_O(TRUST_HEIGHT), 0, 0, 0,
+     wallet_cmd_light_init},
+    {G_LIGHT, "light status", "", "the trusted chain, height, hash and validators",
+     "Prints the light client's trusted state (<home>/light.json).", 0, 0, 0, 0,
+     wallet_cmd_light_status},
+    {G_LIGHT, "light update", "", "verify the node's latest block and trust it",
+     "Fetches the latest block header and the commit that finalizes it, verifies them from\n"
+     "the trusted state (more than 2/3 of the trusted power signed, or, when the validator\n"
+     "set changed, more than 1/3 of it and more than 2/3 of the new set) and moves the\n"
+     "trusted state to that block. Fails (exit 1) when they do not verify.",
+     0, 0, 0, 0, wallet_cmd_light_update},
     {G_NODE, "node status", "", "the node's chain and latest block",
      "Shows the node's chain id, latest height, block hash and time, and transaction count.", 0, 0,
      0, 0, wallet_cmd_node_status},
@@ -163,7 +186,7 @@ const wallet_command wallet_commands[] = {
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
-static const char *const groups[] = {"key", "tx", "node"};
+static const char *const groups[] = {"key", "tx", "node", "light"};
 
 /* ---- Output helpers. ---- */
 

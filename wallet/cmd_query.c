@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "common/bech32.h"
 #include "common/enc.h"
 #include "common/hex.h"
@@ -53,6 +54,12 @@ int wallet_cmd_balance(wallet_cli *c)
     int rc = account_address(c, addr);
     if (rc != WALLET_EXIT_OK) {
         return rc;
+    }
+    if (c->opt[WALLET_OPT_VERIFY] != NULL) {
+        uint8_t pub[32];
+        chr_err err = chr_address_decode(pub, addr, strlen(addr));
+        CHR_ASSERT(err == CHR_OK); /* account_address encoded it */
+        return wallet_cmd_balance_verify(c, pub);
     }
     snprintf(path, sizeof(path), "/api/v1/accounts/%s", addr);
     rc = c->json ? WALLET_EXIT_OK : wallet_cli_fetch_token(c, &t);

@@ -189,6 +189,12 @@ void rpc_handle_health(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_status(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_token(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_account(rpc_ctx *x, rpc_reply *r);
+/* ?prove= of GET /api/v1/accounts/{address}: *prove set for exactly "true", 0 for "false"
+ * or none; anything else is a 400 invalid_argument reply and 0 (rpc/routes_proof.c). */
+int rpc_prove_param(rpc_ctx *x, rpc_reply *r, int *prove);
+/* The account answer with its proof (docs/API.md); pending_nonce from the node's mempool. */
+void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
+                              uint64_t pending_nonce);
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r);

@@ -89,7 +89,12 @@
     X(YES, "yes", 0, NULL, "skip the typed confirmation (for scripts)")                            \
     X(LIMIT, "limit", 1, "N", "items per page, 1 to 100 (default 20)")                             \
     X(CURSOR, "cursor", 1, "C", "the page after a previous page's next cursor")                    \
-    X(DIRECTION, "direction", 1, "D", "sent, received or both (default both)")
+    X(DIRECTION, "direction", 1, "D", "sent, received or both (default both)")                     \
+    X(VERIFY, "verify", 0, NULL,                                                                   \
+      "check the answer by a state proof and the trusted validators (light init first)")           \
+    X(GENESIS, "genesis", 1, "FILE", "trust the validator set of this genesis file")               \
+    X(TRUST_HASH, "trust-hash", 1, "HASH", "trust the block with this header hash (64 hex)")       \
+    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -236,5 +241,10 @@ int wallet_cmd_node_status(wallet_cli *c);
 int wallet_cmd_sign(wallet_cli *c);
 int wallet_cmd_broadcast(wallet_cli *c);
 int wallet_cmd_help(wallet_cli *c);
+int wallet_cmd_light_init(wallet_cli *c);
+int wallet_cmd_light_status(wallet_cli *c);
+int wallet_cmd_light_update(wallet_cli *c);
+/* balance --verify: the account of pub, verified from the trusted state (wallet/cmd_light.c). */
+int wallet_cmd_balance_verify(wallet_cli *c, const uint8_t pub[32]);
 
 #endif

@@ -54,6 +54,17 @@ void test_trie_many_keys_small_cache(void);
 void test_trie_open_checks_root(void);
 void test_trie_damaged_rows_refused(void);
 
+void test_proof_empty_and_one_key(void);
+void test_proof_random_present_and_absent(void);
+void test_proof_long_prefixes(void);
+void test_proof_tampered_refused(void);
+void test_proof_decode_errors(void);
+void test_proof_ref_matches_smt(void);
+void test_proof_trie_matches_reference(void);
+
+void test_light_same_set(void);
+void test_light_skipping(void);
+
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
 void test_tx_decode_rejects_header(void);

@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "ledger/block.h"
+#include "ledger/proof.h"
 #include "ledger/sig.h"
 #include "ledger/smt.h"
 #include "ledger/state.h"
@@ -43,6 +44,30 @@
 #define V_FROM_LEAF "f41fb6d3f470d539f1ec4dace68d698b6e3a4a6e83b0f7e903ae0822b6f6a073"
 #define V_TO_LEAF "b0b7f2fc434974360b631c8c28ef79ce32f19480059028db345196f305960269"
 #define V_STATE_ROOT "0bc76283f441eebcc1a0a5897dabcbd7198479d309dfee1f3585d5c4d2c50ee9"
+/* The state proof examples: membership of `from`, non-membership of a third key that shares
+ * from's first byte, and non-membership in the empty trie. */
+#define V_PROOF_FROM                                                                               \
+    "01"                                                                                           \
+    "4f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"                             \
+    "01"                                                                                           \
+    "4f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"                             \
+    "d83081c32dde1168cf2ac2df2707946d2bee193f79c50da2cea52f542ca51e41"                             \
+    "0001"                                                                                         \
+    "0004"                                                                                         \
+    "b0b7f2fc434974360b631c8c28ef79ce32f19480059028db345196f305960269"
+#define V_THIRD_KEY "4f00000000000000000000000000000000000000000000000000000000000000"
+#define V_PROOF_THIRD                                                                              \
+    "01"                                                                                           \
+    "4f00000000000000000000000000000000000000000000000000000000000000"                             \
+    "01"                                                                                           \
+    "4f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"                             \
+    "d83081c32dde1168cf2ac2df2707946d2bee193f79c50da2cea52f542ca51e41"                             \
+    "0001"                                                                                         \
+    "0004"                                                                                         \
+    "b0b7f2fc434974360b631c8c28ef79ce32f19480059028db345196f305960269"
+#define V_PROOF_EMPTY                                                                              \
+    "01" V_THIRD_KEY "00"                                                                          \
+    "0000"
 
 static void hex_of(char *out, size_t cap, const uint8_t *b, size_t n)
 {
@@ -193,6 +218,47 @@ static void test_state_root_vector(void)
     ledger_smt_free(t);
 }
 
+/* Decodes hex_proof and verifies it for key_hex under root_hex: the verifier's error, with
+ * *present and value set. */
+static chr_err proof_vector(const char *hex_proof, const char *root_hex, const char *key_hex,
+                            int *present, uint8_t value[32])
+{
+    static ledger_proof p;
+    uint8_t bytes[LEDGER_PROOF_BYTES_MAX];
+    size_t len;
+    uint8_t root[32];
+    uint8_t key[32];
+    chr_test_hex(root, 32, root_hex);
+    chr_test_hex(key, 32, key_hex);
+    if (chr_hex_decode(bytes, sizeof(bytes), &len, hex_proof, strlen(hex_proof)) != CHR_OK ||
+        ledger_proof_decode(&p, bytes, len) != CHR_OK) {
+        return CHR_ERR_ARG;
+    }
+    return ledger_proof_verify(&p, root, key, present, value);
+}
+
+/* Proves the state proof examples of docs/PROTOCOL.md: `from` is present with its value
+ * hash under the two-account root, the third key is absent there, the empty trie's proof
+ * shows it absent under the zero root, and each refuses the other root or key. */
+static void test_state_proof_vector(void)
+{
+    static const char zero_root[] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    int present;
+    uint8_t value[32];
+    CHECK_OK(proof_vector(V_PROOF_FROM, V_STATE_ROOT, V_FROM_PUB, &present, value));
+    CHECK(present == 1);
+    CHECK(hex32_is(value, V_FROM_VALUE));
+    CHECK_OK(proof_vector(V_PROOF_THIRD, V_STATE_ROOT, V_THIRD_KEY, &present, value));
+    CHECK(present == 0);
+    CHECK_OK(proof_vector(V_PROOF_EMPTY, zero_root, V_THIRD_KEY, &present, value));
+    CHECK(present == 0);
+    CHECK(proof_vector(V_PROOF_FROM, V_STATE_ROOT, V_TO_PUB, &present, value) == CHR_ERR_PROOF);
+    CHECK(proof_vector(V_PROOF_FROM, V_FROM_LEAF, V_FROM_PUB, &present, value) == CHR_ERR_PROOF);
+    CHECK(proof_vector(V_PROOF_EMPTY, V_STATE_ROOT, V_THIRD_KEY, &present, value) == CHR_ERR_PROOF);
+    CHECK(strlen(V_PROOF_FROM) == 2 * 134);
+}
+
 /* Proves the state keys of docs/PROTOCOL.md, "State keys": an account's is its key as it
  * is; a validator's and a delegation's (kinds 2 and 3 over the worked example's keys) are
  * SHA256(kind || natural key). And the persisted trie (ledger/trie.h) over in-memory rows
@@ -228,9 +294,8 @@ static void test_state_key_vector(void)
 }
 
 static const chr_test tests[] = {
-    {"transfer_vector", test_transfer_vector},
-    {"vote_vector", test_vote_vector},
-    {"state_root_vector", test_state_root_vector},
+    {"transfer_vector", test_transfer_vector},     {"vote_vector", test_vote_vector},
+    {"state_root_vector", test_state_root_vector}, {"state_proof_vector", test_state_proof_vector},
     {"state_key_vector", test_state_key_vector},
 };
 

@@ -1,0 +1,150 @@
+#include "ledger/light.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/assert.h"
+#include "ledger/tx.h"
+
+chr_err ledger_light_trust_genesis(ledger_light_trust *out, const char *chain_id,
+                                   const uint8_t genesis_hash[32], uint64_t genesis_time_ms,
+                                   const ledger_valset *vals)
+{
+    CHR_ASSERT(out != NULL && chain_id != NULL);
+    CHR_ASSERT(genesis_hash != NULL && vals != NULL);
+    memset(out, 0, sizeof(*out));
+    size_t len = strlen(chain_id);
+    if (!ledger_chain_id_valid(chain_id, len) || vals->len == 0) {
+        return CHR_ERR_ARG;
+    }
+    memcpy(out->chain_id, chain_id, len + 1);
+    memcpy(out->hash, genesis_hash, 32);
+    out->time_ms = genesis_time_ms;
+    out->vals = *vals;
+    ledger_valset_hash(&out->vals, out->vals_hash);
+    return CHR_OK;
+}
+
+chr_err ledger_light_trust_header(ledger_light_trust *out, const ledger_header *h,
+                                  const ledger_valset *vals)
+{
+    CHR_ASSERT(out != NULL && h != NULL);
+    CHR_ASSERT(vals != NULL);
+    memset(out, 0, sizeof(*out));
+    uint8_t vh[32];
+    ledger_valset_hash(vals, vh);
+    if (vals->len == 0 || memcmp(vh, h->validators_hash, 32) != 0) {
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    CHR_ASSERT(h->chain_id_len <= LEDGER_CHAIN_ID_MAX);
+    memcpy(out->chain_id, h->chain_id, h->chain_id_len);
+    out->chain_id[h->chain_id_len] = '\0';
+    out->height = h->height;
+    ledger_header_hash(h, out->hash);
+    out->time_ms = h->time_ms;
+    out->vals = *vals;
+    memcpy(out->vals_hash, vh, 32);
+    return CHR_OK;
+}
+
+/* The header's place after the trusted one: same chain, a later height (or the trusted
+ * header itself), a later time, and at the next height a link to the trusted hash. */
+static chr_err ledger_light_check_place(const ledger_light_trust *trust, const ledger_header *h,
+                                        const uint8_t hash[32], char *detail, size_t detail_cap)
+{
+    if (strlen(trust->chain_id) != h->chain_id_len ||
+        memcmp(trust->chain_id, h->chain_id, h->chain_id_len) != 0) {
+        snprintf(detail, detail_cap, "header is of chain %s, not %s", h->chain_id, trust->chain_id);
+        return CHR_ERR_CHAIN_ID;
+    }
+    if (h->height == trust->height) {
+        if (memcmp(hash, trust->hash, 32) != 0) {
+            snprintf(detail, detail_cap, "header at the trusted height %llu is another block",
+                     (unsigned long long)h->height);
+            return CHR_ERR_BLOCK_INVALID;
+        }
+        return CHR_OK;
+    }
+    if (h->height < trust->height) {
+        snprintf(detail, detail_cap, "header height %llu is below the trusted height %llu",
+                 (unsigned long long)h->height, (unsigned long long)trust->height);
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    /* Block 1's time may equal the genesis time; every later block's is strictly later. */
+    if (h->time_ms < trust->time_ms || (trust->height > 0 && h->time_ms == trust->time_ms)) {
+        snprintf(detail, detail_cap, "header time is not after the trusted header's");
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    if (h->height == trust->height + 1 && memcmp(h->prev_hash, trust->hash, 32) != 0) {
+        snprintf(detail, detail_cap, "header %llu does not link to the trusted header",
+                 (unsigned long long)h->height);
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    return CHR_OK;
+}
+
+/* Whether the signers of c (all checked against another set by the caller) that are in
+ * the trusted set hold more than 1/3 of its power. */
+static int ledger_light_third(const ledger_light_trust *trust, const ledger_commit *c)
+{
+    uint64_t power = 0;
+    for (size_t i = 0; i < c->sigs_len; i++) {
+        int at = ledger_valset_find(&trust->vals, c->sigs[i].validator);
+        if (at >= 0) {
+            power += trust->vals.v[at].power; /* each once: the set's total fits a u64 */
+        }
+    }
+    CHR_ASSERT(power <= trust->vals.total_power);
+    return (__uint128_t)power * 3 > (__uint128_t)trust->vals.total_power;
+}
+
+chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
+                            const ledger_commit *c, const ledger_valset *h_vals, char *detail,
+                            size_t detail_cap)
+{
+    CHR_ASSERT(trust != NULL && h != NULL && c != NULL);
+    CHR_ASSERT(detail != NULL && detail_cap > 0);
+    detail[0] = '\0';
+    uint8_t hash[32];
+    ledger_header_hash(h, hash);
+    chr_err err = ledger_light_check_place(trust, h, hash, detail, detail_cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (memcmp(h->validators_hash, trust->vals_hash, 32) == 0) {
+        err = ledger_commit_verify(c, trust->chain_id, &trust->vals, h->height, hash, detail,
+                                   detail_cap);
+        if (err == CHR_OK && h->height != trust->height) {
+            trust->height = h->height;
+            memcpy(trust->hash, hash, 32);
+            trust->time_ms = h->time_ms;
+        }
+        return err;
+    }
+    uint8_t vh[32];
+    if (h_vals != NULL) {
+        ledger_valset_hash(h_vals, vh);
+    }
+    if (h_vals == NULL || h_vals->len == 0 || memcmp(vh, h->validators_hash, 32) != 0) {
+        snprintf(detail, detail_cap,
+                 "the header's validator set is missing or does not match "
+                 "its validators_hash");
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    err = ledger_commit_verify(c, trust->chain_id, h_vals, h->height, hash, detail, detail_cap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (!ledger_light_third(trust, c)) {
+        snprintf(detail, detail_cap,
+                 "validators holding at most 1/3 of the trusted power signed "
+                 "header %llu: verify a header in between first",
+                 (unsigned long long)h->height);
+        return CHR_ERR_COMMIT;
+    }
+    ledger_light_trust next;
+    err = ledger_light_trust_header(&next, h, h_vals);
+    CHR_ASSERT(err == CHR_OK);
+    *trust = next;
+    return CHR_OK;
+}

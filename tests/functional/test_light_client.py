@@ -1,0 +1,243 @@
+"""chroom-wallet's light client against a real node: trusted state from a genesis file or a
+trusted header hash, `balance --verify` of present and never-seen accounts, and a lying
+node (a proxy that doctors the ?prove=true answer) refused every time."""
+
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import stat
+import threading
+import urllib.parse
+
+from node import assert_error, check, eq, random_address, run, start_node, wallet_cmd
+
+
+def w(n, home, *args, url=None, json_out=False):
+    return run(wallet_cmd("--home", home, *args, node=url or n.url, json_out=json_out,
+                          api_key=n.api_key))
+
+
+def send_wait(n, home, key, to, amount):
+    rc, out, err = w(n, home, "send", to, str(amount), "--raw", "--key", key.path, "--wait")
+    eq(rc, 0, "send --wait (stderr %r)" % err)
+
+
+def trusting_node(t, amount):
+    """A node, a wallet home trusting its genesis, and a block with a transfer to bob."""
+    n = start_node(t)
+    home = t.path("home")
+    rc, out, err = w(n, home, "light", "init", "--genesis", n.chain.genesis)
+    eq(rc, 0, "light init (stderr %r)" % err)
+    send_wait(n, home, n.chain["alice"], n.chain["bob"].address, amount)
+    return n, n.chain, home
+
+
+def test_light_init_from_genesis_and_header(t):
+    # Proves light init from a genesis file and from a trusted header hash (checked against
+    # the node's block, validator set and the commit in the next block), light status, the state file's mode, and the
+    # refusals: no trusted state, both or neither source, a hash the block does not have.
+    n = start_node(t)
+    home = t.path("home")
+    rc, out, err = w(n, home, "light", "status")
+    eq(rc, 4, "light status before init (stderr %r)" % err)
+    check("light init" in err, "names light init: %r" % err)
+    rc, out, err = w(n, home, "light", "init")
+    eq(rc, 2, "light init with no source")
+    rc, out, err = w(n, home, "light", "init", "--genesis", n.chain.genesis, "--trust-hash",
+                     "00" * 32, "--trust-height", "1")
+    eq(rc, 2, "light init with both sources")
+    rc, out, err = w(n, home, "light", "init", "--genesis", n.chain.genesis)
+    eq(rc, 0, "light init --genesis (stderr %r)" % err)
+    mode = stat.S_IMODE(os.stat(os.path.join(home, "light.json")).st_mode)
+    eq(mode, 0o600, "light.json's mode")
+    rc, out, err = w(n, home, "light", "status", json_out=True)
+    eq(rc, 0, "light status")
+    j = json.loads(out)
+    eq((j["chain_id"], j["height"], j["hash"], j["validators"]),
+       (n.chain.chain_id, "0", n.chain.genesis_hash, 1), "light status --json")
+
+    # Two blocks: block 2's last_commit is the commit that finalizes block 1.
+    send_wait(n, home, n.chain["alice"], n.chain["bob"].address, 5)
+    send_wait(n, home, n.chain["alice"], n.chain["bob"].address, 5)
+    check(int(n.get("/api/v1/status")["latest_height"]) >= 2, "two blocks")
+    b1 = n.get("/api/v1/blocks/1")
+    rc, out, err = w(n, home, "light", "init", "--trust-hash", b1["hash"], "--trust-height", "1")
+    eq(rc, 0, "light init --trust-hash (stderr %r)" % err)
+    rc, out, err = w(n, home, "light", "status")
+    check("trusted_height   1" in out and b1["hash"] in out, "status %r" % out)
+    other = b1["hash"][:-1] + ("0" if b1["hash"][-1] != "0" else "1")
+    rc, out, err = w(n, home, "light", "init", "--trust-hash", other, "--trust-height", "1")
+    eq(rc, 1, "light init with a hash the block does not have (stderr %r)" % err)
+    check("NOT VERIFIED" in err, "says so: %r" % err)
+    # The tip: no next block yet, so its commit comes from a ?prove=true answer.
+    tip = n.get("/api/v1/blocks/latest")
+    rc, out, err = w(n, home, "light", "init", "--trust-hash", tip["hash"], "--trust-height",
+                     tip["height"])
+    eq(rc, 0, "light init --trust-hash of the tip (stderr %r)" % err)
+    rc, out, err = w(n, home, "light", "init", "--trust-hash", b1["hash"], "--trust-height", "1")
+    eq(rc, 0, "light init --trust-hash back to block 1 (stderr %r)" % err)
+    proxy = LyingProxy(n)
+    try:
+        proxy.mode = "last_commit"
+        rc, out, err = w(n, home, "light", "init", "--trust-hash", b1["hash"], "--trust-height",
+                         "1", url=proxy.url)
+        eq(rc, 1, "light init with a doctored commit (stderr %r)" % err)
+        check("NOT VERIFIED" in err and "commit" in err, "says so: %r" % err)
+    finally:
+        proxy.close()
+    rc, out, err = w(n, home, "light", "status")
+    check(b1["hash"] in out, "a refused init keeps the trusted state: %r" % out)
+
+
+def test_prove_flag_and_answer(t):
+    # Proves the ?prove flag of GET /api/v1/accounts/{address}: exactly true or false (else
+    # 400 invalid_argument naming prove), 404 before the first block, and the proof object's
+    # fields: the tip's height and state root, the key, the account encoding (null when
+    # absent), and the tip's header (hashing to the block's hash) and commit.
+    n = start_node(t)
+    c = n.chain
+    bob = c["bob"]
+    for bad in ["yes", "TRUE", "1", ""]:
+        r = n.request("GET", "/api/v1/accounts/%s?prove=%s" % (bob.address, bad))
+        assert_error(r, 400, "invalid_argument", "prove=%r" % bad)
+        eq(r.json["error"].get("field"), "prove", "the field named")
+    r = n.request("GET", "/api/v1/accounts/%s?prove=true" % bob.address)
+    assert_error(r, 404, "not_found", "prove before the first block")
+    eq(set(n.get("/api/v1/accounts/%s?prove=false" % bob.address)),
+       {"address", "balance", "nonce", "pending_nonce"}, "prove=false: the plain answer")
+    send_wait(n, t.path("home"), c["alice"], bob.address, 4)
+    j = n.get("/api/v1/accounts/%s?prove=true" % bob.address)
+    p = j["proof"]
+    tip = n.get("/api/v1/blocks/latest")
+    eq((p["height"], p["state_root"], p["key"]), (tip["height"], tip["state_root"], bob.pubkey),
+       "proof height, root and key")
+    eq(p["value"], "%016x%016x" % (int(j["balance"]), int(j["nonce"])), "account encoding")
+    eq(hashlib.sha256(bytes.fromhex(p["header"])).hexdigest(), tip["hash"], "header hash")
+    eq(p["commit"][:16], "%016x" % int(tip["height"]), "the commit's height")
+    nobody = n.get("/api/v1/accounts/%s?prove=true" % random_address())
+    eq((nobody["balance"], nobody["proof"]["value"]), ("0", None), "absent account")
+
+
+def test_balance_verify_from_node(t):
+    # Proves balance --verify of a present and a never-seen account against a node it does
+    # not trust: the balances are the node's, the trusted height moves forward, and light
+    # update trusts the latest block.
+    n, c, home = trusting_node(t, 7)
+    rc, out, err = w(n, home, "balance", c["bob"].address, "--verify", json_out=True)
+    eq(rc, 0, "balance --verify (stderr %r)" % err)
+    j = json.loads(out)
+    eq(j["balance"], str(n.balance(c["bob"].address)), "verified balance")
+    eq(j["verified"], True, "verified flag")
+    check(int(j["height"]) >= 1, "height %r" % j)
+    nobody = random_address()
+    rc, out, err = w(n, home, "balance", nobody, "--verify")
+    eq(rc, 0, "balance --verify of a never-seen address (stderr %r)" % err)
+    check("balance        0 units" in out and "verified" in out, "output %r" % out)
+    send_wait(n, home, c["alice"], c["bob"].address, 1)
+    rc, out, err = w(n, home, "light", "update")
+    eq(rc, 0, "light update (stderr %r)" % err)
+    eq(out.split("trusted_height")[1].split()[0], n.get("/api/v1/status")["latest_height"],
+       "trusted height after update")
+
+
+class LyingProxy:
+    """Forwards requests to the node and doctors the ?prove=true answer as `mode` says."""
+
+    def __init__(self, node):
+        self.node = node
+        self.mode = None
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.node.port, timeout=15)
+                headers = {k: v for k, v in self.headers.items() if k.lower() == "authorization"}
+                conn.request("GET", self.path, headers=headers)
+                r = conn.getresponse()
+                body = r.read()
+                url = urllib.parse.urlparse(self.path)
+                if r.status == 200 and "prove=true" in url.query:
+                    body = proxy.doctor(json.loads(body))
+                elif r.status == 200 and proxy.mode == "last_commit" and \
+                        url.path.startswith("/api/v1/blocks/"):
+                    j = json.loads(body)
+                    if j.get("last_commit"):
+                        sig = j["last_commit"]["signatures"][0]
+                        sig["signature"] = proxy.flip(sig["signature"], 5)
+                    body = json.dumps(j).encode()
+                self.send_response(r.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def flip(hex_str, at):
+        b = bytearray(bytes.fromhex(hex_str))
+        b[at % len(b)] ^= 0x01
+        return b.hex()
+
+    def doctor(self, j):
+        p = j["proof"]
+        m = self.mode
+        if m == "balance":
+            j["balance"] = str(int(j["balance"]) + 1000)
+        elif m == "value":
+            # A richer account, its encoding changed to match the balance shown.
+            v = bytearray(bytes.fromhex(p["value"]))
+            v[6] ^= 0x10
+            p["value"] = v.hex()
+            j["balance"] = str(int.from_bytes(v[:8], "big"))
+        elif m == "proof":
+            p["proof"] = self.flip(p["proof"], len(p["proof"]) // 2 - 3)
+        elif m == "absent":
+            p["value"] = None
+            j["balance"] = "0"
+        elif m == "header":
+            p["header"] = self.flip(p["header"], len(p["header"]) // 2 - 40)
+        elif m == "commit":
+            p["commit"] = self.flip(p["commit"], len(p["commit"]) // 2 - 10)
+        elif m == "state_root":
+            p["state_root"] = self.flip(p["state_root"], 0)
+        elif m == "height":
+            p["height"] = str(int(p["height"]) + 1)
+        return json.dumps(j).encode()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_balance_verify_refuses_a_lying_node(t):
+    # Proves that balance --verify fails (exit 1, NOT VERIFIED, trusted state unchanged)
+    # when anything in the answer is doctored between node and wallet: the balance, the
+    # account value, the proof, a claim of absence, the header, the commit, the state root
+    # or the height; and that the same proxy passing answers through verifies.
+    n, c, home = trusting_node(t, 3)
+    proxy = LyingProxy(n)
+    try:
+        rc, out, err = w(n, home, "balance", c["bob"].address, "--verify", url=proxy.url)
+        eq(rc, 0, "an honest answer through the proxy (stderr %r)" % err)
+        rc, before, err = w(n, home, "light", "status")
+        for mode in ["balance", "value", "proof", "absent", "header", "commit", "state_root",
+                     "height"]:
+            proxy.mode = mode
+            # A new block each time, so that a header lie is about a height not yet trusted.
+            send_wait(n, home, c["alice"], c["bob"].address, 1)
+            rc, out, err = w(n, home, "balance", c["bob"].address, "--verify", url=proxy.url)
+            eq(rc, 1, "balance --verify through a proxy lying about %s (stdout %r, stderr %r)"
+               % (mode, out, err))
+            check("NOT VERIFIED" in err, "%s: says so: %r" % (mode, err))
+            rc, after, err = w(n, home, "light", "status")
+            eq(after, before, "%s: the trusted state stays as it was" % mode)
+    finally:
+        proxy.close()
