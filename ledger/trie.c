@@ -158,8 +158,7 @@ static chr_err row_check(const trie_row *r, const uint8_t *expect)
     } else {
         uint8_t padded[LEDGER_TRIE_ID_BYTES];
         id_make(padded, r->id, bit);
-        if (r->len != LEDGER_TRIE_NODE_BYTES ||
-            memcmp(padded, r->id, LEDGER_TRIE_ID_BYTES) != 0) {
+        if (r->len != LEDGER_TRIE_NODE_BYTES || memcmp(padded, r->id, LEDGER_TRIE_ID_BYTES) != 0) {
             return CHR_ERR_STORE;
         }
         for (unsigned d = 0; d < 2; d++) {
