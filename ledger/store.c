@@ -34,6 +34,7 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "evidence_at", MDB_CREATE, &s->evidence_at);
     rc = rc ? rc : mdb_dbi_open(txn, "trie", MDB_CREATE, &s->trie);
     rc = rc ? rc : mdb_dbi_open(txn, "trie_old", MDB_CREATE, &s->trie_old);
+    rc = rc ? rc : mdb_dbi_open(txn, "accounts_old", MDB_CREATE, &s->accounts_old);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
      * rebuilt there from the blocks). */
     const char *moved[] = {"txs", "history"};
@@ -239,7 +240,8 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         const uint8_t *addr;
         ledger_account a;
         ledger_overlay_at(b->changes, i, &addr, &a);
-        rc = put_account(s, txn, addr, &a);
+        rc = s->versions_kept == 1 ? 0 : store_account_old(s, txn, height, addr);
+        rc = rc ? rc : put_account(s, txn, addr, &a);
     }
     rc = rc == 0 && b->trie != NULL ? store_trie_write(s, txn, b->trie, height) : rc;
     return rc ? rc : store_trie_versions_advance(s, txn, height);

@@ -99,6 +99,54 @@ int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t hei
     return err == CHR_OK ? 0 : w.rc != 0 ? w.rc : MDB_CORRUPTED;
 }
 
+int store_account_old(ledger_store *s, MDB_txn *txn, uint64_t height, const uint8_t addr[32])
+{
+    MDB_val k = {32, (void *)(uintptr_t)addr};
+    MDB_val v;
+    int rc = mdb_get(txn, s->accounts, &k, &v);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    uint8_t key[8 + 32];
+    chr_put_u64be(key, height);
+    memcpy(key + 8, addr, 32);
+    return store_put(txn, s->accounts_old, key, sizeof(key), rc == 0 ? v.mv_data : NULL,
+                     rc == 0 ? v.mv_size : 0);
+}
+
+/* Removes dbi's rows (keys: u64 height || ...) of heights up to `upto`: one range at the
+ * start of the tree. */
+static int prune_old(MDB_txn *txn, MDB_dbi dbi, uint64_t upto)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0) {
+        return rc;
+    }
+    MDB_val k;
+    MDB_val v;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && got == 0) {
+        if (k.mv_size < 8) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (chr_get_u64be(k.mv_data) > upto) {
+            break;
+        }
+        rc = mdb_cursor_del(cur, 0);
+        got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT) : got;
+        if (got == EINVAL || got == MDB_NOTFOUND) {
+            got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        }
+    }
+    if (rc == 0 && got != 0 && got != MDB_NOTFOUND && got != EINVAL) {
+        rc = got;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
 {
     uint64_t from = 0;
@@ -117,31 +165,8 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
         oldest = height - kept + 1;
     }
     /* Version v needs the rows of the blocks after it: those of blocks up to `oldest` go. */
-    MDB_cursor *cur = NULL;
-    rc = rc ? rc : mdb_cursor_open(txn, s->trie_old, &cur);
-    MDB_val k;
-    MDB_val v;
-    int got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : MDB_NOTFOUND;
-    while (rc == 0 && got == 0) {
-        if (k.mv_size != TRIE_OLD_KEY_BYTES) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        if (chr_get_u64be(k.mv_data) > oldest) {
-            break;
-        }
-        rc = mdb_cursor_del(cur, 0);
-        got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT) : got;
-        if (got == EINVAL || got == MDB_NOTFOUND) {
-            got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        }
-    }
-    if (rc == 0 && got != 0 && got != MDB_NOTFOUND && got != EINVAL) {
-        rc = got;
-    }
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
-    }
+    rc = rc ? rc : prune_old(txn, s->trie_old, oldest);
+    rc = rc ? rc : prune_old(txn, s->accounts_old, oldest);
     return rc ? rc : put_u64_meta(s, txn, "trie_versions_from", oldest);
 }
 
@@ -385,7 +410,47 @@ chr_err store_trie_migrate(ledger_store *s)
     return err;
 }
 
-/* ---- Proofs. ---- */
+/* ---- Proofs, and accounts at a past height. ---- */
+
+chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], uint64_t height,
+                                ledger_account *out, int *found)
+{
+    uint64_t oldest;
+    uint64_t tip;
+    memset(out, 0, sizeof(*out));
+    *found = 0;
+    chr_err err = ledger_store_versions(r, &oldest, &tip);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (height == 0 || height < oldest || height > tip) {
+        return CHR_ERR_NOT_FOUND;
+    }
+    uint8_t key[8 + 32];
+    memcpy(key + 8, addr, 32);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v;
+    int rc = MDB_NOTFOUND;
+    for (uint64_t h = height + 1; h <= tip && rc == MDB_NOTFOUND; h++) {
+        chr_put_u64be(key, h);
+        rc = mdb_get(r->txn, r->store->accounts_old, &k, &v);
+    }
+    if (rc == MDB_NOTFOUND) {
+        return ledger_store_account(r, addr, out, found);
+    }
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "account version read");
+    }
+    if (v.mv_size == 0) {
+        return CHR_OK; /* made by a later block */
+    }
+    if (ledger_account_decode(out, v.mv_data, v.mv_size) != CHR_OK) {
+        memset(out, 0, sizeof(*out));
+        return CHR_ERR_STORE;
+    }
+    *found = 1;
+    return CHR_OK;
+}
 
 chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32], uint64_t height,
                                     uint8_t state_root[32], ledger_proof *out)

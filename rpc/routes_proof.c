@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/log.h"
 #include "ledger/block.h"
 #include "ledger/proof.h"
 #include "ledger/state.h"
@@ -20,6 +21,16 @@ int rpc_prove_param(rpc_ctx *x, rpc_reply *r, int *prove)
         rpc_reply_error(r, 400, CHR_ERR_ARG, "prove: true or false", "prove");
         return 0;
     }
+    const char *h = rpc_query(x, "height");
+    uint64_t height;
+    if (h != NULL && (!rpc_parse_u64(h, &height) || height == 0)) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: a block height, 1 or more", "height");
+        return 0;
+    }
+    if (h != NULL && !*prove) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: only with prove=true", "height");
+        return 0;
+    }
     return 1;
 }
 
@@ -29,17 +40,21 @@ typedef struct proof_buf {
     uint8_t enc[LEDGER_PROOF_BYTES_MAX];
 } proof_buf;
 
-/* The proof object for addr at rd's tip, and the account it proves, from one snapshot;
- * the store's error otherwise (CHR_ERR_NOT_FOUND before the first block). */
-static chr_err proof_render(ledger_store_read *rd, const uint8_t addr[32], proof_buf *b,
-                            ledger_account *acct, json_t **out)
+/* The proof object for addr at block `at` (0: rd's tip), and the account it proves, from
+ * one snapshot; the store's error otherwise (CHR_ERR_NOT_FOUND before the first block, or
+ * for a height whose state is not kept). */
+static chr_err proof_render(ledger_store_read *rd, const uint8_t addr[32], uint64_t at,
+                            proof_buf *b, ledger_account *acct, json_t **out)
 {
     ledger_proof *proof = &b->proof;
-    uint64_t height;
+    uint64_t height = at;
     uint8_t root[32];
     int found;
-    chr_err err = ledger_store_state_proof(rd, addr, &height, root, proof);
-    err = err ? err : ledger_store_account(rd, addr, acct, &found);
+    chr_err err = at == 0 ? ledger_store_state_proof(rd, addr, &height, root, proof)
+                          : ledger_store_state_proof_at(rd, addr, at, root, proof);
+    err = err       ? err
+          : at == 0 ? ledger_store_account(rd, addr, acct, &found)
+                    : ledger_store_account_at(rd, addr, at, acct, &found);
     const uint8_t *block;
     const uint8_t *commit;
     size_t block_len;
@@ -55,9 +70,12 @@ static chr_err proof_render(ledger_store_read *rd, const uint8_t addr[32], proof
         err = CHR_ERR_STORE;
     }
     int present = err == CHR_OK && proof->has_leaf && memcmp(proof->leaf_key, addr, 32) == 0;
-    /* ledger_store_account checked the record against its leaf in this same snapshot, so
-     * they agree unless the rows do not. */
-    if (err == CHR_OK && present != found) {
+    /* The record must be the one the proof's leaf names, in this same snapshot. */
+    uint8_t vh[32];
+    ledger_account_hash(vh, acct);
+    if (err == CHR_OK && (present != found || (present && memcmp(vh, proof->leaf_value, 32)))) {
+        CHR_LOG_E("store: an account record at block %llu does not match its state trie leaf",
+                  (unsigned long long)height);
         err = CHR_ERR_STORE;
     }
     if (err != CHR_OK) {
@@ -92,12 +110,20 @@ void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
     }
     ledger_account acct;
     json_t *proof = NULL;
-    chr_err err = proof_render(rd, addr, b, &acct, &proof);
+    const char *h = rpc_query(x, "height");
+    uint64_t at = 0;
+    if (h != NULL && !rpc_parse_u64(h, &at)) {
+        at = 0; /* checked by rpc_prove_param */
+    }
+    chr_err err = proof_render(rd, addr, at, b, &acct, &proof);
     ledger_store_read_end(rd);
     free(b);
     if (err == CHR_ERR_NOT_FOUND) {
         rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND,
-                        "no block yet: a proof needs a block's state root", NULL);
+                        at == 0 ? "no block yet: a proof needs a block's state root"
+                                : "height: the state at that height is not kept (see "
+                                  "[store] state_versions_kept) or is past the latest block",
+                        at == 0 ? NULL : "height");
         return;
     }
     if (err == CHR_ERR_NOMEM) {

@@ -241,3 +241,65 @@ def test_balance_verify_refuses_a_lying_node(t):
             eq(after, before, "%s: the trusted state stays as it was" % mode)
     finally:
         proxy.close()
+
+
+def proof_root(key_hex, proof_hex):
+    """The root a proof (docs/PROTOCOL.md, "State proofs") leads to for key, and whether the
+    key is present; fails on a malformed proof."""
+    b = bytes.fromhex(proof_hex)
+    key = bytes.fromhex(key_hex)
+    check(b[0] == 1 and b[1:33] == key and b[33] in (0, 1), "proof header")
+    at = 34
+    if b[33] == 0:
+        check(b[at:] == b"\0\0", "empty-trie proof")
+        return bytes(32), False
+    leaf_key, leaf_value = b[at:at + 32], b[at + 32:at + 64]
+    at += 64
+    steps = int.from_bytes(b[at:at + 2], "big")
+    at += 2
+    check(len(b) == at + 34 * steps, "proof length")
+    h = hashlib.sha256(b"\0" + leaf_key + leaf_value).digest()
+    prev = 256
+    for i in range(steps):
+        bit = int.from_bytes(b[at:at + 2], "big")
+        sib = b[at + 2:at + 34]
+        at += 34
+        side = (leaf_key[bit // 8] >> (7 - bit % 8)) & 1
+        check(bit < prev and side == (key[bit // 8] >> (7 - bit % 8)) & 1, "step %d" % i)
+        pair = sib + h if side else h + sib
+        h = hashlib.sha256(b"\1" + bit.to_bytes(2, "big") + pair).digest()
+        prev = bit
+    return h, leaf_key == key
+
+
+def test_prove_at_a_past_height(t):
+    # Proves ?prove=true&height=H: after several blocks that changed bob's balance, a proof
+    # at each earlier height answers bob's balance as it was then, against that block's
+    # state root, with that block's header; height without prove, height 0 and a height
+    # past the tip are 400/400/404 naming the field.
+    n = start_node(t)
+    c = n.chain
+    bob = c["bob"]
+    home = t.path("home")
+    seen = []
+    for amount in [3, 5, 8]:
+        send_wait(n, home, c["alice"], bob.address, amount)
+        j = n.get("/api/v1/accounts/%s?prove=true" % bob.address)
+        seen.append((int(j["proof"]["height"]), j["balance"]))
+    for h, balance in seen:
+        j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (bob.address, h))
+        p = j["proof"]
+        block = n.get("/api/v1/blocks/%d" % h)
+        eq((int(p["height"]), j["balance"]), (h, balance), "bob at height %d" % h)
+        eq(p["state_root"], block["state_root"], "the block's state root")
+        eq(hashlib.sha256(bytes.fromhex(p["header"])).hexdigest(), block["hash"], "its header")
+        root, present = proof_root(p["key"], p["proof"])
+        eq((root.hex(), present), (block["state_root"], True), "the proof leads to the root")
+        eq(hashlib.sha256(bytes.fromhex(p["value"])).digest(), bytes.fromhex(p["proof"])[66:98],
+           "the value is the leaf's")
+    tip = int(n.get("/api/v1/status")["latest_height"])
+    for q, status in [("height=%d" % seen[0][0], 400), ("prove=true&height=0", 400),
+                      ("prove=true&height=%d" % (tip + 1000), 404)]:
+        r = n.request("GET", "/api/v1/accounts/%s?%s" % (bob.address, q))
+        eq(r.status, status, q)
+        eq(r.json["error"].get("field"), "height", "the field named for %s" % q)

@@ -1232,8 +1232,9 @@ void test_store_trie_versions_kept_and_pruned(void)
 {
     /* With 4 versions kept, after 12 blocks: a proof at each of the last 4 heights, for
      * every account and for absent keys, leads to that block's state root with the value
-     * the account had then; older heights (pruned), height 0 and heights past the tip are
-     * CHR_ERR_NOT_FOUND. Then with 1 kept, the next block leaves the tip alone. */
+     * the account had then, and the account read at that height is that value; older
+     * heights (pruned), height 0 and heights past the tip are CHR_ERR_NOT_FOUND. Then with
+     * 1 kept, the next block leaves the tip alone. */
     static uint8_t want[ST_VERSION_BLOCKS + 1][ST_ACCOUNTS][32];
     static uint8_t roots[ST_VERSION_BLOCKS + 1][32];
     st_chain *c = &chain;
@@ -1268,6 +1269,12 @@ void test_store_trie_versions_kept_and_pruned(void)
             CHECK(memcmp(p.leaf_key, c->pk[i], 32) == 0);
             CHECK(memcmp(p.leaf_value, want[v][i], 32) == 0);
             CHECK(st_proof_root(&p, c->pk[i], got) && memcmp(got, roots[v], 32) == 0);
+            ledger_account a;
+            int found;
+            uint8_t vh[32];
+            CHECK_OK(ledger_store_account_at(c->read, c->pk[i], v, &a, &found));
+            ledger_account_hash(vh, &a);
+            CHECK(found && memcmp(vh, want[v][i], 32) == 0);
         }
         for (int k = 0; k < 8; k++) {
             uint8_t absent[32];
@@ -1282,6 +1289,10 @@ void test_store_trie_versions_kept_and_pruned(void)
           CHR_ERR_NOT_FOUND);
     CHECK(ledger_store_state_proof_at(c->read, c->pk[0], 0, root, &p) == CHR_ERR_NOT_FOUND);
     CHECK(ledger_store_state_proof_at(c->read, c->pk[0], tip + 1, root, &p) == CHR_ERR_NOT_FOUND);
+    ledger_account gone;
+    int found;
+    CHECK(ledger_store_account_at(c->read, c->pk[0], oldest - 1, &gone, &found) ==
+          CHR_ERR_NOT_FOUND);
     ledger_store_read_end(c->read);
     c->read = NULL;
     ledger_store_set_versions_kept(c->store, 1);
