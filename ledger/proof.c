@@ -5,16 +5,9 @@
 #include "common/assert.h"
 #include "common/enc.h"
 #include "common/hash.h"
+#include "ledger/trie_def.h"
 
 _Static_assert(LEDGER_SMT_DEPTH_MAX <= 65535, "steps_len is a u16");
-
-/* Bit i of a key in the trie's order (ledger/smt.h): the most significant bit of byte 0
- * first. */
-static unsigned ledger_proof_bit(const uint8_t key[32], unsigned i)
-{
-    CHR_ASSERT(i < 256);
-    return (unsigned)(key[i >> 3] >> (7 - (i & 7))) & 1u;
-}
 
 chr_err ledger_proof_encode(const ledger_proof *p, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -130,17 +123,14 @@ static int ledger_proof_fold(const ledger_proof *p, const uint8_t key[32], uint8
             return 0;
         }
         prev = s->bit;
-        unsigned side = ledger_proof_bit(p->leaf_key, s->bit);
-        if (ledger_proof_bit(key, s->bit) != side) {
+        unsigned side = ledger_trie_key_bit(p->leaf_key, s->bit);
+        if (ledger_trie_key_bit(key, s->bit) != side) {
             return 0;
         }
-        uint8_t buf[1 + 2 + 32 + 32];
-        buf[0] = 0x01;
-        buf[1] = (uint8_t)(s->bit >> 8);
-        buf[2] = (uint8_t)(s->bit & 0xff);
-        memcpy(buf + 3, side == 0 ? h : s->sibling, 32);
-        memcpy(buf + 35, side == 0 ? s->sibling : h, 32);
-        chr_sha256_hash(h, buf, sizeof(buf));
+        uint8_t next[32];
+        ledger_trie_inner_hash(next, s->bit, side == 0 ? h : s->sibling,
+                               side == 0 ? s->sibling : h);
+        memcpy(h, next, 32);
     }
     return 1;
 }
@@ -162,11 +152,7 @@ chr_err ledger_proof_verify(const ledger_proof *p, const uint8_t root[32], const
         return p->steps_len == 0 && memcmp(root, zero, 32) == 0 ? CHR_OK : CHR_ERR_PROOF;
     }
     uint8_t h[32];
-    uint8_t leaf[1 + 32 + 32];
-    leaf[0] = 0x00;
-    memcpy(leaf + 1, p->leaf_key, 32);
-    memcpy(leaf + 33, p->leaf_value, 32);
-    chr_sha256_hash(h, leaf, sizeof(leaf));
+    ledger_trie_leaf_hash(h, p->leaf_key, p->leaf_value);
     if (!ledger_proof_fold(p, key, h) || memcmp(h, root, 32) != 0) {
         return CHR_ERR_PROOF;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/trie_def.h"
 
 /* A reference to a node is a u32: leaves are tagged with the top bit, internal nodes are
  * not, and LEDGER_SMT_NONE stands for the empty trie's root. */
@@ -100,30 +101,6 @@ static ledger_smt_node *ledger_smt_node_at(const ledger_smt *t, uint32_t ref)
     return &t->nodes[ref];
 }
 
-/* Bit i of key in the contract's order: most significant bit of byte 0 first. */
-static unsigned ledger_smt_bit(const uint8_t key[32], unsigned i)
-{
-    CHR_ASSERT(i < 256);
-    return (unsigned)(key[i >> 3] >> (7 - (i & 7))) & 1u;
-}
-
-/* The first bit at which a and b differ, or 256 if they are equal. */
-static unsigned ledger_smt_crit_bit(const uint8_t a[32], const uint8_t b[32])
-{
-    for (unsigned i = 0; i < 32; i++) {
-        unsigned x = (unsigned)(a[i] ^ b[i]);
-        if (x != 0) {
-            unsigned j = 0;
-            while ((x & (0x80u >> j)) == 0) {
-                j++;
-            }
-            CHR_ASSERT(j < 8);
-            return i * 8 + j;
-        }
-    }
-    return 256;
-}
-
 chr_err ledger_smt_new(ledger_smt **out, size_t keys_max)
 {
     CHR_ASSERT(out != NULL);
@@ -171,7 +148,7 @@ static uint32_t ledger_smt_best_leaf(const ledger_smt *t, const uint8_t key[32],
     unsigned depth = 0;
     while (!ledger_smt_is_leaf(ref)) {
         const ledger_smt_node *n = ledger_smt_node_at(t, ref);
-        ref = n->child[ledger_smt_bit(key, n->bit)];
+        ref = n->child[ledger_trie_key_bit(key, n->bit)];
         depth++;
     }
     CHR_ASSERT(depth <= LEDGER_SMT_DEPTH_MAX);
@@ -335,7 +312,7 @@ static uint32_t *ledger_smt_mark_path(ledger_smt *t, const uint8_t key[32], unsi
         }
         ledger_smt_save(t, *slot);
         n->dirty = 1;
-        slot = &n->child[ledger_smt_bit(key, n->bit)];
+        slot = &n->child[ledger_trie_key_bit(key, n->bit)];
         depth++;
     }
     CHR_ASSERT(depth <= LEDGER_SMT_DEPTH_MAX);
@@ -368,7 +345,7 @@ static void ledger_smt_insert(ledger_smt *t, const uint8_t key[32], const uint8_
     uint32_t leaf = ledger_smt_leaf_push(t, key, value_hash);
     uint32_t ref = t->nodes_len++;
     ledger_smt_node *n = &t->nodes[ref];
-    unsigned side = ledger_smt_bit(key, crit);
+    unsigned side = ledger_trie_key_bit(key, crit);
     memset(n->hash, 0, sizeof(n->hash));
     n->bit = (uint16_t)crit;
     n->dirty = 1;
@@ -406,7 +383,7 @@ chr_err ledger_smt_set(ledger_smt *t, const uint8_t key[32], const uint8_t value
     unsigned depth = 0;
     if (t->root != LEDGER_SMT_NONE) {
         uint32_t ref = ledger_smt_best_leaf(t, key, &depth);
-        crit = ledger_smt_crit_bit(ledger_smt_leaf_at(t, ref)->key, key);
+        crit = ledger_trie_crit_bit(ledger_smt_leaf_at(t, ref)->key, key);
         if (crit == 256) {
             return ledger_smt_update(t, ref, depth, value_hash);
         }
@@ -442,11 +419,7 @@ static int ledger_smt_is_dirty(const ledger_smt *t, uint32_t ref)
 static void ledger_smt_hash_leaf(ledger_smt_leaf *leaf)
 {
     CHR_ASSERT(leaf->dirty);
-    uint8_t buf[1 + 32 + 32];
-    buf[0] = 0x00;
-    memcpy(buf + 1, leaf->key, 32);
-    memcpy(buf + 33, leaf->value_hash, 32);
-    chr_sha256_hash(leaf->hash, buf, sizeof(buf));
+    ledger_trie_leaf_hash(leaf->hash, leaf->key, leaf->value_hash);
     leaf->dirty = 0;
 }
 
@@ -463,13 +436,8 @@ static void ledger_smt_hash_node(const ledger_smt *t, ledger_smt_node *n)
 {
     CHR_ASSERT(n->dirty);
     CHR_ASSERT(n->bit < 256);
-    uint8_t buf[1 + 2 + 32 + 32];
-    buf[0] = 0x01;
-    buf[1] = (uint8_t)(n->bit >> 8);
-    buf[2] = (uint8_t)(n->bit & 0xff);
-    memcpy(buf + 3, ledger_smt_hash_of(t, n->child[0]), 32);
-    memcpy(buf + 35, ledger_smt_hash_of(t, n->child[1]), 32);
-    chr_sha256_hash(n->hash, buf, sizeof(buf));
+    ledger_trie_inner_hash(n->hash, n->bit, ledger_smt_hash_of(t, n->child[0]),
+                           ledger_smt_hash_of(t, n->child[1]));
     n->dirty = 0;
 }
 

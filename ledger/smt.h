@@ -1,7 +1,8 @@
 /* The state commitment: an in-memory compressed binary Merkle trie (a crit-bit, or
  * Patricia, trie over 256-bit keys) whose root is the state root of every block header.
  *
- * Definition (the contract; enough to recompute a root, or check a proof, elsewhere):
+ * Definition (the contract; enough to recompute a root, or check a proof, elsewhere; the
+ * bit order and the hashes are ledger/trie_def.h's, shared with the persisted trie and proofs):
  *
  * - A key is 32 bytes (an account address). Bit i of a key (i = 0..255) is bit (7 - i % 8)
  *   of byte i / 8, so bit 0 is the most significant bit of byte 0. A value is a 32-byte

@@ -6,6 +6,7 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "ledger/trie_def.h"
 
 #define TRIE_NONE 0xffffffffu
 /* First capacity of the node arena; it doubles from there. */
@@ -74,27 +75,6 @@ struct ledger_trie {
 
 /* ---- Ids and rows. ---- */
 
-static unsigned key_bit(const uint8_t key[32], unsigned i)
-{
-    CHR_ASSERT(i < 256);
-    return (unsigned)(key[i >> 3] >> (7 - (i & 7))) & 1u;
-}
-
-static unsigned crit_bit(const uint8_t a[32], const uint8_t b[32])
-{
-    for (unsigned i = 0; i < 32; i++) {
-        unsigned x = (unsigned)(a[i] ^ b[i]);
-        if (x != 0) {
-            unsigned j = 0;
-            while ((x & (0x80u >> j)) == 0) {
-                j++;
-            }
-            return i * 8 + j;
-        }
-    }
-    return 256;
-}
-
 static uint16_t id_bit(const uint8_t id[LEDGER_TRIE_ID_BYTES])
 {
     return (uint16_t)((id[32] << 8) | id[33]);
@@ -117,28 +97,7 @@ static void id_make(uint8_t id[LEDGER_TRIE_ID_BYTES], const uint8_t key[32], uns
 /* Whether the first n bits of a and b agree. */
 static int prefix_eq(const uint8_t a[32], const uint8_t b[32], unsigned n)
 {
-    return crit_bit(a, b) >= n;
-}
-
-static void leaf_hash(uint8_t out[CHR_HASH_LEN], const uint8_t key[32], const uint8_t value[32])
-{
-    uint8_t buf[65];
-    buf[0] = 0x00;
-    memcpy(buf + 1, key, 32);
-    memcpy(buf + 33, value, 32);
-    chr_sha256_hash(out, buf, sizeof(buf));
-}
-
-static void inner_hash(uint8_t out[CHR_HASH_LEN], unsigned bit, const uint8_t l[CHR_HASH_LEN],
-                       const uint8_t r[CHR_HASH_LEN])
-{
-    uint8_t buf[67];
-    buf[0] = 0x01;
-    buf[1] = (uint8_t)(bit >> 8);
-    buf[2] = (uint8_t)bit;
-    memcpy(buf + 3, l, 32);
-    memcpy(buf + 35, r, 32);
-    chr_sha256_hash(out, buf, sizeof(buf));
+    return ledger_trie_crit_bit(a, b) >= n;
 }
 
 /* A row's format (bit, value length, child bits, padding) and, unless expect is NULL, that
@@ -154,7 +113,7 @@ static chr_err row_check(const trie_row *r, const uint8_t *expect)
         if (r->len != LEDGER_TRIE_LEAF_BYTES) {
             return CHR_ERR_STORE;
         }
-        leaf_hash(h, r->id, r->val);
+        ledger_trie_leaf_hash(h, r->id, r->val);
     } else {
         uint8_t padded[LEDGER_TRIE_ID_BYTES];
         id_make(padded, r->id, bit);
@@ -167,7 +126,7 @@ static chr_err row_check(const trie_row *r, const uint8_t *expect)
                 return CHR_ERR_STORE;
             }
         }
-        inner_hash(h, bit, r->val, r->val + 32);
+        ledger_trie_inner_hash(h, bit, r->val, r->val + 32);
     }
     if (expect != NULL && memcmp(h, expect, CHR_HASH_LEN) != 0) {
         return CHR_ERR_STORE;
@@ -536,7 +495,7 @@ static chr_err path_walk(ledger_trie *t, const uint8_t key[32], trie_path *p)
     chr_err err = root_index(t, &i);
     while (err == CHR_OK && i != TRIE_NONE && t->nodes[i].bit != LEDGER_TRIE_LEAF_BIT) {
         CHR_ASSERT(p->depth < LEDGER_TRIE_LEAF_BIT);
-        unsigned d = key_bit(key, t->nodes[i].bit);
+        unsigned d = ledger_trie_key_bit(key, t->nodes[i].bit);
         p->node[p->depth] = i;
         p->dir[p->depth] = (uint8_t)d;
         p->depth++;
@@ -681,7 +640,7 @@ chr_err ledger_trie_set(ledger_trie *t, const uint8_t key[32], const uint8_t val
     }
     /* The new inner node goes above the first node of the path that branches after the
      * bit where key leaves the leaf it reached. */
-    unsigned crit = crit_bit(key, t->nodes[p.leaf].id);
+    unsigned crit = ledger_trie_crit_bit(key, t->nodes[p.leaf].id);
     CHR_ASSERT(crit < 256);
     unsigned k = 0;
     while (k < p.depth && t->nodes[p.node[k]].bit < crit) {
@@ -696,7 +655,7 @@ chr_err ledger_trie_set(ledger_trie *t, const uint8_t key[32], const uint8_t val
         return err;
     }
     trie_node *n = &t->nodes[inner];
-    unsigned side = key_bit(key, crit);
+    unsigned side = ledger_trie_key_bit(key, crit);
     n->child[side] = leaf;
     n->child_bit[side] = LEDGER_TRIE_LEAF_BIT;
     n->child[1 - side] = below;
@@ -754,7 +713,7 @@ chr_err ledger_trie_delete(ledger_trie *t, const uint8_t key[32], int *found)
 static void node_rehash(ledger_trie *t, trie_node *n)
 {
     if (n->bit == LEDGER_TRIE_LEAF_BIT) {
-        leaf_hash(n->hash, n->id, n->value);
+        ledger_trie_leaf_hash(n->hash, n->id, n->value);
         return;
     }
     for (unsigned d = 0; d < 2; d++) {
@@ -762,7 +721,7 @@ static void node_rehash(ledger_trie *t, trie_node *n)
             memcpy(n->child_hash[d], t->nodes[n->child[d]].hash, CHR_HASH_LEN);
         }
     }
-    inner_hash(n->hash, n->bit, n->child_hash[0], n->child_hash[1]);
+    ledger_trie_inner_hash(n->hash, n->bit, n->child_hash[0], n->child_hash[1]);
 }
 
 /* Rehashes the stale nodes below the root, children before parents, with an explicit
@@ -919,7 +878,7 @@ chr_err ledger_trie_prove(const ledger_trie_source *src, const uint8_t root[CHR_
     while (err == CHR_OK && id_bit(r.id) != LEDGER_TRIE_LEAF_BIT) {
         CHR_ASSERT(n < LEDGER_SMT_DEPTH_MAX);
         unsigned bit = id_bit(r.id);
-        unsigned d = key_bit(key, bit);
+        unsigned d = ledger_trie_key_bit(key, bit);
         down[n].bit = (uint16_t)bit;
         memcpy(down[n].sibling, r.val + 32 * (1 - d), CHR_HASH_LEN);
         n++;
