@@ -127,8 +127,8 @@ static int statebuild_args_ok(int argc, char **argv, const char *const *known,
 }
 
 /* Reads option `name` as a whole number in [min, max]; def when it is absent. */
-static int statebuild_arg_u64(int argc, char **argv, const char *name, uint64_t def,
-                              uint64_t min, uint64_t max, uint64_t *out)
+static int statebuild_arg_u64(int argc, char **argv, const char *name, uint64_t def, uint64_t min,
+                              uint64_t max, uint64_t *out)
 {
     const char *s = statebuild_arg(argc, argv, name);
     *out = def;
@@ -498,8 +498,8 @@ static int statebuild_cmd_add(int argc, char **argv)
         done += n;
         if (err == CHR_OK) {
             double s = statebuild_now() - t0;
-            fprintf(stderr, "statebuild: %" PRIu64 " accounts, height %" PRIu64 ", %.1f s\n",
-                    done, c->tip.height, s);
+            fprintf(stderr, "statebuild: %" PRIu64 " accounts, height %" PRIu64 ", %.1f s\n", done,
+                    c->tip.height, s);
         }
     }
     double s = statebuild_now() - t0;
@@ -511,8 +511,8 @@ static int statebuild_cmd_add(int argc, char **argv)
                count, c->tip.height - start_height, start_height + 1, c->tip.height, s,
                s > 0 ? (double)count / s : 0);
     } else {
-        fprintf(stderr, "statebuild: add failed: %s%s%s\n", chr_err_str(err),
-                errmsg[0] ? ": " : "", errmsg);
+        fprintf(stderr, "statebuild: add failed: %s%s%s\n", chr_err_str(err), errmsg[0] ? ": " : "",
+                errmsg);
     }
     ledger_overlay_free(o);
     ledger_trie_free(t);
@@ -568,7 +568,8 @@ static void *statebuild_prove_main(void *arg)
             }
             int is_member = proof->has_leaf && memcmp(proof->leaf_key, key, 32) == 0;
             if (is_member != present) {
-                fprintf(stderr, "statebuild: a %s key's proof says otherwise\n",
+                fprintf(stderr,
+                        "statebuild: the proof of a %s key says otherwise (is --count right?)\n",
                         present ? "present" : "absent");
                 p->err = CHR_ERR_STATE_ROOT;
                 break;
@@ -604,8 +605,11 @@ static chr_err statebuild_prove_run(ledger_store *s, uint64_t first, uint64_t co
     unsigned started = 0;
     double t0 = statebuild_now();
     for (unsigned i = 0; i < threads; i++) {
-        ps[i] = (statebuild_prover){.store = s, .first = first, .count = count,
-                                    .seed = 0x9E3779B97F4A7C15ULL * (i + 1), .stop = &stop};
+        ps[i] = (statebuild_prover){.store = s,
+                                    .first = first,
+                                    .count = count,
+                                    .seed = 0x9E3779B97F4A7C15ULL * (i + 1),
+                                    .stop = &stop};
         if (pthread_create(&tids[i], NULL, statebuild_prove_main, &ps[i]) != 0) {
             break;
         }
@@ -629,8 +633,7 @@ static chr_err statebuild_prove_run(ledger_store *s, uint64_t first, uint64_t co
     if (sum.err == CHR_OK) {
         printf("prove: %u thread%s, %" PRIu64 " proofs in %.2f s, %.0f proofs/s; mean size "
                "%.0f bytes present, %.0f bytes absent\n",
-               threads, threads == 1 ? "" : "s", sum.proofs, elapsed,
-               (double)sum.proofs / elapsed,
+               threads, threads == 1 ? "" : "s", sum.proofs, elapsed, (double)sum.proofs / elapsed,
                sum.present_n ? (double)sum.present_bytes / (double)sum.present_n : 0,
                sum.absent_n ? (double)sum.absent_bytes / (double)sum.absent_n : 0);
     }
@@ -641,8 +644,8 @@ static chr_err statebuild_prove_run(ledger_store *s, uint64_t first, uint64_t co
 
 static int statebuild_cmd_prove(int argc, char **argv)
 {
-    static const char *const known[] = {"--data", "--count", "--first", "--seconds", "--threads",
-                                        NULL};
+    static const char *const known[] = {"--data",    "--count",   "--first",
+                                        "--seconds", "--threads", NULL};
     static const char *const required[] = {"--data", "--count", NULL};
     uint64_t count;
     uint64_t first;
@@ -653,8 +656,8 @@ static int statebuild_cmd_prove(int argc, char **argv)
         !statebuild_arg_u64(argc, argv, "--first", 0, 0, UINT64_MAX - STATEBUILD_COUNT_MAX,
                             &first) ||
         !statebuild_arg_u64(argc, argv, "--seconds", 3, 1, STATEBUILD_SECONDS_MAX, &seconds) ||
-        !statebuild_arg_u64(argc, argv, "--threads", statebuild_cores(), 1,
-                            STATEBUILD_THREADS_MAX, &threads)) {
+        !statebuild_arg_u64(argc, argv, "--threads", statebuild_cores(), 1, STATEBUILD_THREADS_MAX,
+                            &threads)) {
         return STATEBUILD_USAGE;
     }
     ledger_store *s;
