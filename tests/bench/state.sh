@@ -12,7 +12,8 @@
 #   - at the first size only: committed transfers/s with tests/bench/loadgen.c (2,000
 #     funded senders, half the transfers to new accounts), chroomd's memory after them, and
 #     disk bytes per committed transfer (allocated growth of each file over the run, with
-#     the node stopped). With BENCH_STATE_BASE, the same transfers on another build's
+#     the node stopped; pages the build freed are reused first, as in any store that has
+#     run a while). With BENCH_STATE_BASE, the same transfers on another build's
 #     chroomd (the in-memory trie of commit 2b9eec3) over a copy of the same data
 #     directory, alternating with this build's, BENCH_STATE_RUNS times each.
 # It prints figures and the issue's targets; it fails only when it cannot measure.
@@ -27,6 +28,7 @@
 #   BENCH_STATE_RESTARTS=5       restarts measured per size
 #   BENCH_STATE_BASE=DIR         another build directory (its chroomd) to compare against
 #   BENCH_STATE_PERF=FILE        `perf record -g` of chroomd during the first transfer run
+#                                (and of the base's chroomd into FILE.base)
 #   BENCH_KEEP=1                 keep the temporary directory
 set -eu
 BUILD=${1:-build}
@@ -165,16 +167,16 @@ stop_node() {
 }
 
 # One transfer run of chroomd $2 on a fresh copy of the chain in $1: sets tps and mem (the
-# node's memory after the run) and, with $3 = disk, writes the disk bytes per committed
-# transfer to $dir/disk.out.
+# node's memory after the run) and, with a file $3, writes the disk bytes per committed
+# transfer there; with a file $4, records a profile of chroomd there.
 transfer_run() {
     rm -rf "$dir/run"
     cp -a "$1" "$dir/run"
     start_node "$dir/run" "$2"
     main0=$(alloc "$dir/run/data/data.mdb")
     index0=$(alloc "$dir/run/data/index/data.mdb")
-    if [ -n "${BENCH_STATE_PERF:-}" ] && [ "$3" = disk ]; then
-        perf record -g -F 999 -p "$node_pid" -o "$BENCH_STATE_PERF" 2>"$dir/perf.log" &
+    if [ -n "$4" ]; then
+        perf record -g -F 999 -p "$node_pid" -o "$4" 2>"$dir/perf.log" &
         perf_pid=$!
     fi
     if ! "$L" transfers --node "http://127.0.0.1:$port" --keys "$dir/run/senders.keys" \
@@ -193,12 +195,12 @@ transfer_run() {
     n=$(sed -n 's/^result: .* committed=\([0-9][0-9]*\) .*/\1/p' "$dir/transfers.out")
     mem=$(node_mem)
     stop_node
-    if [ "$3" = disk ]; then
+    if [ -n "$3" ]; then
         main1=$(alloc "$dir/run/data/data.mdb")
         index1=$(alloc "$dir/run/data/index/data.mdb")
         awk -v m0="$main0" -v m1="$main1" -v i0="$index0" -v i1="$index1" -v n="$n" 'BEGIN {
             printf "disk per committed transfer: %.0f bytes (main store %.0f, index %.0f; %d transfers)\n",
-                (m1 - m0 + i1 - i0) / n, (m1 - m0) / n, (i1 - i0) / n, n }' >"$dir/disk.out"
+                (m1 - m0 + i1 - i0) / n, (m1 - m0) / n, (i1 - i0) / n, n }' >"$3"
     fi
     rm -rf "$dir/run"
 }
@@ -238,17 +240,22 @@ for n in $SIZES; do
         say "                    16 connections; this build${BASE:+ and $BASE/chroomd}, alternating"
         for r in $(seq "$RUNS"); do
             disk=""
+            perf=""
             if [ "$r" = 1 ]; then
-                disk=disk
+                disk="$dir/disk.out"
+                perf=${BENCH_STATE_PERF:-}
             fi
-            transfer_run "$chain" "$D" "$disk"
+            transfer_run "$chain" "$D" "$disk" "$perf"
             say "  run $r this build: $tps committed transfers/s; after: $(mem_words "$mem")"
             if [ -n "$BASE" ]; then
-                transfer_run "$chain" "$BASE/chroomd" ""
+                transfer_run "$chain" "$BASE/chroomd" "${disk:+$disk.base}" "${perf:+$perf.base}"
                 say "  run $r base:       $tps committed transfers/s; after: $(mem_words "$mem")"
             fi
         done
         say "$(cat "$dir/disk.out") (target: under 300)"
+        if [ -n "$BASE" ]; then
+            say "base $(cat "$dir/disk.out.base")"
+        fi
         if [ -n "$BASE" ]; then
             times=""
             for _ in $(seq "$RESTARTS"); do
