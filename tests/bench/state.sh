@@ -102,6 +102,7 @@ node_mem() {
         "/proc/$node_pid/status"
 }
 mem_words() {
+    # shellcheck disable=SC2086 # four numbers, split into $1..$4
     set -- $1
     echo "RSS $1 MB (peak $2 MB): anonymous $3 MB, file-backed (LMDB map) $4 MB"
 }
