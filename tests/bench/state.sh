@@ -98,7 +98,8 @@ alloc() {
 # chroomd's memory in MB: "VmRSS VmHWM RssAnon RssFile".
 node_mem() {
     awk '/^(VmRSS|VmHWM|RssAnon|RssFile):/ { m[$1] = $2 / 1024 }
-         END { printf "%.0f %.0f %.0f %.0f", m["VmRSS:"], m["VmHWM:"], m["RssAnon:"], m["RssFile:"] }' \
+         END { printf "%.0f %.0f %.0f %.0f",
+                   m["VmRSS:"], m["VmHWM:"], m["RssAnon:"], m["RssFile:"] }' \
         "/proc/$node_pid/status"
 }
 mem_words() {
@@ -200,8 +201,8 @@ transfer_run() {
         main1=$(alloc "$dir/run/data/data.mdb")
         index1=$(alloc "$dir/run/data/index/data.mdb")
         awk -v m0="$main0" -v m1="$main1" -v i0="$index0" -v i1="$index1" -v n="$n" 'BEGIN {
-            printf "disk per committed transfer: %.0f bytes (main store %.0f, index %.0f; %d transfers)\n",
-                (m1 - m0 + i1 - i0) / n, (m1 - m0) / n, (i1 - i0) / n, n }' >"$3"
+            printf "disk per committed transfer: %.0f bytes (main store %.0f, index %.0f; %d %s)\n",
+                (m1 - m0 + i1 - i0) / n, (m1 - m0) / n, (i1 - i0) / n, n, "transfers" }' >"$3"
     fi
     rm -rf "$dir/run"
 }
