@@ -47,8 +47,9 @@ TOOL_BINS := $(if $(wildcard tests/tools/double_sign.c),$(BUILD)/tests/double-si
 BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
+BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
 
-.PHONY: all deps test unit fuzz run bench clean check-core format format-check testbins lint-api \
+.PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
         sim testnet testnet-stop
 all: $(BINS)
 
@@ -116,6 +117,12 @@ $(BUILD)/tests/bench_smt: $(BUILD)/obj/tests/bench/bench_smt.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The state at scale (tests/bench/state.sh): builds 1,000,000s of accounts in a data
+# directory, block by block, and measures state proofs over them.
+$(BUILD)/tests/statebuild: $(BUILD)/obj/tests/bench/statebuild.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The peer-to-peer transport's benchmark: small messages/s and MB/s over one connection.
 $(BUILD)/tests/p2pbench: $(BUILD)/obj/tests/bench/p2pbench.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -160,6 +167,12 @@ testnet-stop:
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
+	@sh tests/bench/state.sh $(BUILD)
+
+# Only the state-at-scale part of `make bench` (tests/bench/state.sh).
+bench-state: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@sh tests/bench/state.sh $(BUILD)
 
 # The deterministic core must not reach for I/O, clocks or randomness (STYLE.md), and each
 # folder includes only the modules and libraries docs/ARCHITECTURE.md allows it.
