@@ -96,7 +96,7 @@ int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t hei
 {
     trie_write w = {s, txn, s->versions_kept == 1 ? 0 : height, 0}; /* 0: no old rows */
     chr_err err = ledger_trie_changes(t, row_write, &w);
-    return err == CHR_OK ? 0 : w.rc != 0 ? w.rc : MDB_CORRUPTED;
+    return err == CHR_OK ? 0 : w.rc != 0 ? w.rc : err == CHR_ERR_NOMEM ? ENOMEM : MDB_CORRUPTED;
 }
 
 int store_account_old(ledger_store *s, MDB_txn *txn, uint64_t height, const uint8_t addr[32])

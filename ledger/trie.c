@@ -71,6 +71,9 @@ struct ledger_trie {
     /* Committed rows, two ways per set. */
     trie_cache_entry *cache;
     size_t cache_sets;
+    /* ledger_trie_changes' order: the changed nodes by id. */
+    const trie_node **order;
+    uint32_t order_cap;
 };
 
 /* ---- Ids and rows. ---- */
@@ -554,6 +557,7 @@ void ledger_trie_free(ledger_trie *t)
     free(t->nodes);
     free(t->map);
     free(t->cache);
+    free(t->order);
     free(t);
 }
 
@@ -799,16 +803,37 @@ static size_t node_encode(const trie_node *n, uint8_t out[LEDGER_TRIE_VALUE_MAX]
     return LEDGER_TRIE_NODE_BYTES;
 }
 
+static int node_id_cmp(const void *a, const void *b)
+{
+    const trie_node *x = *(const trie_node *const *)a;
+    const trie_node *y = *(const trie_node *const *)b;
+    return memcmp(x->id, y->id, LEDGER_TRIE_ID_BYTES);
+}
+
 chr_err ledger_trie_changes(ledger_trie *t, chr_err (*fn)(void *ctx, const ledger_trie_change *c),
                             void *ctx)
 {
     uint8_t root[CHR_HASH_LEN];
     ledger_trie_root(t, root);
+    /* In id order: the store then writes each of its pages' rows together. */
+    if (t->order_cap < t->len) {
+        const trie_node **order = realloc(t->order, (size_t)t->cap * sizeof(*order));
+        if (order == NULL) {
+            return CHR_ERR_NOMEM;
+        }
+        t->order = order;
+        t->order_cap = t->cap;
+    }
+    uint32_t n_changed = 0;
     for (uint32_t i = 0; i < t->len; i++) {
         const trie_node *n = &t->nodes[i];
-        if (!n->changed || (!n->live && !n->stored)) {
-            continue;
+        if (n->changed && (n->live || n->stored)) {
+            t->order[n_changed++] = n;
         }
+    }
+    qsort(t->order, n_changed, sizeof(t->order[0]), node_id_cmp);
+    for (uint32_t i = 0; i < n_changed; i++) {
+        const trie_node *n = t->order[i];
         uint8_t val[LEDGER_TRIE_VALUE_MAX];
         ledger_trie_change c = {
             .id = n->id,

@@ -101,8 +101,9 @@ typedef struct ledger_trie_change {
     size_t old_len;
 } ledger_trie_change;
 
-/* Calls fn for every row the pending version writes or removes, after bringing the root
- * up to date; stops at fn's first error and returns it. Each id at most once. */
+/* Calls fn for every row the pending version writes or removes, in id order, after
+ * bringing the root up to date; stops at fn's first error and returns it (CHR_ERR_NOMEM
+ * when the order cannot be made). Each id at most once. */
 CHR_WUR chr_err ledger_trie_changes(ledger_trie *t,
                                     chr_err (*fn)(void *ctx, const ledger_trie_change *c),
                                     void *ctx);
