@@ -167,7 +167,6 @@ testnet-stop:
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
-	@sh tests/bench/state.sh $(BUILD)
 
 # Only the state-at-scale part of `make bench` (tests/bench/state.sh).
 bench-state: deps

@@ -33,7 +33,10 @@ struct ledger_mempool {
     mempool_account *accts;
     uint32_t *tx_buckets, *acct_buckets; /* txs_max buckets each, a power of two */
     size_t buckets_mask;
+    /* Released slots; slots from fresh_* up were never used (their memory, calloc'ed, is
+     * not touched until then, so an idle mempool costs little resident memory). */
     uint32_t free_entry, free_acct;
+    uint32_t fresh_entry, fresh_acct;
     uint32_t fifo_head, fifo_tail;
 };
 
@@ -66,10 +69,7 @@ chr_err ledger_mempool_new(ledger_mempool **out, size_t txs_max, size_t bytes_ma
     }
     memset(mp->tx_buckets, 0xff, buckets * sizeof(uint32_t));
     memset(mp->acct_buckets, 0xff, buckets * sizeof(uint32_t));
-    for (size_t i = 0; i < txs_max; i++) {
-        mp->entries[i].hash_next = i + 1 < txs_max ? (uint32_t)(i + 1) : NIL;
-        mp->accts[i].hash_next = i + 1 < txs_max ? (uint32_t)(i + 1) : NIL;
-    }
+    mp->free_entry = mp->free_acct = NIL;
     mp->buckets_mask = buckets - 1;
     mp->txs_max = txs_max;
     mp->bytes_max = bytes_max;
@@ -156,12 +156,25 @@ static chr_err admit_check(const ledger_mempool *mp, const ledger_tx *tx, uint32
     return CHR_OK;
 }
 
+/* A slot off a free list, else a never-used one: at most txs_max are taken at once
+ * (asserted: never more accounts than transactions, and admission checks the count). */
+static uint32_t slot_take(uint32_t *free_head, uint32_t *fresh, uint32_t next_free, size_t max)
+{
+    uint32_t i = *free_head;
+    if (i != NIL) {
+        *free_head = next_free;
+        return i;
+    }
+    CHR_ASSERT(*fresh < max);
+    return (*fresh)++;
+}
+
 static uint32_t acct_take(ledger_mempool *mp, const uint8_t addr[32], uint64_t nonce)
 {
-    uint32_t a = mp->free_acct;
-    CHR_ASSERT(a != NIL); /* never more accounts than transactions */
+    uint32_t head = mp->free_acct;
+    uint32_t a = slot_take(&mp->free_acct, &mp->fresh_acct,
+                           head != NIL ? mp->accts[head].hash_next : NIL, mp->txs_max);
     mempool_account *acct = &mp->accts[a];
-    mp->free_acct = acct->hash_next;
     memset(acct, 0, sizeof(*acct));
     memcpy(acct->addr, addr, 32);
     acct->first_nonce = nonce;
@@ -195,10 +208,10 @@ chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_
     if (a == NIL) {
         a = acct_take(mp, tx->from, tx->nonce);
     }
-    uint32_t i = mp->free_entry;
-    CHR_ASSERT(i != NIL);
+    uint32_t head = mp->free_entry;
+    uint32_t i = slot_take(&mp->free_entry, &mp->fresh_entry,
+                           head != NIL ? mp->entries[head].hash_next : NIL, mp->txs_max);
     ledger_mempool_entry *e = &mp->entries[i];
-    mp->free_entry = e->hash_next;
     memcpy(e->hash, hash, 32);
     e->tx = *tx;
     e->bytes = (uint32_t)tx_bytes;

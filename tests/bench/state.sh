@@ -29,6 +29,9 @@
 #   BENCH_STATE_BASE=DIR         another build directory (its chroomd) to compare against
 #   BENCH_STATE_PERF=FILE        `perf record -g` of chroomd during the first transfer run
 #                                (and of the base's chroomd into FILE.base)
+#   BENCH_VERSIONS_KEPT=N        [store] state_versions_kept (default: the node's, 100); a
+#                                build without that key (BENCH_STATE_BASE at 2b9eec3)
+#                                refuses the config, so not with BENCH_STATE_BASE
 #   BENCH_KEEP=1                 keep the temporary directory
 set -eu
 BUILD=${1:-build}
@@ -137,6 +140,9 @@ block_interval_ms = 100
 [mempool]
 txs_max = $mempool
 CONF
+    if [ -n "${BENCH_VERSIONS_KEPT:-}" ]; then
+        printf '\n[store]\nstate_versions_kept = %s\n' "$BENCH_VERSIONS_KEPT" >>"$1/chain.conf"
+    fi
     (umask 077 && "$D" apikey create --config "$1/chain.conf" --tier premium \
         --scopes read,submit --label bench >"$1/api-key")
 }
