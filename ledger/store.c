@@ -369,9 +369,7 @@ chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32], ledge
     size_t n;
     chr_err err = get_view(r, r->store->accounts, addr, 32, &v, &n);
     uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
-    memcpy(leaf_id, addr, 32);
-    leaf_id[32] = (uint8_t)(LEDGER_TRIE_LEAF_BIT >> 8);
-    leaf_id[33] = (uint8_t)LEDGER_TRIE_LEAF_BIT;
+    ledger_trie_leaf_id(leaf_id, addr);
     const uint8_t *leaf;
     size_t leaf_len;
     chr_err leaf_err = get_view(r, r->store->trie, leaf_id, sizeof(leaf_id), &leaf, &leaf_len);

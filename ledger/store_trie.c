@@ -378,6 +378,20 @@ int store_trie_build(ledger_store *s, MDB_txn *txn, uint8_t root[32], size_t *ac
     return 0;
 }
 
+/* Whether the trie's first row has an id of today's length. */
+static int store_trie_layout_current(ledger_store *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->trie, &cur) != 0) {
+        return 1; /* the build's own reads will say what is wrong */
+    }
+    MDB_val k;
+    MDB_val v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    return rc != 0 || k.mv_size == LEDGER_TRIE_ID_BYTES;
+}
+
 chr_err store_trie_migrate(ledger_store *s)
 {
     MDB_txn *txn;
@@ -389,6 +403,16 @@ chr_err store_trie_migrate(ledger_store *s)
     MDB_stat acct_st;
     rc = mdb_stat(txn, s->trie, &trie_st);
     rc = rc ? rc : mdb_stat(txn, s->accounts, &acct_st);
+    int old_layout = rc == 0 && trie_st.ms_entries != 0 && !store_trie_layout_current(s, txn);
+    if (old_layout) {
+        /* Rows named the way an earlier build named them (34-byte ids, before the bands):
+         * built again from the accounts, like a store that had none; past versions go. */
+        CHR_LOG_W("store: the state trie's rows are of an earlier layout: building them again");
+        rc = mdb_drop(txn, s->trie, 0);
+        rc = rc ? rc : mdb_drop(txn, s->trie_old, 0);
+        rc = rc ? rc : mdb_drop(txn, s->accounts_old, 0);
+        trie_st.ms_entries = 0;
+    }
     if (rc != 0 || trie_st.ms_entries != 0 || acct_st.ms_entries == 0) {
         mdb_txn_abort(txn);
         pthread_rwlock_unlock(&s->resize);

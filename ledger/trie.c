@@ -78,23 +78,39 @@ struct ledger_trie {
 
 /* ---- Ids and rows. ---- */
 
+/* An id's parts: band, prefix (32 bytes), bit. */
+#define ID_PREFIX(id) ((id) + 1)
+
 static uint16_t id_bit(const uint8_t id[LEDGER_TRIE_ID_BYTES])
 {
-    return (uint16_t)((id[32] << 8) | id[33]);
+    return (uint16_t)((id[33] << 8) | id[34]);
+}
+
+/* The band of rows a node at `bit` is stored in (trie.h). */
+static uint8_t id_band(unsigned bit)
+{
+    return bit < 12 ? 0 : bit < 16 ? 1 : 2;
 }
 
 /* The id of the node at bit `bit` on key's path: key's first `bit` bits, padded. */
 static void id_make(uint8_t id[LEDGER_TRIE_ID_BYTES], const uint8_t key[32], unsigned bit)
 {
     CHR_ASSERT(bit <= LEDGER_TRIE_LEAF_BIT);
-    memcpy(id, key, 32);
+    id[0] = id_band(bit);
+    uint8_t *prefix = ID_PREFIX(id);
+    memcpy(prefix, key, 32);
     if (bit < 256) {
         unsigned byte = bit >> 3;
-        id[byte] &= (uint8_t)(0xff00u >> (bit & 7));
-        memset(id + byte + 1, 0, 31 - byte);
+        prefix[byte] &= (uint8_t)(0xff00u >> (bit & 7));
+        memset(prefix + byte + 1, 0, 31 - byte);
     }
-    id[32] = (uint8_t)(bit >> 8);
-    id[33] = (uint8_t)bit;
+    id[33] = (uint8_t)(bit >> 8);
+    id[34] = (uint8_t)bit;
+}
+
+void ledger_trie_leaf_id(uint8_t id[LEDGER_TRIE_ID_BYTES], const uint8_t key[32])
+{
+    id_make(id, key, LEDGER_TRIE_LEAF_BIT);
 }
 
 /* Whether the first n bits of a and b agree. */
@@ -116,10 +132,13 @@ static chr_err row_check(const trie_row *r, const uint8_t *expect)
         if (r->len != LEDGER_TRIE_LEAF_BYTES) {
             return CHR_ERR_STORE;
         }
-        ledger_trie_leaf_hash(h, r->id, r->val);
+        if (r->id[0] != id_band(bit)) {
+            return CHR_ERR_STORE;
+        }
+        ledger_trie_leaf_hash(h, ID_PREFIX(r->id), r->val);
     } else {
         uint8_t padded[LEDGER_TRIE_ID_BYTES];
-        id_make(padded, r->id, bit);
+        id_make(padded, ID_PREFIX(r->id), bit);
         if (r->len != LEDGER_TRIE_NODE_BYTES || memcmp(padded, r->id, LEDGER_TRIE_ID_BYTES) != 0) {
             return CHR_ERR_STORE;
         }
@@ -164,7 +183,7 @@ static uint64_t id_hash(const uint8_t id[LEDGER_TRIE_ID_BYTES])
         h = (h ^ chr_get_u64be(id + 8 * i)) * 0xff51afd7ed558ccdu;
         h ^= h >> 29;
     }
-    h = (h ^ id_bit(id)) * 0xc4ceb9fe1a85ec53u;
+    h = (h ^ id_bit(id) ^ ((uint64_t)id[32] << 16)) * 0xc4ceb9fe1a85ec53u;
     return h ^ (h >> 32);
 }
 
@@ -276,15 +295,17 @@ static chr_err read_child(const ledger_trie_source *src, ledger_trie *t,
     if (err == CHR_ERR_NOT_FOUND || memcmp(out->id, id, LEDGER_TRIE_ID_BYTES) != 0) {
         /* key leaves the trie below this node: the side's run starts with the child. */
         uint8_t from[LEDGER_TRIE_ID_BYTES];
-        memcpy(from, pid, 32);
+        memcpy(from, pid, LEDGER_TRIE_ID_BYTES);
+        from[0] = id_band(cbit);
         if (d) {
-            from[pbit >> 3] |= (uint8_t)(0x80u >> (pbit & 7));
+            ID_PREFIX(from)[pbit >> 3] |= (uint8_t)(0x80u >> (pbit & 7));
         }
-        from[32] = (uint8_t)((pbit + 1) >> 8);
-        from[33] = (uint8_t)(pbit + 1);
+        from[33] = (uint8_t)((pbit + 1) >> 8);
+        from[34] = (uint8_t)(pbit + 1);
         err = src_seek(src, from, out);
         if (err == CHR_ERR_NOT_FOUND ||
-            (err == CHR_OK && (id_bit(out->id) != cbit || !prefix_eq(out->id, from, pbit + 1)))) {
+            (err == CHR_OK && (id_bit(out->id) != cbit ||
+                               !prefix_eq(ID_PREFIX(out->id), ID_PREFIX(from), pbit + 1)))) {
             return CHR_ERR_STORE;
         }
         if (err != CHR_OK) {
@@ -607,7 +628,8 @@ chr_err ledger_trie_get(ledger_trie *t, const uint8_t key[32], int *found, uint8
     *found = 0;
     memset(value_hash, 0, 32);
     chr_err err = path_walk(t, key, &p);
-    if (err == CHR_OK && p.leaf != TRIE_NONE && memcmp(t->nodes[p.leaf].id, key, 32) == 0) {
+    if (err == CHR_OK && p.leaf != TRIE_NONE &&
+        memcmp(ID_PREFIX(t->nodes[p.leaf].id), key, 32) == 0) {
         *found = 1;
         memcpy(value_hash, t->nodes[p.leaf].value, 32);
     }
@@ -623,7 +645,7 @@ chr_err ledger_trie_set(ledger_trie *t, const uint8_t key[32], const uint8_t val
     }
     uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
     id_make(leaf_id, key, LEDGER_TRIE_LEAF_BIT);
-    if (p.leaf != TRIE_NONE && memcmp(t->nodes[p.leaf].id, key, 32) == 0) {
+    if (p.leaf != TRIE_NONE && memcmp(ID_PREFIX(t->nodes[p.leaf].id), key, 32) == 0) {
         if (memcmp(t->nodes[p.leaf].value, value_hash, 32) != 0) {
             memcpy(t->nodes[p.leaf].value, value_hash, 32);
             node_touch(t, p.leaf);
@@ -644,7 +666,7 @@ chr_err ledger_trie_set(ledger_trie *t, const uint8_t key[32], const uint8_t val
     }
     /* The new inner node goes above the first node of the path that branches after the
      * bit where key leaves the leaf it reached. */
-    unsigned crit = ledger_trie_crit_bit(key, t->nodes[p.leaf].id);
+    unsigned crit = ledger_trie_crit_bit(key, ID_PREFIX(t->nodes[p.leaf].id));
     CHR_ASSERT(crit < 256);
     unsigned k = 0;
     while (k < p.depth && t->nodes[p.node[k]].bit < crit) {
@@ -681,7 +703,8 @@ chr_err ledger_trie_delete(ledger_trie *t, const uint8_t key[32], int *found)
     trie_path p;
     *found = 0;
     chr_err err = path_walk(t, key, &p);
-    if (err != CHR_OK || p.leaf == TRIE_NONE || memcmp(t->nodes[p.leaf].id, key, 32) != 0) {
+    if (err != CHR_OK || p.leaf == TRIE_NONE ||
+        memcmp(ID_PREFIX(t->nodes[p.leaf].id), key, 32) != 0) {
         return err;
     }
     *found = 1;
@@ -717,7 +740,7 @@ chr_err ledger_trie_delete(ledger_trie *t, const uint8_t key[32], int *found)
 static void node_rehash(ledger_trie *t, trie_node *n)
 {
     if (n->bit == LEDGER_TRIE_LEAF_BIT) {
-        ledger_trie_leaf_hash(n->hash, n->id, n->value);
+        ledger_trie_leaf_hash(n->hash, ID_PREFIX(n->id), n->value);
         return;
     }
     for (unsigned d = 0; d < 2; d++) {
@@ -918,7 +941,7 @@ chr_err ledger_trie_prove(const ledger_trie_source *src, const uint8_t root[CHR_
         return err;
     }
     out->has_leaf = 1;
-    memcpy(out->leaf_key, r.id, 32);
+    memcpy(out->leaf_key, ID_PREFIX(r.id), 32);
     memcpy(out->leaf_value, r.val, 32);
     out->steps_len = (uint16_t)n;
     for (unsigned i = 0; i < n; i++) {

@@ -3,14 +3,17 @@
  * opens without rebuilding it and its memory does not grow with the state.
  *
  * Rows. Every node of the trie is one row, named by its place in the trie:
- * - id = raw32 padded prefix || u16 bit (34 bytes). An internal node that branches at bit b
- *   has as prefix the first b bits its keys share, the other bits zero; a leaf has its whole
- *   key as prefix and bit 256.
+ * - id = u8 band || raw32 padded prefix || u16 bit (35 bytes). An internal node that
+ *   branches at bit b has as prefix the first b bits its keys share, the other bits zero; a
+ *   leaf has its whole key as prefix and bit 256. The band is 0 for bits below 12, 1 for 12
+ *   to 15, 2 for the rest (leaves too): the rows of one band sit together, so the few rows
+ *   of a key's path in the middle band share a page instead of lying a subtree apart.
  * - value of a leaf: raw32 value hash (32 bytes); of an internal node: raw32 left hash ||
  *   raw32 right hash || u16 left child's bit || u16 right child's bit (68 bytes).
- * Compared as bytes (memcmp), ids put every subtree in one contiguous run that starts with
- * its top node: the root is the first row, and the child on side d of the node (p, b) is
- * the first row at or after (p with bit b set to d, b + 1). A child's id also follows from
+ * Compared as bytes (memcmp), ids put, within a band, every subtree's rows in one
+ * contiguous run that starts with its top node: the root is the first row, and the child
+ * on side d of the node (p, b), whose bit c its parent records, is the first row at or
+ * after (band of c, p with bit b set to d, b + 1). A child's id also follows from
  * any key below it (its first `bit` bits, padded), which is how a lookup of a present key
  * reads its path with exact gets. A node's place never changes while it lives: inserting
  * a key adds a leaf and one internal node; deleting one removes a leaf and its parent.
@@ -40,7 +43,7 @@
 #include "common/hash.h"
 #include "ledger/proof.h"
 
-#define LEDGER_TRIE_ID_BYTES 34
+#define LEDGER_TRIE_ID_BYTES 35
 #define LEDGER_TRIE_LEAF_BYTES 32
 #define LEDGER_TRIE_NODE_BYTES 68
 #define LEDGER_TRIE_VALUE_MAX LEDGER_TRIE_NODE_BYTES
@@ -61,6 +64,9 @@ typedef struct ledger_trie_source {
 } ledger_trie_source;
 
 typedef struct ledger_trie ledger_trie;
+
+/* The id of key's leaf row. */
+void ledger_trie_leaf_id(uint8_t id[LEDGER_TRIE_ID_BYTES], const uint8_t key[32]);
 
 /* A trie over src whose committed version is the empty trie until ledger_trie_open says
  * otherwise, with a cache of about cache_bytes (0: none). CHR_ERR_NOMEM. */

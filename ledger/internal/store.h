@@ -121,8 +121,9 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);
  * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB
  * error code (ENOMEM when memory runs out). */
 int store_trie_build(ledger_store *s, MDB_txn *txn, uint8_t root[32], size_t *accounts);
-/* A store written before the trie was persisted has accounts and no trie rows: builds them
- * once, in one transaction, with a log line. CHR_ERR_STORE, CHR_ERR_MAP_FULL. */
+/* A store written before the trie was persisted has accounts and no trie rows (or rows of
+ * an earlier layout): builds them once, in one transaction, with a log line. CHR_ERR_STORE,
+ * CHR_ERR_MAP_FULL. */
 CHR_WUR chr_err store_trie_migrate(ledger_store *s);
 
 #endif

@@ -1,5 +1,5 @@
 /* Fuzzes the persisted state trie (ledger/trie.h) over hostile rows: the input is a table
- * of rows (34-byte id, a length byte, that many value bytes, repeated), the root is made to
+ * of rows (35-byte id, a length byte, that many value bytes, repeated), the root is made to
  * match the first row so that opening gets past it, and keys drawn from the rows are read,
  * proved, set and deleted. Nothing may crash or trip an assertion: a row that does not
  * match what names it is CHR_ERR_STORE, and a proof the trie gives must lead to the root. */
@@ -49,16 +49,16 @@ static chr_err fuzz_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
 static void row_hash(const fuzz_row *r, uint8_t out[32])
 {
     uint8_t buf[67];
-    unsigned bit = (unsigned)((r->id[32] << 8) | r->id[33]);
+    unsigned bit = (unsigned)((r->id[33] << 8) | r->id[34]);
     if (bit == LEDGER_TRIE_LEAF_BIT) {
         buf[0] = 0x00;
-        memcpy(buf + 1, r->id, 32);
+        memcpy(buf + 1, r->id + 1, 32);
         memcpy(buf + 33, r->val, 32);
         chr_sha256_hash(out, buf, 65);
     } else {
         buf[0] = 0x01;
-        buf[1] = r->id[32];
-        buf[2] = r->id[33];
+        buf[1] = r->id[33];
+        buf[2] = r->id[34];
         memcpy(buf + 3, r->val, 64);
         chr_sha256_hash(out, buf, 67);
     }
@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ledger_trie_open(t, root) == CHR_OK) {
         for (size_t i = 0; i < rows_len; i++) {
             uint8_t key[32];
-            memcpy(key, rows[i].id, 32);
+            memcpy(key, rows[i].id + 1, 32);
             key[31] ^= (uint8_t)(i & 1);
             int found;
             uint8_t v[32];

@@ -1002,10 +1002,11 @@ static void st_lmdb_touch(const char *dir, const char *db, int flip, const uint8
 
 void test_store_trie_migrates_and_checks_accounts(void)
 {
-    /* A store written before the trie was persisted (accounts, no trie rows) gets its rows
-     * built once when opened, with the same root the chain had; every account then reads
-     * back. A flipped byte in an account record, or in its trie leaf, makes reading that
-     * account fail with CHR_ERR_STATE_ROOT instead of answering a wrong balance. */
+    /* A store written before the trie was persisted (accounts, no trie rows, or rows of
+     * an earlier layout) gets its rows built once when opened, with the same root the chain
+     * had; every account then reads back. A flipped byte in an account record, or in its trie leaf,
+     * makes reading that account fail with CHR_ERR_STATE_ROOT instead of answering a wrong balance.
+     */
     st_chain *c = &chain;
     CHECK_OK(st_setup(c, 64u << 20));
     CHECK_OK(st_genesis(c));
@@ -1018,6 +1019,24 @@ void test_store_trie_migrates_and_checks_accounts(void)
     ledger_store_close(c->store);
     c->store = NULL;
     st_lmdb_touch(c->dir, "trie", 0, NULL, 0);
+    /* A row of an earlier layout (a 34-byte id) makes the rows be built again too. */
+    {
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        uint8_t old_id[34] = {0};
+        uint8_t val[32] = {0};
+        CHECK(mdb_env_create(&env) == 0);
+        CHECK(mdb_env_set_maxdbs(env, 16) == 0);
+        CHECK(mdb_env_open(env, c->dir, 0, 0600) == 0);
+        CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+        CHECK(mdb_dbi_open(txn, "trie", 0, &dbi) == 0);
+        MDB_val k = {sizeof(old_id), old_id};
+        MDB_val v = {sizeof(val), val};
+        CHECK(mdb_put(txn, dbi, &k, &v, 0) == 0);
+        CHECK(mdb_txn_commit(txn) == 0);
+        mdb_env_close(env);
+    }
     CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
     CHECK_OK(ledger_store_read_begin(c->store, &c->read));
     CHECK_OK(ledger_trie_open(c->trie, root));
@@ -1030,14 +1049,13 @@ void test_store_trie_migrates_and_checks_accounts(void)
     ledger_store_read_end(c->read);
     c->read = NULL;
     const char *dbs[] = {"accounts", "trie"};
-    uint8_t leaf_id[34];
-    memcpy(leaf_id, c->pk[3], 32);
-    leaf_id[32] = 1;
-    leaf_id[33] = 0;
+    uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
+    ledger_trie_leaf_id(leaf_id, c->pk[3]);
     for (int d = 0; d < 2; d++) {
         ledger_store_close(c->store);
         c->store = NULL;
-        st_lmdb_touch(c->dir, dbs[d], 1, d == 0 ? c->pk[5] : leaf_id, d == 0 ? 32 : 34);
+        st_lmdb_touch(c->dir, dbs[d], 1, d == 0 ? c->pk[5] : leaf_id,
+                      d == 0 ? 32 : LEDGER_TRIE_ID_BYTES);
         CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
         CHECK_OK(ledger_store_read_begin(c->store, &c->read));
         int refused = 0;
