@@ -66,36 +66,57 @@ static chr_err read_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
 /* A trie_old key: u64 height (the block that replaced the row) || the row's id. */
 #define TRIE_OLD_KEY_BYTES (8 + LEDGER_TRIE_ID_BYTES)
 
+/* The changes come in id order, and each goes through one cursor per database: LMDB then
+ * finds most rows on the page the cursor is on rather than searching from the root, and
+ * the old rows, keyed (height, id) with this block's height the highest, are appended. */
 typedef struct trie_write {
-    ledger_store *s;
-    MDB_txn *txn;
-    uint64_t height; /* 0: no versions kept before this block */
+    MDB_cursor *rows;
+    MDB_cursor *old; /* NULL: no versions kept before this block */
+    uint64_t height;
     int rc;
 } trie_write;
 
 static chr_err row_write(void *ctx, const ledger_trie_change *c)
 {
     trie_write *w = ctx;
+    MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)c->id};
     if (c->val != NULL) {
-        w->rc = store_put(w->txn, w->s->trie, c->id, LEDGER_TRIE_ID_BYTES, c->val, c->len);
+        MDB_val v = {c->len, (void *)(uintptr_t)c->val};
+        w->rc = mdb_cursor_put(w->rows, &k, &v, 0);
     } else {
-        MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)c->id};
-        w->rc = mdb_del(w->txn, w->s->trie, &k, NULL);
+        MDB_val v;
+        w->rc = mdb_cursor_get(w->rows, &k, &v, MDB_SET);
+        w->rc = w->rc ? w->rc : mdb_cursor_del(w->rows, 0);
     }
-    if (w->rc == 0 && w->height != 0) {
+    if (w->rc == 0 && w->old != NULL) {
         /* What the row was before this block: its value, or nothing for a new row. */
-        uint8_t k[TRIE_OLD_KEY_BYTES];
-        chr_put_u64be(k, w->height);
-        memcpy(k + 8, c->id, LEDGER_TRIE_ID_BYTES);
-        w->rc = store_put(w->txn, w->s->trie_old, k, sizeof(k), c->old, c->old_len);
+        uint8_t key[TRIE_OLD_KEY_BYTES];
+        chr_put_u64be(key, w->height);
+        memcpy(key + 8, c->id, LEDGER_TRIE_ID_BYTES);
+        MDB_val ok = {sizeof(key), key};
+        MDB_val ov = {c->old_len, (void *)(uintptr_t)c->old};
+        w->rc = mdb_cursor_put(w->old, &ok, &ov, MDB_APPEND);
     }
     return w->rc == 0 ? CHR_OK : CHR_ERR_STORE;
 }
 
 int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height)
 {
-    trie_write w = {s, txn, s->versions_kept == 1 ? 0 : height, 0}; /* 0: no old rows */
-    chr_err err = ledger_trie_changes(t, row_write, &w);
+    trie_write w = {NULL, NULL, height, 0};
+    int rc = mdb_cursor_open(txn, s->trie, &w.rows);
+    if (rc == 0 && s->versions_kept != 1 && height != 0) {
+        rc = mdb_cursor_open(txn, s->trie_old, &w.old);
+    }
+    chr_err err = rc == 0 ? ledger_trie_changes(t, row_write, &w) : CHR_OK;
+    if (w.old != NULL) {
+        mdb_cursor_close(w.old);
+    }
+    if (w.rows != NULL) {
+        mdb_cursor_close(w.rows);
+    }
+    if (rc != 0) {
+        return rc;
+    }
     return err == CHR_OK ? 0 : w.rc != 0 ? w.rc : err == CHR_ERR_NOMEM ? ENOMEM : MDB_CORRUPTED;
 }
 
