@@ -854,7 +854,9 @@ chr_err ledger_trie_changes(ledger_trie *t, chr_err (*fn)(void *ctx, const ledge
             t->order[n_changed++] = n;
         }
     }
-    qsort(t->order, n_changed, sizeof(t->order[0]), node_id_cmp);
+    if (n_changed > 1) {
+        qsort(t->order, n_changed, sizeof(t->order[0]), node_id_cmp);
+    }
     for (uint32_t i = 0; i < n_changed; i++) {
         const trie_node *n = t->order[i];
         uint8_t val[LEDGER_TRIE_VALUE_MAX];
