@@ -173,15 +173,16 @@ void ledger_store_set_versions_kept(ledger_store *s, uint64_t n);
 /* The oldest height whose state a proof can still be made at, and the tip. */
 CHR_WUR chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *tip);
 /* The account at addr as it was after block `height` (a kept version, ledger_store_versions):
- * CHR_ERR_NOT_FOUND when the height is not kept; otherwise as ledger_store_account at the
+ * CHR_ERR_NOT_FOUND when the height is not kept, CHR_ERR_TOO_LONG when it is more than
+ * LEDGER_STORE_PAST_BLOCKS_MAX below the tip; otherwise as ledger_store_account at the
  * tip. Not checked against the trie here: a proof at that height is (the caller compares
  * the record's hash with the proof's leaf). */
 CHR_WUR chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32],
                                         uint64_t height, ledger_account *out, int *found);
 /* A proof for key at the state root of block `height` (a kept version, 1 or more): as
  * ledger_store_state_proof, with CHR_ERR_NOT_FOUND when the height is not kept (pruned,
- * or past the tip). A past version's rows are read through the rows each later block
- * replaced, so its cost grows with the blocks since. */
+ * or past the tip) and CHR_ERR_TOO_LONG as for ledger_store_account_at. A past version's rows are
+ * read through the rows each later block replaced, so its cost grows with the blocks since. */
 CHR_WUR chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32],
                                             uint64_t height, uint8_t state_root[32],
                                             ledger_proof *out);

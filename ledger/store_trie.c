@@ -471,6 +471,9 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
     if (height == 0 || height < oldest || height > tip) {
         return CHR_ERR_NOT_FOUND;
     }
+    if (tip - height > LEDGER_STORE_PAST_BLOCKS_MAX) {
+        return CHR_ERR_TOO_LONG;
+    }
     uint8_t key[8 + 32];
     memcpy(key + 8, addr, 32);
     MDB_val k = {sizeof(key), key};
@@ -508,6 +511,9 @@ chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32],
     }
     if (height == 0 || height < oldest || height > tip) {
         return CHR_ERR_NOT_FOUND;
+    }
+    if (tip - height > LEDGER_STORE_PAST_BLOCKS_MAX) {
+        return CHR_ERR_TOO_LONG;
     }
     if (height == tip) {
         uint64_t h;

@@ -37,10 +37,11 @@
 #define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
 /* The state trie's cache ([store] state_cache_mb): 64 GiB, past any machine it would help. */
 #define NODE_STATE_CACHE_MB_MAX (64ULL * 1024)
-/* Versions of the state kept ([store] state_versions_kept; 0: all): a proof at a version
- * reads one row per later block for each row of its path, so a million heights back is
- * already seconds a proof; past it, keep all (an archive) instead. */
-#define NODE_STATE_VERSIONS_MAX 1000000ULL
+/* Versions of the state kept ([store] state_versions_kept; 0: all, an archive): no more
+ * than the store reads back (LEDGER_STORE_PAST_BLOCKS_MAX, what one proof may cost). */
+#define NODE_STATE_VERSIONS_MAX 1000ULL
+_Static_assert(NODE_STATE_VERSIONS_MAX <= LEDGER_STORE_PAST_BLOCKS_MAX,
+               "a kept version is one the store reads back");
 /* A consensus timeout (base or per-round step) beyond a minute stalls the chain for no
  * gain; delta * CONS_ROUND_MAX must stay far from overflow (1e6 rounds * 6e4 ms). */
 #define NODE_TIMEOUT_MS_MAX 60000

@@ -1,6 +1,7 @@
 /* GET /api/v1/accounts/{address}?prove=true: the account with a state proof, the header
  * of the block it is against and the commit that finalizes it, all read in one snapshot of
  * the store (docs/API.md; docs/PROTOCOL.md, "State proofs" and "Light client"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,15 @@ void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
                                 : "height: the state at that height is not kept (see "
                                   "[store] state_versions_kept) or is past the latest block",
                         at == 0 ? NULL : "height");
+        return;
+    }
+    if (err == CHR_ERR_TOO_LONG) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "height: more than %u blocks below the latest; this node reads "
+                 "past states only that far back",
+                 LEDGER_STORE_PAST_BLOCKS_MAX);
+        rpc_reply_error(r, 400, CHR_ERR_ARG, msg, "height");
         return;
     }
     if (err == CHR_ERR_NOMEM) {

@@ -119,6 +119,7 @@ void test_store_tail_full_indexes_inline(void);
 void test_store_reads_are_checked(void);
 void test_store_trie_migrates_and_checks_accounts(void);
 void test_store_trie_versions_kept_and_pruned(void);
+void test_store_trie_past_reads_bounded(void);
 
 void test_chain_propose_check_commit(void);
 void test_chain_check_refuses_bad_blocks(void);

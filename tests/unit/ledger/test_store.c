@@ -17,7 +17,7 @@
 #define ST_CHAIN "chroom-store"
 #define ST_ACCOUNTS 8
 #define ST_TXS_MAX 40
-#define ST_BLOCKS_MAX 200
+#define ST_BLOCKS_MAX (LEDGER_STORE_PAST_BLOCKS_MAX + 8)
 #define ST_GENESIS_BALANCE 1000000000ULL
 #define ST_FEE 1000
 
@@ -1321,6 +1321,40 @@ void test_store_trie_versions_kept_and_pruned(void)
     CHECK(oldest == tip && tip == ST_VERSION_BLOCKS + 1);
     CHECK(ledger_store_state_proof_at(c->read, c->pk[0], tip - 1, root, &p) == CHR_ERR_NOT_FOUND);
     CHECK_OK(ledger_store_state_proof_at(c->read, c->pk[0], tip, root, &p));
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+    st_teardown(c);
+}
+
+void test_store_trie_past_reads_bounded(void)
+{
+    /* An archive (all versions kept) still reads a past state at most
+     * LEDGER_STORE_PAST_BLOCKS_MAX blocks back: one more is CHR_ERR_TOO_LONG for the proof
+     * and the account, where the bound itself still proves. */
+    st_chain *c = &chain;
+    CHECK_OK(st_setup(c, 64u << 20));
+    ledger_store_set_versions_kept(c->store, 0);
+    CHECK_OK(st_genesis(c));
+    CHECK_OK(st_build(c, 2, 0));
+    CHECK_OK(st_commit(c));
+    for (uint32_t h = 2; h <= LEDGER_STORE_PAST_BLOCKS_MAX + 2; h++) {
+        CHECK_OK(st_build(c, h % 97 == 0 ? 1 : 0, 0));
+        CHECK_OK(st_commit(c));
+    }
+    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+    uint64_t oldest;
+    uint64_t tip;
+    CHECK_OK(ledger_store_versions(c->read, &oldest, &tip));
+    CHECK(oldest == 0 && tip == LEDGER_STORE_PAST_BLOCKS_MAX + 2);
+    static ledger_proof p;
+    uint8_t root[32];
+    ledger_account a;
+    int found;
+    CHECK(ledger_store_state_proof_at(c->read, c->pk[0], 1, root, &p) == CHR_ERR_TOO_LONG);
+    CHECK(ledger_store_account_at(c->read, c->pk[0], 1, &a, &found) == CHR_ERR_TOO_LONG);
+    CHECK_OK(ledger_store_state_proof_at(c->read, c->pk[0], 2, root, &p));
+    CHECK_OK(ledger_store_account_at(c->read, c->pk[0], 2, &a, &found));
+    CHECK(found);
     ledger_store_read_end(c->read);
     c->read = NULL;
     st_teardown(c);
