@@ -99,7 +99,7 @@ $(BUILD)/tests/double-sign: $(BUILD)/obj/tests/tools/double_sign.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/loadgen: $(BUILD)/obj/tests/bench/loadgen.o $(LIB)
+$(BUILD)/tests/loadgen: $(BUILD)/obj/tests/bench/loadgen.o $(BUILD)/obj/tests/bench/args.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -119,7 +119,7 @@ $(BUILD)/tests/bench_smt: $(BUILD)/obj/tests/bench/bench_smt.o $(LIB)
 
 # The state at scale (tests/bench/state.sh): builds 1,000,000s of accounts in a data
 # directory, block by block, and measures state proofs over them.
-$(BUILD)/tests/statebuild: $(BUILD)/obj/tests/bench/statebuild.o $(LIB)
+$(BUILD)/tests/statebuild: $(BUILD)/obj/tests/bench/statebuild.o $(BUILD)/obj/tests/bench/args.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

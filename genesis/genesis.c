@@ -19,6 +19,8 @@
 #include "common/hex.h"
 #include "genesis/limits.h"
 #include "ledger/sig.h"
+#include "ledger/smt.h"
+#include "ledger/state.h"
 #include "ledger/tx.h"
 
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
@@ -805,5 +807,22 @@ chr_err genesis_save_file(const genesis *g, const char *path)
     }
     err = genesis_write_atomic(path, json, strlen(json));
     free(json);
+    return err;
+}
+
+chr_err genesis_state_root(const genesis *g, uint8_t root[CHR_HASH_LEN])
+{
+    ledger_smt *t;
+    chr_err err = ledger_smt_new(&t, g->accounts_len + 1);
+    for (size_t i = 0; i < g->accounts_len && err == CHR_OK; i++) {
+        ledger_account a = {.balance = g->accounts[i].balance, .nonce = 0};
+        uint8_t h[CHR_HASH_LEN];
+        ledger_account_hash(h, &a);
+        err = ledger_smt_set(t, g->accounts[i].address, h);
+    }
+    if (err == CHR_OK) {
+        ledger_smt_root(t, root);
+    }
+    ledger_smt_free(t);
     return err;
 }

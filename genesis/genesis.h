@@ -85,6 +85,10 @@ CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
  * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
 
+/* The state root of g's accounts (docs/PROTOCOL.md, "Accounts and the state root"), each
+ * with its balance and nonce 0: the root the chain starts from. CHR_ERR_NOMEM. */
+CHR_WUR chr_err genesis_state_root(const genesis *g, uint8_t root[CHR_HASH_LEN]);
+
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ"
  * (uppercase T and Z, years 1970..9999, no leap second) into Unix milliseconds, without
  * the local time zone. CHR_ERR_ARG (and *out_ms zero) otherwise. */

@@ -8,7 +8,6 @@
 #include "common/assert.h"
 #include "common/hex.h"
 #include "common/log.h"
-#include "ledger/smt.h"
 #include "node/internal/chain.h"
 
 /* ---- The ledger's view of committed state: the writer's read transaction. ---- */
@@ -65,24 +64,6 @@ static int known_verified(void *ctx, const uint8_t hash[32])
 }
 
 /* ---- Opening. ---- */
-
-/* The state root of g's accounts, which the rows written at genesis must have. */
-static chr_err genesis_state_root(const genesis *g, uint8_t root[32])
-{
-    ledger_smt *t;
-    chr_err err = ledger_smt_new(&t, g->accounts_len + 1);
-    for (size_t i = 0; i < g->accounts_len && err == CHR_OK; i++) {
-        ledger_account a = {.balance = g->accounts[i].balance, .nonce = 0};
-        uint8_t h[CHR_HASH_LEN];
-        ledger_account_hash(h, &a);
-        err = ledger_smt_set(t, g->accounts[i].address, h);
-    }
-    if (err == CHR_OK) {
-        ledger_smt_root(t, root);
-    }
-    ledger_smt_free(t);
-    return err;
-}
 
 /* The tip block and its commit, read back from the store: the whole block must decode (its
  * body matches its header) and the commit must carry a quorum of the validators' precommits

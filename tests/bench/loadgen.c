@@ -63,6 +63,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/limits.h"
+#include "tests/bench/args.h"
 
 #define LOADGEN_OK 0
 #define LOADGEN_FAIL 1
@@ -133,74 +134,6 @@ static double loadgen_cpu_s(void)
     }
     return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static unsigned loadgen_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1) {
-        return 1;
-    }
-    return n > LOADGEN_THREADS_MAX ? LOADGEN_THREADS_MAX : (unsigned)n;
-}
-
-/* The value given for option `name`, or NULL. Options come in "--name value" pairs. */
-static const char *loadgen_arg(int argc, char **argv, const char *name)
-{
-    for (int i = 0; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], name) == 0) {
-            return argv[i + 1];
-        }
-    }
-    return NULL;
-}
-
-/* True when every argument is a known option with a value, none given twice, and every
- * option in `required` is there. */
-static int loadgen_args_ok(int argc, char **argv, const char *const *known,
-                           const char *const *required)
-{
-    if (argc % 2 != 0) {
-        fprintf(stderr, "loadgen: %s needs a value\n", argv[argc - 1]);
-        return 0;
-    }
-    for (int i = 0; i < argc; i += 2) {
-        int found = 0;
-        for (size_t k = 0; known[k] != NULL && !found; k++) {
-            found = strcmp(argv[i], known[k]) == 0;
-        }
-        for (int j = 0; j < i && found; j += 2) {
-            found = strcmp(argv[j], argv[i]) != 0;
-        }
-        if (!found) {
-            fprintf(stderr, "loadgen: unknown or repeated option %s\n", argv[i]);
-            return 0;
-        }
-    }
-    for (size_t k = 0; required[k] != NULL; k++) {
-        if (loadgen_arg(argc, argv, required[k]) == NULL) {
-            fprintf(stderr, "loadgen: %s is required\n", required[k]);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Reads option `name` as a whole number in [min, max]; def when it is absent. */
-static int loadgen_arg_u64(int argc, char **argv, const char *name, uint64_t def, uint64_t min,
-                           uint64_t max, uint64_t *out)
-{
-    const char *s = loadgen_arg(argc, argv, name);
-    *out = def;
-    if (s == NULL) {
-        return 1;
-    }
-    if (chr_u64_parse(out, s, strlen(s)) != CHR_OK || *out < min || *out > max) {
-        fprintf(stderr, "loadgen: %s: a whole number from %" PRIu64 " to %" PRIu64 "\n", name, min,
-                max);
-        return 0;
-    }
-    return 1;
 }
 
 /* A growable buffer that always holds a NUL after its bytes. */
@@ -345,10 +278,10 @@ static int loadgen_cmd_verify_rate(int argc, char **argv)
     static const char *const required[] = {NULL};
     uint64_t threads;
     uint64_t seconds;
-    if (!loadgen_args_ok(argc, argv, known, required) ||
-        !loadgen_arg_u64(argc, argv, "--threads", loadgen_cores(), 1, LOADGEN_THREADS_MAX,
-                         &threads) ||
-        !loadgen_arg_u64(argc, argv, "--seconds", 3, 1, LOADGEN_SECONDS_MAX, &seconds)) {
+    if (!bench_args_ok("loadgen", argc, argv, known, required) ||
+        !bench_arg_u64("loadgen", argc, argv, "--threads", bench_cores(LOADGEN_THREADS_MAX), 1,
+                       LOADGEN_THREADS_MAX, &threads) ||
+        !bench_arg_u64("loadgen", argc, argv, "--seconds", 3, 1, LOADGEN_SECONDS_MAX, &seconds)) {
         return LOADGEN_USAGE;
     }
     ledger_tx *txs = calloc(LOADGEN_VERIFY_SET, sizeof(*txs));
@@ -450,13 +383,14 @@ static int loadgen_cmd_accounts(int argc, char **argv)
     static const char *const required[] = {"--count", "--out", NULL};
     uint64_t count;
     uint64_t balance;
-    if (!loadgen_args_ok(argc, argv, known, required) ||
-        !loadgen_arg_u64(argc, argv, "--count", 1, 1, LEDGER_GENESIS_ACCOUNTS_MAX, &count) ||
-        !loadgen_arg_u64(argc, argv, "--balance", 0, 1, UINT64_MAX, &balance)) {
+    if (!bench_args_ok("loadgen", argc, argv, known, required) ||
+        !bench_arg_u64("loadgen", argc, argv, "--count", 1, 1, LEDGER_GENESIS_ACCOUNTS_MAX,
+                       &count) ||
+        !bench_arg_u64("loadgen", argc, argv, "--balance", 0, 1, UINT64_MAX, &balance)) {
         return LOADGEN_USAGE;
     }
-    const char *dir = loadgen_arg(argc, argv, "--out");
-    const char *gen = loadgen_arg(argc, argv, "--genesis");
+    const char *dir = bench_arg(argc, argv, "--out");
+    const char *gen = bench_arg(argc, argv, "--genesis");
     if ((gen == NULL) != (balance == 0)) {
         fprintf(stderr, "loadgen: --genesis and --balance go together\n");
         return LOADGEN_USAGE;
@@ -1346,21 +1280,21 @@ static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
     static const char *const required[] = {"--node", "--keys",  "--chain-id", "--fee",
                                            "--txs",  "--batch", "--conns",    NULL};
     uint64_t txs, batch, conns, timeout;
-    if (!loadgen_args_ok(argc, argv, known, required) ||
-        !loadgen_arg_u64(argc, argv, "--fee", 0, 0, UINT64_MAX / 2, &p->fee) ||
-        !loadgen_arg_u64(argc, argv, "--amount", 1, 1, UINT64_MAX / 2, &p->amount) ||
-        !loadgen_arg_u64(argc, argv, "--txs", 0, 1, LOADGEN_TXS_MAX, &txs) ||
-        !loadgen_arg_u64(argc, argv, "--batch", 0, 1, RPC_BATCH_TXS_MAX, &batch) ||
-        !loadgen_arg_u64(argc, argv, "--conns", 0, 1, LOADGEN_CONNS_MAX, &conns) ||
-        !loadgen_arg_u64(argc, argv, "--new-pct", 50, 0, 100, &p->new_pct) ||
-        !loadgen_arg_u64(argc, argv, "--timeout", 120, 1, 3600, &timeout)) {
+    if (!bench_args_ok("loadgen", argc, argv, known, required) ||
+        !bench_arg_u64("loadgen", argc, argv, "--fee", 0, 0, UINT64_MAX / 2, &p->fee) ||
+        !bench_arg_u64("loadgen", argc, argv, "--amount", 1, 1, UINT64_MAX / 2, &p->amount) ||
+        !bench_arg_u64("loadgen", argc, argv, "--txs", 0, 1, LOADGEN_TXS_MAX, &txs) ||
+        !bench_arg_u64("loadgen", argc, argv, "--batch", 0, 1, RPC_BATCH_TXS_MAX, &batch) ||
+        !bench_arg_u64("loadgen", argc, argv, "--conns", 0, 1, LOADGEN_CONNS_MAX, &conns) ||
+        !bench_arg_u64("loadgen", argc, argv, "--new-pct", 50, 0, 100, &p->new_pct) ||
+        !bench_arg_u64("loadgen", argc, argv, "--timeout", 120, 1, 3600, &timeout)) {
         return 0;
     }
-    if (!loadgen_nodes_parse(p, loadgen_arg(argc, argv, "--node"))) {
+    if (!loadgen_nodes_parse(p, bench_arg(argc, argv, "--node"))) {
         return 0;
     }
-    p->chain_id = loadgen_arg(argc, argv, "--chain-id");
-    if (!loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
+    p->chain_id = bench_arg(argc, argv, "--chain-id");
+    if (!loadgen_api_key(bench_arg(argc, argv, "--api-key-file"))) {
         return 0;
     }
     p->txs_len = txs;
@@ -1379,7 +1313,7 @@ static int loadgen_cmd_transfers(int argc, char **argv)
     }
     loadgen_http h;
     loadgen_status base;
-    int ok = loadgen_http_init(&h) && loadgen_keys_read(&p, loadgen_arg(argc, argv, "--keys"));
+    int ok = loadgen_http_init(&h) && loadgen_keys_read(&p, bench_arg(argc, argv, "--keys"));
     ok = ok && loadgen_node_ready(&p, &h, &base);
     double t = loadgen_now();
     ok = ok && loadgen_senders(&p, &h);
@@ -1397,7 +1331,7 @@ static int loadgen_cmd_transfers(int argc, char **argv)
                base.height, p.keys_len, loadgen_now() - t);
         t = loadgen_now();
     }
-    unsigned threads = loadgen_cores();
+    unsigned threads = bench_cores(LOADGEN_THREADS_MAX);
     ok = ok && loadgen_sign_all(&p, threads);
     if (ok) {
         printf("transfers: %zu signed in %.2f s on %u threads (%zu senders, ~%zu each, %" PRIu64
@@ -1897,24 +1831,25 @@ static int loadgen_latency_args(loadgen_plan *p, loadgen_lat *run, double *wait_
     static const char *const required[] = {"--node", "--keys",    "--chain-id", "--fee",
                                            "--rate", "--seconds", NULL};
     uint64_t rate, seconds, tick, batch, timeout;
-    if (!loadgen_args_ok(argc, argv, known, required) ||
-        !loadgen_arg_u64(argc, argv, "--fee", 0, 0, UINT64_MAX / 2, &p->fee) ||
-        !loadgen_arg_u64(argc, argv, "--amount", 1, 1, UINT64_MAX / 2, &p->amount) ||
-        !loadgen_arg_u64(argc, argv, "--rate", 0, 1, 1000000, &rate) ||
-        !loadgen_arg_u64(argc, argv, "--seconds", 0, 1, LOADGEN_SECONDS_MAX, &seconds) ||
-        !loadgen_arg_u64(argc, argv, "--tick-ms", 5, 0, 1000, &tick) ||
-        !loadgen_arg_u64(argc, argv, "--batch", RPC_BATCH_TXS_MAX, 1, RPC_BATCH_TXS_MAX, &batch) ||
-        !loadgen_arg_u64(argc, argv, "--new-pct", 50, 0, 100, &p->new_pct) ||
-        !loadgen_arg_u64(argc, argv, "--timeout", 30, 1, 3600, &timeout) ||
-        !loadgen_nodes_parse(p, loadgen_arg(argc, argv, "--node")) ||
-        !loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
+    if (!bench_args_ok("loadgen", argc, argv, known, required) ||
+        !bench_arg_u64("loadgen", argc, argv, "--fee", 0, 0, UINT64_MAX / 2, &p->fee) ||
+        !bench_arg_u64("loadgen", argc, argv, "--amount", 1, 1, UINT64_MAX / 2, &p->amount) ||
+        !bench_arg_u64("loadgen", argc, argv, "--rate", 0, 1, 1000000, &rate) ||
+        !bench_arg_u64("loadgen", argc, argv, "--seconds", 0, 1, LOADGEN_SECONDS_MAX, &seconds) ||
+        !bench_arg_u64("loadgen", argc, argv, "--tick-ms", 5, 0, 1000, &tick) ||
+        !bench_arg_u64("loadgen", argc, argv, "--batch", RPC_BATCH_TXS_MAX, 1, RPC_BATCH_TXS_MAX,
+                       &batch) ||
+        !bench_arg_u64("loadgen", argc, argv, "--new-pct", 50, 0, 100, &p->new_pct) ||
+        !bench_arg_u64("loadgen", argc, argv, "--timeout", 30, 1, 3600, &timeout) ||
+        !loadgen_nodes_parse(p, bench_arg(argc, argv, "--node")) ||
+        !loadgen_api_key(bench_arg(argc, argv, "--api-key-file"))) {
         return 0;
     }
     if (rate * seconds > LOADGEN_TXS_MAX) {
         fprintf(stderr, "loadgen: --rate times --seconds: at most %u transfers\n", LOADGEN_TXS_MAX);
         return 0;
     }
-    p->chain_id = loadgen_arg(argc, argv, "--chain-id");
+    p->chain_id = bench_arg(argc, argv, "--chain-id");
     p->txs_len = (size_t)(rate * seconds);
     p->batch = batch;
     run->rate = (double)rate;
@@ -1936,7 +1871,7 @@ static int loadgen_cmd_latency(int argc, char **argv)
     }
     loadgen_http h;
     loadgen_status base;
-    int ok = loadgen_http_init(&h) && loadgen_keys_read(&p, loadgen_arg(argc, argv, "--keys"));
+    int ok = loadgen_http_init(&h) && loadgen_keys_read(&p, bench_arg(argc, argv, "--keys"));
     ok = ok && loadgen_node_ready(&p, &h, &base) && loadgen_senders(&p, &h);
     if (ok && p.keys_len < p.nodes_len) {
         fprintf(stderr, "loadgen: %zu senders reach only %zu of the %zu nodes\n", p.keys_len,
@@ -1948,7 +1883,7 @@ static int loadgen_cmd_latency(int argc, char **argv)
     run.admitted = calloc(p.txs_len, 1);
     ok = ok && p.hashes != NULL && run.sent != NULL && run.done != NULL && run.admitted != NULL;
     double t = loadgen_now();
-    ok = ok && loadgen_sign_all(&p, loadgen_cores()) &&
+    ok = ok && loadgen_sign_all(&p, bench_cores(LOADGEN_THREADS_MAX)) &&
          loadgen_index_build(&run.index, (const uint8_t(*)[32])p.hashes, p.txs_len);
     if (ok) {
         printf("latency: %zu transfers signed in %.2f s (%zu senders); sending %.0f/s for %.0f s "
@@ -1984,11 +1919,11 @@ static int loadgen_cmd_wait_height(int argc, char **argv)
     uint64_t target, timeout;
     loadgen_plan p;
     memset(&p, 0, sizeof(p));
-    if (!loadgen_args_ok(argc, argv, known, required) ||
-        !loadgen_arg_u64(argc, argv, "--height", 0, 1, UINT64_MAX / 2, &target) ||
-        !loadgen_arg_u64(argc, argv, "--timeout", 600, 1, 86400, &timeout) ||
-        !loadgen_nodes_parse(&p, loadgen_arg(argc, argv, "--node")) ||
-        !loadgen_api_key(loadgen_arg(argc, argv, "--api-key-file"))) {
+    if (!bench_args_ok("loadgen", argc, argv, known, required) ||
+        !bench_arg_u64("loadgen", argc, argv, "--height", 0, 1, UINT64_MAX / 2, &target) ||
+        !bench_arg_u64("loadgen", argc, argv, "--timeout", 600, 1, 86400, &timeout) ||
+        !loadgen_nodes_parse(&p, bench_arg(argc, argv, "--node")) ||
+        !loadgen_api_key(bench_arg(argc, argv, "--api-key-file"))) {
         return LOADGEN_USAGE;
     }
     char url[LOADGEN_URL_MAX];

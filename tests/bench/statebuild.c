@@ -33,10 +33,10 @@
 #include "genesis/genesis.h"
 #include "ledger/block.h"
 #include "ledger/sig.h"
-#include "ledger/smt.h"
 #include "ledger/state.h"
 #include "ledger/store.h"
 #include "ledger/trie.h"
+#include "tests/bench/args.h"
 
 #define STATEBUILD_OK 0
 #define STATEBUILD_FAIL 1
@@ -73,74 +73,6 @@ static double statebuild_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static unsigned statebuild_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1) {
-        return 1;
-    }
-    return n > (long)STATEBUILD_THREADS_MAX ? STATEBUILD_THREADS_MAX : (unsigned)n;
-}
-
-/* The value given for option `name`, or NULL. Options come in "--name value" pairs. */
-static const char *statebuild_arg(int argc, char **argv, const char *name)
-{
-    for (int i = 0; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], name) == 0) {
-            return argv[i + 1];
-        }
-    }
-    return NULL;
-}
-
-/* True when every argument is a known option with a value, none given twice, and every
- * option in `required` is there. */
-static int statebuild_args_ok(int argc, char **argv, const char *const *known,
-                              const char *const *required)
-{
-    if (argc % 2 != 0) {
-        fprintf(stderr, "statebuild: %s needs a value\n", argv[argc - 1]);
-        return 0;
-    }
-    for (int i = 0; i < argc; i += 2) {
-        int found = 0;
-        for (size_t k = 0; known[k] != NULL && !found; k++) {
-            found = strcmp(argv[i], known[k]) == 0;
-        }
-        for (int j = 0; j < i && found; j += 2) {
-            found = strcmp(argv[j], argv[i]) != 0;
-        }
-        if (!found) {
-            fprintf(stderr, "statebuild: unknown or repeated option %s\n", argv[i]);
-            return 0;
-        }
-    }
-    for (size_t k = 0; required[k] != NULL; k++) {
-        if (statebuild_arg(argc, argv, required[k]) == NULL) {
-            fprintf(stderr, "statebuild: %s is required\n", required[k]);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Reads option `name` as a whole number in [min, max]; def when it is absent. */
-static int statebuild_arg_u64(int argc, char **argv, const char *name, uint64_t def, uint64_t min,
-                              uint64_t max, uint64_t *out)
-{
-    const char *s = statebuild_arg(argc, argv, name);
-    *out = def;
-    if (s == NULL) {
-        return 1;
-    }
-    if (chr_u64_parse(out, s, strlen(s)) != CHR_OK || *out < min || *out > max) {
-        fprintf(stderr, "statebuild: %s: a whole number from %" PRIu64 " to %" PRIu64 "\n", name,
-                min, max);
-        return 0;
-    }
-    return 1;
 }
 
 /* The i-th key of a kind: SHA256(tag || u64 i). */
@@ -229,24 +161,6 @@ static chr_err statebuild_init_genesis(statebuild_chain *c)
     return err;
 }
 
-/* The genesis accounts' state root (ledger_smt, the same definition as the trie's). */
-static chr_err statebuild_genesis_root(const genesis *g, uint8_t root[32])
-{
-    ledger_smt *t;
-    chr_err err = ledger_smt_new(&t, g->accounts_len + 1);
-    for (size_t i = 0; i < g->accounts_len && err == CHR_OK; i++) {
-        ledger_account a = {.balance = g->accounts[i].balance, .nonce = 0};
-        uint8_t h[CHR_HASH_LEN];
-        ledger_account_hash(h, &a);
-        err = ledger_smt_set(t, g->accounts[i].address, h);
-    }
-    if (err == CHR_OK) {
-        ledger_smt_root(t, root);
-    }
-    ledger_smt_free(t);
-    return err;
-}
-
 /* Reads the tip: its header and commit, or the genesis state at height 0. */
 static chr_err statebuild_tip(statebuild_chain *c, char *errmsg, size_t cap)
 {
@@ -268,7 +182,7 @@ static chr_err statebuild_tip(statebuild_chain *c, char *errmsg, size_t cap)
     if (err == CHR_OK && meta.height == 0) {
         c->tip.time_ms = c->g.genesis_time_ms;
         memcpy(c->tip_hash, c->genesis_hash, 32);
-        err = statebuild_genesis_root(&c->g, c->tip.state_root);
+        err = genesis_state_root(&c->g, c->tip.state_root);
     } else if (err == CHR_OK) {
         const uint8_t *bytes;
         size_t len;
@@ -459,14 +373,14 @@ static int statebuild_cmd_add(int argc, char **argv)
     uint64_t first;
     uint64_t batch;
     uint64_t cache_mb;
-    if (!statebuild_args_ok(argc, argv, known, required) ||
-        !statebuild_arg_u64(argc, argv, "--count", 0, 1, STATEBUILD_COUNT_MAX, &count) ||
-        !statebuild_arg_u64(argc, argv, "--first", 0, 0, UINT64_MAX - STATEBUILD_COUNT_MAX,
-                            &first) ||
-        !statebuild_arg_u64(argc, argv, "--batch", STATEBUILD_BATCH_DEFAULT, 1,
-                            STATEBUILD_BATCH_MAX, &batch) ||
-        !statebuild_arg_u64(argc, argv, "--cache-mb", STATEBUILD_CACHE_MB_DEFAULT, 0,
-                            STATEBUILD_CACHE_MB_MAX, &cache_mb)) {
+    if (!bench_args_ok("statebuild", argc, argv, known, required) ||
+        !bench_arg_u64("statebuild", argc, argv, "--count", 0, 1, STATEBUILD_COUNT_MAX, &count) ||
+        !bench_arg_u64("statebuild", argc, argv, "--first", 0, 0, UINT64_MAX - STATEBUILD_COUNT_MAX,
+                       &first) ||
+        !bench_arg_u64("statebuild", argc, argv, "--batch", STATEBUILD_BATCH_DEFAULT, 1,
+                       STATEBUILD_BATCH_MAX, &batch) ||
+        !bench_arg_u64("statebuild", argc, argv, "--cache-mb", STATEBUILD_CACHE_MB_DEFAULT, 0,
+                       STATEBUILD_CACHE_MB_MAX, &cache_mb)) {
         return STATEBUILD_USAGE;
     }
     statebuild_chain *c = calloc(1, sizeof(*c));
@@ -478,9 +392,9 @@ static int statebuild_cmd_add(int argc, char **argv)
     statebuild_source src = {NULL};
     ledger_trie *t = NULL;
     ledger_overlay *o = NULL;
-    chr_err err = statebuild_open(c, statebuild_arg(argc, argv, "--data"),
-                                  statebuild_arg(argc, argv, "--genesis"),
-                                  statebuild_arg(argc, argv, "--key"), errmsg, sizeof(errmsg));
+    chr_err err =
+        statebuild_open(c, bench_arg(argc, argv, "--data"), bench_arg(argc, argv, "--genesis"),
+                        bench_arg(argc, argv, "--key"), errmsg, sizeof(errmsg));
     ledger_trie_source ts = {&src, statebuild_seek};
     err = err ? err : ledger_trie_new(&t, ts, (size_t)cache_mb << 20);
     err = err ? err : ledger_overlay_new(&o, (size_t)batch, statebuild_load_none, NULL);
@@ -651,17 +565,18 @@ static int statebuild_cmd_prove(int argc, char **argv)
     uint64_t first;
     uint64_t seconds;
     uint64_t threads;
-    if (!statebuild_args_ok(argc, argv, known, required) ||
-        !statebuild_arg_u64(argc, argv, "--count", 0, 1, STATEBUILD_COUNT_MAX, &count) ||
-        !statebuild_arg_u64(argc, argv, "--first", 0, 0, UINT64_MAX - STATEBUILD_COUNT_MAX,
-                            &first) ||
-        !statebuild_arg_u64(argc, argv, "--seconds", 3, 1, STATEBUILD_SECONDS_MAX, &seconds) ||
-        !statebuild_arg_u64(argc, argv, "--threads", statebuild_cores(), 1, STATEBUILD_THREADS_MAX,
-                            &threads)) {
+    if (!bench_args_ok("statebuild", argc, argv, known, required) ||
+        !bench_arg_u64("statebuild", argc, argv, "--count", 0, 1, STATEBUILD_COUNT_MAX, &count) ||
+        !bench_arg_u64("statebuild", argc, argv, "--first", 0, 0, UINT64_MAX - STATEBUILD_COUNT_MAX,
+                       &first) ||
+        !bench_arg_u64("statebuild", argc, argv, "--seconds", 3, 1, STATEBUILD_SECONDS_MAX,
+                       &seconds) ||
+        !bench_arg_u64("statebuild", argc, argv, "--threads", bench_cores(STATEBUILD_THREADS_MAX),
+                       1, STATEBUILD_THREADS_MAX, &threads)) {
         return STATEBUILD_USAGE;
     }
     ledger_store *s;
-    const char *dir = statebuild_arg(argc, argv, "--data");
+    const char *dir = bench_arg(argc, argv, "--data");
     chr_err err = ledger_store_open(&s, dir, STATEBUILD_MAP_BYTES_INITIAL);
     if (err != CHR_OK) {
         fprintf(stderr, "statebuild: cannot open the store in %s: %s\n", dir, chr_err_str(err));

@@ -4,6 +4,7 @@
 static const chr_test tests[] = {
     {"genesis_json_round_trip", test_genesis_json_round_trip},
     {"genesis_hash_stable", test_genesis_hash_stable},
+    {"genesis_state_root", test_genesis_state_root},
     {"genesis_hash_layout", test_genesis_hash_layout},
     {"genesis_rejects_duplicate_key", test_genesis_rejects_duplicate_key},
     {"genesis_rejects_unknown_and_missing_keys", test_genesis_rejects_unknown_and_missing_keys},

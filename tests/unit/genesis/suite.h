@@ -6,6 +6,7 @@
 /* test_genesis.c */
 void test_genesis_json_round_trip(void);
 void test_genesis_hash_stable(void);
+void test_genesis_state_root(void);
 void test_genesis_hash_layout(void);
 void test_genesis_rejects_duplicate_key(void);
 void test_genesis_rejects_unknown_and_missing_keys(void);
