@@ -44,7 +44,7 @@ struct ledger_chain {
     ledger_chain_failure *failures;
     size_t failures_len;
 
-    /* A block applied on an open trie checkpoint (see the header): its hash. */
+    /* The block applied as the trie's pending version (see the header): its hash. */
     int prepared;
     uint8_t prepared_hash[32];
 
@@ -221,14 +221,6 @@ uint32_t ledger_chain_prepared_txs(const ledger_chain *ch)
     return ch->prepared ? ch->txs_len : 0;
 }
 
-/* A block is applied on the committed trie: no changes pending (they are rolled back or
- * released before). */
-static chr_err trie_clean(const ledger_chain *ch)
-{
-    CHR_ASSERT(!ledger_trie_pending(ch->trie));
-    return CHR_OK;
-}
-
 static void prepared_keep(ledger_chain *ch)
 {
     ch->prepared = 1;
@@ -237,9 +229,13 @@ static void prepared_keep(ledger_chain *ch)
 
 /* Fills the header fields that follow from the applied transactions (the overlay and the
  * index rows), the evidence, the trie, the validator set and the tip's commit, and the
- * block's hash. Changes the trie: callers hold a checkpoint. */
+ * block's hash. Changes the trie's pending version, which the caller releases (the block
+ * was stored) or rolls back. */
 static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t proposer[32])
 {
+    /* A block's changes go onto the committed trie: an earlier block's were rolled back
+     * or released first. */
+    CHR_ASSERT(!ledger_trie_pending(ch->trie));
     for (size_t i = 0; i < ledger_overlay_len(ch->overlay); i++) {
         const uint8_t *addr;
         ledger_account a;
@@ -437,7 +433,6 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     memcpy(h->chain_id, ch->chain_id, h->chain_id_len);
     ledger_overlay_reset(ch->overlay);
     chr_err err = evidence_select(ch, h->height);
-    err = err ? err : trie_clean(ch);
     if (err != CHR_OK) {
         return err;
     }
@@ -536,8 +531,8 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
     return err == CHR_OK || view_error(err) ? err : CHR_ERR_BLOCK_INVALID;
 }
 
-/* Applies a block that passed block_check_header (the trie under a checkpoint the caller
- * opened) and checks its state root. */
+/* Applies a block that passed block_check_header onto the committed trie (the caller rolls
+ * the pending version back if this fails) and checks its state root. */
 static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
                            ledger_chain_known_fn *known, void *known_ctx, char *why, size_t cap)
 {
@@ -585,7 +580,6 @@ chr_err ledger_chain_check(ledger_chain *ch, const uint8_t *bytes, size_t len,
     ledger_chain_abandon(ch);
     chr_err err = block_decode(ch, bytes, len, "", why, why_cap);
     err = err ? err : block_check_header(ch, &ch->decoded, 1, why, why_cap);
-    err = err ? err : trie_clean(ch);
     if (err != CHR_OK) {
         block_forget(ch);
         return err;
@@ -639,14 +633,11 @@ chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *bytes, size_
         /* Not the block applied last (a block fetched while syncing, or one proposed or
          * checked in an earlier round): apply it now. */
         ledger_chain_abandon(ch);
-        err = trie_clean(ch);
+        err = block_apply(ch, &ch->decoded, 0, NULL, NULL, why, why_cap);
         if (err == CHR_OK) {
-            err = block_apply(ch, &ch->decoded, 0, NULL, NULL, why, why_cap);
-            if (err == CHR_OK) {
-                prepared_keep(ch);
-            } else {
-                ledger_trie_rollback(ch->trie);
-            }
+            prepared_keep(ch);
+        } else {
+            ledger_trie_rollback(ch->trie);
         }
     } else {
         ledger_chain_abandon(ch);

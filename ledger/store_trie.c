@@ -209,6 +209,39 @@ chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *
 
 /* ---- Reading a past version. ---- */
 
+/* The first old row (h || key) of dbi (trie_old, accounts_old) with h from after + 1 to
+ * tip: what the first block after `after` that changed the row recorded of it, in *v.
+ * MDB_NOTFOUND when no block did (the row is as it is now). */
+static int old_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len, uint64_t after,
+                   uint64_t tip, MDB_val *v)
+{
+    uint8_t k[8 + LEDGER_TRIE_ID_BYTES];
+    CHR_ASSERT(key_len <= LEDGER_TRIE_ID_BYTES);
+    memcpy(k + 8, key, key_len);
+    MDB_val mk = {8 + key_len, k};
+    int rc = MDB_NOTFOUND;
+    for (uint64_t h = after + 1; h <= tip && rc == MDB_NOTFOUND; h++) {
+        chr_put_u64be(k, h);
+        rc = mdb_get(txn, dbi, &mk, v);
+    }
+    return rc;
+}
+
+/* Whether the state after block `height` is read back here (ledger/store.h): CHR_OK with
+ * the tip, CHR_ERR_NOT_FOUND (not kept, or past the tip), CHR_ERR_TOO_LONG (too far). */
+static chr_err past_height(ledger_store_read *r, uint64_t height, uint64_t *tip)
+{
+    uint64_t oldest;
+    chr_err err = ledger_store_versions(r, &oldest, tip);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (height == 0 || height < oldest || height > *tip) {
+        return CHR_ERR_NOT_FOUND;
+    }
+    return *tip - height > LEDGER_STORE_PAST_BLOCKS_MAX ? CHR_ERR_TOO_LONG : CHR_OK;
+}
+
 /* The rows of version `at`, from the current rows and the trie_old rows of the blocks
  * after it. */
 typedef struct trie_past {
@@ -223,15 +256,9 @@ static chr_err past_value(const trie_past *p, const uint8_t id[LEDGER_TRIE_ID_BY
                           uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *len, int *present)
 {
     ledger_store *s = p->r->store;
-    uint8_t k[TRIE_OLD_KEY_BYTES];
-    memcpy(k + 8, id, LEDGER_TRIE_ID_BYTES);
-    MDB_val key = {sizeof(k), k};
+    MDB_val key;
     MDB_val v;
-    int rc = MDB_NOTFOUND;
-    for (uint64_t h = p->at + 1; h <= p->tip && rc == MDB_NOTFOUND; h++) {
-        chr_put_u64be(k, h);
-        rc = mdb_get(p->r->txn, s->trie_old, &key, &v);
-    }
+    int rc = old_row(p->r->txn, s->trie_old, id, LEDGER_TRIE_ID_BYTES, p->at, p->tip, &v);
     if (rc == MDB_NOTFOUND) {
         key = (MDB_val){LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)id};
         rc = mdb_get(p->r->txn, s->trie, &key, &v);
@@ -460,29 +487,15 @@ chr_err store_trie_migrate(ledger_store *s)
 chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], uint64_t height,
                                 ledger_account *out, int *found)
 {
-    uint64_t oldest;
     uint64_t tip;
     memset(out, 0, sizeof(*out));
     *found = 0;
-    chr_err err = ledger_store_versions(r, &oldest, &tip);
+    chr_err err = past_height(r, height, &tip);
     if (err != CHR_OK) {
         return err;
     }
-    if (height == 0 || height < oldest || height > tip) {
-        return CHR_ERR_NOT_FOUND;
-    }
-    if (tip - height > LEDGER_STORE_PAST_BLOCKS_MAX) {
-        return CHR_ERR_TOO_LONG;
-    }
-    uint8_t key[8 + 32];
-    memcpy(key + 8, addr, 32);
-    MDB_val k = {sizeof(key), key};
     MDB_val v;
-    int rc = MDB_NOTFOUND;
-    for (uint64_t h = height + 1; h <= tip && rc == MDB_NOTFOUND; h++) {
-        chr_put_u64be(key, h);
-        rc = mdb_get(r->txn, r->store->accounts_old, &k, &v);
-    }
+    int rc = old_row(r->txn, r->store->accounts_old, addr, 32, height, tip, &v);
     if (rc == MDB_NOTFOUND) {
         return ledger_store_account(r, addr, out, found);
     }
@@ -503,17 +516,10 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
 chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32], uint64_t height,
                                     uint8_t state_root[32], ledger_proof *out)
 {
-    uint64_t oldest;
     uint64_t tip;
-    chr_err err = ledger_store_versions(r, &oldest, &tip);
+    chr_err err = past_height(r, height, &tip);
     if (err != CHR_OK) {
         return err;
-    }
-    if (height == 0 || height < oldest || height > tip) {
-        return CHR_ERR_NOT_FOUND;
-    }
-    if (tip - height > LEDGER_STORE_PAST_BLOCKS_MAX) {
-        return CHR_ERR_TOO_LONG;
     }
     if (height == tip) {
         uint64_t h;
