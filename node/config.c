@@ -82,7 +82,7 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, store_map_size_mb)},
     {"store", "state_cache_mb", 32, 0, NODE_STATE_CACHE_MB_MAX,
      offsetof(node_config, store_state_cache_mb)},
-    {"store", "state_versions_kept", 100, 0, NODE_STATE_VERSIONS_MAX,
+    {"store", "state_versions_kept", 1, 0, NODE_STATE_VERSIONS_MAX,
      offsetof(node_config, store_state_versions_kept)},
     {"store", "verifier_threads", 0, 0, NODE_VERIFIER_THREADS_MAX,
      offsetof(node_config, store_verifier_threads)},

@@ -16,7 +16,7 @@
 #   BENCH_INTERVAL_MS=100  [consensus] block_interval_ms
 #   BENCH_VERIFY_S=3       seconds of each verification measurement
 #   BENCH_VERIFIERS=0      [store] verifier_threads (0: one per core)
-#   BENCH_VERSIONS_KEPT=100 [store] state_versions_kept (1: the tip only, 0: all)
+#   BENCH_VERSIONS_KEPT=1  [store] state_versions_kept (1: the tip only, 0: all)
 #   BENCH_PERF=FILE        record `perf record -g` of chroomd during the transfers into FILE
 #   BENCH_PERF_ARGS="..."  perf record's options instead of "-g -F 999" (e.g. --call-graph dwarf)
 #   BENCH_KEEP=1           keep the temporary directory (node log, genesis, keys)
@@ -112,7 +112,7 @@ txs_max = $mempool
 
 [store]
 verifier_threads = ${BENCH_VERIFIERS:-0}
-state_versions_kept = ${BENCH_VERSIONS_KEPT:-100}
+state_versions_kept = ${BENCH_VERSIONS_KEPT:-1}
 CONF
 # Every /api/ request needs an API key (docs/API.md, "Access"); loadgen reads it from a file.
 (umask 077 && "$D" apikey create --config "$dir/chain.conf" --tier premium --scopes read,submit \

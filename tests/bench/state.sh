@@ -29,7 +29,7 @@
 #   BENCH_STATE_BASE=DIR         another build directory (its chroomd) to compare against
 #   BENCH_STATE_PERF=FILE        `perf record -g` of chroomd during the first transfer run
 #                                (and of the base's chroomd into FILE.base)
-#   BENCH_VERSIONS_KEPT=N        [store] state_versions_kept (default: the node's, 100); a
+#   BENCH_VERSIONS_KEPT=N        [store] state_versions_kept (default: the node's, 1); a
 #                                build without that key (BENCH_STATE_BASE at 2b9eec3)
 #                                refuses the config, so not with BENCH_STATE_BASE
 #   BENCH_KEEP=1                 keep the temporary directory

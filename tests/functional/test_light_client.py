@@ -118,6 +118,12 @@ def test_prove_flag_and_answer(t):
     eq(p["commit"][:16], "%016x" % int(tip["height"]), "the commit's height")
     nobody = n.get("/api/v1/accounts/%s?prove=true" % random_address())
     eq((nobody["balance"], nobody["proof"]["value"]), ("0", None), "absent account")
+    # By default only the latest state is kept: an earlier height is not found.
+    send_wait(n, t.path("home"), c["alice"], bob.address, 1)
+    tip = int(n.get("/api/v1/status")["latest_height"])
+    r = n.request("GET", "/api/v1/accounts/%s?prove=true&height=%d" % (bob.address, tip - 1))
+    assert_error(r, 404, "not_found", "an earlier height with state_versions_kept = 1")
+    eq(r.json["error"].get("field"), "height", "the field named")
 
 
 def test_balance_verify_from_node(t):
@@ -277,7 +283,7 @@ def test_prove_at_a_past_height(t):
     # at each earlier height answers bob's balance as it was then, against that block's
     # state root, with that block's header; height without prove, height 0 and a height
     # past the tip are 400/400/404 naming the field.
-    n = start_node(t)
+    n = start_node(t, conf={"store": {"state_versions_kept": 16}})
     c = n.chain
     bob = c["bob"]
     home = t.path("home")
