@@ -114,7 +114,7 @@ chr_err ledger_store_object_next(ledger_store_read *r, ledger_state_kind kind,
                                  const uint8_t *prefix, size_t prefix_len, const uint8_t *after,
                                  size_t after_len, ledger_object *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* The names are copied before out is cleared: after may point into it. */
     uint8_t from[OBJECT_NAME_MAX];
     size_t from_len = object_name(from, kind, prefix, prefix_len);
     int skip_equal = 0;
@@ -127,6 +127,7 @@ chr_err ledger_store_object_next(ledger_store_read *r, ledger_state_kind kind,
             skip_equal = 1;
         }
     }
+    memset(out, 0, sizeof(*out));
     MDB_cursor *cur;
     int rc = mdb_cursor_open(r->txn, r->store->objects, &cur);
     if (rc != 0) {
