@@ -52,7 +52,9 @@ void ledger_state_key(uint8_t out[32], ledger_state_kind kind, const uint8_t *na
     }
     uint8_t buf[1 + LEDGER_STATE_NATURAL_KEY_MAX];
     buf[0] = (uint8_t)kind;
-    memcpy(buf + 1, natural, len);
+    if (len > 0) {
+        memcpy(buf + 1, natural, len); /* natural may be NULL for the empty key */
+    }
     chr_sha256_hash(out, buf, 1 + len);
 }
 
