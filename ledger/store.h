@@ -128,8 +128,8 @@ CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32
  * database (key u8 kind || natural key, value the object's bytes): *found 0 when absent
  * (CHR_OK). Checked like an account against its state trie leaf (value hash SHA256(value),
  * written in the same transaction): when they do not match, or one is missing,
- * CHR_ERR_STATE_ROOT (logged); CHR_ERR_STORE for a failed read. At the tip only: past
- * versions of objects are not kept. kind must be ledger_object_kind_valid and natural_len
+ * CHR_ERR_STATE_ROOT (logged); CHR_ERR_STORE for a failed read. At the tip (past heights:
+ * ledger_store_object_at). kind must be ledger_object_kind_valid and natural_len
  * at most LEDGER_STATE_NATURAL_KEY_MAX (asserted). */
 CHR_WUR chr_err ledger_store_object(ledger_store_read *r, ledger_state_kind kind,
                                     const uint8_t *natural, size_t natural_len,
@@ -199,6 +199,15 @@ CHR_WUR chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, ui
  * the record's hash with the proof's leaf). */
 CHR_WUR chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32],
                                         uint64_t height, ledger_account *out, int *found);
+/* The state object (kind, natural) as it was after block `height`, as
+ * ledger_store_account_at reads an account: CHR_ERR_NOT_FOUND when the height is not kept,
+ * CHR_ERR_TOO_LONG when too far below the tip; at a height no later block changed it, as
+ * ledger_store_object (checked against its leaf); otherwise not checked against the trie
+ * here (the caller compares SHA256(value) with a proof's leaf at that height). A value of
+ * more than LEDGER_OBJECT_VALUE_MAX bytes is CHR_ERR_STORE. */
+CHR_WUR chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind,
+                                       const uint8_t *natural, size_t natural_len,
+                                       uint64_t height, ledger_object *out, int *found);
 /* A proof for key at the state root of block `height` (a kept version, 1 or more): as
  * ledger_store_state_proof, with CHR_ERR_NOT_FOUND when the height is not kept (pruned,
  * or past the tip) and CHR_ERR_TOO_LONG as for ledger_store_account_at. A past version's rows are

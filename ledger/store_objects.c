@@ -1,6 +1,7 @@
 /* State objects in the main LMDB environment (the "objects" database, ledger/store.h):
  * written in each block's own transaction beside the accounts and the trie rows, read back
- * checked against their state trie leaves. Keys are u8 kind || natural key, not hashed, so
+ * checked against their state trie leaves; with versions kept, each changed row's earlier
+ * value in objects_old (read back by ledger_store_object_at, in store_trie.c). Keys are u8 kind || natural key, not hashed, so
  * that the objects of a kind under a prefix are one range of the tree. */
 #include "ledger/store.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/enc.h"
 #include "common/hex.h"
 #include "common/log.h"
 
@@ -26,7 +28,25 @@ static size_t object_name(uint8_t name[OBJECT_NAME_MAX], ledger_state_kind kind,
     return 1 + natural_len;
 }
 
-int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs)
+/* Before block `height` changes the object row named k: records in objects_old, under
+ * (height, name), the row as it was (nothing for a new object). */
+static int object_old(ledger_store *s, MDB_txn *txn, uint64_t height, const MDB_val *k)
+{
+    MDB_val name = *k;
+    MDB_val v;
+    int rc = mdb_get(txn, s->objects, &name, &v);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    uint8_t key[8 + OBJECT_NAME_MAX];
+    chr_put_u64be(key, height);
+    memcpy(key + 8, k->mv_data, k->mv_size);
+    return store_put(txn, s->objects_old, key, 8 + k->mv_size, rc == 0 ? v.mv_data : NULL,
+                     rc == 0 ? v.mv_size : 0);
+}
+
+int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs,
+                        uint64_t height)
 {
     int rc = 0;
     for (size_t i = 0; objs != NULL && i < ledger_objects_len(objs) && rc == 0; i++) {
@@ -38,6 +58,12 @@ int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *obj
         ledger_objects_at(objs, i, &kind, &natural, &natural_len, &value, &value_len);
         uint8_t name[OBJECT_NAME_MAX];
         MDB_val k = {object_name(name, kind, natural, natural_len), name};
+        if (s->versions_kept != 1 && height != 0) {
+            rc = object_old(s, txn, height, &k);
+        }
+        if (rc != 0) {
+            break;
+        }
         if (value != NULL) {
             MDB_val v = {value_len, (void *)(uintptr_t)value};
             rc = mdb_put(txn, s->objects, &k, &v, 0);

@@ -225,19 +225,23 @@ static json_t *state_json(uint8_t kind, const uint8_t *natural, size_t natural_l
     return j;
 }
 
-/* Reads the object and, with prove, its proof at the tip, in one snapshot: *found, *o and
- * *proof (NULL without prove). The store's errors. */
+/* Reads the object and, with prove, its proof, at block `at` (0: the tip; only with prove),
+ * in one snapshot: *found, *o and *proof (NULL without prove). The store's errors. */
 static chr_err state_read(ledger_store_read *rd, uint8_t kind, const uint8_t *natural,
-                          size_t natural_len, int prove, proof_buf *b, ledger_object *o,
-                          int *found, json_t **proof)
+                          size_t natural_len, int prove, uint64_t at, proof_buf *b,
+                          ledger_object *o, int *found, json_t **proof)
 {
     *proof = NULL;
     uint8_t key[32];
     ledger_state_key(key, kind, natural, natural_len);
-    uint64_t height = 0;
+    uint64_t height = at;
     uint8_t root[32];
-    chr_err err = prove ? ledger_store_state_proof(rd, key, &height, root, &b->proof) : CHR_OK;
-    err = err ? err : ledger_store_object(rd, kind, natural, natural_len, o, found);
+    chr_err err = !prove   ? CHR_OK
+                  : at == 0 ? ledger_store_state_proof(rd, key, &height, root, &b->proof)
+                            : ledger_store_state_proof_at(rd, key, at, root, &b->proof);
+    err = err       ? err
+          : at == 0 ? ledger_store_object(rd, kind, natural, natural_len, o, found)
+                    : ledger_store_object_at(rd, kind, natural, natural_len, at, o, found);
     if (err == CHR_ERR_STATE_ROOT) {
         return CHR_ERR_STORE; /* logged: the row and its leaf differ */
     }
@@ -273,12 +277,10 @@ void rpc_handle_state(rpc_ctx *x, rpc_reply *r)
     if (!rpc_prove_param(x, r, &prove)) {
         return;
     }
-    if (rpc_query(x, "height") != NULL) {
-        rpc_reply_error(r, 400, CHR_ERR_ARG,
-                        "height: objects are read and proved at the latest block only (past "
-                        "versions of objects are not kept)",
-                        "height");
-        return;
+    const char *h = rpc_query(x, "height");
+    uint64_t at = 0;
+    if (h != NULL && !rpc_parse_u64(h, &at)) {
+        at = 0; /* checked by rpc_prove_param */
     }
     proof_buf *b = malloc(sizeof(*b));
     ledger_object *o = malloc(sizeof(*o));
@@ -291,14 +293,14 @@ void rpc_handle_state(rpc_ctx *x, rpc_reply *r)
     int found = 0;
     json_t *proof = NULL;
     if (err == CHR_OK) {
-        err = state_read(rd, kind, natural, natural_len, prove, b, o, &found, &proof);
+        err = state_read(rd, kind, natural, natural_len, prove, at, b, o, &found, &proof);
         ledger_store_read_end(rd);
     }
     free(b);
     if (err == CHR_ERR_IO) {
         rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the chain now", NULL);
     } else if (err != CHR_OK) {
-        proof_error(r, err, 0);
+        proof_error(r, err, at);
     } else if (!found) {
         rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, "no such object", NULL);
         /* With prove=true the 404 carries the proof that the key is absent. */

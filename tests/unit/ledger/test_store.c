@@ -1439,6 +1439,36 @@ static int st_object_proved(st_chain *c, ledger_state_kind kind, const char *nat
     return ok && present && memcmp(p.leaf_value, vh, 32) == 0;
 }
 
+/* Whether ledger_store_object_at gives (kind, natural) at `height` as `value` (NULL:
+ * absent) and a proof at that height leads to that block's state root with the leaf
+ * SHA256(value), or none for it. */
+static int st_object_at(st_chain *c, ledger_state_kind kind, const char *natural,
+                        uint64_t height, const char *value)
+{
+    uint8_t key[32];
+    ledger_state_key(key, kind, (const uint8_t *)natural, strlen(natural));
+    ledger_store_read *r;
+    ledger_proof p;
+    ledger_object o;
+    int found = 0;
+    uint8_t root[32];
+    uint8_t got[32];
+    int ok = ledger_store_read_begin(c->store, &r) == CHR_OK &&
+             ledger_store_object_at(r, kind, (const uint8_t *)natural, strlen(natural), height,
+                                    &o, &found) == CHR_OK &&
+             ledger_store_state_proof_at(r, key, height, root, &p) == CHR_OK &&
+             st_proof_root(&p, key, got) && memcmp(got, root, 32) == 0;
+    ledger_store_read_end(r);
+    int present = ok && p.has_leaf && memcmp(p.leaf_key, key, 32) == 0;
+    if (value == NULL) {
+        return ok && !found && !present;
+    }
+    uint8_t vh[32];
+    chr_sha256_hash(vh, (const uint8_t *)value, strlen(value));
+    return ok && found && present && memcmp(p.leaf_value, vh, 32) == 0 &&
+           o.value_len == strlen(value) && memcmp(o.value, value, o.value_len) == 0;
+}
+
 /* What ledger_store_object answers for (kind, natural): the error, and the value when found
  * equals `value` (NULL: absent). */
 static chr_err st_object_read(st_chain *c, ledger_state_kind kind, const char *natural,
@@ -1463,6 +1493,7 @@ static void store_objects_body(st_chain *c)
 {
     CHECK_OK(st_setup(c, 64u << 20));
     CHECK_OK(st_genesis(c));
+    ledger_store_set_versions_kept(c->store, 4);
     ledger_objects *t;
     CHECK_OK(ledger_objects_new(&t, 16, st_object, st_object_scan, c));
     ledger_overlay_attach_objects(c->overlay, t);
@@ -1482,6 +1513,13 @@ static void store_objects_body(st_chain *c)
     CHECK(st_object_proved(c, LEDGER_STATE_VALIDATOR, "v1", NULL));
     CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "a", "changed"));
     CHECK(st_object_proved(c, LEDGER_STATE_DELEGATION, "\x01" "a", "changed"));
+    /* Past heights: block 1's objects as they were, proved against block 1's root. */
+    CHECK(st_object_at(c, LEDGER_STATE_VALIDATOR, "v1", 1, "alpha"));
+    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION, "\x01" "a", 1, "d1a"));
+    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION, "\x01" "b", 1, "d1b"));
+    CHECK(st_object_at(c, LEDGER_STATE_VALIDATOR, "v1", 2, NULL));
+    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION, "\x01" "a", 2, "changed"));
+    CHECK(st_object_at(c, LEDGER_STATE_MEETING, "none", 1, NULL));
     /* The store's scan: in order, within the prefix, strictly after. */
     ledger_store_read *r;
     ledger_object o;
@@ -1523,7 +1561,8 @@ void test_store_objects(void)
 {
     /* Objects go to the store in the block's own transaction, beside accounts and trie rows:
      * read back by name and in prefix order, a delete removes row and leaf, a proof at the
-     * tip shows the leaf SHA256(value) or its absence, and a flipped byte in an object's
+     * tip shows the leaf SHA256(value) or its absence, with versions kept an earlier
+     * height's objects read as they were and proved against that height's root, and a flipped byte in an object's
      * row or its leaf is refused (CHR_ERR_STATE_ROOT), never served. */
     CHECK_OK(chr_hash_init());
     store_objects_body(&chain);
