@@ -14,8 +14,8 @@
  * - the chain id, parameters and validator set (copied at creation);
  * - time, signatures' verification status and pending transactions as arguments.
  * Outputs: encoded blocks, verdicts with a reason, and a description of each applied block
- * (its changed accounts and objects, index rows, evidence and state trie rows) that the caller writes
- * out in one store transaction before it calls ledger_chain_commit_done.
+ * (its changed accounts and objects, index rows, evidence and state trie rows) that the caller
+ * writes out in one store transaction before it calls ledger_chain_commit_done.
  *
  * A block applied by propose or by a successful check stays applied ("prepared") as the
  * trie's pending version: deciding that same block applies nothing again; any other call
@@ -82,7 +82,7 @@ typedef struct ledger_chain_applied {
     const uint8_t *hash;       /* the header hash */
     const uint8_t (*tx_hashes)[32];
     const uint8_t (*tx_from)[32];
-    const uint8_t (*tx_to)[32]; /* the counterparty, else the sender */
+    const uint8_t (*tx_to)[32];    /* the counterparty, else the sender */
     const ledger_overlay *changes; /* accounts, and objects (ledger_overlay_objects) */
     const ledger_evidence *evidence;
     uint16_t evidence_len;

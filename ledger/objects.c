@@ -281,9 +281,9 @@ static chr_err committed_next(ledger_objects *t, ledger_state_kind kind, const u
         CHR_ASSERT(out->natural_len <= LEDGER_STATE_NATURAL_KEY_MAX);
         CHR_ASSERT(out->value_len > 0 && out->value_len <= LEDGER_OBJECT_VALUE_MAX);
         CHR_ASSERT(has_prefix(out->natural, out->natural_len, prefix, prefix_len));
-        CHR_ASSERT(!*has_cursor || ledger_object_natural_cmp(out->natural, out->natural_len,
-                                                             cursor->natural,
-                                                             cursor->natural_len) > 0);
+        CHR_ASSERT(!*has_cursor ||
+                   ledger_object_natural_cmp(out->natural, out->natural_len, cursor->natural,
+                                             cursor->natural_len) > 0);
         memcpy(cursor->natural, out->natural, out->natural_len);
         cursor->natural_len = out->natural_len;
         *has_cursor = 1;
@@ -330,9 +330,8 @@ chr_err ledger_object_scan(ledger_objects *t, ledger_state_kind kind, const uint
             break;
         }
         ledger_object *o = &out[len];
-        if (p != NULL &&
-            (!c_have || ledger_object_natural_cmp(p->natural, p->natural_len, c.natural,
-                                                  c.natural_len) < 0)) {
+        if (p != NULL && (!c_have || ledger_object_natural_cmp(p->natural, p->natural_len,
+                                                               c.natural, c.natural_len) < 0)) {
             memcpy(o->natural, p->natural, p->natural_len);
             o->natural_len = p->natural_len;
             memcpy(o->value, p->value, p->value_len);

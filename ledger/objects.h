@@ -41,12 +41,12 @@ typedef struct ledger_object {
 /* Loads the committed object (kind, natural): *found 1 with its value (value_len bytes),
  * or *found 0. Any error aborts the block being applied. */
 typedef chr_err (*ledger_object_load_fn)(void *ctx, ledger_state_kind kind, const uint8_t *natural,
-                                         size_t natural_len,
-                                         uint8_t value[LEDGER_OBJECT_VALUE_MAX],
+                                         size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
                                          size_t *value_len, int *found);
 /* The first committed object of kind whose natural key starts with prefix (prefix_len
  * bytes, 0: any) and comes strictly after `after` (after_len bytes; after NULL: from the
- * first), into *out (after may point into out). CHR_ERR_NOT_FOUND when there is none; any other error aborts. */
+ * first), into *out (after may point into out). CHR_ERR_NOT_FOUND when there is none; any other
+ * error aborts. */
 typedef chr_err (*ledger_object_scan_fn)(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
                                          size_t prefix_len, const uint8_t *after, size_t after_len,
                                          ledger_object *out);

@@ -19,9 +19,9 @@ struct ledger_overlay {
     void *load_ctx;
     size_t entries_max;
     size_t len;
-    overlay_entry *entries; /* in the order first changed */
-    size_t slots_len;       /* a power of two, at least twice entries_max */
-    uint32_t *slots;        /* open addressing: 0 empty, else entry index + 1 */
+    overlay_entry *entries;  /* in the order first changed */
+    size_t slots_len;        /* a power of two, at least twice entries_max */
+    uint32_t *slots;         /* open addressing: 0 empty, else entry index + 1 */
     ledger_objects *objects; /* the block's object changes, when attached */
 };
 

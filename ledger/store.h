@@ -132,8 +132,8 @@ CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32
  * ledger_store_object_at). kind must be ledger_object_kind_valid and natural_len
  * at most LEDGER_STATE_NATURAL_KEY_MAX (asserted). */
 CHR_WUR chr_err ledger_store_object(ledger_store_read *r, ledger_state_kind kind,
-                                    const uint8_t *natural, size_t natural_len,
-                                    ledger_object *out, int *found);
+                                    const uint8_t *natural, size_t natural_len, ledger_object *out,
+                                    int *found);
 /* The first committed object of kind whose natural key starts with prefix and is strictly
  * after `after` (NULL: from the first), in natural-key order: ledger_object_scan_fn for
  * the node's ledger. Each is checked as ledger_store_object checks. CHR_ERR_NOT_FOUND when
@@ -206,8 +206,8 @@ CHR_WUR chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr
  * here (the caller compares SHA256(value) with a proof's leaf at that height). A value of
  * more than LEDGER_OBJECT_VALUE_MAX bytes is CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind,
-                                       const uint8_t *natural, size_t natural_len,
-                                       uint64_t height, ledger_object *out, int *found);
+                                       const uint8_t *natural, size_t natural_len, uint64_t height,
+                                       ledger_object *out, int *found);
 /* A proof for key at the state root of block `height` (a kept version, 1 or more): as
  * ledger_store_state_proof, with CHR_ERR_NOT_FOUND when the height is not kept (pruned,
  * or past the tip) and CHR_ERR_TOO_LONG as for ledger_store_account_at. A past version's rows are

@@ -1,8 +1,9 @@
 /* State objects in the main LMDB environment (the "objects" database, ledger/store.h):
  * written in each block's own transaction beside the accounts and the trie rows, read back
  * checked against their state trie leaves; with versions kept, each changed row's earlier
- * value in objects_old (read back by ledger_store_object_at, in store_trie.c). Keys are u8 kind || natural key, not hashed, so
- * that the objects of a kind under a prefix are one range of the tree. */
+ * value in objects_old (read back by ledger_store_object_at, in store_trie.c). Keys are u8 kind ||
+ * natural key, not hashed, so that the objects of a kind under a prefix are one range of the tree.
+ */
 #include "ledger/store.h"
 
 #include "ledger/internal/store.h"
@@ -45,8 +46,7 @@ static int object_old(ledger_store *s, MDB_txn *txn, uint64_t height, const MDB_
                      rc == 0 ? v.mv_size : 0);
 }
 
-int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs,
-                        uint64_t height)
+int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs, uint64_t height)
 {
     int rc = 0;
     for (size_t i = 0; objs != NULL && i < ledger_objects_len(objs) && rc == 0; i++) {
@@ -78,9 +78,8 @@ int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *obj
 
 /* Whether the row (v; NULL when there is none) of object (kind, natural) is the one its
  * state trie leaf names: *out and *found when it is; CHR_ERR_STATE_ROOT (logged) when not. */
-static chr_err object_checked(ledger_store_read *r, ledger_state_kind kind,
-                              const uint8_t *natural, size_t natural_len, const MDB_val *v,
-                              ledger_object *out, int *found)
+static chr_err object_checked(ledger_store_read *r, ledger_state_kind kind, const uint8_t *natural,
+                              size_t natural_len, const MDB_val *v, ledger_object *out, int *found)
 {
     uint8_t key[32];
     uint8_t id[LEDGER_TRIE_ID_BYTES];

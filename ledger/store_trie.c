@@ -519,9 +519,8 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
     return CHR_OK;
 }
 
-chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind,
-                               const uint8_t *natural, size_t natural_len, uint64_t height,
-                               ledger_object *out, int *found)
+chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind, const uint8_t *natural,
+                               size_t natural_len, uint64_t height, ledger_object *out, int *found)
 {
     uint64_t tip;
     memset(out, 0, sizeof(*out));

@@ -191,8 +191,8 @@ chr_err ledger_trie_mem_object(void *ctx, ledger_state_kind kind, const uint8_t 
     uint8_t name[1 + LEDGER_STATE_NATURAL_KEY_MAX];
     size_t len = obj_name(name, kind, natural, natural_len);
     size_t i = obj_lower_bound(m, name, len);
-    *found = i < m->objs_len && ledger_object_natural_cmp(m->objs[i].name, m->objs[i].name_len,
-                                                          name, len) == 0;
+    *found = i < m->objs_len &&
+             ledger_object_natural_cmp(m->objs[i].name, m->objs[i].name_len, name, len) == 0;
     *value_len = *found ? m->objs[i].value_len : 0;
     if (*found) {
         memcpy(value, m->objs[i].value, *value_len);
@@ -238,9 +238,8 @@ static chr_err obj_set(ledger_trie_mem *m, const uint8_t *name, size_t len, cons
                        size_t value_len)
 {
     size_t i = obj_lower_bound(m, name, len);
-    int found =
-        i < m->objs_len && ledger_object_natural_cmp(m->objs[i].name, m->objs[i].name_len, name,
-                                                     len) == 0;
+    int found = i < m->objs_len &&
+                ledger_object_natural_cmp(m->objs[i].name, m->objs[i].name_len, name, len) == 0;
     if (value == NULL) {
         if (found) {
             memmove(&m->objs[i], &m->objs[i + 1], (m->objs_len - i - 1) * sizeof(m->objs[0]));

@@ -32,10 +32,9 @@ CHR_WUR chr_err ledger_trie_mem_accounts(ledger_trie_mem *m, const uint8_t (*add
 CHR_WUR chr_err ledger_trie_mem_object(void *m, ledger_state_kind kind, const uint8_t *natural,
                                        size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
                                        size_t *value_len, int *found);
-CHR_WUR chr_err ledger_trie_mem_object_scan(void *m, ledger_state_kind kind,
-                                            const uint8_t *prefix, size_t prefix_len,
-                                            const uint8_t *after, size_t after_len,
-                                            ledger_object *out);
+CHR_WUR chr_err ledger_trie_mem_object_scan(void *m, ledger_state_kind kind, const uint8_t *prefix,
+                                            size_t prefix_len, const uint8_t *after,
+                                            size_t after_len, ledger_object *out);
 /* Writes the object changes of objs (may be NULL: none) into m, as the node's store writes
  * them with the block. CHR_ERR_NOMEM. */
 CHR_WUR chr_err ledger_trie_mem_objects_store(ledger_trie_mem *m, const ledger_objects *objs);

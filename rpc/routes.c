@@ -8,12 +8,9 @@
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
  * in order of appearance in this list. */
 static const char *const param_names[][3] = {
-    {"/api/v1/accounts/*/txs", "address", NULL},
-    {"/api/v1/blocks/*/txs", "height", NULL},
-    {"/api/v1/accounts/*", "address", NULL},
-    {"/api/v1/txs/*", "hash", NULL},
-    {"/api/v1/blocks/*", "height", NULL},
-    {"/api/v1/state/*/*", "kind", "natural_key"},
+    {"/api/v1/accounts/*/txs", "address", NULL}, {"/api/v1/blocks/*/txs", "height", NULL},
+    {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
+    {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose

@@ -236,7 +236,7 @@ static chr_err state_read(ledger_store_read *rd, uint8_t kind, const uint8_t *na
     ledger_state_key(key, kind, natural, natural_len);
     uint64_t height = at;
     uint8_t root[32];
-    chr_err err = !prove   ? CHR_OK
+    chr_err err = !prove    ? CHR_OK
                   : at == 0 ? ledger_store_state_proof(rd, key, &height, root, &b->proof)
                             : ledger_store_state_proof_at(rd, key, at, root, &b->proof);
     err = err       ? err
@@ -264,9 +264,9 @@ void rpc_handle_state(rpc_ctx *x, rpc_reply *r)
     const char *hex = x->segs[4];
     uint8_t natural[LEDGER_STATE_NATURAL_KEY_MAX];
     size_t natural_len = 0;
-    chr_err err = strcmp(hex, "-") == 0 ? CHR_OK
-                                        : chr_hex_decode(natural, sizeof(natural), &natural_len,
-                                                         hex, strlen(hex));
+    chr_err err = strcmp(hex, "-") == 0
+                      ? CHR_OK
+                      : chr_hex_decode(natural, sizeof(natural), &natural_len, hex, strlen(hex));
     if (err != CHR_OK) {
         rpc_reply_error(r, 400, err,
                         "natural_key: hex of at most 96 bytes, or \"-\" for the empty key",

@@ -117,11 +117,10 @@ int store_account_old(ledger_store *s, MDB_txn *txn, uint64_t height, const uint
  * objects database: a put's row, a delete's row removed; unless only the tip is kept, each
  * changed row's value before the block into objects_old under (height, u8 kind || natural
  * key), empty for none (ledger/store_objects.c). An LMDB error code. */
-int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs,
-                        uint64_t height);
-/* After block `height`'s rows: removes the trie_old, accounts_old and objects_old rows no kept version
- * needs and moves
- * meta "trie_versions_from" (the oldest height a proof can be made at) up. */
+int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs, uint64_t height);
+/* After block `height`'s rows: removes the trie_old, accounts_old and objects_old rows no kept
+ * version needs and moves meta "trie_versions_from" (the oldest height a proof can be made at) up.
+ */
 int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);
 /* Writes the rows of every account in txn's accounts database into the empty trie
  * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB

@@ -101,8 +101,8 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
     cfg.validators = *vals;
     chr_sha256_hash(cfg.genesis_hash, (const uint8_t *)"sim-genesis", 11);
     cfg.genesis_time_ms = 0;
-    cfg.view = (ledger_chain_view){a,         db_account, db_evidence, db_trie_seek,
-                                   db_object, db_object_scan};
+    cfg.view =
+        (ledger_chain_view){a, db_account, db_evidence, db_trie_seek, db_object, db_object_scan};
     CHR_ASSERT(ledger_chain_new(&a->chain, &cfg) == CHR_OK);
     CHR_ASSERT(ledger_trie_mem_new(&a->rows) == CHR_OK);
     CHR_ASSERT(ledger_mempool_new(&a->mp, 64, 64 * LEDGER_TX_BYTES_MAX) == CHR_OK);

@@ -150,8 +150,8 @@ static void node_init(ch_node *n)
     }
     memset(cfg.genesis_hash, 0x47, 32);
     cfg.genesis_time_ms = 1000;
-    cfg.view = (ledger_chain_view){&n->db,    db_account, db_evidence, db_trie_seek,
-                                   db_object, db_object_scan};
+    cfg.view = (ledger_chain_view){&n->db,       db_account, db_evidence,
+                                   db_trie_seek, db_object,  db_object_scan};
     if (ledger_chain_new(&n->chain, &cfg) != CHR_OK ||
         ledger_mempool_new(&n->mp, 64, 64 * LEDGER_TX_BYTES_MAX) != CHR_OK ||
         ledger_trie_mem_new(&n->db.rows) != CHR_OK) {

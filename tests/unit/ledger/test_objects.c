@@ -140,21 +140,21 @@ void test_objects_get_put_delete(void)
     uint8_t v[LEDGER_OBJECT_VALUE_MAX];
     size_t vlen;
     int found;
-    CHECK_OK(ledger_object_get(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"v1", 2, v, &vlen,
-                               &found));
+    CHECK_OK(
+        ledger_object_get(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"v1", 2, v, &vlen, &found));
     CHECK(found && vlen == 9 && memcmp(v, "committed", 9) == 0);
     /* The same natural key under another kind is another object. */
-    CHECK_OK(ledger_object_get(t, LEDGER_STATE_MEETING, (const uint8_t *)"v1", 2, v, &vlen,
-                               &found));
+    CHECK_OK(
+        ledger_object_get(t, LEDGER_STATE_MEETING, (const uint8_t *)"v1", 2, v, &vlen, &found));
     CHECK(!found && vlen == 0);
     put(t, LEDGER_STATE_VALIDATOR, "v1", "pending");
-    CHECK_OK(ledger_object_get(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"v1", 2, v, &vlen,
-                               &found));
+    CHECK_OK(
+        ledger_object_get(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"v1", 2, v, &vlen, &found));
     CHECK(found && vlen == 7 && memcmp(v, "pending", 7) == 0);
     CHECK_OK(ledger_object_delete(t, LEDGER_STATE_DELEGATION, (const uint8_t *)"d1", 2, &found));
     CHECK(found);
-    CHECK_OK(ledger_object_get(t, LEDGER_STATE_DELEGATION, (const uint8_t *)"d1", 2, v, &vlen,
-                               &found));
+    CHECK_OK(
+        ledger_object_get(t, LEDGER_STATE_DELEGATION, (const uint8_t *)"d1", 2, v, &vlen, &found));
     CHECK(!found);
     CHECK(ledger_objects_len(t) == 2);
     /* Absent: no entry taken. */
@@ -172,8 +172,8 @@ void test_objects_get_put_delete(void)
     CHECK(kind == LEDGER_STATE_DELEGATION && nlen == 2 && value == NULL && vlen == 0);
     ledger_overlay_reset(o); /* reaches the attached table */
     CHECK(ledger_objects_len(t) == 0);
-    CHECK_OK(ledger_object_get(t, LEDGER_STATE_DELEGATION, (const uint8_t *)"d1", 2, v, &vlen,
-                               &found));
+    CHECK_OK(
+        ledger_object_get(t, LEDGER_STATE_DELEGATION, (const uint8_t *)"d1", 2, v, &vlen, &found));
     CHECK(found && vlen == 1);
     ledger_trie_free(trie);
     ledger_objects_free(t);
@@ -209,9 +209,9 @@ void test_objects_full(void)
     CHECK(!found && ledger_objects_len(t) == 3);
     uint8_t v[LEDGER_OBJECT_VALUE_MAX];
     size_t vlen;
-    CHECK_OK(ledger_object_get(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"c", 1, v, &vlen,
-                               &found));
-    CHECK(found); /* the refused delete changed nothing */
+    CHECK_OK(
+        ledger_object_get(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"c", 1, v, &vlen, &found));
+    CHECK(found);                                 /* the refused delete changed nothing */
     put(t, LEDGER_STATE_VALIDATOR, "a", "again"); /* held already: no new entry */
     CHECK_OK(ledger_object_delete(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"b", 1, &found));
     CHECK(found && ledger_objects_len(t) == 3);
@@ -406,7 +406,8 @@ static void scan_check(uint64_t *rng, ledger_objects *t, obj_model *pending,
     const ledger_object *pn = &names[chr_test_rand(rng) % OBJ_NAMES];
     size_t plen = chr_test_rand(rng) % (pn->natural_len + 1);
     plen = chr_test_rand(rng) % 3 == 0 ? 0 : plen;
-    const ledger_object *an = chr_test_rand(rng) % 2 ? &names[chr_test_rand(rng) % OBJ_NAMES] : NULL;
+    const ledger_object *an =
+        chr_test_rand(rng) % 2 ? &names[chr_test_rand(rng) % OBJ_NAMES] : NULL;
     size_t n = chr_test_rand(rng) % 12;
     static ledger_object res[12];
     size_t len;
@@ -426,8 +427,8 @@ static void scan_check(uint64_t *rng, ledger_objects *t, obj_model *pending,
     qsort(want.rows, want.len, sizeof(want.rows[0]), row_cmp);
     CHECK(len == (want.len < n ? want.len : n));
     for (size_t i = 0; i < len && i < want.len; i++) {
-        CHECK(ledger_object_natural_cmp(res[i].natural, res[i].natural_len,
-                                        want.rows[i].o.natural, want.rows[i].o.natural_len) == 0);
+        CHECK(ledger_object_natural_cmp(res[i].natural, res[i].natural_len, want.rows[i].o.natural,
+                                        want.rows[i].o.natural_len) == 0);
         CHECK(res[i].value_len == want.rows[i].o.value_len &&
               memcmp(res[i].value, want.rows[i].o.value, res[i].value_len) == 0);
     }
@@ -480,9 +481,8 @@ void test_objects_trie_matches_reference_random(void)
                     acct[i] = a;
                     has[i] = 1;
                 } else if (r < 7) {
-                    ob.value_len = chr_test_rand(&rng) % 8 == 0
-                                       ? LEDGER_OBJECT_VALUE_MAX
-                                       : 1 + chr_test_rand(&rng) % 40;
+                    ob.value_len = chr_test_rand(&rng) % 8 == 0 ? LEDGER_OBJECT_VALUE_MAX
+                                                                : 1 + chr_test_rand(&rng) % 40;
                     for (size_t k = 0; k < ob.value_len; k++) {
                         ob.value[k] = (uint8_t)chr_test_rand(&rng);
                     }
@@ -492,7 +492,8 @@ void test_objects_trie_matches_reference_random(void)
                 } else {
                     int found;
                     CHECK_OK(ledger_object_delete(t, kind, ob.natural, ob.natural_len, &found));
-                    CHECK(found == (model_find(&pending, kind, ob.natural, ob.natural_len) != NULL));
+                    CHECK(found ==
+                          (model_find(&pending, kind, ob.natural, ob.natural_len) != NULL));
                     model_delete(&pending, kind, ob.natural, ob.natural_len);
                 }
             }

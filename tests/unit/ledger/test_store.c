@@ -1395,13 +1395,29 @@ static chr_err st_objects_blocks(st_chain *c, uint64_t height)
     int found;
     if (height == 1) {
         chr_err err = ST_OBJ(LEDGER_STATE_VALIDATOR, "v1", "alpha");
-        err = err ? err : ST_OBJ(LEDGER_STATE_DELEGATION, "\x01" "a", "d1a");
-        err = err ? err : ST_OBJ(LEDGER_STATE_DELEGATION, "\x01" "b", "d1b");
-        return err ? err : ST_OBJ(LEDGER_STATE_DELEGATION, "\x02" "a", "d2a");
+        err = err ? err
+                  : ST_OBJ(LEDGER_STATE_DELEGATION,
+                           "\x01"
+                           "a",
+                           "d1a");
+        err = err ? err
+                  : ST_OBJ(LEDGER_STATE_DELEGATION,
+                           "\x01"
+                           "b",
+                           "d1b");
+        return err ? err
+                   : ST_OBJ(LEDGER_STATE_DELEGATION,
+                            "\x02"
+                            "a",
+                            "d2a");
     }
     chr_err err = ledger_object_delete(t, LEDGER_STATE_VALIDATOR, (const uint8_t *)"v1", 2, &found);
     err = err ? err : found ? CHR_OK : CHR_ERR_NOT_FOUND;
-    err = err ? err : ST_OBJ(LEDGER_STATE_DELEGATION, "\x01" "a", "changed");
+    err = err ? err
+              : ST_OBJ(LEDGER_STATE_DELEGATION,
+                       "\x01"
+                       "a",
+                       "changed");
     ledger_object res[4];
     size_t n;
     err = err ? err
@@ -1442,8 +1458,8 @@ static int st_object_proved(st_chain *c, ledger_state_kind kind, const char *nat
 /* Whether ledger_store_object_at gives (kind, natural) at `height` as `value` (NULL:
  * absent) and a proof at that height leads to that block's state root with the leaf
  * SHA256(value), or none for it. */
-static int st_object_at(st_chain *c, ledger_state_kind kind, const char *natural,
-                        uint64_t height, const char *value)
+static int st_object_at(st_chain *c, ledger_state_kind kind, const char *natural, uint64_t height,
+                        const char *value)
 {
     uint8_t key[32];
     ledger_state_key(key, kind, (const uint8_t *)natural, strlen(natural));
@@ -1454,8 +1470,8 @@ static int st_object_at(st_chain *c, ledger_state_kind kind, const char *natural
     uint8_t root[32];
     uint8_t got[32];
     int ok = ledger_store_read_begin(c->store, &r) == CHR_OK &&
-             ledger_store_object_at(r, kind, (const uint8_t *)natural, strlen(natural), height,
-                                    &o, &found) == CHR_OK &&
+             ledger_store_object_at(r, kind, (const uint8_t *)natural, strlen(natural), height, &o,
+                                    &found) == CHR_OK &&
              ledger_store_state_proof_at(r, key, height, root, &p) == CHR_OK &&
              st_proof_root(&p, key, got) && memcmp(got, root, 32) == 0;
     ledger_store_read_end(r);
@@ -1501,34 +1517,61 @@ static void store_objects_body(st_chain *c)
     CHECK_OK(st_build(c, 3, 0));
     CHECK_OK(st_commit(c));
     CHECK_OK(st_object_read(c, LEDGER_STATE_VALIDATOR, "v1", "alpha"));
-    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "b", "d1b"));
+    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION,
+                            "\x01"
+                            "b",
+                            "d1b"));
     CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION, "v1", NULL));
     CHECK(st_object_proved(c, LEDGER_STATE_VALIDATOR, "v1", "alpha"));
-    CHECK(st_object_proved(c, LEDGER_STATE_DELEGATION, "\x02" "a", "d2a"));
+    CHECK(st_object_proved(c, LEDGER_STATE_DELEGATION,
+                           "\x02"
+                           "a",
+                           "d2a"));
     CHECK_OK(st_build(c, 3, 0));
     CHECK_OK(st_commit(c));
     st_objects_step = NULL;
     /* The delete removed the row and the leaf; the put replaced both. */
     CHECK_OK(st_object_read(c, LEDGER_STATE_VALIDATOR, "v1", NULL));
     CHECK(st_object_proved(c, LEDGER_STATE_VALIDATOR, "v1", NULL));
-    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "a", "changed"));
-    CHECK(st_object_proved(c, LEDGER_STATE_DELEGATION, "\x01" "a", "changed"));
+    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION,
+                            "\x01"
+                            "a",
+                            "changed"));
+    CHECK(st_object_proved(c, LEDGER_STATE_DELEGATION,
+                           "\x01"
+                           "a",
+                           "changed"));
     /* Past heights: block 1's objects as they were, proved against block 1's root. */
     CHECK(st_object_at(c, LEDGER_STATE_VALIDATOR, "v1", 1, "alpha"));
-    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION, "\x01" "a", 1, "d1a"));
-    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION, "\x01" "b", 1, "d1b"));
+    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION,
+                       "\x01"
+                       "a",
+                       1, "d1a"));
+    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION,
+                       "\x01"
+                       "b",
+                       1, "d1b"));
     CHECK(st_object_at(c, LEDGER_STATE_VALIDATOR, "v1", 2, NULL));
-    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION, "\x01" "a", 2, "changed"));
+    CHECK(st_object_at(c, LEDGER_STATE_DELEGATION,
+                       "\x01"
+                       "a",
+                       2, "changed"));
     CHECK(st_object_at(c, LEDGER_STATE_MEETING, "none", 1, NULL));
     /* The store's scan: in order, within the prefix, strictly after. */
     ledger_store_read *r;
     ledger_object o;
     CHECK_OK(ledger_store_read_begin(c->store, &r));
     CHECK_OK(ledger_store_object_next(r, LEDGER_STATE_DELEGATION, NULL, 0, NULL, 0, &o));
-    CHECK(o.natural_len == 2 && memcmp(o.natural, "\x01" "a", 2) == 0);
+    CHECK(o.natural_len == 2 && memcmp(o.natural,
+                                       "\x01"
+                                       "a",
+                                       2) == 0);
     CHECK_OK(ledger_store_object_next(r, LEDGER_STATE_DELEGATION, (const uint8_t *)"\x01", 1,
                                       o.natural, o.natural_len, &o));
-    CHECK(o.natural_len == 2 && memcmp(o.natural, "\x01" "b", 2) == 0);
+    CHECK(o.natural_len == 2 && memcmp(o.natural,
+                                       "\x01"
+                                       "b",
+                                       2) == 0);
     CHECK(ledger_store_object_next(r, LEDGER_STATE_DELEGATION, (const uint8_t *)"\x01", 1,
                                    o.natural, o.natural_len, &o) == CHR_ERR_NOT_FOUND);
     CHECK(ledger_store_object_next(r, LEDGER_STATE_VALIDATOR, NULL, 0, NULL, 0, &o) ==
@@ -1538,21 +1581,35 @@ static void store_objects_body(st_chain *c)
     ledger_store *s = c->store;
     const uint8_t name[] = {LEDGER_STATE_DELEGATION, 0x01, 'b'};
     st_flip(s->env, s->objects, name, sizeof(name), 1);
-    CHECK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "b", "d1b") == CHR_ERR_STATE_ROOT);
+    CHECK(st_object_read(c, LEDGER_STATE_DELEGATION,
+                         "\x01"
+                         "b",
+                         "d1b") == CHR_ERR_STATE_ROOT);
     CHECK_OK(ledger_store_read_begin(s, &r));
     CHECK(ledger_store_object_next(r, LEDGER_STATE_DELEGATION, (const uint8_t *)"\x01", 1,
-                                   (const uint8_t *)"\x01" "a", 2, &o) == CHR_ERR_STATE_ROOT);
+                                   (const uint8_t *)"\x01"
+                                                    "a",
+                                   2, &o) == CHR_ERR_STATE_ROOT);
     ledger_store_read_end(r);
     st_flip(s->env, s->objects, name, sizeof(name), 1);
-    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "b", "d1b"));
+    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION,
+                            "\x01"
+                            "b",
+                            "d1b"));
     uint8_t key[32];
     uint8_t id[LEDGER_TRIE_ID_BYTES];
     ledger_state_key(key, LEDGER_STATE_DELEGATION, name + 1, 2);
     ledger_trie_leaf_id(id, key);
     st_flip(s->env, s->trie, id, sizeof(id), 31);
-    CHECK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "b", "d1b") == CHR_ERR_STATE_ROOT);
+    CHECK(st_object_read(c, LEDGER_STATE_DELEGATION,
+                         "\x01"
+                         "b",
+                         "d1b") == CHR_ERR_STATE_ROOT);
     st_flip(s->env, s->trie, id, sizeof(id), 31);
-    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION, "\x01" "b", "d1b"));
+    CHECK_OK(st_object_read(c, LEDGER_STATE_DELEGATION,
+                            "\x01"
+                            "b",
+                            "d1b"));
     ledger_overlay_attach_objects(c->overlay, NULL);
     ledger_objects_free(t);
 }
@@ -1562,8 +1619,8 @@ void test_store_objects(void)
     /* Objects go to the store in the block's own transaction, beside accounts and trie rows:
      * read back by name and in prefix order, a delete removes row and leaf, a proof at the
      * tip shows the leaf SHA256(value) or its absence, with versions kept an earlier
-     * height's objects read as they were and proved against that height's root, and a flipped byte in an object's
-     * row or its leaf is refused (CHR_ERR_STATE_ROOT), never served. */
+     * height's objects read as they were and proved against that height's root, and a flipped byte
+     * in an object's row or its leaf is refused (CHR_ERR_STATE_ROOT), never served. */
     CHECK_OK(chr_hash_init());
     store_objects_body(&chain);
     st_objects_step = NULL;

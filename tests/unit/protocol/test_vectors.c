@@ -328,8 +328,8 @@ static void test_object_leaf_vector(void)
     ledger_objects *objs;
     ledger_trie *t;
     CHECK_OK(ledger_overlay_new(&o, 4, no_account, NULL));
-    CHECK_OK(ledger_objects_new(&objs, 4, ledger_trie_mem_object, ledger_trie_mem_object_scan,
-                                rows));
+    CHECK_OK(
+        ledger_objects_new(&objs, 4, ledger_trie_mem_object, ledger_trie_mem_object_scan, rows));
     ledger_overlay_attach_objects(o, objs);
     CHECK_OK(ledger_trie_new(&t, ledger_trie_mem_source(rows), 0));
     CHECK_OK(ledger_trie_open(t, root));
@@ -361,8 +361,7 @@ static void test_object_leaf_vector(void)
 static const chr_test tests[] = {
     {"transfer_vector", test_transfer_vector},     {"vote_vector", test_vote_vector},
     {"state_root_vector", test_state_root_vector}, {"state_proof_vector", test_state_proof_vector},
-    {"state_key_vector", test_state_key_vector},
-    {"object_leaf_vector", test_object_leaf_vector},
+    {"state_key_vector", test_state_key_vector},   {"object_leaf_vector", test_object_leaf_vector},
 };
 
 CHR_TESTS_MAIN("protocol", tests)
