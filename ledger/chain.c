@@ -18,6 +18,7 @@ struct ledger_chain {
 
     ledger_trie *trie;
     ledger_overlay *overlay;
+    ledger_objects *objects; /* attached to overlay */
 
     /* The tip. */
     uint64_t height;
@@ -81,6 +82,7 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     }
     CHR_ASSERT(cfg->view.account != NULL && cfg->view.evidence_committed != NULL &&
                cfg->view.trie_seek != NULL);
+    CHR_ASSERT(cfg->view.object != NULL && cfg->view.object_scan != NULL);
     ledger_chain *ch = calloc(1, sizeof(*ch));
     if (ch == NULL) {
         return CHR_ERR_NOMEM;
@@ -97,10 +99,19 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
      * the proposer, plus the proposer once (2n + 1 for transfers). */
     size_t overlay_max =
         (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max + 1;
+    /* Objects likewise, plus room for the steps a block takes outside its transactions. */
+    size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
+                         LEDGER_BLOCK_OBJECT_STEPS_MAX;
     ledger_trie_source src = {cfg->view.ctx, cfg->view.trie_seek};
     chr_err err = ledger_trie_new(&ch->trie, src, cfg->state_cache_bytes);
     err =
         err ? err : ledger_overlay_new(&ch->overlay, overlay_max, cfg->view.account, cfg->view.ctx);
+    err = err ? err
+              : ledger_objects_new(&ch->objects, objects_max, cfg->view.object,
+                                   cfg->view.object_scan, cfg->view.ctx);
+    if (err == CHR_OK) {
+        ledger_overlay_attach_objects(ch->overlay, ch->objects);
+    }
     err = err ? err : scratch_alloc(ch);
     if (err != CHR_OK) {
         ledger_chain_free(ch);
@@ -120,6 +131,7 @@ void ledger_chain_free(ledger_chain *ch)
     }
     ledger_trie_free(ch->trie);
     ledger_overlay_free(ch->overlay);
+    ledger_objects_free(ch->objects);
     free(ch->arena);
     free(ch->txs);
     free(ch->lens);
@@ -128,15 +140,6 @@ void ledger_chain_free(ledger_chain *ch)
     free(ch->to);
     free(ch->failures);
     free(ch);
-}
-
-static chr_err trie_put(ledger_trie *trie, const uint8_t addr[32], const ledger_account *a)
-{
-    uint8_t h[CHR_HASH_LEN];
-    ledger_account_hash(h, a);
-    uint8_t key[32];
-    ledger_state_key(key, LEDGER_STATE_ACCOUNT, addr, 32);
-    return ledger_trie_set(trie, key, h);
 }
 
 chr_err ledger_chain_state_open(ledger_chain *ch, const uint8_t root[32])
@@ -236,14 +239,9 @@ static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t prop
     /* A block's changes go onto the committed trie: an earlier block's were rolled back
      * or released first. */
     CHR_ASSERT(!ledger_trie_pending(ch->trie));
-    for (size_t i = 0; i < ledger_overlay_len(ch->overlay); i++) {
-        const uint8_t *addr;
-        ledger_account a;
-        ledger_overlay_at(ch->overlay, i, &addr, &a);
-        chr_err err = trie_put(ch->trie, addr, &a);
-        if (err != CHR_OK) {
-            return err;
-        }
+    chr_err err = ledger_overlay_trie_apply(ch->trie, ch->overlay);
+    if (err != CHR_OK) {
+        return err;
     }
     ledger_trie_root(ch->trie, h->state_root);
     h->tx_count = ch->txs_len;
@@ -252,7 +250,7 @@ static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t prop
     if (h->height > 1) {
         ledger_commit_hash(&ch->last_commit, h->last_commit_hash);
     }
-    chr_err err = ledger_evidence_root(h->evidence_root, ch->ev, ch->ev_len);
+    err = ledger_evidence_root(h->evidence_root, ch->ev, ch->ev_len);
     err = err ? err : ledger_tx_root(h->tx_root, ch->txs, ch->lens, ch->txs_len);
     if (err == CHR_OK) {
         ledger_header_hash(h, ch->block_hash);

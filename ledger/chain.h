@@ -5,7 +5,8 @@
  * simulator (tests/sim) and the unit tests drive the same code.
  *
  * Inputs:
- * - the committed state, through a view (ledger_chain_view): the accounts as of the tip,
+ * - the committed state, through a view (ledger_chain_view): the accounts and state
+ *   objects as of the tip,
  *   the state trie's rows (ledger/trie.h) and whether an offence was committed. The caller
  *   makes the view answer from one committed snapshot for the duration of each call that
  *   takes the view (state_open, set_tip, propose, check, apply_decided, evidence_add); it
@@ -13,8 +14,8 @@
  * - the chain id, parameters and validator set (copied at creation);
  * - time, signatures' verification status and pending transactions as arguments.
  * Outputs: encoded blocks, verdicts with a reason, and a description of each applied block
- * (its changed accounts, index rows, evidence and state trie rows) that the caller writes
- * out in one store transaction before it calls ledger_chain_commit_done.
+ * (its changed accounts and objects, index rows, evidence and state trie rows) that the caller
+ * writes out in one store transaction before it calls ledger_chain_commit_done.
  *
  * A block applied by propose or by a successful check stays applied ("prepared") as the
  * trie's pending version: deciding that same block applies nothing again; any other call
@@ -33,6 +34,7 @@
 #include "ledger/evidence.h"
 #include "ledger/evidence_pool.h"
 #include "ledger/mempool.h"
+#include "ledger/objects.h"
 #include "ledger/params.h"
 #include "ledger/state.h"
 #include "ledger/trie.h"
@@ -50,6 +52,10 @@ typedef struct ledger_chain_view {
     chr_err (*trie_seek)(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
                          uint8_t id_out[LEDGER_TRIE_ID_BYTES], uint8_t val[LEDGER_TRIE_VALUE_MAX],
                          size_t *val_len);
+    /* The committed state objects (ledger/objects.h): a load by kind and natural key, and
+     * the next in scan order. An error aborts the call. */
+    ledger_object_load_fn object;
+    ledger_object_scan_fn object_scan;
 } ledger_chain_view;
 
 typedef struct ledger_chain_config {
@@ -76,8 +82,8 @@ typedef struct ledger_chain_applied {
     const uint8_t *hash;       /* the header hash */
     const uint8_t (*tx_hashes)[32];
     const uint8_t (*tx_from)[32];
-    const uint8_t (*tx_to)[32]; /* the counterparty, else the sender */
-    const ledger_overlay *changes;
+    const uint8_t (*tx_to)[32];    /* the counterparty, else the sender */
+    const ledger_overlay *changes; /* accounts, and objects (ledger_overlay_objects) */
     const ledger_evidence *evidence;
     uint16_t evidence_len;
     ledger_trie *trie; /* its pending changes: ledger_trie_changes */

@@ -35,4 +35,14 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
  * reads them only within this distance until rows get an index by id (not built). */
 #define LEDGER_STORE_PAST_BLOCKS_MAX 1000u
 
+/* The bytes of one state object's value (ledger/objects.h): a validator's record with its
+ * moniker, website and details (each bounded well under 140 bytes) and its stake and
+ * commission fields is the largest the next modules plan, under 400 bytes; 512 leaves
+ * room and keeps a block's object overlay (an entry per changed object) small. */
+#define LEDGER_OBJECT_VALUE_MAX 512
+/* Objects a block may change outside its transactions (the per-block steps: rewards for
+ * every validator, unbondings that mature, jailing): with LEDGER_VALIDATORS_MAX validators
+ * a few changes each, 1,024 is room to spare, and costs about 700 KB of overlay. */
+#define LEDGER_BLOCK_OBJECT_STEPS_MAX 1024
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/objects.h"
 #include "ledger/tx_types.h"
 
 typedef struct overlay_entry {
@@ -18,9 +19,10 @@ struct ledger_overlay {
     void *load_ctx;
     size_t entries_max;
     size_t len;
-    overlay_entry *entries; /* in the order first changed */
-    size_t slots_len;       /* a power of two, at least twice entries_max */
-    uint32_t *slots;        /* open addressing: 0 empty, else entry index + 1 */
+    overlay_entry *entries;  /* in the order first changed */
+    size_t slots_len;        /* a power of two, at least twice entries_max */
+    uint32_t *slots;         /* open addressing: 0 empty, else entry index + 1 */
+    ledger_objects *objects; /* the block's object changes, when attached */
 };
 
 void ledger_account_encode(uint8_t out[LEDGER_ACCOUNT_BYTES], const ledger_account *a)
@@ -50,7 +52,9 @@ void ledger_state_key(uint8_t out[32], ledger_state_kind kind, const uint8_t *na
     }
     uint8_t buf[1 + LEDGER_STATE_NATURAL_KEY_MAX];
     buf[0] = (uint8_t)kind;
-    memcpy(buf + 1, natural, len);
+    if (len > 0) {
+        memcpy(buf + 1, natural, len); /* natural may be NULL for the empty key */
+    }
     chr_sha256_hash(out, buf, 1 + len);
 }
 
@@ -103,6 +107,19 @@ void ledger_overlay_reset(ledger_overlay *o)
         o->slots[o->entries[i].slot] = 0;
     }
     o->len = 0;
+    if (o->objects != NULL) {
+        ledger_objects_reset(o->objects);
+    }
+}
+
+void ledger_overlay_attach_objects(ledger_overlay *o, ledger_objects *objects)
+{
+    o->objects = objects;
+}
+
+ledger_objects *ledger_overlay_objects(const ledger_overlay *o)
+{
+    return o->objects;
 }
 
 /* Addresses are public keys, uniformly distributed: their first bytes are a fine hash. */

@@ -69,6 +69,12 @@ CHR_WUR chr_err ledger_overlay_get(ledger_overlay *o, const uint8_t addr[32], le
 /* Records a change. CHR_ERR_FULL past entries_max. */
 CHR_WUR chr_err ledger_overlay_put(ledger_overlay *o, const uint8_t addr[32],
                                    const ledger_account *a);
+/* The block's object changes (ledger/objects.h) ride with its accounts: attach sets the
+ * table o carries (NULL: none; not owned, it must outlive o's use), which ledger_overlay_reset
+ * resets too; ledger_overlay_objects gives it (NULL when none is attached). */
+typedef struct ledger_objects ledger_objects;
+void ledger_overlay_attach_objects(ledger_overlay *o, ledger_objects *objects);
+ledger_objects *ledger_overlay_objects(const ledger_overlay *o);
 /* Changed accounts in the order first changed: for the store and the state trie. */
 size_t ledger_overlay_len(const ledger_overlay *o);
 void ledger_overlay_at(const ledger_overlay *o, size_t i, const uint8_t **addr, ledger_account *a);

@@ -15,7 +15,8 @@
 #include "common/log.h"
 
 /* meta, accounts, blocks, block hashes, commits, evidence (by key and by place in the
- * chain), the state trie and its earlier versions; room for more. */
+ * chain), the state trie and its earlier versions, state objects and their earlier versions; room
+ * for more. */
 #define STORE_DBS_MAX 16
 
 static int store_open_dbs(ledger_store *s)
@@ -35,6 +36,8 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "trie", MDB_CREATE, &s->trie);
     rc = rc ? rc : mdb_dbi_open(txn, "trie_old", MDB_CREATE, &s->trie_old);
     rc = rc ? rc : mdb_dbi_open(txn, "accounts_old", MDB_CREATE, &s->accounts_old);
+    rc = rc ? rc : mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
+    rc = rc ? rc : mdb_dbi_open(txn, "objects_old", MDB_CREATE, &s->objects_old);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
      * rebuilt there from the blocks). */
     const char *moved[] = {"txs", "history"};
@@ -243,6 +246,7 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         rc = s->versions_kept == 1 ? 0 : store_account_old(s, txn, height, addr);
         rc = rc ? rc : put_account(s, txn, addr, &a);
     }
+    rc = rc ? rc : store_objects_write(s, txn, ledger_overlay_objects(b->changes), height);
     rc = rc == 0 && b->trie != NULL ? store_trie_write(s, txn, b->trie, height) : rc;
     return rc ? rc : store_trie_versions_advance(s, txn, height);
 }

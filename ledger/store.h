@@ -1,4 +1,4 @@
-/* The LMDB store: accounts, blocks by height and by hash, commits, evidence and the
+/* The LMDB store: accounts, state objects, blocks by height and by hash, commits, evidence and the
  * chain's metadata. Everything a block changes is written in one LMDB write transaction,
  * so a crash leaves either the whole block or none of it.
  *
@@ -25,6 +25,7 @@
 #include "ledger/block.h"
 #include "ledger/evidence.h"
 #include "ledger/limits.h"
+#include "ledger/objects.h"
 #include "ledger/proof.h"
 #include "ledger/state.h"
 #include "ledger/trie.h"
@@ -69,7 +70,7 @@ typedef struct ledger_store_write {
     const uint8_t (*tx_hashes)[32];
     const uint8_t (*tx_from)[32];
     const uint8_t (*tx_to)[32];
-    const ledger_overlay *changes;   /* accounts changed by the block */
+    const ledger_overlay *changes;   /* accounts and objects changed by the block */
     const ledger_evidence *evidence; /* the block's evidence, in its order */
     uint16_t evidence_len;
     ledger_trie *trie; /* the state trie's pending changes, written with the block */
@@ -122,6 +123,25 @@ CHR_WUR chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *o
  * CHR_ERR_STORE for a failed read. */
 CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32],
                                      ledger_account *out, int *found);
+
+/* The committed state object (kind, natural) (ledger/objects.h), from the "objects"
+ * database (key u8 kind || natural key, value the object's bytes): *found 0 when absent
+ * (CHR_OK). Checked like an account against its state trie leaf (value hash SHA256(value),
+ * written in the same transaction): when they do not match, or one is missing,
+ * CHR_ERR_STATE_ROOT (logged); CHR_ERR_STORE for a failed read. At the tip (past heights:
+ * ledger_store_object_at). kind must be ledger_object_kind_valid and natural_len
+ * at most LEDGER_STATE_NATURAL_KEY_MAX (asserted). */
+CHR_WUR chr_err ledger_store_object(ledger_store_read *r, ledger_state_kind kind,
+                                    const uint8_t *natural, size_t natural_len, ledger_object *out,
+                                    int *found);
+/* The first committed object of kind whose natural key starts with prefix and is strictly
+ * after `after` (NULL: from the first), in natural-key order: ledger_object_scan_fn for
+ * the node's ledger. Each is checked as ledger_store_object checks. CHR_ERR_NOT_FOUND when
+ * none is left. */
+CHR_WUR chr_err ledger_store_object_next(ledger_store_read *r, ledger_state_kind kind,
+                                         const uint8_t *prefix, size_t prefix_len,
+                                         const uint8_t *after, size_t after_len,
+                                         ledger_object *out);
 
 /* What is read from disk is checked against the hash that names it before it is handed
  * out; a mismatch is CHR_ERR_STORE, logged once as an ERROR line naming the height and
@@ -179,6 +199,15 @@ CHR_WUR chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, ui
  * the record's hash with the proof's leaf). */
 CHR_WUR chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32],
                                         uint64_t height, ledger_account *out, int *found);
+/* The state object (kind, natural) as it was after block `height`, as
+ * ledger_store_account_at reads an account: CHR_ERR_NOT_FOUND when the height is not kept,
+ * CHR_ERR_TOO_LONG when too far below the tip; at a height no later block changed it, as
+ * ledger_store_object (checked against its leaf); otherwise not checked against the trie
+ * here (the caller compares SHA256(value) with a proof's leaf at that height). A value of
+ * more than LEDGER_OBJECT_VALUE_MAX bytes is CHR_ERR_STORE. */
+CHR_WUR chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind,
+                                       const uint8_t *natural, size_t natural_len, uint64_t height,
+                                       ledger_object *out, int *found);
 /* A proof for key at the state root of block `height` (a kept version, 1 or more): as
  * ledger_store_state_proof, with CHR_ERR_NOT_FOUND when the height is not kept (pruned,
  * or past the tip) and CHR_ERR_TOO_LONG as for ledger_store_account_at. A past version's rows are

@@ -188,6 +188,7 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
     /* Version v needs the rows of the blocks after it: those of blocks up to `oldest` go. */
     rc = rc ? rc : prune_old(txn, s->trie_old, oldest);
     rc = rc ? rc : prune_old(txn, s->accounts_old, oldest);
+    rc = rc ? rc : prune_old(txn, s->objects_old, oldest);
     return rc ? rc : put_u64_meta(s, txn, "trie_versions_from", oldest);
 }
 
@@ -209,14 +210,18 @@ chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *
 
 /* ---- Reading a past version. ---- */
 
-/* The first old row (h || key) of dbi (trie_old, accounts_old) with h from after + 1 to
- * tip: what the first block after `after` that changed the row recorded of it, in *v.
- * MDB_NOTFOUND when no block did (the row is as it is now). */
+/* The longest key after the height in an old row: an object's name (u8 kind || natural). */
+#define OLD_ROW_KEY_MAX (1 + LEDGER_STATE_NATURAL_KEY_MAX)
+_Static_assert(OLD_ROW_KEY_MAX >= LEDGER_TRIE_ID_BYTES, "trie ids fit an old row's key");
+
+/* The first old row (h || key) of dbi (trie_old, accounts_old, objects_old) with h from
+ * after + 1 to tip: what the first block after `after` that changed the row recorded of
+ * it, in *v. MDB_NOTFOUND when no block did (the row is as it is now). */
 static int old_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len, uint64_t after,
                    uint64_t tip, MDB_val *v)
 {
-    uint8_t k[8 + LEDGER_TRIE_ID_BYTES];
-    CHR_ASSERT(key_len <= LEDGER_TRIE_ID_BYTES);
+    uint8_t k[8 + OLD_ROW_KEY_MAX];
+    CHR_ASSERT(key_len <= OLD_ROW_KEY_MAX);
     memcpy(k + 8, key, key_len);
     MDB_val mk = {8 + key_len, k};
     int rc = MDB_NOTFOUND;
@@ -459,6 +464,7 @@ chr_err store_trie_migrate(ledger_store *s)
         rc = mdb_drop(txn, s->trie, 0);
         rc = rc ? rc : mdb_drop(txn, s->trie_old, 0);
         rc = rc ? rc : mdb_drop(txn, s->accounts_old, 0);
+        rc = rc ? rc : mdb_drop(txn, s->objects_old, 0);
         trie_st.ms_entries = 0;
     }
     if (rc != 0 || trie_st.ms_entries != 0 || acct_st.ms_entries == 0) {
@@ -509,6 +515,47 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
         memset(out, 0, sizeof(*out));
         return CHR_ERR_STORE;
     }
+    *found = 1;
+    return CHR_OK;
+}
+
+chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind, const uint8_t *natural,
+                               size_t natural_len, uint64_t height, ledger_object *out, int *found)
+{
+    uint64_t tip;
+    memset(out, 0, sizeof(*out));
+    *found = 0;
+    CHR_ASSERT(ledger_object_kind_valid((uint8_t)kind));
+    CHR_ASSERT(natural_len <= LEDGER_STATE_NATURAL_KEY_MAX);
+    chr_err err = past_height(r, height, &tip);
+    if (err != CHR_OK) {
+        return err;
+    }
+    uint8_t name[OLD_ROW_KEY_MAX];
+    name[0] = (uint8_t)kind;
+    if (natural_len > 0) {
+        memcpy(name + 1, natural, natural_len);
+    }
+    MDB_val v;
+    int rc = old_row(r->txn, r->store->objects_old, name, 1 + natural_len, height, tip, &v);
+    if (rc == MDB_NOTFOUND) {
+        return ledger_store_object(r, kind, natural, natural_len, out, found);
+    }
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "object version read");
+    }
+    if (v.mv_size == 0) {
+        return CHR_OK; /* made by a later block */
+    }
+    if (v.mv_size > LEDGER_OBJECT_VALUE_MAX) {
+        return CHR_ERR_STORE;
+    }
+    if (natural_len > 0) {
+        memcpy(out->natural, natural, natural_len);
+    }
+    out->natural_len = natural_len;
+    memcpy(out->value, v.mv_data, v.mv_size);
+    out->value_len = v.mv_size;
     *found = 1;
     return CHR_OK;
 }

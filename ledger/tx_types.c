@@ -13,6 +13,7 @@ static const ledger_tx_kind kinds[] = {
         .apply = ledger_transfer_apply,
         .counterparty = ledger_transfer_counterparty,
         .accounts_changed_max = LEDGER_TRANSFER_ACCOUNTS_MAX,
+        .objects_changed_max = 0,
     },
 };
 
@@ -31,6 +32,15 @@ size_t ledger_tx_accounts_changed_max(void)
     size_t most = 0;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         most = kinds[i].accounts_changed_max > most ? kinds[i].accounts_changed_max : most;
+    }
+    return most;
+}
+
+size_t ledger_tx_objects_changed_max(void)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        most = kinds[i].objects_changed_max > most ? kinds[i].objects_changed_max : most;
     }
     return most;
 }

@@ -44,6 +44,9 @@ typedef struct ledger_tx_kind {
     /* Accounts one transaction of this type changes at most, the sender and the
      * proposer included: sizes a block's overlay. */
     size_t accounts_changed_max;
+    /* State objects (ledger/objects.h) one transaction of this type changes at most: sizes
+     * a block's object table. */
+    size_t objects_changed_max;
 } ledger_tx_kind;
 
 /* The row of type, or NULL for a type this build does not know. */
@@ -52,5 +55,7 @@ const ledger_tx_kind *ledger_tx_kind_of(uint8_t type);
 /* The most accounts any one known transaction changes (the overlay of a block of n
  * transactions needs n times this, at most). */
 size_t ledger_tx_accounts_changed_max(void);
+/* The most objects any one known transaction changes (0 while no type writes objects). */
+size_t ledger_tx_objects_changed_max(void);
 
 #endif

@@ -40,6 +40,30 @@ static chr_err view_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES
     return ledger_store_trie_seek(c->view_read, from, id_out, val, val_len);
 }
 
+static chr_err view_object(void *ctx, ledger_state_kind kind, const uint8_t *natural,
+                           size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
+                           size_t *value_len, int *found)
+{
+    node_chain *c = ctx;
+    CHR_ASSERT(c->view_read != NULL);
+    ledger_object o;
+    chr_err err = ledger_store_object(c->view_read, kind, natural, natural_len, &o, found);
+    memcpy(value, o.value, o.value_len);
+    *value_len = o.value_len;
+    return err == CHR_ERR_STATE_ROOT ? CHR_ERR_STORE : err; /* damaged: the writer stops */
+}
+
+static chr_err view_object_scan(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
+                                size_t prefix_len, const uint8_t *after, size_t after_len,
+                                ledger_object *out)
+{
+    node_chain *c = ctx;
+    CHR_ASSERT(c->view_read != NULL);
+    chr_err err =
+        ledger_store_object_next(c->view_read, kind, prefix, prefix_len, after, after_len, out);
+    return err == CHR_ERR_STATE_ROOT ? CHR_ERR_STORE : err;
+}
+
 /* One committed snapshot for the duration of one ledger call. */
 static chr_err view_begin(node_chain *c)
 {
@@ -141,7 +165,8 @@ chr_err node_blocks_open(node_chain *c, const genesis *g, char *errmsg, size_t c
         .params = g->params,
         .validators = g->validators,
         .genesis_time_ms = g->genesis_time_ms,
-        .view = {c, view_account, view_evidence_committed, view_trie_seek},
+        .view = {c, view_account, view_evidence_committed, view_trie_seek, view_object,
+                 view_object_scan},
         .state_cache_bytes = c->cfg.state_cache_bytes,
     };
     memcpy(cc.genesis_hash, c->genesis_hash, 32);

@@ -7,10 +7,10 @@
 
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
  * in order of appearance in this list. */
-static const char *const param_names[][2] = {
-    {"/api/v1/accounts/*/txs", "address"}, {"/api/v1/blocks/*/txs", "height"},
-    {"/api/v1/accounts/*", "address"},     {"/api/v1/txs/*", "hash"},
-    {"/api/v1/blocks/*", "height"},
+static const char *const param_names[][3] = {
+    {"/api/v1/accounts/*/txs", "address", NULL}, {"/api/v1/blocks/*/txs", "height", NULL},
+    {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
+    {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -28,6 +28,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/token", rpc_handle_token, RPC_SCOPE_READ),
     RPC_GET("/api/v1/accounts/*", rpc_handle_account, RPC_SCOPE_READ),
     RPC_GET("/api/v1/accounts/*/txs", rpc_handle_account_txs, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/state/*/*", rpc_handle_state, RPC_SCOPE_READ),
     {"POST", "/api/v1/txs", rpc_handle_tx_submit, RPC_SCOPE_SUBMIT},
     {"POST", "/api/v1/txs/batch", rpc_handle_tx_batch, RPC_SCOPE_SUBMIT},
     {"POST", "/api/v1/txs/quote", rpc_handle_tx_quote, RPC_SCOPE_SUBMIT},
@@ -59,12 +60,13 @@ size_t rpc_route_slot(const rpc_route *route)
     return i;
 }
 
-static const char *param_name(const char *pattern)
+/* The name of the pattern's k-th parameter (0 first). */
+static const char *param_name(const char *pattern, size_t k)
 {
     for (size_t i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++) {
         size_t n = strlen(param_names[i][0]);
-        if (strncmp(pattern, param_names[i][0], n) == 0) {
-            return param_names[i][1];
+        if (strncmp(pattern, param_names[i][0], n) == 0 && k < 2 && param_names[i][1 + k]) {
+            return param_names[i][1 + k];
         }
     }
     return "param";
@@ -73,9 +75,10 @@ static const char *param_name(const char *pattern)
 void rpc_route_path(const rpc_route *route, char *out, size_t out_cap)
 {
     size_t n = 0;
+    size_t k = 0;
     out[0] = '\0';
     for (const char *p = route->pattern; *p != '\0' && n < out_cap; p++) {
-        int w = *p == '*' ? snprintf(out + n, out_cap - n, "{%s}", param_name(route->pattern))
+        int w = *p == '*' ? snprintf(out + n, out_cap - n, "{%s}", param_name(route->pattern, k++))
                           : snprintf(out + n, out_cap - n, "%c", *p);
         n += w > 0 ? (size_t)w : 0;
     }
@@ -86,10 +89,11 @@ void rpc_routes_print(FILE *out)
     static const char *const scopes[] = {"none", "read", "submit", "", "admin"};
     for (size_t i = 0; i < rpc_routes_len; i++) {
         const char *p = rpc_routes[i].pattern;
+        size_t k = 0;
         fprintf(out, "%s ", rpc_routes[i].method);
         for (; *p != '\0'; p++) {
             if (*p == '*') {
-                fprintf(out, "{%s}", param_name(rpc_routes[i].pattern));
+                fprintf(out, "{%s}", param_name(rpc_routes[i].pattern, k++));
             } else {
                 fputc(*p, out);
             }

@@ -38,7 +38,7 @@ typedef struct store_tail_entry {
 struct ledger_store {
     MDB_env *env;
     MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at, trie, trie_old,
-        accounts_old;
+        accounts_old, objects, objects_old;
     /* Versions of the state trie kept (ledger_store_set_versions_kept): 0 all, 1 the tip. */
     uint64_t versions_kept;
     size_t map_size;
@@ -113,9 +113,14 @@ int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t hei
 /* Before block `height` changes the account at addr: records in accounts_old, under
  * (height, addr), its record as it was (nothing for a new account). An LMDB error code. */
 int store_account_old(ledger_store *s, MDB_txn *txn, uint64_t height, const uint8_t addr[32]);
-/* After block `height`'s rows: removes the trie_old and accounts_old rows no kept version
- * needs and moves
- * meta "trie_versions_from" (the oldest height a proof can be made at) up. */
+/* Writes block `height`'s object changes (ledger/objects.h; objs may be NULL) into the
+ * objects database: a put's row, a delete's row removed; unless only the tip is kept, each
+ * changed row's value before the block into objects_old under (height, u8 kind || natural
+ * key), empty for none (ledger/store_objects.c). An LMDB error code. */
+int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs, uint64_t height);
+/* After block `height`'s rows: removes the trie_old, accounts_old and objects_old rows no kept
+ * version needs and moves meta "trie_versions_from" (the oldest height a proof can be made at) up.
+ */
 int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);
 /* Writes the rows of every account in txn's accounts database into the empty trie
  * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB

@@ -195,6 +195,9 @@ int rpc_prove_param(rpc_ctx *x, rpc_reply *r, int *prove);
 /* The account answer with its proof (docs/API.md); pending_nonce from the node's mempool. */
 void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
                               uint64_t pending_nonce);
+/* GET /api/v1/state/{kind}/{natural_key}: a state object by its name, with ?prove=true its
+ * proof, at the tip or a kept height (rpc/routes_proof.c). */
+void rpc_handle_state(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r);

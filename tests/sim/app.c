@@ -45,6 +45,22 @@ static chr_err db_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
     return src.seek(src.ctx, from, id_out, val, val_len);
 }
 
+static chr_err db_object(void *ctx, ledger_state_kind kind, const uint8_t *natural,
+                         size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
+                         size_t *value_len, int *found)
+{
+    sim_app *a = ctx;
+    return ledger_trie_mem_object(a->rows, kind, natural, natural_len, value, value_len, found);
+}
+
+static chr_err db_object_scan(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
+                              size_t prefix_len, const uint8_t *after, size_t after_len,
+                              ledger_object *out)
+{
+    sim_app *a = ctx;
+    return ledger_trie_mem_object_scan(a->rows, kind, prefix, prefix_len, after, after_len, out);
+}
+
 static void db_put(sim_app *a, const uint8_t addr[32], const ledger_account *acct)
 {
     for (size_t i = 0; i < a->db_len; i++) {
@@ -85,7 +101,8 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
     cfg.validators = *vals;
     chr_sha256_hash(cfg.genesis_hash, (const uint8_t *)"sim-genesis", 11);
     cfg.genesis_time_ms = 0;
-    cfg.view = (ledger_chain_view){a, db_account, db_evidence, db_trie_seek};
+    cfg.view =
+        (ledger_chain_view){a, db_account, db_evidence, db_trie_seek, db_object, db_object_scan};
     CHR_ASSERT(ledger_chain_new(&a->chain, &cfg) == CHR_OK);
     CHR_ASSERT(ledger_trie_mem_new(&a->rows) == CHR_OK);
     CHR_ASSERT(ledger_mempool_new(&a->mp, 64, 64 * LEDGER_TX_BYTES_MAX) == CHR_OK);
@@ -236,6 +253,8 @@ int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_com
         ev_put(a, &ap.evidence[i]);
     }
     CHR_ASSERT(ledger_trie_mem_store(a->rows, ap.trie) == CHR_OK);
+    CHR_ASSERT(ledger_trie_mem_objects_store(a->rows, ledger_overlay_objects(ap.changes)) ==
+               CHR_OK);
     a->txs += ap.block->txs_len;
     ledger_chain_commit_done(a->chain, commit, 1);
     uint64_t time_ms;

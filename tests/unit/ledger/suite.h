@@ -49,6 +49,12 @@ void test_smt_checkpoint_many_cycles(void);
 void test_smt_checkpoint_from_empty(void);
 void test_smt_checkpoint_deepest_path(void);
 
+void test_objects_get_put_delete(void);
+void test_objects_full(void);
+void test_objects_scan_merged(void);
+void test_objects_trie_matches_reference_random(void);
+void test_store_objects(void);
+
 void test_trie_matches_reference_random(void);
 void test_trie_many_keys_small_cache(void);
 void test_trie_open_checks_root(void);

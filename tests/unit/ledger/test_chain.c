@@ -76,6 +76,28 @@ static chr_err db_trie_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
     return src.seek(src.ctx, from, id_out, val, val_len);
 }
 
+static chr_err db_object(void *ctx, ledger_state_kind kind, const uint8_t *natural,
+                         size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
+                         size_t *value_len, int *found)
+{
+    ch_db *db = ctx;
+    if (db->fail) {
+        return CHR_ERR_STORE;
+    }
+    return ledger_trie_mem_object(db->rows, kind, natural, natural_len, value, value_len, found);
+}
+
+static chr_err db_object_scan(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
+                              size_t prefix_len, const uint8_t *after, size_t after_len,
+                              ledger_object *out)
+{
+    ch_db *db = ctx;
+    if (db->fail) {
+        return CHR_ERR_STORE;
+    }
+    return ledger_trie_mem_object_scan(db->rows, kind, prefix, prefix_len, after, after_len, out);
+}
+
 static void db_put(ch_db *db, const uint8_t addr[32], const ledger_account *a)
 {
     for (size_t i = 0; i < db->len; i++) {
@@ -128,7 +150,8 @@ static void node_init(ch_node *n)
     }
     memset(cfg.genesis_hash, 0x47, 32);
     cfg.genesis_time_ms = 1000;
-    cfg.view = (ledger_chain_view){&n->db, db_account, db_evidence, db_trie_seek};
+    cfg.view = (ledger_chain_view){&n->db,       db_account, db_evidence,
+                                   db_trie_seek, db_object,  db_object_scan};
     if (ledger_chain_new(&n->chain, &cfg) != CHR_OK ||
         ledger_mempool_new(&n->mp, 64, 64 * LEDGER_TX_BYTES_MAX) != CHR_OK ||
         ledger_trie_mem_new(&n->db.rows) != CHR_OK) {
@@ -226,6 +249,8 @@ static chr_err node_decide(ch_node *n, const uint8_t *bytes, size_t len, const l
         ledger_evidence_key(&a.evidence[i], n->db.ev_keys[n->db.ev_len++]);
     }
     CHR_ASSERT(ledger_trie_mem_store(n->db.rows, a.trie) == CHR_OK);
+    CHR_ASSERT(ledger_trie_mem_objects_store(n->db.rows, ledger_overlay_objects(a.changes)) ==
+               CHR_OK);
     for (uint32_t i = 0; i < a.block->txs_len; i++) {
         ledger_mempool_remove(n->mp, a.tx_hashes[i]);
     }

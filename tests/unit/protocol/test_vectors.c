@@ -293,10 +293,75 @@ static void test_state_key_vector(void)
     ledger_trie_mem_free(rows);
 }
 
+static chr_err no_account(void *ctx, const uint8_t addr[32], ledger_account *out)
+{
+    (void)ctx;
+    (void)addr;
+    memset(out, 0, sizeof(*out));
+    return CHR_OK;
+}
+
+/* Proves the object leaf of docs/PROTOCOL.md, "Object leaves": a validator object (natural
+ * key the worked example's from key, value the 8 bytes 00000000000003e8) has value hash
+ * SHA256(value) and that leaf; put beside the two accounts through a block's object table,
+ * the trie's root is the documented one, and deleting it gives the accounts' root back. */
+static void test_object_leaf_vector(void)
+{
+    uint8_t from[32];
+    uint8_t to[32];
+    CHECK_OK(chr_hex_decode_exact(from, 32, V_FROM_PUB, 64));
+    CHECK_OK(chr_hex_decode_exact(to, 32, V_TO_PUB, 64));
+    const uint8_t value[8] = {0, 0, 0, 0, 0, 0, 0x03, 0xe8};
+    uint8_t vh[32];
+    ledger_object_hash(vh, value, sizeof(value));
+    CHECK(hex32_is(vh, "f652498d092acd949bad74e40683bf3824fb817980504a0c7e6722cfc5a9c0a3"));
+    ledger_trie_mem *rows;
+    CHECK_OK(ledger_trie_mem_new(&rows));
+    uint8_t addrs[2][32];
+    memcpy(addrs[0], from, 32);
+    memcpy(addrs[1], to, 32);
+    ledger_account accts[2] = {{.balance = 1000000000, .nonce = 8},
+                               {.balance = 2500000, .nonce = 0}};
+    uint8_t root[32];
+    CHECK_OK(ledger_trie_mem_accounts(rows, (const uint8_t(*)[32])addrs, accts, 2, root));
+    ledger_overlay *o;
+    ledger_objects *objs;
+    ledger_trie *t;
+    CHECK_OK(ledger_overlay_new(&o, 4, no_account, NULL));
+    CHECK_OK(
+        ledger_objects_new(&objs, 4, ledger_trie_mem_object, ledger_trie_mem_object_scan, rows));
+    ledger_overlay_attach_objects(o, objs);
+    CHECK_OK(ledger_trie_new(&t, ledger_trie_mem_source(rows), 0));
+    CHECK_OK(ledger_trie_open(t, root));
+    CHECK_OK(ledger_object_put(objs, LEDGER_STATE_VALIDATOR, from, 32, value, sizeof(value)));
+    CHECK_OK(ledger_overlay_trie_apply(t, o));
+    ledger_trie_root(t, root);
+    CHECK(hex32_is(root, "537878f32b257acac7189449f0c24ca5412ea92dfe36e00c338d7a5d743fd07b"));
+    uint8_t key[32];
+    uint8_t got[32];
+    int found;
+    ledger_state_key(key, LEDGER_STATE_VALIDATOR, from, 32);
+    CHECK_OK(ledger_trie_get(t, key, &found, got));
+    CHECK(found && memcmp(got, vh, 32) == 0);
+    CHECK_OK(ledger_trie_mem_store(rows, t));
+    CHECK_OK(ledger_trie_mem_objects_store(rows, objs));
+    ledger_trie_release(t);
+    ledger_overlay_reset(o);
+    CHECK_OK(ledger_object_delete(objs, LEDGER_STATE_VALIDATOR, from, 32, &found));
+    CHECK(found);
+    CHECK_OK(ledger_overlay_trie_apply(t, o));
+    ledger_trie_root(t, root);
+    CHECK(hex32_is(root, V_STATE_ROOT));
+    ledger_trie_free(t);
+    ledger_objects_free(objs);
+    ledger_overlay_free(o);
+    ledger_trie_mem_free(rows);
+}
+
 static const chr_test tests[] = {
     {"transfer_vector", test_transfer_vector},     {"vote_vector", test_vote_vector},
     {"state_root_vector", test_state_root_vector}, {"state_proof_vector", test_state_proof_vector},
-    {"state_key_vector", test_state_key_vector},
+    {"state_key_vector", test_state_key_vector},   {"object_leaf_vector", test_object_leaf_vector},
 };
 
 CHR_TESTS_MAIN("protocol", tests)
