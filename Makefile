@@ -32,6 +32,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # built with at GET /api/v1/openapi.yaml.
 OPENAPI_C := $(BUILD)/gen/openapi_yaml.c
 LIB_OBJ += $(BUILD)/obj/gen/openapi_yaml.o
+# The dashboard's static files (dashboard/) embedded the same way (rpc/embed_dash.sh), served
+# at /dashboard/.
+DASH_C := $(BUILD)/gen/dashboard_files.c
+LIB_OBJ += $(BUILD)/obj/gen/dashboard_files.o
 LIB := $(BUILD)/libchroom.a
 
 BINS := $(if $(wildcard node/main.c),$(BUILD)/chroomd) \
@@ -63,6 +67,13 @@ $(OPENAPI_C): rpc/embed.sh $(wildcard openapi.yaml)
 	@mkdir -p $(dir $@)
 	sh rpc/embed.sh openapi.yaml $@
 $(BUILD)/obj/gen/openapi_yaml.o: $(OPENAPI_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(DASH_C): rpc/embed_dash.sh $(wildcard dashboard/*)
+	@mkdir -p $(dir $@)
+	sh rpc/embed_dash.sh dashboard $@
+$(BUILD)/obj/gen/dashboard_files.o: $(DASH_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
