@@ -7,6 +7,7 @@ CC ?= cc
 PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev libgnutls28-dev pkg-config python3-yaml python3-jsonschema \
+            chromium chromium-driver python3-selenium \
             openssl clang-format
 # The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
 DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)

@@ -127,9 +127,9 @@ function renderLive() {
 }
 
 function stopEvents() { if (state.events) { state.events.close(); state.events = null; } }
-function startEvents() {
+function startEvents(from) {
   if (state.events) { return; }
-  const es = new EventSource('/api/v1/events');
+  const es = new EventSource('/api/v1/events?from_height=' + from);
   es.addEventListener('block', (m) => {
     state.blocks.unshift(JSON.parse(m.data)); state.blocks.length = Math.min(state.blocks.length, 10);
     const h = $('height'); if (h) { h.textContent = state.blocks[0].height; }
@@ -156,7 +156,7 @@ async function chainPage() {
     el('h2', { text: 'Latest blocks (live)' }), el('div', { id: 'blocks', 'aria-live': 'polite' }),
     el('h2', { text: 'Latest transactions (live)' }), el('div', { id: 'txs' }));
   renderLive();
-  startEvents();
+  startEvents(String(BigInt(st.latest_height) + 1n));
 }
 
 async function blockPage(h) {
