@@ -210,8 +210,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, rpc_reply *r)
         }
         MHD_add_response_header(resp, "Content-Type", "application/json");
     }
-    /* Answers are not kept anywhere unless they say so (the dashboard's files). */
-    int cache_control = 0;
+    /* Answers are not kept anywhere unless they say so (the dashboard's files, or a raw
+     * answer that set its own, such as the event stream's). */
+    int cache_control = MHD_get_response_header(resp, "Cache-Control") != NULL;
     for (size_t i = 0; i < r->headers_len; i++) {
         cache_control |= strcmp(r->headers[i].name, "Cache-Control") == 0;
     }

@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
-from node import check, eq, start_node
+from node import check, eq, start_node, tx_hash
 
 try:
     from selenium import webdriver
@@ -86,9 +86,18 @@ def test_browser_keys_and_live_blocks(t):
         sign_in(d, n, n.api_key)
         check_clean(d, n)
         alice, bob = n.chain["alice"], n.chain["bob"]
-        n.submit(n.chain.sign(alice, bob.address, 5000000, n.nonce(alice.address)), wait=True)
-        # The live tables follow GET /api/v1/events; that the transfer shows up there is not
-        # yet passing in this browser run (see the branch's report), so it is not asserted.
+        # A transfer submitted over the API, while the chain page is open, shows up in its
+        # live tables (GET /api/v1/events with the session cookie): its block and the
+        # transaction, linked by their full height and hash.
+        tx = n.chain.sign(alice, bob.address, 5000000, n.nonce(alice.address))[0]
+        r = n.submit(tx, wait=True)
+        eq((r.status, r.json["status"]), (200, "committed"), "the transfer")
+        height = r.json["height"]
+        wait_for(d, "the transfer in the live transactions table", lambda: d.find_elements(
+            By.CSS_SELECTOR, "#txs a[href='#/tx/%s']" % tx_hash(tx)))
+        wait_for(d, "its block in the live blocks table", lambda: d.find_elements(
+            By.CSS_SELECTOR, "#blocks a[href='#/block/%s']" % height))
+        eq(text(d, "#height"), height, "the status's height follows the stream")
         d.get("http://127.0.0.1:%d/dashboard/#/keys" % n.port)
         wait_for(d, "the keys page", lambda: d.find_elements(By.ID, "key-form"))
         d.find_element(By.ID, "key-label").send_keys("browser-made")
