@@ -264,7 +264,8 @@ def test_every_operation_answers_access_and_limit_statuses_as_documented(t):
     n = start_node(t, conf={"api": {"body_bytes_max": 4096, "rate_limit_standard_per_min": 1,
                                     "rate_limit_unauthenticated_per_min": 1000}})
     c = n.chain
-    values = {"address": c["alice"].address, "hash": "ab" * 32, "height": "1"}
+    values = {"address": c["alice"].address, "hash": "ab" * 32, "height": "1",
+              "id": "00000000000000ff"}
     other_scope = {"read": "submit", "submit": "read", "admin": "read,submit"}
     routes = route_table()
     for (method, tpl), scope in sorted(routes.items()):
