@@ -11,16 +11,28 @@
 #include "rpc/limits.h"
 #include "rpc/render.h"
 
+#define SESSION_COOKIE_FORMAT "%s=%s; Path=/api/; Max-Age=%llu; HttpOnly; SameSite=Strict%s"
+/* The longest Set-Cookie: the name, a value, a 20-digit Max-Age and "; Secure". */
+#define SESSION_SET_COOKIE_BYTES_MAX                                                               \
+    (sizeof(RPC_SESSION_COOKIE "=; Path=/api/; Max-Age=; HttpOnly; SameSite=Strict; Secure") +     \
+     RPC_SESSION_TEXT_LEN + 20)
+/* It fits a reply's header slot with room to spare for another attribute. */
+_Static_assert(SESSION_SET_COOKIE_BYTES_MAX + 64 <= RPC_REPLY_HEADER_BYTES_MAX,
+               "a session's Set-Cookie fits a reply header with margin");
+
 /* The Set-Cookie of a session: for the API's paths only, never readable by the page's
  * scripts, never sent by another site, over HTTPS only when the node speaks HTTPS (a
  * browser keeps no Secure cookie of a plain http://127.0.0.1 page). */
 static void session_cookie(rpc_ctx *x, rpc_reply *r, const char *value, uint64_t max_age_s)
 {
-    char v[160];
-    snprintf(v, sizeof(v), "%s=%s; Path=/api/; Max-Age=%llu; HttpOnly; SameSite=Strict%s",
-             RPC_SESSION_COOKIE, value, (unsigned long long)max_age_s,
-             x->srv->cfg.tls_cert_pem != NULL ? "; Secure" : "");
+    char v[SESSION_SET_COOKIE_BYTES_MAX];
+    CHR_ASSERT(strlen(value) <= RPC_SESSION_TEXT_LEN);
+    int w =
+        snprintf(v, sizeof(v), SESSION_COOKIE_FORMAT, RPC_SESSION_COOKIE, value,
+                 (unsigned long long)max_age_s, x->srv->cfg.tls_cert_pem != NULL ? "; Secure" : "");
+    CHR_ASSERT(w > 0 && (size_t)w < sizeof(v));
     rpc_reply_header(r, "Set-Cookie", v);
+    sodium_memzero(v, sizeof(v));
 }
 
 static json_t *scopes_json(unsigned scopes)
@@ -144,11 +156,14 @@ static json_t *key_list_json(rpc_auth *a, const rpc_apikey *k, uint64_t now_ms)
                        ? json_null()
                        : json_pack("{s:I, s:I, s:I}", "limit", (json_int_t)rr.limit, "remaining",
                                    (json_int_t)rr.remaining, "reset", (json_int_t)rr.reset_s);
-    if (o == NULL ||
+    /* Each json_object_set_new takes its value even when it fails (or o is NULL): all are
+     * called, so none is left behind. */
+    int failed =
         json_object_set_new(o, "last_used_at",
-                            u.last_unix_s ? rpc_json_time(u.last_unix_s * 1000) : json_null()) ||
-        json_object_set_new(o, "requests", json_integer((json_int_t)u.requests)) ||
-        json_object_set_new(o, "rate_limit", rate)) {
+                            u.last_unix_s ? rpc_json_time(u.last_unix_s * 1000) : json_null()) != 0;
+    failed |= json_object_set_new(o, "requests", json_integer((json_int_t)u.requests)) != 0;
+    failed |= json_object_set_new(o, "rate_limit", rate) != 0;
+    if (failed) {
         json_decref(o);
         return NULL;
     }
@@ -176,7 +191,7 @@ void rpc_handle_apikeys_list(rpc_ctx *x, rpc_reply *r)
         }
     }
     free(list);
-    rpc_reply_json(r, 200, json_pack("{s:o*}", "keys", keys));
+    rpc_reply_json(r, 200, json_pack("{s:o}", "keys", keys));
 }
 
 /* The scopes of a create request: an array of distinct scope names, not empty. */
@@ -304,15 +319,20 @@ void rpc_handle_usage(rpc_ctx *x, rpc_reply *r)
         if (!rpc_usage_get(a->usage, &u, list[i].id)) {
             memcpy(u.id, list[i].id, sizeof(u.id));
         }
+        /* json_object_set_new takes the label even when it fails (or o is NULL), and
+         * json_array_append_new takes o: only o itself is left to drop. */
         json_t *o = rpc_usage_json(&u, now_s);
-        if (o == NULL || json_object_set_new(o, "label", json_string(list[i].label)) != 0 ||
-            json_array_append_new(keys, o) != 0) {
+        if (json_object_set_new(o, "label", json_string(list[i].label)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+        if (json_array_append_new(keys, o) != 0) {
             json_decref(keys);
             keys = NULL;
         }
     }
     free(list);
     rpc_reply_json(r, 200,
-                   json_pack("{s:o*, s:I, s:I}", "keys", keys, "minutes",
+                   json_pack("{s:o, s:I, s:I}", "keys", keys, "minutes",
                              (json_int_t)RPC_USAGE_MINUTES, "now", (json_int_t)(now_s / 60 * 60)));
 }

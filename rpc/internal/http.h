@@ -61,6 +61,10 @@ struct rpc_server {
 };
 
 #define RPC_REPLY_HEADERS_MAX 10
+/* One more header's value with its NUL: the longest the node sends is a session's
+ * Set-Cookie (about 150 bytes, rpc/routes_keys.c), then the dashboard's
+ * Content-Security-Policy (about 90). Values are the node's own, never a client's. */
+#define RPC_REPLY_HEADER_BYTES_MAX 256
 
 typedef struct rpc_reply {
     unsigned status;
@@ -73,7 +77,7 @@ typedef struct rpc_reply {
     size_t headers_len;       /* more response headers (rate limits, WWW-Authenticate) */
     struct {
         const char *name;
-        char value[160];
+        char value[RPC_REPLY_HEADER_BYTES_MAX];
     } headers[RPC_REPLY_HEADERS_MAX];
 } rpc_reply;
 
