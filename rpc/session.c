@@ -10,27 +10,14 @@
 #include "common/assert.h"
 #include "common/hex.h"
 
-#define SESSION_SECRET_BYTES 32
 #define SESSION_SLOTS_MAX 65535u
-
-typedef struct session_slot {
-    int used;
-    uint8_t secret_hash[32]; /* BLAKE2b-256 of the cookie's secret */
-    rpc_session s;
-} session_slot;
-
-struct rpc_sessions {
-    pthread_mutex_t mu;
-    size_t cap;
-    session_slot *slots;
-};
 
 chr_err rpc_sessions_new(rpc_sessions **out, size_t cap)
 {
     CHR_ASSERT(cap > 0 && cap <= SESSION_SLOTS_MAX);
     *out = NULL;
     rpc_sessions *t = calloc(1, sizeof(*t));
-    session_slot *slots = calloc(cap, sizeof(*slots));
+    rpc_session_slot *slots = calloc(cap, sizeof(*slots));
     if (t == NULL || slots == NULL) {
         free(t);
         free(slots);
@@ -55,13 +42,13 @@ void rpc_sessions_free(rpc_sessions *t)
 }
 
 /* The slot and secret of a cookie value; 0 when it is not of the form. */
-static int session_parse(const rpc_sessions *t, size_t *slot, uint8_t secret[SESSION_SECRET_BYTES],
-                         const char *cookie, size_t len)
+static int session_parse(const rpc_sessions *t, size_t *slot,
+                         uint8_t secret[RPC_SESSION_SECRET_BYTES], const char *cookie, size_t len)
 {
     uint8_t idx[2];
     if (len != RPC_SESSION_TEXT_LEN ||
         chr_hex_decode_exact(idx, sizeof(idx), cookie, 4) != CHR_OK ||
-        chr_hex_decode_exact(secret, SESSION_SECRET_BYTES, cookie + 4, len - 4) != CHR_OK) {
+        chr_hex_decode_exact(secret, RPC_SESSION_SECRET_BYTES, cookie + 4, len - 4) != CHR_OK) {
         return 0;
     }
     *slot = (size_t)idx[0] << 8 | idx[1];
@@ -84,8 +71,8 @@ chr_err rpc_sessions_open(rpc_sessions *t, char cookie[RPC_SESSION_TEXT_LEN + 1]
         pthread_mutex_unlock(&t->mu);
         return CHR_ERR_FULL;
     }
-    session_slot *sl = &t->slots[i];
-    uint8_t secret[SESSION_SECRET_BYTES];
+    rpc_session_slot *sl = &t->slots[i];
+    uint8_t secret[RPC_SESSION_SECRET_BYTES];
     uint8_t csrf[32];
     randombytes_buf(secret, sizeof(secret));
     randombytes_buf(csrf, sizeof(csrf));
@@ -111,7 +98,7 @@ chr_err rpc_sessions_open(rpc_sessions *t, char cookie[RPC_SESSION_TEXT_LEN + 1]
 static size_t session_lock(rpc_sessions *t, const char *cookie, size_t len)
 {
     size_t i;
-    uint8_t secret[SESSION_SECRET_BYTES];
+    uint8_t secret[RPC_SESSION_SECRET_BYTES];
     uint8_t h[32];
     if (!session_parse(t, &i, secret, cookie, len)) {
         return SESSION_SLOTS_MAX;

@@ -8,6 +8,7 @@
 #ifndef RPC_INTERNAL_SESSION_H
 #define RPC_INTERNAL_SESSION_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +28,22 @@ typedef struct rpc_session {
     char csrf[RPC_CSRF_TEXT_LEN + 1];
 } rpc_session;
 
-typedef struct rpc_sessions rpc_sessions;
+/* The bytes of a cookie's secret (its last 64 hex digits). */
+#define RPC_SESSION_SECRET_BYTES 32
+
+/* The table, here rather than in rpc/session.c so that its unit tests can check what it
+ * keeps (a hash of each secret, never the secret); only rpc/session.c touches it. */
+typedef struct rpc_session_slot {
+    int used;
+    uint8_t secret_hash[32]; /* BLAKE2b-256 of the cookie's secret */
+    rpc_session s;
+} rpc_session_slot;
+
+typedef struct rpc_sessions {
+    pthread_mutex_t mu;
+    size_t cap;
+    rpc_session_slot *slots; /* cap of them */
+} rpc_sessions;
 
 /* A table of cap sessions (1..65535). CHR_ERR_NOMEM. */
 CHR_WUR chr_err rpc_sessions_new(rpc_sessions **out, size_t cap);
