@@ -293,6 +293,19 @@ static const struct {
     [AUTH_CSRF] = {"session: a cross-site request, or X-CSRF-Token missing or wrong", 0},
 };
 
+/* The principal of a credential that checked, for key rec within scopes; AUTH_REVOKED once
+ * the key is revoked (an API key, its tokens and its sessions alike). */
+static auth_verdict auth_principal(rpc_principal *p, const rpc_apikey *rec, unsigned scopes)
+{
+    if (rec->revoked) {
+        return AUTH_REVOKED;
+    }
+    memcpy(p->key_id, rec->id, sizeof(p->key_id));
+    p->tier = rec->tier;
+    p->scopes = scopes;
+    return AUTH_OK;
+}
+
 static auth_verdict auth_api_key(rpc_auth *a, rpc_principal *p, const char *tok, size_t len)
 {
     uint8_t id[RPC_APIKEY_ID_BYTES];
@@ -306,13 +319,7 @@ static auth_verdict auth_api_key(rpc_auth *a, rpc_principal *p, const char *tok,
     if (err != CHR_OK) {
         return err == CHR_ERR_NOT_FOUND ? AUTH_UNKNOWN : AUTH_STORE;
     }
-    if (rec.revoked) {
-        return AUTH_REVOKED;
-    }
-    memcpy(p->key_id, rec.id, sizeof(p->key_id));
-    p->tier = rec.tier;
-    p->scopes = rec.scopes;
-    return AUTH_OK;
+    return auth_principal(p, &rec, rec.scopes);
 }
 
 static auth_verdict auth_token(rpc_auth *a, rpc_principal *p, const char *tok, size_t len)
@@ -336,14 +343,8 @@ static auth_verdict auth_token(rpc_auth *a, rpc_principal *p, const char *tok, s
     if (rpc_clock_unix_s() > t.expiry_unix_s) {
         return AUTH_EXPIRED;
     }
-    if (rec.revoked) {
-        return AUTH_REVOKED;
-    }
-    memcpy(p->key_id, rec.id, sizeof(p->key_id));
-    p->tier = rec.tier;
-    p->scopes = t.scopes & rec.scopes;
     p->expiry_unix_s = t.expiry_unix_s;
-    return AUTH_OK;
+    return auth_principal(p, &rec, t.scopes & rec.scopes);
 }
 
 int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len)
@@ -412,14 +413,8 @@ static auth_verdict auth_session(rpc_auth *a, rpc_ctx *x, rpc_principal *p, cons
     if (err != CHR_OK) {
         return err == CHR_ERR_NOT_FOUND ? AUTH_REVOKED : AUTH_STORE;
     }
-    if (rec.revoked) {
-        return AUTH_REVOKED;
-    }
-    memcpy(p->key_id, rec.id, sizeof(p->key_id));
-    p->tier = rec.tier;
-    p->scopes = s.scopes & rec.scopes;
     p->session = 1;
-    return AUTH_OK;
+    return auth_principal(p, &rec, s.scopes & rec.scopes);
 }
 
 /* The credential of the Authorization header, or else of the session cookie; a token in

@@ -16,6 +16,21 @@ static int found(rpc_sessions *t, const char *cookie, uint64_t now_ms)
     return rpc_sessions_find(t, &s, cookie, strlen(cookie), now_ms) == CHR_OK;
 }
 
+/* A table of cap slots with one session of key_a (scope bits 1) until 1000 ms, opened at 0;
+ * NULL if either step fails. */
+static rpc_sessions *one_session(size_t cap, char cookie[RPC_SESSION_TEXT_LEN + 1], rpc_session *s)
+{
+    rpc_sessions *t;
+    if (rpc_sessions_new(&t, cap) != CHR_OK) {
+        return NULL;
+    }
+    if (rpc_sessions_open(t, cookie, s, key_a, 1, 1000, 0) != CHR_OK) {
+        rpc_sessions_free(t);
+        return NULL;
+    }
+    return t;
+}
+
 static int contains(const uint8_t *mem, size_t len, const void *needle, size_t needle_len)
 {
     for (size_t i = 0; i + needle_len <= len; i++) {
@@ -92,12 +107,11 @@ void test_session_open_find_end(void)
  * session the old cookie never names. */
 void test_session_expiry(void)
 {
-    rpc_sessions *t;
-    CHECK_OK(rpc_sessions_new(&t, 1));
     char cookie[RPC_SESSION_TEXT_LEN + 1];
     char next[RPC_SESSION_TEXT_LEN + 1];
     rpc_session s;
-    CHECK_OK(rpc_sessions_open(t, cookie, &s, key_a, 1, 1000, 0));
+    rpc_sessions *t = one_session(1, cookie, &s);
+    CHECK(t != NULL);
     CHECK(found(t, cookie, 0));
     CHECK(found(t, cookie, 999));
     CHECK(rpc_sessions_find(t, &s, cookie, strlen(cookie), 1000) == CHR_ERR_NOT_FOUND);
@@ -146,11 +160,10 @@ void test_session_capacity(void)
  * wipes its slot whole. */
 void test_session_hash_only(void)
 {
-    rpc_sessions *t;
-    CHECK_OK(rpc_sessions_new(&t, 2));
     char cookie[RPC_SESSION_TEXT_LEN + 1];
     rpc_session s;
-    CHECK_OK(rpc_sessions_open(t, cookie, &s, key_a, 7, 1000, 0));
+    rpc_sessions *t = one_session(2, cookie, &s);
+    CHECK(t != NULL);
     uint8_t secret[RPC_SESSION_SECRET_BYTES];
     CHECK_OK(chr_hex_decode_exact(secret, sizeof(secret), cookie + 4, RPC_SESSION_TEXT_LEN - 4));
     const uint8_t *mem = (const uint8_t *)t->slots;
@@ -171,11 +184,10 @@ void test_session_hash_only(void)
  * token's length; the length itself is public.) */
 void test_session_csrf_compare(void)
 {
-    rpc_sessions *t;
-    CHECK_OK(rpc_sessions_new(&t, 1));
     char cookie[RPC_SESSION_TEXT_LEN + 1];
     rpc_session s;
-    CHECK_OK(rpc_sessions_open(t, cookie, &s, key_a, 1, 1000, 0));
+    rpc_sessions *t = one_session(1, cookie, &s);
+    CHECK(t != NULL);
     const char *tok = s.csrf;
     CHECK(rpc_session_csrf_ok(&s, tok, strlen(tok)));
     CHECK(!rpc_session_csrf_ok(&s, NULL, 0));
