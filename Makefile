@@ -7,6 +7,7 @@ CC ?= cc
 PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev libgnutls28-dev pkg-config python3-yaml python3-jsonschema \
+            chromium chromium-driver python3-selenium \
             openssl clang-format
 # The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
 DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)
@@ -32,6 +33,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # built with at GET /api/v1/openapi.yaml.
 OPENAPI_C := $(BUILD)/gen/openapi_yaml.c
 LIB_OBJ += $(BUILD)/obj/gen/openapi_yaml.o
+# The dashboard's static files (dashboard/) embedded the same way (rpc/embed_dash.sh), served
+# at /dashboard/.
+DASH_C := $(BUILD)/gen/dashboard_files.c
+LIB_OBJ += $(BUILD)/obj/gen/dashboard_files.o
 LIB := $(BUILD)/libchroom.a
 
 BINS := $(if $(wildcard node/main.c),$(BUILD)/chroomd) \
@@ -63,6 +68,13 @@ $(OPENAPI_C): rpc/embed.sh $(wildcard openapi.yaml)
 	@mkdir -p $(dir $@)
 	sh rpc/embed.sh openapi.yaml $@
 $(BUILD)/obj/gen/openapi_yaml.o: $(OPENAPI_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(DASH_C): rpc/embed_dash.sh $(wildcard dashboard/*)
+	@mkdir -p $(dir $@)
+	sh rpc/embed_dash.sh dashboard $@
+$(BUILD)/obj/gen/dashboard_files.o: $(DASH_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
