@@ -14,6 +14,9 @@ struct ledger_chain {
     ledger_params params;
     ledger_valset validators;
     uint8_t validators_hash[32];
+    /* The set that signs the block after the one being made (the header's
+     * next_validators_hash): the same set while it is fixed by the genesis. */
+    uint8_t next_validators_hash[32];
     ledger_chain_view view;
 
     ledger_trie *trie;
@@ -91,6 +94,7 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     ch->params = cfg->params;
     ch->validators = cfg->validators;
     ledger_valset_hash(&ch->validators, ch->validators_hash);
+    memcpy(ch->next_validators_hash, ch->validators_hash, 32);
     ch->view = cfg->view;
     memcpy(ch->hash, cfg->genesis_hash, 32);
     ch->time_ms = cfg->genesis_time_ms;
@@ -246,6 +250,7 @@ static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t prop
     ledger_trie_root(ch->trie, h->state_root);
     h->tx_count = ch->txs_len;
     memcpy(h->validators_hash, ch->validators_hash, 32);
+    memcpy(h->next_validators_hash, ch->next_validators_hash, 32);
     memcpy(h->proposer, proposer, 32);
     if (h->height > 1) {
         ledger_commit_hash(&ch->last_commit, h->last_commit_hash);
@@ -472,6 +477,8 @@ static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
         bad = "time not after the previous block's";
     } else if (memcmp(h->validators_hash, ch->validators_hash, 32) != 0) {
         bad = "another validator set";
+    } else if (memcmp(h->next_validators_hash, ch->next_validators_hash, 32) != 0) {
+        bad = "another next validator set";
     } else if (ledger_valset_find(&ch->validators, h->proposer) < 0) {
         bad = "proposer is not a validator";
     } else if (b->txs_len > ch->params.block_txs_max) {

@@ -138,6 +138,7 @@ json_t *rpc_render_header(const ledger_header *h)
     json_object_set_new(o, "evidence_root", rpc_json_hex(h->evidence_root, 32));
     json_object_set_new(o, "state_root", rpc_json_hex(h->state_root, 32));
     json_object_set_new(o, "validators_hash", rpc_json_hex(h->validators_hash, 32));
+    json_object_set_new(o, "next_validators_hash", rpc_json_hex(h->next_validators_hash, 32));
     json_object_set_new(o, "proposer", rpc_json_address(h->proposer));
     return o;
 }

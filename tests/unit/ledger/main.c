@@ -36,6 +36,7 @@ static const chr_test tests[] = {
     {"proof_trie_matches_reference", test_proof_trie_matches_reference},
     {"light_same_set", test_light_same_set},
     {"light_skipping", test_light_skipping},
+    {"light_next_set", test_light_next_set},
     {"tx_round_trip_random", test_tx_round_trip_random},
     {"tx_encoding_layout", test_tx_encoding_layout},
     {"tx_decode_rejects_header", test_tx_decode_rejects_header},
