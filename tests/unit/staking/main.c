@@ -1,0 +1,15 @@
+#include "tests/unit/staking/suite.h"
+#include "tests/unit/test.h"
+
+static const chr_test tests[] = {
+    {"params_ranges", test_params_ranges},
+    {"object_encodings", test_object_encodings},
+    {"create_validator_rules", test_create_validator_rules},
+    {"delegate_undelegate_rules", test_delegate_undelegate_rules},
+    {"unbonding_matures_exactly", test_unbonding_matures_exactly},
+    {"redelegate_no_hopping", test_redelegate_no_hopping},
+    {"edit_validator_rules", test_edit_validator_rules},
+    {"active_set_by_stake", test_active_set_by_stake},
+};
+
+CHR_TESTS_MAIN("staking", tests)
