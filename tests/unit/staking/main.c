@@ -10,6 +10,7 @@ static const chr_test tests[] = {
     {"redelegate_no_hopping", test_redelegate_no_hopping},
     {"edit_validator_rules", test_edit_validator_rules},
     {"active_set_by_stake", test_active_set_by_stake},
+    {"econ_simulator", test_econ_simulator},
 };
 
 CHR_TESTS_MAIN("staking", tests)

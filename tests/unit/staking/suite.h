@@ -10,5 +10,6 @@ void test_unbonding_matures_exactly(void);
 void test_redelegate_no_hopping(void);
 void test_edit_validator_rules(void);
 void test_active_set_by_stake(void);
+void test_econ_simulator(void);
 
 #endif
