@@ -2,6 +2,9 @@
 #include "tests/unit/test.h"
 
 static const chr_test tests[] = {
+    {"tx_vectors", test_tx_vectors},
+    {"tx_decode_rejects", test_tx_decode_rejects},
+    {"tx_checks", test_tx_checks},
     {"params_ranges", test_params_ranges},
     {"object_encodings", test_object_encodings},
     {"create_validator_rules", test_create_validator_rules},

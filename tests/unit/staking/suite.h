@@ -11,5 +11,8 @@ void test_redelegate_no_hopping(void);
 void test_edit_validator_rules(void);
 void test_active_set_by_stake(void);
 void test_econ_simulator(void);
+void test_tx_vectors(void);
+void test_tx_decode_rejects(void);
+void test_tx_checks(void);
 
 #endif
