@@ -324,6 +324,16 @@ static chr_err need_room(ledger_objects *t)
     return ledger_objects_room(t) < LEDGER_STAKING_OBJECTS_MAX ? CHR_ERR_FULL : CHR_OK;
 }
 
+/* An amount of 0 is refused by the stateless checks; here too (see create). */
+static chr_err need_amount(uint64_t amount, char *detail, size_t cap)
+{
+    if (amount == 0) {
+        snprintf(detail, cap, "amount: must be positive");
+        return CHR_ERR_AMOUNT;
+    }
+    return CHR_OK;
+}
+
 /* The validator of key for an operation: CHR_ERR_NO_VALIDATOR with detail when none. */
 static chr_err validator_need(ledger_objects *t, const uint8_t key[32], const char *what,
                               ledger_staking_validator *out, char *detail, size_t cap)
@@ -384,7 +394,13 @@ chr_err ledger_staking_create_validator(ledger_objects *t, const ledger_params *
                                         const ledger_staking_create *c, uint64_t height,
                                         uint64_t time_ms, char *detail, size_t cap)
 {
-    CHR_ASSERT(c->amount >= c->min_self_bond);
+    /* The stateless check refuses these too; a decided block's transactions are not
+     * checked again, so the rules that keep the state sound are here as well. */
+    if (c->amount < c->min_self_bond || c->commission_ppm > c->commission_max_ppm ||
+        c->commission_max_ppm > LEDGER_PPM) {
+        snprintf(detail, cap, "amount or commission: outside the checks' limits");
+        return c->amount < c->min_self_bond ? CHR_ERR_SELF_BOND : CHR_ERR_COMMISSION;
+    }
     if (c->min_self_bond < params->min_self_bond) {
         snprintf(detail, cap, "min_self_bond: the chain's floor is %llu, got %llu",
                  (unsigned long long)params->min_self_bond, (unsigned long long)c->min_self_bond);
@@ -519,12 +535,12 @@ chr_err ledger_staking_delegate(ledger_objects *t, const uint8_t delegator[32],
                                 const uint8_t validator[32], uint64_t amount, char *detail,
                                 size_t cap)
 {
-    CHR_ASSERT(amount > 0);
     ledger_staking_validator old;
     ledger_staking_delegation d;
     ledger_staking_pool pool;
     int found;
-    chr_err err = need_room(t);
+    chr_err err = need_amount(amount, detail, cap);
+    err = err ? err : need_room(t);
     err = err ? err : validator_need(t, validator, "validator", &old, detail, cap);
     if (err == CHR_OK && old.tombstoned) {
         snprintf(detail, cap, "validator: tombstoned");
@@ -556,9 +572,9 @@ static void entry_key(uint8_t out[80], uint64_t completion_ms, const uint8_t del
 static uint64_t completion_at(const ledger_params *params, uint64_t time_ms)
 {
     uint64_t at;
-    /* Block times are below 10^16 ms (year 2286) and the period at most a year. */
-    CHR_ASSERT(chr_add_u64(&at, time_ms, params->unbonding_time_ms) == CHR_OK);
-    return at;
+    /* A block time is the proposer's (only checked to increase): one near 2^64 makes the
+     * entry complete never rather than wrap. */
+    return chr_add_u64(&at, time_ms, params->unbonding_time_ms) == CHR_OK ? at : UINT64_MAX;
 }
 
 /* Jails v when its operator's stake fell under min_self_bond (it leaves the index). */
@@ -577,12 +593,12 @@ chr_err ledger_staking_undelegate(ledger_objects *t, const ledger_params *params
                                   uint64_t amount, uint64_t height, uint64_t time_ms, char *detail,
                                   size_t cap)
 {
-    CHR_ASSERT(amount > 0);
     ledger_staking_validator old;
     ledger_staking_delegation d;
     ledger_staking_pool pool;
     int found;
-    chr_err err = need_room(t);
+    chr_err err = need_amount(amount, detail, cap);
+    err = err ? err : need_room(t);
     err = err ? err : validator_need(t, validator, "validator", &old, detail, cap);
     err = err ? err : ledger_staking_delegation_get(t, delegator, validator, &d, &found);
     err = err ? err : ledger_staking_pool_get(t, &pool);
@@ -619,7 +635,9 @@ chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params *params
                                   const uint8_t dst[32], uint64_t amount, uint64_t height,
                                   uint64_t time_ms, char *detail, size_t cap)
 {
-    CHR_ASSERT(amount > 0);
+    if (amount == 0) {
+        return need_amount(amount, detail, cap);
+    }
     if (memcmp(src, dst, 32) == 0) {
         snprintf(detail, cap, "dst: same as src");
         return CHR_ERR_SAME_VALIDATOR;
@@ -825,6 +843,9 @@ static chr_err set_read(set_scan_fn scan, void *ctx, const uint8_t head[8], size
     uint8_t after[10];
     ledger_valset_init(&s->valset);
     s->len = 0;
+    if (len > LEDGER_VALIDATORS_MAX) {
+        return CHR_ERR_STORE; /* no stored set is larger: a damaged head */
+    }
     for (size_t i = 0; i < len; i++) {
         memcpy(after, head, 8); /* after the head itself, then after each entry */
         size_t after_len = 8;
