@@ -119,7 +119,12 @@ void test_create_validator_rules(void)
 {
     st_db db;
     st_open(&db, 4, 10000);
-    CHECK(st_create(&db, 1, 100, 99) == CHR_ERR_SELF_BOND);  /* under the floor of 100 */
+    CHECK(st_create(&db, 1, 100, 99) == CHR_ERR_SELF_BOND); /* under the floor of 100 */
+    /* What the stateless checks refuse is refused when applied too (decided blocks). */
+    CHECK(st_create(&db, 1, 150, 200) == CHR_ERR_SELF_BOND);
+    CHECK(st_delegate(&db, 2, 1, 0) == CHR_ERR_AMOUNT);
+    CHECK(st_undelegate(&db, 2, 1, 0) == CHR_ERR_AMOUNT);
+    CHECK(st_redelegate(&db, 2, 1, 3, 0) == CHR_ERR_AMOUNT);
     CHECK(st_create(&db, 1, 10000, 100) == CHR_ERR_BALANCE); /* + fee 1 */
     CHECK(ledger_objects_len(db.t) == 0);
     CHECK(ledger_overlay_len(db.o) == 0);
