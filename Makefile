@@ -55,7 +55,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
 
 .PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
-        sim testnet testnet-stop
+        sim econ-sim testnet testnet-stop
 all: $(BINS)
 
 testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN) $(TOOL_BINS)
@@ -163,6 +163,13 @@ SEEDS ?= 1000
 SEED_FIRST ?= 1
 sim: $(SIM_BIN)
 	$(SIM_BIN) --seeds $(SEEDS) --first $(SEED_FIRST)
+
+# The staking economy simulator (tests/unit/staking/test_econ.c) at length: make test runs
+# 300 seeds of 150 blocks; this runs ECON_SEEDS seeds of ECON_BLOCKS blocks.
+ECON_SEEDS ?= 2000
+ECON_BLOCKS ?= 5000
+econ-sim: $(BUILD)/tests/unit-staking
+	CHROOM_ECON_SEEDS=$(ECON_SEEDS) CHROOM_ECON_BLOCKS=$(ECON_BLOCKS) $(BUILD)/tests/unit-staking econ_simulator
 
 run: deps
 	@$(MAKE) --no-print-directory all

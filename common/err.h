@@ -55,6 +55,15 @@
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                        \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                                 \
     X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                   \
+    X(CHR_ERR_NO_VALIDATOR, 123, "unknown_validator", "no such validator")                         \
+    X(CHR_ERR_STAKE, 124, "insufficient_stake", "delegation does not cover the amount")            \
+    X(CHR_ERR_ENTRIES, 125, "too_many_entries", "unbonding or redelegation entries at the limit")  \
+    X(CHR_ERR_HOPPING, 126, "redelegation_in_progress", "redelegated stake has not matured")       \
+    X(CHR_ERR_SAME_VALIDATOR, 127, "same_validator", "source and destination are the same")        \
+    X(CHR_ERR_COMMISSION, 128, "bad_commission", "commission outside its limits")                  \
+    X(CHR_ERR_SELF_BOND, 129, "bad_self_bond", "self-bond below the minimum")                      \
+    X(CHR_ERR_DESCRIPTION, 130, "bad_description", "moniker, website or details invalid")          \
+    X(CHR_ERR_TOMBSTONED, 131, "tombstoned", "validator is tombstoned")                            \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/staking.h"
 #include "ledger/trie.h"
 #include "ledger/tx.h"
 #include "ledger/tx_types.h"
@@ -101,8 +102,8 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     ledger_evidence_pool_init(&ch->pool);
     /* A block of n transactions changes at most n times the most any type changes besides
      * the proposer, plus the proposer once (2n + 1 for transfers). */
-    size_t overlay_max =
-        (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max + 1;
+    size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
+                         1 + LEDGER_STAKING_MATURE_MAX; /* the delegators the end of block pays */
     /* Objects likewise, plus room for the steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
                          LEDGER_BLOCK_OBJECT_STEPS_MAX;
@@ -394,8 +395,8 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8
             break; /* the block is full by bytes */
         }
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
-        chr_err err = ledger_tx_apply(ch->overlay, tx, ch->header.height, proposer, f->detail,
-                                      sizeof(f->detail));
+        ledger_apply_env env = {ch->header.height, proposer, ch->header.time_ms, &ch->params};
+        chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
         }
@@ -440,6 +441,7 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
         return err;
     }
     err = draft_txs(ch, mp, proposer);
+    err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
               : ledger_block_encode(out, out_len, h, h->height > 1 ? &ch->last_commit : NULL,
@@ -519,9 +521,9 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
                 err = err ? err : ledger_tx_verify(&tx);
             }
         }
-        err = err ? err
-                  : ledger_tx_apply(ch->overlay, &tx, b->header.height, b->header.proposer, detail,
-                                    sizeof(detail));
+        ledger_apply_env env = {b->header.height, b->header.proposer, b->header.time_ms,
+                                &ch->params};
+        err = err ? err : ledger_tx_apply_env(ch->overlay, &tx, &env, detail, sizeof(detail));
         if (err != CHR_OK) {
             snprintf(why, cap, "block %llu: transaction %u: %s%s%s",
                      (unsigned long long)b->header.height, i, chr_err_str(err),
@@ -543,6 +545,10 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
 {
     chr_err err = block_check_evidence(ch, b, verify, why, cap);
     err = err ? err : block_apply_txs(ch, b, verify, known, known_ctx, why, cap);
+    /* The end of block (ledger/staking.h): its errors are the view's or a broken bound. */
+    err = err ? err
+              : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
+                                         b->header.time_ms);
     ch->header = b->header;
     err = err ? err : block_seal(ch, &ch->header, b->header.proposer);
     if (err == CHR_OK && memcmp(ch->header.state_root, b->header.state_root, 32) != 0) {

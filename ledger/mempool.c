@@ -196,7 +196,7 @@ chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_
         return CHR_ERR_DUPLICATE;
     }
     uint64_t spend;
-    if (chr_add_u64(&spend, tx->body.transfer.amount, tx->fee) != CHR_OK) {
+    if (chr_add_u64(&spend, ledger_tx_spend(tx), tx->fee) != CHR_OK) {
         snprintf(detail, detail_cap, "amount + fee: overflows");
         return CHR_ERR_BALANCE;
     }
@@ -295,7 +295,7 @@ static void remove_entry(ledger_mempool *mp, uint32_t i)
     if (acct->head == NIL) {
         acct->tail = NIL;
     }
-    acct->spend -= e->tx.body.transfer.amount + e->tx.fee;
+    acct->spend -= ledger_tx_spend(&e->tx) + e->tx.fee;
     acct->count--;
     if (acct->count == 0) {
         uint32_t a = e->acct;

@@ -13,6 +13,7 @@
 #include "common/enc.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "ledger/params.h"
 #include "ledger/tx.h"
 
 typedef struct ledger_account {
@@ -40,6 +41,12 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEETING = 0x06,
     LEDGER_STATE_PROPOSAL = 0x07,
     LEDGER_STATE_VOTE = 0x08,
+    /* Staking's (ledger/staking.h). */
+    LEDGER_STATE_REDELEGATION = 0x09,
+    LEDGER_STATE_GLOBAL = 0x0a,   /* singletons: the staking pools ("staking") */
+    LEDGER_STATE_VALSET = 0x0b,   /* the validator set from a height on */
+    LEDGER_STATE_POWER = 0x0c,    /* validators by bonded stake: the set's index */
+    LEDGER_STATE_CONS_KEY = 0x0d, /* consensus key -> operator: keys are unique */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a
@@ -88,10 +95,13 @@ size_t ledger_overlay_room(const ledger_overlay *o);
  * and is conserved). CHR_ERR_FULL, or the load callback's error. */
 CHR_WUR chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount);
 
-/* Where a transaction is applied: the block's height and proposer (who receives fees). */
+/* Where a transaction is applied: the block's height, proposer (who receives fees), time
+ * (the header's) and the chain's parameters (NULL only for transfers: ledger_tx_apply). */
 typedef struct ledger_apply_env {
     uint64_t height;
     const uint8_t *proposer; /* 32 bytes */
+    uint64_t time_ms;
+    const ledger_params *params;
 } ledger_apply_env;
 
 /* Applies a transaction that already passed ledger_tx_check and whose signature was
@@ -103,5 +113,9 @@ typedef struct ledger_apply_env {
  * changed: the caller abandons the block and resets it. */
 CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                                 const uint8_t proposer[32], char *detail, size_t detail_cap);
+/* The same in a full environment (env->params set): what a block applies, every type. The
+ * staking types need the overlay's object table (ledger_overlay_attach_objects). */
+CHR_WUR chr_err ledger_tx_apply_env(ledger_overlay *o, const ledger_tx *tx,
+                                    const ledger_apply_env *env, char *detail, size_t detail_cap);
 
 #endif
