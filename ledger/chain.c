@@ -13,11 +13,22 @@
 struct ledger_chain {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
     ledger_params params;
+    /* The validator sets around the tip t (docs/PROTOCOL.md, "The validator set"): a set
+     * decided by block h signs from h + 2 (ledger_staking_set_at), the genesis set until
+     * one is stored. prev_validators signed the tip's commit (set(t)), validators signs the
+     * block being made (set(t + 1)), next_validators the one after it (set(t + 2)), and
+     * sealed_next is set(t + 3) as the block being made leaves the state. */
+    ledger_valset genesis_validators;
+    /* The sets follow the stake only on a chain whose genesis bonded its validators (its
+     * state holds the set of height 1): where the genesis gave them power for nothing, a
+     * first staker would otherwise be the whole set two blocks later. */
+    int follow_stake;
+    ledger_valset prev_validators;
     ledger_valset validators;
     uint8_t validators_hash[32];
-    /* The set that signs the block after the one being made (the header's
-     * next_validators_hash): the same set while it is fixed by the genesis. */
+    ledger_valset next_validators;
     uint8_t next_validators_hash[32];
+    ledger_valset sealed_next;
     ledger_chain_view view;
 
     ledger_trie *trie;
@@ -54,6 +65,7 @@ struct ledger_chain {
     uint8_t prepared_hash[32];
 
     ledger_evidence_pool pool;
+    ledger_valset ev_vals; /* the set of a piece of evidence's height, while it is checked */
 };
 
 /* ---- Creation and the tip. ---- */
@@ -93,7 +105,11 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     }
     memcpy(ch->chain_id, cfg->chain_id, id_len + 1);
     ch->params = cfg->params;
+    ch->genesis_validators = cfg->validators;
+    ch->prev_validators = cfg->validators;
     ch->validators = cfg->validators;
+    ch->next_validators = cfg->validators;
+    ch->sealed_next = cfg->validators;
     ledger_valset_hash(&ch->validators, ch->validators_hash);
     memcpy(ch->next_validators_hash, ch->validators_hash, 32);
     ch->view = cfg->view;
@@ -147,10 +163,91 @@ void ledger_chain_free(ledger_chain *ch)
     free(ch);
 }
 
+/* ---- Validator sets. ---- */
+
+/* ledger_object_scan_fn over a block's table of objects: the committed ones as the block
+ * leaves them. */
+static chr_err table_scan(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
+                          size_t prefix_len, const uint8_t *after, size_t after_len,
+                          ledger_object *out)
+{
+    uint8_t from[LEDGER_STATE_NATURAL_KEY_MAX];
+    CHR_ASSERT(after_len <= sizeof(from));
+    if (after != NULL) {
+        memcpy(from, after, after_len); /* after may point into out */
+    }
+    size_t n = 0;
+    chr_err err = ledger_object_scan(ctx, kind, prefix, prefix_len, after != NULL ? from : NULL,
+                                     after_len, out, 1, &n);
+    return err != CHR_OK ? err : n == 0 ? CHR_ERR_NOT_FOUND : CHR_OK;
+}
+
+/* The set that signs height h, from the objects scan reads; the genesis set while none is
+ * stored. */
+static chr_err set_at(const ledger_chain *ch, ledger_object_scan_fn scan, void *ctx, uint64_t h,
+                      ledger_valset *out)
+{
+    uint64_t from;
+    chr_err err = ch->follow_stake ? ledger_staking_set_at(scan, ctx, h, out, &from, NULL)
+                                   : CHR_ERR_NOT_FOUND;
+    if (err == CHR_ERR_NOT_FOUND) {
+        *out = ch->genesis_validators;
+        return CHR_OK;
+    }
+    return err;
+}
+
+/* The sets around the tip, from the committed objects (the view). */
+static chr_err sets_load(ledger_chain *ch)
+{
+    ledger_object_scan_fn scan = ch->view.object_scan;
+    ledger_valset first;
+    uint64_t from;
+    chr_err err = ledger_staking_set_at(scan, ch->view.ctx, 1, &first, &from, NULL);
+    ch->follow_stake = err == CHR_OK;
+    err = err == CHR_ERR_NOT_FOUND ? CHR_OK : err;
+    err = err ? err : set_at(ch, scan, ch->view.ctx, ch->height, &ch->prev_validators);
+    err = err ? err : set_at(ch, scan, ch->view.ctx, ch->height + 1, &ch->validators);
+    err = err ? err : set_at(ch, scan, ch->view.ctx, ch->height + 2, &ch->next_validators);
+    if (err == CHR_OK) {
+        ledger_valset_hash(&ch->validators, ch->validators_hash);
+        ledger_valset_hash(&ch->next_validators, ch->next_validators_hash);
+        ch->sealed_next = ch->next_validators;
+    }
+    return err;
+}
+
+/* The set that signed (or signs) height h <= tip + 1: for evidence of that height. */
+static chr_err set_of_height(ledger_chain *ch, uint64_t h, ledger_valset *out)
+{
+    if (h == ch->height + 1) {
+        *out = ch->validators;
+        return CHR_OK;
+    }
+    if (h == ch->height) {
+        *out = ch->prev_validators;
+        return CHR_OK;
+    }
+    return set_at(ch, ch->view.object_scan, ch->view.ctx, h, out);
+}
+
+/* The set a piece of evidence is checked against: its height's, or for evidence of a
+ * later height (refused by the check) the current one. */
+static chr_err evidence_set(ledger_chain *ch, const ledger_evidence *ev, const ledger_valset **out)
+{
+    *out = &ch->validators;
+    if (ev->height > ch->height + 1) {
+        return CHR_OK;
+    }
+    *out = &ch->ev_vals;
+    return set_of_height(ch, ev->height, &ch->ev_vals);
+}
+
 chr_err ledger_chain_state_open(ledger_chain *ch, const uint8_t root[32])
 {
     CHR_ASSERT(!ch->prepared);
-    return ledger_trie_open(ch->trie, root);
+    chr_err err = ledger_trie_open(ch->trie, root);
+    return err ? err : sets_load(ch);
 }
 
 void ledger_chain_state_root(ledger_chain *ch, uint8_t out[32])
@@ -197,6 +294,11 @@ const ledger_params *ledger_chain_params(const ledger_chain *ch)
 const ledger_valset *ledger_chain_validators(const ledger_chain *ch)
 {
     return &ch->validators;
+}
+
+const ledger_valset *ledger_chain_tip_validators(const ledger_chain *ch)
+{
+    return &ch->prev_validators;
 }
 
 const ledger_evidence_pool *ledger_chain_evidence_pool(const ledger_chain *ch)
@@ -253,6 +355,12 @@ static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t prop
     memcpy(h->validators_hash, ch->validators_hash, 32);
     memcpy(h->next_validators_hash, ch->next_validators_hash, 32);
     memcpy(h->proposer, proposer, 32);
+    /* The set this block decided (or the one before it), which signs from h + 2. */
+    err = set_at(ch, table_scan, ledger_overlay_objects(ch->overlay), h->height + 2,
+                 &ch->sealed_next);
+    if (err != CHR_OK) {
+        return err;
+    }
     if (h->height > 1) {
         ledger_commit_hash(&ch->last_commit, h->last_commit_hash);
     }
@@ -318,8 +426,11 @@ static chr_err block_check_evidence(ledger_chain *ch, const ledger_block *b, int
         ledger_evidence_key(ev, key);
         const ledger_evidence *pooled = ledger_evidence_pool_get(&ch->pool, key);
         int same = pooled != NULL && ledger_evidence_same(pooled, ev);
-        err = ledger_evidence_check(ev, ch->chain_id, &ch->validators, b->header.height,
-                                    verify && !same, detail, sizeof(detail));
+        const ledger_valset *vals;
+        err = evidence_set(ch, ev, &vals);
+        err = err ? err
+                  : ledger_evidence_check(ev, ch->chain_id, vals, b->header.height, verify && !same,
+                                          detail, sizeof(detail));
         int committed = 0;
         if (err == CHR_OK) {
             err = ch->view.evidence_committed(ch->view.ctx, key, &committed);
@@ -349,16 +460,17 @@ chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev, i
         return CHR_ERR_DUPLICATE;
     }
     /* Evidence of the height being decided (tip + 1) can go in the block after it. */
-    chr_err err =
-        ledger_evidence_check(ev, ch->chain_id, &ch->validators, ch->height + 2, 0, why, why_cap);
+    const ledger_valset *vals;
+    chr_err err = evidence_set(ch, ev, &vals);
+    err =
+        err ? err : ledger_evidence_check(ev, ch->chain_id, vals, ch->height + 2, 0, why, why_cap);
     int committed = 0;
     err = err ? err : ch->view.evidence_committed(ch->view.ctx, key, &committed);
     if (err == CHR_OK && committed) {
         return CHR_ERR_DUPLICATE;
     }
     if (err == CHR_OK && !verified) {
-        err = ledger_evidence_check(ev, ch->chain_id, &ch->validators, ch->height + 2, 1, why,
-                                    why_cap);
+        err = ledger_evidence_check(ev, ch->chain_id, vals, ch->height + 2, 1, why, why_cap);
     }
     err = err ? err : ledger_evidence_pool_add(&ch->pool, ev);
     if (err == CHR_ERR_FULL) {
@@ -489,8 +601,8 @@ static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
         bad = "last commit missing or extra";
     }
     if (bad == NULL && h->height > 1 && verify_last_commit &&
-        ledger_commit_verify(&b->last_commit, ch->chain_id, &ch->validators, ch->height, ch->hash,
-                             why, cap) != CHR_OK) {
+        ledger_commit_verify(&b->last_commit, ch->chain_id, &ch->prev_validators, ch->height,
+                             ch->hash, why, cap) != CHR_OK) {
         return CHR_ERR_BLOCK_INVALID;
     }
     if (bad != NULL) {
@@ -689,6 +801,12 @@ void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int
     memcpy(ch->hash, ch->block_hash, 32);
     ch->time_ms = ch->decoded.header.time_ms;
     ch->last_commit = *commit;
+    /* The sets move on by one height. */
+    ch->prev_validators = ch->validators;
+    ch->validators = ch->next_validators;
+    ch->next_validators = ch->sealed_next;
+    ledger_valset_hash(&ch->validators, ch->validators_hash);
+    ledger_valset_hash(&ch->next_validators, ch->next_validators_hash);
     for (uint16_t i = 0; i < ch->ev_len; i++) {
         uint8_t key[LEDGER_EVIDENCE_KEY_BYTES];
         ledger_evidence_key(&ch->ev[i], key);

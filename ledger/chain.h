@@ -11,7 +11,8 @@
  *   makes the view answer from one committed snapshot for the duration of each call that
  *   takes the view (state_open, set_tip, propose, check, apply_decided, evidence_add); it
  *   is called only inside those calls;
- * - the chain id, parameters and validator set (copied at creation);
+ * - the chain id, parameters and genesis validator set (copied at creation); the sets of
+ *   later heights come from the staking objects of the committed state;
  * - time, signatures' verification status and pending transactions as arguments.
  * Outputs: encoded blocks, verdicts with a reason, and a description of each applied block
  * (its changed accounts and objects, index rows, evidence and state trie rows) that the caller
@@ -121,7 +122,13 @@ void ledger_chain_tip(const ledger_chain *ch, uint64_t *height, uint8_t hash[32]
 const ledger_header *ledger_chain_tip_header(const ledger_chain *ch);
 const char *ledger_chain_id(const ledger_chain *ch);
 const ledger_params *ledger_chain_params(const ledger_chain *ch);
+/* The validator set that signs the block after the tip (tip + 1): the genesis set until
+ * the staking rules store one (a set decided by block h signs from h + 2; ledger/staking.h).
+ * It and the sets of the tip and of tip + 2 (the header's next_validators_hash) are read
+ * from the committed state when the state opens, and move on with each committed block. */
 const ledger_valset *ledger_chain_validators(const ledger_chain *ch);
+/* The set that signed the tip's commit (the tip's own height). */
+const ledger_valset *ledger_chain_tip_validators(const ledger_chain *ch);
 
 /* ---- Blocks. ---- */
 

@@ -111,11 +111,18 @@ static chr_err open_tip_block(node_chain *c, ledger_store_read *r, uint64_t heig
     }
     err = err ? err : ledger_store_commit(r, height, &bytes, &len);
     err = err ? err : ledger_commit_decode(&commit, bytes, len);
-    err = err ? err
-              : ledger_commit_verify(&commit, ledger_chain_id(c->chain),
-                                     ledger_chain_validators(c->chain), height, hash, why,
-                                     sizeof(why));
+    /* Setting the tip reads the validator sets around it: the tip's commit is then checked
+     * against the set of the tip's height. */
     err = err ? err : ledger_chain_set_tip(c->chain, h, &commit);
+    chr_err verified = err ? err
+                           : ledger_commit_verify(&commit, ledger_chain_id(c->chain),
+                                                  ledger_chain_tip_validators(c->chain), height,
+                                                  hash, why, sizeof(why));
+    if (err == CHR_OK && verified != CHR_OK) {
+        snprintf(errmsg, cap, "stored block %llu or its commit is damaged: %s%s%s",
+                 (unsigned long long)height, chr_err_str(verified), why[0] ? ": " : "", why);
+        return verified;
+    }
     if (err == CHR_ERR_VERSION) {
         snprintf(errmsg, cap,
                  "the data directory holds a chain of an older block header version "

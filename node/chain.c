@@ -12,6 +12,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "ledger/block.h"
+#include "ledger/staking.h"
 #include "node/internal/chain.h"
 
 static uint64_t mono_ms(void)
@@ -167,6 +168,7 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     cond_init_monotonic(&c->q_cv);
     pthread_mutex_init(&c->tip_mu, NULL);
     snprintf(c->tip.chain_id, sizeof(c->tip.chain_id), "%s", g->chain_id);
+    c->genesis_validators = g->validators;
     c->tip.healthy = 1;
     c->tip.changed_ms = mono_ms();
     chr_err err = genesis_hash(g, c->genesis_hash);
@@ -353,6 +355,43 @@ void node_chain_wake(node_chain *c)
     c->wake = 1;
     pthread_cond_signal(&c->q_cv);
     pthread_mutex_unlock(&c->q_mu);
+}
+
+static chr_err store_scan(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
+                          size_t prefix_len, const uint8_t *after, size_t after_len,
+                          ledger_object *out)
+{
+    return ledger_store_object_next(ctx, kind, prefix, prefix_len, after, after_len, out);
+}
+
+chr_err node_chain_validators_at(node_chain *c, uint64_t height, ledger_valset *out,
+                                 uint64_t *at_height)
+{
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    if (err != CHR_OK) {
+        return err;
+    }
+    /* The snapshot's own tip: the sets it holds are decided up to tip + 2. */
+    ledger_store_meta meta;
+    err = ledger_store_meta_get(r, &meta);
+    uint64_t tip = err == CHR_OK ? meta.height : 0;
+    uint64_t h = height == 0 ? tip + 1 : height;
+    if (err == CHR_OK && h > tip + 2) {
+        err = CHR_ERR_NOT_FOUND;
+    }
+    uint64_t from;
+    /* As the ledger does (ledger/chain.c): a chain follows the stake when its genesis
+     * bonded its validators, that is when a set signs height 1. */
+    err = err ? err : ledger_staking_set_at(store_scan, r, 1, out, &from, NULL);
+    err = err ? err : ledger_staking_set_at(store_scan, r, h, out, &from, NULL);
+    if (err == CHR_ERR_NOT_FOUND && h <= tip + 2) {
+        *out = c->genesis_validators;
+        err = CHR_OK;
+    }
+    ledger_store_read_end(r);
+    *at_height = h;
+    return err;
 }
 
 void node_chain_last(node_chain *c, uint64_t *height, uint8_t hash[32], uint64_t *time_ms)

@@ -145,6 +145,13 @@ CHR_WUR chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev
 
 ledger_store *node_chain_store(node_chain *c);
 const ledger_params *node_chain_params(const node_chain *c);
+/* The set that signs the next block (the writer's: the writer thread only). */
 const ledger_valset *node_chain_validators(const node_chain *c);
+/* The set that signs height (0: the next block, tip + 1), from the committed state, for any
+ * thread: the genesis set until the staking rules stored one (ledger/staking.h).
+ * *at_height is the height it answers for. CHR_ERR_NOT_FOUND for a height past tip + 2 (not
+ * decided yet); CHR_ERR_STORE. */
+CHR_WUR chr_err node_chain_validators_at(node_chain *c, uint64_t height, ledger_valset *out,
+                                         uint64_t *at_height);
 
 #endif

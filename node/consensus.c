@@ -226,6 +226,8 @@ static void height_begin(node_consensus *e)
     uint64_t height, time_ms;
     uint8_t hash[32];
     node_chain_last(e->chain, &height, hash, &time_ms);
+    /* The set of each height comes from the ledger (it follows the stake). */
+    e->vals = *node_chain_validators(e->chain);
     cons_core_begin(e->core, height + 1, &e->vals);
 }
 

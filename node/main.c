@@ -63,6 +63,11 @@ static chr_err be_account(void *ctx, const uint8_t addr[32], ledger_account *out
     return node_chain_account(ctx, addr, out, pending_nonce);
 }
 
+static chr_err be_validators(void *ctx, uint64_t height, ledger_valset *out, uint64_t *at_height)
+{
+    return node_chain_validators_at(ctx, height, out, at_height);
+}
+
 static size_t be_rejections(void *ctx, rpc_count *out, size_t cap)
 {
     return node_chain_rejections(ctx, out, cap);
@@ -323,7 +328,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         .params = node_chain_params(chain),
         .supply = supply,
         .rejections = be_rejections,
-        .validators = node_chain_validators(chain),
+        .validators = be_validators,
         .stall_ms = stall_ms,
     };
     rpc_server *srv;

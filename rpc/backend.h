@@ -92,9 +92,9 @@ typedef struct rpc_backend {
     size_t (*rejections)(void *ctx, rpc_count *out, size_t cap);
     ledger_store *store; /* blocks and transactions are read straight from it */
     const ledger_params *params;
-    /* The validator set; fixed from genesis until staking changes it (that issue turns
-     * this into a function that copies it under the node's lock). */
-    const ledger_valset *validators;
+    /* The validator set that signs height (0: the next block), copied: *at_height is that
+     * height. CHR_ERR_NOT_FOUND past the heights decided (tip + 2); CHR_ERR_STORE. */
+    chr_err (*validators)(void *ctx, uint64_t height, ledger_valset *out, uint64_t *at_height);
     uint64_t supply; /* total supply: genesis balances, conserved by transfers */
     /* /health answers 503 stalled when the tip has not changed for longer than this (a
      * chain that should make blocks, empty or not, has made none); 0: never. */

@@ -419,12 +419,32 @@ static int position_above(const rpc_cursor *a, const rpc_cursor *b)
 
 void rpc_handle_validators(rpc_ctx *x, rpc_reply *r)
 {
-    const ledger_valset *vs = x->srv->be.validators;
-    CHR_ASSERT(vs != NULL);
+    /* The set of one height: the next block's unless ?height= names another (a light
+     * client follows a change of set with the set of the header it verifies). */
+    uint64_t height = 0;
+    const char *hq = rpc_query(x, "height");
+    if (hq != NULL && (!rpc_parse_u64(hq, &height) || height == 0)) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: a block height, 1 or more", "height");
+        return;
+    }
     size_t limit;
     rpc_cursor cur;
     int has_cursor;
     if (!rpc_list_params(x, r, RPC_CURSOR_VALIDATORS, &limit, &cur, &has_cursor)) {
+        return;
+    }
+    static _Thread_local ledger_valset set;
+    const ledger_valset *vs = &set;
+    uint64_t set_height = 0;
+    chr_err err = x->srv->be.validators(x->srv->be.ctx, height, &set, &set_height);
+    if (err == CHR_ERR_NOT_FOUND) {
+        rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND,
+                        "height: its validator set is not decided yet (at most the tip + 2)",
+                        "height");
+        return;
+    }
+    if (err != CHR_OK) {
+        reply_store_error(r);
         return;
     }
     size_t i = 0;
@@ -446,8 +466,8 @@ void rpc_handle_validators(rpc_ctx *x, rpc_reply *r)
     }
     CHR_ASSERT(json_array_size(arr) <= limit);
     rpc_reply_json(r, 200,
-                   json_pack("{s:o,s:o,s:o}", "validators", arr, "total_power",
-                             rpc_json_u64(vs->total_power), "next_cursor",
+                   json_pack("{s:o,s:o,s:o,s:o}", "height", rpc_json_u64(set_height), "validators",
+                             arr, "total_power", rpc_json_u64(vs->total_power), "next_cursor",
                              cursor_json(i < vs->len, &last)));
 }
 

@@ -174,14 +174,17 @@ static int light_load(const wallet_cli *c)
     return WALLET_EXIT_OK;
 }
 
-/* The current validator set, every page of GET /api/v1/validators, into fetched_vals. */
-static int light_fetch_validators(const wallet_cli *c)
+/* The validator set that signs height, every page of GET /api/v1/validators?height=, into
+ * fetched_vals (what it says is only trusted once it hashes to a header's
+ * validators_hash). */
+static int light_fetch_validators(const wallet_cli *c, uint64_t height)
 {
     char path[WALLET_PATH_MAX];
     char cursor[160] = "";
     ledger_valset_init(&fetched_vals);
     for (size_t page = 0; page <= LEDGER_VALIDATORS_MAX / LIGHT_VALIDATORS_PAGE; page++) {
-        snprintf(path, sizeof(path), "/api/v1/validators?limit=%d%s%s", LIGHT_VALIDATORS_PAGE,
+        snprintf(path, sizeof(path), "/api/v1/validators?height=%llu&limit=%d%s%s",
+                 (unsigned long long)height, LIGHT_VALIDATORS_PAGE,
                  cursor[0] != '\0' ? "&cursor=" : "", cursor);
         json_t *j;
         int rc = wallet_cli_get(c, path, &j);
@@ -241,7 +244,7 @@ static int light_verify_header(const wallet_cli *c, const json_t *p)
     if (memcmp(header.validators_hash, trust.vals_hash, 32) != 0) {
         /* The set changed since the trusted header: the header's own set, checked against
          * its validators_hash by ledger_light_verify (the skipping rule). */
-        int rc = light_fetch_validators(c);
+        int rc = light_fetch_validators(c, header.height);
         if (rc != WALLET_EXIT_OK) {
             return rc;
         }
@@ -394,7 +397,7 @@ static int light_init_header(const wallet_cli *c, const char *hash_hex, const ch
     if (!ok || header.height != height || memcmp(got, want, 32) != 0) {
         return light_lie("the node's block at that height does not hash to --trust-hash", "");
     }
-    rc = light_fetch_validators(c);
+    rc = light_fetch_validators(c, height);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }

@@ -49,6 +49,7 @@ struct node_chain {
     node_chain_config cfg;
     uint8_t genesis_hash[32];
     uint8_t validator_pub[32];
+    ledger_valset genesis_validators; /* signs until the staking rules store a set */
 
     ledger_store *store;
     ledger_chain *chain; /* the block state machine (writer only) */

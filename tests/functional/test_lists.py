@@ -223,8 +223,17 @@ def test_validators(t):
     n = start_node(t)
     v = n.chain.validator
     j = n.get("/api/v1/validators")
-    eq(j, {"validators": [{"address": v.address, "public_key": v.pubkey, "power": "10"}],
-           "total_power": "10", "next_cursor": None}, "the genesis validator set")
+    genesis_set = [{"address": v.address, "public_key": v.pubkey, "power": "10"}]
+    eq(j, {"height": "1", "validators": genesis_set, "total_power": "10", "next_cursor": None},
+       "the genesis validator set, which signs block 1")
+    # A set by height: the genesis set up to the tip + 2, nothing decided beyond.
+    eq(n.get("/api/v1/validators?height=2")["validators"], genesis_set, "the set of height 2")
+    e = assert_error(n.request("GET", "/api/v1/validators?height=3"), 404, "not_found",
+                     "height 3 at tip 0")
+    for bad in ("0", "x", "-1", "18446744073709551616"):
+        e = assert_error(n.request("GET", "/api/v1/validators?height=" + bad), 400,
+                         "invalid_argument", "height %r" % bad)
+        eq(e["field"], "height", "field")
     r = n.request("POST", "/api/v1/validators", {})
     assert_error(r, 405, "method_not_allowed")
     if "allow" not in r.headers:

@@ -204,7 +204,15 @@ def verify_after_kill(n, c, plan, per_sender, amount, recorded):
     committed txs are exactly a prefix of its nonces and nothing after it is known (the
     mempool does not survive a kill); balances follow; supply is conserved."""
     top = max(h for h, _ in recorded.values())
+    # A block decided before the kill may be committed from the WAL just after the start:
+    # read once the height has stood still for a few block intervals.
     st = n.status()
+    still = time.monotonic()
+    while time.monotonic() - still < 0.3:
+        time.sleep(0.05)
+        again = n.status()
+        if again["latest_height"] != st["latest_height"]:
+            st, still = again, time.monotonic()
     check(int(st["latest_height"]) >= top, "height %s below a reported commit at %d" %
           (st["latest_height"], top))
     blocks = {}

@@ -652,6 +652,20 @@ void test_chain_staking_block(void)
     CHECK_OK(ledger_staking_set_at(db_object_scan, &b.db, 3, &set, &from, NULL));
     CHECK(from == 3 && set.len == 1 && set.total_power == 7);
     CHECK(memcmp(set.v[0].pubkey, user_pk[5], 32) == 0);
+    /* This genesis gave its validators power without stake: the chain keeps them, or the
+     * first staker would be the whole set at height 3. */
+    ledger_valset genesis_set;
+    ledger_valset_init(&genesis_set);
+    for (int i = 0; i < CH_VALS; i++) {
+        CHECK_OK(ledger_valset_add(&genesis_set, val_pk[i], 10));
+    }
+    uint8_t gh[32], vh[32];
+    ledger_valset_hash(&genesis_set, gh);
+    ledger_valset_hash(ledger_chain_validators(b.chain), vh);
+    CHECK(memcmp(gh, vh, 32) == 0);
+    ledger_valset_hash(ledger_chain_tip_validators(b.chain), vh);
+    CHECK(memcmp(gh, vh, 32) == 0);
+    CHECK(memcmp(ledger_chain_tip_header(b.chain)->next_validators_hash, gh, 32) == 0);
     uint8_t value[LEDGER_OBJECT_VALUE_MAX];
     size_t value_len;
     int found;
