@@ -55,6 +55,14 @@
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                        \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                                 \
     X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                   \
+    /* The media tier and meetings (ledger/media.h, ledger/meetings.h). */                        \
+    X(CHR_ERR_MEDIA_NODE, 140, "bad_media_node", "invalid media node field")                       \
+    X(CHR_ERR_MEETING, 141, "bad_meeting", "invalid meeting field")                                \
+    X(CHR_ERR_NO_MEDIA_NODE, 142, "no_media_node", "no media node can take the meeting")          \
+    X(CHR_ERR_NOT_OWNER, 143, "not_owner", "sender may not change this object")                    \
+    X(CHR_ERR_BOND, 144, "bond_too_low", "bond below the chain's minimum")                         \
+    X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \
+    X(CHR_ERR_UNKNOWN_OBJECT, 146, "unknown_object", "no such media node or meeting")              \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \

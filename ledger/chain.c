@@ -389,8 +389,11 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8
             break; /* the block is full by bytes */
         }
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
-        chr_err err = ledger_tx_apply(ch->overlay, tx, ch->header.height, proposer, f->detail,
-                                      sizeof(f->detail));
+        ledger_apply_env env = {.height = ch->header.height,
+                                .proposer = proposer,
+                                .time_ms = ch->header.time_ms,
+                                .prev_hash = ch->header.prev_hash};
+        chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
         }
@@ -512,9 +515,11 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
                 err = err ? err : ledger_tx_verify(&tx);
             }
         }
-        err = err ? err
-                  : ledger_tx_apply(ch->overlay, &tx, b->header.height, b->header.proposer, detail,
-                                    sizeof(detail));
+        ledger_apply_env env = {.height = b->header.height,
+                                .proposer = b->header.proposer,
+                                .time_ms = b->header.time_ms,
+                                .prev_hash = b->header.prev_hash};
+        err = err ? err : ledger_tx_apply_env(ch->overlay, &tx, &env, detail, sizeof(detail));
         if (err != CHR_OK) {
             snprintf(why, cap, "block %llu: transaction %u: %s%s%s",
                      (unsigned long long)b->header.height, i, chr_err_str(err),

@@ -35,6 +35,10 @@ static const char *const kind_names[] = {
     [LEDGER_STATE_DELEGATION] = "delegation", [LEDGER_STATE_UNBONDING] = "unbonding",
     [LEDGER_STATE_MEDIA_NODE] = "media_node", [LEDGER_STATE_MEETING] = "meeting",
     [LEDGER_STATE_PROPOSAL] = "proposal",     [LEDGER_STATE_VOTE] = "vote",
+    [LEDGER_STATE_MEETING_PARTICIPANTS] = "meeting_participants",
+    [LEDGER_STATE_MEDIA_REGION] = "media_region",
+    [LEDGER_STATE_MEDIA_LOAD] = "media_load",
+    [LEDGER_STATE_MEETING_PARAMS] = "meeting_params",
 };
 
 const char *ledger_object_kind_name(uint8_t kind)

@@ -210,6 +210,15 @@ chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_
 chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                         const uint8_t proposer[32], char *detail, size_t detail_cap)
 {
+    static const uint8_t zero[32];
+    ledger_apply_env env = {.height = height, .proposer = proposer, .prev_hash = zero};
+    return ledger_tx_apply_env(o, tx, &env, detail, detail_cap);
+}
+
+chr_err ledger_tx_apply_env(ledger_overlay *o, const ledger_tx *tx, const ledger_apply_env *env,
+                            char *detail, size_t detail_cap)
+{
+    uint64_t height = env->height;
     const ledger_tx_kind *kind = ledger_tx_kind_of(tx->type);
     CHR_ASSERT(kind != NULL);
     CHR_ASSERT(detail != NULL && detail_cap > 0);
@@ -231,6 +240,5 @@ chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                  (unsigned long long)from.nonce, (unsigned long long)tx->nonce);
         return CHR_ERR_NONCE;
     }
-    ledger_apply_env env = {.height = height, .proposer = proposer};
-    return kind->apply(o, tx, &from, &env, detail, detail_cap);
+    return kind->apply(o, tx, &from, env, detail, detail_cap);
 }

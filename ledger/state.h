@@ -40,6 +40,11 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEETING = 0x06,
     LEDGER_STATE_PROPOSAL = 0x07,
     LEDGER_STATE_VOTE = 0x08,
+    /* The media tier's own (ledger/media.h, ledger/meetings.h); 0x09..0x10 are staking's. */
+    LEDGER_STATE_MEETING_PARTICIPANTS = 0x11, /* natural: meeting id */
+    LEDGER_STATE_MEDIA_REGION = 0x12,         /* natural: region || 0x00 || node key */
+    LEDGER_STATE_MEDIA_LOAD = 0x13,           /* natural: node key || u64 end_ms || meeting id */
+    LEDGER_STATE_MEETING_PARAMS = 0x14,       /* natural: empty */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a
@@ -88,10 +93,14 @@ size_t ledger_overlay_room(const ledger_overlay *o);
  * and is conserved). CHR_ERR_FULL, or the load callback's error. */
 CHR_WUR chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount);
 
-/* Where a transaction is applied: the block's height and proposer (who receives fees). */
+/* Where a transaction is applied: the block's height and proposer (who receives fees), its
+ * header time (the ledger's only clock) and the previous block's hash (a seed no single
+ * submitter controls; all zeros for the first block). */
 typedef struct ledger_apply_env {
     uint64_t height;
     const uint8_t *proposer; /* 32 bytes */
+    uint64_t time_ms;
+    const uint8_t *prev_hash; /* 32 bytes */
 } ledger_apply_env;
 
 /* Applies a transaction that already passed ledger_tx_check and whose signature was
@@ -103,5 +112,10 @@ typedef struct ledger_apply_env {
  * changed: the caller abandons the block and resets it. */
 CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                                 const uint8_t proposer[32], char *detail, size_t detail_cap);
+/* The same with the block's whole environment (time and previous hash, which meetings
+ * need); ledger_tx_apply is this with time 0 and a zero previous hash. */
+CHR_WUR chr_err ledger_tx_apply_env(ledger_overlay *o, const ledger_tx *tx,
+                                    const ledger_apply_env *env, char *detail,
+                                    size_t detail_cap);
 
 #endif

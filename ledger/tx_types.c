@@ -1,5 +1,7 @@
 #include "ledger/tx_types.h"
 
+#include "ledger/media.h"
+#include "ledger/meetings.h"
 #include "ledger/tx_transfer.h"
 
 static const ledger_tx_kind kinds[] = {
@@ -14,6 +16,66 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_transfer_counterparty,
         .accounts_changed_max = LEDGER_TRANSFER_ACCOUNTS_MAX,
         .objects_changed_max = 0,
+    },
+    {
+        .type = LEDGER_TX_MEDIA_REGISTER,
+        .name = "media-node-register",
+        .body_encode = ledger_media_encode,
+        .body_decode = ledger_media_decode,
+        .check = ledger_media_check,
+        .verify_keys = ledger_media_verify_keys,
+        .apply = ledger_media_apply,
+        .counterparty = ledger_media_counterparty,
+        .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEDIA_UPDATE,
+        .name = "media-node-update",
+        .body_encode = ledger_media_encode,
+        .body_decode = ledger_media_decode,
+        .check = ledger_media_check,
+        .verify_keys = ledger_media_verify_keys,
+        .apply = ledger_media_apply,
+        .counterparty = ledger_media_counterparty,
+        .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEDIA_DEREGISTER,
+        .name = "media-node-deregister",
+        .body_encode = ledger_media_encode,
+        .body_decode = ledger_media_decode,
+        .check = ledger_media_check,
+        .verify_keys = ledger_media_verify_keys,
+        .apply = ledger_media_apply,
+        .counterparty = ledger_media_counterparty,
+        .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEETING_CREATE,
+        .name = "meeting-create",
+        .body_encode = ledger_meeting_tx_encode,
+        .body_decode = ledger_meeting_tx_decode,
+        .check = ledger_meeting_tx_check,
+        .verify_keys = ledger_meeting_tx_verify_keys,
+        .apply = ledger_meeting_tx_apply,
+        .counterparty = ledger_meeting_tx_counterparty,
+        .accounts_changed_max = LEDGER_MEETING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEETING_END,
+        .name = "meeting-end",
+        .body_encode = ledger_meeting_tx_encode,
+        .body_decode = ledger_meeting_tx_decode,
+        .check = ledger_meeting_tx_check,
+        .verify_keys = ledger_meeting_tx_verify_keys,
+        .apply = ledger_meeting_tx_apply,
+        .counterparty = ledger_meeting_tx_counterparty,
+        .accounts_changed_max = LEDGER_MEETING_END_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
     },
 };
 
