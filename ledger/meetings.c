@@ -443,30 +443,45 @@ static chr_err candidates(ledger_objects *t, ledger_state_kind kind, const uint8
     return err;
 }
 
-/* The best-scoring candidate of kind/prefix: *found 0 when none qualifies. */
+/* A candidate of kind/prefix drawn with probability proportional to its score, by the
+ * seed: *found 0 when none qualifies. */
 static chr_err pick(ledger_objects *t, const ledger_meeting_params *mp, ledger_state_kind kind,
                     const uint8_t *prefix, size_t prefix_len, const uint8_t seed[32],
                     uint32_t need, uint64_t start_ms, uint64_t end_ms, uint8_t out[32],
                     int *found)
 {
     uint8_t keys[LEDGER_MEETING_CANDIDATES_MAX][32];
+    uint64_t scores[LEDGER_MEETING_CANDIDATES_MAX];
     size_t n;
-    uint64_t best = 0;
+    uint64_t total = 0;
     chr_err err = candidates(t, kind, prefix, prefix_len, seed, keys, &n);
     for (size_t i = 0; i < n && err == CHR_OK; i++) {
         ledger_media_node node;
         int exists;
-        uint64_t score = 0;
         err = ledger_media_node_get(t, keys[i], &node, &exists);
         CHR_ASSERT(err != CHR_OK || exists); /* a region entry names a record */
-        err = err ? err : node_score(t, mp, &node, need, start_ms, end_ms, &score);
-        if (err == CHR_OK && score > best) {
-            best = score;
-            memcpy(out, keys[i], 32);
-        }
+        err = err ? err : node_score(t, mp, &node, need, start_ms, end_ms, &scores[i]);
+        total += err == CHR_OK ? scores[i] : 0; /* each at most 8008: no overflow */
     }
-    *found = best > 0;
-    return err;
+    *found = err == CHR_OK && total > 0;
+    if (!*found) {
+        return err;
+    }
+    /* The draw uses the seed's last 8 bytes; its first 32 placed the window. */
+    uint64_t r = 0;
+    for (size_t i = 24; i < 32; i++) {
+        r = (r << 8) | seed[i];
+    }
+    r %= total;
+    for (size_t i = 0; i < n; i++) {
+        if (r < scores[i]) {
+            memcpy(out, keys[i], 32);
+            return CHR_OK;
+        }
+        r -= scores[i];
+    }
+    CHR_ASSERT(0); /* r < total = the sum of the scores */
+    return CHR_ERR_INTERNAL;
 }
 
 chr_err ledger_meeting_allocate(ledger_objects *t, const ledger_meeting_params *mp,

@@ -29,9 +29,10 @@
  * preferred node is taken when it qualifies. Otherwise the candidates are up to
  * LEDGER_MEETING_CANDIDATES_MAX nodes of the region (all nodes when the region is empty or
  * none of its nodes qualifies), taken in key order from the seed tagged_hash("CHROOM/alloc",
- * previous block hash || meeting id) on, wrapping around; of those that qualify, the one
- * with the highest score = free share after the meeting (permille) x bond weight
- * (min(bond / min bond, 8)), the first in that order on a tie. The seed spreads meetings
+ * previous block hash || meeting id) on, wrapping around; of those that qualify, one is
+ * drawn with probability proportional to its score = (free share after the meeting in
+ * permille + 1) x bond weight (min(bond / min bond, 8), at least 1), by the seed's last 8
+ * bytes modulo the scores' sum, in window order. The seed spreads meetings
  * over the nodes; the free share spreads load; the weight favours stake. Cost: at most
  * (CANDIDATES_MAX + 1) x LOAD_SCAN_MAX reads, whatever the number of nodes.
  *
