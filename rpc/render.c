@@ -9,6 +9,8 @@
 #include "common/bech32.h"
 #include "common/hash.h"
 #include "common/hex.h"
+#include "ledger/tx_types.h"
+#include "rpc/internal/meetings.h"
 
 json_t *rpc_json_u64(uint64_t v)
 {
@@ -62,11 +64,15 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
 {
     json_t *o = json_object();
     json_object_set_new(o, "hash", rpc_json_hex(hash, 32));
-    json_object_set_new(o, "type", json_string("transfer"));
+    json_object_set_new(o, "type", json_string(ledger_tx_kind_of(tx->type)->name));
     json_object_set_new(o, "chain_id", json_string(tx->chain_id));
     json_object_set_new(o, "from", rpc_json_address(tx->from));
-    json_object_set_new(o, "to", rpc_json_address(tx->body.transfer.to));
-    json_object_set_new(o, "amount", rpc_json_u64(tx->body.transfer.amount));
+    if (tx->type == LEDGER_TX_TRANSFER) {
+        json_object_set_new(o, "to", rpc_json_address(tx->body.transfer.to));
+        json_object_set_new(o, "amount", rpc_json_u64(tx->body.transfer.amount));
+    } else {
+        rpc_render_meeting_tx_body(o, tx);
+    }
     json_object_set_new(o, "fee", rpc_json_u64(tx->fee));
     json_object_set_new(o, "nonce", rpc_json_u64(tx->nonce));
     json_object_set_new(o, "expiry_height", rpc_json_u64(tx->expiry_height));

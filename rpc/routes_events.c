@@ -94,7 +94,7 @@ static json_t *block_event(const ledger_header *h)
 static int tx_matches(const sse_stream *st, const ledger_tx *tx)
 {
     return !st->has_account || memcmp(tx->from, st->account, 32) == 0 ||
-           memcmp(tx->body.transfer.to, st->account, 32) == 0;
+           (tx->type == LEDGER_TX_TRANSFER && memcmp(tx->body.transfer.to, st->account, 32) == 0);
 }
 
 /* Renders events of the block at st->height from st->next until the buffer is nearly
