@@ -36,7 +36,8 @@ static const wallet_opt_spec opt_specs[WALLET_OPT_COUNT] = {
 #define WAIT_OPTS (WALLET_O(WAIT) | WALLET_O(WAIT_MS))
 /* A new transaction's header from flags (offline when all three are given) and its fate. */
 #define TXH_OPTS                                                                                   \
-    (KEY_OPTS | WAIT_OPTS | WALLET_O(FEE) | WALLET_O(NONCE) | WALLET_O(CHAIN_ID) | WALLET_O(OUT))
+    (KEY_OPTS | WAIT_OPTS | WALLET_O(RAW) | WALLET_O(FEE) | WALLET_O(NONCE) | WALLET_O(CHAIN_ID) | \
+     WALLET_O(OUT))
 #define MEDIA_OPTS                                                                                 \
     (TXH_OPTS | WALLET_O(NODE_KEY) | WALLET_O(ENDPOINT) | WALLET_O(REGION) | WALLET_O(CAPACITY) |  \
      WALLET_O(METADATA))

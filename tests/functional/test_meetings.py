@@ -1,0 +1,129 @@
+"""Media nodes and meetings on a real node: media nodes registered with the wallet (their
+bonds leave the operator exactly), listed and filtered over REST; a meeting created with a
+signed transaction (the wallet) read back in the Open API seed's shape with its payment
+record, the escrow leaving the payer exactly; a meeting no node can take refused with
+nothing escrowed; a meeting cancelled before its start refunded in full."""
+
+import json
+import time
+
+from node import assert_error, check, eq, random_pubkey, run, start_node, wallet_cmd
+
+FEE = 1000
+BOND = 1000 * 10**6
+PRICE = 100
+
+
+def w(n, *args, json_out=False):
+    return run(wallet_cmd(*args, node=n.url, json_out=json_out, api_key=n.api_key))
+
+
+def ok(n, *args, json_out=False):
+    rc, out, err = w(n, *args, json_out=json_out)
+    eq(rc, 0, "chroom-wallet %s (stderr %r)" % (" ".join(str(a) for a in args[:2]), err))
+    return out
+
+
+def balance(n, key):
+    return int(n.get("/api/v1/accounts/%s" % key.address)["balance"])
+
+
+def register(n, key, region, capacity):
+    node_key = random_pubkey()
+    ok(n, "media-node", "register", "--key", key.path, "--node-key", node_key, "--endpoint",
+       "https://%s.media.example.org:8443/" % region, "--region", region, "--capacity",
+       capacity, "--bond", BOND, "--raw", "--metadata", "test node", "--wait")
+    return node_key
+
+
+def create(n, key, participants, duration, *extra):
+    rc, out, err = w(n, "meeting", "create", "--key", key.path, "--title", "Weekly sync",
+                     "--host", "alice-user", "--participants", ",".join(participants),
+                     "--duration", duration, "--wait", *extra)
+    meeting_id = None
+    for line in out.splitlines():
+        if line.startswith("meeting_id "):
+            meeting_id = line.split()[1]
+    return rc, meeting_id, err
+
+
+def test_media_nodes_and_meetings(t):
+    # Proves the whole path of issue 14's first part on a real node: three media nodes in two
+    # regions registered by the wallet, bonds taken exactly, listed with region and status
+    # filters and a cursor, read one by one; a meeting created by a signed meeting-create,
+    # answered in the seed's shape (meeting_id, status created, start_url and join_url on
+    # its node's endpoint) with escrow price x (participants + 1) x duration taken exactly;
+    # a meeting too big for every node refused with nothing escrowed; a scheduled meeting
+    # cancelled before its start refunded in full; malformed ids refused.
+    n = start_node(t)
+    c = n.chain
+    alice, bob = c["alice"], c["bob"]
+    a0 = balance(n, alice)
+    nodes = [register(n, alice, "eu-west", 10), register(n, alice, "eu-west", 20),
+             register(n, alice, "us-east", 5)]
+    eq(balance(n, alice), a0 - 3 * (BOND + FEE), "three bonds and fees left the operator")
+
+    page = n.get("/api/v1/media-nodes")
+    eq(sorted(x["id"] for x in page["media_nodes"]), sorted(nodes), "every node listed")
+    eq(page["next_cursor"], None, "one page")
+    eu = n.get("/api/v1/media-nodes?region=eu-west&status=active")["media_nodes"]
+    eq(sorted(x["id"] for x in eu), sorted(nodes[:2]), "the eu-west nodes")
+    eq(n.get("/api/v1/media-nodes?status=unbonding")["media_nodes"], [], "none unbonding")
+    first = n.get("/api/v1/media-nodes?limit=1")
+    check(first["next_cursor"] is not None, "a cursor after a page of one")
+    rest = n.get("/api/v1/media-nodes?limit=5&cursor=%s" % first["next_cursor"])
+    eq(len(rest["media_nodes"]), 2, "the other two after the cursor")
+    one = n.get("/api/v1/media-nodes/%s" % nodes[2])
+    eq((one["operator"], one["status"], one["bond"], one["capacity"], one["region"]),
+       (alice.address, "active", str(BOND), 5, "us-east"), "a node's record")
+    out = ok(n, "media-node", "list", "--region", "us-east", json_out=True)
+    eq([x["id"] for x in json.loads(out)["media_nodes"]], [nodes[2]], "wallet media-node list")
+
+    b0 = balance(n, bob)
+    rc, mid, err = create(n, bob, ["bob-user", "carol-user", "dave-user"], 30,
+                          "--region", "us-east")
+    eq(rc, 0, "meeting create (stderr %r)" % err)
+    check(mid is not None and len(mid) == 24, "a meeting id: %r" % mid)
+    m = n.get("/api/meetings/%s" % mid)
+    escrow = PRICE * 4 * 30
+    eq((m["meeting_id"], m["status"], m["escrow"], m["media_node"], m["payer"]),
+       (mid, "created", str(escrow), nodes[2], bob.address), "the meeting's record")
+    eq(m["start_url"], "https://us-east.media.example.org:8443/start/%s" % mid, "start_url")
+    eq(m["join_url"], "https://us-east.media.example.org:8443/join/%s" % mid, "join_url")
+    eq((m["title"], m["host"], m["participants"], m["duration"]),
+       ("Weekly sync", "alice-user", ["bob-user", "carol-user", "dave-user"], 30), "fields")
+    eq(n.get("/api/v1/meetings/%s" % mid), m, "the v1 path answers the same")
+    eq(balance(n, bob), b0 - escrow - FEE, "the escrow and fee left the payer exactly")
+    tx = n.get("/api/v1/txs/%s" % m["tx_hash"])
+    eq(tx["status"], "committed", "the creating transaction is committed")
+
+    # 17 people fit only the 20-seat node; a second such meeting at the same time fits
+    # nowhere: refused, nothing escrowed (capacity holds over overlapping spans).
+    many = ["p%d" % i for i in range(16)]
+    rc, big, err = create(n, bob, many, 10, "--region", "us-east")
+    eq(rc, 0, "16 participants fall back from us-east to the 20-seat node (stderr %r)" % err)
+    eq(n.get("/api/v1/meetings/%s" % big)["media_node"], nodes[1], "the only node with room")
+    b1 = balance(n, bob)
+    rc, _, err = create(n, bob, many, 10)
+    eq(rc, 1, "a meeting no node can take fails")
+    check("no_media_node" in err or "no media node" in err, "the reason is named: %r" % err)
+    eq(balance(n, bob), b1, "nothing escrowed for the refused meeting")
+
+    # Scheduled an hour ahead, then cancelled: the whole escrow comes back.
+    start_ms = int(time.time() * 1000) + 3600 * 1000
+    b2 = balance(n, bob)
+    rc, later, err = create(n, bob, ["x"], 60, "--start-ms", start_ms)
+    eq(rc, 0, "a scheduled meeting (stderr %r)" % err)
+    eq(balance(n, bob), b2 - PRICE * 2 * 60 - FEE, "its escrow taken")
+    ok(n, "meeting", "cancel", later, "--key", bob.path, "--wait")
+    eq(balance(n, bob), b2 - 2 * FEE, "cancelled before its start: refunded in full")
+    eq(n.get("/api/v1/meetings/%s" % later)["status"], "cancelled", "its status")
+    eq(n.get("/api/v1/meetings/%s" % later)["escrow"], "0", "nothing held")
+
+    assert_error(n.request("GET", "/api/v1/meetings/xyz"), 400, "invalid_argument", "bad id")
+    assert_error(n.request("GET", "/api/v1/meetings/%s" % ("00" * 12)), 404, "not_found",
+                 "unknown meeting")
+    assert_error(n.request("GET", "/api/v1/media-nodes?region=EU"), 400, "invalid_argument",
+                 "bad region")
+    assert_error(n.request("GET", "/api/v1/media-nodes/%s" % ("00" * 32)), 404, "not_found",
+                 "unknown node")
