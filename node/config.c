@@ -105,6 +105,7 @@ static const node_config_path node_config_paths[] = {
     {"node", "validator_key_file", "", offsetof(node_config, validator_key_file), true},
     {"api", "tls_cert_file", "", offsetof(node_config, api_tls_cert_file), true},
     {"api", "tls_key_file", "", offsetof(node_config, api_tls_key_file), true},
+    {"api", "sponsor_key_file", "", offsetof(node_config, api_sponsor_key_file), true},
     {"p2p", "node_key_file", "", offsetof(node_config, p2p_node_key_file), true},
     {"p2p", "tls_cert_key_file", "", offsetof(node_config, p2p_tls_cert_key_file), true},
     {"p2p", "tls_ca_file", "", offsetof(node_config, p2p_tls_ca_file), true},

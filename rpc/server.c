@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -772,5 +773,6 @@ void rpc_server_stop(rpc_server *s)
         close(listen_fd);
     }
     rpc_mhd_log_deinit(&s->mhd_log);
+    sodium_memzero(s->cfg.sponsor_sk, sizeof(s->cfg.sponsor_sk));
     free(s);
 }

@@ -200,6 +200,13 @@ void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
 void rpc_handle_state(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
+/* Hands n encoded transactions to the node and defers the answer to finish, which reads
+ * x->req->results; with wait_ms, once they are committed or failed or it passed
+ * (rpc/routes_tx.c). */
+void rpc_submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, const size_t *lens,
+                      size_t n, uint64_t wait_ms, void (*finish)(rpc_ctx *x, rpc_reply *r));
+/* The HTTP status and field of a refused transaction's error. */
+unsigned rpc_tx_reject_status(chr_err err, const char **field);
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r);

@@ -31,5 +31,6 @@ void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx);
 void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r);
 
 #endif

@@ -127,3 +127,53 @@ def test_media_nodes_and_meetings(t):
                  "bad region")
     assert_error(n.request("GET", "/api/v1/media-nodes/%s" % ("00" * 32)), 404, "not_found",
                  "unknown node")
+
+
+def test_seed_endpoint_create(t):
+    # Proves POST /api/meetings/create in the seed's shape: with the node's sponsor key the
+    # node signs, submits and waits, and answers 200 with meeting_id, status "created",
+    # start_url and join_url (and the payment record), the escrow and fee leaving the sponsor
+    # exactly; the seed's 400s for a bad title, duration, participant list (empty, repeated,
+    # too many) and an unknown field, each naming the field; 401 without a key; a meeting no
+    # node can take refused with nothing escrowed; a node without a sponsor key answers 403.
+    from node import Chain, Node
+    chain = Chain(t, {"alice": 10**12, "sponsor": 10**12})
+    n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
+    node_key = register(n, chain["alice"], "eu-west", 10)
+    s0 = balance(n, chain["sponsor"])
+    body = {"title": "Standup", "host": "alice-user", "participants": ["bob-user", "carol"],
+            "duration": 15}
+    r = n.request("POST", "/api/meetings/create", json.dumps(body))
+    eq(r.status, 200, "the seed's create: %r" % (r,))
+    m = r.json
+    eq((m["status"], m["media_node"], m["escrow"], m["payer"]),
+       ("created", node_key, str(PRICE * 3 * 15), chain["sponsor"].address), "the answer")
+    mid = m["meeting_id"]
+    eq(m["start_url"], "https://eu-west.media.example.org:8443/start/%s" % mid, "start_url")
+    eq(m["join_url"], "https://eu-west.media.example.org:8443/join/%s" % mid, "join_url")
+    eq(n.get("/api/meetings/%s" % mid), m, "read back the same")
+    eq(balance(n, chain["sponsor"]), s0 - PRICE * 3 * 15 - FEE, "the sponsor paid exactly")
+
+    bad = [({"title": ""}, "title"), ({"duration": 0}, "duration"),
+           ({"duration": 1441}, "duration"), ({"participants": []}, "participants"),
+           ({"participants": ["a", "a"]}, "participants"),
+           ({"participants": ["p%d" % i for i in range(17)]}, "participants"),
+           ({"title": 5}, "title")]
+    for change, field in bad:
+        b = dict(body, **change)
+        r = n.request("POST", "/api/meetings/create", json.dumps(b))
+        assert_error(r, 400, None, "bad %s" % field)
+        eq(r.json["error"].get("field"), field, "the field named for %r" % (change,))
+    r = n.request("POST", "/api/meetings/create", json.dumps(dict(body, color="red")))
+    assert_error(r, 400, "unknown_field", "an unknown field")
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), auth=False)
+    assert_error(r, 401, "unauthorized", "no key")
+    s1 = balance(n, chain["sponsor"])
+    r = n.request("POST", "/api/meetings/create",
+                  json.dumps(dict(body, participants=["p%d" % i for i in range(12)])))
+    assert_error(r, 400, "no_media_node", "too big for every node")
+    eq(balance(n, chain["sponsor"]), s1, "nothing escrowed")
+
+    plain = start_node(t, name="plain")
+    r = plain.request("POST", "/api/meetings/create", json.dumps(body))
+    assert_error(r, 403, "insufficient_scope", "a node without a sponsor key")

@@ -1,0 +1,191 @@
+/* POST /api/meetings/create, the Open API seed's endpoint (docs/API.md, "POST
+ * /api/meetings/create"): the node signs a meeting-create for the app with the sponsor
+ * account's key of its [api] sponsor_key_file, submits it, waits for its commit and answers
+ * in the seed's shape with the meeting's payment record. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger/meetings.h"
+#include "ledger/tx_types.h"
+#include "rpc/internal/http.h"
+#include "rpc/internal/meetings.h"
+#include "rpc/render.h"
+
+/* A string field into a bounded buffer: 0 and a 400 naming it when it is not one. */
+static int str_field(json_t *root, rpc_reply *r, const char *name, int required, size_t max,
+                     char *out, uint8_t *out_len)
+{
+    json_t *v = json_object_get(root, name);
+    *out_len = 0;
+    if (v == NULL && !required) {
+        return 1;
+    }
+    char msg[96];
+    if (v == NULL || !json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) > max) {
+        snprintf(msg, sizeof(msg), "%s: a string of 1 to %zu bytes", name, max);
+        rpc_reply_error(r, 400, v == NULL ? CHR_ERR_MISSING_FIELD : CHR_ERR_ARG, msg, name);
+        return 0;
+    }
+    memcpy(out, json_string_value(v), json_string_length(v));
+    *out_len = (uint8_t)json_string_length(v);
+    return 1;
+}
+
+/* The seed's fields into b: title, host, participants, duration (and region). 0 and a 400
+ * naming the field otherwise. */
+static int seed_fields(json_t *root, rpc_reply *r, ledger_meeting_body *b)
+{
+    if (!str_field(root, r, "title", 1, LEDGER_MEETING_TITLE_MAX, (char *)b->title,
+                   &b->title_len) ||
+        !str_field(root, r, "host", 1, LEDGER_MEETING_ID_STR_MAX, b->host, &b->host_len) ||
+        !str_field(root, r, "region", 0, LEDGER_MEDIA_REGION_MAX, b->region, &b->region_len)) {
+        return 0;
+    }
+    json_t *list = json_object_get(root, "participants");
+    json_t *d = json_object_get(root, "duration");
+    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    if (n == 0 || n > LEDGER_MEETING_PARTICIPANTS_MAX) {
+        rpc_reply_error(r, 400, list == NULL ? CHR_ERR_MISSING_FIELD : CHR_ERR_ARG,
+                        "participants: an array of 1 to 16 participant IDs", "participants");
+        return 0;
+    }
+    b->participants_len = (uint8_t)n;
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_array_get(list, i);
+        size_t len = json_is_string(p) ? json_string_length(p) : 0;
+        if (len == 0 || len > LEDGER_MEETING_ID_STR_MAX) {
+            rpc_reply_error(r, 400, CHR_ERR_ARG, "participants: each a string of 1 to 64 bytes",
+                            "participants");
+            return 0;
+        }
+        memcpy(b->participants[i], json_string_value(p), len);
+        b->participant_lens[i] = (uint8_t)len;
+    }
+    if (!json_is_integer(d) || json_integer_value(d) < 1 ||
+        json_integer_value(d) > (json_int_t)LEDGER_MEETING_DURATION_MAX_MIN) {
+        rpc_reply_error(r, 400, d == NULL ? CHR_ERR_MISSING_FIELD : CHR_ERR_ARG,
+                        "duration: an integer of 1 to 1440 minutes", "duration");
+        return 0;
+    }
+    b->duration_min = (uint32_t)json_integer_value(d);
+    return 1;
+}
+
+/* Signs tx with the sponsor's key (fresh BIP-340 aux randomness): CHR_ERR_CRYPTO. */
+static chr_err sponsor_sign(ledger_tx *tx, const uint8_t sk[32])
+{
+    uint8_t seed[32], aux[32], msg[32];
+    ledger_signer *s;
+    randombytes_buf(seed, sizeof(seed));
+    randombytes_buf(aux, sizeof(aux));
+    ledger_tx_sighash(tx, msg);
+    chr_err err = ledger_signer_new(&s, seed);
+    err = err ? err : ledger_signer_sign(s, tx->sig, msg, sk, aux);
+    ledger_signer_free(s);
+    return err;
+}
+
+/* The sponsor's meeting-create for b: its nonce the next after its pending ones. */
+static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, const ledger_meeting_body *b, char *detail,
+                          size_t detail_cap)
+{
+    rpc_server *srv = x->srv;
+    uint8_t pub[32], zero[32] = {0};
+    ledger_signer *s;
+    chr_err err = ledger_signer_new(&s, zero);
+    err = err ? err : ledger_signer_pubkey(s, pub, srv->cfg.sponsor_sk);
+    ledger_signer_free(s);
+    rpc_tip tip;
+    ledger_account acct;
+    uint64_t nonce = 0;
+    srv->be.tip(srv->be.ctx, &tip);
+    err = err ? err : srv->be.account(srv->be.ctx, pub, &acct, &nonce);
+    err = err ? err
+              : ledger_tx_init(tx, LEDGER_TX_MEETING_CREATE, tip.chain_id, pub, nonce,
+                               srv->be.params->fee_transfer, 0, NULL, 0);
+    if (err != CHR_OK) {
+        return err;
+    }
+    tx->body.meeting = *b;
+    err = ledger_tx_check(tx, tip.chain_id, srv->be.params, detail, detail_cap);
+    return err ? err : sponsor_sign(tx, srv->cfg.sponsor_sk);
+}
+
+/* The answer once the transaction is committed, failed or refused. */
+static void create_finish(rpc_ctx *x, rpc_reply *r)
+{
+    const rpc_tx_result *res = &x->req->results[0];
+    if (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED) {
+        const char *field;
+        unsigned status = rpc_tx_reject_status(res->err, &field);
+        rpc_reply_error(r, status, res->err, res->detail[0] ? res->detail : chr_err_str(res->err),
+                        field);
+        r->retry_after = status == 503 ? 1 : 0;
+        return;
+    }
+    if (res->state != RPC_TX_COMMITTED) {
+        rpc_reply_json(r, 202, rpc_render_tx_result(res)); /* still pending at the wait's end */
+        return;
+    }
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
+    ledger_store_read *rd;
+    json_t *j = NULL;
+    chr_err err = ledger_store_read_begin(x->srv->be.store, &rd) == CHR_OK ? CHR_OK : CHR_ERR_STORE;
+    if (err == CHR_OK) {
+        err = rpc_meeting_read(rd, res->hash, tip.time_ms, &j);
+        ledger_store_read_end(rd);
+    }
+    if (err != CHR_OK) {
+        rpc_reply_meeting_error(r, err);
+        return;
+    }
+    rpc_reply_json(r, 200, j);
+}
+
+void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
+{
+    static const char *const allowed[] = {"title", "host", "participants", "duration", "region",
+                                          NULL};
+    if (!x->srv->cfg.has_sponsor) {
+        rpc_reply_error(r, 403, CHR_ERR_SCOPE,
+                        "this node holds no sponsor key: sign a meeting-create and submit it to "
+                        "POST /api/v1/txs",
+                        NULL);
+        return;
+    }
+    json_t *root = rpc_parse_body(x, r, allowed);
+    if (root == NULL) {
+        return;
+    }
+    ledger_meeting_body b;
+    memset(&b, 0, sizeof(b));
+    int ok = seed_fields(root, r, &b);
+    json_decref(root);
+    if (!ok) {
+        return;
+    }
+    ledger_tx tx;
+    char detail[RPC_DETAIL_MAX] = "";
+    chr_err err = sponsor_tx(x, &tx, &b, detail, sizeof(detail));
+    if (err == CHR_ERR_MEETING) {
+        /* The rule's detail starts with the field it is about ("participants: ..."). */
+        char field[16] = "";
+        sscanf(detail, "%15[a-z_]", field);
+        rpc_reply_error(r, 400, CHR_ERR_ARG, detail, field[0] ? field : NULL);
+        return;
+    }
+    uint8_t buf[LEDGER_TX_BYTES_MAX];
+    size_t len = 0;
+    err = err ? err : ledger_tx_encode(&tx, buf, sizeof(buf), &len);
+    if (err != CHR_OK) {
+        rpc_reply_error(r, err == CHR_ERR_STORE ? 503 : 500, err == CHR_ERR_STORE ? err
+                                                                               : CHR_ERR_INTERNAL,
+                        "cannot sign the meeting now", NULL);
+        return;
+    }
+    const uint8_t *txs[1] = {buf};
+    rpc_submit_start(x, r, txs, &len, 1, x->srv->cfg.wait_timeout_ms, create_finish);
+}
