@@ -55,10 +55,10 @@
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                        \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                                 \
     X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                   \
-    /* The media tier and meetings (ledger/media.h, ledger/meetings.h). */                        \
+    /* The media tier and meetings (ledger/media.h, ledger/meetings.h). */                         \
     X(CHR_ERR_MEDIA_NODE, 140, "bad_media_node", "invalid media node field")                       \
     X(CHR_ERR_MEETING, 141, "bad_meeting", "invalid meeting field")                                \
-    X(CHR_ERR_NO_MEDIA_NODE, 142, "no_media_node", "no media node can take the meeting")          \
+    X(CHR_ERR_NO_MEDIA_NODE, 142, "no_media_node", "no media node can take the meeting")           \
     X(CHR_ERR_NOT_OWNER, 143, "not_owner", "sender may not change this object")                    \
     X(CHR_ERR_BOND, 144, "bond_too_low", "bond below the chain's minimum")                         \
     X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \

@@ -118,9 +118,9 @@ chr_err ledger_meeting_decode(ledger_meeting *out, const uint8_t id[LEDGER_MEETI
     err = err ? err : chr_dec_u64(&dec, &out->price);
     err = err ? err : chr_dec_u64(&dec, &out->escrow);
     err = err ? err : chr_dec_u8(&dec, &out->participants);
-    err = err ? err
-              : dec_str(&dec, out->title, &out->title_len, LEDGER_MEETING_TITLE_MAX,
-                        CHR_ERR_MEETING);
+    err =
+        err ? err
+            : dec_str(&dec, out->title, &out->title_len, LEDGER_MEETING_TITLE_MAX, CHR_ERR_MEETING);
     err = err ? err
               : dec_str(&dec, (uint8_t *)out->host, &out->host_len, LEDGER_MEETING_ID_STR_MAX,
                         CHR_ERR_MEETING);
@@ -130,8 +130,8 @@ chr_err ledger_meeting_decode(ledger_meeting *out, const uint8_t id[LEDGER_MEETI
     err = err ? err : chr_dec_finish(&dec);
     if (err == CHR_OK &&
         (out->status < LEDGER_MEETING_CREATED || out->status > LEDGER_MEETING_CANCELLED ||
-         out->end_ms != out->start_ms + out->duration_min * MS_PER_MIN ||
-         out->participants == 0 || out->participants > LEDGER_MEETING_PARTICIPANTS_MAX ||
+         out->end_ms != out->start_ms + out->duration_min * MS_PER_MIN || out->participants == 0 ||
+         out->participants > LEDGER_MEETING_PARTICIPANTS_MAX ||
          !ledger_utf8_valid(out->title, out->title_len) ||
          !id_str_valid(out->host, out->host_len))) {
         err = CHR_ERR_MEETING;
@@ -165,8 +165,7 @@ static chr_err participants_decode(chr_dec *dec, ledger_meeting_body *b)
     return err;
 }
 
-chr_err ledger_meeting_participants_decode(ledger_meeting_body *b, const uint8_t *in,
-                                           size_t in_len)
+chr_err ledger_meeting_participants_decode(ledger_meeting_body *b, const uint8_t *in, size_t in_len)
 {
     chr_dec dec;
     chr_dec_init(&dec, in, in_len);
@@ -235,8 +234,8 @@ static const char *participants_rule(const ledger_meeting_body *b)
             return "participants: the host is counted apart, not as a participant";
         }
         for (size_t k = 0; k < i; k++) {
-            if (b->participant_lens[k] == len && memcmp(b->participants[k], b->participants[i],
-                                                        len) == 0) {
+            if (b->participant_lens[k] == len &&
+                memcmp(b->participants[k], b->participants[i], len) == 0) {
                 return "participants: an ID is repeated";
             }
         }
@@ -434,8 +433,8 @@ static chr_err candidates(ledger_objects *t, ledger_state_kind kind, const uint8
     err = ledger_object_scan(t, kind, prefix, prefix_len, NULL, 0, page,
                              LEDGER_MEETING_CANDIDATES_MAX - got, &got);
     for (size_t i = 0; i < got && err == CHR_OK; i++) {
-        if (ledger_object_natural_cmp(page[i].natural, page[i].natural_len, from,
-                                      prefix_len + 32) > 0) {
+        if (ledger_object_natural_cmp(page[i].natural, page[i].natural_len, from, prefix_len + 32) >
+            0) {
             break;
         }
         memcpy(keys[(*n)++], page[i].natural + page[i].natural_len - 32, 32);
@@ -446,9 +445,8 @@ static chr_err candidates(ledger_objects *t, ledger_state_kind kind, const uint8
 /* A candidate of kind/prefix drawn with probability proportional to its score, by the
  * seed: *found 0 when none qualifies. */
 static chr_err pick(ledger_objects *t, const ledger_meeting_params *mp, ledger_state_kind kind,
-                    const uint8_t *prefix, size_t prefix_len, const uint8_t seed[32],
-                    uint32_t need, uint64_t start_ms, uint64_t end_ms, uint8_t out[32],
-                    int *found)
+                    const uint8_t *prefix, size_t prefix_len, const uint8_t seed[32], uint32_t need,
+                    uint64_t start_ms, uint64_t end_ms, uint8_t out[32], int *found)
 {
     uint8_t keys[LEDGER_MEETING_CANDIDATES_MAX][32];
     uint64_t scores[LEDGER_MEETING_CANDIDATES_MAX];
@@ -613,8 +611,7 @@ static chr_err meeting_draft(ledger_meeting *m, const ledger_tx *tx, const ledge
 /* Moves amount out of the sender (with the fee, to the proposer) and `credit` to `to`
  * (NULL: nobody); the caller checked the balance and the room. */
 static chr_err move(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
-                    const ledger_apply_env *env, uint64_t debit, const uint8_t *to,
-                    uint64_t credit)
+                    const ledger_apply_env *env, uint64_t debit, const uint8_t *to, uint64_t credit)
 {
     ledger_account sender = *from;
     sender.balance -= debit + tx->fee;
@@ -655,8 +652,10 @@ static chr_err meeting_create(ledger_overlay *o, const ledger_tx *tx, const ledg
                                       b->has_preferred ? b->preferred : NULL,
                                       (uint32_t)b->participants_len + 1, m.start_ms, m.end_ms);
         if (err == CHR_ERR_NO_MEDIA_NODE) {
-            snprintf(detail, detail_cap, "no media node has room for %u participants over %u "
-                     "minutes", (unsigned)b->participants_len + 1, (unsigned)b->duration_min);
+            snprintf(detail, detail_cap,
+                     "no media node has room for %u participants over %u "
+                     "minutes",
+                     (unsigned)b->participants_len + 1, (unsigned)b->duration_min);
         }
     }
     err = err ? err : ledger_tx_room(o, tx, env, LEDGER_MEETING_OBJECTS_MAX);
@@ -683,9 +682,8 @@ static chr_err meeting_end(ledger_overlay *o, const ledger_tx *tx, const ledger_
     size_t value_len;
     int found;
     ledger_meeting m;
-    chr_err err =
-        ledger_object_get(t, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, value, &value_len,
-                          &found);
+    chr_err err = ledger_object_get(t, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, value,
+                                    &value_len, &found);
     if (err != CHR_OK) {
         return err;
     }

@@ -110,8 +110,7 @@ CHR_WUR chr_err ledger_meeting_participants_decode(ledger_meeting_body *b, const
                                                    size_t in_len);
 /* The API name of a status at time now_ms: "created", "ended", "cancelled", or "expired"
  * for a created meeting past end_ms + grace_ms. */
-const char *ledger_meeting_status_name(const ledger_meeting *m, uint64_t now_ms,
-                                       uint64_t grace_ms);
+const char *ledger_meeting_status_name(const ledger_meeting *m, uint64_t now_ms, uint64_t grace_ms);
 
 /* A meeting's id from its creating transaction's hash. */
 void ledger_meeting_id(uint8_t out[LEDGER_MEETING_ID_LEN], const uint8_t tx_hash[32]);

@@ -31,10 +31,14 @@ struct ledger_objects {
 };
 
 static const char *const kind_names[] = {
-    [LEDGER_STATE_ACCOUNT] = "account",       [LEDGER_STATE_VALIDATOR] = "validator",
-    [LEDGER_STATE_DELEGATION] = "delegation", [LEDGER_STATE_UNBONDING] = "unbonding",
-    [LEDGER_STATE_MEDIA_NODE] = "media_node", [LEDGER_STATE_MEETING] = "meeting",
-    [LEDGER_STATE_PROPOSAL] = "proposal",     [LEDGER_STATE_VOTE] = "vote",
+    [LEDGER_STATE_ACCOUNT] = "account",
+    [LEDGER_STATE_VALIDATOR] = "validator",
+    [LEDGER_STATE_DELEGATION] = "delegation",
+    [LEDGER_STATE_UNBONDING] = "unbonding",
+    [LEDGER_STATE_MEDIA_NODE] = "media_node",
+    [LEDGER_STATE_MEETING] = "meeting",
+    [LEDGER_STATE_PROPOSAL] = "proposal",
+    [LEDGER_STATE_VOTE] = "vote",
     [LEDGER_STATE_MEETING_PARTICIPANTS] = "meeting_participants",
     [LEDGER_STATE_MEDIA_REGION] = "media_region",
     [LEDGER_STATE_MEDIA_LOAD] = "media_load",

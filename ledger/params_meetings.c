@@ -66,8 +66,8 @@ chr_err ledger_meeting_params_get(ledger_objects *t, ledger_meeting_params *out)
     int found;
     static const uint8_t empty[1];
     ledger_meeting_params_default(out);
-    chr_err err = ledger_object_get(t, LEDGER_STATE_MEETING_PARAMS, empty, 0, value, &value_len,
-                                    &found);
+    chr_err err =
+        ledger_object_get(t, LEDGER_STATE_MEETING_PARAMS, empty, 0, value, &value_len, &found);
     if (err != CHR_OK) {
         memset(out, 0, sizeof(*out));
         return err;

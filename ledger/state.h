@@ -115,7 +115,6 @@ CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t
 /* The same with the block's whole environment (time and previous hash, which meetings
  * need); ledger_tx_apply is this with time 0 and a zero previous hash. */
 CHR_WUR chr_err ledger_tx_apply_env(ledger_overlay *o, const ledger_tx *tx,
-                                    const ledger_apply_env *env, char *detail,
-                                    size_t detail_cap);
+                                    const ledger_apply_env *env, char *detail, size_t detail_cap);
 
 #endif

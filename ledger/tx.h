@@ -86,7 +86,8 @@ typedef struct ledger_meeting_end_body {
      LEDGER_MEETING_PARTICIPANTS_MAX + LEDGER_MEETING_PARTICIPANT_BYTES_MAX + 4 + 8 + 1 +          \
      LEDGER_MEDIA_REGION_MAX + 1 + 32)
 /* Every field of a transaction but the body, at their longest. */
-#define LEDGER_TX_HEADER_BYTES_MAX (2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64)
+#define LEDGER_TX_HEADER_BYTES_MAX                                                                 \
+    (2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64)
 _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_BODY_BYTES_MAX <= LEDGER_TX_BYTES_MAX,
                "the longest meeting-create fits in a transaction");
 _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + 32 + 3 + LEDGER_MEDIA_ENDPOINT_MAX +

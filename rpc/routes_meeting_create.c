@@ -147,8 +147,8 @@ static void create_finish(rpc_ctx *x, rpc_reply *r)
 
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
 {
-    static const char *const allowed[] = {"title", "host", "participants", "duration", "region",
-                                          NULL};
+    static const char *const allowed[] = {"title",    "host",   "participants",
+                                          "duration", "region", NULL};
     if (!x->srv->cfg.has_sponsor) {
         rpc_reply_error(r, 403, CHR_ERR_SCOPE,
                         "this node holds no sponsor key: sign a meeting-create and submit it to "
@@ -181,8 +181,8 @@ void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
     size_t len = 0;
     err = err ? err : ledger_tx_encode(&tx, buf, sizeof(buf), &len);
     if (err != CHR_OK) {
-        rpc_reply_error(r, err == CHR_ERR_STORE ? 503 : 500, err == CHR_ERR_STORE ? err
-                                                                               : CHR_ERR_INTERNAL,
+        rpc_reply_error(r, err == CHR_ERR_STORE ? 503 : 500,
+                        err == CHR_ERR_STORE ? err : CHR_ERR_INTERNAL,
                         "cannot sign the meeting now", NULL);
         return;
     }

@@ -35,8 +35,7 @@ json_t *rpc_render_media_node(const ledger_media_node *n)
 }
 
 /* The seed's URL: the node's endpoint, the path and the id ("https://m.example/start/ab12"). */
-static json_t *meeting_url(const ledger_media_node *n, int found, const char *path,
-                           const char *id)
+static json_t *meeting_url(const ledger_media_node *n, int found, const char *path, const char *id)
 {
     if (!found) {
         return json_null(); /* the node left after its bond was released */
@@ -58,8 +57,8 @@ json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_body *p
     chr_hex_encode(id, sizeof(id), m->id, LEDGER_MEETING_ID_LEN);
     json_t *list = json_array();
     for (size_t i = 0; i < participants->participants_len; i++) {
-        json_array_append_new(list, json_stringn(participants->participants[i],
-                                                 participants->participant_lens[i]));
+        json_array_append_new(
+            list, json_stringn(participants->participants[i], participants->participant_lens[i]));
     }
     json_t *o = json_object();
     json_object_set_new(o, "meeting_id", json_string(id));
@@ -70,8 +69,8 @@ json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_body *p
     json_object_set_new(o, "host", json_stringn(m->host, m->host_len));
     json_object_set_new(o, "participants", list);
     json_object_set_new(o, "duration", json_integer(m->duration_min));
-    json_object_set_new(o, "region", m->region_len ? json_stringn(m->region, m->region_len)
-                                                   : json_null());
+    json_object_set_new(o, "region",
+                        m->region_len ? json_stringn(m->region, m->region_len) : json_null());
     json_object_set_new(o, "media_node", rpc_json_hex(m->node_key, 32));
     json_object_set_new(o, "payer", rpc_json_address(m->payer));
     json_object_set_new(o, "escrow", rpc_json_u64(m->escrow));
@@ -332,8 +331,8 @@ void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r)
 void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx)
 {
     if (tx->type == LEDGER_TX_MEETING_END) {
-        json_object_set_new(o, "meeting_id", rpc_json_hex(tx->body.meeting_end.id,
-                                                          LEDGER_MEETING_ID_LEN));
+        json_object_set_new(o, "meeting_id",
+                            rpc_json_hex(tx->body.meeting_end.id, LEDGER_MEETING_ID_LEN));
         return;
     }
     if (tx->type == LEDGER_TX_MEETING_CREATE) {
@@ -346,10 +345,10 @@ void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx)
         json_object_set_new(o, "host", json_stringn(b->host, b->host_len));
         json_object_set_new(o, "participants", list);
         json_object_set_new(o, "duration", json_integer(b->duration_min));
-        json_object_set_new(o, "start_time", b->start_ms ? rpc_json_time(b->start_ms)
-                                                         : json_null());
-        json_object_set_new(o, "region", b->region_len ? json_stringn(b->region, b->region_len)
-                                                       : json_null());
+        json_object_set_new(o, "start_time",
+                            b->start_ms ? rpc_json_time(b->start_ms) : json_null());
+        json_object_set_new(o, "region",
+                            b->region_len ? json_stringn(b->region, b->region_len) : json_null());
         json_object_set_new(o, "preferred_media_node",
                             b->has_preferred ? rpc_json_hex(b->preferred, 32) : json_null());
         return;

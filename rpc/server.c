@@ -5,11 +5,11 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>

@@ -212,8 +212,8 @@ const wallet_command wallet_commands[] = {
      "Shows the meeting: status, start and join URLs, node, escrow and times.", 0, 1, 1, 0,
      wallet_cmd_meeting_show},
     {G_MEDIA, "meeting end", "ID ...", "end a meeting (its payer or host)",
-     "Ends the meeting; before its start this cancels it and refunds the whole escrow.",
-     TXH_OPTS, 1, 1, 0, wallet_cmd_meeting_end},
+     "Ends the meeting; before its start this cancels it and refunds the whole escrow.", TXH_OPTS,
+     1, 1, 0, wallet_cmd_meeting_end},
     {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",

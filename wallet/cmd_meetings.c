@@ -141,8 +141,8 @@ static int media_body(wallet_cli *c, ledger_tx *tx)
             : parse_text(c, WALLET_OPT_REGION, 1, LEDGER_MEDIA_REGION_MAX, b->region,
                          &b->region_len);
     rc = rc ? rc
-            : parse_text(c, WALLET_OPT_METADATA, 0, LEDGER_MEDIA_METADATA_MAX,
-                         (char *)b->metadata, &b->metadata_len);
+            : parse_text(c, WALLET_OPT_METADATA, 0, LEDGER_MEDIA_METADATA_MAX, (char *)b->metadata,
+                         &b->metadata_len);
     if (rc == WALLET_EXIT_OK && tx->type == LEDGER_TX_MEDIA_REGISTER) {
         const char *bond = c->opt[WALLET_OPT_BOND];
         if (bond == NULL) {
@@ -216,9 +216,10 @@ int wallet_cmd_meeting_create(wallet_cli *c)
     if (start != NULL && !wallet_cli_parse_u64("--start-ms", start, &b.start_ms)) {
         return WALLET_EXIT_USAGE;
     }
-    int rc = parse_text(c, WALLET_OPT_TITLE, 1, LEDGER_MEETING_TITLE_MAX, (char *)b.title,
-                        &b.title_len);
-    rc = rc ? rc : parse_text(c, WALLET_OPT_HOST, 1, LEDGER_MEETING_ID_STR_MAX, b.host, &b.host_len);
+    int rc =
+        parse_text(c, WALLET_OPT_TITLE, 1, LEDGER_MEETING_TITLE_MAX, (char *)b.title, &b.title_len);
+    rc =
+        rc ? rc : parse_text(c, WALLET_OPT_HOST, 1, LEDGER_MEETING_ID_STR_MAX, b.host, &b.host_len);
     rc = rc ? rc
             : parse_text(c, WALLET_OPT_REGION, 0, LEDGER_MEDIA_REGION_MAX, b.region, &b.region_len);
     rc = rc ? rc : parse_participants(c, &b);
@@ -275,8 +276,7 @@ static int show(wallet_cli *c, const char *path)
     } else {
         const char *k;
         json_t *v;
-        json_object_foreach(j, k, v)
-        {
+        json_object_foreach(j, k, v) {
             char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
             printf("%-22s %s\n", k, text != NULL ? text : json_string_value(v));
             free(text);
@@ -348,8 +348,7 @@ int wallet_cmd_media_list(wallet_cli *c)
     } else {
         size_t i;
         json_t *v;
-        json_array_foreach(json_object_get(j, "media_nodes"), i, v)
-        {
+        json_array_foreach(json_object_get(j, "media_nodes"), i, v) {
             printf("%s %-9s %-10s cap %lld %s\n", wallet_cli_jstr(v, "id"),
                    wallet_cli_jstr(v, "status"), wallet_cli_jstr(v, "region"),
                    json_integer_value(json_object_get(v, "capacity")),

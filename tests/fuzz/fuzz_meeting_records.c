@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] % 4 == 0) {
         ledger_media_node n;
         if (ledger_media_node_decode(&n, key, in, len) == CHR_OK) {
-            if (!ledger_media_endpoint_valid(n.endpoint, n.endpoint_len) ||
-                n.capacity == 0 || n.capacity > LEDGER_MEDIA_CAPACITY_MAX) {
+            if (!ledger_media_endpoint_valid(n.endpoint, n.endpoint_len) || n.capacity == 0 ||
+                n.capacity > LEDGER_MEDIA_CAPACITY_MAX) {
                 abort();
             }
             chr_err err = ledger_media_node_encode(&n, out, sizeof(out), &out_len);

@@ -95,19 +95,19 @@
       "check the answer by a state proof and the trusted validators (light init first)")           \
     X(GENESIS, "genesis", 1, "FILE", "trust the validator set of this genesis file")               \
     X(TRUST_HASH, "trust-hash", 1, "HASH", "trust the block with this header hash (64 hex)")       \
-    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")             \
-    X(NODE_KEY, "node-key", 1, "HEX", "a media node's public key (64 hex characters)")          \
-    X(ENDPOINT, "endpoint", 1, "URL", "a media node's https:// endpoint")                        \
-    X(REGION, "region", 1, "CODE", "a region code, 1..16 characters of [a-z0-9-]")               \
-    X(CAPACITY, "capacity", 1, "N", "concurrent participants a media node carries")            \
-    X(BOND, "bond", 1, "X", "the bond a media node locks, in CHR (units with --raw)")            \
-    X(METADATA, "metadata", 1, "TEXT", "a media node's label, at most 128 bytes of UTF-8")      \
-    X(TITLE, "title", 1, "TEXT", "the meeting's title, 1..64 bytes of UTF-8")                     \
-    X(HOST, "host", 1, "ID", "the meeting's host ID (an app's user id or a chr1 address)")      \
-    X(PARTICIPANTS, "participants", 1, "ID,ID", "the meeting's participant IDs, comma-separated") \
-    X(DURATION, "duration", 1, "MIN", "the meeting's length in minutes, 1..1440")              \
+    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")                \
+    X(NODE_KEY, "node-key", 1, "HEX", "a media node's public key (64 hex characters)")             \
+    X(ENDPOINT, "endpoint", 1, "URL", "a media node's https:// endpoint")                          \
+    X(REGION, "region", 1, "CODE", "a region code, 1..16 characters of [a-z0-9-]")                 \
+    X(CAPACITY, "capacity", 1, "N", "concurrent participants a media node carries")                \
+    X(BOND, "bond", 1, "X", "the bond a media node locks, in CHR (units with --raw)")              \
+    X(METADATA, "metadata", 1, "TEXT", "a media node's label, at most 128 bytes of UTF-8")         \
+    X(TITLE, "title", 1, "TEXT", "the meeting's title, 1..64 bytes of UTF-8")                      \
+    X(HOST, "host", 1, "ID", "the meeting's host ID (an app's user id or a chr1 address)")         \
+    X(PARTICIPANTS, "participants", 1, "ID,ID", "the meeting's participant IDs, comma-separated")  \
+    X(DURATION, "duration", 1, "MIN", "the meeting's length in minutes, 1..1440")                  \
     X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
-    X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")      \
+    X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
     X(STATUS, "status", 1, "S", "list only media nodes in this status: active or unbonding")
 
 typedef enum wallet_opt {

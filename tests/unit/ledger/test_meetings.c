@@ -69,8 +69,8 @@ static void mt_open(mt_db *db)
     memset(db, 0, sizeof(*db));
     CHR_ASSERT(ledger_trie_mem_new(&db->mem) == CHR_OK);
     CHR_ASSERT(ledger_overlay_new(&db->o, 64, mt_account, db) == CHR_OK);
-    CHR_ASSERT(ledger_objects_new(&db->t, 64, ledger_trie_mem_object,
-                                  ledger_trie_mem_object_scan, db->mem) == CHR_OK);
+    CHR_ASSERT(ledger_objects_new(&db->t, 64, ledger_trie_mem_object, ledger_trie_mem_object_scan,
+                                  db->mem) == CHR_OK);
     ledger_overlay_attach_objects(db->o, db->t);
     memset(db->proposer, 0xee, 32);
 }
@@ -174,8 +174,8 @@ static void mt_meeting_body(ledger_tx *tx, const char *title, uint32_t participa
     memcpy(b->host, "host", 4);
     b->participants_len = (uint8_t)participants;
     for (uint32_t i = 0; i < participants; i++) {
-        b->participant_lens[i] = (uint8_t)snprintf(b->participants[i], LEDGER_MEETING_ID_STR_MAX,
-                                                   "user-%u", i);
+        b->participant_lens[i] =
+            (uint8_t)snprintf(b->participants[i], LEDGER_MEETING_ID_STR_MAX, "user-%u", i);
     }
     b->duration_min = duration_min;
     b->start_ms = start_ms;
@@ -275,15 +275,14 @@ void test_media_check_rules(void)
  * refused; an over-long field and a has_preferred other than 0/1 are refused. */
 void test_media_meeting_encoding(void)
 {
-    uint8_t types[] = {LEDGER_TX_MEDIA_REGISTER, LEDGER_TX_MEDIA_UPDATE,
-                       LEDGER_TX_MEDIA_DEREGISTER, LEDGER_TX_MEETING_CREATE,
-                       LEDGER_TX_MEETING_END};
+    uint8_t types[] = {LEDGER_TX_MEDIA_REGISTER, LEDGER_TX_MEDIA_UPDATE, LEDGER_TX_MEDIA_DEREGISTER,
+                       LEDGER_TX_MEETING_CREATE, LEDGER_TX_MEETING_END};
     for (size_t k = 0; k < sizeof(types); k++) {
         ledger_tx tx, back;
         uint8_t from[32] = {2}, buf[LEDGER_TX_BYTES_MAX + 1], again[LEDGER_TX_BYTES_MAX];
         size_t len, len2;
-        CHECK_OK(ledger_tx_init(&tx, (ledger_tx_type)types[k], MT_CHAIN, from, 3, MT_FEE, 0,
-                                NULL, 0));
+        CHECK_OK(
+            ledger_tx_init(&tx, (ledger_tx_type)types[k], MT_CHAIN, from, 3, MT_FEE, 0, NULL, 0));
         if (types[k] == LEDGER_TX_MEETING_CREATE) {
             mt_meeting_body(&tx, "t", 3, 30, 0, "eu");
             tx.body.meeting.has_preferred = 1;
@@ -627,8 +626,7 @@ void test_meeting_allocation_rules(void)
             CHECK_OK(mt_create(db, 2, 4, 60, 0, "eu", 5000, &m[i]));
         }
         CHECK(mt_create(db, 2, 4, 60, 0, "eu", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
-        CHECK(mt_create(db, 2, 4, 30, 5000 + 30 * MT_MIN, "", 5000, NULL) ==
-              CHR_ERR_NO_MEDIA_NODE);
+        CHECK(mt_create(db, 2, 4, 30, 5000 + 30 * MT_MIN, "", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
         /* Starting when the first three end: room again. */
         CHECK_OK(mt_create(db, 2, 4, 60, 5000 + 60 * MT_MIN, "eu", 5000, &m[3]));
         /* Preferred: us, although the region is eu. */

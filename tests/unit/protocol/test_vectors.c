@@ -7,14 +7,14 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "ledger/block.h"
+#include "ledger/media.h"
+#include "ledger/meetings.h"
 #include "ledger/proof.h"
 #include "ledger/sig.h"
 #include "ledger/smt.h"
 #include "ledger/state.h"
 #include "ledger/trie_mem.h"
 #include "ledger/tx.h"
-#include "ledger/media.h"
-#include "ledger/meetings.h"
 #include "tests/unit/test.h"
 
 #define V_FROM_ADDR "chr1fu64hh9hes90w2808n8tjc2ajp5yhddjef0ctx4s7zmsgp6cwx4q4vqr28"
@@ -72,36 +72,36 @@
     "01" V_THIRD_KEY "00"                                                                          \
     "0000"
 
-#define V_MEDIA_REGISTER \
-    "01200d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0" \
-    "b704075871aa000000000000000800000000000003e8000000000000000000003c72addb4fdf09af94f0" \
-    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b11968747470733a2f2f6d656469612e6578616d70" \
-    "6c652e6f72670765752d77657374000001f4000000003b9aca00046f702d3146d18700f69c62ca42bb28" \
-    "9621a151cdd8bcde1cb3664af4e2ec3bb41edc1a7762b7d6c856e96208b39f03df385da9657f6490503a" \
+#define V_MEDIA_REGISTER                                                                           \
+    "01200d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000800000000000003e8000000000000000000003c72addb4fdf09af94f0"         \
+    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b11968747470733a2f2f6d656469612e6578616d70"         \
+    "6c652e6f72670765752d77657374000001f4000000003b9aca00046f702d3146d18700f69c62ca42bb28"         \
+    "9621a151cdd8bcde1cb3664af4e2ec3bb41edc1a7762b7d6c856e96208b39f03df385da9657f6490503a"         \
     "aa97e9cce69784bfc9ed88"
-#define V_MEDIA_UPDATE \
-    "01210d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0" \
-    "b704075871aa000000000000000900000000000003e8000000000000000000003c72addb4fdf09af94f0" \
-    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b11968747470733a2f2f6d656469612e6578616d70" \
-    "6c652e6f72670765752d77657374000001f4046f702d31b2e50ec5553903d82aecac7c3bff401f18343f" \
-    "8db3c3dc82903eb61df140f763f24c391c8914e16cdec2632f0bcbb05af24e411e0ef321f7c23a26e381" \
+#define V_MEDIA_UPDATE                                                                             \
+    "01210d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000900000000000003e8000000000000000000003c72addb4fdf09af94f0"         \
+    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b11968747470733a2f2f6d656469612e6578616d70"         \
+    "6c652e6f72670765752d77657374000001f4046f702d31b2e50ec5553903d82aecac7c3bff401f18343f"         \
+    "8db3c3dc82903eb61df140f763f24c391c8914e16cdec2632f0bcbb05af24e411e0ef321f7c23a26e381"         \
     "b24aad"
-#define V_MEDIA_DEREGISTER \
-    "01220d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0" \
-    "b704075871aa000000000000000a00000000000003e8000000000000000000003c72addb4fdf09af94f0" \
-    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b145e2efec75a87d5b6a985de54aaceac54cc5c973" \
-    "c9f4e1cfd984351db0bafd6b3d81e3c376f7bcd83fd98c4fdb7721a5d15da441ab0f3324e61869925b32" \
+#define V_MEDIA_DEREGISTER                                                                         \
+    "01220d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000a00000000000003e8000000000000000000003c72addb4fdf09af94f0"         \
+    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b145e2efec75a87d5b6a985de54aaceac54cc5c973"         \
+    "c9f4e1cfd984351db0bafd6b3d81e3c376f7bcd83fd98c4fdb7721a5d15da441ab0f3324e61869925b32"         \
     "611d"
-#define V_MEETING_CREATE \
-    "01230d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0" \
-    "b704075871aa000000000000000b00000000000003e8000000000000000000000b5765656b6c79207379" \
-    "6e6305616c6963650203626f62056361726f6c0000001e00000000000000000765752d776573740077f2" \
-    "ed405536d5fdf302d14f702eccbbe6ce5083c159bbfca3108ee629dcdda5f3662c0f0fc1a701c4f339d1" \
+#define V_MEETING_CREATE                                                                           \
+    "01230d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000b00000000000003e8000000000000000000000b5765656b6c79207379"         \
+    "6e6305616c6963650203626f62056361726f6c0000001e00000000000000000765752d776573740077f2"         \
+    "ed405536d5fdf302d14f702eccbbe6ce5083c159bbfca3108ee629dcdda5f3662c0f0fc1a701c4f339d1"         \
     "475c49f8dd411c7af0a4917d026a0e9f3030f904"
-#define V_MEETING_END \
-    "01240d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0" \
-    "b704075871aa000000000000000c00000000000003e800000000000000000000abababababababababab" \
-    "ababd83f21b4ab14a994fcaaffd6411a96a00d33e81eeae5549e4b1b91d43d84f65484b695d190823949" \
+#define V_MEETING_END                                                                              \
+    "01240d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000c00000000000003e800000000000000000000abababababababababab"         \
+    "ababd83f21b4ab14a994fcaaffd6411a96a00d33e81eeae5549e4b1b91d43d84f65484b695d190823949"         \
     "00d24f245cbf978e81d79c530c9399d1d1d4effbc316824c"
 
 static void hex_of(char *out, size_t cap, const uint8_t *b, size_t n)
@@ -474,9 +474,12 @@ static void test_media_meeting_vectors(void)
 
 static const chr_test tests[] = {
     {"media_meeting_vectors", test_media_meeting_vectors},
-    {"transfer_vector", test_transfer_vector},     {"vote_vector", test_vote_vector},
-    {"state_root_vector", test_state_root_vector}, {"state_proof_vector", test_state_proof_vector},
-    {"state_key_vector", test_state_key_vector},   {"object_leaf_vector", test_object_leaf_vector},
+    {"transfer_vector", test_transfer_vector},
+    {"vote_vector", test_vote_vector},
+    {"state_root_vector", test_state_root_vector},
+    {"state_proof_vector", test_state_proof_vector},
+    {"state_key_vector", test_state_key_vector},
+    {"object_leaf_vector", test_object_leaf_vector},
 };
 
 CHR_TESTS_MAIN("protocol", tests)
