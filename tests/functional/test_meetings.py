@@ -7,7 +7,7 @@ nothing escrowed; a meeting cancelled before its start refunded in full."""
 import json
 import time
 
-from node import assert_error, check, eq, random_pubkey, run, start_node, wallet_cmd
+from node import assert_error, check, eq, random_pubkey, run, start_node, tx_hash, wallet_cmd
 
 FEE = 1000
 BOND = 1000 * 10**6
@@ -177,3 +177,36 @@ def test_seed_endpoint_create(t):
     plain = start_node(t, name="plain")
     r = plain.request("POST", "/api/meetings/create", json.dumps(body))
     assert_error(r, 403, "insufficient_scope", "a node without a sponsor key")
+
+
+def test_wallet_signs_offline(t):
+    # Proves offline signing of the new types: with --chain-id, --fee and --nonce all given
+    # and --out, the wallet signs a media-node registration and a meeting-create against a
+    # node address that refuses every connection (nothing is contacted), and `tx broadcast`
+    # of the written hex then commits them on a real node.
+    from node import refused_port
+    n = start_node(t)
+    c = n.chain
+    alice = c["alice"]
+    dead = "http://127.0.0.1:%d" % refused_port(t)
+    node_key = random_pubkey()
+    reg = t.path("reg.hex")
+    rc, out, err = run(wallet_cmd("media-node", "register", "--key", alice.path, "--node-key",
+                                  node_key, "--endpoint", "https://m.example.org", "--region",
+                                  "eu", "--capacity", 10, "--bond", 1000, "--fee", "0.001",
+                                  "--nonce", 0, "--chain-id", c.chain_id, "--out", reg,
+                                  node=dead))
+    eq(rc, 0, "offline register (stderr %r)" % err)
+    meet = t.path("meet.hex")
+    rc, out, err = run(wallet_cmd("meeting", "create", "--key", alice.path, "--title", "Offline",
+                                  "--host", "h", "--participants", "a,b", "--duration", 5,
+                                  "--fee", "0.001", "--nonce", 1, "--chain-id", c.chain_id,
+                                  "--out", meet, node=dead))
+    eq(rc, 0, "offline meeting create (stderr %r)" % err)
+    for f in (reg, meet):
+        ok(n, "tx", "broadcast", f, "--wait")
+    eq(n.get("/api/v1/media-nodes/%s" % node_key)["status"], "active", "registered")
+    with open(meet) as f:
+        mid = tx_hash(f.read().strip())[:24]
+    m = n.get("/api/v1/meetings/%s" % mid)
+    eq((m["title"], m["media_node"]), ("Offline", node_key), "the meeting signed offline")
