@@ -13,7 +13,7 @@ static const char *const param_names[][3] = {
     {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
     {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
     {"/api/v1/meetings/*", "meeting_id", NULL},  {"/api/meetings/*", "meeting_id", NULL},
-    {"/api/v1/media-nodes/*", "id", NULL},
+    {"/api/meetings/*/end", "meeting_id", NULL}, {"/api/v1/media-nodes/*", "id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -44,6 +44,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
     RPC_GET("/api/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
     {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},
+    {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_SUBMIT},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
     RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
     RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),

@@ -1,11 +1,13 @@
-/* POST /api/meetings/create, the Open API seed's endpoint (docs/API.md, "POST
- * /api/meetings/create"): the node signs a meeting-create for the app with the sponsor
- * account's key of its [api] sponsor_key_file, submits it, waits for its commit and answers
- * in the seed's shape with the meeting's payment record. */
+/* POST /api/meetings/create, the Open API seed's endpoint, and POST
+ * /api/meetings/{meeting_id}/end (docs/API.md, "Meetings and media nodes"): the node signs
+ * the meeting-create or meeting-end for the app with the sponsor account's key of its [api]
+ * sponsor_key_file, submits it, waits for its commit and answers with the meeting in the
+ * seed's shape and its payment record. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "ledger/meetings.h"
 #include "ledger/tx_types.h"
 #include "rpc/internal/http.h"
@@ -87,9 +89,11 @@ static chr_err sponsor_sign(ledger_tx *tx, const uint8_t sk[32])
     return err;
 }
 
-/* The sponsor's meeting-create for b: its nonce the next after its pending ones. */
-static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, const ledger_meeting_body *b, char *detail,
-                          size_t detail_cap)
+/* The sponsor's transaction of type, its body filled by fill(tx, arg): its nonce the next
+ * after its pending ones; checked as admission will and signed. */
+static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, uint8_t type,
+                          void (*fill)(ledger_tx *tx, const void *arg), const void *arg,
+                          char *detail, size_t detail_cap)
 {
     rpc_server *srv = x->srv;
     uint8_t pub[32], zero[32] = {0};
@@ -103,18 +107,71 @@ static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, const ledger_meeting_body *
     srv->be.tip(srv->be.ctx, &tip);
     err = err ? err : srv->be.account(srv->be.ctx, pub, &acct, &nonce);
     err = err ? err
-              : ledger_tx_init(tx, LEDGER_TX_MEETING_CREATE, tip.chain_id, pub, nonce,
+              : ledger_tx_init(tx, (ledger_tx_type)type, tip.chain_id, pub, nonce,
                                srv->be.params->fee_transfer, 0, NULL, 0);
     if (err != CHR_OK) {
         return err;
     }
-    tx->body.meeting = *b;
+    fill(tx, arg);
     err = ledger_tx_check(tx, tip.chain_id, srv->be.params, detail, detail_cap);
     return err ? err : sponsor_sign(tx, srv->cfg.sponsor_sk);
 }
 
-/* The answer once the transaction is committed, failed or refused. */
-static void create_finish(rpc_ctx *x, rpc_reply *r)
+static void fill_create(ledger_tx *tx, const void *arg)
+{
+    tx->body.meeting = *(const ledger_meeting_body *)arg;
+}
+
+static void fill_end(ledger_tx *tx, const void *arg)
+{
+    memcpy(tx->body.meeting_end.id, arg, LEDGER_MEETING_ID_LEN);
+}
+
+/* Signs and submits the sponsor's transaction, deferring the answer to finish; or answers
+ * the refusal. */
+static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
+                           void (*fill)(ledger_tx *tx, const void *arg), const void *arg,
+                           void (*finish)(rpc_ctx *x, rpc_reply *r))
+{
+    ledger_tx tx;
+    char detail[RPC_DETAIL_MAX] = "";
+    chr_err err = sponsor_tx(x, &tx, type, fill, arg, detail, sizeof(detail));
+    if (err == CHR_ERR_MEETING) {
+        /* The rule's detail starts with the field it is about ("participants: ..."). */
+        char field[16] = "";
+        sscanf(detail, "%15[a-z_]", field);
+        rpc_reply_error(r, 400, CHR_ERR_ARG, detail, field[0] ? field : NULL);
+        return;
+    }
+    uint8_t buf[LEDGER_TX_BYTES_MAX];
+    size_t len = 0;
+    err = err ? err : ledger_tx_encode(&tx, buf, sizeof(buf), &len);
+    if (err != CHR_OK) {
+        rpc_reply_error(r, err == CHR_ERR_STORE ? 503 : 500,
+                        err == CHR_ERR_STORE ? err : CHR_ERR_INTERNAL,
+                        "cannot sign the transaction now", NULL);
+        return;
+    }
+    const uint8_t *txs[1] = {buf};
+    rpc_submit_start(x, r, txs, &len, 1, x->srv->cfg.wait_timeout_ms, finish);
+}
+
+/* 1 when the node holds a sponsor key; else 0 and the 403. */
+static int has_sponsor(rpc_ctx *x, rpc_reply *r)
+{
+    if (!x->srv->cfg.has_sponsor) {
+        rpc_reply_error(r, 403, CHR_ERR_SCOPE,
+                        "this node holds no sponsor key: sign the transaction and submit it to "
+                        "POST /api/v1/txs",
+                        NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/* The answer once the transaction is committed, failed or refused: the meeting id's
+ * meeting (id NULL: the transaction's own, a create's). */
+static void sponsor_finish(rpc_ctx *x, rpc_reply *r, const uint8_t *id)
 {
     const rpc_tx_result *res = &x->req->results[0];
     if (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED) {
@@ -135,7 +192,7 @@ static void create_finish(rpc_ctx *x, rpc_reply *r)
     json_t *j = NULL;
     chr_err err = ledger_store_read_begin(x->srv->be.store, &rd) == CHR_OK ? CHR_OK : CHR_ERR_STORE;
     if (err == CHR_OK) {
-        err = rpc_meeting_read(rd, res->hash, tip.time_ms, &j);
+        err = rpc_meeting_read(rd, id != NULL ? id : res->hash, tip.time_ms, &j);
         ledger_store_read_end(rd);
     }
     if (err != CHR_OK) {
@@ -145,15 +202,16 @@ static void create_finish(rpc_ctx *x, rpc_reply *r)
     rpc_reply_json(r, 200, j);
 }
 
+static void create_finish(rpc_ctx *x, rpc_reply *r)
+{
+    sponsor_finish(x, r, NULL);
+}
+
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"title",    "host",   "participants",
                                           "duration", "region", NULL};
-    if (!x->srv->cfg.has_sponsor) {
-        rpc_reply_error(r, 403, CHR_ERR_SCOPE,
-                        "this node holds no sponsor key: sign a meeting-create and submit it to "
-                        "POST /api/v1/txs",
-                        NULL);
+    if (!has_sponsor(x, r)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
@@ -164,28 +222,45 @@ void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
     memset(&b, 0, sizeof(b));
     int ok = seed_fields(root, r, &b);
     json_decref(root);
-    if (!ok) {
-        return;
+    if (ok) {
+        sponsor_submit(x, r, LEDGER_TX_MEETING_CREATE, fill_create, &b, create_finish);
     }
-    ledger_tx tx;
-    char detail[RPC_DETAIL_MAX] = "";
-    chr_err err = sponsor_tx(x, &tx, &b, detail, sizeof(detail));
-    if (err == CHR_ERR_MEETING) {
-        /* The rule's detail starts with the field it is about ("participants: ..."). */
-        char field[16] = "";
-        sscanf(detail, "%15[a-z_]", field);
-        rpc_reply_error(r, 400, CHR_ERR_ARG, detail, field[0] ? field : NULL);
-        return;
-    }
-    uint8_t buf[LEDGER_TX_BYTES_MAX];
+}
+
+/* The {meeting_id} of /api/meetings/{meeting_id}/end: 0 and a 400 when malformed. */
+static int end_id(rpc_ctx *x, rpc_reply *r, uint8_t id[LEDGER_MEETING_ID_LEN])
+{
+    const char *seg = x->segs[2];
     size_t len = 0;
-    err = err ? err : ledger_tx_encode(&tx, buf, sizeof(buf), &len);
-    if (err != CHR_OK) {
-        rpc_reply_error(r, err == CHR_ERR_STORE ? 503 : 500,
-                        err == CHR_ERR_STORE ? err : CHR_ERR_INTERNAL,
-                        "cannot sign the meeting now", NULL);
+    if (strlen(seg) != 2 * LEDGER_MEETING_ID_LEN ||
+        chr_hex_decode(id, LEDGER_MEETING_ID_LEN, &len, seg, strlen(seg)) != CHR_OK) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "meeting_id: 24 hex characters", "meeting_id");
+        return 0;
+    }
+    return 1;
+}
+
+static void end_finish(rpc_ctx *x, rpc_reply *r)
+{
+    sponsor_finish(x, r, x->req->keep); /* the id, kept when the request began */
+}
+
+void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r)
+{
+    static const char *const allowed[] = {NULL};
+    uint8_t id[LEDGER_MEETING_ID_LEN];
+    if (!has_sponsor(x, r) || !end_id(x, r, id)) {
         return;
     }
-    const uint8_t *txs[1] = {buf};
-    rpc_submit_start(x, r, txs, &len, 1, x->srv->cfg.wait_timeout_ms, create_finish);
+    /* The body is optional: none, or an empty object. */
+    if (x->req->len > 0) {
+        json_t *root = rpc_parse_body(x, r, allowed);
+        if (root == NULL) {
+            return;
+        }
+        json_decref(root);
+    }
+    _Static_assert(sizeof(x->req->keep) >= LEDGER_MEETING_ID_LEN, "the id fits");
+    memcpy(x->req->keep, id, LEDGER_MEETING_ID_LEN);
+    sponsor_submit(x, r, LEDGER_TX_MEETING_END, fill_end, id, end_finish);
 }

@@ -94,6 +94,9 @@ typedef struct rpc_req {
      * body did not fit it (a 503), and whether the body is chunked (cut off at the limit). */
     rpc_body_budget *budget;
     int overloaded;
+    /* Bytes a deferring handler keeps for its finish (the path is gone by then): the
+     * meeting id of POST /api/meetings/{meeting_id}/end. */
+    uint8_t keep[16];
     int chunked;
     /* Its Authorization field lines, and those with whitespace before the colon, counted
      * with its framing (rpc/framing.c) on the first handler call. */

@@ -32,5 +32,6 @@ void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r);
 
 #endif

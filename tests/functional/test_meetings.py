@@ -135,7 +135,8 @@ def test_seed_endpoint_create(t):
     # start_url and join_url (and the payment record), the escrow and fee leaving the sponsor
     # exactly; the seed's 400s for a bad title, duration, participant list (empty, repeated,
     # too many) and an unknown field, each naming the field; 401 without a key; a meeting no
-    # node can take refused with nothing escrowed; a node without a sponsor key answers 403.
+    # node can take refused with nothing escrowed; POST /api/meetings/{id}/end ends it; a node
+    # without a sponsor key answers 403.
     from node import Chain, Node
     chain = Chain(t, {"alice": 10**12, "sponsor": 10**12})
     n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
@@ -173,6 +174,18 @@ def test_seed_endpoint_create(t):
                   json.dumps(dict(body, participants=["p%d" % i for i in range(12)])))
     assert_error(r, 400, "no_media_node", "too big for every node")
     eq(balance(n, chain["sponsor"]), s1, "nothing escrowed")
+
+    # POST /api/meetings/{id}/end: the meeting started at its creation, so it ends (the
+    # escrow stays for settlement); ending it again is refused.
+    s2 = balance(n, chain["sponsor"])
+    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
+    eq(r.status, 200, "end (%r)" % (r,))
+    eq((r.json["status"], r.json["escrow"]), ("ended", str(PRICE * 3 * 15)), "ended, held")
+    eq(balance(n, chain["sponsor"]), s2 - FEE, "only the fee")
+    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
+    assert_error(r, 400, "wrong_state", "ended twice")
+    assert_error(n.request("POST", "/api/meetings/zz/end", ""), 400, "invalid_argument",
+                 "a bad id")
 
     plain = start_node(t, name="plain")
     r = plain.request("POST", "/api/meetings/create", json.dumps(body))
