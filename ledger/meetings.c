@@ -541,6 +541,30 @@ static chr_err meeting_put(ledger_objects *t, const ledger_meeting *m)
     return ledger_object_put(t, LEDGER_STATE_MEETING, m->id, LEDGER_MEETING_ID_LEN, value, len);
 }
 
+size_t ledger_meeting_host_key(uint8_t out[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN],
+                               const char *host, size_t host_len,
+                               const uint8_t id[LEDGER_MEETING_ID_LEN])
+{
+    CHR_ASSERT(host_len <= LEDGER_MEETING_ID_STR_MAX);
+    memcpy(out, host, host_len);
+    out[host_len] = 0;
+    memcpy(out + host_len + 1, id, LEDGER_MEETING_ID_LEN);
+    return host_len + 1 + LEDGER_MEETING_ID_LEN;
+}
+
+/* The payer's and the host's list entries of a new meeting (value 01: the key says all). */
+static chr_err meeting_lists(ledger_objects *t, const ledger_meeting *m)
+{
+    static const uint8_t one = 1;
+    uint8_t key[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN];
+    memcpy(key, m->payer, 32);
+    memcpy(key + 32, m->id, LEDGER_MEETING_ID_LEN);
+    chr_err err = ledger_object_put(t, LEDGER_STATE_MEETING_BY_PAYER, key,
+                                    32 + LEDGER_MEETING_ID_LEN, &one, 1);
+    size_t len = ledger_meeting_host_key(key, m->host, m->host_len, m->id);
+    return err ? err : ledger_object_put(t, LEDGER_STATE_MEETING_BY_HOST, key, len, &one, 1);
+}
+
 /* The record of a new meeting, the list of its participants and its node's load entry. */
 static chr_err meeting_write(ledger_objects *t, const ledger_meeting *m,
                              const ledger_meeting_body *b)
@@ -660,6 +684,7 @@ static chr_err meeting_create(ledger_overlay *o, const ledger_tx *tx, const ledg
     }
     err = err ? err : ledger_tx_room(o, tx, env, LEDGER_MEETING_OBJECTS_MAX);
     err = err ? err : meeting_write(t, &m, b);
+    err = err ? err : meeting_lists(t, &m);
     return err ? err : move(o, tx, from, env, m.escrow, NULL, 0);
 }
 

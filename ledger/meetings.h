@@ -20,7 +20,8 @@
  * (CHR_ERR_OVERFLOW past a u64); the balance covers escrow + fee (CHR_ERR_BALANCE). Then the
  * allocation (below) picks a media node, or the transaction fails with
  * CHR_ERR_NO_MEDIA_NODE and nothing changes. The escrow moves from the payer (the sender)
- * into the record; the record, the participant list and the node's load entry are written.
+ * into the record; the record, the participant list, the node's load entry and the entries
+ * in the payer's and the host's lists are written.
  *
  * Allocation. need = participants + 1 over [start_ms, end_ms). A node qualifies when it is
  * active and the participants of the meetings allocated to it whose span overlaps this
@@ -62,8 +63,9 @@
 /* A create's payer and proposer; an end's sender, payer (refunded) and proposer. */
 #define LEDGER_MEETING_ACCOUNTS_MAX 2
 #define LEDGER_MEETING_END_ACCOUNTS_MAX 3
-/* The record, the participant list and the load entry. */
-#define LEDGER_MEETING_OBJECTS_MAX 3
+/* The record, the participant list, the load entry and the payer's and host's list
+ * entries. */
+#define LEDGER_MEETING_OBJECTS_MAX 5
 
 typedef enum ledger_meeting_status {
     LEDGER_MEETING_CREATED = 1,
@@ -111,6 +113,13 @@ CHR_WUR chr_err ledger_meeting_participants_decode(ledger_meeting_body *b, const
 /* The API name of a status at time now_ms: "created", "ended", "cancelled", or "expired"
  * for a created meeting past end_ms + grace_ms. */
 const char *ledger_meeting_status_name(const ledger_meeting *m, uint64_t now_ms, uint64_t grace_ms);
+
+/* The natural key of a meeting's entry in its host's list (LEDGER_STATE_MEETING_BY_HOST):
+ * host || 0x00 || id (a host ID holds no 0x00, so host || 0x00 is the list's prefix);
+ * returns its length. */
+size_t ledger_meeting_host_key(uint8_t out[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN],
+                               const char *host, size_t host_len,
+                               const uint8_t id[LEDGER_MEETING_ID_LEN]);
 
 /* A meeting's id from its creating transaction's hash. */
 void ledger_meeting_id(uint8_t out[LEDGER_MEETING_ID_LEN], const uint8_t tx_hash[32]);

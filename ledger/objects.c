@@ -43,6 +43,8 @@ static const char *const kind_names[] = {
     [LEDGER_STATE_MEDIA_REGION] = "media_region",
     [LEDGER_STATE_MEDIA_LOAD] = "media_load",
     [LEDGER_STATE_MEETING_PARAMS] = "meeting_params",
+    [LEDGER_STATE_MEETING_BY_PAYER] = "meeting_by_payer",
+    [LEDGER_STATE_MEETING_BY_HOST] = "meeting_by_host",
 };
 
 const char *ledger_object_kind_name(uint8_t kind)

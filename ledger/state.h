@@ -45,6 +45,8 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEDIA_REGION = 0x12,         /* natural: region || 0x00 || node key */
     LEDGER_STATE_MEDIA_LOAD = 0x13,           /* natural: node key || u64 end_ms || meeting id */
     LEDGER_STATE_MEETING_PARAMS = 0x14,       /* natural: empty */
+    LEDGER_STATE_MEETING_BY_PAYER = 0x15,     /* natural: payer || meeting id */
+    LEDGER_STATE_MEETING_BY_HOST = 0x16,      /* natural: host || 0x00 || meeting id */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a

@@ -43,6 +43,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/evidence", rpc_handle_evidence, RPC_SCOPE_READ),
     RPC_GET("/api/v1/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
     RPC_GET("/api/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/meetings", rpc_handle_meetings, RPC_SCOPE_READ),
     {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},
     {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_SUBMIT},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/bech32.h"
 #include "common/enc.h"
 #include "common/hex.h"
 #include "ledger/media.h"
@@ -365,4 +366,141 @@ void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx)
         json_object_set_new(o, "bond", rpc_json_u64(b->bond));
     }
     json_object_set_new(o, "metadata", json_stringn((const char *)b->metadata, b->metadata_len));
+}
+
+/* ---- GET /api/v1/meetings?payer=|host=: a payer's or a host's meetings, by id. ---- */
+
+/* The list to read: its kind and prefix (payer key, or host || 0x00), from the query. 0
+ * and a 400 otherwise. */
+static int meetings_list_param(rpc_ctx *x, rpc_reply *r, ledger_state_kind *kind, uint8_t *prefix,
+                               size_t *prefix_len)
+{
+    const char *payer = rpc_query(x, "payer");
+    const char *host = rpc_query(x, "host");
+    if ((payer == NULL) == (host == NULL)) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "payer or host: give exactly one", "payer");
+        return 0;
+    }
+    if (payer != NULL) {
+        if (chr_address_decode(prefix, payer, strlen(payer)) != CHR_OK) {
+            rpc_reply_error(r, 400, CHR_ERR_BECH32, "payer: a chr1 address", "payer");
+            return 0;
+        }
+        *kind = LEDGER_STATE_MEETING_BY_PAYER;
+        *prefix_len = 32;
+        return 1;
+    }
+    size_t len = strlen(host);
+    for (size_t i = 0; i < len; i++) {
+        if (host[i] < 0x21 || host[i] > 0x7e) {
+            len = 0;
+        }
+    }
+    if (len == 0 || len > LEDGER_MEETING_ID_STR_MAX) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "host: 1..64 printable ASCII characters", "host");
+        return 0;
+    }
+    memcpy(prefix, host, len);
+    prefix[len] = 0;
+    *kind = LEDGER_STATE_MEETING_BY_HOST;
+    *prefix_len = len + 1;
+    return 1;
+}
+
+typedef struct meetings_page {
+    ledger_state_kind kind;
+    uint8_t key[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN]; /* the last read */
+    size_t prefix_len, key_len;
+    const char *status; /* NULL: any */
+    uint64_t now_ms;
+    int more;
+} meetings_page;
+
+/* Fills arr with up to limit meetings of the list after p->key (p->key_len 0: from the
+ * first), reading at most RPC_MEETINGS_SCAN_MAX. */
+static chr_err meetings_fill(ledger_store_read *rd, meetings_page *p, size_t limit, json_t *arr)
+{
+    ledger_object *o = malloc(sizeof(*o));
+    size_t scanned = 0;
+    chr_err err = o == NULL ? CHR_ERR_NOMEM : CHR_OK;
+    while (err == CHR_OK) {
+        err = ledger_store_object_next(rd, p->kind, p->key, p->prefix_len,
+                                       p->key_len > p->prefix_len ? p->key : NULL,
+                                       p->key_len > p->prefix_len ? p->key_len : 0, o);
+        if (err == CHR_ERR_NOT_FOUND) {
+            err = CHR_OK;
+            break;
+        }
+        if (err != CHR_OK || o->natural_len != p->prefix_len + LEDGER_MEETING_ID_LEN) {
+            err = err ? err : CHR_ERR_STORE;
+            break;
+        }
+        if (json_array_size(arr) == limit || ++scanned > RPC_MEETINGS_SCAN_MAX) {
+            p->more = 1;
+            break;
+        }
+        memcpy(p->key, o->natural, o->natural_len);
+        p->key_len = o->natural_len;
+        json_t *m;
+        err = rpc_meeting_read(rd, o->natural + p->prefix_len, p->now_ms, &m);
+        if (err == CHR_OK && p->status != NULL &&
+            strcmp(json_string_value(json_object_get(m, "status")), p->status) != 0) {
+            json_decref(m);
+        } else if (err == CHR_OK) {
+            json_array_append_new(arr, m);
+        }
+    }
+    free(o);
+    return err;
+}
+
+void rpc_handle_meetings(rpc_ctx *x, rpc_reply *r)
+{
+    size_t limit;
+    rpc_cursor cur;
+    int has_cursor;
+    meetings_page p;
+    memset(&p, 0, sizeof(p));
+    if (!rpc_list_params(x, r, RPC_CURSOR_MEETINGS, &limit, &cur, &has_cursor) ||
+        !meetings_list_param(x, r, &p.kind, p.key, &p.prefix_len)) {
+        return;
+    }
+    p.status = rpc_query(x, "status");
+    if (p.status != NULL && strcmp(p.status, "created") != 0 && strcmp(p.status, "ended") != 0 &&
+        strcmp(p.status, "cancelled") != 0 && strcmp(p.status, "expired") != 0) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "status: created, ended, cancelled or expired",
+                        "status");
+        return;
+    }
+    p.key_len = p.prefix_len;
+    if (has_cursor) {
+        chr_put_u64be(p.key + p.prefix_len, cur.height);
+        chr_put_u32be(p.key + p.prefix_len + 8, cur.index);
+        p.key_len = p.prefix_len + LEDGER_MEETING_ID_LEN;
+    }
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
+    p.now_ms = tip.time_ms;
+    ledger_store_read *rd;
+    if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
+        reply_store_error(r);
+        return;
+    }
+    json_t *arr = json_array();
+    chr_err err = meetings_fill(rd, &p, limit, arr);
+    ledger_store_read_end(rd);
+    if (err != CHR_OK) {
+        json_decref(arr);
+        rpc_reply_meeting_error(r, err == CHR_ERR_NOMEM ? err : CHR_ERR_STORE);
+        return;
+    }
+    json_t *next = json_null();
+    if (p.more) {
+        const uint8_t *id = p.key + p.prefix_len;
+        rpc_cursor c = {RPC_CURSOR_MEETINGS, chr_get_u64be(id), chr_get_u32be(id + 8)};
+        char s[RPC_CURSOR_STR_LEN + 1];
+        rpc_cursor_encode(s, &c);
+        next = json_string(s);
+    }
+    rpc_reply_json(r, 200, json_pack("{s:o,s:o}", "meetings", arr, "next_cursor", next));
 }

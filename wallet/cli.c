@@ -211,6 +211,12 @@ const wallet_command wallet_commands[] = {
     {G_MEDIA, "meeting show", "ID", "a meeting's record, in the seed's shape",
      "Shows the meeting: status, start and join URLs, node, escrow and times.", 0, 1, 1, 0,
      wallet_cmd_meeting_show},
+    {G_MEDIA, "meeting list", "--payer ADDRESS | --host ID [--status S] [--limit N] [--cursor C]",
+     "a payer's or a host's meetings",
+     "Lists one page of the meetings ADDRESS paid for, or ID hosts, optionally only those in\n"
+     "status created, ended, cancelled or expired.",
+     WALLET_O(PAYER) | WALLET_O(HOST) | WALLET_O(STATUS) | WALLET_O(LIMIT) | WALLET_O(CURSOR), 0, 0,
+     0, wallet_cmd_meeting_list},
     {G_MEDIA, "meeting end", "ID ...", "end a meeting (its payer or host)",
      "Ends the meeting; before its start this cancels it and refunds the whole escrow.", TXH_OPTS,
      1, 1, 0, wallet_cmd_meeting_end},

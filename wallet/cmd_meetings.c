@@ -319,14 +319,18 @@ int wallet_cmd_meeting_show(wallet_cli *c)
     return show(c, path);
 }
 
-int wallet_cmd_media_list(wallet_cli *c)
+/* GETs a list: base then the given filters as query parameters (each checked to need no
+ * escaping), and prints the page (items by line, with one(item) a line each). */
+static int list(wallet_cli *c, const char *base, const wallet_opt *opts, const char *const *names,
+                size_t n_opts, const char *items, void (*one)(const json_t *item))
 {
     char path[WALLET_PATH_MAX];
-    int n = snprintf(path, sizeof(path), "/api/v1/media-nodes?limit=%s",
-                     c->opt[WALLET_OPT_LIMIT] ? c->opt[WALLET_OPT_LIMIT] : "20");
-    const wallet_opt opts[] = {WALLET_OPT_REGION, WALLET_OPT_STATUS, WALLET_OPT_CURSOR};
-    const char *names[] = {"region", "status", "cursor"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *limit = c->opt[WALLET_OPT_LIMIT] ? c->opt[WALLET_OPT_LIMIT] : "20";
+    if (!plain_segment(limit, 3)) {
+        return wallet_cli_usage(c, "--limit: 1 to 100");
+    }
+    int n = snprintf(path, sizeof(path), "%s?limit=%s", base, limit);
+    for (size_t i = 0; i < n_opts; i++) {
         const char *v = c->opt[opts[i]];
         if (v != NULL && !plain_segment(v, 64)) {
             return wallet_cli_usage(c, "--%s: not a valid value", names[i]);
@@ -334,9 +338,6 @@ int wallet_cmd_media_list(wallet_cli *c)
         if (v != NULL) {
             n += snprintf(path + n, sizeof(path) - (size_t)n, "&%s=%s", names[i], v);
         }
-    }
-    if (!plain_segment(c->opt[WALLET_OPT_LIMIT] ? c->opt[WALLET_OPT_LIMIT] : "20", 3)) {
-        return wallet_cli_usage(c, "--limit: 1 to 100");
     }
     json_t *j;
     int rc = wallet_cli_get(c, path, &j);
@@ -348,11 +349,8 @@ int wallet_cmd_media_list(wallet_cli *c)
     } else {
         size_t i;
         json_t *v;
-        json_array_foreach(json_object_get(j, "media_nodes"), i, v) {
-            printf("%s %-9s %-10s cap %lld %s\n", wallet_cli_jstr(v, "id"),
-                   wallet_cli_jstr(v, "status"), wallet_cli_jstr(v, "region"),
-                   json_integer_value(json_object_get(v, "capacity")),
-                   wallet_cli_jstr(v, "endpoint"));
+        json_array_foreach(json_object_get(j, items), i, v) {
+            one(v);
         }
         const char *next = wallet_cli_jstr(j, "next_cursor");
         if (next[0] != '\0') {
@@ -361,4 +359,35 @@ int wallet_cmd_media_list(wallet_cli *c)
     }
     json_decref(j);
     return WALLET_EXIT_OK;
+}
+
+static void media_line(const json_t *v)
+{
+    printf("%s %-9s %-10s cap %lld %s\n", wallet_cli_jstr(v, "id"), wallet_cli_jstr(v, "status"),
+           wallet_cli_jstr(v, "region"), json_integer_value(json_object_get(v, "capacity")),
+           wallet_cli_jstr(v, "endpoint"));
+}
+
+static void meeting_line(const json_t *v)
+{
+    printf("%s %-9s %s %s\n", wallet_cli_jstr(v, "meeting_id"), wallet_cli_jstr(v, "status"),
+           wallet_cli_jstr(v, "start_time"), wallet_cli_jstr(v, "title"));
+}
+
+int wallet_cmd_media_list(wallet_cli *c)
+{
+    static const wallet_opt opts[] = {WALLET_OPT_REGION, WALLET_OPT_STATUS, WALLET_OPT_CURSOR};
+    static const char *const names[] = {"region", "status", "cursor"};
+    return list(c, "/api/v1/media-nodes", opts, names, 3, "media_nodes", media_line);
+}
+
+int wallet_cmd_meeting_list(wallet_cli *c)
+{
+    static const wallet_opt opts[] = {WALLET_OPT_PAYER, WALLET_OPT_HOST, WALLET_OPT_STATUS,
+                                      WALLET_OPT_CURSOR};
+    static const char *const names[] = {"payer", "host", "status", "cursor"};
+    if ((c->opt[WALLET_OPT_PAYER] == NULL) == (c->opt[WALLET_OPT_HOST] == NULL)) {
+        return wallet_cli_usage(c, "give --payer ADDRESS or --host ID");
+    }
+    return list(c, "/api/v1/meetings", opts, names, 4, "meetings", meeting_line);
 }

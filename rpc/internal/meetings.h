@@ -29,6 +29,7 @@ void rpc_reply_meeting_error(rpc_reply *r, chr_err err);
 void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx);
 
 void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_meetings(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r);

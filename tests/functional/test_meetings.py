@@ -120,6 +120,22 @@ def test_media_nodes_and_meetings(t):
     eq(n.get("/api/v1/meetings/%s" % later)["status"], "cancelled", "its status")
     eq(n.get("/api/v1/meetings/%s" % later)["escrow"], "0", "nothing held")
 
+    # The payer's and the host's lists, with a status filter and a cursor.
+    mine = n.get("/api/v1/meetings?payer=%s" % bob.address)["meetings"]
+    eq(sorted(x["meeting_id"] for x in mine), sorted([mid, big, later]), "bob's meetings")
+    eq([x["meeting_id"] for x in
+        n.get("/api/v1/meetings?payer=%s&status=cancelled" % bob.address)["meetings"]],
+       [later], "the cancelled one")
+    first = n.get("/api/v1/meetings?host=alice-user&limit=2")
+    eq(len(first["meetings"]), 2, "a page of two")
+    rest = n.get("/api/v1/meetings?host=alice-user&cursor=%s" % first["next_cursor"])
+    eq(sorted(x["meeting_id"] for x in first["meetings"] + rest["meetings"]),
+       sorted([mid, big, later]), "the host's meetings over two pages")
+    out = ok(n, "meeting", "list", "--payer", bob.address, "--status", "created", json_out=True)
+    eq(sorted(x["meeting_id"] for x in json.loads(out)["meetings"]), sorted([mid, big]),
+       "wallet meeting list")
+    assert_error(n.request("GET", "/api/v1/meetings"), 400, "invalid_argument", "no filter")
+    assert_error(n.request("GET", "/api/v1/meetings?payer=x"), 400, "bad_address", "bad payer")
     assert_error(n.request("GET", "/api/v1/meetings/xyz"), 400, "invalid_argument", "bad id")
     assert_error(n.request("GET", "/api/v1/meetings/%s" % ("00" * 12)), 404, "not_found",
                  "unknown meeting")

@@ -108,7 +108,8 @@
     X(DURATION, "duration", 1, "MIN", "the meeting's length in minutes, 1..1440")                  \
     X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
     X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
-    X(STATUS, "status", 1, "S", "list only media nodes in this status: active or unbonding")
+    X(STATUS, "status", 1, "S", "list only those in this status (media-node or meeting list)")     \
+    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -263,6 +264,7 @@ int wallet_cmd_media_show(wallet_cli *c);
 int wallet_cmd_media_list(wallet_cli *c);
 int wallet_cmd_meeting_create(wallet_cli *c);
 int wallet_cmd_meeting_show(wallet_cli *c);
+int wallet_cmd_meeting_list(wallet_cli *c);
 int wallet_cmd_meeting_end(wallet_cli *c);
 /* Signs tx (its sighash) with sk and encodes it into out (LEDGER_TX_BYTES_MAX bytes), its
  * hash into hash. WALLET_EXIT_LOCAL with a message on failure. */

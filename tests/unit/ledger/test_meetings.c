@@ -476,6 +476,18 @@ void test_meeting_create_escrow(void)
     CHECK(found);
     CHECK_OK(ledger_meeting_participants_decode(&b, value, len));
     CHECK(b.participants_len == 3 && memcmp(b.participants[2], "user-2", 6) == 0);
+    /* The payer's and the host's list entries. */
+    uint8_t key[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN];
+    memcpy(key, payer, 32);
+    memcpy(key + 32, m.id, LEDGER_MEETING_ID_LEN);
+    CHECK_OK(ledger_object_get(db.t, LEDGER_STATE_MEETING_BY_PAYER, key, 32 + LEDGER_MEETING_ID_LEN,
+                               value, &len, &found));
+    CHECK(found);
+    size_t key_len = ledger_meeting_host_key(key, "host", 4, m.id);
+    CHECK(key_len == 17 && key[4] == 0);
+    CHECK_OK(
+        ledger_object_get(db.t, LEDGER_STATE_MEETING_BY_HOST, key, key_len, value, &len, &found));
+    CHECK(found);
     /* Short of escrow + fee. */
     CHECK(mt_create(&db, 2, 3, 1440, 0, "", 5000, NULL) == CHR_ERR_BALANCE);
     /* Scheduled in the past, or too far ahead. */
