@@ -239,3 +239,24 @@ def test_wallet_signs_offline(t):
         mid = tx_hash(f.read().strip())[:24]
     m = n.get("/api/v1/meetings/%s" % mid)
     eq((m["title"], m["media_node"]), ("Offline", node_key), "the meeting signed offline")
+
+
+def test_four_validators_keep_equal_records(t):
+    # Proves that meetings and media nodes are consensus state: a media node registered
+    # through one validator and a meeting created through another are committed, and all
+    # four validators answer the same records and the same state root at the same height.
+    from test_consensus import same_chain, testnet, wait_all
+    chain, vals, nodes = testnet(t)
+    wait_all(nodes, 1)
+    node_key = register(nodes[0], chain["alice"], "eu", 10)
+    rc, mid, err = create(nodes[1], chain["bob"], ["x", "y"], 20)
+    eq(rc, 0, "meeting create on v1 (stderr %r)" % err)
+    top = max(n.height() for n in nodes)
+    wait_all(nodes, top)
+    same_chain(nodes, top)
+    first = nodes[0].get("/api/v1/meetings/%s" % mid)
+    eq(first["media_node"], node_key, "allocated to the one node")
+    for n in nodes[1:]:
+        eq(n.get("/api/v1/meetings/%s" % mid), first, "%s: the same meeting" % n.name)
+        eq(n.get("/api/v1/media-nodes/%s" % node_key),
+           nodes[0].get("/api/v1/media-nodes/%s" % node_key), "%s: the same node" % n.name)
