@@ -85,6 +85,7 @@
     X(CHR_ERR_BAD_REQUEST, 314, "bad_request", "malformed HTTP request")                           \
     X(CHR_ERR_NOT_WRITING, 315, "not_writing", "node has stopped writing blocks")                  \
     X(CHR_ERR_STALLED, 316, "stalled", "no block committed for too long")                          \
+    X(CHR_ERR_SPEND_LIMIT, 317, "spend_limit_exceeded", "over the sponsor's daily spend limit")    \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \
     X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")                    \
     X(CHR_ERR_OAUTH_CLIENT, 351, "invalid_client", "client authentication failed")                 \

@@ -40,6 +40,8 @@ static const node_config_num node_config_nums[] = {
     {"api", "connections_per_ip_max", 64, 1, NODE_API_CONNECTIONS_MAX,
      offsetof(node_config, api_connections_per_ip_max)},
     {"api", "plain_http_public", 0, 0, 1, offsetof(node_config, api_plain_http_public)},
+    {"api", "sponsor_spend_per_day", 0, 0, UINT64_MAX,
+     offsetof(node_config, api_sponsor_spend_per_day)},
     {"api", "health_stall_ms", 30000, 0, NODE_HEALTH_STALL_MS_MAX,
      offsetof(node_config, api_health_stall_ms)},
     {"api", "connection_timeout_s", 30, 1, NODE_API_CONNECTION_TIMEOUT_S_MAX,

@@ -306,6 +306,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
             return 0;
         }
         rc.has_sponsor = 1;
+        rc.sponsor_spend_per_day = cfg->api_sponsor_spend_per_day;
     }
     rc.auth = open_auth(cfg);
     if (rc.auth == NULL) {

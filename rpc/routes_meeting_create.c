@@ -5,11 +5,15 @@
  * seed's shape and its payment record. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/enc.h"
 #include "common/hex.h"
+#include "common/log.h"
 #include "ledger/meetings.h"
 #include "ledger/tx_types.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/meetings.h"
 #include "rpc/render.h"
@@ -87,6 +91,104 @@ static chr_err sponsor_sign(ledger_tx *tx, const uint8_t sk[32])
     err = err ? err : ledger_signer_sign(s, tx->sig, msg, sk, aux);
     ledger_signer_free(s);
     return err;
+}
+
+/* ---- The sponsor's daily spend limit: escrow + fee of the meetings created, counted when
+ * submitted and given back when the transaction is refused or fails, per UTC day of chain
+ * time, kept in the key store's state blobs so that a restart does not reset it. ---- */
+
+#define SPONSOR_STATE "sponsor_spend"
+#define MS_PER_DAY 86400000ull
+
+/* Under sponsor_lock: loads the count once, and starts a new day. */
+static void spend_today(rpc_server *srv, uint64_t day)
+{
+    if (!srv->sponsor_loaded) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        chr_err err = rpc_apikeys_state_get(srv->cfg.auth->keys, SPONSOR_STATE, &buf, &len);
+        if (err == CHR_OK && len == 16) {
+            srv->sponsor_day = chr_get_u64be(buf);
+            srv->sponsor_spent = chr_get_u64be(buf + 8);
+        } else if (err != CHR_ERR_NOT_FOUND) {
+            CHR_LOG_W("sponsor: the spend count cannot be read (%s): counting from 0",
+                      chr_err_str(err));
+        }
+        free(buf);
+        srv->sponsor_loaded = 1;
+    }
+    if (srv->sponsor_day != day) {
+        srv->sponsor_day = day;
+        srv->sponsor_spent = 0;
+    }
+}
+
+/* Under sponsor_lock: writes the count. */
+static void spend_save(rpc_server *srv)
+{
+    uint8_t buf[16];
+    chr_put_u64be(buf, srv->sponsor_day);
+    chr_put_u64be(buf + 8, srv->sponsor_spent);
+    chr_err err = rpc_apikeys_state_put(srv->cfg.auth->keys, SPONSOR_STATE, buf, sizeof(buf));
+    if (err != CHR_OK) {
+        CHR_LOG_W("sponsor: the spend count cannot be saved: %s", chr_err_str(err));
+    }
+}
+
+/* Takes cost from day's allowance: 1, or 0 (nothing taken) when it does not fit. */
+static int spend_take(rpc_server *srv, uint64_t day, uint64_t cost)
+{
+    uint64_t limit = srv->cfg.sponsor_spend_per_day;
+    pthread_mutex_lock(&srv->sponsor_lock);
+    spend_today(srv, day);
+    int ok = srv->sponsor_spent <= limit && cost <= limit - srv->sponsor_spent;
+    if (ok) {
+        srv->sponsor_spent += cost;
+        spend_save(srv);
+    }
+    pthread_mutex_unlock(&srv->sponsor_lock);
+    return ok;
+}
+
+/* Gives cost back to day's allowance (a refused or failed transaction). */
+static void spend_return(rpc_server *srv, uint64_t day, uint64_t cost)
+{
+    pthread_mutex_lock(&srv->sponsor_lock);
+    spend_today(srv, day);
+    if (srv->sponsor_day == day && srv->sponsor_spent >= cost) {
+        srv->sponsor_spent -= cost;
+        spend_save(srv);
+    }
+    pthread_mutex_unlock(&srv->sponsor_lock);
+}
+
+/* What a meeting-create of b costs the sponsor: escrow at the chain's price, plus the fee.
+ * CHR_ERR_STORE when the price cannot be read; CHR_ERR_OVERFLOW. */
+static chr_err create_cost(rpc_server *srv, const ledger_meeting_body *b, uint64_t *cost)
+{
+    static const uint8_t empty[1];
+    ledger_meeting_params mp;
+    ledger_object *o = malloc(sizeof(*o));
+    ledger_store_read *rd;
+    int found = 0;
+    chr_err err = o == NULL ? CHR_ERR_NOMEM : CHR_OK;
+    ledger_meeting_params_default(&mp);
+    if (err == CHR_OK && ledger_store_read_begin(srv->be.store, &rd) == CHR_OK) {
+        err = ledger_store_object(rd, LEDGER_STATE_MEETING_PARAMS, empty, 0, o, &found);
+        ledger_store_read_end(rd);
+        if (err == CHR_OK && found && ledger_meeting_params_decode(&mp, o->value, o->value_len)) {
+            err = CHR_ERR_STORE;
+        }
+    } else if (err == CHR_OK) {
+        err = CHR_ERR_STORE;
+    }
+    free(o);
+    uint64_t escrow = 0;
+    err = err ? err
+              : ledger_meeting_escrow(&escrow, mp.price_per_participant_minute, b->participants_len,
+                                      b->duration_min);
+    err = err ? err : chr_add_u64(cost, escrow, srv->be.params->fee_transfer);
+    return err == CHR_OK || err == CHR_ERR_OVERFLOW ? err : CHR_ERR_STORE;
 }
 
 /* The sponsor's transaction of type, its body filled by fill(tx, arg): its nonce the next
@@ -204,7 +306,48 @@ static void sponsor_finish(rpc_ctx *x, rpc_reply *r, const uint8_t *id)
 
 static void create_finish(rpc_ctx *x, rpc_reply *r)
 {
+    const rpc_tx_result *res = &x->req->results[0];
+    if (x->srv->cfg.sponsor_spend_per_day > 0 &&
+        (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED)) {
+        /* Nothing was spent: the day and the cost were kept when the request began. */
+        spend_return(x->srv, chr_get_u64be(x->req->keep + 8), chr_get_u64be(x->req->keep));
+    }
     sponsor_finish(x, r, NULL);
+}
+
+/* Takes the meeting's cost from the sponsor's daily allowance, keeping it in the request
+ * for create_finish: 1, or 0 and the 402 (or the error) reply. */
+static int create_spend(rpc_ctx *x, rpc_reply *r, const ledger_meeting_body *b)
+{
+    rpc_server *srv = x->srv;
+    if (srv->cfg.sponsor_spend_per_day == 0) {
+        return 1;
+    }
+    uint64_t cost;
+    chr_err err = create_cost(srv, b, &cost);
+    if (err != CHR_OK) {
+        rpc_reply_error(r, err == CHR_ERR_OVERFLOW ? 400 : 503,
+                        err == CHR_ERR_OVERFLOW ? CHR_ERR_ARG : CHR_ERR_STORE,
+                        err == CHR_ERR_OVERFLOW ? "the meeting's price is over 2^64 units"
+                                                : "cannot read the chain now",
+                        NULL);
+        return 0;
+    }
+    rpc_tip tip;
+    srv->be.tip(srv->be.ctx, &tip);
+    uint64_t day = tip.time_ms / MS_PER_DAY;
+    if (!spend_take(srv, day, cost)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "the meeting's %llu units (escrow and fee) are over what the sponsor may still "
+                 "spend today (limit %llu a day)",
+                 (unsigned long long)cost, (unsigned long long)srv->cfg.sponsor_spend_per_day);
+        rpc_reply_error(r, 402, CHR_ERR_SPEND_LIMIT, msg, NULL);
+        return 0;
+    }
+    chr_put_u64be(x->req->keep, cost);
+    chr_put_u64be(x->req->keep + 8, day);
+    return 1;
 }
 
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
@@ -222,8 +365,12 @@ void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
     memset(&b, 0, sizeof(b));
     int ok = seed_fields(root, r, &b);
     json_decref(root);
-    if (ok) {
+    if (ok && create_spend(x, r, &b)) {
         sponsor_submit(x, r, LEDGER_TX_MEETING_CREATE, fill_create, &b, create_finish);
+        if (!r->deferred && x->srv->cfg.sponsor_spend_per_day > 0) {
+            /* Refused before submission (a rule of the meeting): nothing was spent. */
+            spend_return(x->srv, chr_get_u64be(x->req->keep + 8), chr_get_u64be(x->req->keep));
+        }
     }
 }
 

@@ -51,6 +51,9 @@ typedef struct rpc_server_config {
      * wipes its own copy. */
     int has_sponsor;
     uint8_t sponsor_sk[32];
+    /* Units of escrow and fees the sponsor pays a day (chain time, UTC days) at most; 0: no
+     * limit. Kept across restarts in the key store (docs/API.md). */
+    uint64_t sponsor_spend_per_day;
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

@@ -55,8 +55,13 @@ struct rpc_server {
     rpc_conns *conns;             /* every connection's state; the request deadline, eviction */
     rpc_body_budget bodies_open;  /* bodies in flight without a checked credential */
     rpc_body_budget bodies_keyed; /* bodies in flight whose credential was checked first */
-    atomic_ullong trimmed_ms;     /* when the heap was last trimmed after a large body */
-    atomic_ulong overloaded;      /* requests answered 503 for want of body budget */
+
+    /* The sponsor's spending today (POST /api/meetings/create), under sponsor_lock. */
+    pthread_mutex_t sponsor_lock;
+    int sponsor_loaded;
+    uint64_t sponsor_day, sponsor_spent;
+    atomic_ullong trimmed_ms; /* when the heap was last trimmed after a large body */
+    atomic_ulong overloaded;  /* requests answered 503 for want of body budget */
 };
 
 #define RPC_REPLY_HEADERS_MAX 8

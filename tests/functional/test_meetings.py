@@ -260,3 +260,30 @@ def test_four_validators_keep_equal_records(t):
         eq(n.get("/api/v1/meetings/%s" % mid), first, "%s: the same meeting" % n.name)
         eq(n.get("/api/v1/media-nodes/%s" % node_key),
            nodes[0].get("/api/v1/media-nodes/%s" % node_key), "%s: the same node" % n.name)
+
+
+def test_sponsor_spend_limit_survives_a_restart(t):
+    # Proves [api] sponsor_spend_per_day: meetings whose escrow and fee fit the day's limit
+    # are created, the next is refused 402 spend_limit_exceeded with nothing escrowed, a
+    # meeting refused by its own rules gives its share back, and after a restart the count
+    # of the day holds (the next is still refused).
+    from node import Chain, Node
+    chain = Chain(t, {"alice": 10**12, "sponsor": 10**12})
+    cost = PRICE * 3 * 10 + FEE
+    n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path,
+                                     "sponsor_spend_per_day": 2 * cost + 5}}).start()
+    register(n, chain["alice"], "eu", 50)
+    body = {"title": "Daily", "host": "h", "participants": ["a", "b"], "duration": 10}
+    r = n.request("POST", "/api/meetings/create", json.dumps(dict(body, participants=["a", "a"])))
+    assert_error(r, 400, None, "a repeated participant")
+    for i in range(2):
+        r = n.request("POST", "/api/meetings/create", json.dumps(body))
+        eq(r.status, 200, "meeting %d within the limit (%r)" % (i, r))
+    s0 = balance(n, chain["sponsor"])
+    r = n.request("POST", "/api/meetings/create", json.dumps(body))
+    assert_error(r, 402, "spend_limit_exceeded", "over the day's limit")
+    eq(balance(n, chain["sponsor"]), s0, "nothing escrowed")
+    n.stop()
+    n.start()
+    r = n.request("POST", "/api/meetings/create", json.dumps(body))
+    assert_error(r, 402, "spend_limit_exceeded", "the limit holds across a restart")
