@@ -7,6 +7,7 @@ CC ?= cc
 PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev libgnutls28-dev pkg-config python3-yaml python3-jsonschema \
+            chromium chromium-driver python3-selenium \
             openssl clang-format
 # The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
 DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)
@@ -32,6 +33,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # built with at GET /api/v1/openapi.yaml.
 OPENAPI_C := $(BUILD)/gen/openapi_yaml.c
 LIB_OBJ += $(BUILD)/obj/gen/openapi_yaml.o
+# The dashboard's static files (dashboard/) embedded the same way (rpc/embed_dash.sh), served
+# at /dashboard/.
+DASH_C := $(BUILD)/gen/dashboard_files.c
+LIB_OBJ += $(BUILD)/obj/gen/dashboard_files.o
 LIB := $(BUILD)/libchroom.a
 
 BINS := $(if $(wildcard node/main.c),$(BUILD)/chroomd) \
@@ -50,7 +55,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
 
 .PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
-        sim testnet testnet-stop
+        sim econ-sim testnet testnet-stop
 all: $(BINS)
 
 testbins: $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(SIM_BIN) $(TOOL_BINS)
@@ -63,6 +68,13 @@ $(OPENAPI_C): rpc/embed.sh $(wildcard openapi.yaml)
 	@mkdir -p $(dir $@)
 	sh rpc/embed.sh openapi.yaml $@
 $(BUILD)/obj/gen/openapi_yaml.o: $(OPENAPI_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(DASH_C): rpc/embed_dash.sh $(wildcard dashboard/*)
+	@mkdir -p $(dir $@)
+	sh rpc/embed_dash.sh dashboard $@
+$(BUILD)/obj/gen/dashboard_files.o: $(DASH_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -151,6 +163,13 @@ SEEDS ?= 1000
 SEED_FIRST ?= 1
 sim: $(SIM_BIN)
 	$(SIM_BIN) --seeds $(SEEDS) --first $(SEED_FIRST)
+
+# The staking economy simulator (tests/unit/staking/test_econ.c) at length: make test runs
+# 300 seeds of 150 blocks; this runs ECON_SEEDS seeds of ECON_BLOCKS blocks.
+ECON_SEEDS ?= 2000
+ECON_BLOCKS ?= 5000
+econ-sim: $(BUILD)/tests/unit-staking
+	CHROOM_ECON_SEEDS=$(ECON_SEEDS) CHROOM_ECON_BLOCKS=$(ECON_BLOCKS) $(BUILD)/tests/unit-staking econ_simulator
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -55,6 +55,15 @@
     X(CHR_ERR_DUPLICATE, 120, "duplicate", "already known")                                        \
     X(CHR_ERR_QUEUE_FULL, 121, "overloaded", "node is overloaded")                                 \
     X(CHR_ERR_PROOF, 122, "bad_proof", "proof does not verify against the root")                   \
+    X(CHR_ERR_NO_VALIDATOR, 123, "unknown_validator", "no such validator")                         \
+    X(CHR_ERR_STAKE, 124, "insufficient_stake", "delegation does not cover the amount")            \
+    X(CHR_ERR_ENTRIES, 125, "too_many_entries", "unbonding or redelegation entries at the limit")  \
+    X(CHR_ERR_HOPPING, 126, "redelegation_in_progress", "redelegated stake has not matured")       \
+    X(CHR_ERR_SAME_VALIDATOR, 127, "same_validator", "source and destination are the same")        \
+    X(CHR_ERR_COMMISSION, 128, "bad_commission", "commission outside its limits")                  \
+    X(CHR_ERR_SELF_BOND, 129, "bad_self_bond", "self-bond below the minimum")                      \
+    X(CHR_ERR_DESCRIPTION, 130, "bad_description", "moniker, website or details invalid")          \
+    X(CHR_ERR_TOMBSTONED, 131, "tombstoned", "validator is tombstoned")                            \
     /* The media tier and meetings (ledger/media.h, ledger/meetings.h). */                         \
     X(CHR_ERR_MEDIA_NODE, 140, "bad_media_node", "invalid media node field")                       \
     X(CHR_ERR_MEETING, 141, "bad_meeting", "invalid meeting field")                                \
@@ -85,6 +94,7 @@
     X(CHR_ERR_BAD_REQUEST, 314, "bad_request", "malformed HTTP request")                           \
     X(CHR_ERR_NOT_WRITING, 315, "not_writing", "node has stopped writing blocks")                  \
     X(CHR_ERR_STALLED, 316, "stalled", "no block committed for too long")                          \
+    X(CHR_ERR_CSRF, 320, "csrf_refused", "cross-site request or wrong CSRF token")                 \
     X(CHR_ERR_SPEND_LIMIT, 317, "spend_limit_exceeded", "over the sponsor's daily spend limit")    \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \
     X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")                    \

@@ -24,12 +24,12 @@
 #include "ledger/tx.h"
 
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
- * line is 117 bytes at most, a validator line 121 and the fixed part under 400. */
+ * line is 117 bytes at most, a validator line 121 and the fixed part under 1,000. */
 #define GENESIS_JSON_ACCOUNT_BYTES 160
 #define GENESIS_JSON_VALIDATOR_BYTES 160
-#define GENESIS_JSON_FIXED_BYTES 1024
-/* The encoded head: version, chain id, time, params (u64 + 2 x u32), accounts count. */
-#define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 16 + 4)
+#define GENESIS_JSON_FIXED_BYTES 2048
+/* The encoded head: version, chain id, time, params, accounts count. */
+#define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + LEDGER_PARAMS_BYTES + 4)
 
 /* Copies at most GENESIS_QUOTE_MAX-1 bytes of s, replacing anything but printable ASCII,
  * so that hostile keys and tokens cannot put control characters on a terminal. */
@@ -356,9 +356,9 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
 
 /* ---- JSON in -------------------------------------------------------------------------- */
 
-/* Rejects keys of obj not in keys[] and reports the first of keys[] that is missing. */
-static chr_err genesis_json_keys(json_t *obj, const char *const *keys, size_t keys_len,
-                                 const char *where, char *errmsg, size_t cap)
+/* Rejects keys of obj not in keys[]. */
+static chr_err genesis_json_unknown(json_t *obj, const char *const *keys, size_t keys_len,
+                                    const char *where, char *errmsg, size_t cap)
 {
     const char *key;
     json_t *val;
@@ -375,13 +375,30 @@ static chr_err genesis_json_keys(json_t *obj, const char *const *keys, size_t ke
             return CHR_ERR_GENESIS;
         }
     }
-    for (size_t i = 0; i < keys_len; i++) {
+    return CHR_OK;
+}
+
+/* Rejects keys of obj not in keys[] and reports the first of the first required_len of
+ * keys[] that is missing. */
+static chr_err genesis_json_keys_some(json_t *obj, const char *const *keys, size_t keys_len,
+                                      size_t required_len, const char *where, char *errmsg,
+                                      size_t cap)
+{
+    chr_err err = genesis_json_unknown(obj, keys, keys_len, where, errmsg, cap);
+    for (size_t i = 0; i < required_len && err == CHR_OK; i++) {
         if (json_object_get(obj, keys[i]) == NULL) {
             chr_errmsg_set(errmsg, cap, "%s: missing key \"%s\"", where, keys[i]);
-            return CHR_ERR_GENESIS;
+            err = CHR_ERR_GENESIS;
         }
     }
-    return CHR_OK;
+    return err;
+}
+
+/* Rejects keys of obj not in keys[] and reports the first of keys[] that is missing. */
+static chr_err genesis_json_keys(json_t *obj, const char *const *keys, size_t keys_len,
+                                 const char *where, char *errmsg, size_t cap)
+{
+    return genesis_json_keys_some(obj, keys, keys_len, keys_len, where, errmsg, cap);
 }
 
 static chr_err genesis_json_str(json_t *obj, const char *key, const char *where, const char **s,
@@ -438,14 +455,45 @@ static chr_err genesis_json_u32(json_t *obj, const char *key, uint32_t *out, cha
     return CHR_OK;
 }
 
+/* The staking, reward and slashing parameters (ledger_param_fields): each optional, its
+ * default when absent, so genesis files written before them still load; a u64 is an amount
+ * string like fee_transfer, a u32 a JSON integer like block_txs_max. */
+static chr_err genesis_parse_staking_params(genesis *g, json_t *obj, char *errmsg, size_t cap)
+{
+    size_t n;
+    const ledger_param_field *fields = ledger_param_fields(&n);
+    chr_err err = CHR_OK;
+    for (size_t i = 0; i < n && err == CHR_OK; i++) {
+        if (json_object_get(obj, fields[i].name) == NULL) {
+            continue;
+        }
+        uint64_t v = 0;
+        uint32_t narrow = 0;
+        err = fields[i].wide ? genesis_json_u64(obj, fields[i].name, "params.", &v, errmsg, cap)
+                             : genesis_json_u32(obj, fields[i].name, &narrow, errmsg, cap);
+        if (err == CHR_OK) {
+            ledger_param_set(&g->params, i, fields[i].wide ? v : narrow);
+        }
+    }
+    return err;
+}
+
 static chr_err genesis_parse_params(genesis *g, json_t *obj, char *errmsg, size_t cap)
 {
-    static const char *const keys[] = {"fee_transfer", "block_txs_max", "block_bytes_max"};
+    static const char *const required[] = {"fee_transfer", "block_txs_max", "block_bytes_max"};
+    const char *keys[3 + 32];
+    size_t n;
+    const ledger_param_field *fields = ledger_param_fields(&n);
+    CHR_ASSERT(n <= 32);
+    memcpy(keys, required, sizeof(required));
+    for (size_t i = 0; i < n; i++) {
+        keys[3 + i] = fields[i].name;
+    }
     if (!json_is_object(obj)) {
         chr_errmsg_set(errmsg, cap, "params: must be an object");
         return CHR_ERR_GENESIS;
     }
-    chr_err err = genesis_json_keys(obj, keys, 3, "params", errmsg, cap);
+    chr_err err = genesis_json_keys_some(obj, keys, 3 + n, 3, "params", errmsg, cap);
     if (err == CHR_OK) {
         err =
             genesis_json_u64(obj, "fee_transfer", "params.", &g->params.fee_transfer, errmsg, cap);
@@ -456,7 +504,7 @@ static chr_err genesis_parse_params(genesis *g, json_t *obj, char *errmsg, size_
     if (err == CHR_OK) {
         err = genesis_json_u32(obj, "block_bytes_max", &g->params.block_bytes_max, errmsg, cap);
     }
-    return err;
+    return err == CHR_OK ? genesis_parse_staking_params(g, obj, errmsg, cap) : err;
 }
 
 static chr_err genesis_parse_account(genesis_account *a, json_t *obj, size_t i, char *errmsg,
@@ -718,9 +766,20 @@ chr_err genesis_to_json(const genesis *g, char **out)
     genesis_put(&b, "{\n  \"chain_id\": \"%s\",\n  \"genesis_time\": \"%s\",\n", g->chain_id, time);
     genesis_put(&b,
                 "  \"params\": {\n    \"fee_transfer\": \"%llu\",\n    \"block_txs_max\": %lu,\n"
-                "    \"block_bytes_max\": %lu\n  },\n",
+                "    \"block_bytes_max\": %lu",
                 (unsigned long long)g->params.fee_transfer, (unsigned long)g->params.block_txs_max,
                 (unsigned long)g->params.block_bytes_max);
+    size_t n;
+    const ledger_param_field *fields = ledger_param_fields(&n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned long long v = (unsigned long long)ledger_param_get(&g->params, i);
+        if (fields[i].wide) {
+            genesis_put(&b, ",\n    \"%s\": \"%llu\"", fields[i].name, v);
+        } else {
+            genesis_put(&b, ",\n    \"%s\": %llu", fields[i].name, v);
+        }
+    }
+    genesis_put(&b, "\n  },\n");
     genesis_put_lists(&b, g);
     *out = b.p;
     return CHR_OK;

@@ -18,8 +18,9 @@
 #include "ledger/params.h"
 #include "ledger/valset.h"
 
-/* The canonical encoding's version byte; a new layout gets a new version. */
-#define GENESIS_ENCODING_VERSION 1
+/* The canonical encoding's version byte; a new layout gets a new version (2: the params
+ * gained the staking, reward and slashing fields). */
+#define GENESIS_ENCODING_VERSION 2
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */

@@ -28,6 +28,7 @@ static void header_encode(chr_enc *enc, const ledger_header *h)
     chr_enc_raw(enc, h->evidence_root, 32);
     chr_enc_raw(enc, h->state_root, 32);
     chr_enc_raw(enc, h->validators_hash, 32);
+    chr_enc_raw(enc, h->next_validators_hash, 32);
     chr_enc_raw(enc, h->proposer, 32);
 }
 
@@ -69,6 +70,7 @@ static chr_err header_decode(chr_dec *dec, ledger_header *h)
     err = err == CHR_OK ? chr_dec_raw(dec, h->evidence_root, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->state_root, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->validators_hash, 32) : err;
+    err = err == CHR_OK ? chr_dec_raw(dec, h->next_validators_hash, 32) : err;
     err = err == CHR_OK ? chr_dec_raw(dec, h->proposer, 32) : err;
     if (err == CHR_OK && (h->height == 0 || h->tx_count > LEDGER_BLOCK_TXS_MAX)) {
         err = h->height == 0 ? CHR_ERR_BLOCK_INVALID : CHR_ERR_TOO_LONG;

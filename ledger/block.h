@@ -1,15 +1,18 @@
 /* Block headers, commits and blocks: canonical encodings, hashes and checks
  * (docs/PROTOCOL.md, "Blocks").
  *
- * Header, version 2:
- *   u8 version = 2 | bytes8 chain_id | u64 height | u64 time_ms | raw32 prev_hash |
+ * Header, version 3:
+ *   u8 version = 3 | bytes8 chain_id | u64 height | u64 time_ms | raw32 prev_hash |
  *   raw32 last_commit_hash | raw32 tx_root | u32 tx_count | raw32 evidence_root |
- *   raw32 state_root | raw32 validators_hash | raw32 proposer
+ *   raw32 state_root | raw32 validators_hash | raw32 next_validators_hash | raw32 proposer
  * The block hash is SHA-256 of the header's encoding. Block 1's prev_hash is the genesis
  * hash. last_commit_hash is SHA-256 of the encoded commit of the previous block (zeros at
  * height 1); tx_root is the RFC 6962 Merkle root over the encoded transactions,
- * evidence_root the same over the encoded evidence (ledger/evidence.h). Version 1 (no
- * evidence) never carried a public chain and is not accepted.
+ * evidence_root the same over the encoded evidence (ledger/evidence.h). validators_hash is
+ * ledger_valset_hash of the set that signs this block's commit, next_validators_hash of the
+ * set that signs the next block's: a light client that trusts a header trusts the set of
+ * the height after it. Versions 1 (no evidence) and 2 (no next_validators_hash) never
+ * carried a public chain and are not accepted (CHR_ERR_VERSION).
  *
  * Commit: u64 height | u32 round | raw32 block_hash | u16 count | (raw32 validator |
  * raw64 signature) * count, validators in key order, each at most once. Each signature is
@@ -32,13 +35,13 @@
 #include "ledger/limits.h"
 #include "ledger/valset.h"
 
-#define LEDGER_BLOCK_VERSION 2
+#define LEDGER_BLOCK_VERSION 3
 /* The version byte inside a vote's signed message (independent of the block's). */
 #define LEDGER_VOTE_VERSION 1
 #define LEDGER_VOTE_TAG "CHROOM/vote"
 #define LEDGER_VOTE_PREVOTE 1
 #define LEDGER_VOTE_PRECOMMIT 2
-#define LEDGER_HEADER_BYTES_MAX (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 8 + 32 * 3 + 4 + 32 * 4)
+#define LEDGER_HEADER_BYTES_MAX (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + 8 + 32 * 3 + 4 + 32 * 5)
 #define LEDGER_COMMIT_BYTES_MAX (8 + 4 + 32 + 2 + LEDGER_VALIDATORS_MAX * (32 + 64))
 /* The largest encoded block: LEDGER_BLOCK_BYTES_MAX of transactions with their 2-byte
  * lengths, the header, the last commit, the counts and the most evidence. */
@@ -58,6 +61,7 @@ typedef struct ledger_header {
     uint8_t evidence_root[32];
     uint8_t state_root[32];
     uint8_t validators_hash[32];
+    uint8_t next_validators_hash[32];
     uint8_t proposer[32];
 } ledger_header;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/staking.h"
 #include "ledger/trie.h"
 #include "ledger/tx.h"
 #include "ledger/tx_types.h"
@@ -14,6 +15,9 @@ struct ledger_chain {
     ledger_params params;
     ledger_valset validators;
     uint8_t validators_hash[32];
+    /* The set that signs the block after the one being made (the header's
+     * next_validators_hash): the same set while it is fixed by the genesis. */
+    uint8_t next_validators_hash[32];
     ledger_chain_view view;
 
     ledger_trie *trie;
@@ -91,14 +95,15 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     ch->params = cfg->params;
     ch->validators = cfg->validators;
     ledger_valset_hash(&ch->validators, ch->validators_hash);
+    memcpy(ch->next_validators_hash, ch->validators_hash, 32);
     ch->view = cfg->view;
     memcpy(ch->hash, cfg->genesis_hash, 32);
     ch->time_ms = cfg->genesis_time_ms;
     ledger_evidence_pool_init(&ch->pool);
     /* A block of n transactions changes at most n times the most any type changes besides
      * the proposer, plus the proposer once (2n + 1 for transfers). */
-    size_t overlay_max =
-        (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max + 1;
+    size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
+                         1 + LEDGER_STAKING_MATURE_MAX; /* the delegators the end of block pays */
     /* Objects likewise, plus room for the steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
                          LEDGER_BLOCK_OBJECT_STEPS_MAX;
@@ -246,6 +251,7 @@ static chr_err block_seal(ledger_chain *ch, ledger_header *h, const uint8_t prop
     ledger_trie_root(ch->trie, h->state_root);
     h->tx_count = ch->txs_len;
     memcpy(h->validators_hash, ch->validators_hash, 32);
+    memcpy(h->next_validators_hash, ch->next_validators_hash, 32);
     memcpy(h->proposer, proposer, 32);
     if (h->height > 1) {
         ledger_commit_hash(&ch->last_commit, h->last_commit_hash);
@@ -389,10 +395,8 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8
             break; /* the block is full by bytes */
         }
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
-        ledger_apply_env env = {.height = ch->header.height,
-                                .proposer = proposer,
-                                .time_ms = ch->header.time_ms,
-                                .prev_hash = ch->header.prev_hash};
+        ledger_apply_env env = {ch->header.height, proposer, ch->header.time_ms, &ch->params,
+                                ch->header.prev_hash};
         chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
@@ -438,6 +442,7 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
         return err;
     }
     err = draft_txs(ch, mp, proposer);
+    err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
               : ledger_block_encode(out, out_len, h, h->height > 1 ? &ch->last_commit : NULL,
@@ -475,6 +480,8 @@ static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
         bad = "time not after the previous block's";
     } else if (memcmp(h->validators_hash, ch->validators_hash, 32) != 0) {
         bad = "another validator set";
+    } else if (memcmp(h->next_validators_hash, ch->next_validators_hash, 32) != 0) {
+        bad = "another next validator set";
     } else if (ledger_valset_find(&ch->validators, h->proposer) < 0) {
         bad = "proposer is not a validator";
     } else if (b->txs_len > ch->params.block_txs_max) {
@@ -515,10 +522,8 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
                 err = err ? err : ledger_tx_verify(&tx);
             }
         }
-        ledger_apply_env env = {.height = b->header.height,
-                                .proposer = b->header.proposer,
-                                .time_ms = b->header.time_ms,
-                                .prev_hash = b->header.prev_hash};
+        ledger_apply_env env = {b->header.height, b->header.proposer, b->header.time_ms,
+                                &ch->params, b->header.prev_hash};
         err = err ? err : ledger_tx_apply_env(ch->overlay, &tx, &env, detail, sizeof(detail));
         if (err != CHR_OK) {
             snprintf(why, cap, "block %llu: transaction %u: %s%s%s",
@@ -541,6 +546,10 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
 {
     chr_err err = block_check_evidence(ch, b, verify, why, cap);
     err = err ? err : block_apply_txs(ch, b, verify, known, known_ctx, why, cap);
+    /* The end of block (ledger/staking.h): its errors are the view's or a broken bound. */
+    err = err ? err
+              : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
+                                         b->header.time_ms);
     ch->header = b->header;
     err = err ? err : block_seal(ch, &ch->header, b->header.proposer);
     if (err == CHR_OK && memcmp(ch->header.state_root, b->header.state_root, 32) != 0) {

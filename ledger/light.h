@@ -7,13 +7,15 @@
  * - h is of the trusted chain, above the trusted height, and later in time; at the next
  *   height its prev_hash is the trusted hash;
  * - c is for h: its height is h's and its block_hash is h's hash;
+ * - at the next height, h's validators_hash is the trusted header's next_validators_hash
+ *   (the set the trusted header named for the block after it);
  * - if h's validators_hash is the trusted set's hash, c carries valid precommits of that
  *   set holding more than 2/3 of its power;
  * - else the caller gives h's own set, whose hash must be h's validators_hash; c carries
- *   valid precommits of more than 2/3 of that set's power, and its signers that are in the
- *   trusted set hold more than 1/3 of the trusted power. Less than that is CHR_ERR_COMMIT
- *   with a detail saying so: the caller bisects (trusts a header in between first) or
- *   refuses.
+ *   valid precommits of more than 2/3 of that set's power and, unless h is the next height
+ *   (whose set the trusted header named), its signers that are in the trusted set hold
+ *   more than 1/3 of the trusted power. Less than that is CHR_ERR_COMMIT with a detail
+ *   saying so: the caller bisects (trusts a header in between first) or refuses.
  * On success the trusted state moves to h (and its set). Deterministic core: no I/O.
  * Thread-safe for distinct trusted states. */
 #ifndef LEDGER_LIGHT_H
@@ -33,6 +35,11 @@ typedef struct ledger_light_trust {
     uint64_t time_ms; /* the trusted header's time; the genesis time at height 0 */
     ledger_valset vals;
     uint8_t vals_hash[32]; /* ledger_valset_hash(&vals) */
+    /* The trusted header's next_validators_hash (at the genesis, the genesis set's hash);
+     * has_next 0 when not known (a trusted state saved before headers carried it): then
+     * the next height is verified by the rules for any later one. */
+    uint8_t next_vals_hash[32];
+    int has_next;
 } ledger_light_trust;
 
 /* Starts trust at the genesis: chain_id, its hash and time, its validator set (copied).

@@ -45,6 +45,27 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
  * a few changes each, 1,024 is room to spare, and costs about 700 KB of overlay. */
 #define LEDGER_BLOCK_OBJECT_STEPS_MAX 1024
 
+/* Unbonding (and redelegation) entries one delegator may hold per validator at once
+ * (params.entries_max up to this): each costs a state object until it matures, so the
+ * list must be bounded; Cosmos keeps 7 and nobody needs more than a handful. */
+#define LEDGER_STAKING_ENTRIES_MAX 32
+/* A validator's moniker, website and details (bytes of UTF-8): with its fixed fields
+ * (about 140 bytes) they fit one object value (LEDGER_OBJECT_VALUE_MAX). */
+#define LEDGER_MONIKER_MAX 64
+#define LEDGER_WEBSITE_MAX 100
+#define LEDGER_DETAILS_MAX 160
+/* Unbondings and redelegations an end of block matures at most: the rest wait for the next
+ * block (their completion time has passed, so they mature there); keeps the block's object
+ * steps within LEDGER_BLOCK_OBJECT_STEPS_MAX beside the validator set's objects. */
+#define LEDGER_STAKING_MATURE_MAX 128
+
+/* Per end of block: two objects per matured unbonding and per matured redelegation (the
+ * entry, the pair's delegation), a status change for each validator entering or leaving
+ * the set and the new set's objects (3 per seat, plus its head), the global one. */
+_Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 <=
+                   LEDGER_BLOCK_OBJECT_STEPS_MAX,
+               "an end of block's staking steps fit its object steps");
+
 /* The media tier and meetings (ledger/media.h, ledger/meetings.h). Every bound keeps the
  * largest meeting-create within LEDGER_TX_BYTES_MAX with the longest chain id and memo
  * (asserted in ledger/tx.h) and each record within LEDGER_OBJECT_VALUE_MAX. */

@@ -527,8 +527,10 @@ chr_err ledger_meeting_allocate(ledger_objects *t, const ledger_meeting_params *
 static void alloc_seed(uint8_t out[32], const uint8_t prev_hash[32],
                        const uint8_t id[LEDGER_MEETING_ID_LEN])
 {
-    uint8_t msg[32 + LEDGER_MEETING_ID_LEN];
-    memcpy(msg, prev_hash, 32);
+    uint8_t msg[32 + LEDGER_MEETING_ID_LEN] = {0};
+    if (prev_hash != NULL) { /* NULL: an environment without one reads as all zeros */
+        memcpy(msg, prev_hash, 32);
+    }
     memcpy(msg + 32, id, LEDGER_MEETING_ID_LEN);
     chr_tagged_hash(out, "CHROOM/alloc", msg, sizeof(msg));
 }

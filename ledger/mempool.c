@@ -185,16 +185,6 @@ static uint32_t acct_take(ledger_mempool *mp, const uint8_t addr[32], uint64_t n
     return a;
 }
 
-/* What a transaction takes from its sender's balance besides the fee, as far as it is known
- * without the state: a transfer's amount, a media node's bond. A meeting's escrow depends
- * on the chain's price and is checked when the transaction is applied. */
-static uint64_t tx_outlay(const ledger_tx *tx)
-{
-    return tx->type == LEDGER_TX_TRANSFER         ? tx->body.transfer.amount
-           : tx->type == LEDGER_TX_MEDIA_REGISTER ? tx->body.media.bond
-                                                  : 0;
-}
-
 chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_t hash[32],
                            size_t tx_bytes, const ledger_account *committed, char *detail,
                            size_t detail_cap)
@@ -206,7 +196,7 @@ chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_
         return CHR_ERR_DUPLICATE;
     }
     uint64_t spend;
-    if (chr_add_u64(&spend, tx_outlay(tx), tx->fee) != CHR_OK) {
+    if (chr_add_u64(&spend, ledger_tx_spend(tx), tx->fee) != CHR_OK) {
         snprintf(detail, detail_cap, "amount + fee: overflows");
         return CHR_ERR_BALANCE;
     }
@@ -305,7 +295,7 @@ static void remove_entry(ledger_mempool *mp, uint32_t i)
     if (acct->head == NIL) {
         acct->tail = NIL;
     }
-    acct->spend -= tx_outlay(&e->tx) + e->tx.fee;
+    acct->spend -= ledger_tx_spend(&e->tx) + e->tx.fee;
     acct->count--;
     if (acct->count == 0) {
         uint32_t a = e->acct;

@@ -13,6 +13,7 @@
 #include "common/enc.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "ledger/params.h"
 #include "ledger/tx.h"
 
 typedef struct ledger_account {
@@ -40,6 +41,12 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEETING = 0x06,
     LEDGER_STATE_PROPOSAL = 0x07,
     LEDGER_STATE_VOTE = 0x08,
+    /* Staking's (ledger/staking.h). */
+    LEDGER_STATE_REDELEGATION = 0x09,
+    LEDGER_STATE_GLOBAL = 0x0a,   /* singletons: the staking pools ("staking") */
+    LEDGER_STATE_VALSET = 0x0b,   /* the validator set from a height on */
+    LEDGER_STATE_POWER = 0x0c,    /* validators by bonded stake: the set's index */
+    LEDGER_STATE_CONS_KEY = 0x0d, /* consensus key -> operator: keys are unique */
     /* The media tier's own (ledger/media.h, ledger/meetings.h); 0x09..0x10 are staking's. */
     LEDGER_STATE_MEETING_PARTICIPANTS = 0x11, /* natural: meeting id */
     LEDGER_STATE_MEDIA_REGION = 0x12,         /* natural: region || 0x00 || node key */
@@ -95,14 +102,16 @@ size_t ledger_overlay_room(const ledger_overlay *o);
  * and is conserved). CHR_ERR_FULL, or the load callback's error. */
 CHR_WUR chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount);
 
-/* Where a transaction is applied: the block's height and proposer (who receives fees), its
- * header time (the ledger's only clock) and the previous block's hash (a seed no single
- * submitter controls; all zeros for the first block). */
+/* Where a transaction is applied: the block's height, proposer (who receives fees), time
+ * (the header's), the chain's parameters (NULL only for transfers: ledger_tx_apply) and
+ * the previous block's hash (a seed no single submitter controls, for meetings; all zeros
+ * through ledger_tx_apply). */
 typedef struct ledger_apply_env {
     uint64_t height;
     const uint8_t *proposer; /* 32 bytes */
     uint64_t time_ms;
-    const uint8_t *prev_hash; /* 32 bytes */
+    const ledger_params *params;
+    const uint8_t *prev_hash; /* 32 bytes; NULL reads as all zeros */
 } ledger_apply_env;
 
 /* Applies a transaction that already passed ledger_tx_check and whose signature was
@@ -114,8 +123,8 @@ typedef struct ledger_apply_env {
  * changed: the caller abandons the block and resets it. */
 CHR_WUR chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                                 const uint8_t proposer[32], char *detail, size_t detail_cap);
-/* The same with the block's whole environment (time and previous hash, which meetings
- * need); ledger_tx_apply is this with time 0 and a zero previous hash. */
+/* The same in a full environment (env->params set): what a block applies, every type. The
+ * staking types need the overlay's object table (ledger_overlay_attach_objects). */
 CHR_WUR chr_err ledger_tx_apply_env(ledger_overlay *o, const ledger_tx *tx,
                                     const ledger_apply_env *env, char *detail, size_t detail_cap);
 

@@ -436,7 +436,13 @@ chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t 
     }
     ledger_header h;
     uint8_t hash[32];
-    if (ledger_block_peek_header(&h, *out, *out_len) != CHR_OK || h.height != height) {
+    chr_err peek = ledger_block_peek_header(&h, *out, *out_len);
+    if (peek == CHR_ERR_VERSION && *out_len > 0 && (*out)[0] < LEDGER_BLOCK_VERSION) {
+        /* Written by an older build (docs/PROTOCOL.md, "Blocks"), or a flipped first byte. */
+        CHR_LOG_E("store: block %llu has header version %u; this build reads version %d only",
+                  (unsigned long long)height, (unsigned)(*out)[0], LEDGER_BLOCK_VERSION);
+        err = CHR_ERR_VERSION;
+    } else if (peek != CHR_OK || h.height != height) {
         CHR_LOG_E("store: block %llu is damaged: its header does not decode or states "
                   "another height",
                   (unsigned long long)height);

@@ -150,7 +150,8 @@ CHR_WUR chr_err ledger_store_object_next(ledger_store_read *r, ledger_state_kind
 /* The encoded block at height. Its header is checked (not its body: see
  * ledger_store_block_decode): it decodes, states that height, and hashes to a hash that the
  * by-hash table maps to that height, a row written in the block's own transaction.
- * CHR_ERR_NOT_FOUND (no block there) or CHR_ERR_STORE. */
+ * CHR_ERR_NOT_FOUND (no block there), CHR_ERR_VERSION (a header of an older version, which
+ * this build does not read: logged) or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_block(ledger_store_read *r, uint64_t height, const uint8_t **out,
                                    size_t *out_len);
 /* The block at height, checked whole: ledger_store_block's header check, then

@@ -5,6 +5,7 @@
  *   u8 version = 1 | u8 type | bytes8 chain_id | raw32 from | u64 nonce | u64 fee |
  *   u64 expiry_height (0 = never) | bytes16 memo | body | raw64 signature
  *   transfer body (type 1): raw32 to | u64 amount
+ *   staking bodies (types 0x10..0x14): ledger/tx_staking.h
  *   media-node and meeting bodies (types 0x20..0x24): ledger/media.h, ledger/meetings.h
  * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
  * transaction's hash (its id) is SHA-256 of all its bytes.
@@ -21,6 +22,7 @@
 #include "ledger/limits.h"
 #include "ledger/params.h"
 #include "ledger/sig.h"
+#include "ledger/staking_types.h"
 
 #define LEDGER_TX_VERSION 1
 #define LEDGER_TX_TAG "CHROOM/tx"
@@ -28,6 +30,15 @@
 
 typedef enum ledger_tx_type {
     LEDGER_TX_TRANSFER = 1,
+    /* Staking (ledger/tx_staking.h, docs/PROTOCOL.md "Staking transactions"). */
+    LEDGER_TX_CREATE_VALIDATOR = 0x10,
+    LEDGER_TX_EDIT_VALIDATOR = 0x11,
+    LEDGER_TX_DELEGATE = 0x12,
+    LEDGER_TX_UNDELEGATE = 0x13,
+    LEDGER_TX_REDELEGATE = 0x14,
+    /* Reserved for the rewards and slashing parts: not in the table yet (bad_tx_type). */
+    LEDGER_TX_WITHDRAW_REWARDS = 0x15,
+    LEDGER_TX_UNJAIL = 0x16,
     LEDGER_TX_MEDIA_REGISTER = 0x20,
     LEDGER_TX_MEDIA_UPDATE = 0x21,
     LEDGER_TX_MEDIA_DEREGISTER = 0x22,
@@ -40,6 +51,17 @@ typedef struct ledger_transfer {
     uint64_t amount;
 } ledger_transfer;
 
+/* delegate (to = the validator), undelegate (from it); redelegate moves from src to dst. */
+typedef struct ledger_stake {
+    uint8_t validator[32];
+    uint64_t amount;
+} ledger_stake;
+
+typedef struct ledger_restake {
+    uint8_t src[32];
+    uint8_t dst[32];
+    uint64_t amount;
+} ledger_restake;
 /* The body of media-node register, update and deregister (ledger/media.h says which fields
  * each type carries). Strings are not NUL terminated: their length is beside them. */
 typedef struct ledger_media_body {
@@ -107,6 +129,10 @@ typedef struct ledger_tx {
     uint8_t memo[LEDGER_MEMO_MAX];
     union {
         ledger_transfer transfer;
+        ledger_staking_create create_validator;
+        ledger_staking_edit edit_validator;
+        ledger_stake stake; /* delegate, undelegate */
+        ledger_restake restake;
         ledger_media_body media;
         ledger_meeting_body meeting;
         ledger_meeting_end_body meeting_end;
@@ -139,6 +165,10 @@ void ledger_tx_sighash(const ledger_tx *tx, uint8_t out[CHR_HASH_LEN]);
 
 /* The transaction's id: SHA-256 of its whole encoding. */
 void ledger_tx_hash(const ledger_tx *tx, uint8_t out[CHR_HASH_LEN]);
+
+/* The liquid amount the transaction takes from its sender besides the fee: a transfer's
+ * amount, a self-bond, a delegation; 0 for the other types. */
+uint64_t ledger_tx_spend(const ledger_tx *tx);
 
 /* Checks that need no state and no curve arithmetic: chain id equal to chain_id
  * (CHR_ERR_CHAIN_ID), a known type (CHR_ERR_TX_TYPE), fee at least the parameter

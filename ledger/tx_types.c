@@ -1,8 +1,39 @@
 #include "ledger/tx_types.h"
 
+#include "common/assert.h"
+
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/staking.h"
+#include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
+
+static uint64_t spend_transfer(const ledger_tx *tx)
+{
+    return tx->body.transfer.amount;
+}
+
+static uint64_t spend_create(const ledger_tx *tx)
+{
+    return tx->body.create_validator.amount;
+}
+
+static uint64_t spend_stake(const ledger_tx *tx)
+{
+    return tx->body.stake.amount;
+}
+
+/* A media node's bond is locked from the operator's balance (ledger/media.h). */
+static uint64_t spend_media(const ledger_tx *tx)
+{
+    return tx->type == LEDGER_TX_MEDIA_REGISTER ? tx->body.media.bond : 0;
+}
+
+static uint64_t spend_none(const ledger_tx *tx)
+{
+    (void)tx;
+    return 0;
+}
 
 static const ledger_tx_kind kinds[] = {
     {
@@ -14,8 +45,74 @@ static const ledger_tx_kind kinds[] = {
         .verify_keys = ledger_transfer_verify_keys,
         .apply = ledger_transfer_apply,
         .counterparty = ledger_transfer_counterparty,
+        .spend = spend_transfer,
         .accounts_changed_max = LEDGER_TRANSFER_ACCOUNTS_MAX,
         .objects_changed_max = 0,
+    },
+    {
+        .type = LEDGER_TX_CREATE_VALIDATOR,
+        .name = "create_validator",
+        .body_encode = ledger_create_validator_encode,
+        .body_decode = ledger_create_validator_decode,
+        .check = ledger_create_validator_check,
+        .verify_keys = ledger_create_validator_verify_keys,
+        .apply = ledger_create_validator_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = spend_create,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_EDIT_VALIDATOR,
+        .name = "edit_validator",
+        .body_encode = ledger_edit_validator_encode,
+        .body_decode = ledger_edit_validator_decode,
+        .check = ledger_edit_validator_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_edit_validator_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_DELEGATE,
+        .name = "delegate",
+        .body_encode = ledger_stake_encode,
+        .body_decode = ledger_stake_decode,
+        .check = ledger_stake_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_delegate_apply,
+        .counterparty = ledger_stake_counterparty,
+        .spend = spend_stake,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_UNDELEGATE,
+        .name = "undelegate",
+        .body_encode = ledger_stake_encode,
+        .body_decode = ledger_stake_decode,
+        .check = ledger_stake_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_undelegate_apply,
+        .counterparty = ledger_stake_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_REDELEGATE,
+        .name = "redelegate",
+        .body_encode = ledger_redelegate_encode,
+        .body_decode = ledger_redelegate_decode,
+        .check = ledger_redelegate_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_redelegate_apply,
+        .counterparty = ledger_redelegate_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
     },
     {
         .type = LEDGER_TX_MEDIA_REGISTER,
@@ -26,6 +123,7 @@ static const ledger_tx_kind kinds[] = {
         .verify_keys = ledger_media_verify_keys,
         .apply = ledger_media_apply,
         .counterparty = ledger_media_counterparty,
+        .spend = spend_media,
         .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
     },
@@ -38,6 +136,7 @@ static const ledger_tx_kind kinds[] = {
         .verify_keys = ledger_media_verify_keys,
         .apply = ledger_media_apply,
         .counterparty = ledger_media_counterparty,
+        .spend = spend_media,
         .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
     },
@@ -50,6 +149,7 @@ static const ledger_tx_kind kinds[] = {
         .verify_keys = ledger_media_verify_keys,
         .apply = ledger_media_apply,
         .counterparty = ledger_media_counterparty,
+        .spend = spend_media,
         .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
     },
@@ -62,6 +162,7 @@ static const ledger_tx_kind kinds[] = {
         .verify_keys = ledger_meeting_tx_verify_keys,
         .apply = ledger_meeting_tx_apply,
         .counterparty = ledger_meeting_tx_counterparty,
+        .spend = spend_none,
         .accounts_changed_max = LEDGER_MEETING_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
     },
@@ -74,6 +175,7 @@ static const ledger_tx_kind kinds[] = {
         .verify_keys = ledger_meeting_tx_verify_keys,
         .apply = ledger_meeting_tx_apply,
         .counterparty = ledger_meeting_tx_counterparty,
+        .spend = spend_none,
         .accounts_changed_max = LEDGER_MEETING_END_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
     },
@@ -87,6 +189,13 @@ const ledger_tx_kind *ledger_tx_kind_of(uint8_t type)
         }
     }
     return NULL;
+}
+
+uint64_t ledger_tx_spend(const ledger_tx *tx)
+{
+    const ledger_tx_kind *kind = ledger_tx_kind_of(tx->type);
+    CHR_ASSERT(kind != NULL);
+    return kind->spend(tx);
 }
 
 size_t ledger_tx_accounts_changed_max(void)

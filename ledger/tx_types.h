@@ -41,6 +41,8 @@ typedef struct ledger_tx_kind {
     /* The other account the transaction is filed under in account histories (the
      * recipient of a transfer); 0 when there is none. */
     int (*counterparty)(const ledger_tx *tx, uint8_t out[32]);
+    /* The liquid amount taken from the sender besides the fee (ledger_tx_spend). */
+    uint64_t (*spend)(const ledger_tx *tx);
     /* Accounts one transaction of this type changes at most, the sender and the
      * proposer included: sizes a block's overlay. */
     size_t accounts_changed_max;
@@ -55,7 +57,7 @@ const ledger_tx_kind *ledger_tx_kind_of(uint8_t type);
 /* The most accounts any one known transaction changes (the overlay of a block of n
  * transactions needs n times this, at most). */
 size_t ledger_tx_accounts_changed_max(void);
-/* The most objects any one known transaction changes (0 while no type writes objects). */
+/* The most objects any one known transaction changes. */
 size_t ledger_tx_objects_changed_max(void);
 
 #endif

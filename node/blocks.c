@@ -116,7 +116,13 @@ static chr_err open_tip_block(node_chain *c, ledger_store_read *r, uint64_t heig
                                      ledger_chain_validators(c->chain), height, hash, why,
                                      sizeof(why));
     err = err ? err : ledger_chain_set_tip(c->chain, h, &commit);
-    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+    if (err == CHR_ERR_VERSION) {
+        snprintf(errmsg, cap,
+                 "the data directory holds a chain of an older block header version "
+                 "(docs/PROTOCOL.md, \"Blocks\"): this build reads version %d only; start the "
+                 "chain again from a new genesis with an empty data directory",
+                 LEDGER_BLOCK_VERSION);
+    } else if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
         snprintf(errmsg, cap, "the stored state trie does not match the state root of block %llu",
                  (unsigned long long)height);
     } else if (err != CHR_OK && err != CHR_ERR_STORE && err != CHR_ERR_NOMEM) {

@@ -54,6 +54,8 @@ static const node_config_num node_config_nums[] = {
      RPC_BODIES_BYTES_MAX, offsetof(node_config, api_bodies_keyed_bytes_max)},
     {"api", "threads", 0, 0, RPC_THREADS_MAX, offsetof(node_config, api_threads)},
     {"api", "token_ttl_s", 3600, 1, RPC_TOKEN_TTL_S_MAX, offsetof(node_config, api_token_ttl_s)},
+    {"api", "session_ttl_s", RPC_SESSION_TTL_S_DEFAULT, 60, RPC_SESSION_TTL_S_MAX,
+     offsetof(node_config, api_session_ttl_s)},
     {"api", "rate_limit_standard_per_min", 100, 0, RPC_RATE_PER_MIN_MAX,
      offsetof(node_config, api_rate_limit_standard_per_min)},
     {"api", "rate_limit_premium_per_min", 1000, 0, RPC_RATE_PER_MIN_MAX,

@@ -46,6 +46,7 @@ typedef struct node_config {
     char api_tls_priorities[RPC_TLS_PRIORITIES_BYTES_MAX + 1]; /* GnuTLS priority string */
     uint64_t api_plain_http_public;           /* 1: plain HTTP allowed on a non-loopback address */
     uint64_t api_token_ttl_s;                 /* OAuth access tokens' lifetime */
+    uint64_t api_session_ttl_s;               /* dashboard sessions' lifetime */
     uint64_t api_rate_limit_standard_per_min; /* 0 = no limit */
     uint64_t api_rate_limit_premium_per_min;  /* 0 = no limit */
     uint64_t api_rate_limit_unauthenticated_per_min; /* per client address; 0 = no limit */

@@ -209,6 +209,7 @@ static rpc_auth *open_auth(const node_config *cfg)
     rpc_auth_config ac = {
         .data_dir = cfg->data_dir,
         .token_ttl_s = cfg->api_token_ttl_s,
+        .session_ttl_s = cfg->api_session_ttl_s,
         .rate_standard_per_min = cfg->api_rate_limit_standard_per_min,
         .rate_premium_per_min = cfg->api_rate_limit_premium_per_min,
         .rate_unauthenticated_per_min = cfg->api_rate_limit_unauthenticated_per_min,

@@ -142,7 +142,8 @@ chr_err rpc_auth_open(rpc_auth **out, const rpc_auth_config *cfg, char *errmsg, 
     if (cfg->token_ttl_s == 0 || cfg->token_ttl_s > RPC_TOKEN_TTL_S_MAX ||
         cfg->rate_standard_per_min > RPC_RATE_PER_MIN_MAX ||
         cfg->rate_premium_per_min > RPC_RATE_PER_MIN_MAX ||
-        cfg->rate_unauthenticated_per_min > RPC_RATE_PER_MIN_MAX) {
+        cfg->rate_unauthenticated_per_min > RPC_RATE_PER_MIN_MAX ||
+        cfg->session_ttl_s > RPC_SESSION_TTL_S_MAX) {
         snprintf(errmsg, cap, "access: token lifetime or rate limit out of range");
         return CHR_ERR_CONFIG;
     }
@@ -154,7 +155,10 @@ chr_err rpc_auth_open(rpc_auth **out, const rpc_auth_config *cfg, char *errmsg, 
     a->rate_per_min[RPC_TIER_STANDARD] = cfg->rate_standard_per_min;
     a->rate_per_min[RPC_TIER_PREMIUM] = cfg->rate_premium_per_min;
     a->rate_unauth_per_min = cfg->rate_unauthenticated_per_min;
+    a->session_ttl_s = cfg->session_ttl_s ? cfg->session_ttl_s : RPC_SESSION_TTL_S_DEFAULT;
     chr_err err = rpc_apikeys_open(&a->keys, cfg->data_dir, errmsg, cap);
+    err = err ? err : rpc_sessions_new(&a->sessions, RPC_SESSIONS_MAX);
+    err = err ? err : rpc_usage_new(&a->usage);
     err = err ? err : rpc_rate_new(&a->key_rate, RPC_RATE_BUCKETS);
     err = err ? err : rpc_rate_new(&a->addr_rate, RPC_RATE_BUCKETS);
     if (err == CHR_OK) {
@@ -191,6 +195,8 @@ void rpc_auth_close(rpc_auth *a)
     rpc_apikeys_close(a->keys);
     rpc_rate_free(a->key_rate);
     rpc_rate_free(a->addr_rate);
+    rpc_sessions_free(a->sessions);
+    rpc_usage_free(a->usage);
     free(a);
 }
 
@@ -259,6 +265,8 @@ typedef enum auth_verdict {
     AUTH_FORGED,    /* a token whose MAC or key does not check */
     AUTH_EXPIRED,   /* a token past its expiry */
     AUTH_STORE,     /* the key store could not be read */
+    AUTH_SESSION,   /* a session cookie that names no live session */
+    AUTH_CSRF,      /* a session cookie on a cross-site request, or without its CSRF token */
 } auth_verdict;
 
 /* What a verdict tells the client: the body's message, and whether RFC 6750 section 3.1
@@ -281,15 +289,24 @@ static const struct {
     [AUTH_FORGED] = {"access token: not valid on this node", 1},
     [AUTH_EXPIRED] = {"access token: expired", 1},
     [AUTH_STORE] = {"API key store: cannot be read now", 0},
+    [AUTH_SESSION] = {"session: unknown or expired; sign in again", 1},
+    [AUTH_CSRF] = {"session: a cross-site request, or X-CSRF-Token missing or wrong", 0},
 };
 
-typedef struct auth_principal {
-    uint8_t key_id[RPC_APIKEY_ID_BYTES];
-    rpc_tier tier;
-    unsigned scopes;
-} auth_principal;
+/* The principal of a credential that checked, for key rec within scopes; AUTH_REVOKED once
+ * the key is revoked (an API key, its tokens and its sessions alike). */
+static auth_verdict auth_principal(rpc_principal *p, const rpc_apikey *rec, unsigned scopes)
+{
+    if (rec->revoked) {
+        return AUTH_REVOKED;
+    }
+    memcpy(p->key_id, rec->id, sizeof(p->key_id));
+    p->tier = rec->tier;
+    p->scopes = scopes;
+    return AUTH_OK;
+}
 
-static auth_verdict auth_api_key(rpc_auth *a, auth_principal *p, const char *tok, size_t len)
+static auth_verdict auth_api_key(rpc_auth *a, rpc_principal *p, const char *tok, size_t len)
 {
     uint8_t id[RPC_APIKEY_ID_BYTES];
     uint8_t secret[RPC_APIKEY_SECRET_BYTES];
@@ -302,16 +319,10 @@ static auth_verdict auth_api_key(rpc_auth *a, auth_principal *p, const char *tok
     if (err != CHR_OK) {
         return err == CHR_ERR_NOT_FOUND ? AUTH_UNKNOWN : AUTH_STORE;
     }
-    if (rec.revoked) {
-        return AUTH_REVOKED;
-    }
-    memcpy(p->key_id, rec.id, sizeof(p->key_id));
-    p->tier = rec.tier;
-    p->scopes = rec.scopes;
-    return AUTH_OK;
+    return auth_principal(p, &rec, rec.scopes);
 }
 
-static auth_verdict auth_token(rpc_auth *a, auth_principal *p, const char *tok, size_t len)
+static auth_verdict auth_token(rpc_auth *a, rpc_principal *p, const char *tok, size_t len)
 {
     rpc_token t;
     uint8_t mac[RPC_TOKEN_MAC_BYTES];
@@ -332,13 +343,8 @@ static auth_verdict auth_token(rpc_auth *a, auth_principal *p, const char *tok, 
     if (rpc_clock_unix_s() > t.expiry_unix_s) {
         return AUTH_EXPIRED;
     }
-    if (rec.revoked) {
-        return AUTH_REVOKED;
-    }
-    memcpy(p->key_id, rec.id, sizeof(p->key_id));
-    p->tier = rec.tier;
-    p->scopes = t.scopes & rec.scopes;
-    return AUTH_OK;
+    p->expiry_unix_s = t.expiry_unix_s;
+    return auth_principal(p, &rec, t.scopes & rec.scopes);
 }
 
 int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len)
@@ -362,9 +368,58 @@ int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len)
     return 1;
 }
 
-/* The credential of the Authorization header; a token in the query string or the body
- * (RFC 6750 sections 2.2 and 2.3) is never looked at. */
-static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
+int rpc_method_changes_state(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+int rpc_auth_same_site(rpc_ctx *x, int state_changing)
+{
+    const char *site = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    if (site != NULL && strcmp(site, "same-origin") != 0 &&
+        (state_changing || strcmp(site, "none") != 0)) {
+        return 0;
+    }
+    const char *origin = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Origin");
+    if (origin == NULL) {
+        return 1;
+    }
+    const char *host = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Host");
+    const char *scheme = x->srv->cfg.tls_cert_pem != NULL ? "https://" : "http://";
+    size_t n = strlen(scheme);
+    /* RFC 6454 section 6.1: scheme "://" host [":" port], the host as the Host field has it
+     * (RFC 9110 section 7.2). An opaque origin ("null") is never ours. */
+    return host != NULL && strncmp(origin, scheme, n) == 0 && strcasecmp(origin + n, host) == 0;
+}
+
+/* The session of the request's cookie, for a request without an Authorization header: it
+ * stands for its key, within the scopes it was opened with and those the key still has, and
+ * only on a same-site request that repeats its CSRF token when it changes state
+ * (docs/API.md, "Sessions"). */
+static auth_verdict auth_session(rpc_auth *a, rpc_ctx *x, rpc_principal *p, const char *cookie)
+{
+    rpc_session s;
+    if (rpc_sessions_find(a->sessions, &s, cookie, strlen(cookie), rpc_clock_ms()) != CHR_OK) {
+        return AUTH_SESSION;
+    }
+    int changes = rpc_method_changes_state(x->method);
+    const char *csrf = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (!rpc_auth_same_site(x, changes) ||
+        (changes && !rpc_session_csrf_ok(&s, csrf, csrf != NULL ? strlen(csrf) : 0))) {
+        return AUTH_CSRF;
+    }
+    rpc_apikey rec;
+    chr_err err = rpc_apikeys_get(a->keys, &rec, s.key_id);
+    if (err != CHR_OK) {
+        return err == CHR_ERR_NOT_FOUND ? AUTH_REVOKED : AUTH_STORE;
+    }
+    p->session = 1;
+    return auth_principal(p, &rec, s.scopes & rec.scopes);
+}
+
+/* The credential of the Authorization header, or else of the session cookie; a token in
+ * the query string or the body (RFC 6750 sections 2.2 and 2.3) is never looked at. */
+static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, rpc_principal *p)
 {
     memset(p, 0, sizeof(*p));
     const char *h;
@@ -375,6 +430,11 @@ static auth_verdict auth_credential(rpc_auth *a, rpc_ctx *x, auth_principal *p)
      * lines were counted with the request's framing (rpc/framing.c). */
     if (x->req->auth_spaced > 0) {
         return AUTH_NAME;
+    }
+    if (found == 0 && x->req->auth_fields == 0) {
+        const char *cookie =
+            MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, RPC_SESSION_COOKIE);
+        return cookie != NULL ? auth_session(a, x, p, cookie) : AUTH_MISSING;
     }
     if (found == 0) {
         return AUTH_MISSING;
@@ -406,6 +466,10 @@ static void auth_reply_unauthorized(rpc_reply *r, auth_verdict v)
     }
     if (v == AUTH_NAME) {
         rpc_reply_error(r, 400, CHR_ERR_BAD_REQUEST, auth_verdicts[v].message, NULL);
+        return;
+    }
+    if (v == AUTH_CSRF) {
+        rpc_reply_error(r, 403, CHR_ERR_CSRF, auth_verdicts[v].message, NULL);
         return;
     }
     char www[160];
@@ -453,7 +517,7 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
     uint64_t now = rpc_clock_ms();
     uint8_t who[RPC_RATE_KEY_BYTES];
     rpc_rate_result rr;
-    auth_principal p;
+    rpc_principal p;
     auth_verdict v = auth_credential(a, x, &p);
     if (v != AUTH_OK) {
         /* Failed attempts spend from their address's allowance; past it they get 429
@@ -472,6 +536,8 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope)
         rpc_rate_headers(r, &rr);
         return 0;
     }
+    p.known = 1;
+    x->req->who = p;
     memset(who, 0, sizeof(who));
     memcpy(who, p.key_id, sizeof(p.key_id));
     rpc_rate_take(a->key_rate, &rr, who, a->rate_per_min[p.tier], now);

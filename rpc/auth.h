@@ -15,6 +15,7 @@
 typedef struct rpc_auth_config {
     const char *data_dir;           /* the key store is data_dir/apikeys/ */
     uint64_t token_ttl_s;           /* access tokens' lifetime, 1..RPC_TOKEN_TTL_S_MAX */
+    uint64_t session_ttl_s;         /* dashboard sessions' lifetime, 1..RPC_SESSION_TTL_S_MAX */
     uint64_t rate_standard_per_min; /* requests a minute per key; 0 = no limit */
     uint64_t rate_premium_per_min;
     uint64_t rate_unauthenticated_per_min; /* 401s and /oauth/token per client address */

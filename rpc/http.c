@@ -121,6 +121,8 @@ json_t *rpc_parse_body(rpc_ctx *x, rpc_reply *r, const char *const *allowed)
 void rpc_reply_header(rpc_reply *r, const char *name, const char *value)
 {
     CHR_ASSERT(r->headers_len < RPC_REPLY_HEADERS_MAX);
+    /* Every value is the node's own: one cut short would be a bug, not a client's doing. */
+    CHR_ASSERT(strlen(value) < sizeof(r->headers[0].value));
     r->headers[r->headers_len].name = name;
     snprintf(r->headers[r->headers_len].value, sizeof(r->headers[0].value), "%s", value);
     r->headers_len++;

@@ -52,7 +52,7 @@ _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
  * shorter and its next_cursor goes on from where the reading stopped. */
 #define RPC_MEETINGS_SCAN_MAX 1000
 /* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
-#define RPC_ROUTES_MAX 48
+#define RPC_ROUTES_MAX 64
 
 _Static_assert(RPC_LIST_LIMIT_DEFAULT <= RPC_LIST_LIMIT_MAX, "the default page fits a page");
 _Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within the scan");
@@ -73,6 +73,19 @@ _Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within
 /* An access token's lifetime a chain.conf may set: at most a day, so that a leaked token
  * dies on its own even if its key is never revoked. */
 #define RPC_TOKEN_TTL_S_MAX 86400u
+/* A dashboard session's lifetime ([api] session_ttl_s): short, since its cookie is as good
+ * as its key within its scopes; at most a day, like an access token. */
+#define RPC_SESSION_TTL_S_DEFAULT 900u
+#define RPC_SESSION_TTL_S_MAX 86400u
+/* Sessions open at once: one per person signed in to the dashboard, so a few; sized at start
+ * (about 100 bytes each). When full, a sign-in takes the slot of an expired session or is
+ * refused with 503. */
+#define RPC_SESSIONS_MAX 1024u
+/* The per-key usage figures (GET /api/v1/usage) are kept for this many keys, sized at start
+ * (about 700 bytes each); requests of keys past it count in no key's figures. */
+#define RPC_USAGE_KEYS_MAX 1024u
+/* Minutes of per-key request counts kept for the usage chart: the last hour. */
+#define RPC_USAGE_MINUTES 60u
 /* A POST /oauth/token body: four short parameters; more is not a token request. */
 #define RPC_OAUTH_BODY_BYTES_MAX 2048u
 /* One Authorization header value: "Basic " and base64 of a 16-character id, ':' and a

@@ -5,13 +5,16 @@
 #include "rpc/internal/metrics.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/assert.h"
+#include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
+#include "rpc/render.h"
 
 static const unsigned metric_statuses[RPC_METRIC_STATUSES] = {
     200, 202, 400, 401, 403, 404, 405, 409, 413, 414, 415, 429, 500, 503,
@@ -44,6 +47,141 @@ static size_t status_slot(unsigned status)
     return RPC_METRIC_STATUSES;
 }
 
+/* ---- Per API key usage (rpc/internal/metrics.h). ---- */
+
+struct rpc_usage {
+    pthread_mutex_t mu;
+    rpc_usage_key keys[RPC_USAGE_KEYS_MAX];
+};
+
+chr_err rpc_usage_new(rpc_usage **out)
+{
+    *out = calloc(1, sizeof(**out));
+    if (*out == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    pthread_mutex_init(&(*out)->mu, NULL);
+    return CHR_OK;
+}
+
+void rpc_usage_free(rpc_usage *u)
+{
+    if (u != NULL) {
+        pthread_mutex_destroy(&u->mu);
+        free(u);
+    }
+}
+
+/* The slot of key id, taken for it when add and there is room; NULL otherwise. Under mu. */
+static rpc_usage_key *usage_slot(rpc_usage *u, const uint8_t id[RPC_APIKEY_ID_BYTES], int add)
+{
+    /* Key ids are random: their first bytes spread them over the table. */
+    size_t h = ((size_t)id[0] << 8 | id[1]) % RPC_USAGE_KEYS_MAX;
+    for (size_t n = 0; n < RPC_USAGE_KEYS_MAX; n++) {
+        rpc_usage_key *k = &u->keys[(h + n) % RPC_USAGE_KEYS_MAX];
+        if (k->used && memcmp(k->id, id, RPC_APIKEY_ID_BYTES) == 0) {
+            return k;
+        }
+        if (!k->used) {
+            if (!add) {
+                return NULL;
+            }
+            k->used = 1;
+            memcpy(k->id, id, RPC_APIKEY_ID_BYTES);
+            return k;
+        }
+    }
+    return NULL;
+}
+
+static void usage_record(rpc_usage *u, const uint8_t id[RPC_APIKEY_ID_BYTES], size_t status_slot,
+                         size_t bucket)
+{
+    uint64_t now_s = (uint64_t)time(NULL);
+    uint64_t minute = now_s / 60;
+    pthread_mutex_lock(&u->mu);
+    rpc_usage_key *k = usage_slot(u, id, 1);
+    if (k != NULL) {
+        size_t m = (size_t)(minute % RPC_USAGE_MINUTES);
+        if (k->minute[m] != minute) {
+            k->minute[m] = minute;
+            k->per_minute[m] = 0;
+        }
+        k->per_minute[m] += k->per_minute[m] < UINT32_MAX;
+        k->requests++;
+        k->statuses[status_slot]++;
+        k->latency[bucket]++;
+        k->last_unix_s = now_s;
+    }
+    pthread_mutex_unlock(&u->mu);
+}
+
+int rpc_usage_get(rpc_usage *u, rpc_usage_key *out, const uint8_t id[RPC_APIKEY_ID_BYTES])
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&u->mu);
+    const rpc_usage_key *k = usage_slot(u, id, 0);
+    if (k != NULL) {
+        *out = *k;
+    }
+    pthread_mutex_unlock(&u->mu);
+    return k != NULL;
+}
+
+/* The upper bound in microseconds of the bucket that holds the q-th per mille request; -1
+ * for the bucket above every bound, 0 when there are no requests. */
+static json_int_t usage_percentile_us(const rpc_usage_key *k, unsigned per_mille)
+{
+    uint64_t total = 0;
+    for (size_t b = 0; b <= RPC_METRIC_BUCKETS; b++) {
+        total += k->latency[b];
+    }
+    if (total == 0) {
+        return 0;
+    }
+    /* The rank of the percentile, rounded up: at least the first request. */
+    uint64_t rank = (total * per_mille + 999) / 1000;
+    uint64_t cum = 0;
+    for (size_t b = 0; b < RPC_METRIC_BUCKETS; b++) {
+        cum += k->latency[b];
+        if (cum >= rank) {
+            return (json_int_t)bucket_us[b];
+        }
+    }
+    return -1;
+}
+
+json_t *rpc_usage_json(const rpc_usage_key *k, uint64_t now_unix_s)
+{
+    json_t *statuses = json_object();
+    json_t *minutes = json_array();
+    uint64_t now_min = now_unix_s / 60;
+    for (size_t i = 0; statuses != NULL && i < RPC_METRIC_STATUS_SLOTS; i++) {
+        char name[8] = "other";
+        if (i < RPC_METRIC_STATUSES) {
+            snprintf(name, sizeof(name), "%u", metric_statuses[i]);
+        }
+        if (k->statuses[i] > 0) {
+            json_object_set_new(statuses, name, json_integer((json_int_t)k->statuses[i]));
+        }
+    }
+    /* Oldest first: the minute RPC_USAGE_MINUTES - 1 ago, ..., this minute. */
+    for (uint64_t back = RPC_USAGE_MINUTES; minutes != NULL && back > 0; back--) {
+        uint64_t minute = now_min + 1 - back;
+        size_t m = (size_t)(minute % RPC_USAGE_MINUTES);
+        uint32_t n = k->minute[m] == minute ? k->per_minute[m] : 0;
+        json_array_append_new(minutes, json_integer(n));
+    }
+    char id[2 * RPC_APIKEY_ID_BYTES + 1];
+    rpc_apikey_id_format(id, k->id);
+    return json_pack("{s:s, s:I, s:I, s:o*, s:{s:I, s:I, s:I}, s:o*, s:o}", "id", id, "requests",
+                     (json_int_t)k->requests, "rate_limited",
+                     (json_int_t)k->statuses[status_slot(429)], "statuses", statuses, "latency_us",
+                     "p50", usage_percentile_us(k, 500), "p90", usage_percentile_us(k, 900), "p99",
+                     usage_percentile_us(k, 990), "per_minute", minutes, "last_used_at",
+                     k->last_unix_s ? rpc_json_time(k->last_unix_s * 1000) : json_null());
+}
+
 void rpc_metrics_record(const rpc_ctx *x, unsigned status, uint64_t start_us)
 {
     rpc_http_stats *s = &x->srv->http_stats;
@@ -60,6 +198,9 @@ void rpc_metrics_record(const rpc_ctx *x, unsigned status, uint64_t start_us)
     atomic_fetch_add_explicit(&s->requests[route][status_slot(status)], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->latency[route][b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->latency_sum_us[route], us, memory_order_relaxed);
+    if (x->req->who.known && x->srv->cfg.auth != NULL) {
+        usage_record(x->srv->cfg.auth->usage, x->req->who.key_id, status_slot(status), b);
+    }
 }
 
 static void metric_head(FILE *f, const char *name, const char *type, const char *help)

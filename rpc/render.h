@@ -25,7 +25,8 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32]);
 /* A transaction's status: hash, status, height, index, error. */
 json_t *rpc_render_tx_result(const rpc_tx_result *r);
 /* A block header's fields: height, hash, chain_id, time, prev_hash, last_commit_hash,
- * tx_root, tx_count, evidence_root, state_root, validators_hash, proposer. */
+ * tx_root, tx_count, evidence_root, state_root, validators_hash, next_validators_hash, proposer.
+ */
 json_t *rpc_render_header(const ledger_header *h);
 /* Evidence of double signing: validator, public_key, type, height, round, votes (the two
  * block hashes with their signatures). */

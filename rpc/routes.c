@@ -12,8 +12,9 @@ static const char *const param_names[][3] = {
     {"/api/v1/accounts/*/txs", "address", NULL}, {"/api/v1/blocks/*/txs", "height", NULL},
     {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
     {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
-    {"/api/v1/meetings/*", "meeting_id", NULL},  {"/api/meetings/*", "meeting_id", NULL},
-    {"/api/meetings/*/end", "meeting_id", NULL}, {"/api/v1/media-nodes/*", "id", NULL},
+    {"/api/v1/apikeys/*", "id", NULL},           {"/api/v1/meetings/*", "meeting_id", NULL},
+    {"/api/meetings/*", "meeting_id", NULL},     {"/api/meetings/*/end", "meeting_id", NULL},
+    {"/api/v1/media-nodes/*", "node_id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -52,6 +53,13 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN),
     RPC_GET("/api/v1/events", rpc_handle_events, RPC_SCOPE_READ),
     {"POST", "/oauth/token", rpc_handle_oauth_token, RPC_SCOPE_NONE},
+    {"POST", "/api/v1/session", rpc_handle_session_open, RPC_SCOPE_READ},
+    RPC_GET("/api/v1/session", rpc_handle_session_get, RPC_SCOPE_READ),
+    {"DELETE", "/api/v1/session", rpc_handle_session_end, RPC_SCOPE_READ},
+    RPC_GET("/api/v1/apikeys", rpc_handle_apikeys_list, RPC_SCOPE_ADMIN),
+    {"POST", "/api/v1/apikeys", rpc_handle_apikey_create, RPC_SCOPE_ADMIN},
+    {"DELETE", "/api/v1/apikeys/*", rpc_handle_apikey_revoke, RPC_SCOPE_ADMIN},
+    RPC_GET("/api/v1/usage", rpc_handle_usage, RPC_SCOPE_ADMIN),
 };
 
 const size_t rpc_routes_len = sizeof(rpc_routes) / sizeof(rpc_routes[0]);

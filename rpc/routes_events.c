@@ -17,6 +17,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "common/hash.h"
+#include "ledger/tx_types.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
@@ -93,8 +94,9 @@ static json_t *block_event(const ledger_header *h)
 
 static int tx_matches(const sse_stream *st, const ledger_tx *tx)
 {
+    uint8_t to[32];
     return !st->has_account || memcmp(tx->from, st->account, 32) == 0 ||
-           (tx->type == LEDGER_TX_TRANSFER && memcmp(tx->body.transfer.to, st->account, 32) == 0);
+           (ledger_tx_kind_of(tx->type)->counterparty(tx, to) && memcmp(to, st->account, 32) == 0);
 }
 
 /* Renders events of the block at st->height from st->next until the buffer is nearly

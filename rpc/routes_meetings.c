@@ -203,7 +203,7 @@ void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r)
     size_t len = 0;
     const char *seg = x->segs[3];
     if (strlen(seg) != 64 || chr_hex_decode(key, 32, &len, seg, 64) != CHR_OK) {
-        rpc_reply_error(r, 400, CHR_ERR_ARG, "id: the node key, 64 hex characters", "id");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "node_id: the node key, 64 hex characters", "node_id");
         return;
     }
     ledger_store_read *rd;

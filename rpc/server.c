@@ -20,6 +20,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "rpc/internal/auth.h"
+#include "rpc/internal/dashboard.h"
 #include "rpc/internal/framing.h"
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
@@ -88,6 +89,10 @@ static const rpc_route *route_lookup(const rpc_ctx *x, char *methods, size_t met
 
 static void dispatch(rpc_ctx *x, rpc_reply *r)
 {
+    if (rpc_dashboard_path(x)) {
+        rpc_dashboard_serve(x, r);
+        return;
+    }
     char methods[64];
     int path_known;
     const rpc_route *route = route_lookup(x, methods, sizeof(methods), &path_known);
@@ -206,7 +211,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, rpc_reply *r)
         }
         MHD_add_response_header(resp, "Content-Type", "application/json");
     }
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* Answers are not kept anywhere unless they say so (the dashboard's files, or a raw
+     * answer that set its own, such as the event stream's). */
+    int cache_control = MHD_get_response_header(resp, "Cache-Control") != NULL;
+    for (size_t i = 0; i < r->headers_len; i++) {
+        cache_control |= strcmp(r->headers[i].name, "Cache-Control") == 0;
+    }
+    if (!cache_control) {
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    }
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->allow[0] != '\0') {
         MHD_add_response_header(resp, "Allow", r->allow);
     }

@@ -98,8 +98,11 @@ static int light_save(const wallet_cli *c)
     chr_hex_encode(hash, sizeof(hash), trust.hash, 32);
     snprintf(height, sizeof(height), "%llu", (unsigned long long)trust.height);
     snprintf(time_ms, sizeof(time_ms), "%llu", (unsigned long long)trust.time_ms);
-    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "chain_id", trust.chain_id, "height", height,
-                          "hash", hash, "time_ms", time_ms, "validators", vhex);
+    char next[65];
+    chr_hex_encode(next, sizeof(next), trust.next_vals_hash, 32);
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "chain_id", trust.chain_id, "height", height, "hash",
+                  hash, "time_ms", time_ms, "validators", vhex, "next_validators_hash", next);
     char *text = j != NULL ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     /* A new file beside the old (mode 0600, synced), renamed over it: a crash leaves the old
@@ -157,6 +160,11 @@ static int light_load(const wallet_cli *c)
     if (ok) {
         snprintf(trust.chain_id, sizeof(trust.chain_id), "%s", chain_id);
         ledger_valset_hash(&trust.vals, trust.vals_hash);
+        /* A state saved before headers named the next set has none: the next header is
+         * then verified as any later one. */
+        trust.has_next = json_object_get(j, "next_validators_hash") == NULL ? 0 : 1;
+        ok =
+            !trust.has_next || light_hex(j, "next_validators_hash", trust.next_vals_hash, 32, NULL);
     }
     json_decref(j);
     if (!ok) {
@@ -290,6 +298,7 @@ static int light_header_from_json(const json_t *b, ledger_header *h)
              light_hex(b, "evidence_root", h->evidence_root, 32, NULL) &&
              light_hex(b, "state_root", h->state_root, 32, NULL) &&
              light_hex(b, "validators_hash", h->validators_hash, 32, NULL) &&
+             light_hex(b, "next_validators_hash", h->next_validators_hash, 32, NULL) &&
              chr_address_decode(h->proposer, proposer, strlen(proposer)) == CHR_OK;
     if (ok) {
         h->chain_id_len = (uint8_t)len;
@@ -415,17 +424,22 @@ static void light_print_status(const wallet_cli *c)
     char power[CHR_U64_DIGITS_MAX + 1];
     chr_hex_encode(hash, sizeof(hash), trust.hash, 32);
     chr_hex_encode(vh, sizeof(vh), trust.vals_hash, 32);
+    char next[65];
+    chr_hex_encode(next, sizeof(next), trust.next_vals_hash, 32);
     snprintf(height, sizeof(height), "%llu", (unsigned long long)trust.height);
     snprintf(power, sizeof(power), "%llu", (unsigned long long)trust.vals.total_power);
     if (c->json) {
         wallet_cli_print_json(json_pack(
-            "{s:s,s:s,s:s,s:I,s:s,s:s}", "chain_id", trust.chain_id, "height", height, "hash", hash,
-            "validators", (json_int_t)trust.vals.len, "total_power", power, "validators_hash", vh));
+            "{s:s,s:s,s:s,s:I,s:s,s:s,s:s?}", "chain_id", trust.chain_id, "height", height, "hash",
+            hash, "validators", (json_int_t)trust.vals.len, "total_power", power, "validators_hash",
+            vh, "next_validators_hash", trust.has_next ? next : NULL));
         return;
     }
     printf("chain_id         %s\ntrusted_height   %s\ntrusted_hash     %s\n"
-           "validators       %zu (total power %s)\nvalidators_hash  %s\n",
-           trust.chain_id, height, hash, trust.vals.len, power, vh);
+           "validators       %zu (total power %s)\nvalidators_hash  %s\n"
+           "next_validators  %s\n",
+           trust.chain_id, height, hash, trust.vals.len, power, vh,
+           trust.has_next ? next : "(not known)");
 }
 
 int wallet_cmd_light_init(wallet_cli *c)

@@ -9,7 +9,9 @@
 #include "rpc/apikeys.h"
 #include "rpc/auth.h"
 #include "rpc/internal/http.h"
+#include "rpc/internal/metrics.h"
 #include "rpc/internal/ratelimit.h"
+#include "rpc/internal/session.h"
 
 struct rpc_auth {
     rpc_apikeys *keys;
@@ -24,8 +26,11 @@ struct rpc_auth {
     pthread_mutex_t saver_mu;
     pthread_cond_t saver_cv; /* on CLOCK_MONOTONIC */
     int saver_started;
-    int saver_stop;  /* under saver_mu */
-    int saved_empty; /* the last state saved (or found) held no bucket */
+    int saver_stop;         /* under saver_mu */
+    int saved_empty;        /* the last state saved (or found) held no bucket */
+    rpc_sessions *sessions; /* dashboard sessions (rpc/internal/session.h) */
+    uint64_t session_ttl_s;
+    rpc_usage *usage; /* per-key figures (rpc/internal/metrics.h) */
 };
 
 /* Checks the request x for a route that needs `scope`, before its handler: 1 to run the
@@ -38,6 +43,14 @@ int rpc_auth_request(rpc_ctx *x, rpc_reply *r, rpc_scope scope);
  * *value_len set, trimmed; 0 when there is none; -1 when it is over
  * RPC_AUTH_HEADER_BYTES_MAX bytes or holds a control character. Outputs NULL and 0 unless 1. */
 int rpc_auth_header(rpc_ctx *x, const char **value, size_t *value_len);
+
+/* Whether the request comes from this node's own pages, as far as the browser says: no
+ * Sec-Fetch-Site other than "same-origin" (or "none", a typed address, unless
+ * state_changing), and no Origin other than the node's own (its scheme and Host). A request
+ * without either header (curl, an app) passes: only browsers send cookies on their own. */
+int rpc_auth_same_site(rpc_ctx *x, int state_changing);
+/* Whether the method changes state: every method but GET and HEAD. */
+int rpc_method_changes_state(const char *method);
 
 /* Adds the client address's X-RateLimit-* figures (for failed authentication) to an answer
  * that spends from no bucket: open routes, 404s, 405s. */

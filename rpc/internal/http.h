@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rpc/apikeys.h"
 #include "rpc/internal/conns.h"
 #include "rpc/internal/metrics.h"
 #include "rpc/internal/waiter.h"
@@ -64,7 +65,11 @@ struct rpc_server {
     atomic_ulong overloaded;  /* requests answered 503 for want of body budget */
 };
 
-#define RPC_REPLY_HEADERS_MAX 8
+#define RPC_REPLY_HEADERS_MAX 10
+/* One more header's value with its NUL: the longest the node sends is a session's
+ * Set-Cookie (about 150 bytes, rpc/routes_keys.c), then the dashboard's
+ * Content-Security-Policy (about 90). Values are the node's own, never a client's. */
+#define RPC_REPLY_HEADER_BYTES_MAX 256
 
 typedef struct rpc_reply {
     unsigned status;
@@ -77,9 +82,19 @@ typedef struct rpc_reply {
     size_t headers_len;       /* more response headers (rate limits, WWW-Authenticate) */
     struct {
         const char *name;
-        char value[160];
+        char value[RPC_REPLY_HEADER_BYTES_MAX];
     } headers[RPC_REPLY_HEADERS_MAX];
 } rpc_reply;
+
+/* Who a request's credential stands for, once rpc_auth_request accepted it. */
+typedef struct rpc_principal {
+    int known;
+    uint8_t key_id[RPC_APIKEY_ID_BYTES]; /* the key, or the key of a token or session */
+    rpc_tier tier;
+    unsigned scopes;
+    uint64_t expiry_unix_s; /* an access token's expiry; 0 for a key or a session */
+    int session;            /* the credential is a dashboard session's cookie */
+} rpc_principal;
 
 struct rpc_ctx;
 
@@ -107,6 +122,7 @@ typedef struct rpc_req {
      * with its framing (rpc/framing.c) on the first handler call. */
     unsigned auth_fields, auth_spaced;
     uint64_t start_us; /* when the request was complete (GET /metrics' latency) */
+    rpc_principal who; /* its credential's, once checked (per-key usage, the session routes) */
     /* Set by rpc_defer: finish completes the answer, from `saved`, for `route`. */
     void (*finish)(struct rpc_ctx *x, rpc_reply *r);
     const struct rpc_route *route;
@@ -227,5 +243,12 @@ void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_openapi(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_events(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_oauth_token(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_session_open(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_session_get(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_session_end(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_apikeys_list(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_apikey_create(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_apikey_revoke(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_usage(rpc_ctx *x, rpc_reply *r);
 
 #endif

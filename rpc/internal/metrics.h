@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "common/err.h"
+#include "rpc/apikeys.h"
 #include "rpc/limits.h"
 
 /* The statuses counted by name; any other counts as "other". */
@@ -28,6 +32,31 @@ typedef struct rpc_http_stats {
     atomic_ullong latency[RPC_METRIC_ROUTE_SLOTS][RPC_METRIC_BUCKETS + 1];
     atomic_ullong latency_sum_us[RPC_METRIC_ROUTE_SLOTS];
 } rpc_http_stats;
+
+/* Per API key usage, for GET /api/v1/usage and GET /api/v1/apikeys: a table of
+ * RPC_USAGE_KEYS_MAX keys sized at start (open addressing on the key id, which is random),
+ * under one lock. A key that finds the table full counts in no key's figures. */
+typedef struct rpc_usage_key {
+    int used;
+    uint8_t id[RPC_APIKEY_ID_BYTES];
+    uint64_t requests;
+    uint64_t statuses[RPC_METRIC_STATUS_SLOTS];
+    uint64_t latency[RPC_METRIC_BUCKETS + 1];
+    uint64_t last_unix_s;
+    uint64_t minute[RPC_USAGE_MINUTES]; /* the unix minute slot i last counted */
+    uint32_t per_minute[RPC_USAGE_MINUTES];
+} rpc_usage_key;
+
+typedef struct rpc_usage rpc_usage;
+
+/* An empty table; CHR_ERR_NOMEM. */
+CHR_WUR chr_err rpc_usage_new(rpc_usage **out);
+void rpc_usage_free(rpc_usage *u);
+/* A copy of key id's figures; 0 (and *out zeroed) when the key has none. */
+int rpc_usage_get(rpc_usage *u, rpc_usage_key *out, const uint8_t id[RPC_APIKEY_ID_BYTES]);
+/* Renders a key's figures as GET /api/v1/usage shows them (docs/API.md), the minutes up to
+ * now_unix_s; NULL when out of memory. */
+json_t *rpc_usage_json(const rpc_usage_key *k, uint64_t now_unix_s);
 
 struct rpc_ctx;
 

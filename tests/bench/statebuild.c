@@ -224,6 +224,7 @@ static chr_err statebuild_block(statebuild_chain *c, ledger_trie *t, ledger_head
     }
     ledger_trie_root(t, h->state_root);
     memcpy(h->validators_hash, c->validators_hash, 32);
+    memcpy(h->next_validators_hash, c->validators_hash, 32); /* the set is fixed */
     memcpy(h->proposer, c->pub, 32);
     ledger_header_hash(h, hash);
     err = ledger_block_encode(bytes, bytes_len, h, c->has_commit ? &c->tip_commit : NULL, NULL,

@@ -51,6 +51,7 @@ def test_stream_resume_and_filter(t):
     conn, r = open_stream(n)
     eq(r.status, 200, "events status")
     eq(r.getheader("Content-Type"), "text/event-stream", "content type")
+    eq(r.msg.get_all("Cache-Control"), ["no-store"], "one Cache-Control, no-store")
     txs = c.sign(alice, bob, 5, 0, count=3)
     n.batch(txs, wait=True)
     got = read_events(r, lambda ev: sum(e["event"] == "tx" for e in ev) >= 3)

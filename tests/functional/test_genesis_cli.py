@@ -49,8 +49,14 @@ def test_init_validate_hash(t):
     j = json.load(open(g))
     eq((j["chain_id"], j["genesis_time"], j["accounts"], j["validators"]),
        ("test-chain-1", TIME, [], []), "a fresh genesis")
-    eq(j["params"], {"fee_transfer": "1000", "block_txs_max": 5000, "block_bytes_max": 2097152},
-       "default params")
+    eq(j["params"], {"fee_transfer": "1000", "block_txs_max": 5000, "block_bytes_max": 2097152,
+                     "unbonding_time_ms": "1814400000", "validators_max": 100, "entries_max": 7,
+                     "power_unit": "1000000", "min_self_bond": "1000000", "inflation_ppm": 0,
+                     "proposer_bonus_ppm": 10000, "treasury_ppm": 20000,
+                     "slash_double_sign_ppm": 50000, "slash_downtime_ppm": 100,
+                     "signed_blocks_window": 10000, "min_signed_ppm": 500000,
+                     "downtime_jail_ms": "600000"},
+       "default params (the staking ones optional in a file, written in full)")
     # Without a validator it does not validate, and has no hash.
     refused(g, ["validate"], 1, ["validator"], "validate without a validator")
     refused(g, ["hash"], 1, ["validator"], "hash without a validator")

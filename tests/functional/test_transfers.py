@@ -284,8 +284,8 @@ def test_blocks_and_status(t):
     latest = n.get("/api/v1/blocks/latest")
     eq(latest, b2, "latest is block 2")
     fields = {"height", "hash", "chain_id", "time", "prev_hash", "last_commit_hash", "tx_root",
-              "tx_count", "evidence_root", "state_root", "validators_hash", "proposer", "txs",
-              "evidence", "last_commit"}
+              "tx_count", "evidence_root", "state_root", "validators_hash", "next_validators_hash",
+              "proposer", "txs", "evidence", "last_commit"}
     empty_root = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     for b in (b1, b2):
         eq(set(b), fields, "block fields")
@@ -294,8 +294,10 @@ def test_blocks_and_status(t):
         eq(b["tx_count"], len(b["txs"]), "tx_count matches txs")
         eq(b["proposer"], c.validator.address, "proposer")
         check(TIME.match(b["time"]), "block time %r" % b["time"])
-        for k in ("hash", "prev_hash", "tx_root", "state_root", "validators_hash"):
+        for k in ("hash", "prev_hash", "tx_root", "state_root", "validators_hash",
+                  "next_validators_hash"):
             check(HEX64.match(b[k]), "%s %r" % (k, b[k]))
+        eq(b["next_validators_hash"], b["validators_hash"], "the genesis set signs the next block")
     eq((b1["height"], b1["tx_count"], b2["height"], b2["tx_count"]), ("1", 1, "2", 3), "counts")
     eq(b1["prev_hash"], c.genesis_hash, "block 1 follows the genesis")
     eq(b2["prev_hash"], b1["hash"], "block 2 follows block 1")

@@ -235,7 +235,7 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 43);
+    CHECK(count == 44);
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */

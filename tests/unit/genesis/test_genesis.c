@@ -127,12 +127,26 @@ void test_genesis_hash_layout(void)
     uint8_t buf[512];
     chr_enc enc;
     chr_enc_init(&enc, buf, sizeof(buf));
-    chr_enc_u8(&enc, 1);
+    chr_enc_u8(&enc, 2);
     chr_enc_bytes8(&enc, (const uint8_t *)"chroom-test", 11);
     chr_enc_u64(&enc, 1795816800000ULL);
     chr_enc_u64(&enc, 1000);
     chr_enc_u32(&enc, 5000);
     chr_enc_u32(&enc, 2097152);
+    /* The staking, reward and slashing params the file leaves out: their defaults. */
+    chr_enc_u64(&enc, 21ULL * 86400000);
+    chr_enc_u32(&enc, 100);
+    chr_enc_u32(&enc, 7);
+    chr_enc_u64(&enc, 1000000);
+    chr_enc_u64(&enc, 1000000);
+    chr_enc_u32(&enc, 0);
+    chr_enc_u32(&enc, 10000);
+    chr_enc_u32(&enc, 20000);
+    chr_enc_u32(&enc, 50000);
+    chr_enc_u32(&enc, 100);
+    chr_enc_u32(&enc, 10000);
+    chr_enc_u32(&enc, 500000);
+    chr_enc_u64(&enc, 600000);
     chr_enc_u32(&enc, 1);
     uint8_t k[32];
     tg_key(k, 1);

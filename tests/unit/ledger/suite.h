@@ -82,6 +82,7 @@ void test_proof_trie_matches_reference(void);
 
 void test_light_same_set(void);
 void test_light_skipping(void);
+void test_light_next_set(void);
 
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
@@ -140,6 +141,7 @@ void test_store_trie_versions_kept_and_pruned(void);
 void test_store_trie_past_reads_bounded(void);
 
 void test_chain_propose_check_commit(void);
+void test_chain_staking_block(void);
 void test_chain_check_refuses_bad_blocks(void);
 void test_chain_failures_and_view_errors(void);
 void test_chain_decided_other_than_prepared(void);

@@ -65,6 +65,7 @@ static void blk_header(ledger_header *h, uint64_t height, uint64_t *rng)
         h->prev_hash[i] = (uint8_t)(chr_test_rand(rng) >> 56);
         h->state_root[i] = (uint8_t)(chr_test_rand(rng) >> 56);
         h->validators_hash[i] = (uint8_t)(chr_test_rand(rng) >> 56);
+        h->next_validators_hash[i] = (uint8_t)(chr_test_rand(rng) >> 56);
         h->proposer[i] = (uint8_t)(chr_test_rand(rng) >> 56);
     }
 }
@@ -132,6 +133,7 @@ static int header_equal(const ledger_header *a, const ledger_header *b)
            memcmp(a->tx_root, b->tx_root, 32) == 0 && a->tx_count == b->tx_count &&
            memcmp(a->state_root, b->state_root, 32) == 0 &&
            memcmp(a->validators_hash, b->validators_hash, 32) == 0 &&
+           memcmp(a->next_validators_hash, b->next_validators_hash, 32) == 0 &&
            memcmp(a->proposer, b->proposer, 32) == 0;
 }
 
@@ -211,7 +213,9 @@ void test_block_header_round_trip(void)
     CHECK_OK(ledger_header_encode(&h, buf, sizeof(buf), &len));
     buf[0] = 1; /* version 1 had no evidence root */
     CHECK(ledger_header_decode(&back, buf, len) == CHR_ERR_VERSION);
-    buf[0] = 3;
+    buf[0] = 2; /* version 2 had no next_validators_hash */
+    CHECK(ledger_header_decode(&back, buf, len) == CHR_ERR_VERSION);
+    buf[0] = 4;
     CHECK(ledger_header_decode(&back, buf, len) == CHR_ERR_VERSION);
     buf[0] = LEDGER_BLOCK_VERSION;
     buf[2] = 'C';

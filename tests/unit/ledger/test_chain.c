@@ -7,6 +7,7 @@
 
 #include "common/assert.h"
 #include "ledger/chain.h"
+#include "ledger/staking.h"
 #include "ledger/trie_mem.h"
 #include "ledger/tx.h"
 #include "tests/unit/ledger/suite.h"
@@ -142,6 +143,8 @@ static void node_init(ch_node *n)
     ledger_params_default(&cfg.params);
     cfg.params.fee_transfer = CH_FEE;
     cfg.params.block_txs_max = 16;
+    cfg.params.min_self_bond = 1000; /* staking within the users' balances */
+    cfg.params.power_unit = 1000;
     ledger_valset_init(&cfg.validators);
     for (int i = 0; i < CH_VALS; i++) {
         if (ledger_valset_add(&cfg.validators, val_pk[i], 10) != CHR_OK) {
@@ -585,4 +588,80 @@ void test_chain_evidence_pool_full(void)
         ledger_evidence_key(&p.ev[i], k1);
         CHECK(memcmp(k0, k1, sizeof(k0)) < 0);
     }
+}
+
+/* Signs and admits a staking transaction of user `from` into n's mempool. */
+static chr_err node_submit_tx(ch_node *n, ledger_tx *tx, int from)
+{
+    ltest_sign_tx(tx, user_sk[from]);
+    uint8_t hash[32];
+    ledger_tx_hash(tx, hash);
+    ledger_account committed;
+    CHR_ASSERT(db_account(&n->db, tx->from, &committed) == CHR_OK);
+    char detail[LEDGER_DETAIL_MAX];
+    return ledger_mempool_add(n->mp, tx, hash, 200, &committed, detail, sizeof(detail));
+}
+
+void test_chain_staking_block(void)
+{
+    /* Proves: staking transactions and the end of block run the same in the draft, the
+     * check and the decided apply (both nodes reach the same root), the set decided at
+     * block 1 is stored to sign from height 3, and liquid + bonded + unbonding is the
+     * genesis supply. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    uint64_t supply = db_supply(&a.db);
+    ledger_tx tx;
+    CHECK_OK(
+        ledger_tx_init(&tx, LEDGER_TX_CREATE_VALIDATOR, CH_ID, user_pk[0], 0, CH_FEE, 0, NULL, 0));
+    memcpy(tx.body.create_validator.consensus_key, user_pk[5], 32);
+    tx.body.create_validator.commission_max_ppm = 100000;
+    tx.body.create_validator.min_self_bond = 1000;
+    tx.body.create_validator.amount = 5000;
+    tx.body.create_validator.moniker_len = 1;
+    tx.body.create_validator.moniker[0] = 'v';
+    CHECK_OK(node_submit_tx(&a, &tx, 0));
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_DELEGATE, CH_ID, user_pk[1], 0, CH_FEE, 0, NULL, 0));
+    memcpy(tx.body.stake.validator, user_pk[0], 32);
+    tx.body.stake.amount = 3000;
+    CHECK_OK(node_submit_tx(&a, &tx, 1));
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_UNDELEGATE, CH_ID, user_pk[1], 1, CH_FEE, 0, NULL, 0));
+    memcpy(tx.body.stake.validator, user_pk[0], 32);
+    tx.body.stake.amount = 1000;
+    CHECK_OK(node_submit_tx(&a, &tx, 1));
+    uint8_t *blk;
+    size_t len;
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 5000, val_pk[1], &blk, &len));
+    CHECK(ledger_chain_prepared_txs(a.chain) == 3);
+    char why[256] = "";
+    CHECK_OK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    ledger_commit c;
+    commit_of(&c, blk, len, 3);
+    CHECK_OK(node_decide(&a, blk, len, &c));
+    CHECK_OK(node_decide(&b, blk, len, &c));
+    free(blk);
+    uint8_t ra[32], rb[32];
+    root_of(&a, ra);
+    root_of(&b, rb);
+    CHECK(memcmp(ra, rb, 32) == 0);
+    ledger_valset set;
+    uint64_t from;
+    CHECK(ledger_staking_set_at(db_object_scan, &b.db, 2, &set, &from, NULL) == CHR_ERR_NOT_FOUND);
+    CHECK_OK(ledger_staking_set_at(db_object_scan, &b.db, 3, &set, &from, NULL));
+    CHECK(from == 3 && set.len == 1 && set.total_power == 7);
+    CHECK(memcmp(set.v[0].pubkey, user_pk[5], 32) == 0);
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t value_len;
+    int found;
+    ledger_staking_pool pool;
+    CHECK_OK(db_object(&a.db, LEDGER_STATE_GLOBAL, (const uint8_t *)"staking", 7, value, &value_len,
+                       &found));
+    CHECK(found);
+    CHECK_OK(ledger_staking_pool_decode(&pool, value, value_len));
+    CHECK(pool.bonded == 7000 && pool.unbonding == 1000);
+    CHECK(db_supply(&a.db) + pool.bonded + pool.unbonding == supply);
+    node_free(&a);
+    node_free(&b);
 }

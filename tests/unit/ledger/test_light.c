@@ -72,6 +72,7 @@ static void light_header(ledger_header *h, uint64_t height, uint64_t time_ms,
     h->time_ms = time_ms;
     memset(h->state_root, (int)height, 32);
     ledger_valset_hash(vals, h->validators_hash);
+    memcpy(h->next_validators_hash, h->validators_hash, 32);
 }
 
 static chr_err light_check(const ledger_header *h, const ledger_commit *c, const ledger_valset *v)
@@ -164,4 +165,41 @@ void test_light_skipping(void)
     uint8_t vh[32];
     ledger_valset_hash(&new_vals, vh);
     CHECK(memcmp(trust.vals_hash, vh, 32) == 0);
+}
+
+/* Proves the rule of the next height: a header's validators_hash must be the trusted
+ * header's next_validators_hash, and then a set change needs no 1/3 of the trusted power
+ * (the trusted header named the new set); a header at the next height naming another set
+ * than the one announced is refused even with every signature, and a trusted state saved
+ * without the next hash falls back to the skipping rule. */
+void test_light_next_set(void)
+{
+    static ledger_valset old_vals;
+    static ledger_valset new_vals;
+    light_set(&old_vals, 0, 4);
+    light_set(&new_vals, 4, 4); /* no key in common */
+    ledger_header h;
+    light_header(&h, 10, 500, &old_vals);
+    ledger_valset_hash(&new_vals, h.next_validators_hash);
+    CHECK_OK(ledger_light_trust_header(&trust, &h, &old_vals));
+    CHECK(trust.has_next && memcmp(trust.next_vals_hash, h.next_validators_hash, 32) == 0);
+    uint8_t trusted_hash[32];
+    ledger_header_hash(&h, trusted_hash);
+    ledger_header next;
+    light_header(&next, 11, 600, &new_vals);
+    memcpy(next.prev_hash, trusted_hash, 32);
+    light_sign(&commit, &next, 0xf0); /* all of the new set, none of the trusted one */
+    CHECK_OK(light_check(&next, &commit, &new_vals));
+    CHECK(trust.height == 11 && memcmp(trust.vals_hash, next.validators_hash, 32) == 0);
+    /* The same header, had the trusted one announced the old set again: refused. */
+    light_header(&h, 10, 500, &old_vals);
+    CHECK_OK(ledger_light_trust_header(&trust, &h, &old_vals));
+    ledger_header_hash(&h, trusted_hash);
+    memcpy(next.prev_hash, trusted_hash, 32);
+    light_sign(&commit, &next, 0xf0);
+    CHECK(light_check(&next, &commit, &new_vals) == CHR_ERR_BLOCK_INVALID);
+    /* Without the next hash (a state saved by an older wallet): the skipping rule, which
+     * a set sharing no key with the trusted one cannot meet. */
+    trust.has_next = 0;
+    CHECK(light_check(&next, &commit, &new_vals) == CHR_ERR_COMMIT);
 }

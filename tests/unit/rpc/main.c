@@ -24,6 +24,11 @@ static const chr_test tests[] = {
     {"mhd_log_rate_limit", test_mhd_log_rate_limit},
     {"conns_evict_order", test_conns_evict_order},
     {"body_budget_exact", test_body_budget_exact},
+    {"session_open_find_end", test_session_open_find_end},
+    {"session_expiry", test_session_expiry},
+    {"session_capacity", test_session_capacity},
+    {"session_hash_only", test_session_hash_only},
+    {"session_csrf_compare", test_session_csrf_compare},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

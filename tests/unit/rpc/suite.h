@@ -25,5 +25,10 @@ void test_framing_judge_rules(void);
 void test_mhd_log_rate_limit(void);
 void test_conns_evict_order(void);
 void test_body_budget_exact(void);
+void test_session_open_find_end(void);
+void test_session_expiry(void);
+void test_session_capacity(void);
+void test_session_hash_only(void);
+void test_session_csrf_compare(void);
 
 #endif

@@ -1,0 +1,188 @@
+#include "tests/unit/staking/fixture.h"
+
+#include <string.h>
+
+#include "common/assert.h"
+
+void st_key(uint8_t out[32], unsigned i)
+{
+    memset(out, 0, 32);
+    out[0] = 0xa0;
+    out[30] = (uint8_t)(i >> 8);
+    out[31] = (uint8_t)i;
+}
+
+static chr_err st_load(void *ctx, const uint8_t addr[32], ledger_account *out)
+{
+    st_db *db = ctx;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < db->len; i++) {
+        if (memcmp(db->addr[i], addr, 32) == 0) {
+            *out = db->acct[i];
+        }
+    }
+    return CHR_OK;
+}
+
+static chr_err st_object(void *ctx, ledger_state_kind kind, const uint8_t *natural,
+                         size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
+                         size_t *value_len, int *found)
+{
+    st_db *db = ctx;
+    return ledger_trie_mem_object(db->mem, kind, natural, natural_len, value, value_len, found);
+}
+
+static chr_err st_scan(void *ctx, ledger_state_kind kind, const uint8_t *prefix, size_t prefix_len,
+                       const uint8_t *after, size_t after_len, ledger_object *out)
+{
+    st_db *db = ctx;
+    return ledger_trie_mem_object_scan(db->mem, kind, prefix, prefix_len, after, after_len, out);
+}
+
+void st_open(st_db *db, unsigned n, uint64_t balance)
+{
+    memset(db, 0, sizeof(*db));
+    CHR_ASSERT(n < ST_ACCOUNTS);
+    for (unsigned i = 1; i <= n; i++) {
+        st_key(db->addr[db->len], i);
+        db->acct[db->len].balance = balance;
+        db->len++;
+    }
+    CHR_ASSERT(ledger_trie_mem_new(&db->mem) == CHR_OK);
+    CHR_ASSERT(ledger_overlay_new(&db->o, 4096, st_load, db) == CHR_OK);
+    CHR_ASSERT(ledger_objects_new(&db->t, 8192, st_object, st_scan, db) == CHR_OK);
+    ledger_overlay_attach_objects(db->o, db->t);
+    ledger_params_default(&db->params);
+    db->params.unbonding_time_ms = 10000;
+    db->params.min_self_bond = 100;
+    db->params.power_unit = 10;
+    db->params.fee_transfer = 1;
+    db->height = 1;
+    db->time_ms = 1000000;
+    st_key(db->proposer, 0);
+}
+
+void st_close(st_db *db)
+{
+    ledger_overlay_free(db->o);
+    ledger_objects_free(db->t);
+    ledger_trie_mem_free(db->mem);
+}
+
+ledger_account st_account(st_db *db, unsigned i)
+{
+    uint8_t k[32];
+    ledger_account a;
+    st_key(k, i);
+    CHR_ASSERT(ledger_overlay_get(db->o, k, &a) == CHR_OK);
+    return a;
+}
+
+chr_err st_apply(st_db *db, unsigned i, ledger_tx *tx)
+{
+    uint8_t k[32];
+    st_key(k, i);
+    ledger_account a = st_account(db, i);
+    memcpy(tx->from, k, 32);
+    tx->nonce = a.nonce;
+    tx->fee = db->params.fee_transfer;
+    ledger_apply_env env = {db->height, db->proposer, db->time_ms, &db->params, NULL};
+    return ledger_tx_apply_env(db->o, tx, &env, db->detail, sizeof(db->detail));
+}
+
+static void st_init(ledger_tx *tx, ledger_tx_type type)
+{
+    uint8_t zero[32] = {0};
+    CHR_ASSERT(ledger_tx_init(tx, type, "chroom-test", zero, 0, 0, 0, NULL, 0) == CHR_OK);
+}
+
+chr_err st_create(st_db *db, unsigned i, uint64_t amount, uint64_t min_self_bond)
+{
+    ledger_tx tx;
+    st_init(&tx, LEDGER_TX_CREATE_VALIDATOR);
+    ledger_staking_create *c = &tx.body.create_validator;
+    st_key(c->consensus_key, 1000 + i);
+    c->commission_ppm = 100000;
+    c->commission_max_ppm = 200000;
+    c->commission_change_max_ppm = 10000;
+    c->min_self_bond = min_self_bond;
+    c->amount = amount;
+    c->moniker_len = 4;
+    memcpy(c->moniker, "node", 4);
+    return st_apply(db, i, &tx);
+}
+
+chr_err st_delegate(st_db *db, unsigned i, unsigned v, uint64_t amount)
+{
+    ledger_tx tx;
+    st_init(&tx, LEDGER_TX_DELEGATE);
+    st_key(tx.body.stake.validator, v);
+    tx.body.stake.amount = amount;
+    return st_apply(db, i, &tx);
+}
+
+chr_err st_undelegate(st_db *db, unsigned i, unsigned v, uint64_t amount)
+{
+    ledger_tx tx;
+    st_init(&tx, LEDGER_TX_UNDELEGATE);
+    st_key(tx.body.stake.validator, v);
+    tx.body.stake.amount = amount;
+    return st_apply(db, i, &tx);
+}
+
+chr_err st_redelegate(st_db *db, unsigned i, unsigned src, unsigned dst, uint64_t amount)
+{
+    ledger_tx tx;
+    st_init(&tx, LEDGER_TX_REDELEGATE);
+    st_key(tx.body.restake.src, src);
+    st_key(tx.body.restake.dst, dst);
+    tx.body.restake.amount = amount;
+    return st_apply(db, i, &tx);
+}
+
+chr_err st_end_block(st_db *db, uint64_t dt_ms)
+{
+    chr_err err = ledger_staking_end_block(db->o, &db->params, db->height, db->time_ms);
+    if (err != CHR_OK) {
+        return err;
+    }
+    for (size_t i = 0; i < ledger_overlay_len(db->o); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(db->o, i, &addr, &a);
+        size_t k = 0;
+        while (k < db->len && memcmp(db->addr[k], addr, 32) != 0) {
+            k++;
+        }
+        if (k == db->len) {
+            CHR_ASSERT(db->len < ST_ACCOUNTS);
+            memcpy(db->addr[db->len++], addr, 32);
+        }
+        db->acct[k] = a;
+    }
+    err = ledger_trie_mem_objects_store(db->mem, db->t);
+    ledger_overlay_reset(db->o);
+    db->height++;
+    db->time_ms += dt_ms;
+    return err;
+}
+
+ledger_staking_validator st_validator(st_db *db, unsigned v, int *found)
+{
+    uint8_t k[32];
+    ledger_staking_validator out;
+    st_key(k, v);
+    CHR_ASSERT(ledger_staking_validator_get(db->t, k, &out, found) == CHR_OK);
+    return out;
+}
+
+uint64_t st_liquid(st_db *db)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < db->len; i++) {
+        ledger_account a;
+        CHR_ASSERT(ledger_overlay_get(db->o, db->addr[i], &a) == CHR_OK);
+        sum += a.balance;
+    }
+    return sum;
+}

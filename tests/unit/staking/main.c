@@ -1,0 +1,19 @@
+#include "tests/unit/staking/suite.h"
+#include "tests/unit/test.h"
+
+static const chr_test tests[] = {
+    {"tx_vectors", test_tx_vectors},
+    {"tx_decode_rejects", test_tx_decode_rejects},
+    {"tx_checks", test_tx_checks},
+    {"params_ranges", test_params_ranges},
+    {"object_encodings", test_object_encodings},
+    {"create_validator_rules", test_create_validator_rules},
+    {"delegate_undelegate_rules", test_delegate_undelegate_rules},
+    {"unbonding_matures_exactly", test_unbonding_matures_exactly},
+    {"redelegate_no_hopping", test_redelegate_no_hopping},
+    {"edit_validator_rules", test_edit_validator_rules},
+    {"active_set_by_stake", test_active_set_by_stake},
+    {"econ_simulator", test_econ_simulator},
+};
+
+CHR_TESTS_MAIN("staking", tests)
