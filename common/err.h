@@ -64,6 +64,14 @@
     X(CHR_ERR_SELF_BOND, 129, "bad_self_bond", "self-bond below the minimum")                      \
     X(CHR_ERR_DESCRIPTION, 130, "bad_description", "moniker, website or details invalid")          \
     X(CHR_ERR_TOMBSTONED, 131, "tombstoned", "validator is tombstoned")                            \
+    /* The media tier and meetings (ledger/media.h, ledger/meetings.h). */                         \
+    X(CHR_ERR_MEDIA_NODE, 140, "bad_media_node", "invalid media node field")                       \
+    X(CHR_ERR_MEETING, 141, "bad_meeting", "invalid meeting field")                                \
+    X(CHR_ERR_NO_MEDIA_NODE, 142, "no_media_node", "no media node can take the meeting")           \
+    X(CHR_ERR_NOT_OWNER, 143, "not_owner", "sender may not change this object")                    \
+    X(CHR_ERR_BOND, 144, "bond_too_low", "bond below the chain's minimum")                         \
+    X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \
+    X(CHR_ERR_UNKNOWN_OBJECT, 146, "unknown_object", "no such media node or meeting")              \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \
@@ -87,6 +95,7 @@
     X(CHR_ERR_NOT_WRITING, 315, "not_writing", "node has stopped writing blocks")                  \
     X(CHR_ERR_STALLED, 316, "stalled", "no block committed for too long")                          \
     X(CHR_ERR_CSRF, 320, "csrf_refused", "cross-site request or wrong CSRF token")                 \
+    X(CHR_ERR_SPEND_LIMIT, 317, "spend_limit_exceeded", "over the sponsor's daily spend limit")    \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \
     X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")                    \
     X(CHR_ERR_OAUTH_CLIENT, 351, "invalid_client", "client authentication failed")                 \

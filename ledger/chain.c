@@ -507,7 +507,8 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8
             break; /* the block is full by bytes */
         }
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
-        ledger_apply_env env = {ch->header.height, proposer, ch->header.time_ms, &ch->params};
+        ledger_apply_env env = {ch->header.height, proposer, ch->header.time_ms, &ch->params,
+                                ch->header.prev_hash};
         chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
@@ -634,7 +635,7 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
             }
         }
         ledger_apply_env env = {b->header.height, b->header.proposer, b->header.time_ms,
-                                &ch->params};
+                                &ch->params, b->header.prev_hash};
         err = err ? err : ledger_tx_apply_env(ch->overlay, &tx, &env, detail, sizeof(detail));
         if (err != CHR_OK) {
             snprintf(why, cap, "block %llu: transaction %u: %s%s%s",

@@ -66,4 +66,35 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
                    LEDGER_BLOCK_OBJECT_STEPS_MAX,
                "an end of block's staking steps fit its object steps");
 
+/* The media tier and meetings (ledger/media.h, ledger/meetings.h). Every bound keeps the
+ * largest meeting-create within LEDGER_TX_BYTES_MAX with the longest chain id and memo
+ * (asserted in ledger/tx.h) and each record within LEDGER_OBJECT_VALUE_MAX. */
+/* A media node's HTTPS endpoint: a host name (DNS names are at most 253 characters but real
+ * endpoints are far shorter), an optional port and a short path. */
+#define LEDGER_MEDIA_ENDPOINT_MAX 128
+/* A region code such as "eu-west" or "us-east-2". */
+#define LEDGER_MEDIA_REGION_MAX 16
+/* A node's free-form metadata (operator name, contact): a label, not storage. */
+#define LEDGER_MEDIA_METADATA_MAX 128
+/* Concurrent participants one media node may claim: a large SFU carries a few thousand. */
+#define LEDGER_MEDIA_CAPACITY_MAX 100000u
+/* A meeting's title (bytes of UTF-8) and its host and participant IDs (the seed's "Host ID":
+ * an app's user id or a 62-character chr1 address). */
+#define LEDGER_MEETING_TITLE_MAX 64
+#define LEDGER_MEETING_ID_STR_MAX 64
+/* Participants of one meeting, and the bytes of all their IDs together: 16 short app ids or
+ * 6 chr1 addresses; the sum is what keeps a meeting-create inside one transaction. */
+#define LEDGER_MEETING_PARTICIPANTS_MAX 16
+#define LEDGER_MEETING_PARTICIPANT_BYTES_MAX 384
+/* A meeting lasts at most a day; a longer one is a series. */
+#define LEDGER_MEETING_DURATION_MAX_MIN 1440u
+/* How far ahead a meeting may be scheduled: 30 days. */
+#define LEDGER_MEETING_AHEAD_MAX_MS (30ull * 24 * 3600 * 1000)
+/* Media nodes one allocation looks at: a seeded window of this many, so that allocation
+ * costs the same with 100 or 10,000 nodes registered. */
+#define LEDGER_MEETING_CANDIDATES_MAX 16
+/* Allocations of one node one capacity check reads; a node with more in the meeting's
+ * span is counted full (deterministically), which bounds a check's cost. */
+#define LEDGER_MEETING_LOAD_SCAN_MAX 64
+
 #endif

@@ -31,13 +31,25 @@ struct ledger_objects {
 };
 
 static const char *const kind_names[] = {
-    [LEDGER_STATE_ACCOUNT] = "account",           [LEDGER_STATE_VALIDATOR] = "validator",
-    [LEDGER_STATE_DELEGATION] = "delegation",     [LEDGER_STATE_UNBONDING] = "unbonding",
-    [LEDGER_STATE_MEDIA_NODE] = "media_node",     [LEDGER_STATE_MEETING] = "meeting",
-    [LEDGER_STATE_PROPOSAL] = "proposal",         [LEDGER_STATE_VOTE] = "vote",
-    [LEDGER_STATE_REDELEGATION] = "redelegation", [LEDGER_STATE_GLOBAL] = "global",
-    [LEDGER_STATE_VALSET] = "validator_set",      [LEDGER_STATE_POWER] = "power_index",
+    [LEDGER_STATE_ACCOUNT] = "account",
+    [LEDGER_STATE_VALIDATOR] = "validator",
+    [LEDGER_STATE_DELEGATION] = "delegation",
+    [LEDGER_STATE_UNBONDING] = "unbonding",
+    [LEDGER_STATE_MEDIA_NODE] = "media_node",
+    [LEDGER_STATE_MEETING] = "meeting",
+    [LEDGER_STATE_PROPOSAL] = "proposal",
+    [LEDGER_STATE_VOTE] = "vote",
+    [LEDGER_STATE_REDELEGATION] = "redelegation",
+    [LEDGER_STATE_GLOBAL] = "global",
+    [LEDGER_STATE_VALSET] = "validator_set",
+    [LEDGER_STATE_POWER] = "power_index",
     [LEDGER_STATE_CONS_KEY] = "consensus_key",
+    [LEDGER_STATE_MEETING_PARTICIPANTS] = "participants",
+    [LEDGER_STATE_MEDIA_REGION] = "media_region",
+    [LEDGER_STATE_MEDIA_LOAD] = "media_load",
+    [LEDGER_STATE_MEETING_PARAMS] = "meeting_params",
+    [LEDGER_STATE_MEETING_BY_PAYER] = "meeting_by_payer",
+    [LEDGER_STATE_MEETING_BY_HOST] = "meeting_by_host",
 };
 
 const char *ledger_object_kind_name(uint8_t kind)

@@ -210,7 +210,8 @@ chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_
 chr_err ledger_tx_apply(ledger_overlay *o, const ledger_tx *tx, uint64_t height,
                         const uint8_t proposer[32], char *detail, size_t detail_cap)
 {
-    ledger_apply_env env = {.height = height, .proposer = proposer};
+    static const uint8_t zero[32];
+    ledger_apply_env env = {.height = height, .proposer = proposer, .prev_hash = zero};
     return ledger_tx_apply_env(o, tx, &env, detail, detail_cap);
 }
 

@@ -47,6 +47,13 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_VALSET = 0x0b,   /* the validator set from a height on */
     LEDGER_STATE_POWER = 0x0c,    /* validators by bonded stake: the set's index */
     LEDGER_STATE_CONS_KEY = 0x0d, /* consensus key -> operator: keys are unique */
+    /* The media tier's own (ledger/media.h, ledger/meetings.h); 0x09..0x10 are staking's. */
+    LEDGER_STATE_MEETING_PARTICIPANTS = 0x11, /* natural: meeting id */
+    LEDGER_STATE_MEDIA_REGION = 0x12,         /* natural: region || 0x00 || node key */
+    LEDGER_STATE_MEDIA_LOAD = 0x13,           /* natural: node key || u64 end_ms || meeting id */
+    LEDGER_STATE_MEETING_PARAMS = 0x14,       /* natural: empty */
+    LEDGER_STATE_MEETING_BY_PAYER = 0x15,     /* natural: payer || meeting id */
+    LEDGER_STATE_MEETING_BY_HOST = 0x16,      /* natural: host || 0x00 || meeting id */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a
@@ -96,12 +103,15 @@ size_t ledger_overlay_room(const ledger_overlay *o);
 CHR_WUR chr_err ledger_overlay_credit(ledger_overlay *o, const uint8_t addr[32], uint64_t amount);
 
 /* Where a transaction is applied: the block's height, proposer (who receives fees), time
- * (the header's) and the chain's parameters (NULL only for transfers: ledger_tx_apply). */
+ * (the header's), the chain's parameters (NULL only for transfers: ledger_tx_apply) and
+ * the previous block's hash (a seed no single submitter controls, for meetings; all zeros
+ * through ledger_tx_apply). */
 typedef struct ledger_apply_env {
     uint64_t height;
     const uint8_t *proposer; /* 32 bytes */
     uint64_t time_ms;
     const ledger_params *params;
+    const uint8_t *prev_hash; /* 32 bytes; NULL reads as all zeros */
 } ledger_apply_env;
 
 /* Applies a transaction that already passed ledger_tx_check and whose signature was

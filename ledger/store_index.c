@@ -28,6 +28,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "ledger/tx.h"
+#include "ledger/tx_types.h"
 
 /* The hash table over the tail's transaction hashes: four slots per entry, rebuilt when
  * half its slots have been filled, so probes stay short. */
@@ -665,7 +666,10 @@ static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
                 if (err == CHR_OK) {
                     ledger_tx_hash(&tx, e.hash);
                     memcpy(e.from, tx.from, 32);
-                    memcpy(e.to, tx.body.transfer.to, 32);
+                    /* As ledger/chain.c's index_row: no counterparty files it as sent. */
+                    if (!ledger_tx_kind_of(tx.type)->counterparty(&tx, e.to)) {
+                        memcpy(e.to, tx.from, 32);
+                    }
                     rc = index_put_rows(s, itxn, &e);
                 }
             }

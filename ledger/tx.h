@@ -6,6 +6,7 @@
  *   u64 expiry_height (0 = never) | bytes16 memo | body | raw64 signature
  *   transfer body (type 1): raw32 to | u64 amount
  *   staking bodies (types 0x10..0x14): ledger/tx_staking.h
+ *   media-node and meeting bodies (types 0x20..0x24): ledger/media.h, ledger/meetings.h
  * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
  * transaction's hash (its id) is SHA-256 of all its bytes.
  *
@@ -38,6 +39,11 @@ typedef enum ledger_tx_type {
     /* Reserved for the rewards and slashing parts: not in the table yet (bad_tx_type). */
     LEDGER_TX_WITHDRAW_REWARDS = 0x15,
     LEDGER_TX_UNJAIL = 0x16,
+    LEDGER_TX_MEDIA_REGISTER = 0x20,
+    LEDGER_TX_MEDIA_UPDATE = 0x21,
+    LEDGER_TX_MEDIA_DEREGISTER = 0x22,
+    LEDGER_TX_MEETING_CREATE = 0x23,
+    LEDGER_TX_MEETING_END = 0x24,
 } ledger_tx_type;
 
 typedef struct ledger_transfer {
@@ -56,6 +62,60 @@ typedef struct ledger_restake {
     uint8_t dst[32];
     uint64_t amount;
 } ledger_restake;
+/* The body of media-node register, update and deregister (ledger/media.h says which fields
+ * each type carries). Strings are not NUL terminated: their length is beside them. */
+typedef struct ledger_media_body {
+    uint8_t node_key[32];
+    uint8_t endpoint_len;
+    char endpoint[LEDGER_MEDIA_ENDPOINT_MAX];
+    uint8_t region_len;
+    char region[LEDGER_MEDIA_REGION_MAX];
+    uint32_t capacity;
+    uint64_t bond;
+    uint8_t metadata_len;
+    uint8_t metadata[LEDGER_MEDIA_METADATA_MAX];
+} ledger_media_body;
+
+/* The bytes of a meeting's id: the first 12 of its creating transaction's hash. */
+#define LEDGER_MEETING_ID_LEN 12
+
+/* The body of a meeting-create (ledger/meetings.h). */
+typedef struct ledger_meeting_body {
+    uint8_t title_len;
+    uint8_t title[LEDGER_MEETING_TITLE_MAX];
+    uint8_t host_len;
+    char host[LEDGER_MEETING_ID_STR_MAX];
+    uint8_t participants_len;
+    uint8_t participant_lens[LEDGER_MEETING_PARTICIPANTS_MAX];
+    char participants[LEDGER_MEETING_PARTICIPANTS_MAX][LEDGER_MEETING_ID_STR_MAX];
+    uint32_t duration_min;
+    uint64_t start_ms; /* 0: at the block's time */
+    uint8_t region_len;
+    char region[LEDGER_MEDIA_REGION_MAX];
+    uint8_t has_preferred;
+    uint8_t preferred[32];
+} ledger_meeting_body;
+
+/* The body of a meeting-end. */
+typedef struct ledger_meeting_end_body {
+    uint8_t id[LEDGER_MEETING_ID_LEN];
+} ledger_meeting_end_body;
+
+/* The largest meeting-create body: title, host, participants, duration, start, region and
+ * preferred node, each with its length prefix. */
+#define LEDGER_MEETING_BODY_BYTES_MAX                                                              \
+    (1 + LEDGER_MEETING_TITLE_MAX + 1 + LEDGER_MEETING_ID_STR_MAX + 1 +                            \
+     LEDGER_MEETING_PARTICIPANTS_MAX + LEDGER_MEETING_PARTICIPANT_BYTES_MAX + 4 + 8 + 1 +          \
+     LEDGER_MEDIA_REGION_MAX + 1 + 32)
+/* Every field of a transaction but the body, at their longest. */
+#define LEDGER_TX_HEADER_BYTES_MAX                                                                 \
+    (2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64)
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_BODY_BYTES_MAX <= LEDGER_TX_BYTES_MAX,
+               "the longest meeting-create fits in a transaction");
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + 32 + 3 + LEDGER_MEDIA_ENDPOINT_MAX +
+                       LEDGER_MEDIA_REGION_MAX + LEDGER_MEDIA_METADATA_MAX + 12 <=
+                   LEDGER_TX_BYTES_MAX,
+               "the longest media-node register fits in a transaction");
 
 typedef struct ledger_tx {
     uint8_t type;
@@ -73,6 +133,9 @@ typedef struct ledger_tx {
         ledger_staking_edit edit_validator;
         ledger_stake stake; /* delegate, undelegate */
         ledger_restake restake;
+        ledger_media_body media;
+        ledger_meeting_body meeting;
+        ledger_meeting_end_body meeting_end;
     } body;
     uint8_t sig[LEDGER_SIG_LEN];
 } ledger_tx;

@@ -2,6 +2,8 @@
 
 #include "common/assert.h"
 
+#include "ledger/media.h"
+#include "ledger/meetings.h"
 #include "ledger/staking.h"
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
@@ -19,6 +21,12 @@ static uint64_t spend_create(const ledger_tx *tx)
 static uint64_t spend_stake(const ledger_tx *tx)
 {
     return tx->body.stake.amount;
+}
+
+/* A media node's bond is locked from the operator's balance (ledger/media.h). */
+static uint64_t spend_media(const ledger_tx *tx)
+{
+    return tx->type == LEDGER_TX_MEDIA_REGISTER ? tx->body.media.bond : 0;
 }
 
 static uint64_t spend_none(const ledger_tx *tx)
@@ -105,6 +113,71 @@ static const ledger_tx_kind kinds[] = {
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEDIA_REGISTER,
+        .name = "media-node-register",
+        .body_encode = ledger_media_encode,
+        .body_decode = ledger_media_decode,
+        .check = ledger_media_check,
+        .verify_keys = ledger_media_verify_keys,
+        .apply = ledger_media_apply,
+        .counterparty = ledger_media_counterparty,
+        .spend = spend_media,
+        .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEDIA_UPDATE,
+        .name = "media-node-update",
+        .body_encode = ledger_media_encode,
+        .body_decode = ledger_media_decode,
+        .check = ledger_media_check,
+        .verify_keys = ledger_media_verify_keys,
+        .apply = ledger_media_apply,
+        .counterparty = ledger_media_counterparty,
+        .spend = spend_media,
+        .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEDIA_DEREGISTER,
+        .name = "media-node-deregister",
+        .body_encode = ledger_media_encode,
+        .body_decode = ledger_media_decode,
+        .check = ledger_media_check,
+        .verify_keys = ledger_media_verify_keys,
+        .apply = ledger_media_apply,
+        .counterparty = ledger_media_counterparty,
+        .spend = spend_media,
+        .accounts_changed_max = LEDGER_MEDIA_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEDIA_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEETING_CREATE,
+        .name = "meeting-create",
+        .body_encode = ledger_meeting_tx_encode,
+        .body_decode = ledger_meeting_tx_decode,
+        .check = ledger_meeting_tx_check,
+        .verify_keys = ledger_meeting_tx_verify_keys,
+        .apply = ledger_meeting_tx_apply,
+        .counterparty = ledger_meeting_tx_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_MEETING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEETING_END,
+        .name = "meeting-end",
+        .body_encode = ledger_meeting_tx_encode,
+        .body_decode = ledger_meeting_tx_decode,
+        .check = ledger_meeting_tx_check,
+        .verify_keys = ledger_meeting_tx_verify_keys,
+        .apply = ledger_meeting_tx_apply,
+        .counterparty = ledger_meeting_tx_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_MEETING_END_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
     },
 };
 

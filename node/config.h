@@ -39,6 +39,10 @@ typedef struct node_config {
     uint64_t api_threads;                         /* HTTP event-loop threads; 0 = one per core */
     char api_tls_cert_file[NODE_CONFIG_PATH_MAX]; /* "" = plain HTTP */
     char api_tls_key_file[NODE_CONFIG_PATH_MAX];
+    /* "" = none; else a raw key file (mode 0600) whose account pays for POST
+     * /api/meetings/create (docs/API.md). */
+    char api_sponsor_key_file[NODE_CONFIG_PATH_MAX];
+    uint64_t api_sponsor_spend_per_day; /* units the sponsor may escrow a day; 0: no limit */
     char api_tls_priorities[RPC_TLS_PRIORITIES_BYTES_MAX + 1]; /* GnuTLS priority string */
     uint64_t api_plain_http_public;           /* 1: plain HTTP allowed on a non-loopback address */
     uint64_t api_token_ttl_s;                 /* OAuth access tokens' lifetime */

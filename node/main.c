@@ -302,6 +302,18 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
     rc.tls_cert_pem = tls_cert;
     rc.tls_key_pem = tls_key;
     rc.tls_priorities = cfg->api_tls_priorities;
+    if (cfg->api_sponsor_key_file[0] != '\0') {
+        char err[256];
+        if (chr_keyfile_read(cfg->api_sponsor_key_file, rc.sponsor_sk, err, sizeof(err)) !=
+            CHR_OK) {
+            CHR_LOG_E("[api] sponsor_key_file: %s", err);
+            free(tls_cert);
+            free_secret(tls_key);
+            return 0;
+        }
+        rc.has_sponsor = 1;
+        rc.sponsor_spend_per_day = cfg->api_sponsor_spend_per_day;
+    }
     rc.auth = open_auth(cfg);
     if (rc.auth == NULL) {
         free(tls_cert);
@@ -332,7 +344,9 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         .stall_ms = stall_ms,
     };
     rpc_server *srv;
-    if (rpc_server_start(&srv, &rc, &be) != CHR_OK) {
+    chr_err started = rpc_server_start(&srv, &rc, &be);
+    sodium_memzero(rc.sponsor_sk, sizeof(rc.sponsor_sk)); /* the server keeps its copy */
+    if (started != CHR_OK) {
         CHR_LOG_E("cannot serve the API on %s (address in use, not an address, or a bad TLS "
                   "certificate or key)",
                   cfg->api_listen);

@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "ledger/tx_types.h"
+#include "rpc/internal/meetings.h"
 
 json_t *rpc_json_u64(uint64_t v)
 {
@@ -66,21 +67,25 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     json_object_set_new(o, "type", json_string(ledger_tx_kind_of(tx->type)->name));
     json_object_set_new(o, "chain_id", json_string(tx->chain_id));
     json_object_set_new(o, "from", rpc_json_address(tx->from));
-    /* The staking types' own fields come with the staking REST part (issue 13, part 2);
-     * until then `to` is the counterparty (the validator; the sender when none) and
-     * `amount` the body's amount (0 for an edit). */
-    uint8_t to[32];
-    if (!ledger_tx_kind_of(tx->type)->counterparty(tx, to)) {
-        memcpy(to, tx->from, 32);
+    if (tx->type >= LEDGER_TX_MEDIA_REGISTER && tx->type <= LEDGER_TX_MEETING_END) {
+        rpc_render_meeting_tx_body(o, tx);
+    } else {
+        /* The staking types' own fields come with the staking REST part (issue 13, part 2);
+         * until then `to` is the counterparty (the validator; the sender when none) and
+         * `amount` the body's amount (0 for an edit). */
+        uint8_t to[32];
+        if (!ledger_tx_kind_of(tx->type)->counterparty(tx, to)) {
+            memcpy(to, tx->from, 32);
+        }
+        uint64_t amount = ledger_tx_spend(tx);
+        if (tx->type == LEDGER_TX_UNDELEGATE) {
+            amount = tx->body.stake.amount;
+        } else if (tx->type == LEDGER_TX_REDELEGATE) {
+            amount = tx->body.restake.amount;
+        }
+        json_object_set_new(o, "to", rpc_json_address(to));
+        json_object_set_new(o, "amount", rpc_json_u64(amount));
     }
-    uint64_t amount = ledger_tx_spend(tx);
-    if (tx->type == LEDGER_TX_UNDELEGATE) {
-        amount = tx->body.stake.amount;
-    } else if (tx->type == LEDGER_TX_REDELEGATE) {
-        amount = tx->body.restake.amount;
-    }
-    json_object_set_new(o, "to", rpc_json_address(to));
-    json_object_set_new(o, "amount", rpc_json_u64(amount));
     json_object_set_new(o, "fee", rpc_json_u64(tx->fee));
     json_object_set_new(o, "nonce", rpc_json_u64(tx->nonce));
     json_object_set_new(o, "expiry_height", rpc_json_u64(tx->expiry_height));

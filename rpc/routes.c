@@ -4,6 +4,7 @@
 
 #include "common/assert.h"
 #include "rpc/internal/http.h"
+#include "rpc/internal/meetings.h"
 
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
  * in order of appearance in this list. */
@@ -11,7 +12,9 @@ static const char *const param_names[][3] = {
     {"/api/v1/accounts/*/txs", "address", NULL}, {"/api/v1/blocks/*/txs", "height", NULL},
     {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
     {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
-    {"/api/v1/apikeys/*", "id", NULL},
+    {"/api/v1/apikeys/*", "id", NULL},           {"/api/v1/meetings/*", "meeting_id", NULL},
+    {"/api/meetings/*", "meeting_id", NULL},     {"/api/meetings/*/end", "meeting_id", NULL},
+    {"/api/v1/media-nodes/*", "node_id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -39,6 +42,13 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/blocks/*/txs", rpc_handle_block_txs, RPC_SCOPE_READ),
     RPC_GET("/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ),
     RPC_GET("/api/v1/evidence", rpc_handle_evidence, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
+    RPC_GET("/api/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/meetings", rpc_handle_meetings, RPC_SCOPE_READ),
+    {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},
+    {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_SUBMIT},
+    RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
     RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),
     RPC_GET("/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN),
     RPC_GET("/api/v1/events", rpc_handle_events, RPC_SCOPE_READ),

@@ -13,7 +13,7 @@
 /* ---- Transactions. ---- */
 
 /* The HTTP status and field of a rejected transaction's error. */
-static unsigned reject_status(chr_err err, const char **field)
+unsigned rpc_tx_reject_status(chr_err err, const char **field)
 {
     *field = "tx";
     switch (err) {
@@ -138,8 +138,8 @@ static void tx_admitted(void *arg)
 }
 
 /* Hands n transactions to the node and defers the answer to finish. */
-static void submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, const size_t *lens,
-                         size_t n, uint64_t wait_ms, void (*finish)(rpc_ctx *x, rpc_reply *r))
+void rpc_submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, const size_t *lens,
+                      size_t n, uint64_t wait_ms, void (*finish)(rpc_ctx *x, rpc_reply *r))
 {
     rpc_req *req = x->req;
     CHR_ASSERT(req->results == NULL);
@@ -163,7 +163,7 @@ static void submit_finish(rpc_ctx *x, rpc_reply *r)
     }
     if (res->state == RPC_TX_REJECTED) {
         const char *field;
-        unsigned status = reject_status(res->err, &field);
+        unsigned status = rpc_tx_reject_status(res->err, &field);
         rpc_reply_error(r, status, res->err, res->detail[0] ? res->detail : chr_err_str(res->err),
                         field);
         r->retry_after = status == 503 ? 1 : 0;
@@ -210,7 +210,7 @@ void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
     }
     json_decref(root);
     const uint8_t *txs[1] = {buf};
-    submit_start(x, r, txs, &len, 1, wait_ms, submit_finish);
+    rpc_submit_start(x, r, txs, &len, 1, wait_ms, submit_finish);
 }
 
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
@@ -255,7 +255,7 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
             goto out;
         }
     }
-    submit_start(x, r, txs, lens, n, wait_ms, batch_finish);
+    rpc_submit_start(x, r, txs, lens, n, wait_ms, batch_finish);
 out:
     json_decref(root);
     free(bufs);

@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -649,6 +650,10 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         return CHR_ERR_CONFIG;
     }
     rpc_server *s = calloc(1, sizeof(*s));
+    if (s != NULL && pthread_mutex_init(&s->sponsor_lock, NULL) != 0) {
+        free(s);
+        s = NULL;
+    }
     if (s == NULL) {
         return CHR_ERR_NOMEM;
     }
@@ -786,5 +791,7 @@ void rpc_server_stop(rpc_server *s)
         close(listen_fd);
     }
     rpc_mhd_log_deinit(&s->mhd_log);
+    pthread_mutex_destroy(&s->sponsor_lock);
+    sodium_memzero(s->cfg.sponsor_sk, sizeof(s->cfg.sponsor_sk));
     free(s);
 }

@@ -46,6 +46,14 @@ typedef struct rpc_server_config {
     const char *tls_priorities;
     rpc_auth *auth; /* API keys, tokens, rate limits (rpc/auth.h); must outlive
                      * the server */
+    /* The sponsor account's secret key that signs POST /api/meetings/create (has_sponsor
+     * 0: the route answers 403). Copied into the server, wiped when it stops; the caller
+     * wipes its own copy. */
+    int has_sponsor;
+    uint8_t sponsor_sk[32];
+    /* Units of escrow and fees the sponsor pays a day (chain time, UTC days) at most; 0: no
+     * limit. Kept across restarts in the key store (docs/API.md). */
+    uint64_t sponsor_spend_per_day;
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

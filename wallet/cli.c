@@ -34,12 +34,20 @@ static const wallet_opt_spec opt_specs[WALLET_OPT_COUNT] = {
 #define KEY_OPTS (WALLET_O(KEY) | WALLET_O(KEY_FILE))
 #define SEND_OPTS (WALLET_O(RAW) | WALLET_O(FEE) | WALLET_O(MEMO) | WALLET_O(EXPIRY_HEIGHT))
 #define WAIT_OPTS (WALLET_O(WAIT) | WALLET_O(WAIT_MS))
+/* A new transaction's header from flags (offline when all three are given) and its fate. */
+#define TXH_OPTS                                                                                   \
+    (KEY_OPTS | WAIT_OPTS | WALLET_O(RAW) | WALLET_O(FEE) | WALLET_O(NONCE) | WALLET_O(CHAIN_ID) | \
+     WALLET_O(OUT))
+#define MEDIA_OPTS                                                                                 \
+    (TXH_OPTS | WALLET_O(NODE_KEY) | WALLET_O(ENDPOINT) | WALLET_O(REGION) | WALLET_O(CAPACITY) |  \
+     WALLET_O(METADATA))
 
 static const char G_KEYS[] = "Keys (encrypted in <home>/keys; docs/WALLET.md)";
 static const char G_ACCOUNTS[] = "Accounts and transfers";
 static const char G_TX[] = "Transactions step by step (build and sign offline, broadcast online)";
 static const char G_NODE[] = "The node";
 static const char G_LIGHT[] = "Light client (verify the node's answers; docs/WALLET.md)";
+static const char G_MEDIA[] = "Media nodes and meetings (docs/WALLET-CLI.md)";
 static const char G_OLD[] = "Older forms (kept for scripts)";
 
 const wallet_command wallet_commands[] = {
@@ -163,6 +171,59 @@ const wallet_command wallet_commands[] = {
     {G_NODE, "node status", "", "the node's chain and latest block",
      "Shows the node's chain id, latest height, block hash and time, and transaction count.", 0, 0,
      0, 0, wallet_cmd_node_status},
+    {G_MEDIA, "media-node register",
+     "--node-key HEX --endpoint URL --region R --capacity N --bond X [--metadata T] ...",
+     "register a media node, locking its bond",
+     "Registers a media node operated by the key: its public key, https:// endpoint, region\n"
+     "code, capacity in concurrent participants and label. --bond (CHR) moves from the key's\n"
+     "balance into the node's record until deregistration releases it. The chain id, fee and\n"
+     "nonce come from the node unless --chain-id, --fee and --nonce are given; --out FILE\n"
+     "writes the signed transaction's hex for `tx broadcast` instead of submitting it.",
+     MEDIA_OPTS | WALLET_O(BOND), 0, 0, 0, wallet_cmd_media_register},
+    {G_MEDIA, "media-node update",
+     "--node-key HEX --endpoint URL --region R --capacity N [--metadata T] ...",
+     "change a media node's endpoint, region, capacity or label",
+     "Replaces the node's endpoint, region, capacity and label (the key must be its\n"
+     "operator). Options as for media-node register.",
+     MEDIA_OPTS, 0, 0, 0, wallet_cmd_media_update},
+    {G_MEDIA, "media-node deregister", "--node-key HEX ...", "unbond a media node, then release",
+     "The first deregistration stops new meetings on the node and starts its unbonding\n"
+     "period; once it has passed and no meeting allocated to the node is open, a second\n"
+     "one returns the bond to the operator and removes the node.",
+     TXH_OPTS | WALLET_O(NODE_KEY), 0, 0, 0, wallet_cmd_media_deregister},
+    {G_MEDIA, "media-node show", "ID", "a media node's record",
+     "Shows the media node with public key ID (64 hex).", 0, 1, 1, 0, wallet_cmd_media_show},
+    {G_MEDIA, "media-node list", "[--region R] [--status S] [--limit N] [--cursor C]",
+     "registered media nodes, by key",
+     "Lists one page of media nodes, filtered by region and status (active, unbonding).",
+     WALLET_O(REGION) | WALLET_O(STATUS) | WALLET_O(LIMIT) | WALLET_O(CURSOR), 0, 0, 0,
+     wallet_cmd_media_list},
+    {G_MEDIA, "meeting create",
+     "--title T --host ID --participants ID,ID --duration MIN [--region R] ...",
+     "create a meeting, escrowing its price",
+     "Creates a meeting paid by the key: it escrows price x (participants + 1) x duration\n"
+     "and the chain picks its media node (--region first, --preferred if it has room).\n"
+     "--start-ms schedules it (Unix ms); a meeting cancelled before its start is refunded.\n"
+     "Prints the meeting id. Options for the transaction as for media-node register.",
+     TXH_OPTS | WALLET_O(TITLE) | WALLET_O(HOST) | WALLET_O(PARTICIPANTS) | WALLET_O(DURATION) |
+         WALLET_O(START_MS) | WALLET_O(REGION) | WALLET_O(PREFERRED),
+     0, 0, 0, wallet_cmd_meeting_create},
+    {G_MEDIA, "meeting show", "ID", "a meeting's record, in the seed's shape",
+     "Shows the meeting: status, start and join URLs, node, escrow and times.", 0, 1, 1, 0,
+     wallet_cmd_meeting_show},
+    {G_MEDIA, "meeting list", "--payer ADDRESS | --host ID [--status S] [--limit N] [--cursor C]",
+     "a payer's or a host's meetings",
+     "Lists one page of the meetings ADDRESS paid for, or ID hosts, optionally only those in\n"
+     "status created, ended, cancelled or expired.",
+     WALLET_O(PAYER) | WALLET_O(HOST) | WALLET_O(STATUS) | WALLET_O(LIMIT) | WALLET_O(CURSOR), 0, 0,
+     0, wallet_cmd_meeting_list},
+    {G_MEDIA, "meeting end", "ID ...", "end a meeting (its payer or host)",
+     "Ends the meeting; before its start this cancels it and refunds the whole escrow.", TXH_OPTS,
+     1, 1, 0, wallet_cmd_meeting_end},
+    {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
+     "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
+     "the escrow returns to the payer.",
+     TXH_OPTS, 1, 1, 0, wallet_cmd_meeting_end},
     {G_OLD, "keygen", "--out FILE", "a new raw key file (mode 0600)",
      "Writes a new random secret key to FILE as 64 hex characters (mode 0600), never\n"
      "replacing a file, and prints its address. Raw key files serve validators, devnets\n"
@@ -186,7 +247,7 @@ const wallet_command wallet_commands[] = {
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
-static const char *const groups[] = {"key", "tx", "node", "light"};
+static const char *const groups[] = {"key", "tx", "node", "light", "media-node", "meeting"};
 
 /* ---- Output helpers. ---- */
 

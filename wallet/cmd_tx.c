@@ -72,17 +72,23 @@ static int sign_transfer(const transfer *t, const uint8_t sk[32], uint8_t *out, 
     }
     memcpy(tx.body.transfer.to, t->to, 32);
     tx.body.transfer.amount = t->amount;
+    return wallet_sign_tx(&tx, sk, out, out_len, hash);
+}
+
+int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
+                   uint8_t hash[32])
+{
     uint8_t msg[32];
     uint8_t aux[32];
     uint8_t seed[32];
     ledger_signer *s;
     randombytes_buf(seed, sizeof(seed));
     randombytes_buf(aux, sizeof(aux));
-    ledger_tx_sighash(&tx, msg);
-    e = ledger_signer_new(&s, seed);
-    e = e ? e : ledger_signer_sign(s, tx.sig, msg, sk, aux);
+    ledger_tx_sighash(tx, msg);
+    chr_err e = ledger_signer_new(&s, seed);
+    e = e ? e : ledger_signer_sign(s, tx->sig, msg, sk, aux);
     ledger_signer_free(s);
-    e = e ? e : ledger_tx_encode(&tx, out, LEDGER_TX_BYTES_MAX, out_len);
+    e = e ? e : ledger_tx_encode(tx, out, LEDGER_TX_BYTES_MAX, out_len);
     if (e != CHR_OK) {
         wallet_cli_err("signing failed: %s", chr_err_str(e));
         return WALLET_EXIT_LOCAL;

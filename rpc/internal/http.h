@@ -56,8 +56,13 @@ struct rpc_server {
     rpc_conns *conns;             /* every connection's state; the request deadline, eviction */
     rpc_body_budget bodies_open;  /* bodies in flight without a checked credential */
     rpc_body_budget bodies_keyed; /* bodies in flight whose credential was checked first */
-    atomic_ullong trimmed_ms;     /* when the heap was last trimmed after a large body */
-    atomic_ulong overloaded;      /* requests answered 503 for want of body budget */
+
+    /* The sponsor's spending today (POST /api/meetings/create), under sponsor_lock. */
+    pthread_mutex_t sponsor_lock;
+    int sponsor_loaded;
+    uint64_t sponsor_day, sponsor_spent;
+    atomic_ullong trimmed_ms; /* when the heap was last trimmed after a large body */
+    atomic_ulong overloaded;  /* requests answered 503 for want of body budget */
 };
 
 #define RPC_REPLY_HEADERS_MAX 10
@@ -109,6 +114,9 @@ typedef struct rpc_req {
      * body did not fit it (a 503), and whether the body is chunked (cut off at the limit). */
     rpc_body_budget *budget;
     int overloaded;
+    /* Bytes a deferring handler keeps for its finish (the path is gone by then): the
+     * meeting id of POST /api/meetings/{meeting_id}/end. */
+    uint8_t keep[16];
     int chunked;
     /* Its Authorization field lines, and those with whitespace before the colon, counted
      * with its framing (rpc/framing.c) on the first handler call. */
@@ -216,6 +224,13 @@ void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
 void rpc_handle_state(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
+/* Hands n encoded transactions to the node and defers the answer to finish, which reads
+ * x->req->results; with wait_ms, once they are committed or failed or it passed
+ * (rpc/routes_tx.c). */
+void rpc_submit_start(rpc_ctx *x, rpc_reply *r, const uint8_t *const *txs, const size_t *lens,
+                      size_t n, uint64_t wait_ms, void (*finish)(rpc_ctx *x, rpc_reply *r));
+/* The HTTP status and field of a refused transaction's error. */
+unsigned rpc_tx_reject_status(chr_err err, const char **field);
 void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_get(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r);

@@ -33,6 +33,9 @@ typedef enum rpc_cursor_kind {
     RPC_CURSOR_VALIDATORS = 'v',  /* validators whose key's first 12 bytes are above
                                    * height (bytes 0-7) and index (bytes 8-11), big-endian */
     RPC_CURSOR_EVIDENCE = 'e',    /* evidence strictly before (height, index) of the chain */
+    RPC_CURSOR_MEDIA_NODES = 'm', /* media nodes whose key's first 12 bytes are above
+                                   * (height, index), as for validators */
+    RPC_CURSOR_MEETINGS = 'g',    /* meetings whose 12-byte id is above (height, index) */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {

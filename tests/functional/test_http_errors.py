@@ -184,7 +184,7 @@ def test_routes_and_methods(t):
     n = start_node(t)
     for path in ("/", "/nope", "/api", "/api/v1", "/api/v2/status", "/api/v1/status/",
                  "//api/v1/status", "/api/v1/accounts/", "/api/v1/accounts", "/API/V1/STATUS",
-                 "/api/v1/blocks/", "/api/v1/blocks/1/txs/x", "/health/x", "/api/v1/meetings"):
+                 "/api/v1/blocks/", "/api/v1/blocks/1/txs/x", "/health/x", "/api/v1/meetingz"):
         assert_error(n.request("GET", path), 404, "not_found", "GET " + path)
     allowed = {
         ("DELETE", "/api/v1/status"): "GET, HEAD",

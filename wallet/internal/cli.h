@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "ledger/limits.h"
+#include "ledger/tx.h"
 #include "wallet/limits.h"
 
 /* Exit codes, part of the CLI's contract (docs/WALLET-CLI.md, "Exit codes"). */
@@ -94,7 +95,21 @@
       "check the answer by a state proof and the trusted validators (light init first)")           \
     X(GENESIS, "genesis", 1, "FILE", "trust the validator set of this genesis file")               \
     X(TRUST_HASH, "trust-hash", 1, "HASH", "trust the block with this header hash (64 hex)")       \
-    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")
+    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")                \
+    X(NODE_KEY, "node-key", 1, "HEX", "a media node's public key (64 hex characters)")             \
+    X(ENDPOINT, "endpoint", 1, "URL", "a media node's https:// endpoint")                          \
+    X(REGION, "region", 1, "CODE", "a region code, 1..16 characters of [a-z0-9-]")                 \
+    X(CAPACITY, "capacity", 1, "N", "concurrent participants a media node carries")                \
+    X(BOND, "bond", 1, "X", "the bond a media node locks, in CHR (units with --raw)")              \
+    X(METADATA, "metadata", 1, "TEXT", "a media node's label, at most 128 bytes of UTF-8")         \
+    X(TITLE, "title", 1, "TEXT", "the meeting's title, 1..64 bytes of UTF-8")                      \
+    X(HOST, "host", 1, "ID", "the meeting's host ID (an app's user id or a chr1 address)")         \
+    X(PARTICIPANTS, "participants", 1, "ID,ID", "the meeting's participant IDs, comma-separated")  \
+    X(DURATION, "duration", 1, "MIN", "the meeting's length in minutes, 1..1440")                  \
+    X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
+    X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
+    X(STATUS, "status", 1, "S", "list only those in this status (media-node or meeting list)")     \
+    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -242,6 +257,19 @@ int wallet_cmd_sign(wallet_cli *c);
 int wallet_cmd_broadcast(wallet_cli *c);
 int wallet_cmd_help(wallet_cli *c);
 int wallet_cmd_light_init(wallet_cli *c);
+int wallet_cmd_media_register(wallet_cli *c);
+int wallet_cmd_media_update(wallet_cli *c);
+int wallet_cmd_media_deregister(wallet_cli *c);
+int wallet_cmd_media_show(wallet_cli *c);
+int wallet_cmd_media_list(wallet_cli *c);
+int wallet_cmd_meeting_create(wallet_cli *c);
+int wallet_cmd_meeting_show(wallet_cli *c);
+int wallet_cmd_meeting_list(wallet_cli *c);
+int wallet_cmd_meeting_end(wallet_cli *c);
+/* Signs tx (its sighash) with sk and encodes it into out (LEDGER_TX_BYTES_MAX bytes), its
+ * hash into hash. WALLET_EXIT_LOCAL with a message on failure. */
+int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
+                   uint8_t hash[32]);
 int wallet_cmd_light_status(wallet_cli *c);
 int wallet_cmd_light_update(wallet_cli *c);
 /* balance --verify: the account of pub, verified from the trusted state (wallet/cmd_light.c). */

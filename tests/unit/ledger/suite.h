@@ -55,6 +55,18 @@ void test_objects_scan_merged(void);
 void test_objects_trie_matches_reference_random(void);
 void test_store_objects(void);
 
+void test_media_check_rules(void);
+void test_media_meeting_encoding(void);
+void test_media_register(void);
+void test_media_update_deregister(void);
+void test_media_deregister_waits_for_meetings(void);
+void test_meeting_create_escrow(void);
+void test_meeting_check_rules(void);
+void test_meeting_end_cancel(void);
+void test_meeting_allocation_rules(void);
+void test_meeting_allocation_spread(void);
+void test_meeting_params(void);
+
 void test_trie_matches_reference_random(void);
 void test_trie_many_keys_small_cache(void);
 void test_trie_open_checks_root(void);

@@ -1,11 +1,14 @@
 /* The test vectors of docs/PROTOCOL.md: if an encoding or a hash changes, this fails, and
  * the page must change with it. */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/bech32.h"
 #include "common/hash.h"
 #include "common/hex.h"
 #include "ledger/block.h"
+#include "ledger/media.h"
+#include "ledger/meetings.h"
 #include "ledger/proof.h"
 #include "ledger/sig.h"
 #include "ledger/smt.h"
@@ -68,6 +71,38 @@
 #define V_PROOF_EMPTY                                                                              \
     "01" V_THIRD_KEY "00"                                                                          \
     "0000"
+
+#define V_MEDIA_REGISTER                                                                           \
+    "01200d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000800000000000003e8000000000000000000003c72addb4fdf09af94f0"         \
+    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b11968747470733a2f2f6d656469612e6578616d70"         \
+    "6c652e6f72670765752d77657374000001f4000000003b9aca00046f702d3146d18700f69c62ca42bb28"         \
+    "9621a151cdd8bcde1cb3664af4e2ec3bb41edc1a7762b7d6c856e96208b39f03df385da9657f6490503a"         \
+    "aa97e9cce69784bfc9ed88"
+#define V_MEDIA_UPDATE                                                                             \
+    "01210d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000900000000000003e8000000000000000000003c72addb4fdf09af94f0"         \
+    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b11968747470733a2f2f6d656469612e6578616d70"         \
+    "6c652e6f72670765752d77657374000001f4046f702d31b2e50ec5553903d82aecac7c3bff401f18343f"         \
+    "8db3c3dc82903eb61df140f763f24c391c8914e16cdec2632f0bcbb05af24e411e0ef321f7c23a26e381"         \
+    "b24aad"
+#define V_MEDIA_DEREGISTER                                                                         \
+    "01220d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000a00000000000003e8000000000000000000003c72addb4fdf09af94f0"         \
+    "c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b145e2efec75a87d5b6a985de54aaceac54cc5c973"         \
+    "c9f4e1cfd984351db0bafd6b3d81e3c376f7bcd83fd98c4fdb7721a5d15da441ab0f3324e61869925b32"         \
+    "611d"
+#define V_MEETING_CREATE                                                                           \
+    "01230d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000b00000000000003e8000000000000000000000b5765656b6c79207379"         \
+    "6e6305616c6963650203626f62056361726f6c0000001e00000000000000000765752d776573740077f2"         \
+    "ed405536d5fdf302d14f702eccbbe6ce5083c159bbfca3108ee629dcdda5f3662c0f0fc1a701c4f339d1"         \
+    "475c49f8dd411c7af0a4917d026a0e9f3030f904"
+#define V_MEETING_END                                                                              \
+    "01240d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0"         \
+    "b704075871aa000000000000000c00000000000003e800000000000000000000abababababababababab"         \
+    "ababd83f21b4ab14a994fcaaffd6411a96a00d33e81eeae5549e4b1b91d43d84f65484b695d190823949"         \
+    "00d24f245cbf978e81d79c530c9399d1d1d4effbc316824c"
 
 static void hex_of(char *out, size_t cap, const uint8_t *b, size_t n)
 {
@@ -358,10 +393,93 @@ static void test_object_leaf_vector(void)
     ledger_trie_mem_free(rows);
 }
 
+/* The media-node and meeting vectors of docs/PROTOCOL.md ("Media nodes", "Meetings"): the
+ * worked example's key signs each type (nonce 8.., fee 1000, chain chroom-devnet, no memo,
+ * all-zero auxiliary randomness); the signed bytes are fixed here. */
+static const char *const V_MEDIA_TXS[] = {
+    "MEDIA_REGISTER", "MEDIA_UPDATE", "MEDIA_DEREGISTER", "MEETING_CREATE", "MEETING_END",
+};
+
+static void vector_tx(ledger_tx *tx, size_t k, const uint8_t from[32], const uint8_t node[32])
+{
+    static const uint8_t types[] = {LEDGER_TX_MEDIA_REGISTER, LEDGER_TX_MEDIA_UPDATE,
+                                    LEDGER_TX_MEDIA_DEREGISTER, LEDGER_TX_MEETING_CREATE,
+                                    LEDGER_TX_MEETING_END};
+    CHECK_OK(ledger_tx_init(tx, (ledger_tx_type)types[k], "chroom-devnet", from, 8 + k, 1000, 0,
+                            NULL, 0));
+    if (k < 3) {
+        ledger_media_body *b = &tx->body.media;
+        memcpy(b->node_key, node, 32);
+        if (k < 2) {
+            b->endpoint_len = 25;
+            memcpy(b->endpoint, "https://media.example.org", 25);
+            b->region_len = 7;
+            memcpy(b->region, "eu-west", 7);
+            b->capacity = 500;
+            b->bond = k == 0 ? 1000000000 : 0;
+            b->metadata_len = 4;
+            memcpy(b->metadata, "op-1", 4);
+        }
+    } else if (k == 3) {
+        ledger_meeting_body *b = &tx->body.meeting;
+        b->title_len = 11;
+        memcpy(b->title, "Weekly sync", 11);
+        b->host_len = 5;
+        memcpy(b->host, "alice", 5);
+        b->participants_len = 2;
+        b->participant_lens[0] = 3;
+        memcpy(b->participants[0], "bob", 3);
+        b->participant_lens[1] = 5;
+        memcpy(b->participants[1], "carol", 5);
+        b->duration_min = 30;
+        b->region_len = 7;
+        memcpy(b->region, "eu-west", 7);
+    } else {
+        memset(tx->body.meeting_end.id, 0xab, LEDGER_MEETING_ID_LEN);
+    }
+}
+
+static void test_media_meeting_vectors(void)
+{
+    static const char *const want[] = {V_MEDIA_REGISTER, V_MEDIA_UPDATE, V_MEDIA_DEREGISTER,
+                                       V_MEETING_CREATE, V_MEETING_END};
+    uint8_t sk[32], pub[32], node_sk[32], node[32], zero[32] = {0};
+    memset(sk, 0x11, 32);
+    ledger_signer *s;
+    CHECK_OK(ledger_signer_new(&s, zero));
+    CHECK_OK(ledger_signer_pubkey(s, pub, sk));
+    int all = 1;
+    memset(node_sk, 0x33, 32);
+    CHECK_OK(ledger_signer_pubkey(s, node, node_sk)); /* the node key: secret 3333...33 */
+    for (size_t k = 0; k < 5; k++) {
+        ledger_tx tx, back;
+        uint8_t msg[32], buf[LEDGER_TX_BYTES_MAX];
+        char hex[2 * LEDGER_TX_BYTES_MAX + 1];
+        size_t len;
+        vector_tx(&tx, k, pub, node);
+        ledger_tx_sighash(&tx, msg);
+        CHECK_OK(ledger_signer_sign(s, tx.sig, msg, sk, zero));
+        CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+        hex_of(hex, sizeof(hex), buf, len);
+        if (strcmp(hex, want[k]) != 0) {
+            fprintf(stderr, "%s: %s\n", V_MEDIA_TXS[k], hex);
+            all = 0;
+        }
+        CHECK_OK(ledger_tx_decode(&back, buf, len));
+        CHECK_OK(ledger_tx_verify(&back));
+    }
+    ledger_signer_free(s);
+    CHECK(all);
+}
+
 static const chr_test tests[] = {
-    {"transfer_vector", test_transfer_vector},     {"vote_vector", test_vote_vector},
-    {"state_root_vector", test_state_root_vector}, {"state_proof_vector", test_state_proof_vector},
-    {"state_key_vector", test_state_key_vector},   {"object_leaf_vector", test_object_leaf_vector},
+    {"media_meeting_vectors", test_media_meeting_vectors},
+    {"transfer_vector", test_transfer_vector},
+    {"vote_vector", test_vote_vector},
+    {"state_root_vector", test_state_root_vector},
+    {"state_proof_vector", test_state_proof_vector},
+    {"state_key_vector", test_state_key_vector},
+    {"object_leaf_vector", test_object_leaf_vector},
 };
 
 CHR_TESTS_MAIN("protocol", tests)

@@ -86,7 +86,7 @@ chr_err st_apply(st_db *db, unsigned i, ledger_tx *tx)
     memcpy(tx->from, k, 32);
     tx->nonce = a.nonce;
     tx->fee = db->params.fee_transfer;
-    ledger_apply_env env = {db->height, db->proposer, db->time_ms, &db->params};
+    ledger_apply_env env = {db->height, db->proposer, db->time_ms, &db->params, NULL};
     return ledger_tx_apply_env(db->o, tx, &env, db->detail, sizeof(db->detail));
 }
 

@@ -1,0 +1,38 @@
+/* The meeting and media-node renderings and reads shared by rpc/routes_meetings.c and the
+ * transaction renderer. Private to rpc/. */
+#ifndef RPC_INTERNAL_MEETINGS_H
+#define RPC_INTERNAL_MEETINGS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "ledger/media.h"
+#include "ledger/meetings.h"
+#include "ledger/store.h"
+#include "rpc/internal/http.h"
+
+/* A media node's JSON (docs/API.md, "Media nodes"). NULL when out of memory. */
+json_t *rpc_render_media_node(const ledger_media_node *n);
+/* A meeting's JSON in the seed's shape and more (docs/API.md, "Meetings"); n is its node's
+ * record (node_found 0: gone), the status as of now_ms. NULL when out of memory. */
+json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_body *participants,
+                           const ledger_media_node *n, int node_found, uint64_t now_ms,
+                           uint64_t grace_ms);
+/* Reads and renders meeting id from the snapshot: CHR_ERR_NOT_FOUND, CHR_ERR_STORE (a
+ * damaged row), CHR_ERR_NOMEM. */
+CHR_WUR chr_err rpc_meeting_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
+                                 uint64_t now_ms, json_t **out);
+/* The reply for rpc_meeting_read's errors: 404, 503 or 500. */
+void rpc_reply_meeting_error(rpc_reply *r, chr_err err);
+/* The fields of a media-node or meeting transaction's body, added to o (GET /api/v1/txs). */
+void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx);
+
+void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_meetings(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r);
+
+#endif

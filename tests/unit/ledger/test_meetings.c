@@ -1,0 +1,772 @@
+/* The tests of ledger/media.c, ledger/meetings.c and ledger/params_meetings.c: every rule
+ * and rejection of the media-node and meeting transactions, the escrow, the lifecycle, and
+ * the allocation's determinism, capacity, region fallback, preferred node and spread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/assert.h"
+#include "common/bech32.h"
+#include "ledger/media.h"
+#include "ledger/meetings.h"
+#include "ledger/trie_mem.h"
+#include "tests/unit/ledger/suite.h"
+#include "tests/unit/test.h"
+
+#define MT_CHAIN "chroom-test"
+#define MT_ACCOUNTS 64
+#define MT_FEE 1000
+#define MT_BOND (1000ull * 1000000)
+#define MT_MIN 60000ull
+
+/* The committed state: accounts in a table, objects in a ledger_trie_mem; one overlay. */
+typedef struct mt_db {
+    uint8_t addr[MT_ACCOUNTS][32];
+    ledger_account acct[MT_ACCOUNTS];
+    size_t n;
+    ledger_trie_mem *mem;
+    ledger_overlay *o;
+    ledger_objects *t;
+    uint64_t height;
+    uint8_t prev[32];
+    uint8_t proposer[32];
+} mt_db;
+
+static chr_err mt_account(void *ctx, const uint8_t addr[32], ledger_account *out)
+{
+    mt_db *db = ctx;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < db->n; i++) {
+        if (memcmp(db->addr[i], addr, 32) == 0) {
+            *out = db->acct[i];
+        }
+    }
+    return CHR_OK;
+}
+
+static void mt_set(mt_db *db, const uint8_t addr[32], const ledger_account *a)
+{
+    for (size_t i = 0; i < db->n; i++) {
+        if (memcmp(db->addr[i], addr, 32) == 0) {
+            db->acct[i] = *a;
+            return;
+        }
+    }
+    CHR_ASSERT(db->n < MT_ACCOUNTS);
+    memcpy(db->addr[db->n], addr, 32);
+    db->acct[db->n++] = *a;
+}
+
+static uint64_t mt_balance(mt_db *db, const uint8_t addr[32])
+{
+    ledger_account a;
+    CHR_ASSERT(mt_account(db, addr, &a) == CHR_OK);
+    return a.balance;
+}
+
+static void mt_open(mt_db *db)
+{
+    memset(db, 0, sizeof(*db));
+    CHR_ASSERT(ledger_trie_mem_new(&db->mem) == CHR_OK);
+    CHR_ASSERT(ledger_overlay_new(&db->o, 64, mt_account, db) == CHR_OK);
+    CHR_ASSERT(ledger_objects_new(&db->t, 64, ledger_trie_mem_object, ledger_trie_mem_object_scan,
+                                  db->mem) == CHR_OK);
+    ledger_overlay_attach_objects(db->o, db->t);
+    memset(db->proposer, 0xee, 32);
+}
+
+static void mt_close(mt_db *db)
+{
+    ledger_overlay_free(db->o);
+    ledger_objects_free(db->t);
+    ledger_trie_mem_free(db->mem);
+}
+
+static void mt_fund(mt_db *db, uint32_t key, uint64_t balance)
+{
+    uint8_t sk[32], pk[32];
+    ltest_key(sk, pk, key);
+    ledger_account a = {.balance = balance, .nonce = 0};
+    mt_set(db, pk, &a);
+}
+
+static uint64_t mt_nonce(mt_db *db, const uint8_t pk[32])
+{
+    ledger_account a;
+    CHR_ASSERT(mt_account(db, pk, &a) == CHR_OK);
+    return a.nonce;
+}
+
+/* Checks and applies tx at time_ms as one block: commits on success; on an error checks
+ * that nothing changed and forgets the block. */
+static chr_err mt_apply(mt_db *db, const ledger_tx *tx, uint64_t time_ms)
+{
+    ledger_params params;
+    ledger_params_default(&params);
+    char detail[LEDGER_DETAIL_MAX] = "";
+    chr_err err = ledger_tx_check(tx, MT_CHAIN, &params, detail, sizeof(detail));
+    if (err == CHR_OK) {
+        ledger_apply_env env = {.height = db->height + 1,
+                                .proposer = db->proposer,
+                                .time_ms = time_ms,
+                                .prev_hash = db->prev};
+        err = ledger_tx_apply_env(db->o, tx, &env, detail, sizeof(detail));
+    }
+    if (err != CHR_OK) {
+        CHR_ASSERT(detail[0] != '\0' || err == CHR_ERR_FULL);
+        CHR_ASSERT(ledger_overlay_len(db->o) == 0 && ledger_objects_len(db->t) == 0);
+        return err;
+    }
+    for (size_t i = 0; i < ledger_overlay_len(db->o); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(db->o, i, &addr, &a);
+        mt_set(db, addr, &a);
+    }
+    CHR_ASSERT(ledger_trie_mem_objects_store(db->mem, db->t) == CHR_OK);
+    ledger_overlay_reset(db->o);
+    db->height++;
+    chr_sha256_hash(db->prev, db->prev, 32);
+    return CHR_OK;
+}
+
+static void mt_tx(mt_db *db, ledger_tx *tx, uint8_t type, uint32_t key)
+{
+    uint8_t sk[32], pk[32];
+    ltest_key(sk, pk, key);
+    CHR_ASSERT(ledger_tx_init(tx, (ledger_tx_type)type, MT_CHAIN, pk, mt_nonce(db, pk), MT_FEE, 0,
+                              NULL, 0) == CHR_OK);
+}
+
+static void mt_node_body(ledger_tx *tx, uint32_t node, const char *endpoint, const char *region,
+                         uint32_t capacity, uint64_t bond)
+{
+    uint8_t sk[32];
+    ledger_media_body *b = &tx->body.media;
+    ltest_key(sk, b->node_key, 1000 + node);
+    b->endpoint_len = (uint8_t)strlen(endpoint);
+    memcpy(b->endpoint, endpoint, b->endpoint_len);
+    b->region_len = (uint8_t)strlen(region);
+    memcpy(b->region, region, b->region_len);
+    b->capacity = capacity;
+    b->bond = bond;
+    b->metadata_len = 4;
+    memcpy(b->metadata, "op-1", 4);
+}
+
+/* Registers media node `node` (key 1000 + node) for operator `key`. */
+static chr_err mt_register(mt_db *db, uint32_t key, uint32_t node, const char *region,
+                           uint32_t capacity, uint64_t bond)
+{
+    ledger_tx tx;
+    mt_tx(db, &tx, LEDGER_TX_MEDIA_REGISTER, key);
+    mt_node_body(&tx, node, "https://media.example.org:8443/rtc", region, capacity, bond);
+    return mt_apply(db, &tx, 1000);
+}
+
+static void mt_meeting_body(ledger_tx *tx, const char *title, uint32_t participants,
+                            uint32_t duration_min, uint64_t start_ms, const char *region)
+{
+    ledger_meeting_body *b = &tx->body.meeting;
+    b->title_len = (uint8_t)strlen(title);
+    memcpy(b->title, title, b->title_len);
+    b->host_len = 4;
+    memcpy(b->host, "host", 4);
+    b->participants_len = (uint8_t)participants;
+    for (uint32_t i = 0; i < participants; i++) {
+        b->participant_lens[i] =
+            (uint8_t)snprintf(b->participants[i], LEDGER_MEETING_ID_STR_MAX, "user-%u", i);
+    }
+    b->duration_min = duration_min;
+    b->start_ms = start_ms;
+    b->region_len = (uint8_t)strlen(region);
+    memcpy(b->region, region, b->region_len);
+}
+
+/* Creates a meeting paid by `key`; *m gets its record when it succeeds. */
+static chr_err mt_create(mt_db *db, uint32_t key, uint32_t participants, uint32_t duration_min,
+                         uint64_t start_ms, const char *region, uint64_t now_ms, ledger_meeting *m)
+{
+    ledger_tx tx;
+    mt_tx(db, &tx, LEDGER_TX_MEETING_CREATE, key);
+    mt_meeting_body(&tx, "Weekly sync", participants, duration_min, start_ms, region);
+    chr_err err = mt_apply(db, &tx, now_ms);
+    if (err == CHR_OK && m != NULL) {
+        uint8_t hash[32], id[LEDGER_MEETING_ID_LEN], value[LEDGER_OBJECT_VALUE_MAX];
+        size_t len;
+        int found;
+        ledger_tx_hash(&tx, hash);
+        ledger_meeting_id(id, hash);
+        CHR_ASSERT(ledger_object_get(db->t, LEDGER_STATE_MEETING, id, sizeof(id), value, &len,
+                                     &found) == CHR_OK &&
+                   found);
+        CHR_ASSERT(ledger_meeting_decode(m, id, value, len) == CHR_OK);
+    }
+    return err;
+}
+
+static chr_err mt_end(mt_db *db, uint32_t key, const ledger_meeting *m, uint64_t now_ms)
+{
+    ledger_tx tx;
+    mt_tx(db, &tx, LEDGER_TX_MEETING_END, key);
+    memcpy(tx.body.meeting_end.id, m->id, LEDGER_MEETING_ID_LEN);
+    return mt_apply(db, &tx, now_ms);
+}
+
+static void mt_node_key(uint8_t out[32], uint32_t node)
+{
+    uint8_t sk[32];
+    ltest_key(sk, out, 1000 + node);
+}
+
+static ledger_media_node mt_node(mt_db *db, uint32_t node, int *found)
+{
+    uint8_t key[32];
+    ledger_media_node n;
+    mt_node_key(key, node);
+    CHR_ASSERT(ledger_media_node_get(db->t, key, &n, found) == CHR_OK);
+    return n;
+}
+
+/* A stateless check of a media body: the error of ledger_tx_check. */
+static chr_err media_check(const char *endpoint, const char *region, uint32_t capacity)
+{
+    ledger_tx tx;
+    ledger_params params;
+    uint8_t from[32] = {1};
+    char detail[LEDGER_DETAIL_MAX];
+    ledger_params_default(&params);
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_MEDIA_REGISTER, MT_CHAIN, from, 0, MT_FEE, 0, NULL,
+                              0) == CHR_OK);
+    mt_node_body(&tx, 0, endpoint, region, capacity, MT_BOND);
+    return ledger_tx_check(&tx, MT_CHAIN, &params, detail, sizeof(detail));
+}
+
+/* A media-node registration's stateless rules: endpoint, region, capacity and fee, each
+ * refused with its error. */
+void test_media_check_rules(void)
+{
+    CHECK_OK(media_check("https://media.example.org", "eu-west", 10));
+    CHECK_OK(media_check("https://10.0.0.1:443/a/b_c~d", "x", LEDGER_MEDIA_CAPACITY_MAX));
+    CHECK(media_check("http://media.example.org", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org/x?y=1", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://user@a.org", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org:", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org:123456", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://.a.org", "eu", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org", "EU", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org", "", 10) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org", "eu", 0) == CHR_ERR_MEDIA_NODE);
+    CHECK(media_check("https://a.org", "eu", LEDGER_MEDIA_CAPACITY_MAX + 1) == CHR_ERR_MEDIA_NODE);
+    ledger_tx tx;
+    ledger_params params;
+    uint8_t from[32] = {1};
+    ledger_params_default(&params);
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEDIA_REGISTER, MT_CHAIN, from, 0, 0, 0, NULL, 0));
+    mt_node_body(&tx, 0, "https://a.org", "eu", 10, MT_BOND);
+    CHECK(ledger_tx_check(&tx, MT_CHAIN, &params, NULL, 0) == CHR_ERR_FEE);
+    tx.fee = MT_FEE;
+    tx.body.media.metadata[0] = 0xff;
+    CHECK(ledger_tx_check(&tx, MT_CHAIN, &params, NULL, 0) == CHR_ERR_MEDIA_NODE);
+}
+
+/* Each new type's encoding round-trips, and a body one byte short or with a byte more is
+ * refused; an over-long field and a has_preferred other than 0/1 are refused. */
+void test_media_meeting_encoding(void)
+{
+    uint8_t types[] = {LEDGER_TX_MEDIA_REGISTER, LEDGER_TX_MEDIA_UPDATE, LEDGER_TX_MEDIA_DEREGISTER,
+                       LEDGER_TX_MEETING_CREATE, LEDGER_TX_MEETING_END};
+    for (size_t k = 0; k < sizeof(types); k++) {
+        ledger_tx tx, back;
+        uint8_t from[32] = {2}, buf[LEDGER_TX_BYTES_MAX + 1], again[LEDGER_TX_BYTES_MAX];
+        size_t len, len2;
+        CHECK_OK(
+            ledger_tx_init(&tx, (ledger_tx_type)types[k], MT_CHAIN, from, 3, MT_FEE, 0, NULL, 0));
+        if (types[k] == LEDGER_TX_MEETING_CREATE) {
+            mt_meeting_body(&tx, "t", 3, 30, 0, "eu");
+            tx.body.meeting.has_preferred = 1;
+            memset(tx.body.meeting.preferred, 7, 32);
+        } else if (types[k] == LEDGER_TX_MEETING_END) {
+            memset(tx.body.meeting_end.id, 9, LEDGER_MEETING_ID_LEN);
+        } else {
+            mt_node_body(&tx, 1, "https://a.org", "eu", 10,
+                         types[k] == LEDGER_TX_MEDIA_REGISTER ? MT_BOND : 0);
+            if (types[k] == LEDGER_TX_MEDIA_DEREGISTER) {
+                memset((uint8_t *)&tx.body.media + 32, 0, sizeof(tx.body.media) - 32);
+            }
+        }
+        CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+        CHECK_OK(ledger_tx_decode(&back, buf, len));
+        CHECK(memcmp(&back, &tx, sizeof(tx)) == 0);
+        CHECK_OK(ledger_tx_encode(&back, again, sizeof(again), &len2));
+        CHECK(len2 == len && memcmp(again, buf, len) == 0);
+        CHECK(ledger_tx_decode(&back, buf, len - LEDGER_SIG_LEN - 1) == CHR_ERR_TRUNCATED);
+        buf[len] = 0;
+        CHECK(ledger_tx_decode(&back, buf, len + 1) == CHR_ERR_TRAILING);
+    }
+    /* has_preferred 2 and a title length over its maximum. */
+    ledger_tx tx, back;
+    uint8_t from[32] = {2}, buf[LEDGER_TX_BYTES_MAX];
+    size_t len;
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_CREATE, MT_CHAIN, from, 3, MT_FEE, 0, NULL, 0));
+    mt_meeting_body(&tx, "t", 1, 30, 0, "");
+    CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+    buf[len - LEDGER_SIG_LEN - 1] = 2;
+    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_NONCANONICAL);
+    size_t title_at = len - LEDGER_SIG_LEN - 1 - 1 - 8 - 4 - (1 + 6) - 1 - 1 - 4 - 1 - 1;
+    CHECK(buf[title_at] == 1 && buf[title_at + 1] == 't');
+    buf[title_at] = LEDGER_MEETING_TITLE_MAX + 1;
+    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_MEETING);
+}
+
+/* Registration locks the bond out of the operator's balance into the record and lists the
+ * node under its region; a second registration, a bond under the minimum and a balance short
+ * of bond + fee are refused with nothing changed. */
+void test_media_register(void)
+{
+    mt_db db;
+    mt_open(&db);
+    mt_fund(&db, 1, 5 * MT_BOND);
+    uint8_t sk[32], op[32];
+    ltest_key(sk, op, 1);
+    CHECK_OK(mt_register(&db, 1, 0, "eu-west", 50, 2 * MT_BOND));
+    CHECK(mt_balance(&db, op) == 3 * MT_BOND - MT_FEE);
+    CHECK(mt_balance(&db, db.proposer) == MT_FEE);
+    int found;
+    ledger_media_node n = mt_node(&db, 0, &found);
+    CHECK(found && n.status == LEDGER_MEDIA_ACTIVE && n.bond == 2 * MT_BOND && n.capacity == 50);
+    CHECK(memcmp(n.operator_key, op, 32) == 0 && strcmp(n.region, "eu-west") == 0);
+    CHECK(strcmp(n.endpoint, "https://media.example.org:8443/rtc") == 0);
+    ledger_object list[4];
+    size_t got;
+    CHECK_OK(ledger_object_scan(db.t, LEDGER_STATE_MEDIA_REGION, (const uint8_t *)"eu-west", 8,
+                                NULL, 0, list, 4, &got));
+    CHECK(got == 1 && memcmp(list[0].natural + 8, n.node_key, 32) == 0);
+    CHECK(mt_register(&db, 1, 0, "eu-west", 50, MT_BOND) == CHR_ERR_DUPLICATE);
+    CHECK(mt_register(&db, 1, 1, "eu-west", 50, MT_BOND - 1) == CHR_ERR_BOND);
+    CHECK(mt_register(&db, 1, 1, "eu-west", 50, 3 * MT_BOND) == CHR_ERR_BALANCE);
+    CHECK(mt_register(&db, 2, 1, "eu-west", 50, MT_BOND) == CHR_ERR_BALANCE);
+    mt_close(&db);
+}
+
+/* An update by its operator changes the fields and moves the node between region lists;
+ * another account's update and an unknown node are refused. Deregistration unbonds: the
+ * bond comes back only after unbonding_ms and once no meeting allocated to the node is
+ * open, and then the record is gone. */
+void test_media_update_deregister(void)
+{
+    mt_db db;
+    mt_open(&db);
+    mt_fund(&db, 1, 5 * MT_BOND);
+    mt_fund(&db, 2, 5 * MT_BOND);
+    CHECK_OK(mt_register(&db, 1, 0, "eu-west", 50, MT_BOND));
+    ledger_tx tx;
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_UPDATE, 2);
+    mt_node_body(&tx, 0, "https://b.example.org", "us-east", 80, 0);
+    CHECK(mt_apply(&db, &tx, 2000) == CHR_ERR_NOT_OWNER);
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_UPDATE, 1);
+    mt_node_body(&tx, 5, "https://b.example.org", "us-east", 80, 0);
+    CHECK(mt_apply(&db, &tx, 2000) == CHR_ERR_UNKNOWN_OBJECT);
+    mt_node_body(&tx, 0, "https://b.example.org", "us-east", 80, 0);
+    CHECK_OK(mt_apply(&db, &tx, 2000));
+    int found;
+    ledger_media_node n = mt_node(&db, 0, &found);
+    CHECK(found && n.capacity == 80 && strcmp(n.region, "us-east") == 0);
+    CHECK(strcmp(n.endpoint, "https://b.example.org") == 0);
+    ledger_object list[4];
+    size_t got;
+    CHECK_OK(ledger_object_scan(db.t, LEDGER_STATE_MEDIA_REGION, NULL, 0, NULL, 0, list, 4, &got));
+    CHECK(got == 1 && memcmp(list[0].natural, "us-east", 8) == 0);
+
+    /* A meeting on the node, then deregistration. */
+    ledger_meeting m;
+    uint64_t t0 = 10 * MT_MIN;
+    CHECK_OK(mt_create(&db, 2, 3, 60, 0, "", t0, &m));
+    ledger_meeting_params mp;
+    ledger_meeting_params_default(&mp);
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
+    mt_node_body(&tx, 0, "", "", 0, 0);
+    CHECK_OK(mt_apply(&db, &tx, t0));
+    n = mt_node(&db, 0, &found);
+    CHECK(found && n.status == LEDGER_MEDIA_UNBONDING && n.unbond_after_ms == t0 + mp.unbonding_ms);
+    CHECK_OK(ledger_object_scan(db.t, LEDGER_STATE_MEDIA_REGION, NULL, 0, NULL, 0, list, 4, &got));
+    CHECK(got == 0);
+    CHECK(mt_create(&db, 2, 1, 10, 0, "", t0, NULL) == CHR_ERR_NO_MEDIA_NODE);
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_UPDATE, 1);
+    mt_node_body(&tx, 0, "https://b.example.org", "us-east", 80, 0);
+    CHECK(mt_apply(&db, &tx, t0) == CHR_ERR_WRONG_STATE);
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
+    mt_node_body(&tx, 0, "", "", 0, 0);
+    CHECK(mt_apply(&db, &tx, t0 + mp.unbonding_ms - 1) == CHR_ERR_WRONG_STATE);
+
+    /* Unbonded, and the meeting (an hour from t0) long expired: the bond comes back. */
+    uint8_t sk[32], op[32];
+    ltest_key(sk, op, 1);
+    uint64_t before = mt_balance(&db, op);
+    CHECK_OK(mt_apply(&db, &tx, t0 + mp.unbonding_ms));
+    CHECK(mt_balance(&db, op) == before - MT_FEE + MT_BOND);
+    n = mt_node(&db, 0, &found);
+    CHECK(!found);
+    mt_close(&db);
+}
+
+/* A node whose allocated meeting is still open (before end + grace) cannot release its bond;
+ * once the meeting is ended the release goes through. */
+void test_media_deregister_waits_for_meetings(void)
+{
+    mt_db db;
+    mt_open(&db);
+    mt_fund(&db, 1, 5 * MT_BOND);
+    mt_fund(&db, 2, 5 * MT_BOND);
+    ledger_meeting_params mp;
+    ledger_meeting_params_default(&mp);
+    CHECK_OK(mt_register(&db, 1, 0, "eu", 50, MT_BOND));
+    /* A meeting scheduled after the unbonding period has passed. */
+    uint64_t start = mp.unbonding_ms + 10 * MT_MIN;
+    ledger_meeting m;
+    CHECK_OK(mt_create(&db, 2, 2, 60, start, "", 5000, &m));
+    ledger_tx tx;
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
+    mt_node_body(&tx, 0, "", "", 0, 0);
+    CHECK_OK(mt_apply(&db, &tx, 6000));
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
+    mt_node_body(&tx, 0, "", "", 0, 0);
+    CHECK(mt_apply(&db, &tx, start + 30 * MT_MIN) == CHR_ERR_WRONG_STATE);
+    CHECK(mt_apply(&db, &tx, m.end_ms + mp.grace_ms - 1) == CHR_ERR_WRONG_STATE);
+    /* Expired: open no more. */
+    CHECK_OK(mt_apply(&db, &tx, m.end_ms + mp.grace_ms));
+    mt_close(&db);
+}
+
+/* A meeting-create escrows price x (participants + 1) x duration from the payer, writes the
+ * record (times, node, escrow, title, host) and the participant list; a meeting no node can
+ * take, and a payer short of escrow + fee, are refused with nothing escrowed. */
+void test_meeting_create_escrow(void)
+{
+    mt_db db;
+    mt_open(&db);
+    mt_fund(&db, 1, 5 * MT_BOND);
+    mt_fund(&db, 2, 500000);
+    uint8_t sk[32], payer[32];
+    ltest_key(sk, payer, 2);
+    CHECK(mt_create(&db, 2, 3, 30, 0, "", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
+    CHECK(mt_balance(&db, payer) == 500000);
+    CHECK_OK(mt_register(&db, 1, 0, "eu", 10, MT_BOND));
+    CHECK(mt_create(&db, 2, 10, 30, 0, "", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
+    CHECK(mt_balance(&db, payer) == 500000);
+    ledger_meeting m;
+    CHECK_OK(mt_create(&db, 2, 3, 30, 0, "", 5000, &m));
+    uint64_t escrow = 100 * 4 * 30;
+    CHECK(mt_balance(&db, payer) == 500000 - escrow - MT_FEE);
+    CHECK(m.escrow == escrow && m.price == 100 && m.status == LEDGER_MEETING_CREATED);
+    CHECK(m.start_ms == 5000 && m.end_ms == 5000 + 30 * MT_MIN && m.duration_min == 30);
+    CHECK(memcmp(m.payer, payer, 32) == 0 && m.participants == 3);
+    CHECK(strcmp((const char *)m.title, "Weekly sync") == 0 && strcmp(m.host, "host") == 0);
+    uint8_t node[32];
+    mt_node_key(node, 0);
+    CHECK(memcmp(m.node_key, node, 32) == 0);
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    CHECK_OK(ledger_object_get(db.t, LEDGER_STATE_MEETING_PARTICIPANTS, m.id, LEDGER_MEETING_ID_LEN,
+                               value, &len, &found));
+    ledger_meeting_body b;
+    memset(&b, 0, sizeof(b));
+    CHECK(found);
+    CHECK_OK(ledger_meeting_participants_decode(&b, value, len));
+    CHECK(b.participants_len == 3 && memcmp(b.participants[2], "user-2", 6) == 0);
+    /* The payer's and the host's list entries. */
+    uint8_t key[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN];
+    memcpy(key, payer, 32);
+    memcpy(key + 32, m.id, LEDGER_MEETING_ID_LEN);
+    CHECK_OK(ledger_object_get(db.t, LEDGER_STATE_MEETING_BY_PAYER, key, 32 + LEDGER_MEETING_ID_LEN,
+                               value, &len, &found));
+    CHECK(found);
+    size_t key_len = ledger_meeting_host_key(key, "host", 4, m.id);
+    CHECK(key_len == 17 && key[4] == 0);
+    CHECK_OK(
+        ledger_object_get(db.t, LEDGER_STATE_MEETING_BY_HOST, key, key_len, value, &len, &found));
+    CHECK(found);
+    /* Short of escrow + fee. */
+    CHECK(mt_create(&db, 2, 3, 1440, 0, "", 5000, NULL) == CHR_ERR_BALANCE);
+    /* Scheduled in the past, or too far ahead. */
+    CHECK(mt_create(&db, 2, 1, 10, 4999, "", 5000, NULL) == CHR_ERR_MEETING);
+    CHECK(mt_create(&db, 2, 1, 10, 5001 + LEDGER_MEETING_AHEAD_MAX_MS, "", 5000, NULL) ==
+          CHR_ERR_MEETING);
+    CHECK(strcmp(ledger_meeting_status_name(&m, m.end_ms + 15 * MT_MIN, 15 * MT_MIN), "created") ==
+          0);
+    CHECK(strcmp(ledger_meeting_status_name(&m, m.end_ms + 15 * MT_MIN + 1, 15 * MT_MIN),
+                 "expired") == 0);
+    uint64_t big;
+    CHECK(ledger_meeting_escrow(&big, UINT64_MAX / 2 + 1, 1, 1) == CHR_ERR_OVERFLOW);
+    mt_close(&db);
+}
+
+static chr_err meeting_check(ledger_tx *tx)
+{
+    ledger_params params;
+    char detail[LEDGER_DETAIL_MAX];
+    ledger_params_default(&params);
+    return ledger_tx_check(tx, MT_CHAIN, &params, detail, sizeof(detail));
+}
+
+/* The meeting-create's stateless rules: title, host, participants (empty, too many, repeated,
+ * the host again, too many bytes, bad characters), duration and region. */
+void test_meeting_check_rules(void)
+{
+    ledger_tx tx;
+    uint8_t from[32] = {3};
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_CREATE, MT_CHAIN, from, 0, MT_FEE, 0, NULL, 0));
+    mt_meeting_body(&tx, "Class", 16, 45, 0, "eu-west");
+    CHECK_OK(meeting_check(&tx));
+    ledger_tx bad = tx;
+    bad.body.meeting.title_len = 0;
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.body.meeting.title[0] = 0xc0;
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.body.meeting.host[1] = ' ';
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.body.meeting.participants_len = 0;
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.body.meeting.participant_lens[3] = bad.body.meeting.participant_lens[2];
+    memcpy(bad.body.meeting.participants[3], bad.body.meeting.participants[2], 8);
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.body.meeting.participant_lens[0] = 4;
+    memcpy(bad.body.meeting.participants[0], "host", 4);
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    for (size_t i = 0; i < 7; i++) {
+        bad.body.meeting.participant_lens[i] = 64;
+        memset(bad.body.meeting.participants[i], 'a' + (int)i, 64);
+    }
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING); /* 7 x 64 = 448 bytes over 384 */
+    bad.body.meeting.participants_len = 6;
+    bad.body.meeting.participant_lens[5] = 62;
+    CHECK_OK(meeting_check(&bad));
+    bad = tx;
+    bad.body.meeting.duration_min = 0;
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad.body.meeting.duration_min = LEDGER_MEETING_DURATION_MAX_MIN + 1;
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.body.meeting.region[0] = 'E';
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    bad = tx;
+    bad.fee = MT_FEE - 1;
+    CHECK(meeting_check(&bad) == CHR_ERR_FEE);
+}
+
+/* Cancelled before its start, a meeting refunds its whole escrow to the payer and frees the
+ * node; ended after its start, the escrow stays for settlement; ending twice, by a stranger
+ * or an unknown meeting is refused; a host named by chr1 address may end it. */
+void test_meeting_end_cancel(void)
+{
+    mt_db db;
+    mt_open(&db);
+    mt_fund(&db, 1, 5 * MT_BOND);
+    mt_fund(&db, 2, 10000000);
+    mt_fund(&db, 3, 10000000);
+    uint8_t sk[32], payer[32], host[32];
+    ltest_key(sk, payer, 2);
+    ltest_key(sk, host, 3);
+    CHECK_OK(mt_register(&db, 1, 0, "eu", 5, MT_BOND));
+    ledger_meeting m;
+    CHECK_OK(mt_create(&db, 2, 4, 60, 10 * MT_MIN, "", 5000, &m));
+    uint64_t paid = mt_balance(&db, payer);
+    CHECK(mt_create(&db, 2, 1, 60, 10 * MT_MIN, "", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
+    CHECK(mt_end(&db, 3, &m, 6000) == CHR_ERR_NOT_OWNER);
+    CHECK_OK(mt_end(&db, 2, &m, 6000));
+    CHECK(mt_balance(&db, payer) == paid + m.escrow - MT_FEE);
+    CHECK(mt_end(&db, 2, &m, 7000) == CHR_ERR_WRONG_STATE);
+    ledger_meeting gone = m;
+    gone.id[0] ^= 1;
+    CHECK(mt_end(&db, 2, &gone, 7000) == CHR_ERR_UNKNOWN_OBJECT);
+    /* The node is free again. */
+    ledger_tx tx;
+    mt_tx(&db, &tx, LEDGER_TX_MEETING_CREATE, 2);
+    mt_meeting_body(&tx, "Clinic", 4, 60, 10 * MT_MIN, "");
+    chr_address_encode(tx.body.meeting.host, host);
+    tx.body.meeting.host_len = CHR_ADDRESS_STR_LEN;
+    CHECK_OK(mt_apply(&db, &tx, 8000));
+    uint8_t hash[32];
+    ledger_meeting m2;
+    ledger_tx_hash(&tx, hash);
+    ledger_meeting_id(m2.id, hash);
+    uint64_t before = mt_balance(&db, payer);
+    CHECK_OK(mt_end(&db, 3, &m2, 20 * MT_MIN)); /* by the host, after the start */
+    CHECK(mt_balance(&db, payer) == before);    /* the escrow waits for settlement */
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    CHECK_OK(ledger_object_get(db.t, LEDGER_STATE_MEETING, m2.id, LEDGER_MEETING_ID_LEN, value,
+                               &len, &found));
+    CHECK_OK(ledger_meeting_decode(&m2, m2.id, value, len));
+    CHECK(m2.status == LEDGER_MEETING_ENDED && m2.escrow == 100 * 5 * 60);
+    CHECK(m2.closed_ms == 20 * MT_MIN);
+    mt_close(&db);
+}
+
+/* Allocation is deterministic (two chains with the same inputs pick the same nodes),
+ * favours stake, respects capacity over overlapping spans only, takes the region's nodes
+ * first and falls back to any region, and takes a preferred node that qualifies. */
+void test_meeting_allocation_rules(void)
+{
+    mt_db a, b;
+    mt_open(&a);
+    mt_open(&b);
+    mt_db *dbs[2] = {&a, &b};
+    ledger_meeting ma[8], mb[8];
+    uint8_t eu0[32], eu1[32], us[32];
+    mt_node_key(eu0, 0);
+    mt_node_key(eu1, 1);
+    mt_node_key(us, 2);
+    for (size_t k = 0; k < 2; k++) {
+        mt_db *db = dbs[k];
+        ledger_meeting *m = k == 0 ? ma : mb;
+        mt_fund(db, 1, 50 * MT_BOND);
+        mt_fund(db, 2, 100000000);
+        CHECK_OK(mt_register(db, 1, 0, "eu", 6, MT_BOND));
+        CHECK_OK(mt_register(db, 1, 1, "eu", 6, 3 * MT_BOND));
+        CHECK_OK(mt_register(db, 1, 2, "us", 6, MT_BOND));
+        for (size_t i = 0; i < 3; i++) {
+            CHECK_OK(mt_create(db, 2, 4, 60, 0, "eu", 5000, &m[i]));
+        }
+        CHECK(mt_create(db, 2, 4, 60, 0, "eu", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
+        CHECK(mt_create(db, 2, 4, 30, 5000 + 30 * MT_MIN, "", 5000, NULL) == CHR_ERR_NO_MEDIA_NODE);
+        /* Starting when the first three end: room again. */
+        CHECK_OK(mt_create(db, 2, 4, 60, 5000 + 60 * MT_MIN, "eu", 5000, &m[3]));
+        /* Preferred: us, although the region is eu. */
+        ledger_tx tx;
+        mt_tx(db, &tx, LEDGER_TX_MEETING_CREATE, 2);
+        mt_meeting_body(&tx, "Pref", 1, 60, 5000 + 60 * MT_MIN, "eu");
+        tx.body.meeting.has_preferred = 1;
+        memcpy(tx.body.meeting.preferred, us, 32);
+        CHECK_OK(mt_apply(db, &tx, 5000));
+        /* A preferred node that is full is passed over for the rule. */
+        mt_tx(db, &tx, LEDGER_TX_MEETING_CREATE, 2);
+        mt_meeting_body(&tx, "Pref", 4, 60, 5000 + 60 * MT_MIN, "eu");
+        tx.body.meeting.has_preferred = 1;
+        memcpy(tx.body.meeting.preferred, us, 32);
+        CHECK_OK(mt_apply(db, &tx, 5000));
+    }
+    for (size_t i = 0; i < 4; i++) {
+        CHECK(memcmp(ma[i].node_key, mb[i].node_key, 32) == 0);
+        CHECK(memcmp(ma[i].id, mb[i].id, LEDGER_MEETING_ID_LEN) == 0);
+    }
+    /* With these inputs: the staked eu node, the other eu node (the first is full), us. */
+    CHECK(memcmp(ma[0].node_key, eu1, 32) == 0);
+    CHECK(memcmp(ma[1].node_key, eu0, 32) == 0);
+    CHECK(memcmp(ma[2].node_key, us, 32) == 0);
+    CHECK(memcmp(ma[3].node_key, eu1, 32) == 0);
+    mt_close(&a);
+    mt_close(&b);
+}
+
+#define SPREAD_NODES 10
+#define SPREAD_MEETINGS 1000
+
+typedef struct spread_use {
+    uint64_t start_ms, end_ms;
+    uint32_t load;
+    size_t node;
+} spread_use;
+
+/* 1,000 meetings over 10 nodes of capacities 20..110 and stakes 1..3 bonds: no node is ever
+ * above its capacity (checked at every meeting's start against every overlapping meeting),
+ * none is refused while the network has room, and each node carries between a third and
+ * three times its capacity's share of the participant-minutes (the stated band). */
+void test_meeting_allocation_spread(void)
+{
+    static spread_use uses[SPREAD_MEETINGS];
+    mt_db db;
+    mt_open(&db);
+    mt_fund(&db, 1, 100 * MT_BOND);
+    mt_fund(&db, 2, UINT64_MAX / 4);
+    uint32_t capacity[SPREAD_NODES];
+    uint64_t cap_total = 0;
+    for (uint32_t i = 0; i < SPREAD_NODES; i++) {
+        capacity[i] = 20 + 10 * i;
+        cap_total += capacity[i];
+        CHECK_OK(mt_register(&db, 1, i, i % 2 ? "eu" : "us", capacity[i], (1 + i % 3) * MT_BOND));
+    }
+    uint8_t keys[SPREAD_NODES][32];
+    for (uint32_t i = 0; i < SPREAD_NODES; i++) {
+        mt_node_key(keys[i], i);
+    }
+    uint64_t seed = chr_test_seed();
+    uint64_t pm[SPREAD_NODES] = {0}, pm_total = 0;
+    size_t refused = 0;
+    for (size_t k = 0; k < SPREAD_MEETINGS; k++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t participants = 1 + (uint32_t)((seed >> 33) % 7);
+        uint32_t duration = 10 + (uint32_t)((seed >> 40) % 111);
+        uint64_t now = 1000000 + k * MT_MIN;
+        ledger_meeting m;
+        chr_err err = mt_create(&db, 2, participants, duration, 0, "", now, &m);
+        if (err == CHR_ERR_NO_MEDIA_NODE) {
+            refused++;
+            continue;
+        }
+        CHECK_OK(err);
+        size_t node = SPREAD_NODES;
+        for (size_t i = 0; i < SPREAD_NODES; i++) {
+            node = memcmp(keys[i], m.node_key, 32) == 0 ? i : node;
+        }
+        CHECK(node < SPREAD_NODES);
+        uses[k] = (spread_use){m.start_ms, m.end_ms, participants + 1, node};
+        uint64_t load = 0;
+        for (size_t j = 0; j <= k; j++) {
+            if (uses[j].load > 0 && uses[j].node == node && uses[j].start_ms <= m.start_ms &&
+                uses[j].end_ms > m.start_ms) {
+                load += uses[j].load;
+            }
+        }
+        CHECK(load <= capacity[node]);
+        pm[node] += (uint64_t)(participants + 1) * duration;
+        pm_total += (uint64_t)(participants + 1) * duration;
+    }
+    CHECK(refused == 0);
+    for (size_t i = 0; i < SPREAD_NODES; i++) {
+        /* share / capacity share, in percent */
+        uint64_t ratio = pm[i] * cap_total * 100 / (pm_total * capacity[i]);
+        printf("  node %zu: capacity %u, %llu%% of its share\n", i, capacity[i],
+               (unsigned long long)ratio);
+        CHECK(ratio >= 33 && ratio <= 300);
+    }
+    mt_close(&db);
+}
+
+/* The meeting parameters: defaults when no object is stored, the stored object when it is,
+ * and a decode refuses a value out of range or a wrong length. */
+void test_meeting_params(void)
+{
+    mt_db db;
+    mt_open(&db);
+    ledger_meeting_params p, got;
+    ledger_meeting_params_default(&p);
+    CHECK_OK(ledger_meeting_params_get(db.t, &got));
+    CHECK(memcmp(&p, &got, sizeof(p)) == 0);
+    p.price_per_participant_minute = 7;
+    uint8_t enc[LEDGER_MEETING_PARAMS_BYTES];
+    ledger_meeting_params_encode(enc, &p);
+    static const uint8_t empty[1];
+    CHECK_OK(ledger_object_put(db.t, LEDGER_STATE_MEETING_PARAMS, empty, 0, enc, sizeof(enc)));
+    CHECK_OK(ledger_meeting_params_get(db.t, &got));
+    CHECK(got.price_per_participant_minute == 7);
+    CHECK(ledger_meeting_params_decode(&got, enc, sizeof(enc) - 1) == CHR_ERR_TRUNCATED);
+    p.media_node_min_bond = 0;
+    ledger_meeting_params_encode(enc, &p);
+    CHECK(ledger_meeting_params_decode(&got, enc, sizeof(enc)) == CHR_ERR_ARG);
+    const char *field;
+    p.media_node_min_bond = 1;
+    p.grace_ms = LEDGER_GRACE_MS_MAX + 1;
+    CHECK(ledger_meeting_params_check(&p, &field) == CHR_ERR_ARG && strcmp(field, "grace_ms") == 0);
+    ledger_overlay_reset(db.o);
+    mt_close(&db);
+}
