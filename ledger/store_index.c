@@ -115,6 +115,20 @@ static int table_find(ledger_store *s, const uint8_t hash[32], uint64_t *seq_out
 
 /* ---- Index writes. ---- */
 
+/* The key of id's rows (a hash or an address): its first s->index_key_bytes bytes. */
+static void index_key(const ledger_store *s, uint8_t k[INDEX_PREFIX_BYTES], const uint8_t id[32])
+{
+    CHR_ASSERT(s->index_key_bytes <= INDEX_PREFIX_BYTES);
+    memset(k, 0, INDEX_PREFIX_BYTES);
+    memcpy(k, id, s->index_key_bytes);
+}
+
+/* 1 when ids a and b key the same rows. */
+static int index_same_key(const ledger_store *s, const uint8_t a[32], const uint8_t b[32])
+{
+    return memcmp(a, b, s->index_key_bytes) == 0;
+}
+
 static void index_row_encode(uint8_t v[INDEX_ROW_BYTES], const store_tail_entry *e, uint8_t sent)
 {
     CHR_ASSERT(e->index <= UINT32_MAX >> 1);
@@ -141,10 +155,12 @@ static void index_row_decode(ledger_store_txinfo *out, uint8_t *sent,
  * so MDB_APPENDDUP fills its duplicates' pages whole instead of splitting them in halves;
  * a row that is not the last (a self-transfer's sent row, the same block indexed again)
  * takes the ordinary path. */
-static int index_put_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t id[32],
+static int index_put_row(const ledger_store *s, MDB_txn *txn, MDB_dbi dbi, const uint8_t id[32],
                          const uint8_t v[INDEX_ROW_BYTES])
 {
-    MDB_val key = {INDEX_PREFIX_BYTES, (void *)(uintptr_t)id};
+    uint8_t k[INDEX_PREFIX_BYTES];
+    index_key(s, k, id);
+    MDB_val key = {sizeof(k), k};
     MDB_val val = {INDEX_ROW_BYTES, (void *)(uintptr_t)v};
     int rc = mdb_put(txn, dbi, &key, &val, MDB_APPENDDUP);
     return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, &key, &val, 0) : rc;
@@ -154,10 +170,10 @@ static int index_put_rows(ledger_store *s, MDB_txn *txn, const store_tail_entry 
 {
     uint8_t v[INDEX_ROW_BYTES];
     index_row_encode(v, e, 0);
-    int rc = index_put_row(txn, s->itxs, e->hash, v);
-    rc = rc ? rc : index_put_row(txn, s->ihistory, e->to, v);
+    int rc = index_put_row(s, txn, s->itxs, e->hash, v);
+    rc = rc ? rc : index_put_row(s, txn, s->ihistory, e->to, v);
     index_row_encode(v, e, 1);
-    return rc ? rc : index_put_row(txn, s->ihistory, e->from, v);
+    return rc ? rc : index_put_row(s, txn, s->ihistory, e->from, v);
 }
 
 static int index_put_height(ledger_store *s, MDB_txn *txn, uint64_t height)
@@ -518,7 +534,7 @@ static chr_err index_tx_row(ledger_store_read *r, uint64_t height, const uint8_t
         if (sodium_memcmp(got, hash, 32) == 0) {
             return CHR_OK;
         }
-        if (sent == 0 && memcmp(got, hash, INDEX_PREFIX_BYTES) == 0) {
+        if (sent == 0 && index_same_key(r->store, got, hash)) {
             return CHR_ERR_NOT_FOUND; /* another transaction of the same prefix */
         }
     }
@@ -538,7 +554,9 @@ static chr_err index_tx(ledger_store_read *r, uint64_t height, const uint8_t has
     if (rc != 0) {
         return chr_lmdb_err(rc, "cursor");
     }
-    MDB_val key = {INDEX_PREFIX_BYTES, (void *)(uintptr_t)hash};
+    uint8_t k[INDEX_PREFIX_BYTES];
+    index_key(r->store, k, hash);
+    MDB_val key = {sizeof(k), k};
     MDB_val val;
     chr_err err = CHR_ERR_NOT_FOUND;
     int has_damaged = 0;
@@ -675,7 +693,7 @@ static chr_err history_row(ledger_store_read *r, const uint8_t addr[32], const M
     uint8_t parties[2][32];
     if (err == CHR_OK) {
         tx_parties(&tx, parties[1], parties[0]);
-        if (memcmp(parties[sent], addr, INDEX_PREFIX_BYTES) != 0) {
+        if (!index_same_key(r->store, parties[sent], addr)) {
             err = CHR_ERR_STORE;
         } else if (memcmp(parties[sent], addr, 32) != 0) {
             return CHR_ERR_NOT_FOUND; /* another address of the same prefix */
@@ -715,7 +733,9 @@ static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint6
     uint8_t v[INDEX_ROW_BYTES] = {0};
     chr_put_u64be(v, before_height);
     chr_put_u32be(v + 8, before_index < LEDGER_BLOCK_TXS_MAX ? before_index << 1 : UINT32_MAX);
-    MDB_val key = {INDEX_PREFIX_BYTES, (void *)(uintptr_t)addr};
+    uint8_t k[INDEX_PREFIX_BYTES];
+    index_key(r->store, k, addr);
+    MDB_val key = {sizeof(k), k};
     MDB_val val = {sizeof(v), v};
     rc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH_RANGE);
     if (rc == 0) {
@@ -948,6 +968,7 @@ chr_err store_index_open(ledger_store *s, const char *dir, size_t map_size)
     pthread_condattr_destroy(&attr);
     pthread_mutex_init(&s->tail_mu, NULL);
     s->tail_ready = 1;
+    s->index_key_bytes = INDEX_PREFIX_BYTES;
     s->tail = calloc(LEDGER_STORE_TAIL_TXS_MAX, sizeof(s->tail[0]));
     s->table = calloc(STORE_TABLE_SLOTS, sizeof(s->table[0]));
     if (s->tail == NULL || s->table == NULL || sodium_init() < 0) {
