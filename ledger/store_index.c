@@ -46,11 +46,15 @@
  * its sender or recipient), so rows of another hash or address under the same prefix are
  * skipped, never answered: a collision costs a read, not a wrong answer. */
 #define INDEX_PREFIX_BYTES 8
-/* A row (both tables): u64 height | u32 index << 1 | sent | u32 offset | u16 length, big
+/* A row (both tables): u48 height | u16 index << 1 | sent | u24 offset | u16 length, big
  * endian, so that an address's rows sort as (height, index, sent) and a newest-first
  * history is a reverse walk of its duplicates. A transaction's row has sent 0. */
-#define INDEX_ROW_BYTES (8 + 4 + 4 + 2)
-_Static_assert(LEDGER_BLOCK_TXS_MAX <= UINT32_MAX >> 1, "an index and the sent bit fit a u32");
+#define INDEX_ROW_BYTES (6 + 2 + 3 + 2)
+/* The highest height a row holds: at ten blocks a second, 890,000 years of blocks. */
+#define INDEX_HEIGHT_MAX ((UINT64_C(1) << 48) - 1)
+_Static_assert(LEDGER_BLOCK_TXS_MAX <= UINT16_MAX >> 1, "an index and the sent bit fit a u16");
+_Static_assert(LEDGER_BLOCK_BYTES_MAX <= 1u << 24, "an offset in a block fits a u24");
+_Static_assert(LEDGER_TX_BYTES_MAX <= UINT16_MAX, "a transaction's length fits a u16");
 /* A failed index write is tried again after this long. */
 #define INDEX_RETRY_MS 1000
 /* The indexer commits at most this often, unless the tail is a quarter full: each commit
@@ -131,24 +135,33 @@ static int index_same_key(const ledger_store *s, const uint8_t a[32], const uint
 
 static void index_row_encode(uint8_t v[INDEX_ROW_BYTES], const store_tail_entry *e, uint8_t sent)
 {
-    CHR_ASSERT(e->index <= UINT32_MAX >> 1);
-    CHR_ASSERT(sent <= 1);
-    chr_put_u64be(v, e->height);
-    chr_put_u32be(v + 8, e->index << 1 | sent);
-    chr_put_u32be(v + 12, e->offset);
-    v[16] = (uint8_t)(e->len >> 8);
-    v[17] = (uint8_t)e->len;
+    /* Heights count blocks from genesis one at a time: none reaches the bound. */
+    CHR_ASSERT(e->height <= INDEX_HEIGHT_MAX);
+    CHR_ASSERT(e->index <= UINT16_MAX >> 1 && sent <= 1);
+    uint8_t h[8];
+    chr_put_u64be(h, e->height);
+    memcpy(v, h + 2, 6);
+    uint16_t is = (uint16_t)(e->index << 1 | sent);
+    v[6] = (uint8_t)(is >> 8);
+    v[7] = (uint8_t)is;
+    v[8] = (uint8_t)(e->offset >> 16);
+    v[9] = (uint8_t)(e->offset >> 8);
+    v[10] = (uint8_t)e->offset;
+    v[11] = (uint8_t)(e->len >> 8);
+    v[12] = (uint8_t)e->len;
 }
 
 static void index_row_decode(ledger_store_txinfo *out, uint8_t *sent,
                              const uint8_t v[INDEX_ROW_BYTES])
 {
-    uint32_t is = chr_get_u32be(v + 8);
-    out->height = chr_get_u64be(v);
-    out->index = is >> 1;
-    *sent = (uint8_t)(is & 1);
-    out->offset = chr_get_u32be(v + 12);
-    out->len = (uint16_t)(v[16] << 8 | v[17]);
+    uint8_t h[8] = {0};
+    memcpy(h + 2, v, 6);
+    uint16_t is = (uint16_t)(v[6] << 8 | v[7]);
+    out->height = chr_get_u64be(h);
+    out->index = is >> 1u;
+    *sent = (uint8_t)(is & 1u);
+    out->offset = (uint32_t)v[8] << 16 | (uint32_t)v[9] << 8 | v[10];
+    out->len = (uint16_t)(v[11] << 8 | v[12]);
 }
 
 /* Adds the row v under the prefix of id. An address's rows come in (height, index) order,
@@ -729,10 +742,13 @@ static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint6
     }
     /* Position on the prefix's first row at or after (before_height, before_index), then
      * step back: every row before it is strictly older. An index past any block's is after
-     * every row of its height. */
-    uint8_t v[INDEX_ROW_BYTES] = {0};
-    chr_put_u64be(v, before_height);
-    chr_put_u32be(v + 8, before_index < LEDGER_BLOCK_TXS_MAX ? before_index << 1 : UINT32_MAX);
+     * every row of its height; a height past any row's, after every row. */
+    store_tail_entry at = {.height = before_height < INDEX_HEIGHT_MAX ? before_height
+                                                                      : INDEX_HEIGHT_MAX,
+                           .index = before_index < LEDGER_BLOCK_TXS_MAX ? before_index
+                                                                        : UINT16_MAX >> 1};
+    uint8_t v[INDEX_ROW_BYTES];
+    index_row_encode(v, &at, 0);
     uint8_t k[INDEX_PREFIX_BYTES];
     index_key(r->store, k, addr);
     MDB_val key = {sizeof(k), k};

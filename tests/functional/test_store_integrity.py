@@ -198,10 +198,10 @@ def test_flipped_index_row_bytes_are_refused(t):
     # transaction, or another height, under the hash.
     n, h, txh, _, good = committed_chain(t)
     key = bytes.fromhex(txh)[:8]
-    for what, at in [("height", 7), ("offset", 15), ("length", 17)]:
+    for what, at in [("height", 5), ("offset", 10), ("length", 12)]:
         db = Lmdb(n.data_dir + "/index")
         row = db.get("txs", key)
-        eq(len(row), 18, "a row of format 3")
+        eq(len(row), 13, "a row of format 3")
         db.delete("txs", key)
         db.put("txs", key, flip(row, at))
         db.commit()
@@ -218,15 +218,45 @@ def test_flipped_index_row_bytes_are_refused(t):
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the repaired row answers as before")
 
 
+def test_flipped_history_row_is_refused(t):
+    # Alice's history row (under her address's first 8 bytes) with its height's last byte
+    # flipped: her history is refused (503 store_error) with an ERROR line naming her,
+    # never another transaction; repaired, it answers as before.
+    n, h, txh, _, good = committed_chain(t)
+    alice = n.chain["alice"]
+    path = "/api/v1/accounts/%s/txs" % alice.address
+    n.start()
+    hist = n.get(path)
+    eq([x["hash"] for x in hist["txs"]], [txh], "alice's history: the transfer")
+    n.stop()
+    key = bytes.fromhex(alice.pubkey)[:8]
+    db = Lmdb(n.data_dir + "/index")
+    row = db.get("history", key)
+    db.delete("history", key)
+    db.put("history", key, flip(row, 5))
+    db.commit()
+    n.start()
+    before = len(errors_logged(n))
+    assert_error(n.request("GET", path), 503, "store_error", "the damaged history row")
+    new = errors_logged(n)[before:]
+    eq(len(new), 1, "one ERROR line: %r" % new)
+    check(alice.pubkey in new[0] and "history row" in new[0], "the line names her: " + new[0])
+    n.stop()
+    db = Lmdb(n.data_dir + "/index")
+    db.delete("history", key)
+    db.put("history", key, row)
+    db.commit()
+    n.start()
+    eq(n.get(path), hist, "the repaired row answers as before")
+
+
 def test_old_index_format_is_rebuilt_once(t):
     # An index without a format (the first layout's 12-byte rows) is rebuilt from the
     # blocks at start, with a log line, once; then the transaction is read by its place.
     n, h, txh, _, good = committed_chain(t)
     db = Lmdb(n.data_dir + "/index")
-    key = bytes.fromhex(txh)[:8]
-    row = db.get("txs", key)
     db.drop("txs")
-    db.put("txs", bytes.fromhex(txh), row[:12])
+    db.put("txs", bytes.fromhex(txh), height_key(h) + bytes(4))
     db.delete("meta", b"format")
     db.commit()
     n.start()
@@ -248,8 +278,9 @@ def test_format_2_index_is_rebuilt(t):
     hist = {a: n.get("/api/v1/accounts/%s/txs" % c[a].address) for a in ("alice", "bob")}
     n.stop()
     db = Lmdb(n.data_dir + "/index")
-    row = db.get("txs", bytes.fromhex(txh)[:8])
-    place = row[:8] + (int.from_bytes(row[8:12], "big") >> 1).to_bytes(4, "big") + row[12:]
+    row = db.get("txs", bytes.fromhex(txh)[:8])  # u48 height, u16 index << 1, u24, u16
+    place = (bytes(2) + row[:6] + (int.from_bytes(row[6:8], "big") >> 1).to_bytes(4, "big") +
+             bytes(1) + row[8:11] + row[11:13])
     db.drop("txs")
     db.drop("history")
     db.put("txs", bytes.fromhex(txh), place)
