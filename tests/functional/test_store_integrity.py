@@ -193,15 +193,16 @@ def test_flipped_block_body_byte_is_refused(t):
 
 
 def test_flipped_index_row_bytes_are_refused(t):
-    # The transfer's index row (under its hash's first 8 bytes) with its height's last byte
-    # flipped, then its offset's, then its length's: GET /txs/{hash} never answers another
-    # transaction, or another height, under the hash.
+    # The transfer's index row (the chain's only one in the set of transactions: its hash's
+    # first 8 bytes, then 13 bytes of place) with its height's last byte flipped, then its
+    # offset's, then its length's: GET /txs/{hash} never answers another transaction, or
+    # another height, under the hash.
     n, h, txh, _, good = committed_chain(t)
-    key = bytes.fromhex(txh)[:8]
-    for what, at in [("height", 5), ("offset", 10), ("length", 12)]:
+    key = bytes(1)
+    for what, at in [("height", 8 + 5), ("offset", 8 + 10), ("length", 8 + 12)]:
         db = Lmdb(n.data_dir + "/index")
         row = db.get("txs", key)
-        eq(len(row), 13, "a row of format 3")
+        eq((len(row), row[:8].hex()), (21, txh[:16]), "a row of format 3")
         db.delete("txs", key)
         db.put("txs", key, flip(row, at))
         db.commit()
@@ -278,7 +279,7 @@ def test_format_2_index_is_rebuilt(t):
     hist = {a: n.get("/api/v1/accounts/%s/txs" % c[a].address) for a in ("alice", "bob")}
     n.stop()
     db = Lmdb(n.data_dir + "/index")
-    row = db.get("txs", bytes.fromhex(txh)[:8])  # u48 height, u16 index << 1, u24, u16
+    row = db.get("txs", bytes(1))[8:]  # u48 height, u16 index << 1, u24 offset, u16 length
     place = (bytes(2) + row[:6] + (int.from_bytes(row[6:8], "big") >> 1).to_bytes(4, "big") +
              bytes(1) + row[8:11] + row[11:13])
     db.drop("txs")
