@@ -565,8 +565,8 @@ static chr_err index_tx_row(ledger_store_read *r, uint64_t height, const uint8_t
     uint8_t sent;
     *damaged = 0;
     if (val->mv_size != INDEX_TX_ROW_BYTES) {
-        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d",
-                  val->mv_size, INDEX_TX_ROW_BYTES);
+        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d", val->mv_size,
+                  INDEX_TX_ROW_BYTES);
         return CHR_ERR_STORE;
     }
     index_row_decode(out, &sent, (const uint8_t *)val->mv_data + INDEX_PREFIX_BYTES);
@@ -782,10 +782,9 @@ static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint6
     /* Position on the prefix's first row at or after (before_height, before_index), then
      * step back: every row before it is strictly older. An index past any block's is after
      * every row of its height; a height past any row's, after every row. */
-    store_tail_entry at = {.height = before_height < INDEX_HEIGHT_MAX ? before_height
-                                                                      : INDEX_HEIGHT_MAX,
-                           .index = before_index < LEDGER_BLOCK_TXS_MAX ? before_index
-                                                                        : UINT16_MAX >> 1};
+    store_tail_entry at = {
+        .height = before_height < INDEX_HEIGHT_MAX ? before_height : INDEX_HEIGHT_MAX,
+        .index = before_index < LEDGER_BLOCK_TXS_MAX ? before_index : UINT16_MAX >> 1};
     uint8_t v[INDEX_ROW_BYTES];
     index_row_encode(v, &at, 0);
     uint8_t k[INDEX_PREFIX_BYTES];

@@ -1103,8 +1103,8 @@ static void store_tail_full_body(st_chain *c)
                       (all[k].height == all[k - 1].height && all[k].index < all[k - 1].index);
         }
         CHECK(ordered);
-        CHECK(ledger_store_history(r, c->pk[0], all[n - 1].height, all[n - 1].index, all, 1,
-                                   &n) == CHR_ERR_STORE);
+        CHECK(ledger_store_history(r, c->pk[0], all[n - 1].height, all[n - 1].index, all, 1, &n) ==
+              CHR_ERR_STORE);
         free(all);
     }
     ledger_store_read_end(r);
