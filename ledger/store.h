@@ -169,8 +169,10 @@ CHR_WUR chr_err ledger_store_block_height(ledger_store_read *r, const uint8_t ha
 CHR_WUR chr_err ledger_store_commit(ledger_store_read *r, uint64_t height, const uint8_t **out,
                                     size_t *out_len);
 /* Where a committed transaction is, from the index (or the tail): its height, index and
- * bytes' place in the block. Not checked against the block: ledger_store_tx_read reads and
- * checks it. CHR_ERR_NOT_FOUND (not committed as of this snapshot) or CHR_ERR_STORE. */
+ * bytes' place in the block. The index keys its rows by a prefix of the hash: the row
+ * answered is the one whose bytes hash to `hash`; when none does but a row under the
+ * prefix names no transaction of it (damaged), that row, unchecked: ledger_store_tx_read
+ * refuses it. CHR_ERR_NOT_FOUND (not committed as of this snapshot) or CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32],
                                 ledger_store_txinfo *out);
 /* A committed transaction's encoded bytes, read alone from its block (not the whole block),
@@ -231,7 +233,10 @@ CHR_WUR chr_err ledger_store_accounts_foreach(ledger_store_read *r,
                                               void *ctx);
 
 /* An account's history, newest first: up to limit entries strictly older than the
- * position (before_height, before_index); pass UINT64_MAX to start at the newest. */
+ * position (before_height, before_index); pass UINT64_MAX to start at the newest. Each
+ * entry of the index is checked: its transaction's bytes decode and name the address (as
+ * sender, or as counterparty), and tx_hash is their hash. CHR_ERR_STORE (logged) when a
+ * row names no transaction of the address's prefix. */
 typedef struct ledger_history_entry {
     uint64_t height;
     uint32_t index;

@@ -35,22 +35,44 @@
 #define STORE_TABLE_SLOTS (4u * LEDGER_STORE_TAIL_TXS_MAX)
 /* Blocks per index transaction when indexing from the stored blocks (at start). */
 #define INDEX_CATCH_UP_BLOCKS 1024
-/* History key: address, height, index, and a last byte 1 for sent, 0 for received, so
- * that newest-first iteration is a reverse cursor walk within the address prefix. */
-#define HISTORY_KEY_LEN (32 + 8 + 4 + 1)
 /* The index's row format, in its metadata ("format"): 2 added each transaction's place
- * in its block to its row, so that it is read alone. An index of another format is
- * rebuilt from the blocks when the store opens. */
-#define INDEX_FORMAT 2
-/* A transaction's row: u64 height | u32 index | u32 offset | u16 length. */
-#define INDEX_TX_ROW_BYTES (8 + 4 + 4 + 2)
+ * in its block to its row, so that it is read alone; 3 cut the index's disk per
+ * transaction by four: 13-byte rows keyed by 8-byte prefixes of the hash and the address,
+ * in tables of fixed-size duplicates (MDB_DUPSORT | MDB_DUPFIXED), which LMDB packs
+ * without a node header per row. An index of another format is rebuilt from the blocks
+ * when the store opens. */
+#define INDEX_FORMAT 3
+/* The bytes of a transaction's hash, or of an address, that key its rows. Every read
+ * checks the transaction a row names against what was asked (its hash; the address as
+ * its sender or recipient), so rows of another hash or address under the same prefix are
+ * skipped, never answered: a collision costs a read, not a wrong answer. */
+#define INDEX_PREFIX_BYTES 8
+/* A row (both tables): u48 height | u16 index << 1 | sent | u24 offset | u16 length, big
+ * endian, so that an address's rows sort as (height, index, sent) and a newest-first
+ * history is a reverse walk of its duplicates. A transaction's row has sent 0. */
+#define INDEX_ROW_BYTES (6 + 2 + 3 + 2)
+/* The highest height a row holds: at ten blocks a second, 890,000 years of blocks. */
+#define INDEX_HEIGHT_MAX ((UINT64_C(1) << 48) - 1)
+_Static_assert(LEDGER_BLOCK_TXS_MAX <= UINT16_MAX >> 1, "an index and the sent bit fit a u16");
+_Static_assert(LEDGER_BLOCK_BYTES_MAX <= 1u << 24, "an offset in a block fits a u24");
+_Static_assert(LEDGER_TX_BYTES_MAX <= UINT16_MAX, "a transaction's length fits a u16");
+/* The transactions' table is one sorted set of hash prefix | row, all duplicates of the
+ * one key below: most prefixes hold one row, which as a key of its own would cost a node
+ * header and a key; as a duplicate it costs its bytes. */
+#define INDEX_TX_ROW_BYTES (INDEX_PREFIX_BYTES + INDEX_ROW_BYTES)
+static const uint8_t index_txs_key[1] = {0};
 /* A failed index write is tried again after this long. */
 #define INDEX_RETRY_MS 1000
 /* The indexer commits at most this often, unless the tail is a quarter full: each commit
  * is an fdatasync beside the blocks' own, so fewer and larger ones cost the chain less
  * (make bench, four validators at ~3,000 transfers/s: every 250 ms, index commits took
- * 13 s of 70 and the blocks' own commits a p90 of 50 ms; every second, 6 s and 30 ms). */
-#define INDEX_COMMIT_GAP_MS 1000
+ * 13 s of 70 and the blocks' own commits a p90 of 50 ms; every second, 6 s and 30 ms).
+ * Each commit also copies every page its rows touch, which in a young index is most of
+ * them, and the copies' old pages stay in the file as free pages: every 5 s instead of
+ * every second took the index from 197 to 172 bytes per transfer (tests/bench/state.sh,
+ * 60,000 transfers, 13-byte rows keyed by prefix). Rows wait in the tail meanwhile, at
+ * most a quarter of it, and are answered from there. */
+#define INDEX_COMMIT_GAP_MS 5000
 
 static store_tail_entry *tail_at(ledger_store *s, uint64_t seq)
 {
@@ -108,28 +130,79 @@ static int table_find(ledger_store *s, const uint8_t hash[32], uint64_t *seq_out
 
 /* ---- Index writes. ---- */
 
-static int index_put_history(ledger_store *s, MDB_txn *txn, const uint8_t addr[32],
-                             const store_tail_entry *e, uint8_t sent)
+/* The key of id's rows (a hash or an address): its first s->index_key_bytes bytes. */
+static void index_key(const ledger_store *s, uint8_t k[INDEX_PREFIX_BYTES], const uint8_t id[32])
 {
-    uint8_t k[HISTORY_KEY_LEN];
-    memcpy(k, addr, 32);
-    chr_put_u64be(k + 32, e->height);
-    chr_put_u32be(k + 40, e->index);
-    k[44] = sent;
-    return store_put(txn, s->ihistory, k, sizeof(k), e->hash, 32);
+    CHR_ASSERT(s->index_key_bytes <= INDEX_PREFIX_BYTES);
+    memset(k, 0, INDEX_PREFIX_BYTES);
+    memcpy(k, id, s->index_key_bytes);
+}
+
+/* 1 when ids a and b key the same rows. */
+static int index_same_key(const ledger_store *s, const uint8_t a[32], const uint8_t b[32])
+{
+    return memcmp(a, b, s->index_key_bytes) == 0;
+}
+
+static void index_row_encode(uint8_t v[INDEX_ROW_BYTES], const store_tail_entry *e, uint8_t sent)
+{
+    /* Heights count blocks from genesis one at a time: none reaches the bound. */
+    CHR_ASSERT(e->height <= INDEX_HEIGHT_MAX);
+    CHR_ASSERT(e->index <= UINT16_MAX >> 1 && sent <= 1);
+    uint8_t h[8];
+    chr_put_u64be(h, e->height);
+    memcpy(v, h + 2, 6);
+    uint16_t is = (uint16_t)(e->index << 1 | sent);
+    v[6] = (uint8_t)(is >> 8);
+    v[7] = (uint8_t)is;
+    v[8] = (uint8_t)(e->offset >> 16);
+    v[9] = (uint8_t)(e->offset >> 8);
+    v[10] = (uint8_t)e->offset;
+    v[11] = (uint8_t)(e->len >> 8);
+    v[12] = (uint8_t)e->len;
+}
+
+static void index_row_decode(ledger_store_txinfo *out, uint8_t *sent,
+                             const uint8_t v[INDEX_ROW_BYTES])
+{
+    uint8_t h[8] = {0};
+    memcpy(h + 2, v, 6);
+    uint16_t is = (uint16_t)(v[6] << 8 | v[7]);
+    out->height = chr_get_u64be(h);
+    out->index = is >> 1u;
+    *sent = (uint8_t)(is & 1u);
+    out->offset = (uint32_t)v[8] << 16 | (uint32_t)v[9] << 8 | v[10];
+    out->len = (uint16_t)(v[11] << 8 | v[12]);
+}
+
+/* Adds the row v under the prefix of id. An address's rows come in (height, index) order,
+ * so MDB_APPENDDUP fills its duplicates' pages whole instead of splitting them in halves;
+ * a row that is not the last (a self-transfer's sent row, the same block indexed again)
+ * takes the ordinary path. */
+static int index_put_row(const ledger_store *s, MDB_txn *txn, MDB_dbi dbi, const uint8_t id[32],
+                         const uint8_t v[INDEX_ROW_BYTES])
+{
+    uint8_t k[INDEX_PREFIX_BYTES];
+    index_key(s, k, id);
+    MDB_val key = {sizeof(k), k};
+    MDB_val val = {INDEX_ROW_BYTES, (void *)(uintptr_t)v};
+    int rc = mdb_put(txn, dbi, &key, &val, MDB_APPENDDUP);
+    return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, &key, &val, 0) : rc;
 }
 
 static int index_put_rows(ledger_store *s, MDB_txn *txn, const store_tail_entry *e)
 {
-    uint8_t v[INDEX_TX_ROW_BYTES];
-    chr_put_u64be(v, e->height);
-    chr_put_u32be(v + 8, e->index);
-    chr_put_u32be(v + 12, e->offset);
-    v[16] = (uint8_t)(e->len >> 8);
-    v[17] = (uint8_t)e->len;
-    int rc = store_put(txn, s->itxs, e->hash, 32, v, sizeof(v));
-    rc = rc ? rc : index_put_history(s, txn, e->from, e, 1);
-    return rc ? rc : index_put_history(s, txn, e->to, e, 0);
+    uint8_t tv[INDEX_TX_ROW_BYTES];
+    index_key(s, tv, e->hash);
+    index_row_encode(tv + INDEX_PREFIX_BYTES, e, 0);
+    MDB_val key = {sizeof(index_txs_key), (void *)(uintptr_t)index_txs_key};
+    MDB_val val = {sizeof(tv), tv};
+    int rc = mdb_put(txn, s->itxs, &key, &val, 0);
+    uint8_t v[INDEX_ROW_BYTES];
+    index_row_encode(v, e, 0);
+    rc = rc ? rc : index_put_row(s, txn, s->ihistory, e->to, v);
+    index_row_encode(v, e, 1);
+    return rc ? rc : index_put_row(s, txn, s->ihistory, e->from, v);
 }
 
 static int index_put_height(ledger_store *s, MDB_txn *txn, uint64_t height)
@@ -156,6 +229,24 @@ static chr_err index_grow(ledger_store *s)
     return CHR_OK;
 }
 
+/* After a commit of rows, a second, small one (the indexed height again). LMDB reuses
+ * the pages a commit freed only from the second commit after it on (the one right after
+ * may still be read through the previous snapshot, which names them), and rows keyed by
+ * hashes and addresses touch most pages of a small index: without it the file would hold
+ * two such commits' freed pages besides the live ones, with it one (make bench, 60,000
+ * transfers from an empty index: see ARCHITECTURE.md). Best effort: the rows are in. */
+static void index_settle(ledger_store *s, uint64_t upto)
+{
+    MDB_txn *txn;
+    int rc = store_write_begin(s, s->ienv, &txn);
+    if (rc == 0) {
+        rc = index_put_height(s, txn, upto);
+        if (store_write_end(s, txn, rc, "settle index") != CHR_OK) {
+            CHR_LOG_W("store: the index's pages freed by its last write are reused later");
+        }
+    }
+}
+
 /* Writes tail entries [head, end) and the indexed height upto in one transaction. The
  * entries are read without tail_mu: only this caller advances tail_head, and the writer
  * appends past them. */
@@ -174,6 +265,9 @@ static chr_err index_write_tail(ledger_store *s, uint64_t head, uint64_t end, ui
         rc = rc ? rc : index_put_height(s, txn, upto);
         err = store_write_end(s, txn, rc, "write index");
     } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
+    if (err == CHR_OK) {
+        index_settle(s, upto);
+    }
     return err;
 }
 
@@ -438,6 +532,107 @@ void store_index_read_end(ledger_store_read *r)
     }
 }
 
+/* The bytes a row names in r's snapshot, read straight from its block (the reader checks
+ * them against the hash or address asked for, which names them better than the block's
+ * header would): CHR_ERR_STORE when the block is missing or the place lies outside it (the
+ * row is damaged); other errors as read. */
+static chr_err row_bytes(ledger_store_read *r, const ledger_store_txinfo *place,
+                         const uint8_t **out)
+{
+    *out = NULL;
+    uint8_t k[8];
+    chr_put_u64be(k, place->height);
+    MDB_val key = {sizeof(k), k};
+    MDB_val val;
+    int rc = mdb_get(r->txn, r->store->blocks, &key, &val);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return chr_lmdb_err(rc, "read block");
+    }
+    if (rc != 0 || place->len == 0 || (size_t)place->offset + place->len > val.mv_size) {
+        return CHR_ERR_STORE;
+    }
+    *out = (const uint8_t *)val.mv_data + place->offset;
+    return CHR_OK;
+}
+
+/* One row of hash's prefix (prefix | row), checked: CHR_OK when its bytes hash to `hash`,
+ * CHR_ERR_NOT_FOUND when they are another transaction of the same prefix or the row is
+ * past the snapshot's height, and also (with *damaged set) when the row names bytes that
+ * are no transaction of its prefix. */
+static chr_err index_tx_row(ledger_store_read *r, uint64_t height, const uint8_t hash[32],
+                            const MDB_val *val, ledger_store_txinfo *out, int *damaged)
+{
+    uint8_t sent;
+    *damaged = 0;
+    if (val->mv_size != INDEX_TX_ROW_BYTES) {
+        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d", val->mv_size,
+                  INDEX_TX_ROW_BYTES);
+        return CHR_ERR_STORE;
+    }
+    index_row_decode(out, &sent, (const uint8_t *)val->mv_data + INDEX_PREFIX_BYTES);
+    if (out->height > height) {
+        return CHR_ERR_NOT_FOUND; /* committed after this reader's snapshot */
+    }
+    const uint8_t *bytes;
+    chr_err err = row_bytes(r, out, &bytes);
+    if (err != CHR_OK && err != CHR_ERR_STORE) {
+        return err;
+    }
+    uint8_t got[32];
+    if (err == CHR_OK) {
+        chr_sha256_hash(got, bytes, out->len);
+        if (sodium_memcmp(got, hash, 32) == 0) {
+            return CHR_OK;
+        }
+        if (sent == 0 && index_same_key(r->store, got, hash)) {
+            return CHR_ERR_NOT_FOUND; /* another transaction of the same prefix */
+        }
+    }
+    *damaged = 1;
+    return CHR_ERR_NOT_FOUND;
+}
+
+/* The index's row for hash in r's snapshot (below or at height), checked as index_tx_row.
+ * When no row is the transaction but one under its prefix is damaged, that row is the
+ * answer: the transaction may well be the one it named, and ledger_store_tx_read refuses
+ * it (with a log line), as it refuses a row of the right hash whose block is damaged. */
+static chr_err index_tx(ledger_store_read *r, uint64_t height, const uint8_t hash[32],
+                        ledger_store_txinfo *out)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(r->itxn, r->store->itxs, &cur);
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "cursor");
+    }
+    /* The first row of the prefix, if any, then its others. */
+    uint8_t want[INDEX_TX_ROW_BYTES] = {0};
+    index_key(r->store, want, hash);
+    MDB_val key = {sizeof(index_txs_key), (void *)(uintptr_t)index_txs_key};
+    MDB_val val = {sizeof(want), want};
+    chr_err err = CHR_ERR_NOT_FOUND;
+    int has_damaged = 0;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH_RANGE);
+    while (rc == 0 && val.mv_size >= INDEX_PREFIX_BYTES &&
+           memcmp(val.mv_data, want, INDEX_PREFIX_BYTES) == 0) {
+        ledger_store_txinfo row;
+        int damaged;
+        err = index_tx_row(r, height, hash, &val, &row, &damaged);
+        if (err == CHR_OK || (damaged && !has_damaged)) {
+            *out = row;
+            has_damaged |= damaged;
+        }
+        if (err != CHR_ERR_NOT_FOUND) {
+            break;
+        }
+        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return chr_lmdb_err(rc, "read index");
+    }
+    return err == CHR_ERR_NOT_FOUND && has_damaged ? CHR_OK : err;
+}
+
 chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_store_txinfo *out)
 {
     ledger_store *s = r->store;
@@ -465,30 +660,11 @@ chr_err ledger_store_tx(ledger_store_read *r, const uint8_t hash[32], ledger_sto
     if (rc != 0) {
         return chr_lmdb_err(rc, "read index");
     }
-    MDB_val key = {32, (void *)(uintptr_t)hash};
-    MDB_val val;
-    rc = mdb_get(r->itxn, s->itxs, &key, &val);
-    if (rc == MDB_NOTFOUND) {
-        return CHR_ERR_NOT_FOUND;
+    chr_err err = index_tx(r, height, hash, out);
+    if (err != CHR_OK) {
+        memset(out, 0, sizeof(*out));
     }
-    if (rc != 0) {
-        return chr_lmdb_err(rc, "read index");
-    }
-    if (val.mv_size != INDEX_TX_ROW_BYTES) {
-        CHR_LOG_E("store: an index row of transactions is damaged: %zu bytes, not %d", val.mv_size,
-                  INDEX_TX_ROW_BYTES);
-        return CHR_ERR_STORE;
-    }
-    const uint8_t *v = val.mv_data;
-    uint64_t at = chr_get_u64be(v);
-    if (at > height) {
-        return CHR_ERR_NOT_FOUND; /* committed after this reader's snapshot */
-    }
-    out->height = at;
-    out->index = chr_get_u32be(v + 8);
-    out->offset = chr_get_u32be(v + 12);
-    out->len = (uint16_t)(v[16] << 8 | v[17]);
-    return CHR_OK;
+    return err;
 }
 
 chr_err ledger_store_tx_read(ledger_store_read *r, const uint8_t hash[32],
@@ -537,6 +713,61 @@ static int history_older(uint64_t h, uint32_t i, uint64_t before_height, uint32_
     return h < before_height || (h == before_height && i < before_index);
 }
 
+/* The parties a transaction's history rows name: its sender, and its counterparty (the
+ * sender again when it has none), as the chain reports them (ledger/chain.h). */
+static void tx_parties(const ledger_tx *tx, uint8_t from[32], uint8_t to[32])
+{
+    memcpy(from, tx->from, 32);
+    if (!ledger_tx_kind_of(tx->type)->counterparty(tx, to)) {
+        memcpy(to, tx->from, 32);
+    }
+}
+
+/* One row under addr's prefix, checked: CHR_OK with *e filled when its transaction names
+ * addr (as its sender for a sent row, its counterparty for a received one),
+ * CHR_ERR_NOT_FOUND when it names another address of the same prefix, CHR_ERR_STORE
+ * (logged) when the row is damaged: it names bytes that are no transaction of its prefix. */
+static chr_err history_row(ledger_store_read *r, const uint8_t addr[32], const MDB_val *val,
+                           ledger_history_entry *e)
+{
+    ledger_store_txinfo place = {0};
+    uint8_t sent = 0;
+    const uint8_t *bytes = NULL;
+    ledger_tx tx;
+    chr_err err = val->mv_size == INDEX_ROW_BYTES ? CHR_OK : CHR_ERR_STORE;
+    if (err == CHR_OK) {
+        index_row_decode(&place, &sent, val->mv_data);
+        err = row_bytes(r, &place, &bytes);
+    }
+    if (err == CHR_OK && ledger_tx_decode(&tx, bytes, place.len) != CHR_OK) {
+        err = CHR_ERR_STORE;
+    }
+    uint8_t parties[2][32];
+    if (err == CHR_OK) {
+        tx_parties(&tx, parties[1], parties[0]);
+        if (!index_same_key(r->store, parties[sent], addr)) {
+            err = CHR_ERR_STORE;
+        } else if (memcmp(parties[sent], addr, 32) != 0) {
+            return CHR_ERR_NOT_FOUND; /* another address of the same prefix */
+        }
+    }
+    if (err != CHR_OK) {
+        if (err == CHR_ERR_STORE) {
+            char hex[65];
+            chr_hex_encode(hex, sizeof(hex), addr, 32);
+            CHR_LOG_E("store: a history row of %s is damaged: it names no transaction of "
+                      "that address in block %llu",
+                      hex, (unsigned long long)place.height);
+        }
+        return err;
+    }
+    e->height = place.height;
+    e->index = place.index;
+    e->sent = sent;
+    chr_sha256_hash(e->tx_hash, bytes, place.len);
+    return CHR_OK;
+}
+
 /* The index's part of a history: as ledger_store_history, from r's index snapshot. */
 static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint64_t before_height,
                              uint32_t before_index, ledger_history_entry *out, size_t limit,
@@ -548,34 +779,40 @@ static chr_err index_history(ledger_store_read *r, const uint8_t addr[32], uint6
     if (rc != 0) {
         return chr_lmdb_err(rc, "cursor");
     }
-    /* Position on the first key at or after (addr, before_height, before_index), then step
-     * back: everything before it in the address's range is strictly older. */
-    uint8_t k[HISTORY_KEY_LEN];
-    memcpy(k, addr, 32);
-    chr_put_u64be(k + 32, before_height);
-    chr_put_u32be(k + 40, before_index);
-    k[44] = 0;
+    /* Position on the prefix's first row at or after (before_height, before_index), then
+     * step back: every row before it is strictly older. An index past any block's is after
+     * every row of its height; a height past any row's, after every row. */
+    store_tail_entry at = {
+        .height = before_height < INDEX_HEIGHT_MAX ? before_height : INDEX_HEIGHT_MAX,
+        .index = before_index < LEDGER_BLOCK_TXS_MAX ? before_index : UINT16_MAX >> 1};
+    uint8_t v[INDEX_ROW_BYTES];
+    index_row_encode(v, &at, 0);
+    uint8_t k[INDEX_PREFIX_BYTES];
+    index_key(r->store, k, addr);
     MDB_val key = {sizeof(k), k};
-    MDB_val val;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-    rc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_PREV)
-                 : mdb_cursor_get(cur, &key, &val, MDB_LAST);
-    while (rc == 0 && *out_len < limit) {
-        if (key.mv_size != HISTORY_KEY_LEN || memcmp(key.mv_data, addr, 32) != 0 ||
-            val.mv_size != 32) {
-            break;
-        }
-        const uint8_t *kd = key.mv_data;
-        ledger_history_entry *e = &out[*out_len];
-        e->height = chr_get_u64be(kd + 32);
-        e->index = chr_get_u32be(kd + 40);
-        e->sent = kd[44];
-        memcpy(e->tx_hash, val.mv_data, 32);
-        (*out_len)++;
-        rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
+    MDB_val val = {sizeof(v), v};
+    rc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH_RANGE);
+    if (rc == 0) {
+        rc = mdb_cursor_get(cur, &key, &val, MDB_PREV_DUP);
+    } else if (rc == MDB_NOTFOUND) {
+        rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+        rc = rc ? rc : mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP);
+    }
+    chr_err err = CHR_OK;
+    while (rc == 0 && *out_len < limit && err == CHR_OK) {
+        err = history_row(r, addr, &val, &out[*out_len]);
+        *out_len += err == CHR_OK;
+        err = err == CHR_ERR_NOT_FOUND ? CHR_OK : err;
+        rc = mdb_cursor_get(cur, &key, &val, MDB_PREV_DUP);
     }
     mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : chr_lmdb_err(rc, "history");
+    if (err == CHR_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        err = chr_lmdb_err(rc, "history");
+    }
+    if (err != CHR_OK) {
+        *out_len = 0;
+    }
+    return err;
 }
 
 chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint64_t before_height,
@@ -665,11 +902,8 @@ static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
                 err = ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]);
                 if (err == CHR_OK) {
                     ledger_tx_hash(&tx, e.hash);
-                    memcpy(e.from, tx.from, 32);
                     /* As ledger/chain.c's index_row: no counterparty files it as sent. */
-                    if (!ledger_tx_kind_of(tx.type)->counterparty(&tx, e.to)) {
-                        memcpy(e.to, tx.from, 32);
-                    }
+                    tx_parties(&tx, e.from, e.to);
                     rc = index_put_rows(s, itxn, &e);
                 }
             }
@@ -686,6 +920,9 @@ static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
         rc = rc ? rc : index_put_height(s, itxn, to);
         err = store_write_end(s, itxn, rc, "index stored blocks");
     } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
+    if (err == CHR_OK) {
+        index_settle(s, to);
+    }
     return err;
 }
 
@@ -723,8 +960,6 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
         return rc;
     }
     rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->imeta);
-    rc = rc ? rc : mdb_dbi_open(txn, "txs", MDB_CREATE, &s->itxs);
-    rc = rc ? rc : mdb_dbi_open(txn, "history", MDB_CREATE, &s->ihistory);
     uint64_t indexed = 0;
     rc = rc ? rc : store_get_u64(txn, s->imeta, "height", &indexed);
     rc = rc == MDB_NOTFOUND ? 0 : rc;
@@ -744,7 +979,8 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
     }
     rc = fr;
     int old = format != INDEX_FORMAT;
-    if (rc == 0 && (other || indexed > height || old)) {
+    int rebuild = rc == 0 && (other || indexed > height || old);
+    if (rebuild) {
         if (old) {
             CHR_LOG_I("store: the index is of format %llu, not %d: rebuilding it from the "
                       "blocks",
@@ -754,12 +990,19 @@ static int index_open_dbs(ledger_store *s, uint64_t height, const uint8_t genesi
                       "rebuilding it",
                       (unsigned long long)indexed, (unsigned long long)height);
         }
+        /* The tables are deleted, not emptied: an older format's were made without
+         * duplicates, and a table keeps the flags it was made with. */
         rc = mdb_drop(txn, s->imeta, 0);
-        rc = rc ? rc : mdb_drop(txn, s->itxs, 0);
-        rc = rc ? rc : mdb_drop(txn, s->ihistory, 0);
+        rc = rc ? rc : mdb_dbi_open(txn, "txs", MDB_CREATE, &s->itxs);
+        rc = rc ? rc : mdb_drop(txn, s->itxs, 1);
+        rc = rc ? rc : mdb_dbi_open(txn, "history", MDB_CREATE, &s->ihistory);
+        rc = rc ? rc : mdb_drop(txn, s->ihistory, 1);
         indexed = 0;
         got = MDB_NOTFOUND;
     }
+    unsigned dup = MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED;
+    rc = rc ? rc : mdb_dbi_open(txn, "txs", dup, &s->itxs);
+    rc = rc ? rc : mdb_dbi_open(txn, "history", dup, &s->ihistory);
     if (rc == 0 && has_genesis && got == MDB_NOTFOUND) {
         rc = store_put(txn, s->imeta, "genesis_hash", 12, genesis, 32);
     }
@@ -783,6 +1026,7 @@ chr_err store_index_open(ledger_store *s, const char *dir, size_t map_size)
     pthread_condattr_destroy(&attr);
     pthread_mutex_init(&s->tail_mu, NULL);
     s->tail_ready = 1;
+    s->index_key_bytes = INDEX_PREFIX_BYTES;
     s->tail = calloc(LEDGER_STORE_TAIL_TXS_MAX, sizeof(s->tail[0]));
     s->table = calloc(STORE_TABLE_SLOTS, sizeof(s->table[0]));
     if (s->tail == NULL || s->table == NULL || sodium_init() < 0) {

@@ -42,10 +42,15 @@ struct ledger_store {
     /* Versions of the state trie kept (ledger_store_set_versions_kept): 0 all, 1 the tip. */
     uint64_t versions_kept;
     size_t map_size;
-    /* The index environment: its metadata (indexed height and that block's hash), txs
-     * (hash -> height, index) and history (address, height, index, sent -> hash). */
+    /* The index environment: its metadata (indexed height, the chain's genesis hash, the
+     * format), txs (hash prefix -> place rows) and history (address prefix -> place rows
+     * with a sent bit), see ledger/store_index.c. */
     MDB_env *ienv;
     MDB_dbi imeta, itxs, ihistory;
+    /* How many leading bytes of a hash or address key its index rows (8; the rest of the
+     * 8-byte key is zero). Only the unit tests lower it, before any row is written, to make
+     * prefix collisions certain. */
+    uint8_t index_key_bytes;
     size_t imap_size;
     /* Readers hold it shared; growing a map takes it exclusively, because LMDB's
      * mdb_env_set_mapsize requires that no transaction is active in the process. */

@@ -9,7 +9,7 @@ import threading
 from node import check, eq, fail, random_address, start_node
 
 RECIPIENTS_PER_SENDER = 60
-TXS_PER_RECIPIENT = 24
+TXS_PER_RECIPIENT = 200  # enough rows to fill 1 MiB of index (format 3 rows are small)
 AMOUNT = 11
 MEMO = "m" * 200  # long memos make blocks, and so the store, grow faster
 

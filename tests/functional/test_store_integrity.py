@@ -56,10 +56,15 @@ class Lmdb:
         if rc != 0:
             fail("%s: %s" % (what, self.lib.mdb_strerror(rc).decode()))
 
-    def _dbi(self, db):
+    def _dbi(self, db, flags=0):
         dbi = ctypes.c_uint()
-        self._check(self.lib.mdb_dbi_open(self.txn, db.encode(), 0, ctypes.byref(dbi)), db)
+        self._check(self.lib.mdb_dbi_open(self.txn, db.encode(), flags, ctypes.byref(dbi)), db)
         return dbi
+
+    def drop(self, db):
+        """Deletes db; a put into it afterwards makes it again, without duplicates."""
+        self.lib.mdb_drop.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int]
+        self._check(self.lib.mdb_drop(self.txn, self._dbi(db), 1), "drop " + db)
 
     @staticmethod
     def _val(b):
@@ -76,8 +81,8 @@ class Lmdb:
     def put(self, db, key, value):
         k, _kb = self._val(key)
         v, _vb = self._val(value)
-        self._check(self.lib.mdb_put(self.txn, self._dbi(db), ctypes.byref(k), ctypes.byref(v),
-                                     0), "put into " + db)
+        self._check(self.lib.mdb_put(self.txn, self._dbi(db, 0x40000), ctypes.byref(k),
+                                     ctypes.byref(v), 0), "put into " + db)
 
     def delete(self, db, key):
         k, _kb = self._val(key)
@@ -188,14 +193,18 @@ def test_flipped_block_body_byte_is_refused(t):
 
 
 def test_flipped_index_row_bytes_are_refused(t):
-    # The transfer's index row with its height's last byte flipped, then with its offset's:
-    # GET /txs/{hash} never answers another transaction, or another height, under the hash.
+    # The transfer's index row (the chain's only one in the set of transactions: its hash's
+    # first 8 bytes, then 13 bytes of place) with its height's last byte flipped, then its
+    # offset's, then its length's: GET /txs/{hash} never answers another transaction, or
+    # another height, under the hash.
     n, h, txh, _, good = committed_chain(t)
-    for what, at in [("height", 7), ("offset", 15), ("length", 17)]:
+    key = bytes(1)
+    for what, at in [("height", 8 + 5), ("offset", 8 + 10), ("length", 8 + 12)]:
         db = Lmdb(n.data_dir + "/index")
-        row = db.get("txs", bytes.fromhex(txh))
-        eq(len(row), 18, "a row of format 2")
-        db.put("txs", bytes.fromhex(txh), flip(row, at))
+        row = db.get("txs", key)
+        eq((len(row), row[:8].hex()), (21, txh[:16]), "a row of format 3")
+        db.delete("txs", key)
+        db.put("txs", key, flip(row, at))
         db.commit()
         n.start()
         line = refused(n, "/api/v1/txs/" + txh, "index row " + what)
@@ -203,28 +212,92 @@ def test_flipped_index_row_bytes_are_refused(t):
         eq(n.get("/api/v1/blocks/%d" % h), good["block"], "the block itself is intact")
         n.stop()
         db = Lmdb(n.data_dir + "/index")
-        db.put("txs", bytes.fromhex(txh), row)
+        db.delete("txs", key)
+        db.put("txs", key, row)
         db.commit()
     n.start()
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the repaired row answers as before")
 
 
+def test_flipped_history_row_is_refused(t):
+    # Alice's history row (under her address's first 8 bytes) with its height's last byte
+    # flipped: her history is refused (503 store_error) with an ERROR line naming her,
+    # never another transaction; repaired, it answers as before.
+    n, h, txh, _, good = committed_chain(t)
+    alice = n.chain["alice"]
+    path = "/api/v1/accounts/%s/txs" % alice.address
+    n.start()
+    hist = n.get(path)
+    eq([x["hash"] for x in hist["txs"]], [txh], "alice's history: the transfer")
+    n.stop()
+    key = bytes.fromhex(alice.pubkey)[:8]
+    db = Lmdb(n.data_dir + "/index")
+    row = db.get("history", key)
+    db.delete("history", key)
+    db.put("history", key, flip(row, 5))
+    db.commit()
+    n.start()
+    before = len(errors_logged(n))
+    assert_error(n.request("GET", path), 503, "store_error", "the damaged history row")
+    new = errors_logged(n)[before:]
+    eq(len(new), 1, "one ERROR line: %r" % new)
+    check(alice.pubkey in new[0] and "history row" in new[0], "the line names her: " + new[0])
+    n.stop()
+    db = Lmdb(n.data_dir + "/index")
+    db.delete("history", key)
+    db.put("history", key, row)
+    db.commit()
+    n.start()
+    eq(n.get(path), hist, "the repaired row answers as before")
+
+
 def test_old_index_format_is_rebuilt_once(t):
-    # An index without a format (the previous layout's 12-byte rows) is rebuilt from the
+    # An index without a format (the first layout's 12-byte rows) is rebuilt from the
     # blocks at start, with a log line, once; then the transaction is read by its place.
     n, h, txh, _, good = committed_chain(t)
     db = Lmdb(n.data_dir + "/index")
-    row = db.get("txs", bytes.fromhex(txh))
-    db.put("txs", bytes.fromhex(txh), row[:12])
+    db.drop("txs")
+    db.put("txs", bytes.fromhex(txh), height_key(h) + bytes(4))
     db.delete("meta", b"format")
     db.commit()
     n.start()
-    rebuilt = "the index is of format 1, not 2: rebuilding it from the blocks"
+    rebuilt = "the index is of format 1, not 3: rebuilding it from the blocks"
     eq(n.log_text().count(rebuilt), 1, "the rebuild is logged")
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer, from the rebuilt index")
     n.restart()
     eq(n.log_text().count(rebuilt), 1, "not rebuilt a second time")
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer after a restart")
+
+
+def test_format_2_index_is_rebuilt(t):
+    # A data directory whose index is of format 2 (rows keyed by the whole hash and the
+    # whole address, made without duplicates) is rebuilt at start once, with its log line;
+    # the transfer and both accounts' histories then answer as before.
+    n, h, txh, _, good = committed_chain(t)
+    c = n.chain
+    n.start()
+    hist = {a: n.get("/api/v1/accounts/%s/txs" % c[a].address) for a in ("alice", "bob")}
+    n.stop()
+    db = Lmdb(n.data_dir + "/index")
+    row = db.get("txs", bytes(1))[8:]  # u48 height, u16 index << 1, u24 offset, u16 length
+    place = (bytes(2) + row[:6] + (int.from_bytes(row[6:8], "big") >> 1).to_bytes(4, "big") +
+             bytes(1) + row[8:11] + row[11:13])
+    db.drop("txs")
+    db.drop("history")
+    db.put("txs", bytes.fromhex(txh), place)
+    for a, sent in (("alice", 1), ("bob", 0)):
+        key = bytes.fromhex(c[a].pubkey) + place[:12] + bytes([sent])
+        db.put("history", key, bytes.fromhex(txh))
+    db.put("meta", b"format", (2).to_bytes(8, "big"))
+    db.commit()
+    n.start()
+    rebuilt = "the index is of format 2, not 3: rebuilding it from the blocks"
+    eq(n.log_text().count(rebuilt), 1, "the rebuild is logged")
+    eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer, from the rebuilt index")
+    for a in ("alice", "bob"):
+        eq(n.get("/api/v1/accounts/%s/txs" % c[a].address), hist[a], "the history of " + a)
+    n.restart()
+    eq(n.log_text().count(rebuilt), 1, "not rebuilt a second time")
 
 
 def test_damaged_block_is_not_served_to_a_syncing_peer(t):

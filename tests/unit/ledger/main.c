@@ -94,6 +94,8 @@ static const chr_test tests[] = {
     {"store_map_full_then_grow", test_store_map_full_then_grow},
     {"store_evidence_rows", test_store_evidence_rows},
     {"store_index_tail_and_rebuild", test_store_index_tail_and_rebuild},
+    {"store_index_row_format", test_store_index_row_format},
+    {"store_index_prefix_collisions", test_store_index_prefix_collisions},
     {"store_tail_full_indexes_inline", test_store_tail_full_indexes_inline},
     {"store_reads_are_checked", test_store_reads_are_checked},
     {"store_trie_migrates_and_checks_accounts", test_store_trie_migrates_and_checks_accounts},

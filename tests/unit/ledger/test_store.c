@@ -870,6 +870,153 @@ void test_store_index_tail_and_rebuild(void)
     st_teardown(&chain);
 }
 
+/* 1 when dbi of c's index environment holds under key (klen bytes) the raw row of block
+ * h's transaction i: pre_len bytes of pre, then the place of its bytes with the sent bit. */
+static int st_raw_row(st_chain *c, MDB_txn *txn, MDB_dbi dbi, const uint8_t *k, size_t klen,
+                      const uint8_t *pre, size_t pre_len, uint64_t h, uint32_t i, uint8_t sent)
+{
+    const uint8_t *block;
+    size_t len;
+    ledger_block b;
+    if (ledger_store_block(c->read, h, &block, &len) != CHR_OK ||
+        ledger_block_decode(&b, block, len) != CHR_OK) {
+        return 0;
+    }
+    uint8_t hb[8];
+    uint8_t ob[4];
+    uint8_t want[8 + 13];
+    uint8_t *row = want + pre_len;
+    if (pre_len > 0) {
+        memcpy(want, pre, pre_len);
+    }
+    chr_put_u64be(hb, h);
+    memcpy(row, hb + 2, 6);
+    row[6] = (uint8_t)((i << 1 | sent) >> 8);
+    row[7] = (uint8_t)(i << 1 | sent);
+    chr_put_u32be(ob, (uint32_t)(b.txs[i] - block));
+    memcpy(row + 8, ob + 1, 3);
+    row[11] = (uint8_t)(b.tx_lens[i] >> 8);
+    row[12] = (uint8_t)b.tx_lens[i];
+    ledger_block_free(&b);
+    MDB_cursor *cur;
+    MDB_val key = {klen, (void *)(uintptr_t)k};
+    MDB_val val = {pre_len + 13, want};
+    if (mdb_cursor_open(txn, dbi, &cur) != 0) {
+        return 0;
+    }
+    int rc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH);
+    mdb_cursor_close(cur);
+    return rc == 0 && val.mv_size == pre_len + 13 && memcmp(val.mv_data, want, pre_len + 13) == 0;
+}
+
+static void store_index_rows_body(st_chain *c)
+{
+    enum { TXS = 6 };
+    CHECK_OK(st_setup(c, 64u << 20));
+    CHECK_OK(st_genesis(c));
+    for (int i = 0; i < 2; i++) {
+        CHECK_OK(st_build(c, TXS, 0));
+        CHECK_OK(st_commit_kept(c));
+    }
+    CHECK_OK(ledger_store_index(c->store));
+    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+    ledger_store *s = c->store;
+    MDB_txn *txn;
+    CHECK(mdb_txn_begin(s->ienv, NULL, MDB_RDONLY, &txn) == 0);
+    unsigned flags = 0;
+    CHECK(mdb_dbi_flags(txn, s->itxs, &flags) == 0 && flags == (MDB_DUPSORT | MDB_DUPFIXED));
+    CHECK(mdb_dbi_flags(txn, s->ihistory, &flags) == 0 && flags == (MDB_DUPSORT | MDB_DUPFIXED));
+    uint8_t format[8];
+    chr_put_u64be(format, 3);
+    MDB_val key = {6, (void *)(uintptr_t) "format"};
+    MDB_val val;
+    CHECK(mdb_get(txn, s->imeta, &key, &val) == 0 && val.mv_size == 8 &&
+          memcmp(val.mv_data, format, 8) == 0);
+    MDB_stat st;
+    CHECK(mdb_stat(txn, s->itxs, &st) == 0 && st.ms_entries == 2 * TXS);
+    CHECK(mdb_stat(txn, s->ihistory, &st) == 0 && st.ms_entries == 2 * 2 * TXS);
+    for (uint64_t h = 1; h <= 2; h++) {
+        for (uint32_t i = 0; i < TXS; i++) {
+            uint32_t from = st_from_of(h, i);
+            uint8_t zero = 0;
+            CHECK(st_raw_row(c, txn, s->itxs, &zero, 1, st_hashes[h][i], 8, h, i, 0));
+            CHECK(st_raw_row(c, txn, s->ihistory, c->pk[from], 8, NULL, 0, h, i, 1));
+            uint32_t to = (from + 1) % ST_ACCOUNTS;
+            CHECK(st_raw_row(c, txn, s->ihistory, c->pk[to], 8, NULL, 0, h, i, 0));
+        }
+    }
+    mdb_txn_abort(txn);
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+}
+
+void test_store_index_row_format(void)
+{
+    /* The index's rows (format 3): the 13 bytes u48 height | u16 index << 1 | sent | u24
+     * offset | u16 length that name a transaction's bytes in its block, one for each party
+     * under its address's first 8 bytes, and one after the hash's first 8 bytes in the
+     * transactions' one sorted set (key 0), in tables of fixed-size duplicates; the
+     * index's metadata says format 3. */
+    CHECK_OK(chr_hash_init());
+    store_index_rows_body(&chain);
+    st_teardown(&chain);
+}
+
+static void store_index_collide_body(st_chain *c)
+{
+    enum { TXS = 7 };
+    CHECK_OK(st_setup(c, 64u << 20));
+    c->store->index_key_bytes = 0; /* every row of either table under one key */
+    CHECK_OK(st_genesis(c));
+    ledger_store_read *old = NULL;
+    for (int i = 0; i < 6; i++) {
+        CHECK_OK(st_build(c, TXS, 0));
+        CHECK_OK(st_commit_kept(c));
+        if (i == 2) {
+            CHECK_OK(ledger_store_index(c->store));
+            CHECK_OK(ledger_store_read_begin(c->store, &old));
+        }
+    }
+    CHECK_OK(ledger_store_index(c->store));
+    ledger_store_read *r;
+    CHECK_OK(ledger_store_read_begin(c->store, &r));
+    c->read = r;
+    for (uint32_t acct = 0; acct < ST_ACCOUNTS; acct++) {
+        CHECK(st_index_agrees(c, r, acct, 6, 1 + acct % 4));
+    }
+    if (old != NULL) {
+        CHECK(st_index_agrees(c, old, 1, 3, 2));
+        ledger_store_read_end(old);
+    }
+    /* Neither a transaction nor an address the chain never saw is answered from rows of
+     * their key. */
+    uint8_t unknown[32];
+    memset(unknown, 0x77, sizeof(unknown));
+    ledger_store_txinfo info;
+    CHECK(ledger_store_tx(r, unknown, &info) == CHR_ERR_NOT_FOUND);
+    const uint8_t *bytes;
+    size_t len;
+    CHECK(ledger_store_tx_read(r, unknown, &info, &bytes, &len) == CHR_ERR_NOT_FOUND);
+    ledger_history_entry e[4];
+    size_t n = 1;
+    CHECK_OK(ledger_store_history(r, unknown, UINT64_MAX, 0, e, 4, &n));
+    CHECK(n == 0);
+    CHECK_OK(ledger_store_tx_read(r, st_hashes[5][3], &info, &bytes, &len));
+    CHECK(info.height == 5 && info.index == 3);
+    ledger_store_read_end(r);
+    c->read = NULL;
+}
+
+void test_store_index_prefix_collisions(void)
+{
+    /* With every transaction and every address sharing one key (prefix collisions forced),
+     * each lookup by hash and each history, whole or paged, is still exactly right, for a
+     * current and an older reader; an unknown hash or address gets nothing. */
+    CHECK_OK(chr_hash_init());
+    store_index_collide_body(&chain);
+    st_teardown(&chain);
+}
+
 /* Blocks of ST_BIG_TXS made-up rows: the tail holds three such blocks, not four. */
 #define ST_BIG_TXS 20000u
 
@@ -925,6 +1072,11 @@ static void store_tail_full_body(st_chain *c)
     ledger_store_read *r;
     CHECK_OK(ledger_store_read_begin(c->store, &r));
     c->read = r;
+    /* Rows of the tail answer from memory, indexed ones from the index: these made-up rows
+     * name no bytes in their blocks, so they are the damaged rows under their prefixes,
+     * which ledger_store_tx answers (and ledger_store_tx_read would refuse). */
+    uint64_t indexed = ledger_store_indexed_height(c->store);
+    CHECK(indexed >= BLOCKS - 2 && indexed < BLOCKS);
     int found = 1;
     for (uint64_t h = 1; h <= BLOCKS && found; h++) {
         for (uint32_t i = 0; i < ST_BIG_TXS && found; i += 997) {
@@ -936,21 +1088,23 @@ static void store_tail_full_body(st_chain *c)
         }
     }
     CHECK(found);
-    /* Account 0 sent every eighth row and received every eighth: newest first, no gap at
-     * the boundary between the index and the tail. */
-    size_t want = 2 * BLOCKS * ST_BIG_TXS / ST_ACCOUNTS;
-    ledger_history_entry *all = malloc(want * sizeof(*all));
+    /* Account 0 sent every eighth row and received every eighth: newest first from the
+     * tail, then the index's rows (refused, as above) right after the tail's last. */
+    size_t want = 2 * (BLOCKS - indexed) * ST_BIG_TXS / ST_ACCOUNTS;
+    ledger_history_entry *all = malloc((want + 1) * sizeof(*all));
     size_t n = 0;
     CHECK(all != NULL);
     if (all != NULL) {
         CHECK_OK(ledger_store_history(r, c->pk[0], UINT64_MAX, 0, all, want, &n));
         CHECK(n == want);
-        int ordered = 1;
+        int ordered = all[0].height == BLOCKS && all[n - 1].height == indexed + 1;
         for (size_t k = 1; k < n && ordered; k++) {
             ordered = all[k].height < all[k - 1].height ||
                       (all[k].height == all[k - 1].height && all[k].index < all[k - 1].index);
         }
         CHECK(ordered);
+        CHECK(ledger_store_history(r, c->pk[0], all[n - 1].height, all[n - 1].index, all, 1, &n) ==
+              CHR_ERR_STORE);
         free(all);
     }
     ledger_store_read_end(r);
@@ -960,8 +1114,8 @@ static void store_tail_full_body(st_chain *c)
 void test_store_tail_full_indexes_inline(void)
 {
     /* Blocks of 20,000 rows fill the in-memory tail after three; with no indexer thread
-     * the writer then indexes inline, and every row is still found by hash and in order
-     * in the history. */
+     * the writer then indexes inline, and every row is still found by hash, and in order in
+     * the history up to the index's made-up rows (which name no bytes: refused). */
     CHECK_OK(chr_hash_init());
     store_tail_full_body(&chain);
     st_teardown(&chain);
@@ -1071,6 +1225,31 @@ void test_store_trie_migrates_and_checks_accounts(void)
         c->read = NULL;
     }
     st_teardown(c);
+}
+
+/* As st_flip, for the row of transaction hash in the index's set of transactions (byte
+ * `at` of prefix | row, at 8 or more so that the row stays in its place in the set). */
+static void st_flip_tx_row(ledger_store *s, const uint8_t hash[32], size_t at)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    uint8_t key0 = 0;
+    uint8_t row[8 + 13] = {0};
+    memcpy(row, hash, 8);
+    CHECK(at >= 8 && at < sizeof(row));
+    CHECK(mdb_txn_begin(s->ienv, NULL, 0, &txn) == 0);
+    CHECK(mdb_cursor_open(txn, s->itxs, &cur) == 0);
+    MDB_val k = {1, &key0};
+    MDB_val v = {sizeof(row), row};
+    CHECK(mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE) == 0);
+    CHECK(v.mv_size == sizeof(row) && memcmp(v.mv_data, hash, 8) == 0);
+    memcpy(row, v.mv_data, sizeof(row));
+    row[at] ^= 0x01;
+    CHECK(mdb_cursor_del(cur, 0) == 0);
+    mdb_cursor_close(cur);
+    v = (MDB_val){sizeof(row), row};
+    CHECK(mdb_put(txn, s->itxs, &k, &v, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
 }
 
 /* Flips one bit of byte `at` of the record under key in dbi of env (the store's or its
@@ -1190,12 +1369,13 @@ static void store_checked_body(st_chain *c)
     st_flip(s->env, s->hashes, c->block_hash[2], 32, 7);
     CHECK(st_reads(c, t, CHR_ERR_STORE, CHR_ERR_STORE, CHR_ERR_STORE, CHR_ERR_STORE));
     st_flip(s->env, s->hashes, c->block_hash[2], 32, 7);
-    /* The transaction's index row: its height (to block 3), offset and length. */
-    size_t row_at[] = {7, 15, 17};
+    /* The transaction's index row (the one in the set, after its 8-byte prefix): its
+     * height (to block 3), offset and length. */
+    size_t row_at[] = {8 + 5, 8 + 10, 8 + 12};
     for (size_t i = 0; i < sizeof(row_at) / sizeof(row_at[0]); i++) {
-        st_flip(s->ienv, s->itxs, t, 32, row_at[i]);
+        st_flip_tx_row(s, t, row_at[i]);
         CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_OK, CHR_ERR_STORE));
-        st_flip(s->ienv, s->itxs, t, 32, row_at[i]);
+        st_flip_tx_row(s, t, row_at[i]);
     }
     CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_OK, CHR_OK));
 }
