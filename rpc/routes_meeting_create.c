@@ -192,7 +192,8 @@ static chr_err create_cost(rpc_server *srv, const ledger_meeting_body *b, uint64
 }
 
 /* The sponsor's transaction of type, its body filled by fill(tx, arg): its nonce the next
- * after its pending ones; checked as admission will and signed. */
+ * after its pending ones and after every one this server handed out (under
+ * sponsor_nonce_lock: the caller holds it); checked as admission will and signed. */
 static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, uint8_t type,
                           void (*fill)(ledger_tx *tx, const void *arg), const void *arg,
                           char *detail, size_t detail_cap)
@@ -208,6 +209,9 @@ static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, uint8_t type,
     uint64_t nonce = 0;
     srv->be.tip(srv->be.ctx, &tip);
     err = err ? err : srv->be.account(srv->be.ctx, pub, &acct, &nonce);
+    if (err == CHR_OK && srv->sponsor_nonce_known && srv->sponsor_next_nonce > nonce) {
+        nonce = srv->sponsor_next_nonce; /* requests still on their way to the mempool */
+    }
     err = err ? err
               : ledger_tx_init(tx, (ledger_tx_type)type, tip.chain_id, pub, nonce,
                                srv->be.params->fee_transfer, 0, NULL, 0);
@@ -237,7 +241,12 @@ static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
 {
     ledger_tx tx;
     char detail[RPC_DETAIL_MAX] = "";
+    rpc_server *srv = x->srv;
+    pthread_mutex_lock(&srv->sponsor_nonce_lock);
     chr_err err = sponsor_tx(x, &tx, type, fill, arg, detail, sizeof(detail));
+    if (err != CHR_OK) {
+        pthread_mutex_unlock(&srv->sponsor_nonce_lock);
+    }
     if (err == CHR_ERR_MEETING) {
         /* The rule's detail starts with the field it is about ("participants: ..."). */
         char field[16] = "";
@@ -247,7 +256,12 @@ static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
     }
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     size_t len = 0;
-    err = err ? err : ledger_tx_encode(&tx, buf, sizeof(buf), &len);
+    if (err == CHR_OK) {
+        err = ledger_tx_encode(&tx, buf, sizeof(buf), &len);
+        if (err != CHR_OK) {
+            pthread_mutex_unlock(&srv->sponsor_nonce_lock);
+        }
+    }
     if (err != CHR_OK) {
         rpc_reply_error(r, err == CHR_ERR_STORE ? 503 : 500,
                         err == CHR_ERR_STORE ? err : CHR_ERR_INTERNAL,
@@ -256,6 +270,11 @@ static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
     }
     const uint8_t *txs[1] = {buf};
     rpc_submit_start(x, r, txs, &len, 1, x->srv->cfg.wait_timeout_ms, finish);
+    if (x->req->results != NULL) { /* handed on: the next request takes the next nonce */
+        srv->sponsor_next_nonce = tx.nonce + 1;
+        srv->sponsor_nonce_known = 1;
+    }
+    pthread_mutex_unlock(&srv->sponsor_nonce_lock);
 }
 
 /* 1 when the node holds a sponsor key; else 0 and the 403. */
@@ -277,6 +296,10 @@ static void sponsor_finish(rpc_ctx *x, rpc_reply *r, const uint8_t *id)
 {
     const rpc_tx_result *res = &x->req->results[0];
     if (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED) {
+        /* Its nonce is unused: the next request starts again from the account's. */
+        pthread_mutex_lock(&x->srv->sponsor_nonce_lock);
+        x->srv->sponsor_nonce_known = 0;
+        pthread_mutex_unlock(&x->srv->sponsor_nonce_lock);
         const char *field;
         unsigned status = rpc_tx_reject_status(res->err, &field);
         rpc_reply_error(r, status, res->err, res->detail[0] ? res->detail : chr_err_str(res->err),

@@ -654,6 +654,11 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         free(s);
         s = NULL;
     }
+    if (s != NULL && pthread_mutex_init(&s->sponsor_nonce_lock, NULL) != 0) {
+        pthread_mutex_destroy(&s->sponsor_lock);
+        free(s);
+        s = NULL;
+    }
     if (s == NULL) {
         return CHR_ERR_NOMEM;
     }
@@ -792,6 +797,7 @@ void rpc_server_stop(rpc_server *s)
     }
     rpc_mhd_log_deinit(&s->mhd_log);
     pthread_mutex_destroy(&s->sponsor_lock);
+    pthread_mutex_destroy(&s->sponsor_nonce_lock);
     sodium_memzero(s->cfg.sponsor_sk, sizeof(s->cfg.sponsor_sk));
     free(s);
 }

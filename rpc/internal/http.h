@@ -61,6 +61,12 @@ struct rpc_server {
     pthread_mutex_t sponsor_lock;
     int sponsor_loaded;
     uint64_t sponsor_day, sponsor_spent;
+    /* The sponsor's nonces (rpc/routes_meeting_create.c), under sponsor_nonce_lock, which
+     * is held from a transaction's nonce to its place in the writer's queue, so concurrent
+     * requests take consecutive nonces and reach the mempool in that order. */
+    pthread_mutex_t sponsor_nonce_lock;
+    int sponsor_nonce_known;
+    uint64_t sponsor_next_nonce;
     atomic_ullong trimmed_ms; /* when the heap was last trimmed after a large body */
     atomic_ulong overloaded;  /* requests answered 503 for want of body budget */
 };
