@@ -102,55 +102,35 @@ static chr_err history_fill(ledger_store_read *rd, const uint8_t addr[32], int w
     }
 }
 
-/* The last block decoded while rendering a page: consecutive entries often
- * share one. */
-typedef struct block_cache {
-    uint64_t height; /* 0: empty */
-    ledger_block block;
-} block_cache;
-
-/* The transaction at (height, index), rendered; NULL if the store lacks it or it is not
- * the transaction the history row names by hash (our own data damaged: logged). */
-static json_t *stored_tx(ledger_store_read *rd, block_cache *bc, uint64_t height, uint32_t index,
-                         const uint8_t hash[32])
+/* The transaction a history row names, read alone from its block (the index row gives its
+ * place; its bytes are checked to hash to the hash), rendered; NULL if the store lacks it or
+ * it is not at the row's place (our own data damaged: logged). */
+static json_t *stored_tx(ledger_store_read *rd, const ledger_history_entry *e)
 {
-    if (bc->height != height) {
-        if (bc->height != 0) {
-            ledger_block_free(&bc->block);
-            bc->height = 0;
-        }
-        if (ledger_store_block_decode(rd, height, &bc->block) != CHR_OK) {
-            return NULL;
-        }
-        bc->height = height;
-    }
+    ledger_store_txinfo info;
+    const uint8_t *bytes;
+    size_t len;
     ledger_tx tx;
-    uint8_t got[32];
-    if (index < bc->block.txs_len) {
-        chr_sha256_hash(got, bc->block.txs[index], bc->block.tx_lens[index]);
+    chr_err err = ledger_store_tx_read(rd, e->tx_hash, &info, &bytes, &len);
+    if (err == CHR_ERR_STORE) {
+        return NULL; /* the store logged what is damaged */
     }
-    if (index >= bc->block.txs_len || memcmp(got, hash, 32) != 0 ||
-        ledger_tx_decode(&tx, bc->block.txs[index], bc->block.tx_lens[index]) != CHR_OK) {
+    if (err != CHR_OK || info.height != e->height || info.index != e->index ||
+        ledger_tx_decode(&tx, bytes, len) != CHR_OK) {
         CHR_LOG_E("store: a history row is damaged: block %llu has no transaction %u of the hash "
                   "it names",
-                  (unsigned long long)height, index);
+                  (unsigned long long)e->height, e->index);
         return NULL;
     }
-    return rpc_render_tx(&tx, hash);
+    return rpc_render_tx(&tx, e->tx_hash);
 }
 
 static json_t *history_render(ledger_store_read *rd, const history_page *p, uint64_t *bad)
 {
-    block_cache *bc = calloc(1, sizeof(*bc));
     json_t *txs = json_array();
-    if (bc == NULL || txs == NULL) {
-        free(bc);
-        json_decref(txs);
-        return NULL;
-    }
     for (size_t i = 0; i < p->len && txs != NULL; i++) {
         const ledger_history_entry *e = &p->items[i];
-        json_t *tx = stored_tx(rd, bc, e->height, e->index, e->tx_hash);
+        json_t *tx = stored_tx(rd, e);
         if (tx == NULL) {
             *bad = e->height;
             json_decref(txs);
@@ -162,10 +142,6 @@ static json_t *history_render(ledger_store_read *rd, const history_page *p, uint
                                              rpc_json_u64(e->height), "index", (json_int_t)e->index,
                                              "direction", e->sent ? "sent" : "received", "tx", tx));
     }
-    if (bc->height != 0) {
-        ledger_block_free(&bc->block);
-    }
-    free(bc);
     return txs;
 }
 
