@@ -1284,3 +1284,32 @@ chr_err ledger_staking_genesis_set(ledger_objects *t, const ledger_params *param
     }
     return err;
 }
+
+/* ---- Reading entries for the API. ---- */
+
+chr_err ledger_staking_unbonding_decode(ledger_staking_unbonding *out, const uint8_t *in,
+                                        size_t in_len)
+{
+    chr_err err = entry_decode(in, in_len, NULL, &out->created_height, &out->initial, &out->amount);
+    if (err != CHR_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return err;
+}
+
+chr_err ledger_staking_redelegation_decode(ledger_staking_redelegation *out, const uint8_t *in,
+                                           size_t in_len)
+{
+    chr_err err =
+        entry_decode(in, in_len, out->src, &out->created_height, &out->initial, &out->amount);
+    if (err != CHR_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return err;
+}
+
+uint64_t ledger_staking_tokens_of(const ledger_staking_validator *v, uint64_t shares)
+{
+    CHR_ASSERT(shares <= v->shares);
+    return v->shares == 0 ? 0 : mul_div(shares, v->tokens, v->shares, 0);
+}

@@ -133,6 +133,16 @@ size_t ledger_staking_pool_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX],
 CHR_WUR chr_err ledger_staking_pool_decode(ledger_staking_pool *out, const uint8_t *in,
                                            size_t in_len);
 
+/* The entries' values (unbonding, redelegation), for readers of committed objects (the API):
+ * CHR_ERR_TRUNCATED, CHR_ERR_TRAILING; *out zeroed on failure. */
+CHR_WUR chr_err ledger_staking_unbonding_decode(ledger_staking_unbonding *out, const uint8_t *in,
+                                                size_t in_len);
+CHR_WUR chr_err ledger_staking_redelegation_decode(ledger_staking_redelegation *out,
+                                                   const uint8_t *in, size_t in_len);
+/* The bonded amount that `shares` of v stand for (rounded down); shares at most v's
+ * (asserted). */
+uint64_t ledger_staking_tokens_of(const ledger_staking_validator *v, uint64_t shares);
+
 /* The pools as t sees them (all zero before the first staking transaction). */
 CHR_WUR chr_err ledger_staking_pool_get(ledger_objects *t, ledger_staking_pool *out);
 /* The validator of operator_key: *found 0 when none. Errors: the load's, or
