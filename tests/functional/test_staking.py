@@ -8,6 +8,7 @@ import hashlib
 import json
 
 from node import assert_error, check, eq, keygen, run, start_node, wallet_cmd
+from test_events import open_stream, read_events
 from test_light_client import proof_root
 from test_state_objects import state_key
 
@@ -84,6 +85,16 @@ def test_wallet_staking_flow(t):
        (cons.pubkey, str(UNIT), "1", "bob's", 50000), "bob's validator")
     eq(v["status"], "bonded", "bob's validator entered the set")
     eq(len(n.get("/api/v1/staking/validators")["validators"]), 2, "two validators")
+    # The block that decided the new set has a validator_set event after its transactions.
+    h = int(n.get("/api/v1/txs/%s" % out.split()[0])["height"])
+    conn, r = open_stream(n, "/api/v1/events?from_height=%d" % h)
+    evs = read_events(r, lambda e: any(x["event"] == "validator_set" for x in e))
+    conn.close()
+    sets = [x for x in evs if x["event"] == "validator_set"]
+    check(sets, "a validator_set event: %r" % evs[:3])
+    eq((sets[0]["id"], sets[0]["data"]["height"], sets[0]["data"]["from_height"],
+        sets[0]["data"]["validators"], sets[0]["data"]["total_power"]),
+       ("%d-2" % h, str(h), str(h + 2), 2, "11"), "the set event of bob's block")
 
     committed(ok(n, "stake", bob.address, "3", "--wait", key=alice), "stake")
     committed(ok(n, "redelegate", bob.address, val0, "1", "--wait", key=alice), "redelegate")
