@@ -577,7 +577,9 @@ static int fields_known(const json_t *j, uint8_t type)
     static const char *const create[] = {"consensus_key", "commission_ppm", "commission_max_ppm",
                                          "commission_change_max_ppm", "min_self_bond", "amount",
                                          "moniker", "website", "details"};
-    static const char *const stake[] = {"validator", "amount", "src_validator", "dst_validator"};
+    static const char *const stake[] = {"validator", "amount"};
+    static const char *const restake[] = {"src_validator", "dst_validator", "amount"};
+    int validator = type == LEDGER_TX_CREATE_VALIDATOR || type == LEDGER_TX_EDIT_VALIDATOR;
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)(uintptr_t)j, key, v) {
@@ -585,14 +587,18 @@ static int fields_known(const json_t *j, uint8_t type)
         for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
             known |= strcmp(common[i], key) == 0;
         }
-        for (size_t i = 0; i < sizeof(create) / sizeof(create[0]); i++) {
-            known |= (type == LEDGER_TX_CREATE_VALIDATOR || type == LEDGER_TX_EDIT_VALIDATOR) &&
+        for (size_t i = 0; validator && i < sizeof(create) / sizeof(create[0]); i++) {
+            /* An edit has only the fields it may change. */
+            int editable = strcmp(create[i], "commission_ppm") == 0 ||
+                           strcmp(create[i], "min_self_bond") == 0 || i >= 6;
+            known |= (type == LEDGER_TX_CREATE_VALIDATOR || editable) &&
                      strcmp(create[i], key) == 0;
         }
-        for (size_t i = 0; i < sizeof(stake) / sizeof(stake[0]); i++) {
-            known |= (i < 2) == (type != LEDGER_TX_REDELEGATE) &&
-                     type != LEDGER_TX_CREATE_VALIDATOR && type != LEDGER_TX_EDIT_VALIDATOR &&
-                     strcmp(stake[i], key) == 0;
+        for (size_t i = 0; !validator && type != LEDGER_TX_REDELEGATE && i < 2; i++) {
+            known |= strcmp(stake[i], key) == 0;
+        }
+        for (size_t i = 0; type == LEDGER_TX_REDELEGATE && i < 3; i++) {
+            known |= strcmp(restake[i], key) == 0;
         }
         if (!known) {
             wallet_cli_err("field %s: unknown%s", key,

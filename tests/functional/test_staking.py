@@ -190,3 +190,58 @@ def test_staking_refusals(t):
     for bad in ("abc", "A" * 52, "AgEA"):
         assert_error(n.request("GET", "/api/v1/staking/validators?cursor=" + bad), 400,
                      "invalid_cursor", "cursor %r" % bad)
+
+
+def test_offline_signing_of_every_staking_type(t):
+    # Proves tx build --type and tx sign work offline (no node: --chain-id, --fee and
+    # --nonce given, an unreachable --node) for every staking type, that the files hold the
+    # documented fields, that tx sign refuses an unknown field, and that the node commits
+    # every signed one in turn (its decoding and signature check are the proof).
+    n = start_node(t)
+    c = n.chain
+    alice, val0 = c["alice"], c.validator.address
+    cons = keygen(t, "alice-consensus")
+    common = ["--from", alice.address, "--chain-id", c.chain_id, "--fee", "0.001"]
+    builds = [
+        (["--type", "create_validator", "--consensus-key", cons.pubkey, "--amount", "2",
+          "--moniker", "alice", "--website", "https://a.example", "--commission", "70000"],
+         {"consensus_key": cons.pubkey, "amount": str(2 * UNIT), "moniker": "alice",
+          "website": "https://a.example", "details": "", "commission_ppm": 70000,
+          "commission_max_ppm": 200000, "commission_change_max_ppm": 10000,
+          "min_self_bond": str(UNIT)}),
+        (["--type", "edit_validator", "--details", "hello"], {"details": "hello"}),
+        (["--type", "delegate", "--validator", val0, "--amount", "3"],
+         {"validator": val0, "amount": str(3 * UNIT)}),
+        (["--type", "redelegate", "--src", val0, "--dst", alice.address, "--amount", "1"],
+         {"src_validator": val0, "dst_validator": alice.address, "amount": str(UNIT)}),
+        (["--type", "undelegate", "--validator", alice.address, "--amount", "1"],
+         {"validator": alice.address, "amount": str(UNIT)}),
+    ]
+    offline = "http://127.0.0.1:9"
+    for nonce, (args, fields) in enumerate(builds):
+        path = t.path("tx%d.json" % nonce)
+        rc, out, err = run(wallet_cmd("tx", "build", *common, "--nonce", nonce, *args,
+                                      "--out", path, node=offline))
+        eq(rc, 0, "tx build %s offline (stderr %r)" % (args[1], err))
+        body = json.load(open(path))
+        eq({k: body[k] for k in fields}, fields, "%s: the file's fields" % args[1])
+        eq((body["type"], body["from"], body["nonce"], body["fee"]),
+           (args[1], alice.address, str(nonce), "1000"), "%s: the common fields" % args[1])
+        signed = t.path("tx%d.signed.json" % nonce)
+        rc, out, err = run(wallet_cmd("tx", "sign", path, "--out", signed, "--key-file",
+                                      alice.path, node=offline))
+        eq(rc, 0, "tx sign %s offline (stderr %r)" % (args[1], err))
+        committed(ok(n, "tx", "broadcast", signed, "--wait"), "broadcast " + args[1])
+    v = validator(n, alice.address)
+    eq((v["moniker"], v["details"], v["website"]), ("alice", "hello", "https://a.example"),
+       "created and edited offline")
+    unb = n.get("/api/v1/accounts/%s/unbondings" % alice.address)["unbondings"]
+    eq([u["amount"] for u in unb], [str(UNIT)], "the offline undelegation")
+    bad = json.load(open(t.path("tx2.json")))
+    bad["extra"] = "1"
+    with open(t.path("bad.json"), "w") as f:
+        json.dump(bad, f)
+    rc, out, err = run(wallet_cmd("tx", "sign", t.path("bad.json"), "--key-file", alice.path,
+                                  node=offline))
+    eq(rc, 4, "an unknown field is refused (stderr %r)" % err)
+    check("extra" in err, "the field is named: %r" % err)
