@@ -74,12 +74,11 @@ json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_u
     json_object_set_new(o, "moniker", json_stringn(v->moniker, v->moniker_len));
     json_object_set_new(o, "website", json_stringn(v->website, v->website_len));
     json_object_set_new(o, "details", json_stringn(v->details, v->details_len));
-    json_object_set_new(
-        o, "commission",
-        json_pack("{s:I,s:I,s:I,s:o}", "rate_ppm", (json_int_t)v->commission_ppm, "max_ppm",
-                  (json_int_t)v->commission_max_ppm, "max_change_ppm",
-                  (json_int_t)v->commission_change_max_ppm, "updated",
-                  rpc_json_time(v->commission_updated_ms)));
+    json_object_set_new(o, "commission",
+                        json_pack("{s:I,s:I,s:I,s:o}", "rate_ppm", (json_int_t)v->commission_ppm,
+                                  "max_ppm", (json_int_t)v->commission_max_ppm, "max_change_ppm",
+                                  (json_int_t)v->commission_change_max_ppm, "updated",
+                                  rpc_json_time(v->commission_updated_ms)));
     json_object_set_new(o, "min_self_bond", rpc_json_u64(v->min_self_bond));
     json_object_set_new(o, "stake", rpc_json_u64(v->tokens));
     json_object_set_new(o, "shares", rpc_json_u64(v->shares));
@@ -100,14 +99,14 @@ static json_t *render_staking_body(const ledger_tx *tx)
     const ledger_staking_edit *e = &tx->body.edit_validator;
     switch (tx->type) {
     case LEDGER_TX_CREATE_VALIDATOR:
-        return json_pack(
-            "{s:o,s:I,s:I,s:I,s:o,s:o,s:s%,s:s%,s:s%}", "consensus_key",
-            rpc_json_hex(c->consensus_key, 32), "commission_ppm", (json_int_t)c->commission_ppm,
-            "commission_max_ppm", (json_int_t)c->commission_max_ppm, "commission_change_max_ppm",
-            (json_int_t)c->commission_change_max_ppm, "min_self_bond",
-            rpc_json_u64(c->min_self_bond), "self_bond", rpc_json_u64(c->amount), "moniker",
-            c->moniker, (size_t)c->moniker_len, "website", c->website, (size_t)c->website_len,
-            "details", c->details, (size_t)c->details_len);
+        return json_pack("{s:o,s:I,s:I,s:I,s:o,s:o,s:s%,s:s%,s:s%}", "consensus_key",
+                         rpc_json_hex(c->consensus_key, 32), "commission_ppm",
+                         (json_int_t)c->commission_ppm, "commission_max_ppm",
+                         (json_int_t)c->commission_max_ppm, "commission_change_max_ppm",
+                         (json_int_t)c->commission_change_max_ppm, "min_self_bond",
+                         rpc_json_u64(c->min_self_bond), "self_bond", rpc_json_u64(c->amount),
+                         "moniker", c->moniker, (size_t)c->moniker_len, "website", c->website,
+                         (size_t)c->website_len, "details", c->details, (size_t)c->details_len);
     case LEDGER_TX_EDIT_VALIDATOR: {
         /* Only the fields the edit changes. */
         json_t *o = json_object();

@@ -10,9 +10,12 @@
 static const char *const param_names[][3] = {
     {"/api/v1/accounts/*/delegations/*", "address", "validator"},
     {"/api/v1/staking/validators/*", "address", NULL},
-    {"/api/v1/accounts/*/txs", "address", NULL}, {"/api/v1/blocks/*/txs", "height", NULL},
-    {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
-    {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
+    {"/api/v1/accounts/*/txs", "address", NULL},
+    {"/api/v1/blocks/*/txs", "height", NULL},
+    {"/api/v1/accounts/*", "address", NULL},
+    {"/api/v1/txs/*", "hash", NULL},
+    {"/api/v1/blocks/*", "height", NULL},
+    {"/api/v1/state/*/*", "kind", "natural_key"},
     {"/api/v1/apikeys/*", "id", NULL},
 };
 
@@ -35,8 +38,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/accounts/*/delegations", rpc_handle_account_delegations, RPC_SCOPE_READ),
     RPC_GET("/api/v1/accounts/*/delegations/*", rpc_handle_account_delegation, RPC_SCOPE_READ),
     RPC_GET("/api/v1/accounts/*/unbondings", rpc_handle_account_unbondings, RPC_SCOPE_READ),
-    RPC_GET("/api/v1/accounts/*/redelegations", rpc_handle_account_redelegations,
-            RPC_SCOPE_READ),
+    RPC_GET("/api/v1/accounts/*/redelegations", rpc_handle_account_redelegations, RPC_SCOPE_READ),
     RPC_GET("/api/v1/params", rpc_handle_params, RPC_SCOPE_READ),
     RPC_GET("/api/v1/supply", rpc_handle_supply, RPC_SCOPE_READ),
     RPC_GET("/api/v1/staking/validators", rpc_handle_staking_validators, RPC_SCOPE_READ),

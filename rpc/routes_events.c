@@ -63,8 +63,7 @@ static int parse_event_id(const char *s, uint64_t *height, uint32_t *n)
     }
     memcpy(h, s, (size_t)(dash - s));
     h[dash - s] = '\0';
-    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) ||
-        v > LEDGER_BLOCK_TXS_MAX + 1) {
+    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) || v > LEDGER_BLOCK_TXS_MAX + 1) {
         return 0;
     }
     *n = (uint32_t)v;
@@ -118,8 +117,9 @@ static json_t *set_event(ledger_store_read *rd, uint64_t height)
         return NULL;
     }
     return json_pack("{s:o,s:o,s:i,s:o,s:o}", "height", rpc_json_u64(height), "from_height",
-                     rpc_json_u64(height + 2), "validators", (int)((unsigned)o.value[0] << 8 | o.value[1]),
-                     "total_power", rpc_json_u64(chr_get_u64be(o.value + 2)), "validators_hash",
+                     rpc_json_u64(height + 2), "validators",
+                     (int)((unsigned)o.value[0] << 8 | o.value[1]), "total_power",
+                     rpc_json_u64(chr_get_u64be(o.value + 2)), "validators_hash",
                      rpc_json_hex(o.value + 10, 32));
 }
 

@@ -110,10 +110,10 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
     rpc_reply_json(r, 200,
                    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height",
                              rpc_json_u64(meta.height), "total", rpc_json_u64(total), "liquid",
-                             rpc_json_u64(liquid), "bonded", rpc_json_u64(pool.bonded),
-                             "unbonding", rpc_json_u64(pool.unbonding), "minted",
-                             rpc_json_u64(pool.minted), "burned", rpc_json_u64(pool.burned),
-                             "genesis", rpc_json_u64(x->srv->be.supply)));
+                             rpc_json_u64(liquid), "bonded", rpc_json_u64(pool.bonded), "unbonding",
+                             rpc_json_u64(pool.unbonding), "minted", rpc_json_u64(pool.minted),
+                             "burned", rpc_json_u64(pool.burned), "genesis",
+                             rpc_json_u64(x->srv->be.supply)));
 }
 
 /* ---- Renderings of the objects ---- */
@@ -158,8 +158,7 @@ static json_t *delegation_json(const uint8_t natural[64], const ledger_staking_d
 
 /* A delegation, its validator read in the same snapshot (for the amount). */
 static json_t *delegation_render(void *ctx, ledger_store_read *rd, uint8_t kind,
-                                 const uint8_t *natural, size_t natural_len,
-                                 const ledger_object *o)
+                                 const uint8_t *natural, size_t natural_len, const ledger_object *o)
 {
     (void)ctx;
     (void)kind;
@@ -180,9 +179,8 @@ static json_t *unbonding_json(const ledger_object *o)
         ledger_staking_unbonding_decode(&u, o->value, o->value_len) != CHR_OK) {
         return NULL;
     }
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "delegator",
-                     rpc_json_address(o->natural + 8), "validator",
-                     rpc_json_address(o->natural + 40), "completion_time",
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "delegator", rpc_json_address(o->natural + 8),
+                     "validator", rpc_json_address(o->natural + 40), "completion_time",
                      rpc_json_time(chr_get_u64be(o->natural)), "created_height",
                      rpc_json_u64(u.created_height), "initial", rpc_json_u64(u.initial), "amount",
                      rpc_json_u64(u.amount), "seq", rpc_json_u64(chr_get_u64be(o->natural + 72)));
@@ -201,9 +199,8 @@ static json_t *redelegation_json(const ledger_object *o)
                      rpc_json_address(o->natural + 8), "src_validator", rpc_json_address(e.src),
                      "dst_validator", rpc_json_address(o->natural + 40), "completion_time",
                      rpc_json_time(chr_get_u64be(o->natural)), "created_height",
-                     rpc_json_u64(e.created_height), "initial", rpc_json_u64(e.initial),
-                     "amount", rpc_json_u64(e.amount), "seq",
-                     rpc_json_u64(chr_get_u64be(o->natural + 72)));
+                     rpc_json_u64(e.created_height), "initial", rpc_json_u64(e.initial), "amount",
+                     rpc_json_u64(e.amount), "seq", rpc_json_u64(chr_get_u64be(o->natural + 72)));
 }
 
 /* ---- Lists ---- */
@@ -219,9 +216,9 @@ struct staking_list {
     rpc_cursor_kind cursor;
     const uint8_t *prefix; /* NULL: the whole kind */
     size_t prefix_len;
-    const uint8_t *key;     /* the filter's key (validator or account) */
-    size_t key_at;          /* its place in the natural key */
-    uint64_t power_unit;    /* validators' power */
+    const uint8_t *key;         /* the filter's key (validator or account) */
+    size_t key_at;              /* its place in the natural key */
+    uint64_t power_unit;        /* validators' power */
     ledger_staking_validator v; /* a validator's delegations: the validator */
     staking_item_fn item;
 };

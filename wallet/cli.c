@@ -180,9 +180,9 @@ const wallet_command wallet_commands[] = {
      "all given, the node is not contacted. Offline, amounts in CHR use the protocol's 6\n"
      "decimals.",
      KEY_OPTS | WALLET_O(FROM) | WALLET_O(TO) | WALLET_O(AMOUNT) | SEND_OPTS | WALLET_O(NONCE) |
-         WALLET_O(CHAIN_ID) | WALLET_O(OUT) | WALLET_O(TYPE) | WALLET_O(VALIDATOR) |
-         WALLET_O(SRC) | WALLET_O(DST) | WALLET_O(CONSENSUS_KEY) | VALIDATOR_OPTS |
-         WALLET_O(COMMISSION_MAX) | WALLET_O(COMMISSION_CHANGE_MAX),
+         WALLET_O(CHAIN_ID) | WALLET_O(OUT) | WALLET_O(TYPE) | WALLET_O(VALIDATOR) | WALLET_O(SRC) |
+         WALLET_O(DST) | WALLET_O(CONSENSUS_KEY) | VALIDATOR_OPTS | WALLET_O(COMMISSION_MAX) |
+         WALLET_O(COMMISSION_CHANGE_MAX),
      0, 0, 0, wallet_cmd_tx_build},
     {G_TX, "tx sign", "FILE [--out FILE]", "sign an unsigned transaction, offline",
      "Signs the unsigned transaction in FILE (\"-\": stdin) with the key, which must be its\n"

@@ -119,7 +119,7 @@ static int parse_create(const wallet_cli *c, const stake_args *a, unsigned decim
     int ok = parse_consensus_key(a->consensus_key, b->consensus_key) &&
              wallet_cli_parse_amount(c, "SELF_BOND", a->amount, decimals, &b->amount) &&
              wallet_cli_parse_amount(c, "--min-self-bond",
-                                     msb != NULL ? msb
+                                     msb != NULL                      ? msb
                                      : c->opt[WALLET_OPT_RAW] != NULL ? "1000000"
                                                                       : STAKE_MIN_SELF_BOND_DEFAULT,
                                      decimals, &b->min_self_bond) &&
@@ -221,8 +221,7 @@ static int parse_common(const wallet_cli *c, unsigned decimals, ledger_tx *tx, i
     const char *memo = c->opt[WALLET_OPT_MEMO];
     const char *expiry = c->opt[WALLET_OPT_EXPIRY_HEIGHT];
     if ((fee != NULL && !wallet_cli_parse_amount(c, "--fee", fee, decimals, &tx->fee)) ||
-        (expiry != NULL &&
-         !wallet_cli_parse_u64("--expiry-height", expiry, &tx->expiry_height))) {
+        (expiry != NULL && !wallet_cli_parse_u64("--expiry-height", expiry, &tx->expiry_height))) {
         return WALLET_EXIT_USAGE;
     }
     size_t len = memo != NULL ? strlen(memo) : 0;
@@ -572,11 +571,17 @@ static int body_parse(const json_t *j, ledger_tx *tx)
 /* Every field of a staking file is one its type has (a signed file's are refused). */
 static int fields_known(const json_t *j, uint8_t type)
 {
-    static const char *const common[] = {"type", "chain_id", "from", "fee", "nonce",
-                                         "expiry_height", "memo"};
-    static const char *const create[] = {"consensus_key", "commission_ppm", "commission_max_ppm",
-                                         "commission_change_max_ppm", "min_self_bond", "amount",
-                                         "moniker", "website", "details"};
+    static const char *const common[] = {"type",  "chain_id",      "from", "fee",
+                                         "nonce", "expiry_height", "memo"};
+    static const char *const create[] = {"consensus_key",
+                                         "commission_ppm",
+                                         "commission_max_ppm",
+                                         "commission_change_max_ppm",
+                                         "min_self_bond",
+                                         "amount",
+                                         "moniker",
+                                         "website",
+                                         "details"};
     static const char *const stake[] = {"validator", "amount"};
     static const char *const restake[] = {"src_validator", "dst_validator", "amount"};
     int validator = type == LEDGER_TX_CREATE_VALIDATOR || type == LEDGER_TX_EDIT_VALIDATOR;
@@ -591,8 +596,8 @@ static int fields_known(const json_t *j, uint8_t type)
             /* An edit has only the fields it may change. */
             int editable = strcmp(create[i], "commission_ppm") == 0 ||
                            strcmp(create[i], "min_self_bond") == 0 || i >= 6;
-            known |= (type == LEDGER_TX_CREATE_VALIDATOR || editable) &&
-                     strcmp(create[i], key) == 0;
+            known |=
+                (type == LEDGER_TX_CREATE_VALIDATOR || editable) && strcmp(create[i], key) == 0;
         }
         for (size_t i = 0; !validator && type != LEDGER_TX_REDELEGATE && i < 2; i++) {
             known |= strcmp(stake[i], key) == 0;
@@ -619,9 +624,8 @@ static int common_parse(const json_t *j, ledger_tx *tx)
         wallet_cli_err("field chain_id: missing or not a chain id");
         return 0;
     }
-    if (memo != NULL &&
-        (!json_is_string(memo) || memo_len > LEDGER_MEMO_MAX ||
-         !ledger_utf8_valid((const uint8_t *)json_string_value(memo), memo_len))) {
+    if (memo != NULL && (!json_is_string(memo) || memo_len > LEDGER_MEMO_MAX ||
+                         !ledger_utf8_valid((const uint8_t *)json_string_value(memo), memo_len))) {
         wallet_cli_err("field memo: at most %d bytes of UTF-8", LEDGER_MEMO_MAX);
         return 0;
     }
@@ -730,7 +734,8 @@ static void validator_lines(const json_t *v)
            "power          %s\ncommission     %lld ppm (max %lld, daily change %lld)\n"
            "min_self_bond  %s units\nconsensus_key  %s\n",
            wallet_cli_jstr(v, "operator"), wallet_cli_jstr(v, "moniker"),
-           wallet_cli_jstr(v, "status"), json_is_true(json_object_get(v, "jailed")) ? ", jailed" : "",
+           wallet_cli_jstr(v, "status"),
+           json_is_true(json_object_get(v, "jailed")) ? ", jailed" : "",
            json_is_true(json_object_get(v, "tombstoned")) ? ", tombstoned" : "",
            wallet_cli_jstr(v, "stake"), wallet_cli_jstr(v, "power"),
            (long long)json_integer_value(json_object_get(com, "rate_ppm")),

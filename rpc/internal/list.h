@@ -35,11 +35,11 @@ typedef enum rpc_cursor_kind {
                                    * height (bytes 0-7) and index (bytes 8-11), big-endian */
     RPC_CURSOR_EVIDENCE = 'e',    /* evidence strictly before (height, index) of the chain */
     /* Key cursors (below): the state objects strictly after the key, in key order. */
-    RPC_CURSOR_STAKING_VALIDATORS = 'V',     /* validators, by operator */
-    RPC_CURSOR_VALIDATOR_DELEGATIONS = 'D',  /* delegations (any), filtered by validator */
-    RPC_CURSOR_ACCOUNT_DELEGATIONS = 'd',    /* the account's delegations */
-    RPC_CURSOR_ACCOUNT_UNBONDINGS = 'u',     /* unbonding entries, filtered by delegator */
-    RPC_CURSOR_ACCOUNT_REDELEGATIONS = 'r',  /* redelegation entries, filtered by delegator */
+    RPC_CURSOR_STAKING_VALIDATORS = 'V',    /* validators, by operator */
+    RPC_CURSOR_VALIDATOR_DELEGATIONS = 'D', /* delegations (any), filtered by validator */
+    RPC_CURSOR_ACCOUNT_DELEGATIONS = 'd',   /* the account's delegations */
+    RPC_CURSOR_ACCOUNT_UNBONDINGS = 'u',    /* unbonding entries, filtered by delegator */
+    RPC_CURSOR_ACCOUNT_REDELEGATIONS = 'r', /* redelegation entries, filtered by delegator */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {

@@ -96,7 +96,7 @@
       "check the answer by a state proof and the trusted validators (light init first)")           \
     X(GENESIS, "genesis", 1, "FILE", "trust the validator set of this genesis file")               \
     X(TRUST_HASH, "trust-hash", 1, "HASH", "trust the block with this header hash (64 hex)")       \
-    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")            \
+    X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")                \
     X(TYPE, "type", 1, "T",                                                                        \
       "tx build's type: transfer (default), delegate, undelegate, redelegate, create_validator, "  \
       "edit_validator")                                                                            \

@@ -20,11 +20,11 @@ void test_key_cursor_round_trip_and_tamper(void)
     for (size_t len = 0; len <= RPC_KEY_CURSOR_KEY_MAX; len++) {
         rpc_key_cursor_encode(s, RPC_CURSOR_ACCOUNT_DELEGATIONS, key, len);
         CHECK(strlen(s) % 4 == 0 && strlen(s) <= RPC_KEY_CURSOR_STR_MAX);
-        CHECK_OK(rpc_key_cursor_decode(RPC_CURSOR_ACCOUNT_DELEGATIONS, s, strlen(s), back,
-                                       &back_len));
+        CHECK_OK(
+            rpc_key_cursor_decode(RPC_CURSOR_ACCOUNT_DELEGATIONS, s, strlen(s), back, &back_len));
         CHECK(back_len == len && memcmp(back, key, len) == 0);
-        CHECK(rpc_key_cursor_decode(RPC_CURSOR_ACCOUNT_UNBONDINGS, s, strlen(s), back,
-                                    &back_len) == CHR_ERR_ARG &&
+        CHECK(rpc_key_cursor_decode(RPC_CURSOR_ACCOUNT_UNBONDINGS, s, strlen(s), back, &back_len) ==
+                  CHR_ERR_ARG &&
               back_len == 0);
     }
     rpc_key_cursor_encode(s, RPC_CURSOR_STAKING_VALIDATORS, key, 32);
@@ -41,8 +41,8 @@ void test_key_cursor_round_trip_and_tamper(void)
     char longer[RPC_KEY_CURSOR_STR_MAX + 8];
     memcpy(longer, s, n);
     memcpy(longer + n, "AAAA", 5);
-    CHECK(rpc_key_cursor_decode(RPC_CURSOR_STAKING_VALIDATORS, longer, n + 4, back,
-                                &back_len) == CHR_ERR_ARG);
+    CHECK(rpc_key_cursor_decode(RPC_CURSOR_STAKING_VALIDATORS, longer, n + 4, back, &back_len) ==
+          CHR_ERR_ARG);
     char plain[RPC_CURSOR_STR_LEN + 1];
     rpc_cursor c = {RPC_CURSOR_STAKING_VALIDATORS, 1, 2};
     rpc_cursor_encode(plain, &c);

@@ -111,20 +111,21 @@ void test_stake_build_sign_offline(void)
     CHECK(wallet_stake_tx_sign(&s, unsigned_path, &handled) == WALLET_EXIT_OK && handled);
     CHECK_OK(signed_tx(signed_path, &tx));
     const ledger_staking_create *b = &tx.body.create_validator;
-    CHECK(tx.type == LEDGER_TX_CREATE_VALIDATOR && b->amount == 2000000 &&
-          b->commission_ppm == 5 && b->commission_max_ppm == 200000 &&
-          b->min_self_bond == 1000000 && memcmp(b->consensus_key, pub, 32) == 0);
-    CHECK(b->moniker_len == 3 && memcmp(b->moniker, "m\xc3\xa9", 3) == 0 &&
-          b->details_len == 1 && b->website_len == 0);
+    CHECK(tx.type == LEDGER_TX_CREATE_VALIDATOR && b->amount == 2000000 && b->commission_ppm == 5 &&
+          b->commission_max_ppm == 200000 && b->min_self_bond == 1000000 &&
+          memcmp(b->consensus_key, pub, 32) == 0);
+    CHECK(b->moniker_len == 3 && memcmp(b->moniker, "m\xc3\xa9", 3) == 0 && b->details_len == 1 &&
+          b->website_len == 0);
     CHECK_OK(ledger_tx_verify(&tx));
 
     /* An unknown type is a usage error; a stray field is refused; a transfer is not ours. */
     CHECK(wallet_stake_tx_build(&c, "stake") == WALLET_EXIT_USAGE);
     FILE *f = fopen(unsigned_path, "w");
     CHECK(f != NULL);
-    fprintf(f, "{\"type\": \"delegate\", \"chain_id\": \"chroom-devnet\", \"from\": \"%s\", "
-               "\"validator\": \"%s\", \"amount\": \"1\", \"fee\": \"1\", \"nonce\": \"0\", "
-               "\"src_validator\": \"%s\"}",
+    fprintf(f,
+            "{\"type\": \"delegate\", \"chain_id\": \"chroom-devnet\", \"from\": \"%s\", "
+            "\"validator\": \"%s\", \"amount\": \"1\", \"fee\": \"1\", \"nonce\": \"0\", "
+            "\"src_validator\": \"%s\"}",
             from, other, other);
     fclose(f);
     CHECK(wallet_stake_tx_sign(&s, unsigned_path, &handled) == WALLET_EXIT_LOCAL && handled);
