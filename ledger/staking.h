@@ -133,6 +133,16 @@ size_t ledger_staking_pool_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX],
 CHR_WUR chr_err ledger_staking_pool_decode(ledger_staking_pool *out, const uint8_t *in,
                                            size_t in_len);
 
+/* The entries' values (unbonding, redelegation), for readers of committed objects (the API):
+ * CHR_ERR_TRUNCATED, CHR_ERR_TRAILING; *out zeroed on failure. */
+CHR_WUR chr_err ledger_staking_unbonding_decode(ledger_staking_unbonding *out, const uint8_t *in,
+                                                size_t in_len);
+CHR_WUR chr_err ledger_staking_redelegation_decode(ledger_staking_redelegation *out,
+                                                   const uint8_t *in, size_t in_len);
+/* The bonded amount that `shares` of v stand for (rounded down); shares at most v's
+ * (asserted). */
+uint64_t ledger_staking_tokens_of(const ledger_staking_validator *v, uint64_t shares);
+
 /* The pools as t sees them (all zero before the first staking transaction). */
 CHR_WUR chr_err ledger_staking_pool_get(ledger_objects *t, ledger_staking_pool *out);
 /* The validator of operator_key: *found 0 when none. Errors: the load's, or
@@ -200,6 +210,17 @@ CHR_WUR chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params
  * load callbacks' errors, CHR_ERR_STORE for a stored value that does not decode. */
 CHR_WUR chr_err ledger_staking_end_block(ledger_overlay *o, const ledger_params *params,
                                          uint64_t height, uint64_t time_ms);
+
+/* ---- Genesis (genesis/genesis.h). ----
+ * After the genesis validators were made with ledger_staking_create_validator (height 0,
+ * the genesis time) on t, decides the genesis set as end of block would (the top
+ * params->validators_max by stake, power tokens / power_unit at least 1), marks its members
+ * bonded and stores it to sign from height 1 (the pool's set_height 1), so that end of block
+ * 1 finds it unchanged. *out is the set (empty, and nothing stored, when no validator has
+ * power). CHR_ERR_FULL when t lacks room (1 + 2 * validators objects), the load's errors.
+ * t must hold no set yet (asserted). */
+CHR_WUR chr_err ledger_staking_genesis_set(ledger_objects *t, const ledger_params *params,
+                                           ledger_valset *out);
 
 /* The set that signs height h, from committed objects read through scan(ctx): the newest
  * stored set whose first height is at most h; *from_height is that height, ops (may be

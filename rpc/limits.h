@@ -51,11 +51,15 @@ _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
  * four object reads, so 1,000 bound a request to a few milliseconds; past it the page is
  * shorter and its next_cursor goes on from where the reading stopped. */
 #define RPC_MEETINGS_SCAN_MAX 1000
+/* State objects one page of a filtered staking list reads at most (rpc/routes_staking.c):
+ * like the history's scan, a bound on the work one request costs. */
+#define RPC_STAKING_SCAN_MAX 10000
 /* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
-#define RPC_ROUTES_MAX 64
+#define RPC_ROUTES_MAX 128
 
 _Static_assert(RPC_LIST_LIMIT_DEFAULT <= RPC_LIST_LIMIT_MAX, "the default page fits a page");
 _Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within the scan");
+_Static_assert(RPC_LIST_LIMIT_MAX < RPC_STAKING_SCAN_MAX, "a full page is within the scan");
 
 /* ---- Access (rpc/auth.h, docs/API.md "Access"). ---- */
 /* Requests a minute a chain.conf rate limit may allow: a million is past what one node

@@ -60,6 +60,87 @@ json_t *rpc_json_time(uint64_t unix_ms)
     return json_string(buf);
 }
 
+/* A time, or null for 0 (never). */
+static json_t *json_time_or_null(uint64_t unix_ms)
+{
+    return unix_ms == 0 ? json_null() : rpc_json_time(unix_ms);
+}
+
+json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_unit)
+{
+    static const char *const statuses[] = {"unbonded", "bonded", "unbonding"};
+    json_t *o = json_object();
+    json_object_set_new(o, "operator", rpc_json_address(v->operator_key));
+    json_object_set_new(o, "consensus_key", rpc_json_hex(v->consensus_key, 32));
+    json_object_set_new(o, "moniker", json_stringn(v->moniker, v->moniker_len));
+    json_object_set_new(o, "website", json_stringn(v->website, v->website_len));
+    json_object_set_new(o, "details", json_stringn(v->details, v->details_len));
+    json_object_set_new(o, "commission",
+                        json_pack("{s:I,s:I,s:I,s:o}", "rate_ppm", (json_int_t)v->commission_ppm,
+                                  "max_ppm", (json_int_t)v->commission_max_ppm, "max_change_ppm",
+                                  (json_int_t)v->commission_change_max_ppm, "updated",
+                                  rpc_json_time(v->commission_updated_ms)));
+    json_object_set_new(o, "min_self_bond", rpc_json_u64(v->min_self_bond));
+    json_object_set_new(o, "stake", rpc_json_u64(v->tokens));
+    json_object_set_new(o, "shares", rpc_json_u64(v->shares));
+    json_object_set_new(o, "power", rpc_json_u64(power_unit > 0 ? v->tokens / power_unit : 0));
+    json_object_set_new(o, "status", json_string(v->status < 3 ? statuses[v->status] : "unknown"));
+    json_object_set_new(o, "jailed", json_boolean(v->jailed));
+    json_object_set_new(o, "jailed_until", json_time_or_null(v->jailed_until_ms));
+    json_object_set_new(o, "tombstoned", json_boolean(v->tombstoned));
+    json_object_set_new(o, "unbonding_until", json_time_or_null(v->unbonding_until_ms));
+    json_object_set_new(o, "created_height", rpc_json_u64(v->created_height));
+    return o;
+}
+
+/* A staking transaction's own fields (docs/API.md, TxFields.staking); NULL for other types. */
+static json_t *render_staking_body(const ledger_tx *tx)
+{
+    const ledger_staking_create *c = &tx->body.create_validator;
+    const ledger_staking_edit *e = &tx->body.edit_validator;
+    switch (tx->type) {
+    case LEDGER_TX_CREATE_VALIDATOR:
+        return json_pack("{s:o,s:I,s:I,s:I,s:o,s:o,s:s%,s:s%,s:s%}", "consensus_key",
+                         rpc_json_hex(c->consensus_key, 32), "commission_ppm",
+                         (json_int_t)c->commission_ppm, "commission_max_ppm",
+                         (json_int_t)c->commission_max_ppm, "commission_change_max_ppm",
+                         (json_int_t)c->commission_change_max_ppm, "min_self_bond",
+                         rpc_json_u64(c->min_self_bond), "self_bond", rpc_json_u64(c->amount),
+                         "moniker", c->moniker, (size_t)c->moniker_len, "website", c->website,
+                         (size_t)c->website_len, "details", c->details, (size_t)c->details_len);
+    case LEDGER_TX_EDIT_VALIDATOR: {
+        /* Only the fields the edit changes. */
+        json_t *o = json_object();
+        if (e->mask & LEDGER_EDIT_COMMISSION) {
+            json_object_set_new(o, "commission_ppm", json_integer(e->commission_ppm));
+        }
+        if (e->mask & LEDGER_EDIT_MIN_SELF_BOND) {
+            json_object_set_new(o, "min_self_bond", rpc_json_u64(e->min_self_bond));
+        }
+        if (e->mask & LEDGER_EDIT_MONIKER) {
+            json_object_set_new(o, "moniker", json_stringn(e->moniker, e->moniker_len));
+        }
+        if (e->mask & LEDGER_EDIT_WEBSITE) {
+            json_object_set_new(o, "website", json_stringn(e->website, e->website_len));
+        }
+        if (e->mask & LEDGER_EDIT_DETAILS) {
+            json_object_set_new(o, "details", json_stringn(e->details, e->details_len));
+        }
+        return o;
+    }
+    case LEDGER_TX_DELEGATE:
+    case LEDGER_TX_UNDELEGATE:
+        return json_pack("{s:o,s:o}", "validator", rpc_json_address(tx->body.stake.validator),
+                         "amount", rpc_json_u64(tx->body.stake.amount));
+    case LEDGER_TX_REDELEGATE:
+        return json_pack("{s:o,s:o,s:o}", "src_validator", rpc_json_address(tx->body.restake.src),
+                         "dst_validator", rpc_json_address(tx->body.restake.dst), "amount",
+                         rpc_json_u64(tx->body.restake.amount));
+    default:
+        return NULL;
+    }
+}
+
 json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
 {
     json_t *o = json_object();
@@ -70,9 +151,9 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     if (tx->type >= LEDGER_TX_MEDIA_REGISTER && tx->type <= LEDGER_TX_MEETING_END) {
         rpc_render_meeting_tx_body(o, tx);
     } else {
-        /* The staking types' own fields come with the staking REST part (issue 13, part 2);
-         * until then `to` is the counterparty (the validator; the sender when none) and
-         * `amount` the body's amount (0 for an edit). */
+        /* For a staking type `to` is the counterparty (the validator, the destination of a
+         * redelegation; the sender when none) and `amount` the body's amount (0 for an
+         * edit); its own fields are under "staking". */
         uint8_t to[32];
         if (!ledger_tx_kind_of(tx->type)->counterparty(tx, to)) {
             memcpy(to, tx->from, 32);
@@ -92,6 +173,10 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     /* Memos are UTF-8 without NUL (the decoder checks), so they are JSON strings. */
     json_object_set_new(o, "memo", json_stringn((const char *)tx->memo, tx->memo_len));
     json_object_set_new(o, "signature", rpc_json_hex(tx->sig, 64));
+    json_t *staking = render_staking_body(tx);
+    if (staking != NULL) {
+        json_object_set_new(o, "staking", staking);
+    }
     return o;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ledger/block.h"
+#include "ledger/staking.h"
 #include "ledger/tx.h"
 #include "rpc/backend.h"
 
@@ -34,6 +35,10 @@ json_t *rpc_render_evidence(const ledger_evidence *ev);
 /* A decoded block with its header fields, transactions, evidence and last commit; NULL if
  * a transaction does not decode (the caller answers 500: our own data is damaged). */
 json_t *rpc_render_block(const ledger_block *b);
+/* A validator (docs/API.md, "Staking"): operator, consensus_key, moniker, website, details,
+ * commission, min_self_bond, stake, shares, power (stake / power_unit), status, jailed,
+ * jailed_until, tombstoned, unbonding_until, created_height. */
+json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_unit);
 /* {"error": {"code", "message", "field"?}}: code is chr_err_name(err); field may be NULL. */
 json_t *rpc_render_error(chr_err err, const char *message, const char *field);
 

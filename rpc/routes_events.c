@@ -16,6 +16,7 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
+#include "common/enc.h"
 #include "common/hash.h"
 #include "ledger/tx_types.h"
 #include "rpc/internal/auth.h"
@@ -30,9 +31,10 @@
 #define RPC_EVENTS_LAG_BLOCKS_MAX 100000
 /* Blocks read under one read transaction before it is ended and a new one begun. */
 #define RPC_EVENTS_FILL_BLOCKS_MAX 64
-/* The largest rendered event: a transaction whose 256-byte memo is all control characters
- * (each escaped as six bytes) is about 2.3 KiB with its other fields and the framing. */
-#define RPC_EVENT_TEXT_MAX 4096
+/* The largest rendered event: a create-validator whose 256-byte memo and 324 bytes of
+ * moniker, website and details are all control characters (each escaped as six bytes) is
+ * about 4.3 KiB with its other fields and the framing. */
+#define RPC_EVENT_TEXT_MAX 8192
 
 _Static_assert(RPC_EVENTS_BUFFER_BYTES > 2 * RPC_EVENT_TEXT_MAX, "an event always fits");
 
@@ -41,7 +43,8 @@ typedef struct sse_stream {
     struct MHD_Connection *conn;
     rpc_wait wait;   /* for the next block, while the connection is suspended */
     uint64_t height; /* the next event is (height, next) */
-    uint32_t next;   /* 0: the block itself; i + 1: its transaction i */
+    uint32_t next;   /* 0: the block itself; i + 1: its transaction i; tx_count + 1: the
+                      * validator set it decided, if any */
     int has_account;
     uint8_t account[32];
     char buf[RPC_EVENTS_BUFFER_BYTES];
@@ -60,7 +63,7 @@ static int parse_event_id(const char *s, uint64_t *height, uint32_t *n)
     }
     memcpy(h, s, (size_t)(dash - s));
     h[dash - s] = '\0';
-    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) || v > LEDGER_BLOCK_TXS_MAX) {
+    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) || v > LEDGER_BLOCK_TXS_MAX + 1) {
         return 0;
     }
     *n = (uint32_t)v;
@@ -99,6 +102,27 @@ static int tx_matches(const sse_stream *st, const ledger_tx *tx)
            (ledger_tx_kind_of(tx->type)->counterparty(tx, to) && memcmp(to, st->account, 32) == 0);
 }
 
+/* The validator set block `height` decided, if it decided one: the set stored to sign from
+ * height + 2 (docs/PROTOCOL.md, "End of block"), whose head holds its size, total power and
+ * hash. NULL when the block decided none. */
+static json_t *set_event(ledger_store_read *rd, uint64_t height)
+{
+    uint8_t head[8];
+    ledger_object o;
+    int found = 0;
+    chr_put_u64be(head, UINT64_MAX - (height + 2));
+    if (height >= UINT64_MAX - 2 ||
+        ledger_store_object(rd, LEDGER_STATE_VALSET, head, 8, &o, &found) != CHR_OK || !found ||
+        o.value_len != 42) {
+        return NULL;
+    }
+    return json_pack("{s:o,s:o,s:i,s:o,s:o}", "height", rpc_json_u64(height), "from_height",
+                     rpc_json_u64(height + 2), "validators",
+                     (int)((unsigned)o.value[0] << 8 | o.value[1]), "total_power",
+                     rpc_json_u64(chr_get_u64be(o.value + 2)), "validators_hash",
+                     rpc_json_hex(o.value + 10, 32));
+}
+
 /* Renders events of the block at st->height from st->next until the buffer is nearly
  * full; advances the position. Returns 0 when the block cannot be read. */
 static int render_block(sse_stream *st, ledger_store_read *rd)
@@ -107,8 +131,13 @@ static int render_block(sse_stream *st, ledger_store_read *rd)
     if (ledger_store_block_decode(rd, st->height, &b) != CHR_OK) {
         return 0;
     }
-    while (st->next <= b.txs_len && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
-        if (st->next == 0) {
+    while (st->next <= b.txs_len + 1 && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
+        if (st->next == b.txs_len + 1) {
+            json_t *set = st->has_account ? NULL : set_event(rd, st->height);
+            if (set != NULL) {
+                stream_append(st, "validator_set", st->height, st->next, set);
+            }
+        } else if (st->next == 0) {
             if (!st->has_account) {
                 stream_append(st, "block", st->height, 0, block_event(&b.header));
             }
@@ -126,7 +155,7 @@ static int render_block(sse_stream *st, ledger_store_read *rd)
         }
         st->next++;
     }
-    if (st->next > b.txs_len) {
+    if (st->next > b.txs_len + 1) {
         st->height++;
         st->next = 0;
     }
@@ -229,8 +258,8 @@ static void stream_free(void *cls)
     free(cls);
 }
 
-/* The number of transactions in the stored block at height, or 0 when it cannot be read
- * (then only its block event, N = 0, is a valid id). */
+/* The number of transactions in the stored block at height, or 0 when it cannot be read;
+ * ids N = 0 (the block) to that + 1 (the set it decided) are valid. */
 static uint32_t block_tx_count(rpc_server *srv, uint64_t height)
 {
     ledger_store_read *rd;
@@ -259,7 +288,7 @@ static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
         uint64_t h;
         uint32_t n;
         if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height ||
-            n > block_tx_count(x->srv, h)) {
+            n > block_tx_count(x->srv, h) + 1) {
             rpc_reply_error(r, 400, CHR_ERR_ARG, "Last-Event-ID: an id this node sent, HEIGHT-N",
                             "Last-Event-ID");
             return 0;

@@ -209,20 +209,15 @@ static uint8_t state_kind_param(const char *seg, rpc_reply *r)
     return kind;
 }
 
-/* The object's JSON: kind, natural key and value (hex); proof may be NULL. */
-static json_t *state_json(uint8_t kind, const uint8_t *natural, size_t natural_len,
-                          const ledger_object *o, json_t *proof)
+/* The object's JSON for /api/v1/state: kind, natural key and value (hex). */
+static json_t *state_render(void *ctx, ledger_store_read *rd, uint8_t kind, const uint8_t *natural,
+                            size_t natural_len, const ledger_object *o)
 {
-    json_t *j = json_pack("{s:s,s:i,s:o,s:o}", "kind", ledger_object_kind_name(kind), "kind_id",
-                          (int)kind, "natural_key", rpc_json_hex(natural, natural_len), "value",
-                          o != NULL ? rpc_json_hex(o->value, o->value_len) : json_null());
-    if (j != NULL && proof != NULL && json_object_set_new(j, "proof", proof) != 0) {
-        json_decref(j);
-        j = NULL;
-    } else if (j == NULL) {
-        json_decref(proof);
-    }
-    return j;
+    (void)ctx;
+    (void)rd;
+    return json_pack("{s:s,s:i,s:o,s:o}", "kind", ledger_object_kind_name(kind), "kind_id",
+                     (int)kind, "natural_key", rpc_json_hex(natural, natural_len), "value",
+                     rpc_json_hex(o->value, o->value_len));
 }
 
 /* Reads the object and, with prove, its proof, at block `at` (0: the tip; only with prove),
@@ -255,6 +250,60 @@ static chr_err state_read(ledger_store_read *rd, uint8_t kind, const uint8_t *na
     return proof_json(rd, key, height, root, b, *found ? o->value : NULL, o->value_len, vh, proof);
 }
 
+void rpc_reply_object(rpc_ctx *x, rpc_reply *r, uint8_t kind, const uint8_t *natural,
+                      size_t natural_len, rpc_object_render_fn render, void *ctx)
+{
+    int prove;
+    if (!rpc_prove_param(x, r, &prove)) {
+        return;
+    }
+    const char *h = rpc_query(x, "height");
+    uint64_t at = 0;
+    if (h != NULL && !rpc_parse_u64(h, &at)) {
+        at = 0; /* checked by rpc_prove_param */
+    }
+    proof_buf *b = malloc(sizeof(*b));
+    ledger_object *o = malloc(sizeof(*o));
+    ledger_store_read *rd = NULL;
+    chr_err err = CHR_OK;
+    if (b == NULL || o == NULL) {
+        err = CHR_ERR_NOMEM;
+    } else if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
+        err = CHR_ERR_IO;
+    }
+    int found = 0;
+    json_t *proof = NULL;
+    json_t *j = NULL;
+    if (err == CHR_OK) {
+        err = state_read(rd, kind, natural, natural_len, prove, at, b, o, &found, &proof);
+        /* The object's own fields, read in the same snapshot (render may read more). */
+        if (err == CHR_OK && found) {
+            j = render(ctx, rd, kind, natural, natural_len, o);
+            err = j == NULL ? CHR_ERR_STORE : CHR_OK;
+        }
+        ledger_store_read_end(rd);
+    }
+    free(b);
+    free(o);
+    if (err == CHR_ERR_IO) {
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the chain now", NULL);
+    } else if (err != CHR_OK) {
+        json_decref(proof);
+        proof_error(r, err, at);
+    } else if (!found) {
+        rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, "no such object", NULL);
+        /* With prove=true the 404 carries the proof that the key is absent. */
+        if (proof != NULL && (r->body == NULL || json_object_set_new(r->body, "proof", proof))) {
+            rpc_reply_nomem(r);
+        }
+    } else if (proof != NULL && json_object_set_new(j, "proof", proof) != 0) {
+        json_decref(j);
+        rpc_reply_nomem(r);
+    } else {
+        rpc_reply_json(r, 200, j);
+    }
+}
+
 void rpc_handle_state(rpc_ctx *x, rpc_reply *r)
 {
     uint8_t kind = state_kind_param(x->segs[3], r);
@@ -273,47 +322,5 @@ void rpc_handle_state(rpc_ctx *x, rpc_reply *r)
                         "natural_key");
         return;
     }
-    int prove;
-    if (!rpc_prove_param(x, r, &prove)) {
-        return;
-    }
-    const char *h = rpc_query(x, "height");
-    uint64_t at = 0;
-    if (h != NULL && !rpc_parse_u64(h, &at)) {
-        at = 0; /* checked by rpc_prove_param */
-    }
-    proof_buf *b = malloc(sizeof(*b));
-    ledger_object *o = malloc(sizeof(*o));
-    ledger_store_read *rd = NULL;
-    if (b == NULL || o == NULL) {
-        err = CHR_ERR_NOMEM;
-    } else if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
-        err = CHR_ERR_IO;
-    }
-    int found = 0;
-    json_t *proof = NULL;
-    if (err == CHR_OK) {
-        err = state_read(rd, kind, natural, natural_len, prove, at, b, o, &found, &proof);
-        ledger_store_read_end(rd);
-    }
-    free(b);
-    if (err == CHR_ERR_IO) {
-        rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the chain now", NULL);
-    } else if (err != CHR_OK) {
-        proof_error(r, err, at);
-    } else if (!found) {
-        rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, "no such object", NULL);
-        /* With prove=true the 404 carries the proof that the key is absent. */
-        if (proof != NULL && (r->body == NULL || json_object_set_new(r->body, "proof", proof))) {
-            rpc_reply_nomem(r);
-        }
-    } else {
-        json_t *j = state_json(kind, natural, natural_len, o, proof);
-        if (j == NULL) {
-            rpc_reply_nomem(r);
-        } else {
-            rpc_reply_json(r, 200, j);
-        }
-    }
-    free(o);
+    rpc_reply_object(x, r, kind, natural, natural_len, state_render, NULL);
 }

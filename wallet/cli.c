@@ -41,9 +41,14 @@ static const wallet_opt_spec opt_specs[WALLET_OPT_COUNT] = {
 #define MEDIA_OPTS                                                                                 \
     (TXH_OPTS | WALLET_O(NODE_KEY) | WALLET_O(ENDPOINT) | WALLET_O(REGION) | WALLET_O(CAPACITY) |  \
      WALLET_O(METADATA))
+#define VALIDATOR_OPTS                                                                             \
+    (WALLET_O(MONIKER) | WALLET_O(WEBSITE) | WALLET_O(DETAILS) | WALLET_O(COMMISSION) |            \
+     WALLET_O(MIN_SELF_BOND))
+#define PAGE_OPTS (WALLET_O(LIMIT) | WALLET_O(CURSOR))
 
 static const char G_KEYS[] = "Keys (encrypted in <home>/keys; docs/WALLET.md)";
 static const char G_ACCOUNTS[] = "Accounts and transfers";
+static const char G_STAKING[] = "Staking (docs/WALLET-CLI.md, \"Staking\")";
 static const char G_TX[] = "Transactions step by step (build and sign offline, broadcast online)";
 static const char G_NODE[] = "The node";
 static const char G_LIGHT[] = "Light client (verify the node's answers; docs/WALLET.md)";
@@ -126,18 +131,69 @@ const wallet_command wallet_commands[] = {
      "or failed (for --wait-ms). A lost answer is reported with the hash and the command\n"
      "that checks it (exit 3); submitting the same signed transaction again is safe.",
      KEY_OPTS | SEND_OPTS | WAIT_OPTS, 2, 2, 0, wallet_cmd_send},
-    {G_TX, "tx build", "--to ADDRESS --amount X [--fee X] [--nonce N] [--chain-id ID] ...",
-     "an unsigned transfer as JSON",
-     "Writes an unsigned transfer as JSON (docs/WALLET-CLI.md): the body POST\n"
-     "/api/v1/txs/quote takes, plus chain_id. The sender is --from ADDRESS, or the key's\n"
-     "address (no passphrase needed). What is not given (chain id, fee, nonce) comes from the\n"
-     "node; with --chain-id, --fee and --nonce all given, the node is not contacted. Offline,\n"
-     "amounts in CHR use the protocol's 6 decimals.",
+    {G_STAKING, "stake", "VALIDATOR AMOUNT [--raw] [--fee X] [--wait]",
+     "delegate AMOUNT to a validator",
+     "Bonds AMOUNT CHR (units with --raw) of the key's account to the validator whose\n"
+     "operator is VALIDATOR (a delegate transaction), with the node's chain id, minimum fee\n"
+     "(unless --fee) and next nonce, as send does.",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS, 2, 2, 0, wallet_cmd_stake},
+    {G_STAKING, "unstake", "VALIDATOR AMOUNT [--raw] [--fee X] [--wait]",
+     "start unbonding AMOUNT from a validator",
+     "Starts unbonding AMOUNT of the key's stake with VALIDATOR (an undelegate transaction);\n"
+     "it returns to the account when the chain's unbonding time has passed.",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS, 2, 2, 0, wallet_cmd_unstake},
+    {G_STAKING, "redelegate", "SRC DST AMOUNT [--raw] [--fee X] [--wait]",
+     "move bonded stake to another validator",
+     "Moves AMOUNT of the key's stake from validator SRC to validator DST at once (a\n"
+     "redelegate transaction). Stake moved into SRC within the unbonding time cannot move\n"
+     "again until it matures (no hopping).",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS, 3, 3, 0, wallet_cmd_redelegate},
+    {G_STAKING, "validator create", "CONSENSUS_KEY SELF_BOND --moniker NAME [--commission PPM] ...",
+     "make the key's account a validator",
+     "Makes the key's account the operator of a new validator signing with CONSENSUS_KEY\n"
+     "(64 hex or a chr1... address: the node's validator key), bonding SELF_BOND CHR from the\n"
+     "account. --commission (default 100000 ppm = 10%), --commission-max (200000),\n"
+     "--commission-change-max (10000 a day), --min-self-bond (default 1 CHR; at least the\n"
+     "chain's), --moniker (required), --website, --details.",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS | VALIDATOR_OPTS | WALLET_O(COMMISSION_MAX) |
+         WALLET_O(COMMISSION_CHANGE_MAX),
+     2, 2, 0, wallet_cmd_validator_create},
+    {G_STAKING, "validator edit", "[--commission PPM] [--min-self-bond X] [--moniker NAME] ...",
+     "change the key's validator",
+     "Changes the given fields of the validator the key operates: the commission rate\n"
+     "(within its max and daily change, once a day), the least self-bond (only upwards),\n"
+     "moniker, website, details.",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS | VALIDATOR_OPTS, 0, 0, 0, wallet_cmd_validator_edit},
+    {G_STAKING, "validator show", "[ADDRESS]", "a validator's stake, power and status",
+     "Shows the validator operated by ADDRESS (default the key's address): status,\n"
+     "stake, power, commission, jailed and tombstoned.",
+     KEY_OPTS, 0, 1, 0, wallet_cmd_validator_show},
+    {G_STAKING, "validator list", "[--limit N] [--cursor C]", "every validator, by operator",
+     "Lists one page of the chain's validators in operator order, bonded or not; when\n"
+     "there are more, prints the cursor of the next page.",
+     PAGE_OPTS, 0, 0, 0, wallet_cmd_validator_list},
+    {G_STAKING, "delegations", "[ADDRESS] [--limit N] [--cursor C]", "an account's delegations",
+     "Lists one page of the delegations of ADDRESS (default the key's account): each\n"
+     "validator and the amount bonded to it.",
+     KEY_OPTS | PAGE_OPTS, 0, 1, 0, wallet_cmd_delegations},
+    {G_TX, "tx build", "[--type T] --to ADDRESS --amount X [--fee X] [--nonce N] ...",
+     "an unsigned transaction as JSON",
+     "Writes an unsigned transaction as JSON (docs/WALLET-CLI.md): by default a transfer,\n"
+     "the body POST /api/v1/txs/quote takes, plus chain_id. --type delegate or undelegate\n"
+     "(--validator ADDRESS --amount X), redelegate (--src, --dst, --amount),\n"
+     "create_validator (--consensus-key KEY --amount SELF_BOND --moniker ... as validator\n"
+     "create) or edit_validator (the validator edit options) builds a staking one. The\n"
+     "sender is --from ADDRESS, or the key's address (no passphrase needed). What is not\n"
+     "given (chain id, fee, nonce) comes from the node; with --chain-id, --fee and --nonce\n"
+     "all given, the node is not contacted. Offline, amounts in CHR use the protocol's 6\n"
+     "decimals.",
      KEY_OPTS | WALLET_O(FROM) | WALLET_O(TO) | WALLET_O(AMOUNT) | SEND_OPTS | WALLET_O(NONCE) |
-         WALLET_O(CHAIN_ID) | WALLET_O(OUT),
+         WALLET_O(CHAIN_ID) | WALLET_O(OUT) | WALLET_O(TYPE) | WALLET_O(VALIDATOR) | WALLET_O(SRC) |
+         WALLET_O(DST) | WALLET_O(CONSENSUS_KEY) | VALIDATOR_OPTS | WALLET_O(COMMISSION_MAX) |
+         WALLET_O(COMMISSION_CHANGE_MAX),
      0, 0, 0, wallet_cmd_tx_build},
-    {G_TX, "tx sign", "FILE [--out FILE]", "sign an unsigned transfer, offline",
-     "Signs the unsigned transfer in FILE (\"-\": stdin) with the key, which must be its\n"
+    {G_TX, "tx sign", "FILE [--out FILE]", "sign an unsigned transaction, offline",
+     "Signs the unsigned transaction in FILE (\"-\": stdin) with the key, which must be its\n"
      "sender, and writes the signed transaction as JSON. Touches no network: run it on a\n"
      "machine that never goes online.",
      KEY_OPTS | WALLET_O(OUT), 1, 1, 0, wallet_cmd_tx_sign},
@@ -247,7 +303,8 @@ const wallet_command wallet_commands[] = {
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL},
 };
 
-static const char *const groups[] = {"key", "tx", "node", "light", "media-node", "meeting"};
+static const char *const groups[] = {"key",        "tx",      "node",     "light",
+                                     "media-node", "meeting", "validator"};
 
 /* ---- Output helpers. ---- */
 

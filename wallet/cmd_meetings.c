@@ -65,7 +65,7 @@ static int tx_finish(wallet_cli *c, ledger_tx *tx)
     uint8_t sk[32], pub[32], buf[LEDGER_TX_BYTES_MAX], hash[32];
     size_t len;
     int rc = wallet_cli_key_secret(c, sk, pub);
-    rc = rc ? rc : wallet_sign_tx(tx, sk, buf, &len, hash);
+    rc = rc ? rc : wallet_cli_sign_tx(tx, sk, buf, &len, hash);
     sodium_memzero(sk, sizeof(sk));
     if (rc != WALLET_EXIT_OK) {
         return rc;

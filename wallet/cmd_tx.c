@@ -72,11 +72,11 @@ static int sign_transfer(const transfer *t, const uint8_t sk[32], uint8_t *out, 
     }
     memcpy(tx.body.transfer.to, t->to, 32);
     tx.body.transfer.amount = t->amount;
-    return wallet_sign_tx(&tx, sk, out, out_len, hash);
+    return wallet_cli_sign_tx(&tx, sk, out, out_len, hash);
 }
 
-int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
-                   uint8_t hash[32])
+int wallet_cli_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
+                       uint8_t hash[32])
 {
     uint8_t msg[32];
     uint8_t aux[32];
@@ -97,8 +97,7 @@ int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *ou
     return WALLET_EXIT_OK;
 }
 
-/* The secret of the command's key, which must be the transfer's sender. */
-static int sender_secret(const wallet_cli *c, const uint8_t from[32], uint8_t sk[32])
+int wallet_cli_sender_secret(const wallet_cli *c, const uint8_t from[32], uint8_t sk[32])
 {
     uint8_t pub[32];
     int rc = wallet_cli_key_secret(c, sk, pub);
@@ -114,8 +113,7 @@ static int sender_secret(const wallet_cli *c, const uint8_t from[32], uint8_t sk
     return rc;
 }
 
-/* Writes text to path atomically (a temporary file renamed over it), or to stdout. */
-static int write_out(const char *path, const char *text)
+int wallet_cli_write_out(const char *path, const char *text)
 {
     if (path == NULL || strcmp(path, "-") == 0) {
         fputs(text, stdout);
@@ -160,8 +158,7 @@ static json_t *transfer_json(const transfer *t)
                      nonce, "expiry_height", expiry, "memo", t->memo);
 }
 
-/* Reads a transaction file (or stdin for "-") into a NUL-terminated buffer. */
-static int read_input(const char *path, char **text)
+int wallet_cli_read_input(const char *path, char **text)
 {
     char err[256];
     size_t len;
@@ -274,7 +271,7 @@ int wallet_cmd_send(wallet_cli *c)
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     uint8_t hash[32];
     size_t len;
-    rc = sender_secret(c, t.from, sk);
+    rc = wallet_cli_sender_secret(c, t.from, sk);
     rc = rc ? rc : sign_transfer(&t, sk, buf, &len, hash);
     sodium_memzero(sk, sizeof(sk));
     return rc ? rc : wallet_cli_submit(c, buf, len, c->opt[WALLET_OPT_WAIT] != NULL);
@@ -313,6 +310,10 @@ static int build_inputs(wallet_cli *c, transfer *t, given *g)
 
 int wallet_cmd_tx_build(wallet_cli *c)
 {
+    const char *type = c->opt[WALLET_OPT_TYPE];
+    if (type != NULL && strcmp(type, "transfer") != 0) {
+        return wallet_stake_tx_build(c, type);
+    }
     transfer t;
     given g;
     memset(&t, 0, sizeof(t));
@@ -355,7 +356,7 @@ int wallet_cmd_tx_build(wallet_cli *c)
     }
     memcpy(withnl + len, "\n", 2);
     const char *out = c->opt[WALLET_OPT_OUT];
-    rc = write_out(out, withnl);
+    rc = wallet_cli_write_out(out, withnl);
     free(withnl);
     if (rc == WALLET_EXIT_OK && out != NULL && strcmp(out, "-") != 0 && !c->json) {
         printf("unsigned transfer written to %s; sign it with: chroom-wallet tx sign %s\n", out,
@@ -398,7 +399,7 @@ static int parse_unsigned(const char *path, transfer *t)
     static const char *const fields[] = {"type", "chain_id", "from",          "to",   "amount",
                                          "fee",  "nonce",    "expiry_height", "memo", NULL};
     char *text;
-    int rc = read_input(path, &text);
+    int rc = wallet_cli_read_input(path, &text);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -457,12 +458,6 @@ static int parse_unsigned(const char *path, transfer *t)
     return ok ? WALLET_EXIT_OK : WALLET_EXIT_LOCAL;
 }
 
-typedef struct find_ctx {
-    const uint8_t *pub;
-    char name[WALLET_KEY_NAME_MAX + 1];
-    int found;
-} find_ctx;
-
 static void find_one(void *ctx, const char *name, const uint8_t pubkey[32])
 {
     find_ctx *f = ctx;
@@ -472,8 +467,7 @@ static void find_one(void *ctx, const char *name, const uint8_t pubkey[32])
     }
 }
 
-/* Without --key, tx sign uses the default key, else the keystore's key of the sender. */
-static void pick_sender_key(wallet_cli *c, const uint8_t from[32], find_ctx *f)
+void wallet_cli_pick_sender_key(wallet_cli *c, const uint8_t from[32], find_ctx *f)
 {
     if (c->opt[WALLET_OPT_KEY] != NULL || c->opt[WALLET_OPT_KEY_FILE] != NULL ||
         c->default_key != NULL || c->home[0] == '\0') {
@@ -489,19 +483,24 @@ static void pick_sender_key(wallet_cli *c, const uint8_t from[32], find_ctx *f)
 int wallet_cmd_tx_sign(wallet_cli *c)
 {
     const char *path = c->args[0];
+    int handled = 0;
+    int rc = wallet_stake_tx_sign(c, path, &handled);
+    if (handled) {
+        return rc;
+    }
     transfer t;
     memset(&t, 0, sizeof(t));
-    int rc = parse_unsigned(path, &t);
+    rc = parse_unsigned(path, &t);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
     find_ctx f;
-    pick_sender_key(c, t.from, &f);
+    wallet_cli_pick_sender_key(c, t.from, &f);
     uint8_t sk[32];
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     uint8_t hash[32];
     size_t len;
-    rc = sender_secret(c, t.from, sk);
+    rc = wallet_cli_sender_secret(c, t.from, sk);
     rc = rc ? rc : sign_transfer(&t, sk, buf, &len, hash);
     sodium_memzero(sk, sizeof(sk));
     if (rc != WALLET_EXIT_OK) {
@@ -526,7 +525,7 @@ int wallet_cmd_tx_sign(wallet_cli *c)
     }
     strcat(withnl, "\n");
     const char *out = c->opt[WALLET_OPT_OUT];
-    rc = write_out(out, withnl);
+    rc = wallet_cli_write_out(out, withnl);
     free(withnl);
     if (rc == WALLET_EXIT_OK && out != NULL && strcmp(out, "-") != 0 && !c->json) {
         printf("signed transaction %s written to %s\nsubmit it with: chroom-wallet tx broadcast "
@@ -555,7 +554,7 @@ int wallet_cmd_tx_broadcast(wallet_cli *c)
 {
     const char *path = c->args[0];
     char *text;
-    int rc = read_input(path, &text);
+    int rc = wallet_cli_read_input(path, &text);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }

@@ -228,6 +228,27 @@ void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
 /* GET /api/v1/state/{kind}/{natural_key}: a state object by its name, with ?prove=true its
  * proof, at the tip or a kept height (rpc/routes_proof.c). */
 void rpc_handle_state(rpc_ctx *x, rpc_reply *r);
+/* The JSON of a found state object (kind, natural) for its route, read through rd (the
+ * same snapshot; it may read other objects); NULL when its value does not decode (our
+ * store is damaged: 500) or out of memory. */
+typedef json_t *(*rpc_object_render_fn)(void *ctx, ledger_store_read *rd, uint8_t kind,
+                                        const uint8_t *natural, size_t natural_len,
+                                        const ledger_object *o);
+/* Answers one state object: at the tip, or with ?prove=true (and ?height=) with the proof
+ * of rpc/routes_proof.c added as "proof"; 404 not_found (with the absence proof) when there
+ * is none. */
+void rpc_reply_object(rpc_ctx *x, rpc_reply *r, uint8_t kind, const uint8_t *natural,
+                      size_t natural_len, rpc_object_render_fn render, void *ctx);
+/* Staking (rpc/routes_staking.c). */
+void rpc_handle_params(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_supply(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_staking_validators(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_staking_validator(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_validator_delegations(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account_delegations(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account_delegation(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account_unbondings(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account_redelegations(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
 /* Hands n encoded transactions to the node and defers the answer to finish, which reads

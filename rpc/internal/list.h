@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "ledger/state.h"
 #include "rpc/internal/http.h"
 
 #define RPC_CURSOR_VERSION 1
@@ -36,6 +37,12 @@ typedef enum rpc_cursor_kind {
     RPC_CURSOR_MEDIA_NODES = 'm', /* media nodes whose key's first 12 bytes are above
                                    * (height, index), as for validators */
     RPC_CURSOR_MEETINGS = 'g',    /* meetings whose 12-byte id is above (height, index) */
+    /* Key cursors (below): the state objects strictly after the key, in key order. */
+    RPC_CURSOR_STAKING_VALIDATORS = 'V',    /* validators, by operator */
+    RPC_CURSOR_VALIDATOR_DELEGATIONS = 'D', /* delegations (any), filtered by validator */
+    RPC_CURSOR_ACCOUNT_DELEGATIONS = 'd',   /* the account's delegations */
+    RPC_CURSOR_ACCOUNT_UNBONDINGS = 'u',    /* unbonding entries, filtered by delegator */
+    RPC_CURSOR_ACCOUNT_REDELEGATIONS = 'r', /* redelegation entries, filtered by delegator */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {
@@ -53,6 +60,31 @@ void rpc_cursor_encode(char out[RPC_CURSOR_STR_LEN + 1], const rpc_cursor *c);
  * match. *out is zeroed on failure. */
 CHR_WUR chr_err rpc_cursor_decode(rpc_cursor *out, rpc_cursor_kind kind, const char *s,
                                   size_t s_len);
+
+/* A key cursor, for lists of state objects in natural-key order: the unpadded base64url of
+ *   u8 version = 2 | u8 kind | u8 key_len | key | zero bytes | 4-byte check
+ * with as many zero bytes (0 to 2) as make the whole a multiple of 3 bytes, the check being
+ * the first four bytes of tagged_hash("CHROOM/cursor", the bytes before it). It names the
+ * natural key a page ended at (the last object read, shown or not); the next page starts
+ * strictly after it, so objects added or removed meanwhile never shift the list. */
+#define RPC_KEY_CURSOR_VERSION 2
+#define RPC_KEY_CURSOR_KEY_MAX LEDGER_STATE_NATURAL_KEY_MAX
+#define RPC_KEY_CURSOR_BYTES_MAX (3 + RPC_KEY_CURSOR_KEY_MAX + 2 + 4)
+#define RPC_KEY_CURSOR_STR_MAX (RPC_KEY_CURSOR_BYTES_MAX / 3 * 4)
+
+_Static_assert(RPC_KEY_CURSOR_KEY_MAX <= 255, "a key cursor's key length is a u8");
+_Static_assert(RPC_KEY_CURSOR_BYTES_MAX % 3 == 0, "the longest key cursor is whole groups");
+
+/* Writes the key cursor of kind naming key (key_len <= RPC_KEY_CURSOR_KEY_MAX, asserted). */
+void rpc_key_cursor_encode(char out[RPC_KEY_CURSOR_STR_MAX + 1], rpc_cursor_kind kind,
+                           const uint8_t *key, size_t key_len);
+/* Decodes a key cursor of `kind`: CHR_ERR_ARG for anything else (length, characters, version,
+ * kind, key length, padding, check); *key_len 0 then. */
+CHR_WUR chr_err rpc_key_cursor_decode(rpc_cursor_kind kind, const char *s, size_t s_len,
+                                      uint8_t key[RPC_KEY_CURSOR_KEY_MAX], size_t *key_len);
+/* rpc_list_params for a list with key cursors. */
+int rpc_key_list_params(rpc_ctx *x, rpc_reply *r, rpc_cursor_kind kind, size_t *limit,
+                        uint8_t key[RPC_KEY_CURSOR_KEY_MAX], size_t *key_len, int *has_cursor);
 
 /* Reads ?limit= (1..RPC_LIST_LIMIT_MAX, RPC_LIST_LIMIT_DEFAULT when absent) and
  * ?cursor= of `kind` (*has_cursor 0 when absent). 0 and a 400 reply naming the

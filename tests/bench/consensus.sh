@@ -95,6 +95,7 @@ trap 'exit 130' INT TERM
 started=$(date +%s)
 
 pubkey() { "$W" --json address --key "$1" | sed 's/.*"public_key":"\([0-9a-f]*\)".*/\1/'; }
+address() { "$W" --json address --key "$1" | sed 's/.*"address":"\([a-z0-9]*\)".*/\1/'; }
 # A process's CPU time (user + system) in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 node_pid() { echo "$pids" | awk -v i="$(($1 + 1))" '{ print $i }'; }
@@ -193,7 +194,11 @@ i=0
 while [ "$i" -lt "$N" ]; do
     mkdir -p "$dir/v$i"
     "$W" keygen --out "$dir/v$i/validator.key" >/dev/null
-    "$G" --file "$dir/genesis.json" add-validator "$(pubkey "$dir/v$i/validator.key")" 10 >/dev/null
+    # Each validator is a stake of 10 CHR (power 10) from its own account.
+    vaddr=$(address "$dir/v$i/validator.key")
+    "$G" --file "$dir/genesis.json" add-account "$vaddr" 11000000 >/dev/null
+    "$G" --file "$dir/genesis.json" add-validator "$vaddr" "$(pubkey "$dir/v$i/validator.key")" \
+        10000000 >/dev/null
     i=$((i + 1))
 done
 "$G" --file "$dir/genesis.json" validate >/dev/null
@@ -324,7 +329,10 @@ if [ "$SYNC_BLOCKS" -gt 0 ]; then
     echo "== sync: one validator makes $SYNC_BLOCKS empty blocks (in $sdir), then a fresh full node syncs them"
     "$W" keygen --out "$dir/sync.key" >/dev/null
     "$G" --file "$dir/sync-genesis.json" init --chain-id "$CHAIN-sync" >/dev/null
-    "$G" --file "$dir/sync-genesis.json" add-validator "$(pubkey "$dir/sync.key")" 10 >/dev/null
+    "$G" --file "$dir/sync-genesis.json" add-account "$(address "$dir/sync.key")" 11000000 \
+        >/dev/null
+    "$G" --file "$dir/sync-genesis.json" add-validator "$(address "$dir/sync.key")" \
+        "$(pubkey "$dir/sync.key")" 10000000 >/dev/null
     NODE_DATA="$sdir/data" NODE_GENESIS=../sync-genesis.json node_conf maker "" \
         "$SYNC_INTERVAL" "validator_key_file = ../sync.key"
     m0=$(date +%s.%N)

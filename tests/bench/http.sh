@@ -117,7 +117,8 @@ start_node() {
     address=$("$W" --json address --key "$dir/account.key" | sed 's/.*"address":"\([a-z0-9]*\)".*/\1/')
     "$G" --file "$dir/genesis.json" init --chain-id chroom-httpbench >/dev/null
     "$G" --file "$dir/genesis.json" add-account "$address" 1000000000000 >/dev/null
-    "$G" --file "$dir/genesis.json" add-validator "$vpub" 10 >/dev/null
+    # The validator is a stake of 10 CHR (power 10) bonded from the account.
+    "$G" --file "$dir/genesis.json" add-validator "$address" "$vpub" 10000000 >/dev/null
     "$G" --file "$dir/genesis.json" validate >/dev/null
     cat >"$dir/chain.conf" <<CONF
 [node]

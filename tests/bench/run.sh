@@ -74,7 +74,10 @@ vpub=$("$W" --json address --key "$dir/validator.key" | sed 's/.*"public_key":"\
 # 10^12 units (10^6 CHR) per sender pays for any run's transfers and fees.
 "$L" accounts --count "$ACCOUNTS" --out "$dir" --genesis "$dir/genesis.json" \
     --balance 1000000000000 >"$dir/senders.addr"
-"$G" --file "$dir/genesis.json" add-validator "$vpub" 10 >/dev/null
+# The validator is a stake of 10 CHR (power 10) from its own account (docs/GENESIS.md).
+vaddr=$("$W" --json address --key "$dir/validator.key" | sed 's/.*"address":"\([a-z0-9]*\)".*/\1/')
+"$G" --file "$dir/genesis.json" add-account "$vaddr" 11000000 >/dev/null
+"$G" --file "$dir/genesis.json" add-validator "$vaddr" "$vpub" 10000000 >/dev/null
 "$G" --file "$dir/genesis.json" validate
 scheme=http
 tls_conf=""

@@ -120,7 +120,11 @@ setup_chain() {
     "$G" --file "$1/genesis.json" init --chain-id "$CHAIN" >/dev/null
     "$L" accounts --count "$SENDERS" --out "$1" --genesis "$1/genesis.json" \
         --balance 1000000000000 >"$1/senders.addr"
-    "$G" --file "$1/genesis.json" add-validator "$vpub" 10 >/dev/null
+    # The validator is a stake of 10 CHR (power 10) from its own account.
+    vaddr=$("$W" --json address --key "$1/validator.key" |
+        sed 's/.*"address":"\([a-z0-9]*\)".*/\1/')
+    "$G" --file "$1/genesis.json" add-account "$vaddr" 11000000 >/dev/null
+    "$G" --file "$1/genesis.json" add-validator "$vaddr" "$vpub" 10000000 >/dev/null
     "$G" --file "$1/genesis.json" validate >/dev/null
     mempool=$((TXS > 100000 ? TXS : 100000))
     cat >"$1/chain.conf" <<CONF

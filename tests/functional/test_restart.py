@@ -8,8 +8,8 @@ import shutil
 import threading
 import time
 
-from node import (assert_error, binary, check, eq, fail, random_address, run, run_ok, start_node,
-                  tx_hash)
+from node import (assert_error, binary, bond_validator, check, eq, fail, random_address, run,
+                  run_ok, start_node, tx_hash)
 
 
 def snapshot(n, addresses):
@@ -120,7 +120,7 @@ def test_restart_with_another_genesis_is_refused(t):
     other = t.path("other-genesis.json")
     g = [binary("chroom-genesis"), "--file", other]
     run_ok(g + ["init", "--chain-id", "other-chain"])
-    run_ok(g + ["add-validator", c.validator.pubkey, "10"])
+    bond_validator(other, c.validator, 10)
     n.conf["node"]["genesis_file"] = other
     n._write_conf()
     rc, out, err = run([binary("chroomd"), "--config", n.conf_path], timeout=10)
@@ -246,7 +246,8 @@ def verify_after_kill(n, c, plan, per_sender, amount, recorded):
         eq([x[0] for x in hist], [tx_hash(txs[i]) for i in range(nonce - 1, -1, -1)],
            "%s's recipient's history" % name)
         total += nonce
-    eq(n.balance(c.validator.address), total * c.fee, "the proposer's fees")
+    eq(n.balance(c.validator.address), c.balances[c.validator.address] + total * c.fee,
+       "the proposer's fees")
     eq(st["txs_total"], str(total), "txs_total")
     eq(n.total_balance(), c.supply, "sum of balances after the kill")
     return total

@@ -1,8 +1,8 @@
 """GET /api/v1/state/{kind}/{natural_key}: any state object by kind and natural key, with
 ?prove=true a proof checked here from docs/PROTOCOL.md alone ("State keys", "Object
-leaves", "State proofs"), and every malformed request refused with the field named. No
-transaction writes objects yet, so a live node holds none: present objects and their
-membership proofs are covered by the unit tests (ledger/store_objects, ledger/objects_*)."""
+leaves", "State proofs"), and every malformed request refused with the field named. Present
+objects and their membership proofs are covered by test_staking.py (a delegation's proof)
+and the unit tests (ledger/store_objects, ledger/objects_*)."""
 
 import hashlib
 

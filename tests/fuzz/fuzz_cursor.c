@@ -1,7 +1,8 @@
 /* Fuzzes the list cursor decoder (rpc/internal/list.h): no input may crash it
  * or reach undefined behaviour; a cursor it accepts is of exactly one kind and
  * encodes back to the very same characters (one string per position); and any
- * position, encoded, decodes back to itself. */
+ * position, encoded, decodes back to itself. The same for key cursors (the staking
+ * lists'). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,30 @@ static void check_decode(const uint8_t *data, size_t size)
     }
 }
 
+/* A key cursor accepted for a kind encodes back to the same characters. */
+static void check_key_decode(const uint8_t *data, size_t size)
+{
+    static const rpc_cursor_kind key_kinds[] = {
+        RPC_CURSOR_STAKING_VALIDATORS, RPC_CURSOR_VALIDATOR_DELEGATIONS,
+        RPC_CURSOR_ACCOUNT_DELEGATIONS, RPC_CURSOR_ACCOUNT_UNBONDINGS,
+        RPC_CURSOR_ACCOUNT_REDELEGATIONS};
+    for (size_t k = 0; k < sizeof(key_kinds) / sizeof(key_kinds[0]); k++) {
+        uint8_t key[RPC_KEY_CURSOR_KEY_MAX];
+        size_t len;
+        if (rpc_key_cursor_decode(key_kinds[k], (const char *)data, size, key, &len) != CHR_OK) {
+            if (len != 0) {
+                abort();
+            }
+            continue;
+        }
+        char s[RPC_KEY_CURSOR_STR_MAX + 1];
+        rpc_key_cursor_encode(s, key_kinds[k], key, len);
+        if (strlen(s) != size || memcmp(s, data, size) != 0) {
+            abort();
+        }
+    }
+}
+
 /* The input's first 13 bytes as a position: encode, decode, compare. */
 static void check_round_trip(const uint8_t *data, size_t size)
 {
@@ -66,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         started = 1;
     }
     check_decode(data, size);
+    check_key_decode(data, size);
     check_round_trip(data, size);
     return 0;
 }

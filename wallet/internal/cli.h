@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "ledger/limits.h"
 #include "ledger/tx.h"
+#include "wallet/keystore.h"
 #include "wallet/limits.h"
 
 /* Exit codes, part of the CLI's contract (docs/WALLET-CLI.md, "Exit codes"). */
@@ -109,7 +110,25 @@
     X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
     X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
     X(STATUS, "status", 1, "S", "list only those in this status (media-node or meeting list)")     \
-    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")
+    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")                     \
+    X(TYPE, "type", 1, "T",                                                                        \
+      "tx build's type: transfer (default), delegate, undelegate, redelegate, create_validator, "  \
+      "edit_validator")                                                                            \
+    X(VALIDATOR, "validator", 1, "ADDRESS", "the validator (its operator's chr1... address)")      \
+    X(SRC, "src", 1, "ADDRESS", "the validator a redelegation moves stake from")                   \
+    X(DST, "dst", 1, "ADDRESS", "the validator a redelegation moves stake to")                     \
+    X(CONSENSUS_KEY, "consensus-key", 1, "KEY",                                                    \
+      "the validator's consensus key: 64 hex or a chr1... address")                                \
+    X(MONIKER, "moniker", 1, "NAME", "the validator's name, 1 to 64 bytes of UTF-8")               \
+    X(WEBSITE, "website", 1, "URL", "the validator's website, at most 100 bytes")                  \
+    X(DETAILS, "details", 1, "TEXT", "the validator's description, at most 160 bytes")             \
+    X(COMMISSION, "commission", 1, "PPM",                                                          \
+      "the commission rate in parts per million (100000 = 10%)")                                   \
+    X(COMMISSION_MAX, "commission-max", 1, "PPM", "the highest commission rate, ever, in ppm")     \
+    X(COMMISSION_CHANGE_MAX, "commission-change-max", 1, "PPM",                                    \
+      "the most the rate may change in a day, in ppm")                                             \
+    X(MIN_SELF_BOND, "min-self-bond", 1, "X",                                                      \
+      "the operator's least self-bond, in CHR (units with --raw)")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -235,6 +254,35 @@ int wallet_cli_fetch_account(const wallet_cli *c, const uint8_t pub[32], wallet_
  * until committed or failed, for --wait-ms. Returns the exit code. */
 int wallet_cli_submit(const wallet_cli *c, const uint8_t *tx, size_t tx_len, int wait);
 
+/* ---- Transactions (wallet/cmd_tx.c, wallet/cmd_stake.c). ---- */
+
+/* Signs tx (every field but the signature set) with sk and encodes it into out (at least
+ * LEDGER_TX_BYTES_MAX bytes); hash is its hash. Returns an exit code. */
+int wallet_cli_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
+                       uint8_t hash[32]);
+/* The secret of the command's key, which must be the sender `from`; sk is the caller's to
+ * wipe. Returns an exit code. */
+int wallet_cli_sender_secret(const wallet_cli *c, const uint8_t from[32], uint8_t sk[32]);
+/* Writes text to path atomically (a temporary file renamed over it), or to stdout for NULL
+ * or "-". Returns an exit code. */
+int wallet_cli_write_out(const char *path, const char *text);
+/* Reads a transaction file (or stdin for "-") into a NUL-terminated buffer (caller frees).
+ * Returns an exit code. */
+int wallet_cli_read_input(const char *path, char **text);
+typedef struct find_ctx {
+    const uint8_t *pub;
+    char name[WALLET_KEY_NAME_MAX + 1];
+    int found;
+} find_ctx;
+/* Without --key, tx sign uses the default key, else the keystore's key of the sender from
+ * (f holds the name it sets). */
+void wallet_cli_pick_sender_key(wallet_cli *c, const uint8_t from[32], find_ctx *f);
+/* tx build --type T for a staking type (docs/WALLET-CLI.md, "Transaction files"). */
+int wallet_stake_tx_build(wallet_cli *c, const char *type);
+/* tx sign of a staking transaction file: *handled 0 (nothing done) when FILE's type is
+ * "transfer" or unreadable as a staking file, so that the transfer path reports on it. */
+int wallet_stake_tx_sign(wallet_cli *c, const char *path, int *handled);
+
 /* ---- Commands. ---- */
 
 int wallet_cmd_key_new(wallet_cli *c);
@@ -253,6 +301,14 @@ int wallet_cmd_tx_sign(wallet_cli *c);
 int wallet_cmd_tx_broadcast(wallet_cli *c);
 int wallet_cmd_tx_status(wallet_cli *c);
 int wallet_cmd_node_status(wallet_cli *c);
+int wallet_cmd_stake(wallet_cli *c);
+int wallet_cmd_unstake(wallet_cli *c);
+int wallet_cmd_redelegate(wallet_cli *c);
+int wallet_cmd_validator_create(wallet_cli *c);
+int wallet_cmd_validator_edit(wallet_cli *c);
+int wallet_cmd_validator_show(wallet_cli *c);
+int wallet_cmd_validator_list(wallet_cli *c);
+int wallet_cmd_delegations(wallet_cli *c);
 int wallet_cmd_sign(wallet_cli *c);
 int wallet_cmd_broadcast(wallet_cli *c);
 int wallet_cmd_help(wallet_cli *c);
@@ -266,10 +322,6 @@ int wallet_cmd_meeting_create(wallet_cli *c);
 int wallet_cmd_meeting_show(wallet_cli *c);
 int wallet_cmd_meeting_list(wallet_cli *c);
 int wallet_cmd_meeting_end(wallet_cli *c);
-/* Signs tx (its sighash) with sk and encodes it into out (LEDGER_TX_BYTES_MAX bytes), its
- * hash into hash. WALLET_EXIT_LOCAL with a message on failure. */
-int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
-                   uint8_t hash[32]);
 int wallet_cmd_light_status(wallet_cli *c);
 int wallet_cmd_light_update(wallet_cli *c);
 /* balance --verify: the account of pub, verified from the trusted state (wallet/cmd_light.c). */

@@ -31,16 +31,35 @@ void tg_addr(char out[63], int i)
     chr_address_encode(out, key);
 }
 
-void tg_json(char *out, const char *chain, const char *time, const char *params,
-             const char *accounts, const char *validators)
+void tg_json_staked(char *out, const char *chain, const char *time, const char *params,
+                    const char *accounts, const char *validators, const char *stakes)
 {
     int n = snprintf(out, TG_JSON_MAX,
                      "{\"chain_id\": %s, \"genesis_time\": %s, \"params\": %s, \"accounts\": %s, "
-                     "\"validators\": %s}",
-                     chain, time, params, accounts, validators);
+                     "\"validators\": %s%s%s}",
+                     chain, time, params, accounts, validators,
+                     stakes != NULL ? ", \"stakes\": " : "", stakes != NULL ? stakes : "");
     if (n < 0 || n >= TG_JSON_MAX) {
         abort();
     }
+}
+
+void tg_json(char *out, const char *chain, const char *time, const char *params,
+             const char *accounts, const char *validators)
+{
+    tg_json_staked(out, chain, time, params, accounts, validators, NULL);
+}
+
+void tg_stakes1(char *out, size_t cap, int op, int key, const char *bond)
+{
+    char addr[63];
+    tg_addr(addr, op);
+    snprintf(out, cap,
+             "[{\"operator\": \"%s\", \"pub_key\": \"%s\", \"self_bond\": %s, "
+             "\"min_self_bond\": \"1000000\", \"commission_ppm\": 100000, "
+             "\"commission_max_ppm\": 200000, \"commission_change_max_ppm\": 10000, "
+             "\"moniker\": \"v\"}]",
+             addr, tg_keys[key], bond);
 }
 
 void tg_accounts1(char *out, size_t cap, int i, const char *balance)
@@ -59,9 +78,11 @@ void tg_json_valid(char *out)
 {
     char acc[256];
     char val[256];
-    tg_accounts1(acc, sizeof(acc), 1, "\"500\"");
+    char stk[512];
+    tg_accounts1(acc, sizeof(acc), 1, "\"20000000\"");
     tg_validators1(val, sizeof(val), 0, "\"10\"");
-    tg_json(out, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val);
+    tg_stakes1(stk, sizeof(stk), 1, 0, "\"10000000\"");
+    tg_json_staked(out, TG_CHAIN, TG_TIME, TG_PARAMS, acc, val, stk);
 }
 
 chr_err tg_parse(const char *json, char *errmsg)

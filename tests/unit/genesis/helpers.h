@@ -20,9 +20,15 @@ void tg_key(uint8_t out[32], int i);
 const char *tg_key_hex(int i);
 void tg_addr(char out[63], int i);
 
-/* Writes a genesis JSON document from its five raw JSON values into out (TG_JSON_MAX). */
+/* Writes a genesis JSON document from its five raw JSON values into out (TG_JSON_MAX), with no
+ * "stakes" key (as before staking), or with stakes (a raw JSON value). */
 void tg_json(char *out, const char *chain, const char *time, const char *params,
              const char *accounts, const char *validators);
+void tg_json_staked(char *out, const char *chain, const char *time, const char *params,
+                    const char *accounts, const char *validators, const char *stakes);
+/* A "stakes" array of one stake: the account of key op bonds bond (a raw JSON value) to a
+ * validator of key `key`, with default commission and moniker "v". */
+void tg_stakes1(char *out, size_t cap, int op, int key, const char *bond);
 /* `[{"address": <address i>, "balance": <balance>}]` with balance as raw JSON. */
 void tg_accounts1(char *out, size_t cap, int i, const char *balance);
 /* `[{"pub_key": <key i>, "power": <power>}]` with power as raw JSON. */

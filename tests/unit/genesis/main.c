@@ -17,6 +17,7 @@ static const chr_test tests[] = {
     {"genesis_validate_needs_validator", test_genesis_validate_needs_validator},
     {"genesis_add_account", test_genesis_add_account},
     {"genesis_save_load_file", test_genesis_save_load_file},
+    {"genesis_stakes_state", test_genesis_stakes_state},
     {"config_parses_good_file", test_config_parses_good_file},
     {"config_rejects_duplicate_key", test_config_rejects_duplicate_key},
     {"config_rejects_bad_lines", test_config_rejects_bad_lines},

@@ -9,6 +9,7 @@
 #include "common/bech32.h"
 #include "common/enc.h"
 #include "genesis/genesis.h"
+#include "ledger/staking.h"
 #include "ledger/trie_mem.h"
 #include "ledger/tx.h"
 #include "tests/unit/genesis/helpers.h"
@@ -29,12 +30,17 @@ void test_genesis_json_round_trip(void)
              "[{\"address\": \"%s\", \"balance\": \"18446744073709551614\"},"
              " {\"address\": \"%s\", \"balance\": \"1\"}]",
              a2, a0);
-    snprintf(val, sizeof(val),
-             "[{\"pub_key\": \"%s\", \"power\": \"7\"}, "
-             "{\"pub_key\": \"%s\", \"power\": \"3\"}]",
-             tg_key_hex(2), tg_key_hex(1));
+    snprintf(val, sizeof(val), "[{\"pub_key\": \"%s\", \"power\": \"7\"}]", tg_key_hex(1));
+    /* A stake of key 2's account with every field, and a moniker JSON must escape. */
+    char stk[1024];
+    snprintf(stk, sizeof(stk),
+             "[{\"operator\": \"%s\", \"pub_key\": \"%s\", \"self_bond\": \"7500000\", "
+             "\"min_self_bond\": \"2000000\", \"commission_ppm\": 5, \"commission_max_ppm\": 9, "
+             "\"commission_change_max_ppm\": 1, \"moniker\": \"a\\\"b\\\\c\\u0001\\u00e9\", "
+             "\"website\": \"https://x\", \"details\": \"d\"}]",
+             a2, tg_key_hex(1));
     char json[TG_JSON_MAX];
-    tg_json(json, TG_CHAIN, "\"2026-11-27T22:00:00Z\"", TG_PARAMS, acc, val);
+    tg_json_staked(json, TG_CHAIN, "\"2026-11-27T22:00:00Z\"", TG_PARAMS, acc, val, stk);
     genesis g;
     char err[256];
     CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
@@ -45,7 +51,13 @@ void test_genesis_json_round_trip(void)
     CHECK(g.params.fee_transfer == 1000 && g.params.block_txs_max == 5000);
     CHECK(g.accounts_len == 2 && memcmp(g.accounts[0].address, k0, 32) == 0);
     CHECK(g.accounts[0].balance == 1 && g.accounts[1].balance == 18446744073709551614ULL);
-    CHECK(g.validators.len == 2 && g.validators.total_power == 10);
+    CHECK(g.validators.len == 1 && g.validators.total_power == 7);
+    CHECK(g.stakes_len == 1 && g.stakes[0].c.amount == 7500000 &&
+          g.stakes[0].c.min_self_bond == 2000000 && g.stakes[0].c.commission_ppm == 5 &&
+          g.stakes[0].c.commission_max_ppm == 9 && g.stakes[0].c.commission_change_max_ppm == 1);
+    CHECK(g.stakes[0].c.moniker_len == 8 &&
+          memcmp(g.stakes[0].c.moniker, "a\"b\\c\x01\xc3\xa9", 8) == 0);
+    CHECK(g.stakes[0].c.website_len == 9 && g.stakes[0].c.details_len == 1);
     char *out1 = NULL;
     char *out2 = NULL;
     genesis h;
@@ -91,16 +103,23 @@ void test_genesis_hash_stable(void)
     snprintf(one, sizeof(one),
              "{\"chain_id\":\"c\",\"genesis_time\":\"2030-01-01T00:00:00Z\",\"params\":"
              "{\"fee_transfer\":\"5\",\"block_txs_max\":10,\"block_bytes_max\":4096},"
-             "\"accounts\":[{\"address\":\"%s\",\"balance\":\"1\"},{\"address\":\"%s\","
-             "\"balance\":\"2\"}],\"validators\":[{\"pub_key\":\"%s\",\"power\":\"1\"}]}",
-             a1, a2, tg_key_hex(0));
+             "\"accounts\":[{\"address\":\"%s\",\"balance\":\"5000000\"},{\"address\":\"%s\","
+             "\"balance\":\"2\"}],\"validators\":[{\"pub_key\":\"%s\",\"power\":\"1\"}],"
+             "\"stakes\":[{\"operator\":\"%s\",\"pub_key\":\"%s\",\"self_bond\":\"1000000\","
+             "\"min_self_bond\":\"1000000\",\"commission_ppm\":0,\"commission_max_ppm\":0,"
+             "\"commission_change_max_ppm\":0,\"moniker\":\"m\"}]}",
+             a1, a2, tg_key_hex(0), a1, tg_key_hex(0));
     snprintf(two, sizeof(two),
-             "\n{ \"validators\" : [ { \"power\" : \"1\", \"pub_key\" : \"%s\" } ],\n"
+             "\n{ \"stakes\": [{\"moniker\": \"m\", \"commission_change_max_ppm\": 0,"
+             " \"commission_max_ppm\": 0, \"commission_ppm\": 0, \"min_self_bond\": \"1000000\","
+             " \"self_bond\": \"1000000\", \"pub_key\": \"%s\", \"operator\": \"%s\"}],\n"
+             "  \"validators\" : [ { \"power\" : \"1\", \"pub_key\" : \"%s\" } ],\n"
              "  \"accounts\": [ {\"balance\": \"2\", \"address\": \"%s\"},\n"
-             "    {\"balance\": \"1\", \"address\": \"%s\"} ],\n"
+             "    {\"balance\": \"5000000\", \"address\": \"%s\"} ],\n"
              "  \"params\": {\"block_bytes_max\": 4096, \"block_txs_max\": 10, "
              "\"fee_transfer\": \"5\"},\n"
              "\t\"genesis_time\": \"2030-01-01T00:00:00.000Z\", \"chain_id\": \"c\" }\n",
+             "79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798", a1,
              "79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798", a2, a1);
     snprintf(three, sizeof(three), "%s", one);
     char *p = strstr(three, "\"balance\":\"2\"");
@@ -127,7 +146,7 @@ void test_genesis_hash_layout(void)
     uint8_t buf[512];
     chr_enc enc;
     chr_enc_init(&enc, buf, sizeof(buf));
-    chr_enc_u8(&enc, 2);
+    chr_enc_u8(&enc, 3);
     chr_enc_bytes8(&enc, (const uint8_t *)"chroom-test", 11);
     chr_enc_u64(&enc, 1795816800000ULL);
     chr_enc_u64(&enc, 1000);
@@ -151,11 +170,25 @@ void test_genesis_hash_layout(void)
     uint8_t k[32];
     tg_key(k, 1);
     chr_enc_raw(&enc, k, 32);
-    chr_enc_u64(&enc, 500);
+    chr_enc_u64(&enc, 20000000);
     chr_enc_u16(&enc, 1);
     tg_key(k, 0);
     chr_enc_raw(&enc, k, 32);
     chr_enc_u64(&enc, 10);
+    /* The stakes: operator, then the create-validator body. */
+    chr_enc_u32(&enc, 1);
+    tg_key(k, 1);
+    chr_enc_raw(&enc, k, 32);
+    tg_key(k, 0);
+    chr_enc_raw(&enc, k, 32);
+    chr_enc_u32(&enc, 100000);
+    chr_enc_u32(&enc, 200000);
+    chr_enc_u32(&enc, 10000);
+    chr_enc_u64(&enc, 1000000);
+    chr_enc_u64(&enc, 10000000);
+    chr_enc_bytes8(&enc, (const uint8_t *)"v", 1);
+    chr_enc_bytes8(&enc, NULL, 0);
+    chr_enc_bytes8(&enc, NULL, 0);
     size_t len;
     uint8_t want[32];
     uint8_t got[32];
@@ -297,8 +330,11 @@ void test_genesis_rejects_bad_amounts(void)
         CHECK(tg_parse(json, NULL) != CHR_OK);
     }
     tg_accounts1(acc, sizeof(acc), 1, "\"18446744073709551615\"");
-    tg_json(json, TG_CHAIN, TG_TIME,
-            "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 1024}", acc, val);
+    char stk[512];
+    tg_stakes1(stk, sizeof(stk), 1, 0, "\"1000000\"");
+    tg_json_staked(json, TG_CHAIN, TG_TIME,
+                   "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 1024}",
+                   acc, val, stk);
     CHECK_OK(tg_parse(json, NULL));
     uint64_t v;
     CHECK_OK(chr_u64_parse(&v, "18446744073709551615", 20));
@@ -477,22 +513,30 @@ void test_genesis_validate_needs_validator(void)
 {
     char json[TG_JSON_MAX];
     char acc[256];
-    tg_accounts1(acc, sizeof(acc), 1, "\"5\"");
+    tg_accounts1(acc, sizeof(acc), 1, "\"5000000\"");
     tg_json(json, TG_CHAIN, TG_TIME, TG_PARAMS, acc, "[]");
     genesis g;
     char err[256];
     CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
     chr_err e1 = genesis_validate(&g, err, sizeof(err));
     int names_it = strstr(err, "at least one validator") != NULL;
-    uint8_t k[32];
-    tg_key(k, 0);
-    chr_err e2 = ledger_valset_add(&g.validators, k, 3);
+    genesis_stake st;
+    memset(&st, 0, sizeof(st));
+    tg_key(st.operator_key, 1);
+    tg_key(st.c.consensus_key, 0);
+    st.c.amount = 3000000;
+    st.c.min_self_bond = 1000000;
+    st.c.moniker[0] = 'v';
+    st.c.moniker_len = 1;
+    chr_err e2 = genesis_add_stake(&g, &st, err, sizeof(err));
     chr_err e3 = genesis_validate(&g, err, sizeof(err));
+    int power3 = g.validators.len == 1 && g.validators.v[0].power == 3;
     genesis_free(&g);
     CHECK(e1 == CHR_ERR_GENESIS);
     CHECK(names_it);
     CHECK_OK(e2);
     CHECK_OK(e3);
+    CHECK(power3);
 }
 
 /* Proves add_account keeps order, refuses duplicates and zero; supply overflow is reported. */
@@ -616,5 +660,65 @@ void test_genesis_state_root(void)
     CHECK_OK(ledger_trie_mem_accounts(rows, (const uint8_t(*)[32])addrs, accts, N, want));
     CHECK(memcmp(root, want, 32) == 0 && memcmp(root, zero, 32) != 0);
     ledger_trie_mem_free(rows);
+    genesis_free(&g);
+}
+
+/* Proves a genesis stake makes what create-validator makes (validator bonded, self-delegation,
+ * pool), stores the set from height 1, debits the operator, and changes the state root; and
+ * that a stake over the operator's balance or of a taken consensus key is refused. */
+void test_genesis_stakes_state(void)
+{
+    char json[TG_JSON_MAX];
+    tg_json_valid(json); /* key 1's account (20 CHR) bonds 10 CHR to consensus key 0 */
+    genesis g;
+    char err[256];
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    uint64_t balances[1];
+    ledger_objects *t = NULL;
+    ledger_valset set;
+    CHECK_OK(genesis_stakes_state(&g, &t, balances, &set, err, sizeof(err)));
+    CHECK(balances[0] == 10000000);
+    CHECK(set.len == 1 && set.v[0].power == 10);
+    uint8_t op[32];
+    tg_key(op, 1);
+    ledger_staking_validator v;
+    ledger_staking_delegation d;
+    ledger_staking_pool pool;
+    int found = 0;
+    int dfound = 0;
+    CHECK_OK(ledger_staking_validator_get(t, op, &v, &found));
+    CHECK_OK(ledger_staking_delegation_get(t, op, op, &d, &dfound));
+    CHECK_OK(ledger_staking_pool_get(t, &pool));
+    CHECK(found && v.tokens == 10000000 && v.status == LEDGER_STAKING_BONDED);
+    CHECK(v.created_height == 0 && v.commission_updated_ms == g.genesis_time_ms);
+    CHECK(dfound && d.shares == 10000000);
+    CHECK(pool.bonded == 10000000 && pool.set_height == 1);
+    uint8_t hash[32];
+    ledger_valset_hash(&set, hash);
+    CHECK(memcmp(pool.set_hash, hash, 32) == 0);
+    ledger_objects_free(t);
+    /* The root differs from the accounts-only root of the same balances. */
+    uint8_t root[32];
+    CHECK_OK(genesis_state_root(&g, root));
+    genesis plain;
+    genesis_init(&plain);
+    memcpy(plain.chain_id, g.chain_id, sizeof(g.chain_id));
+    CHECK_OK(genesis_add_account(&plain, op, 10000000));
+    uint8_t root2[32];
+    CHECK_OK(genesis_state_root(&plain, root2));
+    CHECK(memcmp(root, root2, 32) != 0);
+    genesis_free(&plain);
+    /* A second stake with the same consensus key, and one of a whole balance. */
+    genesis_stake st = g.stakes[0];
+    tg_key(st.operator_key, 2);
+    CHECK(genesis_add_stake(&g, &st, err, sizeof(err)) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "not a genesis account") != NULL);
+    CHECK_OK(genesis_add_account(&g, st.operator_key, st.c.amount));
+    CHECK(genesis_add_stake(&g, &st, err, sizeof(err)) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "must exceed") != NULL);
+    g.accounts[g.accounts_len - 1].balance = st.c.amount + 1;
+    CHECK(genesis_add_stake(&g, &st, err, sizeof(err)) == CHR_ERR_GENESIS);
+    CHECK(strstr(err, "another validator's") != NULL);
+    CHECK(g.stakes_len == 1 && g.validators.len == 1);
     genesis_free(&g);
 }

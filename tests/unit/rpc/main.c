@@ -29,6 +29,7 @@ static const chr_test tests[] = {
     {"session_capacity", test_session_capacity},
     {"session_hash_only", test_session_hash_only},
     {"session_csrf_compare", test_session_csrf_compare},
+    {"key_cursor_round_trip_and_tamper", test_key_cursor_round_trip_and_tamper},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

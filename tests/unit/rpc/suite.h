@@ -30,5 +30,6 @@ void test_session_expiry(void);
 void test_session_capacity(void);
 void test_session_hash_only(void);
 void test_session_csrf_compare(void);
+void test_key_cursor_round_trip_and_tamper(void);
 
 #endif

@@ -45,6 +45,7 @@ static const chr_test tests[] = {
     {"passphrase_terminal", test_passphrase_terminal},
     {"passphrase_bip39_kind", test_passphrase_bip39_kind},
     {"passphrase_bip39_file_limit", test_passphrase_bip39_file_limit},
+    {"stake_build_sign_offline", test_stake_build_sign_offline},
 };
 
 int main(int argc, char **argv)

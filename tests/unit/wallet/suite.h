@@ -42,5 +42,6 @@ void test_passphrase_bip39_file_limit(void);
 void test_amount_parse_good(void);
 void test_amount_parse_rejects(void);
 void test_amount_format_round_trip(void);
+void test_stake_build_sign_offline(void);
 
 #endif
