@@ -20,13 +20,26 @@
 #include "genesis/limits.h"
 #include "ledger/sig.h"
 #include "ledger/smt.h"
+#include "ledger/staking.h"
 #include "ledger/state.h"
 #include "ledger/tx.h"
+#include "ledger/tx_staking.h"
 
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
  * line is 117 bytes at most, a validator line 121 and the fixed part under 1,000. */
 #define GENESIS_JSON_ACCOUNT_BYTES 160
 #define GENESIS_JSON_VALIDATOR_BYTES 160
+/* A stake line: keys, an address, 64 hex, four numbers and three texts that JSON escaping
+ * can make six times longer (\u00XX). */
+#define GENESIS_JSON_STAKE_BYTES (512 + 6 * (LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX))
+/* One stake in the canonical encoding: operator, then the create-validator body. */
+#define GENESIS_ENC_STAKE_BYTES                                                                    \
+    (32 + 32 + 3 * 4 + 2 * 8 + 3 + LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX)
+/* Objects one stake makes (validator, power row, consensus key, delegation, set member),
+ * and the ones of every genesis (the pool, the set's head), with room for the staking
+ * operations' own reserve. */
+#define GENESIS_OBJECTS_PER_STAKE 5
+#define GENESIS_OBJECTS_FIXED (2 + LEDGER_STAKING_OBJECTS_MAX)
 #define GENESIS_JSON_FIXED_BYTES 2048
 /* The encoded head: version, chain id, time, params, accounts count. */
 #define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + LEDGER_PARAMS_BYTES + 4)
@@ -53,6 +66,7 @@ void genesis_init(genesis *g)
 void genesis_free(genesis *g)
 {
     free(g->accounts);
+    free(g->stakes);
     genesis_init(g);
 }
 
@@ -227,6 +241,8 @@ static chr_err genesis_check_validators(const genesis *g, bool require, char *er
     return CHR_OK;
 }
 
+static chr_err genesis_check_stakes(const genesis *g, char *errmsg, size_t cap);
+
 static chr_err genesis_check(const genesis *g, bool require_validators, char *errmsg, size_t cap)
 {
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
@@ -246,6 +262,9 @@ static chr_err genesis_check(const genesis *g, bool require_validators, char *er
     chr_err err = genesis_check_accounts(g, errmsg, cap);
     if (err == CHR_OK) {
         err = genesis_check_validators(g, require_validators, errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_check_stakes(g, errmsg, cap);
     }
     return err;
 }
@@ -317,13 +336,247 @@ chr_err genesis_add_account(genesis *g, const uint8_t address[32], uint64_t bala
     return CHR_OK;
 }
 
+/* ---- stakes ---------------------------------------------------------------------------- */
+
+/* The committed state before genesis: nothing. */
+static chr_err genesis_load_none(void *ctx, ledger_state_kind kind, const uint8_t *natural,
+                                 size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
+                                 size_t *value_len, int *found)
+{
+    (void)ctx;
+    (void)kind;
+    (void)natural;
+    (void)natural_len;
+    (void)value;
+    *value_len = 0;
+    *found = 0;
+    return CHR_OK;
+}
+
+static chr_err genesis_next_none(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
+                                 size_t prefix_len, const uint8_t *after, size_t after_len,
+                                 ledger_object *out)
+{
+    (void)ctx;
+    (void)kind;
+    (void)prefix;
+    (void)prefix_len;
+    (void)after;
+    (void)after_len;
+    (void)out;
+    return CHR_ERR_NOT_FOUND;
+}
+
+/* A stake's checks before it is made: its operator holds more than the self-bond (the rest
+ * pays its fees), create-validator's stateless checks (with the chain's fee: a genesis stake
+ * pays none, but the checks are the transaction's) and its consensus key is on the curve.
+ * *at is the operator's account index. */
+static chr_err genesis_check_stake(const genesis *g, const genesis_stake *st, size_t *at,
+                                   char *errmsg, size_t cap)
+{
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    char detail[160];
+    chr_address_encode(addr, st->operator_key);
+    *at = genesis_account_lower(g, st->operator_key);
+    if (*at == g->accounts_len || memcmp(g->accounts[*at].address, st->operator_key, 32) != 0) {
+        chr_errmsg_set(errmsg, cap, "stakes: %s: the operator is not a genesis account", addr);
+        return CHR_ERR_GENESIS;
+    }
+    if (g->accounts[*at].balance <= st->c.amount) {
+        chr_errmsg_set(errmsg, cap,
+                       "stakes: %s: the operator's balance %llu must exceed the self-bond %llu",
+                       addr, (unsigned long long)g->accounts[*at].balance,
+                       (unsigned long long)st->c.amount);
+        return CHR_ERR_GENESIS;
+    }
+    ledger_tx tx;
+    chr_err err = ledger_tx_init(&tx, LEDGER_TX_CREATE_VALIDATOR, g->chain_id, st->operator_key, 0,
+                                 g->params.fee_transfer, 0, NULL, 0);
+    if (err == CHR_OK) {
+        tx.body.create_validator = st->c;
+        err = ledger_create_validator_check(&tx, &g->params, detail, sizeof(detail));
+    } else {
+        snprintf(detail, sizeof(detail), "chain_id: invalid");
+    }
+    if (err == CHR_OK && !ledger_pubkey_valid(st->c.consensus_key)) {
+        snprintf(detail, sizeof(detail), "pub_key: not a valid x-only public key");
+        err = CHR_ERR_PUBKEY;
+    }
+    if (err != CHR_OK) {
+        chr_errmsg_set(errmsg, cap, "stakes: %s: %s", addr, detail);
+        return CHR_ERR_GENESIS;
+    }
+    return CHR_OK;
+}
+
+chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_t *balances,
+                             ledger_valset *set, char *errmsg, size_t cap)
+{
+    if (objects != NULL) {
+        *objects = NULL;
+    }
+    if (set != NULL) {
+        ledger_valset_init(set);
+    }
+    if (g->stakes_len > GENESIS_STAKES_MAX) {
+        chr_errmsg_set(errmsg, cap, "stakes: more than %d", GENESIS_STAKES_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    for (size_t i = 0; balances != NULL && i < g->accounts_len; i++) {
+        balances[i] = g->accounts[i].balance;
+    }
+    ledger_objects *t;
+    chr_err err = ledger_objects_new(
+        &t, GENESIS_OBJECTS_FIXED + g->stakes_len * GENESIS_OBJECTS_PER_STAKE, genesis_load_none,
+        genesis_next_none, NULL);
+    if (err != CHR_OK) {
+        chr_errmsg_set(errmsg, cap, "out of memory");
+        return err;
+    }
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    char detail[160];
+    for (size_t i = 0; i < g->stakes_len && err == CHR_OK; i++) {
+        const genesis_stake *st = &g->stakes[i];
+        chr_address_encode(addr, st->operator_key);
+        if (i > 0 && memcmp(g->stakes[i - 1].operator_key, st->operator_key, 32) >= 0) {
+            chr_errmsg_set(errmsg, cap, "stakes: %s: duplicate or unsorted operator", addr);
+            err = CHR_ERR_GENESIS;
+            break;
+        }
+        size_t at;
+        err = genesis_check_stake(g, st, &at, errmsg, cap);
+        chr_err rule = err ? err
+                           : ledger_staking_create_validator(t, &g->params, st->operator_key, &st->c,
+                                                             0, g->genesis_time_ms, detail,
+                                                             sizeof(detail));
+        if (err == CHR_OK && rule != CHR_OK) {
+            chr_errmsg_set(errmsg, cap, "stakes: %s: %s", addr, detail);
+            err = CHR_ERR_GENESIS;
+        }
+        if (err == CHR_OK && balances != NULL) {
+            balances[at] -= st->c.amount; /* more than the amount: genesis_check_stake */
+        }
+    }
+    ledger_valset vs;
+    ledger_valset_init(&vs);
+    if (err == CHR_OK) {
+        /* The table is sized for every object a stake makes: running out is our bug. */
+        err = ledger_staking_genesis_set(t, &g->params, &vs);
+        CHR_ASSERT(err != CHR_ERR_FULL);
+    }
+    if (err != CHR_OK || objects == NULL) {
+        ledger_objects_free(t);
+    } else {
+        *objects = t;
+    }
+    if (err == CHR_OK && set != NULL) {
+        *set = vs;
+    }
+    return err;
+}
+
+static bool genesis_valset_equal(const ledger_valset *a, const ledger_valset *b)
+{
+    if (a->len != b->len || a->total_power != b->total_power) {
+        return false;
+    }
+    for (size_t i = 0; i < a->len; i++) {
+        if (memcmp(a->v[i].pubkey, b->v[i].pubkey, 32) != 0 || a->v[i].power != b->v[i].power) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The stakes make a sound state and give exactly the listed set. */
+static chr_err genesis_check_stakes(const genesis *g, char *errmsg, size_t cap)
+{
+    if (g->stakes_len == 0 && g->validators.len > 0) {
+        chr_errmsg_set(errmsg, cap,
+                       "validators: listed without stakes, as before staking (free power); a "
+                       "validator is now a bonded stake: build the genesis again with "
+                       "chroom-genesis add-validator OPERATOR PUBKEY SELF_BOND");
+        return CHR_ERR_GENESIS;
+    }
+    ledger_valset set;
+    chr_err err = genesis_stakes_state(g, NULL, NULL, &set, errmsg, cap);
+    if (err == CHR_OK && !genesis_valset_equal(&set, &g->validators)) {
+        chr_errmsg_set(errmsg, cap,
+                       "validators: not the set the stakes give (the top validators_max by "
+                       "self-bond with power self_bond / power_unit, at least 1)");
+        err = CHR_ERR_GENESIS;
+    }
+    return err;
+}
+
+/* Index of the first stake whose operator is not below key (binary search). */
+static size_t genesis_stake_lower(const genesis *g, const uint8_t key[32])
+{
+    size_t lo = 0;
+    size_t hi = g->stakes_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(g->stakes[mid].operator_key, key, 32) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+chr_err genesis_add_stake(genesis *g, const genesis_stake *s, char *errmsg, size_t cap)
+{
+    chr_errmsg_set(errmsg, cap, "%s", "");
+    size_t at = genesis_stake_lower(g, s->operator_key);
+    if (at < g->stakes_len && memcmp(g->stakes[at].operator_key, s->operator_key, 32) == 0) {
+        return CHR_ERR_DUPLICATE;
+    }
+    if (g->stakes_len >= GENESIS_STAKES_MAX) {
+        return CHR_ERR_FULL;
+    }
+    if (g->stakes == NULL) {
+        g->stakes = calloc(GENESIS_STAKES_MAX, sizeof(g->stakes[0]));
+        if (g->stakes == NULL) {
+            return CHR_ERR_NOMEM;
+        }
+    }
+    memmove(&g->stakes[at + 1], &g->stakes[at], (g->stakes_len - at) * sizeof(g->stakes[0]));
+    g->stakes[at] = *s;
+    g->stakes_len++;
+    ledger_valset set;
+    chr_err err = genesis_stakes_state(g, NULL, NULL, &set, errmsg, cap);
+    if (err != CHR_OK) {
+        g->stakes_len--;
+        memmove(&g->stakes[at], &g->stakes[at + 1], (g->stakes_len - at) * sizeof(g->stakes[0]));
+        return err;
+    }
+    g->validators = set;
+    return CHR_OK;
+}
+
+static void genesis_stake_encode(chr_enc *enc, const genesis_stake *st)
+{
+    const ledger_staking_create *c = &st->c;
+    chr_enc_raw(enc, st->operator_key, 32);
+    chr_enc_raw(enc, c->consensus_key, 32);
+    chr_enc_u32(enc, c->commission_ppm);
+    chr_enc_u32(enc, c->commission_max_ppm);
+    chr_enc_u32(enc, c->commission_change_max_ppm);
+    chr_enc_u64(enc, c->min_self_bond);
+    chr_enc_u64(enc, c->amount);
+    chr_enc_bytes8(enc, (const uint8_t *)c->moniker, c->moniker_len);
+    chr_enc_bytes8(enc, (const uint8_t *)c->website, c->website_len);
+    chr_enc_bytes8(enc, (const uint8_t *)c->details, c->details_len);
+}
+
 chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
 {
     memset(out, 0, CHR_HASH_LEN);
     size_t id_len = strnlen(g->chain_id, sizeof(g->chain_id));
     if (id_len > LEDGER_CHAIN_ID_MAX || !ledger_chain_id_valid(g->chain_id, id_len) ||
         g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
-        g->validators.len > LEDGER_VALIDATORS_MAX) {
+        g->validators.len > LEDGER_VALIDATORS_MAX || g->stakes_len > GENESIS_STAKES_MAX) {
         return CHR_ERR_GENESIS;
     }
     uint8_t head[GENESIS_ENC_HEAD_BYTES];
@@ -345,11 +598,19 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
         chr_put_u64be(rec + 32, g->accounts[i].balance);
         chr_sha256_update(&ctx, rec, sizeof(rec));
     }
-    uint8_t vbuf[2 + LEDGER_VALIDATORS_MAX * 40];
+    uint8_t vbuf[2 + LEDGER_VALIDATORS_MAX * 40 + 4];
     chr_enc_init(&enc, vbuf, sizeof(vbuf));
     ledger_valset_encode(&enc, &g->validators);
+    chr_enc_u32(&enc, (uint32_t)g->stakes_len);
     CHR_ASSERT(chr_enc_finish(&enc, &len) == CHR_OK);
     chr_sha256_update(&ctx, vbuf, len);
+    for (size_t i = 0; i < g->stakes_len; i++) {
+        uint8_t sbuf[GENESIS_ENC_STAKE_BYTES];
+        chr_enc_init(&enc, sbuf, sizeof(sbuf));
+        genesis_stake_encode(&enc, &g->stakes[i]);
+        CHR_ASSERT(chr_enc_finish(&enc, &len) == CHR_OK);
+        chr_sha256_update(&ctx, sbuf, len);
+    }
     chr_sha256_final(&ctx, out);
     return CHR_OK;
 }
@@ -438,17 +699,17 @@ static chr_err genesis_json_u64(json_t *obj, const char *key, const char *where,
     return CHR_OK;
 }
 
-static chr_err genesis_json_u32(json_t *obj, const char *key, uint32_t *out, char *errmsg,
-                                size_t cap)
+static chr_err genesis_json_u32(json_t *obj, const char *key, const char *where, uint32_t *out,
+                                char *errmsg, size_t cap)
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_integer(v)) {
-        chr_errmsg_set(errmsg, cap, "params.%s: must be a JSON integer", key);
+        chr_errmsg_set(errmsg, cap, "%s%s: must be a JSON integer", where, key);
         return CHR_ERR_GENESIS;
     }
     json_int_t x = json_integer_value(v);
     if (x < 0 || x > (json_int_t)UINT32_MAX) {
-        chr_errmsg_set(errmsg, cap, "params.%s: out of range", key);
+        chr_errmsg_set(errmsg, cap, "%s%s: out of range", where, key);
         return CHR_ERR_GENESIS;
     }
     *out = (uint32_t)x;
@@ -470,7 +731,7 @@ static chr_err genesis_parse_staking_params(genesis *g, json_t *obj, char *errms
         uint64_t v = 0;
         uint32_t narrow = 0;
         err = fields[i].wide ? genesis_json_u64(obj, fields[i].name, "params.", &v, errmsg, cap)
-                             : genesis_json_u32(obj, fields[i].name, &narrow, errmsg, cap);
+                             : genesis_json_u32(obj, fields[i].name, "params.", &narrow, errmsg, cap);
         if (err == CHR_OK) {
             ledger_param_set(&g->params, i, fields[i].wide ? v : narrow);
         }
@@ -499,10 +760,12 @@ static chr_err genesis_parse_params(genesis *g, json_t *obj, char *errmsg, size_
             genesis_json_u64(obj, "fee_transfer", "params.", &g->params.fee_transfer, errmsg, cap);
     }
     if (err == CHR_OK) {
-        err = genesis_json_u32(obj, "block_txs_max", &g->params.block_txs_max, errmsg, cap);
+        err = genesis_json_u32(obj, "block_txs_max", "params.", &g->params.block_txs_max, errmsg,
+                               cap);
     }
     if (err == CHR_OK) {
-        err = genesis_json_u32(obj, "block_bytes_max", &g->params.block_bytes_max, errmsg, cap);
+        err = genesis_json_u32(obj, "block_bytes_max", "params.", &g->params.block_bytes_max,
+                               errmsg, cap);
     }
     return err == CHR_OK ? genesis_parse_staking_params(g, obj, errmsg, cap) : err;
 }
@@ -632,15 +895,131 @@ static chr_err genesis_parse_validators(genesis *g, json_t *arr, char *errmsg, s
     return CHR_OK;
 }
 
+/* A moniker, website or details: a string of at most max bytes of UTF-8; an absent optional
+ * one is empty. */
+static chr_err genesis_json_text(json_t *obj, const char *key, const char *where, char *out,
+                                 uint8_t *out_len, size_t max, char *errmsg, size_t cap)
+{
+    *out_len = 0;
+    if (json_object_get(obj, key) == NULL) {
+        return CHR_OK; /* the required ones are checked by key */
+    }
+    const char *s = NULL;
+    size_t len = 0;
+    chr_err err = genesis_json_str(obj, key, where, &s, &len, errmsg, cap);
+    if (err == CHR_OK && (len > max || !ledger_utf8_valid((const uint8_t *)s, len))) {
+        chr_errmsg_set(errmsg, cap, "%s%s: at most %zu bytes of UTF-8", where, key, max);
+        err = CHR_ERR_GENESIS;
+    }
+    if (err == CHR_OK) {
+        memcpy(out, s, len);
+        *out_len = (uint8_t)len;
+    }
+    return err;
+}
+
+static chr_err genesis_parse_stake(genesis_stake *st, json_t *obj, size_t i, char *errmsg,
+                                   size_t cap)
+{
+    static const char *const keys[] = {"operator",      "pub_key",
+                                       "self_bond",     "min_self_bond",
+                                       "commission_ppm", "commission_max_ppm",
+                                       "commission_change_max_ppm", "moniker",
+                                       "website",       "details"};
+    char where[48];
+    snprintf(where, sizeof(where), "stakes[%zu]", i);
+    if (!json_is_object(obj)) {
+        chr_errmsg_set(errmsg, cap, "%s: must be an object", where);
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_json_keys_some(obj, keys, 10, 8, where, errmsg, cap);
+    const char *s = NULL;
+    size_t len = 0;
+    ledger_staking_create *c = &st->c;
+    strcat(where, ".");
+    err = err ? err : genesis_json_str(obj, "operator", where, &s, &len, errmsg, cap);
+    if (err == CHR_OK && chr_address_decode(st->operator_key, s, len) != CHR_OK) {
+        chr_errmsg_set(errmsg, cap, "%soperator: not a valid chr1 address", where);
+        err = CHR_ERR_GENESIS;
+    }
+    err = err ? err : genesis_json_str(obj, "pub_key", where, &s, &len, errmsg, cap);
+    if (err == CHR_OK && chr_hex_decode_exact(c->consensus_key, 32, s, len) != CHR_OK) {
+        chr_errmsg_set(errmsg, cap, "%spub_key: must be 64 hex characters", where);
+        err = CHR_ERR_GENESIS;
+    }
+    err = err ? err : genesis_json_u64(obj, "self_bond", where, &c->amount, errmsg, cap);
+    err = err ? err : genesis_json_u64(obj, "min_self_bond", where, &c->min_self_bond, errmsg, cap);
+    err = err ? err
+              : genesis_json_u32(obj, "commission_ppm", where, &c->commission_ppm, errmsg, cap);
+    err = err ? err
+              : genesis_json_u32(obj, "commission_max_ppm", where, &c->commission_max_ppm, errmsg,
+                                 cap);
+    err = err ? err
+              : genesis_json_u32(obj, "commission_change_max_ppm", where,
+                                 &c->commission_change_max_ppm, errmsg, cap);
+    err = err ? err
+              : genesis_json_text(obj, "moniker", where, c->moniker, &c->moniker_len,
+                                  LEDGER_MONIKER_MAX, errmsg, cap);
+    err = err ? err
+              : genesis_json_text(obj, "website", where, c->website, &c->website_len,
+                                  LEDGER_WEBSITE_MAX, errmsg, cap);
+    return err ? err
+               : genesis_json_text(obj, "details", where, c->details, &c->details_len,
+                                   LEDGER_DETAILS_MAX, errmsg, cap);
+}
+
+static int genesis_stake_cmp(const void *a, const void *b)
+{
+    return memcmp(((const genesis_stake *)a)->operator_key,
+                  ((const genesis_stake *)b)->operator_key, 32);
+}
+
+/* Reads the stakes in file order, then sorts them; genesis_check finds duplicates. An absent
+ * "stakes" (a file from before staking) is no stakes. */
+static chr_err genesis_parse_stakes(genesis *g, json_t *arr, char *errmsg, size_t cap)
+{
+    if (arr == NULL) {
+        return CHR_OK;
+    }
+    if (!json_is_array(arr)) {
+        chr_errmsg_set(errmsg, cap, "stakes: must be an array");
+        return CHR_ERR_GENESIS;
+    }
+    size_t n = json_array_size(arr);
+    if (n > GENESIS_STAKES_MAX) {
+        chr_errmsg_set(errmsg, cap, "stakes: more than %d", GENESIS_STAKES_MAX);
+        return CHR_ERR_GENESIS;
+    }
+    if (n == 0) {
+        return CHR_OK;
+    }
+    g->stakes = calloc(GENESIS_STAKES_MAX, sizeof(g->stakes[0]));
+    if (g->stakes == NULL) {
+        chr_errmsg_set(errmsg, cap, "out of memory");
+        return CHR_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        chr_err err = genesis_parse_stake(&g->stakes[i], json_array_get(arr, i), i, errmsg, cap);
+        if (err != CHR_OK) {
+            return err;
+        }
+        g->stakes_len++;
+    }
+    qsort(g->stakes, n, sizeof(g->stakes[0]), genesis_stake_cmp);
+    return CHR_OK;
+}
+
 static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t cap)
 {
-    static const char *const keys[] = {"chain_id", "genesis_time", "params", "accounts",
-                                       "validators"};
+    /* "stakes" last: optional, so that a file from before staking loads far enough to be
+     * refused with the reason (genesis_check_stakes). */
+    static const char *const keys[] = {"chain_id", "genesis_time", "params",
+                                       "accounts", "validators",   "stakes"};
     if (!json_is_object(root)) {
         chr_errmsg_set(errmsg, cap, "genesis: must be a JSON object");
         return CHR_ERR_GENESIS;
     }
-    chr_err err = genesis_json_keys(root, keys, 5, "genesis", errmsg, cap);
+    chr_err err = genesis_json_keys_some(root, keys, 6, 5, "genesis", errmsg, cap);
     const char *s = NULL;
     size_t len = 0;
     if (err == CHR_OK) {
@@ -668,6 +1047,9 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
     }
     if (err == CHR_OK) {
         err = genesis_parse_validators(g, json_object_get(root, "validators"), errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_parse_stakes(g, json_object_get(root, "stakes"), errmsg, cap);
     }
     return err;
 }
@@ -723,6 +1105,57 @@ static void genesis_put(genesis_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* Writes s (len bytes of UTF-8) as a JSON string: quote, backslash and control bytes
+ * escaped, the rest as it is. */
+static void genesis_put_text(genesis_buf *b, const char *s, size_t len)
+{
+    genesis_put(b, "\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            genesis_put(b, "\\%c", c);
+        } else if (c < 0x20 || c == 0x7f) {
+            genesis_put(b, "\\u%04x", c);
+        } else {
+            genesis_put(b, "%c", c);
+        }
+    }
+    genesis_put(b, "\"");
+}
+
+static void genesis_put_stakes(genesis_buf *b, const genesis *g)
+{
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    char hex[65];
+    genesis_put(b, "  \"stakes\": [%s", g->stakes_len > 0 ? "\n" : "");
+    for (size_t i = 0; i < g->stakes_len; i++) {
+        const genesis_stake *st = &g->stakes[i];
+        const ledger_staking_create *c = &st->c;
+        chr_address_encode(addr, st->operator_key);
+        chr_hex_encode(hex, sizeof(hex), c->consensus_key, 32);
+        genesis_put(b,
+                    "    {\"operator\": \"%s\", \"pub_key\": \"%s\", \"self_bond\": \"%llu\", "
+                    "\"min_self_bond\": \"%llu\", \"commission_ppm\": %lu, "
+                    "\"commission_max_ppm\": %lu, \"commission_change_max_ppm\": %lu, "
+                    "\"moniker\": ",
+                    addr, hex, (unsigned long long)c->amount,
+                    (unsigned long long)c->min_self_bond, (unsigned long)c->commission_ppm,
+                    (unsigned long)c->commission_max_ppm,
+                    (unsigned long)c->commission_change_max_ppm);
+        genesis_put_text(b, c->moniker, c->moniker_len);
+        if (c->website_len > 0) {
+            genesis_put(b, ", \"website\": ");
+            genesis_put_text(b, c->website, c->website_len);
+        }
+        if (c->details_len > 0) {
+            genesis_put(b, ", \"details\": ");
+            genesis_put_text(b, c->details, c->details_len);
+        }
+        genesis_put(b, "}%s\n", i + 1 < g->stakes_len ? "," : "");
+    }
+    genesis_put(b, "%s],\n", g->stakes_len > 0 ? "  " : "");
+}
+
 static void genesis_put_lists(genesis_buf *b, const genesis *g)
 {
     char addr[CHR_ADDRESS_STR_LEN + 1];
@@ -734,6 +1167,7 @@ static void genesis_put_lists(genesis_buf *b, const genesis *g)
                     (unsigned long long)g->accounts[i].balance, i + 1 < g->accounts_len ? "," : "");
     }
     genesis_put(b, "%s],\n", g->accounts_len > 0 ? "  " : "");
+    genesis_put_stakes(b, g);
     genesis_put(b, "  \"validators\": [%s", g->validators.len > 0 ? "\n" : "");
     for (size_t i = 0; i < g->validators.len; i++) {
         chr_hex_encode(hex, sizeof(hex), g->validators.v[i].pubkey, 32);
@@ -753,12 +1187,13 @@ chr_err genesis_to_json(const genesis *g, char **out)
     if (id_len > LEDGER_CHAIN_ID_MAX || !ledger_chain_id_valid(g->chain_id, id_len) ||
         genesis_time_format(time, g->genesis_time_ms) != CHR_OK ||
         g->accounts_len > LEDGER_GENESIS_ACCOUNTS_MAX ||
-        g->validators.len > LEDGER_VALIDATORS_MAX) {
+        g->validators.len > LEDGER_VALIDATORS_MAX || g->stakes_len > GENESIS_STAKES_MAX) {
         return CHR_ERR_GENESIS;
     }
     genesis_buf b = {NULL, 0,
                      GENESIS_JSON_FIXED_BYTES + g->accounts_len * GENESIS_JSON_ACCOUNT_BYTES +
-                         g->validators.len * GENESIS_JSON_VALIDATOR_BYTES};
+                         g->validators.len * GENESIS_JSON_VALIDATOR_BYTES +
+                         g->stakes_len * GENESIS_JSON_STAKE_BYTES};
     b.p = malloc(b.cap);
     if (b.p == NULL) {
         return CHR_ERR_NOMEM;
@@ -871,17 +1306,42 @@ chr_err genesis_save_file(const genesis *g, const char *path)
 
 chr_err genesis_state_root(const genesis *g, uint8_t root[CHR_HASH_LEN])
 {
-    ledger_smt *t;
-    chr_err err = ledger_smt_new(&t, g->accounts_len + 1);
+    memset(root, 0, CHR_HASH_LEN);
+    uint64_t *balances = malloc((g->accounts_len + 1) * sizeof(uint64_t));
+    if (balances == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    ledger_objects *objs = NULL;
+    char why[GENESIS_ERRMSG_MAX];
+    chr_err err = genesis_stakes_state(g, &objs, balances, NULL, why, sizeof(why));
+    size_t objs_len = objs != NULL ? ledger_objects_len(objs) : 0;
+    ledger_smt *t = NULL;
+    err = err ? err : ledger_smt_new(&t, g->accounts_len + objs_len + 1);
     for (size_t i = 0; i < g->accounts_len && err == CHR_OK; i++) {
-        ledger_account a = {.balance = g->accounts[i].balance, .nonce = 0};
+        ledger_account a = {.balance = balances[i], .nonce = 0};
         uint8_t h[CHR_HASH_LEN];
         ledger_account_hash(h, &a);
         err = ledger_smt_set(t, g->accounts[i].address, h);
+    }
+    for (size_t i = 0; i < objs_len && err == CHR_OK; i++) {
+        ledger_state_kind kind;
+        const uint8_t *natural;
+        const uint8_t *value;
+        size_t natural_len;
+        size_t value_len;
+        ledger_objects_at(objs, i, &kind, &natural, &natural_len, &value, &value_len);
+        CHR_ASSERT(value != NULL); /* a genesis deletes nothing */
+        uint8_t key[CHR_HASH_LEN];
+        uint8_t h[CHR_HASH_LEN];
+        ledger_state_key(key, kind, natural, natural_len);
+        ledger_object_hash(h, value, value_len);
+        err = ledger_smt_set(t, key, h);
     }
     if (err == CHR_OK) {
         ledger_smt_root(t, root);
     }
     ledger_smt_free(t);
+    ledger_objects_free(objs);
+    free(balances);
     return err;
 }

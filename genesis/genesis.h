@@ -15,17 +15,26 @@
 #include "common/hash.h"
 #include "genesis/limits.h"
 #include "ledger/limits.h"
+#include "ledger/objects.h"
 #include "ledger/params.h"
+#include "ledger/staking_types.h"
 #include "ledger/valset.h"
 
 /* The canonical encoding's version byte; a new layout gets a new version (2: the params
- * gained the staking, reward and slashing fields). */
-#define GENESIS_ENCODING_VERSION 2
+ * gained the staking, reward and slashing fields; 3: the stakes). */
+#define GENESIS_ENCODING_VERSION 3
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */
     uint64_t balance;    /* positive */
 } genesis_account;
+
+/* A genesis validator: a self-bond of c.amount from the genesis account operator_key, made
+ * at genesis exactly as a create-validator transaction of that account would make it. */
+typedef struct genesis_stake {
+    uint8_t operator_key[32];
+    ledger_staking_create c;
+} genesis_stake;
 
 typedef struct genesis {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
@@ -34,12 +43,16 @@ typedef struct genesis {
     size_t accounts_len;
     size_t accounts_cap;
     genesis_account *accounts; /* sorted by address, unique */
+    size_t stakes_len;
+    genesis_stake *stakes; /* sorted by operator, unique; GENESIS_STAKES_MAX entries */
+    /* The genesis set: always the one the stakes give (genesis_stakes_state), which
+     * genesis_from_json and genesis_validate check and genesis_add_stake keeps. */
     ledger_valset validators;
 } genesis;
 
 /* An empty genesis: no chain id, time 0, default params, no accounts, no validators. */
 void genesis_init(genesis *g);
-/* Releases the accounts array and leaves g as genesis_init does. */
+/* Releases the accounts and stakes arrays and leaves g as genesis_init does. */
 void genesis_free(genesis *g);
 
 /* Parses genesis JSON (duplicate keys, unknown keys, missing keys, wrong types, amounts
@@ -67,8 +80,11 @@ CHR_WUR chr_err genesis_save_file(const genesis *g, const char *path);
 
 /* Checks every rule: chain id, time, params, at least one validator, validators sorted,
  * unique, positive power and valid keys, accounts sorted and unique with positive balances
- * and valid keys, the total supply fits in a u64. CHR_ERR_GENESIS; errmsg says what is
- * wrong. */
+ * and valid keys, the total supply fits in a u64; stakes sorted by operator and unique, each
+ * passing create-validator's checks (fee aside) and rules, its operator a genesis account
+ * holding more than the self-bond; and the validators exactly the set the stakes give (a
+ * file that lists validators without stakes is one from before staking: refused, saying
+ * so). CHR_ERR_GENESIS; errmsg says what is wrong. */
 CHR_WUR chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap);
 
 /* Adds an account, keeping the array sorted. CHR_ERR_DUPLICATE if the address is already
@@ -77,17 +93,35 @@ CHR_WUR chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_c
  * supply (genesis_supply does) or the key (ledger_pubkey_valid does). */
 CHR_WUR chr_err genesis_add_account(genesis *g, const uint8_t address[32], uint64_t balance);
 
-/* Sum of all genesis balances; CHR_ERR_OVERFLOW (and *out zero) if it does not fit. */
+/* Adds a genesis validator (a stake) and sets g->validators to the set the stakes then
+ * give. CHR_ERR_DUPLICATE (the operator already has a stake; nothing changed),
+ * CHR_ERR_FULL past GENESIS_STAKES_MAX, CHR_ERR_GENESIS (with errmsg: the stake breaks a
+ * rule of genesis_validate; nothing changed), CHR_ERR_NOMEM. */
+CHR_WUR chr_err genesis_add_stake(genesis *g, const genesis_stake *s, char *errmsg,
+                                  size_t errmsg_cap);
+
+/* The genesis state's staking side: the objects the stakes make (validators, their power
+ * and consensus-key rows, the self-delegations, the pools and the set from height 1) in a
+ * new table *objects (caller frees with ledger_objects_free; committed state empty), each
+ * account's balance after its self-bond in balances (accounts_len entries; may be NULL) and
+ * the set they give in *set (may be NULL). CHR_ERR_GENESIS with errmsg for a stake that
+ * breaks a rule; CHR_ERR_NOMEM. *objects is NULL on failure. */
+CHR_WUR chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_t *balances,
+                                     ledger_valset *set, char *errmsg, size_t errmsg_cap);
+
+/* Sum of all genesis balances (bonded stakes included: the total supply); CHR_ERR_OVERFLOW (and *out zero) if it does not fit. */
 CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
 
-/* Canonical encoding (docs/GENESIS.md, "The genesis hash"): u8 version 1, bytes8 chain_id,
+/* Canonical encoding (docs/GENESIS.md, "The genesis hash"): u8 version 3, bytes8 chain_id,
  * u64 genesis_time_ms, params, u32 accounts count, (raw32 address, u64 balance)... in
- * address order, validator set (ledger_valset_encode). The genesis hash is SHA256 of it.
+ * address order, validator set (ledger_valset_encode), u32 stakes count, (raw32 operator,
+ * create-validator body) ... in operator order. The genesis hash is SHA256 of it.
  * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
 
-/* The state root of g's accounts (docs/PROTOCOL.md, "Accounts and the state root"), each
- * with its balance and nonce 0: the root the chain starts from. CHR_ERR_NOMEM. */
+/* The state root the chain starts from (docs/PROTOCOL.md, "Accounts and the state root";
+ * docs/GENESIS.md, "Stakes"): g's accounts, each with its balance less its self-bond and
+ * nonce 0, and the objects of genesis_stakes_state. CHR_ERR_NOMEM, CHR_ERR_GENESIS. */
 CHR_WUR chr_err genesis_state_root(const genesis *g, uint8_t root[CHR_HASH_LEN]);
 
 /* Parses an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.mmmZ"

@@ -13,6 +13,8 @@
 #define GENESIS_TIME_STR_LEN 24
 /* 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years, so no later time is written. */
 #define GENESIS_TIME_MS_MAX 253402300799999ULL
+/* Genesis validators (stakes): as many as the largest set holds; more would be a typo. */
+#define GENESIS_STAKES_MAX LEDGER_VALIDATORS_MAX
 /* Room for a quoted piece of hostile input (a key, a token) inside an error message. */
 #define GENESIS_QUOTE_MAX 48
 /* Room for any message genesis_from_json writes (the longest is under 200 bytes). */

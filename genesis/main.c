@@ -34,8 +34,15 @@ static const char genesis_cli_usage_text[] =
     "                          validators; the time defaults to now; --force overwrites\n"
     "  add-account ADDRESS AMOUNT\n"
     "                          give a chr1... address AMOUNT smallest units (1 CHR = 1000000)\n"
-    "  add-validator PUBKEY POWER\n"
-    "                          add a validator by its 64-hex x-only key or its chr1 address\n"
+    "  add-validator OPERATOR PUBKEY SELF_BOND [--moniker NAME] [--commission PPM]\n"
+    "                [--commission-max PPM] [--commission-change-max PPM]\n"
+    "                [--min-self-bond AMOUNT] [--website URL] [--details TEXT]\n"
+    "                          bond SELF_BOND units of the genesis account OPERATOR (chr1...,\n"
+    "                          added first, keeping more than SELF_BOND) to a validator with\n"
+    "                          consensus key PUBKEY (64 hex or chr1); the set becomes the top\n"
+    "                          validators_max by stake, power SELF_BOND / power_unit\n"
+    "                          (defaults: moniker the key's first 8 hex, commission 100000,\n"
+    "                          max 200000, daily change 10000 ppm, min-self-bond the chain's)\n"
     "  validate                check every rule (at least one validator is required)\n"
     "  hash                    print the genesis hash (64 hex) of a valid genesis\n"
     "  help                    print this text\n"
@@ -206,37 +213,107 @@ static int genesis_cli_pubkey(uint8_t key[32], const char *s)
     return GENESIS_CLI_OK;
 }
 
+/* A ppm fraction or an amount given as an option's value. */
+static int genesis_cli_u32(uint32_t *out, const char *what, const char *s)
+{
+    uint64_t v = 0;
+    chr_err err = chr_u64_parse(&v, s, strlen(s));
+    if (err != CHR_OK || v > LEDGER_PPM) {
+        return genesis_cli_fail("%s must be an integer from 0 to %u", what, LEDGER_PPM);
+    }
+    *out = (uint32_t)v;
+    return GENESIS_CLI_OK;
+}
+
+/* A moniker, website or details option: at most max bytes. */
+static int genesis_cli_text(char *out, uint8_t *out_len, size_t max, const char *what,
+                            const char *s)
+{
+    size_t len = strlen(s);
+    if (len > max || !ledger_utf8_valid((const uint8_t *)s, len)) {
+        return genesis_cli_fail("%s must be at most %zu bytes of UTF-8", what, max);
+    }
+    memcpy(out, s, len);
+    *out_len = (uint8_t)len;
+    return GENESIS_CLI_OK;
+}
+
+/* The options after OPERATOR PUBKEY SELF_BOND. */
+static int genesis_cli_stake_options(genesis_stake *st, int argc, char **argv)
+{
+    int rc = GENESIS_CLI_OK;
+    ledger_staking_create *c = &st->c;
+    for (int i = 0; i < argc && rc == GENESIS_CLI_OK; i += 2) {
+        const char *o = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL) {
+            rc = genesis_cli_usage("add-validator: an option lacks its value");
+        } else if (strcmp(o, "--moniker") == 0) {
+            rc = genesis_cli_text(c->moniker, &c->moniker_len, LEDGER_MONIKER_MAX, "moniker", v);
+        } else if (strcmp(o, "--website") == 0) {
+            rc = genesis_cli_text(c->website, &c->website_len, LEDGER_WEBSITE_MAX, "website", v);
+        } else if (strcmp(o, "--details") == 0) {
+            rc = genesis_cli_text(c->details, &c->details_len, LEDGER_DETAILS_MAX, "details", v);
+        } else if (strcmp(o, "--commission") == 0) {
+            rc = genesis_cli_u32(&c->commission_ppm, "commission", v);
+        } else if (strcmp(o, "--commission-max") == 0) {
+            rc = genesis_cli_u32(&c->commission_max_ppm, "commission-max", v);
+        } else if (strcmp(o, "--commission-change-max") == 0) {
+            rc = genesis_cli_u32(&c->commission_change_max_ppm, "commission-change-max", v);
+        } else if (strcmp(o, "--min-self-bond") == 0) {
+            rc = genesis_cli_u64(&c->min_self_bond, "min-self-bond", v);
+        } else {
+            rc = genesis_cli_usage("add-validator: unknown option");
+        }
+    }
+    return rc;
+}
+
 static int genesis_cli_add_validator(const char *path, int argc, char **argv)
 {
-    if (argc != 2) {
-        return genesis_cli_usage("add-validator takes PUBKEY POWER");
+    if (argc < 3) {
+        return genesis_cli_usage("add-validator takes OPERATOR PUBKEY SELF_BOND [options]");
     }
-    uint8_t key[32];
-    uint64_t power = 0;
-    int rc = genesis_cli_pubkey(key, argv[0]);
-    if (rc == GENESIS_CLI_OK) {
-        rc = genesis_cli_u64(&power, "power", argv[1]);
+    genesis_stake st;
+    memset(&st, 0, sizeof(st));
+    int rc = GENESIS_CLI_OK;
+    if (chr_address_decode(st.operator_key, argv[0], strlen(argv[0])) != CHR_OK ||
+        !ledger_pubkey_valid(st.operator_key)) {
+        rc = genesis_cli_fail("OPERATOR is not a valid chr1 address");
     }
+    rc = rc ? rc : genesis_cli_pubkey(st.c.consensus_key, argv[1]);
+    rc = rc ? rc : genesis_cli_u64(&st.c.amount, "self-bond", argv[2]);
     genesis g;
     genesis_init(&g);
+    rc = rc ? rc : genesis_cli_load(&g, path);
     if (rc == GENESIS_CLI_OK) {
-        rc = genesis_cli_load(&g, path);
+        char hex[65];
+        chr_hex_encode(hex, sizeof(hex), st.c.consensus_key, 32);
+        memcpy(st.c.moniker, hex, 8);
+        st.c.moniker_len = 8;
+        st.c.commission_ppm = 100000;
+        st.c.commission_max_ppm = 200000;
+        st.c.commission_change_max_ppm = 10000;
+        st.c.min_self_bond = g.params.min_self_bond;
+        rc = genesis_cli_stake_options(&st, argc - 3, argv + 3);
     }
     if (rc == GENESIS_CLI_OK) {
-        chr_err err = ledger_valset_add(&g.validators, key, power);
+        char errmsg[GENESIS_CLI_ERRMSG_MAX];
+        chr_err err = genesis_add_stake(&g, &st, errmsg, sizeof(errmsg));
         if (err == CHR_ERR_DUPLICATE) {
-            rc = genesis_cli_fail("that key is already a validator");
+            rc = genesis_cli_fail("that operator already has a validator");
         } else if (err == CHR_ERR_FULL) {
-            rc = genesis_cli_fail("the genesis already has %d validators", LEDGER_VALIDATORS_MAX);
+            rc = genesis_cli_fail("the genesis already has %d validators", GENESIS_STAKES_MAX);
         } else if (err != CHR_OK) {
-            rc = genesis_cli_fail("the total power would overflow a u64");
+            rc = genesis_cli_fail("%s", err == CHR_ERR_GENESIS ? errmsg : chr_err_str(err));
         } else {
             rc = genesis_cli_save(&g, path);
         }
         if (rc == GENESIS_CLI_OK) {
-            char hex[65];
-            chr_hex_encode(hex, sizeof(hex), key, 32);
-            printf("added validator %s with power %llu\n", hex, (unsigned long long)power);
+            int at = ledger_valset_find(&g.validators, st.c.consensus_key);
+            printf("added validator %s of %s with self-bond %llu (power %llu)\n", argv[1],
+                   argv[0], (unsigned long long)st.c.amount,
+                   at >= 0 ? (unsigned long long)g.validators.v[at].power : 0ull);
         }
     }
     genesis_free(&g);

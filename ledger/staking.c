@@ -1256,3 +1256,31 @@ chr_err ledger_staking_audit(ledger_objects *t, char *detail, size_t cap)
     }
     return CHR_OK;
 }
+
+/* ---- Genesis. ---- */
+
+chr_err ledger_staking_genesis_set(ledger_objects *t, const ledger_params *params,
+                                   ledger_valset *out)
+{
+    staking_set s; /* 14 KB */
+    ledger_valset_init(out);
+    ledger_staking_pool pool;
+    chr_err err = ledger_staking_pool_get(t, &pool);
+    CHR_ASSERT(err != CHR_OK || pool.set_height == 0);
+    err = err ? err : set_decide(t, params, &s);
+    if (err != CHR_OK || s.len == 0) {
+        return err;
+    }
+    staking_set none;
+    none.len = 0;
+    /* The genesis set signs from height 1, so end of block finds it stored and unchanged. */
+    err = set_status(t, &s, &none, LEDGER_STAKING_BONDED, 0);
+    err = err ? err : set_store(t, &s, 1);
+    pool.set_height = 1;
+    ledger_valset_hash(&s.valset, pool.set_hash);
+    err = err ? err : pool_put(t, &pool);
+    if (err == CHR_OK) {
+        *out = s.valset;
+    }
+    return err;
+}

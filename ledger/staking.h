@@ -201,6 +201,17 @@ CHR_WUR chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params
 CHR_WUR chr_err ledger_staking_end_block(ledger_overlay *o, const ledger_params *params,
                                          uint64_t height, uint64_t time_ms);
 
+/* ---- Genesis (genesis/genesis.h). ----
+ * After the genesis validators were made with ledger_staking_create_validator (height 0,
+ * the genesis time) on t, decides the genesis set as end of block would (the top
+ * params->validators_max by stake, power tokens / power_unit at least 1), marks its members
+ * bonded and stores it to sign from height 1 (the pool's set_height 1), so that end of block
+ * 1 finds it unchanged. *out is the set (empty, and nothing stored, when no validator has
+ * power). CHR_ERR_FULL when t lacks room (1 + 2 * validators objects), the load's errors.
+ * t must hold no set yet (asserted). */
+CHR_WUR chr_err ledger_staking_genesis_set(ledger_objects *t, const ledger_params *params,
+                                           ledger_valset *out);
+
 /* The set that signs height h, from committed objects read through scan(ctx): the newest
  * stored set whose first height is at most h; *from_height is that height, ops (may be
  * NULL, else LEDGER_VALIDATORS_MAX entries) its members' operator keys in set order.

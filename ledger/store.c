@@ -178,7 +178,8 @@ chr_err store_write_end(ledger_store *s, MDB_txn *txn, int rc, const char *what)
 
 chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
                                   const uint8_t genesis_hash[32], const uint8_t (*addrs)[32],
-                                  const uint64_t *balances, size_t accounts_len)
+                                  const uint64_t *balances, size_t accounts_len,
+                                  const ledger_objects *objects)
 {
     MDB_txn *txn;
     int rc = store_write_begin(s, s->env, &txn);
@@ -194,9 +195,10 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
         ledger_account a = {.balance = balances[i], .nonce = 0};
         rc = put_account(s, txn, addrs[i], &a);
     }
+    rc = rc ? rc : store_objects_write(s, txn, objects, 0);
     uint8_t root[32];
     size_t n;
-    rc = rc ? rc : store_trie_build(s, txn, root, &n);
+    rc = rc ? rc : store_trie_build(s, txn, objects, root, &n);
     rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", 0);
     chr_err err = store_write_end(s, txn, rc, "write genesis");
     return err == CHR_OK ? store_index_genesis(s, genesis_hash) : err;

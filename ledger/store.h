@@ -100,12 +100,13 @@ CHR_WUR chr_err ledger_store_grow(ledger_store *s, size_t new_size);
 /* Bytes of the map in use (pages used times page size). */
 size_t ledger_store_used_bytes(ledger_store *s);
 
-/* Writes the genesis state: metadata, initial accounts and their state trie rows. CHR_ERR_MAP_FULL
- * or CHR_ERR_STORE; on error nothing is written. */
+/* Writes the genesis state: metadata, initial accounts, the genesis objects (objects' puts,
+ * e.g. the genesis stakes of genesis_stakes_state; may be NULL) and their state trie rows.
+ * CHR_ERR_MAP_FULL or CHR_ERR_STORE; on error nothing is written. */
 CHR_WUR chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
                                           const uint8_t genesis_hash[32],
                                           const uint8_t (*addrs)[32], const uint64_t *balances,
-                                          size_t accounts_len);
+                                          size_t accounts_len, const ledger_objects *objects);
 
 /* Writes one block and everything it changes, then raises the height. The block must be
  * the next one (asserted). CHR_ERR_MAP_FULL (nothing written; grow and retry) or

@@ -405,9 +405,36 @@ static chr_err build_put(void *ctx, const uint8_t addr[32], const ledger_account
     return err;
 }
 
-/* Puts every account of txn's accounts database into the (empty) trie database, in
- * batches, and returns the root. */
-int store_trie_build(ledger_store *s, MDB_txn *txn, uint8_t root[32], size_t *accounts)
+/* The leaves of objects' puts (the genesis objects). */
+static chr_err build_objects(trie_build *b, const ledger_objects *objects)
+{
+    chr_err err = CHR_OK;
+    for (size_t i = 0; objects != NULL && i < ledger_objects_len(objects) && err == CHR_OK; i++) {
+        ledger_state_kind kind;
+        const uint8_t *natural;
+        const uint8_t *value;
+        size_t natural_len;
+        size_t value_len;
+        ledger_objects_at(objects, i, &kind, &natural, &natural_len, &value, &value_len);
+        if (value == NULL) {
+            continue; /* nothing committed to delete */
+        }
+        uint8_t key[CHR_HASH_LEN];
+        uint8_t h[CHR_HASH_LEN];
+        ledger_state_key(key, kind, natural, natural_len);
+        ledger_object_hash(h, value, value_len);
+        err = ledger_trie_set(b->t, key, h);
+        if (err == CHR_OK && ++b->batch == STORE_TRIE_BUILD_BATCH) {
+            err = build_flush(b);
+        }
+    }
+    return err;
+}
+
+/* Puts every account of txn's accounts database and objects' puts (may be NULL) into the
+ * (empty) trie database, in batches, and returns the root. */
+int store_trie_build(ledger_store *s, MDB_txn *txn, const ledger_objects *objects, uint8_t root[32],
+                     size_t *accounts)
 {
     trie_build b = {.s = s, .txn = txn};
     int rc = mdb_cursor_open(txn, s->trie, &b.cur);
@@ -419,6 +446,7 @@ int store_trie_build(ledger_store *s, MDB_txn *txn, uint8_t root[32], size_t *ac
     if (err == CHR_OK) {
         ledger_store_read r = {.store = s, .txn = txn};
         err = ledger_store_accounts_foreach(&r, build_put, &b);
+        err = err ? err : build_objects(&b, objects);
         err = err ? err : build_flush(&b);
         ledger_trie_root(b.t, root);
         ledger_trie_free(b.t);
@@ -478,7 +506,7 @@ chr_err store_trie_migrate(ledger_store *s)
     uint8_t root[32];
     size_t n = 0;
     uint64_t height = 0;
-    rc = store_trie_build(s, txn, root, &n);
+    rc = store_trie_build(s, txn, NULL, root, &n);
     rc = rc ? rc : store_get_u64(txn, s->meta, "height", &height);
     rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", height);
     chr_err err = store_write_end(s, txn, rc, "build trie");

@@ -120,12 +120,19 @@ static chr_err open_genesis(node_chain *c, const genesis *g, char *errmsg, size_
     }
     for (size_t i = 0; i < g->accounts_len; i++) {
         memcpy(addrs[i], g->accounts[i].address, 32);
-        balances[i] = g->accounts[i].balance;
     }
-    do {
+    /* The genesis stakes: their objects, and the accounts less their self-bonds. */
+    ledger_objects *objs = NULL;
+    err = genesis_stakes_state(g, &objs, balances, NULL, errmsg, cap);
+    while (err == CHR_OK) {
         err = ledger_store_init_genesis(c->store, g->chain_id, c->genesis_hash,
-                                        (const uint8_t(*)[32])addrs, balances, g->accounts_len);
-    } while (err == CHR_ERR_MAP_FULL && (err = node_chain_grow_map(c)) == CHR_OK);
+                                        (const uint8_t(*)[32])addrs, balances, g->accounts_len,
+                                        objs);
+        if (err != CHR_ERR_MAP_FULL || (err = node_chain_grow_map(c)) != CHR_OK) {
+            break;
+        }
+    }
+    ledger_objects_free(objs);
     free(addrs);
     free(balances);
     if (err == CHR_OK) {

@@ -17,7 +17,8 @@ if [ ! -f "$DIR/chain.conf" ]; then
     "$G" --file "$DIR/genesis.json" init --chain-id chroom-devnet >/dev/null
     # 1,000,000,000 CHR for the development account (1 CHR = 10^6 units).
     "$G" --file "$DIR/genesis.json" add-account "$dev" 1000000000000000 >/dev/null
-    "$G" --file "$DIR/genesis.json" add-validator "$vpub" 10 >/dev/null
+    # The validator is a bonded stake of 10 CHR (power 10) from the development account.
+    "$G" --file "$DIR/genesis.json" add-validator "$dev" "$vpub" 10000000 --moniker devnet >/dev/null
     "$G" --file "$DIR/genesis.json" validate
     cat >"$DIR/chain.conf" <<CONF
 # The devnet's configuration; every key is explained in chain.conf.example.

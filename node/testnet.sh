@@ -87,7 +87,11 @@ if [ ! -f "$DIR/genesis.json" ]; then
     while [ "$i" -lt "$N" ]; do
         mkdir -p "$DIR/v$i"
         "$W" keygen --out "$DIR/v$i/validator.key" >/dev/null
-        "$G" --file "$DIR/genesis.json" add-validator "$(pubkey "$DIR/v$i/validator.key")" 10 >/dev/null
+        # Each validator operates itself: 11 CHR, 10 of them bonded (power 10).
+        vaddr=$(address "$DIR/v$i/validator.key")
+        "$G" --file "$DIR/genesis.json" add-account "$vaddr" 11000000 >/dev/null
+        "$G" --file "$DIR/genesis.json" add-validator "$vaddr" "$(pubkey "$DIR/v$i/validator.key")" \
+            10000000 --moniker "v$i" >/dev/null
         conf "v$i" $((API + i)) $((P2P + i)) "$(peers_except "$i" "$N")" \
             "validator_key_file = validator.key"
         i=$((i + 1))

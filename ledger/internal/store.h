@@ -130,7 +130,8 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);
 /* Writes the rows of every account in txn's accounts database into the empty trie
  * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB
  * error code (ENOMEM when memory runs out). */
-int store_trie_build(ledger_store *s, MDB_txn *txn, uint8_t root[32], size_t *accounts);
+int store_trie_build(ledger_store *s, MDB_txn *txn, const ledger_objects *objects, uint8_t root[32],
+                     size_t *accounts);
 /* A store written before the trie was persisted has accounts and no trie rows (or rows of
  * an earlier layout): builds them once, in one transaction, with a log line. CHR_ERR_STORE,
  * CHR_ERR_MAP_FULL. */

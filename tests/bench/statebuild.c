@@ -146,16 +146,19 @@ static chr_err statebuild_init_genesis(statebuild_chain *c)
     chr_err err = addrs != NULL && balances != NULL ? CHR_OK : CHR_ERR_NOMEM;
     for (size_t i = 0; i < n && err == CHR_OK; i++) {
         memcpy(addrs[i], c->g.accounts[i].address, 32);
-        balances[i] = c->g.accounts[i].balance;
     }
+    ledger_objects *objs = NULL;
+    char why[GENESIS_ERRMSG_MAX];
+    err = err ? err : genesis_stakes_state(&c->g, &objs, balances, NULL, why, sizeof(why));
     while (err == CHR_OK) {
         err = ledger_store_init_genesis(c->store, c->g.chain_id, c->genesis_hash,
-                                        (const uint8_t(*)[32])addrs, balances, n);
+                                        (const uint8_t(*)[32])addrs, balances, n, objs);
         if (err != CHR_ERR_MAP_FULL) {
             break;
         }
         err = ledger_store_grow(c->store, 2 * ledger_store_map_size(c->store));
     }
+    ledger_objects_free(objs);
     free(addrs);
     free(balances);
     return err;

@@ -243,8 +243,29 @@ def random_address():
     return address_of_pubkey(random_pubkey())
 
 
+# What a genesis validator's operator keeps liquid beside its stake when the test gives it
+# no balance of its own (an operator must keep more than its self-bond).
+OPERATOR_FLOAT = 1
+
+
+def bond_validator(genesis_file, key, power, power_unit=10**6, liquid=OPERATOR_FLOAT, **opts):
+    """Makes key a genesis validator of `power` bonded from its own account: the account gets
+    power * power_unit + liquid units and bonds power * power_unit (chroom-genesis
+    add-validator). opts: more add-validator options, e.g. moniker="x"."""
+    g = [binary("chroom-genesis"), "--file", genesis_file]
+    stake = power * power_unit
+    run_ok(g + ["add-account", key.address, str(stake + liquid)])
+    extra = []
+    for k, v in opts.items():
+        extra += ["--" + k.replace("_", "-"), str(v)]
+    run_ok(g + ["add-validator", key.address, key.pubkey, str(stake)] + extra)
+    return stake
+
+
 class Chain:
-    """A genesis file and the keys it names: a validator and funded accounts."""
+    """A genesis file and the keys it names: a validator (a bonded stake of power 10 from
+    its own account, which keeps validator_balance, or OPERATOR_FLOAT, liquid) and funded
+    accounts. supply counts the liquid balances; bonded the stakes."""
 
     def __init__(self, ctx, accounts, validator_balance=0, chain_id=None, params=None):
         self.ctx = ctx
@@ -262,9 +283,10 @@ class Chain:
             with open(self.genesis, "w") as f:
                 json.dump(j, f, indent=2)
         with open(self.genesis) as f:
-            self.fee = int(json.load(f)["params"]["fee_transfer"])
+            gj = json.load(f)
+            self.fee = int(gj["params"]["fee_transfer"])
+            self.power_unit = int(gj["params"]["power_unit"])
         self.validator = keygen(ctx, prefix + "validator")
-        run_ok(g + ["add-validator", self.validator.pubkey, "10"])
         self.keys = {}
         self.balances = {}
         for name, units in accounts.items():
@@ -272,9 +294,9 @@ class Chain:
             self.keys[name] = k
             self.balances[k.address] = units
             run_ok(g + ["add-account", k.address, str(units)])
-        if validator_balance:
-            self.balances[self.validator.address] = validator_balance
-            run_ok(g + ["add-account", self.validator.address, str(validator_balance)])
+        liquid = validator_balance or OPERATOR_FLOAT
+        self.balances[self.validator.address] = liquid
+        self.bonded = bond_validator(self.genesis, self.validator, 10, self.power_unit, liquid)
         self.supply = sum(self.balances.values())
         self.genesis_hash = run_ok(g + ["hash"]).strip()
         # Every address the test may have touched, for the conservation check.

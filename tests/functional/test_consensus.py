@@ -4,7 +4,8 @@ and a fresh full node syncs to the tip (docs/CONSENSUS.md)."""
 
 import time
 
-from node import (Chain, Node, assert_error, binary, check, eq, fail, keygen, random_address,
+from node import (OPERATOR_FLOAT, Chain, Node, assert_error, binary, bond_validator, check, eq,
+                  fail, keygen, random_address,
                   run_ok)
 
 # Short timeouts so that rounds with a dead proposer pass quickly on a busy machine.
@@ -25,7 +26,9 @@ def testnet(t, n=4, accounts=("alice", "bob"), api=None):
     vals = [chain.validator] + [keygen(t, "validator%d" % i) for i in range(1, n)]
     g = [binary("chroom-genesis"), "--file", chain.genesis]
     for v in vals[1:]:
-        run_ok(g + ["add-validator", v.pubkey, "10"])
+        chain.bonded += bond_validator(chain.genesis, v, 10, chain.power_unit)
+        chain.balances[v.address] = OPERATOR_FLOAT
+        chain.supply += OPERATOR_FLOAT
         chain.addresses.add(v.address)
     chain.genesis_hash = run_ok(g + ["hash"]).strip()
     nodes = []

@@ -62,14 +62,20 @@ def test_init_validate_hash(t):
     refused(g, ["hash"], 1, ["validator"], "hash without a validator")
     refused(g, ["init", "--chain-id", "again"], 1, ["exists"], "init over a file")
     v = keygen(t, "v")
-    out = ok(g, "add-validator", v.pubkey, 10)
-    check(v.pubkey in out, "add-validator output %r" % out)
     a = random_address()
-    out = ok(g, "add-account", a, "1000000")
-    check("supply 1000000" in out, "add-account output %r" % out)
+    out = ok(g, "add-account", a, "11000000")
+    check("supply 11000000" in out, "add-account output %r" % out)
+    out = ok(g, "add-validator", a, v.pubkey, 10000000)
+    check(v.pubkey in out and "power 10" in out, "add-validator output %r" % out)
     out = ok(g, "validate")
-    check("genesis OK" in out and "1 accounts" in out and "supply 1000000" in out and
+    check("genesis OK" in out and "1 accounts" in out and "supply 11000000" in out and
           "1 validators" in out, "validate output %r" % out)
+    j = json.load(open(g))
+    eq(j["validators"], [{"pub_key": v.pubkey, "power": "10"}], "the set the stake gives")
+    eq(j["stakes"], [{"operator": a, "pub_key": v.pubkey, "self_bond": "10000000",
+                      "min_self_bond": "1000000", "commission_ppm": 100000,
+                      "commission_max_ppm": 200000, "commission_change_max_ppm": 10000,
+                      "moniker": v.pubkey[:8]}], "the stake with the defaults")
     h = ok(g, "hash").strip()
     check(len(h) == 64 and all(ch in "0123456789abcdef" for ch in h), "hash %r" % h)
     for _ in range(3):
@@ -82,15 +88,16 @@ def test_init_validate_hash(t):
 def test_hash_depends_on_content_not_form(t):
     keys = [random_pubkey() for _ in range(3)]
     addrs = [random_address() for _ in range(4)]
+    unit = 10**6
 
     def build(name, order, vorder=(0, 1, 2), amounts=(5, 6, 7, 8), time=TIME,
-              chain="hash-test"):
+              chain="hash-test", bond=1):
         p = t.path(name)
         ok(p, "init", "--chain-id", chain, "--time", time)
         for i in order:
-            ok(p, "add-account", addrs[i], amounts[i])
+            ok(p, "add-account", addrs[i], amounts[i] * unit)
         for i in vorder:
-            ok(p, "add-validator", keys[i], 1 + i)
+            ok(p, "add-validator", addrs[i], keys[i], (bond + i) * unit)
         return p, ok(p, "hash").strip()
 
     p1, h1 = build("a.json", [0, 1, 2, 3])
@@ -99,6 +106,8 @@ def test_hash_depends_on_content_not_form(t):
     eq(open(p2).read(), open(p1).read(), "the written files are identical")
     _, h3 = build("c.json", [0, 1, 2, 3], amounts=(5, 6, 7, 9))
     check(h3 != h1, "another balance, another hash")
+    _, h7 = build("g.json", [0, 1, 2, 3], bond=2)
+    check(h7 != h1, "another stake, another hash")
     _, h4 = build("d.json", [0, 1, 2, 3], time="2026-01-02T03:04:05.679Z")
     check(h4 != h1, "another time, another hash")
     _, h5 = build("e.json", [0, 1, 2, 3], chain="hash-test2")
@@ -148,14 +157,57 @@ def test_bad_accounts_and_validators_refused(t):
     for bad, what in ((v[:-1], "63 hex"), (v + "0", "65 hex"), ("zz" * 32, "not hex"),
                       ("%064x" % 0, "zero"), ("f" * 64, "not a field element"),
                       (off_curve_address(), "an address off the curve")):
-        refused(g, ["add-validator", bad, "1"], 1, ["key"], "validator key " + what)
-    for power in ("0", "-1", "1.0", "18446744073709551616"):
-        refused(g, ["add-validator", v, power], 1, ["power"], "power %r" % power)
-    ok(g, "add-validator", address_of_pubkey(v), "1")  # by its address
-    refused(g, ["add-validator", v, "2"], 1, ["already"], "a duplicate validator")
-    ok(g, "add-validator", random_pubkey(), "18446744073709551614")  # power sum 2^64 - 1
-    refused(g, ["add-validator", random_pubkey(), "1"], 1, ["overflow"], "power over 2^64 - 1")
+        refused(g, ["add-validator", a, bad, "1000000"], 1, ["key"], "validator key " + what)
+    for bond in ("0", "-1", "1.0", "18446744073709551616"):
+        refused(g, ["add-validator", a, v, bond], 1, ["self-bond"], "self-bond %r" % bond)
+    refused(g, ["add-validator", "chr1abc", v, "50"], 1, ["OPERATOR"], "a bad operator")
+    refused(g, ["add-validator", random_address(), v, "1000000"], 1, ["not a genesis account"],
+            "an operator without a genesis account")
+    refused(g, ["add-validator", a, v, "100"], 1, ["must exceed"], "a stake of the whole balance")
+    refused(g, ["add-validator", b, v, "999999"], 1, ["min_self_bond"],
+            "a self-bond under the chain's min_self_bond")
+    refused(g, ["add-validator", b, v, "1000000", "--commission", "300000"], 1, ["commission"],
+            "a commission over its max")
+    refused(g, ["add-validator", b, v, "1000000", "--moniker", ""], 1, ["moniker"],
+            "an empty moniker")
+    refused(g, ["add-validator", b, v, "1000000", "--bogus", "1"], 2, ["option"],
+            "an unknown option")
+    ok(g, "add-validator", b, address_of_pubkey(v), "3000000")  # the key by its address
+    refused(g, ["add-validator", b, random_pubkey(), "1000000"], 1, ["already"],
+            "a second validator of one operator")
+    refused(g, ["add-account", random_address(), "1"], 1, ["overflow"], "supply still checked")
     ok(g, "validate")
+
+
+def test_set_follows_the_stakes(t):
+    # The genesis set is the top validators_max by self-bond, power self_bond / power_unit
+    # (a stake under one unit gives none); a file whose validators differ from it, or that
+    # lists validators without stakes (before staking), is refused with the reason.
+    g = t.path("g.json")
+    ok(g, "init", "--chain-id", "set-test", "--time", TIME)
+    j = json.load(open(g))
+    j["params"]["validators_max"] = 2
+    j["params"]["min_self_bond"] = "1"
+    open(g, "w").write(json.dumps(j))
+    ops = [random_address() for _ in range(4)]
+    keys = [random_pubkey() for _ in range(4)]
+    for i, bond in enumerate((3000000, 5000000, 4000000, 999999)):
+        ok(g, "add-account", ops[i], bond + 1)
+        ok(g, "add-validator", ops[i], keys[i], bond)
+    j = json.load(open(g))
+    eq(sorted((v["pub_key"], v["power"]) for v in j["validators"]),
+       sorted([(keys[1], "5"), (keys[2], "4")]), "the top two by stake")
+    eq(len(j["stakes"]), 4, "every stake is kept")
+    ok(g, "validate")
+    bad = dict(j, validators=[{"pub_key": keys[0], "power": "3"}])
+    p = t.path("mismatch.json")
+    open(p, "w").write(json.dumps(bad))
+    refused(p, ["validate"], 1, ["not the set the stakes give"], "a set the stakes do not give")
+    old = {k: v for k, v in j.items() if k != "stakes"}
+    p = t.path("old.json")
+    open(p, "w").write(json.dumps(old))
+    refused(p, ["validate"], 1, ["without stakes", "add-validator"], "a genesis from before "
+            "staking")
 
 
 def test_usage_errors(t):

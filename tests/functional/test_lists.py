@@ -5,9 +5,10 @@ a 400."""
 
 import re
 import urllib.parse
+from types import SimpleNamespace
 
-from node import (Chain, Node, assert_error, binary, check, eq, fail, random_pubkey, run_ok,
-                  start_node)
+from node import (Chain, Node, address_of_pubkey, assert_error, binary, bond_validator, check,
+                  eq, fail, random_pubkey, run_ok, start_node)
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CURSOR = re.compile(r"^[A-Za-z0-9_-]{24}$")
@@ -248,7 +249,8 @@ def test_validators_pages_in_key_order(t):
     for i in range(24):
         pk = random_pubkey()
         want[pk] = 1000 + i
-        run_ok([binary("chroom-genesis"), "--file", c.genesis, "add-validator", pk, str(1000 + i)])
+        bond_validator(c.genesis, SimpleNamespace(address=address_of_pubkey(pk), pubkey=pk),
+                       1000 + i, c.power_unit)
     n = Node(t, c).start()
     total = str(sum(want.values()))
     for limit in (1, 7, 24, 25, 100):

@@ -8,8 +8,8 @@ import shutil
 import threading
 import time
 
-from node import (assert_error, binary, check, eq, fail, random_address, run, run_ok, start_node,
-                  tx_hash)
+from node import (assert_error, binary, bond_validator, check, eq, fail, random_address, run,
+                  run_ok, start_node, tx_hash)
 
 
 def snapshot(n, addresses):
@@ -120,7 +120,7 @@ def test_restart_with_another_genesis_is_refused(t):
     other = t.path("other-genesis.json")
     g = [binary("chroom-genesis"), "--file", other]
     run_ok(g + ["init", "--chain-id", "other-chain"])
-    run_ok(g + ["add-validator", c.validator.pubkey, "10"])
+    bond_validator(other, c.validator, 10)
     n.conf["node"]["genesis_file"] = other
     n._write_conf()
     rc, out, err = run([binary("chroomd"), "--config", n.conf_path], timeout=10)

@@ -30,9 +30,11 @@ def test_transfer_moves_amount_and_fee_exactly(t):
     alice, bob, val = c["alice"], c["bob"], c.validator.address
     fee = int(n.get("/api/v1/token")["params"]["fee_transfer"])
     eq(fee, 1000, "params.fee_transfer")
-    eq(n.get("/api/v1/token")["total_supply"], str(c.supply), "total_supply")
+    eq(n.get("/api/v1/token")["total_supply"], str(c.supply + c.bonded),
+       "total_supply: the liquid balances and the genesis stake")
     a0, b0 = n.balance(alice.address), n.balance(bob.address)
-    eq(n.balance(val), 0, "validator balance at genesis")
+    v0 = n.balance(val)
+    eq(v0, c.balances[val], "validator balance at genesis: what it keeps beside its stake")
     eq(n.account(alice.address)["nonce"], "0", "alice's nonce at genesis")
 
     r = n.submit(c.sign(alice, bob, 12345, 0, fee=1500)[0], wait=True)
@@ -42,7 +44,7 @@ def test_transfer_moves_amount_and_fee_exactly(t):
     eq(acct["nonce"], "1", "alice's nonce")
     eq(acct["pending_nonce"], "1", "alice's pending_nonce")
     eq(n.balance(bob.address), b0 + 12345, "bob gets the amount")
-    eq(n.balance(val), 1500, "the proposer gets the fee")
+    eq(n.balance(val), v0 + 1500, "the proposer gets the fee")
     eq(n.total_balance(), c.supply, "sum of balances")
 
     # Back the other way, and to a brand-new account.
@@ -53,7 +55,7 @@ def test_transfer_moves_amount_and_fee_exactly(t):
     eq(n.balance(bob.address), b0 + 12345 - 777 - fee, "bob after three")
     eq(n.account(new)["balance"], "1", "new account")
     eq(n.account(new)["nonce"], "0", "new account's nonce")
-    eq(n.balance(val), 1500 + 2 * fee, "proposer's fees")
+    eq(n.balance(val), v0 + 1500 + 2 * fee, "proposer's fees")
     eq(n.total_balance(), c.supply, "sum of balances")
     eq(n.status()["txs_total"], "3", "txs_total")
 
