@@ -31,7 +31,8 @@
 #define GENESIS_JSON_VALIDATOR_BYTES 160
 /* A stake line: keys, an address, 64 hex, four numbers and three texts that JSON escaping
  * can make six times longer (\u00XX). */
-#define GENESIS_JSON_STAKE_BYTES (512 + 6 * (LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX))
+#define GENESIS_JSON_STAKE_BYTES                                                                   \
+    (512 + 6 * (LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX))
 /* One stake in the canonical encoding: operator, then the create-validator body. */
 #define GENESIS_ENC_STAKE_BYTES                                                                    \
     (32 + 32 + 3 * 4 + 2 * 8 + 3 + LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX)
@@ -383,10 +384,9 @@ static chr_err genesis_check_stake(const genesis *g, const genesis_stake *st, si
         return CHR_ERR_GENESIS;
     }
     if (g->accounts[*at].balance <= st->c.amount) {
-        chr_errmsg_set(errmsg, cap,
-                       "stakes: %s: the operator's balance %llu must exceed the self-bond %llu",
-                       addr, (unsigned long long)g->accounts[*at].balance,
-                       (unsigned long long)st->c.amount);
+        chr_errmsg_set(
+            errmsg, cap, "stakes: %s: the operator's balance %llu must exceed the self-bond %llu",
+            addr, (unsigned long long)g->accounts[*at].balance, (unsigned long long)st->c.amount);
         return CHR_ERR_GENESIS;
     }
     ledger_tx tx;
@@ -426,9 +426,9 @@ chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_
         balances[i] = g->accounts[i].balance;
     }
     ledger_objects *t;
-    chr_err err = ledger_objects_new(
-        &t, GENESIS_OBJECTS_FIXED + g->stakes_len * GENESIS_OBJECTS_PER_STAKE, genesis_load_none,
-        genesis_next_none, NULL);
+    chr_err err =
+        ledger_objects_new(&t, GENESIS_OBJECTS_FIXED + g->stakes_len * GENESIS_OBJECTS_PER_STAKE,
+                           genesis_load_none, genesis_next_none, NULL);
     if (err != CHR_OK) {
         chr_errmsg_set(errmsg, cap, "out of memory");
         return err;
@@ -445,10 +445,10 @@ chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_
         }
         size_t at;
         err = genesis_check_stake(g, st, &at, errmsg, cap);
-        chr_err rule = err ? err
-                           : ledger_staking_create_validator(t, &g->params, st->operator_key, &st->c,
-                                                             0, g->genesis_time_ms, detail,
-                                                             sizeof(detail));
+        chr_err rule =
+            err ? err
+                : ledger_staking_create_validator(t, &g->params, st->operator_key, &st->c, 0,
+                                                  g->genesis_time_ms, detail, sizeof(detail));
         if (err == CHR_OK && rule != CHR_OK) {
             chr_errmsg_set(errmsg, cap, "stakes: %s: %s", addr, detail);
             err = CHR_ERR_GENESIS;
@@ -730,8 +730,9 @@ static chr_err genesis_parse_staking_params(genesis *g, json_t *obj, char *errms
         }
         uint64_t v = 0;
         uint32_t narrow = 0;
-        err = fields[i].wide ? genesis_json_u64(obj, fields[i].name, "params.", &v, errmsg, cap)
-                             : genesis_json_u32(obj, fields[i].name, "params.", &narrow, errmsg, cap);
+        err = fields[i].wide
+                  ? genesis_json_u64(obj, fields[i].name, "params.", &v, errmsg, cap)
+                  : genesis_json_u32(obj, fields[i].name, "params.", &narrow, errmsg, cap);
         if (err == CHR_OK) {
             ledger_param_set(&g->params, i, fields[i].wide ? v : narrow);
         }
@@ -921,11 +922,16 @@ static chr_err genesis_json_text(json_t *obj, const char *key, const char *where
 static chr_err genesis_parse_stake(genesis_stake *st, json_t *obj, size_t i, char *errmsg,
                                    size_t cap)
 {
-    static const char *const keys[] = {"operator",      "pub_key",
-                                       "self_bond",     "min_self_bond",
-                                       "commission_ppm", "commission_max_ppm",
-                                       "commission_change_max_ppm", "moniker",
-                                       "website",       "details"};
+    static const char *const keys[] = {"operator",
+                                       "pub_key",
+                                       "self_bond",
+                                       "min_self_bond",
+                                       "commission_ppm",
+                                       "commission_max_ppm",
+                                       "commission_change_max_ppm",
+                                       "moniker",
+                                       "website",
+                                       "details"};
     char where[48];
     snprintf(where, sizeof(where), "stakes[%zu]", i);
     if (!json_is_object(obj)) {
@@ -949,8 +955,8 @@ static chr_err genesis_parse_stake(genesis_stake *st, json_t *obj, size_t i, cha
     }
     err = err ? err : genesis_json_u64(obj, "self_bond", where, &c->amount, errmsg, cap);
     err = err ? err : genesis_json_u64(obj, "min_self_bond", where, &c->min_self_bond, errmsg, cap);
-    err = err ? err
-              : genesis_json_u32(obj, "commission_ppm", where, &c->commission_ppm, errmsg, cap);
+    err =
+        err ? err : genesis_json_u32(obj, "commission_ppm", where, &c->commission_ppm, errmsg, cap);
     err = err ? err
               : genesis_json_u32(obj, "commission_max_ppm", where, &c->commission_max_ppm, errmsg,
                                  cap);
@@ -1138,9 +1144,8 @@ static void genesis_put_stakes(genesis_buf *b, const genesis *g)
                     "\"min_self_bond\": \"%llu\", \"commission_ppm\": %lu, "
                     "\"commission_max_ppm\": %lu, \"commission_change_max_ppm\": %lu, "
                     "\"moniker\": ",
-                    addr, hex, (unsigned long long)c->amount,
-                    (unsigned long long)c->min_self_bond, (unsigned long)c->commission_ppm,
-                    (unsigned long)c->commission_max_ppm,
+                    addr, hex, (unsigned long long)c->amount, (unsigned long long)c->min_self_bond,
+                    (unsigned long)c->commission_ppm, (unsigned long)c->commission_max_ppm,
                     (unsigned long)c->commission_change_max_ppm);
         genesis_put_text(b, c->moniker, c->moniker_len);
         if (c->website_len > 0) {

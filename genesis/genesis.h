@@ -109,7 +109,8 @@ CHR_WUR chr_err genesis_add_stake(genesis *g, const genesis_stake *s, char *errm
 CHR_WUR chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_t *balances,
                                      ledger_valset *set, char *errmsg, size_t errmsg_cap);
 
-/* Sum of all genesis balances (bonded stakes included: the total supply); CHR_ERR_OVERFLOW (and *out zero) if it does not fit. */
+/* Sum of all genesis balances (bonded stakes included: the total supply); CHR_ERR_OVERFLOW (and
+ * *out zero) if it does not fit. */
 CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
 
 /* Canonical encoding (docs/GENESIS.md, "The genesis hash"): u8 version 3, bytes8 chain_id,

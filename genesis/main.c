@@ -311,8 +311,8 @@ static int genesis_cli_add_validator(const char *path, int argc, char **argv)
         }
         if (rc == GENESIS_CLI_OK) {
             int at = ledger_valset_find(&g.validators, st.c.consensus_key);
-            printf("added validator %s of %s with self-bond %llu (power %llu)\n", argv[1],
-                   argv[0], (unsigned long long)st.c.amount,
+            printf("added validator %s of %s with self-bond %llu (power %llu)\n", argv[1], argv[0],
+                   (unsigned long long)st.c.amount,
                    at >= 0 ? (unsigned long long)g.validators.v[at].power : 0ull);
         }
     }

@@ -125,9 +125,9 @@ static chr_err open_genesis(node_chain *c, const genesis *g, char *errmsg, size_
     ledger_objects *objs = NULL;
     err = genesis_stakes_state(g, &objs, balances, NULL, errmsg, cap);
     while (err == CHR_OK) {
-        err = ledger_store_init_genesis(c->store, g->chain_id, c->genesis_hash,
-                                        (const uint8_t(*)[32])addrs, balances, g->accounts_len,
-                                        objs);
+        err =
+            ledger_store_init_genesis(c->store, g->chain_id, c->genesis_hash,
+                                      (const uint8_t(*)[32])addrs, balances, g->accounts_len, objs);
         if (err != CHR_ERR_MAP_FULL || (err = node_chain_grow_map(c)) != CHR_OK) {
             break;
         }

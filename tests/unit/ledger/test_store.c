@@ -136,9 +136,9 @@ static chr_err st_genesis(st_chain *c)
     for (size_t i = 0; i < ST_ACCOUNTS; i++) {
         balances[i] = ST_GENESIS_BALANCE;
     }
-    chr_err err = ledger_store_init_genesis(c->store, ST_CHAIN, c->genesis_hash,
-                                            (const uint8_t(*)[32])c->pk, balances, ST_ACCOUNTS,
-                                            NULL);
+    chr_err err =
+        ledger_store_init_genesis(c->store, ST_CHAIN, c->genesis_hash, (const uint8_t(*)[32])c->pk,
+                                  balances, ST_ACCOUNTS, NULL);
     /* The trie opens on the rows genesis wrote, whose root is the accounts' root. */
     ledger_smt *ref;
     err = err ? err : ledger_smt_new(&ref, ST_ACCOUNTS);
