@@ -11,6 +11,8 @@
 
 #include "common/enc.h"
 #include "common/hash.h"
+#include "ledger/objects.h"
+#include "ledger/staking.h"
 #include "ledger/trie_mem.h"
 #include "ledger/tx.h"
 
@@ -84,6 +86,55 @@ static void ev_put(sim_app *a, const ledger_evidence *ev)
     ledger_evidence_key(ev, a->ev_keys[a->ev_len++]);
 }
 
+/* The genesis state as chroom-genesis makes it for bonded validators: each validator of
+ * vals bonds power x SIM_POWER_UNIT (operator and consensus key its public key), the set
+ * from height 1 is stored, and the accounts and objects go under one root, so the chain
+ * follows the stake from the start. */
+static void genesis_stakes(sim_app *a, const ledger_params *params, const ledger_valset *vals,
+                           uint8_t root[32])
+{
+    ledger_objects *t;
+    CHR_ASSERT(ledger_objects_new(&t, 64 + 4 * (size_t)vals->len, db_object, db_object_scan, a) ==
+               CHR_OK);
+    a->genesis_supply = SIM_SUPPLY;
+    for (size_t i = 0; i < vals->len; i++) {
+        ledger_staking_create c;
+        memset(&c, 0, sizeof(c));
+        memcpy(c.consensus_key, vals->v[i].pubkey, 32);
+        c.commission_max_ppm = 100000;
+        c.min_self_bond = SIM_POWER_UNIT;
+        c.amount = vals->v[i].power * SIM_POWER_UNIT;
+        c.moniker_len = 1;
+        c.moniker[0] = 'v';
+        char detail[LEDGER_DETAIL_MAX];
+        CHR_ASSERT(ledger_staking_create_validator(t, params, vals->v[i].pubkey, &c, 0, 0, detail,
+                                                   sizeof(detail)) == CHR_OK);
+        a->genesis_supply += c.amount;
+    }
+    ledger_valset set;
+    CHR_ASSERT(ledger_staking_genesis_set(t, params, &set) == CHR_OK);
+    uint8_t want[32], got[32];
+    ledger_valset_hash(vals, want);
+    ledger_valset_hash(&set, got);
+    CHR_ASSERT(memcmp(want, got, 32) == 0);
+    ledger_overlay *o;
+    CHR_ASSERT(ledger_overlay_new(&o, SIM_DB_MAX, db_account, a) == CHR_OK);
+    for (size_t i = 0; i < a->db_len; i++) {
+        CHR_ASSERT(ledger_overlay_put(o, a->db_addr[i], &a->db_acct[i]) == CHR_OK);
+    }
+    ledger_overlay_attach_objects(o, t);
+    ledger_trie *trie;
+    CHR_ASSERT(ledger_trie_new(&trie, ledger_trie_mem_source(a->rows), 0) == CHR_OK);
+    CHR_ASSERT(ledger_overlay_trie_apply(trie, o) == CHR_OK);
+    ledger_trie_root(trie, root);
+    CHR_ASSERT(ledger_trie_mem_store(a->rows, trie) == CHR_OK);
+    CHR_ASSERT(ledger_trie_mem_objects_store(a->rows, t) == CHR_OK);
+    ledger_trie_release(trie);
+    ledger_trie_free(trie);
+    ledger_overlay_free(o);
+    ledger_objects_free(t);
+}
+
 void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_valset *vals,
                   const uint8_t proposer[32], ledger_signer *signer)
 {
@@ -98,6 +149,9 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
     cfg.params.fee_transfer = SIM_FEE;
     cfg.params.block_txs_max = 16;
     cfg.params.block_bytes_max = 64 * 1024;
+    cfg.params.power_unit = SIM_POWER_UNIT;
+    cfg.params.min_self_bond = SIM_POWER_UNIT;
+    cfg.params.unbonding_time_ms = 1000; /* the least: unbondings mature within a run */
     cfg.validators = *vals;
     chr_sha256_hash(cfg.genesis_hash, (const uint8_t *)"sim-genesis", 11);
     cfg.genesis_time_ms = 0;
@@ -117,8 +171,7 @@ void sim_app_init(sim_app *a, uint64_t seed, uint64_t node_seed, const ledger_va
         db_put(a, a->user_pk[i], &acct);
     }
     uint8_t root[32];
-    CHR_ASSERT(ledger_trie_mem_accounts(a->rows, (const uint8_t(*)[32])a->user_pk, a->db_acct,
-                                        SIM_ACCOUNTS, root) == CHR_OK);
+    genesis_stakes(a, &cfg.params, vals, root);
     CHR_ASSERT(ledger_chain_state_open(a->chain, root) == CHR_OK);
 }
 
@@ -169,6 +222,40 @@ static void draft_transfers(sim_app *a)
     }
 }
 
+/* Sometimes one account delegates to, or undelegates from, a validator of stake_to: the
+ * powers shift, so the set the chain stores changes (an undelegation more than the
+ * delegation holds fails in its block and leaves it). */
+static void draft_stake(sim_app *a)
+{
+    if (a->stake_to_len == 0 || sim_rand(&a->rng) % 3 != 0) {
+        return;
+    }
+    size_t from = (size_t)(sim_rand(&a->rng) % SIM_ACCOUNTS);
+    const uint8_t *validator = a->stake_to[sim_rand(&a->rng) % a->stake_to_len];
+    ledger_account committed;
+    CHR_ASSERT(db_account(a, a->user_pk[from], &committed) == CHR_OK);
+    int delegate = sim_rand(&a->rng) % 2 == 0;
+    uint64_t amount = SIM_POWER_UNIT * (1 + sim_rand(&a->rng) % 3);
+    if (delegate && committed.balance < amount + SIM_FEE) {
+        return;
+    }
+    ledger_tx tx;
+    uint64_t nonce = ledger_mempool_next_nonce(a->mp, a->user_pk[from], committed.nonce);
+    CHR_ASSERT(ledger_tx_init(&tx, delegate ? LEDGER_TX_DELEGATE : LEDGER_TX_UNDELEGATE,
+                              SIM_CHAIN_ID, a->user_pk[from], nonce, SIM_FEE, 0, NULL,
+                              0) == CHR_OK);
+    memcpy(tx.body.stake.validator, validator, 32);
+    tx.body.stake.amount = amount;
+    uint8_t msg[32], aux[32] = {0};
+    ledger_tx_sighash(&tx, msg);
+    CHR_ASSERT(ledger_signer_sign(a->signer, tx.sig, msg, a->user_sk[from], aux) == CHR_OK);
+    uint8_t hash[32];
+    ledger_tx_hash(&tx, hash);
+    char detail[LEDGER_DETAIL_MAX];
+    chr_err err = ledger_mempool_add(a->mp, &tx, hash, 200, &committed, detail, sizeof(detail));
+    CHR_ASSERT(err == CHR_OK || err == CHR_ERR_BALANCE);
+}
+
 static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms,
                            uint8_t **out, size_t *out_len)
 {
@@ -176,6 +263,7 @@ static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t 
     (void)round;
     CHR_ASSERT(height == a->height + 1);
     draft_transfers(a);
+    draft_stake(a);
     return ledger_chain_propose(a->chain, a->mp, now_ms, a->proposer, out, out_len);
 }
 
@@ -205,11 +293,22 @@ cons_app sim_app_callbacks(sim_app *a)
     return app;
 }
 
-static uint64_t supply(const sim_app *a)
+/* The accounts' balances and the staking pools' bonded and unbonding tokens. */
+static uint64_t supply(sim_app *a)
 {
     uint64_t sum = 0;
     for (size_t i = 0; i < a->db_len; i++) {
         sum += a->db_acct[i].balance;
+    }
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    ledger_staking_pool pool;
+    CHR_ASSERT(ledger_trie_mem_object(a->rows, LEDGER_STATE_GLOBAL, (const uint8_t *)"staking", 7,
+                                      value, &len, &found) == CHR_OK);
+    if (found) {
+        CHR_ASSERT(ledger_staking_pool_decode(&pool, value, len) == CHR_OK);
+        sum += pool.bonded + pool.unbonding;
     }
     return sum;
 }
@@ -256,7 +355,11 @@ int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_com
     CHR_ASSERT(ledger_trie_mem_objects_store(a->rows, ledger_overlay_objects(ap.changes)) ==
                CHR_OK);
     a->txs += ap.block->txs_len;
+    uint8_t before[32], after[32];
+    ledger_valset_hash(ledger_chain_validators(a->chain), before);
     ledger_chain_commit_done(a->chain, commit, 1);
+    ledger_valset_hash(ledger_chain_validators(a->chain), after);
+    a->set_changes += memcmp(before, after, 32) != 0;
     uint64_t time_ms;
     uint8_t hash[32];
     ledger_chain_tip(a->chain, &a->height, hash, &time_ms);
@@ -267,7 +370,7 @@ int sim_app_apply(sim_app *a, const uint8_t *block, size_t len, const ledger_com
                  (unsigned long long)a->height);
         return 0;
     }
-    if (supply(a) != SIM_SUPPLY) {
+    if (supply(a) != a->genesis_supply) {
         snprintf(why, why_cap, "supply %llu after height %llu", (unsigned long long)supply(a),
                  (unsigned long long)a->height);
         return 0;

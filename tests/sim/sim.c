@@ -5,8 +5,12 @@
  * go silent, equivocate or send garbage.
  *
  * Each node's application is the real ledger (ledger/chain.h, tests/sim/app.c): proposers
- * draft real blocks of signed transfers and pooled evidence, every node checks proposals
- * with the chain's rules and applies decided blocks to its own state.
+ * draft real blocks of signed transfers, delegations and undelegations and pooled evidence,
+ * every node checks proposals with the chain's rules and applies decided blocks to its own
+ * state. The genesis bonds the validators' power, so the validator set follows the stake:
+ * each height is run and its commit checked with the set the node's ledger holds for it,
+ * which changes as delegations to honest validators come and go (a run of 20 seeds or more
+ * fails if no set ever changed).
  *
  * After every event it checks: no two honest nodes commit different blocks at one height;
  * every committed block carries a valid commit; no honest validator signs two conflicting
@@ -319,8 +323,9 @@ static void check_commit(world *w, int i, const cons_action *a)
         return;
     }
     char detail[160];
-    if (ledger_commit_verify(a->commit, "sim-1", &w->vals, a->height, id, detail, sizeof(detail)) !=
-        CHR_OK) {
+    /* The set that signs this height, as the node's ledger holds it (it follows the stake). */
+    if (ledger_commit_verify(a->commit, "sim-1", ledger_chain_validators(nd->app.chain), a->height,
+                             id, detail, sizeof(detail)) != CHR_OK) {
         fail(w, "node %d committed height %" PRIu64 " without a valid commit: %s", i, a->height,
              detail);
         return;
@@ -510,7 +515,7 @@ static void act(world *w, int i)
         }
     }
     if (committed && !w->failed) {
-        cons_core_begin(nd->core, nd->app.height + 1, &w->vals);
+        cons_core_begin(nd->core, nd->app.height + 1, ledger_chain_validators(nd->app.chain));
         event *e = ev_new(w, w->t + COMMIT_WAIT_MS, EV_RUN, i);
         e->h = nd->app.height + 1;
     }
@@ -532,7 +537,7 @@ static void node_start(world *w, int i)
     memcpy(cfg.sk, nd->sk, 32);
     cons_app app = sim_app_callbacks(&nd->app);
     CHR_ASSERT(cons_core_new(&nd->core, &cfg, &app) == CHR_OK);
-    cons_core_begin(nd->core, nd->app.height + 1, &w->vals);
+    cons_core_begin(nd->core, nd->app.height + 1, ledger_chain_validators(nd->app.chain));
     for (size_t k = 0; k < nd->wal_len; k++) {
         if (cons_core_restore(nd->core, nd->wal[k], nd->wal_lens[k]) != CHR_OK) {
             fail(w, "node %d: WAL record %zu does not restore", i, k);
@@ -596,6 +601,16 @@ static void setup(world *w)
             (byz + power[i]) * 3 < w->vals.total_power) {
             w->nodes[i].role = 1 + (int)rnd(w, 3);
             byz += power[i];
+        }
+    }
+    /* Accounts delegate to and undelegate from honest validators only: the powers shift
+     * and the set changes, while the faulty validators' share only falls. */
+    for (int i = 0; i < w->n; i++) {
+        for (int k = 0; k < validators; k++) {
+            sim_app *app = &w->nodes[i].app;
+            if (w->nodes[k].role == HONEST && app->stake_to_len < SIM_STAKE_TO_MAX) {
+                memcpy(app->stake_to[app->stake_to_len++], w->nodes[k].pub, 32);
+            }
         }
     }
     w->drop_permille = (unsigned)rnd(w, 100);
@@ -747,7 +762,7 @@ static void world_free(world *w)
 
 /* Runs one seed; 1 if every check held. */
 static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t *height_out,
-                    uint64_t *txs_out)
+                    uint64_t *txs_out, uint64_t *sets_out)
 {
     world *w = calloc(1, sizeof(*w));
     CHR_ASSERT(w != NULL);
@@ -809,9 +824,13 @@ static int run_seed(uint64_t seed, int verbose, ledger_signer *signer, uint64_t 
     }
     *height_out = honest_height(w, 0);
     *txs_out = 0;
+    *sets_out = 0;
     for (int i = 0; i < w->n; i++) {
         if (w->nodes[i].role == HONEST && w->nodes[i].app.txs > *txs_out) {
             *txs_out = w->nodes[i].app.txs;
+        }
+        if (w->nodes[i].role == HONEST && w->nodes[i].app.set_changes > *sets_out) {
+            *sets_out = w->nodes[i].app.set_changes;
         }
     }
     world_free(w);
@@ -873,12 +892,20 @@ int main(int argc, char **argv)
         }
         kids[k] = pid;
     }
-    uint64_t failed = 0, heights = 0, txs = 0;
+    uint64_t failed = 0, heights = 0, txs = 0, sets = 0, ran = 0;
     for (uint64_t s = first + (uint64_t)job; s < first + seeds; s += (uint64_t)jobs) {
-        uint64_t h = 0, t = 0;
-        failed += run_seed(s, verbose, signer, &h, &t) ? 0 : 1;
+        uint64_t h = 0, t = 0, v = 0;
+        failed += run_seed(s, verbose, signer, &h, &t, &v) ? 0 : 1;
         heights += h;
         txs += t;
+        sets += v;
+        ran++;
+    }
+    /* The scenario stakes and unstakes: over a score of seeds the set must have changed,
+     * or the runs did not test a changing set. */
+    if (failed == 0 && ran >= 20 && sets == 0) {
+        printf("FAIL sim: no validator set changed in %" PRIu64 " seeds\n", ran);
+        failed++;
     }
     ledger_signer_free(signer);
     if (jobs_child) {
@@ -895,8 +922,8 @@ int main(int argc, char **argv)
     if (failed == 0) {
         if (jobs == 1) {
             printf("PASS sim: seeds %" PRIu64 "..%" PRIu64 ", %" PRIu64 " blocks and %" PRIu64
-                   " transfers committed\n",
-                   first, first + seeds - 1, heights, txs);
+                   " transactions committed, %" PRIu64 " changes of the validator set\n",
+                   first, first + seeds - 1, heights, txs, sets);
         } else {
             printf("PASS sim: seeds %" PRIu64 "..%" PRIu64 " in %ld processes\n", first,
                    first + seeds - 1, jobs);

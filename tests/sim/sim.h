@@ -27,6 +27,10 @@
 /* Transfers a proposer drafts into a block at most. */
 #define SIM_BLOCK_TXS_MAX 3
 #define SIM_FEE 10u
+/* Tokens per unit of voting power: each validator bonds its power in these at genesis. */
+#define SIM_POWER_UNIT 1000u
+/* Validators that accounts may delegate to at most. */
+#define SIM_STAKE_TO_MAX 8
 
 typedef struct sim_committed {
     uint8_t *block;
@@ -50,7 +54,14 @@ typedef struct sim_app {
     size_t ev_len, ev_cap;
     uint8_t (*ev_keys)[LEDGER_EVIDENCE_KEY_BYTES];
     uint64_t rng;
-    uint64_t txs;                /* transactions committed */
+    uint64_t txs;            /* transactions committed */
+    uint64_t genesis_supply; /* the accounts' and the bonded stakes' at genesis */
+    /* The validators (operator keys) the accounts delegate to and undelegate from at
+     * random, so that power shifts and the set changes (sim.c picks honest ones, whose
+     * gain never lifts the faulty ones' share). */
+    uint8_t stake_to[SIM_STAKE_TO_MAX][32];
+    size_t stake_to_len;
+    uint64_t set_changes;        /* heights whose signing set differs from the one before */
     sim_committed *chain_blocks; /* chain_blocks[h - 1]: block h */
     size_t chain_len, chain_cap;
 } sim_app;
