@@ -679,3 +679,183 @@ void test_chain_staking_block(void)
     node_free(&a);
     node_free(&b);
 }
+
+/* ---- A chain whose genesis bonded its validators: the set follows the stake. ---- */
+
+/* A node at a genesis where users 0..CH_VALS-1 bonded 10,000 each with the validator keys
+ * as consensus keys (power 10 each, the set node_init gives for free), as chroom-genesis
+ * writes it: the validators' objects, the pools and the set from height 1. */
+static void node_init_staked(ch_node *n)
+{
+    node_init(n);
+    ledger_params params = *ledger_chain_params(n->chain);
+    ledger_objects *t;
+    CHECK_OK(ledger_objects_new(&t, 256, db_object, db_object_scan, &n->db));
+    for (int i = 0; i < CH_VALS; i++) {
+        ledger_staking_create c;
+        memset(&c, 0, sizeof(c));
+        memcpy(c.consensus_key, val_pk[i], 32);
+        c.commission_max_ppm = 100000;
+        c.min_self_bond = 1000;
+        c.amount = 10000;
+        c.moniker_len = 1;
+        c.moniker[0] = (char)('a' + i);
+        char detail[LEDGER_DETAIL_MAX];
+        CHECK_OK(ledger_staking_create_validator(t, &params, user_pk[i], &c, 0, 1000, detail,
+                                                 sizeof(detail)));
+        ledger_account acct;
+        CHECK_OK(db_account(&n->db, user_pk[i], &acct));
+        acct.balance -= c.amount;
+        db_put(&n->db, user_pk[i], &acct);
+    }
+    ledger_valset set;
+    CHECK_OK(ledger_staking_genesis_set(t, &params, &set));
+    CHECK(set.len == CH_VALS && set.total_power == 10u * CH_VALS);
+    /* The genesis state: every account and object under one root. */
+    ledger_overlay *o;
+    CHECK_OK(ledger_overlay_new(&o, CH_ACCOUNTS_MAX, db_account, &n->db));
+    for (size_t i = 0; i < n->db.len; i++) {
+        CHECK_OK(ledger_overlay_put(o, n->db.addr[i], &n->db.acct[i]));
+    }
+    ledger_overlay_attach_objects(o, t);
+    ledger_trie *trie;
+    uint8_t base[32];
+    ledger_chain_state_root(n->chain, base);
+    CHECK_OK(ledger_trie_new(&trie, ledger_trie_mem_source(n->db.rows), 0));
+    CHECK_OK(ledger_trie_open(trie, base));
+    CHECK_OK(ledger_overlay_trie_apply(trie, o));
+    uint8_t root[32];
+    ledger_trie_root(trie, root);
+    CHECK_OK(ledger_trie_mem_store(n->db.rows, trie));
+    CHECK_OK(ledger_trie_mem_objects_store(n->db.rows, t));
+    ledger_trie_release(trie);
+    ledger_trie_free(trie);
+    ledger_overlay_free(o);
+    ledger_objects_free(t);
+    CHECK_OK(ledger_chain_state_open(n->chain, root));
+}
+
+/* A commit of the block bytes by the given validators (secret and public keys), in key
+ * order. */
+static void commit_by(ledger_commit *c, const uint8_t *bytes, size_t len,
+                      const uint8_t (*sks)[32], const uint8_t (*pks)[32], int n)
+{
+    ledger_header h;
+    CHR_ASSERT(ledger_block_peek_header(&h, bytes, len) == CHR_OK);
+    uint8_t hash[32];
+    ledger_header_hash(&h, hash);
+    memset(c, 0, sizeof(*c));
+    c->height = h.height;
+    memcpy(c->block_hash, hash, 32);
+    uint8_t msg[32], aux[32] = {0};
+    ledger_vote_sighash(msg, CH_ID, LEDGER_VOTE_PRECOMMIT, h.height, 0, hash);
+    int used[CH_VALS + 2] = {0};
+    CHR_ASSERT(n <= CH_VALS + 2);
+    for (int k = 0; k < n; k++) {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            if (!used[i] && (best < 0 || memcmp(pks[i], pks[best], 32) < 0)) {
+                best = i;
+            }
+        }
+        used[best] = 1;
+        ledger_commit_sig *s = &c->sigs[c->sigs_len++];
+        memcpy(s->validator, pks[best], 32);
+        CHR_ASSERT(ledger_signer_sign(ltest_signer(), s->sig, msg, sks[best], aux) == CHR_OK);
+    }
+}
+
+static void valset_hash_of(const ledger_valset *v, uint8_t out[32])
+{
+    ledger_valset_hash(v, out);
+}
+
+void test_chain_set_follows_stake(void)
+{
+    /* Proves, on a chain whose genesis bonded its validators: a validator created in block
+     * 1 is in the set decided there, which signs from height 3; header 2 names it as the
+     * next set and header 3 as its set; block 3's commit needs the new set's 2/3 (the
+     * genesis validators alone no longer suffice), and a block carrying such a commit as
+     * its last commit is refused. */
+    keys_init();
+    ch_node a, b;
+    node_init_staked(&a);
+    node_init_staked(&b);
+    uint8_t genesis_hash[32];
+    valset_hash_of(ledger_chain_validators(a.chain), genesis_hash);
+    ledger_tx tx;
+    CHECK_OK(
+        ledger_tx_init(&tx, LEDGER_TX_CREATE_VALIDATOR, CH_ID, user_pk[4], 0, CH_FEE, 0, NULL, 0));
+    memcpy(tx.body.create_validator.consensus_key, user_pk[5], 32);
+    tx.body.create_validator.commission_max_ppm = 100000;
+    tx.body.create_validator.min_self_bond = 1000;
+    tx.body.create_validator.amount = 50000;
+    tx.body.create_validator.moniker_len = 1;
+    tx.body.create_validator.moniker[0] = 'n';
+    CHECK_OK(node_submit_tx(&a, &tx, 4));
+    /* The genesis set and its keys; the new set adds user 5 with power 50. */
+    uint8_t gsk[CH_VALS + 1][32], gpk[CH_VALS + 1][32];
+    for (int i = 0; i < CH_VALS; i++) {
+        memcpy(gsk[i], val_sk[i], 32);
+        memcpy(gpk[i], val_pk[i], 32);
+    }
+    memcpy(gsk[CH_VALS], user_sk[5], 32);
+    memcpy(gpk[CH_VALS], user_pk[5], 32);
+    uint8_t *blk;
+    size_t len;
+    char why[256] = "";
+    ledger_commit c;
+    uint64_t now = 5000;
+    for (uint64_t h = 1; h <= 2; h++) {
+        CHECK_OK(ledger_chain_propose(a.chain, a.mp, now += 1000, val_pk[0], &blk, &len));
+        CHECK_OK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)));
+        commit_by(&c, blk, len, (const uint8_t(*)[32])gsk, (const uint8_t(*)[32])gpk, CH_VALS);
+        CHECK_OK(node_decide(&a, blk, len, &c));
+        CHECK_OK(node_decide(&b, blk, len, &c));
+        free(blk);
+        const ledger_header *tip = ledger_chain_tip_header(b.chain);
+        CHECK(memcmp(tip->validators_hash, genesis_hash, 32) == 0);
+        if (h == 1) {
+            CHECK(memcmp(tip->next_validators_hash, genesis_hash, 32) == 0);
+        } else {
+            CHECK(memcmp(tip->next_validators_hash, genesis_hash, 32) != 0);
+        }
+    }
+    /* Tip 2: the set of height 3 holds the new validator. */
+    const ledger_valset *next = ledger_chain_validators(b.chain);
+    CHECK(next->len == CH_VALS + 1 && next->total_power == 10u * CH_VALS + 50);
+    CHECK(ledger_valset_find(next, user_pk[5]) >= 0);
+    uint8_t new_hash[32];
+    valset_hash_of(next, new_hash);
+    CHECK(memcmp(ledger_chain_tip_header(b.chain)->next_validators_hash, new_hash, 32) == 0);
+    /* Block 3, proposed by the new validator. */
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, now += 1000, user_pk[5], &blk, &len));
+    CHECK_OK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    ledger_header h3;
+    CHECK_OK(ledger_block_peek_header(&h3, blk, len));
+    CHECK(memcmp(h3.validators_hash, new_hash, 32) == 0);
+    uint8_t h3_hash[32];
+    ledger_header_hash(&h3, h3_hash);
+    /* The genesis validators alone hold 40 of 90: not a commit of height 3. */
+    ledger_commit weak, strong;
+    commit_by(&weak, blk, len, (const uint8_t(*)[32])gsk, (const uint8_t(*)[32])gpk, CH_VALS);
+    CHECK(ledger_commit_verify(&weak, CH_ID, ledger_chain_validators(b.chain), 3, h3_hash, why,
+                               sizeof(why)) == CHR_ERR_COMMIT);
+    /* The new validator with two others: 70 of 90. */
+    const uint8_t (*tail_sk)[32] = (const uint8_t(*)[32])gsk + 2;
+    const uint8_t (*tail_pk)[32] = (const uint8_t(*)[32])gpk + 2;
+    commit_by(&strong, blk, len, tail_sk, tail_pk, 3);
+    CHECK_OK(ledger_commit_verify(&strong, CH_ID, ledger_chain_validators(b.chain), 3, h3_hash, why,
+                                  sizeof(why)));
+    /* a decides block 3 with the weak commit as its record, b with the strong one: a's
+     * block 4 carries the weak commit, which b refuses. */
+    CHECK_OK(node_decide(&a, blk, len, &weak));
+    CHECK_OK(node_decide(&b, blk, len, &strong));
+    free(blk);
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, now += 1000, val_pk[1], &blk, &len));
+    CHECK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)) ==
+          CHR_ERR_BLOCK_INVALID);
+    free(blk);
+    node_free(&a);
+    node_free(&b);
+}
