@@ -64,6 +64,9 @@
     X(CHR_ERR_SELF_BOND, 129, "bad_self_bond", "self-bond below the minimum")                      \
     X(CHR_ERR_DESCRIPTION, 130, "bad_description", "moniker, website or details invalid")          \
     X(CHR_ERR_TOMBSTONED, 131, "tombstoned", "validator is tombstoned")                            \
+    X(CHR_ERR_NO_DELEGATION, 132, "no_delegation", "no such delegation")                           \
+    X(CHR_ERR_NOT_JAILED, 133, "not_jailed", "validator is not jailed")                            \
+    X(CHR_ERR_JAILED, 134, "still_jailed", "validator's jail time has not passed")                 \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \

@@ -41,9 +41,10 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
  * room and keeps a block's object overlay (an entry per changed object) small. */
 #define LEDGER_OBJECT_VALUE_MAX 512
 /* Objects a block may change outside its transactions (the per-block steps: rewards for
- * every validator, unbondings that mature, jailing): with LEDGER_VALIDATORS_MAX validators
- * a few changes each, 1,024 is room to spare, and costs about 700 KB of overlay. */
-#define LEDGER_BLOCK_OBJECT_STEPS_MAX 1024
+ * every validator, unbondings that mature, missed-block bits, slashes and jailing): with
+ * LEDGER_VALIDATORS_MAX validators a few changes each, 2,048 is room to spare, and costs
+ * about 1.4 MB of overlay. */
+#define LEDGER_BLOCK_OBJECT_STEPS_MAX 2048
 
 /* Unbonding (and redelegation) entries one delegator may hold per validator at once
  * (params.entries_max up to this): each costs a state object until it matures, so the
@@ -54,6 +55,10 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
 #define LEDGER_MONIKER_MAX 64
 #define LEDGER_WEBSITE_MAX 100
 #define LEDGER_DETAILS_MAX 160
+/* Validators one withdraw-rewards of "all" settles at most: each costs three objects of
+ * the block's table, and every staking type's share of the table is sized for the largest
+ * (a redelegation's 15); more delegations are withdrawn one validator at a time. */
+#define LEDGER_WITHDRAW_ALL_MAX 4
 /* Unbondings and redelegations an end of block matures at most: the rest wait for the next
  * block (their completion time has passed, so they mature there); keeps the block's object
  * steps within LEDGER_BLOCK_OBJECT_STEPS_MAX beside the validator set's objects. */

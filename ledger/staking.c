@@ -227,7 +227,7 @@ chr_err ledger_staking_pool_get(ledger_objects *t, ledger_staking_pool *out)
     return damaged(ledger_staking_pool_decode(out, value, len));
 }
 
-static chr_err pool_put(ledger_objects *t, const ledger_staking_pool *p)
+chr_err ledger_staking_pool_put(ledger_objects *t, const ledger_staking_pool *p)
 {
     uint8_t value[LEDGER_OBJECT_VALUE_MAX];
     size_t len = ledger_staking_pool_encode(value, p);
@@ -452,7 +452,7 @@ chr_err ledger_staking_create_validator(ledger_objects *t, const ledger_params *
     err = err ? err
               : ledger_object_put(t, LEDGER_STATE_CONS_KEY, c->consensus_key, 32, operator_key, 32);
     err = err ? err : delegation_put(t, operator_key, operator_key, &d);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
 /* The operator's own stake in v. */
@@ -556,7 +556,7 @@ chr_err ledger_staking_delegate(ledger_objects *t, const uint8_t delegator[32],
     CHR_ASSERT(chr_add_u64(&pool.bonded, pool.bonded, amount) == CHR_OK);
     err = validator_put(t, &old, &v);
     err = err ? err : delegation_put(t, delegator, validator, &d);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
 /* An entry's key: u64 completion || raw32 delegator || raw32 validator || u64 seq. */
@@ -627,7 +627,7 @@ chr_err ledger_staking_undelegate(ledger_objects *t, const ledger_params *params
     }
     err = err ? err : validator_put(t, &old, &v);
     err = err ? err : ledger_object_put(t, LEDGER_STATE_UNBONDING, key, 80, value, len);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
 chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params *params,
@@ -686,7 +686,36 @@ chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params *params
     err = err ? err : validator_put(t, &old_src, &vs);
     err = err ? err : validator_put(t, &old_dst, &vd);
     err = err ? err : ledger_object_put(t, LEDGER_STATE_REDELEGATION, key, 80, value, len);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
+}
+
+chr_err ledger_staking_unjail(ledger_objects *t, const uint8_t operator_key[32], uint64_t time_ms,
+                              char *detail, size_t cap)
+{
+    ledger_staking_validator old;
+    uint64_t own = 0;
+    chr_err err = need_room(t);
+    err = err ? err : validator_need(t, operator_key, "from", &old, detail, cap);
+    err = err ? err : self_bond(t, &old, &own);
+    if (err != CHR_OK) {
+        return err;
+    }
+    const char *why = old.tombstoned                 ? "from: the validator is tombstoned"
+                      : !old.jailed                  ? "from: the validator is not jailed"
+                      : time_ms < old.jailed_until_ms ? "from: the jail time has not passed"
+                      : own < old.min_self_bond       ? "from: the self-bond is under min_self_bond"
+                                                      : NULL;
+    if (why != NULL) {
+        snprintf(detail, cap, "%s", why);
+        return old.tombstoned                  ? CHR_ERR_TOMBSTONED
+               : !old.jailed                   ? CHR_ERR_NOT_JAILED
+               : time_ms < old.jailed_until_ms ? CHR_ERR_JAILED
+                                               : CHR_ERR_SELF_BOND;
+    }
+    ledger_staking_validator v = old;
+    v.jailed = 0;
+    v.jailed_until_ms = 0;
+    return validator_put(t, &old, &v);
 }
 
 /* ---- End of block. ---- */
@@ -999,7 +1028,7 @@ chr_err ledger_staking_end_block(ledger_overlay *o, const ledger_params *params,
     err = err ? err : mature_redelegations(t, time_ms);
     err = err ? err : set_update(t, params, &pool, height, time_ms);
     if (err == CHR_OK && memcmp(&before, &pool, sizeof(pool)) != 0) {
-        err = pool_put(t, &pool);
+        err = ledger_staking_pool_put(t, &pool);
     }
     return err;
 }
@@ -1059,8 +1088,8 @@ chr_err ledger_staking_set_at(ledger_object_scan_fn scan, void *ctx, uint64_t h,
 
 /* ---- Checks. ---- */
 
-chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t genesis_supply,
-                                    char *detail, size_t cap)
+chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t rewards,
+                                    uint64_t genesis_supply, char *detail, size_t cap)
 {
     ledger_staking_pool pool;
     chr_err err = ledger_staking_pool_get(t, &pool);
@@ -1070,14 +1099,16 @@ chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t
     uint64_t held, want;
     int ok = chr_add_u64(&held, liquid, pool.bonded) == CHR_OK &&
              chr_add_u64(&held, held, pool.unbonding) == CHR_OK &&
+             chr_add_u64(&held, held, rewards) == CHR_OK &&
              chr_add_u64(&want, genesis_supply, pool.minted) == CHR_OK && want >= pool.burned &&
              held == want - pool.burned;
     if (!ok) {
         snprintf(detail, cap,
-                 "supply: liquid %llu + bonded %llu + unbonding %llu != genesis %llu + minted "
-                 "%llu - burned %llu",
+                 "supply: liquid %llu + bonded %llu + unbonding %llu + rewards %llu != genesis "
+                 "%llu + minted %llu - burned %llu",
                  (unsigned long long)liquid, (unsigned long long)pool.bonded,
-                 (unsigned long long)pool.unbonding, (unsigned long long)genesis_supply,
+                 (unsigned long long)pool.unbonding, (unsigned long long)rewards,
+                 (unsigned long long)genesis_supply,
                  (unsigned long long)pool.minted, (unsigned long long)pool.burned);
         return CHR_ERR_STATE_ROOT;
     }

@@ -47,6 +47,10 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_VALSET = 0x0b,   /* the validator set from a height on */
     LEDGER_STATE_POWER = 0x0c,    /* validators by bonded stake: the set's index */
     LEDGER_STATE_CONS_KEY = 0x0d, /* consensus key -> operator: keys are unique */
+    /* Rewards' (ledger/distribution.h) and slashing's (ledger/slashing.h). */
+    LEDGER_STATE_VAL_REWARDS = 0x0e,  /* a validator's reward period and amounts */
+    LEDGER_STATE_REWARD_RATIO = 0x0f, /* a validator's cumulative reward per share */
+    LEDGER_STATE_SIGNING = 0x10,      /* a validator's missed-block bits */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a

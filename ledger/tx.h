@@ -5,7 +5,7 @@
  *   u8 version = 1 | u8 type | bytes8 chain_id | raw32 from | u64 nonce | u64 fee |
  *   u64 expiry_height (0 = never) | bytes16 memo | body | raw64 signature
  *   transfer body (type 1): raw32 to | u64 amount
- *   staking bodies (types 0x10..0x14): ledger/tx_staking.h
+ *   staking bodies (types 0x10..0x16): ledger/tx_staking.h
  * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
  * transaction's hash (its id) is SHA-256 of all its bytes.
  *
@@ -35,7 +35,6 @@ typedef enum ledger_tx_type {
     LEDGER_TX_DELEGATE = 0x12,
     LEDGER_TX_UNDELEGATE = 0x13,
     LEDGER_TX_REDELEGATE = 0x14,
-    /* Reserved for the rewards and slashing parts: not in the table yet (bad_tx_type). */
     LEDGER_TX_WITHDRAW_REWARDS = 0x15,
     LEDGER_TX_UNJAIL = 0x16,
 } ledger_tx_type;
@@ -57,6 +56,11 @@ typedef struct ledger_restake {
     uint64_t amount;
 } ledger_restake;
 
+/* withdraw-rewards: from one validator, or (all zero) from every one. */
+typedef struct ledger_withdraw {
+    uint8_t validator[32];
+} ledger_withdraw;
+
 typedef struct ledger_tx {
     uint8_t type;
     uint8_t chain_id_len;
@@ -73,6 +77,7 @@ typedef struct ledger_tx {
         ledger_staking_edit edit_validator;
         ledger_stake stake; /* delegate, undelegate */
         ledger_restake restake;
+        ledger_withdraw withdraw;
     } body;
     uint8_t sig[LEDGER_SIG_LEN];
 } ledger_tx;

@@ -2,6 +2,7 @@
 
 #include "common/assert.h"
 
+#include "ledger/distribution.h"
 #include "ledger/staking.h"
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
@@ -52,7 +53,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_staking_no_counterparty,
         .spend = spend_create,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_EDIT_VALIDATOR,
@@ -65,7 +66,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_staking_no_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_DELEGATE,
@@ -78,7 +79,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_stake_counterparty,
         .spend = spend_stake,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_UNDELEGATE,
@@ -91,7 +92,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_stake_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_REDELEGATE,
@@ -104,7 +105,33 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_redelegate_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
+    },
+    {
+        .type = LEDGER_TX_WITHDRAW_REWARDS,
+        .name = "withdraw_rewards",
+        .body_encode = ledger_withdraw_encode,
+        .body_decode = ledger_withdraw_decode,
+        .check = ledger_staking_fee_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_withdraw_apply,
+        .counterparty = ledger_withdraw_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
+    },
+    {
+        .type = LEDGER_TX_UNJAIL,
+        .name = "unjail",
+        .body_encode = ledger_unjail_encode,
+        .body_decode = ledger_unjail_decode,
+        .check = ledger_staking_fee_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_unjail_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
 };
 

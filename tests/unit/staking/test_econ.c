@@ -206,8 +206,10 @@ static int ec_block(ec *e)
         snprintf(e->why, sizeof(e->why), "end of block: %s", chr_err_name(err));
         return 0;
     }
-    err = ledger_staking_supply_check(db->t, st_liquid(db), EC_USERS * EC_BALANCE, e->why,
-                                      sizeof(e->why));
+    err = st_supply_check(db, EC_USERS * EC_BALANCE);
+    if (err != CHR_OK) {
+        snprintf(e->why, sizeof(e->why), "%s", db->detail);
+    }
     err = err ? err : ledger_staking_audit(db->t, e->why, sizeof(e->why));
     return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e);
 }

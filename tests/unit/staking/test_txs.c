@@ -192,10 +192,12 @@ void test_tx_decode_rejects(void)
 
     tx_base(&tx, LEDGER_TX_DELEGATE, 0x22, 0);
     len = tx_bytes(&tx, buf);
-    buf[1] = LEDGER_TX_WITHDRAW_REWARDS;
+    buf[1] = 0x17; /* the first type no row knows */
     CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TX_TYPE);
-    buf[1] = LEDGER_TX_UNJAIL;
-    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TX_TYPE);
+    buf[1] = LEDGER_TX_WITHDRAW_REWARDS; /* a delegate's 40 bytes where 32 belong */
+    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TRAILING);
+    buf[1] = LEDGER_TX_UNJAIL; /* an empty body */
+    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TRAILING);
 }
 
 /* Proves each type's stateless checks and their order: fee first, then the type's own. */
