@@ -480,9 +480,15 @@ chr_err ledger_withdraw_apply(ledger_overlay *o, const ledger_tx *tx, const ledg
     err = err ? err : need_room(o);
     if (all) {
         err = err ? err : withdraw_all_list(t, tx->from, list, &n, detail, cap);
+        int own = 0;
         for (size_t i = 0; i < n && err == CHR_OK; i++) {
+            own |= memcmp(list[i].natural + 32, tx->from, 32) == 0;
             err = withdraw_one(o, tx->from, list[i].natural + 32);
         }
+        uint64_t paid;
+        /* An operator that delegates no longer to its own validator still takes its
+         * commission with "all". */
+        err = err || own ? err : ledger_distribution_pay_commission(o, tx->from, &paid);
     } else {
         err = err ? err : withdraw_one_check(t, tx->from, validator, detail, cap);
         err = err ? err : withdraw_one(o, tx->from, validator);

@@ -1,13 +1,17 @@
 /* The seeded economy simulator: random creates, delegations, undelegations, redelegations,
- * edits and transfers over many blocks on the in-memory state, checking after every block
- * the supply, the pools against the objects, the set against the top N computed the slow
- * way, maturity at exactly the completion time, and no hopping. CHROOM_ECON_SEEDS and
+ * withdrawals, edits and transfers over many blocks on the in-memory state, with random
+ * signers, proposers, fees and inflation, checking after every block the supply (with
+ * pending rewards and the treasury), the pools against the objects, the set against the
+ * top N computed the slow way, maturity at exactly the completion time, no hopping, rewards
+ * paid within fees plus inflation, and every reward paid against the delegator's share
+ * computed the slow way (each block's reward to a validator split by shares). CHROOM_ECON_SEEDS and
  * CHROOM_ECON_BLOCKS make a long run (make econ-sim). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/distribution.h"
 #include "ledger/staking.h"
 #include "tests/unit/staking/fixture.h"
 #include "tests/unit/staking/suite.h"
@@ -16,6 +20,8 @@
 #define EC_USERS 12
 #define EC_BALANCE 1000000ull
 #define EC_REDELEGATIONS_MAX 4096
+
+__extension__ typedef unsigned __int128 ec_u128;
 
 /* A redelegation the model remembers: into (delegator, dst) until done_ms. */
 typedef struct ec_redelegation {
@@ -30,6 +36,11 @@ typedef struct ec {
     ec_redelegation red[EC_REDELEGATIONS_MAX];
     size_t red_len;
     uint64_t ended_ms; /* the time of the last block ended: entries due then have matured */
+    /* The slow way's rewards: owed[delegator][validator] times LEDGER_REWARD_RATIO_SCALE,
+     * since the pair last settled. */
+    ec_u128 owed[EC_USERS + 1][EC_USERS + 1];
+    uint64_t fees;    /* every fee paid, by the model's count */
+    uint64_t settled; /* rewards seen paid to delegators and operators */
     char why[256];
 } ec;
 
@@ -57,6 +68,69 @@ static int ec_rule_error(chr_err err)
            err == CHR_ERR_SELF_BOND || err == CHR_ERR_COMMISSION || err == CHR_ERR_SAME_VALIDATOR;
 }
 
+/* The operator's commission not yet withdrawn. */
+static uint64_t ec_commission(ec *e, unsigned v)
+{
+    uint8_t k[32];
+    ledger_val_rewards vr;
+    st_key(k, v);
+    CHR_ASSERT(ledger_val_rewards_get(e->db.t, k, &vr) == CHR_OK);
+    return vr.commission;
+}
+
+/* A transaction settled the pairs (who, a) and (who, b) (b 0: none; a 0: every pair of
+ * who) and paid `paid` (commission besides, when who withdrew from its own validator):
+ * the slow way's owed amounts cover it, within a unit of rounding per pair. */
+static int ec_settled(ec *e, unsigned who, unsigned a, unsigned b, uint64_t paid,
+                      uint64_t commission)
+{
+    ec_u128 owed = 0;
+    unsigned pairs = 0;
+    for (unsigned v = 1; v <= EC_USERS; v++) {
+        if (v == a || v == b || a == 0) {
+            owed += e->owed[who][v];
+            e->owed[who][v] = 0;
+            pairs++;
+        }
+    }
+    e->settled += paid;
+    if (paid < commission) {
+        snprintf(e->why, sizeof(e->why), "withdrawal: paid %llu, under the commission %llu",
+                 (unsigned long long)paid, (unsigned long long)commission);
+        return 0;
+    }
+    paid -= commission;
+    uint64_t slow = (uint64_t)(owed / LEDGER_REWARD_RATIO_SCALE);
+    if (paid > slow || slow - paid > pairs) {
+        snprintf(e->why, sizeof(e->why), "rewards of %u: paid %llu, the slow way %llu", who,
+                 (unsigned long long)paid, (unsigned long long)slow);
+        return 0;
+    }
+    return 1;
+}
+
+/* A withdrawal of who from v (0: all); checks what it paid. */
+static chr_err ec_withdraw(ec *e, unsigned who, unsigned v, int *ok)
+{
+    st_db *db = &e->db;
+    ledger_tx tx;
+    uint8_t zero[32] = {0};
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_WITHDRAW_REWARDS, "chroom-test", zero, 0, 0, 0, NULL,
+                              0) == CHR_OK);
+    if (v != 0) {
+        st_key(tx.body.withdraw.validator, v);
+    }
+    uint64_t commission = v == 0 || v == who ? ec_commission(e, who) : 0;
+    uint64_t before = st_account(db, who).balance;
+    chr_err err = st_apply(db, who, &tx);
+    if (err == CHR_OK) {
+        uint64_t paid = st_account(db, who).balance + db->params.fee_transfer - before;
+        e->fees += db->params.fee_transfer;
+        *ok = ec_settled(e, who, v, v, paid, commission);
+    }
+    return err;
+}
+
 /* One random transaction; 0 with e->why set when the ledger broke a rule of the model. */
 static int ec_step(ec *e)
 {
@@ -66,19 +140,39 @@ static int ec_step(ec *e)
     unsigned w = 1 + (unsigned)ec_rand(e, EC_USERS);
     uint64_t amount = 1 + ec_rand(e, ec_rand(e, 4) == 0 ? 200000 : 2000);
     chr_err err;
-    switch (ec_rand(e, 6)) {
+    int ok = 1;
+    uint64_t fee = db->params.fee_transfer;
+    uint64_t before = st_account(db, who).balance;
+    switch (ec_rand(e, 8)) {
     case 0:
         err = st_create(db, who, 100 + amount, 100);
         break;
     case 1:
         err = st_delegate(db, who, v, amount);
+        if (err == CHR_OK) {
+            ok = ec_settled(e, who, v, 0, st_account(db, who).balance + amount + fee - before, 0);
+        }
         break;
     case 2:
         err = st_undelegate(db, who, v, amount);
+        if (err == CHR_OK) {
+            ok = ec_settled(e, who, v, 0, st_account(db, who).balance + fee - before, 0);
+        }
+        break;
+    case 6:
+    case 7:
+        err = ec_withdraw(e, who, ec_rand(e, 3) == 0 ? 0 : v, &ok);
+        if (err == CHR_ERR_NO_DELEGATION || err == CHR_ERR_ENTRIES) {
+            err = CHR_OK; /* rules the unit tests prove */
+        }
+        fee = 0; /* counted by ec_withdraw */
         break;
     case 3: {
         int blocked = ec_hop_blocked(e, who, v, e->ended_ms);
         err = st_redelegate(db, who, v, w, amount);
+        if (err == CHR_OK) {
+            ok = ec_settled(e, who, v, w, st_account(db, who).balance + fee - before, 0);
+        }
         if (err == CHR_OK && blocked) {
             snprintf(e->why, sizeof(e->why), "a hop from %u was allowed", v);
             return 0;
@@ -106,6 +200,51 @@ static int ec_step(ec *e)
     }
     if (err != CHR_OK && !ec_rule_error(err)) {
         snprintf(e->why, sizeof(e->why), "unexpected %s: %s", chr_err_name(err), db->detail);
+        return 0;
+    }
+    e->fees += err == CHR_OK ? fee : 0;
+    return ok;
+}
+
+/* The slow way: the end of block gave each validator's delegators what its outstanding
+ * amount grew by; each delegation is owed its shares' part. */
+static void ec_owe(ec *e, const uint64_t outstanding_before[EC_USERS + 1])
+{
+    st_db *db = &e->db;
+    for (unsigned v = 1; v <= EC_USERS; v++) {
+        uint8_t vk[32], dk[32];
+        ledger_val_rewards vr;
+        int found;
+        st_key(vk, v);
+        CHR_ASSERT(ledger_val_rewards_get(db->t, vk, &vr) == CHR_OK);
+        ledger_staking_validator val = st_validator(db, v, &found);
+        uint64_t gained = vr.outstanding - outstanding_before[v];
+        for (unsigned d = 1; d <= EC_USERS && gained > 0; d++) {
+            ledger_staking_delegation del;
+            st_key(dk, d);
+            CHR_ASSERT(ledger_staking_delegation_get(db->t, dk, vk, &del, &found) == CHR_OK);
+            e->owed[d][v] += (ec_u128)gained * del.shares * LEDGER_REWARD_RATIO_SCALE /
+                             val.shares;
+        }
+    }
+}
+
+/* Rewards never exceed what came in: paid and pending within fees plus inflation. */
+static int ec_check_rewards(ec *e)
+{
+    ledger_rewards_pool pool;
+    ledger_staking_pool stake;
+    CHR_ASSERT(ledger_rewards_pool_get(e->db.t, &pool) == CHR_OK);
+    CHR_ASSERT(ledger_staking_pool_get(e->db.t, &stake) == CHR_OK);
+    if (pool.collected > e->fees + stake.minted || pool.paid != e->settled ||
+        pool.paid + pool.pending + pool.treasury > pool.collected) {
+        snprintf(e->why, sizeof(e->why),
+                 "rewards: collected %llu (fees %llu, minted %llu), paid %llu (seen %llu), "
+                 "pending %llu, treasury %llu",
+                 (unsigned long long)pool.collected, (unsigned long long)e->fees,
+                 (unsigned long long)stake.minted, (unsigned long long)pool.paid,
+                 (unsigned long long)e->settled, (unsigned long long)pool.pending,
+                 (unsigned long long)pool.treasury);
         return 0;
     }
     return 1;
@@ -200,7 +339,20 @@ static int ec_block(ec *e)
         }
     }
     uint64_t t_ms = db->time_ms;
+    uint64_t outstanding[EC_USERS + 1] = {0};
+    for (unsigned v = 1; v <= EC_USERS; v++) {
+        uint8_t vk[32];
+        ledger_val_rewards vr;
+        st_key(vk, v);
+        CHR_ASSERT(ledger_val_rewards_get(db->t, vk, &vr) == CHR_OK);
+        outstanding[v] = vr.outstanding;
+    }
+    db->absent = ec_rand(e, 4) == 0 ? chr_test_rand(&e->rng) : 0;
+    st_key(db->proposer, (unsigned)ec_rand(e, EC_USERS + 1));
     chr_err err = st_end_block(db, 1 + ec_rand(e, 3000));
+    if (err == CHR_OK) {
+        ec_owe(e, outstanding);
+    }
     e->ended_ms = t_ms;
     if (err != CHR_OK) {
         snprintf(e->why, sizeof(e->why), "end of block: %s", chr_err_name(err));
@@ -211,7 +363,7 @@ static int ec_block(ec *e)
         snprintf(e->why, sizeof(e->why), "%s", db->detail);
     }
     err = err ? err : ledger_staking_audit(db->t, e->why, sizeof(e->why));
-    return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e);
+    return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e) && ec_check_rewards(e);
 }
 
 static uint64_t env_u64(const char *name, uint64_t dflt)
@@ -235,6 +387,10 @@ void test_econ_simulator(void)
         e.db.params.validators_max = 1 + (uint32_t)ec_rand(&e, 5);
         e.db.params.entries_max = 1 + (uint32_t)ec_rand(&e, 4);
         e.db.params.power_unit = 1 + ec_rand(&e, 1000);
+        e.db.params.fee_transfer = 1 + ec_rand(&e, 500);
+        e.db.params.inflation_ppm = ec_rand(&e, 2) ? 0 : (uint32_t)ec_rand(&e, LEDGER_PPM / 2);
+        e.db.params.treasury_ppm = (uint32_t)ec_rand(&e, LEDGER_PPM / 2);
+        e.db.params.proposer_bonus_ppm = (uint32_t)ec_rand(&e, LEDGER_PPM / 2);
         int ok = 1;
         for (uint64_t b = 0; b < blocks && ok; b++) {
             ok = ec_block(&e);
