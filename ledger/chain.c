@@ -555,10 +555,9 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
     /* The end of block (ledger/distribution.h, ledger/staking.h): its errors are the
      * view's or a broken bound. */
     err = err ? err
-              : ledger_distribution_end_block(ch->overlay, &ch->params, b->header.proposer,
-                                              &ch->validators,
-                                              b->has_last_commit ? &b->last_commit : NULL,
-                                              b->header.time_ms);
+              : ledger_distribution_end_block(
+                    ch->overlay, &ch->params, b->header.proposer, &ch->validators,
+                    b->has_last_commit ? &b->last_commit : NULL, b->header.time_ms);
     err = err ? err
               : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
                                          b->header.time_ms);

@@ -403,7 +403,8 @@ static uint64_t minted_since(const ledger_params *params, const ledger_rewards_p
     }
     uint64_t dt = time_ms - pool->last_time_ms;
     dt = dt > YEAR_MS ? YEAR_MS : dt; /* a proposer's clock far ahead mints a year at most */
-    dist_u128 m = (dist_u128)bonded * params->inflation_ppm * dt / ((dist_u128)LEDGER_PPM * YEAR_MS);
+    dist_u128 m =
+        (dist_u128)bonded * params->inflation_ppm * dt / ((dist_u128)LEDGER_PPM * YEAR_MS);
     return (uint64_t)m; /* at most half the bonded stake (inflation_ppm's range) */
 }
 

@@ -47,10 +47,10 @@
 extern const uint8_t ledger_fee_collector[32];
 
 typedef struct ledger_rewards_pool {
-    uint64_t pending;   /* allocated to validators, not yet withdrawn (commission, dust too) */
-    uint64_t treasury;  /* the treasury: only governance spends it */
-    uint64_t collected; /* every fee and minted unit distributed, ever */
-    uint64_t paid;      /* every unit withdrawn, ever */
+    uint64_t pending;      /* allocated to validators, not yet withdrawn (commission, dust too) */
+    uint64_t treasury;     /* the treasury: only governance spends it */
+    uint64_t collected;    /* every fee and minted unit distributed, ever */
+    uint64_t paid;         /* every unit withdrawn, ever */
     uint64_t last_time_ms; /* the last block's time: inflation counts from it */
 } ledger_rewards_pool;
 
@@ -68,8 +68,7 @@ size_t ledger_rewards_pool_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX],
                                   const ledger_rewards_pool *p);
 CHR_WUR chr_err ledger_rewards_pool_decode(ledger_rewards_pool *out, const uint8_t *in,
                                            size_t in_len);
-size_t ledger_val_rewards_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX],
-                                 const ledger_val_rewards *v);
+size_t ledger_val_rewards_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX], const ledger_val_rewards *v);
 CHR_WUR chr_err ledger_val_rewards_decode(ledger_val_rewards *out, const uint8_t *in,
                                           size_t in_len);
 
@@ -106,8 +105,7 @@ CHR_WUR chr_err ledger_distribution_settle(ledger_overlay *o, const uint8_t dele
                                            const ledger_reward_snap *before, uint64_t *paid);
 /* Pays the operator its validator's commission (withdraw-rewards by the operator). */
 CHR_WUR chr_err ledger_distribution_pay_commission(ledger_overlay *o,
-                                                   const uint8_t operator_key[32],
-                                                   uint64_t *paid);
+                                                   const uint8_t operator_key[32], uint64_t *paid);
 /* The reward the pair would be paid now (for the API and tests; changes nothing). */
 CHR_WUR chr_err ledger_distribution_pending(ledger_objects *t, const uint8_t delegator[32],
                                             const uint8_t validator[32], uint64_t *out);
@@ -124,8 +122,7 @@ CHR_WUR chr_err ledger_distribution_pending(ledger_objects *t, const uint8_t del
  * treasury. Errors: the loads', CHR_ERR_FULL (a broken bound of the block's tables),
  * CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_distribution_end_block(ledger_overlay *o, const ledger_params *params,
-                                              const uint8_t proposer[32],
-                                              const ledger_valset *prev,
+                                              const uint8_t proposer[32], const ledger_valset *prev,
                                               const ledger_commit *last_commit, uint64_t time_ms);
 
 /* What the rewards hold outside the liquid, bonded and unbonding amounts: pending +

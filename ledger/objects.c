@@ -37,8 +37,8 @@ static const char *const kind_names[] = {
     [LEDGER_STATE_PROPOSAL] = "proposal",         [LEDGER_STATE_VOTE] = "vote",
     [LEDGER_STATE_REDELEGATION] = "redelegation", [LEDGER_STATE_GLOBAL] = "global",
     [LEDGER_STATE_VALSET] = "validator_set",      [LEDGER_STATE_POWER] = "power_index",
-    [LEDGER_STATE_CONS_KEY] = "consensus_key",      [LEDGER_STATE_VAL_REWARDS] = "validator_rewards",
-    [LEDGER_STATE_REWARD_RATIO] = "reward_ratio",  [LEDGER_STATE_SIGNING] = "signing_info",
+    [LEDGER_STATE_CONS_KEY] = "consensus_key",    [LEDGER_STATE_VAL_REWARDS] = "validator_rewards",
+    [LEDGER_STATE_REWARD_RATIO] = "reward_ratio", [LEDGER_STATE_SIGNING] = "signing_info",
 };
 
 const char *ledger_object_kind_name(uint8_t kind)

@@ -700,8 +700,8 @@ chr_err ledger_staking_unjail(ledger_objects *t, const uint8_t operator_key[32],
     if (err != CHR_OK) {
         return err;
     }
-    const char *why = old.tombstoned                 ? "from: the validator is tombstoned"
-                      : !old.jailed                  ? "from: the validator is not jailed"
+    const char *why = old.tombstoned                  ? "from: the validator is tombstoned"
+                      : !old.jailed                   ? "from: the validator is not jailed"
                       : time_ms < old.jailed_until_ms ? "from: the jail time has not passed"
                       : own < old.min_self_bond       ? "from: the self-bond is under min_self_bond"
                                                       : NULL;
@@ -1108,8 +1108,8 @@ chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t
                  "%llu + minted %llu - burned %llu",
                  (unsigned long long)liquid, (unsigned long long)pool.bonded,
                  (unsigned long long)pool.unbonding, (unsigned long long)rewards,
-                 (unsigned long long)genesis_supply,
-                 (unsigned long long)pool.minted, (unsigned long long)pool.burned);
+                 (unsigned long long)genesis_supply, (unsigned long long)pool.minted,
+                 (unsigned long long)pool.burned);
         return CHR_ERR_STATE_ROOT;
     }
     return CHR_OK;

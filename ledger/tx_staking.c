@@ -327,8 +327,7 @@ chr_err ledger_delegate_apply(ledger_overlay *o, const ledger_tx *tx, const ledg
     chr_err err = charge_check(o, tx, from, env, s->amount, detail, cap);
     err = err ? err : need_room(o);
     err = err ? err : ledger_distribution_snap(t, tx->from, s->validator, &snap);
-    err = err ? err
-              : ledger_staking_delegate(t, tx->from, s->validator, s->amount, detail, cap);
+    err = err ? err : ledger_staking_delegate(t, tx->from, s->validator, s->amount, detail, cap);
     err = err ? err : ledger_distribution_settle(o, tx->from, s->validator, &snap, NULL);
     return err ? err : charge(o, tx, from, env, s->amount);
 }
@@ -500,8 +499,8 @@ chr_err ledger_unjail_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
                             const ledger_apply_env *env, char *detail, size_t cap)
 {
     chr_err err = charge_check(o, tx, from, env, 0, detail, cap);
-    err = err ? err
-              : ledger_staking_unjail(ledger_overlay_objects(o), tx->from, env->time_ms, detail,
-                                      cap);
+    err =
+        err ? err
+            : ledger_staking_unjail(ledger_overlay_objects(o), tx->from, env->time_ms, detail, cap);
     return err ? err : charge(o, tx, from, env, 0);
 }

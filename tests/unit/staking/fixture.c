@@ -213,6 +213,6 @@ chr_err st_supply_check(st_db *db, uint64_t genesis_supply)
     uint64_t held;
     chr_err err = ledger_distribution_held(db->t, &held);
     return err ? err
-               : ledger_staking_supply_check(db->t, st_liquid(db), held, genesis_supply,
-                                             db->detail, sizeof(db->detail));
+               : ledger_staking_supply_check(db->t, st_liquid(db), held, genesis_supply, db->detail,
+                                             sizeof(db->detail));
 }

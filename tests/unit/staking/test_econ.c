@@ -223,8 +223,7 @@ static void ec_owe(ec *e, const uint64_t outstanding_before[EC_USERS + 1])
             ledger_staking_delegation del;
             st_key(dk, d);
             CHR_ASSERT(ledger_staking_delegation_get(db->t, dk, vk, &del, &found) == CHR_OK);
-            e->owed[d][v] += (ec_u128)gained * del.shares * LEDGER_REWARD_RATIO_SCALE /
-                             val.shares;
+            e->owed[d][v] += (ec_u128)gained * del.shares * LEDGER_REWARD_RATIO_SCALE / val.shares;
         }
     }
 }
