@@ -6,6 +6,7 @@
 
 #include "common/assert.h"
 #include "ledger/distribution.h"
+#include "ledger/slashing.h"
 #include "ledger/staking.h"
 #include "ledger/trie.h"
 #include "ledger/tx.h"
@@ -448,6 +449,10 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     err = err ? err
               : ledger_distribution_end_block(ch->overlay, &ch->params, proposer, &ch->validators,
                                               h->height > 1 ? &ch->last_commit : NULL, h->time_ms);
+    err = err ? err
+              : ledger_slashing_end_block(ledger_overlay_objects(ch->overlay), &ch->params,
+                                          &ch->validators, h->height > 1 ? &ch->last_commit : NULL,
+                                          ch->ev, ch->ev_len, h->time_ms);
     err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
@@ -558,6 +563,11 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
               : ledger_distribution_end_block(
                     ch->overlay, &ch->params, b->header.proposer, &ch->validators,
                     b->has_last_commit ? &b->last_commit : NULL, b->header.time_ms);
+    err = err ? err
+              : ledger_slashing_end_block(ledger_overlay_objects(ch->overlay), &ch->params,
+                                          &ch->validators,
+                                          b->has_last_commit ? &b->last_commit : NULL, b->evidence,
+                                          b->evidence_len, b->header.time_ms);
     err = err ? err
               : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
                                          b->header.time_ms);

@@ -66,9 +66,14 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
 
 /* Per end of block: two objects per matured unbonding and per matured redelegation (the
  * entry, the pair's delegation), a status change for each validator entering or leaving
- * the set and the new set's objects (3 per seat, plus its head), the global one. */
-_Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 <=
+ * the set and the new set's objects (3 per seat, plus its head), the global one; the
+ * rewards of each signer and the proposer, and their pool; each signer's signing info and
+ * bit chunk; a slash (the validator, two power rows) per evidence and per validator of the
+ * set, and the pool. */
+_Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
+                       (LEDGER_VALIDATORS_MAX + 2) + 2 * LEDGER_VALIDATORS_MAX +
+                       3 * (64 + LEDGER_VALIDATORS_MAX) + 1 <=
                    LEDGER_BLOCK_OBJECT_STEPS_MAX,
-               "an end of block's staking steps fit its object steps");
+               "an end of block's staking, reward and slashing steps fit its object steps");
 
 #endif

@@ -718,6 +718,41 @@ chr_err ledger_staking_unjail(ledger_objects *t, const uint8_t operator_key[32],
     return validator_put(t, &old, &v);
 }
 
+chr_err ledger_staking_slash(ledger_objects *t, const uint8_t operator_key[32],
+                             uint32_t fraction_ppm, uint64_t jail_until_ms, int tombstone,
+                             uint64_t *burned)
+{
+    ledger_staking_validator old;
+    ledger_staking_pool pool;
+    char detail[64];
+    CHR_ASSERT(fraction_ppm <= LEDGER_PPM);
+    *burned = 0;
+    chr_err err = need_room(t);
+    err = err ? err : validator_need(t, operator_key, "validator", &old, detail, sizeof(detail));
+    err = err ? err : ledger_staking_pool_get(t, &pool);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_staking_validator v = old;
+    uint64_t burn = mul_div(v.tokens, fraction_ppm, LEDGER_PPM, 0);
+    if (pool.bonded < burn) {
+        return CHR_ERR_STORE; /* tokens the pool does not count */
+    }
+    v.tokens -= burn;
+    pool.bonded -= burn;
+    CHR_ASSERT(chr_add_u64(&pool.burned, pool.burned, burn) == CHR_OK);
+    v.jailed = 1;
+    v.jailed_until_ms = jail_until_ms > v.jailed_until_ms ? jail_until_ms : v.jailed_until_ms;
+    if (tombstone) {
+        v.tombstoned = 1;
+        v.jailed_until_ms = UINT64_MAX;
+    }
+    err = validator_put(t, &old, &v);
+    err = err ? err : ledger_staking_pool_put(t, &pool);
+    *burned = err == CHR_OK ? burn : 0;
+    return err;
+}
+
 /* ---- End of block. ---- */
 
 /* The first object of kind in t (committed merged with the block's changes): *found 0 when
@@ -1267,8 +1302,9 @@ chr_err ledger_staking_audit(ledger_objects *t, char *detail, size_t cap)
         return err;
     }
     for (size_t i = 0; i < a.vals_len; i++) {
+        /* A slash of the whole stake leaves shares worth nothing: tokens 0, shares not. */
         if (a.vals[i].delegated != a.vals[i].shares ||
-            (a.vals[i].shares == 0) != (a.vals[i].tokens == 0)) {
+            (a.vals[i].shares == 0 && a.vals[i].tokens != 0)) {
             snprintf(detail, cap, "validator %zu: delegations hold %llu shares of %llu", i,
                      (unsigned long long)a.vals[i].delegated, (unsigned long long)a.vals[i].shares);
             return CHR_ERR_STATE_ROOT;

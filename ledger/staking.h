@@ -199,6 +199,15 @@ CHR_WUR chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params
 CHR_WUR chr_err ledger_staking_unjail(ledger_objects *t, const uint8_t operator_key[32],
                                       uint64_t time_ms, char *detail, size_t detail_cap);
 
+/* Slashes the validator of operator_key (ledger/slashing.h): burns fraction_ppm of its
+ * bonded tokens (rounded down; the pool's bonded falls and its burned rises by as much),
+ * jails it until jail_until_ms at least and, with tombstone, for ever. Shares stay: every
+ * delegation's stake falls alike. *burned gets the amount. CHR_ERR_NO_VALIDATOR,
+ * CHR_ERR_FULL, the loads'. */
+CHR_WUR chr_err ledger_staking_slash(ledger_objects *t, const uint8_t operator_key[32],
+                                     uint32_t fraction_ppm, uint64_t jail_until_ms, int tombstone,
+                                     uint64_t *burned);
+
 /* ---- End of block (ledger/chain.c calls it once per block, after the transactions). ----
  * Matures the unbondings (the delegator is credited) and redelegations whose completion
  * time is at or before time_ms, oldest first, at most LEDGER_STAKING_MATURE_MAX of each

@@ -4,6 +4,7 @@
 
 #include "common/assert.h"
 #include "ledger/distribution.h"
+#include "ledger/slashing.h"
 
 void st_key(uint8_t out[32], unsigned i)
 {
@@ -163,7 +164,12 @@ chr_err st_end_block(st_db *db, uint64_t dt_ms)
     st_signers(db);
     chr_err err = ledger_distribution_end_block(db->o, &db->params, db->proposer, &db->prev,
                                                 db->height > 1 ? &db->commit : NULL, db->time_ms);
+    err = err ? err
+              : ledger_slashing_end_block(db->t, &db->params, &db->prev,
+                                          db->height > 1 ? &db->commit : NULL, db->ev, db->ev_len,
+                                          db->time_ms);
     err = err ? err : ledger_staking_end_block(db->o, &db->params, db->height, db->time_ms);
+    db->ev_len = 0;
     if (err != CHR_OK) {
         return err;
     }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ledger/block.h"
+#include "ledger/evidence.h"
 #include "ledger/objects.h"
 #include "ledger/params.h"
 #include "ledger/staking.h"
@@ -33,6 +34,8 @@ typedef struct st_db {
     uint64_t absent;
     ledger_valset prev;
     ledger_commit commit;
+    ledger_evidence ev[4]; /* the block's evidence (only the validator key matters here) */
+    size_t ev_len;
     char detail[LEDGER_DETAIL_MAX];
 } st_db;
 
