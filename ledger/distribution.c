@@ -147,39 +147,77 @@ static void ratio_key(uint8_t out[40], const uint8_t operator_key[32], uint64_t 
     chr_put_u64be(out + 32, period);
 }
 
-/* The cumulative ratio at the end of period (0 before the first). */
-static chr_err ratio_get(ledger_objects *t, const uint8_t operator_key[32], uint64_t period,
-                         dist_u128 *out)
+/* The cumulative ratio at the end of period (0 before the first, which has no object) and
+ * the references to it (*refs may be NULL). */
+static chr_err ratio_read(ledger_objects *t, const uint8_t operator_key[32], uint64_t period,
+                          dist_u128 *out, uint32_t *refs)
 {
     uint8_t key[40];
     uint8_t value[LEDGER_OBJECT_VALUE_MAX];
     size_t len;
     int found;
     *out = 0;
+    if (refs != NULL) {
+        *refs = 0;
+    }
+    if (period == 0) {
+        return CHR_OK;
+    }
     ratio_key(key, operator_key, period);
     chr_err err = ledger_object_get(t, LEDGER_STATE_REWARD_RATIO, key, 40, value, &len, &found);
     if (err != CHR_OK) {
         return err;
     }
-    if (!found) {
-        return period == 0 ? CHR_OK : CHR_ERR_STORE;
-    }
-    if (len != 16) {
-        return CHR_ERR_STORE;
+    if (!found || len != 20) {
+        return CHR_ERR_STORE; /* a period ended and referenced has its ratio */
     }
     *out = (dist_u128)chr_get_u64be(value) << 64 | chr_get_u64be(value + 8);
+    if (refs != NULL) {
+        *refs = chr_get_u32be(value + 16);
+    }
     return CHR_OK;
 }
 
+static chr_err ratio_get(ledger_objects *t, const uint8_t operator_key[32], uint64_t period,
+                         dist_u128 *out)
+{
+    return ratio_read(t, operator_key, period, out, NULL);
+}
+
+/* Writes the ratio of period with refs references, or deletes it at none. */
 static chr_err ratio_put(ledger_objects *t, const uint8_t operator_key[32], uint64_t period,
-                         dist_u128 r)
+                         dist_u128 r, uint32_t refs)
 {
     uint8_t key[40];
-    uint8_t value[16];
+    uint8_t value[20];
+    CHR_ASSERT(period > 0);
     ratio_key(key, operator_key, period);
+    if (refs == 0) {
+        int found;
+        return ledger_object_delete(t, LEDGER_STATE_REWARD_RATIO, key, 40, &found);
+    }
     chr_put_u64be(value, (uint64_t)(r >> 64));
     chr_put_u64be(value + 8, (uint64_t)r);
-    return ledger_object_put(t, LEDGER_STATE_REWARD_RATIO, key, 40, value, 16);
+    chr_put_u32be(value + 16, refs);
+    return ledger_object_put(t, LEDGER_STATE_REWARD_RATIO, key, 40, value, 20);
+}
+
+/* Adds delta (+1 or -1) to the references of period's ratio (period 0 has none). A ratio
+ * is referenced by the delegations whose rewards count from it and by its validator while
+ * it is the last ended period; with none left it is deleted. */
+static chr_err ratio_ref(ledger_objects *t, const uint8_t operator_key[32], uint64_t period,
+                         int delta)
+{
+    dist_u128 r;
+    uint32_t refs;
+    if (period == 0) {
+        return CHR_OK;
+    }
+    chr_err err = ratio_read(t, operator_key, period, &r, &refs);
+    if (err == CHR_OK && (delta < 0 ? refs == 0 : refs == UINT32_MAX)) {
+        err = CHR_ERR_STORE; /* references the object does not count */
+    }
+    return err ? err : ratio_put(t, operator_key, period, r, delta < 0 ? refs - 1 : refs + 1);
 }
 
 /* shares * diff / SCALE, exactly rounded down: CHR_ERR_STORE when it exceeds a u64 (a
@@ -299,7 +337,9 @@ chr_err ledger_distribution_settle(ledger_overlay *o, const uint8_t delegator[32
     uint64_t reward;
     chr_err err = settle_compute(t, validator, before, &vr, &r_end, &reward);
     if (err == CHR_OK && vr.current > 0) {
-        err = ratio_put(t, validator, vr.period, r_end);
+        /* The validator's reference moves from the last ended period to this one. */
+        err = ratio_put(t, validator, vr.period, r_end, 1);
+        err = err ? err : ratio_ref(t, validator, vr.period - 1, -1);
         vr.period++;
         vr.current = 0;
     }
@@ -308,12 +348,20 @@ chr_err ledger_distribution_settle(ledger_overlay *o, const uint8_t delegator[32
     ledger_staking_delegation d;
     int found = 0;
     err = err ? err : ledger_staking_delegation_get(t, delegator, validator, &d, &found);
-    if (err == CHR_OK && found && d.reward_period != vr.period - 1) {
+    /* A delegation counts from the ended period while it holds shares; one without shares
+     * (entries pending, or deleted) references nothing. */
+    uint64_t old_ref = before->d_shares > 0 ? before->d_period : 0;
+    uint64_t new_ref = found && d.shares > 0 ? vr.period - 1 : 0;
+    if (err == CHR_OK && old_ref != new_ref) {
+        err = ratio_ref(t, validator, new_ref, 1);
+        err = err ? err : ratio_ref(t, validator, old_ref, -1);
+    }
+    if (err == CHR_OK && found && d.reward_period != new_ref) {
         uint8_t key[64];
         uint8_t value[LEDGER_OBJECT_VALUE_MAX];
         memcpy(key, delegator, 32);
         memcpy(key + 32, validator, 32);
-        d.reward_period = vr.period - 1;
+        d.reward_period = new_ref;
         size_t len = ledger_staking_delegation_encode(value, &d);
         err = ledger_object_put(t, LEDGER_STATE_DELEGATION, key, 64, value, len);
     }

@@ -20,7 +20,10 @@
  * State (ledger/objects.h kinds):
  *   global        0x0a  "rewards"                   -> ledger_rewards_pool
  *   val_rewards   0x0e  raw32 operator              -> ledger_val_rewards
- *   reward_ratio  0x0f  raw32 operator || u64 period -> u128 cumulative ratio (16 bytes)
+ *   reward_ratio  0x0f  raw32 operator || u64 period -> u128 cumulative ratio | u32 refs
+ * A ratio is kept while referenced (by the delegations counting from it, and by its
+ * validator while it is the last ended period) and deleted at none: the state holds at
+ * most one ratio per delegation plus one per validator.
  * Rounding is always down: what rounding leaves stays in the validator's outstanding
  * amount, counted in the pool's pending (the supply check sees it); never is more paid
  * than was allocated.
@@ -92,8 +95,9 @@ typedef struct ledger_reward_snap {
 } ledger_reward_snap;
 
 /* The objects a staking transaction's settles change besides the staking operation's own
- * (the delegations): two validators' rewards and ratio objects, the pool. */
-#define LEDGER_DISTRIBUTION_TX_OBJECTS 5
+ * (the delegations): for each of two pairs the validator's rewards and three ratios (the
+ * one ended, the one before it, the delegation's old one), and the pool. */
+#define LEDGER_DISTRIBUTION_TX_OBJECTS 9
 
 CHR_WUR chr_err ledger_distribution_snap(ledger_objects *t, const uint8_t delegator[32],
                                          const uint8_t validator[32], ledger_reward_snap *out);

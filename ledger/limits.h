@@ -55,10 +55,11 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
 #define LEDGER_MONIKER_MAX 64
 #define LEDGER_WEBSITE_MAX 100
 #define LEDGER_DETAILS_MAX 160
-/* Validators one withdraw-rewards of "all" settles at most: each costs three objects of
- * the block's table, and every staking type's share of the table is sized for the largest
- * (a redelegation's 15); more delegations are withdrawn one validator at a time. */
-#define LEDGER_WITHDRAW_ALL_MAX 4
+/* Validators one withdraw-rewards of "all" settles at most: each costs five objects of
+ * the block's table (the delegation, the validator's rewards, three ratios), and every
+ * staking type's share of the table is sized for the largest (a redelegation's 19); more
+ * delegations are withdrawn one validator at a time. */
+#define LEDGER_WITHDRAW_ALL_MAX 3
 /* Unbondings and redelegations an end of block matures at most: the rest wait for the next
  * block (their completion time has passed, so they mature there); keeps the block's object
  * steps within LEDGER_BLOCK_OBJECT_STEPS_MAX beside the validator set's objects. */

@@ -42,6 +42,7 @@ typedef struct ec {
     ec_u128 owed[EC_USERS + 1][EC_USERS + 1];
     uint64_t fees;    /* every fee paid, by the model's count */
     uint64_t settled; /* rewards seen paid to delegators and operators */
+    uint64_t ratios;  /* stored ratios seen by the checks */
     char why[256];
 } ec;
 
@@ -238,6 +239,41 @@ static void ec_owe(ec *e, const uint64_t outstanding_before[EC_USERS + 1])
     }
 }
 
+/* Every stored ratio is referenced exactly as often as it says: by the delegations with
+ * shares counting from it and by its validator when it is the last ended period. */
+static int ec_check_ratios(ec *e)
+{
+    st_db *db = &e->db;
+    ledger_object o;
+    uint8_t after[LEDGER_STATE_NATURAL_KEY_MAX];
+    size_t after_len = 0;
+    while (ledger_trie_mem_object_scan(db->mem, LEDGER_STATE_REWARD_RATIO, NULL, 0,
+                                       after_len ? after : NULL, after_len, &o) == CHR_OK) {
+        memcpy(after, o.natural, o.natural_len);
+        after_len = o.natural_len;
+        e->ratios++;
+        uint64_t period = chr_get_u64be(o.natural + 32);
+        ledger_val_rewards vr;
+        CHR_ASSERT(ledger_val_rewards_get(db->t, o.natural, &vr) == CHR_OK);
+        uint32_t refs = vr.period - 1 == period;
+        for (unsigned d = 1; d <= EC_USERS; d++) {
+            uint8_t dk[32];
+            ledger_staking_delegation del;
+            int found;
+            st_key(dk, d);
+            CHR_ASSERT(ledger_staking_delegation_get(db->t, dk, o.natural, &del, &found) == CHR_OK);
+            refs += found && del.shares > 0 && del.reward_period == period;
+        }
+        if (o.value_len != 20 || chr_get_u32be(o.value + 16) != refs) {
+            snprintf(e->why, sizeof(e->why), "ratio of period %llu: %u references, counts %u",
+                     (unsigned long long)period, refs,
+                     o.value_len == 20 ? chr_get_u32be(o.value + 16) : 0);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Rewards never exceed what came in: paid and pending within fees plus inflation. */
 static int ec_check_rewards(ec *e)
 {
@@ -378,7 +414,8 @@ static int ec_block(ec *e)
         snprintf(e->why, sizeof(e->why), "%s", db->detail);
     }
     err = err ? err : ledger_staking_audit(db->t, e->why, sizeof(e->why));
-    return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e) && ec_check_rewards(e);
+    return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e) && ec_check_rewards(e) &&
+           ec_check_ratios(e);
 }
 
 static uint64_t env_u64(const char *name, uint64_t dflt)
@@ -395,7 +432,7 @@ void test_econ_simulator(void)
     uint64_t seeds = env_u64("CHROOM_ECON_SEEDS", 300);
     uint64_t blocks = env_u64("CHROOM_ECON_BLOCKS", 150);
     uint64_t first = chr_test_seed();
-    uint64_t paid_seeds = 0, burned_seeds = 0, minted_seeds = 0;
+    uint64_t paid_seeds = 0, burned_seeds = 0, minted_seeds = 0, ratio_seeds = 0;
     for (uint64_t s = 0; s < seeds; s++) {
         memset(&e, 0, sizeof(e));
         e.rng = first + s;
@@ -426,12 +463,15 @@ void test_econ_simulator(void)
         paid_seeds += e.settled > 0;
         burned_seeds += pool.burned > 0;
         minted_seeds += pool.minted > 0;
+        ratio_seeds += e.ratios > 0;
         st_close(&e.db);
         CHECK(ok);
     }
     /* The runs reach what they check: rewards paid, slashes burned, inflation minted. */
-    printf("# econ: %llu of %llu seeds paid rewards, %llu burned, %llu minted\n",
+    printf("# econ: %llu of %llu seeds paid rewards, %llu burned, %llu minted, %llu kept ratios\n",
            (unsigned long long)paid_seeds, (unsigned long long)seeds,
-           (unsigned long long)burned_seeds, (unsigned long long)minted_seeds);
-    CHECK(seeds < 100 || (paid_seeds > seeds / 2 && burned_seeds > seeds / 4 && minted_seeds > 0));
+           (unsigned long long)burned_seeds, (unsigned long long)minted_seeds,
+           (unsigned long long)ratio_seeds);
+    CHECK(seeds < 100 || (paid_seeds > seeds / 2 && burned_seeds > seeds / 4 && minted_seeds > 0 &&
+                          ratio_seeds > seeds / 2));
 }
