@@ -7,6 +7,9 @@
 #include "ledger/staking.h"
 
 #define CHUNK_BITS (8u * LEDGER_SIGNING_CHUNK_BYTES)
+#define INFO_BYTES 28
+
+__extension__ typedef unsigned __int128 slash_u128;
 
 chr_err ledger_signing_info_get(ledger_objects *t, const uint8_t operator_key[32],
                                 ledger_signing_info *out)
@@ -19,23 +22,43 @@ chr_err ledger_signing_info_get(ledger_objects *t, const uint8_t operator_key[32
     if (err != CHR_OK || !found) {
         return err;
     }
-    if (len != 16) {
+    if (len != INFO_BYTES) {
         return CHR_ERR_STORE;
     }
     out->counted = chr_get_u64be(value);
     out->missed = chr_get_u32be(value + 8);
     out->epoch = chr_get_u32be(value + 12);
+    out->offence_height = chr_get_u64be(value + 16);
+    out->offence_ppm = chr_get_u32be(value + 24);
     return CHR_OK;
 }
 
 static chr_err info_put(ledger_objects *t, const uint8_t operator_key[32],
                         const ledger_signing_info *s)
 {
-    uint8_t value[16];
+    uint8_t value[INFO_BYTES];
     chr_put_u64be(value, s->counted);
     chr_put_u32be(value + 8, s->missed);
     chr_put_u32be(value + 12, s->epoch);
-    return ledger_object_put(t, LEDGER_STATE_SIGNING, operator_key, 32, value, 16);
+    chr_put_u64be(value + 16, s->offence_height);
+    chr_put_u32be(value + 24, s->offence_ppm);
+    return ledger_object_put(t, LEDGER_STATE_SIGNING, operator_key, 32, value, INFO_BYTES);
+}
+
+chr_err ledger_slashing_entry_burn(ledger_objects *t, const uint8_t validator[32],
+                                   uint64_t created_height, uint64_t initial, uint64_t cap,
+                                   uint64_t *burn)
+{
+    ledger_signing_info s;
+    *burn = 0;
+    chr_err err = ledger_signing_info_get(t, validator, &s);
+    if (err != CHR_OK || s.offence_height == 0 || created_height < s.offence_height) {
+        return err;
+    }
+    CHR_ASSERT(s.offence_ppm <= LEDGER_PPM);
+    uint64_t owed = (uint64_t)((slash_u128)initial * s.offence_ppm / LEDGER_PPM);
+    *burn = owed < cap ? owed : cap;
+    return CHR_OK;
 }
 
 /* Sets bit i of the window to missed; *was gets its old value (0 in another epoch). */
@@ -139,8 +162,14 @@ chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params
         uint64_t burned;
         err = validator_of(t, ev[i].validator, &v, &found);
         if (err == CHR_OK && found && !v.tombstoned) {
-            err = ledger_staking_slash(t, v.operator_key, params->slash_double_sign_ppm, UINT64_MAX,
-                                       1, &burned);
+            ledger_signing_info s;
+            err = ledger_signing_info_get(t, v.operator_key, &s);
+            s.offence_height = ev[i].height;
+            s.offence_ppm = params->slash_double_sign_ppm;
+            err = err ? err : info_put(t, v.operator_key, &s);
+            err = err ? err
+                      : ledger_staking_slash(t, v.operator_key, params->slash_double_sign_ppm,
+                                             UINT64_MAX, 1, &burned);
         }
     }
     for (size_t i = 0; i < prev->len && err == CHR_OK && last_commit != NULL; i++) {

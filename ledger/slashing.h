@@ -2,8 +2,11 @@
  * "Slashing"; issue 13, part 2).
  *
  * Double signing: the offender's bonded stake is slashed slash_double_sign_ppm, it is
- * jailed and tombstoned (it never signs again). Downtime: each validator of the set that
- * signed the previous block has a missed-block bit array over the last
+ * jailed and tombstoned (it never signs again); the stake that began unbonding or
+ * redelegating from it at or after the offence's height is slashed as much when its entry
+ * matures (ledger_slashing_entry_burn; with the default 21-day unbonding time an entry
+ * outlives LEDGER_EVIDENCE_AGE_MAX blocks under 18 s; one already matured is not). Downtime: each
+ * validator of the set that signed the previous block has a missed-block bit array over the last
  * signed_blocks_window commits; one that has been counted for a whole window and missed
  * more than window - window * min_signed_ppm / 10^6 of them is slashed
  * slash_downtime_ppm and jailed for downtime_jail_ms of block time (it may unjail after:
@@ -11,7 +14,8 @@
  * pool's burned: the supply check sees it).
  *
  * State (ledger/objects.h kind 0x10, signing):
- *   raw32 operator            -> u64 counted | u32 missed | u32 epoch
+ *   raw32 operator            -> u64 counted | u32 missed | u32 epoch | u64 offence_height |
+ *                                u32 offence_ppm
  *   raw32 operator || u32 n   -> u32 epoch | raw LEDGER_SIGNING_CHUNK_BYTES bits
  * Bit i of the window (counted modulo the window) is bit i % 8 of byte i / 8 of chunk
  * i / (8 * LEDGER_SIGNING_CHUNK_BYTES); a chunk of another epoch reads as all zero (a
@@ -37,14 +41,24 @@
 #define LEDGER_SIGNING_CHUNK_BYTES 256
 
 typedef struct ledger_signing_info {
-    uint64_t counted; /* commits counted since the window (re)started */
-    uint32_t missed;  /* missed among the last min(counted, window) */
-    uint32_t epoch;   /* bumped when the window starts again */
+    uint64_t counted;        /* commits counted since the window (re)started */
+    uint32_t missed;         /* missed among the last min(counted, window) */
+    uint32_t epoch;          /* bumped when the window starts again */
+    uint64_t offence_height; /* the double signing's height (0: none) */
+    uint32_t offence_ppm;    /* the fraction slashed for it */
 } ledger_signing_info;
 
 /* The signing info of operator_key (zeros when none). The loads' errors, CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_signing_info_get(ledger_objects *t, const uint8_t operator_key[32],
                                         ledger_signing_info *out);
+
+/* What a maturing entry (an unbonding from validator, or a redelegation out of it) created
+ * at created_height with `initial` owes a double-sign slash of validator: initial *
+ * offence_ppm / 10^6 (rounded down) when the offence's height is at most created_height,
+ * else 0; never above cap. The loads' errors, CHR_ERR_STORE. */
+CHR_WUR chr_err ledger_slashing_entry_burn(ledger_objects *t, const uint8_t validator[32],
+                                           uint64_t created_height, uint64_t initial, uint64_t cap,
+                                           uint64_t *burn);
 
 /* End of block (ledger/chain.c, after the rewards, before ledger_staking_end_block):
  * slashes the validators of ev (ev_len entries, the block's evidence, each checked by the

@@ -5,6 +5,8 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "ledger/distribution.h"
+#include "ledger/slashing.h"
 
 static const uint8_t pool_name[] = {'s', 't', 'a', 'k', 'i', 'n', 'g'};
 
@@ -791,10 +793,18 @@ static chr_err mature_unbondings(ledger_overlay *o, ledger_objects *t, ledger_st
         if (err != CHR_OK) {
             break;
         }
+        /* Stake that began unbonding at or after its validator's double signing answers
+         * for it now (ledger/slashing.h). */
+        uint64_t burn = 0;
+        err = ledger_slashing_entry_burn(t, validator, height, initial, amount, &burn);
+        if (err != CHR_OK) {
+            break;
+        }
         d.unbondings--;
         pool->unbonding -= amount;
+        CHR_ASSERT(chr_add_u64(&pool->burned, pool->burned, burn) == CHR_OK);
         int deleted;
-        err = ledger_overlay_credit(o, delegator, amount);
+        err = amount == burn ? CHR_OK : ledger_overlay_credit(o, delegator, amount - burn);
         err = err ? err : delegation_put(t, delegator, validator, &d);
         err = err ? err
                   : ledger_object_delete(t, LEDGER_STATE_UNBONDING, e.natural, e.natural_len,
@@ -803,8 +813,48 @@ static chr_err mature_unbondings(ledger_overlay *o, ledger_objects *t, ledger_st
     return err;
 }
 
-/* Ends the due redelegations: their stake may move again. */
-static chr_err mature_redelegations(ledger_objects *t, uint64_t time_ms)
+/* The room a slashed redelegation's maturing needs (the entry, the delegation, the
+ * validator with two power rows, the settle's objects) plus what the rest of the end of
+ * block may change after it (the set: a status change and three objects per seat, its
+ * head, the pool). */
+#define REDELEGATION_SLASH_ROOM (5 + LEDGER_DISTRIBUTION_TX_OBJECTS + 4 * LEDGER_VALIDATORS_MAX + 2)
+
+/* Burns what the redelegation (delegator into dst) owes a double signing of its source out
+ * of the delegation to dst, at most what that is worth; settles the pair's rewards around
+ * the change of shares. d is the delegation as the caller holds it (written here). */
+static chr_err slash_redelegation(ledger_overlay *o, ledger_objects *t, ledger_staking_pool *pool,
+                                  const uint8_t delegator[32], const uint8_t dst[32],
+                                  ledger_staking_delegation *d, uint64_t owed)
+{
+    ledger_staking_validator old;
+    ledger_reward_snap snap;
+    char detail[64];
+    chr_err err = validator_need(t, dst, "dst", &old, detail, sizeof(detail));
+    err = err ? err : ledger_distribution_snap(t, delegator, dst, &snap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_staking_validator v = old;
+    uint64_t worth = v.shares == 0 ? 0 : mul_div(d->shares, v.tokens, v.shares, 0);
+    uint64_t burn = owed < worth ? owed : worth;
+    if (burn > 0) {
+        CHR_ASSERT(unbond(&v, d, burn, "", detail, sizeof(detail)) == CHR_OK);
+        CHR_ASSERT(pool->bonded >= burn);
+        pool->bonded -= burn;
+        CHR_ASSERT(chr_add_u64(&pool->burned, pool->burned, burn) == CHR_OK);
+    }
+    err = delegation_put(t, delegator, dst, d);
+    if (err == CHR_OK && burn > 0 && memcmp(delegator, dst, 32) == 0) {
+        err = jail_if_under(t, &v);
+    }
+    err = err ? err : validator_put(t, &old, &v);
+    return err ? err : ledger_distribution_settle(o, delegator, dst, &snap, NULL);
+}
+
+/* Ends the due redelegations: their stake may move again (what a double signing of the
+ * source since the entry began owes is slashed from it first). */
+static chr_err mature_redelegations(ledger_overlay *o, ledger_objects *t, ledger_staking_pool *pool,
+                                    uint64_t time_ms)
 {
     ledger_object e;
     int found = 1;
@@ -817,18 +867,23 @@ static chr_err mature_redelegations(ledger_objects *t, uint64_t time_ms)
         }
         const uint8_t *delegator = e.natural + 8;
         const uint8_t *dst = e.natural + 40;
+        uint8_t src[32];
+        uint64_t height, initial, amount, owed = 0;
         ledger_staking_delegation d;
         int has;
-        err = ledger_staking_delegation_get(t, delegator, dst, &d, &has);
+        err = damaged(entry_decode(e.value, e.value_len, src, &height, &initial, &amount));
+        err = err ? err : ledger_slashing_entry_burn(t, src, height, initial, UINT64_MAX, &owed);
+        err = err ? err : ledger_staking_delegation_get(t, delegator, dst, &d, &has);
         if (err == CHR_OK && (!has || d.redelegations_in == 0)) {
             err = CHR_ERR_STORE;
         }
-        if (err != CHR_OK) {
-            break;
+        if (err != CHR_OK || (owed > 0 && ledger_objects_room(t) < REDELEGATION_SLASH_ROOM)) {
+            break; /* the rest, already due, in the next block */
         }
         d.redelegations_in--;
         int deleted;
-        err = delegation_put(t, delegator, dst, &d);
+        err = owed > 0 ? slash_redelegation(o, t, pool, delegator, dst, &d, owed)
+                       : delegation_put(t, delegator, dst, &d);
         err = err ? err
                   : ledger_object_delete(t, LEDGER_STATE_REDELEGATION, e.natural, e.natural_len,
                                          &deleted);
@@ -1060,7 +1115,7 @@ chr_err ledger_staking_end_block(ledger_overlay *o, const ledger_params *params,
     }
     ledger_staking_pool before = pool;
     err = mature_unbondings(o, t, &pool, time_ms);
-    err = err ? err : mature_redelegations(t, time_ms);
+    err = err ? err : mature_redelegations(o, t, &pool, time_ms);
     err = err ? err : set_update(t, params, &pool, height, time_ms);
     if (err == CHR_OK && memcmp(&before, &pool, sizeof(pool)) != 0) {
         err = ledger_staking_pool_put(t, &pool);

@@ -164,6 +164,9 @@ chr_err st_end_block(st_db *db, uint64_t dt_ms)
     st_signers(db);
     chr_err err = ledger_distribution_end_block(db->o, &db->params, db->proposer, &db->prev,
                                                 db->height > 1 ? &db->commit : NULL, db->time_ms);
+    if (err == CHR_OK && db->after_rewards != NULL) {
+        db->after_rewards(db->after_ctx);
+    }
     err = err ? err
               : ledger_slashing_end_block(db->t, &db->params, &db->prev,
                                           db->height > 1 ? &db->commit : NULL, db->ev, db->ev_len,

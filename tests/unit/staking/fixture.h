@@ -34,8 +34,11 @@ typedef struct st_db {
     uint64_t absent;
     ledger_valset prev;
     ledger_commit commit;
-    ledger_evidence ev[4]; /* the block's evidence (only the validator key matters here) */
+    ledger_evidence ev[4]; /* the block's evidence (its validator key and height matter) */
     size_t ev_len;
+    /* Called (when set) in st_end_block after the rewards, before slashing and staking. */
+    void (*after_rewards)(void *ctx);
+    void *after_ctx;
     char detail[LEDGER_DETAIL_MAX];
 } st_db;
 

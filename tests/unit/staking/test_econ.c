@@ -40,9 +40,13 @@ typedef struct ec {
     /* The slow way's rewards: owed[delegator][validator] times LEDGER_REWARD_RATIO_SCALE,
      * since the pair last settled. */
     ec_u128 owed[EC_USERS + 1][EC_USERS + 1];
-    uint64_t fees;    /* every fee paid, by the model's count */
-    uint64_t settled; /* rewards seen paid to delegators and operators */
-    uint64_t ratios;  /* stored ratios seen by the checks */
+    uint64_t fees;                      /* every fee paid, by the model's count */
+    uint64_t settled;                   /* rewards seen paid to delegators and operators */
+    uint64_t ratios;                    /* stored ratios seen by the checks */
+    uint64_t outstanding[EC_USERS + 1]; /* each validator's, before the block's rewards */
+    /* Each delegation's shares and reward period before the end of block (+1; 0: none). */
+    uint64_t pair_shares[EC_USERS + 1][EC_USERS + 1];
+    uint64_t pair_period[EC_USERS + 1][EC_USERS + 1];
     char why[256];
 } ec;
 
@@ -217,10 +221,13 @@ static int ec_step(ec *e)
     return ok;
 }
 
-/* The slow way: the end of block gave each validator's delegators what its outstanding
- * amount grew by; each delegation is owed its shares' part. */
-static void ec_owe(ec *e, const uint64_t outstanding_before[EC_USERS + 1])
+/* The slow way: the block's rewards gave each validator's delegators what its outstanding
+ * amount grew by; each delegation is owed its shares' part (called between the rewards and
+ * the rest of the end of block). */
+static void ec_owe(void *ctx)
 {
+    ec *e = ctx;
+    const uint64_t *outstanding_before = e->outstanding;
     st_db *db = &e->db;
     for (unsigned v = 1; v <= EC_USERS; v++) {
         uint8_t vk[32], dk[32];
@@ -270,6 +277,61 @@ static int ec_check_ratios(ec *e)
                      o.value_len == 20 ? chr_get_u32be(o.value + 16) : 0);
             return 0;
         }
+    }
+    return 1;
+}
+
+/* Each delegation's shares and reward period (shares + 1: 0 for none), as t sees them. */
+static void ec_pair(ec *e, unsigned d, unsigned v, uint64_t *shares, uint64_t *period)
+{
+    uint8_t dk[32], vk[32];
+    ledger_staking_delegation del;
+    int found;
+    st_key(dk, d);
+    st_key(vk, v);
+    CHR_ASSERT(ledger_staking_delegation_get(e->db.t, dk, vk, &del, &found) == CHR_OK);
+    *shares = found ? del.shares + 1 : 0;
+    *period = del.reward_period;
+}
+
+static void ec_pairs_snap(ec *e)
+{
+    for (unsigned d = 1; d <= EC_USERS; d++) {
+        for (unsigned v = 1; v <= EC_USERS; v++) {
+            ec_pair(e, d, v, &e->pair_shares[d][v], &e->pair_period[d][v]);
+        }
+    }
+}
+
+/* A redelegation slashed as it matures settles its pair in the end of block: the pairs
+ * whose delegation changed there were paid (together) what the slow way owed them. */
+static int ec_end_settles(ec *e)
+{
+    ledger_rewards_pool pool;
+    CHR_ASSERT(ledger_rewards_pool_get(e->db.t, &pool) == CHR_OK);
+    if (pool.paid == e->settled) {
+        return 1;
+    }
+    ec_u128 owed = 0;
+    unsigned pairs = 0;
+    for (unsigned d = 1; d <= EC_USERS; d++) {
+        for (unsigned v = 1; v <= EC_USERS; v++) {
+            uint64_t shares, period;
+            ec_pair(e, d, v, &shares, &period);
+            if (shares != e->pair_shares[d][v] || period != e->pair_period[d][v]) {
+                owed += e->owed[d][v];
+                e->owed[d][v] = 0;
+                pairs++;
+            }
+        }
+    }
+    uint64_t paid = pool.paid - e->settled;
+    uint64_t slow = (uint64_t)(owed / LEDGER_REWARD_RATIO_SCALE);
+    e->settled = pool.paid;
+    if (paid > slow || slow - paid > pairs) {
+        snprintf(e->why, sizeof(e->why), "end of block settles: paid %llu, the slow way %llu",
+                 (unsigned long long)paid, (unsigned long long)slow);
+        return 0;
     }
     return 1;
 }
@@ -384,25 +446,28 @@ static int ec_block(ec *e)
         }
     }
     uint64_t t_ms = db->time_ms;
-    uint64_t outstanding[EC_USERS + 1] = {0};
     for (unsigned v = 1; v <= EC_USERS; v++) {
         uint8_t vk[32];
         ledger_val_rewards vr;
         st_key(vk, v);
         CHR_ASSERT(ledger_val_rewards_get(db->t, vk, &vr) == CHR_OK);
-        outstanding[v] = vr.outstanding;
+        e->outstanding[v] = vr.outstanding;
     }
     db->absent = ec_rand(e, 4) == 0 ? chr_test_rand(&e->rng) : 0;
     if (ec_rand(e, 40) == 0) {
         st_key(db->ev[0].validator, 1000 + 1 + (unsigned)ec_rand(e, EC_USERS));
+        db->ev[0].height = db->height - ec_rand(e, db->height); /* 1 .. the block's */
         db->ev_len = 1; /* double signing by a random validator (or a key of none) */
     }
     st_key(db->proposer, (unsigned)ec_rand(e, EC_USERS + 1));
     /* Now and then a day passes (a halted chain): inflation mints a visible amount. */
     uint64_t dt = ec_rand(e, 50) == 0 ? 86400000 : 1 + ec_rand(e, 3000);
+    ec_pairs_snap(e);
+    db->after_rewards = ec_owe;
+    db->after_ctx = e;
     chr_err err = st_end_block(db, dt);
-    if (err == CHR_OK) {
-        ec_owe(e, outstanding);
+    if (err == CHR_OK && !ec_end_settles(e)) {
+        return 0;
     }
     e->ended_ms = t_ms;
     if (err != CHR_OK) {

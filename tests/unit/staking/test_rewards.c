@@ -219,27 +219,54 @@ void test_unjail_needs_self_bond(void)
 
 /* Proves committed evidence slashes slash_double_sign_ppm of the offender's bonded stake,
  * jails and tombstones it: it may neither unjail nor take delegations; evidence of a key
- * with no validator changes nothing. */
+ * with no validator changes nothing; stake that began unbonding or redelegating at or
+ * after the offence's height is slashed as much when its entry matures, stake that left
+ * before is not. */
 void test_slashing_double_sign(void)
 {
     st_db db;
     st_open(&db, 8, 100000);
     CHECK_OK(st_create(&db, 1, 1000, 100));
+    CHECK_OK(st_create(&db, 6, 1000, 100));
     CHECK_OK(st_delegate(&db, 2, 1, 1000));
+    CHECK_OK(st_delegate(&db, 4, 1, 1000));
+    CHECK_OK(st_delegate(&db, 5, 1, 1000));
+    CHECK_OK(st_end_block(&db, 1000));
+    CHECK_OK(st_undelegate(&db, 5, 1, 400)); /* height 2: before the offence */
+    CHECK_OK(st_end_block(&db, 1000));
+    CHECK_OK(st_undelegate(&db, 2, 1, 400)); /* height 3: the offence's */
+    CHECK_OK(st_redelegate(&db, 4, 1, 6, 400));
     CHECK_OK(st_end_block(&db, 1000));
     st_key(db.ev[0].validator, 1000 + 1); /* validator 1's consensus key */
-    st_key(db.ev[1].validator, 5000);     /* no validator's */
+    db.ev[0].height = 3;
+    st_key(db.ev[1].validator, 5000); /* no validator's */
+    db.ev[1].height = 3;
     db.ev_len = 2;
     CHECK_OK(st_end_block(&db, 1000));
     int found;
     ledger_staking_validator v = st_validator(&db, 1, &found);
-    CHECK(v.tokens == 1900 && v.jailed == 1 && v.tombstoned == 1);
+    CHECK(v.tokens == 2800 - 140 && v.jailed == 1 && v.tombstoned == 1);
     CHECK(rw_unjail(&db, 1) == CHR_ERR_TOMBSTONED);
     CHECK(st_delegate(&db, 3, 1, 10) == CHR_ERR_TOMBSTONED);
-    /* A share is worth less now: user 2 holds 950. */
-    CHECK(st_undelegate(&db, 2, 1, 951) == CHR_ERR_STAKE);
-    CHECK_OK(st_undelegate(&db, 2, 1, 950));
-    CHECK_OK(st_end_block(&db, 1000));
+    /* A share is worth less now: user 5's 600 shares hold 570. */
+    CHECK(st_undelegate(&db, 5, 1, 571) == CHR_ERR_STAKE);
+    uint64_t b2 = st_account(&db, 2).balance;
+    uint64_t b5 = st_account(&db, 5).balance;
+    for (int i = 0; i < 4; i++) {
+        CHECK_OK(st_end_block(&db, 5000)); /* the entries mature */
+    }
+    CHECK(st_account(&db, 5).balance == b5 + 400);
+    CHECK(st_account(&db, 2).balance == b2 + 380);
+    uint8_t d4[32], v6[32];
+    ledger_staking_delegation d;
+    st_key(d4, 4);
+    st_key(v6, 6);
+    CHECK_OK(ledger_staking_delegation_get(db.t, d4, v6, &d, &found));
+    ledger_staking_validator w = st_validator(&db, 6, &found);
+    CHECK(d.redelegations_in == 0 && d.shares * w.tokens / w.shares == 380);
+    ledger_staking_pool pool;
+    CHECK_OK(ledger_staking_pool_get(db.t, &pool));
+    CHECK(pool.burned == 140 + 20 + 20 && pool.unbonding == 0);
     CHECK_OK(st_supply_check(&db, 8 * 100000));
     CHECK_OK(ledger_staking_audit(db.t, db.detail, sizeof(db.detail)));
     st_close(&db);
