@@ -85,6 +85,13 @@ static uint64_t ec_commission(ec *e, unsigned v)
     return vr.commission;
 }
 
+/* The most the exact shares can come to: owed rounds each block's part down (by under
+ * one 10^-18 unit), so an exact whole amount may show as just under it. */
+static uint64_t ec_slow_max(const ec *e, ec_u128 owed, unsigned pairs)
+{
+    return (uint64_t)((owed + (ec_u128)pairs * e->db.height) / LEDGER_REWARD_RATIO_SCALE);
+}
+
 /* A transaction settled the pairs (who, a) and (who, b) (b 0: none; a 0: every pair of
  * who) and paid `paid` (commission besides, when who withdrew from its own validator):
  * the slow way's owed amounts cover it, within a unit of rounding per pair. */
@@ -108,7 +115,7 @@ static int ec_settled(ec *e, unsigned who, unsigned a, unsigned b, uint64_t paid
     }
     paid -= commission;
     uint64_t slow = (uint64_t)(owed / LEDGER_REWARD_RATIO_SCALE);
-    if (paid > slow || slow - paid > pairs) {
+    if (paid > ec_slow_max(e, owed, pairs) || (slow > paid && slow - paid > pairs)) {
         snprintf(e->why, sizeof(e->why), "rewards of %u: paid %llu, the slow way %llu", who,
                  (unsigned long long)paid, (unsigned long long)slow);
         return 0;
@@ -328,7 +335,7 @@ static int ec_end_settles(ec *e)
     uint64_t paid = pool.paid - e->settled;
     uint64_t slow = (uint64_t)(owed / LEDGER_REWARD_RATIO_SCALE);
     e->settled = pool.paid;
-    if (paid > slow || slow - paid > pairs) {
+    if (paid > ec_slow_max(e, owed, pairs) || (slow > paid && slow - paid > pairs)) {
         snprintf(e->why, sizeof(e->why), "end of block settles: paid %llu, the slow way %llu",
                  (unsigned long long)paid, (unsigned long long)slow);
         return 0;
