@@ -271,3 +271,38 @@ void test_slashing_double_sign(void)
     CHECK_OK(ledger_staking_audit(db.t, db.detail, sizeof(db.detail)));
     st_close(&db);
 }
+
+/* Proves a signer with no validator object (a genesis key not bonded) is paid its share to
+ * its key's account while a bonded signer's share goes to its validator, and what division
+ * leaves goes to the treasury. */
+void test_rewards_unbonded_signer(void)
+{
+    st_db db;
+    rw_open(&db);
+    CHECK_OK(rw_transfer(&db, 3, 4)); /* a fee of 1000 into the collector */
+    ledger_valset set;
+    ledger_commit commit;
+    uint8_t stranger[32];
+    st_key(stranger, 7000);
+    memset(&commit, 0, sizeof(commit));
+    ledger_valset_init(&set);
+    st_key(commit.sigs[0].validator, 1000 + 1); /* validator 1's consensus key */
+    memcpy(commit.sigs[1].validator, stranger, 32);
+    commit.sigs_len = 2;
+    CHECK_OK(ledger_valset_add(&set, commit.sigs[0].validator, 1));
+    CHECK_OK(ledger_valset_add(&set, stranger, 1));
+    CHECK_OK(
+        ledger_distribution_end_block(db.o, &db.params, db.proposer, &set, &commit, db.time_ms));
+    ledger_account a;
+    CHECK_OK(ledger_overlay_get(db.o, stranger, &a));
+    /* 1000: treasury 20; 980: bonus 9; 971 / 2 = 485 each, 1 left to the treasury. */
+    CHECK(a.balance == 485);
+    ledger_rewards_pool pool;
+    CHECK_OK(ledger_rewards_pool_get(db.t, &pool));
+    CHECK(pool.treasury == 21 && pool.pending == 485);
+    /* 485: commission 48, 437 over 2000 shares. */
+    CHECK(rw_pending(&db, 1, 1) == 218 && rw_pending(&db, 2, 1) == 218);
+    CHECK_OK(st_end_block(&db, 1000)); /* the collector is empty: nothing more */
+    CHECK_OK(st_supply_check(&db, 8 * 100000));
+    st_close(&db);
+}
