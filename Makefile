@@ -53,6 +53,7 @@ BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
+BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
 
 .PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
         sim econ-sim testnet testnet-stop
@@ -132,6 +133,12 @@ $(BUILD)/tests/bench_smt: $(BUILD)/obj/tests/bench/bench_smt.o $(LIB)
 # The state at scale (tests/bench/state.sh): builds 1,000,000s of accounts in a data
 # directory, block by block, and measures state proofs over them.
 $(BUILD)/tests/statebuild: $(BUILD)/obj/tests/bench/statebuild.o $(BUILD)/obj/tests/bench/args.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The rewards' CPU (tests/bench/rewardbench.c): a block's reward step with 100 validators,
+# a withdrawal with 1 and with 100,000 delegators.
+$(BUILD)/tests/rewardbench: $(BUILD)/obj/tests/bench/rewardbench.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -64,6 +64,9 @@
     X(CHR_ERR_SELF_BOND, 129, "bad_self_bond", "self-bond below the minimum")                      \
     X(CHR_ERR_DESCRIPTION, 130, "bad_description", "moniker, website or details invalid")          \
     X(CHR_ERR_TOMBSTONED, 131, "tombstoned", "validator is tombstoned")                            \
+    X(CHR_ERR_NO_DELEGATION, 132, "no_delegation", "no such delegation")                           \
+    X(CHR_ERR_NOT_JAILED, 133, "not_jailed", "validator is not jailed")                            \
+    X(CHR_ERR_JAILED, 134, "still_jailed", "validator's jail time has not passed")                 \
     /* The media tier and meetings (ledger/media.h, ledger/meetings.h). */                         \
     X(CHR_ERR_MEDIA_NODE, 140, "bad_media_node", "invalid media node field")                       \
     X(CHR_ERR_MEETING, 141, "bad_meeting", "invalid meeting field")                                \

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/distribution.h"
+#include "ledger/slashing.h"
 #include "ledger/staking.h"
 #include "ledger/trie.h"
 #include "ledger/tx.h"
@@ -119,7 +121,9 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     /* A block of n transactions changes at most n times the most any type changes besides
      * the proposer, plus the proposer once (2n + 1 for transfers). */
     size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
-                         1 + LEDGER_STAKING_MATURE_MAX; /* the delegators the end of block pays */
+                         1 +
+                         2 * LEDGER_STAKING_MATURE_MAX + /* the delegators the end of block pays */
+                         LEDGER_VALIDATORS_MAX + 1;      /* signers (and the proposer) unbonded */
     /* Objects likewise, plus room for the steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
                          LEDGER_BLOCK_OBJECT_STEPS_MAX;
@@ -489,7 +493,7 @@ static int view_error(chr_err err)
 
 /* Applies mp's transactions in arrival order into the overlay until a block limit,
  * collecting those that fail. */
-static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8_t proposer[32])
+static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp)
 {
     size_t arena_used = 0;
     ch->txs_len = 0;
@@ -507,8 +511,9 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8
             break; /* the block is full by bytes */
         }
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
-        ledger_apply_env env = {ch->header.height, proposer, ch->header.time_ms, &ch->params,
-                                ch->header.prev_hash};
+        /* Fees gather in the collector until the end of block distributes them. */
+        ledger_apply_env env = {ch->header.height, ledger_fee_collector, ch->header.time_ms,
+                                &ch->params, ch->header.prev_hash};
         chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
@@ -553,7 +558,15 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     if (err != CHR_OK) {
         return err;
     }
-    err = draft_txs(ch, mp, proposer);
+    err = draft_txs(ch, mp);
+    err = err ? err
+              : ledger_distribution_end_block(ch->overlay, &ch->params, proposer,
+                                              &ch->prev_validators,
+                                              h->height > 1 ? &ch->last_commit : NULL, h->time_ms);
+    err = err ? err
+              : ledger_slashing_end_block(
+                    ledger_overlay_objects(ch->overlay), &ch->params, &ch->prev_validators,
+                    h->height > 1 ? &ch->last_commit : NULL, ch->ev, ch->ev_len, h->time_ms);
     err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
@@ -634,7 +647,7 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
                 err = err ? err : ledger_tx_verify(&tx);
             }
         }
-        ledger_apply_env env = {b->header.height, b->header.proposer, b->header.time_ms,
+        ledger_apply_env env = {b->header.height, ledger_fee_collector, b->header.time_ms,
                                 &ch->params, b->header.prev_hash};
         err = err ? err : ledger_tx_apply_env(ch->overlay, &tx, &env, detail, sizeof(detail));
         if (err != CHR_OK) {
@@ -658,7 +671,18 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
 {
     chr_err err = block_check_evidence(ch, b, verify, why, cap);
     err = err ? err : block_apply_txs(ch, b, verify, known, known_ctx, why, cap);
-    /* The end of block (ledger/staking.h): its errors are the view's or a broken bound. */
+    /* The end of block (ledger/distribution.h, ledger/slashing.h, ledger/staking.h): the
+     * last commit's signers are of the tip's set (prev_validators); its errors are the
+     * view's or a broken bound. */
+    err = err ? err
+              : ledger_distribution_end_block(
+                    ch->overlay, &ch->params, b->header.proposer, &ch->prev_validators,
+                    b->has_last_commit ? &b->last_commit : NULL, b->header.time_ms);
+    err = err ? err
+              : ledger_slashing_end_block(ledger_overlay_objects(ch->overlay), &ch->params,
+                                          &ch->prev_validators,
+                                          b->has_last_commit ? &b->last_commit : NULL, b->evidence,
+                                          b->evidence_len, b->header.time_ms);
     err = err ? err
               : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
                                          b->header.time_ms);

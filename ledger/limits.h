@@ -41,9 +41,10 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
  * room and keeps a block's object overlay (an entry per changed object) small. */
 #define LEDGER_OBJECT_VALUE_MAX 512
 /* Objects a block may change outside its transactions (the per-block steps: rewards for
- * every validator, unbondings that mature, jailing): with LEDGER_VALIDATORS_MAX validators
- * a few changes each, 1,024 is room to spare, and costs about 700 KB of overlay. */
-#define LEDGER_BLOCK_OBJECT_STEPS_MAX 1024
+ * every validator, unbondings that mature, missed-block bits, slashes and jailing): with
+ * LEDGER_VALIDATORS_MAX validators a few changes each, 2,048 is room to spare, and costs
+ * about 1.4 MB of overlay. */
+#define LEDGER_BLOCK_OBJECT_STEPS_MAX 2048
 
 /* Unbonding (and redelegation) entries one delegator may hold per validator at once
  * (params.entries_max up to this): each costs a state object until it matures, so the
@@ -54,6 +55,11 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
 #define LEDGER_MONIKER_MAX 64
 #define LEDGER_WEBSITE_MAX 100
 #define LEDGER_DETAILS_MAX 160
+/* Validators one withdraw-rewards of "all" settles at most: each costs five objects of
+ * the block's table (the delegation, the validator's rewards, three ratios), and every
+ * staking type's share of the table is sized for the largest (a redelegation's 19); more
+ * delegations are withdrawn one validator at a time. */
+#define LEDGER_WITHDRAW_ALL_MAX 3
 /* Unbondings and redelegations an end of block matures at most: the rest wait for the next
  * block (their completion time has passed, so they mature there); keeps the block's object
  * steps within LEDGER_BLOCK_OBJECT_STEPS_MAX beside the validator set's objects. */
@@ -61,10 +67,15 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
 
 /* Per end of block: two objects per matured unbonding and per matured redelegation (the
  * entry, the pair's delegation), a status change for each validator entering or leaving
- * the set and the new set's objects (3 per seat, plus its head), the global one. */
-_Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 <=
+ * the set and the new set's objects (3 per seat, plus its head), the global one; the
+ * rewards of each signer and the proposer, and their pool; each signer's signing info and
+ * bit chunk; a slash (the validator, two power rows) per evidence and per validator of the
+ * set, and the pool. */
+_Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
+                       (LEDGER_VALIDATORS_MAX + 2) + 2 * LEDGER_VALIDATORS_MAX +
+                       3 * (64 + LEDGER_VALIDATORS_MAX) + 1 <=
                    LEDGER_BLOCK_OBJECT_STEPS_MAX,
-               "an end of block's staking steps fit its object steps");
+               "an end of block's staking, reward and slashing steps fit its object steps");
 
 /* The media tier and meetings (ledger/media.h, ledger/meetings.h). Every bound keeps the
  * largest meeting-create within LEDGER_TX_BYTES_MAX with the longest chain id and memo

@@ -27,11 +27,11 @@ typedef struct ledger_params {
     uint32_t entries_max;       /* unbonding (redelegation) entries per pair, 1..32 */
     uint64_t power_unit;        /* bonded units per unit of voting power */
     uint64_t min_self_bond;     /* the floor of every validator's min_self_bond */
-    /* Rewards (part 2, reserved now so the encoding does not change again). */
-    uint32_t inflation_ppm;      /* yearly inflation of the supply; 0: fees only */
+    /* Rewards (ledger/distribution.h). */
+    uint32_t inflation_ppm;      /* yearly inflation of the bonded stake; 0: fees only */
     uint32_t proposer_bonus_ppm; /* the proposer's extra share of a block's rewards */
     uint32_t treasury_ppm;       /* the treasury's share of every reward */
-    /* Slashing (part 2, reserved). */
+    /* Slashing (ledger/slashing.h). */
     uint32_t slash_double_sign_ppm; /* slashed for double signing */
     uint32_t slash_downtime_ppm;    /* slashed for downtime */
     uint32_t signed_blocks_window;  /* commits a validator's liveness is judged over */

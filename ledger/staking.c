@@ -5,6 +5,8 @@
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "ledger/distribution.h"
+#include "ledger/slashing.h"
 
 static const uint8_t pool_name[] = {'s', 't', 'a', 'k', 'i', 'n', 'g'};
 
@@ -227,7 +229,7 @@ chr_err ledger_staking_pool_get(ledger_objects *t, ledger_staking_pool *out)
     return damaged(ledger_staking_pool_decode(out, value, len));
 }
 
-static chr_err pool_put(ledger_objects *t, const ledger_staking_pool *p)
+chr_err ledger_staking_pool_put(ledger_objects *t, const ledger_staking_pool *p)
 {
     uint8_t value[LEDGER_OBJECT_VALUE_MAX];
     size_t len = ledger_staking_pool_encode(value, p);
@@ -452,7 +454,7 @@ chr_err ledger_staking_create_validator(ledger_objects *t, const ledger_params *
     err = err ? err
               : ledger_object_put(t, LEDGER_STATE_CONS_KEY, c->consensus_key, 32, operator_key, 32);
     err = err ? err : delegation_put(t, operator_key, operator_key, &d);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
 /* The operator's own stake in v. */
@@ -556,7 +558,7 @@ chr_err ledger_staking_delegate(ledger_objects *t, const uint8_t delegator[32],
     CHR_ASSERT(chr_add_u64(&pool.bonded, pool.bonded, amount) == CHR_OK);
     err = validator_put(t, &old, &v);
     err = err ? err : delegation_put(t, delegator, validator, &d);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
 /* An entry's key: u64 completion || raw32 delegator || raw32 validator || u64 seq. */
@@ -627,7 +629,7 @@ chr_err ledger_staking_undelegate(ledger_objects *t, const ledger_params *params
     }
     err = err ? err : validator_put(t, &old, &v);
     err = err ? err : ledger_object_put(t, LEDGER_STATE_UNBONDING, key, 80, value, len);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
 chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params *params,
@@ -686,7 +688,71 @@ chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params *params
     err = err ? err : validator_put(t, &old_src, &vs);
     err = err ? err : validator_put(t, &old_dst, &vd);
     err = err ? err : ledger_object_put(t, LEDGER_STATE_REDELEGATION, key, 80, value, len);
-    return err ? err : pool_put(t, &pool);
+    return err ? err : ledger_staking_pool_put(t, &pool);
+}
+
+chr_err ledger_staking_unjail(ledger_objects *t, const uint8_t operator_key[32], uint64_t time_ms,
+                              char *detail, size_t cap)
+{
+    ledger_staking_validator old;
+    uint64_t own = 0;
+    chr_err err = need_room(t);
+    err = err ? err : validator_need(t, operator_key, "from", &old, detail, cap);
+    err = err ? err : self_bond(t, &old, &own);
+    if (err != CHR_OK) {
+        return err;
+    }
+    const char *why = old.tombstoned                  ? "from: the validator is tombstoned"
+                      : !old.jailed                   ? "from: the validator is not jailed"
+                      : time_ms < old.jailed_until_ms ? "from: the jail time has not passed"
+                      : own < old.min_self_bond       ? "from: the self-bond is under min_self_bond"
+                                                      : NULL;
+    if (why != NULL) {
+        snprintf(detail, cap, "%s", why);
+        return old.tombstoned                  ? CHR_ERR_TOMBSTONED
+               : !old.jailed                   ? CHR_ERR_NOT_JAILED
+               : time_ms < old.jailed_until_ms ? CHR_ERR_JAILED
+                                               : CHR_ERR_SELF_BOND;
+    }
+    ledger_staking_validator v = old;
+    v.jailed = 0;
+    v.jailed_until_ms = 0;
+    return validator_put(t, &old, &v);
+}
+
+chr_err ledger_staking_slash(ledger_objects *t, const uint8_t operator_key[32],
+                             uint32_t fraction_ppm, uint64_t jail_until_ms, int tombstone,
+                             uint64_t *burned)
+{
+    ledger_staking_validator old;
+    ledger_staking_pool pool;
+    char detail[64];
+    CHR_ASSERT(fraction_ppm <= LEDGER_PPM);
+    *burned = 0;
+    chr_err err = need_room(t);
+    err = err ? err : validator_need(t, operator_key, "validator", &old, detail, sizeof(detail));
+    err = err ? err : ledger_staking_pool_get(t, &pool);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_staking_validator v = old;
+    uint64_t burn = mul_div(v.tokens, fraction_ppm, LEDGER_PPM, 0);
+    if (pool.bonded < burn) {
+        return CHR_ERR_STORE; /* tokens the pool does not count */
+    }
+    v.tokens -= burn;
+    pool.bonded -= burn;
+    CHR_ASSERT(chr_add_u64(&pool.burned, pool.burned, burn) == CHR_OK);
+    v.jailed = 1;
+    v.jailed_until_ms = jail_until_ms > v.jailed_until_ms ? jail_until_ms : v.jailed_until_ms;
+    if (tombstone) {
+        v.tombstoned = 1;
+        v.jailed_until_ms = UINT64_MAX;
+    }
+    err = validator_put(t, &old, &v);
+    err = err ? err : ledger_staking_pool_put(t, &pool);
+    *burned = err == CHR_OK ? burn : 0;
+    return err;
 }
 
 /* ---- End of block. ---- */
@@ -727,10 +793,18 @@ static chr_err mature_unbondings(ledger_overlay *o, ledger_objects *t, ledger_st
         if (err != CHR_OK) {
             break;
         }
+        /* Stake that began unbonding at or after its validator's double signing answers
+         * for it now (ledger/slashing.h). */
+        uint64_t burn = 0;
+        err = ledger_slashing_entry_burn(t, validator, height, initial, amount, &burn);
+        if (err != CHR_OK) {
+            break;
+        }
         d.unbondings--;
         pool->unbonding -= amount;
+        CHR_ASSERT(chr_add_u64(&pool->burned, pool->burned, burn) == CHR_OK);
         int deleted;
-        err = ledger_overlay_credit(o, delegator, amount);
+        err = amount == burn ? CHR_OK : ledger_overlay_credit(o, delegator, amount - burn);
         err = err ? err : delegation_put(t, delegator, validator, &d);
         err = err ? err
                   : ledger_object_delete(t, LEDGER_STATE_UNBONDING, e.natural, e.natural_len,
@@ -739,8 +813,48 @@ static chr_err mature_unbondings(ledger_overlay *o, ledger_objects *t, ledger_st
     return err;
 }
 
-/* Ends the due redelegations: their stake may move again. */
-static chr_err mature_redelegations(ledger_objects *t, uint64_t time_ms)
+/* The room a slashed redelegation's maturing needs (the entry, the delegation, the
+ * validator with two power rows, the settle's objects) plus what the rest of the end of
+ * block may change after it (the set: a status change and three objects per seat, its
+ * head, the pool). */
+#define REDELEGATION_SLASH_ROOM (5 + LEDGER_DISTRIBUTION_TX_OBJECTS + 4 * LEDGER_VALIDATORS_MAX + 2)
+
+/* Burns what the redelegation (delegator into dst) owes a double signing of its source out
+ * of the delegation to dst, at most what that is worth; settles the pair's rewards around
+ * the change of shares. d is the delegation as the caller holds it (written here). */
+static chr_err slash_redelegation(ledger_overlay *o, ledger_objects *t, ledger_staking_pool *pool,
+                                  const uint8_t delegator[32], const uint8_t dst[32],
+                                  ledger_staking_delegation *d, uint64_t owed)
+{
+    ledger_staking_validator old;
+    ledger_reward_snap snap;
+    char detail[64];
+    chr_err err = validator_need(t, dst, "dst", &old, detail, sizeof(detail));
+    err = err ? err : ledger_distribution_snap(t, delegator, dst, &snap);
+    if (err != CHR_OK) {
+        return err;
+    }
+    ledger_staking_validator v = old;
+    uint64_t worth = v.shares == 0 ? 0 : mul_div(d->shares, v.tokens, v.shares, 0);
+    uint64_t burn = owed < worth ? owed : worth;
+    if (burn > 0) {
+        CHR_ASSERT(unbond(&v, d, burn, "", detail, sizeof(detail)) == CHR_OK);
+        CHR_ASSERT(pool->bonded >= burn);
+        pool->bonded -= burn;
+        CHR_ASSERT(chr_add_u64(&pool->burned, pool->burned, burn) == CHR_OK);
+    }
+    err = delegation_put(t, delegator, dst, d);
+    if (err == CHR_OK && burn > 0 && memcmp(delegator, dst, 32) == 0) {
+        err = jail_if_under(t, &v);
+    }
+    err = err ? err : validator_put(t, &old, &v);
+    return err ? err : ledger_distribution_settle(o, delegator, dst, &snap, NULL);
+}
+
+/* Ends the due redelegations: their stake may move again (what a double signing of the
+ * source since the entry began owes is slashed from it first). */
+static chr_err mature_redelegations(ledger_overlay *o, ledger_objects *t, ledger_staking_pool *pool,
+                                    uint64_t time_ms)
 {
     ledger_object e;
     int found = 1;
@@ -753,18 +867,23 @@ static chr_err mature_redelegations(ledger_objects *t, uint64_t time_ms)
         }
         const uint8_t *delegator = e.natural + 8;
         const uint8_t *dst = e.natural + 40;
+        uint8_t src[32];
+        uint64_t height, initial, amount, owed = 0;
         ledger_staking_delegation d;
         int has;
-        err = ledger_staking_delegation_get(t, delegator, dst, &d, &has);
+        err = damaged(entry_decode(e.value, e.value_len, src, &height, &initial, &amount));
+        err = err ? err : ledger_slashing_entry_burn(t, src, height, initial, UINT64_MAX, &owed);
+        err = err ? err : ledger_staking_delegation_get(t, delegator, dst, &d, &has);
         if (err == CHR_OK && (!has || d.redelegations_in == 0)) {
             err = CHR_ERR_STORE;
         }
-        if (err != CHR_OK) {
-            break;
+        if (err != CHR_OK || (owed > 0 && ledger_objects_room(t) < REDELEGATION_SLASH_ROOM)) {
+            break; /* the rest, already due, in the next block */
         }
         d.redelegations_in--;
         int deleted;
-        err = delegation_put(t, delegator, dst, &d);
+        err = owed > 0 ? slash_redelegation(o, t, pool, delegator, dst, &d, owed)
+                       : delegation_put(t, delegator, dst, &d);
         err = err ? err
                   : ledger_object_delete(t, LEDGER_STATE_REDELEGATION, e.natural, e.natural_len,
                                          &deleted);
@@ -996,10 +1115,10 @@ chr_err ledger_staking_end_block(ledger_overlay *o, const ledger_params *params,
     }
     ledger_staking_pool before = pool;
     err = mature_unbondings(o, t, &pool, time_ms);
-    err = err ? err : mature_redelegations(t, time_ms);
+    err = err ? err : mature_redelegations(o, t, &pool, time_ms);
     err = err ? err : set_update(t, params, &pool, height, time_ms);
     if (err == CHR_OK && memcmp(&before, &pool, sizeof(pool)) != 0) {
-        err = pool_put(t, &pool);
+        err = ledger_staking_pool_put(t, &pool);
     }
     return err;
 }
@@ -1059,8 +1178,8 @@ chr_err ledger_staking_set_at(ledger_object_scan_fn scan, void *ctx, uint64_t h,
 
 /* ---- Checks. ---- */
 
-chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t genesis_supply,
-                                    char *detail, size_t cap)
+chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t rewards,
+                                    uint64_t genesis_supply, char *detail, size_t cap)
 {
     ledger_staking_pool pool;
     chr_err err = ledger_staking_pool_get(t, &pool);
@@ -1070,15 +1189,17 @@ chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t
     uint64_t held, want;
     int ok = chr_add_u64(&held, liquid, pool.bonded) == CHR_OK &&
              chr_add_u64(&held, held, pool.unbonding) == CHR_OK &&
+             chr_add_u64(&held, held, rewards) == CHR_OK &&
              chr_add_u64(&want, genesis_supply, pool.minted) == CHR_OK && want >= pool.burned &&
              held == want - pool.burned;
     if (!ok) {
         snprintf(detail, cap,
-                 "supply: liquid %llu + bonded %llu + unbonding %llu != genesis %llu + minted "
-                 "%llu - burned %llu",
+                 "supply: liquid %llu + bonded %llu + unbonding %llu + rewards %llu != genesis "
+                 "%llu + minted %llu - burned %llu",
                  (unsigned long long)liquid, (unsigned long long)pool.bonded,
-                 (unsigned long long)pool.unbonding, (unsigned long long)genesis_supply,
-                 (unsigned long long)pool.minted, (unsigned long long)pool.burned);
+                 (unsigned long long)pool.unbonding, (unsigned long long)rewards,
+                 (unsigned long long)genesis_supply, (unsigned long long)pool.minted,
+                 (unsigned long long)pool.burned);
         return CHR_ERR_STATE_ROOT;
     }
     return CHR_OK;
@@ -1236,8 +1357,9 @@ chr_err ledger_staking_audit(ledger_objects *t, char *detail, size_t cap)
         return err;
     }
     for (size_t i = 0; i < a.vals_len; i++) {
+        /* A slash of the whole stake leaves shares worth nothing: tokens 0, shares not. */
         if (a.vals[i].delegated != a.vals[i].shares ||
-            (a.vals[i].shares == 0) != (a.vals[i].tokens == 0)) {
+            (a.vals[i].shares == 0 && a.vals[i].tokens != 0)) {
             snprintf(detail, cap, "validator %zu: delegations hold %llu shares of %llu", i,
                      (unsigned long long)a.vals[i].delegated, (unsigned long long)a.vals[i].shares);
             return CHR_ERR_STATE_ROOT;
@@ -1278,7 +1400,7 @@ chr_err ledger_staking_genesis_set(ledger_objects *t, const ledger_params *param
     err = err ? err : set_store(t, &s, 1);
     pool.set_height = 1;
     ledger_valset_hash(&s.valset, pool.set_hash);
-    err = err ? err : pool_put(t, &pool);
+    err = err ? err : ledger_staking_pool_put(t, &pool);
     if (err == CHR_OK) {
         *out = s.valset;
     }

@@ -20,9 +20,10 @@
  * height is the one in force.
  *
  * Amounts: a validator holds `tokens` (bonded, its own and its delegators') against
- * `shares`; a delegation holds shares. Until slashing (part 2) a share is a unit. Liquid
- * (account balances), bonded and unbonding amounts are distinct; the pool object counts
- * bonded and unbonding, so that liquid + bonded + unbonding = genesis supply + minted -
+ * `shares`; a delegation holds shares. Until a slash a share is a unit. Liquid (account
+ * balances), bonded, unbonding and reward amounts are distinct; the pool object counts
+ * bonded and unbonding, the rewards pool (ledger/distribution.h) pending rewards and the
+ * treasury, so that liquid + bonded + unbonding + rewards = genesis supply + minted -
  * burned (ledger_staking_supply_check).
  *
  * Deterministic core: no I/O, clock or randomness; time is the block's header time. The
@@ -73,8 +74,8 @@ typedef struct ledger_staking_validator {
 
 typedef struct ledger_staking_delegation {
     uint64_t shares;
-    /* F1 rewards (part 2): the validator's reward period this delegation started in and
-     * its stake then. Written as 0 and the stake by part 1. */
+    /* F1 rewards (ledger/distribution.h): the validator's reward period whose end this
+     * delegation's shares count from, and its stake at its last change. */
     uint64_t reward_period;
     uint64_t reward_stake;
     uint16_t unbondings;       /* unmatured unbonding entries of this pair */
@@ -145,6 +146,9 @@ uint64_t ledger_staking_tokens_of(const ledger_staking_validator *v, uint64_t sh
 
 /* The pools as t sees them (all zero before the first staking transaction). */
 CHR_WUR chr_err ledger_staking_pool_get(ledger_objects *t, ledger_staking_pool *out);
+/* Writes the pools (the rewards' minting and the slashes' burning: ledger/distribution.h,
+ * ledger/slashing.h). CHR_ERR_FULL. */
+CHR_WUR chr_err ledger_staking_pool_put(ledger_objects *t, const ledger_staking_pool *p);
 /* The validator of operator_key: *found 0 when none. Errors: the load's, or
  * CHR_ERR_STORE for a stored value that does not decode. */
 CHR_WUR chr_err ledger_staking_validator_get(ledger_objects *t, const uint8_t operator_key[32],
@@ -198,6 +202,22 @@ CHR_WUR chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params
                                           const uint8_t dst[32], uint64_t amount, uint64_t height,
                                           uint64_t time_ms, char *detail, size_t detail_cap);
 
+/* The operator's validator leaves jail (unjail, 0x16): CHR_ERR_NO_VALIDATOR;
+ * CHR_ERR_TOMBSTONED (never returns); CHR_ERR_NOT_JAILED; CHR_ERR_JAILED (time_ms before
+ * jailed_until_ms); CHR_ERR_SELF_BOND (the operator's stake under min_self_bond: it would
+ * be jailed again). It enters the power index again. */
+CHR_WUR chr_err ledger_staking_unjail(ledger_objects *t, const uint8_t operator_key[32],
+                                      uint64_t time_ms, char *detail, size_t detail_cap);
+
+/* Slashes the validator of operator_key (ledger/slashing.h): burns fraction_ppm of its
+ * bonded tokens (rounded down; the pool's bonded falls and its burned rises by as much),
+ * jails it until jail_until_ms at least and, with tombstone, for ever. Shares stay: every
+ * delegation's stake falls alike. *burned gets the amount. CHR_ERR_NO_VALIDATOR,
+ * CHR_ERR_FULL, the loads'. */
+CHR_WUR chr_err ledger_staking_slash(ledger_objects *t, const uint8_t operator_key[32],
+                                     uint32_t fraction_ppm, uint64_t jail_until_ms, int tombstone,
+                                     uint64_t *burned);
+
 /* ---- End of block (ledger/chain.c calls it once per block, after the transactions). ----
  * Matures the unbondings (the delegator is credited) and redelegations whose completion
  * time is at or before time_ms, oldest first, at most LEDGER_STAKING_MATURE_MAX of each
@@ -232,9 +252,10 @@ CHR_WUR chr_err ledger_staking_set_at(ledger_object_scan_fn scan, void *ctx, uin
                                       uint8_t (*ops)[32]);
 
 /* The supply invariant: liquid (the sum of every account's balance) + pool bonded +
- * unbonding == genesis_supply + minted - burned. CHR_ERR_STATE_ROOT with detail when it
- * breaks; the load's errors. */
-CHR_WUR chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid,
+ * unbonding + rewards (pending rewards and the treasury: ledger_distribution_held) ==
+ * genesis_supply + minted - burned. CHR_ERR_STATE_ROOT with detail when it breaks; the
+ * load's errors. */
+CHR_WUR chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, uint64_t rewards,
                                             uint64_t genesis_supply, char *detail,
                                             size_t detail_cap);
 /* The slow audit for tests and the simulator (O(objects)): the validators' tokens sum to

@@ -47,7 +47,12 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_VALSET = 0x0b,   /* the validator set from a height on */
     LEDGER_STATE_POWER = 0x0c,    /* validators by bonded stake: the set's index */
     LEDGER_STATE_CONS_KEY = 0x0d, /* consensus key -> operator: keys are unique */
-    /* The media tier's own (ledger/media.h, ledger/meetings.h); 0x09..0x10 are staking's. */
+    /* Rewards' (ledger/distribution.h) and slashing's (ledger/slashing.h). */
+    LEDGER_STATE_VAL_REWARDS = 0x0e,  /* a validator's reward period and amounts */
+    LEDGER_STATE_REWARD_RATIO = 0x0f, /* a validator's cumulative reward per share */
+    LEDGER_STATE_SIGNING = 0x10,      /* a validator's missed-block bits */
+    /* The media tier's own (ledger/media.h, ledger/meetings.h); 0x09..0x10 are staking's and
+       rewards'. */
     LEDGER_STATE_MEETING_PARTICIPANTS = 0x11, /* natural: meeting id */
     LEDGER_STATE_MEDIA_REGION = 0x12,         /* natural: region || 0x00 || node key */
     LEDGER_STATE_MEDIA_LOAD = 0x13,           /* natural: node key || u64 end_ms || meeting id */

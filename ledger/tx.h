@@ -5,7 +5,7 @@
  *   u8 version = 1 | u8 type | bytes8 chain_id | raw32 from | u64 nonce | u64 fee |
  *   u64 expiry_height (0 = never) | bytes16 memo | body | raw64 signature
  *   transfer body (type 1): raw32 to | u64 amount
- *   staking bodies (types 0x10..0x14): ledger/tx_staking.h
+ *   staking bodies (types 0x10..0x16): ledger/tx_staking.h
  *   media-node and meeting bodies (types 0x20..0x24): ledger/media.h, ledger/meetings.h
  * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
  * transaction's hash (its id) is SHA-256 of all its bytes.
@@ -36,7 +36,6 @@ typedef enum ledger_tx_type {
     LEDGER_TX_DELEGATE = 0x12,
     LEDGER_TX_UNDELEGATE = 0x13,
     LEDGER_TX_REDELEGATE = 0x14,
-    /* Reserved for the rewards and slashing parts: not in the table yet (bad_tx_type). */
     LEDGER_TX_WITHDRAW_REWARDS = 0x15,
     LEDGER_TX_UNJAIL = 0x16,
     LEDGER_TX_MEDIA_REGISTER = 0x20,
@@ -117,6 +116,11 @@ _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + 32 + 3 + LEDGER_MEDIA_ENDPOINT_MAX +
                    LEDGER_TX_BYTES_MAX,
                "the longest media-node register fits in a transaction");
 
+/* withdraw-rewards: from one validator, or (all zero) from every one. */
+typedef struct ledger_withdraw {
+    uint8_t validator[32];
+} ledger_withdraw;
+
 typedef struct ledger_tx {
     uint8_t type;
     uint8_t chain_id_len;
@@ -136,6 +140,7 @@ typedef struct ledger_tx {
         ledger_media_body media;
         ledger_meeting_body meeting;
         ledger_meeting_end_body meeting_end;
+        ledger_withdraw withdraw;
     } body;
     uint8_t sig[LEDGER_SIG_LEN];
 } ledger_tx;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/distribution.h"
 #include "ledger/staking.h"
 
 /* ---- Encodings. ---- */
@@ -263,14 +264,20 @@ static chr_err charge_check(ledger_overlay *o, const ledger_tx *tx, const ledger
     return CHR_OK;
 }
 
-/* The liquid side, after the operation succeeded: only a failing load can stop it. */
+/* The liquid side, after the operation succeeded: only a failing load can stop it. The
+ * sender is read again: a settle may have paid it rewards since `from` was read. */
 static chr_err charge(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
                       const ledger_apply_env *env, uint64_t spend)
 {
-    ledger_account sender = *from;
+    ledger_account sender;
+    chr_err err = ledger_overlay_get(o, tx->from, &sender);
+    if (err != CHR_OK) {
+        return err;
+    }
+    CHR_ASSERT(sender.nonce == from->nonce && sender.balance >= from->balance);
     sender.balance -= spend + tx->fee;
     sender.nonce += 1;
-    chr_err err = ledger_overlay_put(o, tx->from, &sender);
+    err = ledger_overlay_put(o, tx->from, &sender);
     if (err == CHR_OK && tx->fee > 0) {
         err = ledger_overlay_credit(o, env->proposer, tx->fee);
     }
@@ -300,15 +307,28 @@ chr_err ledger_edit_validator_apply(ledger_overlay *o, const ledger_tx *tx,
     return err ? err : charge(o, tx, from, env, 0);
 }
 
+/* Room for the staking operation and the settles of its pairs (checked before anything
+ * changes, so that a full table leaves the overlay as it was). */
+static chr_err need_room(ledger_overlay *o)
+{
+    return ledger_objects_room(ledger_overlay_objects(o)) <
+                   LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS
+               ? CHR_ERR_FULL
+               : CHR_OK;
+}
+
 chr_err ledger_delegate_apply(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
                               const ledger_apply_env *env, char *detail, size_t cap)
 {
     const ledger_stake *s = &tx->body.stake;
+    ledger_objects *t = ledger_overlay_objects(o);
+    ledger_reward_snap snap;
     CHR_ASSERT(tx->type == LEDGER_TX_DELEGATE);
     chr_err err = charge_check(o, tx, from, env, s->amount, detail, cap);
-    err = err ? err
-              : ledger_staking_delegate(ledger_overlay_objects(o), tx->from, s->validator,
-                                        s->amount, detail, cap);
+    err = err ? err : need_room(o);
+    err = err ? err : ledger_distribution_snap(t, tx->from, s->validator, &snap);
+    err = err ? err : ledger_staking_delegate(t, tx->from, s->validator, s->amount, detail, cap);
+    err = err ? err : ledger_distribution_settle(o, tx->from, s->validator, &snap, NULL);
     return err ? err : charge(o, tx, from, env, s->amount);
 }
 
@@ -316,12 +336,16 @@ chr_err ledger_undelegate_apply(ledger_overlay *o, const ledger_tx *tx, const le
                                 const ledger_apply_env *env, char *detail, size_t cap)
 {
     const ledger_stake *s = &tx->body.stake;
+    ledger_objects *t = ledger_overlay_objects(o);
+    ledger_reward_snap snap;
     CHR_ASSERT(tx->type == LEDGER_TX_UNDELEGATE);
     chr_err err = charge_check(o, tx, from, env, 0, detail, cap);
+    err = err ? err : need_room(o);
+    err = err ? err : ledger_distribution_snap(t, tx->from, s->validator, &snap);
     err = err ? err
-              : ledger_staking_undelegate(ledger_overlay_objects(o), env->params, tx->from,
-                                          s->validator, s->amount, env->height, env->time_ms,
-                                          detail, cap);
+              : ledger_staking_undelegate(t, env->params, tx->from, s->validator, s->amount,
+                                          env->height, env->time_ms, detail, cap);
+    err = err ? err : ledger_distribution_settle(o, tx->from, s->validator, &snap, NULL);
     return err ? err : charge(o, tx, from, env, 0);
 }
 
@@ -329,10 +353,154 @@ chr_err ledger_redelegate_apply(ledger_overlay *o, const ledger_tx *tx, const le
                                 const ledger_apply_env *env, char *detail, size_t cap)
 {
     const ledger_restake *r = &tx->body.restake;
+    ledger_objects *t = ledger_overlay_objects(o);
+    ledger_reward_snap snap_src, snap_dst;
+    chr_err err = charge_check(o, tx, from, env, 0, detail, cap);
+    err = err ? err : need_room(o);
+    err = err ? err : ledger_distribution_snap(t, tx->from, r->src, &snap_src);
+    err = err ? err : ledger_distribution_snap(t, tx->from, r->dst, &snap_dst);
+    err = err ? err
+              : ledger_staking_redelegate(t, env->params, tx->from, r->src, r->dst, r->amount,
+                                          env->height, env->time_ms, detail, cap);
+    err = err ? err : ledger_distribution_settle(o, tx->from, r->src, &snap_src, NULL);
+    err = err ? err : ledger_distribution_settle(o, tx->from, r->dst, &snap_dst, NULL);
+    return err ? err : charge(o, tx, from, env, 0);
+}
+
+/* ---- Withdraw-rewards and unjail. ---- */
+
+static const uint8_t all_validators[32];
+
+void ledger_withdraw_encode(chr_enc *enc, const ledger_tx *tx)
+{
+    CHR_ASSERT(tx->type == LEDGER_TX_WITHDRAW_REWARDS);
+    chr_enc_raw(enc, tx->body.withdraw.validator, 32);
+}
+
+chr_err ledger_withdraw_decode(chr_dec *dec, ledger_tx *tx)
+{
+    return chr_dec_raw(dec, tx->body.withdraw.validator, 32);
+}
+
+chr_err ledger_staking_fee_check(const ledger_tx *tx, const ledger_params *params, char *detail,
+                                 size_t cap)
+{
+    return check_fee(tx, params, detail, cap);
+}
+
+int ledger_withdraw_counterparty(const ledger_tx *tx, uint8_t out[32])
+{
+    if (memcmp(tx->body.withdraw.validator, all_validators, 32) == 0) {
+        return 0;
+    }
+    memcpy(out, tx->body.withdraw.validator, 32);
+    return 1;
+}
+
+void ledger_unjail_encode(chr_enc *enc, const ledger_tx *tx)
+{
+    CHR_ASSERT(tx->type == LEDGER_TX_UNJAIL);
+    (void)enc;
+}
+
+chr_err ledger_unjail_decode(chr_dec *dec, ledger_tx *tx)
+{
+    (void)dec;
+    (void)tx;
+    return CHR_OK;
+}
+
+/* Settles (from, validator) and, when from operates it, pays its commission. */
+static chr_err withdraw_one(ledger_overlay *o, const uint8_t from[32], const uint8_t validator[32])
+{
+    ledger_reward_snap snap;
+    uint64_t paid;
+    chr_err err = ledger_distribution_snap(ledger_overlay_objects(o), from, validator, &snap);
+    err = err ? err : ledger_distribution_settle(o, from, validator, &snap, &paid);
+    if (err == CHR_OK && memcmp(from, validator, 32) == 0) {
+        err = ledger_distribution_pay_commission(o, from, &paid);
+    }
+    return err;
+}
+
+/* The validators from delegates to, at most LEDGER_WITHDRAW_ALL_MAX: CHR_ERR_ENTRIES
+ * beyond, CHR_ERR_NO_DELEGATION when none. */
+static chr_err withdraw_all_list(ledger_objects *t, const uint8_t from[32],
+                                 ledger_object list[LEDGER_WITHDRAW_ALL_MAX + 1], size_t *n,
+                                 char *detail, size_t cap)
+{
+    chr_err err = ledger_object_scan(t, LEDGER_STATE_DELEGATION, from, 32, NULL, 0, list,
+                                     LEDGER_WITHDRAW_ALL_MAX + 1, n);
+    if (err == CHR_OK && *n == 0) {
+        snprintf(detail, cap, "from: delegates to no validator");
+        return CHR_ERR_NO_DELEGATION;
+    }
+    if (err == CHR_OK && *n > LEDGER_WITHDRAW_ALL_MAX) {
+        snprintf(detail, cap, "validator: more than %u delegations, name one",
+                 (unsigned)LEDGER_WITHDRAW_ALL_MAX);
+        return CHR_ERR_ENTRIES;
+    }
+    for (size_t i = 0; i < *n && err == CHR_OK; i++) {
+        err = list[i].natural_len == 64 ? CHR_OK : CHR_ERR_STORE;
+    }
+    return err;
+}
+
+/* The checks of a withdrawal from one validator: it exists; from delegates to it or
+ * operates it. */
+static chr_err withdraw_one_check(ledger_objects *t, const uint8_t from[32],
+                                  const uint8_t validator[32], char *detail, size_t cap)
+{
+    ledger_staking_validator v;
+    ledger_staking_delegation d;
+    int found;
+    chr_err err = ledger_staking_validator_get(t, validator, &v, &found);
+    if (err == CHR_OK && !found) {
+        snprintf(detail, cap, "validator: no such validator");
+        return CHR_ERR_NO_VALIDATOR;
+    }
+    err = err ? err : ledger_staking_delegation_get(t, from, validator, &d, &found);
+    if (err == CHR_OK && !found && memcmp(from, validator, 32) != 0) {
+        snprintf(detail, cap, "validator: from does not delegate to it");
+        return CHR_ERR_NO_DELEGATION;
+    }
+    return err;
+}
+
+chr_err ledger_withdraw_apply(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
+                              const ledger_apply_env *env, char *detail, size_t cap)
+{
+    static ledger_object list[LEDGER_WITHDRAW_ALL_MAX + 1]; /* the ledger's one thread */
+    ledger_objects *t = ledger_overlay_objects(o);
+    const uint8_t *validator = tx->body.withdraw.validator;
+    int all = memcmp(validator, all_validators, 32) == 0;
+    size_t n = 0;
+    chr_err err = charge_check(o, tx, from, env, 0, detail, cap);
+    err = err ? err : need_room(o);
+    if (all) {
+        err = err ? err : withdraw_all_list(t, tx->from, list, &n, detail, cap);
+        int own = 0;
+        for (size_t i = 0; i < n && err == CHR_OK; i++) {
+            own |= memcmp(list[i].natural + 32, tx->from, 32) == 0;
+            err = withdraw_one(o, tx->from, list[i].natural + 32);
+        }
+        uint64_t paid;
+        /* An operator that delegates no longer to its own validator still takes its
+         * commission with "all". */
+        err = err || own ? err : ledger_distribution_pay_commission(o, tx->from, &paid);
+    } else {
+        err = err ? err : withdraw_one_check(t, tx->from, validator, detail, cap);
+        err = err ? err : withdraw_one(o, tx->from, validator);
+    }
+    return err ? err : charge(o, tx, from, env, 0);
+}
+
+chr_err ledger_unjail_apply(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
+                            const ledger_apply_env *env, char *detail, size_t cap)
+{
     chr_err err = charge_check(o, tx, from, env, 0, detail, cap);
     err =
         err ? err
-            : ledger_staking_redelegate(ledger_overlay_objects(o), env->params, tx->from, r->src,
-                                        r->dst, r->amount, env->height, env->time_ms, detail, cap);
+            : ledger_staking_unjail(ledger_overlay_objects(o), tx->from, env->time_ms, detail, cap);
     return err ? err : charge(o, tx, from, env, 0);
 }

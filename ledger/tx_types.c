@@ -2,6 +2,7 @@
 
 #include "common/assert.h"
 
+#include "ledger/distribution.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
 #include "ledger/staking.h"
@@ -60,7 +61,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_staking_no_counterparty,
         .spend = spend_create,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_EDIT_VALIDATOR,
@@ -73,7 +74,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_staking_no_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_DELEGATE,
@@ -86,7 +87,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_stake_counterparty,
         .spend = spend_stake,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_UNDELEGATE,
@@ -99,7 +100,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_stake_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_REDELEGATE,
@@ -112,7 +113,33 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_redelegate_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
+    },
+    {
+        .type = LEDGER_TX_WITHDRAW_REWARDS,
+        .name = "withdraw_rewards",
+        .body_encode = ledger_withdraw_encode,
+        .body_decode = ledger_withdraw_decode,
+        .check = ledger_staking_fee_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_withdraw_apply,
+        .counterparty = ledger_withdraw_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
+    },
+    {
+        .type = LEDGER_TX_UNJAIL,
+        .name = "unjail",
+        .body_encode = ledger_unjail_encode,
+        .body_decode = ledger_unjail_decode,
+        .check = ledger_staking_fee_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_unjail_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_STAKING_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
     },
     {
         .type = LEDGER_TX_MEDIA_REGISTER,

@@ -10,6 +10,7 @@
 
 #include "common/bech32.h"
 #include "common/enc.h"
+#include "ledger/distribution.h"
 #include "ledger/staking.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
@@ -77,6 +78,21 @@ static chr_err pool_read(ledger_store_read *rd, ledger_staking_pool *out)
     return err;
 }
 
+/* The rewards' pool at rd's tip (ledger/distribution.h): all zero before any reward. */
+static chr_err rewards_read(ledger_store_read *rd, ledger_rewards_pool *out)
+{
+    ledger_object o;
+    int found = 0;
+    memset(out, 0, sizeof(*out));
+    chr_err err =
+        ledger_store_object(rd, LEDGER_STATE_GLOBAL, (const uint8_t *)"rewards", 7, &o, &found);
+    if (err == CHR_OK && found) {
+        err = ledger_rewards_pool_decode(out, o.value, o.value_len) == CHR_OK ? CHR_OK
+                                                                              : CHR_ERR_STATE_ROOT;
+    }
+    return err;
+}
+
 void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
 {
     ledger_store_read *rd;
@@ -86,15 +102,21 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
     }
     ledger_store_meta meta;
     ledger_staking_pool pool;
+    ledger_rewards_pool rewards;
     chr_err err = ledger_store_meta_get(rd, &meta);
     err = err ? err : pool_read(rd, &pool);
+    err = err ? err : rewards_read(rd, &rewards);
     ledger_store_read_end(rd);
     uint64_t total = 0;
     uint64_t liquid = 0;
-    /* total = genesis + minted - burned; liquid the rest of it after the pools. */
+    /* total = genesis + minted - burned; liquid the rest of it after the pools, the rewards
+     * pending and the treasury. */
+    uint64_t held = 0;
     if (err == CHR_OK &&
         (chr_add_u64(&total, x->srv->be.supply, pool.minted) != CHR_OK || total < pool.burned ||
-         total - pool.burned < pool.bonded || total - pool.burned - pool.bonded < pool.unbonding)) {
+         chr_add_u64(&held, pool.bonded, pool.unbonding) != CHR_OK ||
+         chr_add_u64(&held, held, rewards.pending) != CHR_OK ||
+         chr_add_u64(&held, held, rewards.treasury) != CHR_OK || total - pool.burned < held)) {
         err = CHR_ERR_STATE_ROOT;
     }
     if (err == CHR_ERR_STATE_ROOT) {
@@ -106,14 +128,15 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
         return;
     }
     total -= pool.burned;
-    liquid = total - pool.bonded - pool.unbonding;
-    rpc_reply_json(r, 200,
-                   json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height",
-                             rpc_json_u64(meta.height), "total", rpc_json_u64(total), "liquid",
-                             rpc_json_u64(liquid), "bonded", rpc_json_u64(pool.bonded), "unbonding",
-                             rpc_json_u64(pool.unbonding), "minted", rpc_json_u64(pool.minted),
-                             "burned", rpc_json_u64(pool.burned), "genesis",
-                             rpc_json_u64(x->srv->be.supply)));
+    liquid = total - held;
+    rpc_reply_json(
+        r, 200,
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height", rpc_json_u64(meta.height),
+                  "total", rpc_json_u64(total), "liquid", rpc_json_u64(liquid), "bonded",
+                  rpc_json_u64(pool.bonded), "unbonding", rpc_json_u64(pool.unbonding),
+                  "rewards_pending", rpc_json_u64(rewards.pending), "treasury",
+                  rpc_json_u64(rewards.treasury), "minted", rpc_json_u64(pool.minted), "burned",
+                  rpc_json_u64(pool.burned), "genesis", rpc_json_u64(x->srv->be.supply)));
 }
 
 /* ---- Renderings of the objects ---- */

@@ -128,6 +128,10 @@ echo "== signature verification (ledger_tx_verify)"
 verify1=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify1.out")
 verify=$(sed -n 's/.* \([0-9][0-9]*\) verifications\/s.*/\1/p' "$dir/verify.out")
 vthreads=$(sed -n 's/^verify: \([0-9][0-9]*\) thread.*/\1/p' "$dir/verify.out")
+echo "== rewards (ledger/distribution.h): the reward step, withdrawals (F1: equal within noise)"
+if [ -x "$BUILD/tests/rewardbench" ]; then
+    "$BUILD/tests/rewardbench"
+fi
 
 "$D" --config "$dir/chain.conf" 2>"$dir/node.log" &
 node_pid=$!

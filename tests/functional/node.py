@@ -578,8 +578,25 @@ class Node:
     def height(self):
         return int(self.status()["latest_height"])
 
+    def supply_parts(self):
+        """GET /api/v1/supply's figures, as integers."""
+        return {k: int(v) for k, v in self.get("/api/v1/supply").items()}
+
+    def rewards_held(self):
+        """What the rewards hold: fees (and minted units) distributed and not withdrawn, the
+        treasury included (docs/PROTOCOL.md "Rewards"): where the fees go."""
+        s = self.supply_parts()
+        return s["rewards_pending"] + s["treasury"]
+
     def total_balance(self, addresses=None):
-        return sum(self.balance(a) for a in (addresses or self.chain.addresses))
+        """The known accounts' balances plus what left the liquid supply since the genesis
+        (rewards pending, the treasury, stake bonded or unbonding beyond the genesis stakes),
+        less what was minted and plus what was burned: the genesis liquid supply
+        (chain.supply) as long as every liquid unit is in the accounts named."""
+        s = self.supply_parts()
+        liquid = sum(self.balance(a) for a in (addresses or self.chain.addresses))
+        return (liquid + s["rewards_pending"] + s["treasury"] + s["bonded"] + s["unbonding"] -
+                self.chain.bonded - s["minted"] + s["burned"])
 
     def wait_tx(self, h, timeout=10):
         """Polls GET /api/v1/txs/HASH until it is no longer pending; returns its answer."""

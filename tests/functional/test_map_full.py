@@ -67,8 +67,8 @@ def test_store_grows_past_a_1_mib_map(t):
             eq(acct["nonce"], str(len(signed[k])), "%s: nonce of sender %d" % (what, k))
             for to in recipients[k]:
                 eq(n.balance(to), AMOUNT * TXS_PER_RECIPIENT, "%s: balance of %s" % (what, to))
-        eq(n.balance(c.validator.address), c.balances[c.validator.address] + total * c.fee,
-           what + ": proposer's fees")
+        eq(n.balance(c.validator.address) - c.balances[c.validator.address] + n.rewards_held(),
+           total * c.fee, what + ": the fees, to block 1's proposer or the rewards")
         eq(n.status()["txs_total"], str(total), what + ": txs_total")
         eq(n.total_balance(), c.supply, what + ": sum of balances")
 

@@ -246,8 +246,8 @@ def verify_after_kill(n, c, plan, per_sender, amount, recorded):
         eq([x[0] for x in hist], [tx_hash(txs[i]) for i in range(nonce - 1, -1, -1)],
            "%s's recipient's history" % name)
         total += nonce
-    eq(n.balance(c.validator.address), c.balances[c.validator.address] + total * c.fee,
-       "the proposer's fees")
+    eq(n.balance(c.validator.address) - c.balances[c.validator.address] + n.rewards_held(),
+       total * c.fee, "the fees, to block 1's proposer or the rewards")
     eq(st["txs_total"], str(total), "txs_total")
     eq(n.total_balance(), c.supply, "sum of balances after the kill")
     return total

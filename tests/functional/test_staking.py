@@ -119,7 +119,8 @@ def test_wallet_staking_flow(t):
        [(bob.address, val0, str(UNIT))], "alice's redelegation")
     eq(n.get("/api/v1/accounts/%s/unbondings" % bob.address)["unbondings"], [], "none of bob's")
     s = n.get("/api/v1/supply")
-    eq(int(s["liquid"]) + int(s["bonded"]) + int(s["unbonding"]), int(s["total"]), "the parts")
+    eq(int(s["liquid"]) + int(s["bonded"]) + int(s["unbonding"]) + int(s["rewards_pending"]) +
+       int(s["treasury"]), int(s["total"]), "the parts")
     eq((s["bonded"], s["unbonding"]), (str(c.bonded + UNIT + 3 * UNIT - UNIT // 2),
                                        str(UNIT // 2)), "bonded and unbonding")
 

@@ -34,6 +34,7 @@ def test_transfer_moves_amount_and_fee_exactly(t):
        "total_supply: the liquid balances and the genesis stake")
     a0, b0 = n.balance(alice.address), n.balance(bob.address)
     v0 = n.balance(val)
+    r0 = n.rewards_held()
     eq(v0, c.balances[val], "validator balance at genesis: what it keeps beside its stake")
     eq(n.account(alice.address)["nonce"], "0", "alice's nonce at genesis")
 
@@ -44,7 +45,9 @@ def test_transfer_moves_amount_and_fee_exactly(t):
     eq(acct["nonce"], "1", "alice's nonce")
     eq(acct["pending_nonce"], "1", "alice's pending_nonce")
     eq(n.balance(bob.address), b0 + 12345, "bob gets the amount")
-    eq(n.balance(val), v0 + 1500, "the proposer gets the fee")
+    # A block's fees go to the rewards of the previous block's signers (docs/PROTOCOL.md,
+    # "Rewards"); block 1, which has no previous signers, pays them to its proposer.
+    eq(n.balance(val) - v0 + n.rewards_held() - r0, 1500, "the fee: to the proposer or rewards")
     eq(n.total_balance(), c.supply, "sum of balances")
 
     # Back the other way, and to a brand-new account.
@@ -55,7 +58,8 @@ def test_transfer_moves_amount_and_fee_exactly(t):
     eq(n.balance(bob.address), b0 + 12345 - 777 - fee, "bob after three")
     eq(n.account(new)["balance"], "1", "new account")
     eq(n.account(new)["nonce"], "0", "new account's nonce")
-    eq(n.balance(val), v0 + 1500 + 2 * fee, "proposer's fees")
+    eq(n.balance(val) - v0 + n.rewards_held() - r0, 1500 + 2 * fee,
+       "the fees: to block 1's proposer or the rewards")
     eq(n.total_balance(), c.supply, "sum of balances")
     eq(n.status()["txs_total"], "3", "txs_total")
 

@@ -11,6 +11,7 @@
 
 #include "common/enc.h"
 #include "common/hash.h"
+#include "ledger/distribution.h"
 #include "ledger/objects.h"
 #include "ledger/staking.h"
 #include "ledger/trie_mem.h"
@@ -293,7 +294,9 @@ cons_app sim_app_callbacks(sim_app *a)
     return app;
 }
 
-/* The accounts' balances and the staking pools' bonded and unbonding tokens. */
+/* The accounts' balances, the staking pools' bonded and unbonding tokens, the rewards pending
+ * and the treasury, less what inflation minted and plus what slashes burned: the genesis
+ * supply at every height. */
 static uint64_t supply(sim_app *a)
 {
     uint64_t sum = 0;
@@ -308,9 +311,15 @@ static uint64_t supply(sim_app *a)
                                       value, &len, &found) == CHR_OK);
     if (found) {
         CHR_ASSERT(ledger_staking_pool_decode(&pool, value, len) == CHR_OK);
-        sum += pool.bonded + pool.unbonding;
+        sum += pool.bonded + pool.unbonding - pool.minted + pool.burned;
     }
-    return sum;
+    /* Rewards pending and the treasury (ledger/distribution.h). */
+    ledger_objects *t;
+    uint64_t held = 0;
+    CHR_ASSERT(ledger_objects_new(&t, 1, db_object, db_object_scan, a) == CHR_OK);
+    CHR_ASSERT(ledger_distribution_held(t, &held) == CHR_OK);
+    ledger_objects_free(t);
+    return sum + held;
 }
 
 /* Keeps a committed block and its commit for peers behind. */

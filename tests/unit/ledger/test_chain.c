@@ -737,8 +737,8 @@ static void node_init_staked(ch_node *n)
 
 /* A commit of the block bytes by the given validators (secret and public keys), in key
  * order. */
-static void commit_by(ledger_commit *c, const uint8_t *bytes, size_t len,
-                      const uint8_t (*sks)[32], const uint8_t (*pks)[32], int n)
+static void commit_by(ledger_commit *c, const uint8_t *bytes, size_t len, const uint8_t (*sks)[32],
+                      const uint8_t (*pks)[32], int n)
 {
     ledger_header h;
     CHR_ASSERT(ledger_block_peek_header(&h, bytes, len) == CHR_OK);
@@ -842,8 +842,8 @@ void test_chain_set_follows_stake(void)
     CHECK(ledger_commit_verify(&weak, CH_ID, ledger_chain_validators(b.chain), 3, h3_hash, why,
                                sizeof(why)) == CHR_ERR_COMMIT);
     /* The new validator with two others: 70 of 90. */
-    const uint8_t (*tail_sk)[32] = (const uint8_t(*)[32])gsk + 2;
-    const uint8_t (*tail_pk)[32] = (const uint8_t(*)[32])gpk + 2;
+    const uint8_t(*tail_sk)[32] = (const uint8_t(*)[32])gsk + 2;
+    const uint8_t(*tail_pk)[32] = (const uint8_t(*)[32])gpk + 2;
     commit_by(&strong, blk, len, tail_sk, tail_pk, 3);
     CHECK_OK(ledger_commit_verify(&strong, CH_ID, ledger_chain_validators(b.chain), 3, h3_hash, why,
                                   sizeof(why)));

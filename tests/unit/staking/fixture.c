@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/distribution.h"
+#include "ledger/slashing.h"
 
 void st_key(uint8_t out[32], unsigned i)
 {
@@ -86,7 +88,7 @@ chr_err st_apply(st_db *db, unsigned i, ledger_tx *tx)
     memcpy(tx->from, k, 32);
     tx->nonce = a.nonce;
     tx->fee = db->params.fee_transfer;
-    ledger_apply_env env = {db->height, db->proposer, db->time_ms, &db->params, NULL};
+    ledger_apply_env env = {db->height, ledger_fee_collector, db->time_ms, &db->params, NULL};
     return ledger_tx_apply_env(db->o, tx, &env, db->detail, sizeof(db->detail));
 }
 
@@ -140,9 +142,37 @@ chr_err st_redelegate(st_db *db, unsigned i, unsigned src, unsigned dst, uint64_
     return st_apply(db, i, &tx);
 }
 
+/* The previous block's set and commit, as db->absent says. */
+static void st_signers(st_db *db)
+{
+    uint64_t from;
+    memset(&db->commit, 0, sizeof(db->commit));
+    if (db->height < 2 || ledger_staking_set_at(ledger_trie_mem_object_scan, db->mem,
+                                                db->height - 1, &db->prev, &from, NULL) != CHR_OK) {
+        ledger_valset_init(&db->prev);
+        return;
+    }
+    for (size_t i = 0; i < db->prev.len; i++) {
+        if (i >= 64 || !(db->absent >> i & 1)) {
+            memcpy(db->commit.sigs[db->commit.sigs_len++].validator, db->prev.v[i].pubkey, 32);
+        }
+    }
+}
+
 chr_err st_end_block(st_db *db, uint64_t dt_ms)
 {
-    chr_err err = ledger_staking_end_block(db->o, &db->params, db->height, db->time_ms);
+    st_signers(db);
+    chr_err err = ledger_distribution_end_block(db->o, &db->params, db->proposer, &db->prev,
+                                                db->height > 1 ? &db->commit : NULL, db->time_ms);
+    if (err == CHR_OK && db->after_rewards != NULL) {
+        db->after_rewards(db->after_ctx);
+    }
+    err = err ? err
+              : ledger_slashing_end_block(db->t, &db->params, &db->prev,
+                                          db->height > 1 ? &db->commit : NULL, db->ev, db->ev_len,
+                                          db->time_ms);
+    err = err ? err : ledger_staking_end_block(db->o, &db->params, db->height, db->time_ms);
+    db->ev_len = 0;
     if (err != CHR_OK) {
         return err;
     }
@@ -185,4 +215,13 @@ uint64_t st_liquid(st_db *db)
         sum += a.balance;
     }
     return sum;
+}
+
+chr_err st_supply_check(st_db *db, uint64_t genesis_supply)
+{
+    uint64_t held;
+    chr_err err = ledger_distribution_held(db->t, &held);
+    return err ? err
+               : ledger_staking_supply_check(db->t, st_liquid(db), held, genesis_supply, db->detail,
+                                             sizeof(db->detail));
 }

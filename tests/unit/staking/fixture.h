@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledger/block.h"
+#include "ledger/evidence.h"
 #include "ledger/objects.h"
 #include "ledger/params.h"
 #include "ledger/staking.h"
@@ -26,7 +28,17 @@ typedef struct st_db {
     ledger_params params;
     uint64_t height; /* of the block being applied */
     uint64_t time_ms;
-    uint8_t proposer[32];
+    uint8_t proposer[32]; /* the header's: the proposer bonus (key 0: not a validator) */
+    /* The previous block's signers: the stored set of the previous height, each member
+     * signing unless its bit in absent (by set index) is set. */
+    uint64_t absent;
+    ledger_valset prev;
+    ledger_commit commit;
+    ledger_evidence ev[4]; /* the block's evidence (its validator key and height matter) */
+    size_t ev_len;
+    /* Called (when set) in st_end_block after the rewards, before slashing and staking. */
+    void (*after_rewards)(void *ctx);
+    void *after_ctx;
     char detail[LEDGER_DETAIL_MAX];
 } st_db;
 
@@ -44,11 +56,14 @@ chr_err st_create(st_db *db, unsigned i, uint64_t amount, uint64_t min_self_bond
 chr_err st_delegate(st_db *db, unsigned i, unsigned v, uint64_t amount);
 chr_err st_undelegate(st_db *db, unsigned i, unsigned v, uint64_t amount);
 chr_err st_redelegate(st_db *db, unsigned i, unsigned src, unsigned dst, uint64_t amount);
-/* Ends the block (ledger_staking_end_block), commits it and opens the next, dt_ms later. */
+/* Ends the block (ledger_distribution_end_block with db's signers, then
+ * ledger_staking_end_block), commits it and opens the next, dt_ms later. */
 chr_err st_end_block(st_db *db, uint64_t dt_ms);
 /* The validator of account v, committed or in the block (found 0: none). */
 ledger_staking_validator st_validator(st_db *db, unsigned v, int *found);
 /* Sum of every account's balance. */
 uint64_t st_liquid(st_db *db);
+/* ledger_staking_supply_check with the rewards held (detail in db->detail). */
+chr_err st_supply_check(st_db *db, uint64_t genesis_supply);
 
 #endif

@@ -13,6 +13,13 @@ static const chr_test tests[] = {
     {"redelegate_no_hopping", test_redelegate_no_hopping},
     {"edit_validator_rules", test_edit_validator_rules},
     {"active_set_by_stake", test_active_set_by_stake},
+    {"rewards_split_exact", test_rewards_split_exact},
+    {"rewards_withdraw_and_settle", test_rewards_withdraw_and_settle},
+    {"rewards_unbonded_signer", test_rewards_unbonded_signer},
+    {"withdraw_rejections", test_withdraw_rejections},
+    {"slashing_downtime_and_unjail", test_slashing_downtime_and_unjail},
+    {"unjail_needs_self_bond", test_unjail_needs_self_bond},
+    {"slashing_double_sign", test_slashing_double_sign},
     {"econ_simulator", test_econ_simulator},
 };
 

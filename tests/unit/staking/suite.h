@@ -14,5 +14,12 @@ void test_econ_simulator(void);
 void test_tx_vectors(void);
 void test_tx_decode_rejects(void);
 void test_tx_checks(void);
+void test_rewards_split_exact(void);
+void test_rewards_withdraw_and_settle(void);
+void test_withdraw_rejections(void);
+void test_slashing_downtime_and_unjail(void);
+void test_unjail_needs_self_bond(void);
+void test_slashing_double_sign(void);
+void test_rewards_unbonded_signer(void);
 
 #endif

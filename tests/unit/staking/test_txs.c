@@ -45,6 +45,17 @@
     "000000000007a120c6d642879edb603c95e1a7efe268fbf0a053f0fe02727ed8b8d6882ea2349d456005522ba275" \
     "a6fe68e6c11779b2c59f467ee9864611cb59152a77152a8b6ec1"
 #define V_REDELEGATE_HASH "fb678a5af37c14a7c6b1540a5160746d89aba743f1bf2ab155a1649e601c5aab"
+#define V_WITHDRAW                                                                                 \
+    "01150d6368726f6f6d2d6465766e6574466d7fcae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae" \
+    "3f27000000000000000600000000000003e8000000000000000000004f355bdcb7cc0af728ef3cceb9615d90684b" \
+    "b5b2ca5f859ab0f0b704075871aa6c1158e6e1388f459d8dc594be23dd8bac9e8d7695ddc663bc80d80f2704ef51" \
+    "5b75051a467462cc83a3b8c39844f3753f7c65f5f34072ace715689904facb06"
+#define V_WITHDRAW_HASH "dd79c535b6acd5cb4ef7ab1114dfaed619148ffa9d0960943c65c2d095fc3fde"
+#define V_UNJAIL                                                                                   \
+    "01160d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b7040758" \
+    "71aa000000000000000200000000000003e800000000000000000000e8cfb98836a9e96a04a24f29ac6469d382fc" \
+    "e00f60b4cb50d0caca16837ebe57ee3b33422ad62dc335a575943ec7affdb315a991eeee1a5da042471f5d74ad5b"
+#define V_UNJAIL_HASH "f66ca60ee31e147a26009d98d5820d14d6a2be55f7ddf014713d72cec091d6e7"
 
 /* The public key of 32 bytes of b. */
 static void tx_pub(uint8_t out[32], uint8_t b)
@@ -116,7 +127,7 @@ static void tx_create(ledger_tx *tx)
     memcpy(c->website, "https://alice.example", 21);
 }
 
-/* Proves the five signed vectors of docs/PROTOCOL.md, byte for byte, decode, verify and
+/* Proves the seven signed vectors of docs/PROTOCOL.md, byte for byte, decode, verify and
  * encode back to the same bytes. */
 void test_tx_vectors(void)
 {
@@ -146,6 +157,13 @@ void test_tx_vectors(void)
     tx_pub(tx.body.restake.dst, 0x33);
     tx.body.restake.amount = 500000;
     CHECK(tx_vector(&tx, 0x22, V_REDELEGATE, V_REDELEGATE_HASH));
+
+    tx_base(&tx, LEDGER_TX_WITHDRAW_REWARDS, 0x22, 6);
+    tx_pub(tx.body.withdraw.validator, 0x11);
+    CHECK(tx_vector(&tx, 0x22, V_WITHDRAW, V_WITHDRAW_HASH));
+
+    tx_base(&tx, LEDGER_TX_UNJAIL, 0x11, 2);
+    CHECK(tx_vector(&tx, 0x11, V_UNJAIL, V_UNJAIL_HASH));
 }
 
 /* Encodes tx (unsigned) for the decoding tests. */
@@ -192,10 +210,12 @@ void test_tx_decode_rejects(void)
 
     tx_base(&tx, LEDGER_TX_DELEGATE, 0x22, 0);
     len = tx_bytes(&tx, buf);
-    buf[1] = LEDGER_TX_WITHDRAW_REWARDS;
+    buf[1] = 0x17; /* the first type no row knows */
     CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TX_TYPE);
-    buf[1] = LEDGER_TX_UNJAIL;
-    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TX_TYPE);
+    buf[1] = LEDGER_TX_WITHDRAW_REWARDS; /* a delegate's 40 bytes where 32 belong */
+    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TRAILING);
+    buf[1] = LEDGER_TX_UNJAIL; /* an empty body */
+    CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_TRAILING);
 }
 
 /* Proves each type's stateless checks and their order: fee first, then the type's own. */
@@ -257,4 +277,20 @@ void test_tx_checks(void)
     CHECK(ledger_tx_spend(&tx) == 0);
     tx_create(&tx);
     CHECK(ledger_tx_spend(&tx) == 5000000);
+
+    /* withdraw-rewards and unjail: the fee is their only stateless rule; "all" (a zero
+     * validator) is filed under no counterparty. */
+    ledger_tx_type fee_only[2] = {LEDGER_TX_WITHDRAW_REWARDS, LEDGER_TX_UNJAIL};
+    for (size_t i = 0; i < 2; i++) {
+        tx_base(&tx, fee_only[i], 0x22, 0);
+        CHECK_OK(ledger_tx_check(&tx, "chroom-devnet", &p, d, sizeof(d)));
+        CHECK(ledger_tx_spend(&tx) == 0);
+        tx.fee = 999;
+        CHECK(ledger_tx_check(&tx, "chroom-devnet", &p, d, sizeof(d)) == CHR_ERR_FEE);
+    }
+    uint8_t cp[32];
+    tx_base(&tx, LEDGER_TX_WITHDRAW_REWARDS, 0x22, 0);
+    CHECK(ledger_tx_kind_of(LEDGER_TX_WITHDRAW_REWARDS)->counterparty(&tx, cp) == 0);
+    tx.body.withdraw.validator[5] = 1;
+    CHECK(ledger_tx_kind_of(LEDGER_TX_WITHDRAW_REWARDS)->counterparty(&tx, cp) == 1 && cp[5] == 1);
 }
