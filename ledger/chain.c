@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/settle.h"
 #include "ledger/staking.h"
 #include "ledger/trie.h"
 #include "ledger/tx.h"
@@ -119,7 +120,8 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     /* A block of n transactions changes at most n times the most any type changes besides
      * the proposer, plus the proposer once (2n + 1 for transfers). */
     size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
-                         1 + LEDGER_STAKING_MATURE_MAX; /* the delegators the end of block pays */
+                         1 + LEDGER_STAKING_MATURE_MAX + /* the delegators the end of block pays */
+                         2 * LEDGER_SETTLE_DUE_PER_BLOCK; /* operators and payers it settles */
     /* Objects likewise, plus room for the steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
                          LEDGER_BLOCK_OBJECT_STEPS_MAX;
@@ -555,6 +557,7 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     }
     err = draft_txs(ch, mp, proposer);
     err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
+    err = err ? err : ledger_settle_end_block(ch->overlay, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
               : ledger_block_encode(out, out_len, h, h->height > 1 ? &ch->last_commit : NULL,
@@ -662,6 +665,7 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
     err = err ? err
               : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
                                          b->header.time_ms);
+    err = err ? err : ledger_settle_end_block(ch->overlay, b->header.time_ms);
     ch->header = b->header;
     err = err ? err : block_seal(ch, &ch->header, b->header.proposer);
     if (err == CHR_OK && memcmp(ch->header.state_root, b->header.state_root, 32) != 0) {
