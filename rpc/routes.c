@@ -14,7 +14,7 @@ static const char *const param_names[][3] = {
     {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
     {"/api/v1/apikeys/*", "id", NULL},           {"/api/v1/meetings/*", "meeting_id", NULL},
     {"/api/meetings/*", "meeting_id", NULL},     {"/api/meetings/*/end", "meeting_id", NULL},
-    {"/api/v1/media-nodes/*", "node_id", NULL},
+    {"/api/v1/media-nodes/*", "node_id", NULL},  {"/api/v1/meetings/*/payments", "meeting_id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -43,6 +43,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ),
     RPC_GET("/api/v1/evidence", rpc_handle_evidence, RPC_SCOPE_READ),
     RPC_GET("/api/v1/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/meetings/*/payments", rpc_handle_meeting_payments, RPC_SCOPE_READ),
     RPC_GET("/api/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
     RPC_GET("/api/v1/meetings", rpc_handle_meetings, RPC_SCOPE_READ),
     {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},

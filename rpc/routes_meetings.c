@@ -12,6 +12,7 @@
 #include "common/hex.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
 #include "rpc/internal/meetings.h"
@@ -329,8 +330,31 @@ void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r)
     rpc_reply_json(r, 200, json_pack("{s:o,s:o}", "media_nodes", arr, "next_cursor", next));
 }
 
+/* A meeting-settle's claims (index, minutes, receipt or not), or a dispute's one. */
+static void render_settle_body(json_t *o, const ledger_tx *tx)
+{
+    const ledger_settle_body *b = &tx->body.settle;
+    json_object_set_new(o, "meeting_id", rpc_json_hex(b->id, LEDGER_MEETING_ID_LEN));
+    json_t *list = json_array();
+    for (size_t i = 0; i < b->claims_len; i++) {
+        const ledger_claim *c = &b->claims[i];
+        json_t *j = json_pack("{s:i,s:i}", "index", (json_int_t)c->index, "minutes",
+                              (json_int_t)c->minutes);
+        if (tx->type == LEDGER_TX_MEETING_SETTLE) {
+            json_object_set_new(j, "credit_minutes_max", json_integer(c->credit_minutes_max));
+            json_object_set_new(j, "receipt", json_boolean(c->has_receipt));
+        }
+        json_array_append_new(list, j);
+    }
+    json_object_set_new(o, "claims", list);
+}
+
 void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx)
 {
+    if (tx->type == LEDGER_TX_MEETING_SETTLE || tx->type == LEDGER_TX_MEETING_DISPUTE) {
+        render_settle_body(o, tx);
+        return;
+    }
     if (tx->type == LEDGER_TX_MEETING_END) {
         json_object_set_new(o, "meeting_id",
                             rpc_json_hex(tx->body.meeting_end.id, LEDGER_MEETING_ID_LEN));

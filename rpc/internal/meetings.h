@@ -34,5 +34,7 @@ void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r);
+/* GET /api/v1/meetings/{meeting_id}/payments (rpc/routes_payments.c). */
+void rpc_handle_meeting_payments(rpc_ctx *x, rpc_reply *r);
 
 #endif
