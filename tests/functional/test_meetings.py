@@ -93,6 +93,14 @@ def test_media_nodes_and_meetings(t):
     eq((m["title"], m["host"], m["participants"], m["duration"]),
        ("Weekly sync", "alice-user", ["bob-user", "carol-user", "dave-user"], 30), "fields")
     eq(n.get("/api/v1/meetings/%s" % mid), m, "the v1 path answers the same")
+    p = n.get("/api/v1/meetings/%s/payments" % mid)
+    eq((p["meeting_id"], p["escrowed"], p["paid"], p["protocol_share"], p["refunded"], p["held"],
+        p["closed"], p["claims"]), (mid, str(escrow), "0", "0", "0", str(escrow), False, []),
+       "its payments: all of the escrow held, nothing claimed yet")
+    assert_error(n.request("GET", "/api/v1/meetings/xyz/payments"), 400, "invalid_argument",
+                 "payments: bad id")
+    assert_error(n.request("GET", "/api/v1/meetings/%s/payments" % ("00" * 12)), 404,
+                 "not_found", "payments: unknown meeting")
     eq(balance(n, bob), b0 - escrow - FEE, "the escrow and fee left the payer exactly")
     tx = n.get("/api/v1/txs/%s" % m["tx_hash"])
     eq(tx["status"], "committed", "the creating transaction is committed")
