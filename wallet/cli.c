@@ -220,6 +220,15 @@ const wallet_command wallet_commands[] = {
     {G_MEDIA, "meeting end", "ID ...", "end a meeting (its payer or host)",
      "Ends the meeting; before its start this cancels it and refunds the whole escrow.", TXH_OPTS,
      1, 1, 0, wallet_cmd_meeting_end},
+    {G_MEDIA, "meeting credit", "ID --person ID [--minutes N] [--valid-ms MS]",
+     "sign a session credit for a meeting's host or participant (the payer's key)",
+     "Signs, with the key (the meeting's payer), a credit that admits --person to the\n"
+     "meeting on its media node for at most --minutes (default: the duration), valid from\n"
+     "a minute ago for --valid-ms (default a day) (docs/CREDITS.md). Prints its hex; hand\n"
+     "it out in the join link's fragment, #credit=HEX. Nothing is sent to the chain.",
+     KEY_OPTS | WALLET_O(PERSON) | WALLET_O(MINUTES) | WALLET_O(VALID_MS) | WALLET_O(CHAIN_ID),
+     1, 1, 0,
+     wallet_cmd_meeting_credit},
     {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",

@@ -109,7 +109,10 @@
     X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
     X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
     X(STATUS, "status", 1, "S", "list only those in this status (media-node or meeting list)")     \
-    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")
+    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")                     \
+    X(PERSON, "person", 1, "ID", "the meeting's host or participant a credit admits")              \
+    X(MINUTES, "minutes", 1, "N", "the most minutes a credit pays for (default: the duration)")    \
+    X(VALID_MS, "valid-ms", 1, "MS", "how long a credit is valid from now (default a day)")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -266,6 +269,8 @@ int wallet_cmd_meeting_create(wallet_cli *c);
 int wallet_cmd_meeting_show(wallet_cli *c);
 int wallet_cmd_meeting_list(wallet_cli *c);
 int wallet_cmd_meeting_end(wallet_cli *c);
+/* meeting credit (wallet/cmd_credits.c). */
+int wallet_cmd_meeting_credit(wallet_cli *c);
 /* Signs tx (its sighash) with sk and encodes it into out (LEDGER_TX_BYTES_MAX bytes), its
  * hash into hash. WALLET_EXIT_LOCAL with a message on failure. */
 int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
