@@ -15,6 +15,7 @@ static const char *const param_names[][3] = {
     {"/api/v1/apikeys/*", "id", NULL},           {"/api/v1/meetings/*", "meeting_id", NULL},
     {"/api/meetings/*", "meeting_id", NULL},     {"/api/meetings/*/end", "meeting_id", NULL},
     {"/api/v1/media-nodes/*", "node_id", NULL},  {"/api/v1/meetings/*/payments", "meeting_id", NULL},
+    {"/api/meetings/*/credits", "meeting_id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -48,6 +49,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/meetings", rpc_handle_meetings, RPC_SCOPE_READ),
     {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},
     {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_SUBMIT},
+    {"POST", "/api/meetings/*/credits", rpc_handle_meeting_credits, RPC_SCOPE_SUBMIT},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
     RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
     RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),

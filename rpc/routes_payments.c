@@ -17,22 +17,12 @@ static chr_err payments_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEET
     ledger_object *o = malloc(sizeof(*o));
     ledger_meeting_body *b = calloc(1, sizeof(*b));
     ledger_meeting m;
+    ledger_media_node n;
     ledger_settlement s;
     ledger_settle_params sp;
     int found = 0;
     chr_err err = o == NULL || b == NULL ? CHR_ERR_NOMEM : CHR_OK;
-    err = err ? err : ledger_store_object(rd, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, o,
-                                          &found);
-    err = err == CHR_OK && !found ? CHR_ERR_NOT_FOUND : err;
-    if (err == CHR_OK && ledger_meeting_decode(&m, id, o->value, o->value_len) != CHR_OK) {
-        err = CHR_ERR_STORE;
-    }
-    err = err ? err : ledger_store_object(rd, LEDGER_STATE_MEETING_PARTICIPANTS, id,
-                                          LEDGER_MEETING_ID_LEN, o, &found);
-    if (err == CHR_OK &&
-        (!found || ledger_meeting_participants_decode(b, o->value, o->value_len) != CHR_OK)) {
-        err = CHR_ERR_STORE;
-    }
+    err = err ? err : rpc_meeting_load(rd, id, &m, b, &n, &found);
     memset(&s, 0, sizeof(s));
     err = err ? err : ledger_store_object(rd, LEDGER_STATE_MEETING_SETTLEMENT, id,
                                           LEDGER_MEETING_ID_LEN, o, &found);

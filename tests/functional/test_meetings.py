@@ -199,6 +199,34 @@ def test_seed_endpoint_create(t):
     assert_error(r, 400, "no_media_node", "too big for every node")
     eq(balance(n, chain["sponsor"]), s1, "nothing escrowed")
 
+    # POST /api/meetings/{id}/credits: the sponsor (the payer) signs everyone's credits, or
+    # one person's; each verifies for the sponsor's key by docs/CREDITS.md and rides in its
+    # link's fragment; a stranger is refused.
+    import bip340
+    from test_credits import parse, tagged_hash
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, "")
+    eq(r.status, 200, "credits for everyone (%r)" % (r,))
+    got = r.json["credits"]
+    eq([(x["participant"], x["role"]) for x in got],
+       [("alice-user", "host"), ("bob-user", "participant"), ("carol", "participant")],
+       "the host's and each participant's")
+    for x in got:
+        cred = bytes.fromhex(x["credit"])
+        f = parse(cred)
+        eq((f["meeting_id"], f["node_key"], f["minutes_max"], f["person"]),
+           (mid, node_key, 15, x["participant"]), "the credit's fields")
+        check(bip340.verify(bytes.fromhex(chain["sponsor"].pubkey),
+                            tagged_hash("CHROOM/credit", cred[:-64]), cred[-64:]),
+              "signed by the sponsor, the payer")
+        link = x["start_url"] if x["role"] == "host" else x["join_url"]
+        eq(link.split("#credit=")[1], x["credit"], "the link carries the credit")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, json.dumps({"participant": "carol"}))
+    eq([x["participant"] for x in r.json["credits"]], ["carol"], "one person's")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, json.dumps({"participant": "eve"}))
+    assert_error(r, 400, "invalid_argument", "not in the meeting")
+    assert_error(n.request("POST", "/api/meetings/%s/credits" % ("00" * 12), ""), 404,
+                 "not_found", "no such meeting")
+
     # POST /api/meetings/{id}/end: the meeting started at its creation, so it ends (the
     # escrow stays for settlement); ending it again is refused.
     s2 = balance(n, chain["sponsor"])
