@@ -94,9 +94,9 @@ static int fields_valid(const credit *c)
 const char *credit_result_name(credit_result r)
 {
     static const char *const names[] = {
-        "valid",         "truncated",        "trailing_bytes", "bad_version",
-        "bad_field",     "wrong_chain",      "wrong_meeting",  "wrong_node",
-        "not_yet_valid", "expired",          "bad_payer_key",  "bad_signature",
+        "valid",         "truncated",   "trailing_bytes", "bad_version",
+        "bad_field",     "wrong_chain", "wrong_meeting",  "wrong_node",
+        "not_yet_valid", "expired",     "bad_payer_key",  "bad_signature",
     };
     if ((unsigned)r >= sizeof(names) / sizeof(names[0])) {
         return "unknown";
@@ -189,8 +189,7 @@ void credit_sighash(uint8_t out[32], const uint8_t *in, size_t in_len)
     tagged(out, CREDIT_TAG, in, in_len > 64 ? in_len - 64 : 0);
 }
 
-static credit_result sig_check(const uint8_t sig[64], const uint8_t msg[32],
-                               const uint8_t key[32])
+static credit_result sig_check(const uint8_t sig[64], const uint8_t msg[32], const uint8_t key[32])
 {
     secp256k1_xonly_pubkey pk;
     if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, key)) {
@@ -202,9 +201,8 @@ static credit_result sig_check(const uint8_t sig[64], const uint8_t msg[32],
     return CREDIT_VALID;
 }
 
-static credit_result credit_rules(const credit *c, const uint8_t node_key[32],
-                                  const char *chain_id, size_t chain_id_len,
-                                  const uint8_t *meeting_id, uint64_t now_ms)
+static credit_result credit_rules(const credit *c, const uint8_t node_key[32], const char *chain_id,
+                                  size_t chain_id_len, const uint8_t *meeting_id, uint64_t now_ms)
 {
     if (c->chain_id_len != chain_id_len || memcmp(c->chain_id, chain_id, chain_id_len) != 0) {
         return CREDIT_WRONG_CHAIN;
@@ -223,8 +221,8 @@ static credit_result credit_rules(const credit *c, const uint8_t node_key[32],
 
 credit_result credit_verify(credit *out, const uint8_t *in, size_t in_len,
                             const uint8_t payer_key[32], const uint8_t node_key[32],
-                            const char *chain_id, size_t chain_id_len,
-                            const uint8_t *meeting_id, uint64_t now_ms)
+                            const char *chain_id, size_t chain_id_len, const uint8_t *meeting_id,
+                            uint64_t now_ms)
 {
     credit c;
     credit_result res = credit_decode(&c, in, in_len);
@@ -275,8 +273,8 @@ credit_result credit_receipt_verify(const uint8_t sig[64], const uint8_t partici
                                     const uint8_t node_key[32], uint32_t minutes)
 {
     uint8_t msg[CREDIT_RECEIPT_BYTES_MAX], hash[32];
-    size_t n = credit_receipt_encode(msg, sizeof(msg), chain_id, chain_id_len, meeting_id,
-                                     node_key, minutes);
+    size_t n = credit_receipt_encode(msg, sizeof(msg), chain_id, chain_id_len, meeting_id, node_key,
+                                     minutes);
     if (n == 0) {
         return CREDIT_BAD_FIELD;
     }

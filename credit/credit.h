@@ -100,8 +100,8 @@ void credit_sighash(uint8_t out[32], const uint8_t *in, size_t in_len);
  * otherwise. No allocation; about one BIP-340 verification of work. */
 credit_result credit_verify(credit *out, const uint8_t *in, size_t in_len,
                             const uint8_t payer_key[32], const uint8_t node_key[32],
-                            const char *chain_id, size_t chain_id_len,
-                            const uint8_t *meeting_id, uint64_t now_ms);
+                            const char *chain_id, size_t chain_id_len, const uint8_t *meeting_id,
+                            uint64_t now_ms);
 
 /* A usage receipt's signed bytes (above, without a signature) into out
  * (CREDIT_RECEIPT_BYTES_MAX suffices); 0 for a chain id of 0 or over 32 bytes. */

@@ -120,7 +120,7 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     /* A block of n transactions changes at most n times the most any type changes besides
      * the proposer, plus the proposer once (2n + 1 for transfers). */
     size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
-                         1 + LEDGER_STAKING_MATURE_MAX + /* the delegators the end of block pays */
+                         1 + LEDGER_STAKING_MATURE_MAX +  /* the delegators the end of block pays */
                          2 * LEDGER_SETTLE_DUE_PER_BLOCK; /* operators and payers it settles */
     /* Objects likewise, plus room for the steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +

@@ -150,8 +150,8 @@ static chr_err claim_get(ledger_objects *t, const uint8_t *id, uint8_t index,
     int found;
     claim_key(key, id, index);
     memset(out, 0, sizeof(*out));
-    chr_err err = ledger_object_get(t, LEDGER_STATE_MEETING_CLAIM, key, CLAIM_KEY_LEN, v, &len,
-                                    &found);
+    chr_err err =
+        ledger_object_get(t, LEDGER_STATE_MEETING_CLAIM, key, CLAIM_KEY_LEN, v, &len, &found);
     if (err == CHR_OK && found) {
         CHR_ASSERT(ledger_claim_record_decode(out, v, len) == CHR_OK);
     }
@@ -362,15 +362,15 @@ static const char *claim_sigs(const settle_ctx *c, const ledger_tx *tx, const le
     memcpy(cr.sig, cl->credit_sig, 64);
     uint8_t buf[CREDIT_BYTES_MAX];
     size_t n = credit_encode(buf, sizeof(buf), &cr);
-    if (n == 0 || credit_verify(NULL, buf, n, c->m.payer, c->m.node_key, tx->chain_id,
-                                tx->chain_id_len, c->m.id,
-                                cl->credit_not_before_ms) != CREDIT_VALID) {
+    if (n == 0 ||
+        credit_verify(NULL, buf, n, c->m.payer, c->m.node_key, tx->chain_id, tx->chain_id_len,
+                      c->m.id, cl->credit_not_before_ms) != CREDIT_VALID) {
         return "credit: not signed by the meeting's payer for this person and node";
     }
     if (cl->has_receipt &&
-        (!cr.has_key || credit_receipt_verify(cl->receipt_sig, cr.participant_key, tx->chain_id,
-                                              tx->chain_id_len, c->m.id, c->m.node_key,
-                                              cl->minutes) != CREDIT_VALID)) {
+        (!cr.has_key ||
+         credit_receipt_verify(cl->receipt_sig, cr.participant_key, tx->chain_id, tx->chain_id_len,
+                               c->m.id, c->m.node_key, cl->minutes) != CREDIT_VALID)) {
         return "receipt: not signed by the person's chr1 address key";
     }
     return NULL;
@@ -400,8 +400,8 @@ static chr_err share_add(ledger_objects *t, uint64_t share)
     uint8_t v[LEDGER_OBJECT_VALUE_MAX];
     size_t len;
     int found;
-    chr_err err = ledger_object_get(t, LEDGER_STATE_GLOBAL, (const uint8_t *)name,
-                                    sizeof(name) - 1, v, &len, &found);
+    chr_err err = ledger_object_get(t, LEDGER_STATE_GLOBAL, (const uint8_t *)name, sizeof(name) - 1,
+                                    v, &len, &found);
     if (err != CHR_OK || share == 0) {
         return err;
     }
@@ -411,8 +411,7 @@ static chr_err share_add(ledger_objects *t, uint64_t share)
         return CHR_ERR_OVERFLOW; /* more than the supply: a broken invariant upstream */
     }
     put64(v, total);
-    return ledger_object_put(t, LEDGER_STATE_GLOBAL, (const uint8_t *)name, sizeof(name) - 1, v,
-                             8);
+    return ledger_object_put(t, LEDGER_STATE_GLOBAL, (const uint8_t *)name, sizeof(name) - 1, v, 8);
 }
 
 static const char *meeting_state_rule(const settle_ctx *c, uint64_t now_ms)
@@ -446,8 +445,8 @@ static chr_err settle_plan(ledger_objects *t, settle_ctx *c, const ledger_tx *tx
         if (err != CHR_OK) {
             return err;
         }
-        uint32_t claimed = recs[i].pending_min > recs[i].final_min ? recs[i].pending_min
-                                                                   : recs[i].final_min;
+        uint32_t claimed =
+            recs[i].pending_min > recs[i].final_min ? recs[i].pending_min : recs[i].final_min;
         if (bad == NULL && cl->minutes > c->m.duration_min) {
             bad = "minutes: over the meeting's duration";
         } else if (bad == NULL && cl->minutes <= claimed) {
@@ -548,8 +547,8 @@ static chr_err dispute_apply(ledger_overlay *o, const ledger_tx *tx, const ledge
         return CHR_ERR_WRONG_STATE;
     }
     err = err ? err : claim_get(t, b->id, cl->index, &r);
-    if (err == CHR_OK && (r.pending_min == 0 || cl->minutes >= r.pending_min ||
-                          cl->minutes < r.final_min)) {
+    if (err == CHR_OK &&
+        (r.pending_min == 0 || cl->minutes >= r.pending_min || cl->minutes < r.final_min)) {
         snprintf(detail, detail_cap, "minutes: from the final minutes to below the pending ones");
         return CHR_ERR_CLAIM;
     }
@@ -593,7 +592,8 @@ static chr_err settle_close(ledger_overlay *o, settle_ctx *c, const uint8_t *ope
             continue;
         }
         uint64_t op = 0, sh = 0;
-        if (operator_key != NULL && take_escrow(c, r.pending_min - r.final_min, &op, &sh) == CHR_OK) {
+        if (operator_key != NULL &&
+            take_escrow(c, r.pending_min - r.final_min, &op, &sh) == CHR_OK) {
             r.final_min = r.pending_min;
         }
         r.pending_min = 0;

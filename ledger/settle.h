@@ -91,8 +91,7 @@ typedef struct ledger_settlement {
 #define LEDGER_SETTLEMENT_BYTES 25
 CHR_WUR chr_err ledger_settlement_get(ledger_objects *t, const uint8_t id[LEDGER_MEETING_ID_LEN],
                                       ledger_settlement *out);
-CHR_WUR chr_err ledger_settlement_decode(ledger_settlement *out, const uint8_t *in,
-                                         size_t in_len);
+CHR_WUR chr_err ledger_settlement_decode(ledger_settlement *out, const uint8_t *in, size_t in_len);
 
 /* One person's claim record (LEDGER_STATE_MEETING_CLAIM, natural key meeting id || u8
  * index): u32 final_min (paid) | u32 pending_min (0: none; else above final_min). */

@@ -9,12 +9,18 @@
 /* Route patterns use "*" for a path parameter; the printed form names them as the spec does,
  * in order of appearance in this list. */
 static const char *const param_names[][3] = {
-    {"/api/v1/accounts/*/txs", "address", NULL}, {"/api/v1/blocks/*/txs", "height", NULL},
-    {"/api/v1/accounts/*", "address", NULL},     {"/api/v1/txs/*", "hash", NULL},
-    {"/api/v1/blocks/*", "height", NULL},        {"/api/v1/state/*/*", "kind", "natural_key"},
-    {"/api/v1/apikeys/*", "id", NULL},           {"/api/v1/meetings/*", "meeting_id", NULL},
-    {"/api/meetings/*", "meeting_id", NULL},     {"/api/meetings/*/end", "meeting_id", NULL},
-    {"/api/v1/media-nodes/*", "node_id", NULL},  {"/api/v1/meetings/*/payments", "meeting_id", NULL},
+    {"/api/v1/accounts/*/txs", "address", NULL},
+    {"/api/v1/blocks/*/txs", "height", NULL},
+    {"/api/v1/accounts/*", "address", NULL},
+    {"/api/v1/txs/*", "hash", NULL},
+    {"/api/v1/blocks/*", "height", NULL},
+    {"/api/v1/state/*/*", "kind", "natural_key"},
+    {"/api/v1/apikeys/*", "id", NULL},
+    {"/api/v1/meetings/*", "meeting_id", NULL},
+    {"/api/meetings/*", "meeting_id", NULL},
+    {"/api/meetings/*/end", "meeting_id", NULL},
+    {"/api/v1/media-nodes/*", "node_id", NULL},
+    {"/api/v1/meetings/*/payments", "meeting_id", NULL},
     {"/api/meetings/*/credits", "meeting_id", NULL},
 };
 

@@ -52,9 +52,10 @@ static chr_err credit_issue(rpc_server *srv, const ledger_meeting *m, const char
 
 /* The credits of m's people (only `only` when not NULL) as a JSON array into *out;
  * CHR_ERR_NOT_FOUND when `only` is not one of them. */
-static chr_err credits_render(rpc_server *srv, const ledger_meeting *m, const ledger_meeting_body *b,
-                              const ledger_media_node *n, int node_found, const char *chain_id,
-                              uint64_t now_ms, const char *only, json_t *out)
+static chr_err credits_render(rpc_server *srv, const ledger_meeting *m,
+                              const ledger_meeting_body *b, const ledger_media_node *n,
+                              int node_found, const char *chain_id, uint64_t now_ms,
+                              const char *only, json_t *out)
 {
     char id[2 * LEDGER_MEETING_ID_LEN + 1], hex[2 * CREDIT_BYTES_MAX + 1];
     chr_hex_encode(id, sizeof(id), m->id, LEDGER_MEETING_ID_LEN);

@@ -24,8 +24,9 @@ static chr_err payments_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEET
     chr_err err = o == NULL || b == NULL ? CHR_ERR_NOMEM : CHR_OK;
     err = err ? err : rpc_meeting_load(rd, id, &m, b, &n, &found);
     memset(&s, 0, sizeof(s));
-    err = err ? err : ledger_store_object(rd, LEDGER_STATE_MEETING_SETTLEMENT, id,
-                                          LEDGER_MEETING_ID_LEN, o, &found);
+    err = err ? err
+              : ledger_store_object(rd, LEDGER_STATE_MEETING_SETTLEMENT, id, LEDGER_MEETING_ID_LEN,
+                                    o, &found);
     if (err == CHR_OK && found && ledger_settlement_decode(&s, o->value, o->value_len) != CHR_OK) {
         err = CHR_ERR_STORE;
     }
@@ -50,20 +51,20 @@ static chr_err payments_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEET
         }
         json_t *person = i == 0 ? json_stringn(m.host, m.host_len)
                                 : json_stringn(b->participants[i - 1], b->participant_lens[i - 1]);
-        json_array_append_new(claims, json_pack("{s:i,s:o,s:i,s:i}", "index", (json_int_t)i,
-                                                "person", person, "final_minutes",
-                                                (json_int_t)c.final_min, "pending_minutes",
-                                                (json_int_t)c.pending_min));
+        json_array_append_new(claims,
+                              json_pack("{s:i,s:o,s:i,s:i}", "index", (json_int_t)i, "person",
+                                        person, "final_minutes", (json_int_t)c.final_min,
+                                        "pending_minutes", (json_int_t)c.pending_min));
     }
     if (err == CHR_OK) {
         uint64_t held = m.escrow - s.paid - s.protocol - s.refunded;
-        *out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "meeting_id",
-                         rpc_json_hex(id, LEDGER_MEETING_ID_LEN), "escrowed",
-                         rpc_json_u64(m.escrow), "paid", rpc_json_u64(s.paid), "protocol_share",
-                         rpc_json_u64(s.protocol), "refunded", rpc_json_u64(s.refunded), "held",
-                         rpc_json_u64(held), "closed", (int)s.closed, "claims_until",
-                         rpc_json_time(m.end_ms + sp.settle_window_ms), "due_time",
-                         rpc_json_time(ledger_settle_due_ms(&m, &sp)), "claims", claims);
+        *out =
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "meeting_id",
+                      rpc_json_hex(id, LEDGER_MEETING_ID_LEN), "escrowed", rpc_json_u64(m.escrow),
+                      "paid", rpc_json_u64(s.paid), "protocol_share", rpc_json_u64(s.protocol),
+                      "refunded", rpc_json_u64(s.refunded), "held", rpc_json_u64(held), "closed",
+                      (int)s.closed, "claims_until", rpc_json_time(m.end_ms + sp.settle_window_ms),
+                      "due_time", rpc_json_time(ledger_settle_due_ms(&m, &sp)), "claims", claims);
         claims = NULL;
         err = *out == NULL ? CHR_ERR_NOMEM : CHR_OK;
     }

@@ -226,9 +226,8 @@ const wallet_command wallet_commands[] = {
      "meeting on its media node for at most --minutes (default: the duration), valid from\n"
      "a minute ago for --valid-ms (default a day) (docs/CREDITS.md). Prints its hex; hand\n"
      "it out in the join link's fragment, #credit=HEX. Nothing is sent to the chain.",
-     KEY_OPTS | WALLET_O(PERSON) | WALLET_O(MINUTES) | WALLET_O(VALID_MS) | WALLET_O(CHAIN_ID),
-     1, 1, 0,
-     wallet_cmd_meeting_credit},
+     KEY_OPTS | WALLET_O(PERSON) | WALLET_O(MINUTES) | WALLET_O(VALID_MS) | WALLET_O(CHAIN_ID), 1,
+     1, 0, wallet_cmd_meeting_credit},
     {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",

@@ -37,8 +37,8 @@ static double measure(int raw, const uint8_t *c, size_t len, const uint8_t payer
                      secp256k1_schnorrsig_verify(secp256k1_context_static, c + len - 64, msg, 32,
                                                  &pk);
             } else {
-                ok = credit_verify(NULL, c, len, payer, node, "chroom-bench", 12, NULL,
-                                   1000) == CREDIT_VALID;
+                ok = credit_verify(NULL, c, len, payer, node, "chroom-bench", 12, NULL, 1000) ==
+                     CREDIT_VALID;
             }
             if (!ok) {
                 return 0;
@@ -56,8 +56,12 @@ int main(int argc, char **argv)
     uint8_t sk[32], seed[32] = {0}, aux[32] = {0}, msg[32];
     memset(sk, 1, 32);
     ledger_signer *s;
-    credit c = {.chain_id_len = 12, .role = CREDIT_ROLE_PARTICIPANT, .participant_id_len = 5,
-                .minutes_max = 60, .not_before_ms = 0, .expiry_ms = 3600000};
+    credit c = {.chain_id_len = 12,
+                .role = CREDIT_ROLE_PARTICIPANT,
+                .participant_id_len = 5,
+                .minutes_max = 60,
+                .not_before_ms = 0,
+                .expiry_ms = 3600000};
     memcpy(c.chain_id, "chroom-bench", 12);
     memcpy(c.participant_id, "alice", 5);
     memset(c.node_key, 7, 32);

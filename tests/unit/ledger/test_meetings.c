@@ -775,7 +775,6 @@ void test_meeting_params(void)
 
 /* ---- Settlement (ledger/settle.h) ---- */
 
-
 /* Payer key 1, operator key 2 with node 1, participant 0 the chr1 address of key 7. */
 static chr_err st_create(mt_db *db, ledger_meeting *m)
 {
@@ -938,8 +937,7 @@ void test_settle_window_dispute_refund(void)
     CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_OK);
     payer_before -= MT_FEE;
     st_claim(&cl, &m, 2, 5, 30, 0);
-    CHECK(st_settle(&db, 2, &m, &cl, 1, m.end_ms + sp.settle_window_ms + 1) ==
-          CHR_ERR_WRONG_STATE);
+    CHECK(st_settle(&db, 2, &m, &cl, 1, m.end_ms + sp.settle_window_ms + 1) == CHR_ERR_WRONG_STATE);
     /* Not yet due: nothing happens. */
     CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) - 1));
     CHECK(ledger_overlay_len(db.o) == 0 && ledger_objects_len(db.t) == 0);
