@@ -228,6 +228,13 @@ const wallet_command wallet_commands[] = {
      "it out in the join link's fragment, #credit=HEX. Nothing is sent to the chain.",
      KEY_OPTS | WALLET_O(PERSON) | WALLET_O(MINUTES) | WALLET_O(VALID_MS) | WALLET_O(CHAIN_ID), 1,
      1, 0, wallet_cmd_meeting_credit},
+    {G_MEDIA, "meeting settle", "ID --claims I:M:CREDIT[:RECEIPT],...",
+     "claim a meeting's minutes from its escrow (the media node's operator)",
+     "Signs a meeting-settle with the key (the operator of the meeting's media node): up to\n"
+     "three claims, each the person's index (0 the host), the cumulative minutes served,\n"
+     "the person's credit (hex) and optionally the person's usage receipt signature (hex):\n"
+     "with one the minutes are paid at once, without they wait for the meeting's due time.",
+     TXH_OPTS | WALLET_O(CLAIMS), 1, 1, 0, wallet_cmd_meeting_settle},
     {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",

@@ -1,7 +1,8 @@
 """Session credits on a real node (issue 16): `chroom-wallet meeting credit` signs, with the
 payer's key, credits for a meeting's host and participants that check out by
 docs/CREDITS.md's rules alone (plain Python, BIP-340 from the BIP's reference code), carry
-the meeting's node and the minutes asked; a person not in the meeting is refused."""
+the meeting's node and the minutes asked; a person not in the meeting is refused. The
+operator's `meeting settle` with a receipt is paid at once and shows in the payments."""
 
 import hashlib
 import json
@@ -84,3 +85,72 @@ def test_wallet_signs_credits(t):
     rc, _, err = w("meeting", "credit", mid, "--key", bob.path, "--person", "carol-user",
                    "--minutes", 31)
     eq(rc, 2, "more minutes than the meeting lasts (stderr %r)" % err)
+
+
+def test_settle_with_receipt(t):
+    # Proves settlement on a real node: the operator's `meeting settle` with a participant's
+    # credit (from the payer's wallet) and usage receipt (signed here in plain Python by
+    # docs/CREDITS.md) is paid at once, the 5% protocol share kept apart, and the payments
+    # route shows it; the same minutes again fail with bad_claim; a claim without a receipt
+    # (the host's) waits as pending; a forged receipt is refused.
+    from node import Chain, Node
+    chain = Chain(t, {"alice": 10**13, "bob": 10**12, "carol": 10**9})
+    n = Node(t, chain).start()
+    alice, bob, carol = chain["alice"], chain["bob"], chain["carol"]
+
+    def w(*args, json_out=False):
+        return run(wallet_cmd(*args, node=n.url, json_out=json_out, api_key=n.api_key))
+
+    node_key = random_pubkey()
+    rc, _, err = w("media-node", "register", "--key", alice.path, "--node-key", node_key,
+                   "--endpoint", "https://m.example.org", "--region", "eu", "--capacity", 10,
+                   "--bond", BOND, "--raw", "--wait")
+    eq(rc, 0, "register (stderr %r)" % err)
+    rc, out, err = w("meeting", "create", "--key", bob.path, "--title", "Settle", "--host",
+                     "host-user", "--participants", carol.address, "--duration", 30, "--wait")
+    eq(rc, 0, "create (stderr %r)" % err)
+    mid = [x.split()[1] for x in out.splitlines() if x.startswith("meeting_id ")][0]
+    price = int(n.get("/api/v1/meetings/%s" % mid)["price_per_participant_minute"])
+
+    def credit(person):
+        rc, out, err = w("meeting", "credit", mid, "--key", bob.path, "--person", person,
+                         json_out=True)
+        eq(rc, 0, "credit (stderr %r)" % err)
+        return json.loads(out)["credit"]
+
+    with open(carol.path) as f:
+        carol_sk = bytes.fromhex(f.read().strip())
+    receipt = bytes([1, len(c_id := chain.chain_id)]) + c_id.encode() + bytes.fromhex(mid) + \
+        bytes.fromhex(node_key) + struct.pack(">I", 10)
+    sig = bip340.sign(carol_sk, tagged_hash("CHROOM/receipt", receipt)).hex()
+    carol_credit = credit(carol.address)
+    a0 = int(n.get("/api/v1/accounts/%s" % alice.address)["balance"])
+    forged = sig[:-2] + ("00" if sig[-2:] != "00" else "01")
+    rc, _, err = w("meeting", "settle", mid, "--key", alice.path, "--claims",
+                   "1:10:%s:%s" % (carol_credit, forged), "--wait")
+    check(rc != 0 and "bad_claim" in err + _, "a forged receipt is refused (%r)" % err)
+    a1 = int(n.get("/api/v1/accounts/%s" % alice.address)["balance"])
+    rc, _, err = w("meeting", "settle", mid, "--key", alice.path, "--claims",
+                   "1:10:%s:%s" % (carol_credit, sig), "--wait")
+    eq(rc, 0, "settle (stderr %r)" % err)
+    amount = 10 * price
+    share = amount * 50 // 1000
+    eq(a1, a0, "the refused settle cost nothing")
+    fee = 1000  # the devnet's fee_transfer, the wallet's default fee
+    eq(int(n.get("/api/v1/accounts/%s" % alice.address)["balance"]), a1 - fee + amount - share,
+       "the operator paid at once, less the share and its fee")
+    p = n.get("/api/v1/meetings/%s/payments" % mid)
+    eq((p["paid"], p["protocol_share"], p["refunded"], p["closed"]),
+       (str(amount - share), str(share), "0", False), "the payments")
+    eq(p["claims"], [{"index": 1, "person": carol.address, "final_minutes": 10,
+                      "pending_minutes": 0}], "carol's claim is final")
+    rc, _, err = w("meeting", "settle", mid, "--key", alice.path, "--claims",
+                   "1:10:%s:%s" % (carol_credit, sig), "--wait")
+    check(rc != 0 and "bad_claim" in err + _, "the same minutes twice fail (%r)" % err)
+    rc, _, err = w("meeting", "settle", mid, "--key", alice.path, "--claims",
+                   "0:7:%s" % credit("host-user"), "--wait")
+    eq(rc, 0, "an unreceipted claim (stderr %r)" % err)
+    p = n.get("/api/v1/meetings/%s/payments" % mid)
+    eq(p["claims"][0], {"index": 0, "person": "host-user", "final_minutes": 0,
+                        "pending_minutes": 7}, "the host's claim waits")
+    eq(p["paid"], str(amount - share), "nothing more paid yet")

@@ -112,7 +112,9 @@
     X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")                     \
     X(PERSON, "person", 1, "ID", "the meeting's host or participant a credit admits")              \
     X(MINUTES, "minutes", 1, "N", "the most minutes a credit pays for (default: the duration)")    \
-    X(VALID_MS, "valid-ms", 1, "MS", "how long a credit is valid from now (default a day)")
+    X(VALID_MS, "valid-ms", 1, "MS", "how long a credit is valid from now (default a day)")        \
+    X(CLAIMS, "claims", 1, "I:M:CREDIT[:RECEIPT],...",                                             \
+      "a settlement's claims: person index, cumulative minutes, credit hex, receipt signature")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -271,6 +273,10 @@ int wallet_cmd_meeting_list(wallet_cli *c);
 int wallet_cmd_meeting_end(wallet_cli *c);
 /* meeting credit (wallet/cmd_credits.c). */
 int wallet_cmd_meeting_credit(wallet_cli *c);
+/* meeting settle (wallet/cmd_meetings.c). */
+int wallet_cmd_meeting_settle(wallet_cli *c);
+/* --claims: three claims of index, minutes, a credit's hex and a receipt's signature. */
+#define WALLET_CLAIMS_ARG_MAX 2048
 /* Signs tx (its sighash) with sk and encodes it into out (LEDGER_TX_BYTES_MAX bytes), its
  * hash into hash. WALLET_EXIT_LOCAL with a message on failure. */
 int wallet_sign_tx(ledger_tx *tx, const uint8_t sk[32], uint8_t *out, size_t *out_len,
