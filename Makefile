@@ -26,7 +26,7 @@ ALL_CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointe
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-MODULES := common ledger consensus rpc genesis node wallet
+MODULES := common credit ledger consensus rpc genesis node wallet
 LIB_SRC := $(filter-out %/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # openapi.yaml embedded as C bytes (rpc/embed.sh), so the node serves the spec it was
@@ -54,6 +54,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench 
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
 BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
+BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
 
 .PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
         sim econ-sim testnet testnet-stop
@@ -142,6 +143,11 @@ $(BUILD)/tests/rewardbench: $(BUILD)/obj/tests/bench/rewardbench.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The credit verifier's benchmark: credit verifications/s against raw BIP-340 ones.
+$(BUILD)/tests/credit_bench: $(BUILD)/obj/tests/bench/credit_bench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The peer-to-peer transport's benchmark: small messages/s and MB/s over one connection.
 $(BUILD)/tests/p2pbench: $(BUILD)/obj/tests/bench/p2pbench.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -205,6 +211,7 @@ CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config
               common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h \
               common/lmdb_err.c common/lmdb_err.h, \
               $(wildcard common/*.c common/*.h)) \
+            $(wildcard credit/*.c credit/*.h) \
             $(filter-out ledger/store%, $(wildcard ledger/*.c ledger/*.h)) \
             $(filter-out consensus/p2p% consensus/internal/p2p% consensus/wal_file%, \
               $(wildcard consensus/*.c consensus/*.h consensus/internal/*.h))

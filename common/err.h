@@ -75,6 +75,7 @@
     X(CHR_ERR_BOND, 144, "bond_too_low", "bond below the chain's minimum")                         \
     X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \
     X(CHR_ERR_UNKNOWN_OBJECT, 146, "unknown_object", "no such media node or meeting")              \
+    X(CHR_ERR_CLAIM, 147, "bad_claim", "settlement claim or dispute breaks a rule")                \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \

@@ -6,6 +6,7 @@
 
 #include "common/assert.h"
 #include "ledger/distribution.h"
+#include "ledger/settle.h"
 #include "ledger/slashing.h"
 #include "ledger/staking.h"
 #include "ledger/trie.h"
@@ -122,8 +123,9 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
      * the proposer, plus the proposer once (2n + 1 for transfers). */
     size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
                          1 +
-                         2 * LEDGER_STAKING_MATURE_MAX + /* the delegators the end of block pays */
-                         LEDGER_VALIDATORS_MAX + 1;      /* signers (and the proposer) unbonded */
+                         2 * LEDGER_STAKING_MATURE_MAX +  /* the delegators the end of block pays */
+                         LEDGER_VALIDATORS_MAX + 1 +      /* signers (and the proposer) unbonded */
+                         2 * LEDGER_SETTLE_DUE_PER_BLOCK; /* operators and payers it settles */
     /* Objects likewise, plus room for the steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
                          LEDGER_BLOCK_OBJECT_STEPS_MAX;
@@ -568,6 +570,7 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
                     ledger_overlay_objects(ch->overlay), &ch->params, &ch->prev_validators,
                     h->height > 1 ? &ch->last_commit : NULL, ch->ev, ch->ev_len, h->time_ms);
     err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
+    err = err ? err : ledger_settle_end_block(ch->overlay, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
               : ledger_block_encode(out, out_len, h, h->height > 1 ? &ch->last_commit : NULL,
@@ -686,6 +689,7 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
     err = err ? err
               : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
                                          b->header.time_ms);
+    err = err ? err : ledger_settle_end_block(ch->overlay, b->header.time_ms);
     ch->header = b->header;
     err = err ? err : block_seal(ch, &ch->header, b->header.proposer);
     if (err == CHR_OK && memcmp(ch->header.state_root, b->header.state_root, 32) != 0) {

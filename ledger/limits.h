@@ -108,4 +108,18 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
  * span is counted full (deterministically), which bounds a check's cost. */
 #define LEDGER_MEETING_LOAD_SCAN_MAX 64
 
+/* Settlement (ledger/settle.h). Claims in one meeting-settle: a claim carries the
+ * payer's credit signature and a receipt's (154 bytes at most), so three fit beside the
+ * longest chain id and memo within LEDGER_TX_BYTES_MAX (asserted in ledger/tx.h); a meeting
+ * of 17 people settles in up to 6 transactions. */
+#define LEDGER_SETTLE_CLAIMS_MAX 3
+/* Meetings one end of block closes: each changes up to 20 objects (its due entry, its
+ * settlement record, 17 claim records, the protocol share) and 2 accounts; the rest wait for
+ * the next block (their due time has passed, so they close there). */
+#define LEDGER_SETTLE_DUE_PER_BLOCK 4
+_Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
+                       LEDGER_SETTLE_DUE_PER_BLOCK * (3 + LEDGER_MEETING_PARTICIPANTS_MAX + 1) <=
+                   LEDGER_BLOCK_OBJECT_STEPS_MAX,
+               "an end of block's staking and settlement steps fit its object steps");
+
 #endif

@@ -6,6 +6,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "ledger/media.h"
+#include "ledger/settle.h"
 
 #define MS_PER_MIN 60000ull
 /* The load entry's natural key: node key || u64 end_ms || meeting id. */
@@ -687,6 +688,7 @@ static chr_err meeting_create(ledger_overlay *o, const ledger_tx *tx, const ledg
     err = err ? err : ledger_tx_room(o, tx, env, LEDGER_MEETING_OBJECTS_MAX);
     err = err ? err : meeting_write(t, &m, b);
     err = err ? err : meeting_lists(t, &m);
+    err = err ? err : ledger_settle_schedule(t, &m); /* its due time (ledger/settle.h) */
     return err ? err : move(o, tx, from, env, m.escrow, NULL, 0);
 }
 

@@ -63,9 +63,9 @@
 /* A create's payer and proposer; an end's sender, payer (refunded) and proposer. */
 #define LEDGER_MEETING_ACCOUNTS_MAX 2
 #define LEDGER_MEETING_END_ACCOUNTS_MAX 3
-/* The record, the participant list, the load entry and the payer's and host's list
- * entries. */
-#define LEDGER_MEETING_OBJECTS_MAX 5
+/* The record, the participant list, the load entry, the payer's and host's list entries
+ * and the settlement's due entry (ledger/settle.h). */
+#define LEDGER_MEETING_OBJECTS_MAX 6
 
 typedef enum ledger_meeting_status {
     LEDGER_MEETING_CREATED = 1,

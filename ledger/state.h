@@ -59,6 +59,11 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEETING_PARAMS = 0x14,       /* natural: empty */
     LEDGER_STATE_MEETING_BY_PAYER = 0x15,     /* natural: payer || meeting id */
     LEDGER_STATE_MEETING_BY_HOST = 0x16,      /* natural: host || 0x00 || meeting id */
+    /* Settlement (ledger/settle.h); 0x18..0x1f are governance's. */
+    LEDGER_STATE_MEETING_CLAIM = 0x28,      /* natural: meeting id || u8 index */
+    LEDGER_STATE_MEETING_SETTLEMENT = 0x29, /* natural: meeting id */
+    LEDGER_STATE_SETTLE_DUE = 0x2a,         /* natural: u64 due_ms || meeting id */
+    LEDGER_STATE_SETTLE_PARAMS = 0x2b,      /* natural: empty */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a

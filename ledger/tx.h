@@ -43,6 +43,9 @@ typedef enum ledger_tx_type {
     LEDGER_TX_MEDIA_DEREGISTER = 0x22,
     LEDGER_TX_MEETING_CREATE = 0x23,
     LEDGER_TX_MEETING_END = 0x24,
+    /* Settlement (ledger/settle.h). */
+    LEDGER_TX_MEETING_SETTLE = 0x40,
+    LEDGER_TX_MEETING_DISPUTE = 0x41,
 } ledger_tx_type;
 
 typedef struct ledger_transfer {
@@ -100,6 +103,31 @@ typedef struct ledger_meeting_end_body {
     uint8_t id[LEDGER_MEETING_ID_LEN];
 } ledger_meeting_end_body;
 
+/* One claim of a meeting-settle (ledger/settle.h). */
+typedef struct ledger_claim {
+    uint8_t index; /* 0 the host, i the i-th participant */
+    uint32_t minutes;
+    uint32_t credit_minutes_max;
+    uint64_t credit_not_before_ms;
+    uint64_t credit_expiry_ms;
+    uint8_t credit_sig[64];
+    uint8_t has_receipt;
+    uint8_t receipt_sig[64];
+} ledger_claim;
+
+/* The body of a meeting-settle, and of a meeting-dispute (claims_len 1, only the first
+ * claim's index and minutes). */
+typedef struct ledger_settle_body {
+    uint8_t id[LEDGER_MEETING_ID_LEN];
+    uint8_t claims_len;
+    ledger_claim claims[LEDGER_SETTLE_CLAIMS_MAX];
+} ledger_settle_body;
+#define LEDGER_CLAIM_BYTES_MAX (1 + 4 + 4 + 8 + 8 + 64 + 1 + 64)
+_Static_assert((2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64) + LEDGER_MEETING_ID_LEN + 1 +
+                       LEDGER_SETTLE_CLAIMS_MAX * LEDGER_CLAIM_BYTES_MAX <=
+                   LEDGER_TX_BYTES_MAX,
+               "the longest meeting-settle fits in a transaction");
+
 /* The largest meeting-create body: title, host, participants, duration, start, region and
  * preferred node, each with its length prefix. */
 #define LEDGER_MEETING_BODY_BYTES_MAX                                                              \
@@ -141,6 +169,7 @@ typedef struct ledger_tx {
         ledger_meeting_body meeting;
         ledger_meeting_end_body meeting_end;
         ledger_withdraw withdraw;
+        ledger_settle_body settle; /* meeting-settle, meeting-dispute */
     } body;
     uint8_t sig[LEDGER_SIG_LEN];
 } ledger_tx;

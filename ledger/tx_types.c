@@ -5,6 +5,7 @@
 #include "ledger/distribution.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "ledger/staking.h"
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
@@ -205,6 +206,32 @@ static const ledger_tx_kind kinds[] = {
         .spend = spend_none,
         .accounts_changed_max = LEDGER_MEETING_END_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEETING_SETTLE,
+        .name = "meeting-settle",
+        .body_encode = ledger_settle_tx_encode,
+        .body_decode = ledger_settle_tx_decode,
+        .check = ledger_settle_tx_check,
+        .verify_keys = ledger_settle_tx_verify_keys,
+        .apply = ledger_settle_tx_apply,
+        .counterparty = ledger_settle_tx_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_SETTLE_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_SETTLE_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_MEETING_DISPUTE,
+        .name = "meeting-dispute",
+        .body_encode = ledger_settle_tx_encode,
+        .body_decode = ledger_settle_tx_decode,
+        .check = ledger_settle_tx_check,
+        .verify_keys = ledger_settle_tx_verify_keys,
+        .apply = ledger_settle_tx_apply,
+        .counterparty = ledger_settle_tx_counterparty,
+        .spend = spend_none,
+        .accounts_changed_max = LEDGER_SETTLE_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_SETTLE_OBJECTS_MAX,
     },
 };
 

@@ -148,7 +148,8 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     json_object_set_new(o, "type", json_string(ledger_tx_kind_of(tx->type)->name));
     json_object_set_new(o, "chain_id", json_string(tx->chain_id));
     json_object_set_new(o, "from", rpc_json_address(tx->from));
-    if (tx->type >= LEDGER_TX_MEDIA_REGISTER && tx->type <= LEDGER_TX_MEETING_END) {
+    if ((tx->type >= LEDGER_TX_MEDIA_REGISTER && tx->type <= LEDGER_TX_MEETING_END) ||
+        tx->type == LEDGER_TX_MEETING_SETTLE || tx->type == LEDGER_TX_MEETING_DISPUTE) {
         rpc_render_meeting_tx_body(o, tx);
     } else {
         /* For a staking type `to` is the counterparty (the validator, the destination of a

@@ -22,6 +22,8 @@ static const char *const param_names[][3] = {
     {"/api/meetings/*", "meeting_id", NULL},
     {"/api/meetings/*/end", "meeting_id", NULL},
     {"/api/v1/media-nodes/*", "node_id", NULL},
+    {"/api/v1/meetings/*/payments", "meeting_id", NULL},
+    {"/api/meetings/*/credits", "meeting_id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -60,10 +62,12 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/validators", rpc_handle_validators, RPC_SCOPE_READ),
     RPC_GET("/api/v1/evidence", rpc_handle_evidence, RPC_SCOPE_READ),
     RPC_GET("/api/v1/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/meetings/*/payments", rpc_handle_meeting_payments, RPC_SCOPE_READ),
     RPC_GET("/api/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
     RPC_GET("/api/v1/meetings", rpc_handle_meetings, RPC_SCOPE_READ),
     {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},
     {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_SUBMIT},
+    {"POST", "/api/meetings/*/credits", rpc_handle_meeting_credits, RPC_SCOPE_SUBMIT},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
     RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
     RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),

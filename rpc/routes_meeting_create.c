@@ -277,8 +277,7 @@ static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
     pthread_mutex_unlock(&srv->sponsor_nonce_lock);
 }
 
-/* 1 when the node holds a sponsor key; else 0 and the 403. */
-static int has_sponsor(rpc_ctx *x, rpc_reply *r)
+int rpc_has_sponsor(rpc_ctx *x, rpc_reply *r)
 {
     if (!x->srv->cfg.has_sponsor) {
         rpc_reply_error(r, 403, CHR_ERR_SCOPE,
@@ -377,7 +376,7 @@ void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"title",    "host",   "participants",
                                           "duration", "region", NULL};
-    if (!has_sponsor(x, r)) {
+    if (!rpc_has_sponsor(x, r)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
@@ -419,7 +418,7 @@ void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {NULL};
     uint8_t id[LEDGER_MEETING_ID_LEN];
-    if (!has_sponsor(x, r) || !end_id(x, r, id)) {
+    if (!rpc_has_sponsor(x, r) || !end_id(x, r, id)) {
         return;
     }
     /* The body is optional: none, or an empty object. */

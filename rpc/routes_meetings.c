@@ -10,8 +10,10 @@
 #include "common/bech32.h"
 #include "common/enc.h"
 #include "common/hex.h"
+#include "credit/credit.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
 #include "rpc/internal/meetings.h"
@@ -36,17 +38,20 @@ json_t *rpc_render_media_node(const ledger_media_node *n)
 }
 
 /* The seed's URL: the node's endpoint, the path and the id ("https://m.example/start/ab12"). */
-static json_t *meeting_url(const ledger_media_node *n, int found, const char *path, const char *id)
+json_t *rpc_meeting_url(const ledger_media_node *n, int found, const char *path, const char *id,
+                        const char *credit_hex)
 {
     if (!found) {
         return json_null(); /* the node left after its bond was released */
     }
-    char url[LEDGER_MEDIA_ENDPOINT_MAX + 40];
+    char url[LEDGER_MEDIA_ENDPOINT_MAX + 40 + 2 * CREDIT_BYTES_MAX];
     size_t len = n->endpoint_len;
     while (len > 0 && n->endpoint[len - 1] == '/') {
         len--;
     }
-    snprintf(url, sizeof(url), "%.*s/%s/%s", (int)len, n->endpoint, path, id);
+    /* A credit rides in the fragment (docs/CREDITS.md), which no server or proxy logs. */
+    snprintf(url, sizeof(url), "%.*s/%s/%s%s%s", (int)len, n->endpoint, path, id,
+             credit_hex != NULL ? "#credit=" : "", credit_hex != NULL ? credit_hex : "");
     return json_string(url);
 }
 
@@ -64,8 +69,8 @@ json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_body *p
     json_t *o = json_object();
     json_object_set_new(o, "meeting_id", json_string(id));
     json_object_set_new(o, "status", json_string(ledger_meeting_status_name(m, now_ms, grace_ms)));
-    json_object_set_new(o, "start_url", meeting_url(n, node_found, "start", id));
-    json_object_set_new(o, "join_url", meeting_url(n, node_found, "join", id));
+    json_object_set_new(o, "start_url", rpc_meeting_url(n, node_found, "start", id, NULL));
+    json_object_set_new(o, "join_url", rpc_meeting_url(n, node_found, "join", id, NULL));
     json_object_set_new(o, "title", json_stringn((const char *)m->title, m->title_len));
     json_object_set_new(o, "host", json_stringn(m->host, m->host_len));
     json_object_set_new(o, "participants", list);
@@ -109,6 +114,33 @@ static chr_err read_node(ledger_store_read *rd, const uint8_t key[32], ledger_me
     return err == CHR_OK ? CHR_OK : CHR_ERR_STORE;
 }
 
+chr_err rpc_meeting_load(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
+                         ledger_meeting *m, ledger_meeting_body *b, ledger_media_node *n,
+                         int *node_found)
+{
+    ledger_object *o = malloc(sizeof(*o));
+    int found = 0;
+    *node_found = 0;
+    chr_err err = o == NULL ? CHR_ERR_NOMEM : CHR_OK;
+    err = err ? err : read_object(rd, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, o, &found);
+    if (err == CHR_OK && !found) {
+        err = CHR_ERR_NOT_FOUND;
+    }
+    if (err == CHR_OK && ledger_meeting_decode(m, id, o->value, o->value_len) != CHR_OK) {
+        err = CHR_ERR_STORE;
+    }
+    err = err ? err
+              : read_object(rd, LEDGER_STATE_MEETING_PARTICIPANTS, id, LEDGER_MEETING_ID_LEN, o,
+                            &found);
+    if (err == CHR_OK &&
+        (!found || ledger_meeting_participants_decode(b, o->value, o->value_len) != CHR_OK)) {
+        err = CHR_ERR_STORE;
+    }
+    err = err ? err : read_node(rd, m->node_key, n, node_found);
+    free(o);
+    return err;
+}
+
 chr_err rpc_meeting_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
                          uint64_t now_ms, json_t **out)
 {
@@ -126,21 +158,7 @@ chr_err rpc_meeting_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_
     if (err == CHR_OK && found && ledger_meeting_params_decode(&mp, o->value, o->value_len)) {
         err = CHR_ERR_STORE;
     }
-    err = err ? err : read_object(rd, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, o, &found);
-    if (err == CHR_OK && !found) {
-        err = CHR_ERR_NOT_FOUND;
-    }
-    if (err == CHR_OK && ledger_meeting_decode(&m, id, o->value, o->value_len) != CHR_OK) {
-        err = CHR_ERR_STORE;
-    }
-    err = err ? err
-              : read_object(rd, LEDGER_STATE_MEETING_PARTICIPANTS, id, LEDGER_MEETING_ID_LEN, o,
-                            &found);
-    if (err == CHR_OK &&
-        (!found || ledger_meeting_participants_decode(b, o->value, o->value_len) != CHR_OK)) {
-        err = CHR_ERR_STORE;
-    }
-    err = err ? err : read_node(rd, m.node_key, &n, &node_found);
+    err = err ? err : rpc_meeting_load(rd, id, &m, b, &n, &node_found);
     if (err == CHR_OK) {
         *out = rpc_render_meeting(&m, b, &n, node_found, now_ms, mp.grace_ms);
         err = *out == NULL ? CHR_ERR_NOMEM : CHR_OK;
@@ -329,8 +347,31 @@ void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r)
     rpc_reply_json(r, 200, json_pack("{s:o,s:o}", "media_nodes", arr, "next_cursor", next));
 }
 
+/* A meeting-settle's claims (index, minutes, receipt or not), or a dispute's one. */
+static void render_settle_body(json_t *o, const ledger_tx *tx)
+{
+    const ledger_settle_body *b = &tx->body.settle;
+    json_object_set_new(o, "meeting_id", rpc_json_hex(b->id, LEDGER_MEETING_ID_LEN));
+    json_t *list = json_array();
+    for (size_t i = 0; i < b->claims_len; i++) {
+        const ledger_claim *c = &b->claims[i];
+        json_t *j = json_pack("{s:i,s:i}", "index", (json_int_t)c->index, "minutes",
+                              (json_int_t)c->minutes);
+        if (tx->type == LEDGER_TX_MEETING_SETTLE) {
+            json_object_set_new(j, "credit_minutes_max", json_integer(c->credit_minutes_max));
+            json_object_set_new(j, "receipt", json_boolean(c->has_receipt));
+        }
+        json_array_append_new(list, j);
+    }
+    json_object_set_new(o, "claims", list);
+}
+
 void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx)
 {
+    if (tx->type == LEDGER_TX_MEETING_SETTLE || tx->type == LEDGER_TX_MEETING_DISPUTE) {
+        render_settle_body(o, tx);
+        return;
+    }
     if (tx->type == LEDGER_TX_MEETING_END) {
         json_object_set_new(o, "meeting_id",
                             rpc_json_hex(tx->body.meeting_end.id, LEDGER_MEETING_ID_LEN));

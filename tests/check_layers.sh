@@ -10,16 +10,17 @@ bad=0
 modules() {
     case $1 in
     common) echo "common" ;;
-    ledger) echo "common ledger" ;;
+    credit) echo "credit" ;;
+    ledger) echo "common credit ledger" ;;
     consensus) echo "common ledger consensus" ;;
     genesis) echo "common ledger genesis" ;;
-    rpc) echo "common ledger rpc" ;;
-    wallet) echo "common ledger genesis wallet" ;;
-    node) echo "common ledger consensus genesis rpc node" ;;
+    rpc) echo "common credit ledger rpc" ;;
+    wallet) echo "common credit ledger genesis wallet" ;;
+    node) echo "common credit ledger consensus genesis rpc node" ;;
     esac
 }
 
-for dir in common ledger consensus genesis rpc wallet node; do
+for dir in common credit ledger consensus genesis rpc wallet node; do
     allowed=$(modules "$dir")
     for f in $(ls "$dir"/*.c "$dir"/*.h "$dir"/internal/*.h 2>/dev/null); do
         for m in $(sed -n 's/^#include "\([a-z]*\)\/.*/\1/p' "$f" | sort -u); do
@@ -55,7 +56,7 @@ lib_rule nng/ 'consensus/p2p*' 'consensus/internal/p2p*'
 lib_rule microhttpd.h 'rpc/*'
 lib_rule jansson.h 'rpc/*' 'genesis/*' 'wallet/*' 'node/*'
 lib_rule curl/ 'wallet/*'
-lib_rule secp256k1 'ledger/sig.c' 'wallet/*'
+lib_rule secp256k1 'ledger/sig.c' 'wallet/*' 'credit/*'
 lib_rule gnutls/ 'rpc/tls.c'
 
 [ $bad -eq 0 ] && echo "check-layers: ok"

@@ -276,6 +276,21 @@ const wallet_command wallet_commands[] = {
     {G_MEDIA, "meeting end", "ID ...", "end a meeting (its payer or host)",
      "Ends the meeting; before its start this cancels it and refunds the whole escrow.", TXH_OPTS,
      1, 1, 0, wallet_cmd_meeting_end},
+    {G_MEDIA, "meeting credit", "ID --person ID [--minutes N] [--valid-ms MS]",
+     "sign a session credit for a meeting's host or participant (the payer's key)",
+     "Signs, with the key (the meeting's payer), a credit that admits --person to the\n"
+     "meeting on its media node for at most --minutes (default: the duration), valid from\n"
+     "a minute ago for --valid-ms (default a day) (docs/CREDITS.md). Prints its hex; hand\n"
+     "it out in the join link's fragment, #credit=HEX. Nothing is sent to the chain.",
+     KEY_OPTS | WALLET_O(PERSON) | WALLET_O(MINUTES) | WALLET_O(VALID_MS) | WALLET_O(CHAIN_ID), 1,
+     1, 0, wallet_cmd_meeting_credit},
+    {G_MEDIA, "meeting settle", "ID --claims I:M:CREDIT[:RECEIPT],...",
+     "claim a meeting's minutes from its escrow (the media node's operator)",
+     "Signs a meeting-settle with the key (the operator of the meeting's media node): up to\n"
+     "three claims, each the person's index (0 the host), the cumulative minutes served,\n"
+     "the person's credit (hex) and optionally the person's usage receipt signature (hex):\n"
+     "with one the minutes are paid at once, without they wait for the meeting's due time.",
+     TXH_OPTS | WALLET_O(CLAIMS), 1, 1, 0, wallet_cmd_meeting_settle},
     {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",
@@ -460,7 +475,7 @@ static void print_command_help(FILE *f, const wallet_command *w)
     if (w->opts != 0) {
         fprintf(f, "\nOptions:\n");
         for (int o = WALLET_OPT_GLOBAL_COUNT; o < WALLET_OPT_COUNT; o++) {
-            if (w->opts & (UINT64_C(1) << o)) {
+            if (w->opts & ((wallet_optset)1 << o)) {
                 print_opt(f, (wallet_opt)o);
             }
         }
@@ -621,7 +636,7 @@ static int pick_command(wallet_cli *c, const char *const *words, size_t n)
         c->args[c->args_len++] = words[i];
     }
     for (int o = WALLET_OPT_GLOBAL_COUNT; o < WALLET_OPT_COUNT; o++) {
-        if (c->opt[o] != NULL && !(w->opts & (UINT64_C(1) << o))) {
+        if (c->opt[o] != NULL && !(w->opts & ((wallet_optset)1 << o))) {
             return wallet_cli_usage(c, "--%s: unknown option for %s", opt_specs[o].name, w->name);
         }
     }

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "credit/credit.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "wallet/internal/cli.h"
 
 /* The header every new transaction shares: the key's address, and the chain id, fee and
@@ -390,4 +392,74 @@ int wallet_cmd_meeting_list(wallet_cli *c)
         return wallet_cli_usage(c, "give --payer ADDRESS or --host ID");
     }
     return list(c, "/api/v1/meetings", opts, names, 4, "meetings", meeting_line);
+}
+
+/* One claim of --claims, "INDEX:MINUTES:CREDIT_HEX[:RECEIPT_SIG_HEX]", into cl: the credit's
+ * signed fields and signature ride in the claim (docs/PROTOCOL.md, "Settlement"). */
+static int parse_claim(const wallet_cli *c, char *s, ledger_claim *cl)
+{
+    char *parts[5] = {0};
+    char *save = NULL;
+    size_t n = 0;
+    for (char *tok = strtok_r(s, ":", &save); tok != NULL && n < 5;
+         tok = strtok_r(NULL, ":", &save)) {
+        parts[n++] = tok;
+    }
+    uint64_t index, minutes;
+    uint8_t buf[CREDIT_BYTES_MAX];
+    size_t len = 0;
+    credit cr;
+    if (n < 3 || n > 4 || !wallet_cli_parse_u64("--claims index", parts[0], &index) ||
+        !wallet_cli_parse_u64("--claims minutes", parts[1], &minutes) ||
+        index > LEDGER_MEETING_PARTICIPANTS_MAX || minutes > UINT32_MAX ||
+        chr_hex_decode(buf, sizeof(buf), &len, parts[2], strlen(parts[2])) != CHR_OK ||
+        credit_decode(&cr, buf, len) != CREDIT_VALID ||
+        (n == 4 && (strlen(parts[3]) != 128 ||
+                    chr_hex_decode_exact(cl->receipt_sig, 64, parts[3], 128) != CHR_OK))) {
+        return wallet_cli_usage(c, "--claims: INDEX:MINUTES:CREDIT_HEX[:RECEIPT_SIG_HEX], "
+                                   "comma-separated");
+    }
+    cl->index = (uint8_t)index;
+    cl->minutes = (uint32_t)minutes;
+    cl->credit_minutes_max = cr.minutes_max;
+    cl->credit_not_before_ms = cr.not_before_ms;
+    cl->credit_expiry_ms = cr.expiry_ms;
+    memcpy(cl->credit_sig, cr.sig, 64);
+    cl->has_receipt = n == 4;
+    return WALLET_EXIT_OK;
+}
+
+int wallet_cmd_meeting_settle(wallet_cli *c)
+{
+    ledger_tx tx;
+    uint8_t id[LEDGER_MEETING_ID_LEN];
+    const char *s = c->args[0];
+    const char *claims = c->opt[WALLET_OPT_CLAIMS];
+    char copy[WALLET_CLAIMS_ARG_MAX + 1];
+    if (strlen(s) != 2 * LEDGER_MEETING_ID_LEN ||
+        chr_hex_decode_exact(id, sizeof(id), s, strlen(s)) != CHR_OK) {
+        return wallet_cli_usage(c, "%s is not a meeting id (24 hex characters)", s);
+    }
+    if (claims == NULL || strlen(claims) > WALLET_CLAIMS_ARG_MAX) {
+        return wallet_cli_usage(c, "--claims: 1 to %d claims", LEDGER_SETTLE_CLAIMS_MAX);
+    }
+    int rc = tx_header(c, &tx, LEDGER_TX_MEETING_SETTLE);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    memcpy(tx.body.settle.id, id, sizeof(id));
+    memcpy(copy, claims, strlen(claims) + 1);
+    char *next = copy;
+    while (next != NULL && rc == WALLET_EXIT_OK) {
+        char *one = next;
+        next = strchr(next, ',');
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+        if (tx.body.settle.claims_len == LEDGER_SETTLE_CLAIMS_MAX) {
+            return wallet_cli_usage(c, "--claims: at most %d", LEDGER_SETTLE_CLAIMS_MAX);
+        }
+        rc = parse_claim(c, one, &tx.body.settle.claims[tx.body.settle.claims_len++]);
+    }
+    return rc ? rc : tx_finish(c, &tx);
 }

@@ -12,6 +12,21 @@
 #include "ledger/store.h"
 #include "rpc/internal/http.h"
 
+/* The meeting's start or join URL (path "start" or "join") on node n, with
+ * "#credit=credit_hex" when credit_hex is not NULL; JSON null when the node is gone (found
+ * 0). */
+json_t *rpc_meeting_url(const ledger_media_node *n, int found, const char *path, const char *id,
+                        const char *credit_hex);
+/* Reads meeting id, its participant list and its node from the snapshot: CHR_ERR_NOT_FOUND,
+ * CHR_ERR_STORE (a damaged row; also a store error). *node_found 0 when the node is gone. */
+CHR_WUR chr_err rpc_meeting_load(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
+                                 ledger_meeting *m, ledger_meeting_body *b, ledger_media_node *n,
+                                 int *node_found);
+/* 1 when the node holds a sponsor key; else 0 and the 403 (rpc/routes_meeting_create.c). */
+int rpc_has_sponsor(rpc_ctx *x, rpc_reply *r);
+/* POST /api/meetings/{meeting_id}/credits (rpc/routes_credits.c). */
+void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r);
+
 /* A media node's JSON (docs/API.md, "Media nodes"). NULL when out of memory. */
 json_t *rpc_render_media_node(const ledger_media_node *n);
 /* A meeting's JSON in the seed's shape and more (docs/API.md, "Meetings"); n is its node's
@@ -34,5 +49,7 @@ void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r);
+/* GET /api/v1/meetings/{meeting_id}/payments (rpc/routes_payments.c). */
+void rpc_handle_meeting_payments(rpc_ctx *x, rpc_reply *r);
 
 #endif

@@ -67,6 +67,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 started=$(date +%s)
 
+# Session credits (issue 16): the verifier's rate against a raw BIP-340 verification.
+if [ -x "$BUILD/tests/credit_bench" ]; then
+    echo "== credits: one core, ${VERIFY_S} s each"
+    "$BUILD/tests/credit_bench" "$VERIFY_S"
+fi
+
 echo "== chain: $ACCOUNTS funded senders, one validator"
 "$W" keygen --out "$dir/validator.key" >/dev/null
 vpub=$("$W" --json address --key "$dir/validator.key" | sed 's/.*"public_key":"\([0-9a-f]*\)".*/\1/')

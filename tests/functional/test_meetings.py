@@ -93,6 +93,14 @@ def test_media_nodes_and_meetings(t):
     eq((m["title"], m["host"], m["participants"], m["duration"]),
        ("Weekly sync", "alice-user", ["bob-user", "carol-user", "dave-user"], 30), "fields")
     eq(n.get("/api/v1/meetings/%s" % mid), m, "the v1 path answers the same")
+    p = n.get("/api/v1/meetings/%s/payments" % mid)
+    eq((p["meeting_id"], p["escrowed"], p["paid"], p["protocol_share"], p["refunded"], p["held"],
+        p["closed"], p["claims"]), (mid, str(escrow), "0", "0", "0", str(escrow), False, []),
+       "its payments: all of the escrow held, nothing claimed yet")
+    assert_error(n.request("GET", "/api/v1/meetings/xyz/payments"), 400, "invalid_argument",
+                 "payments: bad id")
+    assert_error(n.request("GET", "/api/v1/meetings/%s/payments" % ("00" * 12)), 404,
+                 "not_found", "payments: unknown meeting")
     eq(balance(n, bob), b0 - escrow - FEE, "the escrow and fee left the payer exactly")
     tx = n.get("/api/v1/txs/%s" % m["tx_hash"])
     eq(tx["status"], "committed", "the creating transaction is committed")
@@ -190,6 +198,34 @@ def test_seed_endpoint_create(t):
                   json.dumps(dict(body, participants=["p%d" % i for i in range(12)])))
     assert_error(r, 400, "no_media_node", "too big for every node")
     eq(balance(n, chain["sponsor"]), s1, "nothing escrowed")
+
+    # POST /api/meetings/{id}/credits: the sponsor (the payer) signs everyone's credits, or
+    # one person's; each verifies for the sponsor's key by docs/CREDITS.md and rides in its
+    # link's fragment; a stranger is refused.
+    import bip340
+    from test_credits import parse, tagged_hash
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, "")
+    eq(r.status, 200, "credits for everyone (%r)" % (r,))
+    got = r.json["credits"]
+    eq([(x["participant"], x["role"]) for x in got],
+       [("alice-user", "host"), ("bob-user", "participant"), ("carol", "participant")],
+       "the host's and each participant's")
+    for x in got:
+        cred = bytes.fromhex(x["credit"])
+        f = parse(cred)
+        eq((f["meeting_id"], f["node_key"], f["minutes_max"], f["person"]),
+           (mid, node_key, 15, x["participant"]), "the credit's fields")
+        check(bip340.verify(bytes.fromhex(chain["sponsor"].pubkey),
+                            tagged_hash("CHROOM/credit", cred[:-64]), cred[-64:]),
+              "signed by the sponsor, the payer")
+        link = x["start_url"] if x["role"] == "host" else x["join_url"]
+        eq(link.split("#credit=")[1], x["credit"], "the link carries the credit")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, json.dumps({"participant": "carol"}))
+    eq([x["participant"] for x in r.json["credits"]], ["carol"], "one person's")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, json.dumps({"participant": "eve"}))
+    assert_error(r, 400, "invalid_argument", "not in the meeting")
+    assert_error(n.request("POST", "/api/meetings/%s/credits" % ("00" * 12), ""), 404,
+                 "not_found", "no such meeting")
 
     # POST /api/meetings/{id}/end: the meeting started at its creation, so it ends (the
     # escrow stays for settlement); ending it again is refused.

@@ -128,7 +128,12 @@
     X(COMMISSION_CHANGE_MAX, "commission-change-max", 1, "PPM",                                    \
       "the most the rate may change in a day, in ppm")                                             \
     X(MIN_SELF_BOND, "min-self-bond", 1, "X",                                                      \
-      "the operator's least self-bond, in CHR (units with --raw)")
+      "the operator's least self-bond, in CHR (units with --raw)")                                 \
+    X(PERSON, "person", 1, "ID", "the meeting's host or participant a credit admits")              \
+    X(MINUTES, "minutes", 1, "N", "the most minutes a credit pays for (default: the duration)")    \
+    X(VALID_MS, "valid-ms", 1, "MS", "how long a credit is valid from now (default a day)")        \
+    X(CLAIMS, "claims", 1, "I:M:CREDIT[:RECEIPT],...",                                             \
+      "a settlement's claims: person index, cumulative minutes, credit hex, receipt signature")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -138,8 +143,10 @@ typedef enum wallet_opt {
 } wallet_opt;
 
 #define WALLET_OPT_GLOBAL_COUNT (WALLET_OPT_PASSPHRASE_FILE + 1)
-#define WALLET_O(id) (UINT64_C(1) << WALLET_OPT_##id)
-_Static_assert(WALLET_OPT_COUNT <= 64, "option sets are 64-bit masks");
+/* A set of options: one bit per wallet_opt. */
+typedef __uint128_t wallet_optset;
+#define WALLET_O(id) ((wallet_optset)1 << WALLET_OPT_##id)
+_Static_assert(WALLET_OPT_COUNT <= 128, "option sets are 128-bit masks");
 
 typedef struct wallet_cli wallet_cli;
 
@@ -149,7 +156,7 @@ typedef struct wallet_command {
     const char *synopsis; /* the arguments and options after the name */
     const char *summary;  /* one line for the command list */
     const char *help;     /* paragraphs for `help COMMAND` */
-    uint64_t opts;        /* the options it takes besides the global ones */
+    wallet_optset opts;   /* the options it takes besides the global ones */
     uint8_t args_min, args_max;
     int hidden; /* an older form: works, listed under "older forms" */
     int (*fn)(wallet_cli *c);
@@ -322,6 +329,12 @@ int wallet_cmd_meeting_create(wallet_cli *c);
 int wallet_cmd_meeting_show(wallet_cli *c);
 int wallet_cmd_meeting_list(wallet_cli *c);
 int wallet_cmd_meeting_end(wallet_cli *c);
+/* meeting credit (wallet/cmd_credits.c). */
+int wallet_cmd_meeting_credit(wallet_cli *c);
+/* meeting settle (wallet/cmd_meetings.c). */
+int wallet_cmd_meeting_settle(wallet_cli *c);
+/* --claims: three claims of index, minutes, a credit's hex and a receipt's signature. */
+#define WALLET_CLAIMS_ARG_MAX 2048
 int wallet_cmd_light_status(wallet_cli *c);
 int wallet_cmd_light_update(wallet_cli *c);
 /* balance --verify: the account of pub, verified from the trusted state (wallet/cmd_light.c). */

@@ -7,8 +7,10 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
+#include "credit/credit.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "ledger/trie_mem.h"
 #include "tests/unit/ledger/suite.h"
 #include "tests/unit/test.h"
@@ -768,5 +770,195 @@ void test_meeting_params(void)
     p.grace_ms = LEDGER_GRACE_MS_MAX + 1;
     CHECK(ledger_meeting_params_check(&p, &field) == CHR_ERR_ARG && strcmp(field, "grace_ms") == 0);
     ledger_overlay_reset(db.o);
+    mt_close(&db);
+}
+
+/* ---- Settlement (ledger/settle.h) ---- */
+
+/* Payer key 1, operator key 2 with node 1, participant 0 the chr1 address of key 7. */
+static chr_err st_create(mt_db *db, ledger_meeting *m)
+{
+    ledger_tx tx;
+    uint8_t sk[32], pk[32];
+    mt_tx(db, &tx, LEDGER_TX_MEETING_CREATE, 1);
+    mt_meeting_body(&tx, "Settle", 2, 30, 0, "");
+    ltest_key(sk, pk, 7);
+    chr_address_encode(tx.body.meeting.participants[0], pk);
+    tx.body.meeting.participant_lens[0] = CHR_ADDRESS_STR_LEN;
+    chr_err err = mt_apply(db, &tx, 10000);
+    uint8_t hash[32], id[LEDGER_MEETING_ID_LEN], value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    ledger_tx_hash(&tx, hash);
+    ledger_meeting_id(id, hash);
+    CHR_ASSERT(err != CHR_OK ||
+               (ledger_object_get(db->t, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, value,
+                                  &len, &found) == CHR_OK &&
+                found && ledger_meeting_decode(m, id, value, len) == CHR_OK));
+    return err;
+}
+
+/* A claim for person index of m, its credit signed by the payer (key 1) for max minutes,
+ * with a receipt by key 7 when receipt is set. */
+static void st_claim(ledger_claim *cl, const ledger_meeting *m, uint8_t index, uint32_t minutes,
+                     uint32_t max, int receipt)
+{
+    uint8_t sk[32], pk[32], msg[32], aux[32] = {0};
+    memset(cl, 0, sizeof(*cl));
+    cl->index = index;
+    cl->minutes = minutes;
+    cl->credit_minutes_max = max;
+    cl->credit_not_before_ms = 1;
+    cl->credit_expiry_ms = 1000000000;
+    credit c = {.chain_id_len = sizeof(MT_CHAIN) - 1,
+                .role = index == 0 ? CREDIT_ROLE_HOST : CREDIT_ROLE_PARTICIPANT,
+                .minutes_max = max,
+                .not_before_ms = 1,
+                .expiry_ms = 1000000000};
+    memcpy(c.chain_id, MT_CHAIN, c.chain_id_len);
+    memcpy(c.meeting_id, m->id, LEDGER_MEETING_ID_LEN);
+    ltest_key(sk, pk, 7);
+    if (index == 0) {
+        c.participant_id_len = 4;
+        memcpy(c.participant_id, "host", 4);
+    } else if (index == 1) {
+        c.participant_id_len = CHR_ADDRESS_STR_LEN;
+        chr_address_encode(c.participant_id, pk);
+        c.has_key = 1;
+        memcpy(c.participant_key, pk, 32);
+    } else {
+        c.participant_id_len = (uint8_t)snprintf(c.participant_id, 64, "user-%u", index - 1u);
+    }
+    memcpy(c.node_key, m->node_key, 32);
+    uint8_t buf[CREDIT_BYTES_MAX];
+    size_t n = credit_encode(buf, sizeof(buf), &c);
+    uint8_t psk[32], ppk[32];
+    ltest_key(psk, ppk, 1);
+    credit_sighash(msg, buf, n);
+    CHR_ASSERT(ledger_signer_sign(ltest_signer(), cl->credit_sig, msg, psk, aux) == CHR_OK);
+    if (receipt) {
+        n = credit_receipt_encode(buf, sizeof(buf), MT_CHAIN, sizeof(MT_CHAIN) - 1, m->id,
+                                  m->node_key, minutes);
+        credit_receipt_sighash(msg, buf, n);
+        CHR_ASSERT(ledger_signer_sign(ltest_signer(), cl->receipt_sig, msg, sk, aux) == CHR_OK);
+        cl->has_receipt = 1;
+    }
+}
+
+static chr_err st_settle(mt_db *db, uint32_t key, const ledger_meeting *m, const ledger_claim *cls,
+                         uint8_t n, uint64_t now_ms)
+{
+    ledger_tx tx;
+    mt_tx(db, &tx, LEDGER_TX_MEETING_SETTLE, key);
+    memcpy(tx.body.settle.id, m->id, LEDGER_MEETING_ID_LEN);
+    tx.body.settle.claims_len = n;
+    memcpy(tx.body.settle.claims, cls, n * sizeof(*cls));
+    return mt_apply(db, &tx, now_ms);
+}
+
+static void st_setup(mt_db *db, ledger_meeting *m)
+{
+    mt_open(db);
+    mt_fund(db, 1, 1000000000);
+    mt_fund(db, 2, 10000000000000ull);
+    mt_fund(db, 3, 1000000);
+    CHR_ASSERT(mt_register(db, 2, 1, "eu-west", 100, MT_BOND) == CHR_OK);
+    CHR_ASSERT(st_create(db, m) == CHR_OK);
+}
+
+void test_settle_receipt_final(void)
+{
+    /* A receipt-backed claim pays the operator at once less the 5% share; the same minutes
+     * again, a forged credit, another sender, over the credit or the duration, an unknown
+     * person and a receipt for an ID that is no address are each refused, changing
+     * nothing. */
+    mt_db db;
+    ledger_meeting m;
+    st_setup(&db, &m);
+    uint8_t sk[32], op[32];
+    ltest_key(sk, op, 2);
+    uint64_t before = mt_balance(&db, op);
+    ledger_claim cl[2];
+    st_claim(&cl[0], &m, 1, 20, 30, 1);
+    CHECK(st_settle(&db, 3, &m, cl, 1, 20000) == CHR_ERR_NOT_OWNER);
+    CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_OK);
+    uint64_t amount = 20 * m.price;
+    CHECK(mt_balance(&db, op) == before - MT_FEE + amount - amount / 20);
+    ledger_settlement s;
+    CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
+    CHECK(s.paid == amount - amount / 20 && s.protocol == amount / 20 && s.closed == 0);
+    CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_ERR_CLAIM); /* same minutes twice */
+    st_claim(&cl[0], &m, 1, 25, 30, 1);
+    cl[0].credit_minutes_max = 31; /* not what the payer signed */
+    CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_ERR_CLAIM);
+    st_claim(&cl[0], &m, 1, 31, 40, 1); /* over the 30-minute duration */
+    CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_ERR_CLAIM);
+    st_claim(&cl[0], &m, 2, 5, 30, 1); /* user-1 is no address: no receipt */
+    CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_ERR_CLAIM);
+    st_claim(&cl[0], &m, 3, 5, 30, 0); /* no third participant */
+    CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_ERR_CLAIM);
+    st_claim(&cl[0], &m, 0, 10, 30, 0);
+    st_claim(&cl[1], &m, 1, 10, 30, 1); /* one bad claim fails the whole transaction */
+    CHECK(st_settle(&db, 2, &m, cl, 2, 20000) == CHR_ERR_CLAIM);
+    mt_close(&db);
+}
+
+void test_settle_window_dispute_refund(void)
+{
+    /* An unreceipted claim waits; the payer disputes it down; claims after the window are
+     * refused; at the due time the end of block pays the disputed minutes, refunds the
+     * rest to the payer and closes: escrow = paid + protocol + refunded. */
+    mt_db db;
+    ledger_meeting m;
+    st_setup(&db, &m);
+    uint8_t sk[32], op[32], payer[32];
+    ltest_key(sk, op, 2);
+    ltest_key(sk, payer, 1);
+    ledger_settle_params sp;
+    CHECK_OK(ledger_settle_params_get(db.t, &sp));
+    ledger_claim cl;
+    st_claim(&cl, &m, 0, 30, 30, 0);
+    CHECK(st_settle(&db, 2, &m, &cl, 1, m.start_ms - 1) == CHR_ERR_WRONG_STATE);
+    CHECK(st_settle(&db, 2, &m, &cl, 1, m.end_ms) == CHR_OK);
+    uint64_t op_before = mt_balance(&db, op), payer_before = mt_balance(&db, payer);
+    ledger_tx tx;
+    mt_tx(&db, &tx, LEDGER_TX_MEETING_DISPUTE, 3); /* neither payer nor host */
+    memcpy(tx.body.settle.id, m.id, LEDGER_MEETING_ID_LEN);
+    tx.body.settle.claims_len = 1;
+    tx.body.settle.claims[0].index = 0;
+    tx.body.settle.claims[0].minutes = 12;
+    CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_ERR_NOT_OWNER);
+    mt_tx(&db, &tx, LEDGER_TX_MEETING_DISPUTE, 1);
+    memcpy(tx.body.settle.id, m.id, LEDGER_MEETING_ID_LEN);
+    tx.body.settle.claims_len = 1;
+    tx.body.settle.claims[0].minutes = 31; /* not below the pending 30 */
+    CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_ERR_CLAIM);
+    tx.body.settle.claims[0].minutes = 12;
+    CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_OK);
+    payer_before -= MT_FEE;
+    st_claim(&cl, &m, 2, 5, 30, 0);
+    CHECK(st_settle(&db, 2, &m, &cl, 1, m.end_ms + sp.settle_window_ms + 1) == CHR_ERR_WRONG_STATE);
+    /* Not yet due: nothing happens. */
+    CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) - 1));
+    CHECK(ledger_overlay_len(db.o) == 0 && ledger_objects_len(db.t) == 0);
+    CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp)));
+    for (size_t i = 0; i < ledger_overlay_len(db.o); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(db.o, i, &addr, &a);
+        mt_set(&db, addr, &a);
+    }
+    CHECK(ledger_trie_mem_objects_store(db.mem, db.t) == CHR_OK);
+    ledger_overlay_reset(db.o);
+    ledger_settlement s;
+    CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
+    uint64_t amount = 12 * m.price;
+    CHECK(s.closed == 1 && s.paid == amount - amount / 20 && s.protocol == amount / 20);
+    CHECK(s.paid + s.protocol + s.refunded == m.escrow);
+    CHECK(mt_balance(&db, op) == op_before + s.paid);
+    CHECK(mt_balance(&db, payer) == payer_before + s.refunded);
+    /* Closed: later ends of block and disputes change nothing. */
+    CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) + 1));
+    CHECK(ledger_overlay_len(db.o) == 0);
     mt_close(&db);
 }
