@@ -95,6 +95,11 @@ void ledger_param_set(ledger_params *p, size_t i, uint64_t v)
 chr_err ledger_params_check(const ledger_params *p, const char **field)
 {
     *field = "";
+    /* A free transfer would make spam free; a million CHR is a typo, not a fee. */
+    if (p->fee_transfer == 0 || p->fee_transfer > LEDGER_FEE_TRANSFER_MAX) {
+        *field = "fee_transfer";
+        return CHR_ERR_ARG;
+    }
     if (p->block_txs_max == 0 || p->block_txs_max > LEDGER_BLOCK_TXS_MAX) {
         *field = "block_txs_max";
         return CHR_ERR_ARG;

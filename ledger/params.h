@@ -17,8 +17,11 @@
 /* The whole of a fraction in parts per million. */
 #define LEDGER_PPM 1000000u
 
+/* The highest fee_transfer: a million CHR. */
+#define LEDGER_FEE_TRANSFER_MAX 1000000000000ull
+
 typedef struct ledger_params {
-    uint64_t fee_transfer;    /* minimum fee of a transfer (and of every staking type) */
+    uint64_t fee_transfer;    /* minimum fee of every type, 1..LEDGER_FEE_TRANSFER_MAX */
     uint32_t block_txs_max;   /* transactions in a block, 1..LEDGER_BLOCK_TXS_MAX */
     uint32_t block_bytes_max; /* encoded transactions in a block, up to LEDGER_BLOCK_BYTES_MAX */
     /* Staking (ledger/staking.h). */
