@@ -52,7 +52,7 @@ _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
  * shorter and its next_cursor goes on from where the reading stopped. */
 #define RPC_MEETINGS_SCAN_MAX 1000
 /* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
-#define RPC_ROUTES_MAX 64
+#define RPC_ROUTES_MAX 80
 
 _Static_assert(RPC_LIST_LIMIT_DEFAULT <= RPC_LIST_LIMIT_MAX, "the default page fits a page");
 _Static_assert(RPC_LIST_LIMIT_MAX < RPC_HISTORY_SCAN_MAX, "a full page is within the scan");

@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "ledger/tx_types.h"
+#include "rpc/internal/gov.h"
 #include "rpc/internal/meetings.h"
 
 json_t *rpc_json_u64(uint64_t v)
@@ -69,6 +70,8 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     json_object_set_new(o, "from", rpc_json_address(tx->from));
     if (tx->type >= LEDGER_TX_MEDIA_REGISTER && tx->type <= LEDGER_TX_MEETING_END) {
         rpc_render_meeting_tx_body(o, tx);
+    } else if (tx->type >= LEDGER_TX_GOV_SUBMIT && tx->type <= LEDGER_TX_GOV_VOTE) {
+        rpc_render_gov_tx_body(o, tx);
     } else {
         /* The staking types' own fields come with the staking REST part (issue 13, part 2);
          * until then `to` is the counterparty (the validator; the sender when none) and

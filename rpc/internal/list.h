@@ -36,6 +36,9 @@ typedef enum rpc_cursor_kind {
     RPC_CURSOR_MEDIA_NODES = 'm', /* media nodes whose key's first 12 bytes are above
                                    * (height, index), as for validators */
     RPC_CURSOR_MEETINGS = 'g',    /* meetings whose 12-byte id is above (height, index) */
+    RPC_CURSOR_PROPOSALS = 'p',   /* proposals whose id is above height */
+    RPC_CURSOR_VOTES = 'o',       /* votes whose voter's first 12 bytes are above
+                                   * (height, index), as for validators */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {
