@@ -597,7 +597,9 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp, const uint8
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
         ledger_apply_env env = {ch->header.height, proposer, ch->header.time_ms, &ch->params,
                                 ch->header.prev_hash};
-        chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
+        /* Admitted under the parameters of its time: checked again under this block's. */
+        chr_err err = ledger_tx_check(tx, ch->chain_id, &ch->params, f->detail, sizeof(f->detail));
+        err = err ? err : ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
         }
@@ -720,9 +722,11 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
                                                  : ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]);
         if (err == CHR_OK) {
             ledger_tx_hash(&tx, ch->hashes[i]);
-            if (verify && (known == NULL || !known(known_ctx, ch->hashes[i]))) {
-                err = ledger_tx_check(&tx, ch->chain_id, &ch->params, detail, sizeof(detail));
-                err = err ? err : ledger_tx_verify(&tx);
+            /* The stateless checks for every transaction, known or not: a passed proposal
+             * may have changed the parameters (the fee) since a mempool admitted it. */
+            err = ledger_tx_check(&tx, ch->chain_id, &ch->params, detail, sizeof(detail));
+            if (err == CHR_OK && verify && (known == NULL || !known(known_ctx, ch->hashes[i]))) {
+                err = ledger_tx_verify(&tx);
             }
         }
         ledger_apply_env env = {b->header.height, b->header.proposer, b->header.time_ms,
