@@ -72,7 +72,7 @@
     X(CHR_ERR_BOND, 144, "bond_too_low", "bond below the chain's minimum")                         \
     X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \
     X(CHR_ERR_UNKNOWN_OBJECT, 146, "unknown_object", "no such media node or meeting")              \
-    /* Governance (ledger/gov.h). */                                                             \
+    /* Governance (ledger/gov.h). */                                                               \
     X(CHR_ERR_PROPOSAL, 160, "bad_proposal", "invalid proposal field")                             \
     X(CHR_ERR_UNKNOWN_PROPOSAL, 161, "unknown_proposal", "no such proposal")                       \
     X(CHR_ERR_PARAM_RANGE, 162, "param_out_of_range", "parameter unknown or outside its range")    \

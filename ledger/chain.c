@@ -132,8 +132,8 @@ static chr_err tables_alloc(ledger_chain *ch)
                          LEDGER_BLOCK_OBJECT_STEPS_MAX + LEDGER_GOV_OBJECT_STEPS_MAX;
     chr_err err = ledger_overlay_new(&ch->overlay, overlay_max, ch->view.account, ch->view.ctx);
     err = err ? err
-              : ledger_objects_new(&ch->objects, objects_max, ch->view.object,
-                                   ch->view.object_scan, ch->view.ctx);
+              : ledger_objects_new(&ch->objects, objects_max, ch->view.object, ch->view.object_scan,
+                                   ch->view.ctx);
     if (err == CHR_OK) {
         ledger_overlay_attach_objects(ch->overlay, ch->objects);
     }

@@ -26,8 +26,8 @@ static const uint8_t no_key[1];
 const char *ledger_gov_status_name(uint8_t status)
 {
     static const char *const names[] = {
-        NULL,     "deposit_period", "voting_period", "passed", "rejected", "vetoed", "failed",
-        "dropped",
+        NULL,       "deposit_period", "voting_period", "passed",
+        "rejected", "vetoed",         "failed",        "dropped",
     };
     return status < sizeof(names) / sizeof(names[0]) ? names[status] : NULL;
 }
@@ -139,8 +139,8 @@ chr_err ledger_gov_content_decode(chr_dec *dec, ledger_gov_content *out)
         err = chr_dec_raw(dec, out->recipient, 32);
         err = err ? err : chr_dec_u64(dec, &out->amount);
     } else if (err == CHR_OK && out->kind == LEDGER_GOV_UPGRADE) {
-        err = dec_name(dec, out->upgrade_name, &out->upgrade_name_len,
-                       LEDGER_GOV_UPGRADE_NAME_MAX, "._-");
+        err = dec_name(dec, out->upgrade_name, &out->upgrade_name_len, LEDGER_GOV_UPGRADE_NAME_MAX,
+                       "._-");
         err = err ? err : chr_dec_u64(dec, &out->upgrade_height);
     }
     if (err != CHR_OK) {
@@ -149,7 +149,8 @@ chr_err ledger_gov_content_decode(chr_dec *dec, ledger_gov_content *out)
     return err;
 }
 
-size_t ledger_gov_proposal_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX], const ledger_gov_proposal *p)
+size_t ledger_gov_proposal_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX],
+                                  const ledger_gov_proposal *p)
 {
     chr_enc enc;
     chr_enc_init(&enc, out, LEDGER_OBJECT_VALUE_MAX);
@@ -435,9 +436,9 @@ static chr_err deposit_add(ledger_objects *t, ledger_gov_proposal *p, const uint
 }
 
 chr_err ledger_gov_submit(ledger_objects *t, const ledger_params *genesis,
-                          const uint8_t proposer[32], const ledger_gov_content *c,
-                          uint64_t deposit, uint64_t height, uint64_t time_ms, uint64_t *id,
-                          char *detail, size_t detail_cap)
+                          const uint8_t proposer[32], const ledger_gov_content *c, uint64_t deposit,
+                          uint64_t height, uint64_t time_ms, uint64_t *id, char *detail,
+                          size_t detail_cap)
 {
     *id = 0;
     if (ledger_objects_room(t) < LEDGER_GOV_OBJECTS_MAX) {
@@ -560,8 +561,8 @@ chr_err ledger_gov_vote(ledger_objects *t, const uint8_t voter[32], uint64_t id,
         return CHR_ERR_NO_STAKE;
     }
     if (err == CHR_OK && before == 0 && p.votes >= LEDGER_GOV_VOTES_MAX) {
-        snprintf(detail, detail_cap, "votes: proposal %llu has %u already",
-                 (unsigned long long)id, LEDGER_GOV_VOTES_MAX);
+        snprintf(detail, detail_cap, "votes: proposal %llu has %u already", (unsigned long long)id,
+                 LEDGER_GOV_VOTES_MAX);
         return CHR_ERR_ENTRIES;
     }
     if (err != CHR_OK) {
@@ -609,9 +610,9 @@ static chr_err tally_actives(tally_ctx *c, uint32_t validators_max, uint64_t *bo
     CHR_ASSERT(validators_max <= LEDGER_VALIDATORS_MAX);
     for (;;) {
         size_t got;
-        chr_err err = ledger_object_scan(c->t, LEDGER_STATE_POWER, NULL, 0,
-                                         after_len ? after : NULL, after_len, batch, TALLY_BATCH,
-                                         &got);
+        chr_err err =
+            ledger_object_scan(c->t, LEDGER_STATE_POWER, NULL, 0, after_len ? after : NULL,
+                               after_len, batch, TALLY_BATCH, &got);
         for (size_t i = 0; i < got && err == CHR_OK && c->n < validators_max; i++) {
             CHR_ASSERT(batch[i].natural_len == 40);
             tally_val *v = &c->vals[c->n++];

@@ -85,8 +85,8 @@ void ledger_gov_content_encode(chr_enc *enc, const ledger_gov_content *c);
 CHR_WUR chr_err ledger_gov_content_decode(chr_dec *dec, ledger_gov_content *out);
 size_t ledger_gov_proposal_encode(uint8_t out[LEDGER_OBJECT_VALUE_MAX],
                                   const ledger_gov_proposal *p);
-CHR_WUR chr_err ledger_gov_proposal_decode(ledger_gov_proposal *out, uint64_t id,
-                                           const uint8_t *in, size_t in_len);
+CHR_WUR chr_err ledger_gov_proposal_decode(ledger_gov_proposal *out, uint64_t id, const uint8_t *in,
+                                           size_t in_len);
 
 /* The proposal id: *found 0 when none. The load's error, CHR_ERR_STORE when the stored
  * value does not decode. */
@@ -97,7 +97,8 @@ CHR_WUR chr_err ledger_gov_vote_get(ledger_objects *t, uint64_t id, const uint8_
                                     uint8_t *option);
 
 /* The scheduled upgrade: *found 0 when none. */
-CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t, char name[LEDGER_GOV_UPGRADE_NAME_MAX + 1],
+CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t,
+                                        char name[LEDGER_GOV_UPGRADE_NAME_MAX + 1],
                                         uint64_t *height, int *found);
 
 /* ---- The operations behind the transactions (ledger/tx_gov.h). Each checks its rules and
@@ -115,8 +116,8 @@ CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t, char name[LEDGER_GOV_
  * upgrade at or below height. *id gets the new id. */
 CHR_WUR chr_err ledger_gov_submit(ledger_objects *t, const ledger_params *genesis,
                                   const uint8_t proposer[32], const ledger_gov_content *c,
-                                  uint64_t deposit, uint64_t height, uint64_t time_ms,
-                                  uint64_t *id, char *detail, size_t detail_cap);
+                                  uint64_t deposit, uint64_t height, uint64_t time_ms, uint64_t *id,
+                                  char *detail, size_t detail_cap);
 /* Adds amount to id's deposits: CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE when it is
  * not in its deposit or voting period or that period has ended at time_ms; CHR_ERR_ENTRIES
  * for a new depositor past LEDGER_GOV_DEPOSITORS_MAX. Reaching the minimum opens the vote. */
@@ -128,8 +129,7 @@ CHR_WUR chr_err ledger_gov_deposit(ledger_objects *t, const uint8_t depositor[32
  * neither a validator nor a delegator; CHR_ERR_ENTRIES for a new voter past
  * LEDGER_GOV_VOTES_MAX; CHR_ERR_PROPOSAL for an option not 1..4. */
 CHR_WUR chr_err ledger_gov_vote(ledger_objects *t, const uint8_t voter[32], uint64_t id,
-                                uint8_t option, uint64_t time_ms, char *detail,
-                                size_t detail_cap);
+                                uint8_t option, uint64_t time_ms, char *detail, size_t detail_cap);
 
 /* The tally of id's votes as the stake stands in t (docs/PROTOCOL.md, "Tally"): the
  * active validators (the first validators_max of the power index) are the bonded stake

@@ -41,13 +41,14 @@ typedef struct ledger_gov_content {
     uint64_t amount;       /* spend */
     uint8_t upgrade_name_len;
     char upgrade_name[LEDGER_GOV_UPGRADE_NAME_MAX]; /* upgrade */
-    uint64_t upgrade_height;                         /* upgrade */
+    uint64_t upgrade_height;                        /* upgrade */
 } ledger_gov_content;
 
 /* The largest encoded content: kind, expedited, title, the changes, then the longest
  * kind-specific part (an upgrade's name and height are shorter than the changes). */
 #define LEDGER_GOV_CONTENT_BYTES_MAX                                                               \
-    (2 + 1 + LEDGER_GOV_TITLE_MAX + 1 + LEDGER_GOV_CHANGES_MAX * (1 + LEDGER_GOV_PARAM_NAME_MAX + 8))
+    (2 + 1 + LEDGER_GOV_TITLE_MAX + 1 +                                                            \
+     LEDGER_GOV_CHANGES_MAX * (1 + LEDGER_GOV_PARAM_NAME_MAX + 8))
 
 typedef struct ledger_gov_submit_body {
     ledger_gov_content content;

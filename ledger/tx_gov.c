@@ -43,8 +43,8 @@ chr_err ledger_gov_tx_decode(chr_dec *dec, ledger_tx *tx)
 }
 
 /* A parameter change's stateless rules: known names that fit their fields, each once. */
-static chr_err check_changes(const ledger_gov_content *c, const ledger_params *params,
-                             char *detail, size_t cap)
+static chr_err check_changes(const ledger_gov_content *c, const ledger_params *params, char *detail,
+                             size_t cap)
 {
     ledger_gov_param_set scratch;
     memset(&scratch, 0, sizeof(scratch));
@@ -52,15 +52,15 @@ static chr_err check_changes(const ledger_gov_content *c, const ledger_params *p
     for (uint8_t i = 0; i < c->changes_len; i++) {
         const ledger_gov_change *ch = &c->changes[i];
         if (ledger_gov_param_assign(&scratch, ch->name, ch->name_len, ch->value) != CHR_OK) {
-            snprintf(detail, cap, "changes[%u]: %.*s: no such parameter, or %llu does not fit",
-                     i, (int)ch->name_len, ch->name, (unsigned long long)ch->value);
+            snprintf(detail, cap, "changes[%u]: %.*s: no such parameter, or %llu does not fit", i,
+                     (int)ch->name_len, ch->name, (unsigned long long)ch->value);
             return CHR_ERR_PARAM_RANGE;
         }
         for (uint8_t j = 0; j < i; j++) {
             if (c->changes[j].name_len == ch->name_len &&
                 memcmp(c->changes[j].name, ch->name, ch->name_len) == 0) {
-                snprintf(detail, cap, "changes[%u]: %.*s is changed twice", i,
-                         (int)ch->name_len, ch->name);
+                snprintf(detail, cap, "changes[%u]: %.*s is changed twice", i, (int)ch->name_len,
+                         ch->name);
                 return CHR_ERR_PROPOSAL;
             }
         }
@@ -68,8 +68,8 @@ static chr_err check_changes(const ledger_gov_content *c, const ledger_params *p
     return CHR_OK;
 }
 
-static chr_err check_submit(const ledger_gov_content *c, const ledger_params *params,
-                            char *detail, size_t cap)
+static chr_err check_submit(const ledger_gov_content *c, const ledger_params *params, char *detail,
+                            size_t cap)
 {
     if (c->kind == LEDGER_GOV_SPEND) {
         snprintf(detail, cap, "kind: spend needs the treasury, which this chain does not have");
@@ -140,8 +140,8 @@ chr_err ledger_gov_tx_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
     if (tx->type == LEDGER_TX_GOV_SUBMIT) {
         /* The chain parameters object, when absent, is the block's own parameters. */
         err = ledger_gov_submit(t, env->params, tx->from, &tx->body.gov_submit.content,
-                                tx->body.gov_submit.deposit, env->height, env->time_ms, &id,
-                                detail, cap);
+                                tx->body.gov_submit.deposit, env->height, env->time_ms, &id, detail,
+                                cap);
     } else if (tx->type == LEDGER_TX_GOV_DEPOSIT) {
         err = ledger_gov_deposit(t, tx->from, tx->body.gov_deposit.id, tx->body.gov_deposit.amount,
                                  env->time_ms, detail, cap);

@@ -2,10 +2,10 @@
 
 #include "common/assert.h"
 
+#include "ledger/gov.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
 #include "ledger/staking.h"
-#include "ledger/gov.h"
 #include "ledger/tx_gov.h"
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"

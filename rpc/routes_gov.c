@@ -197,9 +197,9 @@ static chr_err proposals_fill(ledger_store_read *rd, uint64_t *after, int has_af
             break;
         }
         ledger_gov_proposal p;
-        if (err == CHR_OK && (o->natural_len != 8 ||
-                              ledger_gov_proposal_decode(&p, chr_get_u64be(o->natural), o->value,
-                                                         o->value_len) != CHR_OK)) {
+        if (err == CHR_OK &&
+            (o->natural_len != 8 || ledger_gov_proposal_decode(&p, chr_get_u64be(o->natural),
+                                                               o->value, o->value_len) != CHR_OK)) {
             err = CHR_ERR_STORE;
         }
         if (err != CHR_OK) {
@@ -271,9 +271,9 @@ static chr_err deposits_json(ledger_store_read *rd, uint64_t id, ledger_object *
         if (err != CHR_OK) {
             return err;
         }
-        json_array_append_new(arr, json_pack("{s:o,s:o}", "depositor",
-                                             rpc_json_address(o->natural + 8), "amount",
-                                             rpc_json_u64(chr_get_u64be(o->value))));
+        json_array_append_new(arr,
+                              json_pack("{s:o,s:o}", "depositor", rpc_json_address(o->natural + 8),
+                                        "amount", rpc_json_u64(chr_get_u64be(o->value))));
         memcpy(after, o->natural, 40);
         after_len = 40;
     }
@@ -310,8 +310,7 @@ void rpc_handle_proposal(rpc_ctx *x, rpc_reply *r)
         return;
     }
     if (rpc_query(x, "height") != NULL) {
-        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: not taken here (the tip's proof)",
-                        "height");
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: not taken here (the tip's proof)", "height");
         return;
     }
     ledger_object *o = malloc(sizeof(*o));
@@ -328,8 +327,8 @@ void rpc_handle_proposal(rpc_ctx *x, rpc_reply *r)
     json_t *tally = NULL;
     json_t *deposits = json_array();
     ledger_gov_proposal p;
-    chr_err err = rpc_state_object_read(rd, LEDGER_STATE_PROPOSAL, key, 8, prove, o, &found,
-                                        &proof);
+    chr_err err =
+        rpc_state_object_read(rd, LEDGER_STATE_PROPOSAL, key, 8, prove, o, &found, &proof);
     if (err == CHR_OK && found && ledger_gov_proposal_decode(&p, id, o->value, o->value_len)) {
         err = CHR_ERR_STORE;
     }
@@ -376,8 +375,8 @@ static chr_err votes_fill(ledger_store_read *rd, uint64_t id, uint8_t after[40],
     chr_put_u64be(prefix, id);
     *more = 0;
     while (err == CHR_OK) {
-        err = ledger_store_object_next(rd, LEDGER_STATE_VOTE, prefix, 8,
-                                       after_len ? after : NULL, after_len, o);
+        err = ledger_store_object_next(rd, LEDGER_STATE_VOTE, prefix, 8, after_len ? after : NULL,
+                                       after_len, o);
         if (err == CHR_ERR_NOT_FOUND) {
             err = CHR_OK;
             break;
@@ -434,9 +433,9 @@ void rpc_handle_proposal_votes(rpc_ctx *x, rpc_reply *r)
         reply_store_error(r, err);
         return;
     }
-    json_t *next = more ? cursor_json(RPC_CURSOR_VOTES, chr_get_u64be(after + 8),
-                                      chr_get_u32be(after + 16))
-                        : json_null();
+    json_t *next =
+        more ? cursor_json(RPC_CURSOR_VOTES, chr_get_u64be(after + 8), chr_get_u32be(after + 16))
+             : json_null();
     rpc_reply_json(r, 200, json_pack("{s:o,s:o}", "votes", arr, "next_cursor", next));
 }
 
@@ -522,19 +521,18 @@ static chr_err params_json(rpc_ctx *x, ledger_store_read *rd, json_t **out)
     const ledger_meeting_params *m = &s.meetings;
     const ledger_gov_params *g = &s.gov;
     *out = json_pack(
-        "{s:o,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o}",
-        "chain", chain, "meetings", "price_per_participant_minute",
+        "{s:o,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o}", "chain",
+        chain, "meetings", "price_per_participant_minute",
         rpc_json_u64(m->price_per_participant_minute), "media_node_min_bond",
-        rpc_json_u64(m->media_node_min_bond), "meeting_unbonding_ms",
-        rpc_json_u64(m->unbonding_ms), "grace_ms", rpc_json_u64(m->grace_ms), "gov",
-        "min_deposit", rpc_json_u64(g->min_deposit), "expedited_min_deposit",
-        rpc_json_u64(g->expedited_min_deposit), "deposit_period_ms",
+        rpc_json_u64(m->media_node_min_bond), "meeting_unbonding_ms", rpc_json_u64(m->unbonding_ms),
+        "grace_ms", rpc_json_u64(m->grace_ms), "gov", "min_deposit", rpc_json_u64(g->min_deposit),
+        "expedited_min_deposit", rpc_json_u64(g->expedited_min_deposit), "deposit_period_ms",
         rpc_json_u64(g->deposit_period_ms), "voting_period_ms", rpc_json_u64(g->voting_period_ms),
         "expedited_voting_period_ms", rpc_json_u64(g->expedited_voting_period_ms), "quorum_ppm",
         rpc_json_u64(g->quorum_ppm), "threshold_ppm", rpc_json_u64(g->threshold_ppm),
         "expedited_threshold_ppm", rpc_json_u64(g->expedited_threshold_ppm), "veto_ppm",
-        rpc_json_u64(g->veto_ppm), "burn_dropped", rpc_json_u64(g->burn_dropped),
-        "burn_no_quorum", rpc_json_u64(g->burn_no_quorum), "upgrade_plan",
+        rpc_json_u64(g->veto_ppm), "burn_dropped", rpc_json_u64(g->burn_dropped), "burn_no_quorum",
+        rpc_json_u64(g->burn_no_quorum), "upgrade_plan",
         found ? json_pack("{s:s,s:o}", "name", name, "height", rpc_json_u64(at)) : json_null());
     return *out == NULL ? CHR_ERR_NOMEM : CHR_OK;
 }

@@ -66,16 +66,14 @@ static int content_args(wallet_cli *c, ledger_gov_content *out)
         }
         memcpy(out->upgrade_name, c->args[1], len);
         out->upgrade_name_len = (uint8_t)len;
-        return wallet_cli_parse_u64("HEIGHT", c->args[2], &out->upgrade_height)
-                   ? WALLET_EXIT_OK
-                   : WALLET_EXIT_USAGE;
+        return wallet_cli_parse_u64("HEIGHT", c->args[2], &out->upgrade_height) ? WALLET_EXIT_OK
+                                                                                : WALLET_EXIT_USAGE;
     }
     if (strcmp(kind, "spend") == 0) {
         if (extra != 2 || chr_address_decode(out->recipient, c->args[1], strlen(c->args[1]))) {
             return wallet_cli_usage(c, "spend: give RECIPIENT (a chr1 address) and AMOUNT");
         }
-        return wallet_cli_parse_amount(c, "AMOUNT", c->args[2], LEDGER_TOKEN_DECIMALS,
-                                       &out->amount)
+        return wallet_cli_parse_amount(c, "AMOUNT", c->args[2], LEDGER_TOKEN_DECIMALS, &out->amount)
                    ? WALLET_EXIT_OK
                    : WALLET_EXIT_USAGE;
     }
@@ -91,8 +89,10 @@ int wallet_cmd_gov_propose(wallet_cli *c)
         const char *name;
         ledger_gov_kind kind;
     } kinds[] = {
-        {"text", LEDGER_GOV_TEXT},       {"params", LEDGER_GOV_PARAMS},
-        {"spend", LEDGER_GOV_SPEND},     {"upgrade", LEDGER_GOV_UPGRADE},
+        {"text", LEDGER_GOV_TEXT},
+        {"params", LEDGER_GOV_PARAMS},
+        {"spend", LEDGER_GOV_SPEND},
+        {"upgrade", LEDGER_GOV_UPGRADE},
         {"cancel-upgrade", LEDGER_GOV_CANCEL_UPGRADE},
     };
     size_t k = 0;

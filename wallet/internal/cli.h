@@ -102,15 +102,15 @@
     X(CAPACITY, "capacity", 1, "N", "concurrent participants a media node carries")                \
     X(BOND, "bond", 1, "X", "the bond a media node locks, in CHR (units with --raw)")              \
     X(METADATA, "metadata", 1, "TEXT", "a media node's label, at most 128 bytes of UTF-8")         \
-    X(TITLE, "title", 1, "TEXT", "the meeting's or proposal's title, 1..64 bytes of UTF-8")                      \
+    X(TITLE, "title", 1, "TEXT", "the meeting's or proposal's title, 1..64 bytes of UTF-8")        \
     X(HOST, "host", 1, "ID", "the meeting's host ID (an app's user id or a chr1 address)")         \
     X(PARTICIPANTS, "participants", 1, "ID,ID", "the meeting's participant IDs, comma-separated")  \
     X(DURATION, "duration", 1, "MIN", "the meeting's length in minutes, 1..1440")                  \
     X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
     X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
-    X(STATUS, "status", 1, "S", "list only those in this status (media-node, meeting, gov list)")     \
-    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")                   \
-    X(DEPOSIT, "deposit", 1, "X", "a proposal's first deposit, in CHR (units with --raw)")        \
+    X(STATUS, "status", 1, "S", "list only those in this status (media-node, meeting, gov list)")  \
+    X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")                     \
+    X(DEPOSIT, "deposit", 1, "X", "a proposal's first deposit, in CHR (units with --raw)")         \
     X(EXPEDITED, "expedited", 0, NULL, "an expedited proposal: shorter vote, higher threshold")
 
 typedef enum wallet_opt {

@@ -14,20 +14,20 @@
 #include "tests/unit/test.h"
 
 /* The signed vectors (hex of the whole transaction, then its hash). */
-#define V_SUBMIT \
+#define V_SUBMIT                                                                                   \
     "01300d6368726f6f6d2d6465766e65744f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b7040758" \
     "71aa000000000000000000000000000003e800000000000000000000020010726169736520746865206665652078" \
     "32010c6665655f7472616e7366657200000000000007d000000000009896809629b93cb9d260757bed9306e33791" \
     "68aa6bdd5f40af3749b8074f2507c75bd0ee59d0098170df713f344f3339b89d71452d93a034b8c242e5939b4023" \
     "09cefc"
 #define V_SUBMIT_HASH "497c2a1c8d071b548a33785658874a89a26ea96dab31966382e02108fd1aafec"
-#define V_DEPOSIT \
+#define V_DEPOSIT                                                                                  \
     "01310d6368726f6f6d2d6465766e6574466d7fcae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae" \
     "3f27000000000000000100000000000003e800000000000000000000000000000000000100000000004c4b40e9b2" \
     "e38516241af7f9d294e1af8c4b7a7321cd2e033de5ce93bc8b19b0f7e19b3ca2993d9d2af017e2a93d4af7d347bf" \
     "a397dd140ef72b03a438fa99618c2d7f"
 #define V_DEPOSIT_HASH "6e0e3402c6f40f05918261e70d2b2396277957727efbffa81c1ca353f0cbc308"
-#define V_VOTE \
+#define V_VOTE                                                                                     \
     "01320d6368726f6f6d2d6465766e6574466d7fcae563e5cb09a0d1870bb580344804617879a14949cf22285f1bae" \
     "3f27000000000000000200000000000003e800000000000000000000000000000000000101b04241fd0c549ec38c" \
     "1d3c3baa54763e8131290c3829a576916e36215755dc7acc1a572a62d07d0cdb6e31aaa093ac9de98a139ed7f5be" \
@@ -215,8 +215,7 @@ void test_tx_checks(void)
           CHR_ERR_PROPOSAL);
     tx_base(&tx, LEDGER_TX_GOV_DEPOSIT, 0);
     tx.body.gov_deposit.id = 1;
-    CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) ==
-          CHR_ERR_AMOUNT);
+    CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) == CHR_ERR_AMOUNT);
     tx_base(&tx, LEDGER_TX_GOV_VOTE, 0);
     tx.body.gov_vote.option = 5;
     CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) ==
