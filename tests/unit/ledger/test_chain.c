@@ -735,6 +735,45 @@ static int gov_block(ch_node *a, ch_node *b, uint64_t time_ms, uint32_t *txs)
     return ok && memcmp(ra, rb, 32) == 0;
 }
 
+/* Blocks 1 and 2 on a and b: user 0 bonds a validator, submits content with the minimum
+ * deposit and votes yes (block 1, time 5,000); block 2 comes at the vote's end, with a
+ * transfer of user 1 at the old fee before the tally. 1 when both nodes agree throughout. */
+static int gov_pass(ch_node *a, ch_node *b, const ledger_gov_content *content)
+{
+    ledger_tx tx;
+    uint32_t txs1, txs2;
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_CREATE_VALIDATOR, CH_ID, user_pk[0], 0, CH_FEE, 0,
+                              NULL, 0) == CHR_OK);
+    memcpy(tx.body.create_validator.consensus_key, user_pk[5], 32);
+    tx.body.create_validator.commission_max_ppm = 100000;
+    tx.body.create_validator.min_self_bond = 1000;
+    tx.body.create_validator.amount = 5000;
+    tx.body.create_validator.moniker_len = 1;
+    tx.body.create_validator.moniker[0] = 'v';
+    CHR_ASSERT(node_submit_tx(a, &tx, 0) == CHR_OK);
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_GOV_SUBMIT, CH_ID, user_pk[0], 1, CH_FEE, 0, NULL,
+                              0) == CHR_OK);
+    tx.body.gov_submit.content = *content;
+    tx.body.gov_submit.deposit = 100;
+    CHR_ASSERT(node_submit_tx(a, &tx, 0) == CHR_OK);
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_GOV_VOTE, CH_ID, user_pk[0], 2, CH_FEE, 0, NULL, 0) ==
+               CHR_OK);
+    tx.body.gov_vote.id = 1;
+    tx.body.gov_vote.option = LEDGER_GOV_YES;
+    CHR_ASSERT(node_submit_tx(a, &tx, 0) == CHR_OK);
+    int ok = gov_block(a, b, 5000, &txs1) && txs1 == 3;
+    CHR_ASSERT(submit_transfer(a, 1, 2, 0, CH_FEE) == CHR_OK);
+    return ok && gov_block(a, b, 5000 + 120000, &txs2) && txs2 == 1;
+}
+
+static void gov_title(ledger_gov_content *c, ledger_gov_kind kind)
+{
+    memset(c, 0, sizeof(*c));
+    c->kind = (uint8_t)kind;
+    c->title_len = 1;
+    c->title[0] = 't';
+}
+
 void test_chain_gov_param_change(void)
 {
     /* Proves the parameter change end to end on the block state machine: a staker's
@@ -748,43 +787,21 @@ void test_chain_gov_param_change(void)
     node_init(&b);
     gov_params_short(&a);
     gov_params_short(&b);
-    ledger_tx tx;
-    CHECK_OK(
-        ledger_tx_init(&tx, LEDGER_TX_CREATE_VALIDATOR, CH_ID, user_pk[0], 0, CH_FEE, 0, NULL, 0));
-    memcpy(tx.body.create_validator.consensus_key, user_pk[5], 32);
-    tx.body.create_validator.commission_max_ppm = 100000;
-    tx.body.create_validator.min_self_bond = 1000;
-    tx.body.create_validator.amount = 5000;
-    tx.body.create_validator.moniker_len = 1;
-    tx.body.create_validator.moniker[0] = 'v';
-    CHECK_OK(node_submit_tx(&a, &tx, 0));
-    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_GOV_SUBMIT, CH_ID, user_pk[0], 1, CH_FEE, 0, NULL, 0));
-    ledger_gov_content *g = &tx.body.gov_submit.content;
-    g->kind = LEDGER_GOV_PARAMS;
-    g->title_len = 3;
-    memcpy(g->title, "fee", 3);
-    g->changes_len = 1;
-    g->changes[0].name_len = 12;
-    memcpy(g->changes[0].name, "fee_transfer", 12);
-    g->changes[0].value = 3 * CH_FEE;
-    tx.body.gov_submit.deposit = 100;
-    CHECK_OK(node_submit_tx(&a, &tx, 0));
-    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_GOV_VOTE, CH_ID, user_pk[0], 2, CH_FEE, 0, NULL, 0));
-    tx.body.gov_vote.id = 1;
-    tx.body.gov_vote.option = LEDGER_GOV_YES;
-    CHECK_OK(node_submit_tx(&a, &tx, 0));
-    uint32_t txs;
-    CHECK(gov_block(&a, &b, 5000, &txs) && txs == 3);
-    /* Block 2, after the vote's end: a transfer at the old fee, then the tally. */
-    CHECK_OK(submit_transfer(&a, 1, 2, 0, CH_FEE));
+    ledger_gov_content g;
+    gov_title(&g, LEDGER_GOV_PARAMS);
+    g.changes_len = 1;
+    g.changes[0].name_len = 12;
+    memcpy(g.changes[0].name, "fee_transfer", 12);
+    g.changes[0].value = 3 * CH_FEE;
     CHECK(ledger_chain_params(a.chain)->fee_transfer == CH_FEE);
-    CHECK(gov_block(&a, &b, 5000 + 120000, &txs) && txs == 1);
+    CHECK(gov_pass(&a, &b, &g));
     ledger_account acct;
     CHECK_OK(db_account(&a.db, user_pk[1], &acct));
     CHECK(acct.balance == CH_BALANCE - 100 - CH_FEE);
     CHECK(ledger_chain_params(a.chain)->fee_transfer == 3 * CH_FEE);
     CHECK(ledger_chain_params(b.chain)->fee_transfer == 3 * CH_FEE);
     /* Block 3: the old fee is refused, the new one paid. */
+    uint32_t txs;
     CHECK_OK(submit_transfer(&a, 2, 3, 0, CH_FEE));
     CHECK_OK(submit_transfer(&a, 3, 4, 0, 3 * CH_FEE));
     CHECK(gov_block(&a, &b, 130000, &txs) && txs == 1);
@@ -792,6 +809,37 @@ void test_chain_gov_param_change(void)
     CHECK(acct.balance == CH_BALANCE - 100 - 3 * CH_FEE && acct.nonce == 1);
     CHECK_OK(db_account(&a.db, user_pk[2], &acct));
     CHECK(acct.nonce == 0);
+    node_free(&a);
+    node_free(&b);
+}
+
+void test_chain_gov_upgrade_stops(void)
+{
+    /* Proves a passed upgrade proposal stops a build that does not know the upgrade at its
+     * height: the block before it is made and agreed, the block at it cannot be drafted
+     * (unknown_upgrade) and the tip stays below it. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    gov_params_short(&a);
+    gov_params_short(&b);
+    ledger_gov_content g;
+    gov_title(&g, LEDGER_GOV_UPGRADE);
+    g.upgrade_name_len = 2;
+    memcpy(g.upgrade_name, "v9", 2);
+    g.upgrade_height = 4;
+    CHECK(gov_pass(&a, &b, &g));
+    uint32_t txs;
+    CHECK(gov_block(&a, &b, 130000, &txs) && txs == 0); /* height 3 */
+    uint8_t *blk = NULL;
+    size_t len;
+    CHECK(ledger_chain_propose(a.chain, a.mp, 140000, val_pk[1], &blk, &len) == CHR_ERR_UPGRADE);
+    CHECK(blk == NULL);
+    uint64_t h, t;
+    uint8_t hash[32];
+    ledger_chain_tip(a.chain, &h, hash, &t);
+    CHECK(h == 3);
     node_free(&a);
     node_free(&b);
 }
