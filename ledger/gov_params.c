@@ -239,7 +239,7 @@ chr_err ledger_gov_param_assign(ledger_gov_param_set *s, const char *name, size_
 
 chr_err ledger_gov_param_set_check(const ledger_gov_param_set *s, const char **field)
 {
-    if (ledger_params_check(&s->chain, field) != CHR_OK ||
+    if (ledger_params_check_change(&s->chain, field) != CHR_OK ||
         ledger_meeting_params_check(&s->meetings, field) != CHR_OK) {
         return CHR_ERR_PARAM_RANGE;
     }

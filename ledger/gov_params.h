@@ -68,7 +68,8 @@ CHR_WUR chr_err ledger_gov_param_set_get(ledger_objects *t, const ledger_params 
  * group has, or a value too wide for its field (the ranges are the groups' checks). */
 CHR_WUR chr_err ledger_gov_param_assign(ledger_gov_param_set *s, const char *name, size_t len,
                                         uint64_t value);
-/* Every group's range check: CHR_ERR_PARAM_RANGE, *field the first bad field. */
+/* Every group's range check (the chain's: ledger_params_check_change): CHR_ERR_PARAM_RANGE,
+ * *field the first bad field. */
 CHR_WUR chr_err ledger_gov_param_set_check(const ledger_gov_param_set *s, const char **field);
 /* Writes the groups that differ from before into t: CHR_ERR_FULL (nothing written) when
  * t lacks room for three objects. */
