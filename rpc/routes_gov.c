@@ -168,6 +168,19 @@ static int status_param(rpc_ctx *x, rpc_reply *r)
     return -1;
 }
 
+/* ?prove= as for the state routes, without ?height= (these answer at the tip). */
+static int prove_param(rpc_ctx *x, rpc_reply *r, int *prove)
+{
+    if (!rpc_prove_param(x, r, prove)) {
+        return 0;
+    }
+    if (rpc_query(x, "height") != NULL) {
+        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: not taken here (the tip's proof)", "height");
+        return 0;
+    }
+    return 1;
+}
+
 static json_t *cursor_json(rpc_cursor_kind kind, uint64_t height, uint32_t index)
 {
     rpc_cursor c = {kind, height, index};
@@ -306,11 +319,7 @@ void rpc_handle_proposal(rpc_ctx *x, rpc_reply *r)
 {
     uint64_t id;
     int prove;
-    if (!id_param(x->segs[4], r, &id) || !rpc_prove_param(x, r, &prove)) {
-        return;
-    }
-    if (rpc_query(x, "height") != NULL) {
-        rpc_reply_error(r, 400, CHR_ERR_ARG, "height: not taken here (the tip's proof)", "height");
+    if (!id_param(x->segs[4], r, &id) || !prove_param(x, r, &prove)) {
         return;
     }
     ledger_object *o = malloc(sizeof(*o));
@@ -452,7 +461,7 @@ void rpc_handle_proposal_vote(rpc_ctx *x, rpc_reply *r)
         rpc_reply_error(r, 400, CHR_ERR_ARG, "voter: a chr1 address", "voter");
         return;
     }
-    if (!rpc_prove_param(x, r, &prove)) {
+    if (!prove_param(x, r, &prove)) {
         return;
     }
     chr_put_u64be(key, id);

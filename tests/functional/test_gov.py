@@ -95,6 +95,8 @@ def test_proposals_deposits_votes_over_rest_and_wallet(t):
                  "not_found", "bob did not vote")
     assert_error(n.request("GET", "/api/v1/gov/proposals/9"), 404, "not_found", "no such id")
     assert_error(n.request("GET", "/api/v1/gov/proposals/0"), 400, "invalid_argument", "id 0")
+    assert_error(n.request("GET", "/api/v1/gov/proposals/1?prove=true&height=1"), 400,
+                 "invalid_argument", "no past heights here")
     assert_error(n.request("GET", "/api/v1/gov/proposals?status=open"), 400, "invalid_argument",
                  "an unknown status")
     assert_error(n.request("GET", "/api/v1/gov/proposals/1/votes/chr1x"), 400,
