@@ -16,6 +16,7 @@ static const chr_test tests[] = {
     {"param_change_executes", test_param_change_executes},
     {"param_out_of_range", test_param_out_of_range},
     {"upgrade_plan", test_upgrade_plan},
+    {"tally_slow_way", test_tally_slow_way},
 };
 
 CHR_TESTS_MAIN("gov", tests)
