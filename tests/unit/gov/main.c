@@ -17,6 +17,7 @@ static const chr_test tests[] = {
     {"param_out_of_range", test_param_out_of_range},
     {"upgrade_plan", test_upgrade_plan},
     {"tally_slow_way", test_tally_slow_way},
+    {"upgrade_known", test_upgrade_known},
 };
 
 CHR_TESTS_MAIN("gov", tests)

@@ -17,5 +17,6 @@ void test_param_change_executes(void);
 void test_param_out_of_range(void);
 void test_upgrade_plan(void);
 void test_tally_slow_way(void);
+void test_upgrade_known(void);
 
 #endif

@@ -479,3 +479,39 @@ void test_tally_slow_way(void)
         st_close(&db);
     }
 }
+
+/* Proves the table of known upgrades: a build with CHROOM_TEST_UPGRADE (docs/PROTOCOL.md,
+ * "Software upgrades") knows "test-upgrade", runs its migration at the plan's height and
+ * clears the plan, so its chain goes on; any other build stops there. */
+void test_upgrade_known(void)
+{
+    st_db db;
+    gv_open(&db, 0, 0);
+    ledger_gov_content c;
+    gv_title(&c, LEDGER_GOV_UPGRADE, "test upgrade");
+    c.upgrade_name_len = 12;
+    memcpy(c.upgrade_name, "test-upgrade", 12);
+    c.upgrade_height = db.height + 10;
+    CHECK_OK(gv_submit(&db, 5, &c, 1000));
+    CHECK_OK(gv_vote(&db, 1, 1, LEDGER_GOV_YES));
+    CHECK_OK(gv_vote(&db, 2, 1, LEDGER_GOV_YES));
+    CHECK_OK(gv_end(&db, 200000));
+    CHECK_OK(gv_end(&db, 1000));
+    char name[LEDGER_GOV_UPGRADE_NAME_MAX + 1];
+    char why[256] = "";
+    uint64_t at;
+    int found;
+    CHECK_OK(ledger_gov_upgrade_plan(db.t, name, &at, &found));
+    CHECK(found && at == c.upgrade_height);
+#ifdef CHROOM_TEST_UPGRADE
+    CHECK(ledger_gov_upgrade_known("test-upgrade", 12));
+    CHECK_OK(ledger_gov_begin_block(db.t, at, why, sizeof(why)));
+    CHECK_OK(ledger_gov_upgrade_plan(db.t, name, &at, &found));
+    CHECK(!found);
+#else
+    CHECK(!ledger_gov_upgrade_known("test-upgrade", 12));
+    CHECK(ledger_gov_begin_block(db.t, at, why, sizeof(why)) == CHR_ERR_UPGRADE);
+    CHECK(strstr(why, "\"test-upgrade\"") != NULL);
+#endif
+    st_close(&db);
+}
