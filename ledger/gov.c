@@ -251,6 +251,15 @@ static chr_err global_put(ledger_objects *t, const gov_global *g)
     return ledger_object_put(t, LEDGER_STATE_GOV_GLOBAL, no_key, 0, v, sizeof(v));
 }
 
+chr_err ledger_gov_escrow(ledger_objects *t, uint64_t *escrow, uint64_t *burned)
+{
+    gov_global g;
+    chr_err err = global_get(t, &g);
+    *escrow = err == CHR_OK ? g.escrow : 0;
+    *burned = err == CHR_OK ? g.burned : 0;
+    return err;
+}
+
 chr_err ledger_gov_proposal_get(ledger_objects *t, uint64_t id, ledger_gov_proposal *out,
                                 int *found)
 {

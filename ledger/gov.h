@@ -96,6 +96,10 @@ CHR_WUR chr_err ledger_gov_proposal_get(ledger_objects *t, uint64_t id, ledger_g
 CHR_WUR chr_err ledger_gov_vote_get(ledger_objects *t, uint64_t id, const uint8_t voter[32],
                                     uint8_t *option);
 
+/* The deposits held in escrow and those burned so far (for the supply check: liquid +
+ * bonded + unbonding + escrow + burned = the supply). The load's error, CHR_ERR_STORE. */
+CHR_WUR chr_err ledger_gov_escrow(ledger_objects *t, uint64_t *escrow, uint64_t *burned);
+
 /* The scheduled upgrade: *found 0 when none. */
 CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t,
                                         char name[LEDGER_GOV_UPGRADE_NAME_MAX + 1],

@@ -50,11 +50,27 @@ static void gv_open(st_db *db, int burn_dropped, int burn_no_quorum)
     CHR_ASSERT(st_end_block(db, 1000) == CHR_OK);
 }
 
-/* Ends the block as the chain does (governance, then staking) and opens the next. */
+/* The supply holds: liquid + bonded + unbonding + escrow + burned deposits = the genesis
+ * balances (8 accounts). */
+static int gv_supply_ok(st_db *db)
+{
+    uint64_t escrow, burned;
+    CHR_ASSERT(ledger_gov_escrow(db->t, &escrow, &burned) == CHR_OK);
+    return ledger_staking_supply_check(db->t, st_liquid(db) + escrow + burned, 8 * GV_BALANCE,
+                                       db->detail, sizeof(db->detail)) == CHR_OK;
+}
+
+/* Ends the block as the chain does (governance, then staking) and opens the next; the
+ * supply is checked after every block. */
 static chr_err gv_end(st_db *db, uint64_t dt_ms)
 {
     chr_err err = ledger_gov_end_block(db->o, &db->params, &db->params, db->height, db->time_ms);
-    return err ? err : st_end_block(db, dt_ms);
+    err = err ? err : st_end_block(db, dt_ms);
+    if (err == CHR_OK && !gv_supply_ok(db)) {
+        printf("# %s\n", db->detail);
+        err = CHR_ERR_STATE_ROOT;
+    }
+    return err;
 }
 
 static void gv_init(ledger_tx *tx, ledger_tx_type type)
