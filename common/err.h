@@ -76,6 +76,13 @@
     X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \
     X(CHR_ERR_UNKNOWN_OBJECT, 146, "unknown_object", "no such media node or meeting")              \
     X(CHR_ERR_CLAIM, 147, "bad_claim", "settlement claim or dispute breaks a rule")                \
+    /* Governance (ledger/gov.h). */                                                               \
+    X(CHR_ERR_PROPOSAL, 160, "bad_proposal", "invalid proposal field")                             \
+    X(CHR_ERR_UNKNOWN_PROPOSAL, 161, "unknown_proposal", "no such proposal")                       \
+    X(CHR_ERR_PARAM_RANGE, 162, "param_out_of_range", "parameter unknown or outside its range")    \
+    X(CHR_ERR_NO_TREASURY, 163, "no_treasury", "this chain has no treasury to spend from")         \
+    X(CHR_ERR_NO_STAKE, 164, "no_stake", "voter has no bonded stake")                              \
+    X(CHR_ERR_UPGRADE, 165, "unknown_upgrade", "this build does not know the scheduled upgrade")   \
     X(CHR_ERR_PEER_HANDSHAKE, 200, "handshake_failed", "peer handshake failed")                    \
     X(CHR_ERR_PEER_FRAME, 201, "bad_frame", "malformed peer frame")                                \
     X(CHR_ERR_CONS_MSG, 202, "bad_consensus_message", "invalid consensus message")                 \

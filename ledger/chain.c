@@ -6,6 +6,8 @@
 
 #include "common/assert.h"
 #include "ledger/distribution.h"
+#include "ledger/gov.h"
+#include "ledger/gov_params.h"
 #include "ledger/settle.h"
 #include "ledger/slashing.h"
 #include "ledger/staking.h"
@@ -15,7 +17,15 @@
 
 struct ledger_chain {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
+    /* The parameters of the block after the tip: the state's (ledger/gov_params.h), which
+     * are the genesis ones until a passed proposal changes them; read when the state opens
+     * and after each committed block. */
     ledger_params params;
+    ledger_params genesis_params;
+    /* The block limits the scratch, overlay and object table are sized for: they grow when
+     * a proposal raises block_txs_max or block_bytes_max (tables_fit). */
+    uint32_t cap_txs;
+    uint32_t cap_bytes;
     /* The validator sets around the tip t (docs/PROTOCOL.md, "The validator set"): a set
      * decided by block h signs from h + 2 (ledger_staking_set_at), the genesis set until
      * one is stored. prev_validators signed the tip's commit (set(t)), validators signs the
@@ -90,6 +100,67 @@ static chr_err scratch_alloc(ledger_chain *ch)
     return CHR_OK;
 }
 
+static void tables_free(ledger_chain *ch)
+{
+    ledger_overlay_free(ch->overlay);
+    ledger_objects_free(ch->objects);
+    free(ch->arena);
+    free(ch->txs);
+    free(ch->lens);
+    free(ch->hashes);
+    free(ch->from);
+    free(ch->to);
+    free(ch->failures);
+    ch->overlay = NULL;
+    ch->objects = NULL;
+    ch->arena = NULL;
+    ch->txs = NULL;
+    ch->lens = NULL;
+    ch->hashes = NULL;
+    ch->from = NULL;
+    ch->to = NULL;
+    ch->failures = NULL;
+}
+
+/* The overlay, object table and scratch for the largest block of ch->params. */
+static chr_err tables_alloc(ledger_chain *ch)
+{
+    /* A block of n transactions changes at most n times the most any type changes besides
+     * the proposer, plus the proposer once (2n + 1 for transfers), plus the accounts the
+     * end of block pays (staking's delegators, governance's refunds). */
+    size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
+                         1 +
+                         2 * LEDGER_STAKING_MATURE_MAX + /* the delegators the end of block pays */
+                         LEDGER_VALIDATORS_MAX + 1 +     /* signers (and the proposer) unbonded */
+                         2 * LEDGER_SETTLE_DUE_PER_BLOCK + /* operators and payers it settles */
+                         LEDGER_GOV_ACCOUNT_STEPS_MAX;     /* governance's refunds */
+    /* Objects likewise, plus room for the steps a block takes outside its transactions. */
+    size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
+                         LEDGER_BLOCK_OBJECT_STEPS_MAX + LEDGER_GOV_OBJECT_STEPS_MAX;
+    chr_err err = ledger_overlay_new(&ch->overlay, overlay_max, ch->view.account, ch->view.ctx);
+    err = err ? err
+              : ledger_objects_new(&ch->objects, objects_max, ch->view.object, ch->view.object_scan,
+                                   ch->view.ctx);
+    if (err == CHR_OK) {
+        ledger_overlay_attach_objects(ch->overlay, ch->objects);
+    }
+    err = err ? err : scratch_alloc(ch);
+    ch->cap_txs = ch->params.block_txs_max;
+    ch->cap_bytes = ch->params.block_bytes_max;
+    return err;
+}
+
+/* Grows the tables when the parameters' block limits outgrew them; nothing is prepared. */
+static chr_err tables_fit(ledger_chain *ch)
+{
+    if (ch->params.block_txs_max <= ch->cap_txs && ch->params.block_bytes_max <= ch->cap_bytes) {
+        return CHR_OK;
+    }
+    CHR_ASSERT(!ch->prepared);
+    tables_free(ch);
+    return tables_alloc(ch);
+}
+
 chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
 {
     *out = NULL;
@@ -108,6 +179,7 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     }
     memcpy(ch->chain_id, cfg->chain_id, id_len + 1);
     ch->params = cfg->params;
+    ch->genesis_params = cfg->params;
     ch->genesis_validators = cfg->validators;
     ch->prev_validators = cfg->validators;
     ch->validators = cfg->validators;
@@ -119,27 +191,9 @@ chr_err ledger_chain_new(ledger_chain **out, const ledger_chain_config *cfg)
     memcpy(ch->hash, cfg->genesis_hash, 32);
     ch->time_ms = cfg->genesis_time_ms;
     ledger_evidence_pool_init(&ch->pool);
-    /* A block of n transactions changes at most n times the most any type changes besides
-     * the proposer, plus the proposer once (2n + 1 for transfers). */
-    size_t overlay_max = (ledger_tx_accounts_changed_max() - 1) * (size_t)ch->params.block_txs_max +
-                         1 +
-                         2 * LEDGER_STAKING_MATURE_MAX +  /* the delegators the end of block pays */
-                         LEDGER_VALIDATORS_MAX + 1 +      /* signers (and the proposer) unbonded */
-                         2 * LEDGER_SETTLE_DUE_PER_BLOCK; /* operators and payers it settles */
-    /* Objects likewise, plus room for the steps a block takes outside its transactions. */
-    size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
-                         LEDGER_BLOCK_OBJECT_STEPS_MAX;
     ledger_trie_source src = {cfg->view.ctx, cfg->view.trie_seek};
     chr_err err = ledger_trie_new(&ch->trie, src, cfg->state_cache_bytes);
-    err =
-        err ? err : ledger_overlay_new(&ch->overlay, overlay_max, cfg->view.account, cfg->view.ctx);
-    err = err ? err
-              : ledger_objects_new(&ch->objects, objects_max, cfg->view.object,
-                                   cfg->view.object_scan, cfg->view.ctx);
-    if (err == CHR_OK) {
-        ledger_overlay_attach_objects(ch->overlay, ch->objects);
-    }
-    err = err ? err : scratch_alloc(ch);
+    err = err ? err : tables_alloc(ch);
     if (err != CHR_OK) {
         ledger_chain_free(ch);
         return err;
@@ -157,15 +211,7 @@ void ledger_chain_free(ledger_chain *ch)
         ledger_block_free(&ch->decoded);
     }
     ledger_trie_free(ch->trie);
-    ledger_overlay_free(ch->overlay);
-    ledger_objects_free(ch->objects);
-    free(ch->arena);
-    free(ch->txs);
-    free(ch->lens);
-    free(ch->hashes);
-    free(ch->from);
-    free(ch->to);
-    free(ch->failures);
+    tables_free(ch);
     free(ch);
 }
 
@@ -253,7 +299,11 @@ chr_err ledger_chain_state_open(ledger_chain *ch, const uint8_t root[32])
 {
     CHR_ASSERT(!ch->prepared);
     chr_err err = ledger_trie_open(ch->trie, root);
-    return err ? err : sets_load(ch);
+    err = err ? err : sets_load(ch);
+    /* The parameters as the committed state holds them (the block's changes forgotten). */
+    ledger_overlay_reset(ch->overlay);
+    err = err ? err : ledger_chain_params_get(ch->objects, &ch->genesis_params, &ch->params);
+    return err ? err : tables_fit(ch);
 }
 
 void ledger_chain_state_root(ledger_chain *ch, uint8_t out[32])
@@ -485,6 +535,58 @@ chr_err ledger_chain_evidence_add(ledger_chain *ch, const ledger_evidence *ev, i
     return err;
 }
 
+/* ---- The start and end of a block. ---- */
+
+/* The start of block height: tables for the parameters' limits, an empty overlay, and a
+ * due software upgrade (ledger_gov_begin_block: CHR_ERR_UPGRADE, why set). */
+static chr_err block_begin(ledger_chain *ch, uint64_t height, char *why, size_t cap)
+{
+    chr_err err = tables_fit(ch);
+    if (err == CHR_OK) {
+        ledger_overlay_reset(ch->overlay);
+    }
+    return err ? err : ledger_gov_begin_block(ch->objects, height, why, cap);
+}
+
+/* The end of block: governance's step (tallies, executions, with this block's parameters),
+ * then staking's (ledger/staking.h). Their errors are the view's or a broken bound. */
+/* The end of block, after the transactions: rewards (ledger/distribution.h) to the signers
+ * of last_commit, who are of the tip's set (prev_validators), slashing (ledger/slashing.h)
+ * for the block's evidence and for downtime, governance's tallies (ledger/gov.h), staking's
+ * maturities and set (ledger/staking.h), settlement's due meetings (ledger/settle.h). Its
+ * errors are the view's or a broken bound. */
+static chr_err block_end(ledger_chain *ch, const uint8_t proposer[32],
+                         const ledger_commit *last_commit, const ledger_evidence *ev,
+                         uint16_t ev_len, uint64_t height, uint64_t time_ms)
+{
+    chr_err err = ledger_distribution_end_block(ch->overlay, &ch->params, proposer,
+                                                &ch->prev_validators, last_commit, time_ms);
+    err = err ? err
+              : ledger_slashing_end_block(ledger_overlay_objects(ch->overlay), &ch->params,
+                                          &ch->prev_validators, last_commit, ev, ev_len, time_ms);
+    err = err ? err : ledger_gov_end_block(ch->overlay, &ch->params, &ch->params, height, time_ms);
+    err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, height, time_ms);
+    return err ? err : ledger_settle_end_block(ch->overlay, time_ms);
+}
+
+/* After a committed block: a passed parameter change is in force from the next block. */
+static void params_adopt(ledger_chain *ch)
+{
+    for (size_t i = 0; i < ledger_objects_len(ch->objects); i++) {
+        ledger_state_kind kind;
+        const uint8_t *natural;
+        const uint8_t *value;
+        size_t natural_len;
+        size_t value_len;
+        ledger_objects_at(ch->objects, i, &kind, &natural, &natural_len, &value, &value_len);
+        if (kind == LEDGER_STATE_CHAIN_PARAMS && value != NULL) {
+            chr_dec dec;
+            chr_dec_init(&dec, value, value_len);
+            CHR_ASSERT(ledger_params_decode(&dec, &ch->params) == CHR_OK);
+        }
+    }
+}
+
 /* ---- Drafting. ---- */
 
 /* Whether err is the view's (storage, memory): not the block's fault. */
@@ -516,7 +618,9 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp)
         /* Fees gather in the collector until the end of block distributes them. */
         ledger_apply_env env = {ch->header.height, ledger_fee_collector, ch->header.time_ms,
                                 &ch->params, ch->header.prev_hash};
-        chr_err err = ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
+        /* Admitted under the parameters of its time: checked again under this block's. */
+        chr_err err = ledger_tx_check(tx, ch->chain_id, &ch->params, f->detail, sizeof(f->detail));
+        err = err ? err : ledger_tx_apply_env(ch->overlay, tx, &env, f->detail, sizeof(f->detail));
         if (err == CHR_ERR_FULL) {
             break;
         }
@@ -555,22 +659,16 @@ chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_
     h->time_ms = now_ms > ch->time_ms ? now_ms : ch->time_ms + 1;
     h->chain_id_len = (uint8_t)strlen(ch->chain_id);
     memcpy(h->chain_id, ch->chain_id, h->chain_id_len);
-    ledger_overlay_reset(ch->overlay);
-    chr_err err = evidence_select(ch, h->height);
+    char why[LEDGER_DETAIL_MAX * 2];
+    chr_err err = block_begin(ch, h->height, why, sizeof(why));
+    err = err ? err : evidence_select(ch, h->height);
     if (err != CHR_OK) {
         return err;
     }
     err = draft_txs(ch, mp);
     err = err ? err
-              : ledger_distribution_end_block(ch->overlay, &ch->params, proposer,
-                                              &ch->prev_validators,
-                                              h->height > 1 ? &ch->last_commit : NULL, h->time_ms);
-    err = err ? err
-              : ledger_slashing_end_block(
-                    ledger_overlay_objects(ch->overlay), &ch->params, &ch->prev_validators,
-                    h->height > 1 ? &ch->last_commit : NULL, ch->ev, ch->ev_len, h->time_ms);
-    err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, h->height, h->time_ms);
-    err = err ? err : ledger_settle_end_block(ch->overlay, h->time_ms);
+              : block_end(ch, proposer, h->height > 1 ? &ch->last_commit : NULL, ch->ev, ch->ev_len,
+                          h->height, h->time_ms);
     err = err ? err : block_seal(ch, h, proposer);
     err = err ? err
               : ledger_block_encode(out, out_len, h, h->height > 1 ? &ch->last_commit : NULL,
@@ -634,8 +732,10 @@ static chr_err block_check_header(const ledger_chain *ch, const ledger_block *b,
 static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int verify,
                                ledger_chain_known_fn *known, void *known_ctx, char *why, size_t cap)
 {
-    ledger_overlay_reset(ch->overlay);
-    chr_err err = CHR_OK;
+    chr_err err = block_begin(ch, b->header.height, why, cap);
+    if (err != CHR_OK) {
+        return err; /* this build cannot apply the block: the node stops (why says so) */
+    }
     size_t bytes = 0;
     for (uint32_t i = 0; i < b->txs_len && err == CHR_OK; i++) {
         ledger_tx tx;
@@ -645,9 +745,11 @@ static chr_err block_apply_txs(ledger_chain *ch, const ledger_block *b, int veri
                                                  : ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]);
         if (err == CHR_OK) {
             ledger_tx_hash(&tx, ch->hashes[i]);
-            if (verify && (known == NULL || !known(known_ctx, ch->hashes[i]))) {
-                err = ledger_tx_check(&tx, ch->chain_id, &ch->params, detail, sizeof(detail));
-                err = err ? err : ledger_tx_verify(&tx);
+            /* The stateless checks for every transaction, known or not: a passed proposal
+             * may have changed the parameters (the fee) since a mempool admitted it. */
+            err = ledger_tx_check(&tx, ch->chain_id, &ch->params, detail, sizeof(detail));
+            if (err == CHR_OK && verify && (known == NULL || !known(known_ctx, ch->hashes[i]))) {
+                err = ledger_tx_verify(&tx);
             }
         }
         ledger_apply_env env = {b->header.height, ledger_fee_collector, b->header.time_ms,
@@ -674,22 +776,9 @@ static chr_err block_apply(ledger_chain *ch, const ledger_block *b, int verify,
 {
     chr_err err = block_check_evidence(ch, b, verify, why, cap);
     err = err ? err : block_apply_txs(ch, b, verify, known, known_ctx, why, cap);
-    /* The end of block (ledger/distribution.h, ledger/slashing.h, ledger/staking.h): the
-     * last commit's signers are of the tip's set (prev_validators); its errors are the
-     * view's or a broken bound. */
     err = err ? err
-              : ledger_distribution_end_block(
-                    ch->overlay, &ch->params, b->header.proposer, &ch->prev_validators,
-                    b->has_last_commit ? &b->last_commit : NULL, b->header.time_ms);
-    err = err ? err
-              : ledger_slashing_end_block(ledger_overlay_objects(ch->overlay), &ch->params,
-                                          &ch->prev_validators,
-                                          b->has_last_commit ? &b->last_commit : NULL, b->evidence,
-                                          b->evidence_len, b->header.time_ms);
-    err = err ? err
-              : ledger_staking_end_block(ch->overlay, &ch->params, b->header.height,
-                                         b->header.time_ms);
-    err = err ? err : ledger_settle_end_block(ch->overlay, b->header.time_ms);
+              : block_end(ch, b->header.proposer, b->has_last_commit ? &b->last_commit : NULL,
+                          b->evidence, b->evidence_len, b->header.height, b->header.time_ms);
     ch->header = b->header;
     err = err ? err : block_seal(ch, &ch->header, b->header.proposer);
     if (err == CHR_OK && memcmp(ch->header.state_root, b->header.state_root, 32) != 0) {
@@ -825,6 +914,7 @@ void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int
     }
     ledger_trie_release(ch->trie);
     ch->prepared = 0;
+    params_adopt(ch);
     ch->tip_header = ch->decoded.header;
     ch->height = ch->decoded.header.height;
     memcpy(ch->hash, ch->block_hash, 32);

@@ -121,5 +121,32 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
                        LEDGER_SETTLE_DUE_PER_BLOCK * (3 + LEDGER_MEETING_PARTICIPANTS_MAX + 1) <=
                    LEDGER_BLOCK_OBJECT_STEPS_MAX,
                "an end of block's staking and settlement steps fit its object steps");
+/* Governance (ledger/gov.h). Each bound keeps a proposal's record within
+ * LEDGER_OBJECT_VALUE_MAX and the longest submit within LEDGER_TX_BYTES_MAX (asserted in
+ * ledger/gov_types.h), and an end of block's work bounded. */
+/* A proposal's title: a headline; the discussion lives off chain. */
+#define LEDGER_GOV_TITLE_MAX 64
+/* Parameter changes in one proposal: a coherent change touches a few fields. */
+#define LEDGER_GOV_CHANGES_MAX 6
+/* A parameter's name ("price_per_participant_minute", 28, is the longest). */
+#define LEDGER_GOV_PARAM_NAME_MAX 32
+/* A software upgrade's name ("v2.0.0-rc1"). */
+#define LEDGER_GOV_UPGRADE_NAME_MAX 32
+/* Depositors of one proposal: each is refunded in the block that ends it. */
+#define LEDGER_GOV_DEPOSITORS_MAX 32
+/* Votes on one proposal: the tally reads each once in the block that ends the vote (a few
+ * thousand reads); a voter must hold stake, so the bound is reached only by stakers. */
+#define LEDGER_GOV_VOTES_MAX 4096
+/* A voter's delegations the tally reads: stake spread over more validators counts for the
+ * first ones in key order only (documented in docs/PROTOCOL.md, "Tally"). */
+#define LEDGER_GOV_VOTER_DELEGATIONS_MAX 16
+/* Proposals one end of block ends; the rest end in the next blocks (their time passed). */
+#define LEDGER_GOV_ENDS_PER_BLOCK_MAX 4
+/* Objects and accounts the governance step of one end of block changes at most: per ended
+ * proposal its record, two queue entries, its deposits, and the three parameter objects
+ * and the upgrade plan; the global once. Accounts: a refund per deposit. */
+#define LEDGER_GOV_OBJECT_STEPS_MAX                                                                \
+    (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (3 + LEDGER_GOV_DEPOSITORS_MAX + 4) + 1)
+#define LEDGER_GOV_ACCOUNT_STEPS_MAX (LEDGER_GOV_ENDS_PER_BLOCK_MAX * LEDGER_GOV_DEPOSITORS_MAX)
 
 #endif

@@ -57,6 +57,12 @@ static const char *const kind_names[] = {
     [LEDGER_STATE_MEETING_SETTLEMENT] = "meeting_settlement",
     [LEDGER_STATE_SETTLE_DUE] = "settle_due",
     [LEDGER_STATE_SETTLE_PARAMS] = "settle_params",
+    [LEDGER_STATE_CHAIN_PARAMS] = "chain_params",
+    [LEDGER_STATE_GOV_PARAMS] = "gov_params",
+    [LEDGER_STATE_GOV_DEPOSIT] = "deposit",
+    [LEDGER_STATE_GOV_QUEUE] = "gov_queue",
+    [LEDGER_STATE_GOV_GLOBAL] = "gov_global",
+    [LEDGER_STATE_UPGRADE_PLAN] = "upgrade_plan",
 };
 
 const char *ledger_object_kind_name(uint8_t kind)

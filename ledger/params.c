@@ -95,6 +95,10 @@ void ledger_param_set(ledger_params *p, size_t i, uint64_t v)
 chr_err ledger_params_check(const ledger_params *p, const char **field)
 {
     *field = "";
+    if (p->fee_transfer > LEDGER_FEE_TRANSFER_MAX) {
+        *field = "fee_transfer";
+        return CHR_ERR_ARG;
+    }
     if (p->block_txs_max == 0 || p->block_txs_max > LEDGER_BLOCK_TXS_MAX) {
         *field = "block_txs_max";
         return CHR_ERR_ARG;
@@ -111,6 +115,17 @@ chr_err ledger_params_check(const ledger_params *p, const char **field)
         }
     }
     return CHR_OK;
+}
+
+chr_err ledger_params_check_change(const ledger_params *p, const char **field)
+{
+    /* A genesis may start a chain without fees (a devnet); a vote may not make one free:
+     * that would make spam free for everyone who did not vote for it. */
+    if (p->fee_transfer == 0) {
+        *field = "fee_transfer";
+        return CHR_ERR_ARG;
+    }
+    return ledger_params_check(p, field);
 }
 
 void ledger_params_encode(chr_enc *enc, const ledger_params *p)

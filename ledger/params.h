@@ -17,8 +17,11 @@
 /* The whole of a fraction in parts per million. */
 #define LEDGER_PPM 1000000u
 
+/* The highest fee_transfer: a million CHR. */
+#define LEDGER_FEE_TRANSFER_MAX 1000000000000ull
+
 typedef struct ledger_params {
-    uint64_t fee_transfer;    /* minimum fee of a transfer (and of every staking type) */
+    uint64_t fee_transfer;    /* minimum fee of every type, up to LEDGER_FEE_TRANSFER_MAX */
     uint32_t block_txs_max;   /* transactions in a block, 1..LEDGER_BLOCK_TXS_MAX */
     uint32_t block_bytes_max; /* encoded transactions in a block, up to LEDGER_BLOCK_BYTES_MAX */
     /* Staking (ledger/staking.h). */
@@ -47,6 +50,9 @@ void ledger_params_default(ledger_params *out);
  * maximums); `field` gets the name of the first bad field or "" when valid. The ranges are
  * written once, in ledger/params.c's table, which docs/PROTOCOL.md ("Parameters") lists. */
 CHR_WUR chr_err ledger_params_check(const ledger_params *p, const char **field);
+/* The same for parameters a governance proposal sets: also fee_transfer at least 1 (a
+ * genesis may have 0, a vote may not set it). */
+CHR_WUR chr_err ledger_params_check_change(const ledger_params *p, const char **field);
 
 /* Canonical encoding: u64 fee_transfer, u32 block_txs_max, u32 block_bytes_max, then the
  * staking ones in the struct's order (u64 unbonding_time_ms, u32 validators_max, u32

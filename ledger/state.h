@@ -64,6 +64,13 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEETING_SETTLEMENT = 0x29, /* natural: meeting id */
     LEDGER_STATE_SETTLE_DUE = 0x2a,         /* natural: u64 due_ms || meeting id */
     LEDGER_STATE_SETTLE_PARAMS = 0x2b,      /* natural: empty */
+    /* Governance's (ledger/gov.h, ledger/gov_params.h); proposals and votes are 0x07, 0x08. */
+    LEDGER_STATE_CHAIN_PARAMS = 0x18, /* natural: empty; absent: the genesis parameters */
+    LEDGER_STATE_GOV_PARAMS = 0x19,   /* natural: empty; absent: the defaults */
+    LEDGER_STATE_GOV_DEPOSIT = 0x1a,  /* natural: u64 proposal id || depositor */
+    LEDGER_STATE_GOV_QUEUE = 0x1b,    /* natural: u64 end_ms || u64 proposal id */
+    LEDGER_STATE_GOV_GLOBAL = 0x1c,   /* natural: empty; the next id, escrow, burned */
+    LEDGER_STATE_UPGRADE_PLAN = 0x1d, /* natural: empty; the scheduled software upgrade */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a

@@ -7,6 +7,7 @@
  *   transfer body (type 1): raw32 to | u64 amount
  *   staking bodies (types 0x10..0x16): ledger/tx_staking.h
  *   media-node and meeting bodies (types 0x20..0x24): ledger/media.h, ledger/meetings.h
+ *   governance bodies (types 0x30..0x32): ledger/tx_gov.h
  * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
  * transaction's hash (its id) is SHA-256 of all its bytes.
  *
@@ -19,6 +20,7 @@
 
 #include "common/err.h"
 #include "common/hash.h"
+#include "ledger/gov_types.h"
 #include "ledger/limits.h"
 #include "ledger/params.h"
 #include "ledger/sig.h"
@@ -46,6 +48,10 @@ typedef enum ledger_tx_type {
     /* Settlement (ledger/settle.h). */
     LEDGER_TX_MEETING_SETTLE = 0x40,
     LEDGER_TX_MEETING_DISPUTE = 0x41,
+    /* Governance (ledger/tx_gov.h, docs/PROTOCOL.md "Governance transactions"). */
+    LEDGER_TX_GOV_SUBMIT = 0x30,
+    LEDGER_TX_GOV_DEPOSIT = 0x31,
+    LEDGER_TX_GOV_VOTE = 0x32,
 } ledger_tx_type;
 
 typedef struct ledger_transfer {
@@ -148,6 +154,8 @@ _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + 32 + 3 + LEDGER_MEDIA_ENDPOINT_MAX +
 typedef struct ledger_withdraw {
     uint8_t validator[32];
 } ledger_withdraw;
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_GOV_CONTENT_BYTES_MAX + 8 <= LEDGER_TX_BYTES_MAX,
+               "the longest governance submit fits in a transaction");
 
 typedef struct ledger_tx {
     uint8_t type;
@@ -170,6 +178,9 @@ typedef struct ledger_tx {
         ledger_meeting_end_body meeting_end;
         ledger_withdraw withdraw;
         ledger_settle_body settle; /* meeting-settle, meeting-dispute */
+        ledger_gov_submit_body gov_submit;
+        ledger_gov_deposit_body gov_deposit;
+        ledger_gov_vote_body gov_vote;
     } body;
     uint8_t sig[LEDGER_SIG_LEN];
 } ledger_tx;

@@ -3,10 +3,12 @@
 #include "common/assert.h"
 
 #include "ledger/distribution.h"
+#include "ledger/gov.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
 #include "ledger/settle.h"
 #include "ledger/staking.h"
+#include "ledger/tx_gov.h"
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
 
@@ -232,6 +234,45 @@ static const ledger_tx_kind kinds[] = {
         .spend = spend_none,
         .accounts_changed_max = LEDGER_SETTLE_ACCOUNTS_MAX,
         .objects_changed_max = LEDGER_SETTLE_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_GOV_SUBMIT,
+        .name = "submit-proposal",
+        .body_encode = ledger_gov_tx_encode,
+        .body_decode = ledger_gov_tx_decode,
+        .check = ledger_gov_tx_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_gov_tx_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = ledger_gov_tx_spend,
+        .accounts_changed_max = LEDGER_GOV_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_GOV_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_GOV_DEPOSIT,
+        .name = "deposit",
+        .body_encode = ledger_gov_tx_encode,
+        .body_decode = ledger_gov_tx_decode,
+        .check = ledger_gov_tx_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_gov_tx_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = ledger_gov_tx_spend,
+        .accounts_changed_max = LEDGER_GOV_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_GOV_OBJECTS_MAX,
+    },
+    {
+        .type = LEDGER_TX_GOV_VOTE,
+        .name = "vote",
+        .body_encode = ledger_gov_tx_encode,
+        .body_decode = ledger_gov_tx_decode,
+        .check = ledger_gov_tx_check,
+        .verify_keys = ledger_staking_no_keys,
+        .apply = ledger_gov_tx_apply,
+        .counterparty = ledger_staking_no_counterparty,
+        .spend = ledger_gov_tx_spend,
+        .accounts_changed_max = LEDGER_GOV_ACCOUNTS_MAX,
+        .objects_changed_max = LEDGER_GOV_OBJECTS_MAX,
     },
 };
 

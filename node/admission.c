@@ -131,6 +131,11 @@ static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size
                             ledger_tx *decoded, chr_err *errs, rpc_tx_result *results)
 {
     size_t ok = 0;
+    /* A committed block may change the parameters (governance), under mp_mu: a copy. */
+    ledger_params params;
+    pthread_mutex_lock(&c->mp_mu);
+    params = *ledger_chain_params(c->chain);
+    pthread_mutex_unlock(&c->mp_mu);
     for (size_t i = 0; i < n; i++) {
         rpc_tx_result *r = &results[i];
         memset(r, 0, sizeof(*r));
@@ -141,8 +146,8 @@ static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size
         }
         chr_sha256_hash(r->hash, txs[i], lens[i]);
         r->has_hash = 1;
-        errs[i] = ledger_tx_check(&decoded[i], ledger_chain_id(c->chain),
-                                  ledger_chain_params(c->chain), r->detail, sizeof(r->detail));
+        errs[i] = ledger_tx_check(&decoded[i], ledger_chain_id(c->chain), &params, r->detail,
+                                  sizeof(r->detail));
         if (errs[i] != CHR_OK) {
             node_result_set(r, RPC_TX_REJECTED, errs[i], r->detail);
             continue;

@@ -54,7 +54,7 @@ ledger_store *node_chain_store(node_chain *c)
 
 const ledger_params *node_chain_params(const node_chain *c)
 {
-    return ledger_chain_params(c->chain);
+    return &c->genesis_params;
 }
 
 const ledger_valset *node_chain_validators(const node_chain *c)
@@ -71,6 +71,7 @@ void node_chain_tip_publish(node_chain *c, const ledger_header *h, const uint8_t
     c->tip.time_ms = h->time_ms;
     memcpy(c->tip.state_root, h->state_root, 32);
     c->tip.txs_total = txs_total;
+    c->tip.params = *ledger_chain_params(c->chain);
     c->tip.changed_ms = mono_ms();
     if (c->tip_fn != NULL) {
         c->tip_fn(c->tip_arg);
@@ -176,6 +177,7 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     pthread_mutex_init(&c->tip_mu, NULL);
     snprintf(c->tip.chain_id, sizeof(c->tip.chain_id), "%s", g->chain_id);
     c->genesis_validators = g->validators;
+    c->genesis_params = g->params;
     c->tip.healthy = 1;
     c->tip.changed_ms = mono_ms();
     chr_err err = genesis_hash(g, c->genesis_hash);

@@ -144,6 +144,8 @@ CHR_WUR chr_err node_chain_add_evidence(node_chain *c, const ledger_evidence *ev
                                         char *why, size_t why_cap);
 
 ledger_store *node_chain_store(node_chain *c);
+/* The genesis parameters: constant, any thread. Those of the next block change with
+ * governance: rpc_tip's params (the writer publishes them with each tip). */
 const ledger_params *node_chain_params(const node_chain *c);
 /* The set that signs the next block (the writer's: the writer thread only). */
 const ledger_valset *node_chain_validators(const node_chain *c);

@@ -56,6 +56,9 @@ typedef struct rpc_tip {
     /* Monotonic ms when this node's tip last changed (or it started). */
     uint64_t changed_ms;
     int syncing; /* 1 while a peer reports a chain more than a block ahead */
+    /* The chain's parameters for the next block: governance changes them (the state's
+     * object, docs/PROTOCOL.md "Parameters as state"). */
+    ledger_params params;
 } rpc_tip;
 
 /* Told that a submission's results are final (rpc_backend's submit). */
@@ -91,6 +94,7 @@ typedef struct rpc_backend {
      * returns how many. */
     size_t (*rejections)(void *ctx, rpc_count *out, size_t cap);
     ledger_store *store; /* blocks and transactions are read straight from it */
+    /* The genesis parameters (the state's, for the next block, are rpc_tip's params). */
     const ledger_params *params;
     /* The validator set that signs height (0: the next block), copied: *at_height is that
      * height. CHR_ERR_NOT_FOUND past the heights decided (tip + 2); CHR_ERR_STORE. */

@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "ledger/tx_types.h"
+#include "rpc/internal/gov.h"
 #include "rpc/internal/meetings.h"
 
 json_t *rpc_json_u64(uint64_t v)
@@ -151,6 +152,8 @@ json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32])
     if ((tx->type >= LEDGER_TX_MEDIA_REGISTER && tx->type <= LEDGER_TX_MEETING_END) ||
         tx->type == LEDGER_TX_MEETING_SETTLE || tx->type == LEDGER_TX_MEETING_DISPUTE) {
         rpc_render_meeting_tx_body(o, tx);
+    } else if (tx->type >= LEDGER_TX_GOV_SUBMIT && tx->type <= LEDGER_TX_GOV_VOTE) {
+        rpc_render_gov_tx_body(o, tx);
     } else {
         /* For a staking type `to` is the counterparty (the validator, the destination of a
          * redelegation; the sender when none) and `amount` the body's amount (0 for an

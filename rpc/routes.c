@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "rpc/internal/gov.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/meetings.h"
 
@@ -24,6 +25,9 @@ static const char *const param_names[][3] = {
     {"/api/v1/media-nodes/*", "node_id", NULL},
     {"/api/v1/meetings/*/payments", "meeting_id", NULL},
     {"/api/meetings/*/credits", "meeting_id", NULL},
+    {"/api/v1/gov/proposals/*", "id", NULL},
+    {"/api/v1/gov/proposals/*/votes", "id", NULL},
+    {"/api/v1/gov/proposals/*/votes/*", "id", "voter"},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -70,6 +74,11 @@ const rpc_route rpc_routes[] = {
     {"POST", "/api/meetings/*/credits", rpc_handle_meeting_credits, RPC_SCOPE_SUBMIT},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
     RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/gov/proposals", rpc_handle_proposals, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/gov/proposals/*", rpc_handle_proposal, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/gov/proposals/*/votes", rpc_handle_proposal_votes, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/gov/proposals/*/votes/*", rpc_handle_proposal_vote, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/gov/params", rpc_handle_gov_params, RPC_SCOPE_READ),
     RPC_GET("/api/v1/openapi.yaml", rpc_handle_openapi, RPC_SCOPE_READ),
     RPC_GET("/metrics", rpc_handle_metrics, RPC_SCOPE_ADMIN),
     RPC_GET("/api/v1/events", rpc_handle_events, RPC_SCOPE_READ),

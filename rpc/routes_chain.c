@@ -119,7 +119,7 @@ void rpc_handle_token(rpc_ctx *x, rpc_reply *r)
 {
     rpc_tip t;
     x->srv->be.tip(x->srv->be.ctx, &t);
-    const ledger_params *p = x->srv->be.params;
+    const ledger_params *p = &t.params;
     json_t *params = json_object();
     json_object_set_new(params, "fee_transfer", rpc_json_u64(p->fee_transfer));
     json_object_set_new(params, "block_txs_max", json_integer(p->block_txs_max));

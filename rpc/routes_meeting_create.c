@@ -187,7 +187,9 @@ static chr_err create_cost(rpc_server *srv, const ledger_meeting_body *b, uint64
     err = err ? err
               : ledger_meeting_escrow(&escrow, mp.price_per_participant_minute, b->participants_len,
                                       b->duration_min);
-    err = err ? err : chr_add_u64(cost, escrow, srv->be.params->fee_transfer);
+    rpc_tip tip;
+    srv->be.tip(srv->be.ctx, &tip);
+    err = err ? err : chr_add_u64(cost, escrow, tip.params.fee_transfer);
     return err == CHR_OK || err == CHR_ERR_OVERFLOW ? err : CHR_ERR_STORE;
 }
 
@@ -214,12 +216,12 @@ static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, uint8_t type,
     }
     err = err ? err
               : ledger_tx_init(tx, (ledger_tx_type)type, tip.chain_id, pub, nonce,
-                               srv->be.params->fee_transfer, 0, NULL, 0);
+                               tip.params.fee_transfer, 0, NULL, 0);
     if (err != CHR_OK) {
         return err;
     }
     fill(tx, arg);
-    err = ledger_tx_check(tx, tip.chain_id, srv->be.params, detail, detail_cap);
+    err = ledger_tx_check(tx, tip.chain_id, &tip.params, detail, detail_cap);
     return err ? err : sponsor_sign(tx, srv->cfg.sponsor_sk);
 }
 

@@ -304,6 +304,20 @@ void rpc_reply_object(rpc_ctx *x, rpc_reply *r, uint8_t kind, const uint8_t *nat
     }
 }
 
+chr_err rpc_state_object_read(ledger_store_read *rd, uint8_t kind, const uint8_t *natural,
+                              size_t natural_len, int prove, ledger_object *o, int *found,
+                              json_t **proof)
+{
+    *proof = NULL;
+    proof_buf *b = prove ? malloc(sizeof(*b)) : NULL;
+    if (prove && b == NULL) {
+        return CHR_ERR_NOMEM;
+    }
+    chr_err err = state_read(rd, kind, natural, natural_len, prove, 0, b, o, found, proof);
+    free(b);
+    return err;
+}
+
 void rpc_handle_state(rpc_ctx *x, rpc_reply *r)
 {
     uint8_t kind = state_kind_param(x->segs[3], r);

@@ -16,7 +16,7 @@
 static int quote_terms(rpc_ctx *x, rpc_reply *r, const rpc_quote_req *q, const rpc_tip *tip,
                        uint64_t *fee, uint64_t *nonce)
 {
-    uint64_t min_fee = x->srv->be.params->fee_transfer;
+    uint64_t min_fee = tip->params.fee_transfer;
     char msg[128];
     if (q->has_fee && q->fee < min_fee) {
         snprintf(msg, sizeof(msg), "fee: minimum %llu, got %llu", (unsigned long long)min_fee,
@@ -133,7 +133,7 @@ void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r)
     char detail[RPC_DETAIL_MAX];
     detail[0] = '\0';
     chr_err err = rpc_quote_tx(&tx, &q, tip.chain_id, fee, nonce, q.expiry_height);
-    err = err ? err : ledger_tx_check(&tx, tip.chain_id, x->srv->be.params, detail, sizeof(detail));
+    err = err ? err : ledger_tx_check(&tx, tip.chain_id, &tip.params, detail, sizeof(detail));
     if (err != CHR_OK) {
         /* The same checks admission makes, so a quote never describes a transaction
          * the node would refuse for its own content. */
@@ -145,5 +145,5 @@ void rpc_handle_tx_quote(rpc_ctx *x, rpc_reply *r)
         rpc_reply_error(r, 500, CHR_ERR_INTERNAL, chr_err_str(err), NULL);
         return;
     }
-    rpc_reply_json(r, 200, quote_render(&tx, x->srv->be.params->fee_transfer, sb, sb_len));
+    rpc_reply_json(r, 200, quote_render(&tx, tip.params.fee_transfer, sb, sb_len));
 }

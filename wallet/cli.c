@@ -53,6 +53,7 @@ static const char G_TX[] = "Transactions step by step (build and sign offline, b
 static const char G_NODE[] = "The node";
 static const char G_LIGHT[] = "Light client (verify the node's answers; docs/WALLET.md)";
 static const char G_MEDIA[] = "Media nodes and meetings (docs/WALLET-CLI.md)";
+static const char G_GOV[] = "Governance (docs/WALLET-CLI.md)";
 static const char G_OLD[] = "Older forms (kept for scripts)";
 
 const wallet_command wallet_commands[] = {
@@ -295,6 +296,35 @@ const wallet_command wallet_commands[] = {
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",
      TXH_OPTS, 1, 1, 0, wallet_cmd_meeting_end},
+    {G_GOV, "gov propose",
+     "text|params|spend|upgrade|cancel-upgrade [ARGS] --title T [--deposit X] ...",
+     "submit a proposal, with a first deposit",
+     "Submits a proposal titled T: `text`; `params NAME=VALUE...` (up to 6 parameters,\n"
+     "applied together or not at all: names as GET /api/v1/gov/params lists them, values\n"
+     "in units); `spend RECIPIENT AMOUNT` (refused while the chain has no treasury);\n"
+     "`upgrade NAME HEIGHT`; `cancel-upgrade`. --deposit is the first deposit; the vote\n"
+     "opens at the minimum. --expedited asks for the shorter, stricter vote. Options for\n"
+     "the transaction as for media-node register (offline with --chain-id, --fee, --nonce).",
+     TXH_OPTS | WALLET_O(TITLE) | WALLET_O(DEPOSIT) | WALLET_O(EXPEDITED), 1, 7, 0,
+     wallet_cmd_gov_propose},
+    {G_GOV, "gov deposit", "ID --amount X ...", "add to a proposal's deposit",
+     "Adds --amount to proposal ID's deposit (anyone may, during its deposit or voting\n"
+     "period). Options for the transaction as for media-node register.",
+     TXH_OPTS | WALLET_O(AMOUNT), 1, 1, 0, wallet_cmd_gov_deposit},
+    {G_GOV, "gov vote", "ID yes|no|abstain|veto ...", "vote on a proposal (changeable)",
+     "Votes on proposal ID with the key's stake (a validator's vote counts for its\n"
+     "delegators unless they vote themselves). A later vote replaces the earlier one.",
+     TXH_OPTS, 2, 2, 0, wallet_cmd_gov_vote},
+    {G_GOV, "gov show", "ID", "a proposal with its deposits and tally",
+     "Shows proposal ID, its deposits and the tally so far.", 0, 1, 1, 0, wallet_cmd_gov_show},
+    {G_GOV, "gov list", "[--status S] [--limit N] [--cursor C]", "proposals, by id",
+     "Lists one page of proposals, optionally only those in status deposit_period,\n"
+     "voting_period, passed, rejected, vetoed, failed or dropped.",
+     WALLET_O(STATUS) | WALLET_O(LIMIT) | WALLET_O(CURSOR), 0, 0, 0, wallet_cmd_gov_list},
+    {G_GOV, "gov tally", "ID", "a proposal's tally (so far, or final)",
+     "Prints the votes by option, weighed by bonded stake: so far while the vote is open\n"
+     "(with the bonded total), else the final tally.",
+     0, 1, 1, 0, wallet_cmd_gov_tally},
     {G_OLD, "keygen", "--out FILE", "a new raw key file (mode 0600)",
      "Writes a new random secret key to FILE as 64 hex characters (mode 0600), never\n"
      "replacing a file, and prints its address. Raw key files serve validators, devnets\n"

@@ -15,7 +15,7 @@
 
 /* The header every new transaction shares: the key's address, and the chain id, fee and
  * nonce from the flags or the node. */
-static int tx_header(wallet_cli *c, ledger_tx *tx, uint8_t type)
+int wallet_tx_header(wallet_cli *c, ledger_tx *tx, uint8_t type)
 {
     uint8_t from[32];
     const char *chain_id = c->opt[WALLET_OPT_CHAIN_ID];
@@ -54,7 +54,7 @@ static int tx_header(wallet_cli *c, ledger_tx *tx, uint8_t type)
 
 /* Checks tx as the chain will (stateless rules), signs it with the key, and submits it or
  * writes its hex to --out. */
-static int tx_finish(wallet_cli *c, ledger_tx *tx)
+int wallet_tx_finish(wallet_cli *c, ledger_tx *tx)
 {
     ledger_params params;
     char detail[LEDGER_DETAIL_MAX] = "";
@@ -160,9 +160,9 @@ static int media_body(wallet_cli *c, ledger_tx *tx)
 static int media_tx(wallet_cli *c, uint8_t type)
 {
     ledger_tx tx;
-    int rc = tx_header(c, &tx, type);
+    int rc = wallet_tx_header(c, &tx, type);
     rc = rc ? rc : media_body(c, &tx);
-    return rc ? rc : tx_finish(c, &tx);
+    return rc ? rc : wallet_tx_finish(c, &tx);
 }
 
 int wallet_cmd_media_register(wallet_cli *c)
@@ -229,12 +229,12 @@ int wallet_cmd_meeting_create(wallet_cli *c)
         b.has_preferred = 1;
         rc = parse_key(c, "--preferred", c->opt[WALLET_OPT_PREFERRED], b.preferred);
     }
-    rc = rc ? rc : tx_header(c, &tx, LEDGER_TX_MEETING_CREATE);
+    rc = rc ? rc : wallet_tx_header(c, &tx, LEDGER_TX_MEETING_CREATE);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
     tx.body.meeting = b;
-    rc = tx_finish(c, &tx);
+    rc = wallet_tx_finish(c, &tx);
     if (rc == WALLET_EXIT_OK && c->opt[WALLET_OPT_OUT] == NULL) {
         uint8_t hash[32];
         char id[2 * LEDGER_MEETING_ID_LEN + 1];
@@ -257,16 +257,16 @@ int wallet_cmd_meeting_end(wallet_cli *c)
         chr_hex_decode_exact(id, sizeof(id), s, strlen(s)) != CHR_OK) {
         return wallet_cli_usage(c, "%s is not a meeting id (24 hex characters)", s);
     }
-    int rc = tx_header(c, &tx, LEDGER_TX_MEETING_END);
+    int rc = wallet_tx_header(c, &tx, LEDGER_TX_MEETING_END);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
     memcpy(tx.body.meeting_end.id, id, sizeof(id));
-    return tx_finish(c, &tx);
+    return wallet_tx_finish(c, &tx);
 }
 
 /* GETs path and prints the answer: JSON as is with --json, else its fields one a line. */
-static int show(wallet_cli *c, const char *path)
+int wallet_show(wallet_cli *c, const char *path)
 {
     json_t *j;
     int rc = wallet_cli_get(c, path, &j);
@@ -289,7 +289,7 @@ static int show(wallet_cli *c, const char *path)
 }
 
 /* A path segment made only of characters that need no escaping. */
-static int plain_segment(const char *s, size_t max)
+int wallet_plain_segment(const char *s, size_t max)
 {
     size_t len = strlen(s);
     for (size_t i = 0; i < len; i++) {
@@ -304,37 +304,37 @@ static int plain_segment(const char *s, size_t max)
 int wallet_cmd_media_show(wallet_cli *c)
 {
     char path[WALLET_PATH_MAX];
-    if (!plain_segment(c->args[0], 64)) {
+    if (!wallet_plain_segment(c->args[0], 64)) {
         return wallet_cli_usage(c, "%s is not a media node id (64 hex characters)", c->args[0]);
     }
     snprintf(path, sizeof(path), "/api/v1/media-nodes/%s", c->args[0]);
-    return show(c, path);
+    return wallet_show(c, path);
 }
 
 int wallet_cmd_meeting_show(wallet_cli *c)
 {
     char path[WALLET_PATH_MAX];
-    if (!plain_segment(c->args[0], 2 * LEDGER_MEETING_ID_LEN)) {
+    if (!wallet_plain_segment(c->args[0], 2 * LEDGER_MEETING_ID_LEN)) {
         return wallet_cli_usage(c, "%s is not a meeting id (24 hex characters)", c->args[0]);
     }
     snprintf(path, sizeof(path), "/api/v1/meetings/%s", c->args[0]);
-    return show(c, path);
+    return wallet_show(c, path);
 }
 
 /* GETs a list: base then the given filters as query parameters (each checked to need no
  * escaping), and prints the page (items by line, with one(item) a line each). */
-static int list(wallet_cli *c, const char *base, const wallet_opt *opts, const char *const *names,
+int wallet_list(wallet_cli *c, const char *base, const wallet_opt *opts, const char *const *names,
                 size_t n_opts, const char *items, void (*one)(const json_t *item))
 {
     char path[WALLET_PATH_MAX];
     const char *limit = c->opt[WALLET_OPT_LIMIT] ? c->opt[WALLET_OPT_LIMIT] : "20";
-    if (!plain_segment(limit, 3)) {
+    if (!wallet_plain_segment(limit, 3)) {
         return wallet_cli_usage(c, "--limit: 1 to 100");
     }
     int n = snprintf(path, sizeof(path), "%s?limit=%s", base, limit);
     for (size_t i = 0; i < n_opts; i++) {
         const char *v = c->opt[opts[i]];
-        if (v != NULL && !plain_segment(v, 64)) {
+        if (v != NULL && !wallet_plain_segment(v, 64)) {
             return wallet_cli_usage(c, "--%s: not a valid value", names[i]);
         }
         if (v != NULL) {
@@ -380,7 +380,7 @@ int wallet_cmd_media_list(wallet_cli *c)
 {
     static const wallet_opt opts[] = {WALLET_OPT_REGION, WALLET_OPT_STATUS, WALLET_OPT_CURSOR};
     static const char *const names[] = {"region", "status", "cursor"};
-    return list(c, "/api/v1/media-nodes", opts, names, 3, "media_nodes", media_line);
+    return wallet_list(c, "/api/v1/media-nodes", opts, names, 3, "media_nodes", media_line);
 }
 
 int wallet_cmd_meeting_list(wallet_cli *c)
@@ -391,7 +391,7 @@ int wallet_cmd_meeting_list(wallet_cli *c)
     if ((c->opt[WALLET_OPT_PAYER] == NULL) == (c->opt[WALLET_OPT_HOST] == NULL)) {
         return wallet_cli_usage(c, "give --payer ADDRESS or --host ID");
     }
-    return list(c, "/api/v1/meetings", opts, names, 4, "meetings", meeting_line);
+    return wallet_list(c, "/api/v1/meetings", opts, names, 4, "meetings", meeting_line);
 }
 
 /* One claim of --claims, "INDEX:MINUTES:CREDIT_HEX[:RECEIPT_SIG_HEX]", into cl: the credit's
@@ -443,7 +443,7 @@ int wallet_cmd_meeting_settle(wallet_cli *c)
     if (claims == NULL || strlen(claims) > WALLET_CLAIMS_ARG_MAX) {
         return wallet_cli_usage(c, "--claims: 1 to %d claims", LEDGER_SETTLE_CLAIMS_MAX);
     }
-    int rc = tx_header(c, &tx, LEDGER_TX_MEETING_SETTLE);
+    int rc = wallet_tx_header(c, &tx, LEDGER_TX_MEETING_SETTLE);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -461,5 +461,5 @@ int wallet_cmd_meeting_settle(wallet_cli *c)
         }
         rc = parse_claim(c, one, &tx.body.settle.claims[tx.body.settle.claims_len++]);
     }
-    return rc ? rc : tx_finish(c, &tx);
+    return rc ? rc : wallet_tx_finish(c, &tx);
 }

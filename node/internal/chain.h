@@ -50,6 +50,7 @@ struct node_chain {
     uint8_t genesis_hash[32];
     uint8_t validator_pub[32];
     ledger_valset genesis_validators; /* signs until the staking rules store a set */
+    ledger_params genesis_params;     /* constant; the state's are the tip's (rpc_tip) */
 
     ledger_store *store;
     ledger_chain *chain; /* the block state machine (writer only) */

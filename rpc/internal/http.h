@@ -222,6 +222,12 @@ void rpc_handle_account(rpc_ctx *x, rpc_reply *r);
 /* ?prove= of GET /api/v1/accounts/{address}: *prove set for exactly "true", 0 for "false"
  * or none; anything else is a 400 invalid_argument reply and 0 (rpc/routes_proof.c). */
 int rpc_prove_param(rpc_ctx *x, rpc_reply *r, int *prove);
+/* One state object at rd's tip: *found and *o, and with prove its proof object (*proof,
+ * NULL without prove), read in rd's one snapshot (rpc/routes_proof.c). CHR_ERR_STORE (a
+ * damaged row, logged), CHR_ERR_NOMEM, the store's errors. */
+CHR_WUR chr_err rpc_state_object_read(ledger_store_read *rd, uint8_t kind, const uint8_t *natural,
+                                      size_t natural_len, int prove, ledger_object *o, int *found,
+                                      json_t **proof);
 /* The account answer with its proof (docs/API.md); pending_nonce from the node's mempool. */
 void rpc_handle_account_proof(rpc_ctx *x, rpc_reply *r, const uint8_t addr[32],
                               uint64_t pending_nonce);

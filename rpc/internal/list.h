@@ -43,6 +43,9 @@ typedef enum rpc_cursor_kind {
     RPC_CURSOR_ACCOUNT_DELEGATIONS = 'd',   /* the account's delegations */
     RPC_CURSOR_ACCOUNT_UNBONDINGS = 'u',    /* unbonding entries, filtered by delegator */
     RPC_CURSOR_ACCOUNT_REDELEGATIONS = 'r', /* redelegation entries, filtered by delegator */
+    RPC_CURSOR_PROPOSALS = 'p',             /* proposals whose id is above height */
+    RPC_CURSOR_VOTES = 'o',                 /* votes whose voter's first 12 bytes are above
+                                             * (height, index), as for validators */
 } rpc_cursor_kind;
 
 typedef struct rpc_cursor {

@@ -266,7 +266,7 @@ def test_every_operation_answers_access_and_limit_statuses_as_documented(t):
     c = n.chain
     values = {"address": c["alice"].address, "hash": "ab" * 32, "height": "1", "kind": "validator",
               "natural_key": "ab" * 32, "id": "00000000000000ff", "meeting_id": "ab" * 12,
-              "node_id": "ab" * 32, "validator": c.validator.address}
+              "node_id": "ab" * 32, "validator": c.validator.address, "voter": c["alice"].address}
     other_scope = {"read": "submit", "submit": "read", "admin": "read,submit"}
     routes = route_table()
     for (method, tpl), scope in sorted(routes.items()):

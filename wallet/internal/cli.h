@@ -103,13 +103,13 @@
     X(CAPACITY, "capacity", 1, "N", "concurrent participants a media node carries")                \
     X(BOND, "bond", 1, "X", "the bond a media node locks, in CHR (units with --raw)")              \
     X(METADATA, "metadata", 1, "TEXT", "a media node's label, at most 128 bytes of UTF-8")         \
-    X(TITLE, "title", 1, "TEXT", "the meeting's title, 1..64 bytes of UTF-8")                      \
+    X(TITLE, "title", 1, "TEXT", "the meeting's or proposal's title, 1..64 bytes of UTF-8")        \
     X(HOST, "host", 1, "ID", "the meeting's host ID (an app's user id or a chr1 address)")         \
     X(PARTICIPANTS, "participants", 1, "ID,ID", "the meeting's participant IDs, comma-separated")  \
     X(DURATION, "duration", 1, "MIN", "the meeting's length in minutes, 1..1440")                  \
     X(START_MS, "start-ms", 1, "MS", "when the meeting starts, Unix ms (default: when committed)") \
     X(PREFERRED, "preferred", 1, "HEX", "a media node to take the meeting if it has room")         \
-    X(STATUS, "status", 1, "S", "list only those in this status (media-node or meeting list)")     \
+    X(STATUS, "status", 1, "S", "list only those in this status (media-node, meeting, gov list)")  \
     X(PAYER, "payer", 1, "ADDRESS", "list the meetings this address paid for")                     \
     X(TYPE, "type", 1, "T",                                                                        \
       "tx build's type: transfer (default), delegate, undelegate, redelegate, create_validator, "  \
@@ -133,7 +133,9 @@
     X(MINUTES, "minutes", 1, "N", "the most minutes a credit pays for (default: the duration)")    \
     X(VALID_MS, "valid-ms", 1, "MS", "how long a credit is valid from now (default a day)")        \
     X(CLAIMS, "claims", 1, "I:M:CREDIT[:RECEIPT],...",                                             \
-      "a settlement's claims: person index, cumulative minutes, credit hex, receipt signature")
+      "a settlement's claims: person index, cumulative minutes, credit hex, receipt signature")    \
+    X(DEPOSIT, "deposit", 1, "X", "a proposal's first deposit, in CHR (units with --raw)")         \
+    X(EXPEDITED, "expedited", 0, NULL, "an expedited proposal: shorter vote, higher threshold")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,
@@ -320,6 +322,28 @@ int wallet_cmd_sign(wallet_cli *c);
 int wallet_cmd_broadcast(wallet_cli *c);
 int wallet_cmd_help(wallet_cli *c);
 int wallet_cmd_light_init(wallet_cli *c);
+/* Shared by the transaction commands of wallet/cmd_meetings.c and wallet/cmd_gov.c. */
+/* Fills tx's header for type: the key's address, and the chain id, fee and nonce from the
+ * flags or the node. An exit code. */
+int wallet_tx_header(wallet_cli *c, ledger_tx *tx, uint8_t type);
+/* Checks tx as the chain will (stateless rules), signs it with the key, and submits it or
+ * writes its hex to --out. An exit code. */
+int wallet_tx_finish(wallet_cli *c, ledger_tx *tx);
+/* GETs path and prints the object (key by line; --json as it is). An exit code. */
+int wallet_show(wallet_cli *c, const char *path);
+/* Whether s is 1..max characters of [A-Za-z0-9_-] (needs no escaping in a URL). */
+int wallet_plain_segment(const char *s, size_t max);
+/* GETs a list (base, then the given filters as query parameters) and prints the page, a
+ * line per item with one(item). An exit code. */
+int wallet_list(wallet_cli *c, const char *base, const wallet_opt *opts, const char *const *names,
+                size_t n_opts, const char *items, void (*one)(const json_t *item));
+
+int wallet_cmd_gov_propose(wallet_cli *c);
+int wallet_cmd_gov_deposit(wallet_cli *c);
+int wallet_cmd_gov_vote(wallet_cli *c);
+int wallet_cmd_gov_show(wallet_cli *c);
+int wallet_cmd_gov_list(wallet_cli *c);
+int wallet_cmd_gov_tally(wallet_cli *c);
 int wallet_cmd_media_register(wallet_cli *c);
 int wallet_cmd_media_update(wallet_cli *c);
 int wallet_cmd_media_deregister(wallet_cli *c);

@@ -110,6 +110,8 @@ static const chr_test tests[] = {
     {"chain_propose_check_commit", test_chain_propose_check_commit},
     {"chain_staking_block", test_chain_staking_block},
     {"chain_set_follows_stake", test_chain_set_follows_stake},
+    {"chain_gov_param_change", test_chain_gov_param_change},
+    {"chain_gov_upgrade_stops", test_chain_gov_upgrade_stops},
     {"chain_check_refuses_bad_blocks", test_chain_check_refuses_bad_blocks},
     {"chain_failures_and_view_errors", test_chain_failures_and_view_errors},
     {"chain_decided_other_than_prepared", test_chain_decided_other_than_prepared},

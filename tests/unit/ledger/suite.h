@@ -147,6 +147,8 @@ void test_store_trie_past_reads_bounded(void);
 void test_chain_propose_check_commit(void);
 void test_chain_staking_block(void);
 void test_chain_set_follows_stake(void);
+void test_chain_gov_param_change(void);
+void test_chain_gov_upgrade_stops(void);
 void test_chain_check_refuses_bad_blocks(void);
 void test_chain_failures_and_view_errors(void);
 void test_chain_decided_other_than_prepared(void);

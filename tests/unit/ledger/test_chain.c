@@ -7,6 +7,8 @@
 
 #include "common/assert.h"
 #include "ledger/chain.h"
+#include "ledger/gov.h"
+#include "ledger/gov_params.h"
 #include "ledger/staking.h"
 #include "ledger/trie_mem.h"
 #include "ledger/tx.h"
@@ -676,6 +678,168 @@ void test_chain_staking_block(void)
     CHECK_OK(ledger_staking_pool_decode(&pool, value, value_len));
     CHECK(pool.bonded == 7000 && pool.unbonding == 1000);
     CHECK(db_supply(&a.db) + pool.bonded + pool.unbonding == supply);
+    node_free(&a);
+    node_free(&b);
+}
+
+/* Short governance periods and a small deposit, as the committed state's object (set on
+ * both nodes alike before any block). */
+static void gov_params_short(ch_node *n)
+{
+    ledger_gov_params gp;
+    ledger_gov_params_default(&gp);
+    gp.min_deposit = 100;
+    gp.expedited_min_deposit = 100;
+    gp.deposit_period_ms = 60000;
+    gp.voting_period_ms = 120000;
+    gp.expedited_voting_period_ms = 60000;
+    uint8_t buf[LEDGER_GOV_PARAMS_BYTES];
+    ledger_gov_params_encode(buf, &gp);
+    ledger_objects *t;
+    static const uint8_t no_key[1];
+    CHR_ASSERT(ledger_objects_new(&t, 4, db_object, db_object_scan, &n->db) == CHR_OK);
+    CHR_ASSERT(ledger_object_put(t, LEDGER_STATE_GOV_PARAMS, no_key, 0, buf, sizeof(buf)) ==
+               CHR_OK);
+    CHR_ASSERT(ledger_trie_mem_objects_store(n->db.rows, t) == CHR_OK);
+    ledger_objects_free(t);
+}
+
+static chr_err submit_transfer(ch_node *n, int from, int to, uint64_t nonce, uint64_t fee)
+{
+    ledger_tx tx;
+    ltest_transfer(&tx, CH_ID, user_pk[from], user_pk[to], nonce, fee, 100);
+    return node_submit_tx(n, &tx, from);
+}
+
+/* Drafts the block on a at time_ms, checks it on b, decides it on both: the roots agree. */
+static int gov_block(ch_node *a, ch_node *b, uint64_t time_ms, uint32_t *txs)
+{
+    uint8_t *blk;
+    size_t len;
+    char why[256] = "";
+    ledger_commit c;
+    uint8_t ra[32], rb[32];
+    int ok = ledger_chain_propose(a->chain, a->mp, time_ms, val_pk[1], &blk, &len) == CHR_OK;
+    *txs = ok ? ledger_chain_prepared_txs(a->chain) : 0;
+    ok = ok && ledger_chain_check(b->chain, blk, len, NULL, NULL, why, sizeof(why)) == CHR_OK;
+    if (ok) {
+        commit_of(&c, blk, len, 3);
+        ok = node_decide(a, blk, len, &c) == CHR_OK && node_decide(b, blk, len, &c) == CHR_OK;
+    }
+    if (why[0] != '\0') {
+        printf("# %s\n", why);
+    }
+    free(blk);
+    root_of(a, ra);
+    root_of(b, rb);
+    return ok && memcmp(ra, rb, 32) == 0;
+}
+
+/* Blocks 1 and 2 on a and b: user 0 bonds a validator, submits content with the minimum
+ * deposit and votes yes (block 1, time 5,000); block 2 comes at the vote's end, with a
+ * transfer of user 1 at the old fee before the tally. 1 when both nodes agree throughout. */
+static int gov_pass(ch_node *a, ch_node *b, const ledger_gov_content *content)
+{
+    ledger_tx tx;
+    uint32_t txs1, txs2;
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_CREATE_VALIDATOR, CH_ID, user_pk[0], 0, CH_FEE, 0,
+                              NULL, 0) == CHR_OK);
+    memcpy(tx.body.create_validator.consensus_key, user_pk[5], 32);
+    tx.body.create_validator.commission_max_ppm = 100000;
+    tx.body.create_validator.min_self_bond = 1000;
+    tx.body.create_validator.amount = 5000;
+    tx.body.create_validator.moniker_len = 1;
+    tx.body.create_validator.moniker[0] = 'v';
+    CHR_ASSERT(node_submit_tx(a, &tx, 0) == CHR_OK);
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_GOV_SUBMIT, CH_ID, user_pk[0], 1, CH_FEE, 0, NULL,
+                              0) == CHR_OK);
+    tx.body.gov_submit.content = *content;
+    tx.body.gov_submit.deposit = 100;
+    CHR_ASSERT(node_submit_tx(a, &tx, 0) == CHR_OK);
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_GOV_VOTE, CH_ID, user_pk[0], 2, CH_FEE, 0, NULL, 0) ==
+               CHR_OK);
+    tx.body.gov_vote.id = 1;
+    tx.body.gov_vote.option = LEDGER_GOV_YES;
+    CHR_ASSERT(node_submit_tx(a, &tx, 0) == CHR_OK);
+    int ok = gov_block(a, b, 5000, &txs1) && txs1 == 3;
+    CHR_ASSERT(submit_transfer(a, 1, 2, 0, CH_FEE) == CHR_OK);
+    return ok && gov_block(a, b, 5000 + 120000, &txs2) && txs2 == 1;
+}
+
+static void gov_title(ledger_gov_content *c, ledger_gov_kind kind)
+{
+    memset(c, 0, sizeof(*c));
+    c->kind = (uint8_t)kind;
+    c->title_len = 1;
+    c->title[0] = 't';
+}
+
+void test_chain_gov_param_change(void)
+{
+    /* Proves the parameter change end to end on the block state machine: a staker's
+     * proposal to raise fee_transfer passes at the end of its voting period and executes in
+     * that block; transfers in that block still pay the old fee; from the next block the
+     * chain's parameters carry the new fee, a transfer admitted with the old fee is left
+     * out of the draft (fee_too_low) and one with the new fee goes in; both nodes agree. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    gov_params_short(&a);
+    gov_params_short(&b);
+    ledger_gov_content g;
+    gov_title(&g, LEDGER_GOV_PARAMS);
+    g.changes_len = 1;
+    g.changes[0].name_len = 12;
+    memcpy(g.changes[0].name, "fee_transfer", 12);
+    g.changes[0].value = 3 * CH_FEE;
+    CHECK(ledger_chain_params(a.chain)->fee_transfer == CH_FEE);
+    CHECK(gov_pass(&a, &b, &g));
+    ledger_account acct;
+    CHECK_OK(db_account(&a.db, user_pk[1], &acct));
+    CHECK(acct.balance == CH_BALANCE - 100 - CH_FEE);
+    CHECK(ledger_chain_params(a.chain)->fee_transfer == 3 * CH_FEE);
+    CHECK(ledger_chain_params(b.chain)->fee_transfer == 3 * CH_FEE);
+    /* Block 3: the old fee is refused, the new one paid. */
+    uint32_t txs;
+    CHECK_OK(submit_transfer(&a, 2, 3, 0, CH_FEE));
+    CHECK_OK(submit_transfer(&a, 3, 4, 0, 3 * CH_FEE));
+    CHECK(gov_block(&a, &b, 130000, &txs) && txs == 1);
+    CHECK_OK(db_account(&a.db, user_pk[3], &acct));
+    CHECK(acct.balance == CH_BALANCE - 100 - 3 * CH_FEE && acct.nonce == 1);
+    CHECK_OK(db_account(&a.db, user_pk[2], &acct));
+    CHECK(acct.nonce == 0);
+    node_free(&a);
+    node_free(&b);
+}
+
+void test_chain_gov_upgrade_stops(void)
+{
+    /* Proves a passed upgrade proposal stops a build that does not know the upgrade at its
+     * height: the block before it is made and agreed, the block at it cannot be drafted
+     * (unknown_upgrade) and the tip stays below it. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    gov_params_short(&a);
+    gov_params_short(&b);
+    ledger_gov_content g;
+    gov_title(&g, LEDGER_GOV_UPGRADE);
+    g.upgrade_name_len = 2;
+    memcpy(g.upgrade_name, "v9", 2);
+    g.upgrade_height = 4;
+    CHECK(gov_pass(&a, &b, &g));
+    uint32_t txs;
+    CHECK(gov_block(&a, &b, 130000, &txs) && txs == 0); /* height 3 */
+    uint8_t *blk = NULL;
+    size_t len;
+    CHECK(ledger_chain_propose(a.chain, a.mp, 140000, val_pk[1], &blk, &len) == CHR_ERR_UPGRADE);
+    CHECK(blk == NULL);
+    uint64_t h, t;
+    uint8_t hash[32];
+    ledger_chain_tip(a.chain, &h, hash, &t);
+    CHECK(h == 3);
     node_free(&a);
     node_free(&b);
 }
