@@ -543,6 +543,20 @@ chr_err ledger_distribution_end_block(ledger_overlay *o, const ledger_params *pa
     return err;
 }
 
+chr_err ledger_distribution_treasury_take(ledger_objects *t, uint64_t amount)
+{
+    ledger_rewards_pool pool;
+    chr_err err = ledger_rewards_pool_get(t, &pool);
+    if (err == CHR_OK && pool.treasury < amount) {
+        err = CHR_ERR_BALANCE;
+    }
+    if (err != CHR_OK) {
+        return err;
+    }
+    pool.treasury -= amount;
+    return pool_put(t, &pool);
+}
+
 chr_err ledger_distribution_held(ledger_objects *t, uint64_t *out)
 {
     ledger_rewards_pool pool;

@@ -129,6 +129,11 @@ CHR_WUR chr_err ledger_distribution_end_block(ledger_overlay *o, const ledger_pa
                                               const uint8_t proposer[32], const ledger_valset *prev,
                                               const ledger_commit *last_commit, uint64_t time_ms);
 
+/* Takes amount from the treasury for a passed governance spend (ledger/gov.h), which
+ * credits it to the recipient: CHR_ERR_BALANCE (nothing changed) when the treasury holds
+ * less; the loads' errors. */
+CHR_WUR chr_err ledger_distribution_treasury_take(ledger_objects *t, uint64_t amount);
+
 /* What the rewards hold outside the liquid, bonded and unbonding amounts: pending +
  * treasury (for ledger_staking_supply_check). */
 CHR_WUR chr_err ledger_distribution_held(ledger_objects *t, uint64_t *out);

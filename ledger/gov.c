@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "ledger/distribution.h"
 #include "ledger/staking.h"
 #include "ledger/tx.h"
 
@@ -374,12 +375,6 @@ static chr_err content_check_state(ledger_objects *t, const ledger_params *genes
                                    const ledger_gov_content *c, uint64_t height, char *detail,
                                    size_t cap)
 {
-    if (c->kind == LEDGER_GOV_SPEND) {
-        /* The treasury is the rewards part's (issue 13); until it exists a spend could
-         * only fail, so it is refused now rather than voted on. */
-        snprintf(detail, cap, "kind: spend needs the treasury, which this chain does not have");
-        return CHR_ERR_NO_TREASURY;
-    }
     if (c->kind == LEDGER_GOV_UPGRADE && c->upgrade_height <= height) {
         snprintf(detail, cap, "upgrade_height: %llu is not after block %llu",
                  (unsigned long long)c->upgrade_height, (unsigned long long)height);
@@ -770,8 +765,10 @@ static chr_err deposits_settle(ledger_overlay *o, ledger_objects *t, const ledge
     return global_put(t, &g);
 }
 
-/* Carries out a passed proposal: CHR_OK, or the error recorded on it (nothing changed). */
-static chr_err execute(ledger_objects *t, const ledger_params *genesis,
+/* Carries out a passed proposal: CHR_OK, or the error recorded on it (nothing changed). A
+ * spend pays its recipient from the treasury (ledger/distribution.h), or fails with
+ * CHR_ERR_BALANCE when the treasury holds less at the end of the vote. */
+static chr_err execute(ledger_overlay *o, ledger_objects *t, const ledger_params *genesis,
                        const ledger_gov_proposal *p, uint64_t height)
 {
     const ledger_gov_content *c = &p->content;
@@ -797,8 +794,12 @@ static chr_err execute(ledger_objects *t, const ledger_params *genesis,
     }
     case LEDGER_GOV_CANCEL_UPGRADE:
         return ledger_object_delete(t, LEDGER_STATE_UPGRADE_PLAN, no_key, 0, &found);
-    case LEDGER_GOV_SPEND:
-        return CHR_ERR_NO_TREASURY; /* refused at submission; kept for safety */
+    case LEDGER_GOV_SPEND: {
+        chr_err err = ledger_distribution_treasury_take(t, c->amount);
+        /* The overlay has room for one account per ended proposal (LEDGER_GOV_ACCOUNT_STEPS_MAX):
+         * a failure to credit is a broken bound, which abandons the block. */
+        return err ? err : ledger_overlay_credit(o, c->recipient, c->amount);
+    }
     default:
         return CHR_OK; /* text: the record is the result */
     }
@@ -838,7 +839,7 @@ static chr_err vote_end(ledger_overlay *o, ledger_objects *t, const ledger_param
     }
     int burn = vetoed || (!quorum && gp.burn_no_quorum);
     if (passed) {
-        chr_err exec = execute(t, genesis, p, height);
+        chr_err exec = execute(o, t, genesis, p, height);
         if (exec == CHR_ERR_STORE || exec == CHR_ERR_NOMEM || exec == CHR_ERR_IO ||
             exec == CHR_ERR_FULL) {
             return exec; /* the view's or a broken bound: not the proposal's failure */

@@ -147,6 +147,7 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
  * and the upgrade plan; the global once. Accounts: a refund per deposit. */
 #define LEDGER_GOV_OBJECT_STEPS_MAX                                                                \
     (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (3 + LEDGER_GOV_DEPOSITORS_MAX + 4) + 1)
-#define LEDGER_GOV_ACCOUNT_STEPS_MAX (LEDGER_GOV_ENDS_PER_BLOCK_MAX * LEDGER_GOV_DEPOSITORS_MAX)
+#define LEDGER_GOV_ACCOUNT_STEPS_MAX                                                               \
+    (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (LEDGER_GOV_DEPOSITORS_MAX + 1)) /* + a spend's recipient */
 
 #endif

@@ -71,15 +71,24 @@ static chr_err check_changes(const ledger_gov_content *c, const ledger_params *p
 static chr_err check_submit(const ledger_gov_content *c, const ledger_params *params, char *detail,
                             size_t cap)
 {
-    if (c->kind == LEDGER_GOV_SPEND) {
-        snprintf(detail, cap, "kind: spend needs the treasury, which this chain does not have");
-        return CHR_ERR_NO_TREASURY;
+    if (c->kind == LEDGER_GOV_SPEND && c->amount == 0) {
+        snprintf(detail, cap, "amount: a spend pays something");
+        return CHR_ERR_PROPOSAL;
     }
     if (c->kind == LEDGER_GOV_UPGRADE && c->upgrade_height == 0) {
         snprintf(detail, cap, "upgrade_height: must be positive");
         return CHR_ERR_PROPOSAL;
     }
     return c->kind == LEDGER_GOV_PARAMS ? check_changes(c, params, detail, cap) : CHR_OK;
+}
+
+chr_err ledger_gov_tx_verify_keys(const ledger_tx *tx, ledger_key_cache *kc)
+{
+    const ledger_gov_content *c = &tx->body.gov_submit.content;
+    if (tx->type != LEDGER_TX_GOV_SUBMIT || c->kind != LEDGER_GOV_SPEND) {
+        return CHR_OK;
+    }
+    return ledger_pubkey_valid_cached(kc, c->recipient) ? CHR_OK : CHR_ERR_PUBKEY;
 }
 
 chr_err ledger_gov_tx_check(const ledger_tx *tx, const ledger_params *params, char *detail,

@@ -40,6 +40,9 @@ void ledger_gov_tx_encode(chr_enc *enc, const ledger_tx *tx);
 CHR_WUR chr_err ledger_gov_tx_decode(chr_dec *dec, ledger_tx *tx);
 CHR_WUR chr_err ledger_gov_tx_check(const ledger_tx *tx, const ledger_params *params, char *detail,
                                     size_t detail_cap);
+/* Curve check of a spend's recipient (CHR_ERR_PUBKEY), as a transfer's: a treasury spend
+ * never pays an address no key can spend from. Other kinds name no key. kc may be NULL. */
+CHR_WUR chr_err ledger_gov_tx_verify_keys(const ledger_tx *tx, ledger_key_cache *kc);
 CHR_WUR chr_err ledger_gov_tx_apply(ledger_overlay *o, const ledger_tx *tx,
                                     const ledger_account *from, const ledger_apply_env *env,
                                     char *detail, size_t detail_cap);

@@ -15,6 +15,7 @@ static const chr_test tests[] = {
     {"expedited_fallback", test_expedited_fallback},
     {"param_change_executes", test_param_change_executes},
     {"param_out_of_range", test_param_out_of_range},
+    {"treasury_spend", test_treasury_spend},
     {"upgrade_plan", test_upgrade_plan},
     {"tally_slow_way", test_tally_slow_way},
     {"upgrade_known", test_upgrade_known},

@@ -15,6 +15,7 @@ void test_veto_burns(void);
 void test_expedited_fallback(void);
 void test_param_change_executes(void);
 void test_param_out_of_range(void);
+void test_treasury_spend(void);
 void test_upgrade_plan(void);
 void test_tally_slow_way(void);
 void test_upgrade_known(void);

@@ -359,11 +359,55 @@ void test_param_out_of_range(void)
         CHECK_OK(gv_change(&c, bad[i].name, bad[i].value));
         CHECK(gv_submit(&db, 5, &c, 1000) == CHR_ERR_PARAM_RANGE);
     }
-    ledger_gov_content c;
-    gv_title(&c, LEDGER_GOV_SPEND, "pay me");
-    c.amount = 10;
-    CHECK(gv_submit(&db, 5, &c, 1000) == CHR_ERR_NO_TREASURY);
     CHECK(st_account(&db, 5).balance == before5);
+    st_close(&db);
+}
+
+/* Proves a passed treasury spend pays its recipient from the treasury at the end of the
+ * vote, exactly, with the supply unchanged, and that a spend above what the treasury holds
+ * then fails with balance_too_low recorded on the proposal and nothing moved. */
+void test_treasury_spend(void)
+{
+    st_db db;
+    gv_open(&db, 0, 0);
+    /* A treasury of 5,000 units, taken out of account 7's balance so the supply holds. */
+    ledger_rewards_pool pool;
+    CHECK_OK(ledger_rewards_pool_get(db.t, &pool));
+    pool.treasury += 5000;
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len = ledger_rewards_pool_encode(value, &pool);
+    CHECK_OK(
+        ledger_object_put(db.t, LEDGER_STATE_GLOBAL, (const uint8_t *)"rewards", 7, value, len));
+    ledger_account a7 = st_account(&db, 7);
+    a7.balance -= 5000;
+    uint8_t k7[32], k6[32];
+    st_key(k7, 7);
+    st_key(k6, 6);
+    CHECK_OK(ledger_overlay_put(db.o, k7, &a7));
+    CHECK(gv_supply_ok(&db));
+    ledger_gov_content c;
+    gv_title(&c, LEDGER_GOV_SPEND, "pay the auditors");
+    memcpy(c.recipient, k6, 32);
+    c.amount = 3000;
+    CHECK_OK(gv_submit(&db, 5, &c, 1000));
+    gv_title(&c, LEDGER_GOV_SPEND, "pay too much");
+    memcpy(c.recipient, k6, 32);
+    c.amount = 3000; /* after the first, 2,000 are left */
+    CHECK_OK(gv_submit(&db, 5, &c, 1000));
+    for (uint64_t id = 1; id <= 2; id++) {
+        CHECK_OK(gv_vote(&db, 1, id, LEDGER_GOV_YES));
+        CHECK_OK(gv_vote(&db, 2, id, LEDGER_GOV_YES));
+    }
+    uint64_t before6 = st_account(&db, 6).balance;
+    CHECK_OK(gv_end(&db, 200000));
+    CHECK_OK(gv_end(&db, 1000));
+    CHECK(gv_get(&db, 1).status == LEDGER_GOV_PASSED);
+    ledger_gov_proposal p = gv_get(&db, 2);
+    CHECK(p.status == LEDGER_GOV_FAILED && p.exec_err == CHR_ERR_BALANCE);
+    CHECK(st_account(&db, 6).balance == before6 + 3000);
+    CHECK_OK(ledger_rewards_pool_get(db.t, &pool));
+    CHECK(pool.treasury == 2000);
+    CHECK(gv_supply_ok(&db));
     st_close(&db);
 }
 

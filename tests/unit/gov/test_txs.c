@@ -173,7 +173,7 @@ void test_tx_decode_rejects(void)
     CHECK(ledger_tx_decode(&back, buf, len) == CHR_ERR_PROPOSAL);
 }
 
-/* Proves the stateless checks in their order: the fee, a spend refused (no treasury), a
+/* Proves the stateless checks in their order: the fee, a spend of nothing, a
  * parameter that does not exist or does not fit its field, a name changed twice, an
  * upgrade at height 0, a zero deposit and an option outside 1..4. */
 void test_tx_checks(void)
@@ -206,8 +206,10 @@ void test_tx_checks(void)
     CHECK(strstr(detail, "twice") != NULL);
     tx_submit(&tx);
     c->kind = LEDGER_GOV_SPEND;
+    c->amount = 0;
     CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) ==
-          CHR_ERR_NO_TREASURY);
+          CHR_ERR_PROPOSAL);
+    CHECK(strstr(detail, "amount") != NULL);
     c->kind = LEDGER_GOV_UPGRADE;
     c->upgrade_name_len = 2;
     memcpy(c->upgrade_name, "v2", 2);
