@@ -45,7 +45,10 @@ static int address_seg(rpc_ctx *x, rpc_reply *r, size_t i, const char *field, ui
 
 void rpc_handle_params(rpc_ctx *x, rpc_reply *r)
 {
-    const ledger_params *p = x->srv->be.params;
+    /* The parameters in force for the next block (a governance change moves them). */
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
+    const ledger_params *p = &tip.params;
     json_t *o = json_object();
     json_object_set_new(o, "fee_transfer", rpc_json_u64(p->fee_transfer));
     json_object_set_new(o, "block_txs_max", json_integer(p->block_txs_max));
@@ -396,10 +399,12 @@ static void list_run(rpc_ctx *x, rpc_reply *r, staking_list *l)
 
 void rpc_handle_staking_validators(rpc_ctx *x, rpc_reply *r)
 {
+    rpc_tip tip;
+    x->srv->be.tip(x->srv->be.ctx, &tip);
     staking_list l = {.name = "validators",
                       .kind = LEDGER_STATE_VALIDATOR,
                       .cursor = RPC_CURSOR_STAKING_VALIDATORS,
-                      .power_unit = x->srv->be.params->power_unit,
+                      .power_unit = tip.params.power_unit,
                       .item = item_validator};
     list_run(x, r, &l);
 }
@@ -408,8 +413,9 @@ void rpc_handle_staking_validator(rpc_ctx *x, rpc_reply *r)
 {
     uint8_t op[32];
     if (address_seg(x, r, 4, "address", op)) {
-        rpc_reply_object(x, r, LEDGER_STATE_VALIDATOR, op, 32, validator_render,
-                         (void *)(uintptr_t)x->srv->be.params);
+        rpc_tip tip;
+        x->srv->be.tip(x->srv->be.ctx, &tip);
+        rpc_reply_object(x, r, LEDGER_STATE_VALIDATOR, op, 32, validator_render, &tip.params);
     }
 }
 
