@@ -8,9 +8,15 @@ PKGS := libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls
 DEPS_DEB := libsecp256k1-dev libsodium-dev liblmdb-dev libnng-dev libmicrohttpd-dev \
             libjansson-dev libcurl4-gnutls-dev libgnutls28-dev pkg-config python3-yaml python3-jsonschema \
             chromium chromium-driver python3-selenium \
-            openssl clang-format
+            openssl clang-format curl
 # The command `make deps` runs; the fresh-machine test (tests/fresh_make.sh) replaces it.
-DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB)
+# After the packages, libmicrohttpd 1.0 or later: built into .deps/ from Debian 13's source
+# when the system's is older (Debian 12's 0.9.75; tests/deps_mhd.sh says why).
+DEPS_CMD ?= sh tests/deps.sh $(DEPS_DEB) && sh tests/deps_mhd.sh
+# pkg-config finds .deps/'s libmicrohttpd before the system's (given in $(shell ...) too,
+# which make 4.3 runs without the exported variables).
+export PKG_CONFIG_PATH := $(CURDIR)/.deps/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+PKG_CONFIG := PKG_CONFIG_PATH='$(PKG_CONFIG_PATH)' pkg-config
 
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wvla -Wformat=2 -Wimplicit-fallthrough -Wundef -Wcast-qual -Wpointer-arith
@@ -19,8 +25,8 @@ CFLAGS ?= -O2 -g
 # installs the packages, so the targets that install them (run, testnet, bench, test) build
 # in a new make that parses this file again (a sub-make, or tests/run.sh's make).
 ALL_CFLAGS := -std=c11 $(CFLAGS) $(WARN) -I. -D_GNU_SOURCE -MMD -MP \
-              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
+              $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer -DCHR_DEBUG
 LDFLAGS += -fsanitize=$(SAN)

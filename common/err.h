@@ -105,6 +105,7 @@
     X(CHR_ERR_BAD_REQUEST, 314, "bad_request", "malformed HTTP request")                           \
     X(CHR_ERR_NOT_WRITING, 315, "not_writing", "node has stopped writing blocks")                  \
     X(CHR_ERR_STALLED, 316, "stalled", "no block committed for too long")                          \
+    X(CHR_ERR_LENGTH_REQUIRED, 318, "length_required", "request body without Content-Length")      \
     X(CHR_ERR_CSRF, 320, "csrf_refused", "cross-site request or wrong CSRF token")                 \
     X(CHR_ERR_SPEND_LIMIT, 317, "spend_limit_exceeded", "over the sponsor's daily spend limit")    \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \

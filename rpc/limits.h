@@ -14,6 +14,11 @@
 #define RPC_THREADS_MAX 256u
 /* Memory per connection for its request line and headers (libmicrohttpd's pool). */
 #define RPC_CONNECTION_MEMORY_MAX (32u * 1024)
+/* libmicrohttpd's parsing strictness (MHD_OPTION_CLIENT_DISCIPLINE_LVL): 1 is "more strict,
+ * within the limits set by RFCs for HTTP servers", its advice for public servers: it
+ * refuses obsolete line folding and bare LF line ends, which a proxy in front may read
+ * otherwise (RFC 9112 sections 2.2 and 5.2). */
+#define RPC_HTTP_DISCIPLINE 1
 /* JSON nesting is bounded by jansson's parser (JSON_PARSER_MAX_DEPTH, 2048 in Debian's
  * build) and by the body limit; deeper input is a 400 bad_json. */
 /* The body limit ([api] body_bytes_max in chain.conf; node/config.c reads it within these,

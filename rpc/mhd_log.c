@@ -69,8 +69,8 @@ static const char *const mhd_log_client_noise[] = {
     "header",
     "request",
     "chunk",
-    /* The node's handler returns MHD_NO to cut a client off: a chunked body past the body
-     * limit or budget (rpc/server.c, on_request). */
+    /* The node's handler returns MHD_NO when it has no memory for a new request
+     * (rpc/server.c, on_request). */
     "Application reported internal error",
 };
 

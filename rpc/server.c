@@ -25,6 +25,12 @@
 #include "rpc/internal/http.h"
 #include "rpc/render.h"
 
+/* libmicrohttpd 1.0 frames hostile requests correctly where 0.9.x did not (docs/API.md,
+ * "Answers from libmicrohttpd"); `make deps` builds it where the system's is older. */
+#if MHD_VERSION < 0x01000000
+#error "libmicrohttpd 1.0 or later is needed: run make deps (tests/deps_mhd.sh)"
+#endif
+
 /* Whether the path's segments match the pattern's, where a "*" segment matches any one
  * that is not empty. Every route is tried on every request, so this compares in place. */
 static int route_matches(const rpc_ctx *x, const char *pattern)
@@ -161,7 +167,7 @@ static const rpc_route *route_of(rpc_ctx *x, const char *url)
     return split_path(x, url) ? route_lookup(x, methods, sizeof(methods), &path_known) : NULL;
 }
 
-/* For a request whose body is large (or of unknown length), checks its credential before
+/* For a request whose body is large, checks its credential before
  * reading the body, so that nobody without a key can make the node buffer megabytes.
  * Returns 1 when the request may go on (its rate-limit figures kept for the answer), or
  * 0 with req->saved holding the refusal to send now. Small bodies are read first:
@@ -172,9 +178,8 @@ static int auth_before_body(rpc_server *srv, struct MHD_Connection *conn, const 
 {
     const char *cl = framing->length;
     uint64_t declared = 0;
-    if (srv->cfg.auth == NULL ||
-        (framing->encoding == NULL &&
-         (cl == NULL || !rpc_parse_u64(cl, &declared) || declared <= RPC_AUTH_EARLY_BODY_BYTES))) {
+    if (srv->cfg.auth == NULL || cl == NULL || !rpc_parse_u64(cl, &declared) ||
+        declared <= RPC_AUTH_EARLY_BODY_BYTES) {
         return 1;
     }
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
@@ -341,53 +346,17 @@ static void reply_too_large(rpc_server *srv, struct MHD_Connection *conn, const 
     reply_complete(&x, r);
 }
 
-/* Writes an answer straight to the socket and shuts it, for the one case libmicrohttpd
- * cannot answer: the middle of a body (a chunked body past the limit; libmicrohttpd takes a
- * response only before or after the body). Plain HTTP only: over TLS the connection is
- * just closed. Best effort, never blocking: a socket that takes less gets less. Takes r's
+/* Refuses a request by its framing (rpc/internal/framing.h), before its body is read: a
+ * 400 when the framing is ambiguous, a 411 for a chunked body. Closes the connection after
+ * the answer (RFC 9112 section 6.3): what follows on it cannot be told apart from the
  * body. */
-static void send_raw_and_shut(rpc_server *srv, struct MHD_Connection *conn, rpc_reply *r)
-{
-    char *text = json_dumps(r->body, JSON_COMPACT);
-    json_decref(r->body);
-    r->body = NULL;
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (text == NULL || info == NULL || srv->cfg.tls_cert_pem != NULL) {
-        free(text);
-        return;
-    }
-    char head[2048];
-    size_t len = strlen(text);
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
-                     "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n",
-                     r->status, MHD_get_reason_phrase_for(r->status), len);
-    for (size_t i = 0; i < r->headers_len && n > 0 && (size_t)n < sizeof(head); i++) {
-        n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n", r->headers[i].name,
-                      r->headers[i].value);
-    }
-    if (r->retry_after > 0 && n > 0 && (size_t)n < sizeof(head)) {
-        n += snprintf(head + n, sizeof(head) - (size_t)n, "Retry-After: %u\r\n", r->retry_after);
-    }
-    if (n > 0 && (size_t)n + 2 < sizeof(head)) {
-        memcpy(head + n, "\r\n", 2);
-        send(info->connect_fd, head, (size_t)n + 2, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
-        send(info->connect_fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        shutdown(info->connect_fd, SHUT_WR);
-    }
-    free(text);
-}
-
-/* Refuses a request whose framing is ambiguous (rpc/internal/framing.h) with a 400, before
- * its body is read, and closes the connection after the answer (RFC 9112 section 6.3):
- * what follows on it cannot be told apart from the body. */
 static enum MHD_Result refuse_framing(rpc_server *srv, struct MHD_Connection *conn,
-                                      const char *method, rpc_req *req, const char *why)
+                                      const char *method, rpc_req *req, unsigned status,
+                                      chr_err code, const char *why)
 {
     rpc_ctx x = {.srv = srv, .conn = conn, .method = method, .req = req};
     rpc_reply r = {0};
-    rpc_reply_error(&r, 400, CHR_ERR_BAD_REQUEST, why, NULL);
+    rpc_reply_error(&r, status, code, why, NULL);
     rpc_reply_header(&r, "Connection", "close");
     reply_complete(&x, &r);
     return send_reply(conn, &r);
@@ -462,10 +431,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rpc_framing_read(&framing, conn, version);
         req->auth_fields = framing.auth_count;
         req->auth_spaced = framing.auth_spaced;
-        req->chunked = framing.encoding != NULL;
         const char *why = rpc_framing_judge(&framing);
         if (why != NULL) {
-            return refuse_framing(srv, conn, method, req, why);
+            return refuse_framing(srv, conn, method, req, 400, CHR_ERR_BAD_REQUEST, why);
+        }
+        /* Every body the API takes is a JSON document whose size its client knows: a
+         * chunked one is refused before any chunk is read (RFC 9110 section 15.5.12), so
+         * no chunk line, however long or large it claims, ever reaches a parser. */
+        if (framing.encoding != NULL) {
+            return refuse_framing(srv, conn, method, req, 411, CHR_ERR_LENGTH_REQUIRED,
+                                  "Transfer-Encoding: chunked bodies are not taken; send "
+                                  "Content-Length");
         }
         /* A body declared too large is refused before it is read when the client waits
          * for our go-ahead (Expect: 100-continue), or when it is far over the limit (abuse:
@@ -489,18 +465,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         body_append(srv, req, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        /* A body of unknown length cannot be read and dropped to a known end: as soon as
-         * it passes the limit it gets its 413 and the connection is closed (docs/API.md,
-         * "Limits"); past the budget, it is only closed. */
-        if (req->chunked && req->too_large) {
-            rpc_reply r;
-            reply_too_large(srv, conn, url, method, req, &r);
-            send_raw_and_shut(srv, conn, &r);
-            return MHD_NO;
-        }
-        if (req->chunked && req->overloaded) {
-            return MHD_NO;
-        }
         return MHD_YES;
     }
     if (req->finish != NULL) {
@@ -722,9 +686,9 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->connections_per_ip_max,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RPC_CONNECTION_MEMORY_MAX,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-        rpc_conns_notify, s->conns, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s, MHD_OPTION_ARRAY,
-        extra, MHD_OPTION_END);
+        MHD_OPTION_CLIENT_DISCIPLINE_LVL, RPC_HTTP_DISCIPLINE, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, rpc_conns_notify, s->conns,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (s->daemon == NULL) {
         rpc_conns_free(s->conns);
         rpc_waiter_close(s->waiter);

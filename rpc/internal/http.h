@@ -117,13 +117,12 @@ typedef struct rpc_req {
     int too_large;
     int authed; /* its credential was checked before its body was read (`saved`) */
     /* The body budget its buffer's capacity was taken from (NULL before); set when the
-     * body did not fit it (a 503), and whether the body is chunked (cut off at the limit). */
+     * body did not fit it (a 503). */
     rpc_body_budget *budget;
     int overloaded;
     /* Bytes a deferring handler keeps for its finish (the path is gone by then): the
      * meeting id of POST /api/meetings/{meeting_id}/end. */
     uint8_t keep[16];
-    int chunked;
     /* Its Authorization field lines, and those with whitespace before the colon, counted
      * with its framing (rpc/framing.c) on the first handler call. */
     unsigned auth_fields, auth_spaced;

@@ -361,7 +361,7 @@ def test_unauthenticated_attempts_limited_per_address(t):
 
 
 def test_large_body_without_a_key_is_refused_unread(t):
-    # A body over 64 KiB (or chunked, of unknown length) is read only after its credential
+    # A body over 64 KiB is read only after its credential
     # is checked: without one the node answers 401 at once, before the client sends the
     # body, so nobody without a key can make the node buffer megabytes.
     import socket
@@ -404,7 +404,8 @@ def raw_request(n, head, body=b""):
 def test_authorization_header_rule(t):
     # The one rule of docs/API.md "Access", over the exact bytes: OWS around the value is
     # stripped, 1*SP after the scheme (any case), a tab there or a control character
-    # anywhere is refused, whitespace before the colon is a 400 (RFC 9112 section 5.1).
+    # anywhere is refused, a NUL or whitespace before the colon is a 400 (RFC 9112 section
+    # 5.1).
     n = start_node(t)
     key = n.api_key.encode()
     get = b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n"
@@ -419,12 +420,13 @@ def test_authorization_header_rule(t):
         (b"Authorization: Bearer \t" + key, 401, "unauthorized"),
         (b"Authorization: Bearer " + key[:10] + b"\x01" + key[10:], 401, "unauthorized"),
         (b"Authorization: Bearer " + key + b"\x7f", 401, "unauthorized"),
-        # libmicrohttpd 0.9.75 ends the value at a NUL before the node sees it; a NUL can
-        # therefore never turn what precedes it into a credential it was not.
-        (b"Authorization: Bearer chr_\x00" + key, 401, "unauthorized"),
-        (b"Authorization: Bearer x\x00" + key, 401, "unauthorized"),
-        (b"Authorization : Bearer " + key, 400, "bad_request"),
-        (b"Authorization\t: Bearer " + key, 400, "bad_request"),
+        # libmicrohttpd refuses a NUL in a field, and whitespace before the colon, with its
+        # own 400 (docs/API.md, "Answers from libmicrohttpd"): neither is ever read as a
+        # credential, nor as a missing one.
+        (b"Authorization: Bearer chr_\x00" + key, 400, None),
+        (b"Authorization: Bearer x\x00" + key, 400, None),
+        (b"Authorization : Bearer " + key, 400, None),
+        (b"Authorization\t: Bearer " + key, 400, None),
     ]
     for line, status, code in cases:
         got, body = raw_request(n, get + line + b"\r\n")
