@@ -293,14 +293,21 @@ function selectOf(id, values, chosen) {
   return el('select', { id }, ...values.map(([v, t]) => el('option', { value: v, text: t, ...(v === chosen ? { selected: '' } : {}) })));
 }
 
-// Runs fn again after each call, never two at once: a burst of blocks gives one refresh in
-// flight and at most one after it.
-function coalesced(fn) {
+// Live refreshes spend at most one request every this many ms, 30 a minute: a standard key
+// has 100 (docs/API.md, "Rate limits"), and the reader still navigates.
+const LIVE_GAP_MS_PER_REQUEST = 2000;
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+// fn (which makes `requests` requests) for each event, never two at once and with a gap
+// after each: a burst of blocks gives one refresh in flight and at most one after it.
+function coalesced(fn, requests) {
   let busy = false; let again = false;
   return async () => {
     if (busy) { again = true; return; }
     busy = true;
-    try { do { again = false; await fn(); } while (again); } catch (e) { say('Refresh failed: ' + e.message, true); } finally { busy = false; }
+    try {
+      do { again = false; await fn(); await sleep(requests * LIVE_GAP_MS_PER_REQUEST); } while (again);
+    } catch (e) { say('Refresh failed: ' + e.message, true); } finally { busy = false; }
   };
 }
 
@@ -326,7 +333,7 @@ async function validatorsPage() {
   page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Missed blocks are not in the API yet.' }),
     el('div', { id: 'validators', 'aria-live': 'polite' }));
   await renderValidators();
-  startEvents('', { validator_set: coalesced(renderValidators) });
+  startEvents('', { validator_set: coalesced(renderValidators, 1) });
 }
 
 // ---- Governance. ----
@@ -334,12 +341,13 @@ async function validatorsPage() {
 const GOV_STATUSES = ['voting_period', 'deposit_period', 'passed', 'rejected', 'vetoed', 'failed', 'dropped'];
 const OPTIONS = ['yes', 'no', 'abstain', 'veto'];
 
+const castOf = (t) => OPTIONS.reduce((s, o) => s + BigInt(t[o]), 0n);
 function tallyText(t) {
-  const cast = OPTIONS.reduce((s, o) => s + BigInt(t[o]), 0n);
-  return OPTIONS.map((o) => o + ' ' + units(t[o]) + ' (' + share(t[o], cast) + ')').join(', ');
+  const cast = castOf(t);
+  return OPTIONS.map((o) => o + ' ' + units(t[o]) + ' (' + share(t[o], cast) + ')').join('\n');
 }
 function tallyTable(t) {
-  const cast = OPTIONS.reduce((s, o) => s + BigInt(t[o]), 0n);
+  const cast = castOf(t);
   const rows = OPTIONS.map((o) => [o, units(t[o]), share(t[o], cast)]);
   if (t.bonded !== undefined) { rows.push(['turnout', units(cast) + ' of ' + units(t.bonded) + ' bonded', share(cast, t.bonded)]); }
   return table(['Option', 'Stake (CHR)', 'Share'], rows);
@@ -354,9 +362,9 @@ async function refreshTallies(ids) {
 }
 
 function proposalRows(ps) {
-  return ps.map((p) => [link('#/gov/' + p.id, '#' + p.id), p.title, p.kind, units(p.total_deposit),
+  return ps.map((p) => [p.id, el('a', { href: '#/gov/' + p.id, text: p.title }), p.kind, units(p.total_deposit),
     p.status === 'voting_period' ? p.voting_end_time : p.status === 'deposit_period' ? p.deposit_end_time : '—',
-    el('span', { id: 'tally-' + p.id, text: p.final_tally ? tallyText(p.final_tally) : '—' })]);
+    el('span', { id: 'tally-' + p.id, class: 'tally', text: p.final_tally ? tallyText(p.final_tally) : '—' })]);
 }
 
 async function govPage() {
@@ -365,12 +373,11 @@ async function govPage() {
   page('Governance', el('p', { class: 'note', text: 'Proposals by status; tallies of open votes follow the chain live.' }), ...partial(l),
     ...(groups.length === 0 ? [el('p', { text: 'No proposals yet.' })] : []),
     ...groups.flatMap(([s, ps]) => [el('h2', { text: s.replace(/_/g, ' ') + ' (' + ps.length + ')' }),
-      table(['Id', 'Title', 'Kind', 'Deposit (CHR)', 'Ends', 'Tally'], proposalRows(ps))]));
+      table(['Id', 'Title', 'Kind', 'Deposit (CHR)', 'Period ends', 'Tally (CHR)'], proposalRows(ps))]));
   const open = l.items.filter((p) => p.status === 'voting_period').slice(0, LIVE_TALLIES_MAX).map((p) => p.id);
   if (open.length > 0) {
-    const refresh = coalesced(() => refreshTallies(open));
-    await refresh();
-    startEvents('', { block: refresh });
+    await refreshTallies(open);
+    startEvents('', { block: coalesced(() => refreshTallies(open), open.length) });
   }
 }
 
@@ -406,7 +413,7 @@ async function proposalPage(id) {
   page('Proposal #' + id, el('p', {}, link('#/gov', 'All proposals')), el('div', { id: 'proposal', 'aria-live': 'polite' }));
   const p = await renderProposal(id);
   $('page').querySelector('h1').textContent = 'Proposal #' + id + ': ' + p.title;
-  if (p.status === 'voting_period' || p.status === 'deposit_period') { startEvents('', { block: coalesced(() => renderProposal(id)) }); }
+  if (p.status === 'voting_period' || p.status === 'deposit_period') { startEvents('', { block: coalesced(() => renderProposal(id), 2) }); }
 }
 
 // ---- Meetings. ----

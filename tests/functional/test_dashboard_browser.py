@@ -191,7 +191,7 @@ def test_browser_network_pages(t):
     # whose open tally follows her vote live over the event stream, bob's meeting found by
     # its payer with the keyboard, its escrow and its media node, the node in its region's
     # table with the place kept for the analytics charts), none wider than a phone, without
-    # a console error or a request to another origin.
+    # a console error or a request to another origin; hostile addresses get a clear message.
     n = start_node(t)
     alice, bob = n.chain["alice"], n.chain["bob"]
     node_id, mid = make_network_data(t, n)
@@ -251,6 +251,15 @@ def test_browser_network_pages(t):
         for part in ("active", "10", "1000.000000", "https://eu.media.example.org:8443/"):
             check(part in row, "the node's row %r shows %s" % (row, part))
         fits_phone(d, "the media nodes page")
-        check_clean(d, n)
+
+        # Hostile addresses: a clear message on the page, never a thrown error; malformed ids
+        # never reach the API, a bad payer is the API's own 400.
+        for bad, said in (("#/gov/1e3", "proposal id"), ("#/meetings/" + "zz" * 12, "meeting id"),
+                          ("#/media-nodes/%E0%A4%A", "URI malformed"),
+                          ("#/meetings?payer=chr1nope", "payer")):
+            go(d, n, bad)
+            wait_for(d, "the refusal of %s" % bad, lambda: said in text(d, "#status.error"))
+            eq(text(d, "#page h1"), "Not available", "the page of %s" % bad)
+        check_clean(d, n, allowed=("/api/v1/meetings?payer=chr1nope",))
     finally:
         d.quit()
