@@ -3,7 +3,7 @@
 // never sees it) and a CSRF token, kept in memory and sent on every state-changing request.
 'use strict';
 
-const state = { session: null, events: null, blocks: [], txs: [] };
+const state = { session: null, events: null, blocks: [], txs: [], gen: 0 };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...kids) {
@@ -126,7 +126,8 @@ function renderLive() {
   if (t) { t.replaceChildren(table(['Hash', 'From', 'To', 'Amount (CHR)', 'Height'], txRows())); }
 }
 
-// One event stream at a time, opened by the page that shows it and closed on every route.
+// One event stream at a time: a page that follows the chain returns {query, handlers}, which
+// the router opens unless the reader moved on meanwhile; every route closes it.
 function stopEvents() { if (state.events) { state.events.close(); state.events = null; } }
 function startEvents(query, handlers) {
   stopEvents();
@@ -160,7 +161,7 @@ async function chainPage() {
     el('h2', { text: 'Latest blocks (live)' }), el('div', { id: 'blocks', 'aria-live': 'polite' }),
     el('h2', { text: 'Latest transactions (live)' }), el('div', { id: 'txs' }));
   renderLive();
-  startEvents('?from_height=' + (BigInt(st.latest_height) + 1n), { block: chainBlock, tx: chainTx });
+  return { query: '?from_height=' + (BigInt(st.latest_height) + 1n), handlers: { block: chainBlock, tx: chainTx } };
 }
 
 async function blockPage(h) {
@@ -333,7 +334,7 @@ async function validatorsPage() {
   page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Missed blocks are not in the API yet.' }),
     el('div', { id: 'validators', 'aria-live': 'polite' }));
   await renderValidators();
-  startEvents('', { validator_set: coalesced(renderValidators, 1) });
+  return { query: '', handlers: { validator_set: coalesced(renderValidators, 1) } };
 }
 
 // ---- Governance. ----
@@ -377,7 +378,7 @@ async function govPage() {
   const open = l.items.filter((p) => p.status === 'voting_period').slice(0, LIVE_TALLIES_MAX).map((p) => p.id);
   if (open.length > 0) {
     await refreshTallies(open);
-    startEvents('', { block: coalesced(() => refreshTallies(open), open.length) });
+    return { query: '', handlers: { block: coalesced(() => refreshTallies(open), open.length) } };
   }
 }
 
@@ -413,7 +414,8 @@ async function proposalPage(id) {
   page('Proposal #' + id, el('p', {}, link('#/gov', 'All proposals')), el('div', { id: 'proposal', 'aria-live': 'polite' }));
   const p = await renderProposal(id);
   $('page').querySelector('h1').textContent = 'Proposal #' + id + ': ' + p.title;
-  if (p.status === 'voting_period' || p.status === 'deposit_period') { startEvents('', { block: coalesced(() => renderProposal(id), 2) }); }
+  const open = p.status === 'voting_period' || p.status === 'deposit_period';
+  return open ? { query: '', handlers: { block: coalesced(() => renderProposal(id), 2) } } : null;
 }
 
 // ---- Meetings. ----
@@ -551,6 +553,7 @@ async function route() {
   }
   stopEvents();
   say('');
+  const gen = ++state.gen;
   try {
     if ((parts[0] === 'keys' || parts[0] === 'usage') && !has('admin')) {
       page('Not available');
@@ -558,7 +561,9 @@ async function route() {
       return;
     }
     const show = Object.hasOwn(PAGES, parts[0]) ? PAGES[parts[0]] : chainPage;
-    await show(parts[1] ? decodeURIComponent(parts[1]) : '', new URLSearchParams(query || ''));
+    const live = await show(parts[1] ? decodeURIComponent(parts[1]) : '', new URLSearchParams(query || ''));
+    if (gen !== state.gen) { return; } // a later route runs now
+    if (live) { startEvents(live.query, live.handlers); }
     $('main').focus();
   } catch (e) {
     if (e.status === 401) { showSignIn(); say('Your session ended: sign in again.', true); return; }
