@@ -3,7 +3,7 @@
 // never sees it) and a CSRF token, kept in memory and sent on every state-changing request.
 'use strict';
 
-const state = { session: null, events: null, blocks: [], txs: [] };
+const state = { session: null, events: null, blocks: [], txs: [], gen: 0 };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...kids) {
@@ -126,21 +126,26 @@ function renderLive() {
   if (t) { t.replaceChildren(table(['Hash', 'From', 'To', 'Amount (CHR)', 'Height'], txRows())); }
 }
 
+// One event stream at a time: a page that follows the chain returns {query, handlers}, which
+// the router opens unless the reader moved on meanwhile; every route closes it.
 function stopEvents() { if (state.events) { state.events.close(); state.events = null; } }
-function startEvents(from) {
-  if (state.events) { return; }
-  const es = new EventSource('/api/v1/events?from_height=' + from);
-  es.addEventListener('block', (m) => {
-    state.blocks.unshift(JSON.parse(m.data)); state.blocks.length = Math.min(state.blocks.length, 10);
-    const h = $('height'); if (h) { h.textContent = state.blocks[0].height; }
-    renderLive();
-  });
-  es.addEventListener('tx', (m) => {
-    state.txs.unshift(JSON.parse(m.data)); state.txs.length = Math.min(state.txs.length, 10);
-    renderLive();
-  });
-  es.onerror = () => { if (es.readyState === EventSource.CLOSED) { state.events = null; } };
+function startEvents(query, handlers) {
+  stopEvents();
+  const es = new EventSource('/api/v1/events' + query);
+  for (const [name, fn] of Object.entries(handlers)) {
+    es.addEventListener(name, (m) => fn(JSON.parse(m.data)));
+  }
+  es.onerror = () => { if (es.readyState === EventSource.CLOSED && state.events === es) { state.events = null; } };
   state.events = es;
+}
+function chainBlock(b) {
+  state.blocks.unshift(b); state.blocks.length = Math.min(state.blocks.length, 10);
+  const h = $('height'); if (h) { h.textContent = state.blocks[0].height; }
+  renderLive();
+}
+function chainTx(t) {
+  state.txs.unshift(t); state.txs.length = Math.min(state.txs.length, 10);
+  renderLive();
 }
 
 async function chainPage() {
@@ -156,7 +161,7 @@ async function chainPage() {
     el('h2', { text: 'Latest blocks (live)' }), el('div', { id: 'blocks', 'aria-live': 'polite' }),
     el('h2', { text: 'Latest transactions (live)' }), el('div', { id: 'txs' }));
   renderLive();
-  startEvents(String(BigInt(st.latest_height) + 1n));
+  return { query: '?from_height=' + (BigInt(st.latest_height) + 1n), handlers: { block: chainBlock, tx: chainTx } };
 }
 
 async function blockPage(h) {
@@ -249,26 +254,316 @@ async function usagePage() {
     ...used.flatMap((k) => [el('h2', { text: 'Requests a minute: ' + (k.label || k.id) }), barChart(k.per_minute, 'Requests a minute over the last hour for key ' + k.id)]));
 }
 
+// ---- Helpers of the network pages. ----
+
+// Lists are read page by page (100 a page, docs/API.md "Lists") up to this many pages, so a
+// huge set never holds the browser; the page says when it stopped short.
+const LIST_PAGES_MAX = 10;
+// Voting proposals whose live tally the governance list fetches (one request each).
+const LIVE_TALLIES_MAX = 20;
+
+async function listAll(path, field) {
+  const items = [];
+  let cursor = null;
+  for (let i = 0; i < LIST_PAGES_MAX; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api('GET', path + sep + 'limit=100' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    items.push(...page[field]);
+    cursor = page.next_cursor;
+    if (!cursor) { return { items, complete: true }; }
+  }
+  return { items, complete: false };
+}
+const partial = (l) => l.complete ? [] : [el('p', { class: 'note', text: 'Only the first ' + l.items.length + ' are shown.' })];
+
+function facts(rows, attrs) {
+  return el('dl', attrs || {}, ...rows.flatMap(([k, v]) => [el('dt', { text: k }),
+    v instanceof Node ? el('dd', {}, v) : el('dd', { text: String(v === null || v === undefined ? '—' : v) })]));
+}
+const yesNo = (b) => b ? 'yes' : 'no';
+const pct = (ppm) => (ppm / 10000).toFixed(2) + '%';
+// share / whole as a percentage with two decimals, in integers (amounts exceed 2^53).
+function share(part, whole) {
+  const p = BigInt(part); const w = BigInt(whole);
+  if (w === 0n) { return '—'; }
+  const bp = p * 10000n / w;
+  return (bp / 100n) + '.' + String(bp % 100n).padStart(2, '0') + '%';
+}
+const badge = (s) => el('span', { class: 'badge badge-' + s, text: s.replace(/_/g, ' ') });
+function selectOf(id, values, chosen) {
+  return el('select', { id }, ...values.map(([v, t]) => el('option', { value: v, text: t, ...(v === chosen ? { selected: '' } : {}) })));
+}
+
+// Live refreshes spend at most one request every this many ms, 30 a minute: a standard key
+// has 100 (docs/API.md, "Rate limits"), and the reader still navigates.
+const LIVE_GAP_MS_PER_REQUEST = 2000;
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+// fn (which makes `requests` requests) for each event, never two at once and with a gap
+// after each: a burst of blocks gives one refresh in flight and at most one after it.
+function coalesced(fn, requests) {
+  let busy = false; let again = false;
+  return async () => {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      do { again = false; await fn(); await sleep(requests * LIVE_GAP_MS_PER_REQUEST); } while (again);
+    } catch (e) { say('Refresh failed: ' + e.message, true); } finally { busy = false; }
+  };
+}
+
+// ---- Validators. ----
+
+function validatorRows(vals) {
+  return vals.map((v) => [el('span', {}, el('span', { text: v.moniker || '(no name)' }), el('br'), link('#/account/' + v.operator, short(v.operator))),
+    badge(v.status), units(v.stake), v.power, pct(v.commission.rate_ppm),
+    v.jailed ? 'yes' + (v.jailed_until ? ', until ' + v.jailed_until : '') : 'no', yesNo(v.tombstoned)]);
+}
+
+async function renderValidators() {
+  const l = await listAll('/api/v1/staking/validators', 'validators');
+  const vals = l.items.slice().sort((a, b) => { const d = BigInt(b.stake) - BigInt(a.stake); return d > 0n ? 1 : d < 0n ? -1 : 0; });
+  const bonded = vals.filter((v) => v.status === 'bonded');
+  const stake = bonded.reduce((t, v) => t + BigInt(v.stake), 0n);
+  if (!$('validators')) { return; } // the reader moved on meanwhile
+  $('validators').replaceChildren(facts([['Validators', vals.length], ['Bonded (in the set)', bonded.length], ['Bonded stake (CHR)', units(stake)]]),
+    table(['Validator', 'Status', 'Stake (CHR)', 'Power', 'Commission', 'Jailed', 'Tombstoned'], validatorRows(vals)), ...partial(l));
+}
+
+async function validatorsPage() {
+  page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Missed blocks are not in the API yet.' }),
+    el('div', { id: 'validators', 'aria-live': 'polite' }));
+  await renderValidators();
+  return { query: '', handlers: { validator_set: coalesced(renderValidators, 1) } };
+}
+
+// ---- Governance. ----
+
+const GOV_STATUSES = ['voting_period', 'deposit_period', 'passed', 'rejected', 'vetoed', 'failed', 'dropped'];
+const OPTIONS = ['yes', 'no', 'abstain', 'veto'];
+
+const castOf = (t) => OPTIONS.reduce((s, o) => s + BigInt(t[o]), 0n);
+function tallyText(t) {
+  const cast = castOf(t);
+  return OPTIONS.map((o) => o + ' ' + units(t[o]) + ' (' + share(t[o], cast) + ')').join('\n');
+}
+function tallyTable(t) {
+  const cast = castOf(t);
+  const rows = OPTIONS.map((o) => [o, units(t[o]), share(t[o], cast)]);
+  if (t.bonded !== undefined) { rows.push(['turnout', units(cast) + ' of ' + units(t.bonded) + ' bonded', share(cast, t.bonded)]); }
+  return table(['Option', 'Stake (CHR)', 'Share'], rows);
+}
+
+async function refreshTallies(ids) {
+  const got = await Promise.all(ids.map((id) => api('GET', '/api/v1/gov/proposals/' + id)));
+  for (const d of got) {
+    const cell = $('tally-' + d.proposal.id);
+    if (cell && d.tally) { cell.textContent = tallyText(d.tally); }
+  }
+}
+
+function proposalRows(ps) {
+  return ps.map((p) => [p.id, el('a', { href: '#/gov/' + p.id, text: p.title }), p.kind, units(p.total_deposit),
+    p.status === 'voting_period' ? p.voting_end_time : p.status === 'deposit_period' ? p.deposit_end_time : '—',
+    el('span', { id: 'tally-' + p.id, class: 'tally', text: p.final_tally ? tallyText(p.final_tally) : '—' })]);
+}
+
+async function govPage() {
+  const l = await listAll('/api/v1/gov/proposals', 'proposals');
+  const groups = GOV_STATUSES.map((s) => [s, l.items.filter((p) => p.status === s)]).filter(([, ps]) => ps.length > 0);
+  page('Governance', el('p', { class: 'note', text: 'Proposals by status; tallies of open votes follow the chain live.' }), ...partial(l),
+    ...(groups.length === 0 ? [el('p', { text: 'No proposals yet.' })] : []),
+    ...groups.flatMap(([s, ps]) => [el('h2', { text: s.replace(/_/g, ' ') + ' (' + ps.length + ')' }),
+      table(['Id', 'Title', 'Kind', 'Deposit (CHR)', 'Period ends', 'Tally (CHR)'], proposalRows(ps))]));
+  const open = l.items.filter((p) => p.status === 'voting_period').slice(0, LIVE_TALLIES_MAX).map((p) => p.id);
+  if (open.length > 0) {
+    await refreshTallies(open);
+    return { query: '', handlers: { block: coalesced(() => refreshTallies(open), open.length) } };
+  }
+}
+
+function contentFacts(p) {
+  const c = p.content || {};
+  if (c.changes) { return c.changes.map((x) => ['Change ' + x.name, x.value]); }
+  if (c.recipient) { return [['Recipient', link('#/account/' + c.recipient, c.recipient)], ['Amount (CHR)', units(c.amount)]]; }
+  if (c.name) { return [['Upgrade', c.name], ['At height', c.height]]; }
+  return [];
+}
+
+async function renderProposal(id) {
+  const [d, v] = await Promise.all([api('GET', '/api/v1/gov/proposals/' + id),
+    listAll('/api/v1/gov/proposals/' + id + '/votes', 'votes')]);
+  const p = d.proposal;
+  const t = d.tally || p.final_tally;
+  if (!$('proposal')) { return p; } // the reader moved on meanwhile
+  $('proposal').replaceChildren(facts([['Status', badge(p.status)], ['Kind', p.kind], ['Expedited', yesNo(p.expedited)],
+    ['Proposer', link('#/account/' + p.proposer, p.proposer)], ['Submitted', p.submit_time + ' (height ' + p.submit_height + ')'],
+    ['Deposit ends', p.deposit_end_time], ['Voting starts', p.voting_start_time], ['Voting ends', p.voting_end_time],
+    ['Total deposit (CHR)', units(p.total_deposit)], ['Execution error', p.execution_error], ...contentFacts(p)]),
+  el('h2', { text: d.tally ? 'Tally so far (live)' : 'Final tally' }),
+  t ? el('div', { id: 'tally' }, tallyTable(t)) : el('p', { id: 'tally', text: 'The vote has not started.' }),
+  el('h2', { text: 'Deposits (' + d.deposits.length + ')' }),
+  table(['Depositor', 'Amount (CHR)'], d.deposits.map((x) => [link('#/account/' + x.depositor, x.depositor), units(x.amount)])),
+  el('h2', { text: 'Votes (' + v.items.length + ')' }),
+  table(['Voter', 'Option'], v.items.map((x) => [link('#/account/' + x.voter, x.voter), x.option])), ...partial(v));
+  return p;
+}
+
+async function proposalPage(id) {
+  if (!/^[1-9][0-9]{0,19}$/.test(id || '')) { throw { status: 400, message: 'A proposal id is a number from 1.' }; }
+  page('Proposal #' + id, el('p', {}, link('#/gov', 'All proposals')), el('div', { id: 'proposal', 'aria-live': 'polite' }));
+  const p = await renderProposal(id);
+  $('page').querySelector('h1').textContent = 'Proposal #' + id + ': ' + p.title;
+  const open = p.status === 'voting_period' || p.status === 'deposit_period';
+  return open ? { query: '', handlers: { block: coalesced(() => renderProposal(id), 2) } } : null;
+}
+
+// ---- Meetings. ----
+
+const MEETING_STATUSES = ['created', 'ended', 'cancelled', 'expired'];
+
+function meetingsForm(q) {
+  const by = q.has('host') ? 'host' : 'payer';
+  return el('form', { id: 'meetings-form', onsubmit: (ev) => {
+    ev.preventDefault();
+    const n = new URLSearchParams();
+    n.set($('meetings-by').value, $('meetings-who').value.trim());
+    if ($('meetings-status').value) { n.set('status', $('meetings-status').value); }
+    location.hash = '#/meetings?' + n.toString();
+  } }, el('div', { class: 'row' },
+    el('div', {}, el('label', { for: 'meetings-by', text: 'By' }), selectOf('meetings-by', [['payer', 'payer (address)'], ['host', 'host (ID)']], by)),
+    el('div', { class: 'grow' }, el('label', { for: 'meetings-who', text: 'Payer address or host ID' }),
+      el('input', { id: 'meetings-who', type: 'text', required: '', maxlength: '128', value: q.get(by) || '' })),
+    el('div', {}, el('label', { for: 'meetings-status', text: 'Status' }),
+      selectOf('meetings-status', [['', 'any'], ...MEETING_STATUSES.map((s) => [s, s])], q.get('status') || '')),
+    el('button', { type: 'submit', text: 'Show' })));
+}
+
+function meetingRows(ms, pays) {
+  return ms.map((m, i) => [link('#/meetings/' + m.meeting_id, m.meeting_id), m.title, m.host, badge(m.status), m.start_time,
+    String(m.duration), units(m.escrow), units(pays[i].paid), units(pays[i].refunded), units(pays[i].held),
+    link('#/media-nodes/' + m.media_node, short(m.media_node))]);
+}
+
+async function meetingsPage(q) {
+  const by = q.has('host') ? 'host' : q.has('payer') ? 'payer' : null;
+  const kids = [meetingsForm(q)];
+  if (by) {
+    const path = '/api/v1/meetings?' + by + '=' + encodeURIComponent(q.get(by)) + (q.get('status') ? '&status=' + encodeURIComponent(q.get('status')) : '') +
+      '&limit=20' + (q.get('cursor') ? '&cursor=' + encodeURIComponent(q.get('cursor')) : '');
+    const l = await api('GET', path);
+    const pays = await Promise.all(l.meetings.map((m) => api('GET', '/api/v1/meetings/' + m.meeting_id + '/payments')));
+    kids.push(el('h2', { text: 'Meetings of ' + by + ' ' + q.get(by) }),
+      l.meetings.length ? table(['Meeting', 'Title', 'Host', 'Status', 'Start', 'Minutes', 'Escrow (CHR)', 'Paid', 'Refunded', 'Held', 'Media node'],
+        meetingRows(l.meetings, pays)) : el('p', { text: 'No meetings.' }));
+    if (l.next_cursor) {
+      const n = new URLSearchParams(q); n.set('cursor', l.next_cursor);
+      kids.push(el('p', {}, el('a', { href: '#/meetings?' + n.toString(), text: 'Next page' })));
+    }
+  }
+  page('Meetings', ...kids);
+}
+
+async function meetingPage(id) {
+  if (!/^[0-9a-f]{24}$/.test(id)) { throw { status: 400, message: 'A meeting id is 24 hex digits.' }; }
+  const [m, p] = await Promise.all([api('GET', '/api/v1/meetings/' + id), api('GET', '/api/v1/meetings/' + id + '/payments')]);
+  page('Meeting ' + m.title, el('p', { class: 'mono', text: m.meeting_id }),
+    facts([['Status', badge(m.status)], ['Host', m.host], ['Participants', m.participants.join(', ')], ['Minutes', m.duration],
+      ['Region', m.region], ['Start', m.start_time], ['End', m.end_time], ['Closed', m.closed_time],
+      ['Payer', link('#/account/' + m.payer, m.payer)], ['Media node', link('#/media-nodes/' + m.media_node, m.media_node)],
+      ['Price (units a participant-minute)', m.price_per_participant_minute], ['Created at height', m.created_height],
+      ['Transaction', link('#/tx/' + m.tx_hash, m.tx_hash)]]),
+    el('h2', { text: 'Escrow and payments' }),
+    facts([['Escrowed (CHR)', units(p.escrowed)], ['Paid to the media node', units(p.paid)], ['Protocol share', units(p.protocol_share)],
+      ['Refunded to the payer', units(p.refunded)], ['Held', units(p.held)], ['Closed', yesNo(p.closed)],
+      ['Claims until', p.claims_until], ['Due', p.due_time]], { id: 'payments' }),
+    el('h2', { text: 'Claims (' + p.claims.length + ')' }),
+    table(['Person', 'Index', 'Minutes paid', 'Minutes pending'], p.claims.map((c) => [c.person, String(c.index), String(c.final_minutes), String(c.pending_minutes)])));
+}
+
+// ---- Media nodes. ----
+
+// ANALYTICS CHARTS GO HERE. Health, load, packet loss, jitter, RTT and bandwidth over 1 h /
+// 24 h / 7 d come from /api/v1/analytics/*, which is being built beside this page: until
+// then the section says so. Fill it with barChart-style SVG from those answers.
+function analyticsPlaceholder(nodeId) {
+  return el('section', { class: 'placeholder', id: 'media-analytics', 'data-node': nodeId || '', 'aria-labelledby': 'media-analytics-h' },
+    el('h2', { id: 'media-analytics-h', text: 'Health and QoS charts' }),
+    el('p', { class: 'note', text: 'Load, packet loss, jitter, RTT and bandwidth over 1 h, 24 h and 7 d appear here once the node serves its analytics.' }));
+}
+
+function mediaForm(q) {
+  return el('form', { id: 'media-form', onsubmit: (ev) => {
+    ev.preventDefault();
+    const n = new URLSearchParams();
+    if ($('media-region').value.trim()) { n.set('region', $('media-region').value.trim()); }
+    if ($('media-status').value) { n.set('status', $('media-status').value); }
+    location.hash = '#/media-nodes?' + n.toString();
+  } }, el('div', { class: 'row' },
+    el('div', { class: 'grow' }, el('label', { for: 'media-region', text: 'Region' }),
+      el('input', { id: 'media-region', type: 'text', maxlength: '64', value: q.get('region') || '' })),
+    el('div', {}, el('label', { for: 'media-status', text: 'Status' }),
+      selectOf('media-status', [['', 'any'], ['active', 'active'], ['unbonding', 'unbonding']], q.get('status') || '')),
+    el('button', { type: 'submit', text: 'Show' })));
+}
+
+async function mediaNodesPage(q) {
+  const f = new URLSearchParams();
+  for (const k of ['region', 'status']) { if (q.get(k)) { f.set(k, q.get(k)); } }
+  const l = await listAll('/api/v1/media-nodes' + (f.toString() ? '?' + f.toString() : ''), 'media_nodes');
+  const regions = [...new Set(l.items.map((m) => m.region))].sort();
+  page('Media nodes', mediaForm(q), ...partial(l), ...(regions.length === 0 ? [el('p', { text: 'No media nodes.' })] : []),
+    ...regions.flatMap((r) => {
+      const ms = l.items.filter((m) => m.region === r);
+      return [el('h2', { text: 'Region ' + r + ' (' + ms.length + ')' }),
+        table(['Node', 'Status', 'Capacity (seats)', 'Stake (CHR)', 'Endpoint', 'Operator'], ms.map((m) => [
+          link('#/media-nodes/' + m.id, short(m.id)), badge(m.status), String(m.capacity), units(m.bond), m.endpoint,
+          link('#/account/' + m.operator, short(m.operator))]))];
+    }), analyticsPlaceholder(null));
+}
+
+async function mediaNodePage(id) {
+  if (!/^[0-9a-f]{64}$/.test(id)) { throw { status: 400, message: 'A media node id is 64 hex digits.' }; }
+  const m = await api('GET', '/api/v1/media-nodes/' + id);
+  page('Media node', el('p', { class: 'mono', text: m.id }),
+    facts([['Status', badge(m.status)], ['Region', m.region], ['Capacity (seats)', m.capacity], ['Stake (CHR)', units(m.bond)],
+      ['Endpoint', m.endpoint], ['Operator', link('#/account/' + m.operator, m.operator)], ['Metadata', m.metadata],
+      ['Registered at height', m.registered_height], ['Unbonds after', m.unbond_after]]),
+    analyticsPlaceholder(m.id));
+}
+
 // ---- Router. ----
 
+// Pages by the hash's first part: #/NAME/ARG?QUERY.
+const PAGES = {
+  keys: () => keysPage(), usage: () => usagePage(), block: (a) => blockPage(a), tx: (a) => txPage(a),
+  account: (a) => accountPage(a), validators: () => validatorsPage(),
+  gov: (a) => a ? proposalPage(a) : govPage(),
+  meetings: (a, q) => a ? meetingPage(a) : meetingsPage(q),
+  'media-nodes': (a, q) => a ? mediaNodePage(a) : mediaNodesPage(q),
+};
+
 async function route() {
-  const parts = location.hash.replace(/^#\/?/, '').split('/');
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/');
   if (!state.session && !sessionStorage.getItem('chroom-signed-in')) { showSignIn(); return; }
   if (!state.session) {
     // A reload: the cookie may still hold a session; this script cannot see it (HttpOnly).
     try { state.session = await api('GET', '/api/v1/session'); } catch (e) { showSignIn(); return; }
   }
-  if (parts[0] !== 'chain') { stopEvents(); }
+  stopEvents();
   say('');
+  const gen = ++state.gen;
   try {
     if ((parts[0] === 'keys' || parts[0] === 'usage') && !has('admin')) {
       page('Not available');
       say('This page needs a key with the admin scope.', true);
       return;
     }
-    if (parts[0] === 'keys') { await keysPage(); } else if (parts[0] === 'usage') { await usagePage(); } else if (parts[0] === 'block') {
-      await blockPage(parts[1]);
-    } else if (parts[0] === 'tx') { await txPage(parts[1]); } else if (parts[0] === 'account') { await accountPage(parts[1]); } else { await chainPage(); }
+    const show = Object.hasOwn(PAGES, parts[0]) ? PAGES[parts[0]] : chainPage;
+    const live = await show(parts[1] ? decodeURIComponent(parts[1]) : '', new URLSearchParams(query || ''));
+    if (gen !== state.gen) { return; } // a later route runs now
+    if (live) { startEvents(live.query, live.handlers); }
     $('main').focus();
   } catch (e) {
     if (e.status === 401) { showSignIn(); say('Your session ended: sign in again.', true); return; }

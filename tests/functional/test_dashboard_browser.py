@@ -1,24 +1,29 @@
 """The dashboard in a real browser (Debian's chromium, headless, driven by python3-selenium
 through chromium-driver): sign in, make a key and use it over HTTP, revoke it; a transfer
-appears on the live blocks page; a read-only key never reaches key management; no console
-error and no request to another origin on any page."""
+appears on the live blocks page; a read-only key never reaches key management; the
+validators, governance (a tally that follows a vote live), meetings and media-node pages
+show what the test made on the node; no console error, no request to another origin and no
+page wider than a phone on any page."""
 
 import json
 import time
 import urllib.error
 import urllib.request
 
-from node import check, eq, start_node, tx_hash
+from node import check, eq, keygen, random_pubkey, run, start_node, tx_hash, wallet_cmd
 
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # make deps installs python3-selenium; say so instead of a traceback
     webdriver = None
 
 WAIT_S = 10
+NETWORK_PAGES = ["Validators", "Governance", "Meetings", "Media nodes"]
+PHONE_PX = 360
 
 
 def browser():
@@ -65,6 +70,23 @@ def check_clean(d, n, allowed=()):
         if m["method"] == "Network.requestWillBeSent":
             url = m["params"]["request"]["url"]
             check(url.startswith(origin), "a request to another origin: %s" % url)
+
+
+def go(d, n, hash_path):
+    d.get("http://127.0.0.1:%d/dashboard/%s" % (n.port, hash_path))
+
+
+def fits_phone(d, what):
+    """The page is no wider than the window: wide tables scroll inside their own box."""
+    width = d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth];")
+    eq(width[1], PHONE_PX, "the window's width")
+    check(width[0] <= width[1], "%s is wider than the phone (%d > %d px)" % (what, *width))
+
+
+def wallet_ok(n, *args):
+    rc, out, err = run(wallet_cmd(*args, node=n.url, api_key=n.api_key))
+    eq(rc, 0, "chroom-wallet %s (stderr %r)" % (" ".join(str(a) for a in args[:3]), err))
+    return out
 
 
 def http_status(n, key):
@@ -126,7 +148,7 @@ def test_browser_read_only(t):
     try:
         sign_in(d, n, ro)
         links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#nav a") if a.is_displayed()]
-        eq(links, ["Chain"], "the read-only navigation")
+        eq(links, ["Chain"] + NETWORK_PAGES, "the read-only navigation")
         d.get("http://127.0.0.1:%d/dashboard/#/keys" % n.port)
         wait_for(d, "the refusal", lambda: "admin scope" in text(d, "#status"))
         check(not d.find_elements(By.ID, "key-form"), "no key form for a read-only key")
@@ -135,5 +157,109 @@ def test_browser_read_only(t):
             "fetch('/api/v1/apikeys', {credentials: 'same-origin'}).then(r => done(r.status));")
         eq(got, 403, "the API refuses the read-only session")
         check_clean(d, n, allowed=("/api/v1/apikeys",))
+    finally:
+        d.quit()
+
+
+def make_network_data(t, n):
+    """On n: bob's validator, alice's stake and her text proposal in its voting period, her
+    media node in eu-west and bob's meeting there. Returns (media node id, meeting id)."""
+    c = n.chain
+    alice, bob = c["alice"], c["bob"]
+    cons = keygen(t, "bob-consensus")
+    wallet_ok(n, "validator", "create", cons.pubkey, "1", "--moniker", "bobs-validator",
+              "--commission", "50000", "--key", bob.path, "--wait")
+    wallet_ok(n, "stake", c.validator.address, "3", "--key", alice.path, "--wait")
+    wallet_ok(n, "gov", "propose", "text", "--title", "Paint it blue", "--deposit", 10 * 10**6,
+              "--raw", "--key", alice.path, "--wait")
+    node_id = random_pubkey()
+    wallet_ok(n, "media-node", "register", "--key", alice.path, "--node-key", node_id,
+              "--endpoint", "https://eu.media.example.org:8443/", "--region", "eu-west",
+              "--capacity", 10, "--bond", 1000 * 10**6, "--raw", "--metadata", "test node",
+              "--wait")
+    out = wallet_ok(n, "meeting", "create", "--key", bob.path, "--title", "Weekly sync",
+                    "--host", "alice-user", "--participants", "bob-user,carol-user",
+                    "--duration", 30, "--region", "eu-west", "--wait")
+    mids = [x.split()[1] for x in out.splitlines() if x.startswith("meeting_id ")]
+    eq(len(mids), 1, "one meeting id in %r" % out)
+    return node_id, mids[0]
+
+
+def test_browser_network_pages(t):
+    # A read-only key sees the validators, governance, meetings and media-node pages filled
+    # with what was made on the node (bob's validator with its commission, alice's proposal
+    # whose open tally follows her vote live over the event stream, bob's meeting found by
+    # its payer with the keyboard, its escrow and its media node, the node in its region's
+    # table with the place kept for the analytics charts), none wider than a phone, without
+    # a console error or a request to another origin; hostile addresses get a clear message.
+    n = start_node(t)
+    alice, bob = n.chain["alice"], n.chain["bob"]
+    node_id, mid = make_network_data(t, n)
+    ro = n.create_api_key(scopes="read", label="ro")
+    d = browser()
+    try:
+        # Headless chromium starts no narrower than 500 px; a small phone is 360.
+        d.set_window_size(PHONE_PX, 900)
+        sign_in(d, n, ro)
+        go(d, n, "#/validators")
+        wait_for(d, "bob's validator", lambda: "bobs-validator" in text(d, "#validators"))
+        rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#validators tbody tr")]
+        eq(len(rows), 2, "the genesis validator and bob's")
+        bobs = [r for r in rows if "bobs-validator" in r][0]
+        for part in ("bonded", "1.000000", "5.00%"):
+            check(part in bobs, "bob's row %r shows %s" % (bobs, part))
+        fits_phone(d, "the validators page")
+
+        go(d, n, "#/gov")
+        wait_for(d, "the proposal", lambda: "Paint it blue" in text(d, "#page"))
+        check("voting period (1)" in text(d, "#page"), "grouped by status: %r" % text(d, "#page"))
+        wait_for(d, "its open tally", lambda: "yes 0.000000" in text(d, "#tally-1"))
+        fits_phone(d, "the governance page")
+        go(d, n, "#/gov/1")
+        wait_for(d, "the tally so far", lambda: "turnout" in text(d, "#tally"))
+        check(alice.address in text(d, "#proposal"), "the proposer and depositor")
+        wallet_ok(n, "gov", "vote", "1", "yes", "--key", alice.path, "--wait")
+        wait_for(d, "the vote in the live tally", lambda: "yes 3.000000 100.00%" in
+                 text(d, "#tally"))
+        wait_for(d, "the vote in the votes table", lambda: d.find_elements(
+            By.CSS_SELECTOR, "#proposal a[href='#/account/%s']" % alice.address))
+        fits_phone(d, "a proposal's page")
+
+        go(d, n, "#/meetings")
+        who = wait_for(d, "the meetings form", lambda: d.find_element(By.ID, "meetings-who"))
+        Select(d.find_element(By.ID, "meetings-by")).select_by_value("payer")
+        who.send_keys(bob.address, Keys.ENTER)
+        wait_for(d, "bob's meeting", lambda: d.find_elements(
+            By.CSS_SELECTOR, "a[href='#/meetings/%s']" % mid))
+        row = d.find_element(By.CSS_SELECTOR, "#page tbody tr").text
+        for part in ("Weekly sync", "alice-user", "created", "0.009000"):
+            check(part in row, "the meeting's row %r shows %s" % (row, part))
+        fits_phone(d, "the meetings page")
+        d.find_element(By.CSS_SELECTOR, "a[href='#/meetings/%s']" % mid).click()
+        wait_for(d, "its payments", lambda: "Escrowed" in text(d, "#payments"))
+        pay = text(d, "#payments")
+        check("0.009000" in pay and "Held" in pay, "escrow and held: %r" % pay)
+        fits_phone(d, "a meeting's page")
+        d.find_element(By.CSS_SELECTOR, "a[href='#/media-nodes/%s']" % node_id).click()
+        wait_for(d, "its media node", lambda: "eu-west" in text(d, "#page"))
+        check("1000.000000" in text(d, "#page"), "the node's stake")
+        check(d.find_elements(By.ID, "media-analytics"), "the place for the analytics charts")
+
+        go(d, n, "#/media-nodes")
+        wait_for(d, "the region's table", lambda: "Region eu-west (1)" in text(d, "#page"))
+        row = d.find_element(By.CSS_SELECTOR, "#page tbody tr").text
+        for part in ("active", "10", "1000.000000", "https://eu.media.example.org:8443/"):
+            check(part in row, "the node's row %r shows %s" % (row, part))
+        fits_phone(d, "the media nodes page")
+
+        # Hostile addresses: a clear message on the page, never a thrown error; malformed ids
+        # never reach the API, a bad payer is the API's own 400.
+        for bad, said in (("#/gov/1e3", "proposal id"), ("#/meetings/" + "zz" * 12, "meeting id"),
+                          ("#/media-nodes/%E0%A4%A", "URI malformed"),
+                          ("#/meetings?payer=chr1nope", "payer")):
+            go(d, n, bad)
+            wait_for(d, "the refusal of %s" % bad, lambda: said in text(d, "#status.error"))
+            eq(text(d, "#page h1"), "Not available", "the page of %s" % bad)
+        check_clean(d, n, allowed=("/api/v1/meetings?payer=chr1nope",))
     finally:
         d.quit()
