@@ -252,6 +252,19 @@ static chr_err global_put(ledger_objects *t, const gov_global *g)
     return ledger_object_put(t, LEDGER_STATE_GOV_GLOBAL, no_key, 0, v, sizeof(v));
 }
 
+chr_err ledger_gov_global_decode(const uint8_t *value, size_t value_len, uint64_t *escrow,
+                                 uint64_t *burned)
+{
+    *escrow = 0;
+    *burned = 0;
+    if (value_len != 24) {
+        return CHR_ERR_STORE;
+    }
+    *escrow = chr_get_u64be(value + 8);
+    *burned = chr_get_u64be(value + 16);
+    return CHR_OK;
+}
+
 chr_err ledger_gov_escrow(ledger_objects *t, uint64_t *escrow, uint64_t *burned)
 {
     gov_global g;

@@ -105,6 +105,11 @@ CHR_WUR chr_err ledger_gov_vote_get(ledger_objects *t, uint64_t id, const uint8_
  * bonded + unbonding + escrow + burned = the supply). The load's error, CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_gov_escrow(ledger_objects *t, uint64_t *escrow, uint64_t *burned);
 
+/* The same from the gov_global object's stored value (for readers of the store): CHR_ERR_STORE
+ * when it is not 24 bytes; both zero then. */
+CHR_WUR chr_err ledger_gov_global_decode(const uint8_t *value, size_t value_len, uint64_t *escrow,
+                                         uint64_t *burned);
+
 /* The scheduled upgrade: *found 0 when none. */
 CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t,
                                         char name[LEDGER_GOV_UPGRADE_NAME_MAX + 1],
