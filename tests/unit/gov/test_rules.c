@@ -55,11 +55,7 @@ static void gv_open(st_db *db, int burn_dropped, int burn_no_quorum)
  * + burned deposits = the genesis balances (8 accounts). */
 static int gv_supply_ok(st_db *db)
 {
-    uint64_t escrow, burned, held;
-    CHR_ASSERT(ledger_gov_escrow(db->t, &escrow, &burned) == CHR_OK);
-    CHR_ASSERT(ledger_distribution_held(db->t, &held) == CHR_OK);
-    return ledger_staking_supply_check(db->t, st_liquid(db) + escrow + burned, held, 8 * GV_BALANCE,
-                                       db->detail, sizeof(db->detail)) == CHR_OK;
+    return st_supply_check(db, 8 * GV_BALANCE) == CHR_OK;
 }
 
 /* Ends the block as the chain does (governance, then staking) and opens the next; the
@@ -484,36 +480,6 @@ void test_params_state(void)
 
 /* The tally the slow way: every delegation of every active validator, counted for its
  * delegator's vote, else for its validator's. O(delegations). */
-static void slow_tally(st_db *db, uint64_t id, uint64_t out[LEDGER_GOV_OPTIONS])
-{
-    memset(out, 0, LEDGER_GOV_OPTIONS * sizeof(out[0]));
-    ledger_object o;
-    uint8_t after[64];
-    size_t after_len = 0;
-    for (;;) {
-        size_t got;
-        CHR_ASSERT(ledger_object_scan(db->t, LEDGER_STATE_DELEGATION, NULL, 0,
-                                      after_len ? after : NULL, after_len, &o, 1, &got) == CHR_OK);
-        if (got == 0) {
-            return;
-        }
-        memcpy(after, o.natural, 64);
-        after_len = 64;
-        ledger_staking_delegation d;
-        ledger_staking_validator v;
-        int found;
-        uint8_t mine, theirs;
-        CHR_ASSERT(ledger_staking_delegation_decode(&d, o.value, o.value_len) == CHR_OK);
-        CHR_ASSERT(ledger_staking_validator_get(db->t, o.natural + 32, &v, &found) == CHR_OK);
-        CHR_ASSERT(ledger_gov_vote_get(db->t, id, o.natural, &mine) == CHR_OK);
-        CHR_ASSERT(ledger_gov_vote_get(db->t, id, o.natural + 32, &theirs) == CHR_OK);
-        uint8_t option = mine ? mine : theirs;
-        if (option != 0 && v.shares > 0) {
-            out[option - 1] += d.shares * v.tokens / v.shares;
-        }
-    }
-}
-
 /* Proves, on seeded random stakes and votes (changed votes included), that the tally of
  * O(votes + validators) equals the slow one over every delegation. */
 void test_tally_slow_way(void)
@@ -536,7 +502,7 @@ void test_tally_slow_way(void)
         }
         uint64_t fast[LEDGER_GOV_OPTIONS], slow[LEDGER_GOV_OPTIONS], bonded;
         CHECK_OK(ledger_gov_tally(db.t, &db.params, 1, fast, &bonded));
-        slow_tally(&db, 1, slow);
+        st_gov_slow_tally(&db, db.params.validators_max, 1, slow, NULL);
         CHECK(memcmp(fast, slow, sizeof(fast)) == 0);
         st_close(&db);
     }
