@@ -211,6 +211,7 @@ def test_governance_on_four_validators(t):
         n.wait_height(up_height + 3, timeout=60)
         eq(n.get("/api/v1/gov/params")["upgrade_plan"], None, "%s: the plan done" % n.name)
     eq(int(v3.status()["latest_height"]), up_height - 1, "validator 3 stopped below the height")
+    eq(v3.request("GET", "/health").status, 503, "validator 3 is no longer healthy")
 
 
 test_governance_on_four_validators.timeout = 1500
