@@ -26,7 +26,8 @@
 #include "ledger/tx_staking.h"
 
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
- * line is 117 bytes at most, a validator line 121 and the fixed part under 1,000. */
+ * line is 117 bytes at most, a validator line 121 and the fixed part under 1,500 (the
+ * chain parameters and governance's, each at most 20 digits). */
 #define GENESIS_JSON_ACCOUNT_BYTES 160
 #define GENESIS_JSON_VALIDATOR_BYTES 160
 /* A stake line: keys, an address, 64 hex, four numbers and three texts that JSON escaping
