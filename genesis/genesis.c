@@ -38,8 +38,8 @@
 #define GENESIS_ENC_STAKE_BYTES                                                                    \
     (32 + 32 + 3 * 4 + 2 * 8 + 3 + LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX)
 /* Objects one stake makes (validator, power row, consensus key, delegation, set member),
- * and the ones of every genesis (the pool, the set's head, governance's parameters), with room for the staking
- * operations' own reserve. */
+ * and the ones of every genesis (the pool, the set's head, governance's parameters), with room for
+ * the staking operations' own reserve. */
 #define GENESIS_OBJECTS_PER_STAKE 5
 #define GENESIS_OBJECTS_FIXED (3 + LEDGER_STAKING_OBJECTS_MAX)
 #define GENESIS_JSON_FIXED_BYTES 2048
@@ -485,7 +485,8 @@ chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_
     if (err == CHR_OK && genesis_has_gov_params(g)) {
         uint8_t buf[LEDGER_GOV_PARAMS_BYTES];
         ledger_gov_params_encode(buf, &g->gov_params);
-        err = ledger_object_put(t, LEDGER_STATE_GOV_PARAMS, (const uint8_t *)"", 0, buf, sizeof(buf));
+        err =
+            ledger_object_put(t, LEDGER_STATE_GOV_PARAMS, (const uint8_t *)"", 0, buf, sizeof(buf));
         CHR_ASSERT(err != CHR_ERR_FULL);
     }
     if (err != CHR_OK || objects == NULL) {

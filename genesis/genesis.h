@@ -90,11 +90,11 @@ CHR_WUR chr_err genesis_save_file(const genesis *g, const char *path);
  * and its hash is of encoding version 4). */
 bool genesis_has_gov_params(const genesis *g);
 
-/* Checks every rule: chain id, time, params (governance's within their ranges), at least one validator, validators sorted,
- * unique, positive power and valid keys, accounts sorted and unique with positive balances
- * and valid keys, the total supply fits in a u64; stakes sorted by operator and unique, each
- * passing create-validator's checks (fee aside) and rules, its operator a genesis account
- * holding more than the self-bond; and the validators exactly the set the stakes give (a
+/* Checks every rule: chain id, time, params (governance's within their ranges), at least one
+ * validator, validators sorted, unique, positive power and valid keys, accounts sorted and unique
+ * with positive balances and valid keys, the total supply fits in a u64; stakes sorted by operator
+ * and unique, each passing create-validator's checks (fee aside) and rules, its operator a genesis
+ * account holding more than the self-bond; and the validators exactly the set the stakes give (a
  * file that lists validators without stakes is one from before staking: refused, saying
  * so). CHR_ERR_GENESIS; errmsg says what is wrong. */
 CHR_WUR chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap);

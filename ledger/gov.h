@@ -132,12 +132,13 @@ CHR_WUR chr_err ledger_gov_submit(ledger_objects *t, const ledger_params *genesi
                                   const uint8_t proposer[32], const ledger_gov_content *c,
                                   uint64_t deposit, uint64_t height, uint64_t time_ms, uint64_t *id,
                                   char *detail, size_t detail_cap);
-/* Adds amount to id's deposits (in block height): CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE when it is
- * not in its deposit or voting period or that period has ended at time_ms; CHR_ERR_ENTRIES
- * for a new depositor past LEDGER_GOV_DEPOSITORS_MAX. Reaching the minimum opens the vote. */
+/* Adds amount to id's deposits (in block height): CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE
+ * when it is not in its deposit or voting period or that period has ended at time_ms;
+ * CHR_ERR_ENTRIES for a new depositor past LEDGER_GOV_DEPOSITORS_MAX. Reaching the minimum opens
+ * the vote. */
 CHR_WUR chr_err ledger_gov_deposit(ledger_objects *t, const uint8_t depositor[32], uint64_t id,
-                                   uint64_t amount, uint64_t height, uint64_t time_ms,
-                                   char *detail, size_t detail_cap);
+                                   uint64_t amount, uint64_t height, uint64_t time_ms, char *detail,
+                                   size_t detail_cap);
 /* Records (or changes) voter's vote: CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE outside
  * the voting period (also once time_ms reached its end); CHR_ERR_NO_STAKE when voter is
  * neither a validator nor a delegator; CHR_ERR_ENTRIES for a new voter past
@@ -172,8 +173,7 @@ typedef struct ledger_gov_event {
 /* The gov_event object's natural key (16 bytes) and value (3) as read from the state:
  * CHR_ERR_STORE when they are not one (a wrong length or an unknown status). */
 CHR_WUR chr_err ledger_gov_event_decode(ledger_gov_event *out, const uint8_t *natural,
-                                        size_t natural_len, const uint8_t *value,
-                                        size_t value_len);
+                                        size_t natural_len, const uint8_t *value, size_t value_len);
 
 /* The start of block height: when the upgrade plan is due at height, a build that knows
  * its name runs the upgrade's migration on t and clears the plan; one that does not gets

@@ -92,10 +92,10 @@ static json_t *event_json(ledger_store_read *rd, const ledger_gov_event *ev, int
         json_object_set_new(d, "status", json_string(ledger_gov_status_name(ev->status)));
         return d;
     }
-    json_object_set_new(d, "result", json_string(ev->status == LEDGER_GOV_PASSED ? "executed"
-                                                                                 : "failed"));
-    json_object_set_new(d, "error", ev->exec_err ? json_string(chr_err_name((chr_err)ev->exec_err))
-                                                 : json_null());
+    json_object_set_new(d, "result",
+                        json_string(ev->status == LEDGER_GOV_PASSED ? "executed" : "failed"));
+    json_object_set_new(
+        d, "error", ev->exec_err ? json_string(chr_err_name((chr_err)ev->exec_err)) : json_null());
     return d;
 }
 

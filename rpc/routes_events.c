@@ -47,7 +47,8 @@ typedef struct sse_stream {
     uint64_t height; /* the next event is (height, next) */
     uint32_t next;   /* 0: the block itself; i + 1: its transaction i; tx_count + 1: the
                       * validator set it decided, if any; then governance's events */
-    rpc_gov_events gov; /* where the stream is in a block's governance events */
+    /* Where the stream is in a block's governance events. */
+    rpc_gov_events gov;
     int has_account;
     uint8_t account[32];
     char buf[RPC_EVENTS_BUFFER_BYTES];

@@ -105,8 +105,8 @@ static chr_err gov_read(ledger_store_read *rd, uint64_t *escrow, uint64_t *burne
     int found = 0;
     *escrow = 0;
     *burned = 0;
-    chr_err err = ledger_store_object(rd, LEDGER_STATE_GOV_GLOBAL, (const uint8_t *)"", 0, &o,
-                                      &found);
+    chr_err err =
+        ledger_store_object(rd, LEDGER_STATE_GOV_GLOBAL, (const uint8_t *)"", 0, &o, &found);
     if (err == CHR_OK && found &&
         ledger_gov_global_decode(o.value, o.value_len, escrow, burned) != CHR_OK) {
         err = CHR_ERR_STATE_ROOT;

@@ -608,9 +608,7 @@ void test_gov_events(void)
     uint64_t end1 = 0;
     for (uint64_t h = h1; h < db.height; h++) {
         end2 = gv_event(&db, h, 2, &e) == LEDGER_GOV_PASSED && e == 0 ? h : end2;
-        end3 = gv_event(&db, h, 3, &e) == LEDGER_GOV_FAILED && e == CHR_ERR_BALANCE
-                   ? h
-                   : end3;
+        end3 = gv_event(&db, h, 3, &e) == LEDGER_GOV_FAILED && e == CHR_ERR_BALANCE ? h : end3;
         end1 = gv_event(&db, h, 1, &e) == LEDGER_GOV_REJECTED ? h : end1;
     }
     CHECK(end2 > h2 && end3 == end2 && end1 > end2);

@@ -54,12 +54,12 @@ typedef struct ec {
     /* Each delegation's shares and reward period before the end of block (+1; 0: none). */
     uint64_t pair_shares[EC_USERS + 1][EC_USERS + 1];
     uint64_t pair_period[EC_USERS + 1][EC_USERS + 1];
-    ledger_params genesis;  /* the chain parameters before any proposal */
-    uint64_t treasury;      /* after the last block's end */
-    uint64_t gov_ended;     /* proposals whose vote ended, tallied */
-    uint64_t gov_spent;     /* treasury spends that passed */
-    uint64_t gov_changes;   /* parameter changes that passed */
-    int chain_in_range;     /* the seed's chain parameters are within governance's ranges */
+    ledger_params genesis; /* the chain parameters before any proposal */
+    uint64_t treasury;     /* after the last block's end */
+    uint64_t gov_ended;    /* proposals whose vote ended, tallied */
+    uint64_t gov_spent;    /* treasury spends that passed */
+    uint64_t gov_changes;  /* parameter changes that passed */
+    int chain_in_range;    /* the seed's chain parameters are within governance's ranges */
     char why[256];
 } ec;
 
@@ -120,7 +120,7 @@ static void ec_gov_params(ec *e)
  * outside the ranges included) or a spend of up to twice the treasury. */
 static chr_err ec_propose(ec *e, unsigned who, uint64_t deposit)
 {
-    static const char *const names[] = {"fee_transfer", "quorum_ppm", "threshold_ppm",
+    static const char *const names[] = {"fee_transfer",     "quorum_ppm",   "threshold_ppm",
                                         "voting_period_ms", "treasury_ppm", "burn_dropped"};
     static const uint64_t tops[] = {600, LEDGER_PPM + 2, LEDGER_PPM + 2, 130000, LEDGER_PPM, 3};
     ledger_tx tx;
@@ -152,8 +152,8 @@ static chr_err ec_gov_tx(ec *e, unsigned who, uint64_t amount, int vote)
     ledger_tx tx;
     uint8_t zero[32] = {0};
     uint64_t id = 1 + ec_rand(e, 1 + e->db.height / 4);
-    CHR_ASSERT(ledger_tx_init(&tx, vote ? LEDGER_TX_GOV_VOTE : LEDGER_TX_GOV_DEPOSIT,
-                              "chroom-test", zero, 0, 0, 0, NULL, 0) == CHR_OK);
+    CHR_ASSERT(ledger_tx_init(&tx, vote ? LEDGER_TX_GOV_VOTE : LEDGER_TX_GOV_DEPOSIT, "chroom-test",
+                              zero, 0, 0, 0, NULL, 0) == CHR_OK);
     if (vote) {
         tx.body.gov_vote.id = id;
         tx.body.gov_vote.option = (uint8_t)(ec_rand(e, 9) == 0 ? 5 : 1 + ec_rand(e, 4));
