@@ -26,7 +26,8 @@
 #include "ledger/tx_staking.h"
 
 /* Upper bounds of one JSON line that genesis_to_json writes, with room to spare: an account
- * line is 117 bytes at most, a validator line 121 and the fixed part under 1,000. */
+ * line is 117 bytes at most, a validator line 121 and the fixed part under 1,500 (the
+ * chain parameters and governance's, each at most 20 digits). */
 #define GENESIS_JSON_ACCOUNT_BYTES 160
 #define GENESIS_JSON_VALIDATOR_BYTES 160
 /* A stake line: keys, an address, 64 hex, four numbers and three texts that JSON escaping
@@ -37,10 +38,10 @@
 #define GENESIS_ENC_STAKE_BYTES                                                                    \
     (32 + 32 + 3 * 4 + 2 * 8 + 3 + LEDGER_MONIKER_MAX + LEDGER_WEBSITE_MAX + LEDGER_DETAILS_MAX)
 /* Objects one stake makes (validator, power row, consensus key, delegation, set member),
- * and the ones of every genesis (the pool, the set's head), with room for the staking
- * operations' own reserve. */
+ * and the ones of every genesis (the pool, the set's head, governance's parameters), with room for
+ * the staking operations' own reserve. */
 #define GENESIS_OBJECTS_PER_STAKE 5
-#define GENESIS_OBJECTS_FIXED (2 + LEDGER_STAKING_OBJECTS_MAX)
+#define GENESIS_OBJECTS_FIXED (3 + LEDGER_STAKING_OBJECTS_MAX)
 #define GENESIS_JSON_FIXED_BYTES 2048
 /* The encoded head: version, chain id, time, params, accounts count. */
 #define GENESIS_ENC_HEAD_BYTES (1 + 1 + LEDGER_CHAIN_ID_MAX + 8 + LEDGER_PARAMS_BYTES + 4)
@@ -61,6 +62,7 @@ void genesis_init(genesis *g)
 {
     memset(g, 0, sizeof(*g));
     ledger_params_default(&g->params);
+    ledger_gov_params_default(&g->gov_params);
     ledger_valset_init(&g->validators);
 }
 
@@ -260,6 +262,10 @@ static chr_err genesis_check(const genesis *g, bool require_validators, char *er
         chr_errmsg_set(errmsg, cap, "params.%s: out of range", field);
         return CHR_ERR_GENESIS;
     }
+    if (ledger_gov_params_check(&g->gov_params, &field) != CHR_OK) {
+        chr_errmsg_set(errmsg, cap, "gov_params.%s: out of range", field);
+        return CHR_ERR_GENESIS;
+    }
     chr_err err = genesis_check_accounts(g, errmsg, cap);
     if (err == CHR_OK) {
         err = genesis_check_validators(g, require_validators, errmsg, cap);
@@ -268,6 +274,18 @@ static chr_err genesis_check(const genesis *g, bool require_validators, char *er
         err = genesis_check_stakes(g, errmsg, cap);
     }
     return err;
+}
+
+bool genesis_has_gov_params(const genesis *g)
+{
+    ledger_gov_params d;
+    ledger_gov_params_default(&d);
+    for (size_t i = 0; ledger_gov_params_name(i) != NULL; i++) {
+        if (ledger_gov_params_value(&g->gov_params, i) != ledger_gov_params_value(&d, i)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap)
@@ -464,6 +482,13 @@ chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_
         err = ledger_staking_genesis_set(t, &g->params, &vs);
         CHR_ASSERT(err != CHR_ERR_FULL);
     }
+    if (err == CHR_OK && genesis_has_gov_params(g)) {
+        uint8_t buf[LEDGER_GOV_PARAMS_BYTES];
+        ledger_gov_params_encode(buf, &g->gov_params);
+        err =
+            ledger_object_put(t, LEDGER_STATE_GOV_PARAMS, (const uint8_t *)"", 0, buf, sizeof(buf));
+        CHR_ASSERT(err != CHR_ERR_FULL);
+    }
     if (err != CHR_OK || objects == NULL) {
         ledger_objects_free(t);
     } else {
@@ -582,7 +607,8 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
     uint8_t head[GENESIS_ENC_HEAD_BYTES];
     chr_enc enc;
     chr_enc_init(&enc, head, sizeof(head));
-    chr_enc_u8(&enc, GENESIS_ENCODING_VERSION);
+    bool gov = genesis_has_gov_params(g);
+    chr_enc_u8(&enc, gov ? GENESIS_ENCODING_VERSION_GOV : GENESIS_ENCODING_VERSION);
     chr_enc_bytes8(&enc, (const uint8_t *)g->chain_id, id_len);
     chr_enc_u64(&enc, g->genesis_time_ms);
     ledger_params_encode(&enc, &g->params);
@@ -610,6 +636,11 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
         genesis_stake_encode(&enc, &g->stakes[i]);
         CHR_ASSERT(chr_enc_finish(&enc, &len) == CHR_OK);
         chr_sha256_update(&ctx, sbuf, len);
+    }
+    if (gov) {
+        uint8_t gbuf[LEDGER_GOV_PARAMS_BYTES];
+        ledger_gov_params_encode(gbuf, &g->gov_params);
+        chr_sha256_update(&ctx, gbuf, sizeof(gbuf));
     }
     chr_sha256_final(&ctx, out);
     return CHR_OK;
@@ -769,6 +800,35 @@ static chr_err genesis_parse_params(genesis *g, json_t *obj, char *errmsg, size_
                                errmsg, cap);
     }
     return err == CHR_OK ? genesis_parse_staking_params(g, obj, errmsg, cap) : err;
+}
+
+/* The optional "gov_params": each field optional, an amount string, its default when absent
+ * (the ranges: genesis_check). */
+static chr_err genesis_parse_gov_params(genesis *g, json_t *obj, char *errmsg, size_t cap)
+{
+    const char *keys[LEDGER_GOV_PARAMS_BYTES / 8];
+    size_t n = 0;
+    if (obj == NULL) {
+        return CHR_OK;
+    }
+    if (!json_is_object(obj)) {
+        chr_errmsg_set(errmsg, cap, "gov_params: must be an object");
+        return CHR_ERR_GENESIS;
+    }
+    for (; ledger_gov_params_name(n) != NULL; n++) {
+        keys[n] = ledger_gov_params_name(n);
+    }
+    chr_err err = genesis_json_keys_some(obj, keys, n, 0, "gov_params", errmsg, cap);
+    for (size_t i = 0; i < n && err == CHR_OK; i++) {
+        uint64_t v = 0;
+        if (json_object_get(obj, keys[i]) != NULL) {
+            err = genesis_json_u64(obj, keys[i], "gov_params.", &v, errmsg, cap);
+            if (err == CHR_OK) {
+                ledger_gov_params_set(&g->gov_params, i, v);
+            }
+        }
+    }
+    return err;
 }
 
 static chr_err genesis_parse_account(genesis_account *a, json_t *obj, size_t i, char *errmsg,
@@ -1017,15 +1077,15 @@ static chr_err genesis_parse_stakes(genesis *g, json_t *arr, char *errmsg, size_
 
 static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t cap)
 {
-    /* "stakes" last: optional, so that a file from before staking loads far enough to be
-     * refused with the reason (genesis_check_stakes). */
-    static const char *const keys[] = {"chain_id", "genesis_time", "params",
-                                       "accounts", "validators",   "stakes"};
+    /* "stakes" and "gov_params" last: optional, so that a file from before staking loads
+     * far enough to be refused with the reason (genesis_check_stakes). */
+    static const char *const keys[] = {"chain_id",   "genesis_time", "params",    "accounts",
+                                       "validators", "stakes",       "gov_params"};
     if (!json_is_object(root)) {
         chr_errmsg_set(errmsg, cap, "genesis: must be a JSON object");
         return CHR_ERR_GENESIS;
     }
-    chr_err err = genesis_json_keys_some(root, keys, 6, 5, "genesis", errmsg, cap);
+    chr_err err = genesis_json_keys_some(root, keys, 7, 5, "genesis", errmsg, cap);
     const char *s = NULL;
     size_t len = 0;
     if (err == CHR_OK) {
@@ -1047,6 +1107,9 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
     }
     if (err == CHR_OK) {
         err = genesis_parse_params(g, json_object_get(root, "params"), errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_parse_gov_params(g, json_object_get(root, "gov_params"), errmsg, cap);
     }
     if (err == CHR_OK) {
         err = genesis_parse_accounts(g, json_object_get(root, "accounts"), errmsg, cap);
@@ -1220,6 +1283,13 @@ chr_err genesis_to_json(const genesis *g, char **out)
         }
     }
     genesis_put(&b, "\n  },\n");
+    /* Only a genesis that sets them writes them: the files before them stay byte for byte. */
+    for (size_t i = 0; genesis_has_gov_params(g) && ledger_gov_params_name(i) != NULL; i++) {
+        genesis_put(&b, "%s    \"%s\": \"%llu\"", i == 0 ? "  \"gov_params\": {\n" : ",\n",
+                    ledger_gov_params_name(i),
+                    (unsigned long long)ledger_gov_params_value(&g->gov_params, i));
+    }
+    genesis_put(&b, "%s", genesis_has_gov_params(g) ? "\n  },\n" : "");
     genesis_put_lists(&b, g);
     *out = b.p;
     return CHR_OK;

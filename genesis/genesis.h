@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "genesis/limits.h"
+#include "ledger/gov_params.h"
 #include "ledger/limits.h"
 #include "ledger/objects.h"
 #include "ledger/params.h"
@@ -21,8 +22,11 @@
 #include "ledger/valset.h"
 
 /* The canonical encoding's version byte; a new layout gets a new version (2: the params
- * gained the staking, reward and slashing fields; 3: the stakes). */
+ * gained the staking, reward and slashing fields; 3: the stakes; 4: the governance
+ * parameters, written only by a genesis that sets them, so that one that does not keeps
+ * its version-3 hash). */
 #define GENESIS_ENCODING_VERSION 3
+#define GENESIS_ENCODING_VERSION_GOV 4
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */
@@ -40,6 +44,9 @@ typedef struct genesis {
     char chain_id[LEDGER_CHAIN_ID_MAX + 1];
     uint64_t genesis_time_ms; /* Unix time in milliseconds, at most GENESIS_TIME_MS_MAX */
     ledger_params params;
+    /* Governance's parameters from the start (the JSON's optional "gov_params"); the
+     * defaults (ledger_gov_params_default) when the file sets none. */
+    ledger_gov_params gov_params;
     size_t accounts_len;
     size_t accounts_cap;
     genesis_account *accounts; /* sorted by address, unique */
@@ -50,7 +57,8 @@ typedef struct genesis {
     ledger_valset validators;
 } genesis;
 
-/* An empty genesis: no chain id, time 0, default params, no accounts, no validators. */
+/* An empty genesis: no chain id, time 0, default params (the chain's and governance's), no
+ * accounts, no validators. */
 void genesis_init(genesis *g);
 /* Releases the accounts and stakes arrays and leaves g as genesis_init does. */
 void genesis_free(genesis *g);
@@ -78,11 +86,15 @@ CHR_WUR chr_err genesis_to_json(const genesis *g, char **out);
  * temporary file is removed), or an error of genesis_to_json. */
 CHR_WUR chr_err genesis_save_file(const genesis *g, const char *path);
 
-/* Checks every rule: chain id, time, params, at least one validator, validators sorted,
- * unique, positive power and valid keys, accounts sorted and unique with positive balances
- * and valid keys, the total supply fits in a u64; stakes sorted by operator and unique, each
- * passing create-validator's checks (fee aside) and rules, its operator a genesis account
- * holding more than the self-bond; and the validators exactly the set the stakes give (a
+/* Whether g sets governance parameters other than the defaults (then its state holds them
+ * and its hash is of encoding version 4). */
+bool genesis_has_gov_params(const genesis *g);
+
+/* Checks every rule: chain id, time, params (governance's within their ranges), at least one
+ * validator, validators sorted, unique, positive power and valid keys, accounts sorted and unique
+ * with positive balances and valid keys, the total supply fits in a u64; stakes sorted by operator
+ * and unique, each passing create-validator's checks (fee aside) and rules, its operator a genesis
+ * account holding more than the self-bond; and the validators exactly the set the stakes give (a
  * file that lists validators without stakes is one from before staking: refused, saying
  * so). CHR_ERR_GENESIS; errmsg says what is wrong. */
 CHR_WUR chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap);
@@ -100,8 +112,9 @@ CHR_WUR chr_err genesis_add_account(genesis *g, const uint8_t address[32], uint6
 CHR_WUR chr_err genesis_add_stake(genesis *g, const genesis_stake *s, char *errmsg,
                                   size_t errmsg_cap);
 
-/* The genesis state's staking side: the objects the stakes make (validators, their power
- * and consensus-key rows, the self-delegations, the pools and the set from height 1) in a
+/* The genesis state's objects: the ones the stakes make (validators, their power and
+ * consensus-key rows, the self-delegations, the pools and the set from height 1) and, when
+ * genesis_has_gov_params, the governance parameters' object (ledger/gov_params.h), in a
  * new table *objects (caller frees with ledger_objects_free; committed state empty), each
  * account's balance after its self-bond in balances (accounts_len entries; may be NULL) and
  * the set they give in *set (may be NULL). CHR_ERR_GENESIS with errmsg for a stake that
@@ -116,7 +129,9 @@ CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
 /* Canonical encoding (docs/GENESIS.md, "The genesis hash"): u8 version 3, bytes8 chain_id,
  * u64 genesis_time_ms, params, u32 accounts count, (raw32 address, u64 balance)... in
  * address order, validator set (ledger_valset_encode), u32 stakes count, (raw32 operator,
- * create-validator body) ... in operator order. The genesis hash is SHA256 of it.
+ * create-validator body) ... in operator order; when genesis_has_gov_params, version 4
+ * and the governance parameters (ledger_gov_params_encode) last. The genesis hash is
+ * SHA256 of it.
  * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);
 

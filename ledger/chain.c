@@ -72,6 +72,9 @@ struct ledger_chain {
     uint16_t ev_len;
     ledger_chain_failure *failures;
     size_t failures_len;
+    /* Why the last block could not begin: a due software upgrade this build does not know
+     * (ledger_gov_begin_block); "" otherwise. */
+    char upgrade_why[LEDGER_DETAIL_MAX * 2];
 
     /* The block applied as the trie's pending version (see the header): its hash. */
     int prepared;
@@ -544,8 +547,15 @@ static chr_err block_begin(ledger_chain *ch, uint64_t height, char *why, size_t 
     chr_err err = tables_fit(ch);
     if (err == CHR_OK) {
         ledger_overlay_reset(ch->overlay);
+        err = ledger_gov_begin_block(ch->objects, height, why, cap);
     }
-    return err ? err : ledger_gov_begin_block(ch->objects, height, why, cap);
+    snprintf(ch->upgrade_why, sizeof(ch->upgrade_why), "%s", err == CHR_ERR_UPGRADE ? why : "");
+    return err;
+}
+
+const char *ledger_chain_upgrade_why(const ledger_chain *ch)
+{
+    return ch->upgrade_why;
 }
 
 /* The end of block: governance's step (tallies, executions, with this block's parameters),

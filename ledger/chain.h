@@ -140,6 +140,9 @@ const ledger_valset *ledger_chain_tip_validators(const ledger_chain *ch);
  * error; nothing stays applied on an error. */
 CHR_WUR chr_err ledger_chain_propose(ledger_chain *ch, const ledger_mempool *mp, uint64_t now_ms,
                                      const uint8_t proposer[32], uint8_t **out, size_t *out_len);
+/* After a propose, check or apply that failed with CHR_ERR_UPGRADE: the message naming the
+ * upgrade and what to run; "" otherwise. Valid until the next call on ch. */
+const char *ledger_chain_upgrade_why(const ledger_chain *ch);
 /* The transactions the last propose left out, with their reasons; valid until the next
  * call on ch. */
 const ledger_chain_failure *ledger_chain_failures(const ledger_chain *ch, size_t *n);

@@ -252,6 +252,19 @@ static chr_err global_put(ledger_objects *t, const gov_global *g)
     return ledger_object_put(t, LEDGER_STATE_GOV_GLOBAL, no_key, 0, v, sizeof(v));
 }
 
+chr_err ledger_gov_global_decode(const uint8_t *value, size_t value_len, uint64_t *escrow,
+                                 uint64_t *burned)
+{
+    *escrow = 0;
+    *burned = 0;
+    if (value_len != 24) {
+        return CHR_ERR_STORE;
+    }
+    *escrow = chr_get_u64be(value + 8);
+    *burned = chr_get_u64be(value + 16);
+    return CHR_OK;
+}
+
 chr_err ledger_gov_escrow(ledger_objects *t, uint64_t *escrow, uint64_t *burned)
 {
     gov_global g;
@@ -283,6 +296,34 @@ static chr_err proposal_put(ledger_objects *t, const ledger_gov_proposal *p)
     chr_put_u64be(key, p->id);
     size_t len = ledger_gov_proposal_encode(v, p);
     return ledger_object_put(t, LEDGER_STATE_PROPOSAL, key, 8, v, len);
+}
+
+/* Records that p has its status at the end of block height (ledger/gov.h, gov_event); a
+ * second change in the same block overwrites the first. */
+static chr_err event_put(ledger_objects *t, uint64_t height, const ledger_gov_proposal *p)
+{
+    uint8_t key[16];
+    uint8_t v[3];
+    chr_put_u64be(key, height);
+    chr_put_u64be(key + 8, p->id);
+    v[0] = p->status;
+    v[1] = (uint8_t)(p->exec_err >> 8);
+    v[2] = (uint8_t)p->exec_err;
+    return ledger_object_put(t, LEDGER_STATE_GOV_EVENT, key, sizeof(key), v, sizeof(v));
+}
+
+chr_err ledger_gov_event_decode(ledger_gov_event *out, const uint8_t *natural, size_t natural_len,
+                                const uint8_t *value, size_t value_len)
+{
+    memset(out, 0, sizeof(*out));
+    if (natural_len != 16 || value_len != 3 || ledger_gov_status_name(value[0]) == NULL) {
+        return CHR_ERR_STORE;
+    }
+    out->height = chr_get_u64be(natural);
+    out->id = chr_get_u64be(natural + 8);
+    out->status = value[0];
+    out->exec_err = (uint16_t)((unsigned)value[1] << 8 | value[2]);
+    return CHR_OK;
 }
 
 /* u64 id || raw32 who: a vote's and a deposit's natural key. */
@@ -473,6 +514,7 @@ chr_err ledger_gov_submit(ledger_objects *t, const ledger_params *genesis,
         err = deposit_add(t, &p, proposer, deposit, time_ms, 1);
     }
     err = err ? err : proposal_put(t, &p);
+    err = err ? err : event_put(t, height, &p);
     if (err == CHR_OK) {
         *id = p.id;
     }
@@ -504,7 +546,8 @@ static chr_err proposal_open(ledger_objects *t, uint64_t id, uint64_t time_ms, i
 }
 
 chr_err ledger_gov_deposit(ledger_objects *t, const uint8_t depositor[32], uint64_t id,
-                           uint64_t amount, uint64_t time_ms, char *detail, size_t detail_cap)
+                           uint64_t amount, uint64_t height, uint64_t time_ms, char *detail,
+                           size_t detail_cap)
 {
     if (ledger_objects_room(t) < LEDGER_GOV_OBJECTS_MAX) {
         return CHR_ERR_FULL;
@@ -525,8 +568,10 @@ chr_err ledger_gov_deposit(ledger_objects *t, const uint8_t depositor[32], uint6
                  (unsigned long long)id, LEDGER_GOV_DEPOSITORS_MAX);
         return CHR_ERR_ENTRIES;
     }
+    uint8_t before = p.status;
     err = err ? err : deposit_add(t, &p, depositor, amount, time_ms, 1);
-    return err ? err : proposal_put(t, &p);
+    err = err ? err : proposal_put(t, &p);
+    return err || p.status == before ? err : event_put(t, height, &p);
 }
 
 /* Whether who holds stake: a validator of its own or a delegation. */
@@ -893,6 +938,7 @@ chr_err ledger_gov_end_block(ledger_overlay *o, const ledger_params *params,
         if (err == CHR_OK && !found) {
             err = CHR_ERR_STORE; /* a queue entry without its proposal */
         }
+        uint8_t before = p.status;
         if (err == CHR_OK && p.status == LEDGER_GOV_DEPOSIT_PERIOD) {
             ledger_gov_params gp;
             err = ledger_gov_params_get(t, &gp);
@@ -903,6 +949,10 @@ chr_err ledger_gov_end_block(ledger_overlay *o, const ledger_params *params,
             err = vote_end(o, t, params, genesis, &p, height);
         }
         err = err ? err : proposal_put(t, &p);
+        /* An expedited vote that fell back to a normal one changed no status. */
+        if (err == CHR_OK && p.status != before) {
+            err = event_put(t, height, &p);
+        }
     }
     return err;
 }

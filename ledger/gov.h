@@ -9,9 +9,14 @@
  *   gov_queue     0x1b  u64 end_ms || u64 id       -> u8 status the entry ends
  *   gov_global    0x1c  (empty)                    -> u64 next_id | u64 escrow | u64 burned
  *   upgrade_plan  0x1d  (empty)                    -> bytes8 name | u64 height
+ *   gov_event     0x1e  u64 height || u64 id       -> u8 status | u16 exec_err
  * Deposits leave their depositors' balances into the escrow (the global's), and go back or
  * are burned when the proposal ends; so liquid + bonded + unbonding + escrow = supply -
  * burned (staking's and governance's).
+ *
+ * A gov_event records, for the API's event stream, that proposal id entered status (its
+ * last within the block) at height: written by the block that submits a proposal, opens
+ * its vote or ends it, so that every node holds the same record under the state root.
  *
  * A proposal in its deposit period has a queue entry at its deposit end; one in its voting
  * period has one at its voting end. The end of each block takes the entries whose time has
@@ -100,6 +105,11 @@ CHR_WUR chr_err ledger_gov_vote_get(ledger_objects *t, uint64_t id, const uint8_
  * bonded + unbonding + escrow + burned = the supply). The load's error, CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_gov_escrow(ledger_objects *t, uint64_t *escrow, uint64_t *burned);
 
+/* The same from the gov_global object's stored value (for readers of the store): CHR_ERR_STORE
+ * when it is not 24 bytes; both zero then. */
+CHR_WUR chr_err ledger_gov_global_decode(const uint8_t *value, size_t value_len, uint64_t *escrow,
+                                         uint64_t *burned);
+
 /* The scheduled upgrade: *found 0 when none. */
 CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t,
                                         char name[LEDGER_GOV_UPGRADE_NAME_MAX + 1],
@@ -111,8 +121,8 @@ CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t,
  * into escrow, the fee, the nonce). height and time_ms are the block's. ---- */
 
 /* The most objects one operation changes (a deposit that opens the vote: the proposal, the
- * deposit, two queue entries, the global). */
-#define LEDGER_GOV_OBJECTS_MAX 5
+ * deposit, two queue entries, the global, its event). */
+#define LEDGER_GOV_OBJECTS_MAX 6
 
 /* A new proposal of proposer with its first deposit: CHR_ERR_NO_TREASURY for a spend (this
  * chain has no treasury yet), CHR_ERR_PARAM_RANGE for a change outside its range against
@@ -122,11 +132,12 @@ CHR_WUR chr_err ledger_gov_submit(ledger_objects *t, const ledger_params *genesi
                                   const uint8_t proposer[32], const ledger_gov_content *c,
                                   uint64_t deposit, uint64_t height, uint64_t time_ms, uint64_t *id,
                                   char *detail, size_t detail_cap);
-/* Adds amount to id's deposits: CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE when it is
- * not in its deposit or voting period or that period has ended at time_ms; CHR_ERR_ENTRIES
- * for a new depositor past LEDGER_GOV_DEPOSITORS_MAX. Reaching the minimum opens the vote. */
+/* Adds amount to id's deposits (in block height): CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE
+ * when it is not in its deposit or voting period or that period has ended at time_ms;
+ * CHR_ERR_ENTRIES for a new depositor past LEDGER_GOV_DEPOSITORS_MAX. Reaching the minimum opens
+ * the vote. */
 CHR_WUR chr_err ledger_gov_deposit(ledger_objects *t, const uint8_t depositor[32], uint64_t id,
-                                   uint64_t amount, uint64_t time_ms, char *detail,
+                                   uint64_t amount, uint64_t height, uint64_t time_ms, char *detail,
                                    size_t detail_cap);
 /* Records (or changes) voter's vote: CHR_ERR_UNKNOWN_PROPOSAL; CHR_ERR_WRONG_STATE outside
  * the voting period (also once time_ms reached its end); CHR_ERR_NO_STAKE when voter is
@@ -150,6 +161,19 @@ CHR_WUR chr_err ledger_gov_tally(ledger_objects *t, const ledger_params *params,
 CHR_WUR chr_err ledger_gov_end_block(ledger_overlay *o, const ledger_params *params,
                                      const ledger_params *genesis, uint64_t height,
                                      uint64_t time_ms);
+
+/* A status change of a proposal (the gov_event object). */
+typedef struct ledger_gov_event {
+    uint64_t height;
+    uint64_t id;
+    uint8_t status;    /* ledger_gov_status: the one the proposal had at the block's end */
+    uint16_t exec_err; /* a failed execution's chr_err; 0 */
+} ledger_gov_event;
+
+/* The gov_event object's natural key (16 bytes) and value (3) as read from the state:
+ * CHR_ERR_STORE when they are not one (a wrong length or an unknown status). */
+CHR_WUR chr_err ledger_gov_event_decode(ledger_gov_event *out, const uint8_t *natural,
+                                        size_t natural_len, const uint8_t *value, size_t value_len);
 
 /* The start of block height: when the upgrade plan is due at height, a build that knows
  * its name runs the upgrade's migration on t and clears the plan; one that does not gets

@@ -53,6 +53,23 @@ static uint64_t gov_value(const ledger_gov_params *p, size_t i)
     return v;
 }
 
+const char *ledger_gov_params_name(size_t i)
+{
+    return i < GOV_ROWS_LEN ? gov_rows[i].name : NULL;
+}
+
+uint64_t ledger_gov_params_value(const ledger_gov_params *p, size_t i)
+{
+    CHR_ASSERT(i < GOV_ROWS_LEN);
+    return gov_value(p, i);
+}
+
+void ledger_gov_params_set(ledger_gov_params *p, size_t i, uint64_t value)
+{
+    CHR_ASSERT(i < GOV_ROWS_LEN);
+    *gov_field(p, i) = value;
+}
+
 void ledger_gov_params_default(ledger_gov_params *out)
 {
     out->min_deposit = 10ull * 1000000;

@@ -50,6 +50,13 @@ CHR_WUR chr_err ledger_gov_params_decode(ledger_gov_params *out, const uint8_t *
  * decode is a broken invariant (only checked values are written). */
 CHR_WUR chr_err ledger_gov_params_get(ledger_objects *t, ledger_gov_params *out);
 
+/* Governance's fields in the encoding's order, for the JSON of a genesis's "gov_params":
+ * the name of field i (NULL from LEDGER_GOV_PARAMS_BYTES / 8 on), its value in p, and
+ * setting it in p (i below LEDGER_GOV_PARAMS_BYTES / 8; no range check). */
+const char *ledger_gov_params_name(size_t i);
+uint64_t ledger_gov_params_value(const ledger_gov_params *p, size_t i);
+void ledger_gov_params_set(ledger_gov_params *p, size_t i, uint64_t value);
+
 /* The chain's parameters as t sees them: the object, or *genesis when absent. */
 CHR_WUR chr_err ledger_chain_params_get(ledger_objects *t, const ledger_params *genesis,
                                         ledger_params *out);

@@ -143,10 +143,10 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
 /* Proposals one end of block ends; the rest end in the next blocks (their time passed). */
 #define LEDGER_GOV_ENDS_PER_BLOCK_MAX 4
 /* Objects and accounts the governance step of one end of block changes at most: per ended
- * proposal its record, two queue entries, its deposits, and the three parameter objects
- * and the upgrade plan; the global once. Accounts: a refund per deposit. */
+ * proposal its record, its event, two queue entries, its deposits, and the three parameter
+ * objects and the upgrade plan; the global once. Accounts: a refund per deposit. */
 #define LEDGER_GOV_OBJECT_STEPS_MAX                                                                \
-    (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (3 + LEDGER_GOV_DEPOSITORS_MAX + 4) + 1)
+    (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (4 + LEDGER_GOV_DEPOSITORS_MAX + 4) + 1)
 #define LEDGER_GOV_ACCOUNT_STEPS_MAX                                                               \
     (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (LEDGER_GOV_DEPOSITORS_MAX + 1)) /* + a spend's recipient */
 

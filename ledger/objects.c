@@ -63,6 +63,7 @@ static const char *const kind_names[] = {
     [LEDGER_STATE_GOV_QUEUE] = "gov_queue",
     [LEDGER_STATE_GOV_GLOBAL] = "gov_global",
     [LEDGER_STATE_UPGRADE_PLAN] = "upgrade_plan",
+    [LEDGER_STATE_GOV_EVENT] = "gov_event",
 };
 
 const char *ledger_object_kind_name(uint8_t kind)

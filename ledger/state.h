@@ -71,6 +71,7 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_GOV_QUEUE = 0x1b,    /* natural: u64 end_ms || u64 proposal id */
     LEDGER_STATE_GOV_GLOBAL = 0x1c,   /* natural: empty; the next id, escrow, burned */
     LEDGER_STATE_UPGRADE_PLAN = 0x1d, /* natural: empty; the scheduled software upgrade */
+    LEDGER_STATE_GOV_EVENT = 0x1e,    /* natural: u64 height || u64 proposal id */
 } ledger_state_kind;
 
 /* The most bytes of a natural key: a vote's is u64 proposal id and a voter (40), a

@@ -153,7 +153,7 @@ chr_err ledger_gov_tx_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
                                 cap);
     } else if (tx->type == LEDGER_TX_GOV_DEPOSIT) {
         err = ledger_gov_deposit(t, tx->from, tx->body.gov_deposit.id, tx->body.gov_deposit.amount,
-                                 env->time_ms, detail, cap);
+                                 env->height, env->time_ms, detail, cap);
     } else {
         err = ledger_gov_vote(t, tx->from, tx->body.gov_vote.id, tx->body.gov_vote.option,
                               env->time_ms, detail, cap);

@@ -277,6 +277,11 @@ chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out, size_t
     return err;
 }
 
+const char *node_chain_upgrade_why(const node_chain *c)
+{
+    return ledger_chain_upgrade_why(c->chain);
+}
+
 chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size_t len, char *why,
                                size_t why_cap)
 {

@@ -119,6 +119,9 @@ const uint8_t *node_chain_genesis_hash(const node_chain *c);
  * validator key at time >= now_ms (wall clock), into *out (malloc'ed). The state is left
  * as it was. CHR_ERR_NOMEM, CHR_ERR_STORE. */
 CHR_WUR chr_err node_chain_propose(node_chain *c, uint64_t now_ms, uint8_t **out, size_t *out_len);
+/* Writer thread only. After node_chain_propose failed with CHR_ERR_UPGRADE (a due software
+ * upgrade this build does not know): the message naming it and what to run. */
+const char *node_chain_upgrade_why(const node_chain *c);
 /* Writer thread only. Whether bytes is a valid block on the tip: structure, header,
  * last commit, every transaction (signatures not yet verified by this node included) and
  * the state root; the state is left as it was. CHR_ERR_BLOCK_INVALID with why set;

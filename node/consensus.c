@@ -91,6 +91,15 @@ static int own_failure(chr_err err)
     return err == CHR_ERR_STORE || err == CHR_ERR_NOMEM || err == CHR_ERR_IO;
 }
 
+/* A software upgrade is due that this build does not know (ledger_gov_begin_block): the
+ * node stops writing blocks, as after a store failure, and says which release to run
+ * (docs/PROTOCOL.md, "Software upgrades"); its peers that run it go on. */
+static void upgrade_stop(node_consensus *e, const char *why)
+{
+    CHR_LOG_E("consensus: %s; this node stops writing blocks", why);
+    e->fatal = 1;
+}
+
 static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t now_ms,
                            uint8_t **out, size_t *out_len)
 {
@@ -102,6 +111,8 @@ static chr_err app_propose(void *ctx, uint64_t height, uint32_t round, uint64_t 
     if (own_failure(err)) {
         CHR_LOG_E("consensus: cannot propose: %s", chr_err_str(err));
         e->fatal = 1;
+    } else if (err == CHR_ERR_UPGRADE) {
+        upgrade_stop(e, node_chain_upgrade_why(e->chain));
     }
     ledger_header h;
     if (err == CHR_OK && ledger_block_peek_header(&h, *out, *out_len) == CHR_OK) {
@@ -135,6 +146,8 @@ static int app_valid(void *ctx, const uint8_t *block, size_t len)
     if (own_failure(err)) {
         CHR_LOG_E("consensus: cannot check a proposed block: %s", chr_err_str(err));
         e->fatal = 1;
+    } else if (err == CHR_ERR_UPGRADE) {
+        upgrade_stop(e, why);
     } else if (err != CHR_OK) {
         CHR_LOG_W("consensus: refusing a proposed block: %s", why[0] ? why : chr_err_str(err));
     }

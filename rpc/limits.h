@@ -7,6 +7,10 @@
 /* Transactions in one POST /api/v1/txs/batch: a batch is verified and admitted as a
  * unit, and 1000 keeps one request's work near 50 ms on one core. */
 #define RPC_BATCH_TXS_MAX 1000
+/* Governance events of one block on the event stream (rpc/internal/events_gov.h): a status
+ * change per transaction and per proposal its end of block ends, and an execution event
+ * for each passed or failed one; their ids follow the block's transactions and set. */
+#define RPC_GOV_EVENTS_MAX (2u * (LEDGER_BLOCK_TXS_MAX + LEDGER_GOV_ENDS_PER_BLOCK_MAX))
 /* A request's path and query: our longest route with a 62-character address is ~120. */
 #define RPC_URL_BYTES_MAX 512
 /* HTTP event-loop threads (chain.conf [api] threads): past one per core they only take

@@ -20,7 +20,9 @@
 #include "common/hash.h"
 #include "ledger/tx_types.h"
 #include "rpc/internal/auth.h"
+#include "rpc/internal/events_gov.h"
 #include "rpc/internal/http.h"
+#include "rpc/limits.h"
 #include "rpc/render.h"
 
 /* Bytes of rendered events a connection holds before it waits for the client. */
@@ -44,7 +46,9 @@ typedef struct sse_stream {
     rpc_wait wait;   /* for the next block, while the connection is suspended */
     uint64_t height; /* the next event is (height, next) */
     uint32_t next;   /* 0: the block itself; i + 1: its transaction i; tx_count + 1: the
-                      * validator set it decided, if any */
+                      * validator set it decided, if any; then governance's events */
+    /* Where the stream is in a block's governance events. */
+    rpc_gov_events gov;
     int has_account;
     uint8_t account[32];
     char buf[RPC_EVENTS_BUFFER_BYTES];
@@ -63,7 +67,8 @@ static int parse_event_id(const char *s, uint64_t *height, uint32_t *n)
     }
     memcpy(h, s, (size_t)(dash - s));
     h[dash - s] = '\0';
-    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) || v > LEDGER_BLOCK_TXS_MAX + 1) {
+    if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) ||
+        v > LEDGER_BLOCK_TXS_MAX + 1 + RPC_GOV_EVENTS_MAX) {
         return 0;
     }
     *n = (uint32_t)v;
@@ -131,8 +136,15 @@ static int render_block(sse_stream *st, ledger_store_read *rd)
     if (ledger_store_block_decode(rd, st->height, &b) != CHR_OK) {
         return 0;
     }
-    while (st->next <= b.txs_len + 1 && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
-        if (st->next == b.txs_len + 1) {
+    uint32_t last = b.txs_len + 1 + (st->has_account ? 0 : rpc_gov_events_count(rd, st->height));
+    while (st->next <= last && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
+        if (st->next > b.txs_len + 1) {
+            const char *name;
+            json_t *ev = rpc_gov_event(rd, &st->gov, st->height, st->next - b.txs_len - 2, &name);
+            if (ev != NULL) {
+                stream_append(st, name, st->height, st->next, ev);
+            }
+        } else if (st->next == b.txs_len + 1) {
             json_t *set = st->has_account ? NULL : set_event(rd, st->height);
             if (set != NULL) {
                 stream_append(st, "validator_set", st->height, st->next, set);
@@ -155,7 +167,7 @@ static int render_block(sse_stream *st, ledger_store_read *rd)
         }
         st->next++;
     }
-    if (st->next > b.txs_len + 1) {
+    if (st->next > last) {
         st->height++;
         st->next = 0;
     }
@@ -258,9 +270,10 @@ static void stream_free(void *cls)
     free(cls);
 }
 
-/* The number of transactions in the stored block at height, or 0 when it cannot be read;
- * ids N = 0 (the block) to that + 1 (the set it decided) are valid. */
-static uint32_t block_tx_count(rpc_server *srv, uint64_t height)
+/* The number of transactions in the stored block at height and of its governance events,
+ * or 0 when it cannot be read; ids N = 0 (the block) to that + 1 (the set it decided and
+ * governance's events) are valid. */
+static uint32_t block_event_count(rpc_server *srv, uint64_t height)
 {
     ledger_store_read *rd;
     uint32_t count = 0;
@@ -269,7 +282,7 @@ static uint32_t block_tx_count(rpc_server *srv, uint64_t height)
     }
     ledger_block b;
     if (ledger_store_block_decode(rd, height, &b) == CHR_OK) {
-        count = b.header.tx_count;
+        count = b.header.tx_count + rpc_gov_events_count(rd, height);
         ledger_block_free(&b);
     }
     ledger_store_read_end(rd);
@@ -288,7 +301,7 @@ static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
         uint64_t h;
         uint32_t n;
         if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height ||
-            n > block_tx_count(x->srv, h) + 1) {
+            n > block_event_count(x->srv, h) + 1) {
             rpc_reply_error(r, 400, CHR_ERR_ARG, "Last-Event-ID: an id this node sent, HEIGHT-N",
                             "Last-Event-ID");
             return 0;

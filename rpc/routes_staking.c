@@ -11,6 +11,7 @@
 #include "common/bech32.h"
 #include "common/enc.h"
 #include "ledger/distribution.h"
+#include "ledger/gov.h"
 #include "ledger/staking.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
@@ -96,6 +97,23 @@ static chr_err rewards_read(ledger_store_read *rd, ledger_rewards_pool *out)
     return err;
 }
 
+/* Governance's deposits held in escrow and those it burned (ledger/gov.h, gov_global):
+ * zero before any proposal. */
+static chr_err gov_read(ledger_store_read *rd, uint64_t *escrow, uint64_t *burned)
+{
+    ledger_object o;
+    int found = 0;
+    *escrow = 0;
+    *burned = 0;
+    chr_err err =
+        ledger_store_object(rd, LEDGER_STATE_GOV_GLOBAL, (const uint8_t *)"", 0, &o, &found);
+    if (err == CHR_OK && found &&
+        ledger_gov_global_decode(o.value, o.value_len, escrow, burned) != CHR_OK) {
+        err = CHR_ERR_STATE_ROOT;
+    }
+    return err;
+}
+
 void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
 {
     ledger_store_read *rd;
@@ -106,20 +124,25 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
     ledger_store_meta meta;
     ledger_staking_pool pool;
     ledger_rewards_pool rewards;
+    uint64_t deposits;
+    uint64_t gov_burned;
     chr_err err = ledger_store_meta_get(rd, &meta);
     err = err ? err : pool_read(rd, &pool);
     err = err ? err : rewards_read(rd, &rewards);
+    err = err ? err : gov_read(rd, &deposits, &gov_burned);
     ledger_store_read_end(rd);
     uint64_t total = 0;
     uint64_t liquid = 0;
-    /* total = genesis + minted - burned; liquid the rest of it after the pools, the rewards
-     * pending and the treasury. */
+    /* total = genesis + minted - burned (staking's and governance's); liquid the rest of it
+     * after the pools, the rewards pending, the treasury and the deposits in escrow. */
     uint64_t held = 0;
     if (err == CHR_OK &&
-        (chr_add_u64(&total, x->srv->be.supply, pool.minted) != CHR_OK || total < pool.burned ||
+        (chr_add_u64(&pool.burned, pool.burned, gov_burned) != CHR_OK ||
+         chr_add_u64(&total, x->srv->be.supply, pool.minted) != CHR_OK || total < pool.burned ||
          chr_add_u64(&held, pool.bonded, pool.unbonding) != CHR_OK ||
          chr_add_u64(&held, held, rewards.pending) != CHR_OK ||
-         chr_add_u64(&held, held, rewards.treasury) != CHR_OK || total - pool.burned < held)) {
+         chr_add_u64(&held, held, rewards.treasury) != CHR_OK ||
+         chr_add_u64(&held, held, deposits) != CHR_OK || total - pool.burned < held)) {
         err = CHR_ERR_STATE_ROOT;
     }
     if (err == CHR_ERR_STATE_ROOT) {
@@ -134,12 +157,13 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
     liquid = total - held;
     rpc_reply_json(
         r, 200,
-        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height", rpc_json_u64(meta.height),
-                  "total", rpc_json_u64(total), "liquid", rpc_json_u64(liquid), "bonded",
-                  rpc_json_u64(pool.bonded), "unbonding", rpc_json_u64(pool.unbonding),
-                  "rewards_pending", rpc_json_u64(rewards.pending), "treasury",
-                  rpc_json_u64(rewards.treasury), "minted", rpc_json_u64(pool.minted), "burned",
-                  rpc_json_u64(pool.burned), "genesis", rpc_json_u64(x->srv->be.supply)));
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height",
+                  rpc_json_u64(meta.height), "total", rpc_json_u64(total), "liquid",
+                  rpc_json_u64(liquid), "bonded", rpc_json_u64(pool.bonded), "unbonding",
+                  rpc_json_u64(pool.unbonding), "rewards_pending", rpc_json_u64(rewards.pending),
+                  "treasury", rpc_json_u64(rewards.treasury), "deposits", rpc_json_u64(deposits),
+                  "minted", rpc_json_u64(pool.minted), "burned", rpc_json_u64(pool.burned),
+                  "genesis", rpc_json_u64(x->srv->be.supply)));
 }
 
 /* ---- Renderings of the objects ---- */

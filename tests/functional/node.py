@@ -267,7 +267,8 @@ class Chain:
     its own account, which keeps validator_balance, or OPERATOR_FLOAT, liquid) and funded
     accounts. supply counts the liquid balances; bonded the stakes."""
 
-    def __init__(self, ctx, accounts, validator_balance=0, chain_id=None, params=None):
+    def __init__(self, ctx, accounts, validator_balance=0, chain_id=None, params=None,
+                 gov_params=None):
         self.ctx = ctx
         self.chain_id = chain_id or "ft-" + secrets.token_hex(6)
         # A second chain in one test gets its own file names.
@@ -275,11 +276,13 @@ class Chain:
         self.genesis = ctx.path(prefix + "genesis.json")
         g = [binary("chroom-genesis"), "--file", self.genesis]
         run_ok(g + ["init", "--chain-id", self.chain_id])
-        if params:
+        if params or gov_params:
             # chroom-genesis has no command for params: edit the JSON it wrote.
             with open(self.genesis) as f:
                 j = json.load(f)
-            j["params"].update(params)
+            j["params"].update(params or {})
+            if gov_params:
+                j["gov_params"] = {k: str(v) for k, v in gov_params.items()}
             with open(self.genesis, "w") as f:
                 json.dump(j, f, indent=2)
         with open(self.genesis) as f:
@@ -370,6 +373,7 @@ class Node:
         self.conf["node"]["genesis_file"] = chain.genesis
         self.conf["node"]["validator_key_file"] = chain.validator.path if validator else ""
         self.proc = None
+        self.chroomd = None  # another chroomd to run (a build with a test upgrade); None: ours
         self.port = None  # the API's port, from the ports file of the last start
         self.p2p_port = None  # the peer-to-peer listener's, likewise (None: no listener)
         self.peers = list(peers)
@@ -413,7 +417,8 @@ class Node:
         with open(self.log_path, "ab") as log:
             log.write(b"---- start\n")
             log.flush()
-            self.proc = subprocess.Popen([binary("chroomd"), "--config", self.conf_path],
+            self.proc = subprocess.Popen([self.chroomd or binary("chroomd"), "--config",
+                                          self.conf_path],
                                          stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=log)
         return self.proc
@@ -590,13 +595,13 @@ class Node:
 
     def total_balance(self, addresses=None):
         """The known accounts' balances plus what left the liquid supply since the genesis
-        (rewards pending, the treasury, stake bonded or unbonding beyond the genesis stakes),
-        less what was minted and plus what was burned: the genesis liquid supply
-        (chain.supply) as long as every liquid unit is in the accounts named."""
+        (rewards pending, the treasury, governance deposits, stake bonded or unbonding beyond
+        the genesis stakes), less what was minted and plus what was burned: the genesis liquid
+        supply (chain.supply) as long as every liquid unit is in the accounts named."""
         s = self.supply_parts()
         liquid = sum(self.balance(a) for a in (addresses or self.chain.addresses))
-        return (liquid + s["rewards_pending"] + s["treasury"] + s["bonded"] + s["unbonding"] -
-                self.chain.bonded - s["minted"] + s["burned"])
+        return (liquid + s["rewards_pending"] + s["treasury"] + s["deposits"] + s["bonded"] +
+                s["unbonding"] - self.chain.bonded - s["minted"] + s["burned"])
 
     def wait_tx(self, h, timeout=10):
         """Polls GET /api/v1/txs/HASH until it is no longer pending; returns its answer."""

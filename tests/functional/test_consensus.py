@@ -17,12 +17,13 @@ FAST = {
 }
 
 
-def testnet(t, n=4, accounts=("alice", "bob"), api=None):
+def testnet(t, n=4, accounts=("alice", "bob"), api=None, gov_params=None, binaries=()):
     """A chain of n validators of equal power and n running validator nodes. Each listens
     for peers on a port of its own choosing (port 0) and dials the ones started before it,
     whose ports it knows: one connection per pair. A restarted node dials every other.
-    api: more [api] settings for every node."""
-    chain = Chain(t, {name: 10**12 for name in accounts})
+    api: more [api] settings for every node; gov_params: the genesis's; binaries: the
+    chroomd of node i (None or absent: this build's)."""
+    chain = Chain(t, {name: 10**12 for name in accounts}, gov_params=gov_params)
     vals = [chain.validator] + [keygen(t, "validator%d" % i) for i in range(1, n)]
     g = [binary("chroom-genesis"), "--file", chain.genesis]
     for v in vals[1:]:
@@ -38,6 +39,7 @@ def testnet(t, n=4, accounts=("alice", "bob"), api=None):
         conf["api"] = dict(api or {})
         node = Node(t, chain, name="v%d" % i, conf=conf)
         node.conf["node"]["validator_key_file"] = vals[i].path
+        node.chroomd = binaries[i] if i < len(binaries) else None
         nodes.append(node)
     for node in nodes:
         node.peers = [other for other in nodes if other is not node]

@@ -722,3 +722,87 @@ void test_genesis_stakes_state(void)
     CHECK(g.stakes_len == 1 && g.validators.len == 1);
     genesis_free(&g);
 }
+
+/* tg_json_valid with `"gov_params": <gov>` added (gov a raw JSON value). */
+static void tg_json_gov(char *out, const char *gov)
+{
+    tg_json_valid(out);
+    char *end = strrchr(out, '}');
+    CHECK(end != NULL && (size_t)(end - out) + strlen(gov) + 20 < TG_JSON_MAX);
+    snprintf(end, TG_JSON_MAX - (size_t)(end - out), ", \"gov_params\": %s}", gov);
+}
+
+/* Proves a genesis sets governance's parameters: the fields it names (the rest default) go
+ * into its state as the parameters' object and into a version-4 hash, survive a JSON round
+ * trip, while a file without them (or with the defaults) keeps its version-3 hash and state;
+ * a value out of its range, a stale expedited one, an unknown key or a number are refused. */
+void test_genesis_gov_params(void)
+{
+    char json[TG_JSON_MAX];
+    char err[256];
+    genesis g;
+    genesis plain;
+    tg_json_gov(json, "{\"voting_period_ms\": \"60000\", \"expedited_voting_period_ms\": "
+                      "\"60000\", \"deposit_period_ms\": \"60000\"}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS &&
+          strstr(err, "gov_params.expedited_voting_period_ms") != NULL);
+    tg_json_gov(json, "{\"voting_period_ms\": \"90000\", \"expedited_voting_period_ms\": "
+                      "\"60000\", \"deposit_period_ms\": \"60000\", \"burn_dropped\": \"1\"}");
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    CHECK(genesis_has_gov_params(&g));
+    CHECK(g.gov_params.voting_period_ms == 90000 && g.gov_params.burn_dropped == 1);
+    ledger_gov_params d;
+    ledger_gov_params_default(&d);
+    CHECK(g.gov_params.min_deposit == d.min_deposit && g.gov_params.quorum_ppm == d.quorum_ppm);
+
+    /* The state holds them; a plain genesis's state holds no object (the defaults). */
+    ledger_objects *t = NULL;
+    ledger_gov_params got;
+    CHECK_OK(genesis_stakes_state(&g, &t, NULL, NULL, err, sizeof(err)));
+    CHECK_OK(ledger_gov_params_get(t, &got));
+    CHECK(memcmp(&got, &g.gov_params, sizeof(got)) == 0);
+    ledger_objects_free(t);
+    tg_json_valid(json);
+    CHECK_OK(genesis_from_json(&plain, json, strlen(json), err, sizeof(err)));
+    CHECK(!genesis_has_gov_params(&plain));
+    uint8_t r1[32];
+    uint8_t r2[32];
+    CHECK_OK(genesis_state_root(&g, r1));
+    CHECK_OK(genesis_state_root(&plain, r2));
+    CHECK(memcmp(r1, r2, 32) != 0);
+
+    /* The hash: version 4 with the parameters last; the plain file keeps version 3's. */
+    uint8_t h1[32];
+    uint8_t h2[32];
+    CHECK_OK(genesis_hash(&g, h1));
+    CHECK_OK(genesis_hash(&plain, h2));
+    CHECK(memcmp(h1, h2, 32) != 0);
+    plain.gov_params = g.gov_params;
+    CHECK_OK(genesis_hash(&plain, h2));
+    CHECK(memcmp(h1, h2, 32) == 0);
+    ledger_gov_params_default(&plain.gov_params);
+
+    /* The JSON round trip keeps them; a plain file is written without the key. */
+    char *out = NULL;
+    genesis back;
+    CHECK_OK(genesis_to_json(&g, &out));
+    CHECK(strstr(out, "\"gov_params\"") != NULL);
+    CHECK_OK(genesis_from_json(&back, out, strlen(out), err, sizeof(err)));
+    CHECK(memcmp(&back.gov_params, &g.gov_params, sizeof(g.gov_params)) == 0);
+    free(out);
+    genesis_free(&back);
+    CHECK_OK(genesis_to_json(&plain, &out));
+    CHECK(strstr(out, "gov_params") == NULL);
+    free(out);
+    genesis_free(&plain);
+    genesis_free(&g);
+
+    tg_json_gov(json, "{\"voting_period_ms\": \"1000\"}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS && strstr(err, "voting_period_ms") != NULL);
+    tg_json_gov(json, "{\"quorum\": \"1\"}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS && strstr(err, "unknown key") != NULL);
+    tg_json_gov(json, "{\"quorum_ppm\": 500000}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+    tg_json_gov(json, "[]");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+}

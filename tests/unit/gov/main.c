@@ -19,6 +19,7 @@ static const chr_test tests[] = {
     {"upgrade_plan", test_upgrade_plan},
     {"tally_slow_way", test_tally_slow_way},
     {"upgrade_known", test_upgrade_known},
+    {"gov_events", test_gov_events},
 };
 
 CHR_TESTS_MAIN("gov", tests)

@@ -19,5 +19,6 @@ void test_treasury_spend(void);
 void test_upgrade_plan(void);
 void test_tally_slow_way(void);
 void test_upgrade_known(void);
+void test_gov_events(void);
 
 #endif

@@ -55,11 +55,7 @@ static void gv_open(st_db *db, int burn_dropped, int burn_no_quorum)
  * + burned deposits = the genesis balances (8 accounts). */
 static int gv_supply_ok(st_db *db)
 {
-    uint64_t escrow, burned, held;
-    CHR_ASSERT(ledger_gov_escrow(db->t, &escrow, &burned) == CHR_OK);
-    CHR_ASSERT(ledger_distribution_held(db->t, &held) == CHR_OK);
-    return ledger_staking_supply_check(db->t, st_liquid(db) + escrow + burned, held, 8 * GV_BALANCE,
-                                       db->detail, sizeof(db->detail)) == CHR_OK;
+    return st_supply_check(db, 8 * GV_BALANCE) == CHR_OK;
 }
 
 /* Ends the block as the chain does (governance, then staking) and opens the next; the
@@ -484,36 +480,6 @@ void test_params_state(void)
 
 /* The tally the slow way: every delegation of every active validator, counted for its
  * delegator's vote, else for its validator's. O(delegations). */
-static void slow_tally(st_db *db, uint64_t id, uint64_t out[LEDGER_GOV_OPTIONS])
-{
-    memset(out, 0, LEDGER_GOV_OPTIONS * sizeof(out[0]));
-    ledger_object o;
-    uint8_t after[64];
-    size_t after_len = 0;
-    for (;;) {
-        size_t got;
-        CHR_ASSERT(ledger_object_scan(db->t, LEDGER_STATE_DELEGATION, NULL, 0,
-                                      after_len ? after : NULL, after_len, &o, 1, &got) == CHR_OK);
-        if (got == 0) {
-            return;
-        }
-        memcpy(after, o.natural, 64);
-        after_len = 64;
-        ledger_staking_delegation d;
-        ledger_staking_validator v;
-        int found;
-        uint8_t mine, theirs;
-        CHR_ASSERT(ledger_staking_delegation_decode(&d, o.value, o.value_len) == CHR_OK);
-        CHR_ASSERT(ledger_staking_validator_get(db->t, o.natural + 32, &v, &found) == CHR_OK);
-        CHR_ASSERT(ledger_gov_vote_get(db->t, id, o.natural, &mine) == CHR_OK);
-        CHR_ASSERT(ledger_gov_vote_get(db->t, id, o.natural + 32, &theirs) == CHR_OK);
-        uint8_t option = mine ? mine : theirs;
-        if (option != 0 && v.shares > 0) {
-            out[option - 1] += d.shares * v.tokens / v.shares;
-        }
-    }
-}
-
 /* Proves, on seeded random stakes and votes (changed votes included), that the tally of
  * O(votes + validators) equals the slow one over every delegation. */
 void test_tally_slow_way(void)
@@ -536,7 +502,7 @@ void test_tally_slow_way(void)
         }
         uint64_t fast[LEDGER_GOV_OPTIONS], slow[LEDGER_GOV_OPTIONS], bonded;
         CHECK_OK(ledger_gov_tally(db.t, &db.params, 1, fast, &bonded));
-        slow_tally(&db, 1, slow);
+        st_gov_slow_tally(&db, db.params.validators_max, 1, slow, NULL);
         CHECK(memcmp(fast, slow, sizeof(fast)) == 0);
         st_close(&db);
     }
@@ -575,5 +541,81 @@ void test_upgrade_known(void)
     CHECK(ledger_gov_begin_block(db.t, at, why, sizeof(why)) == CHR_ERR_UPGRADE);
     CHECK(strstr(why, "\"test-upgrade\"") != NULL);
 #endif
+    st_close(&db);
+}
+
+/* The status the gov_event of (height, id) records; 0 when there is none. */
+static uint8_t gv_event(st_db *db, uint64_t height, uint64_t id, uint16_t *exec_err)
+{
+    uint8_t key[16];
+    uint8_t v[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    chr_put_u64be(key, height);
+    chr_put_u64be(key + 8, id);
+    CHR_ASSERT(ledger_object_get(db->t, LEDGER_STATE_GOV_EVENT, key, 16, v, &len, &found) ==
+               CHR_OK);
+    if (!found) {
+        return 0;
+    }
+    ledger_gov_event ev;
+    CHR_ASSERT(ledger_gov_event_decode(&ev, key, 16, v, len) == CHR_OK);
+    CHR_ASSERT(ev.height == height && ev.id == id);
+    *exec_err = ev.exec_err;
+    return ev.status;
+}
+
+/* Proves every status change leaves its event at the block that made it: a submission
+ * below the minimum (deposit_period), the deposit that opens the vote (voting_period), a
+ * submission that opens it at once (one event, voting_period), the end (passed, with no
+ * error; rejected; failed with the execution's error; dropped); a vote leaves none; and a
+ * bad record does not decode. */
+void test_gov_events(void)
+{
+    st_db db;
+    gv_open(&db, 0, 0);
+    uint16_t e = 0;
+    uint64_t h1 = db.height;
+    CHECK_OK(gv_text(&db, 5, 500, 0));  /* 1: deposit period */
+    CHECK_OK(gv_text(&db, 5, 1000, 0)); /* 2: voting at once */
+    ledger_gov_content c;
+    gv_title(&c, LEDGER_GOV_SPEND, "pay 6 more than the treasury holds");
+    st_key(c.recipient, 6);
+    c.amount = 1000000000000ull;
+    CHECK_OK(gv_submit(&db, 5, &c, 1000)); /* 3: a spend that will fail */
+    CHECK_OK(gv_text(&db, 6, 10, 0));      /* 4: will be dropped */
+    CHECK(gv_event(&db, h1, 1, &e) == LEDGER_GOV_DEPOSIT_PERIOD && e == 0);
+    CHECK(gv_event(&db, h1, 2, &e) == LEDGER_GOV_VOTING_PERIOD);
+    CHECK_OK(gv_end(&db, 1000));
+    uint64_t h2 = db.height;
+    CHECK_OK(gv_deposit(&db, 6, 1, 500));
+    CHECK(gv_event(&db, h2, 1, &e) == LEDGER_GOV_VOTING_PERIOD);
+    CHECK_OK(gv_vote(&db, 1, 2, LEDGER_GOV_YES));
+    CHECK_OK(gv_vote(&db, 2, 2, LEDGER_GOV_YES));
+    CHECK_OK(gv_vote(&db, 1, 3, LEDGER_GOV_YES));
+    CHECK_OK(gv_vote(&db, 2, 3, LEDGER_GOV_YES));
+    CHECK(gv_event(&db, h2, 2, &e) == 0);
+    CHECK_OK(gv_end(&db, 100000));
+    CHECK_OK(gv_end(&db, 1000)); /* the deposit end of 4 */
+    CHECK(gv_event(&db, db.height - 1, 4, &e) == LEDGER_GOV_DROPPED);
+    /* Blocks a second apart: 2 and 3 end a block before 1 (opened a block later). */
+    for (int i = 0; i < 300 && gv_get(&db, 1).status == LEDGER_GOV_VOTING_PERIOD; i++) {
+        CHECK_OK(gv_end(&db, 1000));
+    }
+    /* Each end is recorded at the height of the block that ended it. */
+    uint64_t end2 = 0;
+    uint64_t end3 = 0;
+    uint64_t end1 = 0;
+    for (uint64_t h = h1; h < db.height; h++) {
+        end2 = gv_event(&db, h, 2, &e) == LEDGER_GOV_PASSED && e == 0 ? h : end2;
+        end3 = gv_event(&db, h, 3, &e) == LEDGER_GOV_FAILED && e == CHR_ERR_BALANCE ? h : end3;
+        end1 = gv_event(&db, h, 1, &e) == LEDGER_GOV_REJECTED ? h : end1;
+    }
+    CHECK(end2 > h2 && end3 == end2 && end1 > end2);
+    uint8_t bad[3] = {9, 0, 0};
+    ledger_gov_event ev;
+    uint8_t key[16] = {0};
+    CHECK(ledger_gov_event_decode(&ev, key, 16, bad, 3) == CHR_ERR_STORE);
+    CHECK(ledger_gov_event_decode(&ev, key, 15, bad, 3) == CHR_ERR_STORE);
     st_close(&db);
 }

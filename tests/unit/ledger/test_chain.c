@@ -817,7 +817,7 @@ void test_chain_gov_upgrade_stops(void)
 {
     /* Proves a passed upgrade proposal stops a build that does not know the upgrade at its
      * height: the block before it is made and agreed, the block at it cannot be drafted
-     * (unknown_upgrade) and the tip stays below it. */
+     * (unknown_upgrade, with the message naming it) and the tip stays below it. */
     keys_init();
     ch_node a, b;
     node_init(&a);
@@ -836,6 +836,8 @@ void test_chain_gov_upgrade_stops(void)
     size_t len;
     CHECK(ledger_chain_propose(a.chain, a.mp, 140000, val_pk[1], &blk, &len) == CHR_ERR_UPGRADE);
     CHECK(blk == NULL);
+    /* The node's stop message names the upgrade to run. */
+    CHECK(strstr(ledger_chain_upgrade_why(a.chain), "software upgrade \"v9\"") != NULL);
     uint64_t h, t;
     uint8_t hash[32];
     ledger_chain_tip(a.chain, &h, hash, &t);

@@ -4,6 +4,7 @@
 
 #include "common/assert.h"
 #include "ledger/distribution.h"
+#include "ledger/gov.h"
 #include "ledger/slashing.h"
 
 void st_key(uint8_t out[32], unsigned i)
@@ -220,8 +221,72 @@ uint64_t st_liquid(st_db *db)
 chr_err st_supply_check(st_db *db, uint64_t genesis_supply)
 {
     uint64_t held;
+    uint64_t escrow;
+    uint64_t burned;
     chr_err err = ledger_distribution_held(db->t, &held);
+    err = err ? err : ledger_gov_escrow(db->t, &escrow, &burned);
     return err ? err
-               : ledger_staking_supply_check(db->t, st_liquid(db), held, genesis_supply, db->detail,
-                                             sizeof(db->detail));
+               : ledger_staking_supply_check(db->t, st_liquid(db) + escrow + burned, held,
+                                             genesis_supply, db->detail, sizeof(db->detail));
+}
+
+__extension__ typedef unsigned __int128 st_u128;
+
+/* Whether op is among the first validators_max rows of the power index. */
+static int st_active(st_db *db, uint32_t validators_max, const uint8_t op[32])
+{
+    ledger_object o;
+    uint8_t after[40];
+    size_t after_len = 0;
+    for (uint32_t i = 0; i < validators_max; i++) {
+        size_t got;
+        CHR_ASSERT(ledger_object_scan(db->t, LEDGER_STATE_POWER, NULL, 0, after_len ? after : NULL,
+                                      after_len, &o, 1, &got) == CHR_OK);
+        if (got == 0) {
+            return 0;
+        }
+        if (memcmp(o.natural + 8, op, 32) == 0) {
+            return 1;
+        }
+        memcpy(after, o.natural, 40);
+        after_len = 40;
+    }
+    return 0;
+}
+
+void st_gov_slow_tally(st_db *db, uint32_t validators_max, uint64_t id, uint64_t out[4],
+                       uint64_t followed[4])
+{
+    memset(out, 0, 4 * sizeof(out[0]));
+    if (followed != NULL) {
+        memset(followed, 0, 4 * sizeof(followed[0]));
+    }
+    ledger_object o;
+    uint8_t after[64];
+    size_t after_len = 0;
+    for (;;) {
+        size_t got;
+        CHR_ASSERT(ledger_object_scan(db->t, LEDGER_STATE_DELEGATION, NULL, 0,
+                                      after_len ? after : NULL, after_len, &o, 1, &got) == CHR_OK);
+        if (got == 0) {
+            return;
+        }
+        memcpy(after, o.natural, 64);
+        after_len = 64;
+        ledger_staking_delegation d;
+        ledger_staking_validator v;
+        int found;
+        uint8_t mine, theirs;
+        CHR_ASSERT(ledger_staking_delegation_decode(&d, o.value, o.value_len) == CHR_OK);
+        CHR_ASSERT(ledger_staking_validator_get(db->t, o.natural + 32, &v, &found) == CHR_OK);
+        CHR_ASSERT(ledger_gov_vote_get(db->t, id, o.natural, &mine) == CHR_OK);
+        CHR_ASSERT(ledger_gov_vote_get(db->t, id, o.natural + 32, &theirs) == CHR_OK);
+        uint8_t option = mine ? mine : theirs;
+        if (option != 0 && v.shares > 0 && st_active(db, validators_max, o.natural + 32)) {
+            out[option - 1] += (uint64_t)((st_u128)d.shares * v.tokens / v.shares);
+            if (followed != NULL && mine == 0) {
+                followed[option - 1]++;
+            }
+        }
+    }
 }

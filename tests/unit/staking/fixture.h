@@ -63,7 +63,14 @@ chr_err st_end_block(st_db *db, uint64_t dt_ms);
 ledger_staking_validator st_validator(st_db *db, unsigned v, int *found);
 /* Sum of every account's balance. */
 uint64_t st_liquid(st_db *db);
-/* ledger_staking_supply_check with the rewards held (detail in db->detail). */
+/* ledger_staking_supply_check with the rewards held and governance's deposits in escrow and
+ * burned (detail in db->detail). */
 chr_err st_supply_check(st_db *db, uint64_t genesis_supply);
+/* Proposal id's tally the slow way: every delegation to one of the first validators_max
+ * validators of the power index weighs shares * tokens / shares for its delegator's vote,
+ * or else its validator's (yes, abstain, no, veto in out); followed (may be NULL) counts
+ * the delegations that took their validator's vote, each rounded down on its own. */
+void st_gov_slow_tally(st_db *db, uint32_t validators_max, uint64_t id, uint64_t out[4],
+                       uint64_t followed[4]);
 
 #endif

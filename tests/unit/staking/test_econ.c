@@ -1,11 +1,16 @@
 /* The seeded economy simulator: random creates, delegations, undelegations, redelegations,
- * withdrawals, unjails, edits and transfers over many blocks on the in-memory state, with
+ * withdrawals, unjails, edits, transfers and governance (proposals of text, parameter
+ * changes and treasury spends, deposits and votes) over many blocks on the in-memory state,
+ * with
  * random signers (downtime), evidence (double signing), proposers, fees and inflation,
  * checking after every block the supply (with
  * pending rewards and the treasury), the pools against the objects, the set against the
  * top N computed the slow way, maturity at exactly the completion time, no hopping, rewards
  * paid within fees plus inflation, and every reward paid against the delegator's share
- * computed the slow way (each block's reward to a validator split by shares). CHROOM_ECON_SEEDS and
+ * computed the slow way (each block's reward to a validator split by shares); and for
+ * governance that the treasury moves only by the spends that passed in the block, that
+ * every parameter stays inside its range, and that each tally equals the one computed the
+ * slow way over every delegation (the supply check counts the deposits). CHROOM_ECON_SEEDS and
  * CHROOM_ECON_BLOCKS make a long run (make econ-sim). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,8 @@
 
 #include "common/assert.h"
 #include "ledger/distribution.h"
+#include "ledger/gov.h"
+#include "ledger/gov_params.h"
 #include "ledger/staking.h"
 #include "tests/unit/staking/fixture.h"
 #include "tests/unit/staking/suite.h"
@@ -47,6 +54,12 @@ typedef struct ec {
     /* Each delegation's shares and reward period before the end of block (+1; 0: none). */
     uint64_t pair_shares[EC_USERS + 1][EC_USERS + 1];
     uint64_t pair_period[EC_USERS + 1][EC_USERS + 1];
+    ledger_params genesis; /* the chain parameters before any proposal */
+    uint64_t treasury;     /* after the last block's end */
+    uint64_t gov_ended;    /* proposals whose vote ended, tallied */
+    uint64_t gov_spent;    /* treasury spends that passed */
+    uint64_t gov_changes;  /* parameter changes that passed */
+    int chain_in_range;    /* the seed's chain parameters are within governance's ranges */
     char why[256];
 } ec;
 
@@ -72,7 +85,83 @@ static int ec_rule_error(chr_err err)
     return err == CHR_ERR_BALANCE || err == CHR_ERR_STAKE || err == CHR_ERR_NO_VALIDATOR ||
            err == CHR_ERR_ENTRIES || err == CHR_ERR_HOPPING || err == CHR_ERR_DUPLICATE ||
            err == CHR_ERR_SELF_BOND || err == CHR_ERR_COMMISSION || err == CHR_ERR_SAME_VALIDATOR ||
-           err == CHR_ERR_TOMBSTONED || err == CHR_ERR_NOT_JAILED || err == CHR_ERR_JAILED;
+           err == CHR_ERR_TOMBSTONED || err == CHR_ERR_NOT_JAILED || err == CHR_ERR_JAILED ||
+           err == CHR_ERR_PARAM_RANGE || err == CHR_ERR_UNKNOWN_PROPOSAL ||
+           err == CHR_ERR_WRONG_STATE || err == CHR_ERR_NO_STAKE || err == CHR_ERR_PROPOSAL ||
+           err == CHR_ERR_NO_TREASURY;
+}
+
+/* Governance's parameters for a seed: short periods (a vote lasts 40 to 80 blocks of the
+ * simulator's pace), small deposits, random quorum, threshold, veto and burn rules. */
+static void ec_gov_params(ec *e)
+{
+    ledger_gov_params gp;
+    ledger_gov_params_default(&gp);
+    gp.min_deposit = 100 + ec_rand(e, 3000);
+    gp.expedited_min_deposit = gp.min_deposit * 2;
+    gp.deposit_period_ms = 60000;
+    gp.voting_period_ms = 61000 + ec_rand(e, 60000);
+    gp.expedited_voting_period_ms = 60000;
+    gp.quorum_ppm = 1 + ec_rand(e, LEDGER_PPM / 2);
+    gp.threshold_ppm = 1 + ec_rand(e, LEDGER_PPM - 1);
+    gp.expedited_threshold_ppm = gp.threshold_ppm + ec_rand(e, LEDGER_PPM - gp.threshold_ppm);
+    gp.veto_ppm = 1 + ec_rand(e, LEDGER_PPM);
+    gp.burn_dropped = ec_rand(e, 2);
+    gp.burn_no_quorum = ec_rand(e, 2);
+    const char *field;
+    CHR_ASSERT(ledger_gov_params_check(&gp, &field) == CHR_OK);
+    uint8_t buf[LEDGER_GOV_PARAMS_BYTES];
+    ledger_gov_params_encode(buf, &gp);
+    CHR_ASSERT(ledger_object_put(e->db.t, LEDGER_STATE_GOV_PARAMS, (const uint8_t *)"", 0, buf,
+                                 sizeof(buf)) == CHR_OK);
+}
+
+/* A random proposal of who with a first deposit: text, a change of one parameter (values
+ * outside the ranges included) or a spend of up to twice the treasury. */
+static chr_err ec_propose(ec *e, unsigned who, uint64_t deposit)
+{
+    static const char *const names[] = {"fee_transfer",     "quorum_ppm",   "threshold_ppm",
+                                        "voting_period_ms", "treasury_ppm", "burn_dropped"};
+    static const uint64_t tops[] = {600, LEDGER_PPM + 2, LEDGER_PPM + 2, 130000, LEDGER_PPM, 3};
+    ledger_tx tx;
+    uint8_t zero[32] = {0};
+    CHR_ASSERT(ledger_tx_init(&tx, LEDGER_TX_GOV_SUBMIT, "chroom-test", zero, 0, 0, 0, NULL, 0) ==
+               CHR_OK);
+    ledger_gov_content *c = &tx.body.gov_submit.content;
+    c->kind = (uint8_t)(LEDGER_GOV_TEXT + ec_rand(e, 3));
+    c->expedited = ec_rand(e, 5) == 0;
+    c->title_len = 1;
+    c->title[0] = 'p';
+    if (c->kind == LEDGER_GOV_PARAMS) {
+        size_t i = ec_rand(e, sizeof(names) / sizeof(names[0]));
+        c->changes_len = 1;
+        c->changes[0].name_len = (uint8_t)strlen(names[i]);
+        memcpy(c->changes[0].name, names[i], c->changes[0].name_len);
+        c->changes[0].value = ec_rand(e, tops[i]);
+    } else if (c->kind == LEDGER_GOV_SPEND) {
+        st_key(c->recipient, 1 + (unsigned)ec_rand(e, EC_USERS));
+        c->amount = 1 + ec_rand(e, 2 * e->treasury + 10);
+    }
+    tx.body.gov_submit.deposit = deposit;
+    return st_apply(&e->db, who, &tx);
+}
+
+/* A deposit or a vote of who on a proposal that may not exist. */
+static chr_err ec_gov_tx(ec *e, unsigned who, uint64_t amount, int vote)
+{
+    ledger_tx tx;
+    uint8_t zero[32] = {0};
+    uint64_t id = 1 + ec_rand(e, 1 + e->db.height / 4);
+    CHR_ASSERT(ledger_tx_init(&tx, vote ? LEDGER_TX_GOV_VOTE : LEDGER_TX_GOV_DEPOSIT, "chroom-test",
+                              zero, 0, 0, 0, NULL, 0) == CHR_OK);
+    if (vote) {
+        tx.body.gov_vote.id = id;
+        tx.body.gov_vote.option = (uint8_t)(ec_rand(e, 9) == 0 ? 5 : 1 + ec_rand(e, 4));
+    } else {
+        tx.body.gov_deposit.id = id;
+        tx.body.gov_deposit.amount = amount;
+    }
+    return st_apply(&e->db, who, &tx);
 }
 
 /* The operator's commission not yet withdrawn. */
@@ -157,9 +246,25 @@ static int ec_step(ec *e)
     int ok = 1;
     uint64_t fee = db->params.fee_transfer;
     uint64_t before = st_account(db, who).balance;
-    switch (ec_rand(e, 9)) {
+    switch (ec_rand(e, 12)) {
     case 0:
         err = st_create(db, who, 100 + amount, 100);
+        break;
+    case 9:
+    case 10: {
+        /* A submission or a deposit takes exactly the fee and the deposit. */
+        uint64_t deposit = 1 + amount % 4000;
+        err = v % 2 ? ec_propose(e, who, deposit) : ec_gov_tx(e, who, deposit, 0);
+        if (err == CHR_OK && st_account(db, who).balance + fee + deposit != before) {
+            snprintf(e->why, sizeof(e->why), "a deposit of %llu took %llu with the fee",
+                     (unsigned long long)deposit,
+                     (unsigned long long)(before - st_account(db, who).balance));
+            return 0;
+        }
+        break;
+    }
+    case 11:
+        err = ec_gov_tx(e, who, 0, 1);
         break;
     case 8: {
         ledger_tx tx;
@@ -443,6 +548,120 @@ static int ec_check_maturity(ec *e, uint64_t t_ms)
     return 1;
 }
 
+/* The vote ends due in this block (at most as many queue entries as an end of block
+ * takes), with their tallies computed the slow way before the end of block. */
+typedef struct ec_due {
+    size_t n;
+    uint64_t id[LEDGER_GOV_ENDS_PER_BLOCK_MAX];
+    uint64_t slow[LEDGER_GOV_ENDS_PER_BLOCK_MAX][LEDGER_GOV_OPTIONS];
+    uint64_t followed[LEDGER_GOV_ENDS_PER_BLOCK_MAX][LEDGER_GOV_OPTIONS];
+} ec_due;
+
+static void ec_due_votes(ec *e, ec_due *d)
+{
+    ledger_object o;
+    uint8_t after[16];
+    size_t after_len = 0;
+    d->n = 0;
+    for (int k = 0; k < LEDGER_GOV_ENDS_PER_BLOCK_MAX; k++) {
+        size_t got;
+        CHR_ASSERT(ledger_object_scan(e->db.t, LEDGER_STATE_GOV_QUEUE, NULL, 0,
+                                      after_len ? after : NULL, after_len, &o, 1, &got) == CHR_OK);
+        if (got == 0 || chr_get_u64be(o.natural) > e->db.time_ms) {
+            return;
+        }
+        memcpy(after, o.natural, 16);
+        after_len = 16;
+        if (o.value_len == 1 && o.value[0] == LEDGER_GOV_VOTING_PERIOD) {
+            d->id[d->n] = chr_get_u64be(o.natural + 8);
+            st_gov_slow_tally(&e->db, e->db.params.validators_max, d->id[d->n], d->slow[d->n],
+                              d->followed[d->n]);
+            d->n++;
+        }
+    }
+}
+
+static uint64_t ec_treasury(ec *e)
+{
+    ledger_rewards_pool pool;
+    CHR_ASSERT(ledger_rewards_pool_get(e->db.t, &pool) == CHR_OK);
+    return pool.treasury;
+}
+
+/* Governance's end of block, checked: no transaction moved the treasury, the end moved it
+ * by exactly the spends that passed, each ended vote's tally is the slow way's. */
+static int ec_gov_end(ec *e)
+{
+    st_db *db = &e->db;
+    ec_due d;
+    ec_due_votes(e, &d);
+    uint64_t before = ec_treasury(e);
+    if (before != e->treasury) {
+        snprintf(e->why, sizeof(e->why), "the block's transactions moved the treasury");
+        return 0;
+    }
+    chr_err err = ledger_gov_end_block(db->o, &db->params, &e->genesis, db->height, db->time_ms);
+    if (err != CHR_OK) {
+        snprintf(e->why, sizeof(e->why), "governance's end of block: %s", chr_err_name(err));
+        return 0;
+    }
+    uint64_t spent = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        ledger_gov_proposal p;
+        int found;
+        CHR_ASSERT(ledger_gov_proposal_get(db->t, d.id[i], &p, &found) == CHR_OK && found);
+        if (p.status == LEDGER_GOV_VOTING_PERIOD) {
+            continue; /* an expedited vote that fell back to a normal one */
+        }
+        e->gov_ended++;
+        /* The chain rounds a validator's remaining stake down once, the slow way each
+         * delegation that followed it: at most a unit apart per such delegation. */
+        int same = 1;
+        for (int k = 0; k < LEDGER_GOV_OPTIONS; k++) {
+            same &= p.tally[k] >= d.slow[i][k] && p.tally[k] - d.slow[i][k] <= d.followed[i][k];
+        }
+        if (!same) {
+            snprintf(e->why, sizeof(e->why),
+                     "proposal %llu: tally %llu/%llu/%llu/%llu, the slow way %llu/%llu/%llu/%llu",
+                     (unsigned long long)p.id, (unsigned long long)p.tally[0],
+                     (unsigned long long)p.tally[1], (unsigned long long)p.tally[2],
+                     (unsigned long long)p.tally[3], (unsigned long long)d.slow[i][0],
+                     (unsigned long long)d.slow[i][1], (unsigned long long)d.slow[i][2],
+                     (unsigned long long)d.slow[i][3]);
+            return 0;
+        }
+        int passed = p.status == LEDGER_GOV_PASSED;
+        spent += passed && p.content.kind == LEDGER_GOV_SPEND ? p.content.amount : 0;
+        e->gov_spent += passed && p.content.kind == LEDGER_GOV_SPEND;
+        e->gov_changes += passed && p.content.kind == LEDGER_GOV_PARAMS;
+    }
+    if (before - ec_treasury(e) != spent) {
+        snprintf(e->why, sizeof(e->why), "treasury %llu -> %llu, spends passed %llu",
+                 (unsigned long long)before, (unsigned long long)ec_treasury(e),
+                 (unsigned long long)spent);
+        return 0;
+    }
+    return 1;
+}
+
+/* After the block: every parameter inside its range (the chain's, when the seed's were),
+ * and a passed change in force from the next block, as the chain adopts it. */
+static int ec_gov_params_after(ec *e)
+{
+    ledger_gov_param_set s;
+    const char *field = "";
+    CHR_ASSERT(ledger_gov_param_set_get(e->db.t, &e->genesis, &s) == CHR_OK);
+    chr_err err = e->chain_in_range ? ledger_gov_param_set_check(&s, &field)
+                                    : ledger_gov_params_check(&s.gov, &field);
+    if (err != CHR_OK) {
+        snprintf(e->why, sizeof(e->why), "parameter %s out of its range", field);
+        return 0;
+    }
+    e->db.params = s.chain;
+    e->treasury = ec_treasury(e);
+    return 1;
+}
+
 static int ec_block(ec *e)
 {
     st_db *db = &e->db;
@@ -469,6 +688,9 @@ static int ec_block(ec *e)
     st_key(db->proposer, (unsigned)ec_rand(e, EC_USERS + 1));
     /* Now and then a day passes (a halted chain): inflation mints a visible amount. */
     uint64_t dt = ec_rand(e, 50) == 0 ? 86400000 : 1 + ec_rand(e, 3000);
+    if (!ec_gov_end(e)) {
+        return 0;
+    }
     ec_pairs_snap(e);
     db->after_rewards = ec_owe;
     db->after_ctx = e;
@@ -487,7 +709,7 @@ static int ec_block(ec *e)
     }
     err = err ? err : ledger_staking_audit(db->t, e->why, sizeof(e->why));
     return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e) && ec_check_rewards(e) &&
-           ec_check_ratios(e);
+           ec_check_ratios(e) && ec_gov_params_after(e);
 }
 
 static uint64_t env_u64(const char *name, uint64_t dflt)
@@ -505,6 +727,7 @@ void test_econ_simulator(void)
     uint64_t blocks = env_u64("CHROOM_ECON_BLOCKS", 150);
     uint64_t first = chr_test_seed();
     uint64_t paid_seeds = 0, burned_seeds = 0, minted_seeds = 0, ratio_seeds = 0;
+    uint64_t ended = 0, spent = 0, changed = 0;
     for (uint64_t s = 0; s < seeds; s++) {
         memset(&e, 0, sizeof(e));
         e.rng = first + s;
@@ -521,6 +744,10 @@ void test_econ_simulator(void)
         e.db.params.slash_downtime_ppm = (uint32_t)ec_rand(&e, LEDGER_PPM);
         e.db.params.slash_double_sign_ppm = (uint32_t)ec_rand(&e, LEDGER_PPM + 1);
         e.db.params.downtime_jail_ms = ec_rand(&e, 20000);
+        e.genesis = e.db.params;
+        const char *field;
+        e.chain_in_range = ledger_params_check_change(&e.db.params, &field) == CHR_OK;
+        ec_gov_params(&e);
         int ok = 1;
         for (uint64_t b = 0; b < blocks && ok; b++) {
             ok = ec_block(&e);
@@ -536,6 +763,9 @@ void test_econ_simulator(void)
         burned_seeds += pool.burned > 0;
         minted_seeds += pool.minted > 0;
         ratio_seeds += e.ratios > 0;
+        ended += e.gov_ended;
+        spent += e.gov_spent;
+        changed += e.gov_changes;
         st_close(&e.db);
         CHECK(ok);
     }
@@ -544,6 +774,8 @@ void test_econ_simulator(void)
            (unsigned long long)paid_seeds, (unsigned long long)seeds,
            (unsigned long long)burned_seeds, (unsigned long long)minted_seeds,
            (unsigned long long)ratio_seeds);
+    printf("# econ: %llu votes ended (tallies checked), %llu spends and %llu changes passed\n",
+           (unsigned long long)ended, (unsigned long long)spent, (unsigned long long)changed);
     CHECK(seeds < 100 || (paid_seeds > seeds / 2 && burned_seeds > seeds / 4 && minted_seeds > 0 &&
-                          ratio_seeds > seeds / 2));
+                          ratio_seeds > seeds / 2 && ended > seeds && spent > 0 && changed > 0));
 }
