@@ -13,6 +13,8 @@
 #include "common/enc.h"
 #include "common/lmdb_err.h"
 #include "common/log.h"
+#include "rpc/internal/ratelimit.h"
+#include "rpc/limits.h"
 
 #define AN_PATH_MAX 4096
 #define AN_MINUTE_MS 60000u
@@ -37,6 +39,7 @@ struct rpc_analytics {
     MDB_env *env;
     MDB_dbi dbi;
     rpc_an_config cfg;
+    rpc_rate *addr_rate; /* heartbeats by client address */
     char data_dir[AN_PATH_MAX];
     /* The sweep's place, read and written only inside write transactions (LMDB runs one at
      * a time, which is the lock). */
@@ -112,7 +115,8 @@ chr_err rpc_analytics_open(rpc_analytics **out, const rpc_an_config *cfg, char *
     a->cfg = *cfg;
     snprintf(a->data_dir, sizeof(a->data_dir), "%s", cfg->data_dir);
     a->cfg.data_dir = a->data_dir;
-    chr_err err = env_open(a, dir);
+    chr_err err = rpc_rate_new(&a->addr_rate, RPC_RATE_BUCKETS);
+    err = err ? err : env_open(a, dir);
     if (err != CHR_OK) {
         snprintf(errmsg, cap, "%s: %s", dir, chr_err_str(err));
         rpc_analytics_close(a);
@@ -130,7 +134,17 @@ void rpc_analytics_close(rpc_analytics *a)
     if (a->env != NULL) {
         mdb_env_close(a->env);
     }
+    rpc_rate_free(a->addr_rate);
     free(a);
+}
+
+int rpc_analytics_address_take(rpc_analytics *a, const uint8_t key[16], uint64_t now_ms,
+                               unsigned *retry_after_s)
+{
+    rpc_rate_result rr;
+    rpc_rate_take(a->addr_rate, &rr, key, a->cfg.addr_per_min, now_ms);
+    *retry_after_s = rr.allowed ? 0 : (unsigned)rr.retry_after_s;
+    return rr.allowed;
 }
 
 const rpc_an_config *rpc_analytics_config(const rpc_analytics *a)

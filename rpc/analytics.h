@@ -84,6 +84,7 @@ typedef struct rpc_an_config {
     uint64_t degraded_after_ms; /* no heartbeat for longer: degraded */
     uint64_t clock_skew_ms;     /* a heartbeat's time this far from ours at most */
     uint64_t interval_min_ms;   /* a node's heartbeats this far apart at least */
+    uint64_t addr_per_min;      /* heartbeats a minute from one client address; 0: no limit */
 } rpc_an_config;
 
 /* A node's last heartbeat, as the store keeps it. All u64: the row is this struct's bytes. */
@@ -130,6 +131,11 @@ CHR_WUR chr_err rpc_analytics_open(rpc_analytics **out, const rpc_an_config *cfg
 /* NULL is ignored. */
 void rpc_analytics_close(rpc_analytics *a);
 const rpc_an_config *rpc_analytics_config(const rpc_analytics *a);
+
+/* Takes one heartbeat from the allowance of client address key (16 bytes: rpc's client key)
+ * at now_ms (monotonic): 1 when allowed, else 0 and *retry_after_s. Thread-safe. */
+int rpc_analytics_address_take(rpc_analytics *a, const uint8_t key[16], uint64_t now_ms,
+                               unsigned *retry_after_s);
 
 /* Records hb, already decoded and verified, received at now_ms (unix ms): CHR_ERR_HEARTBEAT_TIME
  * when its time is more than clock_skew_ms from now_ms, CHR_ERR_HEARTBEAT_REPLAY when it is
