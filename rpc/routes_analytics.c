@@ -44,6 +44,29 @@ static void refuse(rpc_ctx *x, rpc_reply *r, rpc_hb_reason why, unsigned status,
     rpc_reply_error(r, status, err, msg, why == RPC_HB_MALFORMED ? "heartbeat" : NULL);
 }
 
+/* The code of a decoder's error (ledger_heartbeat_decode's contract). */
+static chr_err decode_code(chr_err err)
+{
+    chr_err code = CHR_ERR_HEARTBEAT;
+    switch (err) {
+    case CHR_ERR_TRUNCATED:
+        code = CHR_ERR_TRUNCATED;
+        break;
+    case CHR_ERR_TRAILING:
+        code = CHR_ERR_TRAILING;
+        break;
+    case CHR_ERR_TOO_LONG:
+        code = CHR_ERR_TOO_LONG;
+        break;
+    case CHR_ERR_VERSION:
+        code = CHR_ERR_VERSION;
+        break;
+    default:
+        break;
+    }
+    return code;
+}
+
 /* The body's heartbeat, decoded: 0 and the answer when it is not one. */
 static int heartbeat_body(rpc_ctx *x, rpc_reply *r, ledger_heartbeat *hb)
 {
@@ -68,7 +91,7 @@ static int heartbeat_body(rpc_ctx *x, rpc_reply *r, ledger_heartbeat *hb)
         refuse(x, r, RPC_HB_MALFORMED, 400, CHR_ERR_HEX,
                "heartbeat: lowercase hex of at most LEDGER_HEARTBEAT_BYTES_MAX bytes");
     } else if ((err = ledger_heartbeat_decode(hb, bytes, len)) != CHR_OK) {
-        refuse(x, r, RPC_HB_MALFORMED, 400, err, chr_err_str(err));
+        refuse(x, r, RPC_HB_MALFORMED, 400, decode_code(err), chr_err_str(err));
     }
     int ok = h != NULL && json_is_string(h) && len > 0 && err == CHR_OK && r->body == NULL;
     json_decref(body);
@@ -96,6 +119,46 @@ static int heartbeat_node_known(rpc_ctx *x, rpc_reply *r, const ledger_heartbeat
                "the heartbeat's node_key is no media node on this chain");
     }
     return found;
+}
+
+/* The answer to a heartbeat that decoded but that the check or the store refused. */
+static void refuse_checked(rpc_ctx *x, rpc_reply *r, chr_err err)
+{
+    rpc_hb_reason why = RPC_HB_STORE;
+    unsigned status = 503;
+    chr_err code = CHR_ERR_STORE;
+    const char *msg = "the analytics store cannot take it now";
+    switch (err) {
+    case CHR_ERR_CHAIN_ID:
+        why = RPC_HB_WRONG_CHAIN, status = 400, msg = "the heartbeat is for another chain";
+        code = CHR_ERR_CHAIN_ID;
+        break;
+    case CHR_ERR_PUBKEY:
+    case CHR_ERR_SIGNATURE:
+        why = RPC_HB_BAD_SIGNATURE, status = 401;
+        msg = "the signature is not the node key's over this heartbeat";
+        code = CHR_ERR_SIGNATURE;
+        break;
+    case CHR_ERR_HEARTBEAT_TIME:
+        why = RPC_HB_CLOCK, status = 400, msg = "time_ms: too far from this node's clock";
+        code = CHR_ERR_HEARTBEAT_TIME;
+        break;
+    case CHR_ERR_HEARTBEAT_REPLAY:
+        why = RPC_HB_REPLAY, status = 409, msg = "time_ms: not after the node's last heartbeat";
+        code = CHR_ERR_HEARTBEAT_REPLAY;
+        break;
+    case CHR_ERR_RATE_LIMITED:
+        why = RPC_HB_RATE_LIMITED, status = 429, msg = "media node: heartbeats too close together";
+        code = CHR_ERR_RATE_LIMITED;
+        r->retry_after = 1;
+        break;
+    case CHR_ERR_MAP_FULL:
+        code = CHR_ERR_MAP_FULL;
+        break;
+    default:
+        break;
+    }
+    refuse(x, r, why, status, code, msg);
 }
 
 void rpc_handle_heartbeat(rpc_ctx *x, rpc_reply *r)
@@ -127,36 +190,14 @@ void rpc_handle_heartbeat(rpc_ctx *x, rpc_reply *r)
     x->srv->be.tip(x->srv->be.ctx, &tip);
     chr_err err = ledger_heartbeat_verify(hb, tip.chain_id);
     err = err ? err : rpc_analytics_record(a, hb, rpc_clock_unix_ms());
-    switch (err) {
-    case CHR_OK:
+    if (err == CHR_OK) {
         atomic_fetch_add_explicit(&x->srv->hb_stats.accepted, 1, memory_order_relaxed);
         rpc_reply_json(r, 200,
                        json_pack("{s:b,s:o,s:o}", "accepted", 1, "node_id",
                                  rpc_json_hex(hb->node_key, 32), "time",
                                  rpc_json_time(hb->time_ms)));
-        break;
-    case CHR_ERR_CHAIN_ID:
-        refuse(x, r, RPC_HB_WRONG_CHAIN, 400, err, "the heartbeat is for another chain");
-        break;
-    case CHR_ERR_PUBKEY:
-    case CHR_ERR_SIGNATURE:
-        refuse(x, r, RPC_HB_BAD_SIGNATURE, 401, CHR_ERR_SIGNATURE,
-               "the signature is not the node key's over this heartbeat");
-        break;
-    case CHR_ERR_HEARTBEAT_TIME:
-        refuse(x, r, RPC_HB_CLOCK, 400, err, "time_ms: too far from this node's clock");
-        break;
-    case CHR_ERR_HEARTBEAT_REPLAY:
-        refuse(x, r, RPC_HB_REPLAY, 409, err, "time_ms: not after the node's last heartbeat");
-        break;
-    case CHR_ERR_RATE_LIMITED:
-        r->retry_after = 1;
-        refuse(x, r, RPC_HB_RATE_LIMITED, 429, err, "media node: heartbeats too close together");
-        break;
-    default:
-        refuse(x, r, RPC_HB_STORE, 503, err == CHR_ERR_MAP_FULL ? err : CHR_ERR_STORE,
-               "the analytics store cannot take it now");
-        break;
+    } else {
+        refuse_checked(x, r, err);
     }
     free(hb);
 }

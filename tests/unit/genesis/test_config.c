@@ -203,7 +203,14 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->store_map_size_mb == b->store_map_size_mb &&
            a->store_verifier_threads == b->store_verifier_threads &&
            a->store_state_cache_mb == b->store_state_cache_mb &&
-           a->store_state_versions_kept == b->store_state_versions_kept;
+           a->store_state_versions_kept == b->store_state_versions_kept &&
+           a->analytics_retention_hours == b->analytics_retention_hours &&
+           a->analytics_map_mb == b->analytics_map_mb &&
+           a->analytics_offline_after_ms == b->analytics_offline_after_ms &&
+           a->analytics_degraded_after_ms == b->analytics_degraded_after_ms &&
+           a->analytics_clock_skew_ms == b->analytics_clock_skew_ms &&
+           a->analytics_interval_min_ms == b->analytics_interval_min_ms &&
+           a->analytics_per_min_per_address == b->analytics_per_min_per_address;
 }
 
 /* Proves chain.conf.example sets every key and equals node_config_default, as does "". */
@@ -235,7 +242,8 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 46); /* with [api] sponsor_key_file and sponsor_spend_per_day */
+    CHECK(count == 53); /* with [api] sponsor_key_file and sponsor_spend_per_day, and the 7
+                         * keys of [analytics] */
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */
