@@ -11,9 +11,10 @@
 
 static int figures_valid(const ledger_hb_figures *f)
 {
-    return f->participants <= LEDGER_MEDIA_CAPACITY_MAX && f->kbps_in <= LEDGER_HEARTBEAT_KBPS_MAX &&
-           f->kbps_out <= LEDGER_HEARTBEAT_KBPS_MAX && f->loss_bp <= LEDGER_HEARTBEAT_LOSS_BP_MAX &&
-           f->jitter_ms <= LEDGER_HEARTBEAT_MS_MAX && f->rtt_ms <= LEDGER_HEARTBEAT_MS_MAX;
+    return f->participants <= LEDGER_MEDIA_CAPACITY_MAX &&
+           f->kbps_in <= LEDGER_HEARTBEAT_KBPS_MAX && f->kbps_out <= LEDGER_HEARTBEAT_KBPS_MAX &&
+           f->loss_bp <= LEDGER_HEARTBEAT_LOSS_BP_MAX && f->jitter_ms <= LEDGER_HEARTBEAT_MS_MAX &&
+           f->rtt_ms <= LEDGER_HEARTBEAT_MS_MAX;
 }
 
 /* The field rules of ledger/heartbeat.h, on a whole heartbeat. */
@@ -28,7 +29,8 @@ static int heartbeat_valid(const ledger_heartbeat *hb)
     }
     for (size_t i = 0; i < hb->meetings_len; i++) {
         if (!figures_valid(&hb->meetings[i].f) ||
-            (i > 0 && memcmp(hb->meetings[i - 1].meeting_id, hb->meetings[i].meeting_id, 12) >= 0)) {
+            (i > 0 &&
+             memcmp(hb->meetings[i - 1].meeting_id, hb->meetings[i].meeting_id, 12) >= 0)) {
             return 0;
         }
     }

@@ -65,7 +65,8 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, api_rate_limit_unauthenticated_per_min)},
     /* A week's window needs a week and its last hour; a year of hourly buckets is ~3.5 MB a
      * node. */
-    {"analytics", "retention_hours", 192, 2, 8760, offsetof(node_config, analytics_retention_hours)},
+    {"analytics", "retention_hours", 192, 2, 8760,
+     offsetof(node_config, analytics_retention_hours)},
     {"analytics", "map_mb", RPC_AN_MAP_MB_DEFAULT, RPC_AN_MAP_MB_MIN, RPC_AN_MAP_MB_MAX,
      offsetof(node_config, analytics_map_mb)},
     {"analytics", "offline_after_ms", 60000, 1000, 86400000,
@@ -298,8 +299,8 @@ static bool node_config_key_known(const char *section, const char *key)
 /* Every entry must be a key this file reads: a typo is an error, not a silent default. */
 static chr_err node_config_known(const chr_config *c, char *errmsg, size_t cap)
 {
-    static const char *const sections[] = {"node", "api", "consensus", "p2p", "mempool", "store",
-                                           "analytics"};
+    static const char *const sections[] = {"node",    "api",   "consensus", "p2p",
+                                           "mempool", "store", "analytics"};
     for (size_t i = 0; i < chr_config_count(c); i++) {
         const char *section;
         const char *key;

@@ -350,7 +350,7 @@ static chr_err node_update(rpc_analytics *a, MDB_txn *txn, const ledger_heartbea
     }
     if (got > 0) {
         *gap_ms = hb->time_ms - n.time_ms < RPC_AN_GAP_MS_MAX ? hb->time_ms - n.time_ms
-                                                               : RPC_AN_GAP_MS_MAX;
+                                                              : RPC_AN_GAP_MS_MAX;
     }
     n.time_ms = hb->time_ms;
     n.received_ms = now_ms;
@@ -423,8 +423,10 @@ rpc_an_health rpc_analytics_health(const rpc_analytics *a, const rpc_an_node *n,
         return RPC_AN_OFFLINE;
     }
     if (age > a->cfg.degraded_after_ms || n->v[RPC_AN_LOSS] > RPC_AN_DEGRADED_LOSS_BP ||
-        n->v[RPC_AN_RTT] > RPC_AN_DEGRADED_RTT_MS || n->v[RPC_AN_JITTER] > RPC_AN_DEGRADED_JITTER_MS ||
-        n->v[RPC_AN_LOAD] > RPC_AN_DEGRADED_PERMILLE || n->v[RPC_AN_CPU] > RPC_AN_DEGRADED_PERMILLE) {
+        n->v[RPC_AN_RTT] > RPC_AN_DEGRADED_RTT_MS ||
+        n->v[RPC_AN_JITTER] > RPC_AN_DEGRADED_JITTER_MS ||
+        n->v[RPC_AN_LOAD] > RPC_AN_DEGRADED_PERMILLE ||
+        n->v[RPC_AN_CPU] > RPC_AN_DEGRADED_PERMILLE) {
         return RPC_AN_DEGRADED;
     }
     return RPC_AN_HEALTHY;
@@ -454,14 +456,15 @@ static chr_err read_end(MDB_txn *txn, MDB_cursor *c, int rc, size_t *n, const ch
     return chr_lmdb_err(rc, what);
 }
 
-chr_err rpc_analytics_series(rpc_analytics *a, const uint8_t *key, rpc_an_window w,
-                             uint64_t now_ms, rpc_an_bucket *out, size_t *n)
+chr_err rpc_analytics_series(rpc_analytics *a, const uint8_t *key, rpc_an_window w, uint64_t now_ms,
+                             rpc_an_bucket *out, size_t *n)
 {
     static const struct {
         uint8_t kind;
         uint64_t ms;
         uint64_t buckets;
-    } win[] = {{AN_KIND_MINUTE, AN_MINUTE_MS, 60}, {AN_KIND_HOUR, AN_HOUR_MS, 24},
+    } win[] = {{AN_KIND_MINUTE, AN_MINUTE_MS, 60},
+               {AN_KIND_HOUR, AN_HOUR_MS, 24},
                {AN_KIND_HOUR, AN_HOUR_MS, 168}};
     CHR_ASSERT((size_t)w < sizeof(win) / sizeof(win[0]));
     CHR_ASSERT(win[w].buckets <= RPC_AN_WINDOW_BUCKETS_MAX);

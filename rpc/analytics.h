@@ -71,10 +71,10 @@ typedef enum rpc_an_health {
 } rpc_an_health;
 
 /* Quality past which a node is degraded (docs/ANALYTICS.md, "Health"). */
-#define RPC_AN_DEGRADED_LOSS_BP 500u      /* 5 % packet loss */
-#define RPC_AN_DEGRADED_RTT_MS 400u       /* ITU-T G.114's limit for interactive speech */
-#define RPC_AN_DEGRADED_JITTER_MS 100u    /* past what a jitter buffer hides */
-#define RPC_AN_DEGRADED_PERMILLE 900u     /* load or CPU at 90 % */
+#define RPC_AN_DEGRADED_LOSS_BP 500u   /* 5 % packet loss */
+#define RPC_AN_DEGRADED_RTT_MS 400u    /* ITU-T G.114's limit for interactive speech */
+#define RPC_AN_DEGRADED_JITTER_MS 100u /* past what a jitter buffer hides */
+#define RPC_AN_DEGRADED_PERMILLE 900u  /* load or CPU at 90 % */
 
 typedef struct rpc_an_config {
     const char *data_dir;

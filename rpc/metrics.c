@@ -2,8 +2,8 @@
  * 0.0.4 (https://prometheus.io/docs/instrumenting/exposition_formats/). The
  * chain's figures come from the backend and the store; the HTTP figures from
  * the server's own counters (rpc/internal/metrics.h). */
-#include "rpc/internal/analytics.h"
 #include "rpc/internal/metrics.h"
+#include "rpc/internal/analytics.h"
 
 #include <inttypes.h>
 #include <pthread.h>

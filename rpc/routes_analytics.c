@@ -222,7 +222,8 @@ void rpc_analytics_annotate(rpc_ctx *x, json_t *node, uint64_t now_ms, int full)
     rpc_an_node n;
     int have = a != NULL && chr_hex_decode(key, 32, &len, id, strlen(id)) == CHR_OK &&
                rpc_analytics_node(a, key, &n) == CHR_OK;
-    rpc_an_health h = a != NULL ? rpc_analytics_health(a, have ? &n : NULL, now_ms) : RPC_AN_OFFLINE;
+    rpc_an_health h =
+        a != NULL ? rpc_analytics_health(a, have ? &n : NULL, now_ms) : RPC_AN_OFFLINE;
     json_object_set_new(node, "health", json_string(rpc_an_health_name(h)));
     if (full) {
         json_object_set_new(node, "last_heartbeat", have ? rpc_json_time(n.time_ms) : json_null());
@@ -258,11 +259,11 @@ static json_t *bucket_json(const rpc_an_bucket *b)
         json_object_set_new(o, metric_names[i], json_integer((json_int_t)mean));
     }
     json_object_set_new(o, "participant_minutes", rpc_json_u64(b->participant_ms / 60000));
-    json_object_set_new(o, "bytes_in", rpc_json_u64(b->kbit_in > UINT64_MAX / 125 ? UINT64_MAX
-                                                                                    : b->kbit_in * 125));
-    json_object_set_new(o, "bytes_out", rpc_json_u64(b->kbit_out > UINT64_MAX / 125
-                                                         ? UINT64_MAX
-                                                         : b->kbit_out * 125));
+    json_object_set_new(
+        o, "bytes_in", rpc_json_u64(b->kbit_in > UINT64_MAX / 125 ? UINT64_MAX : b->kbit_in * 125));
+    json_object_set_new(
+        o, "bytes_out",
+        rpc_json_u64(b->kbit_out > UINT64_MAX / 125 ? UINT64_MAX : b->kbit_out * 125));
     return o;
 }
 
@@ -427,7 +428,9 @@ void rpc_handle_analytics_meeting(rpc_ctx *x, rpc_reply *r)
     ledger_store_read_end(rd);
     rpc_an_meeting rows[RPC_AN_MEETING_NODES_MAX];
     size_t n = 0;
-    err = err ? err : rpc_analytics_meeting(x->srv->cfg.analytics, id, rows, RPC_AN_MEETING_NODES_MAX, &n);
+    err =
+        err ? err
+            : rpc_analytics_meeting(x->srv->cfg.analytics, id, rows, RPC_AN_MEETING_NODES_MAX, &n);
     if (err != CHR_OK) {
         json_decref(pay);
         rpc_reply_meeting_error(r, err);
@@ -436,8 +439,7 @@ void rpc_handle_analytics_meeting(rpc_ctx *x, rpc_reply *r)
     uint64_t minutes = 0;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(pay, "claims"), i, c)
-    {
+    json_array_foreach(json_object_get(pay, "claims"), i, c) {
         minutes += (uint64_t)json_integer_value(json_object_get(c, "final_minutes")) +
                    (uint64_t)json_integer_value(json_object_get(c, "pending_minutes"));
     }
@@ -446,9 +448,9 @@ void rpc_handle_analytics_meeting(rpc_ctx *x, rpc_reply *r)
         json_array_append_new(nodes, meeting_row_json(&rows[i]));
     }
     rpc_reply_json(r, 200,
-                   json_pack("{s:o,s:o,s:o,s:o}", "meeting_id", rpc_json_hex(id, LEDGER_MEETING_ID_LEN),
-                             "minutes_carried", rpc_json_u64(minutes), "payments", pay, "nodes",
-                             nodes));
+                   json_pack("{s:o,s:o,s:o,s:o}", "meeting_id",
+                             rpc_json_hex(id, LEDGER_MEETING_ID_LEN), "minutes_carried",
+                             rpc_json_u64(minutes), "payments", pay, "nodes", nodes));
 }
 
 /* What the chain paid operators for the meetings with heartbeats since since_ms: *paid and
@@ -465,7 +467,8 @@ static chr_err window_earnings(rpc_ctx *x, ledger_store_read *rd, uint64_t since
         int found = 0;
         ledger_settlement s;
         err = ledger_store_object(rd, LEDGER_STATE_MEETING_SETTLEMENT, ids + i * 12, 12, o, &found);
-        if (err == CHR_OK && found && ledger_settlement_decode(&s, o->value, o->value_len) != CHR_OK) {
+        if (err == CHR_OK && found &&
+            ledger_settlement_decode(&s, o->value, o->value_len) != CHR_OK) {
             err = CHR_ERR_STORE;
         }
         if (err == CHR_OK && found) {

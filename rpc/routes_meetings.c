@@ -355,8 +355,7 @@ void rpc_media_nodes_list(rpc_ctx *x, rpc_reply *r, int analytics)
     uint64_t now = rpc_clock_unix_ms();
     size_t i;
     json_t *el;
-    json_array_foreach(arr, i, el)
-    {
+    json_array_foreach(arr, i, el) {
         rpc_analytics_annotate(x, el, now, analytics);
     }
     json_t *next = json_null();
@@ -367,8 +366,9 @@ void rpc_media_nodes_list(rpc_ctx *x, rpc_reply *r, int analytics)
         json_decref(next);
         next = json_string(s);
     }
-    rpc_reply_json(r, 200, json_pack("{s:o,s:o}", analytics ? "nodes" : "media_nodes", arr,
-                                     "next_cursor", next));
+    rpc_reply_json(
+        r, 200,
+        json_pack("{s:o,s:o}", analytics ? "nodes" : "media_nodes", arr, "next_cursor", next));
 }
 
 /* A meeting-settle's claims (index, minutes, receipt or not), or a dispute's one. */

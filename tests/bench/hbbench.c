@@ -72,7 +72,8 @@ int main(int argc, char **argv)
                          .interval_min_ms = 1000};
     cfg.data_dir = mkdtemp(dir);
     if (nodes == 0 || nodes > 65535 || total == 0 || bufs == NULL || lens == NULL ||
-        cfg.data_dir == NULL || chr_hash_init() != CHR_OK || ledger_signer_new(&s, seed) != CHR_OK ||
+        cfg.data_dir == NULL || chr_hash_init() != CHR_OK ||
+        ledger_signer_new(&s, seed) != CHR_OK ||
         rpc_analytics_open(&a, &cfg, err, sizeof(err)) != CHR_OK) {
         fprintf(stderr, "hbbench: setup failed (NODES 1..65535, HEARTBEATS > 0)\n");
         return 1;
