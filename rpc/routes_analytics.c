@@ -14,6 +14,7 @@
 #include "rpc/internal/analytics.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/meetings.h"
+#include "rpc/limits.h"
 #include "rpc/render.h"
 
 static const char *const metric_names[RPC_AN_METRICS] = {
@@ -88,8 +89,7 @@ static int heartbeat_body(rpc_ctx *x, rpc_reply *r, ledger_heartbeat *hb)
     } else if (json_string_length(h) > 2 * sizeof(bytes) || json_string_length(h) % 2 != 0 ||
                chr_hex_decode(bytes, sizeof(bytes), &len, json_string_value(h),
                               json_string_length(h)) != CHR_OK) {
-        refuse(x, r, RPC_HB_MALFORMED, 400, CHR_ERR_HEX,
-               "heartbeat: lowercase hex of at most LEDGER_HEARTBEAT_BYTES_MAX bytes");
+        refuse(x, r, RPC_HB_MALFORMED, 400, CHR_ERR_HEX, "heartbeat: hex of at most 1253 bytes");
     } else if ((err = ledger_heartbeat_decode(hb, bytes, len)) != CHR_OK) {
         refuse(x, r, RPC_HB_MALFORMED, 400, decode_code(err), chr_err_str(err));
     }
@@ -161,6 +161,8 @@ static void refuse_checked(rpc_ctx *x, rpc_reply *r, chr_err err)
     refuse(x, r, why, status, code, msg);
 }
 
+_Static_assert(LEDGER_HEARTBEAT_BYTES_MAX == 1253, "the messages and docs/ANALYTICS.md say 1253");
+
 void rpc_handle_heartbeat(rpc_ctx *x, rpc_reply *r)
 {
     rpc_analytics *a = x->srv->cfg.analytics;
@@ -175,6 +177,11 @@ void rpc_handle_heartbeat(rpc_ctx *x, rpc_reply *r)
         r->retry_after = retry;
         refuse(x, r, RPC_HB_RATE_LIMITED, 429, CHR_ERR_RATE_LIMITED,
                "client address: too many heartbeats");
+        return;
+    }
+    if (x->req->len > RPC_HEARTBEAT_BODY_BYTES_MAX) {
+        refuse(x, r, RPC_HB_MALFORMED, 413, CHR_ERR_BODY_SIZE,
+               "a heartbeat's body is at most 4096 bytes");
         return;
     }
     ledger_heartbeat *hb = malloc(sizeof(*hb));
@@ -324,8 +331,7 @@ static json_t *window_json(rpc_ctx *x, rpc_reply *r, const uint8_t *key, rpc_an_
                             : rpc_analytics_series(x->srv->cfg.analytics, key, w, now_ms, b, &n);
     if (err != CHR_OK) {
         free(b);
-        rpc_reply_error(r, err == CHR_ERR_NOMEM ? 503 : 500, err, "cannot read the analytics",
-                        NULL);
+        rpc_reply_meeting_error(r, err == CHR_ERR_NOMEM ? err : CHR_ERR_STORE);
         return NULL;
     }
     json_t *o = summary_json(b, n);

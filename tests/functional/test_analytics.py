@@ -98,6 +98,9 @@ def test_heartbeats_and_analytics(t):
     r = n.request("POST", "/api/v1/analytics/heartbeats", {"heartbeat": "00", "x": 1},
                   auth=False)
     assert_error(r, 400, "unknown_field", "a field the route does not take")
+    r = n.request("POST", "/api/v1/analytics/heartbeats", {"heartbeat": "00" * 2100},
+                  auth=False)
+    assert_error(r, 413, "body_too_large", "a body over 4096 bytes")
 
     # A fourth heartbeat just before the reads, so that the node is fresh whatever the
     # refusals above took.
@@ -138,7 +141,7 @@ def test_heartbeats_and_analytics(t):
     text = n.request("GET", "/metrics").raw.decode()
     eq(metric(text, "chroom_heartbeats_accepted_total"), 4, "accepted counted")
     for reason, count in (("replay", 1), ("rate_limited", 1), ("wrong_chain", 1), ("clock", 1),
-                          ("bad_signature", 1), ("unknown_node", 1), ("malformed", 2)):
+                          ("bad_signature", 1), ("unknown_node", 1), ("malformed", 3)):
         eq(metric(text, "chroom_heartbeats_refused_total", reason=reason), count,
            "refused for %s" % reason)
 
