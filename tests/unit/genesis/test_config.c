@@ -268,6 +268,21 @@ static chr_err tc_node(const char *text, node_config *cfg)
     return node_config_parse(cfg, text, strlen(text), NULL, err, sizeof(err));
 }
 
+/* Proves [analytics]: its keys are read within their ranges, and a degraded threshold past
+ * the offline one is refused (a node would go offline without ever being degraded). */
+void test_node_config_analytics(void)
+{
+    node_config cfg;
+    CHECK_OK(tc_node("[analytics]\noffline_after_ms = 3000\ndegraded_after_ms = 3000\n"
+                     "retention_hours = 2\nmap_mb = 16\n",
+                     &cfg));
+    CHECK(cfg.analytics_offline_after_ms == 3000 && cfg.analytics_retention_hours == 2);
+    CHECK(tc_node("[analytics]\ndegraded_after_ms = 70000\n", &cfg) == CHR_ERR_CONFIG);
+    CHECK(tc_node("[analytics]\nretention_hours = 1\n", &cfg) == CHR_ERR_CONFIG);
+    CHECK(tc_node("[analytics]\nmap_mb = 15\n", &cfg) == CHR_ERR_CONFIG);
+    CHECK(tc_node("[analytics]\nwindow = 1\n", &cfg) == CHR_ERR_CONFIG);
+}
+
 /* Proves value checks: listen forms, log levels, ranges and the two block intervals' order. */
 void test_node_config_values(void)
 {
