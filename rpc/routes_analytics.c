@@ -256,6 +256,17 @@ static int window_param(rpc_ctx *x, rpc_reply *r, rpc_an_window *w)
 
 static const char *const window_names[] = {"1h", "24h", "7d"};
 
+/* Kilobits as bytes (125 a kilobit), saturating. */
+static json_t *kbit_bytes(uint64_t kbit)
+{
+    return rpc_json_u64(kbit > UINT64_MAX / 125 ? UINT64_MAX : kbit * 125);
+}
+
+static uint64_t sum_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static json_t *bucket_json(const rpc_an_bucket *b)
 {
     json_t *o = json_object();
@@ -266,11 +277,8 @@ static json_t *bucket_json(const rpc_an_bucket *b)
         json_object_set_new(o, metric_names[i], json_integer((json_int_t)mean));
     }
     json_object_set_new(o, "participant_minutes", rpc_json_u64(b->participant_ms / 60000));
-    json_object_set_new(
-        o, "bytes_in", rpc_json_u64(b->kbit_in > UINT64_MAX / 125 ? UINT64_MAX : b->kbit_in * 125));
-    json_object_set_new(
-        o, "bytes_out",
-        rpc_json_u64(b->kbit_out > UINT64_MAX / 125 ? UINT64_MAX : b->kbit_out * 125));
+    json_object_set_new(o, "bytes_in", kbit_bytes(b->kbit_in));
+    json_object_set_new(o, "bytes_out", kbit_bytes(b->kbit_out));
     return o;
 }
 
@@ -289,12 +297,12 @@ static json_t *summary_json(const rpc_an_bucket *b, size_t n)
     rpc_an_bucket t;
     memset(&t, 0, sizeof(t));
     for (size_t i = 0; i < n; i++) {
-        t.heartbeats += b[i].heartbeats;
-        t.participant_ms += b[i].participant_ms;
-        t.kbit_in += b[i].kbit_in;
-        t.kbit_out += b[i].kbit_out;
+        t.heartbeats = sum_sat(t.heartbeats, b[i].heartbeats);
+        t.participant_ms = sum_sat(t.participant_ms, b[i].participant_ms);
+        t.kbit_in = sum_sat(t.kbit_in, b[i].kbit_in);
+        t.kbit_out = sum_sat(t.kbit_out, b[i].kbit_out);
         for (size_t m = 0; m < RPC_AN_METRICS; m++) {
-            t.sum[m] += b[i].sum[m];
+            t.sum[m] = sum_sat(t.sum[m], b[i].sum[m]);
             t.max[m] = b[i].max[m] > t.max[m] ? b[i].max[m] : t.max[m];
         }
     }
@@ -409,8 +417,8 @@ static json_t *meeting_row_json(const rpc_an_meeting *m)
     json_object_set_new(o, "heartbeats", json_integer((json_int_t)m->heartbeats));
     json_object_set_new(o, "participants_max", json_integer((json_int_t)m->participants_max));
     json_object_set_new(o, "participant_minutes", rpc_json_u64(m->participant_ms / 60000));
-    json_object_set_new(o, "bytes_in", rpc_json_u64(m->kbit_in / 8 * 1000));
-    json_object_set_new(o, "bytes_out", rpc_json_u64(m->kbit_out / 8 * 1000));
+    json_object_set_new(o, "bytes_in", kbit_bytes(m->kbit_in));
+    json_object_set_new(o, "bytes_out", kbit_bytes(m->kbit_out));
     json_object_set_new(o, "loss_bp", mean_max(m->sum_loss_bp, m->max_loss_bp, m->heartbeats));
     json_object_set_new(o, "jitter_ms",
                         mean_max(m->sum_jitter_ms, m->max_jitter_ms, m->heartbeats));
@@ -478,7 +486,7 @@ static chr_err window_earnings(rpc_ctx *x, ledger_store_read *rd, uint64_t since
             err = CHR_ERR_STORE;
         }
         if (err == CHR_OK && found) {
-            *paid = *paid > UINT64_MAX - s.paid ? UINT64_MAX : *paid + s.paid;
+            *paid = sum_sat(*paid, s.paid);
         }
     }
     free(o);
