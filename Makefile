@@ -61,6 +61,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
 BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
 BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
+BENCH_BINS += $(if $(wildcard tests/bench/hbbench.c),$(BUILD)/tests/hbbench)
 
 .PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
         sim econ-sim testnet testnet-stop
@@ -151,6 +152,11 @@ $(BUILD)/tests/rewardbench: $(BUILD)/obj/tests/bench/rewardbench.o $(LIB)
 
 # The credit verifier's benchmark: credit verifications/s against raw BIP-340 ones.
 $(BUILD)/tests/credit_bench: $(BUILD)/obj/tests/bench/credit_bench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Heartbeats accepted per second on one core (decode, BIP-340, the analytics store).
+$(BUILD)/tests/hbbench: $(BUILD)/obj/tests/bench/hbbench.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

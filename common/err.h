@@ -76,6 +76,10 @@
     X(CHR_ERR_WRONG_STATE, 145, "wrong_state", "object is not in a state that allows this")        \
     X(CHR_ERR_UNKNOWN_OBJECT, 146, "unknown_object", "no such media node or meeting")              \
     X(CHR_ERR_CLAIM, 147, "bad_claim", "settlement claim or dispute breaks a rule")                \
+    /* Media-node heartbeats (ledger/heartbeat.h, rpc/analytics.h). */                             \
+    X(CHR_ERR_HEARTBEAT, 148, "bad_heartbeat", "invalid heartbeat field")                          \
+    X(CHR_ERR_HEARTBEAT_REPLAY, 149, "heartbeat_replayed", "heartbeat not newer than the last")    \
+    X(CHR_ERR_HEARTBEAT_TIME, 150, "heartbeat_time", "heartbeat time too far from the node's")     \
     /* Governance (ledger/gov.h). */                                                               \
     X(CHR_ERR_PROPOSAL, 160, "bad_proposal", "invalid proposal field")                             \
     X(CHR_ERR_UNKNOWN_PROPOSAL, 161, "unknown_proposal", "no such proposal")                       \

@@ -150,4 +150,27 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
 #define LEDGER_GOV_ACCOUNT_STEPS_MAX                                                               \
     (LEDGER_GOV_ENDS_PER_BLOCK_MAX * (LEDGER_GOV_DEPOSITORS_MAX + 1)) /* + a spend's recipient */
 
+/* ---- Media-node heartbeats (ledger/heartbeat.h, docs/ANALYTICS.md). ---- */
+/* Meetings one heartbeat reports on: a media node carries many, but a heartbeat is a sample
+ * every few seconds, and 32 keeps the largest one under 2 KB of JSON. */
+#define LEDGER_HEARTBEAT_MEETINGS_MAX 32u
+/* Bandwidth in kbit/s: 100 Gbit/s is past any one media server's network interface. */
+#define LEDGER_HEARTBEAT_KBPS_MAX 100000000u
+/* Jitter and round-trip time in ms: a minute is no longer real-time media. */
+#define LEDGER_HEARTBEAT_MS_MAX 60000u
+/* Load and CPU in per-mille of the node's capacity; packet loss in basis points. */
+#define LEDGER_HEARTBEAT_PERMILLE_MAX 1000u
+#define LEDGER_HEARTBEAT_LOSS_BP_MAX 10000u
+/* One meeting's entry: raw12 id | u32 participants | u32 in | u32 out | u16 loss | u32 jitter
+ * | u32 rtt. */
+#define LEDGER_HEARTBEAT_MEETING_BYTES (12 + 4 + 4 + 4 + 2 + 4 + 4)
+/* The longest heartbeat: version, chain id, node key, time, the node's figures, the count,
+ * every meeting, the signature. */
+#define LEDGER_HEARTBEAT_BYTES_MAX                                                                 \
+    (1 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 8 + 2 + 4 + 4 + 4 + 2 + 4 + 4 + 2 + 1 +                    \
+     LEDGER_HEARTBEAT_MEETINGS_MAX * LEDGER_HEARTBEAT_MEETING_BYTES + 64)
+_Static_assert(LEDGER_HEARTBEAT_MEETINGS_MAX <= 255, "the count is a u8");
+_Static_assert(LEDGER_HEARTBEAT_PERMILLE_MAX <= 65535u && LEDGER_HEARTBEAT_LOSS_BP_MAX <=
+               65535u, "u16 fields");
+
 #endif

@@ -17,6 +17,7 @@
 #include "common/fsutil.h"
 #include "ledger/limits.h"
 #include "node/limits.h"
+#include "rpc/analytics.h"
 #include "rpc/limits.h"
 
 _Static_assert(NODE_CONFIG_PATH_MAX > 64, "every default path fits");
@@ -62,6 +63,22 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, api_rate_limit_premium_per_min)},
     {"api", "rate_limit_unauthenticated_per_min", 30, 0, RPC_RATE_PER_MIN_MAX,
      offsetof(node_config, api_rate_limit_unauthenticated_per_min)},
+    /* A week's window needs a week and its last hour; a year of hourly buckets is ~3.5 MB a
+     * node. */
+    {"analytics", "retention_hours", 192, 2, 8760,
+     offsetof(node_config, analytics_retention_hours)},
+    {"analytics", "map_mb", RPC_AN_MAP_MB_DEFAULT, RPC_AN_MAP_MB_MIN, RPC_AN_MAP_MB_MAX,
+     offsetof(node_config, analytics_map_mb)},
+    {"analytics", "offline_after_ms", 60000, 1000, 86400000,
+     offsetof(node_config, analytics_offline_after_ms)},
+    {"analytics", "degraded_after_ms", 30000, 500, 86400000,
+     offsetof(node_config, analytics_degraded_after_ms)},
+    {"analytics", "clock_skew_ms", 120000, 1000, 86400000,
+     offsetof(node_config, analytics_clock_skew_ms)},
+    {"analytics", "interval_min_ms", 1000, 0, 3600000,
+     offsetof(node_config, analytics_interval_min_ms)},
+    {"analytics", "heartbeats_per_min_per_address", 120, 0, RPC_RATE_PER_MIN_MAX,
+     offsetof(node_config, analytics_per_min_per_address)},
     {"consensus", "block_interval_ms", 200, 1, NODE_BLOCK_INTERVAL_MS_MAX,
      offsetof(node_config, consensus_block_interval_ms)},
     {"consensus", "empty_block_interval_ms", 0, 0, NODE_EMPTY_BLOCK_INTERVAL_MS_MAX,
@@ -282,7 +299,8 @@ static bool node_config_key_known(const char *section, const char *key)
 /* Every entry must be a key this file reads: a typo is an error, not a silent default. */
 static chr_err node_config_known(const chr_config *c, char *errmsg, size_t cap)
 {
-    static const char *const sections[] = {"node", "api", "consensus", "p2p", "mempool", "store"};
+    static const char *const sections[] = {"node",    "api",   "consensus", "p2p",
+                                           "mempool", "store", "analytics"};
     for (size_t i = 0; i < chr_config_count(c); i++) {
         const char *section;
         const char *key;
@@ -429,6 +447,11 @@ static chr_err node_config_read_rest(node_config *cfg, const chr_config *c, char
     }
     if ((cfg->p2p_tls_cert_key_file[0] == '\0') != (cfg->p2p_tls_ca_file[0] == '\0')) {
         chr_errmsg_set(errmsg, cap, "[p2p] tls_cert_key_file and tls_ca_file: set both or neither");
+        return CHR_ERR_CONFIG;
+    }
+    if (cfg->analytics_degraded_after_ms > cfg->analytics_offline_after_ms) {
+        chr_errmsg_set(errmsg, cap,
+                       "[analytics] degraded_after_ms: must be at most offline_after_ms");
         return CHR_ERR_CONFIG;
     }
     if ((cfg->api_tls_cert_file[0] == '\0') != (cfg->api_tls_key_file[0] == '\0')) {

@@ -50,6 +50,14 @@ typedef struct node_config {
     uint64_t api_rate_limit_standard_per_min; /* 0 = no limit */
     uint64_t api_rate_limit_premium_per_min;  /* 0 = no limit */
     uint64_t api_rate_limit_unauthenticated_per_min; /* per client address; 0 = no limit */
+    /* [analytics]: the heartbeat store (rpc/analytics.h, docs/ANALYTICS.md). */
+    uint64_t analytics_retention_hours;
+    uint64_t analytics_map_mb;
+    uint64_t analytics_offline_after_ms;
+    uint64_t analytics_degraded_after_ms;
+    uint64_t analytics_clock_skew_ms;
+    uint64_t analytics_interval_min_ms;
+    uint64_t analytics_per_min_per_address; /* 0 = no limit */
     /* [consensus] */
     uint64_t consensus_block_interval_ms;
     uint64_t consensus_empty_block_interval_ms; /* 0 = no empty blocks */

@@ -22,6 +22,7 @@
 #include "node/limits.h"
 #include "node/ports.h"
 #include "node/writer.h"
+#include "rpc/analytics.h"
 #include "rpc/server.h"
 
 #define CHROOMD_VERSION "0.1.0"
@@ -228,6 +229,28 @@ static rpc_auth *open_auth(const node_config *cfg)
     return auth;
 }
 
+/* The heartbeat store in data_dir/analytics/ (rpc/analytics.h). */
+static rpc_analytics *open_analytics(const node_config *cfg)
+{
+    rpc_an_config ac = {
+        .data_dir = cfg->data_dir,
+        .map_mb = cfg->analytics_map_mb,
+        .retention_ms = cfg->analytics_retention_hours * 3600 * 1000,
+        .offline_after_ms = cfg->analytics_offline_after_ms,
+        .degraded_after_ms = cfg->analytics_degraded_after_ms,
+        .clock_skew_ms = cfg->analytics_clock_skew_ms,
+        .interval_min_ms = cfg->analytics_interval_min_ms,
+        .addr_per_min = cfg->analytics_per_min_per_address,
+    };
+    rpc_analytics *a;
+    char err[512];
+    if (rpc_analytics_open(&a, &ac, err, sizeof(err)) != CHR_OK) {
+        CHR_LOG_E("analytics: %s", err);
+        return NULL;
+    }
+    return a;
+}
+
 /* Once every listener is bound: the log line, and the ports file (node/ports.h) that
  * scripts and tests read when the config says port 0. */
 static int announce_ports(const node_config *cfg, const rpc_server *srv, uint16_t p2p_port, int tls)
@@ -315,7 +338,9 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         rc.sponsor_spend_per_day = cfg->api_sponsor_spend_per_day;
     }
     rc.auth = open_auth(cfg);
-    if (rc.auth == NULL) {
+    rc.analytics = rc.auth != NULL ? open_analytics(cfg) : NULL;
+    if (rc.analytics == NULL) {
+        rpc_auth_close(rc.auth);
         free(tls_cert);
         free_secret(tls_key);
         return 0;
@@ -351,6 +376,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
                   "certificate or key)",
                   cfg->api_listen);
         rpc_auth_close(rc.auth);
+        rpc_analytics_close(rc.analytics);
         free(tls_cert);
         free_secret(tls_key);
         return 0;
@@ -373,6 +399,7 @@ static int serve(const node_config *cfg, node_chain *chain, uint64_t supply, uin
         CHR_LOG_W("ports file: %s", err);
     }
     rpc_auth_close(rc.auth);
+    rpc_analytics_close(rc.analytics);
     free(tls_cert);
     free_secret(tls_key);
     return ok;

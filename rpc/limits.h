@@ -63,6 +63,11 @@ _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
 /* State objects one page of a filtered staking list reads at most (rpc/routes_staking.c):
  * like the history's scan, a bound on the work one request costs. */
 #define RPC_STAKING_SCAN_MAX 10000
+/* A POST /api/v1/analytics/heartbeats body: {"heartbeat": "<hex>"} of the longest heartbeat
+ * is ~2,530 bytes; the open route parses nothing longer (413 body_too_large). */
+#define RPC_HEARTBEAT_BODY_BYTES_MAX 4096u
+_Static_assert(2 * LEDGER_HEARTBEAT_BYTES_MAX + 64 < RPC_HEARTBEAT_BODY_BYTES_MAX,
+               "the longest heartbeat's body fits");
 /* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
 #define RPC_ROUTES_MAX 128
 

@@ -3,6 +3,7 @@
  * chain's figures come from the backend and the store; the HTTP figures from
  * the server's own counters (rpc/internal/metrics.h). */
 #include "rpc/internal/metrics.h"
+#include "rpc/internal/analytics.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -364,6 +365,20 @@ static void write_connections(FILE *f, rpc_server *srv)
                atomic_load(&srv->overloaded));
 }
 
+static void write_heartbeats(FILE *f, rpc_server *srv)
+{
+    metric_u64(f, "chroom_heartbeats_accepted_total", "counter",
+               "Media-node heartbeats taken into the analytics store.",
+               atomic_load_explicit(&srv->hb_stats.accepted, memory_order_relaxed));
+    metric_head(f, "chroom_heartbeats_refused_total", "counter",
+                "Media-node heartbeats refused, by reason.");
+    for (size_t i = 0; i < RPC_HB_REASONS; i++) {
+        fprintf(f, "chroom_heartbeats_refused_total{reason=\"%s\"} %lu\n",
+                rpc_hb_reason_name((rpc_hb_reason)i),
+                atomic_load_explicit(&srv->hb_stats.refused[i], memory_order_relaxed));
+    }
+}
+
 void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r)
 {
     char *text = NULL;
@@ -381,6 +396,7 @@ void rpc_handle_metrics(rpc_ctx *x, rpc_reply *r)
                "Requests answered 429 by the rate limiter.",
                atomic_load_explicit(&x->srv->rate_limited, memory_order_relaxed));
     write_connections(f, x->srv);
+    write_heartbeats(f, x->srv);
     int store_ok = write_store(f, x->srv->be.store);
     write_http_requests(f, &x->srv->http_stats);
     write_http_latency(f, &x->srv->http_stats);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "rpc/internal/analytics.h"
 #include "rpc/internal/gov.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/meetings.h"
@@ -28,6 +29,8 @@ static const char *const param_names[][3] = {
     {"/api/v1/gov/proposals/*", "id", NULL},
     {"/api/v1/gov/proposals/*/votes", "id", NULL},
     {"/api/v1/gov/proposals/*/votes/*", "id", "voter"},
+    {"/api/v1/analytics/nodes/*", "node_id", NULL},
+    {"/api/v1/analytics/meetings/*", "meeting_id", NULL},
 };
 
 /* Every GET route also answers HEAD (RFC 9110 section 9.3.2): the same handler, whose
@@ -74,6 +77,11 @@ const rpc_route rpc_routes[] = {
     {"POST", "/api/meetings/*/credits", rpc_handle_meeting_credits, RPC_SCOPE_SUBMIT},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
     RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
+    {"POST", "/api/v1/analytics/heartbeats", rpc_handle_heartbeat, RPC_SCOPE_NONE},
+    RPC_GET("/api/v1/analytics/nodes", rpc_handle_analytics_nodes, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/analytics/nodes/*", rpc_handle_analytics_node, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/analytics/meetings/*", rpc_handle_analytics_meeting, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/analytics/network", rpc_handle_analytics_network, RPC_SCOPE_READ),
     RPC_GET("/api/v1/gov/proposals", rpc_handle_proposals, RPC_SCOPE_READ),
     RPC_GET("/api/v1/gov/proposals/*", rpc_handle_proposal, RPC_SCOPE_READ),
     RPC_GET("/api/v1/gov/proposals/*/votes", rpc_handle_proposal_votes, RPC_SCOPE_READ),

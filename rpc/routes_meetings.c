@@ -14,6 +14,7 @@
 #include "ledger/media.h"
 #include "ledger/meetings.h"
 #include "ledger/settle.h"
+#include "rpc/internal/analytics.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
 #include "rpc/internal/meetings.h"
@@ -180,7 +181,7 @@ void rpc_reply_meeting_error(rpc_reply *r, chr_err err)
 }
 
 /* The id segment: 24 hex characters. 0 and a 400 reply otherwise. */
-static int meeting_id_param(const char *seg, rpc_reply *r, uint8_t id[LEDGER_MEETING_ID_LEN])
+int rpc_meeting_id_param(const char *seg, rpc_reply *r, uint8_t id[LEDGER_MEETING_ID_LEN])
 {
     size_t len = 0;
     if (strlen(seg) != 2 * LEDGER_MEETING_ID_LEN ||
@@ -195,7 +196,7 @@ void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r)
 {
     uint8_t id[LEDGER_MEETING_ID_LEN];
     /* /api/v1/meetings/{id} and /api/meetings/{id}: the id is the last segment. */
-    if (!meeting_id_param(x->segs[x->segs_len - 1], r, id)) {
+    if (!rpc_meeting_id_param(x->segs[x->segs_len - 1], r, id)) {
         return;
     }
     rpc_tip tip;
@@ -215,6 +216,22 @@ void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r)
     rpc_reply_json(r, 200, j);
 }
 
+chr_err rpc_media_node_json(ledger_store *store, const uint8_t key[32], json_t **out)
+{
+    *out = NULL;
+    ledger_store_read *rd;
+    if (ledger_store_read_begin(store, &rd) != CHR_OK) {
+        return CHR_ERR_STORE;
+    }
+    ledger_media_node n;
+    int found;
+    chr_err err = read_node(rd, key, &n, &found);
+    ledger_store_read_end(rd);
+    err = err ? err : !found ? CHR_ERR_NOT_FOUND : CHR_OK;
+    *out = err == CHR_OK ? rpc_render_media_node(&n) : NULL;
+    return err == CHR_OK && *out == NULL ? CHR_ERR_NOMEM : err;
+}
+
 void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r)
 {
     uint8_t key[32];
@@ -224,21 +241,15 @@ void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r)
         rpc_reply_error(r, 400, CHR_ERR_ARG, "node_id: the node key, 64 hex characters", "node_id");
         return;
     }
-    ledger_store_read *rd;
-    if (ledger_store_read_begin(x->srv->be.store, &rd) != CHR_OK) {
-        reply_store_error(r);
-        return;
-    }
-    ledger_media_node n;
-    int found;
-    chr_err err = read_node(rd, key, &n, &found);
-    ledger_store_read_end(rd);
-    if (err != CHR_OK) {
-        reply_store_error(r);
-    } else if (!found) {
+    json_t *j;
+    chr_err err = rpc_media_node_json(x->srv->be.store, key, &j);
+    if (err == CHR_ERR_NOT_FOUND) {
         rpc_reply_error(r, 404, CHR_ERR_NOT_FOUND, "no such media node", NULL);
+    } else if (err != CHR_OK) {
+        rpc_reply_meeting_error(r, err);
     } else {
-        rpc_reply_json(r, 200, rpc_render_media_node(&n));
+        rpc_analytics_annotate(x, j, rpc_clock_unix_ms(), 0);
+        rpc_reply_json(r, 200, j);
     }
 }
 
@@ -305,6 +316,11 @@ static chr_err nodes_fill(ledger_store_read *rd, uint8_t after[32], size_t after
 
 void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r)
 {
+    rpc_media_nodes_list(x, r, 0);
+}
+
+void rpc_media_nodes_list(rpc_ctx *x, rpc_reply *r, int analytics)
+{
     size_t limit;
     rpc_cursor cur;
     int has_cursor, status;
@@ -336,6 +352,12 @@ void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r)
         rpc_reply_meeting_error(r, err == CHR_ERR_NOMEM ? err : CHR_ERR_STORE);
         return;
     }
+    uint64_t now = rpc_clock_unix_ms();
+    size_t i;
+    json_t *el;
+    json_array_foreach(arr, i, el) {
+        rpc_analytics_annotate(x, el, now, analytics);
+    }
     json_t *next = json_null();
     if (more) {
         rpc_cursor c = {RPC_CURSOR_MEDIA_NODES, chr_get_u64be(after), chr_get_u32be(after + 8)};
@@ -344,7 +366,9 @@ void rpc_handle_media_nodes(rpc_ctx *x, rpc_reply *r)
         json_decref(next);
         next = json_string(s);
     }
-    rpc_reply_json(r, 200, json_pack("{s:o,s:o}", "media_nodes", arr, "next_cursor", next));
+    rpc_reply_json(
+        r, 200,
+        json_pack("{s:o,s:o}", analytics ? "nodes" : "media_nodes", arr, "next_cursor", next));
 }
 
 /* A meeting-settle's claims (index, minutes, receipt or not), or a dispute's one. */

@@ -9,9 +9,8 @@
 #include "rpc/internal/meetings.h"
 #include "rpc/render.h"
 
-/* The payments JSON of meeting id: CHR_ERR_NOT_FOUND, CHR_ERR_STORE, CHR_ERR_NOMEM. */
-static chr_err payments_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
-                             json_t **out)
+chr_err rpc_meeting_payments_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
+                                  json_t **out)
 {
     *out = NULL;
     ledger_object *o = malloc(sizeof(*o));
@@ -90,7 +89,7 @@ void rpc_handle_meeting_payments(rpc_ctx *x, rpc_reply *r)
         return;
     }
     json_t *j;
-    chr_err err = payments_read(rd, id, &j);
+    chr_err err = rpc_meeting_payments_read(rd, id, &j);
     ledger_store_read_end(rd);
     if (err != CHR_OK) {
         rpc_reply_meeting_error(r, err);

@@ -54,6 +54,9 @@ typedef struct rpc_server_config {
     /* Units of escrow and fees the sponsor pays a day (chain time, UTC days) at most; 0: no
      * limit. Kept across restarts in the key store (docs/API.md). */
     uint64_t sponsor_spend_per_day;
+    /* The heartbeats and their figures (rpc/analytics.h); NULL: the analytics routes answer
+     * 503 and every media node's health is offline. Must outlive the server. */
+    struct rpc_analytics *analytics;
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

@@ -51,7 +51,8 @@ lib_rule() {
         fi
     done
 }
-lib_rule lmdb.h 'common/lmdb_err.*' 'ledger/store*' 'ledger/internal/store.h' 'rpc/apikeys.c'
+lib_rule lmdb.h 'common/lmdb_err.*' 'ledger/store*' 'ledger/internal/store.h' 'rpc/apikeys.c' \
+    'rpc/analytics.c'
 lib_rule nng/ 'consensus/p2p*' 'consensus/internal/p2p*'
 lib_rule microhttpd.h 'rpc/*'
 lib_rule jansson.h 'rpc/*' 'genesis/*' 'wallet/*' 'node/*'

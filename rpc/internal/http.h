@@ -69,6 +69,11 @@ struct rpc_server {
     uint64_t sponsor_next_nonce;
     atomic_ullong trimmed_ms; /* when the heap was last trimmed after a large body */
     atomic_ulong overloaded;  /* requests answered 503 for want of body budget */
+    /* Heartbeats accepted and refused by reason (rpc/internal/analytics.h's reasons). */
+    struct {
+        atomic_ulong accepted;
+        atomic_ulong refused[8];
+    } hb_stats;
 };
 
 #define RPC_REPLY_HEADERS_MAX 10

@@ -43,6 +43,19 @@ void rpc_reply_meeting_error(rpc_reply *r, chr_err err);
 /* The fields of a media-node or meeting transaction's body, added to o (GET /api/v1/txs). */
 void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx);
 
+/* The id segment of a meeting route: 24 hex characters. 0 and a 400 reply otherwise. */
+int rpc_meeting_id_param(const char *seg, rpc_reply *r, uint8_t id[LEDGER_MEETING_ID_LEN]);
+/* Media node key's JSON (rpc_render_media_node) from the committed state: CHR_ERR_NOT_FOUND,
+ * CHR_ERR_STORE, CHR_ERR_NOMEM. */
+CHR_WUR chr_err rpc_media_node_json(ledger_store *store, const uint8_t key[32], json_t **out);
+/* GET /api/v1/media-nodes, each node with its health; with analytics the list of GET
+ * /api/v1/analytics/nodes ("nodes", each with its last heartbeat and current figures). */
+void rpc_media_nodes_list(rpc_ctx *x, rpc_reply *r, int analytics);
+/* A meeting's payments JSON (GET /api/v1/meetings/{meeting_id}/payments) from rd:
+ * CHR_ERR_NOT_FOUND, CHR_ERR_STORE, CHR_ERR_NOMEM. */
+CHR_WUR chr_err rpc_meeting_payments_read(ledger_store_read *rd,
+                                          const uint8_t id[LEDGER_MEETING_ID_LEN], json_t **out);
+
 void rpc_handle_meeting(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_meetings(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_media_node(rpc_ctx *x, rpc_reply *r);

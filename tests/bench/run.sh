@@ -72,6 +72,11 @@ if [ -x "$BUILD/tests/credit_bench" ]; then
     echo "== credits: one core, ${VERIFY_S} s each"
     "$BUILD/tests/credit_bench" "$VERIFY_S"
 fi
+# Media-node heartbeats (issue 16): accepted per second, one core, without HTTP.
+if [ -x "$BUILD/tests/hbbench" ]; then
+    echo "== heartbeats: one core, decode + BIP-340 + the analytics store"
+    "$BUILD/tests/hbbench"
+fi
 
 echo "== chain: $ACCOUNTS funded senders, one validator"
 "$W" keygen --out "$dir/validator.key" >/dev/null

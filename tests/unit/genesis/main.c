@@ -26,6 +26,7 @@ static const chr_test tests[] = {
     {"config_typed_values", test_config_typed_values},
     {"node_config_example_is_default", test_node_config_example_is_default},
     {"node_config_rejects_unknown", test_node_config_rejects_unknown},
+    {"node_config_analytics", test_node_config_analytics},
     {"node_config_p2p", test_node_config_p2p},
     {"node_config_values", test_node_config_values},
     {"node_config_body_limit_is_rpc_limits", test_node_config_body_limit_is_rpc_limits},

@@ -30,6 +30,7 @@ void test_config_bounds(void);
 void test_config_typed_values(void);
 void test_node_config_example_is_default(void);
 void test_node_config_rejects_unknown(void);
+void test_node_config_analytics(void);
 void test_node_config_p2p(void);
 void test_node_config_values(void);
 void test_node_config_body_limit_is_rpc_limits(void);

@@ -203,7 +203,14 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->store_map_size_mb == b->store_map_size_mb &&
            a->store_verifier_threads == b->store_verifier_threads &&
            a->store_state_cache_mb == b->store_state_cache_mb &&
-           a->store_state_versions_kept == b->store_state_versions_kept;
+           a->store_state_versions_kept == b->store_state_versions_kept &&
+           a->analytics_retention_hours == b->analytics_retention_hours &&
+           a->analytics_map_mb == b->analytics_map_mb &&
+           a->analytics_offline_after_ms == b->analytics_offline_after_ms &&
+           a->analytics_degraded_after_ms == b->analytics_degraded_after_ms &&
+           a->analytics_clock_skew_ms == b->analytics_clock_skew_ms &&
+           a->analytics_interval_min_ms == b->analytics_interval_min_ms &&
+           a->analytics_per_min_per_address == b->analytics_per_min_per_address;
 }
 
 /* Proves chain.conf.example sets every key and equals node_config_default, as does "". */
@@ -235,7 +242,8 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 46); /* with [api] sponsor_key_file and sponsor_spend_per_day */
+    CHECK(count == 53); /* with [api] sponsor_key_file and sponsor_spend_per_day, and the 7
+                         * keys of [analytics] */
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */
@@ -258,6 +266,21 @@ static chr_err tc_node(const char *text, node_config *cfg)
 {
     char err[256];
     return node_config_parse(cfg, text, strlen(text), NULL, err, sizeof(err));
+}
+
+/* Proves [analytics]: its keys are read within their ranges, and a degraded threshold past
+ * the offline one is refused (a node would go offline without ever being degraded). */
+void test_node_config_analytics(void)
+{
+    node_config cfg;
+    CHECK_OK(tc_node("[analytics]\noffline_after_ms = 3000\ndegraded_after_ms = 3000\n"
+                     "retention_hours = 2\nmap_mb = 16\n",
+                     &cfg));
+    CHECK(cfg.analytics_offline_after_ms == 3000 && cfg.analytics_retention_hours == 2);
+    CHECK(tc_node("[analytics]\ndegraded_after_ms = 70000\n", &cfg) == CHR_ERR_CONFIG);
+    CHECK(tc_node("[analytics]\nretention_hours = 1\n", &cfg) == CHR_ERR_CONFIG);
+    CHECK(tc_node("[analytics]\nmap_mb = 15\n", &cfg) == CHR_ERR_CONFIG);
+    CHECK(tc_node("[analytics]\nwindow = 1\n", &cfg) == CHR_ERR_CONFIG);
 }
 
 /* Proves value checks: listen forms, log levels, ranges and the two block intervals' order. */

@@ -117,6 +117,9 @@ static const chr_test tests[] = {
     {"chain_decided_other_than_prepared", test_chain_decided_other_than_prepared},
     {"chain_evidence_once", test_chain_evidence_once},
     {"chain_evidence_pool_full", test_chain_evidence_pool_full},
+    {"heartbeat_roundtrip_and_vector", test_heartbeat_roundtrip_and_vector},
+    {"heartbeat_decode_rejections", test_heartbeat_decode_rejections},
+    {"heartbeat_verify_rejections", test_heartbeat_verify_rejections},
 };
 
 CHR_TESTS_MAIN("ledger", tests)

@@ -155,4 +155,9 @@ void test_chain_decided_other_than_prepared(void);
 void test_chain_evidence_once(void);
 void test_chain_evidence_pool_full(void);
 
+/* test_heartbeat.c */
+void test_heartbeat_roundtrip_and_vector(void);
+void test_heartbeat_decode_rejections(void);
+void test_heartbeat_verify_rejections(void);
+
 #endif

@@ -30,6 +30,9 @@ static const chr_test tests[] = {
     {"session_hash_only", test_session_hash_only},
     {"session_csrf_compare", test_session_csrf_compare},
     {"key_cursor_round_trip_and_tamper", test_key_cursor_round_trip_and_tamper},
+    {"analytics_record_rules", test_analytics_record_rules},
+    {"analytics_windows_and_health", test_analytics_windows_and_health},
+    {"analytics_retention", test_analytics_retention},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

@@ -32,4 +32,9 @@ void test_session_hash_only(void);
 void test_session_csrf_compare(void);
 void test_key_cursor_round_trip_and_tamper(void);
 
+/* test_analytics.c */
+void test_analytics_record_rules(void);
+void test_analytics_windows_and_health(void);
+void test_analytics_retention(void);
+
 #endif
