@@ -56,7 +56,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuil
 BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
 BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
 
-.PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
+.PHONY: all deps test unit fuzz run bench bench-state bench-staking clean check-core format format-check testbins lint-api \
         sim econ-sim testnet testnet-stop
 all: $(BINS)
 
@@ -199,6 +199,12 @@ testnet-stop:
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
+
+# Only the staking part of `make bench` (tests/bench/staking.sh): transfers/s with and
+# without 100 validators and 10,000 delegations in the state.
+bench-staking: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@sh tests/bench/staking.sh $(BUILD)
 
 # Only the state-at-scale part of `make bench` (tests/bench/state.sh).
 bench-state: deps
