@@ -91,8 +91,7 @@ static chr_err record_put(ledger_objects *t, slash_log *log, uint8_t reason,
     chr_put_u64be(value + 37, burned);
     chr_put_u64be(value + 45, v.jailed_until_ms);
     value[53] = v.tombstoned;
-    return ledger_object_put(t, LEDGER_STATE_SLASH_RECORD, key, sizeof(key), value,
-                             sizeof(value));
+    return ledger_object_put(t, LEDGER_STATE_SLASH_RECORD, key, sizeof(key), value, sizeof(value));
 }
 
 static chr_err info_put(ledger_objects *t, const uint8_t operator_key[32],
@@ -247,7 +246,8 @@ chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params
         int found;
         err = validator_of(t, prev->v[i].pubkey, &v, &found);
         if (err == CHR_OK && found && !v.jailed && !v.tombstoned) {
-            err = count_one(t, params, &log, &v, !commit_has(last_commit, prev->v[i].pubkey), time_ms);
+            err = count_one(t, params, &log, &v, !commit_has(last_commit, prev->v[i].pubkey),
+                            time_ms);
         }
     }
     return err;

@@ -105,7 +105,7 @@ CHR_WUR chr_err ledger_slashing_entry_burn(ledger_objects *t, const uint8_t vali
 CHR_WUR chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params,
                                           const ledger_valset *prev,
                                           const ledger_commit *last_commit,
-                                          const ledger_evidence *ev, size_t ev_len,
-                                          uint64_t height, uint64_t time_ms);
+                                          const ledger_evidence *ev, size_t ev_len, uint64_t height,
+                                          uint64_t time_ms);
 
 #endif

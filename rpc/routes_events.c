@@ -196,17 +196,15 @@ static json_t *slash_event(ledger_store_read *rd, uint64_t height, uint32_t k,
         json_object_set_new(j, "fraction_ppm", json_integer((json_int_t)rec->fraction_ppm));
         json_object_set_new(j, "burned", rpc_json_u64(rec->burned));
     } else {
-        json_object_set_new(j, "jailed_until", rec->tombstoned
-                                                   ? json_null()
-                                                   : rpc_json_time(rec->jailed_until_ms));
+        json_object_set_new(j, "jailed_until",
+                            rec->tombstoned ? json_null() : rpc_json_time(rec->jailed_until_ms));
         json_object_set_new(j, "tombstoned", json_boolean(rec->tombstoned));
     }
     return j;
 }
 
 /* Appends staking slot k of the block b at st->height, if it concerns the stream. */
-static void staking_append(sse_stream *st, ledger_store_read *rd, const ledger_block *b,
-                           uint32_t k)
+static void staking_append(sse_stream *st, ledger_store_read *rd, const ledger_block *b, uint32_t k)
 {
     uint32_t records = slash_records(rd, st->height);
     if (k < 2 * records) {

@@ -295,13 +295,13 @@ struct staking_list {
     rpc_cursor_kind cursor;
     const uint8_t *prefix; /* NULL: the whole kind */
     size_t prefix_len;
-    const uint8_t *key;         /* the filter's key (validator or account) */
-    size_t key_at;              /* its place in the natural key */
+    const uint8_t *key;          /* the filter's key (validator or account) */
+    size_t key_at;               /* its place in the natural key */
     const ledger_params *params; /* validators' power and signing window */
     ledger_staking_validator v;  /* a validator's delegations: the validator */
     staking_item_fn item;
-    uint64_t total;  /* an account's rewards: the sum of the page's */
-    int overflow;    /* the sum does not fit a u64 (a damaged state) */
+    uint64_t total; /* an account's rewards: the sum of the page's */
+    int overflow;   /* the sum does not fit a u64 (a damaged state) */
     /* Adds the list's own fields to the answer (NULL: none); 0 when they cannot be read. */
     int (*finish)(staking_list *l, ledger_store_read *rd, json_t *answer);
 };
@@ -345,8 +345,7 @@ static int item_delegation(staking_list *l, ledger_store_read *rd, const ledger_
 }
 
 /* An account's pending reward from one validator it delegates to. */
-static int item_reward(staking_list *l, ledger_store_read *rd, const ledger_object *o,
-                       json_t **out)
+static int item_reward(staking_list *l, ledger_store_read *rd, const ledger_object *o, json_t **out)
 {
     uint64_t pending;
     *out = NULL;

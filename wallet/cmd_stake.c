@@ -1,6 +1,6 @@
 /* The staking commands: stake, unstake, redelegate, validator create|edit|unjail|show|list,
- * delegations, rewards [withdraw], and the staking types of tx build and tx sign (docs/WALLET-CLI.md,
- * "Staking" and "Transaction files"). */
+ * delegations, rewards [withdraw], and the staking types of tx build and tx sign
+ * (docs/WALLET-CLI.md, "Staking" and "Transaction files"). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,9 +400,10 @@ static void body_json(json_t *j, const ledger_tx *tx)
         break;
     case LEDGER_TX_WITHDRAW_REWARDS: {
         static const uint8_t all[32];
-        json_object_set_new(j, "validator", memcmp(tx->body.withdraw.validator, all, 32) == 0
-                                                ? json_null()
-                                                : json_addr(tx->body.withdraw.validator));
+        json_object_set_new(j, "validator",
+                            memcmp(tx->body.withdraw.validator, all, 32) == 0
+                                ? json_null()
+                                : json_addr(tx->body.withdraw.validator));
         break;
     }
     case LEDGER_TX_UNJAIL:
@@ -636,8 +637,8 @@ static int fields_known(const json_t *j, uint8_t type)
         }
         /* withdraw_rewards has a validator only; unjail nothing. */
         size_t stake_fields = type == LEDGER_TX_WITHDRAW_REWARDS ? 1
-                              : type == LEDGER_TX_UNJAIL        ? 0
-                                                                : 2;
+                              : type == LEDGER_TX_UNJAIL         ? 0
+                                                                 : 2;
         for (size_t i = 0; !validator && type != LEDGER_TX_REDELEGATE && i < stake_fields; i++) {
             known |= strcmp(stake[i], key) == 0;
         }
@@ -959,9 +960,10 @@ int wallet_cmd_rewards_withdraw(wallet_cli *c)
             return rc;
         }
         if (over) {
-            return wallet_cli_usage(c, "the key delegates to more than %u validators, more than "
-                                       "one withdrawal settles: name one (chroom-wallet rewards "
-                                       "lists them)",
+            return wallet_cli_usage(c,
+                                    "the key delegates to more than %u validators, more than "
+                                    "one withdrawal settles: name one (chroom-wallet rewards "
+                                    "lists them)",
                                     (unsigned)LEDGER_WITHDRAW_ALL_MAX);
         }
     }

@@ -276,7 +276,8 @@ static int loadgen_verify_set(ledger_tx *txs)
         uint8_t to[32];
         loadgen_keygen(s, sk, pub);
         loadgen_random_pubkey(to);
-        err = loadgen_sign(s, &txs[i], LEDGER_TX_TRANSFER, "chroom-bench", sk, pub, i, 1000, to, 1 + i);
+        err = loadgen_sign(s, &txs[i], LEDGER_TX_TRANSFER, "chroom-bench", sk, pub, i, 1000, to,
+                           1 + i);
         sodium_memzero(sk, sizeof(sk));
     }
     ledger_signer_free(s);
@@ -598,11 +599,11 @@ typedef struct loadgen_plan {
     size_t keys_len;
     uint8_t (*sk)[32];
     uint8_t (*pub)[32];
-    uint64_t *nonce0;      /* each sender's next nonce when the run starts */
-    size_t txs_len;        /* transfer i: sender i % keys_len, nonce nonce0 + i / keys_len */
-    size_t tx_hex_len;     /* every transfer has the same length: same chain id, no memo */
-    char *hex;             /* txs_len * tx_hex_len characters, no separators */
-    uint8_t (*hashes)[32]; /* each transfer's hash, when not NULL (latency) */
+    uint64_t *nonce0;          /* each sender's next nonce when the run starts */
+    size_t txs_len;            /* transfer i: sender i % keys_len, nonce nonce0 + i / keys_len */
+    size_t tx_hex_len;         /* every transfer has the same length: same chain id, no memo */
+    char *hex;                 /* txs_len * tx_hex_len characters, no separators */
+    uint8_t (*hashes)[32];     /* each transfer's hash, when not NULL (latency) */
     uint8_t (*validators)[32]; /* --delegate-to: delegations to these instead */
     size_t validators_len;
     size_t batch;
@@ -747,8 +748,8 @@ static int loadgen_sign_all(loadgen_plan *p, unsigned threads)
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     size_t len;
     uint8_t type = p->validators_len > 0 ? LEDGER_TX_DELEGATE : LEDGER_TX_TRANSFER;
-    if (ledger_tx_init(&probe, type, p->chain_id, p->pub[0], 0, p->fee, 0, loadgen_memo_none,
-                       0) != CHR_OK ||
+    if (ledger_tx_init(&probe, type, p->chain_id, p->pub[0], 0, p->fee, 0, loadgen_memo_none, 0) !=
+            CHR_OK ||
         ledger_tx_encode(&probe, buf, sizeof(buf), &len) != CHR_OK) {
         fprintf(stderr, "loadgen: --chain-id: not a chain id\n");
         return 0;
@@ -1314,8 +1315,8 @@ static int loadgen_validators_read(loadgen_plan *p, const char *path)
     }
     fclose(f);
     if (!ok || p->validators_len == 0) {
-        fprintf(stderr, "loadgen: %s: want 1 to %d chr1 addresses, one a line (line %zu)\n",
-                path, LOADGEN_VALIDATORS_MAX, p->validators_len + 1);
+        fprintf(stderr, "loadgen: %s: want 1 to %d chr1 addresses, one a line (line %zu)\n", path,
+                LOADGEN_VALIDATORS_MAX, p->validators_len + 1);
         return 0;
     }
     return 1;
@@ -1323,10 +1324,9 @@ static int loadgen_validators_read(loadgen_plan *p, const char *path)
 
 static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
 {
-    static const char *const known[] = {"--node",         "--keys",       "--chain-id",
-                                        "--fee",          "--txs",        "--batch",
-                                        "--conns",        "--amount",     "--new-pct",
-                                        "--timeout",      "--api-key-file", "--delegate-to",
+    static const char *const known[] = {"--node",    "--keys",    "--chain-id",     "--fee",
+                                        "--txs",     "--batch",   "--conns",        "--amount",
+                                        "--new-pct", "--timeout", "--api-key-file", "--delegate-to",
                                         NULL};
     static const char *const required[] = {"--node", "--keys",  "--chain-id", "--fee",
                                            "--txs",  "--batch", "--conns",    NULL};

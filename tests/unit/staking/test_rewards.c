@@ -351,8 +351,8 @@ void test_slash_record_decode(void)
     memset(in, 0, sizeof(in));
     in[0] = LEDGER_SLASH_DOWNTIME;
     in[1] = 7;
-    in[44] = 5;   /* burned 5 */
-    in[53] = 1;   /* tombstoned */
+    in[44] = 5; /* burned 5 */
+    in[53] = 1; /* tombstoned */
     CHECK_OK(ledger_slash_record_decode(&r, in, LEDGER_SLASH_RECORD_BYTES));
     CHECK(r.reason == LEDGER_SLASH_DOWNTIME && r.operator_key[0] == 7 && r.burned == 5);
     CHECK(r.tombstoned == 1);
