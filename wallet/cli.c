@@ -172,7 +172,8 @@ const wallet_command wallet_commands[] = {
      KEY_OPTS | SEND_OPTS | WAIT_OPTS, 0, 0, 0, wallet_cmd_validator_unjail},
     {G_STAKING, "validator show", "[ADDRESS]", "a validator's stake, power and status",
      "Shows the validator operated by ADDRESS (default the key's address): status,\n"
-     "stake, power, commission, jailed and tombstoned.",
+     "stake, power, commission, jailed (until when) and tombstoned, and the commits it\n"
+     "missed in its signing window.",
      KEY_OPTS, 0, 1, 0, wallet_cmd_validator_show},
     {G_STAKING, "validator list", "[--limit N] [--cursor C]", "every validator, by operator",
      "Lists one page of the chain's validators in operator order, bonded or not; when\n"

@@ -782,6 +782,12 @@ static void validator_lines(const json_t *v)
            (long long)json_integer_value(json_object_get(com, "max_ppm")),
            (long long)json_integer_value(json_object_get(com, "max_change_ppm")),
            wallet_cli_jstr(v, "min_self_bond"), wallet_cli_jstr(v, "consensus_key"));
+    printf("missed_blocks  %lld of a %lld-commit window\n",
+           (long long)json_integer_value(json_object_get(v, "missed_blocks")),
+           (long long)json_integer_value(json_object_get(v, "signed_blocks_window")));
+    if (json_is_string(json_object_get(v, "jailed_until"))) {
+        printf("jailed_until   %s\n", wallet_cli_jstr(v, "jailed_until"));
+    }
 }
 
 int wallet_cmd_validator_show(wallet_cli *c)

@@ -355,6 +355,11 @@ def test_rewards_withdraw_and_unjail(t):
                  key=bob), "validator create")
     committed(ok(n, "unstake", bob.address, "1.5", "--wait", key=bob), "unstake")
     eq(validator(n, bob.address)["jailed"], True, "jailed under its min_self_bond")
+    row = validator(n, bob.address)
+    shown = ok(n, "validator", "show", bob.address)
+    check("missed_blocks  %d of a %d-commit window" % (row["missed_blocks"],
+                                                       row["signed_blocks_window"]) in shown,
+          "validator show's liveness line: %r" % shown)
     committed(ok(n, "stake", bob.address, "1", "--wait", key=bob), "stake back")
     out = ok(n, "validator", "unjail", "--wait", key=bob)
     committed(out, "validator unjail")
