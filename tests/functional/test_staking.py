@@ -289,6 +289,11 @@ def test_slash_and_jail_events(t):
          "data": {"height": str(h), "validator": bad, "reason": "double_sign",
                   "jailed_until": None, "tombstoned": True}},
     ]
+    # The record the events are read from, as any state object.
+    rec = nodes[0].get("/api/v1/state/slash_record/%016x0000" % h)
+    value = bytes.fromhex(rec["value"])
+    eq((len(value), value[0], value[53], int.from_bytes(value[37:45], "big")),
+       (54, 1, 1, 10 * UNIT * 5 // 100), "the slash record (docs/PROTOCOL.md)")
     path = "/api/v1/events?from_height=%d" % h
     eq(staking_events(nodes[0], path), want, "node 0's slash and jail")
     eq(staking_events(nodes[1], path), want, "node 1's, the same")
