@@ -379,3 +379,28 @@ def test_rewards_withdraw_and_unjail(t):
     eq(got, [{"id": "%d-%d" % (h, txc + 2), "event": "unjail",
               "data": {"height": str(h), "validator": bob.address, "tx": out.split()[0],
                        "index": index}}], "the unjail event")
+
+
+def test_rewards_withdraw_all_within_the_ledgers_limit(t):
+    # Proves `rewards withdraw` without a validator stays within the ledger's per-transaction
+    # limit (3 validators): with 4 delegations it is a usage error (exit 2) naming the way
+    # out, and nothing is signed or sent (the nonce stays); naming a validator then works.
+    n = start_node(t)
+    c = n.chain
+    alice = c["alice"]
+    vals = [c.validator.address]
+    for i in range(3):
+        k = keygen(t, "op%d" % i)
+        committed(ok(n, "send", k.address, "3", "--wait", key=alice), "fund op%d" % i)
+        cons = keygen(t, "op%d-consensus" % i)
+        committed(ok(n, "validator", "create", cons.pubkey, "1", "--moniker", "op%d" % i,
+                     "--wait", key=k), "validator op%d" % i)
+        vals.append(k.address)
+    for v in vals:
+        committed(ok(n, "stake", v, "0.5", "--wait", key=alice), "stake with %s" % v)
+    nonce = n.account(alice.address)["pending_nonce"]
+    rc, out, err = w(n, "rewards", "withdraw", "--wait", key=alice)
+    eq(rc, 2, "withdraw from every validator, over the limit (stderr %r)" % err)
+    check("name one" in err, "the way out is named: %r" % err)
+    eq(n.account(alice.address)["pending_nonce"], nonce, "nothing was sent")
+    committed(ok(n, "rewards", "withdraw", vals[1], "--wait", key=alice), "withdraw from one")
