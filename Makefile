@@ -63,7 +63,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbe
 BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
 BENCH_BINS += $(if $(wildcard tests/bench/hbbench.c),$(BUILD)/tests/hbbench)
 
-.PHONY: all deps test unit fuzz run bench bench-state clean check-core format format-check testbins lint-api \
+.PHONY: all deps test unit fuzz run bench bench-state bench-staking clean check-core format format-check testbins lint-api \
         sim econ-sim testnet testnet-stop
 all: $(BINS)
 
@@ -211,6 +211,12 @@ testnet-stop:
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@sh tests/bench/run.sh $(BUILD)
+
+# Only the staking part of `make bench` (tests/bench/staking.sh): transfers/s with and
+# without 100 validators and 10,000 delegations in the state.
+bench-staking: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@sh tests/bench/staking.sh $(BUILD)
 
 # Only the state-at-scale part of `make bench` (tests/bench/state.sh).
 bench-state: deps

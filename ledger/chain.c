@@ -573,7 +573,8 @@ static chr_err block_end(ledger_chain *ch, const uint8_t proposer[32],
                                                 &ch->prev_validators, last_commit, time_ms);
     err = err ? err
               : ledger_slashing_end_block(ledger_overlay_objects(ch->overlay), &ch->params,
-                                          &ch->prev_validators, last_commit, ev, ev_len, time_ms);
+                                          &ch->prev_validators, last_commit, ev, ev_len, height,
+                                          time_ms);
     err = err ? err : ledger_gov_end_block(ch->overlay, &ch->params, &ch->params, height, time_ms);
     err = err ? err : ledger_staking_end_block(ch->overlay, &ch->params, height, time_ms);
     return err ? err : ledger_settle_end_block(ch->overlay, time_ms);

@@ -41,10 +41,10 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
  * room and keeps a block's object overlay (an entry per changed object) small. */
 #define LEDGER_OBJECT_VALUE_MAX 512
 /* Objects a block may change outside its transactions (the per-block steps: rewards for
- * every validator, unbondings that mature, missed-block bits, slashes and jailing): with
- * LEDGER_VALIDATORS_MAX validators a few changes each, 2,048 is room to spare, and costs
- * about 1.4 MB of overlay. */
-#define LEDGER_BLOCK_OBJECT_STEPS_MAX 2048
+ * every validator, unbondings that mature, missed-block bits, slashes, jailing and their
+ * records): with LEDGER_VALIDATORS_MAX validators a few changes each, 2,304 is room to
+ * spare (asserted below), and costs about 1.6 MB of overlay. */
+#define LEDGER_BLOCK_OBJECT_STEPS_MAX 2304
 
 /* Unbonding (and redelegation) entries one delegator may hold per validator at once
  * (params.entries_max up to this): each costs a state object until it matures, so the
@@ -69,11 +69,11 @@ _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as 
  * entry, the pair's delegation), a status change for each validator entering or leaving
  * the set and the new set's objects (3 per seat, plus its head), the global one; the
  * rewards of each signer and the proposer, and their pool; each signer's signing info and
- * bit chunk; a slash (the validator, two power rows) per evidence and per validator of the
- * set, and the pool. */
+ * bit chunk; a slash (the validator, two power rows, its record) per evidence and per
+ * validator of the set, and the pool. */
 _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
                        (LEDGER_VALIDATORS_MAX + 2) + 2 * LEDGER_VALIDATORS_MAX +
-                       3 * (64 + LEDGER_VALIDATORS_MAX) + 1 <=
+                       4 * (64 + LEDGER_VALIDATORS_MAX) + 1 <=
                    LEDGER_BLOCK_OBJECT_STEPS_MAX,
                "an end of block's staking, reward and slashing steps fit its object steps");
 

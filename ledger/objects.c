@@ -53,6 +53,7 @@ static const char *const kind_names[] = {
     [LEDGER_STATE_MEETING_PARAMS] = "meeting_params",
     [LEDGER_STATE_MEETING_BY_PAYER] = "meeting_by_payer",
     [LEDGER_STATE_MEETING_BY_HOST] = "meeting_by_host",
+    [LEDGER_STATE_SLASH_RECORD] = "slash_record",
     [LEDGER_STATE_MEETING_CLAIM] = "meeting_claim",
     [LEDGER_STATE_MEETING_SETTLEMENT] = "meeting_settlement",
     [LEDGER_STATE_SETTLE_DUE] = "settle_due",

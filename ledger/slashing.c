@@ -33,6 +33,67 @@ chr_err ledger_signing_info_get(ledger_objects *t, const uint8_t operator_key[32
     return CHR_OK;
 }
 
+/* ---- Records of slashes. ---- */
+
+void ledger_slash_record_key(uint8_t out[10], uint64_t height, uint16_t index)
+{
+    chr_put_u64be(out, height);
+    out[8] = (uint8_t)(index >> 8);
+    out[9] = (uint8_t)index;
+}
+
+chr_err ledger_slash_record_decode(ledger_slash_record *out, const uint8_t *in, size_t in_len)
+{
+    memset(out, 0, sizeof(*out));
+    if (in_len < LEDGER_SLASH_RECORD_BYTES) {
+        return CHR_ERR_TRUNCATED;
+    }
+    if (in_len > LEDGER_SLASH_RECORD_BYTES) {
+        return CHR_ERR_TRAILING;
+    }
+    if ((in[0] != LEDGER_SLASH_DOUBLE_SIGN && in[0] != LEDGER_SLASH_DOWNTIME) || in[53] > 1) {
+        return CHR_ERR_NONCANONICAL;
+    }
+    out->reason = in[0];
+    memcpy(out->operator_key, in + 1, 32);
+    out->fraction_ppm = chr_get_u32be(in + 33);
+    out->burned = chr_get_u64be(in + 37);
+    out->jailed_until_ms = chr_get_u64be(in + 45);
+    out->tombstoned = in[53];
+    return CHR_OK;
+}
+
+/* Where an end of block writes its records: the height and the next index. */
+typedef struct slash_log {
+    uint64_t height;
+    uint16_t next;
+} slash_log;
+
+/* Records the slash just made of operator_key (its validator as it is now) under the next
+ * index of the block. */
+static chr_err record_put(ledger_objects *t, slash_log *log, uint8_t reason,
+                          const uint8_t operator_key[32], uint32_t fraction_ppm, uint64_t burned)
+{
+    ledger_staking_validator v;
+    int found;
+    chr_err err = ledger_staking_validator_get(t, operator_key, &v, &found);
+    if (err != CHR_OK || !found) {
+        return err ? err : CHR_ERR_STORE;
+    }
+    /* One slash per evidence and per member of the previous set at most. */
+    CHR_ASSERT(log->next < LEDGER_SLASH_RECORDS_MAX);
+    uint8_t key[10];
+    uint8_t value[LEDGER_SLASH_RECORD_BYTES];
+    ledger_slash_record_key(key, log->height, log->next++);
+    value[0] = reason;
+    memcpy(value + 1, operator_key, 32);
+    chr_put_u32be(value + 33, fraction_ppm);
+    chr_put_u64be(value + 37, burned);
+    chr_put_u64be(value + 45, v.jailed_until_ms);
+    value[53] = v.tombstoned;
+    return ledger_object_put(t, LEDGER_STATE_SLASH_RECORD, key, sizeof(key), value, sizeof(value));
+}
+
 static chr_err info_put(ledger_objects *t, const uint8_t operator_key[32],
                         const ledger_signing_info *s)
 {
@@ -121,7 +182,7 @@ static int commit_has(const ledger_commit *c, const uint8_t key[32])
 }
 
 /* Counts one commit for v: its bit, its missed count, and the downtime rule. */
-static chr_err count_one(ledger_objects *t, const ledger_params *params,
+static chr_err count_one(ledger_objects *t, const ledger_params *params, slash_log *log,
                          const ledger_staking_validator *v, int missed, uint64_t time_ms)
 {
     ledger_signing_info s;
@@ -142,6 +203,9 @@ static chr_err count_one(ledger_objects *t, const ledger_params *params,
         }
         err =
             ledger_staking_slash(t, v->operator_key, params->slash_downtime_ppm, until, 0, &burned);
+        err = err ? err
+                  : record_put(t, log, LEDGER_SLASH_DOWNTIME, v->operator_key,
+                               params->slash_downtime_ppm, burned);
         s.counted = 0;
         s.missed = 0;
         s.epoch++;
@@ -151,11 +215,13 @@ static chr_err count_one(ledger_objects *t, const ledger_params *params,
 
 chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params,
                                   const ledger_valset *prev, const ledger_commit *last_commit,
-                                  const ledger_evidence *ev, size_t ev_len, uint64_t time_ms)
+                                  const ledger_evidence *ev, size_t ev_len, uint64_t height,
+                                  uint64_t time_ms)
 {
     CHR_ASSERT(ev_len <= LEDGER_BLOCK_EVIDENCE_MAX);
     CHR_ASSERT(params->signed_blocks_window > 0);
     chr_err err = CHR_OK;
+    slash_log log = {height, 0};
     for (size_t i = 0; i < ev_len && err == CHR_OK; i++) {
         ledger_staking_validator v;
         int found;
@@ -170,6 +236,9 @@ chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params
             err = err ? err
                       : ledger_staking_slash(t, v.operator_key, params->slash_double_sign_ppm,
                                              UINT64_MAX, 1, &burned);
+            err = err ? err
+                      : record_put(t, &log, LEDGER_SLASH_DOUBLE_SIGN, v.operator_key,
+                                   params->slash_double_sign_ppm, burned);
         }
     }
     for (size_t i = 0; i < prev->len && err == CHR_OK && last_commit != NULL; i++) {
@@ -177,7 +246,8 @@ chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params
         int found;
         err = validator_of(t, prev->v[i].pubkey, &v, &found);
         if (err == CHR_OK && found && !v.jailed && !v.tombstoned) {
-            err = count_one(t, params, &v, !commit_has(last_commit, prev->v[i].pubkey), time_ms);
+            err = count_one(t, params, &log, &v, !commit_has(last_commit, prev->v[i].pubkey),
+                            time_ms);
         }
     }
     return err;

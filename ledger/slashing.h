@@ -21,6 +21,13 @@
  * i / (8 * LEDGER_SIGNING_CHUNK_BYTES); a chunk of another epoch reads as all zero (a
  * window that starts again does not clear its chunks: O(1) per block per validator).
  *
+ * Records (kind 0x17, slash_record): every slash an end of block makes is recorded under
+ *   u64 height || u16 index  -> ledger_slash_record
+ * index counting from 0 in the order the slashes were made (evidence first, then
+ * downtime), so that what happened at a height can be read back from the state on every
+ * node, after any restart (the API's slash and jail events). A record is never deleted:
+ * each costs a slash of some stake, so they stay few.
+ *
  * Deterministic core: no I/O, clock or randomness; works on the block's object table. */
 #ifndef LEDGER_SLASHING_H
 #define LEDGER_SLASHING_H
@@ -48,6 +55,34 @@ typedef struct ledger_signing_info {
     uint32_t offence_ppm;    /* the fraction slashed for it */
 } ledger_signing_info;
 
+typedef enum ledger_slash_reason {
+    LEDGER_SLASH_DOUBLE_SIGN = 1,
+    LEDGER_SLASH_DOWNTIME = 2
+} ledger_slash_reason;
+
+typedef struct ledger_slash_record {
+    uint8_t reason; /* ledger_slash_reason */
+    uint8_t operator_key[32];
+    uint32_t fraction_ppm;
+    uint64_t burned;
+    uint64_t jailed_until_ms; /* UINT64_MAX: tombstoned, never */
+    uint8_t tombstoned;
+} ledger_slash_record;
+
+/* The most slashes one end of block records: one per evidence and one per member of the
+ * set that signed the previous block. */
+#define LEDGER_SLASH_RECORDS_MAX (LEDGER_BLOCK_EVIDENCE_MAX + LEDGER_VALIDATORS_MAX)
+/* A record's value: u8 reason | raw32 operator | u32 fraction_ppm | u64 burned |
+ * u64 jailed_until_ms | u8 tombstoned. */
+#define LEDGER_SLASH_RECORD_BYTES 54
+
+/* The natural key of record index of height: u64 height || u16 index. */
+void ledger_slash_record_key(uint8_t out[10], uint64_t height, uint16_t index);
+/* Decodes a record's value: CHR_ERR_TRUNCATED, CHR_ERR_TRAILING, CHR_ERR_NONCANONICAL (a
+ * reason other than 1 or 2, tombstoned other than 0 or 1); *out zeroed on failure. */
+CHR_WUR chr_err ledger_slash_record_decode(ledger_slash_record *out, const uint8_t *in,
+                                           size_t in_len);
+
 /* The signing info of operator_key (zeros when none). The loads' errors, CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_signing_info_get(ledger_objects *t, const uint8_t operator_key[32],
                                         ledger_signing_info *out);
@@ -64,12 +99,13 @@ CHR_WUR chr_err ledger_slashing_entry_burn(ledger_objects *t, const uint8_t vali
  * slashes the validators of ev (ev_len entries, the block's evidence, each checked by the
  * chain), then counts last_commit (NULL at height 1: nothing to count) for every member
  * of prev that has a validator object not jailed, slashing and jailing those over the
- * downtime limit. time_ms is the block's. Errors: the loads', CHR_ERR_FULL (a broken bound
+ * downtime limit; records each slash under height (see above). height and time_ms are the
+ * block's. Errors: the loads', CHR_ERR_FULL (a broken bound
  * of the block's table), CHR_ERR_STORE. */
 CHR_WUR chr_err ledger_slashing_end_block(ledger_objects *t, const ledger_params *params,
                                           const ledger_valset *prev,
                                           const ledger_commit *last_commit,
-                                          const ledger_evidence *ev, size_t ev_len,
+                                          const ledger_evidence *ev, size_t ev_len, uint64_t height,
                                           uint64_t time_ms);
 
 #endif

@@ -59,6 +59,8 @@ typedef enum ledger_state_kind {
     LEDGER_STATE_MEETING_PARAMS = 0x14,       /* natural: empty */
     LEDGER_STATE_MEETING_BY_PAYER = 0x15,     /* natural: payer || meeting id */
     LEDGER_STATE_MEETING_BY_HOST = 0x16,      /* natural: host || 0x00 || meeting id */
+    /* Slashing's record of what a block's end did (ledger/slashing.h). */
+    LEDGER_STATE_SLASH_RECORD = 0x17, /* natural: u64 height || u16 index */
     /* Settlement (ledger/settle.h); 0x18..0x1f are governance's. */
     LEDGER_STATE_MEETING_CLAIM = 0x28,      /* natural: meeting id || u8 index */
     LEDGER_STATE_MEETING_SETTLEMENT = 0x29, /* natural: meeting id */

@@ -36,7 +36,7 @@
 /* A body declared over the limit is read and dropped (so the client sees its 413) up to
  * this many times the limit; past that, it is refused unread. */
 #define RPC_BODY_DISCARD_FACTOR 16
-/* A body over this (or of unknown length) is read only after its credential is checked: at
+/* A body over this is read only after its credential is checked: at
  * most this much is buffered per connection for a client without a key. */
 #define RPC_AUTH_EARLY_BODY_BYTES (64u * 1024)
 

@@ -87,7 +87,10 @@ json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_u
     json_object_set_new(o, "power", rpc_json_u64(power_unit > 0 ? v->tokens / power_unit : 0));
     json_object_set_new(o, "status", json_string(v->status < 3 ? statuses[v->status] : "unknown"));
     json_object_set_new(o, "jailed", json_boolean(v->jailed));
-    json_object_set_new(o, "jailed_until", json_time_or_null(v->jailed_until_ms));
+    /* A tombstoned validator's jail has no end (UINT64_MAX): null, as for none. */
+    json_object_set_new(o, "jailed_until",
+                        v->jailed_until_ms == UINT64_MAX ? json_null()
+                                                         : json_time_or_null(v->jailed_until_ms));
     json_object_set_new(o, "tombstoned", json_boolean(v->tombstoned));
     json_object_set_new(o, "unbonding_until", json_time_or_null(v->unbonding_until_ms));
     json_object_set_new(o, "created_height", rpc_json_u64(v->created_height));

@@ -53,6 +53,7 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/accounts/*/delegations/*", rpc_handle_account_delegation, RPC_SCOPE_READ),
     RPC_GET("/api/v1/accounts/*/unbondings", rpc_handle_account_unbondings, RPC_SCOPE_READ),
     RPC_GET("/api/v1/accounts/*/redelegations", rpc_handle_account_redelegations, RPC_SCOPE_READ),
+    RPC_GET("/api/v1/accounts/*/rewards", rpc_handle_account_rewards, RPC_SCOPE_READ),
     RPC_GET("/api/v1/params", rpc_handle_params, RPC_SCOPE_READ),
     RPC_GET("/api/v1/supply", rpc_handle_supply, RPC_SCOPE_READ),
     RPC_GET("/api/v1/staking/validators", rpc_handle_staking_validators, RPC_SCOPE_READ),

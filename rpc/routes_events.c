@@ -1,8 +1,10 @@
-/* GET /api/v1/events: Server-Sent Events of new blocks and committed transactions.
+/* GET /api/v1/events: Server-Sent Events of new blocks, committed transactions, the
+ * validator sets blocks decide, and staking's slashes, jails and unjails.
  *
  * Events are read from the stored blocks, not from a buffer in memory: an event's id is its
  * place in the chain, "HEIGHT-N" (N = 0 for the block, i + 1 for its transaction i), so it
- * means the same on every node and across restarts, and a client that reconnects with
+ * means the same on every node and across restarts (N = tx_count + 1 the set the block
+ * decided, then staking's events: staking_slots), and a client that reconnects with
  * Last-Event-ID gets exactly what it missed, however long it was away: nothing is ever
  * skipped. A connection holds one bounded buffer of rendered events; a client that falls
  * more than RPC_EVENTS_LAG_BLOCKS_MAX blocks behind the tip is told (event "dropped", with
@@ -18,6 +20,7 @@
 #include "common/bech32.h"
 #include "common/enc.h"
 #include "common/hash.h"
+#include "ledger/slashing.h"
 #include "ledger/tx_types.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/events_gov.h"
@@ -38,7 +41,13 @@
  * about 4.3 KiB with its other fields and the framing. */
 #define RPC_EVENT_TEXT_MAX 8192
 
+/* The most events of one block: itself, its transactions, its set, a slash and a jail per
+ * slash record and an unjail per transaction, and its governance events. */
+#define RPC_EVENTS_PER_BLOCK_MAX                                                                  \
+    (2u * LEDGER_BLOCK_TXS_MAX + 2 + 2u * LEDGER_SLASH_RECORDS_MAX + RPC_GOV_EVENTS_MAX)
+
 _Static_assert(RPC_EVENTS_BUFFER_BYTES > 2 * RPC_EVENT_TEXT_MAX, "an event always fits");
+_Static_assert(RPC_EVENTS_PER_BLOCK_MAX < UINT32_MAX, "an event's N is a u32");
 
 typedef struct sse_stream {
     rpc_server *srv;
@@ -46,7 +55,8 @@ typedef struct sse_stream {
     rpc_wait wait;   /* for the next block, while the connection is suspended */
     uint64_t height; /* the next event is (height, next) */
     uint32_t next;   /* 0: the block itself; i + 1: its transaction i; tx_count + 1: the
-                      * validator set it decided, if any; then governance's events */
+                      * validator set it decided, if any; then staking's (staking_slots),
+                      * then governance's */
     /* Where the stream is in a block's governance events. */
     rpc_gov_events gov;
     int has_account;
@@ -68,7 +78,7 @@ static int parse_event_id(const char *s, uint64_t *height, uint32_t *n)
     memcpy(h, s, (size_t)(dash - s));
     h[dash - s] = '\0';
     if (!rpc_parse_u64(h, height) || !rpc_parse_u64(dash + 1, &v) ||
-        v > LEDGER_BLOCK_TXS_MAX + 1 + RPC_GOV_EVENTS_MAX) {
+        v >= RPC_EVENTS_PER_BLOCK_MAX) {
         return 0;
     }
     *n = (uint32_t)v;
@@ -128,6 +138,104 @@ static json_t *set_event(ledger_store_read *rd, uint64_t height)
                      rpc_json_hex(o.value + 10, 32));
 }
 
+/* ---- Staking's events: slashes, jails, unjails (docs/API.md, "GET /api/v1/events"). ----
+ * After a block's set slot come, for each slash record the block's end wrote
+ * (ledger/slashing.h: read from the state, so the same on every node and after a restart),
+ * a "slash" and a "jail" event, then an "unjail" for each unjail transaction of the block
+ * (a block holds only transactions that succeeded). Slot k is id N = tx_count + 2 + k. */
+
+/* The slash records of height: their count (indexes 0 to count - 1 exist). */
+static uint32_t slash_records(ledger_store_read *rd, uint64_t height)
+{
+    uint32_t n = 0;
+    for (; n < LEDGER_SLASH_RECORDS_MAX; n++) {
+        uint8_t key[10];
+        ledger_object o;
+        int found = 0;
+        ledger_slash_record_key(key, height, (uint16_t)n);
+        if (ledger_store_object(rd, LEDGER_STATE_SLASH_RECORD, key, 10, &o, &found) != CHR_OK ||
+            !found) {
+            break;
+        }
+    }
+    return n;
+}
+
+/* The index of b's j-th unjail transaction, or b->txs_len when it has fewer. */
+static uint32_t unjail_at(const ledger_block *b, uint32_t j)
+{
+    for (uint32_t i = 0; i < b->txs_len; i++) {
+        /* The type is the byte after the version (docs/PROTOCOL.md, "Transactions"). */
+        if (b->tx_lens[i] > 1 && b->txs[i][1] == LEDGER_TX_UNJAIL && j-- == 0) {
+            return i;
+        }
+    }
+    return b->txs_len;
+}
+
+/* How many staking slots the block at height has: two per slash record, one per unjail. */
+static uint32_t staking_slots(ledger_store_read *rd, const ledger_block *b, uint64_t height)
+{
+    uint32_t unjails = 0;
+    while (unjail_at(b, unjails) < b->txs_len) {
+        unjails++;
+    }
+    return 2 * slash_records(rd, height) + unjails;
+}
+
+/* The slash (even k) or jail (odd k) event of record k / 2; NULL when unreadable. */
+static json_t *slash_event(ledger_store_read *rd, uint64_t height, uint32_t k,
+                           ledger_slash_record *rec)
+{
+    static const char *const reasons[] = {"", "double_sign", "downtime"};
+    uint8_t key[10];
+    ledger_object o;
+    int found = 0;
+    ledger_slash_record_key(key, height, (uint16_t)(k / 2));
+    if (ledger_store_object(rd, LEDGER_STATE_SLASH_RECORD, key, 10, &o, &found) != CHR_OK ||
+        !found || ledger_slash_record_decode(rec, o.value, o.value_len) != CHR_OK) {
+        return NULL;
+    }
+    json_t *j = json_pack("{s:o,s:o,s:s}", "height", rpc_json_u64(height), "validator",
+                          rpc_json_address(rec->operator_key), "reason", reasons[rec->reason]);
+    if (k % 2 == 0) {
+        json_object_set_new(j, "fraction_ppm", json_integer((json_int_t)rec->fraction_ppm));
+        json_object_set_new(j, "burned", rpc_json_u64(rec->burned));
+    } else {
+        json_object_set_new(j, "jailed_until",
+                            rec->tombstoned ? json_null() : rpc_json_time(rec->jailed_until_ms));
+        json_object_set_new(j, "tombstoned", json_boolean(rec->tombstoned));
+    }
+    return j;
+}
+
+/* Appends staking slot k of the block b at st->height, if it concerns the stream. */
+static void staking_append(sse_stream *st, ledger_store_read *rd, const ledger_block *b, uint32_t k)
+{
+    uint32_t records = slash_records(rd, st->height);
+    if (k < 2 * records) {
+        ledger_slash_record rec;
+        json_t *j = slash_event(rd, st->height, k, &rec);
+        if (j != NULL && (!st->has_account || memcmp(rec.operator_key, st->account, 32) == 0)) {
+            stream_append(st, k % 2 == 0 ? "slash" : "jail", st->height, st->next, j);
+        } else {
+            json_decref(j);
+        }
+        return;
+    }
+    ledger_tx tx;
+    uint32_t i = unjail_at(b, k - 2 * records);
+    if (i < b->txs_len && ledger_tx_decode(&tx, b->txs[i], b->tx_lens[i]) == CHR_OK &&
+        (!st->has_account || memcmp(tx.from, st->account, 32) == 0)) {
+        uint8_t hash[32];
+        chr_sha256_hash(hash, b->txs[i], b->tx_lens[i]);
+        stream_append(st, "unjail", st->height, st->next,
+                      json_pack("{s:o,s:o,s:o,s:i}", "height", rpc_json_u64(st->height),
+                                "validator", rpc_json_address(tx.from), "tx",
+                                rpc_json_hex(hash, 32), "index", (int)i));
+    }
+}
+
 /* Renders events of the block at st->height from st->next until the buffer is nearly
  * full; advances the position. Returns 0 when the block cannot be read. */
 static int render_block(sse_stream *st, ledger_store_read *rd)
@@ -136,14 +244,20 @@ static int render_block(sse_stream *st, ledger_store_read *rd)
     if (ledger_store_block_decode(rd, st->height, &b) != CHR_OK) {
         return 0;
     }
-    uint32_t last = b.txs_len + 1 + (st->has_account ? 0 : rpc_gov_events_count(rd, st->height));
+    uint32_t staking = staking_slots(rd, &b, st->height);
+    uint32_t last = b.txs_len + 1 + staking + rpc_gov_events_count(rd, st->height);
     while (st->next <= last && sizeof(st->buf) - st->len > RPC_EVENT_TEXT_MAX) {
-        if (st->next > b.txs_len + 1) {
+        if (st->next > b.txs_len + 1 + staking) {
+            /* Governance's events concern no one account: not sent with ?account=. */
             const char *name;
-            json_t *ev = rpc_gov_event(rd, &st->gov, st->height, st->next - b.txs_len - 2, &name);
+            json_t *ev = st->has_account ? NULL
+                                         : rpc_gov_event(rd, &st->gov, st->height,
+                                                         st->next - b.txs_len - 2 - staking, &name);
             if (ev != NULL) {
                 stream_append(st, name, st->height, st->next, ev);
             }
+        } else if (st->next > b.txs_len + 1) {
+            staking_append(st, rd, &b, st->next - b.txs_len - 2);
         } else if (st->next == b.txs_len + 1) {
             json_t *set = st->has_account ? NULL : set_event(rd, st->height);
             if (set != NULL) {
@@ -270,23 +384,23 @@ static void stream_free(void *cls)
     free(cls);
 }
 
-/* The number of transactions in the stored block at height and of its governance events,
- * or 0 when it cannot be read; ids N = 0 (the block) to that + 1 (the set it decided and
- * governance's events) are valid. */
-static uint32_t block_event_count(rpc_server *srv, uint64_t height)
+/* The last event id N of the stored block at height (its transactions, its set, its
+ * staking slots, its governance events), or 0 when it cannot be read; ids N = 0 (the block)
+ * to that are valid. */
+static uint32_t block_last_event(rpc_server *srv, uint64_t height)
 {
     ledger_store_read *rd;
-    uint32_t count = 0;
+    uint32_t last = 0;
     if (ledger_store_read_begin(srv->be.store, &rd) != CHR_OK) {
         return 0;
     }
     ledger_block b;
     if (ledger_store_block_decode(rd, height, &b) == CHR_OK) {
-        count = b.header.tx_count + rpc_gov_events_count(rd, height);
+        last = b.txs_len + 1 + staking_slots(rd, &b, height) + rpc_gov_events_count(rd, height);
         ledger_block_free(&b);
     }
     ledger_store_read_end(rd);
-    return count;
+    return last;
 }
 
 /* Where the stream starts: after Last-Event-ID, at ?from_height, or at the next block. */
@@ -301,7 +415,7 @@ static int stream_start(rpc_ctx *x, rpc_reply *r, sse_stream *st)
         uint64_t h;
         uint32_t n;
         if (!parse_event_id(last, &h, &n) || h == 0 || h > tip.height ||
-            n > block_event_count(x->srv, h) + 1) {
+            n > block_last_event(x->srv, h)) {
             rpc_reply_error(r, 400, CHR_ERR_ARG, "Last-Event-ID: an id this node sent, HEIGHT-N",
                             "Last-Event-ID");
             return 0;

@@ -15,6 +15,7 @@
 #include "rpc/internal/gov.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
+#include "rpc/internal/snapshot.h"
 #include "rpc/limits.h"
 #include "rpc/render.h"
 
@@ -26,34 +27,6 @@ static void reply_store_error(rpc_reply *r, chr_err err)
     }
     rpc_reply_error(r, 503, CHR_ERR_STORE, "cannot read the chain now", NULL);
     r->retry_after = 1;
-}
-
-/* ---- A snapshot as the ledger's object table reads it (for the tally). ---- */
-
-static chr_err snap_load(void *ctx, ledger_state_kind kind, const uint8_t *natural,
-                         size_t natural_len, uint8_t value[LEDGER_OBJECT_VALUE_MAX],
-                         size_t *value_len, int *found)
-{
-    ledger_object *o = malloc(sizeof(*o));
-    *value_len = 0;
-    *found = 0;
-    if (o == NULL) {
-        return CHR_ERR_NOMEM;
-    }
-    chr_err err = ledger_store_object(ctx, kind, natural, natural_len, o, found);
-    if (err == CHR_OK && *found) {
-        memcpy(value, o->value, o->value_len);
-        *value_len = o->value_len;
-    }
-    free(o);
-    return err == CHR_ERR_STATE_ROOT ? CHR_ERR_STORE : err;
-}
-
-static chr_err snap_next(void *ctx, ledger_state_kind kind, const uint8_t *prefix,
-                         size_t prefix_len, const uint8_t *after, size_t after_len,
-                         ledger_object *out)
-{
-    return ledger_store_object_next(ctx, kind, prefix, prefix_len, after, after_len, out);
 }
 
 /* ---- Renderings. ---- */
@@ -298,7 +271,7 @@ static chr_err tally_now(rpc_ctx *x, ledger_store_read *rd, uint64_t id, json_t 
 {
     *out = NULL;
     ledger_objects *t;
-    chr_err err = ledger_objects_new(&t, 1, snap_load, snap_next, rd);
+    chr_err err = rpc_snapshot_objects(rd, &t);
     if (err != CHR_OK) {
         return err;
     }
@@ -504,7 +477,7 @@ static chr_err params_json(rpc_ctx *x, ledger_store_read *rd, json_t **out)
 {
     *out = NULL;
     ledger_objects *t;
-    chr_err err = ledger_objects_new(&t, 1, snap_load, snap_next, rd);
+    chr_err err = rpc_snapshot_objects(rd, &t);
     if (err != CHR_OK) {
         return err;
     }

@@ -1,5 +1,6 @@
 /* Staking's REST reads (docs/API.md, "Staking"): the chain's parameters, the supply broken
- * down, validators, delegations, unbonding and redelegation entries. Every answer is read
+ * down, validators (with their missed blocks), delegations, unbonding and redelegation
+ * entries, an account's pending rewards. Every answer is read
  * from one snapshot of the store; one object comes with ?prove=true (rpc_reply_object), a
  * list pages with key cursors (rpc/internal/list.h). A list filtered by a key that is not
  * its prefix (a validator's delegations, an account's entries) reads at most
@@ -12,9 +13,11 @@
 #include "common/enc.h"
 #include "ledger/distribution.h"
 #include "ledger/gov.h"
+#include "ledger/slashing.h"
 #include "ledger/staking.h"
 #include "rpc/internal/http.h"
 #include "rpc/internal/list.h"
+#include "rpc/internal/snapshot.h"
 #include "rpc/limits.h"
 #include "rpc/render.h"
 
@@ -182,18 +185,39 @@ static int validator_read(ledger_store_read *rd, const uint8_t op[32], ledger_st
     return ledger_staking_validator_decode(v, op, o.value, o.value_len) == CHR_OK ? 1 : -1;
 }
 
+/* A validator's row: its object, and its liveness from its signing record read in the same
+ * snapshot (ledger/slashing.h): the commits it missed in the current signing window and the
+ * window's size. NULL when either is damaged or unreadable. */
+static json_t *validator_row(ledger_store_read *rd, const ledger_object *o,
+                             const ledger_params *params)
+{
+    ledger_staking_validator v;
+    ledger_signing_info s;
+    ledger_objects *t;
+    if (o->natural_len != 32 ||
+        ledger_staking_validator_decode(&v, o->natural, o->value, o->value_len) != CHR_OK ||
+        rpc_snapshot_objects(rd, &t) != CHR_OK) {
+        return NULL;
+    }
+    chr_err err = ledger_signing_info_get(t, o->natural, &s);
+    ledger_objects_free(t);
+    if (err != CHR_OK) {
+        return NULL;
+    }
+    json_t *j = rpc_render_validator(&v, params->power_unit);
+    json_object_set_new(j, "missed_blocks", json_integer((json_int_t)s.missed));
+    json_object_set_new(j, "signed_blocks_window",
+                        json_integer((json_int_t)params->signed_blocks_window));
+    return j;
+}
+
 static json_t *validator_render(void *ctx, ledger_store_read *rd, uint8_t kind,
                                 const uint8_t *natural, size_t natural_len, const ledger_object *o)
 {
-    const ledger_params *params = ctx;
-    (void)rd;
     (void)kind;
-    ledger_staking_validator v;
-    if (natural_len != 32 ||
-        ledger_staking_validator_decode(&v, natural, o->value, o->value_len) != CHR_OK) {
-        return NULL;
-    }
-    return rpc_render_validator(&v, params->power_unit);
+    (void)natural;
+    (void)natural_len;
+    return validator_row(rd, o, ctx);
 }
 
 /* A delegation of (delegator, validator) with its amount in v's tokens. */
@@ -204,6 +228,35 @@ static json_t *delegation_json(const uint8_t natural[64], const ledger_staking_d
     return json_pack("{s:o,s:o,s:o,s:o}", "delegator", rpc_json_address(natural), "validator",
                      rpc_json_address(natural + 32), "shares", rpc_json_u64(d->shares), "amount",
                      rpc_json_u64(amount));
+}
+
+/* The reward the pair (natural: delegator || validator) would be paid by a withdrawal now,
+ * computed by the ledger on rd's committed objects (ledger_distribution_pending): 0 when
+ * unreadable or damaged. */
+static int pending_read(ledger_store_read *rd, const uint8_t natural[64], uint64_t *out)
+{
+    ledger_objects *t;
+    *out = 0;
+    if (rpc_snapshot_objects(rd, &t) != CHR_OK) {
+        return 0;
+    }
+    chr_err err = ledger_distribution_pending(t, natural, natural + 32, out);
+    ledger_objects_free(t);
+    return err == CHR_OK;
+}
+
+/* An account's delegation: delegation_json with its pending rewards. */
+static json_t *delegation_pending_json(ledger_store_read *rd, const uint8_t natural[64],
+                                       const ledger_staking_delegation *d,
+                                       const ledger_staking_validator *v)
+{
+    uint64_t pending;
+    if (!pending_read(rd, natural, &pending)) {
+        return NULL;
+    }
+    json_t *j = delegation_json(natural, d, v);
+    json_object_set_new(j, "pending_rewards", rpc_json_u64(pending));
+    return j;
 }
 
 /* A delegation, its validator read in the same snapshot (for the amount). */
@@ -218,7 +271,7 @@ static json_t *delegation_render(void *ctx, ledger_store_read *rd, uint8_t kind,
         validator_read(rd, natural + 32, &v) != 1) {
         return NULL;
     }
-    return delegation_json(natural, &d, &v);
+    return delegation_pending_json(rd, natural, &d, &v);
 }
 
 /* An unbonding entry: u64 completion_ms | delegator | validator | u64 seq. */
@@ -266,11 +319,15 @@ struct staking_list {
     rpc_cursor_kind cursor;
     const uint8_t *prefix; /* NULL: the whole kind */
     size_t prefix_len;
-    const uint8_t *key;         /* the filter's key (validator or account) */
-    size_t key_at;              /* its place in the natural key */
-    uint64_t power_unit;        /* validators' power */
-    ledger_staking_validator v; /* a validator's delegations: the validator */
+    const uint8_t *key;          /* the filter's key (validator or account) */
+    size_t key_at;               /* its place in the natural key */
+    const ledger_params *params; /* validators' power and signing window */
+    ledger_staking_validator v;  /* a validator's delegations: the validator */
     staking_item_fn item;
+    uint64_t total; /* an account's rewards: the sum of the page's */
+    int overflow;   /* the sum does not fit a u64 (a damaged state) */
+    /* Adds the list's own fields to the answer (NULL: none); 0 when they cannot be read. */
+    int (*finish)(staking_list *l, ledger_store_read *rd, json_t *answer);
 };
 
 /* Whether the filter key sits at its place in o's natural key. */
@@ -283,12 +340,7 @@ static int list_filter(const staking_list *l, const ledger_object *o)
 static int item_validator(staking_list *l, ledger_store_read *rd, const ledger_object *o,
                           json_t **out)
 {
-    ledger_staking_validator v;
-    (void)rd;
-    *out = o->natural_len == 32 &&
-                   ledger_staking_validator_decode(&v, o->natural, o->value, o->value_len) == CHR_OK
-               ? rpc_render_validator(&v, l->power_unit)
-               : NULL;
+    *out = validator_row(rd, o, l->params);
     return 1;
 }
 
@@ -306,7 +358,26 @@ static int item_delegation(staking_list *l, ledger_store_read *rd, const ledger_
     /* A validator's list knows its validator; an account's reads each. */
     ledger_staking_validator v;
     int have = l->key_at == 32 ? 1 : validator_read(rd, o->natural + 32, &v);
-    *out = have == 1 ? delegation_json(o->natural, &d, l->key_at == 32 ? &l->v : &v) : NULL;
+    if (have != 1) {
+        *out = NULL;
+    } else if (l->key_at == 32) {
+        *out = delegation_json(o->natural, &d, &l->v);
+    } else {
+        *out = delegation_pending_json(rd, o->natural, &d, &v);
+    }
+    return 1;
+}
+
+/* An account's pending reward from one validator it delegates to. */
+static int item_reward(staking_list *l, ledger_store_read *rd, const ledger_object *o, json_t **out)
+{
+    uint64_t pending;
+    *out = NULL;
+    if (o->natural_len == 64 && pending_read(rd, o->natural, &pending)) {
+        l->overflow |= chr_add_u64(&l->total, l->total, pending) != CHR_OK;
+        *out = json_pack("{s:o,s:o}", "validator", rpc_json_address(o->natural + 32), "pending",
+                         rpc_json_u64(pending));
+    }
     return 1;
 }
 
@@ -406,7 +477,13 @@ static void list_reply(rpc_ctx *x, rpc_reply *r, staking_list *l, ledger_store_r
         rpc_key_cursor_encode(s, l->cursor, after, after_len);
         next = json_string(s);
     }
-    rpc_reply_json(r, 200, json_pack("{s:o,s:o}", l->name, arr, "next_cursor", next));
+    json_t *answer = json_pack("{s:o,s:o}", l->name, arr, "next_cursor", next);
+    if (l->finish != NULL && !l->finish(l, rd, answer)) {
+        json_decref(answer);
+        reply_damaged(r);
+        return;
+    }
+    rpc_reply_json(r, 200, answer);
 }
 
 /* Opens a snapshot, answers l's page in it, closes it. */
@@ -428,7 +505,7 @@ void rpc_handle_staking_validators(rpc_ctx *x, rpc_reply *r)
     staking_list l = {.name = "validators",
                       .kind = LEDGER_STATE_VALIDATOR,
                       .cursor = RPC_CURSOR_STAKING_VALIDATORS,
-                      .power_unit = tip.params.power_unit,
+                      .params = &tip.params,
                       .item = item_validator};
     list_run(x, r, &l);
 }
@@ -521,5 +598,53 @@ void rpc_handle_account_redelegations(rpc_ctx *x, rpc_reply *r)
                       .key = addr,
                       .key_at = 8,
                       .item = item_redelegation};
+    list_run(x, r, &l);
+}
+
+/* ---- GET /api/v1/accounts/{address}/rewards ---- */
+
+/* The page's total and, for an operator, its validator's commission not yet withdrawn. */
+static int rewards_finish(staking_list *l, ledger_store_read *rd, json_t *answer)
+{
+    ledger_staking_validator v;
+    int have = validator_read(rd, l->prefix, &v);
+    json_t *commission = json_null();
+    if (have == 1) {
+        ledger_objects *t;
+        ledger_val_rewards vr;
+        if (rpc_snapshot_objects(rd, &t) != CHR_OK) {
+            return 0;
+        }
+        chr_err err = ledger_val_rewards_get(t, l->prefix, &vr);
+        ledger_objects_free(t);
+        if (err != CHR_OK) {
+            return 0;
+        }
+        commission = rpc_json_u64(vr.commission);
+    }
+    if (have < 0 || l->overflow) {
+        json_decref(commission);
+        return 0;
+    }
+    json_object_set_new(answer, "address", rpc_json_address(l->prefix));
+    json_object_set_new(answer, "total", rpc_json_u64(l->total));
+    json_object_set_new(answer, "commission", commission);
+    return 1;
+}
+
+void rpc_handle_account_rewards(rpc_ctx *x, rpc_reply *r)
+{
+    uint8_t addr[32];
+    if (!address_seg(x, r, 3, "address", addr)) {
+        return;
+    }
+    /* The rows are the account's delegations: a cursor of its delegations' list serves. */
+    staking_list l = {.name = "rewards",
+                      .kind = LEDGER_STATE_DELEGATION,
+                      .cursor = RPC_CURSOR_ACCOUNT_DELEGATIONS,
+                      .prefix = addr,
+                      .prefix_len = 32,
+                      .item = item_reward,
+                      .finish = rewards_finish};
     list_run(x, r, &l);
 }

@@ -165,9 +165,15 @@ const wallet_command wallet_commands[] = {
      "(within its max and daily change, once a day), the least self-bond (only upwards),\n"
      "moniker, website, details.",
      KEY_OPTS | SEND_OPTS | WAIT_OPTS | VALIDATOR_OPTS, 0, 0, 0, wallet_cmd_validator_edit},
+    {G_STAKING, "validator unjail", "[--fee X] [--wait]", "bring the key's validator out of jail",
+     "Brings the validator the key operates out of jail (an unjail transaction) once its\n"
+     "jail time has passed (validator show tells until when) and its self-bond is at least\n"
+     "its min_self_bond; a tombstoned validator never returns.",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS, 0, 0, 0, wallet_cmd_validator_unjail},
     {G_STAKING, "validator show", "[ADDRESS]", "a validator's stake, power and status",
      "Shows the validator operated by ADDRESS (default the key's address): status,\n"
-     "stake, power, commission, jailed and tombstoned.",
+     "stake, power, commission, jailed (until when) and tombstoned, and the commits it\n"
+     "missed in its signing window.",
      KEY_OPTS, 0, 1, 0, wallet_cmd_validator_show},
     {G_STAKING, "validator list", "[--limit N] [--cursor C]", "every validator, by operator",
      "Lists one page of the chain's validators in operator order, bonded or not; when\n"
@@ -177,13 +183,25 @@ const wallet_command wallet_commands[] = {
      "Lists one page of the delegations of ADDRESS (default the key's account): each\n"
      "validator and the amount bonded to it.",
      KEY_OPTS | PAGE_OPTS, 0, 1, 0, wallet_cmd_delegations},
+    {G_STAKING, "rewards", "[ADDRESS] [--limit N] [--cursor C]", "an account's pending rewards",
+     "Lists one page of the rewards ADDRESS (default the key's account) would be paid now by\n"
+     "each validator it delegates to, their total and, for a validator's operator, its\n"
+     "commission not yet withdrawn.",
+     KEY_OPTS | PAGE_OPTS, 0, 1, 0, wallet_cmd_rewards},
+    {G_STAKING, "rewards withdraw", "[VALIDATOR] [--fee X] [--wait]", "withdraw pending rewards",
+     "Pays the key's pending rewards from VALIDATOR (a withdraw-rewards transaction; from\n"
+     "the operator's own validator its commission too), or from every validator it\n"
+     "delegates to when none is given: at most 3 in one transaction (the ledger's limit),\n"
+     "so with more, name them one at a time.",
+     KEY_OPTS | SEND_OPTS | WAIT_OPTS, 0, 1, 0, wallet_cmd_rewards_withdraw},
     {G_TX, "tx build", "[--type T] --to ADDRESS --amount X [--fee X] [--nonce N] ...",
      "an unsigned transaction as JSON",
      "Writes an unsigned transaction as JSON (docs/WALLET-CLI.md): by default a transfer,\n"
      "the body POST /api/v1/txs/quote takes, plus chain_id. --type delegate or undelegate\n"
      "(--validator ADDRESS --amount X), redelegate (--src, --dst, --amount),\n"
      "create_validator (--consensus-key KEY --amount SELF_BOND --moniker ... as validator\n"
-     "create) or edit_validator (the validator edit options) builds a staking one. The\n"
+     "create), edit_validator (the validator edit options), withdraw_rewards ([--validator\n"
+     "ADDRESS]; none: every one) or unjail builds a staking one. The\n"
      "sender is --from ADDRESS, or the key's address (no passphrase needed). What is not\n"
      "given (chain id, fee, nonce) comes from the node; with --chain-id, --fee and --nonce\n"
      "all given, the node is not contacted. Offline, amounts in CHR use the protocol's 6\n"

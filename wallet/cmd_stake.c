@@ -1,6 +1,6 @@
-/* The staking commands: stake, unstake, redelegate, validator create|edit|show|list,
- * delegations, and the staking types of tx build and tx sign (docs/WALLET-CLI.md,
- * "Staking" and "Transaction files"). */
+/* The staking commands: stake, unstake, redelegate, validator create|edit|unjail|show|list,
+ * delegations, rewards [withdraw], and the staking types of tx build and tx sign
+ * (docs/WALLET-CLI.md, "Staking" and "Transaction files"). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,8 @@ static const stake_type stake_types[] = {
     {"delegate", LEDGER_TX_DELEGATE},
     {"undelegate", LEDGER_TX_UNDELEGATE},
     {"redelegate", LEDGER_TX_REDELEGATE},
+    {"withdraw_rewards", LEDGER_TX_WITHDRAW_REWARDS},
+    {"unjail", LEDGER_TX_UNJAIL},
 };
 
 #define STAKE_TYPES_LEN (sizeof(stake_types) / sizeof(stake_types[0]))
@@ -200,6 +202,15 @@ static int parse_body(const wallet_cli *c, const stake_args *a, unsigned decimal
             return wallet_cli_usage(c, "a validator's chr1... address is required");
         }
         return parse_positive(c, a->amount, decimals, &tx->body.stake.amount);
+    case LEDGER_TX_WITHDRAW_REWARDS:
+        /* No validator: from every one (all zero, docs/PROTOCOL.md "withdraw-rewards"). */
+        if (a->validator != NULL &&
+            !wallet_cli_parse_address("VALIDATOR", a->validator, tx->body.withdraw.validator)) {
+            return WALLET_EXIT_USAGE;
+        }
+        return WALLET_EXIT_OK;
+    case LEDGER_TX_UNJAIL:
+        return WALLET_EXIT_OK; /* no body: the sender's validator */
     default:
         CHR_ASSERT(tx->type == LEDGER_TX_REDELEGATE);
         if (a->src == NULL || a->dst == NULL ||
@@ -322,6 +333,13 @@ int wallet_cmd_validator_edit(wallet_cli *c)
     return stake_send(c, LEDGER_TX_EDIT_VALIDATOR, &a);
 }
 
+int wallet_cmd_validator_unjail(wallet_cli *c)
+{
+    stake_args a;
+    memset(&a, 0, sizeof(a));
+    return stake_send(c, LEDGER_TX_UNJAIL, &a);
+}
+
 /* ---- Transaction files. ---- */
 
 static json_t *json_u64(uint64_t v)
@@ -380,6 +398,16 @@ static void body_json(json_t *j, const ledger_tx *tx)
         json_object_set_new(j, "validator", json_addr(tx->body.stake.validator));
         json_object_set_new(j, "amount", json_u64(tx->body.stake.amount));
         break;
+    case LEDGER_TX_WITHDRAW_REWARDS: {
+        static const uint8_t all[32];
+        json_object_set_new(j, "validator",
+                            memcmp(tx->body.withdraw.validator, all, 32) == 0
+                                ? json_null()
+                                : json_addr(tx->body.withdraw.validator));
+        break;
+    }
+    case LEDGER_TX_UNJAIL:
+        break;
     default:
         json_object_set_new(j, "src_validator", json_addr(tx->body.restake.src));
         json_object_set_new(j, "dst_validator", json_addr(tx->body.restake.dst));
@@ -427,7 +455,8 @@ int wallet_stake_tx_build(wallet_cli *c, const char *type)
     tx.type = stake_type_of(type);
     if (tx.type == 0) {
         return wallet_cli_usage(c, "--type: transfer, delegate, undelegate, redelegate, "
-                                   "create_validator or edit_validator");
+                                   "create_validator, edit_validator, withdraw_rewards or "
+                                   "unjail");
     }
     const char *from = c->opt[WALLET_OPT_FROM];
     const char *chain_id = c->opt[WALLET_OPT_CHAIN_ID];
@@ -561,6 +590,13 @@ static int body_parse(const json_t *j, ledger_tx *tx)
     case LEDGER_TX_UNDELEGATE:
         return field_addr(j, "validator", tx->body.stake.validator) &&
                field_u64(j, "amount", &tx->body.stake.amount);
+    case LEDGER_TX_WITHDRAW_REWARDS:
+        /* null or absent: from every validator. */
+        return json_is_null(json_object_get(j, "validator")) ||
+               json_object_get(j, "validator") == NULL ||
+               field_addr(j, "validator", tx->body.withdraw.validator);
+    case LEDGER_TX_UNJAIL:
+        return 1;
     default:
         return field_addr(j, "src_validator", tx->body.restake.src) &&
                field_addr(j, "dst_validator", tx->body.restake.dst) &&
@@ -599,7 +635,11 @@ static int fields_known(const json_t *j, uint8_t type)
             known |=
                 (type == LEDGER_TX_CREATE_VALIDATOR || editable) && strcmp(create[i], key) == 0;
         }
-        for (size_t i = 0; !validator && type != LEDGER_TX_REDELEGATE && i < 2; i++) {
+        /* withdraw_rewards has a validator only; unjail nothing. */
+        size_t stake_fields = type == LEDGER_TX_WITHDRAW_REWARDS ? 1
+                              : type == LEDGER_TX_UNJAIL         ? 0
+                                                                 : 2;
+        for (size_t i = 0; !validator && type != LEDGER_TX_REDELEGATE && i < stake_fields; i++) {
             known |= strcmp(stake[i], key) == 0;
         }
         for (size_t i = 0; type == LEDGER_TX_REDELEGATE && i < 3; i++) {
@@ -742,6 +782,12 @@ static void validator_lines(const json_t *v)
            (long long)json_integer_value(json_object_get(com, "max_ppm")),
            (long long)json_integer_value(json_object_get(com, "max_change_ppm")),
            wallet_cli_jstr(v, "min_self_bond"), wallet_cli_jstr(v, "consensus_key"));
+    printf("missed_blocks  %lld of a %lld-commit window\n",
+           (long long)json_integer_value(json_object_get(v, "missed_blocks")),
+           (long long)json_integer_value(json_object_get(v, "signed_blocks_window")));
+    if (json_is_string(json_object_get(v, "jailed_until"))) {
+        printf("jailed_until   %s\n", wallet_cli_jstr(v, "jailed_until"));
+    }
 }
 
 int wallet_cmd_validator_show(wallet_cli *c)
@@ -841,4 +887,91 @@ int wallet_cmd_delegations(wallet_cli *c)
     page_end(j, "delegations");
     json_decref(j);
     return WALLET_EXIT_OK;
+}
+
+/* ---- rewards [ADDRESS], rewards withdraw [VALIDATOR]. ---- */
+
+int wallet_cmd_rewards(wallet_cli *c)
+{
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    char query[STAKE_CURSOR_CHARS_MAX + 64];
+    char path[WALLET_PATH_MAX];
+    json_t *j;
+    int rc = subject(c, addr);
+    rc = rc ? rc : page_query(c, query, sizeof(query));
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    snprintf(path, sizeof(path), "/api/v1/accounts/%s/rewards%s", addr, query);
+    rc = wallet_cli_get(c, path, &j);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    if (c->json) {
+        wallet_cli_print_json(j);
+        return WALLET_EXIT_OK;
+    }
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(j, "rewards"), i, r) {
+        printf("%s  %s units\n", wallet_cli_jstr(r, "validator"), wallet_cli_jstr(r, "pending"));
+    }
+    if (json_array_size(json_object_get(j, "rewards")) == 0) {
+        printf("no delegations%s\n", c->opt[WALLET_OPT_CURSOR] ? " after the cursor" : "");
+    }
+    printf("total          %s units%s\n", wallet_cli_jstr(j, "total"),
+           json_is_null(json_object_get(j, "next_cursor")) ? "" : " (this page)");
+    if (json_is_string(json_object_get(j, "commission"))) {
+        printf("commission     %s units (paid with: rewards withdraw %s)\n",
+               wallet_cli_jstr(j, "commission"), addr);
+    }
+    page_end(j, "rewards");
+    json_decref(j);
+    return WALLET_EXIT_OK;
+}
+
+/* Whether the key's account delegates to more validators than one withdrawal of "all"
+ * settles (LEDGER_WITHDRAW_ALL_MAX): asked of the node before anything is signed. */
+static int too_many_for_all(wallet_cli *c, int *over)
+{
+    uint8_t pub[32];
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    char path[WALLET_PATH_MAX];
+    json_t *j;
+    int rc = wallet_cli_key_public(c, pub, NULL, 0);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    chr_address_encode(addr, pub);
+    snprintf(path, sizeof(path), "/api/v1/accounts/%s/delegations?limit=%u", addr,
+             (unsigned)LEDGER_WITHDRAW_ALL_MAX + 1);
+    rc = wallet_cli_get(c, path, &j);
+    if (rc == WALLET_EXIT_OK) {
+        *over = json_array_size(json_object_get(j, "delegations")) > LEDGER_WITHDRAW_ALL_MAX;
+        json_decref(j);
+    }
+    return rc;
+}
+
+int wallet_cmd_rewards_withdraw(wallet_cli *c)
+{
+    stake_args a;
+    memset(&a, 0, sizeof(a));
+    a.validator = c->args_len > 0 ? c->args[0] : NULL;
+    if (a.validator == NULL) {
+        int over = 0;
+        int rc = too_many_for_all(c, &over);
+        if (rc != WALLET_EXIT_OK) {
+            wallet_cli_err("nothing was sent");
+            return rc;
+        }
+        if (over) {
+            return wallet_cli_usage(c,
+                                    "the key delegates to more than %u validators, more than "
+                                    "one withdrawal settles: name one (chroom-wallet rewards "
+                                    "lists them)",
+                                    (unsigned)LEDGER_WITHDRAW_ALL_MAX);
+        }
+    }
+    return stake_send(c, LEDGER_TX_WITHDRAW_REWARDS, &a);
 }

@@ -259,6 +259,7 @@ void rpc_handle_account_delegations(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_account_delegation(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_account_unbondings(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_account_redelegations(rpc_ctx *x, rpc_reply *r);
+void rpc_handle_account_rewards(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_block(rpc_ctx *x, rpc_reply *r);
 void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r);
 /* Hands n encoded transactions to the node and defers the answer to finish, which reads

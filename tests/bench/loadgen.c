@@ -11,7 +11,7 @@
  *       file once per account. Check the result with `chroom-genesis validate`.
  *   loadgen transfers --node URL[,URL...] --keys FILE --chain-id ID --fee F --txs N
  *                     --batch B --conns C [--amount A] [--new-pct P] [--timeout S]
- *                     [--api-key-file F[,F...]]
+ *                     [--api-key-file F[,F...]] [--delegate-to FILE]
  *       Signs N transfers spread over the keys (each sender's nonces in order from its next
  *       one), submits them with POST /api/v1/txs/batch over C keep-alive connections, polls
  *       GET /api/v1/status until they are committed, and prints the submit and commit
@@ -20,6 +20,10 @@
  *       With several nodes (the validators of one chain), connection g sends to node
  *       g % nodes, so each sender's transfers go to one node, with that node's key (one F
  *       per URL, or one for all); nonces and the commits are read from the first node.
+ *       With --delegate-to (a file of validator operators' chr1 addresses, one a line),
+ *       the transactions are delegations of A instead (tests/bench/staking.sh fills the
+ *       state with them): transaction i goes to validator (i + i / senders) % validators,
+ *       so that a sender's successive ones go to different validators.
  *   loadgen latency --node URL[,URL...] --keys FILE --chain-id ID --fee F --rate R
  *                   --seconds S [--tick-ms T] [--batch B] [--amount A] [--new-pct P]
  *                   [--timeout S] [--api-key-file F[,F...]]
@@ -89,6 +93,8 @@
 #define LOADGEN_NODE_URL_MAX 256
 /* Nodes one run spreads its transfers over: a testnet's validators. */
 #define LOADGEN_NODES_MAX 16
+/* --delegate-to's validators: a chain's, with room beyond the largest active set. */
+#define LOADGEN_VALIDATORS_MAX 1024
 #define LOADGEN_URL_MAX 512
 #define LOADGEN_ERRMSG_MAX 512
 /* Distinct rejection codes counted; the API has a few dozen at most. */
@@ -206,18 +212,23 @@ static void loadgen_random_pubkey(uint8_t pub[32])
     } while (!ledger_pubkey_valid(pub));
 }
 
-/* Builds and signs a transfer without memo or expiry. */
-static chr_err loadgen_sign(const ledger_signer *s, ledger_tx *tx, const char *chain_id,
-                            const uint8_t sk[32], const uint8_t pub[32], uint64_t nonce,
-                            uint64_t fee, const uint8_t to[32], uint64_t amount)
+/* Builds and signs a transfer (or, with type LEDGER_TX_DELEGATE, a delegation to `to`)
+ * without memo or expiry. */
+static chr_err loadgen_sign(const ledger_signer *s, ledger_tx *tx, uint8_t type,
+                            const char *chain_id, const uint8_t sk[32], const uint8_t pub[32],
+                            uint64_t nonce, uint64_t fee, const uint8_t to[32], uint64_t amount)
 {
-    chr_err err =
-        ledger_tx_init(tx, LEDGER_TX_TRANSFER, chain_id, pub, nonce, fee, 0, loadgen_memo_none, 0);
+    chr_err err = ledger_tx_init(tx, type, chain_id, pub, nonce, fee, 0, loadgen_memo_none, 0);
     if (err != CHR_OK) {
         return err;
     }
-    memcpy(tx->body.transfer.to, to, 32);
-    tx->body.transfer.amount = amount;
+    if (type == LEDGER_TX_DELEGATE) {
+        memcpy(tx->body.stake.validator, to, 32);
+        tx->body.stake.amount = amount;
+    } else {
+        memcpy(tx->body.transfer.to, to, 32);
+        tx->body.transfer.amount = amount;
+    }
     uint8_t msg[32];
     uint8_t aux[32];
     ledger_tx_sighash(tx, msg);
@@ -265,7 +276,8 @@ static int loadgen_verify_set(ledger_tx *txs)
         uint8_t to[32];
         loadgen_keygen(s, sk, pub);
         loadgen_random_pubkey(to);
-        err = loadgen_sign(s, &txs[i], "chroom-bench", sk, pub, i, 1000, to, 1 + i);
+        err = loadgen_sign(s, &txs[i], LEDGER_TX_TRANSFER, "chroom-bench", sk, pub, i, 1000, to,
+                           1 + i);
         sodium_memzero(sk, sizeof(sk));
     }
     ledger_signer_free(s);
@@ -587,11 +599,13 @@ typedef struct loadgen_plan {
     size_t keys_len;
     uint8_t (*sk)[32];
     uint8_t (*pub)[32];
-    uint64_t *nonce0;      /* each sender's next nonce when the run starts */
-    size_t txs_len;        /* transfer i: sender i % keys_len, nonce nonce0 + i / keys_len */
-    size_t tx_hex_len;     /* every transfer has the same length: same chain id, no memo */
-    char *hex;             /* txs_len * tx_hex_len characters, no separators */
-    uint8_t (*hashes)[32]; /* each transfer's hash, when not NULL (latency) */
+    uint64_t *nonce0;          /* each sender's next nonce when the run starts */
+    size_t txs_len;            /* transfer i: sender i % keys_len, nonce nonce0 + i / keys_len */
+    size_t tx_hex_len;         /* every transfer has the same length: same chain id, no memo */
+    char *hex;                 /* txs_len * tx_hex_len characters, no separators */
+    uint8_t (*hashes)[32];     /* each transfer's hash, when not NULL (latency) */
+    uint8_t (*validators)[32]; /* --delegate-to: delegations to these instead */
+    size_t validators_len;
     size_t batch;
     size_t conns;
     double timeout_s;
@@ -706,9 +720,15 @@ static void *loadgen_sign_main(void *arg)
         uint8_t buf[LEDGER_TX_BYTES_MAX];
         char hex[2 * LEDGER_TX_BYTES_MAX + 1];
         size_t len;
-        loadgen_recipient(p, sender, to);
-        j->ok = loadgen_sign(s, &tx, p->chain_id, p->sk[sender], p->pub[sender], nonce, p->fee, to,
-                             p->amount) == CHR_OK &&
+        uint8_t type = LEDGER_TX_TRANSFER;
+        if (p->validators_len > 0) {
+            type = LEDGER_TX_DELEGATE;
+            memcpy(to, p->validators[(i + i / p->keys_len) % p->validators_len], 32);
+        } else {
+            loadgen_recipient(p, sender, to);
+        }
+        j->ok = loadgen_sign(s, &tx, type, p->chain_id, p->sk[sender], p->pub[sender], nonce,
+                             p->fee, to, p->amount) == CHR_OK &&
                 ledger_tx_encode(&tx, buf, sizeof(buf), &len) == CHR_OK;
         CHR_ASSERT(!j->ok || 2 * len == p->tx_hex_len);
         chr_hex_encode(hex, sizeof(hex), buf, len);
@@ -727,8 +747,9 @@ static int loadgen_sign_all(loadgen_plan *p, unsigned threads)
     ledger_tx probe;
     uint8_t buf[LEDGER_TX_BYTES_MAX];
     size_t len;
-    if (ledger_tx_init(&probe, LEDGER_TX_TRANSFER, p->chain_id, p->pub[0], 0, p->fee, 0,
-                       loadgen_memo_none, 0) != CHR_OK ||
+    uint8_t type = p->validators_len > 0 ? LEDGER_TX_DELEGATE : LEDGER_TX_TRANSFER;
+    if (ledger_tx_init(&probe, type, p->chain_id, p->pub[0], 0, p->fee, 0, loadgen_memo_none, 0) !=
+            CHR_OK ||
         ledger_tx_encode(&probe, buf, sizeof(buf), &len) != CHR_OK) {
         fprintf(stderr, "loadgen: --chain-id: not a chain id\n");
         return 0;
@@ -1272,11 +1293,41 @@ static int loadgen_api_key(const char *list)
     return i > 0;
 }
 
+/* --delegate-to FILE: the validators' operator addresses, one a line. */
+static int loadgen_validators_read(loadgen_plan *p, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "loadgen: cannot read %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    p->validators = malloc(LOADGEN_VALIDATORS_MAX * 32);
+    char line[128];
+    int ok = p->validators != NULL;
+    while (ok && fgets(line, sizeof(line), f) != NULL) {
+        size_t len = strcspn(line, "\r\n");
+        if (len == 0) {
+            continue;
+        }
+        ok = p->validators_len < LOADGEN_VALIDATORS_MAX &&
+             chr_address_decode(p->validators[p->validators_len], line, len) == CHR_OK;
+        p->validators_len += ok;
+    }
+    fclose(f);
+    if (!ok || p->validators_len == 0) {
+        fprintf(stderr, "loadgen: %s: want 1 to %d chr1 addresses, one a line (line %zu)\n", path,
+                LOADGEN_VALIDATORS_MAX, p->validators_len + 1);
+        return 0;
+    }
+    return 1;
+}
+
 static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
 {
     static const char *const known[] = {"--node",    "--keys",    "--chain-id",     "--fee",
                                         "--txs",     "--batch",   "--conns",        "--amount",
-                                        "--new-pct", "--timeout", "--api-key-file", NULL};
+                                        "--new-pct", "--timeout", "--api-key-file", "--delegate-to",
+                                        NULL};
     static const char *const required[] = {"--node", "--keys",  "--chain-id", "--fee",
                                            "--txs",  "--batch", "--conns",    NULL};
     uint64_t txs, batch, conns, timeout;
@@ -1295,6 +1346,10 @@ static int loadgen_transfers_args(loadgen_plan *p, int argc, char **argv)
     }
     p->chain_id = bench_arg(argc, argv, "--chain-id");
     if (!loadgen_api_key(bench_arg(argc, argv, "--api-key-file"))) {
+        return 0;
+    }
+    const char *validators = bench_arg(argc, argv, "--delegate-to");
+    if (validators != NULL && !loadgen_validators_read(p, validators)) {
         return 0;
     }
     p->txs_len = txs;
@@ -1351,6 +1406,7 @@ static int loadgen_cmd_transfers(int argc, char **argv)
     free(p.pub);
     free(p.nonce0);
     free(p.hex);
+    free(p.validators);
     loadgen_http_deinit(&h);
     return ok ? LOADGEN_OK : LOADGEN_FAIL;
 }
@@ -1901,6 +1957,7 @@ static int loadgen_cmd_latency(int argc, char **argv)
     free(p.pub);
     free(p.nonce0);
     free(p.hex);
+    free(p.validators);
     free(p.hashes);
     free(run.index.slots);
     free(run.sent);

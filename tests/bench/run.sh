@@ -217,6 +217,7 @@ sh tests/bench/http.sh "$BUILD" "$port" "$dir/api-key" "$(head -n 1 "$dir/sender
 echo "== peer-to-peer transport: two nodes, one connection (consensus/p2p.h)"
 "$BUILD/tests/p2pbench"
 sh tests/bench/consensus.sh "$BUILD" # four validators: transfers/s, latency, sync (issue 5)
+sh tests/bench/staking.sh "$BUILD" # transfers/s with 100 validators, 10,000 delegations
 # The state at scale (issue 12): its node is gone by now (the trap above stops this one).
 kill "$node_pid" 2>/dev/null || true
 wait "$node_pid" 2>/dev/null || true

@@ -6,6 +6,7 @@ here from docs/PROTOCOL.md alone."""
 
 import hashlib
 import json
+import time
 
 from node import assert_error, check, eq, keygen, run, start_node, wallet_cmd
 from test_events import open_stream, read_events
@@ -246,3 +247,160 @@ def test_offline_signing_of_every_staking_type(t):
                                   node=offline))
     eq(rc, 4, "an unknown field is refused (stderr %r)" % err)
     check("extra" in err, "the field is named: %r" % err)
+
+
+def test_slash_and_jail_events(t):
+    # Proves a double signing's slash reaches GET /api/v1/events from the state: the block
+    # that committed the evidence has, after its transactions and its new set, a "slash"
+    # (ids tx_count + 2) and a "jail" (+ 3) event of the offender, the same on two nodes and
+    # again after a node restarts (read back from the stored record); resuming with the
+    # slash's id as Last-Event-ID gives the jail next; the offender's account filter keeps
+    # them; its validator row shows the jail, the tombstone and its missed-block window.
+    from test_consensus import committed_evidence, double_sign, testnet, wait_all
+    chain, vals, nodes = testnet(t)
+    wait_all(nodes, 3)
+    bad = vals[3].address
+    eq(double_sign(chain, vals[3], nodes[0].p2p_port, 2), ["sent", "kept"], "evidence")
+    deadline = time.monotonic() + 30
+    while not validator(nodes[0], bad)["tombstoned"]:
+        check(time.monotonic() < deadline, "the offender was never slashed")
+        time.sleep(0.2)
+    h = int(committed_evidence(nodes[0])[0]["committed_height"])
+    txc = int(nodes[0].get("/api/v1/blocks/%d" % h)["tx_count"])
+    v = validator(nodes[0], bad)
+    window = nodes[0].get("/api/v1/params")["params"]["signed_blocks_window"]
+    eq((v["jailed"], v["tombstoned"], v["stake"], v["signed_blocks_window"]),
+       (True, True, str(10 * UNIT - 10 * UNIT * 5 // 100), window), "the offender's row")
+    check(isinstance(v["missed_blocks"], int), "missed_blocks: %r" % v)
+
+    def staking_events(n, path, last_id=None):
+        conn, r = open_stream(n, path, last_id=last_id)
+        evs = read_events(r, lambda e: any(x["event"] == "jail" for x in e))
+        conn.close()
+        # Only the fields of an event (the raw reader may see chunked framing's lines).
+        return [{k: x[k] for k in ("id", "event", "data")} for x in evs
+                if x["event"] in ("slash", "jail")]
+
+    want = [
+        {"id": "%d-%d" % (h, txc + 2), "event": "slash",
+         "data": {"height": str(h), "validator": bad, "reason": "double_sign",
+                  "fraction_ppm": 50000, "burned": str(10 * UNIT * 5 // 100)}},
+        {"id": "%d-%d" % (h, txc + 3), "event": "jail",
+         "data": {"height": str(h), "validator": bad, "reason": "double_sign",
+                  "jailed_until": None, "tombstoned": True}},
+    ]
+    # The record the events are read from, as any state object.
+    rec = nodes[0].get("/api/v1/state/slash_record/%016x0000" % h)
+    value = bytes.fromhex(rec["value"])
+    eq((len(value), value[0], value[53], int.from_bytes(value[37:45], "big")),
+       (54, 1, 1, 10 * UNIT * 5 // 100), "the slash record (docs/PROTOCOL.md)")
+    path = "/api/v1/events?from_height=%d" % h
+    eq(staking_events(nodes[0], path), want, "node 0's slash and jail")
+    eq(staking_events(nodes[1], path), want, "node 1's, the same")
+    eq(staking_events(nodes[1], "/api/v1/events?account=%s&from_height=%d" % (bad, h)), want,
+       "the offender's stream")
+    eq(staking_events(nodes[1], "/api/v1/events", last_id=want[0]["id"]), want[1:],
+       "resumed after the slash")
+    nodes[1].stop()
+    nodes[1].start()
+    eq(staking_events(nodes[1], path), want, "after a restart")
+
+
+def test_rewards_withdraw_and_unjail(t):
+    # Proves pending rewards end to end through the real wallet: after alice stakes with the
+    # genesis validator and a fee is paid, `rewards --json` (the REST answer) shows what she
+    # would be paid, the same as her delegation row's pending_rewards, and the operator's
+    # answer its commission; `rewards withdraw` (no validator: every one) then pays exactly
+    # that (her balance rises by it less the fee). tx build --type withdraw_rewards|unjail
+    # write the documented files, which sign offline. A validator jailed for its self-bond
+    # leaves jail with `validator unjail`, and that block has an unjail event.
+    n = start_node(t)
+    c = n.chain
+    alice, bob, val0 = c["alice"], c["bob"], c.validator.address
+    committed(ok(n, "stake", val0, "3", "--wait", key=alice), "stake")
+    committed(ok(n, "send", bob.address, "1", "--wait", key=alice), "a fee to share")
+    r = ok(n, "rewards", alice.address, json_out=True)
+    eq(r, n.get("/api/v1/accounts/%s/rewards" % alice.address), "rewards --json is the answer")
+    eq(([x["validator"] for x in r["rewards"]], r["commission"], r["next_cursor"],
+        r["address"]), ([val0], None, None, alice.address), "one validator, not an operator")
+    pending = int(r["rewards"][0]["pending"])
+    check(pending > 0, "a reward is pending: %r" % r)
+    eq(r["total"], str(pending), "the total")
+    d = n.get("/api/v1/accounts/%s/delegations" % alice.address)["delegations"]
+    eq(d[0]["pending_rewards"], str(pending), "the delegation's pending_rewards")
+    op = n.get("/api/v1/accounts/%s/rewards" % val0)
+    check(op["commission"] is not None and int(op["commission"]) > 0,
+          "the operator's commission: %r" % op)
+    before = n.balance(alice.address)
+    out = ok(n, "rewards", "withdraw", "--wait", key=alice)
+    committed(out, "rewards withdraw")
+    fee = int(n.get("/api/v1/txs/%s" % out.split()[0])["tx"]["fee"])
+    eq(n.balance(alice.address), before + pending - fee, "paid exactly what was pending")
+
+    # Offline files of the two types.
+    offline = "http://127.0.0.1:9"
+    common = ["--from", alice.address, "--chain-id", c.chain_id, "--fee", "0.001", "--nonce", "7"]
+    for args, fields in ((["--type", "withdraw_rewards"], {"validator": None}),
+                         (["--type", "withdraw_rewards", "--validator", val0],
+                          {"validator": val0}),
+                         (["--type", "unjail"], {})):
+        path = t.path("offline.json")
+        rc, _, err = run(wallet_cmd("tx", "build", *common, *args, "--out", path, node=offline))
+        eq(rc, 0, "tx build %s (stderr %r)" % (args, err))
+        body = json.load(open(path))
+        extra = set(body) - {"type", "chain_id", "from", "fee", "nonce", "expiry_height", "memo"}
+        eq(({k: body[k] for k in extra}, body["type"]), (fields, args[1]), "%s's file" % args)
+        rc, _, err = run(wallet_cmd("tx", "sign", path, "--out", t.path("offline.signed.json"),
+                                    "--key-file", alice.path, node=offline))
+        eq(rc, 0, "tx sign %s (stderr %r)" % (args, err))
+
+    # Jailed for its self-bond, bob's validator comes back with validator unjail.
+    cons = keygen(t, "bob-consensus")
+    committed(ok(n, "validator", "create", cons.pubkey, "2", "--moniker", "bob", "--wait",
+                 key=bob), "validator create")
+    committed(ok(n, "unstake", bob.address, "1.5", "--wait", key=bob), "unstake")
+    eq(validator(n, bob.address)["jailed"], True, "jailed under its min_self_bond")
+    row = validator(n, bob.address)
+    shown = ok(n, "validator", "show", bob.address)
+    check("missed_blocks  %d of a %d-commit window" % (row["missed_blocks"],
+                                                       row["signed_blocks_window"]) in shown,
+          "validator show's liveness line: %r" % shown)
+    committed(ok(n, "stake", bob.address, "1", "--wait", key=bob), "stake back")
+    out = ok(n, "validator", "unjail", "--wait", key=bob)
+    committed(out, "validator unjail")
+    eq(validator(n, bob.address)["jailed"], False, "out of jail")
+    tx = n.get("/api/v1/txs/%s" % out.split()[0])
+    h, index = int(tx["height"]), tx["index"]
+    txc = int(n.get("/api/v1/blocks/%d" % h)["tx_count"])
+    conn, resp = open_stream(n, "/api/v1/events?from_height=%d" % h)
+    evs = read_events(resp, lambda e: any(x["event"] == "unjail" for x in e))
+    conn.close()
+    got = [{k: x[k] for k in ("id", "event", "data")} for x in evs if x["event"] == "unjail"]
+    eq(got, [{"id": "%d-%d" % (h, txc + 2), "event": "unjail",
+              "data": {"height": str(h), "validator": bob.address, "tx": out.split()[0],
+                       "index": index}}], "the unjail event")
+
+
+def test_rewards_withdraw_all_within_the_ledgers_limit(t):
+    # Proves `rewards withdraw` without a validator stays within the ledger's per-transaction
+    # limit (3 validators): with 4 delegations it is a usage error (exit 2) naming the way
+    # out, and nothing is signed or sent (the nonce stays); naming a validator then works.
+    n = start_node(t)
+    c = n.chain
+    alice = c["alice"]
+    vals = [c.validator.address]
+    for i in range(3):
+        k = keygen(t, "op%d" % i)
+        committed(ok(n, "send", k.address, "3", "--wait", key=alice), "fund op%d" % i)
+        cons = keygen(t, "op%d-consensus" % i)
+        committed(ok(n, "validator", "create", cons.pubkey, "1", "--moniker", "op%d" % i,
+                     "--wait", key=k), "validator op%d" % i)
+        vals.append(k.address)
+    for v in vals:
+        committed(ok(n, "stake", v, "0.5", "--wait", key=alice), "stake with %s" % v)
+    nonce = n.account(alice.address)["pending_nonce"]
+    rc, out, err = w(n, "rewards", "withdraw", "--wait", key=alice)
+    eq(rc, 2, "withdraw from every validator, over the limit (stderr %r)" % err)
+    check("name one" in err, "the way out is named: %r" % err)
+    eq(n.account(alice.address)["pending_nonce"], nonce, "nothing was sent")
+    committed(ok(n, "rewards", "withdraw", vals[1], "--wait", key=alice), "withdraw from one")

@@ -171,7 +171,7 @@ chr_err st_end_block(st_db *db, uint64_t dt_ms)
     err = err ? err
               : ledger_slashing_end_block(db->t, &db->params, &db->prev,
                                           db->height > 1 ? &db->commit : NULL, db->ev, db->ev_len,
-                                          db->time_ms);
+                                          db->height, db->time_ms);
     err = err ? err : ledger_staking_end_block(db->o, &db->params, db->height, db->time_ms);
     db->ev_len = 0;
     if (err != CHR_OK) {

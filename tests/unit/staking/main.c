@@ -20,6 +20,7 @@ static const chr_test tests[] = {
     {"slashing_downtime_and_unjail", test_slashing_downtime_and_unjail},
     {"unjail_needs_self_bond", test_unjail_needs_self_bond},
     {"slashing_double_sign", test_slashing_double_sign},
+    {"slash_record_decode", test_slash_record_decode},
     {"econ_simulator", test_econ_simulator},
 };
 

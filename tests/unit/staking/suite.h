@@ -20,6 +20,7 @@ void test_withdraw_rejections(void);
 void test_slashing_downtime_and_unjail(void);
 void test_unjail_needs_self_bond(void);
 void test_slashing_double_sign(void);
+void test_slash_record_decode(void);
 void test_rewards_unbonded_signer(void);
 
 #endif

@@ -155,6 +155,23 @@ void test_withdraw_rejections(void)
     st_close(&db);
 }
 
+/* The slash record index of height h (ledger/slashing.h), *found 0 when there is none. */
+static ledger_slash_record rw_record(st_db *db, uint64_t h, uint16_t index, int *found)
+{
+    uint8_t key[10];
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    ledger_slash_record r;
+    memset(&r, 0, sizeof(r));
+    ledger_slash_record_key(key, h, index);
+    CHR_ASSERT(ledger_object_get(db->t, LEDGER_STATE_SLASH_RECORD, key, 10, value, &len, found) ==
+               CHR_OK);
+    if (*found) {
+        CHR_ASSERT(ledger_slash_record_decode(&r, value, len) == CHR_OK);
+    }
+    return r;
+}
+
 /* Proves downtime: a validator missing more than the window allows is slashed
  * slash_downtime_ppm (burned: the supply check counts it) and jailed for
  * downtime_jail_ms; it may unjail only after; one that signs is untouched. */
@@ -175,10 +192,20 @@ void test_slashing_downtime_and_unjail(void)
         CHECK(st_validator(&db, 2, &found).jailed == 0);
     }
     uint64_t t13 = db.time_ms;
+    uint64_t h13 = db.height;
     CHECK_OK(st_end_block(&db, 1000)); /* block 13: the 10th counted, 10 missed */
     ledger_staking_validator v = st_validator(&db, 2, &found);
     CHECK(v.jailed == 1 && v.tokens == 900 && v.jailed_until_ms == t13 + 600000);
     CHECK(st_validator(&db, 1, &found).jailed == 0);
+    /* The block recorded the slash, and only that one, at its own height. */
+    ledger_slash_record rec = rw_record(&db, h13, 0, &found);
+    CHECK(found && rec.reason == LEDGER_SLASH_DOWNTIME && rec.fraction_ppm == 100000);
+    CHECK(memcmp(rec.operator_key, v.operator_key, 32) == 0 && rec.burned == 100);
+    CHECK(rec.jailed_until_ms == t13 + 600000 && rec.tombstoned == 0);
+    (void)rw_record(&db, h13, 1, &found);
+    CHECK(!found);
+    (void)rw_record(&db, h13 - 1, 0, &found);
+    CHECK(!found);
     ledger_staking_pool pool;
     CHECK_OK(ledger_staking_pool_get(db.t, &pool));
     CHECK(pool.burned == 100);
@@ -242,10 +269,18 @@ void test_slashing_double_sign(void)
     st_key(db.ev[1].validator, 5000); /* no validator's */
     db.ev[1].height = 3;
     db.ev_len = 2;
+    uint64_t h = db.height;
     CHECK_OK(st_end_block(&db, 1000));
     int found;
     ledger_staking_validator v = st_validator(&db, 1, &found);
     CHECK(v.tokens == 2800 - 140 && v.jailed == 1 && v.tombstoned == 1);
+    /* One record: the key with no validator was slashed nothing, and recorded nothing. */
+    ledger_slash_record rec = rw_record(&db, h, 0, &found);
+    CHECK(found && rec.reason == LEDGER_SLASH_DOUBLE_SIGN && rec.burned == 140);
+    CHECK(rec.tombstoned == 1 && rec.jailed_until_ms == UINT64_MAX);
+    CHECK(memcmp(rec.operator_key, v.operator_key, 32) == 0);
+    (void)rw_record(&db, h, 1, &found);
+    CHECK(!found);
     CHECK(rw_unjail(&db, 1) == CHR_ERR_TOMBSTONED);
     CHECK(st_delegate(&db, 3, 1, 10) == CHR_ERR_TOMBSTONED);
     /* A share is worth less now: user 5's 600 shares hold 570. */
@@ -305,4 +340,29 @@ void test_rewards_unbonded_signer(void)
     CHECK_OK(st_end_block(&db, 1000)); /* the collector is empty: nothing more */
     CHECK_OK(st_supply_check(&db, 8 * 100000));
     st_close(&db);
+}
+
+/* Proves a slash record's decoder takes exactly its 54 bytes with a known reason and a 0/1
+ * tombstone flag, and refuses (with its output zeroed) anything else. */
+void test_slash_record_decode(void)
+{
+    uint8_t in[LEDGER_SLASH_RECORD_BYTES + 1];
+    ledger_slash_record r;
+    memset(in, 0, sizeof(in));
+    in[0] = LEDGER_SLASH_DOWNTIME;
+    in[1] = 7;
+    in[44] = 5; /* burned 5 */
+    in[53] = 1; /* tombstoned */
+    CHECK_OK(ledger_slash_record_decode(&r, in, LEDGER_SLASH_RECORD_BYTES));
+    CHECK(r.reason == LEDGER_SLASH_DOWNTIME && r.operator_key[0] == 7 && r.burned == 5);
+    CHECK(r.tombstoned == 1);
+    CHECK(ledger_slash_record_decode(&r, in, LEDGER_SLASH_RECORD_BYTES - 1) == CHR_ERR_TRUNCATED);
+    CHECK(r.reason == 0 && r.burned == 0);
+    CHECK(ledger_slash_record_decode(&r, in, sizeof(in)) == CHR_ERR_TRAILING);
+    in[53] = 2;
+    CHECK(ledger_slash_record_decode(&r, in, LEDGER_SLASH_RECORD_BYTES) == CHR_ERR_NONCANONICAL);
+    in[53] = 0;
+    in[0] = 3;
+    CHECK(ledger_slash_record_decode(&r, in, LEDGER_SLASH_RECORD_BYTES) == CHR_ERR_NONCANONICAL);
+    CHECK(r.operator_key[0] == 0);
 }
