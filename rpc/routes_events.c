@@ -43,7 +43,7 @@
 
 /* The most events of one block: itself, its transactions, its set, a slash and a jail per
  * slash record and an unjail per transaction, and its governance events. */
-#define RPC_EVENTS_PER_BLOCK_MAX                                                                  \
+#define RPC_EVENTS_PER_BLOCK_MAX                                                                   \
     (2u * LEDGER_BLOCK_TXS_MAX + 2 + 2u * LEDGER_SLASH_RECORDS_MAX + RPC_GOV_EVENTS_MAX)
 
 _Static_assert(RPC_EVENTS_BUFFER_BYTES > 2 * RPC_EVENT_TEXT_MAX, "an event always fits");

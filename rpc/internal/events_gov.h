@@ -2,8 +2,9 @@
  * its executions, read from the governance event records of a block (ledger/gov.h,
  * gov_event), so that they are the same on every node and across restarts. A block's
  * governance events come after its transactions, the set it decided and its staking events
- * (S of them, rpc/routes_events.c): event k has the id HEIGHT-(tx_count + 2 + S + k). Private to rpc/; called from rpc/routes_events.c on the
- * stream's thread, under the caller's read transaction. */
+ * (S of them, rpc/routes_events.c): event k has the id HEIGHT-(tx_count + 2 + S + k). Private to
+ * rpc/; called from rpc/routes_events.c on the stream's thread, under the caller's read
+ * transaction. */
 #ifndef RPC_INTERNAL_EVENTS_GOV_H
 #define RPC_INTERNAL_EVENTS_GOV_H
 
