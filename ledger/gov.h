@@ -124,8 +124,8 @@ CHR_WUR chr_err ledger_gov_upgrade_plan(ledger_objects *t,
  * deposit, two queue entries, the global, its event). */
 #define LEDGER_GOV_OBJECTS_MAX 6
 
-/* A new proposal of proposer with its first deposit: CHR_ERR_NO_TREASURY for a spend (this
- * chain has no treasury yet), CHR_ERR_PARAM_RANGE for a change outside its range against
+/* A new proposal of proposer with its first deposit: CHR_ERR_PARAM_RANGE for a change
+ * outside its range against
  * the current parameters (genesis: the chain's genesis ones), CHR_ERR_PROPOSAL for an
  * upgrade at or below height. *id gets the new id. */
 CHR_WUR chr_err ledger_gov_submit(ledger_objects *t, const ledger_params *genesis,

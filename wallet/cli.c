@@ -319,7 +319,7 @@ const wallet_command wallet_commands[] = {
      "submit a proposal, with a first deposit",
      "Submits a proposal titled T: `text`; `params NAME=VALUE...` (up to 6 parameters,\n"
      "applied together or not at all: names as GET /api/v1/gov/params lists them, values\n"
-     "in units); `spend RECIPIENT AMOUNT` (refused while the chain has no treasury);\n"
+     "in units); `spend RECIPIENT AMOUNT` (paid from the rewards' treasury if it passes);\n"
      "`upgrade NAME HEIGHT`; `cancel-upgrade`. --deposit is the first deposit; the vote\n"
      "opens at the minimum. --expedited asks for the shorter, stricter vote. Options for\n"
      "the transaction as for media-node register (offline with --chain-id, --fee, --nonce).",
