@@ -88,10 +88,10 @@ static chr_err registry_section(media_config *o, const chr_config *c, char *errm
           : chr_config_str(c, "registry", "region", "", o->region, sizeof(o->region), errmsg,
                            errmsg_cap);
     e = e ? e
-          : chr_config_u64(c, "registry", "capacity", 0, 1, LEDGER_MEDIA_CAPACITY_MAX,
+          : chr_config_u64(c, "registry", "capacity", 0, 0, LEDGER_MEDIA_CAPACITY_MAX,
                            &o->capacity, errmsg, errmsg_cap);
     e = e ? e
-          : chr_config_u64(c, "registry", "bond_units", 0, 1, UINT64_MAX, &o->bond_units, errmsg,
+          : chr_config_u64(c, "registry", "bond_units", 0, 0, UINT64_MAX, &o->bond_units, errmsg,
                            errmsg_cap);
     return e ? e
              : chr_config_str(c, "registry", "metadata", "", o->metadata, sizeof(o->metadata),
