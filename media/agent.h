@@ -20,11 +20,11 @@
 /* The config file (an INI, common/config.h's syntax; docs/MEDIA-AGENT.md lists the keys).
  * Paths are absolute: relative ones are taken from the config file's directory. */
 typedef struct media_config {
-    char node[MEDIA_URL_MAX + 1]; /* [node] url, without a trailing '/' */
-    char api_key[257];                   /* [node] api_key, "" for none */
-    char ca_file[MEDIA_PATH_MAX];        /* [node] ca_file, "" for the system's */
-    uint64_t timeout_ms;                 /* [node] timeout_ms */
-    char node_key_file[MEDIA_PATH_MAX];  /* [keys] node_key_file (required) */
+    char node[MEDIA_URL_MAX + 1];           /* [node] url, without a trailing '/' */
+    char api_key[257];                      /* [node] api_key, "" for none */
+    char ca_file[MEDIA_PATH_MAX];           /* [node] ca_file, "" for the system's */
+    uint64_t timeout_ms;                    /* [node] timeout_ms */
+    char node_key_file[MEDIA_PATH_MAX];     /* [keys] node_key_file (required) */
     char operator_key_file[MEDIA_PATH_MAX]; /* [keys] operator_key_file (default the node's) */
     char endpoint[LEDGER_MEDIA_ENDPOINT_MAX + 1]; /* [registry] endpoint */
     char region[LEDGER_MEDIA_REGION_MAX + 1];     /* [registry] region */
@@ -47,11 +47,11 @@ CHR_WUR chr_err media_config_parse(media_config *out, const char *text, size_t t
 /* One person of a tracked meeting, at its claim index (0 the host, i the i-th
  * participant). */
 typedef struct media_person {
-    uint8_t used;       /* a credit was admitted for this person */
+    uint8_t used; /* a credit was admitted for this person */
     uint16_t credit_len;
     uint8_t credit[CREDIT_BYTES_MAX]; /* the latest credit admitted, as presented */
-    uint32_t minutes;   /* minutes the media server reported, in all */
-    uint32_t claimed;   /* minutes the chain holds as claimed (final or pending) */
+    uint32_t minutes;                 /* minutes the media server reported, in all */
+    uint32_t claimed;                 /* minutes the chain holds as claimed (final or pending) */
 } media_person;
 
 /* A meeting's record as the ledger node answers GET /api/v1/meetings/{id}: what credits
@@ -94,14 +94,14 @@ uint64_t media_time_parse(const char *s);
  * "expired", "wrong_node", "wrong_meeting", "bad_signature", ...) or MEDIA_DENY_*. The
  * credit must be for r's meeting (so a credit of another meeting is "wrong_meeting"). */
 const char *media_check_credit(const media_record *r, const uint8_t node_key[32],
-                               const char *chain_id, const uint8_t *credit_bytes,
-                               size_t credit_len, uint64_t now_ms, uint8_t *index);
+                               const char *chain_id, const uint8_t *credit_bytes, size_t credit_len,
+                               uint64_t now_ms, uint8_t *index);
 
 /* A tracked meeting: its record and its people. */
 typedef struct media_meeting {
     uint8_t used;
     uint8_t id[LEDGER_MEETING_ID_LEN];
-    uint8_t has_record;       /* rec is filled (the ledger node was asked) */
+    uint8_t has_record; /* rec is filled (the ledger node was asked) */
     media_record rec;
     uint64_t claims_until_ms; /* end + settlement window, 0 until the payments are read */
     media_person persons[MEDIA_PERSONS_MAX];
@@ -118,8 +118,7 @@ CHR_WUR chr_err media_state_add(media_state *s, const uint8_t id[LEDGER_MEETING_
                                 media_meeting **out);
 /* Records an admitted credit (credit_len bytes, at most CREDIT_BYTES_MAX) for the person at
  * index (< MEDIA_PERSONS_MAX); a later credit replaces an earlier one. */
-void media_meeting_credit(media_meeting *m, uint8_t index, const uint8_t *bytes,
-                          size_t credit_len);
+void media_meeting_credit(media_meeting *m, uint8_t index, const uint8_t *bytes, size_t credit_len);
 /* The index of the person whose admitted credit names participant (id_len bytes), or -1. */
 int media_meeting_person(const media_meeting *m, const char *participant, size_t id_len);
 /* Adds minutes to the person at index; the total stops at UINT32_MAX. */
@@ -138,8 +137,7 @@ typedef struct media_batch {
  * indexes increase as the chain requires) in batches of up to LEDGER_SETTLE_CLAIMS_MAX,
  * each claim carrying the credit's signed fields. *n_out is the number of batches (0:
  * nothing to claim). */
-void media_plan_batches(const media_meeting *m, media_batch out[MEDIA_BATCHES_MAX],
-                        size_t *n_out);
+void media_plan_batches(const media_meeting *m, media_batch out[MEDIA_BATCHES_MAX], size_t *n_out);
 
 /* The table as a NUL-terminated JSON text (docs/MEDIA-AGENT.md, "State file"); malloc'ed,
  * the caller frees. NULL when out of memory. */
@@ -147,7 +145,7 @@ char *media_state_encode(const media_state *s);
 /* Loads a state file's text into s (zeroed first). CHR_ERR_JSON for text that is not the
  * state's shape, CHR_ERR_FULL for more meetings than the table holds; s is zeroed on
  * failure. */
-CHR_WUR chr_err media_state_decode(media_state *s, const char *text, size_t text_len,
-                                   char *errmsg, size_t errmsg_cap);
+CHR_WUR chr_err media_state_decode(media_state *s, const char *text, size_t text_len, char *errmsg,
+                                   size_t errmsg_cap);
 
 #endif

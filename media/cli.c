@@ -57,8 +57,8 @@ static int load_state(media_agent *a)
     if (f != NULL) {
         fclose(f);
     }
-    chr_err e = chr_file_read(a->cfg.state_file, MEDIA_STATE_BYTES_MAX, &text, &len, err,
-                              sizeof(err));
+    chr_err e =
+        chr_file_read(a->cfg.state_file, MEDIA_STATE_BYTES_MAX, &text, &len, err, sizeof(err));
     e = e ? e : media_state_decode(a->state, text, len, err, sizeof(err));
     free(text);
     if (e != CHR_OK) {
@@ -94,8 +94,8 @@ int media_cmd_run(media_agent *a)
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         a->wc.opt[WALLET_OPT_WAIT] = "";
-        CHR_LOG_I("chroom-media: node %s, chain %s, listening on %s:%u", a->node_hex,
-                  a->chain_id, a->cfg.listen_addr, (unsigned)a->cfg.listen_port);
+        CHR_LOG_I("chroom-media: node %s, chain %s, listening on %s:%u", a->node_hex, a->chain_id,
+                  a->cfg.listen_addr, (unsigned)a->cfg.listen_port);
     }
     while (rc == MEDIA_EXIT_OK && !stop_requested) {
         uint64_t now = media_now_ms();

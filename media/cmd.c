@@ -204,8 +204,7 @@ int media_cmd_usage_add(media_agent *a, const char *meeting, const char *partici
                         const char *minutes)
 {
     uint64_t n;
-    if (!wallet_cli_parse_u64("MINUTES", minutes, &n) || n == 0 ||
-        n > MEDIA_USAGE_MINUTES_MAX) {
+    if (!wallet_cli_parse_u64("MINUTES", minutes, &n) || n == 0 || n > MEDIA_USAGE_MINUTES_MAX) {
         return wallet_cli_usage(NULL, "MINUTES: 1 to %u", MEDIA_USAGE_MINUTES_MAX);
     }
     char url[64], err[512];

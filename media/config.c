@@ -9,10 +9,10 @@
 
 /* Every key the file may hold, as "section.key". */
 static const char *const known_keys[] = {
-    "node.url",          "node.api_key",       "node.ca_file",     "node.timeout_ms",
+    "node.url",           "node.api_key",           "node.ca_file",      "node.timeout_ms",
     "keys.node_key_file", "keys.operator_key_file", "registry.endpoint", "registry.region",
-    "registry.capacity", "registry.bond_units", "registry.metadata", "agent.listen_addr",
-    "agent.listen_port", "agent.state_file",   "agent.poll_ms",
+    "registry.capacity",  "registry.bond_units",    "registry.metadata", "agent.listen_addr",
+    "agent.listen_port",  "agent.state_file",       "agent.poll_ms",
 };
 
 static chr_err check_known(const chr_config *c, char *errmsg, size_t errmsg_cap)
@@ -37,9 +37,8 @@ static chr_err check_known(const chr_config *c, char *errmsg, size_t errmsg_cap)
 }
 
 /* A path key: copied, and a relative one put under dir. "" when absent and def is "". */
-static chr_err path_key(const chr_config *c, const char *section, const char *key,
-                        const char *def, const char *dir, char *out, size_t out_cap,
-                        char *errmsg, size_t errmsg_cap)
+static chr_err path_key(const chr_config *c, const char *section, const char *key, const char *def,
+                        const char *dir, char *out, size_t out_cap, char *errmsg, size_t errmsg_cap)
 {
     char v[MEDIA_PATH_MAX];
     chr_err e = chr_config_str(c, section, key, def, v, sizeof(v), errmsg, errmsg_cap);
@@ -57,14 +56,15 @@ static chr_err path_key(const chr_config *c, const char *section, const char *ke
 static chr_err node_section(media_config *o, const chr_config *c, const char *dir, char *errmsg,
                             size_t errmsg_cap)
 {
-    chr_err e = chr_config_str(c, "node", "url", "http://127.0.0.1:8080", o->node,
-                               sizeof(o->node), errmsg, errmsg_cap);
+    chr_err e = chr_config_str(c, "node", "url", "http://127.0.0.1:8080", o->node, sizeof(o->node),
+                               errmsg, errmsg_cap);
     size_t len = strlen(o->node);
     while (e == CHR_OK && len > 0 && o->node[len - 1] == '/') {
         o->node[--len] = '\0';
     }
-    if (e == CHR_OK && ((strncmp(o->node, "http://", 7) != 0 && strncmp(o->node, "https://", 8) != 0) ||
-                        len <= 8)) {
+    if (e == CHR_OK &&
+        ((strncmp(o->node, "http://", 7) != 0 && strncmp(o->node, "https://", 8) != 0) ||
+         len <= 8)) {
         snprintf(errmsg, errmsg_cap, "[node] url: http://HOST:PORT or https://HOST:PORT");
         e = CHR_ERR_CONFIG;
     }
@@ -88,8 +88,8 @@ static chr_err registry_section(media_config *o, const chr_config *c, char *errm
           : chr_config_str(c, "registry", "region", "", o->region, sizeof(o->region), errmsg,
                            errmsg_cap);
     e = e ? e
-          : chr_config_u64(c, "registry", "capacity", 0, 0, LEDGER_MEDIA_CAPACITY_MAX,
-                           &o->capacity, errmsg, errmsg_cap);
+          : chr_config_u64(c, "registry", "capacity", 0, 0, LEDGER_MEDIA_CAPACITY_MAX, &o->capacity,
+                           errmsg, errmsg_cap);
     e = e ? e
           : chr_config_u64(c, "registry", "bond_units", 0, 0, UINT64_MAX, &o->bond_units, errmsg,
                            errmsg_cap);

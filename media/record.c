@@ -47,8 +47,8 @@ uint64_t media_time_parse(const char *s)
     int64_t y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
     int64_t h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
     int64_t ms = digits(s + 20, 3);
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || sec < 0 || sec > 59 || ms < 0) {
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 59 || ms < 0) {
         return 0;
     }
     int64_t days = days_from_civil(y, mo, d);
@@ -98,8 +98,8 @@ static const char *record_fields(media_record *r, const json_t *j)
     if (r->end_ms == 0) {
         return "end_time";
     }
-    r->status = status == NULL                                                ? 0
-                : strcmp(status, "created") == 0                              ? MEDIA_MEETING_OPEN
+    r->status = status == NULL                   ? 0
+                : strcmp(status, "created") == 0 ? MEDIA_MEETING_OPEN
                 : strcmp(status, "ended") == 0 || strcmp(status, "expired") == 0
                     ? MEDIA_MEETING_FINISHED
                 : strcmp(status, "cancelled") == 0 ? MEDIA_MEETING_CANCELLED
@@ -141,8 +141,8 @@ chr_err media_record_parse(media_record *out, const char *text, size_t text_len,
 }
 
 const char *media_check_credit(const media_record *r, const uint8_t node_key[32],
-                               const char *chain_id, const uint8_t *credit_bytes,
-                               size_t credit_len, uint64_t now_ms, uint8_t *index)
+                               const char *chain_id, const uint8_t *credit_bytes, size_t credit_len,
+                               uint64_t now_ms, uint8_t *index)
 {
     credit c;
     *index = 0;

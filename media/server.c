@@ -26,8 +26,7 @@ static unsigned deny(json_t **out, unsigned status, const char *reason)
 
 /* The request's JSON object with exactly the keys allowed (names, n, of which the first
  * `required` must be present), or NULL. */
-static json_t *body_object(const media_req *r, const char *const *names, size_t n,
-                           size_t required)
+static json_t *body_object(const media_req *r, const char *const *names, size_t n, size_t required)
 {
     json_t *j = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL);
     size_t present = 0;
@@ -125,11 +124,11 @@ static unsigned handle_verify(media_agent *a, const media_req *r, json_t **out)
     }
     char idhex[2 * LEDGER_MEETING_ID_LEN + 1];
     chr_hex_encode(idhex, sizeof(idhex), id, LEDGER_MEETING_ID_LEN);
-    *out = json_pack("{s:b,s:s,s:s%,s:s,s:i,s:I,s:I}", "admit", 1, "meeting_id", idhex,
-                     "participant", c.participant_id, (size_t)c.participant_id_len, "role",
-                     c.role == CREDIT_ROLE_HOST ? "host" : "participant", "index", (int)index,
-                     "minutes_max", (json_int_t)c.minutes_max, "expiry_ms",
-                     (json_int_t)c.expiry_ms);
+    *out =
+        json_pack("{s:b,s:s,s:s%,s:s,s:i,s:I,s:I}", "admit", 1, "meeting_id", idhex, "participant",
+                  c.participant_id, (size_t)c.participant_id_len, "role",
+                  c.role == CREDIT_ROLE_HOST ? "host" : "participant", "index", (int)index,
+                  "minutes_max", (json_int_t)c.minutes_max, "expiry_ms", (json_int_t)c.expiry_ms);
     return 200;
 }
 
@@ -197,9 +196,8 @@ static unsigned route(media_agent *a, const char *url, const char *method, const
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     media_req *r = *con_cls;
@@ -257,14 +255,14 @@ struct MHD_Daemon *media_server_start(media_agent *a)
         CHR_LOG_E("listen_addr %s is not an IPv4 address", a->cfg.listen_addr);
         return NULL;
     }
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, a,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)MEDIA_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)MEDIA_CONNECTIONS_PER_IP_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)MEDIA_CONNECTION_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)MEDIA_HTTP_THREADS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                         on_request, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)MEDIA_CONNECTIONS_MAX,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MEDIA_CONNECTIONS_PER_IP_MAX,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)MEDIA_CONNECTION_TIMEOUT_S,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)MEDIA_HTTP_THREADS,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (d == NULL) {
         CHR_LOG_E("cannot listen on %s:%u", a->cfg.listen_addr, (unsigned)a->cfg.listen_port);
     }

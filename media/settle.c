@@ -117,8 +117,7 @@ static int settle_meeting(media_agent *a, media_meeting *m, uint64_t now_ms)
     }
     for (size_t i = 0; i < n; i++) {
         if (settle_batch(a, m->id, &batches[i]) != MEDIA_EXIT_OK) {
-            CHR_LOG_W("meeting %s: a settle transaction did not commit; next round retries",
-                      hex);
+            CHR_LOG_W("meeting %s: a settle transaction did not commit; next round retries", hex);
             break;
         }
         for (size_t k = 0; k < batches[i].claims_len; k++) {

@@ -40,8 +40,7 @@ chr_err media_state_add(media_state *s, const uint8_t id[LEDGER_MEETING_ID_LEN],
     return CHR_ERR_FULL;
 }
 
-void media_meeting_credit(media_meeting *m, uint8_t index, const uint8_t *bytes,
-                          size_t credit_len)
+void media_meeting_credit(media_meeting *m, uint8_t index, const uint8_t *bytes, size_t credit_len)
 {
     CHR_ASSERT(index < MEDIA_PERSONS_MAX);
     CHR_ASSERT(credit_len > 0 && credit_len <= CREDIT_BYTES_MAX);
@@ -127,11 +126,10 @@ static json_t *meeting_json(const media_meeting *m)
     for (size_t i = 0; i < MEDIA_PERSONS_MAX; i++) {
         const media_person *p = &m->persons[i];
         if (p->used) {
-            json_array_append_new(persons,
-                                  json_pack("{s:i,s:o,s:I,s:I}", "index", (json_int_t)i, "credit",
-                                            hex_json(p->credit, p->credit_len), "minutes",
-                                            (json_int_t)p->minutes, "claimed",
-                                            (json_int_t)p->claimed));
+            json_array_append_new(persons, json_pack("{s:i,s:o,s:I,s:I}", "index", (json_int_t)i,
+                                                     "credit", hex_json(p->credit, p->credit_len),
+                                                     "minutes", (json_int_t)p->minutes, "claimed",
+                                                     (json_int_t)p->claimed));
         }
     }
     return json_pack("{s:o,s:o}", "meeting_id", hex_json(m->id, LEDGER_MEETING_ID_LEN), "persons",
