@@ -131,7 +131,7 @@ static int take(int argc, char **argv, int *i, const char *name, int has_value, 
 }
 
 typedef struct media_args {
-    const char *config, *json, *update, *deregister, *meeting, *now_ms;
+    const char *config, *json, *update, *deregister, *meeting, *now_ms, *help;
     const char *words[6];
     int words_len;
 } media_args;
@@ -146,6 +146,7 @@ static int parse_args(int argc, char **argv, media_args *g)
         t = t ? t : take(argc, argv, &i, "--deregister", 0, &g->deregister);
         t = t ? t : take(argc, argv, &i, "--meeting", 1, &g->meeting);
         t = t ? t : take(argc, argv, &i, "--now-ms", 1, &g->now_ms);
+        t = t ? t : take(argc, argv, &i, "--help", 0, &g->help);
         if (t < 0 || (t == 0 && argv[i][0] == '-' && argv[i][1] == '-')) {
             fprintf(stderr, "chroom-media: %s %s\n%s", argv[i],
                     t < 0 ? "needs a value" : "is not an option", usage_text);
@@ -191,7 +192,7 @@ int media_cli_main(int argc, char **argv)
     if (!parse_args(argc, argv, &g)) {
         return MEDIA_EXIT_USAGE;
     }
-    if (g.words_len >= 1 && (strcmp(g.words[0], "help") == 0)) {
+    if (g.help != NULL || (g.words_len >= 1 && strcmp(g.words[0], "help") == 0)) {
         fputs(usage_text, stdout);
         return MEDIA_EXIT_OK;
     }

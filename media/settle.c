@@ -147,6 +147,7 @@ void media_settle_round(media_agent *a, uint64_t now_ms)
          * what this round learnt is written. */
         pthread_mutex_lock(&a->lock);
         media_meeting *cur = media_state_find(a->state, m->id);
+        int changed = cur != NULL && done;
         if (cur != NULL && done) {
             memset(cur, 0, sizeof(*cur));
         } else if (cur != NULL) {
@@ -155,10 +156,12 @@ void media_settle_round(media_agent *a, uint64_t now_ms)
             cur->claims_until_ms = m->claims_until_ms;
             for (size_t k = 0; k < MEDIA_PERSONS_MAX; k++) {
                 uint32_t c = m->persons[k].claimed;
+                changed |= c > cur->persons[k].claimed;
                 cur->persons[k].claimed = c > cur->persons[k].claimed ? c : cur->persons[k].claimed;
             }
         }
-        if (cur != NULL) {
+        /* Only what the file holds (credits, minutes, claimed) is worth a write. */
+        if (changed) {
             (void)media_state_save(a);
         }
         pthread_mutex_unlock(&a->lock);

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out"
 # Every library source but the CLIs' mains: the linker keeps what a target uses.
-srcs=$(ls common/*.c ledger/*.c consensus/*.c genesis/*.c node/*.c rpc/*.c wallet/*.c | grep -v '/main\.c$')
+srcs=$(ls common/*.c credit/*.c ledger/*.c consensus/*.c genesis/*.c node/*.c rpc/*.c wallet/*.c media/*.c | grep -v '/main\.c$')
 # The embedded openapi.yaml that rpc/openapi.c serves (the Makefile's OPENAPI_C).
 sh rpc/embed.sh openapi.yaml "$out/openapi_yaml.c"
 srcs="$srcs $out/openapi_yaml.c"
