@@ -14,6 +14,9 @@ srcs=$(ls common/*.c credit/*.c ledger/*.c consensus/*.c genesis/*.c node/*.c rp
 # The embedded openapi.yaml that rpc/openapi.c serves (the Makefile's OPENAPI_C).
 sh rpc/embed.sh openapi.yaml "$out/openapi_yaml.c"
 srcs="$srcs $out/openapi_yaml.c"
+# The embedded dashboard files that rpc/dashboard.c serves (the Makefile's DASH_C).
+sh rpc/embed_dash.sh dashboard "$out/dashboard_files.c"
+srcs="$srcs $out/dashboard_files.c"
 libs="$(pkg-config --cflags --libs libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls) -lnng -lpthread"
 for name in "$@"; do
     echo "== fuzz $name for ${seconds}s"
