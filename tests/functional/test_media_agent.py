@@ -194,3 +194,55 @@ def test_agent_verifies_and_settles(t):
         st = json.load(f)
     eq([p["claimed"] for p in st["meetings"][0]["persons"]], [30, 7],
        "the state file records what was claimed")
+
+
+def test_agent_refusals_and_exit_codes(t):
+    # Proves the agent's edges are bounded and exact: the local endpoint answers an
+    # oversized body with 413, an unknown path with 404, a wrong method with 405, a bad
+    # usage report with 400 and a meeting it never admitted with 404 unknown_meeting; the
+    # commands exit 4 for a config that names an unknown key or a missing key file, 2 for
+    # a bad command line, 1 for a credit of a meeting the chain does not have, and 3 when
+    # the node is down.
+    chain = Chain(t, {"alice": 10**13})
+    n = Node(t, chain).start()
+    node_key = keygen(t, "media-node")
+    a = Agent(t, n, node_key, chain["alice"])
+    a.start()
+    st, j = a.post("POST", "/verify", "{\"credit\": \"%s\"}" % ("ab" * 3000))
+    eq((st, j["reason"]), (413, "body_too_large"), "an oversized body")
+    eq(a.post("GET", "/nowhere")[0], 404, "an unknown path")
+    eq(a.post("GET", "/verify")[0], 405, "GET /verify")
+    for body in ({"meeting_id": "00" * 12, "participant": "x", "minutes": 0},
+                 {"meeting_id": "00" * 12, "participant": "x", "minutes": 1441},
+                 {"meeting_id": "zz", "participant": "x", "minutes": 1},
+                 {"meeting_id": "00" * 12, "participant": "", "minutes": 1},
+                 {"meeting_id": "00" * 12, "participant": "x", "minutes": 1.5},
+                 {"meeting_id": "00" * 12, "participant": "x"}):
+        eq(a.post("POST", "/usage", body)[0], 400, "a bad usage report %r" % (body,))
+    st, j = a.post("POST", "/usage", {"meeting_id": "00" * 12, "participant": "x", "minutes": 1})
+    eq((st, j["reason"]), (404, "unknown_meeting"), "usage of a meeting never admitted")
+    rc, _, err = run(a.cmd("usage", "add", "00" * 12, "x", 0))
+    eq(rc, 2, "usage add of 0 minutes (stderr %r)" % err)
+    rc, _, err = run(a.cmd("credit", "verify", "00", "--meeting", "00" * 12))
+    eq(rc, 1, "a meeting the chain does not have (stderr %r)" % err)
+    rc, _, err = run(a.cmd("credit", "verify", "zz", "--meeting", "00" * 12))
+    eq(rc, 2, "a credit that is not hex (stderr %r)" % err)
+    rc, _, err = run(a.cmd("frobnicate"))
+    eq(rc, 2, "an unknown command (stderr %r)" % err)
+    a.stop()
+
+    with open(a.conf) as f:
+        good = f.read()
+    with open(a.conf, "w") as f:
+        f.write(good + "colour = red\n")
+    rc, _, err = run(a.cmd("run"))
+    check(rc == 4 and "unknown key [agent] colour" in err, "an unknown key (%d, %r)" % (rc, err))
+    with open(a.conf, "w") as f:
+        f.write(good.replace("media-node.key", "missing.key"))
+    rc, _, err = run(a.cmd("run"))
+    eq(rc, 4, "a missing node key file (stderr %r)" % err)
+    with open(a.conf, "w") as f:
+        f.write(good)
+    n.stop()
+    rc, _, err = run(a.cmd("credit", "verify", "00", "--meeting", "00" * 12))
+    eq(rc, 3, "the node is down (stderr %r)" % err)
