@@ -52,6 +52,10 @@ typedef struct media_person {
     uint8_t credit[CREDIT_BYTES_MAX]; /* the latest credit admitted, as presented */
     uint32_t minutes;                 /* minutes the media server reported, in all */
     uint32_t claimed;                 /* minutes the chain holds as claimed (final or pending) */
+    /* The participant's usage receipt with the most minutes (docs/CREDITS.md, "Usage
+     * receipts"), checked when taken; receipt_minutes 0: none. */
+    uint32_t receipt_minutes;
+    uint8_t receipt_sig[64];
 } media_person;
 
 /* A meeting's record as the ledger node answers GET /api/v1/meetings/{id}: what credits
@@ -121,10 +125,20 @@ CHR_WUR chr_err media_state_add(media_state *s, const uint8_t id[LEDGER_MEETING_
 void media_meeting_credit(media_meeting *m, uint8_t index, const uint8_t *bytes, size_t credit_len);
 /* The index of the person whose admitted credit names participant (id_len bytes), or -1. */
 int media_meeting_person(const media_meeting *m, const char *participant, size_t id_len);
+/* Takes the usage receipt sig of the person at index for minutes (1..), when it verifies
+ * for the key of the person's credit, chain_id, m's meeting and node_key; it replaces a
+ * receipt of fewer minutes. CREDIT_VALID, CREDIT_BAD_FIELD when the credit carries no key
+ * (the person's ID is not a chr1 address) or minutes is 0, or credit_receipt_verify's
+ * answer. */
+credit_result media_meeting_receipt(media_meeting *m, uint8_t index, uint32_t minutes,
+                                    const uint8_t sig[64], const char *chain_id,
+                                    const uint8_t node_key[32]);
 /* Adds minutes to the person at index; the total stops at UINT32_MAX. */
 void media_meeting_usage(media_meeting *m, uint8_t index, uint32_t minutes);
 /* The minutes the person at index may claim now: the reported ones, bounded by the credit's
- * minutes_max and the meeting's duration; 0 when none are above what is claimed. */
+ * minutes_max and the meeting's duration, or the receipt's when it is within that bound and
+ * not below the reported ones (the participant signed them: such a claim is final at
+ * once); 0 when none are above what is claimed. */
 uint32_t media_person_claimable(const media_meeting *m, uint8_t index);
 
 /* One settle transaction's claims. */
@@ -135,8 +149,8 @@ typedef struct media_batch {
 
 /* Plans m's settlement: the claims of every person with claimable minutes (by index, so
  * indexes increase as the chain requires) in batches of up to LEDGER_SETTLE_CLAIMS_MAX,
- * each claim carrying the credit's signed fields. *n_out is the number of batches (0:
- * nothing to claim). */
+ * each claim carrying the credit's signed fields, and the receipt when it is for exactly
+ * the claim's minutes. *n_out is the number of batches (0: nothing to claim). */
 void media_plan_batches(const media_meeting *m, media_batch out[MEDIA_BATCHES_MAX], size_t *n_out);
 
 /* The table as a NUL-terminated JSON text (docs/MEDIA-AGENT.md, "State file"); malloc'ed,

@@ -1,5 +1,6 @@
 /* The agent's local endpoint (docs/MEDIA-AGENT.md, "The local endpoint"): POST /verify
- * admits or denies a credit, POST /usage takes the media server's minutes, GET /health says
+ * admits or denies a credit, POST /usage takes the media server's minutes, POST /receipt a
+ * participant's usage receipt, GET /health says
  * the agent is up. Loopback by default; every request is bounded (body, connections, time)
  * and its body is hostile JSON. */
 #include <arpa/inet.h>
@@ -172,6 +173,54 @@ static unsigned handle_usage(media_agent *a, const media_req *r, json_t **out)
     return 200;
 }
 
+static unsigned handle_receipt(media_agent *a, const media_req *r, json_t **out)
+{
+    static const char *const names[] = {"meeting_id", "participant", "minutes", "signature"};
+    json_t *j = body_object(r, names, 4, 4);
+    const char *p = json_string_value(json_object_get(j, "participant"));
+    const char *sig_hex = json_string_value(json_object_get(j, "signature"));
+    json_int_t minutes = json_integer_value(json_object_get(j, "minutes"));
+    uint8_t id[LEDGER_MEETING_ID_LEN], sig[64];
+    char person[LEDGER_MEETING_ID_STR_MAX + 1];
+    int ok = meeting_id(json_string_value(json_object_get(j, "meeting_id")), id) && p != NULL &&
+             strlen(p) >= 1 && strlen(p) <= LEDGER_MEETING_ID_STR_MAX && minutes >= 1 &&
+             minutes <= LEDGER_MEETING_DURATION_MAX_MIN && sig_hex != NULL &&
+             strlen(sig_hex) == 128 && chr_hex_decode_exact(sig, 64, sig_hex, 128) == CHR_OK;
+    snprintf(person, sizeof(person), "%s", ok ? p : "");
+    json_decref(j);
+    if (!ok) {
+        *out = json_pack("{s:s,s:s}", "reason", "bad_request", "detail",
+                         "{meeting_id: 24 hex, participant: 1..64 bytes, minutes: 1..1440, "
+                         "signature: 128 hex}");
+        return 400;
+    }
+    pthread_mutex_lock(&a->lock);
+    media_meeting *m = media_state_find(a->state, id);
+    int index = m != NULL ? media_meeting_person(m, person, strlen(person)) : -1;
+    credit_result v = CREDIT_BAD_FIELD;
+    uint32_t kept = 0;
+    if (index >= 0) {
+        v = media_meeting_receipt(m, (uint8_t)index, (uint32_t)minutes, sig, a->chain_id,
+                                  a->node_pub);
+        kept = m->persons[index].receipt_minutes;
+        if (v == CREDIT_VALID) {
+            (void)media_state_save(a);
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    if (index < 0) {
+        *out = json_pack("{s:s}", "reason", m == NULL ? "unknown_meeting" : "no_credit");
+        return 404;
+    }
+    if (v != CREDIT_VALID) {
+        *out = json_pack("{s:s}", "reason",
+                         v == CREDIT_BAD_FIELD ? "no_participant_key" : credit_result_name(v));
+        return 403;
+    }
+    *out = json_pack("{s:s,s:I}", "participant", person, "receipt_minutes", (json_int_t)kept);
+    return 200;
+}
+
 static unsigned route(media_agent *a, const char *url, const char *method, const media_req *r,
                       json_t **out)
 {
@@ -180,7 +229,8 @@ static unsigned route(media_agent *a, const char *url, const char *method, const
         *out = json_pack("{s:b,s:s}", "ok", 1, "node_key", a->node_hex);
         return 200;
     }
-    if (strcmp(url, "/verify") != 0 && strcmp(url, "/usage") != 0 && strcmp(url, "/health")) {
+    if (strcmp(url, "/verify") != 0 && strcmp(url, "/usage") != 0 && strcmp(url, "/receipt") != 0 &&
+        strcmp(url, "/health") != 0) {
         *out = json_pack("{s:s}", "reason", "not_found");
         return 404;
     }
@@ -191,6 +241,9 @@ static unsigned route(media_agent *a, const char *url, const char *method, const
     if (r->too_big) {
         *out = json_pack("{s:s}", "reason", "body_too_large");
         return 413;
+    }
+    if (strcmp(url, "/receipt") == 0) {
+        return handle_receipt(a, r, out);
     }
     return strcmp(url, "/verify") == 0 ? handle_verify(a, r, out) : handle_usage(a, r, out);
 }

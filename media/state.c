@@ -70,6 +70,26 @@ void media_meeting_usage(media_meeting *m, uint8_t index, uint32_t minutes)
     p->minutes = minutes > UINT32_MAX - p->minutes ? UINT32_MAX : p->minutes + minutes;
 }
 
+credit_result media_meeting_receipt(media_meeting *m, uint8_t index, uint32_t minutes,
+                                    const uint8_t sig[64], const char *chain_id,
+                                    const uint8_t node_key[32])
+{
+    CHR_ASSERT(index < MEDIA_PERSONS_MAX);
+    media_person *p = &m->persons[index];
+    credit c;
+    if (!p->used || credit_decode(&c, p->credit, p->credit_len) != CREDIT_VALID || !c.has_key ||
+        minutes == 0) {
+        return CREDIT_BAD_FIELD;
+    }
+    credit_result r = credit_receipt_verify(sig, c.participant_key, chain_id, strlen(chain_id),
+                                            m->id, node_key, minutes);
+    if (r == CREDIT_VALID && minutes > p->receipt_minutes) {
+        p->receipt_minutes = minutes;
+        memcpy(p->receipt_sig, sig, sizeof(p->receipt_sig));
+    }
+    return r;
+}
+
 uint32_t media_person_claimable(const media_meeting *m, uint8_t index)
 {
     CHR_ASSERT(index < MEDIA_PERSONS_MAX);
@@ -78,9 +98,9 @@ uint32_t media_person_claimable(const media_meeting *m, uint8_t index)
     if (!p->used || !m->has_record || credit_decode(&c, p->credit, p->credit_len) != CREDIT_VALID) {
         return 0;
     }
-    uint32_t n = p->minutes;
-    n = n < c.minutes_max ? n : c.minutes_max;
-    n = n < m->rec.duration_min ? n : m->rec.duration_min;
+    uint32_t bound = c.minutes_max < m->rec.duration_min ? c.minutes_max : m->rec.duration_min;
+    uint32_t n = p->minutes < bound ? p->minutes : bound;
+    n = p->receipt_minutes <= bound && p->receipt_minutes >= n ? p->receipt_minutes : n;
     return n > p->claimed ? n : 0;
 }
 
@@ -106,6 +126,10 @@ void media_plan_batches(const media_meeting *m, media_batch out[MEDIA_BATCHES_MA
         cl->credit_not_before_ms = c.not_before_ms;
         cl->credit_expiry_ms = c.expiry_ms;
         memcpy(cl->credit_sig, c.sig, sizeof(cl->credit_sig));
+        cl->has_receipt = m->persons[i].receipt_minutes == minutes;
+        if (cl->has_receipt) {
+            memcpy(cl->receipt_sig, m->persons[i].receipt_sig, sizeof(cl->receipt_sig));
+        }
     }
     *n_out = n;
 }
@@ -125,12 +149,17 @@ static json_t *meeting_json(const media_meeting *m)
     json_t *persons = json_array();
     for (size_t i = 0; i < MEDIA_PERSONS_MAX; i++) {
         const media_person *p = &m->persons[i];
-        if (p->used) {
-            json_array_append_new(persons, json_pack("{s:i,s:o,s:I,s:I}", "index", (json_int_t)i,
-                                                     "credit", hex_json(p->credit, p->credit_len),
-                                                     "minutes", (json_int_t)p->minutes, "claimed",
-                                                     (json_int_t)p->claimed));
+        if (!p->used) {
+            continue;
         }
+        json_t *o = json_pack("{s:i,s:o,s:I,s:I}", "index", (json_int_t)i, "credit",
+                              hex_json(p->credit, p->credit_len), "minutes", (json_int_t)p->minutes,
+                              "claimed", (json_int_t)p->claimed);
+        if (p->receipt_minutes != 0) {
+            json_object_set_new(o, "receipt_minutes", json_integer(p->receipt_minutes));
+            json_object_set_new(o, "receipt", hex_json(p->receipt_sig, 64));
+        }
+        json_array_append_new(persons, o);
     }
     return json_pack("{s:o,s:o}", "meeting_id", hex_json(m->id, LEDGER_MEETING_ID_LEN), "persons",
                      persons);
@@ -164,12 +193,19 @@ static int json_u32(const json_t *j, uint32_t max, uint32_t *out)
 /* One person of a meeting's "persons" into m; 0 for a malformed one. */
 static int person_decode(media_meeting *m, const json_t *p)
 {
-    uint32_t index, minutes, claimed;
+    uint32_t index, minutes, claimed, receipt_minutes = 0;
     const char *hex = json_string_value(json_object_get(p, "credit"));
+    const char *receipt = json_string_value(json_object_get(p, "receipt"));
+    uint8_t sig[64];
+    size_t fields = receipt != NULL ? 6 : 4;
     uint8_t buf[CREDIT_BYTES_MAX];
     size_t len = 0;
     credit c;
-    if (!json_is_object(p) || json_object_size(p) != 4 ||
+    if (!json_is_object(p) || json_object_size(p) != fields ||
+        (receipt != NULL &&
+         (!json_u32(json_object_get(p, "receipt_minutes"), UINT32_MAX, &receipt_minutes) ||
+          receipt_minutes == 0 || strlen(receipt) != 128 ||
+          chr_hex_decode_exact(sig, sizeof(sig), receipt, 128) != CHR_OK)) ||
         !json_u32(json_object_get(p, "index"), MEDIA_PERSONS_MAX - 1, &index) ||
         !json_u32(json_object_get(p, "minutes"), UINT32_MAX, &minutes) ||
         !json_u32(json_object_get(p, "claimed"), UINT32_MAX, &claimed) || hex == NULL ||
@@ -182,6 +218,10 @@ static int person_decode(media_meeting *m, const json_t *p)
     media_meeting_credit(m, (uint8_t)index, buf, len);
     m->persons[index].minutes = minutes;
     m->persons[index].claimed = claimed;
+    m->persons[index].receipt_minutes = receipt_minutes;
+    if (receipt_minutes != 0) {
+        memcpy(m->persons[index].receipt_sig, sig, sizeof(sig));
+    }
     return 1;
 }
 

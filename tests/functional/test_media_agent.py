@@ -1,17 +1,21 @@
 """chroom-media on a real node (issue 16): the agent registers its media node with the
 operator's key, admits and denies credits at its local endpoint (POST /verify: valid,
-expired, wrong node, forged, another meeting's), takes usage (POST /usage and `usage add`),
-keeps it across a restart, and settles the ended meeting in one batch, the claims visible
-at GET /api/v1/meetings/{id}/payments."""
+expired, wrong node, forged, another meeting's), takes usage (POST /usage and `usage add`)
+and participants' receipts (POST /receipt), keeps them across a restart, and settles the
+ended meeting in one batch, the claims visible at GET /api/v1/meetings/{id}/payments; its
+refusals and exit codes."""
 
+import hashlib
 import http.client
 import json
+import struct
 import os
 import signal
 import socket
 import subprocess
 import time
 
+import bip340
 from node import Chain, Node, check, eq, keygen, random_pubkey, run, wallet_cmd, binary
 
 BOND = 1000 * 10**6
@@ -86,8 +90,9 @@ def test_agent_verifies_and_settles(t):
     # chain under the operator; /verify admits the host's and a participant's credits and
     # denies an expired, a wrong node's, a forged and another meeting's credit, each with
     # its reason (and bad JSON with 400); usage reported over HTTP and by `usage add` is
-    # kept across a restart of the agent; once the meeting ends, `run` settles both claims
-    # in one settle transaction and the payments show them.
+    # kept across a restart of the agent; a participant's usage receipt is checked (forged
+    # and keyless ones refused) and kept; once the meeting ends, `run` settles the three
+    # claims in one settle transaction and the payments show them, the receipted one paid.
     chain = Chain(t, {"alice": 10**13, "sponsor": 10**12})
     n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
     alice, sponsor = chain["alice"], chain["sponsor"]
@@ -116,7 +121,8 @@ def test_agent_verifies_and_settles(t):
         eq(r.status, 200, "create (%r)" % (r,))
         return r.json["meeting_id"], r.json["media_node"]
 
-    mid, on = create("eu", ["bob-user", "carol-user"])
+    frank = keygen(t, "frank")
+    mid, on = create("eu", ["bob-user", "carol-user", frank.address])
     eq(on, node_key.pubkey, "the meeting is on the agent's node")
     other_mid, other_on = create("us", ["dan-user"])
     check(other_on != node_key.pubkey, "the other meeting is elsewhere")
@@ -129,7 +135,8 @@ def test_agent_verifies_and_settles(t):
 
     cr = credits(mid)
     a.start()
-    for person, role, index in (("host-user", "host", 0), ("bob-user", "participant", 1)):
+    for person, role, index in (("host-user", "host", 0), ("bob-user", "participant", 1),
+                                (frank.address, "participant", 3)):
         st, j = a.post("POST", "/verify", {"credit": cr[person], "meeting_id": mid})
         eq((st, j["admit"], j["role"], j["index"], j["participant"]), (200, True, role, index,
                                                                        person),
@@ -164,6 +171,26 @@ def test_agent_verifies_and_settles(t):
 
     st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": "bob-user", "minutes": 5})
     eq((st, j["minutes"], j["claimable"]), (200, 5, 5), "bob's minutes")
+    # Frank, whose ID is an address, signs a usage receipt for 12 minutes (docs/CREDITS.md);
+    # the media server reported 10: the claim is the 12 he signed, with the receipt.
+    with open(frank.path) as f:
+        frank_sk = bytes.fromhex(f.read().strip())
+    msg = bytes([1, len(chain.chain_id)]) + chain.chain_id.encode() + bytes.fromhex(mid) + \
+        bytes.fromhex(node_key.pubkey) + struct.pack(">I", 12)
+    t_ = hashlib.sha256(b"CHROOM/receipt").digest()
+    receipt = bip340.sign(frank_sk, hashlib.sha256(t_ + t_ + msg).digest()).hex()
+    forged_receipt = receipt[:-2] + ("00" if receipt[-2:] != "00" else "01")
+    body = {"meeting_id": mid, "participant": frank.address, "minutes": 12,
+            "signature": forged_receipt}
+    st, j = a.post("POST", "/receipt", body)
+    eq((st, j["reason"]), (403, "bad_signature"), "a forged receipt")
+    st, j = a.post("POST", "/receipt", dict(body, participant="bob-user", signature=receipt))
+    eq((st, j["reason"]), (403, "no_participant_key"), "bob's ID is no address")
+    st, j = a.post("POST", "/receipt", dict(body, signature=receipt))
+    eq((st, j["receipt_minutes"]), (200, 12), "frank's receipt")
+    st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": frank.address,
+                                      "minutes": 10})
+    eq((st, j["claimable"]), (200, 12), "the receipt's minutes are claimable")
     st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": "carol-user",
                                       "minutes": 5})
     eq((st, j["reason"]), (404, "no_credit"), "carol was never admitted")
@@ -179,21 +206,29 @@ def test_agent_verifies_and_settles(t):
     eq(r.status, 200, "end (%r)" % (r,))
     deadline = time.time() + 20
     claims = []
-    while time.time() < deadline and len(claims) < 2:
+    while time.time() < deadline and len(claims) < 3:
         time.sleep(0.3)
-        claims = n.get("/api/v1/meetings/%s/payments" % mid)["claims"]
+        p = n.get("/api/v1/meetings/%s/payments" % mid)
+        claims = p["claims"]
     eq(claims, [{"index": 0, "person": "host-user", "final_minutes": 0, "pending_minutes": 30},
-                {"index": 1, "person": "bob-user", "final_minutes": 0, "pending_minutes": 7}],
-       "the host's 40 minutes bounded by the 30 of the meeting, bob's 7")
+                {"index": 1, "person": "bob-user", "final_minutes": 0, "pending_minutes": 7},
+                {"index": 3, "person": frank.address, "final_minutes": 12,
+                 "pending_minutes": 0}],
+       "the host's 40 minutes bounded by the 30 of the meeting, bob's 7, frank's 12 final")
+    price = int(n.get("/api/v1/meetings/%s" % mid)["price_per_participant_minute"])
+    share = 12 * price * 50 // 1000
+    eq((p["paid"], p["protocol_share"]), (str(12 * price - share), str(share)),
+       "frank's receipted minutes paid at once")
     time.sleep(1)
     a.stop()
     lines = [json.loads(x) for x in open(a.out) if x.startswith("{")]
     settles = [x for x in lines if x.get("status") == "committed"]
-    eq(len(settles), 1, "one settle transaction carried both claims (%r)" % lines)
+    eq(len(settles), 1, "one settle transaction carried the three claims (%r)" % lines)
     with open(a.state) as f:
         st = json.load(f)
-    eq([p["claimed"] for p in st["meetings"][0]["persons"]], [30, 7],
+    eq([p["claimed"] for p in st["meetings"][0]["persons"]], [30, 7, 12],
        "the state file records what was claimed")
+    eq(st["meetings"][0]["persons"][2]["receipt_minutes"], 12, "and frank's receipt")
 
 
 def test_agent_refusals_and_exit_codes(t):

@@ -8,7 +8,7 @@ static const chr_test tests[] = {
     {"config_good", test_config_good},   {"config_rejects", test_config_rejects},
     {"check_credit", test_check_credit}, {"record_parse", test_record_parse},
     {"batches", test_batches},           {"table", test_table},
-    {"state_file", test_state_file},
+    {"state_file", test_state_file},     {"receipts", test_receipts},
 };
 
 int main(int argc, char **argv)

@@ -9,5 +9,6 @@ void test_record_parse(void);
 void test_batches(void);
 void test_table(void);
 void test_state_file(void);
+void test_receipts(void);
 
 #endif

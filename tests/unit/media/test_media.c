@@ -66,6 +66,8 @@ static size_t make_credit(uint8_t *out, uint8_t id0, const char *person, uint8_t
     c.participant_id_len = (uint8_t)strlen(person);
     memcpy(c.participant_id, person, c.participant_id_len);
     memcpy(c.node_key, node_key, 32);
+    /* The key rides in the credit exactly when the ID is a chr1 address (docs/CREDITS.md). */
+    c.has_key = chr_address_decode(c.participant_key, person, strlen(person)) == CHR_OK;
     c.minutes_max = minutes_max;
     c.not_before_ms = t0;
     c.expiry_ms = t0 + 86400000;
@@ -326,12 +328,15 @@ void test_state_file(void)
     CHECK(s != NULL && t != NULL);
     meeting(&s->meetings[3], 1, minutes, 30);
     s->meetings[3].persons[1].claimed = 2;
+    s->meetings[3].persons[1].receipt_minutes = 4;
+    memset(s->meetings[3].persons[1].receipt_sig, 0x5a, 64);
     char err[256];
     char *text = media_state_encode(s);
     int ok = text != NULL && media_state_decode(t, text, strlen(text), err, sizeof(err)) == 0;
     media_meeting *m = ok ? media_state_find(t, s->meetings[3].id) : NULL;
     ok = ok && m != NULL && !m->has_record && m->persons[0].minutes == 3 &&
          m->persons[1].minutes == 4 && m->persons[1].claimed == 2 &&
+         m->persons[1].receipt_minutes == 4 && m->persons[1].receipt_sig[63] == 0x5a &&
          memcmp(m->persons[1].credit, s->meetings[3].persons[1].credit,
                 s->meetings[3].persons[1].credit_len) == 0;
     char *other = media_state_encode(t);
@@ -343,6 +348,8 @@ void test_state_file(void)
         {"\"meeting_id\": \"07", "\"meeting_id\": \"08"},
         {"\"claimed\": 2", "\"claimed\": 2, \"x\": 1"},
         {"\"minutes\": 4", "\"minutes\": -4"},
+        {"\"receipt_minutes\": 4", "\"receipt_minutes\": 0"},
+        {"\"receipt\": \"5a", "\"receipt\": \"zz"},
     };
     int refused = 1;
     for (size_t i = 0; ok && i < sizeof(edits) / sizeof(edits[0]); i++) {
@@ -371,4 +378,76 @@ void test_state_file(void)
     free(s);
     free(t);
     CHECK(ok && refused && dup);
+}
+
+/* A receipt of minutes of meeting 7 on node, signed with sk. */
+static void sign_receipt(uint8_t sig[64], const uint8_t sk[32], uint32_t minutes)
+{
+    uint8_t msg[CREDIT_RECEIPT_BYTES_MAX], h[32], seed[32] = {3}, aux[32] = {0};
+    uint8_t id[LEDGER_MEETING_ID_LEN] = {7};
+    size_t len = credit_receipt_encode(msg, sizeof(msg), chain, strlen(chain), id, node, minutes);
+    ledger_signer *s = NULL;
+    credit_receipt_sighash(h, msg, len);
+    if (len == 0 || ledger_signer_new(&s, seed) != CHR_OK ||
+        ledger_signer_sign(s, sig, h, sk, aux) != CHR_OK) {
+        abort();
+    }
+    ledger_signer_free(s);
+}
+
+void test_receipts(void)
+{
+    /* Proves usage receipts: a participant's receipt (their ID a chr1 address) verifies for
+     * the key in their credit and is kept, a forged one or one for a keyless ID is refused,
+     * a receipt of fewer minutes does not replace it; the claim takes the receipt's minutes
+     * when they are within the credit's bound and not below the reported ones, and then
+     * carries it; a receipt above the bound is not used. */
+    keys();
+    uint8_t sk[32], pub[32], seed[32] = {4}, sig[64], c[CREDIT_BYTES_MAX];
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    ledger_signer *s = NULL;
+    memset(sk, 0x44, 32);
+    CHECK(ledger_signer_new(&s, seed) == CHR_OK && ledger_signer_pubkey(s, pub, sk) == CHR_OK);
+    ledger_signer_free(s);
+    chr_address_encode(addr, pub);
+    static const uint32_t minutes[] = {0, 0};
+    media_meeting *m = malloc(sizeof(*m));
+    CHECK(m != NULL);
+    meeting(m, 1, minutes, 30);
+    /* Person 1 is the address, with a credit of 20 minutes carrying the key. */
+    memcpy(m->rec.participants[0], addr, CHR_ADDRESS_STR_LEN);
+    m->rec.participant_lens[0] = CHR_ADDRESS_STR_LEN;
+    size_t len = make_credit(c, 7, addr, CREDIT_ROLE_PARTICIPANT, node, 20);
+    credit cr;
+    int has_key = credit_decode(&cr, c, len) == CREDIT_VALID && cr.has_key;
+    media_meeting_credit(m, 1, c, len);
+    media_meeting_usage(m, 1, 8);
+    sign_receipt(sig, sk, 12);
+    sig[0] ^= 1;
+    credit_result forged = media_meeting_receipt(m, 1, 12, sig, chain, node);
+    sig[0] ^= 1;
+    credit_result keyless = media_meeting_receipt(m, 0, 12, sig, chain, node);
+    credit_result good = media_meeting_receipt(m, 1, 12, sig, chain, node);
+    uint8_t fewer[64];
+    sign_receipt(fewer, sk, 9);
+    credit_result less = media_meeting_receipt(m, 1, 9, fewer, chain, node);
+    media_batch b[MEDIA_BATCHES_MAX];
+    size_t n = 0;
+    media_plan_batches(m, b, &n);
+    int carried = n == 1 && b[0].claims_len == 1 && b[0].claims[0].index == 1 &&
+                  b[0].claims[0].minutes == 12 && b[0].claims[0].has_receipt &&
+                  memcmp(b[0].claims[0].receipt_sig, sig, 64) == 0;
+    media_meeting_usage(m, 1, 10); /* 18 reported: above the receipt's 12 */
+    media_plan_batches(m, b, &n);
+    int plain = n == 1 && b[0].claims[0].minutes == 18 && !b[0].claims[0].has_receipt;
+    uint8_t big[64];
+    sign_receipt(big, sk, 25);
+    credit_result over = media_meeting_receipt(m, 1, 25, big, chain, node);
+    media_plan_batches(m, b, &n);
+    int bounded = n == 1 && b[0].claims[0].minutes == 18 && !b[0].claims[0].has_receipt;
+    free(m);
+    CHECK(has_key);
+    CHECK(forged == CREDIT_BAD_SIGNATURE && keyless == CREDIT_BAD_FIELD);
+    CHECK(good == CREDIT_VALID && less == CREDIT_VALID && over == CREDIT_VALID);
+    CHECK(carried && plain && bounded);
 }
