@@ -113,6 +113,7 @@ typedef struct media_meeting {
 
 typedef struct media_state {
     media_meeting meetings[MEDIA_MEETINGS_MAX];
+    uint64_t watched_height; /* the last block run looked at for new meetings; 0: none yet */
 } media_state;
 
 /* The meeting with id, or NULL. */

@@ -100,6 +100,7 @@ int media_cmd_run(media_agent *a)
     while (rc == MEDIA_EXIT_OK && !stop_requested) {
         uint64_t now = media_now_ms();
         media_heartbeat_hook(a, now);
+        media_watch_round(a);
         media_settle_round(a, now);
         fflush(stdout);
         sleep_ms(a->cfg.poll_ms);

@@ -38,6 +38,11 @@
 #define MEDIA_POLL_MS_MIN 100u
 #define MEDIA_POLL_MS_MAX 3600000u
 #define MEDIA_POLL_MS_DEFAULT 5000u
+/* Blocks `run` reads for new meetings in one round: it catches up after a long stop
+ * without holding up settlement for long. */
+#define MEDIA_WATCH_BLOCKS_PER_ROUND 100
+/* Pages of a block's transactions (100 each): the largest block holds 20,000. */
+#define MEDIA_WATCH_PAGES_MAX 200
 /* A claim batch is one settle transaction; a meeting's claims need at most this many. */
 #define MEDIA_BATCHES_MAX                                                                          \
     ((MEDIA_PERSONS_MAX + LEDGER_SETTLE_CLAIMS_MAX - 1) / LEDGER_SETTLE_CLAIMS_MAX)

@@ -173,7 +173,8 @@ char *media_state_encode(const media_state *s)
             json_array_append_new(arr, meeting_json(&s->meetings[i]));
         }
     }
-    json_t *o = json_pack("{s:i,s:o}", "version", MEDIA_STATE_VERSION, "meetings", arr);
+    json_t *o = json_pack("{s:i,s:o,s:I}", "version", MEDIA_STATE_VERSION, "meetings", arr,
+                          "watched_height", (json_int_t)s->watched_height);
     char *text = o != NULL ? json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     return text;
@@ -267,12 +268,14 @@ chr_err media_state_decode(media_state *s, const char *text, size_t text_len, ch
     if (j == NULL) {
         snprintf(errmsg, errmsg_cap, "not JSON: line %d: %s", je.line, je.text);
         e = CHR_ERR_JSON;
-    } else if (!json_is_object(j) || json_object_size(j) != 2 ||
+    } else if (!json_is_object(j) || json_object_size(j) != 3 ||
                json_integer_value(json_object_get(j, "version")) != MEDIA_STATE_VERSION ||
-               !json_is_array(meetings)) {
+               !json_is_array(meetings) || !json_is_integer(json_object_get(j, "watched_height")) ||
+               json_integer_value(json_object_get(j, "watched_height")) < 0) {
         snprintf(errmsg, errmsg_cap, "not a version %d state file", MEDIA_STATE_VERSION);
         e = CHR_ERR_JSON;
     }
+    s->watched_height = (uint64_t)json_integer_value(json_object_get(j, "watched_height"));
     size_t i;
     const json_t *m;
     json_array_foreach(meetings, i, m) {

@@ -49,6 +49,9 @@ uint64_t media_now_ms(void);
 /* run's one round over the tracked meetings (media/settle.c): refreshes their records,
  * settles the finished ones in batches, forgets the closed ones, saves the state. */
 void media_settle_round(media_agent *a, uint64_t now_ms);
+/* run's watch of the chain (media/watch.c): reads the blocks after the last one seen (at
+ * most MEDIA_WATCH_BLOCKS_PER_ROUND) and tracks each new meeting allocated to this node. */
+void media_watch_round(media_agent *a);
 /* Writes the table to the state file (the caller holds a->lock). 0 on failure (logged). */
 int media_state_save(media_agent *a);
 

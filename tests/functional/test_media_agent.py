@@ -1,7 +1,8 @@
 """chroom-media on a real node (issue 16): the agent registers its media node with the
 operator's key, admits and denies credits at its local endpoint (POST /verify: valid,
 expired, wrong node, forged, another meeting's), takes usage (POST /usage and `usage add`)
-and participants' receipts (POST /receipt), keeps them across a restart, and settles the
+and participants' receipts (POST /receipt), keeps them across a restart, tracks new
+meetings allocated to its node from the blocks, and settles the
 ended meeting in one batch, the claims visible at GET /api/v1/meetings/{id}/payments; its
 refusals and exit codes."""
 
@@ -201,6 +202,17 @@ def test_agent_verifies_and_settles(t):
     st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": "bob-user", "minutes": 2})
     eq((st, j["minutes"]), (200, 7), "bob's minutes survived the restart")
 
+    # A meeting allocated to the node while the agent runs is tracked from its block,
+    # before anyone joins; one on the other node is not.
+    mid3, _ = create("eu", ["gina-user"])
+    create("us", ["hal-user"])
+    deadline = time.time() + 10
+    tracked = []
+    while time.time() < deadline and mid3 not in tracked:
+        time.sleep(0.2)
+        with open(a.state) as f:
+            tracked = [m["meeting_id"] for m in json.load(f)["meetings"]]
+    eq(sorted(tracked), sorted([mid, mid3]), "the new meeting on this node is tracked")
     eq(n.get("/api/v1/meetings/%s/payments" % mid)["claims"], [], "nothing claimed yet")
     r = n.request("POST", "/api/meetings/%s/end" % mid, "")
     eq(r.status, 200, "end (%r)" % (r,))
@@ -226,9 +238,10 @@ def test_agent_verifies_and_settles(t):
     eq(len(settles), 1, "one settle transaction carried the three claims (%r)" % lines)
     with open(a.state) as f:
         st = json.load(f)
-    eq([p["claimed"] for p in st["meetings"][0]["persons"]], [30, 7, 12],
+    m = [x for x in st["meetings"] if x["meeting_id"] == mid][0]
+    eq([p["claimed"] for p in m["persons"]], [30, 7, 12],
        "the state file records what was claimed")
-    eq(st["meetings"][0]["persons"][2]["receipt_minutes"], 12, "and frank's receipt")
+    eq(m["persons"][2]["receipt_minutes"], 12, "and frank's receipt")
 
 
 def test_agent_refusals_and_exit_codes(t):

@@ -328,14 +328,15 @@ void test_state_file(void)
     CHECK(s != NULL && t != NULL);
     meeting(&s->meetings[3], 1, minutes, 30);
     s->meetings[3].persons[1].claimed = 2;
+    s->watched_height = 1234;
     s->meetings[3].persons[1].receipt_minutes = 4;
     memset(s->meetings[3].persons[1].receipt_sig, 0x5a, 64);
     char err[256];
     char *text = media_state_encode(s);
     int ok = text != NULL && media_state_decode(t, text, strlen(text), err, sizeof(err)) == 0;
     media_meeting *m = ok ? media_state_find(t, s->meetings[3].id) : NULL;
-    ok = ok && m != NULL && !m->has_record && m->persons[0].minutes == 3 &&
-         m->persons[1].minutes == 4 && m->persons[1].claimed == 2 &&
+    ok = ok && m != NULL && !m->has_record && t->watched_height == 1234 &&
+         m->persons[0].minutes == 3 && m->persons[1].minutes == 4 && m->persons[1].claimed == 2 &&
          m->persons[1].receipt_minutes == 4 && m->persons[1].receipt_sig[63] == 0x5a &&
          memcmp(m->persons[1].credit, s->meetings[3].persons[1].credit,
                 s->meetings[3].persons[1].credit_len) == 0;
@@ -344,6 +345,7 @@ void test_state_file(void)
     free(other);
     static const char *const edits[][2] = {
         {"\"version\": 1", "\"version\": 2"},
+        {"\"watched_height\": 1234", "\"watched_height\": -1"},
         {"\"index\": 1", "\"index\": 17"},
         {"\"meeting_id\": \"07", "\"meeting_id\": \"08"},
         {"\"claimed\": 2", "\"claimed\": 2, \"x\": 1"},
@@ -368,8 +370,8 @@ void test_state_file(void)
     const char *end = strrchr(text, ']');
     char *twice = malloc(2 * strlen(text));
     if (twice != NULL) {
-        sprintf(twice, "{\"version\": 1, \"meetings\": [%.*s, %.*s]}", (int)(end - arr), arr,
-                (int)(end - arr), arr);
+        sprintf(twice, "{\"version\": 1, \"watched_height\": 5, \"meetings\": [%.*s, %.*s]}",
+                (int)(end - arr), arr, (int)(end - arr), arr);
     }
     int dup = twice != NULL &&
               media_state_decode(t, twice, strlen(twice), err, sizeof(err)) == CHR_ERR_JSON;
