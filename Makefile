@@ -32,7 +32,7 @@ ALL_CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointe
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-MODULES := common credit ledger consensus rpc genesis node wallet
+MODULES := common credit ledger consensus rpc genesis node wallet media
 LIB_SRC := $(filter-out %/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # openapi.yaml embedded as C bytes (rpc/embed.sh), so the node serves the spec it was
@@ -47,7 +47,8 @@ LIB := $(BUILD)/libchroom.a
 
 BINS := $(if $(wildcard node/main.c),$(BUILD)/chroomd) \
         $(if $(wildcard genesis/main.c),$(BUILD)/chroom-genesis) \
-        $(if $(wildcard wallet/main.c),$(BUILD)/chroom-wallet)
+        $(if $(wildcard wallet/main.c),$(BUILD)/chroom-wallet) \
+        $(if $(wildcard media/main.c),$(BUILD)/chroom-media)
 UNIT_MODS := $(notdir $(patsubst %/,%,$(wildcard tests/unit/*/)))
 UNIT_BINS := $(UNIT_MODS:%=$(BUILD)/tests/unit-%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -96,6 +97,8 @@ $(BUILD)/chroomd: $(BUILD)/obj/node/main.o $(LIB)
 $(BUILD)/chroom-genesis: $(BUILD)/obj/genesis/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/chroom-wallet: $(BUILD)/obj/wallet/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/chroom-media: $(BUILD)/obj/media/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 define UNIT_RULE

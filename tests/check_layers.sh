@@ -17,10 +17,11 @@ modules() {
     rpc) echo "common credit ledger rpc" ;;
     wallet) echo "common credit ledger genesis wallet" ;;
     node) echo "common credit ledger consensus genesis rpc node" ;;
+    media) echo "common credit ledger wallet media" ;;
     esac
 }
 
-for dir in common credit ledger consensus genesis rpc wallet node; do
+for dir in common credit ledger consensus genesis rpc wallet node media; do
     allowed=$(modules "$dir")
     for f in $(ls "$dir"/*.c "$dir"/*.h "$dir"/internal/*.h 2>/dev/null); do
         for m in $(sed -n 's/^#include "\([a-z]*\)\/.*/\1/p' "$f" | sort -u); do
@@ -54,8 +55,8 @@ lib_rule() {
 lib_rule lmdb.h 'common/lmdb_err.*' 'ledger/store*' 'ledger/internal/store.h' 'rpc/apikeys.c' \
     'rpc/analytics.c'
 lib_rule nng/ 'consensus/p2p*' 'consensus/internal/p2p*'
-lib_rule microhttpd.h 'rpc/*'
-lib_rule jansson.h 'rpc/*' 'genesis/*' 'wallet/*' 'node/*'
+lib_rule microhttpd.h 'rpc/*' 'media/server.c' 'media/cli.c'
+lib_rule jansson.h 'rpc/*' 'genesis/*' 'wallet/*' 'node/*' 'media/*'
 lib_rule curl/ 'wallet/*'
 lib_rule secp256k1 'ledger/sig.c' 'wallet/*' 'credit/*'
 lib_rule gnutls/ 'rpc/tls.c'

@@ -371,11 +371,13 @@ static const char *const groups[] = {"key",        "tx",      "node",     "light
 
 /* ---- Output helpers. ---- */
 
+const char *wallet_cli_prog = "chroom-wallet";
+
 void wallet_cli_err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("chroom-wallet: ", stderr);
+    fprintf(stderr, "%s: ", wallet_cli_prog);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -385,7 +387,7 @@ int wallet_cli_usage(const wallet_cli *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("chroom-wallet: ", stderr);
+    fprintf(stderr, "%s: ", wallet_cli_prog);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -672,7 +674,7 @@ static int pick_command(wallet_cli *c, const char *const *words, size_t n)
         if (n >= 1 && is_group(words[0])) {
             wallet_cli_err("unknown command: %s%s%s", words[0], n > 1 ? " " : "",
                            n > 1 ? words[1] : "");
-            fputs("chroom-wallet: ", stderr);
+            fprintf(stderr, "%s: ", wallet_cli_prog);
             print_group(stderr, words[0]);
         } else {
             wallet_cli_err("unknown command: %s (chroom-wallet help lists them)", words[0]);

@@ -143,8 +143,7 @@ int wallet_cmd_meeting_credit(wallet_cli *c)
                               cr.role == CREDIT_ROLE_HOST ? "host" : "participant", "minutes_max",
                               (json_int_t)cr.minutes_max, "not_before_ms",
                               (json_int_t)cr.not_before_ms, "expiry_ms", (json_int_t)cr.expiry_ms);
-        wallet_cli_print_json(o);
-        json_decref(o);
+        wallet_cli_print_json(o); /* releases o */
     } else {
         printf("%s\n", hex);
     }

@@ -10,11 +10,11 @@ cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out"
 # Every library source but the CLIs' mains: the linker keeps what a target uses.
-srcs=$(ls common/*.c credit/*.c ledger/*.c consensus/*.c genesis/*.c node/*.c rpc/*.c wallet/*.c | grep -v '/main\.c$')
+srcs=$(ls common/*.c credit/*.c ledger/*.c consensus/*.c genesis/*.c node/*.c rpc/*.c wallet/*.c media/*.c | grep -v '/main\.c$')
 # The embedded openapi.yaml that rpc/openapi.c serves (the Makefile's OPENAPI_C).
 sh rpc/embed.sh openapi.yaml "$out/openapi_yaml.c"
 srcs="$srcs $out/openapi_yaml.c"
-# The embedded dashboard that rpc/dashboard.c serves (the Makefile's DASH_C).
+# The embedded dashboard files that rpc/dashboard.c serves (the Makefile's DASH_C).
 sh rpc/embed_dash.sh dashboard "$out/dashboard_files.c"
 srcs="$srcs $out/dashboard_files.c"
 libs="$(pkg-config --cflags --libs libsecp256k1 libsodium lmdb libmicrohttpd jansson libcurl gnutls) -lnng -lpthread"

@@ -188,6 +188,10 @@ int wallet_cli_main(int argc, char **argv);
 
 /* ---- Output. ---- */
 
+/* The program named in error messages: "chroom-wallet", or the program that runs the
+ * wallet's commands for its own (chroom-media). Set before any command runs. */
+extern const char *wallet_cli_prog;
+
 /* Prints "chroom-wallet: " and the message on stderr. */
 void wallet_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a usage error and the command's synopsis on stderr; returns WALLET_EXIT_USAGE. */

@@ -1,0 +1,296 @@
+"""chroom-media on a real node (issue 16): the agent registers its media node with the
+operator's key, admits and denies credits at its local endpoint (POST /verify: valid,
+expired, wrong node, forged, another meeting's), takes usage (POST /usage and `usage add`)
+and participants' receipts (POST /receipt), keeps them across a restart, tracks new
+meetings allocated to its node from the blocks, and settles the
+ended meeting in one batch, the claims visible at GET /api/v1/meetings/{id}/payments; its
+refusals and exit codes."""
+
+import hashlib
+import http.client
+import json
+import struct
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import bip340
+from node import Chain, Node, check, eq, keygen, random_pubkey, run, wallet_cmd, binary
+
+BOND = 1000 * 10**6
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Agent:
+    """A chroom-media config in the test's directory and the `run` process."""
+
+    def __init__(self, t, n, node_key, operator):
+        self.t = t
+        self.port = free_port()
+        self.conf = t.path("media.conf")
+        self.state = t.path("media-state.json")
+        with open(self.conf, "w") as f:
+            f.write("# chroom-media's config for the test\n"
+                    "[node]\nurl = %s\napi_key = %s\n"
+                    "[keys]\nnode_key_file = %s\noperator_key_file = %s\n"
+                    "[registry]\nendpoint = https://media.example.org:8443\nregion = eu\n"
+                    "capacity = 10\nbond_units = %d\nmetadata = \"agent test\"\n"
+                    "[agent]\nlisten_port = %d\nstate_file = media-state.json\npoll_ms = 200\n"
+                    % (n.url, n.api_key, os.path.basename(node_key.path), operator.path, BOND,
+                       self.port))
+        self.proc = None
+        self.out = t.path("agent.out")
+
+    def cmd(self, *args, json_out=False):
+        c = [binary("chroom-media"), "--config", self.conf]
+        return c + (["--json"] if json_out else []) + [str(a) for a in args]
+
+    def start(self):
+        self.log = open(self.out, "a")
+        self.proc = subprocess.Popen(self.cmd("run", json_out=True), stdout=self.log,
+                                     stderr=self.log, stdin=subprocess.DEVNULL)
+        self.t.procs.append(self.proc)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if self.post("GET", "/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("the agent did not start: %s" % open(self.out).read()[-500:])
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        eq(self.proc.wait(timeout=10), 0, "the agent stops cleanly on SIGTERM")
+        self.log.close()
+
+    def post(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            if body is not None and not isinstance(body, str):
+                body = json.dumps(body)
+            conn.request(method, path, body=body)
+            r = conn.getresponse()
+            raw = r.read()
+            return r.status, json.loads(raw) if raw else None
+        finally:
+            conn.close()
+
+
+def test_agent_verifies_and_settles(t):
+    # Proves the operator's whole flow with real processes: `register` puts the node on the
+    # chain under the operator; /verify admits the host's and a participant's credits and
+    # denies an expired, a wrong node's, a forged and another meeting's credit, each with
+    # its reason (and bad JSON with 400); usage reported over HTTP and by `usage add` is
+    # kept across a restart of the agent; a participant's usage receipt is checked (forged
+    # and keyless ones refused) and kept; once the meeting ends, `run` settles the three
+    # claims in one settle transaction and the payments show them, the receipted one paid.
+    chain = Chain(t, {"alice": 10**13, "sponsor": 10**12})
+    n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
+    alice, sponsor = chain["alice"], chain["sponsor"]
+    node_key = keygen(t, "media-node")
+    a = Agent(t, n, node_key, alice)
+
+    rc, out, err = run(a.cmd("register", json_out=True))
+    eq(rc, 0, "register (stderr %r)" % err)
+    rec = n.get("/api/v1/media-nodes/%s" % node_key.pubkey)
+    eq((rec["status"], rec["operator"], rec["region"]), ("active", alice.address, "eu"),
+       "registered under the operator")
+    rc, _, err = run(a.cmd("register"))
+    eq(rc, 1, "registering twice is refused by the chain (stderr %r)" % err)
+
+    # Another operator's node in another region, for a meeting that is not ours.
+    rc, _, err = run(wallet_cmd("media-node", "register", "--key", alice.path, "--node-key",
+                                random_pubkey(), "--endpoint", "https://other.example.org",
+                                "--region", "us", "--capacity", 10, "--bond", BOND, "--raw",
+                                "--wait", node=n.url, api_key=n.api_key))
+    eq(rc, 0, "the other node (stderr %r)" % err)
+
+    def create(region, participants):
+        body = {"title": "Agent", "host": "host-user", "participants": participants,
+                "duration": 30, "region": region}
+        r = n.request("POST", "/api/meetings/create", json.dumps(body))
+        eq(r.status, 200, "create (%r)" % (r,))
+        return r.json["meeting_id"], r.json["media_node"]
+
+    frank = keygen(t, "frank")
+    mid, on = create("eu", ["bob-user", "carol-user", frank.address])
+    eq(on, node_key.pubkey, "the meeting is on the agent's node")
+    other_mid, other_on = create("us", ["dan-user"])
+    check(other_on != node_key.pubkey, "the other meeting is elsewhere")
+    mid2, _ = create("eu", ["erin-user"])
+
+    def credits(m):
+        r = n.request("POST", "/api/meetings/%s/credits" % m, "")
+        eq(r.status, 200, "credits (%r)" % (r,))
+        return {x["participant"]: x["credit"] for x in r.json["credits"]}
+
+    cr = credits(mid)
+    a.start()
+    for person, role, index in (("host-user", "host", 0), ("bob-user", "participant", 1),
+                                (frank.address, "participant", 3)):
+        st, j = a.post("POST", "/verify", {"credit": cr[person], "meeting_id": mid})
+        eq((st, j["admit"], j["role"], j["index"], j["participant"]), (200, True, role, index,
+                                                                       person),
+           "%s admitted" % person)
+
+    rc, out, err = run(wallet_cmd("meeting", "credit", mid, "--key", sponsor.path, "--person",
+                                  "carol-user", "--valid-ms", 1, "--json", node=n.url,
+                                  api_key=n.api_key))
+    eq(rc, 0, "an expiring credit (stderr %r)" % err)
+    expired = json.loads(out)["credit"]
+    time.sleep(0.05)
+    sig = cr["carol-user"]
+    forged = sig[:-2] + ("00" if sig[-2:] != "00" else "01")
+    denials = [({"credit": expired}, "expired"),
+               ({"credit": credits(other_mid)["dan-user"]}, "wrong_node"),
+               ({"credit": forged, "meeting_id": mid}, "bad_signature"),
+               ({"credit": credits(mid2)["erin-user"], "meeting_id": mid}, "wrong_meeting")]
+    for body, reason in denials:
+        st, j = a.post("POST", "/verify", body)
+        eq((st, j["admit"], j["reason"]), (403, False, reason), "denied: %s" % reason)
+    st, j = a.post("POST", "/verify", "{not json")
+    eq((st, j["reason"]), (400, "bad_request"), "a body that is not JSON")
+    st, j = a.post("POST", "/verify", {"credit": cr["bob-user"], "extra": 1})
+    eq(st, 400, "an unknown field")
+
+    # The command-line verifier says the same as the endpoint.
+    rc, out, _ = run(a.cmd("credit", "verify", cr["bob-user"], "--meeting", mid))
+    eq((rc, out.strip()), (0, "valid (claim index 1)"), "credit verify: valid")
+    rc, out, _ = run(a.cmd("credit", "verify", forged, "--meeting", mid, json_out=True))
+    eq((rc, json.loads(out)), (1, {"valid": False, "reason": "bad_signature"}),
+       "credit verify: forged")
+
+    st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": "bob-user", "minutes": 5})
+    eq((st, j["minutes"], j["claimable"]), (200, 5, 5), "bob's minutes")
+    # Frank, whose ID is an address, signs a usage receipt for 12 minutes (docs/CREDITS.md);
+    # the media server reported 10: the claim is the 12 he signed, with the receipt.
+    with open(frank.path) as f:
+        frank_sk = bytes.fromhex(f.read().strip())
+    msg = bytes([1, len(chain.chain_id)]) + chain.chain_id.encode() + bytes.fromhex(mid) + \
+        bytes.fromhex(node_key.pubkey) + struct.pack(">I", 12)
+    t_ = hashlib.sha256(b"CHROOM/receipt").digest()
+    receipt = bip340.sign(frank_sk, hashlib.sha256(t_ + t_ + msg).digest()).hex()
+    forged_receipt = receipt[:-2] + ("00" if receipt[-2:] != "00" else "01")
+    body = {"meeting_id": mid, "participant": frank.address, "minutes": 12,
+            "signature": forged_receipt}
+    st, j = a.post("POST", "/receipt", body)
+    eq((st, j["reason"]), (403, "bad_signature"), "a forged receipt")
+    st, j = a.post("POST", "/receipt", dict(body, participant="bob-user", signature=receipt))
+    eq((st, j["reason"]), (403, "no_participant_key"), "bob's ID is no address")
+    st, j = a.post("POST", "/receipt", dict(body, signature=receipt))
+    eq((st, j["receipt_minutes"]), (200, 12), "frank's receipt")
+    st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": frank.address,
+                                      "minutes": 10})
+    eq((st, j["claimable"]), (200, 12), "the receipt's minutes are claimable")
+    st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": "carol-user",
+                                      "minutes": 5})
+    eq((st, j["reason"]), (404, "no_credit"), "carol was never admitted")
+    a.stop()
+    a.start()
+    rc, out, err = run(a.cmd("usage", "add", mid, "host-user", 40))
+    eq(rc, 0, "usage add (stderr %r)" % err)
+    st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": "bob-user", "minutes": 2})
+    eq((st, j["minutes"]), (200, 7), "bob's minutes survived the restart")
+
+    # A meeting allocated to the node while the agent runs is tracked from its block,
+    # before anyone joins; one on the other node is not.
+    mid3, _ = create("eu", ["gina-user"])
+    create("us", ["hal-user"])
+    deadline = time.time() + 10
+    tracked = []
+    while time.time() < deadline and mid3 not in tracked:
+        time.sleep(0.2)
+        with open(a.state) as f:
+            tracked = [m["meeting_id"] for m in json.load(f)["meetings"]]
+    eq(sorted(tracked), sorted([mid, mid3]), "the new meeting on this node is tracked")
+    eq(n.get("/api/v1/meetings/%s/payments" % mid)["claims"], [], "nothing claimed yet")
+    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
+    eq(r.status, 200, "end (%r)" % (r,))
+    deadline = time.time() + 20
+    claims = []
+    while time.time() < deadline and len(claims) < 3:
+        time.sleep(0.3)
+        p = n.get("/api/v1/meetings/%s/payments" % mid)
+        claims = p["claims"]
+    eq(claims, [{"index": 0, "person": "host-user", "final_minutes": 0, "pending_minutes": 30},
+                {"index": 1, "person": "bob-user", "final_minutes": 0, "pending_minutes": 7},
+                {"index": 3, "person": frank.address, "final_minutes": 12,
+                 "pending_minutes": 0}],
+       "the host's 40 minutes bounded by the 30 of the meeting, bob's 7, frank's 12 final")
+    price = int(n.get("/api/v1/meetings/%s" % mid)["price_per_participant_minute"])
+    share = 12 * price * 50 // 1000
+    eq((p["paid"], p["protocol_share"]), (str(12 * price - share), str(share)),
+       "frank's receipted minutes paid at once")
+    time.sleep(1)
+    a.stop()
+    lines = [json.loads(x) for x in open(a.out) if x.startswith("{")]
+    settles = [x for x in lines if x.get("status") == "committed"]
+    eq(len(settles), 1, "one settle transaction carried the three claims (%r)" % lines)
+    with open(a.state) as f:
+        st = json.load(f)
+    m = [x for x in st["meetings"] if x["meeting_id"] == mid][0]
+    eq([p["claimed"] for p in m["persons"]], [30, 7, 12],
+       "the state file records what was claimed")
+    eq(m["persons"][2]["receipt_minutes"], 12, "and frank's receipt")
+
+
+def test_agent_refusals_and_exit_codes(t):
+    # Proves the agent's edges are bounded and exact: the local endpoint answers an
+    # oversized body with 413, an unknown path with 404, a wrong method with 405, a bad
+    # usage report with 400 and a meeting it never admitted with 404 unknown_meeting; the
+    # commands exit 4 for a config that names an unknown key or a missing key file, 2 for
+    # a bad command line, 1 for a credit of a meeting the chain does not have, and 3 when
+    # the node is down.
+    chain = Chain(t, {"alice": 10**13})
+    n = Node(t, chain).start()
+    node_key = keygen(t, "media-node")
+    a = Agent(t, n, node_key, chain["alice"])
+    a.start()
+    st, j = a.post("POST", "/verify", "{\"credit\": \"%s\"}" % ("ab" * 3000))
+    eq((st, j["reason"]), (413, "body_too_large"), "an oversized body")
+    eq(a.post("GET", "/nowhere")[0], 404, "an unknown path")
+    eq(a.post("GET", "/verify")[0], 405, "GET /verify")
+    for body in ({"meeting_id": "00" * 12, "participant": "x", "minutes": 0},
+                 {"meeting_id": "00" * 12, "participant": "x", "minutes": 1441},
+                 {"meeting_id": "zz", "participant": "x", "minutes": 1},
+                 {"meeting_id": "00" * 12, "participant": "", "minutes": 1},
+                 {"meeting_id": "00" * 12, "participant": "x", "minutes": 1.5},
+                 {"meeting_id": "00" * 12, "participant": "x"}):
+        eq(a.post("POST", "/usage", body)[0], 400, "a bad usage report %r" % (body,))
+    st, j = a.post("POST", "/usage", {"meeting_id": "00" * 12, "participant": "x", "minutes": 1})
+    eq((st, j["reason"]), (404, "unknown_meeting"), "usage of a meeting never admitted")
+    rc, _, err = run(a.cmd("usage", "add", "00" * 12, "x", 0))
+    eq(rc, 2, "usage add of 0 minutes (stderr %r)" % err)
+    rc, _, err = run(a.cmd("credit", "verify", "00", "--meeting", "00" * 12))
+    eq(rc, 1, "a meeting the chain does not have (stderr %r)" % err)
+    rc, _, err = run(a.cmd("credit", "verify", "zz", "--meeting", "00" * 12))
+    eq(rc, 2, "a credit that is not hex (stderr %r)" % err)
+    rc, _, err = run(a.cmd("frobnicate"))
+    eq(rc, 2, "an unknown command (stderr %r)" % err)
+    a.stop()
+
+    with open(a.conf) as f:
+        good = f.read()
+    with open(a.conf, "w") as f:
+        f.write(good + "colour = red\n")
+    rc, _, err = run(a.cmd("run"))
+    check(rc == 4 and "unknown key [agent] colour" in err, "an unknown key (%d, %r)" % (rc, err))
+    with open(a.conf, "w") as f:
+        f.write(good.replace("media-node.key", "missing.key"))
+    rc, _, err = run(a.cmd("run"))
+    eq(rc, 4, "a missing node key file (stderr %r)" % err)
+    with open(a.conf, "w") as f:
+        f.write(good)
+    n.stop()
+    rc, _, err = run(a.cmd("credit", "verify", "00", "--meeting", "00" * 12))
+    eq(rc, 3, "the node is down (stderr %r)" % err)
