@@ -30,6 +30,7 @@ static const chr_test tests[] = {
     {"session_hash_only", test_session_hash_only},
     {"session_csrf_compare", test_session_csrf_compare},
     {"key_cursor_round_trip_and_tamper", test_key_cursor_round_trip_and_tamper},
+    {"render_validator_jail_end", test_render_validator_jail_end},
 };
 
 CHR_TESTS_MAIN("rpc", tests)
