@@ -407,6 +407,32 @@ void node_consensus_admitted(node_consensus *e, const uint8_t *tx, size_t len)
     node_gossip_admitted(e->gossip, e->p2p, tx, len);
 }
 
+/* A precommit of the tip's height, come after this node decided the tip (in the pause
+ * before the next height, or later): it joins the tip's commit that the next block
+ * proposed here carries, so a validator a little slower than the quorum still counts as a
+ * signer (rewards, the downtime rule). Without it the commit held only the first quorum's
+ * precommits, and the same validator, one message behind, missed most commits while
+ * live. The core gets the message as before. */
+static void late_precommit(node_consensus *e, const uint8_t *msg, size_t len)
+{
+    uint8_t kind;
+    uint64_t height;
+    if (cons_msg_peek(&kind, &height, msg, len) != CHR_OK || kind != CONS_MSG_VOTE ||
+        height + 1 != cons_core_height(e->core)) {
+        return;
+    }
+    cons_msg m;
+    if (cons_msg_decode(&m, msg, len) != CHR_OK || m.u.vote.type != LEDGER_VOTE_PRECOMMIT) {
+        return;
+    }
+    const cons_vote *v = &m.u.vote;
+    if (node_chain_commit_extend(e->chain, v->height, v->round, v->block_id, v->validator,
+                                 v->sig) == CHR_OK) {
+        CHR_LOG_D("consensus: a late precommit joined the commit of %llu",
+                  (unsigned long long)v->height);
+    }
+}
+
 chr_err node_consensus_poll(node_consensus *e, uint64_t now, uint64_t *next_ms)
 {
     if (!e->started && !e->fatal) {
@@ -422,6 +448,7 @@ chr_err node_consensus_poll(node_consensus *e, uint64_t now, uint64_t *next_ms)
         if (!e->fatal && list->gone) {
             cons_core_peer_gone(e->core, list->peer);
         } else if (!e->fatal) {
+            late_precommit(e, list->data, list->len);
             chr_err err =
                 evidence_of_past(list->data, list->len, cons_core_height(e->core))
                     ? evidence_from_peer(e, list->peer, list->data, list->len)
