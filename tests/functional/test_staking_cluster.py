@@ -12,7 +12,7 @@ import signal
 import time
 
 import bip340
-from node import Node, check, eq, fail, keygen
+from node import Node, check, eq, fail
 from test_consensus import (FAST, block, committed_evidence, double_sign, full_node, same_chain,
                             testnet, wait_all)
 from test_staking import committed, ok, validator, w
@@ -26,7 +26,6 @@ PARAMS = {"unbonding_time_ms": "4000", "slash_double_sign_ppm": 100000,
           "signed_blocks_window": 100000, "downtime_jail_ms": "3000"}
 
 SET_TIMEOUT_S = 60  # generous: a loaded 2-core machine may make a block a second
-
 
 # A pause between heights long enough, on a loaded machine, for every live validator's
 # precommit to join the commit (docs/CONSENSUS.md "Heights"), so that "signs" is checkable.
@@ -136,8 +135,8 @@ def ms_of(rfc3339):
 def join(t, chain, nodes, key):
     """A node with key as its validator key syncs as a full node, then key stakes 10 CHR
     with create-validator (its consensus key its own); checks that the set decided in that
-    block h signs from h + 2, that key signs no commit before and the commit of a height of
-    the new set (the first it could); returns the new node."""
+    block h signs from h + 2, that key signs no commit before and signs those of the new
+    set from its first height (or soon after) on; returns the new node and h."""
     conf = {s: dict(kv) for s, kv in FAST.items()}
     conf["consensus"].update(PACE)
     conf["p2p"] = {"listen": "127.0.0.1:0"}
