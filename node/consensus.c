@@ -411,16 +411,9 @@ void node_consensus_admitted(node_consensus *e, const uint8_t *tx, size_t len)
  * before the next height, or later): it joins the tip's commit that the next block
  * proposed here carries, so a validator a little slower than the quorum still counts as a
  * signer (rewards, the downtime rule). Without it the commit held only the first quorum's
- * precommits, and the same validator, one message behind, missed most commits while
- * live. The core gets the message as before. */
+ * precommits. */
 static void late_precommit(node_consensus *e, const uint8_t *msg, size_t len)
 {
-    uint8_t kind;
-    uint64_t height;
-    if (cons_msg_peek(&kind, &height, msg, len) != CHR_OK || kind != CONS_MSG_VOTE ||
-        height + 1 != cons_core_height(e->core)) {
-        return;
-    }
     cons_msg m;
     if (cons_msg_decode(&m, msg, len) != CHR_OK || m.u.vote.type != LEDGER_VOTE_PRECOMMIT) {
         return;
@@ -430,6 +423,28 @@ static void late_precommit(node_consensus *e, const uint8_t *msg, size_t len)
                                  v->sig) == CHR_OK) {
         CHR_LOG_D("consensus: a late precommit joined the commit of %llu",
                   (unsigned long long)v->height);
+    }
+}
+
+/* A peer's message, before the core stores it. A late precommit of the tip joins its
+ * commit (late_precommit). A proposal of the height this node is pausing before begins the
+ * height now: its proposer began it, and a node whose own pause ends later (it started
+ * late, or was stopped a while) would otherwise stay that far behind the others at every
+ * height, deciding from their precommits before casting its own: live, yet absent from
+ * the commits that the rewards and the downtime rule count. Starting early is safe (the
+ * rules do not depend on time) and costs only this node's own pause. The core gets the
+ * message as before. */
+static void peer_message_first(node_consensus *e, const uint8_t *msg, size_t len, uint64_t now)
+{
+    uint8_t kind;
+    uint64_t height;
+    if (cons_msg_peek(&kind, &height, msg, len) != CHR_OK) {
+        return;
+    }
+    if (kind == CONS_MSG_PROPOSAL && height == cons_core_height(e->core) && e->run_at > now) {
+        e->run_at = now;
+    } else if (kind == CONS_MSG_VOTE && height + 1 == cons_core_height(e->core)) {
+        late_precommit(e, msg, len);
     }
 }
 
@@ -448,7 +463,7 @@ chr_err node_consensus_poll(node_consensus *e, uint64_t now, uint64_t *next_ms)
         if (!e->fatal && list->gone) {
             cons_core_peer_gone(e->core, list->peer);
         } else if (!e->fatal) {
-            late_precommit(e, list->data, list->len);
+            peer_message_first(e, list->data, list->len, now);
             chr_err err =
                 evidence_of_past(list->data, list->len, cons_core_height(e->core))
                     ? evidence_from_peer(e, list->peer, list->data, list->len)
