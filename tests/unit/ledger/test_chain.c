@@ -357,8 +357,7 @@ void test_chain_commit_extend_late_precommit(void)
     }
     CHECK(late != NULL);
     const uint8_t *h = c4.block_hash;
-    CHECK(ledger_chain_commit_extend(b.chain, 1, 0, h, late->validator, late->sig) ==
-          CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(b.chain, 1, 0, h, late->validator, late->sig) == CHR_ERR_ARG);
     CHECK_OK(node_decide(&a, blk, len, &c3));
     CHECK_OK(node_decide(&b, blk, len, &c3));
     free(blk);
@@ -367,10 +366,8 @@ void test_chain_commit_extend_late_precommit(void)
     other[0] ^= 1;
     memcpy(bad, late->sig, 64);
     bad[5] ^= 1;
-    CHECK(ledger_chain_commit_extend(a.chain, 1, 1, h, late->validator, late->sig) ==
-          CHR_ERR_ARG);
-    CHECK(ledger_chain_commit_extend(a.chain, 2, 0, h, late->validator, late->sig) ==
-          CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 1, h, late->validator, late->sig) == CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 2, 0, h, late->validator, late->sig) == CHR_ERR_ARG);
     CHECK(ledger_chain_commit_extend(a.chain, 1, 0, other, late->validator, late->sig) ==
           CHR_ERR_ARG);
     CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, user_pk[0], late->sig) == CHR_ERR_ARG);
@@ -378,8 +375,7 @@ void test_chain_commit_extend_late_precommit(void)
           CHR_ERR_ARG);
     CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, bad) == CHR_ERR_COMMIT);
     CHECK_OK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, late->sig));
-    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, late->sig) ==
-          CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, late->sig) == CHR_ERR_ARG);
     CHECK_OK(ledger_chain_propose(a.chain, a.mp, 6000, val_pk[1], &blk, &len));
     ledger_block dec;
     CHECK_OK(ledger_block_decode(&dec, blk, len));
