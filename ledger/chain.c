@@ -9,6 +9,7 @@
 #include "ledger/gov.h"
 #include "ledger/gov_params.h"
 #include "ledger/settle.h"
+#include "ledger/sig.h"
 #include "ledger/slashing.h"
 #include "ledger/staking.h"
 #include "ledger/trie.h"
@@ -912,6 +913,38 @@ chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *bytes, size_
     out->evidence = ch->ev;
     out->evidence_len = ch->ev_len;
     out->trie = ch->trie;
+    return CHR_OK;
+}
+
+chr_err ledger_chain_commit_extend(ledger_chain *ch, uint64_t height, uint32_t round,
+                                   const uint8_t block_hash[32], const uint8_t validator[32],
+                                   const uint8_t sig[64])
+{
+    ledger_commit *c = &ch->last_commit;
+    if (ch->height == 0 || height != ch->height || round != c->round ||
+        memcmp(block_hash, ch->hash, 32) != 0 ||
+        ledger_valset_find(&ch->prev_validators, validator) < 0) {
+        return CHR_ERR_ARG;
+    }
+    CHR_ASSERT(c->height == ch->height);
+    size_t at = 0;
+    while (at < c->sigs_len && memcmp(c->sigs[at].validator, validator, 32) < 0) {
+        at++;
+    }
+    if ((at < c->sigs_len && memcmp(c->sigs[at].validator, validator, 32) == 0) ||
+        c->sigs_len >= LEDGER_VALIDATORS_MAX) {
+        return CHR_ERR_ARG; /* it signed already */
+    }
+    uint8_t msg[CHR_HASH_LEN];
+    ledger_vote_sighash(msg, ch->chain_id, LEDGER_VOTE_PRECOMMIT, height, round, block_hash);
+    if (ledger_sig_verify(sig, msg, validator) != CHR_OK) {
+        return CHR_ERR_COMMIT;
+    }
+    memmove(&c->sigs[at + 1], &c->sigs[at], (c->sigs_len - at) * sizeof(c->sigs[0]));
+    memcpy(c->sigs[at].validator, validator, 32);
+    memcpy(c->sigs[at].sig, sig, 64);
+    c->sigs_len++;
+    CHR_ASSERT(at + 1 == c->sigs_len || memcmp(validator, c->sigs[at + 1].validator, 32) < 0);
     return CHR_OK;
 }
 

@@ -174,6 +174,17 @@ CHR_WUR chr_err ledger_chain_apply_decided(ledger_chain *ch, const uint8_t *byte
  * becomes the tip (the trie keeps the changes; the block's evidence leaves the pool);
  * stored 0 rolls the block back. */
 void ledger_chain_commit_done(ledger_chain *ch, const ledger_commit *commit, int stored);
+/* Adds a precommit that came after the tip was decided to the tip's commit, which the next
+ * block drafted here carries as its last_commit: a validator a little slower than the
+ * quorum still counts as a signer for the rewards and the downtime rule, as the pause
+ * before the next height means (Tendermint's timeout_commit; docs/CONSENSUS.md "Heights").
+ * The vote (height, round, block_hash, validator, sig) must be a precommit of the tip's
+ * block in its commit's round by a member of the tip's set (ledger_chain_tip_validators)
+ * not yet in the commit: CHR_ERR_ARG otherwise (nothing changes); CHR_ERR_COMMIT when its
+ * signature does not verify. The signatures stay in key order. Writer thread. */
+CHR_WUR chr_err ledger_chain_commit_extend(ledger_chain *ch, uint64_t height, uint32_t round,
+                                           const uint8_t block_hash[32],
+                                           const uint8_t validator[32], const uint8_t sig[64]);
 
 /* ---- Evidence. ---- */
 

@@ -62,6 +62,13 @@ const ledger_valset *node_chain_validators(const node_chain *c)
     return ledger_chain_validators(c->chain);
 }
 
+chr_err node_chain_commit_extend(node_chain *c, uint64_t height, uint32_t round,
+                                 const uint8_t block_hash[32], const uint8_t validator[32],
+                                 const uint8_t sig[64])
+{
+    return ledger_chain_commit_extend(c->chain, height, round, block_hash, validator, sig);
+}
+
 void node_chain_tip_publish(node_chain *c, const ledger_header *h, const uint8_t hash[32],
                             uint64_t txs_total)
 {

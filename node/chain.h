@@ -133,6 +133,13 @@ CHR_WUR chr_err node_chain_check_block(node_chain *c, const uint8_t *bytes, size
  * that does not apply means more than 1/3 of the power lied, or a bug). */
 CHR_WUR chr_err node_chain_commit_block(node_chain *c, const uint8_t *bytes, size_t len,
                                         const ledger_commit *commit, char *why, size_t why_cap);
+/* Writer thread only. A precommit of the tip's block that came after it was decided joins
+ * the tip's commit, which the next block this node proposes carries
+ * (ledger_chain_commit_extend, and its errors: CHR_ERR_ARG when it does not belong there,
+ * CHR_ERR_COMMIT when its signature does not verify). */
+CHR_WUR chr_err node_chain_commit_extend(node_chain *c, uint64_t height, uint32_t round,
+                                         const uint8_t block_hash[32], const uint8_t validator[32],
+                                         const uint8_t sig[64]);
 
 /* Writer thread only. Takes evidence of double signing for the next blocks this node
  * proposes: CHR_OK when it is new and valid (both signatures verified, here unless

@@ -420,6 +420,53 @@ void node_consensus_admitted(node_consensus *e, const uint8_t *tx, size_t len)
     node_gossip_admitted(e->gossip, e->p2p, tx, len);
 }
 
+/* A precommit of the tip's height, come after this node decided the tip (in the pause
+ * before the next height, or later): it joins the tip's commit that the next block
+ * proposed here carries, so a validator a little slower than the quorum still counts as a
+ * signer (rewards, the downtime rule). Without it the commit held only the first quorum's
+ * precommits. */
+static chr_err late_precommit(node_consensus *e, const uint8_t *msg, size_t len)
+{
+    cons_msg m;
+    if (cons_msg_decode(&m, msg, len) != CHR_OK || m.u.vote.type != LEDGER_VOTE_PRECOMMIT) {
+        return CHR_OK; /* the core judges it */
+    }
+    const cons_vote *v = &m.u.vote;
+    chr_err err =
+        node_chain_commit_extend(e->chain, v->height, v->round, v->block_id, v->validator, v->sig);
+    if (err == CHR_OK) {
+        CHR_LOG_D("consensus: a late precommit joined the commit of %llu",
+                  (unsigned long long)v->height);
+    }
+    /* A member's precommit of the tip whose signature fails is a forgery: its sender goes,
+     * as for a vote of the current height. Any other mismatch is old news. */
+    return err == CHR_ERR_COMMIT ? CHR_ERR_SIGNATURE : CHR_OK;
+}
+
+/* A peer's message, before the core stores it. A late precommit of the tip joins its
+ * commit (late_precommit). A proposal of the height this node is pausing before begins the
+ * height now: its proposer began it, and a node whose own pause ends later (it started
+ * late, or was stopped a while) would otherwise stay that far behind the others at every
+ * height, deciding from their precommits before casting its own: live, yet absent from
+ * the commits that the rewards and the downtime rule count. Starting early is safe (the
+ * rules do not depend on time) and costs only this node's own pause. The core gets the
+ * message as before, unless it is a forged late precommit (CHR_ERR_SIGNATURE: its sender is
+ * dropped). */
+static chr_err peer_message_first(node_consensus *e, const uint8_t *msg, size_t len, uint64_t now)
+{
+    uint8_t kind;
+    uint64_t height;
+    if (cons_msg_peek(&kind, &height, msg, len) != CHR_OK) {
+        return CHR_OK; /* the core judges it */
+    }
+    if (kind == CONS_MSG_PROPOSAL && height == cons_core_height(e->core) && e->run_at > now) {
+        e->run_at = now;
+    } else if (kind == CONS_MSG_VOTE && height + 1 == cons_core_height(e->core)) {
+        return late_precommit(e, msg, len);
+    }
+    return CHR_OK;
+}
+
 chr_err node_consensus_poll(node_consensus *e, uint64_t now, uint64_t *next_ms)
 {
     if (!e->started && !e->fatal) {
@@ -435,10 +482,13 @@ chr_err node_consensus_poll(node_consensus *e, uint64_t now, uint64_t *next_ms)
         if (!e->fatal && list->gone) {
             cons_core_peer_gone(e->core, list->peer);
         } else if (!e->fatal) {
-            chr_err err =
-                evidence_of_past(list->data, list->len, cons_core_height(e->core))
-                    ? evidence_from_peer(e, list->peer, list->data, list->len)
-                    : cons_core_on_message(e->core, list->peer, list->data, list->len, wall_ms());
+            chr_err err = peer_message_first(e, list->data, list->len, now);
+            if (err == CHR_OK) {
+                err = evidence_of_past(list->data, list->len, cons_core_height(e->core))
+                          ? evidence_from_peer(e, list->peer, list->data, list->len)
+                          : cons_core_on_message(e->core, list->peer, list->data, list->len,
+                                                 wall_ms());
+            }
             if (err != CHR_OK) {
                 CHR_LOG_W("consensus: peer %u sent an invalid message (%s); disconnecting",
                           list->peer, chr_err_name(err));

@@ -67,6 +67,14 @@ static json_t *json_time_or_null(uint64_t unix_ms)
     return unix_ms == 0 ? json_null() : rpc_json_time(unix_ms);
 }
 
+/* A jail's end: null when unset, and when it never ends: a tombstoned validator's
+ * jailed_until_ms is 2^64 - 1 (docs/PROTOCOL.md "Slashing"), a time no RFC 3339 year can
+ * write ("tombstoned" says it). */
+static json_t *json_jail_end_or_null(uint64_t until_ms)
+{
+    return until_ms == UINT64_MAX ? json_null() : json_time_or_null(until_ms);
+}
+
 json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_unit)
 {
     static const char *const statuses[] = {"unbonded", "bonded", "unbonding"};
@@ -87,10 +95,7 @@ json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_u
     json_object_set_new(o, "power", rpc_json_u64(power_unit > 0 ? v->tokens / power_unit : 0));
     json_object_set_new(o, "status", json_string(v->status < 3 ? statuses[v->status] : "unknown"));
     json_object_set_new(o, "jailed", json_boolean(v->jailed));
-    /* A tombstoned validator's jail has no end (UINT64_MAX): null, as for none. */
-    json_object_set_new(o, "jailed_until",
-                        v->jailed_until_ms == UINT64_MAX ? json_null()
-                                                         : json_time_or_null(v->jailed_until_ms));
+    json_object_set_new(o, "jailed_until", json_jail_end_or_null(v->jailed_until_ms));
     json_object_set_new(o, "tombstoned", json_boolean(v->tombstoned));
     json_object_set_new(o, "unbonding_until", json_time_or_null(v->unbonding_until_ms));
     json_object_set_new(o, "created_height", rpc_json_u64(v->created_height));

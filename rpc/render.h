@@ -37,7 +37,8 @@ json_t *rpc_render_evidence(const ledger_evidence *ev);
 json_t *rpc_render_block(const ledger_block *b);
 /* A validator (docs/API.md, "Staking"): operator, consensus_key, moniker, website, details,
  * commission, min_self_bond, stake, shares, power (stake / power_unit), status, jailed,
- * jailed_until, tombstoned, unbonding_until, created_height. */
+ * jailed_until (null when unset or never ending: tombstoned), tombstoned, unbonding_until,
+ * created_height. */
 json_t *rpc_render_validator(const ledger_staking_validator *v, uint64_t power_unit);
 /* {"error": {"code", "message", "field"?}}: code is chr_err_name(err); field may be NULL. */
 json_t *rpc_render_error(chr_err err, const char *message, const char *field);

@@ -17,24 +17,30 @@ FAST = {
 }
 
 
-def testnet(t, n=4, accounts=("alice", "bob"), api=None, gov_params=None, binaries=()):
+def testnet(t, n=4, accounts=("alice", "bob"), api=None, params=None, liquid=OPERATOR_FLOAT,
+            consensus=None, gov_params=None, binaries=()):
     """A chain of n validators of equal power and n running validator nodes. Each listens
     for peers on a port of its own choosing (port 0) and dials the ones started before it,
     whose ports it knows: one connection per pair. A restarted node dials every other.
-    api: more [api] settings for every node; gov_params: the genesis's; binaries: the
-    chroomd of node i (None or absent: this build's)."""
-    chain = Chain(t, {name: 10**12 for name in accounts}, gov_params=gov_params)
+    api: more [api] settings for every node; params: genesis parameters (Chain's); liquid:
+    what each validator's operator keeps beside its stake (enough for fees when the test
+    sends its staking transactions); consensus: more [consensus] settings; gov_params: the
+    genesis's governance parameters; binaries: the chroomd of node i (None or absent: this
+    build's)."""
+    chain = Chain(t, {name: 10**12 for name in accounts}, validator_balance=liquid,
+                  params=params, gov_params=gov_params)
     vals = [chain.validator] + [keygen(t, "validator%d" % i) for i in range(1, n)]
     g = [binary("chroom-genesis"), "--file", chain.genesis]
     for v in vals[1:]:
-        chain.bonded += bond_validator(chain.genesis, v, 10, chain.power_unit)
-        chain.balances[v.address] = OPERATOR_FLOAT
-        chain.supply += OPERATOR_FLOAT
+        chain.bonded += bond_validator(chain.genesis, v, 10, chain.power_unit, liquid)
+        chain.balances[v.address] = liquid
+        chain.supply += liquid
         chain.addresses.add(v.address)
     chain.genesis_hash = run_ok(g + ["hash"]).strip()
     nodes = []
     for i in range(n):
         conf = {s: dict(kv) for s, kv in FAST.items()}
+        conf["consensus"].update(consensus or {})
         conf["p2p"] = {"listen": "127.0.0.1:0"}
         conf["api"] = dict(api or {})
         node = Node(t, chain, name="v%d" % i, conf=conf)

@@ -108,6 +108,7 @@ static const chr_test tests[] = {
     {"evidence_root_rfc6962", test_evidence_root_rfc6962},
     {"evidence_in_blocks", test_evidence_in_blocks},
     {"chain_propose_check_commit", test_chain_propose_check_commit},
+    {"chain_commit_extend_late_precommit", test_chain_commit_extend_late_precommit},
     {"chain_staking_block", test_chain_staking_block},
     {"chain_set_follows_stake", test_chain_set_follows_stake},
     {"chain_gov_param_change", test_chain_gov_param_change},

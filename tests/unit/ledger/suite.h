@@ -145,6 +145,7 @@ void test_store_trie_versions_kept_and_pruned(void);
 void test_store_trie_past_reads_bounded(void);
 
 void test_chain_propose_check_commit(void);
+void test_chain_commit_extend_late_precommit(void);
 void test_chain_staking_block(void);
 void test_chain_set_follows_stake(void);
 void test_chain_gov_param_change(void);

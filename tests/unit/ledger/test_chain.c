@@ -332,6 +332,65 @@ void test_chain_propose_check_commit(void)
     node_free(&b);
 }
 
+void test_chain_commit_extend_late_precommit(void)
+{
+    /* Proves: a precommit that comes after the tip was decided joins the tip's commit in
+     * key order, and the next block drafted carries it (and checks on a node whose own
+     * commit lacks it); one of another round, height or block, by a non-member or by a
+     * validator already in the commit, and one before any block, change nothing
+     * (invalid_argument); a bad signature is bad_commit. */
+    keys_init();
+    ch_node a, b;
+    node_init(&a);
+    node_init(&b);
+    uint8_t *blk;
+    size_t len;
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 5000, val_pk[0], &blk, &len));
+    ledger_commit c3, c4;
+    commit_of(&c3, blk, len, 3);
+    commit_of(&c4, blk, len, 4);
+    const ledger_commit_sig *late = NULL;
+    for (uint16_t i = 0; i < c4.sigs_len; i++) {
+        if (memcmp(c4.sigs[i].validator, val_pk[3], 32) == 0) {
+            late = &c4.sigs[i];
+        }
+    }
+    CHECK(late != NULL);
+    const uint8_t *h = c4.block_hash;
+    CHECK(ledger_chain_commit_extend(b.chain, 1, 0, h, late->validator, late->sig) == CHR_ERR_ARG);
+    CHECK_OK(node_decide(&a, blk, len, &c3));
+    CHECK_OK(node_decide(&b, blk, len, &c3));
+    free(blk);
+    uint8_t other[32], bad[64];
+    memcpy(other, h, 32);
+    other[0] ^= 1;
+    memcpy(bad, late->sig, 64);
+    bad[5] ^= 1;
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 1, h, late->validator, late->sig) == CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 2, 0, h, late->validator, late->sig) == CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, other, late->validator, late->sig) ==
+          CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, user_pk[0], late->sig) == CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, c3.sigs[0].validator, c3.sigs[0].sig) ==
+          CHR_ERR_ARG);
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, bad) == CHR_ERR_COMMIT);
+    CHECK_OK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, late->sig));
+    CHECK(ledger_chain_commit_extend(a.chain, 1, 0, h, late->validator, late->sig) == CHR_ERR_ARG);
+    CHECK_OK(ledger_chain_propose(a.chain, a.mp, 6000, val_pk[1], &blk, &len));
+    ledger_block dec;
+    CHECK_OK(ledger_block_decode(&dec, blk, len));
+    CHECK(dec.has_last_commit && dec.last_commit.sigs_len == 4 && dec.last_commit.round == 0);
+    for (uint16_t i = 0; i < 4; i++) {
+        CHECK(memcmp(&dec.last_commit.sigs[i], &c4.sigs[i], sizeof(c4.sigs[i])) == 0);
+    }
+    ledger_block_free(&dec);
+    char why[256] = "";
+    CHECK_OK(ledger_chain_check(b.chain, blk, len, NULL, NULL, why, sizeof(why)));
+    free(blk);
+    node_free(&a);
+    node_free(&b);
+}
+
 /* Builds on n a valid block at its tip + 1 with one transfer, proposed by val_pk[0]. */
 static void valid_block(ch_node *n, uint8_t **blk, size_t *len)
 {

@@ -33,6 +33,7 @@ static const chr_test tests[] = {
     {"analytics_record_rules", test_analytics_record_rules},
     {"analytics_windows_and_health", test_analytics_windows_and_health},
     {"analytics_retention", test_analytics_retention},
+    {"render_validator_jail_end", test_render_validator_jail_end},
 };
 
 CHR_TESTS_MAIN("rpc", tests)

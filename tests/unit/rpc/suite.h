@@ -31,6 +31,7 @@ void test_session_capacity(void);
 void test_session_hash_only(void);
 void test_session_csrf_compare(void);
 void test_key_cursor_round_trip_and_tamper(void);
+void test_render_validator_jail_end(void);
 
 /* test_analytics.c */
 void test_analytics_record_rules(void);
