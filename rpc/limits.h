@@ -54,6 +54,10 @@ _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
 /* State objects one page of a filtered staking list reads at most (rpc/routes_staking.c):
  * like the history's scan, a bound on the work one request costs. */
 #define RPC_STAKING_SCAN_MAX 10000
+/* Sponsor accounts whose next nonce the server remembers at once (rpc_sponsor_nonce): one
+ * per API key bound to a sponsor that is creating meetings at the same time; past it a
+ * sponsor's slot is taken over and it starts again from its account's pending nonce. */
+#define RPC_SPONSOR_NONCE_SLOTS 64
 /* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
 #define RPC_ROUTES_MAX 128
 

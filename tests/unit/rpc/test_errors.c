@@ -48,6 +48,7 @@ static const struct {
     {CHR_ERR_TX_SIZE, "tx_too_large"},
     {CHR_ERR_MEMO, "bad_memo"},
     {CHR_ERR_SPEND_LIMIT, "spend_limit_exceeded"},
+    {CHR_ERR_NO_SPONSOR, "no_sponsor"},
     {CHR_ERR_NO_MEDIA_NODE, "no_media_node"},
     {CHR_ERR_MEETING, "bad_meeting"},
 };
@@ -79,7 +80,7 @@ void test_error_codes_pinned_and_unique(void)
         }
         rpc += all_errs[i] >= 300 && all_errs[i] <= 399;
     }
-    CHECK(rpc == 24); /* with spend_limit_exceeded (POST /api/meetings/create) */
+    CHECK(rpc == 25); /* with spend_limit_exceeded and no_sponsor (POST /api/meetings/create) */
     /* The dashboard's code keeps its number too: logs and metrics name errors by it. */
     CHECK(CHR_ERR_CSRF == 320);
 }
