@@ -160,7 +160,7 @@ def test_seed_endpoint_create(t):
     # exactly; the seed's 400s for a bad title, duration, participant list (empty, repeated,
     # too many) and an unknown field, each naming the field; 401 without a key; a meeting no
     # node can take refused with nothing escrowed; POST /api/meetings/{id}/end ends it; a node
-    # without a sponsor key answers 403.
+    # without a sponsor key answers 403 no_sponsor.
     from node import Chain, Node
     chain = Chain(t, {"alice": 10**12, "sponsor": 10**12})
     n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
@@ -241,7 +241,7 @@ def test_seed_endpoint_create(t):
 
     plain = start_node(t, name="plain")
     r = plain.request("POST", "/api/meetings/create", json.dumps(body))
-    assert_error(r, 403, "insufficient_scope", "a node without a sponsor key")
+    assert_error(r, 403, "no_sponsor", "a node without a sponsor key")
 
 
 def test_seed_endpoint_concurrent_creates(t):
@@ -353,3 +353,91 @@ def test_sponsor_spend_limit_survives_a_restart(t):
     n.start()
     r = n.request("POST", "/api/meetings/create", json.dumps(body))
     assert_error(r, 402, "spend_limit_exceeded", "the limit holds across a restart")
+
+
+def test_per_key_sponsors(t):
+    # Proves API keys bound to sponsor accounts of their own: two keys bound to two sponsors
+    # create meetings paid each by its own sponsor (the escrow and fee leave exactly that
+    # account), end and sign credits only for their own; `chroomd apikey create` refuses a
+    # key file readable by others and a binding without the meetings scope; a key without
+    # the meetings scope gets 403 insufficient_scope, one with it but no sponsor (and no
+    # node-wide default) 403 no_sponsor; a key's daily limit is its own (402 for it, the
+    # other key unaffected) and holds across a restart; the key list shows each binding.
+    import os
+    import shutil
+    from node import Chain, Node, binary, run
+    chain = Chain(t, {"alice": 10**12, "spa": 10**12, "spb": 10**12})
+    n = Node(t, chain)
+    cost = PRICE * 3 * 10 + FEE
+    key_a = n.create_api_key(scopes="read,meetings", label="app a",
+                             extra=("--sponsor-key-file", chain["spa"].path,
+                                    "--spend-limit", "%d/day" % (2 * cost + 5)))
+    key_b = n.create_api_key(tier="standard", scopes="meetings",
+                             extra=("--sponsor-key-file", chain["spb"].path,
+                                    "--spend-limit", "unlimited"))
+    unbound = n.create_api_key(scopes="read,meetings")
+    submitter = n.create_api_key(scopes="read,submit")
+    loose = t.path("loose.key")
+    shutil.copy(chain["spa"].path, loose)
+    os.chmod(loose, 0o644)
+    base = [binary("chroomd"), "apikey", "create", "--config", n.conf_path, "--tier", "standard"]
+    rc, out, err = run(base + ["--scopes", "meetings", "--sponsor-key-file", loose,
+                               "--spend-limit", "10/day"])
+    check(rc == 2 and "must be 0600" in err and out == "", "a key file others read (%r)" % err)
+    rc, out, err = run(base + ["--scopes", "read,submit", "--sponsor-key-file", chain["spa"].path,
+                               "--spend-limit", "10/day"])
+    check(rc == 2 and "meetings scope" in err and out == "", "no meetings scope (%r)" % err)
+    rc, out, err = run(base + ["--scopes", "meetings", "--sponsor-key-file", chain["spa"].path,
+                               "--spend-limit", "0/day"])
+    check(rc == 2 and "--spend-limit" in err, "a limit of nothing (%r)" % err)
+    n.start()
+    register(n, chain["alice"], "eu", 50)
+
+    def as_key(key):
+        return {"Authorization": "Bearer " + key}
+
+    body = {"title": "Daily", "host": "h", "participants": ["a", "b"], "duration": 10}
+    a0, b0 = balance(n, chain["spa"]), balance(n, chain["spb"])
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    eq((r.status, r.json.get("payer")), (200, chain["spa"].address), "key a: paid by spa")
+    mid_a = r.json["meeting_id"]
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    eq((r.status, r.json.get("payer")), (200, chain["spb"].address), "key b: paid by spb")
+    mid_b = r.json["meeting_id"]
+    eq(balance(n, chain["spa"]), a0 - cost, "spa paid its meeting exactly")
+    eq(balance(n, chain["spb"]), b0 - cost, "spb paid its meeting exactly")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid_b, "", headers=as_key(key_a))
+    assert_error(r, 403, "not_owner", "key a signs no credits for spb's meeting")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid_a, "", headers=as_key(key_a))
+    eq(r.status, 200, "key a signs credits for its own meeting")
+    r = n.request("POST", "/api/meetings/%s/end" % mid_a, "", headers=as_key(key_b))
+    assert_error(r, 400, "not_owner", "key b cannot end spa's meeting")
+    r = n.request("POST", "/api/meetings/%s/end" % mid_b, "", headers=as_key(key_b))
+    eq((r.status, r.json.get("status")), (200, "ended"), "key b ends its own meeting")
+
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(submitter))
+    assert_error(r, 403, "insufficient_scope", "a key without the meetings scope")
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(unbound))
+    assert_error(r, 403, "no_sponsor", "a key bound to no sponsor on a node without a default")
+
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    eq(r.status, 200, "key a's second meeting fits its limit (%r)" % (r,))
+    a1 = balance(n, chain["spa"])
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    assert_error(r, 402, "spend_limit_exceeded", "key a over its limit")
+    eq(balance(n, chain["spa"]), a1, "nothing escrowed")
+    for i in range(2):
+        r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+        eq(r.status, 200, "key b has no limit (%d)" % i)
+    n.stop()
+    n.start()
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    assert_error(r, 402, "spend_limit_exceeded", "key a's limit holds across a restart")
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    eq(r.status, 200, "key b still creates after the restart")
+
+    keys = {k["label"]: k for k in n.get("/api/v1/apikeys")["keys"]}
+    eq(keys["app a"]["sponsor"]["address"], chain["spa"].address, "the list shows a's sponsor")
+    eq(keys["app a"]["sponsor"]["spend_limit_per_day"], str(2 * cost + 5), "and its limit")
+    eq(keys["app a"]["scopes"], ["read", "meetings"], "and its scopes")
+    check("sponsor" not in keys["functional tests"], "an unbound key shows none")
