@@ -138,6 +138,10 @@ echo "== rewards (ledger/distribution.h): the reward step, withdrawals (F1: equa
 if [ -x "$BUILD/tests/rewardbench" ]; then
     "$BUILD/tests/rewardbench"
 fi
+echo "== meetings (ledger/meetings.h): a media node's allocation, 100 vs 10,000 nodes"
+if [ -x "$BUILD/tests/allocbench" ]; then
+    "$BUILD/tests/allocbench"
+fi
 
 "$D" --config "$dir/chain.conf" 2>"$dir/node.log" &
 node_pid=$!
