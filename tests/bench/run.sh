@@ -221,3 +221,7 @@ kill "$node_pid" 2>/dev/null || true
 wait "$node_pid" 2>/dev/null || true
 node_pid=""
 sh tests/bench/state.sh "$BUILD"
+# Meetings (issue 14): creations committed per second with 1,000 media nodes, signed and
+# through the seed endpoint, and the seed endpoint's p50/p99 at half that rate.
+echo "== meetings: creations/s with 1,000 media nodes (tests/bench/meetings_bench.py)"
+/usr/bin/python3 tests/bench/meetings_bench.py "$BUILD"
