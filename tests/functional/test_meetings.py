@@ -309,21 +309,35 @@ def test_wallet_signs_offline(t):
 
 def test_four_validators_keep_equal_records(t):
     # Proves that meetings and media nodes are consensus state: a media node registered
-    # through one validator and a meeting created through another are committed, and all
-    # four validators answer the same records and the same state root at the same height.
+    # through one validator, a meeting created through another with a signed transaction
+    # and one created through a third's seed endpoint (POST /api/meetings/create, signed by
+    # the sponsor its API key is bound to) are committed, and all four validators answer
+    # the same records and the same state root at the same height.
     from test_consensus import same_chain, testnet, wait_all
-    chain, vals, nodes = testnet(t)
+    chain, vals, nodes = testnet(t, accounts=("alice", "bob", "sponsor"))
     wait_all(nodes, 1)
     node_key = register(nodes[0], chain["alice"], "eu", 10)
     rc, mid, err = create(nodes[1], chain["bob"], ["x", "y"], 20)
     eq(rc, 0, "meeting create on v1 (stderr %r)" % err)
+    key = nodes[2].create_api_key(scopes="read,meetings",
+                                  extra=("--sponsor-key-file", chain["sponsor"].path,
+                                         "--spend-limit", "unlimited"))
+    r = nodes[2].request("POST", "/api/meetings/create",
+                         json.dumps({"title": "Seed", "host": "h", "participants": ["p"],
+                                     "duration": 15}),
+                         headers={"Authorization": "Bearer " + key})
+    eq((r.status, r.json.get("payer")), (200, chain["sponsor"].address), "seed create on v2")
     top = max(n.height() for n in nodes)
     wait_all(nodes, top)
     same_chain(nodes, top)
     first = nodes[0].get("/api/v1/meetings/%s" % mid)
     eq(first["media_node"], node_key, "allocated to the one node")
+    seed = nodes[0].get("/api/v1/meetings/%s" % r.json["meeting_id"])
+    eq(seed, r.json, "the seed endpoint's answer is the record v0 holds")
     for n in nodes[1:]:
         eq(n.get("/api/v1/meetings/%s" % mid), first, "%s: the same meeting" % n.name)
+        eq(n.get("/api/v1/meetings/%s" % r.json["meeting_id"]), seed,
+           "%s: the same sponsored meeting" % n.name)
         eq(n.get("/api/v1/media-nodes/%s" % node_key),
            nodes[0].get("/api/v1/media-nodes/%s" % node_key), "%s: the same node" % n.name)
 
