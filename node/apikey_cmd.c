@@ -56,10 +56,10 @@ static int apikey_parse_opts(int argc, char **argv, apikey_opts *o)
     memset(o, 0, sizeof(*o));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        const char **slot = strcmp(a, "--config") == 0   ? &o->config
-                            : strcmp(a, "--tier") == 0   ? &o->tier
-                            : strcmp(a, "--scopes") == 0 ? &o->scopes
-                            : strcmp(a, "--label") == 0  ? &o->label
+        const char **slot = strcmp(a, "--config") == 0             ? &o->config
+                            : strcmp(a, "--tier") == 0             ? &o->tier
+                            : strcmp(a, "--scopes") == 0           ? &o->scopes
+                            : strcmp(a, "--label") == 0            ? &o->label
                             : strcmp(a, "--sponsor-key-file") == 0 ? &o->sponsor_file
                             : strcmp(a, "--spend-limit") == 0      ? &o->spend_limit
                                                                    : NULL;
@@ -111,11 +111,11 @@ static int apikey_spend_limit(uint64_t *out, const char *text)
     return chr_u64_parse(out, text, n) == CHR_OK && *out > 0;
 }
 
-/* The sponsor binding of --sponsor-key-file and --spend-limit into *sp (its path in abs):
+/* The sponsor binding of --sponsor-key-file and --spend-limit into *sp (its path in path_abs):
  * 0 and a message when a flag is missing, the file is not a key file of mode 0600, or the
  * key lacks the meetings scope. */
 static int apikey_sponsor(const apikey_opts *o, unsigned scopes, rpc_apikey_sponsor *sp,
-                          char abs[RPC_APIKEY_SPONSOR_PATH_MAX + 1])
+                          char path_abs[RPC_APIKEY_SPONSOR_PATH_MAX + 1])
 {
     struct stat st;
     char err[RPC_APIKEY_SPONSOR_PATH_MAX + 128], real[4096];
@@ -131,16 +131,18 @@ static int apikey_sponsor(const apikey_opts *o, unsigned scopes, rpc_apikey_spon
                         "unlimited\n");
         return 0;
     }
-    if (realpath(o->sponsor_file, real) == NULL || stat(real, &st) != 0 ||
-        !S_ISREG(st.st_mode) || strlen(real) > RPC_APIKEY_SPONSOR_PATH_MAX) {
-        fprintf(stderr, "chroomd apikey: --sponsor-key-file %s: not a readable file (or its "
-                        "path is over %d bytes)\n",
+    if (realpath(o->sponsor_file, real) == NULL || stat(real, &st) != 0 || !S_ISREG(st.st_mode) ||
+        strlen(real) > RPC_APIKEY_SPONSOR_PATH_MAX) {
+        fprintf(stderr,
+                "chroomd apikey: --sponsor-key-file %s: not a readable file (or its "
+                "path is over %d bytes)\n",
                 o->sponsor_file, RPC_APIKEY_SPONSOR_PATH_MAX);
         return 0;
     }
     if ((st.st_mode & 077) != 0) {
-        fprintf(stderr, "chroomd apikey: --sponsor-key-file %s: mode %03o, must be 0600 "
-                        "(chmod 600 %s): anyone who reads it can spend the account\n",
+        fprintf(stderr,
+                "chroomd apikey: --sponsor-key-file %s: mode %03o, must be 0600 "
+                "(chmod 600 %s): anyone who reads it can spend the account\n",
                 o->sponsor_file, (unsigned)(st.st_mode & 0777), o->sponsor_file);
         return 0;
     }
@@ -156,8 +158,8 @@ static int apikey_sponsor(const apikey_opts *o, unsigned scopes, rpc_apikey_spon
                 e == CHR_ERR_HEX ? "not a key file (64 hex characters)" : err);
         return 0;
     }
-    memcpy(abs, real, strlen(real) + 1);
-    sp->path = abs;
+    memcpy(path_abs, real, strlen(real) + 1);
+    sp->path = path_abs;
     return 1;
 }
 
@@ -177,11 +179,11 @@ static int apikey_create(const apikey_opts *o, rpc_apikeys *keys)
                         "comma-separated, each once\n");
         return APIKEY_EXIT_USAGE;
     }
-    static char abs[RPC_APIKEY_SPONSOR_PATH_MAX + 1];
+    static char path_abs[RPC_APIKEY_SPONSOR_PATH_MAX + 1];
     rpc_apikey_sponsor sp;
     memset(&sp, 0, sizeof(sp));
     int bind = o->sponsor_file != NULL || o->spend_limit != NULL;
-    if (bind && !apikey_sponsor(o, scopes, &sp, abs)) {
+    if (bind && !apikey_sponsor(o, scopes, &sp, path_abs)) {
         return APIKEY_EXIT_USAGE;
     }
     char text[RPC_APIKEY_TEXT_LEN + 1];

@@ -579,7 +579,7 @@ static uint64_t apikeys_spent_on(const MDB_val *val, uint64_t day, const char *n
         return 0;
     }
     return chr_get_u64be(val->mv_data) == day ? chr_get_u64be((const uint8_t *)val->mv_data + 8)
-                                               : 0;
+                                              : 0;
 }
 
 chr_err rpc_apikeys_spend(rpc_apikeys *k, const char *name, uint64_t day, uint64_t limit,

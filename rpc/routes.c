@@ -134,7 +134,7 @@ void rpc_route_path(const rpc_route *route, char *out, size_t out_cap)
 
 void rpc_routes_print(FILE *out)
 {
-    static const char *const scopes[] = {"none", "read", "submit", "", "admin",
+    static const char *const scopes[] = {"none", "read", "submit", "",        "admin",
                                          "",     "",     "",       "meetings"};
     for (size_t i = 0; i < rpc_routes_len; i++) {
         const char *p = rpc_routes[i].pattern;

@@ -137,10 +137,10 @@ static json_t *key_json(const rpc_apikey *k)
 {
     char id[2 * RPC_APIKEY_ID_BYTES + 1];
     rpc_apikey_id_format(id, k->id);
-    return json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:b, s:o*}", "id", id, "label", k->label,
-                     "tier", rpc_tier_name(k->tier), "scopes", scopes_json(k->scopes),
-                     "created_at", rpc_json_time(k->created_unix_s * 1000), "revoked",
-                     k->revoked, "sponsor", rpc_render_key_sponsor(k));
+    return json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:b, s:o*}", "id", id, "label", k->label, "tier",
+                     rpc_tier_name(k->tier), "scopes", scopes_json(k->scopes), "created_at",
+                     rpc_json_time(k->created_unix_s * 1000), "revoked", k->revoked, "sponsor",
+                     rpc_render_key_sponsor(k));
 }
 
 /* A key with its last use, requests, and its rate-limit bucket as it stands. */

@@ -374,9 +374,9 @@ static void create_give_back(rpc_ctx *x)
     if (x->req->spend_name[0] == '\0') {
         return;
     }
-    chr_err err = rpc_apikeys_spend(x->srv->cfg.auth->keys, x->req->spend_name,
-                                    chr_get_u64be(x->req->keep + 8), 0,
-                                    chr_get_u64be(x->req->keep), 1);
+    chr_err err =
+        rpc_apikeys_spend(x->srv->cfg.auth->keys, x->req->spend_name,
+                          chr_get_u64be(x->req->keep + 8), 0, chr_get_u64be(x->req->keep), 1);
     if (err != CHR_OK) {
         CHR_LOG_W("sponsor: cannot give back a refused meeting's spend: %s", chr_err_str(err));
     }

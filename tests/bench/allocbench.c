@@ -82,8 +82,8 @@ static void ab_build(ledger_trie_mem *mem, ledger_overlay *o, ledger_objects *t,
         memcpy(b->region, i % 2 ? "us" : "eu", 2);
         b->capacity = 50;
         b->bond = (1 + i % 3) * mp.media_node_min_bond;
-        ledger_apply_env env = {.height = 1, .proposer = proposer, .time_ms = 1000,
-                                .prev_hash = prev};
+        ledger_apply_env env = {
+            .height = 1, .proposer = proposer, .time_ms = 1000, .prev_hash = prev};
         CHR_ASSERT(ledger_tx_apply_env(o, &tx, &env, detail, sizeof(detail)) == CHR_OK);
         if ((i + 1) % AB_BATCH == 0 || i + 1 == nodes) {
             CHR_ASSERT(ledger_trie_mem_objects_store(mem, t) == CHR_OK);
@@ -101,8 +101,8 @@ static double ab_run(uint32_t nodes, uint32_t meetings)
     ledger_objects *t;
     CHR_ASSERT(ledger_trie_mem_new(&mem) == CHR_OK);
     CHR_ASSERT(ledger_overlay_new(&o, AB_TABLE, ab_load, NULL) == CHR_OK);
-    CHR_ASSERT(ledger_objects_new(&t, AB_TABLE, ledger_trie_mem_object,
-                                  ledger_trie_mem_object_scan, mem) == CHR_OK);
+    CHR_ASSERT(ledger_objects_new(&t, AB_TABLE, ledger_trie_mem_object, ledger_trie_mem_object_scan,
+                                  mem) == CHR_OK);
     ledger_overlay_attach_objects(o, t);
     double t0 = ab_cpu();
     ab_build(mem, o, t, nodes);

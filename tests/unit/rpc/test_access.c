@@ -73,8 +73,9 @@ void test_scopes_parse_and_format(void)
     CHECK(s == RPC_APIKEY_SCOPES_ALL);
     rpc_scopes_format(text, s, ',');
     CHECK(strcmp(text, "read,submit,admin,meetings") == 0);
-    static const char *const bad[] = {"",          "read,", ",read", "read,,submit",
-                                      "read,read", "Read",  "write", "read submit", "meeting", "meetings,meetings"};
+    static const char *const bad[] = {
+        "",     "read,", ",read",       "read,,submit", "read,read",
+        "Read", "write", "read submit", "meeting",      "meetings,meetings"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK(rpc_scopes_parse(&s, bad[i], strlen(bad[i]), ',') == CHR_ERR_ARG);
         CHECK(s == 0);

@@ -50,12 +50,13 @@ void test_apikeys_store(void)
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
     char text[RPC_APIKEY_TEXT_LEN + 1];
     rpc_apikey rec;
-    CHECK_OK(
-        rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, RPC_APIKEY_SCOPES_ALL, "lab el", NULL, 42));
+    CHECK_OK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, RPC_APIKEY_SCOPES_ALL, "lab el",
+                                NULL, 42));
     CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, 0, "", NULL, 42) == CHR_ERR_ARG);
     CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, 16, "", NULL, 42) == CHR_ERR_ARG);
     CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_PREMIUM, 1, "tab\t", NULL, 42) == CHR_ERR_ARG);
-    CHECK_OK(rpc_apikeys_create(k, text, &rec, RPC_TIER_STANDARD, RPC_APIKEY_SCOPE_READ, "x", NULL, 43));
+    CHECK_OK(
+        rpc_apikeys_create(k, text, &rec, RPC_TIER_STANDARD, RPC_APIKEY_SCOPE_READ, "x", NULL, 43));
     check_key(k, text, CHR_OK);
     char wrong[RPC_APIKEY_TEXT_LEN + 1];
     memcpy(wrong, text, sizeof(wrong));
@@ -174,8 +175,7 @@ void test_apikeys_sponsor_binding(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         rpc_apikey_sponsor b = sp;
         b.path = bad[i];
-        CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_STANDARD, meet, "", &b, 1) ==
-              CHR_ERR_ARG);
+        CHECK(rpc_apikeys_create(k, text, &rec, RPC_TIER_STANDARD, meet, "", &b, 1) == CHR_ERR_ARG);
     }
     CHECK_OK(rpc_apikeys_create(k, text, &rec, RPC_TIER_STANDARD, meet, "app", &sp, 1));
     CHECK(rec.has_sponsor && rec.spend_per_day == 5000);
@@ -228,7 +228,7 @@ void test_apikeys_spend_allowance(void)
     CHECK_OK(rpc_apikeys_spend(k, a, 100, 1000, 900, 1)); /* yesterday's: left alone */
     CHECK(rpc_apikeys_spend(k, a, 101, 1000, 101, 0) == CHR_ERR_SPEND_LIMIT);
     CHECK(rpc_apikeys_spend(k, a, 101, 0, UINT64_MAX - 900, 0) == CHR_OK); /* no limit */
-    CHECK(rpc_apikeys_spend(k, a, 101, 0, 1, 0) == CHR_ERR_SPEND_LIMIT); /* but 2^64 */
+    CHECK(rpc_apikeys_spend(k, a, 101, 0, 1, 0) == CHR_ERR_SPEND_LIMIT);   /* but 2^64 */
     CHECK(rpc_apikeys_spend(k, "", 101, 0, 1, 0) == CHR_ERR_ARG);
     rpc_apikeys_close(k);
     rm_tree(dir);
