@@ -376,7 +376,8 @@ def test_per_key_sponsors(t):
     # key file readable by others and a binding without the meetings scope; a key without
     # the meetings scope gets 403 insufficient_scope, one with it but no sponsor (and no
     # node-wide default) 403 no_sponsor; a key's daily limit is its own (402 for it, the
-    # other key unaffected) and holds across a restart; the key list shows each binding.
+    # other key unaffected) and holds across a restart; the key list shows each binding; a
+    # key file changed behind the node's back is refused until put back.
     import os
     import shutil
     from node import Chain, Node, binary, run
@@ -455,3 +456,21 @@ def test_per_key_sponsors(t):
     eq(keys["app a"]["sponsor"]["spend_limit_per_day"], str(2 * cost + 5), "and its limit")
     eq(keys["app a"]["scopes"], ["read", "meetings"], "and its scopes")
     check("sponsor" not in keys["functional tests"], "an unbound key shows none")
+
+    # The node reads the key file for each request: one made readable by others since, or
+    # holding another account's key, is refused (403 no_sponsor, nothing signed) until put
+    # back; the path never reaches the caller.
+    os.chmod(chain["spb"].path, 0o644)
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    assert_error(r, 403, "no_sponsor", "key b's file readable by others")
+    check(chain["spb"].path not in r.raw.decode(), "the answer names no path")
+    os.chmod(chain["spb"].path, 0o600)
+    saved = open(chain["spb"].path).read()
+    with open(chain["spb"].path, "w") as f:
+        f.write(open(chain["spa"].path).read())
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    assert_error(r, 403, "no_sponsor", "key b's file now holds spa's key")
+    with open(chain["spb"].path, "w") as f:
+        f.write(saved)
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    eq(r.status, 200, "key b works again once its file is put back")
