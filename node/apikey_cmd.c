@@ -257,7 +257,7 @@ static int apikey_list(const apikey_opts *o, rpc_apikeys *keys)
     }
     json_t *arr = o->json ? json_array() : NULL;
     if (!o->json) {
-        printf("%-16s  %-8s  %-17s  %-24s  %-7s  %s\n", "ID", "TIER", "SCOPES", "CREATED",
+        printf("%-16s  %-8s  %-26s  %-24s  %-7s  %s\n", "ID", "TIER", "SCOPES", "CREATED",
                "REVOKED", "LABEL");
     }
     for (size_t i = 0; i < n; i++) {
@@ -270,7 +270,7 @@ static int apikey_list(const apikey_opts *o, rpc_apikeys *keys)
         if (arr != NULL) {
             json_array_append_new(arr, apikey_json(&list[i]));
         } else {
-            printf("%-16s  %-8s  %-17s  %-24s  %-7s  %s\n", id, rpc_tier_name(list[i].tier), names,
+            printf("%-16s  %-8s  %-26s  %-24s  %-7s  %s\n", id, rpc_tier_name(list[i].tier), names,
                    created, list[i].revoked ? "yes" : "no", list[i].label);
             apikey_print_sponsor(&list[i]);
         }
