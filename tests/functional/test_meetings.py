@@ -474,3 +474,27 @@ def test_per_key_sponsors(t):
         f.write(saved)
     r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
     eq(r.status, 200, "key b works again once its file is put back")
+
+
+def test_deregistered_bond_is_on_the_unbonding_queue(t):
+    # Proves that a deregistered media node's bond leaves through staking's unbonding queue:
+    # after the deregistration the supply's unbonding holds the bond, the operator's
+    # unbondings list it (validator: the node's key, completing at the node's unbond_after),
+    # total supply is unchanged, and a second deregistration is refused wrong_state.
+    from node import address_of_pubkey
+    n = start_node(t)
+    alice = n.chain["alice"]
+    node_key = register(n, alice, "eu", 10)
+    s0 = n.supply_parts()
+    ok(n, "media-node", "deregister", "--key", alice.path, "--node-key", node_key, "--wait")
+    rec = n.get("/api/v1/media-nodes/%s" % node_key)
+    eq(rec["status"], "unbonding", "the node is unbonding")
+    s1 = n.supply_parts()
+    eq(s1["unbonding"] - s0["unbonding"], BOND, "the supply's unbonding holds the bond")
+    eq(s1["total"], s0["total"], "the total is unchanged")
+    got = n.get("/api/v1/accounts/%s/unbondings" % alice.address)["unbondings"]
+    eq([(u["validator"], u["amount"], u["completion_time"]) for u in got],
+       [(address_of_pubkey(node_key), str(BOND), rec["unbond_after"])], "the operator's entry")
+    rc, out, err = w(n, "media-node", "deregister", "--key", alice.path, "--node-key", node_key,
+                     "--wait")
+    check(rc != 0 and "wrong_state" in out + err, "deregistered twice (%r)" % (out + err,))
