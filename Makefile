@@ -63,6 +63,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuil
 BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
 BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
 BENCH_BINS += $(if $(wildcard tests/bench/hbbench.c),$(BUILD)/tests/hbbench)
+BENCH_BINS += $(if $(wildcard tests/bench/allocbench.c),$(BUILD)/tests/allocbench)
 
 .PHONY: all deps test unit fuzz run bench bench-state bench-staking clean check-core format format-check testbins lint-api \
         sim econ-sim testnet testnet-stop
@@ -150,6 +151,11 @@ $(BUILD)/tests/statebuild: $(BUILD)/obj/tests/bench/statebuild.o $(BUILD)/obj/te
 # The rewards' CPU (tests/bench/rewardbench.c): a block's reward step with 100 validators,
 # a withdrawal with 1 and with 100,000 delegators.
 $(BUILD)/tests/rewardbench: $(BUILD)/obj/tests/bench/rewardbench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The media-node allocation's CPU (tests/bench/allocbench.c): per meeting, 100 vs 10,000 nodes.
+$(BUILD)/tests/allocbench: $(BUILD)/obj/tests/bench/allocbench.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

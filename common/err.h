@@ -112,6 +112,7 @@
     X(CHR_ERR_LENGTH_REQUIRED, 318, "length_required", "request body without Content-Length")      \
     X(CHR_ERR_CSRF, 320, "csrf_refused", "cross-site request or wrong CSRF token")                 \
     X(CHR_ERR_SPEND_LIMIT, 317, "spend_limit_exceeded", "over the sponsor's daily spend limit")    \
+    X(CHR_ERR_NO_SPONSOR, 319, "no_sponsor", "API key bound to no usable sponsor account")         \
     /* RFC 6749 section 5.2's codes: the errors of POST /oauth/token only. */                      \
     X(CHR_ERR_OAUTH_REQUEST, 350, "invalid_request", "malformed token request")                    \
     X(CHR_ERR_OAUTH_CLIENT, 351, "invalid_client", "client authentication failed")                 \

@@ -197,11 +197,11 @@ async function keysPage() {
   const list = await api('GET', '/api/v1/apikeys');
   const label = el('input', { id: 'key-label', type: 'text', maxlength: '64' });
   const tier = el('select', { id: 'key-tier' }, el('option', { value: 'standard', text: 'standard' }), el('option', { value: 'premium', text: 'premium' }));
-  const boxes = ['read', 'submit', 'admin'].map((s) => el('label', {}, el('input', { type: 'checkbox', id: 'scope-' + s, value: s, ...(s === 'read' ? { checked: '' } : {}) }), ' ' + s));
+  const boxes = ['read', 'submit', 'admin', 'meetings'].map((s) => el('label', {}, el('input', { type: 'checkbox', id: 'scope-' + s, value: s, ...(s === 'read' ? { checked: '' } : {}) }), ' ' + s));
   const shown = el('div', { id: 'new-key', 'aria-live': 'polite' });
   const form = el('form', { id: 'key-form', onsubmit: async (ev) => {
     ev.preventDefault();
-    const scopes = ['read', 'submit', 'admin'].filter((s) => $('scope-' + s).checked);
+    const scopes = ['read', 'submit', 'admin', 'meetings'].filter((s) => $('scope-' + s).checked);
     try {
       const k = await api('POST', '/api/v1/apikeys', { label: label.value, tier: tier.value, scopes });
       await keysPage();

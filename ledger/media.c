@@ -6,6 +6,7 @@
 #include "common/assert.h"
 #include "ledger/meetings.h"
 #include "ledger/params_meetings.h"
+#include "ledger/staking.h"
 
 static int is_lower_alnum(char c)
 {
@@ -247,30 +248,15 @@ chr_err ledger_media_verify_keys(const ledger_tx *tx, ledger_key_cache *kc)
     return ledger_pubkey_valid_cached(kc, tx->body.media.node_key) ? CHR_OK : CHR_ERR_PUBKEY;
 }
 
-/* The one place a media node's bond moves in (issue 14, part 2 moves it onto staking's
- * bonding). Takes bond + fee from the sender and pays the fee; the caller checked room. */
+/* The one place a media node's bond moves in. Takes bond + fee from the sender and pays the
+ * fee; the caller checked room. It moves out on staking's unbonding queue (media_deregister,
+ * ledger_staking_unbond_media). */
 static chr_err media_bond_lock(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
                                const ledger_apply_env *env, uint64_t bond)
 {
     ledger_account sender = *from;
     sender.balance -= bond + tx->fee; /* the caller checked the balance covers both */
     sender.nonce += 1;
-    chr_err err = ledger_overlay_put(o, tx->from, &sender);
-    if (err == CHR_OK && tx->fee > 0) {
-        err = ledger_overlay_credit(o, env->proposer, tx->fee);
-    }
-    return err;
-}
-
-/* ... and the one place it moves out: to the operator, with the fee paid. */
-static chr_err media_bond_release(ledger_overlay *o, const ledger_tx *tx,
-                                  const ledger_account *from, const ledger_apply_env *env,
-                                  uint64_t bond)
-{
-    ledger_account sender = *from;
-    sender.balance -= tx->fee;
-    sender.nonce += 1;
-    CHR_ASSERT(chr_add_u64(&sender.balance, sender.balance, bond) == CHR_OK);
     chr_err err = ledger_overlay_put(o, tx->from, &sender);
     if (err == CHR_OK && tx->fee > 0) {
         err = ledger_overlay_credit(o, env->proposer, tx->fee);
@@ -405,6 +391,10 @@ static chr_err media_update(ledger_overlay *o, const ledger_tx *tx, const ledger
     return err ? err : pay_fee(o, tx, from, env);
 }
 
+/* Deregistration: the node leaves its region's list (no meeting is allocated to it again)
+ * and its bond goes on staking's unbonding queue, completing at the block time +
+ * unbonding_ms or, when later, once the last meeting allocated to it stops being open; the
+ * end of block that matures the entry pays the operator and deletes the record. */
 static chr_err media_deregister(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
                                 const ledger_apply_env *env, char *detail, size_t detail_cap)
 {
@@ -421,37 +411,47 @@ static chr_err media_deregister(ledger_overlay *o, const ledger_tx *tx, const le
                  (unsigned long long)from->balance, (unsigned long long)tx->fee);
         return CHR_ERR_BALANCE;
     }
-    if (n.status == LEDGER_MEDIA_ACTIVE) {
-        err = ledger_tx_room(o, tx, env, 2);
-        err = err ? err : region_list(t, &n, 0);
-        if (err != CHR_OK) {
-            return err;
-        }
-        n.status = LEDGER_MEDIA_UNBONDING;
-        n.unbond_after_ms = env->time_ms + mp.unbonding_ms; /* both bounded: no overflow */
-        err = node_put(t, &n);
-        return err ? err : pay_fee(o, tx, from, env);
-    }
-    if (env->time_ms < n.unbond_after_ms) {
-        snprintf(detail, detail_cap, "node_key: unbonding until %llu ms",
+    if (n.status != LEDGER_MEDIA_ACTIVE) {
+        snprintf(detail, detail_cap, "node_key: already deregistered, unbonding until %llu ms",
                  (unsigned long long)n.unbond_after_ms);
         return CHR_ERR_WRONG_STATE;
     }
-    uint64_t open_end_ms;
-    int busy;
-    err = ledger_meetings_node_busy(t, n.node_key, env->time_ms, mp.grace_ms, &busy, &open_end_ms);
+    uint64_t open_until = 0;
+    /* The record, its region entry, the unbonding entry and the staking pool. */
+    err = ledger_tx_room(o, tx, env, 4);
+    err = err ? err
+              : ledger_meetings_node_open_until(t, n.node_key, env->time_ms, mp.grace_ms,
+                                                &open_until);
+    err = err ? err : region_list(t, &n, 0);
     if (err != CHR_OK) {
         return err;
     }
-    if (busy) {
-        snprintf(detail, detail_cap, "node_key: a meeting allocated to it is open (ends at %llu)",
-                 (unsigned long long)open_end_ms);
-        return CHR_ERR_WRONG_STATE;
-    }
+    n.status = LEDGER_MEDIA_UNBONDING;
+    n.unbond_after_ms = env->time_ms + mp.unbonding_ms; /* both bounded: no overflow */
+    n.unbond_after_ms = open_until > n.unbond_after_ms ? open_until : n.unbond_after_ms;
+    err = node_put(t, &n);
+    err = err ? err
+              : ledger_staking_unbond_media(t, n.operator_key, n.node_key, n.bond, env->height,
+                                            n.unbond_after_ms);
+    return err ? err : pay_fee(o, tx, from, env);
+}
+
+chr_err ledger_media_bond_entry(ledger_objects *t, const uint8_t operator_key[32],
+                                const uint8_t node_key[32], uint64_t completion_ms, uint64_t amount,
+                                int matured, int *is)
+{
+    ledger_media_node n;
     int found;
-    err = ledger_tx_room(o, tx, env, 1);
-    err = err ? err : ledger_object_delete(t, LEDGER_STATE_MEDIA_NODE, n.node_key, 32, &found);
-    return err ? err : media_bond_release(o, tx, from, env, n.bond);
+    *is = 0;
+    chr_err err = ledger_media_node_get(t, node_key, &n, &found);
+    if (err != CHR_OK || !found || n.status != LEDGER_MEDIA_UNBONDING ||
+        memcmp(n.operator_key, operator_key, 32) != 0 || n.bond != amount ||
+        n.unbond_after_ms != completion_ms) {
+        return err;
+    }
+    *is = 1;
+    return matured ? ledger_object_delete(t, LEDGER_STATE_MEDIA_NODE, node_key, 32, &found)
+                   : CHR_OK;
 }
 
 chr_err ledger_media_apply(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,

@@ -26,15 +26,16 @@
  *     bond moves from the operator's balance into the record.
  *   update: a record (CHR_ERR_UNKNOWN_OBJECT) of the sender's (CHR_ERR_NOT_OWNER), active
  *     (CHR_ERR_WRONG_STATE); balance covers the fee (CHR_ERR_BALANCE).
- *   deregister, first: an active record of the sender's: it becomes "unbonding", leaves its
- *     region's list (no meeting is allocated to it again) and may release its bond at the
- *     block time + unbonding_ms. Second: the time has come and no meeting allocated to the
- *     node is open (ended, cancelled or past its end + grace_ms), else CHR_ERR_WRONG_STATE:
- *     the bond returns to the operator and the record is deleted.
+ *   deregister: an active record (CHR_ERR_WRONG_STATE once unbonding) of the sender's: it
+ *     becomes "unbonding" and leaves its region's list (no meeting is allocated to it again);
+ *     unbond_after_ms is the block time + unbonding_ms or, when later, the time the last
+ *     meeting allocated to it stops being open (ledger_meetings_node_open_until); its bond
+ *     goes on staking's unbonding queue, completing then (ledger_staking_unbond_media, so the
+ *     pool's unbonding counts it). The end of block that matures the entry pays the bond to
+ *     the operator and deletes the record (ledger_media_bond_entry).
  *
- * The bond is locked in the record by media_bond_lock and released by media_bond_release
- * (ledger/media.c), the one place that moves it: the staking issue's unbonding queue
- * replaces them (issue 14, part 2).
+ * The bond is locked in the record by media_bond_lock (ledger/media.c) and leaves it only
+ * through the unbonding queue.
  *
  * Rows of ledger/tx_types.c; deterministic, thread-safe (no state of its own). */
 #ifndef LEDGER_MEDIA_H
@@ -53,8 +54,9 @@
 
 /* The operator and the proposer. */
 #define LEDGER_MEDIA_ACCOUNTS_MAX 2
-/* The record and two region entries (an update that moves region). */
-#define LEDGER_MEDIA_OBJECTS_MAX 3
+/* The record and two region entries (an update that moves region); the record, its region
+ * entry, the unbonding entry and the staking pool (a deregistration). */
+#define LEDGER_MEDIA_OBJECTS_MAX 4
 
 typedef enum ledger_media_status {
     LEDGER_MEDIA_ACTIVE = 1,
@@ -92,6 +94,14 @@ CHR_WUR chr_err ledger_media_node_decode(ledger_media_node *out, const uint8_t n
  * error. */
 CHR_WUR chr_err ledger_media_node_get(ledger_objects *t, const uint8_t node_key[32],
                                       ledger_media_node *out, int *found);
+
+/* Whether the unbonding entry (completion_ms, operator_key, node_key) of amount is a media
+ * node's bond (ledger_staking_unbond_media): node_key's record is unbonding, operator_key's,
+ * of bond amount, completing at completion_ms: *is 1, and with matured the record is
+ * deleted. *is 0 otherwise. The load's errors, CHR_ERR_FULL. */
+CHR_WUR chr_err ledger_media_bond_entry(ledger_objects *t, const uint8_t operator_key[32],
+                                        const uint8_t node_key[32], uint64_t completion_ms,
+                                        uint64_t amount, int matured, int *is);
 
 /* The field rules, for the wallet and the REST layer as much as for the checks. */
 int ledger_media_endpoint_valid(const char *s, size_t len);

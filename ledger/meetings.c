@@ -387,6 +387,35 @@ chr_err ledger_meetings_node_busy(ledger_objects *t, const uint8_t node_key[32],
     return err;
 }
 
+static int last_open(void *ctx, uint64_t end_ms, uint64_t start_ms, uint32_t load)
+{
+    (void)start_ms;
+    (void)load;
+    *(uint64_t *)ctx = end_ms; /* entries come in end order: the last one seen is the latest */
+    return 1;
+}
+
+chr_err ledger_meetings_node_open_until(ledger_objects *t, const uint8_t node_key[32],
+                                        uint64_t now_ms, uint64_t grace_ms, uint64_t *until_ms)
+{
+    uint64_t end_ms = 0;
+    int capped;
+    *until_ms = 0;
+    chr_err err = load_walk(t, node_key, now_ms > grace_ms ? now_ms - grace_ms : 0, last_open,
+                            &end_ms, &capped);
+    if (err != CHR_OK) {
+        return err;
+    }
+    if (capped) {
+        /* More open meetings than one walk reads: the latest any can end, as a meeting starts
+         * at most AHEAD_MAX after its block and lasts at most DURATION_MAX. */
+        end_ms =
+            now_ms + LEDGER_MEETING_AHEAD_MAX_MS + LEDGER_MEETING_DURATION_MAX_MIN * MS_PER_MIN;
+    }
+    *until_ms = end_ms == 0 ? 0 : end_ms + grace_ms; /* all bounded: no overflow */
+    return CHR_OK;
+}
+
 /* Whether n can take need more over [start, end): *score when it can, else 0. */
 static chr_err node_score(ledger_objects *t, const ledger_meeting_params *mp,
                           const ledger_media_node *n, uint32_t need, uint64_t start_ms,

@@ -130,6 +130,14 @@ CHR_WUR chr_err ledger_meetings_node_busy(ledger_objects *t, const uint8_t node_
                                           uint64_t now_ms, uint64_t grace_ms, int *busy,
                                           uint64_t *end_ms);
 
+/* When the last meeting allocated to node_key that is open at now_ms stops being open (its
+ * end_ms + grace_ms; past LEDGER_MEETING_LOAD_SCAN_MAX open ones, the latest any meeting
+ * could end: now + LEDGER_MEETING_AHEAD_MAX_MS + the longest duration, + grace_ms): *until_ms,
+ * 0 when none is open. The scan's error. */
+CHR_WUR chr_err ledger_meetings_node_open_until(ledger_objects *t, const uint8_t node_key[32],
+                                                uint64_t now_ms, uint64_t grace_ms,
+                                                uint64_t *until_ms);
+
 /* The allocation rule above, on its own (for tests and the node's dry runs): *node_key of
  * the node for `need` participants over [start_ms, end_ms) in region (len 0: any) with
  * preferred (NULL: none), seeded by seed. CHR_ERR_NO_MEDIA_NODE when none qualifies; a load

@@ -6,6 +6,7 @@
 #include "common/assert.h"
 #include "common/enc.h"
 #include "ledger/distribution.h"
+#include "ledger/media.h"
 #include "ledger/slashing.h"
 
 static const uint8_t pool_name[] = {'s', 't', 'a', 'k', 'i', 'n', 'g'};
@@ -632,6 +633,28 @@ chr_err ledger_staking_undelegate(ledger_objects *t, const ledger_params *params
     return err ? err : ledger_staking_pool_put(t, &pool);
 }
 
+chr_err ledger_staking_unbond_media(ledger_objects *t, const uint8_t operator_key[32],
+                                    const uint8_t node_key[32], uint64_t amount, uint64_t height,
+                                    uint64_t completion_ms)
+{
+    CHR_ASSERT(amount > 0);
+    ledger_staking_pool pool;
+    chr_err err = ledger_staking_pool_get(t, &pool);
+    if (err != CHR_OK) {
+        return err;
+    }
+    /* The bond left the operator's balance when the node registered; it was nowhere in the
+     * pool until now. */
+    CHR_ASSERT(chr_add_u64(&pool.unbonding, pool.unbonding, amount) == CHR_OK);
+    uint64_t seq = pool.next_seq++;
+    uint8_t key[80];
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    entry_key(key, completion_ms, operator_key, node_key, seq);
+    size_t len = entry_encode(value, NULL, height, amount, amount);
+    err = ledger_object_put(t, LEDGER_STATE_UNBONDING, key, 80, value, len);
+    return err ? err : ledger_staking_pool_put(t, &pool);
+}
+
 chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params *params,
                                   const uint8_t delegator[32], const uint8_t src[32],
                                   const uint8_t dst[32], uint64_t amount, uint64_t height,
@@ -785,7 +808,21 @@ static chr_err mature_unbondings(ledger_overlay *o, ledger_objects *t, ledger_st
         const uint8_t *validator = e.natural + 40;
         ledger_staking_delegation d;
         int has;
+        int media = 0;
         err = damaged(entry_decode(e.value, e.value_len, NULL, &height, &initial, &amount));
+        err = err ? err
+                  : ledger_media_bond_entry(t, delegator, validator, chr_get_u64be(e.natural),
+                                            amount, 1, &media);
+        if (err == CHR_OK && media) {
+            err = pool->unbonding < amount ? CHR_ERR_STORE : CHR_OK;
+            pool->unbonding -= err == CHR_OK ? amount : 0;
+            err = err ? err : ledger_overlay_credit(o, delegator, amount);
+            int deleted;
+            err = err ? err
+                      : ledger_object_delete(t, LEDGER_STATE_UNBONDING, e.natural, e.natural_len,
+                                             &deleted);
+            continue;
+        }
         err = err ? err : ledger_staking_delegation_get(t, delegator, validator, &d, &has);
         if (err == CHR_OK && (!has || d.unbondings == 0 || pool->unbonding < amount)) {
             err = CHR_ERR_STORE; /* an entry its pair or the pool does not count */
@@ -1316,13 +1353,20 @@ static chr_err audit_unbonding(void *ctx, const ledger_object *o)
 {
     audit *a = ctx;
     uint64_t height, initial, amount;
+    int media = 0;
     if (o->natural_len != 80 ||
         entry_decode(o->value, o->value_len, NULL, &height, &initial, &amount) != CHR_OK ||
         chr_add_u64(&a->unbonding, a->unbonding, amount) != CHR_OK) {
         snprintf(a->detail, a->cap, "unbonding: undecodable");
         return CHR_ERR_STATE_ROOT;
     }
-    a->unbondings++;
+    chr_err err = ledger_media_bond_entry(a->t, o->natural + 8, o->natural + 40,
+                                          chr_get_u64be(o->natural), amount, 0, &media);
+    if (err != CHR_OK) {
+        return err;
+    }
+    /* A media node's bond is counted by its record, not by a delegation. */
+    a->unbondings += media ? 0 : 1;
     return CHR_OK;
 }
 

@@ -202,6 +202,15 @@ CHR_WUR chr_err ledger_staking_redelegate(ledger_objects *t, const ledger_params
                                           const uint8_t dst[32], uint64_t amount, uint64_t height,
                                           uint64_t time_ms, char *detail, size_t detail_cap);
 
+/* Puts a deregistered media node's bond (ledger/media.h) on the unbonding queue: an entry
+ * (completion_ms, operator, node_key, next seq) of amount created at height, counted in the
+ * pool's unbonding. No delegation counts it and no slashing burns it; it matures in the end
+ * of block like a delegation's, oldest first, by paying the operator and deleting the node's
+ * record (ledger_media_bond_entry). amount > 0 (asserted); the loads' errors. */
+CHR_WUR chr_err ledger_staking_unbond_media(ledger_objects *t, const uint8_t operator_key[32],
+                                            const uint8_t node_key[32], uint64_t amount,
+                                            uint64_t height, uint64_t completion_ms);
+
 /* The operator's validator leaves jail (unjail, 0x16): CHR_ERR_NO_VALIDATOR;
  * CHR_ERR_TOMBSTONED (never returns); CHR_ERR_NOT_JAILED; CHR_ERR_JAILED (time_ms before
  * jailed_until_ms); CHR_ERR_SELF_BOND (the operator's stake under min_self_bond: it would
@@ -219,7 +228,8 @@ CHR_WUR chr_err ledger_staking_slash(ledger_objects *t, const uint8_t operator_k
                                      uint64_t *burned);
 
 /* ---- End of block (ledger/chain.c calls it once per block, after the transactions). ----
- * Matures the unbondings (the delegator is credited) and redelegations whose completion
+ * Matures the unbondings (the delegator is credited; a media node's bond, to its operator,
+ * deleting the node's record) and redelegations whose completion
  * time is at or before time_ms, oldest first, at most LEDGER_STAKING_MATURE_MAX of each
  * (the rest, already due, in the next block); then decides the active set: the top
  * params->validators_max validators of the power index with power (tokens / power_unit)
@@ -259,7 +269,9 @@ CHR_WUR chr_err ledger_staking_supply_check(ledger_objects *t, uint64_t liquid, 
                                             uint64_t genesis_supply, char *detail,
                                             size_t detail_cap);
 /* The slow audit for tests and the simulator (O(objects)): the validators' tokens sum to
- * the pool's bonded, the unbonding entries to its unbonding, every delegation's shares to
+ * the pool's bonded, the unbonding entries (media nodes' bonds among them) to its unbonding,
+ * every entry is counted by its delegation or is a media node's bond, every delegation's
+ * shares to
  * its validator's, every indexed validator has its power row and no other row exists.
  * CHR_ERR_STATE_ROOT with detail on the first difference. */
 CHR_WUR chr_err ledger_staking_audit(ledger_objects *t, char *detail, size_t detail_cap);

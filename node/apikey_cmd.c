@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "common/bech32.h"
+#include "common/enc.h"
 #include "common/hash.h"
+#include "common/keyfile.h"
+#include "ledger/sig.h"
 #include "node/config.h"
 #include "rpc/apikeys.h"
 #include "rpc/render.h"
@@ -23,6 +28,8 @@ typedef struct apikey_opts {
     const char *tier;
     const char *scopes;
     const char *label;
+    const char *sponsor_file;
+    const char *spend_limit;
     const char *id;
     int json;
 } apikey_opts;
@@ -31,11 +38,16 @@ static int apikey_usage(void)
 {
     fprintf(stderr,
             "usage: chroomd apikey create --config FILE --tier standard|premium\n"
-            "                             --scopes read,submit,admin [--label TEXT]\n"
+            "                             --scopes read,submit,admin,meetings [--label TEXT]\n"
+            "                             [--sponsor-key-file PATH --spend-limit N/day]\n"
             "       chroomd apikey list --config FILE [--json]\n"
             "       chroomd apikey revoke --config FILE ID\n"
             "create prints the new key (chr_<id>_<secret>) on stdout, once: the node keeps\n"
-            "only a keyed hash of it. ID is the 16 hex digits after chr_.\n");
+            "only a keyed hash of it. ID is the 16 hex digits after chr_.\n"
+            "--sponsor-key-file binds a key with the meetings scope to the account whose key\n"
+            "file (mode 0600) PATH is: POST /api/meetings/create signs with it, spending at most\n"
+            "N units of escrow and fees a UTC day of chain time (--spend-limit unlimited: no\n"
+            "limit). The node keeps the file's path and account, never the secret.\n");
     return APIKEY_EXIT_USAGE;
 }
 
@@ -44,11 +56,13 @@ static int apikey_parse_opts(int argc, char **argv, apikey_opts *o)
     memset(o, 0, sizeof(*o));
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        const char **slot = strcmp(a, "--config") == 0   ? &o->config
-                            : strcmp(a, "--tier") == 0   ? &o->tier
-                            : strcmp(a, "--scopes") == 0 ? &o->scopes
-                            : strcmp(a, "--label") == 0  ? &o->label
-                                                         : NULL;
+        const char **slot = strcmp(a, "--config") == 0             ? &o->config
+                            : strcmp(a, "--tier") == 0             ? &o->tier
+                            : strcmp(a, "--scopes") == 0           ? &o->scopes
+                            : strcmp(a, "--label") == 0            ? &o->label
+                            : strcmp(a, "--sponsor-key-file") == 0 ? &o->sponsor_file
+                            : strcmp(a, "--spend-limit") == 0      ? &o->spend_limit
+                                                                   : NULL;
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
         } else if (slot != NULL && i + 1 < argc && *slot == NULL) {
@@ -83,6 +97,72 @@ static int apikey_open(const char *config, rpc_apikeys **keys)
     return 1;
 }
 
+/* "N/day" (or N), N >= 1 units, or "unlimited" (0) into *out: 0 when malformed. */
+static int apikey_spend_limit(uint64_t *out, const char *text)
+{
+    size_t n = strlen(text);
+    *out = 0;
+    if (strcmp(text, "unlimited") == 0) {
+        return 1;
+    }
+    if (n > 4 && strcmp(text + n - 4, "/day") == 0) {
+        n -= 4;
+    }
+    return chr_u64_parse(out, text, n) == CHR_OK && *out > 0;
+}
+
+/* The sponsor binding of --sponsor-key-file and --spend-limit into *sp (its path in path_abs):
+ * 0 and a message when a flag is missing, the file is not a key file of mode 0600, or the
+ * key lacks the meetings scope. */
+static int apikey_sponsor(const apikey_opts *o, unsigned scopes, rpc_apikey_sponsor *sp,
+                          char path_abs[RPC_APIKEY_SPONSOR_PATH_MAX + 1])
+{
+    struct stat st;
+    char err[RPC_APIKEY_SPONSOR_PATH_MAX + 128], real[4096];
+    uint8_t sk[32];
+    if (o->sponsor_file == NULL || o->spend_limit == NULL ||
+        (scopes & RPC_APIKEY_SCOPE_MEETINGS) == 0) {
+        fprintf(stderr, "chroomd apikey: --sponsor-key-file and --spend-limit go together, on a "
+                        "key with the meetings scope\n");
+        return 0;
+    }
+    if (!apikey_spend_limit(&sp->spend_per_day, o->spend_limit)) {
+        fprintf(stderr, "chroomd apikey: --spend-limit: N/day with N at least 1 unit, or "
+                        "unlimited\n");
+        return 0;
+    }
+    if (realpath(o->sponsor_file, real) == NULL || stat(real, &st) != 0 || !S_ISREG(st.st_mode) ||
+        strlen(real) > RPC_APIKEY_SPONSOR_PATH_MAX) {
+        fprintf(stderr,
+                "chroomd apikey: --sponsor-key-file %s: not a readable file (or its "
+                "path is over %d bytes)\n",
+                o->sponsor_file, RPC_APIKEY_SPONSOR_PATH_MAX);
+        return 0;
+    }
+    if ((st.st_mode & 077) != 0) {
+        fprintf(stderr,
+                "chroomd apikey: --sponsor-key-file %s: mode %03o, must be 0600 "
+                "(chmod 600 %s): anyone who reads it can spend the account\n",
+                o->sponsor_file, (unsigned)(st.st_mode & 0777), o->sponsor_file);
+        return 0;
+    }
+    ledger_signer *s = NULL;
+    static const uint8_t zero[32];
+    chr_err e = chr_keyfile_read(real, sk, err, sizeof(err));
+    e = e ? e : ledger_signer_new(&s, zero);
+    e = e ? e : ledger_signer_pubkey(s, sp->pub, sk);
+    ledger_signer_free(s);
+    sodium_memzero(sk, sizeof(sk));
+    if (e != CHR_OK) {
+        fprintf(stderr, "chroomd apikey: --sponsor-key-file: %s\n",
+                e == CHR_ERR_HEX ? "not a key file (64 hex characters)" : err);
+        return 0;
+    }
+    memcpy(path_abs, real, strlen(real) + 1);
+    sp->path = path_abs;
+    return 1;
+}
+
 static int apikey_create(const apikey_opts *o, rpc_apikeys *keys)
 {
     unsigned scopes = 0;
@@ -95,13 +175,21 @@ static int apikey_create(const apikey_opts *o, rpc_apikeys *keys)
     tier = strcmp(o->tier, "premium") == 0 ? RPC_TIER_PREMIUM : RPC_TIER_STANDARD;
     if (o->scopes == NULL ||
         rpc_scopes_parse(&scopes, o->scopes, strlen(o->scopes), ',') != CHR_OK) {
-        fprintf(stderr, "chroomd apikey: --scopes: one or more of read,submit,admin, "
+        fprintf(stderr, "chroomd apikey: --scopes: one or more of read,submit,admin,meetings, "
                         "comma-separated, each once\n");
         return APIKEY_EXIT_USAGE;
     }
+    static char path_abs[RPC_APIKEY_SPONSOR_PATH_MAX + 1];
+    rpc_apikey_sponsor sp;
+    memset(&sp, 0, sizeof(sp));
+    int bind = o->sponsor_file != NULL || o->spend_limit != NULL;
+    if (bind && !apikey_sponsor(o, scopes, &sp, path_abs)) {
+        return APIKEY_EXIT_USAGE;
+    }
     char text[RPC_APIKEY_TEXT_LEN + 1];
-    rpc_apikey rec;
-    chr_err err = rpc_apikeys_create(keys, text, &rec, tier, scopes, label, (uint64_t)time(NULL));
+    static rpc_apikey rec;
+    chr_err err = rpc_apikeys_create(keys, text, &rec, tier, scopes, label, bind ? &sp : NULL,
+                                     (uint64_t)time(NULL));
     if (err == CHR_ERR_ARG) {
         fprintf(stderr, "chroomd apikey: --label: at most %d printable ASCII characters\n",
                 RPC_APIKEY_LABEL_MAX);
@@ -120,6 +208,13 @@ static int apikey_create(const apikey_opts *o, rpc_apikeys *keys)
     sodium_memzero(text, sizeof(text));
     fprintf(stderr, "created API key %s (%s; %s). It is shown only this once: keep it secret.\n",
             id, rpc_tier_name(rec.tier), names);
+    if (rec.has_sponsor) {
+        char addr[CHR_ADDRESS_STR_LEN + 1];
+        chr_address_encode(addr, rec.sponsor_pub);
+        fprintf(stderr, "its meetings are paid by %s (key file %s, limit %llu a day%s)\n", addr,
+                rec.sponsor_path, (unsigned long long)rec.spend_per_day,
+                rec.spend_per_day == 0 ? ": none" : "");
+    }
     return 0;
 }
 
@@ -128,16 +223,28 @@ static json_t *apikey_json(const rpc_apikey *k)
     char id[2 * RPC_APIKEY_ID_BYTES + 1];
     rpc_apikey_id_format(id, k->id);
     json_t *scopes = json_array();
-    for (unsigned bit = 1; bit <= RPC_APIKEY_SCOPE_ADMIN; bit <<= 1) {
+    for (unsigned bit = 1; bit <= RPC_APIKEY_SCOPE_MEETINGS; bit <<= 1) {
         char name[RPC_APIKEY_SCOPES_TEXT_MAX];
         rpc_scopes_format(name, bit, ',');
         if ((k->scopes & bit) != 0) {
             json_array_append_new(scopes, json_string(name));
         }
     }
-    return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b}", "id", id, "tier", rpc_tier_name(k->tier),
-                     "scopes", scopes, "label", k->label, "created",
-                     rpc_json_time(k->created_unix_s * 1000), "revoked", k->revoked);
+    return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b, s:o*}", "id", id, "tier",
+                     rpc_tier_name(k->tier), "scopes", scopes, "label", k->label, "created",
+                     rpc_json_time(k->created_unix_s * 1000), "revoked", k->revoked, "sponsor",
+                     rpc_render_key_sponsor(k));
+}
+
+/* A bound key's sponsor, on a line of its own under the key's. */
+static void apikey_print_sponsor(const rpc_apikey *k)
+{
+    if (k->has_sponsor) {
+        char addr[CHR_ADDRESS_STR_LEN + 1];
+        chr_address_encode(addr, k->sponsor_pub);
+        printf("  sponsor %s  limit %llu/day  key file %s\n", addr,
+               (unsigned long long)k->spend_per_day, k->sponsor_path);
+    }
 }
 
 static int apikey_list(const apikey_opts *o, rpc_apikeys *keys)
@@ -150,7 +257,7 @@ static int apikey_list(const apikey_opts *o, rpc_apikeys *keys)
     }
     json_t *arr = o->json ? json_array() : NULL;
     if (!o->json) {
-        printf("%-16s  %-8s  %-17s  %-24s  %-7s  %s\n", "ID", "TIER", "SCOPES", "CREATED",
+        printf("%-16s  %-8s  %-26s  %-24s  %-7s  %s\n", "ID", "TIER", "SCOPES", "CREATED",
                "REVOKED", "LABEL");
     }
     for (size_t i = 0; i < n; i++) {
@@ -163,8 +270,9 @@ static int apikey_list(const apikey_opts *o, rpc_apikeys *keys)
         if (arr != NULL) {
             json_array_append_new(arr, apikey_json(&list[i]));
         } else {
-            printf("%-16s  %-8s  %-17s  %-24s  %-7s  %s\n", id, rpc_tier_name(list[i].tier), names,
+            printf("%-16s  %-8s  %-26s  %-24s  %-7s  %s\n", id, rpc_tier_name(list[i].tier), names,
                    created, list[i].revoked ? "yes" : "no", list[i].label);
+            apikey_print_sponsor(&list[i]);
         }
     }
     if (arr != NULL) {

@@ -17,10 +17,15 @@
 #include "common/lmdb_err.h"
 #include "common/log.h"
 
-/* The record's encoding version; a record of another version is damaged data. */
-#define APIKEYS_RECORD_VERSION 1
-/* version, hash, tier, scopes, revoked, created, label (u8 length + bytes). */
-#define APIKEYS_RECORD_BYTES_MAX (1 + 32 + 1 + 1 + 1 + 8 + 1 + RPC_APIKEY_LABEL_MAX)
+/* The record's encoding versions: 1 as it was before sponsors, 2 with the sponsor part
+ * (written always); a record of another version is damaged data. */
+#define APIKEYS_RECORD_V1 1
+#define APIKEYS_RECORD_VERSION 2
+/* version, hash, tier, scopes, revoked, created, label (u8 length + bytes), then (version 2)
+ * has_sponsor and, when set, the sponsor's key, spend limit and path (u16 length + bytes). */
+#define APIKEYS_RECORD_BYTES_MAX                                                                   \
+    (1 + 32 + 1 + 1 + 1 + 8 + 1 + RPC_APIKEY_LABEL_MAX + 1 + 32 + 8 + 2 +                          \
+     RPC_APIKEY_SPONSOR_PATH_MAX)
 /* crypto_kdf's context (8 bytes) and subkey ids: the hash key and the token MAC key. */
 #define APIKEYS_KDF_CONTEXT "chrapkey"
 #define APIKEYS_KDF_HASH 1
@@ -32,7 +37,9 @@
 
 _Static_assert(crypto_kdf_KEYBYTES == 32, "the node secret is 32 bytes");
 _Static_assert(crypto_auth_KEYBYTES == 32, "the token MAC key is 32 bytes");
-_Static_assert(APIKEYS_RECORD_BYTES_MAX < 256, "a record is small");
+_Static_assert(APIKEYS_RECORD_BYTES_MAX < 2048, "a record is small");
+_Static_assert(RPC_APIKEY_SPONSOR_PATH_MAX <= UINT16_MAX, "a path's length fits its u16");
+_Static_assert(RPC_APIKEY_SCOPES_ALL <= UINT8_MAX, "scopes fit the record's byte");
 
 /* A state blob's name, without its NUL. */
 #define APIKEYS_STATE_NAME_MAX 31
@@ -184,8 +191,41 @@ static size_t apikeys_encode(uint8_t out[APIKEYS_RECORD_BYTES_MAX], const rpc_ap
     chr_enc_u8(&e, a->revoked ? 1 : 0);
     chr_enc_u64(&e, a->created_unix_s);
     chr_enc_bytes8(&e, (const uint8_t *)a->label, strlen(a->label));
+    chr_enc_u8(&e, a->has_sponsor ? 1 : 0);
+    if (a->has_sponsor) {
+        chr_enc_raw(&e, a->sponsor_pub, sizeof(a->sponsor_pub));
+        chr_enc_u64(&e, a->spend_per_day);
+        chr_enc_bytes16(&e, (const uint8_t *)a->sponsor_path, strlen(a->sponsor_path));
+    }
     CHR_ASSERT(chr_enc_finish(&e, &len) == CHR_OK);
     return len;
+}
+
+/* The sponsor part of a version-2 record (a version-1 record has none). */
+static chr_err apikeys_decode_sponsor(chr_dec *d, rpc_apikey *a, uint8_t version)
+{
+    uint8_t has = 0;
+    const uint8_t *path;
+    size_t path_len = 0;
+    if (version != APIKEYS_RECORD_VERSION) {
+        return CHR_OK;
+    }
+    chr_err err = chr_dec_u8(d, &has);
+    if (err != CHR_OK || has == 0) {
+        return err;
+    }
+    err = has == 1 ? chr_dec_raw(d, a->sponsor_pub, sizeof(a->sponsor_pub)) : CHR_ERR_STORE;
+    err = err ? err : chr_dec_u64(d, &a->spend_per_day);
+    err = err ? err : chr_dec_bytes16(d, &path, &path_len, RPC_APIKEY_SPONSOR_PATH_MAX);
+    if (err == CHR_OK && (path_len == 0 || memchr(path, 0, path_len) != NULL)) {
+        err = CHR_ERR_STORE;
+    }
+    if (err == CHR_OK) {
+        memcpy(a->sponsor_path, path, path_len);
+        a->sponsor_path[path_len] = '\0';
+        a->has_sponsor = 1;
+    }
+    return err;
 }
 
 static chr_err apikeys_decode(rpc_apikey *a, const uint8_t *data, size_t len)
@@ -202,9 +242,10 @@ static chr_err apikeys_decode(rpc_apikey *a, const uint8_t *data, size_t len)
     err = err ? err : chr_dec_u8(&d, &revoked);
     err = err ? err : chr_dec_u64(&d, &a->created_unix_s);
     err = err ? err : chr_dec_bytes8(&d, &label, &label_len, RPC_APIKEY_LABEL_MAX);
+    err = err ? err : apikeys_decode_sponsor(&d, a, version);
     err = err ? err : chr_dec_finish(&d);
-    if (err != CHR_OK || version != APIKEYS_RECORD_VERSION || tier > 1 || scopes == 0 ||
-        (scopes & ~RPC_APIKEY_SCOPES_ALL) != 0 || revoked > 1) {
+    if (err != CHR_OK || (version != APIKEYS_RECORD_V1 && version != APIKEYS_RECORD_VERSION) ||
+        tier > 1 || scopes == 0 || (scopes & ~RPC_APIKEY_SCOPES_ALL) != 0 || revoked > 1) {
         CHR_LOG_E("apikeys: a stored record is damaged");
         return CHR_ERR_STORE;
     }
@@ -247,13 +288,35 @@ static chr_err apikeys_put(rpc_apikeys *k, const rpc_apikey *a, unsigned flags)
     return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: commit");
 }
 
+/* A sponsor binding's path: absolute, printable ASCII, within its limit; only on a key that
+ * may use it (the meetings scope). */
+static int apikeys_sponsor_ok(const rpc_apikey_sponsor *sp, unsigned scopes)
+{
+    if (sp == NULL) {
+        return 1;
+    }
+    size_t n = strnlen(sp->path, RPC_APIKEY_SPONSOR_PATH_MAX + 1);
+    if ((scopes & RPC_APIKEY_SCOPE_MEETINGS) == 0 || n == 0 || n > RPC_APIKEY_SPONSOR_PATH_MAX ||
+        sp->path[0] != '/') {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (sp->path[i] < 0x20 || sp->path[i] > 0x7e) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1], rpc_apikey *out,
-                           rpc_tier tier, unsigned scopes, const char *label, uint64_t now_unix_s)
+                           rpc_tier tier, unsigned scopes, const char *label,
+                           const rpc_apikey_sponsor *sponsor, uint64_t now_unix_s)
 {
     memset(out, 0, sizeof(*out));
     key_text[0] = '\0';
     if (scopes == 0 || (scopes & ~RPC_APIKEY_SCOPES_ALL) != 0 || !apikeys_label_ok(label) ||
-        (tier != RPC_TIER_STANDARD && tier != RPC_TIER_PREMIUM)) {
+        (tier != RPC_TIER_STANDARD && tier != RPC_TIER_PREMIUM) ||
+        !apikeys_sponsor_ok(sponsor, scopes)) {
         return CHR_ERR_ARG;
     }
     rpc_apikey a;
@@ -262,6 +325,12 @@ chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1
     a.scopes = scopes;
     a.created_unix_s = now_unix_s;
     memcpy(a.label, label, strlen(label) + 1);
+    if (sponsor != NULL) {
+        a.has_sponsor = 1;
+        memcpy(a.sponsor_pub, sponsor->pub, sizeof(a.sponsor_pub));
+        memcpy(a.sponsor_path, sponsor->path, strlen(sponsor->path) + 1);
+        a.spend_per_day = sponsor->spend_per_day;
+    }
     uint8_t secret[RPC_APIKEY_SECRET_BYTES];
     chr_err err = CHR_ERR_DUPLICATE;
     for (int i = 0; i < APIKEYS_ID_TRIES && err == CHR_ERR_DUPLICATE; i++) {
@@ -491,6 +560,73 @@ chr_err rpc_apikeys_state_get(rpc_apikeys *k, const char *name, uint8_t **out, s
     return err;
 }
 
+void rpc_apikey_spend_name(char out[RPC_APIKEY_SPEND_NAME_MAX],
+                           const uint8_t id[RPC_APIKEY_ID_BYTES])
+{
+    char hex[2 * RPC_APIKEY_ID_BYTES + 1];
+    rpc_apikey_id_format(hex, id);
+    snprintf(out, RPC_APIKEY_SPEND_NAME_MAX, "spend/%s", hex);
+}
+
+_Static_assert(RPC_APIKEY_SPEND_NAME_MAX - 1 <= APIKEYS_STATE_NAME_MAX, "a spend name is a name");
+
+/* The day's count from the blob of an allowance (u64 day || u64 spent), 0 on another day. A
+ * blob of another size is damaged data, counted from 0 with a warning. */
+static uint64_t apikeys_spent_on(const MDB_val *val, uint64_t day, const char *name)
+{
+    if (val->mv_size != 16) {
+        CHR_LOG_W("apikeys: allowance %s is damaged: counting from 0", name);
+        return 0;
+    }
+    return chr_get_u64be(val->mv_data) == day ? chr_get_u64be((const uint8_t *)val->mv_data + 8)
+                                              : 0;
+}
+
+chr_err rpc_apikeys_spend(rpc_apikeys *k, const char *name, uint64_t day, uint64_t limit,
+                          uint64_t cost, int give_back)
+{
+    size_t name_len = strnlen(name, APIKEYS_STATE_NAME_MAX + 1);
+    if (name_len == 0 || name_len > APIKEYS_STATE_NAME_MAX) {
+        return CHR_ERR_ARG;
+    }
+    MDB_val key = {name_len, (void *)(uintptr_t)name};
+    MDB_val val;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(k->env, NULL, 0, &txn);
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "apikeys: begin");
+    }
+    rc = mdb_get(txn, k->state, &key, &val);
+    uint64_t spent = rc == 0 ? apikeys_spent_on(&val, day, name) : 0;
+    chr_err err = rc == 0 || rc == MDB_NOTFOUND ? CHR_OK : chr_lmdb_err(rc, "apikeys: get");
+    if (err == CHR_OK && give_back &&
+        (rc != 0 || val.mv_size != 16 || chr_get_u64be(val.mv_data) != day)) {
+        mdb_txn_abort(txn); /* nothing of day's was counted: a new day began since */
+        return CHR_OK;
+    }
+    if (err == CHR_OK && give_back) {
+        spent = spent >= cost ? spent - cost : 0;
+    } else if (err == CHR_OK) {
+        int over = (limit > 0 && (spent > limit || cost > limit - spent)) ||
+                   chr_add_u64(&spent, spent, cost) != CHR_OK;
+        err = over ? CHR_ERR_SPEND_LIMIT : CHR_OK;
+    }
+    uint8_t buf[16];
+    chr_put_u64be(buf, day);
+    chr_put_u64be(buf + 8, spent);
+    MDB_val nval = {sizeof(buf), buf};
+    if (err == CHR_OK) {
+        rc = mdb_put(txn, k->state, &key, &nval, 0);
+        err = rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: put state");
+    }
+    if (err != CHR_OK) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "apikeys: commit");
+}
+
 /* ---- Text forms. ---- */
 
 static const char apikey_prefix[] = "chr_";
@@ -575,7 +711,10 @@ void rpc_apikey_format(char out[RPC_APIKEY_TEXT_LEN + 1], const uint8_t id[RPC_A
     CHR_ASSERT(strlen(out) == RPC_APIKEY_TEXT_LEN);
 }
 
-static const char *const scope_names[] = {"read", "submit", "admin"};
+static const char *const scope_names[] = {"read", "submit", "admin", "meetings"};
+#define APIKEY_SCOPE_NAMES (sizeof(scope_names) / sizeof(scope_names[0]))
+
+_Static_assert(RPC_APIKEY_SCOPES_ALL == (1u << APIKEY_SCOPE_NAMES) - 1, "a name for each bit");
 
 chr_err rpc_scopes_parse(unsigned *out, const char *text, size_t text_len, char sep)
 {
@@ -588,7 +727,7 @@ chr_err rpc_scopes_parse(unsigned *out, const char *text, size_t text_len, char 
             n++;
         }
         unsigned bit = 0;
-        for (unsigned s = 0; s < 3; s++) {
+        for (unsigned s = 0; s < APIKEY_SCOPE_NAMES; s++) {
             if (n == strlen(scope_names[s]) && memcmp(text + i, scope_names[s], n) == 0) {
                 bit = 1u << s;
             }
@@ -606,7 +745,7 @@ chr_err rpc_scopes_parse(unsigned *out, const char *text, size_t text_len, char 
 void rpc_scopes_format(char out[RPC_APIKEY_SCOPES_TEXT_MAX], unsigned scopes, char sep)
 {
     size_t len = 0;
-    for (unsigned s = 0; s < 3; s++) {
+    for (unsigned s = 0; s < APIKEY_SCOPE_NAMES; s++) {
         if ((scopes & (1u << s)) == 0) {
             continue;
         }

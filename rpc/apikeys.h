@@ -5,7 +5,9 @@
  * A key is shown once, as text: "chr_" + 16 lowercase hex digits of its id + "_" + 43
  * base64url characters (RFC 4648 section 5, no padding) of its 32-byte secret. The store
  * keeps only the id, a keyed BLAKE2b hash of id and secret, the tier, the scopes, a
- * label, the creation time and a revoked flag. The hash key and the OAuth token MAC key
+ * label, the creation time, a revoked flag and, for a key bound to a sponsor account (the
+ * `meetings` scope's POST /api/meetings/create), the sponsor's public key, the path of its
+ * secret-key file and its daily spend limit. The hash key and the OAuth token MAC key
  * are derived (crypto_kdf) from a 32-byte node secret kept in `<data_dir>/apikey.secret`
  * (64 hex characters, mode 0600), created on first use.
  *
@@ -28,7 +30,11 @@
 #define RPC_APIKEY_TEXT_LEN 64
 /* A label is at most this many printable ASCII characters (0x20..0x7e). */
 #define RPC_APIKEY_LABEL_MAX 64
-/* The key store's LMDB map: a record is under 128 bytes, so 16 MiB holds ~100,000 keys. */
+/* A sponsor's key-file path: an absolute path as `chroomd apikey create` resolves it; 1024
+ * bytes is deeper than any sensible data directory and keeps a record near 1 KiB. */
+#define RPC_APIKEY_SPONSOR_PATH_MAX 1024
+/* The key store's LMDB map: a record is under 128 bytes (1.2 KiB with a sponsor), so 16 MiB
+ * holds ~100,000 keys, or ~10,000 bound to sponsors. */
 #define RPC_APIKEYS_MAP_BYTES (16u * 1024 * 1024)
 /* Concurrent readers of the key store: one per request being authenticated, in every
  * process that opens it; as many as the ledger store allows. */
@@ -38,9 +44,11 @@
 #define RPC_APIKEY_SCOPE_READ 1u
 #define RPC_APIKEY_SCOPE_SUBMIT 2u
 #define RPC_APIKEY_SCOPE_ADMIN 4u
-#define RPC_APIKEY_SCOPES_ALL 7u
-/* "read,submit,admin" with its NUL. */
-#define RPC_APIKEY_SCOPES_TEXT_MAX 24
+/* POST /api/meetings/create, /end and /credits: meetings paid by the key's sponsor. */
+#define RPC_APIKEY_SCOPE_MEETINGS 8u
+#define RPC_APIKEY_SCOPES_ALL 15u
+/* "read,submit,admin,meetings" with its NUL. */
+#define RPC_APIKEY_SCOPES_TEXT_MAX 32
 
 typedef enum rpc_tier {
     RPC_TIER_STANDARD = 0,
@@ -55,7 +63,21 @@ typedef struct rpc_apikey {
     char label[RPC_APIKEY_LABEL_MAX + 1];
     uint64_t created_unix_s;
     int revoked;
+    /* The sponsor account it is bound to (has_sponsor): its public key, the path of the
+     * secret-key file the node reads when it signs for the key (never the secret itself),
+     * and the units of escrow and fees it may spend a UTC day of chain time (0: no limit). */
+    int has_sponsor;
+    uint8_t sponsor_pub[32];
+    char sponsor_path[RPC_APIKEY_SPONSOR_PATH_MAX + 1];
+    uint64_t spend_per_day;
 } rpc_apikey;
+
+/* A sponsor binding for rpc_apikeys_create: NULL for a key without one. */
+typedef struct rpc_apikey_sponsor {
+    uint8_t pub[32];
+    const char *path; /* absolute, 1..RPC_APIKEY_SPONSOR_PATH_MAX bytes, printable ASCII */
+    uint64_t spend_per_day;
+} rpc_apikey_sponsor;
 
 typedef struct rpc_apikeys rpc_apikeys;
 
@@ -68,13 +90,17 @@ CHR_WUR chr_err rpc_apikeys_open(rpc_apikeys **out, const char *data_dir, char *
 /* Closes the store and wipes the derived keys; NULL is ignored. */
 void rpc_apikeys_close(rpc_apikeys *k);
 
-/* Creates a key with a fresh random id and secret and writes its record. key_text gets
+/* Creates a key with a fresh random id and secret and writes its record, bound to sponsor
+ * when it is not NULL (the caller checked the file; the store keeps its path). key_text gets
  * the key as text with a NUL (shown once: the store cannot give it again); *out the
- * record. CHR_ERR_ARG for scopes 0 or outside RPC_APIKEY_SCOPES_ALL or a label that is
- * too long or not printable ASCII; CHR_ERR_MAP_FULL when the store is full; CHR_ERR_STORE. */
+ * record. CHR_ERR_ARG for scopes 0 or outside RPC_APIKEY_SCOPES_ALL, a label that is
+ * too long or not printable ASCII, a sponsor path that is not absolute, too long or not
+ * printable ASCII, or a sponsor on a key without the meetings scope; CHR_ERR_MAP_FULL when
+ * the store is full; CHR_ERR_STORE. */
 CHR_WUR chr_err rpc_apikeys_create(rpc_apikeys *k, char key_text[RPC_APIKEY_TEXT_LEN + 1],
                                    rpc_apikey *out, rpc_tier tier, unsigned scopes,
-                                   const char *label, uint64_t now_unix_s);
+                                   const char *label, const rpc_apikey_sponsor *sponsor,
+                                   uint64_t now_unix_s);
 
 /* The record of id. CHR_ERR_NOT_FOUND; CHR_ERR_STORE (also when the readers are all in
  * use: LMDB's MDB_READERS_FULL); *out is zeroed on failure. */
@@ -110,6 +136,19 @@ CHR_WUR chr_err rpc_apikeys_state_put(rpc_apikeys *k, const char *name, const ui
 CHR_WUR chr_err rpc_apikeys_state_get(rpc_apikeys *k, const char *name, uint8_t **out,
                                       size_t *out_len);
 
+/* Spends cost from the daily allowance `name` (a state blob holding the UTC day of chain
+ * time and what was spent that day; a new day starts from 0) in one write transaction, so
+ * concurrent requests and processes count each spend once. limit 0 is no limit (the spend is
+ * still counted). give_back returns cost to day's count instead (a refused transaction);
+ * a day that has passed is left alone. CHR_ERR_SPEND_LIMIT (nothing taken) when the day's
+ * spend plus cost is over limit; CHR_ERR_ARG for a bad name; CHR_ERR_MAP_FULL; CHR_ERR_STORE. */
+CHR_WUR chr_err rpc_apikeys_spend(rpc_apikeys *k, const char *name, uint64_t day, uint64_t limit,
+                                  uint64_t cost, int give_back);
+/* The name of key id's daily allowance (rpc_apikeys_spend): "spend/" and its 16 hex digits. */
+#define RPC_APIKEY_SPEND_NAME_MAX 24
+void rpc_apikey_spend_name(char out[RPC_APIKEY_SPEND_NAME_MAX],
+                           const uint8_t id[RPC_APIKEY_ID_BYTES]);
+
 /* The 32-byte key that MACs OAuth access tokens (rpc/internal/oauth.h); lives as long as k. */
 const uint8_t *rpc_apikeys_token_key(const rpc_apikeys *k);
 
@@ -130,10 +169,11 @@ void rpc_apikey_id_format(char out[2 * RPC_APIKEY_ID_BYTES + 1],
                           const uint8_t id[RPC_APIKEY_ID_BYTES]);
 
 /* Parses scope names separated by sep (',' on the command line, ' ' in OAuth): "read",
- * "submit", "admin", each at most once, none empty. CHR_ERR_ARG otherwise; *out is 0 on
+ * "submit", "admin", "meetings", each at most once, none empty. CHR_ERR_ARG otherwise; *out is 0 on
  * failure. */
 CHR_WUR chr_err rpc_scopes_parse(unsigned *out, const char *text, size_t text_len, char sep);
-/* Writes the names of the bits of scopes in the order read, submit, admin, joined by sep. */
+/* Writes the names of the bits of scopes in the order read, submit, admin, meetings, joined
+ * by sep. */
 void rpc_scopes_format(char out[RPC_APIKEY_SCOPES_TEXT_MAX], unsigned scopes, char sep);
 /* "standard" or "premium". */
 const char *rpc_tier_name(rpc_tier tier);

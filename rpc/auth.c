@@ -21,7 +21,8 @@
 
 _Static_assert(RPC_SCOPE_READ == RPC_APIKEY_SCOPE_READ &&
                    RPC_SCOPE_SUBMIT == RPC_APIKEY_SCOPE_SUBMIT &&
-                   RPC_SCOPE_ADMIN == RPC_APIKEY_SCOPE_ADMIN,
+                   RPC_SCOPE_ADMIN == RPC_APIKEY_SCOPE_ADMIN &&
+                   RPC_SCOPE_MEETINGS == RPC_APIKEY_SCOPE_MEETINGS,
                "route scopes and key scopes are the same bits");
 
 /* ---- Rate-limit buckets across restarts. ---- */

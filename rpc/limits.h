@@ -68,6 +68,10 @@ _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
 #define RPC_HEARTBEAT_BODY_BYTES_MAX 4096u
 _Static_assert(2 * LEDGER_HEARTBEAT_BYTES_MAX + 64 < RPC_HEARTBEAT_BODY_BYTES_MAX,
                "the longest heartbeat's body fits");
+/* Sponsor accounts whose next nonce the server remembers at once (rpc_sponsor_nonce): one
+ * per API key bound to a sponsor that is creating meetings at the same time; past it a
+ * sponsor's slot is taken over and it starts again from its account's pending nonce. */
+#define RPC_SPONSOR_NONCE_SLOTS 64
 /* Routes in the table: GET /metrics keeps counters for each (rpc/internal/metrics.h). */
 #define RPC_ROUTES_MAX 128
 

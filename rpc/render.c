@@ -295,3 +295,13 @@ json_t *rpc_render_block(const ledger_block *b)
                         b->has_last_commit ? render_commit(&b->last_commit) : json_null());
     return o;
 }
+
+json_t *rpc_render_key_sponsor(const rpc_apikey *k)
+{
+    if (!k->has_sponsor) {
+        return NULL;
+    }
+    return json_pack("{s:o*, s:o*, s:s}", "address", rpc_json_address(k->sponsor_pub),
+                     "spend_limit_per_day", rpc_json_u64(k->spend_per_day), "key_file",
+                     k->sponsor_path);
+}

@@ -12,6 +12,7 @@
 #include "ledger/block.h"
 #include "ledger/staking.h"
 #include "ledger/tx.h"
+#include "rpc/apikeys.h"
 #include "rpc/backend.h"
 
 json_t *rpc_json_u64(uint64_t v);
@@ -23,6 +24,9 @@ json_t *rpc_json_time(uint64_t unix_ms);
 void rpc_time_format(char *out, size_t out_cap, uint64_t unix_ms);
 
 json_t *rpc_render_tx(const ledger_tx *tx, const uint8_t hash[32]);
+/* An API key's sponsor binding: address, spend_limit_per_day ("0": no limit) and key_file;
+ * NULL when the key has none (or out of memory). */
+json_t *rpc_render_key_sponsor(const rpc_apikey *k);
 /* A transaction's status: hash, status, height, index, error. */
 json_t *rpc_render_tx_result(const rpc_tx_result *r);
 /* A block header's fields: height, hash, chain_id, time, prev_hash, last_commit_hash,

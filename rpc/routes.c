@@ -73,9 +73,9 @@ const rpc_route rpc_routes[] = {
     RPC_GET("/api/v1/meetings/*/payments", rpc_handle_meeting_payments, RPC_SCOPE_READ),
     RPC_GET("/api/meetings/*", rpc_handle_meeting, RPC_SCOPE_READ),
     RPC_GET("/api/v1/meetings", rpc_handle_meetings, RPC_SCOPE_READ),
-    {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_SUBMIT},
-    {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_SUBMIT},
-    {"POST", "/api/meetings/*/credits", rpc_handle_meeting_credits, RPC_SCOPE_SUBMIT},
+    {"POST", "/api/meetings/create", rpc_handle_meeting_create, RPC_SCOPE_MEETINGS},
+    {"POST", "/api/meetings/*/end", rpc_handle_meeting_end, RPC_SCOPE_MEETINGS},
+    {"POST", "/api/meetings/*/credits", rpc_handle_meeting_credits, RPC_SCOPE_MEETINGS},
     RPC_GET("/api/v1/media-nodes", rpc_handle_media_nodes, RPC_SCOPE_READ),
     RPC_GET("/api/v1/media-nodes/*", rpc_handle_media_node, RPC_SCOPE_READ),
     {"POST", "/api/v1/analytics/heartbeats", rpc_handle_heartbeat, RPC_SCOPE_NONE},
@@ -143,7 +143,8 @@ void rpc_route_path(const rpc_route *route, char *out, size_t out_cap)
 
 void rpc_routes_print(FILE *out)
 {
-    static const char *const scopes[] = {"none", "read", "submit", "", "admin"};
+    static const char *const scopes[] = {"none", "read", "submit", "",        "admin",
+                                         "",     "",     "",       "meetings"};
     for (size_t i = 0; i < rpc_routes_len; i++) {
         const char *p = rpc_routes[i].pattern;
         size_t k = 0;

@@ -1,5 +1,6 @@
 /* POST /api/meetings/{meeting_id}/credits: the node signs session credits (docs/CREDITS.md)
- * with its sponsor key, for a meeting the sponsor paid for: one person's (body
+ * with the calling API key's sponsor key (rpc_sponsor_get), for a meeting that sponsor paid
+ * for: one person's (body
  * {"participant": ID}) or everyone's (no body, or {}), each with the link that carries it
  * (start_url for the host, join_url for a participant, the credit in the fragment). */
 #include <sodium.h>
@@ -20,7 +21,7 @@
 #define CREDIT_AFTER_END_MS (15ull * 60000)
 
 /* Signs the credit of person (role host or participant) into hex. */
-static chr_err credit_issue(rpc_server *srv, const ledger_meeting *m, const char *chain_id,
+static chr_err credit_issue(const uint8_t sk[32], const ledger_meeting *m, const char *chain_id,
                             const char *person, size_t person_len, uint8_t role,
                             uint64_t not_before_ms, char hex[2 * CREDIT_BYTES_MAX + 1])
 {
@@ -42,7 +43,7 @@ static chr_err credit_issue(rpc_server *srv, const ledger_meeting *m, const char
     randombytes_buf(aux, sizeof(aux));
     credit_sighash(msg, buf, len);
     chr_err err = len == 0 ? CHR_ERR_ARG : ledger_signer_new(&s, seed);
-    err = err ? err : ledger_signer_sign(s, buf + len - 64, msg, srv->cfg.sponsor_sk, aux);
+    err = err ? err : ledger_signer_sign(s, buf + len - 64, msg, sk, aux);
     ledger_signer_free(s);
     if (err == CHR_OK) {
         chr_hex_encode(hex, 2 * CREDIT_BYTES_MAX + 1, buf, len);
@@ -52,7 +53,7 @@ static chr_err credit_issue(rpc_server *srv, const ledger_meeting *m, const char
 
 /* The credits of m's people (only `only` when not NULL) as a JSON array into *out;
  * CHR_ERR_NOT_FOUND when `only` is not one of them. */
-static chr_err credits_render(rpc_server *srv, const ledger_meeting *m,
+static chr_err credits_render(const uint8_t sk[32], const ledger_meeting *m,
                               const ledger_meeting_body *b, const ledger_media_node *n,
                               int node_found, const char *chain_id, uint64_t now_ms,
                               const char *only, json_t *out)
@@ -69,7 +70,7 @@ static chr_err credits_render(rpc_server *srv, const ledger_meeting *m,
             continue;
         }
         uint8_t role = i == 0 ? CREDIT_ROLE_HOST : CREDIT_ROLE_PARTICIPANT;
-        err = credit_issue(srv, m, chain_id, p, len, role, not_before, hex);
+        err = credit_issue(sk, m, chain_id, p, len, role, not_before, hex);
         json_t *url = rpc_meeting_url(n, node_found, i == 0 ? "start" : "join", id, hex);
         json_t *one = json_pack("{s:s%,s:s,s:s,s:i,s:o,s:o}", "participant", p, len, "role",
                                 i == 0 ? "host" : "participant", "credit", hex, "minutes_max",
@@ -111,21 +112,23 @@ static int credits_body(rpc_ctx *x, rpc_reply *r, json_t **root, const char **on
 
 void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r)
 {
-    uint8_t id[LEDGER_MEETING_ID_LEN], sponsor[32];
+    uint8_t id[LEDGER_MEETING_ID_LEN];
     const char *seg = x->segs[x->segs_len - 2];
     size_t len = 0;
     json_t *root;
     const char *only;
-    if (!rpc_has_sponsor(x, r)) {
-        return;
-    }
+    rpc_sponsor sp;
     if (strlen(seg) != 2 * LEDGER_MEETING_ID_LEN ||
         chr_hex_decode(id, LEDGER_MEETING_ID_LEN, &len, seg, strlen(seg)) != CHR_OK) {
         rpc_reply_error(r, 400, CHR_ERR_ARG, "meeting_id: 24 hex characters", "meeting_id");
         return;
     }
+    if (!rpc_sponsor_get(x, r, &sp)) {
+        return;
+    }
     if (!credits_body(x, r, &root, &only)) {
         json_decref(root);
+        rpc_sponsor_wipe(&sp);
         return;
     }
     rpc_tip tip;
@@ -141,23 +144,15 @@ void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r)
     if (rd != NULL) {
         ledger_store_read_end(rd);
     }
-    ledger_signer *s = NULL;
-    uint8_t seed[32];
-    randombytes_buf(seed, sizeof(seed));
-    if (err == CHR_OK && (ledger_signer_new(&s, seed) != CHR_OK ||
-                          ledger_signer_pubkey(s, sponsor, x->srv->cfg.sponsor_sk) != CHR_OK)) {
-        err = CHR_ERR_CRYPTO;
-    }
-    ledger_signer_free(s);
     json_t *arr = json_array();
     if (err != CHR_OK) {
         rpc_reply_meeting_error(r, err);
-    } else if (memcmp(m.payer, sponsor, 32) != 0) {
+    } else if (memcmp(m.payer, sp.pub, 32) != 0) {
         rpc_reply_error(r, 403, CHR_ERR_NOT_OWNER,
                         "the sponsor did not pay for this meeting: its payer signs its credits",
                         NULL);
     } else {
-        err = credits_render(x->srv, &m, b, &n, node_found, tip.chain_id, tip.time_ms, only, arr);
+        err = credits_render(sp.sk, &m, b, &n, node_found, tip.chain_id, tip.time_ms, only, arr);
         if (err == CHR_ERR_NOT_FOUND) {
             rpc_reply_error(r, 400, CHR_ERR_ARG, "participant: not the host nor a participant",
                             "participant");
@@ -170,4 +165,5 @@ void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r)
     json_decref(arr);
     json_decref(root);
     free(b);
+    rpc_sponsor_wipe(&sp);
 }

@@ -37,11 +37,12 @@ static void session_cookie(rpc_ctx *x, rpc_reply *r, const char *value, uint64_t
 
 static json_t *scopes_json(unsigned scopes)
 {
-    static const char *const names[] = {"read", "submit", "admin"};
     json_t *a = json_array();
-    for (size_t i = 0; a != NULL && i < 3; i++) {
-        if (scopes & (1u << i)) {
-            json_array_append_new(a, json_string(names[i]));
+    for (unsigned bit = 1; a != NULL && bit <= RPC_APIKEY_SCOPE_MEETINGS; bit <<= 1) {
+        char name[RPC_APIKEY_SCOPES_TEXT_MAX];
+        rpc_scopes_format(name, bit, ',');
+        if (scopes & bit) {
+            json_array_append_new(a, json_string(name));
         }
     }
     return a;
@@ -136,9 +137,10 @@ static json_t *key_json(const rpc_apikey *k)
 {
     char id[2 * RPC_APIKEY_ID_BYTES + 1];
     rpc_apikey_id_format(id, k->id);
-    return json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:b}", "id", id, "label", k->label, "tier",
+    return json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:b, s:o*}", "id", id, "label", k->label, "tier",
                      rpc_tier_name(k->tier), "scopes", scopes_json(k->scopes), "created_at",
-                     rpc_json_time(k->created_unix_s * 1000), "revoked", k->revoked);
+                     rpc_json_time(k->created_unix_s * 1000), "revoked", k->revoked, "sponsor",
+                     rpc_render_key_sponsor(k));
 }
 
 /* A key with its last use, requests, and its rate-limit bucket as it stands. */
@@ -201,8 +203,8 @@ static int create_scopes(rpc_reply *r, const json_t *v, unsigned *scopes)
     size_t i;
     json_t *s;
     if (!json_is_array(v) || json_array_size(v) == 0) {
-        rpc_reply_error(r, 400, CHR_ERR_JSON_TYPE, "scopes: an array of read, submit, admin",
-                        "scopes");
+        rpc_reply_error(r, 400, CHR_ERR_JSON_TYPE,
+                        "scopes: an array of read, submit, admin, meetings", "scopes");
         return 0;
     }
     json_array_foreach(v, i, s) {
@@ -210,8 +212,8 @@ static int create_scopes(rpc_reply *r, const json_t *v, unsigned *scopes)
         const char *name = json_string_value(s);
         if (name == NULL || rpc_scopes_parse(&bit, name, strlen(name), ',') != CHR_OK ||
             strchr(name, ',') != NULL || (*scopes & bit) != 0) {
-            rpc_reply_error(r, 400, CHR_ERR_ARG, "scopes: each one of read, submit, admin, once",
-                            "scopes");
+            rpc_reply_error(r, 400, CHR_ERR_ARG,
+                            "scopes: each one of read, submit, admin, meetings, once", "scopes");
             return 0;
         }
         *scopes |= bit;
@@ -259,7 +261,7 @@ void rpc_handle_apikey_create(rpc_ctx *x, rpc_reply *r)
         char text[RPC_APIKEY_TEXT_LEN + 1];
         rpc_apikey rec;
         chr_err err = rpc_apikeys_create(x->srv->cfg.auth->keys, text, &rec, tier, scopes, label,
-                                         rpc_clock_unix_s());
+                                         NULL, rpc_clock_unix_s());
         if (err == CHR_ERR_ARG) {
             rpc_reply_error(r, 400, CHR_ERR_ARG, "label: at most 64 printable ASCII characters",
                             "label");

@@ -1,8 +1,8 @@
 /* POST /api/meetings/create, the Open API seed's endpoint, and POST
  * /api/meetings/{meeting_id}/end (docs/API.md, "Meetings and media nodes"): the node signs
- * the meeting-create or meeting-end for the app with the sponsor account's key of its [api]
- * sponsor_key_file, submits it, waits for its commit and answers with the meeting in the
- * seed's shape and its payment record. */
+ * the meeting-create or meeting-end for the app with the key of the calling API key's sponsor
+ * account (or the node's default, [api] sponsor_key_file), submits it, waits for its commit
+ * and answers with the meeting in the seed's shape and its payment record. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "common/enc.h"
 #include "common/hex.h"
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "ledger/meetings.h"
 #include "ledger/tx_types.h"
@@ -93,73 +94,127 @@ static chr_err sponsor_sign(ledger_tx *tx, const uint8_t sk[32])
     return err;
 }
 
-/* ---- The sponsor's daily spend limit: escrow + fee of the meetings created, counted when
- * submitted and given back when the transaction is refused or fails, per UTC day of chain
- * time, kept in the key store's state blobs so that a restart does not reset it. ---- */
+/* ---- Sponsors. A key bound to a sponsor account (`chroomd apikey create
+ * --sponsor-key-file`) signs with that account's key, read from its file for each request and
+ * wiped after; a key with the meetings scope and no binding uses the node's default sponsor,
+ * [api] sponsor_key_file, if it has one. ---- */
 
-#define SPONSOR_STATE "sponsor_spend"
+/* The node-wide default sponsor's daily allowance in the key store (as before keys had
+ * sponsors of their own). */
+#define SPONSOR_DEFAULT_SPEND "sponsor_spend"
 #define MS_PER_DAY 86400000ull
 
-/* Under sponsor_lock: loads the count once, and starts a new day. */
-static void spend_today(rpc_server *srv, uint64_t day)
+static chr_err sponsor_pub(uint8_t pub[32], const uint8_t sk[32])
 {
-    if (!srv->sponsor_loaded) {
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        chr_err err = rpc_apikeys_state_get(srv->cfg.auth->keys, SPONSOR_STATE, &buf, &len);
-        if (err == CHR_OK && len == 16) {
-            srv->sponsor_day = chr_get_u64be(buf);
-            srv->sponsor_spent = chr_get_u64be(buf + 8);
-        } else if (err != CHR_ERR_NOT_FOUND) {
-            CHR_LOG_W("sponsor: the spend count cannot be read (%s): counting from 0",
-                      chr_err_str(err));
-        }
-        free(buf);
-        srv->sponsor_loaded = 1;
-    }
-    if (srv->sponsor_day != day) {
-        srv->sponsor_day = day;
-        srv->sponsor_spent = 0;
-    }
+    static const uint8_t zero[32];
+    ledger_signer *s;
+    chr_err err = ledger_signer_new(&s, zero);
+    err = err ? err : ledger_signer_pubkey(s, pub, sk);
+    ledger_signer_free(s);
+    return err;
 }
 
-/* Under sponsor_lock: writes the count. */
-static void spend_save(rpc_server *srv)
+/* The key's bound sponsor into out: 1, or 0 and the 403 when its file cannot be used. */
+static int sponsor_bound(const rpc_apikey *rec, rpc_reply *r, rpc_sponsor *out)
 {
-    uint8_t buf[16];
-    chr_put_u64be(buf, srv->sponsor_day);
-    chr_put_u64be(buf + 8, srv->sponsor_spent);
-    chr_err err = rpc_apikeys_state_put(srv->cfg.auth->keys, SPONSOR_STATE, buf, sizeof(buf));
+    char msg[RPC_APIKEY_SPONSOR_PATH_MAX + 128];
+    char id[2 * RPC_APIKEY_ID_BYTES + 1];
+    rpc_apikey_id_format(id, rec->id);
+    chr_err err = chr_keyfile_read(rec->sponsor_path, out->sk, msg, sizeof(msg));
+    err = err ? err : sponsor_pub(out->pub, out->sk);
+    if (err == CHR_OK && sodium_memcmp(out->pub, rec->sponsor_pub, 32) != 0) {
+        snprintf(msg, sizeof(msg), "%s: holds another account's key than the one bound",
+                 rec->sponsor_path);
+        err = CHR_ERR_CONFIG;
+    }
     if (err != CHR_OK) {
-        CHR_LOG_W("sponsor: the spend count cannot be saved: %s", chr_err_str(err));
+        /* The path and the reason are the operator's business, not the caller's. */
+        CHR_LOG_W("API key %s: its sponsor key file cannot be used: %s", id, msg);
+        sodium_memzero(out, sizeof(*out));
+        rpc_reply_error(r, 403, CHR_ERR_NO_SPONSOR,
+                        "the API key's sponsor account cannot be used now (its key file is "
+                        "missing or changed: the node's log says which)",
+                        NULL);
+        return 0;
     }
+    out->spend_per_day = rec->spend_per_day;
+    rpc_apikey_spend_name(out->spend_name, rec->id);
+    return 1;
 }
 
-/* Takes cost from day's allowance: 1, or 0 (nothing taken) when it does not fit. */
-static int spend_take(rpc_server *srv, uint64_t day, uint64_t cost)
+int rpc_sponsor_get(rpc_ctx *x, rpc_reply *r, rpc_sponsor *out)
 {
-    uint64_t limit = srv->cfg.sponsor_spend_per_day;
-    pthread_mutex_lock(&srv->sponsor_lock);
-    spend_today(srv, day);
-    int ok = srv->sponsor_spent <= limit && cost <= limit - srv->sponsor_spent;
-    if (ok) {
-        srv->sponsor_spent += cost;
-        spend_save(srv);
+    rpc_server *srv = x->srv;
+    memset(out, 0, sizeof(*out));
+    if (x->req->who.known) {
+        rpc_apikey *rec = malloc(sizeof(*rec));
+        chr_err err = rec == NULL ? CHR_ERR_NOMEM
+                                  : rpc_apikeys_get(srv->cfg.auth->keys, rec, x->req->who.key_id);
+        int bound = err == CHR_OK && rec->has_sponsor;
+        int ok = bound ? sponsor_bound(rec, r, out) : 1;
+        free(rec);
+        if (err != CHR_OK) {
+            r->retry_after = 1;
+            rpc_reply_error(r, 503, CHR_ERR_STORE, "API key store: cannot be read now", NULL);
+            return 0;
+        }
+        if (bound) {
+            return ok;
+        }
     }
-    pthread_mutex_unlock(&srv->sponsor_lock);
-    return ok;
+    if (!srv->cfg.has_sponsor) {
+        rpc_reply_error(r, 403, CHR_ERR_NO_SPONSOR,
+                        "this API key is bound to no sponsor account and the node has no "
+                        "default one: bind one (chroomd apikey create --sponsor-key-file), or "
+                        "sign the transaction and submit it to POST /api/v1/txs",
+                        NULL);
+        return 0;
+    }
+    memcpy(out->sk, srv->cfg.sponsor_sk, 32);
+    if (sponsor_pub(out->pub, out->sk) != CHR_OK) {
+        sodium_memzero(out, sizeof(*out));
+        rpc_reply_error(r, 500, CHR_ERR_INTERNAL, "cannot use the sponsor key", NULL);
+        return 0;
+    }
+    out->spend_per_day = srv->cfg.sponsor_spend_per_day;
+    _Static_assert(sizeof(SPONSOR_DEFAULT_SPEND) <= RPC_APIKEY_SPEND_NAME_MAX, "the name fits");
+    memcpy(out->spend_name, SPONSOR_DEFAULT_SPEND, sizeof(SPONSOR_DEFAULT_SPEND));
+    return 1;
 }
 
-/* Gives cost back to day's allowance (a refused or failed transaction). */
-static void spend_return(rpc_server *srv, uint64_t day, uint64_t cost)
+void rpc_sponsor_wipe(rpc_sponsor *sp)
 {
-    pthread_mutex_lock(&srv->sponsor_lock);
-    spend_today(srv, day);
-    if (srv->sponsor_day == day && srv->sponsor_spent >= cost) {
-        srv->sponsor_spent -= cost;
-        spend_save(srv);
+    sodium_memzero(sp, sizeof(*sp));
+}
+
+/* The sponsor's nonce slot (under sponsor_nonce_lock): its own, else a free one, else the one
+ * its key's first byte picks, taken over (its owner then starts again from its account's
+ * nonce, which is right unless its transactions are still on their way to the mempool). */
+static rpc_sponsor_nonce *sponsor_slot(rpc_server *srv, const uint8_t pub[32])
+{
+    rpc_sponsor_nonce *free_slot = NULL;
+    for (size_t i = 0; i < RPC_SPONSOR_NONCE_SLOTS; i++) {
+        rpc_sponsor_nonce *sl = &srv->sponsor_nonces[i];
+        if (sl->known && memcmp(sl->pub, pub, 32) == 0) {
+            return sl;
+        }
+        if (!sl->known && free_slot == NULL) {
+            free_slot = sl;
+        }
     }
-    pthread_mutex_unlock(&srv->sponsor_lock);
+    rpc_sponsor_nonce *sl =
+        free_slot != NULL ? free_slot : &srv->sponsor_nonces[pub[0] % RPC_SPONSOR_NONCE_SLOTS];
+    memcpy(sl->pub, pub, 32);
+    sl->known = 0;
+    return sl;
+}
+
+/* Forgets the sponsor's next nonce (its transaction was refused: the nonce is unused). */
+static void sponsor_nonce_forget(rpc_server *srv, const uint8_t pub[32])
+{
+    pthread_mutex_lock(&srv->sponsor_nonce_lock);
+    sponsor_slot(srv, pub)->known = 0;
+    pthread_mutex_unlock(&srv->sponsor_nonce_lock);
 }
 
 /* What a meeting-create of b costs the sponsor: escrow at the chain's price, plus the fee.
@@ -196,33 +251,29 @@ static chr_err create_cost(rpc_server *srv, const ledger_meeting_body *b, uint64
 /* The sponsor's transaction of type, its body filled by fill(tx, arg): its nonce the next
  * after its pending ones and after every one this server handed out (under
  * sponsor_nonce_lock: the caller holds it); checked as admission will and signed. */
-static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, uint8_t type,
+static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, const rpc_sponsor *sp, uint8_t type,
                           void (*fill)(ledger_tx *tx, const void *arg), const void *arg,
                           char *detail, size_t detail_cap)
 {
     rpc_server *srv = x->srv;
-    uint8_t pub[32], zero[32] = {0};
-    ledger_signer *s;
-    chr_err err = ledger_signer_new(&s, zero);
-    err = err ? err : ledger_signer_pubkey(s, pub, srv->cfg.sponsor_sk);
-    ledger_signer_free(s);
     rpc_tip tip;
     ledger_account acct;
     uint64_t nonce = 0;
     srv->be.tip(srv->be.ctx, &tip);
-    err = err ? err : srv->be.account(srv->be.ctx, pub, &acct, &nonce);
-    if (err == CHR_OK && srv->sponsor_nonce_known && srv->sponsor_next_nonce > nonce) {
-        nonce = srv->sponsor_next_nonce; /* requests still on their way to the mempool */
+    chr_err err = srv->be.account(srv->be.ctx, sp->pub, &acct, &nonce);
+    rpc_sponsor_nonce *slot = sponsor_slot(srv, sp->pub);
+    if (err == CHR_OK && slot->known && slot->next > nonce) {
+        nonce = slot->next; /* requests still on their way to the mempool */
     }
     err = err ? err
-              : ledger_tx_init(tx, (ledger_tx_type)type, tip.chain_id, pub, nonce,
+              : ledger_tx_init(tx, (ledger_tx_type)type, tip.chain_id, sp->pub, nonce,
                                tip.params.fee_transfer, 0, NULL, 0);
     if (err != CHR_OK) {
         return err;
     }
     fill(tx, arg);
     err = ledger_tx_check(tx, tip.chain_id, &tip.params, detail, detail_cap);
-    return err ? err : sponsor_sign(tx, srv->cfg.sponsor_sk);
+    return err ? err : sponsor_sign(tx, sp->sk);
 }
 
 static void fill_create(ledger_tx *tx, const void *arg)
@@ -237,15 +288,16 @@ static void fill_end(ledger_tx *tx, const void *arg)
 
 /* Signs and submits the sponsor's transaction, deferring the answer to finish; or answers
  * the refusal. */
-static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
+static void sponsor_submit(rpc_ctx *x, rpc_reply *r, const rpc_sponsor *sp, uint8_t type,
                            void (*fill)(ledger_tx *tx, const void *arg), const void *arg,
                            void (*finish)(rpc_ctx *x, rpc_reply *r))
 {
     ledger_tx tx;
     char detail[RPC_DETAIL_MAX] = "";
     rpc_server *srv = x->srv;
+    memcpy(x->req->sponsor_pub, sp->pub, 32);
     pthread_mutex_lock(&srv->sponsor_nonce_lock);
-    chr_err err = sponsor_tx(x, &tx, type, fill, arg, detail, sizeof(detail));
+    chr_err err = sponsor_tx(x, &tx, sp, type, fill, arg, detail, sizeof(detail));
     if (err != CHR_OK) {
         pthread_mutex_unlock(&srv->sponsor_nonce_lock);
     }
@@ -273,22 +325,11 @@ static void sponsor_submit(rpc_ctx *x, rpc_reply *r, uint8_t type,
     const uint8_t *txs[1] = {buf};
     rpc_submit_start(x, r, txs, &len, 1, x->srv->cfg.wait_timeout_ms, finish);
     if (x->req->results != NULL) { /* handed on: the next request takes the next nonce */
-        srv->sponsor_next_nonce = tx.nonce + 1;
-        srv->sponsor_nonce_known = 1;
+        rpc_sponsor_nonce *slot = sponsor_slot(srv, sp->pub);
+        slot->next = tx.nonce + 1;
+        slot->known = 1;
     }
     pthread_mutex_unlock(&srv->sponsor_nonce_lock);
-}
-
-int rpc_has_sponsor(rpc_ctx *x, rpc_reply *r)
-{
-    if (!x->srv->cfg.has_sponsor) {
-        rpc_reply_error(r, 403, CHR_ERR_SCOPE,
-                        "this node holds no sponsor key: sign the transaction and submit it to "
-                        "POST /api/v1/txs",
-                        NULL);
-        return 0;
-    }
-    return 1;
 }
 
 /* The answer once the transaction is committed, failed or refused: the meeting id's
@@ -298,9 +339,7 @@ static void sponsor_finish(rpc_ctx *x, rpc_reply *r, const uint8_t *id)
     const rpc_tx_result *res = &x->req->results[0];
     if (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED) {
         /* Its nonce is unused: the next request starts again from the account's. */
-        pthread_mutex_lock(&x->srv->sponsor_nonce_lock);
-        x->srv->sponsor_nonce_known = 0;
-        pthread_mutex_unlock(&x->srv->sponsor_nonce_lock);
+        sponsor_nonce_forget(x->srv, x->req->sponsor_pub);
         const char *field;
         unsigned status = rpc_tx_reject_status(res->err, &field);
         rpc_reply_error(r, status, res->err, res->detail[0] ? res->detail : chr_err_str(res->err),
@@ -328,23 +367,38 @@ static void sponsor_finish(rpc_ctx *x, rpc_reply *r, const uint8_t *id)
     rpc_reply_json(r, 200, j);
 }
 
+/* Gives the meeting's cost back to the allowance it was taken from (kept in the request when
+ * it began): nothing was spent. */
+static void create_give_back(rpc_ctx *x)
+{
+    if (x->req->spend_name[0] == '\0') {
+        return;
+    }
+    chr_err err =
+        rpc_apikeys_spend(x->srv->cfg.auth->keys, x->req->spend_name,
+                          chr_get_u64be(x->req->keep + 8), 0, chr_get_u64be(x->req->keep), 1);
+    if (err != CHR_OK) {
+        CHR_LOG_W("sponsor: cannot give back a refused meeting's spend: %s", chr_err_str(err));
+    }
+}
+
 static void create_finish(rpc_ctx *x, rpc_reply *r)
 {
     const rpc_tx_result *res = &x->req->results[0];
-    if (x->srv->cfg.sponsor_spend_per_day > 0 &&
-        (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED)) {
-        /* Nothing was spent: the day and the cost were kept when the request began. */
-        spend_return(x->srv, chr_get_u64be(x->req->keep + 8), chr_get_u64be(x->req->keep));
+    if (res->state == RPC_TX_REJECTED || res->state == RPC_TX_FAILED) {
+        create_give_back(x);
     }
     sponsor_finish(x, r, NULL);
 }
 
 /* Takes the meeting's cost from the sponsor's daily allowance, keeping it in the request
- * for create_finish: 1, or 0 and the 402 (or the error) reply. */
-static int create_spend(rpc_ctx *x, rpc_reply *r, const ledger_meeting_body *b)
+ * for create_finish: 1, or 0 and the 402 (or the error) reply. A sponsor without a limit
+ * counts nothing (no key-store write per meeting). */
+static int create_spend(rpc_ctx *x, rpc_reply *r, const rpc_sponsor *sp,
+                        const ledger_meeting_body *b)
 {
     rpc_server *srv = x->srv;
-    if (srv->cfg.sponsor_spend_per_day == 0) {
+    if (sp->spend_per_day == 0) {
         return 1;
     }
     uint64_t cost;
@@ -360,17 +414,25 @@ static int create_spend(rpc_ctx *x, rpc_reply *r, const ledger_meeting_body *b)
     rpc_tip tip;
     srv->be.tip(srv->be.ctx, &tip);
     uint64_t day = tip.time_ms / MS_PER_DAY;
-    if (!spend_take(srv, day, cost)) {
+    err = rpc_apikeys_spend(srv->cfg.auth->keys, sp->spend_name, day, sp->spend_per_day, cost, 0);
+    if (err == CHR_ERR_SPEND_LIMIT) {
         char msg[160];
         snprintf(msg, sizeof(msg),
                  "the meeting's %llu units (escrow and fee) are over what the sponsor may still "
                  "spend today (limit %llu a day)",
-                 (unsigned long long)cost, (unsigned long long)srv->cfg.sponsor_spend_per_day);
+                 (unsigned long long)cost, (unsigned long long)sp->spend_per_day);
         rpc_reply_error(r, 402, CHR_ERR_SPEND_LIMIT, msg, NULL);
+        return 0;
+    }
+    if (err != CHR_OK) {
+        r->retry_after = 1;
+        rpc_reply_error(r, 503, CHR_ERR_STORE, "the sponsor's spending cannot be counted now",
+                        NULL);
         return 0;
     }
     chr_put_u64be(x->req->keep, cost);
     chr_put_u64be(x->req->keep + 8, day);
+    memcpy(x->req->spend_name, sp->spend_name, sizeof(x->req->spend_name));
     return 1;
 }
 
@@ -378,24 +440,22 @@ void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {"title",    "host",   "participants",
                                           "duration", "region", NULL};
-    if (!rpc_has_sponsor(x, r)) {
+    rpc_sponsor sp;
+    if (!rpc_sponsor_get(x, r, &sp)) {
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
-    if (root == NULL) {
-        return;
-    }
     ledger_meeting_body b;
     memset(&b, 0, sizeof(b));
-    int ok = seed_fields(root, r, &b);
+    int ok = root != NULL && seed_fields(root, r, &b);
     json_decref(root);
-    if (ok && create_spend(x, r, &b)) {
-        sponsor_submit(x, r, LEDGER_TX_MEETING_CREATE, fill_create, &b, create_finish);
-        if (!r->deferred && x->srv->cfg.sponsor_spend_per_day > 0) {
-            /* Refused before submission (a rule of the meeting): nothing was spent. */
-            spend_return(x->srv, chr_get_u64be(x->req->keep + 8), chr_get_u64be(x->req->keep));
+    if (ok && create_spend(x, r, &sp, &b)) {
+        sponsor_submit(x, r, &sp, LEDGER_TX_MEETING_CREATE, fill_create, &b, create_finish);
+        if (!r->deferred) {
+            create_give_back(x); /* refused before submission (a rule of the meeting) */
         }
     }
+    rpc_sponsor_wipe(&sp);
 }
 
 /* The {meeting_id} of /api/meetings/{meeting_id}/end: 0 and a 400 when malformed. */
@@ -420,18 +480,17 @@ void rpc_handle_meeting_end(rpc_ctx *x, rpc_reply *r)
 {
     static const char *const allowed[] = {NULL};
     uint8_t id[LEDGER_MEETING_ID_LEN];
-    if (!rpc_has_sponsor(x, r) || !end_id(x, r, id)) {
+    rpc_sponsor sp;
+    if (!end_id(x, r, id) || !rpc_sponsor_get(x, r, &sp)) {
         return;
     }
     /* The body is optional: none, or an empty object. */
-    if (x->req->len > 0) {
-        json_t *root = rpc_parse_body(x, r, allowed);
-        if (root == NULL) {
-            return;
-        }
+    json_t *root = x->req->len > 0 ? rpc_parse_body(x, r, allowed) : NULL;
+    if (x->req->len == 0 || root != NULL) {
         json_decref(root);
+        _Static_assert(sizeof(x->req->keep) >= LEDGER_MEETING_ID_LEN, "the id fits");
+        memcpy(x->req->keep, id, LEDGER_MEETING_ID_LEN);
+        sponsor_submit(x, r, &sp, LEDGER_TX_MEETING_END, fill_end, id, end_finish);
     }
-    _Static_assert(sizeof(x->req->keep) >= LEDGER_MEETING_ID_LEN, "the id fits");
-    memcpy(x->req->keep, id, LEDGER_MEETING_ID_LEN);
-    sponsor_submit(x, r, LEDGER_TX_MEETING_END, fill_end, id, end_finish);
+    rpc_sponsor_wipe(&sp);
 }

@@ -614,12 +614,7 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
         return CHR_ERR_CONFIG;
     }
     rpc_server *s = calloc(1, sizeof(*s));
-    if (s != NULL && pthread_mutex_init(&s->sponsor_lock, NULL) != 0) {
-        free(s);
-        s = NULL;
-    }
     if (s != NULL && pthread_mutex_init(&s->sponsor_nonce_lock, NULL) != 0) {
-        pthread_mutex_destroy(&s->sponsor_lock);
         free(s);
         s = NULL;
     }
@@ -760,7 +755,6 @@ void rpc_server_stop(rpc_server *s)
         close(listen_fd);
     }
     rpc_mhd_log_deinit(&s->mhd_log);
-    pthread_mutex_destroy(&s->sponsor_lock);
     pthread_mutex_destroy(&s->sponsor_nonce_lock);
     sodium_memzero(s->cfg.sponsor_sk, sizeof(s->cfg.sponsor_sk));
     free(s);

@@ -251,7 +251,7 @@ const wallet_command wallet_commands[] = {
      "register a media node, locking its bond",
      "Registers a media node operated by the key: its public key, https:// endpoint, region\n"
      "code, capacity in concurrent participants and label. --bond (CHR) moves from the key's\n"
-     "balance into the node's record until deregistration releases it. The chain id, fee and\n"
+     "balance into the node's record until deregistration unbonds it. The chain id, fee and\n"
      "nonce come from the node unless --chain-id, --fee and --nonce are given; --out FILE\n"
      "writes the signed transaction's hex for `tx broadcast` instead of submitting it.",
      MEDIA_OPTS | WALLET_O(BOND), 0, 0, 0, wallet_cmd_media_register},
@@ -261,10 +261,10 @@ const wallet_command wallet_commands[] = {
      "Replaces the node's endpoint, region, capacity and label (the key must be its\n"
      "operator). Options as for media-node register.",
      MEDIA_OPTS, 0, 0, 0, wallet_cmd_media_update},
-    {G_MEDIA, "media-node deregister", "--node-key HEX ...", "unbond a media node, then release",
-     "The first deregistration stops new meetings on the node and starts its unbonding\n"
-     "period; once it has passed and no meeting allocated to the node is open, a second\n"
-     "one returns the bond to the operator and removes the node.",
+    {G_MEDIA, "media-node deregister", "--node-key HEX ...", "unbond a media node",
+     "Stops new meetings on the node and puts its bond on the unbonding queue: once the\n"
+     "unbonding period has passed and no meeting allocated to the node is open, the bond\n"
+     "returns to the operator and the node is removed, with no transaction more.",
      TXH_OPTS | WALLET_O(NODE_KEY), 0, 0, 0, wallet_cmd_media_deregister},
     {G_MEDIA, "media-node show", "ID", "a media node's record",
      "Shows the media node with public key ID (64 hex).", 0, 1, 1, 0, wallet_cmd_media_show},

@@ -15,6 +15,7 @@
 #include "rpc/internal/conns.h"
 #include "rpc/internal/metrics.h"
 #include "rpc/internal/waiter.h"
+#include "rpc/limits.h"
 #include "rpc/server.h"
 
 /* libmicrohttpd's own log lines, rate-limited (rpc/mhd_log.c). */
@@ -39,6 +40,13 @@ int rpc_mhd_log_admit(rpc_mhd_log *l, uint64_t now_ms, int warn, unsigned *suppr
  * message through common/log.h, at debug for what clients cause and warn otherwise. */
 void rpc_mhd_log_line(void *cls, const char *fmt, va_list ap);
 
+/* A sponsor account's next nonce as this server handed it out (known), by public key. */
+typedef struct rpc_sponsor_nonce {
+    uint8_t pub[32];
+    int known;
+    uint64_t next;
+} rpc_sponsor_nonce;
+
 struct rpc_server {
     struct MHD_Daemon *daemon;
     rpc_server_config cfg;
@@ -57,16 +65,12 @@ struct rpc_server {
     rpc_body_budget bodies_open;  /* bodies in flight without a checked credential */
     rpc_body_budget bodies_keyed; /* bodies in flight whose credential was checked first */
 
-    /* The sponsor's spending today (POST /api/meetings/create), under sponsor_lock. */
-    pthread_mutex_t sponsor_lock;
-    int sponsor_loaded;
-    uint64_t sponsor_day, sponsor_spent;
-    /* The sponsor's nonces (rpc/routes_meeting_create.c), under sponsor_nonce_lock, which
+    /* The sponsors' nonces (rpc/routes_meeting_create.c), under sponsor_nonce_lock, which
      * is held from a transaction's nonce to its place in the writer's queue, so concurrent
-     * requests take consecutive nonces and reach the mempool in that order. */
+     * requests of a sponsor take consecutive nonces and reach the mempool in that order.
+     * (Their daily spending is counted in the key store: rpc_apikeys_spend.) */
     pthread_mutex_t sponsor_nonce_lock;
-    int sponsor_nonce_known;
-    uint64_t sponsor_next_nonce;
+    rpc_sponsor_nonce sponsor_nonces[RPC_SPONSOR_NONCE_SLOTS];
     atomic_ullong trimmed_ms; /* when the heap was last trimmed after a large body */
     atomic_ulong overloaded;  /* requests answered 503 for want of body budget */
     /* Heartbeats accepted and refused by reason (rpc/internal/analytics.h's reasons). */
@@ -126,8 +130,11 @@ typedef struct rpc_req {
     rpc_body_budget *budget;
     int overloaded;
     /* Bytes a deferring handler keeps for its finish (the path is gone by then): the
-     * meeting id of POST /api/meetings/{meeting_id}/end. */
+     * meeting id of POST /api/meetings/{meeting_id}/end, or a create's cost and day, with
+     * the sponsor's key and the allowance the cost was taken from ("" for none). */
     uint8_t keep[16];
+    uint8_t sponsor_pub[32];
+    char spend_name[RPC_APIKEY_SPEND_NAME_MAX];
     /* Its Authorization field lines, and those with whitespace before the colon, counted
      * with its framing (rpc/framing.c) on the first handler call. */
     unsigned auth_fields, auth_spaced;
@@ -167,6 +174,7 @@ typedef enum rpc_scope {
     RPC_SCOPE_READ = 1,
     RPC_SCOPE_SUBMIT = 2,
     RPC_SCOPE_ADMIN = 4,
+    RPC_SCOPE_MEETINGS = 8,
 } rpc_scope;
 
 typedef struct rpc_route {

@@ -22,8 +22,22 @@ json_t *rpc_meeting_url(const ledger_media_node *n, int found, const char *path,
 CHR_WUR chr_err rpc_meeting_load(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
                                  ledger_meeting *m, ledger_meeting_body *b, ledger_media_node *n,
                                  int *node_found);
-/* 1 when the node holds a sponsor key; else 0 and the 403 (rpc/routes_meeting_create.c). */
-int rpc_has_sponsor(rpc_ctx *x, rpc_reply *r);
+/* The sponsor account a request signs with (rpc/routes_meeting_create.c): its key pair, its
+ * daily spend limit (0: none) and the key-store allowance that counts it. */
+typedef struct rpc_sponsor {
+    uint8_t sk[32];
+    uint8_t pub[32];
+    uint64_t spend_per_day;
+    char spend_name[RPC_APIKEY_SPEND_NAME_MAX];
+} rpc_sponsor;
+
+/* The calling API key's sponsor: the account the key is bound to (its key file read now,
+ * and refused when it no longer holds the bound key), else the node's default [api]
+ * sponsor_key_file. 1, or 0 and the reply: 403 no_sponsor (none, or the bound file cannot be
+ * used; the log says why), 503 when the key store cannot be read. out->sk is the caller's to
+ * wipe with rpc_sponsor_wipe (also after 0). */
+int rpc_sponsor_get(rpc_ctx *x, rpc_reply *r, rpc_sponsor *out);
+void rpc_sponsor_wipe(rpc_sponsor *sp);
 /* POST /api/meetings/{meeting_id}/credits (rpc/routes_credits.c). */
 void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r);
 

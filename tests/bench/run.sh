@@ -143,6 +143,10 @@ echo "== rewards (ledger/distribution.h): the reward step, withdrawals (F1: equa
 if [ -x "$BUILD/tests/rewardbench" ]; then
     "$BUILD/tests/rewardbench"
 fi
+echo "== meetings (ledger/meetings.h): a media node's allocation, 100 vs 10,000 nodes"
+if [ -x "$BUILD/tests/allocbench" ]; then
+    "$BUILD/tests/allocbench"
+fi
 
 "$D" --config "$dir/chain.conf" 2>"$dir/node.log" &
 node_pid=$!
@@ -223,3 +227,7 @@ kill "$node_pid" 2>/dev/null || true
 wait "$node_pid" 2>/dev/null || true
 node_pid=""
 sh tests/bench/state.sh "$BUILD"
+# Meetings (issue 14): creations committed per second with 1,000 media nodes, signed and
+# through the seed endpoint, and the seed endpoint's p50/p99 at half that rate.
+echo "== meetings: creations/s with 1,000 media nodes (tests/bench/meetings_bench.py)"
+/usr/bin/python3 tests/bench/meetings_bench.py "$BUILD"

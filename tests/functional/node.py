@@ -462,11 +462,13 @@ class Node:
         self.kill()
         return False
 
-    def create_api_key(self, tier="premium", scopes="read,submit,admin", label=None):
-        """`chroomd apikey create` on this node's config (running or not); returns the key."""
+    def create_api_key(self, tier="premium", scopes="read,submit,admin,meetings", label=None,
+                       extra=()):
+        """`chroomd apikey create` on this node's config (running or not), with more flags
+        (extra: e.g. a sponsor binding); returns the key."""
         self._write_conf()
         args = [binary("chroomd"), "apikey", "create", "--config", self.conf_path, "--tier", tier,
-                "--scopes", scopes]
+                "--scopes", scopes] + [str(a) for a in extra]
         if label is not None:
             args += ["--label", label]
         key = run_ok(args).strip()

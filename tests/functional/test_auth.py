@@ -209,7 +209,7 @@ def test_oauth_happy_paths(t):
         r = get_token(n, n.api_key, basic=basic)
         j = r.json
         eq(sorted(j), ["access_token", "expires_in", "scope", "token_type"], "token answer keys")
-        eq((j["token_type"], j["expires_in"], j["scope"]), ("Bearer", 3600, "read submit admin"),
+        eq((j["token_type"], j["expires_in"], j["scope"]), ("Bearer", 3600, "read submit admin meetings"),
            "token answer")
         check(j["access_token"].startswith("chrt_"), "token form %r" % j["access_token"])
         eq(r.headers.get("cache-control"), "no-store", "Cache-Control (RFC 6749 section 5.1)")

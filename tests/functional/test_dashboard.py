@@ -53,7 +53,7 @@ def test_session_cookie_and_csrf(t):
         check(part in sc, "Set-Cookie %r has %s" % (sc, part))
     check("Secure" not in sc, "no Secure over plain http on loopback: %r" % sc)
     body = r.json
-    eq(sorted(body["scopes"]), ["admin", "read", "submit"], "the session's scopes")
+    eq(sorted(body["scopes"]), ["admin", "meetings", "read", "submit"], "the session's scopes")
     eq(body["expires_in"], 900, "expires_in is [api] session_ttl_s's default")
     csrf = body["csrf_token"]
     eq(with_cookie(n, "GET", "/api/v1/status", cookie).status, 200, "the cookie reads")

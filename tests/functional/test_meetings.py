@@ -160,7 +160,7 @@ def test_seed_endpoint_create(t):
     # exactly; the seed's 400s for a bad title, duration, participant list (empty, repeated,
     # too many) and an unknown field, each naming the field; 401 without a key; a meeting no
     # node can take refused with nothing escrowed; POST /api/meetings/{id}/end ends it; a node
-    # without a sponsor key answers 403.
+    # without a sponsor key answers 403 no_sponsor.
     from node import Chain, Node
     chain = Chain(t, {"alice": 10**12, "sponsor": 10**12})
     n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
@@ -241,7 +241,7 @@ def test_seed_endpoint_create(t):
 
     plain = start_node(t, name="plain")
     r = plain.request("POST", "/api/meetings/create", json.dumps(body))
-    assert_error(r, 403, "insufficient_scope", "a node without a sponsor key")
+    assert_error(r, 403, "no_sponsor", "a node without a sponsor key")
 
 
 def test_seed_endpoint_concurrent_creates(t):
@@ -309,21 +309,35 @@ def test_wallet_signs_offline(t):
 
 def test_four_validators_keep_equal_records(t):
     # Proves that meetings and media nodes are consensus state: a media node registered
-    # through one validator and a meeting created through another are committed, and all
-    # four validators answer the same records and the same state root at the same height.
+    # through one validator, a meeting created through another with a signed transaction
+    # and one created through a third's seed endpoint (POST /api/meetings/create, signed by
+    # the sponsor its API key is bound to) are committed, and all four validators answer
+    # the same records and the same state root at the same height.
     from test_consensus import same_chain, testnet, wait_all
-    chain, vals, nodes = testnet(t)
+    chain, vals, nodes = testnet(t, accounts=("alice", "bob", "sponsor"))
     wait_all(nodes, 1)
     node_key = register(nodes[0], chain["alice"], "eu", 10)
     rc, mid, err = create(nodes[1], chain["bob"], ["x", "y"], 20)
     eq(rc, 0, "meeting create on v1 (stderr %r)" % err)
+    key = nodes[2].create_api_key(scopes="read,meetings",
+                                  extra=("--sponsor-key-file", chain["sponsor"].path,
+                                         "--spend-limit", "unlimited"))
+    r = nodes[2].request("POST", "/api/meetings/create",
+                         json.dumps({"title": "Seed", "host": "h", "participants": ["p"],
+                                     "duration": 15}),
+                         headers={"Authorization": "Bearer " + key})
+    eq((r.status, r.json.get("payer")), (200, chain["sponsor"].address), "seed create on v2")
     top = max(n.height() for n in nodes)
     wait_all(nodes, top)
     same_chain(nodes, top)
     first = nodes[0].get("/api/v1/meetings/%s" % mid)
     eq(first["media_node"], node_key, "allocated to the one node")
+    seed = nodes[0].get("/api/v1/meetings/%s" % r.json["meeting_id"])
+    eq(seed, r.json, "the seed endpoint's answer is the record v0 holds")
     for n in nodes[1:]:
         eq(n.get("/api/v1/meetings/%s" % mid), first, "%s: the same meeting" % n.name)
+        eq(n.get("/api/v1/meetings/%s" % r.json["meeting_id"]), seed,
+           "%s: the same sponsored meeting" % n.name)
         eq(n.get("/api/v1/media-nodes/%s" % node_key),
            nodes[0].get("/api/v1/media-nodes/%s" % node_key), "%s: the same node" % n.name)
 
@@ -353,3 +367,134 @@ def test_sponsor_spend_limit_survives_a_restart(t):
     n.start()
     r = n.request("POST", "/api/meetings/create", json.dumps(body))
     assert_error(r, 402, "spend_limit_exceeded", "the limit holds across a restart")
+
+
+def test_per_key_sponsors(t):
+    # Proves API keys bound to sponsor accounts of their own: two keys bound to two sponsors
+    # create meetings paid each by its own sponsor (the escrow and fee leave exactly that
+    # account), end and sign credits only for their own; `chroomd apikey create` refuses a
+    # key file readable by others and a binding without the meetings scope; a key without
+    # the meetings scope gets 403 insufficient_scope, one with it but no sponsor (and no
+    # node-wide default) 403 no_sponsor; a key's daily limit is its own (402 for it, the
+    # other key unaffected) and holds across a restart; the key list shows each binding; a
+    # key file changed behind the node's back is refused until put back.
+    import os
+    import shutil
+    from node import Chain, Node, binary, run
+    chain = Chain(t, {"alice": 10**12, "spa": 10**12, "spb": 10**12})
+    n = Node(t, chain)
+    cost = PRICE * 3 * 10 + FEE
+    key_a = n.create_api_key(scopes="read,meetings", label="app a",
+                             extra=("--sponsor-key-file", chain["spa"].path,
+                                    "--spend-limit", "%d/day" % (2 * cost + 5)))
+    key_b = n.create_api_key(tier="standard", scopes="meetings",
+                             extra=("--sponsor-key-file", chain["spb"].path,
+                                    "--spend-limit", "unlimited"))
+    unbound = n.create_api_key(scopes="read,meetings")
+    submitter = n.create_api_key(scopes="read,submit")
+    loose = t.path("loose.key")
+    shutil.copy(chain["spa"].path, loose)
+    os.chmod(loose, 0o644)
+    base = [binary("chroomd"), "apikey", "create", "--config", n.conf_path, "--tier", "standard"]
+    rc, out, err = run(base + ["--scopes", "meetings", "--sponsor-key-file", loose,
+                               "--spend-limit", "10/day"])
+    check(rc == 2 and "must be 0600" in err and out == "", "a key file others read (%r)" % err)
+    rc, out, err = run(base + ["--scopes", "read,submit", "--sponsor-key-file", chain["spa"].path,
+                               "--spend-limit", "10/day"])
+    check(rc == 2 and "meetings scope" in err and out == "", "no meetings scope (%r)" % err)
+    rc, out, err = run(base + ["--scopes", "meetings", "--sponsor-key-file", chain["spa"].path,
+                               "--spend-limit", "0/day"])
+    check(rc == 2 and "--spend-limit" in err, "a limit of nothing (%r)" % err)
+    n.start()
+    register(n, chain["alice"], "eu", 50)
+
+    def as_key(key):
+        return {"Authorization": "Bearer " + key}
+
+    body = {"title": "Daily", "host": "h", "participants": ["a", "b"], "duration": 10}
+    a0, b0 = balance(n, chain["spa"]), balance(n, chain["spb"])
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    eq((r.status, r.json.get("payer")), (200, chain["spa"].address), "key a: paid by spa")
+    mid_a = r.json["meeting_id"]
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    eq((r.status, r.json.get("payer")), (200, chain["spb"].address), "key b: paid by spb")
+    mid_b = r.json["meeting_id"]
+    eq(balance(n, chain["spa"]), a0 - cost, "spa paid its meeting exactly")
+    eq(balance(n, chain["spb"]), b0 - cost, "spb paid its meeting exactly")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid_b, "", headers=as_key(key_a))
+    assert_error(r, 403, "not_owner", "key a signs no credits for spb's meeting")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid_a, "", headers=as_key(key_a))
+    eq(r.status, 200, "key a signs credits for its own meeting")
+    r = n.request("POST", "/api/meetings/%s/end" % mid_a, "", headers=as_key(key_b))
+    assert_error(r, 400, "not_owner", "key b cannot end spa's meeting")
+    r = n.request("POST", "/api/meetings/%s/end" % mid_b, "", headers=as_key(key_b))
+    eq((r.status, r.json.get("status")), (200, "ended"), "key b ends its own meeting")
+
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(submitter))
+    assert_error(r, 403, "insufficient_scope", "a key without the meetings scope")
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(unbound))
+    assert_error(r, 403, "no_sponsor", "a key bound to no sponsor on a node without a default")
+
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    eq(r.status, 200, "key a's second meeting fits its limit (%r)" % (r,))
+    a1 = balance(n, chain["spa"])
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    assert_error(r, 402, "spend_limit_exceeded", "key a over its limit")
+    eq(balance(n, chain["spa"]), a1, "nothing escrowed")
+    for i in range(2):
+        r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+        eq(r.status, 200, "key b has no limit (%d)" % i)
+    n.stop()
+    n.start()
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_a))
+    assert_error(r, 402, "spend_limit_exceeded", "key a's limit holds across a restart")
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    eq(r.status, 200, "key b still creates after the restart")
+
+    keys = {k["label"]: k for k in n.get("/api/v1/apikeys")["keys"]}
+    eq(keys["app a"]["sponsor"]["address"], chain["spa"].address, "the list shows a's sponsor")
+    eq(keys["app a"]["sponsor"]["spend_limit_per_day"], str(2 * cost + 5), "and its limit")
+    eq(keys["app a"]["scopes"], ["read", "meetings"], "and its scopes")
+    check("sponsor" not in keys["functional tests"], "an unbound key shows none")
+
+    # The node reads the key file for each request: one made readable by others since, or
+    # holding another account's key, is refused (403 no_sponsor, nothing signed) until put
+    # back; the path never reaches the caller.
+    os.chmod(chain["spb"].path, 0o644)
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    assert_error(r, 403, "no_sponsor", "key b's file readable by others")
+    check(chain["spb"].path not in r.raw.decode(), "the answer names no path")
+    os.chmod(chain["spb"].path, 0o600)
+    saved = open(chain["spb"].path).read()
+    with open(chain["spb"].path, "w") as f:
+        f.write(open(chain["spa"].path).read())
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    assert_error(r, 403, "no_sponsor", "key b's file now holds spa's key")
+    with open(chain["spb"].path, "w") as f:
+        f.write(saved)
+    r = n.request("POST", "/api/meetings/create", json.dumps(body), headers=as_key(key_b))
+    eq(r.status, 200, "key b works again once its file is put back")
+
+
+def test_deregistered_bond_is_on_the_unbonding_queue(t):
+    # Proves that a deregistered media node's bond leaves through staking's unbonding queue:
+    # after the deregistration the supply's unbonding holds the bond, the operator's
+    # unbondings list it (validator: the node's key, completing at the node's unbond_after),
+    # total supply is unchanged, and a second deregistration is refused wrong_state.
+    from node import address_of_pubkey
+    n = start_node(t)
+    alice = n.chain["alice"]
+    node_key = register(n, alice, "eu", 10)
+    s0 = n.supply_parts()
+    ok(n, "media-node", "deregister", "--key", alice.path, "--node-key", node_key, "--wait")
+    rec = n.get("/api/v1/media-nodes/%s" % node_key)
+    eq(rec["status"], "unbonding", "the node is unbonding")
+    s1 = n.supply_parts()
+    eq(s1["unbonding"] - s0["unbonding"], BOND, "the supply's unbonding holds the bond")
+    eq(s1["total"], s0["total"], "the total is unchanged")
+    got = n.get("/api/v1/accounts/%s/unbondings" % alice.address)["unbondings"]
+    eq([(u["validator"], u["amount"], u["completion_time"]) for u in got],
+       [(address_of_pubkey(node_key), str(BOND), rec["unbond_after"])], "the operator's entry")
+    rc, out, err = w(n, "media-node", "deregister", "--key", alice.path, "--node-key", node_key,
+                     "--wait")
+    check(rc != 0 and "wrong_state" in out + err, "deregistered twice (%r)" % (out + err,))

@@ -14,7 +14,7 @@ import time
 import openapi_check
 from node import binary, check, eq, fail, run_ok, start_node, tx_hash
 
-SCOPES = ("none", "read", "submit", "admin")
+SCOPES = ("none", "read", "submit", "admin", "meetings")
 
 
 def route_table():
@@ -267,7 +267,8 @@ def test_every_operation_answers_access_and_limit_statuses_as_documented(t):
     values = {"address": c["alice"].address, "hash": "ab" * 32, "height": "1", "kind": "validator",
               "natural_key": "ab" * 32, "id": "00000000000000ff", "meeting_id": "ab" * 12,
               "node_id": "ab" * 32, "validator": c.validator.address, "voter": c["alice"].address}
-    other_scope = {"read": "submit", "submit": "read", "admin": "read,submit"}
+    other_scope = {"read": "submit", "submit": "read", "admin": "read,submit",
+                   "meetings": "read,submit,admin"}
     routes = route_table()
     for (method, tpl), scope in sorted(routes.items()):
         path = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], tpl)

@@ -11,6 +11,7 @@
 #include "ledger/media.h"
 #include "ledger/meetings.h"
 #include "ledger/settle.h"
+#include "ledger/staking.h"
 #include "ledger/trie_mem.h"
 #include "tests/unit/ledger/suite.h"
 #include "tests/unit/test.h"
@@ -130,6 +131,41 @@ static chr_err mt_apply(mt_db *db, const ledger_tx *tx, uint64_t time_ms)
     db->height++;
     chr_sha256_hash(db->prev, db->prev, 32);
     return CHR_OK;
+}
+
+/* Runs staking's end of block at time_ms as one block of its own and commits it. */
+static chr_err mt_end_block(mt_db *db, uint64_t time_ms)
+{
+    ledger_params params;
+    ledger_params_default(&params);
+    chr_err err = ledger_staking_end_block(db->o, &params, db->height + 1, time_ms);
+    if (err != CHR_OK) {
+        return err;
+    }
+    for (size_t i = 0; i < ledger_overlay_len(db->o); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(db->o, i, &addr, &a);
+        mt_set(db, addr, &a);
+    }
+    CHR_ASSERT(ledger_trie_mem_objects_store(db->mem, db->t) == CHR_OK);
+    ledger_objects_reset(db->t);
+    ledger_overlay_reset(db->o);
+    db->height++;
+    return CHR_OK;
+}
+
+/* The staking pool's unbonding, and the staking audit's verdict (CHR_OK when it holds). */
+static uint64_t mt_unbonding(mt_db *db, chr_err *audit)
+{
+    ledger_staking_pool pool;
+    char detail[256] = "";
+    CHR_ASSERT(ledger_staking_pool_get(db->t, &pool) == CHR_OK);
+    *audit = ledger_staking_audit(db->t, detail, sizeof(detail));
+    if (*audit != CHR_OK) {
+        printf("  audit: %s\n", detail);
+    }
+    return pool.unbonding;
 }
 
 static void mt_tx(mt_db *db, ledger_tx *tx, uint8_t type, uint32_t key)
@@ -353,9 +389,10 @@ void test_media_register(void)
 }
 
 /* An update by its operator changes the fields and moves the node between region lists;
- * another account's update and an unknown node are refused. Deregistration unbonds: the
- * bond comes back only after unbonding_ms and once no meeting allocated to the node is
- * open, and then the record is gone. */
+ * another account's update and an unknown node are refused. Deregistration puts the bond on
+ * staking's unbonding queue: the pool's unbonding counts it at once (the audit holds), a
+ * second deregistration is refused, and the end of block at unbonding_ms (not a moment
+ * before) pays the bond to the operator and deletes the record. */
 void test_media_update_deregister(void)
 {
     mt_db db;
@@ -381,17 +418,21 @@ void test_media_update_deregister(void)
     CHECK_OK(ledger_object_scan(db.t, LEDGER_STATE_MEDIA_REGION, NULL, 0, NULL, 0, list, 4, &got));
     CHECK(got == 1 && memcmp(list[0].natural, "us-east", 8) == 0);
 
-    /* A meeting on the node, then deregistration. */
+    /* A meeting on the node (ended before the unbonding period is out), then
+     * deregistration. */
     ledger_meeting m;
     uint64_t t0 = 10 * MT_MIN;
     CHECK_OK(mt_create(&db, 2, 3, 60, 0, "", t0, &m));
     ledger_meeting_params mp;
     ledger_meeting_params_default(&mp);
+    chr_err audit;
+    CHECK(mt_unbonding(&db, &audit) == 0 && audit == CHR_OK);
     mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
     mt_node_body(&tx, 0, "", "", 0, 0);
     CHECK_OK(mt_apply(&db, &tx, t0));
     n = mt_node(&db, 0, &found);
     CHECK(found && n.status == LEDGER_MEDIA_UNBONDING && n.unbond_after_ms == t0 + mp.unbonding_ms);
+    CHECK(mt_unbonding(&db, &audit) == MT_BOND && audit == CHR_OK);
     CHECK_OK(ledger_object_scan(db.t, LEDGER_STATE_MEDIA_REGION, NULL, 0, NULL, 0, list, 4, &got));
     CHECK(got == 0);
     CHECK(mt_create(&db, 2, 1, 10, 0, "", t0, NULL) == CHR_ERR_NO_MEDIA_NODE);
@@ -400,21 +441,29 @@ void test_media_update_deregister(void)
     CHECK(mt_apply(&db, &tx, t0) == CHR_ERR_WRONG_STATE);
     mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
     mt_node_body(&tx, 0, "", "", 0, 0);
-    CHECK(mt_apply(&db, &tx, t0 + mp.unbonding_ms - 1) == CHR_ERR_WRONG_STATE);
+    CHECK(mt_apply(&db, &tx, t0 + mp.unbonding_ms) == CHR_ERR_WRONG_STATE);
 
-    /* Unbonded, and the meeting (an hour from t0) long expired: the bond comes back. */
+    /* The end of block matures the entry at unbond_after_ms, not before. */
     uint8_t sk[32], op[32];
     ltest_key(sk, op, 1);
     uint64_t before = mt_balance(&db, op);
-    CHECK_OK(mt_apply(&db, &tx, t0 + mp.unbonding_ms));
-    CHECK(mt_balance(&db, op) == before - MT_FEE + MT_BOND);
+    CHECK_OK(mt_end_block(&db, t0 + mp.unbonding_ms - 1));
+    CHECK(mt_balance(&db, op) == before && mt_node(&db, 0, &found).status != 0 && found);
+    CHECK_OK(mt_end_block(&db, t0 + mp.unbonding_ms));
+    CHECK(mt_balance(&db, op) == before + MT_BOND);
     n = mt_node(&db, 0, &found);
     CHECK(!found);
+    CHECK(mt_unbonding(&db, &audit) == 0 && audit == CHR_OK);
+    CHECK_OK(ledger_object_scan(db.t, LEDGER_STATE_UNBONDING, NULL, 0, NULL, 0, list, 4, &got));
+    CHECK(got == 0);
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
+    mt_node_body(&tx, 0, "", "", 0, 0);
+    CHECK(mt_apply(&db, &tx, t0 + mp.unbonding_ms) == CHR_ERR_UNKNOWN_OBJECT);
     mt_close(&db);
 }
 
-/* A node whose allocated meeting is still open (before end + grace) cannot release its bond;
- * once the meeting is ended the release goes through. */
+/* A node with a meeting allocated to it that is open past the unbonding period keeps its
+ * bond until that meeting's end + grace: the entry completes then, and matures no earlier. */
 void test_media_deregister_waits_for_meetings(void)
 {
     mt_db db;
@@ -432,12 +481,22 @@ void test_media_deregister_waits_for_meetings(void)
     mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
     mt_node_body(&tx, 0, "", "", 0, 0);
     CHECK_OK(mt_apply(&db, &tx, 6000));
-    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 1);
-    mt_node_body(&tx, 0, "", "", 0, 0);
-    CHECK(mt_apply(&db, &tx, start + 30 * MT_MIN) == CHR_ERR_WRONG_STATE);
-    CHECK(mt_apply(&db, &tx, m.end_ms + mp.grace_ms - 1) == CHR_ERR_WRONG_STATE);
-    /* Expired: open no more. */
-    CHECK_OK(mt_apply(&db, &tx, m.end_ms + mp.grace_ms));
+    int found;
+    ledger_media_node n = mt_node(&db, 0, &found);
+    CHECK(found && n.unbond_after_ms == m.end_ms + mp.grace_ms);
+    uint8_t sk[32], op[32];
+    ltest_key(sk, op, 1);
+    uint64_t before = mt_balance(&db, op);
+    CHECK_OK(mt_end_block(&db, 6000 + mp.unbonding_ms));
+    CHECK_OK(mt_end_block(&db, m.end_ms + mp.grace_ms - 1));
+    CHECK(mt_balance(&db, op) == before && mt_node(&db, 0, &found).bond == MT_BOND && found);
+    /* Expired: open no more, and the bond is paid. */
+    CHECK_OK(mt_end_block(&db, m.end_ms + mp.grace_ms));
+    CHECK(mt_balance(&db, op) == before + MT_BOND);
+    mt_node(&db, 0, &found);
+    CHECK(!found);
+    chr_err audit;
+    CHECK(mt_unbonding(&db, &audit) == 0 && audit == CHR_OK);
     mt_close(&db);
 }
 

@@ -18,6 +18,8 @@ static const chr_test tests[] = {
     {"rate_state_decode_rejects", test_rate_state_decode_rejects},
     {"apikeys_store", test_apikeys_store},
     {"apikeys_state_blobs", test_apikeys_state_blobs},
+    {"apikeys_sponsor_binding", test_apikeys_sponsor_binding},
+    {"apikeys_spend_allowance", test_apikeys_spend_allowance},
     {"error_codes_pinned_and_unique", test_error_codes_pinned_and_unique},
     {"quote_memo_nul_and_bytes", test_quote_memo_nul_and_bytes},
     {"framing_judge_rules", test_framing_judge_rules},

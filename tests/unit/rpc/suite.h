@@ -19,6 +19,8 @@ void test_rate_export_import(void);
 void test_rate_state_decode_rejects(void);
 void test_apikeys_store(void);
 void test_apikeys_state_blobs(void);
+void test_apikeys_sponsor_binding(void);
+void test_apikeys_spend_allowance(void);
 void test_error_codes_pinned_and_unique(void);
 void test_quote_memo_nul_and_bytes(void);
 void test_framing_judge_rules(void);

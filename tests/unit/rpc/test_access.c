@@ -58,7 +58,7 @@ void test_apikey_text_rejects(void)
 }
 
 /* Proves scope lists parse by name with their separator, refuse unknown, repeated and
- * empty names, and format in the order read, submit, admin. */
+ * empty names, and format in the order read, submit, admin, meetings. */
 void test_scopes_parse_and_format(void)
 {
     unsigned s;
@@ -68,11 +68,14 @@ void test_scopes_parse_and_format(void)
     rpc_scopes_format(text, s, ' ');
     CHECK(strcmp(text, "read admin") == 0);
     CHECK_OK(rpc_scopes_parse(&s, "read submit admin", 17, ' '));
+    CHECK(s == (RPC_APIKEY_SCOPES_ALL & ~RPC_APIKEY_SCOPE_MEETINGS));
+    CHECK_OK(rpc_scopes_parse(&s, "meetings,read,submit,admin", 26, ','));
     CHECK(s == RPC_APIKEY_SCOPES_ALL);
     rpc_scopes_format(text, s, ',');
-    CHECK(strcmp(text, "read,submit,admin") == 0);
-    static const char *const bad[] = {"",          "read,", ",read", "read,,submit",
-                                      "read,read", "Read",  "write", "read submit"};
+    CHECK(strcmp(text, "read,submit,admin,meetings") == 0);
+    static const char *const bad[] = {
+        "",     "read,", ",read",       "read,,submit", "read,read",
+        "Read", "write", "read submit", "meeting",      "meetings,meetings"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK(rpc_scopes_parse(&s, bad[i], strlen(bad[i]), ',') == CHR_ERR_ARG);
         CHECK(s == 0);

@@ -49,6 +49,7 @@ static const struct {
     {CHR_ERR_MEMO, "bad_memo"},
     {CHR_ERR_SPEND_LIMIT, "spend_limit_exceeded"},
     {CHR_ERR_LENGTH_REQUIRED, "length_required"},
+    {CHR_ERR_NO_SPONSOR, "no_sponsor"},
     {CHR_ERR_NO_MEDIA_NODE, "no_media_node"},
     {CHR_ERR_MEETING, "bad_meeting"},
 };
@@ -80,7 +81,7 @@ void test_error_codes_pinned_and_unique(void)
         }
         rpc += all_errs[i] >= 300 && all_errs[i] <= 399;
     }
-    CHECK(rpc == 25); /* with length_required (a chunked body) */
+    CHECK(rpc == 26); /* with length_required (a chunked body) and no_sponsor */
     /* The dashboard's code keeps its number too: logs and metrics name errors by it. */
     CHECK(CHR_ERR_CSRF == 320);
 }
