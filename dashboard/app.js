@@ -467,7 +467,7 @@ async function meetingsPage(q) {
 async function meetingPage(id) {
   if (!/^[0-9a-f]{24}$/.test(id)) { throw { status: 400, message: 'A meeting id is 24 hex digits.' }; }
   const [m, p, qos] = await Promise.all([api('GET', '/api/v1/meetings/' + id), api('GET', '/api/v1/meetings/' + id + '/payments'),
-    api('GET', '/api/v1/analytics/meetings/' + id)]);
+    api('GET', '/api/v1/analytics/meetings/' + id).catch(unread)]);
   page('Meeting ' + m.title, el('p', { class: 'mono', text: m.meeting_id }),
     facts([['Status', badge(m.status)], ['Host', m.host], ['Participants', m.participants.join(', ')], ['Minutes', m.duration],
       ['Region', m.region], ['Start', m.start_time], ['End', m.end_time], ['Closed', m.closed_time],
@@ -483,11 +483,18 @@ async function meetingPage(id) {
     meetingQos(qos));
 }
 
+// An analytics answer that failed (the store full or damaged, a 429): its section says so
+// and the rest of the page still shows.
+const unread = (e) => ({ unread: e.message || 'unknown error' });
+const unreadNote = (x) => el('p', { class: 'error', text: 'The analytics cannot be read now: ' + x.unread });
+// A section headed by title (its h2 labels it).
+const titled = (id, title, ...kids) => el('section', { id, 'aria-labelledby': id + '-h' }, el('h2', { id: id + '-h', text: title }), ...kids);
+
 // A meeting's quality of service as each media node that carried it reported it.
 function meetingQos(q) {
   const mm = (f, x) => shown(f, x.mean) + ' / ' + shown(f, x.max);
-  return el('section', { id: 'meeting-qos', 'aria-labelledby': 'meeting-qos-h' },
-    el('h2', { id: 'meeting-qos-h', text: 'Quality of service' }),
+  if (q.unread) { return titled('meeting-qos', 'Quality of service', unreadNote(q)); }
+  return titled('meeting-qos', 'Quality of service',
     facts([['Minutes carried (claimed in settlement)', q.minutes_carried]]),
     q.nodes.length === 0 ? el('p', { class: 'note', text: 'No media node has reported on this meeting yet.' })
       : table(['Media node', 'First heartbeat', 'Last heartbeat', 'Heartbeats', 'Most participants', 'Participant-minutes', 'Received', 'Sent',
@@ -519,18 +526,20 @@ const WINDOWS = {
   '24h': { label: '24 h', span_ms: 24 * HOUR_MS, bucket_ms: HOUR_MS },
   '7d': { label: '7 d', span_ms: 168 * HOUR_MS, bucket_ms: HOUR_MS },
 };
-// The figures as the API gives them ([field, name, divisor to the unit shown]).
+// The figures as the API gives them: [field, name, divisor to the unit shown, unit].
 const FIGURES = [['load_permille', 'Load', 10, '%'], ['cpu_permille', 'CPU', 10, '%'], ['participants', 'Participants', 1, ''],
   ['kbps_in', 'Bandwidth in', 1, 'kbit/s'], ['kbps_out', 'Bandwidth out', 1, 'kbit/s'], ['loss_bp', 'Packet loss', 100, '%'],
   ['jitter_ms', 'Jitter', 1, 'ms'], ['rtt_ms', 'RTT', 1, 'ms']];
-const FIGURE = Object.fromEntries(FIGURES.map(([f, name, div, unit]) => [f, { name, div, unit }]));
+const FIGURE = Object.fromEntries([...FIGURES, ['heartbeats', 'Heartbeats', 1, '']].map(([f, name, div, unit]) => [f, { name, div, unit }]));
+// A window's series has at most 168 buckets (openapi.yaml): a longer answer is cut to its
+// newest, never drawn whole.
+const SERIES_MAX = 168;
 // One chart per entry: its id, title and the figures it draws (at most two, told apart by
 // dash and marker as well as colour).
 const CHARTS = [['load', 'Load and CPU', ['load_permille', 'cpu_permille']], ['loss', 'Packet loss', ['loss_bp']],
   ['jitter', 'Jitter', ['jitter_ms']], ['rtt', 'Round-trip time (RTT)', ['rtt_ms']],
   ['bandwidth', 'Bandwidth', ['kbps_in', 'kbps_out']], ['participants', 'Participants', ['participants']],
   ['heartbeats', 'Heartbeats (how often the node reported)', ['heartbeats']]];
-FIGURE.heartbeats = { name: 'Heartbeats', div: 1, unit: '' };
 
 const shown = (field, v) => {
   const f = FIGURE[field];
@@ -606,7 +615,7 @@ function percentileTable(a) {
 
 function windowFigures(a, w) {
   const win = WINDOWS[w];
-  const series = a.series || [];
+  const series = (a.series || []).slice(-SERIES_MAX);
   // The x axis ends now by this browser's clock, or at the last bucket if that is later.
   const end_ms = Math.max(Date.now(), ...series.map((b) => Date.parse(b.start) + win.bucket_ms));
   return [facts([['Window', 'the last ' + win.label + ' (' + (w === '1h' ? 'one-minute' : 'one-hour') + ' buckets)'],
@@ -637,22 +646,22 @@ function nodeAnalytics(n, w) {
         for (const b of buttons) { b.setAttribute('aria-pressed', String(b.dataset.window === k)); }
         box.replaceChildren(...windowFigures(a.analytics, k));
         history.replaceState(null, '', '#/media-nodes/' + n.id + '?window=' + k);
-      } catch (e) { say('Cannot read the ' + v.label + ' window: ' + e.message, true); }
+      } catch (e) { if (box.isConnected) { say('Cannot read the ' + v.label + ' window: ' + e.message, true); } }
     } }));
-  return el('section', { id: 'media-analytics', 'data-node': n.id, 'aria-labelledby': 'media-analytics-h' },
-    el('h2', { id: 'media-analytics-h', text: 'Health and quality of service' }), currentFacts(n),
+  return titled('media-analytics', 'Health and quality of service', currentFacts(n),
     el('div', { class: 'row windows', role: 'group', 'aria-label': 'Window' }, ...buttons), box);
 }
 
 function networkSummary(net) {
+  const title = 'The network over 1 h, 24 h and 7 d';
+  if (net.unread) { return titled('media-analytics', title, unreadNote(net)); }
   const rows = Object.keys(WINDOWS).map((w) => {
     const x = net.windows[w];
     return [WINDOWS[w].label, String(x.heartbeats), String(x.meetings) + (x.meetings_partial ? '+' : ''), x.participant_minutes,
       bytes(x.bytes_in), bytes(x.bytes_out), shown('loss_bp', x.loss_bp), shown('jitter_ms', x.jitter_ms), shown('rtt_ms', x.rtt_ms),
       x.percentiles.rtt_ms ? shown('rtt_ms', x.percentiles.rtt_ms.p95) : '—', units(x.earnings)];
   });
-  return el('section', { id: 'media-analytics', 'aria-labelledby': 'media-analytics-h' },
-    el('h2', { id: 'media-analytics-h', text: 'The network over 1 h, 24 h and 7 d' }),
+  return titled('media-analytics', title,
     el('p', { class: 'note', text: 'From the heartbeats this node was sent (means over the window; earnings are what settlement paid operators).' }),
     el('div', { id: 'network-summary' }, table(['Window', 'Heartbeats', 'Meetings', 'Participant-minutes', 'Received', 'Sent',
       'Mean loss', 'Mean jitter', 'Mean RTT', 'p95 RTT', 'Earnings (CHR)'], rows)));
@@ -677,7 +686,7 @@ async function mediaNodesPage(q) {
   const f = new URLSearchParams();
   for (const k of ['region', 'status']) { if (q.get(k)) { f.set(k, q.get(k)); } }
   const [l, net] = await Promise.all([listAll('/api/v1/analytics/nodes' + (f.toString() ? '?' + f.toString() : ''), 'nodes'),
-    api('GET', '/api/v1/analytics/network')]);
+    api('GET', '/api/v1/analytics/network').catch(unread)]);
   const regions = [...new Set(l.items.map((m) => m.region))].sort();
   const now = (m, field) => m.current ? shown(field, m.current[field]) : '—';
   page('Media nodes', mediaForm(q), ...partial(l), ...(regions.length === 0 ? [el('p', { text: 'No media nodes.' })] : []),
