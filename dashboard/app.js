@@ -597,7 +597,7 @@ function lineChart(series, fields, win, end_ms, label) {
 function chartFigure(id, title, fields, series, win, end_ms) {
   const vals = (f) => series.map((b) => b[f]);
   const about = fields.map((f) => FIGURE[f].name + ' from ' + shown(f, Math.min(...vals(f))) + ' to ' + shown(f, Math.max(...vals(f)))).join('; ');
-  const label = title + ' over the last ' + win.label + ', ' + series.length + ' points: ' + about + '.';
+  const label = title + ' over the last ' + win.label + ', ' + series.length + (series.length === 1 ? ' point: ' : ' points: ') + about + '.';
   const legend = fields.length > 1 ? ' (' + fields.map((f, k) => FIGURE[f].name + (k ? ' dashed' : ' solid')).join(', ') + ')' : '';
   return el('figure', { class: 'chart-box', id: 'chart-' + id },
     el('figcaption', { text: title + legend }),
@@ -615,7 +615,7 @@ function percentileTable(a) {
 
 function windowFigures(a, w) {
   const win = WINDOWS[w];
-  const series = (a.series || []).slice(-SERIES_MAX);
+  const series = (a.series || []).slice(-SERIES_MAX).filter((b) => Number.isFinite(Date.parse(b.start)));
   // The x axis ends now by this browser's clock, or at the last bucket if that is later.
   const end_ms = Math.max(Date.now(), ...series.map((b) => Date.parse(b.start) + win.bucket_ms));
   return [facts([['Window', 'the last ' + win.label + ' (' + (w === '1h' ? 'one-minute' : 'one-hour') + ' buckets)'],

@@ -226,7 +226,8 @@ def check_charts(d, n, node_id, window):
     eq(len(rows), want, "the RTT chart's table alternative (%s)" % window)
     label = d.find_element(By.CSS_SELECTOR, "#chart-rtt svg").get_attribute("aria-label")
     rtts = [b["rtt_ms"] for b in series]
-    check("%d points: RTT from %d ms to %d ms" % (want, min(rtts), max(rtts)) in label,
+    check("%d point%s: RTT from %d ms to %d ms" % (want, "s" if want > 1 else "", min(rtts),
+                                                  max(rtts)) in label,
           "the RTT chart's text alternative: %r" % label)
 
 
