@@ -466,7 +466,8 @@ async function meetingsPage(q) {
 
 async function meetingPage(id) {
   if (!/^[0-9a-f]{24}$/.test(id)) { throw { status: 400, message: 'A meeting id is 24 hex digits.' }; }
-  const [m, p] = await Promise.all([api('GET', '/api/v1/meetings/' + id), api('GET', '/api/v1/meetings/' + id + '/payments')]);
+  const [m, p, qos] = await Promise.all([api('GET', '/api/v1/meetings/' + id), api('GET', '/api/v1/meetings/' + id + '/payments'),
+    api('GET', '/api/v1/analytics/meetings/' + id).catch(unread)]);
   page('Meeting ' + m.title, el('p', { class: 'mono', text: m.meeting_id }),
     facts([['Status', badge(m.status)], ['Host', m.host], ['Participants', m.participants.join(', ')], ['Minutes', m.duration],
       ['Region', m.region], ['Start', m.start_time], ['End', m.end_time], ['Closed', m.closed_time],
@@ -478,18 +479,192 @@ async function meetingPage(id) {
       ['Refunded to the payer', units(p.refunded)], ['Held', units(p.held)], ['Closed', yesNo(p.closed)],
       ['Claims until', p.claims_until], ['Due', p.due_time]], { id: 'payments' }),
     el('h2', { text: 'Claims (' + p.claims.length + ')' }),
-    table(['Person', 'Index', 'Minutes paid', 'Minutes pending'], p.claims.map((c) => [c.person, String(c.index), String(c.final_minutes), String(c.pending_minutes)])));
+    table(['Person', 'Index', 'Minutes paid', 'Minutes pending'], p.claims.map((c) => [c.person, String(c.index), String(c.final_minutes), String(c.pending_minutes)])),
+    meetingQos(qos));
+}
+
+// An analytics answer that failed (the store full or damaged, a 429): its section says so
+// and the rest of the page still shows.
+const unread = (e) => ({ unread: e.message || 'unknown error' });
+const unreadNote = (x) => el('p', { class: 'error', text: 'The analytics cannot be read now: ' + x.unread });
+// A section headed by title (its h2 labels it).
+const titled = (id, title, ...kids) => el('section', { id, 'aria-labelledby': id + '-h' }, el('h2', { id: id + '-h', text: title }), ...kids);
+
+// A meeting's quality of service as each media node that carried it reported it.
+function meetingQos(q) {
+  const mm = (f, x) => shown(f, x.mean) + ' / ' + shown(f, x.max);
+  if (q.unread) { return titled('meeting-qos', 'Quality of service', unreadNote(q)); }
+  return titled('meeting-qos', 'Quality of service',
+    facts([['Minutes carried (claimed in settlement)', q.minutes_carried]]),
+    q.nodes.length === 0 ? el('p', { class: 'note', text: 'No media node has reported on this meeting yet.' })
+      : table(['Media node', 'First heartbeat', 'Last heartbeat', 'Heartbeats', 'Most participants', 'Participant-minutes', 'Received', 'Sent',
+        'Packet loss (mean / max)', 'Jitter (mean / max)', 'RTT (mean / max)'], q.nodes.map((x) => [link('#/media-nodes/' + x.node_id, short(x.node_id)),
+        utc(x.first_heartbeat), utc(x.last_heartbeat), String(x.heartbeats), String(x.participants_max), x.participant_minutes, bytes(x.bytes_in),
+        bytes(x.bytes_out), mm('loss_bp', x.loss_bp), mm('jitter_ms', x.jitter_ms), mm('rtt_ms', x.rtt_ms)])));
 }
 
 // ---- Media nodes. ----
 
-// ANALYTICS CHARTS GO HERE. Health, load, packet loss, jitter, RTT and bandwidth over 1 h /
-// 24 h / 7 d come from /api/v1/analytics/*, which is being built beside this page: until
-// then the section says so. Fill it with barChart-style SVG from those answers.
-function analyticsPlaceholder(nodeId) {
-  return el('section', { class: 'placeholder', id: 'media-analytics', 'data-node': nodeId || '', 'aria-labelledby': 'media-analytics-h' },
-    el('h2', { id: 'media-analytics-h', text: 'Health and QoS charts' }),
-    el('p', { class: 'note', text: 'Load, packet loss, jitter, RTT and bandwidth over 1 h, 24 h and 7 d appear here once the node serves its analytics.' }));
+// Health and QoS charts from /api/v1/analytics/* (docs/API.md, "Analytics"), drawn as
+// hand-written SVG: a few polylines and circles over the series' buckets are less code than
+// any charting library, need no vendored file or licence, and keep the CSP strict (every
+// colour and dash is a class in style.css, never a style attribute).
+const SVG_NS = 'http://www.w3.org/2000/svg';
+function svgEl(tag, attrs, ...kids) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'text') { e.textContent = v; } else { e.setAttribute(k, String(v)); }
+  }
+  for (const k of kids) { e.append(k); }
+  return e;
+}
+
+// The node's windows: their span and the bucket its series is made of (docs/ANALYTICS.md).
+const HOUR_MS = 3600000;
+const WINDOWS = {
+  '1h': { label: '1 h', span_ms: HOUR_MS, bucket_ms: 60000 },
+  '24h': { label: '24 h', span_ms: 24 * HOUR_MS, bucket_ms: HOUR_MS },
+  '7d': { label: '7 d', span_ms: 168 * HOUR_MS, bucket_ms: HOUR_MS },
+};
+// The figures as the API gives them: [field, name, divisor to the unit shown, unit].
+const FIGURES = [['load_permille', 'Load', 10, '%'], ['cpu_permille', 'CPU', 10, '%'], ['participants', 'Participants', 1, ''],
+  ['kbps_in', 'Bandwidth in', 1, 'kbit/s'], ['kbps_out', 'Bandwidth out', 1, 'kbit/s'], ['loss_bp', 'Packet loss', 100, '%'],
+  ['jitter_ms', 'Jitter', 1, 'ms'], ['rtt_ms', 'RTT', 1, 'ms']];
+const FIGURE = Object.fromEntries([...FIGURES, ['heartbeats', 'Heartbeats', 1, '']].map(([f, name, div, unit]) => [f, { name, div, unit }]));
+// A window's series has at most 168 buckets (openapi.yaml): a longer answer is cut to its
+// newest, never drawn whole.
+const SERIES_MAX = 168;
+// One chart per entry: its id, title and the figures it draws (at most two, told apart by
+// dash and marker as well as colour).
+const CHARTS = [['load', 'Load and CPU', ['load_permille', 'cpu_permille']], ['loss', 'Packet loss', ['loss_bp']],
+  ['jitter', 'Jitter', ['jitter_ms']], ['rtt', 'Round-trip time (RTT)', ['rtt_ms']],
+  ['bandwidth', 'Bandwidth', ['kbps_in', 'kbps_out']], ['participants', 'Participants', ['participants']],
+  ['heartbeats', 'Heartbeats (how often the node reported)', ['heartbeats']]];
+
+const shown = (field, v) => {
+  const f = FIGURE[field];
+  const s = f.div === 1 ? String(v) : (v / f.div).toFixed(f.div === 10 ? 1 : 2);
+  return f.unit === '%' ? s + '%' : f.unit ? s + ' ' + f.unit : s;
+};
+const utc = (t) => t ? t.slice(0, 16).replace('T', ' ') + ' UTC' : '—';
+function bytes(v) {
+  let n = Number(v); let i = 0;
+  const names = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  while (n >= 1000 && i < names.length - 1) { n /= 1000; i++; }
+  return (i === 0 ? String(n) : n.toFixed(1)) + ' ' + names[i];
+}
+// The smallest 1, 2 or 5 times a power of ten at or above v: the chart's top line.
+function niceTop(v) {
+  if (!(v > 0)) { return 1; }
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  return [1, 2, 5, 10].map((m) => m * p).find((t) => t >= v);
+}
+
+// A line chart of series (buckets, oldest first) over window win ending at end_ms: one
+// polyline per run of adjacent buckets and a circle (with its value as a tooltip) per bucket.
+function lineChart(series, fields, win, end_ms, label) {
+  const W = 360; const H = 150; const L = 44; const R = 8; const T = 8; const B = 20;
+  const pw = W - L - R; const ph = H - T - B;
+  const from = end_ms - win.span_ms;
+  const top = niceTop(Math.max(...fields.flatMap((f) => series.map((b) => b[f] / FIGURE[f].div))));
+  const svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart line-chart', role: 'img', 'aria-label': label });
+  for (const frac of [0, 0.5, 1]) {
+    const y = T + ph - frac * ph;
+    svg.append(svgEl('line', { x1: L, x2: W - R, y1: y, y2: y, class: 'grid' }),
+      svgEl('text', { x: L - 4, y: y + 4, 'text-anchor': 'end', text: String(+(top * frac).toPrecision(3)) }));
+  }
+  svg.append(svgEl('text', { x: L, y: H - 4, text: '−' + win.label }), svgEl('text', { x: W - R, y: H - 4, 'text-anchor': 'end', text: 'now' }));
+  fields.forEach((f, k) => {
+    let run = [];
+    let last = null;
+    const flush = () => { if (run.length > 1) { svg.append(svgEl('polyline', { points: run.join(' '), class: 'line s' + k })); } run = []; };
+    for (const b of series) {
+      const at = Date.parse(b.start);
+      if (last !== null && at - last > win.bucket_ms) { flush(); }
+      last = at;
+      // A bucket is drawn at its middle; a browser clock behind the node's keeps it inside.
+      const x = L + Math.min(Math.max(at + win.bucket_ms / 2 - from, 0), win.span_ms) / win.span_ms * pw;
+      const y = T + ph - Math.min(b[f] / FIGURE[f].div / top, 1) * ph;
+      run.push(x.toFixed(1) + ',' + y.toFixed(1));
+      svg.append(svgEl('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: 3, class: 'pt s' + k },
+        svgEl('title', { text: utc(b.start) + ': ' + FIGURE[f].name + ' ' + shown(f, b[f]) })));
+    }
+    flush();
+  });
+  return svg;
+}
+
+function chartFigure(id, title, fields, series, win, end_ms) {
+  const vals = (f) => series.map((b) => b[f]);
+  const about = fields.map((f) => FIGURE[f].name + ' from ' + shown(f, Math.min(...vals(f))) + ' to ' + shown(f, Math.max(...vals(f)))).join('; ');
+  const label = title + ' over the last ' + win.label + ', ' + series.length + (series.length === 1 ? ' point: ' : ' points: ') + about + '.';
+  const legend = fields.length > 1 ? ' (' + fields.map((f, k) => FIGURE[f].name + (k ? ' dashed' : ' solid')).join(', ') + ')' : '';
+  return el('figure', { class: 'chart-box', id: 'chart-' + id },
+    el('figcaption', { text: title + legend }),
+    lineChart(series, fields, win, end_ms, label),
+    el('details', {}, el('summary', { text: title + ' as a table' }),
+      table(['Bucket (from)', ...fields.map((f) => FIGURE[f].name)], series.map((b) => [utc(b.start), ...fields.map((f) => shown(f, b[f]))]))));
+}
+
+function percentileTable(a) {
+  return table(['Figure', 'Mean', 'p50', 'p95', 'p99', 'Max'], FIGURES.filter(([f]) => a.percentiles[f]).map(([f, name]) => {
+    const p = a.percentiles[f];
+    return [name, shown(f, a[f]), shown(f, p.p50), shown(f, p.p95), shown(f, p.p99), shown(f, p.max)];
+  }));
+}
+
+function windowFigures(a, w) {
+  const win = WINDOWS[w];
+  const series = (a.series || []).slice(-SERIES_MAX).filter((b) => Number.isFinite(Date.parse(b.start)));
+  // The x axis ends now by this browser's clock, or at the last bucket if that is later.
+  const end_ms = Math.max(Date.now(), ...series.map((b) => Date.parse(b.start) + win.bucket_ms));
+  return [facts([['Window', 'the last ' + win.label + ' (' + (w === '1h' ? 'one-minute' : 'one-hour') + ' buckets)'],
+    ['Heartbeats', a.heartbeats], ['Participant-minutes', a.participant_minutes], ['Received', bytes(a.bytes_in)], ['Sent', bytes(a.bytes_out)]]),
+  ...(series.length === 0 ? [el('p', { class: 'note', text: 'No heartbeats in this window.' })] : [
+    el('h3', { text: 'Percentiles of the buckets\u2019 means' }), percentileTable(a),
+    el('div', { class: 'charts' }, ...CHARTS.map(([id, title, fields]) => chartFigure(id, title, fields, series, win, end_ms)))])];
+}
+
+function currentFacts(n) {
+  const c = n.current;
+  return facts([['Health', badge(n.health)], ['Last heartbeat', utc(n.last_heartbeat)],
+    ...(c ? [...FIGURES.map(([f, name]) => [name, shown(f, c[f])]), ['Meetings', c.meetings]] : [])], { id: 'node-health' });
+}
+
+// The node's analytics: its health now, and a window (1 h, 24 h, 7 d) of figures and
+// charts. The window buttons reload only the figures, so keyboard focus stays on them; the
+// address keeps the window (?window=) for a reload or a link.
+function nodeAnalytics(n, w) {
+  const box = el('div', { id: 'window-figures', 'aria-live': 'polite' }, ...windowFigures(n.analytics, w));
+  let asked = 0;
+  const buttons = Object.entries(WINDOWS).map(([k, v]) => el('button', { type: 'button', class: 'window', 'data-window': k,
+    'aria-pressed': String(k === w), text: v.label, onclick: async () => {
+      const mine = ++asked;
+      try {
+        const a = await api('GET', '/api/v1/analytics/nodes/' + n.id + '?window=' + k);
+        if (mine !== asked || !box.isConnected) { return; } // a later click, or another page
+        for (const b of buttons) { b.setAttribute('aria-pressed', String(b.dataset.window === k)); }
+        box.replaceChildren(...windowFigures(a.analytics, k));
+        history.replaceState(null, '', '#/media-nodes/' + n.id + '?window=' + k);
+      } catch (e) { if (box.isConnected) { say('Cannot read the ' + v.label + ' window: ' + e.message, true); } }
+    } }));
+  return titled('media-analytics', 'Health and quality of service', currentFacts(n),
+    el('div', { class: 'row windows', role: 'group', 'aria-label': 'Window' }, ...buttons), box);
+}
+
+function networkSummary(net) {
+  const title = 'The network over 1 h, 24 h and 7 d';
+  if (net.unread) { return titled('media-analytics', title, unreadNote(net)); }
+  const rows = Object.keys(WINDOWS).map((w) => {
+    const x = net.windows[w];
+    return [WINDOWS[w].label, String(x.heartbeats), String(x.meetings) + (x.meetings_partial ? '+' : ''), x.participant_minutes,
+      bytes(x.bytes_in), bytes(x.bytes_out), shown('loss_bp', x.loss_bp), shown('jitter_ms', x.jitter_ms), shown('rtt_ms', x.rtt_ms),
+      x.percentiles.rtt_ms ? shown('rtt_ms', x.percentiles.rtt_ms.p95) : '—', units(x.earnings)];
+  });
+  return titled('media-analytics', title,
+    el('p', { class: 'note', text: 'From the heartbeats this node was sent (means over the window; earnings are what settlement paid operators).' }),
+    el('div', { id: 'network-summary' }, table(['Window', 'Heartbeats', 'Meetings', 'Participant-minutes', 'Received', 'Sent',
+      'Mean loss', 'Mean jitter', 'Mean RTT', 'p95 RTT', 'Earnings (CHR)'], rows)));
 }
 
 function mediaForm(q) {
@@ -510,26 +685,30 @@ function mediaForm(q) {
 async function mediaNodesPage(q) {
   const f = new URLSearchParams();
   for (const k of ['region', 'status']) { if (q.get(k)) { f.set(k, q.get(k)); } }
-  const l = await listAll('/api/v1/media-nodes' + (f.toString() ? '?' + f.toString() : ''), 'media_nodes');
+  const [l, net] = await Promise.all([listAll('/api/v1/analytics/nodes' + (f.toString() ? '?' + f.toString() : ''), 'nodes'),
+    api('GET', '/api/v1/analytics/network').catch(unread)]);
   const regions = [...new Set(l.items.map((m) => m.region))].sort();
+  const now = (m, field) => m.current ? shown(field, m.current[field]) : '—';
   page('Media nodes', mediaForm(q), ...partial(l), ...(regions.length === 0 ? [el('p', { text: 'No media nodes.' })] : []),
     ...regions.flatMap((r) => {
       const ms = l.items.filter((m) => m.region === r);
       return [el('h2', { text: 'Region ' + r + ' (' + ms.length + ')' }),
-        table(['Node', 'Status', 'Capacity (seats)', 'Stake (CHR)', 'Endpoint', 'Operator'], ms.map((m) => [
-          link('#/media-nodes/' + m.id, short(m.id)), badge(m.status), String(m.capacity), units(m.bond), m.endpoint,
-          link('#/account/' + m.operator, short(m.operator))]))];
-    }), analyticsPlaceholder(null));
+        table(['Node', 'Status', 'Health', 'Load', 'Packet loss', 'RTT', 'Capacity (seats)', 'Stake (CHR)', 'Endpoint', 'Operator'], ms.map((m) => [
+          link('#/media-nodes/' + m.id, short(m.id)), badge(m.status), badge(m.health), now(m, 'load_permille'), now(m, 'loss_bp'),
+          now(m, 'rtt_ms'), String(m.capacity), units(m.bond), m.endpoint, link('#/account/' + m.operator, short(m.operator))]))];
+    }), networkSummary(net));
 }
 
-async function mediaNodePage(id) {
+async function mediaNodePage(id, q) {
   if (!/^[0-9a-f]{64}$/.test(id)) { throw { status: 400, message: 'A media node id is 64 hex digits.' }; }
-  const m = await api('GET', '/api/v1/media-nodes/' + id);
-  page('Media node', el('p', { class: 'mono', text: m.id }),
-    facts([['Status', badge(m.status)], ['Region', m.region], ['Capacity (seats)', m.capacity], ['Stake (CHR)', units(m.bond)],
-      ['Endpoint', m.endpoint], ['Operator', link('#/account/' + m.operator, m.operator)], ['Metadata', m.metadata],
-      ['Registered at height', m.registered_height], ['Unbonds after', m.unbond_after]]),
-    analyticsPlaceholder(m.id));
+  const w = q.get('window') || '1h';
+  if (!Object.hasOwn(WINDOWS, w)) { throw { status: 400, message: 'A window is 1h, 24h or 7d.' }; }
+  const n = await api('GET', '/api/v1/analytics/nodes/' + id + '?window=' + w);
+  page('Media node', el('p', { class: 'mono', text: n.id }),
+    facts([['Status', badge(n.status)], ['Region', n.region], ['Capacity (seats)', n.capacity], ['Stake (CHR)', units(n.bond)],
+      ['Endpoint', n.endpoint], ['Operator', link('#/account/' + n.operator, n.operator)], ['Metadata', n.metadata],
+      ['Registered at height', n.registered_height], ['Unbonds after', n.unbond_after]]),
+    nodeAnalytics(n, w));
 }
 
 // ---- Router. ----
@@ -540,7 +719,7 @@ const PAGES = {
   account: (a) => accountPage(a), validators: () => validatorsPage(),
   gov: (a) => a ? proposalPage(a) : govPage(),
   meetings: (a, q) => a ? meetingPage(a) : meetingsPage(q),
-  'media-nodes': (a, q) => a ? mediaNodePage(a) : mediaNodesPage(q),
+  'media-nodes': (a, q) => a ? mediaNodePage(a, q) : mediaNodesPage(q),
 };
 
 async function route() {

@@ -2,15 +2,19 @@
 through chromium-driver): sign in, make a key and use it over HTTP, revoke it; a transfer
 appears on the live blocks page; a read-only key never reaches key management; the
 validators, governance (a tally that follows a vote live), meetings and media-node pages
-show what the test made on the node; no console error, no request to another origin and no
+show what the test made on the node, with the health and QoS charts of a media node whose
+signed heartbeats the test sends; no console error, no request to another origin and no
 page wider than a phone on any page."""
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
 
-from node import check, eq, keygen, random_pubkey, run, start_node, tx_hash, wallet_cmd
+import bip340
+from node import check, eq, keygen, run, start_node, tx_hash, wallet_cmd
+from test_analytics import heartbeat
 
 try:
     from selenium import webdriver
@@ -163,7 +167,8 @@ def test_browser_read_only(t):
 
 def make_network_data(t, n):
     """On n: bob's validator, alice's stake and her text proposal in its voting period, her
-    media node in eu-west and bob's meeting there. Returns (media node id, meeting id)."""
+    media node in eu-west and bob's meeting there. Returns (media node's secret key, its id,
+    meeting id)."""
     c = n.chain
     alice, bob = c["alice"], c["bob"]
     cons = keygen(t, "bob-consensus")
@@ -172,7 +177,8 @@ def make_network_data(t, n):
     wallet_ok(n, "stake", c.validator.address, "3", "--key", alice.path, "--wait")
     wallet_ok(n, "gov", "propose", "text", "--title", "Paint it blue", "--deposit", 10 * 10**6,
               "--raw", "--key", alice.path, "--wait")
-    node_id = random_pubkey()
+    sk = os.urandom(31) + b"\x01"
+    node_id = bip340.pubkey(sk).hex()
     wallet_ok(n, "media-node", "register", "--key", alice.path, "--node-key", node_id,
               "--endpoint", "https://eu.media.example.org:8443/", "--region", "eu-west",
               "--capacity", 10, "--bond", 1000 * 10**6, "--raw", "--metadata", "test node",
@@ -182,7 +188,47 @@ def make_network_data(t, n):
                     "--duration", 30, "--region", "eu-west", "--wait")
     mids = [x.split()[1] for x in out.splitlines() if x.startswith("meeting_id ")]
     eq(len(mids), 1, "one meeting id in %r" % out)
-    return node_id, mids[0]
+    return sk, node_id, mids[0]
+
+
+# The heartbeats send_heartbeats sends, 30 s apart (a heartbeat must be within the node's
+# clock skew, 2 min, so these span three or four one-minute buckets): (load, cpu, rtt, loss).
+HEARTBEATS = [(200, 300, 40, 10), (450, 500, 90, 120), (300, 350, 60, 40), (700, 650, 120, 300)]
+
+
+def send_heartbeats(n, sk, mid):
+    """The media node's signed heartbeats, carrying meeting mid, the last one now."""
+    now = int(time.time() * 1000)
+    for i, (load, cpu, rtt, loss) in enumerate(HEARTBEATS):
+        at = now - 30000 * (len(HEARTBEATS) - 1 - i)
+        r = n.request("POST", "/api/v1/analytics/heartbeats", {"heartbeat": heartbeat(
+            sk, n.chain.chain_id, at, [mid], load=load, cpu=cpu, rtt=rtt, loss=loss)}, auth=False)
+        eq(r.status, 200, "heartbeat %d: %r" % (i, r))
+
+
+def chart_points(d, chart):
+    return len(d.find_elements(By.CSS_SELECTOR, "#chart-%s svg circle" % chart))
+
+
+def check_charts(d, n, node_id, window):
+    """The node's page shows window's figures: each chart has a point per bucket of the API's
+    series, and its table alternative a row per bucket."""
+    series = n.get("/api/v1/analytics/nodes/%s?window=%s" % (node_id, window))["analytics"][
+        "series"]
+    want = len(series)
+    check(want >= 1, "the %s series has buckets" % window)
+    wait_for(d, "the %s charts" % window, lambda: chart_points(d, "rtt") == want and d.find_elements(
+        By.CSS_SELECTOR, "button[data-window='%s'][aria-pressed='true']" % window))
+    for chart, lines in (("load", 2), ("loss", 1), ("jitter", 1), ("bandwidth", 2),
+                         ("participants", 1), ("heartbeats", 1)):
+        eq(chart_points(d, chart), want * lines, "points of the %s chart (%s)" % (chart, window))
+    rows = d.find_elements(By.CSS_SELECTOR, "#chart-rtt details tbody tr")
+    eq(len(rows), want, "the RTT chart's table alternative (%s)" % window)
+    label = d.find_element(By.CSS_SELECTOR, "#chart-rtt svg").get_attribute("aria-label")
+    rtts = [b["rtt_ms"] for b in series]
+    check("%d point%s: RTT from %d ms to %d ms" % (want, "s" if want > 1 else "", min(rtts),
+                                                  max(rtts)) in label,
+          "the RTT chart's text alternative: %r" % label)
 
 
 def test_browser_network_pages(t):
@@ -190,11 +236,15 @@ def test_browser_network_pages(t):
     # with what was made on the node (bob's validator with its commission, alice's proposal
     # whose open tally follows her vote live over the event stream, bob's meeting found by
     # its payer with the keyboard, its escrow and its media node, the node in its region's
-    # table with the place kept for the analytics charts), none wider than a phone, without
-    # a console error or a request to another origin; hostile addresses get a clear message.
-    n = start_node(t)
+    # table with its health and the network's summary, its QoS on the meeting's page, the
+    # node's charts with a point per bucket of its heartbeats, switched between 1 h, 24 h
+    # and 7 d with the keyboard), none wider than a phone, without a console error or a
+    # request to another origin; hostile addresses get a clear message.
+    # Health thresholds long enough that the node stays healthy while the browser works.
+    n = start_node(t, conf={"analytics": {"degraded_after_ms": 600000,
+                                          "offline_after_ms": 900000}})
     alice, bob = n.chain["alice"], n.chain["bob"]
-    node_id, mid = make_network_data(t, n)
+    sk, node_id, mid = make_network_data(t, n)
     ro = n.create_api_key(scopes="read", label="ro")
     d = browser()
     try:
@@ -235,27 +285,62 @@ def test_browser_network_pages(t):
         for part in ("Weekly sync", "alice-user", "created", "0.009000"):
             check(part in row, "the meeting's row %r shows %s" % (row, part))
         fits_phone(d, "the meetings page")
+        send_heartbeats(n, sk, mid)
         d.find_element(By.CSS_SELECTOR, "a[href='#/meetings/%s']" % mid).click()
         wait_for(d, "its payments", lambda: "Escrowed" in text(d, "#payments"))
         pay = text(d, "#payments")
         check("0.009000" in pay and "Held" in pay, "escrow and held: %r" % pay)
+        # The meeting's QoS: one row for its media node, with the heartbeats' count, and the
+        # RTT's and packet loss's means (as the API gives them) and maxima.
+        qos = n.get("/api/v1/analytics/meetings/%s" % mid)["nodes"][0]
+        row = text(d, "#meeting-qos tbody tr")
+        for part in (str(len(HEARTBEATS)), "%d ms / 120 ms" % qos["rtt_ms"]["mean"],
+                     "%.2f%% / 3.00%%" % (qos["loss_bp"]["mean"] / 100)):
+            check(part in row, "the meeting's QoS row %r shows %s" % (row, part))
         fits_phone(d, "a meeting's page")
-        d.find_element(By.CSS_SELECTOR, "a[href='#/media-nodes/%s']" % node_id).click()
+        d.find_element(By.CSS_SELECTOR, "#meeting-qos a[href='#/media-nodes/%s']" % node_id).click()
         wait_for(d, "its media node", lambda: "eu-west" in text(d, "#page"))
         check("1000.000000" in text(d, "#page"), "the node's stake")
-        check(d.find_elements(By.ID, "media-analytics"), "the place for the analytics charts")
+        health = text(d, "#node-health")
+        for part in ("healthy", "RTT\n120 ms", "Load\n70.0%", "Packet loss\n3.00%"):
+            check(part in health, "the node's health %r shows %r" % (health, part))
+        check_charts(d, n, node_id, "1h")
+        fits_phone(d, "a media node's charts")
+        # The window switcher with the keyboard: tab to "24 h" and press Enter; the address
+        # keeps the window, and a reload shows it again.
+        b24 = d.find_element(By.CSS_SELECTOR, "button[data-window='24h']")
+        d.execute_script("arguments[0].focus();", d.find_element(
+            By.CSS_SELECTOR, "button[data-window='1h']"))
+        d.switch_to.active_element.send_keys(Keys.TAB)
+        eq(d.switch_to.active_element, b24, "Tab moves to the next window")
+        d.switch_to.active_element.send_keys(Keys.ENTER)
+        check_charts(d, n, node_id, "24h")
+        eq(d.switch_to.active_element, b24, "the focus stays on the window pressed")
+        check(d.current_url.endswith("?window=24h"), "the address: %s" % d.current_url)
+        d.find_element(By.CSS_SELECTOR, "button[data-window='7d']").send_keys(Keys.SPACE)
+        check_charts(d, n, node_id, "7d")
+        d.refresh()
+        check_charts(d, n, node_id, "7d")
+        fits_phone(d, "a media node's 7 d charts")
 
         go(d, n, "#/media-nodes")
         wait_for(d, "the region's table", lambda: "Region eu-west (1)" in text(d, "#page"))
         row = d.find_element(By.CSS_SELECTOR, "#page tbody tr").text
-        for part in ("active", "10", "1000.000000", "https://eu.media.example.org:8443/"):
+        for part in ("active", "healthy", "70.0%", "3.00%", "120 ms", "10", "1000.000000",
+                     "https://eu.media.example.org:8443/"):
             check(part in row, "the node's row %r shows %s" % (row, part))
+        # The network's summary: a row per window, each with the four heartbeats and the
+        # one meeting.
+        rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#network-summary tbody tr")]
+        eq([r.split()[:4] for r in rows], [["1", "h", "4", "1"], ["24", "h", "4", "1"],
+                                            ["7", "d", "4", "1"]], "the network's windows")
         fits_phone(d, "the media nodes page")
 
         # Hostile addresses: a clear message on the page, never a thrown error; malformed ids
         # never reach the API, a bad payer is the API's own 400.
         for bad, said in (("#/gov/1e3", "proposal id"), ("#/meetings/" + "zz" * 12, "meeting id"),
                           ("#/media-nodes/%E0%A4%A", "URI malformed"),
+                          ("#/media-nodes/%s?window=2h" % node_id, "window is 1h, 24h or 7d"),
                           ("#/meetings?payer=chr1nope", "payer")):
             go(d, n, bad)
             wait_for(d, "the refusal of %s" % bad, lambda: said in text(d, "#status.error"))
