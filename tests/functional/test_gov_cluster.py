@@ -184,8 +184,9 @@ def test_governance_on_four_validators(t):
     new = chain.sign(alice, bob, 5, nonce, fee=NEW_FEE)[0]
     eq(n0.submit(new, wait=True).status, 200, "a transfer at the new fee")
     for n in nodes:
-        tx_old = n.get("/api/v1/txs/%s" % node.tx_hash(old))
-        tx_new = n.get("/api/v1/txs/%s" % node.tx_hash(new))
+        # Each node's index files a committed transaction within its commit interval.
+        tx_old = n.wait_tx(node.tx_hash(old), timeout=30)
+        tx_new = n.wait_tx(node.tx_hash(new), timeout=30)
         eq((tx_old["tx"]["fee"], tx_new["tx"]["fee"]), (str(FEE), str(NEW_FEE)),
            "%s: the fees paid" % n.name)
         check(int(tx_old["height"]) <= executed_at < int(tx_new["height"]),
