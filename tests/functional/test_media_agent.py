@@ -8,6 +8,7 @@ refusals and exit codes. Two agents in two regions send heartbeats with the medi
 figures, the analytics show them and the settled minutes, and a stopped agent's node goes
 offline."""
 
+import calendar
 import hashlib
 import http.client
 import json
@@ -299,6 +300,12 @@ def test_agent_refusals_and_exit_codes(t):
 
 
 OFFLINE_MS = 4000
+SETTLE_WINDOW_MS = 5000
+
+
+def media_time_ms(s):
+    """The node's "YYYY-MM-DDTHH:MM:SS.mmmZ" in Unix ms."""
+    return calendar.timegm(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(s[20:23])
 
 
 def expected_health(node):
@@ -315,11 +322,16 @@ def test_two_agents_heartbeats_and_analytics(t):
     # signed heartbeats, so /analytics/nodes, /nodes/{id}, /meetings/{id} and /network show
     # them; the finished meeting is settled in one batch and its minutes show in its
     # analytics; an agent that stops (SIGSTOP) shows offline in /media-nodes and
-    # /analytics/nodes while the other stays healthy.
-    chain = Chain(t, {"alice": 10**13, "bob": 10**13, "sponsor": 10**12})
+    # /analytics/nodes while the other stays healthy; at the end of the (genesis-short)
+    # settlement and dispute windows the claims are paid and the rest of the escrow returns
+    # to the payer, with no transaction.
+    chain = Chain(t, {"alice": 10**13, "bob": 10**13, "sponsor": 10**12},
+                  settle_params={"settle_window_ms": SETTLE_WINDOW_MS, "dispute_window_ms": 1000})
     n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path},
                              "analytics": {"offline_after_ms": OFFLINE_MS,
-                                           "degraded_after_ms": 3000}}).start()
+                                           "degraded_after_ms": 3000},
+                             "consensus": {"block_interval_ms": 100,
+                                           "empty_block_interval_ms": 500}}).start()
     hb_conf = "heartbeat_interval_ms = 1000\n"
     keys = {"eu": keygen(t, "media-eu"), "us": keygen(t, "media-us")}
     agents = {"eu": Agent(t, n, keys["eu"], chain["alice"], "eu", "eu", hb_conf),
@@ -342,7 +354,9 @@ def test_two_agents_heartbeats_and_analytics(t):
         eq(r.status, 200, "credits (%r)" % (r,))
         return {x["participant"]: x["credit"] for x in r.json["credits"]}
 
-    mids = {"eu": create("eu", ["eu-1", "eu-2"]), "us": create("us", ["us-1"])}
+    # The eu meeting lasts the shortest time, a minute, so that its windows close within the
+    # test: its claims are bounded by that minute.
+    mids = {"eu": create("eu", ["eu-1", "eu-2"], 1), "us": create("us", ["us-1"])}
     people = {"eu": ["host-eu", "eu-1", "eu-2"], "us": ["host-us", "us-1"]}
     for region, a in agents.items():
         cr = credits(mids[region])
@@ -407,8 +421,8 @@ def test_two_agents_heartbeats_and_analytics(t):
     while time.time() < deadline and len(claims) < 3:
         time.sleep(0.3)
         claims = n.get("/api/v1/meetings/%s/payments" % mids["eu"])["claims"]
-    eq([c["pending_minutes"] for c in claims], [10, 10, 10], "the three claims")
-    eq(n.get("/api/v1/analytics/meetings/%s" % mids["eu"])["minutes_carried"], "30",
+    eq([c["pending_minutes"] for c in claims], [1, 1, 1], "the three claims, a minute each")
+    eq(n.get("/api/v1/analytics/meetings/%s" % mids["eu"])["minutes_carried"], "3",
        "the meeting's analytics show the minutes")
     lines = [json.loads(x) for x in open(agents["eu"].out) if x.startswith("{")]
     eq(len([x for x in lines if x.get("status") == "committed"]), 1, "in one batch")
@@ -425,3 +439,29 @@ def test_two_agents_heartbeats_and_analytics(t):
     agents["us"].proc.send_signal(signal.SIGCONT)
     for a in agents.values():
         a.stop()
+
+    # The windows close at the meeting's scheduled end plus both windows: the pending claims
+    # are paid, the rest goes back to the payer (the sponsor) at the end of a block.
+    meeting = n.get("/api/v1/meetings/%s" % mids["eu"])
+    payer = n.get("/api/v1/accounts/%s" % chain["sponsor"].address)
+    due = media_time_ms(meeting["end_time"]) + SETTLE_WINDOW_MS + 1000
+    time.sleep(max(0, due / 1000 - time.time()) + 0.5)
+    deadline = time.time() + 20
+    p = {}
+    while time.time() < deadline and not p.get("closed"):
+        time.sleep(0.3)
+        p = n.get("/api/v1/meetings/%s/payments" % mids["eu"])
+    check(p.get("closed"), "the settlement closed (%r)" % p)
+    price = int(meeting["price_per_participant_minute"])
+    share = 3 * price * 50 // 1000
+    eq((p["paid"], p["protocol_share"], p["held"]), (str(3 * price - share), str(share), "0"),
+       "the three minutes paid, nothing held")
+    eq(int(p["refunded"]), int(p["escrowed"]) - 3 * price, "the rest refunded")
+    after = n.get("/api/v1/accounts/%s" % chain["sponsor"].address)
+    eq(int(after["balance"]) - int(payer["balance"]), int(p["refunded"]),
+       "the payer got the refund")
+    eq([c["final_minutes"] for c in p["claims"]], [1, 1, 1], "the claims are final")
+
+
+# The meeting's shortest duration, a minute, and its windows are waited out.
+test_two_agents_heartbeats_and_analytics.timeout = 150
