@@ -99,8 +99,8 @@ static void post(media_agent *a, media_hb *h, const char *hex, uint64_t now_ms)
                            ? a->cfg.timeout_ms
                            : a->cfg.heartbeat_interval_ms;
     chr_err e = body == NULL ? CHR_ERR_NOMEM
-                             : wallet_http("POST", url, body, (long)timeout, &status, &resp,
-                                           NULL, err, sizeof(err));
+                             : wallet_http("POST", url, body, (long)timeout, &status, &resp, NULL,
+                                           err, sizeof(err));
     free(body);
     if (e != CHR_OK) {
         note(h, "node_unreachable", e == CHR_ERR_NOMEM ? "out of memory" : err, now_ms);
@@ -113,8 +113,7 @@ static void post(media_agent *a, media_hb *h, const char *hex, uint64_t now_ms)
     const char *msg = json_string_value(json_object_get(je, "message"));
     char fallback[32];
     snprintf(fallback, sizeof(fallback), "http_%ld", status);
-    note(h, status == 200 ? NULL : code != NULL ? code : fallback, msg != NULL ? msg : "",
-         now_ms);
+    note(h, status == 200 ? NULL : code != NULL ? code : fallback, msg != NULL ? msg : "", now_ms);
     json_decref(j);
 }
 

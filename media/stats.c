@@ -17,7 +17,7 @@ typedef struct stats_field {
 
 /* The figures of ledger_hb_figures but participants, in its order. */
 static const stats_field figure_fields[] = {
-    {"kbps_in", LEDGER_HEARTBEAT_KBPS_MAX}, {"kbps_out", LEDGER_HEARTBEAT_KBPS_MAX},
+    {"kbps_in", LEDGER_HEARTBEAT_KBPS_MAX},    {"kbps_out", LEDGER_HEARTBEAT_KBPS_MAX},
     {"loss_bp", LEDGER_HEARTBEAT_LOSS_BP_MAX}, {"jitter_ms", LEDGER_HEARTBEAT_MS_MAX},
     {"rtt_ms", LEDGER_HEARTBEAT_MS_MAX},
 };

@@ -107,8 +107,12 @@ void test_cpu(void)
     CHECK(media_cpu_permille(&a, &b) == 600);
     CHECK(media_cpu_permille(&b, &a) == 0);
     CHECK(media_cpu_permille(&a, &a) == 0);
-    static const char *const bad[] = {"", "cpu0 1 2 3 4\n", "cpu  1 2 3\n", "intr 1 2 3 4\n",
-                                      "cpu  1 2 x 4\n", "cpu  1 2 3 12345678901234567890\n"};
+    static const char *const bad[] = {"",
+                                      "cpu0 1 2 3 4\n",
+                                      "cpu  1 2 3\n",
+                                      "intr 1 2 3 4\n",
+                                      "cpu  1 2 x 4\n",
+                                      "cpu  1 2 3 12345678901234567890\n"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memset(&a, 0xAA, sizeof(a));
         CHECK(media_cpu_parse(&a, bad[i], strlen(bad[i])) == CHR_ERR_ARG);
