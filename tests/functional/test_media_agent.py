@@ -253,12 +253,22 @@ def test_agent_refusals_and_exit_codes(t):
     # usage report with 400 and a meeting it never admitted with 404 unknown_meeting; the
     # commands exit 4 for a config that names an unknown key or a missing key file, 2 for
     # a bad command line, 1 for a credit of a meeting the chain does not have, and 3 when
-    # the node is down.
+    # the node is down; the heartbeats of a node never registered are refused, counted in
+    # /health and logged once while the same refusal repeats, and the agent carries on.
     chain = Chain(t, {"alice": 10**13})
     n = Node(t, chain).start()
     node_key = keygen(t, "media-node")
-    a = Agent(t, n, node_key, chain["alice"])
+    a = Agent(t, n, node_key, chain["alice"], agent_conf="heartbeat_interval_ms = 1000\n")
     a.start()
+    deadline = time.time() + 10
+    hb = {}
+    while time.time() < deadline and hb.get("refused", 0) < 3:
+        time.sleep(0.3)
+        hb = a.post("GET", "/health")[1]["heartbeats"]
+    eq((hb["accepted"], hb["last_refusal"]), (0, "unknown_object"), "refused: not registered")
+    check(hb["refused"] >= 3, "three refusals (%r)" % hb)
+    logged = [x for x in open(a.out) if "heartbeat refused" in x]
+    eq(len(logged), 1, "logged once (%r)" % logged)
     st, j = a.post("POST", "/verify", "{\"credit\": \"%s\"}" % ("ab" * 5000))
     eq((st, j["reason"]), (413, "body_too_large"), "an oversized body")
     eq(a.post("GET", "/nowhere")[0], 404, "an unknown path")
