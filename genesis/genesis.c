@@ -63,6 +63,7 @@ void genesis_init(genesis *g)
     memset(g, 0, sizeof(*g));
     ledger_params_default(&g->params);
     ledger_gov_params_default(&g->gov_params);
+    ledger_settle_params_default(&g->settle_params);
     ledger_valset_init(&g->validators);
 }
 
@@ -266,6 +267,16 @@ static chr_err genesis_check(const genesis *g, bool require_validators, char *er
         chr_errmsg_set(errmsg, cap, "gov_params.%s: out of range", field);
         return CHR_ERR_GENESIS;
     }
+    /* The decoder holds the ranges (each window at most LEDGER_SETTLE_WINDOW_MS_MAX, the share
+     * at most 1000): what it refuses the chain could never read back. */
+    uint8_t sbuf[LEDGER_SETTLE_PARAMS_BYTES];
+    ledger_settle_params sp;
+    ledger_settle_params_encode(sbuf, &g->settle_params);
+    if (ledger_settle_params_decode(&sp, sbuf, sizeof(sbuf)) != CHR_OK) {
+        chr_errmsg_set(errmsg, cap,
+                       "settle_params: a window over 7 days or a share over 1000 permille");
+        return CHR_ERR_GENESIS;
+    }
     chr_err err = genesis_check_accounts(g, errmsg, cap);
     if (err == CHR_OK) {
         err = genesis_check_validators(g, require_validators, errmsg, cap);
@@ -286,6 +297,15 @@ bool genesis_has_gov_params(const genesis *g)
         }
     }
     return false;
+}
+
+bool genesis_has_settle_params(const genesis *g)
+{
+    ledger_settle_params d;
+    ledger_settle_params_default(&d);
+    return g->settle_params.settle_window_ms != d.settle_window_ms ||
+           g->settle_params.dispute_window_ms != d.dispute_window_ms ||
+           g->settle_params.protocol_share_permille != d.protocol_share_permille;
 }
 
 chr_err genesis_validate(const genesis *g, char *errmsg, size_t errmsg_cap)
@@ -489,6 +509,13 @@ chr_err genesis_stakes_state(const genesis *g, ledger_objects **objects, uint64_
             ledger_object_put(t, LEDGER_STATE_GOV_PARAMS, (const uint8_t *)"", 0, buf, sizeof(buf));
         CHR_ASSERT(err != CHR_ERR_FULL);
     }
+    if (err == CHR_OK && genesis_has_settle_params(g)) {
+        uint8_t buf[LEDGER_SETTLE_PARAMS_BYTES];
+        ledger_settle_params_encode(buf, &g->settle_params);
+        err = ledger_object_put(t, LEDGER_STATE_SETTLE_PARAMS, (const uint8_t *)"", 0, buf,
+                                sizeof(buf));
+        CHR_ASSERT(err != CHR_ERR_FULL);
+    }
     if (err != CHR_OK || objects == NULL) {
         ledger_objects_free(t);
     } else {
@@ -607,8 +634,11 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
     uint8_t head[GENESIS_ENC_HEAD_BYTES];
     chr_enc enc;
     chr_enc_init(&enc, head, sizeof(head));
-    bool gov = genesis_has_gov_params(g);
-    chr_enc_u8(&enc, gov ? GENESIS_ENCODING_VERSION_GOV : GENESIS_ENCODING_VERSION);
+    bool settle = genesis_has_settle_params(g);
+    bool gov = settle || genesis_has_gov_params(g);
+    chr_enc_u8(&enc, settle ? GENESIS_ENCODING_VERSION_SETTLE
+                     : gov  ? GENESIS_ENCODING_VERSION_GOV
+                            : GENESIS_ENCODING_VERSION);
     chr_enc_bytes8(&enc, (const uint8_t *)g->chain_id, id_len);
     chr_enc_u64(&enc, g->genesis_time_ms);
     ledger_params_encode(&enc, &g->params);
@@ -641,6 +671,11 @@ chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN])
         uint8_t gbuf[LEDGER_GOV_PARAMS_BYTES];
         ledger_gov_params_encode(gbuf, &g->gov_params);
         chr_sha256_update(&ctx, gbuf, sizeof(gbuf));
+    }
+    if (settle) {
+        uint8_t sbuf[LEDGER_SETTLE_PARAMS_BYTES];
+        ledger_settle_params_encode(sbuf, &g->settle_params);
+        chr_sha256_update(&ctx, sbuf, sizeof(sbuf));
     }
     chr_sha256_final(&ctx, out);
     return CHR_OK;
@@ -826,6 +861,30 @@ static chr_err genesis_parse_gov_params(genesis *g, json_t *obj, char *errmsg, s
             if (err == CHR_OK) {
                 ledger_gov_params_set(&g->gov_params, i, v);
             }
+        }
+    }
+    return err;
+}
+
+/* The optional "settle_params": each field optional, an integer string, its default when
+ * absent (the ranges: genesis_check). */
+static chr_err genesis_parse_settle_params(genesis *g, json_t *obj, char *errmsg, size_t cap)
+{
+    static const char *const keys[] = {"settle_window_ms", "dispute_window_ms",
+                                       "protocol_share_permille"};
+    uint64_t *vals[] = {&g->settle_params.settle_window_ms, &g->settle_params.dispute_window_ms,
+                        &g->settle_params.protocol_share_permille};
+    if (obj == NULL) {
+        return CHR_OK;
+    }
+    if (!json_is_object(obj)) {
+        chr_errmsg_set(errmsg, cap, "settle_params: must be an object");
+        return CHR_ERR_GENESIS;
+    }
+    chr_err err = genesis_json_keys_some(obj, keys, 3, 0, "settle_params", errmsg, cap);
+    for (size_t i = 0; i < 3 && err == CHR_OK; i++) {
+        if (json_object_get(obj, keys[i]) != NULL) {
+            err = genesis_json_u64(obj, keys[i], "settle_params.", vals[i], errmsg, cap);
         }
     }
     return err;
@@ -1079,13 +1138,14 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
 {
     /* "stakes" and "gov_params" last: optional, so that a file from before staking loads
      * far enough to be refused with the reason (genesis_check_stakes). */
-    static const char *const keys[] = {"chain_id",   "genesis_time", "params",    "accounts",
-                                       "validators", "stakes",       "gov_params"};
+    static const char *const keys[] = {"chain_id", "genesis_time", "params",
+                                       "accounts", "validators",   "stakes",
+                                       "gov_params", "settle_params"};
     if (!json_is_object(root)) {
         chr_errmsg_set(errmsg, cap, "genesis: must be a JSON object");
         return CHR_ERR_GENESIS;
     }
-    chr_err err = genesis_json_keys_some(root, keys, 7, 5, "genesis", errmsg, cap);
+    chr_err err = genesis_json_keys_some(root, keys, 8, 5, "genesis", errmsg, cap);
     const char *s = NULL;
     size_t len = 0;
     if (err == CHR_OK) {
@@ -1110,6 +1170,10 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
     }
     if (err == CHR_OK) {
         err = genesis_parse_gov_params(g, json_object_get(root, "gov_params"), errmsg, cap);
+    }
+    if (err == CHR_OK) {
+        err = genesis_parse_settle_params(g, json_object_get(root, "settle_params"), errmsg,
+                                          cap);
     }
     if (err == CHR_OK) {
         err = genesis_parse_accounts(g, json_object_get(root, "accounts"), errmsg, cap);
@@ -1290,6 +1354,15 @@ chr_err genesis_to_json(const genesis *g, char **out)
                     (unsigned long long)ledger_gov_params_value(&g->gov_params, i));
     }
     genesis_put(&b, "%s", genesis_has_gov_params(g) ? "\n  },\n" : "");
+    if (genesis_has_settle_params(g)) {
+        genesis_put(&b,
+                    "  \"settle_params\": {\n    \"settle_window_ms\": \"%llu\",\n"
+                    "    \"dispute_window_ms\": \"%llu\",\n"
+                    "    \"protocol_share_permille\": \"%llu\"\n  },\n",
+                    (unsigned long long)g->settle_params.settle_window_ms,
+                    (unsigned long long)g->settle_params.dispute_window_ms,
+                    (unsigned long long)g->settle_params.protocol_share_permille);
+    }
     genesis_put_lists(&b, g);
     *out = b.p;
     return CHR_OK;

@@ -18,6 +18,7 @@
 #include "ledger/limits.h"
 #include "ledger/objects.h"
 #include "ledger/params.h"
+#include "ledger/settle.h"
 #include "ledger/staking_types.h"
 #include "ledger/valset.h"
 
@@ -27,6 +28,9 @@
  * its version-3 hash). */
 #define GENESIS_ENCODING_VERSION 3
 #define GENESIS_ENCODING_VERSION_GOV 4
+/* 5: the settlement parameters, written only by a genesis that sets them (after the
+ * governance parameters, which version 5 always carries). */
+#define GENESIS_ENCODING_VERSION_SETTLE 5
 
 typedef struct genesis_account {
     uint8_t address[32]; /* x-only public key */
@@ -47,6 +51,10 @@ typedef struct genesis {
     /* Governance's parameters from the start (the JSON's optional "gov_params"); the
      * defaults (ledger_gov_params_default) when the file sets none. */
     ledger_gov_params gov_params;
+    /* Media settlement's parameters from the start (the JSON's optional "settle_params":
+     * settle_window_ms, dispute_window_ms, protocol_share_permille; ledger/settle.h); the
+     * defaults (ledger_settle_params_default) when the file sets none. */
+    ledger_settle_params settle_params;
     size_t accounts_len;
     size_t accounts_cap;
     genesis_account *accounts; /* sorted by address, unique */
@@ -89,8 +97,12 @@ CHR_WUR chr_err genesis_save_file(const genesis *g, const char *path);
 /* Whether g sets governance parameters other than the defaults (then its state holds them
  * and its hash is of encoding version 4). */
 bool genesis_has_gov_params(const genesis *g);
+/* Whether g sets settlement parameters other than the defaults (then its state holds them
+ * and its hash is of encoding version 5). */
+bool genesis_has_settle_params(const genesis *g);
 
-/* Checks every rule: chain id, time, params (governance's within their ranges), at least one
+/* Checks every rule: chain id, time, params (governance's and settlement's within their
+ * ranges), at least one
  * validator, validators sorted, unique, positive power and valid keys, accounts sorted and unique
  * with positive balances and valid keys, the total supply fits in a u64; stakes sorted by operator
  * and unique, each passing create-validator's checks (fee aside) and rules, its operator a genesis
@@ -114,7 +126,8 @@ CHR_WUR chr_err genesis_add_stake(genesis *g, const genesis_stake *s, char *errm
 
 /* The genesis state's objects: the ones the stakes make (validators, their power and
  * consensus-key rows, the self-delegations, the pools and the set from height 1) and, when
- * genesis_has_gov_params, the governance parameters' object (ledger/gov_params.h), in a
+ * genesis_has_gov_params, the governance parameters' object (ledger/gov_params.h), and
+ * when genesis_has_settle_params, the settlement parameters' object (ledger/settle.h), in a
  * new table *objects (caller frees with ledger_objects_free; committed state empty), each
  * account's balance after its self-bond in balances (accounts_len entries; may be NULL) and
  * the set they give in *set (may be NULL). CHR_ERR_GENESIS with errmsg for a stake that
@@ -130,7 +143,10 @@ CHR_WUR chr_err genesis_supply(const genesis *g, uint64_t *out);
  * u64 genesis_time_ms, params, u32 accounts count, (raw32 address, u64 balance)... in
  * address order, validator set (ledger_valset_encode), u32 stakes count, (raw32 operator,
  * create-validator body) ... in operator order; when genesis_has_gov_params, version 4
- * and the governance parameters (ledger_gov_params_encode) last. The genesis hash is
+ * and the governance parameters (ledger_gov_params_encode) last; when
+ * genesis_has_settle_params, version 5, the governance parameters (the defaults when none
+ * are set) and then the settlement parameters (ledger_settle_params_encode). The genesis
+ * hash is
  * SHA256 of it.
  * CHR_ERR_GENESIS (and out zeroed) if the chain id or a count is out of range. */
 CHR_WUR chr_err genesis_hash(const genesis *g, uint8_t out[CHR_HASH_LEN]);

@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "credit/credit.h"
+#include "ledger/heartbeat.h"
 #include "ledger/limits.h"
 #include "ledger/tx.h"
 #include "media/limits.h"
@@ -35,6 +36,7 @@ typedef struct media_config {
     uint16_t listen_port;                         /* [agent] listen_port */
     char state_file[MEDIA_PATH_MAX];              /* [agent] state_file */
     uint64_t poll_ms;                             /* [agent] poll_ms */
+    uint64_t heartbeat_interval_ms;               /* [agent] heartbeat_interval_ms */
 } media_config;
 
 /* Parses a config file's text (text_len bytes) into *out; dir (the file's directory, no
@@ -162,5 +164,54 @@ char *media_state_encode(const media_state *s);
  * failure. */
 CHR_WUR chr_err media_state_decode(media_state *s, const char *text, size_t text_len, char *errmsg,
                                    size_t errmsg_cap);
+
+/* The media server's own figures (POST /stats, docs/MEDIA-AGENT.md): each report replaces
+ * the one before. A figure the report leaves out (participants) is the agent's own. */
+typedef struct media_stats_meeting {
+    uint8_t id[LEDGER_MEETING_ID_LEN];
+    uint8_t has_participants;
+    ledger_hb_figures f;
+} media_stats_meeting;
+
+typedef struct media_stats {
+    uint64_t time_ms; /* when it was reported (the caller sets it); 0: never */
+    uint8_t has_participants;
+    ledger_hb_figures f;
+    uint8_t meetings_len;
+    media_stats_meeting meetings[LEDGER_HEARTBEAT_MEETINGS_MAX];
+} media_stats;
+
+/* Parses a POST /stats body (text_len bytes, hostile): a JSON object with exactly the
+ * fields docs/MEDIA-AGENT.md lists, each figure an integer within the heartbeat's bounds
+ * (ledger/heartbeat.h), at most LEDGER_HEARTBEAT_MEETINGS_MAX meetings, none twice.
+ * CHR_ERR_JSON with errmsg naming the field; *out zeroed on failure (time_ms is left 0). */
+CHR_WUR chr_err media_stats_parse(media_stats *out, const char *text, size_t text_len,
+                                  char *errmsg, size_t errmsg_cap);
+
+/* The CPU's time counters (/proc/stat's "cpu" line, in clock ticks since boot). */
+typedef struct media_cpu_sample {
+    uint64_t busy;
+    uint64_t total;
+} media_cpu_sample;
+
+/* Parses the first line of /proc/stat's text (text_len bytes): "cpu" then at least four
+ * counters (user nice system idle [iowait irq softirq steal ...]); busy is every counter
+ * of the first eight but idle and iowait. CHR_ERR_PARSE otherwise; *out zeroed on failure. */
+CHR_WUR chr_err media_cpu_parse(media_cpu_sample *out, const char *text, size_t text_len);
+/* The CPU's use between two samples in permille (0 when no time passed or the counters went
+ * back). */
+uint16_t media_cpu_permille(const media_cpu_sample *prev, const media_cpu_sample *cur);
+
+/* Fills *hb, all but its signature, for the media node node_key on chain_id at time_ms:
+ * the media server's figures from st unless older than MEDIA_STATS_STALE_MS (else zero),
+ * and from the table s the participants the agent admitted in its open meetings (record
+ * read, not past its end) wherever st gives none; load is the participants over capacity
+ * (0 when capacity is 0). The meetings are those of st and the open ones with an admitted
+ * person, st's first, at most LEDGER_HEARTBEAT_MEETINGS_MAX, by increasing id. The result
+ * obeys the heartbeat's field rules (asserted) when chain_id is 1..LEDGER_CHAIN_ID_MAX bytes
+ * and time_ms is positive. */
+void media_heartbeat_build(ledger_heartbeat *hb, const media_state *s, const media_stats *st,
+                           uint64_t capacity, const uint8_t node_key[32], const char *chain_id,
+                           uint64_t time_ms, uint16_t cpu_permille);
 
 #endif

@@ -35,15 +35,6 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* The hook where the media-node heartbeat sender (POST /api/v1/analytics/heartbeats,
- * issue 16's analytics) plugs in: run calls it once a round with the time. It sends
- * nothing yet. */
-static void media_heartbeat_hook(media_agent *a, uint64_t now_ms)
-{
-    (void)a;
-    (void)now_ms;
-}
-
 /* Loads the state file when it exists. An exit code. */
 static int load_state(media_agent *a)
 {
@@ -86,6 +77,7 @@ int media_cmd_run(media_agent *a)
     int rc = load_state(a);
     /* The chain id is read once; the first call also sets up libcurl before any thread. */
     rc = rc ? rc : media_fetch_chain_id(a);
+    rc = rc ? rc : media_heartbeat_start(a);
     struct MHD_Daemon *d = rc == MEDIA_EXIT_OK ? media_server_start(a) : NULL;
     if (rc == MEDIA_EXIT_OK && d == NULL) {
         rc = MEDIA_EXIT_LOCAL;
@@ -99,14 +91,17 @@ int media_cmd_run(media_agent *a)
     }
     while (rc == MEDIA_EXIT_OK && !stop_requested) {
         uint64_t now = media_now_ms();
-        media_heartbeat_hook(a, now);
         media_watch_round(a);
         media_settle_round(a, now);
         fflush(stdout);
         sleep_ms(a->cfg.poll_ms);
     }
+    /* The endpoint first: GET /health reads the heartbeat sender's counts. */
     if (d != NULL) {
         MHD_stop_daemon(d);
+    }
+    media_heartbeat_stop(a);
+    if (d != NULL) {
         pthread_mutex_lock(&a->lock);
         rc = media_state_save(a) ? rc : MEDIA_EXIT_LOCAL;
         pthread_mutex_unlock(&a->lock);

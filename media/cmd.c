@@ -76,8 +76,8 @@ int media_agent_init(media_agent *a, const char *config_path, int json)
         snprintf(c->ca_file, sizeof(c->ca_file), "%s", a->cfg.ca_file);
         wallet_http_set_ca_file(c->ca_file);
     }
-    /* The node key's public half names the media node; its secret is wiped at once (the
-     * heartbeats that will sign with it read it again). */
+    /* The node key's public half names the media node; its secret is wiped at once (run's
+     * heartbeat sender reads it again, media_heartbeat_start). */
     uint8_t sk[32];
     c->opt[WALLET_OPT_KEY_FILE] = a->cfg.node_key_file;
     rc = wallet_cli_key_secret(c, sk, a->node_pub);

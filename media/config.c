@@ -13,6 +13,7 @@ static const char *const known_keys[] = {
     "keys.node_key_file", "keys.operator_key_file", "registry.endpoint", "registry.region",
     "registry.capacity",  "registry.bond_units",    "registry.metadata", "agent.listen_addr",
     "agent.listen_port",  "agent.state_file",       "agent.poll_ms",
+    "agent.heartbeat_interval_ms",
 };
 
 static chr_err check_known(const chr_config *c, char *errmsg, size_t errmsg_cap)
@@ -115,9 +116,13 @@ static chr_err agent_section(media_config *o, const chr_config *c, const char *d
     e = e ? e
           : path_key(c, "agent", "state_file", "media-state.json", dir, o->state_file,
                      sizeof(o->state_file), errmsg, errmsg_cap);
+    e = e ? e
+          : chr_config_u64(c, "agent", "poll_ms", MEDIA_POLL_MS_DEFAULT, MEDIA_POLL_MS_MIN,
+                           MEDIA_POLL_MS_MAX, &o->poll_ms, errmsg, errmsg_cap);
     return e ? e
-             : chr_config_u64(c, "agent", "poll_ms", MEDIA_POLL_MS_DEFAULT, MEDIA_POLL_MS_MIN,
-                              MEDIA_POLL_MS_MAX, &o->poll_ms, errmsg, errmsg_cap);
+             : chr_config_u64(c, "agent", "heartbeat_interval_ms", MEDIA_HEARTBEAT_MS_DEFAULT,
+                              MEDIA_HEARTBEAT_MS_MIN, MEDIA_HEARTBEAT_MS_MAX,
+                              &o->heartbeat_interval_ms, errmsg, errmsg_cap);
 }
 
 chr_err media_config_parse(media_config *out, const char *text, size_t text_len, const char *dir,

@@ -23,8 +23,9 @@
  * through the wallet's client. */
 #define MEDIA_URL_MAX 480
 /* A request body of the local endpoint: a credit's hex is at most 2 x CREDIT_BYTES_MAX
- * (about 560) characters, a usage report far less. */
-#define MEDIA_BODY_BYTES_MAX 4096
+ * (about 560) characters, a usage report far less; a /stats report of 32 meetings with
+ * every figure at its longest is about 5.5 KiB. */
+#define MEDIA_BODY_BYTES_MAX 8192
 /* The local endpoint serves one media server beside it: a few connections suffice, and
  * these bound what a runaway client can hold. */
 #define MEDIA_CONNECTIONS_MAX 64
@@ -38,6 +39,19 @@
 #define MEDIA_POLL_MS_MIN 100u
 #define MEDIA_POLL_MS_MAX 3600000u
 #define MEDIA_POLL_MS_DEFAULT 5000u
+/* How often `run` sends a heartbeat: at least the ledger node's per-node minimum ([analytics]
+ * interval_min_ms, 1 s by default), at most ten minutes (default 10 s, well inside the 30 s
+ * after which a silent node is degraded). */
+#define MEDIA_HEARTBEAT_MS_MIN 1000u
+#define MEDIA_HEARTBEAT_MS_MAX 600000u
+#define MEDIA_HEARTBEAT_MS_DEFAULT 10000u
+/* The media server's figures go into heartbeats for a minute after its last /stats report:
+ * older ones describe a media server that has stopped reporting, not the present. */
+#define MEDIA_STATS_STALE_MS 60000u
+/* A heartbeat refusal is logged at most once a minute while it repeats. */
+#define MEDIA_HEARTBEAT_LOG_MS 60000u
+/* /proc/stat's first line: "cpu" and ten counters of at most 20 digits. */
+#define MEDIA_PROC_STAT_BYTES_MAX 512
 /* Blocks `run` reads for new meetings in one round: it catches up after a long stop
  * without holding up settlement for long. */
 #define MEDIA_WATCH_BLOCKS_PER_ROUND 100

@@ -1,7 +1,7 @@
 /* The agent's local endpoint (docs/MEDIA-AGENT.md, "The local endpoint"): POST /verify
  * admits or denies a credit, POST /usage takes the media server's minutes, POST /receipt a
- * participant's usage receipt, GET /health says
- * the agent is up. Loopback by default; every request is bounded (body, connections, time)
+ * participant's usage receipt, POST /stats the media server's figures for the heartbeats,
+ * GET /health says the agent is up. Loopback by default; every request is bounded (body, connections, time)
  * and its body is hostile JSON. */
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -221,16 +221,33 @@ static unsigned handle_receipt(media_agent *a, const media_req *r, json_t **out)
     return 200;
 }
 
+static unsigned handle_stats(media_agent *a, const media_req *r, json_t **out)
+{
+    media_stats st;
+    char err[128];
+    if (media_stats_parse(&st, r->body, r->len, err, sizeof(err)) != CHR_OK) {
+        *out = json_pack("{s:s,s:s}", "reason", "bad_request", "detail", err);
+        return 400;
+    }
+    st.time_ms = media_now_ms();
+    pthread_mutex_lock(&a->lock);
+    a->stats = st;
+    pthread_mutex_unlock(&a->lock);
+    *out = json_pack("{s:b,s:i}", "ok", 1, "meetings", (int)st.meetings_len);
+    return 200;
+}
+
 static unsigned route(media_agent *a, const char *url, const char *method, const media_req *r,
                       json_t **out)
 {
     int post = strcmp(method, "POST") == 0;
     if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0) {
-        *out = json_pack("{s:b,s:s}", "ok", 1, "node_key", a->node_hex);
+        *out = json_pack("{s:b,s:s,s:o*}", "ok", 1, "node_key", a->node_hex, "heartbeats",
+                         media_heartbeat_status(a));
         return 200;
     }
     if (strcmp(url, "/verify") != 0 && strcmp(url, "/usage") != 0 && strcmp(url, "/receipt") != 0 &&
-        strcmp(url, "/health") != 0) {
+        strcmp(url, "/stats") != 0 && strcmp(url, "/health") != 0) {
         *out = json_pack("{s:s}", "reason", "not_found");
         return 404;
     }
@@ -244,6 +261,9 @@ static unsigned route(media_agent *a, const char *url, const char *method, const
     }
     if (strcmp(url, "/receipt") == 0) {
         return handle_receipt(a, r, out);
+    }
+    if (strcmp(url, "/stats") == 0) {
+        return handle_stats(a, r, out);
     }
     return strcmp(url, "/verify") == 0 ? handle_verify(a, r, out) : handle_usage(a, r, out);
 }

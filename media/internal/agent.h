@@ -29,6 +29,8 @@ typedef struct media_agent {
     /* run only: the table, the mutex that guards it and the state file. */
     media_state *state;
     pthread_mutex_t lock;
+    media_stats stats; /* the media server's last /stats report (guarded by lock) */
+    struct media_hb *hb; /* the heartbeat sender (media/heartbeat.c), NULL when not running */
 } media_agent;
 
 /* Sets up a from its config file (path): the wallet's settings and the node key's public
@@ -54,6 +56,19 @@ void media_settle_round(media_agent *a, uint64_t now_ms);
 void media_watch_round(media_agent *a);
 /* Writes the table to the state file (the caller holds a->lock). 0 on failure (logged). */
 int media_state_save(media_agent *a);
+
+/* The heartbeat sender (media/heartbeat.c, docs/MEDIA-AGENT.md "Heartbeats"): reads the
+ * node key's secret and starts a thread that signs and sends a heartbeat every
+ * cfg.heartbeat_interval_ms to the ledger node until media_heartbeat_stop; refusals are
+ * logged at most once a minute while they repeat. Call after media_fetch_chain_id, before
+ * the local endpoint starts. An exit code (MEDIA_EXIT_LOCAL: the key, memory, the thread). */
+int media_heartbeat_start(media_agent *a);
+/* Stops the thread (within the call's timeout) and wipes the secret. No-op when not
+ * started. */
+void media_heartbeat_stop(media_agent *a);
+/* The sender's counts for GET /health: {"sent", "accepted", "refused", "last_refusal"}, a
+ * new object (NULL when not started). */
+json_t *media_heartbeat_status(media_agent *a);
 
 /* The local endpoint (media/server.c): starts it on cfg.listen_addr:listen_port. NULL and
  * logged on failure. */

@@ -268,7 +268,7 @@ class Chain:
     accounts. supply counts the liquid balances; bonded the stakes."""
 
     def __init__(self, ctx, accounts, validator_balance=0, chain_id=None, params=None,
-                 gov_params=None):
+                 gov_params=None, settle_params=None):
         self.ctx = ctx
         self.chain_id = chain_id or "ft-" + secrets.token_hex(6)
         # A second chain in one test gets its own file names.
@@ -276,13 +276,15 @@ class Chain:
         self.genesis = ctx.path(prefix + "genesis.json")
         g = [binary("chroom-genesis"), "--file", self.genesis]
         run_ok(g + ["init", "--chain-id", self.chain_id])
-        if params or gov_params:
+        if params or gov_params or settle_params:
             # chroom-genesis has no command for params: edit the JSON it wrote.
             with open(self.genesis) as f:
                 j = json.load(f)
             j["params"].update(params or {})
             if gov_params:
                 j["gov_params"] = {k: str(v) for k, v in gov_params.items()}
+            if settle_params:
+                j["settle_params"] = {k: str(v) for k, v in settle_params.items()}
             with open(self.genesis, "w") as f:
                 json.dump(j, f, indent=2)
         with open(self.genesis) as f:

@@ -4,8 +4,11 @@ expired, wrong node, forged, another meeting's), takes usage (POST /usage and `u
 and participants' receipts (POST /receipt), keeps them across a restart, tracks new
 meetings allocated to its node from the blocks, and settles the
 ended meeting in one batch, the claims visible at GET /api/v1/meetings/{id}/payments; its
-refusals and exit codes."""
+refusals and exit codes. Two agents in two regions send heartbeats with the media server's
+figures, the analytics show them and the settled minutes, and a stopped agent's node goes
+offline."""
 
+import calendar
 import hashlib
 import http.client
 import json
@@ -33,22 +36,22 @@ def free_port():
 class Agent:
     """A chroom-media config in the test's directory and the `run` process."""
 
-    def __init__(self, t, n, node_key, operator):
+    def __init__(self, t, n, node_key, operator, name="media", region="eu", agent_conf=""):
         self.t = t
         self.port = free_port()
-        self.conf = t.path("media.conf")
-        self.state = t.path("media-state.json")
+        self.conf = t.path("%s.conf" % name)
+        self.state = t.path("%s-state.json" % name)
         with open(self.conf, "w") as f:
             f.write("# chroom-media's config for the test\n"
                     "[node]\nurl = %s\napi_key = %s\n"
                     "[keys]\nnode_key_file = %s\noperator_key_file = %s\n"
-                    "[registry]\nendpoint = https://media.example.org:8443\nregion = eu\n"
+                    "[registry]\nendpoint = https://%s.example.org:8443\nregion = %s\n"
                     "capacity = 10\nbond_units = %d\nmetadata = \"agent test\"\n"
-                    "[agent]\nlisten_port = %d\nstate_file = media-state.json\npoll_ms = 200\n"
-                    % (n.url, n.api_key, os.path.basename(node_key.path), operator.path, BOND,
-                       self.port))
+                    "[agent]\nlisten_port = %d\nstate_file = %s-state.json\npoll_ms = 200\n%s"
+                    % (n.url, n.api_key, os.path.basename(node_key.path), operator.path, name,
+                       region, BOND, self.port, name, agent_conf))
         self.proc = None
-        self.out = t.path("agent.out")
+        self.out = t.path("%s.out" % name)
 
     def cmd(self, *args, json_out=False):
         c = [binary("chroom-media"), "--config", self.conf]
@@ -250,13 +253,23 @@ def test_agent_refusals_and_exit_codes(t):
     # usage report with 400 and a meeting it never admitted with 404 unknown_meeting; the
     # commands exit 4 for a config that names an unknown key or a missing key file, 2 for
     # a bad command line, 1 for a credit of a meeting the chain does not have, and 3 when
-    # the node is down.
+    # the node is down; the heartbeats of a node never registered are refused, counted in
+    # /health and logged once while the same refusal repeats, and the agent carries on.
     chain = Chain(t, {"alice": 10**13})
     n = Node(t, chain).start()
     node_key = keygen(t, "media-node")
-    a = Agent(t, n, node_key, chain["alice"])
+    a = Agent(t, n, node_key, chain["alice"], agent_conf="heartbeat_interval_ms = 1000\n")
     a.start()
-    st, j = a.post("POST", "/verify", "{\"credit\": \"%s\"}" % ("ab" * 3000))
+    deadline = time.time() + 10
+    hb = {}
+    while time.time() < deadline and hb.get("refused", 0) < 3:
+        time.sleep(0.3)
+        hb = a.post("GET", "/health")[1]["heartbeats"]
+    eq((hb["accepted"], hb["last_refusal"]), (0, "unknown_object"), "refused: not registered")
+    check(hb["refused"] >= 3, "three refusals (%r)" % hb)
+    logged = [x for x in open(a.out) if "heartbeat refused" in x]
+    eq(len(logged), 1, "logged once (%r)" % logged)
+    st, j = a.post("POST", "/verify", "{\"credit\": \"%s\"}" % ("ab" * 5000))
     eq((st, j["reason"]), (413, "body_too_large"), "an oversized body")
     eq(a.post("GET", "/nowhere")[0], 404, "an unknown path")
     eq(a.post("GET", "/verify")[0], 405, "GET /verify")
@@ -294,3 +307,171 @@ def test_agent_refusals_and_exit_codes(t):
     n.stop()
     rc, _, err = run(a.cmd("credit", "verify", "00", "--meeting", "00" * 12))
     eq(rc, 3, "the node is down (stderr %r)" % err)
+
+
+OFFLINE_MS = 4000
+SETTLE_WINDOW_MS = 5000
+
+
+def media_time_ms(s):
+    """The node's "YYYY-MM-DDTHH:MM:SS.mmmZ" in Unix ms."""
+    return calendar.timegm(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(s[20:23])
+
+
+def expected_health(node):
+    """A node that reported just now: healthy, unless the machine's CPU, which the agent
+    reports from /proc/stat, is over 90 % (a busy test machine), which is degraded."""
+    return "degraded" if node["current"]["cpu_permille"] > 900 else "healthy"
+
+
+def test_two_agents_heartbeats_and_analytics(t):
+    # Proves the media flow end to end with two agents in two regions: each meeting created
+    # through the seed endpoint lands on the agent of its region, whose /verify admits its
+    # credits and denies the other node's; the media server's figures reported to POST
+    # /stats (a bad report refused with 400) and the participants admitted reach the node in
+    # signed heartbeats, so /analytics/nodes, /nodes/{id}, /meetings/{id} and /network show
+    # them; the finished meeting is settled in one batch and its minutes show in its
+    # analytics; an agent that stops (SIGSTOP) shows offline in /media-nodes and
+    # /analytics/nodes while the other stays healthy; at the end of the (genesis-short)
+    # settlement and dispute windows the claims are paid and the rest of the escrow returns
+    # to the payer, with no transaction.
+    chain = Chain(t, {"alice": 10**13, "bob": 10**13, "sponsor": 10**12},
+                  settle_params={"settle_window_ms": SETTLE_WINDOW_MS, "dispute_window_ms": 1000})
+    n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path},
+                             "analytics": {"offline_after_ms": OFFLINE_MS,
+                                           "degraded_after_ms": 3000},
+                             "consensus": {"block_interval_ms": 100,
+                                           "empty_block_interval_ms": 500}}).start()
+    hb_conf = "heartbeat_interval_ms = 1000\n"
+    keys = {"eu": keygen(t, "media-eu"), "us": keygen(t, "media-us")}
+    agents = {"eu": Agent(t, n, keys["eu"], chain["alice"], "eu", "eu", hb_conf),
+              "us": Agent(t, n, keys["us"], chain["bob"], "us", "us", hb_conf)}
+    for region, a in agents.items():
+        rc, _, err = run(a.cmd("register"))
+        eq(rc, 0, "register %s (stderr %r)" % (region, err))
+        a.start()
+
+    def create(region, participants, duration=30):
+        body = {"title": "Flow", "host": "host-" + region, "participants": participants,
+                "duration": duration, "region": region}
+        r = n.request("POST", "/api/meetings/create", json.dumps(body))
+        eq(r.status, 200, "create (%r)" % (r,))
+        eq(r.json["media_node"], keys[region].pubkey, "the %s meeting on its node" % region)
+        return r.json["meeting_id"]
+
+    def credits(m):
+        r = n.request("POST", "/api/meetings/%s/credits" % m, "")
+        eq(r.status, 200, "credits (%r)" % (r,))
+        return {x["participant"]: x["credit"] for x in r.json["credits"]}
+
+    # The eu meeting lasts the shortest time, a minute, so that its windows close within the
+    # test: its claims are bounded by that minute.
+    mids = {"eu": create("eu", ["eu-1", "eu-2"], 1), "us": create("us", ["us-1"])}
+    people = {"eu": ["host-eu", "eu-1", "eu-2"], "us": ["host-us", "us-1"]}
+    for region, a in agents.items():
+        cr = credits(mids[region])
+        for i, person in enumerate(people[region]):
+            st, j = a.post("POST", "/verify", {"credit": cr[person]})
+            eq((st, j["admit"], j["index"]), (200, True, i), "%s admitted" % person)
+        other = agents["us" if region == "eu" else "eu"]
+        st, j = other.post("POST", "/verify", {"credit": cr[people[region][1]]})
+        eq((st, j["reason"]), (403, "wrong_node"), "the other region's agent denies it")
+        for person in people[region]:
+            st, _ = a.post("POST", "/usage", {"meeting_id": mids[region], "participant": person,
+                                               "minutes": 10})
+            eq(st, 200, "usage of %s" % person)
+
+    stats = {"kbps_in": 4000, "kbps_out": 9000, "loss_bp": 25, "jitter_ms": 7, "rtt_ms": 45,
+             "meetings": [{"meeting_id": mids["eu"], "kbps_in": 4000, "kbps_out": 9000,
+                           "loss_bp": 25, "jitter_ms": 7, "rtt_ms": 45}]}
+    st, j = agents["eu"].post("POST", "/stats", stats)
+    eq((st, j["meetings"]), (200, 1), "the media server's figures")
+    st, j = agents["eu"].post("POST", "/stats", dict(stats, loss_bp=10001))
+    eq((st, j["reason"]), (400, "bad_request"), "a loss over 100 %")
+    st, _ = agents["eu"].post("POST", "/stats", dict(stats, cpu=5))
+    eq(st, 400, "an unknown field")
+
+    # Three heartbeats after the report, so that one carries it.
+    deadline = time.time() + 15
+    counts = {}
+    while time.time() < deadline:
+        counts = {r: a.post("GET", "/health")[1]["heartbeats"] for r, a in agents.items()}
+        if all(c["accepted"] >= 3 for c in counts.values()):
+            break
+        time.sleep(0.3)
+    check(all(c["accepted"] >= 3 and c["refused"] == 0 for c in counts.values()),
+          "both agents' heartbeats are taken (%r)" % counts)
+    listed = {x["id"]: x for x in n.get("/api/v1/analytics/nodes")["nodes"]}
+    for region in agents:
+        eq(listed[keys[region].pubkey]["health"], expected_health(listed[keys[region].pubkey]),
+           "%s healthy (%r)" % (region, listed[keys[region].pubkey]))
+    eu = n.get("/api/v1/analytics/nodes/%s?window=1h" % keys["eu"].pubkey)
+    cur = eu["current"]
+    eq((cur["participants"], cur["kbps_in"], cur["rtt_ms"], cur["loss_bp"]), (3, 4000, 45, 25),
+       "the eu node's last heartbeat: its admitted people and the media server's figures")
+    eq(cur["load_permille"], 300, "3 of its capacity of 10")
+    check(eu["analytics"]["heartbeats"] >= 3, "its series (%r)" % eu["analytics"])
+    us = n.get("/api/v1/analytics/nodes/%s" % keys["us"].pubkey)
+    eq((us["current"]["participants"], us["current"]["kbps_in"]), (2, 0),
+       "the us node: its 2 people, no media server's figures")
+    m = n.get("/api/v1/analytics/meetings/%s" % mids["eu"])
+    eq(len(m["nodes"]), 1, "one node reported on the eu meeting")
+    check(m["nodes"][0]["heartbeats"] >= 1 and m["nodes"][0]["participants_max"] == 3,
+          "the meeting's heartbeats (%r)" % m["nodes"])
+    eq(m["nodes"][0]["rtt_ms"]["max"], 45, "the meeting's RTT from /stats")
+    net = n.get("/api/v1/analytics/network")["windows"]["1h"]
+    check(net["heartbeats"] >= 6 and net["meetings"] == 2, "the network's hour (%r)" % net)
+
+    # The eu meeting ends: its three claims go out in one settle transaction, and its
+    # analytics show the minutes.
+    r = n.request("POST", "/api/meetings/%s/end" % mids["eu"], "")
+    eq(r.status, 200, "end (%r)" % (r,))
+    deadline = time.time() + 20
+    claims = []
+    while time.time() < deadline and len(claims) < 3:
+        time.sleep(0.3)
+        claims = n.get("/api/v1/meetings/%s/payments" % mids["eu"])["claims"]
+    eq([c["pending_minutes"] for c in claims], [1, 1, 1], "the three claims, a minute each")
+    eq(n.get("/api/v1/analytics/meetings/%s" % mids["eu"])["minutes_carried"], "3",
+       "the meeting's analytics show the minutes")
+    lines = [json.loads(x) for x in open(agents["eu"].out) if x.startswith("{")]
+    eq(len([x for x in lines if x.get("status") == "committed"]), 1, "in one batch")
+
+    # The us agent stops answering: its node goes offline, the eu node stays healthy.
+    agents["us"].proc.send_signal(signal.SIGSTOP)
+    time.sleep(OFFLINE_MS / 1000 + 1)
+    listed = {x["id"]: x for x in n.get("/api/v1/analytics/nodes")["nodes"]}
+    eq(listed[keys["us"].pubkey]["health"], "offline", "the stopped agent's node")
+    eq(listed[keys["eu"].pubkey]["health"], expected_health(listed[keys["eu"].pubkey]),
+       "the running one")
+    media = {x["id"]: x for x in n.get("/api/v1/media-nodes")["media_nodes"]}
+    eq(media[keys["us"].pubkey]["health"], "offline", "offline on /media-nodes")
+    agents["us"].proc.send_signal(signal.SIGCONT)
+    for a in agents.values():
+        a.stop()
+
+    # The windows close at the meeting's scheduled end plus both windows: the pending claims
+    # are paid, the rest goes back to the payer (the sponsor) at the end of a block.
+    meeting = n.get("/api/v1/meetings/%s" % mids["eu"])
+    payer = n.get("/api/v1/accounts/%s" % chain["sponsor"].address)
+    due = media_time_ms(meeting["end_time"]) + SETTLE_WINDOW_MS + 1000
+    time.sleep(max(0, due / 1000 - time.time()) + 0.5)
+    deadline = time.time() + 20
+    p = {}
+    while time.time() < deadline and not p.get("closed"):
+        time.sleep(0.3)
+        p = n.get("/api/v1/meetings/%s/payments" % mids["eu"])
+    check(p.get("closed"), "the settlement closed (%r)" % p)
+    price = int(meeting["price_per_participant_minute"])
+    share = 3 * price * 50 // 1000
+    eq((p["paid"], p["protocol_share"], p["held"]), (str(3 * price - share), str(share), "0"),
+       "the three minutes paid, nothing held")
+    eq(int(p["refunded"]), int(p["escrowed"]) - 3 * price, "the rest refunded")
+    after = n.get("/api/v1/accounts/%s" % chain["sponsor"].address)
+    eq(int(after["balance"]) - int(payer["balance"]), int(p["refunded"]),
+       "the payer got the refund")
+    eq([c["final_minutes"] for c in p["claims"]], [1, 1, 1], "the claims are final")
+
+
+# The meeting's shortest duration, a minute, and its windows are waited out.
+test_two_agents_heartbeats_and_analytics.timeout = 150

@@ -19,6 +19,7 @@ static const chr_test tests[] = {
     {"genesis_save_load_file", test_genesis_save_load_file},
     {"genesis_stakes_state", test_genesis_stakes_state},
     {"genesis_gov_params", test_genesis_gov_params},
+    {"genesis_settle_params", test_genesis_settle_params},
     {"config_parses_good_file", test_config_parses_good_file},
     {"config_rejects_duplicate_key", test_config_rejects_duplicate_key},
     {"config_rejects_bad_lines", test_config_rejects_bad_lines},

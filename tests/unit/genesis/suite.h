@@ -21,6 +21,7 @@ void test_genesis_add_account(void);
 void test_genesis_save_load_file(void);
 void test_genesis_stakes_state(void);
 void test_genesis_gov_params(void);
+void test_genesis_settle_params(void);
 
 /* test_config.c */
 void test_config_parses_good_file(void);

@@ -806,3 +806,71 @@ void test_genesis_gov_params(void)
     tg_json_gov(json, "[]");
     CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
 }
+
+/* tg_json_valid with `"settle_params": <sp>` added (sp a raw JSON value). */
+static void tg_json_settle(char *out, const char *sp)
+{
+    tg_json_valid(out);
+    char *end = strrchr(out, '}');
+    CHECK(end != NULL && (size_t)(end - out) + strlen(sp) + 24 < TG_JSON_MAX);
+    snprintf(end, TG_JSON_MAX - (size_t)(end - out), ", \"settle_params\": %s}", sp);
+}
+
+/* Proves a genesis sets media settlement's parameters: the fields it names (the rest
+ * default) go into its state as the parameters' object and into a version-5 hash that
+ * differs from the plain file's, survive a JSON round trip; a window over 7 days, a share
+ * over 1000, an unknown key or a bare number are refused. */
+void test_genesis_settle_params(void)
+{
+    char json[TG_JSON_MAX];
+    char err[256];
+    genesis g;
+    genesis plain;
+    tg_json_settle(json, "{\"settle_window_ms\": \"5000\", \"dispute_window_ms\": \"2000\"}");
+    CHECK_OK(genesis_from_json(&g, json, strlen(json), err, sizeof(err)));
+    CHECK(genesis_has_settle_params(&g) && !genesis_has_gov_params(&g));
+    CHECK(g.settle_params.settle_window_ms == 5000 && g.settle_params.dispute_window_ms == 2000);
+    CHECK(g.settle_params.protocol_share_permille == 50);
+    ledger_objects *t = NULL;
+    ledger_settle_params got;
+    CHECK_OK(genesis_stakes_state(&g, &t, NULL, NULL, err, sizeof(err)));
+    CHECK_OK(ledger_settle_params_get(t, &got));
+    CHECK(memcmp(&got, &g.settle_params, sizeof(got)) == 0);
+    ledger_objects_free(t);
+
+    tg_json_valid(json);
+    CHECK_OK(genesis_from_json(&plain, json, strlen(json), err, sizeof(err)));
+    CHECK(!genesis_has_settle_params(&plain));
+    uint8_t h1[32];
+    uint8_t h2[32];
+    CHECK_OK(genesis_hash(&g, h1));
+    CHECK_OK(genesis_hash(&plain, h2));
+    CHECK(memcmp(h1, h2, 32) != 0);
+    plain.settle_params = g.settle_params;
+    CHECK_OK(genesis_hash(&plain, h2));
+    CHECK(memcmp(h1, h2, 32) == 0);
+    ledger_settle_params_default(&plain.settle_params);
+
+    char *out = NULL;
+    genesis back;
+    CHECK_OK(genesis_to_json(&g, &out));
+    CHECK(strstr(out, "\"settle_params\"") != NULL);
+    CHECK_OK(genesis_from_json(&back, out, strlen(out), err, sizeof(err)));
+    CHECK(memcmp(&back.settle_params, &g.settle_params, sizeof(g.settle_params)) == 0);
+    free(out);
+    genesis_free(&back);
+    CHECK_OK(genesis_to_json(&plain, &out));
+    CHECK(strstr(out, "settle_params") == NULL);
+    free(out);
+    genesis_free(&plain);
+    genesis_free(&g);
+
+    tg_json_settle(json, "{\"settle_window_ms\": \"604800001\"}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS && strstr(err, "settle_params") != NULL);
+    tg_json_settle(json, "{\"protocol_share_permille\": \"1001\"}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS && strstr(err, "settle_params") != NULL);
+    tg_json_settle(json, "{\"window\": \"1\"}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS && strstr(err, "unknown key") != NULL);
+    tg_json_settle(json, "{\"settle_window_ms\": 5000}");
+    CHECK(tg_parse(json, err) == CHR_ERR_GENESIS);
+}

@@ -9,6 +9,8 @@ static const chr_test tests[] = {
     {"check_credit", test_check_credit}, {"record_parse", test_record_parse},
     {"batches", test_batches},           {"table", test_table},
     {"state_file", test_state_file},     {"receipts", test_receipts},
+    {"stats_parse", test_stats_parse},   {"cpu", test_cpu},
+    {"heartbeat_build", test_heartbeat_build},
 };
 
 int main(int argc, char **argv)

@@ -10,5 +10,8 @@ void test_batches(void);
 void test_table(void);
 void test_state_file(void);
 void test_receipts(void);
+void test_stats_parse(void);
+void test_cpu(void);
+void test_heartbeat_build(void);
 
 #endif

@@ -105,6 +105,7 @@ void test_config_good(void)
     CHECK(strcmp(c.listen_addr, "127.0.0.1") == 0 && c.listen_port == 9000);
     CHECK(c.capacity == 50 && c.bond_units == 1000 && c.poll_ms == 250);
     CHECK(c.timeout_ms == 10000 && strcmp(c.metadata, "rack 4") == 0);
+    CHECK(c.heartbeat_interval_ms == MEDIA_HEARTBEAT_MS_DEFAULT);
     static const char abs[] = "[keys]\nnode_key_file = /k/n.key\noperator_key_file = /k/o.key\n";
     CHECK_OK(media_config_parse(&c, abs, strlen(abs), ".", err, sizeof(err)));
     CHECK(strcmp(c.node_key_file, "/k/n.key") == 0);
@@ -127,6 +128,8 @@ void test_config_rejects(void)
         "[keys]\nnode_key_file = n\n[agent]\nlisten_port = 0\n",
         "[keys]\nnode_key_file = n\n[agent]\nlisten_port = 65536\n",
         "[keys]\nnode_key_file = n\n[agent]\npoll_ms = 99\n",
+        "[keys]\nnode_key_file = n\n[agent]\nheartbeat_interval_ms = 999\n",
+        "[keys]\nnode_key_file = n\n[agent]\nheartbeat_interval_ms = 600001\n",
         "[keys]\nnode_key_file = n\n[registry]\nregion = abcdefghijklmnopq\n",
         "node_key_file = n\n",
     };
