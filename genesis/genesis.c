@@ -1138,9 +1138,8 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
 {
     /* "stakes" and "gov_params" last: optional, so that a file from before staking loads
      * far enough to be refused with the reason (genesis_check_stakes). */
-    static const char *const keys[] = {"chain_id", "genesis_time", "params",
-                                       "accounts", "validators",   "stakes",
-                                       "gov_params", "settle_params"};
+    static const char *const keys[] = {"chain_id",   "genesis_time", "params",     "accounts",
+                                       "validators", "stakes",       "gov_params", "settle_params"};
     if (!json_is_object(root)) {
         chr_errmsg_set(errmsg, cap, "genesis: must be a JSON object");
         return CHR_ERR_GENESIS;
@@ -1172,8 +1171,7 @@ static chr_err genesis_parse_root(genesis *g, json_t *root, char *errmsg, size_t
         err = genesis_parse_gov_params(g, json_object_get(root, "gov_params"), errmsg, cap);
     }
     if (err == CHR_OK) {
-        err = genesis_parse_settle_params(g, json_object_get(root, "settle_params"), errmsg,
-                                          cap);
+        err = genesis_parse_settle_params(g, json_object_get(root, "settle_params"), errmsg, cap);
     }
     if (err == CHR_OK) {
         err = genesis_parse_accounts(g, json_object_get(root, "accounts"), errmsg, cap);

@@ -185,8 +185,8 @@ typedef struct media_stats {
  * fields docs/MEDIA-AGENT.md lists, each figure an integer within the heartbeat's bounds
  * (ledger/heartbeat.h), at most LEDGER_HEARTBEAT_MEETINGS_MAX meetings, none twice.
  * CHR_ERR_JSON with errmsg naming the field; *out zeroed on failure (time_ms is left 0). */
-CHR_WUR chr_err media_stats_parse(media_stats *out, const char *text, size_t text_len,
-                                  char *errmsg, size_t errmsg_cap);
+CHR_WUR chr_err media_stats_parse(media_stats *out, const char *text, size_t text_len, char *errmsg,
+                                  size_t errmsg_cap);
 
 /* The CPU's time counters (/proc/stat's "cpu" line, in clock ticks since boot). */
 typedef struct media_cpu_sample {

@@ -9,11 +9,14 @@
 
 /* Every key the file may hold, as "section.key". */
 static const char *const known_keys[] = {
-    "node.url",           "node.api_key",           "node.ca_file",      "node.timeout_ms",
-    "keys.node_key_file", "keys.operator_key_file", "registry.endpoint", "registry.region",
-    "registry.capacity",  "registry.bond_units",    "registry.metadata", "agent.listen_addr",
-    "agent.listen_port",  "agent.state_file",       "agent.poll_ms",
-    "agent.heartbeat_interval_ms",
+    "node.url",           "node.api_key",
+    "node.ca_file",       "node.timeout_ms",
+    "keys.node_key_file", "keys.operator_key_file",
+    "registry.endpoint",  "registry.region",
+    "registry.capacity",  "registry.bond_units",
+    "registry.metadata",  "agent.listen_addr",
+    "agent.listen_port",  "agent.state_file",
+    "agent.poll_ms",      "agent.heartbeat_interval_ms",
 };
 
 static chr_err check_known(const chr_config *c, char *errmsg, size_t errmsg_cap)

@@ -1,8 +1,8 @@
 /* The agent's local endpoint (docs/MEDIA-AGENT.md, "The local endpoint"): POST /verify
  * admits or denies a credit, POST /usage takes the media server's minutes, POST /receipt a
  * participant's usage receipt, POST /stats the media server's figures for the heartbeats,
- * GET /health says the agent is up. Loopback by default; every request is bounded (body, connections, time)
- * and its body is hostile JSON. */
+ * GET /health says the agent is up. Loopback by default; every request is bounded (body,
+ * connections, time) and its body is hostile JSON. */
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>

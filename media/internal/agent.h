@@ -29,7 +29,7 @@ typedef struct media_agent {
     /* run only: the table, the mutex that guards it and the state file. */
     media_state *state;
     pthread_mutex_t lock;
-    media_stats stats; /* the media server's last /stats report (guarded by lock) */
+    media_stats stats;   /* the media server's last /stats report (guarded by lock) */
     struct media_hb *hb; /* the heartbeat sender (media/heartbeat.c), NULL when not running */
 } media_agent;
 

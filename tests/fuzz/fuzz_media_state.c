@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stats_heartbeat(text, size);
     media_cpu_sample cpu;
     if (media_cpu_parse(&cpu, text, size) == CHR_OK ? cpu.busy > cpu.total
-                                                      : !all_zero(&cpu, sizeof(cpu))) {
+                                                    : !all_zero(&cpu, sizeof(cpu))) {
         abort();
     }
     return 0;
