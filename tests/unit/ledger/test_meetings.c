@@ -10,6 +10,7 @@
 #include "credit/credit.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
+#include "ledger/distribution.h"
 #include "ledger/settle.h"
 #include "ledger/trie_mem.h"
 #include "tests/unit/ledger/suite.h"
@@ -960,7 +961,8 @@ void test_settle_window_dispute_refund(void)
 {
     /* An unreceipted claim waits; the payer disputes it down; claims after the window are
      * refused; at the due time the end of block pays the disputed minutes, refunds the
-     * rest to the payer and closes: escrow = paid + protocol + refunded. */
+     * rest to the payer, pays the share to the fee collector and closes: escrow = paid +
+     * protocol + refunded. */
     mt_db db;
     ledger_meeting m;
     st_setup(&db, &m);
@@ -1010,6 +1012,9 @@ void test_settle_window_dispute_refund(void)
     CHECK(s.paid + s.protocol + s.refunded == m.escrow);
     CHECK(mt_balance(&db, op) == op_before + s.paid);
     CHECK(mt_balance(&db, payer) == payer_before + s.refunded);
+    /* The share of minutes paid at the close waits in the fee collector for the next
+     * block's distribution (ledger/distribution.h). */
+    CHECK(mt_balance(&db, ledger_fee_collector) == s.protocol);
     /* Closed: later ends of block and disputes change nothing. */
     CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) + 1));
     CHECK(ledger_overlay_len(db.o) == 0);
