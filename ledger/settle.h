@@ -9,9 +9,9 @@
  *            raw64 credit_sig | u8 has_receipt | [raw64 receipt_sig]
  *   meeting-dispute (0x41): raw12 meeting_id | u8 index | u32 minutes
  * Stateless checks, after the shared ones: fee at least fee_transfer (CHR_ERR_FEE); settle:
- * 1..LEDGER_SETTLE_CLAIMS_MAX claims (one per person of the meeting), indexes strictly increasing, minutes 1..
- * credit_minutes_max, credit expiry after not_before, has_receipt 0 or 1 (each
- * CHR_ERR_CLAIM).
+ * 1..LEDGER_SETTLE_CLAIMS_MAX claims (one per person of the meeting), indexes strictly
+ * increasing, minutes 1..credit_minutes_max, credit expiry after not_before, has_receipt 0
+ * or 1 (each CHR_ERR_CLAIM).
  *
  * meeting-settle applied: the meeting exists (CHR_ERR_UNKNOWN_OBJECT); the sender is the
  * operator of its media node (CHR_ERR_NOT_OWNER); it is not cancelled, its start has
@@ -27,8 +27,8 @@
  * Payment = minutes x the meeting's price; protocol_share_permille of it is the protocol's
  * share, paid like a fee (to the apply environment's fee receiver, ledger_fee_collector on a
  * chain, whose balance the distribution shares between the treasury, by its treasury_ppm,
- * and the validators' rewards: ledger/distribution.h), the rest to the operator; the total never exceeds what is left
- * of the escrow (CHR_ERR_CLAIM). All claims or none.
+ * and the validators' rewards: ledger/distribution.h), the rest to the operator; the total
+ * never exceeds what is left of the escrow (CHR_ERR_CLAIM). All claims or none.
  *
  * meeting-dispute applied: the meeting exists, the sender is its payer or its host's chr1
  * address (CHR_ERR_NOT_OWNER), not yet closed (CHR_ERR_WRONG_STATE); the person has

@@ -99,8 +99,8 @@ static void sb_apply(sb *b, const ledger_tx *tx, uint64_t time_ms)
     chr_err err = ledger_tx_check(tx, SB_CHAIN, &params, detail, sizeof(detail));
     err = err ? err : ledger_tx_apply_env(b->o, tx, &env, detail, sizeof(detail));
     if (err != CHR_OK) {
-        fprintf(stderr, "settlebench: type 0x%02x failed: %s (%s)\n", tx->type,
-                chr_err_name(err), detail);
+        fprintf(stderr, "settlebench: type 0x%02x failed: %s (%s)\n", tx->type, chr_err_name(err),
+                detail);
         abort();
     }
     for (size_t i = 0; i < ledger_overlay_len(b->o); i++) {
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
     sb_apply(&b, &tx, SB_T0_MS);
 
     /* Setup, not measured: the meetings and every settle transaction, signed and encoded. */
-    uint8_t (*bytes)[LEDGER_TX_BYTES_MAX] = malloc((size_t)meetings * LEDGER_TX_BYTES_MAX);
+    uint8_t(*bytes)[LEDGER_TX_BYTES_MAX] = malloc((size_t)meetings * LEDGER_TX_BYTES_MAX);
     size_t *lens = malloc(meetings * sizeof(size_t));
     CHR_ASSERT(bytes != NULL && lens != NULL);
     ledger_account opa;
