@@ -119,9 +119,10 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
  * the payer's credit signature and a receipt's (154 bytes at most), which sets
  * LEDGER_TX_BYTES_MAX (asserted in ledger/tx.h). */
 #define LEDGER_SETTLE_CLAIMS_MAX (LEDGER_MEETING_PARTICIPANTS_MAX + 1)
-/* Meetings one end of block closes: each changes up to 20 objects (its due entry, its
- * settlement record, 17 claim records, the protocol share) and 2 accounts; the rest wait for
- * the next block (their due time has passed, so they close there). */
+/* Meetings one end of block closes: each changes up to 19 objects (its due entry, its
+ * settlement record, 17 claim records) and 3 accounts (the operator, the payer, and the fee
+ * collector for the protocol share, which the block's table counts once as the proposer);
+ * the rest wait for the next block (their due time has passed, so they close there). */
 #define LEDGER_SETTLE_DUE_PER_BLOCK 4
 _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
                        LEDGER_SETTLE_DUE_PER_BLOCK * (3 + LEDGER_MEETING_PARTICIPANTS_MAX + 1) <=

@@ -247,7 +247,6 @@ int wallet_cmd_meeting_create(wallet_cli *c)
     return rc;
 }
 
-/* meeting end ID and meeting cancel ID: one transaction; before the start it cancels. */
 /* The meeting id of the first argument into id; an exit code. */
 static int meeting_id_arg(wallet_cli *c, uint8_t id[LEDGER_MEETING_ID_LEN])
 {
@@ -259,6 +258,7 @@ static int meeting_id_arg(wallet_cli *c, uint8_t id[LEDGER_MEETING_ID_LEN])
     return WALLET_EXIT_OK;
 }
 
+/* meeting end ID and meeting cancel ID: one transaction; before the start it cancels. */
 int wallet_cmd_meeting_end(wallet_cli *c)
 {
     ledger_tx tx;
