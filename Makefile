@@ -62,6 +62,7 @@ BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
 BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
 BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
+BENCH_BINS += $(if $(wildcard tests/bench/settlebench.c),$(BUILD)/tests/settlebench)
 BENCH_BINS += $(if $(wildcard tests/bench/hbbench.c),$(BUILD)/tests/hbbench)
 BENCH_BINS += $(if $(wildcard tests/bench/allocbench.c),$(BUILD)/tests/allocbench)
 
@@ -161,6 +162,11 @@ $(BUILD)/tests/allocbench: $(BUILD)/obj/tests/bench/allocbench.o $(LIB)
 
 # The credit verifier's benchmark: credit verifications/s against raw BIP-340 ones.
 $(BUILD)/tests/credit_bench: $(BUILD)/obj/tests/bench/credit_bench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Claims settled per second: full meeting-settles (17 claims) decoded, verified and applied.
+$(BUILD)/tests/settlebench: $(BUILD)/obj/tests/bench/settlebench.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -7,9 +7,14 @@
 #define LEDGER_CHAIN_ID_MAX 32
 /* A memo is a short note (an invoice number, a reference), not a storage channel. */
 #define LEDGER_MEMO_MAX 256
-/* The largest encoded transaction: a transfer with the longest chain id and memo is 417
- * bytes; later transaction types get room up to 1 KiB. */
-#define LEDGER_TX_BYTES_MAX 1024
+/* The largest encoded transaction of every type but meeting-settle: a transfer with the
+ * longest chain id and memo is 417 bytes; later transaction types get room up to 1 KiB. */
+#define LEDGER_TX_BYTES_BASE_MAX 1024
+/* The largest encoded transaction of any type: a meeting-settle carrying a claim for every
+ * person of the meeting, each with its receipt, beside the longest chain id and memo (3,046
+ * bytes, asserted in ledger/tx.h). Every buffer, the mempool, gossip, the API and the wallet
+ * are sized by this; ledger_tx_decode holds the other types to LEDGER_TX_BYTES_BASE_MAX. */
+#define LEDGER_TX_BYTES_MAX 3072
 /* Validators in one set: commits carry a signature each, and 128 keeps a commit ~12 KiB. */
 #define LEDGER_VALIDATORS_MAX 128
 /* Transactions in one block, and its encoded size: what one block interval can apply. */
@@ -24,7 +29,8 @@
 /* A human-readable reason a transaction failed ("nonce: expected 7, got 9"). */
 #define LEDGER_DETAIL_MAX 160
 
-_Static_assert(LEDGER_BLOCK_TXS_MAX * (LEDGER_TX_BYTES_MAX + 2) > LEDGER_BLOCK_BYTES_MAX,
+_Static_assert(LEDGER_TX_BYTES_BASE_MAX <= LEDGER_TX_BYTES_MAX, "the base limit is the lower");
+_Static_assert(LEDGER_BLOCK_TXS_MAX * (LEDGER_TX_BYTES_BASE_MAX + 2) > LEDGER_BLOCK_BYTES_MAX,
                "byte limit is the binding one for full blocks of large transactions");
 _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as u16");
 
@@ -108,14 +114,15 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
  * span is counted full (deterministically), which bounds a check's cost. */
 #define LEDGER_MEETING_LOAD_SCAN_MAX 64
 
-/* Settlement (ledger/settle.h). Claims in one meeting-settle: a claim carries the
- * payer's credit signature and a receipt's (154 bytes at most), so three fit beside the
- * longest chain id and memo within LEDGER_TX_BYTES_MAX (asserted in ledger/tx.h); a meeting
- * of 17 people settles in up to 6 transactions. */
-#define LEDGER_SETTLE_CLAIMS_MAX 3
-/* Meetings one end of block closes: each changes up to 20 objects (its due entry, its
- * settlement record, 17 claim records, the protocol share) and 2 accounts; the rest wait for
- * the next block (their due time has passed, so they close there). */
+/* Settlement (ledger/settle.h). Claims in one meeting-settle: one per person of the meeting
+ * (its host and every participant), so a meeting settles in one transaction; a claim carries
+ * the payer's credit signature and a receipt's (154 bytes at most), which sets
+ * LEDGER_TX_BYTES_MAX (asserted in ledger/tx.h). */
+#define LEDGER_SETTLE_CLAIMS_MAX (LEDGER_MEETING_PARTICIPANTS_MAX + 1)
+/* Meetings one end of block closes: each changes up to 19 objects (its due entry, its
+ * settlement record, 17 claim records) and 3 accounts (the operator, the payer, and the fee
+ * collector for the protocol share, which the block's table counts once as the proposer);
+ * the rest wait for the next block (their due time has passed, so they close there). */
 #define LEDGER_SETTLE_DUE_PER_BLOCK 4
 _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
                        LEDGER_SETTLE_DUE_PER_BLOCK * (3 + LEDGER_MEETING_PARTICIPANTS_MAX + 1) <=

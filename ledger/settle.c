@@ -6,6 +6,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "credit/credit.h"
+#include "ledger/distribution.h"
 #include "ledger/media.h"
 
 #define MS_PER_MIN 60000ull
@@ -272,7 +273,7 @@ chr_err ledger_settle_tx_check(const ledger_tx *tx, const ledger_params *params,
         }
     }
     if (b->claims_len == 0 || b->claims_len > LEDGER_SETTLE_CLAIMS_MAX) {
-        bad = "claims: 1..3";
+        bad = "claims: 1 to one per person of the meeting";
     }
     if (bad != NULL) {
         snprintf(detail, detail_cap, "%s", bad);
@@ -394,26 +395,6 @@ static chr_err take_escrow(settle_ctx *c, uint32_t minutes, uint64_t *operator_a
     return CHR_OK;
 }
 
-static chr_err share_add(ledger_objects *t, uint64_t share)
-{
-    static const char name[] = LEDGER_SETTLE_SHARE_NAME;
-    uint8_t v[LEDGER_OBJECT_VALUE_MAX];
-    size_t len;
-    int found;
-    chr_err err = ledger_object_get(t, LEDGER_STATE_GLOBAL, (const uint8_t *)name, sizeof(name) - 1,
-                                    v, &len, &found);
-    if (err != CHR_OK || share == 0) {
-        return err;
-    }
-    CHR_ASSERT(!found || len == 8);
-    uint64_t total;
-    if (chr_add_u64(&total, found ? be64(v) : 0, share) != CHR_OK) {
-        return CHR_ERR_OVERFLOW; /* more than the supply: a broken invariant upstream */
-    }
-    put64(v, total);
-    return ledger_object_put(t, LEDGER_STATE_GLOBAL, (const uint8_t *)name, sizeof(name) - 1, v, 8);
-}
-
 static const char *meeting_state_rule(const settle_ctx *c, uint64_t now_ms)
 {
     if (c->s.closed) {
@@ -500,19 +481,29 @@ static chr_err settle_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
         return CHR_ERR_BALANCE;
     }
     ledger_claim_record recs[LEDGER_SETTLE_CLAIMS_MAX];
-    uint64_t to_operator, share;
+    uint64_t to_operator = 0, share = 0;
     err = err ? err : settle_plan(t, &c, tx, recs, &to_operator, &share, detail, detail_cap);
     err = err ? err : ledger_tx_room(o, tx, env, LEDGER_SETTLE_OBJECTS_MAX);
+    /* The share goes where the fee goes even when the fee is 0 (ledger_tx_room counted the
+     * fee's receiver only for a fee). */
+    if (err == CHR_OK && tx->fee == 0 && share > 0 &&
+        ledger_overlay_missing(o, &env->proposer, 1) > ledger_overlay_room(o)) {
+        err = CHR_ERR_FULL;
+    }
     for (size_t i = 0; i < b->claims_len && err == CHR_OK; i++) {
         err = claim_put(t, b->id, b->claims[i].index, &recs[i]);
     }
     err = err ? err : settlement_put(t, b->id, &c.s);
-    err = err ? err : share_add(t, share);
     ledger_account sender = *from;
     sender.balance = sender.balance - tx->fee + to_operator; /* fee covered; gain <= escrow */
     sender.nonce += 1;
     err = err ? err : ledger_overlay_put(o, tx->from, &sender);
-    return err || tx->fee == 0 ? err : ledger_overlay_credit(o, env->proposer, tx->fee);
+    /* The protocol's share is paid like a fee: to the fee's receiver (the chain's fee
+     * collector), whose balance the end of block shares between the treasury and the
+     * validators (ledger/distribution.h). Both are bounded by the supply: no overflow. */
+    CHR_ASSERT(tx->fee <= UINT64_MAX - share);
+    return err || tx->fee + share == 0 ? err
+                                       : ledger_overlay_credit(o, env->proposer, tx->fee + share);
 }
 
 /* Whether sender may dispute m's claims: its payer, or its host's chr1 address. */
@@ -606,7 +597,11 @@ static chr_err settle_close(ledger_overlay *o, settle_ctx *c, const uint8_t *ope
     c->s.closed = 1;
     CHR_ASSERT(c->s.paid + c->s.protocol + c->s.refunded == c->m.escrow);
     err = err ? err : settlement_put(t, c->m.id, &c->s);
-    err = err ? err : share_add(t, share);
+    /* The share closes a block after the distribution has run (ledger/chain.c): the fee
+     * collector holds it, and the next block's distribution pays it out with its fees. */
+    if (err == CHR_OK && share > 0) {
+        err = ledger_overlay_credit(o, ledger_fee_collector, share);
+    }
     if (err == CHR_OK && to_operator > 0) {
         err = ledger_overlay_credit(o, operator_key, to_operator);
     }

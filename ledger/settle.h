@@ -9,9 +9,9 @@
  *            raw64 credit_sig | u8 has_receipt | [raw64 receipt_sig]
  *   meeting-dispute (0x41): raw12 meeting_id | u8 index | u32 minutes
  * Stateless checks, after the shared ones: fee at least fee_transfer (CHR_ERR_FEE); settle:
- * 1..LEDGER_SETTLE_CLAIMS_MAX claims, indexes strictly increasing, minutes 1..
- * credit_minutes_max, credit expiry after not_before, has_receipt 0 or 1 (each
- * CHR_ERR_CLAIM).
+ * 1..LEDGER_SETTLE_CLAIMS_MAX claims (one per person of the meeting), indexes strictly
+ * increasing, minutes 1..credit_minutes_max, credit expiry after not_before, has_receipt 0
+ * or 1 (each CHR_ERR_CLAIM).
  *
  * meeting-settle applied: the meeting exists (CHR_ERR_UNKNOWN_OBJECT); the sender is the
  * operator of its media node (CHR_ERR_NOT_OWNER); it is not cancelled, its start has
@@ -24,9 +24,11 @@
  * minutes twice); a receipt needs a chr1 address ID and verifies for its key. A claim with
  * a receipt is final: the minutes over the person's final ones are paid now; one without
  * is pending until the meeting's due time (end_ms + settle_window_ms + dispute_window_ms).
- * Payment = minutes x the meeting's price; protocol_share_permille of it goes to the
- * protocol share object, the rest to the operator; the total never exceeds what is left
- * of the escrow (CHR_ERR_CLAIM). All claims or none.
+ * Payment = minutes x the meeting's price; protocol_share_permille of it is the protocol's
+ * share, paid like a fee (to the apply environment's fee receiver, ledger_fee_collector on a
+ * chain, whose balance the distribution shares between the treasury, by its treasury_ppm,
+ * and the validators' rewards: ledger/distribution.h), the rest to the operator; the total
+ * never exceeds what is left of the escrow (CHR_ERR_CLAIM). All claims or none.
  *
  * meeting-dispute applied: the meeting exists, the sender is its payer or its host's chr1
  * address (CHR_ERR_NOT_OWNER), not yet closed (CHR_ERR_WRONG_STATE); the person has
@@ -34,8 +36,9 @@
  * (CHR_ERR_CLAIM): pending becomes `minutes`.
  *
  * End of block: up to LEDGER_SETTLE_DUE_PER_BLOCK meetings whose due time has come are
- * closed in due order: pending minutes are paid (as above), the rest of the escrow returns
- * to the payer, the settlement record shows it.
+ * closed in due order: pending minutes are paid (as above; the share to
+ * ledger_fee_collector, paid out by the next block's distribution), the rest of the escrow
+ * returns to the payer, the settlement record shows it.
  *
  * Deterministic core; thread-safe (no state of its own). */
 #ifndef LEDGER_SETTLE_H
@@ -53,10 +56,10 @@
 #include "ledger/state.h"
 #include "ledger/tx.h"
 
-/* The sender, the proposer. */
+/* The sender, the fee's receiver (which takes the protocol share too). */
 #define LEDGER_SETTLE_ACCOUNTS_MAX 2
-/* Claims, the settlement record, the protocol share. */
-#define LEDGER_SETTLE_OBJECTS_MAX (LEDGER_SETTLE_CLAIMS_MAX + 2)
+/* Claims, the settlement record. */
+#define LEDGER_SETTLE_OBJECTS_MAX (LEDGER_SETTLE_CLAIMS_MAX + 1)
 
 /* Settlement parameters (object LEDGER_STATE_SETTLE_PARAMS, empty natural key; the
  * defaults when absent). */
@@ -102,10 +105,6 @@ typedef struct ledger_claim_record {
 #define LEDGER_CLAIM_RECORD_BYTES 8
 CHR_WUR chr_err ledger_claim_record_decode(ledger_claim_record *out, const uint8_t *in,
                                            size_t in_len);
-
-/* The protocol's share of settlements not yet routed to validators and the treasury
- * (LEDGER_STATE_GLOBAL named "media_protocol_share": u64 units). */
-#define LEDGER_SETTLE_SHARE_NAME "media_protocol_share"
 
 /* A meeting's due time: end_ms + settle_window_ms + dispute_window_ms. */
 uint64_t ledger_settle_due_ms(const ledger_meeting *m, const ledger_settle_params *sp);

@@ -12,7 +12,7 @@
 #define TX_TRANSFER_BYTES_MAX                                                                      \
     (1 + 1 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 8 + 8 + 8 + 2 + LEDGER_MEMO_MAX + 32 + 8 +             \
      LEDGER_SIG_LEN)
-_Static_assert(TX_TRANSFER_BYTES_MAX <= LEDGER_TX_BYTES_MAX, "a transfer always fits");
+_Static_assert(TX_TRANSFER_BYTES_MAX <= LEDGER_TX_BYTES_BASE_MAX, "a transfer always fits");
 
 int ledger_chain_id_valid(const char *s, size_t len)
 {
@@ -166,7 +166,10 @@ static chr_err tx_decode_header(chr_dec *dec, ledger_tx *tx)
 chr_err ledger_tx_decode(ledger_tx *out, const uint8_t *in, size_t in_len)
 {
     memset(out, 0, sizeof(*out));
-    if (in_len > LEDGER_TX_BYTES_MAX) {
+    /* Only a meeting-settle may pass the base limit (ledger/limits.h): its claims, one per
+     * person of the meeting, are what LEDGER_TX_BYTES_MAX is sized for. */
+    if (in_len > LEDGER_TX_BYTES_MAX ||
+        (in_len > LEDGER_TX_BYTES_BASE_MAX && in[1] != LEDGER_TX_MEETING_SETTLE)) {
         return CHR_ERR_TX_SIZE;
     }
     chr_dec dec;

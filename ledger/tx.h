@@ -109,16 +109,20 @@ typedef struct ledger_meeting_end_body {
     uint8_t id[LEDGER_MEETING_ID_LEN];
 } ledger_meeting_end_body;
 
-/* One claim of a meeting-settle (ledger/settle.h). */
+/* Every field of a transaction but the body, at their longest. */
+#define LEDGER_TX_HEADER_BYTES_MAX                                                                 \
+    (2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64)
+/* One claim of a meeting-settle (ledger/settle.h). Fields in falling alignment, so that
+ * LEDGER_SETTLE_CLAIMS_MAX of them cost little padding in every ledger_tx. */
 typedef struct ledger_claim {
-    uint8_t index; /* 0 the host, i the i-th participant */
-    uint32_t minutes;
-    uint32_t credit_minutes_max;
     uint64_t credit_not_before_ms;
     uint64_t credit_expiry_ms;
+    uint32_t minutes;
+    uint32_t credit_minutes_max;
     uint8_t credit_sig[64];
-    uint8_t has_receipt;
     uint8_t receipt_sig[64];
+    uint8_t index; /* 0 the host, i the i-th participant */
+    uint8_t has_receipt;
 } ledger_claim;
 
 /* The body of a meeting-settle, and of a meeting-dispute (claims_len 1, only the first
@@ -129,10 +133,15 @@ typedef struct ledger_settle_body {
     ledger_claim claims[LEDGER_SETTLE_CLAIMS_MAX];
 } ledger_settle_body;
 #define LEDGER_CLAIM_BYTES_MAX (1 + 4 + 4 + 8 + 8 + 64 + 1 + 64)
-_Static_assert((2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64) + LEDGER_MEETING_ID_LEN + 1 +
+_Static_assert(LEDGER_SETTLE_CLAIMS_MAX <= 255, "the claim count is a u8");
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_ID_LEN + 1 +
                        LEDGER_SETTLE_CLAIMS_MAX * LEDGER_CLAIM_BYTES_MAX <=
                    LEDGER_TX_BYTES_MAX,
                "the longest meeting-settle fits in a transaction");
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_ID_LEN + 1 +
+                       (LEDGER_SETTLE_CLAIMS_MAX + 1) * LEDGER_CLAIM_BYTES_MAX >
+                   LEDGER_TX_BYTES_MAX,
+               "LEDGER_TX_BYTES_MAX is no larger than the longest meeting-settle needs");
 
 /* The largest meeting-create body: title, host, participants, duration, start, region and
  * preferred node, each with its length prefix. */
@@ -140,21 +149,20 @@ _Static_assert((2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64
     (1 + LEDGER_MEETING_TITLE_MAX + 1 + LEDGER_MEETING_ID_STR_MAX + 1 +                            \
      LEDGER_MEETING_PARTICIPANTS_MAX + LEDGER_MEETING_PARTICIPANT_BYTES_MAX + 4 + 8 + 1 +          \
      LEDGER_MEDIA_REGION_MAX + 1 + 32)
-/* Every field of a transaction but the body, at their longest. */
-#define LEDGER_TX_HEADER_BYTES_MAX                                                                 \
-    (2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64)
-_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_BODY_BYTES_MAX <= LEDGER_TX_BYTES_MAX,
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_BODY_BYTES_MAX <=
+                   LEDGER_TX_BYTES_BASE_MAX,
                "the longest meeting-create fits in a transaction");
 _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + 32 + 3 + LEDGER_MEDIA_ENDPOINT_MAX +
                        LEDGER_MEDIA_REGION_MAX + LEDGER_MEDIA_METADATA_MAX + 12 <=
-                   LEDGER_TX_BYTES_MAX,
+                   LEDGER_TX_BYTES_BASE_MAX,
                "the longest media-node register fits in a transaction");
 
 /* withdraw-rewards: from one validator, or (all zero) from every one. */
 typedef struct ledger_withdraw {
     uint8_t validator[32];
 } ledger_withdraw;
-_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_GOV_CONTENT_BYTES_MAX + 8 <= LEDGER_TX_BYTES_MAX,
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_GOV_CONTENT_BYTES_MAX + 8 <=
+                   LEDGER_TX_BYTES_BASE_MAX,
                "the longest governance submit fits in a transaction");
 
 typedef struct ledger_tx {

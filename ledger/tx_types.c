@@ -12,6 +12,12 @@
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
 
+/* A settle of every person of a meeting changes no more objects than a staking type: the
+ * block's object table, sized by the largest type (ledger/chain.c), does not grow with it. */
+_Static_assert(LEDGER_SETTLE_OBJECTS_MAX <=
+                   LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
+               "a meeting-settle's objects are within the largest type's");
+
 static uint64_t spend_transfer(const ledger_tx *tx)
 {
     return tx->body.transfer.amount;

@@ -99,7 +99,10 @@ _Static_assert(NODE_STATE_VERSIONS_MAX <= LEDGER_STORE_PAST_BLOCKS_MAX,
  * collision only forgets when a peer was last answered). */
 #define NODE_SYNC_PEERS 64
 
-_Static_assert(RPC_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded tx fits");
+/* At the smallest body limit every transaction but a meeting-settle over the base limit
+ * fits in hex; the default fits the largest settle too (chain.conf.example says so). */
+_Static_assert(RPC_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_BASE_MAX, "a hex-encoded tx fits");
+_Static_assert(RPC_BODY_BYTES_DEFAULT > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded settle fits");
 _Static_assert(RPC_BATCH_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "an API batch is one submission");
 _Static_assert(NODE_SUBMIT_TXS_MAX <= NODE_QUEUE_TXS_MAX, "a whole submission fits the queue");
 _Static_assert(NODE_GOSSIP_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "a gossip message fits a submission");

@@ -305,11 +305,19 @@ const wallet_command wallet_commands[] = {
      1, 0, wallet_cmd_meeting_credit},
     {G_MEDIA, "meeting settle", "ID --claims I:M:CREDIT[:RECEIPT],...",
      "claim a meeting's minutes from its escrow (the media node's operator)",
-     "Signs a meeting-settle with the key (the operator of the meeting's media node): up to\n"
-     "three claims, each the person's index (0 the host), the cumulative minutes served,\n"
+     "Signs a meeting-settle with the key (the operator of the meeting's media node): a\n"
+     "claim per person at most (17), each the person's index (0 the host), the minutes served,\n"
      "the person's credit (hex) and optionally the person's usage receipt signature (hex):\n"
      "with one the minutes are paid at once, without they wait for the meeting's due time.",
      TXH_OPTS | WALLET_O(CLAIMS), 1, 1, 0, wallet_cmd_meeting_settle},
+    {G_MEDIA, "meeting dispute", "ID --claim I --minutes M",
+     "reduce a pending claim of a meeting (its payer or its host's address)",
+     "Signs a meeting-dispute with the key (the meeting's payer, or the chr1 address that is\n"
+     "its host's ID): person I's claim without a receipt, pending until the meeting's due\n"
+     "time, becomes M minutes (from what was paid to below the pending minutes; 0 when\n"
+     "nothing was paid drops it). Options for the transaction as for media-node register\n"
+     "(offline with --chain-id, --fee, --nonce).",
+     TXH_OPTS | WALLET_O(CLAIM) | WALLET_O(MINUTES), 1, 1, 0, wallet_cmd_meeting_dispute},
     {G_MEDIA, "meeting cancel", "ID ...", "cancel a meeting before its start (full refund)",
      "The same transaction as meeting end: before the meeting's start it is cancelled and\n"
      "the escrow returns to the payer.",

@@ -247,17 +247,24 @@ int wallet_cmd_meeting_create(wallet_cli *c)
     return rc;
 }
 
+/* The meeting id of the first argument into id; an exit code. */
+static int meeting_id_arg(wallet_cli *c, uint8_t id[LEDGER_MEETING_ID_LEN])
+{
+    const char *s = c->args[0];
+    if (strlen(s) != 2 * LEDGER_MEETING_ID_LEN ||
+        chr_hex_decode_exact(id, LEDGER_MEETING_ID_LEN, s, strlen(s)) != CHR_OK) {
+        return wallet_cli_usage(c, "%s is not a meeting id (24 hex characters)", s);
+    }
+    return WALLET_EXIT_OK;
+}
+
 /* meeting end ID and meeting cancel ID: one transaction; before the start it cancels. */
 int wallet_cmd_meeting_end(wallet_cli *c)
 {
     ledger_tx tx;
     uint8_t id[LEDGER_MEETING_ID_LEN];
-    const char *s = c->args[0];
-    if (strlen(s) != 2 * LEDGER_MEETING_ID_LEN ||
-        chr_hex_decode_exact(id, sizeof(id), s, strlen(s)) != CHR_OK) {
-        return wallet_cli_usage(c, "%s is not a meeting id (24 hex characters)", s);
-    }
-    int rc = wallet_tx_header(c, &tx, LEDGER_TX_MEETING_END);
+    int rc = meeting_id_arg(c, id);
+    rc = rc ? rc : wallet_tx_header(c, &tx, LEDGER_TX_MEETING_END);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -433,17 +440,16 @@ int wallet_cmd_meeting_settle(wallet_cli *c)
 {
     ledger_tx tx;
     uint8_t id[LEDGER_MEETING_ID_LEN];
-    const char *s = c->args[0];
     const char *claims = c->opt[WALLET_OPT_CLAIMS];
     char copy[WALLET_CLAIMS_ARG_MAX + 1];
-    if (strlen(s) != 2 * LEDGER_MEETING_ID_LEN ||
-        chr_hex_decode_exact(id, sizeof(id), s, strlen(s)) != CHR_OK) {
-        return wallet_cli_usage(c, "%s is not a meeting id (24 hex characters)", s);
+    int rc = meeting_id_arg(c, id);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
     }
     if (claims == NULL || strlen(claims) > WALLET_CLAIMS_ARG_MAX) {
         return wallet_cli_usage(c, "--claims: 1 to %d claims", LEDGER_SETTLE_CLAIMS_MAX);
     }
-    int rc = wallet_tx_header(c, &tx, LEDGER_TX_MEETING_SETTLE);
+    rc = wallet_tx_header(c, &tx, LEDGER_TX_MEETING_SETTLE);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -462,4 +468,37 @@ int wallet_cmd_meeting_settle(wallet_cli *c)
         rc = parse_claim(c, one, &tx.body.settle.claims[tx.body.settle.claims_len++]);
     }
     return rc ? rc : wallet_tx_finish(c, &tx);
+}
+
+int wallet_cmd_meeting_dispute(wallet_cli *c)
+{
+    ledger_tx tx;
+    uint8_t id[LEDGER_MEETING_ID_LEN];
+    uint64_t index, minutes;
+    int rc = meeting_id_arg(c, id);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    const char *claim = c->opt[WALLET_OPT_CLAIM], *mins = c->opt[WALLET_OPT_MINUTES];
+    if (claim == NULL || mins == NULL) {
+        return wallet_cli_usage(c, "give --claim I and --minutes M");
+    }
+    if (!wallet_cli_parse_u64("--claim", claim, &index) ||
+        index > LEDGER_MEETING_PARTICIPANTS_MAX) {
+        return wallet_cli_usage(c, "--claim: a person index, 0 (the host) to %d",
+                                LEDGER_MEETING_PARTICIPANTS_MAX);
+    }
+    if (!wallet_cli_parse_u64("--minutes", mins, &minutes) ||
+        minutes > LEDGER_MEETING_DURATION_MAX_MIN) {
+        return wallet_cli_usage(c, "--minutes: 0 to %u", LEDGER_MEETING_DURATION_MAX_MIN);
+    }
+    rc = wallet_tx_header(c, &tx, LEDGER_TX_MEETING_DISPUTE);
+    if (rc != WALLET_EXIT_OK) {
+        return rc;
+    }
+    memcpy(tx.body.settle.id, id, sizeof(id));
+    tx.body.settle.claims_len = 1;
+    tx.body.settle.claims[0].index = (uint8_t)index;
+    tx.body.settle.claims[0].minutes = (uint32_t)minutes;
+    return wallet_tx_finish(c, &tx);
 }

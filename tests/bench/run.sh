@@ -72,6 +72,11 @@ if [ -x "$BUILD/tests/credit_bench" ]; then
     echo "== credits: one core, ${VERIFY_S} s each"
     "$BUILD/tests/credit_bench" "$VERIFY_S"
 fi
+# Settlement (issue 16): claims settled per second, full meeting-settles of 17 claims.
+if [ -x "$BUILD/tests/settlebench" ]; then
+    echo "== settlement: one core, meeting-settles of 17 claims, decode to state"
+    "$BUILD/tests/settlebench"
+fi
 # Media-node heartbeats (issue 16): accepted per second, one core, without HTTP.
 if [ -x "$BUILD/tests/hbbench" ]; then
     echo "== heartbeats: one core, decode + BIP-340 + the analytics store"

@@ -154,3 +154,73 @@ def test_settle_with_receipt(t):
     eq(p["claims"][0], {"index": 0, "person": "host-user", "final_minutes": 0,
                         "pending_minutes": 7}, "the host's claim waits")
     eq(p["paid"], str(amount - share), "nothing more paid yet")
+
+
+def test_batch_settle_and_dispute_from_wallet(t):
+    # Proves batching and disputes on a real node: one `meeting settle` carries a claim for
+    # every person of the meeting (four, without receipts: all pending); the payer's
+    # `meeting dispute`, signed offline (--chain-id, --fee, --nonce, --out -) and broadcast,
+    # lowers the host's pending minutes, and the host's (its ID is carol's address), signed
+    # online, drops a participant's claim to 0; a dispute by someone else (the operator:
+    # not_owner) or not below the pending minutes (bad_claim) fails and costs nothing; a bad
+    # --claim or a missing --minutes is a usage error (exit 2).
+    from node import Chain, Node
+    chain = Chain(t, {"alice": 10**13, "bob": 10**12, "carol": 10**9})
+    n = Node(t, chain).start()
+    alice, bob, carol = chain["alice"], chain["bob"], chain["carol"]
+
+    def w(*args, json_out=False):
+        return run(wallet_cmd(*args, node=n.url, json_out=json_out, api_key=n.api_key))
+
+    node_key = random_pubkey()
+    rc, _, err = w("media-node", "register", "--key", alice.path, "--node-key", node_key,
+                   "--endpoint", "https://m.example.org", "--region", "eu", "--capacity", 10,
+                   "--bond", BOND, "--raw", "--wait")
+    eq(rc, 0, "register (stderr %r)" % err)
+    people = [carol.address, "dave-user", "erin-user", "frank-user"]
+    rc, out, err = w("meeting", "create", "--key", bob.path, "--title", "Dispute", "--host",
+                     people[0], "--participants", ",".join(people[1:]), "--duration", 30,
+                     "--wait")
+    eq(rc, 0, "create (stderr %r)" % err)
+    mid = [x.split()[1] for x in out.splitlines() if x.startswith("meeting_id ")][0]
+    claims = []
+    for i, person in enumerate(people):
+        rc, out, err = w("meeting", "credit", mid, "--key", bob.path, "--person", person,
+                         json_out=True)
+        eq(rc, 0, "credit (stderr %r)" % err)
+        claims.append("%d:%d:%s" % (i, 20 - 4 * i, json.loads(out)["credit"]))
+    rc, _, err = w("meeting", "settle", mid, "--key", alice.path, "--claims", ",".join(claims),
+                   "--wait")
+    eq(rc, 0, "one settle for every person (stderr %r)" % err)
+    p = n.get("/api/v1/meetings/%s/payments" % mid)
+    eq([(c["index"], c["final_minutes"], c["pending_minutes"]) for c in p["claims"]],
+       [(0, 0, 20), (1, 0, 16), (2, 0, 12), (3, 0, 8)], "four claims pending")
+    b0 = int(n.get("/api/v1/accounts/%s" % bob.address)["balance"])
+    c0 = int(n.get("/api/v1/accounts/%s" % carol.address)["balance"])
+    rc, out, err = w("meeting", "dispute", mid, "--key", alice.path, "--claim", 0, "--minutes", 5,
+                     "--wait")
+    check(rc != 0 and "not_owner" in out + err, "only the payer or host (%r)" % err)
+    rc, out, err = w("meeting", "dispute", mid, "--key", bob.path, "--claim", 1, "--minutes", 16,
+                     "--wait")
+    check(rc != 0 and "bad_claim" in out + err, "not below the pending minutes (%r)" % err)
+    eq(int(n.get("/api/v1/accounts/%s" % bob.address)["balance"]), b0, "refused: nothing paid")
+    nonce = int(n.get("/api/v1/accounts/%s" % bob.address)["nonce"])
+    rc, out, err = run(wallet_cmd("meeting", "dispute", mid, "--key", bob.path, "--claim", 0,
+                                  "--minutes", 12, "--chain-id", chain.chain_id, "--fee", 1000,
+                                  "--raw", "--nonce", nonce, "--out", "-"))
+    eq(rc, 0, "an offline dispute (stderr %r)" % err)
+    rc, _, err = w("broadcast", out.strip(), "--wait")
+    eq(rc, 0, "the offline dispute broadcast (stderr %r)" % err)
+    rc, _, err = w("meeting", "dispute", mid, "--key", carol.path, "--claim", 2, "--minutes", 0,
+                   "--wait")
+    eq(rc, 0, "the host's online dispute (stderr %r)" % err)
+    p = n.get("/api/v1/meetings/%s/payments" % mid)
+    got = {c["index"]: (c["final_minutes"], c["pending_minutes"]) for c in p["claims"]}
+    eq((got[0], got[1], got.get(2, (0, 0)), got[3]), ((0, 12), (0, 16), (0, 0), (0, 8)),
+       "the host's claim lowered, the second participant's dropped")
+    eq(int(n.get("/api/v1/accounts/%s" % bob.address)["balance"]), b0 - 1000, "the payer's fee")
+    eq(int(n.get("/api/v1/accounts/%s" % carol.address)["balance"]), c0 - 1000, "the host's fee")
+    for args in (["--claim", 17, "--minutes", 1], ["--claim", "x", "--minutes", 1],
+                 ["--claim", 0], ["--minutes", 1]):
+        rc, _, err = w("meeting", "dispute", mid, "--key", bob.path, *args)
+        eq(rc, 2, "usage error for %r (stderr %r)" % (args, err))

@@ -69,9 +69,10 @@ def test_bad_json_bodies(t):
         ('{"tx": "abc"}', "bad_hex", "odd length"),
         ('{"tx": "zz"}', "bad_hex", "not hex"),
         ('{"tx": " %s"}' % good, "bad_hex", "leading space"),
-        ('{"tx": "%s"}' % ("ab" * 1025), "tx_too_large", "over 1024 bytes"),
-        ('{"tx": "%s"}' % ("zz" * 1025), "tx_too_large", "over 2048 characters, not hex"),
-        ('{"tx": "%s"}' % ("a" * 2049), "tx_too_large", "2049 characters"),
+        ('{"tx": "%s"}' % ("ab" * 1025), "tx_too_large", "over 1024 bytes, not a settle"),
+        ('{"tx": "%s"}' % ("ab" * 3073), "tx_too_large", "over 3072 bytes"),
+        ('{"tx": "%s"}' % ("zz" * 3073), "tx_too_large", "over 6144 characters, not hex"),
+        ('{"tx": "%s"}' % ("a" * 6145), "tx_too_large", "6145 characters"),
         ('{"tx": "\\u0000"}', "bad_hex", "NUL escape"),
         ('{"tx": "ab\\u0000cd"}', "bad_hex", "NUL escape inside hex"),
         ('{"t\\u0000x": "ab"}', "bad_json", "NUL escape in a key"),
@@ -307,11 +308,16 @@ def test_batch_limits(t):
     e = assert_error(n.request("POST", B, {"txs": [tx, 5]}), 400, "invalid_type", "element a number")
     eq(e.get("field"), "txs[1]", "field of the bad element")
     assert_error(n.request("POST", B, {"txs": [tx, "xyz"]}), 400, "bad_hex", "element not hex")
-    # A transaction over 1024 bytes is tx_too_large, in a batch as alone (docs/API.md).
-    e = assert_error(n.request("POST", B, {"txs": [tx, "ab" * 1025]}), 400, "tx_too_large",
-                     "element over 1024 bytes")
+    # A transaction over 3072 bytes is tx_too_large, in a batch as alone (docs/API.md).
+    e = assert_error(n.request("POST", B, {"txs": [tx, "ab" * 3073]}), 400, "tx_too_large",
+                     "element over 3072 bytes")
     eq(e.get("field"), "txs[1]", "field of the large element")
-    check("1024" in e["message"], "message names the limit: %r" % e["message"])
+    check("3072" in e["message"], "message names the limit: %r" % e["message"])
+    # One over 1024 bytes that is no meeting-settle decodes as too large: that element is
+    # rejected (no 400: the rest of a batch would go on).
+    r = n.request("POST", B, {"txs": ["ab" * 1025]})
+    eq(r.status, 200, "a batch with a rejected element")
+    eq(r.json["results"][0]["error"]["code"], "tx_too_large", "the element's error")
     e = assert_error(n.request("POST", B, {"txs": [tx] * 1001}), 413, "batch_too_large", "1001")
     check("1000" in e["message"], "message names the limit: %r" % e["message"])
     assert_error(n.request("POST", B, {"txs": ["00"] * 100000}), 413, "batch_too_large", "100000")

@@ -130,7 +130,9 @@
     X(MIN_SELF_BOND, "min-self-bond", 1, "X",                                                      \
       "the operator's least self-bond, in CHR (units with --raw)")                                 \
     X(PERSON, "person", 1, "ID", "the meeting's host or participant a credit admits")              \
-    X(MINUTES, "minutes", 1, "N", "the most minutes a credit pays for (default: the duration)")    \
+    X(MINUTES, "minutes", 1, "N",                                                                  \
+      "a credit's most minutes (default: the duration); a dispute's reduced minutes")              \
+    X(CLAIM, "claim", 1, "I", "the disputed claim's person index (0 the host)")                    \
     X(VALID_MS, "valid-ms", 1, "MS", "how long a credit is valid from now (default a day)")        \
     X(CLAIMS, "claims", 1, "I:M:CREDIT[:RECEIPT],...",                                             \
       "a settlement's claims: person index, cumulative minutes, credit hex, receipt signature")    \
@@ -362,10 +364,12 @@ int wallet_cmd_meeting_list(wallet_cli *c);
 int wallet_cmd_meeting_end(wallet_cli *c);
 /* meeting credit (wallet/cmd_credits.c). */
 int wallet_cmd_meeting_credit(wallet_cli *c);
-/* meeting settle (wallet/cmd_meetings.c). */
+/* meeting settle and meeting dispute (wallet/cmd_meetings.c). */
 int wallet_cmd_meeting_settle(wallet_cli *c);
-/* --claims: three claims of index, minutes, a credit's hex and a receipt's signature. */
-#define WALLET_CLAIMS_ARG_MAX 2048
+int wallet_cmd_meeting_dispute(wallet_cli *c);
+/* --claims: a claim per person of a meeting, each of index and minutes (at most 16
+ * characters with their colons), a credit's hex, a receipt's signature and a comma. */
+#define WALLET_CLAIMS_ARG_MAX (LEDGER_SETTLE_CLAIMS_MAX * (16 + 2 * CREDIT_BYTES_MAX + 130))
 int wallet_cmd_light_status(wallet_cli *c);
 int wallet_cmd_light_update(wallet_cli *c);
 /* balance --verify: the account of pub, verified from the trusted state (wallet/cmd_light.c). */

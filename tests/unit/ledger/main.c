@@ -36,6 +36,7 @@ static const chr_test tests[] = {
     {"meeting_allocation_spread", test_meeting_allocation_spread},
     {"meeting_params", test_meeting_params},
     {"settle_receipt_final", test_settle_receipt_final},
+    {"settle_every_person", test_settle_every_person},
     {"settle_window_dispute_refund", test_settle_window_dispute_refund},
     {"trie_many_keys_small_cache", test_trie_many_keys_small_cache},
     {"trie_open_checks_root", test_trie_open_checks_root},

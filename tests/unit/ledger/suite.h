@@ -67,6 +67,7 @@ void test_meeting_allocation_rules(void);
 void test_meeting_allocation_spread(void);
 void test_meeting_params(void);
 void test_settle_receipt_final(void);
+void test_settle_every_person(void);
 void test_settle_window_dispute_refund(void);
 
 void test_trie_matches_reference_random(void);

@@ -8,6 +8,7 @@
 #include "common/assert.h"
 #include "common/bech32.h"
 #include "credit/credit.h"
+#include "ledger/distribution.h"
 #include "ledger/media.h"
 #include "ledger/meetings.h"
 #include "ledger/settle.h"
@@ -835,12 +836,12 @@ void test_meeting_params(void)
 /* ---- Settlement (ledger/settle.h) ---- */
 
 /* Payer key 1, operator key 2 with node 1, participant 0 the chr1 address of key 7. */
-static chr_err st_create(mt_db *db, ledger_meeting *m)
+static chr_err st_create_n(mt_db *db, ledger_meeting *m, uint32_t participants)
 {
     ledger_tx tx;
     uint8_t sk[32], pk[32];
     mt_tx(db, &tx, LEDGER_TX_MEETING_CREATE, 1);
-    mt_meeting_body(&tx, "Settle", 2, 30, 0, "");
+    mt_meeting_body(&tx, "Settle", participants, 30, 0, "");
     ltest_key(sk, pk, 7);
     chr_address_encode(tx.body.meeting.participants[0], pk);
     tx.body.meeting.participant_lens[0] = CHR_ADDRESS_STR_LEN;
@@ -855,6 +856,11 @@ static chr_err st_create(mt_db *db, ledger_meeting *m)
                                   &len, &found) == CHR_OK &&
                 found && ledger_meeting_decode(m, id, value, len) == CHR_OK));
     return err;
+}
+
+static chr_err st_create(mt_db *db, ledger_meeting *m)
+{
+    return st_create_n(db, m, 2);
 }
 
 /* A claim for person index of m, its credit signed by the payer (key 1) for max minutes,
@@ -936,13 +942,15 @@ void test_settle_receipt_final(void)
     st_setup(&db, &m);
     uint8_t sk[32], op[32];
     ltest_key(sk, op, 2);
-    uint64_t before = mt_balance(&db, op);
+    uint64_t before = mt_balance(&db, op), fees_before = mt_balance(&db, db.proposer);
     ledger_claim cl[2];
     st_claim(&cl[0], &m, 1, 20, 30, 1);
     CHECK(st_settle(&db, 3, &m, cl, 1, 20000) == CHR_ERR_NOT_OWNER);
     CHECK(st_settle(&db, 2, &m, cl, 1, 20000) == CHR_OK);
     uint64_t amount = 20 * m.price;
     CHECK(mt_balance(&db, op) == before - MT_FEE + amount - amount / 20);
+    /* The share is paid like the fee, to the fee's receiver (the chain's fee collector). */
+    CHECK(mt_balance(&db, db.proposer) == fees_before + MT_FEE + amount / 20);
     ledger_settlement s;
     CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
     CHECK(s.paid == amount - amount / 20 && s.protocol == amount / 20 && s.closed == 0);
@@ -962,11 +970,58 @@ void test_settle_receipt_final(void)
     mt_close(&db);
 }
 
+void test_settle_every_person(void)
+{
+    /* One meeting-settle carries a claim for every person of a full meeting (17): it is over
+     * the base size limit and within LEDGER_TX_BYTES_MAX, decodes to the same bytes, and is
+     * applied whole: the receipted claim paid now, the others pending, the share to the
+     * fee's receiver; with one bad claim among the 17 nothing is applied. */
+    mt_db db;
+    ledger_meeting m;
+    mt_open(&db);
+    mt_fund(&db, 1, 1000000000);
+    mt_fund(&db, 2, 10000000000000ull);
+    CHR_ASSERT(mt_register(&db, 2, 1, "eu-west", 100, MT_BOND) == CHR_OK);
+    CHECK_OK(st_create_n(&db, &m, LEDGER_MEETING_PARTICIPANTS_MAX));
+    static ledger_claim cl[LEDGER_SETTLE_CLAIMS_MAX];
+    for (uint8_t i = 0; i < LEDGER_SETTLE_CLAIMS_MAX; i++) {
+        st_claim(&cl[i], &m, i, i == 1 ? 20 : 10, 30, i == 1);
+    }
+    ledger_tx tx;
+    mt_tx(&db, &tx, LEDGER_TX_MEETING_SETTLE, 2);
+    memcpy(tx.body.settle.id, m.id, LEDGER_MEETING_ID_LEN);
+    tx.body.settle.claims_len = LEDGER_SETTLE_CLAIMS_MAX;
+    memcpy(tx.body.settle.claims, cl, sizeof(cl));
+    static uint8_t buf[LEDGER_TX_BYTES_MAX], again[LEDGER_TX_BYTES_MAX];
+    static ledger_tx back;
+    size_t len, len2;
+    CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+    CHECK(len > LEDGER_TX_BYTES_BASE_MAX && len <= LEDGER_TX_BYTES_MAX);
+    CHECK_OK(ledger_tx_decode(&back, buf, len));
+    CHECK_OK(ledger_tx_encode(&back, again, sizeof(again), &len2));
+    CHECK(len2 == len && memcmp(buf, again, len) == 0);
+    uint8_t sk[32], op[32];
+    ltest_key(sk, op, 2);
+    uint64_t op_before = mt_balance(&db, op), fees_before = mt_balance(&db, db.proposer);
+    cl[16].minutes = 31; /* over the duration: the whole transaction fails */
+    CHECK(st_settle(&db, 2, &m, cl, LEDGER_SETTLE_CLAIMS_MAX, 20000) == CHR_ERR_CLAIM);
+    cl[16].minutes = 10;
+    CHECK(st_settle(&db, 2, &m, cl, LEDGER_SETTLE_CLAIMS_MAX, 20000) == CHR_OK);
+    uint64_t amount = 20 * m.price;
+    CHECK(mt_balance(&db, op) == op_before - MT_FEE + amount - amount / 20);
+    CHECK(mt_balance(&db, db.proposer) == fees_before + MT_FEE + amount / 20);
+    ledger_settlement s;
+    CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
+    CHECK(s.paid == amount - amount / 20 && s.protocol == amount / 20);
+    mt_close(&db);
+}
+
 void test_settle_window_dispute_refund(void)
 {
     /* An unreceipted claim waits; the payer disputes it down; claims after the window are
      * refused; at the due time the end of block pays the disputed minutes, refunds the
-     * rest to the payer and closes: escrow = paid + protocol + refunded. */
+     * rest to the payer, pays the share to the fee collector and closes: escrow = paid +
+     * protocol + refunded. */
     mt_db db;
     ledger_meeting m;
     st_setup(&db, &m);
@@ -1016,6 +1071,9 @@ void test_settle_window_dispute_refund(void)
     CHECK(s.paid + s.protocol + s.refunded == m.escrow);
     CHECK(mt_balance(&db, op) == op_before + s.paid);
     CHECK(mt_balance(&db, payer) == payer_before + s.refunded);
+    /* The share of minutes paid at the close waits in the fee collector for the next
+     * block's distribution (ledger/distribution.h). */
+    CHECK(mt_balance(&db, ledger_fee_collector) == s.protocol);
     /* Closed: later ends of block and disputes change nothing. */
     CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) + 1));
     CHECK(ledger_overlay_len(db.o) == 0);

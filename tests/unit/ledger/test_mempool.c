@@ -207,22 +207,26 @@ void test_mempool_count_and_byte_limits(void)
     CHECK(mp_order_is(mp, want, 4));
     ledger_mempool_free(mp);
 
-    /* By bytes: LEDGER_TX_BYTES_MAX bytes hold three transactions of 271 bytes. */
+    /* By bytes: LEDGER_TX_BYTES_MAX bytes hold eleven transactions of 271 bytes. */
     CHECK_OK(ledger_mempool_new(&mp, 100, LEDGER_TX_BYTES_MAX));
-    mp_tx big[4];
-    for (uint32_t i = 0; i < 4; i++) {
+    enum { FIT = 11 };
+    mp_tx big[FIT + 1];
+    for (uint32_t i = 0; i < FIT + 1; i++) {
         mp_make(&big[i], 20 + i, 0, 1, 1, 100, 0);
     }
-    CHECK(big[0].bytes * 3 <= LEDGER_TX_BYTES_MAX && big[0].bytes * 4 > LEDGER_TX_BYTES_MAX);
-    for (uint32_t i = 0; i < 3; i++) {
+    CHECK(big[0].bytes * FIT <= LEDGER_TX_BYTES_MAX);
+    CHECK(big[0].bytes * (FIT + 1) > LEDGER_TX_BYTES_MAX);
+    for (uint32_t i = 0; i < FIT; i++) {
         CHECK_OK(mp_add(mp, &big[i], 100, 0, detail, sizeof(detail)));
     }
-    CHECK(mp_add(mp, &big[3], 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
-    CHECK(ledger_mempool_count(mp) == 3 && ledger_mempool_bytes(mp) == 3 * big[0].bytes);
-    /* A small one still fits in the bytes left. */
+    CHECK(mp_add(mp, &big[FIT], 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
+    CHECK(ledger_mempool_count(mp) == FIT && ledger_mempool_bytes(mp) == FIT * big[0].bytes);
+    /* A small one does not fit in the bytes left, and does once a big one is gone. */
     mp_tx small;
-    mp_make(&small, 30, 0, 1, 1, 0, 0);
-    CHECK(small.bytes <= LEDGER_TX_BYTES_MAX - 3 * big[0].bytes);
+    mp_make(&small, 40, 0, 1, 1, 0, 0);
+    CHECK(small.bytes > LEDGER_TX_BYTES_MAX - FIT * big[0].bytes);
+    CHECK(mp_add(mp, &small, 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
+    ledger_mempool_remove(mp, big[0].hash);
     CHECK_OK(mp_add(mp, &small, 100, 0, detail, sizeof(detail)));
     ledger_mempool_free(mp);
 }

@@ -432,8 +432,9 @@ void test_tx_decode_rejects_truncation(void)
 
 void test_tx_decode_rejects_trailing_and_size(void)
 {
-    /* Bytes after a transaction are CHR_ERR_TRAILING, and input over LEDGER_TX_BYTES_MAX is
-     * CHR_ERR_TX_SIZE before anything else is looked at. */
+    /* Bytes after a transaction are CHR_ERR_TRAILING; input over LEDGER_TX_BYTES_MAX, or over
+     * LEDGER_TX_BYTES_BASE_MAX for a type other than meeting-settle, is CHR_ERR_TX_SIZE
+     * before anything else is looked at. */
     uint8_t memo[LEDGER_MEMO_MAX];
     memset(memo, 'x', sizeof(memo));
     ledger_tx tx;
@@ -448,7 +449,12 @@ void test_tx_decode_rejects_trailing_and_size(void)
     CHECK_OK(ledger_tx_decode(&back, buf, len));
     CHECK(ledger_tx_decode(&back, buf, len + 1) == CHR_ERR_TRAILING);
     CHECK(memcmp(&back, &tx_zero, sizeof(back)) == 0);
-    CHECK(ledger_tx_decode(&back, buf, LEDGER_TX_BYTES_MAX) == CHR_ERR_TRAILING);
+    CHECK(ledger_tx_decode(&back, buf, LEDGER_TX_BYTES_BASE_MAX) == CHR_ERR_TRAILING);
+    CHECK(ledger_tx_decode(&back, buf, LEDGER_TX_BYTES_BASE_MAX + 1) == CHR_ERR_TX_SIZE);
+    CHECK(ledger_tx_decode(&back, buf, LEDGER_TX_BYTES_MAX + 1) == CHR_ERR_TX_SIZE);
+    /* A meeting-settle may pass the base limit: its own checks answer, not the size. */
+    buf[1] = LEDGER_TX_MEETING_SETTLE;
+    CHECK(ledger_tx_decode(&back, buf, LEDGER_TX_BYTES_MAX) != CHR_ERR_TX_SIZE);
     CHECK(ledger_tx_decode(&back, buf, LEDGER_TX_BYTES_MAX + 1) == CHR_ERR_TX_SIZE);
     uint8_t *big = calloc(1, 4 * LEDGER_TX_BYTES_MAX);
     CHECK(big != NULL);

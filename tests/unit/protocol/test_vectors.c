@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "common/bech32.h"
 #include "common/hash.h"
 #include "common/hex.h"
@@ -472,8 +473,98 @@ static void test_media_meeting_vectors(void)
     CHECK(all);
 }
 
+/* The settlement vectors of docs/PROTOCOL.md ("Settlement"): the worked example's key
+ * signs a meeting-settle (nonce 13) of two claims carrying docs/CREDITS.md's vector
+ * credits and receipt, and a meeting-dispute (nonce 14), on chain chroom-devnet-1, fee
+ * 1000, no memo, all-zero auxiliary randomness. */
+#define V_CREDIT_HOST_SIG                                                                          \
+    "713a10ad09a04e625a826ab0c9c7e1e8fb28d8913c3f02263362cd3170efb6fd229a01df0f6c8c18ec33c23de4"   \
+    "39f43c320d79c16b7a383e7841b29576a6985d"
+#define V_CREDIT_PART_SIG                                                                          \
+    "9ee693fe793813a6fb8b6d267a4e14546adaa1dd3f94136c7547669db1bcfd4b767c084d165ab3d097b70af37b"   \
+    "95193903b1f3bdc7c2025b304d1a8f34e7a727"
+#define V_RECEIPT_SIG                                                                              \
+    "53045109404f0435f66dfd1456c95915853ac29304958bd5dc2dd58aa5358c01ceb78dee776a54a88cb2956d8a"   \
+    "cc70ae999da1c2ec462266b0c6d394ba2da6c6"
+#define V_SETTLE                                                                                   \
+    "01400f6368726f6f6d2d6465766e65742d314f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859a"         \
+    "b0f0b704075871aa000000000000000d00000000000003e800000000000000000000a1a2a3a4a5a6a7a8"         \
+    "a9aaabac02000000002d0000003c0000018bcfe568000000018bd01c5680713a10ad09a04e625a826ab0"         \
+    "c9c7e1e8fb28d8913c3f02263362cd3170efb6fd229a01df0f6c8c18ec33c23de439f43c320d79c16b7a"         \
+    "383e7841b29576a6985d0001000000190000001e0000018bcfe568000000018bd01c56809ee693fe7938"         \
+    "13a6fb8b6d267a4e14546adaa1dd3f94136c7547669db1bcfd4b767c084d165ab3d097b70af37b951939"         \
+    "03b1f3bdc7c2025b304d1a8f34e7a7270153045109404f0435f66dfd1456c95915853ac29304958bd5dc"         \
+    "2dd58aa5358c01ceb78dee776a54a88cb2956d8acc70ae999da1c2ec462266b0c6d394ba2da6c6d9aaa2"         \
+    "b968ee598f9868eeecf5818b3cb55978229909b43de53c5f3ed10c976b3fbd04d23d4f5a46c91f785513"         \
+    "1074e14f9407c9f49f2a366165800ee67efd1d"
+#define V_DISPUTE                                                                                  \
+    "01410f6368726f6f6d2d6465766e65742d314f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859a"         \
+    "b0f0b704075871aa000000000000000e00000000000003e800000000000000000000a1a2a3a4a5a6a7a8"         \
+    "a9aaabac000000002877c97dbbfa3f675c3642909f5544725d41d74ad2a2fdc0012328097f3f478186d0"         \
+    "88ce8bbe045791aee2300c9b072481fcda39d4983fdefbd77f2b0cc21c3e69"
+
+static void settle_claim(ledger_claim *c, uint8_t index, uint32_t minutes, uint32_t max,
+                         const char *credit_sig, const char *receipt_sig)
+{
+    memset(c, 0, sizeof(*c));
+    c->index = index;
+    c->minutes = minutes;
+    c->credit_minutes_max = max;
+    c->credit_not_before_ms = 1700000000000ull;
+    c->credit_expiry_ms = 1700003600000ull;
+    CHR_ASSERT(chr_hex_decode_exact(c->credit_sig, 64, credit_sig, 128) == CHR_OK);
+    c->has_receipt = receipt_sig != NULL;
+    if (receipt_sig != NULL) {
+        CHR_ASSERT(chr_hex_decode_exact(c->receipt_sig, 64, receipt_sig, 128) == CHR_OK);
+    }
+}
+
+/* Proves the settle and dispute vectors: their signed bytes, and that they decode back. */
+static void test_settle_vectors(void)
+{
+    static const char *const want[] = {V_SETTLE, V_DISPUTE};
+    uint8_t sk[32], pub[32], zero[32] = {0}, id[LEDGER_MEETING_ID_LEN];
+    memset(sk, 0x11, 32);
+    CHECK_OK(chr_hex_decode_exact(id, sizeof(id), "a1a2a3a4a5a6a7a8a9aaabac", 24));
+    ledger_signer *s;
+    CHECK_OK(ledger_signer_new(&s, zero));
+    CHECK_OK(ledger_signer_pubkey(s, pub, sk));
+    int all = 1;
+    for (size_t k = 0; k < 2; k++) {
+        ledger_tx tx, back;
+        uint8_t msg[32], buf[LEDGER_TX_BYTES_MAX];
+        char hex[2 * LEDGER_TX_BYTES_MAX + 1];
+        size_t len;
+        CHECK_OK(ledger_tx_init(&tx, k == 0 ? LEDGER_TX_MEETING_SETTLE : LEDGER_TX_MEETING_DISPUTE,
+                                "chroom-devnet-1", pub, 13 + k, 1000, 0, NULL, 0));
+        memcpy(tx.body.settle.id, id, sizeof(id));
+        if (k == 0) {
+            tx.body.settle.claims_len = 2;
+            settle_claim(&tx.body.settle.claims[0], 0, 45, 60, V_CREDIT_HOST_SIG, NULL);
+            settle_claim(&tx.body.settle.claims[1], 1, 25, 30, V_CREDIT_PART_SIG, V_RECEIPT_SIG);
+        } else {
+            tx.body.settle.claims_len = 1;
+            tx.body.settle.claims[0].index = 0;
+            tx.body.settle.claims[0].minutes = 40;
+        }
+        ledger_tx_sighash(&tx, msg);
+        CHECK_OK(ledger_signer_sign(s, tx.sig, msg, sk, zero));
+        CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+        hex_of(hex, sizeof(hex), buf, len);
+        if (strcmp(hex, want[k]) != 0) {
+            fprintf(stderr, "%s: %s\n", k == 0 ? "SETTLE" : "DISPUTE", hex);
+            all = 0;
+        }
+        CHECK_OK(ledger_tx_decode(&back, buf, len));
+        CHECK_OK(ledger_tx_verify(&back));
+    }
+    ledger_signer_free(s);
+    CHECK(all);
+}
+
 static const chr_test tests[] = {
     {"media_meeting_vectors", test_media_meeting_vectors},
+    {"settle_vectors", test_settle_vectors},
     {"transfer_vector", test_transfer_vector},
     {"vote_vector", test_vote_vector},
     {"state_root_vector", test_state_root_vector},

@@ -16,6 +16,7 @@ static const chr_test tests[] = {
     {"rewards_split_exact", test_rewards_split_exact},
     {"rewards_withdraw_and_settle", test_rewards_withdraw_and_settle},
     {"rewards_unbonded_signer", test_rewards_unbonded_signer},
+    {"rewards_protocol_share", test_rewards_protocol_share},
     {"withdraw_rejections", test_withdraw_rejections},
     {"slashing_downtime_and_unjail", test_slashing_downtime_and_unjail},
     {"unjail_needs_self_bond", test_unjail_needs_self_bond},

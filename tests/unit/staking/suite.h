@@ -22,5 +22,6 @@ void test_unjail_needs_self_bond(void);
 void test_slashing_double_sign(void);
 void test_slash_record_decode(void);
 void test_rewards_unbonded_signer(void);
+void test_rewards_protocol_share(void);
 
 #endif

@@ -4,7 +4,11 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "common/bech32.h"
+#include "credit/credit.h"
 #include "ledger/distribution.h"
+#include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "ledger/sig.h"
 #include "ledger/slashing.h"
 #include "ledger/staking.h"
@@ -365,4 +369,134 @@ void test_slash_record_decode(void)
     in[0] = 3;
     CHECK(ledger_slash_record_decode(&r, in, LEDGER_SLASH_RECORD_BYTES) == CHR_ERR_NONCANONICAL);
     CHECK(r.operator_key[0] == 0);
+}
+
+/* A real key (secret 32 bytes of `fill`) as an account of db with balance; a meeting's payer,
+ * its participant and its node's operator need keys that sign credits and receipts. */
+static void rw_real_account(st_db *db, ledger_signer *s, uint8_t fill, uint8_t sk[32],
+                            uint8_t pk[32], uint64_t balance)
+{
+    memset(sk, fill, 32);
+    CHR_ASSERT(ledger_signer_pubkey(s, pk, sk) == CHR_OK);
+    CHR_ASSERT(db->len < ST_ACCOUNTS);
+    memcpy(db->addr[db->len], pk, 32);
+    db->acct[db->len].balance = balance;
+    db->acct[db->len].nonce = 0;
+    db->len++;
+}
+
+/* Applies tx from the key `from` as st_apply does for test accounts. */
+static chr_err rw_apply_from(st_db *db, const uint8_t from[32], ledger_tx *tx)
+{
+    ledger_account a;
+    CHR_ASSERT(ledger_overlay_get(db->o, from, &a) == CHR_OK);
+    memcpy(tx->from, from, 32);
+    tx->nonce = a.nonce;
+    tx->fee = db->params.fee_transfer;
+    ledger_apply_env env = {db->height, ledger_fee_collector, db->time_ms, &db->params, NULL};
+    return ledger_tx_apply_env(db->o, tx, &env, db->detail, sizeof(db->detail));
+}
+
+/* Participant 1's claim of `minutes` in meeting id on node: the payer's credit (30 minutes)
+ * and the participant's receipt. */
+static void rw_claim(ledger_signer *s, ledger_claim *cl, const uint8_t id[LEDGER_MEETING_ID_LEN],
+                     const uint8_t node[32], const uint8_t payer_sk[32], const uint8_t part_sk[32],
+                     const uint8_t part[32], uint32_t minutes)
+{
+    uint8_t buf[CREDIT_BYTES_MAX], msg[32], aux[32] = {0};
+    credit c = {.chain_id_len = 11,
+                .role = CREDIT_ROLE_PARTICIPANT,
+                .participant_id_len = CHR_ADDRESS_STR_LEN,
+                .has_key = 1,
+                .minutes_max = 30,
+                .not_before_ms = 1,
+                .expiry_ms = 1ull << 50};
+    memcpy(c.chain_id, "chroom-test", 11);
+    memcpy(c.meeting_id, id, LEDGER_MEETING_ID_LEN);
+    chr_address_encode(c.participant_id, part);
+    memcpy(c.participant_key, part, 32);
+    memcpy(c.node_key, node, 32);
+    credit_sighash(msg, buf, credit_encode(buf, sizeof(buf), &c));
+    memset(cl, 0, sizeof(*cl));
+    CHR_ASSERT(ledger_signer_sign(s, cl->credit_sig, msg, payer_sk, aux) == CHR_OK);
+    size_t n = credit_receipt_encode(buf, sizeof(buf), "chroom-test", 11, id, node, minutes);
+    credit_receipt_sighash(msg, buf, n);
+    CHR_ASSERT(ledger_signer_sign(s, cl->receipt_sig, msg, part_sk, aux) == CHR_OK);
+    cl->index = 1;
+    cl->minutes = minutes;
+    cl->credit_minutes_max = 30;
+    cl->credit_not_before_ms = 1;
+    cl->credit_expiry_ms = c.expiry_ms;
+    cl->has_receipt = 1;
+}
+
+/* Proves the protocol's share of a settlement is paid like a fee: the settle credits it with
+ * its fee to the fee collector, the end of block shares the collector's whole balance
+ * between the treasury (treasury_ppm) and the signers, and the supply check holds with the
+ * media tier's holdings (the node's bond, the escrow still held) beside the accounts. */
+void test_rewards_protocol_share(void)
+{
+    st_db db;
+    rw_open(&db);
+    ledger_signer *s;
+    uint8_t zero[32] = {0}, payer_sk[32], payer[32], part_sk[32], part[32], op_sk[32], op[32];
+    uint8_t node_sk[32], node[32];
+    CHECK_OK(ledger_signer_new(&s, zero));
+    rw_real_account(&db, s, 0x01, payer_sk, payer, 100000);
+    rw_real_account(&db, s, 0x03, part_sk, part, 0);
+    rw_real_account(&db, s, 0x04, op_sk, op, 2000000000);
+    memset(node_sk, 0x02, 32);
+    CHECK_OK(ledger_signer_pubkey(s, node, node_sk));
+    uint64_t genesis = 8 * 100000 + 100000 + 2000000000;
+    ledger_meeting_params mp;
+    ledger_meeting_params_default(&mp);
+    ledger_tx tx;
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEDIA_REGISTER, "chroom-test", op, 0, 0, 0, NULL, 0));
+    memcpy(tx.body.media.node_key, node, 32);
+    tx.body.media.endpoint_len = 9;
+    memcpy(tx.body.media.endpoint, "https://m", 9);
+    tx.body.media.region_len = 2;
+    memcpy(tx.body.media.region, "eu", 2);
+    tx.body.media.capacity = 10;
+    tx.body.media.bond = mp.media_node_min_bond;
+    CHECK_OK(rw_apply_from(&db, op, &tx));
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_CREATE, "chroom-test", payer, 0, 0, 0, NULL, 0));
+    ledger_meeting_body *mb = &tx.body.meeting;
+    mb->title_len = 1;
+    mb->title[0] = 'm';
+    mb->host_len = 4;
+    memcpy(mb->host, "host", 4);
+    mb->participants_len = 1;
+    mb->participant_lens[0] = CHR_ADDRESS_STR_LEN;
+    chr_address_encode(mb->participants[0], part);
+    mb->duration_min = 30;
+    CHECK_OK(rw_apply_from(&db, payer, &tx));
+    uint8_t hash[32], id[LEDGER_MEETING_ID_LEN];
+    ledger_tx_hash(&tx, hash);
+    ledger_meeting_id(id, hash);
+    CHECK_OK(st_end_block(&db, 1000));
+    ledger_rewards_pool before;
+    CHECK_OK(ledger_rewards_pool_get(db.t, &before));
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_SETTLE, "chroom-test", op, 0, 0, 0, NULL, 0));
+    memcpy(tx.body.settle.id, id, LEDGER_MEETING_ID_LEN);
+    tx.body.settle.claims_len = 1;
+    rw_claim(s, &tx.body.settle.claims[0], id, node, payer_sk, part_sk, part, 20);
+    CHECK_OK(rw_apply_from(&db, op, &tx));
+    ledger_signer_free(s);
+    uint64_t amount = 20 * mp.price_per_participant_minute, share = amount / 20;
+    ledger_account fc;
+    CHECK_OK(ledger_overlay_get(db.o, ledger_fee_collector, &fc));
+    CHECK(fc.balance == 1000 + share);
+    CHECK_OK(st_end_block(&db, 1000));
+    ledger_rewards_pool after;
+    CHECK_OK(ledger_rewards_pool_get(db.t, &after));
+    CHECK_OK(ledger_overlay_get(db.o, ledger_fee_collector, &fc));
+    CHECK(fc.balance == 0 && after.collected == before.collected + 1000 + share);
+    CHECK(after.treasury == before.treasury + (1000 + share) * db.params.treasury_ppm / LEDGER_PPM);
+    ledger_settlement st;
+    CHECK_OK(ledger_settlement_get(db.t, id, &st));
+    CHECK(st.protocol == share && st.paid == amount - share);
+    uint64_t held = 2 * 30 * mp.price_per_participant_minute - st.paid - st.protocol;
+    CHECK_OK(st_supply_check(&db, genesis - mp.media_node_min_bond - held));
+    st_close(&db);
 }
