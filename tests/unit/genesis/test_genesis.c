@@ -333,7 +333,7 @@ void test_genesis_rejects_bad_amounts(void)
     char stk[512];
     tg_stakes1(stk, sizeof(stk), 1, 0, "\"1000000\"");
     tg_json_staked(json, TG_CHAIN, TG_TIME,
-                   "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 1024}",
+                   "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 3072}",
                    acc, val, stk);
     CHECK_OK(tg_parse(json, NULL));
     uint64_t v;
