@@ -52,6 +52,11 @@ function table(headers, rows) {
 }
 const link = (href, text) => el('a', { href, text, class: 'mono' });
 const short = (h) => h.slice(0, 10) + '…';
+// A transaction's counterparty and amount: governance and meeting transactions have no `to`
+// and some no `amount` (docs/API.md, "Transactions"), so either may be absent.
+const party = (a) => a ? link('#/account/' + a, short(a)) : '—';
+const amountOf = (t) => t.amount === undefined ? '—' : units(t.amount);
+const kind = (t) => (t.type || 'transfer').replace(/_/g, ' ');
 
 // ---- Sign-in and the session. ----
 
@@ -117,13 +122,12 @@ function blockRows() {
   return state.blocks.map((b) => [link('#/block/' + b.height, b.height), b.time, String(b.tx_count), short(b.hash)]);
 }
 function txRows() {
-  return state.txs.map((t) => [link('#/tx/' + t.hash, short(t.hash)), link('#/account/' + t.from, short(t.from)),
-    link('#/account/' + t.to, short(t.to)), units(t.amount), t.height]);
+  return state.txs.map((t) => [link('#/tx/' + t.hash, short(t.hash)), kind(t), party(t.from), party(t.to), amountOf(t), t.height]);
 }
 function renderLive() {
   const b = $('blocks'); const t = $('txs');
   if (b) { b.replaceChildren(table(['Height', 'Time', 'Txs', 'Hash'], blockRows())); }
-  if (t) { t.replaceChildren(table(['Hash', 'From', 'To', 'Amount (CHR)', 'Height'], txRows())); }
+  if (t) { t.replaceChildren(table(['Hash', 'Type', 'From', 'To', 'Amount (CHR)', 'Height'], txRows())); }
 }
 
 // One event stream at a time: a page that follows the chain returns {query, handlers}, which
@@ -168,27 +172,61 @@ async function blockPage(h) {
   const b = await api('GET', '/api/v1/blocks/' + encodeURIComponent(h));
   page('Block ' + b.height, searchForm(), el('dl', {}, ...[['Hash', b.hash], ['Time', b.time], ['Proposer', b.proposer],
     ['State root', b.state_root], ['Transactions', String(b.tx_count)]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { class: 'mono', text: v })])),
-  el('h2', { text: 'Transactions' }), table(['Hash', 'From', 'To', 'Amount (CHR)'], b.txs.map((t) => [link('#/tx/' + t.hash, short(t.hash)),
-    link('#/account/' + t.from, short(t.from)), link('#/account/' + t.to, short(t.to)), units(t.amount)])));
+  el('h2', { text: 'Transactions' }), table(['Hash', 'Type', 'From', 'To', 'Amount (CHR)'], b.txs.map((t) => [link('#/tx/' + t.hash, short(t.hash)),
+    kind(t), party(t.from), party(t.to), amountOf(t)])));
 }
 
 async function txPage(hash) {
   const t = await api('GET', '/api/v1/txs/' + encodeURIComponent(hash));
   const rows = [['Status', t.status], ['Height', t.height === null ? '—' : t.height]];
-  if (t.tx) { rows.push(['From', t.tx.from], ['To', t.tx.to], ['Amount (CHR)', units(t.tx.amount)], ['Fee (CHR)', units(t.tx.fee)], ['Memo', t.tx.memo]); }
+  if (t.tx) {
+    rows.push(['Type', kind(t.tx)], ['From', t.tx.from], ['To', t.tx.to || '—'], ['Amount (CHR)', amountOf(t.tx)], ['Fee (CHR)', units(t.tx.fee)],
+      ['Memo', t.tx.memo]);
+  }
   page('Transaction', searchForm(), el('p', { class: 'mono', text: t.hash }),
     el('dl', {}, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })])));
 }
 
-async function accountPage(addr) {
-  const [a, h] = await Promise.all([api('GET', '/api/v1/accounts/' + encodeURIComponent(addr)),
-    api('GET', '/api/v1/accounts/' + encodeURIComponent(addr) + '/txs?limit=50')]);
-  page('Account', searchForm(), el('p', { class: 'mono', text: a.address }),
-    el('dl', {}, el('dt', { text: 'Balance (CHR)' }), el('dd', { id: 'balance', text: units(a.balance) }),
-      el('dt', { text: 'Nonce' }), el('dd', { text: a.nonce })),
-    el('h2', { text: 'History' }), table(['Height', 'Direction', 'Counterparty', 'Amount (CHR)', 'Hash'],
-      h.txs.map((i) => [i.height, i.direction, link('#/account/' + (i.direction === 'sent' ? i.tx.to : i.tx.from), short(i.direction === 'sent' ? i.tx.to : i.tx.from)),
-        units(i.tx.amount), link('#/tx/' + i.hash, short(i.hash))])));
+// An account: balance, a page of history (50, newest first; ?cursor= for older ones), its
+// delegations with their pending rewards, its unbondings and, for a validator's operator, the
+// commission not yet withdrawn. It follows the account's own transactions live.
+const HISTORY_PAGE = 50;
+
+async function renderAccount(addr, q) {
+  const at = '/api/v1/accounts/' + encodeURIComponent(addr);
+  const cursor = q.get('cursor');
+  const [a, h, d, r, u] = await Promise.all([api('GET', at),
+    api('GET', at + '/txs?limit=' + HISTORY_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')),
+    listAll(at + '/delegations', 'delegations'), api('GET', at + '/rewards?limit=1'), listAll(at + '/unbondings', 'unbondings')]);
+  if (!$('account')) { return; } // the reader moved on meanwhile
+  const pending = d.items.reduce((t, x) => t + BigInt(x.pending_rewards), 0n);
+  const more = [];
+  if (cursor) { more.push(el('a', { href: '#/account/' + a.address, text: 'Newest' })); }
+  if (h.next_cursor) {
+    more.push(' ', el('a', { href: '#/account/' + a.address + '?cursor=' + encodeURIComponent(h.next_cursor), text: 'Older transactions' }));
+  }
+  $('account').replaceChildren(el('p', { class: 'mono', text: a.address }),
+    facts([['Balance (CHR)', units(a.balance)], ['Nonce', a.nonce], ['Delegated (CHR)', units(d.items.reduce((t, x) => t + BigInt(x.amount), 0n))],
+      ['Pending rewards (CHR)', units(pending) + (d.complete ? '' : ' (of the first ' + d.items.length + ' delegations)')],
+      ...(r.commission === null ? [] : [['Validator commission not withdrawn (CHR)', units(r.commission)]])], { id: 'account-facts' }),
+    el('h2', { text: 'Delegations (' + d.items.length + ')' }),
+    d.items.length === 0 ? el('p', { text: 'No delegations.' }) : el('div', { id: 'delegations' },
+      table(['Validator', 'Amount (CHR)', 'Shares', 'Pending rewards (CHR)'], d.items.map((x) => [party(x.validator), units(x.amount), x.shares,
+        units(x.pending_rewards)]))), ...partial(d),
+    ...(u.items.length === 0 ? [] : [el('h2', { text: 'Unbonding (' + u.items.length + ')' }),
+      table(['Validator', 'Amount (CHR)', 'Completes'], u.items.map((x) => [party(x.validator), units(x.amount), x.completion_time])), ...partial(u)]),
+    el('h2', { text: 'History' + (cursor ? ' (older)' : '') }),
+    h.txs.length === 0 ? el('p', { text: 'No transactions.' }) : el('div', { id: 'history' },
+      table(['Height', 'Type', 'Direction', 'Counterparty', 'Amount (CHR)', 'Hash'], h.txs.map((i) => [i.height, kind(i.tx), i.direction,
+        party(i.direction === 'sent' ? i.tx.to : i.tx.from), amountOf(i.tx), link('#/tx/' + i.hash, short(i.hash))]))),
+    el('p', {}, ...more));
+}
+
+async function accountPage(addr, q) {
+  page('Account', searchForm(), el('div', { id: 'account', 'aria-live': 'polite' }));
+  await renderAccount(addr, q);
+  // Five requests a refresh, and at least two more for each further page of a long list.
+  return { query: '?account=' + encodeURIComponent(addr), handlers: { tx: coalesced(() => renderAccount(addr, q), 5) } };
 }
 
 // ---- API keys. ----
@@ -211,14 +249,18 @@ async function keysPage() {
   } }, el('label', { for: 'key-label', text: 'Name (label)' }), label,
   el('label', { for: 'key-tier', text: 'Tier' }), tier,
   el('fieldset', {}, el('legend', { text: 'Scopes' }), ...boxes), el('p', {}, el('button', { type: 'submit', text: 'Create key' })));
-  const rows = list.keys.map((k) => [el('span', { class: 'mono', text: k.id }), k.label, k.tier, k.scopes.join(', '),
+  // A sponsor is bound on the node's machine only (chroomd apikey create --sponsor-key-file);
+  // a limit of 0 is --spend-limit unlimited.
+  const sponsor = (b) => b ? el('span', {}, party(b.address), el('br'),
+    b.spend_limit_per_day === '0' ? 'no spend limit' : units(b.spend_limit_per_day) + ' CHR a day') : '—';
+  const rows = list.keys.map((k) => [el('span', { class: 'mono', text: k.id }), k.label, k.tier, k.scopes.join(', '), sponsor(k.sponsor),
     k.revoked ? 'revoked' : 'active', k.last_used_at || 'never', String(k.requests),
     k.rate_limit ? k.rate_limit.remaining + ' / ' + k.rate_limit.limit + ' a minute' : 'no limit',
     k.revoked ? '' : el('button', { type: 'button', class: 'danger', 'data-revoke': k.id, 'aria-label': 'Revoke key ' + k.id, text: 'Revoke', onclick: async () => {
       try { await api('DELETE', '/api/v1/apikeys/' + k.id); await keysPage(); say('Key ' + k.id + ' revoked.'); } catch (e) { say('Cannot revoke: ' + e.message, true); }
     } })]);
   page('API keys', el('h2', { text: 'Create a key' }), form, shown, el('h2', { text: 'Keys' }),
-    table(['Id', 'Name', 'Tier', 'Scopes', 'State', 'Last used', 'Requests', 'Rate limit left', ''], rows));
+    table(['Id', 'Name', 'Tier', 'Scopes', 'Sponsor (spend limit)', 'State', 'Last used', 'Requests', 'Rate limit left', ''], rows));
 }
 
 // ---- Usage. ----
@@ -314,9 +356,20 @@ function coalesced(fn, requests) {
 
 // ---- Validators. ----
 
+// Uptime as 1 - missed / window: the commits the validator missed in its current signing
+// window against the window's length (docs/API.md, "Staking"). The API gives no count of the
+// commits the window has seen so far, so a window not yet full is measured against its whole
+// length. Commits are counted only while the validator is in the set: one that never was
+// (unbonded) has no uptime.
+function uptime(v) {
+  if (v.status === 'unbonded' || !(v.signed_blocks_window > 0)) { return '—'; }
+  const missed = Math.min(v.missed_blocks, v.signed_blocks_window);
+  return share(v.signed_blocks_window - missed, v.signed_blocks_window) + ' (' + missed + ' of ' + v.signed_blocks_window + ' missed)';
+}
+
 function validatorRows(vals) {
   return vals.map((v) => [el('span', {}, el('span', { text: v.moniker || '(no name)' }), el('br'), link('#/account/' + v.operator, short(v.operator))),
-    badge(v.status), units(v.stake), v.power, pct(v.commission.rate_ppm),
+    badge(v.status), units(v.stake), v.power, uptime(v), pct(v.commission.rate_ppm),
     v.jailed ? 'yes' + (v.jailed_until ? ', until ' + v.jailed_until : '') : 'no', yesNo(v.tombstoned)]);
 }
 
@@ -327,11 +380,11 @@ async function renderValidators() {
   const stake = bonded.reduce((t, v) => t + BigInt(v.stake), 0n);
   if (!$('validators')) { return; } // the reader moved on meanwhile
   $('validators').replaceChildren(facts([['Validators', vals.length], ['Bonded (in the set)', bonded.length], ['Bonded stake (CHR)', units(stake)]]),
-    table(['Validator', 'Status', 'Stake (CHR)', 'Power', 'Commission', 'Jailed', 'Tombstoned'], validatorRows(vals)), ...partial(l));
+    table(['Validator', 'Status', 'Stake (CHR)', 'Power', 'Uptime (window)', 'Commission', 'Jailed', 'Tombstoned'], validatorRows(vals)), ...partial(l));
 }
 
 async function validatorsPage() {
-  page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Missed blocks are not in the API yet.' }),
+  page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Uptime is 1 \u2212 missed / window: the commits a validator missed in its current signing window (counted while it is in the set) against the window\u2019s length.' }),
     el('div', { id: 'validators', 'aria-live': 'polite' }));
   await renderValidators();
   return { query: '', handlers: { validator_set: coalesced(renderValidators, 1) } };
@@ -716,7 +769,7 @@ async function mediaNodePage(id, q) {
 // Pages by the hash's first part: #/NAME/ARG?QUERY.
 const PAGES = {
   keys: () => keysPage(), usage: () => usagePage(), block: (a) => blockPage(a), tx: (a) => txPage(a),
-  account: (a) => accountPage(a), validators: () => validatorsPage(),
+  account: (a, q) => accountPage(a, q), validators: () => validatorsPage(),
   gov: (a) => a ? proposalPage(a) : govPage(),
   meetings: (a, q) => a ? meetingPage(a) : meetingsPage(q),
   'media-nodes': (a, q) => a ? mediaNodePage(a, q) : mediaNodesPage(q),

@@ -8,6 +8,7 @@ page wider than a phone on any page."""
 
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +20,7 @@ from test_analytics import heartbeat
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -51,8 +53,13 @@ def wait_for(d, what, cond):
 
 
 def text(d, css):
+    """The first match's text, "" when none; an element the page replaced as it was read is
+    read as none (the next poll finds its successor)."""
     found = d.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+    try:
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
 
 
 def sign_in(d, n, key):
@@ -102,16 +109,45 @@ def http_status(n, key):
         return e.code
 
 
+def search(d, q):
+    box = d.find_element(By.ID, "search")
+    box.clear()
+    box.send_keys(q, Keys.ENTER)
+
+
+def check_search(d, n, height, txid, address):
+    """The search box opens a height's block, a transaction (its hash in either case) and an
+    address's account; other text gets a clear message."""
+    search(d, height)
+    wait_for(d, "the block by height %r" % height, lambda: text(d, "#page h1") == "Block %s" % height)
+    check(d.find_elements(By.CSS_SELECTOR, "#page a[href='#/tx/%s']" % txid),
+          "the block lists its transaction")
+    search(d, txid.upper())
+    wait_for(d, "the transaction by hash", lambda: txid in text(d, "#page"))
+    page = text(d, "#page")
+    for part in ("committed", "transfer", "5.000000", address):
+        check(part in page, "the transaction's page %r shows %s" % (page, part))
+    search(d, address)
+    wait_for(d, "the account by address", lambda: address in text(d, "#account"))
+    search(d, "chr1bad!")
+    wait_for(d, "the refusal", lambda: "Search takes an address" in text(d, "#status.error"))
+    check(address in text(d, "#account"), "a refused search stays on the page")
+
+
 def test_browser_keys_and_live_blocks(t):
     # An admin signs in, makes a key that works over HTTP, revokes it (then 401), sees a
-    # transfer appear live on the chain page, opens usage and the account page: all without
-    # a console error or a request to another origin.
+    # transfer appear live on the chain page, finds its block, transaction and account with
+    # the search box, sees a sponsor-bound key's sponsor and spend limit, opens usage and the
+    # account page: all without a console error or a request to another origin. Then a
+    # forged CSRF token from the page and a cross-site request from another page are refused.
     n = start_node(t)
+    alice, bob = n.chain["alice"], n.chain["bob"]
+    n.create_api_key(scopes="read,meetings", label="sponsored",
+                     extra=("--sponsor-key-file", alice.path, "--spend-limit", "7000000/day"))
     d = browser()
     try:
         sign_in(d, n, n.api_key)
         check_clean(d, n)
-        alice, bob = n.chain["alice"], n.chain["bob"]
         # A transfer submitted over the API, while the chain page is open, shows up in its
         # live tables (GET /api/v1/events with the session cookie): its block and the
         # transaction, linked by their full height and hash.
@@ -124,8 +160,14 @@ def test_browser_keys_and_live_blocks(t):
         wait_for(d, "its block in the live blocks table", lambda: d.find_elements(
             By.CSS_SELECTOR, "#blocks a[href='#/block/%s']" % height))
         eq(text(d, "#height"), height, "the status's height follows the stream")
+        check_search(d, n, height, tx_hash(tx), bob.address)
         d.get("http://127.0.0.1:%d/dashboard/#/keys" % n.port)
         wait_for(d, "the keys page", lambda: d.find_elements(By.ID, "key-form"))
+        bound = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#page tbody tr")
+                 if "sponsored" in r.text]
+        eq(len(bound), 1, "the sponsor-bound key's row")
+        for part in (alice.address[:10], "7.000000 CHR a day", "read, meetings"):
+            check(part in bound[0], "the bound key's row %r shows %s" % (bound[0], part))
         d.find_element(By.ID, "key-label").send_keys("browser-made")
         d.find_element(By.CSS_SELECTOR, "#key-form button").click()
         key = wait_for(d, "the new key", lambda: text(d, "#new-key-text"))
@@ -137,10 +179,37 @@ def test_browser_keys_and_live_blocks(t):
         d.get("http://127.0.0.1:%d/dashboard/#/usage" % n.port)
         wait_for(d, "the usage chart", lambda: d.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
         d.get("http://127.0.0.1:%d/dashboard/#/account/%s" % (n.port, bob.address))
-        wait_for(d, "the account page", lambda: text(d, "#balance"))
+        wait_for(d, "the account page", lambda: "Balance" in text(d, "#account-facts"))
         check_clean(d, n)
+        check_refusals(d, n)
     finally:
         d.quit()
+
+
+def check_refusals(d, n):
+    """From the signed-in page, a state-changing request with a forged CSRF token is a 403
+    csrf_refused; from a page of another origin (and site) the browser's request to make a
+    key makes none; the session still works after both."""
+    got = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/api/v1/apikeys', {method: 'POST', credentials: 'same-origin', headers: {"
+        "'Content-Type': 'application/json', 'X-CSRF-Token': '0'.repeat(64)}, body: "
+        "JSON.stringify({tier: 'premium', scopes: ['admin'], label: 'forged'})})"
+        ".then(r => r.json().then(j => done([r.status, j.error.code])));")
+    eq(got, [403, "csrf_refused"], "a forged CSRF token")
+    check_clean(d, n, allowed=("/api/v1/apikeys - Failed to load resource: the server "
+                               "responded with a status of 403",))
+    d.get("data:text/html,<title>elsewhere</title>")
+    d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('http://127.0.0.1:%d/api/v1/apikeys', {method: 'POST', mode: 'no-cors', "
+        "credentials: 'include', headers: {'Content-Type': 'text/plain'}, body: "
+        "JSON.stringify({tier: 'premium', scopes: ['admin'], label: 'cross-site'})})"
+        ".then(() => done(1), () => done(0));" % n.port)
+    labels = [k["label"] for k in n.get("/api/v1/apikeys")["keys"]]
+    check("forged" not in labels and "cross-site" not in labels, "keys made: %r" % labels)
+    go(d, n, "#/keys")
+    wait_for(d, "the keys page after both", lambda: d.find_elements(By.ID, "key-form"))
 
 
 def test_browser_read_only(t):
@@ -206,6 +275,40 @@ def send_heartbeats(n, sk, mid):
         eq(r.status, 200, "heartbeat %d: %r" % (i, r))
 
 
+def check_account(d, n):
+    """Alice's account page: her delegation to the genesis validator with its pending rewards,
+    her history of every type (a proposal and a vote have no counterparty), and her balance
+    following a transfer to her live."""
+    c = n.chain
+    alice, bob = c["alice"], c["bob"]
+    go(d, n, "#/account/" + alice.address)
+    wait_for(d, "her delegations", lambda: d.find_elements(By.CSS_SELECTOR, "#delegations tbody tr"))
+    rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#delegations tbody tr")]
+    eq(len(rows), 1, "one delegation: %r" % rows)
+    check(c.validator.address[:10] in rows[0] and "3.000000" in rows[0],
+          "the delegation's row %r" % rows[0])
+    dg = n.get("/api/v1/accounts/%s/delegations" % alice.address)["delegations"][0]
+    check(int(dg["pending_rewards"]) > 0, "rewards accrue: %r" % dg)
+    facts = text(d, "#account-facts")
+    for part in ("Delegated (CHR)\n3.000000", "Pending rewards (CHR)"):
+        check(part in facts, "the account's facts %r show %r" % (facts, part))
+    check("commission" not in facts, "alice operates no validator: %r" % facts)
+    history = text(d, "#history")
+    for part in ("delegate", "submit-proposal", "media-node-register", "vote", "sent"):
+        check(part in history, "the history %r shows %s" % (history, part))
+    before = text(d, "#account-facts")
+    tx = c.sign(bob, alice.address, 2000000, n.nonce(bob.address))[0]
+    eq(n.submit(tx, wait=True).status, 200, "a transfer to alice")
+    balance = n.get("/api/v1/accounts/" + alice.address)["balance"]
+    want = "%d.%06d" % (int(balance) // 10**6, int(balance) % 10**6)
+    wait_for(d, "her new balance, live", lambda: "Balance (CHR)\n" + want in
+             text(d, "#account-facts"))
+    check(before != text(d, "#account-facts"), "the facts changed")
+    wait_for(d, "the transfer in her history", lambda: d.find_elements(
+        By.CSS_SELECTOR, "#history a[href='#/tx/%s']" % tx_hash(tx)))
+    fits_phone(d, "an account's page")
+
+
 def chart_points(d, chart):
     return len(d.find_elements(By.CSS_SELECTOR, "#chart-%s svg circle" % chart))
 
@@ -258,6 +361,16 @@ def test_browser_network_pages(t):
         bobs = [r for r in rows if "bobs-validator" in r][0]
         for part in ("bonded", "1.000000", "5.00%"):
             check(part in bobs, "bob's row %r shows %s" % (bobs, part))
+        # Uptime from the API's missed_blocks and signed_blocks_window: the genesis validator
+        # signs every commit; bob's key runs on no node, so it misses each one while bonded.
+        vals = {v["moniker"]: v for v in n.get("/api/v1/staking/validators")["validators"]}
+        window = vals["bobs-validator"]["signed_blocks_window"]
+        ours = [r for r in rows if "bobs-validator" not in r][0]
+        check("100.00%% (0 of %d missed)" % window in ours, "the genesis validator's uptime: %r"
+              % ours)
+        check(re.search(r"\d+\.\d\d%% \(\d+ of %d missed\)" % window, bobs),
+              "bob's uptime: %r" % bobs)
+        check("not available" not in text(d, "#page"), "no note of missing figures")
         fits_phone(d, "the validators page")
 
         go(d, n, "#/gov")
@@ -274,6 +387,8 @@ def test_browser_network_pages(t):
         wait_for(d, "the vote in the votes table", lambda: d.find_elements(
             By.CSS_SELECTOR, "#proposal a[href='#/account/%s']" % alice.address))
         fits_phone(d, "a proposal's page")
+
+        check_account(d, n)
 
         go(d, n, "#/meetings")
         who = wait_for(d, "the meetings form", lambda: d.find_element(By.ID, "meetings-who"))
