@@ -75,10 +75,10 @@ async function signIn(ev) {
 
 async function signOut() {
   try { await api('DELETE', '/api/v1/session'); } catch (e) { /* ended or expired already */ }
-  state.session = null;
-  stopEvents();
+  // Forget the session before routing, or the router would ask the node for the ended one
+  // (a 401 in the console).
+  showSignIn();
   location.hash = '#/';
-  route();
 }
 
 function showSignIn() {

@@ -144,9 +144,12 @@ def test_browser_keys_and_live_blocks(t):
     alice, bob = n.chain["alice"], n.chain["bob"]
     n.create_api_key(scopes="read,meetings", label="sponsored",
                      extra=("--sponsor-key-file", alice.path, "--spend-limit", "7000000/day"))
+    busy = n.create_api_key(tier="standard", scopes="read", label="busy")
     d = browser()
     try:
+        d.set_window_size(PHONE_PX, 900)
         sign_in(d, n, n.api_key)
+        fits_phone(d, "the chain page")
         check_clean(d, n)
         # A transfer submitted over the API, while the chain page is open, shows up in its
         # live tables (GET /api/v1/events with the session cookie): its block and the
@@ -168,6 +171,7 @@ def test_browser_keys_and_live_blocks(t):
         eq(len(bound), 1, "the sponsor-bound key's row")
         for part in (alice.address[:10], "7.000000 CHR a day", "read, meetings"):
             check(part in bound[0], "the bound key's row %r shows %s" % (bound[0], part))
+        fits_phone(d, "the keys page")
         d.find_element(By.ID, "key-label").send_keys("browser-made")
         d.find_element(By.CSS_SELECTOR, "#key-form button").click()
         key = wait_for(d, "the new key", lambda: text(d, "#new-key-text"))
@@ -176,14 +180,35 @@ def test_browser_keys_and_live_blocks(t):
         d.find_element(By.CSS_SELECTOR, "button[data-revoke='%s']" % kid).click()
         wait_for(d, "the revocation", lambda: "revoked" in text(d, "#status"))
         eq(http_status(n, key), 401, "the next call with the revoked key")
-        d.get("http://127.0.0.1:%d/dashboard/#/usage" % n.port)
-        wait_for(d, "the usage chart", lambda: d.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
+        check_usage(d, n, busy)
         d.get("http://127.0.0.1:%d/dashboard/#/account/%s" % (n.port, bob.address))
         wait_for(d, "the account page", lambda: "Balance" in text(d, "#account-facts"))
+        fits_phone(d, "an account's page")
         check_clean(d, n)
         check_refusals(d, n)
     finally:
         d.quit()
+
+
+def check_usage(d, n, busy):
+    """A standard key run past its 100 requests a minute: the usage page's row for it shows
+    its requests, its 429s, the 429 among its error codes and its latency percentiles, as
+    GET /api/v1/usage gives them, and its requests a minute as a chart."""
+    got = [http_status(n, busy) for _ in range(105)]
+    check(got.count(429) >= 5, "the standard key was limited: %r" % got[-10:])
+    u = [k for k in n.get("/api/v1/usage")["keys"] if k["label"] == "busy"][0]
+    go(d, n, "#/usage")
+    wait_for(d, "the usage table", lambda: "busy" in text(d, "#page tbody"))
+    row = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#page tbody tr") if "busy" in r.text][0]
+    cells = row.split()
+    for part in (str(u["requests"]), str(u["rate_limited"]), "429: %d" % u["statuses"]["429"],
+                 "%g ms" % (u["latency_us"]["p99"] / 1000)):
+        check(part in row, "the busy key's usage row %r shows %s" % (row, part))
+    check(cells.index(str(u["rate_limited"])) > cells.index(str(u["requests"])),
+          "requests, then 429s: %r" % row)
+    chart = d.find_elements(By.CSS_SELECTOR, "svg[aria-label$='for key %s'] rect" % busy[4:20])
+    eq(len(chart), 60, "the busy key's requests a minute over the last hour")
+    fits_phone(d, "the usage page")
 
 
 def check_refusals(d, n):
@@ -230,6 +255,25 @@ def test_browser_read_only(t):
             "fetch('/api/v1/apikeys', {credentials: 'same-origin'}).then(r => done(r.status));")
         eq(got, 403, "the API refuses the read-only session")
         check_clean(d, n, allowed=("/api/v1/apikeys",))
+    finally:
+        d.quit()
+
+
+def test_browser_oauth_token(t):
+    # An OAuth access token signs in as its key does, with the token's scopes: a full token
+    # of the admin key manages keys, a read-scoped one of the same key sees read-only pages.
+    from test_auth import get_token
+    n = start_node(t)
+    d = browser()
+    try:
+        sign_in(d, n, get_token(n, n.api_key).json["access_token"])
+        wait_for(d, "the admin pages", lambda: "API keys" in text(d, "#nav"))
+        d.find_element(By.ID, "signout").click()
+        wait_for(d, "the sign-in form", lambda: d.find_element(By.ID, "signin-key").is_displayed())
+        sign_in(d, n, get_token(n, n.api_key, scope="read").json["access_token"])
+        links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#nav a") if a.is_displayed()]
+        eq(links, ["Chain"] + NETWORK_PAGES, "a read-scoped token's navigation")
+        check_clean(d, n)
     finally:
         d.quit()
 
