@@ -1,10 +1,13 @@
 """The dashboard in a real browser (Debian's chromium, headless, driven by python3-selenium
-through chromium-driver): sign in, make a key and use it over HTTP, revoke it; a transfer
-appears on the live blocks page; a read-only key never reaches key management; the
-validators, governance (a tally that follows a vote live), meetings and media-node pages
-show what the test made on the node, with the health and QoS charts of a media node whose
-signed heartbeats the test sends; no console error, no request to another origin and no
-page wider than a phone on any page."""
+through chromium-driver): sign in (with a key or an OAuth token), make a key of a chosen
+tier and scopes and use it over HTTP, revoke it; a transfer appears on the live blocks page
+and is found by the search box; a rate-limited key's usage; a read-only key never reaches
+key management; a forged CSRF token and a cross-site request are refused; the validators
+(with uptime), an account (delegations, rewards, history followed live), governance (a
+tally that follows a vote live), meetings and media-node pages show what the test made on
+the node, with the health and QoS charts of a media node whose signed heartbeats the test
+sends; no console error, no request to another origin and no page wider than a phone on
+any page."""
 
 import json
 import os
@@ -172,11 +175,24 @@ def test_browser_keys_and_live_blocks(t):
         for part in (alice.address[:10], "7.000000 CHR a day", "read, meetings"):
             check(part in bound[0], "the bound key's row %r shows %s" % (bound[0], part))
         fits_phone(d, "the keys page")
+        # The key's name, tier and scopes as chosen in the form: a premium key that may
+        # read and submit; its secret is on the page once, and not after a reload.
         d.find_element(By.ID, "key-label").send_keys("browser-made")
+        Select(d.find_element(By.ID, "key-tier")).select_by_value("premium")
+        d.find_element(By.ID, "scope-submit").click()
         d.find_element(By.CSS_SELECTOR, "#key-form button").click()
         key = wait_for(d, "the new key", lambda: text(d, "#new-key-text"))
         eq(http_status(n, key), 200, "the key made in the browser works with a plain client")
         kid = key[4:20]
+        made = [k for k in n.get("/api/v1/apikeys")["keys"] if k["id"] == kid][0]
+        eq((made["label"], made["tier"], made["scopes"]), ("browser-made", "premium",
+                                                          ["read", "submit"]), "the key made")
+        row = d.find_element(By.CSS_SELECTOR, "button[data-revoke='%s']" % kid).find_element(
+            By.XPATH, "./ancestor::tr").text
+        check("premium" in row and "read, submit" in row, "the new key's row: %r" % row)
+        d.refresh()
+        wait_for(d, "the keys page again", lambda: d.find_elements(By.ID, "key-form"))
+        check(key not in d.find_element(By.TAG_NAME, "body").text, "the secret is shown once")
         d.find_element(By.CSS_SELECTOR, "button[data-revoke='%s']" % kid).click()
         wait_for(d, "the revocation", lambda: "revoked" in text(d, "#status"))
         eq(http_status(n, key), 401, "the next call with the revoked key")
