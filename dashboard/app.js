@@ -384,7 +384,9 @@ async function renderValidators() {
 }
 
 async function validatorsPage() {
-  page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Uptime is 1 \u2212 missed / window: the commits a validator missed in its current signing window (counted while it is in the set) against the window\u2019s length.' }),
+  page('Validators', el('p', { class: 'note', text: 'Every validator by stake; the table follows set changes live. Uptime is ' +
+    '1 \u2212 missed / window: the commits a validator missed in its current signing window (counted while it is in the set) ' +
+    'against the window\u2019s length.' }),
     el('div', { id: 'validators', 'aria-live': 'polite' }));
   await renderValidators();
   return { query: '', handlers: { validator_set: coalesced(renderValidators, 1) } };

@@ -122,7 +122,8 @@ def check_search(d, n, height, txid, address):
     """The search box opens a height's block, a transaction (its hash in either case) and an
     address's account; other text gets a clear message."""
     search(d, height)
-    wait_for(d, "the block by height %r" % height, lambda: text(d, "#page h1") == "Block %s" % height)
+    wait_for(d, "the block by height %r" % height,
+             lambda: text(d, "#page h1") == "Block %s" % height)
     check(d.find_elements(By.CSS_SELECTOR, "#page a[href='#/tx/%s']" % txid),
           "the block lists its transaction")
     search(d, txid.upper())
@@ -215,7 +216,8 @@ def check_usage(d, n, busy):
     u = [k for k in n.get("/api/v1/usage")["keys"] if k["label"] == "busy"][0]
     go(d, n, "#/usage")
     wait_for(d, "the usage table", lambda: "busy" in text(d, "#page tbody"))
-    row = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#page tbody tr") if "busy" in r.text][0]
+    row = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#page tbody tr")
+           if "busy" in r.text][0]
     cells = row.split()
     for part in (str(u["requests"]), str(u["rate_limited"]), "429: %d" % u["statuses"]["429"],
                  "%g ms" % (u["latency_us"]["p99"] / 1000)):
@@ -342,7 +344,8 @@ def check_account(d, n):
     c = n.chain
     alice, bob = c["alice"], c["bob"]
     go(d, n, "#/account/" + alice.address)
-    wait_for(d, "her delegations", lambda: d.find_elements(By.CSS_SELECTOR, "#delegations tbody tr"))
+    wait_for(d, "her delegations",
+             lambda: d.find_elements(By.CSS_SELECTOR, "#delegations tbody tr"))
     rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#delegations tbody tr")]
     eq(len(rows), 1, "one delegation: %r" % rows)
     check(c.validator.address[:10] in rows[0] and "3.000000" in rows[0],
