@@ -370,6 +370,10 @@ def check_account(d, n):
     wait_for(d, "the transfer in her history", lambda: d.find_elements(
         By.CSS_SELECTOR, "#history a[href='#/tx/%s']" % tx_hash(tx)))
     fits_phone(d, "an account's page")
+    # A validator's operator also sees its commission not yet withdrawn (…/rewards).
+    go(d, n, "#/account/" + c.validator.address)
+    wait_for(d, "the operator's commission", lambda: "Validator commission not withdrawn" in
+             text(d, "#account-facts"))
 
 
 def chart_points(d, chart):
