@@ -44,6 +44,7 @@ def test_proposals_deposits_votes_over_rest_and_wallet(t):
     eq(params["chain"]["fee_transfer"], str(FEE), "the chain's fee as the state holds it")
     eq(params["gov"]["min_deposit"], str(MIN_DEPOSIT), "the default minimum deposit")
     eq(params["upgrade_plan"], None, "no upgrade scheduled")
+    eq(params["treasury"], n.get("/api/v1/supply")["treasury"], "the treasury, as the supply")
 
     rc, _, err = w(n, "gov", "propose", "params", "fee_transfer=0", "--title", "free",
                    "--key", alice.path, "--wait")
