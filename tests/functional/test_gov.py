@@ -132,7 +132,8 @@ def test_proposal_files_through_the_wallet(t):
     # Proves `gov propose --file`: a JSON document of each kind (params, spend, upgrade,
     # text, cancel-upgrade) is submitted with exactly its content, deposit and expedited
     # flag; bad documents are refused before signing with a message naming the file and key
-    # and exit 4 (a usage mix exits 2); and a file signs offline with no node reachable.
+    # and exit 4 (a usage mix exits 2); and a file, a deposit and a vote sign offline with
+    # no node reachable.
     n = start_node(t)
     c = n.chain
     alice, bob = c["alice"], c["bob"]
@@ -209,3 +210,18 @@ def test_proposal_files_through_the_wallet(t):
     ok(n, "tx", "broadcast", out_file, "--wait")
     p = n.get("/api/v1/gov/proposals/%d" % (len(good) + 1))["proposal"]
     eq((p["kind"], p["content"]["amount"]), ("spend", "1000"), "the offline file is on chain")
+
+    # Deposits and votes sign offline too: the deposit lands; the vote is decoded and
+    # executed by the chain (which refuses it: the proposal is still in its deposit period).
+    pid = len(good) + 1
+    for args in (["deposit", pid, "--amount", 7], ["vote", pid, "yes"]):
+        hex_file = t.path(t.unique("offline") + ".hex")
+        rc, _, err = run(wallet_cmd("gov", *args, "--key", alice.path, "--chain-id", c.chain_id,
+                                    "--fee", FEE, "--raw", "--nonce", n.nonce(alice.address),
+                                    "--out", hex_file, node="http://127.0.0.1:1"))
+        eq(rc, 0, "gov %s signed offline (stderr %r)" % (args[0], err))
+        rc, _, err = w(n, "tx", "broadcast", hex_file, "--wait")
+        check((rc == 0) == (args[0] == "deposit") and (rc == 0 or "failed: wrong_state" in err),
+              "gov %s broadcast: rc %d, %r" % (args[0], rc, err))
+    eq(n.get("/api/v1/gov/proposals/%d" % pid)["proposal"]["total_deposit"], "7",
+       "the offline deposit is on chain")
