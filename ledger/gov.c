@@ -84,6 +84,11 @@ static int name_valid(const uint8_t *s, size_t len, size_t max, const char *extr
     return 1;
 }
 
+int ledger_gov_upgrade_name_valid(const char *name, size_t len)
+{
+    return name_valid((const uint8_t *)name, len, LEDGER_GOV_UPGRADE_NAME_MAX, "._-");
+}
+
 static chr_err dec_name(chr_dec *dec, char *out, uint8_t *out_len, size_t max, const char *extra)
 {
     const uint8_t *s;

@@ -53,6 +53,9 @@ typedef enum ledger_gov_status {
 const char *ledger_gov_status_name(uint8_t status);
 const char *ledger_gov_option_name(uint8_t option);
 const char *ledger_gov_kind_name(uint8_t kind);
+/* Whether name[0..len) is an upgrade name as the decoder takes it: 1 to
+ * LEDGER_GOV_UPGRADE_NAME_MAX bytes of [a-z0-9._-]. */
+int ledger_gov_upgrade_name_valid(const char *name, size_t len);
 
 /* Tally indexes: yes, abstain, no, veto (option - 1). */
 #define LEDGER_GOV_OPTIONS 4

@@ -75,6 +75,13 @@ static chr_err check_submit(const ledger_gov_content *c, const ledger_params *pa
         snprintf(detail, cap, "amount: a spend pays something");
         return CHR_ERR_PROPOSAL;
     }
+    /* The decoder refuses such a name too; checking it here stops a wallet from signing a
+     * transaction no node can decode. */
+    if (c->kind == LEDGER_GOV_UPGRADE &&
+        !ledger_gov_upgrade_name_valid(c->upgrade_name, c->upgrade_name_len)) {
+        snprintf(detail, cap, "upgrade_name: 1..%d of [a-z0-9._-]", LEDGER_GOV_UPGRADE_NAME_MAX);
+        return CHR_ERR_PROPOSAL;
+    }
     if (c->kind == LEDGER_GOV_UPGRADE && c->upgrade_height == 0) {
         snprintf(detail, cap, "upgrade_height: must be positive");
         return CHR_ERR_PROPOSAL;

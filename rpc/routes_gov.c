@@ -9,6 +9,7 @@
 
 #include "common/bech32.h"
 #include "common/enc.h"
+#include "ledger/distribution.h"
 #include "ledger/gov.h"
 #include "ledger/gov_params.h"
 #include "ledger/store.h"
@@ -487,6 +488,9 @@ static chr_err params_json(rpc_ctx *x, ledger_store_read *rd, json_t **out)
     int found;
     err = ledger_gov_param_set_get(t, x->srv->be.params, &s);
     err = err ? err : ledger_gov_upgrade_plan(t, name, &at, &found);
+    /* The treasury, so that a spend's proposer and voters see what it can pay. */
+    ledger_rewards_pool pool;
+    err = err ? err : ledger_rewards_pool_get(t, &pool);
     ledger_objects_free(t);
     if (err != CHR_OK) {
         return err;
@@ -503,8 +507,8 @@ static chr_err params_json(rpc_ctx *x, ledger_store_read *rd, json_t **out)
     const ledger_meeting_params *m = &s.meetings;
     const ledger_gov_params *g = &s.gov;
     *out = json_pack(
-        "{s:o,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o}", "chain",
-        chain, "meetings", "price_per_participant_minute",
+        "{s:o,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
+        "chain", chain, "meetings", "price_per_participant_minute",
         rpc_json_u64(m->price_per_participant_minute), "media_node_min_bond",
         rpc_json_u64(m->media_node_min_bond), "meeting_unbonding_ms", rpc_json_u64(m->unbonding_ms),
         "grace_ms", rpc_json_u64(m->grace_ms), "gov", "min_deposit", rpc_json_u64(g->min_deposit),
@@ -515,7 +519,8 @@ static chr_err params_json(rpc_ctx *x, ledger_store_read *rd, json_t **out)
         "expedited_threshold_ppm", rpc_json_u64(g->expedited_threshold_ppm), "veto_ppm",
         rpc_json_u64(g->veto_ppm), "burn_dropped", rpc_json_u64(g->burn_dropped), "burn_no_quorum",
         rpc_json_u64(g->burn_no_quorum), "upgrade_plan",
-        found ? json_pack("{s:s,s:o}", "name", name, "height", rpc_json_u64(at)) : json_null());
+        found ? json_pack("{s:s,s:o}", "name", name, "height", rpc_json_u64(at)) : json_null(),
+        "treasury", rpc_json_u64(pool.treasury));
     return *out == NULL ? CHR_ERR_NOMEM : CHR_OK;
 }
 

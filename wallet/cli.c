@@ -323,15 +323,17 @@ const wallet_command wallet_commands[] = {
      "the escrow returns to the payer.",
      TXH_OPTS, 1, 1, 0, wallet_cmd_meeting_end},
     {G_GOV, "gov propose",
-     "text|params|spend|upgrade|cancel-upgrade [ARGS] --title T [--deposit X] ...",
+     "text|params|spend|upgrade|cancel-upgrade [ARGS] --title T [--deposit X] ... | --file FILE",
      "submit a proposal, with a first deposit",
      "Submits a proposal titled T: `text`; `params NAME=VALUE...` (up to 6 parameters,\n"
      "applied together or not at all: names as GET /api/v1/gov/params lists them, values\n"
      "in units); `spend RECIPIENT AMOUNT` (paid from the rewards' treasury if it passes);\n"
      "`upgrade NAME HEIGHT`; `cancel-upgrade`. --deposit is the first deposit; the vote\n"
      "opens at the minimum. --expedited asks for the shorter, stricter vote. Options for\n"
-     "the transaction as for media-node register (offline with --chain-id, --fee, --nonce).",
-     TXH_OPTS | WALLET_O(TITLE) | WALLET_O(DEPOSIT) | WALLET_O(EXPEDITED), 1, 7, 0,
+     "the transaction as for media-node register (offline with --chain-id, --fee, --nonce).\n"
+     "--file FILE instead gives the kind, title, content, deposit and expedited flag in one\n"
+     "JSON document (docs/WALLET-CLI.md, \"Proposal files\").",
+     TXH_OPTS | WALLET_O(TITLE) | WALLET_O(DEPOSIT) | WALLET_O(EXPEDITED) | WALLET_O(FILE), 0, 7, 0,
      wallet_cmd_gov_propose},
     {G_GOV, "gov deposit", "ID --amount X ...", "add to a proposal's deposit",
      "Adds --amount to proposal ID's deposit (anyone may, during its deposit or voting\n"

@@ -354,17 +354,17 @@ int wallet_list(wallet_cli *c, const char *base, const wallet_opt *opts, const c
         return rc;
     }
     if (c->json) {
-        wallet_cli_print_json(j);
-    } else {
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(j, items), i, v) {
-            one(v);
-        }
-        const char *next = wallet_cli_jstr(j, "next_cursor");
-        if (next[0] != '\0') {
-            printf("next cursor: %s\n", next);
-        }
+        wallet_cli_print_json(j); /* which releases j */
+        return WALLET_EXIT_OK;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(j, items), i, v) {
+        one(v);
+    }
+    const char *next = wallet_cli_jstr(j, "next_cursor");
+    if (next[0] != '\0') {
+        printf("next cursor: %s\n", next);
     }
     json_decref(j);
     return WALLET_EXIT_OK;

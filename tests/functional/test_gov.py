@@ -44,6 +44,7 @@ def test_proposals_deposits_votes_over_rest_and_wallet(t):
     eq(params["chain"]["fee_transfer"], str(FEE), "the chain's fee as the state holds it")
     eq(params["gov"]["min_deposit"], str(MIN_DEPOSIT), "the default minimum deposit")
     eq(params["upgrade_plan"], None, "no upgrade scheduled")
+    eq(params["treasury"], n.get("/api/v1/supply")["treasury"], "the treasury, as the supply")
 
     rc, _, err = w(n, "gov", "propose", "params", "fee_transfer=0", "--title", "free",
                    "--key", alice.path, "--wait")
@@ -125,3 +126,102 @@ def test_proposals_deposits_votes_over_rest_and_wallet(t):
     ok(n, "tx", "broadcast", out_file, "--wait")
     eq(n.get("/api/v1/gov/proposals/3")["proposal"]["kind"], "cancel_upgrade",
        "the offline-signed proposal is on chain")
+
+
+def test_proposal_files_through_the_wallet(t):
+    # Proves `gov propose --file`: a JSON document of each kind (params, spend, upgrade,
+    # text, cancel-upgrade) is submitted with exactly its content, deposit and expedited
+    # flag; bad documents are refused before signing with a message naming the file and key
+    # and exit 4 (a usage mix exits 2); and a file, a deposit and a vote sign offline with
+    # no node reachable.
+    n = start_node(t)
+    c = n.chain
+    alice, bob = c["alice"], c["bob"]
+
+    def propose(doc, *extra):
+        path = t.path(t.unique("proposal") + ".json")
+        with open(path, "w") as f:
+            f.write(doc if isinstance(doc, str) else json.dumps(doc))
+        return w(n, "gov", "propose", "--file", path, "--key", alice.path, *extra)
+
+    good = [
+        ({"kind": "params", "title": "fee x3", "deposit": "10", "expedited": True,
+          "params": {"fee_transfer": "3000", "unbonding_time_ms": 86400000}},
+         {"changes": [{"name": "fee_transfer", "value": "3000"},
+                      {"name": "unbonding_time_ms", "value": "86400000"}]}),
+        ({"kind": "spend", "title": "pay bob", "recipient": bob.address, "amount": "2.5"},
+         {"recipient": bob.address, "amount": "2500000"}),
+        ({"kind": "upgrade", "title": "v2", "name": "v2.0-rc1", "height": 100000,
+          "deposit": "1.25"}, {"name": "v2.0-rc1", "height": "100000"}),
+        ({"kind": "text", "title": "hello, world"}, {}),
+        ({"kind": "cancel-upgrade", "title": "never mind"}, {}),
+    ]
+    a0 = balance(n, alice)
+    for i, (doc, content) in enumerate(good, 1):
+        rc, _, err = propose(doc, "--wait")
+        eq(rc, 0, "%s file submitted (stderr %r)" % (doc["kind"], err))
+        p = n.get("/api/v1/gov/proposals/%d" % i)["proposal"]
+        eq((p["kind"], p["title"], p["submitted_expedited"], p["content"]),
+           (doc["kind"].replace("-", "_"), doc["title"], doc.get("expedited", False), content),
+           "%s: the chain holds the file's content" % doc["kind"])
+    eq(balance(n, alice), a0 - 10 * 10**6 - 1250000 - 5 * FEE, "the files' deposits and fees")
+
+    bad = [
+        ('{"kind": "text", "title": "t", "params": {"fee_transfer": 1}}', '"params": unknown key'),
+        ('{"kind": "text", "title": "t", "titel": "typo"}', '"titel": unknown key'),
+        ('{"kind": "text", "title": "a", "title": "b"}', "duplicate"),
+        ('{"kind": "vote", "title": "t"}', '"kind": one of'),
+        ('{"kind": "text"}', '"title" is required'),
+        ('{"kind": "text", "title": "t", "expedited": 1}', '"expedited": true or false'),
+        ('{"kind": "text", "title": "t", "deposit": 1.5}', '"deposit": a string'),
+        ('{"kind": "params", "title": "t", "params": {}}', '"params": an object of 1 to 6'),
+        ('{"kind": "params", "title": "t", "params": {"fee_transfer": -1}}', "fee_transfer"),
+        ('{"kind": "spend", "title": "t", "recipient": "chr1nope", "amount": "1"}', "RECIPIENT"),
+        ('{"kind": "upgrade", "title": "t", "name": "v2"}', "HEIGHT"),
+        ('[{"kind": "text"}]', "a proposal is a JSON object"),
+        ('{"kind": "text", "title": "t"', "not JSON"),
+        ("{" + " " * (64 * 1024) + "}", "larger than"),
+    ]
+    for doc, why in bad:
+        rc, out, err = propose(doc)
+        check(rc == 4 and why in err and ".json" in err and out == "",
+              "refused with exit 4 and %r: rc %d, %r" % (why, rc, err))
+    rc, _, err = propose('{"kind": "params", "title": "t", "params": {"fee_transfer": 0}}',
+                         "--wait")
+    check(rc != 0 and "param_out_of_range" in err, "the chain's range check: %r" % err)
+    rc, _, err = propose('{"kind": "text", "title": "t"}', "--title", "again")
+    check(rc == 2 and "--file holds the whole proposal" in err, "a mix is usage: %r" % err)
+    rc, _, err = w(n, "gov", "propose", "--file", t.path("missing.json"), "--key", alice.path)
+    check(rc == 4 and "missing.json" in err, "a missing file: %r" % err)
+    eq(len(n.get("/api/v1/gov/proposals")["proposals"]), len(good), "nothing else proposed")
+
+    # Offline: the wallet is pointed at a port nobody listens on, so success proves it did
+    # not need the node; the hex broadcasts later.
+    out_file = t.path("offline.hex")
+    path = t.path("offline.json")
+    with open(path, "w") as f:
+        json.dump({"kind": "spend", "title": "offline", "recipient": bob.address,
+                   "amount": "1000", "deposit": "0"}, f)
+    rc, _, err = run(wallet_cmd("gov", "propose", "--file", path, "--key", alice.path,
+                                "--chain-id", c.chain_id, "--fee", FEE, "--raw",
+                                "--nonce", n.nonce(alice.address), "--out", out_file,
+                                node="http://127.0.0.1:1"))
+    eq(rc, 0, "signed offline (stderr %r)" % err)
+    ok(n, "tx", "broadcast", out_file, "--wait")
+    p = n.get("/api/v1/gov/proposals/%d" % (len(good) + 1))["proposal"]
+    eq((p["kind"], p["content"]["amount"]), ("spend", "1000"), "the offline file is on chain")
+
+    # Deposits and votes sign offline too: the deposit lands; the vote is decoded and
+    # executed by the chain (which refuses it: the proposal is still in its deposit period).
+    pid = len(good) + 1
+    for args in (["deposit", pid, "--amount", 7], ["vote", pid, "yes"]):
+        hex_file = t.path(t.unique("offline") + ".hex")
+        rc, _, err = run(wallet_cmd("gov", *args, "--key", alice.path, "--chain-id", c.chain_id,
+                                    "--fee", FEE, "--raw", "--nonce", n.nonce(alice.address),
+                                    "--out", hex_file, node="http://127.0.0.1:1"))
+        eq(rc, 0, "gov %s signed offline (stderr %r)" % (args[0], err))
+        rc, _, err = w(n, "tx", "broadcast", hex_file, "--wait")
+        check((rc == 0) == (args[0] == "deposit") and (rc == 0 or "failed: wrong_state" in err),
+              "gov %s broadcast: rc %d, %r" % (args[0], rc, err))
+    eq(n.get("/api/v1/gov/proposals/%d" % pid)["proposal"]["total_deposit"], "7",
+       "the offline deposit is on chain")

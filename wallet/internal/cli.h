@@ -137,7 +137,9 @@
     X(CLAIMS, "claims", 1, "I:M:CREDIT[:RECEIPT],...",                                             \
       "a settlement's claims: person index, cumulative minutes, credit hex, receipt signature")    \
     X(DEPOSIT, "deposit", 1, "X", "a proposal's first deposit, in CHR (units with --raw)")         \
-    X(EXPEDITED, "expedited", 0, NULL, "an expedited proposal: shorter vote, higher threshold")
+    X(EXPEDITED, "expedited", 0, NULL, "an expedited proposal: shorter vote, higher threshold")    \
+    X(FILE, "file", 1, "FILE",                                                                     \
+      "the whole proposal as one JSON document (- for stdin; docs/WALLET-CLI.md)")
 
 typedef enum wallet_opt {
 #define WALLET_OPT_ENUM(id, name, val, meta, help) WALLET_OPT_##id,

@@ -334,8 +334,7 @@ void test_param_change_executes(void)
 }
 
 /* Proves a change outside a legal range, to an unknown parameter, or too wide for its
- * field is refused at submission (nothing charged), and that spends are refused while
- * this chain has no treasury. */
+ * field is refused at submission (nothing charged). */
 void test_param_out_of_range(void)
 {
     st_db db;
@@ -361,7 +360,8 @@ void test_param_out_of_range(void)
 
 /* Proves a passed treasury spend pays its recipient from the treasury at the end of the
  * vote, exactly, with the supply unchanged, and that a spend above what the treasury holds
- * then fails with balance_too_low recorded on the proposal and nothing moved. */
+ * then fails with insufficient_funds (CHR_ERR_BALANCE) recorded on the proposal and nothing
+ * moved. */
 void test_treasury_spend(void)
 {
     st_db db;

@@ -175,7 +175,8 @@ void test_tx_decode_rejects(void)
 
 /* Proves the stateless checks in their order: the fee, a spend of nothing, a
  * parameter that does not exist or does not fit its field, a name changed twice, an
- * upgrade at height 0, a zero deposit and an option outside 1..4. */
+ * upgrade name the decoder would refuse (empty, or outside [a-z0-9._-]), an upgrade at
+ * height 0, a zero deposit and an option outside 1..4. */
 void test_tx_checks(void)
 {
     ledger_params params;
@@ -213,6 +214,16 @@ void test_tx_checks(void)
     c->kind = LEDGER_GOV_UPGRADE;
     c->upgrade_name_len = 2;
     memcpy(c->upgrade_name, "v2", 2);
+    CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) ==
+          CHR_ERR_PROPOSAL);
+    CHECK(strstr(detail, "upgrade_height") != NULL);
+    c->upgrade_height = 100;
+    CHECK_OK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)));
+    memcpy(c->upgrade_name, "V2", 2); /* the decoder's alphabet is [a-z0-9._-] */
+    CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) ==
+          CHR_ERR_PROPOSAL);
+    CHECK(strstr(detail, "upgrade_name") != NULL);
+    c->upgrade_name_len = 0;
     CHECK(ledger_tx_check(&tx, "chroom-devnet", &params, detail, sizeof(detail)) ==
           CHR_ERR_PROPOSAL);
     tx_base(&tx, LEDGER_TX_GOV_DEPOSIT, 0);
