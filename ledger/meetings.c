@@ -722,6 +722,86 @@ chr_err ledger_meetings_totals_move(ledger_objects *t, uint64_t escrow_in, uint6
                              sizeof(value));
 }
 
+/* Records read per scan call of the audit. */
+#define AUDIT_BATCH 8
+
+/* What the meeting or media-node record o holds outside the accounts, added to *sum: the
+ * escrow still held, or an active node's bond. CHR_ERR_STATE_ROOT when undecodable. */
+static chr_err audit_add(ledger_objects *t, ledger_state_kind kind, const ledger_object *o,
+                         uint64_t *sum)
+{
+    uint64_t held = 0;
+    if (kind == LEDGER_STATE_MEDIA_NODE) {
+        ledger_media_node n;
+        if (o->natural_len != 32 ||
+            ledger_media_node_decode(&n, o->natural, o->value, o->value_len) != CHR_OK) {
+            return CHR_ERR_STATE_ROOT;
+        }
+        held = n.status == LEDGER_MEDIA_ACTIVE ? n.bond : 0;
+    } else {
+        ledger_meeting m;
+        ledger_settlement s;
+        uint64_t out = 0;
+        if (o->natural_len != LEDGER_MEETING_ID_LEN ||
+            ledger_meeting_decode(&m, o->natural, o->value, o->value_len) != CHR_OK) {
+            return CHR_ERR_STATE_ROOT;
+        }
+        chr_err err = ledger_settlement_get(t, o->natural, &s);
+        if (err != CHR_OK) {
+            return err;
+        }
+        if (chr_add_u64(&out, s.paid, s.protocol) != CHR_OK ||
+            chr_add_u64(&out, out, s.refunded) != CHR_OK || out > m.escrow) {
+            return CHR_ERR_STATE_ROOT;
+        }
+        held = m.escrow - out;
+    }
+    return chr_add_u64(sum, *sum, held) == CHR_OK ? CHR_OK : CHR_ERR_STATE_ROOT;
+}
+
+/* The sum of audit_add over every record of kind. */
+static chr_err audit_sum(ledger_objects *t, ledger_state_kind kind, uint64_t *sum)
+{
+    ledger_object batch[AUDIT_BATCH];
+    uint8_t after[LEDGER_STATE_NATURAL_KEY_MAX];
+    size_t after_len = 0;
+    *sum = 0;
+    for (;;) {
+        size_t n;
+        chr_err err = ledger_object_scan(t, kind, NULL, 0, after_len ? after : NULL, after_len,
+                                         batch, AUDIT_BATCH, &n);
+        for (size_t i = 0; i < n && err == CHR_OK; i++) {
+            err = audit_add(t, kind, &batch[i], sum);
+        }
+        if (err != CHR_OK || n < AUDIT_BATCH) {
+            return err;
+        }
+        memcpy(after, batch[n - 1].natural, batch[n - 1].natural_len);
+        after_len = batch[n - 1].natural_len;
+    }
+}
+
+chr_err ledger_meetings_audit(ledger_objects *t, char *detail, size_t detail_cap)
+{
+    ledger_meetings_totals v;
+    uint64_t escrowed, bonded;
+    chr_err err = ledger_meetings_totals_get(t, &v);
+    err = err ? err : audit_sum(t, LEDGER_STATE_MEETING, &escrowed);
+    err = err ? err : audit_sum(t, LEDGER_STATE_MEDIA_NODE, &bonded);
+    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+        snprintf(detail, detail_cap, "meetings: an undecodable record or totals");
+        return CHR_ERR_STATE_ROOT;
+    }
+    if (err == CHR_OK && (escrowed != v.escrowed || bonded != v.media_bonded)) {
+        snprintf(detail, detail_cap,
+                 "meetings: totals escrowed %llu, media_bonded %llu; records %llu, %llu",
+                 (unsigned long long)v.escrowed, (unsigned long long)v.media_bonded,
+                 (unsigned long long)escrowed, (unsigned long long)bonded);
+        err = CHR_ERR_STATE_ROOT;
+    }
+    return err;
+}
+
 /* Moves amount out of the sender (with the fee, to the proposer) and `credit` to `to`
  * (NULL: nobody); the caller checked the balance and the room. */
 static chr_err move(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,

@@ -182,6 +182,11 @@ CHR_WUR chr_err ledger_meetings_totals_get(ledger_objects *t, ledger_meetings_to
 CHR_WUR chr_err ledger_meetings_totals_move(ledger_objects *t, uint64_t escrow_in,
                                             uint64_t escrow_out, uint64_t bond_in,
                                             uint64_t bond_out);
+/* The slow audit for tests and the simulator (O(meetings + media nodes)): the totals'
+ * escrowed equals the sum over meetings of escrow - paid - protocol - refunded (their
+ * settlement records), and media_bonded the sum of the active nodes' bonds.
+ * CHR_ERR_STATE_ROOT with detail on a difference or an undecodable record; a load error. */
+CHR_WUR chr_err ledger_meetings_audit(ledger_objects *t, char *detail, size_t detail_cap);
 
 void ledger_meeting_tx_encode(chr_enc *enc, const ledger_tx *tx);
 CHR_WUR chr_err ledger_meeting_tx_decode(chr_dec *dec, ledger_tx *tx);

@@ -40,6 +40,7 @@ static const chr_test tests[] = {
     {"settle_window_dispute_refund", test_settle_window_dispute_refund},
     {"meetings_totals", test_meetings_totals},
     {"meetings_totals_encoding", test_meetings_totals_encoding},
+    {"meetings_audit", test_meetings_audit},
     {"trie_many_keys_small_cache", test_trie_many_keys_small_cache},
     {"trie_open_checks_root", test_trie_open_checks_root},
     {"trie_damaged_rows_refused", test_trie_damaged_rows_refused},

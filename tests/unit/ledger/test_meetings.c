@@ -1090,11 +1090,17 @@ void test_settle_window_dispute_refund(void)
 /* ---- The meetings' totals in the supply (ledger/meetings.h) ---- */
 
 /* Every account's balance plus the meetings' totals and staking's pools: what was funded,
- * as long as every unit is in one of them. *tot gets the totals. */
+ * as long as every unit is in one of them; 0 when the totals differ from their records
+ * (ledger_meetings_audit). *tot gets the totals. */
 static uint64_t st_held(mt_db *db, ledger_meetings_totals *tot)
 {
     ledger_staking_pool pool;
+    char detail[256] = "";
     uint64_t sum = 0;
+    if (ledger_meetings_audit(db->t, detail, sizeof(detail)) != CHR_OK) {
+        printf("  audit: %s\n", detail);
+        return 0;
+    }
     for (size_t i = 0; i < db->n; i++) {
         sum += db->acct[i].balance;
     }
@@ -1109,7 +1115,8 @@ void test_meetings_totals(void)
      * registration bonds, a create escrows, a cancellation refunds, a settle and a close pay
      * out and refund, a deregistration moves the bond to staking's unbonding and maturity
      * pays it; at every step accounts + escrowed + media_bonded + staking's pools equal what
-     * was funded, and a refused transaction changes no total. */
+     * was funded, the totals equal the records' sums (the audit), and a refused transaction
+     * changes no total. */
     mt_db db;
     ledger_meeting m, m2;
     ledger_meetings_totals tot;
@@ -1179,4 +1186,24 @@ void test_meetings_totals_encoding(void)
     CHECK(back.escrowed == 0 && back.media_bonded == 0);
     CHECK(ledger_meetings_totals_decode(&back, buf, LEDGER_MEETINGS_TOTALS_LEN + 1) != CHR_OK);
     CHECK(back.escrowed == 0 && back.media_bonded == 0);
+}
+
+void test_meetings_audit(void)
+{
+    /* The audit finds totals that differ from the records: a total moved without its
+     * record (either one) is reported, and put back it holds again. */
+    mt_db db;
+    ledger_meeting m;
+    char detail[256] = "";
+    st_setup(&db, &m);
+    CHECK_OK(ledger_meetings_audit(db.t, detail, sizeof(detail)));
+    CHECK_OK(ledger_meetings_totals_move(db.t, 1, 0, 0, 0));
+    CHECK(ledger_meetings_audit(db.t, detail, sizeof(detail)) == CHR_ERR_STATE_ROOT);
+    CHECK(strstr(detail, "escrowed") != NULL);
+    CHECK_OK(ledger_meetings_totals_move(db.t, 0, 1, 0, 1));
+    CHECK(ledger_meetings_audit(db.t, detail, sizeof(detail)) == CHR_ERR_STATE_ROOT);
+    CHECK_OK(ledger_meetings_totals_move(db.t, 0, 0, 1, 0));
+    CHECK_OK(ledger_meetings_audit(db.t, detail, sizeof(detail)));
+    ledger_objects_reset(db.t);
+    mt_close(&db);
 }
