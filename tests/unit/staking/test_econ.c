@@ -894,9 +894,10 @@ void test_econ_simulator(void)
            (unsigned long long)ratio_seeds);
     printf("# econ: %llu votes ended (tallies checked), %llu spends and %llu changes passed\n",
            (unsigned long long)ended, (unsigned long long)spent, (unsigned long long)changed);
-    printf("# econ: %llu meetings created, %llu closed by the end of block, %llu meeting-ends "
-           "and deregistrations\n",
-           (unsigned long long)meetings, (unsigned long long)closed, (unsigned long long)moves);
+    printf("# econ: %llu meetings created (up to %d a seed counted), %llu closed by the end of "
+           "block, %llu meeting-ends and deregistrations\n",
+           (unsigned long long)meetings, EC_MEETINGS_MAX, (unsigned long long)closed,
+           (unsigned long long)moves);
     CHECK(seeds < 100 || (paid_seeds > seeds / 2 && burned_seeds > seeds / 4 && minted_seeds > 0 &&
                           ratio_seeds > seeds / 2 && ended > seeds && spent > 0 && changed > 0 &&
                           closed > seeds && moves > seeds));
