@@ -664,6 +664,8 @@ static chr_err meeting_draft(ledger_meeting *m, const ledger_tx *tx, const ledge
     return CHR_OK;
 }
 
+_Static_assert(sizeof(LEDGER_MEETINGS_TOTALS_NAME) - 1 == LEDGER_MEETINGS_TOTALS_NAME_LEN,
+               "the totals' name is its length, without the NUL");
 static const uint8_t totals_name[LEDGER_MEETINGS_TOTALS_NAME_LEN] = LEDGER_MEETINGS_TOTALS_NAME;
 
 void ledger_meetings_totals_encode(uint8_t out[LEDGER_MEETINGS_TOTALS_LEN],
