@@ -124,8 +124,10 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
  * collector for the protocol share, which the block's table counts once as the proposer);
  * the rest wait for the next block (their due time has passed, so they close there). */
 #define LEDGER_SETTLE_DUE_PER_BLOCK 4
+/* The + 1 after the settlements: the meetings' totals (escrowed), one object per block. */
 _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2 +
-                       LEDGER_SETTLE_DUE_PER_BLOCK * (3 + LEDGER_MEETING_PARTICIPANTS_MAX + 1) <=
+                       LEDGER_SETTLE_DUE_PER_BLOCK * (3 + LEDGER_MEETING_PARTICIPANTS_MAX + 1) +
+                       1 <=
                    LEDGER_BLOCK_OBJECT_STEPS_MAX,
                "an end of block's staking and settlement steps fit its object steps");
 /* Governance (ledger/gov.h). Each bound keeps a proposal's record within

@@ -308,7 +308,7 @@ static chr_err media_register(ledger_overlay *o, const ledger_tx *tx, const ledg
                  (unsigned long long)tx->fee);
         return CHR_ERR_BALANCE;
     }
-    err = ledger_tx_room(o, tx, env, 2);
+    err = ledger_tx_room(o, tx, env, 3); /* the record, its region entry, the totals */
     if (err != CHR_OK) {
         return err;
     }
@@ -326,6 +326,7 @@ static chr_err media_register(ledger_overlay *o, const ledger_tx *tx, const ledg
     memcpy(n.metadata, b->metadata, b->metadata_len);
     err = node_put(t, &n);
     err = err ? err : region_list(t, &n, 1);
+    err = err ? err : ledger_meetings_totals_move(t, 0, 0, b->bond, 0);
     return err ? err : media_bond_lock(o, tx, from, env, b->bond);
 }
 
@@ -417,8 +418,8 @@ static chr_err media_deregister(ledger_overlay *o, const ledger_tx *tx, const le
         return CHR_ERR_WRONG_STATE;
     }
     uint64_t open_until = 0;
-    /* The record, its region entry, the unbonding entry and the staking pool. */
-    err = ledger_tx_room(o, tx, env, 4);
+    /* The record, its region entry, the unbonding entry, the staking pool and the totals. */
+    err = ledger_tx_room(o, tx, env, 5);
     err = err ? err
               : ledger_meetings_node_open_until(t, n.node_key, env->time_ms, mp.grace_ms,
                                                 &open_until);
@@ -433,6 +434,8 @@ static chr_err media_deregister(ledger_overlay *o, const ledger_tx *tx, const le
     err = err ? err
               : ledger_staking_unbond_media(t, n.operator_key, n.node_key, n.bond, env->height,
                                             n.unbond_after_ms);
+    /* The bond leaves media_bonded as it enters the staking pool's unbonding. */
+    err = err ? err : ledger_meetings_totals_move(t, 0, 0, 0, n.bond);
     return err ? err : pay_fee(o, tx, from, env);
 }
 

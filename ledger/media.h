@@ -55,8 +55,8 @@
 /* The operator and the proposer. */
 #define LEDGER_MEDIA_ACCOUNTS_MAX 2
 /* The record and two region entries (an update that moves region); the record, its region
- * entry, the unbonding entry and the staking pool (a deregistration). */
-#define LEDGER_MEDIA_OBJECTS_MAX 4
+ * entry, the unbonding entry, the staking pool and the meetings' totals (a deregistration). */
+#define LEDGER_MEDIA_OBJECTS_MAX 5
 
 typedef enum ledger_media_status {
     LEDGER_MEDIA_ACTIVE = 1,

@@ -664,6 +664,146 @@ static chr_err meeting_draft(ledger_meeting *m, const ledger_tx *tx, const ledge
     return CHR_OK;
 }
 
+_Static_assert(sizeof(LEDGER_MEETINGS_TOTALS_NAME) - 1 == LEDGER_MEETINGS_TOTALS_NAME_LEN,
+               "the totals' name is its length, without the NUL");
+static const uint8_t totals_name[LEDGER_MEETINGS_TOTALS_NAME_LEN] = LEDGER_MEETINGS_TOTALS_NAME;
+
+void ledger_meetings_totals_encode(uint8_t out[LEDGER_MEETINGS_TOTALS_LEN],
+                                   const ledger_meetings_totals *v)
+{
+    chr_put_u64be(out, v->escrowed);
+    chr_put_u64be(out + 8, v->media_bonded);
+}
+
+chr_err ledger_meetings_totals_decode(ledger_meetings_totals *out, const uint8_t *in, size_t in_len)
+{
+    chr_dec dec;
+    chr_dec_init(&dec, in, in_len);
+    chr_err err = chr_dec_u64(&dec, &out->escrowed);
+    err = err ? err : chr_dec_u64(&dec, &out->media_bonded);
+    err = err ? err : chr_dec_finish(&dec);
+    if (err != CHR_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return err;
+}
+
+chr_err ledger_meetings_totals_get(ledger_objects *t, ledger_meetings_totals *out)
+{
+    uint8_t value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    memset(out, 0, sizeof(*out));
+    chr_err err = ledger_object_get(t, LEDGER_STATE_GLOBAL, totals_name, sizeof(totals_name), value,
+                                    &len, &found);
+    if (err != CHR_OK || !found) {
+        return err;
+    }
+    return ledger_meetings_totals_decode(out, value, len) == CHR_OK ? CHR_OK : CHR_ERR_STORE;
+}
+
+chr_err ledger_meetings_totals_move(ledger_objects *t, uint64_t escrow_in, uint64_t escrow_out,
+                                    uint64_t bond_in, uint64_t bond_out)
+{
+    ledger_meetings_totals v;
+    chr_err err = ledger_meetings_totals_get(t, &v);
+    if (err != CHR_OK) {
+        return err;
+    }
+    /* Every amount here is part of the supply, which is a u64: in never overflows, and out
+     * never exceeds what came in. */
+    CHR_ASSERT(chr_add_u64(&v.escrowed, v.escrowed, escrow_in) == CHR_OK);
+    CHR_ASSERT(chr_add_u64(&v.media_bonded, v.media_bonded, bond_in) == CHR_OK);
+    CHR_ASSERT(escrow_out <= v.escrowed);
+    CHR_ASSERT(bond_out <= v.media_bonded);
+    v.escrowed -= escrow_out;
+    v.media_bonded -= bond_out;
+    uint8_t value[LEDGER_MEETINGS_TOTALS_LEN];
+    ledger_meetings_totals_encode(value, &v);
+    return ledger_object_put(t, LEDGER_STATE_GLOBAL, totals_name, sizeof(totals_name), value,
+                             sizeof(value));
+}
+
+/* Records read per scan call of the audit. */
+#define AUDIT_BATCH 8
+
+/* What the meeting or media-node record o holds outside the accounts, added to *sum: the
+ * escrow still held, or an active node's bond. CHR_ERR_STATE_ROOT when undecodable. */
+static chr_err audit_add(ledger_objects *t, ledger_state_kind kind, const ledger_object *o,
+                         uint64_t *sum)
+{
+    uint64_t held = 0;
+    if (kind == LEDGER_STATE_MEDIA_NODE) {
+        ledger_media_node n;
+        if (o->natural_len != 32 ||
+            ledger_media_node_decode(&n, o->natural, o->value, o->value_len) != CHR_OK) {
+            return CHR_ERR_STATE_ROOT;
+        }
+        held = n.status == LEDGER_MEDIA_ACTIVE ? n.bond : 0;
+    } else {
+        ledger_meeting m;
+        ledger_settlement s;
+        uint64_t out = 0;
+        if (o->natural_len != LEDGER_MEETING_ID_LEN ||
+            ledger_meeting_decode(&m, o->natural, o->value, o->value_len) != CHR_OK) {
+            return CHR_ERR_STATE_ROOT;
+        }
+        chr_err err = ledger_settlement_get(t, o->natural, &s);
+        if (err != CHR_OK) {
+            return err;
+        }
+        if (chr_add_u64(&out, s.paid, s.protocol) != CHR_OK ||
+            chr_add_u64(&out, out, s.refunded) != CHR_OK || out > m.escrow) {
+            return CHR_ERR_STATE_ROOT;
+        }
+        held = m.escrow - out;
+    }
+    return chr_add_u64(sum, *sum, held) == CHR_OK ? CHR_OK : CHR_ERR_STATE_ROOT;
+}
+
+/* The sum of audit_add over every record of kind. */
+static chr_err audit_sum(ledger_objects *t, ledger_state_kind kind, uint64_t *sum)
+{
+    ledger_object batch[AUDIT_BATCH];
+    uint8_t after[LEDGER_STATE_NATURAL_KEY_MAX];
+    size_t after_len = 0;
+    *sum = 0;
+    for (;;) {
+        size_t n;
+        chr_err err = ledger_object_scan(t, kind, NULL, 0, after_len ? after : NULL, after_len,
+                                         batch, AUDIT_BATCH, &n);
+        for (size_t i = 0; i < n && err == CHR_OK; i++) {
+            err = audit_add(t, kind, &batch[i], sum);
+        }
+        if (err != CHR_OK || n < AUDIT_BATCH) {
+            return err;
+        }
+        memcpy(after, batch[n - 1].natural, batch[n - 1].natural_len);
+        after_len = batch[n - 1].natural_len;
+    }
+}
+
+chr_err ledger_meetings_audit(ledger_objects *t, char *detail, size_t detail_cap)
+{
+    ledger_meetings_totals v;
+    uint64_t escrowed, bonded;
+    chr_err err = ledger_meetings_totals_get(t, &v);
+    err = err ? err : audit_sum(t, LEDGER_STATE_MEETING, &escrowed);
+    err = err ? err : audit_sum(t, LEDGER_STATE_MEDIA_NODE, &bonded);
+    if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {
+        snprintf(detail, detail_cap, "meetings: an undecodable record or totals");
+        return CHR_ERR_STATE_ROOT;
+    }
+    if (err == CHR_OK && (escrowed != v.escrowed || bonded != v.media_bonded)) {
+        snprintf(detail, detail_cap,
+                 "meetings: totals escrowed %llu, media_bonded %llu; records %llu, %llu",
+                 (unsigned long long)v.escrowed, (unsigned long long)v.media_bonded,
+                 (unsigned long long)escrowed, (unsigned long long)bonded);
+        err = CHR_ERR_STATE_ROOT;
+    }
+    return err;
+}
+
 /* Moves amount out of the sender (with the fee, to the proposer) and `credit` to `to`
  * (NULL: nobody); the caller checked the balance and the room. */
 static chr_err move(ledger_overlay *o, const ledger_tx *tx, const ledger_account *from,
@@ -718,6 +858,7 @@ static chr_err meeting_create(ledger_overlay *o, const ledger_tx *tx, const ledg
     err = err ? err : meeting_write(t, &m, b);
     err = err ? err : meeting_lists(t, &m);
     err = err ? err : ledger_settle_schedule(t, &m); /* its due time (ledger/settle.h) */
+    err = err ? err : ledger_meetings_totals_move(t, m.escrow, 0, 0, 0);
     return err ? err : move(o, tx, from, env, m.escrow, NULL, 0);
 }
 
@@ -768,7 +909,7 @@ static chr_err meeting_end(ledger_overlay *o, const ledger_tx *tx, const ledger_
     if (ledger_overlay_missing(o, &payer, 1) + 2 > ledger_overlay_room(o)) {
         return CHR_ERR_FULL;
     }
-    err = ledger_tx_room(o, tx, env, 2);
+    err = ledger_tx_room(o, tx, env, 3); /* the load entry, the record, the totals */
     uint64_t refund = 0;
     if (env->time_ms < m.start_ms) {
         /* Cancelled before it starts: the whole escrow goes back (issue 14). */
@@ -783,6 +924,7 @@ static chr_err meeting_end(ledger_overlay *o, const ledger_tx *tx, const ledger_
     load_key(key, m.node_key, m.end_ms, m.id);
     err = err ? err : ledger_object_delete(t, LEDGER_STATE_MEDIA_LOAD, key, LOAD_KEY_LEN, &found);
     err = err ? err : meeting_put(t, &m);
+    err = err || refund == 0 ? err : ledger_meetings_totals_move(t, 0, refund, 0, 0);
     return err ? err : move(o, tx, from, env, 0, m.payer, refund);
 }
 

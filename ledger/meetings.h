@@ -20,8 +20,8 @@
  * (CHR_ERR_OVERFLOW past a u64); the balance covers escrow + fee (CHR_ERR_BALANCE). Then the
  * allocation (below) picks a media node, or the transaction fails with
  * CHR_ERR_NO_MEDIA_NODE and nothing changes. The escrow moves from the payer (the sender)
- * into the record; the record, the participant list, the node's load entry and the entries
- * in the payer's and the host's lists are written.
+ * into the record (and the totals' escrowed); the record, the participant list, the node's
+ * load entry and the entries in the payer's and the host's lists are written.
  *
  * Allocation. need = participants + 1 over [start_ms, end_ms). A node qualifies when it is
  * active and the participants of the meetings allocated to it whose span overlaps this
@@ -40,9 +40,10 @@
  * meeting-end applied: a meeting (CHR_ERR_UNKNOWN_OBJECT) whose payer is the sender, or
  * whose host ID is the sender's chr1 address (CHR_ERR_NOT_OWNER), in status created
  * (CHR_ERR_WRONG_STATE). Before start_ms it is cancelled and the whole escrow returns to the
- * payer; after, it is ended and the escrow stays for settlement (issue 16). Either way its
- * load entry is deleted and the node's capacity freed. A meeting never ended expires at
- * end_ms + grace_ms (the API reports "expired"; its record is settled by issue 16).
+ * payer (out of the totals' escrowed); after, it is ended and the escrow stays for
+ * settlement (issue 16). Either way its load entry is deleted and the node's capacity freed.
+ * A meeting never ended expires at end_ms + grace_ms (the API reports "expired"; its record
+ * is settled by issue 16).
  *
  * Rows of ledger/tx_types.c; deterministic, thread-safe (no state of its own). */
 #ifndef LEDGER_MEETINGS_H
@@ -63,9 +64,9 @@
 /* A create's payer and proposer; an end's sender, payer (refunded) and proposer. */
 #define LEDGER_MEETING_ACCOUNTS_MAX 2
 #define LEDGER_MEETING_END_ACCOUNTS_MAX 3
-/* The record, the participant list, the load entry, the payer's and host's list entries
- * and the settlement's due entry (ledger/settle.h). */
-#define LEDGER_MEETING_OBJECTS_MAX 6
+/* The record, the participant list, the load entry, the payer's and host's list entries,
+ * the settlement's due entry (ledger/settle.h) and the totals (escrowed). */
+#define LEDGER_MEETING_OBJECTS_MAX 7
 
 typedef enum ledger_meeting_status {
     LEDGER_MEETING_CREATED = 1,
@@ -151,6 +152,41 @@ CHR_WUR chr_err ledger_meeting_allocate(ledger_objects *t, const ledger_meeting_
 /* A meeting-create's escrow: CHR_ERR_OVERFLOW past a u64. */
 CHR_WUR chr_err ledger_meeting_escrow(uint64_t *out, uint64_t price, uint32_t participants,
                                       uint32_t duration_min);
+
+/* The funds the meetings' objects hold outside any account, kept as running totals so that
+ * the supply shows them (object LEDGER_STATE_GLOBAL, natural key LEDGER_MEETINGS_TOTALS_NAME;
+ * absent: both zero). escrowed: what meeting-creates took from their payers and neither a
+ * cancellation, a settle nor a settlement's close has paid out or refunded yet; media_bonded:
+ * the bonds of active media nodes (a deregistration moves a bond to staking's unbonding
+ * pool). Encoding: u64 escrowed | u64 media_bonded (16 bytes). */
+typedef struct ledger_meetings_totals {
+    uint64_t escrowed;
+    uint64_t media_bonded;
+} ledger_meetings_totals;
+
+#define LEDGER_MEETINGS_TOTALS_NAME "meetings"
+#define LEDGER_MEETINGS_TOTALS_NAME_LEN 8
+#define LEDGER_MEETINGS_TOTALS_LEN 16
+
+void ledger_meetings_totals_encode(uint8_t out[LEDGER_MEETINGS_TOTALS_LEN],
+                                   const ledger_meetings_totals *v);
+/* CHR_ERR_TRUNCATED/TRAILING for a value of another length; *out zeroed on failure. */
+CHR_WUR chr_err ledger_meetings_totals_decode(ledger_meetings_totals *out, const uint8_t *in,
+                                              size_t in_len);
+/* The totals in t (zero when absent): a load error, CHR_ERR_STORE for an undecodable one. */
+CHR_WUR chr_err ledger_meetings_totals_get(ledger_objects *t, ledger_meetings_totals *out);
+/* Adds the *_in amounts to the totals in t and takes the *_out ones (one object change;
+ * the caller counted it in its room). A total that would go below zero or past 2^64 is a
+ * broken invariant of the ledger (each is part of the supply): an assertion. A load or
+ * store error. */
+CHR_WUR chr_err ledger_meetings_totals_move(ledger_objects *t, uint64_t escrow_in,
+                                            uint64_t escrow_out, uint64_t bond_in,
+                                            uint64_t bond_out);
+/* The slow audit for tests and the simulator (O(meetings + media nodes)): the totals'
+ * escrowed equals the sum over meetings of escrow - paid - protocol - refunded (their
+ * settlement records), and media_bonded the sum of the active nodes' bonds.
+ * CHR_ERR_STATE_ROOT with detail on a difference or an undecodable record; a load error. */
+CHR_WUR chr_err ledger_meetings_audit(ledger_objects *t, char *detail, size_t detail_cap);
 
 void ledger_meeting_tx_encode(chr_enc *enc, const ledger_tx *tx);
 CHR_WUR chr_err ledger_meeting_tx_decode(chr_dec *dec, ledger_tx *tx);

@@ -494,6 +494,10 @@ static chr_err settle_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
         err = claim_put(t, b->id, b->claims[i].index, &recs[i]);
     }
     err = err ? err : settlement_put(t, b->id, &c.s);
+    /* What the claims paid leaves the escrow: the operator's part and the protocol's share. */
+    err = err || to_operator + share == 0
+              ? err
+              : ledger_meetings_totals_move(t, 0, to_operator + share, 0, 0);
     ledger_account sender = *from;
     sender.balance = sender.balance - tx->fee + to_operator; /* fee covered; gain <= escrow */
     sender.nonce += 1;
@@ -597,6 +601,10 @@ static chr_err settle_close(ledger_overlay *o, settle_ctx *c, const uint8_t *ope
     c->s.closed = 1;
     CHR_ASSERT(c->s.paid + c->s.protocol + c->s.refunded == c->m.escrow);
     err = err ? err : settlement_put(t, c->m.id, &c->s);
+    /* Everything the escrow still held leaves it: paid, shared or refunded (bounded by it). */
+    err = err || to_operator + share + refund == 0
+              ? err
+              : ledger_meetings_totals_move(t, 0, to_operator + share + refund, 0, 0);
     /* The share closes a block after the distribution has run (ledger/chain.c): the fee
      * collector holds it, and the next block's distribution pays it out with its fees. */
     if (err == CHR_OK && share > 0) {

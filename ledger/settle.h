@@ -58,8 +58,8 @@
 
 /* The sender, the fee's receiver (which takes the protocol share too). */
 #define LEDGER_SETTLE_ACCOUNTS_MAX 2
-/* Claims, the settlement record. */
-#define LEDGER_SETTLE_OBJECTS_MAX (LEDGER_SETTLE_CLAIMS_MAX + 1)
+/* Claims, the settlement record, the meetings' totals (escrowed: ledger/meetings.h). */
+#define LEDGER_SETTLE_OBJECTS_MAX (LEDGER_SETTLE_CLAIMS_MAX + 2)
 
 /* Settlement parameters (object LEDGER_STATE_SETTLE_PARAMS, empty natural key; the
  * defaults when absent). */

@@ -13,6 +13,7 @@
 #include "common/enc.h"
 #include "ledger/distribution.h"
 #include "ledger/gov.h"
+#include "ledger/meetings.h"
 #include "ledger/slashing.h"
 #include "ledger/staking.h"
 #include "rpc/internal/http.h"
@@ -117,6 +118,23 @@ static chr_err gov_read(ledger_store_read *rd, uint64_t *escrow, uint64_t *burne
     return err;
 }
 
+/* The meetings' escrows and the active media nodes' bonds (ledger/meetings.h): zero before
+ * any. */
+static chr_err meetings_read(ledger_store_read *rd, ledger_meetings_totals *out)
+{
+    ledger_object o;
+    int found = 0;
+    memset(out, 0, sizeof(*out));
+    chr_err err =
+        ledger_store_object(rd, LEDGER_STATE_GLOBAL, (const uint8_t *)LEDGER_MEETINGS_TOTALS_NAME,
+                            LEDGER_MEETINGS_TOTALS_NAME_LEN, &o, &found);
+    if (err == CHR_OK && found &&
+        ledger_meetings_totals_decode(out, o.value, o.value_len) != CHR_OK) {
+        err = CHR_ERR_STATE_ROOT;
+    }
+    return err;
+}
+
 void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
 {
     ledger_store_read *rd;
@@ -129,15 +147,18 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
     ledger_rewards_pool rewards;
     uint64_t deposits;
     uint64_t gov_burned;
+    ledger_meetings_totals meetings;
     chr_err err = ledger_store_meta_get(rd, &meta);
     err = err ? err : pool_read(rd, &pool);
     err = err ? err : rewards_read(rd, &rewards);
     err = err ? err : gov_read(rd, &deposits, &gov_burned);
+    err = err ? err : meetings_read(rd, &meetings);
     ledger_store_read_end(rd);
     uint64_t total = 0;
     uint64_t liquid = 0;
     /* total = genesis + minted - burned (staking's and governance's); liquid the rest of it
-     * after the pools, the rewards pending, the treasury and the deposits in escrow. */
+     * after the pools, the rewards pending, the treasury, the deposits in escrow, the
+     * meetings' escrows and the media nodes' bonds. */
     uint64_t held = 0;
     if (err == CHR_OK &&
         (chr_add_u64(&pool.burned, pool.burned, gov_burned) != CHR_OK ||
@@ -145,7 +166,9 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
          chr_add_u64(&held, pool.bonded, pool.unbonding) != CHR_OK ||
          chr_add_u64(&held, held, rewards.pending) != CHR_OK ||
          chr_add_u64(&held, held, rewards.treasury) != CHR_OK ||
-         chr_add_u64(&held, held, deposits) != CHR_OK || total - pool.burned < held)) {
+         chr_add_u64(&held, held, deposits) != CHR_OK ||
+         chr_add_u64(&held, held, meetings.escrowed) != CHR_OK ||
+         chr_add_u64(&held, held, meetings.media_bonded) != CHR_OK || total - pool.burned < held)) {
         err = CHR_ERR_STATE_ROOT;
     }
     if (err == CHR_ERR_STATE_ROOT) {
@@ -160,13 +183,14 @@ void rpc_handle_supply(rpc_ctx *x, rpc_reply *r)
     liquid = total - held;
     rpc_reply_json(
         r, 200,
-        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height",
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "height",
                   rpc_json_u64(meta.height), "total", rpc_json_u64(total), "liquid",
                   rpc_json_u64(liquid), "bonded", rpc_json_u64(pool.bonded), "unbonding",
                   rpc_json_u64(pool.unbonding), "rewards_pending", rpc_json_u64(rewards.pending),
                   "treasury", rpc_json_u64(rewards.treasury), "deposits", rpc_json_u64(deposits),
-                  "minted", rpc_json_u64(pool.minted), "burned", rpc_json_u64(pool.burned),
-                  "genesis", rpc_json_u64(x->srv->be.supply)));
+                  "escrowed", rpc_json_u64(meetings.escrowed), "media_bonded",
+                  rpc_json_u64(meetings.media_bonded), "minted", rpc_json_u64(pool.minted),
+                  "burned", rpc_json_u64(pool.burned), "genesis", rpc_json_u64(x->srv->be.supply)));
 }
 
 /* ---- Renderings of the objects ---- */

@@ -233,6 +233,7 @@ wait "$node_pid" 2>/dev/null || true
 node_pid=""
 sh tests/bench/state.sh "$BUILD"
 # Meetings (issue 14): creations committed per second with 1,000 media nodes, signed and
-# through the seed endpoint, and the seed endpoint's p50/p99 at half that rate.
-echo "== meetings: creations/s with 1,000 media nodes (tests/bench/meetings_bench.py)"
+# through the seed endpoint, and the seed endpoint's p50/p99 at half that rate, on one node
+# and then on four validators.
+echo "== meetings: creations/s with 1,000 media nodes, 1 node and 4 validators (tests/bench/meetings_bench.py)"
 /usr/bin/python3 tests/bench/meetings_bench.py "$BUILD"

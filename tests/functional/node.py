@@ -599,13 +599,15 @@ class Node:
 
     def total_balance(self, addresses=None):
         """The known accounts' balances plus what left the liquid supply since the genesis
-        (rewards pending, the treasury, governance deposits, stake bonded or unbonding beyond
-        the genesis stakes), less what was minted and plus what was burned: the genesis liquid
-        supply (chain.supply) as long as every liquid unit is in the accounts named."""
+        (rewards pending, the treasury, governance deposits, meetings' escrows, media nodes'
+        bonds, stake bonded or unbonding beyond the genesis stakes), less what was minted and
+        plus what was burned: the genesis liquid supply (chain.supply) as long as every liquid
+        unit is in the accounts named."""
         s = self.supply_parts()
         liquid = sum(self.balance(a) for a in (addresses or self.chain.addresses))
-        return (liquid + s["rewards_pending"] + s["treasury"] + s["deposits"] + s["bonded"] +
-                s["unbonding"] - self.chain.bonded - s["minted"] + s["burned"])
+        return (liquid + s["rewards_pending"] + s["treasury"] + s["deposits"] + s["escrowed"] +
+                s["media_bonded"] + s["bonded"] + s["unbonding"] - self.chain.bonded -
+                s["minted"] + s["burned"])
 
     def wait_tx(self, h, timeout=10):
         """Polls GET /api/v1/txs/HASH until it is no longer pending; returns its answer."""

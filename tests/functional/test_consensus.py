@@ -18,7 +18,7 @@ FAST = {
 
 
 def testnet(t, n=4, accounts=("alice", "bob"), api=None, params=None, liquid=OPERATOR_FLOAT,
-            consensus=None, gov_params=None, binaries=()):
+            consensus=None, gov_params=None, binaries=(), sections=None):
     """A chain of n validators of equal power and n running validator nodes. Each listens
     for peers on a port of its own choosing (port 0) and dials the ones started before it,
     whose ports it knows: one connection per pair. A restarted node dials every other.
@@ -26,7 +26,7 @@ def testnet(t, n=4, accounts=("alice", "bob"), api=None, params=None, liquid=OPE
     what each validator's operator keeps beside its stake (enough for fees when the test
     sends its staking transactions); consensus: more [consensus] settings; gov_params: the
     genesis's governance parameters; binaries: the chroomd of node i (None or absent: this
-    build's)."""
+    build's); sections: more settings of other sections for every node ({section: {k: v}})."""
     chain = Chain(t, {name: 10**12 for name in accounts}, validator_balance=liquid,
                   params=params, gov_params=gov_params)
     vals = [chain.validator] + [keygen(t, "validator%d" % i) for i in range(1, n)]
@@ -43,6 +43,8 @@ def testnet(t, n=4, accounts=("alice", "bob"), api=None, params=None, liquid=OPE
         conf["consensus"].update(consensus or {})
         conf["p2p"] = {"listen": "127.0.0.1:0"}
         conf["api"] = dict(api or {})
+        for section, kv in (sections or {}).items():
+            conf.setdefault(section, {}).update(kv)
         node = Node(t, chain, name="v%d" % i, conf=conf)
         node.conf["node"]["validator_key_file"] = vals[i].path
         node.chroomd = binaries[i] if i < len(binaries) else None

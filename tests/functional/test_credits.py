@@ -92,7 +92,8 @@ def test_settle_with_receipt(t):
     # credit (from the payer's wallet) and usage receipt (signed here in plain Python by
     # docs/CREDITS.md) is paid at once, the 5% protocol share kept apart, and the payments
     # route shows it; the same minutes again fail with bad_claim; a claim without a receipt
-    # (the host's) waits as pending; a forged receipt is refused.
+    # (the host's) waits as pending; a forged receipt is refused; the supply's escrowed
+    # loses what the settle paid and every unit stays accounted for.
     from node import Chain, Node
     chain = Chain(t, {"alice": 10**13, "bob": 10**12, "carol": 10**9})
     n = Node(t, chain).start()
@@ -144,6 +145,10 @@ def test_settle_with_receipt(t):
        (str(amount - share), str(share), "0", False), "the payments")
     eq(p["claims"], [{"index": 1, "person": carol.address, "final_minutes": 10,
                       "pending_minutes": 0}], "carol's claim is final")
+    s = n.supply_parts()
+    eq((s["escrowed"], s["media_bonded"]), (2 * 30 * price - amount, BOND),
+       "the supply: the escrow less the payment, the node's bond")
+    eq(n.total_balance(), chain.supply, "every unit accounted for")
     rc, _, err = w("meeting", "settle", mid, "--key", alice.path, "--claims",
                    "1:10:%s:%s" % (carol_credit, sig), "--wait")
     check(rc != 0 and "bad_claim" in err + _, "the same minutes twice fail (%r)" % err)

@@ -128,6 +128,15 @@ def test_media_nodes_and_meetings(t):
     eq(n.get("/api/v1/meetings/%s" % later)["status"], "cancelled", "its status")
     eq(n.get("/api/v1/meetings/%s" % later)["escrow"], "0", "nothing held")
 
+    # The supply shows the two open meetings' escrows and the three bonds apart from the
+    # liquid units, and every unit is accounted for.
+    s = n.supply_parts()
+    eq((s["escrowed"], s["media_bonded"]), (escrow + PRICE * 17 * 10, 3 * BOND),
+       "the supply's escrowed and media_bonded")
+    eq(s["liquid"] + s["bonded"] + s["unbonding"] + s["rewards_pending"] + s["treasury"] +
+       s["deposits"] + s["escrowed"] + s["media_bonded"], s["total"], "the supply's parts")
+    eq(n.total_balance(), n.chain.supply, "every unit accounted for")
+
     # The payer's and the host's lists, with a status filter and a cursor.
     mine = n.get("/api/v1/meetings?payer=%s" % bob.address)["meetings"]
     eq(sorted(x["meeting_id"] for x in mine), sorted([mid, big, later]), "bob's meetings")
@@ -491,6 +500,8 @@ def test_deregistered_bond_is_on_the_unbonding_queue(t):
     eq(rec["status"], "unbonding", "the node is unbonding")
     s1 = n.supply_parts()
     eq(s1["unbonding"] - s0["unbonding"], BOND, "the supply's unbonding holds the bond")
+    eq((s0["media_bonded"], s1["media_bonded"]), (BOND, 0), "it left media_bonded")
+    eq(n.total_balance(), n.chain.supply, "every unit accounted for")
     eq(s1["total"], s0["total"], "the total is unchanged")
     got = n.get("/api/v1/accounts/%s/unbondings" % alice.address)["unbondings"]
     eq([(u["validator"], u["amount"], u["completion_time"]) for u in got],

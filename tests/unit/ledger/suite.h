@@ -69,6 +69,9 @@ void test_meeting_params(void);
 void test_settle_receipt_final(void);
 void test_settle_every_person(void);
 void test_settle_window_dispute_refund(void);
+void test_meetings_totals(void);
+void test_meetings_totals_encoding(void);
+void test_meetings_audit(void);
 
 void test_trie_matches_reference_random(void);
 void test_trie_many_keys_small_cache(void);

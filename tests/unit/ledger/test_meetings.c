@@ -921,6 +921,21 @@ static chr_err st_settle(mt_db *db, uint32_t key, const ledger_meeting *m, const
     return mt_apply(db, &tx, now_ms);
 }
 
+/* Runs settlement's end of block at time_ms and commits what it changed. */
+static chr_err st_close_block(mt_db *db, uint64_t time_ms)
+{
+    chr_err err = ledger_settle_end_block(db->o, time_ms);
+    for (size_t i = 0; err == CHR_OK && i < ledger_overlay_len(db->o); i++) {
+        const uint8_t *addr;
+        ledger_account a;
+        ledger_overlay_at(db->o, i, &addr, &a);
+        mt_set(db, addr, &a);
+    }
+    CHR_ASSERT(err != CHR_OK || ledger_trie_mem_objects_store(db->mem, db->t) == CHR_OK);
+    ledger_overlay_reset(db->o);
+    return err;
+}
+
 static void st_setup(mt_db *db, ledger_meeting *m)
 {
     mt_open(db);
@@ -1055,15 +1070,7 @@ void test_settle_window_dispute_refund(void)
     /* Not yet due: nothing happens. */
     CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) - 1));
     CHECK(ledger_overlay_len(db.o) == 0 && ledger_objects_len(db.t) == 0);
-    CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp)));
-    for (size_t i = 0; i < ledger_overlay_len(db.o); i++) {
-        const uint8_t *addr;
-        ledger_account a;
-        ledger_overlay_at(db.o, i, &addr, &a);
-        mt_set(&db, addr, &a);
-    }
-    CHECK(ledger_trie_mem_objects_store(db.mem, db.t) == CHR_OK);
-    ledger_overlay_reset(db.o);
+    CHECK_OK(st_close_block(&db, ledger_settle_due_ms(&m, &sp)));
     ledger_settlement s;
     CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
     uint64_t amount = 12 * m.price;
@@ -1077,5 +1084,126 @@ void test_settle_window_dispute_refund(void)
     /* Closed: later ends of block and disputes change nothing. */
     CHECK_OK(ledger_settle_end_block(db.o, ledger_settle_due_ms(&m, &sp) + 1));
     CHECK(ledger_overlay_len(db.o) == 0);
+    mt_close(&db);
+}
+
+/* ---- The meetings' totals in the supply (ledger/meetings.h) ---- */
+
+/* Every account's balance plus the meetings' totals and staking's pools: what was funded,
+ * as long as every unit is in one of them; 0 when the totals differ from their records
+ * (ledger_meetings_audit). *tot gets the totals. */
+static uint64_t st_held(mt_db *db, ledger_meetings_totals *tot)
+{
+    ledger_staking_pool pool;
+    char detail[256] = "";
+    uint64_t sum = 0;
+    if (ledger_meetings_audit(db->t, detail, sizeof(detail)) != CHR_OK) {
+        printf("  audit: %s\n", detail);
+        return 0;
+    }
+    for (size_t i = 0; i < db->n; i++) {
+        sum += db->acct[i].balance;
+    }
+    CHR_ASSERT(ledger_meetings_totals_get(db->t, tot) == CHR_OK);
+    CHR_ASSERT(ledger_staking_pool_get(db->t, &pool) == CHR_OK);
+    return sum + tot->escrowed + tot->media_bonded + pool.bonded + pool.unbonding;
+}
+
+void test_meetings_totals(void)
+{
+    /* The totals follow every operation that moves an escrow or a media node's bond: a
+     * registration bonds, a create escrows, a cancellation refunds, a settle and a close pay
+     * out and refund, a deregistration moves the bond to staking's unbonding and maturity
+     * pays it; at every step accounts + escrowed + media_bonded + staking's pools equal what
+     * was funded, the totals equal the records' sums (the audit), and a refused transaction
+     * changes no total. */
+    mt_db db;
+    ledger_meeting m, m2;
+    ledger_meetings_totals tot;
+    st_setup(&db, &m); /* node 1 bonded by key 2, meeting m escrowed by key 1 */
+    const uint64_t funded = 1000000000 + 10000000000000ull + 1000000;
+    CHECK(st_held(&db, &tot) == funded);
+    CHECK(tot.media_bonded == MT_BOND && tot.escrowed == m.escrow && m.escrow > 0);
+    CHECK(mt_register(&db, 3, 2, "eu-west", 100, MT_BOND) == CHR_ERR_BALANCE);
+    CHECK(st_held(&db, &tot) == funded && tot.media_bonded == MT_BOND);
+
+    /* A meeting cancelled before its start: escrowed, then all of it refunded. */
+    CHECK_OK(mt_create(&db, 1, 2, 30, 10 * MT_MIN, "", 20000, &m2));
+    CHECK(st_held(&db, &tot) == funded && tot.escrowed == m.escrow + m2.escrow);
+    CHECK(mt_end(&db, 3, &m2, 30000) == CHR_ERR_NOT_OWNER);
+    CHECK_OK(mt_end(&db, 1, &m2, 30000));
+    CHECK(st_held(&db, &tot) == funded && tot.escrowed == m.escrow);
+
+    /* A receipt-backed settle pays the operator and the share out of the escrow. */
+    ledger_claim cl;
+    st_claim(&cl, &m, 1, 20, 30, 1);
+    CHECK_OK(st_settle(&db, 2, &m, &cl, 1, 20000));
+    CHECK(st_held(&db, &tot) == funded && tot.escrowed == m.escrow - 20 * m.price);
+    CHECK(st_settle(&db, 2, &m, &cl, 1, 20000) == CHR_ERR_CLAIM);
+    CHECK(st_held(&db, &tot) == funded && tot.escrowed == m.escrow - 20 * m.price);
+
+    /* The close at the due time pays the pending claim and refunds the rest: none left. */
+    st_claim(&cl, &m, 0, 10, 30, 0);
+    CHECK_OK(st_settle(&db, 2, &m, &cl, 1, m.end_ms));
+    ledger_settle_params sp;
+    CHECK_OK(ledger_settle_params_get(db.t, &sp));
+    CHECK_OK(st_close_block(&db, ledger_settle_due_ms(&m, &sp)));
+    CHECK(st_held(&db, &tot) == funded && tot.escrowed == 0);
+
+    /* Deregistration: the bond leaves media_bonded for staking's unbonding; maturity pays
+     * it to the operator. */
+    ledger_tx tx;
+    uint64_t now = ledger_settle_due_ms(&m, &sp);
+    mt_tx(&db, &tx, LEDGER_TX_MEDIA_DEREGISTER, 2);
+    mt_node_body(&tx, 1, "", "", 0, 0);
+    CHECK_OK(mt_apply(&db, &tx, now));
+    chr_err audit;
+    CHECK(mt_unbonding(&db, &audit) == MT_BOND && audit == CHR_OK);
+    CHECK(st_held(&db, &tot) == funded && tot.media_bonded == 0 && tot.escrowed == 0);
+    int found;
+    ledger_media_node n = mt_node(&db, 1, &found);
+    CHECK(found);
+    CHECK_OK(mt_end_block(&db, n.unbond_after_ms));
+    CHECK(mt_unbonding(&db, &audit) == 0 && audit == CHR_OK);
+    CHECK(st_held(&db, &tot) == funded && tot.media_bonded == 0);
+    mt_close(&db);
+}
+
+void test_meetings_totals_encoding(void)
+{
+    /* The totals' value is u64 escrowed | u64 media_bonded, big-endian (docs/PROTOCOL.md);
+     * any other length is refused with the output zeroed. */
+    ledger_meetings_totals v = {.escrowed = 0x0102030405060708ull, .media_bonded = 9};
+    uint8_t buf[LEDGER_MEETINGS_TOTALS_LEN + 1] = {0};
+    const uint8_t want[LEDGER_MEETINGS_TOTALS_LEN] = {1, 2, 3, 4, 5, 6, 7, 8,
+                                                      0, 0, 0, 0, 0, 0, 0, 9};
+    ledger_meetings_totals_encode(buf, &v);
+    CHECK(memcmp(buf, want, sizeof(want)) == 0);
+    ledger_meetings_totals back;
+    CHECK_OK(ledger_meetings_totals_decode(&back, buf, LEDGER_MEETINGS_TOTALS_LEN));
+    CHECK(back.escrowed == v.escrowed && back.media_bonded == v.media_bonded);
+    CHECK(ledger_meetings_totals_decode(&back, buf, LEDGER_MEETINGS_TOTALS_LEN - 1) != CHR_OK);
+    CHECK(back.escrowed == 0 && back.media_bonded == 0);
+    CHECK(ledger_meetings_totals_decode(&back, buf, LEDGER_MEETINGS_TOTALS_LEN + 1) != CHR_OK);
+    CHECK(back.escrowed == 0 && back.media_bonded == 0);
+}
+
+void test_meetings_audit(void)
+{
+    /* The audit finds totals that differ from the records: a total moved without its
+     * record (either one) is reported, and put back it holds again. */
+    mt_db db;
+    ledger_meeting m;
+    char detail[256] = "";
+    st_setup(&db, &m);
+    CHECK_OK(ledger_meetings_audit(db.t, detail, sizeof(detail)));
+    CHECK_OK(ledger_meetings_totals_move(db.t, 1, 0, 0, 0));
+    CHECK(ledger_meetings_audit(db.t, detail, sizeof(detail)) == CHR_ERR_STATE_ROOT);
+    CHECK(strstr(detail, "escrowed") != NULL);
+    CHECK_OK(ledger_meetings_totals_move(db.t, 0, 1, 0, 1));
+    CHECK(ledger_meetings_audit(db.t, detail, sizeof(detail)) == CHR_ERR_STATE_ROOT);
+    CHECK_OK(ledger_meetings_totals_move(db.t, 0, 0, 1, 0));
+    CHECK_OK(ledger_meetings_audit(db.t, detail, sizeof(detail)));
+    ledger_objects_reset(db.t);
     mt_close(&db);
 }

@@ -5,6 +5,8 @@
 #include "common/assert.h"
 #include "ledger/distribution.h"
 #include "ledger/gov.h"
+#include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "ledger/slashing.h"
 
 void st_key(uint8_t out[32], unsigned i)
@@ -173,6 +175,7 @@ chr_err st_end_block(st_db *db, uint64_t dt_ms)
                                           db->height > 1 ? &db->commit : NULL, db->ev, db->ev_len,
                                           db->height, db->time_ms);
     err = err ? err : ledger_staking_end_block(db->o, &db->params, db->height, db->time_ms);
+    err = err ? err : ledger_settle_end_block(db->o, db->time_ms); /* as ledger/chain.c */
     db->ev_len = 0;
     if (err != CHR_OK) {
         return err;
@@ -223,11 +226,15 @@ chr_err st_supply_check(st_db *db, uint64_t genesis_supply)
     uint64_t held;
     uint64_t escrow;
     uint64_t burned;
+    ledger_meetings_totals m;
     chr_err err = ledger_distribution_held(db->t, &held);
     err = err ? err : ledger_gov_escrow(db->t, &escrow, &burned);
+    err = err ? err : ledger_meetings_totals_get(db->t, &m);
+    /* The meetings' escrows and media bonds are counted beside the liquid units. */
     return err ? err
-               : ledger_staking_supply_check(db->t, st_liquid(db) + escrow + burned, held,
-                                             genesis_supply, db->detail, sizeof(db->detail));
+               : ledger_staking_supply_check(
+                     db->t, st_liquid(db) + escrow + burned + m.escrowed + m.media_bonded, held,
+                     genesis_supply, db->detail, sizeof(db->detail));
 }
 
 __extension__ typedef unsigned __int128 st_u128;

@@ -63,8 +63,8 @@ chr_err st_end_block(st_db *db, uint64_t dt_ms);
 ledger_staking_validator st_validator(st_db *db, unsigned v, int *found);
 /* Sum of every account's balance. */
 uint64_t st_liquid(st_db *db);
-/* ledger_staking_supply_check with the rewards held and governance's deposits in escrow and
- * burned (detail in db->detail). */
+/* ledger_staking_supply_check with the rewards held, governance's deposits in escrow and
+ * burned, and the meetings' escrows and media bonds (detail in db->detail). */
 chr_err st_supply_check(st_db *db, uint64_t genesis_supply);
 /* Proposal id's tally the slow way: every delegation to one of the first validators_max
  * validators of the power index weighs shares * tokens / shares for its delegator's vote,

@@ -10,8 +10,11 @@
  * computed the slow way (each block's reward to a validator split by shares); and for
  * governance that the treasury moves only by the spends that passed in the block, that
  * every parameter stays inside its range, and that each tally equals the one computed the
- * slow way over every delegation (the supply check counts the deposits). CHROOM_ECON_SEEDS and
- * CHROOM_ECON_BLOCKS make a long run (make econ-sim). */
+ * slow way over every delegation (the supply check counts the deposits); and for meetings
+ * (media nodes registered and deregistered, meetings created and ended or cancelled, closed
+ * at their due time by the end of block) that the supply check counts their escrows and
+ * bonds and that the running totals equal the records' sums (ledger_meetings_audit).
+ * CHROOM_ECON_SEEDS and CHROOM_ECON_BLOCKS make a long run (make econ-sim). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,9 @@
 #include "ledger/distribution.h"
 #include "ledger/gov.h"
 #include "ledger/gov_params.h"
+#include "ledger/media.h"
+#include "ledger/meetings.h"
+#include "ledger/settle.h"
 #include "ledger/staking.h"
 #include "tests/unit/staking/fixture.h"
 #include "tests/unit/staking/suite.h"
@@ -28,6 +34,9 @@
 #define EC_USERS 12
 #define EC_BALANCE 1000000ull
 #define EC_REDELEGATIONS_MAX 4096
+/* Media nodes and meetings a seed remembers (to deregister and end them). */
+#define EC_NODES_MAX 64
+#define EC_MEETINGS_MAX 512
 
 __extension__ typedef unsigned __int128 ec_u128;
 
@@ -60,6 +69,10 @@ typedef struct ec {
     uint64_t gov_spent;    /* treasury spends that passed */
     uint64_t gov_changes;  /* parameter changes that passed */
     int chain_in_range;    /* the seed's chain parameters are within governance's ranges */
+    unsigned nodes_len;    /* media nodes registered: keys 4000 + i */
+    uint8_t meetings[EC_MEETINGS_MAX][LEDGER_MEETING_ID_LEN];
+    size_t meetings_len;
+    uint64_t meeting_moves; /* meeting-ends and deregistrations applied */
     char why[256];
 } ec;
 
@@ -88,7 +101,90 @@ static int ec_rule_error(chr_err err)
            err == CHR_ERR_TOMBSTONED || err == CHR_ERR_NOT_JAILED || err == CHR_ERR_JAILED ||
            err == CHR_ERR_PARAM_RANGE || err == CHR_ERR_UNKNOWN_PROPOSAL ||
            err == CHR_ERR_WRONG_STATE || err == CHR_ERR_NO_STAKE || err == CHR_ERR_PROPOSAL ||
-           err == CHR_ERR_NO_TREASURY;
+           err == CHR_ERR_NO_TREASURY || err == CHR_ERR_BOND || err == CHR_ERR_NO_MEDIA_NODE ||
+           err == CHR_ERR_NOT_OWNER || err == CHR_ERR_UNKNOWN_OBJECT;
+}
+
+/* The meetings' parameters for a seed: bonds and prices the users' balances can pay, short
+ * unbonding, grace and settlement windows (a meeting closes within the run). */
+static void ec_meeting_params(ec *e)
+{
+    ledger_meeting_params mp;
+    ledger_meeting_params_default(&mp);
+    mp.price_per_participant_minute = ec_rand(e, 50);
+    mp.media_node_min_bond = 1 + ec_rand(e, 20000);
+    mp.unbonding_ms = ec_rand(e, 120000);
+    mp.grace_ms = ec_rand(e, 60000);
+    ledger_settle_params sp = {.settle_window_ms = ec_rand(e, 60000),
+                               .dispute_window_ms = ec_rand(e, 60000),
+                               .protocol_share_permille = ec_rand(e, 1001)};
+    const char *field;
+    CHR_ASSERT(ledger_meeting_params_check(&mp, &field) == CHR_OK);
+    uint8_t buf[LEDGER_MEETING_PARAMS_BYTES], sbuf[LEDGER_SETTLE_PARAMS_BYTES];
+    ledger_meeting_params_encode(buf, &mp);
+    ledger_settle_params_encode(sbuf, &sp);
+    CHR_ASSERT(ledger_object_put(e->db.t, LEDGER_STATE_MEETING_PARAMS, (const uint8_t *)"", 0, buf,
+                                 sizeof(buf)) == CHR_OK);
+    CHR_ASSERT(ledger_object_put(e->db.t, LEDGER_STATE_SETTLE_PARAMS, (const uint8_t *)"", 0, sbuf,
+                                 sizeof(sbuf)) == CHR_OK);
+}
+
+/* A media-node transaction of who for node i: a registration of bond, or a
+ * deregistration. */
+static chr_err ec_media(ec *e, unsigned who, unsigned i, uint64_t bond, int deregister)
+{
+    ledger_tx tx;
+    uint8_t zero[32] = {0};
+    CHR_ASSERT(ledger_tx_init(&tx,
+                              deregister ? LEDGER_TX_MEDIA_DEREGISTER : LEDGER_TX_MEDIA_REGISTER,
+                              "chroom-test", zero, 0, 0, 0, NULL, 0) == CHR_OK);
+    ledger_media_body *b = &tx.body.media;
+    st_key(b->node_key, 4000 + i);
+    if (!deregister) {
+        b->endpoint_len = 9;
+        memcpy(b->endpoint, "https://m", 9);
+        b->region_len = 2;
+        memcpy(b->region, "eu", 2);
+        b->capacity = 1 + (uint32_t)ec_rand(e, 12);
+        b->bond = bond;
+    }
+    return st_apply(&e->db, who, &tx);
+}
+
+/* A meeting-create of who (remembered when it succeeds), or a meeting-end of a remembered
+ * meeting by who (only its payer may: others are refused). */
+static chr_err ec_meeting(ec *e, unsigned who, int end)
+{
+    ledger_tx tx;
+    uint8_t zero[32] = {0}, hash[32];
+    CHR_ASSERT(ledger_tx_init(&tx, end ? LEDGER_TX_MEETING_END : LEDGER_TX_MEETING_CREATE,
+                              "chroom-test", zero, 0, 0, 0, NULL, 0) == CHR_OK);
+    if (end) {
+        if (e->meetings_len == 0) {
+            return CHR_OK;
+        }
+        memcpy(tx.body.meeting_end.id, e->meetings[ec_rand(e, e->meetings_len)],
+               LEDGER_MEETING_ID_LEN);
+        return st_apply(&e->db, who, &tx);
+    }
+    ledger_meeting_body *b = &tx.body.meeting;
+    b->title_len = 1;
+    b->title[0] = 'm';
+    b->host_len = 1;
+    b->host[0] = 'h';
+    b->participants_len = (uint8_t)(1 + ec_rand(e, 3));
+    for (uint8_t i = 0; i < b->participants_len; i++) {
+        b->participant_lens[i] = 1;
+        b->participants[i][0] = (char)('a' + i);
+    }
+    b->duration_min = 1 + (uint32_t)ec_rand(e, 5);
+    b->start_ms = ec_rand(e, 2) ? 0 : e->db.time_ms + ec_rand(e, 20000);
+    chr_err err = st_apply(&e->db, who, &tx);
+    if (err == CHR_OK && e->meetings_len < EC_MEETINGS_MAX) {
+        ledger_tx_hash(&tx, hash);
+        ledger_meeting_id(e->meetings[e->meetings_len++], hash);
+    }
+    return err;
 }
 
 /* Governance's parameters for a seed: short periods (a vote lasts 40 to 80 blocks of the
@@ -246,7 +342,20 @@ static int ec_step(ec *e)
     int ok = 1;
     uint64_t fee = db->params.fee_transfer;
     uint64_t before = st_account(db, who).balance;
-    switch (ec_rand(e, 12)) {
+    switch (ec_rand(e, 15)) {
+    case 12:
+        /* A new node (a bond the balance may not cover), or a repeat registration. */
+        err = ec_media(e, who, (unsigned)ec_rand(e, e->nodes_len + 1), 1 + amount * 10, 0);
+        e->nodes_len += err == CHR_OK && e->nodes_len < EC_NODES_MAX;
+        break;
+    case 13:
+        err = ec_meeting(e, who, 0);
+        break;
+    case 14:
+        err = ec_rand(e, 4) == 0 ? ec_media(e, who, (unsigned)ec_rand(e, e->nodes_len + 1), 0, 1)
+                                 : ec_meeting(e, who, 1);
+        e->meeting_moves += err == CHR_OK;
+        break;
     case 0:
         err = st_create(db, who, 100 + amount, 100);
         break;
@@ -708,6 +817,7 @@ static int ec_block(ec *e)
         snprintf(e->why, sizeof(e->why), "%s", db->detail);
     }
     err = err ? err : ledger_staking_audit(db->t, e->why, sizeof(e->why));
+    err = err ? err : ledger_meetings_audit(db->t, e->why, sizeof(e->why));
     return err == CHR_OK && ec_check_maturity(e, t_ms) && ec_check_set(e) && ec_check_rewards(e) &&
            ec_check_ratios(e) && ec_gov_params_after(e);
 }
@@ -727,7 +837,7 @@ void test_econ_simulator(void)
     uint64_t blocks = env_u64("CHROOM_ECON_BLOCKS", 150);
     uint64_t first = chr_test_seed();
     uint64_t paid_seeds = 0, burned_seeds = 0, minted_seeds = 0, ratio_seeds = 0;
-    uint64_t ended = 0, spent = 0, changed = 0;
+    uint64_t ended = 0, spent = 0, changed = 0, meetings = 0, moves = 0, closed = 0;
     for (uint64_t s = 0; s < seeds; s++) {
         memset(&e, 0, sizeof(e));
         e.rng = first + s;
@@ -748,6 +858,7 @@ void test_econ_simulator(void)
         const char *field;
         e.chain_in_range = ledger_params_check_change(&e.db.params, &field) == CHR_OK;
         ec_gov_params(&e);
+        ec_meeting_params(&e);
         int ok = 1;
         for (uint64_t b = 0; b < blocks && ok; b++) {
             ok = ec_block(&e);
@@ -766,6 +877,13 @@ void test_econ_simulator(void)
         ended += e.gov_ended;
         spent += e.gov_spent;
         changed += e.gov_changes;
+        meetings += e.meetings_len;
+        moves += e.meeting_moves;
+        for (size_t i = 0; i < e.meetings_len; i++) {
+            ledger_settlement st;
+            CHR_ASSERT(ledger_settlement_get(e.db.t, e.meetings[i], &st) == CHR_OK);
+            closed += st.closed;
+        }
         st_close(&e.db);
         CHECK(ok);
     }
@@ -776,6 +894,11 @@ void test_econ_simulator(void)
            (unsigned long long)ratio_seeds);
     printf("# econ: %llu votes ended (tallies checked), %llu spends and %llu changes passed\n",
            (unsigned long long)ended, (unsigned long long)spent, (unsigned long long)changed);
+    printf("# econ: %llu meetings created (up to %d a seed counted), %llu closed by the end of "
+           "block, %llu meeting-ends and deregistrations\n",
+           (unsigned long long)meetings, EC_MEETINGS_MAX, (unsigned long long)closed,
+           (unsigned long long)moves);
     CHECK(seeds < 100 || (paid_seeds > seeds / 2 && burned_seeds > seeds / 4 && minted_seeds > 0 &&
-                          ratio_seeds > seeds / 2 && ended > seeds && spent > 0 && changed > 0));
+                          ratio_seeds > seeds / 2 && ended > seeds && spent > 0 && changed > 0 &&
+                          closed > seeds && moves > seeds));
 }
