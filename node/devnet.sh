@@ -32,11 +32,14 @@ listen = 127.0.0.1:$PORT
 CONF
     echo "created a devnet in $DIR/"
 fi
-# One API key with every scope for the devnet's user (docs/API.md, "Access"); shown once by
-# chroomd, so it is kept in a file only its owner reads.
+# One API key with every scope for the devnet's user (docs/API.md, "Access"), its meetings
+# (POST /api/meetings/create) paid by the development account, with no daily limit; shown
+# once by chroomd, so it is kept in a file only its owner reads.
 if [ ! -s "$DIR/api-key" ]; then
+    chmod 600 "$DIR/dev-account.key"
     if ! (umask 077 && "$BUILD/chroomd" apikey create --config "$DIR/chain.conf" \
-        --tier premium --scopes read,submit,admin --label devnet >"$DIR/api-key.tmp"); then
+        --tier premium --scopes read,submit,admin,meetings --label devnet \
+        --sponsor-key-file "$DIR/dev-account.key" --spend-limit unlimited >"$DIR/api-key.tmp"); then
         echo "devnet: cannot create the API key" >&2
         exit 1
     fi
@@ -48,7 +51,9 @@ cat <<MSG
 The development account is $dev
 Its secret key is in $DIR/dev-account.key.
 
-The API key (every scope) is in $DIR/api-key; every /api/ request needs it.
+The API key (every scope) is in $DIR/api-key; every /api/ request needs it. Its
+meetings (POST /api/meetings/create) are paid by the development account, once a media
+node is registered (chroom-media register, docs/MEDIA-AGENT.md).
 
 Try, in another terminal:
   $W --api-key \$(cat $DIR/api-key) status
