@@ -19,7 +19,7 @@
 int media_state_save(media_agent *a)
 {
     char *text = media_state_encode(a->state);
-    int rc = text != NULL ? wallet_cli_write_out(a->cfg.state_file, text) : MEDIA_EXIT_LOCAL;
+    int rc = text != NULL ? wallet_cli_write_private(a->cfg.state_file, text) : MEDIA_EXIT_LOCAL;
     free(text);
     if (rc != MEDIA_EXIT_OK) {
         CHR_LOG_E("cannot save the state to %s", a->cfg.state_file);

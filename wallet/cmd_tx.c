@@ -113,7 +113,7 @@ int wallet_cli_sender_secret(const wallet_cli *c, const uint8_t from[32], uint8_
     return rc;
 }
 
-int wallet_cli_write_out(const char *path, const char *text)
+static int write_out_mode(const char *path, const char *text, mode_t mode)
 {
     if (path == NULL || strcmp(path, "-") == 0) {
         fputs(text, stdout);
@@ -121,7 +121,7 @@ int wallet_cli_write_out(const char *path, const char *text)
     }
     char tmp[WALLET_KEYSTORE_PATH_MAX + 32];
     snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     size_t len = strlen(text);
     int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
     int saved = errno;
@@ -135,6 +135,16 @@ int wallet_cli_write_out(const char *path, const char *text)
         return WALLET_EXIT_LOCAL;
     }
     return WALLET_EXIT_OK;
+}
+
+int wallet_cli_write_out(const char *path, const char *text)
+{
+    return write_out_mode(path, text, 0644);
+}
+
+int wallet_cli_write_private(const char *path, const char *text)
+{
+    return write_out_mode(path, text, 0600);
 }
 
 /* The JSON of an unsigned transfer (docs/WALLET-CLI.md): strings, so no number is

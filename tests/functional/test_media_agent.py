@@ -216,6 +216,8 @@ def test_agent_verifies_and_settles(t):
         with open(a.state) as f:
             tracked = [m["meeting_id"] for m in json.load(f)["meetings"]]
     eq(sorted(tracked), sorted([mid, mid3]), "the new meeting on this node is tracked")
+    # The state holds credits that admit people: only its owner reads it.
+    eq(os.stat(a.state).st_mode & 0o777, 0o600, "the state file's mode")
     eq(n.get("/api/v1/meetings/%s/payments" % mid)["claims"], [], "nothing claimed yet")
     r = n.request("POST", "/api/meetings/%s/end" % mid, "")
     eq(r.status, 200, "end (%r)" % (r,))

@@ -283,6 +283,9 @@ int wallet_cli_sender_secret(const wallet_cli *c, const uint8_t from[32], uint8_
 /* Writes text to path atomically (a temporary file renamed over it), or to stdout for NULL
  * or "-". Returns an exit code. */
 int wallet_cli_write_out(const char *path, const char *text);
+/* As wallet_cli_write_out, for a file that holds what others must not read (mode 0600:
+ * chroom-media's state, whose credits admit people to meetings). */
+int wallet_cli_write_private(const char *path, const char *text);
 /* Reads a transaction file (or stdin for "-") into a NUL-terminated buffer (caller frees).
  * Returns an exit code. */
 int wallet_cli_read_input(const char *path, char **text);
