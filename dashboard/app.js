@@ -356,15 +356,15 @@ function coalesced(fn, requests) {
 
 // ---- Validators. ----
 
-// Uptime as 1 - missed / window: the commits the validator missed in its current signing
-// window against the window's length (docs/API.md, "Staking"). The API gives no count of the
-// commits the window has seen so far, so a window not yet full is measured against its whole
-// length. Commits are counted only while the validator is in the set: one that never was
-// (unbonded) has no uptime.
+// Uptime as 1 - missed / counted: the commits the validator missed in its current signing
+// window against the commits that window has counted so far (docs/API.md, "Staking").
+// Commits are counted only while the validator is in the set: one whose window has counted
+// none (an unbonded one, never in it) has no uptime.
 function uptime(v) {
-  if (v.status === 'unbonded' || !(v.signed_blocks_window > 0)) { return '—'; }
-  const missed = Math.min(v.missed_blocks, v.signed_blocks_window);
-  return share(v.signed_blocks_window - missed, v.signed_blocks_window) + ' (' + missed + ' of ' + v.signed_blocks_window + ' missed)';
+  const counted = v.window_counted;
+  if (!(counted > 0)) { return '—'; }
+  const missed = Math.min(v.missed_blocks, counted);
+  return share(counted - missed, counted) + ' (' + missed + ' of ' + counted + ' missed)';
 }
 
 function validatorRows(vals) {

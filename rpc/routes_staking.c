@@ -210,8 +210,9 @@ static int validator_read(ledger_store_read *rd, const uint8_t op[32], ledger_st
 }
 
 /* A validator's row: its object, and its liveness from its signing record read in the same
- * snapshot (ledger/slashing.h): the commits it missed in the current signing window and the
- * window's size. NULL when either is damaged or unreadable. */
+ * snapshot (ledger/slashing.h): the commits it missed in the current signing window, how
+ * many commits that window has counted so far (at most its size) and the window's size.
+ * NULL when either is damaged or unreadable. */
 static json_t *validator_row(ledger_store_read *rd, const ledger_object *o,
                              const ledger_params *params)
 {
@@ -230,6 +231,9 @@ static json_t *validator_row(ledger_store_read *rd, const ledger_object *o,
     }
     json_t *j = rpc_render_validator(&v, params->power_unit);
     json_object_set_new(j, "missed_blocks", json_integer((json_int_t)s.missed));
+    uint64_t window = params->signed_blocks_window;
+    json_object_set_new(j, "window_counted",
+                        json_integer((json_int_t)(s.counted < window ? s.counted : window)));
     json_object_set_new(j, "signed_blocks_window",
                         json_integer((json_int_t)params->signed_blocks_window));
     return j;

@@ -272,6 +272,7 @@ def test_slash_and_jail_events(t):
     eq((v["jailed"], v["tombstoned"], v["stake"], v["signed_blocks_window"]),
        (True, True, str(10 * UNIT - 10 * UNIT * 5 // 100), window), "the offender's row")
     check(isinstance(v["missed_blocks"], int), "missed_blocks: %r" % v)
+    check(0 <= v["missed_blocks"] <= v["window_counted"] <= window, "the window's counts: %r" % v)
 
     def staking_events(n, path, last_id=None):
         conn, r = open_stream(n, path, last_id=last_id)
