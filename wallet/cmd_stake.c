@@ -855,19 +855,27 @@ int wallet_cmd_validator_list(wallet_cli *c)
     return WALLET_EXIT_OK;
 }
 
-int wallet_cmd_delegations(wallet_cli *c)
+/* One page of GET /api/v1/accounts/{addr}/{what} for the command's subject (ADDRESS, or
+ * the key's address) with its --limit and --cursor; addr gets the subject. */
+static int account_page_get(wallet_cli *c, const char *what, char addr[CHR_ADDRESS_STR_LEN + 1],
+                            json_t **j)
 {
-    char addr[CHR_ADDRESS_STR_LEN + 1];
     char query[STAKE_CURSOR_CHARS_MAX + 64];
     char path[WALLET_PATH_MAX];
-    json_t *j;
     int rc = subject(c, addr);
     rc = rc ? rc : page_query(c, query, sizeof(query));
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
-    snprintf(path, sizeof(path), "/api/v1/accounts/%s/delegations%s", addr, query);
-    rc = wallet_cli_get(c, path, &j);
+    snprintf(path, sizeof(path), "/api/v1/accounts/%s/%s%s", addr, what, query);
+    return wallet_cli_get(c, path, j);
+}
+
+int wallet_cmd_delegations(wallet_cli *c)
+{
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    json_t *j;
+    int rc = account_page_get(c, "delegations", addr, &j);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -894,16 +902,8 @@ int wallet_cmd_delegations(wallet_cli *c)
 int wallet_cmd_rewards(wallet_cli *c)
 {
     char addr[CHR_ADDRESS_STR_LEN + 1];
-    char query[STAKE_CURSOR_CHARS_MAX + 64];
-    char path[WALLET_PATH_MAX];
     json_t *j;
-    int rc = subject(c, addr);
-    rc = rc ? rc : page_query(c, query, sizeof(query));
-    if (rc != WALLET_EXIT_OK) {
-        return rc;
-    }
-    snprintf(path, sizeof(path), "/api/v1/accounts/%s/rewards%s", addr, query);
-    rc = wallet_cli_get(c, path, &j);
+    int rc = account_page_get(c, "rewards", addr, &j);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
