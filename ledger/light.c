@@ -103,13 +103,17 @@ static int ledger_light_third(const ledger_light_trust *trust, const ledger_comm
     return (__uint128_t)power * 3 > (__uint128_t)trust->vals.total_power;
 }
 
-chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
-                            const ledger_commit *c, const ledger_valset *h_vals, char *detail,
-                            size_t detail_cap)
+/* ledger_light_verify, with *skip_failed set when the one failure is the skipping rule's
+ * (too little of the trusted power signed a header otherwise valid): the failure that
+ * bisection can overcome, and the only one. */
+static chr_err ledger_light_verify_at(ledger_light_trust *trust, int *skip_failed,
+                                      const ledger_header *h, const ledger_commit *c,
+                                      const ledger_valset *h_vals, char *detail, size_t detail_cap)
 {
     CHR_ASSERT(trust != NULL && h != NULL && c != NULL);
     CHR_ASSERT(detail != NULL && detail_cap > 0);
     detail[0] = '\0';
+    *skip_failed = 0;
     uint8_t hash[32];
     ledger_header_hash(h, hash);
     chr_err err = ledger_light_check_place(trust, h, hash, detail, detail_cap);
@@ -152,6 +156,7 @@ chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
         return err;
     }
     if (!adjacent && !ledger_light_third(trust, c)) {
+        *skip_failed = 1;
         snprintf(detail, detail_cap,
                  "validators holding at most 1/3 of the trusted power signed "
                  "header %llu: verify a header in between first",
@@ -163,4 +168,100 @@ chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
     CHR_ASSERT(err == CHR_OK);
     *trust = next;
     return CHR_OK;
+}
+
+chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
+                            const ledger_commit *c, const ledger_valset *h_vals, char *detail,
+                            size_t detail_cap)
+{
+    int skip_failed;
+    return ledger_light_verify_at(trust, &skip_failed, h, c, h_vals, detail, detail_cap);
+}
+
+/* Fetches the block of height want, a height between the trusted one and target's, into
+ * scratch, within the budget of fetches_max fetches. */
+static chr_err ledger_light_fetch_pivot(const ledger_light_trust *trust, uint32_t *fetched,
+                                        ledger_light_fetch_fn *fetch, void *ctx,
+                                        ledger_light_block *scratch, uint64_t want, uint64_t target,
+                                        uint32_t fetches_max, char *detail, size_t detail_cap)
+{
+    CHR_ASSERT(want > trust->height && want < target);
+    if (*fetched >= fetches_max) {
+        snprintf(detail, detail_cap,
+                 "reaching header %llu needs more than %u headers in between: trust a later "
+                 "header (light init --trust-hash)",
+                 (unsigned long long)target, (unsigned)fetches_max);
+        return CHR_ERR_TOO_LONG;
+    }
+    memset(scratch, 0, sizeof(*scratch));
+    (*fetched)++;
+    chr_err err = fetch(ctx, want, trust->vals_hash, scratch);
+    if (err != CHR_OK) {
+        snprintf(detail, detail_cap, "fetching header %llu failed", (unsigned long long)want);
+        return err;
+    }
+    if (scratch->header.height != want) {
+        snprintf(detail, detail_cap, "asked for header %llu, the source gave another",
+                 (unsigned long long)want);
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    return CHR_OK;
+}
+
+chr_err ledger_light_bisect(ledger_light_trust *trust, uint32_t *fetched,
+                            ledger_light_fetch_fn *fetch, void *ctx, ledger_light_block *scratch,
+                            const ledger_header *target, const ledger_commit *target_commit,
+                            const ledger_valset *target_vals, uint32_t fetches_max, char *detail,
+                            size_t detail_cap)
+{
+    CHR_ASSERT(trust != NULL && fetched != NULL && fetch != NULL && scratch != NULL);
+    CHR_ASSERT(target != NULL && target_commit != NULL);
+    CHR_ASSERT(fetches_max <= LEDGER_LIGHT_FETCHES_MAX);
+    /* The heights still to verify, the target at the bottom, the one tried now on top:
+     * CometBFT's light client (light/client.go, verifySkipping) in a loop. Every push but
+     * the last is followed by a fetch, so the stack holds at most fetches_max + 2. */
+    uint64_t pending[LEDGER_LIGHT_FETCHES_MAX + 2];
+    size_t depth = 1;
+    pending[0] = target->height;
+    *fetched = 0;
+    const ledger_header *h = target;
+    const ledger_commit *c = target_commit;
+    const ledger_valset *v = target_vals;
+    for (;;) {
+        int skip_failed;
+        chr_err err = ledger_light_verify_at(trust, &skip_failed, h, c, v, detail, detail_cap);
+        if (err == CHR_OK) {
+            depth--;
+            if (depth == 0) {
+                return CHR_OK;
+            }
+        } else if (!skip_failed) {
+            return err;
+        } else {
+            /* Nothing lies between at the next height (only a trusted state without the
+             * next set's hash fails there). */
+            if (h->height <= trust->height + 1) {
+                return err;
+            }
+            uint64_t pivot = trust->height + (h->height - trust->height) / 2;
+            CHR_ASSERT(depth < sizeof(pending) / sizeof(pending[0]));
+            pending[depth++] = pivot;
+        }
+        /* The top of the stack: the target (given) or a height between (fetched, again
+         * when it is one that failed before and must now be tried from a later trust). */
+        if (depth == 1) {
+            h = target;
+            c = target_commit;
+            v = target_vals;
+            continue;
+        }
+        err = ledger_light_fetch_pivot(trust, fetched, fetch, ctx, scratch, pending[depth - 1],
+                                       target->height, fetches_max, detail, detail_cap);
+        if (err != CHR_OK) {
+            return err;
+        }
+        h = &scratch->header;
+        c = &scratch->commit;
+        v = scratch->vals.len > 0 ? &scratch->vals : NULL;
+    }
 }

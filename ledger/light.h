@@ -16,7 +16,11 @@
  *   (whose set the trusted header named), its signers that are in the trusted set hold
  *   more than 1/3 of the trusted power. Less than that is CHR_ERR_COMMIT with a detail
  *   saying so: the caller bisects (trusts a header in between first) or refuses.
- * On success the trusted state moves to h (and its set). Deterministic core: no I/O.
+ * On success the trusted state moves to h (and its set). When the skipping rule fails,
+ * ledger_light_bisect verifies headers in between first, as CometBFT's light client does:
+ * the midpoint of the gap, recursively (in a loop), each header fetched through the
+ * caller's function and checked like any other before it is trusted, at most
+ * LEDGER_LIGHT_FETCHES_MAX of them. Deterministic core: no I/O but the caller's fetch.
  * Thread-safe for distinct trusted states. */
 #ifndef LEDGER_LIGHT_H
 #define LEDGER_LIGHT_H
@@ -62,6 +66,41 @@ CHR_WUR chr_err ledger_light_trust_header(ledger_light_trust *out, const ledger_
  * (the commit is not for h, or too little power signed). trust is unchanged on failure. */
 CHR_WUR chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
                                     const ledger_commit *c, const ledger_valset *h_vals,
+                                    char *detail, size_t detail_cap);
+
+/* One height as a source gives it: the header, the commit that finalizes it and, when
+ * the header's validators_hash is not the trusted set's, the set that signs it (vals.len
+ * 0 when not given). Nothing in it is trusted until ledger_light_verify says so. */
+typedef struct ledger_light_block {
+    ledger_header header;
+    ledger_commit commit;
+    ledger_valset vals;
+} ledger_light_block;
+
+/* Fetches the block of height from the caller's source into *out (zeroed first by the
+ * caller): out->vals may be left empty when the header's validators_hash is
+ * trusted_vals_hash. Returns CHR_OK, or any error, which ends the bisection with it (the
+ * function says why to the user itself). */
+typedef chr_err ledger_light_fetch_fn(void *ctx, uint64_t height,
+                                      const uint8_t trusted_vals_hash[32], ledger_light_block *out);
+
+/* Verifies target (its header, commit and set, as ledger_light_verify takes them) from
+ * trust, bisecting when the skipping rule fails: it fetches the header at the midpoint
+ * between the trusted height and the one that failed (fetch(ctx, ...) into *scratch),
+ * verifies that first (bisecting again if it too cannot be skipped to), and then retries
+ * the one above it, until target verifies. A fetched block must be of the height asked.
+ * *fetched gets the number of fetches made. On success trust is target's. On failure
+ * trust is the highest header verified on the way (trust as given when none was), with
+ * detail saying why: ledger_light_verify's errors for a header that does not verify
+ * (whatever the source gave: a wrong set, a forged commit, a header that does not link),
+ * CHR_ERR_BLOCK_INVALID for a block of another height, CHR_ERR_TOO_LONG when more than
+ * fetches_max (at most LEDGER_LIGHT_FETCHES_MAX) fetches would be needed, fetch's own
+ * error. scratch is the caller's (a block is ~20 KiB), overwritten. */
+CHR_WUR chr_err ledger_light_bisect(ledger_light_trust *trust, uint32_t *fetched,
+                                    ledger_light_fetch_fn *fetch, void *ctx,
+                                    ledger_light_block *scratch, const ledger_header *target,
+                                    const ledger_commit *target_commit,
+                                    const ledger_valset *target_vals, uint32_t fetches_max,
                                     char *detail, size_t detail_cap);
 
 #endif

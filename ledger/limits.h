@@ -23,6 +23,13 @@
 /* Accounts in a genesis file: a genesis bigger than this is a snapshot, not a genesis. */
 #define LEDGER_GENESIS_ACCOUNTS_MAX 1000000
 
+/* Headers a light client fetches to bisect from its trusted header to one it cannot skip
+ * to (ledger/light.h): each pivot halves the gap, so a turnover of the set costs about
+ * log2(gap) pivots (some 25 for a year of one-second blocks); 96 lets a few turnovers
+ * through in one run, while a node that answers with headers that never verify costs the
+ * wallet at most 96 x 3 requests. Past it the wallet refuses: trust a later header. */
+#define LEDGER_LIGHT_FETCHES_MAX 96
+
 /* Evidence of double signing a node holds for its next blocks: far more than an honest
  * network ever sees; when full, the oldest offence gives way (ledger/evidence_pool.h). */
 #define LEDGER_EVIDENCE_POOL_MAX 256

@@ -89,6 +89,9 @@ void test_proof_trie_matches_reference(void);
 void test_light_same_set(void);
 void test_light_skipping(void);
 void test_light_next_set(void);
+void test_light_bisect(void);
+void test_light_bisect_lies(void);
+void test_light_bisect_budget(void);
 
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);
