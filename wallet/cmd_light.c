@@ -33,6 +33,10 @@ static ledger_valset fetched_vals;
 static ledger_header header;
 static ledger_commit commit;
 static ledger_proof proof;
+/* A header between the trusted one and the target, while bisecting (~20 KiB). */
+static ledger_light_block pivot;
+/* The headers the last verification fetched in between (0: it skipped straight there). */
+static uint32_t light_fetched;
 
 static int light_path(const wallet_cli *c, char *out, size_t cap, const char *suffix)
 {
@@ -175,13 +179,12 @@ static int light_load(const wallet_cli *c)
 }
 
 /* The validator set that signs height, every page of GET /api/v1/validators?height=, into
- * fetched_vals (what it says is only trusted once it hashes to a header's
- * validators_hash). */
-static int light_fetch_validators(const wallet_cli *c, uint64_t height)
+ * *out (what it says is only trusted once it hashes to a header's validators_hash). */
+static int light_fetch_validators(const wallet_cli *c, uint64_t height, ledger_valset *out)
 {
     char path[WALLET_PATH_MAX];
     char cursor[160] = "";
-    ledger_valset_init(&fetched_vals);
+    ledger_valset_init(out);
     for (size_t page = 0; page <= LEDGER_VALIDATORS_MAX / LIGHT_VALIDATORS_PAGE; page++) {
         snprintf(path, sizeof(path), "/api/v1/validators?height=%llu&limit=%d%s%s",
                  (unsigned long long)height, LIGHT_VALIDATORS_PAGE,
@@ -198,7 +201,7 @@ static int light_fetch_validators(const wallet_cli *c, uint64_t height)
             uint64_t power;
             const json_t *v = json_array_get(list, i);
             ok = light_hex(v, "public_key", pk, 32, NULL) && light_u64(v, "power", &power) &&
-                 ledger_valset_add(&fetched_vals, pk, power) == CHR_OK;
+                 ledger_valset_add(out, pk, power) == CHR_OK;
         }
         const char *next = json_string_value(json_object_get(j, "next_cursor"));
         ok = ok && (next == NULL || strlen(next) < sizeof(cursor));
@@ -222,43 +225,6 @@ static int light_lie(const char *what, const char *detail)
     wallet_cli_err("NOT VERIFIED: %s%s%s; the node's answer cannot be trusted", what,
                    detail[0] != '\0' ? ": " : "", detail);
     return WALLET_EXIT_REFUSED;
-}
-
-/* Decodes the header and commit of a `proof` object (GET ...?prove=true) and verifies
- * them from the trusted state, which moves to that header (not saved here). */
-static int light_verify_header(const wallet_cli *c, const json_t *p)
-{
-    static uint8_t hbuf[LEDGER_HEADER_BYTES_MAX];
-    static uint8_t cbuf[LEDGER_COMMIT_BYTES_MAX];
-    size_t hlen;
-    size_t clen;
-    if (!light_hex(p, "header", hbuf, sizeof(hbuf), &hlen) ||
-        ledger_header_decode(&header, hbuf, hlen) != CHR_OK) {
-        return light_lie("the header does not decode", "");
-    }
-    if (!light_hex(p, "commit", cbuf, sizeof(cbuf), &clen) ||
-        ledger_commit_decode(&commit, cbuf, clen) != CHR_OK) {
-        return light_lie("the commit does not decode", "");
-    }
-    const ledger_valset *h_vals = NULL;
-    if (memcmp(header.validators_hash, trust.vals_hash, 32) != 0) {
-        /* The set changed since the trusted header: the header's own set, checked against
-         * its validators_hash by ledger_light_verify (the skipping rule). */
-        int rc = light_fetch_validators(c, header.height);
-        if (rc != WALLET_EXIT_OK) {
-            return rc;
-        }
-        h_vals = &fetched_vals;
-    }
-    char detail[256];
-    chr_err err = ledger_light_verify(&trust, &header, &commit, h_vals, detail, sizeof(detail));
-    if (err != CHR_OK) {
-        char what[64];
-        snprintf(what, sizeof(what), "header %llu (%s)", (unsigned long long)header.height,
-                 chr_err_name(err));
-        return light_lie(what, detail);
-    }
-    return WALLET_EXIT_OK;
 }
 
 /* GET /api/v1/accounts/{pub}?prove=true: the answer, with *p its proof object. */
@@ -334,9 +300,9 @@ static int light_commit_from_json(const json_t *j, ledger_commit *c)
     return ok;
 }
 
-/* The commit that finalizes block height: the next block's last_commit or, when height is
- * the tip, the commit a ?prove=true answer carries with the tip's header. */
-static int light_fetch_commit(const wallet_cli *c, uint64_t height)
+/* The commit that finalizes block height, into *out: the next block's last_commit or, when
+ * height is the tip, the commit a ?prove=true answer carries with the tip's header. */
+static int light_fetch_commit(const wallet_cli *c, uint64_t height, ledger_commit *out)
 {
     char path[WALLET_PATH_MAX];
     long status;
@@ -347,7 +313,7 @@ static int light_fetch_commit(const wallet_cli *c, uint64_t height)
         return rc;
     }
     if (status == 200) {
-        int ok = light_commit_from_json(json_object_get(b, "last_commit"), &commit);
+        int ok = light_commit_from_json(json_object_get(b, "last_commit"), out);
         json_decref(b);
         return ok ? WALLET_EXIT_OK : light_lie("the next block's last_commit is malformed", "");
     }
@@ -365,9 +331,98 @@ static int light_fetch_commit(const wallet_cli *c, uint64_t height)
         return rc;
     }
     int ok = light_hex(p, "commit", cbuf, sizeof(cbuf), &clen) &&
-             ledger_commit_decode(&commit, cbuf, clen) == CHR_OK;
+             ledger_commit_decode(out, cbuf, clen) == CHR_OK;
     json_decref(b);
     return ok ? WALLET_EXIT_OK : light_lie("the commit does not decode", "");
+}
+
+/* The node as the bisection's source (ledger_light_fetch_fn): rc is the wallet's exit code
+ * of the fetch that failed, whose message is already printed. */
+typedef struct light_source {
+    const wallet_cli *c;
+    int rc;
+} light_source;
+
+/* A block between the trusted header and the target: GET /api/v1/blocks/{height}, the next
+ * block's last_commit and, when its set is not the trusted one, its validator set. */
+static chr_err light_fetch_block(void *ctx, uint64_t height, const uint8_t trusted_vals_hash[32],
+                                 ledger_light_block *out)
+{
+    light_source *src = ctx;
+    char path[WALLET_PATH_MAX];
+    json_t *b;
+    snprintf(path, sizeof(path), "/api/v1/blocks/%llu", (unsigned long long)height);
+    src->rc = wallet_cli_get(src->c, path, &b);
+    if (src->rc != WALLET_EXIT_OK) {
+        return CHR_ERR_IO;
+    }
+    int ok = light_header_from_json(b, &out->header);
+    json_decref(b);
+    if (!ok) {
+        src->rc = light_lie("a block the wallet bisected through is malformed", "");
+        return CHR_ERR_IO;
+    }
+    src->rc = light_fetch_commit(src->c, height, &out->commit);
+    if (src->rc == WALLET_EXIT_OK &&
+        memcmp(out->header.validators_hash, trusted_vals_hash, 32) != 0) {
+        src->rc = light_fetch_validators(src->c, height, &out->vals);
+    }
+    return src->rc == WALLET_EXIT_OK ? CHR_OK : CHR_ERR_IO;
+}
+
+/* Decodes the header and commit of a `proof` object (GET ...?prove=true) and verifies
+ * them from the trusted state, which moves to that header (not saved here). */
+static int light_verify_header(const wallet_cli *c, const json_t *p)
+{
+    static uint8_t hbuf[LEDGER_HEADER_BYTES_MAX];
+    static uint8_t cbuf[LEDGER_COMMIT_BYTES_MAX];
+    size_t hlen;
+    size_t clen;
+    if (!light_hex(p, "header", hbuf, sizeof(hbuf), &hlen) ||
+        ledger_header_decode(&header, hbuf, hlen) != CHR_OK) {
+        return light_lie("the header does not decode", "");
+    }
+    if (!light_hex(p, "commit", cbuf, sizeof(cbuf), &clen) ||
+        ledger_commit_decode(&commit, cbuf, clen) != CHR_OK) {
+        return light_lie("the commit does not decode", "");
+    }
+    const ledger_valset *h_vals = NULL;
+    if (memcmp(header.validators_hash, trust.vals_hash, 32) != 0) {
+        /* The set changed since the trusted header: the header's own set, checked against
+         * its validators_hash by ledger_light_verify (the skipping rule). */
+        int rc = light_fetch_validators(c, header.height, &fetched_vals);
+        if (rc != WALLET_EXIT_OK) {
+            return rc;
+        }
+        h_vals = &fetched_vals;
+    }
+    /* When the set changed too much to skip there, the headers in between come from the
+     * same node, each checked before it is trusted (docs/PROTOCOL.md "Bisection"). */
+    char detail[256];
+    light_source src = {c, WALLET_EXIT_OK};
+    uint64_t from = trust.height;
+    chr_err err =
+        ledger_light_bisect(&trust, &light_fetched, light_fetch_block, &src, &pivot, &header,
+                            &commit, h_vals, LEDGER_LIGHT_FETCHES_MAX, detail, sizeof(detail));
+    if (err == CHR_OK) {
+        return WALLET_EXIT_OK;
+    }
+    /* The headers verified on the way are trusted like any other: keep them. */
+    if (trust.height > from && light_save(c) == WALLET_EXIT_OK) {
+        wallet_cli_err("the trusted state moved to height %llu, the highest verified",
+                       (unsigned long long)trust.height);
+    }
+    if (src.rc != WALLET_EXIT_OK) {
+        return src.rc;
+    }
+    if (err == CHR_ERR_TOO_LONG) {
+        wallet_cli_err("NOT VERIFIED: header %llu: %s", (unsigned long long)header.height, detail);
+        return WALLET_EXIT_REFUSED;
+    }
+    char what[64];
+    snprintf(what, sizeof(what), "header %llu (%s)", (unsigned long long)header.height,
+             chr_err_name(err));
+    return light_lie(what, detail);
 }
 
 /* Trust from a header the user names by hash and height: that header from the node,
@@ -397,7 +452,7 @@ static int light_init_header(const wallet_cli *c, const char *hash_hex, const ch
     if (!ok || header.height != height || memcmp(got, want, 32) != 0) {
         return light_lie("the node's block at that height does not hash to --trust-hash", "");
     }
-    rc = light_fetch_validators(c, height);
+    rc = light_fetch_validators(c, height, &fetched_vals);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -406,7 +461,7 @@ static int light_init_header(const wallet_cli *c, const char *hash_hex, const ch
                          "validators_hash",
                          "");
     }
-    rc = light_fetch_commit(c, height);
+    rc = light_fetch_commit(c, height, &commit);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
@@ -418,8 +473,9 @@ static int light_init_header(const wallet_cli *c, const char *hash_hex, const ch
     return WALLET_EXIT_OK;
 }
 
-/* The trusted state, as `field value` lines or, with --json, one object. */
-static void light_print_status(const wallet_cli *c)
+/* The trusted state, as `field value` lines or, with --json, one object; after a
+ * verification (updated), with the headers it fetched in between. */
+static void light_print_status(const wallet_cli *c, int updated)
 {
     char hash[65];
     char vh[65];
@@ -432,10 +488,14 @@ static void light_print_status(const wallet_cli *c)
     snprintf(height, sizeof(height), "%llu", (unsigned long long)trust.height);
     snprintf(power, sizeof(power), "%llu", (unsigned long long)trust.vals.total_power);
     if (c->json) {
-        wallet_cli_print_json(json_pack(
-            "{s:s,s:s,s:s,s:I,s:s,s:s,s:s?}", "chain_id", trust.chain_id, "height", height, "hash",
-            hash, "validators", (json_int_t)trust.vals.len, "total_power", power, "validators_hash",
-            vh, "next_validators_hash", trust.has_next ? next : NULL));
+        json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s?}", "chain_id", trust.chain_id,
+                              "height", height, "hash", hash, "validators",
+                              (json_int_t)trust.vals.len, "total_power", power, "validators_hash",
+                              vh, "next_validators_hash", trust.has_next ? next : NULL);
+        if (updated && j != NULL) {
+            json_object_set_new(j, "headers_fetched", json_integer(light_fetched));
+        }
+        wallet_cli_print_json(j);
         return;
     }
     printf("chain_id         %s\ntrusted_height   %s\ntrusted_hash     %s\n"
@@ -443,6 +503,9 @@ static void light_print_status(const wallet_cli *c)
            "next_validators  %s\n",
            trust.chain_id, height, hash, trust.vals.len, power, vh,
            trust.has_next ? next : "(not known)");
+    if (updated && light_fetched > 0) {
+        printf("bisection        %u headers fetched in between\n", (unsigned)light_fetched);
+    }
 }
 
 int wallet_cmd_light_init(wallet_cli *c)
@@ -479,7 +542,7 @@ int wallet_cmd_light_init(wallet_cli *c)
     }
     int rc = light_save(c);
     if (rc == WALLET_EXIT_OK) {
-        light_print_status(c);
+        light_print_status(c, 0);
     }
     return rc;
 }
@@ -488,7 +551,7 @@ int wallet_cmd_light_status(wallet_cli *c)
 {
     int rc = light_load(c);
     if (rc == WALLET_EXIT_OK) {
-        light_print_status(c);
+        light_print_status(c, 0);
     }
     return rc;
 }
@@ -511,7 +574,7 @@ int wallet_cmd_light_update(wallet_cli *c)
     json_decref(j);
     rc = rc ? rc : light_save(c);
     if (rc == WALLET_EXIT_OK) {
-        light_print_status(c);
+        light_print_status(c, 1);
     }
     return rc;
 }
@@ -597,8 +660,9 @@ int wallet_cmd_balance_verify(wallet_cli *c, const uint8_t pub[32])
         snprintf(b, sizeof(b), "%llu", (unsigned long long)acct.balance);
         snprintf(n, sizeof(n), "%llu", (unsigned long long)acct.nonce);
         snprintf(h, sizeof(h), "%llu", (unsigned long long)header.height);
-        wallet_cli_print_json(json_pack("{s:s,s:s,s:s,s:s,s:b}", "address", addr, "balance", b,
-                                        "nonce", n, "height", h, "verified", 1));
+        wallet_cli_print_json(json_pack("{s:s,s:s,s:s,s:s,s:b,s:I}", "address", addr, "balance", b,
+                                        "nonce", n, "height", h, "verified", 1, "headers_fetched",
+                                        (json_int_t)light_fetched));
         return WALLET_EXIT_OK;
     }
     printf("address        %s\nbalance        %llu units\nnonce          %llu\n"
@@ -606,5 +670,9 @@ int wallet_cmd_balance_verify(wallet_cli *c, const uint8_t pub[32])
            "validators\n",
            addr, (unsigned long long)acct.balance, (unsigned long long)acct.nonce,
            (unsigned long long)header.height);
+    if (light_fetched > 0) {
+        printf("bisection      %u headers fetched in between (the validator set changed)\n",
+               (unsigned)light_fetched);
+    }
     return WALLET_EXIT_OK;
 }

@@ -149,7 +149,8 @@ def test_balance_verify_from_node(t):
 
 
 class LyingProxy:
-    """Forwards requests to the node and doctors the ?prove=true answer as `mode` says."""
+    """Forwards requests to the node and doctors the ?prove=true answer as `mode` says (or,
+    for the modes last_commit and block, every block it serves)."""
 
     def __init__(self, node):
         self.node = node
@@ -172,6 +173,12 @@ class LyingProxy:
                     if j.get("last_commit"):
                         sig = j["last_commit"]["signatures"][0]
                         sig["signature"] = proxy.flip(sig["signature"], 5)
+                    body = json.dumps(j).encode()
+                elif r.status == 200 and proxy.mode == "block" and \
+                        url.path.startswith("/api/v1/blocks/"):
+                    # Another state root in every block served: not the block its commit signed.
+                    j = json.loads(body)
+                    j["state_root"] = proxy.flip(j["state_root"], 3)
                     body = json.dumps(j).encode()
                 self.send_response(r.status)
                 self.send_header("Content-Type", "application/json")
