@@ -240,7 +240,8 @@ const wallet_command wallet_commands[] = {
     {G_LIGHT, "light update", "", "verify the node's latest block and trust it",
      "Fetches the latest block header and the commit that finalizes it, verifies them from\n"
      "the trusted state (more than 2/3 of the trusted power signed, or, when the validator\n"
-     "set changed, more than 1/3 of it and more than 2/3 of the new set) and moves the\n"
+     "set changed, more than 1/3 of it and more than 2/3 of the new set; when less than\n"
+     "1/3 signed, it bisects: verifies headers in between first, at most 96) and moves the\n"
      "trusted state to that block. Fails (exit 1) when they do not verify.",
      0, 0, 0, 0, wallet_cmd_light_update},
     {G_NODE, "node status", "", "the node's chain and latest block",
