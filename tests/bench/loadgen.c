@@ -69,6 +69,7 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
+#include "common/enc.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/hex.h"
@@ -798,8 +799,8 @@ static int loadgen_sign_all(loadgen_plan *p, unsigned threads)
 #define LOADGEN_HEARTBEATS_MAX 10000000u
 /* The media nodes one run signs for: tests/bench/heartbeats_bench.py registers 100. */
 #define LOADGEN_MEDIA_NODES_MAX 100000u
-/* The step between a node's heartbeats' times: a minute at most, well within the
- * smallest clock skew a node accepts past the run's length. */
+/* The step between a node's heartbeats' times: a minute at most. The caller keeps a run's
+ * times (rounds x step from now) within the node's [analytics] clock_skew_ms. */
 #define LOADGEN_HB_STEP_MS_MAX 60000u
 /* {"heartbeat":"<hex>"} and a newline around the hex. */
 #define LOADGEN_HB_LINE_EXTRA 17u
@@ -841,7 +842,7 @@ static void loadgen_hb_fill(ledger_heartbeat *hb, const loadgen_hbjob *j, size_t
     hb->f = (ledger_hb_figures){20, 8000, 16000, 30, 6, 45};
     hb->meetings_len = 1;
     hb->meetings[0].meeting_id[0] = 0x4d;
-    memcpy(hb->meetings[0].meeting_id + 4, &node, sizeof(node) < 8 ? sizeof(node) : 8);
+    chr_put_u64be(hb->meetings[0].meeting_id + 4, (uint64_t)node);
     hb->meetings[0].f = hb->f;
 }
 
