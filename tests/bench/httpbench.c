@@ -4,7 +4,7 @@
  *
  *   httpbench --url http://HOST:PORT/PATH [--bearer-file FILE] [--header "Name: value"]
  *             [--threads T] [--conns C] [--seconds S] [--warmup W] [--server-pid PID]
- *             [--label NAME]
+ *             [--label NAME] [--bodies FILE]
  *
  * T threads (default 2) share C keep-alive connections (default 64), each thread running
  * its own epoll loop over raw sockets. Every connection keeps one GET in flight (a closed
@@ -22,10 +22,26 @@
  * opened again. Latency is from writing the request to reading the last byte of the
  * answer, of 200 answers, kept in a fixed log-linear histogram (0.2% resolution).
  *
+ * --bodies FILE sends POSTs instead (Content-Type: application/json), each with the next
+ * line of FILE as its body: the first line is the probe's (below), and line 1 + k * C + i
+ * is connection i's k-th request, so a connection sends its lines in the file's order (a
+ * producer that gives each sender's requests to one connection keeps them in order: with
+ * heartbeats, each media node's times increase). A connection that has sent all its lines
+ * stops; one that runs out inside the measured seconds makes the run fail, as too few lines
+ * were given. A request lost to a connection error is not sent again.
+ *
+ * Errors are counted by status and, where the answer is the API's JSON error, its code
+ * ({"error": {"code": ...}}).
+ *
  * Before the run, one request on a connection of its own must be answered 200. Output
  * ends with one line for scripts:
  *   result: label=NAME rps=N p50_us=N p99_us=N max_us=N errors=N responses=N body_bytes=N
- *           reconnects=N client_cpu=X server_cpu=X other_cpu=X
+ *           reconnects=N client_cpu=X server_cpu=X other_cpu=X ok=N sent=N ran_out=N
+ *           refused=STATUS:CODE:N,... (or -)
+ * ok counts the 200 answers, sent the requests written inside the measured seconds, ran_out
+ * the connections that
+ * ran out of --bodies lines inside them; refused lists the error answers by status and
+ * code ("-" for an answer without a code, "other" for those past the table).
  * reconnects counts connections the server closed after an answer, each opened again (a
  * keep-alive server has none). CPU figures are in cores over the measured seconds:
  * server_cpu is - without --server-pid; other_cpu is what the rest of the machine used
@@ -55,6 +71,7 @@
 #include <unistd.h>
 
 #include "common/assert.h"
+#include "common/fsutil.h"
 
 #define HTTPBENCH_OK 0
 #define HTTPBENCH_FAIL 1
@@ -65,6 +82,10 @@
 #define HTTPBENCH_CONNS_MAX 4096u
 #define HTTPBENCH_SECONDS_MAX 3600u
 #define HTTPBENCH_HEADERS_MAX 8u
+/* --bodies: the file's size (a run of heartbeats is ~400 bytes a line), and one line (a
+ * request body; the API's largest bodies are a few MB, the routes measured take ~1 KB). */
+#define HTTPBENCH_BODIES_BYTES_MAX (4ull * 1024 * 1024 * 1024)
+#define HTTPBENCH_BODY_BYTES_MAX (16u * 1024)
 /* A URL, a header line, and the whole request built from them. */
 #define HTTPBENCH_URL_BYTES_MAX 1024u
 #define HTTPBENCH_HEADER_BYTES_MAX 1024u
@@ -76,6 +97,8 @@
 /* Distinct error statuses counted one by one (the rest are summed), and the bytes of the
  * first error body shown. */
 #define HTTPBENCH_STATUSES_MAX 16u
+/* An error answer's code ({"error": {"code": ...}}): the API's are under 32 characters. */
+#define HTTPBENCH_CODE_BYTES_MAX 48u
 #define HTTPBENCH_SAMPLE_BYTES_MAX 240u
 /* Events taken from epoll at once, and how long one wait may last: the bound on how late
  * a thread notices the end of the run or retries a closed connection. */
@@ -108,7 +131,11 @@ typedef struct httpbench_plan {
     socklen_t addr_len;
     char url[HTTPBENCH_URL_BYTES_MAX];
     char request[HTTPBENCH_REQUEST_BYTES_MAX];
-    size_t request_len;
+    size_t request_len; /* with --bodies: the head without Content-Length and the blank line */
+    char *bodies;       /* --bodies: the file, its lines' starts and lengths; NULL: GETs */
+    size_t *line_off;
+    size_t *line_len;
+    size_t lines;
     unsigned threads;
     unsigned conns;
     unsigned seconds;
@@ -121,6 +148,7 @@ typedef struct httpbench_plan {
 
 typedef struct httpbench_status_count {
     unsigned status;
+    char code[HTTPBENCH_CODE_BYTES_MAX]; /* "" when the answer had none */
     uint64_t n;
 } httpbench_status_count;
 
@@ -128,6 +156,8 @@ typedef struct httpbench_status_count {
 typedef struct httpbench_stats {
     uint64_t ok;           /* 200 answers */
     uint64_t responses;    /* answers of any status */
+    uint64_t sent;         /* requests written (started) */
+    uint64_t ran_out;      /* connections out of --bodies lines */
     uint64_t body_bytes;   /* of the 200 answers */
     uint64_t io_errors;    /* connections that failed, closed early or answered garbage */
     uint64_t reconnects;   /* connections opened again (after an error or Connection: close) */
@@ -152,6 +182,12 @@ typedef struct httpbench_conn {
     unsigned status;
     int close_after; /* the server said Connection: close */
     uint64_t start_ns;
+    size_t index;    /* among all the connections: which --bodies lines are this one's */
+    size_t next;     /* its --bodies requests sent so far */
+    int done;        /* out of --bodies lines: closed for good */
+    const char *req; /* the request in flight: the plan's GET or req_buf */
+    size_t req_len;
+    char req_buf[HTTPBENCH_REQUEST_BYTES_MAX + HTTPBENCH_BODY_BYTES_MAX + 64];
     char buf[HTTPBENCH_RESPONSE_BYTES_MAX + 1];
 } httpbench_conn;
 
@@ -245,10 +281,36 @@ static void httpbench_sample(char *out, size_t cap, const char *data, size_t len
     out[n] = '\0';
 }
 
-static void httpbench_count_status(httpbench_stats *st, unsigned status, uint64_t n)
+/* The code of an API error answer ({"error": {"code": "..."}}) into out: "" when the body
+ * has none, or one that is not a short word of [a-z0-9_]. */
+static void httpbench_error_code(char out[HTTPBENCH_CODE_BYTES_MAX], const char *body, size_t len)
+{
+    const char *end = body + len;
+    const char *v = memmem(body, len, "\"code\"", 6);
+    size_t n = 0;
+    out[0] = '\0';
+    v = v != NULL ? v + 6 : end;
+    while (v < end && (*v == ' ' || *v == ':')) {
+        v++;
+    }
+    if (v >= end || *v++ != '"') {
+        return;
+    }
+    while (v + n < end && n + 1 < HTTPBENCH_CODE_BYTES_MAX &&
+           ((v[n] >= 'a' && v[n] <= 'z') || (v[n] >= '0' && v[n] <= '9') || v[n] == '_')) {
+        n++;
+    }
+    if (v + n < end && v[n] == '"') {
+        memcpy(out, v, n);
+        out[n] = '\0';
+    }
+}
+
+static void httpbench_count_status(httpbench_stats *st, unsigned status, const char *code,
+                                   uint64_t n)
 {
     for (size_t i = 0; i < st->statuses_len; i++) {
-        if (st->statuses[i].status == status) {
+        if (st->statuses[i].status == status && strcmp(st->statuses[i].code, code) == 0) {
             st->statuses[i].n += n;
             return;
         }
@@ -258,6 +320,7 @@ static void httpbench_count_status(httpbench_stats *st, unsigned status, uint64_
         return;
     }
     st->statuses[st->statuses_len].status = status;
+    snprintf(st->statuses[st->statuses_len].code, HTTPBENCH_CODE_BYTES_MAX, "%s", code);
     st->statuses[st->statuses_len].n = n;
     st->statuses_len++;
 }
@@ -275,7 +338,9 @@ static void httpbench_record(httpbench_worker *w, const httpbench_conn *c, uint6
             st->sample_status = c->status;
             httpbench_sample(st->sample, sizeof(st->sample), c->buf + c->head_len, c->body_len);
         }
-        httpbench_count_status(st, c->status, 1);
+        char code[HTTPBENCH_CODE_BYTES_MAX];
+        httpbench_error_code(code, c->buf + c->head_len, c->body_len);
+        httpbench_count_status(st, c->status, code, 1);
         return;
     }
     uint64_t ns = now - c->start_ns;
@@ -379,9 +444,8 @@ static int httpbench_conn_watch(httpbench_worker *w, httpbench_conn *c, uint32_t
 /* Writes what is left of the request; watches for the answer once it is all out. */
 static void httpbench_conn_send(httpbench_worker *w, httpbench_conn *c)
 {
-    const httpbench_plan *p = w->plan;
-    while (c->sent < p->request_len) {
-        ssize_t n = send(c->fd, p->request + c->sent, p->request_len - c->sent, MSG_NOSIGNAL);
+    while (c->sent < c->req_len) {
+        ssize_t n = send(c->fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -405,15 +469,51 @@ static void httpbench_conn_send(httpbench_worker *w, httpbench_conn *c)
     }
 }
 
+/* The POST of --bodies line `line` with head (the plan's request head) into out: its length,
+ * or 0 when it does not fit. extra is a header line with its CRLF, or "". */
+static size_t httpbench_post(char *out, size_t cap, const httpbench_plan *p, size_t line,
+                             const char *extra)
+{
+    CHR_ASSERT(line < p->lines);
+    size_t len = p->line_len[line];
+    int n = snprintf(out, cap, "%.*sContent-Length: %zu\r\n%s\r\n", (int)p->request_len, p->request,
+                     len, extra);
+    if (n < 0 || (size_t)n >= cap || len > cap - (size_t)n) {
+        return 0;
+    }
+    memcpy(out + n, p->bodies + p->line_off[line], len);
+    return (size_t)n + len;
+}
+
+/* Sends c's next request: the plan's GET, or c's next --bodies line (closing c for good
+ * when it has none left). */
 static void httpbench_conn_request(httpbench_worker *w, httpbench_conn *c)
 {
+    const httpbench_plan *p = w->plan;
+    uint64_t now = httpbench_now_ns();
+    c->req = p->request;
+    c->req_len = p->request_len;
+    if (p->bodies != NULL) {
+        size_t line = 1 + c->index + c->next * p->conns;
+        if (line >= p->lines) {
+            w->st.ran_out += now >= p->t0_ns && now < p->t1_ns;
+            c->done = 1;
+            httpbench_conn_close(w, c);
+            return;
+        }
+        c->next++;
+        c->req = c->req_buf;
+        c->req_len = httpbench_post(c->req_buf, sizeof(c->req_buf), p, line, "");
+        CHR_ASSERT(c->req_len > 0); /* every line's length was checked when read */
+    }
+    w->st.sent += now >= p->t0_ns && now < p->t1_ns;
     c->sent = 0;
     c->got = 0;
     c->head_len = 0;
     c->body_len = 0;
     c->status = 0;
     c->close_after = 0;
-    c->start_ns = httpbench_now_ns();
+    c->start_ns = now;
     httpbench_conn_send(w, c);
 }
 
@@ -493,7 +593,7 @@ static void *httpbench_worker_main(void *arg)
             break;
         }
         for (size_t i = 0; i < w->conns_len; i++) {
-            if (w->conns[i].fd < 0) {
+            if (w->conns[i].fd < 0 && !w->conns[i].done) {
                 httpbench_conn_open(w, &w->conns[i], 1);
             }
         }
@@ -518,6 +618,7 @@ static void *httpbench_worker_main(void *arg)
 typedef struct httpbench_args {
     const char *url;
     const char *bearer_file;
+    const char *bodies;
     const char *headers[HTTPBENCH_HEADERS_MAX];
     size_t headers_len;
 } httpbench_args;
@@ -527,7 +628,8 @@ static int httpbench_usage(void)
     fprintf(stderr,
             "usage: httpbench --url http://HOST:PORT/PATH [--bearer-file FILE]\n"
             "                 [--header \"Name: value\"]... [--threads T] [--conns C]\n"
-            "                 [--seconds S] [--warmup W] [--server-pid PID] [--label NAME]\n");
+            "                 [--seconds S] [--warmup W] [--server-pid PID] [--label NAME]\n"
+            "                 [--bodies FILE]\n");
     return HTTPBENCH_USAGE;
 }
 
@@ -553,6 +655,8 @@ static int httpbench_parse_opt(httpbench_plan *p, httpbench_args *a, const char 
         a->url = v;
     } else if (strcmp(name, "--bearer-file") == 0) {
         a->bearer_file = v;
+    } else if (strcmp(name, "--bodies") == 0) {
+        a->bodies = v;
     } else if (strcmp(name, "--label") == 0) {
         p->label = v;
     } else if (strcmp(name, "--header") == 0 && a->headers_len < HTTPBENCH_HEADERS_MAX) {
@@ -654,9 +758,10 @@ static int httpbench_build_request(httpbench_plan *p, const httpbench_args *a)
     snprintf(p->url, sizeof(p->url), "%s", a->url);
     size_t cap = sizeof(p->request);
     size_t n = (size_t)snprintf(p->request, cap,
-                                "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: httpbench\r\n"
-                                "Accept: application/json\r\n",
-                                path, host);
+                                "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: httpbench\r\n"
+                                "Accept: application/json\r\n%s",
+                                a->bodies != NULL ? "POST" : "GET", path, host,
+                                a->bodies != NULL ? "Content-Type: application/json\r\n" : "");
     char auth[HTTPBENCH_HEADER_BYTES_MAX + 32];
     if (a->bearer_file != NULL && !httpbench_bearer(auth, sizeof(auth), a->bearer_file)) {
         return 0;
@@ -671,10 +776,52 @@ static int httpbench_build_request(httpbench_plan *p, const httpbench_args *a)
         }
         n += h != NULL ? (size_t)snprintf(p->request + n, cap - n, "%s\r\n", h) : 0;
     }
-    n += n < cap ? (size_t)snprintf(p->request + n, cap - n, "\r\n") : 0;
+    /* A POST's head ends with its Content-Length and the blank line, per request. */
+    n += n < cap && a->bodies == NULL ? (size_t)snprintf(p->request + n, cap - n, "\r\n") : 0;
     memset(auth, 0, sizeof(auth));
     CHR_ASSERT(n < cap);
     p->request_len = n;
+    return 1;
+}
+
+/* Reads --bodies FILE: one request body a line, each non-empty and at most
+ * HTTPBENCH_BODY_BYTES_MAX bytes, at least two (the probe's and one to measure). */
+static int httpbench_bodies(httpbench_plan *p, const char *path)
+{
+    char errmsg[128];
+    size_t len = 0;
+    if (chr_file_read(path, HTTPBENCH_BODIES_BYTES_MAX, &p->bodies, &len, errmsg, sizeof(errmsg)) !=
+        CHR_OK) {
+        fprintf(stderr, "httpbench: --bodies %s: %s\n", path, errmsg);
+        return 0;
+    }
+    size_t lines = 0;
+    for (const char *c = p->bodies; (c = memchr(c, '\n', len - (size_t)(c - p->bodies))) != NULL;
+         c++) {
+        lines++;
+    }
+    p->line_off = malloc((lines + 1) * sizeof(*p->line_off));
+    p->line_len = malloc((lines + 1) * sizeof(*p->line_len));
+    if (p->line_off == NULL || p->line_len == NULL) {
+        fprintf(stderr, "httpbench: --bodies %s: out of memory\n", path);
+        return 0;
+    }
+    for (size_t off = 0; off < len;) {
+        const char *nl = memchr(p->bodies + off, '\n', len - off);
+        size_t n = nl != NULL ? (size_t)(nl - (p->bodies + off)) : len - off;
+        if (n == 0 || n > HTTPBENCH_BODY_BYTES_MAX) {
+            fprintf(stderr, "httpbench: --bodies %s: line %zu is empty or over %u bytes\n", path,
+                    p->lines + 1, HTTPBENCH_BODY_BYTES_MAX);
+            return 0;
+        }
+        p->line_off[p->lines] = off;
+        p->line_len[p->lines++] = n;
+        off += n + 1;
+    }
+    if (p->lines < 2) {
+        fprintf(stderr, "httpbench: --bodies %s: two lines at least\n", path);
+        return 0;
+    }
     return 1;
 }
 
@@ -701,7 +848,7 @@ static int httpbench_parse(httpbench_plan *p, int argc, char **argv)
         fprintf(stderr, "httpbench: --url is required, and --conns at least --threads\n");
         return 0;
     }
-    return httpbench_build_request(p, &a);
+    return httpbench_build_request(p, &a) && (a.bodies == NULL || httpbench_bodies(p, a.bodies));
 }
 
 /* ---- Running and reporting. ---- */
@@ -762,6 +909,8 @@ static void httpbench_merge(httpbench_stats *all, const httpbench_stats *st)
 {
     all->ok += st->ok;
     all->responses += st->responses;
+    all->sent += st->sent;
+    all->ran_out += st->ran_out;
     all->body_bytes += st->body_bytes;
     all->io_errors += st->io_errors;
     all->reconnects += st->reconnects;
@@ -771,7 +920,8 @@ static void httpbench_merge(httpbench_stats *all, const httpbench_stats *st)
         all->hist[i] += st->hist[i];
     }
     for (size_t i = 0; i < st->statuses_len; i++) {
-        httpbench_count_status(all, st->statuses[i].status, st->statuses[i].n);
+        httpbench_count_status(all, st->statuses[i].status, st->statuses[i].code,
+                               st->statuses[i].n);
     }
     if (all->sample_status == 0 && st->sample_status != 0) {
         all->sample_status = st->sample_status;
@@ -789,7 +939,8 @@ static void httpbench_print_errors(const httpbench_stats *all)
     }
     printf("httpbench: errors:");
     for (size_t i = 0; i < all->statuses_len; i++) {
-        printf(" %" PRIu64 " x HTTP %u;", all->statuses[i].n, all->statuses[i].status);
+        printf(" %" PRIu64 " x HTTP %u%s%s;", all->statuses[i].n, all->statuses[i].status,
+               all->statuses[i].code[0] != '\0' ? " " : "", all->statuses[i].code);
     }
     if (all->other_errors > 0) {
         printf(" %" PRIu64 " x other statuses;", all->other_errors);
@@ -844,11 +995,26 @@ static void httpbench_report(const httpbench_plan *p, const httpbench_stats *all
         printf("httpbench: CPU: client %.2f cores, everything else %s cores\n",
                client_cpu_s / window_s, others);
     }
+    if (all->ran_out > 0) {
+        printf("httpbench: %" PRIu64 " connections ran out of --bodies lines inside the measured "
+               "seconds: give more lines\n",
+               all->ran_out);
+    }
     printf("result: label=%s rps=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f errors=%" PRIu64
            " responses=%" PRIu64 " body_bytes=%" PRIu64 " reconnects=%" PRIu64
-           " client_cpu=%.2f server_cpu=%s other_cpu=%s\n",
+           " client_cpu=%.2f server_cpu=%s other_cpu=%s ok=%" PRIu64 " sent=%" PRIu64
+           " ran_out=%" PRIu64 " refused=",
            p->label, rps, (double)p50 / 1e3, (double)p99 / 1e3, (double)all->max_ns / 1e3, errors,
-           all->responses, body, all->reconnects, client_cpu_s / window_s, server, others);
+           all->responses, body, all->reconnects, client_cpu_s / window_s, server, others, all->ok,
+           all->sent, all->ran_out);
+    for (size_t i = 0; i < all->statuses_len; i++) {
+        printf("%s%u:%s:%" PRIu64, i > 0 ? "," : "", all->statuses[i].status,
+               all->statuses[i].code[0] != '\0' ? all->statuses[i].code : "-", all->statuses[i].n);
+    }
+    if (all->other_errors > 0) {
+        printf("%sother:-:%" PRIu64, all->statuses_len > 0 ? "," : "", all->other_errors);
+    }
+    printf("%s\n", all->statuses_len == 0 && all->other_errors == 0 ? "-" : "");
 }
 
 /* Sends the request once on a connection of its own, with Connection: close, and reads
@@ -858,11 +1024,16 @@ static void httpbench_report(const httpbench_plan *p, const httpbench_stats *all
 static int httpbench_probe(const httpbench_plan *p)
 {
     static char buf[HTTPBENCH_RESPONSE_BYTES_MAX + 1];
-    static char req[HTTPBENCH_REQUEST_BYTES_MAX + 32];
+    static char req[HTTPBENCH_REQUEST_BYTES_MAX + HTTPBENCH_BODY_BYTES_MAX + 64];
     struct timeval tv = {.tv_sec = HTTPBENCH_PROBE_TIMEOUT_S, .tv_usec = 0};
     size_t len = p->request_len - 2; /* without the blank line that ends the headers */
-    memcpy(req, p->request, len);
-    len += (size_t)snprintf(req + len, sizeof(req) - len, "Connection: close\r\n\r\n");
+    if (p->bodies != NULL) {
+        len = httpbench_post(req, sizeof(req), p, 0, "Connection: close\r\n");
+        CHR_ASSERT(len > 0);
+    } else {
+        memcpy(req, p->request, len);
+        len += (size_t)snprintf(req + len, sizeof(req) - len, "Connection: close\r\n\r\n");
+    }
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
              connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) == 0 &&
@@ -910,6 +1081,7 @@ static httpbench_worker *httpbench_workers_new(const httpbench_plan *p)
         ws[i].ep = -1;
         for (unsigned k = 0; k < n; k++) {
             cs[first + k].fd = -1;
+            cs[first + k].index = first + k;
         }
         first += n;
     }
@@ -962,22 +1134,34 @@ static int httpbench_run(httpbench_plan *p)
                          .server_s = s0 >= 0 && s1 >= 0 ? s1 - s0 : -1,
                          .machine_s = m0 >= 0 && m1 >= 0 ? m1 - m0 : -1};
     httpbench_report(p, &all, &cpu, (double)p->seconds);
-    return all.ok > 0 ? HTTPBENCH_OK : HTTPBENCH_FAIL;
+    return all.ok > 0 && all.ran_out == 0 ? HTTPBENCH_OK : HTTPBENCH_FAIL;
+}
+
+static void httpbench_plan_free(httpbench_plan *p)
+{
+    free(p->bodies);
+    free(p->line_off);
+    free(p->line_len);
 }
 
 int main(int argc, char **argv)
 {
     static httpbench_plan plan;
     if (!httpbench_parse(&plan, argc, argv)) {
+        httpbench_plan_free(&plan);
         return httpbench_usage();
     }
     signal(SIGPIPE, SIG_IGN);
     if (!httpbench_probe(&plan)) {
+        httpbench_plan_free(&plan);
         return HTTPBENCH_FAIL;
     }
-    printf("httpbench: GET %s: %u threads, %u keep-alive connections, %u s warm-up, %u s "
+    printf("httpbench: %s %s: %u threads, %u keep-alive connections, %u s warm-up, %u s "
            "measured\n",
-           plan.url, plan.threads, plan.conns, plan.warmup_s, plan.seconds);
+           plan.bodies != NULL ? "POST" : "GET", plan.url, plan.threads, plan.conns, plan.warmup_s,
+           plan.seconds);
     fflush(stdout);
-    return httpbench_run(&plan);
+    int rc = httpbench_run(&plan);
+    httpbench_plan_free(&plan);
+    return rc;
 }

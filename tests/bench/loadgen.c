@@ -8,7 +8,13 @@
  *       N new sender keys in DIR/senders.keys (64 hex per line, mode 0600) and their
  *       addresses on stdout, one per line. With --genesis, also gives each AMOUNT in FILE,
  *       through genesis/genesis.h: `chroom-genesis add-account` would rewrite and fsync the
- *       file once per account. Check the result with `chroom-genesis validate`.
+ *       file once per account. Check the result with `chroom-genesis validate`. With
+ *       --print pubkey, prints the x-only public keys in hex instead of the addresses.
+ *   loadgen heartbeats --keys FILE --chain-id ID --rounds R --out FILE [--step-ms S]
+ *       Signed media-node heartbeats (ledger/heartbeat.h, docs/ANALYTICS.md), one request
+ *       body {"heartbeat":"<hex>"} a line, for httpbench --bodies (heartbeats_bench.py):
+ *       R rounds of one heartbeat per key of FILE (the media nodes' secret keys), round by
+ *       round, times from now + S ms by S ms (default 1) per round, one meeting each.
  *   loadgen transfers --node URL[,URL...] --keys FILE --chain-id ID --fee F --txs N
  *                     --batch B --conns C [--amount A] [--new-pct P] [--timeout S]
  *                     [--api-key-file F[,F...]] [--delegate-to FILE]
@@ -47,6 +53,9 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_schnorrsig.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -60,10 +69,12 @@
 
 #include "common/assert.h"
 #include "common/bech32.h"
+#include "common/enc.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/hex.h"
 #include "genesis/genesis.h"
+#include "ledger/heartbeat.h"
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/limits.h"
@@ -391,7 +402,8 @@ static int loadgen_fund(const char *path, uint8_t (*pub)[32], size_t n, uint64_t
 
 static int loadgen_cmd_accounts(int argc, char **argv)
 {
-    static const char *const known[] = {"--count", "--out", "--genesis", "--balance", NULL};
+    static const char *const known[] = {"--count",   "--out",   "--genesis",
+                                        "--balance", "--print", NULL};
     static const char *const required[] = {"--count", "--out", NULL};
     uint64_t count;
     uint64_t balance;
@@ -403,8 +415,14 @@ static int loadgen_cmd_accounts(int argc, char **argv)
     }
     const char *dir = bench_arg(argc, argv, "--out");
     const char *gen = bench_arg(argc, argv, "--genesis");
+    const char *print = bench_arg(argc, argv, "--print");
+    int pubkeys = print != NULL && strcmp(print, "pubkey") == 0;
     if ((gen == NULL) != (balance == 0)) {
         fprintf(stderr, "loadgen: --genesis and --balance go together\n");
+        return LOADGEN_USAGE;
+    }
+    if (print != NULL && !pubkeys && strcmp(print, "address") != 0) {
+        fprintf(stderr, "loadgen: --print: address or pubkey\n");
         return LOADGEN_USAGE;
     }
     char path[LOADGEN_URL_MAX];
@@ -423,8 +441,10 @@ static int loadgen_cmd_accounts(int argc, char **argv)
     ok = ok && loadgen_write_keys(path, (const uint8_t(*)[32])sk, count);
     for (size_t i = 0; ok && i < count; i++) {
         char addr[CHR_ADDRESS_STR_LEN + 1];
+        char hex[65];
         chr_address_encode(addr, pub[i]);
-        ok = printf("%s\n", addr) > 0;
+        chr_hex_encode(hex, sizeof(hex), pub[i], 32);
+        ok = printf("%s\n", pubkeys ? hex : addr) > 0;
     }
     ok = ok && (gen == NULL || loadgen_fund(gen, pub, count, balance));
     if (ok) {
@@ -771,6 +791,191 @@ static int loadgen_sign_all(loadgen_plan *p, unsigned threads)
         ok = ok && jobs[t].ok;
     }
     return ok;
+}
+
+/* ---- heartbeats: signed media-node heartbeats, request bodies for httpbench --bodies. ---- */
+
+/* Heartbeats one run signs: 10,000,000 lines of ~400 bytes stay under 4 GiB. */
+#define LOADGEN_HEARTBEATS_MAX 10000000u
+/* The media nodes one run signs for: tests/bench/heartbeats_bench.py registers 100. */
+#define LOADGEN_MEDIA_NODES_MAX 100000u
+/* The step between a node's heartbeats' times: a minute at most. The caller keeps a run's
+ * times (rounds x step from now) within the node's [analytics] clock_skew_ms. */
+#define LOADGEN_HB_STEP_MS_MAX 60000u
+/* {"heartbeat":"<hex>"} and a newline around the hex. */
+#define LOADGEN_HB_LINE_EXTRA 17u
+
+_Static_assert((uint64_t)LOADGEN_HEARTBEATS_MAX * (2u * LEDGER_HEARTBEAT_BYTES_MAX +
+                                                   LOADGEN_HB_LINE_EXTRA) < SIZE_MAX,
+               "the lines fit in memory's sizes");
+_Static_assert((uint64_t)LOADGEN_HEARTBEATS_MAX * LOADGEN_HB_STEP_MS_MAX < UINT64_MAX / 2,
+               "heartbeat times fit");
+
+/* Heartbeats are signed with libsecp256k1 directly, from each node's keypair made once:
+ * ledger_signer_sign makes the keypair and checks the signature each time, which made
+ * signing a run's heartbeats take three times as long. */
+typedef struct loadgen_hbjob {
+    const loadgen_plan *p; /* keys_len media nodes, their secret and public keys */
+    const secp256k1_context *ctx;
+    const secp256k1_keypair *kp; /* keys_len of them */
+    uint64_t t0_ms; /* heartbeat i: node i % keys_len, t0_ms + (i / keys_len + 1) * step */
+    uint64_t step_ms;
+    size_t from;
+    size_t to;
+    size_t line_len;
+    char *lines; /* line i at i * line_len */
+    pthread_t thread;
+    int ok;
+} loadgen_hbjob;
+
+/* Heartbeat i of the plan (unsigned): one meeting, figures of a busy node. */
+static void loadgen_hb_fill(ledger_heartbeat *hb, const loadgen_hbjob *j, size_t i)
+{
+    size_t node = i % j->p->keys_len;
+    memset(hb, 0, sizeof(*hb));
+    hb->chain_id_len = (uint8_t)strlen(j->p->chain_id);
+    memcpy(hb->chain_id, j->p->chain_id, hb->chain_id_len);
+    memcpy(hb->node_key, j->p->pub[node], 32);
+    hb->time_ms = j->t0_ms + (uint64_t)(i / j->p->keys_len + 1) * j->step_ms;
+    hb->load_permille = 400;
+    hb->cpu_permille = 350;
+    hb->f = (ledger_hb_figures){20, 8000, 16000, 30, 6, 45};
+    hb->meetings_len = 1;
+    hb->meetings[0].meeting_id[0] = 0x4d;
+    chr_put_u64be(hb->meetings[0].meeting_id + 4, (uint64_t)node);
+    hb->meetings[0].f = hb->f;
+}
+
+static void *loadgen_hb_main(void *arg)
+{
+    loadgen_hbjob *j = arg;
+    j->ok = 1;
+    for (size_t i = j->from; i < j->to && j->ok; i++) {
+        ledger_heartbeat hb;
+        uint8_t msg[32];
+        uint8_t aux[32];
+        uint8_t buf[LEDGER_HEARTBEAT_BYTES_MAX];
+        size_t len = 0;
+        char *line = j->lines + i * j->line_len;
+        loadgen_hb_fill(&hb, j, i);
+        ledger_heartbeat_sighash(msg, &hb);
+        randombytes_buf(aux, sizeof(aux));
+        j->ok = secp256k1_schnorrsig_sign32(j->ctx, hb.sig, msg, &j->kp[i % j->p->keys_len], aux) ==
+                    1 &&
+                ledger_heartbeat_encode(&hb, buf, sizeof(buf), &len) == CHR_OK &&
+                2 * len + LOADGEN_HB_LINE_EXTRA == j->line_len;
+        if (j->ok) {
+            memcpy(line, "{\"heartbeat\":\"", 14);
+            chr_hex_encode(line + 14, 2 * len + 1, buf, len);
+            memcpy(line + 14 + 2 * len, "\"}\n", 3);
+        }
+    }
+    return NULL;
+}
+
+/* The plan's media nodes' keypairs (kp, keys_len of them) and public keys, and the length
+ * of every line (all heartbeats have one meeting and the same chain id): 0 when a key or
+ * the chain id is not one. */
+static size_t loadgen_hb_prepare(loadgen_plan *p, const loadgen_hbjob *probe_job,
+                                 secp256k1_keypair *kp)
+{
+    p->pub = malloc(p->keys_len * 32);
+    int ok = p->pub != NULL;
+    for (size_t i = 0; i < p->keys_len && ok; i++) {
+        secp256k1_xonly_pubkey pk;
+        ok = secp256k1_keypair_create(probe_job->ctx, &kp[i], p->sk[i]) == 1 &&
+             secp256k1_keypair_xonly_pub(probe_job->ctx, &pk, NULL, &kp[i]) == 1 &&
+             secp256k1_xonly_pubkey_serialize(probe_job->ctx, p->pub[i], &pk) == 1;
+    }
+    ledger_heartbeat hb;
+    uint8_t buf[LEDGER_HEARTBEAT_BYTES_MAX];
+    size_t len = 0;
+    if (!ok || strlen(p->chain_id) == 0 || strlen(p->chain_id) > LEDGER_CHAIN_ID_MAX) {
+        return 0;
+    }
+    loadgen_hb_fill(&hb, probe_job, 0);
+    if (ledger_heartbeat_encode(&hb, buf, sizeof(buf), &len) != CHR_OK) {
+        return 0;
+    }
+    return 2 * len + LOADGEN_HB_LINE_EXTRA;
+}
+
+/* Signs --rounds heartbeats for each media node of --keys, on one thread per core, and
+ * writes them to --out in the order heartbeats_bench.py sends them: round by round, the
+ * nodes in key order within a round. */
+static int loadgen_cmd_heartbeats(int argc, char **argv)
+{
+    static const char *const known[] = {"--keys",    "--chain-id", "--rounds",
+                                        "--step-ms", "--out",      NULL};
+    static const char *const required[] = {"--keys", "--chain-id", "--rounds", "--out", NULL};
+    uint64_t rounds;
+    uint64_t step_ms;
+    if (!bench_args_ok("loadgen", argc, argv, known, required) ||
+        !bench_arg_u64("loadgen", argc, argv, "--rounds", 1, 1, LOADGEN_HEARTBEATS_MAX, &rounds) ||
+        !bench_arg_u64("loadgen", argc, argv, "--step-ms", 1, 1, LOADGEN_HB_STEP_MS_MAX,
+                       &step_ms)) {
+        return LOADGEN_USAGE;
+    }
+    static loadgen_plan p;
+    p.chain_id = bench_arg(argc, argv, "--chain-id");
+    if (!loadgen_keys_read(&p, bench_arg(argc, argv, "--keys"))) {
+        return LOADGEN_FAIL;
+    }
+    if (p.keys_len > LOADGEN_MEDIA_NODES_MAX || rounds * p.keys_len > LOADGEN_HEARTBEATS_MAX) {
+        fprintf(stderr, "loadgen: at most %u media nodes and %u heartbeats\n",
+                LOADGEN_MEDIA_NODES_MAX, LOADGEN_HEARTBEATS_MAX);
+        return LOADGEN_USAGE;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    secp256k1_keypair *kp = malloc(p.keys_len * sizeof(*kp));
+    loadgen_hbjob base = {.p = &p,
+                          .ctx = ctx,
+                          .kp = kp,
+                          .t0_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000,
+                          .step_ms = step_ms};
+    base.line_len = ctx != NULL && kp != NULL ? loadgen_hb_prepare(&p, &base, kp) : 0;
+    size_t total = (size_t)(rounds * p.keys_len);
+    base.lines = base.line_len > 0 ? malloc(total * base.line_len) : NULL;
+    int ok = base.lines != NULL;
+    unsigned threads = ok ? bench_cores(LOADGEN_THREADS_MAX) : 0;
+    loadgen_hbjob jobs[LOADGEN_THREADS_MAX];
+    if (!ok) {
+        fprintf(stderr, "loadgen: --keys or --chain-id unusable, or out of memory\n");
+    }
+    for (unsigned t = 0; t < threads; t++) {
+        jobs[t] = base;
+        jobs[t].from = total * t / threads;
+        jobs[t].to = total * (t + 1) / threads;
+        CHR_ASSERT(pthread_create(&jobs[t].thread, NULL, loadgen_hb_main, &jobs[t]) == 0);
+    }
+    for (unsigned t = 0; t < threads; t++) {
+        pthread_join(jobs[t].thread, NULL);
+        ok = ok && jobs[t].ok;
+    }
+    const char *out = bench_arg(argc, argv, "--out");
+    ok = ok && chr_file_write_new(out, base.lines, total * base.line_len) == CHR_OK;
+    if (ok) {
+        fprintf(stderr,
+                "loadgen: %zu heartbeats (%zu media nodes x %" PRIu64 " rounds, times from %" PRIu64
+                " ms by %" PRIu64 " ms) in %s\n",
+                total, p.keys_len, rounds, base.t0_ms + step_ms, step_ms, out);
+    } else if (base.lines != NULL) {
+        fprintf(stderr, "loadgen: cannot sign or write the heartbeats to %s\n", out);
+    }
+    sodium_memzero(p.sk, p.keys_len * 32);
+    if (kp != NULL) {
+        sodium_memzero(kp, p.keys_len * sizeof(*kp));
+    }
+    if (ctx != NULL) {
+        secp256k1_context_destroy(ctx);
+    }
+    free(p.sk);
+    free(p.pub);
+    free(kp);
+    free(base.lines);
+    return ok ? LOADGEN_OK : LOADGEN_FAIL;
 }
 
 /* ---- transfers: the connections. ---- */
@@ -2040,6 +2245,9 @@ static int loadgen_usage(void)
     fprintf(stderr,
             "usage: loadgen verify-rate [--threads N] [--seconds S]\n"
             "       loadgen accounts --count N --out DIR [--genesis FILE --balance AMOUNT]\n"
+            "                        [--print address|pubkey]\n"
+            "       loadgen heartbeats --keys FILE --chain-id ID --rounds R --out FILE\n"
+            "                          [--step-ms S]\n"
             "       loadgen transfers --node URL[,URL...] --keys FILE --chain-id ID --fee F\n"
             "                         --txs N --batch B --conns C [--amount A] [--new-pct P]\n"
             "                         [--timeout S] [--api-key-file FILE[,FILE...]]\n"
@@ -2066,6 +2274,8 @@ int main(int argc, char **argv)
         rc = loadgen_cmd_verify_rate(argc - 2, argv + 2);
     } else if (strcmp(cmd, "accounts") == 0) {
         rc = loadgen_cmd_accounts(argc - 2, argv + 2);
+    } else if (strcmp(cmd, "heartbeats") == 0) {
+        rc = loadgen_cmd_heartbeats(argc - 2, argv + 2);
     } else if (strcmp(cmd, "transfers") == 0) {
         rc = loadgen_cmd_transfers(argc - 2, argv + 2);
     } else if (strcmp(cmd, "latency") == 0) {

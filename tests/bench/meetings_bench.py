@@ -90,7 +90,9 @@ def wait_nonce(n, address, want, timeout=300):
         time.sleep(0.02)
 
 
-def register_media_nodes(t, n, chain, count):
+def register_media_nodes(t, n, chain, count, node_keys=None):
+    """Registers count media nodes over the operators op0..op9 of chain, through n: with the
+    given x-only node keys (hex) when node_keys is a list, else random ones."""
     per = (count + OPERATORS - 1) // OPERATORS
     jobs, files = [], []
     for i in range(count):
@@ -98,7 +100,7 @@ def register_media_nodes(t, n, chain, count):
         f = t.path("reg%d.hex" % i)
         files.append(f)
         jobs.append(("media-node", "register", "--key", op.path, "--node-key",
-                     harness.random_pubkey(), "--endpoint", "https://m%d.example.org" % i,
+                     node_keys[i] if node_keys else harness.random_pubkey(), "--endpoint", "https://m%d.example.org" % i,
                      "--region", "eu" if i % 2 else "us", "--capacity", 1000, "--bond", BOND,
                      "--raw", "--fee", 1000, "--nonce", i // OPERATORS, "--chain-id",
                      chain.chain_id, "--out", f))

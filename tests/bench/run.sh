@@ -237,3 +237,7 @@ sh tests/bench/state.sh "$BUILD"
 # and then on four validators.
 echo "== meetings: creations/s with 1,000 media nodes, 1 node and 4 validators (tests/bench/meetings_bench.py)"
 /usr/bin/python3 tests/bench/meetings_bench.py "$BUILD"
+# Heartbeats (issue 16): accepted per second through POST /api/v1/analytics/heartbeats on
+# one node, 100 media nodes registered on chain, rate limits off (hbbench above: no HTTP).
+echo "== heartbeats over HTTP: accepted/s, one node, 100 media nodes (tests/bench/heartbeats_bench.py)"
+/usr/bin/python3 tests/bench/heartbeats_bench.py "$BUILD"
