@@ -68,13 +68,8 @@ static chr_err env_open(rpc_analytics *a, const char *dir)
     rc = rc ? rc : mdb_env_set_maxreaders(a->env, RPC_AN_READERS_MAX);
     rc = rc ? rc : mdb_env_set_mapsize(a->env, (size_t)a->cfg.map_mb * 1024 * 1024);
     /* MDB_NOSYNC: these are figures, not records; a crash may lose the last seconds of
-     * them, and a heartbeat costs no fsync. MDB_WRITEMAP: a heartbeat's commit leaves its
-     * pages in the map instead of copying each into the file with pwrite, which was two
-     * thirds of the store's time per heartbeat (tests/bench/hbbench.c) and a seventh of
-     * chroomd's CPU per heartbeat over HTTP (heartbeats_bench.py); the file is as large as
-     * the map, sparse. A crash still leaves the last committed state: pages are copied on
-     * write either way. MDB_NOTLS: a read belongs to its call. */
-    rc = rc ? rc : mdb_env_open(a->env, dir, MDB_NOTLS | MDB_NOSYNC | MDB_WRITEMAP, 0600);
+     * them, and a heartbeat costs no fsync. MDB_NOTLS: a read belongs to its call. */
+    rc = rc ? rc : mdb_env_open(a->env, dir, MDB_NOTLS | MDB_NOSYNC, 0600);
     int dead = 0;
     rc = rc ? rc : mdb_reader_check(a->env, &dead);
     MDB_txn *txn = NULL;
