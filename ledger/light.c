@@ -28,6 +28,32 @@ chr_err ledger_light_trust_genesis(ledger_light_trust *out, const char *chain_id
     return CHR_OK;
 }
 
+chr_err ledger_light_fresh(const ledger_light_trust *trust, uint64_t period_ms,
+                           const ledger_header *h, uint64_t now_ms, char *detail, size_t detail_cap)
+{
+    CHR_ASSERT(trust != NULL && detail != NULL);
+    uint64_t until = trust->time_ms + period_ms;
+    if (until < trust->time_ms) {
+        until = UINT64_MAX; /* a period past the end of time never ends */
+    }
+    if (now_ms >= until) {
+        snprintf(detail, detail_cap,
+                 "the trusted header (height %llu) is older than the trusting period of %llu ms: "
+                 "trusted until %llu, now %llu (Unix ms)",
+                 (unsigned long long)trust->height, (unsigned long long)period_ms,
+                 (unsigned long long)until, (unsigned long long)now_ms);
+        return CHR_ERR_EXPIRED;
+    }
+    if (h != NULL && h->time_ms > now_ms && h->time_ms - now_ms > LEDGER_LIGHT_CLOCK_DRIFT_MS) {
+        snprintf(detail, detail_cap,
+                 "header %llu is from the future: its time %llu is more than %u ms after now %llu",
+                 (unsigned long long)h->height, (unsigned long long)h->time_ms,
+                 (unsigned)LEDGER_LIGHT_CLOCK_DRIFT_MS, (unsigned long long)now_ms);
+        return CHR_ERR_BLOCK_INVALID;
+    }
+    return CHR_OK;
+}
+
 chr_err ledger_light_trust_header(ledger_light_trust *out, const ledger_header *h,
                                   const ledger_valset *vals)
 {

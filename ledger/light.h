@@ -64,6 +64,17 @@ CHR_WUR chr_err ledger_light_trust_header(ledger_light_trust *out, const ledger_
  * then unchanged. Errors, with detail saying why: CHR_ERR_CHAIN_ID, CHR_ERR_BLOCK_INVALID
  * (height, time, prev_hash, or a set that does not match validators_hash), CHR_ERR_COMMIT
  * (the commit is not for h, or too little power signed). trust is unchanged on failure. */
+/* Whether trust may still be used at now_ms (the caller's clock), as CometBFT's light
+ * client's trusting period rules: a trusted header older than the period proves nothing,
+ * since its validators may have unbonded since and may sign anything without losing stake,
+ * so the period must be shorter than the chain's unbonding time. CHR_ERR_EXPIRED when
+ * now_ms >= trust->time_ms + period_ms (detail saying since when); CHR_ERR_BLOCK_INVALID
+ * when h (may be NULL) is from the future: its time more than LEDGER_LIGHT_CLOCK_DRIFT_MS
+ * after now_ms. CHR_OK otherwise. */
+CHR_WUR chr_err ledger_light_fresh(const ledger_light_trust *trust, uint64_t period_ms,
+                                   const ledger_header *h, uint64_t now_ms, char *detail,
+                                   size_t detail_cap);
+
 CHR_WUR chr_err ledger_light_verify(ledger_light_trust *trust, const ledger_header *h,
                                     const ledger_commit *c, const ledger_valset *h_vals,
                                     char *detail, size_t detail_cap);

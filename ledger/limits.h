@@ -29,6 +29,13 @@
  * through in one run, while a node that answers with headers that never verify costs the
  * wallet at most 96 x 3 requests. Past it the wallet refuses: trust a later header. */
 #define LEDGER_LIGHT_FETCHES_MAX 96
+/* How far a header's time may be ahead of a light client's clock (CometBFT's default
+ * max clock drift): proposers' clocks and the client's differ by seconds, not more. */
+#define LEDGER_LIGHT_CLOCK_DRIFT_MS 10000u
+/* A light client's trusting period when none is given and the chain's unbonding time is
+ * not known (a header trusted by hash): CometBFT's default of a week, well under the
+ * default unbonding time of 21 days. */
+#define LEDGER_LIGHT_TRUSTING_PERIOD_DEFAULT_MS (7ull * 24 * 3600 * 1000)
 
 /* Evidence of double signing a node holds for its next blocks: far more than an honest
  * network ever sees; when full, the oldest offence gives way (ledger/evidence_pool.h). */

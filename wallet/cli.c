@@ -225,15 +225,21 @@ const wallet_command wallet_commands[] = {
      "Shows a transaction's status: pending, committed (height and index) or failed (why);\n"
      "a hash the node does not know is reported as unknown (exit 1).",
      0, 1, 1, 0, wallet_cmd_tx_status},
-    {G_LIGHT, "light init", "--genesis FILE | --trust-hash HASH --trust-height H",
+    {G_LIGHT, "light init",
+     "--genesis FILE | --trust-hash HASH --trust-height H [--trusting-period-ms MS]",
      "start trusting a validator set (the light client)",
      "Saves the light client's trusted state in <home>/light.json (mode 0600, replaced\n"
      "atomically): the validator set of a genesis file (its chain id, hash and time), or\n"
      "the block with header hash HASH at height H, fetched from the node with the current\n"
      "validator set; the header must hash to HASH and the set to its validators_hash.\n"
-     "Replaces an earlier trusted state. docs/WALLET.md, \"Verified balances\".",
-     WALLET_O(GENESIS) | WALLET_O(TRUST_HASH) | WALLET_O(TRUST_HEIGHT), 0, 0, 0,
-     wallet_cmd_light_init},
+     "The trusted header is trusted for the trusting period (default 2/3 of the genesis\n"
+     "file's unbonding time, or a week with --trust-hash; it must be shorter than the\n"
+     "chain's unbonding time); once older, the wallet refuses to verify from it: init again\n"
+     "from a recent header. Replaces an earlier trusted state. docs/WALLET.md, \"Verified\n"
+     "balances\".",
+     WALLET_O(GENESIS) | WALLET_O(TRUST_HASH) | WALLET_O(TRUST_HEIGHT) |
+         WALLET_O(TRUSTING_PERIOD_MS),
+     0, 0, 0, wallet_cmd_light_init},
     {G_LIGHT, "light status", "", "the trusted chain, height, hash and validators",
      "Prints the light client's trusted state (<home>/light.json).", 0, 0, 0, 0,
      wallet_cmd_light_status},

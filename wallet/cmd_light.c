@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/enc.h"
@@ -37,6 +38,18 @@ static ledger_proof proof;
 static ledger_light_block pivot;
 /* The headers the last verification fetched in between (0: it skipped straight there). */
 static uint32_t light_fetched;
+/* How long the trusted header is trusted (light.json's trusting_period_ms): a state saved
+ * before it was kept has LEDGER_LIGHT_TRUSTING_PERIOD_DEFAULT_MS. */
+static uint64_t light_period_ms;
+/* The longest trusting period: the longest unbonding time a chain may have (a year). */
+#define LIGHT_PERIOD_MS_MAX (365ull * 24 * 3600 * 1000)
+
+static uint64_t light_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static int light_path(const wallet_cli *c, char *out, size_t cap, const char *suffix)
 {
@@ -103,10 +116,12 @@ static int light_save(const wallet_cli *c)
     snprintf(height, sizeof(height), "%llu", (unsigned long long)trust.height);
     snprintf(time_ms, sizeof(time_ms), "%llu", (unsigned long long)trust.time_ms);
     char next[65];
+    char period[CHR_U64_DIGITS_MAX + 1];
     chr_hex_encode(next, sizeof(next), trust.next_vals_hash, 32);
-    json_t *j =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "chain_id", trust.chain_id, "height", height, "hash",
-                  hash, "time_ms", time_ms, "validators", vhex, "next_validators_hash", next);
+    snprintf(period, sizeof(period), "%llu", (unsigned long long)light_period_ms);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "chain_id", trust.chain_id, "height",
+                          height, "hash", hash, "time_ms", time_ms, "validators", vhex,
+                          "next_validators_hash", next, "trusting_period_ms", period);
     char *text = j != NULL ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     /* A new file beside the old (mode 0600, synced), renamed over it: a crash leaves the old
@@ -169,6 +184,10 @@ static int light_load(const wallet_cli *c)
         trust.has_next = json_object_get(j, "next_validators_hash") == NULL ? 0 : 1;
         ok =
             !trust.has_next || light_hex(j, "next_validators_hash", trust.next_vals_hash, 32, NULL);
+        light_period_ms = LEDGER_LIGHT_TRUSTING_PERIOD_DEFAULT_MS;
+        ok = ok && (json_object_get(j, "trusting_period_ms") == NULL ||
+                    (light_u64(j, "trusting_period_ms", &light_period_ms) && light_period_ms > 0 &&
+                     light_period_ms <= LIGHT_PERIOD_MS_MAX));
     }
     json_decref(j);
     if (!ok) {
@@ -386,6 +405,21 @@ static int light_verify_header(const wallet_cli *c, const json_t *p)
         ledger_commit_decode(&commit, cbuf, clen) != CHR_OK) {
         return light_lie("the commit does not decode", "");
     }
+    /* A trusted header past its trusting period proves nothing; a header from the future
+     * is not one an honest chain made. */
+    char detail[256];
+    chr_err fresh = ledger_light_fresh(&trust, light_period_ms, &header, light_now_ms(), detail,
+                                       sizeof(detail));
+    if (fresh == CHR_ERR_EXPIRED) {
+        wallet_cli_err("NOT VERIFIED: %s; its validators may have unbonded since: trust a recent "
+                       "header again (`chroom-wallet light init --trust-hash HASH --trust-height "
+                       "H`, with a hash from a source you trust)",
+                       detail);
+        return WALLET_EXIT_REFUSED;
+    }
+    if (fresh != CHR_OK) {
+        return light_lie("the header", detail);
+    }
     const ledger_valset *h_vals = NULL;
     if (memcmp(header.validators_hash, trust.vals_hash, 32) != 0) {
         /* The set changed since the trusted header: the header's own set, checked against
@@ -398,7 +432,6 @@ static int light_verify_header(const wallet_cli *c, const json_t *p)
     }
     /* When the set changed too much to skip there, the headers in between come from the
      * same node, each checked before it is trusted (docs/PROTOCOL.md "Bisection"). */
-    char detail[256];
     light_source src = {c, WALLET_EXIT_OK};
     uint64_t from = trust.height;
     chr_err err =
@@ -487,11 +520,21 @@ static void light_print_status(const wallet_cli *c, int updated)
     chr_hex_encode(next, sizeof(next), trust.next_vals_hash, 32);
     snprintf(height, sizeof(height), "%llu", (unsigned long long)trust.height);
     snprintf(power, sizeof(power), "%llu", (unsigned long long)trust.vals.total_power);
+    char period[CHR_U64_DIGITS_MAX + 1];
+    char until[CHR_U64_DIGITS_MAX + 1];
+    uint64_t until_ms = trust.time_ms + light_period_ms;
+    snprintf(period, sizeof(period), "%llu", (unsigned long long)light_period_ms);
+    snprintf(until, sizeof(until), "%llu",
+             (unsigned long long)(until_ms < trust.time_ms ? UINT64_MAX : until_ms));
     if (c->json) {
         json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s?}", "chain_id", trust.chain_id,
                               "height", height, "hash", hash, "validators",
                               (json_int_t)trust.vals.len, "total_power", power, "validators_hash",
                               vh, "next_validators_hash", trust.has_next ? next : NULL);
+        if (j != NULL) {
+            json_object_set_new(j, "trusting_period_ms", json_string(period));
+            json_object_set_new(j, "trusted_until_ms", json_string(until));
+        }
         if (updated && j != NULL) {
             json_object_set_new(j, "headers_fetched", json_integer(light_fetched));
         }
@@ -500,9 +543,9 @@ static void light_print_status(const wallet_cli *c, int updated)
     }
     printf("chain_id         %s\ntrusted_height   %s\ntrusted_hash     %s\n"
            "validators       %zu (total power %s)\nvalidators_hash  %s\n"
-           "next_validators  %s\n",
+           "next_validators  %s\ntrusting_period  %s ms\ntrusted_until    %s (Unix ms)\n",
            trust.chain_id, height, hash, trust.vals.len, power, vh,
-           trust.has_next ? next : "(not known)");
+           trust.has_next ? next : "(not known)", period, until);
     if (updated && light_fetched > 0) {
         printf("bisection        %u headers fetched in between\n", (unsigned)light_fetched);
     }
@@ -513,8 +556,18 @@ int wallet_cmd_light_init(wallet_cli *c)
     const char *file = c->opt[WALLET_OPT_GENESIS];
     const char *hash_hex = c->opt[WALLET_OPT_TRUST_HASH];
     const char *height_s = c->opt[WALLET_OPT_TRUST_HEIGHT];
+    const char *period_s = c->opt[WALLET_OPT_TRUSTING_PERIOD_MS];
     if ((file != NULL) == (hash_hex != NULL) || (hash_hex != NULL) != (height_s != NULL)) {
         return wallet_cli_usage(c, "give --genesis FILE, or --trust-hash and --trust-height");
+    }
+    light_period_ms = LEDGER_LIGHT_TRUSTING_PERIOD_DEFAULT_MS;
+    if (period_s != NULL &&
+        !wallet_cli_parse_u64("--trusting-period-ms", period_s, &light_period_ms)) {
+        return WALLET_EXIT_USAGE;
+    }
+    if (light_period_ms == 0 || light_period_ms > LIGHT_PERIOD_MS_MAX) {
+        return wallet_cli_usage(c, "--trusting-period-ms: 1 to 31536000000 (a year), under the "
+                                   "chain's unbonding time");
     }
     if (file != NULL) {
         static genesis g;
@@ -525,6 +578,12 @@ int wallet_cmd_light_init(wallet_cli *c)
             return WALLET_EXIT_LOCAL;
         }
         chr_err err = genesis_hash(&g, gh);
+        if (period_s == NULL) {
+            /* CometBFT's advice: well inside the unbonding time, whose validators' stake is
+             * still slashable for what they sign. */
+            light_period_ms = g.params.unbonding_time_ms / 3 * 2;
+            light_period_ms = light_period_ms > 0 ? light_period_ms : 1;
+        }
         if (err == CHR_OK) {
             err = ledger_light_trust_genesis(&trust, g.chain_id, gh, g.genesis_time_ms,
                                              &g.validators);

@@ -67,6 +67,13 @@ def test_light_init_from_genesis_and_header(t):
     eq(rc, 0, "light init --trust-hash (stderr %r)" % err)
     rc, out, err = w(n, home, "light", "status")
     check("trusted_height   1" in out and b1["hash"] in out, "status %r" % out)
+    # A header trusted by hash is trusted for a week unless told otherwise; 0 and more than
+    # a year are refused as usage errors.
+    check("trusting_period  604800000 ms" in out, "the default trusting period: %r" % out)
+    for bad in ["0", "31536000001", "x"]:
+        rc, _, err = w(n, home, "light", "init", "--trust-hash", b1["hash"], "--trust-height",
+                       "1", "--trusting-period-ms", bad)
+        eq(rc, 2, "--trusting-period-ms %s (stderr %r)" % (bad, err))
     other = b1["hash"][:-1] + ("0" if b1["hash"][-1] != "0" else "1")
     rc, out, err = w(n, home, "light", "init", "--trust-hash", other, "--trust-height", "1")
     eq(rc, 1, "light init with a hash the block does not have (stderr %r)" % err)

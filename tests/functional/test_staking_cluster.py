@@ -367,8 +367,14 @@ def test_light_client_bisects_through_a_turnover(t):
         return run(wallet_cmd("--home", home, *args, node=url or n.url, json_out=json_out,
                               api_key=n.api_key))
 
-    rc, out, err = lw("light", "init", "--genesis", chain.genesis)
+    # The default trusting period is 2/3 of the genesis's unbonding time (4 s here): once
+    # the validators that left have unbonded, the genesis set proves nothing, and a wallet
+    # that trusts it is told so. Then a period longer than the run (for the test only: a
+    # real one is under the unbonding time) lets the bisection be shown.
+    rc, out, err = lw("light", "init", "--genesis", chain.genesis, json_out=True)
     eq(rc, 0, "light init --genesis (stderr %r)" % err)
+    init = json.loads(out)
+    eq(init["trusting_period_ms"], "2666", "2/3 of the unbonding time")
     last = 0
     for v in vals[1:]:
         out = ok(n, "unstake", v.address, "10", "--wait", key=v)
@@ -377,6 +383,14 @@ def test_light_client_bisects_through_a_turnover(t):
     n.wait_height(last + 3, timeout=SET_TIMEOUT_S)
     eq(set_at(n, last + 2), {vals[0].address: 10}, "one validator of the four left")
     alice = chain["alice"].address
+    time.sleep(max(0.0, int(init["trusted_until_ms"]) / 1000.0 + 0.1 - time.time()))
+    rc, out, err = lw("balance", alice, "--verify")
+    eq(rc, 1, "balance --verify from an expired trusted header (stderr %r)" % err)
+    check("older than the trusting period" in err and "light init --trust-hash" in err,
+          "says why and what to do: %r" % err)
+    rc, out, err = lw("light", "init", "--genesis", chain.genesis, "--trusting-period-ms",
+                      "3600000")
+    eq(rc, 0, "light init --genesis --trusting-period-ms (stderr %r)" % err)
     proxy = LyingProxy(n)
     try:
         for mode in ["last_commit", "block"]:

@@ -97,6 +97,8 @@
     X(GENESIS, "genesis", 1, "FILE", "trust the validator set of this genesis file")               \
     X(TRUST_HASH, "trust-hash", 1, "HASH", "trust the block with this header hash (64 hex)")       \
     X(TRUST_HEIGHT, "trust-height", 1, "H", "the height of the --trust-hash block")                \
+    X(TRUSTING_PERIOD_MS, "trusting-period-ms", 1, "MS",                                           \
+      "how long a trusted header is trusted, under the chain's unbonding time (light init)")       \
     X(NODE_KEY, "node-key", 1, "HEX", "a media node's public key (64 hex characters)")             \
     X(ENDPOINT, "endpoint", 1, "URL", "a media node's https:// endpoint")                          \
     X(REGION, "region", 1, "CODE", "a region code, 1..16 characters of [a-z0-9-]")                 \

@@ -57,6 +57,7 @@ static const chr_test tests[] = {
     {"light_bisect", test_light_bisect},
     {"light_bisect_lies", test_light_bisect_lies},
     {"light_bisect_budget", test_light_bisect_budget},
+    {"light_fresh", test_light_fresh},
     {"tx_round_trip_random", test_tx_round_trip_random},
     {"tx_encoding_layout", test_tx_encoding_layout},
     {"tx_decode_rejects_header", test_tx_decode_rejects_header},

@@ -92,6 +92,7 @@ void test_light_next_set(void);
 void test_light_bisect(void);
 void test_light_bisect_lies(void);
 void test_light_bisect_budget(void);
+void test_light_fresh(void);
 
 void test_tx_round_trip_random(void);
 void test_tx_encoding_layout(void);

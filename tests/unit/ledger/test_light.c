@@ -354,3 +354,34 @@ void test_light_bisect_budget(void)
     CHECK(light_reach_top(&src, 0, &fetched) == CHR_ERR_TOO_LONG);
     CHECK(fetched == 0 && trust.height == 1);
 }
+
+/* Proves the trusting period and the clock drift: a trusted header is usable until exactly
+ * its time + the period (expired from then on, whatever its height), a period that would
+ * overflow never ends, and a header more than LEDGER_LIGHT_CLOCK_DRIFT_MS ahead of the
+ * client's clock is refused while one within the drift is not. */
+void test_light_fresh(void)
+{
+    static ledger_valset vals;
+    light_set(&vals, 0, 3);
+    uint8_t genesis_hash[32];
+    memset(genesis_hash, 0x42, 32);
+    CHECK_OK(ledger_light_trust_genesis(&trust, LIGHT_CHAIN, genesis_hash, 1000000, &vals));
+    char detail[256];
+    CHECK_OK(ledger_light_fresh(&trust, 5000, NULL, 1000000, detail, sizeof(detail)));
+    CHECK_OK(ledger_light_fresh(&trust, 5000, NULL, 1004999, detail, sizeof(detail)));
+    CHECK(ledger_light_fresh(&trust, 5000, NULL, 1005000, detail, sizeof(detail)) ==
+          CHR_ERR_EXPIRED);
+    CHECK(strstr(detail, "older than the trusting period") != NULL);
+    CHECK(ledger_light_fresh(&trust, 0, NULL, 1000000, detail, sizeof(detail)) == CHR_ERR_EXPIRED);
+    CHECK_OK(ledger_light_fresh(&trust, UINT64_MAX, NULL, UINT64_MAX - 1, detail, sizeof(detail)));
+    ledger_header h;
+    light_header(&h, 1, 1000000 + 2000 + LEDGER_LIGHT_CLOCK_DRIFT_MS, &vals);
+    CHECK_OK(ledger_light_fresh(&trust, 5000, &h, 1002000, detail, sizeof(detail)));
+    h.time_ms++;
+    CHECK(ledger_light_fresh(&trust, 5000, &h, 1002000, detail, sizeof(detail)) ==
+          CHR_ERR_BLOCK_INVALID);
+    CHECK(strstr(detail, "from the future") != NULL);
+    /* A header behind the clock is never from the future. */
+    light_header(&h, 1, 10, &vals);
+    CHECK_OK(ledger_light_fresh(&trust, 5000, &h, 1002000, detail, sizeof(detail)));
+}
