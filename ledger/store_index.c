@@ -73,6 +73,12 @@ static const uint8_t index_txs_key[1] = {0};
  * 60,000 transfers, 13-byte rows keyed by prefix). Rows wait in the tail meanwhile, at
  * most a quarter of it, and are answered from there. */
 #define INDEX_COMMIT_GAP_MS 5000
+/* The parts of the key space (by an id's top bits) whose rows the indexer commits one
+ * after the other (index_write_tail): the free pages a batch leaves in the file are about
+ * the index's size over INDEX_PARTS instead of the whole of it, for INDEX_PARTS - 1 more
+ * commits per batch (tests/bench/state.sh, 100,000 transfers: see ARCHITECTURE.md). */
+#define INDEX_PARTS_BITS 3
+#define INDEX_PARTS (1u << INDEX_PARTS_BITS)
 
 static store_tail_entry *tail_at(ledger_store *s, uint64_t seq)
 {
@@ -190,19 +196,36 @@ static int index_put_row(const ledger_store *s, MDB_txn *txn, MDB_dbi dbi, const
     return rc == MDB_KEYEXIST ? mdb_put(txn, dbi, &key, &val, 0) : rc;
 }
 
-static int index_put_rows(ledger_store *s, MDB_txn *txn, const store_tail_entry *e)
+/* The part of the key space an id (a hash or an address) keys its rows in: its top bits.
+ * The indexer writes a batch's rows part by part, one commit each (index_write_tail). */
+static unsigned index_part(const uint8_t id[32])
 {
-    uint8_t tv[INDEX_TX_ROW_BYTES];
-    index_key(s, tv, e->hash);
-    index_row_encode(tv + INDEX_PREFIX_BYTES, e, 0);
-    MDB_val key = {sizeof(index_txs_key), (void *)(uintptr_t)index_txs_key};
-    MDB_val val = {sizeof(tv), tv};
-    int rc = mdb_put(txn, s->itxs, &key, &val, 0);
+    return id[0] >> (8 - INDEX_PARTS_BITS);
+}
+
+/* Adds e's rows whose id falls in part (all of them when part is INDEX_PARTS). */
+static int index_put_rows(ledger_store *s, MDB_txn *txn, const store_tail_entry *e, unsigned part)
+{
+    int all = part == INDEX_PARTS;
+    int rc = 0;
     uint8_t v[INDEX_ROW_BYTES];
-    index_row_encode(v, e, 0);
-    rc = rc ? rc : index_put_row(s, txn, s->ihistory, e->to, v);
-    index_row_encode(v, e, 1);
-    return rc ? rc : index_put_row(s, txn, s->ihistory, e->from, v);
+    if (all || index_part(e->hash) == part) {
+        uint8_t tv[INDEX_TX_ROW_BYTES];
+        index_key(s, tv, e->hash);
+        index_row_encode(tv + INDEX_PREFIX_BYTES, e, 0);
+        MDB_val key = {sizeof(index_txs_key), (void *)(uintptr_t)index_txs_key};
+        MDB_val val = {sizeof(tv), tv};
+        rc = mdb_put(txn, s->itxs, &key, &val, 0);
+    }
+    if (rc == 0 && (all || index_part(e->to) == part)) {
+        index_row_encode(v, e, 0);
+        rc = index_put_row(s, txn, s->ihistory, e->to, v);
+    }
+    if (rc == 0 && (all || index_part(e->from) == part)) {
+        index_row_encode(v, e, 1);
+        rc = index_put_row(s, txn, s->ihistory, e->from, v);
+    }
+    return rc;
 }
 
 static int index_put_height(ledger_store *s, MDB_txn *txn, uint64_t height)
@@ -247,26 +270,37 @@ static void index_settle(ledger_store *s, uint64_t upto)
     }
 }
 
-/* Writes tail entries [head, end) and the indexed height upto in one transaction. The
- * entries are read without tail_mu: only this caller advances tail_head, and the writer
- * appends past them. */
+/* Writes tail entries [head, end) and then the indexed height upto, in INDEX_PARTS
+ * transactions: the rows of ids in part 0, then part 1, and so on, the last with the
+ * height. Rows keyed by hashes and addresses land on most pages of a young index, and a
+ * commit copies every page it touches and frees the old one, which LMDB reuses only two
+ * commits later: one commit for all rows would leave about the whole index's size in free
+ * pages in the file, a part's commit leaves the part's. A crash between the parts leaves
+ * rows above the stored height, which readers skip (they take the index's rows at or below
+ * its height) and which the rows written again at start find in place. The entries are
+ * read without tail_mu: only this caller advances tail_head, and the writer appends past
+ * them. */
 static chr_err index_write_tail(ledger_store *s, uint64_t head, uint64_t end, uint64_t upto)
 {
-    chr_err err;
-    do {
-        MDB_txn *txn;
-        int rc = store_write_begin(s, s->ienv, &txn);
-        if (rc != 0) {
-            return chr_lmdb_err(rc, "begin index");
+    chr_err err = CHR_OK;
+    for (unsigned part = 0; part < INDEX_PARTS && err == CHR_OK; part++) {
+        do {
+            MDB_txn *txn;
+            int rc = store_write_begin(s, s->ienv, &txn);
+            if (rc != 0) {
+                return chr_lmdb_err(rc, "begin index");
+            }
+            for (uint64_t seq = head; seq < end && rc == 0; seq++) {
+                rc = index_put_rows(s, txn, tail_at(s, seq), part);
+            }
+            if (part + 1 == INDEX_PARTS) {
+                rc = rc ? rc : index_put_height(s, txn, upto);
+            }
+            err = store_write_end(s, txn, rc, "write index");
+        } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
+        if (err == CHR_OK && part + 1 == s->index_parts_crash) {
+            err = CHR_ERR_IO;
         }
-        for (uint64_t seq = head; seq < end && rc == 0; seq++) {
-            rc = index_put_rows(s, txn, tail_at(s, seq));
-        }
-        rc = rc ? rc : index_put_height(s, txn, upto);
-        err = store_write_end(s, txn, rc, "write index");
-    } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
-    if (err == CHR_OK) {
-        index_settle(s, upto);
     }
     return err;
 }
@@ -904,7 +938,7 @@ static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
                     ledger_tx_hash(&tx, e.hash);
                     /* As ledger/chain.c's index_row: no counterparty files it as sent. */
                     tx_parties(&tx, e.from, e.to);
-                    rc = index_put_rows(s, itxn, &e);
+                    rc = index_put_rows(s, itxn, &e, INDEX_PARTS);
                 }
             }
             ledger_block_free(&b);
