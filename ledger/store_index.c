@@ -39,23 +39,26 @@
  * in its block to its row, so that it is read alone; 3 cut the index's disk per
  * transaction by four: 13-byte rows keyed by 8-byte prefixes of the hash and the address,
  * in tables of fixed-size duplicates (MDB_DUPSORT | MDB_DUPFIXED), which LMDB packs
- * without a node header per row. An index of another format is rebuilt from the blocks
- * when the store opens. */
-#define INDEX_FORMAT 3
+ * without a node header per row; 4 cut rows to 10 bytes: a u40 height, and no length
+ * (the block holds each transaction's length in the two bytes before it). An index of
+ * another format is rebuilt from the blocks when the store opens. */
+#define INDEX_FORMAT 4
 /* The bytes of a transaction's hash, or of an address, that key its rows. Every read
  * checks the transaction a row names against what was asked (its hash; the address as
  * its sender or recipient), so rows of another hash or address under the same prefix are
  * skipped, never answered: a collision costs a read, not a wrong answer. */
 #define INDEX_PREFIX_BYTES 8
-/* A row (both tables): u48 height | u16 index << 1 | sent | u24 offset | u16 length, big
- * endian, so that an address's rows sort as (height, index, sent) and a newest-first
- * history is a reverse walk of its duplicates. A transaction's row has sent 0. */
-#define INDEX_ROW_BYTES (6 + 2 + 3 + 2)
-/* The highest height a row holds: at ten blocks a second, 890,000 years of blocks. */
-#define INDEX_HEIGHT_MAX ((UINT64_C(1) << 48) - 1)
+/* A row (both tables): u40 height | u16 index << 1 | sent | u24 offset, big endian, so
+ * that an address's rows sort as (height, index, sent) and a newest-first history is a
+ * reverse walk of its duplicates. A transaction's row has sent 0. The offset is of its
+ * bytes in the block, whose encoding puts their u16 length right before them. */
+#define INDEX_ROW_BYTES (5 + 2 + 3)
+#define INDEX_TX_LEN_BYTES 2
+/* The highest height a row holds: at ten blocks a second, 3,400 years of blocks. */
+#define INDEX_HEIGHT_MAX ((UINT64_C(1) << 40) - 1)
 _Static_assert(LEDGER_BLOCK_TXS_MAX <= UINT16_MAX >> 1, "an index and the sent bit fit a u16");
 _Static_assert(LEDGER_BLOCK_BYTES_MAX <= 1u << 24, "an offset in a block fits a u24");
-_Static_assert(LEDGER_TX_BYTES_MAX <= UINT16_MAX, "a transaction's length fits a u16");
+_Static_assert(LEDGER_TX_BYTES_MAX <= UINT16_MAX, "a transaction's length is a u16");
 /* The transactions' table is one sorted set of hash prefix | row, all duplicates of the
  * one key below: most prefixes hold one row, which as a key of its own would cost a node
  * header and a key; as a duplicate it costs its bytes. */
@@ -157,28 +160,27 @@ static void index_row_encode(uint8_t v[INDEX_ROW_BYTES], const store_tail_entry 
     CHR_ASSERT(e->index <= UINT16_MAX >> 1 && sent <= 1);
     uint8_t h[8];
     chr_put_u64be(h, e->height);
-    memcpy(v, h + 2, 6);
+    memcpy(v, h + 3, 5);
     uint16_t is = (uint16_t)(e->index << 1 | sent);
-    v[6] = (uint8_t)(is >> 8);
-    v[7] = (uint8_t)is;
-    v[8] = (uint8_t)(e->offset >> 16);
-    v[9] = (uint8_t)(e->offset >> 8);
-    v[10] = (uint8_t)e->offset;
-    v[11] = (uint8_t)(e->len >> 8);
-    v[12] = (uint8_t)e->len;
+    v[5] = (uint8_t)(is >> 8);
+    v[6] = (uint8_t)is;
+    v[7] = (uint8_t)(e->offset >> 16);
+    v[8] = (uint8_t)(e->offset >> 8);
+    v[9] = (uint8_t)e->offset;
 }
 
+/* The row's place, its length 0 until row_bytes reads it from the block, and sent bit. */
 static void index_row_decode(ledger_store_txinfo *out, uint8_t *sent,
                              const uint8_t v[INDEX_ROW_BYTES])
 {
     uint8_t h[8] = {0};
-    memcpy(h + 2, v, 6);
-    uint16_t is = (uint16_t)(v[6] << 8 | v[7]);
+    memcpy(h + 3, v, 5);
+    uint16_t is = (uint16_t)(v[5] << 8 | v[6]);
     out->height = chr_get_u64be(h);
     out->index = is >> 1u;
     *sent = (uint8_t)(is & 1u);
-    out->offset = (uint32_t)v[8] << 16 | (uint32_t)v[9] << 8 | v[10];
-    out->len = (uint16_t)(v[11] << 8 | v[12]);
+    out->offset = (uint32_t)v[7] << 16 | (uint32_t)v[8] << 8 | v[9];
+    out->len = 0;
 }
 
 /* Adds the row v under the prefix of id. An address's rows come in (height, index) order,
@@ -566,12 +568,12 @@ void store_index_read_end(ledger_store_read *r)
     }
 }
 
-/* The bytes a row names in r's snapshot, read straight from its block (the reader checks
- * them against the hash or address asked for, which names them better than the block's
- * header would): CHR_ERR_STORE when the block is missing or the place lies outside it (the
- * row is damaged); other errors as read. */
-static chr_err row_bytes(ledger_store_read *r, const ledger_store_txinfo *place,
-                         const uint8_t **out)
+/* The bytes a row names in r's snapshot, read straight from its block, and their length
+ * (place->len) from the two bytes before them (the reader checks the bytes against the
+ * hash or address asked for, which names them better than the block's header would):
+ * CHR_ERR_STORE when the block is missing or the place lies outside it (the row is
+ * damaged); other errors as read. */
+static chr_err row_bytes(ledger_store_read *r, ledger_store_txinfo *place, const uint8_t **out)
 {
     *out = NULL;
     uint8_t k[8];
@@ -582,10 +584,16 @@ static chr_err row_bytes(ledger_store_read *r, const ledger_store_txinfo *place,
     if (rc != 0 && rc != MDB_NOTFOUND) {
         return chr_lmdb_err(rc, "read block");
     }
-    if (rc != 0 || place->len == 0 || (size_t)place->offset + place->len > val.mv_size) {
+    if (rc != 0 || place->offset < INDEX_TX_LEN_BYTES || place->offset > val.mv_size) {
         return CHR_ERR_STORE;
     }
-    *out = (const uint8_t *)val.mv_data + place->offset;
+    const uint8_t *at = (const uint8_t *)val.mv_data + place->offset;
+    place->len = (uint16_t)(at[-2] << 8 | at[-1]);
+    if (place->len == 0 || (size_t)place->offset + place->len > val.mv_size) {
+        place->len = 0;
+        return CHR_ERR_STORE;
+    }
+    *out = at;
     return CHR_OK;
 }
 

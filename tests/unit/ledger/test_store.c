@@ -885,29 +885,31 @@ static int st_raw_row(st_chain *c, MDB_txn *txn, MDB_dbi dbi, const uint8_t *k, 
     }
     uint8_t hb[8];
     uint8_t ob[4];
-    uint8_t want[8 + 13];
+    uint8_t want[8 + 10];
     uint8_t *row = want + pre_len;
     if (pre_len > 0) {
         memcpy(want, pre, pre_len);
     }
     chr_put_u64be(hb, h);
-    memcpy(row, hb + 2, 6);
-    row[6] = (uint8_t)((i << 1 | sent) >> 8);
-    row[7] = (uint8_t)(i << 1 | sent);
-    chr_put_u32be(ob, (uint32_t)(b.txs[i] - block));
-    memcpy(row + 8, ob + 1, 3);
-    row[11] = (uint8_t)(b.tx_lens[i] >> 8);
-    row[12] = (uint8_t)b.tx_lens[i];
+    memcpy(row, hb + 3, 5);
+    row[5] = (uint8_t)((i << 1 | sent) >> 8);
+    row[6] = (uint8_t)(i << 1 | sent);
+    uint32_t offset = (uint32_t)(b.txs[i] - block);
+    chr_put_u32be(ob, offset);
+    memcpy(row + 7, ob + 1, 3);
+    /* The block holds the length the row leaves out right before the bytes. */
+    int len_before = offset >= 2 && (block[offset - 2] << 8 | block[offset - 1]) == b.tx_lens[i];
     ledger_block_free(&b);
     MDB_cursor *cur;
     MDB_val key = {klen, (void *)(uintptr_t)k};
-    MDB_val val = {pre_len + 13, want};
+    MDB_val val = {pre_len + 10, want};
     if (mdb_cursor_open(txn, dbi, &cur) != 0) {
         return 0;
     }
     int rc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH);
     mdb_cursor_close(cur);
-    return rc == 0 && val.mv_size == pre_len + 13 && memcmp(val.mv_data, want, pre_len + 13) == 0;
+    return len_before && rc == 0 && val.mv_size == pre_len + 10 &&
+           memcmp(val.mv_data, want, pre_len + 10) == 0;
 }
 
 static void store_index_rows_body(st_chain *c)
@@ -928,7 +930,7 @@ static void store_index_rows_body(st_chain *c)
     CHECK(mdb_dbi_flags(txn, s->itxs, &flags) == 0 && flags == (MDB_DUPSORT | MDB_DUPFIXED));
     CHECK(mdb_dbi_flags(txn, s->ihistory, &flags) == 0 && flags == (MDB_DUPSORT | MDB_DUPFIXED));
     uint8_t format[8];
-    chr_put_u64be(format, 3);
+    chr_put_u64be(format, 4);
     MDB_val key = {6, (void *)(uintptr_t) "format"};
     MDB_val val;
     CHECK(mdb_get(txn, s->imeta, &key, &val) == 0 && val.mv_size == 8 &&
@@ -953,11 +955,11 @@ static void store_index_rows_body(st_chain *c)
 
 void test_store_index_row_format(void)
 {
-    /* The index's rows (format 3): the 13 bytes u48 height | u16 index << 1 | sent | u24
-     * offset | u16 length that name a transaction's bytes in its block, one for each party
-     * under its address's first 8 bytes, and one after the hash's first 8 bytes in the
-     * transactions' one sorted set (key 0), in tables of fixed-size duplicates; the
-     * index's metadata says format 3. */
+    /* The index's rows (format 4): the 10 bytes u40 height | u16 index << 1 | sent | u24
+     * offset that name a transaction's bytes in its block (which holds their length in
+     * the two bytes before them), one for each party under its address's first 8 bytes,
+     * and one after the hash's first 8 bytes in the transactions' one sorted set (key 0),
+     * in tables of fixed-size duplicates; the index's metadata says format 4. */
     CHECK_OK(chr_hash_init());
     store_index_rows_body(&chain);
     st_teardown(&chain);
@@ -1286,7 +1288,7 @@ static void st_flip_tx_row(ledger_store *s, const uint8_t hash[32], size_t at)
     MDB_txn *txn;
     MDB_cursor *cur;
     uint8_t key0 = 0;
-    uint8_t row[8 + 13] = {0};
+    uint8_t row[8 + 10] = {0};
     memcpy(row, hash, 8);
     CHECK(at >= 8 && at < sizeof(row));
     CHECK(mdb_txn_begin(s->ienv, NULL, 0, &txn) == 0);
@@ -1421,9 +1423,13 @@ static void store_checked_body(st_chain *c)
     st_flip(s->env, s->hashes, c->block_hash[2], 32, 7);
     CHECK(st_reads(c, t, CHR_ERR_STORE, CHR_ERR_STORE, CHR_ERR_STORE, CHR_ERR_STORE));
     st_flip(s->env, s->hashes, c->block_hash[2], 32, 7);
+    /* The transaction's length in its block, which its index row leaves out. */
+    st_flip(s->env, s->blocks, k2, 8, info.offset - 1);
+    CHECK(st_reads(c, t, CHR_OK, CHR_ERR_STORE, CHR_OK, CHR_ERR_STORE));
+    st_flip(s->env, s->blocks, k2, 8, info.offset - 1);
     /* The transaction's index row (the one in the set, after its 8-byte prefix): its
-     * height (to block 3), offset and length. */
-    size_t row_at[] = {8 + 5, 8 + 10, 8 + 12};
+     * height (to block 3) and offset. */
+    size_t row_at[] = {8 + 4, 8 + 9};
     for (size_t i = 0; i < sizeof(row_at) / sizeof(row_at[0]); i++) {
         st_flip_tx_row(s, t, row_at[i]);
         CHECK(st_reads(c, t, CHR_OK, CHR_OK, CHR_OK, CHR_ERR_STORE));
