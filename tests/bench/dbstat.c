@@ -5,8 +5,9 @@
  *       Opens the environment in DIR read-only (the node stopped) and prints one line per
  *       named database: its rows, branch, leaf and overflow pages, their bytes, and the
  *       rows' payload (key and value bytes, a key counted once per row); then the free
- *       pages (those on LMDB's freelist), the pages never used below the file's end, and
- *       the file's page count. It measures and prints; it asserts nothing about them. */
+ *       pages (those on LMDB's freelist), the pages of duplicates' sub-databases (which
+ *       mdb_stat leaves out of their database's counts: the file's pages less all the
+ *       others), and the file's page count. It measures and prints; it asserts nothing. */
 #include <lmdb.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,12 +60,13 @@ static int dbstat_free(MDB_txn *txn, uint64_t *out)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-static int dbstat_names(MDB_txn *txn, dbstat_row *rows, size_t *n)
+static int dbstat_names(MDB_txn *txn, dbstat_row *rows, size_t *n, MDB_stat *main_st)
 {
     MDB_dbi main_dbi;
     MDB_cursor *cur = NULL;
     *n = 0;
     int rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+    rc = rc ? rc : mdb_stat(txn, main_dbi, main_st);
     rc = rc ? rc : mdb_cursor_open(txn, main_dbi, &cur);
     MDB_val k, v;
     rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -91,7 +93,8 @@ static int dbstat_run(MDB_env *env, const char *dir)
     if (rc != 0) {
         return rc;
     }
-    rc = dbstat_names(txn, rows, &n);
+    MDB_stat main_st;
+    rc = dbstat_names(txn, rows, &n, &main_st);
     MDB_stat est;
     MDB_envinfo info;
     mdb_env_stat(env, &est);
@@ -123,13 +126,18 @@ static int dbstat_run(MDB_env *env, const char *dir)
     rc = rc ? rc : dbstat_free(txn, &free_pages);
     mdb_txn_abort(txn);
     if (rc == 0) {
-        /* Two meta pages, the main database's own pages and the freelist's pages besides. */
+        /* Besides the databases' pages: two meta pages, the main database's own (the
+         * databases' names), the freelist's, the free pages and the duplicates' subtrees. */
         uint64_t file_pages = info.me_last_pgno + 1;
         uint64_t fl_pages = fst.ms_branch_pages + fst.ms_leaf_pages + fst.ms_overflow_pages;
-        printf("  free pages %llu (%llu bytes), freelist's own %llu, file %llu pages "
-               "(%llu bytes), in databases %llu\n",
+        uint64_t main_pages = main_st.ms_branch_pages + main_st.ms_leaf_pages;
+        uint64_t known = 2 + main_pages + fl_pages + free_pages + used;
+        uint64_t dups = file_pages > known ? file_pages - known : 0;
+        printf("  free pages %llu (%llu bytes), freelist's own %llu, duplicates' subtrees %llu "
+               "(%llu bytes), file %llu pages (%llu bytes), in databases %llu\n",
                (unsigned long long)free_pages, (unsigned long long)(free_pages * psize),
-               (unsigned long long)fl_pages, (unsigned long long)file_pages,
+               (unsigned long long)fl_pages, (unsigned long long)dups,
+               (unsigned long long)(dups * psize), (unsigned long long)file_pages,
                (unsigned long long)(file_pages * psize), (unsigned long long)used);
     }
     return rc;

@@ -1059,6 +1059,12 @@ static void store_index_parts_crash_body(st_chain *c)
     }
     ledger_store_read_end(r);
     c->read = NULL;
+    MDB_txn *txn;
+    MDB_stat st;
+    CHECK(mdb_txn_begin(c->store->ienv, NULL, MDB_RDONLY, &txn) == 0);
+    CHECK(mdb_stat(txn, c->store->itxs, &st) == 0 && st.ms_entries == 6 * TXS);
+    CHECK(mdb_stat(txn, c->store->ihistory, &st) == 0 && st.ms_entries == 2 * 6 * TXS);
+    mdb_txn_abort(txn);
 }
 
 void test_store_index_parts_crash(void)
