@@ -33,7 +33,8 @@
 /* The hash table over the tail's transaction hashes: four slots per entry, rebuilt when
  * half its slots have been filled, so probes stay short. */
 #define STORE_TABLE_SLOTS (4u * LEDGER_STORE_TAIL_TXS_MAX)
-/* Blocks per index transaction when indexing from the stored blocks (at start). */
+/* Blocks per batch when indexing from the stored blocks (at start), which the tail's room
+ * bounds too: each batch is written as the indexer writes the tail's. */
 #define INDEX_CATCH_UP_BLOCKS 1024
 /* The index's row format, in its metadata ("format"): 2 added each transaction's place
  * in its block to its row, so that it is read alone; 3 cut the index's disk per
@@ -252,24 +253,6 @@ static chr_err index_grow(ledger_store *s)
     }
     CHR_LOG_I("store: index map grown to %.1f MiB", (double)size / 1048576.0);
     return CHR_OK;
-}
-
-/* After a commit of rows, a second, small one (the indexed height again). LMDB reuses
- * the pages a commit freed only from the second commit after it on (the one right after
- * may still be read through the previous snapshot, which names them), and rows keyed by
- * hashes and addresses touch most pages of a small index: without it the file would hold
- * two such commits' freed pages besides the live ones, with it one (make bench, 60,000
- * transfers from an empty index: see ARCHITECTURE.md). Best effort: the rows are in. */
-static void index_settle(ledger_store *s, uint64_t upto)
-{
-    MDB_txn *txn;
-    int rc = store_write_begin(s, s->ienv, &txn);
-    if (rc == 0) {
-        rc = index_put_height(s, txn, upto);
-        if (store_write_end(s, txn, rc, "settle index") != CHR_OK) {
-            CHR_LOG_W("store: the index's pages freed by its last write are reused later");
-        }
-    }
 }
 
 /* Writes tail entries [head, end) and then the indexed height upto, in INDEX_PARTS
@@ -911,61 +894,61 @@ chr_err ledger_store_history(ledger_store_read *r, const uint8_t addr[32], uint6
 
 /* ---- Opening: the index environment, and the blocks it lacks. ---- */
 
-/* Indexes stored blocks from..to (from the main store) in one index transaction. */
-static chr_err index_blocks(ledger_store *s, uint64_t from, uint64_t to)
+/* Reads the stored blocks from `from` on (at most to, and INDEX_CATCH_UP_BLOCKS of them)
+ * into the tail's slots from 0, which are free while the store opens, as the writer would
+ * have added them: *n entries, of the blocks up to *last, the last block that fitted. */
+static chr_err index_read_blocks(ledger_store *s, uint64_t from, uint64_t to, uint64_t *last,
+                                 uint64_t *n)
 {
-    chr_err err;
-    do {
-        MDB_txn *itxn;
-        MDB_txn *txn = NULL;
-        int rc = store_write_begin(s, s->ienv, &itxn);
-        if (rc != 0) {
-            return chr_lmdb_err(rc, "begin index");
+    CHR_ASSERT(s->tail_head == s->tail_end);
+    *last = from - 1;
+    *n = 0;
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    chr_err err = CHR_OK;
+    for (uint64_t h = from; h <= to && h - from < INDEX_CATCH_UP_BLOCKS && rc == 0; h++) {
+        uint8_t k[8];
+        chr_put_u64be(k, h);
+        MDB_val key = {8, k};
+        MDB_val val;
+        ledger_block b;
+        rc = mdb_get(txn, s->blocks, &key, &val);
+        err = rc == 0 ? ledger_block_decode(&b, val.mv_data, val.mv_size) : CHR_OK;
+        if (rc != 0 || err != CHR_OK) {
+            break;
         }
-        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
-        err = CHR_OK;
-        for (uint64_t h = from; h <= to && rc == 0 && err == CHR_OK; h++) {
-            uint8_t k[8];
-            chr_put_u64be(k, h);
-            MDB_val key = {8, k};
-            MDB_val val;
-            ledger_block b;
-            rc = mdb_get(txn, s->blocks, &key, &val);
-            err = rc == 0 ? ledger_block_decode(&b, val.mv_data, val.mv_size) : CHR_OK;
-            if (rc != 0 || err != CHR_OK) {
-                break;
-            }
-            for (uint32_t i = 0; i < b.txs_len && rc == 0 && err == CHR_OK; i++) {
-                ledger_tx tx;
-                store_tail_entry e = {.height = h,
-                                      .index = i,
-                                      .offset = (uint32_t)(b.txs[i] - (const uint8_t *)val.mv_data),
-                                      .len = b.tx_lens[i]};
-                err = ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]);
-                if (err == CHR_OK) {
-                    ledger_tx_hash(&tx, e.hash);
-                    /* As ledger/chain.c's index_row: no counterparty files it as sent. */
-                    tx_parties(&tx, e.from, e.to);
-                    rc = index_put_rows(s, itxn, &e, INDEX_PARTS);
-                }
-            }
+        /* The tail holds three of the largest blocks: the first always fits. */
+        if (*n + b.txs_len > LEDGER_STORE_TAIL_TXS_MAX) {
             ledger_block_free(&b);
+            break;
         }
-        if (txn != NULL) {
-            mdb_txn_abort(txn);
+        for (uint32_t i = 0; i < b.txs_len && err == CHR_OK; i++) {
+            ledger_tx tx;
+            store_tail_entry *e = tail_at(s, *n + i);
+            *e = (store_tail_entry){.height = h,
+                                    .index = i,
+                                    .offset = (uint32_t)(b.txs[i] - (const uint8_t *)val.mv_data),
+                                    .len = b.tx_lens[i]};
+            err = ledger_tx_decode(&tx, b.txs[i], b.tx_lens[i]);
+            if (err == CHR_OK) {
+                ledger_tx_hash(&tx, e->hash);
+                /* As ledger/chain.c's index_row: no counterparty files it as sent. */
+                tx_parties(&tx, e->from, e->to);
+            }
         }
-        if (err != CHR_OK) {
-            CHR_LOG_E("store: a stored block between %llu and %llu does not decode: %s",
-                      (unsigned long long)from, (unsigned long long)to, chr_err_str(err));
-            rc = MDB_CORRUPTED;
-        }
-        rc = rc ? rc : index_put_height(s, itxn, to);
-        err = store_write_end(s, itxn, rc, "index stored blocks");
-    } while (err == CHR_ERR_MAP_FULL && (err = index_grow(s)) == CHR_OK);
-    if (err == CHR_OK) {
-        index_settle(s, to);
+        *n += err == CHR_OK ? b.txs_len : 0;
+        *last = err == CHR_OK ? h : *last;
+        ledger_block_free(&b);
     }
-    return err;
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    if (err != CHR_OK) {
+        CHR_LOG_E("store: stored block %llu does not decode: %s", (unsigned long long)*last + 1,
+                  chr_err_str(err));
+        return CHR_ERR_STORE;
+    }
+    return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "read blocks to index");
 }
 
 /* The main store's height and genesis hash; 0 and no hash before genesis. */
@@ -1107,14 +1090,13 @@ chr_err store_index_open(ledger_store *s, const char *dir, size_t map_size)
                   (unsigned long long)height);
     }
     while (s->indexed < height) {
-        uint64_t to = height - s->indexed > INDEX_CATCH_UP_BLOCKS
-                          ? s->indexed + INDEX_CATCH_UP_BLOCKS
-                          : height;
-        chr_err err = index_blocks(s, s->indexed + 1, to);
+        uint64_t last, entries;
+        chr_err err = index_read_blocks(s, s->indexed + 1, height, &last, &entries);
+        err = err ? err : index_write_tail(s, 0, entries, last);
         if (err != CHR_OK) {
             return err;
         }
-        s->indexed = to;
+        s->indexed = last;
     }
     return CHR_OK;
 }

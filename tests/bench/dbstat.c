@@ -115,8 +115,8 @@ static int dbstat_run(MDB_env *env, const char *dir)
         const MDB_stat *s = &rows[i].st;
         uint64_t pages = s->ms_branch_pages + s->ms_leaf_pages + s->ms_overflow_pages;
         used += pages;
-        printf("  %-14s %10zu %8zu %10zu %8zu %12llu %12llu %5.0f%%\n", rows[i].name,
-               s->ms_entries, s->ms_branch_pages, s->ms_leaf_pages, s->ms_overflow_pages,
+        printf("  %-14s %10zu %8zu %10zu %8zu %12llu %12llu %5.0f%%\n", rows[i].name, s->ms_entries,
+               s->ms_branch_pages, s->ms_leaf_pages, s->ms_overflow_pages,
                (unsigned long long)(pages * psize), (unsigned long long)rows[i].payload,
                pages ? 100.0 * (double)rows[i].payload / (double)(pages * psize) : 0.0);
     }
