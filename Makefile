@@ -60,6 +60,7 @@ BENCH_BINS := $(if $(wildcard tests/bench/loadgen.c),$(BUILD)/tests/loadgen)
 BENCH_BINS += $(if $(wildcard tests/bench/httpbench.c),$(BUILD)/tests/httpbench $(BUILD)/tests/baseline_server)
 BENCH_BINS += $(if $(wildcard tests/bench/p2pbench.c),$(BUILD)/tests/p2pbench)
 BENCH_BINS += $(if $(wildcard tests/bench/statebuild.c),$(BUILD)/tests/statebuild)
+BENCH_BINS += $(if $(wildcard tests/bench/dbstat.c),$(BUILD)/tests/dbstat)
 BENCH_BINS += $(if $(wildcard tests/bench/rewardbench.c),$(BUILD)/tests/rewardbench)
 BENCH_BINS += $(if $(wildcard tests/bench/credit_bench.c),$(BUILD)/tests/credit_bench)
 BENCH_BINS += $(if $(wildcard tests/bench/settlebench.c),$(BUILD)/tests/settlebench)
@@ -146,6 +147,11 @@ $(BUILD)/tests/bench_smt: $(BUILD)/obj/tests/bench/bench_smt.o $(LIB)
 # The state at scale (tests/bench/state.sh): builds 1,000,000s of accounts in a data
 # directory, block by block, and measures state proofs over them.
 $(BUILD)/tests/statebuild: $(BUILD)/obj/tests/bench/statebuild.o $(BUILD)/obj/tests/bench/args.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Where an LMDB environment's bytes go, per database (tests/bench/state.sh, BENCH_STATE_DBSTAT).
+$(BUILD)/tests/dbstat: $(BUILD)/obj/tests/bench/dbstat.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -51,6 +51,10 @@ struct ledger_store {
      * 8-byte key is zero). Only the unit tests lower it, before any row is written, to make
      * prefix collisions certain. */
     uint8_t index_key_bytes;
+    /* When nonzero, the indexer's write of a batch stops after this many parts' commits
+     * and fails with CHR_ERR_IO, as a crash between them would. Only the unit tests set
+     * it. */
+    unsigned index_parts_crash;
     size_t imap_size;
     /* Readers hold it shared; growing a map takes it exclusively, because LMDB's
      * mdb_env_set_mapsize requires that no transaction is active in the process. */

@@ -32,6 +32,8 @@
 #   BENCH_VERSIONS_KEPT=N        [store] state_versions_kept (default: the node's, 1); a
 #                                build without that key (BENCH_STATE_BASE at 2b9eec3)
 #                                refuses the config, so not with BENCH_STATE_BASE
+#   BENCH_STATE_DBSTAT=1         with the disk figure, each database's pages and payload
+#                                (build/tests/dbstat) before and after the first run
 #   BENCH_KEEP=1                 keep the temporary directory
 set -eu
 BUILD=${1:-build}
@@ -184,6 +186,10 @@ stop_node() {
 transfer_run() {
     rm -rf "$dir/run"
     cp -a "$1" "$dir/run"
+    if [ -n "$3" ] && [ "${BENCH_STATE_DBSTAT:-0}" = 1 ]; then
+        "$BUILD/tests/dbstat" "$dir/run/data" >"$3.stat0"
+        "$BUILD/tests/dbstat" "$dir/run/data/index" >>"$3.stat0"
+    fi
     start_node "$dir/run" "$2"
     main0=$(alloc "$dir/run/data/data.mdb")
     index0=$(alloc "$dir/run/data/index/data.mdb")
@@ -213,6 +219,10 @@ transfer_run() {
         awk -v m0="$main0" -v m1="$main1" -v i0="$index0" -v i1="$index1" -v n="$n" 'BEGIN {
             printf "disk per committed transfer: %.0f bytes (main store %.0f, index %.0f; %d %s)\n",
                 (m1 - m0 + i1 - i0) / n, (m1 - m0) / n, (i1 - i0) / n, n, "transfers" }' >"$3"
+        if [ "${BENCH_STATE_DBSTAT:-0}" = 1 ]; then
+            "$BUILD/tests/dbstat" "$dir/run/data" >"$3.stat1"
+            "$BUILD/tests/dbstat" "$dir/run/data/index" >>"$3.stat1"
+        fi
     fi
     rm -rf "$dir/run"
 }
@@ -265,6 +275,12 @@ for n in $SIZES; do
             fi
         done
         say "$(cat "$dir/disk.out") (target: under 300)"
+        if [ -e "$dir/disk.out.stat0" ]; then
+            say "databases before the first run:"
+            say "$(cat "$dir/disk.out.stat0")"
+            say "databases after it:"
+            say "$(cat "$dir/disk.out.stat1")"
+        fi
         if [ -n "$BASE" ]; then
             say "base $(cat "$dir/disk.out.base")"
         fi

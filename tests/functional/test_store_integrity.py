@@ -3,7 +3,7 @@
 header, a block's body, a transaction's index row), and every answer about that block or
 transaction is refused with 500 store_error and an ERROR line naming the height and what
 did not match, never a wrong answer; the blocks around it still answer as before. An index
-of the previous row format is rebuilt once, with a log line.
+of a previous row format is rebuilt once, with a log line.
 
 The bytes are changed through liblmdb (ctypes, standard library) while the node is stopped,
 so each test changes exactly the record it names."""
@@ -78,10 +78,13 @@ class Lmdb:
                     "get from " + db)
         return ctypes.string_at(v.mv_data, v.mv_size)
 
-    def put(self, db, key, value):
+    def put(self, db, key, value, dup=False):
+        """Puts key -> value into db, made (when it is not there) with fixed-size duplicates
+        (MDB_DUPSORT | MDB_DUPFIXED) when dup is true."""
         k, _kb = self._val(key)
         v, _vb = self._val(value)
-        self._check(self.lib.mdb_put(self.txn, self._dbi(db, 0x40000), ctypes.byref(k),
+        flags = 0x40000 | (0x14 if dup else 0)
+        self._check(self.lib.mdb_put(self.txn, self._dbi(db, flags), ctypes.byref(k),
                                      ctypes.byref(v), 0), "put into " + db)
 
     def delete(self, db, key):
@@ -194,15 +197,15 @@ def test_flipped_block_body_byte_is_refused(t):
 
 def test_flipped_index_row_bytes_are_refused(t):
     # The transfer's index row (the chain's only one in the set of transactions: its hash's
-    # first 8 bytes, then 13 bytes of place) with its height's last byte flipped, then its
-    # offset's, then its length's: GET /txs/{hash} never answers another transaction, or
-    # another height, under the hash.
+    # first 8 bytes, then 10 bytes of place) with its height's last byte flipped, then its
+    # offset's: GET /txs/{hash} never answers another transaction, or another height, under
+    # the hash.
     n, h, txh, _, good = committed_chain(t)
     key = bytes(1)
-    for what, at in [("height", 8 + 5), ("offset", 8 + 10), ("length", 8 + 12)]:
+    for what, at in [("height", 8 + 4), ("offset", 8 + 9)]:
         db = Lmdb(n.data_dir + "/index")
         row = db.get("txs", key)
-        eq((len(row), row[:8].hex()), (21, txh[:16]), "a row of format 3")
+        eq((len(row), row[:8].hex()), (18, txh[:16]), "a row of format 4")
         db.delete("txs", key)
         db.put("txs", key, flip(row, at))
         db.commit()
@@ -234,7 +237,7 @@ def test_flipped_history_row_is_refused(t):
     db = Lmdb(n.data_dir + "/index")
     row = db.get("history", key)
     db.delete("history", key)
-    db.put("history", key, flip(row, 5))
+    db.put("history", key, flip(row, 4))
     db.commit()
     n.start()
     before = len(errors_logged(n))
@@ -260,28 +263,68 @@ def test_old_index_format_is_rebuilt_once(t):
     db.put("txs", bytes.fromhex(txh), height_key(h) + bytes(4))
     db.delete("meta", b"format")
     db.commit()
+    rebuilt_once(n, 1, txh, good, {})
+
+
+def histories(n):
+    """Alice's and Bob's histories, answered by the node (started and stopped here)."""
     n.start()
-    rebuilt = "the index is of format 1, not 3: rebuilding it from the blocks"
+    hist = {a: n.get("/api/v1/accounts/%s/txs" % n.chain[a].address) for a in ("alice", "bob")}
+    n.stop()
+    return hist
+
+
+def rebuilt_once(n, fmt, txh, good, hist):
+    """Starts n over an index of format fmt: it is rebuilt once, with its log line, and the
+    transfer and the histories in hist answer as before, also after a restart."""
+    n.start()
+    rebuilt = "the index is of format %d, not 4: rebuilding it from the blocks" % fmt
     eq(n.log_text().count(rebuilt), 1, "the rebuild is logged")
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer, from the rebuilt index")
+    for a in hist:
+        eq(n.get("/api/v1/accounts/%s/txs" % n.chain[a].address), hist[a], "the history of " + a)
     n.restart()
     eq(n.log_text().count(rebuilt), 1, "not rebuilt a second time")
     eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer after a restart")
+
+
+def test_format_3_index_is_rebuilt(t):
+    # A data directory whose index is of format 3 (13-byte rows: u48 height, u16 index << 1
+    # | sent, u24 offset, u16 length, in tables of fixed-size duplicates) is rebuilt at
+    # start once, with its log line; the transfer and both accounts' histories then answer
+    # as before, from 10-byte rows.
+    n, h, txh, tx, good = committed_chain(t)
+    c = n.chain
+    hist = histories(n)
+    db = Lmdb(n.data_dir + "/index")
+    row = db.get("txs", bytes(1))  # hash prefix, u40 height, u16 index << 1, u24 offset
+    eq(len(row), 18, "a row of format 4")
+    old = bytes(1) + row[8:18] + len(tx).to_bytes(2, "big")
+    db.drop("txs")
+    db.drop("history")
+    db.put("txs", bytes(1), row[:8] + old, dup=True)
+    for a, sent in (("alice", 1), ("bob", 0)):
+        db.put("history", bytes.fromhex(c[a].pubkey)[:8], old[:7] + bytes([old[7] | sent]) +
+               old[8:], dup=True)
+    db.put("meta", b"format", (3).to_bytes(8, "big"))
+    db.commit()
+    rebuilt_once(n, 3, txh, good, hist)
+    db = Lmdb(n.data_dir + "/index")
+    eq(len(db.get("txs", bytes(1))), 18, "rows of format 4 again")
+    db.commit()
 
 
 def test_format_2_index_is_rebuilt(t):
     # A data directory whose index is of format 2 (rows keyed by the whole hash and the
     # whole address, made without duplicates) is rebuilt at start once, with its log line;
     # the transfer and both accounts' histories then answer as before.
-    n, h, txh, _, good = committed_chain(t)
+    n, h, txh, tx, good = committed_chain(t)
     c = n.chain
-    n.start()
-    hist = {a: n.get("/api/v1/accounts/%s/txs" % c[a].address) for a in ("alice", "bob")}
-    n.stop()
+    hist = histories(n)
     db = Lmdb(n.data_dir + "/index")
-    row = db.get("txs", bytes(1))[8:]  # u48 height, u16 index << 1, u24 offset, u16 length
-    place = (bytes(2) + row[:6] + (int.from_bytes(row[6:8], "big") >> 1).to_bytes(4, "big") +
-             bytes(1) + row[8:11] + row[11:13])
+    row = db.get("txs", bytes(1))[8:]  # u40 height, u16 index << 1, u24 offset
+    place = (bytes(3) + row[:5] + (int.from_bytes(row[5:7], "big") >> 1).to_bytes(4, "big") +
+             bytes(1) + row[7:10] + len(tx).to_bytes(2, "big"))
     db.drop("txs")
     db.drop("history")
     db.put("txs", bytes.fromhex(txh), place)
@@ -290,14 +333,7 @@ def test_format_2_index_is_rebuilt(t):
         db.put("history", key, bytes.fromhex(txh))
     db.put("meta", b"format", (2).to_bytes(8, "big"))
     db.commit()
-    n.start()
-    rebuilt = "the index is of format 2, not 3: rebuilding it from the blocks"
-    eq(n.log_text().count(rebuilt), 1, "the rebuild is logged")
-    eq(n.get("/api/v1/txs/" + txh), good["tx"], "the transfer, from the rebuilt index")
-    for a in ("alice", "bob"):
-        eq(n.get("/api/v1/accounts/%s/txs" % c[a].address), hist[a], "the history of " + a)
-    n.restart()
-    eq(n.log_text().count(rebuilt), 1, "not rebuilt a second time")
+    rebuilt_once(n, 2, txh, good, hist)
 
 
 def test_damaged_block_is_not_served_to_a_syncing_peer(t):

@@ -106,6 +106,7 @@ static const chr_test tests[] = {
     {"store_index_tail_and_rebuild", test_store_index_tail_and_rebuild},
     {"store_index_row_format", test_store_index_row_format},
     {"store_index_prefix_collisions", test_store_index_prefix_collisions},
+    {"store_index_parts_crash", test_store_index_parts_crash},
     {"store_tail_full_indexes_inline", test_store_tail_full_indexes_inline},
     {"store_reads_are_checked", test_store_reads_are_checked},
     {"store_trie_migrates_and_checks_accounts", test_store_trie_migrates_and_checks_accounts},

@@ -146,6 +146,7 @@ void test_store_map_full_then_grow(void);
 void test_store_index_tail_and_rebuild(void);
 void test_store_index_row_format(void);
 void test_store_index_prefix_collisions(void);
+void test_store_index_parts_crash(void);
 void test_store_tail_full_indexes_inline(void);
 void test_store_reads_are_checked(void);
 void test_store_trie_migrates_and_checks_accounts(void);
