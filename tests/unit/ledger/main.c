@@ -37,6 +37,7 @@ static const chr_test tests[] = {
     {"meeting_params", test_meeting_params},
     {"settle_receipt_final", test_settle_receipt_final},
     {"settle_every_person", test_settle_every_person},
+    {"meeting_128_people", test_meeting_128_people},
     {"settle_window_dispute_refund", test_settle_window_dispute_refund},
     {"meetings_totals", test_meetings_totals},
     {"meetings_totals_encoding", test_meetings_totals_encoding},

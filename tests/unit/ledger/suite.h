@@ -68,6 +68,7 @@ void test_meeting_allocation_spread(void);
 void test_meeting_params(void);
 void test_settle_receipt_final(void);
 void test_settle_every_person(void);
+void test_meeting_128_people(void);
 void test_settle_window_dispute_refund(void);
 void test_meetings_totals(void);
 void test_meetings_totals_encoding(void);

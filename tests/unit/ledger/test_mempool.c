@@ -11,6 +11,7 @@
 typedef struct mp_tx {
     ledger_tx tx;
     uint8_t hash[32];
+    uint8_t enc[LEDGER_TX_BYTES_BASE_MAX];
     size_t bytes;
 } mp_tx;
 
@@ -38,8 +39,7 @@ static void mp_make(mp_tx *t, uint32_t from, uint64_t nonce, uint64_t amount, ui
     }
     memcpy(t->tx.body.transfer.to, b, 32);
     t->tx.body.transfer.amount = amount;
-    uint8_t buf[LEDGER_TX_BYTES_MAX];
-    if (ledger_tx_encode(&t->tx, buf, sizeof(buf), &t->bytes) != CHR_OK) {
+    if (ledger_tx_encode(&t->tx, t->enc, sizeof(t->enc), &t->bytes) != CHR_OK) {
         abort();
     }
     ledger_tx_hash(&t->tx, t->hash);
@@ -49,7 +49,8 @@ static chr_err mp_add(ledger_mempool *mp, const mp_tx *t, uint64_t balance, uint
                       char *detail, size_t detail_cap)
 {
     ledger_account committed = {.balance = balance, .nonce = nonce};
-    return ledger_mempool_add(mp, &t->tx, t->hash, t->bytes, &committed, detail, detail_cap);
+    return ledger_mempool_add(mp, &t->tx, t->hash, t->enc, t->bytes, &committed, detail,
+                              detail_cap);
 }
 
 /* True when iterating the mempool gives exactly these transactions in this order. */
@@ -207,24 +208,25 @@ void test_mempool_count_and_byte_limits(void)
     CHECK(mp_order_is(mp, want, 4));
     ledger_mempool_free(mp);
 
-    /* By bytes: LEDGER_TX_BYTES_MAX bytes hold eleven transactions of 271 bytes. */
+    /* By bytes: LEDGER_TX_BYTES_MAX bytes hold `fit` transactions of 427 bytes (the longest
+     * memo), and not one more. */
     CHECK_OK(ledger_mempool_new(&mp, 100, LEDGER_TX_BYTES_MAX));
-    enum { FIT = 11 };
-    mp_tx big[FIT + 1];
-    for (uint32_t i = 0; i < FIT + 1; i++) {
-        mp_make(&big[i], 20 + i, 0, 1, 1, 100, 0);
+    enum { BIG = 64 };
+    static mp_tx big[BIG];
+    for (uint32_t i = 0; i < BIG; i++) {
+        mp_make(&big[i], 20 + i, 0, 1, 1, LEDGER_MEMO_MAX, 0);
     }
-    CHECK(big[0].bytes * FIT <= LEDGER_TX_BYTES_MAX);
-    CHECK(big[0].bytes * (FIT + 1) > LEDGER_TX_BYTES_MAX);
-    for (uint32_t i = 0; i < FIT; i++) {
+    size_t fit = LEDGER_TX_BYTES_MAX / big[0].bytes;
+    CHECK(fit + 1 < BIG && big[0].bytes == 427);
+    for (uint32_t i = 0; i < fit; i++) {
         CHECK_OK(mp_add(mp, &big[i], 100, 0, detail, sizeof(detail)));
     }
-    CHECK(mp_add(mp, &big[FIT], 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
-    CHECK(ledger_mempool_count(mp) == FIT && ledger_mempool_bytes(mp) == FIT * big[0].bytes);
+    CHECK(mp_add(mp, &big[fit], 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
+    CHECK(ledger_mempool_count(mp) == fit && ledger_mempool_bytes(mp) == fit * big[0].bytes);
     /* A small one does not fit in the bytes left, and does once a big one is gone. */
     mp_tx small;
-    mp_make(&small, 40, 0, 1, 1, 0, 0);
-    CHECK(small.bytes > LEDGER_TX_BYTES_MAX - FIT * big[0].bytes);
+    mp_make(&small, 200, 0, 1, 1, 0, 0);
+    CHECK(small.bytes > LEDGER_TX_BYTES_MAX - fit * big[0].bytes);
     CHECK(mp_add(mp, &small, 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
     ledger_mempool_remove(mp, big[0].hash);
     CHECK_OK(mp_add(mp, &small, 100, 0, detail, sizeof(detail)));

@@ -427,11 +427,9 @@ static void vector_tx(ledger_tx *tx, size_t k, const uint8_t from[32], const uin
         memcpy(b->title, "Weekly sync", 11);
         b->host_len = 5;
         memcpy(b->host, "alice", 5);
-        b->participants_len = 2;
-        b->participant_lens[0] = 3;
-        memcpy(b->participants[0], "bob", 3);
-        b->participant_lens[1] = 5;
-        memcpy(b->participants[1], "carol", 5);
+        static uint8_t ids[16];
+        CHR_ASSERT(ledger_meeting_participant_add(tx, ids, sizeof(ids), "bob", 3) == CHR_OK);
+        CHR_ASSERT(ledger_meeting_participant_add(tx, ids, sizeof(ids), "carol", 5) == CHR_OK);
         b->duration_min = 30;
         b->region_len = 7;
         memcpy(b->region, "eu-west", 7);
@@ -538,14 +536,17 @@ static void test_settle_vectors(void)
         CHECK_OK(ledger_tx_init(&tx, k == 0 ? LEDGER_TX_MEETING_SETTLE : LEDGER_TX_MEETING_DISPUTE,
                                 "chroom-devnet-1", pub, 13 + k, 1000, 0, NULL, 0));
         memcpy(tx.body.settle.id, id, sizeof(id));
+        uint8_t enc[2 * LEDGER_CLAIM_BYTES_MAX];
         if (k == 0) {
-            tx.body.settle.claims_len = 2;
-            settle_claim(&tx.body.settle.claims[0], 0, 45, 60, V_CREDIT_HOST_SIG, NULL);
-            settle_claim(&tx.body.settle.claims[1], 1, 25, 30, V_CREDIT_PART_SIG, V_RECEIPT_SIG);
+            ledger_claim c;
+            settle_claim(&c, 0, 45, 60, V_CREDIT_HOST_SIG, NULL);
+            CHECK_OK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &c));
+            settle_claim(&c, 1, 25, 30, V_CREDIT_PART_SIG, V_RECEIPT_SIG);
+            CHECK_OK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &c));
         } else {
             tx.body.settle.claims_len = 1;
-            tx.body.settle.claims[0].index = 0;
-            tx.body.settle.claims[0].minutes = 40;
+            tx.body.settle.dispute_index = 0;
+            tx.body.settle.dispute_minutes = 40;
         }
         ledger_tx_sighash(&tx, msg);
         CHECK_OK(ledger_signer_sign(s, tx.sig, msg, sk, zero));
