@@ -225,7 +225,7 @@ def test_batch_settle_and_dispute_from_wallet(t):
        "the host's claim lowered, the second participant's dropped")
     eq(int(n.get("/api/v1/accounts/%s" % bob.address)["balance"]), b0 - 1000, "the payer's fee")
     eq(int(n.get("/api/v1/accounts/%s" % carol.address)["balance"]), c0 - 1000, "the host's fee")
-    for args in (["--claim", 17, "--minutes", 1], ["--claim", "x", "--minutes", 1],
+    for args in (["--claim", 128, "--minutes", 1], ["--claim", "x", "--minutes", 1],
                  ["--claim", 0], ["--minutes", 1]):
         rc, _, err = w("meeting", "dispute", mid, "--key", bob.path, *args)
         eq(rc, 2, "usage error for %r (stderr %r)" % (args, err))
