@@ -92,8 +92,9 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
                "an end of block's staking, reward and slashing steps fit its object steps");
 
 /* The media tier and meetings (ledger/media.h, ledger/meetings.h). Every bound keeps the
- * largest meeting-create within LEDGER_TX_BYTES_MAX with the longest chain id and memo
- * (asserted in ledger/tx.h) and each record within LEDGER_OBJECT_VALUE_MAX. */
+ * largest meeting-create within LEDGER_TX_MEETING_BYTES_MAX with the longest chain id and
+ * memo (asserted in ledger/tx.h) and each record within LEDGER_OBJECT_VALUE_MAX (the
+ * participant list in chunks: ledger/meetings.h). */
 /* A media node's HTTPS endpoint: a host name (DNS names are at most 253 characters but real
  * endpoints are far shorter), an optional port and a short path. */
 #define LEDGER_MEDIA_ENDPOINT_MAX 128
