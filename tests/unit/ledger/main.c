@@ -87,6 +87,7 @@ static const chr_test tests[] = {
     {"mempool_remove_committed", test_mempool_remove_committed},
     {"mempool_evict_from", test_mempool_evict_from},
     {"mempool_random_model", test_mempool_random_model},
+    {"mempool_owns_the_encoding", test_mempool_owns_the_encoding},
     {"block_header_round_trip", test_block_header_round_trip},
     {"block_commit_round_trip", test_block_commit_round_trip},
     {"block_round_trip", test_block_round_trip},

@@ -120,6 +120,7 @@ void test_state_apply_load_error(void);
 void test_state_supply_conserved_random(void);
 
 void test_mempool_admits_in_nonce_order(void);
+void test_mempool_owns_the_encoding(void);
 void test_mempool_rejects_nonces(void);
 void test_mempool_pending_spend_counted(void);
 void test_mempool_count_and_byte_limits(void);

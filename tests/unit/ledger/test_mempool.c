@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/hash.h"
 #include "ledger/mempool.h"
@@ -481,4 +482,52 @@ void test_mempool_random_model(void)
     ledger_mempool_free(mp);
     printf("# mempool: %zu of %d steps admitted a transaction\n", added, MPR_STEPS);
     CHECK(added > 1000);
+}
+
+void test_mempool_owns_the_encoding(void)
+{
+    /* The mempool keeps its own copy of an admitted transaction's bytes and its entry refers
+     * to that copy (the lifetime rule of ledger/tx.h): after the caller's encoding and the
+     * builder's buffer are overwritten, the pending meeting-create still reads its 127
+     * participants and its bytes are the ones admitted. */
+    CHECK_OK(chr_hash_init());
+    ledger_tx tx, decoded;
+    uint8_t from[32];
+    static uint8_t ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX], enc[LEDGER_TX_BYTES_MAX],
+        kept[LEDGER_TX_BYTES_MAX];
+    mp_addr(from, 7);
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_CREATE, "chroom", from, 0, 1, 0, NULL, 0));
+    tx.body.meeting.title_len = 1;
+    tx.body.meeting.title[0] = 't';
+    for (size_t i = 0; i < LEDGER_MEETING_PARTICIPANTS_MAX; i++) {
+        char id[16];
+        int n = snprintf(id, sizeof(id), "person-%zu", i);
+        CHECK_OK(ledger_meeting_participant_add(&tx, ids, sizeof(ids), id, (size_t)n));
+    }
+    size_t len;
+    uint8_t hash[32];
+    CHECK_OK(ledger_tx_encode(&tx, enc, sizeof(enc), &len));
+    memcpy(kept, enc, len);
+    CHECK_OK(ledger_tx_decode(&decoded, enc, len));
+    ledger_tx_hash(&decoded, hash);
+    ledger_mempool *mp;
+    CHECK_OK(ledger_mempool_new(&mp, 4, LEDGER_TX_BYTES_MAX));
+    ledger_account committed = {.balance = 100, .nonce = 0};
+    char detail[LEDGER_DETAIL_MAX];
+    CHECK_OK(ledger_mempool_add(mp, &decoded, hash, enc, len, &committed, detail, sizeof(detail)));
+    memset(enc, 0xff, sizeof(enc));
+    memset(ids, 0xff, sizeof(ids));
+    const ledger_mempool_entry *e = ledger_mempool_find(mp, hash);
+    CHECK(e != NULL);
+    const ledger_tx *pending = ledger_mempool_entry_tx(e);
+    const char *id;
+    size_t id_len, bytes_len;
+    CHECK_OK(ledger_meeting_participant_get(pending, 126, &id, &id_len));
+    CHECK(id_len == 10 && memcmp(id, "person-126", 10) == 0);
+    const uint8_t *bytes = ledger_mempool_entry_bytes(e, &bytes_len);
+    CHECK(bytes_len == len && memcmp(bytes, kept, len) == 0);
+    CHECK(ledger_mempool_bytes(mp) == len);
+    ledger_mempool_remove(mp, hash);
+    CHECK(ledger_mempool_count(mp) == 0 && ledger_mempool_bytes(mp) == 0);
+    ledger_mempool_free(mp);
 }
