@@ -138,8 +138,11 @@ static chr_err tables_alloc(ledger_chain *ch)
                          LEDGER_VALIDATORS_MAX + 1 +     /* signers (and the proposer) unbonded */
                          2 * LEDGER_SETTLE_DUE_PER_BLOCK + /* operators and payers it settles */
                          LEDGER_GOV_ACCOUNT_STEPS_MAX;     /* governance's refunds */
-    /* Objects likewise, plus room for the steps a block takes outside its transactions. */
+    /* Objects likewise, plus one per LEDGER_TX_BYTES_PER_OBJECT of the block (a settle's
+     * claims, a meeting-create's participant chunks: ledger/tx_types.h), plus room for the
+     * steps a block takes outside its transactions. */
     size_t objects_max = ledger_tx_objects_changed_max() * (size_t)ch->params.block_txs_max +
+                         ch->params.block_bytes_max / LEDGER_TX_BYTES_PER_OBJECT +
                          LEDGER_BLOCK_OBJECT_STEPS_MAX + LEDGER_GOV_OBJECT_STEPS_MAX;
     chr_err err = ledger_overlay_new(&ch->overlay, overlay_max, ch->view.account, ch->view.ctx);
     err = err ? err
@@ -623,9 +626,11 @@ static chr_err draft_txs(ledger_chain *ch, const ledger_mempool *mp)
         const ledger_tx *tx = ledger_mempool_entry_tx(e);
         uint8_t *dst = ch->arena + arena_used;
         size_t len;
-        if (ledger_tx_encode(tx, dst, ch->params.block_bytes_max - arena_used, &len) != CHR_OK) {
+        const uint8_t *enc = ledger_mempool_entry_bytes(e, &len);
+        if (len > ch->params.block_bytes_max - arena_used) {
             break; /* the block is full by bytes */
         }
+        memcpy(dst, enc, len);
         ledger_chain_failure *f = &ch->failures[ch->failures_len];
         /* Fees gather in the collector until the end of block distributes them. */
         ledger_apply_env env = {ch->header.height, ledger_fee_collector, ch->header.time_ms,

@@ -7,14 +7,20 @@
 #define LEDGER_CHAIN_ID_MAX 32
 /* A memo is a short note (an invoice number, a reference), not a storage channel. */
 #define LEDGER_MEMO_MAX 256
-/* The largest encoded transaction of every type but meeting-settle: a transfer with the
- * longest chain id and memo is 417 bytes; later transaction types get room up to 1 KiB. */
+/* The largest encoded transaction of every type but meeting-create and meeting-settle: a
+ * transfer with the longest chain id and memo is 417 bytes; later transaction types get
+ * room up to 1 KiB. */
 #define LEDGER_TX_BYTES_BASE_MAX 1024
+/* The largest meeting-create: the host and LEDGER_MEETING_PARTICIPANTS_MAX participants,
+ * every ID at its longest, beside the longest title, region, chain id and memo (8,861
+ * bytes, asserted in ledger/tx.h); 9 KiB. */
+#define LEDGER_TX_MEETING_BYTES_MAX 9216
 /* The largest encoded transaction of any type: a meeting-settle carrying a claim for every
- * person of the meeting, each with its receipt, beside the longest chain id and memo (3,046
- * bytes, asserted in ledger/tx.h). Every buffer, the mempool, gossip, the API and the wallet
- * are sized by this; ledger_tx_decode holds the other types to LEDGER_TX_BYTES_BASE_MAX. */
-#define LEDGER_TX_BYTES_MAX 3072
+ * person of the largest meeting (128), each with its receipt, beside the longest chain id
+ * and memo (20,138 bytes, asserted in ledger/tx.h). Every buffer, the mempool, gossip, the
+ * API and the wallet are sized by this; ledger_tx_decode holds meeting-creates to
+ * LEDGER_TX_MEETING_BYTES_MAX and the other types to LEDGER_TX_BYTES_BASE_MAX. */
+#define LEDGER_TX_BYTES_MAX 20224
 /* Validators in one set: commits carry a signature each, and 128 keeps a commit ~12 KiB. */
 #define LEDGER_VALIDATORS_MAX 128
 /* Transactions in one block, and its encoded size: what one block interval can apply. */
@@ -43,7 +49,9 @@
 /* A human-readable reason a transaction failed ("nonce: expected 7, got 9"). */
 #define LEDGER_DETAIL_MAX 160
 
-_Static_assert(LEDGER_TX_BYTES_BASE_MAX <= LEDGER_TX_BYTES_MAX, "the base limit is the lower");
+_Static_assert(LEDGER_TX_BYTES_BASE_MAX <= LEDGER_TX_MEETING_BYTES_MAX &&
+                   LEDGER_TX_MEETING_BYTES_MAX <= LEDGER_TX_BYTES_MAX,
+               "the base limit is the lowest, the settle's the highest");
 _Static_assert(LEDGER_BLOCK_TXS_MAX * (LEDGER_TX_BYTES_BASE_MAX + 2) > LEDGER_BLOCK_BYTES_MAX,
                "byte limit is the binding one for full blocks of large transactions");
 _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as u16");
@@ -98,8 +106,9 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
                "an end of block's staking, reward and slashing steps fit its object steps");
 
 /* The media tier and meetings (ledger/media.h, ledger/meetings.h). Every bound keeps the
- * largest meeting-create within LEDGER_TX_BYTES_MAX with the longest chain id and memo
- * (asserted in ledger/tx.h) and each record within LEDGER_OBJECT_VALUE_MAX. */
+ * largest meeting-create within LEDGER_TX_MEETING_BYTES_MAX with the longest chain id and
+ * memo (asserted in ledger/tx.h) and each record within LEDGER_OBJECT_VALUE_MAX (the
+ * participant list in chunks: ledger/meetings.h). */
 /* A media node's HTTPS endpoint: a host name (DNS names are at most 253 characters but real
  * endpoints are far shorter), an optional port and a short path. */
 #define LEDGER_MEDIA_ENDPOINT_MAX 128
@@ -113,10 +122,12 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
  * an app's user id or a 62-character chr1 address). */
 #define LEDGER_MEETING_TITLE_MAX 64
 #define LEDGER_MEETING_ID_STR_MAX 64
-/* Participants of one meeting, and the bytes of all their IDs together: 16 short app ids or
- * 6 chr1 addresses; the sum is what keeps a meeting-create inside one transaction. */
-#define LEDGER_MEETING_PARTICIPANTS_MAX 16
-#define LEDGER_MEETING_PARTICIPANT_BYTES_MAX 384
+/* Participants of one meeting besides its host: 128 people in all, room for an all-hands,
+ * a class or a webinar, while a settle of one claim per person (each up to 154 bytes) stays
+ * near 20 KB and a meeting's close at the end of a block within its object steps (asserted
+ * below). Larger audiences are a broadcast, not a meeting. The IDs are bounded one by one
+ * (LEDGER_MEETING_ID_STR_MAX): all of them at their longest fit LEDGER_TX_MEETING_BYTES_MAX. */
+#define LEDGER_MEETING_PARTICIPANTS_MAX 127
 /* A meeting lasts at most a day; a longer one is a series. */
 #define LEDGER_MEETING_DURATION_MAX_MIN 1440u
 /* How far ahead a meeting may be scheduled: 30 days. */
@@ -129,12 +140,12 @@ _Static_assert(LEDGER_STAKING_MATURE_MAX * 2 * 2 + 3 * LEDGER_VALIDATORS_MAX + 2
 #define LEDGER_MEETING_LOAD_SCAN_MAX 64
 
 /* Settlement (ledger/settle.h). Claims in one meeting-settle: one per person of the meeting
- * (its host and every participant), so a meeting settles in one transaction; a claim carries
- * the payer's credit signature and a receipt's (154 bytes at most), which sets
+ * (its host and every participant, 128), so a meeting settles in one transaction; a claim
+ * carries the payer's credit signature and a receipt's (154 bytes at most), which sets
  * LEDGER_TX_BYTES_MAX (asserted in ledger/tx.h). */
 #define LEDGER_SETTLE_CLAIMS_MAX (LEDGER_MEETING_PARTICIPANTS_MAX + 1)
-/* Meetings one end of block closes: each changes up to 19 objects (its due entry, its
- * settlement record, 17 claim records) and 3 accounts (the operator, the payer, and the fee
+/* Meetings one end of block closes: each changes up to 130 objects (its due entry, its
+ * settlement record, 128 claim records) and 3 accounts (the operator, the payer, and the fee
  * collector for the protocol share, which the block's table counts once as the proposer);
  * the rest wait for the next block (their due time has passed, so they close there). */
 #define LEDGER_SETTLE_DUE_PER_BLOCK 4

@@ -148,30 +148,119 @@ chr_err ledger_meeting_decode(ledger_meeting *out, const uint8_t id[LEDGER_MEETI
 static void participants_encode(chr_enc *enc, const ledger_meeting_body *b)
 {
     chr_enc_u8(enc, b->participants_len);
-    for (size_t i = 0; i < b->participants_len; i++) {
-        chr_enc_bytes8(enc, (const uint8_t *)b->participants[i], b->participant_lens[i]);
+    if (b->participants_bytes > 0) {
+        chr_enc_raw(enc, b->participants, b->participants_bytes);
     }
 }
 
+/* The list where it lies in dec's bytes: b refers to it (the lifetime rule of
+ * ledger/tx.h), each ID's offset noted and its length checked. */
 static chr_err participants_decode(chr_dec *dec, ledger_meeting_body *b)
 {
     chr_err err = chr_dec_u8(dec, &b->participants_len);
     if (err == CHR_OK && b->participants_len > LEDGER_MEETING_PARTICIPANTS_MAX) {
         return CHR_ERR_MEETING;
     }
+    size_t start = dec->pos;
+    b->participants = dec->buf + start;
     for (size_t i = 0; i < b->participants_len && err == CHR_OK; i++) {
-        err = dec_str(dec, (uint8_t *)b->participants[i], &b->participant_lens[i],
-                      LEDGER_MEETING_ID_STR_MAX, CHR_ERR_MEETING);
+        const uint8_t *p;
+        size_t n;
+        b->participant_offs[i] = (uint16_t)(dec->pos - start);
+        err = chr_dec_bytes8(dec, &p, &n, LEDGER_MEETING_ID_STR_MAX);
+        err = err == CHR_ERR_TOO_LONG ? CHR_ERR_MEETING : err;
     }
+    CHR_ASSERT(err != CHR_OK || dec->pos - start <= LEDGER_MEETING_PARTICIPANTS_BYTES_MAX);
+    b->participants_bytes = (uint16_t)(dec->pos - start);
     return err;
 }
 
-chr_err ledger_meeting_participants_decode(ledger_meeting_body *b, const uint8_t *in, size_t in_len)
+chr_err ledger_meeting_participant_get(const ledger_tx *tx, size_t i, const char **id,
+                                       size_t *id_len)
+{
+    const ledger_meeting_body *b = &tx->body.meeting;
+    *id = NULL;
+    *id_len = 0;
+    if (tx->type != LEDGER_TX_MEETING_CREATE || i >= b->participants_len) {
+        return CHR_ERR_ARG;
+    }
+    CHR_ASSERT(b->participant_offs[i] < b->participants_bytes);
+    const uint8_t *p = b->participants + b->participant_offs[i];
+    *id_len = p[0];
+    *id = (const char *)(p + 1);
+    return CHR_OK;
+}
+
+chr_err ledger_meeting_participant_add(ledger_tx *tx, uint8_t *buf, size_t buf_cap, const char *id,
+                                       size_t id_len)
+{
+    ledger_meeting_body *b = &tx->body.meeting;
+    CHR_ASSERT(tx->type == LEDGER_TX_MEETING_CREATE);
+    CHR_ASSERT(b->participants == NULL || b->participants == buf);
+    if (b->participants_len == LEDGER_MEETING_PARTICIPANTS_MAX ||
+        id_len > LEDGER_MEETING_ID_STR_MAX) {
+        return CHR_ERR_MEETING;
+    }
+    size_t at = b->participants_bytes;
+    if (buf_cap < at || buf_cap - at < 1 + id_len) {
+        return CHR_ERR_TOO_LONG;
+    }
+    buf[at] = (uint8_t)id_len;
+    if (id_len > 0) {
+        memcpy(buf + at + 1, id, id_len);
+    }
+    b->participants = buf;
+    b->participant_offs[b->participants_len++] = (uint16_t)at;
+    b->participants_bytes = (uint16_t)(at + 1 + id_len);
+    return CHR_OK;
+}
+
+/* ---- The participant list in state: chunks of whole IDs ---- */
+
+void ledger_meeting_people_key(uint8_t out[LEDGER_MEETING_PEOPLE_KEY_LEN],
+                               const uint8_t id[LEDGER_MEETING_ID_LEN], uint8_t chunk)
+{
+    memcpy(out, id, LEDGER_MEETING_ID_LEN);
+    out[LEDGER_MEETING_ID_LEN] = chunk;
+}
+
+chr_err ledger_meeting_people_chunk_decode(ledger_meeting_people *p, const uint8_t *in,
+                                           size_t in_len)
 {
     chr_dec dec;
     chr_dec_init(&dec, in, in_len);
-    chr_err err = participants_decode(&dec, b);
+    uint8_t n;
+    chr_err err = chr_dec_u8(&dec, &n);
+    if (err == CHR_OK && (n == 0 || n > LEDGER_MEETING_PARTICIPANTS_MAX - p->participants_len)) {
+        return CHR_ERR_MEETING;
+    }
+    for (size_t i = 0; i < n && err == CHR_OK; i++) {
+        size_t k = p->participants_len;
+        err = dec_str(&dec, (uint8_t *)p->participants[k], &p->participant_lens[k],
+                      LEDGER_MEETING_ID_STR_MAX, CHR_ERR_MEETING);
+        p->participants_len += err == CHR_OK;
+    }
     return err ? err : chr_dec_finish(&dec);
+}
+
+chr_err ledger_meeting_people_get(ledger_objects *t, const uint8_t id[LEDGER_MEETING_ID_LEN],
+                                  uint8_t count, ledger_meeting_people *out)
+{
+    memset(out, 0, sizeof(*out));
+    chr_err err = CHR_OK;
+    for (uint8_t c = 0; out->participants_len < count && err == CHR_OK; c++) {
+        uint8_t key[LEDGER_MEETING_PEOPLE_KEY_LEN], v[LEDGER_OBJECT_VALUE_MAX];
+        size_t len;
+        int found;
+        ledger_meeting_people_key(key, id, c);
+        err = ledger_object_get(t, LEDGER_STATE_MEETING_PARTICIPANTS, key, sizeof(key), v, &len,
+                                &found);
+        if (err == CHR_OK && (!found || c == LEDGER_MEETING_PEOPLE_CHUNKS_MAX ||
+                              ledger_meeting_people_chunk_decode(out, v, len) != CHR_OK)) {
+            err = CHR_ERR_STORE; /* the record's count and its list disagree */
+        }
+    }
+    return err == CHR_OK && out->participants_len != count ? CHR_ERR_STORE : err;
 }
 
 void ledger_meeting_tx_encode(chr_enc *enc, const ledger_tx *tx)
@@ -219,30 +308,34 @@ chr_err ledger_meeting_tx_decode(chr_dec *dec, ledger_tx *tx)
     return err;
 }
 
-static const char *participants_rule(const ledger_meeting_body *b)
+_Static_assert(LEDGER_MEETING_PARTICIPANTS_MAX == 127, "the participants rule names the maximum");
+
+static const char *participants_rule(const ledger_tx *tx)
 {
+    const ledger_meeting_body *b = &tx->body.meeting;
     if (b->participants_len == 0 || b->participants_len > LEDGER_MEETING_PARTICIPANTS_MAX) {
-        return "participants: 1..16 IDs";
+        return "participants: 1..127 IDs";
     }
-    size_t total = 0;
     for (size_t i = 0; i < b->participants_len; i++) {
-        size_t len = b->participant_lens[i];
-        total += len;
-        if (!id_str_valid(b->participants[i], len)) {
+        const char *id;
+        size_t len;
+        CHR_ASSERT(ledger_meeting_participant_get(tx, i, &id, &len) == CHR_OK);
+        if (!id_str_valid(id, len)) {
             return "participants: each 1..64 printable ASCII characters without spaces";
         }
-        if (len == b->host_len && memcmp(b->participants[i], b->host, len) == 0) {
+        if (len == b->host_len && memcmp(id, b->host, len) == 0) {
             return "participants: the host is counted apart, not as a participant";
         }
         for (size_t k = 0; k < i; k++) {
-            if (b->participant_lens[k] == len &&
-                memcmp(b->participants[k], b->participants[i], len) == 0) {
+            const char *other;
+            size_t other_len;
+            CHR_ASSERT(ledger_meeting_participant_get(tx, k, &other, &other_len) == CHR_OK);
+            if (other_len == len && memcmp(other, id, len) == 0) {
                 return "participants: an ID is repeated";
             }
         }
     }
-    return total > LEDGER_MEETING_PARTICIPANT_BYTES_MAX ? "participants: over 384 bytes together"
-                                                        : NULL;
+    return NULL;
 }
 
 chr_err ledger_meeting_tx_check(const ledger_tx *tx, const ledger_params *params, char *detail,
@@ -262,7 +355,7 @@ chr_err ledger_meeting_tx_check(const ledger_tx *tx, const ledger_params *params
         bad = "title: 1..64 bytes of UTF-8";
     } else if (!id_str_valid(b->host, b->host_len)) {
         bad = "host: 1..64 printable ASCII characters without spaces";
-    } else if ((bad = participants_rule(b)) != NULL) {
+    } else if ((bad = participants_rule(tx)) != NULL) {
         /* bad is set */
     } else if (b->duration_min == 0 || b->duration_min > LEDGER_MEETING_DURATION_MAX_MIN) {
         bad = "duration: 1..1440 minutes";
@@ -597,20 +690,69 @@ static chr_err meeting_lists(ledger_objects *t, const ledger_meeting *m)
     return err ? err : ledger_object_put(t, LEDGER_STATE_MEETING_BY_HOST, key, len, &one, 1);
 }
 
-/* The record of a new meeting, the list of its participants and its node's load entry. */
-static chr_err meeting_write(ledger_objects *t, const ledger_meeting *m,
-                             const ledger_meeting_body *b)
+/* The chunks the participant list of b takes in state: whole IDs, as many as fit one object
+ * value each, in order (ledger_meeting_people_get reads them back). */
+static size_t people_chunks(const ledger_tx *tx)
 {
-    uint8_t buf[LEDGER_OBJECT_VALUE_MAX];
+    const ledger_meeting_body *b = &tx->body.meeting;
+    size_t chunks = 0, used = LEDGER_OBJECT_VALUE_MAX;
+    for (size_t i = 0; i < b->participants_len; i++) {
+        const char *id;
+        size_t len;
+        CHR_ASSERT(ledger_meeting_participant_get(tx, i, &id, &len) == CHR_OK);
+        if (used + 1 + len > LEDGER_OBJECT_VALUE_MAX) {
+            chunks++;
+            used = 1;
+        }
+        used += 1 + len;
+    }
+    CHR_ASSERT(chunks <= LEDGER_MEETING_PEOPLE_CHUNKS_MAX);
+    return chunks;
+}
+
+static chr_err people_put(ledger_objects *t, const uint8_t *id, uint8_t chunk, uint8_t *v,
+                          size_t len)
+{
+    uint8_t key[LEDGER_MEETING_PEOPLE_KEY_LEN];
+    ledger_meeting_people_key(key, id, chunk);
+    return ledger_object_put(t, LEDGER_STATE_MEETING_PARTICIPANTS, key, sizeof(key), v, len);
+}
+
+/* Writes the participant list of tx as people_chunks says: each chunk u8 n | n x bytes8. */
+static chr_err people_write(ledger_objects *t, const ledger_meeting *m, const ledger_tx *tx)
+{
+    uint8_t v[LEDGER_OBJECT_VALUE_MAX];
+    size_t used = 0;
+    uint8_t chunk = 0;
+    chr_err err = CHR_OK;
+    for (size_t i = 0; i < tx->body.meeting.participants_len && err == CHR_OK; i++) {
+        const char *id;
+        size_t len;
+        CHR_ASSERT(ledger_meeting_participant_get(tx, i, &id, &len) == CHR_OK);
+        if (used > 0 && used + 1 + len > LEDGER_OBJECT_VALUE_MAX) {
+            err = people_put(t, m->id, chunk++, v, used);
+            used = 0;
+        }
+        if (used == 0) {
+            v[0] = 0;
+            used = 1;
+        }
+        v[0]++;
+        v[used] = (uint8_t)len;
+        memcpy(v + used + 1, id, len);
+        used += 1 + len;
+    }
+    return err || used == 0 ? err : people_put(t, m->id, chunk, v, used);
+}
+
+/* The record of a new meeting, the list of its participants and its node's load entry. */
+static chr_err meeting_write(ledger_objects *t, const ledger_meeting *m, const ledger_tx *tx)
+{
+    uint8_t buf[LOAD_VALUE_LEN];
     chr_enc enc;
     size_t len;
-    chr_enc_init(&enc, buf, sizeof(buf));
-    participants_encode(&enc, b);
-    CHR_ASSERT(chr_enc_finish(&enc, &len) == CHR_OK);
     chr_err err = meeting_put(t, m);
-    err = err ? err
-              : ledger_object_put(t, LEDGER_STATE_MEETING_PARTICIPANTS, m->id,
-                                  LEDGER_MEETING_ID_LEN, buf, len);
+    err = err ? err : people_write(t, m, tx);
     uint8_t key[LOAD_KEY_LEN];
     load_key(key, m->node_key, m->end_ms, m->id);
     chr_enc_init(&enc, buf, sizeof(buf));
@@ -854,8 +996,8 @@ static chr_err meeting_create(ledger_overlay *o, const ledger_tx *tx, const ledg
                      (unsigned)b->participants_len + 1, (unsigned)b->duration_min);
         }
     }
-    err = err ? err : ledger_tx_room(o, tx, env, LEDGER_MEETING_OBJECTS_MAX);
-    err = err ? err : meeting_write(t, &m, b);
+    err = err ? err : ledger_tx_room(o, tx, env, LEDGER_MEETING_OBJECTS_BASE + people_chunks(tx));
+    err = err ? err : meeting_write(t, &m, tx);
     err = err ? err : meeting_lists(t, &m);
     err = err ? err : ledger_settle_schedule(t, &m); /* its due time (ledger/settle.h) */
     err = err ? err : ledger_meetings_totals_move(t, m.escrow, 0, 0, 0);

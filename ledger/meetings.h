@@ -9,10 +9,10 @@
  * Stateless checks of meeting-create, in order, after the shared ones: fee at least
  * fee_transfer (CHR_ERR_FEE); title 1..LEDGER_MEETING_TITLE_MAX bytes of UTF-8; host
  * 1..LEDGER_MEETING_ID_STR_MAX printable ASCII; 1..LEDGER_MEETING_PARTICIPANTS_MAX
- * participants, each like the host, at most LEDGER_MEETING_PARTICIPANT_BYTES_MAX together,
- * none repeated and none the host; duration 1..LEDGER_MEETING_DURATION_MAX_MIN; region
- * empty or a region code (ledger_media_region_valid); has_preferred 0 or 1 (each
- * CHR_ERR_MEETING). An ID that is a chr1 address also names that participant's key.
+ * participants, each like the host, none repeated and none the host;
+ * duration 1..LEDGER_MEETING_DURATION_MAX_MIN; region empty or a region code
+ * (ledger_media_region_valid); has_preferred 0 or 1 (each CHR_ERR_MEETING). An ID that is a chr1
+ * address also names that participant's key.
  *
  * meeting-create applied: start_ms 0 means the block's time; otherwise it must be at least
  * the block's time and at most LEDGER_MEETING_AHEAD_MAX_MS after it (CHR_ERR_MEETING). The
@@ -64,9 +64,21 @@
 /* A create's payer and proposer; an end's sender, payer (refunded) and proposer. */
 #define LEDGER_MEETING_ACCOUNTS_MAX 2
 #define LEDGER_MEETING_END_ACCOUNTS_MAX 3
-/* The record, the participant list, the load entry, the payer's and host's list entries,
- * the settlement's due entry (ledger/settle.h) and the totals (escrowed). */
-#define LEDGER_MEETING_OBJECTS_MAX 7
+/* A create's objects besides its participant list's chunks: the record, the load entry, the
+ * payer's and host's list entries, the settlement's due entry (ledger/settle.h) and the
+ * totals (escrowed). The list takes LEDGER_MEETING_PEOPLE_CHUNKS_MAX chunks at most, each
+ * but the last over LEDGER_OBJECT_VALUE_MAX - 65 bytes of the encoding, so a create changes
+ * at most 7 objects plus one per LEDGER_TX_BYTES_PER_OBJECT of its bytes (ledger/tx_types.h). */
+#define LEDGER_MEETING_OBJECTS_BASE 6
+#define LEDGER_MEETING_OBJECTS_MAX (LEDGER_MEETING_OBJECTS_BASE + LEDGER_MEETING_PEOPLE_CHUNKS_MAX)
+/* Chunks of the participant list in state: whole IDs, as many as fit one object value, so at
+ * least 7 IDs of the longest (65 bytes with the length) per chunk. */
+#define LEDGER_MEETING_PEOPLE_CHUNKS_MAX ((LEDGER_MEETING_PARTICIPANTS_MAX + 6) / 7)
+_Static_assert(1 + 7 * (1 + LEDGER_MEETING_ID_STR_MAX) <= LEDGER_OBJECT_VALUE_MAX,
+               "a chunk holds 7 IDs of the longest");
+_Static_assert(LEDGER_MEETING_PEOPLE_CHUNKS_MAX <= 255, "the chunk number is a u8");
+/* The natural key of a chunk: meeting id || u8 chunk (from 0). */
+#define LEDGER_MEETING_PEOPLE_KEY_LEN (LEDGER_MEETING_ID_LEN + 1)
 
 typedef enum ledger_meeting_status {
     LEDGER_MEETING_CREATED = 1,
@@ -107,10 +119,28 @@ CHR_WUR chr_err ledger_meeting_encode(const ledger_meeting *m, uint8_t *out, siz
  * on failure. */
 CHR_WUR chr_err ledger_meeting_decode(ledger_meeting *out, const uint8_t id[LEDGER_MEETING_ID_LEN],
                                       const uint8_t *in, size_t in_len);
-/* The participant list's encoding: u8 n | n x bytes8 ID. Decoding fills the body's
- * participant fields of b. */
-CHR_WUR chr_err ledger_meeting_participants_decode(ledger_meeting_body *b, const uint8_t *in,
+/* A meeting's participant IDs as state holds them (kind LEDGER_STATE_MEETING_PARTICIPANTS,
+ * natural key meeting id || u8 chunk from 0; each chunk u8 n (1..) | n x bytes8 ID, whole IDs
+ * in order, as many as fit LEDGER_OBJECT_VALUE_MAX; the record's `participants` is the
+ * count). Decoded, for the settlement's rules and the API (about 8 KiB: not for tables). */
+typedef struct ledger_meeting_people {
+    uint8_t participants_len;
+    uint8_t participant_lens[LEDGER_MEETING_PARTICIPANTS_MAX];
+    char participants[LEDGER_MEETING_PARTICIPANTS_MAX][LEDGER_MEETING_ID_STR_MAX];
+} ledger_meeting_people;
+
+void ledger_meeting_people_key(uint8_t out[LEDGER_MEETING_PEOPLE_KEY_LEN],
+                               const uint8_t id[LEDGER_MEETING_ID_LEN], uint8_t chunk);
+/* Appends the IDs of one chunk's value to p: CHR_ERR_MEETING for an empty chunk, an ID over
+ * LEDGER_MEETING_ID_STR_MAX or more than LEDGER_MEETING_PARTICIPANTS_MAX IDs in all;
+ * CHR_ERR_TRUNCATED/TRAILING. On failure p may hold part of the chunk. */
+CHR_WUR chr_err ledger_meeting_people_chunk_decode(ledger_meeting_people *p, const uint8_t *in,
                                                    size_t in_len);
+/* The `count` participant IDs of meeting id (its record's count) from t's chunks:
+ * CHR_ERR_STORE when the chunks do not hold exactly that many; a load error. */
+CHR_WUR chr_err ledger_meeting_people_get(ledger_objects *t,
+                                          const uint8_t id[LEDGER_MEETING_ID_LEN], uint8_t count,
+                                          ledger_meeting_people *out);
 /* The API name of a status at time now_ms: "created", "ended", "cancelled", or "expired"
  * for a created meeting past end_ms + grace_ms. */
 const char *ledger_meeting_status_name(const ledger_meeting *m, uint64_t now_ms, uint64_t grace_ms);

@@ -10,7 +10,8 @@
 
 struct ledger_mempool_entry {
     uint8_t hash[32];
-    ledger_tx tx;
+    ledger_tx tx; /* decoded from enc, which it refers to (ledger/tx.h) */
+    uint8_t *enc; /* the encoding, owned: malloc'ed at admission, freed at removal */
     uint32_t bytes;
     uint32_t hash_next; /* chain in the hash table, or the free list */
     uint32_t fifo_prev, fifo_next;
@@ -81,6 +82,9 @@ chr_err ledger_mempool_new(ledger_mempool **out, size_t txs_max, size_t bytes_ma
 void ledger_mempool_free(ledger_mempool *mp)
 {
     if (mp != NULL) {
+        for (uint32_t i = mp->fifo_head; i != NIL; i = mp->entries[i].fifo_next) {
+            free(mp->entries[i].enc);
+        }
         free(mp->entries);
         free(mp->accts);
         free(mp->tx_buckets);
@@ -186,8 +190,8 @@ static uint32_t acct_take(ledger_mempool *mp, const uint8_t addr[32], uint64_t n
 }
 
 chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_t hash[32],
-                           size_t tx_bytes, const ledger_account *committed, char *detail,
-                           size_t detail_cap)
+                           const uint8_t *enc, size_t tx_bytes, const ledger_account *committed,
+                           char *detail, size_t detail_cap)
 {
     CHR_ASSERT(tx_bytes > 0 && tx_bytes <= LEDGER_TX_BYTES_MAX);
     detail[0] = '\0';
@@ -205,6 +209,14 @@ chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_
     if (err != CHR_OK) {
         return err;
     }
+    /* The entry owns its encoding, and its decoded form refers to that copy: the caller's
+     * bytes may go away (the lifetime rule of ledger/tx.h). bytes_max bounds the total. */
+    uint8_t *copy = malloc(tx_bytes);
+    if (copy == NULL) {
+        snprintf(detail, detail_cap, "mempool: out of memory");
+        return CHR_ERR_NOMEM;
+    }
+    memcpy(copy, enc, tx_bytes);
     if (a == NIL) {
         a = acct_take(mp, tx->from, tx->nonce);
     }
@@ -213,7 +225,9 @@ chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_
                            head != NIL ? mp->entries[head].hash_next : NIL, mp->txs_max);
     ledger_mempool_entry *e = &mp->entries[i];
     memcpy(e->hash, hash, 32);
-    e->tx = *tx;
+    CHR_ASSERT(ledger_tx_decode(&e->tx, copy, tx_bytes) == CHR_OK); /* enc is tx's encoding */
+    CHR_ASSERT(e->tx.nonce == tx->nonce);
+    e->enc = copy;
     e->bytes = (uint32_t)tx_bytes;
     e->acct = a;
     size_t b = bucket_of(mp, hash);
@@ -305,6 +319,8 @@ static void remove_entry(ledger_mempool *mp, uint32_t i)
     }
     mp->count--;
     mp->bytes -= e->bytes;
+    free(e->enc);
+    e->enc = NULL;
     e->hash_next = mp->free_entry;
     mp->free_entry = i;
 }
@@ -351,6 +367,12 @@ const ledger_mempool_entry *ledger_mempool_next(const ledger_mempool *mp,
 const ledger_tx *ledger_mempool_entry_tx(const ledger_mempool_entry *e)
 {
     return &e->tx;
+}
+
+const uint8_t *ledger_mempool_entry_bytes(const ledger_mempool_entry *e, size_t *len)
+{
+    *len = e->bytes;
+    return e->enc;
 }
 
 const uint8_t *ledger_mempool_entry_hash(const ledger_mempool_entry *e)

@@ -192,23 +192,13 @@ void ledger_settle_tx_encode(chr_enc *enc, const ledger_tx *tx)
     const ledger_settle_body *b = &tx->body.settle;
     chr_enc_raw(enc, b->id, LEDGER_MEETING_ID_LEN);
     if (tx->type == LEDGER_TX_MEETING_DISPUTE) {
-        chr_enc_u8(enc, b->claims[0].index);
-        chr_enc_u32(enc, b->claims[0].minutes);
+        chr_enc_u8(enc, b->dispute_index);
+        chr_enc_u32(enc, b->dispute_minutes);
         return;
     }
     chr_enc_u8(enc, b->claims_len);
-    for (size_t i = 0; i < b->claims_len; i++) {
-        const ledger_claim *c = &b->claims[i];
-        chr_enc_u8(enc, c->index);
-        chr_enc_u32(enc, c->minutes);
-        chr_enc_u32(enc, c->credit_minutes_max);
-        chr_enc_u64(enc, c->credit_not_before_ms);
-        chr_enc_u64(enc, c->credit_expiry_ms);
-        chr_enc_raw(enc, c->credit_sig, 64);
-        chr_enc_u8(enc, c->has_receipt);
-        if (c->has_receipt) {
-            chr_enc_raw(enc, c->receipt_sig, 64);
-        }
+    if (b->claims_bytes > 0) {
+        chr_enc_raw(enc, b->claims, b->claims_bytes);
     }
 }
 
@@ -230,22 +220,80 @@ static chr_err claim_decode(chr_dec *dec, ledger_claim *c)
     return err;
 }
 
+chr_err ledger_settle_claim_get(const ledger_tx *tx, size_t i, ledger_claim *out)
+{
+    const ledger_settle_body *b = &tx->body.settle;
+    memset(out, 0, sizeof(*out));
+    if (tx->type != LEDGER_TX_MEETING_SETTLE || i >= b->claims_len) {
+        return CHR_ERR_ARG;
+    }
+    CHR_ASSERT(b->claim_offs[i] < b->claims_bytes);
+    chr_dec dec;
+    chr_dec_init(&dec, b->claims + b->claim_offs[i], b->claims_bytes - b->claim_offs[i]);
+    /* The decoder or the builder checked every claim's encoding. */
+    CHR_ASSERT(claim_decode(&dec, out) == CHR_OK);
+    return CHR_OK;
+}
+
+chr_err ledger_settle_claim_add(ledger_tx *tx, uint8_t *buf, size_t buf_cap, const ledger_claim *c)
+{
+    ledger_settle_body *b = &tx->body.settle;
+    CHR_ASSERT(tx->type == LEDGER_TX_MEETING_SETTLE);
+    CHR_ASSERT(b->claims == NULL || b->claims == buf);
+    if (b->claims_len == LEDGER_SETTLE_CLAIMS_MAX) {
+        return CHR_ERR_CLAIM;
+    }
+    size_t at = b->claims_bytes;
+    if (buf_cap < at) {
+        return CHR_ERR_TOO_LONG;
+    }
+    chr_enc enc;
+    size_t len;
+    chr_enc_init(&enc, buf + at, buf_cap - at);
+    chr_enc_u8(&enc, c->index);
+    chr_enc_u32(&enc, c->minutes);
+    chr_enc_u32(&enc, c->credit_minutes_max);
+    chr_enc_u64(&enc, c->credit_not_before_ms);
+    chr_enc_u64(&enc, c->credit_expiry_ms);
+    chr_enc_raw(&enc, c->credit_sig, 64);
+    chr_enc_u8(&enc, c->has_receipt ? 1 : 0);
+    if (c->has_receipt) {
+        chr_enc_raw(&enc, c->receipt_sig, 64);
+    }
+    chr_err err = chr_enc_finish(&enc, &len);
+    if (err != CHR_OK) {
+        return CHR_ERR_TOO_LONG;
+    }
+    b->claims = buf;
+    b->claim_offs[b->claims_len++] = (uint16_t)at;
+    b->claims_bytes = (uint16_t)(at + len);
+    return CHR_OK;
+}
+
+/* The claims where they lie in dec's bytes: b refers to them (the lifetime rule of
+ * ledger/tx.h), each claim's offset noted and its encoding checked. */
 chr_err ledger_settle_tx_decode(chr_dec *dec, ledger_tx *tx)
 {
     ledger_settle_body *b = &tx->body.settle;
     chr_err err = chr_dec_raw(dec, b->id, LEDGER_MEETING_ID_LEN);
     if (tx->type == LEDGER_TX_MEETING_DISPUTE) {
         b->claims_len = 1;
-        err = err ? err : chr_dec_u8(dec, &b->claims[0].index);
-        return err ? err : chr_dec_u32(dec, &b->claims[0].minutes);
+        err = err ? err : chr_dec_u8(dec, &b->dispute_index);
+        return err ? err : chr_dec_u32(dec, &b->dispute_minutes);
     }
     err = err ? err : chr_dec_u8(dec, &b->claims_len);
     if (err == CHR_OK && (b->claims_len == 0 || b->claims_len > LEDGER_SETTLE_CLAIMS_MAX)) {
         return CHR_ERR_CLAIM;
     }
+    size_t start = dec->pos;
+    b->claims = dec->buf + start;
     for (size_t i = 0; i < b->claims_len && err == CHR_OK; i++) {
-        err = claim_decode(dec, &b->claims[i]);
+        ledger_claim c;
+        b->claim_offs[i] = (uint16_t)(dec->pos - start);
+        err = claim_decode(dec, &c);
     }
+    CHR_ASSERT(err != CHR_OK || dec->pos - start <= LEDGER_SETTLE_CLAIMS_BYTES_MAX);
+    b->claims_bytes = (uint16_t)(dec->pos - start);
     return err;
 }
 
@@ -262,15 +310,17 @@ chr_err ledger_settle_tx_check(const ledger_tx *tx, const ledger_params *params,
     if (tx->type == LEDGER_TX_MEETING_DISPUTE) {
         return CHR_OK;
     }
+    ledger_claim c, prev;
     for (size_t i = 0; i < b->claims_len && bad == NULL; i++) {
-        const ledger_claim *c = &b->claims[i];
-        if (i > 0 && c->index <= b->claims[i - 1].index) {
+        CHR_ASSERT(ledger_settle_claim_get(tx, i, &c) == CHR_OK);
+        if (i > 0 && c.index <= prev.index) {
             bad = "claims: indexes strictly increasing (one claim per person)";
-        } else if (c->minutes == 0 || c->minutes > c->credit_minutes_max) {
+        } else if (c.minutes == 0 || c.minutes > c.credit_minutes_max) {
             bad = "minutes: 1 to the credit's minutes_max";
-        } else if (c->credit_expiry_ms <= c->credit_not_before_ms) {
+        } else if (c.credit_expiry_ms <= c.credit_not_before_ms) {
             bad = "credit: expiry after not_before";
         }
+        prev = c;
     }
     if (b->claims_len == 0 || b->claims_len > LEDGER_SETTLE_CLAIMS_MAX) {
         bad = "claims: 1 to one per person of the meeting";
@@ -301,26 +351,31 @@ int ledger_settle_tx_counterparty(const ledger_tx *tx, uint8_t out[32])
 /* What a settle, a dispute and a close read of a meeting. */
 typedef struct settle_ctx {
     ledger_meeting m;
-    ledger_meeting_body people; /* the participant list */
+    ledger_meeting_people people; /* the participant list (a settle's only) */
     ledger_settlement s;
     ledger_settle_params sp;
 } settle_ctx;
 
-static chr_err ctx_load(ledger_objects *t, settle_ctx *c, const uint8_t *id, int *found)
+/* The meeting id's record, settlement and parameters into c, and its participant list when
+ * with_people (a settle checks each claim's person; a dispute and a close need only the
+ * count). */
+static chr_err ctx_load(ledger_objects *t, settle_ctx *c, const uint8_t *id, int with_people,
+                        int *found)
 {
     uint8_t v[LEDGER_OBJECT_VALUE_MAX];
     size_t len;
-    memset(c, 0, sizeof(*c));
+    memset(&c->m, 0, sizeof(c->m));
+    c->people.participants_len = 0;
     chr_err err =
         ledger_object_get(t, LEDGER_STATE_MEETING, id, LEDGER_MEETING_ID_LEN, v, &len, found);
     if (err != CHR_OK || !*found) {
         return err;
     }
     CHR_ASSERT(ledger_meeting_decode(&c->m, id, v, len) == CHR_OK);
-    err = ledger_object_get(t, LEDGER_STATE_MEETING_PARTICIPANTS, id, LEDGER_MEETING_ID_LEN, v,
-                            &len, found);
-    CHR_ASSERT(err != CHR_OK || *found);
-    CHR_ASSERT(err != CHR_OK || ledger_meeting_participants_decode(&c->people, v, len) == CHR_OK);
+    if (with_people) {
+        err = ledger_meeting_people_get(t, id, c->m.participants, &c->people);
+        CHR_ASSERT(err != CHR_ERR_STORE); /* a create wrote the list with the record */
+    }
     err = err ? err : ledger_settlement_get(t, id, &c->s);
     return err ? err : ledger_settle_params_get(t, &c->sp);
 }
@@ -420,7 +475,9 @@ static chr_err settle_plan(ledger_objects *t, settle_ctx *c, const ledger_tx *tx
     *to_operator = 0;
     *share = 0;
     for (size_t i = 0; i < b->claims_len; i++) {
-        const ledger_claim *cl = &b->claims[i];
+        ledger_claim claim;
+        const ledger_claim *cl = &claim;
+        CHR_ASSERT(ledger_settle_claim_get(tx, i, &claim) == CHR_OK);
         const char *bad = claim_sigs(c, tx, cl);
         chr_err err = bad ? CHR_OK : claim_get(t, c->m.id, cl->index, &recs[i]);
         if (err != CHR_OK) {
@@ -460,7 +517,7 @@ static chr_err settle_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
     const ledger_settle_body *b = &tx->body.settle;
     settle_ctx c;
     int found;
-    chr_err err = ctx_load(t, &c, b->id, &found);
+    chr_err err = ctx_load(t, &c, b->id, 1, &found);
     if (err == CHR_OK && !found) {
         snprintf(detail, detail_cap, "meeting_id: no such meeting");
         return CHR_ERR_UNKNOWN_OBJECT;
@@ -483,7 +540,8 @@ static chr_err settle_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
     ledger_claim_record recs[LEDGER_SETTLE_CLAIMS_MAX];
     uint64_t to_operator = 0, share = 0;
     err = err ? err : settle_plan(t, &c, tx, recs, &to_operator, &share, detail, detail_cap);
-    err = err ? err : ledger_tx_room(o, tx, env, LEDGER_SETTLE_OBJECTS_MAX);
+    /* A claim record each, the settlement record, the totals. */
+    err = err ? err : ledger_tx_room(o, tx, env, (size_t)b->claims_len + 2);
     /* The share goes where the fee goes even when the fee is 0 (ledger_tx_room counted the
      * fee's receiver only for a fee). */
     if (err == CHR_OK && tx->fee == 0 && share > 0 &&
@@ -491,7 +549,9 @@ static chr_err settle_apply(ledger_overlay *o, const ledger_tx *tx, const ledger
         err = CHR_ERR_FULL;
     }
     for (size_t i = 0; i < b->claims_len && err == CHR_OK; i++) {
-        err = claim_put(t, b->id, b->claims[i].index, &recs[i]);
+        ledger_claim cl;
+        CHR_ASSERT(ledger_settle_claim_get(tx, i, &cl) == CHR_OK);
+        err = claim_put(t, b->id, cl.index, &recs[i]);
     }
     err = err ? err : settlement_put(t, b->id, &c.s);
     /* What the claims paid leaves the escrow: the operator's part and the protocol's share. */
@@ -524,11 +584,12 @@ static chr_err dispute_apply(ledger_overlay *o, const ledger_tx *tx, const ledge
 {
     ledger_objects *t = ledger_overlay_objects(o);
     const ledger_settle_body *b = &tx->body.settle;
-    const ledger_claim *cl = &b->claims[0];
+    const uint8_t index = b->dispute_index;
+    const uint32_t minutes = b->dispute_minutes;
     settle_ctx c;
     int found;
     ledger_claim_record r;
-    chr_err err = ctx_load(t, &c, b->id, &found);
+    chr_err err = ctx_load(t, &c, b->id, 0, &found);
     if (err == CHR_OK && !found) {
         snprintf(detail, detail_cap, "meeting_id: no such meeting");
         return CHR_ERR_UNKNOWN_OBJECT;
@@ -541,9 +602,9 @@ static chr_err dispute_apply(ledger_overlay *o, const ledger_tx *tx, const ledge
         snprintf(detail, detail_cap, "meeting_id: settlement closed");
         return CHR_ERR_WRONG_STATE;
     }
-    err = err ? err : claim_get(t, b->id, cl->index, &r);
+    err = err ? err : claim_get(t, b->id, index, &r);
     if (err == CHR_OK &&
-        (r.pending_min == 0 || cl->minutes >= r.pending_min || cl->minutes < r.final_min)) {
+        (r.pending_min == 0 || minutes >= r.pending_min || minutes < r.final_min)) {
         snprintf(detail, detail_cap, "minutes: from the final minutes to below the pending ones");
         return CHR_ERR_CLAIM;
     }
@@ -552,8 +613,8 @@ static chr_err dispute_apply(ledger_overlay *o, const ledger_tx *tx, const ledge
         return CHR_ERR_BALANCE;
     }
     err = err ? err : ledger_tx_room(o, tx, env, 1);
-    r.pending_min = cl->minutes > r.final_min ? cl->minutes : 0;
-    err = err ? err : claim_put(t, b->id, cl->index, &r);
+    r.pending_min = minutes > r.final_min ? minutes : 0;
+    err = err ? err : claim_put(t, b->id, index, &r);
     ledger_account sender = *from;
     sender.balance -= tx->fee;
     sender.nonce += 1;
@@ -580,7 +641,7 @@ static chr_err settle_close(ledger_overlay *o, settle_ctx *c, const uint8_t *ope
     ledger_objects *t = ledger_overlay_objects(o);
     uint64_t to_operator = 0, share = 0;
     chr_err err = CHR_OK;
-    for (uint8_t i = 0; i <= c->people.participants_len && err == CHR_OK; i++) {
+    for (uint8_t i = 0; i <= c->m.participants && err == CHR_OK; i++) {
         ledger_claim_record r;
         err = claim_get(t, c->m.id, i, &r);
         if (err != CHR_OK || r.pending_min == 0) {
@@ -630,7 +691,7 @@ chr_err ledger_settle_end_block(ledger_overlay *o, uint64_t time_ms)
         }
         settle_ctx c;
         int found;
-        err = ctx_load(t, &c, due[i].natural + 8, &found);
+        err = ctx_load(t, &c, due[i].natural + 8, 0, &found);
         CHR_ASSERT(err != CHR_OK || found);
         ledger_media_node node;
         err = err ? err : ledger_media_node_get(t, c.m.node_key, &node, &found);

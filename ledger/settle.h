@@ -58,8 +58,11 @@
 
 /* The sender, the fee's receiver (which takes the protocol share too). */
 #define LEDGER_SETTLE_ACCOUNTS_MAX 2
-/* Claims, the settlement record, the meetings' totals (escrowed: ledger/meetings.h). */
+/* Claims, the settlement record, the meetings' totals (escrowed: ledger/meetings.h); the
+ * fixed part, with one claim, is LEDGER_SETTLE_OBJECTS_BASE (each further claim brings at
+ * least LEDGER_CLAIM_BYTES_MIN bytes: ledger/tx_types.h). */
 #define LEDGER_SETTLE_OBJECTS_MAX (LEDGER_SETTLE_CLAIMS_MAX + 2)
+#define LEDGER_SETTLE_OBJECTS_BASE 3
 
 /* Settlement parameters (object LEDGER_STATE_SETTLE_PARAMS, empty natural key; the
  * defaults when absent). */

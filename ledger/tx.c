@@ -163,13 +163,24 @@ static chr_err tx_decode_header(chr_dec *dec, ledger_tx *tx)
     return err;
 }
 
+size_t ledger_tx_bytes_max(uint8_t type)
+{
+    /* Only the types whose lists grow with a meeting pass the base limit (ledger/limits.h):
+     * a meeting-create's participants, a meeting-settle's claims, one per person. */
+    switch (type) {
+    case LEDGER_TX_MEETING_SETTLE:
+        return LEDGER_TX_BYTES_MAX;
+    case LEDGER_TX_MEETING_CREATE:
+        return LEDGER_TX_MEETING_BYTES_MAX;
+    default:
+        return LEDGER_TX_BYTES_BASE_MAX;
+    }
+}
+
 chr_err ledger_tx_decode(ledger_tx *out, const uint8_t *in, size_t in_len)
 {
     memset(out, 0, sizeof(*out));
-    /* Only a meeting-settle may pass the base limit (ledger/limits.h): its claims, one per
-     * person of the meeting, are what LEDGER_TX_BYTES_MAX is sized for. */
-    if (in_len > LEDGER_TX_BYTES_MAX ||
-        (in_len > LEDGER_TX_BYTES_BASE_MAX && in[1] != LEDGER_TX_MEETING_SETTLE)) {
+    if (in_len > ledger_tx_bytes_max(in_len > 1 ? in[1] : 0)) {
         return CHR_ERR_TX_SIZE;
     }
     chr_dec dec;

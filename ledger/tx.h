@@ -11,7 +11,15 @@
  * The signature is BIP-340 over the tagged hash "CHROOM/tx" of every byte before it; the
  * transaction's hash (its id) is SHA-256 of all its bytes.
  *
- * A decoded ledger_tx owns copies of its fields; it has no pointers. Thread-safe. */
+ * A decoded ledger_tx owns copies of its small fields; the large parts, a meeting-create's
+ * participant IDs and a meeting-settle's claims, stay where they are in the encoding (the
+ * body keeps a pointer and each item's offset; ledger_meeting_participant_get and
+ * ledger_settle_claim_get read item i). Lifetime rule: the bytes a ledger_tx was decoded
+ * from (or a builder's buffer it refers to) must outlive it and every copy of it, unchanged.
+ * A holder that keeps a decoded transaction keeps its encoding too (the mempool owns a copy
+ * of the bytes and decodes from it; a node submission copies what it was handed). This
+ * keeps sizeof(ledger_tx) small (asserted below) however many people a meeting has.
+ * Thread-safe. */
 #ifndef LEDGER_TX_H
 #define LEDGER_TX_H
 
@@ -87,15 +95,19 @@ typedef struct ledger_media_body {
 /* The bytes of a meeting's id: the first 12 of its creating transaction's hash. */
 #define LEDGER_MEETING_ID_LEN 12
 
-/* The body of a meeting-create (ledger/meetings.h). */
+/* The body of a meeting-create (ledger/meetings.h). The participant IDs are not copied
+ * (zero-copy, like the settle's claims): `participants` points at their encoding, n x
+ * bytes8 ID, in the bytes the transaction was decoded from or in a builder's buffer
+ * (ledger_meeting_participant_add), and ledger_meeting_participant_get reads the i-th. */
 typedef struct ledger_meeting_body {
     uint8_t title_len;
     uint8_t title[LEDGER_MEETING_TITLE_MAX];
     uint8_t host_len;
     char host[LEDGER_MEETING_ID_STR_MAX];
     uint8_t participants_len;
-    uint8_t participant_lens[LEDGER_MEETING_PARTICIPANTS_MAX];
-    char participants[LEDGER_MEETING_PARTICIPANTS_MAX][LEDGER_MEETING_ID_STR_MAX];
+    uint16_t participants_bytes;                                /* the list's encoded length */
+    const uint8_t *participants;                                /* not owned: see above */
+    uint16_t participant_offs[LEDGER_MEETING_PARTICIPANTS_MAX]; /* each ID's length byte */
     uint32_t duration_min;
     uint64_t start_ms; /* 0: at the block's time */
     uint8_t region_len;
@@ -112,8 +124,7 @@ typedef struct ledger_meeting_end_body {
 /* Every field of a transaction but the body, at their longest. */
 #define LEDGER_TX_HEADER_BYTES_MAX                                                                 \
     (2 + 1 + LEDGER_CHAIN_ID_MAX + 32 + 24 + 2 + LEDGER_MEMO_MAX + 64)
-/* One claim of a meeting-settle (ledger/settle.h). Fields in falling alignment, so that
- * LEDGER_SETTLE_CLAIMS_MAX of them cost little padding in every ledger_tx. */
+/* One claim of a meeting-settle (ledger/settle.h), decoded (ledger_settle_claim_get). */
 typedef struct ledger_claim {
     uint64_t credit_not_before_ms;
     uint64_t credit_expiry_ms;
@@ -125,14 +136,30 @@ typedef struct ledger_claim {
     uint8_t has_receipt;
 } ledger_claim;
 
-/* The body of a meeting-settle, and of a meeting-dispute (claims_len 1, only the first
- * claim's index and minutes). */
+/* The body of a meeting-settle, and of a meeting-dispute (claims_len 1, its one claim in
+ * dispute_index and dispute_minutes). The settle's claims are not copied (zero-copy):
+ * `claims` points at their encoding in the bytes the transaction was decoded from or in a
+ * builder's buffer (ledger_settle_claim_add), claim i at claims + claim_offs[i], and
+ * ledger_settle_claim_get decodes it. */
 typedef struct ledger_settle_body {
     uint8_t id[LEDGER_MEETING_ID_LEN];
     uint8_t claims_len;
-    ledger_claim claims[LEDGER_SETTLE_CLAIMS_MAX];
+    uint8_t dispute_index; /* meeting-dispute only */
+    uint32_t dispute_minutes;
+    uint16_t claims_bytes; /* the claims' encoded length */
+    const uint8_t *claims; /* not owned: see above */
+    uint16_t claim_offs[LEDGER_SETTLE_CLAIMS_MAX];
 } ledger_settle_body;
 #define LEDGER_CLAIM_BYTES_MAX (1 + 4 + 4 + 8 + 8 + 64 + 1 + 64)
+/* The least a claim takes (no receipt): a settle's objects are bounded by its bytes. */
+#define LEDGER_CLAIM_BYTES_MIN (1 + 4 + 4 + 8 + 8 + 64 + 1)
+/* A builder's buffer for every claim of a settle, and for every participant ID of a
+ * meeting-create, at their longest. */
+#define LEDGER_SETTLE_CLAIMS_BYTES_MAX (LEDGER_SETTLE_CLAIMS_MAX * LEDGER_CLAIM_BYTES_MAX)
+#define LEDGER_MEETING_PARTICIPANTS_BYTES_MAX                                                      \
+    (LEDGER_MEETING_PARTICIPANTS_MAX * (1 + LEDGER_MEETING_ID_STR_MAX))
+_Static_assert(LEDGER_SETTLE_CLAIMS_BYTES_MAX <= UINT16_MAX, "claim offsets are u16");
+_Static_assert(LEDGER_MEETING_PARTICIPANTS_BYTES_MAX <= UINT16_MAX, "ID offsets are u16");
 _Static_assert(LEDGER_SETTLE_CLAIMS_MAX <= 255, "the claim count is a u8");
 _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_ID_LEN + 1 +
                        LEDGER_SETTLE_CLAIMS_MAX * LEDGER_CLAIM_BYTES_MAX <=
@@ -147,11 +174,16 @@ _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_ID_LEN + 1 +
  * preferred node, each with its length prefix. */
 #define LEDGER_MEETING_BODY_BYTES_MAX                                                              \
     (1 + LEDGER_MEETING_TITLE_MAX + 1 + LEDGER_MEETING_ID_STR_MAX + 1 +                            \
-     LEDGER_MEETING_PARTICIPANTS_MAX + LEDGER_MEETING_PARTICIPANT_BYTES_MAX + 4 + 8 + 1 +          \
-     LEDGER_MEDIA_REGION_MAX + 1 + 32)
+     LEDGER_MEETING_PARTICIPANTS_BYTES_MAX + 4 + 8 + 1 + LEDGER_MEDIA_REGION_MAX + 1 + 32)
 _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_BODY_BYTES_MAX <=
-                   LEDGER_TX_BYTES_BASE_MAX,
-               "the longest meeting-create fits in a transaction");
+                   LEDGER_TX_MEETING_BYTES_MAX,
+               "the longest meeting-create fits its limit");
+_Static_assert(LEDGER_TX_HEADER_BYTES_MAX + LEDGER_MEETING_BODY_BYTES_MAX + 512 >
+                   LEDGER_TX_MEETING_BYTES_MAX,
+               "LEDGER_TX_MEETING_BYTES_MAX is not far above what the longest create needs");
+_Static_assert(LEDGER_MEETING_PARTICIPANTS_MAX + 1 <= LEDGER_SETTLE_CLAIMS_MAX &&
+                   LEDGER_SETTLE_CLAIMS_MAX >= 100,
+               "a settle carries a claim for every person, 100 at least");
 _Static_assert(LEDGER_TX_HEADER_BYTES_MAX + 32 + 3 + LEDGER_MEDIA_ENDPOINT_MAX +
                        LEDGER_MEDIA_REGION_MAX + LEDGER_MEDIA_METADATA_MAX + 12 <=
                    LEDGER_TX_BYTES_BASE_MAX,
@@ -192,6 +224,32 @@ typedef struct ledger_tx {
     } body;
     uint8_t sig[LEDGER_SIG_LEN];
 } ledger_tx;
+/* The decoded form stays small however large a meeting or a settle is (the mempool,
+ * submissions and the verifier hold many): at most what it was before settles grew. */
+_Static_assert(sizeof(ledger_tx) <= 1728, "a decoded transaction refers to its large parts");
+
+/* Participant i (0-based) of a meeting-create: *id points into the encoding tx refers to
+ * (not NUL terminated), *id_len its length. CHR_ERR_ARG when tx is no meeting-create or i is
+ * not below participants_len (*id NULL, *id_len 0). */
+CHR_WUR chr_err ledger_meeting_participant_get(const ledger_tx *tx, size_t i, const char **id,
+                                               size_t *id_len);
+/* Appends a participant ID to a meeting-create being built: its encoding goes into buf, the
+ * builder's, which must be the same on every call and outlive tx (the lifetime rule above).
+ * CHR_ERR_MEETING when the body has LEDGER_MEETING_PARTICIPANTS_MAX IDs already or id_len is
+ * over LEDGER_MEETING_ID_STR_MAX; CHR_ERR_TOO_LONG when buf_cap is short
+ * (LEDGER_MEETING_PARTICIPANTS_BYTES_MAX always suffices). The stateless rules are
+ * ledger_tx_check's. */
+CHR_WUR chr_err ledger_meeting_participant_add(ledger_tx *tx, uint8_t *buf, size_t buf_cap,
+                                               const char *id, size_t id_len);
+/* Claim i of a meeting-settle into *out. CHR_ERR_ARG when tx is no meeting-settle or i is
+ * not below claims_len (*out zeroed). */
+CHR_WUR chr_err ledger_settle_claim_get(const ledger_tx *tx, size_t i, ledger_claim *out);
+/* Appends claim c to a meeting-settle being built, its encoding into buf (as for
+ * ledger_meeting_participant_add; LEDGER_SETTLE_CLAIMS_BYTES_MAX always suffices).
+ * CHR_ERR_CLAIM when the settle has LEDGER_SETTLE_CLAIMS_MAX claims already; CHR_ERR_TOO_LONG
+ * when buf_cap is short. has_receipt is taken as 0 or 1. */
+CHR_WUR chr_err ledger_settle_claim_add(ledger_tx *tx, uint8_t *buf, size_t buf_cap,
+                                        const ledger_claim *c);
 
 /* Fills the fields common to every type; chain_id must be valid (CHR_ERR_CHAIN_ID) and the
  * memo at most LEDGER_MEMO_MAX bytes of UTF-8 (CHR_ERR_MEMO). The signature is zero. */
@@ -204,10 +262,15 @@ CHR_WUR chr_err ledger_tx_init(ledger_tx *tx, ledger_tx_type type, const char *c
 CHR_WUR chr_err ledger_tx_encode(const ledger_tx *tx, uint8_t *out, size_t out_cap,
                                  size_t *out_len);
 
-/* Decodes exactly one transaction from in. Rejects, each with its own error: an unknown
+/* The largest encoding of a transaction of type: LEDGER_TX_BYTES_MAX for a meeting-settle,
+ * LEDGER_TX_MEETING_BYTES_MAX for a meeting-create, LEDGER_TX_BYTES_BASE_MAX otherwise. */
+size_t ledger_tx_bytes_max(uint8_t type);
+
+/* Decodes exactly one transaction from in; *out refers to in for its large parts (the
+ * lifetime rule above: in must outlive *out). Rejects, each with its own error: an unknown
  * version (CHR_ERR_VERSION) or type (CHR_ERR_TX_TYPE), a chain id that is not 1..32 of
  * [a-z0-9-] (CHR_ERR_CHAIN_ID), a memo over its limit or not UTF-8 (CHR_ERR_MEMO), input
- * over LEDGER_TX_BYTES_MAX (CHR_ERR_TX_SIZE), short input (CHR_ERR_TRUNCATED), bytes
+ * over its type's ledger_tx_bytes_max (CHR_ERR_TX_SIZE), short input (CHR_ERR_TRUNCATED), bytes
  * after it (CHR_ERR_TRAILING). Decoding then encoding gives back the same bytes. *out is
  * zeroed on failure. */
 CHR_WUR chr_err ledger_tx_decode(ledger_tx *out, const uint8_t *in, size_t in_len);

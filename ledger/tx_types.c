@@ -12,11 +12,18 @@
 #include "ledger/tx_staking.h"
 #include "ledger/tx_transfer.h"
 
-/* A settle of every person of a meeting changes no more objects than a staking type: the
- * block's object table, sized by the largest type (ledger/chain.c), does not grow with it. */
-_Static_assert(LEDGER_SETTLE_OBJECTS_MAX <=
-                   LEDGER_STAKING_OBJECTS_MAX + LEDGER_DISTRIBUTION_TX_OBJECTS,
-               "a meeting-settle's objects are within the largest type's");
+/* A settle of every person of a meeting and a meeting-create of 128 people change objects in
+ * proportion to their bytes (a claim record per claim, a list chunk per ~450 bytes of IDs):
+ * their rows count the fixed part, and the block's object table adds one object per
+ * LEDGER_TX_BYTES_PER_OBJECT of the block (ledger/chain.c), so it grows with neither. */
+_Static_assert(LEDGER_SETTLE_OBJECTS_BASE + 1 <= LEDGER_STAKING_OBJECTS_MAX +
+                                                     LEDGER_DISTRIBUTION_TX_OBJECTS,
+               "a meeting-settle's fixed objects are within the largest type's");
+_Static_assert(LEDGER_TX_BYTES_PER_OBJECT <= LEDGER_CLAIM_BYTES_MIN,
+               "each claim past the first brings the bytes of its object");
+_Static_assert(LEDGER_TX_BYTES_PER_OBJECT <= LEDGER_OBJECT_VALUE_MAX - 1 -
+                                                 (1 + LEDGER_MEETING_ID_STR_MAX),
+               "each participant chunk past the first brings the bytes of its object");
 
 static uint64_t spend_transfer(const ledger_tx *tx)
 {
@@ -200,7 +207,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_meeting_tx_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_MEETING_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_MEETING_OBJECTS_BASE + 1, /* + chunks past the first */
     },
     {
         .type = LEDGER_TX_MEETING_END,
@@ -213,7 +220,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_meeting_tx_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_MEETING_END_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_MEETING_OBJECTS_MAX,
+        .objects_changed_max = 3, /* the load entry, the record, the totals */
     },
     {
         .type = LEDGER_TX_MEETING_SETTLE,
@@ -226,7 +233,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_settle_tx_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_SETTLE_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_SETTLE_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_SETTLE_OBJECTS_BASE, /* + claims past the first */
     },
     {
         .type = LEDGER_TX_MEETING_DISPUTE,
@@ -239,7 +246,7 @@ static const ledger_tx_kind kinds[] = {
         .counterparty = ledger_settle_tx_counterparty,
         .spend = spend_none,
         .accounts_changed_max = LEDGER_SETTLE_ACCOUNTS_MAX,
-        .objects_changed_max = LEDGER_SETTLE_OBJECTS_MAX,
+        .objects_changed_max = LEDGER_SETTLE_OBJECTS_BASE, /* + claims past the first */
     },
     {
         .type = LEDGER_TX_GOV_SUBMIT,

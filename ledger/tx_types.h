@@ -46,10 +46,16 @@ typedef struct ledger_tx_kind {
     /* Accounts one transaction of this type changes at most, the sender and the
      * proposer included: sizes a block's overlay. */
     size_t accounts_changed_max;
-    /* State objects (ledger/objects.h) one transaction of this type changes at most: sizes
-     * a block's object table. */
+    /* State objects (ledger/objects.h) one transaction of this type changes at most, besides
+     * one per LEDGER_TX_BYTES_PER_OBJECT of its encoding for the types whose lists grow with
+     * a meeting (a settle's claims, a meeting-create's participant chunks): sizes a block's
+     * object table. */
     size_t objects_changed_max;
 } ledger_tx_kind;
+
+/* The bytes of encoding that bring at most one more object to a transaction's fixed count:
+ * a claim without receipt (asserted in ledger/tx_types.c). */
+#define LEDGER_TX_BYTES_PER_OBJECT LEDGER_CLAIM_BYTES_MIN
 
 /* The row of type, or NULL for a type this build does not know. */
 const ledger_tx_kind *ledger_tx_kind_of(uint8_t type);
@@ -57,7 +63,7 @@ const ledger_tx_kind *ledger_tx_kind_of(uint8_t type);
 /* The most accounts any one known transaction changes (the overlay of a block of n
  * transactions needs n times this, at most). */
 size_t ledger_tx_accounts_changed_max(void);
-/* The most objects any one known transaction changes. */
+/* The most objects any one known transaction changes besides its bytes' share (above). */
 size_t ledger_tx_objects_changed_max(void);
 
 #endif

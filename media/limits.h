@@ -7,16 +7,17 @@
 
 /* Meetings tracked at once (credits seen, usage not yet settled): a media node carries at
  * most LEDGER_MEDIA_CAPACITY_MAX participants, but its meetings leave the table when
- * settled, and a settlement window is a day; 512 meetings of up to 17 people each is far
- * above what one media server runs in a day, and keeps the table near 3 MiB. */
+ * settled, and a settlement window is a day; 512 meetings is far above what one media
+ * server runs in a day. Each has room for 128 people (about 51 KiB), so the table takes
+ * about 26 MiB. */
 #define MEDIA_MEETINGS_MAX 512
 /* The people of one meeting: its host (claim index 0) and its participants. */
 #define MEDIA_PERSONS_MAX (1 + LEDGER_MEETING_PARTICIPANTS_MAX)
 /* The config file is a hand-written INI of about 20 lines. */
 #define MEDIA_CONFIG_BYTES_MAX (64u * 1024)
 /* The state file: every tracked meeting with every person's credit in hex (~600 bytes)
- * is about 5 MiB at the table's limit. */
-#define MEDIA_STATE_BYTES_MAX (16u * 1024 * 1024)
+ * is about 40 MiB at the table's limit (512 meetings of 128 people). */
+#define MEDIA_STATE_BYTES_MAX (64u * 1024 * 1024)
 /* A path in the config (a key file, the state file), with its NUL: PATH_MAX. */
 #define MEDIA_PATH_MAX 4096
 /* The ledger node's URL, as the wallet's (WALLET_URL_MAX): the agent calls the node

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "media/internal/agent.h"
@@ -69,14 +70,24 @@ static int settle_batch(media_agent *a, const uint8_t id[LEDGER_MEETING_ID_LEN],
                         const media_batch *b)
 {
     ledger_tx tx;
-    int rc = wallet_tx_header(&a->wc, &tx, LEDGER_TX_MEETING_SETTLE);
-    if (rc != MEDIA_EXIT_OK) {
-        return rc;
+    uint8_t *enc = malloc(LEDGER_SETTLE_CLAIMS_BYTES_MAX); /* the claims' encoding: tx refers
+                                                              to it (ledger/tx.h) */
+    if (enc == NULL) {
+        CHR_LOG_E("out of memory for a settle transaction");
+        return MEDIA_EXIT_LOCAL;
     }
-    memcpy(tx.body.settle.id, id, LEDGER_MEETING_ID_LEN);
-    tx.body.settle.claims_len = (uint8_t)b->claims_len;
-    memcpy(tx.body.settle.claims, b->claims, b->claims_len * sizeof(b->claims[0]));
-    return wallet_tx_finish(&a->wc, &tx);
+    int rc = wallet_tx_header(&a->wc, &tx, LEDGER_TX_MEETING_SETTLE);
+    if (rc == MEDIA_EXIT_OK) {
+        memcpy(tx.body.settle.id, id, LEDGER_MEETING_ID_LEN);
+        for (size_t i = 0; i < b->claims_len; i++) {
+            /* A batch holds at most LEDGER_SETTLE_CLAIMS_MAX claims (media_plan_batches). */
+            CHR_ASSERT(ledger_settle_claim_add(&tx, enc, LEDGER_SETTLE_CLAIMS_BYTES_MAX,
+                                               &b->claims[i]) == CHR_OK);
+        }
+        rc = wallet_tx_finish(&a->wc, &tx);
+    }
+    free(enc);
+    return rc;
 }
 
 /* Settles m (a copy; its claimed minutes are updated): 1 when it is done with (closed,

@@ -58,8 +58,8 @@ static int known_status(node_chain *c, ledger_store_read *r, const uint8_t hash[
     return 0;
 }
 
-static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, rpc_tx_result *res,
-                      node_chain_admitted_fn *fn, void *ctx)
+static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, const uint8_t *enc,
+                      size_t len, rpc_tx_result *res, node_chain_admitted_fn *fn, void *ctx)
 {
     ledger_account committed;
     chr_err err = ledger_store_account(r, tx->from, &committed, NULL);
@@ -85,12 +85,10 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
         node_result_set(res, RPC_TX_REJECTED, CHR_ERR_EXPIRED, detail);
         return;
     }
-    uint8_t buf[LEDGER_TX_BYTES_MAX];
-    size_t len;
-    CHR_ASSERT(ledger_tx_encode(tx, buf, sizeof(buf), &len) == CHR_OK);
     char detail[RPC_DETAIL_MAX];
     pthread_mutex_lock(&c->mp_mu);
-    err = ledger_mempool_add(c->mempool, tx, res->hash, len, &committed, detail, sizeof(detail));
+    err =
+        ledger_mempool_add(c->mempool, tx, res->hash, enc, len, &committed, detail, sizeof(detail));
     pthread_mutex_unlock(&c->mp_mu);
     if (err != CHR_OK) {
         node_result_set(res, RPC_TX_REJECTED, err, detail);
@@ -98,7 +96,7 @@ static void admit_one(node_chain *c, ledger_store_read *r, const ledger_tx *tx, 
     }
     node_result_set(res, RPC_TX_PENDING, CHR_OK, NULL);
     if (fn != NULL) {
-        fn(ctx, buf, len);
+        fn(ctx, enc, len);
     }
 }
 
@@ -112,7 +110,7 @@ void node_admit_submissions(node_chain *c, node_submission *list, node_chain_adm
             if (err != CHR_OK) {
                 node_result_set(s->results[i], RPC_TX_REJECTED, err, "store: cannot read");
             } else {
-                admit_one(c, r, &s->txs[i], s->results[i], fn, ctx);
+                admit_one(c, r, &s->txs[i], s->encs[i], s->enc_lens[i], s->results[i], fn, ctx);
             }
         }
     }
@@ -126,7 +124,8 @@ void node_admit_submissions(node_chain *c, node_submission *list, node_chain_adm
 
 /* ---- Calls from other threads. ---- */
 
-/* Decodes and checks each transaction; returns how many passed. */
+/* Decodes and checks each transaction (txs are the submission's copies); returns how many
+ * passed. */
 static size_t submit_decode(node_chain *c, const uint8_t *const *txs, const size_t *lens, size_t n,
                             ledger_tx *decoded, chr_err *errs, rpc_tx_result *results)
 {
@@ -207,22 +206,41 @@ static void count_rejections(node_chain *c, const rpc_tx_result *results, size_t
     }
 }
 
-/* One block for a submission of n transactions and its scratch, or NULL. */
-static node_submission *submission_new(size_t n)
+/* One block for a submission of n transactions, a copy of their bytes (lens, 0 each when
+ * txs is NULL) and its scratch, or NULL. */
+static node_submission *submission_new(size_t n, const uint8_t *const *txs, const size_t *lens)
 {
     size_t txs_off = sizeof(node_submission);
     size_t results_off = txs_off + (n + 1) * sizeof(ledger_tx);
-    size_t errs_off = results_off + (n + 1) * sizeof(rpc_tx_result *);
-    uint8_t *block = calloc(1, errs_off + (n + 1) * sizeof(chr_err));
+    size_t encs_off = results_off + (n + 1) * sizeof(rpc_tx_result *);
+    size_t enc_lens_off = encs_off + (n + 1) * sizeof(const uint8_t *);
+    size_t errs_off = enc_lens_off + (n + 1) * sizeof(size_t);
+    size_t bytes_off = errs_off + (n + 1) * sizeof(chr_err);
+    size_t total = bytes_off;
+    for (size_t i = 0; i < n; i++) {
+        total += lens[i]; /* each at most a request body or a peer frame: no overflow */
+    }
+    uint8_t *block = calloc(1, total);
     if (block == NULL) {
         return NULL;
     }
     _Static_assert(sizeof(node_submission) % _Alignof(ledger_tx) == 0, "txs are aligned");
     _Static_assert(sizeof(ledger_tx) % _Alignof(rpc_tx_result *) == 0, "results are aligned");
+    _Static_assert(_Alignof(size_t) <= _Alignof(const uint8_t *), "lengths are aligned");
+    _Static_assert(_Alignof(chr_err) <= _Alignof(size_t), "errors are aligned");
     node_submission *s = (node_submission *)(void *)block;
     s->txs = (ledger_tx *)(void *)(block + txs_off);
     s->results = (rpc_tx_result **)(void *)(block + results_off);
+    s->encs = (const uint8_t **)(void *)(block + encs_off);
+    s->enc_lens = (size_t *)(void *)(block + enc_lens_off);
     s->errs = (chr_err *)(void *)(block + errs_off);
+    size_t at = bytes_off;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(block + at, txs[i], lens[i]);
+        s->encs[i] = block + at;
+        s->enc_lens[i] = lens[i];
+        at += lens[i];
+    }
     return s;
 }
 
@@ -240,7 +258,7 @@ void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *l
 {
     CHR_ASSERT(n <= NODE_SUBMIT_TXS_MAX);
     CHR_ASSERT(done != NULL);
-    node_submission *s = submission_new(n);
+    node_submission *s = submission_new(n, txs, lens);
     if (s == NULL) {
         for (size_t i = 0; i < n; i++) {
             memset(&results[i], 0, sizeof(results[i]));
@@ -254,12 +272,14 @@ void node_chain_submit(node_chain *c, const uint8_t *const *txs, const size_t *l
     s->all_n = n;
     s->done = done;
     s->done_arg = arg;
-    submit_decode(c, txs, lens, n, s->txs, s->errs, results);
+    submit_decode(c, s->encs, s->enc_lens, n, s->txs, s->errs, results);
     node_verifier_run(c->verifier, s->txs, s->errs, n);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (s->errs[i] == CHR_OK) {
-            s->txs[m] = s->txs[i];
+            s->txs[m] = s->txs[i]; /* still refers to encs[i], which moves with it */
+            s->encs[m] = s->encs[i];
+            s->enc_lens[m] = s->enc_lens[i];
             s->results[m++] = &results[i];
         } else if (results[i].state != RPC_TX_REJECTED) {
             node_result_set(&results[i], RPC_TX_REJECTED, s->errs[i],

@@ -326,7 +326,8 @@ void node_gossip_admitted(node_gossip *g, cons_p2p *p2p, const uint8_t *tx, size
     /* Marks it seen, so that its echo from the peers is dropped unverified. A submission
      * comes from one peer (or the API), so batches by origin stay large. */
     uint32_t from = seen_origin(g, hash);
-    if (g->batch_count > 0 && from != g->batch_from) {
+    if (g->batch_count > 0 &&
+        (from != g->batch_from || g->batch_len + 2 + len > NODE_GOSSIP_BYTES_MAX)) {
         node_gossip_flush(g, p2p);
     }
     g->batch_from = from;
@@ -353,7 +354,7 @@ chr_err node_gossip_new(node_gossip **out, node_chain *chain)
     pthread_cond_init(&g->gq_cv, NULL);
     pthread_mutex_init(&g->seen_mu, NULL);
     g->seen = calloc(NODE_SEEN_SLOTS, sizeof(*g->seen));
-    g->batch = malloc(4 + NODE_GOSSIP_TXS_MAX * (2 + LEDGER_TX_BYTES_MAX));
+    g->batch = malloc(NODE_GOSSIP_BYTES_MAX);
     g->batch_len = 4;
     chr_err err = g->seen == NULL || g->batch == NULL ? CHR_ERR_NOMEM : CHR_OK;
     if (err == CHR_OK) {

@@ -4,6 +4,7 @@
 #ifndef NODE_LIMITS_H
 #define NODE_LIMITS_H
 
+#include "consensus/limits.h"
 #include "ledger/limits.h"
 #include "rpc/limits.h"
 
@@ -73,8 +74,11 @@ _Static_assert(NODE_STATE_VERSIONS_MAX <= LEDGER_STORE_PAST_BLOCKS_MAX,
 /* Inbound messages waiting for the writer; past this, new ones are dropped (consensus
  * asks again through its status gossip). */
 #define NODE_INBOX_MAX 4096
-/* Transactions in one gossip message: a few hundred keeps a message under ~0.5 MiB. */
+/* Transactions in one gossip message, and its bytes: a few hundred small ones, or a few
+ * dozen settles of a large meeting (20 KB each); a batch is sent when either is reached, so
+ * a message stays within 2 MiB, far below a peer frame's limit (CONS_MSG_BYTES_MAX). */
 #define NODE_GOSSIP_TXS_MAX 512
+#define NODE_GOSSIP_BYTES_MAX (2u * 1024 * 1024)
 /* Blocks sent to a peer behind in answer to one status: bounds the work one peer's status
  * costs the writer. */
 #define NODE_SYNC_BATCH 16
@@ -99,14 +103,17 @@ _Static_assert(NODE_STATE_VERSIONS_MAX <= LEDGER_STORE_PAST_BLOCKS_MAX,
  * collision only forgets when a peer was last answered). */
 #define NODE_SYNC_PEERS 64
 
-/* At the smallest body limit every transaction but a meeting-settle over the base limit
- * fits in hex; the default fits the largest settle too (chain.conf.example says so). */
+/* At the smallest body limit every transaction but a meeting-create or meeting-settle over
+ * the base limit fits in hex; the default fits the largest settle too (chain.conf.example
+ * says so). */
 _Static_assert(RPC_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_BASE_MAX, "a hex-encoded tx fits");
 _Static_assert(RPC_BODY_BYTES_DEFAULT > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded settle fits");
 _Static_assert(RPC_BATCH_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "an API batch is one submission");
 _Static_assert(NODE_SUBMIT_TXS_MAX <= NODE_QUEUE_TXS_MAX, "a whole submission fits the queue");
 _Static_assert(NODE_GOSSIP_TXS_MAX <= NODE_SUBMIT_TXS_MAX, "a gossip message fits a submission");
 _Static_assert(NODE_GOSSIP_TXS_MAX <= 65535, "a gossip message's count is a u16");
+_Static_assert(NODE_GOSSIP_BYTES_MAX >= 4 + 2 + LEDGER_TX_BYTES_MAX, "a gossip message holds a tx");
+_Static_assert(NODE_GOSSIP_BYTES_MAX < CONS_MSG_BYTES_MAX, "a gossip message fits a peer frame");
 _Static_assert(NODE_VERIFY_INLINE_MAX <= NODE_SUBMIT_TXS_MAX, "large submissions use the pool");
 _Static_assert(NODE_MEMPOOL_BYTES_MAX >= LEDGER_TX_BYTES_MAX, "the mempool holds one tx");
 

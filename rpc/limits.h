@@ -40,12 +40,13 @@
  * most this much is buffered per connection for a client without a key. */
 #define RPC_AUTH_EARLY_BODY_BYTES (64u * 1024)
 
-/* At the smallest body limit every transaction but a meeting-settle over the base limit
- * fits in hex; the default fits the largest settle too (chain.conf.example says so). */
+/* At the smallest body limit every transaction but a meeting-create or meeting-settle over
+ * the base limit fits in hex; the default fits the largest settle too (chain.conf.example
+ * says so). */
 _Static_assert(RPC_BODY_BYTES_MIN > 2 * LEDGER_TX_BYTES_BASE_MAX, "a hex-encoded tx fits");
 _Static_assert(RPC_BODY_BYTES_DEFAULT > 2 * LEDGER_TX_BYTES_MAX, "a hex-encoded settle fits");
 _Static_assert(RPC_BATCH_TXS_MAX * (LEDGER_TX_BYTES_BASE_MAX * 2 + 4) < RPC_BODY_BYTES_DEFAULT,
-               "the default body limit holds a full batch (of settles at their largest, 680)");
+               "the default body limit holds a full batch (of settles at their largest, 103)");
 _Static_assert(RPC_BODY_BYTES_MIN <= RPC_BODY_BYTES_DEFAULT &&
                    RPC_BODY_BYTES_DEFAULT <= RPC_BODY_BYTES_MAX,
                "the default is a legal limit");

@@ -54,7 +54,7 @@ static chr_err credit_issue(const uint8_t sk[32], const ledger_meeting *m, const
 /* The credits of m's people (only `only` when not NULL) as a JSON array into *out;
  * CHR_ERR_NOT_FOUND when `only` is not one of them. */
 static chr_err credits_render(const uint8_t sk[32], const ledger_meeting *m,
-                              const ledger_meeting_body *b, const ledger_media_node *n,
+                              const ledger_meeting_people *b, const ledger_media_node *n,
                               int node_found, const char *chain_id, uint64_t now_ms,
                               const char *only, json_t *out)
 {
@@ -134,7 +134,7 @@ void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r)
     rpc_tip tip;
     x->srv->be.tip(x->srv->be.ctx, &tip);
     ledger_meeting m;
-    ledger_meeting_body *b = calloc(1, sizeof(*b));
+    ledger_meeting_people *b = calloc(1, sizeof(*b));
     ledger_media_node n;
     int node_found = 0;
     ledger_store_read *rd = NULL;

@@ -40,10 +40,12 @@ static int str_field(json_t *root, rpc_reply *r, const char *name, int required,
     return 1;
 }
 
-/* The seed's fields into b: title, host, participants, duration (and region). 0 and a 400
+/* The seed's fields into proto's meeting-create body: title, host, participants (their IDs
+ * encoded into ids, which proto refers to: ledger/tx.h), duration (and region). 0 and a 400
  * naming the field otherwise. */
-static int seed_fields(json_t *root, rpc_reply *r, ledger_meeting_body *b)
+static int seed_fields(json_t *root, rpc_reply *r, ledger_tx *proto, uint8_t *ids, size_t ids_cap)
 {
+    ledger_meeting_body *b = &proto->body.meeting;
     if (!str_field(root, r, "title", 1, LEDGER_MEETING_TITLE_MAX, (char *)b->title,
                    &b->title_len) ||
         !str_field(root, r, "host", 1, LEDGER_MEETING_ID_STR_MAX, b->host, &b->host_len) ||
@@ -53,22 +55,24 @@ static int seed_fields(json_t *root, rpc_reply *r, ledger_meeting_body *b)
     json_t *list = json_object_get(root, "participants");
     json_t *d = json_object_get(root, "duration");
     size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    _Static_assert(LEDGER_MEETING_PARTICIPANTS_MAX == 127, "the message names the maximum");
     if (n == 0 || n > LEDGER_MEETING_PARTICIPANTS_MAX) {
         rpc_reply_error(r, 400, list == NULL ? CHR_ERR_MISSING_FIELD : CHR_ERR_ARG,
-                        "participants: an array of 1 to 16 participant IDs", "participants");
+                        "participants: an array of 1 to 127 participant IDs (128 people with the "
+                        "host)",
+                        "participants");
         return 0;
     }
-    b->participants_len = (uint8_t)n;
     for (size_t i = 0; i < n; i++) {
         json_t *p = json_array_get(list, i);
         size_t len = json_is_string(p) ? json_string_length(p) : 0;
-        if (len == 0 || len > LEDGER_MEETING_ID_STR_MAX) {
+        if (len == 0 || len > LEDGER_MEETING_ID_STR_MAX ||
+            ledger_meeting_participant_add(proto, ids, ids_cap, json_string_value(p), len) !=
+                CHR_OK) {
             rpc_reply_error(r, 400, CHR_ERR_ARG, "participants: each a string of 1 to 64 bytes",
                             "participants");
             return 0;
         }
-        memcpy(b->participants[i], json_string_value(p), len);
-        b->participant_lens[i] = (uint8_t)len;
     }
     if (!json_is_integer(d) || json_integer_value(d) < 1 ||
         json_integer_value(d) > (json_int_t)LEDGER_MEETING_DURATION_MAX_MIN) {
@@ -278,7 +282,7 @@ static chr_err sponsor_tx(rpc_ctx *x, ledger_tx *tx, const rpc_sponsor *sp, uint
 
 static void fill_create(ledger_tx *tx, const void *arg)
 {
-    tx->body.meeting = *(const ledger_meeting_body *)arg;
+    tx->body.meeting = *(const ledger_meeting_body *)arg; /* refers to the caller's ids */
 }
 
 static void fill_end(ledger_tx *tx, const void *arg)
@@ -445,12 +449,15 @@ void rpc_handle_meeting_create(rpc_ctx *x, rpc_reply *r)
         return;
     }
     json_t *root = rpc_parse_body(x, r, allowed);
-    ledger_meeting_body b;
-    memset(&b, 0, sizeof(b));
-    int ok = root != NULL && seed_fields(root, r, &b);
+    ledger_tx proto;
+    uint8_t ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX]; /* outlives proto and the signed tx */
+    memset(&proto, 0, sizeof(proto));
+    proto.type = LEDGER_TX_MEETING_CREATE;
+    int ok = root != NULL && seed_fields(root, r, &proto, ids, sizeof(ids));
     json_decref(root);
-    if (ok && create_spend(x, r, &sp, &b)) {
-        sponsor_submit(x, r, &sp, LEDGER_TX_MEETING_CREATE, fill_create, &b, create_finish);
+    const ledger_meeting_body *b = &proto.body.meeting;
+    if (ok && create_spend(x, r, &sp, b)) {
+        sponsor_submit(x, r, &sp, LEDGER_TX_MEETING_CREATE, fill_create, b, create_finish);
         if (!r->deferred) {
             create_give_back(x); /* refused before submission (a rule of the meeting) */
         }

@@ -56,7 +56,7 @@ json_t *rpc_meeting_url(const ledger_media_node *n, int found, const char *path,
     return json_string(url);
 }
 
-json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_body *participants,
+json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_people *participants,
                            const ledger_media_node *n, int node_found, uint64_t now_ms,
                            uint64_t grace_ms)
 {
@@ -116,7 +116,7 @@ static chr_err read_node(ledger_store_read *rd, const uint8_t key[32], ledger_me
 }
 
 chr_err rpc_meeting_load(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
-                         ledger_meeting *m, ledger_meeting_body *b, ledger_media_node *n,
+                         ledger_meeting *m, ledger_meeting_people *b, ledger_media_node *n,
                          int *node_found)
 {
     ledger_object *o = malloc(sizeof(*o));
@@ -130,11 +130,20 @@ chr_err rpc_meeting_load(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_
     if (err == CHR_OK && ledger_meeting_decode(m, id, o->value, o->value_len) != CHR_OK) {
         err = CHR_ERR_STORE;
     }
-    err = err ? err
-              : read_object(rd, LEDGER_STATE_MEETING_PARTICIPANTS, id, LEDGER_MEETING_ID_LEN, o,
-                            &found);
-    if (err == CHR_OK &&
-        (!found || ledger_meeting_participants_decode(b, o->value, o->value_len) != CHR_OK)) {
+    /* The participant list's chunks, until the record's count is read. */
+    memset(b, 0, sizeof(*b));
+    for (uint8_t c = 0; err == CHR_OK && b->participants_len < m->participants; c++) {
+        uint8_t key[LEDGER_MEETING_PEOPLE_KEY_LEN];
+        ledger_meeting_people_key(key, id, c);
+        err = c < LEDGER_MEETING_PEOPLE_CHUNKS_MAX
+                  ? read_object(rd, LEDGER_STATE_MEETING_PARTICIPANTS, key, sizeof(key), o, &found)
+                  : CHR_ERR_STORE;
+        if (err == CHR_OK &&
+            (!found || ledger_meeting_people_chunk_decode(b, o->value, o->value_len) != CHR_OK)) {
+            err = CHR_ERR_STORE;
+        }
+    }
+    if (err == CHR_OK && b->participants_len != m->participants) {
         err = CHR_ERR_STORE;
     }
     err = err ? err : read_node(rd, m->node_key, n, node_found);
@@ -148,7 +157,7 @@ chr_err rpc_meeting_read(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_
     *out = NULL;
     ledger_object *o = malloc(sizeof(*o));
     ledger_meeting m;
-    ledger_meeting_body *b = calloc(1, sizeof(*b));
+    ledger_meeting_people *b = calloc(1, sizeof(*b));
     ledger_media_node n;
     ledger_meeting_params mp;
     int found = 0, node_found = 0;
@@ -378,12 +387,15 @@ static void render_settle_body(json_t *o, const ledger_tx *tx)
     json_object_set_new(o, "meeting_id", rpc_json_hex(b->id, LEDGER_MEETING_ID_LEN));
     json_t *list = json_array();
     for (size_t i = 0; i < b->claims_len; i++) {
-        const ledger_claim *c = &b->claims[i];
-        json_t *j = json_pack("{s:i,s:i}", "index", (json_int_t)c->index, "minutes",
-                              (json_int_t)c->minutes);
+        ledger_claim c = {.index = b->dispute_index, .minutes = b->dispute_minutes};
         if (tx->type == LEDGER_TX_MEETING_SETTLE) {
-            json_object_set_new(j, "credit_minutes_max", json_integer(c->credit_minutes_max));
-            json_object_set_new(j, "receipt", json_boolean(c->has_receipt));
+            CHR_ASSERT(ledger_settle_claim_get(tx, i, &c) == CHR_OK);
+        }
+        json_t *j =
+            json_pack("{s:i,s:i}", "index", (json_int_t)c.index, "minutes", (json_int_t)c.minutes);
+        if (tx->type == LEDGER_TX_MEETING_SETTLE) {
+            json_object_set_new(j, "credit_minutes_max", json_integer(c.credit_minutes_max));
+            json_object_set_new(j, "receipt", json_boolean(c.has_receipt));
         }
         json_array_append_new(list, j);
     }
@@ -405,7 +417,10 @@ void rpc_render_meeting_tx_body(json_t *o, const ledger_tx *tx)
         const ledger_meeting_body *b = &tx->body.meeting;
         json_t *list = json_array();
         for (size_t i = 0; i < b->participants_len; i++) {
-            json_array_append_new(list, json_stringn(b->participants[i], b->participant_lens[i]));
+            const char *id;
+            size_t len;
+            CHR_ASSERT(ledger_meeting_participant_get(tx, i, &id, &len) == CHR_OK);
+            json_array_append_new(list, json_stringn(id, len));
         }
         json_object_set_new(o, "title", json_stringn((const char *)b->title, b->title_len));
         json_object_set_new(o, "host", json_stringn(b->host, b->host_len));

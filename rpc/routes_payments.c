@@ -14,7 +14,7 @@ chr_err rpc_meeting_payments_read(ledger_store_read *rd, const uint8_t id[LEDGER
 {
     *out = NULL;
     ledger_object *o = malloc(sizeof(*o));
-    ledger_meeting_body *b = calloc(1, sizeof(*b));
+    ledger_meeting_people *b = calloc(1, sizeof(*b));
     ledger_meeting m;
     ledger_media_node n;
     ledger_settlement s;

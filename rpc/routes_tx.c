@@ -56,12 +56,13 @@ unsigned rpc_tx_reject_status(chr_err err, const char **field)
     }
 }
 
-/* Decodes one hex transaction from a JSON value into buf (LEDGER_TX_BYTES_MAX bytes); on
+/* Decodes one hex transaction from a JSON value into buf (buf_cap bytes: the string's length
+ * / 2, or LEDGER_TX_BYTES_MAX, suffices); on
  * failure *code says why: CHR_ERR_JSON_TYPE, CHR_ERR_TX_SIZE (tx_too_large, as admission
  * says of a transaction over its size: any string over twice LEDGER_TX_BYTES_MAX
  * characters, hex or not) or CHR_ERR_HEX. */
-static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, chr_err *code, char *msg,
-                        size_t msg_cap)
+static int tx_from_json(json_t *v, uint8_t *buf, size_t buf_cap, size_t *len, chr_err *code,
+                        char *msg, size_t msg_cap)
 {
     *len = 0;
     if (!json_is_string(v)) {
@@ -76,7 +77,7 @@ static int tx_from_json(json_t *v, uint8_t *buf, size_t *len, chr_err *code, cha
                  2 * LEDGER_TX_BYTES_MAX, LEDGER_TX_BYTES_MAX);
         return 0;
     }
-    if (chr_hex_decode(buf, LEDGER_TX_BYTES_MAX, len, json_string_value(v), hex_len) != CHR_OK) {
+    if (chr_hex_decode(buf, buf_cap, len, json_string_value(v), hex_len) != CHR_OK) {
         *code = CHR_ERR_HEX;
         snprintf(msg, msg_cap, "not valid hex (an even number of 0-9, a-f, A-F)");
         return 0;
@@ -201,7 +202,7 @@ void rpc_handle_tx_submit(rpc_ctx *x, rpc_reply *r)
     char msg[96];
     chr_err code = CHR_ERR_MISSING_FIELD;
     json_t *tx = json_object_get(root, "tx");
-    if (tx == NULL || !tx_from_json(tx, buf, &len, &code, msg, sizeof(msg))) {
+    if (tx == NULL || !tx_from_json(tx, buf, sizeof(buf), &len, &code, msg, sizeof(msg))) {
         char full[128];
         snprintf(full, sizeof(full), "tx: %s", tx == NULL ? "required" : msg);
         rpc_reply_error(r, 400, code, full, "tx");
@@ -234,19 +235,27 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
         json_decref(root);
         return;
     }
-    uint8_t *bufs = malloc(n * LEDGER_TX_BYTES_MAX);
+    /* Room for what the strings hold (a settle of a large meeting is 20 times a transfer):
+     * the body limit bounds the sum. */
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t hex_len = json_string_length(json_array_get(arr, i)); /* 0: not a string */
+        total += hex_len / 2 < LEDGER_TX_BYTES_MAX ? hex_len / 2 : LEDGER_TX_BYTES_MAX;
+    }
+    uint8_t *bufs = malloc(total);
     const uint8_t **txs = malloc(n * sizeof(*txs));
     size_t *lens = malloc(n * sizeof(*lens));
     if (bufs == NULL || txs == NULL || lens == NULL) {
         rpc_reply_nomem(r);
         goto out;
     }
+    size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         char msg[96];
         chr_err code;
-        txs[i] = bufs + i * LEDGER_TX_BYTES_MAX;
-        if (!tx_from_json(json_array_get(arr, i), bufs + i * LEDGER_TX_BYTES_MAX, &lens[i], &code,
-                          msg, sizeof(msg))) {
+        txs[i] = bufs + at;
+        if (!tx_from_json(json_array_get(arr, i), bufs + at, total - at, &lens[i], &code, msg,
+                          sizeof(msg))) {
             char full[128];
             char field[32];
             snprintf(full, sizeof(full), "txs[%zu]: %s", i, msg);
@@ -254,6 +263,7 @@ void rpc_handle_tx_batch(rpc_ctx *x, rpc_reply *r)
             rpc_reply_error(r, 400, code, full, field);
             goto out;
         }
+        at += lens[i];
     }
     rpc_submit_start(x, r, txs, lens, n, wait_ms, batch_finish);
 out:

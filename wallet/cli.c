@@ -421,6 +421,9 @@ void wallet_cli_print_json(json_t *j)
     char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text != NULL) {
         puts(text);
+        /* A line at once: a settle's (40 KB of hex) is longer than stdout's buffer, and the
+         * agent's log lines on stderr would otherwise land inside it in a shared file. */
+        fflush(stdout);
         free(text);
     }
     json_decref(j);

@@ -180,24 +180,21 @@ int wallet_cmd_media_deregister(wallet_cli *c)
     return media_tx(c, LEDGER_TX_MEDIA_DEREGISTER);
 }
 
-/* Splits --participants at commas into the body. */
-static int parse_participants(wallet_cli *c, ledger_meeting_body *b)
+/* Splits --participants at commas into proto's meeting-create body, their encoding into ids
+ * (ids_cap bytes), which proto then refers to (ledger/tx.h). */
+static int parse_participants(wallet_cli *c, ledger_tx *proto, uint8_t *ids, size_t ids_cap)
 {
     const char *s = c->opt[WALLET_OPT_PARTICIPANTS];
     if (s == NULL || s[0] == '\0') {
         return wallet_cli_usage(c, "--participants ID,ID,... is required");
     }
-    b->participants_len = 0;
     while (*s != '\0') {
         const char *end = strchr(s, ',');
         size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
-        if (b->participants_len == LEDGER_MEETING_PARTICIPANTS_MAX ||
-            len > LEDGER_MEETING_ID_STR_MAX) {
+        if (ledger_meeting_participant_add(proto, ids, ids_cap, s, len) != CHR_OK) {
             return wallet_cli_usage(c, "--participants: at most %d IDs of at most %d bytes",
                                     LEDGER_MEETING_PARTICIPANTS_MAX, LEDGER_MEETING_ID_STR_MAX);
         }
-        memcpy(b->participants[b->participants_len], s, len);
-        b->participant_lens[b->participants_len++] = (uint8_t)len;
         s += len + (end != NULL ? 1 : 0);
     }
     return WALLET_EXIT_OK;
@@ -205,35 +202,38 @@ static int parse_participants(wallet_cli *c, ledger_meeting_body *b)
 
 int wallet_cmd_meeting_create(wallet_cli *c)
 {
-    ledger_tx tx;
-    ledger_meeting_body b;
-    memset(&b, 0, sizeof(b));
+    ledger_tx tx, proto;
+    uint8_t ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX]; /* the IDs' encoding: outlives tx */
+    memset(&proto, 0, sizeof(proto));
+    proto.type = LEDGER_TX_MEETING_CREATE;
+    ledger_meeting_body *b = &proto.body.meeting;
     uint64_t duration = 0;
     const char *d = c->opt[WALLET_OPT_DURATION];
     const char *start = c->opt[WALLET_OPT_START_MS];
     if (d == NULL || !wallet_cli_parse_u64("--duration", d, &duration) || duration > UINT32_MAX) {
         return d == NULL ? wallet_cli_usage(c, "--duration MIN is required") : WALLET_EXIT_USAGE;
     }
-    b.duration_min = (uint32_t)duration;
-    if (start != NULL && !wallet_cli_parse_u64("--start-ms", start, &b.start_ms)) {
+    b->duration_min = (uint32_t)duration;
+    if (start != NULL && !wallet_cli_parse_u64("--start-ms", start, &b->start_ms)) {
         return WALLET_EXIT_USAGE;
     }
-    int rc =
-        parse_text(c, WALLET_OPT_TITLE, 1, LEDGER_MEETING_TITLE_MAX, (char *)b.title, &b.title_len);
-    rc =
-        rc ? rc : parse_text(c, WALLET_OPT_HOST, 1, LEDGER_MEETING_ID_STR_MAX, b.host, &b.host_len);
+    int rc = parse_text(c, WALLET_OPT_TITLE, 1, LEDGER_MEETING_TITLE_MAX, (char *)b->title,
+                        &b->title_len);
     rc = rc ? rc
-            : parse_text(c, WALLET_OPT_REGION, 0, LEDGER_MEDIA_REGION_MAX, b.region, &b.region_len);
-    rc = rc ? rc : parse_participants(c, &b);
+            : parse_text(c, WALLET_OPT_HOST, 1, LEDGER_MEETING_ID_STR_MAX, b->host, &b->host_len);
+    rc = rc ? rc
+            : parse_text(c, WALLET_OPT_REGION, 0, LEDGER_MEDIA_REGION_MAX, b->region,
+                         &b->region_len);
+    rc = rc ? rc : parse_participants(c, &proto, ids, sizeof(ids));
     if (rc == WALLET_EXIT_OK && c->opt[WALLET_OPT_PREFERRED] != NULL) {
-        b.has_preferred = 1;
-        rc = parse_key(c, "--preferred", c->opt[WALLET_OPT_PREFERRED], b.preferred);
+        b->has_preferred = 1;
+        rc = parse_key(c, "--preferred", c->opt[WALLET_OPT_PREFERRED], b->preferred);
     }
     rc = rc ? rc : wallet_tx_header(c, &tx, LEDGER_TX_MEETING_CREATE);
     if (rc != WALLET_EXIT_OK) {
         return rc;
     }
-    tx.body.meeting = b;
+    tx.body.meeting = *b;
     rc = wallet_tx_finish(c, &tx);
     if (rc == WALLET_EXIT_OK && c->opt[WALLET_OPT_OUT] == NULL) {
         uint8_t hash[32];
@@ -439,6 +439,7 @@ static int parse_claim(const wallet_cli *c, char *s, ledger_claim *cl)
 int wallet_cmd_meeting_settle(wallet_cli *c)
 {
     ledger_tx tx;
+    uint8_t claims_enc[LEDGER_SETTLE_CLAIMS_BYTES_MAX]; /* the claims' encoding: outlives tx */
     uint8_t id[LEDGER_MEETING_ID_LEN];
     const char *claims = c->opt[WALLET_OPT_CLAIMS];
     char copy[WALLET_CLAIMS_ARG_MAX + 1];
@@ -462,10 +463,13 @@ int wallet_cmd_meeting_settle(wallet_cli *c)
         if (next != NULL) {
             *next++ = '\0';
         }
-        if (tx.body.settle.claims_len == LEDGER_SETTLE_CLAIMS_MAX) {
+        ledger_claim cl;
+        memset(&cl, 0, sizeof(cl));
+        rc = parse_claim(c, one, &cl);
+        if (rc == WALLET_EXIT_OK &&
+            ledger_settle_claim_add(&tx, claims_enc, sizeof(claims_enc), &cl) != CHR_OK) {
             return wallet_cli_usage(c, "--claims: at most %d", LEDGER_SETTLE_CLAIMS_MAX);
         }
-        rc = parse_claim(c, one, &tx.body.settle.claims[tx.body.settle.claims_len++]);
     }
     return rc ? rc : wallet_tx_finish(c, &tx);
 }
@@ -498,7 +502,7 @@ int wallet_cmd_meeting_dispute(wallet_cli *c)
     }
     memcpy(tx.body.settle.id, id, sizeof(id));
     tx.body.settle.claims_len = 1;
-    tx.body.settle.claims[0].index = (uint8_t)index;
-    tx.body.settle.claims[0].minutes = (uint32_t)minutes;
+    tx.body.settle.dispute_index = (uint8_t)index;
+    tx.body.settle.dispute_minutes = (uint32_t)minutes;
     return wallet_tx_finish(c, &tx);
 }

@@ -21,10 +21,13 @@
 
 /* A submission handed from a caller's thread to the writer: verified transactions, the
  * slots where the writer writes its verdicts, and whom to tell when they are written.
- * One heap block (node_submission_new), freed by node_submission_finish; the caller does
- * not wait. */
+ * One heap block (node_submission_new) that holds a copy of every transaction's bytes, which
+ * the decoded ones refer to (ledger/tx.h), freed by node_submission_finish; the caller does
+ * not wait, and its bytes may go away once node_chain_submit returns. */
 typedef struct node_submission {
-    ledger_tx *txs;          /* the verified ones, compacted to the front */
+    ledger_tx *txs;       /* the verified ones, compacted to the front */
+    const uint8_t **encs; /* their encodings, copies in this block (txs refer to them) */
+    size_t *enc_lens;
     rpc_tx_result **results; /* one per verified tx */
     size_t n;
     chr_err *errs;      /* scratch of the checks, one per submitted tx */

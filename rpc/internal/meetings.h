@@ -20,7 +20,7 @@ json_t *rpc_meeting_url(const ledger_media_node *n, int found, const char *path,
 /* Reads meeting id, its participant list and its node from the snapshot: CHR_ERR_NOT_FOUND,
  * CHR_ERR_STORE (a damaged row; also a store error). *node_found 0 when the node is gone. */
 CHR_WUR chr_err rpc_meeting_load(ledger_store_read *rd, const uint8_t id[LEDGER_MEETING_ID_LEN],
-                                 ledger_meeting *m, ledger_meeting_body *b, ledger_media_node *n,
+                                 ledger_meeting *m, ledger_meeting_people *b, ledger_media_node *n,
                                  int *node_found);
 /* The sponsor account a request signs with (rpc/routes_meeting_create.c): its key pair, its
  * daily spend limit (0: none) and the key-store allowance that counts it. */
@@ -45,7 +45,7 @@ void rpc_handle_meeting_credits(rpc_ctx *x, rpc_reply *r);
 json_t *rpc_render_media_node(const ledger_media_node *n);
 /* A meeting's JSON in the seed's shape and more (docs/API.md, "Meetings"); n is its node's
  * record (node_found 0: gone), the status as of now_ms. NULL when out of memory. */
-json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_body *participants,
+json_t *rpc_render_meeting(const ledger_meeting *m, const ledger_meeting_people *participants,
                            const ledger_media_node *n, int node_found, uint64_t now_ms,
                            uint64_t grace_ms);
 /* Reads and renders meeting id from the snapshot: CHR_ERR_NOT_FOUND, CHR_ERR_STORE (a

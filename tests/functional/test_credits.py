@@ -168,7 +168,8 @@ def test_batch_settle_and_dispute_from_wallet(t):
     # lowers the host's pending minutes, and the host's (its ID is carol's address), signed
     # online, drops a participant's claim to 0; a dispute by someone else (the operator:
     # not_owner) or not below the pending minutes (bad_claim) fails and costs nothing; a bad
-    # --claim or a missing --minutes is a usage error (exit 2).
+    # --claim (index 128 and up: no such person) or a missing --minutes is a usage error
+    # (exit 2), as is a `meeting create` of 128 participants.
     from node import Chain, Node
     chain = Chain(t, {"alice": 10**13, "bob": 10**12, "carol": 10**9})
     n = Node(t, chain).start()
@@ -225,7 +226,13 @@ def test_batch_settle_and_dispute_from_wallet(t):
        "the host's claim lowered, the second participant's dropped")
     eq(int(n.get("/api/v1/accounts/%s" % bob.address)["balance"]), b0 - 1000, "the payer's fee")
     eq(int(n.get("/api/v1/accounts/%s" % carol.address)["balance"]), c0 - 1000, "the host's fee")
-    for args in (["--claim", 17, "--minutes", 1], ["--claim", "x", "--minutes", 1],
+    for args in (["--claim", 128, "--minutes", 1], ["--claim", "x", "--minutes", 1],
                  ["--claim", 0], ["--minutes", 1]):
         rc, _, err = w("meeting", "dispute", mid, "--key", bob.path, *args)
         eq(rc, 2, "usage error for %r (stderr %r)" % (args, err))
+    # A meeting holds 128 people: the wallet refuses a 128th participant before signing.
+    rc, _, err = w("meeting", "create", "--key", bob.path, "--title", "Too many", "--host",
+                   "host-user", "--participants", ",".join("p%d" % i for i in range(128)),
+                   "--duration", 30)
+    eq(rc, 2, "128 participants is a usage error (stderr %r)" % err)
+    check("at most 127" in err, "the limit named: %r" % err)

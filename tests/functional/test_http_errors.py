@@ -70,9 +70,9 @@ def test_bad_json_bodies(t):
         ('{"tx": "zz"}', "bad_hex", "not hex"),
         ('{"tx": " %s"}' % good, "bad_hex", "leading space"),
         ('{"tx": "%s"}' % ("ab" * 1025), "tx_too_large", "over 1024 bytes, not a settle"),
-        ('{"tx": "%s"}' % ("ab" * 3073), "tx_too_large", "over 3072 bytes"),
-        ('{"tx": "%s"}' % ("zz" * 3073), "tx_too_large", "over 6144 characters, not hex"),
-        ('{"tx": "%s"}' % ("a" * 6145), "tx_too_large", "6145 characters"),
+        ('{"tx": "%s"}' % ("ab" * 20225), "tx_too_large", "over 20224 bytes"),
+        ('{"tx": "%s"}' % ("zz" * 20225), "tx_too_large", "over 40448 characters, not hex"),
+        ('{"tx": "%s"}' % ("a" * 40449), "tx_too_large", "40449 characters"),
         ('{"tx": "\\u0000"}', "bad_hex", "NUL escape"),
         ('{"tx": "ab\\u0000cd"}', "bad_hex", "NUL escape inside hex"),
         ('{"t\\u0000x": "ab"}', "bad_json", "NUL escape in a key"),
@@ -308,11 +308,11 @@ def test_batch_limits(t):
     e = assert_error(n.request("POST", B, {"txs": [tx, 5]}), 400, "invalid_type", "element a number")
     eq(e.get("field"), "txs[1]", "field of the bad element")
     assert_error(n.request("POST", B, {"txs": [tx, "xyz"]}), 400, "bad_hex", "element not hex")
-    # A transaction over 3072 bytes is tx_too_large, in a batch as alone (docs/API.md).
-    e = assert_error(n.request("POST", B, {"txs": [tx, "ab" * 3073]}), 400, "tx_too_large",
-                     "element over 3072 bytes")
+    # A transaction over 20224 bytes is tx_too_large, in a batch as alone (docs/API.md).
+    e = assert_error(n.request("POST", B, {"txs": [tx, "ab" * 20225]}), 400, "tx_too_large",
+                     "element over 20224 bytes")
     eq(e.get("field"), "txs[1]", "field of the large element")
-    check("3072" in e["message"], "message names the limit: %r" % e["message"])
+    check("20224" in e["message"], "message names the limit: %r" % e["message"])
     # One over 1024 bytes that is no meeting-settle decodes as too large: that element is
     # rejected (no 400: the rest of a batch would go on).
     r = n.request("POST", B, {"txs": ["ab" * 1025]})

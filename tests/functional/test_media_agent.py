@@ -36,7 +36,8 @@ def free_port():
 class Agent:
     """A chroom-media config in the test's directory and the `run` process."""
 
-    def __init__(self, t, n, node_key, operator, name="media", region="eu", agent_conf=""):
+    def __init__(self, t, n, node_key, operator, name="media", region="eu", agent_conf="",
+                 capacity=10):
         self.t = t
         self.port = free_port()
         self.conf = t.path("%s.conf" % name)
@@ -46,10 +47,10 @@ class Agent:
                     "[node]\nurl = %s\napi_key = %s\n"
                     "[keys]\nnode_key_file = %s\noperator_key_file = %s\n"
                     "[registry]\nendpoint = https://%s.example.org:8443\nregion = %s\n"
-                    "capacity = 10\nbond_units = %d\nmetadata = \"agent test\"\n"
+                    "capacity = %d\nbond_units = %d\nmetadata = \"agent test\"\n"
                     "[agent]\nlisten_port = %d\nstate_file = %s-state.json\npoll_ms = 200\n%s"
                     % (n.url, n.api_key, os.path.basename(node_key.path), operator.path, name,
-                       region, BOND, self.port, name, agent_conf))
+                       region, capacity, BOND, self.port, name, agent_conf))
         self.proc = None
         self.out = t.path("%s.out" % name)
 
@@ -247,6 +248,58 @@ def test_agent_verifies_and_settles(t):
     eq([p["claimed"] for p in m["persons"]], [30, 7, 12],
        "the state file records what was claimed")
     eq(m["persons"][2]["receipt_minutes"], 12, "and frank's receipt")
+
+
+def test_agent_large_meeting(t):
+    # Proves a meeting of 120 people end to end (meetings hold up to 128): created through
+    # the seed endpoint (one more than 127 participants is a 400 naming the limit), its
+    # record lists all 119 participants, POST .../credits answers a credit for every person,
+    # the agent admits each and takes their usage, and once the meeting ends it settles the
+    # 120 claims in one settle transaction (20 KB limit), every claim in the payments.
+    chain = Chain(t, {"alice": 10**13, "sponsor": 10**12})
+    n = Node(t, chain, conf={"api": {"sponsor_key_file": chain["sponsor"].path}}).start()
+    node_key = keygen(t, "media-node")
+    a = Agent(t, n, node_key, chain["alice"], capacity=200)
+    rc, _, err = run(a.cmd("register", json_out=True))
+    eq(rc, 0, "register (stderr %r)" % err)
+    body = {"title": "All hands", "host": "host-user", "duration": 30, "region": "eu",
+            "participants": ["user-%03d" % i for i in range(128)]}
+    r = n.request("POST", "/api/meetings/create", json.dumps(body))
+    eq((r.status, r.json["error"]["code"]), (400, "invalid_argument"), "128 participants")
+    check("1 to 127" in r.json["error"]["message"], "names the limit: %r" % r.json)
+    people = body["participants"] = body["participants"][:119]
+    r = n.request("POST", "/api/meetings/create", json.dumps(body))
+    eq(r.status, 200, "create with 119 participants (%r)" % (r,))
+    mid = r.json["meeting_id"]
+    eq(r.json["media_node"], node_key.pubkey, "on the agent's node")
+    eq(n.get("/api/v1/meetings/%s" % mid)["participants"], people, "every participant listed")
+    r = n.request("POST", "/api/meetings/%s/credits" % mid, "")
+    eq(r.status, 200, "credits (%r)" % (r,))
+    credits = r.json["credits"]
+    eq([c["participant"] for c in credits], ["host-user"] + people, "a credit for every person")
+    a.start()
+    for i, c in enumerate(credits):
+        st, j = a.post("POST", "/verify", {"credit": c["credit"], "meeting_id": mid})
+        eq((st, j["admit"], j["index"]), (200, True, i), "person %d admitted" % i)
+        st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": c["participant"],
+                                          "minutes": 1 + i % 30})
+        eq(st, 200, "person %d's usage" % i)
+    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
+    eq(r.status, 200, "end (%r)" % (r,))
+    deadline = time.time() + 20
+    claims = []
+    while time.time() < deadline and len(claims) < 120:
+        time.sleep(0.3)
+        claims = n.get("/api/v1/meetings/%s/payments" % mid)["claims"]
+    eq([(c["index"], c["pending_minutes"]) for c in claims],
+       [(i, 1 + i % 30) for i in range(120)], "every person's claim, pending")
+    time.sleep(0.5)
+    a.stop()
+    lines = [json.loads(x) for x in open(a.out) if x.startswith("{")]
+    settles = [x for x in lines if x.get("status") == "committed"]
+    eq(len(settles), 1, "one settle transaction carried the 120 claims (%r)" % lines[-3:])
+    tx = n.get("/api/v1/txs/%s" % settles[0]["hash"])["tx"]
+    eq((tx["type"], len(tx["claims"])), ("meeting-settle", 120), "the settle as the chain has it")
 
 
 def test_agent_refusals_and_exit_codes(t):

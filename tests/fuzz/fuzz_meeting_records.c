@@ -51,10 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_same(err, out, out_len, in, len);
         }
     } else if (data[0] % 4 == 2) {
-        ledger_meeting_body b;
-        memset(&b, 0, sizeof(b));
-        if (ledger_meeting_participants_decode(&b, in, len) == CHR_OK &&
-            b.participants_len > LEDGER_MEETING_PARTICIPANTS_MAX) {
+        /* A participant list's chunk, appended to a list already half full. */
+        static ledger_meeting_people p;
+        memset(&p, 0, sizeof(p));
+        p.participants_len = LEDGER_MEETING_PARTICIPANTS_MAX / 2;
+        chr_err err = ledger_meeting_people_chunk_decode(&p, in, len);
+        if (p.participants_len > LEDGER_MEETING_PARTICIPANTS_MAX ||
+            (err == CHR_OK && p.participants_len == LEDGER_MEETING_PARTICIPANTS_MAX / 2)) {
             abort();
         }
     } else {

@@ -218,7 +218,11 @@ static void draft_transfers(sim_app *a)
         ledger_tx_hash(&tx, hash);
         char detail[LEDGER_DETAIL_MAX];
         /* What the earlier drafted transfers of the account leave may not cover it. */
-        chr_err err = ledger_mempool_add(a->mp, &tx, hash, 200, &committed, detail, sizeof(detail));
+        uint8_t enc[LEDGER_TX_BYTES_MAX];
+        size_t enc_len;
+        CHR_ASSERT(ledger_tx_encode(&tx, enc, sizeof(enc), &enc_len) == CHR_OK);
+        chr_err err =
+            ledger_mempool_add(a->mp, &tx, hash, enc, enc_len, &committed, detail, sizeof(detail));
         CHR_ASSERT(err == CHR_OK || err == CHR_ERR_BALANCE);
     }
 }
@@ -253,7 +257,11 @@ static void draft_stake(sim_app *a)
     uint8_t hash[32];
     ledger_tx_hash(&tx, hash);
     char detail[LEDGER_DETAIL_MAX];
-    chr_err err = ledger_mempool_add(a->mp, &tx, hash, 200, &committed, detail, sizeof(detail));
+    uint8_t enc[LEDGER_TX_BYTES_MAX];
+    size_t enc_len;
+    CHR_ASSERT(ledger_tx_encode(&tx, enc, sizeof(enc), &enc_len) == CHR_OK);
+    chr_err err =
+        ledger_mempool_add(a->mp, &tx, hash, enc, enc_len, &committed, detail, sizeof(detail));
     CHR_ASSERT(err == CHR_OK || err == CHR_ERR_BALANCE);
 }
 

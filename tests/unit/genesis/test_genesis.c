@@ -102,7 +102,7 @@ void test_genesis_hash_stable(void)
     char three[TG_JSON_MAX];
     snprintf(one, sizeof(one),
              "{\"chain_id\":\"c\",\"genesis_time\":\"2030-01-01T00:00:00Z\",\"params\":"
-             "{\"fee_transfer\":\"5\",\"block_txs_max\":10,\"block_bytes_max\":4096},"
+             "{\"fee_transfer\":\"5\",\"block_txs_max\":10,\"block_bytes_max\":32768},"
              "\"accounts\":[{\"address\":\"%s\",\"balance\":\"5000000\"},{\"address\":\"%s\","
              "\"balance\":\"2\"}],\"validators\":[{\"pub_key\":\"%s\",\"power\":\"1\"}],"
              "\"stakes\":[{\"operator\":\"%s\",\"pub_key\":\"%s\",\"self_bond\":\"1000000\","
@@ -116,7 +116,7 @@ void test_genesis_hash_stable(void)
              "  \"validators\" : [ { \"power\" : \"1\", \"pub_key\" : \"%s\" } ],\n"
              "  \"accounts\": [ {\"balance\": \"2\", \"address\": \"%s\"},\n"
              "    {\"balance\": \"5000000\", \"address\": \"%s\"} ],\n"
-             "  \"params\": {\"block_bytes_max\": 4096, \"block_txs_max\": 10, "
+             "  \"params\": {\"block_bytes_max\": 32768, \"block_txs_max\": 10, "
              "\"fee_transfer\": \"5\"},\n"
              "\t\"genesis_time\": \"2030-01-01T00:00:00.000Z\", \"chain_id\": \"c\" }\n",
              "79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798", a1,
@@ -333,7 +333,7 @@ void test_genesis_rejects_bad_amounts(void)
     char stk[512];
     tg_stakes1(stk, sizeof(stk), 1, 0, "\"1000000\"");
     tg_json_staked(json, TG_CHAIN, TG_TIME,
-                   "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 3072}",
+                   "{\"fee_transfer\": \"0\", \"block_txs_max\": 1, \"block_bytes_max\": 20224}",
                    acc, val, stk);
     CHECK_OK(tg_parse(json, NULL));
     uint64_t v;

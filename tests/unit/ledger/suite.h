@@ -68,6 +68,7 @@ void test_meeting_allocation_spread(void);
 void test_meeting_params(void);
 void test_settle_receipt_final(void);
 void test_settle_every_person(void);
+void test_meeting_128_people(void);
 void test_settle_window_dispute_refund(void);
 void test_meetings_totals(void);
 void test_meetings_totals_encoding(void);
@@ -123,6 +124,7 @@ void test_state_apply_load_error(void);
 void test_state_supply_conserved_random(void);
 
 void test_mempool_admits_in_nonce_order(void);
+void test_mempool_owns_the_encoding(void);
 void test_mempool_rejects_nonces(void);
 void test_mempool_pending_spend_counted(void);
 void test_mempool_count_and_byte_limits(void);

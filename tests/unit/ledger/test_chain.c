@@ -195,7 +195,10 @@ static chr_err node_submit(ch_node *n, int from, int to, uint64_t nonce, uint64_
     ledger_account committed;
     CHR_ASSERT(db_account(&n->db, tx.from, &committed) == CHR_OK);
     char detail[LEDGER_DETAIL_MAX];
-    return ledger_mempool_add(n->mp, &tx, hash, 200, &committed, detail, sizeof(detail));
+    uint8_t enc[LEDGER_TX_BYTES_MAX];
+    size_t enc_len;
+    CHR_ASSERT(ledger_tx_encode(&tx, enc, sizeof(enc), &enc_len) == CHR_OK);
+    return ledger_mempool_add(n->mp, &tx, hash, enc, enc_len, &committed, detail, sizeof(detail));
 }
 
 /* The commit of validators [0, k) for the block whose header starts bytes. */
@@ -660,7 +663,10 @@ static chr_err node_submit_tx(ch_node *n, ledger_tx *tx, int from)
     ledger_account committed;
     CHR_ASSERT(db_account(&n->db, tx->from, &committed) == CHR_OK);
     char detail[LEDGER_DETAIL_MAX];
-    return ledger_mempool_add(n->mp, tx, hash, 200, &committed, detail, sizeof(detail));
+    uint8_t enc[LEDGER_TX_BYTES_MAX];
+    size_t enc_len;
+    CHR_ASSERT(ledger_tx_encode(tx, enc, sizeof(enc), &enc_len) == CHR_OK);
+    return ledger_mempool_add(n->mp, tx, hash, enc, enc_len, &committed, detail, sizeof(detail));
 }
 
 void test_chain_staking_block(void)

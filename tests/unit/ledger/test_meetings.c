@@ -73,7 +73,7 @@ static void mt_open(mt_db *db)
     memset(db, 0, sizeof(*db));
     CHR_ASSERT(ledger_trie_mem_new(&db->mem) == CHR_OK);
     CHR_ASSERT(ledger_overlay_new(&db->o, 64, mt_account, db) == CHR_OK);
-    CHR_ASSERT(ledger_objects_new(&db->t, 64, ledger_trie_mem_object, ledger_trie_mem_object_scan,
+    CHR_ASSERT(ledger_objects_new(&db->t, 512, ledger_trie_mem_object, ledger_trie_mem_object_scan,
                                   db->mem) == CHR_OK);
     ledger_overlay_attach_objects(db->o, db->t);
     memset(db->proposer, 0xee, 32);
@@ -203,6 +203,23 @@ static chr_err mt_register(mt_db *db, uint32_t key, uint32_t node, const char *r
     return mt_apply(db, &tx, 1000);
 }
 
+/* The IDs' encoding of the meeting-create mt_meeting_body built last: a test holds one such
+ * body at a time (its copies refer to the same bytes: ledger/tx.h). */
+static uint8_t mt_ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX];
+
+/* Replaces the participants of tx's meeting-create body by ids[0..n), encoded into buf. */
+static void mt_people(ledger_tx *tx, uint8_t *buf, size_t buf_cap, const char *const *ids, size_t n)
+{
+    ledger_meeting_body *b = &tx->body.meeting;
+    b->participants_len = 0;
+    b->participants_bytes = 0;
+    b->participants = NULL;
+    for (size_t i = 0; i < n; i++) {
+        CHR_ASSERT(ledger_meeting_participant_add(tx, buf, buf_cap, ids[i], strlen(ids[i])) ==
+                   CHR_OK);
+    }
+}
+
 static void mt_meeting_body(ledger_tx *tx, const char *title, uint32_t participants,
                             uint32_t duration_min, uint64_t start_ms, const char *region)
 {
@@ -211,10 +228,14 @@ static void mt_meeting_body(ledger_tx *tx, const char *title, uint32_t participa
     memcpy(b->title, title, b->title_len);
     b->host_len = 4;
     memcpy(b->host, "host", 4);
-    b->participants_len = (uint8_t)participants;
+    b->participants_len = 0;
+    b->participants_bytes = 0;
+    b->participants = NULL;
     for (uint32_t i = 0; i < participants; i++) {
-        b->participant_lens[i] =
-            (uint8_t)snprintf(b->participants[i], LEDGER_MEETING_ID_STR_MAX, "user-%u", i);
+        char id[16];
+        int n = snprintf(id, sizeof(id), "user-%u", i);
+        CHR_ASSERT(ledger_meeting_participant_add(tx, mt_ids, sizeof(mt_ids), id, (size_t)n) ==
+                   CHR_OK);
     }
     b->duration_min = duration_min;
     b->start_ms = start_ms;
@@ -337,6 +358,12 @@ void test_media_meeting_encoding(void)
         }
         CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
         CHECK_OK(ledger_tx_decode(&back, buf, len));
+        if (types[k] == LEDGER_TX_MEETING_CREATE) {
+            /* The same IDs, where they lie in buf rather than in the builder's buffer. */
+            CHECK(memcmp(back.body.meeting.participants, tx.body.meeting.participants,
+                         tx.body.meeting.participants_bytes) == 0);
+            back.body.meeting.participants = tx.body.meeting.participants;
+        }
         CHECK(memcmp(&back, &tx, sizeof(tx)) == 0);
         CHECK_OK(ledger_tx_encode(&back, again, sizeof(again), &len2));
         CHECK(len2 == len && memcmp(again, buf, len) == 0);
@@ -531,13 +558,10 @@ void test_meeting_create_escrow(void)
     uint8_t value[LEDGER_OBJECT_VALUE_MAX];
     size_t len;
     int found;
-    CHECK_OK(ledger_object_get(db.t, LEDGER_STATE_MEETING_PARTICIPANTS, m.id, LEDGER_MEETING_ID_LEN,
-                               value, &len, &found));
-    ledger_meeting_body b;
-    memset(&b, 0, sizeof(b));
-    CHECK(found);
-    CHECK_OK(ledger_meeting_participants_decode(&b, value, len));
+    static ledger_meeting_people b;
+    CHECK_OK(ledger_meeting_people_get(db.t, m.id, 3, &b));
     CHECK(b.participants_len == 3 && memcmp(b.participants[2], "user-2", 6) == 0);
+    CHECK(ledger_meeting_people_get(db.t, m.id, 4, &b) == CHR_ERR_STORE); /* not that many */
     /* The payer's and the host's list entries. */
     uint8_t key[LEDGER_MEETING_ID_STR_MAX + 1 + LEDGER_MEETING_ID_LEN];
     memcpy(key, payer, 32);
@@ -594,23 +618,20 @@ void test_meeting_check_rules(void)
     bad = tx;
     bad.body.meeting.participants_len = 0;
     CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    static uint8_t ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX];
+    const char *repeated[] = {"user-0", "user-1", "user-2", "user-1"};
     bad = tx;
-    bad.body.meeting.participant_lens[3] = bad.body.meeting.participant_lens[2];
-    memcpy(bad.body.meeting.participants[3], bad.body.meeting.participants[2], 8);
+    mt_people(&bad, ids, sizeof(ids), repeated, 4);
     CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
-    bad = tx;
-    bad.body.meeting.participant_lens[0] = 4;
-    memcpy(bad.body.meeting.participants[0], "host", 4);
+    const char *with_host[] = {"host", "user-1"};
+    mt_people(&bad, ids, sizeof(ids), with_host, 2);
     CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
-    bad = tx;
-    for (size_t i = 0; i < 7; i++) {
-        bad.body.meeting.participant_lens[i] = 64;
-        memset(bad.body.meeting.participants[i], 'a' + (int)i, 64);
-    }
-    CHECK(meeting_check(&bad) == CHR_ERR_MEETING); /* 7 x 64 = 448 bytes over 384 */
-    bad.body.meeting.participants_len = 6;
-    bad.body.meeting.participant_lens[5] = 62;
-    CHECK_OK(meeting_check(&bad));
+    const char *spaced[] = {"user 1"};
+    mt_people(&bad, ids, sizeof(ids), spaced, 1);
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
+    const char *empty[] = {""};
+    mt_people(&bad, ids, sizeof(ids), empty, 1);
+    CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
     bad = tx;
     bad.body.meeting.duration_min = 0;
     CHECK(meeting_check(&bad) == CHR_ERR_MEETING);
@@ -843,8 +864,17 @@ static chr_err st_create_n(mt_db *db, ledger_meeting *m, uint32_t participants)
     mt_tx(db, &tx, LEDGER_TX_MEETING_CREATE, 1);
     mt_meeting_body(&tx, "Settle", participants, 30, 0, "");
     ltest_key(sk, pk, 7);
-    chr_address_encode(tx.body.meeting.participants[0], pk);
-    tx.body.meeting.participant_lens[0] = CHR_ADDRESS_STR_LEN;
+    /* Participant 0 is the chr1 address of key 7, the others "user-1", "user-2", ... */
+    static char names[LEDGER_MEETING_PARTICIPANTS_MAX][CHR_ADDRESS_STR_LEN + 1];
+    const char *ids[LEDGER_MEETING_PARTICIPANTS_MAX];
+    chr_address_encode(names[0], pk);
+    names[0][CHR_ADDRESS_STR_LEN] = '\0';
+    ids[0] = names[0];
+    for (uint32_t i = 1; i < participants; i++) {
+        snprintf(names[i], sizeof(names[i]), "user-%u", i);
+        ids[i] = names[i];
+    }
+    mt_people(&tx, mt_ids, sizeof(mt_ids), ids, participants);
     chr_err err = mt_apply(db, &tx, 10000);
     uint8_t hash[32], id[LEDGER_MEETING_ID_LEN], value[LEDGER_OBJECT_VALUE_MAX];
     size_t len;
@@ -911,13 +941,15 @@ static void st_claim(ledger_claim *cl, const ledger_meeting *m, uint8_t index, u
 }
 
 static chr_err st_settle(mt_db *db, uint32_t key, const ledger_meeting *m, const ledger_claim *cls,
-                         uint8_t n, uint64_t now_ms)
+                         size_t n, uint64_t now_ms)
 {
     ledger_tx tx;
+    static uint8_t enc[LEDGER_SETTLE_CLAIMS_BYTES_MAX];
     mt_tx(db, &tx, LEDGER_TX_MEETING_SETTLE, key);
     memcpy(tx.body.settle.id, m->id, LEDGER_MEETING_ID_LEN);
-    tx.body.settle.claims_len = n;
-    memcpy(tx.body.settle.claims, cls, n * sizeof(*cls));
+    for (size_t i = 0; i < n; i++) {
+        CHR_ASSERT(ledger_settle_claim_add(&tx, enc, sizeof(enc), &cls[i]) == CHR_OK);
+    }
     return mt_apply(db, &tx, now_ms);
 }
 
@@ -985,49 +1017,172 @@ void test_settle_receipt_final(void)
     mt_close(&db);
 }
 
+/* Person index's claim record of meeting id: its pending minutes, 0 when it has none. */
+static uint32_t st_pending(mt_db *db, const uint8_t *id, uint8_t index)
+{
+    uint8_t key[LEDGER_MEETING_ID_LEN + 1], value[LEDGER_OBJECT_VALUE_MAX];
+    size_t len;
+    int found;
+    ledger_claim_record r;
+    memcpy(key, id, LEDGER_MEETING_ID_LEN);
+    key[LEDGER_MEETING_ID_LEN] = index;
+    CHR_ASSERT(ledger_object_get(db->t, LEDGER_STATE_MEETING_CLAIM, key, sizeof(key), value, &len,
+                                 &found) == CHR_OK);
+    return found && ledger_claim_record_decode(&r, value, len) == CHR_OK ? r.pending_min : 0;
+}
+
 void test_settle_every_person(void)
 {
-    /* One meeting-settle carries a claim for every person of a full meeting (17): it is over
-     * the base size limit and within LEDGER_TX_BYTES_MAX, decodes to the same bytes, and is
-     * applied whole: the receipted claim paid now, the others pending, the share to the
-     * fee's receiver; with one bad claim among the 17 nothing is applied. */
+    /* One meeting-settle carries a claim for every person of a full meeting (128, over 100):
+     * it is over the base size limit and within LEDGER_TX_BYTES_MAX, decodes to the same bytes,
+     * its accessor refuses an index past its claims, and it is applied whole: the receipted
+     * claim paid now, the 127 others pending, the share to the fee's receiver; with one bad
+     * claim, the last, nothing is applied. */
     mt_db db;
     ledger_meeting m;
     mt_open(&db);
     mt_fund(&db, 1, 1000000000);
     mt_fund(&db, 2, 10000000000000ull);
-    CHR_ASSERT(mt_register(&db, 2, 1, "eu-west", 100, MT_BOND) == CHR_OK);
+    CHR_ASSERT(mt_register(&db, 2, 1, "eu-west", 200, MT_BOND) == CHR_OK);
     CHECK_OK(st_create_n(&db, &m, LEDGER_MEETING_PARTICIPANTS_MAX));
+    CHECK(m.participants == LEDGER_MEETING_PARTICIPANTS_MAX);
     static ledger_claim cl[LEDGER_SETTLE_CLAIMS_MAX];
-    for (uint8_t i = 0; i < LEDGER_SETTLE_CLAIMS_MAX; i++) {
-        st_claim(&cl[i], &m, i, i == 1 ? 20 : 10, 30, i == 1);
+    for (size_t i = 0; i < LEDGER_SETTLE_CLAIMS_MAX; i++) {
+        st_claim(&cl[i], &m, (uint8_t)i, i == 1 ? 20 : 10, 30, i == 1);
     }
     ledger_tx tx;
+    static uint8_t enc[LEDGER_SETTLE_CLAIMS_BYTES_MAX];
     mt_tx(&db, &tx, LEDGER_TX_MEETING_SETTLE, 2);
     memcpy(tx.body.settle.id, m.id, LEDGER_MEETING_ID_LEN);
-    tx.body.settle.claims_len = LEDGER_SETTLE_CLAIMS_MAX;
-    memcpy(tx.body.settle.claims, cl, sizeof(cl));
+    for (size_t i = 0; i < LEDGER_SETTLE_CLAIMS_MAX; i++) {
+        CHECK_OK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &cl[i]));
+    }
+    CHECK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &cl[0]) == CHR_ERR_CLAIM);
     static uint8_t buf[LEDGER_TX_BYTES_MAX], again[LEDGER_TX_BYTES_MAX];
     static ledger_tx back;
     size_t len, len2;
     CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
     CHECK(len > LEDGER_TX_BYTES_BASE_MAX && len <= LEDGER_TX_BYTES_MAX);
     CHECK_OK(ledger_tx_decode(&back, buf, len));
+    CHECK(back.body.settle.claims_len == LEDGER_SETTLE_CLAIMS_MAX);
+    CHECK(back.body.settle.claims >= buf && back.body.settle.claims < buf + len); /* zero-copy */
     CHECK_OK(ledger_tx_encode(&back, again, sizeof(again), &len2));
     CHECK(len2 == len && memcmp(buf, again, len) == 0);
+    ledger_claim got;
+    CHECK_OK(ledger_settle_claim_get(&back, LEDGER_SETTLE_CLAIMS_MAX - 1, &got));
+    CHECK(memcmp(&got, &cl[LEDGER_SETTLE_CLAIMS_MAX - 1], sizeof(got)) == 0);
+    CHECK_OK(ledger_settle_claim_get(&back, 1, &got));
+    CHECK(got.has_receipt && memcmp(got.receipt_sig, cl[1].receipt_sig, 64) == 0);
+    CHECK(ledger_settle_claim_get(&back, LEDGER_SETTLE_CLAIMS_MAX, &got) == CHR_ERR_ARG);
+    CHECK(got.minutes == 0 && got.index == 0);
+    ledger_tx other;
+    mt_tx(&db, &other, LEDGER_TX_TRANSFER, 2);
+    CHECK(ledger_settle_claim_get(&other, 0, &got) == CHR_ERR_ARG);
     uint8_t sk[32], op[32];
     ltest_key(sk, op, 2);
     uint64_t op_before = mt_balance(&db, op), fees_before = mt_balance(&db, db.proposer);
-    cl[16].minutes = 31; /* over the duration: the whole transaction fails */
+    size_t last = LEDGER_SETTLE_CLAIMS_MAX - 1;
+    cl[last].minutes = 31; /* over the duration: the whole transaction fails */
     CHECK(st_settle(&db, 2, &m, cl, LEDGER_SETTLE_CLAIMS_MAX, 20000) == CHR_ERR_CLAIM);
-    cl[16].minutes = 10;
+    CHECK(mt_balance(&db, op) == op_before && st_pending(&db, m.id, 0) == 0);
+    ledger_settlement s;
+    CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
+    CHECK(s.paid == 0 && s.protocol == 0);
+    cl[last].minutes = 10;
     CHECK(st_settle(&db, 2, &m, cl, LEDGER_SETTLE_CLAIMS_MAX, 20000) == CHR_OK);
     uint64_t amount = 20 * m.price;
     CHECK(mt_balance(&db, op) == op_before - MT_FEE + amount - amount / 20);
     CHECK(mt_balance(&db, db.proposer) == fees_before + MT_FEE + amount / 20);
-    ledger_settlement s;
     CHECK_OK(ledger_settlement_get(db.t, m.id, &s));
     CHECK(s.paid == amount - amount / 20 && s.protocol == amount / 20);
+    size_t pending = 0;
+    for (size_t i = 0; i < LEDGER_SETTLE_CLAIMS_MAX; i++) {
+        pending += st_pending(&db, m.id, (uint8_t)i) == 10;
+    }
+    CHECK(pending == LEDGER_SETTLE_CLAIMS_MAX - 1); /* all but the receipted one */
+    mt_close(&db);
+}
+
+void test_meeting_128_people(void)
+{
+    /* A meeting holds 128 people (the host and 127 participants): the longest create, every
+     * ID of 64 bytes with the longest chain id and memo, fits LEDGER_TX_MEETING_BYTES_MAX and
+     * decodes zero-copy; a 128th participant is refused by the builder and, encoded by hand, by
+     * the decoder; a meeting-create over its size limit is refused; applied, the list is
+     * stored in chunks within LEDGER_OBJECT_VALUE_MAX and read back whole. */
+    static char names[LEDGER_MEETING_PARTICIPANTS_MAX + 1][LEDGER_MEETING_ID_STR_MAX + 1];
+    const char *ids[LEDGER_MEETING_PARTICIPANTS_MAX + 1];
+    for (size_t i = 0; i <= LEDGER_MEETING_PARTICIPANTS_MAX; i++) {
+        char prefix[8];
+        int n = snprintf(prefix, sizeof(prefix), "p%03zu", i);
+        memset(names[i], 'a', LEDGER_MEETING_ID_STR_MAX);
+        memcpy(names[i], prefix, (size_t)n); /* 64 characters, distinct */
+        names[i][LEDGER_MEETING_ID_STR_MAX] = '\0';
+        ids[i] = names[i];
+    }
+    ledger_tx tx, back;
+    uint8_t from[32] = {2}, memo[LEDGER_MEMO_MAX];
+    memset(memo, 'm', sizeof(memo));
+    const char *chain = "chroom-chain-id-of-32-characters"; /* the longest */
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_CREATE, chain, from, 3, MT_FEE, 0, memo,
+                            sizeof(memo)));
+    static char title[LEDGER_MEETING_TITLE_MAX + 1];
+    memset(title, 't', LEDGER_MEETING_TITLE_MAX);
+    mt_meeting_body(&tx, title, 0, 30, 0, "eu-west-1-abcdef");
+    tx.body.meeting.host_len = LEDGER_MEETING_ID_STR_MAX;
+    memset(tx.body.meeting.host, 'h', LEDGER_MEETING_ID_STR_MAX);
+    tx.body.meeting.has_preferred = 1;
+    static uint8_t list[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX + 70];
+    mt_people(&tx, list, sizeof(list), ids, LEDGER_MEETING_PARTICIPANTS_MAX);
+    CHECK(ledger_meeting_participant_add(&tx, list, sizeof(list), ids[127], 64) == CHR_ERR_MEETING);
+    ledger_params params;
+    ledger_params_default(&params);
+    char detail[LEDGER_DETAIL_MAX];
+    CHECK_OK(ledger_tx_check(&tx, chain, &params, detail, sizeof(detail)));
+    static uint8_t buf[LEDGER_TX_BYTES_MAX];
+    size_t len;
+    CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+    CHECK(len > LEDGER_TX_BYTES_BASE_MAX && len <= LEDGER_TX_MEETING_BYTES_MAX);
+    CHECK_OK(ledger_tx_decode(&back, buf, len));
+    const char *id;
+    size_t id_len;
+    CHECK_OK(ledger_meeting_participant_get(&back, 126, &id, &id_len));
+    CHECK(id_len == 64 && memcmp(id, names[126], 64) == 0 && (const uint8_t *)id > buf &&
+          (const uint8_t *)id < buf + len);
+    CHECK(ledger_meeting_participant_get(&back, 127, &id, &id_len) == CHR_ERR_ARG && id == NULL);
+    /* A 128th participant by hand: the count byte 128 and one more ID. */
+    size_t count_at = 1 + 1 + 1 + 32 + 32 + 24 + 2 + LEDGER_MEMO_MAX + 1 + 64 + 1 + 64;
+    CHECK(buf[count_at] == LEDGER_MEETING_PARTICIPANTS_MAX);
+    static uint8_t more[LEDGER_TX_BYTES_MAX];
+    size_t list_end = count_at + 1 + tx.body.meeting.participants_bytes;
+    memcpy(more, buf, list_end);
+    more[count_at] = LEDGER_MEETING_PARTICIPANTS_MAX + 1;
+    more[list_end] = 1;
+    more[list_end + 1] = 'z';
+    memcpy(more + list_end + 2, buf + list_end, len - list_end);
+    CHECK(ledger_tx_decode(&back, more, len + 2) == CHR_ERR_MEETING);
+    /* Over the meeting-create limit: refused by size before anything else. */
+    CHECK(ledger_tx_decode(&back, more, LEDGER_TX_MEETING_BYTES_MAX + 1) == CHR_ERR_TX_SIZE);
+    /* Applied: 128 people stored in chunks and read back. */
+    mt_db db;
+    ledger_meeting m;
+    mt_open(&db);
+    mt_fund(&db, 2, 1000000000);
+    mt_fund(&db, 3, 5 * MT_BOND);
+    CHR_ASSERT(mt_register(&db, 3, 1, "eu-west", 200, MT_BOND) == CHR_OK);
+    CHECK_OK(mt_create(&db, 2, LEDGER_MEETING_PARTICIPANTS_MAX, 30, 0, "", 5000, &m));
+    CHECK(m.participants == LEDGER_MEETING_PARTICIPANTS_MAX);
+    CHECK(m.escrow == 100ull * 128 * 30);
+    static ledger_meeting_people people;
+    CHECK_OK(ledger_meeting_people_get(db.t, m.id, m.participants, &people));
+    CHECK(people.participants_len == 127 && people.participant_lens[126] == 8 &&
+          memcmp(people.participants[126], "user-126", 8) == 0);
+    /* A meeting of 129 people cannot be built. */
+    ledger_tx big;
+    mt_tx(&db, &big, LEDGER_TX_MEETING_CREATE, 2);
+    mt_meeting_body(&big, "Too big", LEDGER_MEETING_PARTICIPANTS_MAX, 30, 0, "");
+    CHECK(ledger_meeting_participant_add(&big, mt_ids, sizeof(mt_ids), "one-more", 8) ==
+          CHR_ERR_MEETING);
     mt_close(&db);
 }
 
@@ -1054,15 +1209,15 @@ void test_settle_window_dispute_refund(void)
     mt_tx(&db, &tx, LEDGER_TX_MEETING_DISPUTE, 3); /* neither payer nor host */
     memcpy(tx.body.settle.id, m.id, LEDGER_MEETING_ID_LEN);
     tx.body.settle.claims_len = 1;
-    tx.body.settle.claims[0].index = 0;
-    tx.body.settle.claims[0].minutes = 12;
+    tx.body.settle.dispute_index = 0;
+    tx.body.settle.dispute_minutes = 12;
     CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_ERR_NOT_OWNER);
     mt_tx(&db, &tx, LEDGER_TX_MEETING_DISPUTE, 1);
     memcpy(tx.body.settle.id, m.id, LEDGER_MEETING_ID_LEN);
     tx.body.settle.claims_len = 1;
-    tx.body.settle.claims[0].minutes = 31; /* not below the pending 30 */
+    tx.body.settle.dispute_minutes = 31; /* not below the pending 30 */
     CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_ERR_CLAIM);
-    tx.body.settle.claims[0].minutes = 12;
+    tx.body.settle.dispute_minutes = 12;
     CHECK(mt_apply(&db, &tx, m.end_ms + 1) == CHR_OK);
     payer_before -= MT_FEE;
     st_claim(&cl, &m, 2, 5, 30, 0);

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/hash.h"
 #include "ledger/mempool.h"
@@ -11,6 +12,7 @@
 typedef struct mp_tx {
     ledger_tx tx;
     uint8_t hash[32];
+    uint8_t enc[LEDGER_TX_BYTES_BASE_MAX];
     size_t bytes;
 } mp_tx;
 
@@ -38,8 +40,7 @@ static void mp_make(mp_tx *t, uint32_t from, uint64_t nonce, uint64_t amount, ui
     }
     memcpy(t->tx.body.transfer.to, b, 32);
     t->tx.body.transfer.amount = amount;
-    uint8_t buf[LEDGER_TX_BYTES_MAX];
-    if (ledger_tx_encode(&t->tx, buf, sizeof(buf), &t->bytes) != CHR_OK) {
+    if (ledger_tx_encode(&t->tx, t->enc, sizeof(t->enc), &t->bytes) != CHR_OK) {
         abort();
     }
     ledger_tx_hash(&t->tx, t->hash);
@@ -49,7 +50,8 @@ static chr_err mp_add(ledger_mempool *mp, const mp_tx *t, uint64_t balance, uint
                       char *detail, size_t detail_cap)
 {
     ledger_account committed = {.balance = balance, .nonce = nonce};
-    return ledger_mempool_add(mp, &t->tx, t->hash, t->bytes, &committed, detail, detail_cap);
+    return ledger_mempool_add(mp, &t->tx, t->hash, t->enc, t->bytes, &committed, detail,
+                              detail_cap);
 }
 
 /* True when iterating the mempool gives exactly these transactions in this order. */
@@ -207,24 +209,25 @@ void test_mempool_count_and_byte_limits(void)
     CHECK(mp_order_is(mp, want, 4));
     ledger_mempool_free(mp);
 
-    /* By bytes: LEDGER_TX_BYTES_MAX bytes hold eleven transactions of 271 bytes. */
+    /* By bytes: LEDGER_TX_BYTES_MAX bytes hold `fit` transactions of 427 bytes (the longest
+     * memo), and not one more. */
     CHECK_OK(ledger_mempool_new(&mp, 100, LEDGER_TX_BYTES_MAX));
-    enum { FIT = 11 };
-    mp_tx big[FIT + 1];
-    for (uint32_t i = 0; i < FIT + 1; i++) {
-        mp_make(&big[i], 20 + i, 0, 1, 1, 100, 0);
+    enum { BIG = 64 };
+    static mp_tx big[BIG];
+    for (uint32_t i = 0; i < BIG; i++) {
+        mp_make(&big[i], 20 + i, 0, 1, 1, LEDGER_MEMO_MAX, 0);
     }
-    CHECK(big[0].bytes * FIT <= LEDGER_TX_BYTES_MAX);
-    CHECK(big[0].bytes * (FIT + 1) > LEDGER_TX_BYTES_MAX);
-    for (uint32_t i = 0; i < FIT; i++) {
+    size_t fit = LEDGER_TX_BYTES_MAX / big[0].bytes;
+    CHECK(fit + 1 < BIG && big[0].bytes == 427);
+    for (uint32_t i = 0; i < fit; i++) {
         CHECK_OK(mp_add(mp, &big[i], 100, 0, detail, sizeof(detail)));
     }
-    CHECK(mp_add(mp, &big[FIT], 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
-    CHECK(ledger_mempool_count(mp) == FIT && ledger_mempool_bytes(mp) == FIT * big[0].bytes);
+    CHECK(mp_add(mp, &big[fit], 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
+    CHECK(ledger_mempool_count(mp) == fit && ledger_mempool_bytes(mp) == fit * big[0].bytes);
     /* A small one does not fit in the bytes left, and does once a big one is gone. */
     mp_tx small;
-    mp_make(&small, 40, 0, 1, 1, 0, 0);
-    CHECK(small.bytes > LEDGER_TX_BYTES_MAX - FIT * big[0].bytes);
+    mp_make(&small, 200, 0, 1, 1, 0, 0);
+    CHECK(small.bytes > LEDGER_TX_BYTES_MAX - fit * big[0].bytes);
     CHECK(mp_add(mp, &small, 100, 0, detail, sizeof(detail)) == CHR_ERR_MEMPOOL_FULL);
     ledger_mempool_remove(mp, big[0].hash);
     CHECK_OK(mp_add(mp, &small, 100, 0, detail, sizeof(detail)));
@@ -479,4 +482,52 @@ void test_mempool_random_model(void)
     ledger_mempool_free(mp);
     printf("# mempool: %zu of %d steps admitted a transaction\n", added, MPR_STEPS);
     CHECK(added > 1000);
+}
+
+void test_mempool_owns_the_encoding(void)
+{
+    /* The mempool keeps its own copy of an admitted transaction's bytes and its entry refers
+     * to that copy (the lifetime rule of ledger/tx.h): after the caller's encoding and the
+     * builder's buffer are overwritten, the pending meeting-create still reads its 127
+     * participants and its bytes are the ones admitted. */
+    CHECK_OK(chr_hash_init());
+    ledger_tx tx, decoded;
+    uint8_t from[32];
+    static uint8_t ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX], enc[LEDGER_TX_BYTES_MAX],
+        kept[LEDGER_TX_BYTES_MAX];
+    mp_addr(from, 7);
+    CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_CREATE, "chroom", from, 0, 1, 0, NULL, 0));
+    tx.body.meeting.title_len = 1;
+    tx.body.meeting.title[0] = 't';
+    for (size_t i = 0; i < LEDGER_MEETING_PARTICIPANTS_MAX; i++) {
+        char id[16];
+        int n = snprintf(id, sizeof(id), "person-%zu", i);
+        CHECK_OK(ledger_meeting_participant_add(&tx, ids, sizeof(ids), id, (size_t)n));
+    }
+    size_t len;
+    uint8_t hash[32];
+    CHECK_OK(ledger_tx_encode(&tx, enc, sizeof(enc), &len));
+    memcpy(kept, enc, len);
+    CHECK_OK(ledger_tx_decode(&decoded, enc, len));
+    ledger_tx_hash(&decoded, hash);
+    ledger_mempool *mp;
+    CHECK_OK(ledger_mempool_new(&mp, 4, LEDGER_TX_BYTES_MAX));
+    ledger_account committed = {.balance = 100, .nonce = 0};
+    char detail[LEDGER_DETAIL_MAX];
+    CHECK_OK(ledger_mempool_add(mp, &decoded, hash, enc, len, &committed, detail, sizeof(detail)));
+    memset(enc, 0xff, sizeof(enc));
+    memset(ids, 0xff, sizeof(ids));
+    const ledger_mempool_entry *e = ledger_mempool_find(mp, hash);
+    CHECK(e != NULL);
+    const ledger_tx *pending = ledger_mempool_entry_tx(e);
+    const char *id;
+    size_t id_len, bytes_len;
+    CHECK_OK(ledger_meeting_participant_get(pending, 126, &id, &id_len));
+    CHECK(id_len == 10 && memcmp(id, "person-126", 10) == 0);
+    const uint8_t *bytes = ledger_mempool_entry_bytes(e, &bytes_len);
+    CHECK(bytes_len == len && memcmp(bytes, kept, len) == 0);
+    CHECK(ledger_mempool_bytes(mp) == len);
+    ledger_mempool_remove(mp, hash);
+    CHECK(ledger_mempool_count(mp) == 0 && ledger_mempool_bytes(mp) == 0);
+    ledger_mempool_free(mp);
 }

@@ -350,7 +350,7 @@ void test_state_file(void)
     static const char *const edits[][2] = {
         {"\"version\": 1", "\"version\": 2"},
         {"\"watched_height\": 1234", "\"watched_height\": -1"},
-        {"\"index\": 1", "\"index\": 17"},
+        {"\"index\": 1", "\"index\": 128"}, /* MEDIA_PERSONS_MAX: out of range */
         {"\"meeting_id\": \"07", "\"meeting_id\": \"08"},
         {"\"claimed\": 2", "\"claimed\": 2, \"x\": 1"},
         {"\"minutes\": 4", "\"minutes\": -4"},

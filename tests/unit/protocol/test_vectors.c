@@ -427,11 +427,9 @@ static void vector_tx(ledger_tx *tx, size_t k, const uint8_t from[32], const uin
         memcpy(b->title, "Weekly sync", 11);
         b->host_len = 5;
         memcpy(b->host, "alice", 5);
-        b->participants_len = 2;
-        b->participant_lens[0] = 3;
-        memcpy(b->participants[0], "bob", 3);
-        b->participant_lens[1] = 5;
-        memcpy(b->participants[1], "carol", 5);
+        static uint8_t ids[16];
+        CHR_ASSERT(ledger_meeting_participant_add(tx, ids, sizeof(ids), "bob", 3) == CHR_OK);
+        CHR_ASSERT(ledger_meeting_participant_add(tx, ids, sizeof(ids), "carol", 5) == CHR_OK);
         b->duration_min = 30;
         b->region_len = 7;
         memcpy(b->region, "eu-west", 7);
@@ -538,14 +536,17 @@ static void test_settle_vectors(void)
         CHECK_OK(ledger_tx_init(&tx, k == 0 ? LEDGER_TX_MEETING_SETTLE : LEDGER_TX_MEETING_DISPUTE,
                                 "chroom-devnet-1", pub, 13 + k, 1000, 0, NULL, 0));
         memcpy(tx.body.settle.id, id, sizeof(id));
+        uint8_t enc[2 * LEDGER_CLAIM_BYTES_MAX];
         if (k == 0) {
-            tx.body.settle.claims_len = 2;
-            settle_claim(&tx.body.settle.claims[0], 0, 45, 60, V_CREDIT_HOST_SIG, NULL);
-            settle_claim(&tx.body.settle.claims[1], 1, 25, 30, V_CREDIT_PART_SIG, V_RECEIPT_SIG);
+            ledger_claim c;
+            settle_claim(&c, 0, 45, 60, V_CREDIT_HOST_SIG, NULL);
+            CHECK_OK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &c));
+            settle_claim(&c, 1, 25, 30, V_CREDIT_PART_SIG, V_RECEIPT_SIG);
+            CHECK_OK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &c));
         } else {
             tx.body.settle.claims_len = 1;
-            tx.body.settle.claims[0].index = 0;
-            tx.body.settle.claims[0].minutes = 40;
+            tx.body.settle.dispute_index = 0;
+            tx.body.settle.dispute_minutes = 40;
         }
         ledger_tx_sighash(&tx, msg);
         CHECK_OK(ledger_signer_sign(s, tx.sig, msg, sk, zero));
@@ -562,7 +563,103 @@ static void test_settle_vectors(void)
     CHECK(all);
 }
 
+/* The large vectors (docs/PROTOCOL.md, "Large meetings and settles"): their length, id (the
+ * SHA-256 of the encoding) and signature; the encodings follow from the rules there. */
+#define V_LARGE_CREATE_LEN 2210
+#define V_LARGE_CREATE_ID "cdf94e1b86e3d5b4cbbd95b9d52fab68877667e84f76aa8aac614c3ef8e3352f"
+#define V_LARGE_CREATE_SIG                                                                         \
+    "6c3d6c4b88fbb94a269a35b4911ad04c193efc53379d3a3193975758f2351b3aa97318ef7170b43638229fcec8"   \
+    "97591758aef2fb3fcd035dccd7004d34aa5b8c"
+#define V_LARGE_SETTLE_LEN 15769
+#define V_LARGE_SETTLE_ID "2007a1fe2d21632be370be695b1a60b011177289a31b5e0cb31d6bad632e7468"
+#define V_LARGE_SETTLE_SIG                                                                         \
+    "99f2add3ef5a3f2028192d3cae84a5b98d7a5a72ef3db9d5416c6661101a97d1e387ccdb5fc46d478c8fa1e3d9"   \
+    "516e716c0e593a5332e2d5a7f39fdb3b19b23e"
+
+/* The large vectors' transactions: k 0 the meeting-create of 127 participants
+ * "participant-000".."participant-126",
+ * k 1 the settle of a claim for each of 128 people (even indexes with a receipt). */
+static void large_tx(ledger_tx *tx, size_t k, const uint8_t pub[32], uint8_t *enc, size_t cap)
+{
+    CHR_ASSERT(ledger_tx_init(tx, k == 0 ? LEDGER_TX_MEETING_CREATE : LEDGER_TX_MEETING_SETTLE,
+                              "chroom-devnet-1", pub, 14 + k, 1000, 0, NULL, 0) == CHR_OK);
+    if (k == 0) {
+        ledger_meeting_body *b = &tx->body.meeting;
+        b->title_len = 9;
+        memcpy(b->title, "All hands", 9);
+        b->host_len = 5;
+        memcpy(b->host, "alice", 5);
+        for (size_t i = 0; i < LEDGER_MEETING_PARTICIPANTS_MAX; i++) {
+            char id[16];
+            int n = snprintf(id, sizeof(id), "participant-%03zu", i);
+            CHR_ASSERT(ledger_meeting_participant_add(tx, enc, cap, id, (size_t)n) == CHR_OK);
+        }
+        b->duration_min = 60;
+        b->region_len = 7;
+        memcpy(b->region, "eu-west", 7);
+        return;
+    }
+    CHR_ASSERT(chr_hex_decode_exact(tx->body.settle.id, LEDGER_MEETING_ID_LEN,
+                                    "a1a2a3a4a5a6a7a8a9aaabac", 24) == CHR_OK);
+    for (size_t i = 0; i < LEDGER_SETTLE_CLAIMS_MAX; i++) {
+        ledger_claim c;
+        memset(&c, 0, sizeof(c));
+        c.index = (uint8_t)i;
+        c.minutes = 30;
+        c.credit_minutes_max = 60;
+        c.credit_not_before_ms = 1700000000000ull;
+        c.credit_expiry_ms = 1700003600000ull;
+        memset(c.credit_sig, (int)i, 64);
+        c.has_receipt = i % 2 == 0;
+        memset(c.receipt_sig, (int)(0xff - i), 64);
+        CHR_ASSERT(ledger_settle_claim_add(tx, enc, cap, &c) == CHR_OK);
+    }
+}
+
+/* Proves the large vectors: a meeting-create of 128 people and a settle of 128 claims encode,
+ * sign (BIP-340, aux zero) and hash to the published length, id and signature, and decode
+ * back to the same bytes. */
+static void test_large_vectors(void)
+{
+    static const size_t want_len[] = {V_LARGE_CREATE_LEN, V_LARGE_SETTLE_LEN};
+    static const char *const want_id[] = {V_LARGE_CREATE_ID, V_LARGE_SETTLE_ID};
+    static const char *const want_sig[] = {V_LARGE_CREATE_SIG, V_LARGE_SETTLE_SIG};
+    uint8_t sk[32], pub[32], zero[32] = {0};
+    memset(sk, 0x11, 32);
+    ledger_signer *s;
+    CHECK_OK(ledger_signer_new(&s, zero));
+    CHECK_OK(ledger_signer_pubkey(s, pub, sk));
+    int all = 1;
+    for (size_t k = 0; k < 2; k++) {
+        static ledger_tx tx, back;
+        static uint8_t enc[LEDGER_SETTLE_CLAIMS_BYTES_MAX], buf[LEDGER_TX_BYTES_MAX],
+            again[LEDGER_TX_BYTES_MAX];
+        uint8_t msg[32], hash[32];
+        char id[65], sig[129];
+        size_t len, len2;
+        large_tx(&tx, k, pub, enc, sizeof(enc));
+        ledger_tx_sighash(&tx, msg);
+        CHECK_OK(ledger_signer_sign(s, tx.sig, msg, sk, zero));
+        CHECK_OK(ledger_tx_encode(&tx, buf, sizeof(buf), &len));
+        ledger_tx_hash(&tx, hash);
+        hex_of(id, sizeof(id), hash, 32);
+        hex_of(sig, sizeof(sig), tx.sig, 64);
+        if (len != want_len[k] || strcmp(id, want_id[k]) != 0 || strcmp(sig, want_sig[k]) != 0) {
+            fprintf(stderr, "LARGE %zu: len %zu id %s sig %s\n", k, len, id, sig);
+            all = 0;
+        }
+        CHECK(len > LEDGER_TX_BYTES_BASE_MAX && len <= ledger_tx_bytes_max(tx.type));
+        CHECK_OK(ledger_tx_decode(&back, buf, len));
+        CHECK_OK(ledger_tx_verify(&back));
+        CHECK_OK(ledger_tx_encode(&back, again, sizeof(again), &len2));
+        CHECK(len2 == len && memcmp(again, buf, len) == 0);
+    }
+    ledger_signer_free(s);
+    CHECK(all);
+}
+
 static const chr_test tests[] = {
+    {"large_vectors", test_large_vectors},
     {"media_meeting_vectors", test_media_meeting_vectors},
     {"settle_vectors", test_settle_vectors},
     {"transfer_vector", test_transfer_vector},

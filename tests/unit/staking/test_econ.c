@@ -145,7 +145,8 @@ static chr_err ec_media(ec *e, unsigned who, unsigned i, uint64_t bond, int dere
         memcpy(b->endpoint, "https://m", 9);
         b->region_len = 2;
         memcpy(b->region, "eu", 2);
-        b->capacity = 1 + (uint32_t)ec_rand(e, 12);
+        /* Sometimes room for the largest meeting (128 people). */
+        b->capacity = ec_rand(e, 4) == 0 ? 200 : 1 + (uint32_t)ec_rand(e, 12);
         b->bond = bond;
     }
     return st_apply(&e->db, who, &tx);
@@ -172,10 +173,15 @@ static chr_err ec_meeting(ec *e, unsigned who, int end)
     b->title[0] = 'm';
     b->host_len = 1;
     b->host[0] = 'h';
-    b->participants_len = (uint8_t)(1 + ec_rand(e, 3));
-    for (uint8_t i = 0; i < b->participants_len; i++) {
-        b->participant_lens[i] = 1;
-        b->participants[i][0] = (char)('a' + i);
+    /* Mostly small meetings, sometimes a large one (up to 128 people: its list in chunks). */
+    static uint8_t ids[LEDGER_MEETING_PARTICIPANTS_BYTES_MAX];
+    size_t n = ec_rand(e, 8) == 0 ? 100 + ec_rand(e, LEDGER_MEETING_PARTICIPANTS_MAX - 99)
+                                  : 1 + ec_rand(e, 3);
+    for (size_t i = 0; i < n; i++) {
+        char id[8];
+        int len = snprintf(id, sizeof(id), "p%zu", i);
+        CHR_ASSERT(ledger_meeting_participant_add(&tx, ids, sizeof(ids), id, (size_t)len) ==
+                   CHR_OK);
     }
     b->duration_min = 1 + (uint32_t)ec_rand(e, 5);
     b->start_ms = ec_rand(e, 2) ? 0 : e->db.time_ms + ec_rand(e, 20000);

@@ -466,9 +466,10 @@ void test_rewards_protocol_share(void)
     mb->title[0] = 'm';
     mb->host_len = 4;
     memcpy(mb->host, "host", 4);
-    mb->participants_len = 1;
-    mb->participant_lens[0] = CHR_ADDRESS_STR_LEN;
-    chr_address_encode(mb->participants[0], part);
+    char addr[CHR_ADDRESS_STR_LEN + 1];
+    static uint8_t ids[1 + CHR_ADDRESS_STR_LEN];
+    chr_address_encode(addr, part);
+    CHECK_OK(ledger_meeting_participant_add(&tx, ids, sizeof(ids), addr, CHR_ADDRESS_STR_LEN));
     mb->duration_min = 30;
     CHECK_OK(rw_apply_from(&db, payer, &tx));
     uint8_t hash[32], id[LEDGER_MEETING_ID_LEN];
@@ -479,8 +480,10 @@ void test_rewards_protocol_share(void)
     CHECK_OK(ledger_rewards_pool_get(db.t, &before));
     CHECK_OK(ledger_tx_init(&tx, LEDGER_TX_MEETING_SETTLE, "chroom-test", op, 0, 0, 0, NULL, 0));
     memcpy(tx.body.settle.id, id, LEDGER_MEETING_ID_LEN);
-    tx.body.settle.claims_len = 1;
-    rw_claim(s, &tx.body.settle.claims[0], id, node, payer_sk, part_sk, part, 20);
+    ledger_claim claim;
+    static uint8_t enc[LEDGER_CLAIM_BYTES_MAX];
+    rw_claim(s, &claim, id, node, payer_sk, part_sk, part, 20);
+    CHECK_OK(ledger_settle_claim_add(&tx, enc, sizeof(enc), &claim));
     CHECK_OK(rw_apply_from(&db, op, &tx));
     ledger_signer_free(s);
     uint64_t amount = 20 * mp.price_per_participant_minute, share = amount / 20;
