@@ -33,6 +33,8 @@
 #   BENCH_STATE_BASE=DIR         another build directory (its chroomd) to compare against
 #   BENCH_STATE_BASE_CHAIN=DIR   keep the base's grown chain in DIR and reuse it when it is
 #                                there (the base does not change between runs)
+#   BENCH_STATE_GROWN_CHAIN=DIR  the same for this build's grown chain (only while the
+#                                store's layout stays the same)
 #   BENCH_STATE_PERF=FILE        `perf record -g` of chroomd during the first transfer run
 #                                (and of the base's chroomd into FILE.base)
 #   BENCH_VERSIONS_KEPT=N        [store] state_versions_kept (default: the node's, 1); a
@@ -295,16 +297,20 @@ for n in $SIZES; do
         if [ -n "$BASE" ]; then
             # Each build on a chain of its own grown the same way (see the top).
             t0=$(now_ms)
-            runs_chain="$dir/grown"
-            rm -rf "$runs_chain"
-            mkdir -p "$runs_chain"
-            for f in validator.key senders.keys senders.addr chain.conf genesis.json; do
-                cp "$chain/$f" "$runs_chain/"
-            done
-            (umask 077 && "$D" apikey create --config "$runs_chain/chain.conf" --tier premium \
-                --scopes read,submit --label bench >"$runs_chain/api-key")
-            grow_chain "$runs_chain" "$D" "$n"
-            say "grown:              this build's chain by $n transfers to new accounts in $((($(now_ms) - t0) / 1000)) s"
+            runs_chain="${BENCH_STATE_GROWN_CHAIN:-$dir/grown}"
+            if [ ! -d "$runs_chain/data" ]; then
+                rm -rf "$runs_chain"
+                mkdir -p "$runs_chain"
+                for f in validator.key senders.keys senders.addr chain.conf genesis.json; do
+                    cp "$chain/$f" "$runs_chain/"
+                done
+                (umask 077 && "$D" apikey create --config "$runs_chain/chain.conf" \
+                    --tier premium --scopes read,submit --label bench >"$runs_chain/api-key")
+                grow_chain "$runs_chain" "$D" "$n"
+                say "grown:              this build's chain by $n transfers to new accounts in $((($(now_ms) - t0) / 1000)) s"
+            else
+                say "grown:              this build's chain kept in $runs_chain"
+            fi
             if [ ! -d "$base_chain/data" ]; then
                 t0=$(now_ms)
                 rm -rf "$base_chain"

@@ -1265,7 +1265,7 @@ void test_store_trie_migrates_and_checks_accounts(void)
      * tip and at each kept height; with no trie rows, or rows of an earlier layout, the rows
      * are built from the accounts. A flipped byte in an account's leaf row, in its record or
      * in its value hash, makes reading that account fail with CHR_ERR_STATE_ROOT instead of
-     * answering a wrong balance. */
+     * answering a wrong balance; one in a past record, reading it at that height. */
     enum { BLOCKS = 3 };
     static uint8_t want[BLOCKS + 1][ST_ACCOUNTS][32];
     st_chain *c = &chain;
@@ -1315,6 +1315,24 @@ void test_store_trie_migrates_and_checks_accounts(void)
         c->read = NULL;
         /* Moved records keep the past versions; rebuilt rows start from the tip. */
         CHECK(st_accounts_are(c, want, layout == 0 ? 1 : BLOCKS, BLOCKS));
+        if (layout == 0) {
+            /* A flipped byte of a record block 3 replaced: the account at height 2 is
+             * refused (CHR_ERR_STORE), and reads again once the byte is back. */
+            uint8_t key[8 + LEDGER_TRIE_ID_BYTES];
+            chr_put_u64be(key, BLOCKS);
+            ledger_trie_leaf_id(key + 8, c->pk[0]);
+            for (int flipped = 1; flipped >= 0; flipped--) {
+                st_flip(c->store->env, c->store->trie_old, key, sizeof(key),
+                        LEDGER_TRIE_LEAF_BYTES + 3);
+                ledger_account a;
+                int found;
+                CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+                CHECK(ledger_store_account_at(c->read, c->pk[0], BLOCKS - 1, &a, &found) ==
+                      (flipped ? CHR_ERR_STORE : CHR_OK));
+                ledger_store_read_end(c->read);
+                c->read = NULL;
+            }
+        }
     }
     for (int d = 0; d < 2; d++) {
         uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
