@@ -14,9 +14,9 @@
 #include "common/hex.h"
 #include "common/log.h"
 
-/* meta, accounts, blocks, block hashes, commits, evidence (by key and by place in the
- * chain), the state trie and its earlier versions, state objects and their earlier versions; room
- * for more. */
+/* meta, blocks, block hashes, commits, evidence (by key and by place in the chain), the state
+ * trie (with the account records in its leaves) and its earlier versions, state objects and their
+ * earlier versions; room for more, and for an earlier layout's accounts while it is migrated. */
 #define STORE_DBS_MAX 16
 
 static int store_open_dbs(ledger_store *s)
@@ -27,7 +27,6 @@ static int store_open_dbs(ledger_store *s)
         return rc;
     }
     rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
-    rc = rc ? rc : mdb_dbi_open(txn, "accounts", MDB_CREATE, &s->accounts);
     rc = rc ? rc : mdb_dbi_open(txn, "blocks", MDB_CREATE, &s->blocks);
     rc = rc ? rc : mdb_dbi_open(txn, "block_hashes", MDB_CREATE, &s->hashes);
     rc = rc ? rc : mdb_dbi_open(txn, "commits", MDB_CREATE, &s->commits);
@@ -35,7 +34,6 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "evidence_at", MDB_CREATE, &s->evidence_at);
     rc = rc ? rc : mdb_dbi_open(txn, "trie", MDB_CREATE, &s->trie);
     rc = rc ? rc : mdb_dbi_open(txn, "trie_old", MDB_CREATE, &s->trie_old);
-    rc = rc ? rc : mdb_dbi_open(txn, "accounts_old", MDB_CREATE, &s->accounts_old);
     rc = rc ? rc : mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
     rc = rc ? rc : mdb_dbi_open(txn, "objects_old", MDB_CREATE, &s->objects_old);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
@@ -147,14 +145,6 @@ static int put_meta(ledger_store *s, MDB_txn *txn, const char *name, const void 
     return store_put(txn, s->meta, name, strlen(name), v, vlen);
 }
 
-static int put_account(ledger_store *s, MDB_txn *txn, const uint8_t addr[32],
-                       const ledger_account *a)
-{
-    uint8_t v[LEDGER_ACCOUNT_BYTES];
-    ledger_account_encode(v, a);
-    return store_put(txn, s->accounts, addr, 32, v, sizeof(v));
-}
-
 int store_write_begin(ledger_store *s, MDB_env *env, MDB_txn **txn)
 {
     pthread_rwlock_rdlock(&s->resize);
@@ -191,14 +181,9 @@ chr_err ledger_store_init_genesis(ledger_store *s, const char *chain_id,
     rc = rc ? rc : put_meta(s, txn, "genesis_hash", genesis_hash, 32);
     rc = rc ? rc : put_meta(s, txn, "height", zero, 8);
     rc = rc ? rc : put_meta(s, txn, "txs_total", zero, 8);
-    for (size_t i = 0; i < accounts_len && rc == 0; i++) {
-        ledger_account a = {.balance = balances[i], .nonce = 0};
-        rc = put_account(s, txn, addrs[i], &a);
-    }
     rc = rc ? rc : store_objects_write(s, txn, objects, 0);
     uint8_t root[32];
-    size_t n;
-    rc = rc ? rc : store_trie_build(s, txn, objects, root, &n);
+    rc = rc ? rc : store_trie_genesis(s, txn, addrs, balances, accounts_len, objects, root);
     rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", 0);
     chr_err err = store_write_end(s, txn, rc, "write genesis");
     return err == CHR_OK ? store_index_genesis(s, genesis_hash) : err;
@@ -229,6 +214,7 @@ int put_u64_meta(ledger_store *s, MDB_txn *txn, const char *name, uint64_t v)
 
 static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_write *b)
 {
+    CHR_ASSERT(b->trie != NULL);
     int rc = 0;
     uint64_t height = b->header->height;
     for (uint16_t i = 0; i < b->evidence_len && rc == 0; i++) {
@@ -241,15 +227,23 @@ static int write_block_txs(ledger_store *s, MDB_txn *txn, const ledger_store_wri
         rc = store_put(txn, s->evidence, k, sizeof(k), v, sizeof(v));
         rc = rc ? rc : store_put(txn, s->evidence_at, v, 12, k, sizeof(k));
     }
-    for (size_t i = 0; i < ledger_overlay_len(b->changes) && rc == 0; i++) {
+    /* The changed accounts' records go into their leaf rows, which the trie's changes write. */
+    size_t n = ledger_overlay_len(b->changes);
+    store_leaf_record *recs = n > 0 ? malloc(n * sizeof(*recs)) : NULL;
+    if (n > 0 && recs == NULL) {
+        return rc ? rc : ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
         const uint8_t *addr;
         ledger_account a;
         ledger_overlay_at(b->changes, i, &addr, &a);
-        rc = s->versions_kept == 1 ? 0 : store_account_old(s, txn, height, addr);
-        rc = rc ? rc : put_account(s, txn, addr, &a);
+        memcpy(recs[i].addr, addr, 32);
+        ledger_account_encode(recs[i].rec, &a);
     }
+    store_leaf_records_sort(recs, n);
     rc = rc ? rc : store_objects_write(s, txn, ledger_overlay_objects(b->changes), height);
-    rc = rc == 0 && b->trie != NULL ? store_trie_write(s, txn, b->trie, height) : rc;
+    rc = rc ? rc : store_trie_write(s, txn, b->trie, height, recs, n);
+    free(recs);
     return rc ? rc : store_trie_versions_advance(s, txn, height);
 }
 
@@ -362,6 +356,28 @@ static chr_err get_view(ledger_store_read *r, MDB_dbi dbi, const void *k, size_t
     return CHR_OK;
 }
 
+/* Whether v (len bytes) is an account's leaf row whose record hashes to the value hash before
+ * it: the record in *out when it is. */
+static int leaf_record(const uint8_t *v, size_t len, ledger_account *out)
+{
+    uint8_t h[CHR_HASH_LEN];
+    if (len != STORE_LEAF_ACCOUNT_BYTES ||
+        ledger_account_decode(out, v + LEDGER_TRIE_LEAF_BYTES, LEDGER_ACCOUNT_BYTES) != CHR_OK) {
+        return 0;
+    }
+    ledger_account_hash(h, out);
+    return memcmp(h, v, CHR_HASH_LEN) == 0;
+}
+
+static chr_err account_damaged(const uint8_t addr[32])
+{
+    char hex[65];
+    chr_hex_encode(hex, sizeof(hex), addr, 32);
+    CHR_LOG_E("store: account %s: its record does not match its state trie leaf: damaged store",
+              hex);
+    return CHR_ERR_STATE_ROOT;
+}
+
 chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32], ledger_account *out,
                              int *found)
 {
@@ -369,42 +385,37 @@ chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32], ledge
     if (found != NULL) {
         *found = 0;
     }
-    /* The record and its state trie leaf are written together: both or neither, and the
-     * leaf's value hash names the record. A damaged or lost copy of either is found here. */
-    const uint8_t *v;
-    size_t n;
-    chr_err err = get_view(r, r->store->accounts, addr, 32, &v, &n);
     uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
     ledger_trie_leaf_id(leaf_id, addr);
     const uint8_t *leaf;
     size_t leaf_len;
-    chr_err leaf_err = get_view(r, r->store->trie, leaf_id, sizeof(leaf_id), &leaf, &leaf_len);
-    if (err == CHR_ERR_NOT_FOUND && leaf_err == CHR_ERR_NOT_FOUND) {
+    chr_err err = get_view(r, r->store->trie, leaf_id, sizeof(leaf_id), &leaf, &leaf_len);
+    if (err == CHR_ERR_NOT_FOUND) {
         return CHR_OK;
     }
-    if (err != CHR_OK && err != CHR_ERR_NOT_FOUND) {
+    if (err != CHR_OK) {
         return err;
     }
-    if (leaf_err != CHR_OK && leaf_err != CHR_ERR_NOT_FOUND) {
-        return leaf_err;
-    }
     ledger_account a;
-    uint8_t h[CHR_HASH_LEN];
-    if (err != CHR_OK || leaf_err != CHR_OK || leaf_len != LEDGER_TRIE_LEAF_BYTES ||
-        ledger_account_decode(&a, v, n) != CHR_OK ||
-        (ledger_account_hash(h, &a), memcmp(h, leaf, CHR_HASH_LEN) != 0)) {
-        char hex[65];
-        chr_hex_encode(hex, sizeof(hex), addr, 32);
-        CHR_LOG_E("store: account %s: its record does not match its state trie leaf: damaged "
-                  "store",
-                  hex);
-        return CHR_ERR_STATE_ROOT;
+    if (!leaf_record(leaf, leaf_len, &a)) {
+        return account_damaged(addr);
     }
     *out = a;
     if (found != NULL) {
         *found = 1;
     }
     return CHR_OK;
+}
+
+chr_err store_account_past(const uint8_t addr[32], const uint8_t *v, size_t len,
+                           ledger_account *out)
+{
+    if (leaf_record(v, len, out)) {
+        return CHR_OK;
+    }
+    memset(out, 0, sizeof(*out));
+    (void)account_damaged(addr);
+    return CHR_ERR_STORE;
 }
 
 /* Whether the by-hash table maps hash to height: that row is written in the same LMDB
@@ -525,22 +536,26 @@ chr_err ledger_store_accounts_foreach(ledger_store_read *r,
                                       void *ctx)
 {
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(r->txn, r->store->accounts, &cur);
+    int rc = mdb_cursor_open(r->txn, r->store->trie, &cur);
     if (rc != 0) {
         return chr_lmdb_err(rc, "cursor");
     }
-    MDB_val key;
+    /* Leaves are in the last band (ledger/trie.h), among the lower internal nodes. */
+    uint8_t from[LEDGER_TRIE_ID_BYTES] = {2};
+    MDB_val key = {sizeof(from), from};
     MDB_val val;
     chr_err err = CHR_OK;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
     while (rc == 0 && err == CHR_OK) {
+        const uint8_t *id = key.mv_data;
         ledger_account a;
-        if (key.mv_size != 32 || ledger_account_decode(&a, val.mv_data, val.mv_size) != CHR_OK) {
+        if (key.mv_size != LEDGER_TRIE_ID_BYTES) {
             err = CHR_ERR_STORE;
-            break;
+        } else if (store_row_leaf(id) && val.mv_size != LEDGER_TRIE_LEAF_BYTES) {
+            err = leaf_record(val.mv_data, val.mv_size, &a) ? fn(ctx, id + 1, &a)
+                                                            : account_damaged(id + 1);
         }
-        err = fn(ctx, key.mv_data, &a);
-        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+        rc = err == CHR_OK ? mdb_cursor_get(cur, &key, &val, MDB_NEXT) : rc;
     }
     mdb_cursor_close(cur);
     if (err == CHR_OK && rc != MDB_NOTFOUND) {

@@ -73,7 +73,9 @@ typedef struct ledger_store_write {
     const ledger_overlay *changes;   /* accounts and objects changed by the block */
     const ledger_evidence *evidence; /* the block's evidence, in its order */
     uint16_t evidence_len;
-    ledger_trie *trie; /* the state trie's pending changes, written with the block */
+    /* The state trie's pending changes, written with the block: they carry the changed
+     * accounts' leaves, where the records are stored (not NULL). */
+    ledger_trie *trie;
 } ledger_store_write;
 
 /* Opens or creates the store in dir (created if missing) with an LMDB map of
@@ -119,9 +121,9 @@ void ledger_store_read_end(ledger_store_read *r);
 /* CHR_ERR_NOT_FOUND before genesis was written. */
 CHR_WUR chr_err ledger_store_meta_get(ledger_store_read *r, ledger_store_meta *out);
 /* A never-seen address gives zeros and CHR_OK; *found (may be NULL) tells which. The record
- * is checked against its state trie leaf (written in the same transaction): when they do
- * not match, or one is missing, CHR_ERR_STATE_ROOT (a damaged store: logged), apart from
- * CHR_ERR_STORE for a failed read. */
+ * is stored in the account's state trie leaf row, after the leaf's value hash, and checked to
+ * hash to it: when it does not, or the row is not an account's, CHR_ERR_STATE_ROOT (a damaged
+ * store: logged), apart from CHR_ERR_STORE for a failed read. */
 CHR_WUR chr_err ledger_store_account(ledger_store_read *r, const uint8_t addr[32],
                                      ledger_account *out, int *found);
 
@@ -199,8 +201,10 @@ CHR_WUR chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, ui
 /* The account at addr as it was after block `height` (a kept version, ledger_store_versions):
  * CHR_ERR_NOT_FOUND when the height is not kept, CHR_ERR_TOO_LONG when it is more than
  * LEDGER_STORE_PAST_BLOCKS_MAX below the tip; otherwise as ledger_store_account at the
- * tip. Not checked against the trie here: a proof at that height is (the caller compares
- * the record's hash with the proof's leaf). */
+ * tip. A past record is read from the leaf row a later block replaced (trie_old) and checked
+ * to hash to the value hash stored with it (CHR_ERR_STORE, logged); it is not checked against
+ * the trie here: a proof at that height is (the caller compares the record's hash with the
+ * proof's leaf). */
 CHR_WUR chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32],
                                         uint64_t height, ledger_account *out, int *found);
 /* The state object (kind, natural) as it was after block `height`, as
@@ -227,7 +231,8 @@ CHR_WUR chr_err ledger_store_state_proof(ledger_store_read *r, const uint8_t key
                                          uint64_t *height, uint8_t state_root[32],
                                          ledger_proof *out);
 
-/* Calls fn for every account in address order; stops at the first error fn returns. */
+/* Calls fn for every account in address order (the trie's account leaf rows, each checked as
+ * ledger_store_account checks it: CHR_ERR_STATE_ROOT); stops at the first error fn returns. */
 CHR_WUR chr_err ledger_store_accounts_foreach(ledger_store_read *r,
                                               chr_err (*fn)(void *ctx, const uint8_t addr[32],
                                                             const ledger_account *a),

@@ -1,22 +1,34 @@
 /* The state trie's rows in the main LMDB environment (the "trie" database: id -> value,
- * ledger/trie.h), written in each block's own transaction; the source the ledger reads
- * them through; proofs; and the one-time build of the rows for stores written before the
- * trie was persisted. */
+ * ledger/trie.h; an account's leaf row also holds its record, ledger/internal/store.h),
+ * written in each block's own transaction; the source the ledger reads them through; proofs;
+ * and the one-time migration of stores of earlier layouts. */
 #include "ledger/store.h"
 
 #include "ledger/internal/store.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/assert.h"
 #include "common/enc.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "ledger/block.h"
 
 /* Accounts put into the trie per pending version while building it from the accounts:
  * bounds the build's memory (the arena holds each account's path once). */
 #define STORE_TRIE_BUILD_BATCH 20000u
+
+int store_row_leaf(const uint8_t id[LEDGER_TRIE_ID_BYTES])
+{
+    return id[33] == (LEDGER_TRIE_LEAF_BIT >> 8) && id[34] == (LEDGER_TRIE_LEAF_BIT & 0xff);
+}
+
+size_t store_row_trie_len(const uint8_t id[LEDGER_TRIE_ID_BYTES], size_t len)
+{
+    return len == STORE_LEAF_ACCOUNT_BYTES && store_row_leaf(id) ? LEDGER_TRIE_LEAF_BYTES : len;
+}
 
 static chr_err trie_seek_cursor(MDB_cursor *cur, const uint8_t from[LEDGER_TRIE_ID_BYTES],
                                 uint8_t id_out[LEDGER_TRIE_ID_BYTES],
@@ -35,8 +47,9 @@ static chr_err trie_seek_cursor(MDB_cursor *cur, const uint8_t from[LEDGER_TRIE_
         return CHR_ERR_STORE;
     }
     memcpy(id_out, k.mv_data, LEDGER_TRIE_ID_BYTES);
-    memcpy(val, v.mv_data, v.mv_size < LEDGER_TRIE_VALUE_MAX ? v.mv_size : LEDGER_TRIE_VALUE_MAX);
-    *val_len = v.mv_size;
+    size_t len = store_row_trie_len(id_out, v.mv_size);
+    memcpy(val, v.mv_data, len < LEDGER_TRIE_VALUE_MAX ? len : LEDGER_TRIE_VALUE_MAX);
+    *val_len = len;
     return CHR_OK;
 }
 
@@ -73,20 +86,68 @@ typedef struct trie_write {
     MDB_cursor *rows;
     MDB_cursor *old; /* NULL: no versions kept before this block */
     uint64_t height;
+    const store_leaf_record *recs; /* sorted by address */
+    size_t recs_len;
     int rc;
 } trie_write;
+
+static int leaf_record_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32); /* an address, or a record's, which comes first in it */
+}
+
+void store_leaf_records_sort(store_leaf_record *recs, size_t len)
+{
+    if (len > 1) {
+        qsort(recs, len, sizeof(*recs), leaf_record_cmp);
+    }
+}
+
+/* Whether rec hashes to value_hash. */
+static int leaf_record_names(const store_leaf_record *rec, const uint8_t *value_hash)
+{
+    ledger_account a;
+    uint8_t h[CHR_HASH_LEN];
+    if (ledger_account_decode(&a, rec->rec, sizeof(rec->rec)) != CHR_OK) {
+        return 0;
+    }
+    ledger_account_hash(h, &a);
+    return memcmp(h, value_hash, CHR_HASH_LEN) == 0;
+}
 
 static chr_err row_write(void *ctx, const ledger_trie_change *c)
 {
     trie_write *w = ctx;
     MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)c->id};
-    if (c->val != NULL) {
-        MDB_val v = {c->len, (void *)(uintptr_t)c->val};
-        w->rc = mdb_cursor_put(w->rows, &k, &v, 0);
-    } else {
+    MDB_val ov = {c->old_len, (void *)(uintptr_t)c->old};
+    int leaf = store_row_leaf(c->id);
+    /* A leaf's value before the block is its stored row: an account's record is not in the
+     * trie's copy. A removed row is found first in any case. */
+    uint8_t before[LEDGER_TRIE_VALUE_MAX];
+    if (c->val == NULL || (leaf && w->old != NULL && c->old != NULL)) {
         MDB_val v;
         w->rc = mdb_cursor_get(w->rows, &k, &v, MDB_SET);
-        w->rc = w->rc ? w->rc : mdb_cursor_del(w->rows, 0);
+        w->rc = w->rc == 0 && v.mv_size > sizeof(before) ? MDB_CORRUPTED : w->rc;
+        if (w->rc == 0 && leaf) {
+            memcpy(before, v.mv_data, v.mv_size);
+            ov = (MDB_val){v.mv_size, before};
+        }
+    }
+    if (w->rc == 0 && c->val != NULL) {
+        MDB_val v = {c->len, (void *)(uintptr_t)c->val};
+        const store_leaf_record *rec =
+            leaf ? bsearch(c->id + 1, w->recs, w->recs_len, sizeof(*rec), leaf_record_cmp) : NULL;
+        uint8_t row[STORE_LEAF_ACCOUNT_BYTES];
+        if (rec != NULL) {
+            CHR_ASSERT(c->len == LEDGER_TRIE_LEAF_BYTES);
+            CHR_ASSERT(leaf_record_names(rec, c->val));
+            memcpy(row, c->val, LEDGER_TRIE_LEAF_BYTES);
+            memcpy(row + LEDGER_TRIE_LEAF_BYTES, rec->rec, sizeof(rec->rec));
+            v = (MDB_val){sizeof(row), row};
+        }
+        w->rc = mdb_cursor_put(w->rows, &k, &v, 0);
+    } else if (w->rc == 0) {
+        w->rc = mdb_cursor_del(w->rows, 0);
     }
     if (w->rc == 0 && w->old != NULL) {
         /* What the row was before this block: its value, or nothing for a new row. */
@@ -94,15 +155,15 @@ static chr_err row_write(void *ctx, const ledger_trie_change *c)
         chr_put_u64be(key, w->height);
         memcpy(key + 8, c->id, LEDGER_TRIE_ID_BYTES);
         MDB_val ok = {sizeof(key), key};
-        MDB_val ov = {c->old_len, (void *)(uintptr_t)c->old};
         w->rc = mdb_cursor_put(w->old, &ok, &ov, MDB_APPEND);
     }
     return w->rc == 0 ? CHR_OK : CHR_ERR_STORE;
 }
 
-int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height)
+int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height,
+                     const store_leaf_record *recs, size_t recs_len)
 {
-    trie_write w = {NULL, NULL, height, 0};
+    trie_write w = {NULL, NULL, height, recs, recs_len, 0};
     int rc = mdb_cursor_open(txn, s->trie, &w.rows);
     if (rc == 0 && s->versions_kept != 1 && height != 0) {
         rc = mdb_cursor_open(txn, s->trie_old, &w.old);
@@ -118,21 +179,6 @@ int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t hei
         return rc;
     }
     return err == CHR_OK ? 0 : w.rc != 0 ? w.rc : err == CHR_ERR_NOMEM ? ENOMEM : MDB_CORRUPTED;
-}
-
-int store_account_old(ledger_store *s, MDB_txn *txn, uint64_t height, const uint8_t addr[32])
-{
-    MDB_val k = {32, (void *)(uintptr_t)addr};
-    MDB_val v;
-    int rc = mdb_get(txn, s->accounts, &k, &v);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return rc;
-    }
-    uint8_t key[8 + 32];
-    chr_put_u64be(key, height);
-    memcpy(key + 8, addr, 32);
-    return store_put(txn, s->accounts_old, key, sizeof(key), rc == 0 ? v.mv_data : NULL,
-                     rc == 0 ? v.mv_size : 0);
 }
 
 /* Removes dbi's rows (keys: u64 height || ...) of heights up to `upto`: one range at the
@@ -187,7 +233,6 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
     }
     /* Version v needs the rows of the blocks after it: those of blocks up to `oldest` go. */
     rc = rc ? rc : prune_old(txn, s->trie_old, oldest);
-    rc = rc ? rc : prune_old(txn, s->accounts_old, oldest);
     rc = rc ? rc : prune_old(txn, s->objects_old, oldest);
     return rc ? rc : put_u64_meta(s, txn, "trie_versions_from", oldest);
 }
@@ -214,7 +259,7 @@ chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *
 #define OLD_ROW_KEY_MAX (1 + LEDGER_STATE_NATURAL_KEY_MAX)
 _Static_assert(OLD_ROW_KEY_MAX >= LEDGER_TRIE_ID_BYTES, "trie ids fit an old row's key");
 
-/* The first old row (h || key) of dbi (trie_old, accounts_old, objects_old) with h from
+/* The first old row (h || key) of dbi (trie_old, objects_old) with h from
  * after + 1 to tip: what the first block after `after` that changed the row recorded of
  * it, in *v. MDB_NOTFOUND when no block did (the row is as it is now). */
 static int old_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len, uint64_t after,
@@ -275,12 +320,13 @@ static chr_err past_value(const trie_past *p, const uint8_t id[LEDGER_TRIE_ID_BY
     if (rc != 0) {
         return chr_lmdb_err(rc, "trie version read");
     }
-    if (v.mv_size > LEDGER_TRIE_VALUE_MAX) {
+    size_t n = store_row_trie_len(id, v.mv_size);
+    if (n > LEDGER_TRIE_VALUE_MAX) {
         return CHR_ERR_STORE;
     }
-    *present = v.mv_size != 0;
-    memcpy(val, v.mv_data, v.mv_size);
-    *len = v.mv_size;
+    *present = n != 0;
+    memcpy(val, v.mv_data, n);
+    *len = n;
     return CHR_OK;
 }
 
@@ -359,13 +405,15 @@ static chr_err past_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
     }
 }
 
-/* ---- Building the rows from the accounts, inside one write transaction. ---- */
+/* ---- Building the rows, inside one write transaction. ---- */
 
 typedef struct trie_build {
     ledger_store *s;
     MDB_txn *txn;
     MDB_cursor *cur;
     ledger_trie *t;
+    store_leaf_record *recs; /* the batch's accounts, STORE_TRIE_BUILD_BATCH */
+    size_t recs_len;
     size_t batch;
     size_t total;
     int rc;
@@ -383,21 +431,26 @@ static chr_err build_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
  * reads what it wrote (a write transaction sees its own changes). */
 static chr_err build_flush(trie_build *b)
 {
-    b->rc = store_trie_write(b->s, b->txn, b->t, 0);
+    store_leaf_records_sort(b->recs, b->recs_len);
+    b->rc = store_trie_write(b->s, b->txn, b->t, 0, b->recs, b->recs_len);
     if (b->rc != 0) {
         return CHR_ERR_STORE;
     }
     ledger_trie_release(b->t);
     b->batch = 0;
+    b->recs_len = 0;
     return CHR_OK;
 }
 
-static chr_err build_put(void *ctx, const uint8_t addr[32], const ledger_account *a)
+static chr_err build_put(trie_build *b, const uint8_t addr[32], const ledger_account *a)
 {
-    trie_build *b = ctx;
     uint8_t h[CHR_HASH_LEN];
     ledger_account_hash(h, a);
     chr_err err = ledger_trie_set(b->t, addr, h);
+    CHR_ASSERT(b->recs_len < STORE_TRIE_BUILD_BATCH);
+    memcpy(b->recs[b->recs_len].addr, addr, 32);
+    ledger_account_encode(b->recs[b->recs_len].rec, a);
+    b->recs_len++;
     b->total++;
     if (err == CHR_OK && ++b->batch == STORE_TRIE_BUILD_BATCH) {
         err = build_flush(b);
@@ -431,32 +484,175 @@ static chr_err build_objects(trie_build *b, const ledger_objects *objects)
     return err;
 }
 
-/* Puts every account of txn's accounts database and objects' puts (may be NULL) into the
- * (empty) trie database, in batches, and returns the root. */
-int store_trie_build(ledger_store *s, MDB_txn *txn, const ledger_objects *objects, uint8_t root[32],
-                     size_t *accounts)
+/* Starts a build into txn's (empty) trie database: an LMDB error code. */
+static int build_begin(trie_build *b, ledger_store *s, MDB_txn *txn)
 {
-    trie_build b = {.s = s, .txn = txn};
-    int rc = mdb_cursor_open(txn, s->trie, &b.cur);
+    *b = (trie_build){.s = s, .txn = txn};
+    int rc = mdb_cursor_open(txn, s->trie, &b->cur);
     if (rc != 0) {
         return rc;
     }
-    ledger_trie_source src = {&b, build_seek};
-    chr_err err = ledger_trie_new(&b.t, src, 0);
-    if (err == CHR_OK) {
-        ledger_store_read r = {.store = s, .txn = txn};
-        err = ledger_store_accounts_foreach(&r, build_put, &b);
-        err = err ? err : build_objects(&b, objects);
-        err = err ? err : build_flush(&b);
-        ledger_trie_root(b.t, root);
-        ledger_trie_free(b.t);
-    }
-    mdb_cursor_close(b.cur);
-    *accounts = b.total;
-    if (err != CHR_OK) {
-        return b.rc != 0 ? b.rc : err == CHR_ERR_NOMEM ? ENOMEM : MDB_CORRUPTED;
+    ledger_trie_source src = {b, build_seek};
+    b->recs = malloc(STORE_TRIE_BUILD_BATCH * sizeof(*b->recs));
+    if (b->recs == NULL || ledger_trie_new(&b->t, src, 0) != CHR_OK) {
+        free(b->recs);
+        mdb_cursor_close(b->cur);
+        return ENOMEM;
     }
     return 0;
+}
+
+/* Writes what is left after err (the puts' error) and the root: an LMDB error code. */
+static int build_end(trie_build *b, chr_err err, uint8_t root[32])
+{
+    err = err ? err : build_flush(b);
+    ledger_trie_root(b->t, root);
+    ledger_trie_free(b->t);
+    free(b->recs);
+    mdb_cursor_close(b->cur);
+    if (err != CHR_OK) {
+        return b->rc != 0 ? b->rc : err == CHR_ERR_NOMEM ? ENOMEM : MDB_CORRUPTED;
+    }
+    return 0;
+}
+
+int store_trie_genesis(ledger_store *s, MDB_txn *txn, const uint8_t (*addrs)[32],
+                       const uint64_t *balances, size_t accounts_len, const ledger_objects *objects,
+                       uint8_t root[32])
+{
+    trie_build b;
+    int rc = build_begin(&b, s, txn);
+    if (rc != 0) {
+        return rc;
+    }
+    chr_err err = CHR_OK;
+    for (size_t i = 0; i < accounts_len && err == CHR_OK; i++) {
+        ledger_account a = {.balance = balances[i], .nonce = 0};
+        err = build_put(&b, addrs[i], &a);
+    }
+    err = err ? err : build_objects(&b, objects);
+    return build_end(&b, err, root);
+}
+
+/* ---- Stores of earlier layouts. ---- */
+
+/* Opens an earlier layout's database name: *has 0 when the store has none. */
+static int legacy_open(MDB_txn *txn, const char *name, MDB_dbi *dbi, int *has)
+{
+    int rc = mdb_dbi_open(txn, name, 0, dbi);
+    *has = rc == 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Builds the trie's rows from the records of the accounts database (address -> record). */
+static int legacy_build(ledger_store *s, MDB_txn *txn, MDB_dbi accounts, size_t *n)
+{
+    trie_build b;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, accounts, &cur);
+    rc = rc ? rc : build_begin(&b, s, txn);
+    if (rc != 0) {
+        return rc;
+    }
+    MDB_val k;
+    MDB_val v;
+    chr_err err = CHR_OK;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (got == 0 && err == CHR_OK) {
+        ledger_account a;
+        err = k.mv_size == 32 ? ledger_account_decode(&a, v.mv_data, v.mv_size) : CHR_ERR_STORE;
+        err = err ? CHR_ERR_STORE : build_put(&b, k.mv_data, &a);
+        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    uint8_t root[32];
+    *n = b.total;
+    rc = build_end(&b, err, root);
+    return rc ? rc : got == MDB_NOTFOUND ? 0 : got;
+}
+
+/* Puts each record of the accounts database into its leaf row (a leaf of the value hash
+ * alone, as an earlier layout wrote it): MDB_NOTFOUND, logged, for a record without one. */
+static int legacy_move(ledger_store *s, MDB_txn *txn, MDB_dbi accounts)
+{
+    MDB_cursor *cur;
+    MDB_cursor *rows;
+    int rc = mdb_cursor_open(txn, accounts, &cur);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = mdb_cursor_open(txn, s->trie, &rows);
+    if (rc != 0) {
+        mdb_cursor_close(cur);
+        return rc;
+    }
+    MDB_val k;
+    MDB_val v;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (got == 0 && rc == 0) {
+        uint8_t id[LEDGER_TRIE_ID_BYTES];
+        uint8_t row[STORE_LEAF_ACCOUNT_BYTES];
+        MDB_val lk = {sizeof(id), id};
+        MDB_val leaf;
+        rc = k.mv_size == 32 && v.mv_size == LEDGER_ACCOUNT_BYTES ? 0 : MDB_CORRUPTED;
+        if (rc == 0) {
+            ledger_trie_leaf_id(id, k.mv_data);
+            rc = mdb_cursor_get(rows, &lk, &leaf, MDB_SET);
+            rc = rc == 0 && leaf.mv_size != LEDGER_TRIE_LEAF_BYTES ? MDB_CORRUPTED : rc;
+        }
+        if (rc == 0) {
+            memcpy(row, leaf.mv_data, LEDGER_TRIE_LEAF_BYTES);
+            memcpy(row + LEDGER_TRIE_LEAF_BYTES, v.mv_data, LEDGER_ACCOUNT_BYTES);
+            MDB_val nv = {sizeof(row), row};
+            rc = mdb_cursor_put(rows, &lk, &nv, 0);
+        } else if (rc == MDB_NOTFOUND) {
+            char hex[65];
+            chr_hex_encode(hex, sizeof(hex), k.mv_data, 32);
+            CHR_LOG_E("store: account %s has a record and no state trie leaf: damaged store", hex);
+        }
+        got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : got;
+    }
+    mdb_cursor_close(rows);
+    mdb_cursor_close(cur);
+    return rc ? rc : got == MDB_NOTFOUND ? 0 : got;
+}
+
+/* Puts each earlier record of accounts_old ((height, address) -> record, empty for none)
+ * into the trie_old row of its leaf that the same block wrote, when it holds the value hash
+ * alone. */
+static int legacy_move_old(ledger_store *s, MDB_txn *txn, MDB_dbi accounts_old)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, accounts_old, &cur);
+    if (rc != 0) {
+        return rc;
+    }
+    MDB_val k;
+    MDB_val v;
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (got == 0 && rc == 0) {
+        if (k.mv_size != 8 + 32 || v.mv_size != LEDGER_ACCOUNT_BYTES) {
+            got = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* a new account: nothing before */
+            continue;
+        }
+        uint8_t key[TRIE_OLD_KEY_BYTES];
+        uint8_t row[STORE_LEAF_ACCOUNT_BYTES];
+        memcpy(key, k.mv_data, 8);
+        ledger_trie_leaf_id(key + 8, (const uint8_t *)k.mv_data + 8);
+        MDB_val ok = {sizeof(key), key};
+        MDB_val old;
+        rc = mdb_get(txn, s->trie_old, &ok, &old);
+        if (rc == 0 && old.mv_size == LEDGER_TRIE_LEAF_BYTES) {
+            memcpy(row, old.mv_data, LEDGER_TRIE_LEAF_BYTES);
+            memcpy(row + LEDGER_TRIE_LEAF_BYTES, v.mv_data, LEDGER_ACCOUNT_BYTES);
+            MDB_val nv = {sizeof(row), row};
+            rc = mdb_put(txn, s->trie_old, &ok, &nv, 0);
+        }
+        rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+        got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : got;
+    }
+    mdb_cursor_close(cur);
+    return rc ? rc : got == MDB_NOTFOUND ? 0 : got;
 }
 
 /* Whether the trie's first row has an id of today's length. */
@@ -473,47 +669,73 @@ static int store_trie_layout_current(ledger_store *s, MDB_txn *txn)
     return rc != 0 || k.mv_size == LEDGER_TRIE_ID_BYTES;
 }
 
-chr_err store_trie_migrate(ledger_store *s)
+/* Migrates a store with the accounts database of an earlier layout (store_trie_migrate). */
+static int legacy_migrate(ledger_store *s, MDB_txn *txn, MDB_dbi accounts, MDB_dbi accounts_old,
+                          int has_old)
 {
-    MDB_txn *txn;
-    int rc = store_write_begin(s, s->env, &txn);
-    if (rc != 0) {
-        return chr_lmdb_err(rc, "begin trie build");
-    }
     MDB_stat trie_st;
     MDB_stat acct_st;
-    rc = mdb_stat(txn, s->trie, &trie_st);
-    rc = rc ? rc : mdb_stat(txn, s->accounts, &acct_st);
-    int old_layout = rc == 0 && trie_st.ms_entries != 0 && !store_trie_layout_current(s, txn);
-    if (old_layout) {
+    int rc = mdb_stat(txn, s->trie, &trie_st);
+    rc = rc ? rc : mdb_stat(txn, accounts, &acct_st);
+    if (rc == 0 && trie_st.ms_entries != 0 && !store_trie_layout_current(s, txn)) {
         /* Rows named the way an earlier build named them (34-byte ids, before the bands):
          * built again from the accounts, like a store that had none; past versions go. */
         CHR_LOG_W("store: the state trie's rows are of an earlier layout: building them again");
         rc = mdb_drop(txn, s->trie, 0);
         rc = rc ? rc : mdb_drop(txn, s->trie_old, 0);
-        rc = rc ? rc : mdb_drop(txn, s->accounts_old, 0);
         rc = rc ? rc : mdb_drop(txn, s->objects_old, 0);
+        rc = rc || !has_old ? rc : mdb_drop(txn, accounts_old, 0);
         trie_st.ms_entries = 0;
     }
-    if (rc != 0 || trie_st.ms_entries != 0 || acct_st.ms_entries == 0) {
+    if (rc == 0 && trie_st.ms_entries == 0 && acct_st.ms_entries != 0) {
+        CHR_LOG_W("store: building the persisted state trie from %zu accounts (once: this store "
+                  "was written by an earlier version)",
+                  (size_t)acct_st.ms_entries);
+        size_t n = 0;
+        uint64_t height = 0;
+        rc = legacy_build(s, txn, accounts, &n);
+        rc = rc ? rc : store_get_u64(txn, s->meta, "height", &height);
+        rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", height);
+        if (rc == 0) {
+            CHR_LOG_I("store: state trie built: %zu accounts", n);
+        }
+    } else if (rc == 0 && acct_st.ms_entries != 0) {
+        CHR_LOG_W("store: moving %zu account records into their state trie leaves (once: this "
+                  "store was written by an earlier version)",
+                  (size_t)acct_st.ms_entries);
+        rc = legacy_move(s, txn, accounts);
+        rc = rc || !has_old ? rc : legacy_move_old(s, txn, accounts_old);
+    }
+    rc = rc ? rc : mdb_drop(txn, accounts, 1);
+    return rc || !has_old ? rc : mdb_drop(txn, accounts_old, 1);
+}
+
+chr_err store_trie_migrate(ledger_store *s)
+{
+    MDB_txn *txn;
+    int rc = store_write_begin(s, s->env, &txn);
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "begin migration");
+    }
+    MDB_dbi accounts;
+    MDB_dbi accounts_old;
+    int has = 0;
+    int has_old = 0;
+    rc = legacy_open(txn, "accounts", &accounts, &has);
+    rc = rc ? rc : legacy_open(txn, "accounts_old", &accounts_old, &has_old);
+    if (rc != 0 || !has) {
+        /* Today's layout (accounts_old alone is left by no build). */
         mdb_txn_abort(txn);
         pthread_rwlock_unlock(&s->resize);
-        return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "trie stat");
+        return rc == 0 ? CHR_OK : chr_lmdb_err(rc, "migration");
     }
-    CHR_LOG_W("store: building the persisted state trie from %zu accounts (once: this store "
-              "was written by an earlier version)",
-              (size_t)acct_st.ms_entries);
-    uint8_t root[32];
-    size_t n = 0;
-    uint64_t height = 0;
-    rc = store_trie_build(s, txn, NULL, root, &n);
-    rc = rc ? rc : store_get_u64(txn, s->meta, "height", &height);
-    rc = rc ? rc : put_u64_meta(s, txn, "trie_versions_from", height);
-    chr_err err = store_write_end(s, txn, rc, "build trie");
-    if (err == CHR_OK) {
-        CHR_LOG_I("store: state trie built: %zu accounts", n);
+    rc = legacy_migrate(s, txn, accounts, accounts_old, has_old);
+    if (rc == MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        pthread_rwlock_unlock(&s->resize);
+        return CHR_ERR_STATE_ROOT;
     }
-    return err;
+    return store_write_end(s, txn, rc, "migrate the store");
 }
 
 /* ---- Proofs, and accounts at a past height. ---- */
@@ -528,8 +750,11 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
     if (err != CHR_OK) {
         return err;
     }
+    /* The leaf row as the first later block that replaced it found it. */
     MDB_val v;
-    int rc = old_row(r->txn, r->store->accounts_old, addr, 32, height, tip, &v);
+    uint8_t id[LEDGER_TRIE_ID_BYTES];
+    ledger_trie_leaf_id(id, addr);
+    int rc = old_row(r->txn, r->store->trie_old, id, sizeof(id), height, tip, &v);
     if (rc == MDB_NOTFOUND) {
         return ledger_store_account(r, addr, out, found);
     }
@@ -539,12 +764,9 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
     if (v.mv_size == 0) {
         return CHR_OK; /* made by a later block */
     }
-    if (ledger_account_decode(out, v.mv_data, v.mv_size) != CHR_OK) {
-        memset(out, 0, sizeof(*out));
-        return CHR_ERR_STORE;
-    }
-    *found = 1;
-    return CHR_OK;
+    err = store_account_past(addr, v.mv_data, v.mv_size, out);
+    *found = err == CHR_OK;
+    return err;
 }
 
 chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind, const uint8_t *natural,

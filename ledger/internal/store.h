@@ -37,8 +37,8 @@ typedef struct store_tail_entry {
 
 struct ledger_store {
     MDB_env *env;
-    MDB_dbi meta, accounts, blocks, hashes, commits, evidence, evidence_at, trie, trie_old,
-        accounts_old, objects, objects_old;
+    MDB_dbi meta, blocks, hashes, commits, evidence, evidence_at, trie, trie_old, objects,
+        objects_old;
     /* Versions of the state trie kept (ledger_store_set_versions_kept): 0 all, 1 the tip. */
     uint64_t versions_kept;
     size_t map_size;
@@ -115,30 +115,57 @@ CHR_WUR chr_err store_tail_add(ledger_store *s, const ledger_store_write *b);
 void store_tail_done(ledger_store *s, uint64_t height, uint32_t txs_len, int ok);
 void store_index_read_end(ledger_store_read *r);
 
+/* An account's leaf row in the trie database holds its value hash (all ledger/trie.h reads)
+ * followed by its record (ledger_account_encode): a changed account dirties the one page of its
+ * leaf, and trie_old keeps the records a block replaced. Other leaves (objects) hold the value
+ * hash alone. The sources the trie reads rows through hand it the hash only. */
+#define STORE_LEAF_ACCOUNT_BYTES (LEDGER_TRIE_LEAF_BYTES + LEDGER_ACCOUNT_BYTES)
+_Static_assert(STORE_LEAF_ACCOUNT_BYTES <= LEDGER_TRIE_VALUE_MAX, "a leaf row fits a row buffer");
+
+/* Whether a trie row's id is a leaf's. */
+int store_row_leaf(const uint8_t id[LEDGER_TRIE_ID_BYTES]);
+/* The length of a row's value as the trie sees it: an account leaf's value hash alone. */
+size_t store_row_trie_len(const uint8_t id[LEDGER_TRIE_ID_BYTES], size_t len);
+/* The account record in a version of addr's leaf row (v, len bytes; from trie_old), checked to
+ * hash to the value hash before it: CHR_ERR_STORE (logged) when it does not. */
+CHR_WUR chr_err store_account_past(const uint8_t addr[32], const uint8_t *v, size_t len,
+                                   ledger_account *out);
+
+/* An account record a trie write puts into its leaf row. */
+typedef struct store_leaf_record {
+    uint8_t addr[32];
+    uint8_t rec[LEDGER_ACCOUNT_BYTES];
+} store_leaf_record;
+
 /* The state trie's rows (ledger/store_trie.c). Writes t's pending changes in txn, block
- * `height`'s, and, unless only the tip is kept, each changed row's value before the block
+ * `height`'s, each changed account leaf with its record from recs (recs_len of them, sorted
+ * by address, each hashing to its leaf's new value hash: asserted), and, unless only the tip
+ * is kept, each changed row's value before the block (an account leaf's with its record)
  * into trie_old under (height, id): an LMDB error code. */
-int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height);
-/* Before block `height` changes the account at addr: records in accounts_old, under
- * (height, addr), its record as it was (nothing for a new account). An LMDB error code. */
-int store_account_old(ledger_store *s, MDB_txn *txn, uint64_t height, const uint8_t addr[32]);
+int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height,
+                     const store_leaf_record *recs, size_t recs_len);
+/* Sorts recs by address for store_trie_write. */
+void store_leaf_records_sort(store_leaf_record *recs, size_t len);
 /* Writes block `height`'s object changes (ledger/objects.h; objs may be NULL) into the
  * objects database: a put's row, a delete's row removed; unless only the tip is kept, each
  * changed row's value before the block into objects_old under (height, u8 kind || natural
  * key), empty for none (ledger/store_objects.c). An LMDB error code. */
 int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs, uint64_t height);
-/* After block `height`'s rows: removes the trie_old, accounts_old and objects_old rows no kept
- * version needs and moves meta "trie_versions_from" (the oldest height a proof can be made at) up.
- */
+/* After block `height`'s rows: removes the trie_old and objects_old rows no kept version
+ * needs and moves meta "trie_versions_from" (the oldest height a proof can be made at) up. */
 int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);
-/* Writes the rows of every account in txn's accounts database into the empty trie
- * database, in batches of bounded memory; the root in root, the accounts counted. An LMDB
- * error code (ENOMEM when memory runs out). */
-int store_trie_build(ledger_store *s, MDB_txn *txn, const ledger_objects *objects, uint8_t root[32],
-                     size_t *accounts);
-/* A store written before the trie was persisted has accounts and no trie rows (or rows of
- * an earlier layout): builds them once, in one transaction, with a log line. CHR_ERR_STORE,
- * CHR_ERR_MAP_FULL. */
+/* Writes the rows of the genesis accounts (addrs distinct) and objects' puts (may be NULL) into
+ * the empty trie database, in batches of bounded memory; the root in root. An LMDB error code
+ * (ENOMEM when memory runs out). */
+int store_trie_genesis(ledger_store *s, MDB_txn *txn, const uint8_t (*addrs)[32],
+                       const uint64_t *balances, size_t accounts_len, const ledger_objects *objects,
+                       uint8_t root[32]);
+/* A store of an earlier layout gets today's once, in one transaction, with a log line: one
+ * written before the trie was persisted (an "accounts" database and no trie rows, or rows of
+ * an earlier layout) gets its rows built from the accounts; one whose records are in the
+ * "accounts" database (and their earlier versions in "accounts_old") gets them moved into
+ * their leaf rows (and trie_old). Both databases are then dropped. CHR_ERR_STORE,
+ * CHR_ERR_MAP_FULL, CHR_ERR_STATE_ROOT (a record without its leaf: logged). */
 CHR_WUR chr_err store_trie_migrate(ledger_store *s);
 
 #endif

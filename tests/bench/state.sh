@@ -14,8 +14,12 @@
 #     disk bytes per committed transfer (allocated growth of each file over the run, with
 #     the node stopped; pages the build freed are reused first, as in any store that has
 #     run a while). With BENCH_STATE_BASE, the same transfers on another build's
-#     chroomd (the in-memory trie of commit 2b9eec3) over a copy of the same data
-#     directory, alternating with this build's, BENCH_STATE_RUNS times each.
+#     chroomd (the in-memory trie of commit 2b9eec3), alternating with this build's,
+#     BENCH_STATE_RUNS times each. That build reads neither this build's genesis (it has
+#     no stakes) nor its store, so each build's runs then start from a chain of its own,
+#     grown to the same size the same way: the funded senders' transfers to N new
+#     accounts through its own chroomd (the base's genesis has the same accounts and the
+#     validator with power 10, no stakes). statebuild's chain gives the other figures.
 # It prints figures and the issue's targets; it fails only when it cannot measure.
 #
 # Usage: sh tests/bench/state.sh [BUILD]      (BUILD defaults to build)
@@ -27,6 +31,10 @@
 #   BENCH_STATE_RUNS=3           transfer runs per build, alternating
 #   BENCH_STATE_RESTARTS=5       restarts measured per size
 #   BENCH_STATE_BASE=DIR         another build directory (its chroomd) to compare against
+#   BENCH_STATE_BASE_CHAIN=DIR   keep the base's grown chain in DIR and reuse it when it is
+#                                there (the base does not change between runs)
+#   BENCH_STATE_GROWN_CHAIN=DIR  the same for this build's grown chain (only while the
+#                                store's layout stays the same)
 #   BENCH_STATE_PERF=FILE        `perf record -g` of chroomd during the first transfer run
 #                                (and of the base's chroomd into FILE.base)
 #   BENCH_VERSIONS_KEPT=N        [store] state_versions_kept (default: the node's, 1); a
@@ -153,6 +161,40 @@ CONF
         --scopes read,submit --label bench >"$1/api-key")
 }
 
+# The base's chain in $2, from the chain in $1 made by setup_chain: the same keys, senders and
+# config, a genesis in the format of 2b9eec3 (no params of staking, no stakes; the validator
+# with power 10 and its whole balance), and an API key of the base's own.
+setup_base_chain() {
+    mkdir -p "$2"
+    cp "$1/validator.key" "$1/senders.keys" "$1/senders.addr" "$1/chain.conf" "$2/"
+    /usr/bin/python3 - "$1/genesis.json" "$2/genesis.json" "$vpub" "$vaddr" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1]))
+accounts = [dict(a, balance="11000000") if a["address"] == sys.argv[4] else a
+            for a in g["accounts"]]
+base = {"chain_id": g["chain_id"], "genesis_time": g["genesis_time"],
+        "params": {k: g["params"][k] for k in ("fee_transfer", "block_txs_max", "block_bytes_max")},
+        "accounts": accounts, "validators": [{"pub_key": sys.argv[3], "power": "10"}]}
+json.dump(base, open(sys.argv[2], "w"), indent=2)
+PY
+    (umask 077 && "$BASE/chroomd" apikey create --config "$2/chain.conf" --tier premium \
+        --scopes read,submit --label bench >"$2/api-key")
+}
+
+# Grows the chain in $1 by $3 new accounts through chroomd $2: the senders' transfers to new
+# accounts, as many as the accounts to add.
+grow_chain() {
+    start_node "$1" "$2"
+    if ! "$L" transfers --node "http://127.0.0.1:$port" --keys "$1/senders.keys" \
+        --chain-id "$CHAIN" --fee 1000 --txs "$3" --batch 500 --conns 16 --new-pct 100 \
+        --timeout 900 --api-key-file "$1/api-key" >"$1/grow.out"; then
+        echo "bench-state: growing the chain in $1 failed; the node's log ends with:" >&2
+        tail -20 "$1/node.log" >&2
+        exit 1
+    fi
+    stop_node
+}
+
 # Starts chroomd $2 on the chain in $1 and waits for GET /health to answer 200: sets
 # node_pid, port and ready_ms (milliseconds from the start).
 start_node() {
@@ -260,6 +302,35 @@ for n in $SIZES; do
     if [ "$first" = 1 ] && [ "$TXS" -gt 0 ]; then
         say "transfers:          $TXS a run, $SENDERS senders, half to new accounts, batch 500,"
         say "                    16 connections; this build${BASE:+ and $BASE/chroomd}, alternating"
+        runs_chain="$chain"
+        base_chain="${BENCH_STATE_BASE_CHAIN:-$dir/base}"
+        if [ -n "$BASE" ]; then
+            # Each build on a chain of its own grown the same way (see the top).
+            t0=$(now_ms)
+            runs_chain="${BENCH_STATE_GROWN_CHAIN:-$dir/grown}"
+            if [ ! -d "$runs_chain/data" ]; then
+                rm -rf "$runs_chain"
+                mkdir -p "$runs_chain"
+                for f in validator.key senders.keys senders.addr chain.conf genesis.json; do
+                    cp "$chain/$f" "$runs_chain/"
+                done
+                (umask 077 && "$D" apikey create --config "$runs_chain/chain.conf" \
+                    --tier premium --scopes read,submit --label bench >"$runs_chain/api-key")
+                grow_chain "$runs_chain" "$D" "$n"
+                say "grown:              this build's chain by $n transfers to new accounts in $((($(now_ms) - t0) / 1000)) s"
+            else
+                say "grown:              this build's chain kept in $runs_chain"
+            fi
+            if [ ! -d "$base_chain/data" ]; then
+                t0=$(now_ms)
+                rm -rf "$base_chain"
+                setup_base_chain "$chain" "$base_chain"
+                grow_chain "$base_chain" "$BASE/chroomd" "$n"
+                say "grown:              the base's chain in $((($(now_ms) - t0) / 1000)) s"
+            else
+                say "grown:              the base's chain kept in $base_chain"
+            fi
+        fi
         for r in $(seq "$RUNS"); do
             disk=""
             perf=""
@@ -267,11 +338,11 @@ for n in $SIZES; do
                 disk="$dir/disk.out"
                 perf=${BENCH_STATE_PERF:-}
             fi
-            transfer_run "$chain" "$D" "$disk" "$perf"
-            say "  run $r this build: $tps committed transfers/s; after: $(mem_words "$mem")"
+            transfer_run "$runs_chain" "$D" "$disk" "$perf"
+            say "  run $r this build: $tps committed transfers/s (load $(cut -d' ' -f1-3 /proc/loadavg)); after: $(mem_words "$mem")"
             if [ -n "$BASE" ]; then
-                transfer_run "$chain" "$BASE/chroomd" "${disk:+$disk.base}" "${perf:+$perf.base}"
-                say "  run $r base:       $tps committed transfers/s; after: $(mem_words "$mem")"
+                transfer_run "$base_chain" "$BASE/chroomd" "${disk:+$disk.base}" "${perf:+$perf.base}"
+                say "  run $r base:       $tps committed transfers/s (load $(cut -d' ' -f1-3 /proc/loadavg)); after: $(mem_words "$mem")"
             fi
         done
         say "$(cat "$dir/disk.out") (target: under 300)"
@@ -288,7 +359,7 @@ for n in $SIZES; do
             times=""
             for _ in $(seq "$RESTARTS"); do
                 rm -rf "$dir/run"
-                cp -a "$chain" "$dir/run"
+                cp -a "$base_chain" "$dir/run"
                 start_node "$dir/run" "$BASE/chroomd"
                 mem=$(node_mem)
                 stop_node

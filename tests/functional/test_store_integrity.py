@@ -389,25 +389,28 @@ def test_flipped_trie_root_row_stops_the_start(t):
 
 
 def test_flipped_account_record_or_leaf_is_refused(t):
-    # Alice's account record, then (repaired) her state trie leaf, one byte flipped: reading
-    # her account answers 500 store_error with an ERROR line, never a wrong balance; Bob's
-    # still reads. A transfer to her then stops the writer rather than commit a block built
-    # on a damaged record: submissions answer 503 not_writing, /health 503.
+    # Alice's account record (kept in her state trie leaf row, after the leaf's value hash),
+    # then (repaired) the leaf's value hash, one byte flipped: reading her account answers 500
+    # store_error with an ERROR line, never a wrong balance; Bob's still reads. A transfer to
+    # her then stops the writer rather than commit a block built on a damaged record:
+    # submissions answer 503 not_writing, /health 503.
     n, h, _, _, _ = committed_chain(t)
     alice = n.chain["alice"]
     path = "/api/v1/accounts/" + alice.address
     bob_path = "/api/v1/accounts/" + n.chain["bob"].address
-    for db_name, key in [("accounts", bytes.fromhex(alice.pubkey)),
-                         ("trie", leaf_id(alice.pubkey))]:
+    key = leaf_id(alice.pubkey)
+    for what in ["record", "value hash"]:
+        db_name = "trie"
         db = Lmdb(n.data_dir)
         val = db.get(db_name, key)
-        db.put(db_name, key, flip(val, len(val) - 1))
+        eq(len(val), 32 + 16, "an account's leaf row: value hash and record")
+        db.put(db_name, key, flip(val, len(val) - 1 if what == "record" else 0))
         db.commit()
         n.start()
-        line = refused(n, path, db_name)
+        line = refused(n, path, what)
         check(alice.pubkey in line, "the line names the account: " + line)
         eq(n.request("GET", bob_path).status, 200, "another account still reads")
-        if db_name == "trie":
+        if what == "value hash":
             # Her own transfer is refused at admission (her record cannot be read).
             r = n.submit(n.chain.sign(alice, n.chain["bob"], 5, 1)[0])
             eq(r.status, 503, "a transfer from the damaged account: %r" % (r.json,))

@@ -1116,6 +1116,7 @@ static void store_tail_full_body(st_chain *c)
             .tx_from = (const uint8_t(*)[32])from,
             .tx_to = (const uint8_t(*)[32])to,
             .changes = c->overlay,
+            .trie = c->trie,
         };
         CHECK_OK(ledger_store_commit_block(c->store, &w));
         c->height = h;
@@ -1181,112 +1182,6 @@ void test_store_tail_full_indexes_inline(void)
     st_teardown(&chain);
 }
 
-/* Empties (drop 0) or damages the named database of the closed store in dir, with LMDB
- * directly: with flip, flips bit 0 of the first byte of the value of the row with key. */
-static void st_lmdb_touch(const char *dir, const char *db, int flip, const uint8_t *key,
-                          size_t klen)
-{
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    CHECK(mdb_env_create(&env) == 0);
-    CHECK(mdb_env_set_maxdbs(env, 16) == 0);
-    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
-    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-    CHECK(mdb_dbi_open(txn, db, 0, &dbi) == 0);
-    if (flip) {
-        MDB_cursor *cur;
-        MDB_val k;
-        MDB_val v;
-        CHECK(mdb_cursor_open(txn, dbi, &cur) == 0);
-        k = (MDB_val){klen, (void *)(uintptr_t)key};
-        CHECK(mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) == 0);
-        uint8_t copy[256];
-        CHECK(v.mv_size <= sizeof(copy));
-        memcpy(copy, v.mv_data, v.mv_size);
-        copy[0] ^= 1;
-        MDB_val nv = {v.mv_size, copy};
-        CHECK(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT) == 0);
-        mdb_cursor_close(cur);
-    } else {
-        CHECK(mdb_drop(txn, dbi, 0) == 0);
-    }
-    CHECK(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
-}
-
-void test_store_trie_migrates_and_checks_accounts(void)
-{
-    /* A store written before the trie was persisted (accounts, no trie rows, or rows of
-     * an earlier layout) gets its rows built once when opened, with the same root the chain
-     * had; every account then reads back. A flipped byte in an account record, or in its trie leaf,
-     * makes reading that account fail with CHR_ERR_STATE_ROOT instead of answering a wrong balance.
-     */
-    st_chain *c = &chain;
-    CHECK_OK(st_setup(c, 64u << 20));
-    CHECK_OK(st_genesis(c));
-    for (int b = 0; b < 3; b++) {
-        CHECK_OK(st_build(c, 5, 0));
-        CHECK_OK(st_commit(c));
-    }
-    uint8_t root[32];
-    ledger_trie_root(c->trie, root);
-    ledger_store_close(c->store);
-    c->store = NULL;
-    st_lmdb_touch(c->dir, "trie", 0, NULL, 0);
-    /* A row of an earlier layout (a 34-byte id) makes the rows be built again too. */
-    {
-        MDB_env *env;
-        MDB_txn *txn;
-        MDB_dbi dbi;
-        uint8_t old_id[34] = {0};
-        uint8_t val[32] = {0};
-        CHECK(mdb_env_create(&env) == 0);
-        CHECK(mdb_env_set_maxdbs(env, 16) == 0);
-        CHECK(mdb_env_open(env, c->dir, 0, 0600) == 0);
-        CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-        CHECK(mdb_dbi_open(txn, "trie", 0, &dbi) == 0);
-        MDB_val k = {sizeof(old_id), old_id};
-        MDB_val v = {sizeof(val), val};
-        CHECK(mdb_put(txn, dbi, &k, &v, 0) == 0);
-        CHECK(mdb_txn_commit(txn) == 0);
-        mdb_env_close(env);
-    }
-    CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
-    CHECK_OK(ledger_store_read_begin(c->store, &c->read));
-    CHECK_OK(ledger_trie_open(c->trie, root));
-    for (size_t i = 0; i < ST_ACCOUNTS; i++) {
-        ledger_account a;
-        int found;
-        CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, &found));
-        CHECK(found && a.balance > 0);
-    }
-    ledger_store_read_end(c->read);
-    c->read = NULL;
-    const char *dbs[] = {"accounts", "trie"};
-    uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
-    ledger_trie_leaf_id(leaf_id, c->pk[3]);
-    for (int d = 0; d < 2; d++) {
-        ledger_store_close(c->store);
-        c->store = NULL;
-        st_lmdb_touch(c->dir, dbs[d], 1, d == 0 ? c->pk[5] : leaf_id,
-                      d == 0 ? 32 : LEDGER_TRIE_ID_BYTES);
-        CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
-        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
-        int refused = 0;
-        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
-            ledger_account a;
-            chr_err err = ledger_store_account(c->read, c->pk[i], &a, NULL);
-            CHECK(err == CHR_OK || err == CHR_ERR_STATE_ROOT);
-            refused += err == CHR_ERR_STATE_ROOT;
-        }
-        CHECK(refused == d + 1); /* the damaged accounts so far */
-        ledger_store_read_end(c->read);
-        c->read = NULL;
-    }
-    st_teardown(c);
-}
-
 /* As st_flip, for the row of transaction hash in the index's set of transactions (byte
  * `at` of prefix | row, at 8 or more so that the row stays in its place in the set). */
 static void st_flip_tx_row(ledger_store *s, const uint8_t hash[32], size_t at)
@@ -1331,6 +1226,191 @@ static void st_flip(MDB_env *env, MDB_dbi dbi, const void *key, size_t klen, siz
     }
     CHECK(mdb_txn_commit(txn) == 0);
     free(copy);
+}
+
+/* Turns the closed store in dir back into the layout before account records moved into their
+ * trie leaves: each account leaf row's record goes to "accounts" (the leaf keeps its value
+ * hash), each trie_old leaf row's to "accounts_old" under (height, address), empty for a new
+ * account; with drop_trie, the trie rows and their versions go too (the layout before the trie
+ * was persisted). */
+static void st_legacy_layout(const char *dir, int drop_trie)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi trie;
+    MDB_dbi trie_old;
+    MDB_dbi accounts;
+    MDB_dbi accounts_old;
+    CHECK(mdb_env_create(&env) == 0);
+    CHECK(mdb_env_set_maxdbs(env, 16) == 0);
+    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, "trie", 0, &trie) == 0);
+    CHECK(mdb_dbi_open(txn, "trie_old", 0, &trie_old) == 0);
+    CHECK(mdb_dbi_open(txn, "accounts", MDB_CREATE, &accounts) == 0);
+    CHECK(mdb_dbi_open(txn, "accounts_old", MDB_CREATE, &accounts_old) == 0);
+    MDB_dbi from[2] = {trie, trie_old};
+    MDB_dbi to[2] = {accounts, accounts_old};
+    for (int d = 0; d < 2; d++) {
+        MDB_cursor *cur;
+        MDB_val k;
+        MDB_val v;
+        CHECK(mdb_cursor_open(txn, from[d], &cur) == 0);
+        int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        while (got == 0) {
+            size_t at = d == 0 ? 0 : 8; /* trie_old keys: u64 height || id */
+            const uint8_t *id = (const uint8_t *)k.mv_data + at;
+            int leaf = k.mv_size == at + LEDGER_TRIE_ID_BYTES && id[33] == 1 && id[34] == 0;
+            if (leaf && (v.mv_size == STORE_LEAF_ACCOUNT_BYTES || (d == 1 && v.mv_size == 0))) {
+                uint8_t key[8 + 32];
+                uint8_t row[STORE_LEAF_ACCOUNT_BYTES];
+                memcpy(key, k.mv_data, at);
+                memcpy(key + at, id + 1, 32);
+                memcpy(row, v.mv_data, v.mv_size);
+                MDB_val ak = {at + 32, key};
+                MDB_val av = {v.mv_size == 0 ? 0 : LEDGER_ACCOUNT_BYTES,
+                              row + LEDGER_TRIE_LEAF_BYTES};
+                CHECK(mdb_put(txn, to[d], &ak, &av, 0) == 0);
+                /* A put of another size moves the row: its key must not point into it. */
+                uint8_t own[8 + LEDGER_TRIE_ID_BYTES];
+                memcpy(own, k.mv_data, k.mv_size);
+                MDB_val ok = {k.mv_size, own};
+                MDB_val lv = {v.mv_size == 0 ? 0 : LEDGER_TRIE_LEAF_BYTES, row};
+                CHECK(mdb_cursor_put(cur, &ok, &lv, MDB_CURRENT) == 0);
+            }
+            got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        CHECK(got == MDB_NOTFOUND);
+        mdb_cursor_close(cur);
+    }
+    if (drop_trie) {
+        CHECK(mdb_drop(txn, trie, 0) == 0);
+        CHECK(mdb_drop(txn, trie_old, 0) == 0);
+    }
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+/* Whether the open store c answers every account as want (hashes of the records at each
+ * height from `from` to the tip; 0 for the tip alone) and has no "accounts" database left. */
+static int st_accounts_are(st_chain *c, uint8_t want[][ST_ACCOUNTS][32], uint64_t from,
+                           uint64_t tip)
+{
+    int ok = ledger_store_read_begin(c->store, &c->read) == CHR_OK;
+    for (uint64_t h = from; ok && h <= tip; h++) {
+        for (size_t i = 0; i < ST_ACCOUNTS && ok; i++) {
+            ledger_account a;
+            int found = 0;
+            uint8_t got[32];
+            ok = (h == tip ? ledger_store_account(c->read, c->pk[i], &a, &found)
+                           : ledger_store_account_at(c->read, c->pk[i], h, &a, &found)) == CHR_OK;
+            ledger_account_hash(got, &a);
+            ok = ok && found && memcmp(got, want[h][i], 32) == 0;
+        }
+    }
+    MDB_dbi dbi;
+    ok = ok && mdb_dbi_open(c->read->txn, "accounts", 0, &dbi) == MDB_NOTFOUND;
+    ok = ok && mdb_dbi_open(c->read->txn, "accounts_old", 0, &dbi) == MDB_NOTFOUND;
+    ledger_store_read_end(c->read);
+    c->read = NULL;
+    return ok;
+}
+
+void test_store_trie_migrates_and_checks_accounts(void)
+{
+    /* A store of an earlier layout is migrated once when opened, with the same root the
+     * chain had: with its records in an "accounts" database (and their versions in
+     * "accounts_old"), they move into their trie leaves, and every account reads back at the
+     * tip and at each kept height; with no trie rows, or rows of an earlier layout, the rows
+     * are built from the accounts. A flipped byte in an account's leaf row, in its record or
+     * in its value hash, makes reading that account fail with CHR_ERR_STATE_ROOT instead of
+     * answering a wrong balance; one in a past record, reading it at that height. */
+    enum { BLOCKS = 3 };
+    static uint8_t want[BLOCKS + 1][ST_ACCOUNTS][32];
+    st_chain *c = &chain;
+    CHECK_OK(st_setup(c, 64u << 20));
+    ledger_store_set_versions_kept(c->store, 0);
+    CHECK_OK(st_genesis(c));
+    for (uint64_t h = 1; h <= BLOCKS; h++) {
+        CHECK_OK(st_build(c, 5, 0));
+        CHECK_OK(st_commit(c));
+        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            ledger_account a;
+            CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, NULL));
+            ledger_account_hash(want[h][i], &a);
+        }
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    uint8_t root[32];
+    ledger_trie_root(c->trie, root);
+    for (int layout = 0; layout < 3; layout++) {
+        ledger_store_close(c->store);
+        c->store = NULL;
+        st_legacy_layout(c->dir, layout == 1);
+        if (layout == 2) {
+            /* A row of an earlier layout (a 34-byte id) makes the rows be built again. */
+            MDB_env *env;
+            MDB_txn *txn;
+            MDB_dbi dbi;
+            uint8_t old_id[34] = {0};
+            uint8_t val[32] = {0};
+            CHECK(mdb_env_create(&env) == 0);
+            CHECK(mdb_env_set_maxdbs(env, 16) == 0);
+            CHECK(mdb_env_open(env, c->dir, 0, 0600) == 0);
+            CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+            CHECK(mdb_dbi_open(txn, "trie", 0, &dbi) == 0);
+            MDB_val k = {sizeof(old_id), old_id};
+            MDB_val v = {sizeof(val), val};
+            CHECK(mdb_put(txn, dbi, &k, &v, 0) == 0);
+            CHECK(mdb_txn_commit(txn) == 0);
+            mdb_env_close(env);
+        }
+        CHECK_OK(ledger_store_open(&c->store, c->dir, 64u << 20));
+        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+        CHECK_OK(ledger_trie_open(c->trie, root));
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+        /* Moved records keep the past versions; rebuilt rows start from the tip. */
+        CHECK(st_accounts_are(c, want, layout == 0 ? 1 : BLOCKS, BLOCKS));
+        if (layout == 0) {
+            /* A flipped byte of a record block 3 replaced: the account at height 2 is
+             * refused (CHR_ERR_STORE), and reads again once the byte is back. */
+            uint8_t key[8 + LEDGER_TRIE_ID_BYTES];
+            chr_put_u64be(key, BLOCKS);
+            ledger_trie_leaf_id(key + 8, c->pk[0]);
+            for (int flipped = 1; flipped >= 0; flipped--) {
+                st_flip(c->store->env, c->store->trie_old, key, sizeof(key),
+                        LEDGER_TRIE_LEAF_BYTES + 3);
+                ledger_account a;
+                int found;
+                CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+                CHECK(ledger_store_account_at(c->read, c->pk[0], BLOCKS - 1, &a, &found) ==
+                      (flipped ? CHR_ERR_STORE : CHR_OK));
+                ledger_store_read_end(c->read);
+                c->read = NULL;
+            }
+        }
+    }
+    for (int d = 0; d < 2; d++) {
+        uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
+        ledger_trie_leaf_id(leaf_id, c->pk[3 + d]);
+        st_flip(c->store->env, c->store->trie, leaf_id, sizeof(leaf_id),
+                d == 0 ? LEDGER_TRIE_LEAF_BYTES + 3 : 5);
+        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
+        int refused = 0;
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            ledger_account a;
+            chr_err err = ledger_store_account(c->read, c->pk[i], &a, NULL);
+            CHECK(err == CHR_OK || err == CHR_ERR_STATE_ROOT);
+            refused += err == CHR_ERR_STATE_ROOT;
+        }
+        CHECK(refused == d + 1); /* the damaged accounts so far */
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+    }
+    st_teardown(c);
 }
 
 /* Block 2 of st_checked_body's chain, and one of its transactions, read through the
