@@ -16,8 +16,9 @@
 
 /* meta, blocks, block hashes, commits, evidence (by key and by place in the chain), the state
  * trie (with the account records in its leaves) and its earlier versions, state objects and their
- * earlier versions; room for more, and for an earlier layout's accounts while it is migrated. */
-#define STORE_DBS_MAX 16
+ * earlier versions, both by height and (an archive's) by id; room for more, and for an earlier
+ * layout's accounts while it is migrated. */
+#define STORE_DBS_MAX 18
 
 static int store_open_dbs(ledger_store *s)
 {
@@ -36,6 +37,8 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "trie_old", MDB_CREATE, &s->trie_old);
     rc = rc ? rc : mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
     rc = rc ? rc : mdb_dbi_open(txn, "objects_old", MDB_CREATE, &s->objects_old);
+    rc = rc ? rc : mdb_dbi_open(txn, "trie_hist", MDB_CREATE, &s->trie_hist);
+    rc = rc ? rc : mdb_dbi_open(txn, "objects_hist", MDB_CREATE, &s->objects_hist);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
      * rebuilt there from the blocks). */
     const char *moved[] = {"txs", "history"};

@@ -194,14 +194,22 @@ CHR_WUR chr_err ledger_store_trie_seek(ledger_store_read *r,
                                        uint8_t val[LEDGER_TRIE_VALUE_MAX], size_t *val_len);
 /* How many versions of the state trie the store keeps (0: all, an archive; 1: the tip
  * only, the default): a proof can be made at each of the last n heights. Older versions'
- * rows are removed as blocks are written. Call before the first block is written. */
-void ledger_store_set_versions_kept(ledger_store *s, uint64_t n);
+ * rows are removed as blocks are written. Call once after ledger_store_open, before the
+ * first block is written and before any reader. An archive also keeps each old row by id, so
+ * that a read at any kept height costs a few seeks per row whatever its distance: a store
+ * opened as an archive for the first time (written by an earlier version, or with another n)
+ * gets those rows built once here from its by-height rows, in one transaction, with a log
+ * line; one that stops being an archive drops them (logged). CHR_ERR_STORE, CHR_ERR_MAP_FULL
+ * (the store is unchanged, and n not set). */
+CHR_WUR chr_err ledger_store_set_versions_kept(ledger_store *s, uint64_t n);
 /* The oldest height whose state a proof can still be made at, and the tip. */
 CHR_WUR chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *tip);
 /* The account at addr as it was after block `height` (a kept version, ledger_store_versions):
  * CHR_ERR_NOT_FOUND when the height is not kept, CHR_ERR_TOO_LONG when it is more than
- * LEDGER_STORE_PAST_BLOCKS_MAX below the tip; otherwise as ledger_store_account at the
- * tip. A past record is read from the leaf row a later block replaced (trie_old) and checked
+ * LEDGER_STORE_PAST_BLOCKS_MAX below the tip on a store that is not an archive (an archive
+ * reads any kept height in a few seeks); otherwise as ledger_store_account at the
+ * tip. A past record is read from the leaf row a later block replaced (trie_old, or on an
+ * archive trie_hist) and checked
  * to hash to the value hash stored with it (CHR_ERR_STORE, logged); it is not checked against
  * the trie here: a proof at that height is (the caller compares the record's hash with the
  * proof's leaf). */
@@ -219,7 +227,9 @@ CHR_WUR chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind k
 /* A proof for key at the state root of block `height` (a kept version, 1 or more): as
  * ledger_store_state_proof, with CHR_ERR_NOT_FOUND when the height is not kept (pruned,
  * or past the tip) and CHR_ERR_TOO_LONG as for ledger_store_account_at. A past version's rows are
- * read through the rows each later block replaced, so its cost grows with the blocks since. */
+ * read through the rows each later block replaced: by height, at a cost that grows with the
+ * blocks since; on an archive by id, a few seeks per row of the path at any distance. Every
+ * row read is checked against the hash its parent names (CHR_ERR_STORE, logged). */
 CHR_WUR chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32],
                                             uint64_t height, uint8_t state_root[32],
                                             ledger_proof *out);

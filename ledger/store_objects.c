@@ -30,7 +30,8 @@ static size_t object_name(uint8_t name[OBJECT_NAME_MAX], ledger_state_kind kind,
 }
 
 /* Before block `height` changes the object row named k: records in objects_old, under
- * (height, name), the row as it was (nothing for a new object). */
+ * (height, name), the row as it was (nothing for a new object); on an archive, in
+ * objects_hist under (state key, height) too. */
 static int object_old(ledger_store *s, MDB_txn *txn, uint64_t height, const MDB_val *k)
 {
     MDB_val name = *k;
@@ -39,11 +40,19 @@ static int object_old(ledger_store *s, MDB_txn *txn, uint64_t height, const MDB_
     if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc;
     }
+    const void *old = rc == 0 ? v.mv_data : NULL;
+    size_t old_len = rc == 0 ? v.mv_size : 0;
     uint8_t key[8 + OBJECT_NAME_MAX];
     chr_put_u64be(key, height);
     memcpy(key + 8, k->mv_data, k->mv_size);
-    return store_put(txn, s->objects_old, key, 8 + k->mv_size, rc == 0 ? v.mv_data : NULL,
-                     rc == 0 ? v.mv_size : 0);
+    rc = store_put(txn, s->objects_old, key, 8 + k->mv_size, old, old_len);
+    if (rc == 0 && s->hist) {
+        uint8_t hk[STORE_OBJECTS_HIST_KEY_BYTES];
+        ledger_state_key(hk, (ledger_state_kind)key[8], key + 9, k->mv_size - 1);
+        chr_put_u64be(hk + 32, height);
+        rc = store_put(txn, s->objects_hist, hk, sizeof(hk), old, old_len);
+    }
+    return rc;
 }
 
 int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs, uint64_t height)

@@ -78,13 +78,20 @@ static chr_err read_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
 
 /* A trie_old key: u64 height (the block that replaced the row) || the row's id. */
 #define TRIE_OLD_KEY_BYTES (8 + LEDGER_TRIE_ID_BYTES)
+/* The longest key after the height in an old row: an object's name (u8 kind || natural). */
+#define OLD_ROW_KEY_MAX (1 + LEDGER_STATE_NATURAL_KEY_MAX)
+_Static_assert(OLD_ROW_KEY_MAX >= LEDGER_TRIE_ID_BYTES, "trie ids fit an old row's key");
+/* A trie_hist key (an archive's): the row's id || u64 height, so that one row's versions are
+ * one range of the tree, in height order. */
+#define TRIE_HIST_KEY_BYTES (LEDGER_TRIE_ID_BYTES + 8)
 
 /* The changes come in id order, and each goes through one cursor per database: LMDB then
  * finds most rows on the page the cursor is on rather than searching from the root, and
  * the old rows, keyed (height, id) with this block's height the highest, are appended. */
 typedef struct trie_write {
     MDB_cursor *rows;
-    MDB_cursor *old; /* NULL: no versions kept before this block */
+    MDB_cursor *old;  /* NULL: no versions kept before this block */
+    MDB_cursor *hist; /* NULL: not an archive */
     uint64_t height;
     const store_leaf_record *recs; /* sorted by address */
     size_t recs_len;
@@ -157,18 +164,31 @@ static chr_err row_write(void *ctx, const ledger_trie_change *c)
         MDB_val ok = {sizeof(key), key};
         w->rc = mdb_cursor_put(w->old, &ok, &ov, MDB_APPEND);
     }
+    if (w->rc == 0 && w->hist != NULL) {
+        uint8_t key[TRIE_HIST_KEY_BYTES];
+        memcpy(key, c->id, LEDGER_TRIE_ID_BYTES);
+        chr_put_u64be(key + LEDGER_TRIE_ID_BYTES, w->height);
+        MDB_val hk = {sizeof(key), key};
+        w->rc = mdb_cursor_put(w->hist, &hk, &ov, 0);
+    }
     return w->rc == 0 ? CHR_OK : CHR_ERR_STORE;
 }
 
 int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height,
                      const store_leaf_record *recs, size_t recs_len)
 {
-    trie_write w = {NULL, NULL, height, recs, recs_len, 0};
+    trie_write w = {NULL, NULL, NULL, height, recs, recs_len, 0};
     int rc = mdb_cursor_open(txn, s->trie, &w.rows);
     if (rc == 0 && s->versions_kept != 1 && height != 0) {
         rc = mdb_cursor_open(txn, s->trie_old, &w.old);
     }
+    if (rc == 0 && s->hist && height != 0) {
+        rc = mdb_cursor_open(txn, s->trie_hist, &w.hist);
+    }
     chr_err err = rc == 0 ? ledger_trie_changes(t, row_write, &w) : CHR_OK;
+    if (w.hist != NULL) {
+        mdb_cursor_close(w.hist);
+    }
     if (w.old != NULL) {
         mdb_cursor_close(w.old);
     }
@@ -237,9 +257,82 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
     return rc ? rc : put_u64_meta(s, txn, "trie_versions_from", oldest);
 }
 
-void ledger_store_set_versions_kept(ledger_store *s, uint64_t n)
+/* Builds an archive's by-id rows from its by-height rows, once: trie_hist from trie_old,
+ * objects_hist from objects_old. *n counts the rows. */
+static int hist_build(ledger_store *s, MDB_txn *txn, size_t *n)
 {
-    s->versions_kept = n;
+    MDB_dbi from[2] = {s->trie_old, s->objects_old};
+    MDB_dbi to[2] = {s->trie_hist, s->objects_hist};
+    int rc = 0;
+    *n = 0;
+    for (int d = 0; d < 2 && rc == 0; d++) {
+        MDB_cursor *cur;
+        rc = mdb_cursor_open(txn, from[d], &cur);
+        if (rc != 0) {
+            break;
+        }
+        MDB_val k;
+        MDB_val v;
+        int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        while (got == 0 && rc == 0) {
+            const uint8_t *key = k.mv_data;
+            uint8_t hk[TRIE_HIST_KEY_BYTES];
+            _Static_assert(TRIE_HIST_KEY_BYTES >= STORE_OBJECTS_HIST_KEY_BYTES, "keys fit");
+            size_t len = d == 0 ? TRIE_HIST_KEY_BYTES : STORE_OBJECTS_HIST_KEY_BYTES;
+            if (d == 0 && k.mv_size == TRIE_OLD_KEY_BYTES) {
+                memcpy(hk, key + 8, LEDGER_TRIE_ID_BYTES);
+            } else if (d == 1 && k.mv_size > 8 && k.mv_size <= 8 + OLD_ROW_KEY_MAX &&
+                       ledger_object_kind_valid(key[8])) {
+                ledger_state_key(hk, (ledger_state_kind)key[8], key + 9, k.mv_size - 9);
+            } else {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            memcpy(hk + len - 8, key, 8);
+            MDB_val nk = {len, hk};
+            rc = mdb_put(txn, to[d], &nk, &v, 0);
+            (*n)++;
+            got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : got;
+        }
+        mdb_cursor_close(cur);
+        rc = rc ? rc : got == MDB_NOTFOUND ? 0 : got;
+    }
+    return rc;
+}
+
+chr_err ledger_store_set_versions_kept(ledger_store *s, uint64_t n)
+{
+    MDB_txn *txn;
+    int rc = store_write_begin(s, s->env, &txn);
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "begin versions");
+    }
+    uint64_t marked = 0;
+    rc = store_get_u64(txn, s->meta, "trie_hist", &marked);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0 && n == 0 && !marked) {
+        size_t rows = 0;
+        rc = hist_build(s, txn, &rows);
+        rc = rc ? rc : put_u64_meta(s, txn, "trie_hist", 1);
+        if (rc == 0 && rows > 0) {
+            CHR_LOG_W("store: archive: indexed %zu earlier state rows by id (once: they were "
+                      "written by an earlier version or without state_versions_kept = 0)",
+                      rows);
+        }
+    } else if (rc == 0 && n != 0 && marked) {
+        /* No longer an archive: the by-id rows would miss the next blocks' changes. */
+        CHR_LOG_W("store: not an archive any more: dropping the state rows indexed by id");
+        rc = mdb_drop(txn, s->trie_hist, 0);
+        rc = rc ? rc : mdb_drop(txn, s->objects_hist, 0);
+        MDB_val k = {strlen("trie_hist"), (void *)(uintptr_t) "trie_hist"};
+        rc = rc ? rc : mdb_del(txn, s->meta, &k, NULL);
+    }
+    chr_err err = store_write_end(s, txn, rc, "set the versions kept");
+    if (err == CHR_OK) {
+        s->versions_kept = n;
+        s->hist = n == 0;
+    }
+    return err;
 }
 
 chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *tip)
@@ -255,9 +348,6 @@ chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *
 
 /* ---- Reading a past version. ---- */
 
-/* The longest key after the height in an old row: an object's name (u8 kind || natural). */
-#define OLD_ROW_KEY_MAX (1 + LEDGER_STATE_NATURAL_KEY_MAX)
-_Static_assert(OLD_ROW_KEY_MAX >= LEDGER_TRIE_ID_BYTES, "trie ids fit an old row's key");
 
 /* The first old row (h || key) of dbi (trie_old, objects_old) with h from
  * after + 1 to tip: what the first block after `after` that changed the row recorded of
@@ -277,27 +367,76 @@ static int old_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len
     return rc;
 }
 
+/* An archive's by-id row (key || h, key_len bytes of key, in dbi: trie_hist, objects_hist)
+ * with the least h after `after`: what the first block after `after` that changed the row
+ * recorded of it, in *v; one seek whatever the distance. MDB_NOTFOUND when no block did. */
+static int hist_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len,
+                    uint64_t after, MDB_val *v)
+{
+    uint8_t k[OLD_ROW_KEY_MAX + 8];
+    CHR_ASSERT(key_len <= OLD_ROW_KEY_MAX);
+    CHR_ASSERT(after < UINT64_MAX);
+    memcpy(k, key, key_len);
+    chr_put_u64be(k + key_len, after + 1);
+    MDB_val mk = {key_len + 8, k};
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = mdb_cursor_get(cur, &mk, v, MDB_SET_RANGE);
+    mdb_cursor_close(cur);
+    if (rc == 0 && (mk.mv_size != key_len + 8 || memcmp(mk.mv_data, key, key_len) != 0)) {
+        rc = MDB_NOTFOUND; /* the next row's versions */
+    }
+    return rc;
+}
+
 /* Whether the state after block `height` is read back here (ledger/store.h): CHR_OK with
- * the tip, CHR_ERR_NOT_FOUND (not kept, or past the tip), CHR_ERR_TOO_LONG (too far). */
-static chr_err past_height(ledger_store_read *r, uint64_t height, uint64_t *tip)
+ * the tip, and *hist 1 when the store has its versions by id (an archive: any distance);
+ * CHR_ERR_NOT_FOUND (not kept, or past the tip), CHR_ERR_TOO_LONG (too far without them). */
+static chr_err past_height(ledger_store_read *r, uint64_t height, uint64_t *tip, int *hist)
 {
     uint64_t oldest;
+    uint64_t marked = 0;
     chr_err err = ledger_store_versions(r, &oldest, tip);
     if (err != CHR_OK) {
         return err;
     }
+    int rc = store_get_u64(r->txn, r->store->meta, "trie_hist", &marked);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return chr_lmdb_err(rc, "trie versions");
+    }
+    *hist = marked != 0;
     if (height == 0 || height < oldest || height > *tip) {
         return CHR_ERR_NOT_FOUND;
     }
-    return *tip - height > LEDGER_STORE_PAST_BLOCKS_MAX ? CHR_ERR_TOO_LONG : CHR_OK;
+    return !*hist && *tip - height > LEDGER_STORE_PAST_BLOCKS_MAX ? CHR_ERR_TOO_LONG : CHR_OK;
 }
 
-/* The rows of version `at`, from the current rows and the trie_old rows of the blocks
- * after it. */
+/* The old row of key (a trie row's id, or an object's name) after block `after`, from the
+ * by-id rows when hist, else from the by-height rows up to tip (old_row, hist_row). */
+static int past_row(MDB_txn *txn, ledger_store *s, int object, const uint8_t *key,
+                    size_t key_len, uint64_t after, uint64_t tip, int hist, MDB_val *v)
+{
+    if (!hist) {
+        return old_row(txn, object ? s->objects_old : s->trie_old, key, key_len, after, tip, v);
+    }
+    if (!object) {
+        return hist_row(txn, s->trie_hist, key, key_len, after, v);
+    }
+    uint8_t sk[32];
+    ledger_state_key(sk, (ledger_state_kind)key[0], key + 1, key_len - 1);
+    return hist_row(txn, s->objects_hist, sk, sizeof(sk), after, v);
+}
+
+/* The rows of version `at`, from the current rows and the old rows of the blocks after it
+ * (by id when hist). */
 typedef struct trie_past {
     ledger_store_read *r;
     uint64_t at;
     uint64_t tip;
+    int hist;
 } trie_past;
 
 /* Row id's value at version p->at: the old value of the first block after it that
@@ -308,7 +447,7 @@ static chr_err past_value(const trie_past *p, const uint8_t id[LEDGER_TRIE_ID_BY
     ledger_store *s = p->r->store;
     MDB_val key;
     MDB_val v;
-    int rc = old_row(p->r->txn, s->trie_old, id, LEDGER_TRIE_ID_BYTES, p->at, p->tip, &v);
+    int rc = past_row(p->r->txn, s, 0, id, LEDGER_TRIE_ID_BYTES, p->at, p->tip, p->hist, &v);
     if (rc == MDB_NOTFOUND) {
         key = (MDB_val){LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)id};
         rc = mdb_get(p->r->txn, s->trie, &key, &v);
@@ -328,6 +467,36 @@ static chr_err past_value(const trie_past *p, const uint8_t id[LEDGER_TRIE_ID_BY
     memcpy(val, v.mv_data, n);
     *len = n;
     return CHR_OK;
+}
+
+/* past_candidate on an archive: the first id at or after from among the current rows (out,
+ * when found) and the by-id old rows, whatever height replaced them (one seek: a row that
+ * did not exist at p->at is skipped by the caller). */
+static chr_err hist_candidate(const trie_past *p, const uint8_t from[LEDGER_TRIE_ID_BYTES],
+                              uint8_t out[LEDGER_TRIE_ID_BYTES], int found)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(p->r->txn, p->r->store->trie_hist, &cur);
+    if (rc != 0) {
+        return chr_lmdb_err(rc, "trie history cursor");
+    }
+    uint8_t start[TRIE_HIST_KEY_BYTES] = {0};
+    memcpy(start, from, LEDGER_TRIE_ID_BYTES);
+    MDB_val k = {sizeof(start), start};
+    MDB_val v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && k.mv_size != TRIE_HIST_KEY_BYTES) {
+        rc = MDB_CORRUPTED;
+    }
+    if (rc == 0 && (!found || memcmp(k.mv_data, out, LEDGER_TRIE_ID_BYTES) < 0)) {
+        memcpy(out, k.mv_data, LEDGER_TRIE_ID_BYTES);
+        found = 1;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return chr_lmdb_err(rc, "trie history seek");
+    }
+    return found ? CHR_OK : CHR_ERR_NOT_FOUND;
 }
 
 /* The first id at or after from among the current rows and the rows each later block
@@ -351,6 +520,9 @@ static chr_err past_candidate(const trie_past *p, const uint8_t from[LEDGER_TRIE
     }
     mdb_cursor_close(cur);
     rc = rc == MDB_NOTFOUND ? 0 : rc;
+    if (rc == 0 && p->hist) {
+        return hist_candidate(p, from, out, found);
+    }
     if (rc == 0) {
         rc = mdb_cursor_open(p->r->txn, s->trie_old, &cur);
     }
@@ -684,6 +856,8 @@ static int legacy_migrate(ledger_store *s, MDB_txn *txn, MDB_dbi accounts, MDB_d
         rc = mdb_drop(txn, s->trie, 0);
         rc = rc ? rc : mdb_drop(txn, s->trie_old, 0);
         rc = rc ? rc : mdb_drop(txn, s->objects_old, 0);
+        rc = rc ? rc : mdb_drop(txn, s->trie_hist, 0);
+        rc = rc ? rc : mdb_drop(txn, s->objects_hist, 0);
         rc = rc || !has_old ? rc : mdb_drop(txn, accounts_old, 0);
         trie_st.ms_entries = 0;
     }
@@ -721,7 +895,13 @@ chr_err store_trie_migrate(ledger_store *s)
     MDB_dbi accounts_old;
     int has = 0;
     int has_old = 0;
-    rc = legacy_open(txn, "accounts", &accounts, &has);
+    /* An archive's blocks go on writing their rows by id until ledger_store_set_versions_kept
+     * says otherwise: the by-id reads trust them to be complete. */
+    uint64_t marked = 0;
+    rc = store_get_u64(txn, s->meta, "trie_hist", &marked);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    s->hist = marked != 0;
+    rc = rc ? rc : legacy_open(txn, "accounts", &accounts, &has);
     rc = rc ? rc : legacy_open(txn, "accounts_old", &accounts_old, &has_old);
     if (rc != 0 || !has) {
         /* Today's layout (accounts_old alone is left by no build). */
@@ -746,7 +926,8 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
     uint64_t tip;
     memset(out, 0, sizeof(*out));
     *found = 0;
-    chr_err err = past_height(r, height, &tip);
+    int hist;
+    chr_err err = past_height(r, height, &tip, &hist);
     if (err != CHR_OK) {
         return err;
     }
@@ -754,7 +935,7 @@ chr_err ledger_store_account_at(ledger_store_read *r, const uint8_t addr[32], ui
     MDB_val v;
     uint8_t id[LEDGER_TRIE_ID_BYTES];
     ledger_trie_leaf_id(id, addr);
-    int rc = old_row(r->txn, r->store->trie_old, id, sizeof(id), height, tip, &v);
+    int rc = past_row(r->txn, r->store, 0, id, sizeof(id), height, tip, hist, &v);
     if (rc == MDB_NOTFOUND) {
         return ledger_store_account(r, addr, out, found);
     }
@@ -777,7 +958,8 @@ chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind, con
     *found = 0;
     CHR_ASSERT(ledger_object_kind_valid((uint8_t)kind));
     CHR_ASSERT(natural_len <= LEDGER_STATE_NATURAL_KEY_MAX);
-    chr_err err = past_height(r, height, &tip);
+    int hist;
+    chr_err err = past_height(r, height, &tip, &hist);
     if (err != CHR_OK) {
         return err;
     }
@@ -787,7 +969,7 @@ chr_err ledger_store_object_at(ledger_store_read *r, ledger_state_kind kind, con
         memcpy(name + 1, natural, natural_len);
     }
     MDB_val v;
-    int rc = old_row(r->txn, r->store->objects_old, name, 1 + natural_len, height, tip, &v);
+    int rc = past_row(r->txn, r->store, 1, name, 1 + natural_len, height, tip, hist, &v);
     if (rc == MDB_NOTFOUND) {
         return ledger_store_object(r, kind, natural, natural_len, out, found);
     }
@@ -814,7 +996,8 @@ chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32],
                                     uint8_t state_root[32], ledger_proof *out)
 {
     uint64_t tip;
-    chr_err err = past_height(r, height, &tip);
+    int hist;
+    chr_err err = past_height(r, height, &tip, &hist);
     if (err != CHR_OK) {
         return err;
     }
@@ -834,7 +1017,7 @@ chr_err ledger_store_state_proof_at(ledger_store_read *r, const uint8_t key[32],
         return err == CHR_ERR_NOT_FOUND ? CHR_ERR_STORE : err;
     }
     memcpy(state_root, hdr.state_root, 32);
-    trie_past past = {r, height, tip};
+    trie_past past = {r, height, tip, hist};
     ledger_trie_source src = {&past, past_seek};
     err = ledger_trie_prove(&src, hdr.state_root, key, out);
     if (err == CHR_ERR_STATE_ROOT || err == CHR_ERR_STORE) {

@@ -190,9 +190,7 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     chr_err err = genesis_hash(g, c->genesis_hash);
     memcpy(c->tip.genesis_hash, c->genesis_hash, 32);
     err = err ? err : ledger_store_open(&c->store, cfg->data_dir, cfg->map_size);
-    if (err == CHR_OK) {
-        ledger_store_set_versions_kept(c->store, cfg->state_versions_kept);
-    }
+    err = err ? err : ledger_store_set_versions_kept(c->store, cfg->state_versions_kept);
     err = err ? err : ledger_mempool_new(&c->mempool, cfg->mempool_txs_max, cfg->mempool_bytes_max);
     err = err ? err : node_failed_new(&c->failed);
     err = err ? err : open_keys(c, g, errmsg, errmsg_cap);

@@ -114,6 +114,7 @@ static const chr_test tests[] = {
     {"store_trie_migrates_and_checks_accounts", test_store_trie_migrates_and_checks_accounts},
     {"store_trie_versions_kept_and_pruned", test_store_trie_versions_kept_and_pruned},
     {"store_trie_past_reads_bounded", test_store_trie_past_reads_bounded},
+    {"store_trie_archive_reads_any_height", test_store_trie_archive_reads_any_height},
     {"evidence_encoding", test_evidence_encoding},
     {"evidence_check_rules", test_evidence_check_rules},
     {"evidence_root_rfc6962", test_evidence_root_rfc6962},

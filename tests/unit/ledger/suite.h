@@ -154,6 +154,7 @@ void test_store_reads_are_checked(void);
 void test_store_trie_migrates_and_checks_accounts(void);
 void test_store_trie_versions_kept_and_pruned(void);
 void test_store_trie_past_reads_bounded(void);
+void test_store_trie_archive_reads_any_height(void);
 
 void test_chain_propose_check_commit(void);
 void test_chain_commit_extend_late_precommit(void);
