@@ -56,11 +56,11 @@ _Static_assert(LEDGER_BLOCK_TXS_MAX * (LEDGER_TX_BYTES_BASE_MAX + 2) > LEDGER_BL
                "byte limit is the binding one for full blocks of large transactions");
 _Static_assert(LEDGER_VALIDATORS_MAX <= 65535, "validator counts are encoded as u16");
 
-/* How far back from the tip a past state is read (ledger_store_account_at,
- * ledger_store_state_proof_at): each block back costs up to two reads per row of a proof's
- * path (about 22 rows at a million accounts), so 1,000 blocks is some 44,000 reads, tens
- * of milliseconds: the most one request may cost. An archive keeps older versions, but
- * reads them only within this distance until rows get an index by id (not built). */
+/* How far back from the tip a store that is not an archive reads a past state
+ * (ledger_store_account_at, ledger_store_state_proof_at): each block back costs up to two
+ * reads per row of a proof's path (about 22 rows at a million accounts), so 1,000 blocks is
+ * some 44,000 reads, tens of milliseconds: the most one request may cost. An archive indexes
+ * its old rows by id and reads any kept height in a few seeks per row, without this bound. */
 #define LEDGER_STORE_PAST_BLOCKS_MAX 1000u
 
 /* The bytes of one state object's value (ledger/objects.h): a validator's record with its

@@ -143,7 +143,9 @@ static chr_err row_write(void *ctx, const ledger_trie_change *c)
     if (w->rc == 0 && c->val != NULL) {
         MDB_val v = {c->len, (void *)(uintptr_t)c->val};
         const store_leaf_record *rec =
-            leaf ? bsearch(c->id + 1, w->recs, w->recs_len, sizeof(*rec), leaf_record_cmp) : NULL;
+            leaf && w->recs_len > 0
+                ? bsearch(c->id + 1, w->recs, w->recs_len, sizeof(*rec), leaf_record_cmp)
+                : NULL; /* recs is NULL for none: an object's leaf in a block of no accounts */
         uint8_t row[STORE_LEAF_ACCOUNT_BYTES];
         if (rec != NULL) {
             CHR_ASSERT(c->len == LEDGER_TRIE_LEAF_BYTES);
@@ -348,7 +350,6 @@ chr_err ledger_store_versions(ledger_store_read *r, uint64_t *oldest, uint64_t *
 
 /* ---- Reading a past version. ---- */
 
-
 /* The first old row (h || key) of dbi (trie_old, objects_old) with h from
  * after + 1 to tip: what the first block after `after` that changed the row recorded of
  * it, in *v. MDB_NOTFOUND when no block did (the row is as it is now). */
@@ -370,8 +371,8 @@ static int old_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len
 /* An archive's by-id row (key || h, key_len bytes of key, in dbi: trie_hist, objects_hist)
  * with the least h after `after`: what the first block after `after` that changed the row
  * recorded of it, in *v; one seek whatever the distance. MDB_NOTFOUND when no block did. */
-static int hist_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len,
-                    uint64_t after, MDB_val *v)
+static int hist_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len, uint64_t after,
+                    MDB_val *v)
 {
     uint8_t k[OLD_ROW_KEY_MAX + 8];
     CHR_ASSERT(key_len <= OLD_ROW_KEY_MAX);
@@ -416,8 +417,8 @@ static chr_err past_height(ledger_store_read *r, uint64_t height, uint64_t *tip,
 
 /* The old row of key (a trie row's id, or an object's name) after block `after`, from the
  * by-id rows when hist, else from the by-height rows up to tip (old_row, hist_row). */
-static int past_row(MDB_txn *txn, ledger_store *s, int object, const uint8_t *key,
-                    size_t key_len, uint64_t after, uint64_t tip, int hist, MDB_val *v)
+static int past_row(MDB_txn *txn, ledger_store *s, int object, const uint8_t *key, size_t key_len,
+                    uint64_t after, uint64_t tip, int hist, MDB_val *v)
 {
     if (!hist) {
         return old_row(txn, object ? s->objects_old : s->trie_old, key, key_len, after, tip, v);

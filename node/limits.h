@@ -38,8 +38,9 @@
 #define NODE_MAP_SIZE_MB_MAX (16ULL * 1024 * 1024)
 /* The state trie's cache ([store] state_cache_mb): 64 GiB, past any machine it would help. */
 #define NODE_STATE_CACHE_MB_MAX (64ULL * 1024)
-/* Versions of the state kept ([store] state_versions_kept; 0: all, an archive): no more
- * than the store reads back (LEDGER_STORE_PAST_BLOCKS_MAX, what one proof may cost). */
+/* Versions of the state kept ([store] state_versions_kept; 0: all, an archive, which reads
+ * any of them): no more than a store that is not an archive reads back
+ * (LEDGER_STORE_PAST_BLOCKS_MAX, what one proof may cost). */
 #define NODE_STATE_VERSIONS_MAX 1000ULL
 _Static_assert(NODE_STATE_VERSIONS_MAX <= LEDGER_STORE_PAST_BLOCKS_MAX,
                "a kept version is one the store reads back");

@@ -126,8 +126,8 @@ static void proof_error(rpc_reply *r, chr_err err, uint64_t at)
     } else if (err == CHR_ERR_TOO_LONG) {
         char msg[160];
         snprintf(msg, sizeof(msg),
-                 "height: more than %u blocks below the latest; this node reads "
-                 "past states only that far back",
+                 "height: more than %u blocks below the latest; this node (not an "
+                 "archive) reads past states only that far back",
                  LEDGER_STORE_PAST_BLOCKS_MAX);
         rpc_reply_error(r, 400, CHR_ERR_ARG, msg, "height");
     } else if (err == CHR_ERR_NOMEM) {

@@ -3,7 +3,7 @@
  * `make bench-state`). It measures and prints figures; it asserts nothing about them.
  *
  *   statebuild add --data DIR --genesis FILE --key FILE --count N [--first F] [--batch B]
- *                  [--cache-mb C]
+ *                  [--cache-mb C] [--versions-kept V]
  *       Adds accounts F .. F + N - 1 (balance 1, nonce 0; address i is
  *       SHA256("chroom-statebuild/present" || u64 i), a key nobody holds) in blocks of B
  *       (default 50,000): each block is the tip's successor with no transactions, its state
@@ -11,7 +11,9 @@
  *       FILE (the genesis's only validator). Only the public store, trie and block APIs are
  *       used, as the node's writer would: a ledger_trie over ledger_store_trie_seek, an
  *       overlay for the accounts, ledger_store_commit_block. Creates the genesis state
- *       first when DIR holds none. Prints the accounts per second.
+ *       first when DIR holds none. Keeps the state versions a node with [store]
+ *       state_versions_kept = V would (default 1; 0 an archive, so a test grows an archive
+ *       of many blocks fast). Prints the accounts per second.
  *   statebuild prove --data DIR --count N [--first F] [--seconds S] [--threads T]
  *       Proofs per second through ledger_store_state_proof on one thread, then on T
  *       (default: one per online core), half for present accounts (of the N from F) and
@@ -51,6 +53,8 @@
 /* The builder's trie cache: the upper levels every block walks. */
 #define STATEBUILD_CACHE_MB_MAX 4096u
 #define STATEBUILD_CACHE_MB_DEFAULT 64u
+/* Versions kept: a node's bound (node/limits.h NODE_STATE_VERSIONS_MAX). */
+#define STATEBUILD_VERSIONS_KEPT_MAX 1000u
 /* The map the store is opened with; LMDB takes the file's size when that is larger, and
  * a full map is doubled (as the node does). */
 #define STATEBUILD_MAP_BYTES_INITIAL ((size_t)1 << 30)
@@ -370,13 +374,15 @@ static void statebuild_close(statebuild_chain *c)
 
 static int statebuild_cmd_add(int argc, char **argv)
 {
-    static const char *const known[] = {"--data",  "--genesis", "--key",      "--count",
-                                        "--first", "--batch",   "--cache-mb", NULL};
+    static const char *const known[] = {"--data",     "--genesis",       "--key",
+                                        "--count",    "--first",         "--batch",
+                                        "--cache-mb", "--versions-kept", NULL};
     static const char *const required[] = {"--data", "--genesis", "--key", "--count", NULL};
     uint64_t count;
     uint64_t first;
     uint64_t batch;
     uint64_t cache_mb;
+    uint64_t versions_kept;
     if (!bench_args_ok("statebuild", argc, argv, known, required) ||
         !bench_arg_u64("statebuild", argc, argv, "--count", 0, 1, STATEBUILD_COUNT_MAX, &count) ||
         !bench_arg_u64("statebuild", argc, argv, "--first", 0, 0, UINT64_MAX - STATEBUILD_COUNT_MAX,
@@ -384,7 +390,9 @@ static int statebuild_cmd_add(int argc, char **argv)
         !bench_arg_u64("statebuild", argc, argv, "--batch", STATEBUILD_BATCH_DEFAULT, 1,
                        STATEBUILD_BATCH_MAX, &batch) ||
         !bench_arg_u64("statebuild", argc, argv, "--cache-mb", STATEBUILD_CACHE_MB_DEFAULT, 0,
-                       STATEBUILD_CACHE_MB_MAX, &cache_mb)) {
+                       STATEBUILD_CACHE_MB_MAX, &cache_mb) ||
+        !bench_arg_u64("statebuild", argc, argv, "--versions-kept", 1, 0,
+                       STATEBUILD_VERSIONS_KEPT_MAX, &versions_kept)) {
         return STATEBUILD_USAGE;
     }
     statebuild_chain *c = calloc(1, sizeof(*c));
@@ -399,6 +407,7 @@ static int statebuild_cmd_add(int argc, char **argv)
     chr_err err =
         statebuild_open(c, bench_arg(argc, argv, "--data"), bench_arg(argc, argv, "--genesis"),
                         bench_arg(argc, argv, "--key"), errmsg, sizeof(errmsg));
+    err = err ? err : ledger_store_set_versions_kept(c->store, versions_kept);
     ledger_trie_source ts = {&src, statebuild_seek};
     err = err ? err : ledger_trie_new(&t, ts, (size_t)cache_mb << 20);
     err = err ? err : ledger_overlay_new(&o, (size_t)batch, statebuild_load_none, NULL);
@@ -601,6 +610,7 @@ static int statebuild_usage(void)
 {
     fprintf(stderr, "usage: statebuild add --data DIR --genesis FILE --key FILE --count N\n"
                     "                      [--first F] [--batch B] [--cache-mb C]\n"
+                    "                      [--versions-kept V]\n"
                     "       statebuild prove --data DIR --count N [--first F] [--seconds S]\n"
                     "                        [--threads T]\n");
     return STATEBUILD_USAGE;

@@ -11,7 +11,8 @@ import stat
 import threading
 import urllib.parse
 
-from node import assert_error, check, eq, random_address, run, start_node, wallet_cmd
+from node import (assert_error, binary, check, eq, random_address, run, run_ok, start_node,
+                  wallet_cmd)
 
 
 def w(n, home, *args, url=None, json_out=False):
@@ -323,3 +324,44 @@ def test_prove_at_a_past_height(t):
         r = n.request("GET", "/api/v1/accounts/%s?%s" % (bob.address, q))
         eq(r.status, status, q)
         eq(r.json["error"].get("field"), "height", "the field named for %s" % q)
+
+
+def test_archive_proves_far_below_the_tip(t):
+    # Proves an archive node (state_versions_kept = 0) answers ?prove=true&height=H for an H
+    # more than 1,000 blocks below the latest: bob's balance as it was then, with a proof
+    # that leads to block H's state root and block H's header, while the same account at
+    # the tip has moved on. The chain is grown by statebuild (one account a block, versions
+    # kept as an archive's), the way the node's writer would.
+    n = start_node(t, conf={"store": {"state_versions_kept": 0}})
+    c = n.chain
+    bob = c["bob"]
+    r = n.submit(c.sign(c["alice"], bob, 3, 0)[0], wait=True)
+    eq(r.json["status"], "committed", "a transfer to bob")
+    h = int(r.json["height"])
+    then = n.balance(bob.address)
+    eq(n.stop(), 0, "exit status after SIGTERM")
+    out = run_ok([binary("tests/statebuild"), "add", "--data", n.data_dir, "--genesis",
+                  c.genesis, "--key", c.validator.path, "--count", "1100", "--batch", "1",
+                  "--versions-kept", "0"], timeout=120)
+    check("1100 accounts in 1100 blocks" in out, "statebuild's report: %r" % out)
+    n.start()
+    r = n.submit(c.sign(c["alice"], bob, 5, 1)[0], wait=True)
+    eq(r.json["status"], "committed", "a transfer to bob after the build")
+    tip = int(n.get("/api/v1/status")["latest_height"])
+    check(tip - h > 1000, "height %d is %d blocks below the tip" % (h, tip - h))
+    eq(n.balance(bob.address), then + 5, "bob's balance at the tip")
+    j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (bob.address, h))
+    p = j["proof"]
+    block = n.get("/api/v1/blocks/%d" % h)
+    eq((int(p["height"]), int(j["balance"])), (h, then), "bob at height %d" % h)
+    eq(p["state_root"], block["state_root"], "the block's state root")
+    eq(hashlib.sha256(bytes.fromhex(p["header"])).hexdigest(), block["hash"], "its header")
+    root, present = proof_root(p["key"], p["proof"])
+    eq((root.hex(), present), (block["state_root"], True), "the proof leads to the root")
+    eq(hashlib.sha256(bytes.fromhex(p["value"])).digest(), bytes.fromhex(p["proof"])[66:98],
+       "the value is the leaf's")
+    nobody = random_address()
+    j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (nobody, h + 1))
+    root, present = proof_root(j["proof"]["key"], j["proof"]["proof"])
+    eq((root.hex(), present), (n.get("/api/v1/blocks/%d" % (h + 1))["state_root"], False),
+       "a never-seen account's non-membership proof at height %d" % (h + 1))

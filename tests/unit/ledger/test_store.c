@@ -1976,8 +1976,9 @@ void test_store_objects(void)
 #define ST_ARCHIVE_OBJECTS 6
 #define ST_ARCHIVE_VALUE_MAX 24
 
-static const char *const st_archive_names[ST_ARCHIVE_OBJECTS] = {"v1", "v2", "v3",
-                                                                 "\x01" "a", "\x01" "b", "\x02" "a"};
+/* Validators, then delegations named (u8 validator, u8 delegator) as in st_objects_blocks. */
+static const char *const st_archive_names[ST_ARCHIVE_OBJECTS] = {"v1",    "v2",    "v3",
+                                                                 "\001a", "\001b", "\002a"};
 /* The objects' values after each block ("" for none), the accounts' record hashes and the
  * state roots: the model the archive is read against. */
 static char st_archive_model[ST_ARCHIVE_BLOCKS + 1][ST_ARCHIVE_OBJECTS][ST_ARCHIVE_VALUE_MAX];
