@@ -37,8 +37,11 @@ static int store_open_dbs(ledger_store *s)
     rc = rc ? rc : mdb_dbi_open(txn, "trie_old", MDB_CREATE, &s->trie_old);
     rc = rc ? rc : mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
     rc = rc ? rc : mdb_dbi_open(txn, "objects_old", MDB_CREATE, &s->objects_old);
-    rc = rc ? rc : mdb_dbi_open(txn, "trie_hist", MDB_CREATE, &s->trie_hist);
-    rc = rc ? rc : mdb_dbi_open(txn, "objects_hist", MDB_CREATE, &s->objects_hist);
+    /* An archive's index of the old rows by id: each key's heights as sorted fixed-size
+     * duplicates (8 bytes each, the key stored once), ledger/store_trie.c. */
+    unsigned hist_flags = MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED;
+    rc = rc ? rc : mdb_dbi_open(txn, "trie_hist", hist_flags, &s->trie_hist);
+    rc = rc ? rc : mdb_dbi_open(txn, "objects_hist", hist_flags, &s->objects_hist);
     /* Stores written before the index moved to <dir>/index kept it here: drop it (it is
      * rebuilt there from the blocks). */
     const char *moved[] = {"txs", "history"};

@@ -30,8 +30,9 @@ static size_t object_name(uint8_t name[OBJECT_NAME_MAX], ledger_state_kind kind,
 }
 
 /* Before block `height` changes the object row named k: records in objects_old, under
- * (height, name), the row as it was (nothing for a new object); on an archive, in
- * objects_hist under (state key, height) too. */
+ * (height, name), the row as it was (nothing for a new object); on an archive, the height
+ * under the object's state key in objects_hist (a key of one length: no name is a prefix of
+ * another's). */
 static int object_old(ledger_store *s, MDB_txn *txn, uint64_t height, const MDB_val *k)
 {
     MDB_val name = *k;
@@ -47,10 +48,9 @@ static int object_old(ledger_store *s, MDB_txn *txn, uint64_t height, const MDB_
     memcpy(key + 8, k->mv_data, k->mv_size);
     rc = store_put(txn, s->objects_old, key, 8 + k->mv_size, old, old_len);
     if (rc == 0 && s->hist) {
-        uint8_t hk[STORE_OBJECTS_HIST_KEY_BYTES];
-        ledger_state_key(hk, (ledger_state_kind)key[8], key + 9, k->mv_size - 1);
-        chr_put_u64be(hk + 32, height);
-        rc = store_put(txn, s->objects_hist, hk, sizeof(hk), old, old_len);
+        uint8_t sk[32];
+        ledger_state_key(sk, (ledger_state_kind)key[8], key + 9, k->mv_size - 1);
+        rc = store_put(txn, s->objects_hist, sk, sizeof(sk), key, 8);
     }
     return rc;
 }

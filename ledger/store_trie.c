@@ -81,9 +81,6 @@ static chr_err read_seek(void *ctx, const uint8_t from[LEDGER_TRIE_ID_BYTES],
 /* The longest key after the height in an old row: an object's name (u8 kind || natural). */
 #define OLD_ROW_KEY_MAX (1 + LEDGER_STATE_NATURAL_KEY_MAX)
 _Static_assert(OLD_ROW_KEY_MAX >= LEDGER_TRIE_ID_BYTES, "trie ids fit an old row's key");
-/* A trie_hist key (an archive's): the row's id || u64 height, so that one row's versions are
- * one range of the tree, in height order. */
-#define TRIE_HIST_KEY_BYTES (LEDGER_TRIE_ID_BYTES + 8)
 
 /* The changes come in id order, and each goes through one cursor per database: LMDB then
  * finds most rows on the page the cursor is on rather than searching from the root, and
@@ -167,11 +164,12 @@ static chr_err row_write(void *ctx, const ledger_trie_change *c)
         w->rc = mdb_cursor_put(w->old, &ok, &ov, MDB_APPEND);
     }
     if (w->rc == 0 && w->hist != NULL) {
-        uint8_t key[TRIE_HIST_KEY_BYTES];
-        memcpy(key, c->id, LEDGER_TRIE_ID_BYTES);
-        chr_put_u64be(key + LEDGER_TRIE_ID_BYTES, w->height);
-        MDB_val hk = {sizeof(key), key};
-        w->rc = mdb_cursor_put(w->hist, &hk, &ov, 0);
+        /* The height, a duplicate of the id: where trie_old holds what it replaced. */
+        uint8_t h[8];
+        chr_put_u64be(h, w->height);
+        MDB_val hk = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)c->id};
+        MDB_val hv = {sizeof(h), h};
+        w->rc = mdb_cursor_put(w->hist, &hk, &hv, 0);
     }
     return w->rc == 0 ? CHR_OK : CHR_ERR_STORE;
 }
@@ -259,8 +257,8 @@ int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height)
     return rc ? rc : put_u64_meta(s, txn, "trie_versions_from", oldest);
 }
 
-/* Builds an archive's by-id rows from its by-height rows, once: trie_hist from trie_old,
- * objects_hist from objects_old. *n counts the rows. */
+/* Builds an archive's index by id of its by-height rows, once: trie_hist of trie_old,
+ * objects_hist of objects_old. *n counts the rows. */
 static int hist_build(ledger_store *s, MDB_txn *txn, size_t *n)
 {
     MDB_dbi from[2] = {s->trie_old, s->objects_old};
@@ -278,21 +276,18 @@ static int hist_build(ledger_store *s, MDB_txn *txn, size_t *n)
         int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
         while (got == 0 && rc == 0) {
             const uint8_t *key = k.mv_data;
-            uint8_t hk[TRIE_HIST_KEY_BYTES];
-            _Static_assert(TRIE_HIST_KEY_BYTES >= STORE_OBJECTS_HIST_KEY_BYTES, "keys fit");
-            size_t len = d == 0 ? TRIE_HIST_KEY_BYTES : STORE_OBJECTS_HIST_KEY_BYTES;
-            if (d == 0 && k.mv_size == TRIE_OLD_KEY_BYTES) {
-                memcpy(hk, key + 8, LEDGER_TRIE_ID_BYTES);
-            } else if (d == 1 && k.mv_size > 8 && k.mv_size <= 8 + OLD_ROW_KEY_MAX &&
-                       ledger_object_kind_valid(key[8])) {
-                ledger_state_key(hk, (ledger_state_kind)key[8], key + 9, k.mv_size - 9);
-            } else {
+            uint8_t sk[32];
+            MDB_val nk = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)(key + 8)};
+            MDB_val nv = {8, (void *)(uintptr_t)key};
+            if (d == 1 && k.mv_size > 8 && k.mv_size <= 8 + OLD_ROW_KEY_MAX &&
+                ledger_object_kind_valid(key[8])) {
+                ledger_state_key(sk, (ledger_state_kind)key[8], key + 9, k.mv_size - 9);
+                nk = (MDB_val){sizeof(sk), sk};
+            } else if (d == 1 || k.mv_size != TRIE_OLD_KEY_BYTES) {
                 rc = MDB_CORRUPTED;
                 break;
             }
-            memcpy(hk + len - 8, key, 8);
-            MDB_val nk = {len, hk};
-            rc = mdb_put(txn, to[d], &nk, &v, 0);
+            rc = mdb_put(txn, to[d], &nk, &nv, 0);
             (*n)++;
             got = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : got;
         }
@@ -368,28 +363,28 @@ static int old_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len
     return rc;
 }
 
-/* An archive's by-id row (key || h, key_len bytes of key, in dbi: trie_hist, objects_hist)
- * with the least h after `after`: what the first block after `after` that changed the row
- * recorded of it, in *v; one seek whatever the distance. MDB_NOTFOUND when no block did. */
-static int hist_row(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len, uint64_t after,
-                    MDB_val *v)
+/* The least height after `after` that an archive's index (dbi: trie_hist, objects_hist)
+ * holds under key (key_len bytes): the first block after `after` that changed the row; one
+ * seek whatever the distance. MDB_NOTFOUND when no block did. */
+static int hist_height(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, size_t key_len,
+                       uint64_t after, uint64_t *height)
 {
-    uint8_t k[OLD_ROW_KEY_MAX + 8];
-    CHR_ASSERT(key_len <= OLD_ROW_KEY_MAX);
     CHR_ASSERT(after < UINT64_MAX);
-    memcpy(k, key, key_len);
-    chr_put_u64be(k + key_len, after + 1);
-    MDB_val mk = {key_len + 8, k};
+    uint8_t h[8];
+    chr_put_u64be(h, after + 1);
+    MDB_val mk = {key_len, (void *)(uintptr_t)key};
+    MDB_val mv = {sizeof(h), h};
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, dbi, &cur);
     if (rc != 0) {
         return rc;
     }
-    rc = mdb_cursor_get(cur, &mk, v, MDB_SET_RANGE);
+    rc = mdb_cursor_get(cur, &mk, &mv, MDB_GET_BOTH_RANGE);
     mdb_cursor_close(cur);
-    if (rc == 0 && (mk.mv_size != key_len + 8 || memcmp(mk.mv_data, key, key_len) != 0)) {
-        rc = MDB_NOTFOUND; /* the next row's versions */
+    if (rc == 0 && mv.mv_size != 8) {
+        rc = MDB_CORRUPTED;
     }
+    *height = rc == 0 ? chr_get_u64be(mv.mv_data) : 0;
     return rc;
 }
 
@@ -416,19 +411,32 @@ static chr_err past_height(ledger_store_read *r, uint64_t height, uint64_t *tip,
 }
 
 /* The old row of key (a trie row's id, or an object's name) after block `after`, from the
- * by-id rows when hist, else from the by-height rows up to tip (old_row, hist_row). */
+ * by-height rows up to tip, or at the height the by-id index names when hist (one seek,
+ * then one read: hist_height, old_row). */
 static int past_row(MDB_txn *txn, ledger_store *s, int object, const uint8_t *key, size_t key_len,
                     uint64_t after, uint64_t tip, int hist, MDB_val *v)
 {
     if (!hist) {
         return old_row(txn, object ? s->objects_old : s->trie_old, key, key_len, after, tip, v);
     }
+    uint64_t h = 0;
+    int rc;
     if (!object) {
-        return hist_row(txn, s->trie_hist, key, key_len, after, v);
+        rc = hist_height(txn, s->trie_hist, key, key_len, after, &h);
+    } else {
+        uint8_t sk[32];
+        ledger_state_key(sk, (ledger_state_kind)key[0], key + 1, key_len - 1);
+        rc = hist_height(txn, s->objects_hist, sk, sizeof(sk), after, &h);
     }
-    uint8_t sk[32];
-    ledger_state_key(sk, (ledger_state_kind)key[0], key + 1, key_len - 1);
-    return hist_row(txn, s->objects_hist, sk, sizeof(sk), after, v);
+    if (rc == 0 && h > tip) {
+        rc = MDB_CORRUPTED; /* an index row of a block not written */
+    }
+    if (rc == 0) {
+        rc = old_row(txn, object ? s->objects_old : s->trie_old, key, key_len, h - 1, h, v);
+        /* The index names a change its by-height row must hold. */
+        rc = rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    }
+    return rc;
 }
 
 /* The rows of version `at`, from the current rows and the old rows of the blocks after it
@@ -481,12 +489,10 @@ static chr_err hist_candidate(const trie_past *p, const uint8_t from[LEDGER_TRIE
     if (rc != 0) {
         return chr_lmdb_err(rc, "trie history cursor");
     }
-    uint8_t start[TRIE_HIST_KEY_BYTES] = {0};
-    memcpy(start, from, LEDGER_TRIE_ID_BYTES);
-    MDB_val k = {sizeof(start), start};
+    MDB_val k = {LEDGER_TRIE_ID_BYTES, (void *)(uintptr_t)from};
     MDB_val v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    if (rc == 0 && k.mv_size != TRIE_HIST_KEY_BYTES) {
+    if (rc == 0 && k.mv_size != LEDGER_TRIE_ID_BYTES) {
         rc = MDB_CORRUPTED;
     }
     if (rc == 0 && (!found || memcmp(k.mv_data, out, LEDGER_TRIE_ID_BYTES) < 0)) {

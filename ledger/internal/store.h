@@ -41,8 +41,9 @@ struct ledger_store {
         objects_old, trie_hist, objects_hist;
     /* Versions of the state trie kept (ledger_store_set_versions_kept): 0 all, 1 the tip. */
     uint64_t versions_kept;
-    /* An archive's (versions_kept 0): each block also writes its old rows by id, in trie_hist
-     * (id || u64 height) and objects_hist (state key || u64 height), ledger/store_trie.c. */
+    /* An archive's (versions_kept 0): each block also indexes the old rows it wrote by id, in
+     * trie_hist (id -> u64 height) and objects_hist (state key -> u64 height), each key's
+     * heights as sorted duplicates, ledger/store_trie.c. */
     int hist;
     size_t map_size;
     /* The index environment: its metadata (indexed height, the chain's genesis hash, the
@@ -144,8 +145,8 @@ typedef struct store_leaf_record {
  * `height`'s, each changed account leaf with its record from recs (recs_len of them, sorted
  * by address, each hashing to its leaf's new value hash: asserted), and, unless only the tip
  * is kept, each changed row's value before the block (an account leaf's with its record)
- * into trie_old under (height, id), and on an archive (s->hist) into trie_hist under
- * (id, height) too: an LMDB error code. */
+ * into trie_old under (height, id), and on an archive (s->hist) the height under the id
+ * in trie_hist too: an LMDB error code. */
 int store_trie_write(ledger_store *s, MDB_txn *txn, ledger_trie *t, uint64_t height,
                      const store_leaf_record *recs, size_t recs_len);
 /* Sorts recs by address for store_trie_write. */
@@ -153,12 +154,9 @@ void store_leaf_records_sort(store_leaf_record *recs, size_t len);
 /* Writes block `height`'s object changes (ledger/objects.h; objs may be NULL) into the
  * objects database: a put's row, a delete's row removed; unless only the tip is kept, each
  * changed row's value before the block into objects_old under (height, u8 kind || natural
- * key), empty for none, and on an archive (s->hist) into objects_hist under
- * (ledger_state_key, height) too (ledger/store_objects.c). An LMDB error code. */
+ * key), empty for none, and on an archive (s->hist) the height under the object's
+ * ledger_state_key in objects_hist too (ledger/store_objects.c). An LMDB error code. */
 int store_objects_write(ledger_store *s, MDB_txn *txn, const ledger_objects *objs, uint64_t height);
-/* An objects_hist key: the object's state key (ledger_state_key; of one length, so that
- * one object's versions are one range of the tree, in height order) || u64 height. */
-#define STORE_OBJECTS_HIST_KEY_BYTES (32 + 8)
 /* After block `height`'s rows: removes the trie_old and objects_old rows no kept version
  * needs and moves meta "trie_versions_from" (the oldest height a proof can be made at) up. */
 int store_trie_versions_advance(ledger_store *s, MDB_txn *txn, uint64_t height);

@@ -2050,6 +2050,70 @@ static int st_archive_matches(st_chain *c)
     return ok;
 }
 
+/* The first id (or state key) in an archive's index dbi, with a height above 1 under it,
+ * whose row then was: an account leaf's (kind 1), a branch's (kind 0), an object's (kind 2);
+ * 1 when there is one. */
+static int st_archive_index_pick(ledger_store *s, MDB_dbi dbi, int kind, uint8_t *key,
+                                 uint64_t *height)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k;
+    MDB_val v;
+    int found = 0;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0) {
+        return 0;
+    }
+    if (mdb_cursor_open(txn, dbi, &cur) != 0) {
+        mdb_txn_abort(txn);
+        return 0;
+    }
+    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (got == 0 && !found) {
+        uint64_t h = chr_get_u64be(v.mv_data);
+        int is = kind == 2 ? k.mv_size == 32
+                           : k.mv_size == LEDGER_TRIE_ID_BYTES && store_row_leaf(k.mv_data) == kind;
+        /* A row's old value must be there (not a row the block made). */
+        int before = kind == 2;
+        if (is && !before) {
+            uint8_t old_key[8 + LEDGER_TRIE_ID_BYTES];
+            MDB_val ok = {sizeof(old_key), old_key};
+            MDB_val ov;
+            chr_put_u64be(old_key, h);
+            memcpy(old_key + 8, k.mv_data, LEDGER_TRIE_ID_BYTES);
+            before = mdb_get(txn, s->trie_old, &ok, &ov) == 0 && ov.mv_size > 0;
+        }
+        if (is && h > 1 && before) {
+            memcpy(key, k.mv_data, k.mv_size);
+            *height = h;
+            found = 1;
+        }
+        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return found;
+}
+
+/* Moves height h under key in an archive's index dbi to h with byte 2 flipped (a height no
+ * block has), with flip; back again without. */
+static void st_flip_height(MDB_env *env, MDB_dbi dbi, const uint8_t *key, size_t klen, uint64_t h,
+                           int flip)
+{
+    uint8_t from[8];
+    uint8_t to[8];
+    chr_put_u64be(from, flip ? h : h ^ (1ULL << 40));
+    chr_put_u64be(to, flip ? h ^ (1ULL << 40) : h);
+    MDB_txn *txn;
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    MDB_val k = {klen, (void *)(uintptr_t)key};
+    MDB_val v = {8, from};
+    CHECK(mdb_del(txn, dbi, &k, &v) == 0);
+    v = (MDB_val){8, to};
+    CHECK(mdb_put(txn, dbi, &k, &v, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+}
+
 /* Closes c's store and takes it back to the layout of a build before archives indexed rows
  * by id: no trie_hist or objects_hist rows, no "trie_hist" meta row. */
 static void st_archive_strip(st_chain *c)
@@ -2102,70 +2166,20 @@ static void store_archive_body(st_chain *c)
     ledger_overlay_attach_objects(c->overlay, NULL);
     ledger_objects_free(t);
     CHECK(st_archive_matches(c));
-    /* A flipped byte in a by-id row is refused: in an old account record (CHR_ERR_STORE),
-     * in an old branch row on a proof's path (CHR_ERR_STORE), in an old object value (its
-     * SHA-256 is not the leaf the proof at that height shows). */
+    /* A flipped byte in the index by id (a height under a row's id, here one that names no
+     * block) is refused: every proof through that row at the height before the change it
+     * lost (CHR_ERR_STORE: the row read is another version's, or none), and an object's
+     * value there (its SHA-256 is not the leaf the proof shows, or it is not read). */
     ledger_store *s = c->store;
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_val k;
-    MDB_val v;
-    uint8_t leaf_key[LEDGER_TRIE_ID_BYTES + 8];
-    uint8_t branch_key[LEDGER_TRIE_ID_BYTES + 8];
-    uint8_t object_key[STORE_OBJECTS_HIST_KEY_BYTES];
-    int leaf = 0;
-    int branch = 0;
-    CHECK(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) == 0);
-    CHECK(mdb_cursor_open(txn, s->trie_hist, &cur) == 0);
-    int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (got == 0 && !(leaf && branch)) {
-        const uint8_t *id = k.mv_data;
-        uint64_t h = chr_get_u64be(id + LEDGER_TRIE_ID_BYTES);
-        if (!leaf && v.mv_size == STORE_LEAF_ACCOUNT_BYTES && h > 1) {
-            memcpy(leaf_key, k.mv_data, sizeof(leaf_key));
-            leaf = 1;
-        } else if (!branch && !store_row_leaf(id) && v.mv_size > 0 && h > 1) {
-            memcpy(branch_key, k.mv_data, sizeof(branch_key));
-            branch = 1;
-        }
-        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    CHECK(mdb_cursor_open(txn, s->objects_hist, &cur) == 0);
-    CHECK(mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0);
-    while (v.mv_size == 0 && mdb_cursor_get(cur, &k, &v, MDB_PREV) == 0) {
-    }
-    CHECK(v.mv_size > 0 && k.mv_size == sizeof(object_key));
-    memcpy(object_key, k.mv_data, sizeof(object_key));
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    CHECK(leaf && branch);
-    uint64_t at = chr_get_u64be(leaf_key + LEDGER_TRIE_ID_BYTES) - 1;
-    uint8_t addr[32];
-    memcpy(addr, leaf_key + 1, 32);
-    static ledger_proof p;
-    uint8_t root[32];
-    for (int flipped = 1; flipped >= 0; flipped--) {
-        st_flip(s->env, s->trie_hist, leaf_key, sizeof(leaf_key), LEDGER_TRIE_LEAF_BYTES + 3);
-        st_flip(s->env, s->trie_hist, branch_key, sizeof(branch_key), 2);
-        ledger_account a;
-        int found;
-        CHECK_OK(ledger_store_read_begin(s, &c->read));
-        CHECK(ledger_store_account_at(c->read, addr, at, &a, &found) ==
-              (flipped ? CHR_ERR_STORE : CHR_OK));
-        /* Every account's proof at the height before the branch row's block passes that row. */
-        uint64_t bat = chr_get_u64be(branch_key + LEDGER_TRIE_ID_BYTES) - 1;
-        int refused = 0;
-        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
-            chr_err err = ledger_store_state_proof_at(c->read, c->pk[i], bat, root, &p);
-            CHECK(err == CHR_OK || (flipped && err == CHR_ERR_STORE));
-            refused += err != CHR_OK;
-        }
-        CHECK(flipped ? refused > 0 : refused == 0);
-        ledger_store_read_end(c->read);
-        c->read = NULL;
-    }
-    uint64_t oat = chr_get_u64be(object_key + 32) - 1;
+    uint8_t leaf_id[LEDGER_TRIE_ID_BYTES];
+    uint8_t branch_id[LEDGER_TRIE_ID_BYTES];
+    uint8_t object_key[32];
+    uint64_t leaf_h = 0;
+    uint64_t branch_h = 0;
+    uint64_t object_h = 0;
+    CHECK(st_archive_index_pick(s, s->trie_hist, 1, leaf_id, &leaf_h));
+    CHECK(st_archive_index_pick(s, s->trie_hist, 0, branch_id, &branch_h));
+    CHECK(st_archive_index_pick(s, s->objects_hist, 2, object_key, &object_h));
     size_t oj = ST_ARCHIVE_OBJECTS;
     for (size_t j = 0; j < ST_ARCHIVE_OBJECTS; j++) {
         uint8_t key[32];
@@ -2173,14 +2187,30 @@ static void store_archive_body(st_chain *c)
         ledger_state_key(key, st_archive_kind(j), (const uint8_t *)name, strlen(name));
         oj = memcmp(key, object_key, 32) == 0 ? j : oj;
     }
-    CHECK(oj < ST_ARCHIVE_OBJECTS && st_archive_model[oat][oj][0] != '\0');
-    if (oj < ST_ARCHIVE_OBJECTS) {
-        st_flip(s->env, s->objects_hist, object_key, sizeof(object_key), 0);
-        CHECK(!st_object_at(c, st_archive_kind(oj), st_archive_names[oj], oat,
-                            st_archive_model[oat][oj]));
-        st_flip(s->env, s->objects_hist, object_key, sizeof(object_key), 0);
-        CHECK(st_object_at(c, st_archive_kind(oj), st_archive_names[oj], oat,
-                           st_archive_model[oat][oj]));
+    CHECK(oj < ST_ARCHIVE_OBJECTS);
+    static ledger_proof p;
+    uint8_t root[32];
+    for (int flipped = 1; flipped >= 0; flipped--) {
+        st_flip_height(s->env, s->trie_hist, leaf_id, sizeof(leaf_id), leaf_h, flipped);
+        st_flip_height(s->env, s->trie_hist, branch_id, sizeof(branch_id), branch_h, flipped);
+        st_flip_height(s->env, s->objects_hist, object_key, sizeof(object_key), object_h, flipped);
+        CHECK_OK(ledger_store_read_begin(s, &c->read));
+        CHECK(ledger_store_state_proof_at(c->read, leaf_id + 1, leaf_h - 1, root, &p) ==
+              (flipped ? CHR_ERR_STORE : CHR_OK));
+        int refused = 0;
+        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
+            chr_err err = ledger_store_state_proof_at(c->read, c->pk[i], branch_h - 1, root, &p);
+            CHECK(err == CHR_OK || (flipped && err == CHR_ERR_STORE));
+            refused += err != CHR_OK;
+        }
+        CHECK(flipped ? refused > 0 : refused == 0);
+        ledger_store_read_end(c->read);
+        c->read = NULL;
+        if (oj < ST_ARCHIVE_OBJECTS) {
+            const char *v = st_archive_model[object_h - 1][oj];
+            CHECK(st_object_at(c, st_archive_kind(oj), st_archive_names[oj], object_h - 1,
+                               v[0] ? v : NULL) == !flipped);
+        }
     }
     /* An archive written before rows were indexed by id gets them built once when opened as
      * one, and then answers the same. */
