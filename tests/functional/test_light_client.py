@@ -293,6 +293,21 @@ def proof_root(key_hex, proof_hex):
     return h, leaf_key == key
 
 
+def check_past_proof(n, address, h, balance):
+    """GET ?prove=true&height=h answers balance (a decimal string) at height h, with block
+    h's header and a proof that leads from the account's leaf to block h's state root."""
+    j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (address, h))
+    p = j["proof"]
+    block = n.get("/api/v1/blocks/%d" % h)
+    eq((int(p["height"]), j["balance"]), (h, balance), "the account at height %d" % h)
+    eq(p["state_root"], block["state_root"], "the block's state root")
+    eq(hashlib.sha256(bytes.fromhex(p["header"])).hexdigest(), block["hash"], "its header")
+    root, present = proof_root(p["key"], p["proof"])
+    eq((root.hex(), present), (block["state_root"], True), "the proof leads to the root")
+    eq(hashlib.sha256(bytes.fromhex(p["value"])).digest(), bytes.fromhex(p["proof"])[66:98],
+       "the value is the leaf's")
+
+
 def test_prove_at_a_past_height(t):
     # Proves ?prove=true&height=H: after several blocks that changed bob's balance, a proof
     # at each earlier height answers bob's balance as it was then, against that block's
@@ -308,16 +323,7 @@ def test_prove_at_a_past_height(t):
         j = n.get("/api/v1/accounts/%s?prove=true" % bob.address)
         seen.append((int(j["proof"]["height"]), j["balance"]))
     for h, balance in seen:
-        j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (bob.address, h))
-        p = j["proof"]
-        block = n.get("/api/v1/blocks/%d" % h)
-        eq((int(p["height"]), j["balance"]), (h, balance), "bob at height %d" % h)
-        eq(p["state_root"], block["state_root"], "the block's state root")
-        eq(hashlib.sha256(bytes.fromhex(p["header"])).hexdigest(), block["hash"], "its header")
-        root, present = proof_root(p["key"], p["proof"])
-        eq((root.hex(), present), (block["state_root"], True), "the proof leads to the root")
-        eq(hashlib.sha256(bytes.fromhex(p["value"])).digest(), bytes.fromhex(p["proof"])[66:98],
-           "the value is the leaf's")
+        check_past_proof(n, bob.address, h, balance)
     tip = int(n.get("/api/v1/status")["latest_height"])
     for q, status in [("height=%d" % seen[0][0], 400), ("prove=true&height=0", 400),
                       ("prove=true&height=%d" % (tip + 1000), 404)]:
@@ -350,16 +356,7 @@ def test_archive_proves_far_below_the_tip(t):
     tip = int(n.get("/api/v1/status")["latest_height"])
     check(tip - h > 1000, "height %d is %d blocks below the tip" % (h, tip - h))
     eq(n.balance(bob.address), then + 5, "bob's balance at the tip")
-    j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (bob.address, h))
-    p = j["proof"]
-    block = n.get("/api/v1/blocks/%d" % h)
-    eq((int(p["height"]), int(j["balance"])), (h, then), "bob at height %d" % h)
-    eq(p["state_root"], block["state_root"], "the block's state root")
-    eq(hashlib.sha256(bytes.fromhex(p["header"])).hexdigest(), block["hash"], "its header")
-    root, present = proof_root(p["key"], p["proof"])
-    eq((root.hex(), present), (block["state_root"], True), "the proof leads to the root")
-    eq(hashlib.sha256(bytes.fromhex(p["value"])).digest(), bytes.fromhex(p["proof"])[66:98],
-       "the value is the leaf's")
+    check_past_proof(n, bob.address, h, str(then))
     nobody = random_address()
     j = n.get("/api/v1/accounts/%s?prove=true&height=%d" % (nobody, h + 1))
     root, present = proof_root(j["proof"]["key"], j["proof"]["proof"])
