@@ -293,6 +293,20 @@ static int hex_nibble(char c)
 /* Percent-decodes paths and query values in place, except escapes of control characters
  * (%00..%1f, %7f): those stay as written, so that "%00" can never cut a value short in the
  * C strings the handlers see (a path then matches no route, a value fails its check). */
+/* libmicrohttpd's accept policy: once the server is stopping, a new connection is closed at
+ * once. This is how the server stops accepting, instead of MHD_quiesce_daemon: with a
+ * thread pool, libmicrohttpd 1.0.1's quiesce races each worker's own removal of the listen
+ * socket from its epoll set, and aborts the process when the worker wins ("Failed to
+ * remove listen FD from epoll set", daemon.c: its pool path, unlike its single-thread
+ * path, does not allow ENOENT). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    const rpc_server *s = cls;
+    return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+}
+
 static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
     (void)cls;
@@ -676,7 +690,7 @@ chr_err rpc_server_start(rpc_server **out, const rpc_server_config *cfg, const r
     CHR_ASSERT(k < sizeof(extra) / sizeof(extra[0]));
     /* The logger comes first, so that even the other options' errors go through it. */
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, rpc_mhd_log_line, s,
+        flags, 0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, rpc_mhd_log_line, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
         cfg->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->connections_per_ip_max,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
@@ -727,10 +741,9 @@ void rpc_server_stop(rpc_server *s)
     if (s == NULL) {
         return;
     }
-    /* Stop accepting, end every wait (a ?wait=commit request answers with its results as
-     * they stand, an event stream ends), let the requests in flight be answered, then
-     * close everything. */
-    MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+    /* Stop accepting (on_accept closes every new connection from now on), end every wait (a
+     * ?wait=commit request answers with its results as they stand, an event stream ends),
+     * let the requests in flight be answered, then close everything. */
     atomic_store(&s->stopping, 1);
     rpc_waiter_close(s->waiter);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < RPC_STOP_GRACE_MS;
@@ -751,9 +764,6 @@ void rpc_server_stop(rpc_server *s)
     /* The reaper may still ask the (closed) waiter to cancel: it goes first. */
     rpc_conns_free(s->conns);
     rpc_waiter_free(s->waiter);
-    if (listen_fd != MHD_INVALID_SOCKET) {
-        close(listen_fd);
-    }
     rpc_mhd_log_deinit(&s->mhd_log);
     pthread_mutex_destroy(&s->sponsor_nonce_lock);
     sodium_memzero(s->cfg.sponsor_sk, sizeof(s->cfg.sponsor_sk));
