@@ -225,8 +225,8 @@ chr_err ledger_mempool_add(ledger_mempool *mp, const ledger_tx *tx, const uint8_
                            head != NIL ? mp->entries[head].hash_next : NIL, mp->txs_max);
     ledger_mempool_entry *e = &mp->entries[i];
     memcpy(e->hash, hash, 32);
-    CHR_ASSERT(ledger_tx_decode(&e->tx, copy, tx_bytes) == CHR_OK); /* enc is tx's encoding */
-    CHR_ASSERT(e->tx.nonce == tx->nonce);
+    e->tx = *tx;
+    ledger_tx_rebase(&e->tx, enc, tx_bytes, copy);
     e->enc = copy;
     e->bytes = (uint32_t)tx_bytes;
     e->acct = a;

@@ -25,8 +25,8 @@ typedef struct ledger_mempool_entry ledger_mempool_entry;
 CHR_WUR chr_err ledger_mempool_new(ledger_mempool **out, size_t txs_max, size_t bytes_max);
 void ledger_mempool_free(ledger_mempool *mp);
 
-/* Admits tx (already checked and verified; hash is its id, enc its encoding of tx_bytes
- * bytes), given its sender's committed account. The mempool keeps a copy of enc, and its
+/* Admits tx (already checked and verified, decoded from enc; hash is its id, enc its encoding of
+ * tx_bytes bytes), given its sender's committed account. The mempool keeps a copy of enc, and its
  * entry's decoded transaction refers to that copy (the lifetime rule of ledger/tx.h): the
  * caller's tx and enc may go away after the call. Errors: CHR_ERR_DUPLICATE (already
  * pending), CHR_ERR_NONCE (a nonce already used, or past the next one: "nonce: expected 7,

@@ -163,6 +163,20 @@ static chr_err tx_decode_header(chr_dec *dec, ledger_tx *tx)
     return err;
 }
 
+void ledger_tx_rebase(ledger_tx *tx, const uint8_t *from, size_t from_len, const uint8_t *to)
+{
+    const uint8_t **p = NULL;
+    if (tx->type == LEDGER_TX_MEETING_CREATE) {
+        p = &tx->body.meeting.participants;
+    } else if (tx->type == LEDGER_TX_MEETING_SETTLE) {
+        p = &tx->body.settle.claims;
+    }
+    if (p != NULL && *p != NULL) {
+        CHR_ASSERT(*p >= from && *p <= from + from_len); /* decoded from `from` */
+        *p = to + (*p - from);
+    }
+}
+
 size_t ledger_tx_bytes_max(uint8_t type)
 {
     /* Only the types whose lists grow with a meeting pass the base limit (ledger/limits.h):

@@ -262,6 +262,11 @@ CHR_WUR chr_err ledger_tx_init(ledger_tx *tx, ledger_tx_type type, const char *c
 CHR_WUR chr_err ledger_tx_encode(const ledger_tx *tx, uint8_t *out, size_t out_cap,
                                  size_t *out_len);
 
+/* Moves tx, decoded from the from_len bytes at `from`, onto an identical copy of them at
+ * `to`: its references into the encoding (a meeting-create's participant IDs, a
+ * meeting-settle's claims) then point into `to`, which must outlive it. */
+void ledger_tx_rebase(ledger_tx *tx, const uint8_t *from, size_t from_len, const uint8_t *to);
+
 /* The largest encoding of a transaction of type: LEDGER_TX_BYTES_MAX for a meeting-settle,
  * LEDGER_TX_MEETING_BYTES_MAX for a meeting-create, LEDGER_TX_BYTES_BASE_MAX otherwise. */
 size_t ledger_tx_bytes_max(uint8_t type);
