@@ -1,5 +1,6 @@
-/* SHA-256 (through libsodium) and the domain-separated hashes built on it. Thread-safe
- * after sodium_init(), which chr_hash_init() calls. */
+/* SHA-256 (common/hash.c: written here, with the x86-64 SHA extensions when the processor
+ * has them) and the domain-separated hashes built on it. Thread-safe after chr_hash_init(),
+ * which every program calls before it hashes or starts a thread. */
 #ifndef CHR_HASH_H
 #define CHR_HASH_H
 
@@ -11,13 +12,19 @@
 #define CHR_HASH_LEN 32
 
 typedef struct chr_sha256 {
-    /* Large enough for crypto_hash_sha256_state, checked by a _Static_assert in hash.c. */
+    /* Large enough for the state, checked by a _Static_assert in hash.c. */
     uint64_t opaque[14];
 } chr_sha256;
 
-/* Initializes libsodium once; every program calls it before hashing. CHR_ERR_CRYPTO if
+/* Initializes libsodium once and picks the SHA-256 compression this processor runs best;
+ * every program calls it before hashing and before starting threads. CHR_ERR_CRYPTO if
  * libsodium cannot start. */
 CHR_WUR chr_err chr_hash_init(void);
+/* Which compression is in use: "sha-ni" or "portable". */
+const char *chr_sha256_impl(void);
+/* Tests only, with no other thread hashing: the portable compression (portable 1) or the SHA
+ * extensions' when the processor has them; returns 1 when the SHA extensions' is in use. */
+int chr_sha256_use_portable(int portable);
 
 void chr_sha256_hash(uint8_t out[CHR_HASH_LEN], const uint8_t *in, size_t in_len);
 void chr_sha256_start(chr_sha256 *ctx);

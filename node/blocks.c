@@ -165,8 +165,9 @@ static chr_err open_tip(node_chain *c, const genesis *g, ledger_store_read *r, c
         node_chain_tip_publish(c, &h, hash, meta.txs_total);
         char root_hex[17];
         chr_hex_encode(root_hex, sizeof(root_hex), h.state_root, 8);
-        CHR_LOG_I("chain %s at height %llu, state root %s...", ledger_chain_id(c->chain),
-                  (unsigned long long)meta.height, root_hex);
+        CHR_LOG_I("chain %s at height %llu, state root %s... (sha256: %s)",
+                  ledger_chain_id(c->chain), (unsigned long long)meta.height, root_hex,
+                  chr_sha256_impl());
     }
     return err;
 }

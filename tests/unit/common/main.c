@@ -27,6 +27,8 @@ static const chr_test tests[] = {
     {"merkle_rfc6962_vectors", test_merkle_rfc6962_vectors},
     {"merkle_matches_recursive", test_merkle_matches_recursive},
     {"merkle_no_duplication", test_merkle_no_duplication},
+    {"sha256_fips_vectors", test_sha256_fips_vectors},
+    {"sha256_matches_libsodium", test_sha256_matches_libsodium},
     {"lmdb_err_mapping", test_lmdb_err_mapping},
     {"errmsg_set", test_errmsg_set},
 };

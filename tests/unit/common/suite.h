@@ -27,6 +27,8 @@ void test_address_rejects(void);
 void test_merkle_rfc6962_vectors(void);
 void test_merkle_matches_recursive(void);
 void test_merkle_no_duplication(void);
+void test_sha256_fips_vectors(void);
+void test_sha256_matches_libsodium(void);
 
 /* test_errors.c */
 void test_lmdb_err_mapping(void);
