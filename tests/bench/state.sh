@@ -13,7 +13,9 @@
 #     funded senders, half the transfers to new accounts), chroomd's memory after them, and
 #     disk bytes per committed transfer (allocated growth of each file over the run, with
 #     the node stopped; pages the build freed are reused first, as in any store that has
-#     run a while). With BENCH_STATE_BASE, the same transfers on another build's
+#     run a while), and bytes written to the disk per committed transfer while they ran
+#     (/proc/diskstats of the device under the data directory: I/O, not file growth;
+#     every writer on that disk counts). With BENCH_STATE_BASE, the same transfers on another build's
 #     chroomd (the in-memory trie of commit 2b9eec3), alternating with this build's,
 #     BENCH_STATE_RUNS times each. That build reads neither this build's genesis (it has
 #     no stakes) nor its store, so each build's runs then start from a chain of its own,
@@ -100,6 +102,14 @@ now_ms() {
 }
 
 # Allocated bytes of a file (0 when it does not exist).
+# Sectors written so far to the block device that holds directory $1 (/proc/diskstats;
+# empty when it cannot be told, e.g. a device-mapper or network filesystem).
+sectors_written() {
+    sw_dev=$(df --output=source "$1" 2>/dev/null | tail -1)
+    sw_dev=${sw_dev#/dev/}
+    awk -v d="$sw_dev" '$3 == d { print $10 }' /proc/diskstats 2>/dev/null
+}
+
 alloc() {
     if [ -e "$1" ]; then
         du -B1 "$1" | cut -f1
@@ -243,6 +253,7 @@ transfer_run() {
         perf record -g -F 999 -p "$node_pid" -o "$4" 2>"$dir/perf.log" &
         perf_pid=$!
     fi
+    sectors0=$(sectors_written "$dir/run")
     if ! "$L" transfers --node "http://127.0.0.1:$port" --keys "$dir/run/senders.keys" \
         --chain-id "$CHAIN" --fee 1000 --txs "$TXS" --batch 500 --conns 16 --new-pct 50 \
         --api-key-file "$dir/run/api-key" >"$dir/transfers.out"; then
@@ -257,6 +268,13 @@ transfer_run() {
     fi
     tps=$(sed -n 's/^result: committed_tps=\([0-9][0-9]*\) .*/\1/p' "$dir/transfers.out")
     n=$(sed -n 's/^result: .* committed=\([0-9][0-9]*\) .*/\1/p' "$dir/transfers.out")
+    # What the device took while the transfers ran (the node's pages and fdatasyncs, and
+    # anything else writing to that disk then): the I/O each committed transfer costs.
+    sectors1=$(sectors_written "$dir/run")
+    written=""
+    if [ -n "$sectors0" ] && [ -n "$sectors1" ] && [ "${n:-0}" -gt 0 ]; then
+        written="; $(((sectors1 - sectors0) * 512 / n)) bytes written to the disk per transfer"
+    fi
     mem=$(node_mem)
     stop_node
     if [ -n "$3" ]; then
@@ -343,10 +361,10 @@ for n in $SIZES; do
                 perf=${BENCH_STATE_PERF:-}
             fi
             transfer_run "$runs_chain" "$D" "$disk" "$perf"
-            say "  run $r this build: $tps committed transfers/s (load $(cut -d' ' -f1-3 /proc/loadavg)); after: $(mem_words "$mem")"
+            say "  run $r this build: $tps committed transfers/s (load $(cut -d' ' -f1-3 /proc/loadavg))$written; after: $(mem_words "$mem")"
             if [ -n "$BASE" ]; then
                 transfer_run "$base_chain" "$BASE/chroomd" "${disk:+$disk.base}" "${perf:+$perf.base}"
-                say "  run $r base:       $tps committed transfers/s (load $(cut -d' ' -f1-3 /proc/loadavg)); after: $(mem_words "$mem")"
+                say "  run $r base:       $tps committed transfers/s (load $(cut -d' ' -f1-3 /proc/loadavg))$written; after: $(mem_words "$mem")"
             fi
         done
         say "$(cat "$dir/disk.out") (target: under 300)"
