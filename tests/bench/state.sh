@@ -15,10 +15,11 @@
 #     the node stopped; pages the build freed are reused first, as in any store that has
 #     run a while), and bytes written to the disk per committed transfer while they ran
 #     (/proc/diskstats of the device under the data directory: I/O, not file growth;
-#     every writer on that disk counts). With BENCH_STATE_BASE, the same transfers on another build's
-#     chroomd (the in-memory trie of commit 2b9eec3), alternating with this build's,
-#     BENCH_STATE_RUNS times each. That build reads neither this build's genesis (it has
-#     no stakes) nor its store, so each build's runs then start from a chain of its own,
+#     every writer on that disk counts). With BENCH_STATE_BASE, the same transfers on
+#     another build's chroomd (the in-memory trie of commit 2b9eec3), alternating with
+#     this build's, BENCH_STATE_RUNS times each. That build reads neither this build's
+#     genesis (it has no stakes) nor its store, so each build's runs then start from a
+#     chain of its own,
 #     grown to the same size the same way: the funded senders' transfers to N new
 #     accounts through its own chroomd (the base's genesis has the same accounts and the
 #     validator with power 10, no stakes). statebuild's chain gives the other figures.
