@@ -19,10 +19,10 @@
 #     another build's chroomd (the in-memory trie of commit 2b9eec3), alternating with
 #     this build's, BENCH_STATE_RUNS times each. That build reads neither this build's
 #     genesis (it has no stakes) nor its store, so each build's runs then start from a
-#     chain of its own,
-#     grown to the same size the same way: the funded senders' transfers to N new
-#     accounts through its own chroomd (the base's genesis has the same accounts and the
-#     validator with power 10, no stakes). statebuild's chain gives the other figures.
+#     chain of its own, grown to the same size the same way: the funded senders'
+#     transfers to N new accounts through its own chroomd (the base's genesis has the
+#     same accounts and the validator with power 10, no stakes). statebuild's chain gives
+#     the other figures.
 # It prints figures and the issue's targets; it fails only when it cannot measure.
 #
 # Usage: sh tests/bench/state.sh [BUILD]      (BUILD defaults to build)
