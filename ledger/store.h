@@ -32,9 +32,11 @@
 
 /* Readers at once: HTTP connections plus the node's own threads. */
 #define LEDGER_STORE_READERS_MAX 1024
-/* Committed transactions waiting for the indexer, held in memory (120 bytes each, 7.5 MiB
- * in all): three full blocks. When it is full the writer waits for the indexer. */
-#define LEDGER_STORE_TAIL_TXS_MAX 65536u
+/* Committed transactions waiting for the indexer, held in memory (120 bytes each, 15 MiB
+ * in all, touched as it fills, and a 4 MiB hash table over them): six full blocks. The
+ * indexer takes them in batches of at least 3/8 of it (store_index.c), and the rest holds
+ * the blocks committed meanwhile. When it is full the writer waits for the indexer. */
+#define LEDGER_STORE_TAIL_TXS_MAX 131072u
 _Static_assert(LEDGER_STORE_TAIL_TXS_MAX >= 3u * LEDGER_BLOCK_TXS_MAX,
                "the tail holds a block being indexed, one committed and one being written");
 _Static_assert((LEDGER_STORE_TAIL_TXS_MAX & (LEDGER_STORE_TAIL_TXS_MAX - 1)) == 0,

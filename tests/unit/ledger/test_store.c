@@ -1080,7 +1080,7 @@ void test_store_index_parts_crash(void)
     st_teardown(&chain);
 }
 
-/* Blocks of ST_BIG_TXS made-up rows: the tail holds three such blocks, not four. */
+/* Blocks of ST_BIG_TXS made-up rows: the tail holds six such blocks, not seven. */
 #define ST_BIG_TXS 20000u
 
 static void st_big_row(uint64_t height, uint32_t i, uint8_t hash[32])
@@ -1099,7 +1099,7 @@ static void store_tail_full_body(st_chain *c)
     uint8_t(*from)[32] = malloc(ST_BIG_TXS * 32);
     uint8_t(*to)[32] = malloc(ST_BIG_TXS * 32);
     CHECK(hashes != NULL && from != NULL && to != NULL);
-    enum { BLOCKS = 5 };
+    enum { BLOCKS = 8 };
     for (uint64_t h = 1; h <= BLOCKS && hashes != NULL && from != NULL && to != NULL; h++) {
         CHECK_OK(st_build(c, 0, 0)); /* a real empty block carries the made-up rows */
         for (uint32_t i = 0; i < ST_BIG_TXS; i++) {
