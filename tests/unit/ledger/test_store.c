@@ -307,6 +307,20 @@ static chr_err st_commit(st_chain *c)
     return err;
 }
 
+/* Each test account's value hash at the store's tip, into out. */
+static chr_err st_account_hashes(st_chain *c, uint8_t out[ST_ACCOUNTS][32])
+{
+    ledger_store_read *r;
+    chr_err err = ledger_store_read_begin(c->store, &r);
+    for (size_t i = 0; i < ST_ACCOUNTS && err == CHR_OK; i++) {
+        ledger_account a;
+        err = ledger_store_account(r, c->pk[i], &a, NULL);
+        ledger_account_hash(out[i], &a);
+    }
+    ledger_store_read_end(r);
+    return err;
+}
+
 static chr_err st_sum(void *ctx, const uint8_t addr[32], const ledger_account *a)
 {
     (void)addr;
@@ -1337,14 +1351,7 @@ void test_store_trie_migrates_and_checks_accounts(void)
     for (uint64_t h = 1; h <= BLOCKS; h++) {
         CHECK_OK(st_build(c, 5, 0));
         CHECK_OK(st_commit(c));
-        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
-        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
-            ledger_account a;
-            CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, NULL));
-            ledger_account_hash(want[h][i], &a);
-        }
-        ledger_store_read_end(c->read);
-        c->read = NULL;
+        CHECK_OK(st_account_hashes(c, want[h]));
     }
     uint8_t root[32];
     ledger_trie_root(c->trie, root);
@@ -1594,14 +1601,7 @@ void test_store_trie_versions_kept_and_pruned(void)
         CHECK_OK(st_build(c, 1 + (uint32_t)(h % 5), 0));
         CHECK_OK(st_commit(c));
         memcpy(roots[h], blk.header.state_root, 32);
-        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
-        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
-            ledger_account a;
-            CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, NULL));
-            ledger_account_hash(want[h][i], &a);
-        }
-        ledger_store_read_end(c->read);
-        c->read = NULL;
+        CHECK_OK(st_account_hashes(c, want[h]));
     }
     CHECK_OK(ledger_store_read_begin(c->store, &c->read));
     uint64_t oldest;
@@ -2153,14 +2153,7 @@ static void store_archive_body(st_chain *c)
         CHECK_OK(st_build(c, (uint32_t)(chr_test_rand(&st_archive_rng) % 4), 0));
         CHECK_OK(st_commit(c));
         memcpy(st_archive_roots[h], blk.header.state_root, 32);
-        CHECK_OK(ledger_store_read_begin(c->store, &c->read));
-        for (size_t i = 0; i < ST_ACCOUNTS; i++) {
-            ledger_account a;
-            CHECK_OK(ledger_store_account(c->read, c->pk[i], &a, NULL));
-            ledger_account_hash(st_archive_want[h][i], &a);
-        }
-        ledger_store_read_end(c->read);
-        c->read = NULL;
+        CHECK_OK(st_account_hashes(c, st_archive_want[h]));
     }
     st_objects_step = NULL;
     ledger_overlay_attach_objects(c->overlay, NULL);
