@@ -90,6 +90,19 @@ class Agent:
             conn.close()
 
 
+def end_and_wait_claims(n, mid, count):
+    """Ends the meeting through the Open API, then polls its payments (up to 20 s) until
+    `count` claims are on chain; returns the last payments answer."""
+    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
+    eq(r.status, 200, "end (%r)" % (r,))
+    deadline = time.time() + 20
+    p = {"claims": []}
+    while time.time() < deadline and len(p["claims"]) < count:
+        time.sleep(0.3)
+        p = n.get("/api/v1/meetings/%s/payments" % mid)
+    return p
+
+
 def test_agent_verifies_and_settles(t):
     # Proves the operator's whole flow with real processes: `register` puts the node on the
     # chain under the operator; /verify admits the host's and a participant's credits and
@@ -220,14 +233,8 @@ def test_agent_verifies_and_settles(t):
     # The state holds credits that admit people: only its owner reads it.
     eq(os.stat(a.state).st_mode & 0o777, 0o600, "the state file's mode")
     eq(n.get("/api/v1/meetings/%s/payments" % mid)["claims"], [], "nothing claimed yet")
-    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
-    eq(r.status, 200, "end (%r)" % (r,))
-    deadline = time.time() + 20
-    claims = []
-    while time.time() < deadline and len(claims) < 3:
-        time.sleep(0.3)
-        p = n.get("/api/v1/meetings/%s/payments" % mid)
-        claims = p["claims"]
+    p = end_and_wait_claims(n, mid, 3)
+    claims = p["claims"]
     eq(claims, [{"index": 0, "person": "host-user", "final_minutes": 0, "pending_minutes": 30},
                 {"index": 1, "person": "bob-user", "final_minutes": 0, "pending_minutes": 7},
                 {"index": 3, "person": frank.address, "final_minutes": 12,
@@ -284,13 +291,7 @@ def test_agent_large_meeting(t):
         st, j = a.post("POST", "/usage", {"meeting_id": mid, "participant": c["participant"],
                                           "minutes": 1 + i % 30})
         eq(st, 200, "person %d's usage" % i)
-    r = n.request("POST", "/api/meetings/%s/end" % mid, "")
-    eq(r.status, 200, "end (%r)" % (r,))
-    deadline = time.time() + 20
-    claims = []
-    while time.time() < deadline and len(claims) < 120:
-        time.sleep(0.3)
-        claims = n.get("/api/v1/meetings/%s/payments" % mid)["claims"]
+    claims = end_and_wait_claims(n, mid, 120)["claims"]
     eq([(c["index"], c["pending_minutes"]) for c in claims],
        [(i, 1 + i % 30) for i in range(120)], "every person's claim, pending")
     time.sleep(0.5)
