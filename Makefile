@@ -248,7 +248,7 @@ bench-state: deps
 # folder includes only the modules and libraries docs/ARCHITECTURE.md allows it.
 CORE_SRC := $(filter-out common/log.c common/log.h common/config.c common/config.h \
               common/assert.c common/keyfile.c common/keyfile.h common/fsutil.c common/fsutil.h \
-              common/lmdb_err.c common/lmdb_err.h, \
+              common/lmdb_err.c common/lmdb_err.h common/thread.c common/thread.h, \
               $(wildcard common/*.c common/*.h)) \
             $(wildcard credit/*.c credit/*.h) \
             $(filter-out ledger/store%, $(wildcard ledger/*.c ledger/*.h)) \

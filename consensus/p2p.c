@@ -16,6 +16,7 @@
 #include "common/errmsg.h"
 #include "common/hash.h"
 #include "common/hex.h"
+#include "common/thread.h"
 #include "consensus/internal/p2p_impl.h"
 #include "consensus/internal/p2p_wire.h"
 #include "consensus/limits.h"
@@ -382,6 +383,7 @@ static void p2p_tick_locked(cons_p2p *p, uint64_t now)
 
 static void *p2p_thread_main(void *arg)
 {
+    chr_thread_name("chroomd-p2p");
     cons_p2p *p = arg;
     pthread_mutex_lock(&p->mtx);
     while (!p->stopping) {

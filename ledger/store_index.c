@@ -27,6 +27,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "common/log.h"
+#include "common/thread.h"
 #include "ledger/tx.h"
 #include "ledger/tx_types.h"
 
@@ -374,6 +375,7 @@ uint64_t ledger_store_index_behind(ledger_store *s)
 
 static void *indexer_main(void *arg)
 {
+    chr_thread_name("chroomd-index");
     ledger_store *s = arg;
     uint64_t last_ms = 0;  /* the last write's end */
     uint64_t retry_ms = 0; /* after a failed write: not before this, however full the tail */

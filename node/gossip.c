@@ -7,6 +7,7 @@
 #include "common/assert.h"
 #include "common/enc.h"
 #include "common/hash.h"
+#include "common/thread.h"
 #include "node/consensus.h"
 
 /* A transaction seen lately: its id, and the peer it came from first (0: none, this
@@ -212,6 +213,7 @@ static void receive_txs(node_gossip *g, gossip_item *list, size_t n)
 
 static void *intake_main(void *arg)
 {
+    chr_thread_name("chroomd-intake");
     node_gossip *g = arg;
     pthread_mutex_lock(&g->gq_mu);
     while (!g->gq_stop) {

@@ -1,10 +1,15 @@
 #include "node/verify.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/assert.h"
+#include "common/log.h"
+#include "common/thread.h"
 
 /* Work is handed out in chunks, so threads take turns on one batch without a lock per
  * transaction. */
@@ -68,8 +73,24 @@ static void finish_chunk(verify_job *j, size_t count)
     }
 }
 
+/* Lowers the calling thread's priority by NODE_VERIFIER_NICE (node/verify.h). */
+static void verify_yield(void)
+{
+    pid_t tid = gettid();
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
+    int want = nice_now + NODE_VERIFIER_NICE > 19 ? 19 : nice_now + NODE_VERIFIER_NICE;
+    if ((nice_now == -1 && errno != 0) || setpriority(PRIO_PROCESS, (id_t)tid, want) != 0) {
+        CHR_LOG_W("verifier: cannot lower the priority of a verifier thread (%s): submissions "
+                  "compete with the writer for the cores",
+                  strerror(errno));
+    }
+}
+
 static void *verify_thread(void *arg)
 {
+    chr_thread_name("chroomd-verify");
+    verify_yield();
     node_verifier *v = arg;
     /* Each thread keeps its own key cache: senders and recipients repeat, and a cached key
      * saves the square root of parsing it (about a tenth of a verification). */

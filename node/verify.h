@@ -1,6 +1,11 @@
 /* A pool of signature-verifier threads, one per core by default: a batch of transactions
  * is split across them, so that admission verifies on every core. Thread-safe: any number
- * of callers may submit at once; each call returns when its whole batch is verified. */
+ * of callers may submit at once; each call returns when its whole batch is verified.
+ *
+ * The threads run NODE_VERIFIER_NICE steps nicer than the rest of the node (Linux keeps
+ * a nice value per thread). They take every core nobody else wants; when the cores are
+ * all busy, the writer, which commits blocks one after another, runs first. Verifying
+ * submissions faster than blocks commit them only fills the mempool. */
 #ifndef NODE_VERIFY_H
 #define NODE_VERIFY_H
 
@@ -9,6 +14,9 @@
 #include "common/err.h"
 #include "ledger/tx.h"
 #include "node/limits.h"
+
+/* How much nicer than the node's own priority the verifier threads run (at most 19). */
+#define NODE_VERIFIER_NICE 5
 
 typedef struct node_verifier node_verifier;
 

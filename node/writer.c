@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "common/assert.h"
+#include "common/thread.h"
 
 struct node_writer {
     node_chain *chain;
@@ -26,6 +27,7 @@ static void admitted(void *ctx, const uint8_t *tx, size_t len)
 
 static void *writer_main(void *arg)
 {
+    chr_thread_name("chroomd-writer");
     node_writer *w = arg;
     int healthy = 1;
     uint64_t next_ms = 1; /* the first turn steps the engine at once */

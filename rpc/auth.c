@@ -16,6 +16,7 @@
 
 #include "common/assert.h"
 #include "common/log.h"
+#include "common/thread.h"
 #include "rpc/internal/oauth.h"
 #include "rpc/limits.h"
 
@@ -97,6 +98,7 @@ static void auth_rates_load(rpc_auth *a)
 
 static void *auth_saver_main(void *arg)
 {
+    chr_thread_name("chroomd-auth");
     rpc_auth *a = arg;
     pthread_mutex_lock(&a->saver_mu);
     while (!a->saver_stop) {

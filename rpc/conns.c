@@ -11,6 +11,7 @@
 
 #include "common/assert.h"
 #include "common/log.h"
+#include "common/thread.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 #include "rpc/limits.h"
@@ -266,6 +267,7 @@ static void conns_wait(rpc_conns *t)
 
 static void *conns_main(void *arg)
 {
+    chr_thread_name("chroomd-conns");
     rpc_conns *t = arg;
     pthread_mutex_lock(&t->mu);
     while (!t->closed) {

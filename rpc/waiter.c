@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/assert.h"
+#include "common/thread.h"
 #include "rpc/internal/auth.h"
 #include "rpc/internal/http.h"
 
@@ -157,6 +158,7 @@ static void waiter_sleep(rpc_waiter *wt, uint64_t wake, uint64_t now)
 
 static void *waiter_main(void *arg)
 {
+    chr_thread_name("chroomd-waiter");
     rpc_waiter *wt = arg;
     pthread_mutex_lock(&wt->mu);
     while (!wt->closed) {

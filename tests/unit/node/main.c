@@ -4,6 +4,7 @@
 static const chr_test tests[] = {
     {"verifier_threads_config_limit", test_verifier_threads_config_limit},
     {"verifier_threads_pool_limit", test_verifier_threads_pool_limit},
+    {"verifier_threads_yield", test_verifier_threads_yield},
     {"ports_write_format", test_ports_write_format},
     {"ports_overwrite_and_remove", test_ports_overwrite_and_remove},
     {"ports_errors", test_ports_errors},

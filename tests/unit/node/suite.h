@@ -6,6 +6,7 @@
 /* test_verify.c */
 void test_verifier_threads_config_limit(void);
 void test_verifier_threads_pool_limit(void);
+void test_verifier_threads_yield(void);
 
 /* test_ports.c */
 void test_ports_write_format(void);
