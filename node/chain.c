@@ -197,7 +197,7 @@ chr_err node_chain_open(node_chain **out, const node_chain_config *cfg, const ge
     err = err ? err : open_genesis(c, g, errmsg, errmsg_cap);
     err = err ? err : node_blocks_open(c, g, errmsg, errmsg_cap);
     err = err ? err : ledger_store_indexer_start(c->store);
-    err = err ? err : node_verifier_new(&c->verifier, cfg->verifier_threads);
+    err = err ? err : node_verifier_new(&c->verifier, cfg->verifier_threads, cfg->verifier_nice);
     if (err != CHR_OK) {
         if (errmsg[0] == '\0') {
             snprintf(errmsg, errmsg_cap, "%s", chr_err_str(err));

@@ -32,6 +32,7 @@ typedef struct node_chain_config {
     size_t mempool_txs_max;
     size_t mempool_bytes_max;
     unsigned verifier_threads; /* 0: one per core */
+    unsigned verifier_nice;    /* node_verifier_new */
     int has_validator_key;
     uint8_t validator_sk[32];
 } node_chain_config;

@@ -107,6 +107,8 @@ static const node_config_num node_config_nums[] = {
      offsetof(node_config, store_state_versions_kept)},
     {"store", "verifier_threads", 0, 0, NODE_VERIFIER_THREADS_MAX,
      offsetof(node_config, store_verifier_threads)},
+    {"store", "verifier_nice", NODE_VERIFIER_NICE_DEFAULT, 0, NODE_VERIFIER_NICE_MAX,
+     offsetof(node_config, store_verifier_nice)},
 };
 #define NODE_CONFIG_NUMS (sizeof(node_config_nums) / sizeof(node_config_nums[0]))
 

@@ -80,6 +80,7 @@ typedef struct node_config {
     uint64_t store_state_cache_mb;
     uint64_t store_state_versions_kept;
     uint64_t store_verifier_threads; /* 0 = one per core */
+    uint64_t store_verifier_nice;    /* node/verify.h */
 } node_config;
 
 /* Every key at its default, paths relative to the working directory. */

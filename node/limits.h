@@ -53,6 +53,10 @@ _Static_assert(NODE_STATE_VERSIONS_MAX <= LEDGER_STORE_PAST_BLOCKS_MAX,
  * it): the pool's thread table is this long, and past 64 admission is bound by the writer
  * thread, not by verification. */
 #define NODE_VERIFIER_THREADS_MAX 64
+/* How much nicer than the node the verifier threads run ([store] verifier_nice): 0 (the
+ * node's own priority) to 19, the most a nice value goes; node/verify.h. */
+#define NODE_VERIFIER_NICE_DEFAULT 10
+#define NODE_VERIFIER_NICE_MAX 19
 /* PEM files (the API's TLS certificate and key) are a few KiB; a megabyte is a wrong file. */
 #define NODE_PEM_BYTES_MAX (1u << 20)
 

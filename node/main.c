@@ -95,6 +95,7 @@ static int load_inputs(const char *path, node_config *cfg, genesis *g, node_chai
     cc->mempool_txs_max = cfg->mempool_txs_max;
     cc->mempool_bytes_max = cfg->mempool_bytes_max;
     cc->verifier_threads = (unsigned)cfg->store_verifier_threads;
+    cc->verifier_nice = (unsigned)cfg->store_verifier_nice;
     if (cfg->validator_key_file[0] != '\0') {
         if (chr_keyfile_read(cfg->validator_key_file, cc->validator_sk, err, sizeof(err)) !=
             CHR_OK) {

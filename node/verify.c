@@ -31,6 +31,7 @@ struct node_verifier {
     verify_job *head, *tail;
     int stop;
     unsigned threads_len;
+    unsigned nice; /* set before the threads start */
     pthread_t threads[NODE_VERIFIER_THREADS_MAX];
 };
 
@@ -73,13 +74,17 @@ static void finish_chunk(verify_job *j, size_t count)
     }
 }
 
-/* Lowers the calling thread's priority by NODE_VERIFIER_NICE (node/verify.h). */
-static void verify_yield(void)
+/* Lowers the calling thread's priority by nice steps (node/verify.h). */
+static void verify_yield(unsigned nice)
 {
+    if (nice == 0) {
+        return;
+    }
     pid_t tid = gettid();
     errno = 0;
     int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
-    int want = nice_now + NODE_VERIFIER_NICE > 19 ? 19 : nice_now + NODE_VERIFIER_NICE;
+    int want = nice_now + (int)nice > NODE_VERIFIER_NICE_MAX ? NODE_VERIFIER_NICE_MAX
+                                                             : nice_now + (int)nice;
     if ((nice_now == -1 && errno != 0) || setpriority(PRIO_PROCESS, (id_t)tid, want) != 0) {
         CHR_LOG_W("verifier: cannot lower the priority of a verifier thread (%s): submissions "
                   "compete with the writer for the cores",
@@ -89,9 +94,9 @@ static void verify_yield(void)
 
 static void *verify_thread(void *arg)
 {
-    chr_thread_name("chroomd-verify");
-    verify_yield();
     node_verifier *v = arg;
+    chr_thread_name("chroomd-verify");
+    verify_yield(v->nice);
     /* Each thread keeps its own key cache: senders and recipients repeat, and a cached key
      * saves the square root of parsing it (about a tenth of a verification). */
     ledger_key_cache *kc = NULL;
@@ -120,10 +125,10 @@ static void *verify_thread(void *arg)
     return NULL;
 }
 
-chr_err node_verifier_new(node_verifier **out, unsigned threads)
+chr_err node_verifier_new(node_verifier **out, unsigned threads, unsigned nice)
 {
     *out = NULL;
-    if (threads > NODE_VERIFIER_THREADS_MAX) {
+    if (threads > NODE_VERIFIER_THREADS_MAX || nice > NODE_VERIFIER_NICE_MAX) {
         return CHR_ERR_ARG;
     }
     if (threads == 0) {
@@ -135,6 +140,7 @@ chr_err node_verifier_new(node_verifier **out, unsigned threads)
     if (v == NULL) {
         return CHR_ERR_NOMEM;
     }
+    v->nice = nice;
     pthread_mutex_init(&v->mu, NULL);
     pthread_cond_init(&v->work, NULL);
     for (unsigned i = 0; i < threads; i++) {

@@ -202,6 +202,7 @@ static int tc_config_equal(const node_config *a, const node_config *b)
            a->mempool_bytes_max == b->mempool_bytes_max &&
            a->store_map_size_mb == b->store_map_size_mb &&
            a->store_verifier_threads == b->store_verifier_threads &&
+           a->store_verifier_nice == b->store_verifier_nice &&
            a->store_state_cache_mb == b->store_state_cache_mb &&
            a->store_state_versions_kept == b->store_state_versions_kept &&
            a->analytics_retention_hours == b->analytics_retention_hours &&
@@ -242,8 +243,8 @@ void test_node_config_example_is_default(void)
     CHECK_OK(chr_config_parse(&c, text, n, err, sizeof(err)));
     size_t count = chr_config_count(c);
     chr_config_free(c);
-    CHECK(count == 53); /* with [api] sponsor_key_file and sponsor_spend_per_day, and the 7
-                         * keys of [analytics] */
+    CHECK(count == 54); /* with [api] sponsor_key_file and sponsor_spend_per_day, the 7
+                         * keys of [analytics] and [store] verifier_nice */
 }
 
 /* Proves unknown keys and unknown sections are errors with their line, not ignored. */

@@ -11,11 +11,17 @@
 #include "tests/unit/node/suite.h"
 #include "tests/unit/test.h"
 
+static chr_err tv_key(const char *key, const char *value, node_config *cfg, char *err,
+                      size_t err_cap)
+{
+    char text[96];
+    int n = snprintf(text, sizeof(text), "[store]\n%s = %s\n", key, value);
+    return node_config_parse(cfg, text, (size_t)n, NULL, err, err_cap);
+}
+
 static chr_err tv_threads(const char *value, node_config *cfg, char *err, size_t err_cap)
 {
-    char text[64];
-    int n = snprintf(text, sizeof(text), "[store]\nverifier_threads = %s\n", value);
-    return node_config_parse(cfg, text, (size_t)n, NULL, err, err_cap);
+    return tv_key("verifier_threads", value, cfg, err, err_cap);
 }
 
 /* Proves chain.conf takes verifier_threads up to the pool's limit and refuses more (256 was
@@ -44,9 +50,12 @@ void test_verifier_threads_pool_limit(void)
 {
     static int sentinel;
     node_verifier *v = (node_verifier *)(void *)&sentinel; /* must come back NULL */
-    CHECK(node_verifier_new(&v, NODE_VERIFIER_THREADS_MAX + 1) == CHR_ERR_ARG);
+    CHECK(node_verifier_new(&v, NODE_VERIFIER_THREADS_MAX + 1, 0) == CHR_ERR_ARG);
     CHECK(v == NULL);
-    CHECK_OK(node_verifier_new(&v, NODE_VERIFIER_THREADS_MAX));
+    v = (node_verifier *)(void *)&sentinel;
+    CHECK(node_verifier_new(&v, 1, NODE_VERIFIER_NICE_MAX + 1) == CHR_ERR_ARG);
+    CHECK(v == NULL);
+    CHECK_OK(node_verifier_new(&v, NODE_VERIFIER_THREADS_MAX, NODE_VERIFIER_NICE_DEFAULT));
     CHECK(v != NULL);
     /* A transfer with zeroed keys and signature never verifies; entries that already carry
      * an error are skipped. A batch over the inline size goes through the pool's threads. */
@@ -118,27 +127,47 @@ static unsigned tv_threads_at(const char *name, int nice, unsigned *named)
     return n;
 }
 
-/* Proves the verifier threads carry their name and run NODE_VERIFIER_NICE steps nicer than
- * the process, so that the writer runs first when the cores are busy (node/verify.h). */
+/* Proves the verifier threads carry their name and run `nice` steps nicer than the
+ * caller (capped at 19), so that the writer runs first when the cores are busy
+ * (node/verify.h); 0 leaves them at the caller's priority. And chain.conf's
+ * [store] verifier_nice takes 0 to 19, 10 by default. */
 void test_verifier_threads_yield(void)
 {
     int nice_now = getpriority(PRIO_PROCESS, 0);
-    int want = nice_now + NODE_VERIFIER_NICE > 19 ? 19 : nice_now + NODE_VERIFIER_NICE;
-    node_verifier *v = NULL;
-    CHECK_OK(node_verifier_new(&v, 3));
-    unsigned named = 0;
-    unsigned at = 0;
-    /* The threads name themselves and lower their priority as they start. */
-    for (int i = 0; i < 500 && at < 3; i++) {
+    static const unsigned nices[] = {NODE_VERIFIER_NICE_DEFAULT, 0, NODE_VERIFIER_NICE_MAX};
+    for (size_t k = 0; k < sizeof(nices) / sizeof(nices[0]); k++) {
+        int want = nice_now + (int)nices[k] > 19 ? 19 : nice_now + (int)nices[k];
+        node_verifier *v = NULL;
+        CHECK_OK(node_verifier_new(&v, 3, nices[k]));
+        unsigned named = 0;
+        unsigned at = 0;
+        /* The threads name themselves and lower their priority as they start. */
+        for (int i = 0; i < 500 && (at < 3 || named < 3); i++) {
+            at = tv_threads_at("chroomd-verify", want, &named);
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        CHECK(named == 3);
+        CHECK(at == 3);
+        /* The calling thread keeps its priority. */
+        CHECK(getpriority(PRIO_PROCESS, 0) == nice_now);
+        node_verifier_free(v);
         at = tv_threads_at("chroomd-verify", want, &named);
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        CHECK(named == 0 && at == 0);
     }
-    CHECK(named == 3);
-    CHECK(at == 3);
-    /* The calling thread keeps its priority. */
-    CHECK(getpriority(PRIO_PROCESS, 0) == nice_now);
-    node_verifier_free(v);
-    at = tv_threads_at("chroomd-verify", want, &named);
-    CHECK(named == 0 && at == 0);
+    node_config cfg;
+    char err[256];
+    node_config_default(&cfg);
+    CHECK(cfg.store_verifier_nice == NODE_VERIFIER_NICE_DEFAULT);
+    CHECK_OK(tv_key("verifier_nice", "0", &cfg, err, sizeof(err)));
+    CHECK(cfg.store_verifier_nice == 0);
+    CHECK_OK(tv_key("verifier_nice", "19", &cfg, err, sizeof(err)));
+    CHECK(cfg.store_verifier_nice == 19);
+    static const char *const bad[] = {"20", "-1", "5x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        CHECK(tv_key("verifier_nice", bad[i], &cfg, err, sizeof(err)) == CHR_ERR_CONFIG);
+        CHECK(strcmp(err, "line 2: [store] verifier_nice: must be a whole number from 0 to "
+                          "19") == 0);
+    }
 }
