@@ -2052,7 +2052,11 @@ static int st_archive_matches(st_chain *c)
 
 /* The first id (or state key) in an archive's index dbi, with a height above 1 under it,
  * whose row then was: an account leaf's (kind 1), a branch's (kind 0), an object's (kind 2);
- * 1 when there is one. */
+ * 1 when there is one. For an object, the last height under its key: with that one moved
+ * past the tip, no other height of the index answers for the height before it, so a read
+ * there must be refused. (An earlier height would leave a later one to answer, with the
+ * value the object had then, which can be the right answer: a put of the value it had,
+ * or a delete of an absent object, are changes the index lists too.) */
 static int st_archive_index_pick(ledger_store *s, MDB_dbi dbi, int kind, uint8_t *key,
                                  uint64_t *height)
 {
@@ -2070,6 +2074,9 @@ static int st_archive_index_pick(ledger_store *s, MDB_dbi dbi, int kind, uint8_t
     }
     int got = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     while (got == 0 && !found) {
+        if (kind == 2 && (got = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP)) != 0) {
+            break;
+        }
         uint64_t h = chr_get_u64be(v.mv_data);
         int is = kind == 2 ? k.mv_size == 32
                            : k.mv_size == LEDGER_TRIE_ID_BYTES && store_row_leaf(k.mv_data) == kind;
@@ -2088,7 +2095,7 @@ static int st_archive_index_pick(ledger_store *s, MDB_dbi dbi, int kind, uint8_t
             *height = h;
             found = 1;
         }
-        got = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        got = mdb_cursor_get(cur, &k, &v, kind == 2 ? MDB_NEXT_NODUP : MDB_NEXT);
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
